@@ -1,0 +1,37 @@
+import type { EnvironmentConfig } from "./types";
+
+/**
+ * Development: AWS-KMS-origin keys only (no HSM cost), a new VPC, S3 and EBS under customer keys.
+ * Northwind Health's sandbox account, eu-west-1.
+ */
+export const dev: EnvironmentConfig = {
+  name: "dev",
+  account: "111111111111",
+  region: "eu-west-1",
+  tags: { CostCentre: "platform-dev", DataClassification: "internal" },
+  network: {
+    mode: "new",
+    cidr: "10.10.0.0/16",
+    subnets: [
+      { az: "eu-west-1a", cidr: "10.10.0.0/24" },
+      { az: "eu-west-1b", cidr: "10.10.1.0/24" },
+    ],
+  },
+  keys: {
+    appData: {
+      alias: "alias/dev/app-data",
+      administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"],
+      users: ["arn:aws:iam::111111111111:role/AppDataWriters"],
+      deletionWindowDays: 7,
+    },
+    volumes: {
+      alias: "alias/dev/ebs",
+      administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"],
+      users: ["arn:aws:iam::111111111111:role/PlatformOperators"],
+    },
+  },
+  data: {
+    buckets: { appData: { bucketName: "northwind-dev-app-data-111111111111", key: "appData" } },
+    ebs: { key: "volumes" },
+  },
+};

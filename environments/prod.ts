@@ -1,0 +1,77 @@
+import type { EnvironmentConfig } from "./types";
+
+/**
+ * Production: a CloudHSM cluster (3 HSMs in 3 AZs) backing a KMS custom key store for the file
+ * shares, beside an external key store for records that must stay under the on-premises key
+ * manager. Northwind Health's production account, eu-west-1; data centre 192.168.0.0/16.
+ */
+export const prod: EnvironmentConfig = {
+  name: "prod",
+  account: "333333333333",
+  region: "eu-west-1",
+  tags: { CostCentre: "platform-prod", DataClassification: "restricted" },
+  network: {
+    mode: "new",
+    cidr: "10.30.0.0/16",
+    subnets: [
+      { az: "eu-west-1a", cidr: "10.30.0.0/24" },
+      { az: "eu-west-1b", cidr: "10.30.1.0/24" },
+      { az: "eu-west-1c", cidr: "10.30.2.0/24" },
+    ],
+    onPremisesCidrs: ["192.168.0.0/16"],
+  },
+  cloudHsm: {
+    hsmType: "hsm2m.medium",
+    mode: "FIPS",
+    hsmAzs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    backupRetentionDays: 90,
+    keyStoreName: "prod-cloudhsm",
+    // The operator signs the cluster CSR with the organisation's offline CA. The files below are
+    // the second-apply inputs; see README "CloudHSM trust".
+    trust: {
+      mode: "provided",
+      signedCertificateFile: "environments/certs/prod/cluster.crt",
+      trustAnchorFile: "environments/certs/prod/customerCA.crt",
+    },
+  },
+  xks: {
+    keyStoreName: "prod-xks",
+    privateDnsName: "xks.prod.northwind-health.example",
+    publicZone: { id: "Z0PRODNORTHWIND1", domain: "prod.northwind-health.example" },
+    uriPath: "/northwind/kms/xks/v1",
+    proxyTargets: ["192.168.10.21", "192.168.20.21", "192.168.30.21"],
+    credential: { source: "secretsManager", secretArn: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf" },
+  },
+  keys: {
+    fileShares: {
+      alias: "alias/prod/file-shares",
+      store: "cloudhsm",
+      administrators: ["arn:aws:iam::333333333333:role/KeyAdministrators"],
+      users: ["arn:aws:iam::333333333333:role/FileShareOperators"],
+    },
+    records: {
+      alias: "alias/prod/records",
+      store: "xks",
+      xksKeyId: "northwind-prod-records-01",
+      administrators: ["arn:aws:iam::333333333333:role/KeyAdministrators"],
+      users: ["arn:aws:iam::333333333333:role/RecordsService"],
+    },
+    volumes: {
+      alias: "alias/prod/ebs",
+      administrators: ["arn:aws:iam::333333333333:role/KeyAdministrators"],
+      users: ["arn:aws:iam::333333333333:role/PlatformOperators"],
+    },
+  },
+  data: {
+    buckets: { records: { bucketName: "northwind-prod-records-333333333333", key: "records" } },
+    ebs: { key: "volumes" },
+    fsx: {
+      key: "fileShares",
+      deploymentType: "MULTI_AZ_1",
+      storageCapacityGiB: 2048,
+      throughputPerHaPair: 512,
+      subnetAzs: ["eu-west-1a", "eu-west-1b"],
+      preferredAz: "eu-west-1a",
+    },
+  },
+};

@@ -1,0 +1,49 @@
+import type { EnvironmentConfig } from "./types";
+
+/**
+ * Staging: keys held outside AWS in the on-premises key manager, reached through an XKS proxy fleet
+ * (HAProxy in TCP pass-through in front of the key manager's XKS endpoints) over PrivateLink.
+ * Northwind Health's staging account, eu-west-1; data centre 192.168.0.0/16.
+ */
+export const staging: EnvironmentConfig = {
+  name: "staging",
+  account: "222222222222",
+  region: "eu-west-1",
+  tags: { CostCentre: "platform-staging", DataClassification: "confidential" },
+  network: {
+    mode: "new",
+    cidr: "10.20.0.0/16",
+    subnets: [
+      { az: "eu-west-1a", cidr: "10.20.0.0/24" },
+      { az: "eu-west-1b", cidr: "10.20.1.0/24" },
+      { az: "eu-west-1c", cidr: "10.20.2.0/24" },
+    ],
+    onPremisesCidrs: ["192.168.0.0/16"],
+  },
+  xks: {
+    keyStoreName: "staging-xks",
+    privateDnsName: "xks.staging.northwind-health.example",
+    publicZone: { id: "Z0STAGINGNORTHWIND1", domain: "staging.northwind-health.example" },
+    uriPath: "/northwind/kms/xks/v1",
+    proxyTargets: ["192.168.10.11", "192.168.20.11"],
+    credential: { source: "variable" },
+  },
+  keys: {
+    records: {
+      alias: "alias/staging/records",
+      store: "xks",
+      xksKeyId: "northwind-staging-records-01",
+      administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
+      users: ["arn:aws:iam::222222222222:role/RecordsService"],
+    },
+    volumes: {
+      alias: "alias/staging/ebs",
+      administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
+      users: ["arn:aws:iam::222222222222:role/PlatformOperators"],
+    },
+  },
+  data: {
+    buckets: { records: { bucketName: "northwind-staging-records-222222222222", key: "records" } },
+    ebs: { key: "volumes" },
+  },
+};

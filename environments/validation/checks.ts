@@ -1,0 +1,101 @@
+/** Small predicates the constraint tables are written with. Each takes `unknown`: input may be JSON. */
+
+export const isString = (v: unknown): v is string => typeof v === "string";
+
+export const intIn =
+  (min: number, max: number) =>
+  (v: unknown): boolean =>
+    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+
+export const oneOf =
+  (...allowed: readonly (string | number | boolean)[]) =>
+  (v: unknown): boolean =>
+    allowed.includes(v as string);
+
+export const matches =
+  (re: RegExp, minLen = 0, maxLen = Number.MAX_SAFE_INTEGER) =>
+  (v: unknown): boolean =>
+    isString(v) && v.length >= minLen && v.length <= maxLen && re.test(v);
+
+export const isBool = (v: unknown): boolean => typeof v === "boolean";
+
+export const nonEmptyArray = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** IAM role or user ARN (the principals a key policy names). */
+export const IAM_PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+
+/** Parsed IPv4 CIDR as an integer range. */
+export interface Cidr {
+  readonly base: number;
+  readonly prefix: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Parses dotted IPv4 into an unsigned integer, or undefined. */
+export function parseIpv4(text: unknown): number | undefined {
+  if (!isString(text)) return undefined;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p, i) => p > 255 || (m[i + 1].length > 1 && m[i + 1].startsWith("0")))) return undefined;
+  return ((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3];
+}
+
+/** Parses `a.b.c.d/n` where the address is the network address; undefined when malformed. */
+export function parseCidr(text: unknown): Cidr | undefined {
+  if (!isString(text)) return undefined;
+  const [addr, bits, ...extra] = text.split("/");
+  if (extra.length || bits === undefined || !/^\d{1,2}$/.test(bits)) return undefined;
+  const base = parseIpv4(addr);
+  const prefix = Number(bits);
+  if (base === undefined || prefix > 32) return undefined;
+  const size = 2 ** (32 - prefix);
+  if (base % size !== 0) return undefined;
+  return { base, prefix, first: base, last: base + size - 1 };
+}
+
+export const isCidr = (v: unknown): boolean => parseCidr(v) !== undefined;
+
+export const cidrWithPrefix =
+  (min: number, max: number) =>
+  (v: unknown): boolean => {
+    const c = parseCidr(v);
+    return c !== undefined && c.prefix >= min && c.prefix <= max;
+  };
+
+export const overlaps = (a: Cidr, b: Cidr): boolean => a.first <= b.last && b.first <= a.last;
+
+export const contains = (outer: Cidr, inner: Cidr): boolean => outer.first <= inner.first && inner.last <= outer.last;
+
+export const containsIp = (outer: Cidr, ip: number): boolean => outer.first <= ip && ip <= outer.last;
+
+/** RFC 1918 and RFC 6598 ranges: the only addresses an NLB IP target outside the VPC may have. */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map(
+  (c) => parseCidr(c) as Cidr,
+);
+
+/** AWS Region code, e.g. `eu-west-1`, `us-gov-west-1`. */
+export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/** An AZ belongs to a Region when it is the Region followed by a letter (`eu-west-1a`). */
+export const azInRegion = (az: unknown, region: string): boolean =>
+  isString(az) && az.length === region.length + 1 && az.startsWith(region) && /[a-z]$/.test(az);
+
+/** DNS host name (lowercase labels, 1-63 chars each, at most 253 chars in all). */
+export const isHostname = (v: unknown): boolean =>
+  isString(v) &&
+  v.length <= 253 &&
+  v.split(".").length >= 2 &&
+  v.split(".").every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+
+/** Returns the values that occur more than once. */
+export function duplicates<T>(values: readonly T[]): T[] {
+  const seen = new Set<T>();
+  const dup = new Set<T>();
+  for (const v of values) (seen.has(v) ? dup : seen).add(v);
+  return [...dup];
+}

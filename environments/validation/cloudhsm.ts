@@ -1,0 +1,47 @@
+/** CloudHSM cluster and its key store. */
+import type { ConstraintTable, Violation } from "./engine";
+import { intIn, isString, matches, oneOf } from "./checks";
+import type { EnvironmentConfig } from "../types";
+
+const subnetAzs = (env: EnvironmentConfig): string[] =>
+  Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
+
+export const cloudHsmTable: ConstraintTable = {
+  domain: "cloudhsm",
+  fields: [
+    { field: "cloudHsm.hsmType", rule: "'hsm1.medium' or 'hsm2m.medium'", source: "CloudHSM CreateCluster HsmType", check: oneOf("hsm1.medium", "hsm2m.medium") },
+    { field: "cloudHsm.mode", rule: "'FIPS' or 'NON_FIPS'", source: "CloudHSM CreateCluster Mode", check: oneOf("FIPS", "NON_FIPS") },
+    { field: "cloudHsm.mode", rule: "'FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode)", source: "CloudHSM CreateCluster Mode", when: (c) => c.parent.hsmType === "hsm1.medium", check: (v) => v === "FIPS" },
+    { field: "cloudHsm.hsmAzs", rule: "2-28 AZs, at least 2 of them distinct (a key store needs 2 active HSMs in different AZs)", source: "KMS CreateCustomKeyStore; CloudHSM quotas", required: true, check: (v) => Array.isArray(v) && v.length >= 2 && v.length <= 28 && new Set(v).size >= 2 },
+    { field: "cloudHsm.hsmAzs.*", rule: (c) => `an AZ with a subnet in network.subnets (${subnetAzs(c.env).join(", ")})`, source: "CloudHSM CreateHsm AvailabilityZone", check: (v, c) => isString(v) && subnetAzs(c.env).includes(v) },
+    { field: "cloudHsm.backupRetentionDays", rule: "7-379 days", source: "CloudHSM BackupRetentionPolicy", check: intIn(7, 379) },
+    { field: "cloudHsm.keyStoreName", rule: "1-256 chars", source: "KMS CreateCustomKeyStore CustomKeyStoreName", required: true, check: matches(/^[\s\S]+$/, 1, 256) },
+    { field: "cloudHsm.trust.mode", rule: "'generated' or 'provided'", source: "cluster trust modes", required: true, check: oneOf("generated", "provided") },
+    { field: "cloudHsm.trust.signedCertificateFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster SignedCert", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
+    { field: "cloudHsm.trust.trustAnchorFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster TrustAnchor", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
+    { field: "cloudHsm.adminHost.instanceType", rule: "an EC2 instance type such as t3.micro", source: "EC2 instance types", check: matches(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/) },
+    { field: "cloudHsm.adminHost.amiId", rule: "an AMI id (ami- and 8 or 17 hex chars)", source: "EC2 resource ids", check: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+  ],
+  cross: [
+    {
+      description: "provided trust: certificate and trust anchor come together",
+      source: "CloudHSM InitializeCluster",
+      check: (env) => {
+        const t = env.cloudHsm?.trust;
+        if (!t || t.mode !== "provided") return [];
+        const has = [t.signedCertificateFile, t.trustAnchorFile].map((f) => f !== undefined);
+        return has[0] === has[1]
+          ? []
+          : [{ path: `cloudHsm.trust.${has[0] ? "trustAnchorFile" : "signedCertificateFile"}`, value: undefined, rule: "set together with the other file (both absent on the first apply, both present on the second)", source: "CloudHSM InitializeCluster" } as Violation];
+      },
+    },
+    {
+      description: "key store names are unique",
+      source: "KMS CreateCustomKeyStore: names are unique per account and Region",
+      check: (env) =>
+        env.cloudHsm && env.xks && env.cloudHsm.keyStoreName === env.xks.keyStoreName
+          ? [{ path: "xks.keyStoreName", value: env.xks.keyStoreName, rule: "a name different from cloudHsm.keyStoreName", source: "KMS CreateCustomKeyStore: names are unique per account and Region" }]
+          : [],
+    },
+  ],
+};

@@ -1,0 +1,73 @@
+/** Consumers: S3 buckets, EBS default encryption, FSx for NetApp ONTAP. */
+import type { EnvironmentConfig, FsxDeploymentType } from "../types";
+import type { ConstraintTable, FieldContext, Violation } from "./engine";
+import { duplicates, intIn, isCidr, isObject, isString, oneOf } from "./checks";
+import { BUCKET_NAME_RULE, isValidBucketName } from "./s3-names";
+
+const SRC_FSX = "FSx for ONTAP CreateFileSystem";
+
+/** Throughput per HA pair (MB/s) allowed for each deployment type. */
+export const FSX_THROUGHPUT: Readonly<Record<FsxDeploymentType, readonly number[]>> = {
+  SINGLE_AZ_1: [128, 256, 512, 1024, 2048, 4096],
+  MULTI_AZ_1: [128, 256, 512, 1024, 2048, 4096],
+  SINGLE_AZ_2: [1536, 3072, 6144],
+  MULTI_AZ_2: [384, 768, 1536, 3072, 6144],
+};
+
+const keyNames = (env: EnvironmentConfig): string[] => (isObject(env.keys) ? Object.keys(env.keys) : []);
+const keyRef = (c: FieldContext) => `the name of a key in keys (${keyNames(c.env).join(", ") || "none defined"})`;
+const deployment = (c: FieldContext): FsxDeploymentType => (c.env.data?.fsx?.deploymentType ?? "MULTI_AZ_1") as FsxDeploymentType;
+const multiAz = (c: FieldContext) => deployment(c).startsWith("MULTI_AZ");
+const haPairs = (c: FieldContext) => (typeof c.env.data?.fsx?.haPairs === "number" ? c.env.data.fsx.haPairs : 1);
+const subnetAzs = (env: EnvironmentConfig): string[] =>
+  Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
+
+export const consumersTable: ConstraintTable = {
+  domain: "consumers",
+  fields: [
+    { field: "data.buckets.*.bucketName", rule: BUCKET_NAME_RULE, source: "S3 bucket naming rules", required: true, check: isValidBucketName },
+    { field: "data.buckets.*.key", rule: keyRef, source: "S3 SSE-KMS", required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
+    { field: "data.ebs.key", rule: keyRef, source: "EC2 ModifyEbsDefaultKmsKeyId", required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
+    { field: "data.fsx.key", rule: keyRef, source: SRC_FSX, required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
+    { field: "data.fsx.deploymentType", rule: "MULTI_AZ_1, MULTI_AZ_2, SINGLE_AZ_1 or SINGLE_AZ_2", source: SRC_FSX, check: oneOf("MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2") },
+    { field: "data.fsx.haPairs", rule: (c) => (multiAz(c) || deployment(c) === "SINGLE_AZ_1" ? `1 for ${deployment(c)}` : "1-12 HA pairs"), source: SRC_FSX, check: (v, c) => (multiAz(c) || deployment(c) === "SINGLE_AZ_1" ? v === 1 : intIn(1, 12)(v)) },
+    {
+      field: "data.fsx.storageCapacityGiB",
+      rule: (c) => `${1024 * haPairs(c)}-${524288 * haPairs(c)} GiB for ${haPairs(c)} HA pair(s)`,
+      source: SRC_FSX,
+      required: true,
+      check: (v, c) => intIn(1024 * haPairs(c), 524288 * haPairs(c))(v),
+    },
+    {
+      field: "data.fsx.throughputPerHaPair",
+      rule: (c) => `one of ${FSX_THROUGHPUT[deployment(c)]?.join(", ") ?? "the values for the deployment type"} MB/s for ${deployment(c)}`,
+      source: SRC_FSX,
+      required: true,
+      check: (v, c) => (FSX_THROUGHPUT[deployment(c)] ?? []).includes(v as number),
+    },
+    {
+      field: "data.fsx.subnetAzs",
+      rule: (c) => (multiAz(c) ? "exactly 2 distinct AZs for a multi-AZ file system" : "exactly 1 AZ for a single-AZ file system"),
+      source: SRC_FSX,
+      required: true,
+      check: (v, c) => Array.isArray(v) && new Set(v).size === v.length && v.length === (multiAz(c) ? 2 : 1),
+    },
+    { field: "data.fsx.subnetAzs.*", rule: (c) => `an AZ with a subnet in network.subnets (${subnetAzs(c.env).join(", ")})`, source: SRC_FSX, check: (v, c) => isString(v) && subnetAzs(c.env).includes(v) },
+    { field: "data.fsx.preferredAz", rule: "one of data.fsx.subnetAzs", source: SRC_FSX, check: (v, c) => Array.isArray(c.parent.subnetAzs) && c.parent.subnetAzs.includes(v) },
+    { field: "data.fsx.automaticBackupRetentionDays", rule: "0-90 days", source: SRC_FSX, check: intIn(0, 90) },
+    { field: "data.fsx.clientCidrs.*", rule: "an IPv4 CIDR (network address)", source: "security group rules", check: isCidr },
+  ],
+  cross: [
+    {
+      description: "bucket names are unique",
+      source: "S3 bucket names are globally unique",
+      check: (env) => {
+        const entries = Object.entries(isObject(env.data?.buckets) ? env.data.buckets : {}).filter(([, b]) => isObject(b));
+        const dup = new Set(duplicates(entries.map(([, b]) => b.bucketName)));
+        return entries
+          .filter(([, b]) => dup.has(b.bucketName))
+          .map(([name, b]): Violation => ({ path: `data.buckets.${name}.bucketName`, value: b.bucketName, rule: "a name no other bucket uses", source: "S3 bucket names are globally unique" }));
+      },
+    },
+  ],
+};

@@ -1,0 +1,46 @@
+/** Environment-wide fields: identity, tags, state backend, hook runner. */
+import type { ConstraintTable } from "./engine";
+import { intIn, isObject, isString, matches, oneOf, REGION } from "./checks";
+import { isValidBucketName } from "./s3-names";
+
+export const environmentTable: ConstraintTable = {
+  domain: "environment",
+  fields: [
+    { field: "name", rule: "2-20 chars: lowercase letters, digits, '-', starting with a letter", source: "stack and resource naming", required: true, check: matches(/^[a-z][a-z0-9-]{1,19}$/) },
+    { field: "account", rule: "a 12-digit AWS account id", source: "AWS account identifiers", required: true, check: matches(/^\d{12}$/) },
+    { field: "region", rule: "an AWS Region code such as eu-west-1", source: "AWS Regions", required: true, check: matches(REGION) },
+    { field: "tags", rule: "an object of string tags", source: "AWS tagging", check: isObject },
+    { field: "tags.*", rule: "a string of at most 256 chars", source: "AWS tagging: tag values", check: matches(/^[\s\S]*$/, 0, 256) },
+    { field: "tags", rule: "at most 40 tags with keys of 1-128 chars, not starting with 'aws:'", source: "AWS tagging: tag keys", check: (v) => isObject(v) && Object.keys(v).length <= 40 && Object.keys(v).every((k) => k.length >= 1 && k.length <= 128 && !k.toLowerCase().startsWith("aws:")) },
+    { field: "hooks.runner", rule: "'local' or 'lambda'", source: "hook runners", check: oneOf("local", "lambda") },
+    { field: "hooks.timeoutMinutes", rule: "5-120 minutes", source: "key store connection can take 20-30 min", check: intIn(5, 120) },
+    { field: "backend.type", rule: "'local', 'cloud' or 's3'", source: "Terraform backends", required: false, check: oneOf("local", "cloud", "s3") },
+    { field: "backend.organization", rule: "an organization name: letters, digits, '_' and '-'", source: "Terraform Cloud organizations", when: (c) => c.parent.type === "cloud", required: true, check: matches(/^[A-Za-z0-9_-]{1,90}$/) },
+    { field: "backend.workspacePrefix", rule: "letters, digits, '_' and '-' (at most 60 chars)", source: "Terraform Cloud workspace names", when: (c) => c.parent.type === "cloud", check: matches(/^[A-Za-z0-9_-]{0,60}$/) },
+    { field: "backend.hostname", rule: "a host name", source: "Terraform Cloud / Enterprise", when: (c) => c.parent.type === "cloud", check: matches(/^[a-z0-9.-]+$/, 1, 253) },
+    { field: "backend.bucket", rule: "an S3 bucket name", source: "S3 backend", when: (c) => c.parent.type === "s3", required: true, check: isValidBucketName },
+    { field: "backend.keyPrefix", rule: "a key prefix without leading or trailing '/'", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, 1, 512) },
+    { field: "backend.region", rule: "an AWS Region code", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(REGION) },
+    { field: "backend.useLockfile", rule: "true or false", source: "S3 backend locking", when: (c) => c.parent.type === "s3", check: (v) => typeof v === "boolean" },
+  ],
+  cross: [
+    {
+      description: "network, keys and data sections are present",
+      source: "environment contract",
+      check: (env) =>
+        (["network", "keys", "data"] as const)
+          .filter((k) => !isObject((env as unknown as Record<string, unknown>)[k]))
+          .map((k) => ({ path: k, value: (env as unknown as Record<string, unknown>)[k], rule: "a section object", source: "environment contract" })),
+    },
+    {
+      description: "tag values are strings",
+      source: "AWS tagging",
+      check: (env) =>
+        isObject(env.tags)
+          ? Object.entries(env.tags)
+              .filter(([, v]) => !isString(v))
+              .map(([k, v]) => ({ path: `tags.${k}`, value: v, rule: "a string", source: "AWS tagging" }))
+          : [],
+    },
+  ],
+};

@@ -1,0 +1,83 @@
+/** Customer keys: aliases, deletion windows, rotation, separation of duties, key-store placement. */
+import type { ConstraintTable, FieldContext, Violation } from "./engine";
+import { duplicates, IAM_PRINCIPAL_ARN, intIn, isObject, isString, matches, oneOf } from "./checks";
+
+const store = (c: FieldContext): unknown => c.parent.store ?? "aws-kms";
+
+export const keysTable: ConstraintTable = {
+  domain: "keys",
+  fields: [
+    { field: "keys", rule: "an object with at least one key", source: "environment contract", required: true, check: (v) => isObject(v) && Object.keys(v).length > 0 },
+    { field: "keys.*", rule: "a key object", source: "environment contract", check: isObject },
+    { field: "keys.*.alias", rule: "'alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...'", source: "KMS CreateAlias", required: true, check: (v) => matches(/^alias\/[a-zA-Z0-9:/_-]+$/, 7, 256)(v) && !String(v).startsWith("alias/aws/") },
+    { field: "keys.*.description", rule: "at most 8192 chars", source: "KMS CreateKey Description", check: matches(/^[\s\S]*$/, 0, 8192) },
+    { field: "keys.*.store", rule: "'aws-kms', 'cloudhsm' or 'xks'", source: "KMS key origins", check: oneOf("aws-kms", "cloudhsm", "xks") },
+    { field: "keys.*.deletionWindowDays", rule: "7-30 days", source: "KMS ScheduleKeyDeletion", check: intIn(7, 30) },
+    { field: "keys.*.rotation", rule: "true or false", source: "KMS EnableKeyRotation", check: (v) => typeof v === "boolean" },
+    { field: "keys.*.rotation", rule: "false or unset for keys in a custom key store (automatic rotation is not supported there)", source: "KMS EnableKeyRotation: custom key stores", when: (c) => store(c) !== "aws-kms", check: (v) => v === false },
+    { field: "keys.*.xksKeyId", rule: "1-128 chars of letters, digits, '-', '_', '.'", source: "KMS CreateKey XksKeyId", when: (c) => store(c) === "xks", required: true, check: matches(/^[a-zA-Z0-9-_.]+$/, 1, 128) },
+    { field: "keys.*.xksKeyId", rule: "unset unless store is 'xks'", source: "KMS CreateKey XksKeyId", when: (c) => store(c) !== "xks", check: () => false },
+    { field: "keys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    { field: "keys.*.administrators.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: "keys.*.users", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    { field: "keys.*.users.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+  ],
+  cross: [
+    {
+      description: "aliases are unique",
+      source: "KMS CreateAlias: alias names are unique per account and Region",
+      check: (env) => {
+        const entries = Object.entries(isObject(env.keys) ? env.keys : {}).filter(([, k]) => isObject(k));
+        const dup = new Set(duplicates(entries.map(([, k]) => k.alias)));
+        return entries
+          .filter(([, k]) => dup.has(k.alias))
+          .map(([name, k]) => ({ path: `keys.${name}.alias`, value: k.alias, rule: "an alias no other key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
+      },
+    },
+    {
+      description: "administrators and users are disjoint",
+      source: "key policy: separation of duties",
+      check: (env) => {
+        const out: Violation[] = [];
+        for (const [name, k] of Object.entries(isObject(env.keys) ? env.keys : {})) {
+          if (!isObject(k) || !Array.isArray(k.users) || !Array.isArray(k.administrators)) continue;
+          const admins = new Set(k.administrators);
+          k.users.forEach((u, i) => {
+            if (admins.has(u)) {
+              out.push({ path: `keys.${name}.users.${i}`, value: u, rule: "a principal that is not also an administrator of this key", source: "key policy: separation of duties" });
+            }
+          });
+        }
+        return out;
+      },
+    },
+    {
+      description: "keys in a custom key store need that store configured",
+      source: "KMS CreateKey CustomKeyStoreId",
+      check: (env) => {
+        const out: Violation[] = [];
+        for (const [name, k] of Object.entries(isObject(env.keys) ? env.keys : {})) {
+          if (!isObject(k)) continue;
+          if (k.store === "cloudhsm" && !isObject(env.cloudHsm)) {
+            out.push({ path: `keys.${name}.store`, value: k.store, rule: "'cloudhsm' only when the environment has a cloudHsm section", source: "KMS CreateKey CustomKeyStoreId" });
+          }
+          if (k.store === "xks" && !isObject(env.xks)) {
+            out.push({ path: `keys.${name}.store`, value: k.store, rule: "'xks' only when the environment has an xks section", source: "KMS CreateKey CustomKeyStoreId" });
+          }
+        }
+        return out;
+      },
+    },
+    {
+      description: "each external key is used by one KMS key",
+      source: "KMS: a KMS key in an external key store cannot be recreated, one KMS key per external key",
+      check: (env) => {
+        const entries = Object.entries(isObject(env.keys) ? env.keys : {}).filter(([, k]) => isObject(k) && k.store === "xks" && isString(k.xksKeyId));
+        const dup = new Set(duplicates(entries.map(([, k]) => k.xksKeyId)));
+        return entries
+          .filter(([, k]) => dup.has(k.xksKeyId))
+          .map(([name, k]): Violation => ({ path: `keys.${name}.xksKeyId`, value: k.xksKeyId, rule: "an external key id no other key uses", source: "KMS CreateKey XksKeyId" }));
+      },
+    },
+  ],
+};

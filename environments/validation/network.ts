@@ -1,0 +1,86 @@
+/** Network: private subnets in at least 2 AZs, address plan consistent with on-premises ranges. */
+import type { EnvironmentConfig } from "../types";
+import type { ConstraintTable, Violation } from "./engine";
+import { azInRegion, cidrWithPrefix, contains, duplicates, isString, matches, oneOf, overlaps, parseCidr } from "./checks";
+
+const SRC_VPC = "Amazon VPC: IPv4 CIDR blocks /16-/28";
+const SRC_AZ = "CloudHSM, NLB and XKS need subnets in at least 2 AZs";
+
+function subnets(env: EnvironmentConfig): { az: unknown; cidr: unknown; id?: unknown }[] {
+  const list = (env.network as { subnets?: unknown } | undefined)?.subnets;
+  return Array.isArray(list) ? (list as { az: unknown; cidr: unknown; id?: unknown }[]) : [];
+}
+
+export const networkTable: ConstraintTable = {
+  domain: "network",
+  fields: [
+    { field: "network.mode", rule: "'new' or 'existing'", source: "network module", required: true, check: oneOf("new", "existing") },
+    { field: "network.cidr", rule: "an IPv4 CIDR between /16 and /28 (network address)", source: SRC_VPC, required: true, check: cidrWithPrefix(16, 28) },
+    { field: "network.vpcId", rule: "a VPC id (vpc- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.mode === "existing", required: true, check: matches(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+    { field: "network.subnets", rule: "a list of at least 2 subnets", source: SRC_AZ, required: true, check: (v) => Array.isArray(v) && v.length >= 2 },
+    { field: "network.subnets.*.az", rule: "an AZ of the environment's Region", source: "EC2 Availability Zones", required: true, check: (v, c) => azInRegion(v, String(c.env.region)) },
+    { field: "network.subnets.*.cidr", rule: "an IPv4 CIDR between /16 and /28 (network address)", source: "Amazon VPC: subnet CIDR blocks", required: true, check: cidrWithPrefix(16, 28) },
+    { field: "network.subnets.*.id", rule: "a subnet id (subnet- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.env.network?.mode === "existing", required: true, check: matches(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+    { field: "network.onPremisesCidrs.*", rule: "an IPv4 CIDR (network address)", source: "on-premises address plan", check: (v) => parseCidr(v) !== undefined },
+    { field: "network.natGateway", rule: "false (key infrastructure has no public subnets)", source: "network module", when: (c) => c.parent.mode === "new", check: (v) => v === false },
+  ],
+  cross: [
+    {
+      description: "subnets span at least 2 distinct AZs",
+      source: SRC_AZ,
+      check: (env) => {
+        const azs = new Set(subnets(env).map((s) => s.az).filter(isString));
+        return subnets(env).length >= 2 && azs.size < 2
+          ? [{ path: "network.subnets", value: [...azs], rule: "subnets in at least 2 distinct AZs", source: SRC_AZ }]
+          : [];
+      },
+    },
+    {
+      description: "subnet CIDRs inside the VPC CIDR, not overlapping each other or on-premises ranges",
+      source: "Amazon VPC subnet sizing; XKS: VPC must not overlap the key manager's network",
+      check: (env) => {
+        const out: Violation[] = [];
+        const vpc = parseCidr(env.network?.cidr);
+        const onPrem = (env.network?.onPremisesCidrs ?? []).map((c) => ({ text: c, cidr: parseCidr(c) }));
+        if (vpc) {
+          for (const [i, p] of onPrem.entries()) {
+            if (p.cidr && overlaps(vpc, p.cidr)) {
+              out.push({ path: `network.onPremisesCidrs.${i}`, value: p.text, rule: `a range that does not overlap the VPC CIDR ${env.network.cidr}`, source: "XKS over PrivateLink: VPC CIDR must not overlap the data centre" });
+            }
+          }
+        }
+        const parsed = subnets(env).map((s) => parseCidr(s.cidr));
+        parsed.forEach((c, i) => {
+          const text = subnets(env)[i].cidr;
+          if (!c) return;
+          if (vpc && !contains(vpc, c)) {
+            out.push({ path: `network.subnets.${i}.cidr`, value: text, rule: `a range inside the VPC CIDR ${env.network.cidr}`, source: "Amazon VPC: subnet CIDR blocks" });
+          }
+          for (let j = 0; j < i; j++) {
+            const other = parsed[j];
+            if (other && overlaps(c, other)) {
+              out.push({ path: `network.subnets.${i}.cidr`, value: text, rule: `a range that does not overlap network.subnets.${j}.cidr ${String(subnets(env)[j].cidr)}`, source: "Amazon VPC: subnet CIDR blocks" });
+            }
+          }
+          for (const p of onPrem) {
+            if (p.cidr && overlaps(c, p.cidr)) {
+              out.push({ path: `network.subnets.${i}.cidr`, value: text, rule: `a range that does not overlap the on-premises range ${p.text}`, source: "on-premises address plan" });
+            }
+          }
+        });
+        return out;
+      },
+    },
+    {
+      description: "subnet ids are unique",
+      source: "EC2 resource ids",
+      check: (env) =>
+        duplicates(subnets(env).map((s) => s.id).filter(isString)).map((id) => ({
+          path: "network.subnets",
+          value: id,
+          rule: "each subnet listed once",
+          source: "EC2 resource ids",
+        })),
+    },
+  ],
+};

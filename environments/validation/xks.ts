@@ -1,0 +1,89 @@
+/** External key store (XKS) over a VPC endpoint service: every requirement in AWS-FACTS.md. */
+import type { ConstraintTable, Violation } from "./engine";
+import { containsIp, intIn, isHostname, isString, matches, oneOf, parseCidr, parseIpv4, PRIVATE_RANGES } from "./checks";
+
+const SRC_CKS = "KMS CreateCustomKeyStore";
+
+export const xksTable: ConstraintTable = {
+  domain: "xks",
+  fields: [
+    { field: "xks.keyStoreName", rule: "1-256 chars", source: `${SRC_CKS} CustomKeyStoreName`, required: true, check: matches(/^[\s\S]+$/, 1, 256) },
+    { field: "xks.privateDnsName", rule: "a lowercase DNS name such as xks.example.com", source: "VPC endpoint service private DNS name", required: true, check: isHostname },
+    {
+      field: "xks.privateDnsName",
+      rule: "a name whose URI endpoint https://<name> is 10-128 chars of letters, digits, '.' and '-'",
+      source: `${SRC_CKS} XksProxyUriEndpoint`,
+      check: (v) => matches(/^https:\/\/[a-zA-Z0-9.-]+$/, 10, 128)(`https://${String(v)}`),
+    },
+    { field: "xks.publicZone.id", rule: "a Route 53 hosted zone id (Z followed by letters and digits)", source: "Route 53 hosted zone ids", required: true, check: matches(/^Z[A-Z0-9]{1,31}$/) },
+    { field: "xks.publicZone.domain", rule: "a lowercase DNS domain such as example.com", source: "Route 53 public hosted zone", required: true, check: isHostname },
+    {
+      field: "xks.uriPath",
+      rule: "10-128 chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)",
+      source: `${SRC_CKS} XksProxyUriPath`,
+      required: true,
+      check: (v) => matches(/^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,2})$/, 10, 128)(v),
+    },
+    { field: "xks.proxyTargets", rule: "at least 2 proxy addresses (KMS needs a redundant proxy fleet)", source: "XKS proxy availability; NLB target group", required: true, check: (v) => Array.isArray(v) && v.length >= 2 && new Set(v).size === v.length },
+    { field: "xks.proxyTargets.*", rule: "a private IPv4 address (10/8, 172.16/12, 192.168/16 or 100.64/10)", source: "NLB IP targets outside the VPC", check: (v) => { const ip = parseIpv4(v); return ip !== undefined && PRIVATE_RANGES.some((r) => containsIp(r, ip)); } },
+    { field: "xks.healthCheck.protocol", rule: "'TCP' or 'HTTPS'", source: "ELB target group health checks", check: oneOf("TCP", "HTTPS") },
+    { field: "xks.healthCheck.path", rule: "a path starting with '/' (at most 1024 chars), HTTPS only", source: "ELB target group health checks", check: (v, c) => c.parent.protocol === "HTTPS" && matches(/^\/\S*$/, 1, 1024)(v) },
+    { field: "xks.healthCheck.intervalSeconds", rule: "5-300 seconds", source: "ELB target group health checks", check: intIn(5, 300) },
+    { field: "xks.healthCheck.healthyThreshold", rule: "2-10", source: "ELB target group health checks", check: intIn(2, 10) },
+    { field: "xks.healthCheck.unhealthyThreshold", rule: "2-10", source: "ELB target group health checks", check: intIn(2, 10) },
+    { field: "xks.credential.source", rule: "'variable' or 'secretsManager' (never a literal in an environment module)", source: "XKS proxy authentication credential", required: true, check: oneOf("variable", "secretsManager") },
+    {
+      field: "xks.credential.secretArn",
+      rule: "a Secrets Manager secret ARN in the environment's account and Region",
+      source: "Secrets Manager ARNs",
+      when: (c) => c.parent.source === "secretsManager",
+      required: true,
+      check: (v, c) => isString(v) && new RegExp(`^arn:aws(-cn|-us-gov)?:secretsmanager:${c.env.region}:${c.env.account}:secret:[\\w/+=.@-]+$`).test(v),
+    },
+  ],
+  cross: [
+    {
+      description: "the private DNS name is a subdomain of the public zone's domain",
+      source: "VPC endpoint service private DNS name verification",
+      check: (env) => {
+        const x = env.xks;
+        if (!x || !isString(x.privateDnsName) || !isString(x.publicZone?.domain)) return [];
+        return x.privateDnsName.endsWith(`.${x.publicZone.domain}`)
+          ? []
+          : [{ path: "xks.privateDnsName", value: x.privateDnsName, rule: `a subdomain of the public zone's domain ${x.publicZone.domain} (domain ownership is verified with a TXT record there)`, source: "VPC endpoint service private DNS name verification" }];
+      },
+    },
+    {
+      description: "the proxies are on premises: declared on-premises ranges, outside the VPC",
+      source: "XKS over PrivateLink: NLB reaches the proxies through the VPC's routes to the data centre",
+      check: (env) => {
+        if (!env.xks || !Array.isArray(env.xks.proxyTargets)) return [];
+        const out: Violation[] = [];
+        const onPrem = (env.network?.onPremisesCidrs ?? []).map(parseCidr);
+        if (onPrem.length === 0) {
+          out.push({ path: "network.onPremisesCidrs", value: env.network?.onPremisesCidrs, rule: "the data centre ranges that hold the XKS proxies (needed with xks)", source: "XKS: VPC CIDR must not overlap the key manager's network" });
+        }
+        const vpc = parseCidr(env.network?.cidr);
+        env.xks.proxyTargets.forEach((t, i) => {
+          const ip = parseIpv4(t);
+          if (ip === undefined) return;
+          if (vpc && containsIp(vpc, ip)) {
+            out.push({ path: `xks.proxyTargets.${i}`, value: t, rule: `an on-premises address outside the VPC CIDR ${env.network.cidr}`, source: "XKS over PrivateLink" });
+          } else if (onPrem.length > 0 && !onPrem.some((c) => c && containsIp(c, ip))) {
+            out.push({ path: `xks.proxyTargets.${i}`, value: t, rule: `an address inside network.onPremisesCidrs (${(env.network.onPremisesCidrs ?? []).join(", ")})`, source: "XKS over PrivateLink" });
+          }
+        });
+        return out;
+      },
+    },
+    {
+      description: "at least 2 subnets in distinct AZs for the NLB",
+      source: "NLB and XKS over PrivateLink",
+      check: (env) => {
+        if (!env.xks || !Array.isArray(env.network?.subnets)) return [];
+        const azs = new Set(env.network.subnets.map((s) => s?.az));
+        return azs.size >= 2 ? [] : [{ path: "network.subnets", value: [...azs], rule: "subnets in at least 2 distinct AZs for the XKS load balancer", source: "NLB and XKS over PrivateLink" }];
+      },
+    },
+  ],
+};

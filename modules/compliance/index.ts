@@ -1,0 +1,79 @@
+/**
+ * Synth-time compliance: every rule runs as a CDKTF Aspect over every resource of every stack.
+ * Findings are collected for all stacks before anything is written, so a non-compliant app
+ * fails as a whole with one line per finding; suppressed findings are reported with their reason.
+ */
+import { Aspects, TerraformResource, TerraformStack, type IAspect } from "cdktf";
+import type { IConstruct } from "constructs";
+import { invokeAspects } from "cdktf/lib/synthesize/synthesizer";
+import { suppressionFor, viewOf, type ComplianceRule, type ResourceView } from "./rule";
+import { kmsKeyRotation } from "./kms-key-rotation";
+import { kmsPolicyNoWildcard } from "./kms-policy-no-wildcard";
+import { kmsDeletionWindow } from "./kms-deletion-window";
+import { preventDestroy } from "./prevent-destroy";
+import { s3SseKms } from "./s3-sse-kms";
+import { s3Versioning } from "./s3-versioning";
+import { s3PublicAccessBlock } from "./s3-public-access-block";
+import { ebsEncryptionByDefault } from "./ebs-encryption-by-default";
+import { defaultSecurityGroup } from "./default-security-group";
+
+export { suppress } from "./rule";
+export type { ComplianceRule } from "./rule";
+
+/** Every rule, in reporting order. Add new rules here (one file each). */
+export const RULES: ComplianceRule[] = [
+  kmsKeyRotation, kmsPolicyNoWildcard, kmsDeletionWindow, preventDestroy,
+  s3SseKms, s3Versioning, s3PublicAccessBlock, ebsEncryptionByDefault, defaultSecurityGroup,
+];
+
+/** Registers an extra rule (used by the CloudHSM and XKS modules for their own resource types). */
+export function registerRule(rule: ComplianceRule): void {
+  if (!RULES.some((r) => r.id === rule.id)) RULES.push(rule);
+}
+
+export interface Finding {
+  readonly ruleId: string;
+  readonly title: string;
+  readonly path: string;
+  readonly message: string;
+  /** Set when the finding is suppressed: the written reason. */
+  readonly suppressedBecause?: string;
+}
+
+/** The Aspect: checks each resource once, recording findings (idempotent across re-visits). */
+export class ComplianceAspect implements IAspect {
+  readonly findings: Finding[] = [];
+  checked = 0;
+  private readonly seen = new Set<string>();
+  private readonly stackViews = new Map<TerraformStack, ResourceView[]>();
+
+  visit(node: IConstruct): void {
+    if (!TerraformResource.isTerraformResource(node) || this.seen.has(node.node.path)) return;
+    this.seen.add(node.node.path);
+    const resource = node as TerraformResource;
+    const stack = TerraformStack.of(resource);
+    let views = this.stackViews.get(stack);
+    if (!views) {
+      views = stack.node.findAll().filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c)).map(viewOf);
+      this.stackViews.set(stack, views);
+    }
+    const view = views.find((v) => v.construct === resource) ?? viewOf(resource);
+    for (const rule of RULES.filter((r) => r.resourceTypes.includes(view.type))) {
+      this.checked++;
+      const problem = rule.check(view, views);
+      if (problem === undefined) continue;
+      const reason = suppressionFor(resource, rule.id);
+      this.findings.push({ ruleId: rule.id, title: rule.title, path: resource.node.path, message: problem, ...(reason ? { suppressedBecause: reason } : {}) });
+    }
+  }
+}
+
+/** Adds the aspect to every stack and runs it now, before synthesis writes anything. */
+export function checkCompliance(stacks: readonly TerraformStack[]): ComplianceAspect {
+  const aspect = new ComplianceAspect();
+  for (const stack of stacks) {
+    Aspects.of(stack).add(aspect);
+    invokeAspects(stack);
+  }
+  return aspect;
+}

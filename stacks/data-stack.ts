@@ -1,0 +1,23 @@
+import { Construct } from "constructs";
+import type { ResolvedEnvironment } from "../environments/resolve";
+import { EncryptedBucket } from "../modules/consumers/encrypted-bucket";
+import { EbsDefaultEncryption } from "../modules/consumers/ebs-default-encryption";
+import type { KeysStack } from "./keys-stack";
+import { EnvironmentStack } from "./base-stack";
+
+/**
+ * Consumers of the keys: buckets, EBS default encryption, file systems. Everyday changes happen
+ * here, in a state apart from the keys; the keys arrive through CDKTF cross-stack references.
+ */
+export class DataStack extends EnvironmentStack {
+  constructor(scope: Construct, id: string, env: ResolvedEnvironment, keysStack: KeysStack) {
+    super(scope, id, env);
+    this.addDependency(keysStack);
+    for (const [name, bucket] of Object.entries(env.data.buckets)) {
+      new EncryptedBucket(this, `bucket-${name}`, { bucketName: bucket.bucketName, key: keysStack.keys[bucket.key] });
+    }
+    if (env.data.ebs) {
+      new EbsDefaultEncryption(this, "ebs", { key: keysStack.keys[env.data.ebs.key] });
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { Construct } from "constructs";
+import type { ResolvedEnvironment } from "../environments/resolve";
+import { PrivateNetwork } from "../modules/network/private-network";
+import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
+import type { IKeyStore } from "../modules/keystores/key-store";
+import { EnvironmentStack } from "./base-stack";
+
+/**
+ * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
+ * the plan guard; changes rarely, so it has its own state, apart from the consumers.
+ */
+export class KeysStack extends EnvironmentStack {
+  readonly network: PrivateNetwork;
+  readonly keys: Readonly<Record<string, ICustomerKey>>;
+  readonly keyStores: Partial<Record<IKeyStore["kind"], IKeyStore>> = {};
+
+  constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
+    super(scope, id, env);
+    this.network = new PrivateNetwork(this, "network", { config: env.network, namePrefix: env.name });
+    const keys: Record<string, ICustomerKey> = {};
+    for (const [name, config] of Object.entries(env.keys)) {
+      keys[name] = new CustomerKey(this, `key-${name}`, {
+        name,
+        config,
+        partition: env.partition,
+        account: env.account,
+        keyStore: config.store === "aws-kms" ? undefined : this.keyStores[config.store],
+      });
+    }
+    this.keys = keys;
+  }
+}
