@@ -17,6 +17,8 @@ export class KeysStack extends EnvironmentStack {
   constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
     super(scope, id, env);
     this.network = new PrivateNetwork(this, "network", { config: env.network, namePrefix: env.name });
+    // KEY STORES: each key-store module registers itself in this.keyStores here (cloudhsm, xks).
+
     const keys: Record<string, ICustomerKey> = {};
     for (const [name, config] of Object.entries(env.keys)) {
       keys[name] = new CustomerKey(this, `key-${name}`, {

@@ -1,0 +1,48 @@
+import { Construct } from "constructs";
+import { TerraformResource, type TerraformMetaArguments, type LocalExecProvisioner } from "cdktf";
+
+export interface TerraformDataProps extends TerraformMetaArguments {
+  /** Values whose change replaces the resource (and so re-runs its create-time provisioner). */
+  readonly triggersReplace?: Record<string, string>;
+  /** Stored as-is in state and exposed as `output`. Never put a secret here. */
+  readonly input?: Record<string, string>;
+  readonly provisioners?: LocalExecProvisioner[];
+}
+
+/**
+ * Terraform's built-in `terraform_data` resource (Terraform >= 1.4). cdktf 0.21 ships no class for
+ * it, so this is the one place that writes it by hand.
+ */
+export class TerraformData extends TerraformResource {
+  private readonly props: TerraformDataProps;
+
+  constructor(scope: Construct, id: string, props: TerraformDataProps) {
+    super(scope, id, {
+      terraformResourceType: "terraform_data",
+      terraformGeneratorMetadata: { providerName: "terraform" },
+      dependsOn: props.dependsOn,
+      lifecycle: props.lifecycle,
+      provisioners: props.provisioners,
+    });
+    this.props = props;
+  }
+
+  /** `output` attribute (mirrors `input`). */
+  get output(): string {
+    return this.getStringAttribute("output");
+  }
+
+  protected synthesizeAttributes(): Record<string, unknown> {
+    return {
+      triggers_replace: this.props.triggersReplace,
+      input: this.props.input,
+    };
+  }
+
+  protected synthesizeHclAttributes(): Record<string, unknown> {
+    return {
+      triggers_replace: { value: this.props.triggersReplace, isBlock: false, type: "map", storageClassType: "stringMap" },
+      input: { value: this.props.input, isBlock: false, type: "map", storageClassType: "stringMap" },
+    };
+  }
+}
