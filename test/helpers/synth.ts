@@ -1,0 +1,88 @@
+/** Test helpers: compose environments exactly as main.ts does, synthesize into a temp dir, read the JSON. */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { App } from "cdktf";
+import type { EnvironmentConfig } from "../../environments/types";
+import type { ResolvedEnvironment } from "../../environments/resolve";
+import { composeApp, type ComposedApp } from "../../stacks/compose";
+import { KeysStack } from "../../stacks/keys-stack";
+import { DataStack } from "../../stacks/data-stack";
+import { ConfigError } from "../../environments/errors";
+
+/** The same composition as main.ts. */
+export const composeLikeMain = (app: App, env: ResolvedEnvironment): void => {
+  const keys = new KeysStack(app, `${env.name}-keys`, env);
+  new DataStack(app, `${env.name}-data`, env, keys);
+};
+
+/** A synthesized stack's cdk.tf.json. */
+export interface StackJson {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, { value: unknown; sensitive?: boolean }>;
+  variable?: Record<string, Record<string, unknown>>;
+  terraform?: Record<string, unknown>;
+  provider?: Record<string, unknown[]>;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Synthesizes the environments; returns each stack's JSON by stack name plus the composed app. */
+export function synthEnvs(envs: Record<string, EnvironmentConfig>): { stacks: Record<string, StackJson>; composed: ComposedApp; outdir: string } {
+  const outdir = mkdtempSync(join(tmpdir(), "cmk-synth-"));
+  dirs.push(outdir);
+  const composed = composeApp(envs, composeLikeMain, outdir);
+  composed.app.synth();
+  const stacks: Record<string, StackJson> = {};
+  for (const s of composed.stacks) {
+    stacks[s.node.id] = JSON.parse(readFileSync(join(outdir, "stacks", s.node.id, "cdk.tf.json"), "utf8")) as StackJson;
+  }
+  return { stacks, composed, outdir };
+}
+
+/** All resources of a type in a stack (name -> attributes). */
+export function resources(stack: StackJson, type: string): Record<string, Record<string, unknown>> {
+  return stack.resource?.[type] ?? {};
+}
+
+/** The only resource of a type; fails the test when there is not exactly one. */
+export function only(stack: StackJson, type: string): Record<string, unknown> {
+  const all = Object.values(resources(stack, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/** The lines of the ConfigError `fn` throws (fails when it does not throw one). */
+export function configErrorLines(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.lines];
+    throw e;
+  }
+  throw new Error("expected a ConfigError, nothing was thrown");
+}
+
+/**
+ * Deep copy of `base` with values set by dotted path (`"keys.appData.deletionWindowDays": 45`);
+ * `undefined` deletes the field. For failing-input tests: the result is deliberately unchecked.
+ */
+export function variant<T>(base: T, changes: Record<string, unknown>): T {
+  const copy = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(changes)) {
+    const parts = path.split(".");
+    let node = copy as Record<string, unknown>;
+    for (const p of parts.slice(0, -1)) {
+      if (node[p] === undefined || node[p] === null || typeof node[p] !== "object") node[p] = {};
+      node = node[p] as Record<string, unknown>;
+    }
+    const last = parts[parts.length - 1];
+    if (value === undefined) delete node[last];
+    else node[last] = value;
+  }
+  return copy as T;
+}

@@ -1,0 +1,42 @@
+import { environments } from "../../../environments";
+import { only, synthEnvs } from "../../helpers/synth";
+
+const { stacks } = synthEnvs({ dev: environments.dev });
+const data = stacks["dev-data"];
+const keyArnRef = /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-dev-keys\.outputs\.cross-stack-output-aws_kms_keykey-appData_key_[0-9A-F]+arn\}$/;
+
+test("the bucket is private, versioned, kept on destroy and never force-destroyed", () => {
+  expect(only(data, "aws_s3_bucket")).toMatchObject({ bucket: "northwind-dev-app-data-111111111111", force_destroy: false, lifecycle: { prevent_destroy: true } });
+  expect(only(data, "aws_s3_bucket_versioning")).toMatchObject({ versioning_configuration: { status: "Enabled" } });
+  expect(only(data, "aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+  expect(only(data, "aws_s3_bucket_ownership_controls")).toMatchObject({ rule: { object_ownership: "BucketOwnerEnforced" } });
+});
+
+test("SSE-KMS with the customer key from the keys stack, bucket key on", () => {
+  const sse = only(data, "aws_s3_bucket_server_side_encryption_configuration") as { rule: { apply_server_side_encryption_by_default: { sse_algorithm: string; kms_master_key_id: string }; bucket_key_enabled: boolean }[] };
+  expect(sse.rule).toHaveLength(1);
+  expect(sse.rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");
+  expect(sse.rule[0].apply_server_side_encryption_by_default.kms_master_key_id).toMatch(keyArnRef);
+  expect(sse.rule[0].bucket_key_enabled).toBe(true);
+});
+
+test("bucket policy denies non-TLS access, PutObject without SSE-KMS, and PutObject with another key", () => {
+  const policy = JSON.parse(only(data, "aws_s3_bucket_policy").policy as string) as { Statement: { Sid: string; Effect: string; Action: string; Condition: Record<string, Record<string, string>> }[] };
+  const sid = (s: string) => policy.Statement.find((x) => x.Sid === s);
+  expect(sid("DenyInsecureTransport")).toMatchObject({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+  expect(sid("DenyPutWithoutSseKms")).toMatchObject({ Effect: "Deny", Action: "s3:PutObject", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } });
+  const other = sid("DenyPutWithOtherKey");
+  expect(other).toMatchObject({ Effect: "Deny", Action: "s3:PutObject" });
+  expect(other?.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toMatch(keyArnRef);
+});
+
+test("EBS encryption by default with the customer key as the default key", () => {
+  expect(only(data, "aws_ebs_encryption_by_default")).toMatchObject({ enabled: true });
+  expect(only(data, "aws_ebs_default_kms_key").key_arn).toMatch(/cross-stack-output-aws_kms_keykey-volumes_key_[0-9A-F]+arn\}$/);
+});
+
+test("the data stack reads the keys through a cross-stack reference and declares the dependency", () => {
+  expect(data.data?.terraform_remote_state?.["cross-stack-reference-input-dev-keys"]).toMatchObject({ backend: "local", config: { path: "../../../terraform.dev-keys.tfstate" } });
+  const outputs = Object.keys(stacks["dev-keys"].output ?? {});
+  expect(outputs.some((o) => /^cross-stack-output-aws_kms_keykey-appData_key_[0-9A-F]+arn$/.test(o))).toBe(true);
+});

@@ -1,0 +1,71 @@
+/** The synth command as a user runs it: `node .build/main.js` (what `npm run synth` runs after building). */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { environments } from "../../environments";
+import { variant } from "../helpers/synth";
+
+const root = join(__dirname, "..", "..");
+const work = mkdtempSync(join(tmpdir(), "cmk-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function runSynth(envConfig: object | undefined, outdir: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, CDKTF_OUTDIR: outdir };
+  delete env.ENV_CONFIG;
+  if (envConfig) {
+    const file = join(work, `env-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(envConfig));
+    env.ENV_CONFIG = file;
+  }
+  return spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env, encoding: "utf8" });
+}
+
+test("fails when a config has several mistakes: one line each, exit 1, no stack trace, nothing written", () => {
+  const outdir = join(work, "rejected");
+  const broken = variant(environments.dev, {
+    "keys.appData.deletionWindowDays": 45,
+    "keys.volumes.users": ["arn:aws:iam::111111111111:role/KeyAdministrators"],
+    "network.cidr": "10.10.0.0/12",
+  });
+  const r = runSynth(broken, outdir);
+  expect(r.status).toBe(1);
+  expect(r.stdout).toBe("");
+  expect(r.stderr.trim().split("\n")).toEqual([
+    'environments.dev.network.cidr: "10.10.0.0/12" is not allowed (an IPv4 CIDR between /16 and /28 (network address), Amazon VPC: IPv4 CIDR blocks /16-/28)',
+    "environments.dev.keys.appData.deletionWindowDays: 45 is not allowed (7-30 days, KMS ScheduleKeyDeletion)",
+    'environments.dev.keys.volumes.users.0: "arn:aws:iam::111111111111:role/KeyAdministrators" is not allowed (a principal that is not also an administrator of this key, key policy: separation of duties)',
+  ]);
+  expect(r.stderr).not.toMatch(/\bat .*\.(js|ts):\d+/);
+  expect(existsSync(outdir)).toBe(false);
+});
+
+test("fails when ENV_CONFIG is not JSON, with one line naming the file", () => {
+  const file = join(work, "broken.json");
+  writeFileSync(file, "{ name: dev");
+  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], {
+    cwd: root,
+    env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: join(work, "nojson") },
+    encoding: "utf8",
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(new RegExp(`^ENV_CONFIG: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not valid JSON: .+\\n$`));
+});
+
+test("ENV_CONFIG synthesizes just that environment, from the output of npm run config", () => {
+  const config = spawnSync(process.execPath, [join(root, ".build", "config.js"), "dev"], { cwd: root, encoding: "utf8" });
+  expect(config.status).toBe(0);
+  const resolved = JSON.parse(config.stdout) as { keys: Record<string, { deletionWindowDays: number; rotation: boolean }> };
+  expect(resolved.keys.volumes).toMatchObject({ deletionWindowDays: 30, rotation: true });
+  const outdir = join(work, "one");
+  const r = runSynth(resolved, outdir);
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["dev-data", "dev-keys"]);
+});
+
+test("npm run config rejects an unknown environment with the list of known ones", () => {
+  const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), "qa"], { cwd: root, encoding: "utf8" });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toBe('config: unknown environment "qa" (known: dev, staging, prod)\n');
+});
