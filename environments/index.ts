@@ -17,8 +17,11 @@ import { ConfigError } from "./errors";
 
 export { ConfigError } from "./errors";
 
-/** Reads an environment from a JSON file (for example the output of `npm run config -- <env>`). */
-export function loadEnvironmentFile(path: string): EnvironmentConfig {
+/**
+ * Reads environments from a JSON file: one environment object (for example the output of
+ * `npm run config -- <env>`) or an array of them.
+ */
+export function loadEnvironmentFile(path: string): EnvironmentConfig[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -31,19 +34,25 @@ export function loadEnvironmentFile(path: string): EnvironmentConfig {
   } catch (e) {
     throw new ConfigError([`ENV_CONFIG: ${path} is not valid JSON: ${(e as Error).message}`]);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new ConfigError([`ENV_CONFIG: ${path} must hold one environment object, found ${Array.isArray(parsed) ? "an array" : typeof parsed}`]);
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  const bad = list.findIndex((e) => e === null || typeof e !== "object" || Array.isArray(e));
+  if (bad >= 0 || list.length === 0) {
+    throw new ConfigError([`ENV_CONFIG: ${path} must hold one environment object or an array of them`]);
   }
-  return parsed as EnvironmentConfig;
+  return list as EnvironmentConfig[];
 }
 
 /**
- * The environments to synthesize: the one in `ENV_CONFIG` if set (registered under its own
+ * The environments to synthesize: those in `ENV_CONFIG` if set (each registered under its own
  * `name`), otherwise every shipped environment.
  */
 export function selectEnvironments(envVar: string | undefined = process.env.ENV_CONFIG): Record<string, EnvironmentConfig> {
   if (!envVar) return { ...environments };
-  const env = loadEnvironmentFile(envVar);
-  const name = typeof env.name === "string" && env.name ? env.name : "(unnamed)";
-  return { [name]: env };
+  const out: Record<string, EnvironmentConfig> = {};
+  loadEnvironmentFile(envVar).forEach((env, i) => {
+    const name = typeof env.name === "string" && env.name ? env.name : `(unnamed ${i})`;
+    if (out[name]) throw new ConfigError([`ENV_CONFIG: environment name "${name}" appears more than once in ${envVar}`]);
+    out[name] = env;
+  });
+  return out;
 }

@@ -3,7 +3,7 @@
 // `@cdktf/provider-aws/lib/...` modules each entry really uses. The hook bundle is the exception:
 // it inlines the AWS SDK so it runs anywhere with a bare Node (local runner, Lambda).
 import { build } from "esbuild";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,7 +30,23 @@ const common = { bundle: true, platform: "node", target: "node20", format: "cjs"
 
 await build({ ...common, entryPoints, outdir: out, packages: "external" });
 
+/** Newest modification time among the files under `dir` (recursively). */
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+// The hook bundle inlines the SDK, so it takes most of the build time: rebuild it only when a
+// hook source or the lock file changed since it was last written.
 const hookEntry = join(root, "hooks/cli.ts");
-if (existsSync(hookEntry)) {
+const hookOut = join(out, "hooks-bundle", "hooks.js");
+const hookFresh =
+  existsSync(hookOut) &&
+  statSync(hookOut).mtimeMs >= Math.max(newest(join(root, "hooks")), statSync(join(root, "package-lock.json")).mtimeMs);
+if (existsSync(hookEntry) && !hookFresh) {
   await build({ ...common, entryPoints: { "hooks": hookEntry }, outdir: join(out, "hooks-bundle"), minify: true, legalComments: "none" });
 }

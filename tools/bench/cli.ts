@@ -1,0 +1,80 @@
+/**
+ * `npm run bench`: the speed figures the README quotes, measured on this machine.
+ * - the app alone (`node .build/main.js`) for the shipped environments and for 50 generated ones;
+ * - `cdktf synth` as a user runs it (includes the esbuild step and the CDKTF CLI's own start-up);
+ * - the bootstrap orchestration against latency-modelling mocks (virtual clock), if present;
+ * - the plan guard on a 10,000-resource plan, if present.
+ * Targets come from the issues; a missed target is printed as MISSED and the exit code is 1.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { measure, type Measurement } from "./measure";
+import { generateEnvironments } from "./generate";
+
+const root = join(__dirname, "..");
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const work = mkdtempSync(join(tmpdir(), "cmk-bench-"));
+const env = (extra: NodeJS.ProcessEnv) => ({ ...process.env, CDKTF_OUTDIR: join(work, "out"), ...extra });
+
+interface Row { what: string; figure: string; target: string; ok: boolean }
+const rows: Row[] = [];
+const fmt = (m: Measurement) => `${(m.medianMs / 1000).toFixed(2)} s median (${runs} runs)${m.peakMb !== undefined ? `, peak ${m.peakMb.toFixed(0)} MB` : ""}`;
+
+function timed(what: string, m: Measurement, maxS: number, maxMb?: number): void {
+  const okTime = m.medianMs <= maxS * 1000;
+  const okMem = maxMb === undefined || m.peakMb === undefined || m.peakMb <= maxMb;
+  rows.push({ what, figure: fmt(m), target: `<= ${maxS} s${maxMb ? `, <= ${maxMb} MB` : ""}`, ok: okTime && okMem });
+}
+
+try {
+  const shipped = measure("app, shipped environments", process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: env({ ENV_CONFIG: "" }), runs });
+  timed("app: 3 shipped environments (6 stacks)", shipped, 0.6, 300);
+
+  const fifty = join(work, "fifty.json");
+  writeFileSync(fifty, JSON.stringify(generateEnvironments(50)));
+  const scale = measure("app, 50 environments", process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: env({ ENV_CONFIG: fifty }), runs: Math.min(runs, 3) });
+  timed("app: 50 generated environments (100 stacks)", scale, 3);
+
+  const cdktf = measure("cdktf synth", join(root, "node_modules", ".bin", "cdktf"), ["synth", "--output", join(work, "cdktf-out")], { cwd: root, env: env({ CHECKPOINT_DISABLE: "1", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "1" }), runs });
+  timed("cdktf synth: 3 shipped environments", cdktf, 2.5, 300);
+  const stock = 9.8;
+  rows.push({ what: "speed-up over the stock cdktf template (9.8 s, 1.4 GB)", figure: `${(stock / (cdktf.medianMs / 1000)).toFixed(1)}x`, target: ">= 4x", ok: stock / (cdktf.medianMs / 1000) >= 4 });
+} catch (e) {
+  process.stderr.write(`bench: ${(e as Error).message}\n`);
+  process.exit(2);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function optional(): Promise<void> {
+  try {
+    const sim = (await import("./bootstrap-sim")) as { runBootstrapSimulation: () => Promise<Record<string, unknown>> | Record<string, unknown> };
+    const r = (await sim.runBootstrapSimulation()) as { criticalPathMs: number; totalMs: number; overheadPct: number; calls?: Record<string, number>; expectedCalls?: number };
+    const calls = r.calls ? Object.values(r.calls).reduce((a, b) => a + b, 0) : undefined;
+    rows.push({
+      what: "bootstrap orchestration vs critical path (virtual clock)",
+      figure: `${(r.totalMs / 60000).toFixed(1)} min vs ${(r.criticalPathMs / 60000).toFixed(1)} min (+${r.overheadPct.toFixed(2)}%)${calls !== undefined ? `, ${calls} AWS calls${r.expectedCalls !== undefined ? ` (schedule needs ${r.expectedCalls})` : ""}` : ""}`,
+      target: "<= 2% over the critical path",
+      ok: r.overheadPct <= 2 && (r.expectedCalls === undefined || calls === undefined || calls <= r.expectedCalls),
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+  }
+  try {
+    const guard = (await import("../plan-guard/bench")) as { benchPlanGuard: () => { resources: number; ms: number } };
+    const r = guard.benchPlanGuard();
+    rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 1000 ms", ok: r.ms < 1000 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+  }
+}
+
+void optional().then(() => {
+  const width = [Math.max(...rows.map((r) => r.what.length)), Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.target.length))];
+  const line = (a: string, b: string, c: string, d: string) => `| ${a.padEnd(width[0])} | ${b.padEnd(width[1])} | ${c.padEnd(width[2])} | ${d} |`;
+  process.stdout.write(`benchmark ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${require("node:os").cpus().length} cores\n`);
+  process.stdout.write(`${line("what", "measured", "target", "ok")}\n${line("-".repeat(width[0]), "-".repeat(width[1]), "-".repeat(width[2]), "--")}\n`);
+  for (const r of rows) process.stdout.write(`${line(r.what, r.figure, r.target, r.ok ? "ok" : "MISSED")}\n`);
+  if (rows.some((r) => !r.ok)) process.exitCode = 1;
+});

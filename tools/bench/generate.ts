@@ -1,0 +1,16 @@
+/** Builds an N-environment configuration from the shipped ones (renamed, readdressed), for scale benchmarks. */
+import { environments } from "../../environments";
+import type { EnvironmentConfig } from "../../environments/types";
+
+export function generateEnvironments(count: number): EnvironmentConfig[] {
+  const bases = Object.values(environments);
+  return Array.from({ length: count }, (_, i) => {
+    const base = bases[i % bases.length];
+    const name = `env${String(i + 1).padStart(2, "0")}`;
+    const text = JSON.stringify(base)
+      .replaceAll(`"name":"${base.name}"`, `"name":"${name}"`)
+      .replaceAll(`alias/${base.name}/`, `alias/${name}/`)
+      .replaceAll(`northwind-${base.name}-`, `northwind-${name}-`);
+    return JSON.parse(text) as EnvironmentConfig;
+  });
+}
