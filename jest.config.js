@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 30000,
+  reporters: ["default", "<rootDir>/test/helpers/summary-reporter.js"],
   globalSetup: "<rootDir>/test/helpers/global-setup.js",
 };

@@ -1,0 +1,51 @@
+/**
+ * `npm run validate`: synthesizes every shipped environment (or ENV_CONFIG's), then runs
+ * `terraform init`, `terraform validate` and `terraform plan -refresh=false` on each stack against
+ * the local provider mirror, offline. One line per stack; exit 1 if any stack fails, 0 with a
+ * SKIPPED line when no Terraform CLI or mirror is installed (2 with `--require-terraform`).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { findTerraform } from "../terraform/offline";
+import { validateOffline } from "./run-offline";
+
+const program = new Command("validate")
+  .description("validate and plan every synthesized stack with the real Terraform provider, offline")
+  .option("--require-terraform", "fail (exit 2) instead of skipping when no Terraform CLI or provider mirror is found")
+  .option("--keep", "keep the scratch directories and print where they are")
+  .action(async (opts: { requireTerraform?: boolean; keep?: boolean }) => {
+    const tf = findTerraform();
+    if (!tf.ok) {
+      process.stdout.write(`validate: SKIPPED: ${tf.reason}\n`);
+      process.exitCode = opts.requireTerraform ? 2 : 0;
+      return;
+    }
+    const work = mkdtempSync(join(tmpdir(), "cmk-validate-"));
+    try {
+      const outdir = join(work, "out");
+      const synth = spawnSync(process.execPath, [join(__dirname, "main.js")], { env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+      if (synth.status !== 0) {
+        process.stderr.write(synth.stderr);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`validate: terraform ${tf.version ?? ""} with ${Object.entries(tf.providers).map(([s, v]) => `${s} ${v}`).join(", ")} (offline mirror)\n`);
+      const results = await validateOffline(outdir, join(work, "scratch"), (r) =>
+        process.stdout.write(`${r.ok ? "ok  " : "FAIL"} ${r.stack.padEnd(16)} ${r.summary} (${r.seconds.toFixed(1)} s)\n`),
+      );
+      const failed = results.filter((r) => !r.ok).length;
+      process.stdout.write(`validate: ${results.length - failed} passed, ${failed} failed\n`);
+      process.exitCode = failed ? 1 : 0;
+    } catch (e) {
+      process.stderr.write(`validate: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+    } finally {
+      if (opts.keep) process.stdout.write(`validate: scratch kept in ${work}\n`);
+      else rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+void program.parseAsync();
