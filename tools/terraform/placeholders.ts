@@ -4,7 +4,7 @@
  * configuration shows deletes, replacements and forgets without ever touching AWS.
  */
 import { createHash } from "node:crypto";
-import { isObject, type ConfigModule, type JsonObject, type JsonValue, type PlanJson, type PlanValuesModule, type ResourceChange } from "./plan-json";
+import { isObject, type ConfigExpression, type ConfigModule, type ConfigResource, type JsonObject, type JsonValue, type PlanJson, type PlanValuesModule, type ResourceChange } from "./plan-json";
 import type { ProviderSchemasJson, SchemaBlock } from "./run";
 import { stableUuid, type StatePathStep, type StateResource, type TerraformState } from "./state";
 
@@ -74,7 +74,7 @@ export function placeholderArn(type: string, id: string, loc: PlanLocation): str
   return `arn:aws:${service}:${loc.region}:${loc.account}:${m?.[2] ?? "resource"}/${id}`;
 }
 
-/** Resource type named inside a CDKTF output name (`cross-stack-output-aws_kms_key.k.arn` or `..._aws_kms_keyfoo_arn`). */
+/** Resource type named inside a CDKTF output name (`cross-stack-output-aws_kms_keykeyarn`: type, construct id, attribute). */
 function typeInName(name: string): string {
   const known = ["aws_kms_external_key", "aws_kms_replica_external_key", "aws_kms_replica_key", "aws_kms_custom_key_store", "aws_kms_alias", "aws_kms_key",
     "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm", "aws_s3_bucket", "aws_ebs_volume", "aws_fsx_ontap_file_system"];
@@ -84,7 +84,8 @@ function typeInName(name: string): string {
 /** A plausible value for an output whose planned value is unknown, chosen from its name. */
 export function placeholderForOutput(name: string, loc: PlanLocation): JsonValue {
   const type = typeInName(name);
-  const attr = /[._]([a-z]+)$/.exec(name)?.[1] ?? "";
+  // CDKTF concatenates type, construct id and attribute without separators (`aws_kms_keykeyarn`).
+  const attr = /arn$/i.test(name) ? "arn" : /id$/i.test(name) ? "id" : "";
   if (attr === "arn") {
     const t = type || "aws_kms_key";
     return placeholderArn(t, t === "aws_s3_bucket" ? `placeholder-${hex(name, 8)}` : placeholderId(t, name), loc);
@@ -95,10 +96,11 @@ export function placeholderForOutput(name: string, loc: PlanLocation): JsonValue
 
 /**
  * The outputs of a plan, as a later stack's `terraform_remote_state` would read them: known
- * planned values kept, unknown ones replaced with {@link placeholderForOutput}.
+ * planned values kept, unknown ones replaced with {@link placeholderForOutput}. `location`
+ * overrides the region/account found in the plan (a scratch copy has no `allowed_account_ids`).
  */
-export function placeholderOutputs(plan: PlanJson): Record<string, JsonValue> {
-  const loc = planLocation(plan);
+export function placeholderOutputs(plan: PlanJson, location: Partial<PlanLocation> = {}): Record<string, JsonValue> {
+  const loc = { ...planLocation(plan), ...location };
   const planned = plan.planned_values?.outputs ?? {};
   const names = new Set([...Object.keys(planned), ...Object.keys(plan.output_changes ?? {})]);
   const out: Record<string, JsonValue> = {};
@@ -199,14 +201,40 @@ function providerAddress(plan: PlanJson, providerName: string, configKey: string
   return cfg?.module_address ? `${cfg.module_address}.${withAlias}` : withAlias;
 }
 
-function configKeys(plan: PlanJson): Map<string, string> {
-  const keys = new Map<string, string>();
+function configResources(plan: PlanJson): Map<string, ConfigResource> {
+  const res = new Map<string, ConfigResource>();
   const walk = (m: ConfigModule | undefined, prefix: string): void => {
-    for (const r of m?.resources ?? []) if (r.provider_config_key) keys.set(prefix + r.address, r.provider_config_key);
+    for (const r of m?.resources ?? []) res.set(prefix + r.address, r);
     for (const [name, call] of Object.entries(m?.module_calls ?? {})) walk(call.module, `${prefix}module.${name}.`);
   };
   walk(plan.configuration?.root_module, "");
-  return keys;
+  return res;
+}
+
+/** `aws_kms_key.k.key_id` (or `aws_kms_key.k[0].arn`) -> the instance address and the attribute it reads. */
+const REFERENCE = /^((?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\[[^\]]+\])?)\.([a-z0-9_]+)/;
+
+/** A top-level attribute that is unknown in the plan but copies another resource's attribute. */
+interface PendingCopy {
+  values: JsonObject;
+  key: string;
+  from: string;
+  attr: string;
+}
+
+/**
+ * The single resource attribute an unknown attribute is set from (`target_key_id = aws_kms_key.k.key_id`),
+ * so the state agrees with itself and a re-plan shows no spurious update. Expressions with several
+ * references are left alone: their shape (interpolation, function) is not in the plan.
+ */
+function copySource(expr: ConfigExpression | undefined, modulePrefix: string): { from: string; attr: string } | undefined {
+  if (!isObject(expr as JsonValue) || !Array.isArray((expr as { references?: unknown }).references)) return undefined;
+  const refs = ((expr as { references: string[] }).references).filter((r) => !/^(var|local|each|count|path|terraform|self)\./.test(r));
+  const attrRefs = [...new Set(refs.filter((r) => REFERENCE.test(r)))];
+  const m = attrRefs.length === 1 ? REFERENCE.exec(attrRefs[0]) : null;
+  // The other references Terraform lists are the same resource without the attribute (`aws_kms_key.k`).
+  if (!m || refs.some((r) => !attrRefs[0].startsWith(r))) return undefined;
+  return { from: modulePrefix + m[1], attr: m[2] };
 }
 
 /** `module.a["x"].module.b[0].aws_kms_key.k[1]` -> `module.a.module.b.aws_kms_key.k` (how configuration addresses look). */
@@ -225,8 +253,10 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
   const loc = planLocation(plan);
   const changes = new Map<string, ResourceChange>();
   for (const rc of plan.resource_changes ?? []) if (!rc.deposed) changes.set(rc.address, rc);
-  const keys = configKeys(plan);
+  const config = configResources(plan);
   const byResource = new Map<string, StateResource>();
+  const byAddress = new Map<string, JsonObject>();
+  const pending: PendingCopy[] = [];
   walkModules(plan.planned_values?.root_module, (m) => {
     for (const r of m.resources ?? []) {
       if (r.mode !== "managed") continue;
@@ -235,12 +265,18 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
       const known = typeof values.id === "string" ? values.id : undefined;
       const ids = { id: known ?? (r.type === "aws_s3_bucket" && typeof values.bucket === "string" ? values.bucket : placeholderId(r.type, r.address)) };
       const ctx: FillContext = { type: r.type, address: r.address, loc, ids, block: schemaFor(opts.schemas, r.provider_name, r.type) };
-      fill(values, rc?.change.after_unknown, r.sensitive_values, ctx, true);
       const module = m.address && m.address !== "" ? m.address : undefined;
+      const cfg = config.get(configAddress(r.address));
+      for (const [k, u] of Object.entries(isObject(rc?.change.after_unknown) ? rc.change.after_unknown : {})) {
+        const src = u === true && (values[k] === undefined || values[k] === null) ? copySource(cfg?.expressions?.[k], module ? `${module}.` : "") : undefined;
+        if (src) pending.push({ values, key: k, ...src });
+      }
+      fill(values, rc?.change.after_unknown, r.sensitive_values, ctx, true);
+      byAddress.set(r.address, values);
       const key = `${module ?? ""}|${r.type}|${r.name}`;
       let res = byResource.get(key);
       if (!res) {
-        const provider = providerAddress(plan, r.provider_name ?? "registry.terraform.io/hashicorp/aws", keys.get(configAddress(r.address)));
+        const provider = providerAddress(plan, r.provider_name ?? "registry.terraform.io/hashicorp/aws", cfg?.provider_config_key);
         res = { ...(module ? { module } : {}), mode: "managed", type: r.type, name: r.name, provider, instances: [] };
         byResource.set(key, res);
       }
@@ -252,6 +288,13 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
       });
     }
   });
+  // Copies can chain (alias -> key -> store); a few rounds settle any realistic chain.
+  for (let round = 0; round < 4; round++) {
+    for (const p of pending) {
+      const v = byAddress.get(p.from)?.[p.attr];
+      if (v !== undefined && v !== null) p.values[p.key] = structuredClone(v);
+    }
+  }
   return {
     version: 4,
     terraform_version: plan.terraform_version ?? "1.11.0",

@@ -1,0 +1,143 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  findTerraform, init, placeholderOutputs, plan, prepareScratch, scanMirror, showJson, stateFromPlan, validate,
+  type PlanJson, type TerraformFound,
+} from "../../../tools/terraform/offline";
+import { dataStack, keysStack, scratchDir, type Json } from "./fixtures";
+
+const found = findTerraform();
+const t = found.ok ? test : test.skip;
+const why = found.ok ? "" : ` (skipped: ${found.reason})`;
+const fakeFound: TerraformFound = { ok: true, bin: "/nowhere/terraform", version: "1.11.4", mirror: "/mirror", providers: { "registry.terraform.io/hashicorp/aws": "5.100.0" } };
+
+function actions(p: PlanJson): Record<string, string> {
+  return Object.fromEntries((p.resource_changes ?? []).map((rc) => [rc.address, rc.change.actions.join("+")]));
+}
+
+describe("prepareScratch (no Terraform needed)", () => {
+  const s = scratchDir("scratch-unit");
+  afterAll(s.cleanup);
+
+  test("removes the backend, pins the mirror version, gives dummy credentials, keeps the region", () => {
+    const r = prepareScratch(keysStack(), s.dir, { terraform: fakeFound });
+    const c = JSON.parse(readFileSync(r.configFile, "utf8")) as Json & { terraform: Json & { required_providers: { aws: Json } }; provider: { aws: Json[] } };
+    expect(c.terraform.backend).toBeUndefined();
+    expect(c.terraform.required_providers.aws).toEqual({ source: "aws", version: "5.100.0" });
+    expect(c.provider.aws[0]).toMatchObject({
+      region: "eu-west-1", skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, skip_region_validation: true,
+    });
+    expect(typeof c.provider.aws[0].access_key).toBe("string");
+    expect(c.provider.aws[0].allowed_account_ids).toBeUndefined();
+    expect(r.missingProviders).toEqual([]);
+    expect(readFileSync(r.cliConfigFile, "utf8")).toContain('path    = "/mirror"');
+  });
+
+  test("rewrites cross-stack remote state to a local state file holding the given outputs", () => {
+    const r = prepareScratch(dataStack(), s.dir, { terraform: fakeFound, remoteStates: { "t-keys": { "cross-stack-output-aws_kms_keyguardedarn": "arn:x" } } });
+    const c = JSON.parse(readFileSync(r.configFile, "utf8")) as { data: { terraform_remote_state: Record<string, Json> } };
+    const rs = c.data.terraform_remote_state["cross-stack-reference-input-t-keys"];
+    expect(rs).toEqual({ backend: "local", config: { path: r.remoteStateFiles["t-keys"] } });
+    const state = JSON.parse(readFileSync(r.remoteStateFiles["t-keys"], "utf8")) as Json;
+    expect(state).toMatchObject({ version: 4, serial: 1, resources: [], outputs: { "cross-stack-output-aws_kms_keyguardedarn": { value: "arn:x", type: "string" } } });
+  });
+
+  test("lists providers the mirror lacks", () => {
+    const stack = keysStack() as { terraform: { required_providers: Json } };
+    stack.terraform.required_providers.tls = { source: "hashicorp/tls", version: "4.0.0" };
+    expect(prepareScratch(stack, s.dir, { terraform: fakeFound }).missingProviders).toEqual(["registry.terraform.io/hashicorp/tls"]);
+  });
+
+  test("scanMirror reads the unpacked layout", () => {
+    const m = scratchDir("mirror");
+    const { mkdirSync } = require("node:fs") as typeof import("node:fs");
+    mkdirSync(join(m.dir, "registry.terraform.io/hashicorp/aws/5.99.0/linux_amd64"), { recursive: true });
+    mkdirSync(join(m.dir, "registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64"), { recursive: true });
+    expect(scanMirror(m.dir, "linux_amd64")).toEqual({ "registry.terraform.io/hashicorp/aws": "5.100.0" });
+    m.cleanup();
+  });
+});
+
+describe("placeholderOutputs", () => {
+  test("keeps known values and derives unknown ones from the output name, region and account", () => {
+    const p: PlanJson = {
+      format_version: "1.2",
+      configuration: { provider_config: { aws: { name: "aws", expressions: { region: { constant_value: "eu-west-1" }, allowed_account_ids: { constant_value: ["111122223333"] } } } } },
+      planned_values: { outputs: { "cross-stack-output-aws_kms_keykeyarn": { sensitive: true }, "cross-stack-output-aws_kms_custom_key_storestoreid": { sensitive: true }, known: { sensitive: false, value: "v" } } },
+      output_changes: { "cross-stack-output-aws_kms_keykeyarn": { actions: ["create"], after_unknown: true } },
+    };
+    const o = placeholderOutputs(p);
+    expect(o.known).toBe("v");
+    expect(o["cross-stack-output-aws_kms_keykeyarn"]).toMatch(/^arn:aws:kms:eu-west-1:111122223333:key\/[0-9a-f-]{36}$/);
+    expect(o["cross-stack-output-aws_kms_custom_key_storestoreid"]).toMatch(/^cks-[0-9a-f]{17}$/);
+  });
+});
+
+describe(`real Terraform, offline${why}`, () => {
+  const s = scratchDir("offline-keys");
+  let first: PlanJson;
+  afterAll(s.cleanup);
+
+  const replan = async (stack: Json, out: string): Promise<PlanJson> => {
+    prepareScratch(stack, s.dir);
+    await plan(s.dir, { out, stateFile: "applied.tfstate" });
+    return showJson(s.dir, out);
+  };
+
+  t("init, validate and plan a stack with no network", async () => {
+    prepareScratch(keysStack(), s.dir);
+    await init(s.dir);
+    await validate(s.dir);
+    await plan(s.dir, { out: "first.plan" });
+    first = await showJson(s.dir, "first.plan");
+    expect(actions(first)).toEqual({ "aws_kms_key.guarded": "create", "aws_kms_key.signing": "create", "aws_kms_alias.guarded": "create", "aws_s3_bucket.logs": "create" });
+    writeFileSync(join(s.dir, "applied.tfstate"), JSON.stringify(stateFromPlan(first), null, 2));
+  }, 120000);
+
+  t("the state built from the plan plans no changes against the same configuration", async () => {
+    const p = await replan(keysStack(), "same.plan");
+    expect(new Set(Object.values(actions(p)))).toEqual(new Set(["no-op"]));
+  }, 60000);
+
+  t("removing a key block plans delete, prevent_destroy notwithstanding", async () => {
+    const stack = keysStack() as { resource: { aws_kms_key: Json; aws_kms_alias?: Json }; output?: Json };
+    delete stack.resource.aws_kms_key.guarded;
+    delete stack.resource.aws_kms_alias;
+    delete stack.output;
+    const p = await replan(stack as Json, "delete.plan");
+    expect(actions(p)["aws_kms_key.guarded"]).toBe("delete");
+  }, 60000);
+
+  t("a removed block with destroy = false plans forget", async () => {
+    const stack = keysStack() as Json & { resource: { aws_s3_bucket?: Json } };
+    delete stack.resource.aws_s3_bucket;
+    stack.removed = [{ from: "aws_s3_bucket.logs", lifecycle: { destroy: false } }];
+    const p = await replan(stack, "forget.plan");
+    const rc = p.resource_changes?.find((r) => r.address === "aws_s3_bucket.logs");
+    expect(rc?.change.actions).toEqual(["forget"]);
+    expect(rc?.action_reason).toBe("delete_because_no_resource_config");
+  }, 60000);
+
+  t("changing customer_master_key_spec plans a replacement", async () => {
+    const stack = keysStack() as { resource: { aws_kms_key: { signing: Json } } };
+    Object.assign(stack.resource.aws_kms_key.signing, { customer_master_key_spec: "RSA_2048", key_usage: "SIGN_VERIFY" });
+    const p = await replan(stack as Json, "replace.plan");
+    const rc = p.resource_changes?.find((r) => r.address === "aws_kms_key.signing");
+    expect(rc?.change.actions).toEqual(["delete", "create"]);
+    expect(rc?.action_reason).toBe("replace_because_cannot_update");
+  }, 60000);
+
+  t("a data stack plans against the keys stack's placeholder outputs", async () => {
+    const d = scratchDir("offline-data");
+    try {
+      prepareScratch(dataStack(), d.dir, { remoteStates: { "t-keys": placeholderOutputs(first, { account: "111122223333" }) } });
+      await init(d.dir);
+      await plan(d.dir, { out: "data.plan" });
+      const p = await showJson(d.dir, "data.plan");
+      const sse = p.resource_changes?.find((r) => r.type === "aws_s3_bucket_server_side_encryption_configuration");
+      expect(JSON.stringify(sse?.change.after)).toMatch(/arn:aws:kms:eu-west-1:111122223333:key\//);
+    } finally {
+      d.cleanup();
+    }
+  }, 120000);
+});
