@@ -1,0 +1,88 @@
+import type { Clock } from "./clock";
+import { awsErrorCode, errorMessage } from "./errors";
+import { backoffDelay, RETRY_BACKOFF, type BackoffPolicy, type Random } from "./backoff";
+import type { RedactingLogger } from "./logger";
+
+/**
+ * Client configuration for every SDK v3 client the runners build: the SDK's adaptive retry
+ * strategy (client-side rate limiting + exponential backoff on throttling and transient errors)
+ * absorbs most faults; `withRetry` below covers what is left around long polls.
+ */
+export const SDK_RETRY_CONFIG = { maxAttempts: 8, retryMode: "adaptive" } as const;
+
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "ThrottledException",
+  "TooManyRequests",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ProvisionedThroughputExceededException",
+]);
+
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "NetworkingError",
+]);
+
+/** Service-side transient failures worth a retry. */
+const TRANSIENT = new Set(["KMSInternalException", "DependencyTimeoutException", "CloudHsmInternalFailureException", "InternalServerError", "InternalFailure", "ServiceUnavailable", "InternalServiceError", "InternalServiceErrorException"]);
+
+/** True for throttling errors (HTTP 429 or a throttling code). */
+export function isThrottling(err: unknown): boolean {
+  if (THROTTLING.has(awsErrorCode(err))) return true;
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return status === 429;
+}
+
+/** True for errors where retrying the same call is safe and likely to succeed. */
+export function isRetryable(err: unknown): boolean {
+  if (isThrottling(err)) return true;
+  const code = awsErrorCode(err);
+  if (NETWORK.has(code) || TRANSIENT.has(code)) return true;
+  const e = err as { $retryable?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  if (e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
+
+export interface RetryOptions {
+  readonly clock: Clock;
+  readonly log: RedactingLogger;
+  /** `[step id]` prefix for the warning lines. */
+  readonly label: string;
+  readonly maxAttempts?: number;
+  readonly policy?: BackoffPolicy;
+  readonly random?: Random;
+}
+
+/**
+ * Runs `fn`, retrying retryable errors with bounded backoff on the injected clock. Non-retryable
+ * errors, and the last retryable one, are rethrown unchanged for the step to map.
+ */
+export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  const maxAttempts = opts.maxAttempts ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRetryable(err) || attempt + 1 >= maxAttempts) throw err;
+      const delay = backoffDelay(opts.policy ?? RETRY_BACKOFF, attempt, opts.random);
+      opts.log.warn(`[${opts.label}] ${what} failed with ${awsErrorCode(err)} (${errorMessage(err)}); retry ${attempt + 1}/${maxAttempts - 1} in ${Math.round(delay / 1000)}s`);
+      await opts.clock.sleep(delay);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/** Input checks shared by the runners: every id is interpolated into SSM scripts, so only known shapes pass. */
+export const ID_PATTERNS = {
+  clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
+  keyStoreId: /^cks-[a-z0-9]{8,24}$/,
+  instanceId: /^(i|mi)-[0-9a-f]{8,17}$/,
+  secretArn: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+  parameterName: /^(\/?[A-Za-z0-9_.-]+)+(\/[A-Za-z0-9_.-]+)*$/,
+  region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
+  ip: /^(\d{1,3}\.){3}\d{1,3}$/,
+} as const;
+
+export type IdKind = keyof typeof ID_PATTERNS;
+
+/** Problems with the given ids, one message per bad value (empty when all are valid). */
+export function checkIds(values: Partial<Record<IdKind, string | undefined>>): string[] {
+  const problems: string[] = [];
+  for (const [kind, value] of Object.entries(values) as [IdKind, string | undefined][]) {
+    if (value === undefined) continue;
+    if (!ID_PATTERNS[kind].test(value)) problems.push(`'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${value}`);
+  }
+  return problems;
+}
