@@ -81,6 +81,7 @@ export async function runShellCommand(input: RunCommandInput): Promise<CommandOu
     progress,
     target: `command ${id} to finish on ${instanceId}`,
     policy: COMMAND_POLL,
+    first: { Status: "Pending" as const },
     describe: async () => {
       try {
         return (await ssm.send(new GetCommandInvocationCommand({ CommandId: id, InstanceId: instanceId }))) as GetCommandInvocationCommandOutput;

@@ -123,6 +123,8 @@ export async function activateCluster(input: ActivateClusterInput): Promise<Step
     runtime: input,
     progress,
     target: "ACTIVE",
+    // Still INITIALIZED as far as we know: sleep before the first describe.
+    first: cluster,
     describe,
     stateOf: (c) => c.State ?? "UNKNOWN",
     done: (c) => c.State === "ACTIVE",

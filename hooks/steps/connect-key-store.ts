@@ -67,9 +67,13 @@ export async function connectKeyStore(input: ConnectKeyStoreInput): Promise<Step
     switch (store.ConnectionState) {
       case "CONNECTED":
         return { status: "DONE", state: "CONNECTED", elapsedMs: progress.elapsed() };
-      case "DISCONNECTED":
-        await connect();
-        store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState === "CONNECTED" || s.ConnectionState === "FAILED", undefined);
+      case "DISCONNECTED": {
+        const accepted = await connect();
+        // Accepted: the store is CONNECTING now, so the wait sleeps before describing again.
+        const first = accepted ? { ...store, ConnectionState: "CONNECTING" as const, ConnectionErrorCode: undefined } : undefined;
+        store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState === "CONNECTED" || s.ConnectionState === "FAILED", first);
+        break;
+      }
         break;
       case "CONNECTING":
         store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState !== "CONNECTING", store);
@@ -100,13 +104,14 @@ export async function connectKeyStore(input: ConnectKeyStoreInput): Promise<Step
     }
   }
 
-  async function connect(): Promise<void> {
+  async function connect(): Promise<boolean> {
     try {
       await kms("ConnectCustomKeyStore", new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
       progress.note("ConnectCustomKeyStore accepted");
+      return true;
     } catch (err) {
       // Someone else connected it meanwhile: the next describe shows the real state.
-      if (awsErrorCode(err) === "CustomKeyStoreInvalidStateException") return;
+      if (awsErrorCode(err) === "CustomKeyStoreInvalidStateException") return false;
       throw kmsError(label, "ConnectCustomKeyStore", err);
     }
   }

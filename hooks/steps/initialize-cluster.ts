@@ -1,4 +1,4 @@
-import { InitializeClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { InitializeClusterCommand, type InitializeClusterCommandOutput } from "@aws-sdk/client-cloudhsm-v2";
 import { GetParameterCommand, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, checkClusterHealthy, cloudHsmError, describeCluster, hsmSummary, type Cluster } from "../lib/cluster";
@@ -32,8 +32,9 @@ export async function initializeCluster(input: InitializeClusterInput): Promise<
   const label = progress.label;
   const describe = () => withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
 
+  const summary = (c: Cluster) => `${hsmSummary(c)}${c.Certificates?.ClusterCsr ? ", CSR ready" : ""}`;
   let cluster = await describe();
-  progress.observe(cluster.State ?? "UNKNOWN");
+  progress.observe(summary(cluster));
   checkClusterHealthy(cluster, label);
   if (DONE_STATES.has(cluster.State ?? "")) {
     progress.note(`already done (cluster is ${cluster.State})`);
@@ -47,7 +48,7 @@ export async function initializeCluster(input: InitializeClusterInput): Promise<
       target: "an ACTIVE first HSM and the cluster CSR",
       first: cluster,
       describe,
-      stateOf: (c) => `${hsmSummary(c)}${c.Certificates?.ClusterCsr ? ", CSR ready" : ""}`,
+      stateOf: summary,
       done: (c) => c.State !== "UNINITIALIZED" || (activeHsms(c).length > 0 && Boolean(c.Certificates?.ClusterCsr)),
       check: (c) => checkClusterHealthy(c, label),
       policy: pollFor(TYPICAL_MS.hsmCreate),
@@ -55,19 +56,26 @@ export async function initializeCluster(input: InitializeClusterInput): Promise<
     });
   }
 
+  // After InitializeCluster the known state is its answer: the wait sleeps before describing again.
+  let first: Cluster | undefined = cluster.State === "INITIALIZE_IN_PROGRESS" ? cluster : undefined;
   if (cluster.State === "UNINITIALIZED") {
     const csr = cluster.Certificates?.ClusterCsr ?? "";
     const signedCert = await readPem(input, input.certificateParameter, "cluster certificate", label);
     const trustAnchor = await readPem(input, input.trustAnchorParameter, "trust anchor", label);
     checkCertificates(label, signedCert, trustAnchor, csr, input);
     try {
-      await withRetry("InitializeCluster", () => clients.cloudhsm.send(new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: signedCert, TrustAnchor: trustAnchor })), { ...input, label });
+      const out = (await withRetry("InitializeCluster", () => clients.cloudhsm.send(new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: signedCert, TrustAnchor: trustAnchor })), {
+        ...input,
+        label,
+      })) as InitializeClusterCommandOutput;
       progress.note("InitializeCluster accepted");
+      first = { ...cluster, State: out.State ?? "INITIALIZE_IN_PROGRESS", StateMessage: undefined };
     } catch (err) {
       // A concurrent run may have won the race: if the cluster moved on, just wait for it.
       const now = await describe();
       if (now.State === "UNINITIALIZED") throw cloudHsmError(label, "InitializeCluster", err);
       log.warn(`[${label}] InitializeCluster answered ${awsErrorCode(err)} but the cluster is ${now.State}: continuing`);
+      first = now;
     }
   }
 
@@ -76,7 +84,7 @@ export async function initializeCluster(input: InitializeClusterInput): Promise<
     progress,
     target: "INITIALIZED",
     describe,
-    first: cluster.State === "INITIALIZE_IN_PROGRESS" ? cluster : undefined,
+    first,
     stateOf: (c) => c.State ?? "UNKNOWN",
     done: (c) => DONE_STATES.has(c.State ?? ""),
     check: (c) => {
