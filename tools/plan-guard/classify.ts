@@ -1,0 +1,70 @@
+/** Runs every rule over every plan, applies the allowlist, and counts actions per stack. */
+import { applyAllowlist } from "./allowlist";
+import { buildGraph } from "./graph";
+import type { Allowlist, Finding, GuardAction, GuardResult, LoadedPlan, StackCounts } from "./model";
+import { actionOf, PlanIndex } from "./plan-index";
+import { destroyRule } from "./rules/destroy";
+import { disableRule } from "./rules/disable";
+import { driftRule } from "./rules/drift";
+import { hsmCountRule } from "./rules/hsm-count";
+import { keyPolicyRule } from "./rules/key-policy";
+import { keyStoreRule } from "./rules/key-store";
+import { riskyFindings } from "./rules/risky";
+import type { Rule } from "./rules/rule";
+
+/** The rules, in the order their findings are listed. */
+export const RULES: readonly Rule[] = [destroyRule, disableRule, keyStoreRule, hsmCountRule, keyPolicyRule, driftRule];
+
+/** Options of {@link classifyPlans}. */
+export interface ClassifyOptions {
+  /** Input problems found while reading (shown in the summary; they make the exit code 2). */
+  readonly inputErrors?: readonly string[];
+  /** Skip the key/consumer graph (the summary's diagram): classification alone. */
+  readonly withoutGraph?: boolean;
+}
+
+function counts(idx: PlanIndex, file: string | undefined): StackCounts {
+  const c: Partial<Record<GuardAction, number>> = {};
+  for (const rc of idx.changes) {
+    const a = actionOf(rc.change.actions);
+    c[a] = (c[a] ?? 0) + 1;
+  }
+  const drift = (idx.plan.resource_drift ?? []).length;
+  if (drift) c.drift = drift;
+  return { stack: idx.stack, ...(file ? { file } : {}), ...(idx.plan.terraform_version ? { terraformVersion: idx.plan.terraform_version } : {}), counts: c, resources: idx.changes.length };
+}
+
+/**
+ * Classifies the plans of a run (one per stack): blocked findings (not covered by the allowlist),
+ * allowed ones with the entry that covered them, risky ones, unused allowlist entries, counts by
+ * action, and the key/consumer graph. Pure: reads nothing, prints nothing.
+ */
+export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlist, opts: ClassifyOptions = {}): GuardResult {
+  const indexes = plans.map((p) => new PlanIndex(p));
+  const blocking: Finding[] = [];
+  const risky: Finding[] = [];
+  const warnings: string[] = [];
+  for (const idx of indexes) {
+    const found = RULES.flatMap((rule) => rule(idx));
+    const blockedHere = found.filter((f) => f.severity === "block");
+    blocking.push(...blockedHere);
+    const named = new Set(found.map((f) => f.address));
+    risky.push(...found.filter((f) => f.severity === "risky"), ...riskyFindings(idx, named));
+    if (idx.plan.errored) warnings.push(`${idx.stack}: the plan errored, so Terraform will not apply it; the guard checked the changes it lists`);
+    if (idx.plan.format_version.startsWith("0.") && !idx.plan.configuration) warnings.push(`${idx.stack}: no configuration in the plan, so consumers of keys cannot be shown`);
+  }
+  const { blocked, allowed, unused } = applyAllowlist(blocking, allowlist);
+  for (const e of unused) warnings.push(`allowlist entry ${e.index} (${e.stack ? `${e.stack} ` : ""}${e.address}) matched nothing: remove it or fix the address`);
+  const inputErrors = [...(opts.inputErrors ?? [])];
+  return {
+    stacks: indexes.map((idx, i) => counts(idx, plans[i].file)),
+    blocked,
+    allowed,
+    risky,
+    unusedAllowances: unused,
+    warnings,
+    graph: opts.withoutGraph ? { nodes: [], edges: [] } : buildGraph(indexes),
+    inputErrors,
+    exitCode: inputErrors.length ? 2 : blocked.length ? 1 : 0,
+  };
+}

@@ -1,0 +1,24 @@
+/** The guard's terminal output: one line per decision. */
+import type { Finding, GuardResult } from "./model";
+
+/** `BLOCKED [stack] address (action): why. Avoid: fix` */
+export function blockLine(f: Finding): string {
+  return `BLOCKED [${f.stack}] ${f.address} (${f.action}): ${f.why}. Avoid: ${f.fix}.`;
+}
+
+/** All lines for a result: blocked, allowed, risky, warnings, then a verdict. */
+export function formatResult(r: GuardResult): string[] {
+  const lines = [
+    ...r.inputErrors.map((e) => `ERROR ${e}`),
+    ...r.blocked.map(blockLine),
+    ...r.allowed.map(({ finding: f, entry }) => `ALLOWED [${f.stack}] ${f.address} (${f.action}): ${f.rule}, allowed by allowlist entry ${entry.index}: ${entry.reason}`),
+    ...r.risky.map((f) => `RISKY [${f.stack}] ${f.address} (${f.action}): ${f.why}`),
+    ...r.warnings.map((w) => `WARNING ${w}`),
+  ];
+  const n = r.stacks.reduce((s, x) => s + x.resources, 0);
+  const verdict =
+    r.exitCode === 2 ? "plan-guard: input errors (exit 2)" :
+    r.exitCode === 1 ? `plan-guard: ${r.blocked.length} blocked change(s) in ${r.stacks.length} plan(s) (exit 1)` :
+    `plan-guard: nothing blocked in ${r.stacks.length} plan(s), ${n} resource change(s) checked${r.allowed.length ? `, ${r.allowed.length} allowed by the allowlist` : ""}`;
+  return [...lines, verdict];
+}

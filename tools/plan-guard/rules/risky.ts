@@ -1,0 +1,31 @@
+/**
+ * Reports (never blocks) every other change to a key- or data-bearing resource or to key wiring
+ * (policies, grants, aliases, key stores, clusters, encryption defaults), so a reviewer sees it.
+ */
+import type { Finding } from "../model";
+import { actionOf } from "../plan-index";
+import { WATCHED_TYPES, keyBearing } from "../resources";
+import { changedAttributes, finding, type Rule } from "./rule";
+
+function describe(attrs: string[]): string {
+  const shown = attrs.slice(0, 6).join(", ");
+  return attrs.length > 6 ? `${shown} and ${attrs.length - 6} more` : shown;
+}
+
+/** Rule `key-resource-change` (risky). Runs after the blocking rules and skips resources they already named. */
+export function riskyFindings(idx: Parameters<Rule>[0], already: ReadonlySet<string>): Finding[] {
+  const out: Finding[] = [];
+  for (const rc of idx.changes) {
+    const action = actionOf(rc.change.actions);
+    if (action === "no-op" || action === "read" || already.has(rc.address)) continue;
+    const kb = keyBearing(rc, idx);
+    if (!kb && !WATCHED_TYPES.has(rc.type)) continue;
+    const what = kb?.what ?? rc.type;
+    const why =
+      action === "create" ? `new ${what}: check prevent_destroy and the deletion window` :
+      action === "update" ? `in-place update of ${what}: ${describe(changedAttributes(rc)) || "attributes"} change` :
+      `${action} of ${what}: check what relies on it`;
+    out.push(finding(idx, rc, action, "key-resource-change", "risky", why, action === "create" ? "nothing to do if intended" : "review before applying"));
+  }
+  return out;
+}

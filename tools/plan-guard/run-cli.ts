@@ -1,0 +1,96 @@
+/** The plan guard's command line, as a function (the entry point `cli.ts` only calls it). */
+import { existsSync, writeFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { loadAllowlist } from "./allowlist";
+import { classifyPlans } from "./classify";
+import { formatResult } from "./format";
+import { InputError, type Allowlist, type LoadedPlan } from "./model";
+import { readPlanFile } from "./read";
+import { renderSummary } from "./summary";
+
+/** Where the command line writes (injectable for tests). */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+const DEFAULT_ALLOWLIST = "plan-guard.allow.json";
+
+interface Options {
+  allowlist?: string;
+  summary?: string;
+  markdown?: boolean;
+  quiet?: boolean;
+}
+
+function program(io: CliIo): Command {
+  return new Command("plan-guard")
+    .description("Fails when Terraform plans would delete, replace or forget key- or data-bearing resources, or make keys unusable.")
+    .argument("<plan.json...>", "`terraform show -json` output, one file per stack; `name=path` names the stack")
+    .option("--allowlist <file>", `committed allowlist (default: ${DEFAULT_ALLOWLIST} when it exists)`)
+    .option("--summary <file>", "write the Markdown summary for a pull-request comment")
+    .option("--markdown", "print the Markdown summary on stdout instead of the line report")
+    .option("--quiet", "print only blocked changes, errors and the verdict")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError(false);
+}
+
+/**
+ * Runs the plan guard and resolves with its exit code: 0 nothing blocked, 1 blocked, 2 unreadable
+ * or invalid input (usage, plan or allowlist). Never throws for a user's mistake.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+  const cmd = program(io);
+  try {
+    cmd.parse([...argv], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  const opts = cmd.opts<Options>();
+  const inputErrors: string[] = [];
+  const plans: LoadedPlan[] = [];
+  for (const arg of cmd.args) {
+    try {
+      plans.push(readPlanFile(arg));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      inputErrors.push(e.message);
+    }
+  }
+  const seen = new Map<string, number>();
+  const named = plans.map((p) => {
+    // Two files with the same stack name would mix their allowlist matches: number the later ones.
+    const n = (seen.get(p.stack) ?? 0) + 1;
+    seen.set(p.stack, n);
+    return n === 1 ? p : { ...p, stack: `${p.stack}#${n}` };
+  });
+  let allowlist: Allowlist | undefined;
+  const allowFile = opts.allowlist ?? (existsSync(DEFAULT_ALLOWLIST) ? DEFAULT_ALLOWLIST : undefined);
+  if (allowFile) {
+    try {
+      allowlist = loadAllowlist(allowFile);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      inputErrors.push(e.message);
+    }
+  }
+  const result = classifyPlans(named, allowlist, { inputErrors });
+  for (const e of inputErrors) io.err(`plan-guard: ${e}`);
+  const summary = renderSummary(result);
+  if (opts.summary) {
+    try {
+      writeFileSync(opts.summary, summary);
+    } catch (e) {
+      io.err(`plan-guard: ${opts.summary}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return 2;
+    }
+  }
+  if (opts.markdown) io.out(summary);
+  else {
+    const lines = formatResult(result).filter((l) => !l.startsWith("ERROR "));
+    for (const l of opts.quiet ? lines.filter((x) => x.startsWith("BLOCKED") || x.startsWith("plan-guard:")) : lines) io.out(l);
+  }
+  return result.exitCode;
+}

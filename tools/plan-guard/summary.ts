@@ -1,0 +1,55 @@
+/** The Markdown summary posted on a pull request (one comment, found again by its marker). */
+import type { Finding, GuardAction, GuardResult } from "./model";
+import { renderMermaid } from "./mermaid";
+import { MAX_EDGES } from "./graph";
+
+/** Hidden line that lets a workflow find and update the one summary comment. */
+export const SUMMARY_MARKER = "<!-- plan-guard-summary -->";
+
+const COLUMNS: readonly GuardAction[] = ["create", "update", "replace", "delete", "forget", "read", "no-op", "drift", "unknown"];
+
+function cell(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function findingRow(f: Finding, extra?: string): string {
+  return `| ${cell(f.stack)} | \`${cell(f.address)}\` | ${f.action} | ${cell(f.why)} | ${cell(extra ?? f.fix)} |`;
+}
+
+/** Renders the summary: verdict, counts per stack, blocked and risky changes first, then the diagram. */
+export function renderSummary(r: GuardResult): string {
+  const out: string[] = [SUMMARY_MARKER];
+  const verdict =
+    r.exitCode === 2 ? "⚠️ input errors: the plans could not all be checked" :
+    r.exitCode === 1 ? `❌ ${r.blocked.length} blocked change${r.blocked.length === 1 ? "" : "s"}` :
+    "✅ nothing blocked";
+  out.push(`## Plan guard: ${verdict}`, "");
+  if (r.inputErrors.length) out.push("### Input errors", "", ...r.inputErrors.map((e) => `- ${e}`), "");
+  if (r.blocked.length) {
+    out.push("### Blocked", "", "| stack | address | action | why it loses data or keys | how to avoid it |", "|---|---|---|---|---|", ...r.blocked.map((f) => findingRow(f)), "");
+    out.push("A blocked change goes through only when `plan-guard.allow.json` lists its address with a reason.", "");
+  }
+  if (r.allowed.length) {
+    out.push("### Allowed by the allowlist", "", "| stack | address | action | why it was blocked | allowance reason |", "|---|---|---|---|---|");
+    out.push(...r.allowed.map((a) => findingRow(a.finding, `entry ${a.entry.index}: ${a.entry.reason}`)), "");
+  }
+  if (r.risky.length) {
+    out.push("### Risky (review)", "", "| stack | address | action | what changes | note |", "|---|---|---|---|---|", ...r.risky.map((f) => findingRow(f)), "");
+  }
+  if (r.warnings.length) out.push("### Warnings", "", ...r.warnings.map((w) => `- ${w}`), "");
+  out.push("### Changes per stack", "");
+  const cols = COLUMNS.filter((c) => r.stacks.some((s) => s.counts[c]));
+  if (r.stacks.length === 0) out.push("No plans were read.", "");
+  else {
+    out.push(`| stack | ${cols.join(" | ")} | resources |`, `|---|${cols.map(() => "---:").join("|")}|---:|`);
+    for (const s of r.stacks) out.push(`| ${cell(s.stack)} | ${cols.map((c) => String(s.counts[c] ?? 0)).join(" | ")} | ${s.resources} |`);
+    out.push("");
+  }
+  out.push("### Keys touched and their consumers", "");
+  const diagram = renderMermaid(r);
+  if (diagram) {
+    out.push(diagram, "");
+    if (r.graph.edges.length >= MAX_EDGES) out.push(`_Only the first ${MAX_EDGES} dependencies are drawn._`, "");
+  } else out.push("No key, alias, key store or cluster changes, and no consumer of one changes.", "");
+  return out.join("\n");
+}
