@@ -50,3 +50,25 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Something that can mask registered secrets. */
+interface Redactor {
+  redact(text: string): string;
+}
+
+/**
+ * Runs a step body so that nothing it throws can carry a registered secret: HookErrors are
+ * rebuilt from redacted parts, anything else becomes an Error with a redacted message and the
+ * original name/code (for mapping). StepInProgress carries no free text and passes unchanged.
+ */
+export async function guarded<T>(log: Redactor, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof StepInProgress) throw err;
+    if (err instanceof HookError) throw new HookError(err.label, err.code, log.redact(err.detail), log.redact(err.action));
+    const safe = new Error(log.redact(errorMessage(err)));
+    safe.name = awsErrorCode(err);
+    throw Object.assign(safe, { code: awsErrorCode(err) });
+  }
+}

@@ -1,6 +1,6 @@
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, checkClusterHealthy, describeCluster, type Cluster } from "../lib/cluster";
-import { HookError } from "../lib/errors";
+import { HookError, guarded } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
@@ -53,7 +53,11 @@ export function activationScript(args: { region: string; trustAnchorParameter: s
  * (generated once, reused on re-runs), runs `cloudhsm-cli cluster activate` on the admin instance
  * through SSM Run Command, and waits for the cluster to be ACTIVE. ACTIVE already: no-op.
  */
-export async function activateCluster(input: ActivateClusterInput): Promise<StepResult> {
+export function activateCluster(input: ActivateClusterInput): Promise<StepResult> {
+  return guarded(input.log, () => activateClusterBody(input));
+}
+
+async function activateClusterBody(input: ActivateClusterInput): Promise<StepResult> {
   const { clients, clusterId, log } = input;
   const progress = new ProgressReporter(`activate-cluster ${clusterId}`, input.clock, log);
   const label = progress.label;

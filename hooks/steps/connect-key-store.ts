@@ -8,7 +8,7 @@ import {
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { describeCluster, type Cluster } from "../lib/cluster";
 import { CONNECTION_ERRORS, connectionErrorAction, type KeyStoreType } from "../lib/connection-errors";
-import { awsErrorCode, errorMessage, HookError } from "../lib/errors";
+import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
@@ -31,7 +31,11 @@ export interface ConnectKeyStoreInput extends StepRuntime {
  * transient code: disconnect, wait for DISCONNECTED, connect again (bounded). FAILED with any
  * other code: stops at once with the code's mapped action (CONNECTION_ERRORS).
  */
-export async function connectKeyStore(input: ConnectKeyStoreInput): Promise<StepResult> {
+export function connectKeyStore(input: ConnectKeyStoreInput): Promise<StepResult> {
+  return guarded(input.log, () => connectKeyStoreBody(input));
+}
+
+async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepResult> {
   const { clients, keyStoreId, log } = input;
   const progress = new ProgressReporter(`connect-key-store ${keyStoreId}`, input.clock, log);
   const label = progress.label;

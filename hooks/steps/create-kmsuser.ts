@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { DescribeSecretCommand, TagResourceCommand, type DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { checkClusterHealthy, describeCluster, hsmSummary, type Cluster, type Hsm } from "../lib/cluster";
-import { awsErrorCode, errorMessage, HookError } from "../lib/errors";
+import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
@@ -113,7 +113,11 @@ export function verifyKmsuserOutput(stdout: string, hsms: readonly HsmTarget[]):
  * instance if missing, then verified HSM by HSM. A re-run against the same set of HSMs is a
  * no-op (a tag on the secret records the last verified set).
  */
-export async function createKmsuser(input: CreateKmsuserInput): Promise<StepResult> {
+export function createKmsuser(input: CreateKmsuserInput): Promise<StepResult> {
+  return guarded(input.log, () => createKmsuserBody(input));
+}
+
+async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult> {
   const { clients, clusterId, log } = input;
   const progress = new ProgressReporter(`create-kmsuser ${clusterId}`, input.clock, log);
   const label = progress.label;

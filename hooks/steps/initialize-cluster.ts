@@ -2,7 +2,7 @@ import { InitializeClusterCommand, type InitializeClusterCommandOutput } from "@
 import { GetParameterCommand, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, checkClusterHealthy, cloudHsmError, describeCluster, hsmSummary, type Cluster } from "../lib/cluster";
-import { awsErrorCode, errorMessage, HookError } from "../lib/errors";
+import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
 import { certificateMatchesCsr, isPemCertificate, parseCertificate } from "../lib/pem";
 import { ProgressReporter } from "../lib/progress";
 import { withRetry } from "../lib/retry";
@@ -26,7 +26,11 @@ const DONE_STATES = new Set(["INITIALIZED", "ACTIVE", "UPDATE_IN_PROGRESS"]);
  * signed certificate against the CSR and the trust anchor, calls InitializeCluster and waits for
  * INITIALIZED. Already INITIALIZED or ACTIVE: reports "already done" and calls nothing else.
  */
-export async function initializeCluster(input: InitializeClusterInput): Promise<StepResult> {
+export function initializeCluster(input: InitializeClusterInput): Promise<StepResult> {
+  return guarded(input.log, () => initializeClusterBody(input));
+}
+
+async function initializeClusterBody(input: InitializeClusterInput): Promise<StepResult> {
   const { clients, clusterId, log } = input;
   const progress = new ProgressReporter(`initialize-cluster ${clusterId}`, input.clock, log);
   const label = progress.label;

@@ -1,5 +1,6 @@
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, checkClusterHealthy, describeCluster, hsmSummary, type Cluster } from "../lib/cluster";
+import { guarded } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
@@ -26,7 +27,11 @@ export function hasActiveHsms(cluster: Cluster, minHsms: number, minAzs: number)
  * CreateKey fail without 2 ACTIVE HSMs in 2 AZs, and Terraform's HSM resources are created in
  * parallel. Read-only; already satisfied: "already done".
  */
-export async function waitHsmsActive(input: WaitHsmsActiveInput): Promise<StepResult> {
+export function waitHsmsActive(input: WaitHsmsActiveInput): Promise<StepResult> {
+  return guarded(input.log, () => waitHsmsActiveBody(input));
+}
+
+async function waitHsmsActiveBody(input: WaitHsmsActiveInput): Promise<StepResult> {
   const { clients, clusterId, log } = input;
   const minHsms = input.minHsms ?? 2;
   const minAzs = input.minAzs ?? 2;
