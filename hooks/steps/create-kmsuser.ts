@@ -6,7 +6,7 @@ import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
-import { ensureSecretValue, generatePassword } from "../lib/secrets";
+import { ensureSecretValue, generatePassword, readSecretValue } from "../lib/secrets";
 import { hookResult, runShellCommand, shellQuote, tail } from "../lib/ssm-command";
 import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
@@ -157,8 +157,9 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
     progress.note(`already done (kmsuser verified on ${hsms.map((h) => h.id).join(", ")})`);
     return { status: "ALREADY_DONE", state: "VERIFIED", elapsedMs: progress.elapsed() };
   }
-  const adminSecret = await describeSecret(input, input.adminSecretArn, label);
-  if (!hasValue(adminSecret)) {
+  // Read (not only described) so the logger can mask it should the CLI ever echo it in command output.
+  const adminPassword = await readSecretValue({ secrets: clients.secrets, secretArn: input.adminSecretArn, purpose: "admin password", label, runtime: input }, true);
+  if (adminPassword === undefined) {
     throw new HookError(label, "AdminPasswordMissing", `${input.adminSecretArn} has no value`, "run activate-cluster first (it stores the admin password)");
   }
   const { created } = await ensureSecretValue({

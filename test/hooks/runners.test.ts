@@ -1,0 +1,92 @@
+import { DescribeCustomKeyStoresCommand, KMSClient, ConnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import { mockClient } from "aws-sdk-client-mock";
+import { runCli } from "../../hooks/cli";
+import { VirtualClock } from "../../hooks/lib/clock";
+import type { HookClients } from "../../hooks/lib/clients";
+import { createHandler, invokeUntilDone, type HookEvent } from "../../hooks/lambda";
+import { IDS } from "./helpers";
+
+const kms = mockClient(KMSClient);
+const clients = (): HookClients => ({ kms, cloudhsm: kms, ssm: kms, secrets: kms });
+const store = (state: string, code?: string) => ({ CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM" as const, ConnectionState: state as "CONNECTED", ConnectionErrorCode: code as "USER_NOT_FOUND" | undefined }] });
+
+beforeEach(() => kms.reset());
+
+describe("lambda runner", () => {
+  test("returns IN_PROGRESS before the invocation ends, then DONE on a later invocation", async () => {
+    const clock = new VirtualClock(0);
+    const connectedAt = 20 * 60_000;
+    kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
+      if (kms.commandCalls(ConnectCustomKeyStoreCommand).length === 0) return store("DISCONNECTED");
+      return store(clock.now() >= connectedAt ? "CONNECTED" : "CONNECTING");
+    });
+    kms.on(ConnectCustomKeyStoreCommand).resolves({});
+    const handler = createHandler({ clients, clock, sink: () => undefined });
+    const invoke = async (event: HookEvent) => {
+      const start = clock.now();
+      return handler(event, { getRemainingTimeInMillis: () => 15 * 60_000 - (clock.now() - start) });
+    };
+    const event: HookEvent = { step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId };
+    const first = await invoke(event);
+    expect(first).toMatchObject({ status: "IN_PROGRESS", step: "connect-key-store", state: "CONNECTING" });
+    const { result, invocations } = await invokeUntilDone(invoke, event, { maxInvocations: 3 });
+    expect(result).toMatchObject({ status: "DONE", state: "CONNECTED", alreadyDone: false });
+    expect(invocations).toBe(1);
+    expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
+  });
+
+  test("the final invocation of a chain fails instead of reporting IN_PROGRESS", async () => {
+    const clock = new VirtualClock(0);
+    kms.on(DescribeCustomKeyStoresCommand).resolves(store("CONNECTING"));
+    const handler = createHandler({ clients, clock, sink: () => undefined });
+    const invoke = (event: HookEvent) => {
+      const start = clock.now();
+      return handler(event, { getRemainingTimeInMillis: () => 15 * 60_000 - (clock.now() - start) });
+    };
+    await expect(invokeUntilDone(invoke, { step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId }, { maxInvocations: 2 })).rejects.toThrow(
+      "[connect-key-store cks-1234567890abcdef0] TIMEOUT: still CONNECTING when the last invocation ended. Next: re-apply (the next invocation resumes the wait) or raise the number of invocations in the chain",
+    );
+  });
+
+  test("throws the mapped one-line message on failure", async () => {
+    kms.on(DescribeCustomKeyStoresCommand).resolves(store("FAILED", "USER_NOT_FOUND"));
+    const handler = createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined });
+    await expect(handler({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
+      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster. Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
+    );
+  });
+});
+
+describe("cli runner", () => {
+  const run = async (argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { clients, clock: new VirtualClock(0), stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    return { code, out, err };
+  };
+
+  test("exit 0 and 'already done' on a connected store", async () => {
+    kms.on(DescribeCustomKeyStoresCommand).resolves(store("CONNECTED"));
+    const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);
+    expect(r).toMatchObject({ code: 0, out: ["connect-key-store: already done (CONNECTED) in 0s"] });
+  });
+
+  test("exit 1 with one line, no stack, on failure", async () => {
+    kms.on(DescribeCustomKeyStoresCommand).resolves(store("FAILED", "USER_NOT_FOUND"));
+    const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);
+    expect(r.code).toBe(1);
+    expect(r.err.at(-1)).toBe(
+      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster. Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
+    );
+  });
+
+  test.each([
+    [["nope", "--region", "eu-west-1"]],
+    [["connect-key-store", "--region", "eu-west-1"]],
+    [["connect-key-store", "--region", "eu-west-1", "--key-store-id", "bad"]],
+    [["initialize-cluster", "--region", "eu-west-1", "--cluster-id", IDS.clusterId, "--certificate-parameter", "/a", "--trust-anchor-parameter", "/b", "--timeout-minutes", "0"]],
+  ])("fails with exit 2 on bad input %j", async (argv) => {
+    expect((await run(argv)).code).toBe(2);
+    expect(kms.calls()).toHaveLength(0);
+  });
+});
