@@ -3,6 +3,7 @@ import type { ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
+import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { EnvironmentStack } from "./base-stack";
 
 /**
@@ -17,6 +18,15 @@ export class KeysStack extends EnvironmentStack {
   constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
     super(scope, id, env);
     this.network = new PrivateNetwork(this, "network", { config: env.network, namePrefix: env.name });
+    // How this stack's bootstrap hooks run (local Node, or a Lambda function in this VPC).
+    new HookRuntime(this, HookRuntime.ID, {
+      runner: env.hooks.runner,
+      partition: env.partition,
+      region: env.region,
+      account: env.account,
+      namePrefix: env.name,
+      vpc: { vpcId: this.network.vpcId, cidr: this.network.cidr, subnetIds: this.network.subnetIds },
+    });
     // KEY STORES: each key-store module registers itself in this.keyStores here (cloudhsm, xks).
 
     const keys: Record<string, ICustomerKey> = {};

@@ -1,18 +1,13 @@
 import { Construct } from "constructs";
-import { AssetType, TerraformAsset, TerraformStack, type ITerraformDependable } from "cdktf";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import type { ITerraformDependable, TerraformResource } from "cdktf";
+import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { TerraformData } from "./terraform-data";
+import { HookRuntime } from "./hook-runtime";
 
-/** The project root: the nearest folder above this file (source or `.build` bundle) with a package.json. */
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
+export { HOOK_BUNDLE_DIR } from "./hook-runtime";
 
-/** Folder with the bundled hook program (`hooks.js`), built by `tools/build.mjs`. */
-export const HOOK_BUNDLE_DIR = join(projectRoot(), ".build", "hooks-bundle");
+/** One Lambda invocation may run 15 minutes; each attempt keeps 30 s of margin (hooks/lambda.ts). */
+const MINUTES_PER_INVOCATION = 14;
 
 export interface HookStepProps {
   /** Step name as the hook CLI knows it (e.g. `connect-key-store`). */
@@ -30,40 +25,61 @@ export interface HookStepProps {
 }
 
 /**
- * One bootstrap step in the Terraform graph: a `terraform_data` resource whose create-time
- * `local-exec` runs the bundled hook with Node. The bundle travels with the stack as a CDKTF
- * asset, so `cdktf deploy <env>-keys` runs it from any working directory; inputs are ids passed
- * as flags (secrets are read by the hook from Secrets Manager, never passed).
+ * One bootstrap step in the Terraform graph, run by the stack's {@link HookRuntime}:
+ * - local runner: a `terraform_data` resource whose create-time `local-exec` runs the bundled
+ *   hook with Node. The bundle travels with the stack as a CDKTF asset, so
+ *   `cdktf deploy <env>-keys` runs it from any working directory.
+ * - lambda runner: a chain of `aws_lambda_invocation` resources (one per 14 minutes of
+ *   `timeoutMinutes`); each resumes where the previous stopped (steps describe first) and the
+ *   last fails instead of returning IN_PROGRESS, so a 30-minute key-store connection converges
+ *   within one apply.
+ * Inputs are ids (secrets are read by the hook from Secrets Manager, never passed).
+ * `resource` is what later resources depend on: the step has finished when it exists.
  */
 export class HookStep extends Construct {
-  readonly resource: TerraformData;
+  readonly resource: TerraformResource;
 
   constructor(scope: Construct, id: string, props: HookStepProps) {
     super(scope, id);
-    const bundle = hookBundle(TerraformStack.of(this));
-    const flags = Object.entries(props.args)
-      .map(([k, v]) => `--${k} '${v}'`)
-      .join(" ");
-    this.resource = new TerraformData(this, "run", {
-      triggersReplace: { step: props.step, ...props.args },
-      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
-      provisioners: [
-        {
-          type: "local-exec",
-          command: `node "\${path.module}/${bundle.path}/hooks.js" ${props.step} --region '${props.region}' --timeout-minutes ${props.timeoutMinutes} ${flags}`,
-          environment: { AWS_REGION: props.region, AWS_SDK_LOAD_CONFIG: "1" },
-        },
-      ],
-    });
+    const runtime = HookRuntime.of(this);
+    const triggers = { step: props.step, ...props.args };
+    if (runtime.props.runner === "local") {
+      const flags = Object.entries(props.args)
+        .map(([k, v]) => `--${k} '${v}'`)
+        .join(" ");
+      this.resource = new TerraformData(this, "run", {
+        triggersReplace: triggers,
+        dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+        provisioners: [
+          {
+            type: "local-exec",
+            command: `node "\${path.module}/${runtime.bundlePath()}/hooks.js" ${props.step} --region '${props.region}' --timeout-minutes ${props.timeoutMinutes} ${flags}`,
+            environment: { AWS_REGION: props.region, AWS_SDK_LOAD_CONFIG: "1" },
+          },
+        ],
+      });
+      return;
+    }
+    runtime.grantStep(props.step, props.args);
+    const fn = runtime.lambda();
+    const attempts = Math.max(1, Math.ceil(props.timeoutMinutes / MINUTES_PER_INVOCATION));
+    const event = {
+      step: props.step,
+      region: props.region,
+      timeoutMinutes: props.timeoutMinutes,
+      ...Object.fromEntries(Object.entries(props.args).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])),
+    };
+    let previous: readonly ITerraformDependable[] = props.dependsOn ?? [];
+    let last: LambdaInvocation | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      last = new LambdaInvocation(this, `invoke-${attempt}`, {
+        functionName: fn.functionName,
+        input: JSON.stringify({ ...event, attempt, finalAttempt: attempt === attempts }),
+        triggers: triggers,
+        dependsOn: [...previous, fn],
+      });
+      previous = [last];
+    }
+    this.resource = last as LambdaInvocation;
   }
-}
-
-/** One asset per stack for the hook bundle. */
-function hookBundle(stack: TerraformStack): TerraformAsset {
-  const existing = stack.node.tryFindChild("hook-bundle");
-  if (existing) return existing as TerraformAsset;
-  if (!existsSync(join(HOOK_BUNDLE_DIR, "hooks.js"))) {
-    throw new Error(`hook bundle missing at ${HOOK_BUNDLE_DIR}/hooks.js: run "npm run build" (tools/build.mjs) first`);
-  }
-  return new TerraformAsset(stack, "hook-bundle", { path: HOOK_BUNDLE_DIR, type: AssetType.DIRECTORY });
 }

@@ -1,0 +1,135 @@
+import { Construct } from "constructs";
+import { AssetType, Lazy, TerraformAsset, TerraformStack } from "cdktf";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { permissionsFor, type IamStatement } from "./step-permissions";
+
+/** The project root: the nearest folder above this file (source or `.build` bundle) with a package.json. */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** Folder with the bundled hook program (`hooks.js`, which also exports the Lambda `handler`), built by `tools/build.mjs`. */
+export const HOOK_BUNDLE_DIR = join(projectRoot(), ".build", "hooks-bundle");
+
+export interface HookRuntimeProps {
+  readonly runner: "local" | "lambda";
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  /** Name prefix for the function, role and log group. */
+  readonly namePrefix: string;
+  /** Lambda runner: the VPC and private subnets the function runs in (it reaches AWS APIs through the VPC endpoints). */
+  readonly vpc?: { readonly vpcId: string; readonly cidr: string; readonly subnetIds: readonly string[] };
+}
+
+/**
+ * How a stack's hook steps run. One per stack (`HookRuntime.of(stack)`), configured by the stack
+ * that owns the network; a stack that never configures one runs hooks locally.
+ * - `local`: the bundle is a CDKTF asset; `local-exec` runs it with Node where Terraform runs.
+ * - `lambda`: the same bundle as a function in the VPC (Node 20, no environment secrets, a role
+ *   holding exactly the permissions of the steps wired in this stack), invoked with
+ *   `aws_lambda_invocation`, so a Terraform Cloud run needs no Node and no network path.
+ */
+export class HookRuntime extends Construct {
+  static readonly ID = "hook-runtime";
+
+  /** The stack's runtime, created with the local runner when the stack configured none. */
+  static of(scope: Construct): HookRuntime {
+    const stack = TerraformStack.of(scope);
+    const existing = stack.node.tryFindChild(HookRuntime.ID) as HookRuntime | undefined;
+    if (existing) return existing;
+    return new HookRuntime(stack, HookRuntime.ID, { runner: "local", partition: "aws", region: "", account: "", namePrefix: stack.node.id });
+  }
+
+  readonly props: HookRuntimeProps;
+  private asset?: TerraformAsset;
+  private fn?: LambdaFunction;
+  private readonly statements: IamStatement[] = [];
+
+  constructor(scope: TerraformStack, id: string, props: HookRuntimeProps) {
+    super(scope, id);
+    if (id !== HookRuntime.ID) throw new Error(`HookRuntime must use the id "${HookRuntime.ID}" (one per stack)`);
+    if (props.runner === "lambda" && !props.vpc) throw new Error("HookRuntime: the lambda runner needs the VPC and subnets to run in");
+    this.props = props;
+  }
+
+  /** Path of the bundle folder relative to the stack's working directory (local runner). */
+  bundlePath(): string {
+    this.asset ??= new TerraformAsset(this, "bundle", { path: requireBundle(), type: AssetType.DIRECTORY });
+    return this.asset.path;
+  }
+
+  /** Adds the permissions of one step (with its ids) to the function's role. */
+  grantStep(step: string, args: Readonly<Record<string, string>>): void {
+    this.statements.push(...permissionsFor(step, { partition: this.props.partition, region: this.props.region, account: this.props.account, args }));
+  }
+
+  /** The Lambda function (created on first use). */
+  lambda(): LambdaFunction {
+    if (this.fn) return this.fn;
+    const { namePrefix, vpc, partition } = this.props;
+    if (!vpc) throw new Error("HookRuntime: the lambda runner needs the VPC and subnets to run in");
+    const archive = new TerraformAsset(this, "lambda-bundle", { path: requireBundle(), type: AssetType.ARCHIVE });
+    const role = new IamRole(this, "role", {
+      name: `${namePrefix}-hooks`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    // ENI management in the VPC and its own log stream; nothing else is managed-policy wide.
+    new IamRolePolicyAttachment(this, "vpc-access", { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole` });
+    new IamRolePolicy(this, "steps", {
+      role: role.id,
+      name: "hook-steps",
+      policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: "2012-10-17", Statement: mergeStatements(this.statements) }) }),
+    });
+    const sg = new SecurityGroup(this, "sg", {
+      name: `${namePrefix}-hooks`,
+      description: "Hook Lambda: HTTPS to the VPC endpoints only",
+      vpcId: vpc.vpcId,
+      egress: [{ description: "AWS APIs through the VPC interface endpoints", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [vpc.cidr] }],
+    });
+    const logs = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${namePrefix}-hooks`, retentionInDays: 365 });
+    this.fn = new LambdaFunction(this, "function", {
+      functionName: `${namePrefix}-hooks`,
+      description: "cmk-stacks bootstrap hooks (initialise, activate, kmsuser, connect)",
+      role: role.arn,
+      runtime: "nodejs20.x",
+      handler: "hooks.handler",
+      filename: archive.path,
+      sourceCodeHash: archive.assetHash,
+      timeout: 900,
+      memorySize: 256,
+      vpcConfig: { subnetIds: [...vpc.subnetIds], securityGroupIds: [sg.id] },
+      dependsOn: [logs],
+    });
+    return this.fn;
+  }
+}
+
+function requireBundle(): string {
+  if (!existsSync(join(HOOK_BUNDLE_DIR, "hooks.js"))) {
+    throw new Error(`hook bundle missing at ${HOOK_BUNDLE_DIR}/hooks.js: run "npm run build" (tools/build.mjs) first`);
+  }
+  return HOOK_BUNDLE_DIR;
+}
+
+/** Deduplicates statements (same actions and resources) so the role policy stays small and stable. */
+function mergeStatements(list: readonly IamStatement[]): IamStatement[] {
+  const seen = new Map<string, IamStatement>();
+  for (const s of list) {
+    const key = JSON.stringify([[...s.Action].sort(), s.Resource]);
+    if (!seen.has(key)) seen.set(key, { Effect: "Allow", Action: [...s.Action].sort(), Resource: s.Resource });
+  }
+  return [...seen.values()];
+}
