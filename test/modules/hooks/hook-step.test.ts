@@ -1,0 +1,99 @@
+import { App, TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { HookRuntime } from "../../../modules/hooks/hook-runtime";
+import { HookStep } from "../../../modules/hooks/hook-step";
+
+type Json = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
+
+function build(runner: "local" | "lambda", timeoutMinutes = 45) {
+  const stack = new TerraformStack(Testing.app(), "prod-keys");
+  new AwsProvider(stack, "aws", { region: "eu-west-1" });
+  new HookRuntime(stack, HookRuntime.ID, {
+    runner,
+    partition: "aws",
+    region: "eu-west-1",
+    account: "333333333333",
+    namePrefix: "prod",
+    vpc: { vpcId: "vpc-0123456789abcdef0", cidr: "10.30.0.0/16", subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] },
+  });
+  new HookStep(stack, "connect", { step: "connect-key-store", region: "eu-west-1", args: { "key-store-id": "cks-1234567890abcdef0" }, timeoutMinutes });
+  new HookStep(stack, "init", {
+    step: "initialize-cluster",
+    region: "eu-west-1",
+    args: { "cluster-id": "cluster-abcdefghijk", "certificate-parameter": "/prod/cloudhsm/cluster-cert", "trust-anchor-parameter": "/prod/cloudhsm/trust-anchor" },
+    timeoutMinutes,
+  });
+  return JSON.parse(Testing.synth(stack)) as Json;
+}
+
+describe("local runner", () => {
+  const json = build("local");
+  const data = json.resource.terraform_data;
+
+  test("each step is a terraform_data whose local-exec runs the bundled hook with ids only", () => {
+    const connect = Object.entries(data).find(([k]) => k.startsWith("connect"))?.[1] as Record<string, unknown>;
+    expect(connect.triggers_replace).toEqual({ step: "connect-key-store", "key-store-id": "cks-1234567890abcdef0" });
+    const prov = (connect.provisioner as { "local-exec": { command: string; environment: Record<string, string> } }[])[0]["local-exec"];
+    expect(prov.command).toMatch(/^node "\$\{path\.module\}\/assets\/hook-runtime_bundle_[0-9A-F]+\/[0-9A-F]+\/hooks\.js" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id 'cks-1234567890abcdef0'$/);
+    expect(prov.environment).toEqual({ AWS_REGION: "eu-west-1", AWS_SDK_LOAD_CONFIG: "1" });
+  });
+
+  test("no Lambda function is created", () => {
+    expect(json.resource.aws_lambda_function).toBeUndefined();
+  });
+});
+
+describe("lambda runner", () => {
+  const json = build("lambda");
+  const fn = Object.values(json.resource.aws_lambda_function)[0];
+  const invocations = json.resource.aws_lambda_invocation;
+
+  test("the hook bundle runs as a Node 20 function in the VPC with no environment", () => {
+    expect(fn).toMatchObject({ function_name: "prod-hooks", runtime: "nodejs20.x", handler: "hooks.handler", timeout: 900 });
+    expect((fn.vpc_config as { subnet_ids: string[] }).subnet_ids).toEqual(["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]);
+    expect(fn.environment).toBeUndefined();
+  });
+
+  test("the role holds exactly the wired steps' permissions, scoped to their ids", () => {
+    const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy as string) as { Statement: { Action: string[]; Resource: string | string[] }[] };
+    const actions = policy.Statement.flatMap((s) => s.Action).sort();
+    expect(actions).toEqual([
+      "cloudhsm:DescribeClusters",
+      "cloudhsm:InitializeCluster",
+      "kms:ConnectCustomKeyStore",
+      "kms:DescribeCustomKeyStores",
+      "kms:DisconnectCustomKeyStore",
+      "ssm:GetParameter",
+    ]);
+    expect(policy.Statement.find((s) => s.Action.includes("cloudhsm:InitializeCluster"))?.Resource).toBe("arn:aws:cloudhsm:eu-west-1:333333333333:cluster/cluster-abcdefghijk");
+    expect(policy.Statement.find((s) => s.Action.includes("ssm:GetParameter"))?.Resource).toEqual([
+      "arn:aws:ssm:eu-west-1:333333333333:parameter/prod/cloudhsm/cluster-cert",
+      "arn:aws:ssm:eu-west-1:333333333333:parameter/prod/cloudhsm/trust-anchor",
+    ]);
+  });
+
+  test("a 45-minute step is a chain of 4 invocations, each resuming, the last one final", () => {
+    const connect = Object.entries(invocations).filter(([k]) => k.startsWith("connect")).map(([k, v]) => [k, v] as const);
+    expect(connect).toHaveLength(4);
+    const inputs = connect.map(([, v]) => JSON.parse(v.input as string) as Record<string, unknown>);
+    expect(inputs.map((i) => [i.attempt, i.finalAttempt])).toEqual([[1, false], [2, false], [3, false], [4, true]]);
+    expect(inputs[0]).toMatchObject({ step: "connect-key-store", region: "eu-west-1", keyStoreId: "cks-1234567890abcdef0", timeoutMinutes: 45 });
+    for (let i = 1; i < connect.length; i++) {
+      expect(connect[i][1].depends_on).toContain(`aws_lambda_invocation.${connect[i - 1][0]}`);
+    }
+    expect(connect[0][1].triggers).toEqual({ step: "connect-key-store", "key-store-id": "cks-1234567890abcdef0" });
+  });
+
+  test("a 10-minute step needs one invocation", () => {
+    const short = build("lambda", 10);
+    expect(Object.keys(short.resource.aws_lambda_invocation).filter((k) => k.startsWith("connect"))).toHaveLength(1);
+  });
+});
+
+test("fails when a step has no permission table entry", () => {
+  const stack = new TerraformStack(new App(), "s");
+  new HookRuntime(stack, HookRuntime.ID, { runner: "lambda", partition: "aws", region: "eu-west-1", account: "1", namePrefix: "x", vpc: { vpcId: "v", cidr: "10.0.0.0/16", subnetIds: ["s"] } });
+  expect(() => new HookStep(stack, "x", { step: "format-disk", region: "eu-west-1", args: {}, timeoutMinutes: 10 })).toThrow(
+    'no IAM permissions are defined for hook step "format-disk" (modules/hooks/step-permissions.ts)',
+  );
+});
