@@ -6,6 +6,7 @@ import type { ResolvedKey } from "../../environments/resolve";
 import { ConfigError } from "../../environments/errors";
 import type { IKeyStore } from "../keystores/key-store";
 import { buildKeyPolicy } from "./key-policy";
+import { suppress } from "../compliance/rule";
 
 /** What consumers need from a customer key. Consumers take this, never an ARN string. */
 export interface ICustomerKey {
@@ -92,6 +93,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
       dependsOn: props.keyStore ? [...props.keyStore.readyWhen] : undefined,
       lifecycle: { preventDestroy: true },
     });
+    if (config.store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (AWS-FACTS.md, scanner rules)");
     const alias = new KmsAlias(this, "alias", { name: config.alias, targetKeyId: this.resource.keyId });
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;
