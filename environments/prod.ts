@@ -4,12 +4,16 @@ import type { EnvironmentConfig } from "./types";
  * Production: a CloudHSM cluster (3 HSMs in 3 AZs) backing a KMS custom key store for the file
  * shares, beside an external key store for records that must stay under the on-premises key
  * manager. Northwind Health's production account, eu-west-1; data centre 192.168.0.0/16.
+ * Runs in Terraform Cloud (one workspace per stack), so the bootstrap hooks run as a Lambda
+ * function in the VPC: a remote run needs no Node, no AWS CLI and no network path of its own.
  */
 export const prod: EnvironmentConfig = {
   name: "prod",
   account: "333333333333",
   region: "eu-west-1",
   tags: { CostCentre: "platform-prod", DataClassification: "restricted" },
+  backend: { type: "cloud", organization: "northwind-health", workspacePrefix: "cmk-" },
+  hooks: { runner: "lambda", timeoutMinutes: 45 },
   network: {
     mode: "new",
     cidr: "10.30.0.0/16",

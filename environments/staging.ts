@@ -10,6 +10,8 @@ export const staging: EnvironmentConfig = {
   account: "222222222222",
   region: "eu-west-1",
   tags: { CostCentre: "platform-staging", DataClassification: "confidential" },
+  // State in a versioned, encrypted bucket of the staging account, S3-native locking.
+  backend: { type: "s3", bucket: "northwind-staging-tf-state-222222222222", keyPrefix: "cmk" },
   network: {
     mode: "new",
     cidr: "10.20.0.0/16",
