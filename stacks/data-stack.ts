@@ -2,6 +2,8 @@ import { Construct } from "constructs";
 import type { ResolvedEnvironment } from "../environments/resolve";
 import { EncryptedBucket } from "../modules/consumers/encrypted-bucket";
 import { EbsDefaultEncryption } from "../modules/consumers/ebs-default-encryption";
+import { FsxOntap } from "../modules/consumers/fsx-ontap";
+import { privateRouteTableIds } from "../modules/network/service-endpoints";
 import type { KeysStack } from "./keys-stack";
 import { EnvironmentStack } from "./base-stack";
 
@@ -18,6 +20,12 @@ export class DataStack extends EnvironmentStack {
     }
     if (env.data.ebs) {
       new EbsDefaultEncryption(this, "ebs", { key: keysStack.keys[env.data.ebs.key] });
+    }
+    // A CloudHSM-store key is absent on the first CloudHSM apply (see CloudHsm): FSx waits for it.
+    const fsx = env.data.fsx;
+    if (fsx && keysStack.keys[fsx.key]) {
+      const net = keysStack.network;
+      new FsxOntap(this, "fsx", { config: fsx, key: keysStack.keys[fsx.key], vpcId: net.vpcId, vpcCidr: net.cidr, subnetIdByAz: net.subnetIdByAz, routeTableIds: privateRouteTableIds(this, net), namePrefix: env.name });
     }
   }
 }

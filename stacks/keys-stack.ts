@@ -3,6 +3,7 @@ import type { ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
+import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { EnvironmentStack } from "./base-stack";
 
@@ -28,9 +29,13 @@ export class KeysStack extends EnvironmentStack {
       vpc: { vpcId: this.network.vpcId, cidr: this.network.cidr, subnetIds: this.network.subnetIds },
     });
     // KEY STORES: each key-store module registers itself in this.keyStores here (cloudhsm, xks).
+    const cloudHsm = env.cloudHsm ? new CloudHsm(this, "cloudhsm", { env, network: this.network }) : undefined;
+    if (cloudHsm?.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
 
     const keys: Record<string, ICustomerKey> = {};
     for (const [name, config] of Object.entries(env.keys)) {
+      // First CloudHSM apply (no certificate yet): the store does not exist, its keys come next time.
+      if (config.store === "cloudhsm" && cloudHsm?.awaitingCertificate) continue;
       keys[name] = new CustomerKey(this, `key-${name}`, {
         name,
         config,

@@ -1,0 +1,159 @@
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { HSM_PORTS } from "./hsm-cluster";
+
+/** Public SSM parameter with the latest Amazon Linux 2023 AMI (x86_64). */
+export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+/** CloudHSM CLI (Client SDK 5) for Amazon Linux 2023 x86_64, as the CloudHSM user guide publishes it. */
+export const CLOUDHSM_CLI_RPM_URL = "https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm";
+
+export interface AdminHostProps {
+  readonly vpcId: string;
+  /** A private subnet in the first HSM's AZ. */
+  readonly subnetId: string;
+  readonly instanceType: string;
+  /** An AMI with the CloudHSM CLI installed. @default - latest Amazon Linux 2023, CLI installed at boot */
+  readonly amiId?: string;
+  /** Security group of the HSMs (egress TCP 2223-2225 to it). */
+  readonly clusterSecurityGroupId: string;
+  /** Security group of the interface endpoints (egress 443 to it). */
+  readonly endpointSecurityGroupId: string;
+  /** S3 prefix list (egress 443 to it, for packages). */
+  readonly s3PrefixListId: string;
+  /** The only secrets the host may read: the admin and kmsuser password ARNs. */
+  readonly secretArns: readonly string[];
+  /** The only parameters the host may read: the certificate and trust anchor ARNs. */
+  readonly parameterArns: readonly string[];
+  /** Where user data downloads the CLI. @default CLOUDHSM_CLI_RPM_URL */
+  readonly cliPackageUrl?: string;
+  readonly partition: string;
+  readonly namePrefix: string;
+}
+
+/**
+ * The small SSM-managed instance that runs the in-VPC hook scripts (activation, kmsuser). No key
+ * pair, no inbound rule at all, IMDSv2 only (hop limit 1), encrypted root volume; egress only to
+ * the HSMs (2223-2225), the interface endpoints and S3 (443). Its role has
+ * AmazonSSMManagedInstanceCore and may read only its two secrets and two parameters. It can be
+ * stopped once the key store is connected and started again for HSM user administration.
+ */
+export class AdminHost extends Construct {
+  readonly instance: Instance;
+  readonly instanceId: string;
+  readonly securityGroupId: string;
+  /** Everything activation needs in place besides the instance (permissions, egress). */
+  readonly readyWhen: readonly ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: AdminHostProps) {
+    super(scope, id);
+    const name = `${props.namePrefix}-cloudhsm-admin`;
+    const role = new IamRole(this, "role", {
+      name,
+      description: "CloudHSM admin host: SSM managed, reads its own two secrets and two parameters only",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    const ssmCore = new IamRolePolicyAttachment(this, "ssm-core", {
+      role: role.name,
+      policyArn: `arn:${props.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    });
+    const statements: object[] = [{ Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...props.secretArns] }];
+    if (props.parameterArns.length) {
+      statements.push({ Sid: "ReadTrustParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [...props.parameterArns] });
+    }
+    const policy = new IamRolePolicy(this, "own-secrets", {
+      name: "read-own-secrets",
+      role: role.id,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+    });
+    const profile = new IamInstanceProfile(this, "profile", { name, role: role.name });
+
+    const sg = new SecurityGroup(this, "sg", {
+      name,
+      description: "CloudHSM admin host: no inbound; outbound to the HSMs, the VPC endpoints and S3 only",
+      vpcId: props.vpcId,
+      tags: { Name: name },
+    });
+    const egress = [
+      new VpcSecurityGroupEgressRule(this, "to-hsms", {
+        securityGroupId: sg.id,
+        description: "CloudHSM client ports to the HSMs",
+        ipProtocol: "tcp",
+        fromPort: HSM_PORTS.from,
+        toPort: HSM_PORTS.to,
+        referencedSecurityGroupId: props.clusterSecurityGroupId,
+      }),
+      new VpcSecurityGroupEgressRule(this, "to-endpoints", {
+        securityGroupId: sg.id,
+        description: "HTTPS to the interface VPC endpoints (SSM, Secrets Manager)",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        referencedSecurityGroupId: props.endpointSecurityGroupId,
+      }),
+      new VpcSecurityGroupEgressRule(this, "to-s3", {
+        securityGroupId: sg.id,
+        description: "HTTPS to S3 (packages) through the gateway endpoint",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        prefixListId: props.s3PrefixListId,
+      }),
+    ];
+
+    // depends_on defers the lookup to the apply that creates the host (a first plan needs no AWS
+    // call); ignore_changes on ami keeps a newer image from replacing a running host.
+    const ami =
+      props.amiId ??
+      new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER, dependsOn: [role] }).insecureValue;
+    this.instance = new Instance(this, "instance", {
+      ami,
+      instanceType: props.instanceType,
+      subnetId: props.subnetId,
+      vpcSecurityGroupIds: [sg.id],
+      iamInstanceProfile: profile.name,
+      associatePublicIpAddress: false,
+      monitoring: true,
+      ebsOptimized: true,
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+      rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
+      userData: props.amiId ? undefined : installCliScript(props.cliPackageUrl ?? CLOUDHSM_CLI_RPM_URL),
+      tags: { Name: name },
+      lifecycle: { ignoreChanges: ["ami"] },
+      dependsOn: [ssmCore, policy],
+    });
+    this.instanceId = this.instance.id;
+    this.securityGroupId = sg.id;
+    this.readyWhen = [ssmCore, policy, ...egress];
+  }
+}
+
+/**
+ * Boot script: installs the CloudHSM CLI (retrying while endpoints and routes settle) and leaves
+ * a clear line in the console output when it cannot, which the activation hook's failure then
+ * explains. The AWS CLI and the SSM agent ship with Amazon Linux 2023.
+ */
+export function installCliScript(url: string): string {
+  return [
+    "#!/bin/bash",
+    "set -uo pipefail",
+    "for attempt in 1 2 3 4 5; do",
+    `  if dnf install -y ${url}; then echo "cmk: CloudHSM CLI installed"; exit 0; fi`,
+    "  sleep $((attempt * 20))",
+    "done",
+    `echo "cmk: CloudHSM CLI NOT installed: ${url} unreachable (no NAT: mirror the RPM in a bucket in this Region, or use cloudHsm.adminHost.amiId)" | tee /dev/console`,
+    "exit 1",
+    "",
+  ].join("\n");
+}

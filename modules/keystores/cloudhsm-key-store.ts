@@ -1,0 +1,63 @@
+import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
+import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
+import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
+import { HookStep } from "../hooks/hook-step";
+import type { IKeyStore } from "./key-store";
+
+export interface CloudHsmKeyStoreProps {
+  /** KMS custom key store name, 1-256 chars, unique per account and Region. */
+  readonly name: string;
+  readonly clusterId: string;
+  /** PEM of the cluster's trust anchor (the CA that signed the cluster certificate). */
+  readonly trustAnchorPem: string;
+  /** ARN of the secret holding the kmsuser password (filled by the create-kmsuser hook). */
+  readonly kmsuserSecretArn: string;
+  /** What must be done before the store is created: kmsuser exists, >= 2 HSMs ACTIVE in 2 AZs. */
+  readonly after: readonly ITerraformDependable[];
+  readonly region: string;
+  readonly timeoutMinutes: number;
+}
+
+/**
+ * A KMS custom key store on a CloudHSM cluster, connected by the `connect-key-store` hook (the
+ * provider never connects it). Keys wait for the connection (`readyWhen`). `prevent_destroy`:
+ * deleting the store orphans every key in it.
+ */
+export class CloudHsmKeyStore extends Construct implements IKeyStore {
+  readonly kind = "cloudhsm" as const;
+  readonly keyStoreId: string;
+  readonly readyWhen: readonly ITerraformDependable[];
+  readonly resource: KmsCustomKeyStore;
+  readonly connect: HookStep;
+
+  constructor(scope: Construct, id: string, props: CloudHsmKeyStoreProps) {
+    super(scope, id);
+    // Read only after create-kmsuser stored it (depends_on), sensitive, never in the configuration.
+    const password = new DataAwsSecretsmanagerSecretVersion(this, "kmsuser-password", {
+      secretId: props.kmsuserSecretArn,
+      dependsOn: [...props.after],
+    });
+    this.resource = new KmsCustomKeyStore(this, "store", {
+      customKeyStoreName: props.name,
+      customKeyStoreType: "AWS_CLOUDHSM",
+      cloudHsmClusterId: props.clusterId,
+      keyStorePassword: password.secretString,
+      trustAnchorCertificate: props.trustAnchorPem,
+      dependsOn: [...props.after],
+      // The trust anchor is fixed when the cluster is initialised; a changed file or a renewed
+      // generated CA must not plan a replacement of the store (it forces one in the provider).
+      lifecycle: { preventDestroy: true, ignoreChanges: ["trust_anchor_certificate"] },
+      timeouts: { create: "15m" },
+    });
+    this.keyStoreId = this.resource.id;
+    this.connect = new HookStep(this, "connect", {
+      step: "connect-key-store",
+      region: props.region,
+      args: { "key-store-id": this.keyStoreId },
+      timeoutMinutes: props.timeoutMinutes,
+      dependsOn: [this.resource],
+    });
+    this.readyWhen = [this.connect.resource];
+  }
+}
