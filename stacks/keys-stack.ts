@@ -3,6 +3,7 @@ import type { ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
+import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { EnvironmentStack } from "./base-stack";
@@ -29,6 +30,16 @@ export class KeysStack extends EnvironmentStack {
       vpc: { vpcId: this.network.vpcId, cidr: this.network.cidr, subnetIds: this.network.subnetIds },
     });
     // KEY STORES: each key-store module registers itself in this.keyStores here (cloudhsm, xks).
+    if (env.xks) {
+      this.keyStores.xks = new XksKeyStore(this, "xks", {
+        config: env.xks,
+        region: env.region,
+        network: this.network,
+        onPremisesCidrs: env.network.onPremisesCidrs,
+        namePrefix: env.name,
+        connectTimeoutMinutes: env.hooks.timeoutMinutes,
+      }).keyStore;
+    }
     const cloudHsm = env.cloudHsm ? new CloudHsm(this, "cloudhsm", { env, network: this.network }) : undefined;
     if (cloudHsm?.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
 
