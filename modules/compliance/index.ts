@@ -16,6 +16,8 @@ import { s3Versioning } from "./s3-versioning";
 import { s3PublicAccessBlock } from "./s3-public-access-block";
 import { ebsEncryptionByDefault } from "./ebs-encryption-by-default";
 import { defaultSecurityGroup } from "./default-security-group";
+import { fsxOntapCustomerKey } from "./fsx-ontap-customer-key";
+import { instanceImdsv2 } from "./instance-imdsv2";
 
 export { suppress } from "./rule";
 export type { ComplianceRule } from "./rule";
@@ -24,6 +26,7 @@ export type { ComplianceRule } from "./rule";
 export const RULES: ComplianceRule[] = [
   kmsKeyRotation, kmsPolicyNoWildcard, kmsDeletionWindow, preventDestroy,
   s3SseKms, s3Versioning, s3PublicAccessBlock, ebsEncryptionByDefault, defaultSecurityGroup,
+  fsxOntapCustomerKey, instanceImdsv2,
 ];
 
 /** Registers an extra rule (used by the CloudHSM and XKS modules for their own resource types). */
