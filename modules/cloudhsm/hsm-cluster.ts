@@ -61,7 +61,7 @@ export class HsmCluster extends Construct {
    * the only ingress the cluster's security group gets besides its own members.
    */
   allowHsmAccessFrom(id: string, securityGroupId: string): VpcSecurityGroupIngressRule {
-    const rule = new VpcSecurityGroupIngressRule(this, `hsm-access-from-${id}`, {
+    const rule = new VpcSecurityGroupIngressRule(this, `access-from-${id}`, {
       securityGroupId: this.securityGroupId,
       description: `CloudHSM client ports from ${id}`,
       ipProtocol: "tcp",

@@ -1,0 +1,28 @@
+import { App, TerraformStack } from "cdktf";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { checkCompliance } from "../../../modules/compliance";
+import { installCliScript } from "../../../modules/cloudhsm/admin-host";
+
+function findings(build: (s: TerraformStack) => void): string[] {
+  const stack = new TerraformStack(new App(), "s");
+  new AwsProvider(stack, "aws", { region: "eu-west-1" });
+  build(stack);
+  return checkCompliance([stack]).findings.filter((f) => f.ruleId === "CKV_AWS_79").map((f) => `${f.ruleId} ${f.path}: ${f.message}`);
+}
+
+describe("CKV_AWS_79 (IMDSv2)", () => {
+  test("an instance requiring session tokens is compliant", () => {
+    expect(findings((s) => new Instance(s, "i", { ami: "ami-12345678", instanceType: "t3.micro", metadataOptions: { httpTokens: "required" } }))).toEqual([]);
+  });
+  test("fails when an instance allows IMDSv1", () => {
+    expect(findings((s) => new Instance(s, "i", { ami: "ami-12345678", instanceType: "t3.micro" }))).toEqual(['CKV_AWS_79 s/i: metadata_options.http_tokens is not "required"']);
+  });
+});
+
+test("the boot script retries the CLI package and says plainly when it could not install it", () => {
+  const script = installCliScript("https://example.invalid/cli.rpm");
+  expect(script.split("\n")[0]).toBe("#!/bin/bash");
+  expect(script).toContain("for attempt in 1 2 3 4 5; do");
+  expect(script).toContain("cmk: CloudHSM CLI NOT installed: https://example.invalid/cli.rpm unreachable (no NAT: mirror the RPM in a bucket in this Region, or use cloudHsm.adminHost.amiId)");
+});

@@ -1,0 +1,259 @@
+/**
+ * prod's CloudHSM key store as synthesized through composeApp (the same path as main.ts): the
+ * resources, their properties and the order Terraform will create them in.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { only, resources, synthEnvs } from "../helpers/synth";
+import { buildGraph, dependsOn, at, under } from "../modules/cloudhsm/graph";
+import { byPath, prodCloudHsmOnly, ref } from "../modules/cloudhsm/fixtures";
+import { REPO_ROOT } from "../../modules/cloudhsm/cluster-trust";
+import { HSM_PORTS } from "../../modules/cloudhsm/hsm-cluster";
+import { AL2023_AMI_PARAMETER, CLOUDHSM_CLI_RPM_URL } from "../../modules/cloudhsm/admin-host";
+
+const { stacks } = synthEnvs({ prod: prodCloudHsmOnly() });
+const keys = stacks["prod-keys"];
+const data = stacks["prod-data"];
+const P = "prod-keys/cloudhsm";
+const body = (path: string) => byPath(keys, path)[path].body;
+
+describe("cluster and HSMs", () => {
+  test("one hsm2m.medium FIPS cluster in the subnets of the 3 HSM AZs, prevent_destroy", () => {
+    const cluster = only(keys, "aws_cloudhsm_v2_cluster");
+    expect(cluster).toMatchObject({ hsm_type: "hsm2m.medium", mode: "FIPS", lifecycle: { prevent_destroy: true } });
+    expect(cluster.subnet_ids).toEqual(
+      ["eu-west-1a-10-30-0-0-24", "eu-west-1b-10-30-1-0-24", "eu-west-1c-10-30-2-0-24"].map((s) => ref(keys, `prod-keys/network/subnet-${s}`, "id")),
+    );
+    expect(cluster.backup_retention_policy).toBeUndefined();
+  });
+
+  test("exactly one HSM (eu-west-1a) before initialisation; the other two after activation, in parallel; all prevent_destroy", () => {
+    const hsms = byPath(keys, `${P}/hsm/hsm-`);
+    expect(Object.keys(hsms).sort()).toEqual([`${P}/hsm/hsm-eu-west-1a-1`, `${P}/hsm/hsm-eu-west-1b-1`, `${P}/hsm/hsm-eu-west-1c-1`]);
+    const first = hsms[`${P}/hsm/hsm-eu-west-1a-1`].body;
+    expect(first.depends_on).toBeUndefined();
+    expect(first.subnet_id).toBe(ref(keys, "prod-keys/network/subnet-eu-west-1a-10-30-0-0-24", "id"));
+    const g = buildGraph(keys);
+    const activateDone = under(g, `${P}/activate-cluster/`);
+    for (const az of ["eu-west-1b", "eu-west-1c"]) {
+      const h = hsms[`${P}/hsm/hsm-${az}-1`].body;
+      expect(h.depends_on).toEqual([activateDone[activateDone.length - 1]]);
+      expect(h.subnet_id).toBe(ref(keys, `prod-keys/network/subnet-${az}-10-30-${az === "eu-west-1b" ? 1 : 2}-0-24`, "id"));
+    }
+    const [b, c] = ["eu-west-1b", "eu-west-1c"].map((az) => at(g, `${P}/hsm/hsm-${az}-1`));
+    expect(dependsOn(g, b, c) || dependsOn(g, c, b)).toBe(false);
+    for (const h of Object.values(hsms)) expect(h.body.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  test("the cluster security group admits TCP 2223-2225 from the admin host's group only", () => {
+    const rules = Object.values(resources(keys, "aws_vpc_security_group_ingress_rule")).filter((r) => r.security_group_id === ref(keys, `${P}/hsm/cluster`, "security_group_id"));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]).toMatchObject({ ip_protocol: "tcp", from_port: HSM_PORTS.from, to_port: HSM_PORTS.to, referenced_security_group_id: ref(keys, `${P}/admin-host/sg`, "id") });
+    expect(rules[0].cidr_ipv4).toBeUndefined();
+    expect([HSM_PORTS.from, HSM_PORTS.to]).toEqual([2223, 2225]);
+  });
+});
+
+describe("admin host", () => {
+  const instance = () => body(`${P}/admin-host/instance`);
+
+  test("IMDSv2 only with hop limit 1, encrypted root volume, no key pair, no public address, private subnet in the first HSM's AZ", () => {
+    expect(instance()).toMatchObject({
+      metadata_options: { http_tokens: "required", http_put_response_hop_limit: 1, http_endpoint: "enabled" },
+      root_block_device: { encrypted: true },
+      associate_public_ip_address: false,
+      subnet_id: ref(keys, "prod-keys/network/subnet-eu-west-1a-10-30-0-0-24", "id"),
+      vpc_security_group_ids: [ref(keys, `${P}/admin-host/sg`, "id")],
+      lifecycle: { ignore_changes: ["ami"] },
+    });
+    expect(instance().key_name).toBeUndefined();
+  });
+
+  test("latest Amazon Linux 2023 from the public SSM parameter, CloudHSM CLI installed by user data", () => {
+    const ami = keys.data?.aws_ssm_parameter ?? {};
+    const [name, param] = Object.entries(ami).find(([, p]) => p.name === AL2023_AMI_PARAMETER) ?? [];
+    expect(param).toBeDefined();
+    expect(instance().ami).toBe(`\${data.aws_ssm_parameter.${name}.insecure_value}`);
+    expect(instance().user_data).toContain(`dnf install -y ${CLOUDHSM_CLI_RPM_URL}`);
+    expect(CLOUDHSM_CLI_RPM_URL).toBe("https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm");
+  });
+
+  test("its security group has no inbound rule and egress only to the HSMs (2223-2225), the endpoints and S3 (443)", () => {
+    const sg = body(`${P}/admin-host/sg`);
+    expect(sg.ingress).toBeUndefined();
+    const sgRef = ref(keys, `${P}/admin-host/sg`, "id");
+    expect(Object.values(resources(keys, "aws_vpc_security_group_ingress_rule")).filter((r) => r.security_group_id === sgRef)).toEqual([]);
+    const egress = Object.values(resources(keys, "aws_vpc_security_group_egress_rule"))
+      .filter((r) => r.security_group_id === sgRef)
+      .map((r) => [r.ip_protocol, r.from_port, r.to_port, r.referenced_security_group_id ?? r.prefix_list_id ?? r.cidr_ipv4]);
+    expect(egress).toEqual(
+      expect.arrayContaining([
+        ["tcp", 2223, 2225, ref(keys, `${P}/hsm/cluster`, "security_group_id")],
+        ["tcp", 443, 443, ref(keys, `${P}/endpoints/sg`, "id")],
+        ["tcp", 443, 443, ref(keys, `${P}/endpoints/endpoint-s3`, "prefix_list_id")],
+      ]),
+    );
+    expect(egress).toHaveLength(3);
+  });
+
+  test("its role: AmazonSSMManagedInstanceCore plus reading only its own two secrets and two parameters", () => {
+    expect(body(`${P}/admin-host/ssm-core`).policy_arn).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+    const policy = JSON.parse(body(`${P}/admin-host/own-secrets`).policy as string) as { Statement: { Action: string[]; Resource: string[] }[] };
+    expect(policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
+      [["secretsmanager:GetSecretValue"], [ref(keys, `${P}/credentials/admin`, "arn"), ref(keys, `${P}/credentials/kmsuser`, "arn")]],
+      [["ssm:GetParameter"], [ref(keys, `${P}/trust/certificate`, "arn"), ref(keys, `${P}/trust/trust-anchor`, "arn")]],
+    ]);
+    expect(body(`${P}/admin-host/profile`).role).toBe(ref(keys, `${P}/admin-host/role`, "name"));
+  });
+});
+
+describe("VPC endpoints", () => {
+  test("interface endpoints with private DNS in one subnet per AZ, HTTPS from the VPC CIDR, and an S3 gateway on the main route table", () => {
+    const endpoints = Object.values(byPath(keys, `${P}/endpoints/endpoint-`)).map((e) => e.body);
+    const interfaces = endpoints.filter((e) => e.vpc_endpoint_type === "Interface");
+    // prod runs its hooks in a Lambda function: KMS and CloudHSM are needed inside the VPC too.
+    expect(interfaces.map((e) => e.service_name).sort()).toEqual(
+      ["cloudhsmv2", "ec2messages", "kms", "secretsmanager", "ssm", "ssmmessages"].map((s) => `com.amazonaws.eu-west-1.${s}`),
+    );
+    for (const e of interfaces) {
+      expect(e).toMatchObject({ private_dns_enabled: true, security_group_ids: [ref(keys, `${P}/endpoints/sg`, "id")] });
+      expect(e.subnet_ids).toHaveLength(3);
+    }
+    const s3 = endpoints.find((e) => e.vpc_endpoint_type === "Gateway");
+    expect(s3).toMatchObject({ service_name: "com.amazonaws.eu-west-1.s3", route_table_ids: [ref(keys, "prod-keys/network/vpc", "main_route_table_id")] });
+    expect(body(`${P}/endpoints/https-from-vpc`)).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "10.30.0.0/16" });
+  });
+});
+
+describe("credentials, trust and key store", () => {
+  test("two empty secrets (no value in Terraform), 30-day recovery, prevent_destroy, tagged as key-store credentials", () => {
+    for (const name of ["admin", "kmsuser"]) {
+      expect(body(`${P}/credentials/${name}`)).toMatchObject({
+        name: `prod/cloudhsm/${name}-password`,
+        recovery_window_in_days: 30,
+        lifecycle: { prevent_destroy: true },
+        tags: { "cmk:holds": "key-store-credential" },
+      });
+    }
+    expect(resources(keys, "aws_secretsmanager_secret_version")).toEqual({});
+  });
+
+  test("the provided PEM files go to two String parameters whose names the hooks receive", () => {
+    const read = (f: string) => readFileSync(join(REPO_ROOT, "environments/certs/prod", f), "utf8");
+    expect(body(`${P}/trust/certificate`)).toMatchObject({ name: "/prod/cloudhsm/cluster-certificate", type: "String", value: read("cluster.crt") });
+    expect(body(`${P}/trust/trust-anchor`)).toMatchObject({ name: "/prod/cloudhsm/trust-anchor", type: "String", value: read("customerCA.crt") });
+    expect(resources(keys, "tls_private_key")).toEqual({});
+  });
+
+  test("key store: the cluster, the kmsuser password read after create-kmsuser, the trust anchor; prevent_destroy", () => {
+    const store = only(keys, "aws_kms_custom_key_store");
+    const [pwName, pw] = Object.entries(keys.data?.aws_secretsmanager_secret_version ?? {})[0];
+    expect(store).toMatchObject({
+      custom_key_store_name: "prod-cloudhsm",
+      cloud_hsm_cluster_id: ref(keys, `${P}/hsm/cluster`, "cluster_id"),
+      key_store_password: `\${data.aws_secretsmanager_secret_version.${pwName}.secret_string}`,
+      trust_anchor_certificate: readFileSync(join(REPO_ROOT, "environments/certs/prod/customerCA.crt"), "utf8"),
+      lifecycle: { prevent_destroy: true, ignore_changes: ["trust_anchor_certificate"] },
+    });
+    const kmsuser = under(buildGraph(keys), `${P}/create-kmsuser/`);
+    expect(pw).toMatchObject({ secret_id: ref(keys, `${P}/credentials/kmsuser`, "arn"), depends_on: [kmsuser[kmsuser.length - 1]] });
+  });
+
+  test("the cloudhsm key is in the store, created after the store is connected, without rotation", () => {
+    const key = body("prod-keys/key-fileShares/key");
+    const g = buildGraph(keys);
+    const connect = under(g, `${P}/key-store/connect/`);
+    expect(key).toMatchObject({ custom_key_store_id: ref(keys, `${P}/key-store/store`, "id"), enable_key_rotation: false, depends_on: [connect[connect.length - 1]] });
+  });
+});
+
+describe("order of operations (depends_on and references, as Terraform builds the graph)", () => {
+  const g = buildGraph(keys);
+  const last = (prefix: string) => {
+    const all = under(g, prefix);
+    expect(all.length).toBeGreaterThan(0);
+    return all.find((a) => !all.some((b) => b !== a && dependsOn(g, b, a))) as string;
+  };
+  const first = (prefix: string) => {
+    const all = under(g, prefix);
+    return all.find((a) => !all.some((b) => b !== a && dependsOn(g, a, b))) as string;
+  };
+  const chain = [
+    ["HSM 1", `${P}/hsm/hsm-eu-west-1a-1`],
+    ["initialize-cluster", `${P}/initialize-cluster/`],
+    ["activate-cluster", `${P}/activate-cluster/`],
+    ["HSM eu-west-1b", `${P}/hsm/hsm-eu-west-1b-1`],
+    ["wait-hsms-active", `${P}/wait-hsms-active/`],
+    ["create-kmsuser", `${P}/create-kmsuser/`],
+    ["key store", `${P}/key-store/store`],
+    ["connect-key-store", `${P}/key-store/connect/`],
+    ["key fileShares", "prod-keys/key-fileShares/key"],
+  ];
+
+  test.each(chain.slice(1).map((c, i) => [chain[i][0], c[0], chain[i][1], c[1]]))("%s comes before %s", (_a, _b, before, after) => {
+    expect(dependsOn(g, first(after), last(before))).toBe(true);
+    expect(dependsOn(g, last(before), first(after))).toBe(false);
+  });
+
+  test("HSM eu-west-1c also waits for activation, and create-kmsuser for both new HSMs", () => {
+    const c = at(g, `${P}/hsm/hsm-eu-west-1c-1`);
+    expect(dependsOn(g, c, last(`${P}/activate-cluster/`))).toBe(true);
+    expect(dependsOn(g, first(`${P}/create-kmsuser/`), c)).toBe(true);
+  });
+
+  test("activation waits for the admin host, its egress, the HSM access rule and the VPC endpoints", () => {
+    const activate = first(`${P}/activate-cluster/`);
+    for (const path of [`${P}/admin-host/instance`, `${P}/admin-host/to-hsms`, `${P}/hsm/access-from-admin-host`, `${P}/endpoints/endpoint-ssm`, `${P}/endpoints/endpoint-ssmmessages`]) {
+      expect(dependsOn(g, activate, at(g, path))).toBe(true);
+    }
+  });
+
+  test("the hooks get ids and names only: cluster id, instance id, secret ARNs, parameter names", () => {
+    const init = JSON.stringify(byPath(keys, `${P}/initialize-cluster/`));
+    expect(init).toContain(ref(keys, `${P}/trust/certificate`, "name"));
+    expect(init).toContain(ref(keys, `${P}/trust/trust-anchor`, "name"));
+    const kmsuser = JSON.stringify(byPath(keys, `${P}/create-kmsuser/`));
+    for (const r of [ref(keys, `${P}/hsm/cluster`, "cluster_id"), ref(keys, `${P}/admin-host/instance`, "id"), ref(keys, `${P}/credentials/admin`, "arn"), ref(keys, `${P}/credentials/kmsuser`, "arn")]) {
+      expect(kmsuser).toContain(r);
+    }
+    expect(kmsuser).not.toContain("secret_string");
+  });
+});
+
+describe("FSx for ONTAP in prod-data", () => {
+  const fs = () => only(data, "aws_fsx_ontap_file_system");
+  const remote = (output: string) => `\${data.terraform_remote_state.cross-stack-reference-input-prod-keys.outputs.${output}}`;
+
+  test("multi-AZ on the cloudhsm-store key from the keys stack, 2 subnets + preferred, main route table, 120-minute timeouts, backups, prevent_destroy", () => {
+    expect(fs()).toMatchObject({
+      deployment_type: "MULTI_AZ_1",
+      storage_capacity: 2048,
+      storage_type: "SSD",
+      ha_pairs: 1,
+      throughput_capacity_per_ha_pair: 512,
+      automatic_backup_retention_days: 30,
+      timeouts: { create: "120m", update: "120m", delete: "120m" },
+      lifecycle: { prevent_destroy: true },
+    });
+    const out = keys.output ?? {};
+    const name = (re: RegExp) => Object.keys(out).find((k) => re.test(k)) as string;
+    expect(fs().kms_key_id).toBe(remote(name(/key-fileShares_key_.*arn$/)));
+    expect(fs().subnet_ids).toEqual([remote(name(/subnet-eu-west-1a.*id$/)), remote(name(/subnet-eu-west-1b.*id$/))]);
+    expect(fs().preferred_subnet_id).toBe(remote(name(/subnet-eu-west-1a.*id$/)));
+    expect(fs().route_table_ids).toEqual([remote(name(/main_route_table_id$/))]);
+    expect(fs().fsx_admin_password).toBeUndefined();
+  });
+
+  test("ONTAP ports open to the client CIDRs only (default: the VPC CIDR)", () => {
+    const rules = Object.values(resources(data, "aws_vpc_security_group_ingress_rule"));
+    const ports = rules.map((r) => `${r.ip_protocol}/${r.from_port}`).sort();
+    expect(ports).toEqual(
+      ["tcp/111", "udp/111", "tcp/635", "udp/635", "tcp/2049", "udp/2049", "tcp/4045", "udp/4045", "tcp/4046", "udp/4046", "tcp/445", "tcp/3260", "tcp/22", "tcp/443"].sort(),
+    );
+    expect(new Set(rules.map((r) => r.cidr_ipv4))).toEqual(new Set(["10.30.0.0/16"]));
+  });
+
+  test("the fsxadmin password has an empty secret of its own, never a literal", () => {
+    expect(only(data, "aws_secretsmanager_secret")).toMatchObject({ name: "prod/fsx-ontap/fsxadmin-password", recovery_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+  });
+});

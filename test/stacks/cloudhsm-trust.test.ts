@@ -1,0 +1,189 @@
+/**
+ * The two trust modes, the first apply of `provided` (no certificate yet), the synth-time checks of
+ * the certificate files, and that no password or private key ever lands in cdktf.out.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { composeLikeMain, configErrorLines, only, resources, synthEnvs, type StackJson } from "../helpers/synth";
+import { composeApp } from "../../stacks/compose";
+import { environments } from "../../environments";
+import { byPath, prodCloudHsmOnly, ref } from "../modules/cloudhsm/fixtures";
+import { REPO_ROOT } from "../../modules/cloudhsm/cluster-trust";
+
+const P = (env: string) => `${env}-keys/cloudhsm`;
+
+describe("trust `provided`, first apply (no certificate files yet)", () => {
+  const env = prodCloudHsmOnly((e) => {
+    e.name = "first";
+    (e.cloudHsm as { trust: unknown }).trust = { mode: "provided" };
+  });
+  let note = "";
+  let stacks: Record<string, StackJson>;
+  beforeAll(() => {
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => {
+      note += String(s);
+      return true;
+    });
+    stacks = synthEnvs({ first: env }).stacks;
+    synthEnvs({ first: env });
+    spy.mockRestore();
+  });
+
+  test("stops after the first HSM: no hooks, no other HSM, no key store, no cloudhsm key", () => {
+    const keys = stacks["first-keys"];
+    expect(Object.keys(byPath(keys, `${P("first")}/hsm/hsm-`))).toEqual([`${P("first")}/hsm/hsm-eu-west-1a-1`]);
+    expect(Object.keys(byPath(keys, P("first"))).filter((p) => /initialize-cluster|activate-cluster|create-kmsuser|wait-hsms-active|key-store/.test(p))).toEqual([]);
+    expect(resources(keys, "aws_kms_custom_key_store")).toEqual({});
+    expect(resources(keys, "aws_ssm_parameter")).toEqual({});
+    expect(Object.values(byPath(keys, "first-keys/key-")).map((k) => k.body.alias ?? k.body.name).filter(Boolean)).toEqual(["alias/prod/ebs"]);
+    expect(resources(stacks["first-data"], "aws_fsx_ontap_file_system")).toEqual({});
+  });
+
+  test("outputs the CSR (read after HSM 1 exists) and what to do with it", () => {
+    const keys = stacks["first-keys"];
+    const [name, cluster] = Object.entries(keys.data?.aws_cloudhsm_v2_cluster ?? {})[0];
+    expect(cluster).toMatchObject({ cluster_id: ref(keys, `${P("first")}/hsm/cluster`, "cluster_id"), depends_on: [ref(keys, `${P("first")}/hsm/hsm-eu-west-1a-1`, "x").replace(/^\$\{|\.x\}$/g, "")] });
+    expect(keys.output?.cloudhsm_cluster_csr?.value).toBe(`\${data.aws_cloudhsm_v2_cluster.${name}.cluster_certificates[0].cluster_csr}`);
+    expect(keys.output?.cloudhsm_next_steps?.value).toContain("set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again");
+  });
+
+  test("the cluster, secrets, endpoints and admin host are already there, so the second apply only adds", () => {
+    const keys = stacks["first-keys"];
+    expect(Object.keys(resources(keys, "aws_cloudhsm_v2_cluster"))).toHaveLength(1);
+    expect(Object.keys(resources(keys, "aws_secretsmanager_secret"))).toHaveLength(2);
+    expect(Object.keys(resources(keys, "aws_instance"))).toHaveLength(1);
+  });
+
+  test("prints one NOTE per environment naming what waits for the second apply", () => {
+    expect(note.match(/NOTE first:/g)).toHaveLength(1);
+    expect(note).toContain("NOTE first: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: keys.fileShares, data.fsx");
+  });
+
+  test("fails when a bucket uses the cloudhsm key before the certificate is provided", () => {
+    const withBucket = JSON.parse(JSON.stringify(env));
+    withBucket.data.buckets = { shares: { bucketName: "northwind-first-shares-333333333333", key: "fileShares" } };
+    expect(configErrorLines(() => composeApp({ first: withBucket }, composeLikeMain, "/tmp/unused"))).toEqual([
+      'environments.first.data.buckets.shares.key: "fileShares" is a cloudhsm key, which exists only after the cluster certificate is provided (cloudHsm.trust.signedCertificateFile and trustAnchorFile): use another key until then',
+    ]);
+  });
+});
+
+describe("trust `generated` (tls provider: synthesized and asserted here; cannot be planned offline, the mirror has no tls provider)", () => {
+  const env = prodCloudHsmOnly((e) => {
+    e.name = "gen";
+    (e.cloudHsm as { trust: unknown }).trust = { mode: "generated" };
+  });
+  const { stacks } = synthEnvs({ gen: env });
+  const keys = stacks["gen-keys"];
+
+  test("an RSA 4096 CA key, a self-signed CA certificate (the trust anchor) and the CSR signed by it, CSR changes ignored", () => {
+    expect(only(keys, "tls_private_key")).toMatchObject({ algorithm: "RSA", rsa_bits: 4096 });
+    const ca = only(keys, "tls_self_signed_cert");
+    expect(ca).toMatchObject({ is_ca_certificate: true, private_key_pem: ref(keys, `${P("gen")}/trust/ca-key`, "private_key_pem"), allowed_uses: expect.arrayContaining(["cert_signing"]) });
+    const [csrName] = Object.keys(keys.data?.aws_cloudhsm_v2_cluster ?? {});
+    expect(only(keys, "tls_locally_signed_cert")).toMatchObject({
+      cert_request_pem: `\${data.aws_cloudhsm_v2_cluster.${csrName}.cluster_certificates[0].cluster_csr}`,
+      ca_private_key_pem: ref(keys, `${P("gen")}/trust/ca-key`, "private_key_pem"),
+      ca_cert_pem: ref(keys, `${P("gen")}/trust/ca`, "cert_pem"),
+      lifecycle: { ignore_changes: ["cert_request_pem"] },
+    });
+    expect(Object.keys(keys.provider ?? {})).toEqual(expect.arrayContaining(["aws", "tls"]));
+  });
+
+  test("the parameters and the key store take the generated certificates; the whole chain is still synthesized", () => {
+    expect(byPath(keys, `${P("gen")}/trust/certificate`)[`${P("gen")}/trust/certificate`].body.value).toBe(ref(keys, `${P("gen")}/trust/cluster-cert`, "cert_pem"));
+    expect(byPath(keys, `${P("gen")}/trust/trust-anchor`)[`${P("gen")}/trust/trust-anchor`].body.value).toBe(ref(keys, `${P("gen")}/trust/ca`, "cert_pem"));
+    expect(only(keys, "aws_kms_custom_key_store").trust_anchor_certificate).toBe(ref(keys, `${P("gen")}/trust/ca`, "cert_pem"));
+    expect(Object.keys(byPath(keys, `${P("gen")}/hsm/hsm-`))).toHaveLength(3);
+  });
+});
+
+describe("certificate files of `provided` (checked at synth)", () => {
+  const withFiles = (cert: string, anchor: string) =>
+    prodCloudHsmOnly((e) => {
+      (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
+    });
+  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeLikeMain, "/tmp/unused");
+  const F = "test/hooks/fixtures";
+
+  test("accepts a certificate signed by a self-signed trust anchor", () => {
+    expect(() => compose(`${F}/cluster-cert.pem`, `${F}/trust-anchor.pem`)()).not.toThrow();
+  });
+
+  test.each([
+    [
+      "fails when both files are missing",
+      "environments/certs/none/cluster.crt",
+      "environments/certs/none/customerCA.crt",
+      [
+        "environments.prod.cloudHsm.trust.signedCertificateFile: environments/certs/none/cluster.crt does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)",
+        "environments.prod.cloudHsm.trust.trustAnchorFile: environments/certs/none/customerCA.crt does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)",
+      ],
+    ],
+    [
+      "fails when the certificate was not signed by the trust anchor",
+      `${F}/cluster-cert.pem`,
+      `${F}/other-ca.pem`,
+      ["environments.prod.cloudHsm.trust.signedCertificateFile: test/hooks/fixtures/cluster-cert.pem was not signed by the trust anchor in test/hooks/fixtures/other-ca.pem"],
+    ],
+    [
+      "fails when the trust anchor is not self-signed",
+      `${F}/trust-anchor.pem`,
+      `${F}/cluster-cert.pem`,
+      ["environments.prod.cloudHsm.trust.trustAnchorFile: test/hooks/fixtures/cluster-cert.pem is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)"],
+    ],
+  ])("%s", (_name, cert, anchor, expected) => {
+    expect(configErrorLines(compose(cert, anchor))).toEqual(expected);
+  });
+
+  test("fails when a file is not a PEM certificate (a CSR saved as .pem)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cmk-pem-"));
+    const csrAsPem = join(dir, "cluster.pem");
+    writeFileSync(csrAsPem, readFileSync(join(REPO_ROOT, F, "cluster.csr"), "utf8"));
+    try {
+      expect(configErrorLines(compose(csrAsPem, `${F}/trust-anchor.pem`))).toEqual([
+        `environments.prod.cloudHsm.trust.signedCertificateFile: ${csrAsPem} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("no password and no private key in cdktf.out", () => {
+  const envs = {
+    ...environments,
+    prod: prodCloudHsmOnly(),
+    gen: prodCloudHsmOnly((e) => {
+      e.name = "gen";
+      (e.cloudHsm as { trust: unknown }).trust = { mode: "generated" };
+    }),
+  };
+  const { outdir } = synthEnvs(envs);
+  const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+  const texts = files(outdir).filter((f) => /\.(json|tf|txt)$/.test(f)).map((f) => [f, readFileSync(f, "utf8")] as const);
+
+  test("no PEM private key anywhere", () => {
+    expect(texts.length).toBeGreaterThan(5);
+    for (const [f, text] of texts) expect([f, /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)]).toEqual([f, false]);
+  });
+
+  test("every password-like attribute is a reference, never a literal", () => {
+    const found: string[] = [];
+    const walk = (v: unknown, path: string) => {
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
+        if (/password|secret_string|private_key_pem|pin$/i.test(k) && typeof x === "string" && !/^\$\{[^}]+\}$/.test(x)) found.push(`${path}.${k}`);
+        walk(x, `${path}.${k}`);
+      }
+    };
+    for (const [f, text] of texts.filter(([f]) => f.endsWith("cdk.tf.json"))) walk(JSON.parse(text), f.replace(outdir, ""));
+    expect(found).toEqual([]);
+    expect(texts.some(([, t]) => t.includes("key_store_password"))).toBe(true);
+  });
+
+  test("hook commands carry no password flag", () => {
+    for (const [, text] of texts) expect(/--(admin-|kmsuser-)?password\b|CLOUDHSM_PIN=/.test(text)).toBe(false);
+  });
+});
