@@ -31,6 +31,8 @@ export interface PreparedScratch {
   readonly remoteStateFiles: Record<string, string>;
   /** Provider sources the configuration needs that the mirror does not hold (init will fail). */
   readonly missingProviders: string[];
+  /** AWS data sources whose read was deferred to apply (see {@link deferAwsDataReads}). */
+  readonly deferredDataSources: string[];
 }
 
 /** Provider settings that would reach AWS or pin a real account: dropped in the scratch copy. */
@@ -113,6 +115,40 @@ function rewriteProviders(config: JsonObject, found: TerraformFound): string[] {
   return missing;
 }
 
+/** AWS data sources that compute locally and never call an API: left as they are. */
+const LOCAL_DATA_SOURCES = new Set(["aws_iam_policy_document", "aws_partition", "aws_region", "aws_arn", "aws_default_tags"]);
+
+/** The stand-in resource every deferred read depends on. */
+export const DEFERRED_READS_RESOURCE = "offline_deferred_reads";
+
+/**
+ * An AWS data source is read during plan, which needs AWS. Offline, each one that calls an API is
+ * made to depend on a stand-in `terraform_data` resource (planned for creation), so Terraform
+ * defers the read to apply and plans with its values unknown: the same as a first plan where the
+ * data source depends on something not yet created. Everything else is still planned and checked
+ * by the real provider.
+ */
+function deferAwsDataReads(config: JsonObject): string[] {
+  const data = isObject(config.data) ? config.data : {};
+  const deferred: string[] = [];
+  for (const [type, byName] of Object.entries(data)) {
+    if (!type.startsWith("aws_") || LOCAL_DATA_SOURCES.has(type) || !isObject(byName)) continue;
+    for (const [name, value] of Object.entries(byName)) {
+      for (const block of blocks(value)) {
+        const dependsOn = Array.isArray(block.depends_on) ? block.depends_on : [];
+        block.depends_on = [...dependsOn, `terraform_data.${DEFERRED_READS_RESOURCE}`];
+      }
+      deferred.push(`data.${type}.${name}`);
+    }
+  }
+  if (deferred.length) {
+    const resource = isObject(config.resource) ? config.resource : (config.resource = {});
+    const td = isObject(resource.terraform_data) ? resource.terraform_data : (resource.terraform_data = {});
+    td[DEFERRED_READS_RESOURCE] = {};
+  }
+  return deferred;
+}
+
 function rewriteRemoteStates(config: JsonObject, dir: string, remoteStates: Record<string, Record<string, unknown>>): Record<string, string> {
   const files: Record<string, string> = {};
   const data = isObject(config.data) ? config.data : {};
@@ -137,7 +173,8 @@ function rewriteRemoteStates(config: JsonObject, dir: string, remoteStates: Reco
  * (`terraform.backend`, `terraform.cloud`) removed; each required provider pinned to the mirrored
  * version; every `provider.aws` given dummy static credentials and the skip_* settings (region
  * kept; profile, assume_role, allowed_account_ids dropped); every `terraform_remote_state` read
- * from a local state file holding `opts.remoteStates[<stack>]`. Also writes the CLI configuration.
+ * from a local state file holding `opts.remoteStates[<stack>]`; every AWS data source that calls
+ * an API deferred to apply (`deferAwsDataReads`). Also writes the CLI configuration.
  * Throws when no Terraform or mirror is found.
  */
 export function prepareScratch(stackJson: object, dir: string, opts: PrepareScratchOptions = {}): PreparedScratch {
@@ -148,8 +185,9 @@ export function prepareScratch(stackJson: object, dir: string, opts: PrepareScra
   const config = structuredClone(stackJson) as JsonObject;
   const missingProviders = rewriteProviders(config, found);
   const remoteStateFiles = rewriteRemoteStates(config, abs, opts.remoteStates ?? {});
+  const deferredDataSources = deferAwsDataReads(config);
   const configFile = join(abs, SCRATCH_FILES.config);
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const cliConfigFile = writeCliConfig(abs, found.mirror);
-  return { dir: abs, configFile, cliConfigFile, remoteStateFiles, missingProviders };
+  return { dir: abs, configFile, cliConfigFile, remoteStateFiles, missingProviders, deferredDataSources };
 }

@@ -52,7 +52,8 @@ async function runStack(outdir: string, scratch: string, stack: string, remoteSt
     await validate(dir);
     await plan(dir, { out: "offline.tfplan" });
     const planJson = await showJson(dir, "offline.tfplan");
-    return { stack, ok: true, seconds: (Date.now() - start) / 1000, summary: `validate ok, plan ok: ${countActions(planJson)}`, plan: planJson };
+    const deferred = prepared.deferredDataSources.length ? ` (${prepared.deferredDataSources.length} AWS data reads deferred to apply)` : "";
+    return { stack, ok: true, seconds: (Date.now() - start) / 1000, summary: `validate ok, plan ok: ${countActions(planJson)}${deferred}`, plan: planJson };
   } catch (e) {
     return { stack, ok: false, seconds: (Date.now() - start) / 1000, summary: (e as Error).message.replace(`${dir}`, stack) };
   }
