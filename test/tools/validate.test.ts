@@ -1,28 +1,44 @@
 /**
- * `npm run validate` end to end for the shipped environments: the real Terraform CLI and AWS
- * provider, offline. Skipped (with the reason in the test name) where no Terraform or mirror exists.
+ * `npm run validate` end to end: the real Terraform CLI and AWS provider, offline, over the
+ * shipped environments and two prod variants (run once by the jest global setup). Skipped, with
+ * the reason in the test name, where no Terraform CLI or provider mirror exists.
  */
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { findTerraform } from "../../tools/terraform/offline";
+import { offlineRun } from "../helpers/offline";
 
-const tf = findTerraform();
-const root = join(__dirname, "..", "..");
-const run = tf.ok ? test : test.skip;
-const name = tf.ok ? "npm run validate passes every shipped stack through terraform validate and plan" : `npm run validate (SKIPPED: ${tf.reason})`;
+const run = offlineRun();
+const t = run.skipped ? test.skip : test;
+const why = run.skipped ? ` (SKIPPED: ${run.skipped})` : "";
 
-run(
-  name,
-  () => {
-    const env = { ...process.env };
-    delete env.ENV_CONFIG;
-    const r = spawnSync(process.execPath, [join(root, ".build", "validate.js")], { cwd: root, env, encoding: "utf8" });
-    const lines = r.stdout.trim().split("\n");
-    const stackLines = lines.filter((l) => /^(ok|FAIL) /.test(l));
-    expect(stackLines.map((l) => l.split(/\s+/)[1]).sort()).toEqual(["dev-data", "dev-keys", "prod-data", "prod-keys", "staging-data", "staging-keys"]);
-    expect(stackLines.filter((l) => l.startsWith("FAIL"))).toEqual([]);
-    expect(lines[lines.length - 1]).toBe("validate: 6 passed, 0 failed");
-    expect(r.status).toBe(0);
-  },
-  180_000,
-);
+t(`npm run validate passes every shipped stack through terraform validate and plan${why}`, () => {
+  for (const s of ["dev-keys", "dev-data", "staging-keys", "staging-data", "prod-keys", "prod-data"]) {
+    expect([s, run.stacks[s]?.ok, run.stacks[s]?.summary]).toEqual([s, true, expect.stringMatching(/^validate ok, plan ok: \d+ to add, 0 to change, 0 to destroy/)]);
+  }
+  expect(run.stdout).toMatch(/^ok {3}prod-keys {8}validate ok, plan ok: /m);
+  expect(run.stdout.trim().split("\n").pop()).toBe("validate: 8 passed, 2 failed");
+});
+
+t(`prod plans the whole CloudHSM and XKS path${why}`, () => {
+  const created = (stack: string, type: string) => (run.plan(stack).resource_changes ?? []).filter((c) => c.type === type && c.change.actions.join() === "create").length;
+  expect(created("prod-keys", "aws_cloudhsm_v2_cluster")).toBe(1);
+  expect(created("prod-keys", "aws_cloudhsm_v2_hsm")).toBe(3);
+  expect(created("prod-keys", "aws_kms_custom_key_store")).toBe(2);
+  expect(created("prod-keys", "aws_vpc_endpoint_service")).toBe(1);
+  expect(created("prod-keys", "aws_kms_key")).toBe(3);
+  expect(created("prod-keys", "aws_lambda_function")).toBe(1);
+  expect(created("prod-data", "aws_fsx_ontap_file_system")).toBe(1);
+  expect(created("prod-data", "aws_s3_bucket")).toBe(1);
+});
+
+t(`the CloudHSM first apply (no certificate files yet) stops after the first HSM${why}`, () => {
+  expect(run.stacks["first-keys"]).toMatchObject({ ok: true });
+  expect(run.stacks["first-data"]).toMatchObject({ ok: true });
+  const created = (type: string) => (run.plan("first-keys").resource_changes ?? []).filter((c) => c.type === type && c.change.actions.join() === "create").length;
+  expect(created("aws_cloudhsm_v2_hsm")).toBe(1);
+  expect(created("aws_kms_custom_key_store")).toBe(0);
+  expect(run.plan("first-keys").planned_values?.outputs?.cloudhsm_cluster_csr).toBeDefined();
+});
+
+t(`generated trust needs the tls provider, which the offline mirror does not hold${why}`, () => {
+  expect(run.stacks["gen-keys"]).toMatchObject({ ok: false, summary: "needs providers the offline mirror does not hold: registry.terraform.io/hashicorp/tls" });
+  expect(run.stacks["gen-data"]).toMatchObject({ ok: false, summary: "not planned: gen-keys failed" });
+});

@@ -5,9 +5,9 @@
  * SKIPPED line when no Terraform CLI or mirror is installed (2 with `--require-terraform`).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { findTerraform } from "../terraform/offline";
 import { validateOffline } from "./run-offline";
@@ -15,15 +15,19 @@ import { validateOffline } from "./run-offline";
 const program = new Command("validate")
   .description("validate and plan every synthesized stack with the real Terraform provider, offline")
   .option("--require-terraform", "fail (exit 2) instead of skipping when no Terraform CLI or provider mirror is found")
-  .option("--keep", "keep the scratch directories and print where they are")
-  .action(async (opts: { requireTerraform?: boolean; keep?: boolean }) => {
+  .option("--keep <dir>", "work in <dir> and keep it: synthesized stacks in <dir>/out, initialised scratch copies in <dir>/scratch")
+  .option("--save-plans <regex>", "also write `terraform show -json` of the plans of matching stacks to <scratch>/<stack>/plan.json")
+  .option("--results <file>", "write the per-stack results as JSON")
+  .action(async (opts: { requireTerraform?: boolean; keep?: string; savePlans?: string; results?: string }) => {
     const tf = findTerraform();
     if (!tf.ok) {
       process.stdout.write(`validate: SKIPPED: ${tf.reason}\n`);
+      if (opts.results) writeFileSync(opts.results, JSON.stringify({ skipped: tf.reason }));
       process.exitCode = opts.requireTerraform ? 2 : 0;
       return;
     }
-    const work = mkdtempSync(join(tmpdir(), "cmk-validate-"));
+    const work = opts.keep ? resolve(opts.keep) : mkdtempSync(join(tmpdir(), "cmk-validate-"));
+    mkdirSync(work, { recursive: true });
     try {
       const outdir = join(work, "out");
       const synth = spawnSync(process.execPath, [join(__dirname, "main.js")], { env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
@@ -32,10 +36,16 @@ const program = new Command("validate")
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(`validate: terraform ${tf.version ?? ""} with ${Object.entries(tf.providers).map(([s, v]) => `${s} ${v}`).join(", ")} (offline mirror)\n`);
-      const results = await validateOffline(outdir, join(work, "scratch"), (r) =>
-        process.stdout.write(`${r.ok ? "ok  " : "FAIL"} ${r.stack.padEnd(16)} ${r.summary} (${r.seconds.toFixed(1)} s)\n`),
-      );
+      process.stdout.write(`validate: terraform ${tf.version} with ${Object.entries(tf.providers).map(([s, v]) => `${s} ${v}`).join(", ")} (offline mirror)\n`);
+      const pattern = opts.savePlans ? new RegExp(opts.savePlans) : undefined;
+      const results = await validateOffline(outdir, join(work, "scratch"), {
+        savePlans: (s) => pattern?.test(s) ?? false,
+        report: (r) => {
+          if (r.plan) writeFileSync(join(r.dir, "plan.json"), JSON.stringify(r.plan));
+          process.stdout.write(`${r.ok ? "ok  " : "FAIL"} ${r.stack.padEnd(16)} ${r.summary} (${r.seconds.toFixed(1)} s)\n`);
+        },
+      });
+      if (opts.results) writeFileSync(opts.results, JSON.stringify({ work, results: results.map(({ plan: _plan, ...r }) => r) }, null, 2));
       const failed = results.filter((r) => !r.ok).length;
       process.stdout.write(`validate: ${results.length - failed} passed, ${failed} failed\n`);
       process.exitCode = failed ? 1 : 0;
@@ -43,8 +53,7 @@ const program = new Command("validate")
       process.stderr.write(`validate: ${(e as Error).message}\n`);
       process.exitCode = 2;
     } finally {
-      if (opts.keep) process.stdout.write(`validate: scratch kept in ${work}\n`);
-      else rmSync(work, { recursive: true, force: true });
+      if (!opts.keep) rmSync(work, { recursive: true, force: true });
     }
   });
 

@@ -1,11 +1,15 @@
 /**
  * Validates and plans synthesized stacks with the real Terraform CLI and AWS provider, offline:
- * each stack in a scratch copy (see tools/terraform), keys stacks first so their planned outputs
- * (with placeholders for values only known after apply) feed the data stacks' remote state.
+ * each stack in a scratch copy (see tools/terraform), keys stacks first so that the data stacks'
+ * remote state holds the keys stacks' outputs (placeholders named after each output where the
+ * value is only known after apply).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { findTerraform, init, plan, prepareScratch, showJson, placeholderOutputs, validate, type PlanJson, type TerraformFound } from "../terraform/offline";
+import {
+  findTerraform, init, plan, placeholderForOutput, placeholderOutputs, prepareScratch, showJson, validate,
+  type PlanJson, type TerraformFound,
+} from "../terraform/offline";
 
 export interface StackResult {
   readonly stack: string;
@@ -13,7 +17,23 @@ export interface StackResult {
   /** `validate ok, plan ok: 12 to add` or the first error. */
   readonly summary: string;
   readonly seconds: number;
+  /** `terraform show -json` of the plan, when asked for (`savePlans`). */
   readonly plan?: PlanJson;
+  /** The scratch directory (initialised; kept when the caller keeps the scratch root). */
+  readonly dir: string;
+}
+
+export interface ValidateOfflineOptions {
+  /** Which stacks' plans to render as JSON (`terraform show -json`, about 2 s each). @default none */
+  readonly savePlans?: (stack: string) => boolean;
+  /** Called as each stack finishes. */
+  readonly report?: (r: StackResult) => void;
+}
+
+interface StackJson {
+  variable?: Record<string, { default?: unknown }>;
+  output?: Record<string, unknown>;
+  provider?: { aws?: { region?: string; allowed_account_ids?: string[] }[] };
 }
 
 /** Format-valid dummies for variables without defaults (never real secrets: this is offline). */
@@ -23,68 +43,88 @@ function dummyFor(name: string): string {
   return "placeholder";
 }
 
-function writeVarFile(dir: string, stack: { variable?: Record<string, { default?: unknown }> }): void {
+function writeVarFile(dir: string, stack: StackJson): void {
   const vars = Object.entries(stack.variable ?? {}).filter(([, v]) => v.default === undefined);
   if (vars.length) writeFileSync(join(dir, "offline.auto.tfvars.json"), JSON.stringify(Object.fromEntries(vars.map(([k]) => [k, dummyFor(k)]))));
 }
 
-function countActions(p: PlanJson): string {
-  const counts: Record<string, number> = {};
-  for (const rc of p.resource_changes ?? []) {
-    const a = rc.change.actions.join("+");
-    counts[a] = (counts[a] ?? 0) + 1;
-  }
-  return Object.entries(counts).map(([a, n]) => `${n} ${a === "create" ? "to add" : a}`).join(", ") || "no changes";
+/** `Plan: 3 to add, 0 to change, 0 to destroy.` (or "No changes") from plan's text output. */
+function planLine(stdout: string): string {
+  const m = /Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(stdout);
+  if (!m) return /No changes/.test(stdout) ? "no changes" : "planned";
+  const reads = (stdout.match(/will be read during apply/g) ?? []).length;
+  return `${m[1]} to add, ${m[2]} to change, ${m[3]} to destroy${reads ? `, ${reads} read during apply` : ""}`;
 }
 
-async function runStack(outdir: string, scratch: string, stack: string, remoteStates: Record<string, Record<string, unknown>>, tf: TerraformFound): Promise<StackResult> {
+/** The outputs a data stack's remote state reads: from the keys plan when rendered, else placeholders by name. */
+function outputsOf(keys: StackJson, keysPlan: PlanJson | undefined): Record<string, unknown> {
+  const provider = keys.provider?.aws?.[0];
+  const loc = { region: provider?.region ?? "us-east-1", account: provider?.allowed_account_ids?.[0] ?? "123456789012" };
+  if (keysPlan) return placeholderOutputs(keysPlan, loc);
+  return Object.fromEntries(Object.keys(keys.output ?? {}).map((name) => [name, placeholderForOutput(name, loc)]));
+}
+
+async function runStack(json: StackJson, dir: string, stack: string, remoteStates: Record<string, Record<string, unknown>>, tf: TerraformFound, initialised: { dir?: string }, savePlan: boolean): Promise<StackResult> {
   const start = Date.now();
-  const json = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")) as { variable?: Record<string, { default?: unknown }> };
-  const dir = join(scratch, stack);
+  const done = (ok: boolean, summary: string, planJson?: PlanJson): StackResult => ({ stack, ok, summary, seconds: (Date.now() - start) / 1000, dir, ...(planJson ? { plan: planJson } : {}) });
   try {
     const prepared = prepareScratch(json, dir, { remoteStates, terraform: tf });
-    if (prepared.missingProviders.length) {
-      return { stack, ok: false, seconds: (Date.now() - start) / 1000, summary: `needs providers the offline mirror does not hold: ${prepared.missingProviders.join(", ")}` };
-    }
-    // Assets (the hook bundle) are referenced by path from local-exec commands only; copy nothing.
+    if (prepared.missingProviders.length) return done(false, `needs providers the offline mirror does not hold: ${prepared.missingProviders.join(", ")}`);
     writeVarFile(dir, json);
-    await init(dir);
+    // Every stack needs the same single provider: after the first `terraform init`, copy its
+    // result (a symlink into the mirror and the lock file) instead of initialising again.
+    if (initialised.dir && existsSync(join(initialised.dir, ".terraform.lock.hcl"))) {
+      cpSync(join(initialised.dir, ".terraform"), join(dir, ".terraform"), { recursive: true, verbatimSymlinks: true });
+      cpSync(join(initialised.dir, ".terraform.lock.hcl"), join(dir, ".terraform.lock.hcl"));
+    } else {
+      await init(dir);
+      initialised.dir ??= dir;
+    }
     await validate(dir);
-    await plan(dir, { out: "offline.tfplan" });
-    const planJson = await showJson(dir, "offline.tfplan");
+    const planned = await plan(dir, { out: "offline.tfplan" });
     const deferred = prepared.deferredDataSources.length ? ` (${prepared.deferredDataSources.length} AWS data reads deferred to apply)` : "";
-    return { stack, ok: true, seconds: (Date.now() - start) / 1000, summary: `validate ok, plan ok: ${countActions(planJson)}${deferred}`, plan: planJson };
+    const planJson = savePlan ? await showJson(dir, "offline.tfplan") : undefined;
+    return done(true, `validate ok, plan ok: ${planLine(planned.stdout)}${deferred}`, planJson);
   } catch (e) {
-    return { stack, ok: false, seconds: (Date.now() - start) / 1000, summary: (e as Error).message.replace(`${dir}`, stack) };
+    return done(false, (e as Error).message.split(dir).join(stack));
   }
 }
 
 /**
- * Runs every stack in `outdir/stacks`, environment by environment (keys before data), two
- * environments at a time (the machines have 2 cores). Calls `report` as each stack finishes.
+ * Runs every stack in `outdir/stacks` in `scratch/<stack>`, environment by environment (keys
+ * before data), two environments at a time (the machines have 2 cores).
  */
-export async function validateOffline(outdir: string, scratch: string, report: (r: StackResult) => void = () => undefined): Promise<StackResult[]> {
+export async function validateOffline(outdir: string, scratch: string, opts: ValidateOfflineOptions = {}): Promise<StackResult[]> {
   const tf = findTerraform();
   if (!tf.ok) throw new Error(tf.reason);
   mkdirSync(scratch, { recursive: true });
   const stacks = readdirSync(join(outdir, "stacks")).filter((s) => existsSync(join(outdir, "stacks", s, "cdk.tf.json")));
   const envs = [...new Set(stacks.map((s) => s.replace(/-(keys|data)$/, "")))].sort();
+  const read = (s: string) => JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8")) as StackJson;
+  const save = opts.savePlans ?? (() => false);
   const results: StackResult[] = [];
+  const initialised: { dir?: string } = {};
+  const finish = (r: StackResult) => {
+    results.push(r);
+    opts.report?.(r);
+    return r;
+  };
   const queue = [...envs];
   const worker = async () => {
     for (let env = queue.shift(); env !== undefined; env = queue.shift()) {
       const remote: Record<string, Record<string, unknown>> = {};
       const keys = `${env}-keys`;
+      let keysOk = true;
       if (stacks.includes(keys)) {
-        const r = await runStack(outdir, scratch, keys, {}, tf);
-        results.push(r);
-        report(r);
-        if (r.plan) remote[keys] = placeholderOutputs(r.plan);
+        const json = read(keys);
+        const r = finish(await runStack(json, join(scratch, keys), keys, {}, tf, initialised, save(keys)));
+        keysOk = r.ok;
+        remote[keys] = outputsOf(json, r.plan);
       }
-      for (const other of stacks.filter((s) => s.startsWith(`${env}-`) && s !== keys)) {
-        const r = await runStack(outdir, scratch, other, remote, tf);
-        results.push(r);
-        report(r);
+      for (const other of stacks.filter((s) => s.replace(/-(keys|data)$/, "") === env && s !== keys)) {
+        // A data stack reads the keys stack's outputs: without a keys plan there is nothing to check it against.
+        if (!keysOk) finish({ stack: other, ok: false, summary: `not planned: ${keys} failed`, seconds: 0, dir: join(scratch, other) });
+        else finish(await runStack(read(other), join(scratch, other), other, remote, tf, initialised, save(other)));
       }
     }
   };
