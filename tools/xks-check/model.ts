@@ -1,0 +1,108 @@
+/**
+ * Types shared by the XKS proxy preflight: its options (a plain object, so tests and other tools
+ * do not depend on `environments/`), the rows of its report and the input error that maps to exit 2.
+ */
+
+/** The proxy authentication credential KMS signs with. Never printed, never taken from arguments. */
+export interface XksCredential {
+  /** 20-30 characters, `A-Z` and `2-7`. */
+  readonly accessKeyId: string;
+  /** 43-64 characters, letters, digits, `/`, `+`, `=`. */
+  readonly secretAccessKey: string;
+}
+
+/** An external key to look up, as the key store's KMS key would. */
+export interface XksKeyRef {
+  /** Id of the key in the external key manager (`xksKeyId`). */
+  readonly xksKeyId: string;
+  /** Logical name in the environment, shown next to the id. @default - the id alone */
+  readonly name?: string;
+}
+
+/** KMS operations that make KMS call GetKeyMetadata. */
+export type MetadataOperation = "CreateKey" | "DescribeKey";
+
+/** Everything one preflight run needs. */
+export interface XksCheckOptions {
+  /** Host of the key store's URI endpoint: the endpoint service's private DNS name. */
+  readonly privateDnsName: string;
+  /** Proxy URI path, `/<prefix>/kms/xks/v1`. */
+  readonly uriPath: string;
+  /** Region KMS signs for (the key store's Region). */
+  readonly region: string;
+  /** External keys to look up. @default [] (health only) */
+  readonly keys?: readonly XksKeyRef[];
+  /** Signing credential. */
+  readonly credential: XksCredential;
+  /** Connect to this address instead of resolving the private DNS name (SNI, Host and the certificate check still use the name). @default - the name on port 443 */
+  readonly connectTo?: { readonly host: string; readonly port: number };
+  /** Extra trusted CA certificates (PEM), added to Node's public roots. @default [] */
+  readonly extraCaPem?: readonly string[];
+  /** Health calls timed for the latency figures. @default 10 */
+  readonly samples?: number;
+  /** Upper bound for each call, connection included. @default 2000 */
+  readonly timeoutMs?: number;
+  /** `kmsOperation` sent with GetKeyMetadata. @default "CreateKey" (what KMS sends before a key exists) */
+  readonly metadataOperation?: MetadataOperation;
+  /** `awsPrincipalArn` sent with GetKeyMetadata. @default "AWS Internal" */
+  readonly principalArn?: string;
+}
+
+/** Test seams: time and request ids. */
+export interface XksCheckDeps {
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** @default crypto.randomUUID */
+  readonly requestId?: () => string;
+}
+
+/** PASS, WARN (works, but fix before it bites), FAIL (KMS would fail), SKIP (not reached). */
+export type Verdict = "PASS" | "WARN" | "FAIL" | "SKIP";
+
+/** One line of the report table. */
+export interface CheckRow {
+  /** What was checked, e.g. `tls version`, `key records`. */
+  readonly check: string;
+  readonly verdict: Verdict;
+  /** What was observed. */
+  readonly detail: string;
+  /** For WARN and FAIL: one line naming the fix and the KMS error it would cause. */
+  readonly fix?: string;
+}
+
+/** Latency of the timed calls, in milliseconds. */
+export interface LatencyStats {
+  readonly count: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+  /** Median TCP connect time: one network round trip to the proxy. */
+  readonly roundTripP50?: number;
+}
+
+/** What one run found. */
+export interface XksCheckReport {
+  /** `https://<private DNS name><uri path>`. */
+  readonly target: string;
+  /** Where the calls went, when not the name itself (`--connect-to`). */
+  readonly via?: string;
+  readonly rows: readonly CheckRow[];
+  readonly latency?: LatencyStats;
+  /** 0 no FAIL row, 1 at least one. */
+  readonly exitCode: 0 | 1;
+}
+
+/** Bad flags, configuration or credentials: exit 2 with the message on one line. */
+export class XksInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "XksInputError";
+  }
+}
+
+/** KMS gives the proxy this long per call. */
+export const KMS_BUDGET_MS = 250;
+/** The XKS proxy API spec recommends a round trip of at most this between AWS and the key manager. */
+export const RECOMMENDED_ROUND_TRIP_MS = 35;
+/** Certificates expiring sooner than this are a warning (KMS publishes XksProxyCertificateDaysToExpire). */
+export const CERT_WARN_DAYS = 30;
