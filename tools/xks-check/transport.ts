@@ -4,7 +4,7 @@
  * suites the XKS spec requires, the private DNS name for SNI, Host and the certificate check,
  * certificate verification always on, one deadline for the whole call.
  */
-import { request } from "node:https";
+import { request, type RequestOptions } from "node:https";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { checkServerIdentity, createSecureContext, rootCertificates, type DetailedPeerCertificate, type PeerCertificate, type SecureContext, type TLSSocket } from "node:tls";
@@ -116,38 +116,37 @@ export function xksPost(target: CallTarget, signed: SignedXksRequest): Promise<C
     };
     const fail = (kind: FailureKind, code: string): void => settle({ ok: false, failure: { kind, code, names }, timing: timing(), tls });
 
-    const req = request(
-      {
-        host: target.connectHost,
-        port: target.connectPort,
-        servername: isIP(target.host) ? undefined : target.host,
-        method: "POST",
-        path: signed.path,
-        headers: { ...signed.headers, connection: "close" },
-        agent: false,
-        secureContext: target.secureContext,
-        rejectUnauthorized: true,
-        // Verify against the private DNS name even when dialling another address (--connect-to).
-        checkServerIdentity: (_host: string, cert: PeerCertificate) => {
-          names = namesFromPeer(cert.subject?.CN, cert.subjectaltname);
-          return checkServerIdentity(target.host, cert);
-        },
+    // secureContext is passed through to tls.connect; @types/node leaves it out of RequestOptions.
+    const options: RequestOptions & { readonly secureContext: SecureContext } = {
+      host: target.connectHost,
+      port: target.connectPort,
+      servername: isIP(target.host) ? undefined : target.host,
+      method: "POST",
+      path: signed.path,
+      headers: { ...signed.headers, connection: "close" },
+      agent: false,
+      secureContext: target.secureContext,
+      rejectUnauthorized: true,
+      // Verify against the private DNS name even when dialling another address (--connect-to).
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+        names = namesFromPeer(cert.subject?.CN, cert.subjectaltname);
+        return checkServerIdentity(target.host, cert);
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY_BYTES) fail("too-large", "BODY_TOO_LARGE");
-          else chunks.push(c);
-        });
-        res.on("end", () => {
-          if (!tls) return fail("tls-other", "NO_TLS_INFO");
-          settle({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), timing: timing(), tls });
-        });
-        res.on("error", (e: NodeJS.ErrnoException) => fail("reset", e.code ?? "ERR_RESPONSE"));
-      },
-    );
+    };
+    const req = request(options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY_BYTES) fail("too-large", "BODY_TOO_LARGE");
+        else chunks.push(c);
+      });
+      res.on("end", () => {
+        if (!tls) return fail("tls-other", "NO_TLS_INFO");
+        settle({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), timing: timing(), tls });
+      });
+      res.on("error", (e: NodeJS.ErrnoException) => fail("reset", e.code ?? "ERR_RESPONSE"));
+    });
     req.on("socket", (socket) => {
       const s = socket as TLSSocket;
       s.once("connect", () => {
