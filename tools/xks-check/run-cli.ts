@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import type { EnvironmentConfig } from "../../environments/types";
 import { DEFAULTS, runXksCheck } from "./check";
-import { resolveCredential, type SecretsClientFactory } from "./credentials";
+import { ACCESS_KEY_ID_VAR, resolveCredential, SECRET_ACCESS_KEY_VAR, type SecretsClientFactory } from "./credentials";
 import { XksInputError, type XksCheckDeps, type XksCheckOptions } from "./model";
 import {
   MIN_TIMEOUT_MS,
@@ -149,9 +149,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
   let options: XksCheckOptions;
   try {
     const t = await resolveTarget(f, deps);
+    const env = deps.env ?? process.env;
+    // The environment's secret is only a default: variables set by hand (say, a credential being
+    // rotated in) take precedence over it; an explicit --credential-secret with them is ambiguous.
+    const varsSet = env[ACCESS_KEY_ID_VAR] !== undefined || env[SECRET_ACCESS_KEY_VAR] !== undefined;
     const credential = await resolveCredential({
-      env: deps.env ?? process.env,
-      secretArn: f.credentialSecret ?? t.secretArn,
+      env,
+      secretArn: f.credentialSecret ?? (varsSet ? undefined : t.secretArn),
       secretLabel: f.credentialSecret !== undefined ? "--credential-secret" : t.secretLabel,
       secretsClient: deps.secretsClient,
     });

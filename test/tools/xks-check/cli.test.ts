@@ -181,3 +181,22 @@ describe("the credential never appears", () => {
     expect(r.stdout + r.stderr).not.toContain(secret);
   });
 });
+
+test("variables set by hand take precedence over the environment's own secret", async () => {
+  p.behaviour = { keys: { "records-01": AES_KEY } };
+  const env = {
+    name: "staging",
+    account: "222222222222",
+    region: REGION,
+    xks: { privateDnsName: HOST, uriPath: URI_PATH, credential: { source: "secretsManager", secretArn: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:xks-AbCdEf" } },
+    keys: {},
+  } as unknown as EnvironmentConfig;
+  const r = await run(["--env", "staging", "--connect-to", `127.0.0.1:${p.port}`, "--ca-file", caFile, "--samples", "1"], {
+    env: CRED_ENV,
+    loadEnvironments: async () => ({ staging: env }),
+    secretsClient: () => {
+      throw new Error("the secret must not be read");
+    },
+  });
+  expect([r.code, r.err]).toEqual([0, []]);
+});
