@@ -218,8 +218,8 @@ const REFERENCE = /^((?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\[[^\]]+\])?)\.([a-
 interface PendingCopy {
   values: JsonObject;
   key: string;
-  from: string;
-  attr: string;
+  /** One source: the value (wrapped in a list when the attribute is one); several: a list, in order. */
+  sources: { from: string; attr: string }[];
 }
 
 /**
@@ -227,14 +227,17 @@ interface PendingCopy {
  * so the state agrees with itself and a re-plan shows no spurious update. Expressions with several
  * references are left alone: their shape (interpolation, function) is not in the plan.
  */
-function copySource(expr: ConfigExpression | undefined, modulePrefix: string): { from: string; attr: string } | undefined {
+function copySources(expr: ConfigExpression | undefined, modulePrefix: string): { from: string; attr: string }[] | undefined {
   if (!isObject(expr as JsonValue) || !Array.isArray((expr as { references?: unknown }).references)) return undefined;
   const refs = ((expr as { references: string[] }).references).filter((r) => !/^(var|local|each|count|path|terraform|self)\./.test(r));
   const attrRefs = [...new Set(refs.filter((r) => REFERENCE.test(r)))];
-  const m = attrRefs.length === 1 ? REFERENCE.exec(attrRefs[0]) : null;
-  // The other references Terraform lists are the same resource without the attribute (`aws_kms_key.k`).
-  if (!m || refs.some((r) => !attrRefs[0].startsWith(r))) return undefined;
-  return { from: modulePrefix + m[1], attr: m[2] };
+  if (attrRefs.length === 0) return undefined;
+  // The other references Terraform lists are the same resources without the attribute (`aws_kms_key.k`).
+  if (refs.some((r) => !attrRefs.some((a) => a.startsWith(r)))) return undefined;
+  return attrRefs.map((a) => {
+    const m = REFERENCE.exec(a) as RegExpExecArray;
+    return { from: modulePrefix + m[1], attr: m[2] };
+  });
 }
 
 /** `module.a["x"].module.b[0].aws_kms_key.k[1]` -> `module.a.module.b.aws_kms_key.k` (how configuration addresses look). */
@@ -268,8 +271,8 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
       const module = m.address && m.address !== "" ? m.address : undefined;
       const cfg = config.get(configAddress(r.address));
       for (const [k, u] of Object.entries(isObject(rc?.change.after_unknown) ? rc.change.after_unknown : {})) {
-        const src = u === true && (values[k] === undefined || values[k] === null) ? copySource(cfg?.expressions?.[k], module ? `${module}.` : "") : undefined;
-        if (src) pending.push({ values, key: k, ...src });
+        const sources = u === true && (values[k] === undefined || values[k] === null) ? copySources(cfg?.expressions?.[k], module ? `${module}.` : "") : undefined;
+        if (sources) pending.push({ values, key: k, sources });
       }
       fill(values, rc?.change.after_unknown, r.sensitive_values, ctx, true);
       byAddress.set(r.address, values);
@@ -291,8 +294,11 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
   // Copies can chain (alias -> key -> store); a few rounds settle any realistic chain.
   for (let round = 0; round < 4; round++) {
     for (const p of pending) {
-      const v = byAddress.get(p.from)?.[p.attr];
-      if (v !== undefined && v !== null) p.values[p.key] = structuredClone(v);
+      const got = p.sources.map((src) => byAddress.get(src.from)?.[src.attr]);
+      if (got.some((v) => v === undefined || v === null)) continue;
+      const isList = Array.isArray(p.values[p.key]);
+      if (p.sources.length === 1) p.values[p.key] = isList && !Array.isArray(got[0]) ? [structuredClone(got[0] as JsonValue)] : structuredClone(got[0] as JsonValue);
+      else if (isList) p.values[p.key] = got.map((v) => structuredClone(v as JsonValue));
     }
   }
   return {

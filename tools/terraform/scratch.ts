@@ -144,7 +144,9 @@ function deferAwsDataReads(config: JsonObject): string[] {
   if (deferred.length) {
     const resource = isObject(config.resource) ? config.resource : (config.resource = {});
     const td = isObject(resource.terraform_data) ? resource.terraform_data : (resource.terraform_data = {});
-    td[DEFERRED_READS_RESOURCE] = {};
+    // Replaced on every plan (timestamp() is unknown until apply), so reads stay deferred even
+    // when planning against a state in which the stand-in already exists.
+    td[DEFERRED_READS_RESOURCE] = { triggers_replace: "${timestamp()}" };
   }
   return deferred;
 }
