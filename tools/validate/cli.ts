@@ -18,7 +18,9 @@ const program = new Command("validate")
   .option("--keep <dir>", "work in <dir> and keep it: synthesized stacks in <dir>/out, initialised scratch copies in <dir>/scratch")
   .option("--save-plans <regex>", "also write `terraform show -json` of the plans of matching stacks to <scratch>/<stack>/plan.json")
   .option("--results <file>", "write the per-stack results as JSON")
-  .action(async (opts: { requireTerraform?: boolean; keep?: string; savePlans?: string; results?: string }) => {
+  .option("--only <regex>", "run only the stacks whose names match (a data stack still needs its keys stack's plan)")
+  .option("--plan-only", "skip the separate `terraform validate` (plan runs the same validation walk first; saves one provider start per stack)")
+  .action(async (opts: { requireTerraform?: boolean; keep?: string; savePlans?: string; results?: string; only?: string; planOnly?: boolean }) => {
     const tf = findTerraform();
     if (!tf.ok) {
       process.stdout.write(`validate: SKIPPED: ${tf.reason}\n`);
@@ -38,10 +40,17 @@ const program = new Command("validate")
       }
       process.stdout.write(`validate: terraform ${tf.version} with ${Object.entries(tf.providers).map(([s, v]) => `${s} ${v}`).join(", ")} (offline mirror)\n`);
       const pattern = opts.savePlans ? new RegExp(opts.savePlans) : undefined;
+      const only = opts.only ? new RegExp(opts.only) : undefined;
       const results = await validateOffline(outdir, join(work, "scratch"), {
         savePlans: (s) => pattern?.test(s) ?? false,
+        only: (s) => only?.test(s) ?? true,
+        planOnly: opts.planOnly === true,
         report: (r) => {
           if (r.plan) writeFileSync(join(r.dir, "plan.json"), JSON.stringify(r.plan));
+          if (opts.keep) {
+            mkdirSync(r.dir, { recursive: true });
+            writeFileSync(join(r.dir, "result.json"), JSON.stringify({ stack: r.stack, ok: r.ok, summary: r.summary, seconds: r.seconds, dir: r.dir }));
+          }
           process.stdout.write(`${r.ok ? "ok  " : "FAIL"} ${r.stack.padEnd(16)} ${r.summary} (${r.seconds.toFixed(1)} s)\n`);
         },
       });
