@@ -5,6 +5,9 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 30000,
+  // Two workers on the 2-core machines (jest would use one): the Terraform-backed suites wait on child processes.
+  maxWorkers: 2,
   reporters: ["default", "<rootDir>/test/helpers/summary-reporter.js"],
   globalSetup: "<rootDir>/test/helpers/global-setup.js",
+  globalTeardown: "<rootDir>/test/helpers/global-teardown.js",
 };

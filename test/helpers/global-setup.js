@@ -1,12 +1,15 @@
 // Runs once before the test files:
 // 1. builds the bundles (the hook bundle is a CDKTF asset the stacks reference);
-// 2. unless CMK_SKIP_TERRAFORM is set, runs `npm run validate` once (the real Terraform CLI and
+// 2. unless CMK_SKIP_TERRAFORM is set, STARTS `npm run validate` (the real Terraform CLI and
 //    provider, offline) over the shipped environments plus two prod variants (the CloudHSM first
-//    apply, and `generated` trust), keeping the initialised scratch copies and prod's plans. The
-//    tests that need real plans read them through CMK_OFFLINE_RESULTS instead of each running
-//    Terraform again: one provider start costs ~2 s, and `npm test` has a 60 s budget on 2 cores.
-const { execFileSync, spawnSync } = require("node:child_process");
-const { mkdtempSync, writeFileSync } = require("node:fs");
+//    apply, and `generated` trust), keeping the initialised scratch copies and prod's plans. It
+//    runs `--plan-only` (plan runs validate's checks first; `.ci/run` runs the full
+//    `npm run validate` too) and leaves out the first-apply variant's data stack. It
+//    runs in the background while the unit suites run; the tests that need it wait for it
+//    (test/helpers/offline.ts) instead of each running Terraform again: one provider start costs
+//    ~2 s, and `npm test` has a 60 s budget on 2 cores.
+const { execFileSync, spawn } = require("node:child_process");
+const { mkdtempSync, openSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 
@@ -17,8 +20,7 @@ function config(name) {
 }
 
 /** A copy of prod under another name (aliases, buckets renamed), with other trust settings and no XKS. */
-function prodVariant(name, trust) {
-  const prod = config("prod");
+function prodVariant(prod, name, trust) {
   const text = JSON.stringify(prod).replaceAll("alias/prod/", `alias/${name}/`).replaceAll("northwind-prod-", `northwind-${name}-`);
   const env = { ...JSON.parse(text), name, backend: { type: "local" } };
   env.cloudHsm.trust = trust;
@@ -30,24 +32,19 @@ function prodVariant(name, trust) {
 
 module.exports = async () => {
   execFileSync(process.execPath, [join(root, "tools", "build.mjs")], { stdio: "inherit" });
-  if (process.env.CMK_SKIP_TERRAFORM) {
-    process.env.CMK_OFFLINE_RESULTS = JSON.stringify({ skipped: "CMK_SKIP_TERRAFORM is set" });
-    return;
-  }
+  if (process.env.CMK_SKIP_TERRAFORM) return;
   const work = mkdtempSync(join(tmpdir(), "cmk-jest-offline-"));
-  const envs = [config("dev"), config("staging"), config("prod"), prodVariant("first", { mode: "provided" }), prodVariant("gen", { mode: "generated" })];
+  const prod = config("prod");
+  const envs = [config("dev"), config("staging"), prod, prodVariant(prod, "first", { mode: "provided" }), prodVariant(prod, "gen", { mode: "generated" })];
   const envFile = join(work, "environments.json");
   writeFileSync(envFile, JSON.stringify(envs));
-  const results = join(work, "results.json");
-  process.stdout.write("\nglobal setup: npm run validate (offline Terraform) for dev, staging, prod and two prod variants\n");
-  const r = spawnSync(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--save-plans", "^(prod-|first-keys$)", "--results", results], {
+  const paths = { results: join(work, "results.json"), stdout: join(work, "validate.stdout"), stderr: join(work, "validate.stderr"), exit: join(work, "validate.exit") };
+  const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!first-data$)", "--save-plans", "^prod-", "--results", paths.results], {
     cwd: root,
     env: { ...process.env, ENV_CONFIG: envFile },
-    encoding: "utf8",
+    stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
   });
-  process.stdout.write(r.stdout);
-  process.stderr.write(r.stderr);
-  process.env.CMK_OFFLINE_RESULTS = results;
-  process.env.CMK_OFFLINE_STDOUT = join(work, "validate.stdout");
-  writeFileSync(process.env.CMK_OFFLINE_STDOUT, r.stdout);
+  child.on("exit", (code) => writeFileSync(paths.exit, String(code ?? 1)));
+  globalThis.__cmkOfflineChild = child;
+  process.env.CMK_OFFLINE = JSON.stringify(paths);
 };

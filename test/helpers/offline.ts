@@ -1,7 +1,10 @@
-/** Access to the offline Terraform run made once by the jest global setup (see global-setup.js). */
+/**
+ * Access to the offline Terraform run the jest global setup starts in the background
+ * (see global-setup.js): tests decide synchronously whether to skip, then wait for the run.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PlanJson } from "../../tools/terraform/offline";
+import { findTerraform, type PlanJson } from "../../tools/terraform/offline";
 
 export interface OfflineStack {
   stack: string;
@@ -12,25 +15,55 @@ export interface OfflineStack {
 }
 
 export interface OfflineRun {
-  /** Why Terraform was not run, when it was not. */
-  readonly skipped?: string;
   readonly stacks: Readonly<Record<string, OfflineStack>>;
   /** What `npm run validate` printed. */
   readonly stdout: string;
   /** `terraform show -json` of a stack's plan (prod stacks only). */
   plan(stack: string): PlanJson;
+  /** Terraform's human-readable plan output of a stack. */
+  planText(stack: string): string;
 }
 
-export function offlineRun(): OfflineRun {
-  const where = process.env.CMK_OFFLINE_RESULTS;
-  let doc: { skipped?: string; results?: OfflineStack[] } = { skipped: "the jest global setup did not run" };
-  if (where?.startsWith("{")) doc = JSON.parse(where) as typeof doc;
-  else if (where && existsSync(where)) doc = JSON.parse(readFileSync(where, "utf8")) as typeof doc;
-  const stacks = Object.fromEntries((doc.results ?? []).map((r) => [r.stack, r]));
+/** Why the Terraform-backed tests are skipped here, or undefined when they run. */
+export function offlineSkipReason(): string | undefined {
+  if (process.env.CMK_SKIP_TERRAFORM) return "CMK_SKIP_TERRAFORM is set";
+  const tf = findTerraform();
+  if (!tf.ok) return tf.reason;
+  if (!process.env.CMK_OFFLINE) return "the jest global setup did not start the offline run";
+  return undefined;
+}
+
+/**
+ * Waits (up to 4 minutes) for the background run to finish, then reads its results. With
+ * `only`, waits only until those stacks are done (each writes `<scratch>/<stack>/result.json`).
+ */
+export async function offlineRun(only?: readonly string[]): Promise<OfflineRun> {
+  const paths = JSON.parse(process.env.CMK_OFFLINE ?? "{}") as { results: string; stdout: string; stderr: string; exit: string };
+  const deadline = Date.now() + 240_000;
+  const scratch = join(paths.results, "..", "scratch");
+  const partDone = () => only !== undefined && only.every((s) => existsSync(join(scratch, s, "result.json")));
+  while (!existsSync(paths.exit) && !partDone()) {
+    if (Date.now() > deadline) throw new Error("the offline Terraform run did not finish within 4 minutes");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (partDone() && !existsSync(paths.exit)) {
+    const part = Object.fromEntries((only ?? []).map((s) => [s, JSON.parse(readFileSync(join(scratch, s, "result.json"), "utf8")) as OfflineStack]));
+    return {
+      stacks: part,
+      stdout: "",
+      plan: (stack) => JSON.parse(readFileSync(join(part[stack].dir, "plan.json"), "utf8")) as PlanJson,
+      planText: (stack) => readFileSync(join(part[stack].dir, "plan.txt"), "utf8"),
+    };
+  }
+  if (!existsSync(paths.results)) {
+    throw new Error(`the offline Terraform run wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 500)}`);
+  }
+  const doc = JSON.parse(readFileSync(paths.results, "utf8")) as { results: OfflineStack[] };
+  const stacks = Object.fromEntries(doc.results.map((r) => [r.stack, r]));
   return {
-    skipped: doc.skipped,
     stacks,
-    stdout: process.env.CMK_OFFLINE_STDOUT && existsSync(process.env.CMK_OFFLINE_STDOUT) ? readFileSync(process.env.CMK_OFFLINE_STDOUT, "utf8") : "",
+    stdout: readFileSync(paths.stdout, "utf8"),
     plan: (stack) => JSON.parse(readFileSync(join(stacks[stack].dir, "plan.json"), "utf8")) as PlanJson,
+    planText: (stack) => readFileSync(join(stacks[stack].dir, "plan.txt"), "utf8"),
   };
 }

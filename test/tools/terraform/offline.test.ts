@@ -73,71 +73,7 @@ describe("placeholderOutputs", () => {
   });
 });
 
-describe(`real Terraform, offline${why}`, () => {
-  const s = scratchDir("offline-keys");
-  let first: PlanJson;
-  afterAll(s.cleanup);
-
-  const replan = async (stack: Json, out: string): Promise<PlanJson> => {
-    prepareScratch(stack, s.dir);
-    await plan(s.dir, { out, stateFile: "applied.tfstate" });
-    return showJson(s.dir, out);
-  };
-
-  t("init, validate and plan a stack with no network", async () => {
-    prepareScratch(keysStack(), s.dir);
-    await init(s.dir);
-    await validate(s.dir);
-    await plan(s.dir, { out: "first.plan" });
-    first = await showJson(s.dir, "first.plan");
-    expect(actions(first)).toEqual({ "aws_kms_key.guarded": "create", "aws_kms_key.signing": "create", "aws_kms_alias.guarded": "create", "aws_s3_bucket.logs": "create" });
-    writeFileSync(join(s.dir, "applied.tfstate"), JSON.stringify(stateFromPlan(first), null, 2));
-  }, 120000);
-
-  t("the state built from the plan plans no changes against the same configuration", async () => {
-    const p = await replan(keysStack(), "same.plan");
-    expect(new Set(Object.values(actions(p)))).toEqual(new Set(["no-op"]));
-  }, 60000);
-
-  t("removing a key block plans delete, prevent_destroy notwithstanding", async () => {
-    const stack = keysStack() as { resource: { aws_kms_key: Json; aws_kms_alias?: Json }; output?: Json };
-    delete stack.resource.aws_kms_key.guarded;
-    delete stack.resource.aws_kms_alias;
-    delete stack.output;
-    const p = await replan(stack as Json, "delete.plan");
-    expect(actions(p)["aws_kms_key.guarded"]).toBe("delete");
-  }, 60000);
-
-  t("a removed block with destroy = false plans forget", async () => {
-    const stack = keysStack() as Json & { resource: { aws_s3_bucket?: Json } };
-    delete stack.resource.aws_s3_bucket;
-    stack.removed = [{ from: "aws_s3_bucket.logs", lifecycle: { destroy: false } }];
-    const p = await replan(stack, "forget.plan");
-    const rc = p.resource_changes?.find((r) => r.address === "aws_s3_bucket.logs");
-    expect(rc?.change.actions).toEqual(["forget"]);
-    expect(rc?.action_reason).toBe("delete_because_no_resource_config");
-  }, 60000);
-
-  t("changing customer_master_key_spec plans a replacement", async () => {
-    const stack = keysStack() as { resource: { aws_kms_key: { signing: Json } } };
-    Object.assign(stack.resource.aws_kms_key.signing, { customer_master_key_spec: "RSA_2048", key_usage: "SIGN_VERIFY" });
-    const p = await replan(stack as Json, "replace.plan");
-    const rc = p.resource_changes?.find((r) => r.address === "aws_kms_key.signing");
-    expect(rc?.change.actions).toEqual(["delete", "create"]);
-    expect(rc?.action_reason).toBe("replace_because_cannot_update");
-  }, 60000);
-
-  t("a data stack plans against the keys stack's placeholder outputs", async () => {
-    const d = scratchDir("offline-data");
-    try {
-      prepareScratch(dataStack(), d.dir, { remoteStates: { "t-keys": placeholderOutputs(first, { account: "111122223333" }) } });
-      await init(d.dir);
-      await plan(d.dir, { out: "data.plan" });
-      const p = await showJson(d.dir, "data.plan");
-      const sse = p.resource_changes?.find((r) => r.type === "aws_s3_bucket_server_side_encryption_configuration");
-      expect(JSON.stringify(sse?.change.after)).toMatch(/arn:aws:kms:eu-west-1:111122223333:key\//);
-    } finally {
-      d.cleanup();
-    }
-  }, 120000);
-});
+// The harness against the real CLI (init, validate, plan, show, delete/replace/forget plans from a
+// state built by stateFromPlan, data stacks on placeholder outputs) is exercised on the shipped
+// environments by test/tools/validate.test.ts and test/tools/plan-guard/real-plans.test.ts, which
+// share one offline run made by the jest global setup.
