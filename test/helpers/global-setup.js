@@ -4,7 +4,7 @@
 //    provider, offline) over the shipped environments plus two prod variants (the CloudHSM first
 //    apply, and `generated` trust), keeping the initialised scratch copies and prod's plans. It
 //    runs `--plan-only` (plan runs validate's checks first; `.ci/run` runs the full
-//    `npm run validate` too) and leaves out the first-apply variant's data stack. It
+//    `npm run validate` too) and leaves out the variants' data stacks. It
 //    runs in the background while the unit suites run; the tests that need it wait for it
 //    (test/helpers/offline.ts) instead of each running Terraform again: one provider start costs
 //    ~2 s, and `npm test` has a 60 s budget on 2 cores.
@@ -39,7 +39,7 @@ module.exports = async () => {
   const envFile = join(work, "environments.json");
   writeFileSync(envFile, JSON.stringify(envs));
   const paths = { results: join(work, "results.json"), stdout: join(work, "validate.stdout"), stderr: join(work, "validate.stderr"), exit: join(work, "validate.exit") };
-  const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!first-data$)", "--save-plans", "^prod-", "--results", paths.results], {
+  const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!(first|gen)-data$)", "--save-plans", "^(prod-|first-keys$)", "--results", paths.results], {
     cwd: root,
     env: { ...process.env, ENV_CONFIG: envFile },
     stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],

@@ -18,7 +18,7 @@ t(`npm run validate passes every shipped stack through terraform plan (which val
     expect([s, run.stacks[s]?.ok, run.stacks[s]?.summary]).toEqual([s, true, expect.stringMatching(/^plan ok: \d+ to add, 0 to change, 0 to destroy/)]);
   }
   expect(run.stdout).toMatch(/^ok {3}prod-keys {8}plan ok: /m);
-  expect(run.stdout.trim().split("\n").pop()).toBe("validate: 7 passed, 2 failed");
+  expect(run.stdout.trim().split("\n").pop()).toBe("validate: 7 passed, 1 failed");
 });
 
 t(`prod plans the whole CloudHSM and XKS path${why}`, () => {
@@ -35,17 +35,14 @@ t(`prod plans the whole CloudHSM and XKS path${why}`, () => {
 
 t(`the CloudHSM first apply (no certificate files yet) stops after the first HSM${why}`, () => {
   expect(run.stacks["first-keys"]).toMatchObject({ ok: true });
-  // Terraform's own plan text: what will be created, and the outputs.
-  const text = run.planText("first-keys");
-  const created = (type: string) => (text.match(new RegExp(`^ +# ${type}\\.\\S+ will be created$`, "gm")) ?? []).length;
+  const created = (type: string) => (run.plan("first-keys").resource_changes ?? []).filter((c) => c.type === type && c.change.actions.join() === "create").length;
   expect(created("aws_cloudhsm_v2_cluster")).toBe(1);
   expect(created("aws_cloudhsm_v2_hsm")).toBe(1);
   expect(created("aws_kms_custom_key_store")).toBe(0);
   expect(created("aws_kms_key")).toBe(1);
-  expect(text).toMatch(/^Changes to Outputs:\n(?:.*\n)*? +\+ cloudhsm_cluster_csr += \(known after apply\)$/m);
+  expect(run.plan("first-keys").planned_values?.outputs?.cloudhsm_cluster_csr).toBeDefined();
 });
 
 t(`generated trust needs the tls provider, which the offline mirror does not hold${why}`, () => {
   expect(run.stacks["gen-keys"]).toMatchObject({ ok: false, summary: "needs providers the offline mirror does not hold: registry.terraform.io/hashicorp/tls" });
-  expect(run.stacks["gen-data"]).toMatchObject({ ok: false, summary: "not planned: gen-keys failed" });
 });
