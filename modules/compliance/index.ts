@@ -48,7 +48,7 @@ export class ComplianceAspect implements IAspect {
   readonly findings: Finding[] = [];
   checked = 0;
   private readonly seen = new Set<string>();
-  private readonly stackViews = new Map<TerraformStack, ResourceView[]>();
+  private readonly stackViews = new Map<TerraformStack, { all: ResourceView[]; byResource: Map<TerraformResource, ResourceView> }>();
 
   visit(node: IConstruct): void {
     if (!TerraformResource.isTerraformResource(node) || this.seen.has(node.node.path)) return;
@@ -57,13 +57,16 @@ export class ComplianceAspect implements IAspect {
     const stack = TerraformStack.of(resource);
     let views = this.stackViews.get(stack);
     if (!views) {
-      views = stack.node.findAll().filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c)).map(viewOf);
+      const all = stack.node.findAll().filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c)).map(viewOf);
+      views = { all, byResource: new Map(all.map((v) => [v.construct, v])) };
       this.stackViews.set(stack, views);
     }
-    const view = views.find((v) => v.construct === resource) ?? viewOf(resource);
-    for (const rule of RULES.filter((r) => r.resourceTypes.includes(view.type))) {
+    const view = views.byResource.get(resource) ?? viewOf(resource);
+    const rules = RULES.filter((r) => r.resourceTypes.includes(view.type));
+    if (rules.length === 0) return;
+    for (const rule of rules) {
       this.checked++;
-      const problem = rule.check(view, views);
+      const problem = rule.check(view, views.all);
       if (problem === undefined) continue;
       const reason = suppressionFor(resource, rule.id);
       this.findings.push({ ruleId: rule.id, title: rule.title, path: resource.node.path, message: problem, ...(reason ? { suppressedBecause: reason } : {}) });
