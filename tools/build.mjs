@@ -1,9 +1,9 @@
 // Compiles the TypeScript entry points with esbuild (no type-checking: `npm run typecheck` does
-// that). Our own files are bundled, packages stay external so Node loads only the deep
-// `@cdktf/provider-aws/lib/...` modules each entry really uses. The hook bundle is the exception:
-// it inlines the AWS SDK so it runs anywhere with a bare Node (local runner, Lambda).
-import { build } from "esbuild";
-import { existsSync, readdirSync, statSync } from "node:fs";
+// that), only when a source is newer than its output. The tools bundle our files and leave
+// packages external (Node loads only the deep `@cdktf/provider-aws/lib/...` modules they use); the
+// app bundles its packages too (see below). The hook bundle inlines the AWS SDK as well, so it
+// runs anywhere with a bare Node (local runner, Lambda).
+import { createWriteStream, existsSync, readdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,27 +26,83 @@ const entryPoints = Object.fromEntries(
     .map(([name, src]) => [name, join(root, src)]),
 );
 
-const common = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", sourcemap: false };
-
-await build({ ...common, entryPoints, outdir: out, packages: "external" });
-
-/** Newest modification time among the files under `dir` (recursively). */
-function newest(dir) {
+/** Newest modification time among the files under `dir` (recursively), or of the file itself. */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
   let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
+  for (const e of readdirSync(path, { withFileTypes: true })) t = Math.max(t, newest(join(path, e.name)));
   return t;
 }
+
+const hookOut = join(out, "hooks-bundle", "hooks.js");
+const zipOut = join(out, "hooks-lambda.zip");
+
+// Like make: nothing to do when every output is newer than every source (a synth right after
+// another, or after `npm test` built it, skips esbuild's start-up: ~0.7 s).
+const sourcesNewest = Math.max(...["main.ts", "environments", "stacks", "modules", "tools", "hooks", "package-lock.json"].map((p) => newest(join(root, p))));
+const hooksNewest = Math.max(newest(join(root, "hooks")), newest(join(root, "package-lock.json")));
+const fresh = (o, since) => existsSync(o) && statSync(o).mtimeMs >= since;
+if (
+  !process.argv.includes("--force") &&
+  Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) &&
+  fresh(hookOut, hooksNewest) &&
+  fresh(zipOut, hooksNewest)
+) {
+  process.exit(0);
+}
+
+const { build } = await import("esbuild");
+const { default: archiver } = await import("archiver");
+
+const common = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", sourcemap: false };
+
+const { main: mainEntry, ...toolEntries } = entryPoints;
+await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "external" });
+
+// The app (run by every synth) is bundled WITH its packages: one file to compile instead of ~600
+// modules to resolve, and two things cdktf does that synthesis does not need are replaced:
+// - `archiver` (loaded by cdktf's asset code, ~120 ms): archives are made above, never at synth;
+// - token creation-stack capture (a full stack trace per token, ~150 ms): it only decorates
+//   cdktf's own errors about misused tokens, which the jest suite (unbundled cdktf) still shows.
+// Same output byte for byte (test/stacks/main-cli.test.ts compares both).
+const synthOnly = {
+  name: "synth-only",
+  setup(b) {
+    b.onResolve({ filter: /^archiver$/ }, () => ({ path: "archiver", namespace: "synth-only" }));
+    b.onLoad({ filter: /.*/, namespace: "synth-only" }, () => ({
+      contents: "module.exports = () => { throw new Error('archive assets are made by tools/build.mjs, not at synth'); };",
+      loader: "js",
+    }));
+    b.onLoad({ filter: /cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/ }, () => ({ contents: "exports.captureStackTrace = () => [];", loader: "js" }));
+  },
+};
+if (mainEntry) {
+  await build({ ...common, entryPoints: { main: mainEntry }, outdir: out, plugins: [synthOnly], minifyWhitespace: true, minifySyntax: true });
+}
+
 
 // The hook bundle inlines the SDK, so it takes most of the build time: rebuild it only when a
 // hook source or the lock file changed since it was last written.
 const hookEntry = join(root, "hooks/cli.ts");
-const hookOut = join(out, "hooks-bundle", "hooks.js");
-const hookFresh =
-  existsSync(hookOut) &&
-  statSync(hookOut).mtimeMs >= Math.max(newest(join(root, "hooks")), statSync(join(root, "package-lock.json")).mtimeMs);
-if (existsSync(hookEntry) && !hookFresh) {
+if (existsSync(hookEntry) && !fresh(hookOut, hooksNewest)) {
   await build({ ...common, entryPoints: { "hooks": hookEntry }, outdir: join(out, "hooks-bundle"), minify: true, legalComments: "none" });
+}
+
+// The Lambda runner's code: the same bundle as a zip, made here once rather than by cdktf's
+// ARCHIVE asset at every synth (which zips in a child Node process, ~0.4 s a run). Fixed entry
+// date and mode, so the same bundle always gives the same bytes and hash (no spurious update).
+if (existsSync(hookOut) && (!existsSync(zipOut) || statSync(zipOut).mtimeMs < statSync(hookOut).mtimeMs)) {
+  const tmp = `${zipOut}.tmp`;
+  await new Promise((resolve, reject) => {
+    const zip = archiver("zip", { zlib: { level: 9 } });
+    const stream = createWriteStream(tmp);
+    stream.on("close", resolve);
+    zip.on("error", reject);
+    zip.pipe(stream);
+    zip.file(hookOut, { name: "hooks.js", date: new Date("1980-01-01T00:00:00Z"), mode: 0o644 });
+    void zip.finalize();
+  });
+  renameSync(tmp, zipOut);
 }

@@ -78,7 +78,7 @@ export class HookRuntime extends Construct {
     if (this.fn) return this.fn;
     const { namePrefix, vpc, partition } = this.props;
     if (!vpc) throw new Error("HookRuntime: the lambda runner needs the VPC and subnets to run in");
-    const archive = new TerraformAsset(this, "lambda-bundle", { path: requireBundle(), type: AssetType.ARCHIVE });
+    const archive = new TerraformAsset(this, "lambda-bundle", { path: requireLambdaZip(), type: AssetType.FILE });
     const role = new IamRole(this, "role", {
       name: `${namePrefix}-hooks`,
       assumeRolePolicy: JSON.stringify({
@@ -122,6 +122,13 @@ function requireBundle(): string {
     throw new Error(`hook bundle missing at ${HOOK_BUNDLE_DIR}/hooks.js: run "npm run build" (tools/build.mjs) first`);
   }
   return HOOK_BUNDLE_DIR;
+}
+
+/** The bundle zipped for Lambda by tools/build.mjs (deterministic bytes, so a stable hash). */
+function requireLambdaZip(): string {
+  const zip = join(HOOK_BUNDLE_DIR, "..", "hooks-lambda.zip");
+  if (!existsSync(zip)) throw new Error(`Lambda bundle missing at ${zip}: run "npm run build" (tools/build.mjs) first`);
+  return zip;
 }
 
 /** Deduplicates statements (same actions and resources) so the role policy stays small and stable. */
