@@ -17,6 +17,9 @@ export abstract class EnvironmentStack extends TerraformStack {
       allowedAccountIds: [env.account],
       defaultTags: [{ tags: { ...env.tags, Stack: id } }],
     });
+    // terraform_data (1.4) and the hooks' provisioners; Terraform refuses older CLIs itself
+    // (the S3 backend raises this to 1.10 for its native lock file).
+    this.addOverride("terraform.required_version", ">= 1.5.0");
     configureBackend(this, id, env.backend, env.region);
   }
 }

@@ -1,10 +1,10 @@
 /** The synth command as a user runs it: `node .build/main.js` (what `npm run synth` runs after building). */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environments } from "../../environments";
-import { variant } from "../helpers/synth";
+import { synthEnvs, variant } from "../helpers/synth";
 
 const root = join(__dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "cmk-cli-"));
@@ -68,4 +68,41 @@ test("npm run config rejects an unknown environment with the list of known ones"
   const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), "qa"], { cwd: root, encoding: "utf8" });
   expect(r.status).toBe(2);
   expect(r.stderr).toBe('config: unknown environment "qa" (known: dev, staging, prod)\n');
+});
+
+describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token stack traces stubbed)", () => {
+  /** Every file under `dir`, relative, with its content. */
+  const tree = (dir: string): Record<string, string> => {
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    return Object.fromEntries(walk(dir).map((f) => [f.slice(dir.length + 1), readFileSync(f, "latin1")]));
+  };
+
+  test("writes exactly what the unbundled composition writes (every stack, every asset)", () => {
+    const bundled = join(work, "bundled");
+    const r = runSynth(undefined, bundled);
+    expect(r.status).toBe(0);
+    const { outdir } = synthEnvs(environments);
+    const a = tree(join(bundled, "stacks"));
+    const b = tree(join(outdir, "stacks"));
+    expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+    for (const f of Object.keys(b)) expect([f, a[f] === b[f]]).toEqual([f, true]);
+  });
+
+  test("synthesizes every shipped environment on a machine without a Terraform CLI (Terraform Cloud backend included)", () => {
+    const bin = join(work, "bin-without-terraform");
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(process.execPath, join(bin, "node"));
+    const outdir = join(work, "no-terraform");
+    const r = spawnSync(join(bin, "node"), [join(root, ".build", "main.js")], {
+      cwd: root,
+      env: { HOME: work, PATH: bin, CDKTF_OUTDIR: outdir },
+      encoding: "utf8",
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(outdir, "stacks", "prod-keys", "cdk.tf.json"), "utf8")).terraform).toMatchObject({
+      required_version: ">= 1.5.0",
+      cloud: { organization: expect.any(String) },
+    });
+  });
 });
