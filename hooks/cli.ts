@@ -8,6 +8,7 @@
  *   step                 flags (all required unless marked optional)
  *   initialize-cluster   --cluster-id --certificate-parameter --trust-anchor-parameter
  *   activate-cluster     --cluster-id --instance-id --admin-secret-arn --trust-anchor-parameter
+ *   set-backup-retention --cluster-id [--days <7-379>, default 90]
  *   wait-hsms-active     --cluster-id [--min-hsms <n>, default 2]
  *   create-kmsuser       --cluster-id --instance-id --admin-secret-arn --kmsuser-secret-arn
  *                        --trust-anchor-parameter [--force]
@@ -63,6 +64,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     for (const id of def.required) cmd.requiredOption(`--${kebab(id)} <value>`);
     if (name === "create-kmsuser") cmd.option("--force", "verify kmsuser on every HSM even if already verified");
     if (name === "wait-hsms-active") cmd.option("--min-hsms <n>", "ACTIVE HSMs needed", positiveInt, 2);
+    if (name === "set-backup-retention") cmd.option("--days <n>", "days CloudHSM keeps backups (7-379)", positiveInt, 90);
     cmd.exitOverride().action((opts: Record<string, unknown>) => {
       chosen = { step: name, args: toStepArgs(opts), timeoutMinutes: Number(opts.timeoutMinutes) };
     });
@@ -121,6 +123,7 @@ function toStepArgs(opts: Record<string, unknown>): StepArgs {
     trustAnchorParameter: str("trustAnchorParameter"),
     force: opts.force === true,
     minHsms: typeof opts.minHsms === "number" ? opts.minHsms : undefined,
+    days: typeof opts.days === "number" ? opts.days : undefined,
   };
 }
 

@@ -47,7 +47,9 @@ export function createHandler(deps: HandlerDeps = {}): (event: HookEvent, contex
     const started = clock.now();
     const step = event.step;
     if (!isStepName(step)) throw new HookError("hooks", "InvalidInput", `unknown step '${step}'`, `use one of ${Object.keys(STEPS).join(", ")}`);
-    const args: StepArgs = { ...event, region: event.region ?? process.env.AWS_REGION ?? "" };
+    // aws_lambda_invocation inputs carry every flag as a string (as on the command line).
+    const num = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? Number(v) : (v as number | undefined));
+    const args: StepArgs = { ...event, region: event.region ?? process.env.AWS_REGION ?? "", minHsms: num(event.minHsms), days: num(event.days) };
     const problems = checkStepArgs(step, args);
     if (problems.length) throw new HookError(step, "InvalidInput", problems.join("; "), "fix the aws_lambda_invocation input");
 

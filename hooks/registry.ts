@@ -7,6 +7,7 @@ import { activateCluster } from "./steps/activate-cluster";
 import { connectKeyStore } from "./steps/connect-key-store";
 import { createKmsuser } from "./steps/create-kmsuser";
 import { initializeCluster } from "./steps/initialize-cluster";
+import { setBackupRetention } from "./steps/set-backup-retention";
 import { waitHsmsActive } from "./steps/wait-hsms-active";
 
 /** Ids a step may take; the CLI flag is the kebab-case form (`clusterId` -> `--cluster-id`). */
@@ -21,6 +22,8 @@ export interface StepArgs {
   readonly trustAnchorParameter?: string;
   readonly force?: boolean;
   readonly minHsms?: number;
+  /** Backup retention in days (set-backup-retention). */
+  readonly days?: number;
 }
 
 export type IdArg = "clusterId" | "keyStoreId" | "instanceId" | "adminSecretArn" | "kmsuserSecretArn" | "certificateParameter" | "trustAnchorParameter";
@@ -50,6 +53,11 @@ export const STEPS = {
     instanceIam: ["ssm:GetParameter", "secretsmanager:GetSecretValue"],
     run: (a, c, r) =>
       activateCluster({ ...r, clients: c, region: a.region, clusterId: req(a.clusterId), instanceId: req(a.instanceId), adminSecretArn: req(a.adminSecretArn), trustAnchorParameter: req(a.trustAnchorParameter) }),
+  },
+  "set-backup-retention": {
+    required: ["clusterId"],
+    iam: ["cloudhsm:DescribeClusters", "cloudhsm:ModifyCluster"],
+    run: (a, c, r) => setBackupRetention({ ...r, clients: c, clusterId: req(a.clusterId), days: a.days ?? 90 }),
   },
   "wait-hsms-active": {
     required: ["clusterId"],

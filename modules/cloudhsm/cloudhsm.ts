@@ -85,14 +85,17 @@ export class CloudHsm extends Construct {
     }
     this.awaitingCertificate = false;
 
-    const step = (name: string, args: Record<string, string>, dependsOn: readonly ITerraformDependable[]) =>
-      new HookStep(this, name, { step: name, region: env.region, args, timeoutMinutes, dependsOn: [...dependsOn] });
+    const step = (name: string, args: Record<string, string>, dependsOn: readonly ITerraformDependable[], minutes = timeoutMinutes) =>
+      new HookStep(this, name, { step: name, region: env.region, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
     const clusterId = this.cluster.clusterId;
     const init = step("initialize-cluster", { "cluster-id": clusterId, "certificate-parameter": cert.name, "trust-anchor-parameter": anchor.name }, [
       this.cluster.firstHsm,
       // The Lambda runner reaches CloudHSM and SSM through the endpoints.
       ...this.endpoints.endpoints,
     ]);
+    // Backup retention has no provider argument: a hook applies it (ModifyCluster), beside initialisation.
+    // One API call: a 5-minute budget (one Lambda invocation), whatever hooks.timeoutMinutes says.
+    const retention = step("set-backup-retention", { "cluster-id": clusterId, days: String(hsm.backupRetentionDays) }, [this.cluster.cluster, ...this.endpoints.endpoints], 5);
     const activate = step(
       "activate-cluster",
       { "cluster-id": clusterId, "instance-id": this.adminHost.instanceId, "admin-secret-arn": this.credentials.adminSecret.arn, "trust-anchor-parameter": anchor.name },
@@ -121,7 +124,7 @@ export class CloudHsm extends Construct {
       region: env.region,
       timeoutMinutes,
     });
-    this.steps = { "initialize-cluster": init, "activate-cluster": activate, "wait-hsms-active": wait, "create-kmsuser": kmsuser, "connect-key-store": this.keyStore.connect };
+    this.steps = { "initialize-cluster": init, "set-backup-retention": retention, "activate-cluster": activate, "wait-hsms-active": wait, "create-kmsuser": kmsuser, "connect-key-store": this.keyStore.connect };
   }
 
   /** The CSR and what to do with it; keys and consumers on the store wait for the second apply. */

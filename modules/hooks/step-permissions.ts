@@ -47,6 +47,10 @@ export const STEP_PERMISSIONS: Readonly<Record<string, (s: StepScope) => IamStat
     { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: s.args["admin-secret-arn"] },
     ...ssmCommand(s),
   ],
+  "set-backup-retention": (s) => [
+    describeClusters,
+    { Effect: "Allow", Action: ["cloudhsm:ModifyCluster"], Resource: `arn:${s.partition}:cloudhsm:${s.region}:${s.account}:cluster/${s.args["cluster-id"]}` },
+  ],
   "wait-hsms-active": () => [describeClusters],
   "create-kmsuser": (s) => [
     describeClusters,

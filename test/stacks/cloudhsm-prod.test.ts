@@ -208,6 +208,18 @@ describe("order of operations (depends_on and references, as Terraform builds th
     }
   });
 
+  test("backup retention (no provider argument) is applied by a hook once the cluster exists: one invocation, ModifyCluster on that cluster only", () => {
+    const invocations = Object.values(byPath(keys, `${P}/set-backup-retention/`));
+    expect(invocations).toHaveLength(1);
+    const input = JSON.parse(invocations[0].body.input as string) as Record<string, unknown>;
+    expect(input).toMatchObject({ step: "set-backup-retention", clusterId: ref(keys, `${P}/hsm/cluster`, "cluster_id"), days: "90", timeoutMinutes: 5, finalAttempt: true });
+    expect(dependsOn(g, at(g, Object.keys(byPath(keys, `${P}/set-backup-retention/`))[0]), at(g, `${P}/hsm/cluster`))).toBe(true);
+    const policy = Object.values(resources(keys, "aws_iam_role_policy")).map((p) => JSON.parse(p.policy as string) as { Statement: { Action: string[]; Resource: unknown }[] }).find((p) => JSON.stringify(p).includes("ModifyCluster"));
+    expect(policy?.Statement.filter((s) => s.Action.includes("cloudhsm:ModifyCluster"))).toEqual([
+      { Effect: "Allow", Action: ["cloudhsm:ModifyCluster"], Resource: `arn:aws:cloudhsm:eu-west-1:333333333333:cluster/${ref(keys, `${P}/hsm/cluster`, "cluster_id")}` },
+    ]);
+  });
+
   test("the hooks get ids and names only: cluster id, instance id, secret ARNs, parameter names", () => {
     const init = JSON.stringify(byPath(keys, `${P}/initialize-cluster/`));
     expect(init).toContain(ref(keys, `${P}/trust/certificate`, "name"));
