@@ -1,5 +1,5 @@
 /**
- * Every real plan in /work/shared/corpora/terraform-plans. Rule for the loop: a file exits 2 when it
+ * Every real plan in ../shared/corpora/terraform-plans. Rule for the loop: a file exits 2 when it
  * is not valid JSON or not a plan (`terraform show -json` of a state, or another JSON document);
  * every other file exits 0, because no corpus plan deletes, replaces or forgets a key- or
  * data-bearing resource (SOURCES.md; checked with grep). Blocking is exercised by mutating corpus plans.
@@ -9,7 +9,11 @@ import { join } from "node:path";
 import { classifyPlans, readPlanFile, runCli, type LoadedPlan } from "../../../tools/plan-guard";
 import type { PlanJson } from "../../../tools/terraform/plan-json";
 
-const CORPUS = "/work/shared/corpora/terraform-plans";
+/** The shared corpus beside the checkout (`../shared`), else where this machine keeps it; CMK_PLAN_CORPUS overrides. */
+const CORPUS =
+  process.env.CMK_PLAN_CORPUS ??
+  [join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"), "/work/shared/corpora/terraform-plans"].find((d) => existsSync(d)) ??
+  "../shared/corpora/terraform-plans";
 const present = existsSync(CORPUS);
 const t = present ? test : test.skip;
 const files = present ? readdirSync(CORPUS, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => readdirSync(join(CORPUS, d.name)).filter((f) => f.endsWith(".json")).map((f) => join(d.name, f))) : [];
