@@ -31,7 +31,7 @@ export const prod: EnvironmentConfig = {
     backupRetentionDays: 90,
     keyStoreName: "prod-cloudhsm",
     // The operator signs the cluster CSR with the organisation's offline CA. The files below are
-    // the second-apply inputs; see README "CloudHSM trust".
+    // the second-apply inputs; see README "Key stores".
     trust: {
       mode: "provided",
       signedCertificateFile: "environments/certs/prod/cluster.crt",
