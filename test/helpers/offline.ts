@@ -18,10 +18,8 @@ export interface OfflineRun {
   readonly stacks: Readonly<Record<string, OfflineStack>>;
   /** What `npm run validate` printed. */
   readonly stdout: string;
-  /** `terraform show -json` of a stack's plan (prod stacks only). */
+  /** `terraform show -json` of a stack's plan (prod stacks and first-keys, see global-setup.js). */
   plan(stack: string): PlanJson;
-  /** Terraform's human-readable plan output of a stack. */
-  planText(stack: string): string;
 }
 
 /** Why the Terraform-backed tests are skipped here, or undefined when they run. */
@@ -52,7 +50,6 @@ export async function offlineRun(only?: readonly string[]): Promise<OfflineRun> 
       stacks: part,
       stdout: "",
       plan: (stack) => JSON.parse(readFileSync(join(part[stack].dir, "plan.json"), "utf8")) as PlanJson,
-      planText: (stack) => readFileSync(join(part[stack].dir, "plan.txt"), "utf8"),
     };
   }
   if (!existsSync(paths.results)) {
@@ -64,6 +61,5 @@ export async function offlineRun(only?: readonly string[]): Promise<OfflineRun> 
     stacks,
     stdout: readFileSync(paths.stdout, "utf8"),
     plan: (stack) => JSON.parse(readFileSync(join(stacks[stack].dir, "plan.json"), "utf8")) as PlanJson,
-    planText: (stack) => readFileSync(join(stacks[stack].dir, "plan.txt"), "utf8"),
   };
 }

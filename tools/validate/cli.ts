@@ -1,7 +1,8 @@
 /**
  * `npm run validate`: synthesizes every shipped environment (or ENV_CONFIG's), then runs
- * `terraform init`, `terraform validate` and `terraform plan -refresh=false` on each stack against
- * the local provider mirror, offline. One line per stack; exit 1 if any stack fails, 0 with a
+ * `terraform validate` and `terraform plan -refresh=false` on each stack against the local
+ * provider mirror, offline (the keys stacks in one Terraform run, the data stacks in another:
+ * see run-offline.ts). One line per stack; exit 1 if any stack fails, 0 with a
  * SKIPPED line when no Terraform CLI or mirror is installed (2 with `--require-terraform`).
  */
 import { spawnSync } from "node:child_process";
@@ -18,7 +19,7 @@ const program = new Command("validate")
   .option("--keep <dir>", "work in <dir> and keep it: synthesized stacks in <dir>/out, initialised scratch copies in <dir>/scratch")
   .option("--save-plans <regex>", "also write `terraform show -json` of the plans of matching stacks to <scratch>/<stack>/plan.json")
   .option("--results <file>", "write the per-stack results as JSON")
-  .option("--only <regex>", "run only the stacks whose names match (a data stack still needs its keys stack's plan)")
+  .option("--only <regex>", "run only the stacks whose names match")
   .option("--plan-only", "skip the separate `terraform validate` (plan runs the same validation walk first; saves one provider start per stack)")
   .action(async (opts: { requireTerraform?: boolean; keep?: string; savePlans?: string; results?: string; only?: string; planOnly?: boolean }) => {
     const tf = findTerraform();

@@ -90,8 +90,6 @@ async function runStack(json: StackJson, dir: string, stack: string, remoteState
     }
     if (!planOnly) await validate(dir);
     const planned = await plan(dir, { out: "offline.tfplan" });
-    // The human-readable plan, for whoever keeps the scratch copy (cheaper than `show -json`).
-    writeFileSync(join(dir, "plan.txt"), planned.stdout);
     const deferred = prepared.deferredDataSources.length ? ` (${prepared.deferredDataSources.length} AWS data reads deferred to apply)` : "";
     const planJson = savePlan ? await showJson(dir, "offline.tfplan") : undefined;
     return done(true, `${planOnly ? "" : "validate ok, "}plan ok: ${planLine(planned.stdout)}${deferred}`, planJson);
