@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environments } from "../../environments";
 import { synthEnvs, variant } from "../helpers/synth";
+import { KeysStack } from "../../stacks/keys-stack";
 
 const root = join(__dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "cmk-cli-"));
@@ -70,18 +71,25 @@ test("npm run config rejects an unknown environment with the list of known ones"
   expect(r.stderr).toBe('config: unknown environment "qa" (known: dev, staging, prod)\n');
 });
 
-describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token stack traces stubbed)", () => {
+describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token stack traces stubbed; KeysStack skips the preparing pass)", () => {
   /** Every file under `dir`, relative, with its content. */
   const tree = (dir: string): Record<string, string> => {
     const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
     return Object.fromEntries(walk(dir).map((f) => [f.slice(dir.length + 1), readFileSync(f, "latin1")]));
   };
 
-  test("writes exactly what the unbundled composition writes (every stack, every asset)", () => {
+  test("writes exactly what the unbundled composition writes, with cdktf's full preparing pass on keys stacks (every stack, every asset)", () => {
     const bundled = join(work, "bundled");
     const r = runSynth(undefined, bundled);
     expect(r.status).toBe(0);
-    const { outdir } = synthEnvs(environments);
+    // The reference: no stubs (unbundled cdktf) and KeysStack's shortcut off.
+    KeysStack.skipPreparingResolve = false;
+    let outdir: string;
+    try {
+      outdir = synthEnvs(environments).outdir;
+    } finally {
+      KeysStack.skipPreparingResolve = true;
+    }
     const a = tree(join(bundled, "stacks"));
     const b = tree(join(outdir, "stacks"));
     expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
