@@ -31,7 +31,7 @@ export interface ResolvedCloudHsm {
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;
   readonly keyStoreName: string;
-  readonly adminHost: { readonly instanceType: string; readonly amiId?: string };
+  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPackage?: string };
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
@@ -121,7 +121,11 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
             backupRetentionDays: hsm.backupRetentionDays ?? 90,
             trust: hsm.trust,
             keyStoreName: hsm.keyStoreName,
-            adminHost: { instanceType: hsm.adminHost?.instanceType ?? "t3.micro", ...(hsm.adminHost?.amiId ? { amiId: hsm.adminHost.amiId } : {}) },
+            adminHost: {
+              instanceType: hsm.adminHost?.instanceType ?? "t3.micro",
+              ...(hsm.adminHost?.amiId ? { amiId: hsm.adminHost.amiId } : {}),
+              ...(hsm.adminHost?.cliPackage ? { cliPackage: hsm.adminHost.cliPackage } : {}),
+            },
           },
         }
       : {}),

@@ -131,6 +131,13 @@ export interface CloudHsmConfig {
     readonly instanceType?: string;
     /** An AMI with the CloudHSM CLI already installed. @default - Amazon Linux 2023 via SSM parameter, CLI installed at boot */
     readonly amiId?: string;
+    /**
+     * Where the host installs the CloudHSM CLI RPM from at boot (without `amiId`): an `https://`
+     * URL, or an `s3://bucket/key.rpm` object in this Region (the host's role may then read that
+     * object only; reached through the S3 gateway endpoint, so no NAT is needed).
+     * @default - the CloudHSM download URL (https://s3.amazonaws.com/cloudhsmv2-software/...), which needs a NAT path
+     */
+    readonly cliPackage?: string;
   };
 }
 

@@ -21,6 +21,12 @@ export const cloudHsmTable: ConstraintTable = {
     { field: "cloudHsm.trust.trustAnchorFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster TrustAnchor", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
     { field: "cloudHsm.adminHost.instanceType", rule: "an EC2 instance type such as t3.micro", source: "EC2 instance types", check: matches(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/) },
     { field: "cloudHsm.adminHost.amiId", rule: "an AMI id (ami- and 8 or 17 hex chars)", source: "EC2 resource ids", check: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+    {
+      field: "cloudHsm.adminHost.cliPackage",
+      rule: "an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes",
+      source: "dnf install / aws s3 cp in the admin host's user data",
+      check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~\/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~\/%+-]+\.rpm)$/),
+    },
   ],
   cross: [
     {

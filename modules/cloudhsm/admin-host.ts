@@ -33,8 +33,10 @@ export interface AdminHostProps {
   readonly secretArns: readonly string[];
   /** The only parameters the host may read: the certificate and trust anchor ARNs. */
   readonly parameterArns: readonly string[];
-  /** Where user data downloads the CLI. @default CLOUDHSM_CLI_RPM_URL */
-  readonly cliPackageUrl?: string;
+  /** Where user data installs the CLI from: an https URL, or an s3:// object (the role may read it). @default CLOUDHSM_CLI_RPM_URL */
+  readonly cliPackage?: string;
+  /** Region of the host (for `aws s3 cp`). */
+  readonly region: string;
   readonly partition: string;
   readonly namePrefix: string;
 }
@@ -71,6 +73,10 @@ export class AdminHost extends Construct {
     const statements: object[] = [{ Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...props.secretArns] }];
     if (props.parameterArns.length) {
       statements.push({ Sid: "ReadTrustParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [...props.parameterArns] });
+    }
+    const s3Package = /^s3:\/\/([^/]+)\/(.+)$/.exec(props.cliPackage ?? "");
+    if (s3Package && !props.amiId) {
+      statements.push({ Sid: "ReadCliPackage", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:${props.partition}:s3:::${s3Package[1]}/${s3Package[2]}` });
     }
     const policy = new IamRolePolicy(this, "own-secrets", {
       name: "read-own-secrets",
@@ -128,7 +134,7 @@ export class AdminHost extends Construct {
       ebsOptimized: true,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
       rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
-      userData: props.amiId ? undefined : installCliScript(props.cliPackageUrl ?? CLOUDHSM_CLI_RPM_URL),
+      userData: props.amiId ? undefined : installCliScript(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL, props.region),
       tags: { Name: name },
       lifecycle: { ignoreChanges: ["ami"] },
       dependsOn: [ssmCore, policy],
@@ -144,15 +150,19 @@ export class AdminHost extends Construct {
  * a clear line in the console output when it cannot, which the activation hook's failure then
  * explains. The AWS CLI and the SSM agent ship with Amazon Linux 2023.
  */
-export function installCliScript(url: string): string {
+export function installCliScript(source: string, region: string): string {
+  // From S3 (a mirror in this Region, through the gateway endpoint): copy with the host's role.
+  const fetch = source.startsWith("s3://")
+    ? [`  if aws s3 cp '${source}' /tmp/cloudhsm-cli.rpm --region '${region}' && dnf install -y /tmp/cloudhsm-cli.rpm; then echo "cmk: CloudHSM CLI installed"; exit 0; fi`]
+    : [`  if dnf install -y '${source}'; then echo "cmk: CloudHSM CLI installed"; exit 0; fi`];
   return [
     "#!/bin/bash",
     "set -uo pipefail",
     "for attempt in 1 2 3 4 5; do",
-    `  if dnf install -y ${url}; then echo "cmk: CloudHSM CLI installed"; exit 0; fi`,
+    ...fetch,
     "  sleep $((attempt * 20))",
     "done",
-    `echo "cmk: CloudHSM CLI NOT installed: ${url} unreachable (no NAT: mirror the RPM in a bucket in this Region, or use cloudHsm.adminHost.amiId)" | tee /dev/console`,
+    `echo "cmk: CloudHSM CLI NOT installed: ${source} unreachable (no NAT: mirror the RPM in a bucket in this Region and set cloudHsm.adminHost.cliPackage to its s3:// URI, or use cloudHsm.adminHost.amiId)" | tee /dev/console`,
     "exit 1",
     "",
   ].join("\n");

@@ -65,6 +65,8 @@ export class CloudHsm extends Construct {
       subnetId: network.subnetIdByAz[hsm.hsmAzs[0]],
       instanceType: hsm.adminHost.instanceType,
       amiId: hsm.adminHost.amiId,
+      cliPackage: hsm.adminHost.cliPackage,
+      region: env.region,
       clusterSecurityGroupId: this.cluster.securityGroupId,
       endpointSecurityGroupId: this.endpoints.securityGroupId,
       s3PrefixListId: this.endpoints.s3PrefixListId,

@@ -74,8 +74,21 @@ describe("admin host", () => {
     const [name, param] = Object.entries(ami).find(([, p]) => p.name === AL2023_AMI_PARAMETER) ?? [];
     expect(param).toBeDefined();
     expect(instance().ami).toBe(`\${data.aws_ssm_parameter.${name}.insecure_value}`);
-    expect(instance().user_data).toContain(`dnf install -y ${CLOUDHSM_CLI_RPM_URL}`);
+    expect(instance().user_data).toContain(`dnf install -y '${CLOUDHSM_CLI_RPM_URL}'`);
     expect(CLOUDHSM_CLI_RPM_URL).toBe("https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm");
+  });
+
+  test("cliPackage s3://: the host installs from that object and its role may read that object only", () => {
+    const mirrored = synthEnvs({ prod: prodCloudHsmOnly((e) => {
+      (e.cloudHsm as { adminHost?: object }).adminHost = { cliPackage: "s3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" };
+    }) }).stacks["prod-keys"];
+    const host = byPath(mirrored, `${P}/admin-host/instance`)[`${P}/admin-host/instance`].body;
+    expect(host.user_data).toContain("aws s3 cp 's3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm' /tmp/cloudhsm-cli.rpm --region 'eu-west-1'");
+    const policy = JSON.parse(byPath(mirrored, `${P}/admin-host/own-secrets`)[`${P}/admin-host/own-secrets`].body.policy as string) as { Statement: { Sid: string }[] };
+    expect(policy.Statement.find((st) => st.Sid === "ReadCliPackage")).toEqual({ Sid: "ReadCliPackage", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" });
+    // As shipped (the CloudHSM download URL) the role reads no S3 object at all.
+    const shipped = JSON.parse(body(`${P}/admin-host/own-secrets`).policy as string) as { Statement: { Sid: string }[] };
+    expect(shipped.Statement.map((st) => st.Sid)).toEqual(["ReadOwnSecrets", "ReadTrustParameters"]);
   });
 
   test("its security group has no inbound rule and egress only to the HSMs (2223-2225), the endpoints and S3 (443)", () => {

@@ -21,8 +21,17 @@ describe("CKV_AWS_79 (IMDSv2)", () => {
 });
 
 test("the boot script retries the CLI package and says plainly when it could not install it", () => {
-  const script = installCliScript("https://example.invalid/cli.rpm");
+  const script = installCliScript("https://example.invalid/cli.rpm", "eu-west-1");
   expect(script.split("\n")[0]).toBe("#!/bin/bash");
   expect(script).toContain("for attempt in 1 2 3 4 5; do");
-  expect(script).toContain("cmk: CloudHSM CLI NOT installed: https://example.invalid/cli.rpm unreachable (no NAT: mirror the RPM in a bucket in this Region, or use cloudHsm.adminHost.amiId)");
+  expect(script).toContain("  if dnf install -y 'https://example.invalid/cli.rpm'; then");
+  expect(script).toContain(
+    "cmk: CloudHSM CLI NOT installed: https://example.invalid/cli.rpm unreachable (no NAT: mirror the RPM in a bucket in this Region and set cloudHsm.adminHost.cliPackage to its s3:// URI, or use cloudHsm.adminHost.amiId)",
+  );
+});
+
+test("from an s3:// mirror the boot script copies with the host's role in its Region, then installs the local file", () => {
+  const script = installCliScript("s3://northwind-mirror/cloudhsm/cloudhsm-cli.rpm", "eu-west-1");
+  expect(script).toContain("  if aws s3 cp 's3://northwind-mirror/cloudhsm/cloudhsm-cli.rpm' /tmp/cloudhsm-cli.rpm --region 'eu-west-1' && dnf install -y /tmp/cloudhsm-cli.rpm; then");
+  expect(script).not.toContain("dnf install -y 's3://");
 });
