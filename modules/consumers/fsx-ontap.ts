@@ -4,6 +4,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password";
 import type { ResolvedFsx } from "../../environments/resolve";
 import type { ICustomerKey } from "../keys/customer-key";
 
@@ -33,8 +35,9 @@ export interface FsxOntapProps {
  * FSx for NetApp ONTAP encrypted with a customer key, reachable only from `clientCidrs` on the
  * ONTAP ports, with automatic backups, 120-minute timeouts (multi-AZ creation takes over an
  * hour) and `prevent_destroy` (kms_key_id, subnets and deployment type force replacement).
- * The `fsxadmin` password is never set from Terraform: an empty secret is created for it, the
- * operator fills it and applies it with UpdateFileSystem (docs/cloudhsm.md).
+ * The `fsxadmin` password is drawn once by Secrets Manager's generator (GetRandomPassword), stored
+ * in a secret of its own and given to the file system at creation; it is never a literal, and
+ * like the kmsuser password it is in Terraform state as a sensitive value (docs/cloudhsm.md).
  */
 export class FsxOntap extends Construct {
   readonly fileSystem: FsxOntapFileSystem;
@@ -72,10 +75,23 @@ export class FsxOntap extends Construct {
     });
     this.adminSecret = new SecretsmanagerSecret(this, "fsxadmin", {
       name: `${namePrefix}/fsx-ontap/fsxadmin-password`,
-      description: "fsxadmin password of the ONTAP file system; filled by the operator, applied with UpdateFileSystem",
+      description: "fsxadmin password of the ONTAP file system (generated at creation; rotate with UpdateFileSystem, then update this secret)",
       recoveryWindowInDays: 30,
       tags: { "cmk:holds": "fsx-admin-credential", Name: `${name}-fsxadmin` },
       lifecycle: { preventDestroy: true },
+    });
+    // Each read draws a new password, so the secret's value and the file system's password are
+    // taken from the read of the first apply and later reads are ignored (ignore_changes).
+    // 32 letters and digits: inside ONTAP's 8-50 characters, nothing a shell or ONTAP escapes.
+    const generated = new DataAwsSecretsmanagerRandomPassword(this, "fsxadmin-generator", {
+      passwordLength: 32,
+      excludePunctuation: true,
+      requireEachIncludedType: true,
+    });
+    const adminPassword = new SecretsmanagerSecretVersion(this, "fsxadmin-value", {
+      secretId: this.adminSecret.id,
+      secretString: generated.randomPassword,
+      lifecycle: { ignoreChanges: ["secret_string"] },
     });
 
     const multiAz = config.deploymentType.startsWith("MULTI_AZ");
@@ -92,8 +108,11 @@ export class FsxOntap extends Construct {
       kmsKeyId: props.key.keyArn,
       automaticBackupRetentionDays: config.automaticBackupRetentionDays,
       tags: { Name: name, EncryptionKey: props.key.name },
+      fsxAdminPassword: generated.randomPassword,
       timeouts: { create: "120m", update: "120m", delete: "120m" },
-      lifecycle: { preventDestroy: true },
+      lifecycle: { preventDestroy: true, ignoreChanges: ["fsx_admin_password"] },
+      // The secret holds the password before the file system uses it.
+      dependsOn: [adminPassword],
     });
     this.securityGroupId = sg.id;
   }

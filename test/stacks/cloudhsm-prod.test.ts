@@ -258,7 +258,7 @@ describe("FSx for ONTAP in prod-data", () => {
       throughput_capacity_per_ha_pair: 512,
       automatic_backup_retention_days: 30,
       timeouts: { create: "120m", update: "120m", delete: "120m" },
-      lifecycle: { prevent_destroy: true },
+      lifecycle: { prevent_destroy: true, ignore_changes: ["fsx_admin_password"] },
     });
     const out = keys.output ?? {};
     const name = (re: RegExp) => Object.keys(out).find((k) => re.test(k)) as string;
@@ -266,7 +266,7 @@ describe("FSx for ONTAP in prod-data", () => {
     expect(fs().subnet_ids).toEqual([remote(name(/subnet-eu-west-1a.*id$/)), remote(name(/subnet-eu-west-1b.*id$/))]);
     expect(fs().preferred_subnet_id).toBe(remote(name(/subnet-eu-west-1a.*id$/)));
     expect(fs().route_table_ids).toEqual([remote(name(/main_route_table_id$/))]);
-    expect(fs().fsx_admin_password).toBeUndefined();
+    expect(fs().fsx_admin_password).toMatch(/^\$\{data\.aws_secretsmanager_random_password\.[\w-]+\.random_password\}$/);
   });
 
   test("ONTAP ports open to the client CIDRs only (default: the VPC CIDR)", () => {
@@ -278,7 +278,15 @@ describe("FSx for ONTAP in prod-data", () => {
     expect(new Set(rules.map((r) => r.cidr_ipv4))).toEqual(new Set(["10.30.0.0/16"]));
   });
 
-  test("the fsxadmin password has an empty secret of its own, never a literal", () => {
+  test("the fsxadmin password: drawn by Secrets Manager's generator, kept in a secret of its own, set at creation, never a literal", () => {
     expect(only(data, "aws_secretsmanager_secret")).toMatchObject({ name: "prod/fsx-ontap/fsxadmin-password", recovery_window_in_days: 30, lifecycle: { prevent_destroy: true } });
+    const [generatorName, generator] = Object.entries(data.data?.aws_secretsmanager_random_password ?? {})[0];
+    expect(generator).toMatchObject({ password_length: 32, exclude_punctuation: true, require_each_included_type: true });
+    const drawn = `\${data.aws_secretsmanager_random_password.${generatorName}.random_password}`;
+    const [versionName, version] = Object.entries(resources(data, "aws_secretsmanager_secret_version"))[0];
+    expect(version).toMatchObject({ secret_string: drawn, lifecycle: { ignore_changes: ["secret_string"] } });
+    expect(version.secret_id).toMatch(/^\$\{aws_secretsmanager_secret\.fsx_fsxadmin_[\w]+\.id\}$/);
+    expect(fs().fsx_admin_password).toBe(drawn);
+    expect(fs().depends_on).toContain(`aws_secretsmanager_secret_version.${versionName}`);
   });
 });
