@@ -51,8 +51,8 @@ function dummyFor(name: string): string {
 }
 
 function writeVarFile(dir: string, stack: StackJson): void {
-  const vars = Object.entries(stack.variable ?? {}).filter(([, v]) => v.default === undefined);
-  if (vars.length) writeFileSync(join(dir, "offline.auto.tfvars.json"), JSON.stringify(Object.fromEntries(vars.map(([k]) => [k, dummyFor(k)]))));
+  const vars = dummyArgs(stack);
+  if (Object.keys(vars).length) writeFileSync(join(dir, "offline.auto.tfvars.json"), JSON.stringify(vars));
 }
 
 /** `Plan: 3 to add, 0 to change, 0 to destroy.` (or "No changes") from plan's text output. */
@@ -147,7 +147,7 @@ interface PhaseContext {
  * 2-3x cheaper than a run per stack. When the combined run fails, every stack is run on its own,
  * so each failure is reported against its stack with Terraform's own message.
  */
-async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseContext): Promise<{ results: StackResult[] }> {
+async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseContext): Promise<StackResult[]> {
   const start = Date.now();
   const results: StackResult[] = [];
   const ready: { item: PhaseItem; dir: string; deferred: number }[] = [];
@@ -166,7 +166,7 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
       fail((e as Error).message.split(dir).join(item.stack));
     }
   }
-  if (ready.length === 0) return { results };
+  if (ready.length === 0) return results;
   try {
     // Every stack needs the same single provider: `terraform init` once, then copy its result (a
     // symlink into the mirror and the lock file), so each scratch copy can also be run alone.
@@ -195,7 +195,7 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
       const note = deferred ? ` (${deferred} AWS data reads deferred to apply)` : "";
       results.push({ stack: item.stack, ok: true, summary: `${ctx.planOnly ? "" : "validate ok, "}plan ok: ${jsonPlanLine(mine)}${note}`, seconds, dir, ...(ctx.save(item.stack) ? { plan: mine } : {}) });
     }
-    return { results };
+    return results;
   } catch {
     // One stack's error fails the combined run: run each stack alone for a precise report.
     const queue = [...ready];
@@ -206,7 +206,7 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
       }
     };
     await Promise.all([worker(), worker()]);
-    return { results };
+    return results;
   }
 }
 
@@ -227,8 +227,8 @@ export async function validateOffline(outdir: string, scratch: string, opts: Val
   const read = (s: string) => JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8")) as StackJson;
   const ctx: PhaseContext = { scratch, tf, initialised: {}, planOnly: opts.planOnly === true, save: opts.savePlans ?? (() => false) };
   const results: StackResult[] = [];
-  const finish = (phase: { results: StackResult[] }) => {
-    for (const r of phase.results) {
+  const finish = (phase: readonly StackResult[]) => {
+    for (const r of phase) {
       results.push(r);
       opts.report?.(r);
     }
