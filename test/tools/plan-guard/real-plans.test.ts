@@ -169,11 +169,12 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
   let harmless: GuardResult;
   let harmlessPlan: PlanJson;
   let fsx: GuardResult;
+  let forgetKey: GuardResult;
 
   beforeAll(async () => {
     if (skipped) return;
     run = await offlineRun(["prod-keys", "prod-data"]);
-    // The three changed configurations are planned by one Terraform run (planTogether); the guard
+    // The changed configurations are planned by one Terraform run (planTogether); the guard
     // judges each change on its own, and each destructive one is asserted by address below.
     const plans = await planTogether(await Promise.all([changed("prod-keys", (c) => {
       // remove a key (its alias goes with it)
@@ -191,6 +192,12 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
       removeResource(c, "aws_cloudhsm_v2_hsm", hsmB, false);
       c.removed = [{ from: `aws_cloudhsm_v2_hsm.${hsmB}`, lifecycle: { destroy: false } }];
     }, "destructive", true), changed("prod-keys", (c) => {
+      // forget a key with a removed block (its alias goes with it): a module of its own, since
+      // the destructive case already deletes this key
+      const volumes = named(c, "aws_kms_key", "key-volumes_key");
+      removeResource(c, "aws_kms_key", volumes, true);
+      c.removed = [{ from: `aws_kms_key.${volumes}`, lifecycle: { destroy: false } }];
+    }, "forget-key", true), changed("prod-keys", (c) => {
       c.resource.aws_vpc[named(c, "aws_vpc", "network_vpc")].tags = { Name: "prod-keys", Owner: "platform" };
       // as shipped, the key store ignores trust-anchor edits, which would otherwise replace it
       c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")].trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n";
@@ -200,6 +207,7 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
     }, "fsx-key")]));
     fsx = classifyPlans([{ stack: "prod-data", plan: plans["fsx-key"] }]);
     keys = classifyPlans([{ stack: "prod-keys", plan: plans.destructive }]);
+    forgetKey = classifyPlans([{ stack: "prod-keys", plan: plans["forget-key"] }]);
     harmlessPlan = plans.harmless;
     harmless = classifyPlans([{ stack: "prod-keys", plan: harmlessPlan }]);
   }, 300_000);
@@ -222,7 +230,9 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
     expect(keys.exitCode).toBe(1);
   });
 
-  t("a removed block is blocked as a forget", () => {
+  t("a removed block is blocked as a forget (a key, and an HSM)", () => {
+    expect(decisions(forgetKey)).toContain("aws_kms_key.key-volumes_key_58DAD119 forget destroy-key-bearing");
+    expect(forgetKey.exitCode).toBe(1);
     expect(decisions(keys)).toContain("aws_cloudhsm_v2_hsm.cloudhsm_hsm-eu-west-1b-1_AD48B983 forget destroy-key-bearing");
   });
 
