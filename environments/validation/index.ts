@@ -27,7 +27,14 @@ export function validateEnvironments(envs: Readonly<Record<string, EnvironmentCo
     }
     out.push(...checkTables(env, TABLES, prefix));
   }
-  return out;
+  // A missing field is reported once (several rules may require it: the section, its contents).
+  const missing = new Set<string>();
+  return out.filter((v) => {
+    if (v.value !== undefined) return true;
+    if (missing.has(v.path)) return false;
+    missing.add(v.path);
+    return true;
+  });
 }
 
 /** The violations as the lines a user sees. */

@@ -136,3 +136,13 @@ test("a JSON config missing whole sections names each of them", () => {
     ]),
   );
 });
+
+test("a nearly empty environment: one line per missing section, each named once", () => {
+  expect(messagesFor("dev", { name: "dev", account: "1234" } as unknown as EnvironmentConfig)).toEqual([
+    'environments.dev.account: "1234" is not allowed (a 12-digit AWS account id, AWS account identifiers)',
+    "environments.dev.region: (missing) is not allowed (an AWS Region code such as eu-west-1, AWS Regions)",
+    "environments.dev.network: (missing) is not allowed (a section object, environment contract)",
+    "environments.dev.keys: (missing) is not allowed (a section object, environment contract)",
+    "environments.dev.data: (missing) is not allowed (a section object, environment contract)",
+  ]);
+});
