@@ -82,7 +82,6 @@ if (mainEntry) {
   await build({ ...common, entryPoints: { main: mainEntry }, outdir: out, plugins: [synthOnly], minifyWhitespace: true, minifySyntax: true });
 }
 
-
 // The hook bundle inlines the SDK, so it takes most of the build time: rebuild it only when a
 // hook source or the lock file changed since it was last written.
 const hookEntry = join(root, "hooks/cli.ts");
@@ -93,7 +92,7 @@ if (existsSync(hookEntry) && !fresh(hookOut, hooksNewest)) {
 // The Lambda runner's code: the same bundle as a zip, made here once rather than by cdktf's
 // ARCHIVE asset at every synth (which zips in a child Node process, ~0.4 s a run). Fixed entry
 // date and mode, so the same bundle always gives the same bytes and hash (no spurious update).
-if (existsSync(hookOut) && (!existsSync(zipOut) || statSync(zipOut).mtimeMs < statSync(hookOut).mtimeMs)) {
+if (existsSync(hookOut) && !fresh(zipOut, statSync(hookOut).mtimeMs)) {
   const tmp = `${zipOut}.tmp`;
   await new Promise((resolve, reject) => {
     const zip = archiver("zip", { zlib: { level: 9 } });

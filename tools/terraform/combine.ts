@@ -33,6 +33,21 @@ export interface CombinedModule {
 
 const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
 
+function checkModuleName(name: string): void {
+  if (!MODULE_NAME.test(name)) throw new Error(`module name ${JSON.stringify(name)} is not allowed (lower-case letters, digits, - and _)`);
+}
+
+/**
+ * Gives `dir` the provider installation of `initialisedDir` (a scratch copy that ran `terraform
+ * init`: a symlink into the mirror and the lock file), replacing any it had: every offline run
+ * needs the same single provider, so one init serves them all.
+ */
+export function copyProviderInstallation(initialisedDir: string, dir: string): void {
+  rmSync(join(dir, ".terraform"), { recursive: true, force: true });
+  cpSync(join(initialisedDir, ".terraform"), join(dir, ".terraform"), { recursive: true, verbatimSymlinks: true });
+  cpSync(join(initialisedDir, ".terraform.lock.hcl"), join(dir, ".terraform.lock.hcl"));
+}
+
 /** Root output name of a module's re-exported output (see {@link modulePlan}). */
 const exported = (module: string, output: string) => `${module}__${output}`;
 
@@ -45,13 +60,11 @@ export function writeModuleRoot(dir: string, initialisedDir: string, modules: re
   mkdirSync(dir, { recursive: true });
   const names = new Set<string>();
   for (const m of modules) {
-    if (!MODULE_NAME.test(m.name)) throw new Error(`module name ${JSON.stringify(m.name)} is not allowed (lower-case letters, digits, - and _)`);
+    checkModuleName(m.name);
     if (names.has(m.name)) throw new Error(`module name ${m.name} is used twice`);
     names.add(m.name);
   }
-  rmSync(join(dir, ".terraform"), { recursive: true, force: true });
-  cpSync(join(initialisedDir, ".terraform"), join(dir, ".terraform"), { recursive: true, verbatimSymlinks: true });
-  cpSync(join(initialisedDir, ".terraform.lock.hcl"), join(dir, ".terraform.lock.hcl"));
+  copyProviderInstallation(initialisedDir, dir);
   cpSync(join(initialisedDir, "terraform-cli.tfrc"), join(dir, "terraform-cli.tfrc"));
   const manifest = [{ Key: "", Source: "", Dir: "." }, ...modules.map((m) => ({ Key: m.name, Source: m.source, Dir: m.source.replace(/^\.\//, "") }))];
   mkdirSync(join(dir, ".terraform", "modules"), { recursive: true });
@@ -72,7 +85,7 @@ export function writeModuleRoot(dir: string, initialisedDir: string, modules: re
  */
 export function writeCombinedRoot(dir: string, initialisedDir: string, cases: readonly CombinedCase[]): string | undefined {
   for (const c of cases) {
-    if (!MODULE_NAME.test(c.name)) throw new Error(`module name ${JSON.stringify(c.name)} is not allowed (lower-case letters, digits, - and _)`);
+    checkModuleName(c.name);
     mkdirSync(join(dir, c.name), { recursive: true });
     writeFileSync(join(dir, c.name, "cdk.tf.json"), JSON.stringify(c.config));
   }

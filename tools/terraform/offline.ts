@@ -19,7 +19,7 @@ export { terraform, terraformEnv, init, validate, plan, showJson, providerSchema
 export type { TerraformRun, TerraformRunOptions, PlanOptions, ProviderSchemasJson, SchemaBlock } from "./run";
 export { placeholderOutputs, placeholderForOutput, placeholderId, placeholderArn, planLocation, stateFromPlan, sensitivePaths, configAddress } from "./placeholders";
 export type { PlanLocation, StateFromPlanOptions } from "./placeholders";
-export { writeCombinedRoot, writeModuleRoot, modulePlan } from "./combine";
+export { copyProviderInstallation, writeCombinedRoot, writeModuleRoot, modulePlan } from "./combine";
 export type { CombinedCase, CombinedModule } from "./combine";
 export { outputsState, stableUuid, ctyType } from "./state";
 export type { TerraformState, StateResource, StateInstance, StatePathStep } from "./state";

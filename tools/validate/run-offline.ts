@@ -4,10 +4,10 @@
  * run and the data stacks in another, their remote state holding placeholders named after each
  * keys-stack output.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  findTerraform, init, modulePlan, plan, placeholderForOutput, prepareScratch, showJson, validate, writeModuleRoot,
+  copyProviderInstallation, findTerraform, init, modulePlan, plan, placeholderForOutput, prepareScratch, showJson, validate, writeModuleRoot,
   type PlanJson, type TerraformFound,
 } from "../terraform/offline";
 
@@ -77,13 +77,12 @@ async function runStack(json: StackJson, dir: string, stack: string, remoteState
     const prepared = prepareScratch(json, dir, { remoteStates, terraform: tf });
     if (prepared.missingProviders.length) return done(false, `needs providers the offline mirror does not hold: ${prepared.missingProviders.join(", ")}`);
     writeVarFile(dir, json);
-    // Every stack needs the same single provider: after the first `terraform init`, copy its
-    // result (a symlink into the mirror and the lock file) instead of initialising again.
+    // After the first `terraform init`, reuse its result (a combined run's fallback re-runs
+    // prepared copies that already have it).
     if (existsSync(join(dir, ".terraform.lock.hcl"))) {
-      // already installed (a combined run's fallback re-runs a prepared copy)
+      // already installed
     } else if (initialised.dir && existsSync(join(initialised.dir, ".terraform.lock.hcl"))) {
-      cpSync(join(initialised.dir, ".terraform"), join(dir, ".terraform"), { recursive: true, verbatimSymlinks: true });
-      cpSync(join(initialised.dir, ".terraform.lock.hcl"), join(dir, ".terraform.lock.hcl"));
+      copyProviderInstallation(initialised.dir, dir);
     } else {
       await init(dir);
       initialised.dir ??= dir;
@@ -168,17 +167,14 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
   }
   if (ready.length === 0) return results;
   try {
-    // Every stack needs the same single provider: `terraform init` once, then copy its result (a
-    // symlink into the mirror and the lock file), so each scratch copy can also be run alone.
+    // `terraform init` once, then every scratch copy gets its result, so each can also run alone.
     ctx.initialising ??= init(ready[0].dir).then(() => {
       ctx.initialised.dir = ready[0].dir;
       return ready[0].dir;
     });
     const from = await ctx.initialising;
     for (const { dir } of ready) {
-      if (dir === from) continue;
-      cpSync(join(from, ".terraform"), join(dir, ".terraform"), { recursive: true, verbatimSymlinks: true });
-      cpSync(join(from, ".terraform.lock.hcl"), join(dir, ".terraform.lock.hcl"));
+      if (dir !== from) copyProviderInstallation(from, dir);
     }
     const rootDir = join(ctx.scratch, root);
     writeModuleRoot(rootDir, from, ready.map(({ item }) => ({
