@@ -12,6 +12,7 @@ import type {
   NetworkConfig,
   XksConfig,
 } from "./types";
+import { partitionOf } from "./validation/checks";
 
 export interface ResolvedKey {
   readonly alias: string;
@@ -22,6 +23,10 @@ export interface ResolvedKey {
   readonly rotation: boolean;
   readonly administrators: readonly string[];
   readonly users: readonly string[];
+  /** Key policy form (always set by resolveEnvironment). @default "account" */
+  readonly policy?: "account" | "closed";
+  /** Service-linked roles the key policy lets use the key (those of `data.ebs` for the EBS default key). @default [] */
+  readonly serviceLinkedRoles?: readonly string[];
 }
 
 export interface ResolvedCloudHsm {
@@ -70,19 +75,22 @@ export interface ResolvedEnvironment {
   readonly xks?: ResolvedXks;
   readonly data: {
     readonly buckets: Readonly<Record<string, BucketConfig>>;
-    readonly ebs?: { readonly key: string };
+    readonly ebs?: { readonly key: string; readonly serviceLinkedRoles: readonly string[] };
     readonly fsx?: ResolvedFsx;
   };
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
 }
 
-function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+
+/** The EC2 Auto Scaling service-linked role (the default of `data.ebs.serviceLinkedRoles`). */
+export const autoScalingServiceLinkedRole = (partition: string, account: string): string =>
+  `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 
 export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment {
+  const partition = partitionOf(env.region);
+  const ebs = env.data.ebs
+    ? { key: env.data.ebs.key, serviceLinkedRoles: [...(env.data.ebs.serviceLinkedRoles ?? [autoScalingServiceLinkedRole(partition, env.account)])] }
+    : undefined;
   const keys = Object.fromEntries(
     Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => {
       const store = k.store ?? "aws-kms";
@@ -97,6 +105,8 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
           rotation: k.rotation ?? store === "aws-kms",
           administrators: [...k.administrators],
           users: [...k.users],
+          policy: k.policy ?? "account",
+          serviceLinkedRoles: ebs?.key === name ? [...ebs.serviceLinkedRoles] : [],
         },
       ];
     }),
@@ -107,7 +117,7 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
     name: env.name,
     account: env.account,
     region: env.region,
-    partition: partitionOf(env.region),
+    partition,
     tags: { ...(env.tags ?? {}), Environment: env.name, ManagedBy: "cmk-stacks" },
     backend: env.backend ?? { type: "local" },
     network: { ...env.network, onPremisesCidrs: [...(env.network.onPremisesCidrs ?? [])] },
@@ -145,7 +155,7 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
       : {}),
     data: {
       buckets: { ...(env.data.buckets ?? {}) },
-      ...(env.data.ebs ? { ebs: env.data.ebs } : {}),
+      ...(ebs ? { ebs } : {}),
       ...(fsx
         ? {
             fsx: {

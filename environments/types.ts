@@ -109,6 +109,15 @@ export interface KeyConfig {
   readonly administrators: readonly string[];
   /** IAM role ARNs that use the key (encrypt, decrypt, data keys) and may create grants for AWS services, but cannot manage it. */
   readonly users: readonly string[];
+  /**
+   * Who the key policy lets in. `account`: the account root keeps `kms:*` (AWS's default, which
+   * protects against lockout), so IAM policies in the account can also grant use of the key.
+   * `closed`: no IAM delegation; only `administrators` manage and only `users` use the key. The
+   * principal that deploys the keys stack must then be one of `administrators` (KMS's lockout
+   * safety check refuses the key otherwise; it is never bypassed).
+   * @default "account"
+   */
+  readonly policy?: "account" | "closed";
 }
 
 /** CloudHSM cluster and the KMS custom key store on it. */
@@ -189,9 +198,23 @@ export interface DataConfig {
   /** S3 buckets by logical name. @default {} */
   readonly buckets?: Readonly<Record<string, BucketConfig>>;
   /** EBS encryption by default with a customer key. @default - not managed */
-  readonly ebs?: { readonly key: string };
+  readonly ebs?: EbsConfig;
   /** FSx for NetApp ONTAP file system. @default - none */
   readonly fsx?: FsxOntapConfig;
+}
+
+/** EBS encryption by default for the account and Region, under a customer key. */
+export interface EbsConfig {
+  /** Logical name of the key in `keys`: the account's default EBS key. */
+  readonly key: string;
+  /**
+   * Service-linked roles that launch volumes with the default key (ARNs in this account and
+   * partition, `arn:aws:iam::<account>:role/aws-service-role/<service>/<name>`); the key policy lets
+   * them use it and create grants for AWS resources. Each must exist before the keys stack is
+   * deployed. https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+   * @default - EC2 Auto Scaling's `AWSServiceRoleForAutoScaling`
+   */
+  readonly serviceLinkedRoles?: readonly string[];
 }
 
 /** An S3 bucket encrypted with a customer key (SSE-KMS, bucket key on, versioned, private). */

@@ -78,6 +78,14 @@ export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", 
   (c) => parseCidr(c) as Cidr,
 );
 
+/** The partition of a Region: `aws`, `aws-cn` or `aws-us-gov`. */
+export function partitionOf(region: unknown): string {
+  const r = String(region ?? "");
+  if (r.startsWith("cn-")) return "aws-cn";
+  if (r.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
 /** AWS Region code, e.g. `eu-west-1`, `us-gov-west-1`. */
 export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 

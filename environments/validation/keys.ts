@@ -20,6 +20,7 @@ export const keysTable: ConstraintTable = {
     { field: "keys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
     { field: "keys.*.administrators.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
     { field: "keys.*.users", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    { field: "keys.*.policy", rule: "'account' (the account root keeps kms:*, IAM may grant use) or 'closed' (only the listed administrators and users)", source: "KMS key policies: default key policy", check: oneOf("account", "closed") },
     { field: "keys.*.users.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
   ],
   cross: [

@@ -85,9 +85,19 @@ export class CustomerKey extends Construct implements ICustomerKey {
       enableKeyRotation: config.store === "aws-kms" ? config.rotation : false,
       customKeyStoreId: props.keyStore?.keyStoreId,
       xksKeyId: config.store === "xks" ? config.xksKeyId : undefined,
+      // Never bypassed: with a closed policy that does not name the deploying principal as an
+      // administrator, KMS refuses CreateKey/PutKeyPolicy instead of leaving a key nobody can manage.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
       policy: JSON.stringify(
-        buildKeyPolicy({ partition: props.partition, account: props.account, administrators: config.administrators, users: config.users }),
+        buildKeyPolicy({
+          partition: props.partition,
+          account: props.account,
+          administrators: config.administrators,
+          users: config.users,
+          form: config.policy,
+          serviceRoles: config.serviceLinkedRoles,
+        }),
       ),
       tags: { Name: config.alias.replace(/^alias\//, ""), KeyStore: config.store },
       dependsOn: props.keyStore ? [...props.keyStore.readyWhen] : undefined,
