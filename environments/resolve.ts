@@ -75,7 +75,7 @@ export interface ResolvedEnvironment {
   readonly xks?: ResolvedXks;
   readonly data: {
     readonly buckets: Readonly<Record<string, BucketConfig>>;
-    readonly ebs?: { readonly key: string; readonly serviceLinkedRoles: readonly string[] };
+    readonly ebs?: { readonly key: string; readonly serviceLinkedRoles: readonly string[]; readonly createServiceLinkedRoles: boolean };
     readonly fsx?: ResolvedFsx;
   };
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
@@ -89,7 +89,11 @@ export const autoScalingServiceLinkedRole = (partition: string, account: string)
 export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment {
   const partition = partitionOf(env.region);
   const ebs = env.data.ebs
-    ? { key: env.data.ebs.key, serviceLinkedRoles: [...(env.data.ebs.serviceLinkedRoles ?? [autoScalingServiceLinkedRole(partition, env.account)])] }
+    ? {
+        key: env.data.ebs.key,
+        serviceLinkedRoles: [...(env.data.ebs.serviceLinkedRoles ?? [autoScalingServiceLinkedRole(partition, env.account)])],
+        createServiceLinkedRoles: env.data.ebs.createServiceLinkedRoles ?? false,
+      }
     : undefined;
   const keys = Object.fromEntries(
     Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => {

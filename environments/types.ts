@@ -215,6 +215,13 @@ export interface EbsConfig {
    * @default - EC2 Auto Scaling's `AWSServiceRoleForAutoScaling`
    */
   readonly serviceLinkedRoles?: readonly string[];
+  /**
+   * Create each role of `serviceLinkedRoles` in the keys stack (`aws_iam_service_linked_role`,
+   * before the key) instead of expecting it to exist. Only for an account that does not have them
+   * yet: IAM refuses to create a service-linked role that exists ("has been taken").
+   * @default false
+   */
+  readonly createServiceLinkedRoles?: boolean;
 }
 
 /** An S3 bucket encrypted with a customer key (SSE-KMS, bucket key on, versioned, private). */

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
@@ -42,6 +43,12 @@ export interface CustomerKeyProps {
   readonly account: string;
   /** Required for `cloudhsm` and `xks` keys; must be of the same kind. */
   readonly keyStore?: IKeyStore;
+  /**
+   * Resources that must exist before the key: KMS refuses a key policy naming a principal that does
+   * not exist (MalformedPolicyDocumentException), e.g. a service-linked role created alongside.
+   * @default - none
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
@@ -100,7 +107,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
         }),
       ),
       tags: { Name: config.alias.replace(/^alias\//, ""), KeyStore: config.store },
-      dependsOn: props.keyStore ? [...props.keyStore.readyWhen] : undefined,
+      dependsOn: props.keyStore || props.dependsOn?.length ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])] : undefined,
       lifecycle: { preventDestroy: true },
     });
     if (config.store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (AWS-FACTS.md, scanner rules)");
