@@ -25,8 +25,6 @@ export interface ResolvedKey {
   readonly users: readonly string[];
   /** Key policy form (always set by resolveEnvironment). @default "account" */
   readonly policy?: "account" | "closed";
-  /** Service-linked roles the key policy lets use the key (those of `data.ebs` for the EBS default key). @default [] */
-  readonly serviceLinkedRoles?: readonly string[];
 }
 
 export interface ResolvedCloudHsm {
@@ -110,7 +108,6 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
           administrators: [...k.administrators],
           users: [...k.users],
           policy: k.policy ?? "account",
-          serviceLinkedRoles: ebs?.key === name ? [...ebs.serviceLinkedRoles] : [],
         },
       ];
     }),

@@ -70,6 +70,7 @@ export class KeysStack extends EnvironmentStack {
         partition: env.partition,
         account: env.account,
         keyStore: config.store === "aws-kms" ? undefined : this.keyStores[config.store],
+        serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
         dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
       });
     }

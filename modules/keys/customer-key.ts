@@ -44,6 +44,12 @@ export interface CustomerKeyProps {
   /** Required for `cloudhsm` and `xks` keys; must be of the same kind. */
   readonly keyStore?: IKeyStore;
   /**
+   * Service-linked roles the key policy lets use the key and create grants for AWS resources
+   * (e.g. EC2 Auto Scaling's for the EBS default key); each must exist before the key.
+   * @default - none
+   */
+  readonly serviceRoles?: readonly string[];
+  /**
    * Resources that must exist before the key: KMS refuses a key policy naming a principal that does
    * not exist (MalformedPolicyDocumentException), e.g. a service-linked role created alongside.
    * @default - none
@@ -78,6 +84,9 @@ export class CustomerKey extends Construct implements ICustomerKey {
       problems.push(`keys.${name}.store: "aws-kms" key given a ${props.keyStore.kind} key store`);
     }
     if (config.store === "xks" && !config.xksKeyId) problems.push(`keys.${name}.xksKeyId: (missing) is not allowed (required for xks keys, KMS CreateKey XksKeyId)`);
+    if (config.policy === "closed" && config.administrators.length === 0) {
+      problems.push(`keys.${name}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`);
+    }
     if (problems.length) throw new ConfigError(problems);
 
     this.name = name;
@@ -103,7 +112,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
           administrators: config.administrators,
           users: config.users,
           form: config.policy,
-          serviceRoles: config.serviceLinkedRoles,
+          serviceRoles: props.serviceRoles,
         }),
       ),
       tags: { Name: config.alias.replace(/^alias\//, ""), KeyStore: config.store },

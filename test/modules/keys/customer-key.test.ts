@@ -93,6 +93,11 @@ describe("construct-level refusals", () => {
       "keys.appData.rotation: true is not allowed (keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation)",
     ]);
   });
+  test("fails when a closed key policy has no administrator (nobody could manage the key)", () => {
+    expect(linesOf(build({ ...base, policy: "closed", administrators: [] }))).toEqual([
+      "keys.appData.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)",
+    ]);
+  });
   test("fails when a store key has no key store", () => {
     expect(linesOf(build({ ...base, store: "xks", xksKeyId: "k1", rotation: false }))).toEqual([
       'keys.appData.store: "xks" needs a xks key store, none was given',
@@ -146,8 +151,7 @@ describe("key policy forms", () => {
   test("npm run config shows the resolved form and the EBS key's service-linked roles", () => {
     const env = resolveEnvironment(closedDev);
     expect([env.keys.appData.policy, env.keys.volumes.policy]).toEqual(["closed", "account"]);
-    expect(env.keys.volumes.serviceLinkedRoles).toEqual(["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]);
-    expect(env.keys.appData.serviceLinkedRoles).toEqual([]);
+    expect(env.data.ebs).toEqual({ key: "volumes", serviceLinkedRoles: ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"], createServiceLinkedRoles: false });
     expect(resolveEnvironment({ ...environments.dev, region: "us-gov-west-1" }).data.ebs?.serviceLinkedRoles).toEqual([
       "arn:aws-us-gov:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
     ]);
