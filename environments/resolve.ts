@@ -79,7 +79,6 @@ export interface ResolvedEnvironment {
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
 }
 
-
 /** The EC2 Auto Scaling service-linked role (the default of `data.ebs.serviceLinkedRoles`). */
 export const autoScalingServiceLinkedRole = (partition: string, account: string): string =>
   `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
