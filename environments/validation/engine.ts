@@ -18,6 +18,8 @@ export interface Violation {
   readonly source: string;
   /** Print `<redacted>` instead of the value. */
   readonly secret?: boolean;
+  /** A message of its own instead of `value is not allowed (rule, source)` (unknown fields). */
+  readonly message?: string;
 }
 
 /** What a field check sees besides the value. */
@@ -63,12 +65,6 @@ export interface ConstraintTable {
   readonly cross?: readonly CrossRule[];
 }
 
-const TOKEN = /\$\{Token\[|\$\{TfToken\[/;
-
-function isUnresolved(value: unknown): boolean {
-  return typeof value === "string" && TOKEN.test(value);
-}
-
 /** Walks a `*` pattern, yielding every concrete match (parent, key, segments). */
 function* walk(
   node: unknown,
@@ -98,7 +94,6 @@ export function checkTables(env: EnvironmentConfig, tables: readonly ConstraintT
         const ctx: FieldContext = { env, parent: match.parent, segments: match.segments };
         if (rule.when && !rule.when(ctx)) continue;
         if (value === undefined && !rule.required) continue;
-        if (isUnresolved(value)) continue;
         if (value === undefined || !rule.check(value, ctx)) {
           out.push({
             path: `${prefix}.${match.segments.join(".")}`,
@@ -131,6 +126,7 @@ export function formatValue(value: unknown, secret?: boolean): string {
 
 /** `path: value is not allowed (rule, source)`. */
 export function formatViolation(v: Violation): string {
+  if (v.message) return `${v.path}: ${v.message}`;
   return `${v.path}: ${formatValue(v.value, v.secret)} is not allowed (${v.rule}, ${v.source})`;
 }
 
