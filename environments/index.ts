@@ -51,8 +51,9 @@ export function selectEnvironments(envVar: string | undefined = process.env.ENV_
   const out: Record<string, EnvironmentConfig> = {};
   loadEnvironmentFile(envVar).forEach((env, i) => {
     const name = typeof env.name === "string" && env.name ? env.name : `(unnamed ${i})`;
-    if (out[name]) throw new ConfigError([`ENV_CONFIG: environment name "${name}" appears more than once in ${envVar}`]);
-    out[name] = env;
+    if (Object.prototype.hasOwnProperty.call(out, name)) throw new ConfigError([`ENV_CONFIG: environment name "${name}" appears more than once in ${envVar}`]);
+    // An own property even for a name such as "__proto__" (then refused by the name rule).
+    Object.defineProperty(out, name, { value: env, enumerable: true, writable: true, configurable: true });
   });
   return out;
 }

@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { environments } from "../environments";
 import { resolveEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
+import { reportError } from "../environments/errors";
 
 const program = new Command("config")
   .description("print an environment's resolved configuration as JSON")
@@ -28,4 +29,8 @@ const program = new Command("config")
     process.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
   });
 
-program.parse();
+try {
+  program.parse();
+} catch (e) {
+  reportError(e);
+}
