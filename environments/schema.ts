@@ -203,5 +203,10 @@ export const EnvironmentFileSchema = z.union([EnvironmentSchema, z.array(Environ
 
 /** The JSON Schema editors use for `ENV_CONFIG` files (written to schema/environment.schema.json). */
 export function environmentJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(EnvironmentFileSchema, { io: "input", reused: "ref", unrepresentable: "throw" }) as Record<string, unknown>;
+  return z.toJSONSchema(EnvironmentFileSchema, { io: "input", unrepresentable: "throw" }) as Record<string, unknown>;
+}
+
+/** The file's text: stable formatting, so a test can tell whether the shipped file is up to date. */
+export function environmentJsonSchemaText(): string {
+  return `${JSON.stringify(environmentJsonSchema(), null, 2)}\n`;
 }

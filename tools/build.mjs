@@ -14,6 +14,7 @@ const out = join(root, ".build");
 const tools = {
   main: "main.ts",
   config: "tools/config-cli.ts",
+  schema: "tools/schema-cli.ts",
   validate: "tools/validate/cli.ts",
   bench: "tools/bench/cli.ts",
   "plan-guard": "tools/plan-guard/cli.ts",
