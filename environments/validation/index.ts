@@ -7,7 +7,7 @@ import { keysTable } from "./keys";
 import { consumersTable } from "./consumers";
 import { cloudHsmTable } from "./cloudhsm";
 import { xksTable } from "./xks";
-import { checkShape } from "./shape";
+import { checkShape, trackReads } from "./shape";
 import { acrossEnvironments } from "./across";
 
 export { formatViolation, type Violation } from "./engine";
@@ -38,7 +38,8 @@ export function validateEnvironments(envs: Readonly<Record<string, EnvironmentCo
     if (typeof clean.name === "string" && clean.name !== key) {
       rules.push({ path: `${prefix}.name`, value: clean.name, rule: `"${key}", the name the environment is registered under`, source: "stack naming" });
     }
-    rules.push(...checkTables(clean, TABLES, prefix));
+    const tracked = trackReads(shape.sanitized, shape.poisoned);
+    rules.push(...checkTables(tracked.env as unknown as EnvironmentConfig, TABLES, prefix, tracked.reads));
     const ruled = new Set(rules.map((v) => v.path));
     out.push(...shape.problems.map(at));
     out.push(...shape.fallbacks.map(at).filter((v) => !ruled.has(v.path) && !hidden(v.path)));

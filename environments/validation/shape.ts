@@ -7,7 +7,7 @@
 import type * as z from "zod";
 import { EnvironmentSchema } from "../schema";
 import { closest } from "./suggest";
-import type { Violation } from "./engine";
+import type { ReadTracker, Violation } from "./engine";
 
 const SOURCE = "configuration schema (schema/environment.schema.json)";
 
@@ -247,4 +247,45 @@ export function checkShape(env: Record<string, unknown>): ShapeResult {
     poisoned.add(v.path);
   }
   return { problems, fallbacks, sanitized, poisoned };
+}
+
+/**
+ * The sanitized environment behind a proxy that notes every read of a refused value (or of
+ * anything inside one), for the tables' ReadTracker.
+ */
+export function trackReads(sanitized: Record<string, unknown>, poisoned: ReadonlySet<string>): { env: Record<string, unknown>; reads: ReadTracker } {
+  const state = { tainted: false };
+  const isPoisoned = (path: string) => {
+    for (const p of poisoned) if (path === p || path.startsWith(`${p}.`)) return true;
+    return false;
+  };
+  const cache = new WeakMap<object, Map<string, object>>();
+  const wrap = (target: object, path: string): object => {
+    let byPath = cache.get(target);
+    if (!byPath) cache.set(target, (byPath = new Map()));
+    const known = byPath.get(path);
+    if (known) return known;
+    const proxy = new Proxy(target, {
+      get(t, key, receiver) {
+        const value = Reflect.get(t, key, receiver) as unknown;
+        if (typeof key === "symbol") return value;
+        const child = path ? `${path}.${key}` : key;
+        if (isPoisoned(child)) state.tainted = true;
+        return value !== null && typeof value === "object" && Object.prototype.hasOwnProperty.call(t, key) ? wrap(value, child) : value;
+      },
+    });
+    byPath.set(path, proxy);
+    return proxy;
+  };
+  return {
+    env: wrap(sanitized, "") as Record<string, unknown>,
+    reads: {
+      reset: () => {
+        state.tainted = false;
+      },
+      get tainted() {
+        return state.tainted;
+      },
+    },
+  };
 }
