@@ -13,7 +13,7 @@ const program = new Command("config")
   .description("print an environment's resolved configuration as JSON")
   .argument("<env>", `environment name (${Object.keys(environments).join(", ")})`)
   .action((name: string) => {
-    const env = environments[name];
+    const env = Object.prototype.hasOwnProperty.call(environments, name) ? environments[name] : undefined;
     if (!env) {
       process.stderr.write(`config: unknown environment "${name}" (known: ${Object.keys(environments).join(", ")})\n`);
       process.exitCode = 2;
