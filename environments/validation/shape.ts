@@ -47,7 +47,7 @@ function remove(root: unknown, path: Path): void {
 
 /** Deep copy of plain objects and arrays; other values are kept as they are. */
 function copy(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(copy);
+  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => copy(value[i]));
   if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)]));
   return value;
 }
@@ -207,7 +207,7 @@ export function checkShape(env: Record<string, unknown>): ShapeResult {
       }
       continue;
     }
-    if (value === undefined) {
+    if (value === undefined && !Array.isArray(get(env, issue.path.slice(0, -1)))) {
       const expected = issue.code === "invalid_type" ? EXPECTED[issue.expected] ?? issue.expected : "a value";
       fallbacks.push({ path: at, value, rule: expected, source: SOURCE });
       continue;
