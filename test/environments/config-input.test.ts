@@ -3,11 +3,15 @@
  * CDKTF tokens, and the rules AWS enforces that the first tables missed. Each row: the base
  * environment, the changes, and the exact lines the user must see (all of them, in order).
  */
-import { environments } from "../../environments";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { environments, loadEnvironmentFile } from "../../environments";
+import { resolveEnvironment } from "../../environments/resolve";
 import type { EnvironmentConfig } from "../../environments/types";
 import { validationMessages } from "../../environments/validation";
 import { closest, editDistance } from "../../environments/validation/suggest";
-import { variant } from "../helpers/synth";
+import { configErrorLines, variant } from "../helpers/synth";
 
 const { dev, staging, prod } = environments;
 const messagesFor = (env: EnvironmentConfig) => validationMessages({ [env.name]: env });
@@ -134,5 +138,28 @@ describe("did you mean", () => {
 
   test("no suggestion when nothing is close", () => {
     expect(closest("colour", ["alias", "rotation", "users"])).toBeUndefined();
+  });
+});
+
+describe("ENV_CONFIG files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cmk-envfile-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  test("fails when a field appears twice in one object (JSON.parse would keep the last silently)", () => {
+    const f = file("dup.json", '[{\n  "name": "dev",\n  "keys": {"appData": {"rotation": false,\n    "rotation": true}}\n}]\n');
+    expect(configErrorLines(() => loadEnvironmentFile(f))).toEqual([`ENV_CONFIG: ${f}: [0].keys.appData.rotation appears more than once (line 4): a JSON reader keeps only the last; keep one`]);
+  });
+
+  test("fails when the path is a directory, with one line", () => {
+    expect(configErrorLines(() => loadEnvironmentFile(dir))).toEqual([`ENV_CONFIG: cannot read ${dir}: EISDIR`]);
+  });
+
+  test("the output of npm run config reads back as the same environment", () => {
+    const { partition: _p, ...resolved } = resolveEnvironment(prod);
+    expect(loadEnvironmentFile(file("prod.json", JSON.stringify(resolved, null, 2)))).toEqual([JSON.parse(JSON.stringify(resolved))]);
   });
 });
