@@ -41,9 +41,12 @@ export function validateEnvironments(envs: Readonly<Record<string, EnvironmentCo
     const tracked = trackReads(shape.sanitized, shape.poisoned);
     rules.push(...checkTables(tracked.env as unknown as EnvironmentConfig, TABLES, prefix, tracked.reads));
     const ruled = new Set(rules.map((v) => v.path));
+    const fallbacks = shape.fallbacks.map(at).filter((v) => !ruled.has(v.path) && !hidden(v.path));
+    // A missing section is one line, not one more per field it would have held.
+    const absent = fallbacks.filter((v) => v.value === undefined).map((v) => `${v.path}.`);
     out.push(...shape.problems.map(at));
-    out.push(...shape.fallbacks.map(at).filter((v) => !ruled.has(v.path) && !hidden(v.path)));
-    out.push(...rules.filter((v) => !hidden(v.path)));
+    out.push(...fallbacks);
+    out.push(...rules.filter((v) => !hidden(v.path) && !absent.some((p) => v.path.startsWith(p))));
     checked[key] = clean;
   }
   out.push(...acrossEnvironments(checked));

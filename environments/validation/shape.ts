@@ -208,7 +208,12 @@ export function checkShape(env: Record<string, unknown>): ShapeResult {
       continue;
     }
     if (value === undefined && !Array.isArray(get(env, issue.path.slice(0, -1)))) {
-      const expected = issue.code === "invalid_type" ? EXPECTED[issue.expected] ?? issue.expected : "a value";
+      const expected =
+        issue.code === "invalid_type"
+          ? EXPECTED[issue.expected] ?? issue.expected
+          : isDiscriminatorIssue(issue)
+            ? `one of ${(issue.options ?? []).map(quote).join(", ")}`
+            : "a value";
       fallbacks.push({ path: at, value, rule: expected, source: SOURCE });
       continue;
     }

@@ -50,6 +50,8 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
   ]],
   ["a string for a boolean literal", dev, { "network.natGateway": "no" }, [`environments.dev.network.natGateway: "no" is not allowed (one of false, ${SCHEMA})`]],
   ["a number for a subnet id", dev, { network: { mode: "existing", vpcId: "vpc-0123456789abcdef0", cidr: "10.10.0.0/16", subnets: [{ id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.10.0.0/24" }, { az: "eu-west-1b", cidr: "10.10.1.0/24", id: 5 }] } }, [`environments.dev.network.subnets.1.id: 5 is not allowed (a string, ${SCHEMA})`]],
+  ["a missing section: one line, not one per field it would hold", staging, { "xks.publicZone": undefined }, [`environments.staging.xks.publicZone: (missing) is not allowed (an object, ${SCHEMA})`]],
+  ["a missing discriminator", dev, { backend: {} }, [`environments.dev.backend.type: (missing) is not allowed (one of 'local', 'cloud', 's3', ${SCHEMA})`]],
   // Terraform templates and CDKTF tokens are refused in every string, field names included
   ["a Terraform expression in a tag", dev, { "tags.Owner": '${file("/etc/passwd")}' }, [`environments.dev.tags.Owner: "\${file(\\"/etc/passwd\\")}" is not allowed (${TEMPLATE})`]],
   ["a template directive in a description", dev, { "keys.appData.description": "%{ if true }x%{ endif }" }, [`environments.dev.keys.appData.description: "%{ if true }x%{ endif }" is not allowed (${TEMPLATE})`]],
