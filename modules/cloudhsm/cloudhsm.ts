@@ -146,7 +146,7 @@ export class CloudHsm extends Construct {
       const event = { step: "reset-kmsuser-password", region: env.region, ...Object.fromEntries(Object.entries(resetArgs).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])) };
       resetCommand = `aws lambda invoke --region '${env.region}' --function-name '${runtime.lambda().functionName}' --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '${JSON.stringify(event)}' reset-kmsuser-password.json`;
     }
-    output(this, "cloudhsm_reset_kmsuser_password", resetCommand, "Recovery from INVALID_CREDENTIALS / USER_LOCKED_OUT, run by an operator, never by apply (docs/cloudhsm.md)");
+    output(this, "cloudhsm_kmsuser_recovery_command", resetCommand, "Recovery from INVALID_CREDENTIALS / USER_LOCKED_OUT, run by an operator, never by apply (docs/cloudhsm.md)");
     this.steps = { "initialize-cluster": init, "set-backup-retention": retention, "activate-cluster": activate, "wait-hsms-active": wait, "create-kmsuser": kmsuser, "connect-key-store": this.keyStore.connect };
   }
 

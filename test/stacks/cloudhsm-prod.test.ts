@@ -159,7 +159,7 @@ describe("credentials, trust and key store", () => {
 
   test("reset-kmsuser-password is not in the graph: an output gives the operator its invocation (lambda runner), and the role may run it", () => {
     expect(Object.keys(byPath(keys, `${P}/reset-kmsuser-password`))).toEqual([]);
-    const value = String((keys.output as Record<string, { value: string }>).cloudhsm_reset_kmsuser_password.value);
+    const value = String((keys.output as Record<string, { value: string }>).cloudhsm_kmsuser_recovery_command.value);
     const payload = JSON.parse(/--payload '([^']+)'/.exec(value)?.[1] ?? "{}") as Record<string, string>;
     expect(value).toMatch(/^aws lambda invoke --region 'eu-west-1' --function-name '\$\{aws_lambda_function\.[^}]+\.function_name\}' --cli-read-timeout 0 /);
     expect(payload).toEqual({
@@ -178,7 +178,7 @@ describe("credentials, trust and key store", () => {
 
   test("with the local runner the output is the npm command, and no role is granted anything", () => {
     const local = synthEnvs({ prod: prodCloudHsmOnly((e) => ((e as { hooks: unknown }).hooks = { runner: "local", timeoutMinutes: 45 })) }).stacks["prod-keys"];
-    const value = String((local.output as Record<string, { value: string }>).cloudhsm_reset_kmsuser_password.value);
+    const value = String((local.output as Record<string, { value: string }>).cloudhsm_kmsuser_recovery_command.value);
     expect(value).toBe(
       `npm run hook -- reset-kmsuser-password --region 'eu-west-1' --key-store-id '${ref(local, `${P}/key-store/store`, "id")}' --instance-id '${ref(local, `${P}/admin-host/instance`, "id")}' --admin-secret-arn '${ref(local, `${P}/credentials/admin`, "arn")}' --kmsuser-secret-arn '${ref(local, `${P}/credentials/kmsuser`, "arn")}' --trust-anchor-parameter '${ref(local, `${P}/trust/trust-anchor`, "name")}'`,
     );
