@@ -1,5 +1,6 @@
 /** Crafted plans: the whole XKS path, data loss without a delete, and the fsxadmin secret. */
 import { classifyPlans, type LoadedPlan } from "../../../tools/plan-guard";
+import type { JsonValue } from "../../../tools/terraform/plan-json";
 import { cfg, planOf, rc } from "./builders";
 
 const verdicts = (p: LoadedPlan) => {
@@ -59,7 +60,7 @@ describe("the whole path a key store depends on", () => {
 
 describe("data loss without a delete", () => {
   test("a lifecycle rule expiring current objects is blocked: exact reason; expiring only noncurrent versions is not", () => {
-    const rule = (expiration: object[], noncurrent: object[] = []) => ({ rule: [{ id: "r", status: "Enabled", expiration, noncurrent_version_expiration: noncurrent }] });
+    const rule = (expiration: JsonValue[], noncurrent: JsonValue[] = []): JsonValue => ({ rule: [{ id: "r", status: "Enabled", expiration, noncurrent_version_expiration: noncurrent }] });
     const p = planOf([rc("aws_s3_bucket_lifecycle_configuration.l", ["create"], null, rule([{ days: 30, date: null, expired_object_delete_marker: false }]))]);
     expect(verdicts(p).blocked).toEqual([["aws_s3_bucket_lifecycle_configuration.l", "s3-expire-current"]]);
     expect(whys(p)).toEqual(["a lifecycle rule expires current objects: S3 deletes them on its own days after the apply, and on an unversioned bucket (or once noncurrent versions expire) they are gone for good"]);
