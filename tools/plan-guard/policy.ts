@@ -53,7 +53,8 @@ function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   const aws = o.AWS === undefined ? [] : strList(o.AWS, `${where}.AWS`);
   const service = o.Service === undefined ? [] : strList(o.Service, `${where}.Service`);
   const other = Object.entries(o).filter(([k]) => k !== "AWS" && k !== "Service").flatMap(([k, x]) => strList(x, `${where}.${k}`));
-  if (aws.includes("*")) return "*";
+  // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone.
+  if (aws.some((a) => a.includes("*"))) return "*";
   return { aws, service, other };
 }
 
@@ -193,14 +194,33 @@ const ABSENT_KEYS = /^(kms:grantisforawsresource|kms:grantoperations|kms:grantee
 /** Global keys present in every signed request (values unknown unless derived from the caller). */
 const PRESENT_KEYS = new Set(["aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:requestedregion", "aws:userid", "aws:principaltype", "aws:principalisawsservice", "aws:viaawsservice"]);
 
-function knownValue(key: string, r: RequestContext): string | undefined {
+function knownValue(key: string, r: RequestContext, now: Date): string | undefined {
   if (key === "aws:principalarn") return isAccountPrincipal(r.principal) ? `arn:aws:iam::${accountOf(r.principal)}:root` : r.principal;
   if (key === "aws:principalaccount" || key === "kms:calleraccount") return accountOf(r.principal);
+  // KMS endpoints accept HTTPS only.
+  if (key === "aws:securetransport") return "true";
+  if (key === "aws:principaltype") return isAccountPrincipal(r.principal) ? "Account" : /:role\//.test(r.principal) ? "AssumedRole" : /:user\//.test(r.principal) ? "User" : undefined;
+  if (key === "aws:currenttime") return now.toISOString();
+  if (key === "aws:epochtime") return String(Math.floor(now.getTime() / 1000));
   return undefined;
 }
 
+function dateOf(v: string): number {
+  return /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v);
+}
+
 function compare(base: string, pattern: string, value: string): Tri {
+  const dates = (): [number, number] | undefined => {
+    const a = dateOf(value), b = dateOf(pattern);
+    return Number.isNaN(a) || Number.isNaN(b) ? undefined : [a, b];
+  };
   switch (base) {
+    case "bool": return pattern.toLowerCase() === value.toLowerCase();
+    case "dateequals": { const d = dates(); return d && d[0] === d[1]; }
+    case "datelessthan": { const d = dates(); return d && d[0] < d[1]; }
+    case "datelessthanequals": { const d = dates(); return d && d[0] <= d[1]; }
+    case "dategreaterthan": { const d = dates(); return d && d[0] > d[1]; }
+    case "dategreaterthanequals": { const d = dates(); return d && d[0] >= d[1]; }
     case "stringequals": return pattern === value;
     case "stringequalsignorecase": return pattern.toLowerCase() === value.toLowerCase();
     case "stringlike": case "arnlike": case "arnequals": return globMatch(pattern, value);
@@ -208,10 +228,10 @@ function compare(base: string, pattern: string, value: string): Tri {
   }
 }
 
-const NEGATED: Record<string, string> = { stringnotequals: "stringequals", stringnotequalsignorecase: "stringequalsignorecase", stringnotlike: "stringlike", arnnotequals: "arnequals", arnnotlike: "arnlike" };
+const NEGATED: Record<string, string> = { stringnotequals: "stringequals", stringnotequalsignorecase: "stringequalsignorecase", stringnotlike: "stringlike", arnnotequals: "arnequals", arnnotlike: "arnlike", datenotequals: "dateequals" };
 
 /** One condition entry for the request, in three values. */
-export function evalCondition(c: ConditionEntry, r: RequestContext): Tri {
+export function evalCondition(c: ConditionEntry, r: RequestContext, now: Date = new Date()): Tri {
   let op = c.operator.toLowerCase();
   let set: "any" | "all" | undefined;
   if (op.startsWith("foranyvalue:")) { set = "any"; op = op.slice(12); }
@@ -227,7 +247,7 @@ export function evalCondition(c: ConditionEntry, r: RequestContext): Tri {
   const negated = NEGATED[op];
   const whenAbsent = set === "all" || ifExists || negated !== undefined;
   if (absent === true) return set === "any" ? false : whenAbsent;
-  const value = knownValue(c.key, r);
+  const value = knownValue(c.key, r, now);
   if (value !== undefined) {
     const positive = (p: string): Tri => compare(negated ?? op, p, value);
     const results = c.values.map(positive);

@@ -103,6 +103,11 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
   checkValue(change, "after", `${path}.change`, p);
   checkValue(change, "after_unknown", `${path}.change`, p, true);
   optional(change, "replace_paths", (v) => Array.isArray(v) && !tooDeep(v), `${path}.change`, "expected an array of paths", p);
+  // A data source is only ever read: any other action on one is no plan Terraform writes (and would hide a change).
+  if (ok && rc.mode === "data" && !(change.actions as string[]).every((a) => a === "read" || a === "no-op")) {
+    p.add(`${path}.mode`, `"data" with actions [${(change.actions as string[]).join(", ")}]: a data source is only read`);
+    ok = false;
+  }
   if (!ok) return false;
   // Terraform 1.0.0 wrote resource_drift entries without an address: rebuild it.
   if (typeof rc.address !== "string") {

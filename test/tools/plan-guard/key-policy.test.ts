@@ -48,8 +48,11 @@ const TABLE: [string, string, "sure" | "maybe" | "no", boolean][] = [
   ["Deny with StringNotEquals on kms:GrantIsForAWSResource (absent: matches)", doc(root, admin, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { StringNotEquals: { "kms:GrantIsForAWSResource": "true" } } }), "no", false],
   ["Deny everyone but the admin (StringNotEquals aws:PrincipalArn)", doc(admin, { Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": ADMIN } } }), "sure", false],
   ["Deny without MFA (depends on the request)", doc(admin, { Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy", Resource: "*", Condition: { BoolIfExists: { "aws:MultiFactorAuthPresent": "false" } } }), "maybe", false],
+  ["Deny over plain HTTP (never: KMS is HTTPS only)", doc(admin, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }), "sure", false],
+  ["Deny after a date in the past (always matches now)", doc(root, admin, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { DateGreaterThan: { "aws:CurrentTime": "2020-01-01T00:00:00Z" } } }), "no", false],
   ["Allow everyone kms:*", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" }), "sure", true],
   ["Allow {AWS: *} Decrypt", doc(root, { Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:Decrypt", Resource: "*" }), "sure", true],
+  ["Allow a principal ARN with a wildcard account (read as everyone)", doc(root, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::*:root" }, Action: "kms:Decrypt", Resource: "*" }), "sure", true],
   ["Allow NotPrincipal", doc(root, { Effect: "Allow", NotPrincipal: { AWS: APP }, Action: "kms:Decrypt", Resource: "*" }), "sure", true],
   ["Allow everyone in the organization", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123def4" } } }), "sure", false],
   ["Allow everyone through EBS in the account (kms:ViaService + kms:CallerAccount)", doc(root, { Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt", "kms:CreateGrant"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": "ec2.eu-west-1.amazonaws.com", "kms:CallerAccount": ACCT } } }), "sure", false],
@@ -83,7 +86,7 @@ describe("the evaluator agrees with iam-simulate on who may change the policy", 
     if (mine === undefined) return; // depends on the request: nothing to compare
     // The caller's own IAM allows everything (the worst case an account-root statement delegates to).
     const result = await runSimulation({
-      request: { principal, action: "kms:PutKeyPolicy", resource: { resource: KEY_ARN, accountId: ACCT }, contextVariables: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": ACCT, "kms:CallerAccount": ACCT } },
+      request: { principal, action: "kms:PutKeyPolicy", resource: { resource: KEY_ARN, accountId: ACCT }, contextVariables: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": ACCT, "kms:CallerAccount": ACCT, "aws:SecureTransport": "true", "aws:CurrentTime": new Date().toISOString() } },
       identityPolicies: [{ name: "all", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],

@@ -51,6 +51,13 @@ describe("malformed plans", () => {
     expect(r.out.filter((l) => l.startsWith("BLOCKED"))).toHaveLength(1);
   });
 
+  test("a key delete disguised as a data source is a problem, not a silent pass", async () => {
+    const plan = planOf([{ ...keyDelete(), mode: "data" }]).plan;
+    const r = await run(plan);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([`plan-guard: ${r.file}: resource_changes[0].mode: "data" with actions [delete]: a data source is only read`]);
+  });
+
   test("a value nested 100,000 deep is reported, not a stack overflow", async () => {
     let deep: unknown = "x";
     for (let i = 0; i < 100_000; i++) deep = [deep];
