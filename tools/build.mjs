@@ -18,6 +18,7 @@ const tools = {
   bench: "tools/bench/cli.ts",
   "plan-guard": "tools/plan-guard/cli.ts",
   "xks-check": "tools/xks-check/cli.ts",
+  ci: "tools/ci/cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
