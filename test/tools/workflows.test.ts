@@ -127,9 +127,16 @@ describe("the matrix follows the registered environments", () => {
     expect(deploy.jobs.deploy.strategy).toEqual({ "max-parallel": 1, "fail-fast": true, matrix: { environment: "${{ fromJSON(needs.envs.outputs.list) }}" } });
     expect(deploy.jobs.deploy.uses).toBe("./.github/workflows/deploy-environment.yml");
     expect(wf("deploy-environment.yml").jobs.deploy.environment).toBe("${{ inputs.environment }}");
+    // No environment is named in a workflow: no literal matrix, job or GitHub environment.
+    for (const { job } of allJobs()) {
+      for (const v of Object.values(job.strategy?.matrix ?? {})) expect(String(v)).toMatch(/^\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\) \}\}$/);
+      if (job.environment !== undefined) expect(job.environment).toMatch(/^\$\{\{ inputs\.environment \}\}$/);
+      if (job.with?.environment !== undefined) expect(job.with.environment).toMatch(/^\$\{\{ matrix\.environment \}\}$/);
+    }
     for (const f of files) {
       const yaml = text(f).split("\n").filter((l) => !l.trim().startsWith("#")).join("\n");
-      for (const name of Object.keys(environments)) expect(yaml).not.toMatch(new RegExp(`\\b${name}\\b`));
+      // The names that used to be hard-coded.
+      for (const name of ["dev", "staging", "prod"]) expect(yaml).not.toMatch(new RegExp(`\\b${name}\\b`));
     }
   });
 
