@@ -142,10 +142,13 @@ describe("the matrix follows the registered environments", () => {
 
   test("an added environment is planned and deployed with no workflow edit", () => {
     // README "Adding an environment": copy dev.ts, rename, register.
-    const qa: EnvironmentConfig = JSON.parse(JSON.stringify(environments.dev).replace(/\bdev\b/g, "qa").replace(/-dev-/g, "-qa-")) as EnvironmentConfig;
+    // A name no registered environment has (the registry may already hold a "qa" of its own).
+    let name = "added";
+    while (environments[name]) name += "x";
+    const added: EnvironmentConfig = JSON.parse(JSON.stringify(environments.dev).replace(/\bdev\b/g, name).replace(/-dev-/g, `-${name}-`)) as EnvironmentConfig;
     const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "envs"], { cwd: root, encoding: "utf8" });
     expect(JSON.parse(r.stdout)).toEqual(Object.keys(environments));
-    expect(ciEnvironments({ ...environments, qa }).map((e) => e.env)).toEqual([...Object.keys(environments), "qa"]);
+    expect(ciEnvironments({ ...environments, [name]: added }).map((e) => e.env)).toEqual([...Object.keys(environments), name]);
   });
 });
 
