@@ -8,6 +8,7 @@ import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { EnvironmentStack } from "./base-stack";
 import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
+import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
 
 /**
  * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
@@ -91,6 +92,6 @@ export class KeysStack extends EnvironmentStack {
       super.prepareStack();
       return;
     }
-    this.ensureBackendExists();
+    prepareWithoutResolvePass(this);
   }
 }

@@ -1,7 +1,7 @@
 /** Consumers: S3 buckets, EBS default encryption, FSx for NetApp ONTAP. */
 import type { EnvironmentConfig, FsxDeploymentType } from "../types";
 import type { ConstraintTable, FieldContext, Violation } from "./engine";
-import { duplicates, intIn, isCidr, isObject, isString, oneOf, partitionOf } from "./checks";
+import { duplicates, intIn, isCidr, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, oneOf, partitionOfRegion } from "./checks";
 import { BUCKET_NAME_RULE, isValidBucketName } from "./s3-names";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -36,11 +36,10 @@ export const consumersTable: ConstraintTable = {
     { field: "data.ebs.serviceLinkedRoles", rule: "a list of distinct service-linked role ARNs", source: "EC2 Auto Scaling: key policy for EBS encryption", check: (v) => Array.isArray(v) && new Set(v).size === v.length },
     {
       field: "data.ebs.serviceLinkedRoles.*",
-      rule: (c) => `a service-linked role ARN of this account and partition (arn:${partitionOf(c.env.region)}:iam::${c.env.account}:role/aws-service-role/<service>.amazonaws.com/<name>)`,
+      rule: (c) => `a service-linked role ARN of this account and partition (arn:${partitionOfRegion(String(c.env.region))}:iam::${c.env.account}:role/aws-service-role/<service>.amazonaws.com/<name>)`,
       source: "EC2 Auto Scaling: key policy for EBS encryption",
-      check: (v, c) => isString(v) && serviceLinkedRoleArn(partitionOf(c.env.region), String(c.env.account)).test(v),
+      check: (v, c) => isString(v) && serviceLinkedRoleArn(partitionOfRegion(String(c.env.region)), String(c.env.account)).test(v),
     },
-    { field: "data.ebs.createServiceLinkedRoles", rule: "true or false", source: "IAM CreateServiceLinkedRole", check: (v) => typeof v === "boolean" },
     { field: "data.fsx.key", rule: keyRef, source: SRC_FSX, required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
     { field: "data.fsx.deploymentType", rule: "MULTI_AZ_1, MULTI_AZ_2, SINGLE_AZ_1 or SINGLE_AZ_2", source: SRC_FSX, check: oneOf("MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2") },
     { field: "data.fsx.haPairs", rule: (c) => (multiAz(c) || deployment(c) === "SINGLE_AZ_1" ? `1 for ${deployment(c)}` : "1-12 HA pairs"), source: SRC_FSX, check: (v, c) => (multiAz(c) || deployment(c) === "SINGLE_AZ_1" ? v === 1 : intIn(1, 12)(v)) },
@@ -71,6 +70,14 @@ export const consumersTable: ConstraintTable = {
     { field: "data.fsx.clientCidrs.*", rule: "an IPv4 CIDR (network address)", source: "security group rules", check: isCidr },
   ],
   cross: [
+    {
+      description: "bucket logical names are identifiers",
+      source: "construct ids",
+      check: (env) =>
+        Object.keys(isObject(env.data?.buckets) ? env.data.buckets : {})
+          .filter((name) => !LOGICAL_NAME.test(name))
+          .map((name): Violation => ({ path: `data.buckets.${name}`, value: name, rule: `a bucket name in this map that is ${LOGICAL_NAME_RULE}`, source: "construct ids" })),
+    },
     {
       description: "bucket names are unique",
       source: "S3 bucket names are globally unique",
