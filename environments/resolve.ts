@@ -31,7 +31,7 @@ export interface ResolvedCloudHsm {
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;
   readonly keyStoreName: string;
-  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPackage?: string };
+  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPreinstalled: boolean; readonly cliPackage?: string };
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
@@ -124,6 +124,7 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
             adminHost: {
               instanceType: hsm.adminHost?.instanceType ?? "t3.micro",
               ...(hsm.adminHost?.amiId ? { amiId: hsm.adminHost.amiId } : {}),
+              cliPreinstalled: hsm.adminHost?.cliPreinstalled ?? false,
               ...(hsm.adminHost?.cliPackage ? { cliPackage: hsm.adminHost.cliPackage } : {}),
             },
           },

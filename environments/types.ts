@@ -63,6 +63,36 @@ export interface SubnetSpec {
   readonly cidr: string;
 }
 
+/**
+ * How a new VPC reaches the data centre (`onPremisesCidrs`): the routes are created on the route
+ * table of every private subnet (the VPC's main route table, which they all use).
+ * - `transitGateway`: an existing transit gateway (yours or shared with this account through RAM);
+ *   the stack attaches the VPC (one subnet per AZ) and routes every `onPremisesCidrs` range to it.
+ * - `vpnGateway`: a virtual private gateway (an existing detached one by `vpnGatewayId`, or a new
+ *   one) attached to the VPC, with route propagation on the subnets' route table: the VPN or
+ *   Direct Connect routes it learns must cover `onPremisesCidrs`.
+ */
+export type NewVpcOnPremisesConnection =
+  | {
+      readonly type: "transitGateway";
+      /** `tgw-` id of the transit gateway that reaches the data centre. */
+      readonly transitGatewayId: string;
+    }
+  | {
+      readonly type: "vpnGateway";
+      /** `vgw-` id of an existing, detached virtual private gateway. @default - a new one (Amazon side ASN 64512) */
+      readonly vpnGatewayId?: string;
+    };
+
+/**
+ * An existing VPC's path to the data centre is yours: `existingRoutes` declares that the route
+ * table of every subnet (`subnets[].routeTableId`) already holds a route covering each
+ * `onPremisesCidrs` range (to a transit gateway, virtual private gateway, peering connection...).
+ * Terraform checks it at plan time (data sources with postconditions); routes a virtual private
+ * gateway propagates are not visible to that check, so declare them as static routes.
+ */
+export type ExistingVpcOnPremisesConnection = { readonly type: "existingRoutes" };
+
 /** Network for the key infrastructure: private subnets only, in at least 2 AZs. */
 export type NetworkConfig =
   | {
@@ -73,6 +103,8 @@ export type NetworkConfig =
       readonly subnets: readonly SubnetSpec[];
       /** Address ranges of the data centres (XKS proxies, admin networks) that must stay routable. @default [] */
       readonly onPremisesCidrs?: readonly string[];
+      /** How the VPC reaches `onPremisesCidrs`; required with `xks`. @default - none: the VPC has only its local route */
+      readonly onPremisesConnection?: NewVpcOnPremisesConnection;
       /** A NAT gateway needs a public subnet; only the `false` default is supported. @default false */
       readonly natGateway?: false;
     }
@@ -82,10 +114,23 @@ export type NetworkConfig =
       readonly vpcId: string;
       /** The existing VPC's IPv4 CIDR, declared so overlap rules can be checked at synth. */
       readonly cidr: string;
-      /** Existing private subnets with their AZ and CIDR. */
-      readonly subnets: readonly (SubnetSpec & { readonly id: string })[];
+      /**
+       * Existing private subnets with their AZ and CIDR, and the route table each uses (its
+       * explicit association, or the VPC's main route table): required with `xks` or `cloudHsm`
+       * (the S3 gateway endpoint goes on it; the on-premises and NAT routes are checked on it).
+       */
+      readonly subnets: readonly (SubnetSpec & { readonly id: string; readonly routeTableId?: string })[];
       /** @default [] */
       readonly onPremisesCidrs?: readonly string[];
+      /** How the VPC reaches `onPremisesCidrs`; required with `xks`. @default - none */
+      readonly onPremisesConnection?: ExistingVpcOnPremisesConnection;
+      /**
+       * The subnets already reach the internet through NAT (a `0.0.0.0/0` route to a NAT gateway,
+       * or to a transit gateway for centralised egress, on each declared route table, checked at
+       * plan time): the CloudHSM admin host may then download the CLI from an https:// URL and is
+       * allowed HTTPS egress to the internet. @default false
+       */
+      readonly natGateway?: boolean;
     };
 
 /** Where a key's material lives. */
@@ -125,17 +170,21 @@ export interface CloudHsmConfig {
   readonly trust: CloudHsmTrustConfig;
   /** KMS custom key store name, 1-256 chars. */
   readonly keyStoreName: string;
-  /** The SSM-managed admin host that runs the in-VPC steps. @default - t3.micro, latest Amazon Linux 2023 with the CLI installed at boot */
+  /** The SSM-managed admin host that runs the in-VPC steps. @default - t3.micro, latest Amazon Linux 2023 with the CLI installed at boot (from `cliPackage`) */
   readonly adminHost?: {
     /** @default "t3.micro" */
     readonly instanceType?: string;
-    /** An AMI with the CloudHSM CLI already installed. @default - Amazon Linux 2023 via SSM parameter, CLI installed at boot */
+    /** An AMI of the Amazon Linux 2023 family (dnf, AWS CLI, SSM agent). @default - the latest Amazon Linux 2023 via SSM parameter */
     readonly amiId?: string;
+    /** `amiId` already has the CloudHSM CLI installed: no install at boot, `cliPackage` unset. Needs `amiId`. @default false */
+    readonly cliPreinstalled?: boolean;
     /**
-     * Where the host installs the CloudHSM CLI RPM from at boot (without `amiId`): an `https://`
-     * URL, or an `s3://bucket/key.rpm` object in this Region (the host's role may then read that
-     * object only; reached through the S3 gateway endpoint, so no NAT is needed).
-     * @default - the CloudHSM download URL (https://s3.amazonaws.com/cloudhsmv2-software/...), which needs a NAT path
+     * Where the host installs the CloudHSM CLI RPM from at boot: an `s3://bucket/key.rpm` object
+     * in a bucket in this Region (read through the S3 gateway endpoint with the host's role, which
+     * may read that object only; the bucket's Region is checked at apply), or an `https://` URL,
+     * which needs a NAT path (`network.natGateway`, existing VPCs only).
+     * Every CloudHSM environment needs one way to get the CLI: this, `cliPreinstalled`, or NAT.
+     * @default - the CloudHSM download URL (https://s3.amazonaws.com/cloudhsmv2-software/...), which needs NAT
      */
     readonly cliPackage?: string;
   };

@@ -66,19 +66,20 @@ describe("XksKeyStore as a construct", () => {
 
 describe("configurable health check and runner (synthesized through the stacks)", () => {
   const https = variant<EnvironmentConfig>(environments.staging, {
-    "xks.healthCheck": { protocol: "HTTPS", path: "/northwind/kms/xks/v1/health", intervalSeconds: 30, healthyThreshold: 2, unhealthyThreshold: 5 },
+    // The proxy's own unauthenticated status page (the XKS health API is a signed POST: refused).
+    "xks.healthCheck": { protocol: "HTTPS", path: "/status", intervalSeconds: 30, healthyThreshold: 2, unhealthyThreshold: 5 },
     "hooks.runner": "lambda",
     "hooks.timeoutMinutes": 30,
   });
   const { stacks } = synthEnvs({ staging: https });
   const keys = stacks["staging-keys"];
 
-  test("an HTTPS health check on the proxies' path with the given interval and thresholds", () => {
+  test("an HTTPS health check on the proxies' own status path with the given interval and thresholds", () => {
     expect(only(keys, "aws_lb_target_group").health_check).toEqual({
       enabled: true,
       protocol: "HTTPS",
       port: "traffic-port",
-      path: "/northwind/kms/xks/v1/health",
+      path: "/status",
       interval: 30,
       healthy_threshold: 2,
       unhealthy_threshold: 5,
