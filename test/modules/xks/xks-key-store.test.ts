@@ -42,6 +42,11 @@ describe("XksKeyStore refuses what the load balancer cannot do", () => {
       { onPremisesCidrs: [] },
       ["network.onPremisesCidrs: [] is not allowed (the XKS load balancer's only egress is to the data centre ranges holding the proxies)"],
     ],
+    [
+      "fails when an HTTPS health check targets the signed XKS health API",
+      { config: { ...stagingXks, healthCheck: { ...stagingXks.healthCheck, protocol: "HTTPS" as const, path: "/northwind/kms/xks/v1/health" } } },
+      ['xks.healthCheck.path: "/northwind/kms/xks/v1/health" is not allowed (a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP)'],
+    ],
   ])("%s", (_name, change, lines) => {
     expect(configErrorLines(() => new XksKeyStore(stack(), "xks", { ...baseProps, ...change }))).toEqual(lines);
   });
