@@ -179,7 +179,9 @@ export function installCliScript(source: string, region: string): string {
     ...fetch,
     "  sleep $((attempt * 20))",
     "done",
-    `echo "cmk: CloudHSM CLI NOT installed: ${source} unreachable (no NAT: mirror the RPM in a bucket in this Region and set cloudHsm.adminHost.cliPackage to its s3:// URI, or use cloudHsm.adminHost.amiId)" | tee /dev/console`,
+    source.startsWith("s3://")
+      ? `echo "cmk: CloudHSM CLI NOT installed: ${source} could not be copied or installed (the bucket must be in ${region}, the object present and readable by this host's role without kms:Decrypt, e.g. SSE-S3)" | tee /dev/console`
+      : `echo "cmk: CloudHSM CLI NOT installed: ${source} unreachable (no NAT: mirror the RPM in a bucket in this Region and set cloudHsm.adminHost.cliPackage to its s3:// URI, or use cloudHsm.adminHost.amiId with cliPreinstalled: true)" | tee /dev/console`,
     "exit 1",
     "",
   ].join("\n");
