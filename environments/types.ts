@@ -116,8 +116,8 @@ export type NetworkConfig =
       readonly cidr: string;
       /**
        * Existing private subnets with their AZ and CIDR, and the route table each uses (its
-       * explicit association, or the VPC's main route table): required with `xks` or `cloudHsm`
-       * (the S3 gateway endpoint goes on it; the on-premises and NAT routes are checked on it).
+       * explicit association, or the VPC's main route table): required with `xks`, `cloudHsm` or
+       * `onPremisesConnection` (the S3 gateway endpoint goes on it; routes are checked on it).
        */
       readonly subnets: readonly (SubnetSpec & { readonly id: string; readonly routeTableId?: string })[];
       /** @default [] */

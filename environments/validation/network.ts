@@ -26,12 +26,13 @@ export const networkTable: ConstraintTable = {
     { field: "network.onPremisesCidrs.*", rule: "an IPv4 CIDR (network address)", source: "on-premises address plan", check: (v) => parseCidr(v) !== undefined },
     { field: "network.natGateway", rule: "false (key infrastructure has no public subnets)", source: "network module", when: (c) => c.parent.mode === "new", check: (v) => v === false },
     { field: "network.natGateway", rule: "true or false (whether the subnets already route 0.0.0.0/0 to a NAT gateway)", source: "network module", when: (c) => c.parent.mode === "existing", check: (v) => typeof v === "boolean" },
-    // Needed with xks or cloudHsm: the S3 gateway endpoint goes on it, routes are checked on it.
+    // Needed with xks, cloudHsm or an on-premises connection: the S3 gateway endpoint goes on it, routes are checked on it.
     ...[true, false].map((needed) => ({
       field: "network.subnets.*.routeTableId",
-      rule: "the id of the route table the subnet uses (rtb- and 8 or 17 hex chars), needed with xks or cloudHsm",
+      rule: "the id of the route table the subnet uses (rtb- and 8 or 17 hex chars), needed with xks, cloudHsm or onPremisesConnection",
       source: SRC_RTB,
-      when: (c: FieldContext) => c.env.network?.mode === "existing" && (c.env.xks !== undefined || c.env.cloudHsm !== undefined) === needed,
+      when: (c: FieldContext) =>
+        c.env.network?.mode === "existing" && (c.env.xks !== undefined || c.env.cloudHsm !== undefined || c.env.network.onPremisesConnection !== undefined) === needed,
       required: needed,
       check: matches(/^rtb-([0-9a-f]{8}|[0-9a-f]{17})$/),
     })),

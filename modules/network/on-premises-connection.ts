@@ -7,6 +7,7 @@ import { VpnGatewayAttachment } from "@cdktf/provider-aws/lib/vpn-gateway-attach
 import { VpnGatewayRoutePropagation } from "@cdktf/provider-aws/lib/vpn-gateway-route-propagation";
 import { DataAwsRouteTable } from "@cdktf/provider-aws/lib/data-aws-route-table";
 import type { ExistingVpcOnPremisesConnection, NewVpcOnPremisesConnection } from "../../environments/types";
+import { ConfigError } from "../../environments/errors";
 
 /** A route table and the subnets that use it (existing VPCs: checked at plan time). */
 export interface RouteTableUse {
@@ -48,6 +49,10 @@ export class OnPremisesConnection extends Construct {
   constructor(scope: Construct, id: string, props: OnPremisesConnectionProps) {
     super(scope, id);
     const { connection, onPremisesCidrs, routeTables, namePrefix } = props;
+    const problems: string[] = [];
+    if (onPremisesCidrs.length === 0) problems.push("network.onPremisesCidrs: [] is not allowed (the data centre ranges to route through network.onPremisesConnection)");
+    if (routeTables.length === 0) problems.push("network.subnets: no route table is not allowed (the route tables of the private subnets, where the routes go or are checked)");
+    if (problems.length) throw new ConfigError(problems);
     const ready: ITerraformDependable[] = [];
     if (connection.type === "transitGateway") {
       const attachment = new Ec2TransitGatewayVpcAttachment(this, "tgw-attachment", {

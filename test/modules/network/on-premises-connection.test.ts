@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { environments } from "../../../environments";
 import type { EnvironmentConfig } from "../../../environments/types";
 import { findTerraform } from "../../../tools/terraform/offline";
-import { natDefaultRoute, routeCovers, routeTableUsedBy } from "../../../modules/network/on-premises-connection";
-import { resources, synthEnvs, variant, type StackJson } from "../../helpers/synth";
+import { App, TerraformStack } from "cdktf";
+import { natDefaultRoute, OnPremisesConnection, routeCovers, routeTableUsedBy } from "../../../modules/network/on-premises-connection";
+import { configErrorLines, resources, synthEnvs, variant, type StackJson } from "../../helpers/synth";
 import { stackGraph } from "../xks/graph";
 
 const { stacks } = synthEnvs({ staging: environments.staging, prod: environments.prod });
@@ -90,6 +91,16 @@ describe("virtual private gateway", () => {
     expect(propagations).toEqual([
       expect.objectContaining({ route_table_id: nlbRouteTables(keys)[0], vpn_gateway_id: "vgw-0123456789abcdef0", depends_on: [`aws_vpn_gateway_attachment.${attachments[0][0]}`] }),
     ]);
+  });
+});
+
+describe("OnPremisesConnection as a construct", () => {
+  const props = { vpcId: "vpc-0123456789abcdef0", connection: { type: "transitGateway" as const, transitGatewayId: "tgw-0123456789abcdef0" }, onPremisesCidrs: ["192.168.0.0/16"], routeTables: [{ routeTableId: "rtb-0123456789abcdef0", subnetIds: ["subnet-a"] }], attachmentSubnetIds: ["subnet-a"], namePrefix: "t" };
+  test.each([
+    ["fails when there is no range to route", { onPremisesCidrs: [] }, ["network.onPremisesCidrs: [] is not allowed (the data centre ranges to route through network.onPremisesConnection)"]],
+    ["fails when there is no route table", { routeTables: [] }, ["network.subnets: no route table is not allowed (the route tables of the private subnets, where the routes go or are checked)"]],
+  ])("%s", (_title, change, lines) => {
+    expect(configErrorLines(() => new OnPremisesConnection(new TerraformStack(new App(), "s"), "c", { ...props, ...change }))).toEqual(lines);
   });
 });
 
