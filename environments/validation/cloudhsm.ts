@@ -44,7 +44,6 @@ export const cloudHsmTable: ConstraintTable = {
       source: "dnf install / aws s3 cp in the admin host's user data",
       check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~\/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~\/%+-]+\.rpm)$/),
     },
-    { field: "cloudHsm.adminHost.cliPreinstalled", rule: "true or false", source: "CloudHSM admin host AMI", check: (v) => typeof v === "boolean" },
     {
       field: "cloudHsm.adminHost.cliPreinstalled",
       rule: "false or unset without cloudHsm.adminHost.amiId (the default Amazon Linux 2023 image has no CloudHSM CLI)",

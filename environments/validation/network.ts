@@ -25,7 +25,6 @@ export const networkTable: ConstraintTable = {
     { field: "network.subnets.*.id", rule: "a subnet id (subnet- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.env.network?.mode === "existing", required: true, check: matches(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/) },
     { field: "network.onPremisesCidrs.*", rule: "an IPv4 CIDR (network address)", source: "on-premises address plan", check: (v) => parseCidr(v) !== undefined },
     { field: "network.natGateway", rule: "false (key infrastructure has no public subnets)", source: "network module", when: (c) => c.parent.mode === "new", check: (v) => v === false },
-    { field: "network.natGateway", rule: "true or false (whether the subnets already route 0.0.0.0/0 to a NAT gateway)", source: "network module", when: (c) => c.parent.mode === "existing", check: (v) => typeof v === "boolean" },
     // Needed with xks, cloudHsm or an on-premises connection: the S3 gateway endpoint goes on it, routes are checked on it.
     ...[true, false].map((needed) => ({
       field: "network.subnets.*.routeTableId",
