@@ -41,7 +41,7 @@ export interface ResolvedCloudHsm {
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;
   readonly keyStoreName: string;
-  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPackage?: string };
+  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPreinstalled: boolean; readonly cliPackage?: string };
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
