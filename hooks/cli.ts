@@ -137,6 +137,9 @@ function positiveInt(value: string): number {
 }
 
 if (require.main === module) {
+  // On Node 20 the AWS SDK prints a 7-line NodeVersionSupportWarning at its first client; the
+  // runner's output is its own lines only. (Set here, not in runCli: the Lambda runs Node 22+.)
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -3,7 +3,7 @@
 // packages external (Node loads only the deep `@cdktf/provider-aws/lib/...` modules they use); the
 // app bundles its packages too (see below). The hook bundle inlines the AWS SDK as well, so it
 // runs anywhere with a bare Node (local runner, Lambda).
-import { createWriteStream, existsSync, readdirSync, renameSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, readdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLI_NODE_TARGET, LAMBDA_NODE_TARGET } from "./build-targets.mjs";
@@ -15,10 +15,12 @@ const out = join(root, ".build");
 const tools = {
   main: "main.ts",
   config: "tools/config-cli.ts",
+  schema: "tools/schema-cli.ts",
   validate: "tools/validate/cli.ts",
   bench: "tools/bench/cli.ts",
   "plan-guard": "tools/plan-guard/cli.ts",
   "xks-check": "tools/xks-check/cli.ts",
+  ci: "tools/ci/cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
@@ -71,15 +73,22 @@ await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "exter
 // - token creation-stack capture (a full stack trace per token, ~150 ms): it only decorates
 //   cdktf's own errors about misused tokens, which the jest suite (unbundled cdktf) still shows.
 // Same output byte for byte (test/stacks/main-cli.test.ts compares both).
+// The replacements are listed, with their reasons, in modules/cdktf/bundle-stubs.json (one place
+// for every cdktf internal this project relies on: modules/cdktf/internals.ts).
+const { stubs } = JSON.parse(readFileSync(join(root, "modules", "cdktf", "bundle-stubs.json"), "utf8"));
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const synthOnly = {
   name: "synth-only",
   setup(b) {
-    b.onResolve({ filter: /^archiver$/ }, () => ({ path: "archiver", namespace: "synth-only" }));
-    b.onLoad({ filter: /.*/, namespace: "synth-only" }, () => ({
-      contents: "module.exports = () => { throw new Error('archive assets are made by tools/build.mjs, not at synth'); };",
-      loader: "js",
-    }));
-    b.onLoad({ filter: /cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/ }, () => ({ contents: "exports.captureStackTrace = () => [];", loader: "js" }));
+    for (const [i, stub] of stubs.entries()) {
+      if (stub.module) {
+        b.onResolve({ filter: new RegExp(`^${escape(stub.module)}$`) }, () => ({ path: String(i), namespace: "synth-only" }));
+      } else {
+        const file = new RegExp(`${stub.file.split("/").map(escape).join("[\\\\/]")}$`);
+        b.onLoad({ filter: file }, () => ({ contents: stub.contents, loader: "js" }));
+      }
+    }
+    b.onLoad({ filter: /.*/, namespace: "synth-only" }, (args) => ({ contents: stubs[Number(args.path)].contents, loader: "js" }));
   },
 };
 if (mainEntry) {
