@@ -95,8 +95,11 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
     p.add(`${path}.change`, "expected an object");
     return false;
   }
-  if (!Array.isArray(change.actions) || change.actions.length === 0 || !change.actions.every(isStr)) {
-    p.add(`${path}.change.actions`, "expected a non-empty array of strings");
+  if (!Array.isArray(change.actions) || !change.actions.every(isStr)) {
+    p.add(`${path}.change.actions`, "expected an array of strings");
+    ok = false;
+  } else if (change.actions.length === 0) {
+    p.add(`${path}.change.actions`, "expected at least one action");
     ok = false;
   }
   checkValue(change, "before", `${path}.change`, p);
@@ -191,7 +194,7 @@ function checkModule(m: unknown, path: string, p: Problems, depth: number): Reco
 /**
  * Checks that a parsed JSON value is a plan (`terraform show -json PLANFILE`) in a supported
  * format. What makes it no plan at all throws {@link InputError}; every other unexpected shape is
- * listed in `problems` (`resource_changes[3].change.actions: expected a non-empty array of strings`),
+ * listed in `problems` (`resource_changes[3].change.actions: expected an array of strings`),
  * its part left out, and the rest is still checked, so the guard reports every blocked change it
  * could read and still exits 2. Fills in the address of resource changes that lack one.
  */
