@@ -65,10 +65,10 @@ test("ENV_CONFIG synthesizes just that environment, from the output of npm run c
   expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["dev-data", "dev-keys"]);
 });
 
-test("npm run config rejects an unknown environment with the list of known ones", () => {
-  const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), "qa"], { cwd: root, encoding: "utf8" });
+test.each(["qa", "constructor"])("npm run config rejects an unknown environment (%s) with the list of known ones", (name) => {
+  const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), name], { cwd: root, encoding: "utf8" });
   expect(r.status).toBe(2);
-  expect(r.stderr).toBe('config: unknown environment "qa" (known: dev, staging, prod)\n');
+  expect(r.stderr).toBe(`config: unknown environment "${name}" (known: dev, staging, prod)\n`);
 });
 
 describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token stack traces stubbed; KeysStack skips the preparing pass)", () => {
