@@ -128,8 +128,3 @@ export function holdsFsxAdmin(rc: ResourceChange, idx: PlanIndex): boolean {
   const own = rc.type === "aws_secretsmanager_secret" ? [rc] : secretChanges(idx, secrets);
   return own.some((s) => tagged(valuesOf(s.change.before), FSX_ADMIN_TAG.value) || tagged(valuesOf(s.change.after), FSX_ADMIN_TAG.value));
 }
-
-/** Whether the attributes of an aws_secretsmanager_secret carry the key-store credential tag. */
-export function describesCredential(v: JsonObject): boolean {
-  return tagged(v, CREDENTIAL_TAG.value);
-}

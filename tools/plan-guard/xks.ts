@@ -111,12 +111,6 @@ export function xksRole(rc: ResourceChange, idx: PlanIndex): XksRole | undefined
   return pathOf(idx).roles.get(rc.address);
 }
 
-/** Whether the change is to the XKS endpoint service or its network load balancer (kept for callers). */
-export function isXksPath(rc: ResourceChange, idx: PlanIndex): "service" | "nlb" | undefined {
-  const r = xksRole(rc, idx);
-  return r === "service" || r === "nlb" ? r : undefined;
-}
-
 /** Target groups of the XKS path whose attachments all go in this plan (each with the ones leaving). */
 export function emptiedTargetGroups(idx: PlanIndex): { group: string; leaving: ResourceChange[] }[] {
   const out: { group: string; leaving: ResourceChange[] }[] = [];
