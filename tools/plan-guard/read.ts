@@ -202,7 +202,7 @@ export function checkPlanJson(value: unknown, file: string): { plan: PlanJson; p
   if (!isObject(value)) throw new InputError(file, "not a Terraform plan (expected a JSON object)");
   const fv = value.format_version;
   if (typeof fv !== "string") throw new InputError(file, "not a Terraform plan (no format_version; expected `terraform show -json PLANFILE` output)");
-  if (!(SUPPORTED_FORMATS as readonly string[]).includes(fv)) throw new InputError(file, `unsupported format_version "${fv}" (supported: ${SUPPORTED_FORMATS.join(", ")})`);
+  if (!(SUPPORTED_FORMATS as readonly string[]).includes(fv)) throw new InputError(file, `unsupported format_version "${fv.length > 40 ? `${fv.slice(0, 40)}...` : fv}" (supported: ${SUPPORTED_FORMATS.join(", ")})`);
   if (!("planned_values" in value) && !("resource_changes" in value)) {
     const hint = "values" in value ? " (this is `terraform show -json` of a state, not of a plan file)" : "";
     throw new InputError(file, `not a Terraform plan: no planned_values or resource_changes${hint}`);
