@@ -1,6 +1,7 @@
 /**
  * Applies every documented default, once, so constructs and `npm run config` see the same
- * fully-resolved configuration. Run only after validation has passed.
+ * fully-resolved configuration. Run only after validation has passed (it parses with the schema
+ * and throws on input that does not fit it).
  */
 import type {
   BackendConfig,
@@ -12,6 +13,13 @@ import type {
   NetworkConfig,
   XksConfig,
 } from "./types";
+import { EnvironmentSchema } from "./schema";
+import { partitionOfRegion } from "./validation/checks";
+
+/** Tags the tool sets on every resource; a user tag may not set them to anything else. */
+export function reservedTags(envName: string): Record<string, string> {
+  return { Environment: envName, ManagedBy: "cmk-stacks" };
+}
 
 export interface ResolvedKey {
   readonly alias: string;
@@ -76,30 +84,28 @@ export interface ResolvedEnvironment {
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
 }
 
-function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+const partitionOf = partitionOfRegion;
 
-export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment {
+/**
+ * Applies the schema's static defaults (zod `.default`), then the defaults that depend on other
+ * fields (rotation by store, description by name, preferred AZ, client CIDRs).
+ */
+export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironment {
+  const env = EnvironmentSchema.parse(input);
   const keys = Object.fromEntries(
-    Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => {
-      const store = k.store ?? "aws-kms";
-      return [
-        name,
-        {
-          alias: k.alias,
-          description: k.description ?? `Customer key ${name} (${env.name})`,
-          store,
-          ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
-          deletionWindowDays: k.deletionWindowDays ?? 30,
-          rotation: k.rotation ?? store === "aws-kms",
-          administrators: [...k.administrators],
-          users: [...k.users],
-        },
-      ];
-    }),
+    Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => [
+      name,
+      {
+        alias: k.alias,
+        description: k.description ?? `Customer key ${name} (${env.name})`,
+        store: k.store,
+        ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
+        deletionWindowDays: k.deletionWindowDays,
+        rotation: k.rotation ?? k.store === "aws-kms",
+        administrators: [...k.administrators],
+        users: [...k.users],
+      },
+    ]),
   );
   const fsx = env.data.fsx;
   const hsm = env.cloudHsm;
@@ -108,24 +114,20 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
     account: env.account,
     region: env.region,
     partition: partitionOf(env.region),
-    tags: { ...(env.tags ?? {}), Environment: env.name, ManagedBy: "cmk-stacks" },
-    backend: env.backend ?? { type: "local" },
-    network: { ...env.network, onPremisesCidrs: [...(env.network.onPremisesCidrs ?? [])] },
+    tags: { ...env.tags, ...reservedTags(env.name) },
+    backend: env.backend,
+    network: env.network,
     keys,
     ...(hsm
       ? {
           cloudHsm: {
-            hsmType: hsm.hsmType ?? "hsm2m.medium",
-            mode: hsm.mode ?? "FIPS",
+            hsmType: hsm.hsmType,
+            mode: hsm.mode,
             hsmAzs: [...hsm.hsmAzs],
-            backupRetentionDays: hsm.backupRetentionDays ?? 90,
+            backupRetentionDays: hsm.backupRetentionDays,
             trust: hsm.trust,
             keyStoreName: hsm.keyStoreName,
-            adminHost: {
-              instanceType: hsm.adminHost?.instanceType ?? "t3.micro",
-              ...(hsm.adminHost?.amiId ? { amiId: hsm.adminHost.amiId } : {}),
-              ...(hsm.adminHost?.cliPackage ? { cliPackage: hsm.adminHost.cliPackage } : {}),
-            },
+            adminHost: hsm.adminHost,
           },
         }
       : {}),
@@ -134,34 +136,34 @@ export function resolveEnvironment(env: EnvironmentConfig): ResolvedEnvironment 
           xks: {
             ...env.xks,
             healthCheck: {
-              protocol: env.xks.healthCheck?.protocol ?? "TCP",
-              ...(env.xks.healthCheck?.protocol === "HTTPS" ? { path: env.xks.healthCheck.path ?? "/" } : {}),
-              intervalSeconds: env.xks.healthCheck?.intervalSeconds ?? 10,
-              healthyThreshold: env.xks.healthCheck?.healthyThreshold ?? 3,
-              unhealthyThreshold: env.xks.healthCheck?.unhealthyThreshold ?? 3,
+              protocol: env.xks.healthCheck.protocol,
+              ...(env.xks.healthCheck.protocol === "HTTPS" ? { path: env.xks.healthCheck.path ?? "/" } : {}),
+              intervalSeconds: env.xks.healthCheck.intervalSeconds,
+              healthyThreshold: env.xks.healthCheck.healthyThreshold,
+              unhealthyThreshold: env.xks.healthCheck.unhealthyThreshold,
             },
           },
         }
       : {}),
     data: {
-      buckets: { ...(env.data.buckets ?? {}) },
+      buckets: env.data.buckets,
       ...(env.data.ebs ? { ebs: env.data.ebs } : {}),
       ...(fsx
         ? {
             fsx: {
               key: fsx.key,
-              deploymentType: fsx.deploymentType ?? "MULTI_AZ_1",
+              deploymentType: fsx.deploymentType,
               storageCapacityGiB: fsx.storageCapacityGiB,
               throughputPerHaPair: fsx.throughputPerHaPair,
-              haPairs: fsx.haPairs ?? 1,
+              haPairs: fsx.haPairs,
               subnetAzs: [...fsx.subnetAzs],
               preferredAz: fsx.preferredAz ?? fsx.subnetAzs[0],
-              automaticBackupRetentionDays: fsx.automaticBackupRetentionDays ?? 30,
+              automaticBackupRetentionDays: fsx.automaticBackupRetentionDays,
               clientCidrs: [...(fsx.clientCidrs ?? [env.network.cidr])],
             },
           }
         : {}),
     },
-    hooks: { runner: env.hooks?.runner ?? "local", timeoutMinutes: env.hooks?.timeoutMinutes ?? 45 },
+    hooks: env.hooks,
   };
 }

@@ -1,236 +1,53 @@
 /**
  * The environment contract: what a user writes in `environments/<env>.ts` (or in the JSON file
- * named by `ENV_CONFIG`). Required fields are the decisions only the user can make; everything
- * else has a secure default, documented as behaviour. Every field is checked by the constraint
- * tables in `environments/validation/` before any construct is built.
+ * named by `ENV_CONFIG`). The types are derived from the zod schema in `environments/schema.ts`,
+ * which documents every field and its default; the same schema checks JSON input at run time and
+ * is exported as `schema/environment.schema.json` for editors. Required fields are the decisions
+ * only the user can make; everything else has a secure default.
  */
+import type * as z from "zod";
+import type {
+  BackendSchema,
+  BucketSchema,
+  CloudHsmSchema,
+  CloudHsmTrustSchema,
+  DataSchema,
+  EnvironmentSchema,
+  FsxDeploymentTypeSchema,
+  FsxSchema,
+  HooksSchema,
+  KeySchema,
+  KeyStoreKindSchema,
+  NetworkSchema,
+  SubnetSchema,
+  XksSchema,
+} from "./schema";
 
 /** One environment: one AWS account and Region, synthesized as `<name>-keys` and `<name>-data`. */
-export interface EnvironmentConfig {
-  /** Short name, lowercase letters, digits and `-`, 2-20 chars; prefixes the stack names. */
-  readonly name: string;
-  /** 12-digit AWS account id every resource lives in. */
-  readonly account: string;
-  /** AWS Region, e.g. `eu-west-1`. */
-  readonly region: string;
-  /** Tags added to every taggable resource. @default - `Environment` and `ManagedBy` only */
-  readonly tags?: Readonly<Record<string, string>>;
-  /** Where Terraform keeps state for this environment's stacks. @default - local state files */
-  readonly backend?: BackendConfig;
-  /** The VPC the keys stack uses: a new one, or an existing one with its subnets declared. */
-  readonly network: NetworkConfig;
-  /** Customer keys by logical name (the name is used for construct ids: renaming it replaces the key). */
-  readonly keys: Readonly<Record<string, KeyConfig>>;
-  /** A CloudHSM cluster and its KMS custom key store. @default - none */
-  readonly cloudHsm?: CloudHsmConfig;
-  /** An external key store (XKS) reached over PrivateLink. @default - none */
-  readonly xks?: XksConfig;
-  /** Consumers of the keys, synthesized in the `<name>-data` stack. */
-  readonly data: DataConfig;
-  /** How the bootstrap hooks run. @default - `{ runner: "local", timeoutMinutes: 45 }` */
-  readonly hooks?: HookConfig;
-}
-
+export type EnvironmentConfig = z.input<typeof EnvironmentSchema>;
 /** State storage per environment. */
-export type BackendConfig =
-  | { readonly type: "local" }
-  | {
-      readonly type: "cloud";
-      /** Terraform Cloud / Enterprise organization. */
-      readonly organization: string;
-      /** Workspace name prefix; each stack gets `<prefix><stack>`. @default - "" */
-      readonly workspacePrefix?: string;
-      /** @default "app.terraform.io" */
-      readonly hostname?: string;
-    }
-  | {
-      readonly type: "s3";
-      /** State bucket (must already exist, versioned). */
-      readonly bucket: string;
-      /** Key prefix; each stack's state is `<prefix>/<stack>.tfstate`. @default "cmk" */
-      readonly keyPrefix?: string;
-      /** @default - the environment's Region */
-      readonly region?: string;
-      /** Locking: S3 native lock file. @default true */
-      readonly useLockfile?: boolean;
-    };
-
+export type BackendConfig = z.input<typeof BackendSchema>;
 /** A private subnet, declared with its AZ and CIDR so placement rules are checked at synth. */
-export interface SubnetSpec {
-  /** Availability zone name, e.g. `eu-west-1a`. */
-  readonly az: string;
-  /** IPv4 CIDR inside the VPC CIDR. */
-  readonly cidr: string;
-}
-
+export type SubnetSpec = z.input<typeof SubnetSchema>;
 /** Network for the key infrastructure: private subnets only, in at least 2 AZs. */
-export type NetworkConfig =
-  | {
-      readonly mode: "new";
-      /** VPC IPv4 CIDR (/16 to /28). Must not overlap `onPremisesCidrs`. */
-      readonly cidr: string;
-      /** Private subnets; at least 2 distinct AZs. No public subnets are ever created. */
-      readonly subnets: readonly SubnetSpec[];
-      /** Address ranges of the data centres (XKS proxies, admin networks) that must stay routable. @default [] */
-      readonly onPremisesCidrs?: readonly string[];
-      /** A NAT gateway needs a public subnet; only the `false` default is supported. @default false */
-      readonly natGateway?: false;
-    }
-  | {
-      readonly mode: "existing";
-      /** `vpc-` id of the existing VPC (DNS hostnames and resolution must be on). */
-      readonly vpcId: string;
-      /** The existing VPC's IPv4 CIDR, declared so overlap rules can be checked at synth. */
-      readonly cidr: string;
-      /** Existing private subnets with their AZ and CIDR. */
-      readonly subnets: readonly (SubnetSpec & { readonly id: string })[];
-      /** @default [] */
-      readonly onPremisesCidrs?: readonly string[];
-    };
-
+export type NetworkConfig = z.input<typeof NetworkSchema>;
 /** Where a key's material lives. */
-export type KeyStoreKind = "aws-kms" | "cloudhsm" | "xks";
-
+export type KeyStoreKind = z.output<typeof KeyStoreKindSchema>;
 /** A customer managed KMS key with separation of duties. */
-export interface KeyConfig {
-  /** Alias, `alias/...`; never `alias/aws/...`. */
-  readonly alias: string;
-  /** @default - "Customer key <name> (<env>)" */
-  readonly description?: string;
-  /** Key material origin. `cloudhsm` needs `cloudHsm`, `xks` needs `xks` and `xksKeyId`. @default "aws-kms" */
-  readonly store?: KeyStoreKind;
-  /** Id of the key in the external key manager (store `xks` only). */
-  readonly xksKeyId?: string;
-  /** Waiting period before deletion, 7-30 days. @default 30 */
-  readonly deletionWindowDays?: number;
-  /** Yearly automatic rotation. Only for `aws-kms` keys (custom key stores do not support it). @default true for aws-kms keys */
-  readonly rotation?: boolean;
-  /** IAM role ARNs that manage the key but cannot use it for cryptography. At least one. */
-  readonly administrators: readonly string[];
-  /** IAM role ARNs that use the key (encrypt, decrypt, data keys) and may create grants for AWS services, but cannot manage it. */
-  readonly users: readonly string[];
-}
-
+export type KeyConfig = z.input<typeof KeySchema>;
 /** CloudHSM cluster and the KMS custom key store on it. */
-export interface CloudHsmConfig {
-  /** @default "hsm2m.medium" */
-  readonly hsmType?: "hsm1.medium" | "hsm2m.medium";
-  /** Cluster mode (hsm2m.medium only; hsm1.medium is always FIPS). @default "FIPS" */
-  readonly mode?: "FIPS" | "NON_FIPS";
-  /** AZ of each HSM; the first is created alone before activation. At least 2 distinct AZs, each with a subnet. */
-  readonly hsmAzs: readonly string[];
-  /** Days CloudHSM keeps backups, 7-379. @default 90 */
-  readonly backupRetentionDays?: number;
-  /** How the cluster certificate is signed. */
-  readonly trust: CloudHsmTrustConfig;
-  /** KMS custom key store name, 1-256 chars. */
-  readonly keyStoreName: string;
-  /** The SSM-managed admin host that runs the in-VPC steps. @default - t3.micro, latest Amazon Linux 2023 with the CLI installed at boot */
-  readonly adminHost?: {
-    /** @default "t3.micro" */
-    readonly instanceType?: string;
-    /** An AMI with the CloudHSM CLI already installed. @default - Amazon Linux 2023 via SSM parameter, CLI installed at boot */
-    readonly amiId?: string;
-    /**
-     * Where the host installs the CloudHSM CLI RPM from at boot (without `amiId`): an `https://`
-     * URL, or an `s3://bucket/key.rpm` object in this Region (the host's role may then read that
-     * object only; reached through the S3 gateway endpoint, so no NAT is needed).
-     * @default - the CloudHSM download URL (https://s3.amazonaws.com/cloudhsmv2-software/...), which needs a NAT path
-     */
-    readonly cliPackage?: string;
-  };
-}
-
-/** `generated`: a CA made by Terraform (tls provider; the CA key is in state). `provided`: the operator signs the CSR offline. */
-export type CloudHsmTrustConfig =
-  | { readonly mode: "generated" }
-  | {
-      readonly mode: "provided";
-      /** PEM file (path relative to the repository) with the cluster certificate signed from the CSR output. Absent on the first apply. */
-      readonly signedCertificateFile?: string;
-      /** PEM file with the issuing CA certificate (the trust anchor). Absent on the first apply. */
-      readonly trustAnchorFile?: string;
-    };
-
+export type CloudHsmConfig = z.input<typeof CloudHsmSchema>;
+/** `generated`: a CA made by Terraform (the CA key is in state). `provided`: the operator signs the CSR offline. */
+export type CloudHsmTrustConfig = z.input<typeof CloudHsmTrustSchema>;
 /** External key store reached over a VPC endpoint service (PrivateLink). */
-export interface XksConfig {
-  /** KMS custom key store name, 1-256 chars. */
-  readonly keyStoreName: string;
-  /** Private DNS name of the endpoint service; the proxy's TLS certificate must match it. */
-  readonly privateDnsName: string;
-  /** Public hosted zone (id and domain) where the domain-verification TXT record goes. */
-  readonly publicZone: { readonly id: string; readonly domain: string };
-  /** Proxy URI path, `/<prefix>/kms/xks/v1`. */
-  readonly uriPath: string;
-  /** Private IPv4 addresses of the on-premises proxies (port 443); at least 2. */
-  readonly proxyTargets: readonly string[];
-  /** Target group health check. @default - TCP on 443, 10 s interval, 3/3 thresholds */
-  readonly healthCheck?: {
-    readonly protocol?: "TCP" | "HTTPS";
-    /** HTTPS only. @default "/" */
-    readonly path?: string;
-    /** @default 10 */
-    readonly intervalSeconds?: number;
-    /** @default 3 */
-    readonly healthyThreshold?: number;
-    /** @default 3 */
-    readonly unhealthyThreshold?: number;
-  };
-  /**
-   * Where the proxy authentication credential comes from; never a literal here.
-   * `variable`: sensitive Terraform variables `xks_access_key_id` / `xks_secret_access_key`.
-   * `secretsManager`: a secret whose JSON holds `accessKeyId` and `secretAccessKey`.
-   */
-  readonly credential: { readonly source: "variable" } | { readonly source: "secretsManager"; readonly secretArn: string };
-}
-
+export type XksConfig = z.input<typeof XksSchema>;
 /** Consumers in the `<env>-data` stack. */
-export interface DataConfig {
-  /** S3 buckets by logical name. @default {} */
-  readonly buckets?: Readonly<Record<string, BucketConfig>>;
-  /** EBS encryption by default with a customer key. @default - not managed */
-  readonly ebs?: { readonly key: string };
-  /** FSx for NetApp ONTAP file system. @default - none */
-  readonly fsx?: FsxOntapConfig;
-}
-
+export type DataConfig = z.input<typeof DataSchema>;
 /** An S3 bucket encrypted with a customer key (SSE-KMS, bucket key on, versioned, private). */
-export interface BucketConfig {
-  /** Globally unique bucket name (S3 naming rules). */
-  readonly bucketName: string;
-  /** Logical name of the key in `keys`. */
-  readonly key: string;
-}
-
+export type BucketConfig = z.input<typeof BucketSchema>;
 /** FSx for NetApp ONTAP deployment types. */
-export type FsxDeploymentType = "MULTI_AZ_1" | "MULTI_AZ_2" | "SINGLE_AZ_1" | "SINGLE_AZ_2";
-
+export type FsxDeploymentType = z.output<typeof FsxDeploymentTypeSchema>;
 /** FSx for NetApp ONTAP, encrypted with a customer key. */
-export interface FsxOntapConfig {
-  /** Logical name of the key in `keys` (a CloudHSM-store key in `prod`). */
-  readonly key: string;
-  /** @default "MULTI_AZ_1" */
-  readonly deploymentType?: FsxDeploymentType;
-  /** SSD capacity in GiB: 1024 x haPairs to 524288 x haPairs. */
-  readonly storageCapacityGiB: number;
-  /** Throughput per HA pair in MB/s; allowed values depend on the deployment type. */
-  readonly throughputPerHaPair: number;
-  /** HA pairs, 1-12 (multi-AZ: 1). @default 1 */
-  readonly haPairs?: number;
-  /** AZs of the subnets to use (multi-AZ: exactly 2, single-AZ: 1), each with a network subnet. */
-  readonly subnetAzs: readonly string[];
-  /** Preferred AZ, one of `subnetAzs`. @default - the first of `subnetAzs` */
-  readonly preferredAz?: string;
-  /** Days of automatic backups, 0-90. @default 30 */
-  readonly automaticBackupRetentionDays?: number;
-  /** CIDRs allowed to reach NFS/SMB/iSCSI/management ports. @default - the VPC CIDR */
-  readonly clientCidrs?: readonly string[];
-}
-
+export type FsxOntapConfig = z.input<typeof FsxSchema>;
 /** How bootstrap hooks run. */
-export interface HookConfig {
-  /** `local`: Node on the machine running Terraform. `lambda`: a function in the VPC (Terraform Cloud). @default "local" */
-  readonly runner?: "local" | "lambda";
-  /** Upper bound for each waiting step. @default 45 */
-  readonly timeoutMinutes?: number;
-}
+export type HookConfig = z.input<typeof HooksSchema>;

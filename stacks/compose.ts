@@ -1,12 +1,14 @@
 /**
  * The checked path from environment configuration to synthesized Terraform, shared by `main.ts`,
  * the tests and the benchmark: validate everything, resolve defaults, build the stacks, run the
- * compliance rules on every stack, and only then write `cdktf.out`. Any problem stops the run
- * before a single file is written.
+ * compliance rules on every stack, synthesize into a folder beside `cdktf.out`, and only then move
+ * the result into `cdktf.out`. Any problem, from any layer, leaves `cdktf.out` as it was.
  */
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { App, type TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../environments/types";
-import { ConfigError } from "../environments/errors";
+import { ConfigError, reportError } from "../environments/errors";
 import { resolveEnvironment, type ResolvedEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
 import { checkCompliance, type Finding } from "../modules/compliance";
@@ -45,9 +47,77 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
   const aspect = checkCompliance(stacks);
   const failing = aspect.findings.filter((f) => !f.suppressedBecause);
   if (failing.length) {
-    throw new ConfigError(failing.map((f) => `compliance ${f.ruleId} (${f.title}): ${f.path}: ${f.message}`));
+    throw new ConfigError(
+      failing.map((f) => {
+        const field = configurationField(f.path, envs);
+        return `compliance ${f.ruleId} (${f.title}): ${f.path}: ${f.message}${field ? ` (configuration field: ${field})` : ""}`;
+      }),
+    );
   }
   return { app, stacks, findings: aspect.findings, checks: aspect.checked };
+}
+
+/** Top-level construct ids of the stacks and the configuration field each comes from. */
+const FIELD_OF_CONSTRUCT: readonly [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^key-(.+)$/, (m) => `keys.${m[1]}`],
+  [/^bucket-(.+)$/, (m) => `data.buckets.${m[1]}`],
+  [/^(ebs|fsx)$/, (m) => `data.${m[1]}`],
+  [/^cloudhsm$/, () => "cloudHsm"],
+  [/^(xks|network)$/, (m) => m[1]],
+  [/^hook-runtime$/, () => "hooks"],
+];
+
+/**
+ * The configuration field a construct path comes from (`prod-keys/key-records/...` ->
+ * `environments.prod.keys.records`), or undefined for a construct no environment describes.
+ */
+export function configurationField(constructPath: string, envs: Readonly<Record<string, EnvironmentConfig>>): string | undefined {
+  const [stack, top] = constructPath.split("/");
+  const env = Object.keys(envs).find((name) => stack === `${name}-keys` || stack === `${name}-data`);
+  if (!env) return undefined;
+  if (top === undefined) return `environments.${env}`;
+  for (const [re, field] of FIELD_OF_CONSTRUCT) {
+    const m = re.exec(top);
+    if (m) return `environments.${env}.${field(m)}`;
+  }
+  return `environments.${env}`;
+}
+
+/** Moves every file of `from` into `to` (replacing files of the same name; other files stay). */
+function moveInto(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from)) {
+    const src = join(from, entry);
+    const dst = join(to, entry);
+    if (lstatSync(src).isDirectory() && existsSync(dst) && lstatSync(dst).isDirectory()) {
+      moveInto(src, dst);
+    } else {
+      rmSync(dst, { recursive: true, force: true });
+      renameSync(src, dst);
+    }
+  }
+}
+
+/**
+ * Synthesizes into a fresh folder beside `outdir`, then moves the files into `outdir`, the manifest
+ * last. Files cdktf does not write (a stack's `.terraform`, lock files) stay, as with a plain synth.
+ */
+function synthesizeInto(loadEnvs: () => Readonly<Record<string, EnvironmentConfig>>, compose: Composer, outdir: string): ComposedApp {
+  const target = resolve(outdir);
+  const staging = join(dirname(target), `.${target.split(/[\\/]/).pop()}.partial-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const composed = composeApp(loadEnvs(), compose, staging);
+    composed.app.synth();
+    const manifest = join(staging, "manifest.json");
+    const held = join(dirname(target), `.manifest.${process.pid}.json`);
+    renameSync(manifest, held);
+    moveInto(staging, target);
+    renameSync(held, join(target, "manifest.json"));
+    return composed;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -56,8 +126,7 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
  */
 export function synthesizeOrReport(loadEnvs: () => Readonly<Record<string, EnvironmentConfig>>, compose: Composer): void {
   try {
-    const composed = composeApp(loadEnvs(), compose, process.env.CDKTF_OUTDIR ?? "cdktf.out");
-    composed.app.synth();
+    const composed = synthesizeInto(loadEnvs, compose, process.env.CDKTF_OUTDIR ?? "cdktf.out");
     const suppressed = composed.findings.filter((f) => f.suppressedBecause).length;
     if (!process.env.CDKTF_OUTDIR || process.env.CMK_VERBOSE || verboseRequested()) {
       process.stdout.write(
@@ -67,11 +136,6 @@ export function synthesizeOrReport(loadEnvs: () => Readonly<Record<string, Envir
     // --verbose / npm run compliance: name each suppressed finding and its reason (stacks/compliance-report.ts).
     if (verboseRequested()) process.stdout.write(suppressedLines(composed.findings).map((l) => `${l}\n`).join(""));
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.lines.join("\n")}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw e;
+    reportError(e);
   }
 }

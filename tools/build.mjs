@@ -6,6 +6,7 @@
 import { createWriteStream, existsSync, readFileSync, readdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CLI_NODE_TARGET, LAMBDA_NODE_TARGET } from "./build-targets.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, ".build");
@@ -14,6 +15,7 @@ const out = join(root, ".build");
 const tools = {
   main: "main.ts",
   config: "tools/config-cli.ts",
+  schema: "tools/schema-cli.ts",
   validate: "tools/validate/cli.ts",
   bench: "tools/bench/cli.ts",
   "plan-guard": "tools/plan-guard/cli.ts",
@@ -38,6 +40,8 @@ function newest(path) {
 }
 
 const hookOut = join(out, "hooks-bundle", "hooks.js");
+// The Lambda's own bundle: the handler only, compiled for the function's runtime.
+const lambdaOut = join(out, "hooks-lambda", "hooks.js");
 const zipOut = join(out, "hooks-lambda.zip");
 
 // Like make: nothing to do when every output is newer than every source (a synth right after
@@ -49,6 +53,7 @@ if (
   !process.argv.includes("--force") &&
   Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) &&
   fresh(hookOut, hooksNewest) &&
+  fresh(lambdaOut, hooksNewest) &&
   fresh(zipOut, hooksNewest)
 ) {
   process.exit(0);
@@ -57,7 +62,7 @@ if (
 const { build } = await import("esbuild");
 const { default: archiver } = await import("archiver");
 
-const common = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", sourcemap: false };
+const common = { bundle: true, platform: "node", target: CLI_NODE_TARGET, format: "cjs", logLevel: "warning", sourcemap: false };
 
 const { main: mainEntry, ...toolEntries } = entryPoints;
 await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "external" });
@@ -96,11 +101,15 @@ const hookEntry = join(root, "hooks/cli.ts");
 if (existsSync(hookEntry) && !fresh(hookOut, hooksNewest)) {
   await build({ ...common, entryPoints: { "hooks": hookEntry }, outdir: join(out, "hooks-bundle"), minify: true, legalComments: "none" });
 }
+const lambdaEntry = join(root, "hooks/lambda.ts");
+if (existsSync(lambdaEntry) && !fresh(lambdaOut, hooksNewest)) {
+  await build({ ...common, target: LAMBDA_NODE_TARGET, entryPoints: { "hooks": lambdaEntry }, outdir: join(out, "hooks-lambda"), minify: true, legalComments: "none" });
+}
 
-// The Lambda runner's code: the same bundle as a zip, made here once rather than by cdktf's
+// The Lambda runner's code: the Lambda bundle as a zip, made here once rather than by cdktf's
 // ARCHIVE asset at every synth (which zips in a child Node process, ~0.4 s a run). Fixed entry
 // date and mode, so the same bundle always gives the same bytes and hash (no spurious update).
-if (existsSync(hookOut) && !fresh(zipOut, statSync(hookOut).mtimeMs)) {
+if (existsSync(lambdaOut) && !fresh(zipOut, statSync(lambdaOut).mtimeMs)) {
   const tmp = `${zipOut}.tmp`;
   await new Promise((resolve, reject) => {
     const zip = archiver("zip", { zlib: { level: 9 } });
@@ -108,7 +117,7 @@ if (existsSync(hookOut) && !fresh(zipOut, statSync(hookOut).mtimeMs)) {
     stream.on("close", resolve);
     zip.on("error", reject);
     zip.pipe(stream);
-    zip.file(hookOut, { name: "hooks.js", date: new Date("1980-01-01T00:00:00Z"), mode: 0o644 });
+    zip.file(lambdaOut, { name: "hooks.js", date: new Date("1980-01-01T00:00:00Z"), mode: 0o644 });
     void zip.finalize();
   });
   renameSync(tmp, zipOut);

@@ -7,12 +7,13 @@ import { Command } from "commander";
 import { environments } from "../environments";
 import { resolveEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
+import { reportError } from "../environments/errors";
 
 const program = new Command("config")
   .description("print an environment's resolved configuration as JSON")
   .argument("<env>", `environment name (${Object.keys(environments).join(", ")})`)
   .action((name: string) => {
-    const env = environments[name];
+    const env = Object.prototype.hasOwnProperty.call(environments, name) ? environments[name] : undefined;
     if (!env) {
       process.stderr.write(`config: unknown environment "${name}" (known: ${Object.keys(environments).join(", ")})\n`);
       process.exitCode = 2;
@@ -28,4 +29,8 @@ const program = new Command("config")
     process.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
   });
 
-program.parse();
+try {
+  program.parse();
+} catch (e) {
+  reportError(e);
+}

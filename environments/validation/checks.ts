@@ -27,6 +27,41 @@ export const isObject = (v: unknown): v is Record<string, unknown> =>
 /** IAM role or user ARN (the principals a key policy names). */
 export const IAM_PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 
+/**
+ * IAM quotas (IAM User Guide, "IAM and AWS STS quotas"): role and user names at most 64 chars,
+ * paths at most 512 chars. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export const IAM_NAME_MAX = 64;
+export const IAM_PATH_MAX = 512;
+
+/** Name and path of an IAM role or user ARN (`.../role/<path>/<name>`), or undefined. */
+export function iamNameAndPath(arn: unknown): { name: string; path: string } | undefined {
+  if (!isString(arn) || !IAM_PRINCIPAL_ARN.test(arn)) return undefined;
+  const rest = arn.replace(/^[^/]*\//, "");
+  const cut = rest.lastIndexOf("/");
+  return { name: rest.slice(cut + 1), path: `/${rest.slice(0, cut + 1)}` };
+}
+
+/** The ARN partition of a Region (`aws`, `aws-cn`, `aws-us-gov`). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/**
+ * A logical name used in construct ids (`key-<name>`, `bucket-<name>`) and so in Terraform
+ * resource names: an identifier, so that two names can never map to the same id.
+ */
+export const LOGICAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const LOGICAL_NAME_RULE = "an identifier: a letter, then letters, digits or '_', at most 64 chars (it becomes part of construct ids and Terraform names)";
+
+/**
+ * Characters AWS allows in tag keys and values (Tagging AWS resources, "Tag naming limits and
+ * requirements"): https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
+ */
+export const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
 /** Parsed IPv4 CIDR as an integer range. */
 export interface Cidr {
   readonly base: number;

@@ -1,6 +1,12 @@
 /** CloudHSM cluster and its key store. */
 import type { ConstraintTable, Violation } from "./engine";
+import { posix } from "node:path";
 import { intIn, isString, matches, oneOf } from "./checks";
+
+/** A relative path that stays inside the repository once normalised (no absolute path, no `..`). */
+export const insideRepository = (v: unknown): boolean =>
+  isString(v) && !posix.isAbsolute(v) && !v.includes("\\") && !posix.normalize(v).startsWith("../") && posix.normalize(v) !== "..";
+const SRC_REPO = "certificate files are read from the repository";
 import type { EnvironmentConfig } from "../types";
 
 const subnetAzs = (env: EnvironmentConfig): string[] =>
@@ -19,6 +25,15 @@ export const cloudHsmTable: ConstraintTable = {
     { field: "cloudHsm.trust.mode", rule: "'generated' or 'provided'", source: "cluster trust modes", required: true, check: oneOf("generated", "provided") },
     { field: "cloudHsm.trust.signedCertificateFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster SignedCert", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
     { field: "cloudHsm.trust.trustAnchorFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster TrustAnchor", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
+    { field: "cloudHsm.trust.signedCertificateFile", rule: "a path inside the repository (relative, no '..' above it)", source: SRC_REPO, when: (c) => c.parent.mode === "provided", check: insideRepository },
+    { field: "cloudHsm.trust.trustAnchorFile", rule: "a path inside the repository (relative, no '..' above it)", source: SRC_REPO, when: (c) => c.parent.mode === "provided", check: insideRepository },
+    {
+      field: "cloudHsm.trust.trustAnchorFile",
+      rule: "a file other than signedCertificateFile (the trust anchor is the issuing CA's certificate, not the cluster's)",
+      source: "CloudHSM InitializeCluster TrustAnchor",
+      when: (c) => c.parent.mode === "provided" && isString(c.parent.signedCertificateFile),
+      check: (v, c) => !isString(v) || posix.normalize(v) !== posix.normalize(String(c.parent.signedCertificateFile)),
+    },
     { field: "cloudHsm.adminHost.instanceType", rule: "an EC2 instance type such as t3.micro", source: "EC2 instance types", check: matches(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/) },
     { field: "cloudHsm.adminHost.amiId", rule: "an AMI id (ami- and 8 or 17 hex chars)", source: "EC2 resource ids", check: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/) },
     {

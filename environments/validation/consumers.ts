@@ -1,7 +1,7 @@
 /** Consumers: S3 buckets, EBS default encryption, FSx for NetApp ONTAP. */
 import type { EnvironmentConfig, FsxDeploymentType } from "../types";
 import type { ConstraintTable, FieldContext, Violation } from "./engine";
-import { duplicates, intIn, isCidr, isObject, isString, oneOf } from "./checks";
+import { duplicates, intIn, isCidr, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, oneOf } from "./checks";
 import { BUCKET_NAME_RULE, isValidBucketName } from "./s3-names";
 
 const SRC_FSX = "FSx for ONTAP CreateFileSystem";
@@ -58,6 +58,14 @@ export const consumersTable: ConstraintTable = {
     { field: "data.fsx.clientCidrs.*", rule: "an IPv4 CIDR (network address)", source: "security group rules", check: isCidr },
   ],
   cross: [
+    {
+      description: "bucket logical names are identifiers",
+      source: "construct ids",
+      check: (env) =>
+        Object.keys(isObject(env.data?.buckets) ? env.data.buckets : {})
+          .filter((name) => !LOGICAL_NAME.test(name))
+          .map((name): Violation => ({ path: `data.buckets.${name}`, value: name, rule: `a bucket name in this map that is ${LOGICAL_NAME_RULE}`, source: "construct ids" })),
+    },
     {
       description: "bucket names are unique",
       source: "S3 bucket names are globally unique",

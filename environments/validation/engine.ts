@@ -18,6 +18,8 @@ export interface Violation {
   readonly source: string;
   /** Print `<redacted>` instead of the value. */
   readonly secret?: boolean;
+  /** A message of its own instead of `value is not allowed (rule, source)` (unknown fields). */
+  readonly message?: string;
 }
 
 /** What a field check sees besides the value. */
@@ -63,12 +65,6 @@ export interface ConstraintTable {
   readonly cross?: readonly CrossRule[];
 }
 
-const TOKEN = /\$\{Token\[|\$\{TfToken\[/;
-
-function isUnresolved(value: unknown): boolean {
-  return typeof value === "string" && TOKEN.test(value);
-}
-
 /** Walks a `*` pattern, yielding every concrete match (parent, key, segments). */
 function* walk(
   node: unknown,
@@ -88,18 +84,31 @@ function* walk(
   }
 }
 
+/**
+ * Tells whether a rule read a value that was refused before the tables ran (wrong type, template
+ * syntax): its finding would only repeat that problem in other words, so it is not reported.
+ */
+export interface ReadTracker {
+  reset(): void;
+  readonly tainted: boolean;
+}
+
+const untracked: ReadTracker = { reset: () => undefined, tainted: false };
+
 /** Checks one environment against the tables; paths are prefixed with `environments.<name>`. */
-export function checkTables(env: EnvironmentConfig, tables: readonly ConstraintTable[], prefix: string): Violation[] {
+export function checkTables(env: EnvironmentConfig, tables: readonly ConstraintTable[], prefix: string, reads: ReadTracker = untracked): Violation[] {
   const out: Violation[] = [];
   for (const table of tables) {
     for (const rule of table.fields) {
       for (const match of walk(env, rule.field.split("."), [])) {
         const value = match.parent[match.key];
         const ctx: FieldContext = { env, parent: match.parent, segments: match.segments };
+        reads.reset();
         if (rule.when && !rule.when(ctx)) continue;
         if (value === undefined && !rule.required) continue;
-        if (isUnresolved(value)) continue;
-        if (value === undefined || !rule.check(value, ctx)) {
+        const ok = value !== undefined && rule.check(value, ctx);
+        if (reads.tainted) continue;
+        if (!ok) {
           out.push({
             path: `${prefix}.${match.segments.join(".")}`,
             value,
@@ -111,7 +120,10 @@ export function checkTables(env: EnvironmentConfig, tables: readonly ConstraintT
       }
     }
     for (const cross of table.cross ?? []) {
-      for (const v of cross.check(env)) out.push({ ...v, path: `${prefix}.${v.path}` });
+      reads.reset();
+      const found = cross.check(env);
+      if (reads.tainted) continue;
+      for (const v of found) out.push({ ...v, path: `${prefix}.${v.path}` });
     }
   }
   return out;
@@ -131,6 +143,7 @@ export function formatValue(value: unknown, secret?: boolean): string {
 
 /** `path: value is not allowed (rule, source)`. */
 export function formatViolation(v: Violation): string {
+  if (v.message) return `${v.path}: ${v.message}`;
   return `${v.path}: ${formatValue(v.value, v.secret)} is not allowed (${v.rule}, ${v.source})`;
 }
 

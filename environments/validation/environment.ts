@@ -1,6 +1,11 @@
 /** Environment-wide fields: identity, tags, state backend, hook runner. */
 import type { ConstraintTable } from "./engine";
-import { intIn, isObject, isString, matches, oneOf, REGION } from "./checks";
+import { intIn, isObject, isString, matches, oneOf, REGION, TAG_CHARS } from "./checks";
+import { reservedTags } from "../resolve";
+
+/** Tags the tool sets on every resource (the stack name is added per stack by the provider's default tags). */
+const RESERVED = ["Environment", "ManagedBy", "Stack"];
+const TAG_CHARS_RULE = "letters, digits, spaces and _ . : / = + - @ only";
 import { isValidBucketName } from "./s3-names";
 
 export const environmentTable: ConstraintTable = {
@@ -12,6 +17,20 @@ export const environmentTable: ConstraintTable = {
     { field: "tags", rule: "an object of string tags", source: "AWS tagging", check: isObject },
     { field: "tags.*", rule: "a string of at most 256 chars", source: "AWS tagging: tag values", check: matches(/^[\s\S]*$/, 0, 256) },
     { field: "tags", rule: "at most 40 tags with keys of 1-128 chars, not starting with 'aws:'", source: "AWS tagging: tag keys", check: (v) => isObject(v) && Object.keys(v).length <= 40 && Object.keys(v).every((k) => k.length >= 1 && k.length <= 128 && !k.toLowerCase().startsWith("aws:")) },
+    { field: "tags.*", rule: TAG_CHARS_RULE, source: "AWS tagging: allowed characters", check: (v) => !isString(v) || TAG_CHARS.test(v) },
+    {
+      field: "tags.*",
+      rule: (c) => {
+        const key = c.segments[c.segments.length - 1];
+        return key === "Stack" ? "unset: the tool tags every resource with its stack name" : `unset or "${reservedTags(String(c.env.name))[key]}": the tool sets the ${key} tag`;
+      },
+      source: "tags set by cmk-stacks",
+      when: (c) => RESERVED.includes(c.segments[c.segments.length - 1]),
+      check: (v, c) => {
+        const key = c.segments[c.segments.length - 1];
+        return key !== "Stack" && v === reservedTags(String(c.env.name))[key];
+      },
+    },
     { field: "hooks.runner", rule: "'local' or 'lambda'", source: "hook runners", check: oneOf("local", "lambda") },
     { field: "hooks.timeoutMinutes", rule: "5-120 minutes", source: "key store connection can take 20-30 min", check: intIn(5, 120) },
     { field: "backend.type", rule: "'local', 'cloud' or 's3'", source: "Terraform backends", required: false, check: oneOf("local", "cloud", "s3") },
@@ -31,6 +50,16 @@ export const environmentTable: ConstraintTable = {
         (["network", "keys", "data"] as const)
           .filter((k) => !isObject((env as unknown as Record<string, unknown>)[k]))
           .map((k) => ({ path: k, value: (env as unknown as Record<string, unknown>)[k], rule: "a section object", source: "environment contract" })),
+    },
+    {
+      description: "tag keys use the characters AWS allows",
+      source: "AWS tagging: allowed characters",
+      check: (env) =>
+        isObject(env.tags)
+          ? Object.keys(env.tags)
+              .filter((k) => !TAG_CHARS.test(k))
+              .map((k) => ({ path: `tags.${k}`, value: k, rule: `a tag key of ${TAG_CHARS_RULE}`, source: "AWS tagging: allowed characters" }))
+          : [],
     },
     {
       description: "tag values are strings",

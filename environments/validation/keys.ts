@@ -1,8 +1,18 @@
 /** Customer keys: aliases, deletion windows, rotation, separation of duties, key-store placement. */
 import type { ConstraintTable, FieldContext, Violation } from "./engine";
-import { duplicates, IAM_PRINCIPAL_ARN, intIn, isObject, isString, matches, oneOf } from "./checks";
+import { duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, oneOf, partitionOfRegion } from "./checks";
 
 const store = (c: FieldContext): unknown => c.parent.store ?? "aws-kms";
+
+const SRC_IAM_QUOTAS = "IAM quotas: role and user names 64 chars, paths 512 chars";
+const IAM_LENGTH_RULE = `a role or user name of at most ${IAM_NAME_MAX} chars and a path of at most ${IAM_PATH_MAX} chars`;
+const iamLengthsOk = (v: unknown): boolean => {
+  const p = iamNameAndPath(v);
+  return p === undefined || (p.name.length <= IAM_NAME_MAX && p.path.length <= IAM_PATH_MAX);
+};
+const partitionRule = (c: FieldContext) => `an ARN in the partition of ${String(c.env.region)} (arn:${partitionOfRegion(String(c.env.region))}:...)`;
+const partitionOk = (v: unknown, c: FieldContext): boolean => !IAM_PRINCIPAL_ARN.test(String(v)) || String(v).startsWith(`arn:${partitionOfRegion(String(c.env.region))}:`);
+const hasRegion = (c: FieldContext) => isString(c.env.region);
 
 export const keysTable: ConstraintTable = {
   domain: "keys",
@@ -19,10 +29,22 @@ export const keysTable: ConstraintTable = {
     { field: "keys.*.xksKeyId", rule: "unset unless store is 'xks'", source: "KMS CreateKey XksKeyId", when: (c) => store(c) !== "xks", check: () => false },
     { field: "keys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
     { field: "keys.*.administrators.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: "keys.*.administrators.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
+    { field: "keys.*.administrators.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
     { field: "keys.*.users", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
     { field: "keys.*.users.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: "keys.*.users.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
+    { field: "keys.*.users.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
   ],
   cross: [
+    {
+      description: "key logical names are identifiers",
+      source: "construct ids",
+      check: (env) =>
+        Object.keys(isObject(env.keys) ? env.keys : {})
+          .filter((name) => !LOGICAL_NAME.test(name))
+          .map((name): Violation => ({ path: `keys.${name}`, value: name, rule: `a key name that is ${LOGICAL_NAME_RULE}`, source: "construct ids" })),
+    },
     {
       description: "aliases are unique",
       source: "KMS CreateAlias: alias names are unique per account and Region",
@@ -35,15 +57,16 @@ export const keysTable: ConstraintTable = {
       },
     },
     {
-      description: "administrators and users are disjoint",
+      description: "administrators and users are disjoint (IAM names compared case-insensitively)",
       source: "key policy: separation of duties",
       check: (env) => {
         const out: Violation[] = [];
         for (const [name, k] of Object.entries(isObject(env.keys) ? env.keys : {})) {
           if (!isObject(k) || !Array.isArray(k.users) || !Array.isArray(k.administrators)) continue;
-          const admins = new Set(k.administrators);
+          // IAM names are case-insensitive: .../keyadministrators is the role .../KeyAdministrators.
+          const admins = new Set(k.administrators.map((a) => String(a).toLowerCase()));
           k.users.forEach((u, i) => {
-            if (admins.has(u)) {
+            if (admins.has(String(u).toLowerCase())) {
               out.push({ path: `keys.${name}.users.${i}`, value: u, rule: "a principal that is not also an administrator of this key", source: "key policy: separation of duties" });
             }
           });

@@ -18,7 +18,7 @@ export const networkTable: ConstraintTable = {
     { field: "network.cidr", rule: "an IPv4 CIDR between /16 and /28 (network address)", source: SRC_VPC, required: true, check: cidrWithPrefix(16, 28) },
     { field: "network.vpcId", rule: "a VPC id (vpc- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.mode === "existing", required: true, check: matches(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/) },
     { field: "network.subnets", rule: "a list of at least 2 subnets", source: SRC_AZ, required: true, check: (v) => Array.isArray(v) && v.length >= 2 },
-    { field: "network.subnets.*.az", rule: "an AZ of the environment's Region", source: "EC2 Availability Zones", required: true, check: (v, c) => azInRegion(v, String(c.env.region)) },
+    { field: "network.subnets.*.az", rule: "an AZ of the environment's Region", source: "EC2 Availability Zones", required: true, when: (c) => isString(c.env.region), check: (v, c) => azInRegion(v, String(c.env.region)) },
     { field: "network.subnets.*.cidr", rule: "an IPv4 CIDR between /16 and /28 (network address)", source: "Amazon VPC: subnet CIDR blocks", required: true, check: cidrWithPrefix(16, 28) },
     { field: "network.subnets.*.id", rule: "a subnet id (subnet- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.env.network?.mode === "existing", required: true, check: matches(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/) },
     { field: "network.onPremisesCidrs.*", rule: "an IPv4 CIDR (network address)", source: "on-premises address plan", check: (v) => parseCidr(v) !== undefined },

@@ -1,6 +1,6 @@
 /** External key store (XKS) over a VPC endpoint service: every requirement in AWS-FACTS.md. */
 import type { ConstraintTable, Violation } from "./engine";
-import { containsIp, intIn, isHostname, isString, matches, oneOf, parseCidr, parseIpv4, PRIVATE_RANGES } from "./checks";
+import { containsIp, intIn, isHostname, isString, matches, oneOf, parseCidr, parseIpv4, partitionOfRegion, PRIVATE_RANGES } from "./checks";
 
 const SRC_CKS = "KMS CreateCustomKeyStore";
 
@@ -38,7 +38,7 @@ export const xksTable: ConstraintTable = {
       source: "Secrets Manager ARNs",
       when: (c) => c.parent.source === "secretsManager",
       required: true,
-      check: (v, c) => isString(v) && new RegExp(`^arn:aws(-cn|-us-gov)?:secretsmanager:${c.env.region}:${c.env.account}:secret:[\\w/+=.@-]+$`).test(v),
+      check: (v, c) => isString(v) && isString(c.env.region) && v.startsWith(`arn:${partitionOfRegion(c.env.region)}:secretsmanager:${c.env.region}:${String(c.env.account)}:secret:`) && /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/.test(v),
     },
   ],
   cross: [

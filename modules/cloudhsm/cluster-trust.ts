@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
@@ -122,7 +122,23 @@ export function readPemFiles(root: string, files: { signedCertificateFile: strin
       problems.push(`${where}: ${path} does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)`);
       continue;
     }
-    const text = readFileSync(full, "utf8");
+    if (!statSync(full).isFile()) {
+      problems.push(`${where}: ${path} is not a file (a PEM certificate file expected)`);
+      continue;
+    }
+    // A relative path stays inside the root even through symbolic links.
+    const escape = relative(realpathSync(root), realpathSync(full));
+    if (!isAbsolute(path) && (escape.startsWith("..") || isAbsolute(escape))) {
+      problems.push(`${where}: ${path} leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(full, "utf8");
+    } catch (e) {
+      problems.push(`${where}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      continue;
+    }
     if (!PEM_CERTIFICATE.test(text)) {
       problems.push(`${where}: ${path} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`);
       continue;
@@ -136,7 +152,9 @@ export function readPemFiles(root: string, files: { signedCertificateFile: strin
   }
   const cert = parsed.signedCertificateFile;
   const anchor = parsed.trustAnchorFile;
-  if (anchor && !anchor.verify(anchor.publicKey)) {
+  if (cert && anchor && cert.raw.equals(anchor.raw)) {
+    problems.push(`cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} holds the same certificate as ${files.signedCertificateFile} (the trust anchor is the issuing CA's certificate, not the cluster's)`);
+  } else if (anchor && !anchor.verify(anchor.publicKey)) {
     problems.push(`cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)`);
   } else if (cert && anchor && !cert.verify(anchor.publicKey)) {
     problems.push(`cloudHsm.trust.signedCertificateFile: ${files.signedCertificateFile} was not signed by the trust anchor in ${files.trustAnchorFile}`);

@@ -2,9 +2,9 @@
  * The two trust modes, the first apply of `provided` (no certificate yet), the synth-time checks of
  * the certificate files, and that no password or private key ever lands in cdktf.out.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { composeLikeMain, configErrorLines, only, resources, synthEnvs, type StackJson } from "../helpers/synth";
 import { composeApp } from "../../stacks/compose";
 import { environments } from "../../environments";
@@ -138,9 +138,10 @@ describe("certificate files of `provided` (checked at synth)", () => {
   });
 
   test("fails when a file is not a PEM certificate (a CSR saved as .pem)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "cmk-pem-"));
-    const csrAsPem = join(dir, "cluster.pem");
-    writeFileSync(csrAsPem, readFileSync(join(REPO_ROOT, F, "cluster.csr"), "utf8"));
+    mkdirSync(join(REPO_ROOT, ".scratch"), { recursive: true });
+    const dir = mkdtempSync(join(REPO_ROOT, ".scratch", "cmk-pem-"));
+    const csrAsPem = join(relative(REPO_ROOT, dir), "cluster.pem");
+    writeFileSync(join(REPO_ROOT, csrAsPem), readFileSync(join(REPO_ROOT, F, "cluster.csr"), "utf8"));
     try {
       expect(configErrorLines(compose(csrAsPem, `${F}/trust-anchor.pem`))).toEqual([
         `environments.prod.cloudHsm.trust.signedCertificateFile: ${csrAsPem} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`,
@@ -151,12 +152,58 @@ describe("certificate files of `provided` (checked at synth)", () => {
   });
 });
 
+describe("certificate files that are not plain files inside the repository (checked at synth, never a crash)", () => {
+  const withFiles = (cert: string, anchor: string) =>
+    prodCloudHsmOnly((e) => {
+      (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
+    });
+  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeLikeMain, "/tmp/unused");
+  const F = "test/hooks/fixtures";
+  let dir = "";
+  let rel = "";
+  let outside = "";
+  beforeAll(() => {
+    mkdirSync(join(REPO_ROOT, ".scratch"), { recursive: true });
+    dir = mkdtempSync(join(REPO_ROOT, ".scratch", "cmk-files-"));
+    rel = relative(REPO_ROOT, dir);
+    outside = mkdtempSync(join(tmpdir(), "cmk-outside-"));
+    mkdirSync(join(dir, "folder.crt"));
+    writeFileSync(join(outside, "ca.pem"), readFileSync(join(REPO_ROOT, F, "trust-anchor.pem")));
+    symlinkSync(join(outside, "ca.pem"), join(dir, "link.pem"));
+    writeFileSync(join(dir, "copy-of-cluster.pem"), readFileSync(join(REPO_ROOT, F, "cluster-cert.pem")));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  test("fails when a certificate path is a directory", () => {
+    expect(configErrorLines(compose(`${rel}/folder.crt`, `${F}/trust-anchor.pem`))).toEqual([
+      `environments.prod.cloudHsm.trust.signedCertificateFile: ${rel}/folder.crt is not a file (a PEM certificate file expected)`,
+    ]);
+  });
+
+  test("fails when a path leads outside the repository through a symbolic link", () => {
+    expect(configErrorLines(compose(`${F}/cluster-cert.pem`, `${rel}/link.pem`))).toEqual([
+      `environments.prod.cloudHsm.trust.trustAnchorFile: ${rel}/link.pem leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`,
+    ]);
+  });
+
+  test("fails when the trust anchor file holds the cluster certificate itself", () => {
+    expect(configErrorLines(compose(`${F}/cluster-cert.pem`, `${rel}/copy-of-cluster.pem`))).toEqual([
+      `environments.prod.cloudHsm.trust.trustAnchorFile: ${rel}/copy-of-cluster.pem holds the same certificate as ${F}/cluster-cert.pem (the trust anchor is the issuing CA's certificate, not the cluster's)`,
+    ]);
+  });
+});
+
 describe("no password and no private key in cdktf.out", () => {
   const envs = {
     ...environments,
     prod: prodCloudHsmOnly(),
     gen: prodCloudHsmOnly((e) => {
       e.name = "gen";
+      // Another account: aliases and key store names are unique per account and Region.
+      e.account = "444444444444";
       (e.cloudHsm as { trust: unknown }).trust = { mode: "generated" };
     }),
   };

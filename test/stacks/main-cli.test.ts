@@ -65,10 +65,10 @@ test("ENV_CONFIG synthesizes just that environment, from the output of npm run c
   expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["dev-data", "dev-keys"]);
 });
 
-test("npm run config rejects an unknown environment with the list of known ones", () => {
+test.each(["qa", "constructor"])("npm run config rejects an unknown environment (%s) with the list of known ones", (name) => {
   // A name the registry does not hold (README "Adding an environment" may have added a "qa").
-  let unknown = "qa";
-  while (environments[unknown]) unknown += "x";
+  let unknown = name;
+  while (Object.prototype.hasOwnProperty.call(environments, unknown)) unknown += "x";
   const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), unknown], { cwd: root, encoding: "utf8" });
   expect(r.status).toBe(2);
   expect(r.stderr).toBe(`config: unknown environment "${unknown}" (known: ${Object.keys(environments).join(", ")})\n`);

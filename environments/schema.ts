@@ -1,0 +1,212 @@
+/**
+ * The environment contract as one zod schema: the TypeScript types (`environments/types.ts`), the
+ * runtime type checks, the static defaults and the JSON Schema for `ENV_CONFIG` files
+ * (`schema/environment.schema.json`, `npm run schema`) all come from here. Every object is strict:
+ * an unknown field is an error, never ignored. Value rules (ranges, patterns, cross-field rules)
+ * live in the constraint tables in `environments/validation/`, with their AWS sources; this file
+ * only says what shape and type each field has, which values an enumeration allows, and the
+ * defaults that do not depend on other fields (those that do are applied in `resolve.ts`).
+ */
+import * as z from "zod";
+
+const str = (description: string) => z.string().describe(description);
+const int = (description: string) => z.number().int().describe(description);
+const strings = (description: string) => z.array(z.string()).describe(description);
+
+export const BackendSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("local") }).describe("Local state files under the working directory."),
+    z
+      .strictObject({
+        type: z.literal("cloud"),
+        organization: str("Terraform Cloud / Enterprise organization."),
+        workspacePrefix: str("Workspace name prefix; each stack gets `<prefix><stack>`. Default: none.").optional(),
+        hostname: str("Terraform Cloud / Enterprise host. Default: app.terraform.io.").optional(),
+      })
+      .describe("Terraform Cloud: one workspace per stack."),
+    z
+      .strictObject({
+        type: z.literal("s3"),
+        bucket: str("State bucket (must already exist, versioned)."),
+        keyPrefix: str("Key prefix; each stack's state is `<prefix>/<stack>.tfstate`. Default: cmk.").optional(),
+        region: str("Region of the state bucket. Default: the environment's Region.").optional(),
+        useLockfile: z.boolean().describe("S3 native lock file. Default: true.").optional(),
+      })
+      .describe("An S3 bucket with S3-native locking."),
+  ])
+  .describe("Where Terraform keeps state for this environment's stacks.");
+
+export const SubnetSchema = z.strictObject({
+  az: str("Availability zone name, e.g. eu-west-1a."),
+  cidr: str("IPv4 CIDR inside the VPC CIDR."),
+});
+
+const onPremisesCidrs = strings("Address ranges of the data centres (XKS proxies, admin networks) that must stay routable. Default: none.").default([]);
+
+export const NetworkSchema = z
+  .discriminatedUnion("mode", [
+    z.strictObject({
+      mode: z.literal("new"),
+      cidr: str("VPC IPv4 CIDR (/16 to /28). Must not overlap onPremisesCidrs."),
+      subnets: z.array(SubnetSchema).describe("Private subnets; at least 2 distinct AZs. No public subnets are ever created."),
+      onPremisesCidrs,
+      natGateway: z.literal(false).describe("A NAT gateway needs a public subnet; only false is supported.").optional(),
+    }),
+    z.strictObject({
+      mode: z.literal("existing"),
+      vpcId: str("vpc- id of the existing VPC (DNS hostnames and resolution must be on)."),
+      cidr: str("The existing VPC's IPv4 CIDR, declared so overlap rules can be checked at synth."),
+      subnets: z.array(SubnetSchema.extend({ id: str("subnet- id of the existing private subnet.") }).strict()).describe("Existing private subnets with their AZ and CIDR."),
+      onPremisesCidrs,
+    }),
+  ])
+  .describe("The VPC the keys stack uses: a new one, or an existing one with its subnets declared.");
+
+export const KeyStoreKindSchema = z.enum(["aws-kms", "cloudhsm", "xks"]);
+
+export const KeySchema = z
+  .strictObject({
+    alias: str("Alias, alias/...; never alias/aws/...."),
+    description: str('Key description. Default: "Customer key <name> (<env>)".').optional(),
+    store: KeyStoreKindSchema.describe("Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.").default("aws-kms"),
+    xksKeyId: str("Id of the key in the external key manager (store xks only).").optional(),
+    deletionWindowDays: int("Waiting period before deletion, 7-30 days.").default(30),
+    rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores.").optional(),
+    administrators: strings("IAM role or user ARNs that manage the key but cannot use it for cryptography. At least one."),
+    users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it."),
+  })
+  .describe("A customer managed KMS key with separation of duties.");
+
+export const CloudHsmTrustSchema = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("generated") }).describe("A CA made by Terraform (tls provider; the CA key is in state)."),
+    z
+      .strictObject({
+        mode: z.literal("provided"),
+        signedCertificateFile: str("PEM file (path relative to the repository) with the cluster certificate signed from the CSR output. Absent on the first apply.").optional(),
+        trustAnchorFile: str("PEM file (path relative to the repository) with the issuing CA certificate (the trust anchor). Absent on the first apply.").optional(),
+      })
+      .describe("The operator signs the cluster CSR offline."),
+  ])
+  .describe("How the cluster certificate is signed.");
+
+export const AdminHostSchema = z
+  .strictObject({
+    instanceType: str("EC2 instance type.").default("t3.micro"),
+    amiId: str("An AMI with the CloudHSM CLI already installed. Default: Amazon Linux 2023 via SSM parameter, CLI installed at boot.").optional(),
+    cliPackage: str("Where the host installs the CloudHSM CLI RPM from at boot (without amiId): an https:// URL, or an s3://bucket/key.rpm object in this Region. Default: the CloudHSM download URL, which needs a NAT path.").optional(),
+  })
+  .describe("The SSM-managed admin host that runs the in-VPC steps.");
+
+export const CloudHsmSchema = z
+  .strictObject({
+    hsmType: z.enum(["hsm1.medium", "hsm2m.medium"]).default("hsm2m.medium"),
+    mode: z.enum(["FIPS", "NON_FIPS"]).describe("Cluster mode (hsm2m.medium only; hsm1.medium is always FIPS).").default("FIPS"),
+    hsmAzs: strings("AZ of each HSM; the first is created alone before activation. At least 2 distinct AZs, each with a subnet."),
+    backupRetentionDays: int("Days CloudHSM keeps backups, 7-379.").default(90),
+    trust: CloudHsmTrustSchema,
+    keyStoreName: str("KMS custom key store name, 1-256 chars."),
+    adminHost: AdminHostSchema.prefault({}),
+  })
+  .describe("A CloudHSM cluster and its KMS custom key store. Default: none.");
+
+export const XksHealthCheckSchema = z
+  .strictObject({
+    protocol: z.enum(["TCP", "HTTPS"]).default("TCP"),
+    path: str("HTTPS only. Default: /.").optional(),
+    intervalSeconds: int("Seconds between checks.").default(10),
+    healthyThreshold: int("Checks before a target is healthy.").default(3),
+    unhealthyThreshold: int("Checks before a target is unhealthy.").default(3),
+  })
+  .describe("Target group health check.");
+
+export const XksCredentialSchema = z
+  .discriminatedUnion("source", [
+    z.strictObject({ source: z.literal("variable") }).describe("Sensitive Terraform variables xks_access_key_id / xks_secret_access_key."),
+    z
+      .strictObject({ source: z.literal("secretsManager"), secretArn: str("A secret whose JSON holds accessKeyId and secretAccessKey.") })
+      .describe("A Secrets Manager secret."),
+  ])
+  .describe("Where the proxy authentication credential comes from; never a literal here.");
+
+export const XksSchema = z
+  .strictObject({
+    keyStoreName: str("KMS custom key store name, 1-256 chars."),
+    privateDnsName: str("Private DNS name of the endpoint service; the proxy's TLS certificate must match it."),
+    publicZone: z
+      .strictObject({ id: str("Route 53 hosted zone id."), domain: str("The zone's domain.") })
+      .describe("Public hosted zone where the domain-verification TXT record goes."),
+    uriPath: str("Proxy URI path, /<prefix>/kms/xks/v1."),
+    proxyTargets: strings("Private IPv4 addresses of the on-premises proxies (port 443); at least 2."),
+    healthCheck: XksHealthCheckSchema.prefault({}),
+    credential: XksCredentialSchema,
+  })
+  .describe("An external key store (XKS) reached over PrivateLink. Default: none.");
+
+export const BucketSchema = z
+  .strictObject({
+    bucketName: str("Globally unique bucket name (S3 naming rules)."),
+    key: str("Logical name of the key in keys."),
+  })
+  .describe("An S3 bucket encrypted with a customer key (SSE-KMS, bucket key on, versioned, private).");
+
+export const FsxDeploymentTypeSchema = z.enum(["MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2"]);
+
+export const FsxSchema = z
+  .strictObject({
+    key: str("Logical name of the key in keys."),
+    deploymentType: FsxDeploymentTypeSchema.default("MULTI_AZ_1"),
+    storageCapacityGiB: int("SSD capacity in GiB: 1024 x haPairs to 524288 x haPairs."),
+    throughputPerHaPair: int("Throughput per HA pair in MB/s; allowed values depend on the deployment type."),
+    haPairs: int("HA pairs, 1-12 (multi-AZ: 1).").default(1),
+    subnetAzs: strings("AZs of the subnets to use (multi-AZ: exactly 2, single-AZ: 1), each with a network subnet."),
+    preferredAz: str("Preferred AZ, one of subnetAzs. Default: the first of subnetAzs.").optional(),
+    automaticBackupRetentionDays: int("Days of automatic backups, 0-90.").default(30),
+    clientCidrs: strings("CIDRs allowed to reach NFS/SMB/iSCSI/management ports. Default: the VPC CIDR.").optional(),
+  })
+  .describe("FSx for NetApp ONTAP file system encrypted with a customer key. Default: none.");
+
+export const DataSchema = z
+  .strictObject({
+    buckets: z.record(z.string(), BucketSchema).describe("S3 buckets by logical name.").default({}),
+    ebs: z.strictObject({ key: str("Logical name of the key in keys.") }).describe("EBS encryption by default with a customer key. Default: not managed.").optional(),
+    fsx: FsxSchema.optional(),
+  })
+  .describe("Consumers of the keys, synthesized in the <name>-data stack.");
+
+export const HooksSchema = z
+  .strictObject({
+    runner: z.enum(["local", "lambda"]).describe("local: Node on the machine running Terraform. lambda: a function in the VPC (Terraform Cloud).").default("local"),
+    timeoutMinutes: int("Upper bound for each waiting step, 5-120 minutes.").default(45),
+  })
+  .describe("How the bootstrap hooks run.");
+
+export const EnvironmentSchema = z
+  .strictObject({
+    $schema: str("The JSON Schema this file follows (for editors); ignored.").optional(),
+    name: str("Short name, lowercase letters, digits and -, 2-20 chars; prefixes the stack names."),
+    account: str("12-digit AWS account id every resource lives in."),
+    region: str("AWS Region, e.g. eu-west-1."),
+    tags: z.record(z.string(), z.string()).describe("Tags added to every taggable resource (Environment, ManagedBy and Stack are set by the tool).").default({}),
+    backend: BackendSchema.default({ type: "local" }),
+    network: NetworkSchema,
+    keys: z.record(z.string(), KeySchema).describe("Customer keys by logical name (an identifier; used for construct ids: renaming it replaces the key)."),
+    cloudHsm: CloudHsmSchema.optional(),
+    xks: XksSchema.optional(),
+    data: DataSchema,
+    hooks: HooksSchema.prefault({}),
+  })
+  .meta({ id: "Environment", title: "cmk-stacks environment", description: "One environment: one AWS account and Region, synthesized as <name>-keys and <name>-data." });
+
+/** What an `ENV_CONFIG` file holds: one environment or a non-empty list of them. */
+export const EnvironmentFileSchema = z.union([EnvironmentSchema, z.array(EnvironmentSchema).min(1)]);
+
+/** The JSON Schema editors use for `ENV_CONFIG` files (written to schema/environment.schema.json). */
+export function environmentJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(EnvironmentFileSchema, { io: "input", unrepresentable: "throw" }) as Record<string, unknown>;
+}
+
+/** The file's text: stable formatting, so a test can tell whether the shipped file is up to date. */
+export function environmentJsonSchemaText(): string {
+  return `${JSON.stringify(environmentJsonSchema(), null, 2)}\n`;
+}

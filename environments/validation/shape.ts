@@ -1,0 +1,296 @@
+/**
+ * The first pass over an environment: its shape against the zod schema (every object closed, every
+ * field's type), and every string against Terraform template syntax. Returns the problems and a
+ * copy of the environment with every wrongly typed value removed, so the constraint tables only
+ * ever read values of the type they expect. Paths are relative to the environment.
+ */
+import type * as z from "zod";
+import { EnvironmentSchema } from "../schema";
+import { closest } from "./suggest";
+import type { ReadTracker, Violation } from "./engine";
+
+const SOURCE = "configuration schema (schema/environment.schema.json)";
+
+/** What the shape pass found. */
+export interface ShapeResult {
+  /** Unknown fields, wrong types and template syntax: always reported. */
+  readonly problems: Violation[];
+  /** Wrong values of the right type and missing fields: reported only when no table rule names the same field. */
+  readonly fallbacks: Violation[];
+  /** The environment without wrongly typed values and unknown fields (safe for the tables). */
+  readonly sanitized: Record<string, unknown>;
+  /** Paths whose value was removed or refused: table findings at or below them are not reported. */
+  readonly poisoned: ReadonlySet<string>;
+}
+
+type Path = readonly PropertyKey[];
+const dotted = (path: Path): string => path.map(String).join(".");
+
+function get(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const p of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[p];
+  }
+  return node;
+}
+
+function set(root: unknown, path: Path, value: unknown): void {
+  const parent = get(root, path.slice(0, -1));
+  if (parent !== null && typeof parent === "object") (parent as Record<PropertyKey, unknown>)[path[path.length - 1]] = value;
+}
+
+function remove(root: unknown, path: Path): void {
+  const parent = get(root, path.slice(0, -1));
+  if (parent !== null && typeof parent === "object") delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+}
+
+/** Deep copy of plain objects and arrays; other values are kept as they are. */
+function copy(value: unknown): unknown {
+  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => copy(value[i]));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)]));
+  return value;
+}
+
+/** The JSON-ish type of a value, as zod names it. */
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  object: "an object",
+  record: "an object",
+  array: "a list",
+};
+
+const quote = (v: unknown) => (typeof v === "string" ? `'${v}'` : String(v));
+
+/** Schema of the value at `path` (following the data through unions), or undefined. */
+function schemaAt(schema: z.ZodType, path: Path, data: unknown): z.ZodType | undefined {
+  let s: z.ZodType | undefined = schema;
+  let node = data;
+  let i = 0;
+  while (s) {
+    const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+    const type = def.type as string;
+    if (type === "optional" || type === "default" || type === "prefault" || type === "nullable" || type === "readonly") {
+      s = def.innerType as z.ZodType;
+      continue;
+    }
+    if (type === "union") {
+      const options = def.options as z.ZodType[];
+      const disc = def.discriminator as string | undefined;
+      const nodeValue = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[disc ?? ""] : undefined;
+      s = disc
+        ? options.find((o) => {
+            const shape = (o as unknown as { shape?: Record<string, z.ZodType> }).shape;
+            const lit = shape?.[disc] as unknown as { _zod: { def: { values?: unknown[] } } } | undefined;
+            return lit?._zod.def.values?.includes(nodeValue);
+          })
+        : options.find((o) => (o as unknown as { _zod: { def: { type: string } } })._zod.def.type === (Array.isArray(node) ? "array" : "object"));
+      continue;
+    }
+    if (i === path.length) return s;
+    const key = path[i++];
+    node = node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    if (type === "object") s = (def.shape as Record<string, z.ZodType>)[String(key)];
+    else if (type === "record") s = def.valueType as z.ZodType;
+    else if (type === "array") s = def.element as z.ZodType;
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** Field names the object at `path` may have (every option's, when its discriminator matches none). */
+function knownFields(path: Path, data: unknown): string[] {
+  const s = schemaAt(EnvironmentSchema, path, data) as unknown as { shape?: Record<string, unknown> } | undefined;
+  if (s?.shape) return Object.keys(s.shape).filter((k) => k !== "$schema");
+  const parent = schemaAt(EnvironmentSchema, path.slice(0, -1), data) as unknown as { shape?: Record<string, z.ZodType> } | undefined;
+  const union = parent?.shape?.[String(path[path.length - 1])];
+  let def = (union as unknown as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
+  while (def && def.innerType) def = (def.innerType as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  const options = (def?.options ?? []) as unknown as { shape?: Record<string, unknown> }[];
+  return [...new Set(options.flatMap((o) => Object.keys(o.shape ?? {})))];
+}
+
+interface DiscriminatorIssue {
+  readonly code: "invalid_union";
+  readonly path: PropertyKey[];
+  readonly discriminator?: string;
+  readonly options?: unknown[];
+}
+
+const isDiscriminatorIssue = (i: z.core.$ZodIssue): i is z.core.$ZodIssue & DiscriminatorIssue =>
+  i.code === "invalid_union" && (i as unknown as DiscriminatorIssue).discriminator !== undefined;
+
+/**
+ * Parses, and where a union's discriminator (`network.mode`, `backend.type`...) matches no option,
+ * parses again with the option that fits the rest of the object best, so that the other fields
+ * of that object are type-checked too. Returns every issue; the discriminator issues first.
+ */
+function parseAll(env: unknown): z.core.$ZodIssue[] {
+  const probe = copy(env);
+  const discriminators: z.core.$ZodIssue[] = [];
+  const probed = new Set<string>();
+  for (let round = 0; round < 8; round++) {
+    const result = EnvironmentSchema.safeParse(probe);
+    if (result.success) return discriminators;
+    const fresh = result.error.issues.filter((i) => isDiscriminatorIssue(i) && !probed.has(dotted(i.path)));
+    if (fresh.length === 0) return [...discriminators, ...result.error.issues.filter((i) => !probed.has(dotted(i.path)))];
+    for (const issue of fresh as (z.core.$ZodIssue & DiscriminatorIssue)[]) {
+      probed.add(dotted(issue.path));
+      discriminators.push(issue);
+      const scope = dotted(issue.path.slice(0, -1));
+      const count = (option: unknown) => {
+        set(probe, issue.path, option);
+        const r = EnvironmentSchema.safeParse(probe);
+        return r.success ? 0 : r.error.issues.filter((i) => dotted(i.path).startsWith(scope)).length;
+      };
+      const options = issue.options ?? [];
+      const best = options.map((o) => ({ o, n: count(o) })).sort((a, b) => a.n - b.n)[0];
+      if (best) set(probe, issue.path, best.o);
+    }
+  }
+  return discriminators;
+}
+
+/** Terraform string templates (`${...}`, `%{...}`) and CDKTF token markers. */
+export const TEMPLATE = /\$\{|%\{|TfToken\[/;
+
+const TEMPLATE_RULE = "data, not a Terraform template: no '${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time)";
+
+/** Every string (and field name) holding template syntax. */
+function templates(node: unknown, path: PropertyKey[], out: Violation[]): void {
+  if (typeof node === "string") {
+    if (TEMPLATE.test(node)) out.push({ path: dotted(path), value: node, rule: TEMPLATE_RULE, source: "Terraform string templates" });
+    return;
+  }
+  if (node === null || typeof node !== "object") return;
+  for (const [k, v] of Object.entries(node)) {
+    if (TEMPLATE.test(k)) out.push({ path: dotted([...path, k]), value: k, rule: `a field name that is ${TEMPLATE_RULE}`, source: "Terraform string templates" });
+    templates(v, [...path, k], out);
+  }
+}
+
+export function checkShape(env: Record<string, unknown>): ShapeResult {
+  const problems: Violation[] = [];
+  const fallbacks: Violation[] = [];
+  const sanitized = copy(env) as Record<string, unknown>;
+  const poisoned = new Set<string>();
+  const drop = (path: Path) => {
+    // A wrong element makes its whole list unusable for the rules (they read lists whole).
+    let p = path;
+    while (p.length > 1 && Array.isArray(get(env, p.slice(0, -1)))) {
+      poisoned.add(dotted(p));
+      p = p.slice(0, -1);
+    }
+    poisoned.add(dotted(p));
+    remove(sanitized, p);
+  };
+
+  for (const issue of parseAll(env)) {
+    const value = get(env, issue.path);
+    const at = dotted(issue.path);
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const known = knownFields(issue.path, env);
+        const near = closest(key, known);
+        const message = near ? `unknown field (did you mean "${near}"?)` : `unknown field (known fields: ${known.join(", ")})`;
+        problems.push({ path: dotted([...issue.path, key]), value: undefined, rule: "", source: SOURCE, message });
+        drop([...issue.path, key]);
+      }
+      continue;
+    }
+    if (value === undefined && !Array.isArray(get(env, issue.path.slice(0, -1)))) {
+      const expected =
+        issue.code === "invalid_type"
+          ? EXPECTED[issue.expected] ?? issue.expected
+          : isDiscriminatorIssue(issue)
+            ? `one of ${(issue.options ?? []).map(quote).join(", ")}`
+            : "a value";
+      fallbacks.push({ path: at, value, rule: expected, source: SOURCE });
+      continue;
+    }
+    let expected: string | undefined;
+    let wrongType = false;
+    if (issue.code === "invalid_type") {
+      expected = EXPECTED[issue.expected] ?? issue.expected;
+      wrongType = !(issue.expected === "int" && typeof value === "number");
+    } else if (issue.code === "invalid_value") {
+      expected = `one of ${issue.values.map(quote).join(", ")}`;
+      wrongType = !issue.values.some((v) => typeOf(v) === typeOf(value));
+    } else if (isDiscriminatorIssue(issue)) {
+      expected = `one of ${(issue.options ?? []).map(quote).join(", ")}`;
+      wrongType = typeof value !== "string";
+    } else {
+      expected = issue.message;
+    }
+    if (wrongType) {
+      problems.push({ path: at, value, rule: expected, source: SOURCE });
+      if (issue.code === "invalid_type" && (issue.expected === "object" || issue.expected === "record") && !Array.isArray(get(env, issue.path.slice(0, -1)))) {
+        // An entry stays (empty) so that references to its name do not fail as well.
+        poisoned.add(at);
+        set(sanitized, issue.path, {});
+      } else {
+        drop(issue.path);
+      }
+    } else {
+      fallbacks.push({ path: at, value, rule: expected, source: SOURCE });
+    }
+  }
+
+  const found: Violation[] = [];
+  templates(env, [], found);
+  for (const v of found) {
+    problems.push(v);
+    poisoned.add(v.path);
+  }
+  return { problems, fallbacks, sanitized, poisoned };
+}
+
+/**
+ * The sanitized environment behind a proxy that notes every read of a refused value (or of
+ * anything inside one), for the tables' ReadTracker.
+ */
+export function trackReads(sanitized: Record<string, unknown>, poisoned: ReadonlySet<string>): { env: Record<string, unknown>; reads: ReadTracker } {
+  const state = { tainted: false };
+  const isPoisoned = (path: string) => {
+    for (const p of poisoned) if (path === p || path.startsWith(`${p}.`)) return true;
+    return false;
+  };
+  const cache = new WeakMap<object, Map<string, object>>();
+  const wrap = (target: object, path: string): object => {
+    let byPath = cache.get(target);
+    if (!byPath) cache.set(target, (byPath = new Map()));
+    const known = byPath.get(path);
+    if (known) return known;
+    const proxy = new Proxy(target, {
+      get(t, key, receiver) {
+        const value = Reflect.get(t, key, receiver) as unknown;
+        if (typeof key === "symbol") return value;
+        const child = path ? `${path}.${key}` : key;
+        if (isPoisoned(child)) state.tainted = true;
+        return value !== null && typeof value === "object" && Object.prototype.hasOwnProperty.call(t, key) ? wrap(value, child) : value;
+      },
+    });
+    byPath.set(path, proxy);
+    return proxy;
+  };
+  return {
+    env: wrap(sanitized, "") as Record<string, unknown>,
+    reads: {
+      reset: () => {
+        state.tainted = false;
+      },
+      get tainted() {
+        return state.tainted;
+      },
+    },
+  };
+}
