@@ -72,6 +72,21 @@ export const networkTable: ConstraintTable = {
       },
     },
     {
+      description: "on-premises ranges are listed once",
+      source: "VPC route tables and security group rules: one per destination",
+      check: (env) => {
+        const list = env.network?.onPremisesCidrs ?? [];
+        const seen = new Set<string>();
+        return list.flatMap((c, i) => {
+          if (!seen.has(c)) {
+            seen.add(c);
+            return [];
+          }
+          return [{ path: `network.onPremisesCidrs.${i}`, value: c, rule: "a range listed once", source: "VPC route tables and security group rules: one per destination" }];
+        });
+      },
+    },
+    {
       description: "subnet ids are unique",
       source: "EC2 resource ids",
       check: (env) =>
