@@ -9,6 +9,10 @@ export const dev: EnvironmentConfig = {
   account: "111111111111",
   region: "eu-west-1",
   tags: { CostCentre: "platform-dev", DataClassification: "internal" },
+  // CI plans and deploys every registered environment, so state is remote (a runner's disk is
+  // thrown away). For a laptop-only copy with local state: `npm run -s config -- dev > dev.json`,
+  // set "backend": { "type": "local" }, then `ENV_CONFIG=dev.json npm run synth`.
+  backend: { type: "s3", bucket: "northwind-dev-tf-state-111111111111", keyPrefix: "cmk" },
   network: {
     mode: "new",
     cidr: "10.10.0.0/16",

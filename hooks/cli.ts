@@ -13,6 +13,8 @@
  *   create-kmsuser       --cluster-id --instance-id --admin-secret-arn --kmsuser-secret-arn
  *                        --trust-anchor-parameter [--force]
  *   connect-key-store    --key-store-id
+ *   reset-kmsuser-password --key-store-id --instance-id --admin-secret-arn --kmsuser-secret-arn
+ *                        --trust-anchor-parameter [--force]   (operator-run recovery, not in the graph)
  *
  *   --region             AWS Region (required for every step)
  *   --timeout-minutes    overall budget of the step, default 45
@@ -63,6 +65,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     const cmd = program.command(name).requiredOption("--region <region>", "AWS Region").option("--timeout-minutes <n>", "overall budget of the step", positiveInt, DEFAULT_TIMEOUT_MINUTES);
     for (const id of def.required) cmd.requiredOption(`--${kebab(id)} <value>`);
     if (name === "create-kmsuser") cmd.option("--force", "verify kmsuser on every HSM even if already verified");
+    if (name === "reset-kmsuser-password") cmd.option("--force", "also reset a CONNECTED store (it is disconnected first: its keys are unusable until it reconnects)");
     if (name === "wait-hsms-active") cmd.option("--min-hsms <n>", "ACTIVE HSMs needed", positiveInt, 2);
     if (name === "set-backup-retention") cmd.option("--days <n>", "days CloudHSM keeps backups (7-379)", positiveInt, 90);
     cmd.exitOverride().action((opts: Record<string, unknown>) => {
@@ -134,6 +137,9 @@ function positiveInt(value: string): number {
 }
 
 if (require.main === module) {
+  // On Node 20 the AWS SDK prints a 7-line NodeVersionSupportWarning at its first client; the
+  // runner's output is its own lines only. (Set here, not in runCli: the Lambda runs Node 22+.)
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -7,6 +7,7 @@ import { activateCluster } from "./steps/activate-cluster";
 import { connectKeyStore } from "./steps/connect-key-store";
 import { createKmsuser } from "./steps/create-kmsuser";
 import { initializeCluster } from "./steps/initialize-cluster";
+import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
 import { setBackupRetention } from "./steps/set-backup-retention";
 import { waitHsmsActive } from "./steps/wait-hsms-active";
 
@@ -74,6 +75,33 @@ export const STEPS = {
         clients: c,
         region: a.region,
         clusterId: req(a.clusterId),
+        instanceId: req(a.instanceId),
+        adminSecretArn: req(a.adminSecretArn),
+        kmsuserSecretArn: req(a.kmsuserSecretArn),
+        trustAnchorParameter: req(a.trustAnchorParameter),
+        force: a.force,
+      }),
+  },
+  /** Operator-run recovery (INVALID_CREDENTIALS, USER_LOCKED_OUT); never wired into `terraform apply`: it disconnects the store. */
+  "reset-kmsuser-password": {
+    required: ["keyStoreId", "instanceId", "adminSecretArn", "kmsuserSecretArn", "trustAnchorParameter"],
+    iam: [
+      "kms:DescribeCustomKeyStores",
+      "kms:DisconnectCustomKeyStore",
+      "kms:UpdateCustomKeyStore",
+      "kms:ConnectCustomKeyStore",
+      "cloudhsm:DescribeClusters",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+      ...SSM_COMMAND,
+    ],
+    instanceIam: ["ssm:GetParameter", "secretsmanager:GetSecretValue"],
+    run: (a, c, r) =>
+      resetKmsuserPassword({
+        ...r,
+        clients: c,
+        region: a.region,
+        keyStoreId: req(a.keyStoreId),
         instanceId: req(a.instanceId),
         adminSecretArn: req(a.adminSecretArn),
         kmsuserSecretArn: req(a.kmsuserSecretArn),

@@ -12,6 +12,7 @@ import { ConfigError, reportError } from "../environments/errors";
 import { resolveEnvironment, type ResolvedEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
 import { checkCompliance, type Finding } from "../modules/compliance";
+import { suppressedLines, verboseRequested } from "./compliance-report";
 
 /** Builds the stacks of one environment into the app (what `main.ts` supplies). */
 export type Composer = (app: App, env: ResolvedEnvironment) => void;
@@ -128,11 +129,13 @@ export function synthesizeOrReport(loadEnvs: () => Readonly<Record<string, Envir
   try {
     const composed = synthesizeInto(loadEnvs, compose, process.env.CDKTF_OUTDIR ?? "cdktf.out");
     const suppressed = composed.findings.filter((f) => f.suppressedBecause).length;
-    if (!process.env.CDKTF_OUTDIR || process.env.CMK_VERBOSE) {
+    if (!process.env.CDKTF_OUTDIR || process.env.CMK_VERBOSE || verboseRequested()) {
       process.stdout.write(
         `synthesized ${composed.stacks.map((s) => s.node.id).join(", ")}; compliance: ${composed.checks} checks, ${suppressed} suppressed with a reason\n`,
       );
     }
+    // --verbose / npm run compliance: name each suppressed finding and its reason (stacks/compliance-report.ts).
+    if (verboseRequested()) process.stdout.write(suppressedLines(composed.findings).map((l) => `${l}\n`).join(""));
   } catch (e) {
     reportError(e);
   }

@@ -7,6 +7,7 @@ import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { EnvironmentStack } from "./base-stack";
+import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
 
 /**
  * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
@@ -78,6 +79,6 @@ export class KeysStack extends EnvironmentStack {
       super.prepareStack();
       return;
     }
-    this.ensureBackendExists();
+    prepareWithoutResolvePass(this);
   }
 }

@@ -3,9 +3,10 @@
 // packages external (Node loads only the deep `@cdktf/provider-aws/lib/...` modules they use); the
 // app bundles its packages too (see below). The hook bundle inlines the AWS SDK as well, so it
 // runs anywhere with a bare Node (local runner, Lambda).
-import { createWriteStream, existsSync, readdirSync, renameSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, readdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CLI_NODE_TARGET, LAMBDA_NODE_TARGET } from "./build-targets.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, ".build");
@@ -19,6 +20,7 @@ const tools = {
   bench: "tools/bench/cli.ts",
   "plan-guard": "tools/plan-guard/cli.ts",
   "xks-check": "tools/xks-check/cli.ts",
+  ci: "tools/ci/cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
@@ -38,6 +40,8 @@ function newest(path) {
 }
 
 const hookOut = join(out, "hooks-bundle", "hooks.js");
+// The Lambda's own bundle: the handler only, compiled for the function's runtime.
+const lambdaOut = join(out, "hooks-lambda", "hooks.js");
 const zipOut = join(out, "hooks-lambda.zip");
 
 // Like make: nothing to do when every output is newer than every source (a synth right after
@@ -49,6 +53,7 @@ if (
   !process.argv.includes("--force") &&
   Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) &&
   fresh(hookOut, hooksNewest) &&
+  fresh(lambdaOut, hooksNewest) &&
   fresh(zipOut, hooksNewest)
 ) {
   process.exit(0);
@@ -57,7 +62,7 @@ if (
 const { build } = await import("esbuild");
 const { default: archiver } = await import("archiver");
 
-const common = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", sourcemap: false };
+const common = { bundle: true, platform: "node", target: CLI_NODE_TARGET, format: "cjs", logLevel: "warning", sourcemap: false };
 
 const { main: mainEntry, ...toolEntries } = entryPoints;
 await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "external" });
@@ -68,15 +73,22 @@ await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "exter
 // - token creation-stack capture (a full stack trace per token, ~150 ms): it only decorates
 //   cdktf's own errors about misused tokens, which the jest suite (unbundled cdktf) still shows.
 // Same output byte for byte (test/stacks/main-cli.test.ts compares both).
+// The replacements are listed, with their reasons, in modules/cdktf/bundle-stubs.json (one place
+// for every cdktf internal this project relies on: modules/cdktf/internals.ts).
+const { stubs } = JSON.parse(readFileSync(join(root, "modules", "cdktf", "bundle-stubs.json"), "utf8"));
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const synthOnly = {
   name: "synth-only",
   setup(b) {
-    b.onResolve({ filter: /^archiver$/ }, () => ({ path: "archiver", namespace: "synth-only" }));
-    b.onLoad({ filter: /.*/, namespace: "synth-only" }, () => ({
-      contents: "module.exports = () => { throw new Error('archive assets are made by tools/build.mjs, not at synth'); };",
-      loader: "js",
-    }));
-    b.onLoad({ filter: /cdktf[\\/]lib[\\/]tokens[\\/]private[\\/]stack-trace\.js$/ }, () => ({ contents: "exports.captureStackTrace = () => [];", loader: "js" }));
+    for (const [i, stub] of stubs.entries()) {
+      if (stub.module) {
+        b.onResolve({ filter: new RegExp(`^${escape(stub.module)}$`) }, () => ({ path: String(i), namespace: "synth-only" }));
+      } else {
+        const file = new RegExp(`${stub.file.split("/").map(escape).join("[\\\\/]")}$`);
+        b.onLoad({ filter: file }, () => ({ contents: stub.contents, loader: "js" }));
+      }
+    }
+    b.onLoad({ filter: /.*/, namespace: "synth-only" }, (args) => ({ contents: stubs[Number(args.path)].contents, loader: "js" }));
   },
 };
 if (mainEntry) {
@@ -89,11 +101,15 @@ const hookEntry = join(root, "hooks/cli.ts");
 if (existsSync(hookEntry) && !fresh(hookOut, hooksNewest)) {
   await build({ ...common, entryPoints: { "hooks": hookEntry }, outdir: join(out, "hooks-bundle"), minify: true, legalComments: "none" });
 }
+const lambdaEntry = join(root, "hooks/lambda.ts");
+if (existsSync(lambdaEntry) && !fresh(lambdaOut, hooksNewest)) {
+  await build({ ...common, target: LAMBDA_NODE_TARGET, entryPoints: { "hooks": lambdaEntry }, outdir: join(out, "hooks-lambda"), minify: true, legalComments: "none" });
+}
 
-// The Lambda runner's code: the same bundle as a zip, made here once rather than by cdktf's
+// The Lambda runner's code: the Lambda bundle as a zip, made here once rather than by cdktf's
 // ARCHIVE asset at every synth (which zips in a child Node process, ~0.4 s a run). Fixed entry
 // date and mode, so the same bundle always gives the same bytes and hash (no spurious update).
-if (existsSync(hookOut) && !fresh(zipOut, statSync(hookOut).mtimeMs)) {
+if (existsSync(lambdaOut) && !fresh(zipOut, statSync(lambdaOut).mtimeMs)) {
   const tmp = `${zipOut}.tmp`;
   await new Promise((resolve, reject) => {
     const zip = archiver("zip", { zlib: { level: 9 } });
@@ -101,7 +117,7 @@ if (existsSync(hookOut) && !fresh(zipOut, statSync(hookOut).mtimeMs)) {
     stream.on("close", resolve);
     zip.on("error", reject);
     zip.pipe(stream);
-    zip.file(hookOut, { name: "hooks.js", date: new Date("1980-01-01T00:00:00Z"), mode: 0o644 });
+    zip.file(lambdaOut, { name: "hooks.js", date: new Date("1980-01-01T00:00:00Z"), mode: 0o644 });
     void zip.finalize();
   });
   renameSync(tmp, zipOut);

@@ -52,7 +52,8 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     retryable: false,
     meaning: "the credential the key store holds is rejected",
     action: {
-      AWS_CLOUDHSM: "the key store's kmsuser password does not match the HSMs: update the key store (key_store_password from the kmsuser secret, UpdateCustomKeyStore while DISCONNECTED), then re-run",
+      AWS_CLOUDHSM:
+        "the key store's kmsuser password does not match the HSMs (KMS rotates it at every connect, so the kmsuser secret is not a valid copy): run reset-kmsuser-password (new password on every HSM as the admin, stored in the kmsuser secret, UpdateCustomKeyStore while DISCONNECTED, reconnect)",
       EXTERNAL_KEY_STORE: "the XKS proxy rejects the key store's authentication credential: update it (UpdateCustomKeyStore XksProxyAuthenticationCredential) to one the proxy accepts, then re-run",
     },
   },
@@ -75,13 +76,13 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     stores: ["AWS_CLOUDHSM"],
     retryable: false,
     meaning: "kmsuser is locked out of the cluster (too many failed logins)",
-    action: { AWS_CLOUDHSM: "as admin, reset kmsuser's password (cloudhsm-cli user change-password), store it in the kmsuser secret, update the key store's password, then re-run" },
+    action: { AWS_CLOUDHSM: "run reset-kmsuser-password: as the admin it sets a new kmsuser password on every HSM (an admin password reset is how CloudHSM unlocks a user), stores it in the kmsuser secret, gives it to the DISCONNECTED key store and reconnects" },
   },
   USER_LOGGED_IN: {
     stores: ["AWS_CLOUDHSM"],
     retryable: false,
     meaning: "kmsuser is logged in to the cluster, so KMS cannot rotate its password and log in",
-    action: { AWS_CLOUDHSM: "log kmsuser out of every CloudHSM client (never log in as kmsuser); if its password was changed, update the key store's password; then re-run" },
+    action: { AWS_CLOUDHSM: "log kmsuser out of every CloudHSM client (never log in as kmsuser), then re-run; if its password was changed meanwhile, run reset-kmsuser-password instead" },
   },
   USER_NOT_FOUND: {
     stores: ["AWS_CLOUDHSM"],

@@ -1,10 +1,14 @@
-/** Input checks shared by the runners: every id is interpolated into SSM scripts, so only known shapes pass. */
+/**
+ * Input checks shared by the runners: every id is interpolated into SSM scripts, so only known shapes pass.
+ * Every pattern runs in linear time: no group that can match the same text in two ways is repeated
+ * (`(\/?x+)+` tried 2^n splits of a hostile argument).
+ */
 export const ID_PATTERNS = {
   clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
   keyStoreId: /^cks-[a-z0-9]{8,24}$/,
   instanceId: /^(i|mi)-[0-9a-f]{8,17}$/,
   secretArn: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
-  parameterName: /^(\/?[A-Za-z0-9_.-]+)+(\/[A-Za-z0-9_.-]+)*$/,
+  parameterName: /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/,
   region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
   ip: /^(\d{1,3}\.){3}\d{1,3}$/,
 } as const;
@@ -16,7 +20,7 @@ export function checkIds(values: Partial<Record<IdKind, string | undefined>>): s
   const problems: string[] = [];
   for (const [kind, value] of Object.entries(values) as [IdKind, string | undefined][]) {
     if (value === undefined) continue;
-    if (!ID_PATTERNS[kind].test(value)) problems.push(`'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${value}`);
+    if (!ID_PATTERNS[kind].test(value)) problems.push(`'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value}`);
   }
   return problems;
 }

@@ -5,6 +5,7 @@ import { ProgressReporter } from "../lib/progress";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { ensureSecretValue, generatePassword } from "../lib/secrets";
+import { ptyHelperLines } from "../lib/pty";
 import { hookResult, runShellCommand, shellQuote, tail } from "../lib/ssm-command";
 import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
@@ -26,23 +27,30 @@ export interface ActivateClusterInput extends StepRuntime {
 /** Where Client SDK 5 looks for the issuing certificate on Linux. */
 export const TRUST_ANCHOR_PATH = "/opt/cloudhsm/etc/customerCA.crt";
 
+/** Where the CloudHSM CLI package installs `cloudhsm-cli` and `configure-cli`; appended to PATH by the scripts. */
+export const CLOUDHSM_BIN = "/opt/cloudhsm/bin";
+
+/** First lines of every admin-host script: strict mode, private files, the CLI on PATH, the prompt helper. */
+export function scriptPrologue(): string[] {
+  return ["#!/bin/bash", "set -euo pipefail", "umask 077", `export PATH="$PATH:${CLOUDHSM_BIN}"`, ...ptyHelperLines()];
+}
+
 /**
  * The script sent through SSM. It contains ids only: the password is fetched from Secrets
- * Manager on the instance into a shell variable and written to the CLI's password prompt through
- * a pipe from `printf` (a shell builtin, so it is in no process's argv and in no SSM history).
+ * Manager on the instance into a shell variable and written, by `printf` (a shell builtin, so it
+ * is in no process's argv and in no SSM history), to the prompt helper, which answers the CLI's
+ * "Enter password:" / "Confirm password:" prompts under a pseudo-terminal (lib/pty.ts).
  * `user list` needs no login and tells whether activation already happened.
  */
 export function activationScript(args: { region: string; trustAnchorParameter: string; adminSecretArn: string; hsmIp: string }): string {
   const region = shellQuote(args.region);
   return [
-    "#!/bin/bash",
-    "set -euo pipefail",
-    "umask 077",
+    ...scriptPrologue(),
     `aws ssm get-parameter --region ${region} --name ${shellQuote(args.trustAnchorParameter)} --with-decryption --query Parameter.Value --output text > ${TRUST_ANCHOR_PATH}`,
-    `/opt/cloudhsm/bin/configure-cli -a ${shellQuote(args.hsmIp)}`,
-    `if /opt/cloudhsm/bin/cloudhsm-cli user list | grep -Eq '"role"[[:space:]]*:[[:space:]]*"admin"'; then echo "HOOK_RESULT ALREADY_ACTIVE"; exit 0; fi`,
+    `configure-cli -a ${shellQuote(args.hsmIp)}`,
+    `if cloudhsm-cli user list | grep -Eq '"role"[[:space:]]*:[[:space:]]*"admin"'; then echo "HOOK_RESULT ALREADY_ACTIVE"; exit 0; fi`,
     `ADMIN_PW="$(aws secretsmanager get-secret-value --region ${region} --secret-id ${shellQuote(args.adminSecretArn)} --query SecretString --output text)"`,
-    `printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW" | /opt/cloudhsm/bin/cloudhsm-cli cluster activate`,
+    `printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW" | cmk_pty cloudhsm-cli cluster activate`,
     "unset ADMIN_PW",
     'echo "HOOK_RESULT ACTIVATED"',
   ].join("\n");

@@ -27,9 +27,13 @@ export interface ConnectKeyStoreInput extends StepRuntime {
 }
 
 /**
- * Connects a custom key store and waits for CONNECTED. CONNECTED already: no-op. FAILED with a
- * transient code: disconnect, wait for DISCONNECTED, connect again (bounded). FAILED with any
- * other code: stops at once with the code's mapped action (CONNECTION_ERRORS).
+ * Connects a custom key store and waits for CONNECTED. CONNECTED already: no-op.
+ * - Found FAILED when the step starts (an earlier attempt failed; the operator may have fixed the
+ *   cause since): KMS connects a FAILED store only after it was disconnected, so the step
+ *   disconnects, waits for DISCONNECTED and connects again, whatever the code
+ *   (ConnectCustomKeyStore: https://docs.aws.amazon.com/kms/latest/APIReference/API_ConnectCustomKeyStore.html).
+ * - FAILED with a transient code: the same cycle, at most `maxReconnects` times in all.
+ * - FAILED again with any other code: stops with the code's mapped action (CONNECTION_ERRORS).
  */
 export function connectKeyStore(input: ConnectKeyStoreInput): Promise<StepResult> {
   return guarded(input.log, () => connectKeyStoreBody(input));
@@ -41,6 +45,8 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
   const label = progress.label;
   const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
   const maxReconnects = input.maxReconnects ?? 3;
+  // Set once the first describe is handled: a FAILED found then gets one recovery cycle.
+  let startedFailed = false;
   const kms = <T>(what: string, command: object) => withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
 
   const describe = async (): Promise<CustomKeyStoresListEntry> => {
@@ -58,6 +64,7 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
 
   let store = await describe();
   progress.observe(stateOf(store));
+  startedFailed = store.ConnectionState === "FAILED";
   if (store.ConnectionState === "CONNECTED") {
     progress.note("already done (CONNECTED)");
     return { status: "ALREADY_DONE", state: "CONNECTED", elapsedMs: progress.elapsed() };
@@ -78,7 +85,6 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
         store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState === "CONNECTED" || s.ConnectionState === "FAILED", first);
         break;
       }
-        break;
       case "CONNECTING":
         store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState !== "CONNECTING", store);
         break;
@@ -87,14 +93,20 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
         break;
       case "FAILED": {
         const code = store.ConnectionErrorCode ?? "UNKNOWN";
+        const recover = startedFailed;
+        startedFailed = false;
         const retry = await shouldRetry(code, store);
-        if (!retry || reconnects >= maxReconnects) {
+        if (recover && !retry) {
+          reconnects++;
+          progress.note(`found FAILED with ${code} from an earlier attempt: disconnecting, then connecting again (KMS connects a FAILED store only after it is DISCONNECTED)`);
+        } else if (!retry || reconnects >= maxReconnects) {
           const tried = reconnects > 0 ? ` (after ${reconnects} reconnect${reconnects > 1 ? "s" : ""})` : "";
           const meaning = CONNECTION_ERRORS[code]?.meaning ?? "connection failed";
           throw new HookError(label, code, `${meaning}${tried}`, connectionErrorAction(code, type));
+        } else {
+          reconnects++;
+          progress.note(`${code} is transient: disconnecting and reconnecting (${reconnects}/${maxReconnects})`);
         }
-        reconnects++;
-        progress.note(`${code} is transient: disconnecting and reconnecting (${reconnects}/${maxReconnects})`);
         try {
           await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
         } catch (err) {

@@ -8,9 +8,10 @@ import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { ensureSecretValue, generatePassword, readSecretValue } from "../lib/secrets";
 import { hookResult, runShellCommand, shellQuote, tail } from "../lib/ssm-command";
+import { KMSUSER_VERIFIED_TAG } from "../lib/markers";
 import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
-import { TRUST_ANCHOR_PATH } from "./activate-cluster";
+import { scriptPrologue, TRUST_ANCHOR_PATH } from "./activate-cluster";
 
 /** Inputs of `create-kmsuser`: secret ARNs, never the passwords. */
 export interface CreateKmsuserInput extends StepRuntime {
@@ -27,11 +28,11 @@ export interface CreateKmsuserInput extends StepRuntime {
   readonly force?: boolean;
 }
 
-/** Tag on the kmsuser secret recording which HSM set was last verified (so re-runs need no SSM call). */
-export const VERIFIED_TAG = "cmk-hooks:kmsuser-verified";
+/** Tag on the kmsuser secret recording which HSM set was last verified (so re-runs need no SSM call); Terraform ignores it. */
+export const VERIFIED_TAG = KMSUSER_VERIFIED_TAG;
 
 /** One HSM of the per-HSM verification. */
-interface HsmTarget {
+export interface HsmTarget {
   readonly id: string;
   readonly az: string;
   readonly ip: string;
@@ -39,39 +40,48 @@ interface HsmTarget {
 
 /**
  * The script sent through SSM (ids and IPs only). Logs in as admin through CLOUDHSM_ROLE /
- * CLOUDHSM_PIN (the CLI's documented single-command-mode variables), writes the new password to
- * the `user create` prompt from `printf` (a builtin: in no argv), then lists users on each HSM
- * separately so a gap is attributed to one HSM. Output lines: `HOOK_RESULT <created|exists>` and
- * `HOOK_HSM <id> <az> <ip> <exit code> <base64 user list JSON>` per HSM.
+ * CLOUDHSM_PIN (the CLI's documented single-command-mode variables), answers the `user create`
+ * password prompts through the pseudo-terminal helper from `printf` (a builtin: in no argv), then
+ * lists users on each HSM separately so a gap is attributed to one HSM. Output lines:
+ * `HOOK_RESULT <created|exists>` and `HOOK_HSM <id> <az> <ip> <exit code> <base64 user list JSON>` per HSM.
  */
 export function kmsuserScript(args: { region: string; trustAnchorParameter: string; adminSecretArn: string; kmsuserSecretArn: string; hsms: readonly HsmTarget[] }): string {
   const region = shellQuote(args.region);
   const allIps = args.hsms.map((h) => shellQuote(h.ip)).join(" ");
-  const cli = "/opt/cloudhsm/bin/cloudhsm-cli";
   return [
-    "#!/bin/bash",
-    "set -euo pipefail",
-    "umask 077",
+    ...scriptPrologue(),
     `aws ssm get-parameter --region ${region} --name ${shellQuote(args.trustAnchorParameter)} --with-decryption --query Parameter.Value --output text > ${TRUST_ANCHOR_PATH}`,
-    `/opt/cloudhsm/bin/configure-cli -a ${allIps}`,
-    `if ${cli} user list | grep -Eq '"username"[[:space:]]*:[[:space:]]*"kmsuser"'; then`,
+    `configure-cli -a ${allIps}`,
+    `if cloudhsm-cli user list | grep -Eq '"username"[[:space:]]*:[[:space:]]*"kmsuser"'; then`,
     '  echo "HOOK_RESULT KMSUSER_EXISTS"',
     "else",
-    "  export CLOUDHSM_ROLE=admin",
-    `  CLOUDHSM_PIN="admin:$(aws secretsmanager get-secret-value --region ${region} --secret-id ${shellQuote(args.adminSecretArn)} --query SecretString --output text)"`,
-    "  export CLOUDHSM_PIN",
+    ...adminLogin(args.region, args.adminSecretArn).map((l) => `  ${l}`),
     `  KMSUSER_PW="$(aws secretsmanager get-secret-value --region ${region} --secret-id ${shellQuote(args.kmsuserSecretArn)} --query SecretString --output text)"`,
-    `  printf '%s\\n%s\\n' "$KMSUSER_PW" "$KMSUSER_PW" | ${cli} user create --username kmsuser --role crypto-user`,
+    `  printf '%s\\n%s\\n' "$KMSUSER_PW" "$KMSUSER_PW" | cmk_pty cloudhsm-cli user create --username kmsuser --role crypto-user`,
     "  unset KMSUSER_PW CLOUDHSM_PIN CLOUDHSM_ROLE",
     '  echo "HOOK_RESULT KMSUSER_CREATED"',
     "fi",
-    ...args.hsms.flatMap((h) => [
-      `/opt/cloudhsm/bin/configure-cli -a ${shellQuote(h.ip)}`,
-      `if OUT="$(${cli} user list 2>&1)"; then RC=0; else RC=$?; fi`,
-      `echo "HOOK_HSM ${h.id} ${h.az} ${h.ip} $RC $(printf '%s' "$OUT" | base64 -w0)"`,
-    ]),
-    `/opt/cloudhsm/bin/configure-cli -a ${allIps}`,
+    ...perHsmUserList(args.hsms),
+    `configure-cli -a ${allIps}`,
   ].join("\n");
+}
+
+/** Admin login for single-command mode: CLOUDHSM_ROLE and CLOUDHSM_PIN (`admin:<password>`), read on the instance. */
+export function adminLogin(region: string, adminSecretArn: string): string[] {
+  return [
+    "export CLOUDHSM_ROLE=admin",
+    `CLOUDHSM_PIN="admin:$(aws secretsmanager get-secret-value --region ${shellQuote(region)} --secret-id ${shellQuote(adminSecretArn)} --query SecretString --output text)"`,
+    "export CLOUDHSM_PIN",
+  ];
+}
+
+/** `user list` on each HSM alone, one `HOOK_HSM <id> <az> <ip> <exit code> <base64 JSON>` line each. */
+export function perHsmUserList(hsms: readonly HsmTarget[]): string[] {
+  return hsms.flatMap((h) => [
+    `configure-cli -a ${shellQuote(h.ip)}`,
+    `if OUT="$(cloudhsm-cli user list 2>&1)"; then RC=0; else RC=$?; fi`,
+    `echo "HOOK_HSM ${h.id} ${h.az} ${h.ip} $RC $(printf '%s' "$OUT" | base64 -w0)"`,
+  ]);
 }
 
 interface UserListJson {
@@ -148,7 +158,7 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
       timeoutAction: "check the HSMs still being created in the CloudHSM console, then re-run",
     });
   }
-  const hsms = (cluster.Hsms ?? []).map(toTarget(label));
+  const hsms = (cluster.Hsms ?? []).map(hsmTarget(label));
   const fingerprint = createHash("sha256").update([clusterId, ...hsms.map((h) => h.id).sort()].join("+")).digest("hex").slice(0, 32);
 
   const kmsSecret = await describeSecret(input, input.kmsuserSecretArn, label);
@@ -208,7 +218,8 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
   return { status: "DONE", state: "VERIFIED", elapsedMs: progress.elapsed() };
 }
 
-function toTarget(label: string): (h: Hsm) => HsmTarget {
+/** An HSM as a script target; refuses ids, AZs or IPs that are not plain (they are interpolated into scripts). */
+export function hsmTarget(label: string): (h: Hsm) => HsmTarget {
   return (h) => {
     const ip = h.EniIp ?? "";
     if (checkIds({ ip }).length || !/^hsm-[a-z0-9]+$/.test(h.HsmId ?? "") || !/^[a-z0-9-]+$/.test(h.AvailabilityZone ?? "")) {

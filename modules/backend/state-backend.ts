@@ -1,6 +1,5 @@
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformStack } from "cdktf";
-import { ValidateTerraformVersion } from "cdktf/lib/validations/validate-terraform-version";
-import type { Construct } from "constructs";
+import { withoutBinaryCheck } from "../cdktf/internals";
 import type { BackendConfig } from "../../environments/types";
 
 /**
@@ -16,6 +15,7 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       new LocalBackend(stack, { path: `../../../terraform.${stackName}.tfstate` });
       return;
     case "cloud":
+      // cdktf's CloudBackend runs `terraform version` at synth; that check is removed (see internals).
       withoutBinaryCheck(
         new CloudBackend(stack, {
           hostname: backend.hostname ?? "app.terraform.io",
@@ -40,18 +40,4 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       }
       return;
   }
-}
-
-/**
- * cdktf's CloudBackend registers a check that RUNS `terraform version` at synth: synthesis then
- * fails with a stack trace on a machine without Terraform (a reviewer's laptop, a CI job that only
- * synthesizes), and each check costs a process start. Terraform enforces the version itself: every
- * stack declares `required_version` (see BaseStack), which covers the `cloud` block's >= 1.1.
- * The check is the only validation CloudBackend adds; constructs 10.4.2 (pinned by cdktf-cli
- * 0.21) keeps validations in `_validations`; a test fails if that stops holding.
- */
-export function withoutBinaryCheck(construct: Construct): void {
-  const node = construct.node as unknown as { _validations?: unknown[] };
-  if (!Array.isArray(node._validations)) throw new Error("constructs changed: Node._validations is gone (see withoutBinaryCheck)");
-  node._validations = node._validations.filter((v) => !(v instanceof ValidateTerraformVersion));
 }

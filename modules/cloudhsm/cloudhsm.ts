@@ -5,6 +5,7 @@ import { ConfigError } from "../../environments/errors";
 import type { PrivateNetwork } from "../network/private-network";
 import { IN_VPC_HOOK_SERVICES, SSM_HOST_SERVICES, ServiceEndpoints } from "../network/service-endpoints";
 import { HookStep } from "../hooks/hook-step";
+import { HookRuntime } from "../hooks/hook-runtime";
 import { CloudHsmKeyStore } from "../keystores/cloudhsm-key-store";
 import { HsmCluster } from "./hsm-cluster";
 import { ClusterTrust } from "./cluster-trust";
@@ -126,6 +127,26 @@ export class CloudHsm extends Construct {
       region: env.region,
       timeoutMinutes,
     });
+    // Recovery (INVALID_CREDENTIALS, USER_LOCKED_OUT) is an operator-run step, never part of an
+    // apply: it disconnects the store. Its command line (ids only) is an output; the Lambda
+    // runner's role may run it, so Terraform Cloud users can invoke the function by hand.
+    const resetArgs = {
+      "key-store-id": this.keyStore.keyStoreId,
+      "instance-id": this.adminHost.instanceId,
+      "admin-secret-arn": this.credentials.adminSecret.arn,
+      "kmsuser-secret-arn": this.credentials.kmsuserSecret.arn,
+      "trust-anchor-parameter": anchor.name,
+    };
+    let resetCommand = `npm run hook -- reset-kmsuser-password --region '${env.region}' ${Object.entries(resetArgs)
+      .map(([k, v]) => `--${k} '${v}'`)
+      .join(" ")}`;
+    if (env.hooks.runner === "lambda") {
+      const runtime = HookRuntime.of(this);
+      runtime.grantStep("reset-kmsuser-password", resetArgs);
+      const event = { step: "reset-kmsuser-password", region: env.region, ...Object.fromEntries(Object.entries(resetArgs).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])) };
+      resetCommand = `aws lambda invoke --region '${env.region}' --function-name '${runtime.lambda().functionName}' --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '${JSON.stringify(event)}' reset-kmsuser-password.json`;
+    }
+    output(this, "cloudhsm_kmsuser_recovery_command", resetCommand, "Recovery from INVALID_CREDENTIALS / USER_LOCKED_OUT, run by an operator, never by apply (docs/cloudhsm.md)");
     this.steps = { "initialize-cluster": init, "set-backup-retention": retention, "activate-cluster": activate, "wait-hsms-active": wait, "create-kmsuser": kmsuser, "connect-key-store": this.keyStore.connect };
   }
 

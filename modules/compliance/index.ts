@@ -5,7 +5,7 @@
  */
 import { Aspects, TerraformResource, TerraformStack, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
-import { invokeAspects } from "cdktf/lib/synthesize/synthesizer";
+import { invokeAspects } from "../cdktf/internals";
 import { suppressionFor, viewOf, type ComplianceRule, type ResourceView } from "./rule";
 import { kmsKeyRotation } from "./kms-key-rotation";
 import { kmsPolicyNoWildcard } from "./kms-policy-no-wildcard";

@@ -1,6 +1,6 @@
 import type { IConstruct } from "constructs";
 import { TerraformResource } from "cdktf";
-import { resolve } from "cdktf/lib/_tokens";
+import { resolve } from "../cdktf/internals";
 
 /** A synthesized resource as rules see it: type, address-like path, snake_case attributes. */
 export interface ResourceView {

@@ -20,6 +20,14 @@ function projectRoot(): string {
 /** Folder with the bundled hook program (`hooks.js`, which also exports the Lambda `handler`), built by `tools/build.mjs`. */
 export const HOOK_BUNDLE_DIR = join(projectRoot(), ".build", "hooks-bundle");
 
+/**
+ * Lambda runtime of the hook function. Node.js 20 reached end of life on 2026-04-30 and
+ * `nodejs20.x` is deprecated; `nodejs22.x` is supported until 2027-04-30
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). tools/build.mjs builds the
+ * Lambda bundle for the same Node version (`LAMBDA_NODE_TARGET` there); the CLI bundle stays Node 20.
+ */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+
 export interface HookRuntimeProps {
   readonly runner: "local" | "lambda";
   readonly partition: string;
@@ -35,9 +43,11 @@ export interface HookRuntimeProps {
  * How a stack's hook steps run. One per stack (`HookRuntime.of(stack)`), configured by the stack
  * that owns the network; a stack that never configures one runs hooks locally.
  * - `local`: the bundle is a CDKTF asset; `local-exec` runs it with Node where Terraform runs.
- * - `lambda`: the same bundle as a function in the VPC (Node 20, no environment secrets, a role
- *   holding exactly the permissions of the steps wired in this stack), invoked with
- *   `aws_lambda_invocation`, so a Terraform Cloud run needs no Node and no network path.
+ * - `lambda`: the same code, built for {@link LAMBDA_RUNTIME}, as a function in the VPC (no
+ *   environment secrets, a role holding exactly the permissions of the steps wired in this
+ *   stack), invoked with `aws_lambda_invocation`, so a Terraform Cloud run needs no Node and no
+ *   network path. The function depends on its role's policies, so its first invocation never
+ *   runs before its permissions exist.
  */
 export class HookRuntime extends Construct {
   static readonly ID = "hook-runtime";
@@ -87,8 +97,8 @@ export class HookRuntime extends Construct {
       }),
     });
     // ENI management in the VPC and its own log stream; nothing else is managed-policy wide.
-    new IamRolePolicyAttachment(this, "vpc-access", { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole` });
-    new IamRolePolicy(this, "steps", {
+    const vpcAccess = new IamRolePolicyAttachment(this, "vpc-access", { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole` });
+    const steps = new IamRolePolicy(this, "steps", {
       role: role.id,
       name: "hook-steps",
       policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: "2012-10-17", Statement: mergeStatements(this.statements) }) }),
@@ -104,14 +114,17 @@ export class HookRuntime extends Construct {
       functionName: `${namePrefix}-hooks`,
       description: "cmk-stacks bootstrap hooks (initialise, activate, kmsuser, connect)",
       role: role.arn,
-      runtime: "nodejs20.x",
+      runtime: LAMBDA_RUNTIME,
       handler: "hooks.handler",
       filename: archive.path,
       sourceCodeHash: archive.assetHash,
       timeout: 900,
       memorySize: 256,
       vpcConfig: { subnetIds: [...vpc.subnetIds], securityGroupIds: [sg.id] },
-      dependsOn: [logs],
+      // IAM is eventually consistent and the role alone grants nothing: without these edges
+      // Terraform may create (and the first invocation run) before the ENI permissions and the
+      // step policy are attached.
+      dependsOn: [logs, vpcAccess, steps],
     });
     return this.fn;
   }
@@ -124,9 +137,11 @@ function requireBundle(): string {
   return HOOK_BUNDLE_DIR;
 }
 
-/** The bundle zipped for Lambda by tools/build.mjs (deterministic bytes, so a stable hash). */
+/** The Lambda bundle (built for {@link LAMBDA_RUNTIME}) zipped by tools/build.mjs (deterministic bytes, so a stable hash). */
+export const LAMBDA_ZIP = join(HOOK_BUNDLE_DIR, "..", "hooks-lambda.zip");
+
 function requireLambdaZip(): string {
-  const zip = join(HOOK_BUNDLE_DIR, "..", "hooks-lambda.zip");
+  const zip = LAMBDA_ZIP;
   if (!existsSync(zip)) throw new Error(`Lambda bundle missing at ${zip}: run "npm run build" (tools/build.mjs) first`);
   return zip;
 }

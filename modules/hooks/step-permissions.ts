@@ -62,6 +62,15 @@ export const STEP_PERMISSIONS: Readonly<Record<string, (s: StepScope) => IamStat
     },
     ...ssmCommand(s),
   ],
+  // Operator-run (never wired into the graph); granted to the Lambda runner's role so it can be invoked by hand.
+  "reset-kmsuser-password": (s) => [
+    describeClusters,
+    // The *CustomKeyStore actions take no resource ARN.
+    { Effect: "Allow", Action: ["kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore", "kms:UpdateCustomKeyStore", "kms:ConnectCustomKeyStore"], Resource: "*" },
+    { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: s.args["admin-secret-arn"] },
+    { Effect: "Allow", Action: ["secretsmanager:PutSecretValue"], Resource: s.args["kmsuser-secret-arn"] },
+    ...ssmCommand(s),
+  ],
   "connect-key-store": () => [
     describeClusters,
     // The *CustomKeyStore actions take no resource ARN.

@@ -47,7 +47,11 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
       dependsOn: [...props.after],
       // The trust anchor is fixed when the cluster is initialised; a changed file or a renewed
       // generated CA must not plan a replacement of the store (it forces one in the provider).
-      lifecycle: { preventDestroy: true, ignoreChanges: ["trust_anchor_certificate"] },
+      // The password is used at creation only: KMS rotates kmsuser's password at every connect and
+      // reset-kmsuser-password writes a new one to the secret, but the provider's update sends
+      // UpdateCustomKeyStore without disconnecting the store (refused while CONNECTED), so a
+      // changed secret must never plan an update here.
+      lifecycle: { preventDestroy: true, ignoreChanges: ["trust_anchor_certificate", "key_store_password"] },
       timeouts: { create: "15m" },
     });
     this.keyStoreId = this.resource.id;

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Fn, TerraformStack, TerraformVariable, Token } from "cdktf";
-import type { Precondition } from "cdktf/lib/terraform-conditions";
+import type { Precondition } from "../cdktf/internals";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import type { XksConfig } from "../../environments/types";
 

@@ -24,6 +24,9 @@ function prodVariant(prod, name, trust) {
   const text = JSON.stringify(prod).replaceAll("alias/prod/", `alias/${name}/`).replaceAll("northwind-prod-", `northwind-${name}-`);
   const env = { ...JSON.parse(text), name, backend: { type: "local" } };
   env.cloudHsm.trust = trust;
+  // What must be unique across environments, or is set by the tool itself, is renamed or dropped.
+  env.cloudHsm.keyStoreName = `${name}-cloudhsm`;
+  delete env.tags.Environment;
   delete env.xks;
   env.keys = Object.fromEntries(Object.entries(env.keys).filter(([, k]) => k.store !== "xks"));
   env.data.buckets = {};

@@ -1,4 +1,4 @@
-import { DescribeCustomKeyStoresCommand, KMSClient, ConnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import { DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, KMSClient, ConnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { runCli } from "../../hooks/cli";
 import { VirtualClock } from "../../hooks/lib/clock";
@@ -11,6 +11,15 @@ const clients = (): HookClients => ({ kms, cloudhsm: kms, ssm: kms, secrets: kms
 const store = (state: string, code?: string) => ({ CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM" as const, ConnectionState: state as "CONNECTED", ConnectionErrorCode: code as "USER_NOT_FOUND" | undefined }] });
 
 beforeEach(() => kms.reset());
+
+/** A store found FAILED(code): the step disconnects, reconnects once, and it fails again with the same code. */
+function failsAgain(code: string): void {
+  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
+    const disconnects = kms.commandCalls(DisconnectCustomKeyStoreCommand).length;
+    if (disconnects === 0) return store("FAILED", code);
+    return kms.commandCalls(ConnectCustomKeyStoreCommand).length < disconnects ? store("DISCONNECTED") : store("FAILED", code);
+  });
+}
 
 describe("lambda runner", () => {
   test("returns IN_PROGRESS before the invocation ends, then DONE on a later invocation", async () => {
@@ -49,10 +58,10 @@ describe("lambda runner", () => {
   });
 
   test("throws the mapped one-line message on failure", async () => {
-    kms.on(DescribeCustomKeyStoresCommand).resolves(store("FAILED", "USER_NOT_FOUND"));
+    failsAgain("USER_NOT_FOUND");
     const handler = createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined });
     await expect(handler({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
-      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster. Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
+      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
     );
   });
 });
@@ -72,11 +81,11 @@ describe("cli runner", () => {
   });
 
   test("exit 1 with one line, no stack, on failure", async () => {
-    kms.on(DescribeCustomKeyStoresCommand).resolves(store("FAILED", "USER_NOT_FOUND"));
+    failsAgain("USER_NOT_FOUND");
     const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);
     expect(r.code).toBe(1);
     expect(r.err.at(-1)).toBe(
-      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster. Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
+      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
     );
   });
 
@@ -84,6 +93,7 @@ describe("cli runner", () => {
     [["nope", "--region", "eu-west-1"]],
     [["connect-key-store", "--region", "eu-west-1"]],
     [["connect-key-store", "--region", "eu-west-1", "--key-store-id", "bad"]],
+    [["reset-kmsuser-password", "--region", "eu-west-1", "--key-store-id", IDS.keyStoreId]],
     [["initialize-cluster", "--region", "eu-west-1", "--cluster-id", IDS.clusterId, "--certificate-parameter", "/a", "--trust-anchor-parameter", "/b", "--timeout-minutes", "0"]],
   ])("fails with exit 2 on bad input %j", async (argv) => {
     expect((await run(argv)).code).toBe(2);

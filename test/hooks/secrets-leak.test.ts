@@ -1,11 +1,12 @@
 import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
-import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { activateCluster } from "../../hooks/steps/activate-cluster";
 import { connectKeyStore } from "../../hooks/steps/connect-key-store";
 import { createKmsuser } from "../../hooks/steps/create-kmsuser";
+import { resetKmsuserPassword } from "../../hooks/steps/reset-kmsuser-password";
 import { clusterOutput, cloudhsmMock, IDS, runtime } from "./helpers";
 
 const ADMIN = "AdminSecretPw0123456789";
@@ -24,12 +25,14 @@ beforeEach(() => {
   sm.on(GetSecretValueCommand, { SecretId: IDS.adminSecretArn }).resolves({ SecretString: ADMIN });
   sm.on(GetSecretValueCommand, { SecretId: IDS.kmsuserSecretArn }).resolves({ SecretString: KMSUSER });
   sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSCURRENT"] } });
+  sm.on(PutSecretValueCommand).resolves({});
   ssm.on(ListCommandsCommand).resolves({ Commands: [] });
   ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-1" } });
   // The CLI on the host echoes what the script gave it (worst case): stdout and stderr carry the passwords.
   ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId?: string }) => {
     const script = JSON.stringify(ssm.commandCalls(SendCommandCommand).at(-1)?.args[0].input ?? {});
-    const known = script.includes("user create") ? `${ADMIN} / ${KMSUSER}` : ADMIN;
+    const generated = sm.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input.SecretString ?? "").join(" / ");
+    const known = script.includes("user create") ? `${ADMIN} / ${KMSUSER}` : script.includes("change-password") ? `${ADMIN} / ${generated}` : ADMIN;
     return { CommandId: input.CommandId, Status: "Failed", ResponseCode: 1, StandardOutputContent: `pw=${known}`, StandardErrorContent: `error near ${known} ${Buffer.from(ADMIN).toString("base64")}` };
   });
 });
@@ -43,6 +46,14 @@ function everything(rt: ReturnType<typeof runtime>, err: unknown): string[] {
 test.each([
   ["activate-cluster", () => cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("INITIALIZED", two.slice(0, 1))), (rt: ReturnType<typeof runtime>) => activateCluster({ ...rt, clients: { cloudhsm, ssm, secrets: sm }, ...IDS })],
   ["create-kmsuser", () => cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("ACTIVE", two)), (rt: ReturnType<typeof runtime>) => createKmsuser({ ...rt, clients: { cloudhsm, ssm, secrets: sm }, ...IDS })],
+  [
+    "reset-kmsuser-password",
+    () => {
+      cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("ACTIVE", two));
+      kms.on(DescribeCustomKeyStoresCommand).resolves({ CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM", ConnectionState: "DISCONNECTED", CloudHsmClusterId: IDS.clusterId }] });
+    },
+    (rt: ReturnType<typeof runtime>) => resetKmsuserPassword({ ...rt, clients: { kms, cloudhsm, ssm, secrets: sm }, ...IDS }),
+  ],
   [
     "connect-key-store",
     () => kms.on(DescribeCustomKeyStoresCommand).rejects(Object.assign(new Error(`invalid credential ${XKS}`), { name: "XksProxyIncorrectAuthenticationCredentialException" })),
@@ -62,7 +73,8 @@ test.each([
   }
   expect(err).toBeDefined();
   const text = everything(rt, err).join("\n");
-  for (const s of SECRETS) expect(text).not.toContain(s);
+  const generated = sm.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input.SecretString ?? "");
+  for (const s of [...SECRETS, ...generated]) expect(text).not.toContain(s);
   expect(text).not.toContain(Buffer.from(ADMIN).toString("base64").replace(/=+$/, ""));
   expect(text).toContain("****");
 });

@@ -151,6 +151,40 @@ describe("credentials, trust and key store", () => {
     expect(resources(keys, "aws_secretsmanager_secret_version")).toEqual({});
   });
 
+  test("the kmsuser secret ignores exactly the tag create-kmsuser writes (no diff on every plan); the admin secret ignores nothing", () => {
+    expect(body(`${P}/credentials/kmsuser`).lifecycle).toEqual({ prevent_destroy: true, ignore_changes: ['tags["cmk-hooks:kmsuser-verified"]'] });
+    expect(body(`${P}/credentials/kmsuser`).tags).not.toHaveProperty("cmk-hooks:kmsuser-verified");
+    expect(body(`${P}/credentials/admin`).lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  test("reset-kmsuser-password is not in the graph: an output gives the operator its invocation (lambda runner), and the role may run it", () => {
+    expect(Object.keys(byPath(keys, `${P}/reset-kmsuser-password`))).toEqual([]);
+    const value = String((keys.output as Record<string, { value: string }>).cloudhsm_kmsuser_recovery_command.value);
+    const payload = JSON.parse(/--payload '([^']+)'/.exec(value)?.[1] ?? "{}") as Record<string, string>;
+    expect(value).toMatch(/^aws lambda invoke --region 'eu-west-1' --function-name '\$\{aws_lambda_function\.[^}]+\.function_name\}' --cli-read-timeout 0 /);
+    expect(payload).toEqual({
+      step: "reset-kmsuser-password",
+      region: "eu-west-1",
+      keyStoreId: ref(keys, `${P}/key-store/store`, "id"),
+      instanceId: ref(keys, `${P}/admin-host/instance`, "id"),
+      adminSecretArn: ref(keys, `${P}/credentials/admin`, "arn"),
+      kmsuserSecretArn: ref(keys, `${P}/credentials/kmsuser`, "arn"),
+      trustAnchorParameter: ref(keys, `${P}/trust/trust-anchor`, "name"),
+    });
+    const policy = JSON.parse(String(Object.values(resources(keys, "aws_iam_role_policy")).find((p) => p.name === "hook-steps")?.policy)) as { Statement: { Action: string[]; Resource: unknown }[] };
+    expect(policy.Statement.find((st) => st.Action.includes("kms:UpdateCustomKeyStore"))?.Resource).toBe("*");
+    expect(policy.Statement.find((st) => st.Action.length === 1 && st.Action[0] === "secretsmanager:PutSecretValue")?.Resource).toBe(ref(keys, `${P}/credentials/kmsuser`, "arn"));
+  });
+
+  test("with the local runner the output is the npm command, and no role is granted anything", () => {
+    const local = synthEnvs({ prod: prodCloudHsmOnly((e) => ((e as { hooks: unknown }).hooks = { runner: "local", timeoutMinutes: 45 })) }).stacks["prod-keys"];
+    const value = String((local.output as Record<string, { value: string }>).cloudhsm_kmsuser_recovery_command.value);
+    expect(value).toBe(
+      `npm run hook -- reset-kmsuser-password --region 'eu-west-1' --key-store-id '${ref(local, `${P}/key-store/store`, "id")}' --instance-id '${ref(local, `${P}/admin-host/instance`, "id")}' --admin-secret-arn '${ref(local, `${P}/credentials/admin`, "arn")}' --kmsuser-secret-arn '${ref(local, `${P}/credentials/kmsuser`, "arn")}' --trust-anchor-parameter '${ref(local, `${P}/trust/trust-anchor`, "name")}'`,
+    );
+    expect(resources(local, "aws_lambda_function")).toEqual({});
+  });
+
   test("the provided PEM files go to two String parameters whose names the hooks receive", () => {
     const read = (f: string) => readFileSync(join(REPO_ROOT, "environments/certs/prod", f), "utf8");
     expect(body(`${P}/trust/certificate`)).toMatchObject({ name: "/prod/cloudhsm/cluster-certificate", type: "String", value: read("cluster.crt") });
@@ -166,7 +200,8 @@ describe("credentials, trust and key store", () => {
       cloud_hsm_cluster_id: ref(keys, `${P}/hsm/cluster`, "cluster_id"),
       key_store_password: `\${data.aws_secretsmanager_secret_version.${pwName}.secret_string}`,
       trust_anchor_certificate: readFileSync(join(REPO_ROOT, "environments/certs/prod/customerCA.crt"), "utf8"),
-      lifecycle: { prevent_destroy: true, ignore_changes: ["trust_anchor_certificate"] },
+      // The password is used at creation only: KMS rotates it, reset-kmsuser-password replaces it.
+      lifecycle: { prevent_destroy: true, ignore_changes: ["trust_anchor_certificate", "key_store_password"] },
     });
     const kmsuser = under(buildGraph(keys), `${P}/create-kmsuser/`);
     expect(pw).toMatchObject({ secret_id: ref(keys, `${P}/credentials/kmsuser`, "arn"), depends_on: [kmsuser[kmsuser.length - 1]] });

@@ -45,7 +45,13 @@ t(`all stacks pass in one combined run each for keys and data, with per-stack su
 t(`a failing stack fails the combined run; each stack then runs alone and only the broken one fails, with Terraform's error${why}`, async () => {
   const broken = { resource: { terraform_data: { marker: { input: "x", not_an_argument: true } } } };
   const out = outdir("bad", { "a-keys": ok("a"), "b-keys": broken });
-  const results = await validateOffline(out, join(work, "bad-scratch"), { planOnly: true });
+  // What a user sees, in order: each phase says what it waits for, and each stack's line comes
+  // as that stack finishes (here, the per-stack reruns one by one), not all at the end.
+  const seen: string[] = [];
+  const results = await validateOffline(out, join(work, "bad-scratch"), { planOnly: true, progress: (l) => seen.push(l), report: (r) => seen.push(`${r.ok ? "ok" : "FAIL"} ${r.stack}`) });
+  expect(seen[0]).toBe("validate: planning a-keys, b-keys in one Terraform run...");
+  expect(seen[1]).toBe("validate: the combined run of a-keys, b-keys failed; running each stack on its own...");
+  expect(seen.slice(2).sort()).toEqual(["FAIL b-keys", "ok a-keys"]);
   const line = Object.fromEntries(results.map((r) => [r.stack, [r.ok, r.summary]]));
   expect(line["a-keys"]).toEqual([true, "plan ok: 1 to add, 0 to change, 0 to destroy"]);
   expect(line["b-keys"]).toEqual([false, expect.stringMatching(/^terraform plan failed in b-keys: Error: Extraneous JSON object property .*not_an_argument/)]);

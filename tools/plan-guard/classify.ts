@@ -3,6 +3,7 @@ import { applyAllowlist } from "./allowlist";
 import { buildGraph } from "./graph";
 import type { Allowlist, Finding, GuardAction, GuardResult, LoadedPlan, StackCounts } from "./model";
 import { actionOf, PlanIndex } from "./plan-index";
+import { dataLossRule } from "./rules/data-loss";
 import { destroyRule } from "./rules/destroy";
 import { disableRule } from "./rules/disable";
 import { driftRule } from "./rules/drift";
@@ -13,7 +14,7 @@ import { riskyFindings } from "./rules/risky";
 import type { Rule } from "./rules/rule";
 
 /** The rules, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [destroyRule, disableRule, keyStoreRule, hsmCountRule, keyPolicyRule, driftRule];
+export const RULES: readonly Rule[] = [destroyRule, disableRule, keyStoreRule, hsmCountRule, keyPolicyRule, dataLossRule, driftRule];
 
 /** Options of {@link classifyPlans}. */
 export interface ClassifyOptions {
@@ -44,18 +45,28 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
   const blocking: Finding[] = [];
   const risky: Finding[] = [];
   const warnings: string[] = [];
+  const inputErrors = [...(opts.inputErrors ?? []), ...plans.flatMap((p) => p.problems ?? [])];
+  // A rule that fails on an input nobody foresaw must not hide the others' findings, nor pass: exit 2.
+  const guarded = <T>(what: string, stack: string, run: () => T[]): T[] => {
+    try {
+      return run();
+    } catch (e) {
+      inputErrors.push(`${stack}: the guard could not check ${what} (${e instanceof Error ? e.message : String(e)}); please report this`);
+      return [];
+    }
+  };
   for (const idx of indexes) {
-    const found = RULES.flatMap((rule) => rule(idx));
+    const found = RULES.flatMap((rule) => guarded(`rule ${rule.name}`, idx.stack, () => rule(idx)));
     const blockedHere = found.filter((f) => f.severity === "block");
     blocking.push(...blockedHere);
     const named = new Set(found.map((f) => f.address));
-    risky.push(...found.filter((f) => f.severity === "risky"), ...riskyFindings(idx, named));
+    risky.push(...found.filter((f) => f.severity === "risky"), ...guarded("the risky changes", idx.stack, () => riskyFindings(idx, named)));
     if (idx.plan.errored) warnings.push(`${idx.stack}: the plan errored, so Terraform will not apply it; the guard checked the changes it lists`);
     if (idx.plan.format_version.startsWith("0.") && !idx.plan.configuration) warnings.push(`${idx.stack}: no configuration in the plan, so consumers of keys cannot be shown`);
   }
   const { blocked, allowed, unused } = applyAllowlist(blocking, allowlist);
   for (const e of unused) warnings.push(`allowlist entry ${e.index} (${e.stack ? `${e.stack} ` : ""}${e.address}) matched nothing: remove it or fix the address`);
-  const inputErrors = [...(opts.inputErrors ?? [])];
+  const graph = opts.withoutGraph ? { nodes: [], edges: [] } : guarded("the key graph", "summary", () => [buildGraph(indexes)])[0] ?? { nodes: [], edges: [] };
   return {
     stacks: indexes.map((idx, i) => counts(idx, plans[i].file)),
     blocked,
@@ -63,7 +74,7 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
     risky,
     unusedAllowances: unused,
     warnings,
-    graph: opts.withoutGraph ? { nodes: [], edges: [] } : buildGraph(indexes),
+    graph,
     inputErrors,
     exitCode: inputErrors.length ? 2 : blocked.length ? 1 : 0,
   };

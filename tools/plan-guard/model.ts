@@ -7,6 +7,8 @@ export interface LoadedPlan {
   readonly plan: PlanJson;
   /** Where it was read from (for messages); absent for in-memory plans. */
   readonly file?: string;
+  /** Unexpected shapes found while reading (`<file>: <path>: <what>`): each makes the exit code 2. */
+  readonly problems?: readonly string[];
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ResourceChange } from "../terraform/plan-json";
 import type { GuardAction } from "./model";
 import { actionOf, valuesOf, type PlanIndex } from "./plan-index";
 import { holdsCredential } from "./secrets";
-import { isXksPath } from "./xks";
+import { xksRole } from "./xks";
 
 /** A key- or data-bearing resource: what it is and what its loss costs. */
 export interface KeyBearing {
@@ -86,9 +86,13 @@ export function keyBearing(rc: ResourceChange, idx: PlanIndex): KeyBearing | und
   if ((rc.type === "aws_secretsmanager_secret" || rc.type === "aws_secretsmanager_secret_version") && holdsCredential(rc, idx)) {
     return { what: "secret holding a key-store or HSM credential", loss: "without the kmsuser/crypto-officer password or XKS credential the key store cannot connect again and its keys stay unusable" };
   }
-  const xks = isXksPath(rc, idx);
-  if (xks === "service") return { what: "XKS VPC endpoint service", loss: "KMS can no longer reach the external key store proxy: every key in the external key store is unusable at once" };
-  if (xks === "nlb") return { what: "network load balancer of the XKS endpoint service", loss: "KMS can no longer reach the external key store proxy: every key in the external key store is unusable at once" };
+  const xks = xksRole(rc, idx);
+  const unreachable = "KMS can no longer reach the external key store proxy: every key in the external key store is unusable at once";
+  if (xks === "service") return { what: "XKS VPC endpoint service", loss: unreachable };
+  if (xks === "nlb") return { what: "network load balancer of the XKS endpoint service", loss: unreachable };
+  if (xks === "listener") return { what: "listener of the XKS network load balancer", loss: unreachable };
+  if (xks === "target-group") return { what: "target group of the XKS listener", loss: unreachable };
+  if (xks === "principal") return { what: "KMS's allowed principal on the XKS endpoint service", loss: `without it KMS cannot connect to the endpoint service (XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND); ${unreachable}` };
   return undefined;
 }
 
@@ -96,7 +100,8 @@ export function keyBearing(rc: ResourceChange, idx: PlanIndex): KeyBearing | und
 export const WATCHED_TYPES = new Set([
   ...KMS_KEY_TYPES, "aws_kms_alias", "aws_kms_key_policy", "aws_kms_grant", "aws_kms_custom_key_store", "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm",
   "aws_ebs_default_kms_key", "aws_ebs_encryption_by_default", "aws_s3_bucket_server_side_encryption_configuration", "aws_vpc_endpoint_service",
-  "aws_vpc_endpoint_service_allowed_principal",
+  "aws_vpc_endpoint_service_allowed_principal", "aws_s3_bucket_versioning", "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_public_access_block",
+  "aws_s3_bucket_policy",
 ]);
 
 /** Types drawn as keys in the summary's diagram (what consumers depend on). */

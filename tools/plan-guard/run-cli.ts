@@ -77,7 +77,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     }
   }
   const result = classifyPlans(named, allowlist, { inputErrors });
-  for (const e of inputErrors) io.err(`plan-guard: ${e}`);
+  for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
   const summary = renderSummary(result);
   if (opts.summary) {
     try {

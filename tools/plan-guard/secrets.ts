@@ -1,51 +1,116 @@
 /**
- * Which Secrets Manager secrets hold key-store or HSM credentials (the kmsuser password, the
- * crypto-officer password, the XKS proxy credential). Terraform cannot tell, so the guard decides
- * from what the secret says about itself:
- * - the tag `cmk:holds = key-store-credential` (what this project's modules set: decisive), or
- * - its name, name_prefix, description, or any tag key or value mentioning kmsuser, cloudhsm, hsm,
- *   xks, crypto-officer (crypto_officer, crypto officer, CO) or key store/keystore.
- * A false positive costs an allowlist entry; a false negative can lose the only copy of a password
- * that a key store needs to reconnect, so the words are broad.
+ * Which Secrets Manager secrets hold credentials a key store or a file system cannot do without,
+ * decided by their role in the plan, never by words in their names:
+ * - key-store credential (block on delete/replace/forget): tagged `cmk:holds = key-store-credential`
+ *   (what this project's HSM credential module declares), or read by a custom key store: its
+ *   `key_store_password` or `xks_proxy_authentication_credential` references a secret version
+ *   (resource or data source) of this secret;
+ * - fsxadmin credential (risky): tagged `cmk:holds = fsx-admin-credential`, or a version of it holds
+ *   the same value an FSx file system's `fsx_admin_password` is set from.
+ * A secret version is judged by its secret (configuration reference or `secret_id`).
  */
-import { isObject, type JsonObject, type JsonValue, type ResourceChange } from "../terraform/plan-json";
-import { valuesOf, type PlanIndex } from "./plan-index";
+import { isObject, type JsonObject, type ResourceChange } from "../terraform/plan-json";
+import { configAddressOf, valuesOf, type PlanIndex } from "./plan-index";
 
 /** Tag that marks a secret as holding a key-store credential, whatever its name. */
 export const CREDENTIAL_TAG = { key: "cmk:holds", value: "key-store-credential" } as const;
+/** Tag that marks the fsxadmin password's secret. */
+export const FSX_ADMIN_TAG = { key: "cmk:holds", value: "fsx-admin-credential" } as const;
 
-const CREDENTIAL_WORDS = /kmsuser|cloud-?hsm|(^|[^a-z])hsm|xks|crypto[-_ ]?officer|key[-_ ]?store/i;
+const KEY_STORE_CREDENTIAL_ATTRS = ["key_store_password", "xks_proxy_authentication_credential"];
+const VERSION_TYPES = ["aws_secretsmanager_secret_version", "data.aws_secretsmanager_secret_version", "data.aws_secretsmanager_secret"];
 
-function tagsOf(v: JsonObject): Record<string, JsonValue> {
-  return { ...(isObject(v.tags_all) ? v.tags_all : {}), ...(isObject(v.tags) ? v.tags : {}) };
+function tagged(v: JsonObject, value: string): boolean {
+  for (const t of [v.tags, v.tags_all]) if (isObject(t) && t[CREDENTIAL_TAG.key] === value) return true;
+  return false;
 }
 
-/** Whether the attributes of an aws_secretsmanager_secret describe a key-store or HSM credential. */
-export function describesCredential(v: JsonObject): boolean {
-  const tags = tagsOf(v);
-  if (tags[CREDENTIAL_TAG.key] === CREDENTIAL_TAG.value) return true;
-  const texts = [v.name, v.name_prefix, v.description, ...Object.keys(tags), ...Object.values(tags)];
-  return texts.some((t) => typeof t === "string" && CREDENTIAL_WORDS.test(t));
+/** Configuration addresses of the secrets a version-like resource (resource or data source) points at. */
+function secretsOfVersion(idx: PlanIndex, versionAddress: string): string[] {
+  const out = idx.references(versionAddress).filter((r) => r.via === "secret_id" && r.target?.includes("aws_secretsmanager_secret.")).map((r) => r.target as string);
+  // A constant secret_id (name or ARN), or the one the plan shows, names a secret of the plan by value.
+  const expr = idx.config.get(configAddressOf(versionAddress))?.resource.expressions?.secret_id;
+  const constant = isObject(expr as never) ? (expr as { constant_value?: unknown }).constant_value : undefined;
+  const shown = idx.ofTypes("aws_secretsmanager_secret_version").filter((v) => configAddressOf(v.address) === configAddressOf(versionAddress)).flatMap((v) => [valuesOf(v.change.before).secret_id, valuesOf(v.change.after).secret_id]);
+  const ids = [constant, ...shown].filter((x): x is string => typeof x === "string");
+  if (ids.length) {
+    for (const s of idx.ofTypes("aws_secretsmanager_secret")) {
+      const names = [s.change.before, s.change.after].flatMap((v) => [valuesOf(v).arn, valuesOf(v).id, valuesOf(v).name]);
+      if (ids.some((id) => names.includes(id))) out.push(configAddressOf(s.address));
+    }
+  }
+  return out;
 }
 
-function secretHoldsCredential(rc: ResourceChange): boolean {
-  return describesCredential(valuesOf(rc.change.before)) || describesCredential(valuesOf(rc.change.after));
+interface Roles {
+  keyStore: Set<string>;
+  fsxAdmin: Set<string>;
 }
 
-/**
- * Whether a secret or secret version (resource change) holds a key-store or HSM credential. A
- * version is judged by its secret: the secret its configuration references, or the one its
- * `secret_id` (name or ARN) names.
- */
+const cache = new WeakMap<PlanIndex, Roles>();
+
+/** Configuration addresses of secrets by role, from the references in the plan's configuration. */
+function roles(idx: PlanIndex): Roles {
+  let r = cache.get(idx);
+  if (r) return r;
+  r = { keyStore: new Set(), fsxAdmin: new Set() };
+  const isVersion = (t: string | undefined): boolean => !!t && VERSION_TYPES.some((v) => t.replace(/^(module\.[^.]+\.)+/, "").startsWith(`${v}.`));
+  for (const [addr, { resource }] of idx.config) {
+    if (resource.type === "aws_kms_custom_key_store") {
+      for (const ref of idx.references(addr)) {
+        if (!KEY_STORE_CREDENTIAL_ATTRS.includes(ref.via) || !ref.target) continue;
+        if (ref.target.includes("aws_secretsmanager_secret.")) r.keyStore.add(ref.target);
+        else if (isVersion(ref.target)) for (const s of secretsOfVersion(idx, ref.target)) r.keyStore.add(s);
+      }
+    }
+  }
+  // fsxadmin: the value the file system's password comes from, also written into a secret version.
+  const fsxSources = new Set<string>();
+  for (const [addr, { resource }] of idx.config) {
+    if (!/^aws_fsx_ontap_file_system$/.test(resource.type)) continue;
+    for (const ref of idx.references(addr)) if (ref.via === "fsx_admin_password" && ref.target) fsxSources.add(ref.target);
+  }
+  if (fsxSources.size) {
+    for (const [addr, { resource }] of idx.config) {
+      if (resource.type !== "aws_secretsmanager_secret_version") continue;
+      const refs = idx.references(addr);
+      if (refs.some((x) => x.via === "secret_string" && x.target && fsxSources.has(x.target))) for (const s of secretsOfVersion(idx, addr)) r.fsxAdmin.add(s);
+    }
+  }
+  cache.set(idx, r);
+  return r;
+}
+
+function secretOf(rc: ResourceChange, idx: PlanIndex): string[] {
+  if (rc.type === "aws_secretsmanager_secret") return [configAddressOf(rc.address)];
+  if (rc.type === "aws_secretsmanager_secret_version") return secretsOfVersion(idx, rc.address);
+  return [];
+}
+
+function secretChanges(idx: PlanIndex, addresses: string[]): ResourceChange[] {
+  return idx.ofTypes("aws_secretsmanager_secret").filter((s) => addresses.includes(configAddressOf(s.address)));
+}
+
+/** Whether a secret or secret version (resource change) holds a key-store or HSM credential. */
 export function holdsCredential(rc: ResourceChange, idx: PlanIndex): boolean {
-  if (rc.type === "aws_secretsmanager_secret") return secretHoldsCredential(rc);
-  if (rc.type !== "aws_secretsmanager_secret_version") return false;
-  const ids = [valuesOf(rc.change.before).secret_id, valuesOf(rc.change.after).secret_id].filter((x): x is string => typeof x === "string");
-  if (ids.some((id) => CREDENTIAL_WORDS.test(id))) return true;
-  return idx.ofTypes("aws_secretsmanager_secret").some((s) => {
-    if (!secretHoldsCredential(s)) return false;
-    if (idx.refersTo(rc.address, s.address)) return true;
-    const names = [s.change.before, s.change.after].flatMap((v) => [valuesOf(v).arn, valuesOf(v).id, valuesOf(v).name]);
-    return ids.some((id) => names.includes(id));
-  });
+  const secrets = secretOf(rc, idx);
+  if (secrets.length === 0) return false;
+  const r = roles(idx);
+  if (secrets.some((s) => r.keyStore.has(s))) return true;
+  const own = rc.type === "aws_secretsmanager_secret" ? [rc] : secretChanges(idx, secrets);
+  return own.some((s) => tagged(valuesOf(s.change.before), CREDENTIAL_TAG.value) || tagged(valuesOf(s.change.after), CREDENTIAL_TAG.value));
+}
+
+/** Whether a secret or secret version holds the fsxadmin password of an FSx for ONTAP file system. */
+export function holdsFsxAdmin(rc: ResourceChange, idx: PlanIndex): boolean {
+  const secrets = secretOf(rc, idx);
+  if (secrets.length === 0) return false;
+  if (secrets.some((s) => roles(idx).fsxAdmin.has(s))) return true;
+  const own = rc.type === "aws_secretsmanager_secret" ? [rc] : secretChanges(idx, secrets);
+  return own.some((s) => tagged(valuesOf(s.change.before), FSX_ADMIN_TAG.value) || tagged(valuesOf(s.change.after), FSX_ADMIN_TAG.value));
+}
+
+/** Whether the attributes of an aws_secretsmanager_secret carry the key-store credential tag. */
+export function describesCredential(v: JsonObject): boolean {
+  return tagged(v, CREDENTIAL_TAG.value);
 }

@@ -33,6 +33,7 @@ const program = new Command("validate")
     mkdirSync(work, { recursive: true });
     try {
       const outdir = join(work, "out");
+      process.stdout.write("validate: synthesizing...\n");
       const synth = spawnSync(process.execPath, [join(__dirname, "main.js")], { env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
       if (synth.status !== 0) {
         process.stderr.write(synth.stderr);
@@ -46,6 +47,7 @@ const program = new Command("validate")
         savePlans: (s) => pattern?.test(s) ?? false,
         only: (s) => only?.test(s) ?? true,
         planOnly: opts.planOnly === true,
+        progress: (line) => process.stdout.write(`${line}\n`),
         report: (r) => {
           if (r.plan) writeFileSync(join(r.dir, "plan.json"), JSON.stringify(r.plan));
           if (opts.keep) {

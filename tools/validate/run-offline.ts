@@ -33,8 +33,10 @@ export interface ValidateOfflineOptions {
    * planning, so this only drops one provider start (~4 s of CPU) per stack. @default false
    */
   readonly planOnly?: boolean;
-  /** Called as each stack finishes. */
+  /** Called as each stack finishes (not at the end of its phase). */
   readonly report?: (r: StackResult) => void;
+  /** Called when a phase starts its Terraform run, to say what is being waited for. */
+  readonly progress?: (line: string) => void;
 }
 
 interface StackJson {
@@ -136,6 +138,9 @@ interface PhaseContext {
   initialising?: Promise<string>;
   readonly planOnly: boolean;
   readonly save: (stack: string) => boolean;
+  /** Every result, the moment it is known. */
+  readonly report: (r: StackResult) => void;
+  readonly progress: (line: string) => void;
 }
 
 /**
@@ -149,10 +154,14 @@ interface PhaseContext {
 async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseContext): Promise<StackResult[]> {
   const start = Date.now();
   const results: StackResult[] = [];
+  const add = (r: StackResult) => {
+    results.push(r);
+    ctx.report(r);
+  };
   const ready: { item: PhaseItem; dir: string; deferred: number }[] = [];
   for (const item of items) {
     const dir = join(ctx.scratch, item.stack);
-    const fail = (summary: string) => results.push({ stack: item.stack, ok: false, summary, seconds: (Date.now() - start) / 1000, dir });
+    const fail = (summary: string) => add({ stack: item.stack, ok: false, summary, seconds: (Date.now() - start) / 1000, dir });
     try {
       const prepared = prepareScratch(item.json, dir, { remoteStates: item.remote, terraform: ctx.tf });
       if (prepared.missingProviders.length) {
@@ -166,6 +175,7 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
     }
   }
   if (ready.length === 0) return results;
+  ctx.progress(`validate: planning ${ready.map(({ item }) => item.stack).join(", ")} in one Terraform run...`);
   try {
     // `terraform init` once, then every scratch copy gets its result, so each can also run alone.
     ctx.initialising ??= init(ready[0].dir).then(() => {
@@ -189,16 +199,17 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
     for (const { item, dir, deferred } of ready) {
       const mine = modulePlan(combined, item.stack);
       const note = deferred ? ` (${deferred} AWS data reads deferred to apply)` : "";
-      results.push({ stack: item.stack, ok: true, summary: `${ctx.planOnly ? "" : "validate ok, "}plan ok: ${jsonPlanLine(mine)}${note}`, seconds, dir, ...(ctx.save(item.stack) ? { plan: mine } : {}) });
+      add({ stack: item.stack, ok: true, summary: `${ctx.planOnly ? "" : "validate ok, "}plan ok: ${jsonPlanLine(mine)}${note}`, seconds, dir, ...(ctx.save(item.stack) ? { plan: mine } : {}) });
     }
     return results;
   } catch {
     // One stack's error fails the combined run: run each stack alone for a precise report.
+    ctx.progress(`validate: the combined run of ${ready.map(({ item }) => item.stack).join(", ")} failed; running each stack on its own...`);
     const queue = [...ready];
     const worker = async () => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         const { item, dir } = next;
-        results.push(await runStack(item.json, dir, item.stack, item.remote, ctx.tf, ctx.initialised, ctx.save(item.stack), ctx.planOnly));
+        add(await runStack(item.json, dir, item.stack, item.remote, ctx.tf, ctx.initialised, ctx.save(item.stack), ctx.planOnly));
       }
     };
     await Promise.all([worker(), worker()]);
@@ -221,13 +232,18 @@ export async function validateOffline(outdir: string, scratch: string, opts: Val
   const wanted = opts.only ?? (() => true);
   const stacks = all.filter(wanted);
   const read = (s: string) => JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8")) as StackJson;
-  const ctx: PhaseContext = { scratch, tf, initialised: {}, planOnly: opts.planOnly === true, save: opts.savePlans ?? (() => false) };
   const results: StackResult[] = [];
-  const finish = (phase: readonly StackResult[]) => {
-    for (const r of phase) {
+  const ctx: PhaseContext = {
+    scratch,
+    tf,
+    initialised: {},
+    planOnly: opts.planOnly === true,
+    save: opts.savePlans ?? (() => false),
+    report: (r) => {
       results.push(r);
       opts.report?.(r);
-    }
+    },
+    progress: opts.progress ?? (() => undefined),
   };
   const isKeys = (s: string) => s.endsWith("-keys");
   const remoteFor = (stack: string) => {
@@ -235,8 +251,8 @@ export async function validateOffline(outdir: string, scratch: string, opts: Val
     return all.includes(keysStack) ? { [keysStack]: outputsOf(read(keysStack)) } : {};
   };
   await Promise.all([
-    runPhase(stacks.filter(isKeys).map((stack) => ({ stack, json: read(stack), remote: {} })), "_keys", ctx).then(finish),
-    runPhase(stacks.filter((s) => !isKeys(s)).map((stack) => ({ stack, json: read(stack), remote: remoteFor(stack) })), "_data", ctx).then(finish),
+    runPhase(stacks.filter(isKeys).map((stack) => ({ stack, json: read(stack), remote: {} })), "_keys", ctx),
+    runPhase(stacks.filter((s) => !isKeys(s)).map((stack) => ({ stack, json: read(stack), remote: remoteFor(stack) })), "_data", ctx),
   ]);
   return results;
 }

@@ -4,6 +4,10 @@
  */
 import { runCli } from "./run-cli";
 
+// On Node 20 the AWS SDK prints a 7-line NodeVersionSupportWarning at its first client (the
+// Secrets Manager read of --credential-secret); the tool's output is its own lines only.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

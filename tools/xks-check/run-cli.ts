@@ -37,7 +37,7 @@ export interface CliDeps extends XksCheckDeps {
 
 interface Flags {
   env?: string;
-  envFile?: string;
+  environmentFile?: string;
   endpoint?: string;
   uriPath?: string;
   key: string[];
@@ -61,7 +61,8 @@ function program(io: CliIo): Command {
   return new Command("xks-check")
     .description("Calls the XKS proxy as KMS does (health, key metadata; SigV4, TLS) and reports what KMS would reject.")
     .option("--env <name>", "environment to check (its xks.privateDnsName, xks.uriPath, region and store \"xks\" keys)")
-    .option("--env-file <file>", "JSON environment file (one environment or an array) instead of the shipped ones")
+    // Not `--env-file`: Node 20 reads that flag itself, even after the script name, and exits 9.
+    .option("--environment-file <file>", "JSON environment file (one environment or an array, as for ENV_CONFIG) instead of the shipped ones")
     .option("--endpoint <url>", "proxy URI endpoint, https://<private DNS name> (overrides the environment's)")
     .option("--uri-path <path>", "proxy URI path, /<prefix>/kms/xks/v1 (overrides the environment's)")
     .option("--key <xksKeyId>", "external key id to look up; repeat for more (replaces the environment's keys)", collect, [])
@@ -80,29 +81,33 @@ function program(io: CliIo): Command {
 }
 
 async function defaultEnvironments(file?: string): Promise<Readonly<Record<string, EnvironmentConfig>>> {
-  // Loaded only with --env/--env-file so explicit flags need no environment code at all.
+  // Loaded only with --env/--environment-file so explicit flags need no environment code at all.
   const mod = await import("../../environments");
-  if (!file) return mod.environments;
-  const loaded: unknown = mod.loadEnvironmentFile(file);
-  const list = (Array.isArray(loaded) ? loaded : [loaded]) as EnvironmentConfig[];
-  return Object.fromEntries(list.map((e) => [e.name, e]));
+  const { validationMessages } = await import("../../environments/validation");
+  // The same entry points as ENV_CONFIG for `npm run synth`: read, then every check at once.
+  const envs = file ? mod.selectEnvironments(file) : mod.environments;
+  const problems = validationMessages(envs);
+  if (problems.length) throw new mod.ConfigError(problems);
+  return envs;
 }
 
-/** The target from `--env`/`--env-file` and the explicit flags (flags win). */
+/** The target from `--env`/`--environment-file` and the explicit flags (flags win). */
 async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
   let base: TargetSpec | undefined;
-  if (f.env !== undefined || f.envFile !== undefined) {
+  if (f.env !== undefined || f.environmentFile !== undefined) {
     let envs: Readonly<Record<string, EnvironmentConfig>>;
+    const label = f.environmentFile ? `--environment-file ${f.environmentFile}` : "--env";
     try {
-      envs = await (deps.loadEnvironments ?? defaultEnvironments)(f.envFile);
+      envs = await (deps.loadEnvironments ?? defaultEnvironments)(f.environmentFile);
     } catch (e) {
       if (e instanceof XksInputError) throw e;
-      const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-      throw new XksInputError(`${f.envFile ? `--env-file ${f.envFile}` : "--env"}: ${first}`);
+      // A configuration error lists every problem, one line each; anything else is one line.
+      const lines = Array.isArray((e as { lines?: unknown }).lines) ? ((e as { lines: unknown[] }).lines.map(String)) : [(e instanceof Error ? e.message : String(e)).split("\n")[0]];
+      throw new XksInputError(lines.map((l) => `${label}: ${l.replace(/^ENV_CONFIG: /, "")}`).join("\nxks-check: "));
     }
     const names = Object.keys(envs);
     const name = f.env ?? (names.length === 1 ? names[0] : undefined);
-    if (name === undefined) throw new XksInputError(`--env-file ${f.envFile} holds ${names.length} environments (${names.join(", ")}): pick one with --env`);
+    if (name === undefined) throw new XksInputError(`--environment-file ${f.environmentFile} holds ${names.length} environments (${names.join(", ")}): pick one with --env`);
     const env = Object.prototype.hasOwnProperty.call(envs, name) ? envs[name] : undefined;
     if (!env) throw new XksInputError(`--env: no environment "${name}" (known: ${names.join(", ") || "none"})`);
     base = targetFromEnvironment(env);
@@ -128,6 +133,10 @@ async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
  * Never throws for a user's mistake, never prints the credential.
  */
 export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }, deps: CliDeps = {}): Promise<number> {
+  if (argv.some((a) => a === "--env-file" || a.startsWith("--env-file="))) {
+    io.err("xks-check: --env-file is read by Node 20 itself (it exits 9 before this tool runs): use --environment-file <file>");
+    return 2;
+  }
   const bad = argv.find((a) => CREDENTIAL_FLAG.test(a));
   if (bad !== undefined) {
     io.err(`xks-check: ${bad.split("=")[0]}: credentials are never taken from arguments: set XKS_ACCESS_KEY_ID and XKS_SECRET_ACCESS_KEY in the environment, or pass --credential-secret <secret ARN>`);

@@ -34,7 +34,7 @@ describe("activate-cluster", () => {
     const script = ssm.commandCalls(SendCommandCommand)[0].args[0].input.Parameters?.commands?.[0] ?? "";
     expect(script).not.toContain(put.SecretString);
     expect(script).toContain("configure-cli -a '10.0.1.10'");
-    expect(script).toContain(`printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW" | /opt/cloudhsm/bin/cloudhsm-cli cluster activate`);
+    expect(script).toContain(`printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW" | cmk_pty cloudhsm-cli cluster activate`);
   });
 
   test("re-run after success makes no mutating call", async () => {

@@ -72,12 +72,52 @@ test("converges through throttling and network errors at every call", async () =
 
 const codes = Object.entries(CONNECTION_ERRORS).flatMap(([code, info]) => info.stores.map((type) => [code, type, info.retryable] as const));
 
-test.each(codes.filter(([, , retryable]) => !retryable))("stops at once on %s (%s) with the mapped action", async (code, type) => {
-  kms.on(DescribeCustomKeyStoresCommand).resolves(store("FAILED", type, code));
-  const err = await thrown(() => connectKeyStore({ ...input(), clients: { kms } }));
-  expect(err.message).toBe(`[connect-key-store cks-1234567890abcdef0] ${code}: ${CONNECTION_ERRORS[code].meaning}. Next: ${connectionErrorAction(code, type)}`);
+/** Describe answers that follow the calls made: FAILED(code) until disconnected, then per `afterConnect`. */
+function failedStore(type: string, code: string, afterConnect: (connects: number) => DescribeCustomKeyStoresCommandOutput): void {
+  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
+    const disconnects = kms.commandCalls(DisconnectCustomKeyStoreCommand).length;
+    const connects = kms.commandCalls(ConnectCustomKeyStoreCommand).length;
+    if (disconnects === 0) return store("FAILED", type, code);
+    if (connects < disconnects) return store("DISCONNECTED", type);
+    return afterConnect(connects);
+  });
+  kms.on(DisconnectCustomKeyStoreCommand).resolves({});
+  kms.on(ConnectCustomKeyStoreCommand).resolves({});
+}
+
+test.each(codes.filter(([, , retryable]) => !retryable))("recovers a store found FAILED with %s (%s) once the cause is fixed: disconnect, DISCONNECTED, connect", async (code, type) => {
+  failedStore(type, code, () => store("CONNECTED", type));
+  const rt = runtime();
+  expect(await connectKeyStore(input(rt))).toMatchObject({ status: "DONE", state: "CONNECTED" });
+  expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
+  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
+  // Disconnect strictly before connect (KMS refuses ConnectCustomKeyStore on a FAILED store).
+  const order = kms.calls().map((c) => (c.args[0] as object).constructor.name).filter((n) => n !== "DescribeCustomKeyStoresCommand");
+  expect(order).toEqual(["DisconnectCustomKeyStoreCommand", "ConnectCustomKeyStoreCommand"]);
+  expect(rt.lines).toEqual([
+    `[connect-key-store cks-1234567890abcdef0] FAILED(${code}) at 0s`,
+    `[connect-key-store cks-1234567890abcdef0] found FAILED with ${code} from an earlier attempt: disconnecting, then connecting again (KMS connects a FAILED store only after it is DISCONNECTED)`,
+    `[connect-key-store cks-1234567890abcdef0] FAILED(${code}) -> DISCONNECTED after 0s`,
+    "[connect-key-store cks-1234567890abcdef0] ConnectCustomKeyStore accepted",
+    "[connect-key-store cks-1234567890abcdef0] DISCONNECTED -> CONNECTING after 0s",
+    expect.stringMatching(/^\[connect-key-store cks-1234567890abcdef0\] CONNECTING -> CONNECTED after \d+s$/),
+  ]);
+});
+
+test.each(codes.filter(([, , retryable]) => !retryable))("reports %s (%s) with the mapped action when the store fails again after the recovery", async (code, type) => {
+  failedStore(type, code, () => store("FAILED", type, code));
+  const err = await thrown(() => connectKeyStore(input()));
+  expect(err.message).toBe(`[connect-key-store cks-1234567890abcdef0] ${code}: ${CONNECTION_ERRORS[code].meaning} (after 1 reconnect). Next: ${connectionErrorAction(code, type)}`);
+  expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
+  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
+});
+
+test("a non-transient code after its own connect stops at once (no disconnect: nothing changed since)", async () => {
+  kms.on(DescribeCustomKeyStoresCommand).resolvesOnce(store("DISCONNECTED")).resolves(store("FAILED", "AWS_CLOUDHSM", "USER_NOT_FOUND"));
+  kms.on(ConnectCustomKeyStoreCommand).resolves({});
+  const err = await thrown(() => connectKeyStore(input()));
+  expect(err.message).toBe(`[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: ${CONNECTION_ERRORS.USER_NOT_FOUND.meaning}. Next: ${connectionErrorAction("USER_NOT_FOUND", "AWS_CLOUDHSM")}`);
   expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(0);
-  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(0);
 });
 
 test.each(codes.filter(([code, , retryable]) => retryable && code !== "INSUFFICIENT_CLOUDHSM_HSMS"))("disconnects and reconnects on transient %s (%s), then converges", async (code, type) => {
@@ -103,12 +143,13 @@ test("gives up on a transient code after the bounded reconnects, naming them", a
   );
 });
 
-test("INSUFFICIENT_CLOUDHSM_HSMS without HSMs being created stops with the mapped action", async () => {
-  kms.on(DescribeCustomKeyStoresCommand).resolves(store("FAILED", "AWS_CLOUDHSM", "INSUFFICIENT_CLOUDHSM_HSMS"));
+test("INSUFFICIENT_CLOUDHSM_HSMS without HSMs being created: one recovery, then the mapped action", async () => {
+  failedStore("AWS_CLOUDHSM", "INSUFFICIENT_CLOUDHSM_HSMS", () => store("FAILED", "AWS_CLOUDHSM", "INSUFFICIENT_CLOUDHSM_HSMS"));
   const err = await thrown(() => connectKeyStore(input()));
   expect(err.message).toBe(
-    "[connect-key-store cks-1234567890abcdef0] INSUFFICIENT_CLOUDHSM_HSMS: the cluster has fewer than the 2 ACTIVE HSMs in different AZs a key store needs. Next: add HSMs so the cluster has at least 2 ACTIVE HSMs in 2 different AZs (aws_cloudhsm_v2_hsm), then re-run",
+    "[connect-key-store cks-1234567890abcdef0] INSUFFICIENT_CLOUDHSM_HSMS: the cluster has fewer than the 2 ACTIVE HSMs in different AZs a key store needs (after 1 reconnect). Next: add HSMs so the cluster has at least 2 ACTIVE HSMs in 2 different AZs (aws_cloudhsm_v2_hsm), then re-run",
   );
+  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
 });
 
 test("maps ConnectCustomKeyStore exceptions to actions", async () => {

@@ -36,7 +36,7 @@ test("EBS encryption by default with the customer key as the default key", () =>
 });
 
 test("the data stack reads the keys through a cross-stack reference and declares the dependency", () => {
-  expect(data.data?.terraform_remote_state?.["cross-stack-reference-input-dev-keys"]).toMatchObject({ backend: "local", config: { path: "../../../terraform.dev-keys.tfstate" } });
+  expect(data.data?.terraform_remote_state?.["cross-stack-reference-input-dev-keys"]).toMatchObject({ backend: "s3", config: { bucket: "northwind-dev-tf-state-111111111111", key: "cmk/dev-keys.tfstate", region: "eu-west-1" } });
   const outputs = Object.keys(stacks["dev-keys"].output ?? {});
   expect(outputs.some((o) => /^cross-stack-output-aws_kms_keykey-appData_key_[0-9A-F]+arn$/.test(o))).toBe(true);
 });

@@ -48,10 +48,18 @@ describe("lambda runner", () => {
   const fn = Object.values(json.resource.aws_lambda_function)[0];
   const invocations = json.resource.aws_lambda_invocation;
 
-  test("the hook bundle runs as a Node 20 function in the VPC with no environment", () => {
-    expect(fn).toMatchObject({ function_name: "prod-hooks", runtime: "nodejs20.x", handler: "hooks.handler", timeout: 900 });
+  test("the hook bundle runs as a Node 22 function in the VPC with no environment", () => {
+    expect(fn).toMatchObject({ function_name: "prod-hooks", runtime: "nodejs22.x", handler: "hooks.handler", timeout: 900 });
     expect((fn.vpc_config as { subnet_ids: string[] }).subnet_ids).toEqual(["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]);
     expect(fn.environment).toBeUndefined();
+  });
+
+  test("the function depends on its VPC-access attachment and its step policy (never runs before its permissions)", () => {
+    const [attachment] = Object.entries(json.resource.aws_iam_role_policy_attachment).find(([, v]) => String(v.policy_arn).endsWith("/AWSLambdaVPCAccessExecutionRole")) ?? [];
+    const [policy] = Object.entries(json.resource.aws_iam_role_policy).find(([, v]) => v.name === "hook-steps") ?? [];
+    expect(attachment).toBeDefined();
+    expect(policy).toBeDefined();
+    expect(fn.depends_on).toEqual(expect.arrayContaining([`aws_iam_role_policy_attachment.${attachment}`, `aws_iam_role_policy.${policy}`]));
   });
 
   test("the role holds exactly the wired steps' permissions, scoped to their ids", () => {

@@ -1,5 +1,5 @@
 import { App, TerraformOutput, TerraformStack } from "cdktf";
-import { resolve } from "cdktf/lib/_tokens";
+import { resolve } from "../../../modules/cdktf/internals";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { VpcEndpointService } from "@cdktf/provider-aws/lib/vpc-endpoint-service";

@@ -22,6 +22,12 @@ const NOT_PLANS = new Map([
   ["terraform-compliance/test_issue-231__policy.json", "not a Terraform plan (no format_version"],
   ["terraform-compliance/test_child_modules__plan.out.json", "of a state, not of a plan file"],
 ]);
+/** Real plans the guard blocks, and why (checked by hand). */
+const BLOCKED = new Map([
+  // A new key whose policy allows only kms:ReEncrypt*, GenerateDataKey* and DescribeKey to three
+  // principals: nobody may ever change the policy (KMS refuses it unless the lockout check is bypassed).
+  ["terraform-compliance/test_issue-121__plan.out.json", "key-policy-lockout"],
+]);
 const silent = { out: () => undefined, err: () => undefined };
 
 describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () => {
@@ -29,11 +35,15 @@ describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () 
     expect(files.length).toBeGreaterThan(200);
   });
 
-  t("every file exits 0, or 2 exactly when it is not a plan", async () => {
+  t("every file exits 0, 1 for the listed blocks, or 2 exactly when it is not a plan", async () => {
     const got: Record<string, number> = {};
     for (const f of files) got[f] = await runCli([join(CORPUS, f), "--allowlist", join(__dirname, "empty.allow.json")], silent);
-    const expected = Object.fromEntries(files.map((f) => [f, NOT_PLANS.has(f) ? 2 : 0]));
+    const expected = Object.fromEntries(files.map((f) => [f, NOT_PLANS.has(f) ? 2 : BLOCKED.has(f) ? 1 : 0]));
     expect(got).toEqual(expected);
+  });
+
+  t.each([...BLOCKED])("%s is blocked by %s", (f, rule) => {
+    expect(classifyPlans([readPlanFile(join(CORPUS, f))]).blocked.map((b) => b.rule)).toEqual([rule]);
   });
 
   t.each([...NOT_PLANS])("%s is rejected with the reason", (f, reason) => {

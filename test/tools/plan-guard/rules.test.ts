@@ -76,16 +76,30 @@ describe("aliases in use", () => {
   });
 });
 
-describe("secrets holding key-store or HSM credentials", () => {
-  test.each([
-    ["by name", { name: "prod/kmsuser-password" }],
-    ["by description", { name: "p1", description: "CloudHSM crypto officer password" }],
-    ["by the cmk:holds tag", { name: "opaque", tags: { "cmk:holds": "key-store-credential" } }],
-    ["by an xks tag", { name: "opaque", tags_all: { Purpose: "XKS proxy credential" } }],
-  ])("a secret is recognised %s", (_how, values) => {
-    const r = classifyPlans([planOf([rc("aws_secretsmanager_secret.s", ["delete"], values, null)])]);
+describe("secrets holding key-store or HSM credentials: by their role, never by their name", () => {
+  test("a secret tagged cmk:holds = key-store-credential is blocked", () => {
+    const r = classifyPlans([planOf([rc("aws_secretsmanager_secret.s", ["delete"], { name: "opaque", tags: { "cmk:holds": "key-store-credential" } }, null)])]);
     expect(decisions(r)).toEqual([["aws_secretsmanager_secret.s", "delete", "destroy-key-bearing"]]);
     expect(r.blocked[0].why).toMatch(/^deletes this secret holding a key-store or HSM credential; without the kmsuser/);
+  });
+
+  test.each([
+    ["key_store_password", "aws_kms_custom_key_store.hsm"],
+    ["xks_proxy_authentication_credential", "aws_kms_custom_key_store.xks"],
+  ])("an untagged secret read by a key store's %s (through a secret-version data source) is blocked", (attr, store) => {
+    const p = planOf([rc("aws_secretsmanager_secret.opaque", ["delete"], { name: "team/a" }, null)], {
+      config: [cfg(store, { [attr]: "data.aws_secretsmanager_secret_version.pw.secret_string" }), { ...cfg("aws_secretsmanager_secret_version.x", { secret_id: "aws_secretsmanager_secret.opaque.id" }), address: "data.aws_secretsmanager_secret_version.pw", mode: "data", type: "aws_secretsmanager_secret_version", name: "pw" }],
+    });
+    expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret.opaque", "delete", "destroy-key-bearing"]]);
+  });
+
+  test.each([
+    ["a name with xks", { name: "prod/xks-dashboard-token" }],
+    ["a name with kmsuser", { name: "kmsuser-notes" }],
+    ["a description with HSM", { name: "p1", description: "CloudHSM crypto officer password (old copy)" }],
+    ["an xks tag", { name: "opaque", tags_all: { Purpose: "XKS proxy credential" } }],
+  ])("a secret with %s that no key store reads is not a key-store credential", (_how, values) => {
+    expect(classifyPlans([planOf([rc("aws_secretsmanager_secret.s", ["delete"], values, null)])]).blocked).toEqual([]);
   });
 
   test("a secret version is judged by the secret its configuration references", () => {
@@ -192,16 +206,21 @@ describe("hsm-count-below-2", () => {
 describe("key-policy-lockout", () => {
   const update = (before: string, after: string) => planOf([rc("aws_kms_key.k", ["update"], { policy: before }, { policy: after })]);
 
-  test("losing the account-root statement: exact line", () => {
-    expect(lines(update(policy(ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT), policy(ADMIN_STATEMENT, USE_STATEMENT)))).toEqual([
-      "BLOCKED [dev-keys] aws_kms_key.k (update): the key policy loses the account-root statement (root with kms:*): nobody may be able to manage the key any more, and only AWS Support can restore access. Avoid: keep the account-root statement (Principal arn:aws:iam::<account>:root, Action kms:*) and at least the existing administrator statements; change administrators through the role lists, one at a time.",
+  test("losing the account-root and the administrator statements: exact line", () => {
+    expect(lines(update(policy(ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT), policy(USE_STATEMENT)))).toEqual([
+      "BLOCKED [dev-keys] aws_kms_key.k (update): after this change no principal can change the key policy: no Allow of kms:PutKeyPolicy to the account or a named principal survives its Denies, so nobody can manage the key any more and only AWS Support can restore access. Avoid: keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time.",
     ]);
   });
 
-  test("losing an administrator statement, through aws_kms_key_policy", () => {
+  test("losing the administrator statement while the account root keeps kms:* is risky, through aws_kms_key_policy", () => {
     const r = classifyPlans([planOf([rc("aws_kms_key_policy.k", ["update"], { policy: policy(ROOT_STATEMENT, ADMIN_STATEMENT) }, { policy: policy(ROOT_STATEMENT) })])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => [f.rule, f.why])).toEqual([["key-policy-admins-removed", "principals who can no longer change the key policy: arn:aws:iam::111122223333:role/admin, arn:aws:iam::111122223333:role/admin2"]]);
+  });
+
+  test("losing the administrator statement through aws_kms_key_policy, with no root statement, is a lockout", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_key_policy.k", ["update"], { policy: policy(ADMIN_STATEMENT, USE_STATEMENT) }, { policy: policy(USE_STATEMENT) })])]);
     expect(decisions(r)).toEqual([["aws_kms_key_policy.k", "update", "key-policy-lockout"]]);
-    expect(r.blocked[0].why).toMatch(/^the key policy loses the administrator statement Sid KeyAdministration:/);
   });
 
   test("a Deny of kms:PutKeyPolicy to everyone", () => {

@@ -1,0 +1,47 @@
+/** The runners' identifier patterns: what they accept, and that hostile arguments are rejected in linear time. */
+import { checkIds, ID_PATTERNS, type IdKind } from "../../../hooks/lib/validate";
+
+const N = 10_000;
+/** Long near-misses: a valid-looking body that fails only at the last character, the shape that makes backtracking explode. */
+const HOSTILE: string[] = [
+  "a".repeat(N) + "!",
+  "/a".repeat(N / 2) + "/",
+  "/a".repeat(N / 2) + "!",
+  "a/".repeat(N / 2) + "/!",
+  "1.".repeat(N / 2) + "!",
+  "cluster-" + "a".repeat(N) + "!",
+  "cks-" + "a".repeat(N) + "!",
+  "i-" + "0".repeat(N) + "!",
+  "arn:aws" + "-".repeat(N) + ":",
+  "arn:aws:secretsmanager:eu-west-1:111122223333:secret:" + "a".repeat(N) + " ",
+  "eu" + "-gov".repeat(N / 4) + "!",
+];
+
+describe("identifier patterns", () => {
+  test.each(Object.keys(ID_PATTERNS) as IdKind[])("%s rejects every 10,000-character hostile argument in under 50 ms", (kind) => {
+    for (const value of HOSTILE) {
+      const start = process.hrtime.bigint();
+      const ok = ID_PATTERNS[kind].test(value);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      expect({ value: value.slice(0, 20), ok, fast: ms < 50 }).toEqual({ value: value.slice(0, 20), ok: false, fast: true });
+    }
+  });
+
+  test.each([
+    ["/cmk/dev/kmsuser", true],
+    ["cmk.dev_kmsuser-1", true],
+    ["cmk/dev", true],
+    ["//cmk", false],
+    ["cmk//dev", false],
+    ["/cmk/", false],
+    ["", false],
+  ])("parameterName %j -> %s", (value, ok) => {
+    expect(ID_PATTERNS.parameterName.test(value)).toBe(ok);
+  });
+
+  test("a long bad value is named and shortened in the message", () => {
+    expect(checkIds({ parameterName: "a".repeat(N) + "!" })).toEqual([
+      `'parameterName' value must match ${ID_PATTERNS.parameterName.source}. Received: ${"a".repeat(80)}... (${N + 1} characters)`,
+    ]);
+  });
+});

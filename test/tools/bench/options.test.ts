@@ -1,0 +1,35 @@
+/** `npm run bench`'s command line: a real --help, measurements to pick, runs, one-line errors. */
+import { MEASUREMENTS, parseBenchArgs } from "../../../tools/bench/options";
+
+function parse(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { result: parseBenchArgs(argv, { out: (s) => out.push(s), err: (s) => err.push(s) }, env), out, err };
+}
+
+test("--help lists every measurement and the options, and exits 0", () => {
+  const r = parse(["--help"]);
+  expect(r.result).toBe(0);
+  const help = r.out.join("\n");
+  for (const [name, what] of Object.entries(MEASUREMENTS)) expect(help).toContain(`  ${name.padEnd(10)} ${what}`);
+  expect(help).toMatch(/--only <names>/);
+  expect(help).toMatch(/--runs <n>/);
+});
+
+test("defaults: every measurement, 5 runs; BENCH_RUNS and BENCH_VALIDATE=0 still work", () => {
+  expect(parse([]).result).toEqual({ only: Object.keys(MEASUREMENTS), runs: 5 });
+  expect(parse([], { BENCH_RUNS: "9", BENCH_VALIDATE: "0" }).result).toEqual({ only: ["app", "scale", "cdktf", "bootstrap", "guard"], runs: 9 });
+});
+
+test("--only picks measurements and --runs sets the runs", () => {
+  expect(parse(["--only", "guard, app", "--runs", "3"]).result).toEqual({ only: ["guard", "app"], runs: 3 });
+});
+
+test("fails with one line per problem, all at once, exit 2", () => {
+  const r = parse(["--only", "app,synth,gaurd", "--runs", "many"]);
+  expect(r.result).toBe(2);
+  expect(r.err).toEqual([
+    'bench: --runs: "many" is not allowed (a whole number from 1 to 50)',
+    'bench: --only: unknown measurements "synth", "gaurd" (known: app, scale, cdktf, validate, bootstrap, guard)',
+  ]);
+});

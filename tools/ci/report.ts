@@ -1,0 +1,177 @@
+/**
+ * The pull-request report: what each environment's plan job found, in redacted form, and the one
+ * comment built from all of them. A stack's entry holds resource addresses and actions only:
+ * `terraform show -json` writes sensitive values in cleartext, so nothing else is copied out of a
+ * plan (https://developer.hashicorp.com/terraform/cli/commands/show). The plan itself never
+ * leaves the job that made it; only these reports are uploaded between jobs.
+ */
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { actionOf } from "../plan-guard/plan-index";
+import { SUMMARY_MARKER } from "../plan-guard/summary";
+
+/** Hidden line by which the workflow finds and updates the one comment (the guard's marker). */
+export const COMMENT_MARKER = SUMMARY_MARKER;
+
+/** What happened to one stack in one run. */
+export type StackStatus = "planned" | "pending" | "failed" | "skipped";
+
+/** One resource change, redacted: where and what, never a value. */
+export interface RedactedChange {
+  readonly address: string;
+  readonly action: string;
+}
+
+export interface StackReport {
+  readonly stack: string;
+  readonly status: StackStatus;
+  /** Changes other than no-op (planned stacks only). */
+  readonly changes?: readonly RedactedChange[];
+  /** For pending stacks: the stack that must be applied first. For failed/skipped: what failed. */
+  readonly note?: string;
+}
+
+export interface EnvironmentReport {
+  readonly env: string;
+  readonly stacks: StackReport[];
+  /** The plan guard's verdict on this environment's plans, when it ran. */
+  guard?: { readonly exitCode: number; readonly summary: string };
+}
+
+/** Largest number of changes listed per stack (a comment holds at most 65,536 characters). */
+export const MAX_LISTED = 150;
+
+const STACK_NAME = /^[a-z0-9][a-z0-9-]{0,60}$/;
+
+/** Reads a report file, or a new empty report when it does not exist yet. */
+export function loadReport(file: string, env: string): EnvironmentReport {
+  if (!existsSync(file)) return { env, stacks: [] };
+  const r = JSON.parse(readFileSync(file, "utf8")) as EnvironmentReport;
+  if (r.env !== env) throw new Error(`${file} is the report of "${r.env}", not "${env}"`);
+  return r;
+}
+
+export function saveReport(file: string, report: EnvironmentReport): void {
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/**
+ * The redacted change list of a `terraform show -json` document: address and action of every
+ * resource change that is not a no-op, and nothing else from the plan.
+ */
+export function redactedChanges(plan: unknown): RedactedChange[] {
+  const rc = (plan as { resource_changes?: unknown } | null)?.resource_changes;
+  if (rc === undefined) return [];
+  if (!Array.isArray(rc)) throw new Error("resource_changes is not a list");
+  const out: RedactedChange[] = [];
+  for (const c of rc as { address?: unknown; change?: { actions?: unknown } }[]) {
+    const actions = c?.change?.actions;
+    if (typeof c?.address !== "string" || !Array.isArray(actions) || !actions.every((a) => typeof a === "string")) {
+      throw new Error("a resource change without an address or an action list");
+    }
+    const action = actionOf(actions as string[]);
+    if (action !== "no-op") out.push({ address: c.address, action });
+  }
+  return out;
+}
+
+/**
+ * True when the data stack cannot be planned yet: the keys plan creates or changes an output that
+ * a data stack reads (CDKTF's `cross-stack-output-*`). Before the keys stack is applied those
+ * outputs are missing ("Unable to find remote state", "Unsupported attribute") or stale.
+ */
+export function dataStackMustWait(keysPlan: unknown): boolean {
+  const outputs = (keysPlan as { output_changes?: Record<string, { actions?: string[] }> } | null)?.output_changes ?? {};
+  return Object.entries(outputs).some(
+    ([name, c]) => name.startsWith("cross-stack-output-") && (c.actions ?? []).some((a) => a === "create" || a === "update"),
+  );
+}
+
+/** Adds or replaces one stack's entry. */
+export function recordStack(report: EnvironmentReport, entry: StackReport): EnvironmentReport {
+  if (!STACK_NAME.test(entry.stack)) throw new Error(`stack name "${entry.stack}" is not a stack name`);
+  return { ...report, stacks: [...report.stacks.filter((s) => s.stack !== entry.stack), entry] };
+}
+
+const cell = (s: string) => s.replace(/[|`<>]/g, (c) => `\\${c}`).replace(/\n/g, " ");
+
+function stackSection(s: StackReport): string[] {
+  switch (s.status) {
+    case "pending":
+      return [`#### \`${s.stack}\`: ⏳ planned after ${s.note ?? "the keys stack"} is applied`, "", `Its inputs come from ${s.note ?? "the keys stack"}, whose plan above creates or changes them. The deploy workflow applies the keys stack, then plans this stack, runs the plan guard on that plan and applies it.`, ""];
+    case "failed":
+      return [`#### \`${s.stack}\`: ❌ ${cell(s.note ?? "plan failed")} (see the job log)`, ""];
+    case "skipped":
+      return [`#### \`${s.stack}\`: not planned (${cell(s.note ?? "an earlier step failed")})`, ""];
+    case "planned": {
+      const changes = s.changes ?? [];
+      if (!changes.length) return [`#### \`${s.stack}\`: no changes`, ""];
+      const shown = changes.slice(0, MAX_LISTED);
+      const lines = [`#### \`${s.stack}\`: ${changes.length} change${changes.length === 1 ? "" : "s"}`, "", "| action | address |", "|---|---|", ...shown.map((c) => `| ${c.action} | \`${cell(c.address)}\` |`)];
+      if (changes.length > shown.length) lines.push("", `_and ${changes.length - shown.length} more (see the job log)._`);
+      return [...lines, ""];
+    }
+  }
+}
+
+/** Every environment's reports found in `dir` (`<env>.json`). */
+export function loadReports(dir: string): EnvironmentReport[] {
+  if (!existsSync(dir)) return [];
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith(".json")) files.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return files.map((f) => JSON.parse(readFileSync(f, "utf8")) as EnvironmentReport).sort((a, b) => a.env.localeCompare(b.env));
+}
+
+export interface CommentInput {
+  /** Every environment the run was meant to plan, in order. */
+  readonly envs: readonly string[];
+  readonly reports: readonly EnvironmentReport[];
+  /** Result of the synth-and-test job (`success`, `failure`, `cancelled`, `skipped`). */
+  readonly synth: string;
+  /** Link to the workflow run, for the logs. */
+  readonly runUrl?: string;
+}
+
+/** True when the run must fail the check: a blocked or unreadable plan, a failed job or stack. */
+export function failed(input: CommentInput): boolean {
+  if (input.synth !== "success") return true;
+  return input.envs.some((env) => {
+    const r = input.reports.find((x) => x.env === env);
+    return !r || !r.guard || r.guard.exitCode !== 0 || r.stacks.some((s) => s.status === "failed" || s.status === "skipped");
+  });
+}
+
+/** The one pull-request comment: verdict, then per environment the guard, the stacks and the picture. */
+export function renderComment(input: CommentInput): string {
+  const out = [COMMENT_MARKER];
+  const bad = failed(input);
+  const pending = input.reports.flatMap((r) => r.stacks.filter((s) => s.status === "pending"));
+  out.push(`## Plans: ${bad ? "❌ action needed" : "✅ nothing blocked"}${pending.length ? ` (${pending.length} stack${pending.length === 1 ? "" : "s"} planned after the keys are applied)` : ""}`, "");
+  if (input.synth !== "success") {
+    out.push(`❌ Synthesis and tests: ${cell(input.synth)}. No stack could be planned${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`, "");
+    return out.join("\n");
+  }
+  for (const env of input.envs) {
+    const r = input.reports.find((x) => x.env === env);
+    out.push(`### ${env}`, "");
+    if (!r) {
+      out.push(`❌ The plan job did not finish, so nothing was reviewed for ${env}${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`, "");
+      continue;
+    }
+    for (const s of r.stacks) out.push(...stackSection(s));
+    if (!r.guard) out.push("❌ The plan guard did not run.", "");
+    else {
+      // The guard's own Markdown (verdict, blocked/risky tables, Mermaid picture) minus its marker.
+      const body = r.guard.summary.replace(COMMENT_MARKER, "").trim().replace(/^## /gm, "#### ").replace(/^### /gm, "##### ");
+      out.push("<details open><summary>Plan guard</summary>", "", body, "", "</details>", "");
+    }
+  }
+  out.push("_Only addresses and actions are shown: plan JSON holds sensitive values in cleartext and never leaves its job._");
+  return out.join("\n");
+}

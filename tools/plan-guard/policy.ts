@@ -1,0 +1,339 @@
+/**
+ * A small, deliberately cautious evaluator of KMS key policies, for the guard's verdicts on the
+ * policy a plan leaves behind. It answers three questions about one document:
+ * - who can change the policy (`kms:PutKeyPolicy`), and is that certain or does it depend on the request;
+ * - does an Allow open the key to everyone (`Principal: "*"`, `{"AWS": "*"}`, `NotPrincipal`)
+ *   without a condition that narrows the caller to known accounts, an organization or a service;
+ * - which principals of which accounts does it give any right to.
+ * Policy evaluation follows the IAM rules (explicit Deny wins; `NotAction`, `NotPrincipal`,
+ * wildcards in actions; a condition block is the AND of its entries, one entry the OR of its values):
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+ * Conditions are evaluated in three values: true, false, or `undefined` ("depends on the request").
+ * A Deny cancels a right only when it surely applies; a Deny that may apply makes the right uncertain.
+ */
+
+/** True, false, or undefined when it depends on the request. */
+export type Tri = boolean | undefined;
+
+/** One condition entry: operator (with IfExists / ForAnyValue / ForAllValues), key, values. */
+export interface ConditionEntry {
+  readonly operator: string;
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+/** A statement, normalised. `principal` is undefined when the statement uses `NotPrincipal`. */
+export interface PolicyStatement {
+  readonly index: number;
+  readonly effect: "Allow" | "Deny";
+  /** `"*"`: everyone; otherwise the AWS principals (ARNs or account ids) and service principals. */
+  readonly principal?: "*" | { readonly aws: readonly string[]; readonly service: readonly string[]; readonly other: readonly string[] };
+  readonly notPrincipal?: { readonly aws: readonly string[]; readonly service: readonly string[]; readonly other: readonly string[] };
+  readonly actions?: readonly string[];
+  readonly notActions?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly notResources?: readonly string[];
+  readonly conditions: readonly ConditionEntry[];
+}
+
+/** Reading a policy document: its statements, or why it cannot be read. */
+export type ParsedPolicy = { readonly statements: readonly PolicyStatement[] } | { readonly error: string };
+
+function strList(v: unknown, where: string): string[] {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+  throw new Error(`${where} must be a string or a list of strings`);
+}
+
+function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
+  if (v === "*") return "*";
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${where} must be "*" or an object`);
+  const o = v as Record<string, unknown>;
+  const aws = o.AWS === undefined ? [] : strList(o.AWS, `${where}.AWS`);
+  const service = o.Service === undefined ? [] : strList(o.Service, `${where}.Service`);
+  const other = Object.entries(o).filter(([k]) => k !== "AWS" && k !== "Service").flatMap(([k, x]) => strList(x, `${where}.${k}`));
+  // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone.
+  if (aws.some((a) => a.includes("*"))) return "*";
+  return { aws, service, other };
+}
+
+function conditionsOf(v: unknown, where: string): ConditionEntry[] {
+  if (v === undefined) return [];
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${where} must be an object`);
+  const out: ConditionEntry[] = [];
+  for (const [operator, block] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof block !== "object" || block === null || Array.isArray(block)) throw new Error(`${where}.${operator} must be an object`);
+    for (const [key, raw] of Object.entries(block as Record<string, unknown>)) {
+      const list = Array.isArray(raw) ? raw : [raw];
+      if (!list.every((x) => typeof x === "string" || typeof x === "boolean" || typeof x === "number")) throw new Error(`${where}.${operator}.${key} must be strings, numbers or booleans`);
+      out.push({ operator, key: key.toLowerCase(), values: list.map(String) });
+    }
+  }
+  return out;
+}
+
+/** Reads a policy document (a JSON string, any whitespace and key order). */
+export function parsePolicy(text: string): ParsedPolicy {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { error: "the key policy is not valid JSON" };
+  }
+  try {
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the policy must be a JSON object");
+    const raw = (doc as Record<string, unknown>).Statement;
+    const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+    const statements = list.map((s, i): PolicyStatement => {
+      const where = `Statement[${i}]`;
+      if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error(`${where} must be an object`);
+      const o = s as Record<string, unknown>;
+      if (o.Effect !== "Allow" && o.Effect !== "Deny") throw new Error(`${where}.Effect must be Allow or Deny`);
+      if ((o.Principal === undefined) === (o.NotPrincipal === undefined)) throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
+      if ((o.Action === undefined) === (o.NotAction === undefined)) throw new Error(`${where} needs exactly one of Action and NotAction`);
+      const np = o.NotPrincipal === undefined ? undefined : principalOf(o.NotPrincipal, `${where}.NotPrincipal`);
+      return {
+        index: i,
+        effect: o.Effect,
+        ...(o.Principal !== undefined ? { principal: principalOf(o.Principal, `${where}.Principal`) } : {}),
+        // NotPrincipal "*" excludes everyone: the statement applies to nobody.
+        ...(np !== undefined ? { notPrincipal: np === "*" ? { aws: ["*"], service: [], other: [] } : np } : {}),
+        ...(o.Action !== undefined ? { actions: strList(o.Action, `${where}.Action`) } : {}),
+        ...(o.NotAction !== undefined ? { notActions: strList(o.NotAction, `${where}.NotAction`) } : {}),
+        ...(o.Resource !== undefined ? { resources: strList(o.Resource, `${where}.Resource`) } : {}),
+        ...(o.NotResource !== undefined ? { notResources: strList(o.NotResource, `${where}.NotResource`) } : {}),
+        conditions: conditionsOf(o.Condition, `${where}.Condition`),
+      };
+    });
+    return { statements };
+  } catch (e) {
+    return { error: `the key policy cannot be read: ${(e as Error).message}` };
+  }
+}
+
+/** IAM wildcard match (`*` any run, `?` one character); `caseless` for action names. */
+export function globMatch(pattern: string, value: string, caseless = false): boolean {
+  const p = caseless ? pattern.toLowerCase() : pattern;
+  const v = caseless ? value.toLowerCase() : value;
+  // Iterative two-pointer match: linear in practice, no regular expression built from input.
+  let pi = 0, vi = 0, star = -1, mark = 0;
+  while (vi < v.length) {
+    if (pi < p.length && (p[pi] === "?" || p[pi] === v[vi])) { pi++; vi++; }
+    else if (pi < p.length && p[pi] === "*") { star = pi++; mark = vi; }
+    else if (star >= 0) { pi = star + 1; vi = ++mark; }
+    else return false;
+  }
+  while (pi < p.length && p[pi] === "*") pi++;
+  return pi === p.length;
+}
+
+const ACCOUNT = /^\d{12}$/;
+const ARN_ACCOUNT = /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/;
+
+/** The account a principal (ARN or account id) belongs to. */
+export function accountOf(principal: string): string | undefined {
+  if (ACCOUNT.test(principal)) return principal;
+  return ARN_ACCOUNT.exec(principal)?.[1];
+}
+
+/** `111122223333` and `arn:aws:iam::111122223333:root` name the same principal: the account. */
+export function normalisePrincipal(p: string): string {
+  return ACCOUNT.test(p) ? `account:${p}` : /^arn:[a-z-]+:iam::(\d{12}):root$/.test(p) ? `account:${accountOf(p)}` : p;
+}
+
+/** Whether `p` is an account (root) principal. */
+export function isAccountPrincipal(p: string): boolean {
+  return normalisePrincipal(p).startsWith("account:");
+}
+
+/** Whether a listed AWS principal covers the caller `p` (an account entry covers every principal of that account). */
+function listedCovers(listed: readonly string[], p: string): boolean {
+  const np = normalisePrincipal(p);
+  return listed.some((l) => {
+    if (l === "*") return true;
+    const nl = normalisePrincipal(l);
+    return nl === np || (nl.startsWith("account:") && nl === `account:${accountOf(p)}`);
+  });
+}
+
+/** Whether the statement's Principal/NotPrincipal applies to the caller `p`. */
+export function principalApplies(s: PolicyStatement, p: string): boolean {
+  if (s.principal === "*") return true;
+  if (s.principal) return listedCovers(s.principal.aws, p);
+  // NotPrincipal: everyone except those listed, and only the exact principal listed is excepted
+  // (listing an account does not except the roles in it from a Deny).
+  const np = normalisePrincipal(p);
+  return !(s.notPrincipal?.aws ?? []).some((l) => l === "*" || normalisePrincipal(l) === np);
+}
+
+/** Whether the statement covers the action. */
+export function actionApplies(s: PolicyStatement, action: string): boolean {
+  if (s.actions) return s.actions.some((a) => globMatch(a, action, true));
+  return !(s.notActions ?? []).some((a) => globMatch(a, action, true));
+}
+
+function resourceApplies(s: PolicyStatement, keyArn: string | undefined): Tri {
+  if (s.resources) {
+    if (s.resources.includes("*")) return true;
+    return keyArn ? s.resources.some((r) => globMatch(r, keyArn)) : undefined;
+  }
+  if (s.notResources) return keyArn ? !s.notResources.some((r) => globMatch(r, keyArn)) : undefined;
+  return undefined;
+}
+
+/** The request a verdict is about: who, which action, on which key (ARN when known). */
+export interface RequestContext {
+  readonly principal: string;
+  readonly action: string;
+  readonly keyArn?: string;
+}
+
+/** Keys never in a kms:PutKeyPolicy (or other key-management) request: grant, encryption-context and tag-request keys. */
+const ABSENT_KEYS = /^(kms:grantisforawsresource|kms:grantoperations|kms:granteeprincipal|kms:retiringprincipal|kms:grantconstrainttype|kms:encryptioncontext:.*|kms:encryptioncontextkeys|kms:encryptionalgorithm|kms:signingalgorithm|kms:macalgorithm|kms:messagetype|kms:wrappingalgorithm|kms:wrappingkeyspec|kms:expirationmodel|kms:validto|kms:replicaregion|kms:primaryregion|kms:requestalias|kms:recipientattestation:.*|aws:requesttag\/.*|aws:tagkeys)$/;
+/** Global keys present in every signed request (values unknown unless derived from the caller). */
+const PRESENT_KEYS = new Set(["aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:requestedregion", "aws:userid", "aws:principaltype", "aws:principalisawsservice", "aws:viaawsservice"]);
+
+function knownValue(key: string, r: RequestContext, now: Date): string | undefined {
+  if (key === "aws:principalarn") return isAccountPrincipal(r.principal) ? `arn:aws:iam::${accountOf(r.principal)}:root` : r.principal;
+  if (key === "aws:principalaccount" || key === "kms:calleraccount") return accountOf(r.principal);
+  // KMS endpoints accept HTTPS only.
+  if (key === "aws:securetransport") return "true";
+  if (key === "aws:principaltype") return isAccountPrincipal(r.principal) ? "Account" : /:role\//.test(r.principal) ? "AssumedRole" : /:user\//.test(r.principal) ? "User" : undefined;
+  if (key === "aws:currenttime") return now.toISOString();
+  if (key === "aws:epochtime") return String(Math.floor(now.getTime() / 1000));
+  return undefined;
+}
+
+function dateOf(v: string): number {
+  return /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v);
+}
+
+function compare(base: string, pattern: string, value: string): Tri {
+  const dates = (): [number, number] | undefined => {
+    const a = dateOf(value), b = dateOf(pattern);
+    return Number.isNaN(a) || Number.isNaN(b) ? undefined : [a, b];
+  };
+  switch (base) {
+    case "bool": return pattern.toLowerCase() === value.toLowerCase();
+    case "dateequals": { const d = dates(); return d && d[0] === d[1]; }
+    case "datelessthan": { const d = dates(); return d && d[0] < d[1]; }
+    case "datelessthanequals": { const d = dates(); return d && d[0] <= d[1]; }
+    case "dategreaterthan": { const d = dates(); return d && d[0] > d[1]; }
+    case "dategreaterthanequals": { const d = dates(); return d && d[0] >= d[1]; }
+    case "stringequals": return pattern === value;
+    case "stringequalsignorecase": return pattern.toLowerCase() === value.toLowerCase();
+    case "stringlike": case "arnlike": case "arnequals": return globMatch(pattern, value);
+    default: return undefined;
+  }
+}
+
+const NEGATED: Record<string, string> = { stringnotequals: "stringequals", stringnotequalsignorecase: "stringequalsignorecase", stringnotlike: "stringlike", arnnotequals: "arnequals", arnnotlike: "arnlike", datenotequals: "dateequals" };
+
+/** One condition entry for the request, in three values. */
+export function evalCondition(c: ConditionEntry, r: RequestContext, now: Date = new Date()): Tri {
+  let op = c.operator.toLowerCase();
+  let set: "any" | "all" | undefined;
+  if (op.startsWith("foranyvalue:")) { set = "any"; op = op.slice(12); }
+  else if (op.startsWith("forallvalues:")) { set = "all"; op = op.slice(13); }
+  const ifExists = op.endsWith("ifexists");
+  if (ifExists) op = op.slice(0, -8);
+  const absent: Tri = ABSENT_KEYS.test(c.key) ? true : PRESENT_KEYS.has(c.key) ? false : undefined;
+  if (op === "null") {
+    if (absent === undefined) return undefined;
+    return c.values.some((v) => (v.toLowerCase() === "true") === absent);
+  }
+  // What the entry says when the key is absent from the request.
+  const negated = NEGATED[op];
+  const whenAbsent = set === "all" || ifExists || negated !== undefined;
+  if (absent === true) return set === "any" ? false : whenAbsent;
+  const value = knownValue(c.key, r, now);
+  if (value !== undefined) {
+    const positive = (p: string): Tri => compare(negated ?? op, p, value);
+    const results = c.values.map(positive);
+    const any: Tri = results.some((x) => x === true) ? true : results.every((x) => x === false) ? false : undefined;
+    if (any === undefined) return undefined;
+    return negated ? !any : any;
+  }
+  // Present (or perhaps present) with a value we cannot know: only a pure wildcard decides.
+  const wildcard = c.values.some((v) => /^\*+$/.test(v));
+  if ((op === "stringlike" || op === "arnlike") && wildcard && !negated) return absent === false || whenAbsent ? true : undefined;
+  if (negated && (negated === "stringlike" || negated === "arnlike") && wildcard) return absent === false && !set ? false : undefined;
+  return undefined;
+}
+
+/** AND of three-valued results. */
+function and(parts: Tri[]): Tri {
+  if (parts.some((p) => p === false)) return false;
+  return parts.every((p) => p === true) ? true : undefined;
+}
+
+/** Whether the statement applies to the request (principal, action, resource and conditions). */
+export function statementApplies(s: PolicyStatement, r: RequestContext): Tri {
+  if (!principalApplies(s, r.principal) || !actionApplies(s, r.action)) return false;
+  return and([resourceApplies(s, r.keyArn), ...s.conditions.map((c) => evalCondition(c, r))]);
+}
+
+/** The decision for a request under the key policy alone: allowed surely, surely not, or depending on the request. */
+export function decide(statements: readonly PolicyStatement[], r: RequestContext): Tri {
+  const deny = statements.filter((s) => s.effect === "Deny").map((s) => statementApplies(s, r));
+  if (deny.some((d) => d === true)) return false;
+  const allow = statements.filter((s) => s.effect === "Allow").map((s) => statementApplies(s, r));
+  const allowed: Tri = allow.some((a) => a === true) ? true : allow.every((a) => a === false) ? false : undefined;
+  if (allowed === false) return false;
+  return deny.some((d) => d === undefined) ? undefined : allowed;
+}
+
+/** Every AWS principal named in an Allow (the candidates for "who can manage the key"). */
+export function namedPrincipals(statements: readonly PolicyStatement[]): string[] {
+  const out = new Set<string>();
+  for (const s of statements) if (s.effect === "Allow" && s.principal && s.principal !== "*") for (const p of s.principal.aws) out.add(p);
+  return [...out];
+}
+
+/** Principals that can change the policy: `sure` regardless of the request, `maybe` depending on it. */
+export function managers(statements: readonly PolicyStatement[], keyArn?: string): { sure: string[]; maybe: string[] } {
+  const sure: string[] = [];
+  const maybe: string[] = [];
+  for (const p of grantedPrincipals(statements)) {
+    const d = decide(statements, { principal: p, action: "kms:PutKeyPolicy", keyArn });
+    if (d === true) sure.push(p);
+    else if (d === undefined) maybe.push(p);
+  }
+  return { sure, maybe };
+}
+
+/** Condition keys that narrow who may call when the principal is everyone. */
+const NARROWING = new Set(["aws:principalaccount", "kms:calleraccount", "aws:principalorgid", "aws:principalorgpaths", "kms:viaservice", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"]);
+const POSITIVE = new Set(["stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "foranyvalue:stringequals", "foranyvalue:stringlike"]);
+
+/** Whether one condition entry confines the caller (a positive match, not IfExists, on a narrowing key, with no value that is all wildcards). */
+function narrows(c: ConditionEntry): boolean {
+  const op = c.operator.toLowerCase();
+  if (!NARROWING.has(c.key) || !POSITIVE.has(op) || c.values.length === 0) return false;
+  return c.values.every((v) => !/^[*?]*$/.test(v) && !(c.key === "aws:principalarn" && accountOf(v) === undefined) && !((c.key === "aws:principalaccount" || c.key === "kms:calleraccount") && !/^\d{12}$/.test(v)));
+}
+
+/** Allow statements that open the key to everyone with nothing narrowing the caller. */
+export function publicStatements(statements: readonly PolicyStatement[]): PolicyStatement[] {
+  return statements.filter((s) => s.effect === "Allow" && (s.principal === "*" || s.notPrincipal !== undefined) && !s.conditions.some(narrows));
+}
+
+/**
+ * Principals given any right by an Allow, as ARNs or account ids: the named ones, and for an
+ * everyone-principal narrowed by account or principal ARN, the accounts and ARNs it is narrowed to.
+ */
+export function grantedPrincipals(statements: readonly PolicyStatement[]): string[] {
+  const out = new Set<string>();
+  for (const s of statements) {
+    if (s.effect !== "Allow") continue;
+    if (s.principal && s.principal !== "*") for (const p of s.principal.aws) out.add(p);
+    else {
+      for (const c of s.conditions) {
+        if (!narrows(c)) continue;
+        if (c.key === "aws:principalaccount" || c.key === "kms:calleraccount" || c.key === "aws:principalarn") for (const v of c.values) out.add(v);
+      }
+    }
+  }
+  return [...out];
+}
