@@ -110,13 +110,14 @@ function synthesizeInto(loadEnvs: () => Readonly<Record<string, EnvironmentConfi
     const composed = composeApp(loadEnvs(), compose, staging);
     composed.app.synth();
     const manifest = join(staging, "manifest.json");
-    const held = join(dirname(target), `.manifest.${process.pid}.json`);
+    const held = `${staging}.manifest.json`;
     renameSync(manifest, held);
     moveInto(staging, target);
     renameSync(held, join(target, "manifest.json"));
     return composed;
   } finally {
     rmSync(staging, { recursive: true, force: true });
+    rmSync(`${staging}.manifest.json`, { force: true });
   }
 }
 

@@ -71,6 +71,17 @@ export const consumersTable: ConstraintTable = {
   ],
   cross: [
     {
+      description: "FSx client ranges are listed once",
+      source: "EC2 security group rules: a duplicate rule is refused (InvalidPermission.Duplicate)",
+      check: (env) => {
+        const list = Array.isArray(env.data?.fsx?.clientCidrs) ? env.data.fsx.clientCidrs : [];
+        return list
+          .map((c, i) => ({ c, i }))
+          .filter(({ c, i }) => list.indexOf(c) !== i)
+          .map(({ c, i }): Violation => ({ path: `data.fsx.clientCidrs.${i}`, value: c, rule: "a range listed once", source: "EC2 security group rules: a duplicate rule is refused (InvalidPermission.Duplicate)" }));
+      },
+    },
+    {
       description: "bucket logical names are identifiers",
       source: "construct ids",
       check: (env) =>

@@ -100,6 +100,21 @@ export const networkTable: ConstraintTable = {
         !env.xks && env.network?.onPremisesConnection !== undefined && (env.network.onPremisesCidrs ?? []).length === 0
           ? [{ path: "network.onPremisesCidrs", value: env.network.onPremisesCidrs, rule: "at least one data centre range when network.onPremisesConnection is set (the ranges routed to it)", source: SRC_ONPREM }]
           : [],
+      },
+      {
+      description: "on-premises ranges are listed once",
+      source: "VPC route tables and security group rules: one per destination",
+      check: (env) => {
+        const list = env.network?.onPremisesCidrs ?? [];
+        const seen = new Set<string>();
+        return list.flatMap((c, i) => {
+          if (!seen.has(c)) {
+            seen.add(c);
+            return [];
+          }
+          return [{ path: `network.onPremisesCidrs.${i}`, value: c, rule: "a range listed once", source: "VPC route tables and security group rules: one per destination" }];
+        });
+      },
     },
     {
       description: "subnet ids are unique",

@@ -82,6 +82,12 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
   ["a bucket map name that is not an identifier", dev, { "data.buckets": { "a/b": { bucketName: "northwind-dev-x-111111111111", key: "appData" } } }, [
     "environments.dev.data.buckets.a/b: \"a/b\" is not allowed (a bucket name in this map that is an identifier: a letter, then letters, digits or '_', at most 64 chars (it becomes part of construct ids and Terraform names), construct ids)",
   ]],
+  ["an on-premises range listed twice (two security group rules with one construct id)", staging, { "network.onPremisesCidrs": ["192.168.0.0/16", "192.168.0.0/16"] }, [
+    'environments.staging.network.onPremisesCidrs.1: "192.168.0.0/16" is not allowed (a range listed once, VPC route tables and security group rules: one per destination)',
+  ]],
+  ["an FSx client range listed twice", prod, { "data.fsx.clientCidrs": ["10.30.0.0/16", "10.30.0.0/16"] }, [
+    'environments.prod.data.fsx.clientCidrs.1: "10.30.0.0/16" is not allowed (a range listed once, EC2 security group rules: a duplicate rule is refused (InvalidPermission.Duplicate))',
+  ]],
   ["a certificate path above the repository", prod, { "cloudHsm.trust.signedCertificateFile": "../elsewhere/cluster.crt" }, [
     "environments.prod.cloudHsm.trust.signedCertificateFile: \"../elsewhere/cluster.crt\" is not allowed (a path inside the repository (relative, no '..' above it), certificate files are read from the repository)",
   ]],
