@@ -18,8 +18,8 @@ const tools = {
   schema: "tools/schema-cli.ts",
   validate: "tools/validate/cli.ts",
   bench: "tools/bench/cli.ts",
-  "plan-guard": "tools/plan-guard/cli.ts",
-  "xks-check": "tools/xks-check/cli.ts",
+  "plan-guard": "packages/plan-guard/cli.ts",
+  "xks-check": "packages/xks-check/cli.ts",
   ci: "tools/ci/cli.ts",
 };
 
@@ -35,7 +35,8 @@ function newest(path) {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
   let t = 0;
-  for (const e of readdirSync(path, { withFileTypes: true })) t = Math.max(t, newest(join(path, e.name)));
+  // A workspace package's own build output (packages/*/dist, tools/build-package.mjs) is not a source.
+  for (const e of readdirSync(path, { withFileTypes: true })) if (e.name !== "dist" && e.name !== "node_modules") t = Math.max(t, newest(join(path, e.name)));
   return t;
 }
 
@@ -46,7 +47,7 @@ const zipOut = join(out, "hooks-lambda.zip");
 
 // Like make: nothing to do when every output is newer than every source (a synth right after
 // another, or after `npm test` built it, skips esbuild's start-up: ~0.7 s).
-const sourcesNewest = Math.max(...["main.ts", "environments", "stacks", "modules", "tools", "hooks", "package-lock.json"].map((p) => newest(join(root, p))));
+const sourcesNewest = Math.max(...["main.ts", "environments", "stacks", "modules", "tools", "packages", "hooks", "package-lock.json"].map((p) => newest(join(root, p))));
 const hooksNewest = Math.max(newest(join(root, "hooks")), newest(join(root, "package-lock.json")));
 const fresh = (o, since) => existsSync(o) && statSync(o).mtimeMs >= since;
 if (

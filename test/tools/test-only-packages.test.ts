@@ -11,8 +11,8 @@ function* sources(path: string): Generator<string> {
   } else if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(path)) yield path;
 }
 
-test("no shipped source (app, tools, hooks) imports the AGPL test-only evaluator", () => {
-  const importing = ["main.ts", "environments", "stacks", "modules", "hooks", "tools"]
+test("no shipped source (app, tools, packages, hooks) imports the AGPL test-only evaluator", () => {
+  const importing = ["main.ts", "environments", "stacks", "modules", "hooks", "tools", "packages"]
     .flatMap((p) => [...sources(join(root, p))])
     .filter((f) => IMPORT.test(readFileSync(f, "utf8")))
     .map((f) => relative(root, f));

@@ -107,7 +107,7 @@ async function optional(): Promise<void> {
   }
   if (wanted("guard")) try {
     progress("plan guard, 10,000-resource plan");
-    const guard = (await import("../plan-guard/bench")) as { benchPlanGuard: () => { resources: number; ms: number } };
+    const guard = (await import("../../packages/plan-guard/bench")) as { benchPlanGuard: () => { resources: number; ms: number } };
     const r = guard.benchPlanGuard();
     rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 1000 ms", ok: r.ms < 1000 });
   } catch (e) {

@@ -7,8 +7,8 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { actionOf } from "../plan-guard/plan-index";
-import { SUMMARY_MARKER } from "../plan-guard/summary";
+import { actionOf } from "../../packages/plan-guard/plan-index";
+import { SUMMARY_MARKER } from "../../packages/plan-guard/summary";
 
 /** Hidden line by which the workflow finds and updates the one comment (the guard's marker). */
 export const COMMENT_MARKER = SUMMARY_MARKER;

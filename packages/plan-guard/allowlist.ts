@@ -1,0 +1,79 @@
+/**
+ * The committed allowlist: the only way to let a blocked change through. Format:
+ *
+ *   { "allow": [ { "address": "aws_kms_key.old", "stack": "dev-keys", "reason": "retired after migration #123", "actions": ["delete"] } ] }
+ *
+ * `address` matches a finding's address exactly, or every instance of it when it has no instance
+ * key (`aws_kms_key.k` covers `aws_kms_key.k[0]`); `stack` and `actions` narrow the match; `reason`
+ * is required. Anything else is an input error.
+ */
+import { readFileSync } from "node:fs";
+import { isObject } from "../../tools/terraform/plan-json";
+import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type Finding, type GuardAction } from "./model";
+
+const KEYS = new Set(["address", "stack", "reason", "actions"]);
+
+/** Validates an allowlist document; throws {@link InputError} naming the entry and field. */
+export function parseAllowlist(doc: unknown, file = "allowlist"): Allowlist {
+  if (!isObject(doc) || !Array.isArray(doc.allow)) throw new InputError(file, 'expected { "allow": [ ... ] }');
+  const entries = doc.allow.map((e, index): AllowEntry => {
+    const where = `allow[${index}]`;
+    if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
+    const unknown = Object.keys(e).filter((k) => !KEYS.has(k));
+    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: address, stack, reason, actions)`);
+    if (typeof e.address !== "string" || e.address.trim() === "") throw new InputError(file, `${where}.address must be a non-empty string`);
+    if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.address}) has no reason: every allowance must say why the change is safe`);
+    if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
+    let actions: GuardAction[] | undefined;
+    if (e.actions !== undefined) {
+      if (!Array.isArray(e.actions) || e.actions.length === 0 || !e.actions.every((a) => typeof a === "string" && (ALLOWABLE_ACTIONS as readonly string[]).includes(a))) {
+        throw new InputError(file, `${where}.actions must be a non-empty list of ${ALLOWABLE_ACTIONS.join(", ")}`);
+      }
+      actions = e.actions as GuardAction[];
+    }
+    return { address: e.address, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(actions ? { actions } : {}) };
+  });
+  return { file, entries };
+}
+
+/** Reads and validates an allowlist file; throws {@link InputError}. */
+export function loadAllowlist(file: string): Allowlist {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(file, code === "ENOENT" ? "no such file" : `cannot read (${code ?? (e as Error).message})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  return parseAllowlist(doc, file);
+}
+
+/** Whether an entry covers a finding. */
+export function covers(entry: AllowEntry, f: Finding): boolean {
+  if (entry.stack !== undefined && entry.stack !== f.stack) return false;
+  if (entry.actions && !entry.actions.includes(f.action)) return false;
+  const base = f.address.replace(/ \(deposed [^)]*\)$/, "");
+  return base === entry.address || (!entry.address.includes("[") && base.startsWith(`${entry.address}[`));
+}
+
+/** Splits blocking findings into still-blocked and allowed, and lists entries that matched nothing. */
+export function applyAllowlist(blocking: readonly Finding[], allowlist: Allowlist | undefined): { blocked: Finding[]; allowed: AllowedFinding[]; unused: AllowEntry[] } {
+  const entries = allowlist?.entries ?? [];
+  const used = new Set<number>();
+  const blocked: Finding[] = [];
+  const allowed: AllowedFinding[] = [];
+  for (const f of blocking) {
+    const entry = entries.find((e) => covers(e, f));
+    if (entry) {
+      used.add(entry.index);
+      allowed.push({ finding: f, entry });
+    } else blocked.push(f);
+  }
+  return { blocked, allowed, unused: entries.filter((e) => !used.has(e.index)) };
+}

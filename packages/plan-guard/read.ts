@@ -1,0 +1,249 @@
+/** Reads `terraform show -json` files and checks they are plans in a format the guard understands. */
+import { readFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { isObject, type PlanJson, type ResourceChange } from "../../tools/terraform/plan-json";
+import { InputError, type LoadedPlan } from "./model";
+
+/** Format versions of `terraform show -json` for plans that the guard has been tested with (Terraform 0.12 to 1.15). */
+export const SUPPORTED_FORMATS = ["0.1", "0.2", "1.0", "1.1", "1.2"] as const;
+
+/** File names that say nothing about the stack: the parent folder names it instead (`plans/dev-keys/plan.json`). */
+const GENERIC_NAMES = new Set(["plan", "tfplan", "plan.out", "output", "show", "cdk.tf"]);
+
+/** `name=path` gives the stack name explicitly; otherwise it comes from the path. */
+export function parsePlanArg(arg: string): { file: string; stack?: string } {
+  const m = /^([^=/\\]+)=(.+)$/.exec(arg);
+  return m ? { stack: m[1], file: m[2] } : { file: arg };
+}
+
+/** The stack a plan file belongs to: its basename without `.json`, or its parent folder's name when the basename is generic. */
+export function stackNameFor(file: string): string {
+  const base = basename(file).replace(/\.json$/i, "");
+  return GENERIC_NAMES.has(base.toLowerCase()) ? basename(dirname(resolve(file))) : base;
+}
+
+/** Deepest nesting the guard reads in a value; deeper values are reported and dropped (no recursion can overflow). */
+export const MAX_DEPTH = 64;
+
+/** Whether a JSON value nests deeper than {@link MAX_DEPTH} (iterative). */
+function tooDeep(v: unknown): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop() as [unknown, number];
+    if (typeof x !== "object" || x === null) continue;
+    if (d >= MAX_DEPTH) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (typeof c === "object" && c !== null) stack.push([c, d + 1]);
+  }
+  return false;
+}
+
+/** Collects shape problems with their path inside the file; the offending part is dropped or neutralised. */
+class Problems {
+  readonly list: string[] = [];
+  add(path: string, what: string): void {
+    this.list.push(`${path}: ${what}`);
+  }
+}
+
+const isStr = (v: unknown): v is string => typeof v === "string";
+const optional = (o: Record<string, unknown>, k: string, ok: (v: unknown) => boolean, path: string, what: string, p: Problems): void => {
+  if (o[k] !== undefined && !ok(o[k])) {
+    p.add(`${path}.${k}`, what);
+    delete o[k];
+  }
+};
+
+/** A value the rules read as attributes: an object, or null/absent. Anything else is reported and read as null. */
+function checkValue(c: Record<string, unknown>, k: string, path: string, p: Problems, allowBool = false): void {
+  const v = c[k];
+  if (v === undefined || v === null || isObject(v) || (allowBool && typeof v === "boolean")) {
+    if (v !== undefined && v !== null && tooDeep(v)) {
+      p.add(`${path}.${k}`, `nested deeper than ${MAX_DEPTH} levels`);
+      c[k] = null;
+    }
+    return;
+  }
+  p.add(`${path}.${k}`, allowBool ? "expected an object, a boolean or null" : "expected an object or null");
+  c[k] = null;
+}
+
+/** Checks one resource change; returns false when it cannot be read at all (it is then left out, and reported). */
+function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChange {
+  if (!isObject(rc)) {
+    p.add(path, "expected a resource change object");
+    return false;
+  }
+  let ok = true;
+  for (const k of ["type", "name"]) {
+    if (!isStr(rc[k]) || rc[k] === "") {
+      p.add(`${path}.${k}`, "expected a non-empty string");
+      ok = false;
+    }
+  }
+  if (rc.mode !== undefined && rc.mode !== "managed" && rc.mode !== "data") {
+    p.add(`${path}.mode`, 'expected "managed" or "data"');
+    rc.mode = "managed";
+  }
+  optional(rc, "address", isStr, path, "expected a string", p);
+  optional(rc, "deposed", isStr, path, "expected a string", p);
+  optional(rc, "module_address", isStr, path, "expected a string", p);
+  optional(rc, "previous_address", isStr, path, "expected a string", p);
+  optional(rc, "action_reason", isStr, path, "expected a string", p);
+  optional(rc, "index", (v) => isStr(v) || (typeof v === "number" && Number.isFinite(v)), path, "expected a string or a number", p);
+  const change = rc.change;
+  if (!isObject(change)) {
+    p.add(`${path}.change`, "expected an object");
+    return false;
+  }
+  if (!Array.isArray(change.actions) || !change.actions.every(isStr)) {
+    p.add(`${path}.change.actions`, "expected an array of strings");
+    ok = false;
+  } else if (change.actions.length === 0) {
+    p.add(`${path}.change.actions`, "expected at least one action");
+    ok = false;
+  }
+  checkValue(change, "before", `${path}.change`, p);
+  checkValue(change, "after", `${path}.change`, p);
+  checkValue(change, "after_unknown", `${path}.change`, p, true);
+  optional(change, "replace_paths", (v) => Array.isArray(v) && !tooDeep(v), `${path}.change`, "expected an array of paths", p);
+  // A data source is only ever read: any other action on one is no plan Terraform writes (and would hide a change).
+  if (ok && rc.mode === "data" && !(change.actions as string[]).every((a) => a === "read" || a === "no-op")) {
+    p.add(`${path}.mode`, `"data" with actions [${(change.actions as string[]).join(", ")}]: a data source is only read`);
+    ok = false;
+  }
+  if (!ok) return false;
+  // Terraform 1.0.0 wrote resource_drift entries without an address: rebuild it.
+  if (typeof rc.address !== "string") {
+    const index = typeof rc.index === "number" ? `[${rc.index}]` : typeof rc.index === "string" ? `[${JSON.stringify(rc.index)}]` : "";
+    const prefix = typeof rc.module_address === "string" && rc.module_address ? `${rc.module_address}.` : "";
+    rc.address = `${prefix}${rc.mode === "data" ? "data." : ""}${rc.type}.${rc.name}${index}`;
+  }
+  return true;
+}
+
+function checkChanges(value: Record<string, unknown>, field: string, p: Problems): void {
+  const list = value[field];
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) {
+    p.add(field, "expected an array of resource changes");
+    value[field] = [];
+    return;
+  }
+  value[field] = list.filter((rc, i) => checkChange(rc, `${field}[${i}]`, p));
+}
+
+/** Checks the configuration section the graph and the rules read (resources, module calls, outputs). */
+function checkModule(m: unknown, path: string, p: Problems, depth: number): Record<string, unknown> | undefined {
+  if (m === undefined || m === null) return undefined;
+  if (!isObject(m)) {
+    p.add(path, "expected an object");
+    return undefined;
+  }
+  if (m.resources !== undefined) {
+    if (!Array.isArray(m.resources)) {
+      p.add(`${path}.resources`, "expected an array");
+      m.resources = [];
+    } else {
+      m.resources = m.resources.filter((r, i) => {
+        const rp = `${path}.resources[${i}]`;
+        if (!isObject(r) || !isStr(r.address) || !isStr(r.type)) {
+          p.add(rp, "expected a resource with address and type strings");
+          return false;
+        }
+        if (r.expressions !== undefined && (!isObject(r.expressions) || tooDeep(r.expressions))) {
+          p.add(`${rp}.expressions`, isObject(r.expressions) ? `nested deeper than ${MAX_DEPTH} levels` : "expected an object");
+          delete r.expressions;
+        }
+        return true;
+      });
+    }
+  }
+  if (m.outputs !== undefined) {
+    if (!isObject(m.outputs) || tooDeep(m.outputs)) {
+      p.add(`${path}.outputs`, isObject(m.outputs) ? `nested deeper than ${MAX_DEPTH} levels` : "expected an object");
+      delete m.outputs;
+    } else {
+      for (const [k, o] of Object.entries(m.outputs)) {
+        if (!isObject(o)) {
+          p.add(`${path}.outputs.${k}`, "expected an object");
+          delete m.outputs[k];
+        }
+      }
+    }
+  }
+  if (m.module_calls !== undefined) {
+    if (!isObject(m.module_calls)) {
+      p.add(`${path}.module_calls`, "expected an object");
+      delete m.module_calls;
+    } else {
+      for (const [k, call] of Object.entries(m.module_calls)) {
+        const cp = `${path}.module_calls.${k}`;
+        if (!isObject(call)) {
+          p.add(cp, "expected an object");
+          delete m.module_calls[k];
+        } else if (depth >= MAX_DEPTH) {
+          p.add(cp, `modules nested deeper than ${MAX_DEPTH} levels`);
+          delete m.module_calls[k];
+        } else if (call.module !== undefined && !checkModule(call.module, `${cp}.module`, p, depth + 1)) delete call.module;
+      }
+    }
+  }
+  return m;
+}
+
+/**
+ * Checks that a parsed JSON value is a plan (`terraform show -json PLANFILE`) in a supported
+ * format. What makes it no plan at all throws {@link InputError}; every other unexpected shape is
+ * listed in `problems` (`resource_changes[3].change.actions: expected an array of strings`),
+ * its part left out, and the rest is still checked, so the guard reports every blocked change it
+ * could read and still exits 2. Fills in the address of resource changes that lack one.
+ */
+export function checkPlanJson(value: unknown, file: string): { plan: PlanJson; problems: string[] } {
+  if (!isObject(value)) throw new InputError(file, "not a Terraform plan (expected a JSON object)");
+  const fv = value.format_version;
+  if (typeof fv !== "string") throw new InputError(file, "not a Terraform plan (no format_version; expected `terraform show -json PLANFILE` output)");
+  if (!(SUPPORTED_FORMATS as readonly string[]).includes(fv)) throw new InputError(file, `unsupported format_version "${fv.length > 40 ? `${fv.slice(0, 40)}...` : fv}" (supported: ${SUPPORTED_FORMATS.join(", ")})`);
+  if (!("planned_values" in value) && !("resource_changes" in value)) {
+    const hint = "values" in value ? " (this is `terraform show -json` of a state, not of a plan file)" : "";
+    throw new InputError(file, `not a Terraform plan: no planned_values or resource_changes${hint}`);
+  }
+  const p = new Problems();
+  checkChanges(value, "resource_changes", p);
+  checkChanges(value, "resource_drift", p);
+  optional(value, "terraform_version", isStr, "(plan)", "expected a string", p);
+  optional(value, "errored", (v) => typeof v === "boolean", "(plan)", "expected a boolean", p);
+  if (value.configuration !== undefined && value.configuration !== null) {
+    if (!isObject(value.configuration)) {
+      p.add("configuration", "expected an object");
+      delete value.configuration;
+    } else if (!checkModule(value.configuration.root_module, "configuration.root_module", p, 0)) delete value.configuration.root_module;
+  }
+  return { plan: value as unknown as PlanJson, problems: p.list.map((x) => `${file}: ${x.replace(/^\(plan\)\./, "")}`) };
+}
+
+/** Like {@link checkPlanJson}, but throws {@link InputError} on the first problem. */
+export function validatePlanJson(value: unknown, file: string): PlanJson {
+  const { plan, problems } = checkPlanJson(value, file);
+  if (problems.length) throw new InputError(file, problems[0].slice(file.length + 2));
+  return plan;
+}
+
+/** Reads one plan argument (`path` or `name=path`); throws {@link InputError} when unreadable or not a plan. */
+export function readPlanFile(arg: string): LoadedPlan {
+  const { file, stack } = parsePlanArg(arg);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(file, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, `not valid JSON (${(e as Error).message})`);
+  }
+  const { plan, problems } = checkPlanJson(json, file);
+  return { stack: stack ?? stackNameFor(file), file, plan, ...(problems.length ? { problems } : {}) };
+}

@@ -1,0 +1,187 @@
+/**
+ * Judges the key policy a plan leaves behind (not the diff), for `aws_kms_key.policy` (created or
+ * changed) and for a created, changed or replaced `aws_kms_key_policy`:
+ * - blocks when nobody named in the policy can surely change it any more (no Allow of
+ *   `kms:PutKeyPolicy` to the account or a named principal that no Deny cancels, counting
+ *   `NotAction`/`NotPrincipal` Denies, wildcard actions and conditions that always match);
+ * - blocks when an Allow opens the key to everyone without a condition narrowing the caller;
+ * - blocks when a principal of another account gets any right it did not have before;
+ * - blocks a policy the guard cannot read (fail closed).
+ * Both shapes this project ships are manageable: the account form (root `kms:*`, which lets IAM
+ * govern the key) and the closed form (only the listed administrators hold `kms:PutKeyPolicy`).
+ * Risky: a policy known only after apply, a policy that only some requests may change, fewer
+ * principals able to change it than before, `bypass_policy_lockout_safety_check = true`.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+ */
+import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { Finding } from "../model";
+import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { KMS_KEY_TYPES } from "../resources";
+import { accountOf, grantedPrincipals, isAccountPrincipal, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
+import { finding, type Rule } from "./rule";
+
+const FIX_LOCKOUT = "keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time";
+const FIX_PUBLIC = "name the principals, or add a condition that confines the caller (aws:PrincipalAccount, aws:PrincipalOrgID, kms:CallerAccount or kms:ViaService with exact values)";
+const FIX_FOREIGN = "if the other account must use the key, allowlist this change with the reason (and the ticket that approved it); otherwise remove the principal";
+
+/** A policy value of the resource's side: the text, absent (KMS default policy), unknown, or unusable. */
+type Side = { kind: "default" } | { kind: "text"; text: string } | { kind: "unknown" } | { kind: "bad"; why: string };
+
+function sideOf(rc: ResourceChange, which: "before" | "after"): Side {
+  if (which === "after" && isUnknown(rc, "policy")) return { kind: "unknown" };
+  const v = valuesOf(rc.change[which]).policy;
+  if (v === undefined || v === null || v === "") return { kind: "default" };
+  if (typeof v !== "string") return { kind: "bad", why: "the key policy is not a string" };
+  return { kind: "text", text: v };
+}
+
+/** The key's ARN (for Resource matching) and account, from the key or the key the policy resource names. */
+function keyIdentity(rc: ResourceChange, idx: PlanIndex): { arn?: string; account?: string } {
+  const own = [valuesOf(rc.change.before), valuesOf(rc.change.after)];
+  let arn = own.map((v) => v.arn).find((a): a is string => typeof a === "string");
+  if (!arn && rc.type === "aws_kms_key_policy") {
+    const keyIds = own.map((v) => v.key_id).filter((k): k is string => typeof k === "string");
+    for (const k of idx.ofTypes(...KMS_KEY_TYPES)) {
+      const vals = [valuesOf(k.change.before), valuesOf(k.change.after)];
+      const match = idx.refersTo(rc.address, k.address, "key_id") || vals.some((v) => [v.id, v.key_id, v.arn].some((x) => typeof x === "string" && keyIds.includes(x)));
+      if (match) arn = vals.map((v) => v.arn).find((a): a is string => typeof a === "string");
+      if (arn) break;
+    }
+    arn ??= keyIds.find((k) => k.startsWith("arn:"));
+  }
+  const account = arn ? /^arn:[a-z-]+:kms:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1] : undefined;
+  return { ...(arn ? { arn } : {}), ...(account ? { account } : {}) };
+}
+
+/** Stands for the key's own account in KMS's default policy when the plan does not show it. */
+const UNKNOWN_ACCOUNT = "000000000000";
+
+/** The default key policy KMS applies when none is given: the account root with kms:*. */
+function defaultStatements(account: string): PolicyStatement[] {
+  return [{ index: 0, effect: "Allow", principal: { aws: [account], service: [], other: [] }, actions: ["kms:*"], resources: ["*"], conditions: [] }];
+}
+
+function statementsOf(side: Side, account: string | undefined): PolicyStatement[] | { error: string } | undefined {
+  if (side.kind === "unknown") return undefined;
+  if (side.kind === "bad") return { error: side.why };
+  if (side.kind === "default") return defaultStatements(account ?? UNKNOWN_ACCOUNT);
+  const parsed = parsePolicy(side.text);
+  return "error" in parsed ? parsed : [...parsed.statements];
+}
+
+function describe(s: PolicyStatement): string {
+  return `statement ${s.index + 1}`;
+}
+
+function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"]): Finding[] {
+  const out: Finding[] = [];
+  const bypass = valuesOf(rc.change.after).bypass_policy_lockout_safety_check === true;
+  const { arn, account: keyAccount } = keyIdentity(rc, idx);
+  const beforeSide = action === "create" ? undefined : sideOf(rc, "before");
+  const afterSide = sideOf(rc, "after");
+  const policyChanged = beforeSide === undefined || JSON.stringify(beforeSide) !== JSON.stringify(afterSide) || bypass !== (valuesOf(rc.change.before).bypass_policy_lockout_safety_check === true);
+  if (!policyChanged) return out;
+  if (afterSide.kind === "unknown") {
+    return [finding(idx, rc, action, "key-policy-unknown", "risky", "the key policy is known only after apply: the guard cannot check that the key stays manageable and closed to other accounts", "make the policy known at plan time")];
+  }
+  const before = beforeSide ? statementsOf(beforeSide, keyAccount) : [];
+  const beforeList = Array.isArray(before) ? before : [];
+  // The key's account: from its ARN, else the accounts the policy already trusted, else (a new key
+  // with no ARN yet) the single account the new policy names.
+  const after = statementsOf(afterSide, keyAccount ?? accountsOf(beforeList)[0]);
+  if (after === undefined) return out;
+  if (!Array.isArray(after)) {
+    return [finding(idx, rc, action, "key-policy-unreadable", "block", `${after.error}: the guard cannot tell whether the key stays manageable, so it fails closed`, "write the policy as a JSON policy document (jsonencode) with Effect, Principal, Action and Resource in every statement")];
+  }
+  // No policy: KMS applies its default one (the account root with kms:*), manageable by the account.
+  if (afterSide.kind === "default") return out;
+  const bypassNote = bypass ? " (bypass_policy_lockout_safety_check = true, so KMS will not refuse it)" : "";
+  const m = managers(after, arn);
+  if (m.sure.length === 0) {
+    if (m.maybe.length === 0) {
+      out.push(finding(idx, rc, action, "key-policy-lockout", "block",
+        `after this change no principal can change the key policy${bypassNote}: no Allow of kms:PutKeyPolicy to the account or a named principal survives its Denies, so nobody can manage the key any more and only AWS Support can restore access`, FIX_LOCKOUT));
+    } else {
+      out.push(finding(idx, rc, action, "key-policy-lockout-conditional", "risky", `only some requests may change the key policy afterwards (conditions decide for ${m.maybe.join(", ")})${bypassNote}`, "check the conditions can be met by an administrator"));
+    }
+  } else {
+    const was = new Set(managers(beforeList, arn).sure.map(normalisePrincipal));
+    const now = new Set(m.sure.map(normalisePrincipal));
+    const gone = [...was].filter((p) => !now.has(p) && p !== `account:${UNKNOWN_ACCOUNT}`);
+    if (gone.length) out.push(finding(idx, rc, action, "key-policy-admins-removed", "risky", `principals who can no longer change the key policy: ${gone.map((p) => p.replace(/^account:/, "account ")).join(", ")}`, "check someone who can manage the key remains"));
+    if (bypass) out.push(finding(idx, rc, action, "key-policy-bypass", "risky", "bypass_policy_lockout_safety_check = true: KMS will not refuse a policy that locks the key", "leave it false"));
+  }
+  const open = publicStatements(after);
+  if (open.length) {
+    out.push(finding(idx, rc, action, "key-policy-public", "block",
+      `the key policy lets everyone use the key (${open.map(describe).join(", ")}: Principal "*" or NotPrincipal with no condition confining the caller to known accounts, an organization or a service)`, FIX_PUBLIC));
+  }
+  const own = new Set([keyAccount, ...accountsOf(beforeList)].filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
+  if (own.size === 0) {
+    // A new key with no ARN yet: the one account the plan's other resources live in, else the
+    // accounts whose root may manage the key, else the single account the policy names.
+    const seen = planAccounts(idx);
+    const rootManagers = [...new Set(m.sure.filter(isAccountPrincipal).map(accountOf))].filter((a): a is string => !!a);
+    if (seen.length === 1) own.add(seen[0]);
+    else if (rootManagers.length === 1) own.add(rootManagers[0]);
+  }
+  if (own.size === 0) {
+    const accounts = accountsOf(after);
+    if (accounts.length === 1) own.add(accounts[0]);
+    else if (accounts.length > 1) out.push(finding(idx, rc, action, "key-policy-accounts", "risky", `the guard cannot tell which account owns this new key; its policy grants accounts ${accounts.join(", ")}`, "check every account is meant to use the key"));
+  }
+  if (own.size) {
+    const had = new Set(grantedPrincipals(beforeList).map(normalisePrincipal));
+    const foreign = grantedPrincipals(after).filter((p) => !had.has(normalisePrincipal(p)) && accountOf(p) !== undefined && !own.has(accountOf(p) as string));
+    if (foreign.length) {
+      out.push(finding(idx, rc, action, "key-policy-cross-account", "block",
+        `the key policy gives principals of another account rights they did not have: ${[...new Set(foreign)].join(", ")} (the key belongs to ${[...own].join(", ")})`, FIX_FOREIGN));
+    }
+  }
+  return out;
+}
+
+const planAccountsCache = new WeakMap<PlanIndex, string[]>();
+
+/** Accounts in the ARNs (`arn` attributes) of the plan's resources. */
+function planAccounts(idx: PlanIndex): string[] {
+  let found = planAccountsCache.get(idx);
+  if (!found) {
+    const set = new Set<string>();
+    for (const rc of idx.changes) {
+      for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)]) {
+        const a = typeof v.arn === "string" ? /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] : undefined;
+        if (a) set.add(a);
+      }
+    }
+    found = [...set];
+    planAccountsCache.set(idx, found);
+  }
+  return found;
+}
+
+/** Accounts of the principals a policy grants anything to, in order of first appearance. */
+function accountsOf(statements: readonly PolicyStatement[]): string[] {
+  return [...new Set(grantedPrincipals(statements).map(accountOf).filter((a): a is string => !!a))];
+}
+
+/** Rules `key-policy-lockout`, `key-policy-public`, `key-policy-cross-account`, `key-policy-unreadable` (block) and the risky notes. */
+export const keyPolicyRule: Rule = (idx) => {
+  const out: Finding[] = [];
+  for (const rc of idx.ofTypes(...KMS_KEY_TYPES, "aws_kms_key_policy")) {
+    if (rc.deposed) continue;
+    const action = actionOf(rc.change.actions);
+    // A replaced or deleted key is blocked by its own rule; a replaced aws_kms_key_policy is a policy change.
+    if (action === "create" || action === "update" || (action === "replace" && rc.type === "aws_kms_key_policy")) out.push(...check(idx, rc, action));
+  }
+  return out;
+};
+
+/** For tests: the verdict on one policy document alone. */
+export function judgePolicy(text: string, keyArn?: string): { manageable: "sure" | "maybe" | "no"; public: boolean; granted: string[] } | { error: string } {
+  const parsed = parsePolicy(text);
+  if ("error" in parsed) return parsed;
+  const m = managers(parsed.statements, keyArn);
+  return { manageable: m.sure.length ? "sure" : m.maybe.length ? "maybe" : "no", public: publicStatements(parsed.statements).length > 0, granted: grantedPrincipals(parsed.statements) };
+}
+

@@ -1,0 +1,29 @@
+/** A guard rule: a pure function of one plan (through its index) returning findings. */
+import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { Finding, GuardAction } from "../model";
+import type { PlanIndex } from "../plan-index";
+
+/** One rule of the guard. */
+export type Rule = (idx: PlanIndex) => Finding[];
+
+/** The address a finding names: deposed objects (left over by create_before_destroy) say so. */
+export function addressOf(rc: ResourceChange): string {
+  return rc.deposed ? `${rc.address} (deposed ${rc.deposed})` : rc.address;
+}
+
+/** Builds a finding for a resource change. */
+export function finding(idx: PlanIndex, rc: ResourceChange, action: GuardAction, rule: string, severity: Finding["severity"], why: string, fix: string): Finding {
+  return { stack: idx.stack, address: addressOf(rc), type: rc.type, action, rule, severity, why, fix };
+}
+
+/** Top-level attributes whose value changes (or becomes unknown); values are never shown, they may be secrets. */
+export function changedAttributes(rc: ResourceChange): string[] {
+  const before = rc.change.before;
+  const after = rc.change.after;
+  const unknown = rc.change.after_unknown;
+  const b = before && typeof before === "object" && !Array.isArray(before) ? before : {};
+  const a = after && typeof after === "object" && !Array.isArray(after) ? after : {};
+  const u = unknown && typeof unknown === "object" && !Array.isArray(unknown) ? unknown : {};
+  const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
+  return [...keys].filter((k) => (u as Record<string, unknown>)[k] === true || JSON.stringify(b[k] ?? null) !== JSON.stringify(a[k] ?? null)).sort();
+}

@@ -1,0 +1,160 @@
+/** The command line (exit codes, messages, summary file), the allowlist, the summary and the bench. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { benchPlanGuard, classifyPlans, parseAllowlist, renderSummary, runCli, stackNameFor, SUMMARY_MARKER } from "../../../packages/plan-guard";
+import { scratchDir } from "../../tools/terraform/fixtures";
+import { cfg, planOf, rc } from "./builders";
+
+const s = scratchDir("guard-cli");
+afterAll(s.cleanup);
+const file = (name: string, content: unknown): string => {
+  const p = join(s.dir, name);
+  writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
+  return p;
+};
+const run = async (...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+};
+
+const keyDelete = planOf([rc("aws_kms_key.main", ["delete"], { id: "k1" }, null)]).plan;
+const harmless = planOf([rc("aws_instance.web", ["delete"], { id: "i-1" }, null)]).plan;
+const noAllow = file("none.allow.json", { allow: [] });
+
+describe("exit codes and lines", () => {
+  test("0 when nothing is blocked", async () => {
+    const r = await run(file("ok.json", harmless), "--allowlist", noAllow);
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual(["plan-guard: nothing blocked in 1 plan(s), 1 resource change(s) checked"]);
+  });
+
+  test("1 when blocked, each line naming the stack from `name=path`", async () => {
+    const r = await run(`prod-keys=${file("k.json", keyDelete)}`, "--allowlist", noAllow, "--quiet");
+    expect(r.code).toBe(1);
+    expect(r.out[0]).toMatch(/^BLOCKED \[prod-keys\] aws_kms_key\.main \(delete\): deletes this KMS key; /);
+    expect(r.out[1]).toBe("plan-guard: 1 blocked change(s) in 1 plan(s) (exit 1)");
+  });
+
+  test.each([
+    ["not JSON", "{ nope", "not valid JSON"],
+    ["not a plan", { values: {}, format_version: "1.0" }, "not a Terraform plan: no planned_values or resource_changes (this is `terraform show -json` of a state, not of a plan file)"],
+    ["an unsupported format", { format_version: "2.0", resource_changes: [] }, 'unsupported format_version "2.0" (supported: 0.1, 0.2, 1.0, 1.1, 1.2)'],
+    ["a malformed change", { format_version: "1.2", resource_changes: [{ type: "aws_kms_key", name: "k", change: { actions: "delete" } }] }, "resource_changes[0].change.actions: expected an array of strings"],
+  ])("2 for %s, with the file and the reason on one line", async (_what, content, reason) => {
+    const p = file("bad.json", content);
+    const r = await run(p, "--allowlist", noAllow);
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toContain(`plan-guard: ${p}: ${reason}`);
+  });
+
+  test("2 for a missing file or no arguments, never a stack trace", async () => {
+    const missing = await run(join(s.dir, "nope.json"), "--allowlist", noAllow);
+    expect([missing.code, missing.err]).toEqual([2, [`plan-guard: ${join(s.dir, "nope.json")}: no such file`]]);
+    const none = await run();
+    expect(none.code).toBe(2);
+    expect(none.err.join("\n")).not.toMatch(/\bat .*\(/);
+  });
+
+  test("stack names come from the file name, or the folder for generic names", () => {
+    expect(stackNameFor("plans/dev-keys.json")).toBe("dev-keys");
+    expect(stackNameFor("cdktf.out/stacks/dev-data/plan.json")).toBe("dev-data");
+  });
+});
+
+describe("allowlist", () => {
+  test("an allowed change exits 0 and says which entry covered it; an unused entry is a warning", async () => {
+    const allow = file("a.allow.json", { allow: [
+      { address: "aws_kms_key.main", stack: "prod-keys", reason: "retired after migrating to aws_kms_key.v2 (#17)", actions: ["delete"] },
+      { address: "aws_kms_key.gone", reason: "stale" },
+    ] });
+    const r = await run(`prod-keys=${file("k.json", keyDelete)}`, "--allowlist", allow);
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual([
+      "ALLOWED [prod-keys] aws_kms_key.main (delete): destroy-key-bearing, allowed by allowlist entry 0: retired after migrating to aws_kms_key.v2 (#17)",
+      "WARNING allowlist entry 1 (aws_kms_key.gone) matched nothing: remove it or fix the address",
+      "plan-guard: nothing blocked in 1 plan(s), 1 resource change(s) checked, 1 allowed by the allowlist",
+    ]);
+  });
+
+  test.each([
+    [{ allow: [{ address: "aws_kms_key.main" }] }, "allow[0] (aws_kms_key.main) has no reason: every allowance must say why the change is safe"],
+    [{ allow: [{ address: "aws_kms_key.main", reason: "  " }] }, "allow[0] (aws_kms_key.main) has no reason"],
+    [{ allow: [{ address: "a.b", reason: "r", actions: ["destroy"] }] }, "allow[0].actions must be a non-empty list of delete, replace, forget, update, drift, unknown"],
+    [{ allow: [{ address: "a.b", reason: "r", stacks: ["x"] }] }, "allow[0] has unknown field(s) stacks"],
+    [{ allowed: [] }, 'expected { "allow": [ ... ] }'],
+  ])("an invalid allowlist is an input error (exit 2): %j", async (doc, message) => {
+    const r = await run(file("ok.json", harmless), "--allowlist", file("bad.allow.json", doc));
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toContain(message);
+  });
+
+  test("an entry narrowed by stack or action does not cover other changes; an instance-less address covers every instance", () => {
+    const p = planOf([rc('aws_kms_key.k["a"]', ["delete"], { id: "1" }, null), rc("aws_kms_key.j", ["delete", "create"], { id: "2" }, { id: "3" })], { stack: "dev-keys" });
+    const r = classifyPlans([p], parseAllowlist({ allow: [{ address: "aws_kms_key.k", reason: "r" }, { address: "aws_kms_key.j", reason: "r", actions: ["delete"] }, { address: "aws_kms_key.j", stack: "prod-keys", reason: "r" }] }));
+    expect(r.allowed.map((a) => a.finding.address)).toEqual(['aws_kms_key.k["a"]']);
+    expect(r.blocked.map((b) => b.address)).toEqual(["aws_kms_key.j"]);
+    expect(r.unusedAllowances.map((e) => e.index)).toEqual([1, 2]);
+  });
+
+  test("the committed allowlist is empty and valid", () => {
+    expect(parseAllowlist(JSON.parse(readFileSync(join(__dirname, "../../../plan-guard.allow.json"), "utf8")), "plan-guard.allow.json").entries).toEqual([]);
+  });
+});
+
+describe("summary", () => {
+  const keys = planOf(
+    [rc("aws_kms_key.data", ["delete", "create"], { id: "k" }, { id: null }), rc("aws_kms_custom_key_store.hsm", ["no-op"], { id: "cks-1" }, { id: "cks-1" })],
+    { stack: "dev-keys", config: [cfg("aws_kms_key.data", { custom_key_store_id: "aws_kms_custom_key_store.hsm.id" }), cfg("aws_kms_custom_key_store.hsm")], outputs: { "cross-stack-output-aws_kms_keydataarn": "aws_kms_key.data.arn" } },
+  );
+  const data = planOf(
+    [rc("aws_s3_bucket_server_side_encryption_configuration.sse", ["update"], { rule: [] }, { rule: [{}] }), rc("aws_fsx_ontap_file_system.files", ["no-op"], {}, {})],
+    { stack: "dev-data", config: [
+      cfg("aws_s3_bucket_server_side_encryption_configuration.sse", { rule: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+      cfg("aws_fsx_ontap_file_system.files", { kms_key_id: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+    ] },
+  );
+  const md = renderSummary(classifyPlans([keys, data]));
+
+  test("starts with the marker and the verdict, lists blocked before risky, counts per stack", () => {
+    expect(md.split("\n").slice(0, 2)).toEqual([SUMMARY_MARKER, "## Plan guard: ❌ 1 blocked change"]);
+    expect(md.indexOf("### Blocked")).toBeLessThan(md.indexOf("### Risky (review)"));
+    expect(md).toContain("| dev-keys | `aws_kms_key.data` | replace | replaces this KMS key: the old one is destroyed;");
+    expect(md).toContain("| stack | update | replace | no-op | resources |\n|---|---:|---:|---:|---:|\n| dev-keys | 0 | 1 | 1 | 2 |\n| dev-data | 1 | 0 | 1 | 2 |");
+  });
+
+  test("draws the key, its key store and its consumers in other stacks (through cross-stack outputs)", () => {
+    const diagram = md.slice(md.indexOf("```mermaid"));
+    expect(diagram).toContain("graph LR");
+    expect(diagram).toContain('n0(["aws_kms_key.data<br/>replace"])');
+    expect(diagram).toContain('n1(["aws_kms_custom_key_store.hsm"])');
+    expect(diagram).toContain('n2["aws_s3_bucket_server_side_encryption_configuration.sse<br/>update"]');
+    expect(diagram).toContain('n3["aws_fsx_ontap_file_system.files"]');
+    expect(diagram).toContain("n0 -->|custom_key_store_id| n1");
+    expect(diagram).toContain("n2 -->|rule| n0");
+    expect(diagram).toContain("n3 -->|kms_key_id| n0");
+    expect(diagram).toContain("class n0 blocked");
+  });
+
+  test("--summary writes the file and --markdown prints it", async () => {
+    const out = join(s.dir, "summary.md");
+    const r = await run(`dev-keys=${file("k.json", keyDelete)}`, "--allowlist", noAllow, "--summary", out, "--markdown");
+    expect(r.code).toBe(1);
+    expect(readFileSync(out, "utf8")).toBe(r.out.join("\n"));
+    expect(r.out.join("\n").split("\n")[0]).toBe(SUMMARY_MARKER);
+  });
+
+  test("input errors are in the summary too (the workflow posts it whatever the exit code)", async () => {
+    const out = join(s.dir, "summary2.md");
+    expect((await run(file("bad.json", "{"), "--allowlist", noAllow, "--summary", out)).code).toBe(2);
+    expect(readFileSync(out, "utf8")).toMatch(/## Plan guard: ⚠️ input errors[\s\S]*### Input errors\n\n- .*bad\.json: not valid JSON/);
+  });
+});
+
+test("benchPlanGuard classifies a 10,000-resource synthetic plan", () => {
+  const b = benchPlanGuard();
+  expect(b.resources).toBe(10000);
+  expect(b.ms).toBeGreaterThan(0);
+});

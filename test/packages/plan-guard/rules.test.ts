@@ -1,0 +1,264 @@
+/** Hand-built plans for every blocking rule: exact block lines, and the near misses that must pass. */
+import { blockLine, classifyPlans, type GuardResult, type LoadedPlan } from "../../../packages/plan-guard";
+import { ADMIN_STATEMENT, cfg, planOf, policy, rc, ROOT_STATEMENT, USE_STATEMENT } from "./builders";
+
+const lines = (p: LoadedPlan): string[] => classifyPlans([p]).blocked.map(blockLine);
+const decisions = (r: GuardResult): string[][] => r.blocked.map((f) => [f.address, f.action, f.rule]);
+
+const KEY_WHY = "KMS schedules the key for deletion, and when the window ends every byte encrypted under it (S3 objects, EBS volumes, FSx data, data keys) can never be decrypted again";
+const DELETE_FIX = "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure and allowlist it with the reason";
+const REPLACE_FIX = "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with an allowlist entry";
+
+describe("destroy-key-bearing: delete, replace (either order) and forget", () => {
+  test("a KMS key delete: exact line", () => {
+    expect(lines(planOf([rc("aws_kms_key.main", ["delete"], { id: "k1" }, null)]))).toEqual([
+      `BLOCKED [dev-keys] aws_kms_key.main (delete): deletes this KMS key; ${KEY_WHY}; a key in an external key store cannot be recreated even from the same external key. Avoid: ${DELETE_FIX}.`,
+    ]);
+  });
+
+  test("an S3 bucket replaced create-before-destroy, with the forcing attribute: exact line", () => {
+    expect(lines(planOf([rc("aws_s3_bucket.data", ["create", "delete"], { bucket: "a" }, { bucket: "b" }, { change: { actions: ["create", "delete"], before: { bucket: "a" }, after: { bucket: "b" }, replace_paths: [["bucket"]] } })]))).toEqual([
+      `BLOCKED [dev-keys] aws_s3_bucket.data (replace): replaces this S3 bucket (forced by bucket): the old one is destroyed; the bucket and its objects are deleted (or the name is lost to anyone who claims it). Avoid: ${REPLACE_FIX}.`,
+    ]);
+  });
+
+  test.each([
+    ["aws_kms_external_key.byok", ["delete", "create"], "replace"],
+    ["aws_kms_replica_key.eu", ["forget"], "forget"],
+    ["aws_kms_replica_external_key.eu", ["delete"], "delete"],
+    ["aws_kms_custom_key_store.hsm", ["delete"], "delete"],
+    ["aws_cloudhsm_v2_cluster.main", ["delete", "create"], "replace"],
+    ["aws_cloudhsm_v2_hsm.only", ["delete"], "delete"],
+    ["aws_fsx_ontap_file_system.files", ["delete"], "delete"],
+    ["aws_fsx_lustre_file_system.scratch", ["create", "delete"], "replace"],
+    ["aws_ebs_volume.data", ["delete"], "delete"],
+    ['aws_kms_key.k["a"]', ["forget", "create"], "forget"],
+  ])("blocks %s %j", (address, actions, action) => {
+    const r = classifyPlans([planOf([rc(address, actions, { id: "x" }, actions.length === 1 ? null : { id: "y" })])]);
+    expect(decisions(r)).toEqual([[address, action, "destroy-key-bearing"]]);
+  });
+
+  test("a deposed key object's delete is blocked and says so", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_key.k", ["delete"], { id: "old" }, null, { deposed: "00a1b2c3" })])]);
+    expect(decisions(r)).toEqual([["aws_kms_key.k (deposed 00a1b2c3)", "delete", "destroy-key-bearing"]]);
+  });
+
+  test("an action the guard does not know, on a key, is blocked", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_key.k", ["archive"], { id: "k" }, null)])]);
+    expect(decisions(r)).toEqual([["aws_kms_key.k", "unknown", "destroy-key-bearing"]]);
+  });
+
+  test.each([
+    ["aws_instance.web", ["delete"]],
+    ["aws_security_group.sg", ["delete", "create"]],
+    ["aws_kms_grant.fsx", ["delete"]],
+    ["aws_s3_bucket_server_side_encryption_configuration.data", ["delete", "create"]],
+    ["aws_secretsmanager_secret.app_db", ["delete"]],
+    ["aws_vpc_endpoint_service.other", ["delete"]],
+  ])("passes %s %j (not key- or data-bearing)", (address, actions) => {
+    expect(classifyPlans([planOf([rc(address, actions, { id: "x", name: "app-db" }, null)])]).blocked).toEqual([]);
+  });
+});
+
+describe("aliases in use", () => {
+  test("an alias whose key stays is blocked: exact line", () => {
+    const p = planOf([rc("aws_kms_alias.main", ["delete"], { name: "alias/main", target_key_id: "k1" }, null), rc("aws_kms_key.main", ["no-op"], { id: "k1", key_id: "k1" }, { id: "k1", key_id: "k1" })]);
+    expect(lines(p)).toEqual([
+      `BLOCKED [dev-keys] aws_kms_alias.main (delete): deletes this KMS alias in use; everything that names the key by this alias (applications, encryption settings, other stacks) fails at once. Avoid: ${DELETE_FIX}.`,
+    ]);
+  });
+
+  test("an alias going with its key is only risky: the key's block covers it", () => {
+    const p = planOf([rc("aws_kms_alias.main", ["delete"], { name: "alias/main", target_key_id: "k1" }, null), rc("aws_kms_key.main", ["delete"], { id: "k1", key_id: "k1" }, null)]);
+    const r = classifyPlans([p]);
+    expect(decisions(r)).toEqual([["aws_kms_key.main", "delete", "destroy-key-bearing"]]);
+    expect(r.risky.map((f) => [f.address, f.action])).toEqual([["aws_kms_alias.main", "delete"]]);
+  });
+});
+
+describe("secrets holding key-store or HSM credentials: by their role, never by their name", () => {
+  test("a secret tagged cmk:holds = key-store-credential is blocked", () => {
+    const r = classifyPlans([planOf([rc("aws_secretsmanager_secret.s", ["delete"], { name: "opaque", tags: { "cmk:holds": "key-store-credential" } }, null)])]);
+    expect(decisions(r)).toEqual([["aws_secretsmanager_secret.s", "delete", "destroy-key-bearing"]]);
+    expect(r.blocked[0].why).toMatch(/^deletes this secret holding a key-store or HSM credential; without the kmsuser/);
+  });
+
+  test.each([
+    ["key_store_password", "aws_kms_custom_key_store.hsm"],
+    ["xks_proxy_authentication_credential", "aws_kms_custom_key_store.xks"],
+  ])("an untagged secret read by a key store's %s (through a secret-version data source) is blocked", (attr, store) => {
+    const p = planOf([rc("aws_secretsmanager_secret.opaque", ["delete"], { name: "team/a" }, null)], {
+      config: [cfg(store, { [attr]: "data.aws_secretsmanager_secret_version.pw.secret_string" }), { ...cfg("aws_secretsmanager_secret_version.x", { secret_id: "aws_secretsmanager_secret.opaque.id" }), address: "data.aws_secretsmanager_secret_version.pw", mode: "data", type: "aws_secretsmanager_secret_version", name: "pw" }],
+    });
+    expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret.opaque", "delete", "destroy-key-bearing"]]);
+  });
+
+  test("a version of the secret a key store reads by a constant ARN (the secret kept elsewhere) is blocked when replaced", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/opaque-AbCdEf";
+    const data = { ...cfg("aws_secretsmanager_secret_version.x", {}, { secret_id: arn }), address: "data.aws_secretsmanager_secret_version.cred", mode: "data" as const, type: "aws_secretsmanager_secret_version", name: "cred" };
+    const p = planOf([rc("aws_secretsmanager_secret_version.v", ["delete", "create"], { secret_id: arn }, { secret_id: arn }), rc("aws_secretsmanager_secret_version.other", ["delete"], { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:xks-notes-AbCdEf" }, null)], {
+      config: [cfg("aws_kms_custom_key_store.xks", { xks_proxy_authentication_credential: "data.aws_secretsmanager_secret_version.cred.secret_string" }), data],
+    });
+    expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret_version.v", "replace", "destroy-key-bearing"]]);
+  });
+
+  test.each([
+    ["a name with xks", { name: "prod/xks-dashboard-token" }],
+    ["a name with kmsuser", { name: "kmsuser-notes" }],
+    ["a description with HSM", { name: "p1", description: "CloudHSM crypto officer password (old copy)" }],
+    ["an xks tag", { name: "opaque", tags_all: { Purpose: "XKS proxy credential" } }],
+  ])("a secret with %s that no key store reads is not a key-store credential", (_how, values) => {
+    expect(classifyPlans([planOf([rc("aws_secretsmanager_secret.s", ["delete"], values, null)])]).blocked).toEqual([]);
+  });
+
+  test("a secret version is judged by the secret its configuration references", () => {
+    const p = planOf(
+      [rc("aws_secretsmanager_secret_version.v", ["delete", "create"], { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:opaque-AbC" }, { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:opaque-AbC" }),
+        rc("aws_secretsmanager_secret.s", ["no-op"], { name: "opaque", tags: { "cmk:holds": "key-store-credential" } }, { name: "opaque", tags: { "cmk:holds": "key-store-credential" } })],
+      { config: [cfg("aws_secretsmanager_secret_version.v", { secret_id: "aws_secretsmanager_secret.s.id" })] },
+    );
+    expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret_version.v", "replace", "destroy-key-bearing"]]);
+  });
+});
+
+describe("the XKS endpoint service and its network load balancer", () => {
+  const store = rc("aws_kms_custom_key_store.xks", ["no-op"], { xks_proxy_vpc_endpoint_service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123" }, { xks_proxy_vpc_endpoint_service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123" });
+  const service = (actions: string[]) =>
+    rc("aws_vpc_endpoint_service.xks", actions, { service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123", network_load_balancer_arns: ["arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/p/1"] }, null);
+  const nlb = (type: string) => rc("aws_lb.proxy", ["delete"], { arn: "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/p/1", load_balancer_type: type }, null);
+
+  test("the service a key store names, and the NLB it lists, are blocked", () => {
+    const r = classifyPlans([planOf([store, service(["delete"]), nlb("network")])]);
+    expect(decisions(r)).toEqual([
+      ["aws_vpc_endpoint_service.xks", "delete", "destroy-key-bearing"],
+      ["aws_lb.proxy", "delete", "destroy-key-bearing"],
+    ]);
+    expect(r.blocked[1].why).toBe(
+      "deletes this network load balancer of the XKS endpoint service; KMS can no longer reach the external key store proxy: every key in the external key store is unusable at once",
+    );
+  });
+
+  test("an endpoint service allowing cks.kms.<region>.amazonaws.com is XKS even without the store in the plan", () => {
+    const r = classifyPlans([planOf([rc("aws_vpc_endpoint_service.x", ["delete"], { allowed_principals: ["cks.kms.eu-west-1.amazonaws.com"] }, null)])]);
+    expect(decisions(r)).toEqual([["aws_vpc_endpoint_service.x", "delete", "destroy-key-bearing"]]);
+  });
+
+  test("an application load balancer is not", () => {
+    expect(classifyPlans([planOf([store, service(["no-op"]), nlb("application")])]).blocked).toEqual([]);
+  });
+});
+
+describe("key-disabled", () => {
+  test("is_enabled true -> false: exact line", () => {
+    expect(lines(planOf([rc("aws_kms_key.k", ["update"], { is_enabled: true, id: "k1" }, { is_enabled: false, id: "k1" })]))).toEqual([
+      "BLOCKED [dev-keys] aws_kms_key.k (update): sets is_enabled = false: every request under this key fails at once (S3 reads, EBS attach, FSx mounts, decrypt of any data key) until it is re-enabled. Avoid: keep it enabled; to retire a key, move every consumer to another key first, then disable it alone in its own change (disable-then-re-enable is the safe test before any deletion) with an allowlist entry giving the reason.",
+    ]);
+  });
+
+  test("re-enabling, or a replica key disabled, are told apart", () => {
+    expect(classifyPlans([planOf([rc("aws_kms_key.k", ["update"], { is_enabled: false }, { is_enabled: true })])]).blocked).toEqual([]);
+    expect(decisions(classifyPlans([planOf([rc("aws_kms_replica_key.r", ["update"], { enabled: true }, { enabled: false })])]))).toEqual([["aws_kms_replica_key.r", "update", "key-disabled"]]);
+  });
+});
+
+describe("key-store-critical-update", () => {
+  test("a new kmsuser password: exact line, and the value is never printed", () => {
+    const l = lines(planOf([rc("aws_kms_custom_key_store.s", ["update"], { key_store_password: "oldSecret1", custom_key_store_name: "n" }, { key_store_password: "newSecret2", custom_key_store_name: "n" })]));
+    expect(l).toEqual([
+      "BLOCKED [dev-keys] aws_kms_custom_key_store.s (update): changes key_store_password of this custom key store: the kmsuser password must equal the one on the HSMs: KMS accepts the update only while the store is disconnected, and a wrong password leaves it unable to connect (INVALID_CREDENTIALS); meanwhile every key in the store is unusable. Avoid: rotate the credential on the HSMs (kmsuser, on every HSM) or the XKS proxy (new credential accepted alongside the old) first, disconnect the store, apply, reconnect and wait for CONNECTED; never repoint a store at another cluster or trust anchor; then allowlist this change with the reason.",
+    ]);
+    expect(l.join()).not.toMatch(/Secret/);
+  });
+
+  test.each([
+    ["xks_proxy_authentication_credential", [{ access_key_id: "A", raw_secret_access_key: "x" }], [{ access_key_id: "B", raw_secret_access_key: "y" }]],
+    ["cloud_hsm_cluster_id", "cluster-aaaaaaaaaaa", "cluster-bbbbbbbbbbb"],
+    ["trust_anchor_certificate", "PEM1", "PEM2"],
+  ])("an in-place change of %s is blocked", (attr, before, after) => {
+    const r = classifyPlans([planOf([rc("aws_kms_custom_key_store.s", ["update"], { [attr]: before }, { [attr]: after })])]);
+    expect(decisions(r)).toEqual([["aws_kms_custom_key_store.s", "update", "key-store-critical-update"]]);
+    expect(r.blocked[0].why).toMatch(new RegExp(`^changes ${attr} of this custom key store`));
+  });
+
+  test("renaming the store is only risky", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_custom_key_store.s", ["update"], { custom_key_store_name: "a" }, { custom_key_store_name: "b" })])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => f.why)).toEqual(["in-place update of KMS custom key store: custom_key_store_name change"]);
+  });
+});
+
+describe("hsm-count-below-2", () => {
+  const hsm = (name: string, actions: string[], cluster: string) => rc(`aws_cloudhsm_v2_hsm.${name}`, actions, { cluster_id: cluster }, actions[0] === "delete" ? null : { cluster_id: cluster });
+
+  test("3 -> 1: each removed HSM gets the count line", () => {
+    const r = classifyPlans([planOf([hsm("a", ["no-op"], "cluster-x"), hsm("b", ["delete"], "cluster-x"), hsm("c", ["delete"], "cluster-x")])]);
+    expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2").map(blockLine)).toEqual([
+      "BLOCKED [dev-keys] aws_cloudhsm_v2_hsm.b (delete): leaves CloudHSM cluster cluster-x with 1 HSM (had 3): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys. Avoid: add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allowlist with the reason only if the key store is being retired.",
+      "BLOCKED [dev-keys] aws_cloudhsm_v2_hsm.c (delete): leaves CloudHSM cluster cluster-x with 1 HSM (had 3): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys. Avoid: add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allowlist with the reason only if the key store is being retired.",
+    ]);
+  });
+
+  test("3 -> 2, and a new cluster's first HSM, do not trip the count", () => {
+    const r = classifyPlans([planOf([hsm("a", ["no-op"], "cluster-x"), hsm("b", ["no-op"], "cluster-x"), hsm("c", ["delete"], "cluster-x"), rc("aws_cloudhsm_v2_hsm.n", ["create"], null, { cluster_id: null })])]);
+    expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2")).toEqual([]);
+  });
+
+  test("an allowed HSM delete is still blocked by the count", () => {
+    const r = classifyPlans([planOf([hsm("a", ["no-op"], "cluster-x"), hsm("b", ["delete"], "cluster-x")])], {
+      entries: [{ index: 0, address: "aws_cloudhsm_v2_hsm.b", reason: "replacing the HSM", actions: ["delete"] }],
+    });
+    expect(r.allowed).toHaveLength(2);
+    expect(r.exitCode).toBe(0);
+  });
+});
+
+describe("key-policy-lockout", () => {
+  const update = (before: string, after: string) => planOf([rc("aws_kms_key.k", ["update"], { policy: before }, { policy: after })]);
+
+  test("losing the account-root and the administrator statements: exact line", () => {
+    expect(lines(update(policy(ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT), policy(USE_STATEMENT)))).toEqual([
+      "BLOCKED [dev-keys] aws_kms_key.k (update): after this change no principal can change the key policy: no Allow of kms:PutKeyPolicy to the account or a named principal survives its Denies, so nobody can manage the key any more and only AWS Support can restore access. Avoid: keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time.",
+    ]);
+  });
+
+  test("losing the administrator statement while the account root keeps kms:* is risky, through aws_kms_key_policy", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_key_policy.k", ["update"], { policy: policy(ROOT_STATEMENT, ADMIN_STATEMENT) }, { policy: policy(ROOT_STATEMENT) })])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => [f.rule, f.why])).toEqual([["key-policy-admins-removed", "principals who can no longer change the key policy: arn:aws:iam::111122223333:role/admin, arn:aws:iam::111122223333:role/admin2"]]);
+  });
+
+  test("losing the administrator statement through aws_kms_key_policy, with no root statement, is a lockout", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_key_policy.k", ["update"], { policy: policy(ADMIN_STATEMENT, USE_STATEMENT) }, { policy: policy(USE_STATEMENT) })])]);
+    expect(decisions(r)).toEqual([["aws_kms_key_policy.k", "update", "key-policy-lockout"]]);
+  });
+
+  test("a Deny of kms:PutKeyPolicy to everyone", () => {
+    const deny = { Sid: "Freeze", Effect: "Deny", Principal: "*", Action: "kms:Put*", Resource: "*" };
+    expect(decisions(classifyPlans([update(policy(ROOT_STATEMENT), policy(ROOT_STATEMENT, deny))]))).toEqual([["aws_kms_key.k", "update", "key-policy-lockout"]]);
+  });
+
+  test("removing one administrator is risky, reordering statements is nothing", () => {
+    const fewer = { ...ADMIN_STATEMENT, Principal: { AWS: ["arn:aws:iam::111122223333:role/admin"] } };
+    const r = classifyPlans([update(policy(ROOT_STATEMENT, ADMIN_STATEMENT), policy(ROOT_STATEMENT, fewer))]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => f.rule)).toEqual(["key-policy-admins-removed"]);
+    expect(classifyPlans([update(policy(ROOT_STATEMENT, ADMIN_STATEMENT), policy(ADMIN_STATEMENT, ROOT_STATEMENT))]).blocked).toEqual([]);
+  });
+});
+
+describe("drift-key-pending-deletion", () => {
+  test("a key gone from state (pending deletion) in resource_drift: exact line", () => {
+    expect(lines(planOf([rc("aws_kms_key.k", ["create"], null, { description: "k" })], { drift: [rc("aws_kms_key.k", ["delete"], { id: "k1" }, null)] }))).toEqual([
+      "BLOCKED [dev-keys] aws_kms_key.k (drift): the KMS key disappeared outside Terraform (a key pending deletion is dropped from state): when its window ends everything encrypted under it is lost, and this plan would put a new key in its place. Avoid: cancel the deletion now (`aws kms cancel-key-deletion --key-id <id>`; the key comes back Disabled, so enable it), re-plan and check the key is back; never apply a plan that creates a new key in its place.",
+    ]);
+  });
+
+  test("an imported key whose key_state drifted to PendingDeletion", () => {
+    const r = classifyPlans([planOf([], { drift: [rc("aws_kms_external_key.b", ["update"], { key_state: "Enabled" }, { key_state: "PendingDeletion" })] })]);
+    expect(decisions(r)).toEqual([["aws_kms_external_key.b", "drift", "drift-key-pending-deletion"]]);
+  });
+
+  test("drift of a description is nothing", () => {
+    expect(classifyPlans([planOf([], { drift: [rc("aws_kms_key.k", ["update"], { description: "a" }, { description: "b" })] })]).blocked).toEqual([]);
+  });
+});
