@@ -23,6 +23,10 @@ export const prod: EnvironmentConfig = {
       { az: "eu-west-1c", cidr: "10.30.2.0/24" },
     ],
     onPremisesCidrs: ["192.168.0.0/16"],
+    // The data centre is reached through the network team's transit gateway (shared with this
+    // account through AWS RAM; replace with yours): the stack attaches the VPC and routes
+    // 192.168.0.0/16 to it, so the XKS load balancer reaches the proxies.
+    onPremisesConnection: { type: "transitGateway", transitGatewayId: "tgw-0a1b2c3d4e5f60718" },
   },
   cloudHsm: {
     hsmType: "hsm2m.medium",
@@ -30,6 +34,10 @@ export const prod: EnvironmentConfig = {
     hsmAzs: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
     backupRetentionDays: 90,
     keyStoreName: "prod-cloudhsm",
+    // No internet path in a key environment: the admin host installs the CloudHSM CLI from a copy
+    // in a bucket of this account and Region, through the S3 gateway endpoint (docs/cloudhsm.md,
+    // "Getting the CloudHSM CLI onto the admin host", says how to put the RPM there).
+    adminHost: { cliPackage: "s3://northwind-prod-software-333333333333/cloudhsm/cloudhsm-cli-latest.amzn2023.x86_64.rpm" },
     // The operator signs the cluster CSR with the organisation's offline CA. The files below are
     // the second-apply inputs; see README "Key stores".
     trust: {

@@ -30,6 +30,8 @@ export interface ResolvedKey {
   readonly rotation: boolean;
   readonly administrators: readonly string[];
   readonly users: readonly string[];
+  /** Key policy form (always set by resolveEnvironment). @default "account" */
+  readonly policy?: "account" | "closed";
 }
 
 export interface ResolvedCloudHsm {
@@ -39,7 +41,7 @@ export interface ResolvedCloudHsm {
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;
   readonly keyStoreName: string;
-  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPackage?: string };
+  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPreinstalled: boolean; readonly cliPackage?: string };
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
@@ -78,13 +80,17 @@ export interface ResolvedEnvironment {
   readonly xks?: ResolvedXks;
   readonly data: {
     readonly buckets: Readonly<Record<string, BucketConfig>>;
-    readonly ebs?: { readonly key: string };
+    readonly ebs?: { readonly key: string; readonly serviceLinkedRoles: readonly string[]; readonly createServiceLinkedRoles: boolean };
     readonly fsx?: ResolvedFsx;
   };
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
 }
 
 const partitionOf = partitionOfRegion;
+
+/** The EC2 Auto Scaling service-linked role (the default of `data.ebs.serviceLinkedRoles`). */
+export const autoScalingServiceLinkedRole = (partition: string, account: string): string =>
+  `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 
 /**
  * Applies the schema's static defaults (zod `.default`), then the defaults that depend on other
@@ -104,6 +110,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         rotation: k.rotation ?? k.store === "aws-kms",
         administrators: [...k.administrators],
         users: [...k.users],
+        policy: k.policy,
       },
     ]),
   );
@@ -147,7 +154,15 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
       : {}),
     data: {
       buckets: env.data.buckets,
-      ...(env.data.ebs ? { ebs: env.data.ebs } : {}),
+      ...(env.data.ebs
+        ? {
+            ebs: {
+              key: env.data.ebs.key,
+              serviceLinkedRoles: [...(env.data.ebs.serviceLinkedRoles ?? [autoScalingServiceLinkedRole(partitionOf(env.region), env.account)])],
+              createServiceLinkedRoles: env.data.ebs.createServiceLinkedRoles,
+            },
+          }
+        : {}),
       ...(fsx
         ? {
             fsx: {

@@ -43,6 +43,34 @@ export const SubnetSchema = z.strictObject({
 
 const onPremisesCidrs = strings("Address ranges of the data centres (XKS proxies, admin networks) that must stay routable. Default: none.").default([]);
 
+/**
+ * How a new VPC reaches the data centre (`onPremisesCidrs`), on the route table of every private
+ * subnet (the VPC's main route table, which they all use).
+ */
+export const NewVpcOnPremisesConnectionSchema = z
+  .discriminatedUnion("type", [
+    z
+      .strictObject({
+        type: z.literal("transitGateway"),
+        transitGatewayId: str("tgw- id of the transit gateway that reaches the data centre (yours, or shared with this account through AWS RAM)."),
+      })
+      .describe("The stack attaches the VPC to the transit gateway (one subnet per AZ) and routes every onPremisesCidrs range to it."),
+    z
+      .strictObject({
+        type: z.literal("vpnGateway"),
+        vpnGatewayId: str("vgw- id of an existing, detached virtual private gateway. Default: a new one (Amazon side ASN 64512).").optional(),
+      })
+      .describe("A virtual private gateway attached to the VPC, with route propagation on the subnets' route table: the VPN or Direct Connect routes it learns must cover onPremisesCidrs."),
+  ])
+  .describe("How the VPC reaches onPremisesCidrs; required with xks. Default: none (the VPC has only its local route).");
+
+/** An existing VPC's path to the data centre is its owner's: the routes are checked at plan time. */
+export const ExistingVpcOnPremisesConnectionSchema = z
+  .strictObject({ type: z.literal("existingRoutes") })
+  .describe(
+    "The route table of every subnet (subnets[].routeTableId) already has a route covering each onPremisesCidrs range (checked at plan time by data sources with postconditions; routes a virtual private gateway propagates are not visible to the check: declare static routes). Required with xks. Default: none.",
+  );
+
 export const NetworkSchema = z
   .discriminatedUnion("mode", [
     z.strictObject({
@@ -50,14 +78,31 @@ export const NetworkSchema = z
       cidr: str("VPC IPv4 CIDR (/16 to /28). Must not overlap onPremisesCidrs."),
       subnets: z.array(SubnetSchema).describe("Private subnets; at least 2 distinct AZs. No public subnets are ever created."),
       onPremisesCidrs,
+      onPremisesConnection: NewVpcOnPremisesConnectionSchema.optional(),
       natGateway: z.literal(false).describe("A NAT gateway needs a public subnet; only false is supported.").optional(),
     }),
     z.strictObject({
       mode: z.literal("existing"),
       vpcId: str("vpc- id of the existing VPC (DNS hostnames and resolution must be on)."),
       cidr: str("The existing VPC's IPv4 CIDR, declared so overlap rules can be checked at synth."),
-      subnets: z.array(SubnetSchema.extend({ id: str("subnet- id of the existing private subnet.") }).strict()).describe("Existing private subnets with their AZ and CIDR."),
+      subnets: z
+        .array(
+          SubnetSchema.extend({
+            id: str("subnet- id of the existing private subnet."),
+            routeTableId: str(
+              "rtb- id of the route table the subnet uses (its explicit association, or the VPC's main route table); required with xks, cloudHsm or onPremisesConnection (the S3 gateway endpoint goes on it; routes are checked on it).",
+            ).optional(),
+          }).strict(),
+        )
+        .describe("Existing private subnets with their AZ, CIDR and route table."),
       onPremisesCidrs,
+      onPremisesConnection: ExistingVpcOnPremisesConnectionSchema.optional(),
+      natGateway: z
+        .boolean()
+        .describe(
+          "The subnets already reach the internet through NAT (a 0.0.0.0/0 route to a NAT gateway, or to a transit gateway for centralised egress, on each declared route table, checked at plan time): the CloudHSM admin host may then download the CLI over https and is allowed HTTPS egress to the internet. Default: false.",
+        )
+        .optional(),
     }),
   ])
   .describe("The VPC the keys stack uses: a new one, or an existing one with its subnets declared.");
@@ -74,6 +119,12 @@ export const KeySchema = z
     rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores.").optional(),
     administrators: strings("IAM role or user ARNs that manage the key but cannot use it for cryptography. At least one."),
     users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it."),
+    policy: z
+      .enum(["account", "closed"])
+      .describe(
+        "Who the key policy lets in. account: the account root keeps kms:* (AWS's default, protection against lockout), so IAM policies in the account can also grant use of the key. closed: no IAM delegation; only administrators manage and only users use the key; the principal that deploys the keys stack must be one of administrators (KMS's lockout safety check is never bypassed).",
+      )
+      .default("account"),
   })
   .describe("A customer managed KMS key with separation of duties.");
 
@@ -93,8 +144,11 @@ export const CloudHsmTrustSchema = z
 export const AdminHostSchema = z
   .strictObject({
     instanceType: str("EC2 instance type.").default("t3.micro"),
-    amiId: str("An AMI with the CloudHSM CLI already installed. Default: Amazon Linux 2023 via SSM parameter, CLI installed at boot.").optional(),
-    cliPackage: str("Where the host installs the CloudHSM CLI RPM from at boot (without amiId): an https:// URL, or an s3://bucket/key.rpm object in this Region. Default: the CloudHSM download URL, which needs a NAT path.").optional(),
+    amiId: str("An AMI of the Amazon Linux 2023 family (dnf, AWS CLI, SSM agent). Default: the latest Amazon Linux 2023 via SSM parameter.").optional(),
+    cliPreinstalled: z.boolean().describe("amiId already has the CloudHSM CLI: nothing is installed at boot, cliPackage unset. Needs amiId.").default(false),
+    cliPackage: str(
+      "Where the host installs the CloudHSM CLI RPM from at boot: an s3://bucket/key.rpm object in a bucket in this Region (read through the S3 gateway endpoint; the host's role may read that object only), or an https:// URL, which needs NAT (network.natGateway, existing VPCs only). Every CloudHSM environment needs one way to get the CLI: this, cliPreinstalled, or NAT. Default: the CloudHSM download URL, which needs NAT.",
+    ).optional(),
   })
   .describe("The SSM-managed admin host that runs the in-VPC steps.");
 
@@ -169,7 +223,19 @@ export const FsxSchema = z
 export const DataSchema = z
   .strictObject({
     buckets: z.record(z.string(), BucketSchema).describe("S3 buckets by logical name.").default({}),
-    ebs: z.strictObject({ key: str("Logical name of the key in keys.") }).describe("EBS encryption by default with a customer key. Default: not managed.").optional(),
+    ebs: z
+      .strictObject({
+        key: str("Logical name of the key in keys: the account's default EBS key."),
+        serviceLinkedRoles: strings(
+          "Service-linked roles that launch volumes with the default key (arn:<partition>:iam::<account>:role/aws-service-role/<service>/<name>, this account and partition); the key policy lets them use it and create grants for AWS resources. Each must exist before the keys stack is deployed (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html). Default: EC2 Auto Scaling's AWSServiceRoleForAutoScaling.",
+        ).optional(),
+        createServiceLinkedRoles: z
+          .boolean()
+          .describe("Create each role of serviceLinkedRoles in the keys stack (aws_iam_service_linked_role, before the key) instead of expecting it to exist. Only for an account that does not have them yet: IAM refuses to create a service-linked role that exists.")
+          .default(false),
+      })
+      .describe("EBS encryption by default with a customer key. Default: not managed.")
+      .optional(),
     fsx: FsxSchema.optional(),
   })
   .describe("Consumers of the keys, synthesized in the <name>-data stack.");

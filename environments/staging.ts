@@ -21,6 +21,10 @@ export const staging: EnvironmentConfig = {
       { az: "eu-west-1c", cidr: "10.20.2.0/24" },
     ],
     onPremisesCidrs: ["192.168.0.0/16"],
+    // The data centre is reached through the network team's transit gateway (shared with this
+    // account through AWS RAM; replace with yours): the stack attaches the VPC and routes
+    // 192.168.0.0/16 to it, so the XKS load balancer reaches the proxies.
+    onPremisesConnection: { type: "transitGateway", transitGatewayId: "tgw-0a1b2c3d4e5f60718" },
   },
   xks: {
     keyStoreName: "staging-xks",

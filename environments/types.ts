@@ -19,6 +19,8 @@ import type {
   KeySchema,
   KeyStoreKindSchema,
   NetworkSchema,
+  NewVpcOnPremisesConnectionSchema,
+  ExistingVpcOnPremisesConnectionSchema,
   SubnetSchema,
   XksSchema,
 } from "./schema";
@@ -31,6 +33,10 @@ export type BackendConfig = z.input<typeof BackendSchema>;
 export type SubnetSpec = z.input<typeof SubnetSchema>;
 /** Network for the key infrastructure: private subnets only, in at least 2 AZs. */
 export type NetworkConfig = z.input<typeof NetworkSchema>;
+/** How a new VPC reaches the data centre: a transit gateway attachment, or a virtual private gateway. */
+export type NewVpcOnPremisesConnection = z.input<typeof NewVpcOnPremisesConnectionSchema>;
+/** An existing VPC's routes to the data centre, checked at plan time. */
+export type ExistingVpcOnPremisesConnection = z.input<typeof ExistingVpcOnPremisesConnectionSchema>;
 /** Where a key's material lives. */
 export type KeyStoreKind = z.output<typeof KeyStoreKindSchema>;
 /** A customer managed KMS key with separation of duties. */

@@ -7,6 +7,7 @@ import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { EnvironmentStack } from "./base-stack";
+import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
 
 /**
@@ -50,6 +51,16 @@ export class KeysStack extends EnvironmentStack {
     const cloudHsm = env.cloudHsm ? new CloudHsm(this, "cloudhsm", { env, network: this.network }) : undefined;
     if (cloudHsm?.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
 
+    // The EBS default key's service-linked roles, created first when the account lacks them.
+    const ebs = env.data.ebs;
+    const serviceLinkedRoles = ebs?.createServiceLinkedRoles
+      ? ebs.serviceLinkedRoles.map((arn) => {
+          const [, service, name] = /:role\/aws-service-role\/([^/]+)\/([^/]+)$/.exec(arn) as RegExpExecArray;
+          const suffix = name.includes("_") ? name.slice(name.indexOf("_") + 1) : undefined;
+          return new IamServiceLinkedRole(this, `service-linked-role-${name}`, { awsServiceName: service, customSuffix: suffix });
+        })
+      : [];
+
     const keys: Record<string, ICustomerKey> = {};
     for (const [name, config] of Object.entries(env.keys)) {
       // First CloudHSM apply (no certificate yet): the store does not exist, its keys come next time.
@@ -60,6 +71,8 @@ export class KeysStack extends EnvironmentStack {
         partition: env.partition,
         account: env.account,
         keyStore: config.store === "aws-kms" ? undefined : this.keyStores[config.store],
+        serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
+        dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
       });
     }
     this.keys = keys;

@@ -63,6 +63,9 @@ const { build } = await import("esbuild");
 const { default: archiver } = await import("archiver");
 
 const common = { bundle: true, platform: "node", target: CLI_NODE_TARGET, format: "cjs", logLevel: "warning", sourcemap: false };
+// Every build refuses test-only packages (tools/test-only-packages.mjs).
+const { testOnlyPackages } = await import("./test-only-packages.mjs");
+common.plugins = [testOnlyPackages];
 
 const { main: mainEntry, ...toolEntries } = entryPoints;
 await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "external" });
@@ -92,7 +95,7 @@ const synthOnly = {
   },
 };
 if (mainEntry) {
-  await build({ ...common, entryPoints: { main: mainEntry }, outdir: out, plugins: [synthOnly], minifyWhitespace: true, minifySyntax: true });
+  await build({ ...common, entryPoints: { main: mainEntry }, outdir: out, plugins: [testOnlyPackages, synthOnly], minifyWhitespace: true, minifySyntax: true });
 }
 
 // The hook bundle inlines the SDK, so it takes most of the build time: rebuild it only when a

@@ -9,6 +9,8 @@ export const insideRepository = (v: unknown): boolean =>
 const SRC_REPO = "certificate files are read from the repository";
 import type { EnvironmentConfig } from "../types";
 
+const SRC_CLI_PATH = "CloudHSM admin host: private subnets without NAT reach only AWS endpoints and this Region's S3";
+
 const subnetAzs = (env: EnvironmentConfig): string[] =>
   Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
 
@@ -42,8 +44,42 @@ export const cloudHsmTable: ConstraintTable = {
       source: "dnf install / aws s3 cp in the admin host's user data",
       check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~\/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~\/%+-]+\.rpm)$/),
     },
+    {
+      field: "cloudHsm.adminHost.cliPreinstalled",
+      rule: "false or unset without cloudHsm.adminHost.amiId (the default Amazon Linux 2023 image has no CloudHSM CLI)",
+      source: "CloudHSM admin host AMI",
+      when: (c) => c.parent.amiId === undefined,
+      check: (v) => v !== true,
+    },
+    {
+      field: "cloudHsm.adminHost.cliPackage",
+      rule: "unset when cliPreinstalled is true (nothing is installed at boot)",
+      source: "CloudHSM admin host AMI",
+      when: (c) => c.parent.cliPreinstalled === true,
+      check: () => false,
+    },
   ],
   cross: [
+    {
+      description: "the admin host has a way to get the CloudHSM CLI (an s3:// mirror in the Region, an AMI with it, or NAT)",
+      source: SRC_CLI_PATH,
+      check: (env) => {
+        const host = env.cloudHsm?.adminHost;
+        if (!env.cloudHsm || host?.cliPreinstalled === true) return [];
+        const pkg = host?.cliPackage;
+        if (isString(pkg) && pkg.startsWith("s3://")) return [];
+        const nat = env.network?.mode === "existing" && env.network.natGateway === true;
+        if (nat) return [];
+        return [
+          {
+            path: "cloudHsm.adminHost.cliPackage",
+            value: pkg,
+            rule: `an s3://<bucket>/<key>.rpm copy of the CloudHSM CLI in a bucket in ${String(env.region)} (read through the S3 gateway endpoint), or set cloudHsm.adminHost.amiId with cliPreinstalled: true: ${pkg === undefined ? "the default https download" : "an https:// download"} needs a NAT path and this network has none`,
+            source: SRC_CLI_PATH,
+          },
+        ];
+      },
+    },
     {
       description: "provided trust: certificate and trust anchor come together",
       source: "CloudHSM InitializeCluster",

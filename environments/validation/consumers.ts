@@ -1,8 +1,13 @@
 /** Consumers: S3 buckets, EBS default encryption, FSx for NetApp ONTAP. */
 import type { EnvironmentConfig, FsxDeploymentType } from "../types";
 import type { ConstraintTable, FieldContext, Violation } from "./engine";
-import { duplicates, intIn, isCidr, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, oneOf } from "./checks";
+import { duplicates, intIn, isCidr, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, oneOf, partitionOfRegion } from "./checks";
 import { BUCKET_NAME_RULE, isValidBucketName } from "./s3-names";
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A service-linked role's ARN (IAM puts them under `aws-service-role/<service principal>/`). */
+const serviceLinkedRoleArn = (partition: string, account: string) =>
+  new RegExp(`^arn:${escape(partition)}:iam::${escape(account)}:role/aws-service-role/[a-z0-9.-]+\\.amazonaws\\.com/[\\w+=,.@-]{1,64}$`);
 
 const SRC_FSX = "FSx for ONTAP CreateFileSystem";
 
@@ -28,6 +33,13 @@ export const consumersTable: ConstraintTable = {
     { field: "data.buckets.*.bucketName", rule: BUCKET_NAME_RULE, source: "S3 bucket naming rules", required: true, check: isValidBucketName },
     { field: "data.buckets.*.key", rule: keyRef, source: "S3 SSE-KMS", required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
     { field: "data.ebs.key", rule: keyRef, source: "EC2 ModifyEbsDefaultKmsKeyId", required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
+    { field: "data.ebs.serviceLinkedRoles", rule: "a list of distinct service-linked role ARNs", source: "EC2 Auto Scaling: key policy for EBS encryption", check: (v) => Array.isArray(v) && new Set(v).size === v.length },
+    {
+      field: "data.ebs.serviceLinkedRoles.*",
+      rule: (c) => `a service-linked role ARN of this account and partition (arn:${partitionOfRegion(String(c.env.region))}:iam::${c.env.account}:role/aws-service-role/<service>.amazonaws.com/<name>)`,
+      source: "EC2 Auto Scaling: key policy for EBS encryption",
+      check: (v, c) => isString(v) && serviceLinkedRoleArn(partitionOfRegion(String(c.env.region)), String(c.env.account)).test(v),
+    },
     { field: "data.fsx.key", rule: keyRef, source: SRC_FSX, required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
     { field: "data.fsx.deploymentType", rule: "MULTI_AZ_1, MULTI_AZ_2, SINGLE_AZ_1 or SINGLE_AZ_2", source: SRC_FSX, check: oneOf("MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2") },
     { field: "data.fsx.haPairs", rule: (c) => (multiAz(c) || deployment(c) === "SINGLE_AZ_1" ? `1 for ${deployment(c)}` : "1-12 HA pairs"), source: SRC_FSX, check: (v, c) => (multiAz(c) || deployment(c) === "SINGLE_AZ_1" ? v === 1 : intIn(1, 12)(v)) },

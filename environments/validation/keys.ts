@@ -32,6 +32,7 @@ export const keysTable: ConstraintTable = {
     { field: "keys.*.administrators.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.administrators.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
     { field: "keys.*.users", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    { field: "keys.*.policy", rule: "'account' (the account root keeps kms:*, IAM may grant use) or 'closed' (only the listed administrators and users)", source: "KMS key policies: default key policy", check: oneOf("account", "closed") },
     { field: "keys.*.users.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
     { field: "keys.*.users.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.users.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },

@@ -1,10 +1,12 @@
 /** Network: private subnets in at least 2 AZs, address plan consistent with on-premises ranges. */
 import type { EnvironmentConfig } from "../types";
-import type { ConstraintTable, Violation } from "./engine";
+import type { ConstraintTable, FieldContext, Violation } from "./engine";
 import { azInRegion, cidrWithPrefix, contains, duplicates, isString, matches, oneOf, overlaps, parseCidr } from "./checks";
 
 const SRC_VPC = "Amazon VPC: IPv4 CIDR blocks /16-/28";
 const SRC_AZ = "CloudHSM, NLB and XKS need subnets in at least 2 AZs";
+const SRC_RTB = "Amazon VPC route tables: a subnet uses its explicit association or the main route table";
+const SRC_ONPREM = "Amazon VPC routing to on-premises networks (transit gateway, virtual private gateway)";
 
 function subnets(env: EnvironmentConfig): { az: unknown; cidr: unknown; id?: unknown }[] {
   const list = (env.network as { subnets?: unknown } | undefined)?.subnets;
@@ -23,6 +25,25 @@ export const networkTable: ConstraintTable = {
     { field: "network.subnets.*.id", rule: "a subnet id (subnet- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.env.network?.mode === "existing", required: true, check: matches(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/) },
     { field: "network.onPremisesCidrs.*", rule: "an IPv4 CIDR (network address)", source: "on-premises address plan", check: (v) => parseCidr(v) !== undefined },
     { field: "network.natGateway", rule: "false (key infrastructure has no public subnets)", source: "network module", when: (c) => c.parent.mode === "new", check: (v) => v === false },
+    // Needed with xks, cloudHsm or an on-premises connection: the S3 gateway endpoint goes on it, routes are checked on it.
+    ...[true, false].map((needed) => ({
+      field: "network.subnets.*.routeTableId",
+      rule: "the id of the route table the subnet uses (rtb- and 8 or 17 hex chars), needed with xks, cloudHsm or onPremisesConnection",
+      source: SRC_RTB,
+      when: (c: FieldContext) =>
+        c.env.network?.mode === "existing" && (c.env.xks !== undefined || c.env.cloudHsm !== undefined || c.env.network.onPremisesConnection !== undefined) === needed,
+      required: needed,
+      check: matches(/^rtb-([0-9a-f]{8}|[0-9a-f]{17})$/),
+    })),
+    {
+      field: "network.onPremisesConnection.type",
+      rule: (c) => (c.env.network?.mode === "existing" ? "'existingRoutes' for an existing VPC (its routes to the data centre are checked at plan time)" : "'transitGateway' or 'vpnGateway' for a new VPC"),
+      source: SRC_ONPREM,
+      required: true,
+      check: (v, c) => (c.env.network?.mode === "existing" ? v === "existingRoutes" : v === "transitGateway" || v === "vpnGateway"),
+    },
+    { field: "network.onPremisesConnection.transitGatewayId", rule: "a transit gateway id (tgw- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.type === "transitGateway", required: true, check: matches(/^tgw-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+    { field: "network.onPremisesConnection.vpnGatewayId", rule: "a virtual private gateway id (vgw- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.type === "vpnGateway", check: matches(/^vgw-([0-9a-f]{8}|[0-9a-f]{17})$/) },
   ],
   cross: [
     {
@@ -85,6 +106,15 @@ export const networkTable: ConstraintTable = {
           return [{ path: `network.onPremisesCidrs.${i}`, value: c, rule: "a range listed once", source: "VPC route tables and security group rules: one per destination" }];
         });
       },
+    },
+    {
+      description: "an on-premises connection routes declared on-premises ranges",
+      source: SRC_ONPREM,
+      check: (env) =>
+        // With xks the XKS table reports the missing ranges (one line per field).
+        !env.xks && env.network?.onPremisesConnection !== undefined && (env.network.onPremisesCidrs ?? []).length === 0
+          ? [{ path: "network.onPremisesCidrs", value: env.network.onPremisesCidrs, rule: "at least one data centre range when network.onPremisesConnection is set (the ranges routed to it)", source: SRC_ONPREM }]
+          : [],
     },
     {
       description: "subnet ids are unique",

@@ -28,6 +28,13 @@ export const xksTable: ConstraintTable = {
     { field: "xks.proxyTargets.*", rule: "a private IPv4 address (10/8, 172.16/12, 192.168/16 or 100.64/10)", source: "NLB IP targets outside the VPC", check: (v) => { const ip = parseIpv4(v); return ip !== undefined && PRIVATE_RANGES.some((r) => containsIp(r, ip)); } },
     { field: "xks.healthCheck.protocol", rule: "'TCP' or 'HTTPS'", source: "ELB target group health checks", check: oneOf("TCP", "HTTPS") },
     { field: "xks.healthCheck.path", rule: "a path starting with '/' (at most 1024 chars), HTTPS only", source: "ELB target group health checks", check: (v, c) => c.parent.protocol === "HTTPS" && matches(/^\/\S*$/, 1, 1024)(v) },
+    {
+      field: "xks.healthCheck.path",
+      rule: "a path outside the XKS proxy API (/kms/xks/...: its health operation is a SigV4-signed POST, which a load balancer health check cannot send, so every proxy would be marked unhealthy): use protocol 'TCP', or the proxy's own unauthenticated status path",
+      source: "XKS proxy API specification; ELB health checks send unsigned GET requests",
+      when: (c) => c.parent.protocol === "HTTPS",
+      check: (v) => isString(v) && !/\/kms\/xks\//.test(v),
+    },
     { field: "xks.healthCheck.intervalSeconds", rule: "5-300 seconds", source: "ELB target group health checks", check: intIn(5, 300) },
     { field: "xks.healthCheck.healthyThreshold", rule: "2-10", source: "ELB target group health checks", check: intIn(2, 10) },
     { field: "xks.healthCheck.unhealthyThreshold", rule: "2-10", source: "ELB target group health checks", check: intIn(2, 10) },
@@ -75,6 +82,24 @@ export const xksTable: ConstraintTable = {
         });
         return out;
       },
+    },
+    {
+      description: "the VPC has a path to the data centre (onPremisesConnection)",
+      source: "XKS over PrivateLink: the load balancer reaches the proxies through the VPC's routes (XKS_PROXY_NOT_REACHABLE without one)",
+      check: (env) =>
+        !env.xks || env.network?.onPremisesConnection !== undefined
+          ? []
+          : [
+              {
+                path: "network.onPremisesConnection",
+                value: undefined,
+                rule:
+                  env.network?.mode === "existing"
+                    ? `a route from the subnets to network.onPremisesCidrs for the XKS load balancer: set { type: "existingRoutes" } (checked on each subnets[].routeTableId at plan time)`
+                    : `a route from the subnets to network.onPremisesCidrs for the XKS load balancer: set { type: "transitGateway", transitGatewayId: "tgw-..." } or { type: "vpnGateway" }`,
+                source: "XKS over PrivateLink: without it every proxy is unreachable (XKS_PROXY_NOT_REACHABLE)",
+              },
+            ],
     },
     {
       description: "at least 2 subnets in distinct AZs for the NLB",

@@ -21,8 +21,12 @@ export interface AdminHostProps {
   /** A private subnet in the first HSM's AZ. */
   readonly subnetId: string;
   readonly instanceType: string;
-  /** An AMI with the CloudHSM CLI installed. @default - latest Amazon Linux 2023, CLI installed at boot */
+  /** An Amazon Linux 2023 family AMI. @default - latest Amazon Linux 2023 */
   readonly amiId?: string;
+  /** `amiId` has the CloudHSM CLI installed: no user data, no package read. @default false */
+  readonly cliPreinstalled?: boolean;
+  /** The subnet routes 0.0.0.0/0 through a NAT gateway: allow HTTPS egress to the internet (an https:// `cliPackage`). @default false */
+  readonly internetEgress?: boolean;
   /** Security group of the HSMs (egress TCP 2223-2225 to it). */
   readonly clusterSecurityGroupId: string;
   /** Security group of the interface endpoints (egress 443 to it). */
@@ -33,7 +37,7 @@ export interface AdminHostProps {
   readonly secretArns: readonly string[];
   /** The only parameters the host may read: the certificate and trust anchor ARNs. */
   readonly parameterArns: readonly string[];
-  /** Where user data installs the CLI from: an https URL, or an s3:// object (the role may read it). @default CLOUDHSM_CLI_RPM_URL */
+  /** Where user data installs the CLI from: an s3:// object in this Region (the role may read it), or an https URL (needs `internetEgress`). @default CLOUDHSM_CLI_RPM_URL */
   readonly cliPackage?: string;
   /** Region of the host (for `aws s3 cp`). */
   readonly region: string;
@@ -44,7 +48,8 @@ export interface AdminHostProps {
 /**
  * The small SSM-managed instance that runs the in-VPC hook scripts (activation, kmsuser). No key
  * pair, no inbound rule at all, IMDSv2 only (hop limit 1), encrypted root volume; egress only to
- * the HSMs (2223-2225), the interface endpoints and S3 (443). Its role has
+ * the HSMs (2223-2225), the interface endpoints and S3 (443), and the internet (443) only where the
+ * subnet has NAT (an https:// CLI package). Its role has
  * AmazonSSMManagedInstanceCore and may read only its two secrets and two parameters. It can be
  * stopped once the key store is connected and started again for HSM user administration.
  */
@@ -75,7 +80,7 @@ export class AdminHost extends Construct {
       statements.push({ Sid: "ReadTrustParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [...props.parameterArns] });
     }
     const s3Package = /^s3:\/\/([^/]+)\/(.+)$/.exec(props.cliPackage ?? "");
-    if (s3Package && !props.amiId) {
+    if (s3Package && !props.cliPreinstalled) {
       statements.push({ Sid: "ReadCliPackage", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:${props.partition}:s3:::${s3Package[1]}/${s3Package[2]}` });
     }
     const policy = new IamRolePolicy(this, "own-secrets", {
@@ -117,6 +122,18 @@ export class AdminHost extends Construct {
         prefixListId: props.s3PrefixListId,
       }),
     ];
+    if (props.internetEgress) {
+      egress.push(
+        new VpcSecurityGroupEgressRule(this, "to-internet", {
+          securityGroupId: sg.id,
+          description: "HTTPS to the internet through the NAT gateway (CloudHSM CLI download)",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: "0.0.0.0/0",
+        }),
+      );
+    }
 
     // depends_on defers the lookup to the apply that creates the host (a first plan needs no AWS
     // call); ignore_changes on ami keeps a newer image from replacing a running host.
@@ -134,7 +151,7 @@ export class AdminHost extends Construct {
       ebsOptimized: true,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
       rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
-      userData: props.amiId ? undefined : installCliScript(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL, props.region),
+      userData: props.cliPreinstalled ? undefined : installCliScript(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL, props.region),
       tags: { Name: name },
       lifecycle: { ignoreChanges: ["ami"] },
       dependsOn: [ssmCore, policy],
@@ -162,7 +179,9 @@ export function installCliScript(source: string, region: string): string {
     ...fetch,
     "  sleep $((attempt * 20))",
     "done",
-    `echo "cmk: CloudHSM CLI NOT installed: ${source} unreachable (no NAT: mirror the RPM in a bucket in this Region and set cloudHsm.adminHost.cliPackage to its s3:// URI, or use cloudHsm.adminHost.amiId)" | tee /dev/console`,
+    source.startsWith("s3://")
+      ? `echo "cmk: CloudHSM CLI NOT installed: ${source} could not be copied or installed (the bucket must be in ${region}, the object present and readable by this host's role without kms:Decrypt, e.g. SSE-S3)" | tee /dev/console`
+      : `echo "cmk: CloudHSM CLI NOT installed: ${source} unreachable (no NAT: mirror the RPM in a bucket in this Region and set cloudHsm.adminHost.cliPackage to its s3:// URI, or use cloudHsm.adminHost.amiId with cliPreinstalled: true)" | tee /dev/console`,
     "exit 1",
     "",
   ].join("\n");

@@ -66,7 +66,10 @@ export class CloudHsm extends Construct {
       subnetId: network.subnetIdByAz[hsm.hsmAzs[0]],
       instanceType: hsm.adminHost.instanceType,
       amiId: hsm.adminHost.amiId,
+      cliPreinstalled: hsm.adminHost.cliPreinstalled,
       cliPackage: hsm.adminHost.cliPackage,
+      // Only an existing VPC can declare NAT (a new one never has a public subnet).
+      internetEgress: env.network.mode === "existing" && env.network.natGateway === true && !(hsm.adminHost.cliPackage ?? "").startsWith("s3://") && !hsm.adminHost.cliPreinstalled,
       region: env.region,
       clusterSecurityGroupId: this.cluster.securityGroupId,
       endpointSecurityGroupId: this.endpoints.securityGroupId,

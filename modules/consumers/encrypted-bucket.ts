@@ -17,7 +17,8 @@ export interface EncryptedBucketProps {
  * key on (one KMS call per bucket-key period instead of per object: essential for XKS keys, whose
  * store shares 1,800 requests/s and pays a proxy round trip per call), versioning on, all public
  * access blocked, ACLs disabled, and a bucket policy that denies non-TLS access and any PutObject
- * that does not ask for SSE-KMS or names another key. `prevent_destroy` and no `force_destroy`.
+ * that would encrypt under anything but the customer key (see `bucketPolicy`); a PutObject without
+ * encryption headers gets the bucket default. `prevent_destroy` and no `force_destroy`.
  */
 export class EncryptedBucket extends Construct {
   readonly bucket: S3Bucket;
@@ -58,8 +59,32 @@ export class EncryptedBucket extends Construct {
   }
 }
 
-/** Deny non-TLS access; deny PutObject without SSE-KMS or with any key but ours. */
+/**
+ * Deny non-TLS access, and any write that would encrypt an object under anything but `keyArn`.
+ * A PutObject (also CopyObject, CreateMultipartUpload) is refused when it asks for
+ * - another encryption type: `x-amz-server-side-encryption` present and not `aws:kms` (SSE-S3
+ *   `AES256`, DSSE-KMS `aws:kms:dsse`);
+ * - SSE-KMS without this key: `aws:kms` with no key id (S3 would use the AWS managed key `aws/s3`)
+ *   or with any key id other than this key's ARN;
+ * - a key id header naming another key, whatever the encryption type;
+ * - SSE-C (`x-amz-server-side-encryption-customer-algorithm` present).
+ * A write with NO encryption header is allowed: it gets the bucket's default encryption (this
+ * key), which is what SDK calls without the header, the console, replication, inventory and log
+ * delivery rely on. Negated operators match when the key is absent, so each "present" test is an
+ * explicit `Null: false`. https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+ *
+ * Key-id forms: the condition key `s3:x-amz-server-side-encryption-aws-kms-key-id` is the string
+ * the client sent, compared as text. Only the key ARN is accepted (the form AWS's own example uses:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html). A bare key
+ * id or an alias (name or ARN) is refused: S3 resolves them in the requester's account, and an
+ * alias can be pointed at another key, so the text alone cannot prove which key encrypts.
+ */
 export function bucketPolicy(bucketArn: string, keyArn: string): object {
+  const objects = `${bucketArn}/*`;
+  const SSE = "s3:x-amz-server-side-encryption";
+  const KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  const SSE_C = "s3:x-amz-server-side-encryption-customer-algorithm";
+  const denyPut = (Sid: string, Condition: Record<string, Record<string, string>>) => ({ Sid, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: objects, Condition });
   return {
     Version: "2012-10-17",
     Statement: [
@@ -68,25 +93,13 @@ export function bucketPolicy(bucketArn: string, keyArn: string): object {
         Effect: "Deny",
         Principal: "*",
         Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
+        Resource: [bucketArn, objects],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
-      {
-        Sid: "DenyPutWithoutSseKms",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:PutObject",
-        Resource: `${bucketArn}/*`,
-        Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-      },
-      {
-        Sid: "DenyPutWithOtherKey",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:PutObject",
-        Resource: `${bucketArn}/*`,
-        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
-      },
+      denyPut("DenyPutWithOtherEncryptionType", { Null: { [SSE]: "false" }, StringNotEquals: { [SSE]: "aws:kms" } }),
+      denyPut("DenyPutWithSseKmsWithoutThisKey", { StringEquals: { [SSE]: "aws:kms" }, StringNotEquals: { [KEY_ID]: keyArn } }),
+      denyPut("DenyPutNamingOtherKey", { Null: { [KEY_ID]: "false" }, StringNotEquals: { [KEY_ID]: keyArn } }),
+      denyPut("DenyPutWithSseC", { Null: { [SSE_C]: "false" } }),
     ],
   };
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
@@ -42,6 +43,18 @@ export interface CustomerKeyProps {
   readonly account: string;
   /** Required for `cloudhsm` and `xks` keys; must be of the same kind. */
   readonly keyStore?: IKeyStore;
+  /**
+   * Service-linked roles the key policy lets use the key and create grants for AWS resources
+   * (e.g. EC2 Auto Scaling's for the EBS default key); each must exist before the key.
+   * @default - none
+   */
+  readonly serviceRoles?: readonly string[];
+  /**
+   * Resources that must exist before the key: KMS refuses a key policy naming a principal that does
+   * not exist (MalformedPolicyDocumentException), e.g. a service-linked role created alongside.
+   * @default - none
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
@@ -71,6 +84,9 @@ export class CustomerKey extends Construct implements ICustomerKey {
       problems.push(`keys.${name}.store: "aws-kms" key given a ${props.keyStore.kind} key store`);
     }
     if (config.store === "xks" && !config.xksKeyId) problems.push(`keys.${name}.xksKeyId: (missing) is not allowed (required for xks keys, KMS CreateKey XksKeyId)`);
+    if (config.policy === "closed" && config.administrators.length === 0) {
+      problems.push(`keys.${name}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`);
+    }
     if (problems.length) throw new ConfigError(problems);
 
     this.name = name;
@@ -85,12 +101,22 @@ export class CustomerKey extends Construct implements ICustomerKey {
       enableKeyRotation: config.store === "aws-kms" ? config.rotation : false,
       customKeyStoreId: props.keyStore?.keyStoreId,
       xksKeyId: config.store === "xks" ? config.xksKeyId : undefined,
+      // Never bypassed: with a closed policy that does not name the deploying principal as an
+      // administrator, KMS refuses CreateKey/PutKeyPolicy instead of leaving a key nobody can manage.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
       policy: JSON.stringify(
-        buildKeyPolicy({ partition: props.partition, account: props.account, administrators: config.administrators, users: config.users }),
+        buildKeyPolicy({
+          partition: props.partition,
+          account: props.account,
+          administrators: config.administrators,
+          users: config.users,
+          form: config.policy,
+          serviceRoles: props.serviceRoles,
+        }),
       ),
       tags: { Name: config.alias.replace(/^alias\//, ""), KeyStore: config.store },
-      dependsOn: props.keyStore ? [...props.keyStore.readyWhen] : undefined,
+      dependsOn: props.keyStore || props.dependsOn?.length ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])] : undefined,
       lifecycle: { preventDestroy: true },
     });
     if (config.store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (AWS-FACTS.md, scanner rules)");

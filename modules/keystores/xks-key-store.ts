@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import type { ResolvedXks } from "../../environments/resolve";
 import { HookStep } from "../hooks/hook-step";
@@ -15,8 +16,17 @@ registerRule(s3BucketKeyCustomStore);
 export interface XksKeyStoreProps {
   readonly config: ResolvedXks;
   readonly region: string;
-  /** The keys stack's VPC: id, CIDR and one private subnet per AZ (at least 2 AZs). */
-  readonly network: { readonly vpcId: string; readonly cidr: string; readonly subnetIdByAz: Readonly<Record<string, string>> };
+  /**
+   * The keys stack's VPC: id, CIDR, one private subnet per AZ (at least 2 AZs), and what its
+   * route to the data centre needs in place (`onPremisesReady`: the store waits for it, since
+   * KMS calls the proxies on create). @default onPremisesReady - nothing (the routes exist already)
+   */
+  readonly network: {
+    readonly vpcId: string;
+    readonly cidr: string;
+    readonly subnetIdByAz: Readonly<Record<string, string>>;
+    readonly onPremisesReady?: readonly ITerraformDependable[];
+  };
   /** Data centre ranges holding the proxies. */
   readonly onPremisesCidrs: readonly string[];
   /** Prefix for resource names (the environment name). */
@@ -66,7 +76,7 @@ export class XksKeyStore extends Construct {
       },
       // KMS calls the proxy's health API on create: principal allowed, name verified, listener
       // and targets in place first.
-      dependsOn: [...this.endpoint.ready],
+      dependsOn: [...this.endpoint.ready, ...(props.network.onPremisesReady ?? [])],
       // No ignore_changes on the credential: a rotated credential must reach KMS.
       lifecycle: { preventDestroy: true, precondition: [...this.credential.preconditions] },
     });

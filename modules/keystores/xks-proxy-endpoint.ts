@@ -38,7 +38,7 @@ export interface XksProxyEndpointProps {
 
 /**
  * KMS's private path to the on-premises XKS proxies (AWS-FACTS.md, XKS steps 2-6): an IP target
- * group of the proxies on TCP 443, an internal IPv4 network load balancer in every subnet AZ with
+ * group of the proxies on TCP 443 (TCP health checks by default), an internal IPv4 network load balancer in every subnet AZ with
  * cross-zone on, a VPC endpoint service on it that KMS's principal may use without acceptance, and
  * the domain verification of the service's private DNS name. `ready` is what the key store must
  * wait for; the load balancer and the service carry `prevent_destroy` (losing either makes every
@@ -65,8 +65,14 @@ export class XksProxyEndpoint extends Construct {
     const problems: string[] = [];
     if (azs.length < 2) problems.push(`network.subnets: ${JSON.stringify(azs)} is not allowed (the XKS load balancer needs subnets in at least 2 distinct AZs)`);
     if (props.onPremisesCidrs.length === 0) problems.push("network.onPremisesCidrs: [] is not allowed (the XKS load balancer's only egress is to the data centre ranges holding the proxies)");
-    if (problems.length) throw new ConfigError(problems);
     const hc = config.healthCheck;
+    // The XKS health operation is a SigV4-signed POST (https://github.com/aws/aws-kms-xksproxy-api-spec);
+    // an NLB HTTPS health check sends an unsigned GET, which every proxy refuses
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
+    if (hc.protocol === "HTTPS" && /\/kms\/xks\//.test(hc.path ?? "")) {
+      problems.push(`xks.healthCheck.path: ${JSON.stringify(hc.path)} is not allowed (a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP)`);
+    }
+    if (problems.length) throw new ConfigError(problems);
 
     this.targetGroup = new LbTargetGroup(this, "targets", {
       name: `${namePrefix}-xks-proxies`,

@@ -2,7 +2,10 @@ import { Construct } from "constructs";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { DataAwsRouteTable } from "@cdktf/provider-aws/lib/data-aws-route-table";
+import type { ITerraformDependable } from "cdktf";
 import type { NetworkConfig } from "../../environments/types";
+import { natDefaultRoute, OnPremisesConnection, usedBy, type RouteTableUse } from "./on-premises-connection";
 
 /** What other constructs need from the network: ids, never the resources themselves. */
 export interface INetwork {
@@ -12,6 +15,10 @@ export interface INetwork {
   readonly subnetIdByAz: Readonly<Record<string, string>>;
   /** Every subnet id, in declaration order. */
   readonly subnetIds: readonly string[];
+  /** Route tables the private subnets use (S3 gateway endpoint, FSx floating IPs, on-premises routes). Empty when an existing VPC declares none. */
+  readonly routeTableIds: readonly string[];
+  /** What traffic to `onPremisesCidrs` needs in place (attachment, routes, propagation, plan-time checks). */
+  readonly onPremisesReady: readonly ITerraformDependable[];
 }
 
 export interface PrivateNetworkProps {
@@ -22,23 +29,52 @@ export interface PrivateNetworkProps {
 
 /**
  * Private subnets in at least 2 AZs: a new VPC (DNS hostnames and resolution on, no internet
- * gateway, no NAT, default security group emptied) or an existing VPC whose subnets are declared
- * with their AZ and CIDR.
+ * gateway, no NAT, default security group emptied; every subnet uses the VPC's main route table)
+ * or an existing VPC whose subnets are declared with their AZ, CIDR and route table. With
+ * `onPremisesConnection`, the path to the data centre ({@link OnPremisesConnection}); an existing
+ * VPC declared with `natGateway` has its NAT default route checked at plan time.
  */
 export class PrivateNetwork extends Construct implements INetwork {
   readonly vpcId: string;
   readonly cidr: string;
   readonly subnetIdByAz: Readonly<Record<string, string>>;
   readonly subnetIds: readonly string[];
+  readonly routeTableIds: readonly string[];
+  readonly onPremisesReady: readonly ITerraformDependable[];
+  readonly onPremises?: OnPremisesConnection;
+  private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: PrivateNetworkProps) {
     super(scope, id);
     const { config, namePrefix } = props;
+    this.namePrefix = namePrefix;
     this.cidr = config.cidr;
     if (config.mode === "existing") {
       this.vpcId = config.vpcId;
       this.subnetIds = config.subnets.map((s) => s.id);
       this.subnetIdByAz = firstPerAz(config.subnets.map((s) => [s.az, s.id]));
+      const tables = new Map<string, string[]>();
+      for (const s of config.subnets) if (s.routeTableId) tables.set(s.routeTableId, [...(tables.get(s.routeTableId) ?? []), s.id]);
+      const uses: RouteTableUse[] = [...tables].map(([routeTableId, subnetIds]) => ({ routeTableId, subnetIds }));
+      this.routeTableIds = uses.map((u) => u.routeTableId);
+      if (config.natGateway) {
+        for (const rt of uses) {
+          new DataAwsRouteTable(this, `nat-route-${rt.routeTableId}`, {
+            routeTableId: rt.routeTableId,
+            lifecycle: {
+              postcondition: [
+                usedBy(rt),
+                {
+                  condition: `\${${natDefaultRoute("self.routes")}}`,
+                  errorMessage: `Route table ${rt.routeTableId} (subnets ${rt.subnetIds.join(", ")}) has no 0.0.0.0/0 route to a NAT gateway or a transit gateway (network.natGateway: true): add one, or set network.natGateway to false and give cloudHsm.adminHost an s3:// cliPackage or an AMI with the CLI.`,
+                },
+              ],
+            },
+          });
+        }
+      }
+      this.onPremises = this.connect(config, uses);
+      this.onPremisesReady = this.onPremises?.ready ?? [];
       return;
     }
     const vpc = new Vpc(this, "vpc", {
@@ -65,6 +101,23 @@ export class PrivateNetwork extends Construct implements INetwork {
     this.vpcId = vpc.id;
     this.subnetIds = subnets.map(([, subnetId]) => subnetId);
     this.subnetIdByAz = firstPerAz(subnets);
+    // No route table is created: every private subnet uses the VPC's main route table.
+    this.routeTableIds = [vpc.mainRouteTableId];
+    this.onPremises = this.connect(config, [{ routeTableId: vpc.mainRouteTableId, subnetIds: this.subnetIds }]);
+    this.onPremisesReady = this.onPremises?.ready ?? [];
+  }
+
+  private connect(config: NetworkConfig, routeTables: readonly RouteTableUse[]): OnPremisesConnection | undefined {
+    const connection = config.onPremisesConnection;
+    if (!connection) return undefined;
+    return new OnPremisesConnection(this, "on-premises", {
+      vpcId: this.vpcId,
+      connection,
+      onPremisesCidrs: config.onPremisesCidrs ?? [],
+      routeTables,
+      attachmentSubnetIds: Object.values(this.subnetIdByAz),
+      namePrefix: this.namePrefix,
+    });
   }
 
   /** Subnet ids for the given AZs, in that order (validation guarantees each AZ has one). */

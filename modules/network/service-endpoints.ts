@@ -88,11 +88,13 @@ export class ServiceEndpoints extends Construct {
 }
 
 /**
- * Route tables the network's private subnets use. A new VPC (PrivateNetwork creates no route
- * tables) uses its main route table, read from the VPC resource so plans need no AWS call; an
- * existing VPC's main route table is looked up (data source, read at plan time).
+ * Route tables the network's private subnets use: a new VPC's main route table (PrivateNetwork
+ * creates no other, read from the VPC resource so plans need no AWS call), or the route tables an
+ * existing VPC declares per subnet. An existing VPC that declares none falls back to its main
+ * route table, looked up (data source, read at plan time).
  */
 export function privateRouteTableIds(scope: Construct, network: INetwork & Construct): string[] {
+  if (network.routeTableIds.length) return [...network.routeTableIds];
   const vpc = network.node.tryFindChild("vpc");
   if (vpc instanceof Vpc) return [vpc.mainRouteTableId];
   const main = new DataAwsRouteTable(scope, "main-route-table", {

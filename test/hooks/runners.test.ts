@@ -66,6 +66,14 @@ describe("lambda runner", () => {
   });
 });
 
+test("the Lambda handler knows reset-kmsuser-password and names every missing id at once", async () => {
+  const handler = createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined });
+  await expect(handler({ step: "reset-kmsuser-password", region: IDS.region, keyStoreId: IDS.keyStoreId }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
+    "[reset-kmsuser-password] InvalidInput: '--instance-id' is required for reset-kmsuser-password; '--admin-secret-arn' is required for reset-kmsuser-password; '--kmsuser-secret-arn' is required for reset-kmsuser-password; '--trust-anchor-parameter' is required for reset-kmsuser-password. Next: fix the aws_lambda_invocation input",
+  );
+  expect(kms.calls()).toHaveLength(0);
+});
+
 describe("cli runner", () => {
   const run = async (argv: string[]) => {
     const out: string[] = [];

@@ -68,7 +68,7 @@ describe("bundle stubs", () => {
     const bundle = readFileSync(join(root, ".build", "main.js"), "utf8");
     BUNDLE_STUBS.forEach((s, i) => {
       // esbuild names a replaced module by its namespace and index, a replaced file by its path.
-      const at = bundle.indexOf(s.module ? `"synth-only:${i}"` : `"node_modules/${s.file}"`);
+      const at = bundle.indexOf(s.module ? `"synth-only:${i}"` : `node_modules/${s.file}"`);
       expect(at).toBeGreaterThan(-1);
       const body = bundle.slice(at, at + 200);
       const marker = s.module ? "archive assets are made by tools/build.mjs" : "captureStackTrace=()=>[]";

@@ -12,6 +12,8 @@ import { HSM_PORTS } from "../../modules/cloudhsm/hsm-cluster";
 import { AL2023_AMI_PARAMETER, CLOUDHSM_CLI_RPM_URL } from "../../modules/cloudhsm/admin-host";
 
 const { stacks } = synthEnvs({ prod: prodCloudHsmOnly() });
+/** Where shipped prod's admin host gets the CloudHSM CLI (environments/prod.ts). */
+const SHIPPED_MIRROR = "s3://northwind-prod-software-333333333333/cloudhsm/cloudhsm-cli-latest.amzn2023.x86_64.rpm";
 const keys = stacks["prod-keys"];
 const data = stacks["prod-data"];
 const P = "prod-keys/cloudhsm";
@@ -69,12 +71,14 @@ describe("admin host", () => {
     expect(instance().key_name).toBeUndefined();
   });
 
-  test("latest Amazon Linux 2023 from the public SSM parameter, CloudHSM CLI installed by user data", () => {
+  test("latest Amazon Linux 2023 from the public SSM parameter; as shipped, the CLI comes from the s3:// mirror in the Region, never from the internet", () => {
     const ami = keys.data?.aws_ssm_parameter ?? {};
     const [name, param] = Object.entries(ami).find(([, p]) => p.name === AL2023_AMI_PARAMETER) ?? [];
     expect(param).toBeDefined();
     expect(instance().ami).toBe(`\${data.aws_ssm_parameter.${name}.insecure_value}`);
-    expect(instance().user_data).toContain(`dnf install -y '${CLOUDHSM_CLI_RPM_URL}'`);
+    expect(instance().user_data).toContain(`aws s3 cp '${SHIPPED_MIRROR}' /tmp/cloudhsm-cli.rpm --region 'eu-west-1'`);
+    // Shipped prod has no NAT: the CloudHSM download site (us-east-1 S3) is unreachable from it.
+    expect(instance().user_data).not.toContain("https://");
     expect(CLOUDHSM_CLI_RPM_URL).toBe("https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm");
   });
 
@@ -86,9 +90,26 @@ describe("admin host", () => {
     expect(host.user_data).toContain("aws s3 cp 's3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm' /tmp/cloudhsm-cli.rpm --region 'eu-west-1'");
     const policy = JSON.parse(byPath(mirrored, `${P}/admin-host/own-secrets`)[`${P}/admin-host/own-secrets`].body.policy as string) as { Statement: { Sid: string }[] };
     expect(policy.Statement.find((st) => st.Sid === "ReadCliPackage")).toEqual({ Sid: "ReadCliPackage", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" });
-    // As shipped (the CloudHSM download URL) the role reads no S3 object at all.
-    const shipped = JSON.parse(body(`${P}/admin-host/own-secrets`).policy as string) as { Statement: { Sid: string }[] };
-    expect(shipped.Statement.map((st) => st.Sid)).toEqual(["ReadOwnSecrets", "ReadTrustParameters"]);
+  });
+
+  test("an AMI with the CLI (cliPreinstalled): no boot script, and the role reads no S3 object", () => {
+    const baked = synthEnvs({ prod: prodCloudHsmOnly((e) => {
+      (e.cloudHsm as { adminHost?: object }).adminHost = { amiId: "ami-0123456789abcdef0", cliPreinstalled: true };
+    }) }).stacks["prod-keys"];
+    const host = byPath(baked, `${P}/admin-host/instance`)[`${P}/admin-host/instance`].body;
+    expect(host.ami).toBe("ami-0123456789abcdef0");
+    expect(host.user_data).toBeUndefined();
+    const policy = JSON.parse(byPath(baked, `${P}/admin-host/own-secrets`)[`${P}/admin-host/own-secrets`].body.policy as string) as { Statement: { Sid: string }[] };
+    expect(policy.Statement.map((st) => st.Sid)).toEqual(["ReadOwnSecrets", "ReadTrustParameters"]);
+  });
+
+  test("a custom AMI without cliPreinstalled still installs the CLI from the package at boot", () => {
+    const custom = synthEnvs({ prod: prodCloudHsmOnly((e) => {
+      (e.cloudHsm as { adminHost?: object }).adminHost = { amiId: "ami-0123456789abcdef0", cliPackage: "s3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" };
+    }) }).stacks["prod-keys"];
+    const host = byPath(custom, `${P}/admin-host/instance`)[`${P}/admin-host/instance`].body;
+    expect(host.ami).toBe("ami-0123456789abcdef0");
+    expect(host.user_data).toContain("aws s3 cp 's3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm' /tmp/cloudhsm-cli.rpm --region 'eu-west-1'");
   });
 
   test("its security group has no inbound rule and egress only to the HSMs (2223-2225), the endpoints and S3 (443)", () => {
@@ -115,6 +136,8 @@ describe("admin host", () => {
     expect(policy.Statement.map((s) => [s.Action, s.Resource])).toEqual([
       [["secretsmanager:GetSecretValue"], [ref(keys, `${P}/credentials/admin`, "arn"), ref(keys, `${P}/credentials/kmsuser`, "arn")]],
       [["ssm:GetParameter"], [ref(keys, `${P}/trust/certificate`, "arn"), ref(keys, `${P}/trust/trust-anchor`, "arn")]],
+      // and the CLI package mirrored in the Region, that one object only
+      [["s3:GetObject"], `arn:aws:s3:::${SHIPPED_MIRROR.slice("s3://".length)}`],
     ]);
     expect(body(`${P}/admin-host/profile`).role).toBe(ref(keys, `${P}/admin-host/role`, "name"));
   });

@@ -66,9 +66,12 @@ test("ENV_CONFIG synthesizes just that environment, from the output of npm run c
 });
 
 test.each(["qa", "constructor"])("npm run config rejects an unknown environment (%s) with the list of known ones", (name) => {
-  const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), name], { cwd: root, encoding: "utf8" });
+  // A name the registry does not hold (README "Adding an environment" may have added a "qa").
+  let unknown = name;
+  while (Object.prototype.hasOwnProperty.call(environments, unknown)) unknown += "x";
+  const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), unknown], { cwd: root, encoding: "utf8" });
   expect(r.status).toBe(2);
-  expect(r.stderr).toBe(`config: unknown environment "${name}" (known: dev, staging, prod)\n`);
+  expect(r.stderr).toBe(`config: unknown environment "${unknown}" (known: ${Object.keys(environments).join(", ")})\n`);
 });
 
 describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token stack traces stubbed; KeysStack skips the preparing pass)", () => {

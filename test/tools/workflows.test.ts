@@ -61,10 +61,10 @@ describe("supply chain and runtime", () => {
 });
 
 describe("state is never local in CI", () => {
-  test("every job that synthesizes requires remote state", () => {
-    const synthesizing = allJobs().filter(({ job }) => job.steps?.some((s) => s.run?.includes("npm run synth")));
-    expect(synthesizing.length).toBeGreaterThanOrEqual(2);
-    for (const { job } of synthesizing) expect(job.env?.CMK_REQUIRE_REMOTE_STATE).toBe("1");
+  test("every synthesis in CI requires remote state (the tests in the same job keep their own)", () => {
+    const steps = allJobs().flatMap(({ job }) => (job.steps ?? []).filter((s) => s.run?.includes("npm run synth")).map((s) => ({ job, s })));
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    for (const { job, s } of steps) expect(s.env?.CMK_REQUIRE_REMOTE_STATE ?? job.env?.CMK_REQUIRE_REMOTE_STATE).toBe("1");
   });
 
   test("the matrix tool refuses an environment with local state, naming the field", () => {

@@ -284,13 +284,6 @@ export function decide(statements: readonly PolicyStatement[], r: RequestContext
   return deny.some((d) => d === undefined) ? undefined : allowed;
 }
 
-/** Every AWS principal named in an Allow (the candidates for "who can manage the key"). */
-export function namedPrincipals(statements: readonly PolicyStatement[]): string[] {
-  const out = new Set<string>();
-  for (const s of statements) if (s.effect === "Allow" && s.principal && s.principal !== "*") for (const p of s.principal.aws) out.add(p);
-  return [...out];
-}
-
 /** Principals that can change the policy: `sure` regardless of the request, `maybe` depending on it. */
 export function managers(statements: readonly PolicyStatement[], keyArn?: string): { sure: string[]; maybe: string[] } {
   const sure: string[] = [];

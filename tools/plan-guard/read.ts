@@ -95,8 +95,11 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
     p.add(`${path}.change`, "expected an object");
     return false;
   }
-  if (!Array.isArray(change.actions) || change.actions.length === 0 || !change.actions.every(isStr)) {
-    p.add(`${path}.change.actions`, "expected a non-empty array of strings");
+  if (!Array.isArray(change.actions) || !change.actions.every(isStr)) {
+    p.add(`${path}.change.actions`, "expected an array of strings");
+    ok = false;
+  } else if (change.actions.length === 0) {
+    p.add(`${path}.change.actions`, "expected at least one action");
     ok = false;
   }
   checkValue(change, "before", `${path}.change`, p);
@@ -191,7 +194,7 @@ function checkModule(m: unknown, path: string, p: Problems, depth: number): Reco
 /**
  * Checks that a parsed JSON value is a plan (`terraform show -json PLANFILE`) in a supported
  * format. What makes it no plan at all throws {@link InputError}; every other unexpected shape is
- * listed in `problems` (`resource_changes[3].change.actions: expected a non-empty array of strings`),
+ * listed in `problems` (`resource_changes[3].change.actions: expected an array of strings`),
  * its part left out, and the rest is still checked, so the guard reports every blocked change it
  * could read and still exits 2. Fills in the address of resource changes that lack one.
  */
@@ -199,7 +202,7 @@ export function checkPlanJson(value: unknown, file: string): { plan: PlanJson; p
   if (!isObject(value)) throw new InputError(file, "not a Terraform plan (expected a JSON object)");
   const fv = value.format_version;
   if (typeof fv !== "string") throw new InputError(file, "not a Terraform plan (no format_version; expected `terraform show -json PLANFILE` output)");
-  if (!(SUPPORTED_FORMATS as readonly string[]).includes(fv)) throw new InputError(file, `unsupported format_version "${fv}" (supported: ${SUPPORTED_FORMATS.join(", ")})`);
+  if (!(SUPPORTED_FORMATS as readonly string[]).includes(fv)) throw new InputError(file, `unsupported format_version "${fv.length > 40 ? `${fv.slice(0, 40)}...` : fv}" (supported: ${SUPPORTED_FORMATS.join(", ")})`);
   if (!("planned_values" in value) && !("resource_changes" in value)) {
     const hint = "values" in value ? " (this is `terraform show -json` of a state, not of a plan file)" : "";
     throw new InputError(file, `not a Terraform plan: no planned_values or resource_changes${hint}`);

@@ -44,7 +44,16 @@ function secretsOfVersion(idx: PlanIndex, versionAddress: string): string[] {
 
 interface Roles {
   keyStore: Set<string>;
+  /** Secret ids (names or ARNs) that key stores read by a constant `secret_id`, the secret not being in the plan. */
+  keyStoreIds: Set<string>;
   fsxAdmin: Set<string>;
+}
+
+/** The constant `secret_id` of a configuration resource, if any. */
+function constantSecretId(idx: PlanIndex, address: string): string | undefined {
+  const expr = idx.config.get(configAddressOf(address))?.resource.expressions?.secret_id;
+  const v = isObject(expr as never) ? (expr as { constant_value?: unknown }).constant_value : undefined;
+  return typeof v === "string" ? v : undefined;
 }
 
 const cache = new WeakMap<PlanIndex, Roles>();
@@ -53,14 +62,18 @@ const cache = new WeakMap<PlanIndex, Roles>();
 function roles(idx: PlanIndex): Roles {
   let r = cache.get(idx);
   if (r) return r;
-  r = { keyStore: new Set(), fsxAdmin: new Set() };
+  r = { keyStore: new Set(), keyStoreIds: new Set(), fsxAdmin: new Set() };
   const isVersion = (t: string | undefined): boolean => !!t && VERSION_TYPES.some((v) => t.replace(/^(module\.[^.]+\.)+/, "").startsWith(`${v}.`));
   for (const [addr, { resource }] of idx.config) {
     if (resource.type === "aws_kms_custom_key_store") {
       for (const ref of idx.references(addr)) {
         if (!KEY_STORE_CREDENTIAL_ATTRS.includes(ref.via) || !ref.target) continue;
         if (ref.target.includes("aws_secretsmanager_secret.")) r.keyStore.add(ref.target);
-        else if (isVersion(ref.target)) for (const s of secretsOfVersion(idx, ref.target)) r.keyStore.add(s);
+        else if (isVersion(ref.target)) {
+          for (const s of secretsOfVersion(idx, ref.target)) r.keyStore.add(s);
+          const id = constantSecretId(idx, ref.target);
+          if (id) r.keyStoreIds.add(id);
+        }
       }
     }
   }
@@ -93,9 +106,15 @@ function secretChanges(idx: PlanIndex, addresses: string[]): ResourceChange[] {
 
 /** Whether a secret or secret version (resource change) holds a key-store or HSM credential. */
 export function holdsCredential(rc: ResourceChange, idx: PlanIndex): boolean {
+  const r = roles(idx);
+  // The secret a key store reads by a constant ARN or name, whether or not the secret is in the plan.
+  if (r.keyStoreIds.size) {
+    const b = valuesOf(rc.change.before), a = valuesOf(rc.change.after);
+    const ids = rc.type === "aws_secretsmanager_secret" ? [b.arn, b.id, b.name, a.arn, a.id, a.name] : rc.type === "aws_secretsmanager_secret_version" ? [b.secret_id, a.secret_id, constantSecretId(idx, rc.address)] : [];
+    if (ids.some((x) => typeof x === "string" && r.keyStoreIds.has(x))) return true;
+  }
   const secrets = secretOf(rc, idx);
   if (secrets.length === 0) return false;
-  const r = roles(idx);
   if (secrets.some((s) => r.keyStore.has(s))) return true;
   const own = rc.type === "aws_secretsmanager_secret" ? [rc] : secretChanges(idx, secrets);
   return own.some((s) => tagged(valuesOf(s.change.before), CREDENTIAL_TAG.value) || tagged(valuesOf(s.change.after), CREDENTIAL_TAG.value));
@@ -108,9 +127,4 @@ export function holdsFsxAdmin(rc: ResourceChange, idx: PlanIndex): boolean {
   if (secrets.some((s) => roles(idx).fsxAdmin.has(s))) return true;
   const own = rc.type === "aws_secretsmanager_secret" ? [rc] : secretChanges(idx, secrets);
   return own.some((s) => tagged(valuesOf(s.change.before), FSX_ADMIN_TAG.value) || tagged(valuesOf(s.change.after), FSX_ADMIN_TAG.value));
-}
-
-/** Whether the attributes of an aws_secretsmanager_secret carry the key-store credential tag. */
-export function describesCredential(v: JsonObject): boolean {
-  return tagged(v, CREDENTIAL_TAG.value);
 }

@@ -70,9 +70,11 @@ function detect(idx: PlanIndex): XksPath {
   });
   for (const s of services) roles.set(s.address, "service");
   const listed = new Set(services.flatMap((s) => bothValues(s).flatMap((v) => strings(v.network_load_balancer_arns))));
+  // A load balancer the XKS service lists or references carries the path, unless it says it is an
+  // application load balancer (an endpoint service cannot front one); an absent type does not exclude it.
   const nlbs = idx.ofTypes("aws_lb", "aws_alb").filter((lb) => {
     const vals = bothValues(lb);
-    if (!vals.some((v) => v.load_balancer_type === "network")) return false;
+    if (vals.some((v) => v.load_balancer_type === "application") && !vals.some((v) => v.load_balancer_type === "network")) return false;
     return vals.some((v) => strings(v.arn).some((a) => listed.has(a))) || services.some((s) => idx.refersTo(s.address, lb.address));
   });
   for (const lb of nlbs) roles.set(lb.address, "nlb");
@@ -107,12 +109,6 @@ function pathOf(idx: PlanIndex): XksPath {
 /** The part of the XKS path a change is, if any. */
 export function xksRole(rc: ResourceChange, idx: PlanIndex): XksRole | undefined {
   return pathOf(idx).roles.get(rc.address);
-}
-
-/** Whether the change is to the XKS endpoint service or its network load balancer (kept for callers). */
-export function isXksPath(rc: ResourceChange, idx: PlanIndex): "service" | "nlb" | undefined {
-  const r = xksRole(rc, idx);
-  return r === "service" || r === "nlb" ? r : undefined;
 }
 
 /** Target groups of the XKS path whose attachments all go in this plan (each with the ones leaving). */

@@ -1,5 +1,5 @@
 import { environments } from "../../../environments";
-import { only, synthEnvs } from "../../helpers/synth";
+import { only, resources, synthEnvs, variant, type StackJson } from "../../helpers/synth";
 
 const { stacks } = synthEnvs({ dev: environments.dev });
 const data = stacks["dev-data"];
@@ -20,14 +20,12 @@ test("SSE-KMS with the customer key from the keys stack, bucket key on", () => {
   expect(sse.rule[0].bucket_key_enabled).toBe(true);
 });
 
-test("bucket policy denies non-TLS access, PutObject without SSE-KMS, and PutObject with another key", () => {
-  const policy = JSON.parse(only(data, "aws_s3_bucket_policy").policy as string) as { Statement: { Sid: string; Effect: string; Action: string; Condition: Record<string, Record<string, string>> }[] };
-  const sid = (s: string) => policy.Statement.find((x) => x.Sid === s);
-  expect(sid("DenyInsecureTransport")).toMatchObject({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-  expect(sid("DenyPutWithoutSseKms")).toMatchObject({ Effect: "Deny", Action: "s3:PutObject", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } });
-  const other = sid("DenyPutWithOtherKey");
-  expect(other).toMatchObject({ Effect: "Deny", Action: "s3:PutObject" });
-  expect(other?.Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toMatch(keyArnRef);
+// What the bucket policy allows and denies is evaluated in test/policies/evaluated-policies.test.ts.
+test("the bucket policy compares key ids with the key from the keys stack (a cross-stack reference, not a copy)", () => {
+  const policy = JSON.parse(only(data, "aws_s3_bucket_policy").policy as string) as { Statement: { Sid: string; Condition: Record<string, Record<string, string>> }[] };
+  const keyIds = policy.Statement.flatMap((s) => Object.entries(s.Condition ?? {}).filter(([op]) => op !== "Null").map(([, c]) => c["s3:x-amz-server-side-encryption-aws-kms-key-id"])).filter((v) => v !== undefined);
+  expect(keyIds.length).toBeGreaterThan(0);
+  for (const k of keyIds) expect(k).toMatch(keyArnRef);
 });
 
 test("EBS encryption by default with the customer key as the default key", () => {
@@ -39,4 +37,28 @@ test("the data stack reads the keys through a cross-stack reference and declares
   expect(data.data?.terraform_remote_state?.["cross-stack-reference-input-dev-keys"]).toMatchObject({ backend: "s3", config: { bucket: "northwind-dev-tf-state-111111111111", key: "cmk/dev-keys.tfstate", region: "eu-west-1" } });
   const outputs = Object.keys(stacks["dev-keys"].output ?? {});
   expect(outputs.some((o) => /^cross-stack-output-aws_kms_keykey-appData_key_[0-9A-F]+arn$/.test(o))).toBe(true);
+});
+
+describe("the EBS default key's service-linked roles", () => {
+  const asg = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+  const eks = "arn:aws:iam::111111111111:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup_team1";
+  const keysOf = (changes: Record<string, unknown>) => synthEnvs({ dev: variant(environments.dev, changes) }).stacks["dev-keys"];
+  const volumesKey = (stack: StackJson) => Object.entries(resources(stack, "aws_kms_key")).find(([id]) => id.includes("volumes"))?.[1] as Record<string, unknown>;
+
+  test("by default they are expected to exist: nothing is created", () => {
+    const stack = keysOf({});
+    expect(resources(stack, "aws_iam_service_linked_role")).toEqual({});
+    expect(volumesKey(stack).depends_on).toBeUndefined();
+  });
+  test("createServiceLinkedRoles creates each (service from the ARN's path, custom suffix after '_') before the EBS key only", () => {
+    const stack = keysOf({ "data.ebs.serviceLinkedRoles": [asg, eks], "data.ebs.createServiceLinkedRoles": true });
+    const roles = Object.values(resources(stack, "aws_iam_service_linked_role")).map((r) => `${r.aws_service_name as string} ${(r.custom_suffix as string | undefined) ?? "(no suffix)"}`);
+    expect(roles.sort()).toEqual(["autoscaling.amazonaws.com (no suffix)", "eks-nodegroup.amazonaws.com team1"]);
+    expect(volumesKey(stack).depends_on).toEqual([
+      "aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAutoScaling",
+      "aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAmazonEKSNodegroup_team1",
+    ]);
+    const appKey = Object.entries(resources(stack, "aws_kms_key")).find(([id]) => id.includes("appData"))?.[1] as Record<string, unknown>;
+    expect(appKey.depends_on).toBeUndefined();
+  });
 });

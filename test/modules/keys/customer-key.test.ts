@@ -5,7 +5,7 @@ import { resolveEnvironment, type ResolvedKey } from "../../../environments/reso
 import { CustomerKey } from "../../../modules/keys/customer-key";
 import { buildKeyPolicy } from "../../../modules/keys/key-policy";
 import type { IKeyStore } from "../../../modules/keystores/key-store";
-import { only, resources, synthEnvs } from "../../helpers/synth";
+import { only, resources, synthEnvs, variant } from "../../helpers/synth";
 
 const { stacks } = synthEnvs({ dev: environments.dev });
 const keysStack = stacks["dev-keys"];
@@ -93,6 +93,11 @@ describe("construct-level refusals", () => {
       "keys.appData.rotation: true is not allowed (keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation)",
     ]);
   });
+  test("fails when a closed key policy has no administrator (nobody could manage the key)", () => {
+    expect(linesOf(build({ ...base, policy: "closed", administrators: [] }))).toEqual([
+      "keys.appData.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)",
+    ]);
+  });
   test("fails when a store key has no key store", () => {
     expect(linesOf(build({ ...base, store: "xks", xksKeyId: "k1", rotation: false }))).toEqual([
       'keys.appData.store: "xks" needs a xks key store, none was given',
@@ -127,4 +132,28 @@ test("the keys stack pins the provider to the environment's account and Region",
   const provider = (keysStack.provider?.aws as Record<string, unknown>[])[0];
   expect(provider).toMatchObject({ region: "eu-west-1", allowed_account_ids: ["111111111111"] });
   expect(only(keysStack, "aws_vpc")).toMatchObject({ enable_dns_hostnames: true, enable_dns_support: true, cidr_block: "10.10.0.0/16" });
+});
+
+describe("key policy forms", () => {
+  const closedDev = variant(environments.dev, { "keys.appData.policy": "closed" });
+  const closedKeys = resources(synthEnvs({ dev: closedDev }).stacks["dev-keys"], "aws_kms_key");
+  const closedApp = Object.entries(closedKeys).find(([id]) => id.includes("appData"))?.[1] as Record<string, unknown>;
+  const closedVolumes = Object.entries(closedKeys).find(([id]) => id.includes("volumes"))?.[1] as Record<string, unknown>;
+
+  test("closed: no account-root statement, administrators keep PutKeyPolicy, the lockout safety check stays on", () => {
+    expect(statements(closedApp).map((s) => s.Sid)).toEqual(["KeyAdministration", "AdministratorsCannotUseKey", "KeyUse", "KeyUseByAwsServicesThroughGrants", "UsersCannotManageKey"]);
+    expect(bySid(closedApp, "KeyAdministration").Action).toContain("kms:PutKeyPolicy");
+    expect(closedApp.bypass_policy_lockout_safety_check).toBe(false);
+  });
+  test("the form is per key: the other key keeps the account form", () => {
+    expect(bySid(closedVolumes, "AccountRootKeepsAccess")).toMatchObject({ Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:*" });
+  });
+  test("npm run config shows the resolved form and the EBS key's service-linked roles", () => {
+    const env = resolveEnvironment(closedDev);
+    expect([env.keys.appData.policy, env.keys.volumes.policy]).toEqual(["closed", "account"]);
+    expect(env.data.ebs).toEqual({ key: "volumes", serviceLinkedRoles: ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"], createServiceLinkedRoles: false });
+    expect(resolveEnvironment({ ...environments.dev, region: "us-gov-west-1" }).data.ebs?.serviceLinkedRoles).toEqual([
+      "arn:aws-us-gov:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    ]);
+  });
 });

@@ -42,6 +42,11 @@ describe("XksKeyStore refuses what the load balancer cannot do", () => {
       { onPremisesCidrs: [] },
       ["network.onPremisesCidrs: [] is not allowed (the XKS load balancer's only egress is to the data centre ranges holding the proxies)"],
     ],
+    [
+      "fails when an HTTPS health check targets the signed XKS health API",
+      { config: { ...stagingXks, healthCheck: { ...stagingXks.healthCheck, protocol: "HTTPS" as const, path: "/northwind/kms/xks/v1/health" } } },
+      ['xks.healthCheck.path: "/northwind/kms/xks/v1/health" is not allowed (a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP)'],
+    ],
   ])("%s", (_name, change, lines) => {
     expect(configErrorLines(() => new XksKeyStore(stack(), "xks", { ...baseProps, ...change }))).toEqual(lines);
   });
@@ -66,19 +71,20 @@ describe("XksKeyStore as a construct", () => {
 
 describe("configurable health check and runner (synthesized through the stacks)", () => {
   const https = variant<EnvironmentConfig>(environments.staging, {
-    "xks.healthCheck": { protocol: "HTTPS", path: "/northwind/kms/xks/v1/health", intervalSeconds: 30, healthyThreshold: 2, unhealthyThreshold: 5 },
+    // The proxy's own unauthenticated status page (the XKS health API is a signed POST: refused).
+    "xks.healthCheck": { protocol: "HTTPS", path: "/status", intervalSeconds: 30, healthyThreshold: 2, unhealthyThreshold: 5 },
     "hooks.runner": "lambda",
     "hooks.timeoutMinutes": 30,
   });
   const { stacks } = synthEnvs({ staging: https });
   const keys = stacks["staging-keys"];
 
-  test("an HTTPS health check on the proxies' path with the given interval and thresholds", () => {
+  test("an HTTPS health check on the proxies' own status path with the given interval and thresholds", () => {
     expect(only(keys, "aws_lb_target_group").health_check).toEqual({
       enabled: true,
       protocol: "HTTPS",
       port: "traffic-port",
-      path: "/northwind/kms/xks/v1/health",
+      path: "/status",
       interval: 30,
       healthy_threshold: 2,
       unhealthy_threshold: 5,

@@ -41,7 +41,7 @@ describe("exit codes and lines", () => {
     ["not JSON", "{ nope", "not valid JSON"],
     ["not a plan", { values: {}, format_version: "1.0" }, "not a Terraform plan: no planned_values or resource_changes (this is `terraform show -json` of a state, not of a plan file)"],
     ["an unsupported format", { format_version: "2.0", resource_changes: [] }, 'unsupported format_version "2.0" (supported: 0.1, 0.2, 1.0, 1.1, 1.2)'],
-    ["a malformed change", { format_version: "1.2", resource_changes: [{ type: "aws_kms_key", name: "k", change: { actions: "delete" } }] }, "resource_changes[0].change.actions: expected a non-empty array of strings"],
+    ["a malformed change", { format_version: "1.2", resource_changes: [{ type: "aws_kms_key", name: "k", change: { actions: "delete" } }] }, "resource_changes[0].change.actions: expected an array of strings"],
   ])("2 for %s, with the file and the reason on one line", async (_what, content, reason) => {
     const p = file("bad.json", content);
     const r = await run(p, "--allowlist", noAllow);

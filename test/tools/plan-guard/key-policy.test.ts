@@ -160,3 +160,23 @@ describe("key-policy rules on crafted plans", () => {
     expect(verdicts(p).blocked).toEqual(["key-policy-cross-account"]);
   });
 });
+
+describe("a new key's account", () => {
+  const foreign = { Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:role/partner" }, Action: "kms:Decrypt", Resource: "*" };
+  test("comes from the account whose root manages it, so another account's principal is blocked on create", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_key.k", ["create"], null, { policy: doc(root, admin, foreign) })])]);
+    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([["key-policy-cross-account", "the key policy gives principals of another account rights they did not have: arn:aws:iam::444455556666:role/partner (the key belongs to 111122223333)"]]);
+  });
+
+  test("comes from the other resources of the plan when its policy has no account root", () => {
+    const role = rc("aws_iam_role.r", ["no-op"], { arn: `arn:aws:iam::${ACCT}:role/r` }, { arn: `arn:aws:iam::${ACCT}:role/r` });
+    const r = classifyPlans([planOf([role, rc("aws_kms_key.k", ["create"], null, { policy: doc(admin, foreign) })])]);
+    expect(r.blocked.map((f) => f.rule)).toEqual(["key-policy-cross-account"]);
+  });
+
+  test("an empty action list is named", async () => {
+    const { checkPlanJson } = await import("../../../tools/plan-guard/read");
+    const { problems } = checkPlanJson({ format_version: "1.2", resource_changes: [{ type: "aws_kms_key", name: "k", change: { actions: [] } }] }, "p.json");
+    expect(problems).toEqual(["p.json: resource_changes[0].change.actions: expected at least one action"]);
+  });
+});

@@ -93,6 +93,15 @@ describe("secrets holding key-store or HSM credentials: by their role, never by 
     expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret.opaque", "delete", "destroy-key-bearing"]]);
   });
 
+  test("a version of the secret a key store reads by a constant ARN (the secret kept elsewhere) is blocked when replaced", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:team/opaque-AbCdEf";
+    const data = { ...cfg("aws_secretsmanager_secret_version.x", {}, { secret_id: arn }), address: "data.aws_secretsmanager_secret_version.cred", mode: "data" as const, type: "aws_secretsmanager_secret_version", name: "cred" };
+    const p = planOf([rc("aws_secretsmanager_secret_version.v", ["delete", "create"], { secret_id: arn }, { secret_id: arn }), rc("aws_secretsmanager_secret_version.other", ["delete"], { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:xks-notes-AbCdEf" }, null)], {
+      config: [cfg("aws_kms_custom_key_store.xks", { xks_proxy_authentication_credential: "data.aws_secretsmanager_secret_version.cred.secret_string" }), data],
+    });
+    expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret_version.v", "replace", "destroy-key-bearing"]]);
+  });
+
   test.each([
     ["a name with xks", { name: "prod/xks-dashboard-token" }],
     ["a name with kmsuser", { name: "kmsuser-notes" }],

@@ -17,7 +17,7 @@ import type { ResourceChange } from "../../terraform/plan-json";
 import type { Finding } from "../model";
 import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
-import { accountOf, grantedPrincipals, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
+import { accountOf, grantedPrincipals, isAccountPrincipal, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
 import { finding, type Rule } from "./rule";
 
 const FIX_LOCKOUT = "keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time";
@@ -118,6 +118,14 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"]): F
   }
   const own = new Set([keyAccount, ...accountsOf(beforeList)].filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
   if (own.size === 0) {
+    // A new key with no ARN yet: the one account the plan's other resources live in, else the
+    // accounts whose root may manage the key, else the single account the policy names.
+    const seen = planAccounts(idx);
+    const rootManagers = [...new Set(m.sure.filter(isAccountPrincipal).map(accountOf))].filter((a): a is string => !!a);
+    if (seen.length === 1) own.add(seen[0]);
+    else if (rootManagers.length === 1) own.add(rootManagers[0]);
+  }
+  if (own.size === 0) {
     const accounts = accountsOf(after);
     if (accounts.length === 1) own.add(accounts[0]);
     else if (accounts.length > 1) out.push(finding(idx, rc, action, "key-policy-accounts", "risky", `the guard cannot tell which account owns this new key; its policy grants accounts ${accounts.join(", ")}`, "check every account is meant to use the key"));
@@ -131,6 +139,25 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"]): F
     }
   }
   return out;
+}
+
+const planAccountsCache = new WeakMap<PlanIndex, string[]>();
+
+/** Accounts in the ARNs (`arn` attributes) of the plan's resources. */
+function planAccounts(idx: PlanIndex): string[] {
+  let found = planAccountsCache.get(idx);
+  if (!found) {
+    const set = new Set<string>();
+    for (const rc of idx.changes) {
+      for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)]) {
+        const a = typeof v.arn === "string" ? /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] : undefined;
+        if (a) set.add(a);
+      }
+    }
+    found = [...set];
+    planAccountsCache.set(idx, found);
+  }
+  return found;
 }
 
 /** Accounts of the principals a policy grants anything to, in order of first appearance. */

@@ -1,0 +1,273 @@
+/**
+ * What every synthesized key policy and bucket policy allows, decided by an independent IAM
+ * evaluator (test/helpers/policy-eval.ts), never by reading the JSON. The shipped environments are
+ * synthesized as they are (every key in the default `account` form) and once more with every key
+ * `closed`; each key and bucket found in cdktf output gets the whole table.
+ */
+import { environments } from "../../environments";
+import { resolveEnvironment } from "../../environments/resolve";
+import type { EnvironmentConfig } from "../../environments/types";
+import { synthEnvs, variant, type StackJson } from "../helpers/synth";
+import { ADMINISTRATOR_ACCESS, allowing, concretize, decide, keyArnOf, policiesIn, stackTarget, unknownActions, type Decision, type PolicyDocument } from "../helpers/policy-eval";
+
+const closedVariant = (env: EnvironmentConfig): EnvironmentConfig =>
+  variant(env, Object.fromEntries(Object.keys(env.keys).map((k) => [`keys.${k}.policy`, "closed"])));
+
+const shipped = synthEnvs(environments).stacks;
+const closed = synthEnvs(Object.fromEntries(Object.entries(environments).map(([n, e]) => [n, closedVariant(e)]))).stacks;
+
+interface KeyUnderTest {
+  readonly label: string;
+  readonly form: "account" | "closed";
+  readonly env: string;
+  readonly keyName: string;
+  readonly account: string;
+  readonly partition: string;
+  readonly keyArn: string;
+  readonly policy: PolicyDocument;
+  readonly isEbsDefault: boolean;
+}
+
+/** Every aws_kms_key the keys stacks synthesized, with the key's name from its construct path. */
+function keysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): KeyUnderTest[] {
+  const out: KeyUnderTest[] = [];
+  for (const [envName, env] of Object.entries(environments)) {
+    const keysStack = stacks[`${envName}-keys`];
+    const t = stackTarget(keysStack);
+    for (const [resName, res] of Object.entries(keysStack.resource?.aws_kms_key ?? {})) {
+      const path = (res["//"] as { metadata: { path: string } }).metadata.path;
+      const keyName = /\/key-([^/]+)\/key$/.exec(path)?.[1] as string;
+      out.push({
+        label: `${form} ${envName}.${keyName}`,
+        form,
+        env: envName,
+        keyName,
+        account: t.account,
+        partition: t.partition,
+        keyArn: keyArnOf(keysStack, resName),
+        policy: JSON.parse(res.policy as string) as PolicyDocument,
+        isEbsDefault: env.data.ebs?.key === keyName,
+      });
+    }
+  }
+  return out;
+}
+
+const keys = [...keysOf(shipped, "account"), ...keysOf(closed, "closed")];
+
+test("every configured key of every shipped environment is evaluated, in both forms", () => {
+  const expected = Object.entries(environments).flatMap(([e, env]) => Object.keys(env.keys).map((k) => `${e}.${k}`)).sort();
+  for (const form of ["account", "closed"]) {
+    expect(keys.filter((k) => k.form === form).map((k) => `${k.env}.${k.keyName}`).sort()).toEqual(expected);
+  }
+});
+
+interface Row {
+  readonly who: string;
+  readonly principal: string;
+  readonly action: string;
+  readonly context?: Record<string, string>;
+  readonly identity?: PolicyDocument[];
+  readonly expected: Decision;
+}
+
+const FOR_AWS = { "kms:GrantIsForAWSResource": "true" };
+const NOT_FOR_AWS = { "kms:GrantIsForAWSResource": "false" };
+const autoScalingRole = (k: KeyUnderTest) => `arn:${k.partition}:iam::${k.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+
+/** The table for one key: principals x actions x request context -> decision. */
+function rowsFor(k: KeyUnderTest): Row[] {
+  const cfg = resolveEnvironment(environments[k.env as keyof typeof environments]).keys[k.keyName];
+  const rows: Row[] = [];
+  const admin = ADMINISTRATOR_ACCESS;
+  for (const a of cfg.administrators) {
+    // Even with AdministratorAccess in IAM, a key administrator gets no cryptography and no grants.
+    for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom"]) {
+      rows.push({ who: "administrator with AdministratorAccess", principal: a, action, identity: [admin], expected: "ExplicitlyDenied" });
+    }
+    rows.push({ who: "administrator with AdministratorAccess, grant for a non-AWS resource", principal: a, action: "kms:CreateGrant", context: NOT_FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+    rows.push({ who: "administrator with AdministratorAccess, grant for an AWS resource", principal: a, action: "kms:CreateGrant", context: FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+    // The key policy alone lets administrators manage the key (what keeps a closed key manageable).
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DescribeKey", "kms:TagResource"]) {
+      rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "Allowed" });
+    }
+  }
+  for (const u of cfg.users) {
+    for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:DescribeKey"]) {
+      rows.push({ who: "user, no IAM policy", principal: u, action, expected: "Allowed" });
+    }
+    rows.push({ who: "user, grant for an AWS resource", principal: u, action: "kms:CreateGrant", context: FOR_AWS, expected: "Allowed" });
+    rows.push({ who: "user, grant for a non-AWS resource", principal: u, action: "kms:CreateGrant", context: NOT_FOR_AWS, expected: "ImplicitlyDenied" });
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CancelKeyDeletion", "kms:DeleteAlias"]) {
+      rows.push({ who: "user with AdministratorAccess", principal: u, action, identity: [admin], expected: "ExplicitlyDenied" });
+    }
+  }
+  const other = `arn:${k.partition}:iam::${k.account}:role/CloudAdministrators`;
+  const delegated: Decision = k.form === "account" ? "Allowed" : "ImplicitlyDenied";
+  for (const action of ["kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) {
+    rows.push({ who: "an unlisted identity with AdministratorAccess", principal: other, action, identity: [admin], expected: delegated });
+  }
+  rows.push({ who: "an unlisted identity without IAM policies", principal: other, action: "kms:Decrypt", expected: "ImplicitlyDenied" });
+  rows.push({ who: "another account's administrator", principal: "arn:aws:iam::999999999999:role/Admin", action: "kms:Decrypt", identity: [admin], expected: "ImplicitlyDenied" });
+  const asg = autoScalingRole(k);
+  if (k.isEbsDefault) {
+    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+    rows.push({ who: "Auto Scaling service-linked role, grant for an AWS resource", principal: asg, action: "kms:CreateGrant", context: FOR_AWS, expected: "Allowed" });
+    rows.push({ who: "Auto Scaling service-linked role, grant for a non-AWS resource", principal: asg, action: "kms:CreateGrant", context: NOT_FOR_AWS, expected: "ImplicitlyDenied" });
+    rows.push({ who: "Auto Scaling service-linked role, grant without the condition key", principal: asg, action: "kms:CreateGrant", expected: "ImplicitlyDenied" });
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]) {
+      rows.push({ who: "Auto Scaling service-linked role", principal: asg, action, expected: "Allowed" });
+    }
+    rows.push({ who: "Auto Scaling service-linked role", principal: asg, action: "kms:PutKeyPolicy", expected: "ExplicitlyDenied" });
+  } else {
+    rows.push({ who: "Auto Scaling service-linked role on a key that is not the EBS default", principal: asg, action: "kms:CreateGrant", context: FOR_AWS, expected: "ImplicitlyDenied" });
+  }
+  return rows;
+}
+
+const keyCases = keys.flatMap((k) => rowsFor(k).map((r) => [`${k.label}: ${r.who} ${r.action}${r.context ? ` ${JSON.stringify(r.context)}` : ""}`, k, r] as const));
+
+test.each(keyCases)("key policy %s", async (_label, k, r) => {
+  const decision = await decide({
+    principal: r.principal,
+    action: r.action,
+    resource: k.keyArn,
+    resourceAccount: k.account,
+    context: r.context,
+    identityPolicies: r.identity,
+    resourcePolicy: k.policy,
+  });
+  expect(decision).toBe(r.expected);
+});
+
+test("the closed form names no account root; the account form does", () => {
+  const rootOf = (k: KeyUnderTest) => JSON.stringify(k.policy).includes(`:iam::${k.account}:root`);
+  expect(keys.filter((k) => k.form === "closed" && rootOf(k)).map((k) => k.label)).toEqual([]);
+  expect(keys.filter((k) => k.form === "account" && !rootOf(k)).map((k) => k.label)).toEqual([]);
+});
+
+// ---- bucket policies -------------------------------------------------------------------------
+
+interface BucketUnderTest {
+  readonly label: string;
+  readonly account: string;
+  readonly bucketArn: string;
+  readonly policy: PolicyDocument;
+  /** The key the bucket's default encryption uses (concretized from the synthesized configuration). */
+  readonly defaultKeyArn: string;
+}
+
+function bucketsOf(stacks: Record<string, StackJson>): BucketUnderTest[] {
+  const out: BucketUnderTest[] = [];
+  for (const envName of Object.keys(environments)) {
+    const data = stacks[`${envName}-data`];
+    const keysStack = stacks[`${envName}-keys`];
+    const t = stackTarget(data);
+    for (const [name, res] of Object.entries(data.resource?.aws_s3_bucket_policy ?? {})) {
+      const bucketRes = /^\$\{aws_s3_bucket\.([\w-]+)\.id\}$/.exec(res.bucket as string)?.[1] as string;
+      const bucketName = data.resource?.aws_s3_bucket?.[bucketRes]?.bucket as string;
+      const sse = Object.values(data.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).find((s) => s.bucket === `\${aws_s3_bucket.${bucketRes}.id}`) as {
+        rule: { apply_server_side_encryption_by_default: { kms_master_key_id: string } }[];
+      };
+      const defaultKey = concretize({ Statement: [{ Effect: "Allow", Resource: sse.rule[0].apply_server_side_encryption_by_default.kms_master_key_id }] }, data, keysStack);
+      out.push({
+        label: `${envName} ${bucketName} (${name})`,
+        account: t.account,
+        bucketArn: `arn:${t.partition}:s3:::${bucketName}`,
+        policy: concretize(JSON.parse(res.policy as string) as PolicyDocument, data, keysStack),
+        defaultKeyArn: (defaultKey.Statement as { Resource: string }[])[0].Resource,
+      });
+    }
+  }
+  return out;
+}
+
+const buckets = bucketsOf(shipped);
+
+test("every configured bucket of every shipped environment has its policy evaluated", () => {
+  const expected = Object.values(environments).flatMap((e) => Object.values(e.data.buckets ?? {}).map((b) => b.bucketName)).sort();
+  expect(buckets.map((b) => b.bucketArn.split(":::")[1]).sort()).toEqual(expected);
+});
+
+const TLS = { "aws:SecureTransport": "true" };
+const SSE = "s3:x-amz-server-side-encryption";
+const KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+const SSE_C = "s3:x-amz-server-side-encryption-customer-algorithm";
+
+/** PutObject request contexts and what the bucket policy must decide (README "S3"). */
+function putRows(b: BucketUnderTest): [string, Record<string, string>, Decision][] {
+  const keyArn = b.defaultKeyArn;
+  const keyId = keyArn.split("/").pop() as string;
+  const otherKey = keyArn.replace(/key\/.*$/, "key/00000000-1111-4222-8333-444444444444");
+  const aliasArn = keyArn.replace(/key\/.*$/, "alias/some-alias");
+  return [
+    ["no encryption header (the bucket default applies)", { ...TLS }, "Allowed"],
+    ["aws:kms with this key's ARN", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: keyArn }, "Allowed"],
+    ["aws:kms without a key id (S3 would use aws/s3)", { ...TLS, [SSE]: "aws:kms" }, "ExplicitlyDenied"],
+    ["aws:kms with another key's ARN", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: otherKey }, "ExplicitlyDenied"],
+    ["aws:kms with this key's bare key id (resolved in the requester's account)", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: keyId }, "ExplicitlyDenied"],
+    ["aws:kms with an alias ARN", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: aliasArn }, "ExplicitlyDenied"],
+    ["aws:kms with an alias name", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: "alias/some-alias" }, "ExplicitlyDenied"],
+    ["SSE-S3 (AES256)", { ...TLS, [SSE]: "AES256" }, "ExplicitlyDenied"],
+    ["DSSE-KMS with this key", { ...TLS, [SSE]: "aws:kms:dsse", [KEY_ID]: keyArn }, "ExplicitlyDenied"],
+    ["DSSE-KMS without a key id", { ...TLS, [SSE]: "aws:kms:dsse" }, "ExplicitlyDenied"],
+    ["SSE-C", { ...TLS, [SSE_C]: "AES256" }, "ExplicitlyDenied"],
+    ["another key id without an encryption type", { ...TLS, [KEY_ID]: otherKey }, "ExplicitlyDenied"],
+    ["no encryption header over plain HTTP", { "aws:SecureTransport": "false" }, "ExplicitlyDenied"],
+    ["aws:kms with this key's ARN over plain HTTP", { "aws:SecureTransport": "false", [SSE]: "aws:kms", [KEY_ID]: keyArn }, "ExplicitlyDenied"],
+  ];
+}
+
+const writer = (b: BucketUnderTest) => `arn:aws:iam::${b.account}:role/ReportWriter`;
+const bucketCases = buckets.flatMap((b) => putRows(b).map(([what, ctx, expected]) => [`${b.label}: PutObject with ${what}`, b, ctx, expected] as const));
+
+test.each(bucketCases)("bucket policy %s", async (_label, b, context, expected) => {
+  const decision = await decide({
+    principal: writer(b),
+    action: "s3:PutObject",
+    resource: `${b.bucketArn}/reports/2026/12/summary.csv`,
+    resourceAccount: b.account,
+    context,
+    identityPolicies: [allowing("s3:PutObject")],
+    resourcePolicy: b.policy,
+  });
+  expect(decision).toBe(expected);
+});
+
+test.each(buckets.map((b) => [b.label, b] as const))("bucket policy %s: reads need TLS and nothing else", async (_label, b) => {
+  const read = (secure: string) =>
+    decide({ principal: writer(b), action: "s3:GetObject", resource: `${b.bucketArn}/reports/x.csv`, resourceAccount: b.account, context: { "aws:SecureTransport": secure }, identityPolicies: [allowing("s3:GetObject")], resourcePolicy: b.policy });
+  expect(await read("true")).toBe("Allowed");
+  expect(await read("false")).toBe("ExplicitlyDenied");
+});
+
+// ---- every action name exists ------------------------------------------------------------------
+
+test("every action in every synthesized policy (key, bucket, IAM role and trust policies) exists", async () => {
+  const found = [...policiesIn(shipped), ...policiesIn(closed)];
+  expect(found.filter((p) => p.type === "aws_kms_key").length).toBe(keys.length);
+  expect(found.some((p) => p.type === "aws_iam_role_policy")).toBe(true);
+  const unknown: string[] = [];
+  for (const p of found) for (const a of await unknownActions(p.document)) unknown.push(`${p.stack} ${p.address}: ${a}`);
+  expect(unknown).toEqual([]);
+});
+
+test("the action check itself notices a misspelt action and a wildcard that matches nothing", async () => {
+  expect(await unknownActions({ Statement: [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"], Resource: "*" }] })).toEqual([
+    "kms:Decrpyt",
+    "kms:Frobnicate*",
+    "nosuchservice:Get",
+  ]);
+});
+
+describe("a configured list of service-linked roles replaces the Auto Scaling default", () => {
+  const eks = "arn:aws:iam::111111111111:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup";
+  const stacks = synthEnvs({ dev: variant(environments.dev, { "data.ebs.serviceLinkedRoles": [eks] }) }).stacks;
+  const [volumes] = keysOf({ ...shipped, ...stacks }, "account").filter((k) => k.env === "dev" && k.keyName === "volumes");
+  const grant = (principal: string) =>
+    decide({ principal, action: "kms:CreateGrant", resource: volumes.keyArn, resourceAccount: volumes.account, context: FOR_AWS, resourcePolicy: volumes.policy });
+  test("the listed role may create grants for AWS resources; Auto Scaling's, no longer listed, may not", async () => {
+    expect(await grant(eks)).toBe("Allowed");
+    expect(await grant(autoScalingRole(volumes))).toBe("ImplicitlyDenied");
+  });
+});
