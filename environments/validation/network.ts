@@ -93,6 +93,15 @@ export const networkTable: ConstraintTable = {
       },
     },
     {
+      description: "an on-premises connection routes declared on-premises ranges",
+      source: SRC_ONPREM,
+      check: (env) =>
+        // With xks the XKS table reports the missing ranges (one line per field).
+        !env.xks && env.network?.onPremisesConnection !== undefined && (env.network.onPremisesCidrs ?? []).length === 0
+          ? [{ path: "network.onPremisesCidrs", value: env.network.onPremisesCidrs, rule: "at least one data centre range when network.onPremisesConnection is set (the ranges routed to it)", source: SRC_ONPREM }]
+          : [],
+      },
+      {
       description: "on-premises ranges are listed once",
       source: "VPC route tables and security group rules: one per destination",
       check: (env) => {
@@ -106,15 +115,6 @@ export const networkTable: ConstraintTable = {
           return [{ path: `network.onPremisesCidrs.${i}`, value: c, rule: "a range listed once", source: "VPC route tables and security group rules: one per destination" }];
         });
       },
-    },
-    {
-      description: "an on-premises connection routes declared on-premises ranges",
-      source: SRC_ONPREM,
-      check: (env) =>
-        // With xks the XKS table reports the missing ranges (one line per field).
-        !env.xks && env.network?.onPremisesConnection !== undefined && (env.network.onPremisesCidrs ?? []).length === 0
-          ? [{ path: "network.onPremisesCidrs", value: env.network.onPremisesCidrs, rule: "at least one data centre range when network.onPremisesConnection is set (the ranges routed to it)", source: SRC_ONPREM }]
-          : [],
     },
     {
       description: "subnet ids are unique",
