@@ -13,6 +13,8 @@
  * A Deny cancels a right only when it surely applies; a Deny that may apply makes the right uncertain.
  */
 
+import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+
 /** True, false, or undefined when it depends on the request. */
 export type Tri = boolean | undefined;
 
@@ -46,12 +48,57 @@ function strList(v: unknown, where: string): string[] {
   throw new Error(`${where} must be a string or a list of strings`);
 }
 
+/**
+ * The elements of a policy document, statement and principal, as AWS spells them
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html). Any other
+ * name (`condition`, `aws`) is refused rather than guessed at: the guard must read the document
+ * exactly as KMS does.
+ */
+const DOCUMENT_ELEMENTS = ["Version", "Id", "Statement"];
+const STATEMENT_ELEMENTS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const PRINCIPAL_TYPES = ["AWS", "Service", "Federated", "CanonicalUser"];
+
+function onlyElements(o: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
+}
+
+/**
+ * The first field written twice in one object (`"Effect": "Deny", "Effect": "Allow"`), as a path.
+ * JSON.parse keeps the last, other parsers the first: such a document means different things to
+ * different readers. YAML 1.2 reads JSON and reports every key.
+ */
+function repeatedField(text: string): string | undefined {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length) return undefined;
+  const walk = (node: unknown, path: string): string | undefined => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const field = path ? `${path}.${key}` : key;
+        if (seen.has(key)) return field;
+        seen.add(key);
+        const inner = walk(pair.value, field);
+        if (inner) return inner;
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) {
+        const inner = walk(item, `${path}[${i}]`);
+        if (inner) return inner;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.contents, "");
+}
+
 function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   if (v === "*") return "*";
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${where} must be "*" or an object`);
   const o = v as Record<string, unknown>;
   const aws = o.AWS === undefined ? [] : strList(o.AWS, `${where}.AWS`);
   const service = o.Service === undefined ? [] : strList(o.Service, `${where}.Service`);
+  for (const k of Object.keys(o)) if (!PRINCIPAL_TYPES.includes(k)) throw new Error(`${where}.${k} is not a principal type (${PRINCIPAL_TYPES.join(", ")})`);
   const other = Object.entries(o).filter(([k]) => k !== "AWS" && k !== "Service").flatMap(([k, x]) => strList(x, `${where}.${k}`));
   // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone.
   if (aws.some((a) => a.includes("*"))) return "*";
@@ -83,12 +130,16 @@ export function parsePolicy(text: string): ParsedPolicy {
   }
   try {
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the policy must be a JSON object");
+    const twice = repeatedField(text);
+    if (twice) throw new Error(`${twice} appears twice in one object (JSON parsers keep different ones)`);
+    onlyElements(doc as Record<string, unknown>, DOCUMENT_ELEMENTS, "");
     const raw = (doc as Record<string, unknown>).Statement;
     const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
     const statements = list.map((s, i): PolicyStatement => {
       const where = `Statement[${i}]`;
       if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error(`${where} must be an object`);
       const o = s as Record<string, unknown>;
+      onlyElements(o, STATEMENT_ELEMENTS, where);
       if (o.Effect !== "Allow" && o.Effect !== "Deny") throw new Error(`${where}.Effect must be Allow or Deny`);
       if ((o.Principal === undefined) === (o.NotPrincipal === undefined)) throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
       if ((o.Action === undefined) === (o.NotAction === undefined)) throw new Error(`${where} needs exactly one of Action and NotAction`);

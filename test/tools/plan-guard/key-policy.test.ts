@@ -91,6 +91,12 @@ describe("policy verdicts", () => {
     ["not JSON", "{", "the key policy is not valid JSON"],
     ["Effect in lower case", doc({ ...root, Effect: "allow" }), "the key policy cannot be read: Statement[0].Effect must be Allow or Deny"],
     ["Action and NotAction together", doc({ ...root, NotAction: "kms:Decrypt" }), "the key policy cannot be read: Statement[0] needs exactly one of Action and NotAction"],
+    // KMS and the guard must read the same document: an element the guard does not know, or a field written twice, is not guessed at.
+    ["a principal type in lower case", doc(root, { Effect: "Allow", Principal: { aws: "444455556666" }, Action: "kms:Decrypt", Resource: "*" }), "the key policy cannot be read: Statement[1].Principal.aws is not a principal type (AWS, Service, Federated, CanonicalUser)"],
+    ["a Condition element in lower case", doc(root, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", condition: { Bool: { "aws:SecureTransport": "false" } } }), "the key policy cannot be read: Statement[1].condition is not a policy element (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)"],
+    ["an unknown top-level element", JSON.stringify({ Version: "2012-10-17", Statements: [root] }), "the key policy cannot be read: Statements is not a policy element (Version, Id, Statement)"],
+    ["Statement written twice", `{"Statement":[${JSON.stringify(root)}],"Statement":[${JSON.stringify(use)}]}`, "the key policy cannot be read: Statement appears twice in one object (JSON parsers keep different ones)"],
+    ["Effect written twice", `{"Statement":[${JSON.stringify(root)},{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}`, "the key policy cannot be read: Statement[1].Effect appears twice in one object (JSON parsers keep different ones)"],
   ])("an unreadable policy (%s) is reported, never guessed", (_n, text, error) => {
     expect(judgePolicy(text)).toEqual({ error });
   });
