@@ -92,6 +92,19 @@ describe("data loss without a delete", () => {
     expect(verdicts(planOf([rc("aws_s3_bucket_policy.p", ["update"], { policy: "{}" }, { policy: "{ }" })])).blocked).toEqual([]);
   });
 
+  // A replacement in create-then-delete order (create_before_destroy) ends with the old resource's
+  // delete, which acts on the bucket: it suspends versioning, deletes the public access block or the
+  // bucket policy the new resource has just put. Delete-then-create ends with the new one in place
+  // (versioning is blocked in both orders: it is suspended in between).
+  test.each([
+    ["aws_s3_bucket_versioning.v", { bucket: "b", versioning_configuration: [{ status: "Enabled" }] }, "s3-versioning-suspended", true],
+    ["aws_s3_bucket_public_access_block.p", { bucket: "b", block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }, "s3-public-access-opened", false],
+    ["aws_s3_bucket_policy.p", { bucket: "b", policy: "{}" }, "s3-bucket-policy-removed", false],
+  ])("%s replaced create-then-delete (the delete comes last) is blocked", (address, values, rule, deleteFirstBlocked) => {
+    expect(verdicts(planOf([rc(address, ["create", "delete"], values, values)])).blocked).toEqual([[address, rule]]);
+    expect(verdicts(planOf([rc(address, ["delete", "create"], values, values)])).blocked).toEqual(deleteFirstBlocked ? [[address, rule]] : []);
+  });
+
   test("deleting the fsxadmin secret (found through the file system's password source) is risky, not blocked", () => {
     const p = planOf([rc("aws_secretsmanager_secret.opaque", ["delete"], { name: "team/x" }, null)], {
       config: [
