@@ -37,6 +37,16 @@ describe("the whole path a key store depends on", () => {
     expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), attach("a", ["delete"]), attach("new", ["create"])])).blocked).toEqual([]);
   });
 
+  // create_before_destroy on an attachment whose target stays the same: RegisterTargets of a target
+  // already registered changes nothing, then the old attachment's DeregisterTargets removes it.
+  test("replacing every attachment create-then-delete with the SAME target is blocked; with a new target it is not", () => {
+    const same = (name: string, target: string | undefined) => rc(`aws_lb_target_group_attachment.${name}`, ["create", "delete"], { target_group_arn: TG, target_id: "10.0.0.5", port: 443 }, { target_group_arn: TG, ...(target ? { target_id: target } : {}), port: 443 });
+    expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), same("a", "10.0.0.5")])).blocked).toEqual([["aws_lb_target_group_attachment.a", "xks-targets-removed"]]);
+    // The new target known only after apply: it may be the same one.
+    expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), same("a", undefined)])).blocked).toEqual([["aws_lb_target_group_attachment.a", "xks-targets-removed"]]);
+    expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), same("a", "10.0.0.6")])).blocked).toEqual([]);
+  });
+
   test("the listener, group and attachments found through configuration references alone", () => {
     const p = planOf(
       [svc, nlb, rc("aws_lb_listener.l", ["delete"], { id: "l" }, null), rc("aws_lb_target_group.g", ["no-op"], { id: "g" }, { id: "g" }), rc("aws_lb_target_group_attachment.a", ["delete"], { id: "a" }, null)],
