@@ -133,7 +133,12 @@ export function checkTables(env: EnvironmentConfig, tables: readonly ConstraintT
 export function formatValue(value: unknown, secret?: boolean): string {
   if (secret && value !== undefined) return "<redacted>";
   if (value === undefined) return "(missing)";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    // Invisible and direction-changing characters (zero-width space, right-to-left override, ...)
+    // written as \uXXXX, so the value the user reads is the value that was refused.
+    const shown = (s: string): string => JSON.stringify(s).replace(/[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\u00a0\u2000-\u200a\u3000]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    return value.length > 1024 ? `${shown(value.slice(0, 160))}... (${value.length} chars)` : shown(value);
+  }
   if (Array.isArray(value) || (value !== null && typeof value === "object")) {
     const text = JSON.stringify(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -13,6 +13,8 @@
  * A Deny cancels a right only when it surely applies; a Deny that may apply makes the right uncertain.
  */
 
+import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+
 /** True, false, or undefined when it depends on the request. */
 export type Tri = boolean | undefined;
 
@@ -46,12 +48,57 @@ function strList(v: unknown, where: string): string[] {
   throw new Error(`${where} must be a string or a list of strings`);
 }
 
+/**
+ * The elements of a policy document, statement and principal, as AWS spells them
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html). Any other
+ * name (`condition`, `aws`) is refused rather than guessed at: the guard must read the document
+ * exactly as KMS does.
+ */
+const DOCUMENT_ELEMENTS = ["Version", "Id", "Statement"];
+const STATEMENT_ELEMENTS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const PRINCIPAL_TYPES = ["AWS", "Service", "Federated", "CanonicalUser"];
+
+function onlyElements(o: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
+}
+
+/**
+ * The first field written twice in one object (`"Effect": "Deny", "Effect": "Allow"`), as a path.
+ * JSON.parse keeps the last, other parsers the first: such a document means different things to
+ * different readers. YAML 1.2 reads JSON and reports every key.
+ */
+function repeatedField(text: string): string | undefined {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length) return undefined;
+  const walk = (node: unknown, path: string): string | undefined => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const field = path ? `${path}.${key}` : key;
+        if (seen.has(key)) return field;
+        seen.add(key);
+        const inner = walk(pair.value, field);
+        if (inner) return inner;
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) {
+        const inner = walk(item, `${path}[${i}]`);
+        if (inner) return inner;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.contents, "");
+}
+
 function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   if (v === "*") return "*";
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${where} must be "*" or an object`);
   const o = v as Record<string, unknown>;
   const aws = o.AWS === undefined ? [] : strList(o.AWS, `${where}.AWS`);
   const service = o.Service === undefined ? [] : strList(o.Service, `${where}.Service`);
+  for (const k of Object.keys(o)) if (!PRINCIPAL_TYPES.includes(k)) throw new Error(`${where}.${k} is not a principal type (${PRINCIPAL_TYPES.join(", ")})`);
   const other = Object.entries(o).filter(([k]) => k !== "AWS" && k !== "Service").flatMap(([k, x]) => strList(x, `${where}.${k}`));
   // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone.
   if (aws.some((a) => a.includes("*"))) return "*";
@@ -83,12 +130,16 @@ export function parsePolicy(text: string): ParsedPolicy {
   }
   try {
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the policy must be a JSON object");
+    const twice = repeatedField(text);
+    if (twice) throw new Error(`${twice} appears twice in one object (JSON parsers keep different ones)`);
+    onlyElements(doc as Record<string, unknown>, DOCUMENT_ELEMENTS, "");
     const raw = (doc as Record<string, unknown>).Statement;
     const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
     const statements = list.map((s, i): PolicyStatement => {
       const where = `Statement[${i}]`;
       if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error(`${where} must be an object`);
       const o = s as Record<string, unknown>;
+      onlyElements(o, STATEMENT_ELEMENTS, where);
       if (o.Effect !== "Allow" && o.Effect !== "Deny") throw new Error(`${where}.Effect must be Allow or Deny`);
       if ((o.Principal === undefined) === (o.NotPrincipal === undefined)) throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
       if ((o.Action === undefined) === (o.NotAction === undefined)) throw new Error(`${where} needs exactly one of Action and NotAction`);
@@ -230,8 +281,21 @@ function compare(base: string, pattern: string, value: string): Tri {
 
 const NEGATED: Record<string, string> = { stringnotequals: "stringequals", stringnotequalsignorecase: "stringequalsignorecase", stringnotlike: "stringlike", arnnotequals: "arnequals", arnnotlike: "arnlike", datenotequals: "dateequals" };
 
-/** One condition entry for the request, in three values. */
+/** Far enough ahead that every date a policy names has passed. */
+const FAR_FUTURE = new Date(Date.UTC(9999, 0, 1));
+
+/**
+ * One condition entry for the request, in three values. A condition on the request time that
+ * answers differently now and later (a Deny from a future date, an Allow until one) depends on
+ * the request: the key is manageable today and may not be after that date.
+ */
 export function evalCondition(c: ConditionEntry, r: RequestContext, now: Date = new Date()): Tri {
+  const today = evalAt(c, r, now);
+  if (c.key !== "aws:currenttime" && c.key !== "aws:epochtime") return today;
+  return today === evalAt(c, r, FAR_FUTURE) ? today : undefined;
+}
+
+function evalAt(c: ConditionEntry, r: RequestContext, now: Date): Tri {
   let op = c.operator.toLowerCase();
   let set: "any" | "all" | undefined;
   if (op.startsWith("foranyvalue:")) { set = "any"; op = op.slice(12); }
@@ -288,7 +352,7 @@ export function decide(statements: readonly PolicyStatement[], r: RequestContext
 export function managers(statements: readonly PolicyStatement[], keyArn?: string): { sure: string[]; maybe: string[] } {
   const sure: string[] = [];
   const maybe: string[] = [];
-  for (const p of grantedPrincipals(statements)) {
+  for (const p of candidates(statements)) {
     const d = decide(statements, { principal: p, action: "kms:PutKeyPolicy", keyArn });
     if (d === true) sure.push(p);
     else if (d === undefined) maybe.push(p);
@@ -296,15 +360,57 @@ export function managers(statements: readonly PolicyStatement[], keyArn?: string
   return { sure, maybe };
 }
 
+/**
+ * Who to ask `decide` about: the principals an Allow names, and the role or user ARNs a Deny
+ * excepts by `aws:PrincipalArn` (`StringNotEquals`/`ArnNotEquals`/`...NotLike`): under an
+ * account-root Allow such a principal keeps the key manageable through its IAM policy
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+ * `NotPrincipal` exceptions are not candidates: a role's sessions are `assumed-role` principals the
+ * role ARN does not except.
+ */
+function candidates(statements: readonly PolicyStatement[]): string[] {
+  const out = new Set(grantedPrincipals(statements));
+  for (const s of statements) {
+    if (s.effect !== "Deny") continue;
+    for (const c of s.conditions) {
+      const op = c.operator.toLowerCase();
+      if (c.key === "aws:principalarn" && NEGATED[op] !== undefined) for (const v of c.values) if (!/[*?]/.test(v) && accountOf(v) !== undefined) out.add(v);
+    }
+  }
+  return [...out];
+}
+
 /** Condition keys that narrow who may call when the principal is everyone. */
 const NARROWING = new Set(["aws:principalaccount", "kms:calleraccount", "aws:principalorgid", "aws:principalorgpaths", "kms:viaservice", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"]);
 const POSITIVE = new Set(["stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "foranyvalue:stringequals", "foranyvalue:stringlike"]);
 
-/** Whether one condition entry confines the caller (a positive match, not IfExists, on a narrowing key, with no value that is all wildcards). */
+/**
+ * Whether a value of a narrowing key, under a wildcard-matching operator (`*Like`, `Arn*`), still
+ * names one account, organization or service: the part that identifies the caller comes before any
+ * wildcard. `o-*`, `*.amazonaws.com`, `arn:aws:*` or `1*` confine nobody.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ */
+function fixedBeforeWildcard(key: string, v: string): boolean {
+  const w = v.search(/[*?]/);
+  if (w < 0) return true;
+  const head = v.slice(0, w);
+  switch (key) {
+    // arn:partition:service:region:account:... with the account (fifth field) written out.
+    case "aws:principalarn": case "aws:sourcearn": return /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:/.test(head);
+    // service.region.amazonaws.com with the service written out.
+    case "kms:viaservice": return /^[a-z0-9-]+\./.test(head);
+    // o-xxxxxxxxxx/r-xxxx/... with the organization written out.
+    case "aws:principalorgpaths": case "aws:sourceorgpaths": return /^o-[a-z0-9]{10,32}\//.test(head);
+    default: return false;
+  }
+}
+
+/** Whether one condition entry confines the caller (a positive match, not IfExists, on a narrowing key, with values that name an account, organization or service). */
 function narrows(c: ConditionEntry): boolean {
   const op = c.operator.toLowerCase();
   if (!NARROWING.has(c.key) || !POSITIVE.has(op) || c.values.length === 0) return false;
-  return c.values.every((v) => !/^[*?]*$/.test(v) && !(c.key === "aws:principalarn" && accountOf(v) === undefined) && !((c.key === "aws:principalaccount" || c.key === "kms:calleraccount") && !/^\d{12}$/.test(v)));
+  const wildcards = /like$|^arn/.test(op.replace(/^for(any|all)values:/, ""));
+  return c.values.every((v) => !/^[*?]*$/.test(v) && !(wildcards && !fixedBeforeWildcard(c.key, v)) && !(c.key === "aws:principalarn" && accountOf(v) === undefined) && !((c.key === "aws:principalaccount" || c.key === "kms:calleraccount") && !/^\d{12}$/.test(v)));
 }
 
 /** Allow statements that open the key to everyone with nothing narrowing the caller. */

@@ -117,10 +117,19 @@ export function emptiedTargetGroups(idx: PlanIndex): { group: string; leaving: R
   for (const [group, list] of pathOf(idx).attachments) {
     const existing = list.filter((a) => actionOf(a.change.actions) !== "create" && !a.deposed);
     if (existing.length === 0) continue;
-    // A delete-then-create replacement leaves the group empty meanwhile; create-then-delete does not.
+    // A delete-then-create replacement leaves the group empty meanwhile. Create-then-delete keeps a
+    // target only when the new one differs from every target that leaves: registering a target that
+    // is already registered changes nothing, and the old attachment's delete then deregisters it
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html).
+    const target = (v: JsonObject): string | undefined => (typeof v.target_id === "string" ? `${v.target_id}:${typeof v.port === "number" ? v.port : ""}` : undefined);
+    const leavingTargets = new Set(existing.filter((a) => actionOf(a.change.actions) !== "no-op" && actionOf(a.change.actions) !== "read").map((a) => target(valuesOf(a.change.before))));
     const stays = (a: ResourceChange): boolean => {
       const act = actionOf(a.change.actions);
-      return act === "create" || act === "update" || act === "no-op" || act === "read" || (act === "replace" && a.change.actions[0] === "create");
+      if (act === "replace" && a.change.actions[0] === "create") {
+        const t = target(valuesOf(a.change.after));
+        return t !== undefined && !leavingTargets.has(t);
+      }
+      return act === "create" || act === "update" || act === "no-op" || act === "read";
     };
     if (list.some((a) => !a.deposed && stays(a))) continue;
     out.push({ group, leaving: existing });

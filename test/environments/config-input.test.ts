@@ -32,6 +32,10 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     "environments.staging.xks.credential.accessKeyId: unknown field (known fields: source, secretArn)",
     "environments.staging.xks.credential.source: \"literal\" is not allowed ('variable' or 'secretsManager' (never a literal in an environment module), XKS proxy authentication credential)",
   ]],
+  // a value the user cannot see in the message: invisible characters written out, a long value shortened
+  ["a zero-width space in an alias (shown, not hidden)", dev, { "keys.appData.alias": "alias/dev/app\u200b-data" }, ["environments.dev.keys.appData.alias: \"alias/dev/app\\u200b-data\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)"]],
+  ["a right-to-left override in an alias", dev, { "keys.appData.alias": "alias/dev/\u202eatad" }, ["environments.dev.keys.appData.alias: \"alias/dev/\\u202eatad\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)"]],
+  ["a 100,000-character alias (one short line)", dev, { "keys.appData.alias": `alias/${"x".repeat(99994)}` }, [`environments.dev.keys.appData.alias: "alias/${"x".repeat(154)}"... (100000 chars) is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)`]],
   // a wrong JSON type is one error, never a default
   ["trust given as a string (would yield generated trust)", prod, { "cloudHsm.trust": "provided" }, [`environments.prod.cloudHsm.trust: "provided" is not allowed (an object, ${SCHEMA})`]],
   ["backend given as a string (would yield local state)", dev, { backend: "cloud" }, [`environments.dev.backend: "cloud" is not allowed (an object, ${SCHEMA})`]],

@@ -47,6 +47,11 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
   const a = valuesOf(rc.change.after);
   const out: Finding[] = [];
   const present = action !== "delete" && action !== "forget";
+  // A create-then-delete replacement (create_before_destroy) ends with the old resource's delete,
+  // which acts on the bucket itself: the provider suspends versioning, deletes the public access
+  // block or the bucket policy that the new resource has just put.
+  // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket_versioning
+  const deleteLast = action === "replace" && rc.change.actions[0] === "create";
   // Lifecycle expiration of current objects, new or changed.
   const lifecycle = rc.type === "aws_s3_bucket_lifecycle_configuration" ? { attr: "rule", inline: false } : rc.type === "aws_s3_bucket" ? { attr: "lifecycle_rule", inline: true } : undefined;
   if (lifecycle && present) {
@@ -68,7 +73,7 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
   };
   if (rc.type === "aws_s3_bucket_versioning" || rc.type === "aws_s3_bucket") {
     const was = status(b) === "Enabled";
-    const suspended = (rc.type === "aws_s3_bucket_versioning" && (action === "delete" || (action === "replace" && rc.change.actions[0] === "delete"))) || (present && status(a) !== undefined && status(a) !== "Enabled");
+    const suspended = (rc.type === "aws_s3_bucket_versioning" && (action === "delete" || action === "replace")) || (present && status(a) !== undefined && status(a) !== "Enabled");
     if (was && suspended) {
       out.push(finding(idx, rc, action, "s3-versioning-suspended", "block",
         `${action === "update" ? "suspends" : "removes (which suspends)"} versioning on the bucket: from then on every overwrite or delete destroys the only copy of the object`,
@@ -78,15 +83,16 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
   // Public access block removed or weakened.
   if (rc.type === "aws_s3_bucket_public_access_block" || rc.type === "aws_s3_account_public_access_block") {
     const flags = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
-    const off = GONE.has(action) && action !== "replace" ? flags.filter((f) => b[f] === true) : flags.filter((f) => b[f] === true && a[f] === false);
+    const removed = (GONE.has(action) && action !== "replace") || deleteLast;
+    const off = removed ? flags.filter((f) => b[f] === true) : flags.filter((f) => b[f] === true && a[f] === false);
     if (off.length) {
       out.push(finding(idx, rc, action, "s3-public-access-opened", "block",
-        `${GONE.has(action) && action !== "replace" ? "removes the public access block" : "turns off"} (${off.join(", ")}): one bucket policy or ACL mistake then makes the data public, and a read cannot be taken back`,
+        `${removed ? "removes the public access block" : "turns off"} (${off.join(", ")}): one bucket policy or ACL mistake then makes the data public, and a read cannot be taken back`,
         "keep all four settings true; share data through named principals or access points instead"));
     }
   }
   // Bucket policy removed.
-  if (rc.type === "aws_s3_bucket_policy" && (action === "delete" || action === "forget")) {
+  if (rc.type === "aws_s3_bucket_policy" && (action === "delete" || action === "forget" || deleteLast)) {
     out.push(finding(idx, rc, action, "s3-bucket-policy-removed", "block",
       "removes the bucket policy: nothing refuses plain-HTTP access or writes not encrypted under the customer key any more (objects written meanwhile land under a key the customer does not control)",
       "keep the policy; change its statements in place, and keep the TLS and encryption denies"));

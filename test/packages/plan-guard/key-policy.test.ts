@@ -63,6 +63,21 @@ const TABLE: [string, string, "sure" | "maybe" | "no", boolean][] = [
   ["Allow everyone in the organization", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123def4" } } }), "sure", false],
   ["Allow everyone through EBS in the account (kms:ViaService + kms:CallerAccount)", doc(root, { Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt", "kms:CreateGrant"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": "ec2.eu-west-1.amazonaws.com", "kms:CallerAccount": ACCT } } }), "sure", false],
   ["Allow everyone with a wildcard account condition", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "aws:PrincipalAccount": "*" } } }), "sure", true],
+  // A wildcard in a narrowing value confines the caller only when what identifies them (account, organization, service) is fixed before it.
+  ["Allow everyone with a wildcard organization id (StringLike o-*)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "aws:PrincipalOrgID": "o-*" } } }), "sure", true],
+  ["Allow everyone through any service (StringLike kms:ViaService *.amazonaws.com)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "kms:ViaService": "*.amazonaws.com" } } }), "sure", true],
+  ["Allow everyone from any source ARN (ArnLike aws:SourceArn arn:aws:*)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { ArnLike: { "aws:SourceArn": "arn:aws:*" } } }), "sure", true],
+  ["Allow everyone from accounts starting with 1 (StringLike aws:SourceAccount 1*)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "aws:SourceAccount": "1*" } } }), "sure", true],
+  ["Allow everyone under any org path (StringLike aws:PrincipalOrgPaths o-*/*)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": "o-*/*" } } }), "sure", true],
+  ["Allow the account's roles by a wildcard ARN (account fixed)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${ACCT}:role/app-*` } } }), "sure", false],
+  ["Allow EC2 in any Region (StringLike kms:ViaService ec2.*.amazonaws.com)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "kms:ViaService": "ec2.*.amazonaws.com", "kms:CallerAccount": ACCT } } }), "sure", false],
+  ["Allow an OU subtree (StringLike aws:PrincipalOrgPaths with a fixed organization)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": "o-abc123def4/r-ab12/ou-ab12-11111111/*" } } }), "sure", false],
+  // Denying everyone but the administrator by aws:PrincipalArn, under the account-root statement: the administrator keeps the key manageable.
+  ["account root, Deny PutKeyPolicy to all but the admin (StringNotEquals aws:PrincipalArn)", doc(root, { Effect: "Deny", Principal: "*", Action: "kms:PutKeyPolicy", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalArn": ADMIN } } }), "sure", false],
+  ["account root, Deny PutKeyPolicy to all but the admin (ArnNotLike aws:PrincipalArn)", doc(root, { Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*", Condition: { ArnNotLike: { "aws:PrincipalArn": [ADMIN] } } }), "sure", false],
+  // A date condition that changes its answer later: manageable today, locked (or no longer manageable) after the date.
+  ["Deny after a date in the future (locks the key then)", doc(root, admin, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { DateGreaterThan: { "aws:CurrentTime": "2999-01-01T00:00:00Z" } } }), "maybe", false],
+  ["the only administrator's right expires (DateLessThan in the future)", doc(use, { ...admin, Condition: { DateLessThan: { "aws:CurrentTime": "2999-01-01T00:00:00Z" } } }), "maybe", false],
   ["Allow everyone with an IfExists account condition", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEqualsIfExists: { "aws:PrincipalAccount": ACCT } } }), "sure", true],
 ];
 
@@ -76,6 +91,12 @@ describe("policy verdicts", () => {
     ["not JSON", "{", "the key policy is not valid JSON"],
     ["Effect in lower case", doc({ ...root, Effect: "allow" }), "the key policy cannot be read: Statement[0].Effect must be Allow or Deny"],
     ["Action and NotAction together", doc({ ...root, NotAction: "kms:Decrypt" }), "the key policy cannot be read: Statement[0] needs exactly one of Action and NotAction"],
+    // KMS and the guard must read the same document: an element the guard does not know, or a field written twice, is not guessed at.
+    ["a principal type in lower case", doc(root, { Effect: "Allow", Principal: { aws: "444455556666" }, Action: "kms:Decrypt", Resource: "*" }), "the key policy cannot be read: Statement[1].Principal.aws is not a principal type (AWS, Service, Federated, CanonicalUser)"],
+    ["a Condition element in lower case", doc(root, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", condition: { Bool: { "aws:SecureTransport": "false" } } }), "the key policy cannot be read: Statement[1].condition is not a policy element (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)"],
+    ["an unknown top-level element", JSON.stringify({ Version: "2012-10-17", Statements: [root] }), "the key policy cannot be read: Statements is not a policy element (Version, Id, Statement)"],
+    ["Statement written twice", `{"Statement":[${JSON.stringify(root)}],"Statement":[${JSON.stringify(use)}]}`, "the key policy cannot be read: Statement appears twice in one object (JSON parsers keep different ones)"],
+    ["Effect written twice", `{"Statement":[${JSON.stringify(root)},{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}`, "the key policy cannot be read: Statement[1].Effect appears twice in one object (JSON parsers keep different ones)"],
   ])("an unreadable policy (%s) is reported, never guessed", (_n, text, error) => {
     expect(judgePolicy(text)).toEqual({ error });
   });

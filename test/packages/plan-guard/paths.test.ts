@@ -37,6 +37,16 @@ describe("the whole path a key store depends on", () => {
     expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), attach("a", ["delete"]), attach("new", ["create"])])).blocked).toEqual([]);
   });
 
+  // create_before_destroy on an attachment whose target stays the same: RegisterTargets of a target
+  // already registered changes nothing, then the old attachment's DeregisterTargets removes it.
+  test("replacing every attachment create-then-delete with the SAME target is blocked; with a new target it is not", () => {
+    const same = (name: string, target: string | undefined) => rc(`aws_lb_target_group_attachment.${name}`, ["create", "delete"], { target_group_arn: TG, target_id: "10.0.0.5", port: 443 }, { target_group_arn: TG, ...(target ? { target_id: target } : {}), port: 443 });
+    expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), same("a", "10.0.0.5")])).blocked).toEqual([["aws_lb_target_group_attachment.a", "xks-targets-removed"]]);
+    // The new target known only after apply: it may be the same one.
+    expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), same("a", undefined)])).blocked).toEqual([["aws_lb_target_group_attachment.a", "xks-targets-removed"]]);
+    expect(verdicts(planOf([svc, nlb, listener(["no-op"]), group(["no-op"]), same("a", "10.0.0.6")])).blocked).toEqual([]);
+  });
+
   test("the listener, group and attachments found through configuration references alone", () => {
     const p = planOf(
       [svc, nlb, rc("aws_lb_listener.l", ["delete"], { id: "l" }, null), rc("aws_lb_target_group.g", ["no-op"], { id: "g" }, { id: "g" }), rc("aws_lb_target_group_attachment.a", ["delete"], { id: "a" }, null)],
@@ -90,6 +100,19 @@ describe("data loss without a delete", () => {
   test("the bucket policy removed is blocked; changed in place it is only listed", () => {
     expect(verdicts(planOf([rc("aws_s3_bucket_policy.p", ["delete"], { policy: "{}" }, null)])).blocked).toEqual([["aws_s3_bucket_policy.p", "s3-bucket-policy-removed"]]);
     expect(verdicts(planOf([rc("aws_s3_bucket_policy.p", ["update"], { policy: "{}" }, { policy: "{ }" })])).blocked).toEqual([]);
+  });
+
+  // A replacement in create-then-delete order (create_before_destroy) ends with the old resource's
+  // delete, which acts on the bucket: it suspends versioning, deletes the public access block or the
+  // bucket policy the new resource has just put. Delete-then-create ends with the new one in place
+  // (versioning is blocked in both orders: it is suspended in between).
+  test.each([
+    ["aws_s3_bucket_versioning.v", { bucket: "b", versioning_configuration: [{ status: "Enabled" }] }, "s3-versioning-suspended", true],
+    ["aws_s3_bucket_public_access_block.p", { bucket: "b", block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }, "s3-public-access-opened", false],
+    ["aws_s3_bucket_policy.p", { bucket: "b", policy: "{}" }, "s3-bucket-policy-removed", false],
+  ])("%s replaced create-then-delete (the delete comes last) is blocked", (address, values, rule, deleteFirstBlocked) => {
+    expect(verdicts(planOf([rc(address, ["create", "delete"], values, values)])).blocked).toEqual([[address, rule]]);
+    expect(verdicts(planOf([rc(address, ["delete", "create"], values, values)])).blocked).toEqual(deleteFirstBlocked ? [[address, rule]] : []);
   });
 
   test("deleting the fsxadmin secret (found through the file system's password source) is risky, not blocked", () => {
