@@ -11,11 +11,10 @@ import { STEP_RUNNERS } from "../../hooks/dispatch";
 import { runCli } from "../../hooks/cli";
 import { createHandler } from "../../hooks/lambda";
 import { VirtualClock } from "../../hooks/lib/clock";
-import type { HookClients } from "../../hooks/lib/clients";
 import { HookRuntime } from "../../modules/hooks/hook-runtime";
 import { HookStep } from "../../modules/hooks/hook-step";
 import { decide, type PolicyDocument } from "../helpers/policy-eval";
-import { IDS } from "./helpers";
+import { IDS, kmsOnly } from "./helpers";
 
 const ROOT = join(__dirname, "..", "..");
 const README = readFileSync(join(ROOT, "hooks", "README.md"), "utf8");
@@ -65,7 +64,7 @@ describe("the runners agree with the contract", () => {
   });
 
   const kms = mockClient(KMSClient);
-  const clients = (): HookClients => ({ kms, cloudhsm: kms, ssm: kms, secrets: kms });
+  const clients = kmsOnly(kms);
   beforeEach(() => kms.reset());
 
   const cli = async (argv: string[]) => {
