@@ -118,7 +118,7 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     stores: ["EXTERNAL_KEY_STORE"],
     retryable: true,
     meaning: "KMS cannot communicate with the XKS proxy",
-    action: { EXTERNAL_KEY_STORE: "check the endpoint service is available, the NLB targets (proxy IPs on 443) are healthy and the proxy is running, then re-run" },
+    action: { EXTERNAL_KEY_STORE: "check the endpoint service is available, the NLB targets (proxy IPs on 443) are healthy, the VPC routes every network.onPremisesCidrs range to the data centre (transit gateway or VPN routes) and the data centre routes back, and the proxy is running, then re-run" },
   },
   XKS_PROXY_TIMED_OUT: {
     stores: ["EXTERNAL_KEY_STORE"],

@@ -1,14 +1,13 @@
 import {
   ConnectCustomKeyStoreCommand,
-  DescribeCustomKeyStoresCommand,
   DisconnectCustomKeyStoreCommand,
   type CustomKeyStoresListEntry,
-  type DescribeCustomKeyStoresCommandOutput,
 } from "@aws-sdk/client-kms";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { describeCluster, type Cluster } from "../lib/cluster";
 import { CONNECTION_ERRORS, connectionErrorAction, type KeyStoreType } from "../lib/connection-errors";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
+import { connectionState, describeKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
@@ -49,18 +48,8 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
   let startedFailed = false;
   const kms = <T>(what: string, command: object) => withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
 
-  const describe = async (): Promise<CustomKeyStoresListEntry> => {
-    let out: DescribeCustomKeyStoresCommandOutput;
-    try {
-      out = await kms<DescribeCustomKeyStoresCommandOutput>("DescribeCustomKeyStores", new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: keyStoreId }));
-    } catch (err) {
-      throw kmsError(label, "DescribeCustomKeyStores", err);
-    }
-    const store = out.CustomKeyStores?.find((s) => s.CustomKeyStoreId === keyStoreId);
-    if (!store) throw new HookError(label, "CustomKeyStoreNotFoundException", `key store ${keyStoreId} does not exist`, "check --key-store-id and --region (Terraform creates the key store)");
-    return store;
-  };
-  const stateOf = (s: CustomKeyStoresListEntry) => (s.ConnectionState === "FAILED" ? `FAILED(${s.ConnectionErrorCode ?? "?"})` : s.ConnectionState ?? "UNKNOWN");
+  const describe = () => describeKeyStore(kms, label, keyStoreId, (what, err) => kmsError(label, what, err), "check --key-store-id and --region (Terraform creates the key store)");
+  const stateOf = connectionState;
 
   let store = await describe();
   progress.observe(stateOf(store));

@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import {
-  DescribeCustomKeyStoresCommand,
   DisconnectCustomKeyStoreCommand,
   UpdateCustomKeyStoreCommand,
   type CustomKeyStoresListEntry,
-  type DescribeCustomKeyStoresCommandOutput,
 } from "@aws-sdk/client-kms";
 import { PutSecretValueCommand, type PutSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { checkClusterHealthy, describeCluster, hsmSummary } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
+import { connectionState, describeKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
@@ -100,18 +99,8 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
   const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
   const kms = <T>(what: string, command: object) => withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
 
-  const describe = async (): Promise<CustomKeyStoresListEntry> => {
-    let out: DescribeCustomKeyStoresCommandOutput;
-    try {
-      out = await kms<DescribeCustomKeyStoresCommandOutput>("DescribeCustomKeyStores", new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: keyStoreId }));
-    } catch (err) {
-      throw kmsError(label, "DescribeCustomKeyStores", err);
-    }
-    const store = out.CustomKeyStores?.find((s) => s.CustomKeyStoreId === keyStoreId);
-    if (!store) throw new HookError(label, "CustomKeyStoreNotFoundException", `key store ${keyStoreId} does not exist`, "check --key-store-id and --region");
-    return store;
-  };
-  const stateOf = (s: CustomKeyStoresListEntry) => (s.ConnectionState === "FAILED" ? `FAILED(${s.ConnectionErrorCode ?? "?"})` : s.ConnectionState ?? "UNKNOWN");
+  const describe = () => describeKeyStore(kms, label, keyStoreId, (what, err) => kmsError(label, what, err), "check --key-store-id and --region");
+  const stateOf = connectionState;
 
   let store = await describe();
   progress.observe(stateOf(store));

@@ -97,11 +97,19 @@ export function keyBearing(rc: ResourceChange, idx: PlanIndex): KeyBearing | und
 }
 
 /** Types the summary watches even when nothing about them blocks: key wiring and encryption settings. */
-export const WATCHED_TYPES = new Set([
+/**
+ * What carries a VPC's traffic to the data centre: an external key store's proxies sit behind it, so
+ * deleting or replacing one makes KMS fail with XKS_PROXY_NOT_REACHABLE
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/xks-connectivity.html). Risky, not blocked:
+ * the guard cannot tell from a plan alone which routes the proxies' addresses use.
+ */
+export const ON_PREMISES_ROUTE_TYPES = ["aws_ec2_transit_gateway_vpc_attachment", "aws_vpn_gateway_attachment", "aws_vpn_gateway_route_propagation"] as const;
+
+export const WATCHED_TYPES = new Set<string>([
   ...KMS_KEY_TYPES, "aws_kms_alias", "aws_kms_key_policy", "aws_kms_grant", "aws_kms_custom_key_store", "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm",
   "aws_ebs_default_kms_key", "aws_ebs_encryption_by_default", "aws_s3_bucket_server_side_encryption_configuration", "aws_vpc_endpoint_service",
   "aws_vpc_endpoint_service_allowed_principal", "aws_s3_bucket_versioning", "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_public_access_block",
-  "aws_s3_bucket_policy",
+  "aws_s3_bucket_policy", ...ON_PREMISES_ROUTE_TYPES,
 ]);
 
 /** Types drawn as keys in the summary's diagram (what consumers depend on). */

@@ -1,6 +1,6 @@
 /** Runs the real Terraform CLI in a scratch directory prepared by `prepareScratch`, offline. */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findTerraform } from "./find";
 import type { PlanJson } from "./plan-json";
@@ -73,6 +73,9 @@ export function terraform(dir: string, args: readonly string[], opts: TerraformR
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     const timer = setTimeout(() => {
+      // A SIGKILLed Terraform cannot stop its provider plugins (~500 MB each): they would outlive
+      // the run as orphans. Kill them first, then Terraform.
+      for (const pid of childPids(child.pid)) killQuietly(pid);
       child.kill("SIGKILL");
       reject(new Error(`terraform ${args[0] ?? ""} timed out after ${opts.timeoutMs ?? 120000} ms in ${dir}`));
     }, opts.timeoutMs ?? 120000);
@@ -85,6 +88,35 @@ export function terraform(dir: string, args: readonly string[], opts: TerraformR
       resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
     });
   });
+}
+
+/** Direct children of `pid` (Linux /proc; elsewhere none are found and only Terraform is killed). */
+function childPids(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  try {
+    return readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          // Field 4 of /proc/<pid>/stat is the parent pid; the command name (field 2) may hold spaces.
+          const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 async function mustSucceed(dir: string, args: string[], what: string): Promise<TerraformRun> {

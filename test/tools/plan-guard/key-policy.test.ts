@@ -31,11 +31,17 @@ const closedForm = JSON.stringify({
   ],
 });
 const doc = (...s: object[]): string => policy(...s);
+const SLR = `arn:aws:iam::${ACCT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+/** The closed form as modules/keys/key-policy.ts builds it, with the Auto Scaling service-linked role (EBS key). */
+const builtClosed = JSON.stringify(buildKeyPolicy({ partition: "aws", account: ACCT, administrators: [ADMIN], users: [APP], form: "closed", serviceRoles: [SLR] }));
+const builtAccountWithSlr = JSON.stringify(buildKeyPolicy({ partition: "aws", account: ACCT, administrators: [ADMIN], users: [APP], serviceRoles: [SLR] }));
 
 /** [name, document, who can change it, open to everyone] */
 const TABLE: [string, string, "sure" | "maybe" | "no", boolean][] = [
   ["the account form this project ships", accountForm, "sure", false],
   ["the closed form (administrators only)", closedForm, "sure", false],
+  ["the closed form as the module builds it, with the Auto Scaling service-linked role", builtClosed, "sure", false],
+  ["the account form as the module builds it, with the Auto Scaling service-linked role", builtAccountWithSlr, "sure", false],
   ["whitespace, key order, single strings, no Sid", `{ "Statement" : { "Resource":"*", "Action":"kms:*", "Principal":{"AWS":"${ACCT}"}, "Effect":"Allow" } ,"Version":"2012-10-17"}`, "sure", false],
   ["admin statement split in two", doc({ ...admin, Action: ADMIN_ACTIONS.slice(0, 10) }, { ...admin, Action: ADMIN_ACTIONS.slice(10) }), "sure", false],
   ["kms:Put* wildcard for the admin", doc({ ...admin, Action: "kms:Put*" }, use), "sure", false],
@@ -106,6 +112,10 @@ describe("key-policy rules on crafted plans", () => {
 
   test("account form -> closed form keeps the key manageable: only risky (the account no longer manages)", () => {
     expect(verdicts(keyUpdate(accountForm, closedForm))).toEqual({ blocked: [], risky: ["key-policy-admins-removed"] });
+  });
+
+  test("the module's account form -> its closed form (with the service-linked role): not blocked", () => {
+    expect(verdicts(keyUpdate(builtAccountWithSlr, builtClosed))).toEqual({ blocked: [], risky: ["key-policy-admins-removed"] });
   });
 
   test("renaming the Sid, or splitting the admin statement, is nothing", () => {

@@ -262,3 +262,16 @@ describe("drift-key-pending-deletion", () => {
     expect(classifyPlans([planOf([], { drift: [rc("aws_kms_key.k", ["update"], { description: "a" }, { description: "b" })] })]).blocked).toEqual([]);
   });
 });
+
+describe("the route to the data centre (XKS proxies on premises)", () => {
+  test.each([
+    ["aws_ec2_transit_gateway_vpc_attachment.onprem", ["delete"], "delete"],
+    ["aws_vpn_gateway_attachment.onprem", ["delete", "create"], "replace"],
+    ["aws_vpn_gateway_route_propagation.main", ["delete"], "delete"],
+  ])("%s (%s) is risky, with the XKS consequence", (address, actions, action) => {
+    const r = classifyPlans([planOf([rc(address, actions, { id: "x" }, actions.length === 1 ? null : { id: "y" })])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => [f.address, f.action, f.rule])).toEqual([[address, action, "key-resource-change"]]);
+    expect(r.risky[0].why).toMatch(/a route to the data centre; an external key store's proxies behind it become unreachable \(XKS_PROXY_NOT_REACHABLE\)/);
+  });
+});

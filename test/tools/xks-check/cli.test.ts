@@ -59,8 +59,12 @@ describe("built bundle", () => {
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe(`xks-check: https://${HOST}${URI_PATH} via 127.0.0.1:${p.port}`);
     expect(lines[2]).toMatch(/^CHECK\s+RESULT\s+DETAIL$/);
-    expect(lines.filter((l) => /^(connection|tls version|certificate|health|key |latency)/.test(l)).map((l) => l.split(/\s{2,}/)[1])).toEqual(["PASS", "PASS", "PASS", "WARN", "PASS", "PASS", "PASS", "PASS"]);
-    expect(lines.at(-1)).toBe("xks-check: all checks passed with 1 warning(s) (exit 0)");
+    const verdicts = lines.filter((l) => /^(connection|tls version|certificate|health|key |latency)/.test(l)).map((l) => l.split(/\s{2,}/)[1]);
+    expect(verdicts.slice(0, -1)).toEqual(["PASS", "PASS", "PASS", "WARN", "PASS", "PASS", "PASS"]);
+    // The loopback round trip is over the recommended 35 ms only on a heavily loaded machine: a WARN, not a FAIL.
+    const latencyWarns = verdicts.at(-1) === "WARN" ? 1 : 0;
+    expect(verdicts.at(-1)).toMatch(/^(PASS|WARN)$/);
+    expect(lines.at(-1)).toBe(`xks-check: all checks passed with ${1 + latencyWarns} warning(s) (exit 0)`);
   });
 
   test("exit 1 with the fix line when the signature is rejected", async () => {

@@ -4,7 +4,7 @@
  */
 import type { Finding } from "../model";
 import { actionOf } from "../plan-index";
-import { WATCHED_TYPES, keyBearing } from "../resources";
+import { ON_PREMISES_ROUTE_TYPES, WATCHED_TYPES, keyBearing } from "../resources";
 import { changedAttributes, finding, type Rule } from "./rule";
 
 function describe(attrs: string[]): string {
@@ -24,6 +24,7 @@ export function riskyFindings(idx: Parameters<Rule>[0], already: ReadonlySet<str
     const why =
       action === "create" ? `new ${what}: check prevent_destroy and the deletion window` :
       action === "update" ? `in-place update of ${what}: ${describe(changedAttributes(rc)) || "attributes"} change` :
+      (ON_PREMISES_ROUTE_TYPES as readonly string[]).includes(rc.type) ? `${action} of ${what}: a route to the data centre; an external key store's proxies behind it become unreachable (XKS_PROXY_NOT_REACHABLE) and every key in the store unusable` :
       `${action} of ${what}: check what relies on it`;
     out.push(finding(idx, rc, action, "key-resource-change", "risky", why, action === "create" ? "nothing to do if intended" : "review before applying"));
   }
