@@ -3,17 +3,27 @@ import { formatDuration, realClock, type Clock } from "./lib/clock";
 import { HookError, StepInProgress } from "./lib/errors";
 import { RedactingLogger, type LogSink } from "./lib/logger";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "./lib/rate-limiter";
-import { checkStepArgs, isStepName, STEPS, type StepArgs } from "./registry";
+import { isStepName, LAMBDA_EVENT_FIELDS, parseStepInput, type StepArgs } from "./contract";
+import { STEP_RUNNERS } from "./dispatch";
 import { oneLineError } from "./lib/one-line";
 
 /**
- * Lambda event: the step name plus the same ids as the CLI flags, in camelCase. `region`
- * defaults to the function's AWS_REGION. `finalAttempt: true` turns "still waiting at the
- * deadline" into a failure (the last invocation of a chain must not report success).
+ * Lambda runner of the bootstrap program (`hooks.handler` in the bundle).
+ *
+ * Event: the step name plus the step's arguments as in the contract (`hooks/contract.ts`: the CLI
+ * flags in camelCase; a field the step does not take is refused). `region` defaults to the
+ * function's AWS_REGION. `attempt` numbers the invocations of a chain; `finalAttempt: true` turns
+ * "still waiting at the deadline" into a failure (the last invocation of a chain must not report
+ * success).
  */
-export interface HookEvent extends Partial<StepArgs> {
+export interface HookEvent extends Partial<Omit<StepArgs, "minHsms" | "days" | "force">> {
   readonly step: string;
-  readonly timeoutMinutes?: number;
+  /** Numbers and flags may arrive as strings (aws_lambda_invocation inputs carry every flag as on the command line). */
+  readonly minHsms?: number | string;
+  readonly days?: number | string;
+  readonly force?: boolean | string;
+  readonly timeoutMinutes?: number | string;
+  readonly attempt?: number;
   readonly finalAttempt?: boolean;
 }
 
@@ -45,18 +55,16 @@ export function createHandler(deps: HandlerDeps = {}): (event: HookEvent, contex
     const clock = deps.clock ?? realClock;
     const log = new RedactingLogger(deps.sink);
     const started = clock.now();
-    const step = event.step;
-    if (!isStepName(step)) throw new HookError("hooks", "InvalidInput", `unknown step '${step}'`, `use one of ${Object.keys(STEPS).join(", ")}`);
-    // aws_lambda_invocation inputs carry every flag as a string (as on the command line).
-    const num = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? Number(v) : (v as number | undefined));
-    const args: StepArgs = { ...event, region: event.region ?? process.env.AWS_REGION ?? "", minHsms: num(event.minHsms), days: num(event.days) };
-    const problems = checkStepArgs(step, args);
-    if (problems.length) throw new HookError(step, "InvalidInput", problems.join("; "), "fix the aws_lambda_invocation input");
+    const input: Record<string, unknown> = { ...event, region: event.region ?? process.env.AWS_REGION ?? "" };
+    for (const field of LAMBDA_EVENT_FIELDS) delete input[field];
+    const parsed = parseStepInput(event.step, input);
+    if (!parsed.ok) throw new HookError(isStepName(event.step) ? event.step : "hooks", "InvalidInput", parsed.problems.join("; "), "fix the aws_lambda_invocation input");
+    const { step, args } = parsed;
 
     const yieldAt = started + context.getRemainingTimeInMillis() - (deps.reserveMs ?? 30_000);
-    const timeoutMs = (event.timeoutMinutes ?? 45) * 60_000;
+    const timeoutMs = args.timeoutMinutes * 60_000;
     try {
-      const result = await STEPS[step].run(args, (deps.clients ?? createClients)(args.region), {
+      const result = await STEP_RUNNERS[step](args, (deps.clients ?? createClients)(args.region), {
         clock,
         log,
         timeoutMs,

@@ -8,7 +8,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { permissionsFor, type IamStatement } from "./step-permissions";
+import { permissionsFor, type IamStatement } from "../../hooks/contract";
 
 /** The project root: the nearest folder above this file (source or `.build` bundle) with a package.json. */
 function projectRoot(): string {
@@ -40,6 +40,10 @@ export interface HookRuntimeProps {
 }
 
 /**
+ * Hook wiring (synth time), not the bootstrap program itself: the program is `hooks/` (run at
+ * deploy time); this construct decides where it runs for a stack and what its role may do (the
+ * statements of `hooks/contract.ts` for the steps wired in the stack).
+ *
  * How a stack's hook steps run. One per stack (`HookRuntime.of(stack)`), configured by the stack
  * that owns the network; a stack that never configures one runs hooks locally.
  * - `local`: the bundle is a CDKTF asset; `local-exec` runs it with Node where Terraform runs.

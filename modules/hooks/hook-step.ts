@@ -3,6 +3,7 @@ import type { ITerraformDependable, TerraformResource } from "cdktf";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { TerraformData } from "./terraform-data";
 import { HookRuntime } from "./hook-runtime";
+import { camel, wiringProblems } from "../../hooks/contract";
 
 export { HOOK_BUNDLE_DIR } from "./hook-runtime";
 
@@ -10,7 +11,7 @@ export { HOOK_BUNDLE_DIR } from "./hook-runtime";
 const MINUTES_PER_INVOCATION = 14;
 
 export interface HookStepProps {
-  /** Step name as the hook CLI knows it (e.g. `connect-key-store`). */
+  /** Step name as the contract (`hooks/contract.ts`) defines it (e.g. `connect-key-store`). */
   readonly step: string;
   readonly region: string;
   /**
@@ -25,6 +26,10 @@ export interface HookStepProps {
 }
 
 /**
+ * Hook wiring (synth time): puts one step of the bootstrap program (`hooks/`, run at deploy time)
+ * into the Terraform graph. The step and its flags must be exactly those of the contract
+ * (`hooks/contract.ts`), whichever runner the stack uses.
+ *
  * One bootstrap step in the Terraform graph, run by the stack's {@link HookRuntime}:
  * - local runner: a `terraform_data` resource whose create-time `local-exec` runs the bundled
  *   hook with Node. The bundle travels with the stack as a CDKTF asset, so
@@ -41,6 +46,8 @@ export class HookStep extends Construct {
 
   constructor(scope: Construct, id: string, props: HookStepProps) {
     super(scope, id);
+    const problems = wiringProblems(props.step, Object.keys(props.args));
+    if (problems.length) throw new Error(`HookStep ${this.node.path}: ${problems.join("; ")}`);
     const runtime = HookRuntime.of(this);
     const triggers = { step: props.step, ...props.args };
     if (runtime.props.runner === "local") {
@@ -67,7 +74,7 @@ export class HookStep extends Construct {
       step: props.step,
       region: props.region,
       timeoutMinutes: props.timeoutMinutes,
-      ...Object.fromEntries(Object.entries(props.args).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])),
+      ...Object.fromEntries(Object.entries(props.args).map(([k, v]) => [camel(k), v])),
     };
     let previous: readonly ITerraformDependable[] = props.dependsOn ?? [];
     let last: LambdaInvocation | undefined;

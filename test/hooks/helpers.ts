@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, type KMSClient } from "@aws-sdk/client-kms";
+import type { HookClients } from "../../hooks/lib/clients";
 import { CloudHSMV2Client, type Cluster } from "@aws-sdk/client-cloudhsm-v2";
 import { VirtualClock } from "../../hooks/lib/clock";
 import { memoryLogger } from "../../hooks/lib/logger";
@@ -70,4 +72,23 @@ export async function thrown(fn: () => Promise<unknown>): Promise<Error> {
     return err as Error;
   }
   throw new Error("expected a failure, got success");
+}
+
+/** One KMS mock serving every client a runner creates (runner tests: only KMS is called). */
+export function kmsOnly(kms: AwsClientStub<KMSClient>): () => HookClients {
+  return () => ({ kms, cloudhsm: kms, ssm: kms, secrets: kms });
+}
+
+/** A DescribeCustomKeyStores answer for the test store. */
+export const store = (state: string, code?: string) => ({
+  CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM" as const, ConnectionState: state as "CONNECTED", ConnectionErrorCode: code as "USER_NOT_FOUND" | undefined }],
+});
+
+/** A store found FAILED(code): the step disconnects, reconnects once, and it fails again with the same code. */
+export function failsAgain(kms: AwsClientStub<KMSClient>, code: string): void {
+  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
+    const disconnects = kms.commandCalls(DisconnectCustomKeyStoreCommand).length;
+    if (disconnects === 0) return store("FAILED", code);
+    return kms.commandCalls(ConnectCustomKeyStoreCommand).length < disconnects ? store("DISCONNECTED") : store("FAILED", code);
+  });
 }

@@ -1,25 +1,13 @@
-import { DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, KMSClient, ConnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
-import { runCli } from "../../hooks/cli";
-import { VirtualClock } from "../../hooks/lib/clock";
-import type { HookClients } from "../../hooks/lib/clients";
 import { createHandler, invokeUntilDone, type HookEvent } from "../../hooks/lambda";
-import { IDS } from "./helpers";
+import { VirtualClock } from "../../hooks/lib/clock";
+import { failsAgain, IDS, kmsOnly, store } from "./helpers";
 
 const kms = mockClient(KMSClient);
-const clients = (): HookClients => ({ kms, cloudhsm: kms, ssm: kms, secrets: kms });
-const store = (state: string, code?: string) => ({ CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM" as const, ConnectionState: state as "CONNECTED", ConnectionErrorCode: code as "USER_NOT_FOUND" | undefined }] });
+const clients = kmsOnly(kms);
 
 beforeEach(() => kms.reset());
-
-/** A store found FAILED(code): the step disconnects, reconnects once, and it fails again with the same code. */
-function failsAgain(code: string): void {
-  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
-    const disconnects = kms.commandCalls(DisconnectCustomKeyStoreCommand).length;
-    if (disconnects === 0) return store("FAILED", code);
-    return kms.commandCalls(ConnectCustomKeyStoreCommand).length < disconnects ? store("DISCONNECTED") : store("FAILED", code);
-  });
-}
 
 describe("lambda runner", () => {
   test("returns IN_PROGRESS before the invocation ends, then DONE on a later invocation", async () => {
@@ -58,7 +46,7 @@ describe("lambda runner", () => {
   });
 
   test("throws the mapped one-line message on failure", async () => {
-    failsAgain("USER_NOT_FOUND");
+    failsAgain(kms, "USER_NOT_FOUND");
     const handler = createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined });
     await expect(handler({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
       "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
@@ -72,39 +60,4 @@ test("the Lambda handler knows reset-kmsuser-password and names every missing id
     "[reset-kmsuser-password] InvalidInput: '--instance-id' is required for reset-kmsuser-password; '--admin-secret-arn' is required for reset-kmsuser-password; '--kmsuser-secret-arn' is required for reset-kmsuser-password; '--trust-anchor-parameter' is required for reset-kmsuser-password. Next: fix the aws_lambda_invocation input",
   );
   expect(kms.calls()).toHaveLength(0);
-});
-
-describe("cli runner", () => {
-  const run = async (argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { clients, clock: new VirtualClock(0), stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
-    return { code, out, err };
-  };
-
-  test("exit 0 and 'already done' on a connected store", async () => {
-    kms.on(DescribeCustomKeyStoresCommand).resolves(store("CONNECTED"));
-    const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);
-    expect(r).toMatchObject({ code: 0, out: ["connect-key-store: already done (CONNECTED) in 0s"] });
-  });
-
-  test("exit 1 with one line, no stack, on failure", async () => {
-    failsAgain("USER_NOT_FOUND");
-    const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);
-    expect(r.code).toBe(1);
-    expect(r.err.at(-1)).toBe(
-      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
-    );
-  });
-
-  test.each([
-    [["nope", "--region", "eu-west-1"]],
-    [["connect-key-store", "--region", "eu-west-1"]],
-    [["connect-key-store", "--region", "eu-west-1", "--key-store-id", "bad"]],
-    [["reset-kmsuser-password", "--region", "eu-west-1", "--key-store-id", IDS.keyStoreId]],
-    [["initialize-cluster", "--region", "eu-west-1", "--cluster-id", IDS.clusterId, "--certificate-parameter", "/a", "--trust-anchor-parameter", "/b", "--timeout-minutes", "0"]],
-  ])("fails with exit 2 on bad input %j", async (argv) => {
-    expect((await run(argv)).code).toBe(2);
-    expect(kms.calls()).toHaveLength(0);
-  });
 });

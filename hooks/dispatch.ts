@@ -1,0 +1,61 @@
+/**
+ * Dispatch table of the bootstrap program: which function runs each step of the contract
+ * (`hooks/contract.ts`, where names, arguments and IAM are defined). Typed as a record over the
+ * contract's step names, so a step without a function (or a function for no step) does not compile.
+ * Both runners (`cli.ts`, `lambda.ts`) validate their input with `parseStepInput` first and then
+ * call `STEP_RUNNERS[step]` with the validated arguments.
+ */
+import type { HookClients } from "./lib/clients";
+import { HookError } from "./lib/errors";
+import type { RateLimiter } from "./lib/rate-limiter";
+import type { StepResult, StepRuntime } from "./lib/runtime";
+import type { StepArgs, StepName } from "./contract";
+import { activateCluster } from "./steps/activate-cluster";
+import { connectKeyStore } from "./steps/connect-key-store";
+import { createKmsuser } from "./steps/create-kmsuser";
+import { initializeCluster } from "./steps/initialize-cluster";
+import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
+import { setBackupRetention } from "./steps/set-backup-retention";
+import { waitHsmsActive } from "./steps/wait-hsms-active";
+
+/** Runs one step with arguments `parseStepInput` accepted (ids present and well-formed, defaults applied). */
+export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRuntime & { limiter?: RateLimiter }) => Promise<StepResult>;
+
+/** Every step of the contract and the function that runs it. */
+export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
+  "initialize-cluster": (a, c, r) => initializeCluster({ ...r, clients: c, clusterId: req(a.clusterId), certificateParameter: req(a.certificateParameter), trustAnchorParameter: req(a.trustAnchorParameter) }),
+  "activate-cluster": (a, c, r) =>
+    activateCluster({ ...r, clients: c, region: a.region, clusterId: req(a.clusterId), instanceId: req(a.instanceId), adminSecretArn: req(a.adminSecretArn), trustAnchorParameter: req(a.trustAnchorParameter) }),
+  "set-backup-retention": (a, c, r) => setBackupRetention({ ...r, clients: c, clusterId: req(a.clusterId), days: a.days ?? 90 }),
+  "wait-hsms-active": (a, c, r) => waitHsmsActive({ ...r, clients: c, clusterId: req(a.clusterId), minHsms: a.minHsms }),
+  "create-kmsuser": (a, c, r) =>
+    createKmsuser({
+      ...r,
+      clients: c,
+      region: a.region,
+      clusterId: req(a.clusterId),
+      instanceId: req(a.instanceId),
+      adminSecretArn: req(a.adminSecretArn),
+      kmsuserSecretArn: req(a.kmsuserSecretArn),
+      trustAnchorParameter: req(a.trustAnchorParameter),
+      force: a.force,
+    }),
+  "reset-kmsuser-password": (a, c, r) =>
+    resetKmsuserPassword({
+      ...r,
+      clients: c,
+      region: a.region,
+      keyStoreId: req(a.keyStoreId),
+      instanceId: req(a.instanceId),
+      adminSecretArn: req(a.adminSecretArn),
+      kmsuserSecretArn: req(a.kmsuserSecretArn),
+      trustAnchorParameter: req(a.trustAnchorParameter),
+      force: a.force,
+    }),
+  "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
+};
+
+function req(value: string | undefined): string {
+  if (!value) throw new HookError("hooks", "InvalidInput", "a required id is missing", "pass every flag the step lists (hooks/README.md)");
+  return value;
+}

@@ -1,0 +1,177 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { App, TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { mockClient } from "aws-sdk-client-mock";
+import { renderConnectionErrorTable } from "../../hooks/lib/connection-errors";
+import { kebab, renderIamTable, renderStepsTable, STEP_CONTRACT, STEP_NAMES, type StepName } from "../../hooks/contract";
+import { STEP_RUNNERS } from "../../hooks/dispatch";
+import { runCli } from "../../hooks/cli";
+import { createHandler } from "../../hooks/lambda";
+import { VirtualClock } from "../../hooks/lib/clock";
+import { HookRuntime } from "../../modules/hooks/hook-runtime";
+import { HookStep } from "../../modules/hooks/hook-step";
+import { decide, type PolicyDocument } from "../helpers/policy-eval";
+import { IDS, kmsOnly } from "./helpers";
+
+const ROOT = join(__dirname, "..", "..");
+const README = readFileSync(join(ROOT, "hooks", "README.md"), "utf8");
+const ACCOUNT = "123456789012";
+
+/** Literal values for every flag a step takes (kebab-case). */
+function flagsOf(step: StepName): Record<string, string> {
+  const values: Record<string, string> = { ...IDS, days: "30", minHsms: "2", force: "true" };
+  return Object.fromEntries(Object.keys(STEP_CONTRACT[step].args).map((name) => [kebab(name), values[name]]));
+}
+
+describe("hooks/README.md is generated from the contract", () => {
+  test("steps table", () => expect(README).toContain(renderStepsTable()));
+  test("IAM table", () => expect(README).toContain(renderIamTable()));
+  test("connection error table", () => expect(README).toContain(renderConnectionErrorTable()));
+  test("every step has a row in both tables", () => {
+    for (const step of STEP_NAMES) {
+      expect(renderStepsTable()).toContain(`| \`${step}\` |`);
+      expect(renderIamTable()).toContain(`| \`${step}\` |`);
+    }
+  });
+});
+
+test("INVALID_CREDENTIALS and USER_LOCKED_OUT on a CloudHSM store point at reset-kmsuser-password", () => {
+  const table = renderConnectionErrorTable().split("\n");
+  for (const code of ["INVALID_CREDENTIALS", "USER_LOCKED_OUT"]) expect(table.find((l) => l.startsWith(`| \`${code}\` | CloudHSM |`))).toContain("run reset-kmsuser-password");
+});
+
+test("the contract module loads no AWS SDK, cdktf or constructs module", async () => {
+  const result = await build({ entryPoints: [join(ROOT, "hooks", "contract.ts")], bundle: true, write: false, metafile: true, platform: "node", logLevel: "silent" });
+  const inputs = Object.keys(result.metafile.inputs);
+  expect(inputs.filter((i) => /node_modules\/(@aws-sdk|@smithy|cdktf|constructs|@cdktf)\//.test(i))).toEqual([]);
+  expect(inputs.map((i) => i.replace(/^.*?hooks\//, "hooks/")).sort()).toEqual(["hooks/contract.ts", "hooks/lib/validate.ts"]);
+});
+
+describe("the runners agree with the contract", () => {
+  test("the dispatch table runs exactly the contract's steps", () => {
+    expect(Object.keys(STEP_RUNNERS).sort()).toEqual([...STEP_NAMES].sort());
+  });
+
+  test.each(STEP_NAMES)("CLI %s: --help lists exactly the contract's flags", async (step) => {
+    const out: string[] = [];
+    expect(await runCli([step, "--help"], { stdout: (l) => out.push(l), stderr: (l) => out.push(l) })).toBe(0);
+    const flags = [...out.join("\n").matchAll(/--([a-z-]+)/g)].map((m) => m[1]).filter((f) => f !== "help");
+    const expected = ["region", "timeout-minutes", ...Object.keys(STEP_CONTRACT[step].args).map(kebab)];
+    expect([...new Set(flags)].sort()).toEqual(expected.sort());
+  });
+
+  const kms = mockClient(KMSClient);
+  const clients = kmsOnly(kms);
+  beforeEach(() => kms.reset());
+
+  const cli = async (argv: string[]) => {
+    const err: string[] = [];
+    const code = await runCli(argv, { clients, clock: new VirtualClock(0), stdout: () => undefined, stderr: (l) => err.push(l) });
+    return { code, err };
+  };
+
+  test("CLI: an unknown step is refused with exit 2 and one line", async () => {
+    expect(await cli(["format-disk", "--region", IDS.region])).toEqual({ code: 2, err: ["error: unknown command 'format-disk'"] });
+  });
+
+  test("CLI: a flag the step does not take is refused with exit 2 and one line", async () => {
+    expect(await cli(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId, "--cluster-id", IDS.clusterId])).toEqual({ code: 2, err: ["error: unknown option '--cluster-id'"] });
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  test("CLI: a malformed number is refused with exit 2, naming the flag and its range", async () => {
+    expect(await cli(["set-backup-retention", "--region", IDS.region, "--cluster-id", IDS.clusterId, "--days", "400"])).toEqual({ code: 2, err: ["error: '--days' must be an integer 7-379. Received: 400"] });
+  });
+
+  const lambda = (event: Record<string, unknown>) => createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined })(event as never, { getRemainingTimeInMillis: () => 900_000 });
+
+  test("Lambda: an unknown step is refused naming the known ones", async () => {
+    await expect(lambda({ step: "format-disk", region: IDS.region })).rejects.toThrow(
+      `[hooks] InvalidInput: unknown step 'format-disk'; one of: ${STEP_NAMES.join(", ")}. Next: fix the aws_lambda_invocation input`,
+    );
+  });
+
+  test("Lambda: a field the step does not take is refused (a typo is not silently ignored)", async () => {
+    await expect(lambda({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId, keystoreId: "cks-other" })).rejects.toThrow(
+      "[connect-key-store] InvalidInput: '--keystore-id' is not an argument of connect-key-store; it takes --region, --timeout-minutes, --key-store-id. Next: fix the aws_lambda_invocation input",
+    );
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  test("Lambda: the chain fields and string numbers of aws_lambda_invocation are accepted", async () => {
+    kms.onAnyCommand().resolves({ CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM", ConnectionState: "CONNECTED" }] });
+    await expect(lambda({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId, timeoutMinutes: "45", attempt: 1, finalAttempt: false })).resolves.toMatchObject({ status: "DONE", alreadyDone: true });
+  });
+});
+
+describe("the hook wiring agrees with the contract", () => {
+  function stack(runner: "local" | "lambda") {
+    const s = new TerraformStack(new App(), "s");
+    new HookRuntime(s, HookRuntime.ID, { runner, partition: "aws", region: IDS.region, account: ACCOUNT, namePrefix: "x", vpc: { vpcId: "v", cidr: "10.0.0.0/16", subnetIds: ["s"] } });
+    return s;
+  }
+
+  test.each(["local", "lambda"] as const)("%s runner: an unknown step is refused at synth time", (runner) => {
+    expect(() => new HookStep(stack(runner), "x", { step: "format-disk", region: IDS.region, args: {}, timeoutMinutes: 10 })).toThrow(
+      `HookStep s/x: unknown step 'format-disk'; one of: ${STEP_NAMES.join(", ")}`,
+    );
+  });
+
+  test.each(["local", "lambda"] as const)("%s runner: a missing or unknown flag is refused at synth time, all at once", (runner) => {
+    expect(() => new HookStep(stack(runner), "x", { step: "initialize-cluster", region: IDS.region, args: { "cluster-id": IDS.clusterId, "key-store-id": IDS.keyStoreId }, timeoutMinutes: 10 })).toThrow(
+      "HookStep s/x: '--key-store-id' is not an argument of initialize-cluster; it takes --cluster-id, --certificate-parameter, --trust-anchor-parameter; '--certificate-parameter' is required for initialize-cluster; '--trust-anchor-parameter' is required for initialize-cluster",
+    );
+  });
+
+  // The Lambda role of a stack wiring every step, evaluated with an IAM evaluator: each action the
+  // contract lists is allowed on the resources it names, and only there.
+  const s = stack("lambda");
+  new AwsProvider(s, "aws", { region: IDS.region });
+  for (const step of STEP_NAMES) new HookStep(s, step, { step, region: IDS.region, args: flagsOf(step), timeoutMinutes: 10 });
+  const json = JSON.parse(Testing.synth(s)) as { resource: { aws_iam_role_policy: Record<string, { policy: string }> } };
+  const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy) as PolicyDocument & { Statement: { Action: string[] }[] };
+  const principal = `arn:aws:iam::${ACCOUNT}:role/x-hooks`;
+  const allowed = (action: string, resource: string) => decide({ principal, action, resource, resourceAccount: ACCOUNT, identityPolicies: [policy] });
+
+  const expected: Record<StepName, [string, string[]][]> = {
+    "initialize-cluster": [
+      ["cloudhsm:DescribeClusters", ["*"]],
+      ["cloudhsm:InitializeCluster", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],
+      ["ssm:GetParameter", [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cmk/cluster-certificate`, `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cmk/trust-anchor`]],
+    ],
+    "activate-cluster": [
+      ["secretsmanager:PutSecretValue", [IDS.adminSecretArn]],
+      // (the evaluator knows no ARN for the account-less AWS-owned document; the instance scopes the command)
+      ["ssm:SendCommand", [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/${IDS.instanceId}`]],
+      ["ssm:GetCommandInvocation", ["*"]],
+    ],
+    "set-backup-retention": [["cloudhsm:ModifyCluster", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]]],
+    "wait-hsms-active": [["cloudhsm:DescribeClusters", ["*"]]],
+    "create-kmsuser": [
+      ["secretsmanager:TagResource", [IDS.kmsuserSecretArn]],
+      ["secretsmanager:DescribeSecret", [IDS.adminSecretArn, IDS.kmsuserSecretArn]],
+    ],
+    "reset-kmsuser-password": [["kms:UpdateCustomKeyStore", ["*"]]],
+    "connect-key-store": [["kms:ConnectCustomKeyStore", ["*"]]],
+  };
+
+  test.each(STEP_NAMES)("%s: the synthesized role allows what the contract lists, on its resources", async (step) => {
+    for (const [action, resources] of expected[step]) for (const resource of resources) expect(await allowed(action, resource)).toBe("Allowed");
+    // ...and the contract lists them (the table above is the reviewer's reading of the contract).
+    const listed = STEP_CONTRACT[step].iam.flatMap((st) => [...st.actions]);
+    for (const [action] of expected[step]) expect(listed).toContain(action);
+  });
+
+  test("the synthesized role holds exactly the contract's actions, scoped: not on another cluster, secret or instance", async () => {
+    expect([...new Set(policy.Statement.flatMap((st) => st.Action))].sort()).toEqual([...new Set(STEP_NAMES.flatMap((step) => STEP_CONTRACT[step].iam.flatMap((st) => [...st.actions])))].sort());
+    expect(await allowed("cloudhsm:InitializeCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`)).toBe("ImplicitlyDenied");
+    expect(await allowed("cloudhsm:ModifyCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`)).toBe("ImplicitlyDenied");
+    expect(await allowed("secretsmanager:TagResource", IDS.adminSecretArn)).toBe("ImplicitlyDenied");
+    expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe("ImplicitlyDenied");
+    expect(await allowed("ssm:GetParameter", `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/other`)).toBe("ImplicitlyDenied");
+    expect(await allowed("kms:Decrypt", "*")).toBe("ImplicitlyDenied");
+  });
+});
