@@ -10,7 +10,10 @@ export function generateEnvironments(count: number): EnvironmentConfig[] {
     const text = JSON.stringify(base)
       .replaceAll(`"name":"${base.name}"`, `"name":"${name}"`)
       .replaceAll(`alias/${base.name}/`, `alias/${name}/`)
-      .replaceAll(`northwind-${base.name}-`, `northwind-${name}-`);
+      .replaceAll(`northwind-${base.name}-`, `northwind-${name}-`)
+      // Key store names and XKS private DNS names are unique per account and Region (checked at synth).
+      .replaceAll(`"${base.name}-`, `"${name}-`)
+      .replaceAll(`"xks.${base.name}.`, `"xks-${name}.${base.name}.`);
     return JSON.parse(text) as EnvironmentConfig;
   });
 }
