@@ -31,7 +31,7 @@ export interface BootstrapIds {
 }
 
 /**
- * The CloudHSM key store bootstrap graph (AWS-FACTS.md order of operations), as Terraform runs
+ * The CloudHSM key store bootstrap graph (https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html), as Terraform runs
  * it: first HSM -> initialize -> activate -> remaining HSMs in parallel -> wait for them ->
  * kmsuser -> key store -> connect. Each step gets the full `timeoutMs` budget.
  */

@@ -1,4 +1,4 @@
-/** External key store (XKS) over a VPC endpoint service: every requirement in AWS-FACTS.md. */
+/** External key store (XKS) over a VPC endpoint service: every requirement of https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html. */
 import type { ConstraintTable, Violation } from "./engine";
 import { containsIp, intIn, isHostname, isString, matches, oneOf, parseCidr, parseIpv4, partitionOfRegion, PRIVATE_RANGES } from "./checks";
 

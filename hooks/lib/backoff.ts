@@ -66,7 +66,7 @@ export function pollsNeeded(policy: PollPolicy, durationMs: number, random: Rand
 }
 
 /**
- * Documented typical durations (AWS-FACTS.md, order of operations). They shape the poll
+ * Documented typical durations (https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html). They shape the poll
  * schedules; they are not limits (the step's timeout is).
  */
 export const TYPICAL_MS = {

@@ -16,7 +16,7 @@ export interface ConnectionErrorInfo {
 }
 
 /**
- * Every ConnectionErrorCode of AWS-FACTS.md (CloudHSM and XKS lists) mapped to the operator's
+ * Every ConnectionErrorCode KMS documents (https://docs.aws.amazon.com/kms/latest/APIReference/API_CustomKeyStoresListEntry.html, CloudHSM and XKS) mapped to the operator's
  * action. Exported for the README table (`renderConnectionErrorTable`).
  */
 export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = {

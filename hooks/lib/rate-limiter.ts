@@ -33,5 +33,5 @@ export class RateLimiter {
   }
 }
 
-/** The *CustomKeyStore API quota from AWS-FACTS.md. */
+/** The *CustomKeyStore API quota (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html). */
 export const CUSTOM_KEY_STORE_RPS = 5;

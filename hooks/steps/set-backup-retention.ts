@@ -9,7 +9,7 @@ import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 export interface SetBackupRetentionInput extends StepRuntime {
   readonly clients: { readonly cloudhsm: Sender };
   readonly clusterId: string;
-  /** Days CloudHSM keeps backups after the cluster's deletion: 7-379 (AWS-FACTS). */
+  /** Days CloudHSM keeps backups after the cluster's deletion: 7-379 (https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-backup-retention.html). */
   readonly days: number;
 }
 

@@ -23,7 +23,7 @@ export interface CloudHsmProps {
 const printed = new Set<string>();
 
 /**
- * CloudHSM end to end, in the order AWS requires (AWS-FACTS.md):
+ * CloudHSM end to end, in the order AWS requires (https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html):
  * HSM 1 -> initialize-cluster -> activate-cluster -> the other HSMs (in parallel) ->
  * wait-hsms-active -> create-kmsuser -> key store -> connect-key-store -> keys.
  *

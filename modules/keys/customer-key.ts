@@ -119,7 +119,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
       dependsOn: props.keyStore || props.dependsOn?.length ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])] : undefined,
       lifecycle: { preventDestroy: true },
     });
-    if (config.store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (AWS-FACTS.md, scanner rules)");
+    if (config.store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)");
     const alias = new KmsAlias(this, "alias", { name: config.alias, targetKeyId: this.resource.keyId });
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;

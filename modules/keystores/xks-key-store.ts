@@ -37,7 +37,7 @@ export interface XksKeyStoreProps {
 
 /**
  * An external key store (XKS) reached over PrivateLink, connected and ready for keys
- * (AWS-FACTS.md, XKS order of operations). Terraform order:
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html). Terraform order:
  * NLB -> endpoint service -> allowed principal + verification TXT -> verification ->
  * `aws_kms_custom_key_store` -> connect hook -> keys (through `keyStore.readyWhen`).
  * The store carries `prevent_destroy`; its credential is never ignored, so a rotation applies.

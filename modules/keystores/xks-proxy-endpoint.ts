@@ -20,7 +20,7 @@ const HTTPS = 443;
 
 /** The reason CKV_AWS_123 does not apply to this endpoint service, as an auditor reads it. */
 export const XKS_ACCEPTANCE_REASON =
-  "XKS requires acceptance_required = false: KMS cannot wait for a manual acceptance of its endpoint connection, CreateCustomKeyStore fails with XksProxyInvalidConfigurationException otherwise (AWS-FACTS.md, XKS step 4)";
+  "XKS requires acceptance_required = false: KMS cannot wait for a manual acceptance of its endpoint connection, CreateCustomKeyStore fails with XksProxyInvalidConfigurationException otherwise (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)";
 
 export interface XksProxyEndpointProps {
   readonly config: ResolvedXks;
@@ -37,7 +37,7 @@ export interface XksProxyEndpointProps {
 }
 
 /**
- * KMS's private path to the on-premises XKS proxies (AWS-FACTS.md, XKS steps 2-6): an IP target
+ * KMS's private path to the on-premises XKS proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html): an IP target
  * group of the proxies on TCP 443 (TCP health checks by default), an internal IPv4 network load balancer in every subnet AZ with
  * cross-zone on, a VPC endpoint service on it that KMS's principal may use without acceptance, and
  * the domain verification of the service's private DNS name. `ready` is what the key store must

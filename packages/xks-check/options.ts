@@ -9,7 +9,7 @@ import { isIP } from "node:net";
 import type { EnvironmentConfig } from "../../environments/types";
 import { XksInputError, KMS_BUDGET_MS, type MetadataOperation, type XksKeyRef } from "./model";
 
-/** KMS's constraints on the values the key store is created with (AWS-FACTS.md, value constraints). */
+/** KMS's constraints on the values the key store is created with (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
 const ENDPOINT = /^https:\/\/([a-zA-Z0-9.-]+)$/;
 const URI_PATH = /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2}|\/kms\/xks\/v\d{1,2})$/;
 const KEY_ID = /^[a-zA-Z0-9\-_.]{1,128}$/;

@@ -16,7 +16,7 @@ import { RateLimiter } from "../../hooks/lib/rate-limiter";
 import type { Sender } from "../../hooks/lib/runtime";
 import { bootstrapCloudHsmKeyStore, type BootstrapIds } from "../../hooks/orchestrate";
 
-/** Modelled durations (AWS-FACTS.md typical values). */
+/** Modelled durations (typical values from https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html and the CloudHSM user guide). */
 export interface SimLatencies {
   readonly hsmCreateMs: number;
   readonly initializeMs: number;
