@@ -1,5 +1,9 @@
+/** Marks errors the user must fix; constructs' own PropsError (modules/core/errors.ts) carries it too. */
+const USER_ERROR = Symbol.for("cmk-stacks.user-error");
+
 /** Thrown for input the user must fix; CLIs print `lines` alone, one per problem, without a stack trace. */
 export class ConfigError extends Error {
+  readonly [USER_ERROR] = true;
   constructor(readonly lines: readonly string[]) {
     super(lines.join("\n"));
     this.name = "ConfigError";
@@ -13,8 +17,13 @@ export function internalErrorLine(e: unknown): string {
 }
 
 /** Prints an error as the CLIs do: ConfigError lines (exit 1), or one internal-error line (exit 2). */
+/** A ConfigError, or a construct's PropsError: `lines` are the whole message. */
+export function isUserError(e: unknown): e is Error & { readonly lines: readonly string[] } {
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[USER_ERROR] === true && Array.isArray((e as { lines?: unknown }).lines);
+}
+
 export function reportError(e: unknown): void {
-  if (e instanceof ConfigError) {
+  if (isUserError(e)) {
     process.stderr.write(`${e.lines.join("\n")}\n`);
     process.exitCode = 1;
     return;

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } fro
 import { dirname, join, resolve } from "node:path";
 import { App, type TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../environments/types";
-import { ConfigError, reportError } from "../environments/errors";
+import { ConfigError, isUserError, reportError } from "../environments/errors";
 import { resolveEnvironment, type ResolvedEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
 import { checkCompliance, type Finding } from "../modules/compliance";
@@ -38,7 +38,7 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
     try {
       compose(app, resolveEnvironment(env));
     } catch (e) {
-      if (e instanceof ConfigError) errors.push(...e.lines.map((l) => (l.startsWith("environments.") ? l : `environments.${env.name}.${l}`)));
+      if (isUserError(e)) errors.push(...e.lines.map((l) => (l.startsWith("environments.") ? l : `environments.${env.name}.${l}`)));
       else throw e;
     }
   }

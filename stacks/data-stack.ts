@@ -5,13 +5,13 @@ import { EbsDefaultEncryption } from "../modules/consumers/ebs-default-encryptio
 import { FsxOntap } from "../modules/consumers/fsx-ontap";
 import { privateRouteTableIds } from "../modules/network/service-endpoints";
 import type { KeysStack } from "./keys-stack";
-import { EnvironmentStack } from "./base-stack";
+import { ShippedEnvironmentStack } from "./base-stack";
 
 /**
  * Consumers of the keys: buckets, EBS default encryption, file systems. Everyday changes happen
  * here, in a state apart from the keys; the keys arrive through CDKTF cross-stack references.
  */
-export class DataStack extends EnvironmentStack {
+export class DataStack extends ShippedEnvironmentStack {
   constructor(scope: Construct, id: string, env: ResolvedEnvironment, keysStack: KeysStack) {
     super(scope, id, env);
     this.addDependency(keysStack);

@@ -6,7 +6,7 @@ import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
-import { EnvironmentStack } from "./base-stack";
+import { ShippedEnvironmentStack } from "./base-stack";
 import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
 
@@ -14,7 +14,7 @@ import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
  * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
  * the plan guard; changes rarely, so it has its own state, apart from the consumers.
  */
-export class KeysStack extends EnvironmentStack {
+export class KeysStack extends ShippedEnvironmentStack {
   /**
    * Skip cdktf's preparing resolve pass for keys stacks (see prepareStack). Tests turn it off to
    * prove that the output is the same byte for byte (test/stacks/main-cli.test.ts).

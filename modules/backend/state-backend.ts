@@ -1,12 +1,19 @@
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformStack } from "cdktf";
 import { withoutBinaryCheck } from "../cdktf/internals";
-import type { BackendConfig } from "../../environments/types";
+
+/** Where a stack keeps its Terraform state. */
+export type BackendProps =
+  | { readonly type: "local" }
+  /** Terraform Cloud / Enterprise: one workspace per stack, `<workspacePrefix><stack>`. */
+  | { readonly type: "cloud"; readonly organization: string; readonly workspacePrefix?: string; readonly hostname?: string }
+  /** An S3 bucket (must exist, versioned) with S3-native locking unless `useLockfile` is false. */
+  | { readonly type: "s3"; readonly bucket: string; readonly keyPrefix?: string; readonly region?: string; readonly useLockfile?: boolean };
 
 /**
  * Configures where a stack keeps its state, as chosen in the environment module: local files
  * (default), Terraform Cloud (one workspace per stack) or S3 with native locking.
  */
-export function configureBackend(stack: TerraformStack, stackName: string, backend: BackendConfig, region: string): void {
+export function configureBackend(stack: TerraformStack, stackName: string, backend: BackendProps, region: string): void {
   switch (backend.type) {
     case "local":
       // Relative to the stack's working directory (cdktf.out/stacks/<stack>): state files live at

@@ -8,7 +8,7 @@ import type { ResolvedEnvironment } from "../../environments/resolve";
 import { composeApp, type ComposedApp } from "../../stacks/compose";
 import { KeysStack } from "../../stacks/keys-stack";
 import { DataStack } from "../../stacks/data-stack";
-import { ConfigError } from "../../environments/errors";
+import { ConfigError, isUserError } from "../../environments/errors";
 
 /** The same composition as main.ts. */
 export const composeLikeMain = (app: App, env: ResolvedEnvironment): void => {
@@ -61,7 +61,7 @@ export function configErrorLines(fn: () => unknown): string[] {
   try {
     fn();
   } catch (e) {
-    if (e instanceof ConfigError) return [...e.lines];
+    if (isUserError(e)) return [...e.lines];
     throw e;
   }
   throw new Error("expected a ConfigError, nothing was thrown");

@@ -16,7 +16,7 @@ import { environments } from "../../environments";
 import type { EnvironmentConfig } from "../../environments/types";
 import { resolveEnvironment } from "../../environments/resolve";
 import { validationMessages } from "../../environments/validation";
-import { ConfigError } from "../../environments/errors";
+import { ConfigError, isUserError } from "../../environments/errors";
 import { composeApp, synthesizeOrReport } from "../../stacks/compose";
 import { composeLikeMain } from "../helpers/synth";
 
@@ -107,7 +107,7 @@ describe.each(Object.keys(environments))("every field of %s", (name) => {
       try {
         composeApp(envs, composeLikeMain, join(tmpdir(), "cmk-unused"));
       } catch (e) {
-        if (!(e instanceof ConfigError)) wrong.push(`delete ${m.names}: ${String(e)}`);
+        if (!isUserError(e)) wrong.push(`delete ${m.names}: ${String(e)}`);
       }
     }
     expect(wrong).toEqual([]);

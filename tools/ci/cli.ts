@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { Command, CommanderError } from "commander";
 import { environments } from "../../environments";
-import { ConfigError } from "../../environments/errors";
+import { ConfigError, isUserError } from "../../environments/errors";
 import { ciEnvironments } from "./envs";
 import { dataStackMustWait, failed, loadReport, loadReports, recordStack, redactedChanges, renderComment, saveReport, type StackStatus } from "./report";
 import { TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "./tfc";
@@ -177,7 +177,7 @@ export async function runCi(argv: readonly string[], io: Io): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof ConfigError) io.err(e.lines.join("\n"));
+    if (isUserError(e)) io.err(e.lines.join("\n"));
     else if (e instanceof CliError || e instanceof TfcError) io.err(`ci: ${e.message}`);
     else io.err(`ci: internal error: ${e instanceof Error ? e.message : String(e)} (please report it)`);
     return 2;

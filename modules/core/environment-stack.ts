@@ -1,0 +1,80 @@
+import type { Construct, IConstruct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { PropsError } from "./errors";
+import { configureBackend, type BackendProps } from "../backend/state-backend";
+
+/** Where a construct is deployed: what constructs read from their stack instead of taking it as props. */
+export interface IEnvironment {
+  /** Prefix of resource names and Name tags (the environment name). */
+  readonly name: string;
+  /** AWS account id (12 digits). */
+  readonly account: string;
+  readonly region: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`. */
+  readonly partition: string;
+}
+
+export interface EnvironmentStackProps {
+  /** Environment name: the prefix of resource names and Name tags. */
+  readonly name: string;
+  /** The only account this stack may deploy to (the provider's `allowed_account_ids`). */
+  readonly account: string;
+  readonly region: string;
+  /** @default - from the Region: `aws-cn` for cn-*, `aws-us-gov` for us-gov-*, otherwise `aws` */
+  readonly partition?: string;
+  /** Tags on every resource (the provider's `default_tags`), plus `Stack: <stack id>`. @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Where Terraform keeps this stack's state. @default { type: "local" } */
+  readonly backend?: BackendProps;
+}
+
+/** The partition of a Region (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html). */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/**
+ * A stack pinned to one account and Region: the AWS provider (with `allowed_account_ids` and
+ * default tags) and the state backend. Constructs read the account, Region, partition and name
+ * prefix with {@link EnvironmentStack.of}, as aws-cdk constructs read `Stack.of(this)`.
+ */
+export class EnvironmentStack extends TerraformStack implements IEnvironment {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly partition: string;
+
+  /**
+   * The EnvironmentStack `scope` is in (like aws-cdk's `Stack.of`). Constructs read the account,
+   * Region, partition and name prefix from it instead of taking them as props. A construct reused
+   * in another CDKTF app is placed in an EnvironmentStack built from plain props.
+   */
+  static of(scope: IConstruct): EnvironmentStack {
+    const stack = TerraformStack.of(scope);
+    if (stack instanceof EnvironmentStack) return stack;
+    throw new PropsError([
+      `${scope.node.path}: is in the stack "${stack.node.id}", which is not an EnvironmentStack (its constructs read the account, Region, partition and name prefix from an EnvironmentStack: new EnvironmentStack(app, id, { name, account, region }))`,
+    ]);
+  }
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.account = props.account;
+    this.region = props.region;
+    this.partition = props.partition ?? partitionOfRegion(props.region);
+    new AwsProvider(this, "aws", {
+      region: props.region,
+      // A deploy with credentials for another account fails before touching anything.
+      allowedAccountIds: [props.account],
+      defaultTags: [{ tags: { ...(props.tags ?? {}), Stack: id } }],
+    });
+    // terraform_data (1.4) and the hooks' provisioners; Terraform refuses older CLIs itself
+    // (the S3 backend raises this to 1.10 for its native lock file).
+    this.addOverride("terraform.required_version", ">= 1.5.0");
+    configureBackend(this, id, props.backend ?? { type: "local" }, props.region);
+  }
+}
