@@ -7,7 +7,7 @@ import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { ShippedEnvironmentStack } from "./base-stack";
-import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
+import { ServiceLinkedRole } from "../modules/keys/service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
 
 /**
@@ -54,11 +54,7 @@ export class KeysStack extends ShippedEnvironmentStack {
     // The EBS default key's service-linked roles, created first when the account lacks them.
     const ebs = env.data.ebs;
     const serviceLinkedRoles = ebs?.createServiceLinkedRoles
-      ? ebs.serviceLinkedRoles.map((arn) => {
-          const [, service, name] = /:role\/aws-service-role\/([^/]+)\/([^/]+)$/.exec(arn) as RegExpExecArray;
-          const suffix = name.includes("_") ? name.slice(name.indexOf("_") + 1) : undefined;
-          return new IamServiceLinkedRole(this, `service-linked-role-${name}`, { awsServiceName: service, customSuffix: suffix });
-        })
+      ? ebs.serviceLinkedRoles.map((roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn }))
       : [];
 
     const keys: Record<string, ICustomerKey> = {};
@@ -67,10 +63,16 @@ export class KeysStack extends ShippedEnvironmentStack {
       if (config.store === "cloudhsm" && cloudHsm?.awaitingCertificate) continue;
       keys[name] = new CustomerKey(this, `key-${name}`, {
         name,
-        config,
-        partition: env.partition,
-        account: env.account,
+        alias: config.alias,
+        description: config.description,
+        deletionWindowDays: config.deletionWindowDays,
+        rotation: config.rotation,
+        administrators: config.administrators,
+        users: config.users,
+        policy: config.policy,
+        store: config.store,
         keyStore: config.store === "aws-kms" ? undefined : this.keyStores[config.store],
+        xksKeyId: config.xksKeyId,
         serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
         dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
       });
