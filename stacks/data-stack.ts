@@ -25,7 +25,19 @@ export class DataStack extends ShippedEnvironmentStack {
     const fsx = env.data.fsx;
     if (fsx && keysStack.keys[fsx.key]) {
       const net = keysStack.network;
-      new FsxOntap(this, "fsx", { config: fsx, key: keysStack.keys[fsx.key], vpcId: net.vpcId, vpcCidr: net.cidr, subnetIdByAz: net.subnetIdByAz, routeTableIds: privateRouteTableIds(this, net), namePrefix: env.name });
+      new FsxOntap(this, "fsx", {
+        key: keysStack.keys[fsx.key],
+        network: net,
+        deploymentType: fsx.deploymentType,
+        haPairs: fsx.haPairs,
+        storageCapacityGiB: fsx.storageCapacityGiB,
+        throughputPerHaPair: fsx.throughputPerHaPair,
+        subnetAzs: fsx.subnetAzs,
+        preferredAz: fsx.preferredAz,
+        automaticBackupRetentionDays: fsx.automaticBackupRetentionDays,
+        clientCidrs: fsx.clientCidrs,
+        routeTableIds: privateRouteTableIds(this, net),
+      });
     }
   }
 }
