@@ -195,7 +195,7 @@ function fsxOntapProblems(path: string, p: FsxOntapProps, c: ReturnType<typeof r
   if (judged(c.haPairs) && !(scaleOut ? intIn(c.haPairs, 1, 12) : c.haPairs === 1)) {
     refuse("haPairs", c.haPairs, `${scaleOut ? "1 to 12" : "1"} for ${c.deploymentType}, FSx CreateFileSystem HAPairs`);
   }
-  const pairs = judged(c.haPairs) && intIn(c.haPairs, 1, 12) ? c.haPairs : 1;
+  const pairs = judged(c.haPairs) ? c.haPairs : 1;
   if (judged(p.storageCapacityGiB) && !intIn(c.storageCapacityGiB, 1024 * pairs, 524288 * pairs)) {
     refuse("storageCapacityGiB", c.storageCapacityGiB, `${1024 * pairs} to ${524288 * pairs} GiB for ${pairs} HA pair(s), FSx CreateFileSystem StorageCapacity`);
   }
