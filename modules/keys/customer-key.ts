@@ -43,10 +43,10 @@ export interface CustomerKeyProps {
   readonly alias: string;
   /**
    * Principals (IAM role or user ARNs of the stack's partition) that manage the key and are denied its
-   * cryptographic use. A `closed` policy needs at least one.
+   * cryptographic use: at least one.
    */
   readonly administrators: readonly string[];
-  /** Principals (IAM role or user ARNs of the stack's partition) that use the key and are denied its administration. */
+  /** Principals (IAM role or user ARNs of the stack's partition) that use the key and are denied its administration: at least one. */
   readonly users: readonly string[];
   /**
    * Logical name of the key (the `name` consumers see, e.g. in their `EncryptionKey` tag).
@@ -215,9 +215,12 @@ function customerKeyProblems(path: string, partition: string, store: KeyStoreKin
 
   const form = p.policy ?? "account";
   if (form !== "account" && form !== "closed") refuse("policy", form, "'account' or 'closed'");
-  if (form === "closed" && p.administrators.length === 0) {
-    refuse("administrators", [], "at least one administrator for a closed key policy, or nobody could manage the key");
+  // Every statement of a key policy needs a principal: KMS refuses an empty list with
+  // MalformedPolicyDocumentException (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html).
+  if (p.administrators.length === 0) {
+    refuse("administrators", [], form === "closed" ? "at least one administrator for a closed key policy, or nobody could manage the key" : "at least one administrator: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException");
   }
+  if (p.users.length === 0) refuse("users", [], "at least one user: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException");
   const principal = iamPrincipal(partition);
   const principalRule = `an IAM role or user ARN of the partition ${partition} (arn:${partition}:iam::<account>:role/<name>), key policy Principal`;
   p.administrators.forEach((a, i) => {

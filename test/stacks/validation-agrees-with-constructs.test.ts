@@ -60,6 +60,11 @@ describe("keys", () => {
   test.each(principals)("user %s", (user) => {
     expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, users: [user] }), "users.0")).toBe(validationRefuses({ "keys.appData.users": [user] }, "keys.appData.users.0"));
   });
+
+  test.each(["administrators", "users"] as const)("an empty %s list", (list) => {
+    expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, [list]: [] }), list)).toBe(validationRefuses({ [`keys.appData.${list}`]: [] }, `keys.appData.${list}`));
+    expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, [list]: [] }), list)).toBe(true);
+  });
 });
 
 describe("consumers", () => {

@@ -174,6 +174,14 @@ describe("CustomerKey refuses props it cannot build from, every problem at once"
     ["fails when a key outside an external key store has an external key id", { xksKeyId: "k1" }, [`${P}.xksKeyId: "k1" is not allowed (only for a key in an external key store (store is "aws-kms"), KMS CreateKey XksKeyId)`]],
     ["fails when a closed key policy has no administrator (nobody could manage the key)", { policy: "closed", administrators: [] }, [`${P}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`]],
     [
+      "fails when a role list is empty (a key policy statement without a principal)",
+      { administrators: [], users: [] },
+      [
+        `${P}.administrators: [] is not allowed (at least one administrator: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException)`,
+        `${P}.users: [] is not allowed (at least one user: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException)`,
+      ],
+    ],
+    [
       "fails when a principal is not an IAM role or user ARN",
       { administrators: ["KeyAdmins"], users: [`arn:aws:iam::${ACCOUNT}:root`] },
       [
