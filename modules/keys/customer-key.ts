@@ -6,7 +6,8 @@ import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import type { IKeyStore } from "../keystores/key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
-import { buildKeyPolicy, type KeyPolicyForm } from "./key-policy";
+import { buildKeyPolicy } from "./key-policy";
+import { keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { suppress } from "../compliance/rule";
 
 /** Where a key's material lives: AWS KMS itself, a CloudHSM key store or an external key store (XKS). */
@@ -38,40 +39,20 @@ export interface GrantProps {
   readonly name?: string;
 }
 
-export interface CustomerKeyProps {
-  /** The key's alias: `alias/` then letters, digits, `:`, `/`, `_`, `-` (at most 256 chars), not `alias/aws/...`. */
-  readonly alias: string;
-  /**
-   * Principals (IAM role or user ARNs of the stack's partition) that manage the key and are denied its
-   * cryptographic use: at least one.
-   */
-  readonly administrators: readonly string[];
-  /** Principals (IAM role or user ARNs of the stack's partition) that use the key and are denied its administration: at least one. */
-  readonly users: readonly string[];
+export interface CustomerKeyProps extends KeyBaseProps {
   /**
    * Logical name of the key (the `name` consumers see, e.g. in their `EncryptionKey` tag).
    * @default - the construct id
    */
   readonly name?: string;
-  /** @default - `Customer key <name> (<environment name>)` */
+  /** At most 8192 chars. @default - `Customer key <name> (<environment name>)` */
   readonly description?: string;
-  /**
-   * Days KMS waits between ScheduleKeyDeletion and deleting the key: 7 to 30.
-   * @default 30 (the longest window)
-   */
-  readonly deletionWindowDays?: number;
   /**
    * Yearly automatic rotation of the key material. Keys in a custom key store cannot rotate
    * automatically, so `true` is refused for them.
    * @default - true for AWS-KMS-origin keys, false for keys in a custom key store
    */
   readonly rotation?: boolean;
-  /**
-   * `account`: the account root keeps `kms:*` (IAM policies may also grant use); `closed`: only the
-   * listed administrators, users and service roles (see `buildKeyPolicy`).
-   * @default "account"
-   */
-  readonly policy?: KeyPolicyForm;
   /**
    * Where the key material lives; `cloudhsm` and `xks` need a `keyStore` of that kind.
    * @default - the kind of `keyStore`, or "aws-kms" without one
@@ -101,10 +82,7 @@ export interface CustomerKeyProps {
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
-const ALIAS = /^alias\/[a-zA-Z0-9:/_-]+$/;
 const XKS_KEY_ID = /^[a-zA-Z0-9-_.]{1,128}$/;
-/** An IAM role or user ARN (IAM names and paths: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns). */
-const iamPrincipal = (partition: string) => new RegExp(`^arn:${partition.replace(/-/g, "\\-")}:iam::\\d{12}:(role|user)/[\\w+=,.@/-]{1,512}$`);
 
 /**
  * A symmetric customer managed key with an alias and a separation-of-duties policy. Secure by
@@ -185,19 +163,8 @@ export class CustomerKey extends Construct implements ICustomerKey {
 
 /** Every invariant of the props at once, one line each (`<path>.<prop>: <value> is not allowed (<why>)`). Unresolved tokens are not judged. */
 function customerKeyProblems(path: string, partition: string, store: KeyStoreKind, rotation: boolean, p: CustomerKeyProps): string[] {
-  const problems: string[] = [];
+  const problems: string[] = keyBaseProblems(path, partition, p);
   const refuse = (prop: string, value: unknown, why: string) => problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
-  const literal = (v: unknown): v is string => typeof v === "string" && !Token.isUnresolved(v);
-
-  if (literal(p.alias) && (!ALIAS.test(p.alias) || p.alias.length > 256 || p.alias.startsWith("alias/aws/"))) {
-    refuse("alias", p.alias, "'alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName");
-  }
-  if (literal(p.description) && p.description.length > 8192) refuse("description", `${p.description.slice(0, 40)}...`, "at most 8192 chars, KMS CreateKey Description");
-  const window = p.deletionWindowDays;
-  if (window !== undefined && !Token.isUnresolved(window) && !(Number.isInteger(window) && window >= 7 && window <= 30)) {
-    refuse("deletionWindowDays", window, "7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays");
-  }
-
   if (p.store !== undefined && p.store !== "aws-kms" && p.store !== "cloudhsm" && p.store !== "xks") refuse("store", p.store, "'aws-kms', 'cloudhsm' or 'xks'");
   else if (store === "aws-kms") {
     if (p.keyStore) refuse("keyStore.kind", p.keyStore.kind, `store is "aws-kms": an AWS-KMS key is not created in a custom key store, KMS CreateKey CustomKeyStoreId`);
@@ -208,30 +175,9 @@ function customerKeyProblems(path: string, partition: string, store: KeyStoreKin
   }
   if (store === "xks") {
     if (p.xksKeyId === undefined) refuse("xksKeyId", undefined, "required for a key in an external key store, KMS CreateKey XksKeyId");
-    else if (literal(p.xksKeyId) && !XKS_KEY_ID.test(p.xksKeyId)) refuse("xksKeyId", p.xksKeyId, "1 to 128 letters, digits, '-', '_', '.', KMS CreateKey XksKeyId");
+    else if (!Token.isUnresolved(p.xksKeyId) && !XKS_KEY_ID.test(p.xksKeyId)) refuse("xksKeyId", p.xksKeyId, "1 to 128 letters, digits, '-', '_', '.', KMS CreateKey XksKeyId");
   } else if (p.xksKeyId !== undefined) {
     refuse("xksKeyId", p.xksKeyId, `only for a key in an external key store (store is "${store}"), KMS CreateKey XksKeyId`);
   }
-
-  const form = p.policy ?? "account";
-  if (form !== "account" && form !== "closed") refuse("policy", form, "'account' or 'closed'");
-  // Every statement of a key policy needs a principal: KMS refuses an empty list with
-  // MalformedPolicyDocumentException (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html).
-  if (p.administrators.length === 0) {
-    refuse("administrators", [], form === "closed" ? "at least one administrator for a closed key policy, or nobody could manage the key" : "at least one administrator: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException");
-  }
-  if (p.users.length === 0) refuse("users", [], "at least one user: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException");
-  const principal = iamPrincipal(partition);
-  const principalRule = `an IAM role or user ARN of the partition ${partition} (arn:${partition}:iam::<account>:role/<name>), key policy Principal`;
-  p.administrators.forEach((a, i) => {
-    if (literal(a) && !principal.test(a)) refuse(`administrators.${i}`, a, principalRule);
-  });
-  // IAM names are case-insensitive: .../keyadmins is the role .../KeyAdmins.
-  const admins = new Set(p.administrators.filter(literal).map((a) => a.toLowerCase()));
-  p.users.forEach((u, i) => {
-    if (!literal(u)) return;
-    if (!principal.test(u)) refuse(`users.${i}`, u, principalRule);
-    else if (admins.has(u.toLowerCase())) refuse(`users.${i}`, u, "also an administrator of this key: administrators are denied its use and users its administration, so it could do neither");
-  });
   return problems;
 }
