@@ -95,7 +95,7 @@ export class CloudHsm extends Construct {
     this.phase = phase;
 
     this.endpoints = new ServiceEndpoints(this, "endpoints", {
-      // ServiceEndpoints looks the main route table up under the network construct when the network declares none.
+      // A network with no route tables is a construct (checked above): ServiceEndpoints finds its main route table under it.
       network: network as INetwork & Construct,
       region,
       services: runtime.props.runner === "lambda" ? [...SSM_HOST_SERVICES, ...IN_VPC_HOOK_SERVICES] : SSM_HOST_SERVICES,
@@ -198,6 +198,9 @@ export class CloudHsm extends Construct {
     if (phase !== "ready" && phase !== "awaiting-certificate") problems.push(`${at("phase")}: ${shown(phase)} is not allowed ("awaiting-certificate" or "ready")`);
     if (phase === "awaiting-certificate" && props.trust !== undefined) {
       problems.push(`${at("trust")}: ${shown(props.trust)} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)`);
+    }
+    if (!(props.network instanceof Construct) && props.network.routeTableIds.length === 0) {
+      problems.push(`${at("network.routeTableIds")}: [] is not allowed (the route tables of the private subnets, for the S3 gateway endpoint the admin host gets its packages through; Amazon VPC CreateVpcEndpoint RouteTableIds)`);
     }
     if (props.hsmAzs.length < 2 || new Set(props.hsmAzs).size < 2) {
       problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)`);

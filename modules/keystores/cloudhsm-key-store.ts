@@ -46,7 +46,7 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
   constructor(scope: Construct, id: string, props: CloudHsmKeyStoreProps) {
     super(scope, id);
     const timeoutMinutes = props.timeoutMinutes ?? COMMON_ARGS.timeoutMinutes.default;
-    const after = props.after ?? [];
+    const after = props.after?.length ? [...props.after] : undefined;
     const at = (prop: string) => `${this.node.path}.${prop}`;
     const problems: string[] = [];
     if (props.name.length < 1 || props.name.length > 256) problems.push(`${at("name")}: ${shown(props.name)} is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
@@ -61,7 +61,7 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
     // Read only after create-kmsuser stored it (depends_on), sensitive, never in the configuration.
     const password = new DataAwsSecretsmanagerSecretVersion(this, "kmsuser-password", {
       secretId: props.kmsuserSecretArn,
-      dependsOn: [...after],
+      dependsOn: after,
     });
     this.resource = new KmsCustomKeyStore(this, "store", {
       customKeyStoreName: props.name,
@@ -69,7 +69,7 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
       cloudHsmClusterId: props.clusterId,
       keyStorePassword: password.secretString,
       trustAnchorCertificate: props.trustAnchorPem,
-      dependsOn: [...after],
+      dependsOn: after,
       // The trust anchor is fixed when the cluster is initialised; a changed file or a renewed
       // generated CA must not plan a replacement of the store (it forces one in the provider).
       // The password is used at creation only: KMS rotates kmsuser's password at every connect and

@@ -134,6 +134,11 @@ test.each([
   ],
   ["fails when backup retention is over 379 days", { backupRetentionDays: 380 }, ["test/cloudhsm.backupRetentionDays: 380 is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)"]],
   [
+    "fails when a plain network declares no route table (the S3 gateway endpoint needs them)",
+    { network: { ...NETWORK, routeTableIds: [] } },
+    ["test/cloudhsm.network.routeTableIds: [] is not allowed (the route tables of the private subnets, for the S3 gateway endpoint the admin host gets its packages through; Amazon VPC CreateVpcEndpoint RouteTableIds)"],
+  ],
+  [
     "fails with the child's line when an HSM AZ has no subnet",
     { hsmAzs: ["eu-west-1a", "eu-west-1d"] },
     ['test/cloudhsm/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)'],

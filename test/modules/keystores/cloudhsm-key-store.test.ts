@@ -27,6 +27,7 @@ describe("minimal props (local hook runner)", () => {
       lifecycle: { prevent_destroy: true, ignore_changes: ["trust_anchor_certificate", "key_store_password"] },
     });
     expect(json.data?.aws_secretsmanager_secret_version?.[secretRead]).toMatchObject({ secret_id: SECRET });
+    expect(one(json, "aws_kms_custom_key_store").depends_on).toBeUndefined();
   });
 
   test("connect-key-store runs after the store, in the stack's Region, with the default 45-minute budget; keys wait for it", () => {
