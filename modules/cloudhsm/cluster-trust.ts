@@ -94,7 +94,8 @@ export class ClusterTrust extends Construct {
   /** The `provided` certificates' problems, one line each (tokens are not checked: unknown until apply). */
   private providedProblems(certificatePem: string, trustAnchorPem: string): string[] {
     const at = (prop: string) => `${this.node.path}.trust.${prop}`;
-    const value = (pem: string) => shown(pem.length > 40 ? `${pem.slice(0, 37)}...` : pem);
+    // The start of the text, on one line (PEM has line breaks).
+    const value = (pem: string) => JSON.stringify(pem.length > 40 ? `${pem.slice(0, 37)}...` : pem);
     const problems: string[] = [];
     const parsed: Partial<Record<"certificatePem" | "trustAnchorPem", X509Certificate>> = {};
     for (const [prop, pem, source] of [
