@@ -49,7 +49,7 @@ const URI_PATH = /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,
  * `aws_kms_custom_key_store` -> connect hook -> keys (through `keyStore.readyWhen`).
  * The store carries `prevent_destroy`; its credential is never ignored, so a rotation applies.
  * Names start with the stack's name prefix and the KMS principal is the stack's Region's
- * ({@link EnvironmentStack.of}).
+ * (`EnvironmentStack.of`).
  */
 export class XksKeyStore extends Construct {
   readonly endpoint: XksProxyEndpoint;

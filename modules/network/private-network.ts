@@ -181,7 +181,7 @@ export class PrivateNetwork extends Construct implements INetwork {
     });
   }
 
-  /** Subnet ids for the given AZs, in that order (validation guarantees each AZ has one). */
+  /** Subnet ids for the given AZs, in that order (the first subnet of each; callers pass AZs the network has). */
   subnetsIn(azs: readonly string[]): string[] {
     return azs.map((az) => this.subnetIdByAz[az]);
   }
