@@ -48,7 +48,7 @@ export interface HookRuntimeProps {
   readonly network?: INetwork;
 }
 
-/** Lambda VpcConfig SubnetIds: at most 16 (https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html). */
+/** Lambda VpcConfig SubnetIds: at most 16 (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html). */
 const MAX_LAMBDA_SUBNETS = 16;
 /** Lambda FunctionName and IAM role names: at most 64 characters. */
 const MAX_FUNCTION_NAME = 64;
