@@ -1,17 +1,8 @@
 import { App, TerraformStack, Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { HookRuntime, LAMBDA_RUNTIME } from "../../../modules/hooks/hook-runtime";
-import type { INetwork } from "../../../modules/network/network";
+import { NETWORK } from "../network/fixtures";
 import { configErrorLines, only, resources, type StackJson } from "../../helpers/synth";
-
-const NETWORK: INetwork = {
-  vpcId: "vpc-0123456789abcdef0",
-  cidr: "10.30.0.0/16",
-  subnetIdByAz: { "cn-north-1a": "subnet-0123456789abcdef0", "cn-north-1b": "subnet-0123456789abcdef1" },
-  subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-  routeTableIds: [],
-  onPremisesReady: [],
-};
 
 /** A stack in the China partition, so that the partition visibly comes from the stack. */
 const stack = (name = "t") => new EnvironmentStack(Testing.app(), "test", { name, account: "111111111111", region: "cn-north-1" });
@@ -27,7 +18,7 @@ describe("the lambda runner", () => {
     expect(only(json, "aws_lambda_function")).toMatchObject({ function_name: "t-hooks", runtime: LAMBDA_RUNTIME, timeout: 900, vpc_config: { subnet_ids: NETWORK.subnetIds } });
     expect(only(json, "aws_iam_role").name).toBe("t-hooks");
     expect(only(json, "aws_cloudwatch_log_group")).toMatchObject({ name: "/aws/lambda/t-hooks", retention_in_days: 365 });
-    expect(only(json, "aws_security_group")).toMatchObject({ vpc_id: NETWORK.vpcId, egress: [expect.objectContaining({ protocol: "tcp", from_port: 443, to_port: 443, cidr_blocks: ["10.30.0.0/16"] })] });
+    expect(only(json, "aws_security_group")).toMatchObject({ vpc_id: NETWORK.vpcId, egress: [expect.objectContaining({ protocol: "tcp", from_port: 443, to_port: 443, cidr_blocks: [NETWORK.cidr] })] });
     expect(runtime.lambda()).toBe(fn);
   });
 

@@ -2,19 +2,10 @@ import { Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { HookRuntime } from "../../../modules/hooks/hook-runtime";
 import { HookStep, type HookStepProps } from "../../../modules/hooks/hook-step";
-import type { INetwork } from "../../../modules/network/network";
+import { NETWORK } from "../network/fixtures";
 import { configErrorLines } from "../../helpers/synth";
 
 type Json = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
-
-const NETWORK: INetwork = {
-  vpcId: "vpc-0123456789abcdef0",
-  cidr: "10.30.0.0/16",
-  subnetIdByAz: { "eu-west-1a": "subnet-0123456789abcdef0", "eu-west-1b": "subnet-0123456789abcdef1" },
-  subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-  routeTableIds: [],
-  onPremisesReady: [],
-};
 
 /** The stack of the environment "prod" (account 333333333333, eu-west-1). */
 const prodKeys = () => new EnvironmentStack(Testing.app(), "prod-keys", { name: "prod", account: "333333333333", region: "eu-west-1" });
