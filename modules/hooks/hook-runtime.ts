@@ -78,7 +78,9 @@ export class HookRuntime extends Construct {
     return new HookRuntime(stack, HookRuntime.ID, {});
   }
 
+  /** Where the stack's steps run. */
   readonly runner: HookRunner;
+  /** The network the lambda runner's function runs in. */
   readonly network?: INetwork;
   private asset?: TerraformAsset;
   private fn?: LambdaFunction;
@@ -101,6 +103,15 @@ export class HookRuntime extends Construct {
       if (name.length > MAX_FUNCTION_NAME) problems.push(`${this.node.path}.functionName: ${shown(name)} is not allowed (at most ${MAX_FUNCTION_NAME} characters, Lambda CreateFunction FunctionName and IAM CreateRole RoleName: use a shorter EnvironmentStack name)`);
     }
     throwIfProblems(problems);
+  }
+
+  /**
+   * The runner and network as they were read before they were fields (`props.runner`,
+   * `props.vpc`). Kept for callers written before the redesign; to be removed.
+   * @deprecated read {@link runner} and {@link network}
+   */
+  get props(): { readonly runner: HookRunner; readonly vpc?: INetwork } {
+    return { runner: this.runner, vpc: this.network };
   }
 
   /** Path of the bundle folder relative to the stack's working directory (local runner). */
