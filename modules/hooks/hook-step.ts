@@ -3,7 +3,7 @@ import { Token, type ITerraformDependable, type TerraformResource } from "cdktf"
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { TerraformData } from "./terraform-data";
 import { HookRuntime } from "./hook-runtime";
-import { camel, isStepName, STEP_NAMES, wiringProblems } from "../../hooks/contract";
+import { camel, COMMON_ARGS, isStepName, STEP_NAMES, wiringProblems } from "../../hooks/contract";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 
@@ -12,8 +12,11 @@ export { HOOK_BUNDLE_DIR } from "./hook-runtime";
 /** One Lambda invocation may run 15 minutes; each attempt keeps 30 s of margin (hooks/lambda.ts). */
 const MINUTES_PER_INVOCATION = 14;
 
-/** Bounds of a step's wait: at least 5 minutes, at most 2 hours (a key store connection takes 20-30 minutes). */
-export const HOOK_TIMEOUT_MINUTES = { min: 5, max: 120, default: 45 } as const;
+/**
+ * Bounds of a step's wait: the contract's minimum and default (`COMMON_ARGS.timeoutMinutes`), and
+ * at most 2 hours in one apply (a key store connection takes 20-30 minutes).
+ */
+export const HOOK_TIMEOUT_MINUTES = { min: COMMON_ARGS.timeoutMinutes.min, max: 120, default: COMMON_ARGS.timeoutMinutes.default } as const;
 
 export interface HookStepProps {
   /** Step name as the contract (`hooks/contract.ts`) defines it (e.g. `connect-key-store`). */
@@ -24,7 +27,7 @@ export interface HookStepProps {
    * skips it otherwise. Exactly the flags the contract defines for the step.
    */
   readonly args: Readonly<Record<string, string>>;
-  /** Upper bound for the step's waits, whole minutes from 5 to 120. @default 45 */
+  /** Upper bound for the step's waits, whole minutes from 1 to 120. @default 45 (the contract's default) */
   readonly timeoutMinutes?: number;
   /** What must exist before the step runs. @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];

@@ -35,7 +35,7 @@ export interface XksKeyStoreProps {
    * the store waits for it, since KMS calls the proxies on create).
    */
   readonly network: INetwork;
-  /** Upper bound for the connect step's wait (about 5 minutes is typical), 5-120 minutes. @default 45 */
+  /** Upper bound for the connect step's wait (about 5 minutes is typical), 1-120 minutes. @default 45 (HookStep's default) */
   readonly connectTimeoutMinutes?: number;
 }
 
@@ -98,7 +98,7 @@ export class XksKeyStore extends Construct {
     this.connect = new HookStep(this, "connect", {
       step: "connect-key-store",
       args: { "key-store-id": this.resource.id },
-      timeoutMinutes: props.connectTimeoutMinutes ?? 45,
+      timeoutMinutes: props.connectTimeoutMinutes,
       dependsOn: [this.resource],
     });
     this.keyStore = { kind: "xks", keyStoreId: this.resource.id, readyWhen: [this.connect.resource] };

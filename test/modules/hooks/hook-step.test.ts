@@ -135,14 +135,14 @@ describe("HookStep refuses what the contract or a runner cannot run", () => {
       [`prod-keys/x.args.key-store-id: "cks-1'; rm -rf ~; '" is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`],
     ],
     [
-      "fails when the wait is shorter than 5 minutes",
-      { timeoutMinutes: 4 },
-      ["prod-keys/x.timeoutMinutes: 4 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
+      "fails when the wait is shorter than a minute",
+      { timeoutMinutes: 0 },
+      ["prod-keys/x.timeoutMinutes: 0 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
     ],
     [
       "fails when the wait is longer than 2 hours or not whole minutes",
       { timeoutMinutes: 30.5 },
-      ["prod-keys/x.timeoutMinutes: 30.5 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
+      ["prod-keys/x.timeoutMinutes: 30.5 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
     ],
   ])("%s", (_title, change, lines) => {
     expect(configErrorLines(() => new HookStep(prodKeys(), "x", { ...connect, ...change }))).toEqual(lines);
