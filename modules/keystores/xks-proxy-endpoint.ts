@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
@@ -16,7 +17,6 @@ import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { INetwork } from "../network/network";
 import { ipv4ToNumber, known, parseIpv4Cidr } from "../network/cidr";
-import { isIPv4 } from "node:net";
 
 /** The XKS proxy port: KMS always calls `https://<private DNS name>` on 443. */
 const HTTPS = 443;
@@ -95,8 +95,7 @@ export class XksProxyEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: XksProxyEndpointProps) {
     super(scope, id);
     const { network, publicZone } = props;
-    const namePrefix = EnvironmentStack.of(this).name;
-    const region = EnvironmentStack.of(this).region;
+    const { name: namePrefix, region } = EnvironmentStack.of(this);
     const hc = {
       protocol: props.healthCheck?.protocol ?? "TCP",
       path: props.healthCheck?.path,
