@@ -180,11 +180,6 @@ export class PrivateNetwork extends Construct implements INetwork {
       attachmentSubnetIds: Object.values(this.subnetIdByAz),
     });
   }
-
-  /** Subnet ids for the given AZs, in that order (the first subnet of each; callers pass AZs the network has). */
-  subnetsIn(azs: readonly string[]): string[] {
-    return azs.map((az) => this.subnetIdByAz[az]);
-  }
 }
 
 /** What {@link PrivateNetwork} refuses, one line each (`where` is its construct path). Token values are left to AWS. */
