@@ -29,24 +29,21 @@ export class KeysStack extends ShippedEnvironmentStack {
 
   constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
     super(scope, id, env);
-    this.network = new PrivateNetwork(this, "network", { config: env.network, namePrefix: env.name });
+    this.network = new PrivateNetwork(this, "network", env.network);
     // How this stack's bootstrap hooks run (local Node, or a Lambda function in this VPC).
-    new HookRuntime(this, HookRuntime.ID, {
-      runner: env.hooks.runner,
-      partition: env.partition,
-      region: env.region,
-      account: env.account,
-      namePrefix: env.name,
-      vpc: { vpcId: this.network.vpcId, cidr: this.network.cidr, subnetIds: this.network.subnetIds },
-    });
+    new HookRuntime(this, HookRuntime.ID, { runner: env.hooks.runner, network: this.network });
     // KEY STORES: each key-store module registers itself in this.keyStores here (cloudhsm, xks).
     if (env.xks) {
+      const { keyStoreName, privateDnsName, publicZone, uriPath, proxyTargets, healthCheck, credential } = env.xks;
       this.keyStores.xks = new XksKeyStore(this, "xks", {
-        config: env.xks,
-        region: env.region,
+        keyStoreName,
+        privateDnsName,
+        publicZone,
+        uriPath,
+        proxyTargets,
+        healthCheck,
+        credential,
         network: this.network,
-        onPremisesCidrs: env.network.onPremisesCidrs,
-        namePrefix: env.name,
         connectTimeoutMinutes: env.hooks.timeoutMinutes,
       }).keyStore;
     }

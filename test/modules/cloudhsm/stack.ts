@@ -29,11 +29,7 @@ export function testStack(runner?: "local" | "lambda"): EnvironmentStack {
   if (runner) {
     new HookRuntime(stack, HookRuntime.ID, {
       runner,
-      partition: "aws",
-      region: "eu-west-1",
-      account: "111111111111",
-      namePrefix: "t",
-      vpc: { vpcId: NETWORK.vpcId, cidr: NETWORK.cidr, subnetIds: NETWORK.subnetIds },
+      network: NETWORK,
     });
   }
   return stack;
