@@ -50,7 +50,7 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
     throw new ConfigError(
       failing.map((f) => {
         const field = configurationField(f.path, envs);
-        return `compliance ${f.ruleId} (${f.title}): ${f.path}: ${f.message}${field ? ` (configuration field: ${field})` : ""}`;
+        return `compliance ${f.ruleId} (${f.title}): ${f.path}: ${f.message} (${field ? `configuration field: ${field}; ` : ""}see ${f.documentation})`;
       }),
     );
   }

@@ -3,15 +3,9 @@ import type { ITerraformDependable } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import type { ResolvedXks } from "../../environments/resolve";
 import { HookStep } from "../hooks/hook-step";
-import { registerRule } from "../compliance";
-import { vpcEndpointServiceAcceptance } from "../compliance/vpc-endpoint-service-acceptance";
-import { s3BucketKeyCustomStore } from "../compliance/s3-bucket-key-custom-store";
 import type { IKeyStore } from "./key-store";
 import { XksProxyEndpoint } from "./xks-proxy-endpoint";
 import { XksCredential } from "./xks-credential";
-
-registerRule(vpcEndpointServiceAcceptance);
-registerRule(s3BucketKeyCustomStore);
 
 export interface XksKeyStoreProps {
   readonly config: ResolvedXks;

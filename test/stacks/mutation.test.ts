@@ -216,7 +216,7 @@ describe("errors after validation leave the output folder as it was", () => {
       },
     );
     expect(process.exitCode).toBe(1);
-    expect(errors).toContain("compliance CKV_AWS_7 (KMS key rotation is enabled): dev-keys/key-appData/weak: enable_key_rotation is not true (configuration field: environments.dev.keys.appData)\n");
+    expect(errors).toContain("compliance CKV_AWS_7 (KMS key rotation is enabled): dev-keys/key-appData/weak: enable_key_rotation is not true (configuration field: environments.dev.keys.appData; see https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)\n");
     expect(snapshot(outdir)).toEqual(before);
     expect(readdirSync(work)).toEqual(["out"]);
   });
