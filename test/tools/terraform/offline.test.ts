@@ -75,5 +75,5 @@ describe("placeholderOutputs", () => {
 
 // The harness against the real CLI (init, validate, plan, show, delete/replace/forget plans from a
 // state built by stateFromPlan, data stacks on placeholder outputs) is exercised on the shipped
-// environments by test/tools/validate.test.ts and test/packages/plan-guard/real-plans.test.ts, which
+// environments by test/tools/validate/validate.test.ts and test/packages/plan-guard/real-plans.test.ts, which
 // share one offline run made by the jest global setup.

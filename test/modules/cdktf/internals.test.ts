@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App, Aspects, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack, Token, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
-import { BUNDLE_STUBS, invokeAspects, prepareWithoutResolvePass, resolve, withoutBinaryCheck } from "../../modules/cdktf/internals";
+import { BUNDLE_STUBS, invokeAspects, prepareWithoutResolvePass, resolve, withoutBinaryCheck } from "../../../modules/cdktf/internals";
 
-const root = join(__dirname, "..", "..");
+const root = join(__dirname, "..", "..", "..");
 
 test("invokeAspects runs a stack's Aspects without synthesizing it", () => {
   const app = new App({ outdir: "/nonexistent" });
