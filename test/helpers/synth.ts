@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../../environments/types";
 import { composeApp, composeEnvironment, type ComposedApp } from "../../stacks/compose";
-import { ConfigError, isUserError } from "../../environments/errors";
+import { isUserError } from "../../environments/errors";
 
 /** A synthesized stack's cdk.tf.json. */
 export interface StackJson {

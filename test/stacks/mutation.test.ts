@@ -16,7 +16,7 @@ import { environments } from "../../environments";
 import type { EnvironmentConfig } from "../../environments/types";
 import { resolveEnvironment } from "../../environments/resolve";
 import { validationMessages } from "../../environments/validation";
-import { ConfigError, isUserError } from "../../environments/errors";
+import { isUserError } from "../../environments/errors";
 import { composeApp, composeEnvironment, synthesizeOrReport } from "../../stacks/compose";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

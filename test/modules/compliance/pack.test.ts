@@ -22,7 +22,7 @@ const isRule = (v: unknown): v is ComplianceRule =>
 const rulesByFile = readdirSync(folder)
   .filter((f) => f.endsWith(".ts") && f !== "index.ts" && f !== "rule.ts")
   .sort()
-  .map((f) => [f, Object.values(require(join(folder, f)) as Record<string, unknown>).filter(isRule)] as const);
+  .map((f) => [f, Object.values(jest.requireActual<Record<string, unknown>>(join(folder, f))).filter(isRule)] as const);
 
 describe("the pack", () => {
   test.each(rulesByFile)("%s exports one rule, and it is in the pack", (_file, rules) => {
