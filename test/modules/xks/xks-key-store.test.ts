@@ -10,6 +10,7 @@ import type { EnvironmentConfig } from "../../../environments/types";
 import { checkCompliance } from "../../../modules/compliance";
 import { XksKeyStore, type XksKeyStoreProps } from "../../../modules/keystores/xks-key-store";
 import { CustomerKey } from "../../../modules/keys/customer-key";
+import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { EncryptedBucket } from "../../../modules/consumers/encrypted-bucket";
 import { configErrorLines, only, resources, synthEnvs, variant } from "../../helpers/synth";
 import { stackGraph } from "./graph";
@@ -25,9 +26,7 @@ const baseProps: XksKeyStoreProps = {
 };
 
 function stack(): TerraformStack {
-  const s = new TerraformStack(new App(), "s");
-  new AwsProvider(s, "aws", { region: "eu-west-1" });
-  return s;
+  return new EnvironmentStack(new App(), "s", { name: "t", account: "111111111111", region: "eu-west-1" });
 }
 
 describe("XksKeyStore refuses what the load balancer cannot do", () => {
@@ -127,9 +126,10 @@ describe("compliance rules for XKS", () => {
   const storeKey = (s: TerraformStack, store: XksKeyStore) =>
     new CustomerKey(s, "key", {
       name: "records",
-      config: { alias: "alias/t/records", description: "t", store: "xks", xksKeyId: "k-1", deletionWindowDays: 30, rotation: false, administrators: ["arn:aws:iam::1:role/A"], users: ["arn:aws:iam::1:role/U"] },
-      partition: "aws",
-      account: "111111111111",
+      alias: "alias/t/records",
+      xksKeyId: "k-1",
+      administrators: ["arn:aws:iam::111111111111:role/A"],
+      users: ["arn:aws:iam::111111111111:role/U"],
       keyStore: store.keyStore,
     });
   test("CMK_3: a bucket under an XKS key with the bucket key on is compliant (EncryptedBucket)", () => {
@@ -155,8 +155,7 @@ describe("compliance rules for XKS", () => {
   });
   test("CMK_3 fails across stacks: a consumer stack's bucket under the keys stack's XKS key without bucket key", () => {
     const app = new App();
-    const keysStack = new TerraformStack(app, "keys");
-    new AwsProvider(keysStack, "aws", { region: "eu-west-1" });
+    const keysStack = new EnvironmentStack(app, "keys", { name: "t", account: "111111111111", region: "eu-west-1" });
     const key = storeKey(keysStack, new XksKeyStore(keysStack, "xks", baseProps));
     const dataStack = new TerraformStack(app, "data");
     new AwsProvider(dataStack, "aws", { region: "eu-west-1" });
