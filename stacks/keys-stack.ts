@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
+import { ImportedKey } from "../modules/keys/imported-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
@@ -65,6 +66,23 @@ export class KeysStack extends ShippedEnvironmentStack {
     for (const [name, config] of Object.entries(env.keys)) {
       // First CloudHSM apply (no certificate yet): the store does not exist, its keys come next time.
       if (config.store === "cloudhsm" && cloudHsm?.awaitingCertificate) continue;
+      if (config.origin === "external") {
+        // Imported material (BYOK): created without material, imported by an operator (docs/byok.md).
+        keys[name] = new ImportedKey(this, `key-${name}`, {
+          name,
+          alias: config.alias,
+          description: config.description,
+          administrators: config.administrators,
+          users: config.users,
+          importers: config.importers ?? [],
+          deletionWindowDays: config.deletionWindowDays,
+          policy: config.policy,
+          keyMaterialValidityDays: config.keyMaterialValidityDays,
+          serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
+          dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
+        });
+        continue;
+      }
       keys[name] = new CustomerKey(this, `key-${name}`, {
         name,
         config,
