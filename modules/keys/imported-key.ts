@@ -111,10 +111,10 @@ export class ImportedKey extends Construct implements ICustomerKey {
       { Sid: "KeyMaterialImport", Effect: "Allow", Principal: { AWS: importers }, Action: [...IMPORT_ACTIONS], Resource: "*" },
       { Sid: "ImportersCannotManageKey", Effect: "Deny", Principal: { AWS: importers }, Action: DENIED_TO_IMPORTERS, Resource: "*" },
       // Deleting the material makes every ciphertext unreadable until the same material is
-      // imported again; nobody in the account may do it while this statement stands (removing it is
-      // a key-policy change the plan guard shows). Expiry is configured, never an API call.
+      // imported again; nobody may do it while this statement stands (removing it is a key-policy
+      // change the plan guard shows). Expiry is configured, never an API call.
       // https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteImportedKeyMaterial.html
-      { Sid: "NobodyDeletesImportedMaterial", Effect: "Deny", Principal: { AWS: `arn:${env.partition}:iam::${env.account}:root` }, Action: "kms:DeleteImportedKeyMaterial", Resource: "*" },
+      { Sid: "NobodyDeletesImportedMaterial", Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:DeleteImportedKeyMaterial", Resource: "*" },
     );
     this.resource = new KmsExternalKey(this, "key", {
       description: props.description ?? `Imported customer key ${props.name} (${env.name})`,

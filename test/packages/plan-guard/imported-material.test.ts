@@ -145,3 +145,15 @@ describe("changes shaped like DeleteImportedKeyMaterial", () => {
     expect(v.risky).toEqual([["aws_kms_external_key.test-key", "imported-material-expiry-unknown"]]);
   });
 });
+
+test("the policy ImportedKey synthesizes (importers, a Deny of DeleteImportedKeyMaterial to everyone) is manageable, not public, in both forms", async () => {
+  const { Testing } = await import("cdktf");
+  const { EnvironmentStack } = await import("../../../modules/core/environment-stack");
+  const { ImportedKey } = await import("../../../modules/keys/imported-key");
+  const { judgePolicy } = await import("../../../packages/plan-guard");
+  for (const form of ["account", "closed"] as const) {
+    const stack = new EnvironmentStack(Testing.app(), "t", { name: "t", account: "111122223333", region: "eu-west-1" });
+    const key = new ImportedKey(stack, "k", { name: "k", alias: "alias/t/k", policy: form, administrators: ["arn:aws:iam::111122223333:role/admin"], users: ["arn:aws:iam::111122223333:role/app"], importers: ["arn:aws:iam::111122223333:role/custodian"] });
+    expect(judgePolicy(key.resource.policyInput as string, ARN)).toMatchObject({ manageable: "sure", public: false });
+  }
+});
