@@ -118,8 +118,8 @@ export class ImportedKey extends Construct implements ICustomerKey {
     );
     this.resource = new KmsExternalKey(this, "key", {
       description: props.description ?? `Imported customer key ${props.name} (${env.name})`,
-      keyUsage: "ENCRYPT_DECRYPT",
-      keySpec: "SYMMETRIC_DEFAULT",
+      // Symmetric ENCRYPT_DECRYPT (the provider's only kind before 6.x, which adds key_spec and
+      // key_usage arguments defaulting to exactly that; left unset so both major versions accept it).
       multiRegion: false,
       deletionWindowInDays: window,
       // Never bypassed (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check).
