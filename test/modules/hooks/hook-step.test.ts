@@ -102,6 +102,6 @@ test("fails when the contract does not define the step", () => {
   const stack = new TerraformStack(new App(), "s");
   new HookRuntime(stack, HookRuntime.ID, { runner: "lambda", partition: "aws", region: "eu-west-1", account: "1", namePrefix: "x", vpc: { vpcId: "v", cidr: "10.0.0.0/16", subnetIds: ["s"] } });
   expect(() => new HookStep(stack, "x", { step: "format-disk", region: "eu-west-1", args: {}, timeoutMinutes: 10 })).toThrow(
-    "HookStep s/x: unknown step 'format-disk'; one of: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, connect-key-store",
+    "HookStep s/x: unknown step 'format-disk'; one of: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, import-key-material, connect-key-store",
   );
 });
