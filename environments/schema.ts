@@ -132,7 +132,7 @@ export const KeySchema = z
       )
       .optional(),
     importers: strings(
-      "origin external only: IAM role or user ARNs that import the key material (GetParametersForImport, ImportKeyMaterial, RotateKeyOnDemand) and prove it with an Encrypt/Decrypt round trip; they cannot manage the key. Not administrators (denied cryptographic use). At least one.",
+      "origin external only: IAM role or user ARNs that import the key material (GetParametersForImport, ImportKeyMaterial, RotateKeyOnDemand) and prove it with an Encrypt/Decrypt round trip; they cannot manage the key or create grants. Not administrators (denied cryptographic use), not users (users need grants). At least one.",
     ).optional(),
     keyMaterialValidityDays: int(
       "origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365; an alarm on SecondsUntilKeyMaterialExpiration warns 30 days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).",

@@ -82,10 +82,14 @@ export const keysTable: ConstraintTable = {
               out.push({ path: `keys.${name}.users.${i}`, value: u, rule: "a principal that is not also an administrator of this key", source: "key policy: separation of duties" });
             }
           });
-          // Importers prove the import with Encrypt/Decrypt, which administrators are denied.
+          // Importers prove the import with Encrypt/Decrypt, which administrators are denied; they are
+          // denied CreateGrant, which users need for S3, EBS and FSx.
+          const users = new Set(k.users.map((u) => String(u).toLowerCase()));
           (Array.isArray(k.importers) ? k.importers : []).forEach((u, i) => {
             if (admins.has(String(u).toLowerCase())) {
               out.push({ path: `keys.${name}.importers.${i}`, value: u, rule: "a principal that is not also an administrator of this key (administrators are denied the Encrypt/Decrypt round trip)", source: "key policy: separation of duties" });
+            } else if (users.has(String(u).toLowerCase())) {
+              out.push({ path: `keys.${name}.importers.${i}`, value: u, rule: "a principal that is not also a user of this key (importers are denied CreateGrant, which users need for AWS services)", source: "key policy: separation of duties" });
             }
           });
         }

@@ -27,8 +27,8 @@ export interface ImportedKeyProps {
   readonly users: readonly string[];
   /**
    * IAM role or user ARNs that import the material (the `import-key-material` hook step, run by an
-   * operator) and prove it with an Encrypt/Decrypt round trip; denied management. At least one,
-   * none of them an administrator (administrators are denied Encrypt/Decrypt).
+   * operator) and prove it with an Encrypt/Decrypt round trip; denied management and grants. At
+   * least one, none of them an administrator (denied Encrypt/Decrypt) or a user (users need grants).
    */
   readonly importers: readonly string[];
   /** @default - "Imported customer key <name> (<environment>)" */
@@ -85,8 +85,10 @@ export class ImportedKey extends Construct implements ICustomerKey {
     if (!/^alias\/[a-zA-Z0-9:/_-]{1,249}$/.test(props.alias) || props.alias.startsWith("alias/aws/")) problems.push(`${at("alias")}: ${shown(props.alias)} is not allowed ('alias/' + letters, digits, ':', '/', '_', '-', not 'alias/aws/...', KMS CreateAlias)`);
     if (props.importers.length === 0) problems.push(`${at("importers")}: [] is not allowed (at least one principal to import the material, KMS ImportKeyMaterial)`);
     const admins = new Set(props.administrators.map((a) => a.toLowerCase()));
+    const users = new Set(props.users.map((u) => u.toLowerCase()));
     props.importers.forEach((p, i) => {
       if (admins.has(p.toLowerCase())) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)`);
+      else if (users.has(p.toLowerCase())) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)`);
     });
     if ((props.policy ?? "account") === "closed" && props.administrators.length === 0) problems.push(`${at("administrators")}: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`);
     const validity = props.keyMaterialValidityDays;

@@ -90,6 +90,11 @@ test.each([
     { importers: [ADMIN.toLowerCase()] },
     ['test/key-archive.importers.0: "arn:aws:iam::123456789012:role/keyadministrators" is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)'],
   ],
+  [
+    "an importer is a user",
+    { importers: [USER] },
+    ['test/key-archive.importers.0: "arn:aws:iam::123456789012:role/App" is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)'],
+  ],
   ["the validity is 366 days", { keyMaterialValidityDays: 366 }, ["test/key-archive.keyMaterialValidityDays: 366 is not allowed (1 to 365 days, KMS ImportKeyMaterial ValidTo)"]],
   [
     "a warning is asked for material that does not expire",
