@@ -178,9 +178,9 @@ export const STEP_CONTRACT = {
     },
     iam: [
       {
-        actions: ["kms:DescribeKey", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt"],
+        actions: ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt"],
         resources: { of: "key", arg: "keyId" },
-        note: "run by an importer of the key (its key policy names them); Encrypt/Decrypt prove the import",
+        note: "run by an importer of the key (its key policy names them); the KeyMaterialValidityDays tag must match --valid-days; Encrypt/Decrypt prove the import",
       },
     ],
   },

@@ -5,12 +5,14 @@ import {
   EncryptCommand,
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
+  ListResourceTagsCommand,
   RotateKeyOnDemandCommand,
   type DecryptCommandOutput,
   type DescribeKeyCommandOutput,
   type EncryptCommandOutput,
   type GetParametersForImportCommandOutput,
   type KeyMetadata,
+  type ListResourceTagsCommandOutput,
 } from "@aws-sdk/client-kms";
 import { pollFor } from "../lib/backoff";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
@@ -49,6 +51,8 @@ const MAX_PARAMETER_FETCHES = 2;
 const KEY_BYTES = 32;
 const DAY_MS = 86_400_000;
 const CHECK_CONTEXT = { purpose: "cmk-stacks import-key-material round trip" };
+/** The tag ImportedKey (modules/keys/imported-key.ts) sets to the configured validity. */
+const VALIDITY_TAG = "KeyMaterialValidityDays";
 
 /**
  * The 256-bit material from what the operator piped in: 32 raw bytes, their base64 (one line), or
@@ -143,6 +147,15 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
     return { status: "ALREADY_DONE", state: String(key.KeyState), elapsedMs: progress.elapsed() };
   }
   if (!holdsMaterial && input.rotate) throw fail("NoMaterialYet", "the key has no material to rotate from", "import its first material without --rotate");
+  // The configured expiry (ImportedKey tags the key with it): an import with another one would
+  // either expire without an alarm or never expire against the configuration.
+  const tags = (await withRetry("ListResourceTags", () => kms.send(new ListResourceTagsCommand({ KeyId: input.keyId })), retry).catch((err: unknown) => {
+    throw mapKmsError(label, "ListResourceTags", err);
+  })) as ListResourceTagsCommandOutput | undefined;
+  const configured = tags?.Tags?.find((t) => t.TagKey === VALIDITY_TAG)?.TagValue;
+  if (configured !== undefined && configured !== String(input.validDays)) {
+    throw fail("ValidityMismatch", `--valid-days ${input.validDays} differs from the key's configured validity (tag ${VALIDITY_TAG} = ${configured}; 0: does not expire)`, `pass --valid-days ${configured} (stack output key_<name>_import_command), or change keys.<name>.keyMaterialValidityDays and apply first`);
+  }
 
   if (!input.readMaterial) throw fail("NoMaterialSource", "this step reads the key material from standard input, which this runner does not have", "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)");
   let material: Buffer;

@@ -11,7 +11,9 @@ import { buildKeyPolicy, type KeyPolicyForm } from "./key-policy";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 
 /** What importers may do: fetch a wrapping key, import (or import new material and rotate to it), and prove the key works. */
-export const IMPORT_ACTIONS = ["kms:DescribeKey", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:ListKeyRotations", "kms:Encrypt", "kms:Decrypt"] as const;
+export const IMPORT_ACTIONS = ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:ListKeyRotations", "kms:Encrypt", "kms:Decrypt"] as const;
+/** Tag carrying the configured validity in days ("0": does not expire); the import step refuses another `--valid-days`. */
+export const VALIDITY_TAG = "KeyMaterialValidityDays";
 /** Management actions importers are explicitly denied, whatever IAM says (as users are). */
 const DENIED_TO_IMPORTERS = ["kms:CancelKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource", "kms:CreateGrant"];
 const DAY_SECONDS = 86_400;
@@ -127,7 +129,7 @@ export class ImportedKey extends Construct implements ICustomerKey {
       // Never bypassed (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check).
       bypassPolicyLockoutSafetyCheck: false,
       policy: JSON.stringify(policy),
-      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: "aws-kms", KeyOrigin: "EXTERNAL" },
+      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: "aws-kms", KeyOrigin: "EXTERNAL", [VALIDITY_TAG]: String(validity ?? 0) },
       dependsOn: props.dependsOn?.length ? [...props.dependsOn] : undefined,
       // key_material_base64 is never set. The import step sets the expiry; the provider reads it back
       // into valid_to on refresh (an optional, not computed, attribute), which would otherwise be

@@ -6,6 +6,7 @@ import {
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
   KMSClient,
+  ListResourceTagsCommand,
   RotateKeyOnDemandCommand,
   type KeyMetadata,
 } from "@aws-sdk/client-kms";
@@ -36,6 +37,7 @@ function kmsWorks(clock: VirtualClock, firstState = "PendingImport", afterState 
   let token = 0;
   kms.on(GetParametersForImportCommand).callsFake(() => ({ KeyId: KEY_ARN, PublicKey: new Uint8Array(PUBLIC_DER), ImportToken: Buffer.from(`token-${++token}`), ParametersValidTo: new Date(clock.now() + DAY) }));
   kms.on(ImportKeyMaterialCommand).resolves({ KeyId: KEY_ARN });
+  kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: "Name", TagValue: "staging/archive" }] });
   kms.on(EncryptCommand).callsFake((input: { Plaintext: Uint8Array }) => ({ KeyId: KEY_ARN, CiphertextBlob: Buffer.concat([Buffer.from("ct:"), Buffer.from(input.Plaintext)]) }));
   kms.on(DecryptCommand).callsFake((input: { CiphertextBlob: Uint8Array }) => ({ KeyId: KEY_ARN, Plaintext: Buffer.from(input.CiphertextBlob).subarray(3) }));
 }
@@ -80,6 +82,24 @@ test("happy path: wrapping key RSA_4096 / RSAES_OAEP_SHA_256, material wrapped i
     `[import-key-material ${IDS.keyId}] Encrypt/Decrypt round trip: ok`,
     `[import-key-material ${IDS.keyId}] PendingImport -> Enabled after 0s`,
   ]);
+});
+
+test("the key's configured validity (tag KeyMaterialValidityDays) is enforced: another --valid-days is refused before the material is read", async () => {
+  const rt = runtime();
+  kmsWorks(rt.clock);
+  kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: "KeyMaterialValidityDays", TagValue: "180" }] });
+  const inp = input(rt, { validDays: 0 });
+  const err = await thrown(() => importKeyMaterial(inp));
+  expect(err.message).toBe(
+    `[import-key-material ${IDS.keyId}] ValidityMismatch: --valid-days 0 differs from the key's configured validity (tag KeyMaterialValidityDays = 180; 0: does not expire). Next: pass --valid-days 180 (stack output key_<name>_import_command), or change keys.<name>.keyMaterialValidityDays and apply first`,
+  );
+  expect(inp.reads()).toBe(0);
+  expect(kms.commandCalls(GetParametersForImportCommand)).toHaveLength(0);
+  // The matching value goes through.
+  kms.reset();
+  kmsWorks(rt.clock);
+  kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: "KeyMaterialValidityDays", TagValue: "180" }] });
+  expect(await importKeyMaterial(input(runtime(), { validDays: 180 }))).toMatchObject({ status: "DONE" });
 });
 
 test("material that does not expire: KEY_MATERIAL_DOES_NOT_EXPIRE and no ValidTo", async () => {

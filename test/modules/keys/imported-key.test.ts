@@ -34,7 +34,7 @@ test("an external key WITHOUT key material: symmetric, single-Region, prevent_de
     bypass_policy_lockout_safety_check: false,
     description: "Imported customer key archive (test)",
     lifecycle: { prevent_destroy: true, ignore_changes: ["valid_to"] },
-    tags: { Name: "test/archive", KeyStore: "aws-kms", KeyOrigin: "EXTERNAL" },
+    tags: { Name: "test/archive", KeyStore: "aws-kms", KeyOrigin: "EXTERNAL", KeyMaterialValidityDays: "0" },
   });
   expect(key).not.toHaveProperty("key_material_base64");
   expect(key).not.toHaveProperty("valid_to");
@@ -54,7 +54,7 @@ test("the key policy adds the importers' statement, denies them management, and 
   const sids = policy.Statement.map((st) => st.Sid);
   expect(sids).toEqual(["AccountRootKeepsAccess", "KeyAdministration", "AdministratorsCannotUseKey", "KeyUse", "KeyUseByAwsServicesThroughGrants", "UsersCannotManageKey", "KeyMaterialImport", "ImportersCannotManageKey", "NobodyDeletesImportedMaterial"]);
   const bySid = (sid: string) => policy.Statement.find((st) => st.Sid === sid);
-  expect(bySid("KeyMaterialImport")).toMatchObject({ Effect: "Allow", Principal: { AWS: [IMPORTER] }, Action: ["kms:DescribeKey", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:ListKeyRotations", "kms:Encrypt", "kms:Decrypt"] });
+  expect(bySid("KeyMaterialImport")).toMatchObject({ Effect: "Allow", Principal: { AWS: [IMPORTER] }, Action: ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:ListKeyRotations", "kms:Encrypt", "kms:Decrypt"] });
   expect(bySid("ImportersCannotManageKey")).toMatchObject({ Effect: "Deny", Principal: { AWS: [IMPORTER] }, Action: expect.arrayContaining(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant"]) });
   expect(bySid("NobodyDeletesImportedMaterial")).toEqual({ Sid: "NobodyDeletesImportedMaterial", Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:DeleteImportedKeyMaterial", Resource: "*" });
   // The administrators never get the import actions.
@@ -76,6 +76,8 @@ test("expiring material gets a SecondsUntilKeyMaterialExpiration alarm 30 days b
   });
   expect(alarm.dimensions).toEqual({ KeyId: expect.stringMatching(/^\$\{aws_kms_external_key\.key-archive_key_[0-9A-F]+\.id\}$/) });
   expect(s.output.key_archive_import_command.value).toMatch(/ --valid-days 180$/);
+  // The import step refuses another --valid-days than this tag.
+  expect(one(s, "aws_kms_external_key").tags).toMatchObject({ KeyMaterialValidityDays: "180" });
 });
 
 test("short validity: the alarm fires at half the validity", () => {
