@@ -15,14 +15,12 @@
  * Deleting or replacing the key itself is `destroy-key-bearing`; disabling it, `key-disabled`.
  * Values are never shown: the material is a secret, and only the expiry date (not secret) is quoted.
  */
-import { isObject } from "../../../tools/terraform/plan-json";
 import { actionOf, configAddressOf, isUnknown, valuesOf } from "../plan-index";
 import { finding, type Rule } from "./rule";
 
 const EXTERNAL_KEY_TYPES = ["aws_kms_external_key", "aws_kms_replica_external_key"];
 const MATERIAL = "key_material_base64";
 const set = (v: unknown): boolean => v !== undefined && v !== null && v !== "";
-const sensitive = (s: unknown): boolean => isObject(s as never) && (s as Record<string, unknown>)[MATERIAL] === true;
 const time = (v: unknown): number | undefined => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined);
 
 export const importedMaterialRule: Rule = (idx) => {
@@ -33,8 +31,10 @@ export const importedMaterialRule: Rule = (idx) => {
     const before = valuesOf(rc.change.before);
     const after = valuesOf(rc.change.after);
     const configured = idx.config.get(configAddressOf(rc.address))?.resource.expressions?.[MATERIAL] !== undefined;
-    const afterMaterial = set(after[MATERIAL]) || isUnknown(rc, MATERIAL) || (rc.change.after !== null && sensitive(rc.change.after_sensitive));
-    if (configured || set(before[MATERIAL]) || afterMaterial) {
+    // Not `after_sensitive`: the provider's schema marks the attribute sensitive, so Terraform flags
+    // it true even when it is null (a real plan of this project's key shows exactly that), and
+    // `show -json` writes a set value in cleartext anyway.
+    if (configured || set(before[MATERIAL]) || set(after[MATERIAL]) || isUnknown(rc, MATERIAL)) {
       out.push(finding(idx, rc, action, "key-material-in-plan", "block",
         `carries ${MATERIAL}: the plaintext key material is in this plan file and its \`terraform show -json\` (sensitive values are written there in cleartext) and in the state`,
         "remove key_material_base64 and import the material with the import-key-material step (docs/byok.md); treat this plan file, its JSON and the state as copies of the key: delete the plan files and keep the state as protected as the key manager"));

@@ -6,7 +6,9 @@
  * missing, so the verdicts are always checked.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { blockLine, classifyPlans, type LoadedPlan } from "../../../packages/plan-guard";
+import { valuesOf } from "../../../packages/plan-guard/plan-index";
 import type { JsonObject, PlanJson } from "../../../tools/terraform/plan-json";
 import { planOf, policy, rc, ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT } from "./builders";
 
@@ -89,7 +91,6 @@ describe("plaintext material in the plan", () => {
     ["set on create", derived(["create"], null, keyValues({ key_material_base64: MATERIAL }), { after_sensitive: { key_material_base64: true } }, { key_material_base64: { constant_value: MATERIAL } }), "create"],
     ["already in state, no change (no-op)", derived(["no-op"], keyValues({ key_material_base64: MATERIAL }), keyValues({ key_material_base64: MATERIAL }), {}, { key_material_base64: { references: ["var.material"] } }), "no-op"],
     ["known only after apply", derived(["create"], null, keyValues({ key_material_base64: null }), { after_unknown: { key_material_base64: true } }), "create"],
-    ["marked sensitive with its value withheld", derived(["create"], null, keyValues({ key_material_base64: null }), { after_sensitive: { key_material_base64: true } }), "create"],
   ])("%s: blocked (key-material-in-plan), and the material is never quoted", (_, plan, action) => {
     const r = classifyPlans([plan]);
     expect(r.exitCode).toBe(1);
@@ -98,6 +99,35 @@ describe("plaintext material in the plan", () => {
       `BLOCKED [staging-keys] aws_kms_external_key.test-key (${action}): carries key_material_base64: the plaintext key material is in this plan file and its \`terraform show -json\` (sensitive values are written there in cleartext) and in the state. Avoid: remove key_material_base64 and import the material with the import-key-material step (docs/byok.md); treat this plan file, its JSON and the state as copies of the key: delete the plan files and keep the state as protected as the key manager.`,
     );
     expect(JSON.stringify(r)).not.toContain(MATERIAL);
+  });
+});
+
+describe("a real plan of the shipped staging-keys (Terraform 1.11.4, AWS provider 5.100.0, offline: npm run validate -- --save-plans), its imported key only", () => {
+  const real = (): PlanJson => JSON.parse(readFileSync(join(__dirname, "..", "..", "fixtures", "staging-keys-external-key.plan.json"), "utf8")) as PlanJson;
+  const keyOf = (p: PlanJson) => (p.resource_changes ?? []).find((r) => r.type === "aws_kms_external_key") as NonNullable<PlanJson["resource_changes"]>[number];
+
+  test("as synthesized (no material; the provider still flags key_material_base64 sensitive): passes, the new key, alias and alarm listed", () => {
+    const p = real();
+    expect(valuesOf(keyOf(p).change.after).key_material_base64).toBeNull();
+    expect((keyOf(p).change.after_sensitive as JsonObject).key_material_base64).toBe(true);
+    const r = classifyPlans([{ stack: "staging-keys", plan: p }]);
+    expect(r.exitCode).toBe(0);
+    expect(r.risky.map((f) => f.type).sort()).toEqual(["aws_kms_alias", "aws_kms_external_key"]);
+  });
+
+  test("the same plan with the material set (what key_material_base64 in the configuration gives): blocked, never quoted", () => {
+    const p = real();
+    (keyOf(p).change.after as JsonObject).key_material_base64 = MATERIAL;
+    const r = classifyPlans([{ stack: "staging-keys", plan: p }]);
+    expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([["aws_kms_external_key.key-archive_key_99BD6519", "key-material-in-plan"]]);
+    expect(JSON.stringify(r)).not.toContain(MATERIAL);
+  });
+
+  test("the same key applied, then deleted: blocked", () => {
+    const p = real();
+    const k = keyOf(p);
+    k.change = { ...k.change, actions: ["delete"], before: { ...(k.change.after as JsonObject), id: "1234abcd-12ab-34cd-56ef-1234567890ab", arn: ARN }, after: null };
+    expect(classifyPlans([{ stack: "staging-keys", plan: p }]).blocked.map((f) => [f.action, f.rule])).toEqual([["delete", "destroy-key-bearing"]]);
   });
 });
 
