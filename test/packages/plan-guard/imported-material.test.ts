@@ -123,6 +123,14 @@ describe("a real plan of the shipped staging-keys (Terraform 1.11.4, AWS provide
     expect(JSON.stringify(r)).not.toContain(MATERIAL);
   });
 
+  test("planned by the real provider with key_material_base64 in the configuration: show -json carries it in cleartext; blocked, never quoted", () => {
+    const p = JSON.parse(readFileSync(join(__dirname, "..", "..", "fixtures", "staging-keys-external-key-with-material.plan.json"), "utf8")) as PlanJson;
+    expect(valuesOf(keyOf(p).change.after).key_material_base64).toBe(MATERIAL);
+    const r = classifyPlans([{ stack: "staging-keys", plan: p }]);
+    expect(r.blocked.map((f) => [f.address, f.action, f.rule])).toEqual([["aws_kms_external_key.key-archive_key_99BD6519", "create", "key-material-in-plan"]]);
+    expect(JSON.stringify(r)).not.toContain(MATERIAL);
+  });
+
   test("the same key applied, then deleted: blocked", () => {
     const p = real();
     const k = keyOf(p);
