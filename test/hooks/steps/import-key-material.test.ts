@@ -12,7 +12,8 @@ import {
 } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { importKeyMaterial, parseMaterial, type ImportKeyMaterialInput } from "../../../hooks/steps/import-key-material";
-import { runCli } from "../../../hooks/cli";
+import { Readable } from "node:stream";
+import { readStdin, runCli } from "../../../hooks/cli";
 import { createHandler } from "../../../hooks/lambda";
 import { VirtualClock } from "../../../hooks/lib/clock";
 import { awsError, IDS, kmsOnly, runtime, thrown } from "../helpers";
@@ -330,5 +331,19 @@ describe("secrets: the plaintext material never appears in a line, an error or a
     const sent = kms.calls().map((c) => JSON.stringify(c.args[0].input, (_k, v: unknown) => (v && typeof v === "object" && (v as { type?: string }).type === "Buffer" ? Buffer.from((v as { data: number[] }).data).toString("hex") : v)));
     expect(leaks([...rt.lines, err.message, String(err.stack), err.detail ?? "", err.action ?? "", JSON.stringify(err), ...sent])).toEqual([]);
     expect(err.message).toContain("****");
+  });
+});
+
+describe("reading standard input (the CLI's material source)", () => {
+  const stream = (chunks: Buffer[], isTTY = false) => Object.assign(Readable.from(chunks), { isTTY }) as unknown as NodeJS.ReadStream;
+
+  test("reads a pipe to its end", async () => {
+    expect(Buffer.from(await readStdin(stream([MATERIAL.subarray(0, 10), MATERIAL.subarray(10)]))).equals(MATERIAL)).toBe(true);
+  });
+  test("refuses a terminal (typed material would be echoed)", async () => {
+    await expect(readStdin(stream([], true))).rejects.toThrow("standard input is a terminal; pipe the key material from your key manager (docs/byok.md)");
+  });
+  test("refuses more than 64 KiB", async () => {
+    await expect(readStdin(stream([Buffer.alloc(40_000), Buffer.alloc(40_000)]))).rejects.toThrow("standard input holds more than 65536 bytes; pipe one key only");
   });
 });
