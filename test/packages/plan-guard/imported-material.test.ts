@@ -7,7 +7,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { blockLine, classifyPlans, type LoadedPlan } from "../../../packages/plan-guard";
+import { Testing } from "cdktf";
+import { EnvironmentStack } from "../../../modules/core/environment-stack";
+import { ImportedKey } from "../../../modules/keys/imported-key";
+import { blockLine, classifyPlans, judgePolicy, type LoadedPlan } from "../../../packages/plan-guard";
 import { valuesOf } from "../../../packages/plan-guard/plan-index";
 import type { JsonObject, PlanJson } from "../../../tools/terraform/plan-json";
 import { planOf, policy, rc, ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT } from "./builders";
@@ -184,11 +187,7 @@ describe("changes shaped like DeleteImportedKeyMaterial", () => {
   });
 });
 
-test("the policy ImportedKey synthesizes (importers, a Deny of DeleteImportedKeyMaterial to everyone) is manageable, not public, in both forms", async () => {
-  const { Testing } = await import("cdktf");
-  const { EnvironmentStack } = await import("../../../modules/core/environment-stack");
-  const { ImportedKey } = await import("../../../modules/keys/imported-key");
-  const { judgePolicy } = await import("../../../packages/plan-guard");
+test("the policy ImportedKey synthesizes (importers, a Deny of DeleteImportedKeyMaterial to everyone) is manageable, not public, in both forms", () => {
   for (const form of ["account", "closed"] as const) {
     const stack = new EnvironmentStack(Testing.app(), "t", { name: "t", account: "111122223333", region: "eu-west-1" });
     const key = new ImportedKey(stack, "k", { name: "k", alias: "alias/t/k", policy: form, administrators: ["arn:aws:iam::111122223333:role/admin"], users: ["arn:aws:iam::111122223333:role/app"], importers: ["arn:aws:iam::111122223333:role/custodian"] });
