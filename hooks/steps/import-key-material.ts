@@ -159,13 +159,18 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
 
   if (!input.readMaterial) throw fail("NoMaterialSource", "this step reads the key material from standard input, which this runner does not have", "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)");
   let material: Buffer;
+  const piped = await input.readMaterial();
   try {
-    material = parseMaterial(await input.readMaterial());
+    material = parseMaterial(piped);
   } catch (err) {
     throw fail("InvalidKeyMaterial", errorMessage(err), "pipe exactly one 256-bit key: 32 raw bytes, their base64, or a Vault transit export of one version");
+  } finally {
+    // The bytes read (raw, base64 or JSON) are a copy of the key too.
+    piped.fill(0);
   }
-  // Any form of the material that could end up in a line is masked from here on.
-  log.registerSecret(material.toString("base64"));
+  // Any form of the material that could end up in a line is masked from here on (the unpadded
+  // base64 masks the padded form as well).
+  log.registerSecret(material.toString("base64").replace(/=+$/, ""));
   log.registerSecret(material.toString("hex"));
 
   const importType = input.rotate ? "NEW_KEY_MATERIAL" : input.reimport ? "EXISTING_KEY_MATERIAL" : undefined;

@@ -103,6 +103,14 @@ test("the key's configured validity (tag KeyMaterialValidityDays) is enforced: a
   expect(await importKeyMaterial(input(runtime(), { validDays: 180 }))).toMatchObject({ status: "DONE" });
 });
 
+test("the bytes read are zeroed once parsed (they are a copy of the key too)", async () => {
+  const rt = runtime();
+  kmsWorks(rt.clock);
+  const piped = Buffer.from(`${MATERIAL.toString("base64")}\n`);
+  await importKeyMaterial(input(rt, { readMaterial: async () => piped }));
+  expect(piped.every((b) => b === 0)).toBe(true);
+});
+
 test("material that does not expire: KEY_MATERIAL_DOES_NOT_EXPIRE and no ValidTo", async () => {
   const rt = runtime();
   kmsWorks(rt.clock);
