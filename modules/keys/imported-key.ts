@@ -7,7 +7,8 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { GrantProps, ICustomerKey } from "./customer-key";
-import { buildKeyPolicy, type KeyPolicyForm } from "./key-policy";
+import { buildKeyPolicy } from "./key-policy";
+import { keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 
 /** What importers may do: fetch a wrapping key, import (or import new material and rotate to it), and prove the key works. */
@@ -18,27 +19,16 @@ export const VALIDITY_TAG = "KeyMaterialValidityDays";
 const DENIED_TO_IMPORTERS = ["kms:CancelKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource", "kms:CreateGrant"];
 const DAY_SECONDS = 86_400;
 
-export interface ImportedKeyProps {
-  /** Logical name (`keys.<name>`): part of the alarm name. */
+/** Alias, roles, description, deletion window and policy form as every key ({@link KeyBaseProps}), plus the import's own. */
+export interface ImportedKeyProps extends KeyBaseProps {
+  /** Logical name (`keys.<name>`): part of the alarm and output names. */
   readonly name: string;
-  /** `alias/...`, never `alias/aws/...`. */
-  readonly alias: string;
-  /** IAM role or user ARNs that manage the key and are denied its cryptographic use. */
-  readonly administrators: readonly string[];
-  /** IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS resources). */
-  readonly users: readonly string[];
   /**
    * IAM role or user ARNs that import the material (the `import-key-material` hook step, run by an
    * operator) and prove it with an Encrypt/Decrypt round trip; denied management and grants. At
    * least one, none of them an administrator (denied Encrypt/Decrypt) or a user (users need grants).
    */
   readonly importers: readonly string[];
-  /** @default - "Imported customer key <name> (<environment>)" */
-  readonly description?: string;
-  /** Waiting period of ScheduleKeyDeletion, 7-30. @default 30 */
-  readonly deletionWindowDays?: number;
-  /** @default "account" (the account root keeps kms:*) */
-  readonly policy?: KeyPolicyForm;
   /**
    * Days each import stays valid (KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365 (KMS
    * ImportKeyMaterial ValidTo). Creates the expiry alarm. The import step reads it from its command line.
@@ -81,10 +71,9 @@ export class ImportedKey extends Construct implements ICustomerKey {
     super(scope, id);
     const env = EnvironmentStack.of(this);
     const at = (prop: string) => `${this.node.path}.${prop}`;
-    const problems: string[] = [];
+    // The checks every key shares (alias, roles, deletion window, policy form), then the import's own.
+    const problems = keyBaseProblems(this.node.path, env.partition, props);
     const window = props.deletionWindowDays ?? 30;
-    if (!Number.isInteger(window) || window < 7 || window > 30) problems.push(`${at("deletionWindowDays")}: ${shown(window)} is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`);
-    if (!/^alias\/[a-zA-Z0-9:/_-]{1,249}$/.test(props.alias) || props.alias.startsWith("alias/aws/")) problems.push(`${at("alias")}: ${shown(props.alias)} is not allowed ('alias/' + letters, digits, ':', '/', '_', '-', not 'alias/aws/...', KMS CreateAlias)`);
     if (props.importers.length === 0) problems.push(`${at("importers")}: [] is not allowed (at least one principal to import the material, KMS ImportKeyMaterial)`);
     const admins = new Set(props.administrators.map((a) => a.toLowerCase()));
     const users = new Set(props.users.map((u) => u.toLowerCase()));
@@ -92,7 +81,6 @@ export class ImportedKey extends Construct implements ICustomerKey {
       if (admins.has(p.toLowerCase())) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)`);
       else if (users.has(p.toLowerCase())) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)`);
     });
-    if ((props.policy ?? "account") === "closed" && props.administrators.length === 0) problems.push(`${at("administrators")}: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`);
     const validity = props.keyMaterialValidityDays;
     if (validity !== undefined && (!Number.isInteger(validity) || validity < 1 || validity > 365)) problems.push(`${at("keyMaterialValidityDays")}: ${shown(validity)} is not allowed (1 to 365 days, KMS ImportKeyMaterial ValidTo)`);
     const warningSeconds = props.expiryWarningDays !== undefined ? props.expiryWarningDays * DAY_SECONDS : Math.min(30 * DAY_SECONDS, ((validity ?? 0) * DAY_SECONDS) / 2);

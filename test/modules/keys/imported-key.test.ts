@@ -103,7 +103,9 @@ test.each([
     { expiryWarningDays: 10 },
     ["test/key-archive.expiryWarningDays: 10 is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which is unset: the material does not expire)"],
   ],
-  ["the alias is in the AWS namespace", { alias: "alias/aws/s3" }, ['test/key-archive.alias: "alias/aws/s3" is not allowed (\'alias/\' + letters, digits, \':\', \'/\', \'_\', \'-\', not \'alias/aws/...\', KMS CreateAlias)']],
+  // The checks every key shares (modules/keys/key-props.ts) apply as they are.
+  ["the alias is in the AWS namespace", { alias: "alias/aws/s3" }, ["test/key-archive.alias: \"alias/aws/s3\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)"]],
+  ["the users list is empty", { users: [] }, ["test/key-archive.users: [] is not allowed (at least one user: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException)"]],
   [
     "several props are wrong (all problems at once)",
     { deletionWindowDays: 3, keyMaterialValidityDays: 0 },
