@@ -43,7 +43,7 @@ export const cloudHsmTable: ConstraintTable = {
       field: "cloudHsm.adminHost.cliPackage",
       rule: "an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes",
       source: "dnf install / aws s3 cp in the admin host's user data",
-      check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~\/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~\/%+-]+\.rpm)$/),
+      check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~/%+-]+\.rpm)$/),
     },
     {
       field: "cloudHsm.adminHost.cliPreinstalled",

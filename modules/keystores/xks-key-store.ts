@@ -2,17 +2,11 @@ import { Construct } from "constructs";
 import { Token } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import { HookStep } from "../hooks/hook-step";
-import { registerRule } from "../compliance";
-import { vpcEndpointServiceAcceptance } from "../compliance/vpc-endpoint-service-acceptance";
-import { s3BucketKeyCustomStore } from "../compliance/s3-bucket-key-custom-store";
 import { shown, throwIfProblems } from "../core/errors";
 import type { INetwork } from "../network/network";
 import type { IKeyStore } from "./key-store";
 import { XksProxyEndpoint, type XksHealthCheck, type XksPublicZone } from "./xks-proxy-endpoint";
 import { XksCredential, type XksCredentialSource } from "./xks-credential";
-
-registerRule(vpcEndpointServiceAcceptance);
-registerRule(s3BucketKeyCustomStore);
 
 export interface XksKeyStoreProps {
   /** KMS custom key store name, 1-256 characters, unique in the account and Region. */

@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { composeLikeMain, configErrorLines, only, resources, synthEnvs, type StackJson } from "../helpers/synth";
-import { composeApp } from "../../stacks/compose";
+import { configErrorLines, only, resources, synthEnvs, type StackJson } from "../helpers/synth";
+import { composeApp, composeEnvironment } from "../../stacks/compose";
 import { environments } from "../../environments";
 import { byPath, prodCloudHsmOnly, ref } from "../modules/cloudhsm/fixtures";
 import { REPO_ROOT } from "../../stacks/cloudhsm-trust-files";
@@ -66,7 +66,7 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
   test("fails when a bucket uses the cloudhsm key before the certificate is provided", () => {
     const withBucket = JSON.parse(JSON.stringify(env));
     withBucket.data.buckets = { shares: { bucketName: "northwind-first-shares-333333333333", key: "fileShares" } };
-    expect(configErrorLines(() => composeApp({ first: withBucket }, composeLikeMain, "/tmp/unused"))).toEqual([
+    expect(configErrorLines(() => composeApp({ first: withBucket }, composeEnvironment, "/tmp/unused"))).toEqual([
       'environments.first.data.buckets.shares.key: "fileShares" is a cloudhsm key, which exists only after the cluster certificate is provided (cloudHsm.trust.signedCertificateFile and trustAnchorFile): use another key until then',
     ]);
   });
@@ -107,7 +107,7 @@ describe("certificate files of `provided` (checked at synth)", () => {
     prodCloudHsmOnly((e) => {
       (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
     });
-  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeLikeMain, "/tmp/unused");
+  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
   const F = "test/hooks/fixtures";
 
   test("accepts a certificate signed by a self-signed trust anchor", () => {
@@ -160,7 +160,7 @@ describe("certificate files that are not plain files inside the repository (chec
     prodCloudHsmOnly((e) => {
       (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
     });
-  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeLikeMain, "/tmp/unused");
+  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
   const F = "test/hooks/fixtures";
   let dir = "";
   let rel = "";
