@@ -43,7 +43,7 @@ describe("XksKeyStore with minimal props", () => {
       xks_proxy_uri_endpoint: "https://xks.example.com",
       xks_proxy_uri_path: "/t/kms/xks/v1",
       xks_proxy_vpc_endpoint_service_name: `\${aws_vpc_endpoint_service.${service}.service_name}`,
-      xks_proxy_authentication_credential: { access_key_id: "\${var.xks_access_key_id}", raw_secret_access_key: "\${var.xks_secret_access_key}" },
+      xks_proxy_authentication_credential: { access_key_id: "${var.xks_access_key_id}", raw_secret_access_key: "${var.xks_secret_access_key}" },
       lifecycle: { prevent_destroy: true },
     });
     expect(Object.keys(json.variable ?? {}).sort()).toEqual(["xks_access_key_id", "xks_secret_access_key"]);
