@@ -32,6 +32,12 @@ export interface ResolvedKey {
   readonly users: readonly string[];
   /** Key policy form (always set by resolveEnvironment). @default "account" */
   readonly policy?: "account" | "closed";
+  /** Where the material comes from; `external`: imported by an operator (BYOK). @default "aws-kms" */
+  readonly origin?: "aws-kms" | "external";
+  /** `external` keys: who imports the material. */
+  readonly importers?: readonly string[];
+  /** `external` keys: validity of each import in days; unset: the material does not expire. */
+  readonly keyMaterialValidityDays?: number;
 }
 
 /**
@@ -151,10 +157,14 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         store: k.store,
         ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
         deletionWindowDays: k.deletionWindowDays,
-        rotation: k.rotation ?? k.store === "aws-kms",
+        rotation: k.rotation ?? (k.store === "aws-kms" && k.origin !== "external"),
         administrators: [...k.administrators],
         users: [...k.users],
         policy: k.policy,
+        // Only external keys carry these, so every other key resolves exactly as before.
+        ...(k.origin === "external"
+          ? { origin: "external" as const, importers: [...(k.importers ?? [])], ...(k.keyMaterialValidityDays !== undefined ? { keyMaterialValidityDays: k.keyMaterialValidityDays } : {}) }
+          : {}),
       },
     ]),
   );

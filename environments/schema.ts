@@ -116,7 +116,7 @@ export const KeySchema = z
     store: KeyStoreKindSchema.describe("Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.").default("aws-kms"),
     xksKeyId: str("Id of the key in the external key manager (store xks only).").optional(),
     deletionWindowDays: int("Waiting period before deletion, 7-30 days.").default(30),
-    rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores.").optional(),
+    rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.").optional(),
     administrators: strings("IAM role or user ARNs that manage the key but cannot use it for cryptography. At least one."),
     users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it."),
     policy: z
@@ -125,6 +125,18 @@ export const KeySchema = z
         "Who the key policy lets in. account: the account root keeps kms:* (AWS's default, protection against lockout), so IAM policies in the account can also grant use of the key. closed: no IAM delegation; only administrators manage and only users use the key; the principal that deploys the keys stack must be one of administrators (KMS's lockout safety check is never bypassed).",
       )
       .default("account"),
+    origin: z
+      .enum(["aws-kms", "external"])
+      .describe(
+        "Where the key material comes from. aws-kms: KMS generates it. external: the key is created without material (aws_kms_external_key, never key_material_base64, so the material is never in Terraform state or a plan) and an operator imports it with the import-key-material hook step (docs/byok.md). external needs store aws-kms, importers, and no automatic rotation. Default: aws-kms.",
+      )
+      .optional(),
+    importers: strings(
+      "origin external only: IAM role or user ARNs that import the key material (GetParametersForImport, ImportKeyMaterial, RotateKeyOnDemand) and prove it with an Encrypt/Decrypt round trip; they cannot manage the key or create grants. Not administrators (denied cryptographic use), not users (users need grants). At least one.",
+    ).optional(),
+    keyMaterialValidityDays: int(
+      "origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365; an alarm on SecondsUntilKeyMaterialExpiration warns 30 days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).",
+    ).optional(),
   })
   .describe("A customer managed KMS key with separation of duties.");
 

@@ -47,6 +47,17 @@ export const staging: EnvironmentConfig = {
       administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
       users: ["arn:aws:iam::222222222222:role/PlatformOperators"],
     },
+    // Key material exported from the on-premises key manager and imported by its custodians
+    // (docs/byok.md): created without material, so it is never in Terraform state or a plan.
+    // Each import is valid 180 days; an alarm warns 30 days before the material expires.
+    archive: {
+      alias: "alias/staging/archive",
+      origin: "external",
+      importers: ["arn:aws:iam::222222222222:role/KeyMaterialCustodians"],
+      keyMaterialValidityDays: 180,
+      administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
+      users: ["arn:aws:iam::222222222222:role/ArchiveService"],
+    },
   },
   data: {
     buckets: { records: { bucketName: "northwind-staging-records-222222222222", key: "records" } },

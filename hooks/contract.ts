@@ -29,6 +29,14 @@ export interface StepArgs {
   readonly minHsms?: number;
   /** Backup retention in days (set-backup-retention). */
   readonly days?: number;
+  /** KMS key id (import-key-material). */
+  readonly keyId?: string;
+  /** Days the imported material stays valid; 0: it does not expire (import-key-material). */
+  readonly validDays?: number;
+  /** Import the same material again (new expiry, or after it expired) (import-key-material). */
+  readonly reimport?: boolean;
+  /** Import new material and rotate to it (import-key-material). */
+  readonly rotate?: boolean;
 }
 
 /** A step-specific argument (every step also takes the {@link COMMON_ARGS}). */
@@ -41,7 +49,7 @@ export type ArgSpec =
   | { readonly kind: "flag"; readonly help: string };
 
 /** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, or the resource an argument names. */
-export type ResourceRef = "*" | "run-shell-script-document" | { readonly of: "cluster" | "parameter" | "secret" | "instance"; readonly arg: ArgName };
+export type ResourceRef = "*" | "run-shell-script-document" | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName };
 
 export interface StatementSpec {
   readonly actions: readonly string[];
@@ -156,6 +164,24 @@ export const STEP_CONTRACT = {
       { actions: ["secretsmanager:GetSecretValue"], resources: secret("adminSecretArn"), note: "read only, so the logger can mask it" },
       { actions: ["secretsmanager:PutSecretValue"], resources: secret("kmsuserSecretArn") },
       ...ON_INSTANCE,
+    ],
+  },
+  "import-key-material": {
+    description:
+      "operator-run BYOK import: the 256-bit material from stdin, wrapped in memory (RSA_4096, RSAES_OAEP_SHA_256) under GetParametersForImport's public key, ImportKeyMaterial with the expiry asked for, then an Encrypt/Decrypt round trip; a key holding material is left alone",
+    inGraph: false,
+    args: {
+      keyId: id("kmsKeyId", "KMS key id (origin EXTERNAL)"),
+      validDays: { kind: "int", min: 0, max: 365, default: 0, help: "days the material stays valid (KEY_MATERIAL_EXPIRES); 0: it does not expire" },
+      reimport: FORCE("import the same material again into a key that holds it (a new expiry)"),
+      rotate: FORCE("import NEW material (ImportType NEW_KEY_MATERIAL) and rotate to it (RotateKeyOnDemand); old ciphertexts stay readable"),
+    },
+    iam: [
+      {
+        actions: ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt"],
+        resources: { of: "key", arg: "keyId" },
+        note: "run by an importer of the key (its key policy names them); the KeyMaterialValidityDays tag must match --valid-days; Encrypt/Decrypt prove the import",
+      },
     ],
   },
   "connect-key-store": {
@@ -288,6 +314,8 @@ function arn(ref: ResourceRef, s: StepScope): string {
       return `arn:${s.partition}:ssm:${s.region}:${s.account}:parameter/${value.replace(/^\//, "")}`;
     case "secret":
       return value;
+    case "key":
+      return `arn:${s.partition}:kms:${s.region}:${s.account}:key/${value}`;
   }
 }
 
@@ -325,7 +353,7 @@ export function renderStepsTable(): string {
 function describeResource(ref: ResourceRef): string {
   if (ref === "*") return "`*`";
   if (ref === "run-shell-script-document") return "`arn:<partition>:ssm:<region>::document/AWS-RunShellScript`";
-  const what = { cluster: "cluster ARN", instance: "instance ARN", parameter: "parameter ARN", secret: "secret" }[ref.of];
+  const what = { cluster: "cluster ARN", instance: "instance ARN", parameter: "parameter ARN", secret: "secret", key: "key ARN" }[ref.of];
   return `${what} (\`--${kebab(ref.arg)}\`)`;
 }
 

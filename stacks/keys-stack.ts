@@ -3,6 +3,7 @@ import { Annotations } from "cdktf";
 import { firstApplyNote, keysAwaitingCertificate, type ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
+import { ImportedKey } from "../modules/keys/imported-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
@@ -79,6 +80,23 @@ export class KeysStack extends ShippedEnvironmentStack {
     const keys: Record<string, ICustomerKey> = {};
     for (const [name, config] of Object.entries(env.keys)) {
       if (waiting.includes(name)) continue;
+      if (config.origin === "external") {
+        // Imported material (BYOK): created without material, imported by an operator (docs/byok.md).
+        keys[name] = new ImportedKey(this, `key-${name}`, {
+          name,
+          alias: config.alias,
+          description: config.description,
+          administrators: config.administrators,
+          users: config.users,
+          importers: config.importers ?? [],
+          deletionWindowDays: config.deletionWindowDays,
+          policy: config.policy,
+          keyMaterialValidityDays: config.keyMaterialValidityDays,
+          serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
+          dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
+        });
+        continue;
+      }
       keys[name] = new CustomerKey(this, `key-${name}`, {
         name,
         alias: config.alias,

@@ -129,7 +129,7 @@ describe("across the environments of one synth", () => {
   });
 
   test("fails when two environments use one XKS private DNS name (and one key store name in an account and Region)", () => {
-    const s2 = variant(staging, { name: "s2", "data.buckets.records.bucketName": "northwind-s2-records", "keys.records.alias": "alias/s2/records", "keys.volumes.alias": "alias/s2/ebs" });
+    const s2 = variant(staging, { name: "s2", "data.buckets.records.bucketName": "northwind-s2-records", "keys.records.alias": "alias/s2/records", "keys.volumes.alias": "alias/s2/ebs", "keys.archive.alias": "alias/s2/archive" });
     expect(validationMessages({ staging, s2 })).toEqual([
       'environments.s2.xks.privateDnsName: "xks.staging.northwind-health.example" is not allowed (a private DNS name no other environment uses (environments.staging.xks.privateDnsName has it), VPC endpoint service private DNS names are unique)',
       'environments.s2.xks.keyStoreName: "staging-xks" is not allowed (a key store name no other environment in the same account and Region uses (environments.staging.xks.keyStoreName has it), KMS CreateCustomKeyStore: names are unique per account and Region)',

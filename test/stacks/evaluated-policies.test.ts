@@ -34,7 +34,8 @@ function keysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): 
   for (const [envName, env] of Object.entries(environments)) {
     const keysStack = stacks[`${envName}-keys`];
     const t = stackTarget(keysStack);
-    for (const [resName, res] of Object.entries(keysStack.resource?.aws_kms_key ?? {})) {
+    // Keys with imported material (aws_kms_external_key) carry the same policy plus the importers'.
+    for (const [resName, res] of Object.entries({ ...(keysStack.resource?.aws_kms_key ?? {}), ...(keysStack.resource?.aws_kms_external_key ?? {}) })) {
       const path = (res["//"] as { metadata: { path: string } }).metadata.path;
       const keyName = /\/key-([^/]+)\/key$/.exec(path)?.[1] as string;
       out.push({
@@ -109,6 +110,24 @@ function rowsFor(k: KeyUnderTest): Row[] {
   }
   rows.push({ who: "an unlisted identity without IAM policies", principal: other, action: "kms:Decrypt", expected: "ImplicitlyDenied" });
   rows.push({ who: "another account's administrator", principal: "arn:aws:iam::999999999999:role/Admin", action: "kms:Decrypt", identity: [admin], expected: "ImplicitlyDenied" });
+  // Imported material (BYOK): importers import and prove the key, nothing else; nobody in the
+  // account deletes the material, whatever IAM says.
+  for (const imp of cfg.importers ?? []) {
+    for (const action of ["kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]) {
+      rows.push({ who: "importer, no IAM policy", principal: imp, action, expected: "Allowed" });
+    }
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DeleteImportedKeyMaterial"]) {
+      rows.push({ who: "importer with AdministratorAccess", principal: imp, action, identity: [admin], expected: "ExplicitlyDenied" });
+    }
+    rows.push({ who: "importer with AdministratorAccess, grant for an AWS resource", principal: imp, action: "kms:CreateGrant", context: FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+  }
+  if (cfg.origin === "external") {
+    for (const p of [...cfg.administrators, `arn:${k.partition}:iam::${k.account}:role/CloudAdministrators`]) {
+      rows.push({ who: "anyone in the account with AdministratorAccess", principal: p, action: "kms:DeleteImportedKeyMaterial", identity: [admin], expected: "ExplicitlyDenied" });
+    }
+    for (const a of cfg.administrators) for (const action of ["kms:GetParametersForImport", "kms:ImportKeyMaterial"]) rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "ImplicitlyDenied" });
+    for (const u of cfg.users) rows.push({ who: "user, no IAM policy", principal: u, action: "kms:ImportKeyMaterial", expected: "ImplicitlyDenied" });
+  }
   const asg = autoScalingRole(k);
   if (k.isEbsDefault) {
     // https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
@@ -245,7 +264,7 @@ test.each(buckets.map((b) => [b.label, b] as const))("bucket policy %s: reads ne
 
 test("every action in every synthesized policy (key, bucket, IAM role and trust policies) exists", async () => {
   const found = [...policiesIn(shipped), ...policiesIn(closed)];
-  expect(found.filter((p) => p.type === "aws_kms_key").length).toBe(keys.length);
+  expect(found.filter((p) => p.type === "aws_kms_key" || p.type === "aws_kms_external_key").length).toBe(keys.length);
   expect(found.some((p) => p.type === "aws_iam_role_policy")).toBe(true);
   const unknown: string[] = [];
   for (const p of found) for (const a of await unknownActions(p.document)) unknown.push(`${p.stack} ${p.address}: ${a}`);
