@@ -66,6 +66,12 @@ export interface ResolvedFsx {
   readonly clientCidrs: readonly string[];
 }
 
+export interface ResolvedAlarms {
+  readonly subscriptions: readonly { readonly protocol: "email" | "https" | "sqs" | "lambda"; readonly endpoint: string }[];
+  readonly requestQuotaShare: number;
+  readonly xks: { readonly certificateDays: number; readonly latencyShare: number; readonly credentialRotationDays: number };
+}
+
 export interface ResolvedEnvironment {
   readonly name: string;
   readonly account: string;
@@ -84,6 +90,8 @@ export interface ResolvedEnvironment {
     readonly fsx?: ResolvedFsx;
   };
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
+  /** Absent: no alarms (opt in). */
+  readonly alarms?: ResolvedAlarms;
 }
 
 const partitionOf = partitionOfRegion;
@@ -180,5 +188,14 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         : {}),
     },
     hooks: env.hooks,
+    ...(env.alarms
+      ? {
+          alarms: {
+            subscriptions: env.alarms.subscriptions.map((sub) => ({ protocol: sub.protocol, endpoint: sub.endpoint })),
+            requestQuotaShare: env.alarms.requestQuotaShare,
+            xks: { ...env.alarms.xks },
+          },
+        }
+      : {}),
   };
 }

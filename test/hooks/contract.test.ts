@@ -156,6 +156,7 @@ describe("the hook wiring agrees with the contract", () => {
     ],
     "reset-kmsuser-password": [["kms:UpdateCustomKeyStore", ["*"]]],
     "connect-key-store": [["kms:ConnectCustomKeyStore", ["*"]]],
+    "check-key-store-health": [["kms:DescribeCustomKeyStores", ["*"]], ["cloudhsm:DescribeClusters", ["*"]]],
   };
 
   test.each(STEP_NAMES)("%s: the synthesized role allows what the contract lists, on its resources", async (step) => {
