@@ -55,7 +55,7 @@ export interface StepSpec {
   readonly description: string;
   /** False for a step that no Terraform resource runs (operator-run, or run on a schedule). */
   readonly inGraph: boolean;
-  /** Run on a schedule by the hook Lambda function (EventBridge Scheduler), not by an operator. @default false */
+  /** Run on a schedule by the hook Lambda function (an EventBridge schedule rule), not by an operator. @default false */
   readonly scheduled?: boolean;
   readonly args: Readonly<Partial<Record<ArgName, ArgSpec>>>;
   /** Statements of the role running the step, scoped to the step's arguments. */
@@ -88,6 +88,12 @@ const INSTANCE_ID = id("instanceId", "admin instance (SSM managed) id");
 const ADMIN_SECRET = id("secretArn", "ARN of the secret holding the admin password");
 const KMSUSER_SECRET = id("secretArn", "ARN of the secret holding the kmsuser password");
 const TRUST_ANCHOR = id("parameterName", "SSM parameter name holding the trust anchor PEM");
+
+/**
+ * Metrics `check-key-store-health` publishes (embedded metric format, dimension CustomKeyStoreId)
+ * and the alarms in `modules/alarms/cloudhsm-health-check.ts` read.
+ */
+export const KEY_STORE_HEALTH_METRICS = { namespace: "cmk-stacks/KeyStoreHealth", connected: "KeyStoreConnected", activeHsms: "ActiveHsms" } as const;
 
 /** Every step the bootstrap program knows, by name. */
 export const STEP_CONTRACT = {

@@ -9,6 +9,7 @@ import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { ShippedEnvironmentStack } from "./base-stack";
 import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
+import { KmsAlarms } from "../modules/alarms/kms-alarms";
 
 /**
  * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
@@ -76,6 +77,18 @@ export class KeysStack extends ShippedEnvironmentStack {
       });
     }
     this.keys = keys;
+
+    // ALARMS (opt in): the topic, the account request quota and each key store's alarms.
+    if (env.alarms) {
+      const cloudHsmStore = this.keyStores.cloudhsm;
+      const xksStore = this.keyStores.xks;
+      new KmsAlarms(this, "alarms", {
+        subscriptions: env.alarms.subscriptions,
+        requestQuotaShare: env.alarms.requestQuotaShare,
+        cloudHsm: cloudHsmStore && cloudHsm ? { keyStore: cloudHsmStore, clusterId: cloudHsm.cluster.clusterId } : undefined,
+        xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks } : undefined,
+      });
+    }
   }
 
   /**

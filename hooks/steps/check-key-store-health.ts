@@ -5,12 +5,14 @@ import { ProgressReporter } from "../lib/progress";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 
+import { KEY_STORE_HEALTH_METRICS } from "../contract";
+
 /** CloudWatch namespace of the metrics this step publishes (read by modules/alarms/cloudhsm-health-check.ts). */
-export const HEALTH_NAMESPACE = "cmk-stacks/KeyStoreHealth";
+export const HEALTH_NAMESPACE = KEY_STORE_HEALTH_METRICS.namespace;
 /** 1 when the key store is CONNECTED, else 0. */
-export const CONNECTED_METRIC = "KeyStoreConnected";
+const CONNECTED_METRIC = KEY_STORE_HEALTH_METRICS.connected;
 /** HSMs of the store's cluster in state ACTIVE. */
-export const ACTIVE_HSMS_METRIC = "ActiveHsms";
+const ACTIVE_HSMS_METRIC = KEY_STORE_HEALTH_METRICS.activeHsms;
 
 /** Inputs of `check-key-store-health`. */
 export interface CheckKeyStoreHealthInput extends StepRuntime {
@@ -24,7 +26,7 @@ export interface CheckKeyStoreHealthInput extends StepRuntime {
 /**
  * The health of a CloudHSM key store, as two CloudWatch metrics: whether the store is CONNECTED
  * and how many HSMs of its cluster are ACTIVE. Run on a schedule by the hook Lambda function
- * (EventBridge Scheduler); alarms on the metrics warn before keys fail. KMS emits no event when a
+ * (an EventBridge schedule rule); alarms on the metrics warn before keys fail. KMS emits no event when a
  * store leaves CONNECTED and CloudHSM none when an HSM fails, so the state is polled.
  *
  * The metrics are printed in CloudWatch embedded metric format: Lambda ships the line to CloudWatch
