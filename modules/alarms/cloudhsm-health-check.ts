@@ -58,7 +58,9 @@ export class CloudHsmHealthCheck extends Construct {
     new CloudwatchEventTarget(this, "target", {
       rule: rule.name,
       arn: fn.arn,
-      input: JSON.stringify({ step: STEP, keyStoreId: props.keyStore.keyStoreId, clusterId: props.clusterId, minHsms }),
+      // A check that cannot answer within 2 minutes fails (no metric: the alarms fire) instead of
+      // running for the function's 15 and piling up behind the next ones.
+      input: JSON.stringify({ step: STEP, keyStoreId: props.keyStore.keyStoreId, clusterId: props.clusterId, minHsms, timeoutMinutes: 2 }),
     });
     new LambdaPermission(this, "invoke", { statementId: "cloudhsm-health-schedule", action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "events.amazonaws.com", sourceArn: rule.arn });
 

@@ -70,14 +70,18 @@ test("fails when access is denied: one line with the next action, and no metric 
   expect(rt.lines.some((l) => l.startsWith("{"))).toBe(false);
 });
 
-test("the Lambda runner accepts the scheduled event (step, ids, region) and reports DONE", async () => {
+test("the Lambda runner accepts the scheduled event (step, ids, minimum, budget; region from the function) and reports DONE", async () => {
   kms.on(DescribeCustomKeyStoresCommand).resolves(store("CONNECTED"));
   cloudhsm.on(DescribeClustersCommand).resolves(twoActive);
   const lines: string[] = [];
+  const saved = process.env.AWS_REGION;
+  process.env.AWS_REGION = IDS.region; // what Lambda sets; the schedule's event carries no region
   const handler = createHandler({ clients: () => ({ kms, cloudhsm, ssm: kms, secrets: kms }) as never, clock: new VirtualClock(0), sink: (l) => lines.push(l) });
-  await expect(handler({ step: "check-key-store-health", region: IDS.region, keyStoreId: IDS.keyStoreId, clusterId: IDS.clusterId } as never, { getRemainingTimeInMillis: () => 60_000 })).resolves.toMatchObject({
+  await expect(handler({ step: "check-key-store-health", keyStoreId: IDS.keyStoreId, clusterId: IDS.clusterId, minHsms: 2, timeoutMinutes: 2 } as never, { getRemainingTimeInMillis: () => 60_000 })).resolves.toMatchObject({
     status: "DONE",
     state: "CONNECTED, 2 HSMs ACTIVE",
   });
+  if (saved === undefined) delete process.env.AWS_REGION;
+  else process.env.AWS_REGION = saved;
   expect(lines.some((l) => l.includes('"ActiveHsms":2'))).toBe(true);
 });

@@ -106,7 +106,7 @@ describe("CloudHSM health check", () => {
     expect(rule).toMatchObject({ name: "test-kms-cloudhsm-health", schedule_expression: "rate(5 minutes)" });
     const target = Object.values(json.resource.aws_cloudwatch_event_target)[0];
     expect(target.arn).toMatch(/aws_lambda_function\.hook-runtime_function_.*\.arn/);
-    expect(JSON.parse(target.input as string)).toEqual({ step: "check-key-store-health", keyStoreId: hsm.keyStoreId, clusterId: "cluster-abcdefghijk", minHsms: 2 });
+    expect(JSON.parse(target.input as string)).toEqual({ step: "check-key-store-health", keyStoreId: hsm.keyStoreId, clusterId: "cluster-abcdefghijk", minHsms: 2, timeoutMinutes: 2 });
     expect(Object.values(json.resource.aws_lambda_permission)[0]).toMatchObject({ principal: "events.amazonaws.com", action: "lambda:InvokeFunction", source_arn: expect.stringMatching(/aws_cloudwatch_event_rule\..*\.arn/) });
   });
 
