@@ -62,8 +62,11 @@ export class KeyStoreAlarms extends Construct {
     });
     if (keyStore.kind !== "xks") return;
 
-    const alarm = (name: string, description: string, comparisonOperator: string, threshold: number, query: string, label: string, evaluationPeriods = 1) =>
-      topicAlarm(this, `xks-${name}`, topic, description, { comparisonOperator, threshold, evaluationPeriods, datapointsToAlarm: evaluationPeriods, treatMissingData: "notBreaching", ...insightsQuery(query, 300, label) });
+    // Statistics, periods and thresholds as https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html
+    // recommends (certificate: Minimum over 5 minutes; latency: Average over 5 minutes above 200 ms;
+    // errors: more than 5 in a minute, with ErrorType = 'Retryable' / 'Non-retryable' as its queries filter).
+    const alarm = (name: string, description: string, comparisonOperator: string, threshold: number, query: string, label: string, periodSeconds = 300) =>
+      topicAlarm(this, `xks-${name}`, topic, description, { comparisonOperator, threshold, evaluationPeriods: 1, treatMissingData: "notBreaching", ...insightsQuery(query, periodSeconds, label) });
     alarm(
       "certificate-expiry",
       `The XKS proxy's TLS certificate expires in fewer than ${certificateDays} days: once expired, every key in the external key store is unusable until it is renewed`,
@@ -73,9 +76,9 @@ export class KeyStoreAlarms extends Construct {
       "XksProxyCertificateDaysToExpire (minimum)",
     );
     const budget = Math.round(XKS_TIMEOUT_MS * latencyShare);
-    alarm("latency", `XKS proxy answers take more than ${budget} ms on average for 15 minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`, "GreaterThanThreshold", budget, q("AVG", "XksProxyLatency"), "XksProxyLatency (average, ms)", 3);
-    alarm("retryable-errors", "XKS proxy returns retryable errors (timeouts, network) in 3 consecutive 5-minute periods", "GreaterThanThreshold", 0, q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"), "XksProxyErrors Retryable", 3);
-    alarm("non-retryable-errors", "XKS proxy returns non-retryable errors: the key store or the external key manager is misconfigured", "GreaterThanThreshold", 0, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "XksProxyErrors Non-retryable");
+    alarm("latency", `XKS proxy answers take more than ${budget} ms on average over 5 minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`, "GreaterThanThreshold", budget, q("AVG", "XksProxyLatency"), "XksProxyLatency (average, ms)");
+    alarm("retryable-errors", "More than 5 retryable XKS proxy errors (timeouts, network) in a minute", "GreaterThanThreshold", 5, q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"), "Retryable errors", 60);
+    alarm("non-retryable-errors", "More than 5 non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured", "GreaterThanThreshold", 5, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "Non-retryable errors", 60);
     alarm("key-manager-degraded", "An external key manager instance behind the XKS proxy is Degraded", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Degraded'"), "external key managers Degraded");
     alarm("key-manager-unavailable", "An external key manager instance behind the XKS proxy is Unavailable", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Unavailable'"), "external key managers Unavailable");
     topicAlarm(this, "xks-credential-age", topic, `The XKS proxy authentication credential is older than the ${credentialDays}-day rotation policy: rotate it on the proxy, then update the key store`, {

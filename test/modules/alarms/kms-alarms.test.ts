@@ -58,7 +58,12 @@ test("XKS: throttling, certificate, latency, errors by type, key manager states 
   expect(query("test-kms-xks-certificate-expiry")).toBe(`SELECT MIN(XksProxyCertificateDaysToExpire) FROM "AWS/KMS" ${where}`);
   expect(a["test-kms-xks-certificate-expiry"]).toMatchObject({ comparison_operator: "LessThanThreshold", threshold: 30 });
   expect(query("test-kms-xks-latency")).toBe(`SELECT AVG(XksProxyLatency) FROM "AWS/KMS" ${where}`);
-  expect(a["test-kms-xks-latency"]).toMatchObject({ comparison_operator: "GreaterThanThreshold", threshold: 200 });
+  expect(a["test-kms-xks-latency"]).toMatchObject({ comparison_operator: "GreaterThanThreshold", threshold: 200, evaluation_periods: 1 });
+  expect((a["test-kms-xks-latency"].metric_query as { period: number }[])[0].period).toBe(300);
+  for (const name of ["test-kms-xks-retryable-errors", "test-kms-xks-non-retryable-errors"]) {
+    expect(a[name]).toMatchObject({ comparison_operator: "GreaterThanThreshold", threshold: 5, evaluation_periods: 1 });
+    expect((a[name].metric_query as { period: number }[])[0].period).toBe(60);
+  }
   expect(query("test-kms-xks-retryable-errors")).toBe(`SELECT SUM(XksProxyErrors) FROM "AWS/KMS" ${where} AND ErrorType = 'Retryable'`);
   expect(query("test-kms-xks-non-retryable-errors")).toBe(`SELECT SUM(XksProxyErrors) FROM "AWS/KMS" ${where} AND ErrorType = 'Non-retryable'`);
   expect(query("test-kms-xks-key-manager-degraded")).toBe(`SELECT MAX(XksExternalKeyManagerStates) FROM "AWS/KMS" ${where} AND XksExternalKeyManagerState = 'Degraded'`);
