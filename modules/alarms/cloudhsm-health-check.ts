@@ -50,7 +50,11 @@ export class CloudHsmHealthCheck extends Construct {
     const args = { "key-store-id": props.keyStore.keyStoreId, "cluster-id": props.clusterId };
     runtime.grantStep(STEP, args);
     const fn = runtime.lambda();
+    // Checks (and the alarms, which count a missing check as a breach) start once the store is
+    // connected, so a first deploy does not page anyone while KMS is still connecting it.
+    const afterConnect = [...props.keyStore.readyWhen];
     const rule = new CloudwatchEventRule(this, "schedule", {
+      dependsOn: afterConnect,
       name: `${props.topic.alarmNamePrefix}cloudhsm-health`,
       description: `Runs ${STEP} for ${props.keyStore.keyStoreId} every ${interval} minutes`,
       scheduleExpression: interval === 1 ? "rate(1 minute)" : `rate(${interval} minutes)`,
@@ -73,6 +77,7 @@ export class CloudHsmHealthCheck extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: "LessThanThreshold",
       treatMissingData: "breaching",
+      dependsOn: afterConnect,
     };
     topicAlarm(this, "cloudhsm-store-not-connected", props.topic, `The CloudHSM key store ${props.keyStore.keyStoreId} is not CONNECTED (or its health check did not run): its keys are unusable. See the ${STEP} lines in the hook function's log`, {
       ...common,

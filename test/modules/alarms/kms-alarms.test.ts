@@ -1,4 +1,5 @@
 import { Testing } from "cdktf";
+import { TerraformData } from "../../../modules/hooks/terraform-data";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { PropsError } from "../../../modules/core/errors";
 import { HookRuntime } from "../../../modules/hooks/hook-runtime";
@@ -118,6 +119,17 @@ describe("CloudHSM health check", () => {
   test("the hook role may describe the store and the cluster", () => {
     const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy as string) as { Statement: { Action: string[] }[] };
     expect(policy.Statement.flatMap((s) => s.Action).sort()).toEqual(["cloudhsm:DescribeClusters", "kms:DescribeCustomKeyStores"]);
+  });
+
+  test("the schedule and the alarms wait for the store to be connected", () => {
+    const connected = build((s, topic) => {
+      const connect = new TerraformData(s, "connect", {});
+      new CloudHsmHealthCheck(s, "health", { topic, keyStore: { ...hsm, readyWhen: [connect] }, clusterId: "cluster-abcdefghijk" });
+    }, true);
+    expect(Object.values(connected.resource.aws_cloudwatch_event_rule)[0].depends_on).toEqual(["terraform_data.connect"]);
+    for (const alarm of Object.values(connected.resource.aws_cloudwatch_metric_alarm).filter((x) => String(x.alarm_name).startsWith("test-kms-cloudhsm-"))) {
+      expect(alarm.depends_on).toEqual(["terraform_data.connect"]);
+    }
   });
 
   test("two alarms on the published metrics; missing data (the check did not run) is a breach", () => {
