@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { App, type TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../environments/types";
 import { ConfigError, isUserError, reportError } from "../environments/errors";
-import { resolveEnvironment, type ResolvedEnvironment } from "../environments/resolve";
+import { firstApplyNote, resolveEnvironment, type ResolvedEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
 import { checkCompliance, type Finding } from "../modules/compliance";
 import { suppressedLines, verboseRequested } from "./compliance-report";
@@ -34,9 +34,13 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
   if (problems.length) throw new ConfigError(problems);
   const app = new App({ outdir, skipValidation: false });
   const errors: string[] = [];
+  const notes: string[] = [];
   for (const env of Object.values(envs)) {
     try {
-      compose(app, resolveEnvironment(env));
+      const resolved = resolveEnvironment(env);
+      compose(app, resolved);
+      const note = firstApplyNote(resolved);
+      if (note) notes.push(note);
     } catch (e) {
       if (isUserError(e)) errors.push(...e.lines.map((l) => (l.startsWith("environments.") ? l : `environments.${env.name}.${l}`)));
       else throw e;
@@ -54,6 +58,8 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
       }),
     );
   }
+  // Once per environment, whichever stacks read the phase (keys skipped in the keys stack, FSx in the data stack).
+  for (const note of notes) process.stderr.write(`${note}\n`);
   return { app, stacks, findings: aspect.findings, checks: aspect.checked };
 }
 

@@ -42,8 +42,11 @@ const DENIED_TO_USERS = [
 /** `account`: the account root keeps kms:* (IAM may also grant use). `closed`: only the listed principals. */
 export type KeyPolicyForm = "account" | "closed";
 
+/** A pure function of its props: constructs pass their stack's partition and account (`EnvironmentStack.of(this)`). */
 export interface KeyPolicyProps {
+  /** Partition of the account root principal (`aws`, `aws-cn`, `aws-us-gov`). */
   readonly partition: string;
+  /** The key's account (its root keeps `kms:*` in the `account` form). */
   readonly account: string;
   readonly administrators: readonly string[];
   readonly users: readonly string[];

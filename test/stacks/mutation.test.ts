@@ -14,7 +14,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { environments } from "../../environments";
 import type { EnvironmentConfig } from "../../environments/types";
-import { resolveEnvironment } from "../../environments/resolve";
+import { asConfigInput, resolveEnvironment } from "../../environments/resolve";
 import { validationMessages } from "../../environments/validation";
 import { ConfigError, isUserError } from "../../environments/errors";
 import { composeApp, synthesizeOrReport } from "../../stacks/compose";
@@ -23,10 +23,7 @@ import { composeLikeMain } from "../helpers/synth";
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Mutation = { kind: string; path: string[]; apply: (env: { [k: string]: Json }) => void; names: string };
 
-const resolvedJson = (env: EnvironmentConfig): { [k: string]: Json } => {
-  const { partition: _p, ...resolved } = resolveEnvironment(env);
-  return JSON.parse(JSON.stringify(resolved)) as { [k: string]: Json };
-};
+const resolvedJson = (env: EnvironmentConfig): { [k: string]: Json } => JSON.parse(JSON.stringify(asConfigInput(resolveEnvironment(env)))) as { [k: string]: Json };
 
 function at(root: Json, path: string[]): Json {
   return path.reduce<Json>((n, p) => (n as { [k: string]: Json })[p], root);
