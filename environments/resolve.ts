@@ -84,7 +84,8 @@ export interface ResolvedFsx {
 export interface ResolvedAlarms {
   readonly subscriptions: readonly { readonly protocol: "email" | "https" | "sqs" | "lambda"; readonly endpoint: string }[];
   readonly requestQuotaShare: number;
-  readonly xks: { readonly certificateDays: number; readonly latencyShare: number; readonly credentialRotationDays: number };
+  /** Only with an external key store (so the printed configuration validates again). */
+  readonly xks?: { readonly certificateDays: number; readonly latencyShare: number; readonly credentialRotationDays: number };
 }
 
 export interface ResolvedEnvironment {
@@ -238,7 +239,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
           alarms: {
             subscriptions: env.alarms.subscriptions.map((sub) => ({ protocol: sub.protocol, endpoint: sub.endpoint })),
             requestQuotaShare: env.alarms.requestQuotaShare,
-            xks: { ...env.alarms.xks },
+            ...(env.xks ? { xks: { ...env.alarms.xks } } : {}),
           },
         }
       : {}),

@@ -49,6 +49,7 @@ export class KeysStack extends ShippedEnvironmentStack {
       }).keyStore;
     }
     const hsm = env.cloudHsm;
+    let cloudHsmClusterId: string | undefined;
     if (hsm) {
       const cloudHsm = new CloudHsm(this, "cloudhsm", {
         network: this.network,
@@ -64,6 +65,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         hookTimeoutMinutes: env.hooks.timeoutMinutes,
       });
       if (cloudHsm.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
+      cloudHsmClusterId = cloudHsm.cluster.clusterId;
       // The composer prints the same line once per environment (stacks/compose.ts).
       const note = firstApplyNote(env);
       if (note) Annotations.of(cloudHsm).addInfo(note);
@@ -105,7 +107,7 @@ export class KeysStack extends ShippedEnvironmentStack {
       new KmsAlarms(this, "alarms", {
         subscriptions: env.alarms.subscriptions,
         requestQuotaShare: env.alarms.requestQuotaShare,
-        cloudHsm: cloudHsmStore && cloudHsm ? { keyStore: cloudHsmStore, clusterId: cloudHsm.cluster.clusterId } : undefined,
+        cloudHsm: cloudHsmStore && cloudHsmClusterId ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId } : undefined,
         xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks } : undefined,
       });
     }

@@ -56,6 +56,21 @@ export const alarmsTable: ConstraintTable = {
   ],
   cross: [
     {
+      description: "alarms on a CloudHSM key store need the lambda hook runner (the scheduled health check runs in the hook function)",
+      source: "docs/alarms.md: a CloudHSM store's state is polled on a schedule by the hook Lambda function",
+      check: (env) =>
+        env.alarms !== undefined && env.cloudHsm !== undefined && (env.hooks?.runner ?? "local") !== "lambda"
+          ? [
+              {
+                path: "hooks.runner",
+                value: env.hooks?.runner ?? "local",
+                rule: "'lambda' with alarms on a CloudHSM key store (its health check runs on a schedule in the hook Lambda function)",
+                source: "docs/alarms.md: a CloudHSM store's state is polled on a schedule by the hook Lambda function",
+              },
+            ]
+          : [],
+    },
+    {
       description: "XKS alarm thresholds only with an external key store",
       source: SRC_XKS_ALARMS,
       check: (env) => {

@@ -44,7 +44,9 @@ export class CloudHsmHealthCheck extends Construct {
     if (props.keyStore.kind !== "cloudhsm") problems.push(`${at}.keyStore: ${shown(props.keyStore.kind)} is not allowed (a CloudHSM key store; external key stores have KMS metrics of their own)`);
     if (!Number.isInteger(minHsms) || minHsms < 1 || minHsms > 28) problems.push(`${at}.minActiveHsms: ${shown(minHsms)} is not allowed (1 to 28, HSMs per CloudHSM cluster)`);
     if (!Number.isInteger(interval) || interval < 1 || interval > 60) problems.push(`${at}.intervalMinutes: ${shown(interval)} is not allowed (1 to 60 minutes, EventBridge rate expression)`);
-    if (!runtime.props.vpc) problems.push(`${at}: the stack's HookRuntime has no VPC (the check runs in the hook Lambda function, in the VPC with the KMS and CloudHSM endpoints)`);
+    if (runtime.runner !== "lambda" || !runtime.network) {
+      problems.push(`${at}: the stack's HookRuntime runner ${shown(runtime.runner)} is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)`);
+    }
     throwIfProblems(problems);
 
     const args = { "key-store-id": props.keyStore.keyStoreId, "cluster-id": props.clusterId };

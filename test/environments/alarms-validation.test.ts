@@ -1,7 +1,7 @@
 import { environments } from "../../environments";
 import type { EnvironmentConfig } from "../../environments/types";
 import { validationMessages } from "../../environments/validation";
-import { resolveEnvironment } from "../../environments/resolve";
+import { asConfigInput, resolveEnvironment } from "../../environments/resolve";
 import { variant } from "../helpers/synth";
 
 const { dev, staging } = environments;
@@ -18,6 +18,10 @@ test("defaults: share 0.8, XKS certificate 30 days, latency share 0.8, credentia
     xks: { certificateDays: 30, latencyShare: 0.8, credentialRotationDays: 90 },
   });
   expect(resolveEnvironment(dev).alarms).toBeUndefined();
+  // Without an external key store the resolved (and printed) form has no XKS thresholds, so it validates again.
+  const devAlarms = resolveEnvironment(withAlarms(dev, { subscriptions: [email] }));
+  expect(devAlarms.alarms).toEqual({ subscriptions: [email], requestQuotaShare: 0.8 });
+  expect(messagesFor("dev", asConfigInput(devAlarms) as unknown as EnvironmentConfig)).toEqual([]);
 });
 
 test("valid subscriptions of every protocol pass", () => {
@@ -49,6 +53,14 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
 
 test.each(cases)("%s", (_name, base, alarms, lines) => {
   expect(messagesFor(base.name, withAlarms(base, alarms))).toEqual(lines);
+});
+
+test("fails when alarms watch a CloudHSM key store and the hooks run locally", () => {
+  const prodLocal = variant(environments.prod, { "hooks.runner": "local" });
+  expect(messagesFor("prod", prodLocal)).toEqual([
+    "environments.prod.hooks.runner: \"local\" is not allowed ('lambda' with alarms on a CloudHSM key store (its health check runs on a schedule in the hook Lambda function), docs/alarms.md: a CloudHSM store's state is polled on a schedule by the hook Lambda function)",
+  ]);
+  expect(messagesFor("prod", variant(prodLocal, { alarms: undefined }))).toEqual([]);
 });
 
 test("fails with every problem at once, one line each", () => {

@@ -200,7 +200,7 @@ describe("credentials, trust and key store", () => {
   });
 
   test("with the local runner the output is the npm command, and no role is granted anything", () => {
-    // Without alarms: their CloudHSM health check runs in the hook function whatever the runner (next test).
+    // Without alarms: their CloudHSM health check needs the lambda runner (test/environments/alarms-validation.test.ts).
     const local = synthEnvs({
       prod: prodCloudHsmOnly((e) => {
         (e as { hooks: unknown }).hooks = { runner: "local", timeoutMinutes: 45 };
@@ -212,15 +212,6 @@ describe("credentials, trust and key store", () => {
       `npm run hook -- reset-kmsuser-password --region 'eu-west-1' --key-store-id '${ref(local, `${P}/key-store/store`, "id")}' --instance-id '${ref(local, `${P}/admin-host/instance`, "id")}' --admin-secret-arn '${ref(local, `${P}/credentials/admin`, "arn")}' --kmsuser-secret-arn '${ref(local, `${P}/credentials/kmsuser`, "arn")}' --trust-anchor-parameter '${ref(local, `${P}/trust/trust-anchor`, "name")}'`,
     );
     expect(resources(local, "aws_lambda_function")).toEqual({});
-  });
-
-  test("with the local runner and alarms, the hook function exists only for the scheduled health check: its role may only describe", () => {
-    const local = synthEnvs({ prod: prodCloudHsmOnly((e) => ((e as { hooks: unknown }).hooks = { runner: "local", timeoutMinutes: 45 })) }).stacks["prod-keys"];
-    expect(Object.keys(resources(local, "aws_lambda_function"))).toHaveLength(1);
-    const steps = Object.values(resources(local, "aws_iam_role_policy")).find((p) => p.name === "hook-steps") as { policy: string };
-    const policy = JSON.parse(steps.policy) as { Statement: { Action: string[] }[] };
-    expect(policy.Statement.flatMap((st) => st.Action).sort()).toEqual(["cloudhsm:DescribeClusters", "kms:DescribeCustomKeyStores"]);
-    expect(JSON.parse(String(only(local, "aws_cloudwatch_event_target").input))).toMatchObject({ step: "check-key-store-health" });
   });
 
   test("the provided PEM files go to two String parameters whose names the hooks receive", () => {

@@ -7,7 +7,7 @@ type Json = { resource: Record<string, Record<string, Record<string, unknown>>> 
 
 function alarmNames(props: Omit<KmsAlarmsProps, "subscriptions">): string[] {
   const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "123456789012", region: "eu-west-1" });
-  new HookRuntime(stack, HookRuntime.ID, { runner: "local", partition: "aws", region: "eu-west-1", account: "123456789012", namePrefix: "test", vpc: { vpcId: "vpc-1", cidr: "10.0.0.0/16", subnetIds: ["subnet-1"] } });
+  new HookRuntime(stack, HookRuntime.ID, { runner: "lambda", network: { vpcId: "vpc-1", cidr: "10.0.0.0/16", subnetIdByAz: { "eu-west-1a": "subnet-1" }, subnetIds: ["subnet-1"], routeTableIds: [], onPremisesReady: [] } });
   new KmsAlarms(stack, "alarms", { subscriptions: [{ protocol: "email", endpoint: "oncall@example.com" }], ...props });
   const json = JSON.parse(Testing.synth(stack)) as Json;
   return Object.values(json.resource.aws_cloudwatch_metric_alarm).map((a) => a.alarm_name as string).sort();

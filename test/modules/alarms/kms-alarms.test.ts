@@ -16,7 +16,7 @@ const hsm: IKeyStore = { kind: "cloudhsm", keyStoreId: "cks-hsm000000000000", re
 
 function build(add: (stack: EnvironmentStack, topic: AlarmTopic) => void, withLambdaRuntime = false): Json {
   const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: ACCOUNT, region: "eu-west-1" });
-  if (withLambdaRuntime) new HookRuntime(stack, HookRuntime.ID, { runner: "local", partition: "aws", region: "eu-west-1", account: ACCOUNT, namePrefix: "test", vpc: { vpcId: "vpc-1", cidr: "10.0.0.0/16", subnetIds: ["subnet-1"] } });
+  if (withLambdaRuntime) new HookRuntime(stack, HookRuntime.ID, { runner: "lambda", network: { vpcId: "vpc-1", cidr: "10.0.0.0/16", subnetIdByAz: { "eu-west-1a": "subnet-1" }, subnetIds: ["subnet-1"], routeTableIds: [], onPremisesReady: [] } });
   const topic = new AlarmTopic(stack, "topic", { subscriptions: [{ protocol: "email", endpoint: "oncall@example.com" }] });
   add(stack, topic);
   return JSON.parse(Testing.synth(stack)) as Json;
@@ -140,7 +140,7 @@ describe("CloudHSM health check", () => {
   const cases: [string, Partial<CloudHsmHealthCheckProps>, boolean, string[]][] = [
     ["fails when the store is an external key store", { keyStore: xks }, true, ['test/h.keyStore: "xks" is not allowed (a CloudHSM key store; external key stores have KMS metrics of their own)']],
     ["fails when the HSM minimum and the interval are out of range", { minActiveHsms: 0, intervalMinutes: 90 }, true, ["test/h.minActiveHsms: 0 is not allowed (1 to 28, HSMs per CloudHSM cluster)", "test/h.intervalMinutes: 90 is not allowed (1 to 60 minutes, EventBridge rate expression)"]],
-    ["fails when the stack's hook runtime has no VPC", {}, false, ["test/h: the stack's HookRuntime has no VPC (the check runs in the hook Lambda function, in the VPC with the KMS and CloudHSM endpoints)"]],
+    ["fails when the stack's hooks run locally", {}, false, ['test/h: the stack\'s HookRuntime runner "local" is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)']],
   ];
   test.each(cases)("%s", (_n, props, withVpc, lines) => {
     expect(errorLines(() => build((s, topic) => new CloudHsmHealthCheck(s, "h", { topic, keyStore: hsm, clusterId: "cluster-abcdefghijk", ...props }), withVpc))).toEqual(lines);
