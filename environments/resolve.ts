@@ -87,6 +87,13 @@ export interface ResolvedFsx {
   readonly clientCidrs: readonly string[];
 }
 
+export interface ResolvedAlarms {
+  readonly subscriptions: readonly { readonly protocol: "email" | "https" | "sqs" | "lambda"; readonly endpoint: string }[];
+  readonly requestQuotaShare: number;
+  /** Only with an external key store (so the printed configuration validates again). */
+  readonly xks?: { readonly certificateDays: number; readonly latencyShare: number; readonly credentialRotationDays: number };
+}
+
 export interface ResolvedEnvironment {
   readonly name: string;
   readonly account: string;
@@ -105,6 +112,8 @@ export interface ResolvedEnvironment {
     readonly fsx?: ResolvedFsx;
   };
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
+  /** Absent: no alarms (opt in). */
+  readonly alarms?: ResolvedAlarms;
 }
 
 const partitionOf = partitionOfRegion;
@@ -235,5 +244,14 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         : {}),
     },
     hooks: env.hooks,
+    ...(env.alarms
+      ? {
+          alarms: {
+            subscriptions: env.alarms.subscriptions.map((sub) => ({ protocol: sub.protocol, endpoint: sub.endpoint })),
+            requestQuotaShare: env.alarms.requestQuotaShare,
+            ...(env.xks ? { xks: { ...env.alarms.xks } } : {}),
+          },
+        }
+      : {}),
   };
 }

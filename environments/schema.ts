@@ -259,6 +259,38 @@ export const HooksSchema = z
   })
   .describe("How the bootstrap hooks run.");
 
+export const AlarmSubscriptionSchema = z
+  .strictObject({
+    protocol: z
+      .enum(["email", "https", "sqs", "lambda"])
+      .describe("SNS subscription protocol. email and https subscriptions stay pending until the recipient confirms them; sqs and lambda need an ARN in this account and Region (an encrypted queue's key must let sns.amazonaws.com use it)."),
+    endpoint: str("email: an address; https: an https:// URL; sqs: a queue ARN; lambda: a function ARN (this account and Region)."),
+  })
+  .describe("Who receives the alarms: an SNS subscription of the environment's alarm topic.");
+
+export const AlarmsSchema = z
+  .strictObject({
+    subscriptions: z.array(AlarmSubscriptionSchema).describe("Where alarm notifications go; at least one (an alarm nobody receives warns nobody)."),
+    requestQuotaShare: z
+      .number()
+      .describe("Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, greater than 0 and at most 1.")
+      .default(0.8),
+    xks: z
+      .strictObject({
+        certificateDays: int("Days before the XKS proxy's TLS certificate expires at which to alarm, 1-365 (AWS suggests at least 10; a renewal through change control takes longer).").default(30),
+        latencyShare: z
+          .number()
+          .describe("Share of KMS's 250 ms budget for an XKS proxy answer above which the average latency alarms, greater than 0 and at most 1 (0.8: 200 ms).")
+          .default(0.8),
+        credentialRotationDays: int("Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, 1-730 days.").default(90),
+      })
+      .describe("Thresholds of the external key store alarms (only with xks).")
+      .prefault({}),
+  })
+  .describe(
+    "CloudWatch alarms that warn before keys fail, sent to one SNS topic encrypted with a dedicated AWS-KMS key (docs/alarms.md). Default: none (opt in: subscriptions are a decision only you can make).",
+  );
+
 export const EnvironmentSchema = z
   .strictObject({
     $schema: str("The JSON Schema this file follows (for editors); ignored.").optional(),
@@ -273,6 +305,7 @@ export const EnvironmentSchema = z
     xks: XksSchema.optional(),
     data: DataSchema,
     hooks: HooksSchema.prefault({}),
+    alarms: AlarmsSchema.optional(),
   })
   .meta({ id: "Environment", title: "cmk-stacks environment", description: "One environment: one AWS account and Region, synthesized as <name>-keys and <name>-data." });
 

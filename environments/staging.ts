@@ -34,6 +34,9 @@ export const staging: EnvironmentConfig = {
     proxyTargets: ["192.168.10.11", "192.168.20.11"],
     credential: { source: "variable" },
   },
+  // CloudWatch alarms (docs/alarms.md) to the key custodians' on-call address; thresholds are the
+  // defaults (80% of the request quota; XKS certificate 30 days, latency 200 ms, credential 90 days).
+  alarms: { subscriptions: [{ protocol: "email", endpoint: "kms-oncall@staging.northwind-health.example" }] },
   keys: {
     records: {
       alias: "alias/staging/records",

@@ -61,8 +61,10 @@ export interface StatementSpec {
 
 export interface StepSpec {
   readonly description: string;
-  /** False for an operator-run step that no Terraform resource runs. */
+  /** False for a step that no Terraform resource runs (operator-run, or run on a schedule). */
   readonly inGraph: boolean;
+  /** Run on a schedule by the hook Lambda function (an EventBridge schedule rule), not by an operator. @default false */
+  readonly scheduled?: boolean;
   readonly args: Readonly<Partial<Record<ArgName, ArgSpec>>>;
   /** Statements of the role running the step, scoped to the step's arguments. */
   readonly iam: readonly StatementSpec[];
@@ -94,6 +96,12 @@ const INSTANCE_ID = id("instanceId", "admin instance (SSM managed) id");
 const ADMIN_SECRET = id("secretArn", "ARN of the secret holding the admin password");
 const KMSUSER_SECRET = id("secretArn", "ARN of the secret holding the kmsuser password");
 const TRUST_ANCHOR = id("parameterName", "SSM parameter name holding the trust anchor PEM");
+
+/**
+ * Metrics `check-key-store-health` publishes (embedded metric format, dimension CustomKeyStoreId)
+ * and the alarms in `modules/alarms/cloudhsm-health-check.ts` read.
+ */
+export const KEY_STORE_HEALTH_METRICS = { namespace: "cmk-stacks/KeyStoreHealth", connected: "KeyStoreConnected", activeHsms: "ActiveHsms" } as const;
 
 /** Every step the bootstrap program knows, by name. */
 export const STEP_CONTRACT = {
@@ -192,6 +200,13 @@ export const STEP_CONTRACT = {
       { ...DESCRIBE_CLUSTERS, note: "retry of INSUFFICIENT_CLOUDHSM_HSMS while HSMs are created" },
       { actions: ["kms:DescribeCustomKeyStores", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"], resources: "*", note: "the *CustomKeyStore actions take no resource ARN" },
     ],
+  },
+  "check-key-store-health": {
+    description: "scheduled health check of a CloudHSM key store: publishes whether it is CONNECTED and how many HSMs are ACTIVE as CloudWatch metrics (embedded metric format) for the alarms",
+    inGraph: false,
+    scheduled: true,
+    args: { keyStoreId: id("keyStoreId", "custom key store id"), clusterId: CLUSTER_ID, minHsms: { kind: "int", min: 1, default: 2, help: "ACTIVE HSMs below which the cluster is reported unhealthy" } },
+    iam: [DESCRIBE_CLUSTERS, { actions: ["kms:DescribeCustomKeyStores"], resources: "*", note: "DescribeCustomKeyStores takes no resource ARN" }],
   },
 } as const satisfies Record<string, StepSpec>;
 
@@ -345,7 +360,7 @@ export function renderStepsTable(): string {
     const args = Object.entries(spec.args) as [string, ArgSpec][];
     const required = args.filter(([, a]) => a.kind === "id").map(([n, a]) => describeArg(n, a));
     const optional = [...args.filter(([, a]) => a.kind !== "id"), ["timeoutMinutes", COMMON_ARGS.timeoutMinutes] as [string, ArgSpec]].map(([n, a]) => describeArg(n, a));
-    return `| \`${step}\` | ${spec.inGraph ? "yes" : "no (operator-run)"} | ${required.join(" ")} | ${optional.join(", ")} | ${spec.description} |`;
+    return `| \`${step}\` | ${spec.inGraph ? "yes" : spec.scheduled ? "no (scheduled)" : "no (operator-run)"} | ${required.join(" ")} | ${optional.join(", ")} | ${spec.description} |`;
   });
   return ["| step | in the graph | required flags (besides `--region`) | optional (default) | what it does |", "|---|---|---|---|---|", ...rows].join("\n");
 }

@@ -11,6 +11,7 @@ import type { RateLimiter } from "./lib/rate-limiter";
 import type { StepResult, StepRuntime } from "./lib/runtime";
 import type { StepArgs, StepName } from "./contract";
 import { activateCluster } from "./steps/activate-cluster";
+import { checkKeyStoreHealth } from "./steps/check-key-store-health";
 import { connectKeyStore } from "./steps/connect-key-store";
 import { createKmsuser } from "./steps/create-kmsuser";
 import { importKeyMaterial, type MaterialSource } from "./steps/import-key-material";
@@ -56,6 +57,7 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
   "import-key-material": (a, c, r) =>
     importKeyMaterial({ clock: r.clock, log: r.log, timeoutMs: r.timeoutMs, yieldAt: r.yieldAt, random: r.random, readMaterial: r.readMaterial, clients: c, keyId: req(a.keyId), validDays: a.validDays ?? 0, reimport: a.reimport, rotate: a.rotate }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
+  "check-key-store-health": (a, c, r) => checkKeyStoreHealth({ ...r, clients: c, keyStoreId: req(a.keyStoreId), clusterId: req(a.clusterId), minHsms: a.minHsms }),
 };
 
 function req(value: string | undefined): string {

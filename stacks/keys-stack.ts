@@ -12,6 +12,7 @@ import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { ShippedEnvironmentStack } from "./base-stack";
 import { ServiceLinkedRole } from "../modules/keys/service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
+import { KmsAlarms } from "../modules/alarms/kms-alarms";
 
 /**
  * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
@@ -49,6 +50,7 @@ export class KeysStack extends ShippedEnvironmentStack {
       }).keyStore;
     }
     const hsm = env.cloudHsm;
+    let cloudHsmClusterId: string | undefined;
     if (hsm) {
       const cloudHsm = new CloudHsm(this, "cloudhsm", {
         network: this.network,
@@ -64,6 +66,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         hookTimeoutMinutes: env.hooks.timeoutMinutes,
       });
       if (cloudHsm.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
+      cloudHsmClusterId = cloudHsm.cluster.clusterId;
       // The composer prints the same line once per environment (stacks/compose.ts).
       const note = firstApplyNote(env);
       if (note) Annotations.of(cloudHsm).addInfo(note);
@@ -76,6 +79,20 @@ export class KeysStack extends ShippedEnvironmentStack {
     const serviceLinkedRoles = ebs?.createServiceLinkedRoles
       ? ebs.serviceLinkedRoles.map((roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn }))
       : [];
+
+    // ALARMS (opt in): the topic, the account request quota and each key store's alarms; imported
+    // keys' expiry alarms notify the same topic.
+    let alarms: KmsAlarms | undefined;
+    if (env.alarms) {
+      const cloudHsmStore = this.keyStores.cloudhsm;
+      const xksStore = this.keyStores.xks;
+      alarms = new KmsAlarms(this, "alarms", {
+        subscriptions: env.alarms.subscriptions,
+        requestQuotaShare: env.alarms.requestQuotaShare,
+        cloudHsm: cloudHsmStore && cloudHsmClusterId ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId } : undefined,
+        xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks } : undefined,
+      });
+    }
 
     const keys: Record<string, ICustomerKey> = {};
     for (const [name, config] of Object.entries(env.keys)) {
@@ -92,6 +109,7 @@ export class KeysStack extends ShippedEnvironmentStack {
           deletionWindowDays: config.deletionWindowDays,
           policy: config.policy,
           keyMaterialValidityDays: config.keyMaterialValidityDays,
+          alarmTopic: alarms?.topic,
           serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
           dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
         });
@@ -114,6 +132,7 @@ export class KeysStack extends ShippedEnvironmentStack {
       });
     }
     this.keys = keys;
+
   }
 
   /**

@@ -10,6 +10,7 @@ import type { GrantProps, ICustomerKey } from "./customer-key";
 import { buildKeyPolicy } from "./key-policy";
 import { keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
+import type { IAlarmTopic } from "../alarms/alarm-topic";
 
 /** What importers may do: fetch a wrapping key, import (or import new material and rotate to it), and prove the key works. */
 export const IMPORT_ACTIONS = ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:ListKeyRotations", "kms:Encrypt", "kms:Decrypt"] as const;
@@ -37,8 +38,12 @@ export interface ImportedKeyProps extends KeyBaseProps {
   readonly keyMaterialValidityDays?: number;
   /** Days before expiry the alarm fires; less than keyMaterialValidityDays. @default - 30, or half the validity when that is shorter */
   readonly expiryWarningDays?: number;
-  /** Actions of the expiry alarm (e.g. an SNS topic ARN). @default - none: the alarm shows in CloudWatch only */
-  readonly alarmActions?: readonly string[];
+  /**
+   * Where the expiry alarm notifies (the environment's alarm topic). The alarm is then named with
+   * the topic's prefix, which its topic and key policies require of every publishing alarm.
+   * @default - no notification: the alarm `<name prefix>-key-<name>-material-expiry` shows in CloudWatch only
+   */
+  readonly alarmTopic?: IAlarmTopic;
   /** Service-linked roles the key policy lets use the key and create grants for AWS resources. @default - none */
   readonly serviceRoles?: readonly string[];
   /** Resources that must exist before the key (principals its policy names). @default - none */
@@ -134,7 +139,7 @@ export class ImportedKey extends Construct implements ICustomerKey {
       // (same material, new ValidTo) still avoids an outage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html#key-material-expiration
       this.expiryAlarm = new CloudwatchMetricAlarm(this, "material-expiry", {
-        alarmName: `${env.name}-key-${props.name}-material-expiry`,
+        alarmName: props.alarmTopic ? `${props.alarmTopic.alarmNamePrefix}key-${props.name}-material-expiry` : `${env.name}-key-${props.name}-material-expiry`,
         alarmDescription: `Imported key material of ${props.alias} expires in less than ${Math.round((warningSeconds / DAY_SECONDS) * 10) / 10} days: re-import it (docs/byok.md)`,
         namespace: "AWS/KMS",
         metricName: "SecondsUntilKeyMaterialExpiration",
@@ -147,8 +152,8 @@ export class ImportedKey extends Construct implements ICustomerKey {
         // No data before the first import and after expiry: the state stays as it was (an expired
         // material also makes the key PendingImport, which every use of the key reports at once).
         treatMissingData: "missing",
-        alarmActions: props.alarmActions ? [...props.alarmActions] : undefined,
-        okActions: props.alarmActions ? [...props.alarmActions] : undefined,
+        alarmActions: props.alarmTopic ? [props.alarmTopic.topicArn] : undefined,
+        okActions: props.alarmTopic ? [props.alarmTopic.topicArn] : undefined,
       });
     }
     // Operator-run, never by apply: the material comes from the operator's key manager on stdin

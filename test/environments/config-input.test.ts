@@ -24,7 +24,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
   ["a shortened key field (the window stays 30 otherwise)", dev, { "keys.appData.deletionWindow": 7 }, ['environments.dev.keys.appData.deletionWindow: unknown field (did you mean "deletionWindowDays"?)']],
   ["a misspelt section", dev, { "data.bukets": {} }, ['environments.dev.data.bukets: unknown field (did you mean "buckets"?)']],
   ["a field in the wrong case", dev, { "network.Cidr": "10.10.0.0/16" }, ['environments.dev.network.Cidr: unknown field (did you mean "cidr"?)']],
-  ["a field of another section at the top", dev, { natGateway: true }, ["environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, cloudHsm, xks, data, hooks)"]],
+  ["a field of another section at the top", dev, { natGateway: true }, ["environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, cloudHsm, xks, data, hooks, alarms)"]],
   ["an unknown field in a list element", dev, { "network.subnets.1.zone": "eu-west-1b" }, ["environments.dev.network.subnets.1.zone: unknown field (known fields: az, cidr)"]],
   ["an unknown field in a deep object", prod, { "cloudHsm.adminHost.instancetype": "t3.small" }, ['environments.prod.cloudHsm.adminHost.instancetype: unknown field (did you mean "instanceType"?)']],
   ["a field of another backend type", dev, { backend: { type: "local", bucket: "x" } }, ["environments.dev.backend.bucket: unknown field (known fields: type)"]],

@@ -168,6 +168,7 @@ describe("the hook wiring agrees with the contract", () => {
       ["kms:Decrypt", [`arn:aws:kms:eu-west-1:${ACCOUNT}:key/${IDS.keyId}`]],
     ],
     "connect-key-store": [["kms:ConnectCustomKeyStore", ["*"]]],
+    "check-key-store-health": [["kms:DescribeCustomKeyStores", ["*"]], ["cloudhsm:DescribeClusters", ["*"]]],
   };
 
   test.each(STEP_NAMES)("%s: the synthesized role allows what the contract lists, on its resources", async (step) => {

@@ -12,16 +12,20 @@ test("staging's archive key: an aws_kms_external_key without material, its alias
   const statements = (JSON.parse(key.policy as string) as { Statement: { Sid: string; Principal: { AWS: unknown } }[] }).Statement;
   expect(statements.find((s) => s.Sid === "KeyMaterialImport")?.Principal.AWS).toEqual(["arn:aws:iam::222222222222:role/KeyMaterialCustodians"]);
   expect(Object.values(resources(keys, "aws_kms_alias")).map((a) => a.name)).toContain("alias/staging/archive");
-  expect(only(keys, "aws_cloudwatch_metric_alarm")).toMatchObject({ alarm_name: "staging-key-archive-material-expiry", metric_name: "SecondsUntilKeyMaterialExpiration", threshold: 30 * 86400 });
+  const expiry = Object.values(resources(keys, "aws_cloudwatch_metric_alarm")).filter((a) => a.metric_name === "SecondsUntilKeyMaterialExpiration");
+  expect(expiry).toHaveLength(1);
+  // It notifies the environment's alarm topic, named with the prefix the topic's policies admit.
+  const topicArn = Object.values(resources(keys, "aws_sns_topic")).length === 1 ? `\${aws_sns_topic.${Object.keys(resources(keys, "aws_sns_topic"))[0]}.arn}` : "";
+  expect(expiry[0]).toMatchObject({ alarm_name: "staging-kms-key-archive-material-expiry", threshold: 30 * 86400, alarm_actions: [topicArn], ok_actions: [topicArn] });
   const outputs = keys.output as Record<string, { value: string }>;
   expect(outputs.key_archive_import_command.value).toMatch(/^<export of the 256-bit key from your key manager> \| npm run -s hook -- import-key-material --region 'eu-west-1' --key-id '\$\{aws_kms_external_key\.key-archive_key_[0-9A-F]+\.id\}' --valid-days 180$/);
-  // The other keys stay aws_kms_key, untouched.
-  expect(Object.keys(resources(keys, "aws_kms_key"))).toHaveLength(2);
+  // The other keys stay aws_kms_key, untouched (plus the alarm topic's own key).
+  expect(Object.keys(resources(keys, "aws_kms_key"))).toHaveLength(3);
 });
 
 test("material that does not expire: no alarm, no --valid-days, the tag says 0", () => {
   const s = synthEnvs({ staging: variant(environments.staging, { "keys.archive.keyMaterialValidityDays": undefined }) }).stacks["staging-keys"];
-  expect(resources(s, "aws_cloudwatch_metric_alarm")).toEqual({});
+  expect(Object.values(resources(s, "aws_cloudwatch_metric_alarm")).filter((a) => a.metric_name === "SecondsUntilKeyMaterialExpiration")).toEqual([]);
   expect(only(s, "aws_kms_external_key").tags).toMatchObject({ KeyMaterialValidityDays: "0" });
   expect((s.output as Record<string, { value: string }>).key_archive_import_command.value).not.toContain("--valid-days");
 });

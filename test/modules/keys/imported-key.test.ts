@@ -61,11 +61,12 @@ test("the key policy adds the importers' statement, denies them management, and 
   expect(JSON.stringify(bySid("KeyAdministration"))).not.toMatch(/Import/);
 });
 
-test("expiring material gets a SecondsUntilKeyMaterialExpiration alarm 30 days before, and the command carries --valid-days", () => {
-  const s = synth({ keyMaterialValidityDays: 180, alarmActions: ["arn:aws:sns:eu-west-1:123456789012:alarms"] });
+test("expiring material gets a SecondsUntilKeyMaterialExpiration alarm 30 days before, named for its topic, and the command carries --valid-days", () => {
+  const s = synth({ keyMaterialValidityDays: 180, alarmTopic: { topicArn: "arn:aws:sns:eu-west-1:123456789012:alarms", alarmNamePrefix: "test-kms-" } });
   const alarm = one(s, "aws_cloudwatch_metric_alarm");
   expect(alarm).toMatchObject({
-    alarm_name: "test-key-archive-material-expiry",
+    // The topic's policies admit only alarms named with its prefix.
+    alarm_name: "test-kms-key-archive-material-expiry",
     namespace: "AWS/KMS",
     metric_name: "SecondsUntilKeyMaterialExpiration",
     statistic: "Minimum",
@@ -80,8 +81,10 @@ test("expiring material gets a SecondsUntilKeyMaterialExpiration alarm 30 days b
   expect(one(s, "aws_kms_external_key").tags).toMatchObject({ KeyMaterialValidityDays: "180" });
 });
 
-test("short validity: the alarm fires at half the validity", () => {
-  expect(one(synth({ keyMaterialValidityDays: 10 }), "aws_cloudwatch_metric_alarm").threshold).toBe(5 * 86400);
+test("short validity: the alarm fires at half the validity; without a topic it only shows in CloudWatch", () => {
+  const alarm = one(synth({ keyMaterialValidityDays: 10 }), "aws_cloudwatch_metric_alarm");
+  expect(alarm).toMatchObject({ alarm_name: "test-key-archive-material-expiry", threshold: 5 * 86400 });
+  expect(alarm.alarm_actions).toBeUndefined();
 });
 
 test.each([
