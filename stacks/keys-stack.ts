@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
+import { SigningKey } from "../modules/keys/signing-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
@@ -23,6 +24,8 @@ export class KeysStack extends ShippedEnvironmentStack {
 
   readonly network: PrivateNetwork;
   readonly keys: Readonly<Record<string, ICustomerKey>>;
+  /** Asymmetric signing keys: never in `keys`, so no consumer can be given one. */
+  readonly signingKeys: Readonly<Record<string, SigningKey>>;
   readonly keyStores: Partial<Record<IKeyStore["kind"], IKeyStore>> = {};
 
   constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
@@ -76,6 +79,22 @@ export class KeysStack extends ShippedEnvironmentStack {
       });
     }
     this.keys = keys;
+    this.signingKeys = Object.fromEntries(
+      Object.entries(env.signingKeys ?? {}).map(([name, k]) => [
+        name,
+        new SigningKey(this, `signing-key-${name}`, {
+          alias: k.alias,
+          description: k.description,
+          keySpec: k.keySpec,
+          deletionWindowDays: k.deletionWindowDays,
+          administrators: k.administrators,
+          signers: k.signers,
+          verifiers: k.verifiers,
+          publicKeyReaders: k.publicKeyReaders,
+          policy: k.policy,
+        }),
+      ]),
+    );
   }
 
   /**
