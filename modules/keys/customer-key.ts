@@ -6,7 +6,7 @@ import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import type { ResolvedKey } from "../../environments/resolve";
 import { ConfigError } from "../../environments/errors";
 import type { IKeyStore } from "../keystores/key-store";
-import { buildKeyPolicy } from "./key-policy";
+import { buildKeyPolicy, keyPolicyProblems } from "./key-policy";
 import { suppress } from "../compliance/rule";
 
 /** What consumers need from a customer key. Consumers take this, never an ARN string. */
@@ -87,6 +87,8 @@ export class CustomerKey extends Construct implements ICustomerKey {
     if (config.policy === "closed" && config.administrators.length === 0) {
       problems.push(`keys.${name}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`);
     }
+    const { encryptOnlyUsers, decryptOnlyUsers, externalAccounts } = config;
+    problems.push(...keyPolicyProblems(this.node.path, { partition: props.partition, account: props.account, administrators: config.administrators, users: config.users, encryptOnlyUsers, decryptOnlyUsers, externalAccounts }));
     if (problems.length) throw new ConfigError(problems);
 
     this.name = name;

@@ -114,6 +114,34 @@ export interface KeyPolicyProps {
   readonly externalAccounts?: readonly ExternalAccountAccess[];
 }
 
+/**
+ * The invariants of the key-policy inputs a key construct guards itself (PropsError lines,
+ * `<path>.<prop>: <value> is not allowed (<why>)`): other accounts are 12-digit ids, never the
+ * key's own account, each listed once with at least one use; a principal holds one role only.
+ */
+export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, a] of (p.externalAccounts ?? []).entries()) {
+    const where = `${at}.externalAccounts[${i}]`;
+    if (!/^\d{12}$/.test(a.account)) out.push(`${where}.account: ${JSON.stringify(a.account)} is not allowed (a 12-digit AWS account id)`);
+    else if (a.account === p.account) out.push(`${where}.account: "${a.account}" is not allowed (the key's own account: list its principals in users, KMS key policies)`);
+    else if (seen.has(a.account)) out.push(`${where}.account: "${a.account}" is not allowed (listed once per key)`);
+    seen.add(a.account);
+    if (a.allow.length === 0) out.push(`${where}.allow: [] is not allowed (at least one of use, grantsForAwsResources)`);
+  }
+  const roles: [string, readonly string[]][] = [["administrators", p.administrators], ["users", p.users], ["encryptOnlyUsers", p.encryptOnlyUsers ?? []], ["decryptOnlyUsers", p.decryptOnlyUsers ?? []]];
+  const holder = new Map<string, string>();
+  for (const [prop, list] of roles) {
+    for (const principal of list) {
+      const first = holder.get(principal.toLowerCase());
+      if (first && first !== prop && prop !== "users") out.push(`${at}.${prop}: ${JSON.stringify(principal)} is not allowed (also in ${first}: one role per principal, separation of duties)`);
+      if (!first) holder.set(principal.toLowerCase(), prop);
+    }
+  }
+  return out;
+}
+
 interface Statement {
   Sid: string;
   Effect: "Allow" | "Deny";

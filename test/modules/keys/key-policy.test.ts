@@ -106,3 +106,38 @@ describe("signing keys", () => {
     expect(await decide({ principal: ADMIN, action: "kms:Sign", resource: KEY_ARN, resourceAccount: ACCT, identityPolicies: [ADMINISTRATOR_ACCESS], resourcePolicy: signing })).toBe("ExplicitlyDenied");
   });
 });
+
+describe("keyPolicyProblems: what a key construct refuses, all at once", () => {
+  test("the key's own account, a malformed id, a repeat, an empty use list, a principal in two roles", async () => {
+    const { keyPolicyProblems } = await import("../../../modules/keys/key-policy");
+    expect(
+      keyPolicyProblems("test/key-app", {
+        ...base,
+        encryptOnlyUsers: [WRITER, USER.toLowerCase()],
+        decryptOnlyUsers: [WRITER],
+        externalAccounts: [{ account: ACCT, allow: ["use"] }, { account: "5555", allow: ["use"] }, { account: PARTNER, allow: ["use"] }, { account: PARTNER, allow: [] }],
+      }),
+    ).toEqual([
+      'test/key-app.externalAccounts[0].account: "111122223333" is not allowed (the key\'s own account: list its principals in users, KMS key policies)',
+      'test/key-app.externalAccounts[1].account: "5555" is not allowed (a 12-digit AWS account id)',
+      'test/key-app.externalAccounts[3].account: "555555555555" is not allowed (listed once per key)',
+      "test/key-app.externalAccounts[3].allow: [] is not allowed (at least one of use, grantsForAwsResources)",
+      `test/key-app.encryptOnlyUsers: "${USER.toLowerCase()}" is not allowed (also in users: one role per principal, separation of duties)`,
+      `test/key-app.decryptOnlyUsers: "${WRITER}" is not allowed (also in encryptOnlyUsers: one role per principal, separation of duties)`,
+    ]);
+    expect(keyPolicyProblems("k", { ...base, externalAccounts: [{ account: PARTNER, allow: ["use"] }] })).toEqual([]);
+  });
+
+  test("CustomerKey refuses its own account as an external account", async () => {
+    const { App, TerraformStack } = await import("cdktf");
+    const { CustomerKey } = await import("../../../modules/keys/customer-key");
+    const { resolveEnvironment } = await import("../../../environments/resolve");
+    const { environments } = await import("../../../environments");
+    const env = resolveEnvironment(environments.dev);
+    const stack = new TerraformStack(new App(), "k");
+    const config = { ...env.keys.appData, externalAccounts: [{ account: env.account, allow: ["use" as const] }] };
+    expect(() => new CustomerKey(stack, "key-appData", { name: "appData", config, partition: "aws", account: env.account })).toThrow(
+      'k/key-appData.externalAccounts[0].account: "111111111111" is not allowed (the key\'s own account: list its principals in users, KMS key policies)',
+    );
+  });
+});
