@@ -1,4 +1,5 @@
 /** Customer keys: aliases, deletion windows, rotation, separation of duties, key-store placement. */
+import { SIGNING_KEY_SPECS } from "../schema";
 import type { ConstraintTable, CrossRule, FieldContext, FieldRule, Violation } from "./engine";
 import { duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
 
@@ -174,8 +175,6 @@ export const keysTable: ConstraintTable = {
 };
 
 const SRC_ASYMMETRIC = "KMS: only symmetric encryption keys can be created in a custom key store (https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-compare.html)";
-/** Key specs KMS offers for SIGN_VERIFY keys (RSA and ECC). */
-const SIGNING_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"];
 
 /** Asymmetric signing keys: spec, store, roles. */
 export const signingKeysTable: ConstraintTable = {
@@ -184,7 +183,7 @@ export const signingKeysTable: ConstraintTable = {
     { field: "signingKeys.*", rule: "a signing key object", source: "environment contract", check: isObject },
     { field: "signingKeys.*.alias", rule: "'alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...'", source: "KMS CreateAlias", required: true, check: (v) => matches(/^alias\/[a-zA-Z0-9:/_-]+$/, 7, 256)(v) && !String(v).startsWith("alias/aws/") },
     { field: "signingKeys.*.description", rule: "at most 8192 chars", source: "KMS CreateKey Description", check: matches(/^[\s\S]*$/, 0, 8192) },
-    { field: "signingKeys.*.keySpec", rule: SIGNING_SPECS.join(", "), source: "KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html)", required: true, check: oneOf(...SIGNING_SPECS) },
+    { field: "signingKeys.*.keySpec", rule: SIGNING_KEY_SPECS.join(", "), source: "KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html)", required: true, check: oneOf(...SIGNING_KEY_SPECS) },
     { field: "signingKeys.*.store", rule: "'aws-kms' (custom key stores hold only symmetric encryption keys)", source: SRC_ASYMMETRIC, check: oneOf("aws-kms") },
     { field: "signingKeys.*.deletionWindowDays", rule: "7-30 days", source: "KMS ScheduleKeyDeletion", check: intIn(7, 30) },
     { field: "signingKeys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
