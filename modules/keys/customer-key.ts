@@ -6,7 +6,7 @@ import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import type { ResolvedKey } from "../../environments/resolve";
 import { ConfigError } from "../../environments/errors";
 import type { IKeyStore } from "../keystores/key-store";
-import { buildKeyPolicy, keyPolicyProblems } from "./key-policy";
+import { buildKeyPolicy, keyPolicyProblems, type KeyPolicyProps } from "./key-policy";
 import { suppress } from "../compliance/rule";
 
 /** What consumers need from a customer key. Consumers take this, never an ARN string. */
@@ -87,8 +87,18 @@ export class CustomerKey extends Construct implements ICustomerKey {
     if (config.policy === "closed" && config.administrators.length === 0) {
       problems.push(`keys.${name}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`);
     }
-    const { encryptOnlyUsers, decryptOnlyUsers, externalAccounts } = config;
-    problems.push(...keyPolicyProblems(this.node.path, { partition: props.partition, account: props.account, administrators: config.administrators, users: config.users, encryptOnlyUsers, decryptOnlyUsers, externalAccounts }));
+    const policy: KeyPolicyProps = {
+      partition: props.partition,
+      account: props.account,
+      administrators: config.administrators,
+      users: config.users,
+      form: config.policy,
+      serviceRoles: props.serviceRoles,
+      encryptOnlyUsers: config.encryptOnlyUsers,
+      decryptOnlyUsers: config.decryptOnlyUsers,
+      externalAccounts: config.externalAccounts,
+    };
+    problems.push(...keyPolicyProblems(this.node.path, policy));
     if (problems.length) throw new ConfigError(problems);
 
     this.name = name;
@@ -107,19 +117,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
       // administrator, KMS refuses CreateKey/PutKeyPolicy instead of leaving a key nobody can manage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
-      policy: JSON.stringify(
-        buildKeyPolicy({
-          partition: props.partition,
-          account: props.account,
-          administrators: config.administrators,
-          users: config.users,
-          form: config.policy,
-          serviceRoles: props.serviceRoles,
-          encryptOnlyUsers: config.encryptOnlyUsers,
-          decryptOnlyUsers: config.decryptOnlyUsers,
-          externalAccounts: config.externalAccounts,
-        }),
-      ),
+      policy: JSON.stringify(buildKeyPolicy(policy)),
       tags: { Name: config.alias.replace(/^alias\//, ""), KeyStore: config.store },
       dependsOn: props.keyStore || props.dependsOn?.length ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])] : undefined,
       lifecycle: { preventDestroy: true },
