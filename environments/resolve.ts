@@ -53,7 +53,22 @@ export interface ResolvedSigningKey {
   readonly policy: "account" | "closed";
 }
 
+/**
+ * Where a CloudHSM environment stands, decided once from the trust settings ({@link cloudHsmPhase}):
+ * `awaiting-certificate` is the first apply of `provided` trust (no certificate files yet): the
+ * keys stack stops after the first HSM and outputs the CSR; keys in the cloudhsm store, and FSx
+ * on them, wait for the second apply; buckets and EBS may not use them (validation refuses it).
+ */
+export type CloudHsmPhase = "awaiting-certificate" | "ready";
+
+/** The phase of a CloudHSM configuration (raw or resolved): `provided` trust without its two files is awaiting the certificate. */
+export function cloudHsmPhase(trust: { readonly mode?: unknown; readonly signedCertificateFile?: unknown; readonly trustAnchorFile?: unknown } | undefined): CloudHsmPhase {
+  return trust?.mode === "provided" && (trust.signedCertificateFile === undefined || trust.trustAnchorFile === undefined) ? "awaiting-certificate" : "ready";
+}
+
 export interface ResolvedCloudHsm {
+  /** Decided from `trust` (see {@link CloudHsmPhase}). */
+  readonly phase: CloudHsmPhase;
   readonly hsmType: "hsm1.medium" | "hsm2m.medium";
   readonly mode: "FIPS" | "NON_FIPS";
   readonly hsmAzs: readonly string[];
@@ -108,6 +123,35 @@ export interface ResolvedEnvironment {
 }
 
 const partitionOf = partitionOfRegion;
+
+/**
+ * The resolved configuration as configuration input (what `npm run config` prints, a valid
+ * `ENV_CONFIG` file): without the fields derived from others (`partition` from the Region,
+ * `cloudHsm.phase` from the trust settings), which the input does not take.
+ */
+export function asConfigInput(env: ResolvedEnvironment): Omit<ResolvedEnvironment, "partition" | "cloudHsm"> & { readonly cloudHsm?: Omit<ResolvedCloudHsm, "phase"> } {
+  const { partition: _partition, ...rest } = env;
+  if (!rest.cloudHsm) return rest;
+  const { phase: _phase, ...cloudHsm } = rest.cloudHsm;
+  // Same field order as the resolved form (the printed JSON reads in the order of the input).
+  return { ...rest, cloudHsm };
+}
+
+/** Keys in the cloudhsm store that wait for the second apply (none unless the phase is `awaiting-certificate`). */
+export function keysAwaitingCertificate(env: ResolvedEnvironment): string[] {
+  if (env.cloudHsm?.phase !== "awaiting-certificate") return [];
+  return Object.entries(env.keys)
+    .filter(([, k]) => k.store === "cloudhsm")
+    .map(([name]) => name);
+}
+
+/** The one line the composer prints for an environment awaiting its CloudHSM certificate (undefined otherwise). */
+export function firstApplyNote(env: ResolvedEnvironment): string | undefined {
+  if (env.cloudHsm?.phase !== "awaiting-certificate") return undefined;
+  const keys = keysAwaitingCertificate(env);
+  const waiting = [...keys.map((k) => `keys.${k}`), ...(env.data.fsx && keys.includes(env.data.fsx.key) ? ["data.fsx"] : [])];
+  return `NOTE ${env.name}: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: ${waiting.join(", ") || "nothing"}`;
+}
 
 /** The EC2 Auto Scaling service-linked role (the default of `data.ebs.serviceLinkedRoles`). */
 export const autoScalingServiceLinkedRole = (partition: string, account: string): string =>
@@ -169,6 +213,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     ...(hsm
       ? {
           cloudHsm: {
+            phase: cloudHsmPhase(hsm.trust),
             hsmType: hsm.hsmType,
             mode: hsm.mode,
             hsmAzs: [...hsm.hsmAzs],

@@ -178,6 +178,17 @@ export function isStepName(name: unknown): name is StepName {
   return typeof name === "string" && Object.prototype.hasOwnProperty.call(STEP_CONTRACT, name);
 }
 
+/**
+ * Fixed budgets (minutes) of the steps that make one API call: one Lambda invocation is enough,
+ * whatever `hooks.timeoutMinutes` says. Read at synth time only (the wiring), not by the runners.
+ */
+export const STEP_BUDGET_MINUTES: Readonly<Partial<Record<StepName, number>>> = { "set-backup-retention": 5 };
+
+/** The budget of one run of `step`: its fixed budget where the contract sets one, otherwise `configured`. */
+export function budgetMinutes(step: StepName, configured: number): number {
+  return STEP_BUDGET_MINUTES[step] ?? configured;
+}
+
 /** `clusterId` -> `cluster-id`. */
 export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,21 +1,34 @@
 /**
  * The checked path from environment configuration to synthesized Terraform, shared by `main.ts`,
- * the tests and the benchmark: validate everything, resolve defaults, build the stacks, run the
- * compliance rules on every stack, synthesize into a folder beside `cdktf.out`, and only then move
- * the result into `cdktf.out`. Any problem, from any layer, leaves `cdktf.out` as it was.
+ * the tests and the benchmark: validate everything, resolve defaults, build each environment's
+ * stacks (`composeEnvironment`), run the compliance rules on every stack, synthesize into a folder
+ * beside `cdktf.out`, and only then move the result into `cdktf.out`. Any problem, from any layer,
+ * leaves `cdktf.out` as it was.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { App, type TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../environments/types";
 import { ConfigError, isUserError, reportError } from "../environments/errors";
-import { resolveEnvironment, type ResolvedEnvironment } from "../environments/resolve";
+import { firstApplyNote, resolveEnvironment, type ResolvedEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
 import { checkCompliance, type Finding } from "../modules/compliance";
 import { suppressedLines, verboseRequested } from "./compliance-report";
+import { KeysStack } from "./keys-stack";
+import { DataStack } from "./data-stack";
 
-/** Builds the stacks of one environment into the app (what `main.ts` supplies). */
+/** Builds the stacks of one environment into the app. */
 export type Composer = (app: App, env: ResolvedEnvironment) => void;
+
+/**
+ * The composition `main.ts` uses: each environment becomes two stacks, `<env>-keys` (network, key
+ * stores, keys) and `<env>-data` (consumers), wired by CDKTF cross-stack references. Tests and
+ * tools compose with this one, never a copy.
+ */
+export const composeEnvironment: Composer = (app, env) => {
+  const keys = new KeysStack(app, `${env.name}-keys`, env);
+  new DataStack(app, `${env.name}-data`, env, keys);
+};
 
 export interface ComposedApp {
   readonly app: App;
@@ -34,9 +47,13 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
   if (problems.length) throw new ConfigError(problems);
   const app = new App({ outdir, skipValidation: false });
   const errors: string[] = [];
+  const notes: string[] = [];
   for (const env of Object.values(envs)) {
     try {
-      compose(app, resolveEnvironment(env));
+      const resolved = resolveEnvironment(env);
+      compose(app, resolved);
+      const note = firstApplyNote(resolved);
+      if (note) notes.push(note);
     } catch (e) {
       if (isUserError(e)) errors.push(...e.lines.map((l) => (l.startsWith("environments.") ? l : `environments.${env.name}.${l}`)));
       else throw e;
@@ -50,10 +67,12 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
     throw new ConfigError(
       failing.map((f) => {
         const field = configurationField(f.path, envs);
-        return `compliance ${f.ruleId} (${f.title}): ${f.path}: ${f.message}${field ? ` (configuration field: ${field})` : ""}`;
+        return `compliance ${f.ruleId} (${f.title}): ${f.path}: ${f.message} (${field ? `configuration field: ${field}; ` : ""}see ${f.documentation})`;
       }),
     );
   }
+  // Once per environment, whichever stacks read the phase (keys skipped in the keys stack, FSx in the data stack).
+  for (const note of notes) process.stderr.write(`${note}\n`);
   return { app, stacks, findings: aspect.findings, checks: aspect.checked };
 }
 

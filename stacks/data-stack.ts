@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import type { ResolvedEnvironment } from "../environments/resolve";
+import { keysAwaitingCertificate, type ResolvedEnvironment } from "../environments/resolve";
 import { EncryptedBucket } from "../modules/consumers/encrypted-bucket";
 import { EbsDefaultEncryption } from "../modules/consumers/ebs-default-encryption";
 import { FsxOntap } from "../modules/consumers/fsx-ontap";
@@ -21,11 +21,23 @@ export class DataStack extends ShippedEnvironmentStack {
     if (env.data.ebs) {
       new EbsDefaultEncryption(this, "ebs", { key: keysStack.keys[env.data.ebs.key] });
     }
-    // A CloudHSM-store key is absent on the first CloudHSM apply (see CloudHsm): FSx waits for it.
+    // FSx on a cloudhsm key waits for the second apply while the CloudHSM phase is awaiting-certificate.
     const fsx = env.data.fsx;
-    if (fsx && keysStack.keys[fsx.key]) {
+    if (fsx && !keysAwaitingCertificate(env).includes(fsx.key)) {
       const net = keysStack.network;
-      new FsxOntap(this, "fsx", { config: fsx, key: keysStack.keys[fsx.key], vpcId: net.vpcId, vpcCidr: net.cidr, subnetIdByAz: net.subnetIdByAz, routeTableIds: privateRouteTableIds(this, net), namePrefix: env.name });
+      new FsxOntap(this, "fsx", {
+        key: keysStack.keys[fsx.key],
+        network: net,
+        deploymentType: fsx.deploymentType,
+        haPairs: fsx.haPairs,
+        storageCapacityGiB: fsx.storageCapacityGiB,
+        throughputPerHaPair: fsx.throughputPerHaPair,
+        subnetAzs: fsx.subnetAzs,
+        preferredAz: fsx.preferredAz,
+        automaticBackupRetentionDays: fsx.automaticBackupRetentionDays,
+        clientCidrs: fsx.clientCidrs,
+        routeTableIds: privateRouteTableIds(this, net),
+      });
     }
   }
 }

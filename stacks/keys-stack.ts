@@ -1,14 +1,16 @@
 import { Construct } from "constructs";
-import type { ResolvedEnvironment } from "../environments/resolve";
+import { Annotations } from "cdktf";
+import { firstApplyNote, keysAwaitingCertificate, type ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
 import { SigningKey } from "../modules/keys/signing-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
+import { clusterTrustSource } from "./cloudhsm-trust-files";
 import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { ShippedEnvironmentStack } from "./base-stack";
-import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
+import { ServiceLinkedRole } from "../modules/keys/service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
 
 /**
@@ -30,50 +32,71 @@ export class KeysStack extends ShippedEnvironmentStack {
 
   constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
     super(scope, id, env);
-    this.network = new PrivateNetwork(this, "network", { config: env.network, namePrefix: env.name });
+    this.network = new PrivateNetwork(this, "network", env.network);
     // How this stack's bootstrap hooks run (local Node, or a Lambda function in this VPC).
-    new HookRuntime(this, HookRuntime.ID, {
-      runner: env.hooks.runner,
-      partition: env.partition,
-      region: env.region,
-      account: env.account,
-      namePrefix: env.name,
-      vpc: { vpcId: this.network.vpcId, cidr: this.network.cidr, subnetIds: this.network.subnetIds },
-    });
+    new HookRuntime(this, HookRuntime.ID, { runner: env.hooks.runner, network: this.network });
     // KEY STORES: each key-store module registers itself in this.keyStores here (cloudhsm, xks).
     if (env.xks) {
+      const { keyStoreName, privateDnsName, publicZone, uriPath, proxyTargets, healthCheck, credential } = env.xks;
       this.keyStores.xks = new XksKeyStore(this, "xks", {
-        config: env.xks,
-        region: env.region,
+        keyStoreName,
+        privateDnsName,
+        publicZone,
+        uriPath,
+        proxyTargets,
+        healthCheck,
+        credential,
         network: this.network,
-        onPremisesCidrs: env.network.onPremisesCidrs,
-        namePrefix: env.name,
         connectTimeoutMinutes: env.hooks.timeoutMinutes,
       }).keyStore;
     }
-    const cloudHsm = env.cloudHsm ? new CloudHsm(this, "cloudhsm", { env, network: this.network }) : undefined;
-    if (cloudHsm?.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
+    const hsm = env.cloudHsm;
+    if (hsm) {
+      const cloudHsm = new CloudHsm(this, "cloudhsm", {
+        network: this.network,
+        hsmAzs: hsm.hsmAzs,
+        keyStoreName: hsm.keyStoreName,
+        phase: hsm.phase,
+        trust: hsm.phase === "ready" ? clusterTrustSource(hsm.trust) : undefined,
+        hsmType: hsm.hsmType,
+        mode: hsm.mode,
+        backupRetentionDays: hsm.backupRetentionDays,
+        // Only an existing VPC can declare NAT (a new one never has a public subnet).
+        adminHost: { ...hsm.adminHost, natGateway: env.network.mode === "existing" && env.network.natGateway === true },
+        hookTimeoutMinutes: env.hooks.timeoutMinutes,
+      });
+      if (cloudHsm.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
+      // The composer prints the same line once per environment (stacks/compose.ts).
+      const note = firstApplyNote(env);
+      if (note) Annotations.of(cloudHsm).addInfo(note);
+    }
+    // First CloudHSM apply (awaiting the certificate): the store does not exist, its keys come next time.
+    const waiting = keysAwaitingCertificate(env);
 
     // The EBS default key's service-linked roles, created first when the account lacks them.
     const ebs = env.data.ebs;
     const serviceLinkedRoles = ebs?.createServiceLinkedRoles
-      ? ebs.serviceLinkedRoles.map((arn) => {
-          const [, service, name] = /:role\/aws-service-role\/([^/]+)\/([^/]+)$/.exec(arn) as RegExpExecArray;
-          const suffix = name.includes("_") ? name.slice(name.indexOf("_") + 1) : undefined;
-          return new IamServiceLinkedRole(this, `service-linked-role-${name}`, { awsServiceName: service, customSuffix: suffix });
-        })
+      ? ebs.serviceLinkedRoles.map((roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn }))
       : [];
 
     const keys: Record<string, ICustomerKey> = {};
     for (const [name, config] of Object.entries(env.keys)) {
-      // First CloudHSM apply (no certificate yet): the store does not exist, its keys come next time.
-      if (config.store === "cloudhsm" && cloudHsm?.awaitingCertificate) continue;
+      if (waiting.includes(name)) continue;
       keys[name] = new CustomerKey(this, `key-${name}`, {
         name,
-        config,
-        partition: env.partition,
-        account: env.account,
+        alias: config.alias,
+        description: config.description,
+        deletionWindowDays: config.deletionWindowDays,
+        rotation: config.rotation,
+        administrators: config.administrators,
+        users: config.users,
+        policy: config.policy,
+        store: config.store,
         keyStore: config.store === "aws-kms" ? undefined : this.keyStores[config.store],
+        xksKeyId: config.xksKeyId,
+        encryptOnlyUsers: config.encryptOnlyUsers,
+        decryptOnlyUsers: config.decryptOnlyUsers,
+        externalAccounts: config.externalAccounts,
         serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
         dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
       });

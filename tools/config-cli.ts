@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 import { environments } from "../environments";
-import { resolveEnvironment } from "../environments/resolve";
+import { asConfigInput, resolveEnvironment } from "../environments/resolve";
 import { validationMessages } from "../environments/validation";
 import { reportError } from "../environments/errors";
 
@@ -25,8 +25,7 @@ const program = new Command("config")
       process.exitCode = 1;
       return;
     }
-    const { partition: _partition, ...resolved } = resolveEnvironment(env);
-    process.stdout.write(`${JSON.stringify(resolved, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(asConfigInput(resolveEnvironment(env)), null, 2)}\n`);
   });
 
 try {

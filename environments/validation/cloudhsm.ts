@@ -1,5 +1,6 @@
 /** CloudHSM cluster and its key store. */
-import type { ConstraintTable, Violation } from "./engine";
+import { formatValue, type ConstraintTable, type Violation } from "./engine";
+import { cloudHsmPhase } from "../resolve";
 import { posix } from "node:path";
 import { intIn, isString, matches, oneOf } from "./checks";
 
@@ -42,7 +43,7 @@ export const cloudHsmTable: ConstraintTable = {
       field: "cloudHsm.adminHost.cliPackage",
       rule: "an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes",
       source: "dnf install / aws s3 cp in the admin host's user data",
-      check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~\/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~\/%+-]+\.rpm)$/),
+      check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~/%+-]+\.rpm)$/),
     },
     {
       field: "cloudHsm.adminHost.cliPreinstalled",
@@ -90,6 +91,27 @@ export const cloudHsmTable: ConstraintTable = {
         return has[0] === has[1]
           ? []
           : [{ path: `cloudHsm.trust.${has[0] ? "trustAnchorFile" : "signedCertificateFile"}`, value: undefined, rule: "set together with the other file (both absent on the first apply, both present on the second)", source: "CloudHSM InitializeCluster" } as Violation];
+      },
+    },
+    {
+      description: "while awaiting the CloudHSM certificate (provided trust without its files), no bucket or EBS default encryption uses a cloudhsm key (FSx on one waits for the second apply)",
+      source: "CloudHSM InitializeCluster: the key store, and its keys, exist only after the second apply",
+      check: (env) => {
+        if (!env.cloudHsm || cloudHsmPhase(env.cloudHsm.trust) !== "awaiting-certificate") return [];
+        const keys = env.keys && typeof env.keys === "object" ? env.keys : {};
+        const waiting = (key: unknown) => isString(key) && Object.prototype.hasOwnProperty.call(keys, key) && keys[key]?.store === "cloudhsm";
+        const refused = (path: string, key: unknown): Violation => ({
+          path,
+          value: key,
+          rule: "a key that exists on the first apply",
+          source: "CloudHSM InitializeCluster",
+          message: `${formatValue(key)} is a cloudhsm key, which exists only after the cluster certificate is provided (cloudHsm.trust.signedCertificateFile and trustAnchorFile): use another key until then`,
+        });
+        const buckets = env.data?.buckets && typeof env.data.buckets === "object" ? Object.entries(env.data.buckets) : [];
+        return [
+          ...buckets.filter(([, b]) => waiting(b?.key)).map(([name, b]) => refused(`data.buckets.${name}.key`, b.key)),
+          ...(waiting(env.data?.ebs?.key) ? [refused("data.ebs.key", env.data?.ebs?.key)] : []),
+        ];
       },
     },
     {

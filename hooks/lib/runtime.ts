@@ -1,7 +1,6 @@
 import type { Random } from "./backoff";
 import type { Clock } from "./clock";
 import type { RedactingLogger } from "./logger";
-import type { RateLimiter } from "./rate-limiter";
 
 /** What every step gets besides its clients and ids. */
 export interface StepRuntime {

@@ -13,17 +13,26 @@ import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
 import { scriptPrologue, TRUST_ANCHOR_PATH } from "./activate-cluster";
 
-/** Inputs of `create-kmsuser`: secret ARNs, never the passwords. */
-export interface CreateKmsuserInput extends StepRuntime {
-  readonly clients: { readonly cloudhsm: Sender; readonly ssm: Sender; readonly secrets: Sender };
-  readonly clusterId: string;
+/**
+ * What both kmsuser steps (create-kmsuser, reset-kmsuser-password) run on the admin instance
+ * with: ids, secret ARNs and a parameter name, never a password.
+ */
+export interface KmsuserOnHostInput extends StepRuntime {
   readonly region: string;
+  /** The admin instance (SSM managed) the script runs on. */
   readonly instanceId: string;
   /** Secret with the admin password (written by activate-cluster); read on the instance only. */
   readonly adminSecretArn: string;
-  /** Secret (created empty by Terraform) for the kmsuser password; Terraform reads it for the key store. */
+  /** Secret of the kmsuser password (created empty by Terraform, which reads it for the key store). */
   readonly kmsuserSecretArn: string;
+  /** SSM parameter name of the trust anchor PEM (the CLI's trust anchor on the instance). */
   readonly trustAnchorParameter: string;
+}
+
+/** Inputs of `create-kmsuser`. */
+export interface CreateKmsuserInput extends KmsuserOnHostInput {
+  readonly clients: { readonly cloudhsm: Sender; readonly ssm: Sender; readonly secrets: Sender };
+  readonly clusterId: string;
   /** Verify on the HSMs even if the last verification covered the same HSMs. */
   readonly force?: boolean;
 }

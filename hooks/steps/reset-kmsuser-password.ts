@@ -12,26 +12,20 @@ import { connectionState, describeKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
-import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
+import type { Sender, StepResult } from "../lib/runtime";
 import { generatePassword, readSecretValue } from "../lib/secrets";
 import { hookResult, runShellCommand, shellQuote, tail } from "../lib/ssm-command";
 import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
 import { scriptPrologue, TRUST_ANCHOR_PATH } from "./activate-cluster";
 import { connectKeyStore } from "./connect-key-store";
-import { adminLogin, hsmTarget, perHsmUserList, verifyKmsuserOutput, type HsmTarget } from "./create-kmsuser";
+import { adminLogin, hsmTarget, perHsmUserList, verifyKmsuserOutput, type HsmTarget, type KmsuserOnHostInput } from "./create-kmsuser";
 
-/** Inputs of `reset-kmsuser-password`: ids and secret ARNs, never a password. */
-export interface ResetKmsuserPasswordInput extends StepRuntime {
+/** Inputs of `reset-kmsuser-password` (the new password goes to the kmsuser secret as a new AWSCURRENT version). */
+export interface ResetKmsuserPasswordInput extends KmsuserOnHostInput {
   readonly clients: { readonly kms: Sender; readonly cloudhsm: Sender; readonly ssm: Sender; readonly secrets: Sender };
   /** The CloudHSM key store; its cluster is read from DescribeCustomKeyStores. */
   readonly keyStoreId: string;
-  readonly region: string;
-  readonly instanceId: string;
-  readonly adminSecretArn: string;
-  /** Receives the new password as a new version (AWSCURRENT). */
-  readonly kmsuserSecretArn: string;
-  readonly trustAnchorParameter: string;
   /** Also reset a store that is CONNECTED or CONNECTING (it is disconnected first: an outage for its keys). */
   readonly force?: boolean;
   readonly limiter?: RateLimiter;

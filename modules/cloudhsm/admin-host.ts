@@ -9,6 +9,9 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { HSM_PORTS } from "./hsm-cluster";
+import type { INetwork } from "../network/network";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
 
 /** Public SSM parameter with the latest Amazon Linux 2023 AMI (x86_64). */
 export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
@@ -16,17 +19,32 @@ export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023
 /** CloudHSM CLI (Client SDK 5) for Amazon Linux 2023 x86_64, as the CloudHSM user guide publishes it. */
 export const CLOUDHSM_CLI_RPM_URL = "https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm";
 
+/** Where user data may install the CLI from: https or this Region's S3, an .rpm, nothing a shell would interpret. */
+const CLI_PACKAGE = /^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~\/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~\/%+-]+\.rpm)$/;
+
 export interface AdminHostProps {
-  readonly vpcId: string;
-  /** A private subnet in the first HSM's AZ. */
-  readonly subnetId: string;
-  readonly instanceType: string;
+  /** The network the host runs in (private subnets). */
+  readonly network: INetwork;
+  /** AZ of the host (a subnet of `network` in it): the first HSM's, so activation reaches that HSM in-AZ. */
+  readonly az: string;
+  /** @default "t3.micro" */
+  readonly instanceType?: string;
   /** An Amazon Linux 2023 family AMI. @default - latest Amazon Linux 2023 */
   readonly amiId?: string;
-  /** `amiId` has the CloudHSM CLI installed: no user data, no package read. @default false */
+  /** `amiId` has the CloudHSM CLI installed: no user data, no package read. Needs `amiId`. @default false */
   readonly cliPreinstalled?: boolean;
-  /** The subnet routes 0.0.0.0/0 through a NAT gateway: allow HTTPS egress to the internet (an https:// `cliPackage`). @default false */
-  readonly internetEgress?: boolean;
+  /**
+   * Where user data installs the CLI from: an s3:// object in this Region (the role may read it),
+   * or an https URL (needs `natGateway`). Not with `cliPreinstalled`.
+   * @default CLOUDHSM_CLI_RPM_URL
+   */
+  readonly cliPackage?: string;
+  /**
+   * The host's subnet routes 0.0.0.0/0 through a NAT gateway: the host may then reach the internet
+   * on 443, and only when it downloads the CLI from an https URL.
+   * @default false
+   */
+  readonly natGateway?: boolean;
   /** Security group of the HSMs (egress TCP 2223-2225 to it). */
   readonly clusterSecurityGroupId: string;
   /** Security group of the interface endpoints (egress 443 to it). */
@@ -35,14 +53,8 @@ export interface AdminHostProps {
   readonly s3PrefixListId: string;
   /** The only secrets the host may read: the admin and kmsuser password ARNs. */
   readonly secretArns: readonly string[];
-  /** The only parameters the host may read: the certificate and trust anchor ARNs. */
-  readonly parameterArns: readonly string[];
-  /** Where user data installs the CLI from: an s3:// object in this Region (the role may read it), or an https URL (needs `internetEgress`). @default CLOUDHSM_CLI_RPM_URL */
-  readonly cliPackage?: string;
-  /** Region of the host (for `aws s3 cp`). */
-  readonly region: string;
-  readonly partition: string;
-  readonly namePrefix: string;
+  /** The only parameters the host may read: the certificate and trust anchor ARNs. @default [] */
+  readonly parameterArns?: readonly string[];
 }
 
 /**
@@ -62,7 +74,14 @@ export class AdminHost extends Construct {
 
   constructor(scope: Construct, id: string, props: AdminHostProps) {
     super(scope, id);
-    const name = `${props.namePrefix}-cloudhsm-admin`;
+    const problems = adminHostProblems(this.node.path, props);
+    throwIfProblems(problems);
+    const { name: prefix, partition, region } = EnvironmentStack.of(this);
+    const instanceType = props.instanceType ?? "t3.micro";
+    const parameterArns = props.parameterArns ?? [];
+    const https = !props.cliPreinstalled && !(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL).startsWith("s3://");
+    const internetEgress = props.natGateway === true && https;
+    const name = `${prefix}-cloudhsm-admin`;
     const role = new IamRole(this, "role", {
       name,
       description: "CloudHSM admin host: SSM managed, reads its own two secrets and two parameters only",
@@ -73,15 +92,15 @@ export class AdminHost extends Construct {
     });
     const ssmCore = new IamRolePolicyAttachment(this, "ssm-core", {
       role: role.name,
-      policyArn: `arn:${props.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
     });
     const statements: object[] = [{ Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...props.secretArns] }];
-    if (props.parameterArns.length) {
-      statements.push({ Sid: "ReadTrustParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [...props.parameterArns] });
+    if (parameterArns.length) {
+      statements.push({ Sid: "ReadTrustParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [...parameterArns] });
     }
     const s3Package = /^s3:\/\/([^/]+)\/(.+)$/.exec(props.cliPackage ?? "");
     if (s3Package && !props.cliPreinstalled) {
-      statements.push({ Sid: "ReadCliPackage", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:${props.partition}:s3:::${s3Package[1]}/${s3Package[2]}` });
+      statements.push({ Sid: "ReadCliPackage", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:${partition}:s3:::${s3Package[1]}/${s3Package[2]}` });
     }
     const policy = new IamRolePolicy(this, "own-secrets", {
       name: "read-own-secrets",
@@ -93,7 +112,7 @@ export class AdminHost extends Construct {
     const sg = new SecurityGroup(this, "sg", {
       name,
       description: "CloudHSM admin host: no inbound; outbound to the HSMs, the VPC endpoints and S3 only",
-      vpcId: props.vpcId,
+      vpcId: props.network.vpcId,
       tags: { Name: name },
     });
     const egress = [
@@ -122,7 +141,7 @@ export class AdminHost extends Construct {
         prefixListId: props.s3PrefixListId,
       }),
     ];
-    if (props.internetEgress) {
+    if (internetEgress) {
       egress.push(
         new VpcSecurityGroupEgressRule(this, "to-internet", {
           securityGroupId: sg.id,
@@ -142,8 +161,8 @@ export class AdminHost extends Construct {
       new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER, dependsOn: [role] }).insecureValue;
     this.instance = new Instance(this, "instance", {
       ami,
-      instanceType: props.instanceType,
-      subnetId: props.subnetId,
+      instanceType,
+      subnetId: props.network.subnetIdByAz[props.az],
       vpcSecurityGroupIds: [sg.id],
       iamInstanceProfile: profile.name,
       associatePublicIpAddress: false,
@@ -151,7 +170,7 @@ export class AdminHost extends Construct {
       ebsOptimized: true,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
       rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
-      userData: props.cliPreinstalled ? undefined : installCliScript(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL, props.region),
+      userData: props.cliPreinstalled ? undefined : installCliScript(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL, region),
       tags: { Name: name },
       lifecycle: { ignoreChanges: ["ami"] },
       dependsOn: [ssmCore, policy],
@@ -160,6 +179,34 @@ export class AdminHost extends Construct {
     this.securityGroupId = sg.id;
     this.readyWhen = [ssmCore, policy, ...egress];
   }
+}
+
+/** The props' problems, one line each (`where` is the construct path). */
+function adminHostProblems(where: string, props: AdminHostProps): string[] {
+  const at = (prop: string) => `${where}.${prop}`;
+  const problems: string[] = [];
+  if (!Object.prototype.hasOwnProperty.call(props.network.subnetIdByAz, props.az)) {
+    problems.push(`${at("az")}: ${shown(props.az)} is not allowed (an AZ with a subnet in the network: ${Object.keys(props.network.subnetIdByAz).join(", ") || "none"}; EC2 RunInstances SubnetId)`);
+  }
+  if (props.instanceType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(props.instanceType)) {
+    problems.push(`${at("instanceType")}: ${shown(props.instanceType)} is not allowed (an EC2 instance type such as t3.micro, EC2 RunInstances InstanceType)`);
+  }
+  if (props.amiId !== undefined && !/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(props.amiId)) {
+    problems.push(`${at("amiId")}: ${shown(props.amiId)} is not allowed (an AMI id: ami- and 8 or 17 hex characters, EC2 RunInstances ImageId)`);
+  }
+  if (props.cliPreinstalled && props.amiId === undefined) {
+    problems.push(`${at("cliPreinstalled")}: true is not allowed (without amiId: the default Amazon Linux 2023 image has no CloudHSM CLI)`);
+  }
+  if (props.cliPreinstalled && props.cliPackage !== undefined) {
+    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (with cliPreinstalled nothing is installed at boot)`);
+  } else if (props.cliPackage !== undefined && !CLI_PACKAGE.test(props.cliPackage)) {
+    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes: it goes into the user data script)`);
+  } else if (!props.cliPreinstalled && !props.natGateway && !(props.cliPackage ?? "").startsWith("s3://")) {
+    problems.push(
+      `${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${props.cliPackage === undefined ? "the default https download" : "an https:// download"} needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)`,
+    );
+  }
+  return problems;
 }
 
 /**

@@ -1,107 +1,147 @@
 import { Construct } from "constructs";
-import { Annotations, TerraformOutput, type ITerraformDependable } from "cdktf";
-import type { ResolvedEnvironment } from "../../environments/resolve";
-import { ConfigError } from "../../environments/errors";
-import type { PrivateNetwork } from "../network/private-network";
+import { TerraformOutput, type ITerraformDependable } from "cdktf";
+import type { INetwork } from "../network/network";
 import { IN_VPC_HOOK_SERVICES, SSM_HOST_SERVICES, ServiceEndpoints } from "../network/service-endpoints";
 import { HookStep } from "../hooks/hook-step";
 import { HookRuntime } from "../hooks/hook-runtime";
 import { CloudHsmKeyStore } from "../keystores/cloudhsm-key-store";
-import { HsmCluster } from "./hsm-cluster";
-import { ClusterTrust } from "./cluster-trust";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
+import { budgetMinutes, camel, COMMON_ARGS } from "../../hooks/contract";
+import { HsmCluster, type ClusterMode, type HsmType } from "./hsm-cluster";
+import { ClusterTrust, type ClusterTrustSource } from "./cluster-trust";
 import { HsmCredentials } from "./hsm-credentials";
-import { AdminHost } from "./admin-host";
+import { AdminHost, type AdminHostProps } from "./admin-host";
+
+/**
+ * Where a CloudHSM deployment stands: `awaiting-certificate` is the first apply of an operator-signed
+ * (provided) trust, which stops after the first HSM and outputs the cluster CSR; `ready` builds
+ * everything up to the connected key store.
+ */
+export type CloudHsmPhase = "awaiting-certificate" | "ready";
+
+/** The admin host's settings (network, security groups and secrets come from CloudHsm). */
+export type CloudHsmAdminHostOptions = Pick<AdminHostProps, "instanceType" | "amiId" | "cliPreinstalled" | "cliPackage" | "natGateway">;
 
 export interface CloudHsmProps {
-  readonly env: ResolvedEnvironment;
-  readonly network: PrivateNetwork;
-  /** Folder relative certificate paths start from. @default - the repository root */
-  readonly root?: string;
+  /** The network of the cluster, the admin host and the endpoints (a subnet in every HSM AZ). */
+  readonly network: INetwork;
+  /**
+   * AZ of each HSM: at least 2 HSMs in at least 2 AZs (a KMS custom key store needs 2 ACTIVE HSMs in
+   * different AZs, https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html). The
+   * first is created alone and hosts the admin host's AZ.
+   */
+  readonly hsmAzs: readonly string[];
+  /** KMS custom key store name, 1-256 characters, unique per account and Region. */
+  readonly keyStoreName: string;
+  /**
+   * `awaiting-certificate`: the first apply with an operator-signed certificate (no `trust` yet):
+   * the cluster, its first HSM, the secrets, endpoints and admin host, and the CSR as an output.
+   * @default "ready"
+   */
+  readonly phase?: CloudHsmPhase;
+  /**
+   * The cluster certificate and trust anchor (read in the `ready` phase only; unset while
+   * `awaiting-certificate`).
+   * @default { mode: "generated" } (a CA made by the tls provider; its key is in Terraform state)
+   */
+  readonly trust?: ClusterTrustSource;
+  /** @default "hsm2m.medium" */
+  readonly hsmType?: HsmType;
+  /** @default "FIPS" */
+  readonly mode?: ClusterMode;
+  /**
+   * Days CloudHSM keeps backups, 7-379 (ModifyCluster BackupRetentionPolicy, set by a hook:
+   * https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-backup-retention.html).
+   * @default 90
+   */
+  readonly backupRetentionDays?: number;
+  /** @default - a t3.micro with the latest Amazon Linux 2023, the CLI from the CloudHSM download URL (which needs `natGateway`) */
+  readonly adminHost?: CloudHsmAdminHostOptions;
+  /** Budget of each waiting hook step (connecting the store takes up to 20 minutes, 30 seen). @default 45 */
+  readonly hookTimeoutMinutes?: number;
 }
-
-/** Synth-time notes already printed (once per environment and process). */
-const printed = new Set<string>();
 
 /**
  * CloudHSM end to end, in the order AWS requires (https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html):
  * HSM 1 -> initialize-cluster -> activate-cluster -> the other HSMs (in parallel) ->
  * wait-hsms-active -> create-kmsuser -> key store -> connect-key-store -> keys.
  *
- * With trust `provided` and no certificate files yet (first apply) it stops after the first HSM
- * and outputs the CSR; `keyStore` is then undefined and `awaitingCertificate` true, and keys in
- * the cloudhsm store (and FSx on them) are skipped with a NOTE until the second apply.
+ * In the `awaiting-certificate` phase it stops after the first HSM and outputs the CSR;
+ * `keyStore` and `trust` are then undefined. The hooks run on the stack's {@link HookRuntime}.
  */
 export class CloudHsm extends Construct {
   readonly cluster: HsmCluster;
   readonly credentials: HsmCredentials;
   readonly endpoints: ServiceEndpoints;
   readonly adminHost: AdminHost;
-  readonly trust: ClusterTrust;
-  /** Undefined while waiting for the signed certificate. */
+  /** Undefined while awaiting the signed certificate. */
+  readonly trust?: ClusterTrust;
+  /** Undefined while awaiting the signed certificate. */
   readonly keyStore?: CloudHsmKeyStore;
-  readonly awaitingCertificate: boolean;
+  readonly phase: CloudHsmPhase;
   /** The bootstrap steps by hook name (only those synthesized). */
   readonly steps: Readonly<Record<string, HookStep>>;
 
   constructor(scope: Construct, id: string, props: CloudHsmProps) {
     super(scope, id);
-    const { env, network } = props;
-    const hsm = env.cloudHsm;
-    if (!hsm) throw new Error("CloudHsm needs env.cloudHsm");
-    const prefix = env.name;
-    const timeoutMinutes = env.hooks.timeoutMinutes;
+    const { network } = props;
+    const phase = props.phase ?? "ready";
+    const timeoutMinutes = props.hookTimeoutMinutes ?? COMMON_ARGS.timeoutMinutes.default;
+    const backupRetentionDays = props.backupRetentionDays ?? 90;
+    throwIfProblems(this.problems(props, phase, backupRetentionDays, timeoutMinutes));
+    const { region } = EnvironmentStack.of(this);
+    const runtime = HookRuntime.of(this);
+    this.phase = phase;
 
     this.endpoints = new ServiceEndpoints(this, "endpoints", {
-      network,
-      region: env.region,
-      services: env.hooks.runner === "lambda" ? [...SSM_HOST_SERVICES, ...IN_VPC_HOOK_SERVICES] : SSM_HOST_SERVICES,
-      namePrefix: prefix,
+      // A network with no route tables is a construct (checked above): ServiceEndpoints finds its main route table under it.
+      network: network as INetwork & Construct,
+      region,
+      services: runtime.props.runner === "lambda" ? [...SSM_HOST_SERVICES, ...IN_VPC_HOOK_SERVICES] : SSM_HOST_SERVICES,
+      namePrefix: EnvironmentStack.of(this).name,
     });
-    this.cluster = new HsmCluster(this, "hsm", { network, hsmType: hsm.hsmType, mode: hsm.mode, hsmAzs: hsm.hsmAzs, namePrefix: prefix });
-    this.credentials = new HsmCredentials(this, "credentials", { environment: prefix });
-    this.trust = new ClusterTrust(this, "trust", { trust: hsm.trust, environment: prefix, csr: () => this.cluster.csr(), root: props.root });
+    this.cluster = new HsmCluster(this, "hsm", { network, hsmType: props.hsmType, mode: props.mode, hsmAzs: props.hsmAzs });
+    this.credentials = new HsmCredentials(this, "credentials");
+    const trust = phase === "ready" ? new ClusterTrust(this, "trust", { trust: props.trust ?? { mode: "generated" }, csr: () => this.cluster.csr() }) : undefined;
+    this.trust = trust;
     const secretArns = [this.credentials.adminSecret.arn, this.credentials.kmsuserSecret.arn];
     this.adminHost = new AdminHost(this, "admin-host", {
-      vpcId: network.vpcId,
-      subnetId: network.subnetIdByAz[hsm.hsmAzs[0]],
-      instanceType: hsm.adminHost.instanceType,
-      amiId: hsm.adminHost.amiId,
-      cliPreinstalled: hsm.adminHost.cliPreinstalled,
-      cliPackage: hsm.adminHost.cliPackage,
-      // Only an existing VPC can declare NAT (a new one never has a public subnet).
-      internetEgress: env.network.mode === "existing" && env.network.natGateway === true && !(hsm.adminHost.cliPackage ?? "").startsWith("s3://") && !hsm.adminHost.cliPreinstalled,
-      region: env.region,
+      ...props.adminHost,
+      network,
+      az: props.hsmAzs[0],
       clusterSecurityGroupId: this.cluster.securityGroupId,
       endpointSecurityGroupId: this.endpoints.securityGroupId,
       s3PrefixListId: this.endpoints.s3PrefixListId,
       secretArns,
-      parameterArns: [this.trust.certificateParameter, this.trust.trustAnchorParameter].flatMap((p) => (p ? [p.arn] : [])),
-      partition: env.partition,
-      namePrefix: prefix,
+      parameterArns: trust ? [trust.certificateParameter.arn, trust.trustAnchorParameter.arn] : [],
     });
     this.cluster.allowHsmAccessFrom("admin-host", this.adminHost.securityGroupId);
     output(this, "cloudhsm_cluster_id", this.cluster.clusterId, "CloudHSM cluster id");
 
-    const { certificateParameter: cert, trustAnchorParameter: anchor, trustAnchorPem } = this.trust;
-    if (!this.trust.ready || !cert || !anchor || !trustAnchorPem) {
-      this.awaitingCertificate = true;
+    if (!trust) {
       this.steps = {};
-      this.firstApplyOutputs(env);
+      this.firstApplyOutputs();
       return;
     }
-    this.awaitingCertificate = false;
+    const { certificateParameter: cert, trustAnchorParameter: anchor, trustAnchorPem } = trust;
 
     const step = (name: string, args: Record<string, string>, dependsOn: readonly ITerraformDependable[], minutes = timeoutMinutes) =>
-      new HookStep(this, name, { step: name, region: env.region, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
+      new HookStep(this, name, { step: name, region, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
     const clusterId = this.cluster.clusterId;
     const init = step("initialize-cluster", { "cluster-id": clusterId, "certificate-parameter": cert.name, "trust-anchor-parameter": anchor.name }, [
       this.cluster.firstHsm,
       // The Lambda runner reaches CloudHSM and SSM through the endpoints.
       ...this.endpoints.endpoints,
     ]);
-    // Backup retention has no provider argument: a hook applies it (ModifyCluster), beside initialisation.
-    // One API call: a 5-minute budget (one Lambda invocation), whatever hooks.timeoutMinutes says.
-    const retention = step("set-backup-retention", { "cluster-id": clusterId, days: String(hsm.backupRetentionDays) }, [this.cluster.cluster, ...this.endpoints.endpoints], 5);
+    // Backup retention has no provider argument: a hook applies it (ModifyCluster), beside
+    // initialisation, within the contract's fixed budget for that one call.
+    const retention = step(
+      "set-backup-retention",
+      { "cluster-id": clusterId, days: String(backupRetentionDays) },
+      [this.cluster.cluster, ...this.endpoints.endpoints],
+      budgetMinutes("set-backup-retention", timeoutMinutes),
+    );
     const activate = step(
       "activate-cluster",
       { "cluster-id": clusterId, "instance-id": this.adminHost.instanceId, "admin-secret-arn": this.credentials.adminSecret.arn, "trust-anchor-parameter": anchor.name },
@@ -122,12 +162,11 @@ export class CloudHsm extends Construct {
       [wait.resource],
     );
     this.keyStore = new CloudHsmKeyStore(this, "key-store", {
-      name: hsm.keyStoreName,
+      name: props.keyStoreName,
       clusterId,
       trustAnchorPem,
       kmsuserSecretArn: this.credentials.kmsuserSecret.arn,
       after: [kmsuser.resource],
-      region: env.region,
       timeoutMinutes,
     });
     // Recovery (INVALID_CREDENTIALS, USER_LOCKED_OUT) is an operator-run step, never part of an
@@ -140,21 +179,46 @@ export class CloudHsm extends Construct {
       "kmsuser-secret-arn": this.credentials.kmsuserSecret.arn,
       "trust-anchor-parameter": anchor.name,
     };
-    let resetCommand = `npm run hook -- reset-kmsuser-password --region '${env.region}' ${Object.entries(resetArgs)
+    let resetCommand = `npm run hook -- reset-kmsuser-password --region '${region}' ${Object.entries(resetArgs)
       .map(([k, v]) => `--${k} '${v}'`)
       .join(" ")}`;
-    if (env.hooks.runner === "lambda") {
-      const runtime = HookRuntime.of(this);
+    if (runtime.props.runner === "lambda") {
       runtime.grantStep("reset-kmsuser-password", resetArgs);
-      const event = { step: "reset-kmsuser-password", region: env.region, ...Object.fromEntries(Object.entries(resetArgs).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v])) };
-      resetCommand = `aws lambda invoke --region '${env.region}' --function-name '${runtime.lambda().functionName}' --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '${JSON.stringify(event)}' reset-kmsuser-password.json`;
+      const event = { step: "reset-kmsuser-password", region, ...Object.fromEntries(Object.entries(resetArgs).map(([k, v]) => [camel(k), v])) };
+      resetCommand = `aws lambda invoke --region '${region}' --function-name '${runtime.lambda().functionName}' --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '${JSON.stringify(event)}' reset-kmsuser-password.json`;
     }
     output(this, "cloudhsm_kmsuser_recovery_command", resetCommand, "Recovery from INVALID_CREDENTIALS / USER_LOCKED_OUT, run by an operator, never by apply (docs/cloudhsm.md)");
     this.steps = { "initialize-cluster": init, "set-backup-retention": retention, "activate-cluster": activate, "wait-hsms-active": wait, "create-kmsuser": kmsuser, "connect-key-store": this.keyStore.connect };
   }
 
+  /** The props' problems (the parts the child constructs do not check), one line each. */
+  private problems(props: CloudHsmProps, phase: string, backupRetentionDays: number, timeoutMinutes: number): string[] {
+    const at = (prop: string) => `${this.node.path}.${prop}`;
+    const problems: string[] = [];
+    if (phase !== "ready" && phase !== "awaiting-certificate") problems.push(`${at("phase")}: ${shown(phase)} is not allowed ("awaiting-certificate" or "ready")`);
+    if (phase === "awaiting-certificate" && props.trust !== undefined) {
+      problems.push(`${at("trust")}: ${shown(props.trust)} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)`);
+    }
+    if (!(props.network instanceof Construct) && props.network.routeTableIds.length === 0) {
+      problems.push(`${at("network.routeTableIds")}: [] is not allowed (the route tables of the private subnets, for the S3 gateway endpoint the admin host gets its packages through; Amazon VPC CreateVpcEndpoint RouteTableIds)`);
+    }
+    if (props.hsmAzs.length < 2 || new Set(props.hsmAzs).size < 2) {
+      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)`);
+    }
+    if (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 7 || backupRetentionDays > 379) {
+      problems.push(`${at("backupRetentionDays")}: ${shown(backupRetentionDays)} is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)`);
+    }
+    if (props.keyStoreName.length < 1 || props.keyStoreName.length > 256) {
+      problems.push(`${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    }
+    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < COMMON_ARGS.timeoutMinutes.min) {
+      problems.push(`${at("hookTimeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (a whole number of minutes, at least ${COMMON_ARGS.timeoutMinutes.min})`);
+    }
+    return problems;
+  }
+
   /** The CSR and what to do with it; keys and consumers on the store wait for the second apply. */
-  private firstApplyOutputs(env: ResolvedEnvironment): void {
+  private firstApplyOutputs(): void {
     output(this, "cloudhsm_cluster_csr", this.cluster.csr(), "CloudHSM cluster CSR: sign it with your CA (see docs/cloudhsm.md)");
     output(
       this,
@@ -163,23 +227,6 @@ export class CloudHsm extends Construct {
         "set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again (initialise, activate, HSMs, kmsuser, key store, keys).",
       "What to do with the CSR",
     );
-    const keys = Object.entries(env.keys).filter(([, k]) => k.store === "cloudhsm").map(([n]) => n);
-    const blocked = [
-      ...Object.entries(env.data.buckets).filter(([, b]) => keys.includes(b.key)).map(([n, b]) => `data.buckets.${n}.key: "${b.key}"`),
-      ...(env.data.ebs && keys.includes(env.data.ebs.key) ? [`data.ebs.key: "${env.data.ebs.key}"`] : []),
-    ];
-    if (blocked.length) {
-      throw new ConfigError(
-        blocked.map((b) => `${b} is a cloudhsm key, which exists only after the cluster certificate is provided (cloudHsm.trust.signedCertificateFile and trustAnchorFile): use another key until then`),
-      );
-    }
-    const waiting = [...keys.map((k) => `keys.${k}`), ...(env.data.fsx && keys.includes(env.data.fsx.key) ? ["data.fsx"] : [])];
-    const note = `NOTE ${env.name}: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: ${waiting.join(", ") || "nothing"}`;
-    Annotations.of(this).addInfo(note);
-    if (!printed.has(env.name)) {
-      printed.add(env.name);
-      process.stderr.write(`${note}\n`);
-    }
   }
 }
 

@@ -1,73 +1,118 @@
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { TerraformStack, Token } from "cdktf";
 import { X509Certificate } from "node:crypto";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { SelfSignedCert } from "@cdktf/provider-tls/lib/self-signed-cert";
 import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
-import type { CloudHsmTrustConfig } from "../../environments/types";
-import { ConfigError } from "../../environments/errors";
-import { HOOK_BUNDLE_DIR } from "../hooks/hook-step";
-
-/** The repository root (where relative certificate paths start): the folder above `.build`. */
-export const REPO_ROOT = join(HOOK_BUNDLE_DIR, "..", "..");
+import { EnvironmentStack } from "../core/environment-stack";
+import { PropsError, shown, throwIfProblems } from "../core/errors";
 
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
 /** SSM Standard parameters hold 4 KB; longer values need the Advanced tier. */
 const STANDARD_TIER_MAX = 4096;
 
+/**
+ * Where the cluster certificate and its trust anchor come from
+ * (https://docs.aws.amazon.com/cloudhsm/latest/userguide/initialize-cluster.html).
+ * - `generated`: a CA made by the tls provider (RSA 4096) signs the CSR in the same apply. The CA
+ *   private key is then in Terraform state: fine for dev/test; use `provided` for production.
+ * - `provided`: the operator signed the CSR offline; the signed certificate and the issuing CA's
+ *   self-signed certificate (the trust anchor), as PEM text.
+ */
+export type ClusterTrustSource =
+  | { readonly mode: "generated" }
+  | { readonly mode: "provided"; readonly certificatePem: string; readonly trustAnchorPem: string };
+
 export interface ClusterTrustProps {
-  readonly trust: CloudHsmTrustConfig;
-  /** Prefix of the SSM parameter names (`/<env>/cloudhsm/...`). */
-  readonly environment: string;
-  /** The cluster CSR (read after the first HSM exists); used by `generated` only. */
-  readonly csr: () => string;
-  /** Folder relative paths are resolved from. @default REPO_ROOT */
-  readonly root?: string;
+  readonly trust: ClusterTrustSource;
+  /**
+   * The cluster CSR (read after the first HSM exists); `generated` signs it.
+   * @default - none: required by `generated`, not read by `provided`
+   */
+  readonly csr?: () => string;
+}
+
+/** Why a PEM text is not one certificate: not PEM at all, or PEM that does not parse. */
+export type PemProblem = "not-pem" | "not-x509";
+
+/** The certificate in `text` (exactly one PEM CERTIFICATE block), or why there is none. */
+export function parsePemCertificate(text: string): X509Certificate | PemProblem {
+  if (!PEM_CERTIFICATE.test(text)) return "not-pem";
+  try {
+    return new X509Certificate(text);
+  } catch {
+    return "not-x509";
+  }
+}
+
+/** Why a certificate and a trust anchor do not fit InitializeCluster (the first that applies), or undefined. */
+export type TrustPairProblem = "same-certificate" | "anchor-not-self-signed" | "not-signed-by-anchor";
+
+/** Checks what can be checked: with no (parseable) certificate, only that the anchor is self-signed. */
+export function trustPairProblem(certificate: X509Certificate | undefined, anchor: X509Certificate | undefined): TrustPairProblem | undefined {
+  if (!anchor) return undefined;
+  if (certificate?.raw.equals(anchor.raw)) return "same-certificate";
+  if (!anchor.verify(anchor.publicKey)) return "anchor-not-self-signed";
+  if (certificate && !certificate.verify(anchor.publicKey)) return "not-signed-by-anchor";
+  return undefined;
 }
 
 /**
  * What the `initialize-cluster` hook needs: the signed cluster certificate and the trust anchor,
- * as SSM parameters (String: certificates are public) whose NAMES go to the hooks.
- *
- * - `provided`: the operator signs the CSR offline; the two PEM files are read at synth and
- *   checked (PEM, the certificate verifies against the self-signed anchor). Without the files
- *   (first apply) `ready` is false: the caller stops after the first HSM and outputs the CSR.
- * - `generated`: a CA made by the tls provider (RSA 4096) signs the CSR in the same apply. The CA
- *   private key is then in Terraform state: fine for dev/test; use `provided` for production.
+ * as SSM parameters (String: certificates are public) named `/<stack name>/cloudhsm/...`, whose
+ * NAMES go to the hooks. `provided` certificates are checked here: one PEM certificate each,
+ * the anchor self-signed, the cluster certificate signed by it.
  */
 export class ClusterTrust extends Construct {
-  /** False when `provided` files are not set yet (first apply). */
-  readonly ready: boolean;
-  readonly certificateParameter?: SsmParameter;
-  readonly trustAnchorParameter?: SsmParameter;
+  readonly certificateParameter: SsmParameter;
+  readonly trustAnchorParameter: SsmParameter;
   /** The trust anchor PEM (for the key store). */
-  readonly trustAnchorPem?: string;
+  readonly trustAnchorPem: string;
 
   constructor(scope: Construct, id: string, props: ClusterTrustProps) {
     super(scope, id);
+    const at = (prop: string) => `${this.node.path}.${prop}`;
     let certificate: string;
     let anchor: string;
     if (props.trust.mode === "provided") {
-      const { signedCertificateFile, trustAnchorFile } = props.trust;
-      if (signedCertificateFile === undefined || trustAnchorFile === undefined) {
-        this.ready = false;
-        return;
-      }
-      const root = props.root ?? REPO_ROOT;
-      const files = readPemFiles(root, { signedCertificateFile, trustAnchorFile });
-      certificate = files.signedCertificateFile;
-      anchor = files.trustAnchorFile;
+      ({ certificatePem: certificate, trustAnchorPem: anchor } = props.trust);
+      throwIfProblems(this.providedProblems(certificate, anchor));
+    } else if (props.trust.mode === "generated") {
+      if (!props.csr) throwIfProblems([`${at("csr")}: ${shown(undefined)} is not allowed (the generated CA signs the cluster CSR: pass csr, CloudHSM InitializeCluster SignedCert)`]);
+      ({ certificate, anchor } = this.generate((props.csr as () => string)()));
     } else {
-      ({ certificate, anchor } = this.generate(props.csr()));
+      throw new PropsError([`${at("trust.mode")}: ${shown((props.trust as { mode?: unknown }).mode)} is not allowed ("generated" or "provided")`]);
     }
-    this.ready = true;
+    const prefix = EnvironmentStack.of(this).name;
     this.trustAnchorPem = anchor;
-    this.certificateParameter = parameter(this, "certificate", `/${props.environment}/cloudhsm/cluster-certificate`, "Cluster certificate signed from the CloudHSM CSR (public)", certificate);
-    this.trustAnchorParameter = parameter(this, "trust-anchor", `/${props.environment}/cloudhsm/trust-anchor`, "Trust anchor (issuing CA certificate) of the CloudHSM cluster (public)", anchor);
+    this.certificateParameter = parameter(this, "certificate", `/${prefix}/cloudhsm/cluster-certificate`, "Cluster certificate signed from the CloudHSM CSR (public)", certificate);
+    this.trustAnchorParameter = parameter(this, "trust-anchor", `/${prefix}/cloudhsm/trust-anchor`, "Trust anchor (issuing CA certificate) of the CloudHSM cluster (public)", anchor);
+  }
+
+  /** The `provided` certificates' problems, one line each (tokens are not checked: unknown until apply). */
+  private providedProblems(certificatePem: string, trustAnchorPem: string): string[] {
+    const at = (prop: string) => `${this.node.path}.trust.${prop}`;
+    // The start of the text, on one line (PEM has line breaks).
+    const value = (pem: string) => JSON.stringify(pem.length > 40 ? `${pem.slice(0, 37)}...` : pem);
+    const problems: string[] = [];
+    const parsed: Partial<Record<"certificatePem" | "trustAnchorPem", X509Certificate>> = {};
+    for (const [prop, pem, source] of [
+      ["certificatePem", certificatePem, "CloudHSM InitializeCluster SignedCert"],
+      ["trustAnchorPem", trustAnchorPem, "CloudHSM InitializeCluster TrustAnchor"],
+    ] as const) {
+      if (Token.isUnresolved(pem)) continue;
+      const cert = parsePemCertificate(pem);
+      if (cert === "not-pem") problems.push(`${at(prop)}: ${value(pem)} is not allowed (one PEM -----BEGIN CERTIFICATE----- block, ${source})`);
+      else if (cert === "not-x509") problems.push(`${at(prop)}: ${value(pem)} is not allowed (a parseable X.509 certificate, ${source})`);
+      else parsed[prop] = cert;
+    }
+    const pair = trustPairProblem(parsed.certificatePem, parsed.trustAnchorPem);
+    if (pair === "same-certificate") problems.push(`${at("trustAnchorPem")}: ${value(trustAnchorPem)} is not allowed (the issuing CA's certificate, not the cluster certificate itself, CloudHSM InitializeCluster TrustAnchor)`);
+    if (pair === "anchor-not-self-signed") problems.push(`${at("trustAnchorPem")}: ${value(trustAnchorPem)} is not allowed (a self-signed root CA certificate, CloudHSM InitializeCluster TrustAnchor)`);
+    if (pair === "not-signed-by-anchor") problems.push(`${at("certificatePem")}: ${value(certificatePem)} is not allowed (a certificate signed by trustAnchorPem, CloudHSM InitializeCluster SignedCert)`);
+    return problems;
   }
 
   private generate(csr: string): { certificate: string; anchor: string } {
@@ -106,59 +151,3 @@ function parameter(scope: Construct, id: string, name: string, description: stri
   });
 }
 
-/**
- * Reads and checks the `provided` files: each must exist and hold one PEM certificate; the
- * trust anchor must be self-signed and must have signed the cluster certificate. One line per
- * problem, naming the field and the path.
- */
-export function readPemFiles(root: string, files: { signedCertificateFile: string; trustAnchorFile: string }): { signedCertificateFile: string; trustAnchorFile: string } {
-  const problems: string[] = [];
-  const out: Record<string, string> = {};
-  const parsed: Record<string, X509Certificate> = {};
-  for (const [field, path] of Object.entries(files)) {
-    const where = `cloudHsm.trust.${field}`;
-    const full = isAbsolute(path) ? path : join(root, path);
-    if (!existsSync(full)) {
-      problems.push(`${where}: ${path} does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)`);
-      continue;
-    }
-    if (!statSync(full).isFile()) {
-      problems.push(`${where}: ${path} is not a file (a PEM certificate file expected)`);
-      continue;
-    }
-    // A relative path stays inside the root even through symbolic links.
-    const escape = relative(realpathSync(root), realpathSync(full));
-    if (!isAbsolute(path) && (escape.startsWith("..") || isAbsolute(escape))) {
-      problems.push(`${where}: ${path} leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`);
-      continue;
-    }
-    let text: string;
-    try {
-      text = readFileSync(full, "utf8");
-    } catch (e) {
-      problems.push(`${where}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-      continue;
-    }
-    if (!PEM_CERTIFICATE.test(text)) {
-      problems.push(`${where}: ${path} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`);
-      continue;
-    }
-    try {
-      parsed[field] = new X509Certificate(text);
-      out[field] = text;
-    } catch {
-      problems.push(`${where}: ${path} is not a parseable X.509 certificate`);
-    }
-  }
-  const cert = parsed.signedCertificateFile;
-  const anchor = parsed.trustAnchorFile;
-  if (cert && anchor && cert.raw.equals(anchor.raw)) {
-    problems.push(`cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} holds the same certificate as ${files.signedCertificateFile} (the trust anchor is the issuing CA's certificate, not the cluster's)`);
-  } else if (anchor && !anchor.verify(anchor.publicKey)) {
-    problems.push(`cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)`);
-  } else if (cert && anchor && !cert.verify(anchor.publicKey)) {
-    problems.push(`cloudHsm.trust.signedCertificateFile: ${files.signedCertificateFile} was not signed by the trust anchor in ${files.trustAnchorFile}`);
-  }
-  if (problems.length) throw new ConfigError(problems);
-  return { signedCertificateFile: out.signedCertificateFile, trustAnchorFile: out.trustAnchorFile };
-}

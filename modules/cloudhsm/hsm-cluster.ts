@@ -4,20 +4,32 @@ import { CloudhsmV2Cluster } from "@cdktf/provider-aws/lib/cloudhsm-v2-cluster";
 import { CloudhsmV2Hsm } from "@cdktf/provider-aws/lib/cloudhsm-v2-hsm";
 import { DataAwsCloudhsmV2Cluster } from "@cdktf/provider-aws/lib/data-aws-cloudhsm-v2-cluster";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import type { INetwork } from "../network/private-network";
+import type { INetwork } from "../network/network";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
 
 /** TCP ports of the HSM ENIs (CloudHSM client and CLI). */
 export const HSM_PORTS = { from: 2223, to: 2225 } as const;
 
+/** HSMs per cluster (CloudHSM quotas: https://docs.aws.amazon.com/cloudhsm/latest/userguide/limits.html). */
+export const MAX_HSMS_PER_CLUSTER = 28;
+
+export type HsmType = "hsm1.medium" | "hsm2m.medium";
+export type ClusterMode = "FIPS" | "NON_FIPS";
+
 export interface HsmClusterProps {
+  /** The network whose subnets (one per HSM AZ) hold the cluster's ENIs. */
   readonly network: INetwork;
-  /** @default "hsm2m.medium" */
-  readonly hsmType: "hsm1.medium" | "hsm2m.medium";
-  /** Sent only for hsm2m.medium (hsm1.medium clusters are always FIPS and take no mode). */
-  readonly mode: "FIPS" | "NON_FIPS";
-  /** AZ of each HSM; the first is created alone, the others after activation. */
+  /** AZ of each HSM (1-28, each with a subnet in `network`); the first is created alone, the others after activation. */
   readonly hsmAzs: readonly string[];
-  readonly namePrefix: string;
+  /** @default "hsm2m.medium" */
+  readonly hsmType?: HsmType;
+  /**
+   * Sent only for hsm2m.medium; hsm1.medium clusters are always FIPS and take no mode
+   * (https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_CreateCluster.html).
+   * @default "FIPS"
+   */
+  readonly mode?: ClusterMode;
 }
 
 /**
@@ -25,8 +37,8 @@ export interface HsmClusterProps {
  * CreateHsm before the cluster is ACTIVE fails, so the others come from `addRemainingHsms`, which
  * the caller runs after activation. Every cluster and HSM carries `prevent_destroy`.
  *
- * Backup retention: the AWS provider 5.100 that plans offline here has no attribute for it
- * (CloudHSM's default, 90 days, applies); see docs/cloudhsm.md for the CLI command.
+ * Backup retention: the AWS provider 5.100 that plans offline here has no attribute for it;
+ * `CloudHsm` sets it with the `set-backup-retention` hook (ModifyCluster).
  */
 export class HsmCluster extends Construct {
   readonly cluster: CloudhsmV2Cluster;
@@ -42,13 +54,29 @@ export class HsmCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
+    const hsmType = props.hsmType ?? "hsm2m.medium";
+    const mode = props.mode ?? "FIPS";
+    const at = (prop: string) => `${this.node.path}.${prop}`;
+    const problems: string[] = [];
+    if (!["hsm1.medium", "hsm2m.medium"].includes(hsmType)) problems.push(`${at("hsmType")}: ${shown(hsmType)} is not allowed ("hsm1.medium" or "hsm2m.medium", CloudHSM CreateCluster HsmType)`);
+    if (!["FIPS", "NON_FIPS"].includes(mode)) problems.push(`${at("mode")}: ${shown(mode)} is not allowed ("FIPS" or "NON_FIPS", CloudHSM CreateCluster Mode)`);
+    else if (hsmType === "hsm1.medium" && mode !== "FIPS") problems.push(`${at("mode")}: ${shown(mode)} is not allowed (hsm1.medium clusters are always FIPS, CloudHSM CreateCluster Mode)`);
+    if (props.hsmAzs.length < 1 || props.hsmAzs.length > MAX_HSMS_PER_CLUSTER) {
+      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (1-${MAX_HSMS_PER_CLUSTER} HSMs, CloudHSM quota of HSMs per cluster)`);
+    }
+    props.hsmAzs.forEach((az, i) => {
+      if (!Object.prototype.hasOwnProperty.call(props.network.subnetIdByAz, az)) {
+        problems.push(`${at(`hsmAzs[${i}]`)}: ${shown(az)} is not allowed (an AZ with a subnet in the network: ${Object.keys(props.network.subnetIdByAz).join(", ") || "none"}; CloudHSM CreateHsm AvailabilityZone)`);
+      }
+    });
+    throwIfProblems(problems);
     this.props = props;
     const azs = [...new Set(props.hsmAzs)];
     this.cluster = new CloudhsmV2Cluster(this, "cluster", {
-      hsmType: props.hsmType,
-      ...(props.hsmType === "hsm2m.medium" ? { mode: props.mode } : {}),
+      hsmType,
+      ...(hsmType === "hsm2m.medium" ? { mode } : {}),
       subnetIds: azs.map((az) => props.network.subnetIdByAz[az]),
-      tags: { Name: `${props.namePrefix}-cloudhsm` },
+      tags: { Name: `${EnvironmentStack.of(this).name}-cloudhsm` },
       lifecycle: { preventDestroy: true },
     });
     this.clusterId = this.cluster.clusterId;

@@ -1,20 +1,27 @@
 import { Construct } from "constructs";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { KMSUSER_VERIFIED_TAG } from "../../hooks/lib/markers";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
 
 /** Tag the plan guard reads: a change to these secrets is a change to a key store credential. */
 export const CREDENTIAL_TAG = { "cmk:holds": "key-store-credential" } as const;
 
 export interface HsmCredentialsProps {
-  /** Secret names start `<environment>/cloudhsm/`. */
-  readonly environment: string;
+  /**
+   * Days Secrets Manager keeps a deleted secret recoverable, 7-30
+   * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html).
+   * @default 30
+   */
+  readonly recoveryWindowInDays?: number;
 }
 
 /**
  * The two CloudHSM passwords as Secrets Manager secrets created EMPTY: the hooks generate the
  * values and put them there (activate-cluster: admin; create-kmsuser: kmsuser), so no password
- * is ever in the configuration. 30-day recovery window and `prevent_destroy`: losing the admin
- * password locks the cluster's administration, losing kmsuser's breaks the key store.
+ * is ever in the configuration. Names start `<stack name>/cloudhsm/`. A 30-day recovery window
+ * and `prevent_destroy`: losing the admin password locks the cluster's administration, losing
+ * kmsuser's breaks the key store.
  */
 export class HsmCredentials extends Construct {
   /** Admin (crypto officer) password: read only by the hooks and the admin host. */
@@ -22,14 +29,19 @@ export class HsmCredentials extends Construct {
   /** `kmsuser` password: also read by Terraform for the key store (sensitive). */
   readonly kmsuserSecret: SecretsmanagerSecret;
 
-  constructor(scope: Construct, id: string, props: HsmCredentialsProps) {
+  constructor(scope: Construct, id: string, props: HsmCredentialsProps = {}) {
     super(scope, id);
+    const recoveryWindowInDays = props.recoveryWindowInDays ?? 30;
+    if (!Number.isInteger(recoveryWindowInDays) || recoveryWindowInDays < 7 || recoveryWindowInDays > 30) {
+      throwIfProblems([`${this.node.path}.recoveryWindowInDays: ${shown(recoveryWindowInDays)} is not allowed (7 to 30 days, Secrets Manager DeleteSecret RecoveryWindowInDays)`]);
+    }
+    const prefix = EnvironmentStack.of(this).name;
     const secret = (sid: string, name: string, description: string, ignoreChanges?: string[]) =>
       new SecretsmanagerSecret(this, sid, {
-        name: `${props.environment}/cloudhsm/${name}`,
+        name: `${prefix}/cloudhsm/${name}`,
         description,
-        recoveryWindowInDays: 30,
-        tags: { ...CREDENTIAL_TAG, Name: `${props.environment}-cloudhsm-${name}` },
+        recoveryWindowInDays,
+        tags: { ...CREDENTIAL_TAG, Name: `${prefix}-cloudhsm-${name}` },
         lifecycle: { preventDestroy: true, ignoreChanges },
       });
     this.adminSecret = secret("admin", "admin-password", "CloudHSM admin (crypto officer) password; written by the activate-cluster hook");

@@ -5,6 +5,7 @@ export const defaultSecurityGroup: ComplianceRule = {
   id: "CKV2_AWS_12",
   securityHub: "EC2.2",
   title: "VPC default security group restricts all traffic",
+  documentation: "https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html",
   resourceTypes: ["aws_vpc"],
   check: (r, stack) => {
     const sg = stack.find((o) => o.type === "aws_default_security_group" && refersTo(o.attributes.vpc_id, r.construct, "id"));

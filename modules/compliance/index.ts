@@ -18,25 +18,30 @@ import { ebsEncryptionByDefault } from "./ebs-encryption-by-default";
 import { defaultSecurityGroup } from "./default-security-group";
 import { fsxOntapCustomerKey } from "./fsx-ontap-customer-key";
 import { instanceImdsv2 } from "./instance-imdsv2";
+import { vpcEndpointServiceAcceptance } from "./vpc-endpoint-service-acceptance";
+import { s3BucketKeyCustomStore } from "./s3-bucket-key-custom-store";
 
 export { suppress } from "./rule";
 export type { ComplianceRule } from "./rule";
 
-/** Every rule, in reporting order. Add new rules here (one file each). */
-export const RULES: ComplianceRule[] = [
-  kmsKeyRotation, kmsPolicyNoWildcard, kmsDeletionWindow, preventDestroy,
-  s3SseKms, s3Versioning, s3PublicAccessBlock, ebsEncryptionByDefault, defaultSecurityGroup,
-  fsxOntapCustomerKey, instanceImdsv2,
-];
-
-/** Registers an extra rule (used by the CloudHSM and XKS modules for their own resource types). */
-export function registerRule(rule: ComplianceRule): void {
-  if (!RULES.some((r) => r.id === rule.id)) RULES.push(rule);
-}
+/**
+ * The rule pack: every rule of this folder (one file each), in reporting order. It is fixed: the
+ * list and each rule are frozen, and nothing registers rules at import time, so the checks that
+ * run do not depend on which construct files happen to be loaded. Add a new rule here.
+ */
+export const RULES: readonly ComplianceRule[] = Object.freeze(
+  [
+    kmsKeyRotation, kmsPolicyNoWildcard, kmsDeletionWindow, preventDestroy,
+    s3SseKms, s3Versioning, s3PublicAccessBlock, ebsEncryptionByDefault, defaultSecurityGroup,
+    fsxOntapCustomerKey, instanceImdsv2, vpcEndpointServiceAcceptance, s3BucketKeyCustomStore,
+  ].map((rule) => Object.freeze(rule)),
+);
 
 export interface Finding {
   readonly ruleId: string;
   readonly title: string;
+  /** The AWS documentation page of the rule. */
+  readonly documentation: string;
   readonly path: string;
   readonly message: string;
   /** Set when the finding is suppressed: the written reason. */
@@ -69,7 +74,7 @@ export class ComplianceAspect implements IAspect {
       const problem = rule.check(view, views.all);
       if (problem === undefined) continue;
       const reason = suppressionFor(resource, rule.id);
-      this.findings.push({ ruleId: rule.id, title: rule.title, path: resource.node.path, message: problem, ...(reason ? { suppressedBecause: reason } : {}) });
+      this.findings.push({ ruleId: rule.id, title: rule.title, documentation: rule.documentation, path: resource.node.path, message: problem, ...(reason ? { suppressedBecause: reason } : {}) });
     }
   }
 }

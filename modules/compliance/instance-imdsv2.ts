@@ -5,6 +5,7 @@ export const instanceImdsv2: ComplianceRule = {
   id: "CKV_AWS_79",
   securityHub: "EC2.8",
   title: "EC2 instance metadata requires IMDSv2",
+  documentation: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html",
   resourceTypes: ["aws_instance"],
   check: (r) => {
     const options = r.attributes.metadata_options as { http_tokens?: string; http_endpoint?: string } | undefined;

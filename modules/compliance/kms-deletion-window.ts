@@ -4,6 +4,7 @@ import type { ComplianceRule } from "./rule";
 export const kmsDeletionWindow: ComplianceRule = {
   id: "CMK_2",
   title: "KMS keys set a deletion window of 7-30 days",
+  documentation: "https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html",
   resourceTypes: ["aws_kms_key"],
   check: (r) => {
     const days = r.attributes.deletion_window_in_days;

@@ -11,6 +11,7 @@ export const KEY_BEARING_TYPES = [
 export const preventDestroy: ComplianceRule = {
   id: "CMK_1",
   title: "Key-bearing resources have lifecycle.prevent_destroy",
+  documentation: "https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html",
   resourceTypes: KEY_BEARING_TYPES,
   check: (r) => {
     const lifecycle = r.attributes.lifecycle as { prevent_destroy?: boolean } | undefined;

@@ -18,6 +18,8 @@ export interface ComplianceRule {
   /** Matching AWS Security Hub control, if any (e.g. `KMS.4`). */
   readonly securityHub?: string;
   readonly title: string;
+  /** The AWS documentation page the rule stands on; every failing finding cites it. */
+  readonly documentation: string;
   readonly resourceTypes: readonly string[];
   /** Returns undefined when compliant, or the reason it is not. */
   readonly check: (resource: ResourceView, stack: readonly ResourceView[]) => string | undefined;

@@ -42,6 +42,7 @@ function names(value: string, key: TerraformResource, from: IConstruct): boolean
 export const s3BucketKeyCustomStore: ComplianceRule = {
   id: "CMK_3",
   title: "Buckets under a custom-key-store key use an S3 bucket key",
+  documentation: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html",
   resourceTypes: ["aws_s3_bucket_server_side_encryption_configuration"],
   check: (r) => {
     const keys = customStoreKeys(r.construct);

@@ -5,6 +5,7 @@ export const s3PublicAccessBlock: ComplianceRule = {
   id: "CKV2_AWS_6",
   securityHub: "S3.8",
   title: "S3 bucket has a public access block with every setting on",
+  documentation: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
   resourceTypes: ["aws_s3_bucket"],
   check: (r, stack) => {
     const b = stack.find((o) => o.type === "aws_s3_bucket_public_access_block" && refersTo(o.attributes.bucket, r.construct, "id"));

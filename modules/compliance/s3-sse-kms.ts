@@ -6,6 +6,7 @@ interface SseRule { apply_server_side_encryption_by_default?: { sse_algorithm?: 
 export const s3SseKms: ComplianceRule = {
   id: "CKV_AWS_145",
   title: "S3 bucket default encryption uses a KMS customer key",
+  documentation: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
   resourceTypes: ["aws_s3_bucket"],
   check: (r, stack) => {
     const config = stack.find((o) => o.type === "aws_s3_bucket_server_side_encryption_configuration" && refersTo(o.attributes.bucket, r.construct, "id"));

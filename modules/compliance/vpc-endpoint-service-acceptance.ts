@@ -8,6 +8,7 @@ import type { ComplianceRule } from "./rule";
 export const vpcEndpointServiceAcceptance: ComplianceRule = {
   id: "CKV_AWS_123",
   title: "VPC endpoint service requires connection acceptance",
+  documentation: "https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html",
   resourceTypes: ["aws_vpc_endpoint_service"],
   check: (r) => (r.attributes.acceptance_required === true ? undefined : "acceptance_required is not true"),
 };

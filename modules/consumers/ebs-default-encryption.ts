@@ -4,6 +4,10 @@ import { EbsDefaultKmsKey } from "@cdktf/provider-aws/lib/ebs-default-kms-key";
 import type { ICustomerKey } from "../keys/customer-key";
 
 export interface EbsDefaultEncryptionProps {
+  /**
+   * The account's default EBS key in this Region. Its policy must let the service-linked roles that
+   * launch volumes use it (CustomerKeyProps.serviceRoles, e.g. EC2 Auto Scaling's).
+   */
   readonly key: ICustomerKey;
 }
 

@@ -9,6 +9,9 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { permissionsFor, type IamStatement } from "../../hooks/contract";
+import { EnvironmentStack } from "../core/environment-stack";
+import { PropsError, shown, throwIfProblems } from "../core/errors";
+import type { INetwork } from "../network/network";
 
 /** The project root: the nearest folder above this file (source or `.build` bundle) with a package.json. */
 function projectRoot(): string {
@@ -28,16 +31,27 @@ export const HOOK_BUNDLE_DIR = join(projectRoot(), ".build", "hooks-bundle");
  */
 export const LAMBDA_RUNTIME = "nodejs22.x";
 
+/** Where a stack's hook steps run. */
+export type HookRunner = "local" | "lambda";
+
 export interface HookRuntimeProps {
-  readonly runner: "local" | "lambda";
-  readonly partition: string;
-  readonly region: string;
-  readonly account: string;
-  /** Name prefix for the function, role and log group. */
-  readonly namePrefix: string;
-  /** Lambda runner: the VPC and private subnets the function runs in (it reaches AWS APIs through the VPC endpoints). */
-  readonly vpc?: { readonly vpcId: string; readonly cidr: string; readonly subnetIds: readonly string[] };
+  /**
+   * `local`: Node where Terraform runs; `lambda`: a function in the network's private subnets.
+   * @default "local"
+   */
+  readonly runner?: HookRunner;
+  /**
+   * Lambda runner (required there): the VPC the function runs in, in every subnet of
+   * `subnetIds` (at most 16); it reaches AWS APIs through the VPC's interface endpoints only.
+   * @default - none (the local runner needs no network)
+   */
+  readonly network?: INetwork;
 }
+
+/** Lambda VpcConfig SubnetIds: at most 16 (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html). */
+const MAX_LAMBDA_SUBNETS = 16;
+/** Lambda FunctionName and IAM role names: at most 64 characters. */
+const MAX_FUNCTION_NAME = 64;
 
 /**
  * Hook wiring (synth time), not the bootstrap program itself: the program is `hooks/` (run at
@@ -61,19 +75,43 @@ export class HookRuntime extends Construct {
     const stack = TerraformStack.of(scope);
     const existing = stack.node.tryFindChild(HookRuntime.ID) as HookRuntime | undefined;
     if (existing) return existing;
-    return new HookRuntime(stack, HookRuntime.ID, { runner: "local", partition: "aws", region: "", account: "", namePrefix: stack.node.id });
+    return new HookRuntime(stack, HookRuntime.ID, {});
   }
 
-  readonly props: HookRuntimeProps;
+  /** Where the stack's steps run. */
+  readonly runner: HookRunner;
+  /** The network the lambda runner's function runs in. */
+  readonly network?: INetwork;
   private asset?: TerraformAsset;
   private fn?: LambdaFunction;
   private readonly statements: IamStatement[] = [];
 
   constructor(scope: TerraformStack, id: string, props: HookRuntimeProps) {
     super(scope, id);
-    if (id !== HookRuntime.ID) throw new Error(`HookRuntime must use the id "${HookRuntime.ID}" (one per stack)`);
-    if (props.runner === "lambda" && !props.vpc) throw new Error("HookRuntime: the lambda runner needs the VPC and subnets to run in");
-    this.props = props;
+    this.runner = props.runner ?? "local";
+    this.network = props.network;
+    const problems: string[] = [];
+    if (id !== HookRuntime.ID) problems.push(`${this.node.path}: the id ${shown(id)} is not allowed (one runtime per stack, with the id "${HookRuntime.ID}", which HookRuntime.of finds)`);
+    if (this.runner === "lambda") {
+      const subnets = props.network?.subnetIds;
+      if (!props.network) problems.push(`${this.node.path}.network: (missing) is not allowed (the lambda runner runs the function in the VPC's private subnets)`);
+      else if (!subnets?.length || subnets.length > MAX_LAMBDA_SUBNETS) {
+        problems.push(`${this.node.path}.network.subnetIds: ${shown(subnets)} is not allowed (1 to ${MAX_LAMBDA_SUBNETS} subnets, Lambda VpcConfig SubnetIds)`);
+      }
+      // Only a lambda runner reads the stack's environment (a local runner works in any TerraformStack).
+      const name = `${EnvironmentStack.of(this).name}-hooks`;
+      if (name.length > MAX_FUNCTION_NAME) problems.push(`${this.node.path}.functionName: ${shown(name)} is not allowed (at most ${MAX_FUNCTION_NAME} characters, Lambda CreateFunction FunctionName and IAM CreateRole RoleName: use a shorter EnvironmentStack name)`);
+    }
+    throwIfProblems(problems);
+  }
+
+  /**
+   * The runner and network as they were read before they were fields (`props.runner`,
+   * `props.vpc`). Kept for callers written before the redesign; to be removed.
+   * @deprecated read {@link runner} and {@link network}
+   */
+  get props(): { readonly runner: HookRunner; readonly vpc?: INetwork } {
+    return { runner: this.runner, vpc: this.network };
   }
 
   /** Path of the bundle folder relative to the stack's working directory (local runner). */
@@ -84,14 +122,16 @@ export class HookRuntime extends Construct {
 
   /** Adds the permissions of one step (with its ids) to the function's role. */
   grantStep(step: string, args: Readonly<Record<string, string>>): void {
-    this.statements.push(...permissionsFor(step, { partition: this.props.partition, region: this.props.region, account: this.props.account, args }));
+    const { partition, region, account } = EnvironmentStack.of(this);
+    this.statements.push(...permissionsFor(step, { partition, region, account, args }));
   }
 
   /** The Lambda function (created on first use). */
   lambda(): LambdaFunction {
     if (this.fn) return this.fn;
-    const { namePrefix, vpc, partition } = this.props;
-    if (!vpc) throw new Error("HookRuntime: the lambda runner needs the VPC and subnets to run in");
+    const { name: namePrefix, partition } = EnvironmentStack.of(this);
+    const vpc = this.network;
+    if (this.runner !== "lambda" || !vpc) throw new PropsError([`${this.node.path}.runner: ${shown(this.runner)} is not allowed (a Lambda function needs the lambda runner and its network)`]);
     const archive = new TerraformAsset(this, "lambda-bundle", { path: requireLambdaZip(), type: AssetType.FILE });
     const role = new IamRole(this, "role", {
       name: `${namePrefix}-hooks`,

@@ -1,28 +1,41 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable, TerraformResource } from "cdktf";
+import { Token, type ITerraformDependable, type TerraformResource } from "cdktf";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { TerraformData } from "./terraform-data";
 import { HookRuntime } from "./hook-runtime";
-import { camel, wiringProblems } from "../../hooks/contract";
+import { camel, COMMON_ARGS, isStepName, STEP_NAMES, wiringProblems } from "../../hooks/contract";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
 
 export { HOOK_BUNDLE_DIR } from "./hook-runtime";
 
 /** One Lambda invocation may run 15 minutes; each attempt keeps 30 s of margin (hooks/lambda.ts). */
 const MINUTES_PER_INVOCATION = 14;
 
+/**
+ * Bounds of a step's wait: the contract's minimum and default (`COMMON_ARGS.timeoutMinutes`), and
+ * at most 2 hours in one apply (a key store connection takes 20-30 minutes).
+ */
+export const HOOK_TIMEOUT_MINUTES = { min: COMMON_ARGS.timeoutMinutes.min, max: 120, default: COMMON_ARGS.timeoutMinutes.default } as const;
+
 export interface HookStepProps {
   /** Step name as the contract (`hooks/contract.ts`) defines it (e.g. `connect-key-store`). */
   readonly step: string;
-  readonly region: string;
   /**
    * CLI flags (without `--`) and their values: ids and names only, never secrets. Every value is
    * also a replacement trigger, so Terraform re-runs the step when what it acts on changes and
-   * skips it otherwise.
+   * skips it otherwise. Exactly the flags the contract defines for the step.
    */
   readonly args: Readonly<Record<string, string>>;
-  /** Upper bound for the step's waits. */
-  readonly timeoutMinutes: number;
+  /** Upper bound for the step's waits, whole minutes from 1 to 120. @default 45 (the contract's default) */
+  readonly timeoutMinutes?: number;
+  /** What must exist before the step runs. @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * Region the step calls. Kept for callers written before `EnvironmentStack.of`; to be removed.
+   * @default - the stack's Region (EnvironmentStack.of)
+   */
+  readonly region?: string;
 }
 
 /**
@@ -46,11 +59,12 @@ export class HookStep extends Construct {
 
   constructor(scope: Construct, id: string, props: HookStepProps) {
     super(scope, id);
-    const problems = wiringProblems(props.step, Object.keys(props.args));
-    if (problems.length) throw new Error(`HookStep ${this.node.path}: ${problems.join("; ")}`);
+    throwIfProblems(hookStepProblems(this.node.path, props));
     const runtime = HookRuntime.of(this);
+    const region = props.region ?? EnvironmentStack.of(this).region;
+    const timeoutMinutes = props.timeoutMinutes ?? HOOK_TIMEOUT_MINUTES.default;
     const triggers = { step: props.step, ...props.args };
-    if (runtime.props.runner === "local") {
+    if (runtime.runner === "local") {
       const flags = Object.entries(props.args)
         .map(([k, v]) => `--${k} '${v}'`)
         .join(" ");
@@ -60,8 +74,8 @@ export class HookStep extends Construct {
         provisioners: [
           {
             type: "local-exec",
-            command: `node "\${path.module}/${runtime.bundlePath()}/hooks.js" ${props.step} --region '${props.region}' --timeout-minutes ${props.timeoutMinutes} ${flags}`,
-            environment: { AWS_REGION: props.region, AWS_SDK_LOAD_CONFIG: "1" },
+            command: `node "\${path.module}/${runtime.bundlePath()}/hooks.js" ${props.step} --region '${region}' --timeout-minutes ${timeoutMinutes} ${flags}`,
+            environment: { AWS_REGION: region, AWS_SDK_LOAD_CONFIG: "1" },
           },
         ],
       });
@@ -69,11 +83,11 @@ export class HookStep extends Construct {
     }
     runtime.grantStep(props.step, props.args);
     const fn = runtime.lambda();
-    const attempts = Math.max(1, Math.ceil(props.timeoutMinutes / MINUTES_PER_INVOCATION));
+    const attempts = Math.max(1, Math.ceil(timeoutMinutes / MINUTES_PER_INVOCATION));
     const event = {
       step: props.step,
-      region: props.region,
-      timeoutMinutes: props.timeoutMinutes,
+      region,
+      timeoutMinutes,
       ...Object.fromEntries(Object.entries(props.args).map(([k, v]) => [camel(k), v])),
     };
     let previous: readonly ITerraformDependable[] = props.dependsOn ?? [];
@@ -89,4 +103,26 @@ export class HookStep extends Construct {
     }
     this.resource = last as LambdaInvocation;
   }
+}
+
+/**
+ * What {@link HookStep} refuses, one line each (`where` is its construct path): a step or flag the
+ * contract does not define, a wait out of bounds, and a literal value the local runner's shell
+ * command could not quote (its flags are single-quoted).
+ */
+function hookStepProblems(where: string, props: HookStepProps): string[] {
+  const problems: string[] = [];
+  if (!isStepName(props.step)) {
+    problems.push(`${where}.step: ${shown(props.step)} is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`);
+  } else {
+    for (const problem of wiringProblems(props.step, Object.keys(props.args))) problems.push(`${where}.args: ${shown(Object.keys(props.args))} is not allowed (${problem})`);
+  }
+  for (const [flag, value] of Object.entries(props.args)) {
+    if (!Token.isUnresolved(value) && /['\n\r]/.test(value)) problems.push(`${where}.args.${flag}: ${shown(value)} is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`);
+  }
+  const t = props.timeoutMinutes;
+  if (t !== undefined && (!Number.isInteger(t) || t < HOOK_TIMEOUT_MINUTES.min || t > HOOK_TIMEOUT_MINUTES.max)) {
+    problems.push(`${where}.timeoutMinutes: ${shown(t)} is not allowed (whole minutes from ${HOOK_TIMEOUT_MINUTES.min} to ${HOOK_TIMEOUT_MINUTES.max}: one apply, at most ${Math.ceil(HOOK_TIMEOUT_MINUTES.max / MINUTES_PER_INVOCATION)} Lambda invocations of 15 minutes)`);
+  }
+  return problems;
 }

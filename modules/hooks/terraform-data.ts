@@ -1,11 +1,16 @@
 import { Construct } from "constructs";
 import { TerraformResource, type TerraformMetaArguments, type LocalExecProvisioner } from "cdktf";
 
+/**
+ * The arguments of `terraform_data` (https://developer.hashicorp.com/terraform/language/resources/terraform-data),
+ * plus the meta-arguments (`dependsOn`, `lifecycle`, ...: each @default - none).
+ */
 export interface TerraformDataProps extends TerraformMetaArguments {
-  /** Values whose change replaces the resource (and so re-runs its create-time provisioner). */
+  /** Values whose change replaces the resource (and so re-runs its create-time provisioner). @default - none (created once) */
   readonly triggersReplace?: Record<string, string>;
-  /** Stored as-is in state and exposed as `output`. Never put a secret here. */
+  /** Stored as-is in state and exposed as `output`. Never put a secret here. @default - none */
   readonly input?: Record<string, string>;
+  /** Create-time provisioners (the hooks' `local-exec`). @default - none */
   readonly provisioners?: LocalExecProvisioner[];
 }
 

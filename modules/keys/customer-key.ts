@@ -1,23 +1,27 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
-import type { ResolvedKey } from "../../environments/resolve";
-import { ConfigError } from "../../environments/errors";
 import type { IKeyStore } from "../keystores/key-store";
-import { buildKeyPolicy, keyPolicyProblems, type KeyPolicyProps } from "./key-policy";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
+import { buildKeyPolicy, keyPolicyProblems, type ExternalAccountAccess, type KeyPolicyProps } from "./key-policy";
+import { keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { suppress } from "../compliance/rule";
+
+/** Where a key's material lives: AWS KMS itself, a CloudHSM key store or an external key store (XKS). */
+export type KeyStoreKind = "aws-kms" | IKeyStore["kind"];
 
 /** What consumers need from a customer key. Consumers take this, never an ARN string. */
 export interface ICustomerKey {
-  /** Logical name in the environment (`keys.<name>`). */
+  /** Logical name of the key (in a shipped environment, `keys.<name>`). */
   readonly name: string;
   readonly keyArn: string;
   readonly keyId: string;
   readonly aliasName: string;
   /** Where the key material lives. */
-  readonly store: ResolvedKey["store"];
+  readonly store: KeyStoreKind;
   /**
    * Gives `granteePrincipal` the listed operations through a KMS grant created in `scope`
    * (usually the consumer's stack), so the key's policy never has to change for a consumer.
@@ -35,14 +39,35 @@ export interface GrantProps {
   readonly name?: string;
 }
 
-export interface CustomerKeyProps {
-  /** Logical name (`keys.<name>`). */
-  readonly name: string;
-  readonly config: ResolvedKey;
-  readonly partition: string;
-  readonly account: string;
-  /** Required for `cloudhsm` and `xks` keys; must be of the same kind. */
+export interface CustomerKeyProps extends KeyBaseProps {
+  /**
+   * Logical name of the key (the `name` consumers see, e.g. in their `EncryptionKey` tag).
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** At most 8192 chars. @default - `Customer key <name> (<environment name>)` */
+  readonly description?: string;
+  /**
+   * Yearly automatic rotation of the key material. Keys in a custom key store cannot rotate
+   * automatically, so `true` is refused for them.
+   * @default - true for AWS-KMS-origin keys, false for keys in a custom key store
+   */
+  readonly rotation?: boolean;
+  /**
+   * Where the key material lives; `cloudhsm` and `xks` need a `keyStore` of that kind.
+   * @default - the kind of `keyStore`, or "aws-kms" without one
+   */
+  readonly store?: KeyStoreKind;
+  /**
+   * The custom key store the key is created in (it must be of the kind `store` names).
+   * @default - none: the key material lives in AWS KMS
+   */
   readonly keyStore?: IKeyStore;
+  /**
+   * The key's id in the external key manager: required for a key in an external key store, refused otherwise.
+   * @default - none
+   */
+  readonly xksKeyId?: string;
   /**
    * Service-linked roles the key policy lets use the key and create grants for AWS resources
    * (e.g. EC2 Auto Scaling's for the EBS default key); each must exist before the key.
@@ -55,75 +80,83 @@ export interface CustomerKeyProps {
    * @default - none
    */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * Principals that may encrypt and generate data keys but never decrypt (explicitly denied).
+   * @default - none
+   */
+  readonly encryptOnlyUsers?: readonly string[];
+  /**
+   * Principals that may decrypt but never encrypt (explicitly denied).
+   * @default - none
+   */
+  readonly decryptOnlyUsers?: readonly string[];
+  /**
+   * Other accounts and what each may do (use the key; grants for AWS resources); never management.
+   * Each must name the key by its ARN, and a key in a custom key store shares the store's quota with them.
+   * @default - none
+   */
+  readonly externalAccounts?: readonly ExternalAccountAccess[];
 }
+
+const XKS_KEY_ID = /^[a-zA-Z0-9-_.]{1,128}$/;
 
 /**
  * A symmetric customer managed key with an alias and a separation-of-duties policy. Secure by
  * default: 30-day deletion window, `prevent_destroy`, yearly rotation for AWS-KMS-origin keys.
  * Keys in a custom key store are single-Region SYMMETRIC_DEFAULT keys without rotation: asking
- * for rotation there is refused, never passed through (it would fail the apply).
+ * for rotation there is refused, never passed through (it would fail the apply). The partition and
+ * account of the key policy come from the enclosing {@link EnvironmentStack}.
  */
 export class CustomerKey extends Construct implements ICustomerKey {
   readonly name: string;
   readonly keyArn: string;
   readonly keyId: string;
   readonly aliasName: string;
-  readonly store: ResolvedKey["store"];
+  readonly store: KeyStoreKind;
   /** The underlying resource, for escape hatches kept in one place. */
   readonly resource: KmsKey;
 
   constructor(scope: Construct, id: string, props: CustomerKeyProps) {
     super(scope, id);
-    const { config, name } = props;
-    const problems: string[] = [];
-    if (config.store !== "aws-kms") {
-      if (!props.keyStore) problems.push(`keys.${name}.store: "${config.store}" needs a ${config.store} key store, none was given`);
-      else if (props.keyStore.kind !== config.store) problems.push(`keys.${name}.store: "${config.store}" key given a ${props.keyStore.kind} key store`);
-      if (config.rotation) problems.push(`keys.${name}.rotation: true is not allowed (keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation)`);
-    } else if (props.keyStore) {
-      problems.push(`keys.${name}.store: "aws-kms" key given a ${props.keyStore.kind} key store`);
-    }
-    if (config.store === "xks" && !config.xksKeyId) problems.push(`keys.${name}.xksKeyId: (missing) is not allowed (required for xks keys, KMS CreateKey XksKeyId)`);
-    if (config.policy === "closed" && config.administrators.length === 0) {
-      problems.push(`keys.${name}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`);
-    }
+    const stack = EnvironmentStack.of(this);
+    const store = props.store ?? props.keyStore?.kind ?? "aws-kms";
+    const rotation = props.rotation ?? store === "aws-kms";
     const policy: KeyPolicyProps = {
-      partition: props.partition,
-      account: props.account,
-      administrators: config.administrators,
-      users: config.users,
-      form: config.policy,
+      partition: stack.partition,
+      account: stack.account,
+      administrators: props.administrators,
+      users: props.users,
+      form: props.policy ?? "account",
       serviceRoles: props.serviceRoles,
-      encryptOnlyUsers: config.encryptOnlyUsers,
-      decryptOnlyUsers: config.decryptOnlyUsers,
-      externalAccounts: config.externalAccounts,
+      encryptOnlyUsers: props.encryptOnlyUsers,
+      decryptOnlyUsers: props.decryptOnlyUsers,
+      externalAccounts: props.externalAccounts,
     };
-    problems.push(...keyPolicyProblems(this.node.path, policy));
-    if (problems.length) throw new ConfigError(problems);
+    throwIfProblems([...customerKeyProblems(this.node.path, stack.partition, store, rotation, props), ...keyPolicyProblems(this.node.path, policy)]);
 
-    this.name = name;
-    this.store = config.store;
+    this.name = props.name ?? id;
+    this.store = store;
     this.resource = new KmsKey(this, "key", {
-      description: config.description,
+      description: props.description ?? `Customer key ${this.name} (${stack.name})`,
       keyUsage: "ENCRYPT_DECRYPT",
       customerMasterKeySpec: "SYMMETRIC_DEFAULT",
       multiRegion: false,
-      deletionWindowInDays: config.deletionWindowDays,
+      deletionWindowInDays: props.deletionWindowDays ?? 30,
       isEnabled: true,
-      enableKeyRotation: config.store === "aws-kms" ? config.rotation : false,
+      enableKeyRotation: rotation,
       customKeyStoreId: props.keyStore?.keyStoreId,
-      xksKeyId: config.store === "xks" ? config.xksKeyId : undefined,
+      xksKeyId: props.xksKeyId,
       // Never bypassed: with a closed policy that does not name the deploying principal as an
       // administrator, KMS refuses CreateKey/PutKeyPolicy instead of leaving a key nobody can manage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
       policy: JSON.stringify(buildKeyPolicy(policy)),
-      tags: { Name: config.alias.replace(/^alias\//, ""), KeyStore: config.store },
+      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store },
       dependsOn: props.keyStore || props.dependsOn?.length ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])] : undefined,
       lifecycle: { preventDestroy: true },
     });
-    if (config.store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)");
-    const alias = new KmsAlias(this, "alias", { name: config.alias, targetKeyId: this.resource.keyId });
+    if (store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)");
+    const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;
     this.aliasName = alias.name;
@@ -144,4 +177,25 @@ export class CustomerKey extends Construct implements ICustomerKey {
       operations: ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey"],
     });
   }
+}
+
+/** Every invariant of the props at once, one line each (`<path>.<prop>: <value> is not allowed (<why>)`). Unresolved tokens are not judged. */
+function customerKeyProblems(path: string, partition: string, store: KeyStoreKind, rotation: boolean, p: CustomerKeyProps): string[] {
+  const problems: string[] = keyBaseProblems(path, partition, p);
+  const refuse = (prop: string, value: unknown, why: string) => problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
+  if (p.store !== undefined && p.store !== "aws-kms" && p.store !== "cloudhsm" && p.store !== "xks") refuse("store", p.store, "'aws-kms', 'cloudhsm' or 'xks'");
+  else if (store === "aws-kms") {
+    if (p.keyStore) refuse("keyStore.kind", p.keyStore.kind, `store is "aws-kms": an AWS-KMS key is not created in a custom key store, KMS CreateKey CustomKeyStoreId`);
+  } else {
+    if (!p.keyStore) refuse("keyStore", undefined, `a "${store}" key is created in a ${store} key store, KMS CreateKey CustomKeyStoreId`);
+    else if (p.keyStore.kind !== store) refuse("keyStore.kind", p.keyStore.kind, `store is "${store}": the key store must be of the same kind, KMS CreateKey CustomKeyStoreId`);
+    if (rotation) refuse("rotation", true, "keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation");
+  }
+  if (store === "xks") {
+    if (p.xksKeyId === undefined) refuse("xksKeyId", undefined, "required for a key in an external key store, KMS CreateKey XksKeyId");
+    else if (!Token.isUnresolved(p.xksKeyId) && !XKS_KEY_ID.test(p.xksKeyId)) refuse("xksKeyId", p.xksKeyId, "1 to 128 letters, digits, '-', '_', '.', KMS CreateKey XksKeyId");
+  } else if (p.xksKeyId !== undefined) {
+    refuse("xksKeyId", p.xksKeyId, `only for a key in an external key store (store is "${store}"), KMS CreateKey XksKeyId`);
+  }
+  return problems;
 }

@@ -84,8 +84,11 @@ export interface ExternalAccountAccess {
 /** `account`: the account root keeps kms:* (IAM may also grant use). `closed`: only the listed principals. */
 export type KeyPolicyForm = "account" | "closed";
 
+/** A pure function of its props: constructs pass their stack's partition and account (`EnvironmentStack.of(this)`). */
 export interface KeyPolicyProps {
+  /** Partition of the account root principal (`aws`, `aws-cn`, `aws-us-gov`). */
   readonly partition: string;
+  /** The key's account (its root keeps `kms:*` in the `account` form). */
   readonly account: string;
   readonly administrators: readonly string[];
   readonly users: readonly string[];
@@ -123,7 +126,7 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const [i, a] of (p.externalAccounts ?? []).entries()) {
-    const where = `${at}.externalAccounts[${i}]`;
+    const where = `${at}.externalAccounts.${i}`;
     if (!/^\d{12}$/.test(a.account)) out.push(`${where}.account: ${JSON.stringify(a.account)} is not allowed (a 12-digit AWS account id)`);
     else if (a.account === p.account) out.push(`${where}.account: "${a.account}" is not allowed (the key's own account: list its principals in users, KMS key policies)`);
     else if (seen.has(a.account)) out.push(`${where}.account: "${a.account}" is not allowed (listed once per key)`);

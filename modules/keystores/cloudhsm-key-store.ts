@@ -1,22 +1,34 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import { HookStep } from "../hooks/hook-step";
 import type { IKeyStore } from "./key-store";
+import { COMMON_ARGS } from "../../hooks/contract";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
+
+/** Trust anchor certificate length KMS accepts (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
+const TRUST_ANCHOR_MAX = 5000;
 
 export interface CloudHsmKeyStoreProps {
   /** KMS custom key store name, 1-256 chars, unique per account and Region. */
   readonly name: string;
   readonly clusterId: string;
-  /** PEM of the cluster's trust anchor (the CA that signed the cluster certificate). */
+  /** PEM of the cluster's trust anchor (the CA that signed the cluster certificate), at most 5000 chars. */
   readonly trustAnchorPem: string;
   /** ARN of the secret holding the kmsuser password (filled by the create-kmsuser hook). */
   readonly kmsuserSecretArn: string;
-  /** What must be done before the store is created: kmsuser exists, >= 2 HSMs ACTIVE in 2 AZs. */
-  readonly after: readonly ITerraformDependable[];
-  readonly region: string;
-  readonly timeoutMinutes: number;
+  /**
+   * What must be done before the store is created: kmsuser exists, >= 2 HSMs ACTIVE in 2 AZs.
+   * @default - nothing (the store and the secret read wait for no other resource)
+   */
+  readonly after?: readonly ITerraformDependable[];
+  /**
+   * Budget of the connect-key-store hook (a connection takes up to 20 minutes, 30 seen).
+   * @default 45
+   */
+  readonly timeoutMinutes?: number;
 }
 
 /**
@@ -33,10 +45,23 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
 
   constructor(scope: Construct, id: string, props: CloudHsmKeyStoreProps) {
     super(scope, id);
+    const timeoutMinutes = props.timeoutMinutes ?? COMMON_ARGS.timeoutMinutes.default;
+    const after = props.after?.length ? [...props.after] : undefined;
+    const at = (prop: string) => `${this.node.path}.${prop}`;
+    const problems: string[] = [];
+    if (props.name.length < 1 || props.name.length > 256) problems.push(`${at("name")}: ${shown(props.name)} is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    const pem = props.trustAnchorPem;
+    if (!Token.isUnresolved(pem) && (pem.length < 1 || pem.length > TRUST_ANCHOR_MAX)) {
+      problems.push(`${at("trustAnchorPem")}: a ${pem.length}-character value is not allowed (1-${TRUST_ANCHOR_MAX} characters, KMS CreateCustomKeyStore TrustAnchorCertificate)`);
+    }
+    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < COMMON_ARGS.timeoutMinutes.min) {
+      problems.push(`${at("timeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (a whole number of minutes, at least ${COMMON_ARGS.timeoutMinutes.min})`);
+    }
+    throwIfProblems(problems);
     // Read only after create-kmsuser stored it (depends_on), sensitive, never in the configuration.
     const password = new DataAwsSecretsmanagerSecretVersion(this, "kmsuser-password", {
       secretId: props.kmsuserSecretArn,
-      dependsOn: [...props.after],
+      dependsOn: after,
     });
     this.resource = new KmsCustomKeyStore(this, "store", {
       customKeyStoreName: props.name,
@@ -44,7 +69,7 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
       cloudHsmClusterId: props.clusterId,
       keyStorePassword: password.secretString,
       trustAnchorCertificate: props.trustAnchorPem,
-      dependsOn: [...props.after],
+      dependsOn: after,
       // The trust anchor is fixed when the cluster is initialised; a changed file or a renewed
       // generated CA must not plan a replacement of the store (it forces one in the provider).
       // The password is used at creation only: KMS rotates kmsuser's password at every connect and
@@ -57,9 +82,9 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
     this.keyStoreId = this.resource.id;
     this.connect = new HookStep(this, "connect", {
       step: "connect-key-store",
-      region: props.region,
+      region: EnvironmentStack.of(this).region,
       args: { "key-store-id": this.keyStoreId },
-      timeoutMinutes: props.timeoutMinutes,
+      timeoutMinutes,
       dependsOn: [this.resource],
     });
     this.readyWhen = [this.connect.resource];

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Fn, TerraformStack, TerraformVariable, Token } from "cdktf";
 import type { Precondition } from "../cdktf/internals";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
-import type { XksConfig } from "../../environments/types";
+import { shown, throwIfProblems } from "../core/errors";
 
 /** Names of the Terraform variables of the `variable` credential source (stack-level, stable). */
 export const XKS_ACCESS_KEY_ID_VARIABLE = "xks_access_key_id";
@@ -14,9 +14,19 @@ export const XKS_CREDENTIAL_FORMATS = {
   secretAccessKey: { pattern: "^[a-zA-Z0-9/+=]{43,64}$", allowed: "43-64 characters, letters, digits, '/', '+' and '='" },
 } as const;
 
+/** Where the proxy authentication credential comes from: never a literal. */
+export type XksCredentialSource =
+  /** Sensitive Terraform variables `xks_access_key_id` / `xks_secret_access_key`. */
+  | { readonly source: "variable" }
+  /** A Secrets Manager secret whose JSON holds `accessKeyId` and `secretAccessKey`. */
+  | { readonly source: "secretsManager"; readonly secretArn: string };
+
 export interface XksCredentialProps {
-  readonly source: XksConfig["credential"];
+  readonly source: XksCredentialSource;
 }
+
+/** https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources */
+const SECRET_ARN = /^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
 
 /**
  * The XKS proxy authentication credential as Terraform values, never as literals:
@@ -39,6 +49,9 @@ export class XksCredential extends Construct {
   constructor(scope: Construct, id: string, props: XksCredentialProps) {
     super(scope, id);
     const source = props.source;
+    if (source.source === "secretsManager" && !Token.isUnresolved(source.secretArn) && !SECRET_ARN.test(source.secretArn)) {
+      throwIfProblems([`${this.node.path}.source.secretArn: ${shown(source.secretArn)} is not allowed (a Secrets Manager secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`]);
+    }
     let where: string;
     if (source.source === "secretsManager") {
       const secret = new DataAwsSecretsmanagerSecretVersion(this, "secret", { secretId: source.secretArn });

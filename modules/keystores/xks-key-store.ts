@@ -1,39 +1,40 @@
 import { Construct } from "constructs";
-import type { ITerraformDependable } from "cdktf";
+import { Token } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
-import type { ResolvedXks } from "../../environments/resolve";
 import { HookStep } from "../hooks/hook-step";
-import { registerRule } from "../compliance";
-import { vpcEndpointServiceAcceptance } from "../compliance/vpc-endpoint-service-acceptance";
-import { s3BucketKeyCustomStore } from "../compliance/s3-bucket-key-custom-store";
+import { shown, throwIfProblems } from "../core/errors";
+import type { INetwork } from "../network/network";
 import type { IKeyStore } from "./key-store";
-import { XksProxyEndpoint } from "./xks-proxy-endpoint";
-import { XksCredential } from "./xks-credential";
-
-registerRule(vpcEndpointServiceAcceptance);
-registerRule(s3BucketKeyCustomStore);
+import { XksProxyEndpoint, type XksHealthCheck, type XksPublicZone } from "./xks-proxy-endpoint";
+import { XksCredential, type XksCredentialSource } from "./xks-credential";
 
 export interface XksKeyStoreProps {
-  readonly config: ResolvedXks;
-  readonly region: string;
+  /** KMS custom key store name, 1-256 characters, unique in the account and Region. */
+  readonly keyStoreName: string;
+  /** Private DNS name of the endpoint service (the proxy URI endpoint is `https://<name>`). */
+  readonly privateDnsName: string;
+  /** Public hosted zone where the domain-verification TXT record goes. */
+  readonly publicZone: XksPublicZone;
+  /** Proxy URI path: `/<prefix>/kms/xks/v1` or `/kms/xks/v1` (10-128 characters). */
+  readonly uriPath: string;
+  /** Private IPv4 addresses of the on-premises proxies (port 443). */
+  readonly proxyTargets: readonly string[];
+  /** @default - TCP on 443, every 10 s, healthy and unhealthy after 3 checks */
+  readonly healthCheck?: XksHealthCheck;
+  /** Where the proxy authentication credential comes from (never a literal). */
+  readonly credential: XksCredentialSource;
   /**
-   * The keys stack's VPC: id, CIDR, one private subnet per AZ (at least 2 AZs), and what its
-   * route to the data centre needs in place (`onPremisesReady`: the store waits for it, since
-   * KMS calls the proxies on create). @default onPremisesReady - nothing (the routes exist already)
+   * The VPC: one private subnet per AZ (at least 2 AZs), the data centre ranges holding the
+   * proxies (`onPremisesCidrs`) and what the route to them needs in place (`onPremisesReady`:
+   * the store waits for it, since KMS calls the proxies on create).
    */
-  readonly network: {
-    readonly vpcId: string;
-    readonly cidr: string;
-    readonly subnetIdByAz: Readonly<Record<string, string>>;
-    readonly onPremisesReady?: readonly ITerraformDependable[];
-  };
-  /** Data centre ranges holding the proxies. */
-  readonly onPremisesCidrs: readonly string[];
-  /** Prefix for resource names (the environment name). */
-  readonly namePrefix: string;
-  /** Upper bound for the connect step's wait (about 5 minutes is typical). */
-  readonly connectTimeoutMinutes: number;
+  readonly network: INetwork;
+  /** Upper bound for the connect step's wait (about 5 minutes is typical), 1-120 minutes. @default 45 (HookStep's default) */
+  readonly connectTimeoutMinutes?: number;
 }
+
+/** KMS CreateCustomKeyStore XksProxyUriPath (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
+const URI_PATH = /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,2})$/;
 
 /**
  * An external key store (XKS) reached over PrivateLink, connected and ready for keys
@@ -41,6 +42,8 @@ export interface XksKeyStoreProps {
  * NLB -> endpoint service -> allowed principal + verification TXT -> verification ->
  * `aws_kms_custom_key_store` -> connect hook -> keys (through `keyStore.readyWhen`).
  * The store carries `prevent_destroy`; its credential is never ignored, so a rotation applies.
+ * Names start with the stack's name prefix and the KMS principal is the stack's Region's
+ * (`EnvironmentStack.of`).
  */
 export class XksKeyStore extends Construct {
   readonly endpoint: XksProxyEndpoint;
@@ -52,23 +55,29 @@ export class XksKeyStore extends Construct {
 
   constructor(scope: Construct, id: string, props: XksKeyStoreProps) {
     super(scope, id);
-    const { config } = props;
+    const problems: string[] = [];
+    const { keyStoreName, uriPath } = props;
+    if (!Token.isUnresolved(keyStoreName) && (keyStoreName.length < 1 || keyStoreName.length > 256)) {
+      problems.push(`${this.node.path}.keyStoreName: ${shown(keyStoreName)} is not allowed (1 to 256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    }
+    if (!Token.isUnresolved(uriPath) && (!URI_PATH.test(uriPath) || uriPath.length < 10 || uriPath.length > 128)) {
+      problems.push(`${this.node.path}.uriPath: ${shown(uriPath)} is not allowed (10 to 128 characters, /<prefix>/kms/xks/v<version> or /kms/xks/v<version>, KMS CreateCustomKeyStore XksProxyUriPath)`);
+    }
+    throwIfProblems(problems);
     this.endpoint = new XksProxyEndpoint(this, "endpoint", {
-      config,
-      region: props.region,
-      vpcId: props.network.vpcId,
-      vpcCidr: props.network.cidr,
-      subnetIdByAz: props.network.subnetIdByAz,
-      onPremisesCidrs: props.onPremisesCidrs,
-      namePrefix: props.namePrefix,
+      network: props.network,
+      privateDnsName: props.privateDnsName,
+      publicZone: props.publicZone,
+      proxyTargets: props.proxyTargets,
+      healthCheck: props.healthCheck,
     });
-    this.credential = new XksCredential(this, "credential", { source: config.credential });
+    this.credential = new XksCredential(this, "credential", { source: props.credential });
     this.resource = new KmsCustomKeyStore(this, "store", {
-      customKeyStoreName: config.keyStoreName,
+      customKeyStoreName: keyStoreName,
       customKeyStoreType: "EXTERNAL_KEY_STORE",
       xksProxyConnectivity: "VPC_ENDPOINT_SERVICE",
-      xksProxyUriEndpoint: `https://${config.privateDnsName}`,
-      xksProxyUriPath: config.uriPath,
+      xksProxyUriEndpoint: `https://${props.privateDnsName}`,
+      xksProxyUriPath: uriPath,
       xksProxyVpcEndpointServiceName: this.endpoint.serviceName,
       xksProxyAuthenticationCredential: {
         accessKeyId: this.credential.accessKeyId,
@@ -76,13 +85,12 @@ export class XksKeyStore extends Construct {
       },
       // KMS calls the proxy's health API on create: principal allowed, name verified, listener
       // and targets in place first.
-      dependsOn: [...this.endpoint.ready, ...(props.network.onPremisesReady ?? [])],
+      dependsOn: [...this.endpoint.ready, ...props.network.onPremisesReady],
       // No ignore_changes on the credential: a rotated credential must reach KMS.
       lifecycle: { preventDestroy: true, precondition: [...this.credential.preconditions] },
     });
     this.connect = new HookStep(this, "connect", {
       step: "connect-key-store",
-      region: props.region,
       args: { "key-store-id": this.resource.id },
       timeoutMinutes: props.connectTimeoutMinutes,
       dependsOn: [this.resource],

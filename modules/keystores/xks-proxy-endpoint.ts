@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
@@ -11,9 +12,11 @@ import { VpcEndpointService } from "@cdktf/provider-aws/lib/vpc-endpoint-service
 import { VpcEndpointServiceAllowedPrincipal } from "@cdktf/provider-aws/lib/vpc-endpoint-service-allowed-principal";
 import { VpcEndpointServicePrivateDnsVerification } from "@cdktf/provider-aws/lib/vpc-endpoint-service-private-dns-verification";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import type { ResolvedXks } from "../../environments/resolve";
-import { ConfigError } from "../../environments/errors";
 import { suppress } from "../compliance/rule";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
+import type { INetwork } from "../network/network";
+import { ipv4ToNumber, known, parseIpv4Cidr } from "../network/cidr";
 
 /** The XKS proxy port: KMS always calls `https://<private DNS name>` on 443. */
 const HTTPS = 443;
@@ -22,19 +25,50 @@ const HTTPS = 443;
 export const XKS_ACCEPTANCE_REASON =
   "XKS requires acceptance_required = false: KMS cannot wait for a manual acceptance of its endpoint connection, CreateCustomKeyStore fails with XksProxyInvalidConfigurationException otherwise (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)";
 
-export interface XksProxyEndpointProps {
-  readonly config: ResolvedXks;
-  readonly region: string;
-  readonly vpcId: string;
-  /** The VPC CIDR: the only source allowed to reach the load balancer outside PrivateLink. */
-  readonly vpcCidr: string;
-  /** One private subnet per AZ; at least 2 AZs. */
-  readonly subnetIdByAz: Readonly<Record<string, string>>;
-  /** Data centre ranges holding the proxies: the only egress destinations. */
-  readonly onPremisesCidrs: readonly string[];
-  /** Prefix for resource names (load balancer and target group names: at most 32 chars). */
-  readonly namePrefix: string;
+/** The public hosted zone where the private DNS name's domain-verification TXT record goes. */
+export interface XksPublicZone {
+  /** Route 53 hosted zone id (Z followed by letters and digits). */
+  readonly id: string;
+  /** The zone's domain; the private DNS name must be a subdomain of it. */
+  readonly domain: string;
 }
+
+/**
+ * How the load balancer checks the proxies
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
+ */
+export interface XksHealthCheck {
+  /** @default "TCP" - a TCP connection on 443 (the XKS health API is a signed POST no health check can send) */
+  readonly protocol?: "TCP" | "HTTPS";
+  /** HTTPS only: the proxy's own unauthenticated status path, outside `/kms/xks/`. @default "/" with HTTPS */
+  readonly path?: string;
+  /** Seconds between checks, 5-300. @default 10 */
+  readonly intervalSeconds?: number;
+  /** Checks before a target is healthy, 2-10. @default 3 */
+  readonly healthyThreshold?: number;
+  /** Checks before a target is unhealthy, 2-10. @default 3 */
+  readonly unhealthyThreshold?: number;
+}
+
+export interface XksProxyEndpointProps {
+  /**
+   * The VPC: the load balancer gets one subnet per AZ (at least 2 AZs), admits HTTPS from the
+   * VPC CIDR and sends HTTPS only to `network.onPremisesCidrs` (which must hold every proxy).
+   */
+  readonly network: INetwork;
+  /** Private DNS name of the endpoint service (lowercase, a subdomain of `publicZone.domain`); the proxies' TLS certificate must match it. */
+  readonly privateDnsName: string;
+  /** Where the domain-verification TXT record goes. */
+  readonly publicZone: XksPublicZone;
+  /** Private IPv4 addresses of the on-premises proxies (port 443), each once, inside `network.onPremisesCidrs`. */
+  readonly proxyTargets: readonly string[];
+  /** @default - TCP on 443, every 10 s, healthy and unhealthy after 3 checks */
+  readonly healthCheck?: XksHealthCheck;
+}
+
+/** ELB CreateTargetGroup / CreateLoadBalancer Name: at most 32 characters. */
+const MAX_LB_NAME = 32;
+const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * KMS's private path to the on-premises XKS proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html): an IP target
@@ -60,19 +94,18 @@ export class XksProxyEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: XksProxyEndpointProps) {
     super(scope, id);
-    const { config, namePrefix } = props;
-    const azs = Object.keys(props.subnetIdByAz).sort();
-    const problems: string[] = [];
-    if (azs.length < 2) problems.push(`network.subnets: ${JSON.stringify(azs)} is not allowed (the XKS load balancer needs subnets in at least 2 distinct AZs)`);
-    if (props.onPremisesCidrs.length === 0) problems.push("network.onPremisesCidrs: [] is not allowed (the XKS load balancer's only egress is to the data centre ranges holding the proxies)");
-    const hc = config.healthCheck;
-    // The XKS health operation is a SigV4-signed POST (https://github.com/aws/aws-kms-xksproxy-api-spec);
-    // an NLB HTTPS health check sends an unsigned GET, which every proxy refuses
-    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
-    if (hc.protocol === "HTTPS" && /\/kms\/xks\//.test(hc.path ?? "")) {
-      problems.push(`xks.healthCheck.path: ${JSON.stringify(hc.path)} is not allowed (a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP)`);
-    }
-    if (problems.length) throw new ConfigError(problems);
+    const { network, publicZone } = props;
+    const { name: namePrefix, region } = EnvironmentStack.of(this);
+    const hc = {
+      protocol: props.healthCheck?.protocol ?? "TCP",
+      path: props.healthCheck?.path,
+      intervalSeconds: props.healthCheck?.intervalSeconds ?? 10,
+      healthyThreshold: props.healthCheck?.healthyThreshold ?? 3,
+      unhealthyThreshold: props.healthCheck?.unhealthyThreshold ?? 3,
+    };
+    const azs = Object.keys(network.subnetIdByAz).sort();
+    const onPremisesCidrs = network.onPremisesCidrs ?? [];
+    throwIfProblems(xksProxyEndpointProblems(this.node.path, props, { azs, onPremisesCidrs, namePrefix }));
 
     this.targetGroup = new LbTargetGroup(this, "targets", {
       name: `${namePrefix}-xks-proxies`,
@@ -80,21 +113,21 @@ export class XksProxyEndpoint extends Construct {
       protocol: "TCP",
       port: HTTPS,
       ipAddressType: "ipv4",
-      vpcId: props.vpcId,
+      vpcId: network.vpcId,
       // Client IP preservation does not apply through PrivateLink; stated so a drift is visible.
       preserveClientIp: "false",
       healthCheck: {
         enabled: true,
         protocol: hc.protocol,
         port: "traffic-port",
-        ...(hc.protocol === "HTTPS" ? { path: hc.path } : {}),
+        ...(hc.protocol === "HTTPS" ? { path: hc.path ?? "/" } : {}),
         interval: hc.intervalSeconds,
         healthyThreshold: hc.healthyThreshold,
         unhealthyThreshold: hc.unhealthyThreshold,
       },
     });
     // The proxies are outside the VPC (reached over Direct Connect or VPN): IP targets in AZ "all".
-    const attachments = config.proxyTargets.map(
+    const attachments = props.proxyTargets.map(
       (ip) =>
         new LbTargetGroupAttachment(this, `target-${ip.replace(/\./g, "-")}`, {
           targetGroupArn: this.targetGroup.arn,
@@ -107,7 +140,7 @@ export class XksProxyEndpoint extends Construct {
     this.securityGroup = new SecurityGroup(this, "sg", {
       name: `${namePrefix}-xks-nlb`,
       description: "XKS load balancer: HTTPS in from the VPC, HTTPS out to the on-premises proxies only",
-      vpcId: props.vpcId,
+      vpcId: network.vpcId,
       tags: { Name: `${namePrefix}-xks-nlb` },
     });
     new VpcSecurityGroupIngressRule(this, "in-vpc", {
@@ -116,9 +149,9 @@ export class XksProxyEndpoint extends Construct {
       ipProtocol: "tcp",
       fromPort: HTTPS,
       toPort: HTTPS,
-      cidrIpv4: props.vpcCidr,
+      cidrIpv4: network.cidr,
     });
-    props.onPremisesCidrs.forEach((cidr) => {
+    onPremisesCidrs.forEach((cidr) => {
       new VpcSecurityGroupEgressRule(this, `out-${cidr.replace(/[./]/g, "-")}`, {
         securityGroupId: this.securityGroup.id,
         description: "HTTPS and health checks to the XKS proxies in the data centre",
@@ -134,7 +167,7 @@ export class XksProxyEndpoint extends Construct {
       loadBalancerType: "network",
       internal: true,
       ipAddressType: "ipv4",
-      subnetMapping: azs.map((az) => ({ subnetId: props.subnetIdByAz[az] })),
+      subnetMapping: azs.map((az) => ({ subnetId: network.subnetIdByAz[az] })),
       enableCrossZoneLoadBalancing: true,
       securityGroups: [this.securityGroup.id],
       // With inbound rules enforced on PrivateLink traffic the source is the consumer's own
@@ -155,7 +188,7 @@ export class XksProxyEndpoint extends Construct {
     this.service = new VpcEndpointService(this, "service", {
       networkLoadBalancerArns: [this.loadBalancer.arn],
       acceptanceRequired: false,
-      privateDnsName: config.privateDnsName,
+      privateDnsName: props.privateDnsName,
       supportedIpAddressTypes: ["ipv4"],
       tags: { Name: `${namePrefix}-xks` },
       lifecycle: { preventDestroy: true },
@@ -166,13 +199,13 @@ export class XksProxyEndpoint extends Construct {
     // (the two overwrite each other on every apply).
     this.allowedPrincipal = new VpcEndpointServiceAllowedPrincipal(this, "kms-principal", {
       vpcEndpointServiceId: this.service.id,
-      principalArn: `cks.kms.${props.region}.amazonaws.com`,
+      principalArn: `cks.kms.${region}.amazonaws.com`,
     });
 
     const dns = this.service.privateDnsNameConfiguration.get(0);
     this.verificationRecord = new Route53Record(this, "verification-txt", {
-      zoneId: config.publicZone.id,
-      name: `${dns.name}.${config.publicZone.domain}`,
+      zoneId: publicZone.id,
+      name: `${dns.name}.${publicZone.domain}`,
       type: "TXT",
       ttl: 1800,
       records: [dns.value],
@@ -184,4 +217,60 @@ export class XksProxyEndpoint extends Construct {
     });
     this.ready = [this.allowedPrincipal, this.verification, this.listener, ...attachments];
   }
+}
+
+/** What {@link XksProxyEndpoint} refuses, one line each (`where` is its construct path). Token values are left to AWS. */
+function xksProxyEndpointProblems(
+  where: string,
+  props: XksProxyEndpointProps,
+  derived: { readonly azs: readonly string[]; readonly onPremisesCidrs: readonly string[]; readonly namePrefix: string },
+): string[] {
+  const { azs, onPremisesCidrs } = derived;
+  const problems: string[] = [];
+  const at = (prop: string, value: unknown, why: string) => problems.push(`${where}.${prop}: ${shown(value)} is not allowed (${why})`);
+  if (azs.length < 2) at("network.subnetIdByAz", azs, "subnets in at least 2 distinct AZs for the XKS load balancer, https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html");
+  if (onPremisesCidrs.length === 0) at("network.onPremisesCidrs", onPremisesCidrs, "the data centre ranges holding the proxies: the XKS load balancer's only egress");
+  const targetGroupName = `${derived.namePrefix}-xks-proxies`;
+  if (targetGroupName.length > MAX_LB_NAME) at("targetGroupName", targetGroupName, `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`);
+
+  const dns = props.privateDnsName;
+  if (known(dns)) {
+    if (dns.length > 253 || dns.split(".").length < 2 || !dns.split(".").every((l) => HOSTNAME_LABEL.test(l))) {
+      at("privateDnsName", dns, "a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName");
+    } else if (`https://${dns}`.length < 10 || `https://${dns}`.length > 128) {
+      at("privateDnsName", dns, "a name whose URI endpoint https://<name> is 10-128 characters, KMS CreateCustomKeyStore XksProxyUriEndpoint");
+    } else if (known(props.publicZone.domain) && !dns.endsWith(`.${props.publicZone.domain}`)) {
+      at("privateDnsName", dns, `a subdomain of publicZone.domain ${props.publicZone.domain}, where its ownership is verified with a TXT record`);
+    }
+  }
+  if (known(props.publicZone.id) && !/^Z[A-Z0-9]{1,31}$/.test(props.publicZone.id)) at("publicZone.id", props.publicZone.id, "a Route 53 hosted zone id: Z followed by uppercase letters and digits");
+
+  if (props.proxyTargets.length === 0) at("proxyTargets", props.proxyTargets, "at least one proxy address, the target group's IP targets");
+  const ranges = onPremisesCidrs.filter(known).map(parseIpv4Cidr);
+  props.proxyTargets.forEach((ip, i) => {
+    if (!known(ip)) return;
+    if (!isIPv4(ip)) at(`proxyTargets.${i}`, ip, "an IPv4 address, ELB RegisterTargets Id of an ip target");
+    else if (props.proxyTargets.indexOf(ip) !== i) at(`proxyTargets.${i}`, ip, "listed twice: each proxy is one target");
+    else if (ranges.length && !ranges.some((r) => r && ipv4ToNumber(ip) >= r.first && ipv4ToNumber(ip) <= r.last)) {
+      at(`proxyTargets.${i}`, ip, `an address inside network.onPremisesCidrs (${onPremisesCidrs.join(", ")}), the load balancer's only egress`);
+    }
+  });
+
+  const hc = props.healthCheck ?? {};
+  if (hc.path !== undefined && (hc.protocol ?? "TCP") !== "HTTPS") at("healthCheck.path", hc.path, "a path with protocol HTTPS only: a TCP health check opens a connection and sends nothing");
+  else if (hc.path !== undefined && (!/^\/\S*$/.test(hc.path) || hc.path.length > 1024)) at("healthCheck.path", hc.path, "a path starting with '/', at most 1024 characters, ELB CreateTargetGroup HealthCheckPath");
+  // The XKS health operation is a SigV4-signed POST (https://github.com/aws/aws-kms-xksproxy-api-spec);
+  // an NLB HTTPS health check sends an unsigned GET, which every proxy refuses
+  // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
+  else if (hc.protocol === "HTTPS" && /\/kms\/xks\//.test(hc.path ?? "")) {
+    at("healthCheck.path", hc.path, "a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP");
+  }
+  const bounded = (prop: "intervalSeconds" | "healthyThreshold" | "unhealthyThreshold", min: number, max: number, api: string) => {
+    const v = hc[prop];
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) at(`healthCheck.${prop}`, v, `${min} to ${max}, ELB CreateTargetGroup ${api}`);
+  };
+  bounded("intervalSeconds", 5, 300, "HealthCheckIntervalSeconds");
+  bounded("healthyThreshold", 2, 10, "HealthyThresholdCount");
+  bounded("unhealthyThreshold", 2, 10, "UnhealthyThresholdCount");
+  return problems;
 }

@@ -6,8 +6,9 @@ import { VpnGateway } from "@cdktf/provider-aws/lib/vpn-gateway";
 import { VpnGatewayAttachment } from "@cdktf/provider-aws/lib/vpn-gateway-attachment";
 import { VpnGatewayRoutePropagation } from "@cdktf/provider-aws/lib/vpn-gateway-route-propagation";
 import { DataAwsRouteTable } from "@cdktf/provider-aws/lib/data-aws-route-table";
-import type { ExistingVpcOnPremisesConnection, NewVpcOnPremisesConnection } from "../../environments/types";
-import { ConfigError } from "../../environments/errors";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
+import { known, parseIpv4Cidr } from "./cidr";
 
 /** A route table and the subnets that use it (existing VPCs: checked at plan time). */
 export interface RouteTableUse {
@@ -15,19 +16,42 @@ export interface RouteTableUse {
   readonly subnetIds: readonly string[];
 }
 
+/** Attach the VPC to an existing transit gateway and route every on-premises range to it. */
+export interface TransitGatewayConnection {
+  readonly type: "transitGateway";
+  /** tgw- id of the transit gateway that reaches the data centre (yours, or shared through AWS RAM). */
+  readonly transitGatewayId: string;
+}
+
+/** A virtual private gateway attached to the VPC, its routes propagated to the subnets' route tables. */
+export interface VpnGatewayConnection {
+  readonly type: "vpnGateway";
+  /** vgw- id of an existing, detached virtual private gateway. @default - a new one (Amazon side ASN 64512) */
+  readonly vpnGatewayId?: string;
+}
+
+/** Nothing is created: the route tables already route the ranges (checked at plan time). Existing VPCs only. */
+export interface ExistingRoutesConnection {
+  readonly type: "existingRoutes";
+}
+
+/** How a VPC reaches the data centre. */
+export type OnPremisesConnectionType = TransitGatewayConnection | VpnGatewayConnection | ExistingRoutesConnection;
+
 export interface OnPremisesConnectionProps {
   readonly vpcId: string;
   /** How the VPC reaches the data centre. */
-  readonly connection: NewVpcOnPremisesConnection | ExistingVpcOnPremisesConnection;
-  /** Data centre ranges: each gets a route (new VPC) or must already have one (existing VPC). */
+  readonly connection: OnPremisesConnectionType;
+  /** Data centre ranges (IPv4 CIDRs, each once): each gets a route (transit gateway) or must already have one (existing routes). At least one. */
   readonly onPremisesCidrs: readonly string[];
-  /** Route tables the private subnets use, with those subnets. */
+  /** Route tables the private subnets use, with those subnets. At least one. */
   readonly routeTables: readonly RouteTableUse[];
-  /** One subnet per AZ (a transit gateway attachment takes at most one per AZ). */
+  /** One subnet per AZ (a transit gateway attachment takes at most one per AZ). Needed with a transit gateway. */
   readonly attachmentSubnetIds: readonly string[];
-  /** Prefix for Name tags. */
-  readonly namePrefix: string;
 }
+
+const TGW_ID = /^tgw-([0-9a-f]{8}|[0-9a-f]{17})$/;
+const VGW_ID = /^vgw-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 /**
  * The VPC's path to the data centre (the XKS proxies, admin networks), on the route tables of
@@ -40,6 +64,7 @@ export interface OnPremisesConnectionProps {
  *   postcondition fails the plan unless a route covers every range and the table is the one the
  *   subnets use.
  * `ready` is what traffic to the data centre needs in place (the XKS key store waits for it).
+ * Name tags start with the stack's name prefix ({@link EnvironmentStack.of}).
  * https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html
  * https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html
  */
@@ -48,11 +73,9 @@ export class OnPremisesConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: OnPremisesConnectionProps) {
     super(scope, id);
-    const { connection, onPremisesCidrs, routeTables, namePrefix } = props;
-    const problems: string[] = [];
-    if (onPremisesCidrs.length === 0) problems.push("network.onPremisesCidrs: [] is not allowed (the data centre ranges to route through network.onPremisesConnection)");
-    if (routeTables.length === 0) problems.push("network.subnets: no route table is not allowed (the route tables of the private subnets, where the routes go or are checked)");
-    if (problems.length) throw new ConfigError(problems);
+    const { connection, onPremisesCidrs, routeTables } = props;
+    const namePrefix = EnvironmentStack.of(this).name;
+    throwIfProblems(onPremisesConnectionProblems(this.node.path, props));
     const ready: ITerraformDependable[] = [];
     if (connection.type === "transitGateway") {
       const attachment = new Ec2TransitGatewayVpcAttachment(this, "tgw-attachment", {
@@ -111,6 +134,30 @@ export class OnPremisesConnection extends Construct {
     }
     this.ready = ready;
   }
+}
+
+/** What {@link OnPremisesConnection} refuses, one line each (`where` is its construct path). */
+function onPremisesConnectionProblems(where: string, props: OnPremisesConnectionProps): string[] {
+  const { connection, onPremisesCidrs, routeTables } = props;
+  const problems: string[] = [];
+  if (onPremisesCidrs.length === 0) problems.push(`${where}.onPremisesCidrs: [] is not allowed (the data centre ranges routed through the connection: at least one)`);
+  onPremisesCidrs.forEach((cidr, i) => {
+    if (known(cidr) && !parseIpv4Cidr(cidr)) problems.push(`${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (an IPv4 CIDR with no host bits set, the DestinationCidrBlock of EC2 CreateRoute)`);
+    else if (onPremisesCidrs.indexOf(cidr) !== i) problems.push(`${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (listed twice: one route per destination in a route table, EC2 CreateRoute)`);
+  });
+  if (routeTables.length === 0) problems.push(`${where}.routeTables: [] is not allowed (the route tables of the private subnets, where the routes go or are checked: at least one)`);
+  if (connection.type === "transitGateway") {
+    if (known(connection.transitGatewayId) && !TGW_ID.test(connection.transitGatewayId)) {
+      problems.push(`${where}.connection.transitGatewayId: ${shown(connection.transitGatewayId)} is not allowed (a transit gateway id: tgw- and 8 or 17 hex characters)`);
+    }
+    if (props.attachmentSubnetIds.length === 0) {
+      problems.push(`${where}.attachmentSubnetIds: [] is not allowed (a transit gateway VPC attachment needs one subnet in each AZ it serves, EC2 CreateTransitGatewayVpcAttachment SubnetIds)`);
+    }
+  }
+  if (connection.type === "vpnGateway" && connection.vpnGatewayId !== undefined && known(connection.vpnGatewayId) && !VGW_ID.test(connection.vpnGatewayId)) {
+    problems.push(`${where}.connection.vpnGatewayId: ${shown(connection.vpnGatewayId)} is not allowed (a virtual private gateway id: vgw- and 8 or 17 hex characters)`);
+  }
+  return problems;
 }
 
 /** The postcondition that a declared route table is the one its subnets use (explicitly, or as the main table). */

@@ -2,9 +2,10 @@ import { Construct } from "constructs";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { DataAwsRouteTable } from "@cdktf/provider-aws/lib/data-aws-route-table";
-import type { INetwork } from "./private-network";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
+import type { INetwork } from "./network";
 
 /**
  * Interface endpoints an SSM-managed instance needs with no NAT and no internet gateway: the SSM
@@ -19,15 +20,26 @@ export const SSM_HOST_SERVICES = ["ssm", "ssmmessages", "ec2messages", "secretsm
 export const IN_VPC_HOOK_SERVICES = ["kms", "cloudhsmv2"] as const;
 
 export interface ServiceEndpointsProps {
-  readonly network: INetwork & Construct;
-  readonly region: string;
-  /** Interface endpoint services (the part after `com.amazonaws.<region>.`). @default SSM_HOST_SERVICES */
+  /** The VPC: the endpoints get one network interface in each of its AZs (`subnetIdByAz`). */
+  readonly network: INetwork;
+  /** Interface endpoint services (the part after `com.amazonaws.<region>.`), each once. @default SSM_HOST_SERVICES */
   readonly services?: readonly string[];
   /** Route tables of the private subnets, for the S3 gateway endpoint. @default - privateRouteTableIds(network) */
   readonly routeTableIds?: readonly string[];
-  /** Prefix for Name tags. */
-  readonly namePrefix: string;
+  /**
+   * Region of the services. Kept for callers written before `EnvironmentStack.of`; to be removed.
+   * @default - the stack's Region (EnvironmentStack.of)
+   */
+  readonly region?: string;
+  /**
+   * Prefix for names and Name tags. Kept for callers written before `EnvironmentStack.of`; to be removed.
+   * @default - the stack's name prefix (EnvironmentStack.of)
+   */
+  readonly namePrefix?: string;
 }
+
+/** An endpoint service suffix such as `ssm` or `ecr.api` (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html). */
+const SERVICE_NAME = /^(?!com\.amazonaws\.)[a-z0-9]+([.-][a-z0-9]+)*$/;
 
 /**
  * Private access to AWS APIs from the private subnets: one interface endpoint per service (private
@@ -45,7 +57,20 @@ export class ServiceEndpoints extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceEndpointsProps) {
     super(scope, id);
-    const { network, region, namePrefix } = props;
+    const { network } = props;
+    const services = props.services ?? SSM_HOST_SERVICES;
+    // An interface endpoint takes at most one subnet per AZ.
+    const subnetIds = Object.values(network.subnetIdByAz);
+    const where = this.node.path;
+    const problems: string[] = [];
+    services.forEach((service, i) => {
+      if (!SERVICE_NAME.test(service)) problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (an endpoint service name after com.amazonaws.<region>., such as ssm or ecr.api)`);
+      else if (services.indexOf(service) !== i) problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (listed twice: one interface endpoint per service and VPC with private DNS)`);
+    });
+    if (subnetIds.length === 0) problems.push(`${where}.network.subnetIdByAz: {} is not allowed (an interface endpoint needs a subnet in at least one AZ, EC2 CreateVpcEndpoint SubnetIds)`);
+    throwIfProblems(problems);
+    const region = props.region ?? EnvironmentStack.of(this).region;
+    const namePrefix = props.namePrefix ?? EnvironmentStack.of(this).name;
     const sg = new SecurityGroup(this, "sg", {
       name: `${namePrefix}-service-endpoints`,
       description: "Interface VPC endpoints: HTTPS from inside the VPC only",
@@ -60,9 +85,7 @@ export class ServiceEndpoints extends Construct {
       toPort: 443,
       cidrIpv4: network.cidr,
     });
-    // An interface endpoint takes at most one subnet per AZ.
-    const subnetIds = Object.values(network.subnetIdByAz);
-    const interfaces = (props.services ?? SSM_HOST_SERVICES).map(
+    const interfaces = services.map(
       (service) =>
         new VpcEndpoint(this, `endpoint-${service}`, {
           vpcId: network.vpcId,
@@ -88,15 +111,13 @@ export class ServiceEndpoints extends Construct {
 }
 
 /**
- * Route tables the network's private subnets use: a new VPC's main route table (PrivateNetwork
- * creates no other, read from the VPC resource so plans need no AWS call), or the route tables an
- * existing VPC declares per subnet. An existing VPC that declares none falls back to its main
- * route table, looked up (data source, read at plan time).
+ * Route tables the network's private subnets use: those the network declares (a new VPC's main
+ * route table, which `PrivateNetwork` reads from the VPC resource so plans need no AWS call;
+ * the route tables an existing VPC declares per subnet). An existing VPC that declares none falls
+ * back to its main route table, looked up in `scope` (data source, read at plan time).
  */
-export function privateRouteTableIds(scope: Construct, network: INetwork & Construct): string[] {
+export function privateRouteTableIds(scope: Construct, network: INetwork): string[] {
   if (network.routeTableIds.length) return [...network.routeTableIds];
-  const vpc = network.node.tryFindChild("vpc");
-  if (vpc instanceof Vpc) return [vpc.mainRouteTableId];
   const main = new DataAwsRouteTable(scope, "main-route-table", {
     vpcId: network.vpcId,
     filter: [{ name: "association.main", values: ["true"] }],

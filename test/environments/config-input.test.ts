@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environments, loadEnvironmentFile } from "../../environments";
-import { resolveEnvironment } from "../../environments/resolve";
+import { asConfigInput, resolveEnvironment } from "../../environments/resolve";
 import type { EnvironmentConfig } from "../../environments/types";
 import { validationMessages } from "../../environments/validation";
 import { closest, editDistance } from "../../environments/validation/suggest";
@@ -171,7 +171,7 @@ describe("ENV_CONFIG files", () => {
   });
 
   test("the output of npm run config reads back as the same environment", () => {
-    const { partition: _p, ...resolved } = resolveEnvironment(prod);
+    const resolved = asConfigInput(resolveEnvironment(prod));
     expect(loadEnvironmentFile(file("prod.json", JSON.stringify(resolved, null, 2)))).toEqual([JSON.parse(JSON.stringify(resolved))]);
   });
 });

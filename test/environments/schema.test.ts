@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { environmentJsonSchema, environmentJsonSchemaText, EnvironmentSchema } from "../../environments/schema";
 import { environments } from "../../environments";
-import { resolveEnvironment } from "../../environments/resolve";
+import { asConfigInput, resolveEnvironment } from "../../environments/resolve";
 
 const shipped = readFileSync(join(__dirname, "..", "..", "schema", "environment.schema.json"), "utf8");
 
@@ -37,7 +37,7 @@ test("the schema documents its defaults (deletion window 30 days, FIPS, local ru
 test("each shipped environment and its resolved form (npm run config output) fit the schema", () => {
   for (const env of Object.values(environments)) {
     expect(EnvironmentSchema.safeParse(env).success).toBe(true);
-    const { partition: _p, ...resolved } = resolveEnvironment(env);
+    const resolved = asConfigInput(resolveEnvironment(env));
     expect(EnvironmentSchema.safeParse(JSON.parse(JSON.stringify(resolved))).error?.issues).toBeUndefined();
   }
 });

@@ -1,20 +1,10 @@
-/** Test helpers: compose environments exactly as main.ts does, synthesize into a temp dir, read the JSON. */
+/** Test helpers: compose environments with main.ts's composer, synthesize into a temp dir, read the JSON. */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { App } from "cdktf";
 import type { EnvironmentConfig } from "../../environments/types";
-import type { ResolvedEnvironment } from "../../environments/resolve";
-import { composeApp, type ComposedApp } from "../../stacks/compose";
-import { KeysStack } from "../../stacks/keys-stack";
-import { DataStack } from "../../stacks/data-stack";
-import { ConfigError, isUserError } from "../../environments/errors";
-
-/** The same composition as main.ts. */
-export const composeLikeMain = (app: App, env: ResolvedEnvironment): void => {
-  const keys = new KeysStack(app, `${env.name}-keys`, env);
-  new DataStack(app, `${env.name}-data`, env, keys);
-};
+import { composeApp, composeEnvironment, type ComposedApp } from "../../stacks/compose";
+import { isUserError } from "../../environments/errors";
 
 /** A synthesized stack's cdk.tf.json. */
 export interface StackJson {
@@ -35,7 +25,7 @@ afterAll(() => {
 export function synthEnvs(envs: Record<string, EnvironmentConfig>): { stacks: Record<string, StackJson>; composed: ComposedApp; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), "cmk-synth-"));
   dirs.push(outdir);
-  const composed = composeApp(envs, composeLikeMain, outdir);
+  const composed = composeApp(envs, composeEnvironment, outdir);
   composed.app.synth();
   const stacks: Record<string, StackJson> = {};
   for (const s of composed.stacks) {

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { App, TerraformStack, Testing } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Testing } from "cdktf";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { renderConnectionErrorTable } from "../../hooks/lib/connection-errors";
@@ -13,6 +12,8 @@ import { createHandler } from "../../hooks/lambda";
 import { VirtualClock } from "../../hooks/lib/clock";
 import { HookRuntime } from "../../modules/hooks/hook-runtime";
 import { HookStep } from "../../modules/hooks/hook-step";
+import { EnvironmentStack } from "../../modules/core/environment-stack";
+import { configErrorLines } from "../helpers/synth";
 import { decide, type PolicyDocument } from "../helpers/policy-eval";
 import { IDS, kmsOnly } from "./helpers";
 
@@ -109,28 +110,31 @@ describe("the runners agree with the contract", () => {
 
 describe("the hook wiring agrees with the contract", () => {
   function stack(runner: "local" | "lambda") {
-    const s = new TerraformStack(new App(), "s");
-    new HookRuntime(s, HookRuntime.ID, { runner, partition: "aws", region: IDS.region, account: ACCOUNT, namePrefix: "x", vpc: { vpcId: "v", cidr: "10.0.0.0/16", subnetIds: ["s"] } });
+    const s = new EnvironmentStack(Testing.app(), "s", { name: "x", account: ACCOUNT, region: IDS.region });
+    const network = { vpcId: "vpc-0123456789abcdef0", cidr: "10.0.0.0/16", subnetIdByAz: { "eu-west-1a": "subnet-a" }, subnetIds: ["subnet-a"], routeTableIds: [], onPremisesReady: [] };
+    new HookRuntime(s, HookRuntime.ID, { runner, network });
     return s;
   }
 
   test.each(["local", "lambda"] as const)("%s runner: an unknown step is refused at synth time", (runner) => {
-    expect(() => new HookStep(stack(runner), "x", { step: "format-disk", region: IDS.region, args: {}, timeoutMinutes: 10 })).toThrow(
-      `HookStep s/x: unknown step 'format-disk'; one of: ${STEP_NAMES.join(", ")}`,
-    );
+    expect(configErrorLines(() => new HookStep(stack(runner), "x", { step: "format-disk", args: {}, timeoutMinutes: 10 }))).toEqual([
+      `s/x.step: "format-disk" is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`,
+    ]);
   });
 
   test.each(["local", "lambda"] as const)("%s runner: a missing or unknown flag is refused at synth time, all at once", (runner) => {
-    expect(() => new HookStep(stack(runner), "x", { step: "initialize-cluster", region: IDS.region, args: { "cluster-id": IDS.clusterId, "key-store-id": IDS.keyStoreId }, timeoutMinutes: 10 })).toThrow(
-      "HookStep s/x: '--key-store-id' is not an argument of initialize-cluster; it takes --cluster-id, --certificate-parameter, --trust-anchor-parameter; '--certificate-parameter' is required for initialize-cluster; '--trust-anchor-parameter' is required for initialize-cluster",
-    );
+    expect(configErrorLines(() => new HookStep(stack(runner), "x", { step: "initialize-cluster", args: { "cluster-id": IDS.clusterId, "key-store-id": IDS.keyStoreId }, timeoutMinutes: 10 }))).toEqual([
+      `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--key-store-id' is not an argument of initialize-cluster; it takes --cluster-id, --certificate-parameter, --trust-anchor-parameter)`,
+      `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--certificate-parameter' is required for initialize-cluster)`,
+      `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--trust-anchor-parameter' is required for initialize-cluster)`,
+    ]);
   });
 
   // The Lambda role of a stack wiring every step, evaluated with an IAM evaluator: each action the
-  // contract lists is allowed on the resources it names, and only there.
+  // contract lists is allowed on the resources it names, and only there. Partition, Region and
+  // account come from the stack.
   const s = stack("lambda");
-  new AwsProvider(s, "aws", { region: IDS.region });
-  for (const step of STEP_NAMES) new HookStep(s, step, { step, region: IDS.region, args: flagsOf(step), timeoutMinutes: 10 });
+  for (const step of STEP_NAMES) new HookStep(s, step, { step, args: flagsOf(step), timeoutMinutes: 10 });
   const json = JSON.parse(Testing.synth(s)) as { resource: { aws_iam_role_policy: Record<string, { policy: string }> } };
   const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy) as PolicyDocument & { Statement: { Action: string[] }[] };
   const principal = `arn:aws:iam::${ACCOUNT}:role/x-hooks`;

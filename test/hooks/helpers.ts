@@ -9,12 +9,10 @@ import { memoryLogger } from "../../hooks/lib/logger";
 import type { StepRuntime } from "../../hooks/lib/runtime";
 
 /**
- * Mock of the old CloudHSM client. Documented exception to "no any": client-cloudhsm-v2 3.332
+ * Mock of the old CloudHSM client. Typed `any` (allowed in test/ only): client-cloudhsm-v2 3.332
  * predates the smithy types aws-sdk-client-mock 4 expects, so its class and commands need a cast.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function cloudhsmMock(): any {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return mockClient(CloudHSMV2Client as any);
 }
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { only, resources, synthEnvs } from "../helpers/synth";
 import { buildGraph, dependsOn, at, under } from "../modules/cloudhsm/graph";
 import { byPath, prodCloudHsmOnly, ref } from "../modules/cloudhsm/fixtures";
-import { REPO_ROOT } from "../../modules/cloudhsm/cluster-trust";
+import { REPO_ROOT } from "../../stacks/cloudhsm-trust-files";
 import { HSM_PORTS } from "../../modules/cloudhsm/hsm-cluster";
 import { AL2023_AMI_PARAMETER, CLOUDHSM_CLI_RPM_URL } from "../../modules/cloudhsm/admin-host";
 

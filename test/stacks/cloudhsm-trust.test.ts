@@ -5,11 +5,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { composeLikeMain, configErrorLines, only, resources, synthEnvs, type StackJson } from "../helpers/synth";
-import { composeApp } from "../../stacks/compose";
+import { configErrorLines, only, resources, synthEnvs, type StackJson } from "../helpers/synth";
+import { composeApp, composeEnvironment } from "../../stacks/compose";
 import { environments } from "../../environments";
 import { byPath, prodCloudHsmOnly, ref } from "../modules/cloudhsm/fixtures";
-import { REPO_ROOT } from "../../modules/cloudhsm/cluster-trust";
+import { REPO_ROOT } from "../../stacks/cloudhsm-trust-files";
 
 const P = (env: string) => `${env}-keys/cloudhsm`;
 
@@ -18,15 +18,18 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
     e.name = "first";
     (e.cloudHsm as { trust: unknown }).trust = { mode: "provided" };
   });
-  let note = "";
+  /** What each synthesis printed on stderr. */
+  const notes: string[] = [];
   let stacks: Record<string, StackJson>;
   beforeAll(() => {
     const spy = jest.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => {
-      note += String(s);
+      notes[notes.length - 1] += String(s);
       return true;
     });
+    notes.push("");
     stacks = synthEnvs({ first: env }).stacks;
-    synthEnvs({ first: env });
+    notes.push("");
+    synthEnvs({ first: env, second: { ...env, name: "second", account: "444444444444" } });
     spy.mockRestore();
   });
 
@@ -55,15 +58,15 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
     expect(Object.keys(resources(keys, "aws_instance"))).toHaveLength(1);
   });
 
-  test("prints one NOTE per environment naming what waits for the second apply", () => {
-    expect(note.match(/NOTE first:/g)).toHaveLength(1);
-    expect(note).toContain("NOTE first: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: keys.fileShares, data.fsx");
+  test("prints one NOTE per environment and synthesis (the keys and the data stack both read the phase) naming what waits for the second apply", () => {
+    expect(notes[0]).toBe("NOTE first: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: keys.fileShares, data.fsx\n");
+    expect(notes[1].match(/^NOTE \w+:/gm)).toEqual(["NOTE first:", "NOTE second:"]);
   });
 
   test("fails when a bucket uses the cloudhsm key before the certificate is provided", () => {
     const withBucket = JSON.parse(JSON.stringify(env));
     withBucket.data.buckets = { shares: { bucketName: "northwind-first-shares-333333333333", key: "fileShares" } };
-    expect(configErrorLines(() => composeApp({ first: withBucket }, composeLikeMain, "/tmp/unused"))).toEqual([
+    expect(configErrorLines(() => composeApp({ first: withBucket }, composeEnvironment, "/tmp/unused"))).toEqual([
       'environments.first.data.buckets.shares.key: "fileShares" is a cloudhsm key, which exists only after the cluster certificate is provided (cloudHsm.trust.signedCertificateFile and trustAnchorFile): use another key until then',
     ]);
   });
@@ -104,7 +107,7 @@ describe("certificate files of `provided` (checked at synth)", () => {
     prodCloudHsmOnly((e) => {
       (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
     });
-  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeLikeMain, "/tmp/unused");
+  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
   const F = "test/hooks/fixtures";
 
   test("accepts a certificate signed by a self-signed trust anchor", () => {
@@ -157,7 +160,7 @@ describe("certificate files that are not plain files inside the repository (chec
     prodCloudHsmOnly((e) => {
       (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
     });
-  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeLikeMain, "/tmp/unused");
+  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
   const F = "test/hooks/fixtures";
   let dir = "";
   let rel = "";

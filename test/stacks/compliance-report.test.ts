@@ -10,10 +10,10 @@ const root = join(__dirname, "..", "..");
 test("one line per suppressed finding, by rule then path; unsuppressed findings are not listed", () => {
   expect(
     suppressedLines([
-      { ruleId: "CKV_AWS_7", title: "KMS key rotation is enabled", path: "b/key", message: "rotation off", suppressedBecause: "store key" },
-      { ruleId: "CKV_AWS_123", title: "acceptance", path: "a/svc", message: "m", suppressedBecause: "KMS cannot accept" },
-      { ruleId: "CKV_AWS_7", title: "KMS key rotation is enabled", path: "a/key", message: "rotation off", suppressedBecause: "store key" },
-      { ruleId: "CKV_AWS_21", title: "versioning", path: "c/bucket", message: "off" },
+      { ruleId: "CKV_AWS_7", title: "KMS key rotation is enabled", documentation: "https://docs.aws.amazon.com/", path: "b/key", message: "rotation off", suppressedBecause: "store key" },
+      { ruleId: "CKV_AWS_123", title: "acceptance", documentation: "https://docs.aws.amazon.com/", path: "a/svc", message: "m", suppressedBecause: "KMS cannot accept" },
+      { ruleId: "CKV_AWS_7", title: "KMS key rotation is enabled", documentation: "https://docs.aws.amazon.com/", path: "a/key", message: "rotation off", suppressedBecause: "store key" },
+      { ruleId: "CKV_AWS_21", title: "versioning", documentation: "https://docs.aws.amazon.com/", path: "c/bucket", message: "off" },
     ]),
   ).toEqual([
     "  suppressed CKV_AWS_123 (acceptance) at a/svc: KMS cannot accept",

@@ -14,19 +14,15 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { environments } from "../../environments";
 import type { EnvironmentConfig } from "../../environments/types";
-import { resolveEnvironment } from "../../environments/resolve";
+import { asConfigInput, resolveEnvironment } from "../../environments/resolve";
 import { validationMessages } from "../../environments/validation";
-import { ConfigError, isUserError } from "../../environments/errors";
-import { composeApp, synthesizeOrReport } from "../../stacks/compose";
-import { composeLikeMain } from "../helpers/synth";
+import { isUserError } from "../../environments/errors";
+import { composeApp, composeEnvironment, synthesizeOrReport } from "../../stacks/compose";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Mutation = { kind: string; path: string[]; apply: (env: { [k: string]: Json }) => void; names: string };
 
-const resolvedJson = (env: EnvironmentConfig): { [k: string]: Json } => {
-  const { partition: _p, ...resolved } = resolveEnvironment(env);
-  return JSON.parse(JSON.stringify(resolved)) as { [k: string]: Json };
-};
+const resolvedJson = (env: EnvironmentConfig): { [k: string]: Json } => JSON.parse(JSON.stringify(asConfigInput(resolveEnvironment(env)))) as { [k: string]: Json };
 
 function at(root: Json, path: string[]): Json {
   return path.reduce<Json>((n, p) => (n as { [k: string]: Json })[p], root);
@@ -105,7 +101,7 @@ describe.each(Object.keys(environments))("every field of %s", (name) => {
       // A default equal to the deleted value resolves to the same environment: nothing new to build.
       if (JSON.stringify(resolvedJson(envs[name])) === JSON.stringify(base)) continue;
       try {
-        composeApp(envs, composeLikeMain, join(tmpdir(), "cmk-unused"));
+        composeApp(envs, composeEnvironment, join(tmpdir(), "cmk-unused"));
       } catch (e) {
         if (!isUserError(e)) wrong.push(`delete ${m.names}: ${String(e)}`);
       }
@@ -209,14 +205,14 @@ describe("errors after validation leave the output folder as it was", () => {
     synthesizeOrReport(
       () => ({ dev: environments.dev }),
       (app, env) => {
-        composeLikeMain(app, env);
+        composeEnvironment(app, env);
         // A key the tables would never let through, in the dev keys stack.
         const stack = app.node.findChild("dev-keys") as TerraformStack;
         new KmsKey(stack.node.findChild("key-appData"), "weak", { enableKeyRotation: false, deletionWindowInDays: 30, policy: "{}" });
       },
     );
     expect(process.exitCode).toBe(1);
-    expect(errors).toContain("compliance CKV_AWS_7 (KMS key rotation is enabled): dev-keys/key-appData/weak: enable_key_rotation is not true (configuration field: environments.dev.keys.appData)\n");
+    expect(errors).toContain("compliance CKV_AWS_7 (KMS key rotation is enabled): dev-keys/key-appData/weak: enable_key_rotation is not true (configuration field: environments.dev.keys.appData; see https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)\n");
     expect(snapshot(outdir)).toEqual(before);
     expect(readdirSync(work)).toEqual(["out"]);
   });
@@ -237,7 +233,7 @@ describe("errors after validation leave the output folder as it was", () => {
   });
 
   test("a successful synth replaces the files it writes and keeps the others (.terraform, stacks no longer synthesized)", () => {
-    synthesizeOrReport(() => ({ dev: environments.dev }), composeLikeMain);
+    synthesizeOrReport(() => ({ dev: environments.dev }), composeEnvironment);
     expect(errors).toBe("");
     expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["dev-data", "dev-keys", "old"]);
     expect(JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks["dev-keys"]).toBeDefined();

@@ -4,7 +4,7 @@ import { environments } from "../../environments";
 import type { EnvironmentConfig } from "../../environments/types";
 import { XKS_ACCEPTANCE_REASON } from "../../modules/keystores/xks-proxy-endpoint";
 import { only, resources, synthEnvs, variant, type StackJson } from "../helpers/synth";
-import { stackGraph } from "../modules/xks/graph";
+import { stackGraph } from "../helpers/stack-graph";
 
 /** Prod's XKS half: the CloudHSM parts are another module's concern and are left out here. */
 const prodXks = variant<EnvironmentConfig>(environments.prod, { cloudHsm: undefined, "keys.fileShares": undefined, "data.fsx": undefined });

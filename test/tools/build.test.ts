@@ -20,7 +20,7 @@ test("the Lambda zip holds one hooks.js exporting the handler (built by the jest
   try {
     // The zip is read with Python's zipfile (no unzip dependency), then loaded as Lambda would.
     execFileSync("python3", ["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.namelist()); z.extractall(sys.argv[2])", LAMBDA_ZIP, dir], { encoding: "utf8" });
-    const mod = require(join(dir, "hooks.js")) as Record<string, unknown>;
+    const mod = jest.requireActual<Record<string, unknown>>(join(dir, "hooks.js"));
     expect(typeof mod.handler).toBe("function");
     // The CLI runner is not part of the Lambda bundle.
     expect(mod.runCli).toBeUndefined();

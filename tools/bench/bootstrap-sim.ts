@@ -5,7 +5,7 @@
  * poll schedules need. Runs in milliseconds; no network.
  */
 import { CreateHsmCommand, DescribeClustersCommand, InitializeClusterCommand, type Cluster, type Hsm } from "@aws-sdk/client-cloudhsm-v2";
-import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, TagResourceCommand } from "@aws-sdk/client-secrets-manager";
 import { GetCommandInvocationCommand, GetParameterCommand, ListCommandsCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { COMMAND_POLL, pollFor, pollsNeeded, TYPICAL_MS, type Random } from "../../hooks/lib/backoff";

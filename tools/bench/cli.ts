@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measure, type Measurement } from "./measure";
 import { generateEnvironments } from "./generate";
@@ -118,7 +118,7 @@ async function optional(): Promise<void> {
 void optional().then(() => {
   const width = [Math.max(...rows.map((r) => r.what.length)), Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.target.length))];
   const line = (a: string, b: string, c: string, d: string) => `| ${a.padEnd(width[0])} | ${b.padEnd(width[1])} | ${c.padEnd(width[2])} | ${d} |`;
-  process.stdout.write(`benchmark ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${require("node:os").cpus().length} cores\n`);
+  process.stdout.write(`benchmark ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} cores\n`);
   process.stdout.write(`${line("what", "measured", "target", "ok")}\n${line("-".repeat(width[0]), "-".repeat(width[1]), "-".repeat(width[2]), "--")}\n`);
   for (const r of rows) process.stdout.write(`${line(r.what, r.figure, r.target, r.ok ? "ok" : "MISSED")}\n`);
   if (rows.some((r) => !r.ok)) process.exitCode = 1;

@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { Command, CommanderError } from "commander";
 import { environments } from "../../environments";
-import { ConfigError, isUserError } from "../../environments/errors";
+import { isUserError } from "../../environments/errors";
 import { ciEnvironments } from "./envs";
 import { dataStackMustWait, failed, loadReport, loadReports, recordStack, redactedChanges, renderComment, saveReport, type StackStatus } from "./report";
 import { TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "./tfc";

@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerraformStack, Testing } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Testing } from "cdktf";
+import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { KMSUSER_VERIFIED_TAG } from "../../../hooks/lib/markers";
 import { HsmCredentials } from "../../../modules/cloudhsm/hsm-credentials";
 import { findTerraform, init, prepareScratch, terraform, type TerraformState } from "../../../tools/terraform/offline";
@@ -53,9 +53,8 @@ function taggedSecret(name: string, resourceName: string, tags: Record<string, s
 }
 
 t("a kmsuser secret carrying the create-kmsuser tag plans no change; without ignore_changes it would plan an update", async () => {
-  const stack = new TerraformStack(Testing.app(), "t-keys");
-  new AwsProvider(stack, "aws", { region: "eu-west-1", defaultTags: [{ tags: { Stack: "t-keys" } }] });
-  new HsmCredentials(stack, "credentials", { environment: "t" });
+  const stack = new EnvironmentStack(Testing.app(), "t-keys", { name: "t", account: "111122223333", region: "eu-west-1" });
+  new HsmCredentials(stack, "credentials");
   const json = JSON.parse(Testing.synth(stack)) as Json;
   const secrets = json.resource.aws_secretsmanager_secret;
   const [name, kmsuser] = Object.entries(secrets).find(([, v]) => v.name === "t/cloudhsm/kmsuser-password") ?? [];

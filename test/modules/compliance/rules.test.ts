@@ -114,5 +114,5 @@ test("fails when a composed stack is not compliant: one line per finding, before
       new KmsKey(stack, "k", { ...goodKey, enableKeyRotation: false });
     }),
   );
-  expect(lines).toEqual(["compliance CKV_AWS_7 (KMS key rotation is enabled): bad/k: enable_key_rotation is not true"]);
+  expect(lines).toEqual(["compliance CKV_AWS_7 (KMS key rotation is enabled): bad/k: enable_key_rotation is not true (see https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)"]);
 });

@@ -1,5 +1,5 @@
 import { environments } from "../../../environments";
-import { only, resources, synthEnvs, variant, type StackJson } from "../../helpers/synth";
+import { only, synthEnvs } from "../../helpers/synth";
 
 const { stacks } = synthEnvs({ dev: environments.dev });
 const data = stacks["dev-data"];
@@ -37,28 +37,4 @@ test("the data stack reads the keys through a cross-stack reference and declares
   expect(data.data?.terraform_remote_state?.["cross-stack-reference-input-dev-keys"]).toMatchObject({ backend: "s3", config: { bucket: "northwind-dev-tf-state-111111111111", key: "cmk/dev-keys.tfstate", region: "eu-west-1" } });
   const outputs = Object.keys(stacks["dev-keys"].output ?? {});
   expect(outputs.some((o) => /^cross-stack-output-aws_kms_keykey-appData_key_[0-9A-F]+arn$/.test(o))).toBe(true);
-});
-
-describe("the EBS default key's service-linked roles", () => {
-  const asg = "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
-  const eks = "arn:aws:iam::111111111111:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup_team1";
-  const keysOf = (changes: Record<string, unknown>) => synthEnvs({ dev: variant(environments.dev, changes) }).stacks["dev-keys"];
-  const volumesKey = (stack: StackJson) => Object.entries(resources(stack, "aws_kms_key")).find(([id]) => id.includes("volumes"))?.[1] as Record<string, unknown>;
-
-  test("by default they are expected to exist: nothing is created", () => {
-    const stack = keysOf({});
-    expect(resources(stack, "aws_iam_service_linked_role")).toEqual({});
-    expect(volumesKey(stack).depends_on).toBeUndefined();
-  });
-  test("createServiceLinkedRoles creates each (service from the ARN's path, custom suffix after '_') before the EBS key only", () => {
-    const stack = keysOf({ "data.ebs.serviceLinkedRoles": [asg, eks], "data.ebs.createServiceLinkedRoles": true });
-    const roles = Object.values(resources(stack, "aws_iam_service_linked_role")).map((r) => `${r.aws_service_name as string} ${(r.custom_suffix as string | undefined) ?? "(no suffix)"}`);
-    expect(roles.sort()).toEqual(["autoscaling.amazonaws.com (no suffix)", "eks-nodegroup.amazonaws.com team1"]);
-    expect(volumesKey(stack).depends_on).toEqual([
-      "aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAutoScaling",
-      "aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAmazonEKSNodegroup_team1",
-    ]);
-    const appKey = Object.entries(resources(stack, "aws_kms_key")).find(([id]) => id.includes("appData"))?.[1] as Record<string, unknown>;
-    expect(appKey.depends_on).toBeUndefined();
-  });
 });

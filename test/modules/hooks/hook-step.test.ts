@@ -1,25 +1,22 @@
-import { App, TerraformStack, Testing } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Testing } from "cdktf";
+import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { HookRuntime } from "../../../modules/hooks/hook-runtime";
-import { HookStep } from "../../../modules/hooks/hook-step";
+import { HookStep, type HookStepProps } from "../../../modules/hooks/hook-step";
+import { NETWORK } from "../network/fixtures";
+import { configErrorLines } from "../../helpers/synth";
 
 type Json = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 
+/** The stack of the environment "prod" (account 333333333333, eu-west-1). */
+const prodKeys = () => new EnvironmentStack(Testing.app(), "prod-keys", { name: "prod", account: "333333333333", region: "eu-west-1" });
+
 function build(runner: "local" | "lambda", timeoutMinutes = 45) {
-  const stack = new TerraformStack(Testing.app(), "prod-keys");
-  new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  new HookRuntime(stack, HookRuntime.ID, {
-    runner,
-    partition: "aws",
-    region: "eu-west-1",
-    account: "333333333333",
-    namePrefix: "prod",
-    vpc: { vpcId: "vpc-0123456789abcdef0", cidr: "10.30.0.0/16", subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] },
-  });
-  new HookStep(stack, "connect", { step: "connect-key-store", region: "eu-west-1", args: { "key-store-id": "cks-1234567890abcdef0" }, timeoutMinutes });
+  const stack = prodKeys();
+  new HookRuntime(stack, HookRuntime.ID, { runner, network: NETWORK });
+  // Region, partition and account from the stack: no region prop.
+  new HookStep(stack, "connect", { step: "connect-key-store", args: { "key-store-id": "cks-1234567890abcdef0" }, timeoutMinutes });
   new HookStep(stack, "init", {
     step: "initialize-cluster",
-    region: "eu-west-1",
     args: { "cluster-id": "cluster-abcdefghijk", "certificate-parameter": "/prod/cloudhsm/cluster-cert", "trust-anchor-parameter": "/prod/cloudhsm/trust-anchor" },
     timeoutMinutes,
   });
@@ -98,10 +95,56 @@ describe("lambda runner", () => {
   });
 });
 
-test("fails when the contract does not define the step", () => {
-  const stack = new TerraformStack(new App(), "s");
-  new HookRuntime(stack, HookRuntime.ID, { runner: "lambda", partition: "aws", region: "eu-west-1", account: "1", namePrefix: "x", vpc: { vpcId: "v", cidr: "10.0.0.0/16", subnetIds: ["s"] } });
-  expect(() => new HookStep(stack, "x", { step: "format-disk", region: "eu-west-1", args: {}, timeoutMinutes: 10 })).toThrow(
-    "HookStep s/x: unknown step 'format-disk'; one of: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, connect-key-store",
-  );
+describe("with minimal props", () => {
+  test("a stack that configured no runtime runs the step locally, in the stack's Region, waiting 45 minutes", () => {
+    const stack = prodKeys();
+    new HookStep(stack, "connect", { step: "connect-key-store", args: { "key-store-id": "cks-1234567890abcdef0" } });
+    const json = JSON.parse(Testing.synth(stack)) as Json;
+    const step = Object.values(json.resource.terraform_data)[0];
+    expect((step.provisioner as { "local-exec": { command: string } }[])[0]["local-exec"].command).toContain("hooks.js\" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id 'cks-1234567890abcdef0'");
+    expect(step.depends_on).toBeUndefined();
+    expect(HookRuntime.of(stack).runner).toBe("local");
+  });
+
+  test("the compatibility prop region still wins over the stack's Region", () => {
+    const stack = prodKeys();
+    new HookStep(stack, "connect", { step: "connect-key-store", region: "eu-central-1", args: { "key-store-id": "cks-1234567890abcdef0" }, timeoutMinutes: 10 });
+    const json = JSON.parse(Testing.synth(stack)) as Json;
+    const local = (Object.values(json.resource.terraform_data)[0].provisioner as { "local-exec": { command: string; environment: Record<string, string> } }[])[0]["local-exec"];
+    expect(local.command).toContain("connect-key-store --region 'eu-central-1' --timeout-minutes 10");
+    expect(local.environment.AWS_REGION).toBe("eu-central-1");
+  });
+});
+
+describe("HookStep refuses what the contract or a runner cannot run", () => {
+  const connect: HookStepProps = { step: "connect-key-store", args: { "key-store-id": "cks-1234567890abcdef0" } };
+  test.each<[string, Partial<HookStepProps>, string[]]>([
+    [
+      "fails when the contract does not define the step",
+      { step: "format-disk", args: {} },
+      ['prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, connect-key-store)'],
+    ],
+    [
+      "fails when a flag is missing",
+      { args: {} },
+      ["prod-keys/x.args: [] is not allowed ('--key-store-id' is required for connect-key-store)"],
+    ],
+    [
+      "fails when a value could break out of the local runner's quotes",
+      { args: { "key-store-id": "cks-1'; rm -rf ~; '" } },
+      [`prod-keys/x.args.key-store-id: "cks-1'; rm -rf ~; '" is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`],
+    ],
+    [
+      "fails when the wait is shorter than a minute",
+      { timeoutMinutes: 0 },
+      ["prod-keys/x.timeoutMinutes: 0 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
+    ],
+    [
+      "fails when the wait is longer than 2 hours or not whole minutes",
+      { timeoutMinutes: 30.5 },
+      ["prod-keys/x.timeoutMinutes: 30.5 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
+    ],
+  ])("%s", (_title, change, lines) => {
+    expect(configErrorLines(() => new HookStep(prodKeys(), "x", { ...connect, ...change }))).toEqual(lines);
+  });
 });

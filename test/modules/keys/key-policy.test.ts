@@ -118,26 +118,35 @@ describe("keyPolicyProblems: what a key construct refuses, all at once", () => {
         externalAccounts: [{ account: ACCT, allow: ["use"] }, { account: "5555", allow: ["use"] }, { account: PARTNER, allow: ["use"] }, { account: PARTNER, allow: [] }],
       }),
     ).toEqual([
-      'test/key-app.externalAccounts[0].account: "111122223333" is not allowed (the key\'s own account: list its principals in users, KMS key policies)',
-      'test/key-app.externalAccounts[1].account: "5555" is not allowed (a 12-digit AWS account id)',
-      'test/key-app.externalAccounts[3].account: "555555555555" is not allowed (listed once per key)',
-      "test/key-app.externalAccounts[3].allow: [] is not allowed (at least one of use, grantsForAwsResources)",
+      'test/key-app.externalAccounts.0.account: "111122223333" is not allowed (the key\'s own account: list its principals in users, KMS key policies)',
+      'test/key-app.externalAccounts.1.account: "5555" is not allowed (a 12-digit AWS account id)',
+      'test/key-app.externalAccounts.3.account: "555555555555" is not allowed (listed once per key)',
+      "test/key-app.externalAccounts.3.allow: [] is not allowed (at least one of use, grantsForAwsResources)",
       `test/key-app.encryptOnlyUsers: "${USER.toLowerCase()}" is not allowed (also in users: one role per principal, separation of duties)`,
       `test/key-app.decryptOnlyUsers: "${WRITER}" is not allowed (also in encryptOnlyUsers: one role per principal, separation of duties)`,
     ]);
     expect(keyPolicyProblems("k", { ...base, externalAccounts: [{ account: PARTNER, allow: ["use"] }] })).toEqual([]);
   });
 
-  test("CustomerKey refuses its own account as an external account", async () => {
-    const { App, TerraformStack } = await import("cdktf");
+  test("CustomerKey refuses its own account as an external account, in the construct format", async () => {
+    const { Testing } = await import("cdktf");
+    const { EnvironmentStack } = await import("../../../modules/core/environment-stack");
     const { CustomerKey } = await import("../../../modules/keys/customer-key");
-    const { resolveEnvironment } = await import("../../../environments/resolve");
-    const { environments } = await import("../../../environments");
-    const env = resolveEnvironment(environments.dev);
-    const stack = new TerraformStack(new App(), "k");
-    const config = { ...env.keys.appData, externalAccounts: [{ account: env.account, allow: ["use" as const] }] };
-    expect(() => new CustomerKey(stack, "key-appData", { name: "appData", config, partition: "aws", account: env.account })).toThrow(
-      'k/key-appData.externalAccounts[0].account: "111111111111" is not allowed (the key\'s own account: list its principals in users, KMS key policies)',
+    const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: ACCT, region: "eu-west-1" });
+    expect(() => new CustomerKey(stack, "key-app", { alias: "alias/app", administrators: [ADMIN], users: [USER], externalAccounts: [{ account: ACCT, allow: ["use"] }] })).toThrow(
+      'test/key-app.externalAccounts.0.account: "111122223333" is not allowed (the key\'s own account: list its principals in users, KMS key policies)',
     );
+  });
+
+  test("CustomerKey passes the new inputs to its policy", async () => {
+    const { Testing } = await import("cdktf");
+    const { EnvironmentStack } = await import("../../../modules/core/environment-stack");
+    const { CustomerKey } = await import("../../../modules/keys/customer-key");
+    const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: ACCT, region: "eu-west-1" });
+    const key = new CustomerKey(stack, "key-app", { alias: "alias/app", administrators: [ADMIN], users: [USER], encryptOnlyUsers: [WRITER], decryptOnlyUsers: [READER], externalAccounts: [{ account: PARTNER, allow: ["use"] }] });
+    const json = JSON.parse(Testing.synth(stack)) as { resource: { aws_kms_key: Record<string, { policy: string }> } };
+    const policy = Object.values(json.resource.aws_kms_key)[0].policy;
+    expect(policy).toBe(JSON.stringify(buildKeyPolicy({ ...base, encryptOnlyUsers: [WRITER], decryptOnlyUsers: [READER], externalAccounts: [{ account: PARTNER, allow: ["use"] }] })));
+    expect(key.name).toBe("key-app");
   });
 });

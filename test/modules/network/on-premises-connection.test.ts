@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { environments } from "../../../environments";
 import type { EnvironmentConfig } from "../../../environments/types";
 import { findTerraform } from "../../../tools/terraform/offline";
-import { App, TerraformStack } from "cdktf";
-import { natDefaultRoute, OnPremisesConnection, routeCovers, routeTableUsedBy } from "../../../modules/network/on-premises-connection";
-import { configErrorLines, resources, synthEnvs, variant, type StackJson } from "../../helpers/synth";
-import { stackGraph } from "../xks/graph";
+import { natDefaultRoute, OnPremisesConnection, routeCovers, routeTableUsedBy, type OnPremisesConnectionProps } from "../../../modules/network/on-premises-connection";
+import { configErrorLines, only, resources, synthEnvs, variant, type StackJson } from "../../helpers/synth";
+import { synthesized, testStack } from "./fixtures";
+import { stackGraph } from "../../helpers/stack-graph";
 
 const { stacks } = synthEnvs({ staging: environments.staging, prod: environments.prod });
 
@@ -95,12 +95,59 @@ describe("virtual private gateway", () => {
 });
 
 describe("OnPremisesConnection as a construct", () => {
-  const props = { vpcId: "vpc-0123456789abcdef0", connection: { type: "transitGateway" as const, transitGatewayId: "tgw-0123456789abcdef0" }, onPremisesCidrs: ["192.168.0.0/16"], routeTables: [{ routeTableId: "rtb-0123456789abcdef0", subnetIds: ["subnet-a"] }], attachmentSubnetIds: ["subnet-a"], namePrefix: "t" };
-  test.each([
-    ["fails when there is no range to route", { onPremisesCidrs: [] }, ["network.onPremisesCidrs: [] is not allowed (the data centre ranges to route through network.onPremisesConnection)"]],
-    ["fails when there is no route table", { routeTables: [] }, ["network.subnets: no route table is not allowed (the route tables of the private subnets, where the routes go or are checked)"]],
+  const props: OnPremisesConnectionProps = {
+    vpcId: "vpc-0123456789abcdef0",
+    connection: { type: "transitGateway", transitGatewayId: "tgw-0123456789abcdef0" },
+    onPremisesCidrs: ["192.168.0.0/16"],
+    routeTables: [{ routeTableId: "rtb-0123456789abcdef0", subnetIds: ["subnet-a"] }],
+    attachmentSubnetIds: ["subnet-a"],
+  };
+
+  test("a transit gateway: the attachment named after the stack's prefix, one route per range and table, after the attachment", () => {
+    const stack = testStack("acme");
+    const connection = new OnPremisesConnection(stack, "c", { ...props, onPremisesCidrs: ["192.168.0.0/16", "172.16.0.0/12"] });
+    const json = synthesized(stack);
+    const [attachment] = Object.keys(resources(json, "aws_ec2_transit_gateway_vpc_attachment"));
+    expect(resources(json, "aws_ec2_transit_gateway_vpc_attachment")[attachment]).toMatchObject({ vpc_id: "vpc-0123456789abcdef0", subnet_ids: ["subnet-a"], tags: { Name: "acme-keys" } });
+    expect(Object.values(resources(json, "aws_route")).map((r) => [r.route_table_id, r.destination_cidr_block, r.depends_on])).toEqual([
+      ["rtb-0123456789abcdef0", "172.16.0.0/12", [`aws_ec2_transit_gateway_vpc_attachment.${attachment}`]],
+      ["rtb-0123456789abcdef0", "192.168.0.0/16", [`aws_ec2_transit_gateway_vpc_attachment.${attachment}`]],
+    ]);
+    expect(connection.ready).toHaveLength(3);
+  });
+
+  test("a new virtual private gateway is named after the stack's prefix", () => {
+    const stack = testStack("acme");
+    new OnPremisesConnection(stack, "c", { ...props, connection: { type: "vpnGateway" } });
+    expect(only(synthesized(stack), "aws_vpn_gateway")).toMatchObject({ vpc_id: "vpc-0123456789abcdef0", tags: { Name: "acme-keys" } });
+  });
+
+  test.each<[string, Partial<OnPremisesConnectionProps>, string[]]>([
+    ["fails when there is no range to route", { onPremisesCidrs: [] }, ["test/c.onPremisesCidrs: [] is not allowed (the data centre ranges routed through the connection: at least one)"]],
+    ["fails when there is no route table", { routeTables: [] }, ["test/c.routeTables: [] is not allowed (the route tables of the private subnets, where the routes go or are checked: at least one)"]],
+    [
+      "fails when a range is not a CIDR or is listed twice",
+      { onPremisesCidrs: ["192.168.0.1/16", "172.16.0.0/12", "172.16.0.0/12"] },
+      [
+        'test/c.onPremisesCidrs.0: "192.168.0.1/16" is not allowed (an IPv4 CIDR with no host bits set, the DestinationCidrBlock of EC2 CreateRoute)',
+        'test/c.onPremisesCidrs.2: "172.16.0.0/12" is not allowed (listed twice: one route per destination in a route table, EC2 CreateRoute)',
+      ],
+    ],
+    [
+      "fails when the transit gateway id is malformed and no subnet is given for the attachment",
+      { connection: { type: "transitGateway", transitGatewayId: "tgw-1" }, attachmentSubnetIds: [] },
+      [
+        'test/c.connection.transitGatewayId: "tgw-1" is not allowed (a transit gateway id: tgw- and 8 or 17 hex characters)',
+        "test/c.attachmentSubnetIds: [] is not allowed (a transit gateway VPC attachment needs one subnet in each AZ it serves, EC2 CreateTransitGatewayVpcAttachment SubnetIds)",
+      ],
+    ],
+    [
+      "fails when the virtual private gateway id is malformed",
+      { connection: { type: "vpnGateway", vpnGatewayId: "vgw-xyz" } },
+      ['test/c.connection.vpnGatewayId: "vgw-xyz" is not allowed (a virtual private gateway id: vgw- and 8 or 17 hex characters)'],
+    ],
   ])("%s", (_title, change, lines) => {
-    expect(configErrorLines(() => new OnPremisesConnection(new TerraformStack(new App(), "s"), "c", { ...props, ...change }))).toEqual(lines);
+    expect(configErrorLines(() => new OnPremisesConnection(testStack(), "c", { ...props, ...change }))).toEqual(lines);
   });
 });
 

@@ -4,7 +4,7 @@
  * The fuzz loop mutates real plans (the shared corpus) and crafted ones (wrong types, nulls,
  * missing keys, huge and deeply nested values) and asserts no crash and no silent pass.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { classifyPlans, runCli } from "../../../packages/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";

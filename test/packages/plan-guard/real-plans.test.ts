@@ -4,7 +4,7 @@
  * a state ("as if applied"), the configuration is changed, and Terraform plans again with
  * `-refresh=false`. Skipped, with the reason in the test names, where Terraform is missing.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {

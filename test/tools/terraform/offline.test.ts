@@ -1,19 +1,9 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  findTerraform, init, placeholderOutputs, plan, prepareScratch, scanMirror, showJson, stateFromPlan, validate,
-  type PlanJson, type TerraformFound,
-} from "../../../tools/terraform/offline";
+import { placeholderOutputs, prepareScratch, scanMirror, type PlanJson, type TerraformFound } from "../../../tools/terraform/offline";
 import { dataStack, keysStack, scratchDir, type Json } from "./fixtures";
 
-const found = findTerraform();
-const t = found.ok ? test : test.skip;
-const why = found.ok ? "" : ` (skipped: ${found.reason})`;
 const fakeFound: TerraformFound = { ok: true, bin: "/nowhere/terraform", version: "1.11.4", mirror: "/mirror", providers: { "registry.terraform.io/hashicorp/aws": "5.100.0" } };
-
-function actions(p: PlanJson): Record<string, string> {
-  return Object.fromEntries((p.resource_changes ?? []).map((rc) => [rc.address, rc.change.actions.join("+")]));
-}
 
 describe("prepareScratch (no Terraform needed)", () => {
   const s = scratchDir("scratch-unit");
@@ -50,7 +40,6 @@ describe("prepareScratch (no Terraform needed)", () => {
 
   test("scanMirror reads the unpacked layout", () => {
     const m = scratchDir("mirror");
-    const { mkdirSync } = require("node:fs") as typeof import("node:fs");
     mkdirSync(join(m.dir, "registry.terraform.io/hashicorp/aws/5.99.0/linux_amd64"), { recursive: true });
     mkdirSync(join(m.dir, "registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64"), { recursive: true });
     expect(scanMirror(m.dir, "linux_amd64")).toEqual({ "registry.terraform.io/hashicorp/aws": "5.100.0" });
@@ -75,5 +64,5 @@ describe("placeholderOutputs", () => {
 
 // The harness against the real CLI (init, validate, plan, show, delete/replace/forget plans from a
 // state built by stateFromPlan, data stacks on placeholder outputs) is exercised on the shipped
-// environments by test/tools/validate.test.ts and test/packages/plan-guard/real-plans.test.ts, which
+// environments by test/tools/validate/validate.test.ts and test/packages/plan-guard/real-plans.test.ts, which
 // share one offline run made by the jest global setup.

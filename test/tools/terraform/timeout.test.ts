@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findTerraform } from "../../../tools/terraform/find";
@@ -28,7 +28,7 @@ const linux = process.platform === "linux";
     chmodSync(bin, 0o755);
     process.env.TERRAFORM_BIN = bin;
     const work = join(dir, "stack");
-    require("node:fs").mkdirSync(work);
+    mkdirSync(work);
     await expect(terraform(work, ["plan"], { timeoutMs: 1500 })).rejects.toThrow(/^terraform plan timed out after 1500 ms in /);
     expect(existsSync(join(work, "child.pid"))).toBe(true);
     const child = Number(readFileSync(join(work, "child.pid"), "utf8"));

@@ -1,7 +1,7 @@
-import { environments } from "../../environments";
-import type { EnvironmentConfig } from "../../environments/types";
-import { validationMessages } from "../../environments/validation";
-import { variant } from "../helpers/synth";
+import { environments } from "../../../environments";
+import type { EnvironmentConfig } from "../../../environments/types";
+import { validationMessages } from "../../../environments/validation";
+import { variant } from "../../helpers/synth";
 
 const { dev, staging, prod } = environments;
 const messagesFor = (name: string, env: EnvironmentConfig) => validationMessages({ [name]: env });

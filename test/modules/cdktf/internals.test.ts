@@ -2,13 +2,13 @@
  * The cdktf internals this project relies on (modules/cdktf/internals.ts): each test fails when
  * one assumption stops holding (a cdktf, constructs or CDK Terrain upgrade), naming which.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { App, Aspects, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack, Token, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
-import { BUNDLE_STUBS, invokeAspects, prepareWithoutResolvePass, resolve, withoutBinaryCheck } from "../../modules/cdktf/internals";
+import { BUNDLE_STUBS, invokeAspects, prepareWithoutResolvePass, resolve, withoutBinaryCheck } from "../../../modules/cdktf/internals";
 
-const root = join(__dirname, "..", "..");
+const root = join(__dirname, "..", "..", "..");
 
 test("invokeAspects runs a stack's Aspects without synthesizing it", () => {
   const app = new App({ outdir: "/nonexistent" });
@@ -53,7 +53,7 @@ test("prepareStack's only job besides the preparing resolve pass is ensuring a b
 
 describe("bundle stubs", () => {
   test.each(BUNDLE_STUBS.filter((s) => s.file).map((s) => [s.file as string, s]))("%s exists and exports what the stub replaces", (file, stub) => {
-    const real = require(join(root, "node_modules", file)) as Record<string, unknown>;
+    const real = jest.requireActual<Record<string, unknown>>(join(root, "node_modules", file));
     const replaced: Record<string, unknown> = {};
     new Function("exports", stub.contents)(replaced);
     expect(Object.keys(replaced).sort()).toEqual(Object.keys(real).filter((k) => k !== "__esModule").sort());
@@ -78,7 +78,6 @@ describe("bundle stubs", () => {
 });
 
 test("no other source reaches into cdktf's internals", () => {
-  const { readdirSync, statSync } = require("node:fs") as typeof import("node:fs");
   const found: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {

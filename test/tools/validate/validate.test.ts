@@ -3,7 +3,7 @@
  * shipped environments and two prod variants (run once by the jest global setup). Skipped, with
  * the reason in the test name, where no Terraform CLI or provider mirror exists.
  */
-import { offlineRun, offlineSkipReason, type OfflineRun } from "../helpers/offline";
+import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 
 const skipped = offlineSkipReason();
 const t = skipped ? test.skip : test;

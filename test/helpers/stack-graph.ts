@@ -3,7 +3,7 @@
  * configuration references Y (`${type.name.attr}`, `${data.type.name.attr}`) or lists Y in
  * `depends_on`. Lets tests assert creation order instead of echoing props.
  */
-import type { StackJson } from "../../helpers/synth";
+import type { StackJson } from "./synth";
 
 type Blocks = Record<string, Record<string, Record<string, unknown>>>;
 

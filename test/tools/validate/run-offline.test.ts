@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { validateOffline } from "../../tools/validate/run-offline";
-import { findTerraform } from "../../tools/terraform/offline";
+import { validateOffline } from "../../../tools/validate/run-offline";
+import { findTerraform } from "../../../tools/terraform/offline";
 
 const tf = findTerraform();
 const skipped = process.env.CMK_SKIP_TERRAFORM ? "CMK_SKIP_TERRAFORM is set" : tf.ok ? undefined : tf.reason;

@@ -2,11 +2,11 @@
  * Validation of keys shared with other accounts, encrypt-only/decrypt-only users and signing keys:
  * every message exactly, and the resolved configuration.
  */
-import { environments } from "../../environments";
-import { resolveEnvironment } from "../../environments/resolve";
-import type { EnvironmentConfig } from "../../environments/types";
-import { validationMessages } from "../../environments/validation";
-import { variant } from "../helpers/synth";
+import { environments } from "../../../environments";
+import { resolveEnvironment } from "../../../environments/resolve";
+import type { EnvironmentConfig } from "../../../environments/types";
+import { validationMessages } from "../../../environments/validation";
+import { variant } from "../../helpers/synth";
 
 const { dev, staging } = environments;
 const messagesFor = (env: EnvironmentConfig) => validationMessages({ [env.name]: env });

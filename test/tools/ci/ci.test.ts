@@ -5,9 +5,9 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { dataStackMustWait, redactedChanges, renderComment, failed } from "../../tools/ci/report";
-import { runCi } from "../../tools/ci/cli";
-import { tokenVariable } from "../../tools/ci/tfc";
+import { dataStackMustWait, redactedChanges, renderComment, failed } from "../../../tools/ci/report";
+import { runCi } from "../../../tools/ci/cli";
+import { tokenVariable } from "../../../tools/ci/tfc";
 
 const work = mkdtempSync(join(tmpdir(), "cmk-ci-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
-import { environments } from "../../environments";
-import { synthEnvs, variant } from "../helpers/synth";
+import { environments } from "../../../environments";
+import { synthEnvs, variant } from "../../helpers/synth";
 
 test("Terraform Cloud: one named workspace per stack in the environment's organization", () => {
   const env = variant(environments.dev, { backend: { type: "cloud", organization: "northwind", workspacePrefix: "cmk-" } });

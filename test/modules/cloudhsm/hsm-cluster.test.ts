@@ -1,0 +1,75 @@
+/** HsmCluster built alone: one HSM first, the others after activation, and its own invariants. */
+import { TerraformData } from "../../../modules/hooks/terraform-data";
+import { HsmCluster, type HsmClusterProps } from "../../../modules/cloudhsm/hsm-cluster";
+import { NETWORK, all, errorLines, one, synth, testStack } from "./stack";
+
+const build = (props: Partial<HsmClusterProps> = {}) => {
+  const stack = testStack();
+  const cluster = new HsmCluster(stack, "hsm", { network: NETWORK, hsmAzs: ["eu-west-1a", "eu-west-1b"], ...props });
+  return { stack, cluster };
+};
+
+describe("minimal props (network and two AZs)", () => {
+  const { stack, cluster } = build();
+  const activation = new TerraformData(stack, "activation", {});
+  const json = () => synth(stack);
+
+  test("an hsm2m.medium FIPS cluster in the AZs' subnets, named from the stack, never destroyed", () => {
+    expect(one(json(), "aws_cloudhsm_v2_cluster")).toMatchObject({
+      hsm_type: "hsm2m.medium",
+      mode: "FIPS",
+      subnet_ids: ["subnet-0000000000000000a", "subnet-0000000000000000b"],
+      tags: { Name: "t-cloudhsm" },
+      lifecycle: { prevent_destroy: true },
+    });
+  });
+
+  test("exactly one HSM before addRemainingHsms; the others depend on what they are given only", () => {
+    expect(Object.keys(all(json(), "aws_cloudhsm_v2_hsm"))).toHaveLength(1);
+    expect(one(json(), "aws_cloudhsm_v2_hsm")).toMatchObject({ subnet_id: "subnet-0000000000000000a", lifecycle: { prevent_destroy: true } });
+    expect(one(json(), "aws_cloudhsm_v2_hsm").depends_on).toBeUndefined();
+    cluster.addRemainingHsms([activation]);
+    const hsms = Object.values(all(json(), "aws_cloudhsm_v2_hsm"));
+    expect(hsms.map((h) => [h.subnet_id, h.depends_on])).toEqual([
+      ["subnet-0000000000000000a", undefined],
+      ["subnet-0000000000000000b", ["terraform_data.activation"]],
+    ]);
+    expect(() => cluster.addRemainingHsms([])).toThrow("addRemainingHsms was already called");
+  });
+});
+
+test("hsm1.medium takes no mode; a repeated AZ gets its own stable id and one subnet", () => {
+  const { stack, cluster } = build({ hsmType: "hsm1.medium", hsmAzs: ["eu-west-1a", "eu-west-1b", "eu-west-1a"] });
+  cluster.addRemainingHsms([]);
+  const json = synth(stack);
+  expect(one(json, "aws_cloudhsm_v2_cluster").mode).toBeUndefined();
+  expect(one(json, "aws_cloudhsm_v2_cluster").subnet_ids).toEqual(["subnet-0000000000000000a", "subnet-0000000000000000b"]);
+  expect(Object.keys(all(json, "aws_cloudhsm_v2_hsm")).map((k) => k.replace(/_[0-9A-F]{8}$/, "")).sort()).toEqual(["hsm_hsm-eu-west-1a-1", "hsm_hsm-eu-west-1a-2", "hsm_hsm-eu-west-1b-1"]);
+});
+
+test("NON_FIPS is sent for hsm2m.medium", () => {
+  const { stack } = build({ mode: "NON_FIPS" });
+  expect(one(synth(stack), "aws_cloudhsm_v2_cluster").mode).toBe("NON_FIPS");
+});
+
+test.each([
+  ["fails when hsm1.medium is asked for NON_FIPS", { hsmType: "hsm1.medium", mode: "NON_FIPS" }, ['test/hsm.mode: "NON_FIPS" is not allowed (hsm1.medium clusters are always FIPS, CloudHSM CreateCluster Mode)']],
+  ["fails when an HSM AZ has no subnet in the network", { hsmAzs: ["eu-west-1a", "eu-west-1d"] }, ['test/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)']],
+  ["fails when there is no HSM", { hsmAzs: [] }, ["test/hsm.hsmAzs: [] is not allowed (1-28 HSMs, CloudHSM quota of HSMs per cluster)"]],
+  [
+    "fails when there are more than 28 HSMs",
+    { hsmAzs: Array.from({ length: 29 }, () => "eu-west-1a") },
+    [`test/hsm.hsmAzs: ${JSON.stringify(Array.from({ length: 29 }, () => "eu-west-1a"))} is not allowed (1-28 HSMs, CloudHSM quota of HSMs per cluster)`],
+  ],
+  [
+    "fails with every problem at once",
+    { hsmType: "hsm3.large", mode: "FAST", hsmAzs: ["us-east-1a"] },
+    [
+      'test/hsm.hsmType: "hsm3.large" is not allowed ("hsm1.medium" or "hsm2m.medium", CloudHSM CreateCluster HsmType)',
+      'test/hsm.mode: "FAST" is not allowed ("FIPS" or "NON_FIPS", CloudHSM CreateCluster Mode)',
+      'test/hsm.hsmAzs[0]: "us-east-1a" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)',
+    ],
+  ],
+])("%s", (_name, props, expected) => {
+  expect(errorLines(() => build(props as Partial<HsmClusterProps>))).toEqual(expected);
+});
