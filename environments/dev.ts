@@ -26,6 +26,8 @@ export const dev: EnvironmentConfig = {
       alias: "alias/dev/app-data",
       administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"],
       users: ["arn:aws:iam::111111111111:role/AppDataWriters"],
+      // The ingest service writes (encrypts) but can never read back what it wrote.
+      encryptOnlyUsers: ["arn:aws:iam::111111111111:role/AppDataIngest"],
       deletionWindowDays: 7,
     },
     volumes: {

@@ -13,7 +13,7 @@ import type {
   NetworkConfig,
   XksConfig,
 } from "./types";
-import { EnvironmentSchema } from "./schema";
+import { EnvironmentSchema, type SIGNING_KEY_SPECS } from "./schema";
 import { partitionOfRegion } from "./validation/checks";
 
 /** Tags the tool sets on every resource; a user tag may not set them to anything else. */
@@ -38,6 +38,25 @@ export interface ResolvedKey {
   readonly importers?: readonly string[];
   /** `external` keys: validity of each import in days; unset: the material does not expire. */
   readonly keyMaterialValidityDays?: number;
+  /** Principals that may only encrypt (set only when configured). @default - none */
+  readonly encryptOnlyUsers?: readonly string[];
+  /** Principals that may only decrypt (set only when configured). @default - none */
+  readonly decryptOnlyUsers?: readonly string[];
+  /** Other accounts and what each may do (set only when configured). @default - none */
+  readonly externalAccounts?: readonly { readonly account: string; readonly allow: readonly ("use" | "grantsForAwsResources")[] }[];
+}
+
+/** An asymmetric signing key (always in AWS KMS). */
+export interface ResolvedSigningKey {
+  readonly alias: string;
+  readonly description: string;
+  readonly keySpec: (typeof SIGNING_KEY_SPECS)[number];
+  readonly deletionWindowDays: number;
+  readonly administrators: readonly string[];
+  readonly signers: readonly string[];
+  readonly verifiers: readonly string[];
+  readonly publicKeyReaders: readonly string[];
+  readonly policy: "account" | "closed";
 }
 
 /**
@@ -104,6 +123,8 @@ export interface ResolvedEnvironment {
   readonly backend: BackendConfig;
   readonly network: NetworkConfig & { readonly onPremisesCidrs: readonly string[] };
   readonly keys: Readonly<Record<string, ResolvedKey>>;
+  /** Set only when the environment has signing keys. */
+  readonly signingKeys?: Readonly<Record<string, ResolvedSigningKey>>;
   readonly cloudHsm?: ResolvedCloudHsm;
   readonly xks?: ResolvedXks;
   readonly data: {
@@ -174,6 +195,25 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         ...(k.origin === "external"
           ? { origin: "external" as const, importers: [...(k.importers ?? [])], ...(k.keyMaterialValidityDays !== undefined ? { keyMaterialValidityDays: k.keyMaterialValidityDays } : {}) }
           : {}),
+        ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
+        ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
+        ...(k.externalAccounts?.length ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) } : {}),
+      },
+    ]),
+  );
+  const signingKeys = Object.fromEntries(
+    Object.entries(env.signingKeys ?? {}).map(([name, k]): [string, ResolvedSigningKey] => [
+      name,
+      {
+        alias: k.alias,
+        description: k.description ?? `Signing key ${name} (${env.name})`,
+        keySpec: k.keySpec,
+        deletionWindowDays: k.deletionWindowDays,
+        administrators: [...k.administrators],
+        signers: [...(k.signers ?? [])],
+        verifiers: [...(k.verifiers ?? [])],
+        publicKeyReaders: [...(k.publicKeyReaders ?? [])],
+        policy: k.policy,
       },
     ]),
   );
@@ -188,6 +228,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     backend: env.backend,
     network: env.network,
     keys,
+    ...(Object.keys(signingKeys).length ? { signingKeys } : {}),
     ...(hsm
       ? {
           cloudHsm: {

@@ -109,6 +109,19 @@ export const NetworkSchema = z
 
 export const KeyStoreKindSchema = z.enum(["aws-kms", "cloudhsm", "xks"]);
 
+/** What another account may do with a key (never manage it). */
+export const ExternalAccountSchema = z
+  .strictObject({
+    account: str("The other account's 12-digit id (not this environment's account)."),
+    allow: z
+      .array(z.enum(["use", "grantsForAwsResources"]))
+      .describe(
+        "use: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey. grantsForAwsResources: CreateGrant, ListGrants, RevokeGrant only for grants to AWS services acting for that account (kms:GrantIsForAWSResource), e.g. EBS volumes encrypted under this key there. Default: [\"use\"].",
+      )
+      .default(["use"]),
+  })
+  .describe("Another account allowed to use the key (by its root: that account's IAM policies then decide which of its principals may, naming this key's ARN).");
+
 export const KeySchema = z
   .strictObject({
     alias: str("Alias, alias/...; never alias/aws/...."),
@@ -137,8 +150,32 @@ export const KeySchema = z
     keyMaterialValidityDays: int(
       "origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365; an alarm on SecondsUntilKeyMaterialExpiration warns 30 days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).",
     ).optional(),
+    encryptOnlyUsers: strings("IAM role or user ARNs that may encrypt and generate data keys under the key but never decrypt (explicitly denied). Default: none.").optional(),
+    decryptOnlyUsers: strings("IAM role or user ARNs that may decrypt under the key but never encrypt (explicitly denied). Default: none.").optional(),
+    externalAccounts: z
+      .array(ExternalAccountSchema)
+      .describe("Other accounts that may use the key (a SaaS, a central data account); each must name the key by its ARN, and its requests count against this account's KMS request quotas. Default: none.")
+      .optional(),
   })
   .describe("A customer managed KMS key with separation of duties.");
+
+/** Key specs KMS offers for asymmetric SIGN_VERIFY keys (besides ML-DSA and China's SM2). */
+export const SIGNING_KEY_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] as const;
+
+export const SigningKeySchema = z
+  .strictObject({
+    alias: str("Alias, alias/...; never alias/aws/...."),
+    description: str('Key description. Default: "Signing key <name> (<env>)".').optional(),
+    keySpec: z.enum(SIGNING_KEY_SPECS).describe("Asymmetric key spec (KMS CreateKey KeySpec)."),
+    store: KeyStoreKindSchema.describe("Only aws-kms: custom key stores (CloudHSM, external) hold only symmetric encryption keys.").default("aws-kms"),
+    deletionWindowDays: int("Waiting period before deletion, 7-30 days.").default(30),
+    administrators: strings("IAM role or user ARNs that manage the key but cannot sign or verify with it. At least one."),
+    signers: strings("IAM role or user ARNs that may sign (kms:Sign). Default: none.").optional(),
+    verifiers: strings("IAM role or user ARNs that may verify signatures in KMS (kms:Verify). Default: none.").optional(),
+    publicKeyReaders: strings("IAM role or user ARNs that may download the public key (kms:GetPublicKey) to verify outside AWS. Default: none.").optional(),
+    policy: z.enum(["account", "closed"]).describe("As for keys: account (the account root keeps kms:*) or closed (only the listed principals).").default("account"),
+  })
+  .describe("An asymmetric signing key (SIGN_VERIFY) in AWS KMS; never offered to S3, EBS or FSx.");
 
 export const CloudHsmTrustSchema = z
   .discriminatedUnion("mode", [
@@ -301,6 +338,10 @@ export const EnvironmentSchema = z
     backend: BackendSchema.default({ type: "local" }),
     network: NetworkSchema,
     keys: z.record(z.string(), KeySchema).describe("Customer keys by logical name (an identifier; used for construct ids: renaming it replaces the key)."),
+    signingKeys: z
+      .record(z.string(), SigningKeySchema)
+      .describe("Asymmetric signing keys by logical name (an identifier; renaming it replaces the key). Default: none.")
+      .optional(),
     cloudHsm: CloudHsmSchema.optional(),
     xks: XksSchema.optional(),
     data: DataSchema,

@@ -44,6 +44,10 @@ export const staging: EnvironmentConfig = {
       xksKeyId: "northwind-staging-records-01",
       administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
       users: ["arn:aws:iam::222222222222:role/RecordsService"],
+      // The central analytics account reads the records bucket with its own roles (naming this
+      // key's ARN in their IAM policies) and may let AWS services there use the key through grants.
+      // Its requests count against this account's XKS key store quota (docs/sharing-keys.md).
+      externalAccounts: [{ account: "555555555555", allow: ["use", "grantsForAwsResources"] }],
     },
     volumes: {
       alias: "alias/staging/ebs",
@@ -60,6 +64,18 @@ export const staging: EnvironmentConfig = {
       keyMaterialValidityDays: 180,
       administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
       users: ["arn:aws:iam::222222222222:role/ArchiveService"],
+    },
+  },
+  // Release artefacts are signed in CI; deploy tooling verifies in KMS, auditors check offline
+  // with the public key.
+  signingKeys: {
+    releases: {
+      alias: "alias/staging/releases",
+      keySpec: "ECC_NIST_P256",
+      administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
+      signers: ["arn:aws:iam::222222222222:role/ReleaseSigner"],
+      verifiers: ["arn:aws:iam::222222222222:role/DeployVerifier"],
+      publicKeyReaders: ["arn:aws:iam::222222222222:role/Auditors"],
     },
   },
   data: {

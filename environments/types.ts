@@ -19,6 +19,8 @@ import type {
   FsxSchema,
   HooksSchema,
   KeySchema,
+  SigningKeySchema,
+  ExternalAccountSchema,
   KeyStoreKindSchema,
   NetworkSchema,
   NewVpcOnPremisesConnectionSchema,
@@ -43,6 +45,10 @@ export type ExistingVpcOnPremisesConnection = z.input<typeof ExistingVpcOnPremis
 export type KeyStoreKind = z.output<typeof KeyStoreKindSchema>;
 /** A customer managed KMS key with separation of duties. */
 export type KeyConfig = z.input<typeof KeySchema>;
+/** An asymmetric signing key (SIGN_VERIFY) in AWS KMS. */
+export type SigningKeyConfig = z.input<typeof SigningKeySchema>;
+/** Another account allowed to use a key, and what it may do. */
+export type ExternalAccountConfig = z.input<typeof ExternalAccountSchema>;
 /** CloudHSM cluster and the KMS custom key store on it. */
 export type CloudHsmConfig = z.input<typeof CloudHsmSchema>;
 /** `generated`: a CA made by Terraform (the CA key is in state). `provided`: the operator signs the CSR offline. */

@@ -4,6 +4,7 @@ import { firstApplyNote, keysAwaitingCertificate, type ResolvedEnvironment } fro
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
 import { ImportedKey } from "../modules/keys/imported-key";
+import { SigningKey } from "../modules/keys/signing-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
@@ -27,6 +28,8 @@ export class KeysStack extends ShippedEnvironmentStack {
 
   readonly network: PrivateNetwork;
   readonly keys: Readonly<Record<string, ICustomerKey>>;
+  /** Asymmetric signing keys: never in `keys`, so no consumer can be given one. */
+  readonly signingKeys: Readonly<Record<string, SigningKey>>;
   readonly keyStores: Partial<Record<IKeyStore["kind"], IKeyStore>> = {};
 
   constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
@@ -110,6 +113,9 @@ export class KeysStack extends ShippedEnvironmentStack {
           policy: config.policy,
           keyMaterialValidityDays: config.keyMaterialValidityDays,
           alarmTopic: alarms?.topic,
+          encryptOnlyUsers: config.encryptOnlyUsers,
+          decryptOnlyUsers: config.decryptOnlyUsers,
+          externalAccounts: config.externalAccounts,
           serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
           dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
         });
@@ -127,12 +133,31 @@ export class KeysStack extends ShippedEnvironmentStack {
         store: config.store,
         keyStore: config.store === "aws-kms" ? undefined : this.keyStores[config.store],
         xksKeyId: config.xksKeyId,
+        encryptOnlyUsers: config.encryptOnlyUsers,
+        decryptOnlyUsers: config.decryptOnlyUsers,
+        externalAccounts: config.externalAccounts,
         serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
         dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
       });
     }
     this.keys = keys;
 
+    this.signingKeys = Object.fromEntries(
+      Object.entries(env.signingKeys ?? {}).map(([name, k]) => [
+        name,
+        new SigningKey(this, `signing-key-${name}`, {
+          alias: k.alias,
+          description: k.description,
+          keySpec: k.keySpec,
+          deletionWindowDays: k.deletionWindowDays,
+          administrators: k.administrators,
+          signers: k.signers,
+          verifiers: k.verifiers,
+          publicKeyReaders: k.publicKeyReaders,
+          policy: k.policy,
+        }),
+      ]),
+    );
   }
 
   /**

@@ -20,7 +20,13 @@ export const FSX_THROUGHPUT: Readonly<Record<FsxDeploymentType, readonly number[
 };
 
 const keyNames = (env: EnvironmentConfig): string[] => (isObject(env.keys) ? Object.keys(env.keys) : []);
-const keyRef = (c: FieldContext) => `the name of a key in keys (${keyNames(c.env).join(", ") || "none defined"})`;
+const signingKeyNames = (env: EnvironmentConfig): string[] => (isObject(env.signingKeys) ? Object.keys(env.signingKeys) : []);
+/** A consumer's key: a symmetric key of `keys`; a signing key is named as such (S3, EBS and FSx encrypt only with symmetric keys). */
+const keyRef = (c: FieldContext) => {
+  const named = c.parent[c.segments[c.segments.length - 1]];
+  const why = isString(named) && signingKeyNames(c.env).includes(named) ? `; "${named}" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys` : "";
+  return `the name of a key in keys (${keyNames(c.env).join(", ") || "none defined"})${why}`;
+};
 const deployment = (c: FieldContext): FsxDeploymentType => (c.env.data?.fsx?.deploymentType ?? "MULTI_AZ_1") as FsxDeploymentType;
 const multiAz = (c: FieldContext) => deployment(c).startsWith("MULTI_AZ");
 const haPairs = (c: FieldContext) => (typeof c.env.data?.fsx?.haPairs === "number" ? c.env.data.fsx.haPairs : 1);

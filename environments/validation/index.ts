@@ -3,7 +3,7 @@ import type { EnvironmentConfig } from "../types";
 import { checkTables, formatViolation, type ConstraintTable, type Violation } from "./engine";
 import { environmentTable } from "./environment";
 import { networkTable } from "./network";
-import { keysTable } from "./keys";
+import { keysTable, signingKeysTable } from "./keys";
 import { consumersTable } from "./consumers";
 import { cloudHsmTable } from "./cloudhsm";
 import { xksTable } from "./xks";
@@ -14,7 +14,7 @@ import { acrossEnvironments } from "./across";
 export { formatViolation, type Violation } from "./engine";
 
 /** Every table, in reporting order. */
-export const TABLES: readonly ConstraintTable[] = [environmentTable, networkTable, keysTable, consumersTable, cloudHsmTable, xksTable, alarmsTable];
+export const TABLES: readonly ConstraintTable[] = [environmentTable, networkTable, keysTable, signingKeysTable, consumersTable, cloudHsmTable, xksTable, alarmsTable];
 
 /**
  * Checks each environment (keyed by the name it is registered under); returns every violation:

@@ -1,6 +1,7 @@
 /** Customer keys: aliases, deletion windows, rotation, separation of duties, key-store placement. */
-import type { ConstraintTable, FieldContext, Violation } from "./engine";
-import { duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, oneOf, partitionOfRegion } from "./checks";
+import { SIGNING_KEY_SPECS } from "../schema";
+import type { ConstraintTable, CrossRule, FieldContext, FieldRule, Violation } from "./engine";
+import { duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
 
 const store = (c: FieldContext): unknown => c.parent.store ?? "aws-kms";
 const external = (c: FieldContext): boolean => c.parent.origin === "external";
@@ -14,6 +15,41 @@ const iamLengthsOk = (v: unknown): boolean => {
 const partitionRule = (c: FieldContext) => `an ARN in the partition of ${String(c.env.region)} (arn:${partitionOfRegion(String(c.env.region))}:...)`;
 const partitionOk = (v: unknown, c: FieldContext): boolean => !IAM_PRINCIPAL_ARN.test(String(v)) || String(v).startsWith(`arn:${partitionOfRegion(String(c.env.region))}:`);
 const hasRegion = (c: FieldContext) => isString(c.env.region);
+const SRC_ACCOUNTS = "AWS account ids: 12 digits";
+const SRC_CROSS_ACCOUNT = "KMS: allowing users in other accounts to use a KMS key (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html)";
+
+/** The rules of a list of IAM principals (`<field>.*`): an IAM role or user ARN, IAM lengths, the Region's partition. */
+function principalList(field: string): FieldRule[] {
+  return [
+    { field: `${field}.*`, rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: `${field}.*`, rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
+    { field: `${field}.*`, rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
+  ];
+}
+
+/** Lists of principals of one key that must not share a principal (IAM names compared case-insensitively). */
+function disjointRoles(section: "keys" | "signingKeys", lists: readonly string[], source: string, reportedLists: readonly string[] = lists): CrossRule["check"] {
+  return (env) => {
+    const out: Violation[] = [];
+    const all = (env as unknown as Record<string, unknown>)[section];
+    for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
+      if (!isObject(k)) continue;
+      const seen = new Map<string, string>();
+      for (const list of lists) {
+        const values = k[list];
+        if (!Array.isArray(values)) continue;
+        values.forEach((v, i) => {
+          const id = String(v).toLowerCase();
+          const first = seen.get(id);
+          if (first !== undefined && first !== list && reportedLists.includes(list)) {
+            out.push({ path: `${section}.${name}.${list}.${i}`, value: v, rule: `a principal not also in ${first} of this key (one role per principal)`, source });
+          } else if (first === undefined) seen.set(id, list);
+        });
+      }
+    }
+    return out;
+  };
+}
 
 export const keysTable: ConstraintTable = {
   domain: "keys",
@@ -47,6 +83,17 @@ export const keysTable: ConstraintTable = {
     { field: "keys.*.users.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
     { field: "keys.*.users.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.users.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
+    ...principalList("keys.*.encryptOnlyUsers"),
+    ...principalList("keys.*.decryptOnlyUsers"),
+    // Keys in every store may be shared: key policies and grants work for keys in a CloudHSM key
+    // store and an external key store as for any KMS key (only the key store itself cannot be
+    // shared): https://docs.aws.amazon.com/kms/latest/developerguide/authorize-key-store.html,
+    // https://docs.aws.amazon.com/kms/latest/developerguide/authorize-xks-key-store.html
+    { field: "keys.*.externalAccounts.*", rule: "an object { account, allow }", source: "environment contract", check: isObject },
+    { field: "keys.*.externalAccounts.*.account", rule: "a 12-digit AWS account id", source: SRC_ACCOUNTS, required: true, check: matches(/^\d{12}$/) },
+    { field: "keys.*.externalAccounts.*.account", rule: (c) => `another account than this environment's (${String(c.env.account)}), whose own principals are listed in users`, source: SRC_CROSS_ACCOUNT, check: (v, c) => v !== c.env.account },
+    { field: "keys.*.externalAccounts.*.allow", rule: "a non-empty list of distinct 'use', 'grantsForAwsResources'", source: SRC_CROSS_ACCOUNT, check: (v) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length },
+    { field: "keys.*.externalAccounts.*.allow.*", rule: "'use' or 'grantsForAwsResources'", source: SRC_CROSS_ACCOUNT, check: oneOf("use", "grantsForAwsResources") },
   ],
   cross: [
     {
@@ -97,6 +144,27 @@ export const keysTable: ConstraintTable = {
       },
     },
     {
+      description: "encrypt-only and decrypt-only users are neither administrators, full users nor in the other list",
+      source: "key policy: separation of duties",
+      // administrators against users has its own rule above.
+      check: disjointRoles("keys", ["administrators", "users", "encryptOnlyUsers", "decryptOnlyUsers"], "key policy: separation of duties", ["encryptOnlyUsers", "decryptOnlyUsers"]),
+    },
+    {
+      description: "an external account is listed once per key",
+      source: SRC_CROSS_ACCOUNT,
+      check: (env) => {
+        const out: Violation[] = [];
+        for (const [name, k] of Object.entries(isObject(env.keys) ? env.keys : {})) {
+          const list = isObject(k) && Array.isArray(k.externalAccounts) ? k.externalAccounts : [];
+          const accounts = list.map((a) => (isObject(a) ? a.account : undefined));
+          accounts.forEach((a, i) => {
+            if (isString(a) && accounts.indexOf(a) !== i) out.push({ path: `keys.${name}.externalAccounts.${i}.account`, value: a, rule: "an account listed once for this key", source: SRC_CROSS_ACCOUNT });
+          });
+        }
+        return out;
+      },
+    },
+    {
       description: "keys in a custom key store need that store configured",
       source: "KMS CreateKey CustomKeyStoreId",
       check: (env) => {
@@ -123,6 +191,65 @@ export const keysTable: ConstraintTable = {
           .filter(([, k]) => dup.has(k.xksKeyId))
           .map(([name, k]): Violation => ({ path: `keys.${name}.xksKeyId`, value: k.xksKeyId, rule: "an external key id no other key uses", source: "KMS CreateKey XksKeyId" }));
       },
+    },
+  ],
+};
+
+const SRC_ASYMMETRIC = "KMS: only symmetric encryption keys can be created in a custom key store (https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-compare.html)";
+
+/** Asymmetric signing keys: spec, store, roles. */
+export const signingKeysTable: ConstraintTable = {
+  domain: "signingKeys",
+  fields: [
+    { field: "signingKeys.*", rule: "a signing key object", source: "environment contract", check: isObject },
+    { field: "signingKeys.*.alias", rule: "'alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...'", source: "KMS CreateAlias", required: true, check: (v) => matches(/^alias\/[a-zA-Z0-9:/_-]+$/, 7, 256)(v) && !String(v).startsWith("alias/aws/") },
+    { field: "signingKeys.*.description", rule: "at most 8192 chars", source: "KMS CreateKey Description", check: matches(/^[\s\S]*$/, 0, 8192) },
+    { field: "signingKeys.*.keySpec", rule: SIGNING_KEY_SPECS.join(", "), source: "KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html)", required: true, check: oneOf(...SIGNING_KEY_SPECS) },
+    { field: "signingKeys.*.store", rule: "'aws-kms' (custom key stores hold only symmetric encryption keys)", source: SRC_ASYMMETRIC, check: oneOf("aws-kms") },
+    { field: "signingKeys.*.deletionWindowDays", rule: "7-30 days", source: "KMS ScheduleKeyDeletion", check: intIn(7, 30) },
+    { field: "signingKeys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    ...principalList("signingKeys.*.administrators"),
+    ...principalList("signingKeys.*.signers"),
+    ...principalList("signingKeys.*.verifiers"),
+    ...principalList("signingKeys.*.publicKeyReaders"),
+    { field: "signingKeys.*.policy", rule: "'account' or 'closed'", source: "KMS key policies: default key policy", check: oneOf("account", "closed") },
+  ],
+  cross: [
+    {
+      description: "signing key logical names are identifiers, not also names of keys",
+      source: "construct ids; consumers name keys by these names",
+      check: (env) => {
+        const keys = new Set(Object.keys(isObject(env.keys) ? env.keys : {}));
+        return Object.keys(isObject(env.signingKeys) ? env.signingKeys : {}).flatMap((name): Violation[] => [
+          ...(LOGICAL_NAME.test(name) ? [] : [{ path: `signingKeys.${name}`, value: name, rule: `a signing key name that is ${LOGICAL_NAME_RULE}`, source: "construct ids" }]),
+          ...(keys.has(name) ? [{ path: `signingKeys.${name}`, value: name, rule: "a name no key in keys uses", source: "consumers name keys by these names" }] : []),
+        ]);
+      },
+    },
+    {
+      description: "signing key aliases are unique, also against keys",
+      source: "KMS CreateAlias: alias names are unique per account and Region",
+      check: (env) => {
+        const taken = new Set(Object.values(isObject(env.keys) ? env.keys : {}).map((k) => (isObject(k) ? k.alias : undefined)));
+        const entries = Object.entries(isObject(env.signingKeys) ? env.signingKeys : {}).filter(([, k]) => isObject(k) && isString(k.alias));
+        const dup = new Set(duplicates(entries.map(([, k]) => k.alias)));
+        return entries
+          .filter(([, k]) => dup.has(k.alias) || taken.has(k.alias))
+          .map(([name, k]): Violation => ({ path: `signingKeys.${name}.alias`, value: k.alias, rule: "an alias no other key or signing key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
+      },
+    },
+    {
+      description: "a signing key has at least one signer, verifier or public-key reader",
+      source: "key policy: a key nobody may use",
+      check: (env) =>
+        Object.entries(isObject(env.signingKeys) ? env.signingKeys : {})
+          .filter(([, k]) => isObject(k) && !["signers", "verifiers", "publicKeyReaders"].some((l) => nonEmptyArray((k as Record<string, unknown>)[l])))
+          .map(([name]): Violation => ({ path: `signingKeys.${name}.signers`, value: undefined, rule: "at least one principal in signers, verifiers or publicKeyReaders", source: "key policy: a key nobody may use" })),
+    },
+    {
+      description: "administrators of a signing key do not sign, verify or read its public key",
+      source: "key policy: separation of duties",
+      check: disjointRoles("signingKeys", ["administrators", "signers", "verifiers", "publicKeyReaders"], "key policy: separation of duties"),
     },
   ],
 };

@@ -6,7 +6,7 @@ import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import type { IKeyStore } from "../keystores/key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
-import { buildKeyPolicy } from "./key-policy";
+import { buildKeyPolicy, keyPolicyProblems, type ExternalAccountAccess, type KeyPolicyProps } from "./key-policy";
 import { keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { suppress } from "../compliance/rule";
 
@@ -80,6 +80,22 @@ export interface CustomerKeyProps extends KeyBaseProps {
    * @default - none
    */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * Principals that may encrypt and generate data keys but never decrypt (explicitly denied).
+   * @default - none
+   */
+  readonly encryptOnlyUsers?: readonly string[];
+  /**
+   * Principals that may decrypt but never encrypt (explicitly denied).
+   * @default - none
+   */
+  readonly decryptOnlyUsers?: readonly string[];
+  /**
+   * Other accounts and what each may do (use the key; grants for AWS resources); never management.
+   * Each must name the key by its ARN, and a key in a custom key store shares the store's quota with them.
+   * @default - none
+   */
+  readonly externalAccounts?: readonly ExternalAccountAccess[];
 }
 
 const XKS_KEY_ID = /^[a-zA-Z0-9-_.]{1,128}$/;
@@ -105,7 +121,18 @@ export class CustomerKey extends Construct implements ICustomerKey {
     const stack = EnvironmentStack.of(this);
     const store = props.store ?? props.keyStore?.kind ?? "aws-kms";
     const rotation = props.rotation ?? store === "aws-kms";
-    throwIfProblems(customerKeyProblems(this.node.path, stack.partition, store, rotation, props));
+    const policy: KeyPolicyProps = {
+      partition: stack.partition,
+      account: stack.account,
+      administrators: props.administrators,
+      users: props.users,
+      form: props.policy ?? "account",
+      serviceRoles: props.serviceRoles,
+      encryptOnlyUsers: props.encryptOnlyUsers,
+      decryptOnlyUsers: props.decryptOnlyUsers,
+      externalAccounts: props.externalAccounts,
+    };
+    throwIfProblems([...customerKeyProblems(this.node.path, stack.partition, store, rotation, props), ...keyPolicyProblems(this.node.path, policy)]);
 
     this.name = props.name ?? id;
     this.store = store;
@@ -123,16 +150,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
       // administrator, KMS refuses CreateKey/PutKeyPolicy instead of leaving a key nobody can manage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
-      policy: JSON.stringify(
-        buildKeyPolicy({
-          partition: stack.partition,
-          account: stack.account,
-          administrators: props.administrators,
-          users: props.users,
-          form: props.policy ?? "account",
-          serviceRoles: props.serviceRoles,
-        }),
-      ),
+      policy: JSON.stringify(buildKeyPolicy(policy)),
       tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store },
       dependsOn: props.keyStore || props.dependsOn?.length ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])] : undefined,
       lifecycle: { preventDestroy: true },

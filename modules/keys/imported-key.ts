@@ -6,8 +6,8 @@ import type { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
-import type { GrantProps, ICustomerKey } from "./customer-key";
-import { buildKeyPolicy } from "./key-policy";
+import type { CustomerKeyProps, GrantProps, ICustomerKey } from "./customer-key";
+import { buildKeyPolicy, keyPolicyProblems, type KeyPolicyProps } from "./key-policy";
 import { keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IAlarmTopic } from "../alarms/alarm-topic";
@@ -21,7 +21,8 @@ const DENIED_TO_IMPORTERS = ["kms:CancelKeyDeletion", "kms:DisableKey", "kms:Put
 const DAY_SECONDS = 86_400;
 
 /** Alias, roles, description, deletion window and policy form as every key ({@link KeyBaseProps}), plus the import's own. */
-export interface ImportedKeyProps extends KeyBaseProps {
+/** Encrypt-only and decrypt-only users and other accounts, as for a {@link CustomerKey}. */
+export interface ImportedKeyProps extends KeyBaseProps, Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts"> {
   /** Logical name (`keys.<name>`): part of the alarm and output names. */
   readonly name: string;
   /**
@@ -92,17 +93,22 @@ export class ImportedKey extends Construct implements ICustomerKey {
     if (props.expiryWarningDays !== undefined && (validity === undefined || props.expiryWarningDays <= 0 || props.expiryWarningDays >= validity)) {
       problems.push(`${at("expiryWarningDays")}: ${shown(props.expiryWarningDays)} is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which ${validity === undefined ? "is unset: the material does not expire" : `is ${validity}`})`);
     }
-    throwIfProblems(problems);
-
-    this.name = props.name;
-    const policy = buildKeyPolicy({
+    const policyProps: KeyPolicyProps = {
       partition: env.partition,
       account: env.account,
       administrators: props.administrators,
       users: props.users,
       form: props.policy,
       serviceRoles: props.serviceRoles,
-    });
+      encryptOnlyUsers: props.encryptOnlyUsers,
+      decryptOnlyUsers: props.decryptOnlyUsers,
+      externalAccounts: props.externalAccounts,
+    };
+    problems.push(...keyPolicyProblems(this.node.path, policyProps));
+    throwIfProblems(problems);
+
+    this.name = props.name;
+    const policy = buildKeyPolicy(policyProps);
     const importers = [...props.importers].sort();
     policy.Statement.push(
       { Sid: "KeyMaterialImport", Effect: "Allow", Principal: { AWS: importers }, Action: [...IMPORT_ACTIONS], Resource: "*" },

@@ -14,6 +14,16 @@
  * - service-linked roles (e.g. EC2 Auto Scaling's, for an EBS default key) get what the service
  *   needs: the statements AWS documents at
  *   https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+ * - encrypt-only users may encrypt and make data keys but never decrypt; decrypt-only users may
+ *   decrypt but never encrypt (explicit denies, so an IAM policy in the account form cannot undo it);
+ * - other accounts (by their root: the other account's own IAM policies then decide which of its
+ *   principals may use the key) get use of the key and/or grants for AWS resources, never
+ *   management, as AWS documents at
+ *   https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+ * - asymmetric signing keys ({@link buildSigningKeyPolicy}): signers may only sign, verifiers only
+ *   verify, public-key readers only read the public key.
+ * Statements for the optional inputs are added only when they are given, so a policy without them
+ * is byte-for-byte what it was before they existed.
  */
 
 /** Administrative actions (no cryptography, no grant creation). */
@@ -39,6 +49,38 @@ const DENIED_TO_USERS = [
   "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource",
 ];
 
+/** What an encrypt-only user may do: encrypt and make data keys (under this key), never decrypt. */
+export const ENCRYPT_ONLY_ACTIONS = ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"] as const;
+/** What a decrypt-only user may do: decrypt (and re-encrypt away from this key), never encrypt. */
+export const DECRYPT_ONLY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"] as const;
+/** Denied to encrypt-only users whatever IAM says (a grant to themselves would give them Decrypt). */
+const DENIED_TO_ENCRYPT_ONLY = ["kms:CreateGrant", "kms:Decrypt", "kms:ReEncryptFrom"];
+/** Denied to decrypt-only users whatever IAM says. */
+const DENIED_TO_DECRYPT_ONLY = ["kms:CreateGrant", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"];
+/** Grant operations, allowed only for grants to AWS resources (`kms:GrantIsForAWSResource`). */
+const GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
+const FOR_AWS_RESOURCES = { Bool: { "kms:GrantIsForAWSResource": true } };
+
+/** Signing-key roles: what each may do on an asymmetric SIGN_VERIFY key. */
+export const SIGN_ACTIONS = ["kms:DescribeKey", "kms:Sign"] as const;
+export const VERIFY_ACTIONS = ["kms:DescribeKey", "kms:Verify"] as const;
+export const PUBLIC_KEY_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey"] as const;
+/** Administrators of a signing key are denied its cryptographic operations whatever IAM says. */
+const DENIED_TO_SIGNING_ADMINS = ["kms:CreateGrant", "kms:Sign", "kms:Verify"];
+
+/**
+ * What another account may do with a key: `use` = encrypt, decrypt, re-encrypt, data keys and
+ * DescribeKey; `grantsForAwsResources` = CreateGrant/ListGrants/RevokeGrant only when the grant is
+ * for an AWS service acting for it (`kms:GrantIsForAWSResource`), e.g. EBS or RDS in its account.
+ */
+export type ExternalAccountUse = "use" | "grantsForAwsResources";
+
+export interface ExternalAccountAccess {
+  /** The other account's 12-digit id. */
+  readonly account: string;
+  readonly allow: readonly ExternalAccountUse[];
+}
+
 /** `account`: the account root keeps kms:* (IAM may also grant use). `closed`: only the listed principals. */
 export type KeyPolicyForm = "account" | "closed";
 
@@ -58,6 +100,49 @@ export interface KeyPolicyProps {
    * @default - none
    */
   readonly serviceRoles?: readonly string[];
+  /**
+   * IAM role or user ARNs that may encrypt and generate data keys but never decrypt.
+   * @default - none
+   */
+  readonly encryptOnlyUsers?: readonly string[];
+  /**
+   * IAM role or user ARNs that may decrypt but never encrypt.
+   * @default - none
+   */
+  readonly decryptOnlyUsers?: readonly string[];
+  /**
+   * Other accounts and what each may do (never manage the key).
+   * @default - none
+   */
+  readonly externalAccounts?: readonly ExternalAccountAccess[];
+}
+
+/**
+ * The invariants of the key-policy inputs a key construct guards itself (PropsError lines,
+ * `<path>.<prop>: <value> is not allowed (<why>)`): other accounts are 12-digit ids, never the
+ * key's own account, each listed once with at least one use; a principal holds one role only.
+ */
+export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, a] of (p.externalAccounts ?? []).entries()) {
+    const where = `${at}.externalAccounts.${i}`;
+    if (!/^\d{12}$/.test(a.account)) out.push(`${where}.account: ${JSON.stringify(a.account)} is not allowed (a 12-digit AWS account id)`);
+    else if (a.account === p.account) out.push(`${where}.account: "${a.account}" is not allowed (the key's own account: list its principals in users, KMS key policies)`);
+    else if (seen.has(a.account)) out.push(`${where}.account: "${a.account}" is not allowed (listed once per key)`);
+    seen.add(a.account);
+    if (a.allow.length === 0) out.push(`${where}.allow: [] is not allowed (at least one of use, grantsForAwsResources)`);
+  }
+  const roles: [string, readonly string[]][] = [["administrators", p.administrators], ["users", p.users], ["encryptOnlyUsers", p.encryptOnlyUsers ?? []], ["decryptOnlyUsers", p.decryptOnlyUsers ?? []]];
+  const holder = new Map<string, string>();
+  for (const [prop, list] of roles) {
+    for (const principal of list) {
+      const first = holder.get(principal.toLowerCase());
+      if (first && first !== prop && prop !== "users") out.push(`${at}.${prop}: ${JSON.stringify(principal)} is not allowed (also in ${first}: one role per principal, separation of duties)`);
+      if (!first) holder.set(principal.toLowerCase(), prop);
+    }
+  }
+  return out;
 }
 
 interface Statement {
@@ -74,31 +159,103 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
   const admins = [...p.administrators].sort();
   const users = [...p.users].sort();
   const services = [...(p.serviceRoles ?? [])].sort();
-  const forAwsResources = { Bool: { "kms:GrantIsForAWSResource": true } };
-  const statements: Statement[] = [];
-  if ((p.form ?? "account") === "account") {
-    statements.push({ Sid: "AccountRootKeepsAccess", Effect: "Allow", Principal: { AWS: `arn:${p.partition}:iam::${p.account}:root` }, Action: "kms:*", Resource: "*" });
-  }
+  const encryptOnly = [...(p.encryptOnlyUsers ?? [])].sort();
+  const decryptOnly = [...(p.decryptOnlyUsers ?? [])].sort();
+  const statements: Statement[] = [...administration(p, admins, DENIED_TO_ADMINS)];
   statements.push(
-    { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: [...ADMIN_ACTIONS], Resource: "*" },
-    { Sid: "AdministratorsCannotUseKey", Effect: "Deny", Principal: { AWS: admins }, Action: DENIED_TO_ADMINS, Resource: "*" },
     { Sid: "KeyUse", Effect: "Allow", Principal: { AWS: users }, Action: [...USE_ACTIONS], Resource: "*" },
     {
       Sid: "KeyUseByAwsServicesThroughGrants",
       Effect: "Allow",
       Principal: { AWS: users },
-      Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+      Action: GRANT_ACTIONS,
       Resource: "*",
-      Condition: forAwsResources,
+      Condition: FOR_AWS_RESOURCES,
     },
   );
   if (services.length) {
     // As AWS documents for the EC2 Auto Scaling service-linked role and EBS encryption.
     statements.push(
       { Sid: "ServiceLinkedRoleUse", Effect: "Allow", Principal: { AWS: services }, Action: [...USE_ACTIONS], Resource: "*" },
-      { Sid: "ServiceLinkedRoleGrantsForAwsResources", Effect: "Allow", Principal: { AWS: services }, Action: "kms:CreateGrant", Resource: "*", Condition: forAwsResources },
+      { Sid: "ServiceLinkedRoleGrantsForAwsResources", Effect: "Allow", Principal: { AWS: services }, Action: "kms:CreateGrant", Resource: "*", Condition: FOR_AWS_RESOURCES },
     );
   }
-  statements.push({ Sid: "UsersCannotManageKey", Effect: "Deny", Principal: { AWS: [...users, ...services] }, Action: DENIED_TO_USERS, Resource: "*" });
+  if (encryptOnly.length) {
+    statements.push(
+      { Sid: "EncryptOnly", Effect: "Allow", Principal: { AWS: encryptOnly }, Action: [...ENCRYPT_ONLY_ACTIONS], Resource: "*" },
+      { Sid: "EncryptOnlyUsersCannotDecrypt", Effect: "Deny", Principal: { AWS: encryptOnly }, Action: DENIED_TO_ENCRYPT_ONLY, Resource: "*" },
+    );
+  }
+  if (decryptOnly.length) {
+    statements.push(
+      { Sid: "DecryptOnly", Effect: "Allow", Principal: { AWS: decryptOnly }, Action: [...DECRYPT_ONLY_ACTIONS], Resource: "*" },
+      { Sid: "DecryptOnlyUsersCannotEncrypt", Effect: "Deny", Principal: { AWS: decryptOnly }, Action: DENIED_TO_DECRYPT_ONLY, Resource: "*" },
+    );
+  }
+  statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? []));
+  statements.push({ Sid: "UsersCannotManageKey", Effect: "Deny", Principal: { AWS: [...users, ...services, ...encryptOnly, ...decryptOnly] }, Action: DENIED_TO_USERS, Resource: "*" });
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The account-root statement (account form) and the administrators' allow and deny. */
+function administration(p: { partition: string; account: string; form?: KeyPolicyForm }, admins: string[], deniedToAdmins: string[]): Statement[] {
+  const out: Statement[] = [];
+  if ((p.form ?? "account") === "account") {
+    out.push({ Sid: "AccountRootKeepsAccess", Effect: "Allow", Principal: { AWS: `arn:${p.partition}:iam::${p.account}:root` }, Action: "kms:*", Resource: "*" });
+  }
+  out.push(
+    { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: [...ADMIN_ACTIONS], Resource: "*" },
+    { Sid: "AdministratorsCannotUseKey", Effect: "Deny", Principal: { AWS: admins }, Action: deniedToAdmins, Resource: "*" },
+  );
+  return out;
+}
+
+/**
+ * Other accounts, named by their root: KMS then lets the other account's administrators delegate
+ * use to its own principals through IAM policies (which must name this key's ARN); nothing of key
+ * management is ever allowed. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+ */
+function externalAccountStatements(partition: string, accounts: readonly ExternalAccountAccess[]): Statement[] {
+  const root = (a: ExternalAccountAccess) => `arn:${partition}:iam::${a.account}:root`;
+  const users = accounts.filter((a) => a.allow.includes("use")).map(root).sort();
+  const granters = accounts.filter((a) => a.allow.includes("grantsForAwsResources")).map(root).sort();
+  const out: Statement[] = [];
+  if (users.length) out.push({ Sid: "ExternalAccountsUseKey", Effect: "Allow", Principal: { AWS: users }, Action: [...USE_ACTIONS], Resource: "*" });
+  if (granters.length) {
+    out.push({ Sid: "ExternalAccountsGrantsForAwsResources", Effect: "Allow", Principal: { AWS: granters }, Action: GRANT_ACTIONS, Resource: "*", Condition: FOR_AWS_RESOURCES });
+  }
+  return out;
+}
+
+export interface SigningKeyPolicyProps {
+  readonly partition: string;
+  readonly account: string;
+  readonly administrators: readonly string[];
+  /** May call kms:Sign (and DescribeKey). @default - none */
+  readonly signers?: readonly string[];
+  /** May call kms:Verify (and DescribeKey). @default - none */
+  readonly verifiers?: readonly string[];
+  /** May call kms:GetPublicKey (and DescribeKey), e.g. to verify signatures outside AWS. @default - none */
+  readonly publicKeyReaders?: readonly string[];
+  /** @default "account" */
+  readonly form?: KeyPolicyForm;
+}
+
+/**
+ * The policy of an asymmetric SIGN_VERIFY key: administration as for encryption keys, then one
+ * statement per role with exactly its operation
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html#key-spec-rsa-sign),
+ * and the roles denied key management. No grants: no AWS service consumes a signing key here.
+ */
+export function buildSigningKeyPolicy(p: SigningKeyPolicyProps): { Version: "2012-10-17"; Statement: Statement[] } {
+  const signers = [...(p.signers ?? [])].sort();
+  const verifiers = [...(p.verifiers ?? [])].sort();
+  const readers = [...(p.publicKeyReaders ?? [])].sort();
+  const statements: Statement[] = [...administration(p, [...p.administrators].sort(), DENIED_TO_SIGNING_ADMINS)];
+  if (signers.length) statements.push({ Sid: "Signing", Effect: "Allow", Principal: { AWS: signers }, Action: [...SIGN_ACTIONS], Resource: "*" });
+  if (verifiers.length) statements.push({ Sid: "Verification", Effect: "Allow", Principal: { AWS: verifiers }, Action: [...VERIFY_ACTIONS], Resource: "*" });
+  if (readers.length) statements.push({ Sid: "PublicKeyReading", Effect: "Allow", Principal: { AWS: readers }, Action: [...PUBLIC_KEY_ACTIONS], Resource: "*" });
+  const roles = [...new Set([...signers, ...verifiers, ...readers])].sort();
+  if (roles.length) statements.push({ Sid: "UsersCannotManageKey", Effect: "Deny", Principal: { AWS: roles }, Action: DENIED_TO_USERS, Resource: "*" });
   return { Version: "2012-10-17", Statement: statements };
 }

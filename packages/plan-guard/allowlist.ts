@@ -6,16 +6,49 @@
  * `address` matches a finding's address exactly, or every instance of it when it has no instance
  * key (`aws_kms_key.k` covers `aws_kms_key.k[0]`); `stack` and `actions` narrow the match; `reason`
  * is required. Anything else is an input error.
+ *
+ * Optionally, the accounts keys are shared with on purpose:
+ *
+ *   { "allow": [], "externalAccounts": [ { "account": "555555555555", "stack": "staging-keys", "reason": "analytics account reads records (#42)" } ] }
+ *
+ * A key policy that newly grants one of them something is shown (risky) instead of blocked.
  */
 import { readFileSync } from "node:fs";
 import { isObject } from "../../tools/terraform/plan-json";
-import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type Finding, type GuardAction } from "./model";
+import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type ExternalAccountEntry, type Finding, type GuardAction } from "./model";
 
 const KEYS = new Set(["address", "stack", "reason", "actions"]);
+const ACCOUNT_KEYS = new Set(["account", "stack", "reason"]);
+const TOP_KEYS = new Set(["allow", "externalAccounts"]);
+
+function parseExternalAccounts(value: unknown, file: string): ExternalAccountEntry[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new InputError(file, "externalAccounts must be a list");
+  return value.map((e, index): ExternalAccountEntry => {
+    const where = `externalAccounts[${index}]`;
+    if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
+    const unknown = Object.keys(e).filter((k) => !ACCOUNT_KEYS.has(k));
+    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: account, stack, reason)`);
+    if (typeof e.account !== "string" || !/^\d{12}$/.test(e.account)) throw new InputError(file, `${where}.account must be a 12-digit account id`);
+    if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.account}) has no reason: say why this account may use the keys`);
+    if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
+    return { account: e.account, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}) };
+  });
+}
+
+/** The accounts declared for a stack, each with the reason given. */
+export function declaredAccounts(allowlist: Allowlist | undefined, stack: string): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const e of allowlist?.externalAccounts ?? []) if ((e.stack === undefined || e.stack === stack) && !out.has(e.account)) out.set(e.account, e.reason);
+  return out;
+}
 
 /** Validates an allowlist document; throws {@link InputError} naming the entry and field. */
 export function parseAllowlist(doc: unknown, file = "allowlist"): Allowlist {
   if (!isObject(doc) || !Array.isArray(doc.allow)) throw new InputError(file, 'expected { "allow": [ ... ] }');
+  const unknownTop = Object.keys(doc).filter((k) => !TOP_KEYS.has(k));
+  if (unknownTop.length) throw new InputError(file, `unknown field(s) ${unknownTop.join(", ")} (allowed: allow, externalAccounts)`);
+  const externalAccounts = parseExternalAccounts(doc.externalAccounts, file);
   const entries = doc.allow.map((e, index): AllowEntry => {
     const where = `allow[${index}]`;
     if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
@@ -33,7 +66,7 @@ export function parseAllowlist(doc: unknown, file = "allowlist"): Allowlist {
     }
     return { address: e.address, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(actions ? { actions } : {}) };
   });
-  return { file, entries };
+  return { file, entries, ...(externalAccounts.length ? { externalAccounts } : {}) };
 }
 
 /** Reads and validates an allowlist file; throws {@link InputError}. */

@@ -1,5 +1,5 @@
 /** Runs every rule over every plan, applies the allowlist, and counts actions per stack. */
-import { applyAllowlist } from "./allowlist";
+import { applyAllowlist, declaredAccounts } from "./allowlist";
 import { buildGraph } from "./graph";
 import type { Allowlist, Finding, GuardAction, GuardResult, LoadedPlan, StackCounts } from "./model";
 import { actionOf, PlanIndex } from "./plan-index";
@@ -57,7 +57,8 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
     }
   };
   for (const idx of indexes) {
-    const found = RULES.flatMap((rule) => guarded(`rule ${rule.name}`, idx.stack, () => rule(idx)));
+    const ctx = { declaredAccounts: declaredAccounts(allowlist, idx.stack) };
+    const found = RULES.flatMap((rule) => guarded(`rule ${rule.name}`, idx.stack, () => rule(idx, ctx)));
     const blockedHere = found.filter((f) => f.severity === "block");
     blocking.push(...blockedHere);
     const named = new Set(found.map((f) => f.address));

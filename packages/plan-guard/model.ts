@@ -46,10 +46,26 @@ export interface AllowEntry {
   readonly index: number;
 }
 
+/**
+ * An account declared as sharing keys on purpose (`externalAccounts` of the allowlist file): a key
+ * policy that newly grants it something is shown for review instead of blocked.
+ */
+export interface ExternalAccountEntry {
+  /** 12-digit account id. */
+  readonly account: string;
+  /** Only in this stack's plans. @default - every stack */
+  readonly stack?: string;
+  readonly reason: string;
+  /** Position in `externalAccounts` (0-based), for messages. */
+  readonly index: number;
+}
+
 /** A parsed allowlist and where it came from. */
 export interface Allowlist {
   readonly file?: string;
   readonly entries: readonly AllowEntry[];
+  /** Accounts keys are shared with on purpose. @default - none */
+  readonly externalAccounts?: readonly ExternalAccountEntry[];
 }
 
 /** A blocked finding that an allowlist entry lets through. */

@@ -24,7 +24,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
   ["a shortened key field (the window stays 30 otherwise)", dev, { "keys.appData.deletionWindow": 7 }, ['environments.dev.keys.appData.deletionWindow: unknown field (did you mean "deletionWindowDays"?)']],
   ["a misspelt section", dev, { "data.bukets": {} }, ['environments.dev.data.bukets: unknown field (did you mean "buckets"?)']],
   ["a field in the wrong case", dev, { "network.Cidr": "10.10.0.0/16" }, ['environments.dev.network.Cidr: unknown field (did you mean "cidr"?)']],
-  ["a field of another section at the top", dev, { natGateway: true }, ["environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, cloudHsm, xks, data, hooks, alarms)"]],
+  ["a field of another section at the top", dev, { natGateway: true }, ["environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, cloudHsm, xks, data, hooks, alarms)"]],
   ["an unknown field in a list element", dev, { "network.subnets.1.zone": "eu-west-1b" }, ["environments.dev.network.subnets.1.zone: unknown field (known fields: az, cidr)"]],
   ["an unknown field in a deep object", prod, { "cloudHsm.adminHost.instancetype": "t3.small" }, ['environments.prod.cloudHsm.adminHost.instancetype: unknown field (did you mean "instanceType"?)']],
   ["a field of another backend type", dev, { backend: { type: "local", bucket: "x" } }, ["environments.dev.backend.bucket: unknown field (known fields: type)"]],
@@ -72,7 +72,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
   ["an administrator ARN of another partition", dev, { "keys.appData.administrators": ["arn:aws-us-gov:iam::111111111111:role/KeyAdministrators"] }, [
     'environments.dev.keys.appData.administrators.0: "arn:aws-us-gov:iam::111111111111:role/KeyAdministrators" is not allowed (an ARN in the partition of eu-west-1 (arn:aws:...), ARN partitions)',
   ]],
-  ["a China Region with aws ARNs", dev, { region: "cn-north-1", "network.subnets.0.az": "cn-north-1a", "network.subnets.1.az": "cn-north-1b", "keys.volumes.administrators": ["arn:aws-cn:iam::111111111111:role/KeyAdministrators"], "keys.volumes.users": ["arn:aws-cn:iam::111111111111:role/PlatformOperators"], "keys.appData.users": ["arn:aws-cn:iam::111111111111:role/AppDataWriters"] }, [
+  ["a China Region with aws ARNs", dev, { region: "cn-north-1", "network.subnets.0.az": "cn-north-1a", "network.subnets.1.az": "cn-north-1b", "keys.volumes.administrators": ["arn:aws-cn:iam::111111111111:role/KeyAdministrators"], "keys.volumes.users": ["arn:aws-cn:iam::111111111111:role/PlatformOperators"], "keys.appData.users": ["arn:aws-cn:iam::111111111111:role/AppDataWriters"], "keys.appData.encryptOnlyUsers": ["arn:aws-cn:iam::111111111111:role/AppDataIngest"] }, [
     'environments.dev.keys.appData.administrators.0: "arn:aws:iam::111111111111:role/KeyAdministrators" is not allowed (an ARN in the partition of cn-north-1 (arn:aws-cn:...), ARN partitions)',
   ]],
   ["a tag value with characters AWS refuses", dev, { "tags.Owner": "team<script>" }, ['environments.dev.tags.Owner: "team<script>" is not allowed (letters, digits, spaces and _ . : / = + - @ only, AWS tagging: allowed characters)']],

@@ -18,7 +18,7 @@ export interface OfflineRun {
   readonly stacks: Readonly<Record<string, OfflineStack>>;
   /** What `npm run validate` printed. */
   readonly stdout: string;
-  /** `terraform show -json` of a stack's plan (prod stacks and first-keys, see global-setup.js). */
+  /** `terraform show -json` of a stack's plan (prod stacks, first-keys and staging-keys, see global-setup.js). */
   plan(stack: string): PlanJson;
 }
 

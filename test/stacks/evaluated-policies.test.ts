@@ -11,7 +11,7 @@ import { synthEnvs, variant, type StackJson } from "../helpers/synth";
 import { ADMINISTRATOR_ACCESS, allowing, concretize, decide, keyArnOf, policiesIn, stackTarget, unknownActions, type Decision, type PolicyDocument } from "../helpers/policy-eval";
 
 const closedVariant = (env: EnvironmentConfig): EnvironmentConfig =>
-  variant(env, Object.fromEntries(Object.keys(env.keys).map((k) => [`keys.${k}.policy`, "closed"])));
+  variant(env, Object.fromEntries([...Object.keys(env.keys).map((k) => `keys.${k}.policy`), ...Object.keys(env.signingKeys ?? {}).map((k) => `signingKeys.${k}.policy`)].map((p) => [p, "closed"])));
 
 const shipped = synthEnvs(environments).stacks;
 const closed = synthEnvs(Object.fromEntries(Object.entries(environments).map(([n, e]) => [n, closedVariant(e)]))).stacks;
@@ -37,6 +37,8 @@ function keysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): 
     // Keys with imported material (aws_kms_external_key) carry the same policy plus the importers'.
     for (const [resName, res] of Object.entries({ ...(keysStack.resource?.aws_kms_key ?? {}), ...(keysStack.resource?.aws_kms_external_key ?? {}) })) {
       const path = (res["//"] as { metadata: { path: string } }).metadata.path;
+      // Signing keys have their own table below.
+      if (res.key_usage === "SIGN_VERIFY") continue;
       const keyName = /\/key-([^/]+)\/key$/.exec(path)?.[1] as string;
       // The alarm topic's own key is evaluated below ("alarm topic key and topic policy").
       if (keyName === undefined && /\/alarms\/topic\/key$/.test(path)) continue;
@@ -75,6 +77,8 @@ interface Row {
 }
 
 const FOR_AWS = { "kms:GrantIsForAWSResource": "true" };
+/** A role of another account, with the IAM policy its own account must attach (key policy + IAM both needed cross-account). */
+const externalRole = (partition: string, account: string) => `arn:${partition}:iam::${account}:role/PartnerApp`;
 const NOT_FOR_AWS = { "kms:GrantIsForAWSResource": "false" };
 const autoScalingRole = (k: KeyUnderTest) => `arn:${k.partition}:iam::${k.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 
@@ -104,6 +108,39 @@ function rowsFor(k: KeyUnderTest): Row[] {
     for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CancelKeyDeletion", "kms:DeleteAlias"]) {
       rows.push({ who: "user with AdministratorAccess", principal: u, action, identity: [admin], expected: "ExplicitlyDenied" });
     }
+  }
+  for (const u of cfg.encryptOnlyUsers ?? []) {
+    for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:DescribeKey"]) {
+      rows.push({ who: "encrypt-only user, no IAM policy", principal: u, action, expected: "Allowed" });
+    }
+    // Even with AdministratorAccess: no decryption, no grant that could give it, no management.
+    for (const action of ["kms:Decrypt", "kms:ReEncryptFrom", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) {
+      rows.push({ who: "encrypt-only user with AdministratorAccess", principal: u, action, identity: [admin], expected: "ExplicitlyDenied" });
+    }
+    rows.push({ who: "encrypt-only user with AdministratorAccess, grant for an AWS resource", principal: u, action: "kms:CreateGrant", context: FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+  }
+  for (const u of cfg.decryptOnlyUsers ?? []) {
+    for (const action of ["kms:Decrypt", "kms:ReEncryptFrom", "kms:DescribeKey"]) rows.push({ who: "decrypt-only user, no IAM policy", principal: u, action, expected: "Allowed" });
+    for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:PutKeyPolicy"]) {
+      rows.push({ who: "decrypt-only user with AdministratorAccess", principal: u, action, identity: [admin], expected: "ExplicitlyDenied" });
+    }
+  }
+  for (const ext of cfg.externalAccounts ?? []) {
+    const role = externalRole(k.partition, ext.account);
+    const use: Decision = ext.allow.includes("use") ? "Allowed" : "ImplicitlyDenied";
+    // Cross-account use needs both the key policy and the other account's IAM policy.
+    for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:DescribeKey"]) {
+      rows.push({ who: `account ${ext.account}'s role with an IAM policy allowing the action`, principal: role, action, identity: [allowing(action)], expected: use });
+      rows.push({ who: `account ${ext.account}'s role without an IAM policy`, principal: role, action, expected: "ImplicitlyDenied" });
+    }
+    // Never management, whatever the other account's IAM says.
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CancelKeyDeletion", "kms:TagResource", "kms:UpdateAlias", "kms:EnableKeyRotation"]) {
+      rows.push({ who: `account ${ext.account}'s role with AdministratorAccess`, principal: role, action, identity: [admin], expected: "ImplicitlyDenied" });
+    }
+    const grants: Decision = ext.allow.includes("grantsForAwsResources") ? "Allowed" : "ImplicitlyDenied";
+    rows.push({ who: `account ${ext.account}'s role, grant for an AWS resource`, principal: role, action: "kms:CreateGrant", context: FOR_AWS, identity: [allowing("kms:CreateGrant")], expected: grants });
+    rows.push({ who: `account ${ext.account}'s role, grant for a non-AWS resource`, principal: role, action: "kms:CreateGrant", context: NOT_FOR_AWS, identity: [admin], expected: "ImplicitlyDenied" });
+    rows.push({ who: `account ${ext.account}'s role, grant without the condition key`, principal: role, action: "kms:CreateGrant", identity: [admin], expected: "ImplicitlyDenied" });
   }
   const other = `arn:${k.partition}:iam::${k.account}:role/CloudAdministrators`;
   const delegated: Decision = k.form === "account" ? "Allowed" : "ImplicitlyDenied";
@@ -158,6 +195,74 @@ test.each(keyCases)("key policy %s", async (_label, k, r) => {
     identityPolicies: r.identity,
     resourcePolicy: k.policy,
   });
+  expect(decision).toBe(r.expected);
+});
+
+test("the shipped environments exercise encrypt-only users and another account", () => {
+  const cfgs = keys.map((k) => resolveEnvironment(environments[k.env as keyof typeof environments]).keys[k.keyName]);
+  expect(cfgs.some((c) => c.encryptOnlyUsers?.length)).toBe(true);
+  expect(cfgs.some((c) => c.externalAccounts?.some((a) => a.allow.includes("use") && a.allow.includes("grantsForAwsResources")))).toBe(true);
+});
+
+// ---- signing keys ----------------------------------------------------------------------------
+
+interface SigningKeyUnderTest {
+  readonly label: string;
+  readonly env: string;
+  readonly keyName: string;
+  readonly account: string;
+  readonly keyArn: string;
+  readonly policy: PolicyDocument;
+}
+
+function signingKeysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): SigningKeyUnderTest[] {
+  const out: SigningKeyUnderTest[] = [];
+  for (const envName of Object.keys(environments)) {
+    const keysStack = stacks[`${envName}-keys`];
+    for (const [resName, res] of Object.entries(keysStack.resource?.aws_kms_key ?? {})) {
+      if (res.key_usage !== "SIGN_VERIFY") continue;
+      const keyName = /\/signing-key-([^/]+)\/key$/.exec((res["//"] as { metadata: { path: string } }).metadata.path)?.[1] as string;
+      out.push({ label: `${form} ${envName}.${keyName}`, env: envName, keyName, account: stackTarget(keysStack).account, keyArn: keyArnOf(keysStack, resName), policy: JSON.parse(res.policy as string) as PolicyDocument });
+    }
+  }
+  return out;
+}
+
+const signingKeys = [...signingKeysOf(shipped, "account"), ...signingKeysOf(closed, "closed")];
+
+test("every signing key of every shipped environment is evaluated, in both forms", () => {
+  const expected = Object.entries(environments).flatMap(([e, env]) => Object.keys(env.signingKeys ?? {}).map((k) => `${e}.${k}`));
+  expect(expected.length).toBeGreaterThan(0);
+  expect(signingKeys.map((k) => k.label).sort()).toEqual(["account", "closed"].flatMap((f) => expected.map((e) => `${f} ${e}`)).sort());
+});
+
+function signingRows(k: SigningKeyUnderTest): Row[] {
+  const cfg = resolveEnvironment(environments[k.env as keyof typeof environments]).signingKeys?.[k.keyName];
+  if (!cfg) throw new Error(`no configuration for ${k.label}`);
+  const rows: Row[] = [];
+  const only = (who: string, principals: readonly string[], allowed: string) => {
+    for (const p of principals) {
+      for (const action of ["kms:Sign", "kms:Verify", "kms:GetPublicKey", "kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"]) {
+        rows.push({ who: `${who}, no IAM policy`, principal: p, action, expected: action === allowed ? "Allowed" : "ImplicitlyDenied" });
+      }
+      rows.push({ who: `${who}, no IAM policy`, principal: p, action: "kms:DescribeKey", expected: "Allowed" });
+      for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"]) rows.push({ who: `${who} with AdministratorAccess`, principal: p, action, identity: [ADMINISTRATOR_ACCESS], expected: "ExplicitlyDenied" });
+    }
+  };
+  only("signer", cfg.signers, "kms:Sign");
+  only("verifier", cfg.verifiers, "kms:Verify");
+  only("public-key reader", cfg.publicKeyReaders, "kms:GetPublicKey");
+  for (const a of cfg.administrators) {
+    for (const action of ["kms:Sign", "kms:Verify", "kms:CreateGrant"]) rows.push({ who: "administrator with AdministratorAccess", principal: a, action, identity: [ADMINISTRATOR_ACCESS], expected: "ExplicitlyDenied" });
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"]) rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "Allowed" });
+  }
+  return rows;
+}
+
+const signingCases = signingKeys.flatMap((k) => signingRows(k).map((r) => [`${k.label}: ${r.who} ${r.action}`, k, r] as const));
+
+test.each(signingCases)("signing key policy %s", async (_label, k, r) => {
+  const decision = await decide({ principal: r.principal, action: r.action, resource: k.keyArn, resourceAccount: k.account, context: r.context, identityPolicies: r.identity, resourcePolicy: k.policy });
   expect(decision).toBe(r.expected);
 });
 
@@ -266,8 +371,8 @@ test.each(buckets.map((b) => [b.label, b] as const))("bucket policy %s: reads ne
 
 test("every action in every synthesized policy (key, bucket, IAM role and trust policies) exists", async () => {
   const found = [...policiesIn(shipped), ...policiesIn(closed)];
-  // The customer keys (imported ones included), plus each alarm topic key (shipped and closed forms alike).
-  expect(found.filter((p) => p.type === "aws_kms_key" || p.type === "aws_kms_external_key").length).toBe(keys.length + 2 * alarmTopics.length);
+  // The customer keys (imported ones included), the signing keys, plus each alarm topic key (shipped and closed forms alike).
+  expect(found.filter((p) => p.type === "aws_kms_key" || p.type === "aws_kms_external_key").length).toBe(keys.length + signingKeys.length + 2 * alarmTopics.length);
   expect(found.some((p) => p.type === "aws_iam_role_policy")).toBe(true);
   const unknown: string[] = [];
   for (const p of found) for (const a of await unknownActions(p.document)) unknown.push(`${p.stack} ${p.address}: ${a}`);

@@ -79,7 +79,7 @@ describe("key policy forms", () => {
   const closedVolumes = Object.entries(closedKeys).find(([id]) => id.includes("volumes"))?.[1] as Record<string, unknown>;
 
   test("closed: no account-root statement, administrators keep PutKeyPolicy, the lockout safety check stays on", () => {
-    expect(statements(closedApp).map((s) => s.Sid)).toEqual(["KeyAdministration", "AdministratorsCannotUseKey", "KeyUse", "KeyUseByAwsServicesThroughGrants", "UsersCannotManageKey"]);
+    expect(statements(closedApp).map((s) => s.Sid)).toEqual(["KeyAdministration", "AdministratorsCannotUseKey", "KeyUse", "KeyUseByAwsServicesThroughGrants", "EncryptOnly", "EncryptOnlyUsersCannotDecrypt", "UsersCannotManageKey"]);
     expect(bySid(closedApp, "KeyAdministration").Action).toContain("kms:PutKeyPolicy");
     expect(closedApp.bypass_policy_lockout_safety_check).toBe(false);
   });

@@ -5,11 +5,14 @@
  *   `kms:PutKeyPolicy` to the account or a named principal that no Deny cancels, counting
  *   `NotAction`/`NotPrincipal` Denies, wildcard actions and conditions that always match);
  * - blocks when an Allow opens the key to everyone without a condition narrowing the caller;
- * - blocks when a principal of another account gets any right it did not have before;
+ * - blocks when a principal of another account gets any right it did not have before, unless the
+ *   account is declared in the allowlist's `externalAccounts` (sharing on purpose): then it is
+ *   shown for review (`key-policy-external-account-added`);
  * - blocks a policy the guard cannot read (fail closed).
  * Both shapes this project ships are manageable: the account form (root `kms:*`, which lets IAM
  * govern the key) and the closed form (only the listed administrators hold `kms:PutKeyPolicy`).
- * Risky: a policy known only after apply, a policy that only some requests may change, fewer
+ * Risky: another account losing every right it had (`key-policy-external-account-removed`: what it
+ * encrypted under the key becomes unreadable to it), a policy known only after apply, a policy that only some requests may change, fewer
  * principals able to change it than before, `bypass_policy_lockout_safety_check = true`.
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
@@ -18,11 +21,11 @@ import type { Finding } from "../model";
 import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
 import { accountOf, grantedPrincipals, isAccountPrincipal, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
-import { finding, type Rule } from "./rule";
+import { finding, type Rule, type RuleContext } from "./rule";
 
 const FIX_LOCKOUT = "keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time";
 const FIX_PUBLIC = "name the principals, or add a condition that confines the caller (aws:PrincipalAccount, aws:PrincipalOrgID, kms:CallerAccount or kms:ViaService with exact values)";
-const FIX_FOREIGN = "if the other account must use the key, allowlist this change with the reason (and the ticket that approved it); otherwise remove the principal";
+const FIX_FOREIGN = "if the other account must use the key, declare it in the allowlist's externalAccounts (account, stack, reason with the ticket that approved it; cmk-stacks: also in the key's externalAccounts); otherwise remove the principal";
 
 /** A policy value of the resource's side: the text, absent (KMS default policy), unknown, or unusable. */
 type Side = { kind: "default" } | { kind: "text"; text: string } | { kind: "unknown" } | { kind: "bad"; why: string };
@@ -73,7 +76,7 @@ function describe(s: PolicyStatement): string {
   return `statement ${s.index + 1}`;
 }
 
-function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"]): Finding[] {
+function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ctx: RuleContext): Finding[] {
   const out: Finding[] = [];
   const bypass = valuesOf(rc.change.after).bypass_policy_lockout_safety_check === true;
   const { arn, account: keyAccount } = keyIdentity(rc, idx);
@@ -92,6 +95,16 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"]): F
   if (after === undefined) return out;
   if (!Array.isArray(after)) {
     return [finding(idx, rc, action, "key-policy-unreadable", "block", `${after.error}: the guard cannot tell whether the key stays manageable, so it fails closed`, "write the policy as a JSON policy document (jsonencode) with Effect, Principal, Action and Resource in every statement")];
+  }
+  // Another account that had rights and has none now: what it encrypted under the key (its own
+  // data, in its own account) becomes unreadable to it.
+  if (keyAccount) {
+    const now = new Set(accountsOf(after));
+    const lost = accountsOf(beforeList).filter((a) => a !== keyAccount && !now.has(a));
+    if (lost.length) {
+      out.push(finding(idx, rc, action, "key-policy-external-account-removed", "risky",
+        `accounts that lose every right on the key: ${lost.join(", ")}; what they encrypted under it becomes unreadable to them`, "make sure each account has re-encrypted its data under another key first"));
+    }
   }
   // No policy: KMS applies its default one (the account root with kms:*), manageable by the account.
   if (afterSide.kind === "default") return out;
@@ -133,9 +146,16 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"]): F
   if (own.size) {
     const had = new Set(grantedPrincipals(beforeList).map(normalisePrincipal));
     const foreign = grantedPrincipals(after).filter((p) => !had.has(normalisePrincipal(p)) && accountOf(p) !== undefined && !own.has(accountOf(p) as string));
-    if (foreign.length) {
+    const declared = [...new Set(foreign.filter((p) => ctx.declaredAccounts.has(accountOf(p) as string)))];
+    const undeclared = [...new Set(foreign.filter((p) => !ctx.declaredAccounts.has(accountOf(p) as string)))];
+    if (undeclared.length) {
       out.push(finding(idx, rc, action, "key-policy-cross-account", "block",
-        `the key policy gives principals of another account rights they did not have: ${[...new Set(foreign)].join(", ")} (the key belongs to ${[...own].join(", ")})`, FIX_FOREIGN));
+        `the key policy gives principals of another account rights they did not have: ${undeclared.join(", ")} (the key belongs to ${[...own].join(", ")})`, FIX_FOREIGN));
+    }
+    if (declared.length) {
+      const reasons = [...new Set(declared.map((p) => accountOf(p) as string))].map((a) => `${a}: ${ctx.declaredAccounts.get(a)}`);
+      out.push(finding(idx, rc, action, "key-policy-external-account-added", "risky",
+        `the key policy newly lets declared external accounts use the key: ${declared.join(", ")} (declared in the allowlist's externalAccounts, ${reasons.join("; ")})`, "check the account and what it may do"));
     }
   }
   return out;
@@ -166,13 +186,13 @@ function accountsOf(statements: readonly PolicyStatement[]): string[] {
 }
 
 /** Rules `key-policy-lockout`, `key-policy-public`, `key-policy-cross-account`, `key-policy-unreadable` (block) and the risky notes. */
-export const keyPolicyRule: Rule = (idx) => {
+export const keyPolicyRule: Rule = (idx, ctx) => {
   const out: Finding[] = [];
   for (const rc of idx.ofTypes(...KMS_KEY_TYPES, "aws_kms_key_policy")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
     // A replaced or deleted key is blocked by its own rule; a replaced aws_kms_key_policy is a policy change.
-    if (action === "create" || action === "update" || (action === "replace" && rc.type === "aws_kms_key_policy")) out.push(...check(idx, rc, action));
+    if (action === "create" || action === "update" || (action === "replace" && rc.type === "aws_kms_key_policy")) out.push(...check(idx, rc, action, ctx));
   }
   return out;
 };

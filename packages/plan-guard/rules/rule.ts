@@ -3,8 +3,14 @@ import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding, GuardAction } from "../model";
 import type { PlanIndex } from "../plan-index";
 
+/** What a rule knows besides the plan. */
+export interface RuleContext {
+  /** Accounts declared as sharing keys on purpose for this stack (allowlist `externalAccounts`), with the reason. */
+  readonly declaredAccounts: ReadonlyMap<string, string>;
+}
+
 /** One rule of the guard. */
-export type Rule = (idx: PlanIndex) => Finding[];
+export type Rule = (idx: PlanIndex, ctx: RuleContext) => Finding[];
 
 /** The address a finding names: deposed objects (left over by create_before_destroy) say so. */
 export function addressOf(rc: ResourceChange): string {

@@ -99,8 +99,13 @@ describe("allowlist", () => {
     expect(r.unusedAllowances.map((e) => e.index)).toEqual([1, 2]);
   });
 
-  test("the committed allowlist is empty and valid", () => {
-    expect(parseAllowlist(JSON.parse(readFileSync(join(__dirname, "../../../plan-guard.allow.json"), "utf8")), "plan-guard.allow.json").entries).toEqual([]);
+  test("the committed allowlist is valid, allows no blocked change, and declares exactly the shipped environments' external accounts", async () => {
+    const { environments } = await import("../../../environments");
+    const committed = parseAllowlist(JSON.parse(readFileSync(join(__dirname, "../../../plan-guard.allow.json"), "utf8")), "plan-guard.allow.json");
+    expect(committed.entries).toEqual([]);
+    const shipped = Object.entries(environments).flatMap(([name, env]) => Object.values(env.keys).flatMap((k) => (k.externalAccounts ?? []).map((a) => `${name}-keys ${a.account}`)));
+    expect(shipped.length).toBeGreaterThan(0);
+    expect([...new Set(shipped)].sort()).toEqual((committed.externalAccounts ?? []).map((e) => `${e.stack} ${e.account}`).sort());
   });
 });
 

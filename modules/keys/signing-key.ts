@@ -1,0 +1,106 @@
+import { Construct } from "constructs";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { EnvironmentStack } from "../core/environment-stack";
+import { shown, throwIfProblems } from "../core/errors";
+import { suppress } from "../compliance/rule";
+import { buildSigningKeyPolicy, type KeyPolicyForm } from "./key-policy";
+
+/**
+ * Key specs KMS offers for SIGN_VERIFY keys, RSA and ECC
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html).
+ */
+export const SIGNING_KEY_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] as const;
+export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
+
+export interface SigningKeyProps {
+  /** Alias name, `alias/...` (never `alias/aws/...`). */
+  readonly alias: string;
+  /** Asymmetric key spec (RSA or ECC). */
+  readonly keySpec: SigningKeySpec;
+  /** IAM role or user ARNs that manage the key; they are denied kms:Sign and kms:Verify. At least one. */
+  readonly administrators: readonly string[];
+  /** IAM role or user ARNs that may call kms:Sign. @default - none */
+  readonly signers?: readonly string[];
+  /** IAM role or user ARNs that may call kms:Verify. @default - none */
+  readonly verifiers?: readonly string[];
+  /** IAM role or user ARNs that may call kms:GetPublicKey (to verify outside AWS). @default - none */
+  readonly publicKeyReaders?: readonly string[];
+  /** @default - "Signing key <construct id>" */
+  readonly description?: string;
+  /** Waiting period before deletion (KMS ScheduleKeyDeletion PendingWindowInDays). @default 30 */
+  readonly deletionWindowDays?: number;
+  /** `account`: the account root keeps kms:*; `closed`: only the listed principals. @default "account" */
+  readonly policy?: KeyPolicyForm;
+}
+
+/**
+ * An asymmetric SIGN_VERIFY key in AWS KMS, with an alias and a policy that gives each role exactly
+ * its operation. Always in the AWS KMS key store: custom key stores (CloudHSM, external) hold only
+ * symmetric encryption keys (https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-compare.html).
+ * Deliberately not an `ICustomerKey`: S3, EBS and FSx encrypt with symmetric keys only, so no
+ * consumer construct can be given a signing key. Secure by default: 30-day deletion window,
+ * `prevent_destroy`, the lockout safety check never bypassed.
+ */
+export class SigningKey extends Construct {
+  readonly keyArn: string;
+  readonly keyId: string;
+  readonly aliasName: string;
+  /** The underlying resource, for escape hatches kept in one place. */
+  readonly resource: KmsKey;
+
+  constructor(scope: Construct, id: string, props: SigningKeyProps) {
+    super(scope, id);
+    const env = EnvironmentStack.of(this);
+    const at = this.node.path;
+    const problems: string[] = [];
+    const window = props.deletionWindowDays ?? 30;
+    if (!(SIGNING_KEY_SPECS as readonly string[]).includes(props.keySpec)) {
+      problems.push(`${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}, KMS CreateKey KeySpec for SIGN_VERIFY)`);
+    }
+    if (!/^alias\/[a-zA-Z0-9:/_-]{1,250}$/.test(props.alias) || props.alias.startsWith("alias/aws/")) {
+      problems.push(`${at}.alias: ${shown(props.alias)} is not allowed ('alias/' + letters, digits, ':', '/', '_', '-', not 'alias/aws/...', KMS CreateAlias)`);
+    }
+    if (!Number.isInteger(window) || window < 7 || window > 30) {
+      problems.push(`${at}.deletionWindowDays: ${shown(window)} is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`);
+    }
+    if (props.administrators.length === 0) {
+      problems.push(`${at}.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)`);
+    }
+    const roles = [...(props.signers ?? []), ...(props.verifiers ?? []), ...(props.publicKeyReaders ?? [])];
+    if (roles.length === 0) {
+      problems.push(`${at}.signers: (missing) is not allowed (at least one signer, verifier or public-key reader: a signing key nobody may use)`);
+    }
+    throwIfProblems(problems);
+
+    this.resource = new KmsKey(this, "key", {
+      description: props.description ?? `Signing key ${id}`,
+      keyUsage: "SIGN_VERIFY",
+      customerMasterKeySpec: props.keySpec,
+      multiRegion: false,
+      deletionWindowInDays: window,
+      isEnabled: true,
+      // Automatic rotation is for symmetric encryption keys only.
+      enableKeyRotation: false,
+      bypassPolicyLockoutSafetyCheck: false,
+      policy: JSON.stringify(
+        buildSigningKeyPolicy({
+          partition: env.partition,
+          account: env.account,
+          administrators: props.administrators,
+          signers: props.signers,
+          verifiers: props.verifiers,
+          publicKeyReaders: props.publicKeyReaders,
+          form: props.policy,
+        }),
+      ),
+      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: "aws-kms" },
+      lifecycle: { preventDestroy: true },
+    });
+    suppress(this.resource, "CKV_AWS_7", "asymmetric (SIGN_VERIFY) keys cannot rotate automatically: KMS supports automatic rotation only for symmetric encryption keys (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)");
+    const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
+    this.keyArn = this.resource.arn;
+    this.keyId = this.resource.keyId;
+    this.aliasName = alias.name;
+  }
+}
