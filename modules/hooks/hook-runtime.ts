@@ -105,15 +105,6 @@ export class HookRuntime extends Construct {
     throwIfProblems(problems);
   }
 
-  /**
-   * The runner and network as they were read before they were fields (`props.runner`,
-   * `props.vpc`). Kept for callers written before the redesign; to be removed.
-   * @deprecated read {@link runner} and {@link network}
-   */
-  get props(): { readonly runner: HookRunner; readonly vpc?: INetwork } {
-    return { runner: this.runner, vpc: this.network };
-  }
-
   /** Path of the bundle folder relative to the stack's working directory (local runner). */
   bundlePath(): string {
     this.asset ??= new TerraformAsset(this, "bundle", { path: requireBundle(), type: AssetType.DIRECTORY });

@@ -31,11 +31,6 @@ export interface HookStepProps {
   readonly timeoutMinutes?: number;
   /** What must exist before the step runs. @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
-  /**
-   * Region the step calls. Kept for callers written before `EnvironmentStack.of`; to be removed.
-   * @default - the stack's Region (EnvironmentStack.of)
-   */
-  readonly region?: string;
 }
 
 /**
@@ -61,7 +56,7 @@ export class HookStep extends Construct {
     super(scope, id);
     throwIfProblems(hookStepProblems(this.node.path, props));
     const runtime = HookRuntime.of(this);
-    const region = props.region ?? EnvironmentStack.of(this).region;
+    const region = EnvironmentStack.of(this).region;
     const timeoutMinutes = props.timeoutMinutes ?? HOOK_TIMEOUT_MINUTES.default;
     const triggers = { step: props.step, ...props.args };
     if (runtime.runner === "local") {

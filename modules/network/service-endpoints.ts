@@ -26,16 +26,6 @@ export interface ServiceEndpointsProps {
   readonly services?: readonly string[];
   /** Route tables of the private subnets, for the S3 gateway endpoint. @default - privateRouteTableIds(network) */
   readonly routeTableIds?: readonly string[];
-  /**
-   * Region of the services. Kept for callers written before `EnvironmentStack.of`; to be removed.
-   * @default - the stack's Region (EnvironmentStack.of)
-   */
-  readonly region?: string;
-  /**
-   * Prefix for names and Name tags. Kept for callers written before `EnvironmentStack.of`; to be removed.
-   * @default - the stack's name prefix (EnvironmentStack.of)
-   */
-  readonly namePrefix?: string;
 }
 
 /** An endpoint service suffix such as `ssm` or `ecr.api` (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html). */
@@ -69,8 +59,7 @@ export class ServiceEndpoints extends Construct {
     });
     if (subnetIds.length === 0) problems.push(`${where}.network.subnetIdByAz: {} is not allowed (an interface endpoint needs a subnet in at least one AZ, EC2 CreateVpcEndpoint SubnetIds)`);
     throwIfProblems(problems);
-    const region = props.region ?? EnvironmentStack.of(this).region;
-    const namePrefix = props.namePrefix ?? EnvironmentStack.of(this).name;
+    const { region, name: namePrefix } = EnvironmentStack.of(this);
     const sg = new SecurityGroup(this, "sg", {
       name: `${namePrefix}-service-endpoints`,
       description: "Interface VPC endpoints: HTTPS from inside the VPC only",

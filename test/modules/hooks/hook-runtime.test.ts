@@ -29,11 +29,6 @@ describe("the lambda runner", () => {
   });
 });
 
-test("the compatibility accessor props still answers runner and vpc (to be removed)", () => {
-  const runtime = new HookRuntime(stack(), HookRuntime.ID, { runner: "lambda", network: NETWORK });
-  expect(runtime.props).toEqual({ runner: "lambda", vpc: NETWORK });
-});
-
 test("the local runner creates nothing until a step asks for the bundle", () => {
   const s = stack();
   const runtime = new HookRuntime(s, HookRuntime.ID, {});

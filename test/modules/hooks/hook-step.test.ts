@@ -106,13 +106,14 @@ describe("with minimal props", () => {
     expect(HookRuntime.of(stack).runner).toBe("local");
   });
 
-  test("the compatibility prop region still wins over the stack's Region", () => {
+  test("the Region is the stack's: a region prop does not exist any more", () => {
     const stack = prodKeys();
+    // @ts-expect-error region was removed from HookStepProps (read from EnvironmentStack.of)
     new HookStep(stack, "connect", { step: "connect-key-store", region: "eu-central-1", args: { "key-store-id": "cks-1234567890abcdef0" }, timeoutMinutes: 10 });
     const json = JSON.parse(Testing.synth(stack)) as Json;
     const local = (Object.values(json.resource.terraform_data)[0].provisioner as { "local-exec": { command: string; environment: Record<string, string> } }[])[0]["local-exec"];
-    expect(local.command).toContain("connect-key-store --region 'eu-central-1' --timeout-minutes 10");
-    expect(local.environment.AWS_REGION).toBe("eu-central-1");
+    expect(local.command).toContain(`connect-key-store --region '${EnvironmentStack.of(stack).region}' --timeout-minutes 10`);
+    expect(local.environment.AWS_REGION).toBe(EnvironmentStack.of(stack).region);
   });
 });
 

@@ -32,12 +32,12 @@ describe("ServiceEndpoints with minimal props", () => {
   });
 });
 
-test("the given services; the compatibility region and namePrefix still win over the stack's", () => {
+test("the given services, in the stack's Region, named with the stack's prefix", () => {
   const stack = testStack();
-  new ServiceEndpoints(stack, "endpoints", { network: NETWORK, services: [...IN_VPC_HOOK_SERVICES], region: "eu-central-1", namePrefix: "legacy" });
+  new ServiceEndpoints(stack, "endpoints", { network: NETWORK, services: [...IN_VPC_HOOK_SERVICES] });
   const all = Object.values(resources(synthesized(stack), "aws_vpc_endpoint"));
-  expect(all.map((e) => e.service_name).sort()).toEqual(["com.amazonaws.eu-central-1.cloudhsmv2", "com.amazonaws.eu-central-1.kms", "com.amazonaws.eu-central-1.s3"]);
-  expect(all.map((e) => (e.tags as Record<string, string>).Name).sort()).toEqual(["legacy-cloudhsmv2", "legacy-kms", "legacy-s3"]);
+  expect(all.map((e) => e.service_name).sort()).toEqual(["com.amazonaws.eu-west-1.cloudhsmv2", "com.amazonaws.eu-west-1.kms", "com.amazonaws.eu-west-1.s3"]);
+  expect(all.map((e) => (e.tags as Record<string, string>).Name).sort()).toEqual(["t-cloudhsmv2", "t-kms", "t-s3"]);
 });
 
 test("an existing VPC that declares no route table: the S3 endpoint goes on its main route table, looked up at plan time", () => {
