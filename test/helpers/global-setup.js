@@ -28,6 +28,7 @@ function prodVariant(prod, name, trust) {
   env.cloudHsm.keyStoreName = `${name}-cloudhsm`;
   delete env.tags.Environment;
   delete env.xks;
+  if (env.alarms) delete env.alarms.xks; // thresholds for an XKS store the variant does not have
   env.keys = Object.fromEntries(Object.entries(env.keys).filter(([, k]) => k.store !== "xks"));
   env.data.buckets = {};
   return env;
