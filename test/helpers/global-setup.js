@@ -28,6 +28,8 @@ function prodVariant(prod, name, trust) {
   env.cloudHsm.keyStoreName = `${name}-cloudhsm`;
   delete env.tags.Environment;
   delete env.xks;
+  // Its XKS alarm thresholds go with it (validation refuses alarms.xks without xks).
+  if (env.alarms) delete env.alarms.xks;
   env.keys = Object.fromEntries(Object.entries(env.keys).filter(([, k]) => k.store !== "xks"));
   env.data.buckets = {};
   return env;
