@@ -27,7 +27,7 @@ t(`prod plans the whole CloudHSM and XKS path${why}`, () => {
   expect(created("prod-keys", "aws_cloudhsm_v2_hsm")).toBe(3);
   expect(created("prod-keys", "aws_kms_custom_key_store")).toBe(2);
   expect(created("prod-keys", "aws_vpc_endpoint_service")).toBe(1);
-  expect(created("prod-keys", "aws_kms_key")).toBe(3);
+  expect(created("prod-keys", "aws_kms_key")).toBe(4); // three customer keys and the alarm topic's key
   expect(created("prod-keys", "aws_lambda_function")).toBe(1);
   expect(created("prod-data", "aws_fsx_ontap_file_system")).toBe(1);
   expect(created("prod-data", "aws_s3_bucket")).toBe(1);
@@ -39,7 +39,7 @@ t(`the CloudHSM first apply (no certificate files yet) stops after the first HSM
   expect(created("aws_cloudhsm_v2_cluster")).toBe(1);
   expect(created("aws_cloudhsm_v2_hsm")).toBe(1);
   expect(created("aws_kms_custom_key_store")).toBe(0);
-  expect(created("aws_kms_key")).toBe(1);
+  expect(created("aws_kms_key")).toBe(2); // the AWS-KMS customer key and the alarm topic's key
   expect(run.plan("first-keys").planned_values?.outputs?.cloudhsm_cluster_csr).toBeDefined();
 });
 
