@@ -54,6 +54,9 @@ export const prod: EnvironmentConfig = {
     proxyTargets: ["192.168.10.21", "192.168.20.21", "192.168.30.21"],
     credential: { source: "secretsManager", secretArn: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf" },
   },
+  // CloudWatch alarms (docs/alarms.md) to the key custodians' on-call address; thresholds are the
+  // defaults (80% of the request quota; XKS certificate 30 days, latency 200 ms, credential 90 days).
+  alarms: { subscriptions: [{ protocol: "email", endpoint: "kms-oncall@northwind-health.example" }] },
   keys: {
     fileShares: {
       alias: "alias/prod/file-shares",

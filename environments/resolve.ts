@@ -38,6 +38,12 @@ export interface ResolvedKey {
   readonly decryptOnlyUsers?: readonly string[];
   /** Other accounts and what each may do (set only when configured). @default - none */
   readonly externalAccounts?: readonly { readonly account: string; readonly allow: readonly ("use" | "grantsForAwsResources")[] }[];
+  /** Where the material comes from; `external`: imported by an operator (BYOK). @default "aws-kms" */
+  readonly origin?: "aws-kms" | "external";
+  /** `external` keys: who imports the material. */
+  readonly importers?: readonly string[];
+  /** `external` keys: validity of each import in days; unset: the material does not expire. */
+  readonly keyMaterialValidityDays?: number;
 }
 
 /** An asymmetric signing key (always in AWS KMS). */
@@ -100,6 +106,13 @@ export interface ResolvedFsx {
   readonly clientCidrs: readonly string[];
 }
 
+export interface ResolvedAlarms {
+  readonly subscriptions: readonly { readonly protocol: "email" | "https" | "sqs" | "lambda"; readonly endpoint: string }[];
+  readonly requestQuotaShare: number;
+  /** Only with an external key store (so the printed configuration validates again). */
+  readonly xks?: { readonly certificateDays: number; readonly latencyShare: number; readonly credentialRotationDays: number };
+}
+
 export interface ResolvedEnvironment {
   readonly name: string;
   readonly account: string;
@@ -120,6 +133,8 @@ export interface ResolvedEnvironment {
     readonly fsx?: ResolvedFsx;
   };
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
+  /** Absent: no alarms (opt in). */
+  readonly alarms?: ResolvedAlarms;
 }
 
 const partitionOf = partitionOfRegion;
@@ -172,13 +187,17 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         store: k.store,
         ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
         deletionWindowDays: k.deletionWindowDays,
-        rotation: k.rotation ?? k.store === "aws-kms",
+        rotation: k.rotation ?? (k.store === "aws-kms" && k.origin !== "external"),
         administrators: [...k.administrators],
         users: [...k.users],
         policy: k.policy,
         ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
         ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
         ...(k.externalAccounts?.length ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) } : {}),
+        // Only external keys carry these, so every other key resolves exactly as before.
+        ...(k.origin === "external"
+          ? { origin: "external" as const, importers: [...(k.importers ?? [])], ...(k.keyMaterialValidityDays !== undefined ? { keyMaterialValidityDays: k.keyMaterialValidityDays } : {}) }
+          : {}),
       },
     ]),
   );
@@ -266,5 +285,14 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         : {}),
     },
     hooks: env.hooks,
+    ...(env.alarms
+      ? {
+          alarms: {
+            subscriptions: env.alarms.subscriptions.map((sub) => ({ protocol: sub.protocol, endpoint: sub.endpoint })),
+            requestQuotaShare: env.alarms.requestQuotaShare,
+            ...(env.xks ? { xks: { ...env.alarms.xks } } : {}),
+          },
+        }
+      : {}),
   };
 }

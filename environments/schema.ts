@@ -129,7 +129,7 @@ export const KeySchema = z
     store: KeyStoreKindSchema.describe("Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.").default("aws-kms"),
     xksKeyId: str("Id of the key in the external key manager (store xks only).").optional(),
     deletionWindowDays: int("Waiting period before deletion, 7-30 days.").default(30),
-    rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores.").optional(),
+    rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.").optional(),
     administrators: strings("IAM role or user ARNs that manage the key but cannot use it for cryptography. At least one."),
     users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it."),
     policy: z
@@ -144,6 +144,18 @@ export const KeySchema = z
       .array(ExternalAccountSchema)
       .describe("Other accounts that may use the key (a SaaS, a central data account); each must name the key by its ARN, and its requests count against this account's KMS request quotas. Default: none.")
       .optional(),
+    origin: z
+      .enum(["aws-kms", "external"])
+      .describe(
+        "Where the key material comes from. aws-kms: KMS generates it. external: the key is created without material (aws_kms_external_key, never key_material_base64, so the material is never in Terraform state or a plan) and an operator imports it with the import-key-material hook step (docs/byok.md). external needs store aws-kms, importers, and no automatic rotation. Default: aws-kms.",
+      )
+      .optional(),
+    importers: strings(
+      "origin external only: IAM role or user ARNs that import the key material (GetParametersForImport, ImportKeyMaterial, RotateKeyOnDemand) and prove it with an Encrypt/Decrypt round trip; they cannot manage the key or create grants. Not administrators (denied cryptographic use), not users (users need grants). At least one.",
+    ).optional(),
+    keyMaterialValidityDays: int(
+      "origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365; an alarm on SecondsUntilKeyMaterialExpiration warns 30 days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).",
+    ).optional(),
   })
   .describe("A customer managed KMS key with separation of duties.");
 
@@ -284,6 +296,38 @@ export const HooksSchema = z
   })
   .describe("How the bootstrap hooks run.");
 
+export const AlarmSubscriptionSchema = z
+  .strictObject({
+    protocol: z
+      .enum(["email", "https", "sqs", "lambda"])
+      .describe("SNS subscription protocol. email and https subscriptions stay pending until the recipient confirms them; sqs and lambda need an ARN in this account and Region (an encrypted queue's key must let sns.amazonaws.com use it)."),
+    endpoint: str("email: an address; https: an https:// URL; sqs: a queue ARN; lambda: a function ARN (this account and Region)."),
+  })
+  .describe("Who receives the alarms: an SNS subscription of the environment's alarm topic.");
+
+export const AlarmsSchema = z
+  .strictObject({
+    subscriptions: z.array(AlarmSubscriptionSchema).describe("Where alarm notifications go; at least one (an alarm nobody receives warns nobody)."),
+    requestQuotaShare: z
+      .number()
+      .describe("Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, greater than 0 and at most 1.")
+      .default(0.8),
+    xks: z
+      .strictObject({
+        certificateDays: int("Days before the XKS proxy's TLS certificate expires at which to alarm, 1-365 (AWS suggests at least 10; a renewal through change control takes longer).").default(30),
+        latencyShare: z
+          .number()
+          .describe("Share of KMS's 250 ms budget for an XKS proxy answer above which the average latency alarms, greater than 0 and at most 1 (0.8: 200 ms).")
+          .default(0.8),
+        credentialRotationDays: int("Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, 1-730 days.").default(90),
+      })
+      .describe("Thresholds of the external key store alarms (only with xks).")
+      .prefault({}),
+  })
+  .describe(
+    "CloudWatch alarms that warn before keys fail, sent to one SNS topic encrypted with a dedicated AWS-KMS key (docs/alarms.md). Default: none (opt in: subscriptions are a decision only you can make).",
+  );
+
 export const EnvironmentSchema = z
   .strictObject({
     $schema: str("The JSON Schema this file follows (for editors); ignored.").optional(),
@@ -302,6 +346,7 @@ export const EnvironmentSchema = z
     xks: XksSchema.optional(),
     data: DataSchema,
     hooks: HooksSchema.prefault({}),
+    alarms: AlarmsSchema.optional(),
   })
   .meta({ id: "Environment", title: "cmk-stacks environment", description: "One environment: one AWS account and Region, synthesized as <name>-keys and <name>-data." });
 

@@ -34,6 +34,9 @@ export const staging: EnvironmentConfig = {
     proxyTargets: ["192.168.10.11", "192.168.20.11"],
     credential: { source: "variable" },
   },
+  // CloudWatch alarms (docs/alarms.md) to the key custodians' on-call address; thresholds are the
+  // defaults (80% of the request quota; XKS certificate 30 days, latency 200 ms, credential 90 days).
+  alarms: { subscriptions: [{ protocol: "email", endpoint: "kms-oncall@staging.northwind-health.example" }] },
   keys: {
     records: {
       alias: "alias/staging/records",
@@ -50,6 +53,17 @@ export const staging: EnvironmentConfig = {
       alias: "alias/staging/ebs",
       administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
       users: ["arn:aws:iam::222222222222:role/PlatformOperators"],
+    },
+    // Key material exported from the on-premises key manager and imported by its custodians
+    // (docs/byok.md): created without material, so it is never in Terraform state or a plan.
+    // Each import is valid 180 days; an alarm warns 30 days before the material expires.
+    archive: {
+      alias: "alias/staging/archive",
+      origin: "external",
+      importers: ["arn:aws:iam::222222222222:role/KeyMaterialCustodians"],
+      keyMaterialValidityDays: 180,
+      administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
+      users: ["arn:aws:iam::222222222222:role/ArchiveService"],
     },
   },
   // Release artefacts are signed in CI; deploy tooling verifies in KMS, auditors check offline

@@ -7,6 +7,8 @@
  */
 import type * as z from "zod";
 import type {
+  AlarmsSchema,
+  AlarmSubscriptionSchema,
   BackendSchema,
   BucketSchema,
   CloudHsmSchema,
@@ -63,3 +65,7 @@ export type FsxDeploymentType = z.output<typeof FsxDeploymentTypeSchema>;
 export type FsxOntapConfig = z.input<typeof FsxSchema>;
 /** How bootstrap hooks run. */
 export type HookConfig = z.input<typeof HooksSchema>;
+/** CloudWatch alarms and their SNS topic. */
+export type AlarmsConfig = z.input<typeof AlarmsSchema>;
+/** One SNS subscription of the alarm topic. */
+export type AlarmSubscriptionConfig = z.input<typeof AlarmSubscriptionSchema>;

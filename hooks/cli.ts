@@ -30,6 +30,28 @@ export interface CliDeps {
   readonly clock?: Clock;
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
+  /** Where import-key-material reads the material. Default: standard input (refused when it is a terminal). */
+  readonly stdin?: () => Promise<Uint8Array>;
+}
+
+/** Most a step reads from stdin (a Vault export of one key is well under 1 KiB). */
+const STDIN_MAX_BYTES = 64 * 1024;
+
+/**
+ * Reads standard input to its end, bounded. A terminal is refused: typed key material would be
+ * echoed and kept in the shell's scrollback; pipe it from the key manager instead.
+ */
+export async function readStdin(stream: NodeJS.ReadStream = process.stdin): Promise<Uint8Array> {
+  if (stream.isTTY) throw new Error("standard input is a terminal; pipe the key material from your key manager (docs/byok.md)");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += b.length;
+    if (size > STDIN_MAX_BYTES) throw new Error(`standard input holds more than ${STDIN_MAX_BYTES} bytes; pipe one key only`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Exit codes of the CLI contract. */
@@ -92,6 +114,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
       log,
       timeoutMs: args.timeoutMinutes * 60_000,
       limiter: new RateLimiter(clock, CUSTOM_KEY_STORE_RPS),
+      readMaterial: deps.stdin ?? (() => readStdin()),
     });
     stdout(log.redact(`${step}: ${result.status === "ALREADY_DONE" ? "already done" : "done"} (${result.state}) in ${formatDuration(clock.now() - started)}`));
     return EXIT.done;

@@ -29,6 +29,14 @@ export interface StepArgs {
   readonly minHsms?: number;
   /** Backup retention in days (set-backup-retention). */
   readonly days?: number;
+  /** KMS key id (import-key-material). */
+  readonly keyId?: string;
+  /** Days the imported material stays valid; 0: it does not expire (import-key-material). */
+  readonly validDays?: number;
+  /** Import the same material again (new expiry, or after it expired) (import-key-material). */
+  readonly reimport?: boolean;
+  /** Import new material and rotate to it (import-key-material). */
+  readonly rotate?: boolean;
 }
 
 /** A step-specific argument (every step also takes the {@link COMMON_ARGS}). */
@@ -41,7 +49,7 @@ export type ArgSpec =
   | { readonly kind: "flag"; readonly help: string };
 
 /** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, or the resource an argument names. */
-export type ResourceRef = "*" | "run-shell-script-document" | { readonly of: "cluster" | "parameter" | "secret" | "instance"; readonly arg: ArgName };
+export type ResourceRef = "*" | "run-shell-script-document" | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName };
 
 export interface StatementSpec {
   readonly actions: readonly string[];
@@ -53,8 +61,10 @@ export interface StatementSpec {
 
 export interface StepSpec {
   readonly description: string;
-  /** False for an operator-run step that no Terraform resource runs. */
+  /** False for a step that no Terraform resource runs (operator-run, or run on a schedule). */
   readonly inGraph: boolean;
+  /** Run on a schedule by the hook Lambda function (an EventBridge schedule rule), not by an operator. @default false */
+  readonly scheduled?: boolean;
   readonly args: Readonly<Partial<Record<ArgName, ArgSpec>>>;
   /** Statements of the role running the step, scoped to the step's arguments. */
   readonly iam: readonly StatementSpec[];
@@ -86,6 +96,12 @@ const INSTANCE_ID = id("instanceId", "admin instance (SSM managed) id");
 const ADMIN_SECRET = id("secretArn", "ARN of the secret holding the admin password");
 const KMSUSER_SECRET = id("secretArn", "ARN of the secret holding the kmsuser password");
 const TRUST_ANCHOR = id("parameterName", "SSM parameter name holding the trust anchor PEM");
+
+/**
+ * Metrics `check-key-store-health` publishes (embedded metric format, dimension CustomKeyStoreId)
+ * and the alarms in `modules/alarms/cloudhsm-health-check.ts` read.
+ */
+export const KEY_STORE_HEALTH_METRICS = { namespace: "cmk-stacks/KeyStoreHealth", connected: "KeyStoreConnected", activeHsms: "ActiveHsms" } as const;
 
 /** Every step the bootstrap program knows, by name. */
 export const STEP_CONTRACT = {
@@ -158,6 +174,24 @@ export const STEP_CONTRACT = {
       ...ON_INSTANCE,
     ],
   },
+  "import-key-material": {
+    description:
+      "operator-run BYOK import: the 256-bit material from stdin, wrapped in memory (RSA_4096, RSAES_OAEP_SHA_256) under GetParametersForImport's public key, ImportKeyMaterial with the expiry asked for, then an Encrypt/Decrypt round trip; a key holding material is left alone",
+    inGraph: false,
+    args: {
+      keyId: id("kmsKeyId", "KMS key id (origin EXTERNAL)"),
+      validDays: { kind: "int", min: 0, max: 365, default: 0, help: "days the material stays valid (KEY_MATERIAL_EXPIRES); 0: it does not expire" },
+      reimport: FORCE("import the same material again into a key that holds it (a new expiry)"),
+      rotate: FORCE("import NEW material (ImportType NEW_KEY_MATERIAL) and rotate to it (RotateKeyOnDemand); old ciphertexts stay readable"),
+    },
+    iam: [
+      {
+        actions: ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt"],
+        resources: { of: "key", arg: "keyId" },
+        note: "run by an importer of the key (its key policy names them); the KeyMaterialValidityDays tag must match --valid-days; Encrypt/Decrypt prove the import",
+      },
+    ],
+  },
   "connect-key-store": {
     description: "connect a CloudHSM or external key store and wait for CONNECTED (reconnecting a FAILED store)",
     inGraph: true,
@@ -166,6 +200,13 @@ export const STEP_CONTRACT = {
       { ...DESCRIBE_CLUSTERS, note: "retry of INSUFFICIENT_CLOUDHSM_HSMS while HSMs are created" },
       { actions: ["kms:DescribeCustomKeyStores", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"], resources: "*", note: "the *CustomKeyStore actions take no resource ARN" },
     ],
+  },
+  "check-key-store-health": {
+    description: "scheduled health check of a CloudHSM key store: publishes whether it is CONNECTED and how many HSMs are ACTIVE as CloudWatch metrics (embedded metric format) for the alarms",
+    inGraph: false,
+    scheduled: true,
+    args: { keyStoreId: id("keyStoreId", "custom key store id"), clusterId: CLUSTER_ID, minHsms: { kind: "int", min: 1, default: 2, help: "ACTIVE HSMs below which the cluster is reported unhealthy" } },
+    iam: [DESCRIBE_CLUSTERS, { actions: ["kms:DescribeCustomKeyStores"], resources: "*", note: "DescribeCustomKeyStores takes no resource ARN" }],
   },
 } as const satisfies Record<string, StepSpec>;
 
@@ -288,6 +329,8 @@ function arn(ref: ResourceRef, s: StepScope): string {
       return `arn:${s.partition}:ssm:${s.region}:${s.account}:parameter/${value.replace(/^\//, "")}`;
     case "secret":
       return value;
+    case "key":
+      return `arn:${s.partition}:kms:${s.region}:${s.account}:key/${value}`;
   }
 }
 
@@ -317,7 +360,7 @@ export function renderStepsTable(): string {
     const args = Object.entries(spec.args) as [string, ArgSpec][];
     const required = args.filter(([, a]) => a.kind === "id").map(([n, a]) => describeArg(n, a));
     const optional = [...args.filter(([, a]) => a.kind !== "id"), ["timeoutMinutes", COMMON_ARGS.timeoutMinutes] as [string, ArgSpec]].map(([n, a]) => describeArg(n, a));
-    return `| \`${step}\` | ${spec.inGraph ? "yes" : "no (operator-run)"} | ${required.join(" ")} | ${optional.join(", ")} | ${spec.description} |`;
+    return `| \`${step}\` | ${spec.inGraph ? "yes" : spec.scheduled ? "no (scheduled)" : "no (operator-run)"} | ${required.join(" ")} | ${optional.join(", ")} | ${spec.description} |`;
   });
   return ["| step | in the graph | required flags (besides `--region`) | optional (default) | what it does |", "|---|---|---|---|---|", ...rows].join("\n");
 }
@@ -325,7 +368,7 @@ export function renderStepsTable(): string {
 function describeResource(ref: ResourceRef): string {
   if (ref === "*") return "`*`";
   if (ref === "run-shell-script-document") return "`arn:<partition>:ssm:<region>::document/AWS-RunShellScript`";
-  const what = { cluster: "cluster ARN", instance: "instance ARN", parameter: "parameter ARN", secret: "secret" }[ref.of];
+  const what = { cluster: "cluster ARN", instance: "instance ARN", parameter: "parameter ARN", secret: "secret", key: "key ARN" }[ref.of];
   return `${what} (\`--${kebab(ref.arg)}\`)`;
 }
 

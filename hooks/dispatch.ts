@@ -11,15 +11,17 @@ import type { RateLimiter } from "./lib/rate-limiter";
 import type { StepResult, StepRuntime } from "./lib/runtime";
 import type { StepArgs, StepName } from "./contract";
 import { activateCluster } from "./steps/activate-cluster";
+import { checkKeyStoreHealth } from "./steps/check-key-store-health";
 import { connectKeyStore } from "./steps/connect-key-store";
 import { createKmsuser } from "./steps/create-kmsuser";
+import { importKeyMaterial, type MaterialSource } from "./steps/import-key-material";
 import { initializeCluster } from "./steps/initialize-cluster";
 import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
 import { setBackupRetention } from "./steps/set-backup-retention";
 import { waitHsmsActive } from "./steps/wait-hsms-active";
 
 /** Runs one step with arguments `parseStepInput` accepted (ids present and well-formed, defaults applied). */
-export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRuntime & { limiter?: RateLimiter }) => Promise<StepResult>;
+export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRuntime & { limiter?: RateLimiter; readMaterial?: MaterialSource }) => Promise<StepResult>;
 
 /** Every step of the contract and the function that runs it. */
 export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
@@ -52,7 +54,10 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       trustAnchorParameter: req(a.trustAnchorParameter),
       force: a.force,
     }),
+  "import-key-material": (a, c, r) =>
+    importKeyMaterial({ clock: r.clock, log: r.log, timeoutMs: r.timeoutMs, yieldAt: r.yieldAt, random: r.random, readMaterial: r.readMaterial, clients: c, keyId: req(a.keyId), validDays: a.validDays ?? 0, reimport: a.reimport, rotate: a.rotate }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
+  "check-key-store-health": (a, c, r) => checkKeyStoreHealth({ ...r, clients: c, keyStoreId: req(a.keyStoreId), clusterId: req(a.clusterId), minHsms: a.minHsms }),
 };
 
 function req(value: string | undefined): string {

@@ -16,12 +16,15 @@ import { oneLineError } from "./lib/one-line";
  * "still waiting at the deadline" into a failure (the last invocation of a chain must not report
  * success).
  */
-export interface HookEvent extends Partial<Omit<StepArgs, "minHsms" | "days" | "force">> {
+export interface HookEvent extends Partial<Omit<StepArgs, "minHsms" | "days" | "force" | "validDays" | "reimport" | "rotate">> {
   readonly step: string;
   /** Numbers and flags may arrive as strings (aws_lambda_invocation inputs carry every flag as on the command line). */
   readonly minHsms?: number | string;
   readonly days?: number | string;
   readonly force?: boolean | string;
+  readonly validDays?: number | string;
+  readonly reimport?: boolean | string;
+  readonly rotate?: boolean | string;
   readonly timeoutMinutes?: number | string;
   readonly attempt?: number;
   readonly finalAttempt?: boolean;

@@ -4,6 +4,7 @@ import { firstApplyNote, keysAwaitingCertificate, type ResolvedEnvironment } fro
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
 import { SigningKey } from "../modules/keys/signing-key";
+import { ImportedKey } from "../modules/keys/imported-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
@@ -12,6 +13,7 @@ import { HookRuntime } from "../modules/hooks/hook-runtime";
 import { ShippedEnvironmentStack } from "./base-stack";
 import { ServiceLinkedRole } from "../modules/keys/service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
+import { KmsAlarms } from "../modules/alarms/kms-alarms";
 
 /**
  * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
@@ -51,6 +53,7 @@ export class KeysStack extends ShippedEnvironmentStack {
       }).keyStore;
     }
     const hsm = env.cloudHsm;
+    let cloudHsmClusterId: string | undefined;
     if (hsm) {
       const cloudHsm = new CloudHsm(this, "cloudhsm", {
         network: this.network,
@@ -66,6 +69,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         hookTimeoutMinutes: env.hooks.timeoutMinutes,
       });
       if (cloudHsm.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
+      cloudHsmClusterId = cloudHsm.cluster.clusterId;
       // The composer prints the same line once per environment (stacks/compose.ts).
       const note = firstApplyNote(env);
       if (note) Annotations.of(cloudHsm).addInfo(note);
@@ -79,9 +83,41 @@ export class KeysStack extends ShippedEnvironmentStack {
       ? ebs.serviceLinkedRoles.map((roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn }))
       : [];
 
+    // ALARMS (opt in): the topic, the account request quota and each key store's alarms; imported
+    // keys' expiry alarms notify the same topic.
+    let alarms: KmsAlarms | undefined;
+    if (env.alarms) {
+      const cloudHsmStore = this.keyStores.cloudhsm;
+      const xksStore = this.keyStores.xks;
+      alarms = new KmsAlarms(this, "alarms", {
+        subscriptions: env.alarms.subscriptions,
+        requestQuotaShare: env.alarms.requestQuotaShare,
+        cloudHsm: cloudHsmStore && cloudHsmClusterId ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId } : undefined,
+        xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks } : undefined,
+      });
+    }
+
     const keys: Record<string, ICustomerKey> = {};
     for (const [name, config] of Object.entries(env.keys)) {
       if (waiting.includes(name)) continue;
+      if (config.origin === "external") {
+        // Imported material (BYOK): created without material, imported by an operator (docs/byok.md).
+        keys[name] = new ImportedKey(this, `key-${name}`, {
+          name,
+          alias: config.alias,
+          description: config.description,
+          administrators: config.administrators,
+          users: config.users,
+          importers: config.importers ?? [],
+          deletionWindowDays: config.deletionWindowDays,
+          policy: config.policy,
+          keyMaterialValidityDays: config.keyMaterialValidityDays,
+          alarmTopic: alarms?.topic,
+          serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
+          dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
+        });
+        continue;
+      }
       keys[name] = new CustomerKey(this, `key-${name}`, {
         name,
         alias: config.alias,

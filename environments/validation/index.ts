@@ -7,13 +7,14 @@ import { keysTable, signingKeysTable } from "./keys";
 import { consumersTable } from "./consumers";
 import { cloudHsmTable } from "./cloudhsm";
 import { xksTable } from "./xks";
+import { alarmsTable } from "./alarms";
 import { checkShape, trackReads } from "./shape";
 import { acrossEnvironments } from "./across";
 
 export { formatViolation, type Violation } from "./engine";
 
 /** Every table, in reporting order. */
-export const TABLES: readonly ConstraintTable[] = [environmentTable, networkTable, keysTable, signingKeysTable, consumersTable, cloudHsmTable, xksTable];
+export const TABLES: readonly ConstraintTable[] = [environmentTable, networkTable, keysTable, signingKeysTable, consumersTable, cloudHsmTable, xksTable, alarmsTable];
 
 /**
  * Checks each environment (keyed by the name it is registered under); returns every violation:

@@ -4,6 +4,7 @@ import type { ConstraintTable, CrossRule, FieldContext, FieldRule, Violation } f
 import { duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
 
 const store = (c: FieldContext): unknown => c.parent.store ?? "aws-kms";
+const external = (c: FieldContext): boolean => c.parent.origin === "external";
 
 const SRC_IAM_QUOTAS = "IAM quotas: role and user names 64 chars, paths 512 chars";
 const IAM_LENGTH_RULE = `a role or user name of at most ${IAM_NAME_MAX} chars and a path of at most ${IAM_PATH_MAX} chars`;
@@ -69,6 +70,16 @@ export const keysTable: ConstraintTable = {
     { field: "keys.*.administrators.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
     { field: "keys.*.users", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
     { field: "keys.*.policy", rule: "'account' (the account root keeps kms:*, IAM may grant use) or 'closed' (only the listed administrators and users)", source: "KMS key policies: default key policy", check: oneOf("account", "closed") },
+    { field: "keys.*.origin", rule: "'aws-kms' (KMS generates the material) or 'external' (imported by an operator)", source: "KMS CreateKey Origin", check: oneOf("aws-kms", "external") },
+    { field: "keys.*.origin", rule: "'external' only with store 'aws-kms' (keys in a custom key store cannot hold imported material)", source: "KMS ImportKeyMaterial: not for keys in a custom key store", when: (c) => store(c) !== "aws-kms", check: (v) => v !== "external" },
+    { field: "keys.*.rotation", rule: "false or unset for imported key material (origin 'external': rotate on demand with new material, docs/byok.md)", source: "KMS EnableKeyRotation: not for imported key material", when: external, check: (v) => v === false },
+    { field: "keys.*.importers", rule: "at least one IAM role or user ARN (who imports the material)", source: "KMS ImportKeyMaterial: key policy", when: external, required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    { field: "keys.*.importers", rule: "unset unless origin is 'external'", source: "KMS ImportKeyMaterial", when: (c) => !external(c), check: () => false },
+    { field: "keys.*.importers.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: "keys.*.importers.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
+    { field: "keys.*.importers.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
+    { field: "keys.*.keyMaterialValidityDays", rule: "1-365 days", source: "KMS ImportKeyMaterial ValidTo (at most 365 days from the request)", when: external, check: intIn(1, 365) },
+    { field: "keys.*.keyMaterialValidityDays", rule: "unset unless origin is 'external'", source: "KMS ImportKeyMaterial ExpirationModel", when: (c) => !external(c), check: () => false },
     { field: "keys.*.users.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
     { field: "keys.*.users.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.users.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
@@ -116,6 +127,16 @@ export const keysTable: ConstraintTable = {
           k.users.forEach((u, i) => {
             if (admins.has(String(u).toLowerCase())) {
               out.push({ path: `keys.${name}.users.${i}`, value: u, rule: "a principal that is not also an administrator of this key", source: "key policy: separation of duties" });
+            }
+          });
+          // Importers prove the import with Encrypt/Decrypt, which administrators are denied; they are
+          // denied CreateGrant, which users need for S3, EBS and FSx.
+          const users = new Set(k.users.map((u) => String(u).toLowerCase()));
+          (Array.isArray(k.importers) ? k.importers : []).forEach((u, i) => {
+            if (admins.has(String(u).toLowerCase())) {
+              out.push({ path: `keys.${name}.importers.${i}`, value: u, rule: "a principal that is not also an administrator of this key (administrators are denied the Encrypt/Decrypt round trip)", source: "key policy: separation of duties" });
+            } else if (users.has(String(u).toLowerCase())) {
+              out.push({ path: `keys.${name}.importers.${i}`, value: u, rule: "a principal that is not also a user of this key (importers are denied CreateGrant, which users need for AWS services)", source: "key policy: separation of duties" });
             }
           });
         }

@@ -20,7 +20,7 @@ export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023
 export const CLOUDHSM_CLI_RPM_URL = "https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm";
 
 /** Where user data may install the CLI from: https or this Region's S3, an .rpm, nothing a shell would interpret. */
-const CLI_PACKAGE = /^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~\/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~\/%+-]+\.rpm)$/;
+const CLI_PACKAGE = /^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~/%+-]+\.rpm)$/;
 
 export interface AdminHostProps {
   /** The network the host runs in (private subnets). */

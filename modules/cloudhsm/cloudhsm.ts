@@ -95,11 +95,8 @@ export class CloudHsm extends Construct {
     this.phase = phase;
 
     this.endpoints = new ServiceEndpoints(this, "endpoints", {
-      // A network with no route tables is a construct (checked above): ServiceEndpoints finds its main route table under it.
-      network: network as INetwork & Construct,
-      region,
-      services: runtime.props.runner === "lambda" ? [...SSM_HOST_SERVICES, ...IN_VPC_HOOK_SERVICES] : SSM_HOST_SERVICES,
-      namePrefix: EnvironmentStack.of(this).name,
+      network,
+      services: runtime.runner === "lambda" ? [...SSM_HOST_SERVICES, ...IN_VPC_HOOK_SERVICES] : SSM_HOST_SERVICES,
     });
     this.cluster = new HsmCluster(this, "hsm", { network, hsmType: props.hsmType, mode: props.mode, hsmAzs: props.hsmAzs });
     this.credentials = new HsmCredentials(this, "credentials");
@@ -127,7 +124,7 @@ export class CloudHsm extends Construct {
     const { certificateParameter: cert, trustAnchorParameter: anchor, trustAnchorPem } = trust;
 
     const step = (name: string, args: Record<string, string>, dependsOn: readonly ITerraformDependable[], minutes = timeoutMinutes) =>
-      new HookStep(this, name, { step: name, region, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
+      new HookStep(this, name, { step: name, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
     const clusterId = this.cluster.clusterId;
     const init = step("initialize-cluster", { "cluster-id": clusterId, "certificate-parameter": cert.name, "trust-anchor-parameter": anchor.name }, [
       this.cluster.firstHsm,
@@ -182,7 +179,7 @@ export class CloudHsm extends Construct {
     let resetCommand = `npm run hook -- reset-kmsuser-password --region '${region}' ${Object.entries(resetArgs)
       .map(([k, v]) => `--${k} '${v}'`)
       .join(" ")}`;
-    if (runtime.props.runner === "lambda") {
+    if (runtime.runner === "lambda") {
       runtime.grantStep("reset-kmsuser-password", resetArgs);
       const event = { step: "reset-kmsuser-password", region, ...Object.fromEntries(Object.entries(resetArgs).map(([k, v]) => [camel(k), v])) };
       resetCommand = `aws lambda invoke --region '${region}' --function-name '${runtime.lambda().functionName}' --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '${JSON.stringify(event)}' reset-kmsuser-password.json`;
@@ -198,9 +195,6 @@ export class CloudHsm extends Construct {
     if (phase !== "ready" && phase !== "awaiting-certificate") problems.push(`${at("phase")}: ${shown(phase)} is not allowed ("awaiting-certificate" or "ready")`);
     if (phase === "awaiting-certificate" && props.trust !== undefined) {
       problems.push(`${at("trust")}: ${shown(props.trust)} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)`);
-    }
-    if (!(props.network instanceof Construct) && props.network.routeTableIds.length === 0) {
-      problems.push(`${at("network.routeTableIds")}: [] is not allowed (the route tables of the private subnets, for the S3 gateway endpoint the admin host gets its packages through; Amazon VPC CreateVpcEndpoint RouteTableIds)`);
     }
     if (props.hsmAzs.length < 2 || new Set(props.hsmAzs).size < 2) {
       problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)`);

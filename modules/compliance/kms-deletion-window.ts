@@ -5,7 +5,7 @@ export const kmsDeletionWindow: ComplianceRule = {
   id: "CMK_2",
   title: "KMS keys set a deletion window of 7-30 days",
   documentation: "https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html",
-  resourceTypes: ["aws_kms_key"],
+  resourceTypes: ["aws_kms_key", "aws_kms_external_key"],
   check: (r) => {
     const days = r.attributes.deletion_window_in_days;
     return typeof days === "number" && days >= 7 && days <= 30 ? undefined : `deletion_window_in_days is ${String(days)}`;

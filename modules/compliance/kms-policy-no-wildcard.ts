@@ -7,7 +7,7 @@ export const kmsPolicyNoWildcard: ComplianceRule = {
   id: "CKV_AWS_33",
   title: "KMS key policy does not allow a wildcard principal",
   documentation: "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html",
-  resourceTypes: ["aws_kms_key", "aws_kms_key_policy"],
+  resourceTypes: ["aws_kms_key", "aws_kms_external_key", "aws_kms_key_policy"],
   check: (r) => {
     const policy = r.attributes.policy;
     if (typeof policy !== "string") return "the key has no explicit policy";

@@ -5,7 +5,6 @@ import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data
 import { HookStep } from "../hooks/hook-step";
 import type { IKeyStore } from "./key-store";
 import { COMMON_ARGS } from "../../hooks/contract";
-import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 
 /** Trust anchor certificate length KMS accepts (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
@@ -82,7 +81,6 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
     this.keyStoreId = this.resource.id;
     this.connect = new HookStep(this, "connect", {
       step: "connect-key-store",
-      region: EnvironmentStack.of(this).region,
       args: { "key-store-id": this.keyStoreId },
       timeoutMinutes,
       dependsOn: [this.resource],

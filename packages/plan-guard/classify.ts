@@ -8,13 +8,14 @@ import { destroyRule } from "./rules/destroy";
 import { disableRule } from "./rules/disable";
 import { driftRule } from "./rules/drift";
 import { hsmCountRule } from "./rules/hsm-count";
+import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
 import { riskyFindings } from "./rules/risky";
 import type { Rule } from "./rules/rule";
 
 /** The rules, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [destroyRule, disableRule, keyStoreRule, hsmCountRule, keyPolicyRule, dataLossRule, driftRule];
+export const RULES: readonly Rule[] = [destroyRule, disableRule, importedMaterialRule, keyStoreRule, hsmCountRule, keyPolicyRule, dataLossRule, driftRule];
 
 /** Options of {@link classifyPlans}. */
 export interface ClassifyOptions {

@@ -112,6 +112,15 @@ export const WATCHED_TYPES = new Set<string>([
   "aws_s3_bucket_policy", ...ON_PREMISES_ROUTE_TYPES,
 ]);
 
+/**
+ * The warning path of docs/alarms.md: the alarms, their topic and its policy and subscriptions,
+ * and the schedule of the CloudHSM health check. Removing or changing them does not lose a key,
+ * but the next failure arrives unannounced: reported as risky (creating them is not).
+ */
+export const ALARM_TYPES = new Set<string>([
+  "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_policy", "aws_sns_topic_subscription", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target",
+]);
+
 /** Types drawn as keys in the summary's diagram (what consumers depend on). */
 export function isKeyLike(type: string): boolean {
   return (KMS_KEY_TYPES as readonly string[]).includes(type) || type === "aws_kms_alias" || type === "aws_kms_custom_key_store" || type === "aws_cloudhsm_v2_cluster";

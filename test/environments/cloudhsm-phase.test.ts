@@ -28,7 +28,7 @@ describe("the phase", () => {
   test("npm run config prints the resolved form without the derived phase, in the input's field order", () => {
     const printed = asConfigInput(resolveEnvironment(firstApply));
     expect(Object.keys(printed.cloudHsm ?? {})).toEqual(["hsmType", "mode", "hsmAzs", "backupRetentionDays", "trust", "keyStoreName", "adminHost"]);
-    expect(Object.keys(printed)).toEqual(["name", "account", "region", "tags", "backend", "network", "keys", "cloudHsm", "xks", "data", "hooks"]);
+    expect(Object.keys(printed)).toEqual(["name", "account", "region", "tags", "backend", "network", "keys", "cloudHsm", "xks", "data", "hooks", "alarms"]);
   });
 });
 

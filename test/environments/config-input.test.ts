@@ -24,7 +24,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
   ["a shortened key field (the window stays 30 otherwise)", dev, { "keys.appData.deletionWindow": 7 }, ['environments.dev.keys.appData.deletionWindow: unknown field (did you mean "deletionWindowDays"?)']],
   ["a misspelt section", dev, { "data.bukets": {} }, ['environments.dev.data.bukets: unknown field (did you mean "buckets"?)']],
   ["a field in the wrong case", dev, { "network.Cidr": "10.10.0.0/16" }, ['environments.dev.network.Cidr: unknown field (did you mean "cidr"?)']],
-  ["a field of another section at the top", dev, { natGateway: true }, ["environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, cloudHsm, xks, data, hooks)"]],
+  ["a field of another section at the top", dev, { natGateway: true }, ["environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, cloudHsm, xks, data, hooks, alarms)"]],
   ["an unknown field in a list element", dev, { "network.subnets.1.zone": "eu-west-1b" }, ["environments.dev.network.subnets.1.zone: unknown field (known fields: az, cidr)"]],
   ["an unknown field in a deep object", prod, { "cloudHsm.adminHost.instancetype": "t3.small" }, ['environments.prod.cloudHsm.adminHost.instancetype: unknown field (did you mean "instanceType"?)']],
   ["a field of another backend type", dev, { backend: { type: "local", bucket: "x" } }, ["environments.dev.backend.bucket: unknown field (known fields: type)"]],
@@ -129,7 +129,7 @@ describe("across the environments of one synth", () => {
   });
 
   test("fails when two environments use one XKS private DNS name (and one key store name in an account and Region)", () => {
-    const s2 = variant(staging, { name: "s2", "data.buckets.records.bucketName": "northwind-s2-records", "keys.records.alias": "alias/s2/records", "keys.volumes.alias": "alias/s2/ebs" });
+    const s2 = variant(staging, { name: "s2", "data.buckets.records.bucketName": "northwind-s2-records", "keys.records.alias": "alias/s2/records", "keys.volumes.alias": "alias/s2/ebs", "keys.archive.alias": "alias/s2/archive" });
     expect(validationMessages({ staging, s2 })).toEqual([
       'environments.s2.xks.privateDnsName: "xks.staging.northwind-health.example" is not allowed (a private DNS name no other environment uses (environments.staging.xks.privateDnsName has it), VPC endpoint service private DNS names are unique)',
       'environments.s2.xks.keyStoreName: "staging-xks" is not allowed (a key store name no other environment in the same account and Region uses (environments.staging.xks.keyStoreName has it), KMS CreateCustomKeyStore: names are unique per account and Region)',

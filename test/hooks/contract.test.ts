@@ -23,7 +23,7 @@ const ACCOUNT = "123456789012";
 
 /** Literal values for every flag a step takes (kebab-case). */
 function flagsOf(step: StepName): Record<string, string> {
-  const values: Record<string, string> = { ...IDS, days: "30", minHsms: "2", force: "true" };
+  const values: Record<string, string> = { ...IDS, days: "30", minHsms: "2", force: "true", validDays: "180", reimport: "true", rotate: "false" };
   return Object.fromEntries(Object.keys(STEP_CONTRACT[step].args).map((name) => [kebab(name), values[name]]));
 }
 
@@ -138,7 +138,10 @@ describe("the hook wiring agrees with the contract", () => {
   const json = JSON.parse(Testing.synth(s)) as { resource: { aws_iam_role_policy: Record<string, { policy: string }> } };
   const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy) as PolicyDocument & { Statement: { Action: string[] }[] };
   const principal = `arn:aws:iam::${ACCOUNT}:role/x-hooks`;
-  const allowed = (action: string, resource: string) => decide({ principal, action, resource, resourceAccount: ACCOUNT, identityPolicies: [policy] });
+  // A KMS key is reached only through its key policy: the default one delegates to IAM (account root).
+  const keyPolicy: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }] };
+  const allowed = (action: string, resource: string) =>
+    decide({ principal, action, resource, resourceAccount: ACCOUNT, identityPolicies: [policy], ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}) });
 
   const expected: Record<StepName, [string, string[]][]> = {
     "initialize-cluster": [
@@ -159,7 +162,13 @@ describe("the hook wiring agrees with the contract", () => {
       ["secretsmanager:DescribeSecret", [IDS.adminSecretArn, IDS.kmsuserSecretArn]],
     ],
     "reset-kmsuser-password": [["kms:UpdateCustomKeyStore", ["*"]]],
+    "import-key-material": [
+      ["kms:GetParametersForImport", [`arn:aws:kms:eu-west-1:${ACCOUNT}:key/${IDS.keyId}`]],
+      ["kms:ImportKeyMaterial", [`arn:aws:kms:eu-west-1:${ACCOUNT}:key/${IDS.keyId}`]],
+      ["kms:Decrypt", [`arn:aws:kms:eu-west-1:${ACCOUNT}:key/${IDS.keyId}`]],
+    ],
     "connect-key-store": [["kms:ConnectCustomKeyStore", ["*"]]],
+    "check-key-store-health": [["kms:DescribeCustomKeyStores", ["*"]], ["cloudhsm:DescribeClusters", ["*"]]],
   };
 
   test.each(STEP_NAMES)("%s: the synthesized role allows what the contract lists, on its resources", async (step) => {
@@ -177,5 +186,6 @@ describe("the hook wiring agrees with the contract", () => {
     expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe("ImplicitlyDenied");
     expect(await allowed("ssm:GetParameter", `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/other`)).toBe("ImplicitlyDenied");
     expect(await allowed("kms:Decrypt", "*")).toBe("ImplicitlyDenied");
+    expect(await allowed("kms:ImportKeyMaterial", `arn:aws:kms:eu-west-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`)).toBe("ImplicitlyDenied");
   });
 });

@@ -27,6 +27,7 @@ export const IDS = {
   kmsuserSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cmk/kmsuser-GhIjKl",
   certificateParameter: "/cmk/cluster-certificate",
   trustAnchorParameter: "/cmk/trust-anchor",
+  keyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
 } as const;
 
 /** Virtual clock + memory logger + budget: what every step test passes. */

@@ -200,7 +200,13 @@ describe("credentials, trust and key store", () => {
   });
 
   test("with the local runner the output is the npm command, and no role is granted anything", () => {
-    const local = synthEnvs({ prod: prodCloudHsmOnly((e) => ((e as { hooks: unknown }).hooks = { runner: "local", timeoutMinutes: 45 })) }).stacks["prod-keys"];
+    // Without alarms: their CloudHSM health check needs the lambda runner (test/environments/alarms-validation.test.ts).
+    const local = synthEnvs({
+      prod: prodCloudHsmOnly((e) => {
+        (e as { hooks: unknown }).hooks = { runner: "local", timeoutMinutes: 45 };
+        delete (e as { alarms?: unknown }).alarms;
+      }),
+    }).stacks["prod-keys"];
     const value = String((local.output as Record<string, { value: string }>).cloudhsm_kmsuser_recovery_command.value);
     expect(value).toBe(
       `npm run hook -- reset-kmsuser-password --region 'eu-west-1' --key-store-id '${ref(local, `${P}/key-store/store`, "id")}' --instance-id '${ref(local, `${P}/admin-host/instance`, "id")}' --admin-secret-arn '${ref(local, `${P}/credentials/admin`, "arn")}' --kmsuser-secret-arn '${ref(local, `${P}/credentials/kmsuser`, "arn")}' --trust-anchor-parameter '${ref(local, `${P}/trust/trust-anchor`, "name")}'`,

@@ -34,11 +34,14 @@ function keysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): 
   for (const [envName, env] of Object.entries(environments)) {
     const keysStack = stacks[`${envName}-keys`];
     const t = stackTarget(keysStack);
-    for (const [resName, res] of Object.entries(keysStack.resource?.aws_kms_key ?? {})) {
+    // Keys with imported material (aws_kms_external_key) carry the same policy plus the importers'.
+    for (const [resName, res] of Object.entries({ ...(keysStack.resource?.aws_kms_key ?? {}), ...(keysStack.resource?.aws_kms_external_key ?? {}) })) {
       const path = (res["//"] as { metadata: { path: string } }).metadata.path;
       // Signing keys have their own table below.
       if (res.key_usage === "SIGN_VERIFY") continue;
       const keyName = /\/key-([^/]+)\/key$/.exec(path)?.[1] as string;
+      // The alarm topic's own key is evaluated below ("alarm topic key and topic policy").
+      if (keyName === undefined && /\/alarms\/topic\/key$/.test(path)) continue;
       out.push({
         label: `${form} ${envName}.${keyName}`,
         form,
@@ -146,6 +149,24 @@ function rowsFor(k: KeyUnderTest): Row[] {
   }
   rows.push({ who: "an unlisted identity without IAM policies", principal: other, action: "kms:Decrypt", expected: "ImplicitlyDenied" });
   rows.push({ who: "another account's administrator", principal: "arn:aws:iam::999999999999:role/Admin", action: "kms:Decrypt", identity: [admin], expected: "ImplicitlyDenied" });
+  // Imported material (BYOK): importers import and prove the key, nothing else; nobody in the
+  // account deletes the material, whatever IAM says.
+  for (const imp of cfg.importers ?? []) {
+    for (const action of ["kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]) {
+      rows.push({ who: "importer, no IAM policy", principal: imp, action, expected: "Allowed" });
+    }
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DeleteImportedKeyMaterial"]) {
+      rows.push({ who: "importer with AdministratorAccess", principal: imp, action, identity: [admin], expected: "ExplicitlyDenied" });
+    }
+    rows.push({ who: "importer with AdministratorAccess, grant for an AWS resource", principal: imp, action: "kms:CreateGrant", context: FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+  }
+  if (cfg.origin === "external") {
+    for (const p of [...cfg.administrators, `arn:${k.partition}:iam::${k.account}:role/CloudAdministrators`]) {
+      rows.push({ who: "anyone in the account with AdministratorAccess", principal: p, action: "kms:DeleteImportedKeyMaterial", identity: [admin], expected: "ExplicitlyDenied" });
+    }
+    for (const a of cfg.administrators) for (const action of ["kms:GetParametersForImport", "kms:ImportKeyMaterial"]) rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "ImplicitlyDenied" });
+    for (const u of cfg.users) rows.push({ who: "user, no IAM policy", principal: u, action: "kms:ImportKeyMaterial", expected: "ImplicitlyDenied" });
+  }
   const asg = autoScalingRole(k);
   if (k.isEbsDefault) {
     // https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
@@ -350,7 +371,8 @@ test.each(buckets.map((b) => [b.label, b] as const))("bucket policy %s: reads ne
 
 test("every action in every synthesized policy (key, bucket, IAM role and trust policies) exists", async () => {
   const found = [...policiesIn(shipped), ...policiesIn(closed)];
-  expect(found.filter((p) => p.type === "aws_kms_key").length).toBe(keys.length + signingKeys.length);
+  // The customer keys (imported ones included), the signing keys, plus each alarm topic key (shipped and closed forms alike).
+  expect(found.filter((p) => p.type === "aws_kms_key" || p.type === "aws_kms_external_key").length).toBe(keys.length + signingKeys.length + 2 * alarmTopics.length);
   expect(found.some((p) => p.type === "aws_iam_role_policy")).toBe(true);
   const unknown: string[] = [];
   for (const p of found) for (const a of await unknownActions(p.document)) unknown.push(`${p.stack} ${p.address}: ${a}`);
@@ -374,5 +396,44 @@ describe("a configured list of service-linked roles replaces the Auto Scaling de
   test("the listed role may create grants for AWS resources; Auto Scaling's, no longer listed, may not", async () => {
     expect(await grant(eks)).toBe("Allowed");
     expect(await grant(autoScalingRole(volumes))).toBe("ImplicitlyDenied");
+  });
+});
+
+// ---- alarm topic key and topic policy (docs/alarms.md) ---------------------------------------
+
+const alarmTopics = Object.keys(environments).flatMap((envName) => {
+  const keysStack = shipped[`${envName}-keys`];
+  const t = stackTarget(keysStack);
+  const key = Object.entries(keysStack.resource?.aws_kms_key ?? {}).find(([, r]) => /\/alarms\/topic\/key$/.test((r["//"] as { metadata: { path: string } }).metadata.path));
+  const topicPolicy = Object.values(keysStack.resource?.aws_sns_topic_policy ?? {})[0];
+  if (!key || !topicPolicy) return [];
+  return [{ envName, ...t, keyArn: keyArnOf(keysStack, key[0]), keyPolicy: JSON.parse(key[1].policy as string) as PolicyDocument, topicPolicy: JSON.parse(topicPolicy.policy as string) as PolicyDocument }];
+});
+
+test("the shipped environments with alarms are prod and staging", () => {
+  expect(alarmTopics.map((a) => a.envName).sort()).toEqual(["prod", "staging"]);
+});
+
+describe.each(alarmTopics)("alarm topic of $envName", (a) => {
+  const topicArn = `arn:${a.partition}:sns:${a.region}:${a.account}:${a.envName}-kms-alarms`;
+  const alarm = (account: string, name: string) => `arn:${a.partition}:cloudwatch:${a.region}:${account}:alarm:${name}`;
+  const cw = (action: string, resource: string, policy: PolicyDocument, alarmArn: string, account = a.account) =>
+    decide({ principal: "cloudwatch.amazonaws.com", action, resource, resourceAccount: a.account, resourcePolicy: policy, context: { "aws:SourceAccount": account, "aws:SourceArn": alarmArn, "aws:PrincipalIsAWSService": "true" } });
+  const admin = (action: string, resource: string, policy: PolicyDocument) =>
+    decide({ principal: `arn:${a.partition}:iam::${a.account}:role/CloudAdministrators`, action, resource, resourceAccount: a.account, resourcePolicy: policy, identityPolicies: [ADMINISTRATOR_ACCESS], context: { "aws:PrincipalIsAWSService": "false" } });
+
+  test("CloudWatch alarms of the environment encrypt with the key and publish; other accounts' alarms do not", async () => {
+    const own = alarm(a.account, `${a.envName}-kms-request-quota`);
+    expect(await cw("kms:GenerateDataKey", a.keyArn, a.keyPolicy, own)).toBe("Allowed");
+    expect(await cw("kms:Decrypt", a.keyArn, a.keyPolicy, own)).toBe("Allowed");
+    expect(await cw("sns:Publish", topicArn, a.topicPolicy, own)).toBe("Allowed");
+    expect(await cw("kms:GenerateDataKey", a.keyArn, a.keyPolicy, alarm("999999999999", `${a.envName}-kms-x`), "999999999999")).toBe("ImplicitlyDenied");
+    expect(await cw("sns:Publish", topicArn, a.topicPolicy, alarm("999999999999", `${a.envName}-kms-x`), "999999999999")).toBe("ImplicitlyDenied");
+  });
+
+  test("an administrator manages the key but neither decrypts with it nor publishes", async () => {
+    expect(await admin("kms:PutKeyPolicy", a.keyArn, a.keyPolicy)).toBe("Allowed");
+    expect(await admin("kms:Decrypt", a.keyArn, a.keyPolicy)).toBe("ImplicitlyDenied");
+    expect(await admin("sns:Publish", topicArn, a.topicPolicy)).toBe("ExplicitlyDenied");
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Finding } from "../model";
 import { actionOf } from "../plan-index";
-import { ON_PREMISES_ROUTE_TYPES, WATCHED_TYPES, keyBearing } from "../resources";
+import { ALARM_TYPES, ON_PREMISES_ROUTE_TYPES, WATCHED_TYPES, keyBearing } from "../resources";
 import { changedAttributes, finding, type Rule } from "./rule";
 
 function describe(attrs: string[]): string {
@@ -18,6 +18,10 @@ export function riskyFindings(idx: Parameters<Rule>[0], already: ReadonlySet<str
   for (const rc of idx.changes) {
     const action = actionOf(rc.change.actions);
     if (action === "no-op" || action === "read" || already.has(rc.address)) continue;
+    if (ALARM_TYPES.has(rc.type)) {
+      if (action !== "create") out.push(finding(idx, rc, action, "key-resource-change", "risky", `${action} of ${rc.type}: an alarm that warns before keys fail (or its delivery) ${action === "update" ? `changes (${describe(changedAttributes(rc)) || "attributes"})` : "goes away"}`, "review before applying: a key store or quota failure would then arrive unannounced"));
+      continue;
+    }
     const kb = keyBearing(rc, idx);
     if (!kb && !WATCHED_TYPES.has(rc.type)) continue;
     const what = kb?.what ?? rc.type;

@@ -48,10 +48,10 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     'environments.staging.signingKeys.releases.keySpec: "SYMMETRIC_DEFAULT" is not allowed (RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html))',
   ]],
   ["a bucket encrypted with a signing key", staging, { "data.buckets.records.key": "releases" }, [
-    'environments.staging.data.buckets.records.key: "releases" is not allowed (the name of a key in keys (records, volumes); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, S3 SSE-KMS)',
+    'environments.staging.data.buckets.records.key: "releases" is not allowed (the name of a key in keys (records, volumes, archive); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, S3 SSE-KMS)',
   ]],
   ["EBS default encryption with a signing key", staging, { "data.ebs.key": "releases" }, [
-    'environments.staging.data.ebs.key: "releases" is not allowed (the name of a key in keys (records, volumes); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, EC2 ModifyEbsDefaultKmsKeyId)',
+    'environments.staging.data.ebs.key: "releases" is not allowed (the name of a key in keys (records, volumes, archive); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, EC2 ModifyEbsDefaultKmsKeyId)',
   ]],
   ["a signing key nobody may use", staging, { "signingKeys.releases.signers": [], "signingKeys.releases.verifiers": [], "signingKeys.releases.publicKeyReaders": [] }, [
     "environments.staging.signingKeys.releases.signers: (missing) is not allowed (at least one principal in signers, verifiers or publicKeyReaders, key policy: a key nobody may use)",

@@ -110,6 +110,13 @@ describe("phase ready, generated trust (the default), lambda runner, other setti
   });
 });
 
+test("a plain network that declares no route table: the S3 gateway endpoint uses the VPC's main route table, looked up", () => {
+  const { json } = build({ phase: "awaiting-certificate", network: { ...NETWORK, routeTableIds: [] } });
+  const [lookup] = Object.keys(json.data?.aws_route_table ?? {});
+  const s3 = Object.values(all(json, "aws_vpc_endpoint")).find((e) => String(e.service_name).endsWith(".s3"));
+  expect(s3?.route_table_ids).toEqual([`\${data.aws_route_table.${lookup}.id}`]);
+});
+
 test.each([
   [
     "fails when trust is given while awaiting the certificate",
@@ -133,11 +140,6 @@ test.each([
     ],
   ],
   ["fails when backup retention is over 379 days", { backupRetentionDays: 380 }, ["test/cloudhsm.backupRetentionDays: 380 is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)"]],
-  [
-    "fails when a plain network declares no route table (the S3 gateway endpoint needs them)",
-    { network: { ...NETWORK, routeTableIds: [] } },
-    ["test/cloudhsm.network.routeTableIds: [] is not allowed (the route tables of the private subnets, for the S3 gateway endpoint the admin host gets its packages through; Amazon VPC CreateVpcEndpoint RouteTableIds)"],
-  ],
   [
     "fails with the child's line when an HSM AZ has no subnet",
     { hsmAzs: ["eu-west-1a", "eu-west-1d"] },

@@ -275,3 +275,28 @@ describe("the route to the data centre (XKS proxies on premises)", () => {
     expect(r.risky[0].why).toMatch(/a route to the data centre; an external key store's proxies behind it become unreachable \(XKS_PROXY_NOT_REACHABLE\)/);
   });
 });
+
+describe("alarms that warn before keys fail (docs/alarms.md)", () => {
+  test("deleting an alarm, the topic or a subscription, or changing an alarm, is risky and names what goes away", () => {
+    const r = classifyPlans([
+      planOf([
+        rc("aws_cloudwatch_metric_alarm.quota", ["delete"], { alarm_name: "dev-kms-request-quota" }, null),
+        rc("aws_sns_topic.alarms", ["delete"], { name: "dev-kms-alarms" }, null),
+        rc("aws_sns_topic_subscription.oncall", ["delete"], { protocol: "email" }, null),
+        rc("aws_cloudwatch_metric_alarm.latency", ["update"], { threshold: 200 }, { threshold: 250 }),
+      ]),
+    ]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => [f.address, f.action, f.why])).toEqual([
+      ["aws_cloudwatch_metric_alarm.quota", "delete", "delete of aws_cloudwatch_metric_alarm: an alarm that warns before keys fail (or its delivery) goes away"],
+      ["aws_sns_topic.alarms", "delete", "delete of aws_sns_topic: an alarm that warns before keys fail (or its delivery) goes away"],
+      ["aws_sns_topic_subscription.oncall", "delete", "delete of aws_sns_topic_subscription: an alarm that warns before keys fail (or its delivery) goes away"],
+      ["aws_cloudwatch_metric_alarm.latency", "update", "update of aws_cloudwatch_metric_alarm: an alarm that warns before keys fail (or its delivery) changes (threshold)"],
+    ]);
+  });
+
+  test("creating alarms is neither blocked nor risky", () => {
+    const r = classifyPlans([planOf([rc("aws_cloudwatch_metric_alarm.quota", ["create"], null, { alarm_name: "dev-kms-request-quota" })])]);
+    expect([r.blocked, r.risky]).toEqual([[], []]);
+  });
+});

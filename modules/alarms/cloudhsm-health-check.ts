@@ -1,0 +1,95 @@
+import { Construct } from "constructs";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { KEY_STORE_HEALTH_METRICS } from "../../hooks/contract";
+import { shown, throwIfProblems } from "../core/errors";
+import { HookRuntime } from "../hooks/hook-runtime";
+import type { IKeyStore } from "../keystores/key-store";
+import type { IAlarmTopic } from "./alarm-topic";
+import { topicAlarm } from "./topic-alarm";
+
+const STEP = "check-key-store-health";
+
+export interface CloudHsmHealthCheckProps {
+  readonly topic: IAlarmTopic;
+  /** The CloudHSM key store (kind `cloudhsm`). */
+  readonly keyStore: IKeyStore;
+  /** Its cluster. */
+  readonly clusterId: string;
+  /** Alarm when fewer HSMs are ACTIVE, 1-28. @default 2 (KMS needs 2 ACTIVE HSMs to connect the store and create keys) */
+  readonly minActiveHsms?: number;
+  /** Minutes between checks, 1-60. @default 5 */
+  readonly intervalMinutes?: number;
+}
+
+/**
+ * A CloudHSM key store that leaves CONNECTED, and a cluster with too few ACTIVE HSMs. Neither
+ * raises an event (KMS emits EventBridge events only for key rotation, expiry and deletion:
+ * https://docs.aws.amazon.com/kms/latest/developerguide/kms-events.html; CloudHSM publishes no HSM
+ * count metric: https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm-metrics-cw.html), and a
+ * rule on CloudTrail API calls would miss the failures nobody called an API for. So the stack's hook
+ * function runs the `check-key-store-health` step on an EventBridge schedule; the step publishes
+ * both values as metrics and two alarms watch them. Missing data is a breach: a check that cannot
+ * run (permissions, network, a deleted function) alarms as well.
+ */
+export class CloudHsmHealthCheck extends Construct {
+  constructor(scope: Construct, id: string, props: CloudHsmHealthCheckProps) {
+    super(scope, id);
+    const minHsms = props.minActiveHsms ?? 2;
+    const interval = props.intervalMinutes ?? 5;
+    const runtime = HookRuntime.of(this);
+    const at = this.node.path;
+    const problems: string[] = [];
+    if (props.keyStore.kind !== "cloudhsm") problems.push(`${at}.keyStore: ${shown(props.keyStore.kind)} is not allowed (a CloudHSM key store; external key stores have KMS metrics of their own)`);
+    if (!Number.isInteger(minHsms) || minHsms < 1 || minHsms > 28) problems.push(`${at}.minActiveHsms: ${shown(minHsms)} is not allowed (1 to 28, HSMs per CloudHSM cluster)`);
+    if (!Number.isInteger(interval) || interval < 1 || interval > 60) problems.push(`${at}.intervalMinutes: ${shown(interval)} is not allowed (1 to 60 minutes, EventBridge rate expression)`);
+    if (runtime.runner !== "lambda" || !runtime.network) {
+      problems.push(`${at}: the stack's HookRuntime runner ${shown(runtime.runner)} is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)`);
+    }
+    throwIfProblems(problems);
+
+    const args = { "key-store-id": props.keyStore.keyStoreId, "cluster-id": props.clusterId };
+    runtime.grantStep(STEP, args);
+    const fn = runtime.lambda();
+    // Checks (and the alarms, which count a missing check as a breach) start once the store is
+    // connected, so a first deploy does not page anyone while KMS is still connecting it.
+    const afterConnect = [...props.keyStore.readyWhen];
+    const rule = new CloudwatchEventRule(this, "schedule", {
+      dependsOn: afterConnect,
+      name: `${props.topic.alarmNamePrefix}cloudhsm-health`,
+      description: `Runs ${STEP} for ${props.keyStore.keyStoreId} every ${interval} minutes`,
+      scheduleExpression: interval === 1 ? "rate(1 minute)" : `rate(${interval} minutes)`,
+    });
+    new CloudwatchEventTarget(this, "target", {
+      rule: rule.name,
+      arn: fn.arn,
+      // A check that cannot answer within 2 minutes fails (no metric: the alarms fire) instead of
+      // running for the function's 15 and piling up behind the next ones.
+      input: JSON.stringify({ step: STEP, keyStoreId: props.keyStore.keyStoreId, clusterId: props.clusterId, minHsms, timeoutMinutes: 2 }),
+    });
+    new LambdaPermission(this, "invoke", { statementId: "cloudhsm-health-schedule", action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "events.amazonaws.com", sourceArn: rule.arn });
+
+    // Three checks per period: one late or failed run does not alarm, three do.
+    const common = {
+      namespace: KEY_STORE_HEALTH_METRICS.namespace,
+      dimensions: { CustomKeyStoreId: props.keyStore.keyStoreId },
+      statistic: "Minimum",
+      period: interval * 60 * 3,
+      evaluationPeriods: 1,
+      comparisonOperator: "LessThanThreshold",
+      treatMissingData: "breaching",
+      dependsOn: afterConnect,
+    };
+    topicAlarm(this, "cloudhsm-store-not-connected", props.topic, `The CloudHSM key store ${props.keyStore.keyStoreId} is not CONNECTED (or its health check did not run): its keys are unusable. See the ${STEP} lines in the hook function's log`, {
+      ...common,
+      metricName: KEY_STORE_HEALTH_METRICS.connected,
+      threshold: 1,
+    });
+    topicAlarm(this, "cloudhsm-active-hsms", props.topic, `Fewer than ${minHsms} ACTIVE HSMs in ${props.clusterId} (or the health check did not run): one more failure and the key store's keys are unusable. Add an HSM`, {
+      ...common,
+      metricName: KEY_STORE_HEALTH_METRICS.activeHsms,
+      threshold: minHsms,
+    });
+  }
+}

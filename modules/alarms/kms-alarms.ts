@@ -1,0 +1,36 @@
+import { Construct } from "constructs";
+import type { IKeyStore } from "../keystores/key-store";
+import { AlarmTopic, type AlarmSubscription } from "./alarm-topic";
+import { CloudHsmHealthCheck } from "./cloudhsm-health-check";
+import { KeyStoreAlarms } from "./key-store-alarms";
+import { RequestQuotaAlarm } from "./request-quota-alarm";
+
+export interface KmsAlarmsProps {
+  /** Who receives the alarms. At least one. */
+  readonly subscriptions: readonly AlarmSubscription[];
+  /** Share of the account's KMS request quota at which to alarm. @default 0.8 */
+  readonly requestQuotaShare?: number;
+  /** The CloudHSM key store and its cluster. @default - none */
+  readonly cloudHsm?: { readonly keyStore: IKeyStore; readonly clusterId: string };
+  /** The external key store and its thresholds (see {@link KeyStoreAlarms}). @default - none */
+  readonly xks?: { readonly keyStore: IKeyStore; readonly certificateDays?: number; readonly latencyShare?: number; readonly credentialRotationDays?: number };
+}
+
+/** Every alarm of an environment's keys (docs/alarms.md): the topic, the account quota, and each key store's alarms. */
+export class KmsAlarms extends Construct {
+  readonly topic: AlarmTopic;
+
+  constructor(scope: Construct, id: string, props: KmsAlarmsProps) {
+    super(scope, id);
+    this.topic = new AlarmTopic(this, "topic", { subscriptions: props.subscriptions });
+    new RequestQuotaAlarm(this, "account", { topic: this.topic, share: props.requestQuotaShare });
+    if (props.cloudHsm) {
+      new KeyStoreAlarms(this, "cloudhsm", { topic: this.topic, keyStore: props.cloudHsm.keyStore });
+      new CloudHsmHealthCheck(this, "cloudhsm-health", { topic: this.topic, keyStore: props.cloudHsm.keyStore, clusterId: props.cloudHsm.clusterId });
+    }
+    if (props.xks) {
+      const { keyStore, ...thresholds } = props.xks;
+      new KeyStoreAlarms(this, "xks", { topic: this.topic, keyStore, ...thresholds });
+    }
+  }
+}
