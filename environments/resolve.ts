@@ -3,16 +3,7 @@
  * fully-resolved configuration. Run only after validation has passed (it parses with the schema
  * and throws on input that does not fit it).
  */
-import type {
-  BackendConfig,
-  BucketConfig,
-  CloudHsmTrustConfig,
-  EnvironmentConfig,
-  FsxDeploymentType,
-  KeyStoreKind,
-  NetworkConfig,
-  XksConfig,
-} from "./types";
+import type { BackendConfig, BucketConfig, CloudHsmTrustConfig, EnvironmentConfig, FsxDeploymentType, KeyStoreKind, NetworkConfig, XksConfig } from "./types";
 import { EnvironmentSchema, type SIGNING_KEY_SPECS } from "./schema";
 import { partitionOfRegion } from "./validation/checks";
 
@@ -169,8 +160,7 @@ export function firstApplyNote(env: ResolvedEnvironment): string | undefined {
 }
 
 /** The EC2 Auto Scaling service-linked role (the default of `data.ebs.serviceLinkedRoles`). */
-export const autoScalingServiceLinkedRole = (partition: string, account: string): string =>
-  `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+export const autoScalingServiceLinkedRole = (partition: string, account: string): string => `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 
 /**
  * Applies the schema's static defaults (zod `.default`), then the defaults that depend on other
@@ -192,9 +182,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         users: [...k.users],
         policy: k.policy,
         // Only external keys carry these, so every other key resolves exactly as before.
-        ...(k.origin === "external"
-          ? { origin: "external" as const, importers: [...(k.importers ?? [])], ...(k.keyMaterialValidityDays !== undefined ? { keyMaterialValidityDays: k.keyMaterialValidityDays } : {}) }
-          : {}),
+        ...(k.origin === "external" ? { origin: "external" as const, importers: [...(k.importers ?? [])], ...(k.keyMaterialValidityDays !== undefined ? { keyMaterialValidityDays: k.keyMaterialValidityDays } : {}) } : {}),
         ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
         ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
         ...(k.externalAccounts?.length ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) } : {}),

@@ -89,9 +89,7 @@ export const NetworkSchema = z
         .array(
           SubnetSchema.extend({
             id: str("subnet- id of the existing private subnet."),
-            routeTableId: str(
-              "rtb- id of the route table the subnet uses (its explicit association, or the VPC's main route table); required with xks, cloudHsm or onPremisesConnection (the S3 gateway endpoint goes on it; routes are checked on it).",
-            ).optional(),
+            routeTableId: str("rtb- id of the route table the subnet uses (its explicit association, or the VPC's main route table); required with xks, cloudHsm or onPremisesConnection (the S3 gateway endpoint goes on it; routes are checked on it).").optional(),
           }).strict(),
         )
         .describe("Existing private subnets with their AZ, CIDR and route table."),
@@ -115,9 +113,7 @@ export const ExternalAccountSchema = z
     account: str("The other account's 12-digit id (not this environment's account)."),
     allow: z
       .array(z.enum(["use", "grantsForAwsResources"]))
-      .describe(
-        "use: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey. grantsForAwsResources: CreateGrant, ListGrants, RevokeGrant only for grants to AWS services acting for that account (kms:GrantIsForAWSResource), e.g. EBS volumes encrypted under this key there. Default: [\"use\"].",
-      )
+      .describe('use: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey. grantsForAwsResources: CreateGrant, ListGrants, RevokeGrant only for grants to AWS services acting for that account (kms:GrantIsForAWSResource), e.g. EBS volumes encrypted under this key there. Default: ["use"].')
       .default(["use"]),
   })
   .describe("Another account allowed to use the key (by its root: that account's IAM policies then decide which of its principals may, naming this key's ARN).");
@@ -152,10 +148,7 @@ export const KeySchema = z
     ).optional(),
     encryptOnlyUsers: strings("IAM role or user ARNs that may encrypt and generate data keys under the key but never decrypt (explicitly denied). Default: none.").optional(),
     decryptOnlyUsers: strings("IAM role or user ARNs that may decrypt under the key but never encrypt (explicitly denied). Default: none.").optional(),
-    externalAccounts: z
-      .array(ExternalAccountSchema)
-      .describe("Other accounts that may use the key (a SaaS, a central data account); each must name the key by its ARN, and its requests count against this account's KMS request quotas. Default: none.")
-      .optional(),
+    externalAccounts: z.array(ExternalAccountSchema).describe("Other accounts that may use the key (a SaaS, a central data account); each must name the key by its ARN, and its requests count against this account's KMS request quotas. Default: none.").optional(),
   })
   .describe("A customer managed KMS key with separation of duties.");
 
@@ -226,9 +219,7 @@ export const XksHealthCheckSchema = z
 export const XksCredentialSchema = z
   .discriminatedUnion("source", [
     z.strictObject({ source: z.literal("variable") }).describe("Sensitive Terraform variables xks_access_key_id / xks_secret_access_key."),
-    z
-      .strictObject({ source: z.literal("secretsManager"), secretArn: str("A secret whose JSON holds accessKeyId and secretAccessKey.") })
-      .describe("A Secrets Manager secret."),
+    z.strictObject({ source: z.literal("secretsManager"), secretArn: str("A secret whose JSON holds accessKeyId and secretAccessKey.") }).describe("A Secrets Manager secret."),
   ])
   .describe("Where the proxy authentication credential comes from; never a literal here.");
 
@@ -236,9 +227,7 @@ export const XksSchema = z
   .strictObject({
     keyStoreName: str("KMS custom key store name, 1-256 chars."),
     privateDnsName: str("Private DNS name of the endpoint service; the proxy's TLS certificate must match it."),
-    publicZone: z
-      .strictObject({ id: str("Route 53 hosted zone id."), domain: str("The zone's domain.") })
-      .describe("Public hosted zone where the domain-verification TXT record goes."),
+    publicZone: z.strictObject({ id: str("Route 53 hosted zone id."), domain: str("The zone's domain.") }).describe("Public hosted zone where the domain-verification TXT record goes."),
     uriPath: str("Proxy URI path, /<prefix>/kms/xks/v1."),
     proxyTargets: strings("Private IPv4 addresses of the on-premises proxies (port 443); at least 2."),
     healthCheck: XksHealthCheckSchema.prefault({}),
@@ -298,9 +287,7 @@ export const HooksSchema = z
 
 export const AlarmSubscriptionSchema = z
   .strictObject({
-    protocol: z
-      .enum(["email", "https", "sqs", "lambda"])
-      .describe("SNS subscription protocol. email and https subscriptions stay pending until the recipient confirms them; sqs and lambda need an ARN in this account and Region (an encrypted queue's key must let sns.amazonaws.com use it)."),
+    protocol: z.enum(["email", "https", "sqs", "lambda"]).describe("SNS subscription protocol. email and https subscriptions stay pending until the recipient confirms them; sqs and lambda need an ARN in this account and Region (an encrypted queue's key must let sns.amazonaws.com use it)."),
     endpoint: str("email: an address; https: an https:// URL; sqs: a queue ARN; lambda: a function ARN (this account and Region)."),
   })
   .describe("Who receives the alarms: an SNS subscription of the environment's alarm topic.");
@@ -308,25 +295,17 @@ export const AlarmSubscriptionSchema = z
 export const AlarmsSchema = z
   .strictObject({
     subscriptions: z.array(AlarmSubscriptionSchema).describe("Where alarm notifications go; at least one (an alarm nobody receives warns nobody)."),
-    requestQuotaShare: z
-      .number()
-      .describe("Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, greater than 0 and at most 1.")
-      .default(0.8),
+    requestQuotaShare: z.number().describe("Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, greater than 0 and at most 1.").default(0.8),
     xks: z
       .strictObject({
         certificateDays: int("Days before the XKS proxy's TLS certificate expires at which to alarm, 1-365 (AWS suggests at least 10; a renewal through change control takes longer).").default(30),
-        latencyShare: z
-          .number()
-          .describe("Share of KMS's 250 ms budget for an XKS proxy answer above which the average latency alarms, greater than 0 and at most 1 (0.8: 200 ms).")
-          .default(0.8),
+        latencyShare: z.number().describe("Share of KMS's 250 ms budget for an XKS proxy answer above which the average latency alarms, greater than 0 and at most 1 (0.8: 200 ms).").default(0.8),
         credentialRotationDays: int("Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, 1-730 days.").default(90),
       })
       .describe("Thresholds of the external key store alarms (only with xks).")
       .prefault({}),
   })
-  .describe(
-    "CloudWatch alarms that warn before keys fail, sent to one SNS topic encrypted with a dedicated AWS-KMS key (docs/alarms.md). Default: none (opt in: subscriptions are a decision only you can make).",
-  );
+  .describe("CloudWatch alarms that warn before keys fail, sent to one SNS topic encrypted with a dedicated AWS-KMS key (docs/alarms.md). Default: none (opt in: subscriptions are a decision only you can make).");
 
 export const EnvironmentSchema = z
   .strictObject({
@@ -338,10 +317,7 @@ export const EnvironmentSchema = z
     backend: BackendSchema.default({ type: "local" }),
     network: NetworkSchema,
     keys: z.record(z.string(), KeySchema).describe("Customer keys by logical name (an identifier; used for construct ids: renaming it replaces the key)."),
-    signingKeys: z
-      .record(z.string(), SigningKeySchema)
-      .describe("Asymmetric signing keys by logical name (an identifier; renaming it replaces the key). Default: none.")
-      .optional(),
+    signingKeys: z.record(z.string(), SigningKeySchema).describe("Asymmetric signing keys by logical name (an identifier; renaming it replaces the key). Default: none.").optional(),
     cloudHsm: CloudHsmSchema.optional(),
     xks: XksSchema.optional(),
     data: DataSchema,

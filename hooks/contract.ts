@@ -43,10 +43,7 @@ export interface StepArgs {
 export type ArgName = Exclude<keyof StepArgs, "region">;
 
 /** One argument: an id checked against its AWS shape (`hooks/lib/validate.ts`), a bounded integer, or an on/off flag. */
-export type ArgSpec =
-  | { readonly kind: "id"; readonly id: IdKind; readonly required: true; readonly help: string }
-  | { readonly kind: "int"; readonly min: number; readonly max?: number; readonly default: number; readonly help: string }
-  | { readonly kind: "flag"; readonly help: string };
+export type ArgSpec = { readonly kind: "id"; readonly id: IdKind; readonly required: true; readonly help: string } | { readonly kind: "int"; readonly min: number; readonly max?: number; readonly default: number; readonly help: string } | { readonly kind: "flag"; readonly help: string };
 
 /** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, or the resource an argument names. */
 export type ResourceRef = "*" | "run-shell-script-document" | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName };
@@ -109,11 +106,7 @@ export const STEP_CONTRACT = {
     description: "InitializeCluster with the signed cluster certificate and the trust anchor, then wait for INITIALIZED",
     inGraph: true,
     args: { clusterId: CLUSTER_ID, certificateParameter: id("parameterName", "SSM parameter name holding the signed cluster certificate PEM"), trustAnchorParameter: TRUST_ANCHOR },
-    iam: [
-      DESCRIBE_CLUSTERS,
-      { actions: ["cloudhsm:InitializeCluster"], resources: cluster },
-      { actions: ["ssm:GetParameter"], resources: [parameter("certificateParameter"), parameter("trustAnchorParameter")], note: "plus kms:Decrypt if a parameter is a SecureString" },
-    ],
+    iam: [DESCRIBE_CLUSTERS, { actions: ["cloudhsm:InitializeCluster"], resources: cluster }, { actions: ["ssm:GetParameter"], resources: [parameter("certificateParameter"), parameter("trustAnchorParameter")], note: "plus kms:Decrypt if a parameter is a SecureString" }],
   },
   "activate-cluster": {
     description: "activate the cluster as the admin (password generated into the admin secret), on the admin instance through SSM",
@@ -175,8 +168,7 @@ export const STEP_CONTRACT = {
     ],
   },
   "import-key-material": {
-    description:
-      "operator-run BYOK import: the 256-bit material from stdin, wrapped in memory (RSA_4096, RSAES_OAEP_SHA_256) under GetParametersForImport's public key, ImportKeyMaterial with the expiry asked for, then an Encrypt/Decrypt round trip; a key holding material is left alone",
+    description: "operator-run BYOK import: the 256-bit material from stdin, wrapped in memory (RSA_4096, RSAES_OAEP_SHA_256) under GetParametersForImport's public key, ImportKeyMaterial with the expiry asked for, then an Encrypt/Decrypt round trip; a key holding material is left alone",
     inGraph: false,
     args: {
       keyId: id("kmsKeyId", "KMS key id (origin EXTERNAL)"),
@@ -252,10 +244,7 @@ const unknownStep = (step: unknown) => `unknown step '${String(step)}'; one of: 
  * carry them: strings, numbers, booleans) and returns the validated arguments with defaults, or
  * one message per problem (unknown step, unknown, missing or malformed argument).
  */
-export function parseStepInput(
-  step: unknown,
-  input: Readonly<Record<string, unknown>>,
-): { readonly ok: true; readonly step: StepName; readonly args: StepArgs & { readonly timeoutMinutes: number } } | { readonly ok: false; readonly problems: string[] } {
+export function parseStepInput(step: unknown, input: Readonly<Record<string, unknown>>): { readonly ok: true; readonly step: StepName; readonly args: StepArgs & { readonly timeoutMinutes: number } } | { readonly ok: false; readonly problems: string[] } {
   if (!isStepName(step)) return { ok: false, problems: [unknownStep(step)] };
   const specs = new Map(argsOf(step));
   const problems: string[] = [];

@@ -26,8 +26,7 @@ export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRun
 /** Every step of the contract and the function that runs it. */
 export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
   "initialize-cluster": (a, c, r) => initializeCluster({ ...r, clients: c, clusterId: req(a.clusterId), certificateParameter: req(a.certificateParameter), trustAnchorParameter: req(a.trustAnchorParameter) }),
-  "activate-cluster": (a, c, r) =>
-    activateCluster({ ...r, clients: c, region: a.region, clusterId: req(a.clusterId), instanceId: req(a.instanceId), adminSecretArn: req(a.adminSecretArn), trustAnchorParameter: req(a.trustAnchorParameter) }),
+  "activate-cluster": (a, c, r) => activateCluster({ ...r, clients: c, region: a.region, clusterId: req(a.clusterId), instanceId: req(a.instanceId), adminSecretArn: req(a.adminSecretArn), trustAnchorParameter: req(a.trustAnchorParameter) }),
   "set-backup-retention": (a, c, r) => setBackupRetention({ ...r, clients: c, clusterId: req(a.clusterId), days: a.days ?? 90 }),
   "wait-hsms-active": (a, c, r) => waitHsmsActive({ ...r, clients: c, clusterId: req(a.clusterId), minHsms: a.minHsms }),
   "create-kmsuser": (a, c, r) =>
@@ -54,8 +53,7 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       trustAnchorParameter: req(a.trustAnchorParameter),
       force: a.force,
     }),
-  "import-key-material": (a, c, r) =>
-    importKeyMaterial({ clock: r.clock, log: r.log, timeoutMs: r.timeoutMs, yieldAt: r.yieldAt, random: r.random, readMaterial: r.readMaterial, clients: c, keyId: req(a.keyId), validDays: a.validDays ?? 0, reimport: a.reimport, rotate: a.rotate }),
+  "import-key-material": (a, c, r) => importKeyMaterial({ clock: r.clock, log: r.log, timeoutMs: r.timeoutMs, yieldAt: r.yieldAt, random: r.random, readMaterial: r.readMaterial, clients: c, keyId: req(a.keyId), validDays: a.validDays ?? 0, reimport: a.reimport, rotate: a.rotate }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
   "check-key-store-health": (a, c, r) => checkKeyStoreHealth({ ...r, clients: c, keyStoreId: req(a.keyStoreId), clusterId: req(a.clusterId), minHsms: a.minHsms }),
 };

@@ -31,9 +31,7 @@ export interface HookEvent extends Partial<Omit<StepArgs, "minHsms" | "days" | "
 }
 
 /** Handler result. Failures are thrown (the invocation fails) with the mapped one-line message. */
-export type HookResponse =
-  | { readonly status: "DONE"; readonly step: string; readonly state: string; readonly alreadyDone: boolean; readonly elapsed: string }
-  | { readonly status: "IN_PROGRESS"; readonly step: string; readonly state: string; readonly elapsed: string };
+export type HookResponse = { readonly status: "DONE"; readonly step: string; readonly state: string; readonly alreadyDone: boolean; readonly elapsed: string } | { readonly status: "IN_PROGRESS"; readonly step: string; readonly state: string; readonly elapsed: string };
 
 /** The part of the Lambda context the handler uses. */
 export interface LambdaContextLike {
@@ -98,11 +96,7 @@ export const handler = createHandler();
  * `aws_lambda_invocation` resources (attempt 1..n, each depending on the previous) does in
  * Terraform; each invocation resumes the wait because steps describe first.
  */
-export async function invokeUntilDone(
-  invoke: (event: HookEvent) => Promise<HookResponse>,
-  event: HookEvent,
-  opts: { readonly maxInvocations: number },
-): Promise<{ readonly result: HookResponse; readonly invocations: number }> {
+export async function invokeUntilDone(invoke: (event: HookEvent) => Promise<HookResponse>, event: HookEvent, opts: { readonly maxInvocations: number }): Promise<{ readonly result: HookResponse; readonly invocations: number }> {
   for (let i = 1; ; i++) {
     const result = await invoke({ ...event, finalAttempt: i >= opts.maxInvocations });
     if (result.status === "DONE" || i >= opts.maxInvocations) return { result, invocations: i };

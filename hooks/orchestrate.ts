@@ -35,12 +35,7 @@ export interface BootstrapIds {
  * it: first HSM -> initialize -> activate -> remaining HSMs in parallel -> wait for them ->
  * kmsuser -> key store -> connect. Each step gets the full `timeoutMs` budget.
  */
-export async function bootstrapCloudHsmKeyStore(
-  clients: HookClients,
-  runtime: StepRuntime & { readonly limiter?: RateLimiter },
-  terraform: TerraformActions,
-  ids: BootstrapIds,
-): Promise<{ readonly keyStoreId: string }> {
+export async function bootstrapCloudHsmKeyStore(clients: HookClients, runtime: StepRuntime & { readonly limiter?: RateLimiter }, terraform: TerraformActions, ids: BootstrapIds): Promise<{ readonly keyStoreId: string }> {
   const [firstAz, ...otherAzs] = ids.hsmAzs;
   await terraform.createHsm(firstAz);
   await initializeCluster({ ...runtime, clients, clusterId: ids.clusterId, certificateParameter: ids.certificateParameter, trustAnchorParameter: ids.trustAnchorParameter });

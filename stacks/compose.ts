@@ -149,12 +149,15 @@ export function synthesizeOrReport(loadEnvs: () => Readonly<Record<string, Envir
     const composed = synthesizeInto(loadEnvs, compose, process.env.CDKTF_OUTDIR ?? "cdktf.out");
     const suppressed = composed.findings.filter((f) => f.suppressedBecause).length;
     if (!process.env.CDKTF_OUTDIR || process.env.CMK_VERBOSE || verboseRequested()) {
-      process.stdout.write(
-        `synthesized ${composed.stacks.map((s) => s.node.id).join(", ")}; compliance: ${composed.checks} checks, ${suppressed} suppressed with a reason\n`,
-      );
+      process.stdout.write(`synthesized ${composed.stacks.map((s) => s.node.id).join(", ")}; compliance: ${composed.checks} checks, ${suppressed} suppressed with a reason\n`);
     }
     // --verbose / npm run compliance: name each suppressed finding and its reason (stacks/compliance-report.ts).
-    if (verboseRequested()) process.stdout.write(suppressedLines(composed.findings).map((l) => `${l}\n`).join(""));
+    if (verboseRequested())
+      process.stdout.write(
+        suppressedLines(composed.findings)
+          .map((l) => `${l}\n`)
+          .join(""),
+      );
   } catch (e) {
     reportError(e);
   }

@@ -79,9 +79,7 @@ export class KeysStack extends ShippedEnvironmentStack {
 
     // The EBS default key's service-linked roles, created first when the account lacks them.
     const ebs = env.data.ebs;
-    const serviceLinkedRoles = ebs?.createServiceLinkedRoles
-      ? ebs.serviceLinkedRoles.map((roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn }))
-      : [];
+    const serviceLinkedRoles = ebs?.createServiceLinkedRoles ? ebs.serviceLinkedRoles.map((roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn })) : [];
 
     // ALARMS (opt in): the topic, the account request quota and each key store's alarms; imported
     // keys' expiry alarms notify the same topic.

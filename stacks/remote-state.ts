@@ -10,16 +10,15 @@ import type { EnvironmentConfig } from "../environments/types";
 
 /** One line per environment whose backend is local (absent `backend` means local). */
 export function localStateProblems(envs: Readonly<Record<string, EnvironmentConfig>>): string[] {
-  return Object.entries(envs)
-    // A backend of the wrong shape is the validation's to report; only a real local one is refused here.
-    .filter(([, env]) => {
-      const b = (env as { backend?: unknown }).backend;
-      return b === undefined || (typeof b === "object" && b !== null && (b as { type?: unknown }).type === "local");
-    })
-    .map(
-      ([name]) =>
-        `environments.${name}.backend: local state is not allowed for an environment deployed by CI (the runner's disk is thrown away after each job): set backend to { type: "s3", ... } or { type: "cloud", ... }`,
-    );
+  return (
+    Object.entries(envs)
+      // A backend of the wrong shape is the validation's to report; only a real local one is refused here.
+      .filter(([, env]) => {
+        const b = (env as { backend?: unknown }).backend;
+        return b === undefined || (typeof b === "object" && b !== null && (b as { type?: unknown }).type === "local");
+      })
+      .map(([name]) => `environments.${name}.backend: local state is not allowed for an environment deployed by CI (the runner's disk is thrown away after each job): set backend to { type: "s3", ... } or { type: "cloud", ... }`)
+  );
 }
 
 /** Returns `envs` unchanged, or throws ConfigError naming every environment with local state. */

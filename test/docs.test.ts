@@ -7,16 +7,25 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 
 const root = join(__dirname, "..");
-const documents = ["README.md", "hooks/README.md", "packages/plan-guard/README.md", "packages/xks-check/README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const documents = [
+  "README.md",
+  "hooks/README.md",
+  "packages/plan-guard/README.md",
+  "packages/xks-check/README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 const topLevel = new Set([...readdirSync(root), ".github", ".ci"]);
 
 /** Relative link targets and `code` spans that look like paths of this repository. */
 function namedPaths(doc: string): string[] {
   const text = readFileSync(join(root, doc), "utf8");
-  const links = [...text.matchAll(/\]\(([^)#\s]+)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/.test(t)).map((t) => normalize(join(dirname(doc), t)));
-  const spans = [...text.matchAll(/`([^`\s]+)`/g)]
-    .map((m) => m[1].replace(/[.,:;]+$/, ""))
-    .filter((p) => p.includes("/") && !/[<>*$]/.test(p) && topLevel.has(p.split("/")[0]));
+  const links = [...text.matchAll(/\]\(([^)#\s]+)/g)]
+    .map((m) => m[1])
+    .filter((t) => !/^[a-z]+:/.test(t))
+    .map((t) => normalize(join(dirname(doc), t)));
+  const spans = [...text.matchAll(/`([^`\s]+)`/g)].map((m) => m[1].replace(/[.,:;]+$/, "")).filter((p) => p.includes("/") && !/[<>*$]/.test(p) && topLevel.has(p.split("/")[0]));
   return [...new Set([...links, ...spans])];
 }
 
@@ -48,6 +57,8 @@ test("every folder and file of the README's layout tree exists", () => {
 
 test("the layout tree names every folder of modules/", () => {
   const readme = readFileSync(join(root, "README.md"), "utf8");
-  const folders = readdirSync(join(root, "modules"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const folders = readdirSync(join(root, "modules"), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   expect(folders.filter((f) => !readme.includes(`\n  ${f}/ `))).toEqual([]);
 });

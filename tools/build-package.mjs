@@ -15,7 +15,7 @@ import { testOnlyPackages } from "./test-only-packages.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dir = resolve(process.argv[2] ?? process.cwd());
 const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-const bins = Object.entries(typeof pkg.bin === "string" ? { [pkg.name]: pkg.bin } : pkg.bin ?? {});
+const bins = Object.entries(typeof pkg.bin === "string" ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {}));
 if (bins.length !== 1) {
   console.error(`build-package: ${join(dir, "package.json")}: bin must name exactly one command`);
   process.exit(2);

@@ -50,13 +50,7 @@ const zipOut = join(out, "hooks-lambda.zip");
 const sourcesNewest = Math.max(...["main.ts", "environments", "stacks", "modules", "tools", "packages", "hooks", "package-lock.json"].map((p) => newest(join(root, p))));
 const hooksNewest = Math.max(newest(join(root, "hooks")), newest(join(root, "package-lock.json")));
 const fresh = (o, since) => existsSync(o) && statSync(o).mtimeMs >= since;
-if (
-  !process.argv.includes("--force") &&
-  Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) &&
-  fresh(hookOut, hooksNewest) &&
-  fresh(lambdaOut, hooksNewest) &&
-  fresh(zipOut, hooksNewest)
-) {
+if (!process.argv.includes("--force") && Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) && fresh(hookOut, hooksNewest) && fresh(lambdaOut, hooksNewest) && fresh(zipOut, hooksNewest)) {
   process.exit(0);
 }
 
@@ -103,11 +97,11 @@ if (mainEntry) {
 // hook source or the lock file changed since it was last written.
 const hookEntry = join(root, "hooks/cli.ts");
 if (existsSync(hookEntry) && !fresh(hookOut, hooksNewest)) {
-  await build({ ...common, entryPoints: { "hooks": hookEntry }, outdir: join(out, "hooks-bundle"), minify: true, legalComments: "none" });
+  await build({ ...common, entryPoints: { hooks: hookEntry }, outdir: join(out, "hooks-bundle"), minify: true, legalComments: "none" });
 }
 const lambdaEntry = join(root, "hooks/lambda.ts");
 if (existsSync(lambdaEntry) && !fresh(lambdaOut, hooksNewest)) {
-  await build({ ...common, target: LAMBDA_NODE_TARGET, entryPoints: { "hooks": lambdaEntry }, outdir: join(out, "hooks-lambda"), minify: true, legalComments: "none" });
+  await build({ ...common, target: LAMBDA_NODE_TARGET, entryPoints: { hooks: lambdaEntry }, outdir: join(out, "hooks-lambda"), minify: true, legalComments: "none" });
 }
 
 // The Lambda runner's code: the Lambda bundle as a zip, made here once rather than by cdktf's

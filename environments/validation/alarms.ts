@@ -9,11 +9,13 @@ const SRC_XKS_ALARMS = "KMS external key store alarms (https://docs.aws.amazon.c
 const share = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v > 0 && v <= 1;
 
 /** An ARN of `service` in the environment's partition, account and Region. */
-const localArn = (service: string, kind: RegExp) => (v: unknown, c: FieldContext): boolean => {
-  if (!isString(v) || !isString(c.env.region)) return false;
-  const prefix = `arn:${partitionOfRegion(c.env.region)}:${service}:${c.env.region}:${String(c.env.account)}:`;
-  return v.startsWith(prefix) && kind.test(v.slice(prefix.length));
-};
+const localArn =
+  (service: string, kind: RegExp) =>
+  (v: unknown, c: FieldContext): boolean => {
+    if (!isString(v) || !isString(c.env.region)) return false;
+    const prefix = `arn:${partitionOfRegion(c.env.region)}:${service}:${c.env.region}:${String(c.env.account)}:`;
+    return v.startsWith(prefix) && kind.test(v.slice(prefix.length));
+  };
 
 const ENDPOINT_RULES: Record<string, { rule: string; check: (v: unknown, c: FieldContext) => boolean }> = {
   email: { rule: "an email address (name@domain)", check: (v) => isString(v) && v.length <= 254 && /^[^\s@]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v) },
@@ -75,9 +77,7 @@ export const alarmsTable: ConstraintTable = {
       source: SRC_XKS_ALARMS,
       check: (env) => {
         const given = (env.alarms as { xks?: unknown } | undefined)?.xks;
-        return given !== undefined && env.xks === undefined
-          ? [{ path: "alarms.xks", value: given, rule: "absent: the environment has no external key store (xks)", source: SRC_XKS_ALARMS }]
-          : [];
+        return given !== undefined && env.xks === undefined ? [{ path: "alarms.xks", value: given, rule: "absent: the environment has no external key store (xks)", source: SRC_XKS_ALARMS }] : [];
       },
     },
   ],

@@ -21,8 +21,7 @@ export const isBool = (v: unknown): boolean => typeof v === "boolean";
 
 export const nonEmptyArray = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** IAM role or user ARN (the principals a key policy names). */
 export const IAM_PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
@@ -109,23 +108,16 @@ export const contains = (outer: Cidr, inner: Cidr): boolean => outer.first <= in
 export const containsIp = (outer: Cidr, ip: number): boolean => outer.first <= ip && ip <= outer.last;
 
 /** RFC 1918 and RFC 6598 ranges: the only addresses an NLB IP target outside the VPC may have. */
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map(
-  (c) => parseCidr(c) as Cidr,
-);
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map((c) => parseCidr(c) as Cidr);
 
 /** AWS Region code, e.g. `eu-west-1`, `us-gov-west-1`. */
 export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 /** An AZ belongs to a Region when it is the Region followed by a letter (`eu-west-1a`). */
-export const azInRegion = (az: unknown, region: string): boolean =>
-  isString(az) && az.length === region.length + 1 && az.startsWith(region) && /[a-z]$/.test(az);
+export const azInRegion = (az: unknown, region: string): boolean => isString(az) && az.length === region.length + 1 && az.startsWith(region) && /[a-z]$/.test(az);
 
 /** DNS host name (lowercase labels, 1-63 chars each, at most 253 chars in all). */
-export const isHostname = (v: unknown): boolean =>
-  isString(v) &&
-  v.length <= 253 &&
-  v.split(".").length >= 2 &&
-  v.split(".").every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+export const isHostname = (v: unknown): boolean => isString(v) && v.length <= 253 && v.split(".").length >= 2 && v.split(".").every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
 
 /** Returns the values that occur more than once. */
 export function duplicates<T>(values: readonly T[]): T[] {

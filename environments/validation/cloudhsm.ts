@@ -5,15 +5,13 @@ import { posix } from "node:path";
 import { intIn, isString, matches, oneOf } from "./checks";
 
 /** A relative path that stays inside the repository once normalised (no absolute path, no `..`). */
-export const insideRepository = (v: unknown): boolean =>
-  isString(v) && !posix.isAbsolute(v) && !v.includes("\\") && !posix.normalize(v).startsWith("../") && posix.normalize(v) !== "..";
+export const insideRepository = (v: unknown): boolean => isString(v) && !posix.isAbsolute(v) && !v.includes("\\") && !posix.normalize(v).startsWith("../") && posix.normalize(v) !== "..";
 const SRC_REPO = "certificate files are read from the repository";
 import type { EnvironmentConfig } from "../types";
 
 const SRC_CLI_PATH = "CloudHSM admin host: private subnets without NAT reach only AWS endpoints and this Region's S3";
 
-const subnetAzs = (env: EnvironmentConfig): string[] =>
-  Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
+const subnetAzs = (env: EnvironmentConfig): string[] => (Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : []);
 
 export const cloudHsmTable: ConstraintTable = {
   domain: "cloudhsm",
@@ -88,9 +86,7 @@ export const cloudHsmTable: ConstraintTable = {
         const t = env.cloudHsm?.trust;
         if (!t || t.mode !== "provided") return [];
         const has = [t.signedCertificateFile, t.trustAnchorFile].map((f) => f !== undefined);
-        return has[0] === has[1]
-          ? []
-          : [{ path: `cloudHsm.trust.${has[0] ? "trustAnchorFile" : "signedCertificateFile"}`, value: undefined, rule: "set together with the other file (both absent on the first apply, both present on the second)", source: "CloudHSM InitializeCluster" } as Violation];
+        return has[0] === has[1] ? [] : [{ path: `cloudHsm.trust.${has[0] ? "trustAnchorFile" : "signedCertificateFile"}`, value: undefined, rule: "set together with the other file (both absent on the first apply, both present on the second)", source: "CloudHSM InitializeCluster" } as Violation];
       },
     },
     {
@@ -108,19 +104,13 @@ export const cloudHsmTable: ConstraintTable = {
           message: `${formatValue(key)} is a cloudhsm key, which exists only after the cluster certificate is provided (cloudHsm.trust.signedCertificateFile and trustAnchorFile): use another key until then`,
         });
         const buckets = env.data?.buckets && typeof env.data.buckets === "object" ? Object.entries(env.data.buckets) : [];
-        return [
-          ...buckets.filter(([, b]) => waiting(b?.key)).map(([name, b]) => refused(`data.buckets.${name}.key`, b.key)),
-          ...(waiting(env.data?.ebs?.key) ? [refused("data.ebs.key", env.data?.ebs?.key)] : []),
-        ];
+        return [...buckets.filter(([, b]) => waiting(b?.key)).map(([name, b]) => refused(`data.buckets.${name}.key`, b.key)), ...(waiting(env.data?.ebs?.key) ? [refused("data.ebs.key", env.data?.ebs?.key)] : [])];
       },
     },
     {
       description: "key store names are unique",
       source: "KMS CreateCustomKeyStore: names are unique per account and Region",
-      check: (env) =>
-        env.cloudHsm && env.xks && env.cloudHsm.keyStoreName === env.xks.keyStoreName
-          ? [{ path: "xks.keyStoreName", value: env.xks.keyStoreName, rule: "a name different from cloudHsm.keyStoreName", source: "KMS CreateCustomKeyStore: names are unique per account and Region" }]
-          : [],
+      check: (env) => (env.cloudHsm && env.xks && env.cloudHsm.keyStoreName === env.xks.keyStoreName ? [{ path: "xks.keyStoreName", value: env.xks.keyStoreName, rule: "a name different from cloudHsm.keyStoreName", source: "KMS CreateCustomKeyStore: names are unique per account and Region" }] : []),
     },
   ],
 };

@@ -6,8 +6,7 @@ import { BUCKET_NAME_RULE, isValidBucketName } from "./s3-names";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** A service-linked role's ARN (IAM puts them under `aws-service-role/<service principal>/`). */
-const serviceLinkedRoleArn = (partition: string, account: string) =>
-  new RegExp(`^arn:${escape(partition)}:iam::${escape(account)}:role/aws-service-role/[a-z0-9.-]+\\.amazonaws\\.com/[\\w+=,.@-]{1,64}$`);
+const serviceLinkedRoleArn = (partition: string, account: string) => new RegExp(`^arn:${escape(partition)}:iam::${escape(account)}:role/aws-service-role/[a-z0-9.-]+\\.amazonaws\\.com/[\\w+=,.@-]{1,64}$`);
 
 const SRC_FSX = "FSx for ONTAP CreateFileSystem";
 
@@ -30,8 +29,7 @@ const keyRef = (c: FieldContext) => {
 const deployment = (c: FieldContext): FsxDeploymentType => (c.env.data?.fsx?.deploymentType ?? "MULTI_AZ_1") as FsxDeploymentType;
 const multiAz = (c: FieldContext) => deployment(c).startsWith("MULTI_AZ");
 const haPairs = (c: FieldContext) => (typeof c.env.data?.fsx?.haPairs === "number" ? c.env.data.fsx.haPairs : 1);
-const subnetAzs = (env: EnvironmentConfig): string[] =>
-  Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
+const subnetAzs = (env: EnvironmentConfig): string[] => (Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : []);
 
 export const consumersTable: ConstraintTable = {
   domain: "consumers",
@@ -101,9 +99,7 @@ export const consumersTable: ConstraintTable = {
       check: (env) => {
         const entries = Object.entries(isObject(env.data?.buckets) ? env.data.buckets : {}).filter(([, b]) => isObject(b));
         const dup = new Set(duplicates(entries.map(([, b]) => b.bucketName)));
-        return entries
-          .filter(([, b]) => dup.has(b.bucketName))
-          .map(([name, b]): Violation => ({ path: `data.buckets.${name}.bucketName`, value: b.bucketName, rule: "a name no other bucket uses", source: "S3 bucket names are globally unique" }));
+        return entries.filter(([, b]) => dup.has(b.bucketName)).map(([name, b]): Violation => ({ path: `data.buckets.${name}.bucketName`, value: b.bucketName, rule: "a name no other bucket uses", source: "S3 bucket names are globally unique" }));
       },
     },
   ],

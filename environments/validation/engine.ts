@@ -66,11 +66,7 @@ export interface ConstraintTable {
 }
 
 /** Walks a `*` pattern, yielding every concrete match (parent, key, segments). */
-function* walk(
-  node: unknown,
-  pattern: readonly string[],
-  segments: string[],
-): Generator<{ parent: Record<string, unknown>; key: string; segments: string[] }> {
+function* walk(node: unknown, pattern: readonly string[], segments: string[]): Generator<{ parent: Record<string, unknown>; key: string; segments: string[] }> {
   if (node === null || typeof node !== "object") return;
   const [head, ...rest] = pattern;
   const obj = node as Record<string, unknown>;

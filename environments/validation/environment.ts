@@ -46,10 +46,7 @@ export const environmentTable: ConstraintTable = {
     {
       description: "network, keys and data sections are present",
       source: "environment contract",
-      check: (env) =>
-        (["network", "keys", "data"] as const)
-          .filter((k) => !isObject((env as unknown as Record<string, unknown>)[k]))
-          .map((k) => ({ path: k, value: (env as unknown as Record<string, unknown>)[k], rule: "a section object", source: "environment contract" })),
+      check: (env) => (["network", "keys", "data"] as const).filter((k) => !isObject((env as unknown as Record<string, unknown>)[k])).map((k) => ({ path: k, value: (env as unknown as Record<string, unknown>)[k], rule: "a section object", source: "environment contract" })),
     },
     {
       description: "tag keys use the characters AWS allows",

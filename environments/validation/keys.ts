@@ -110,9 +110,7 @@ export const keysTable: ConstraintTable = {
       check: (env) => {
         const entries = Object.entries(isObject(env.keys) ? env.keys : {}).filter(([, k]) => isObject(k));
         const dup = new Set(duplicates(entries.map(([, k]) => k.alias)));
-        return entries
-          .filter(([, k]) => dup.has(k.alias))
-          .map(([name, k]) => ({ path: `keys.${name}.alias`, value: k.alias, rule: "an alias no other key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
+        return entries.filter(([, k]) => dup.has(k.alias)).map(([name, k]) => ({ path: `keys.${name}.alias`, value: k.alias, rule: "an alias no other key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
       },
     },
     {
@@ -187,9 +185,7 @@ export const keysTable: ConstraintTable = {
       check: (env) => {
         const entries = Object.entries(isObject(env.keys) ? env.keys : {}).filter(([, k]) => isObject(k) && k.store === "xks" && isString(k.xksKeyId));
         const dup = new Set(duplicates(entries.map(([, k]) => k.xksKeyId)));
-        return entries
-          .filter(([, k]) => dup.has(k.xksKeyId))
-          .map(([name, k]): Violation => ({ path: `keys.${name}.xksKeyId`, value: k.xksKeyId, rule: "an external key id no other key uses", source: "KMS CreateKey XksKeyId" }));
+        return entries.filter(([, k]) => dup.has(k.xksKeyId)).map(([name, k]): Violation => ({ path: `keys.${name}.xksKeyId`, value: k.xksKeyId, rule: "an external key id no other key uses", source: "KMS CreateKey XksKeyId" }));
       },
     },
   ],
@@ -233,9 +229,7 @@ export const signingKeysTable: ConstraintTable = {
         const taken = new Set(Object.values(isObject(env.keys) ? env.keys : {}).map((k) => (isObject(k) ? k.alias : undefined)));
         const entries = Object.entries(isObject(env.signingKeys) ? env.signingKeys : {}).filter(([, k]) => isObject(k) && isString(k.alias));
         const dup = new Set(duplicates(entries.map(([, k]) => k.alias)));
-        return entries
-          .filter(([, k]) => dup.has(k.alias) || taken.has(k.alias))
-          .map(([name, k]): Violation => ({ path: `signingKeys.${name}.alias`, value: k.alias, rule: "an alias no other key or signing key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
+        return entries.filter(([, k]) => dup.has(k.alias) || taken.has(k.alias)).map(([name, k]): Violation => ({ path: `signingKeys.${name}.alias`, value: k.alias, rule: "an alias no other key or signing key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
       },
     },
     {

@@ -30,8 +30,7 @@ export const networkTable: ConstraintTable = {
       field: "network.subnets.*.routeTableId",
       rule: "the id of the route table the subnet uses (rtb- and 8 or 17 hex chars), needed with xks, cloudHsm or onPremisesConnection",
       source: SRC_RTB,
-      when: (c: FieldContext) =>
-        c.env.network?.mode === "existing" && (c.env.xks !== undefined || c.env.cloudHsm !== undefined || c.env.network.onPremisesConnection !== undefined) === needed,
+      when: (c: FieldContext) => c.env.network?.mode === "existing" && (c.env.xks !== undefined || c.env.cloudHsm !== undefined || c.env.network.onPremisesConnection !== undefined) === needed,
       required: needed,
       check: matches(/^rtb-([0-9a-f]{8}|[0-9a-f]{17})$/),
     })),
@@ -50,10 +49,12 @@ export const networkTable: ConstraintTable = {
       description: "subnets span at least 2 distinct AZs",
       source: SRC_AZ,
       check: (env) => {
-        const azs = new Set(subnets(env).map((s) => s.az).filter(isString));
-        return subnets(env).length >= 2 && azs.size < 2
-          ? [{ path: "network.subnets", value: [...azs], rule: "subnets in at least 2 distinct AZs", source: SRC_AZ }]
-          : [];
+        const azs = new Set(
+          subnets(env)
+            .map((s) => s.az)
+            .filter(isString),
+        );
+        return subnets(env).length >= 2 && azs.size < 2 ? [{ path: "network.subnets", value: [...azs], rule: "subnets in at least 2 distinct AZs", source: SRC_AZ }] : [];
       },
     },
     {
@@ -100,8 +101,8 @@ export const networkTable: ConstraintTable = {
         !env.xks && env.network?.onPremisesConnection !== undefined && (env.network.onPremisesCidrs ?? []).length === 0
           ? [{ path: "network.onPremisesCidrs", value: env.network.onPremisesCidrs, rule: "at least one data centre range when network.onPremisesConnection is set (the ranges routed to it)", source: SRC_ONPREM }]
           : [],
-      },
-      {
+    },
+    {
       description: "on-premises ranges are listed once",
       source: "VPC route tables and security group rules: one per destination",
       check: (env) => {
@@ -120,7 +121,11 @@ export const networkTable: ConstraintTable = {
       description: "subnet ids are unique",
       source: "EC2 resource ids",
       check: (env) =>
-        duplicates(subnets(env).map((s) => s.id).filter(isString)).map((id) => ({
+        duplicates(
+          subnets(env)
+            .map((s) => s.id)
+            .filter(isString),
+        ).map((id) => ({
           path: "network.subnets",
           value: id,
           rule: "each subnet listed once",

@@ -126,8 +126,7 @@ interface DiscriminatorIssue {
   readonly options?: unknown[];
 }
 
-const isDiscriminatorIssue = (i: z.core.$ZodIssue): i is z.core.$ZodIssue & DiscriminatorIssue =>
-  i.code === "invalid_union" && (i as unknown as DiscriminatorIssue).discriminator !== undefined;
+const isDiscriminatorIssue = (i: z.core.$ZodIssue): i is z.core.$ZodIssue & DiscriminatorIssue => i.code === "invalid_union" && (i as unknown as DiscriminatorIssue).discriminator !== undefined;
 
 /**
  * Parses, and where a union's discriminator (`network.mode`, `backend.type`...) matches no option,
@@ -208,12 +207,7 @@ export function checkShape(env: Record<string, unknown>): ShapeResult {
       continue;
     }
     if (value === undefined && !Array.isArray(get(env, issue.path.slice(0, -1)))) {
-      const expected =
-        issue.code === "invalid_type"
-          ? EXPECTED[issue.expected] ?? issue.expected
-          : isDiscriminatorIssue(issue)
-            ? `one of ${(issue.options ?? []).map(quote).join(", ")}`
-            : "a value";
+      const expected = issue.code === "invalid_type" ? (EXPECTED[issue.expected] ?? issue.expected) : isDiscriminatorIssue(issue) ? `one of ${(issue.options ?? []).map(quote).join(", ")}` : "a value";
       fallbacks.push({ path: at, value, rule: expected, source: SOURCE });
       continue;
     }

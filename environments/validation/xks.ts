@@ -25,7 +25,15 @@ export const xksTable: ConstraintTable = {
       check: (v) => matches(/^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,2})$/, 10, 128)(v),
     },
     { field: "xks.proxyTargets", rule: "at least 2 proxy addresses (KMS needs a redundant proxy fleet)", source: "XKS proxy availability; NLB target group", required: true, check: (v) => Array.isArray(v) && v.length >= 2 && new Set(v).size === v.length },
-    { field: "xks.proxyTargets.*", rule: "a private IPv4 address (10/8, 172.16/12, 192.168/16 or 100.64/10)", source: "NLB IP targets outside the VPC", check: (v) => { const ip = parseIpv4(v); return ip !== undefined && PRIVATE_RANGES.some((r) => containsIp(r, ip)); } },
+    {
+      field: "xks.proxyTargets.*",
+      rule: "a private IPv4 address (10/8, 172.16/12, 192.168/16 or 100.64/10)",
+      source: "NLB IP targets outside the VPC",
+      check: (v) => {
+        const ip = parseIpv4(v);
+        return ip !== undefined && PRIVATE_RANGES.some((r) => containsIp(r, ip));
+      },
+    },
     { field: "xks.healthCheck.protocol", rule: "'TCP' or 'HTTPS'", source: "ELB target group health checks", check: oneOf("TCP", "HTTPS") },
     { field: "xks.healthCheck.path", rule: "a path starting with '/' (at most 1024 chars), HTTPS only", source: "ELB target group health checks", check: (v, c) => c.parent.protocol === "HTTPS" && matches(/^\/\S*$/, 1, 1024)(v) },
     {

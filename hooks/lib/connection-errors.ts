@@ -148,8 +148,6 @@ export function connectionErrorAction(code: string, type: KeyStoreType): string 
 
 /** Markdown table of every code (for hooks/README.md). */
 export function renderConnectionErrorTable(): string {
-  const rows = Object.entries(CONNECTION_ERRORS).flatMap(([code, info]) =>
-    info.stores.map((store) => `| \`${code}\` | ${store === "AWS_CLOUDHSM" ? "CloudHSM" : "XKS"} | ${info.retryable ? "yes" : "no"} | ${info.meaning} | ${info.action[store]} |`),
-  );
+  const rows = Object.entries(CONNECTION_ERRORS).flatMap(([code, info]) => info.stores.map((store) => `| \`${code}\` | ${store === "AWS_CLOUDHSM" ? "CloudHSM" : "XKS"} | ${info.retryable ? "yes" : "no"} | ${info.meaning} | ${info.action[store]} |`));
   return ["| code | store | auto-retry | meaning | next action |", "|---|---|---|---|---|", ...rows].join("\n");
 }

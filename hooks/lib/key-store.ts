@@ -9,13 +9,7 @@ export type KmsSend = <T>(what: string, command: object) => Promise<T>;
  * The key store as DescribeCustomKeyStores returns it. An API error goes through the step's own
  * `toError` (its actions differ per step); a store that does not exist is a HookError with `notFoundFix`.
  */
-export async function describeKeyStore(
-  kms: KmsSend,
-  label: string,
-  keyStoreId: string,
-  toError: (what: string, err: unknown) => HookError,
-  notFoundFix: string,
-): Promise<CustomKeyStoresListEntry> {
+export async function describeKeyStore(kms: KmsSend, label: string, keyStoreId: string, toError: (what: string, err: unknown) => HookError, notFoundFix: string): Promise<CustomKeyStoresListEntry> {
   let out: DescribeCustomKeyStoresCommandOutput;
   try {
     out = await kms<DescribeCustomKeyStoresCommandOutput>("DescribeCustomKeyStores", new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: keyStoreId }));
@@ -29,5 +23,5 @@ export async function describeKeyStore(
 
 /** The state as progress lines show it: `FAILED(<ConnectionErrorCode>)` for a failed store. */
 export function connectionState(s: CustomKeyStoresListEntry): string {
-  return s.ConnectionState === "FAILED" ? `FAILED(${s.ConnectionErrorCode ?? "?"})` : s.ConnectionState ?? "UNKNOWN";
+  return s.ConnectionState === "FAILED" ? `FAILED(${s.ConnectionErrorCode ?? "?"})` : (s.ConnectionState ?? "UNKNOWN");
 }

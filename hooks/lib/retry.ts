@@ -10,33 +10,9 @@ import type { RedactingLogger } from "./logger";
  */
 export const SDK_RETRY_CONFIG = { maxAttempts: 8, retryMode: "adaptive" } as const;
 
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequests",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "ProvisionedThroughputExceededException",
-]);
+const THROTTLING = new Set(["ThrottlingException", "Throttling", "ThrottledException", "TooManyRequests", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown", "ProvisionedThroughputExceededException"]);
 
-const NETWORK = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "NetworkingError",
-]);
+const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "TimeoutError", "RequestTimeout", "RequestTimeoutException", "NetworkingError"]);
 
 /** Service-side transient failures worth a retry. */
 const TRANSIENT = new Set(["KMSInternalException", "DependencyTimeoutException", "CloudHsmInternalFailureException", "InternalServerError", "InternalFailure", "ServiceUnavailable", "InternalServiceError", "InternalServiceErrorException"]);

@@ -80,12 +80,7 @@ export async function readSecretValue(input: Omit<EnsureSecretInput, "generate">
   }
   input.runtime.log.registerSecret(value);
   if (!HSM_PASSWORD_PATTERN.test(value)) {
-    throw new HookError(
-      input.label,
-      "InvalidSecretValue",
-      `the ${input.purpose} stored in ${input.secretArn} is not 7-32 alphanumeric characters`,
-      `put a 7-32 character alphanumeric value in the secret (or, before first use only, delete its versions so the hook generates one), then re-run`,
-    );
+    throw new HookError(input.label, "InvalidSecretValue", `the ${input.purpose} stored in ${input.secretArn} is not 7-32 alphanumeric characters`, `put a 7-32 character alphanumeric value in the secret (or, before first use only, delete its versions so the hook generates one), then re-run`);
   }
   return value;
 }

@@ -1,11 +1,4 @@
-import {
-  GetCommandInvocationCommand,
-  ListCommandsCommand,
-  SendCommandCommand,
-  type GetCommandInvocationCommandOutput,
-  type ListCommandsCommandOutput,
-  type SendCommandCommandOutput,
-} from "@aws-sdk/client-ssm";
+import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, type GetCommandInvocationCommandOutput, type ListCommandsCommandOutput, type SendCommandCommandOutput } from "@aws-sdk/client-ssm";
 import { COMMAND_POLL } from "./backoff";
 import { awsErrorCode, errorMessage, HookError } from "./errors";
 import type { ProgressReporter } from "./progress";

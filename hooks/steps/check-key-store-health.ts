@@ -63,7 +63,16 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
     JSON.stringify({
       _aws: {
         Timestamp: input.clock.now(),
-        CloudWatchMetrics: [{ Namespace: HEALTH_NAMESPACE, Dimensions: [["CustomKeyStoreId"]], Metrics: [{ Name: CONNECTED_METRIC, Unit: "Count" }, { Name: ACTIVE_HSMS_METRIC, Unit: "Count" }] }],
+        CloudWatchMetrics: [
+          {
+            Namespace: HEALTH_NAMESPACE,
+            Dimensions: [["CustomKeyStoreId"]],
+            Metrics: [
+              { Name: CONNECTED_METRIC, Unit: "Count" },
+              { Name: ACTIVE_HSMS_METRIC, Unit: "Count" },
+            ],
+          },
+        ],
       },
       CustomKeyStoreId: keyStoreId,
       [CONNECTED_METRIC]: connected,

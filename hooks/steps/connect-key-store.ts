@@ -1,8 +1,4 @@
-import {
-  ConnectCustomKeyStoreCommand,
-  DisconnectCustomKeyStoreCommand,
-  type CustomKeyStoresListEntry,
-} from "@aws-sdk/client-kms";
+import { ConnectCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { describeCluster, type Cluster } from "../lib/cluster";
 import { CONNECTION_ERRORS, connectionErrorAction, type KeyStoreType } from "../lib/connection-errors";

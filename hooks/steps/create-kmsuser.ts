@@ -77,20 +77,12 @@ export function kmsuserScript(args: { region: string; trustAnchorParameter: stri
 
 /** Admin login for single-command mode: CLOUDHSM_ROLE and CLOUDHSM_PIN (`admin:<password>`), read on the instance. */
 export function adminLogin(region: string, adminSecretArn: string): string[] {
-  return [
-    "export CLOUDHSM_ROLE=admin",
-    `CLOUDHSM_PIN="admin:$(aws secretsmanager get-secret-value --region ${shellQuote(region)} --secret-id ${shellQuote(adminSecretArn)} --query SecretString --output text)"`,
-    "export CLOUDHSM_PIN",
-  ];
+  return ["export CLOUDHSM_ROLE=admin", `CLOUDHSM_PIN="admin:$(aws secretsmanager get-secret-value --region ${shellQuote(region)} --secret-id ${shellQuote(adminSecretArn)} --query SecretString --output text)"`, "export CLOUDHSM_PIN"];
 }
 
 /** `user list` on each HSM alone, one `HOOK_HSM <id> <az> <ip> <exit code> <base64 JSON>` line each. */
 export function perHsmUserList(hsms: readonly HsmTarget[]): string[] {
-  return hsms.flatMap((h) => [
-    `configure-cli -a ${shellQuote(h.ip)}`,
-    `if OUT="$(cloudhsm-cli user list 2>&1)"; then RC=0; else RC=$?; fi`,
-    `echo "HOOK_HSM ${h.id} ${h.az} ${h.ip} $RC $(printf '%s' "$OUT" | base64 -w0)"`,
-  ]);
+  return hsms.flatMap((h) => [`configure-cli -a ${shellQuote(h.ip)}`, `if OUT="$(cloudhsm-cli user list 2>&1)"; then RC=0; else RC=$?; fi`, `echo "HOOK_HSM ${h.id} ${h.az} ${h.ip} $RC $(printf '%s' "$OUT" | base64 -w0)"`]);
 }
 
 interface UserListJson {
@@ -168,7 +160,10 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
     });
   }
   const hsms = (cluster.Hsms ?? []).map(hsmTarget(label));
-  const fingerprint = createHash("sha256").update([clusterId, ...hsms.map((h) => h.id).sort()].join("+")).digest("hex").slice(0, 32);
+  const fingerprint = createHash("sha256")
+    .update([clusterId, ...hsms.map((h) => h.id).sort()].join("+"))
+    .digest("hex")
+    .slice(0, 32);
 
   const kmsSecret = await describeSecret(input, input.kmsuserSecretArn, label);
   const verified = kmsSecret.Tags?.find((t) => t.Key === VERIFIED_TAG)?.Value;
@@ -210,12 +205,7 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
   }
   const gaps = verifyKmsuserOutput(outcome.stdout, hsms);
   if (gaps.length) {
-    throw new HookError(
-      label,
-      "KmsuserNotOnEveryHsm",
-      gaps.join("; "),
-      "check that the admin instance reaches the HSM(s) named on TCP 2223-2225 (security group of the cluster), then re-run: the CLI creates missing users when configured with every HSM",
-    );
+    throw new HookError(label, "KmsuserNotOnEveryHsm", gaps.join("; "), "check that the admin instance reaches the HSM(s) named on TCP 2223-2225 (security group of the cluster), then re-run: the CLI creates missing users when configured with every HSM");
   }
   progress.note(`kmsuser ${result === "KMSUSER_CREATED" ? "created and" : "already existed;"} verified on ${hsms.map((h) => `${h.id} (${h.az})`).join(", ")}`);
   try {

@@ -137,7 +137,7 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
     throw mapKmsError(label, "DescribeKey", err);
   });
   progress.observe(String(key.KeyState));
-  if (key.Origin !== "EXTERNAL") throw fail("NotAnImportedKey", `the key's origin is ${String(key.Origin)}, not EXTERNAL: KMS imports material only into keys created without it`, "use the key of an origin \"external\" key (stack output key_<name>_import_command)");
+  if (key.Origin !== "EXTERNAL") throw fail("NotAnImportedKey", `the key's origin is ${String(key.Origin)}, not EXTERNAL: KMS imports material only into keys created without it`, 'use the key of an origin "external" key (stack output key_<name>_import_command)');
   if (key.KeySpec !== "SYMMETRIC_DEFAULT") throw fail("UnsupportedKeySpec", `the key is ${String(key.KeySpec)}; this step imports 256-bit symmetric material only`, "import asymmetric or HMAC material with the AWS CLI as the KMS developer guide describes");
   if (key.KeyState === "PendingDeletion" || key.KeyState === "PendingReplicaDeletion") throw fail("KeyPendingDeletion", `the key is ${key.KeyState}`, "cancel the deletion first (CancelKeyDeletion), then enable the key and import again");
   if (key.KeyState === "Disabled") throw fail("KeyDisabled", "the key is Disabled", "enable it (EnableKey, a key administrator) and run the step again");
@@ -154,10 +154,15 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   })) as ListResourceTagsCommandOutput | undefined;
   const configured = tags?.Tags?.find((t) => t.TagKey === VALIDITY_TAG)?.TagValue;
   if (configured !== undefined && configured !== String(input.validDays)) {
-    throw fail("ValidityMismatch", `--valid-days ${input.validDays} differs from the key's configured validity (tag ${VALIDITY_TAG} = ${configured}; 0: does not expire)`, `pass --valid-days ${configured} (stack output key_<name>_import_command), or change keys.<name>.keyMaterialValidityDays and apply first`);
+    throw fail(
+      "ValidityMismatch",
+      `--valid-days ${input.validDays} differs from the key's configured validity (tag ${VALIDITY_TAG} = ${configured}; 0: does not expire)`,
+      `pass --valid-days ${configured} (stack output key_<name>_import_command), or change keys.<name>.keyMaterialValidityDays and apply first`,
+    );
   }
 
-  if (!input.readMaterial) throw fail("NoMaterialSource", "this step reads the key material from standard input, which this runner does not have", "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)");
+  if (!input.readMaterial)
+    throw fail("NoMaterialSource", "this step reads the key material from standard input, which this runner does not have", "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)");
   let material: Buffer;
   const piped = await input.readMaterial();
   try {
@@ -188,11 +193,7 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
       progress.note(`wrapping key RSA_4096, RSAES_OAEP_SHA_256; import token valid until ${new Date(validTo).toISOString()}`);
       const wrapped = wrapMaterial(material, params.PublicKey as Uint8Array);
       try {
-        await withRetry(
-          "ImportKeyMaterial",
-          () => kms.send(new ImportKeyMaterialCommand({ KeyId: input.keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ...expiry, ...(importType ? { ImportType: importType } : {}) })),
-          retry,
-        );
+        await withRetry("ImportKeyMaterial", () => kms.send(new ImportKeyMaterialCommand({ KeyId: input.keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ...expiry, ...(importType ? { ImportType: importType } : {}) })), retry);
         break;
       } catch (err) {
         if (awsErrorCode(err) === "ExpiredImportTokenException" && fetches < MAX_PARAMETER_FETCHES) {
@@ -232,11 +233,7 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
 
 async function getParameters(input: ImportKeyMaterialInput, limiter: RateLimiter, retry: Parameters<typeof withRetry>[2], label: string): Promise<GetParametersForImportCommandOutput> {
   try {
-    const out = (await withRetry(
-      "GetParametersForImport",
-      () => limiter.run(() => input.clients.kms.send(new GetParametersForImportCommand({ KeyId: input.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_4096" }))),
-      retry,
-    )) as GetParametersForImportCommandOutput;
+    const out = (await withRetry("GetParametersForImport", () => limiter.run(() => input.clients.kms.send(new GetParametersForImportCommand({ KeyId: input.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_4096" }))), retry)) as GetParametersForImportCommandOutput;
     if (!out.PublicKey || !out.ImportToken) throw new HookError(label, "InvalidResponse", "GetParametersForImport returned no public key or token", "run the step again");
     return out;
   } catch (err) {
@@ -249,11 +246,7 @@ async function roundTrip(input: ImportKeyMaterialInput, label: string, retry: Pa
   const probe = randomBytes(KEY_BYTES);
   try {
     const enc = (await withRetry("Encrypt", () => input.clients.kms.send(new EncryptCommand({ KeyId: input.keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT })), retry)) as EncryptCommandOutput;
-    const dec = (await withRetry(
-      "Decrypt",
-      () => input.clients.kms.send(new DecryptCommand({ KeyId: input.keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT })),
-      retry,
-    )) as DecryptCommandOutput;
+    const dec = (await withRetry("Decrypt", () => input.clients.kms.send(new DecryptCommand({ KeyId: input.keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT })), retry)) as DecryptCommandOutput;
     const back = dec.Plaintext ? Buffer.from(dec.Plaintext) : Buffer.alloc(0);
     if (back.length !== probe.length || !timingSafeEqual(back, probe)) {
       throw new HookError(label, "RoundTripFailed", "Decrypt did not return what Encrypt was given", "do not use the key: check it with DescribeKey and ListKeyRotations, and report it to AWS Support");

@@ -1,9 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  DisconnectCustomKeyStoreCommand,
-  UpdateCustomKeyStoreCommand,
-  type CustomKeyStoresListEntry,
-} from "@aws-sdk/client-kms";
+import { DisconnectCustomKeyStoreCommand, UpdateCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
 import { PutSecretValueCommand, type PutSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { checkClusterHealthy, describeCluster, hsmSummary } from "../lib/cluster";
@@ -40,14 +36,7 @@ const VERSION_ID = /^[A-Za-z0-9-]{32,64}$/;
  * answers the `user change-password` prompts under a pseudo-terminal (lib/pty.ts) from `printf`,
  * then lists users HSM by HSM. Output: `HOOK_RESULT PASSWORD_CHANGED` and one `HOOK_HSM` line per HSM.
  */
-export function resetPasswordScript(args: {
-  region: string;
-  trustAnchorParameter: string;
-  adminSecretArn: string;
-  kmsuserSecretArn: string;
-  versionId: string;
-  hsms: readonly HsmTarget[];
-}): string {
+export function resetPasswordScript(args: { region: string; trustAnchorParameter: string; adminSecretArn: string; kmsuserSecretArn: string; versionId: string; hsms: readonly HsmTarget[] }): string {
   const region = shellQuote(args.region);
   const allIps = args.hsms.map((h) => shellQuote(h.ip)).join(" ");
   return [
@@ -152,14 +141,15 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
   const versionId = randomUUID();
   let put: PutSecretValueCommandOutput;
   try {
-    put = (await withRetry(
-      "PutSecretValue",
-      () => clients.secrets.send(new PutSecretValueCommand({ SecretId: input.kmsuserSecretArn, SecretString: password, ClientRequestToken: versionId })),
-      { ...input, label },
-    )) as PutSecretValueCommandOutput;
+    put = (await withRetry("PutSecretValue", () => clients.secrets.send(new PutSecretValueCommand({ SecretId: input.kmsuserSecretArn, SecretString: password, ClientRequestToken: versionId })), { ...input, label })) as PutSecretValueCommandOutput;
   } catch (err) {
     const code = awsErrorCode(err);
-    throw new HookError(label, code, `PutSecretValue on ${input.kmsuserSecretArn} failed: ${errorMessage(err)}`, code === "AccessDeniedException" ? `grant the role secretsmanager:PutSecretValue on ${input.kmsuserSecretArn}, then re-run` : "fix the cause above and re-run (the store stays DISCONNECTED)");
+    throw new HookError(
+      label,
+      code,
+      `PutSecretValue on ${input.kmsuserSecretArn} failed: ${errorMessage(err)}`,
+      code === "AccessDeniedException" ? `grant the role secretsmanager:PutSecretValue on ${input.kmsuserSecretArn}, then re-run` : "fix the cause above and re-run (the store stays DISCONNECTED)",
+    );
   }
   const storedVersion = put.VersionId ?? versionId;
   if (!VERSION_ID.test(storedVersion)) throw new HookError(label, "UnexpectedVersionId", `Secrets Manager returned version id ${storedVersion}`, "report this; re-run");

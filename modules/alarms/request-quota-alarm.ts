@@ -26,9 +26,7 @@ export class RequestQuotaAlarm extends Construct {
   constructor(scope: Construct, id: string, props: RequestQuotaAlarmProps) {
     super(scope, id);
     const share = props.share ?? 0.8;
-    throwIfProblems(
-      typeof share === "number" && share > 0 && share <= 1 ? [] : [`${this.node.path}.share: ${shown(share)} is not allowed (a share greater than 0 and at most 1, of the KMS request quota)`],
-    );
+    throwIfProblems(typeof share === "number" && share > 0 && share <= 1 ? [] : [`${this.node.path}.share: ${shown(share)} is not allowed (a share greater than 0 and at most 1, of the KMS request quota)`]);
     topicAlarm(this, "request-quota", props.topic, `KMS symmetric cryptographic requests above ${Math.round(share * 100)}% of the account's per-second quota (3 of 5 minutes): requests will be throttled`, {
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold: share,

@@ -156,9 +156,7 @@ export class AdminHost extends Construct {
 
     // depends_on defers the lookup to the apply that creates the host (a first plan needs no AWS
     // call); ignore_changes on ami keeps a newer image from replacing a running host.
-    const ami =
-      props.amiId ??
-      new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER, dependsOn: [role] }).insecureValue;
+    const ami = props.amiId ?? new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER, dependsOn: [role] }).insecureValue;
     this.instance = new Instance(this, "instance", {
       ami,
       instanceType,
@@ -202,9 +200,7 @@ function adminHostProblems(where: string, props: AdminHostProps): string[] {
   } else if (props.cliPackage !== undefined && !CLI_PACKAGE.test(props.cliPackage)) {
     problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes: it goes into the user data script)`);
   } else if (!props.cliPreinstalled && !props.natGateway && !(props.cliPackage ?? "").startsWith("s3://")) {
-    problems.push(
-      `${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${props.cliPackage === undefined ? "the default https download" : "an https:// download"} needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)`,
-    );
+    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${props.cliPackage === undefined ? "the default https download" : "an https:// download"} needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)`);
   }
   return problems;
 }

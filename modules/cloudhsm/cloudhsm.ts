@@ -123,8 +123,7 @@ export class CloudHsm extends Construct {
     }
     const { certificateParameter: cert, trustAnchorParameter: anchor, trustAnchorPem } = trust;
 
-    const step = (name: string, args: Record<string, string>, dependsOn: readonly ITerraformDependable[], minutes = timeoutMinutes) =>
-      new HookStep(this, name, { step: name, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
+    const step = (name: string, args: Record<string, string>, dependsOn: readonly ITerraformDependable[], minutes = timeoutMinutes) => new HookStep(this, name, { step: name, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
     const clusterId = this.cluster.clusterId;
     const init = step("initialize-cluster", { "cluster-id": clusterId, "certificate-parameter": cert.name, "trust-anchor-parameter": anchor.name }, [
       this.cluster.firstHsm,
@@ -133,17 +132,14 @@ export class CloudHsm extends Construct {
     ]);
     // Backup retention has no provider argument: a hook applies it (ModifyCluster), beside
     // initialisation, within the contract's fixed budget for that one call.
-    const retention = step(
-      "set-backup-retention",
-      { "cluster-id": clusterId, days: String(backupRetentionDays) },
-      [this.cluster.cluster, ...this.endpoints.endpoints],
-      budgetMinutes("set-backup-retention", timeoutMinutes),
-    );
-    const activate = step(
-      "activate-cluster",
-      { "cluster-id": clusterId, "instance-id": this.adminHost.instanceId, "admin-secret-arn": this.credentials.adminSecret.arn, "trust-anchor-parameter": anchor.name },
-      [init.resource, this.adminHost.instance, ...this.adminHost.readyWhen, ...this.cluster.accessRules, ...this.endpoints.endpoints],
-    );
+    const retention = step("set-backup-retention", { "cluster-id": clusterId, days: String(backupRetentionDays) }, [this.cluster.cluster, ...this.endpoints.endpoints], budgetMinutes("set-backup-retention", timeoutMinutes));
+    const activate = step("activate-cluster", { "cluster-id": clusterId, "instance-id": this.adminHost.instanceId, "admin-secret-arn": this.credentials.adminSecret.arn, "trust-anchor-parameter": anchor.name }, [
+      init.resource,
+      this.adminHost.instance,
+      ...this.adminHost.readyWhen,
+      ...this.cluster.accessRules,
+      ...this.endpoints.endpoints,
+    ]);
     const others = this.cluster.addRemainingHsms([activate.resource]);
     // Terraform already waits for each HSM to be ACTIVE; the hook re-checks the cluster as a whole.
     const wait = step("wait-hsms-active", { "cluster-id": clusterId, "min-hsms": "2" }, others);
@@ -217,8 +213,7 @@ export class CloudHsm extends Construct {
     output(
       this,
       "cloudhsm_next_steps",
-        "Sign the cluster_csr output with your offline CA, save the certificate and the CA certificate as PEM files in the repository, " +
-        "set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again (initialise, activate, HSMs, kmsuser, key store, keys).",
+      "Sign the cluster_csr output with your offline CA, save the certificate and the CA certificate as PEM files in the repository, " + "set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again (initialise, activate, HSMs, kmsuser, key store, keys).",
       "What to do with the CSR",
     );
   }

@@ -21,9 +21,7 @@ const STANDARD_TIER_MAX = 4096;
  * - `provided`: the operator signed the CSR offline; the signed certificate and the issuing CA's
  *   self-signed certificate (the trust anchor), as PEM text.
  */
-export type ClusterTrustSource =
-  | { readonly mode: "generated" }
-  | { readonly mode: "provided"; readonly certificatePem: string; readonly trustAnchorPem: string };
+export type ClusterTrustSource = { readonly mode: "generated" } | { readonly mode: "provided"; readonly certificatePem: string; readonly trustAnchorPem: string };
 
 export interface ClusterTrustProps {
   readonly trust: ClusterTrustSource;
@@ -150,4 +148,3 @@ function parameter(scope: Construct, id: string, name: string, description: stri
     value,
   });
 }
-

@@ -47,8 +47,6 @@ export class HsmCredentials extends Construct {
     this.adminSecret = secret("admin", "admin-password", "CloudHSM admin (crypto officer) password; written by the activate-cluster hook");
     // create-kmsuser tags the secret with the HSM set it verified: that one tag is the hook's, not
     // Terraform's (without this, every plan would remove it and every run would verify again).
-    this.kmsuserSecret = secret("kmsuser", "kmsuser-password", "CloudHSM kmsuser password for the KMS custom key store; written by the create-kmsuser and reset-kmsuser-password hooks", [
-      `tags["${KMSUSER_VERIFIED_TAG}"]`,
-    ]);
+    this.kmsuserSecret = secret("kmsuser", "kmsuser-password", "CloudHSM kmsuser password for the KMS custom key store; written by the create-kmsuser and reset-kmsuser-password hooks", [`tags["${KMSUSER_VERIFIED_TAG}"]`]);
   }
 }

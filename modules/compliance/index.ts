@@ -30,11 +30,7 @@ export type { ComplianceRule } from "./rule";
  * run do not depend on which construct files happen to be loaded. Add a new rule here.
  */
 export const RULES: readonly ComplianceRule[] = Object.freeze(
-  [
-    kmsKeyRotation, kmsPolicyNoWildcard, kmsDeletionWindow, preventDestroy,
-    s3SseKms, s3Versioning, s3PublicAccessBlock, ebsEncryptionByDefault, defaultSecurityGroup,
-    fsxOntapCustomerKey, instanceImdsv2, vpcEndpointServiceAcceptance, s3BucketKeyCustomStore,
-  ].map((rule) => Object.freeze(rule)),
+  [kmsKeyRotation, kmsPolicyNoWildcard, kmsDeletionWindow, preventDestroy, s3SseKms, s3Versioning, s3PublicAccessBlock, ebsEncryptionByDefault, defaultSecurityGroup, fsxOntapCustomerKey, instanceImdsv2, vpcEndpointServiceAcceptance, s3BucketKeyCustomStore].map((rule) => Object.freeze(rule)),
 );
 
 export interface Finding {
@@ -62,7 +58,10 @@ export class ComplianceAspect implements IAspect {
     const stack = TerraformStack.of(resource);
     let views = this.stackViews.get(stack);
     if (!views) {
-      const all = stack.node.findAll().filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c)).map(viewOf);
+      const all = stack.node
+        .findAll()
+        .filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c))
+        .map(viewOf);
       views = { all, byResource: new Map(all.map((v) => [v.construct, v])) };
       this.stackViews.set(stack, views);
     }

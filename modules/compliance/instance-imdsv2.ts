@@ -10,6 +10,6 @@ export const instanceImdsv2: ComplianceRule = {
   check: (r) => {
     const options = r.attributes.metadata_options as { http_tokens?: string; http_endpoint?: string } | undefined;
     if (options?.http_endpoint === "disabled") return undefined;
-    return options?.http_tokens === "required" ? undefined : "metadata_options.http_tokens is not \"required\"";
+    return options?.http_tokens === "required" ? undefined : 'metadata_options.http_tokens is not "required"';
   },
 };

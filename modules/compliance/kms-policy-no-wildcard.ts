@@ -1,6 +1,9 @@
 import type { ComplianceRule } from "./rule";
 
-interface Statement { Effect?: string; Principal?: unknown }
+interface Statement {
+  Effect?: string;
+  Principal?: unknown;
+}
 
 /** checkov CKV_AWS_33: a key policy never allows a wildcard principal. */
 export const kmsPolicyNoWildcard: ComplianceRule = {
@@ -23,6 +26,6 @@ export const kmsPolicyNoWildcard: ComplianceRule = {
       const values = p === "*" ? ["*"] : typeof p === "object" && p !== null ? Object.values(p).flat() : [];
       return values.includes("*");
     });
-    return wildcard ? "an Allow statement has Principal \"*\"" : undefined;
+    return wildcard ? 'an Allow statement has Principal "*"' : undefined;
   },
 };

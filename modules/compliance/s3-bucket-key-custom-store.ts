@@ -2,7 +2,10 @@ import { TerraformResource, TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { refersTo, type ComplianceRule } from "./rule";
 
-interface SseRule { apply_server_side_encryption_by_default?: { kms_master_key_id?: string }; bucket_key_enabled?: boolean }
+interface SseRule {
+  apply_server_side_encryption_by_default?: { kms_master_key_id?: string };
+  bucket_key_enabled?: boolean;
+}
 
 /** KMS keys anywhere in the app that live in a custom key store (CloudHSM or XKS), found once per app. */
 const storeKeysByRoot = new WeakMap<IConstruct, TerraformResource[]>();

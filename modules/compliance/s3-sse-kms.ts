@@ -1,6 +1,9 @@
 import { refersTo, type ComplianceRule } from "./rule";
 
-interface SseRule { apply_server_side_encryption_by_default?: { sse_algorithm?: string; kms_master_key_id?: string }; bucket_key_enabled?: boolean }
+interface SseRule {
+  apply_server_side_encryption_by_default?: { sse_algorithm?: string; kms_master_key_id?: string };
+  bucket_key_enabled?: boolean;
+}
 
 /** checkov CKV_AWS_145: S3 buckets are encrypted with a KMS customer key (bucket key on). */
 export const s3SseKms: ComplianceRule = {

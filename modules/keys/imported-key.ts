@@ -164,9 +164,7 @@ export class ImportedKey extends Construct implements ICustomerKey {
     }
     // Operator-run, never by apply: the material comes from the operator's key manager on stdin
     // (docs/byok.md). The command holds ids only; the material is never an argument.
-    this.importCommand =
-      `<export of the 256-bit key from your key manager> | npm run -s hook -- import-key-material --region '${env.region}' --key-id '${this.resource.id}'` +
-      (validity !== undefined ? ` --valid-days ${validity}` : "");
+    this.importCommand = `<export of the 256-bit key from your key manager> | npm run -s hook -- import-key-material --region '${env.region}' --key-id '${this.resource.id}'` + (validity !== undefined ? ` --valid-days ${validity}` : "");
     const out = new TerraformOutput(this, "import-command", {
       value: this.importCommand,
       description: `Imports the key material of ${props.alias} (run by an importer, material on stdin; docs/byok.md)`,

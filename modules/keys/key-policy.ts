@@ -28,26 +28,37 @@
 
 /** Administrative actions (no cryptography, no grant creation). */
 export const ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
-  "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies",
-  "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:RotateKeyOnDemand",
-  "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListAliases",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
   "kms:UpdateKeyDescription",
 ] as const;
 
 /** Cryptographic actions for a symmetric encryption key. */
-export const USE_ACTIONS = [
-  "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*",
-] as const;
+export const USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] as const;
 
 /** Actions administrators are explicitly denied, whatever IAM says. */
 const DENIED_TO_ADMINS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateGrant"];
 /** Actions users and service roles are explicitly denied, whatever IAM says. */
-const DENIED_TO_USERS = [
-  "kms:CancelKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy",
-  "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource",
-];
+const DENIED_TO_USERS = ["kms:CancelKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource"];
 
 /** What an encrypt-only user may do: encrypt and make data keys (under this key), never decrypt. */
 export const ENCRYPT_ONLY_ACTIONS = ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"] as const;
@@ -133,7 +144,12 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
     seen.add(a.account);
     if (a.allow.length === 0) out.push(`${where}.allow: [] is not allowed (at least one of use, grantsForAwsResources)`);
   }
-  const roles: [string, readonly string[]][] = [["administrators", p.administrators], ["users", p.users], ["encryptOnlyUsers", p.encryptOnlyUsers ?? []], ["decryptOnlyUsers", p.decryptOnlyUsers ?? []]];
+  const roles: [string, readonly string[]][] = [
+    ["administrators", p.administrators],
+    ["users", p.users],
+    ["encryptOnlyUsers", p.encryptOnlyUsers ?? []],
+    ["decryptOnlyUsers", p.decryptOnlyUsers ?? []],
+  ];
   const holder = new Map<string, string>();
   for (const [prop, list] of roles) {
     for (const principal of list) {
@@ -181,16 +197,10 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
     );
   }
   if (encryptOnly.length) {
-    statements.push(
-      { Sid: "EncryptOnly", Effect: "Allow", Principal: { AWS: encryptOnly }, Action: [...ENCRYPT_ONLY_ACTIONS], Resource: "*" },
-      { Sid: "EncryptOnlyUsersCannotDecrypt", Effect: "Deny", Principal: { AWS: encryptOnly }, Action: DENIED_TO_ENCRYPT_ONLY, Resource: "*" },
-    );
+    statements.push({ Sid: "EncryptOnly", Effect: "Allow", Principal: { AWS: encryptOnly }, Action: [...ENCRYPT_ONLY_ACTIONS], Resource: "*" }, { Sid: "EncryptOnlyUsersCannotDecrypt", Effect: "Deny", Principal: { AWS: encryptOnly }, Action: DENIED_TO_ENCRYPT_ONLY, Resource: "*" });
   }
   if (decryptOnly.length) {
-    statements.push(
-      { Sid: "DecryptOnly", Effect: "Allow", Principal: { AWS: decryptOnly }, Action: [...DECRYPT_ONLY_ACTIONS], Resource: "*" },
-      { Sid: "DecryptOnlyUsersCannotEncrypt", Effect: "Deny", Principal: { AWS: decryptOnly }, Action: DENIED_TO_DECRYPT_ONLY, Resource: "*" },
-    );
+    statements.push({ Sid: "DecryptOnly", Effect: "Allow", Principal: { AWS: decryptOnly }, Action: [...DECRYPT_ONLY_ACTIONS], Resource: "*" }, { Sid: "DecryptOnlyUsersCannotEncrypt", Effect: "Deny", Principal: { AWS: decryptOnly }, Action: DENIED_TO_DECRYPT_ONLY, Resource: "*" });
   }
   statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? []));
   statements.push({ Sid: "UsersCannotManageKey", Effect: "Deny", Principal: { AWS: [...users, ...services, ...encryptOnly, ...decryptOnly] }, Action: DENIED_TO_USERS, Resource: "*" });
@@ -203,10 +213,7 @@ function administration(p: { partition: string; account: string; form?: KeyPolic
   if ((p.form ?? "account") === "account") {
     out.push({ Sid: "AccountRootKeepsAccess", Effect: "Allow", Principal: { AWS: `arn:${p.partition}:iam::${p.account}:root` }, Action: "kms:*", Resource: "*" });
   }
-  out.push(
-    { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: [...ADMIN_ACTIONS], Resource: "*" },
-    { Sid: "AdministratorsCannotUseKey", Effect: "Deny", Principal: { AWS: admins }, Action: deniedToAdmins, Resource: "*" },
-  );
+  out.push({ Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: [...ADMIN_ACTIONS], Resource: "*" }, { Sid: "AdministratorsCannotUseKey", Effect: "Deny", Principal: { AWS: admins }, Action: deniedToAdmins, Resource: "*" });
   return out;
 }
 
@@ -217,8 +224,14 @@ function administration(p: { partition: string; account: string; form?: KeyPolic
  */
 function externalAccountStatements(partition: string, accounts: readonly ExternalAccountAccess[]): Statement[] {
   const root = (a: ExternalAccountAccess) => `arn:${partition}:iam::${a.account}:root`;
-  const users = accounts.filter((a) => a.allow.includes("use")).map(root).sort();
-  const granters = accounts.filter((a) => a.allow.includes("grantsForAwsResources")).map(root).sort();
+  const users = accounts
+    .filter((a) => a.allow.includes("use"))
+    .map(root)
+    .sort();
+  const granters = accounts
+    .filter((a) => a.allow.includes("grantsForAwsResources"))
+    .map(root)
+    .sort();
   const out: Statement[] = [];
   if (users.length) out.push({ Sid: "ExternalAccountsUseKey", Effect: "Allow", Principal: { AWS: users }, Action: [...USE_ACTIONS], Resource: "*" });
   if (granters.length) {

@@ -69,10 +69,7 @@ export class XksCredential extends Construct {
       condition: Fn.can(Fn.regex(format.pattern, value)),
       errorMessage: `The XKS proxy ${what} (${where}) must be ${format.allowed} (KMS CreateCustomKeyStore XksProxyAuthenticationCredential). The value is not shown.`,
     });
-    this.preconditions = [
-      check(this.accessKeyId, XKS_CREDENTIAL_FORMATS.accessKeyId, "access key id"),
-      check(this.secretAccessKey, XKS_CREDENTIAL_FORMATS.secretAccessKey, "secret access key"),
-    ];
+    this.preconditions = [check(this.accessKeyId, XKS_CREDENTIAL_FORMATS.accessKeyId, "access key id"), check(this.secretAccessKey, XKS_CREDENTIAL_FORMATS.secretAccessKey, "secret access key")];
   }
 }
 

@@ -220,11 +220,7 @@ export class XksProxyEndpoint extends Construct {
 }
 
 /** What {@link XksProxyEndpoint} refuses, one line each (`where` is its construct path). Token values are left to AWS. */
-function xksProxyEndpointProblems(
-  where: string,
-  props: XksProxyEndpointProps,
-  derived: { readonly azs: readonly string[]; readonly onPremisesCidrs: readonly string[]; readonly namePrefix: string },
-): string[] {
+function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, derived: { readonly azs: readonly string[]; readonly onPremisesCidrs: readonly string[]; readonly namePrefix: string }): string[] {
   const { azs, onPremisesCidrs } = derived;
   const problems: string[] = [];
   const at = (prop: string, value: unknown, why: string) => problems.push(`${where}.${prop}: ${shown(value)} is not allowed (${why})`);

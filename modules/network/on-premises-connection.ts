@@ -111,9 +111,7 @@ export class OnPremisesConnection extends Construct {
         deps.push(vgw);
       }
       ready.push(...deps);
-      routeTables.forEach((rt, i) =>
-        ready.push(new VpnGatewayRoutePropagation(this, `propagation${i ? `-${i}` : ""}`, { routeTableId: rt.routeTableId, vpnGatewayId: vgwId, dependsOn: deps })),
-      );
+      routeTables.forEach((rt, i) => ready.push(new VpnGatewayRoutePropagation(this, `propagation${i ? `-${i}` : ""}`, { routeTableId: rt.routeTableId, vpnGatewayId: vgwId, dependsOn: deps })));
     } else {
       routeTables.forEach((rt) =>
         ready.push(
@@ -182,11 +180,7 @@ export function routeTableUsedBy(associations: string, subnetIds: readonly strin
  */
 export function routeCovers(routes: string, cidr: string): string {
   const [address, prefix] = cidr.split("/");
-  return (
-    `anytrue([for r in ${routes} : try(tonumber(split("/", r.cidr_block)[1]) <= ${Number(prefix)} && ` +
-    `cidrhost(format("%s/%s", "${address}", split("/", r.cidr_block)[1]), 0) == cidrhost(r.cidr_block, 0) && ` +
-    `r.nat_gateway_id == "" && !startswith(r.gateway_id, "igw-"), false)])`
-  );
+  return `anytrue([for r in ${routes} : try(tonumber(split("/", r.cidr_block)[1]) <= ${Number(prefix)} && ` + `cidrhost(format("%s/%s", "${address}", split("/", r.cidr_block)[1]), 0) == cidrhost(r.cidr_block, 0) && ` + `r.nat_gateway_id == "" && !startswith(r.gateway_id, "igw-"), false)])`;
 }
 
 /** HCL: some route in `routes` sends 0.0.0.0/0 to a NAT gateway, or to a transit gateway (centralised egress). */

@@ -8,15 +8,7 @@ import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { INetwork } from "./network";
 import { known, parseIpv4Cidr, rangeContains, rangesOverlap } from "./cidr";
-import {
-  natDefaultRoute,
-  OnPremisesConnection,
-  usedBy,
-  type ExistingRoutesConnection,
-  type RouteTableUse,
-  type TransitGatewayConnection,
-  type VpnGatewayConnection,
-} from "./on-premises-connection";
+import { natDefaultRoute, OnPremisesConnection, usedBy, type ExistingRoutesConnection, type RouteTableUse, type TransitGatewayConnection, type VpnGatewayConnection } from "./on-premises-connection";
 
 export type { INetwork } from "./network";
 

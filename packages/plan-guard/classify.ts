@@ -68,7 +68,7 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
   }
   const { blocked, allowed, unused } = applyAllowlist(blocking, allowlist);
   for (const e of unused) warnings.push(`allowlist entry ${e.index} (${e.stack ? `${e.stack} ` : ""}${e.address}) matched nothing: remove it or fix the address`);
-  const graph = opts.withoutGraph ? { nodes: [], edges: [] } : guarded("the key graph", "summary", () => [buildGraph(indexes)])[0] ?? { nodes: [], edges: [] };
+  const graph = opts.withoutGraph ? { nodes: [], edges: [] } : (guarded("the key graph", "summary", () => [buildGraph(indexes)])[0] ?? { nodes: [], edges: [] });
   return {
     stacks: indexes.map((idx, i) => counts(idx, plans[i].file)),
     blocked,

@@ -17,8 +17,10 @@ export function formatResult(r: GuardResult): string[] {
   ];
   const n = r.stacks.reduce((s, x) => s + x.resources, 0);
   const verdict =
-    r.exitCode === 2 ? `plan-guard: input errors (exit 2)${r.blocked.length ? `; ${r.blocked.length} blocked change(s) in what could be read` : ""}` :
-    r.exitCode === 1 ? `plan-guard: ${r.blocked.length} blocked change(s) in ${r.stacks.length} plan(s) (exit 1)` :
-    `plan-guard: nothing blocked in ${r.stacks.length} plan(s), ${n} resource change(s) checked${r.allowed.length ? `, ${r.allowed.length} allowed by the allowlist` : ""}`;
+    r.exitCode === 2
+      ? `plan-guard: input errors (exit 2)${r.blocked.length ? `; ${r.blocked.length} blocked change(s) in what could be read` : ""}`
+      : r.exitCode === 1
+        ? `plan-guard: ${r.blocked.length} blocked change(s) in ${r.stacks.length} plan(s) (exit 1)`
+        : `plan-guard: nothing blocked in ${r.stacks.length} plan(s), ${n} resource change(s) checked${r.allowed.length ? `, ${r.allowed.length} allowed by the allowlist` : ""}`;
   return [...lines, verdict];
 }

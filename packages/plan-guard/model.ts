@@ -120,7 +120,10 @@ export interface GuardResult {
 
 /** An unreadable or invalid input (plan or allowlist): exit code 2, one line, never a stack trace. */
 export class InputError extends Error {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`${file}: ${reason}`);
     this.name = "InputError";
   }

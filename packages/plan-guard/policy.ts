@@ -99,7 +99,9 @@ function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   const aws = o.AWS === undefined ? [] : strList(o.AWS, `${where}.AWS`);
   const service = o.Service === undefined ? [] : strList(o.Service, `${where}.Service`);
   for (const k of Object.keys(o)) if (!PRINCIPAL_TYPES.includes(k)) throw new Error(`${where}.${k} is not a principal type (${PRINCIPAL_TYPES.join(", ")})`);
-  const other = Object.entries(o).filter(([k]) => k !== "AWS" && k !== "Service").flatMap(([k, x]) => strList(x, `${where}.${k}`));
+  const other = Object.entries(o)
+    .filter(([k]) => k !== "AWS" && k !== "Service")
+    .flatMap(([k, x]) => strList(x, `${where}.${k}`));
   // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone.
   if (aws.some((a) => a.includes("*"))) return "*";
   return { aws, service, other };
@@ -168,12 +170,21 @@ export function globMatch(pattern: string, value: string, caseless = false): boo
   const p = caseless ? pattern.toLowerCase() : pattern;
   const v = caseless ? value.toLowerCase() : value;
   // Iterative two-pointer match: linear in practice, no regular expression built from input.
-  let pi = 0, vi = 0, star = -1, mark = 0;
+  let pi = 0,
+    vi = 0,
+    star = -1,
+    mark = 0;
   while (vi < v.length) {
-    if (pi < p.length && (p[pi] === "?" || p[pi] === v[vi])) { pi++; vi++; }
-    else if (pi < p.length && p[pi] === "*") { star = pi++; mark = vi; }
-    else if (star >= 0) { pi = star + 1; vi = ++mark; }
-    else return false;
+    if (pi < p.length && (p[pi] === "?" || p[pi] === v[vi])) {
+      pi++;
+      vi++;
+    } else if (pi < p.length && p[pi] === "*") {
+      star = pi++;
+      mark = vi;
+    } else if (star >= 0) {
+      pi = star + 1;
+      vi = ++mark;
+    } else return false;
   }
   while (pi < p.length && p[pi] === "*") pi++;
   return pi === p.length;
@@ -241,7 +252,8 @@ export interface RequestContext {
 }
 
 /** Keys never in a kms:PutKeyPolicy (or other key-management) request: grant, encryption-context and tag-request keys. */
-const ABSENT_KEYS = /^(kms:grantisforawsresource|kms:grantoperations|kms:granteeprincipal|kms:retiringprincipal|kms:grantconstrainttype|kms:encryptioncontext:.*|kms:encryptioncontextkeys|kms:encryptionalgorithm|kms:signingalgorithm|kms:macalgorithm|kms:messagetype|kms:wrappingalgorithm|kms:wrappingkeyspec|kms:expirationmodel|kms:validto|kms:replicaregion|kms:primaryregion|kms:requestalias|kms:recipientattestation:.*|aws:requesttag\/.*|aws:tagkeys)$/;
+const ABSENT_KEYS =
+  /^(kms:grantisforawsresource|kms:grantoperations|kms:granteeprincipal|kms:retiringprincipal|kms:grantconstrainttype|kms:encryptioncontext:.*|kms:encryptioncontextkeys|kms:encryptionalgorithm|kms:signingalgorithm|kms:macalgorithm|kms:messagetype|kms:wrappingalgorithm|kms:wrappingkeyspec|kms:expirationmodel|kms:validto|kms:replicaregion|kms:primaryregion|kms:requestalias|kms:recipientattestation:.*|aws:requesttag\/.*|aws:tagkeys)$/;
 /** Global keys present in every signed request (values unknown unless derived from the caller). */
 const PRESENT_KEYS = new Set(["aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:requestedregion", "aws:userid", "aws:principaltype", "aws:principalisawsservice", "aws:viaawsservice"]);
 
@@ -262,20 +274,43 @@ function dateOf(v: string): number {
 
 function compare(base: string, pattern: string, value: string): Tri {
   const dates = (): [number, number] | undefined => {
-    const a = dateOf(value), b = dateOf(pattern);
+    const a = dateOf(value),
+      b = dateOf(pattern);
     return Number.isNaN(a) || Number.isNaN(b) ? undefined : [a, b];
   };
   switch (base) {
-    case "bool": return pattern.toLowerCase() === value.toLowerCase();
-    case "dateequals": { const d = dates(); return d && d[0] === d[1]; }
-    case "datelessthan": { const d = dates(); return d && d[0] < d[1]; }
-    case "datelessthanequals": { const d = dates(); return d && d[0] <= d[1]; }
-    case "dategreaterthan": { const d = dates(); return d && d[0] > d[1]; }
-    case "dategreaterthanequals": { const d = dates(); return d && d[0] >= d[1]; }
-    case "stringequals": return pattern === value;
-    case "stringequalsignorecase": return pattern.toLowerCase() === value.toLowerCase();
-    case "stringlike": case "arnlike": case "arnequals": return globMatch(pattern, value);
-    default: return undefined;
+    case "bool":
+      return pattern.toLowerCase() === value.toLowerCase();
+    case "dateequals": {
+      const d = dates();
+      return d && d[0] === d[1];
+    }
+    case "datelessthan": {
+      const d = dates();
+      return d && d[0] < d[1];
+    }
+    case "datelessthanequals": {
+      const d = dates();
+      return d && d[0] <= d[1];
+    }
+    case "dategreaterthan": {
+      const d = dates();
+      return d && d[0] > d[1];
+    }
+    case "dategreaterthanequals": {
+      const d = dates();
+      return d && d[0] >= d[1];
+    }
+    case "stringequals":
+      return pattern === value;
+    case "stringequalsignorecase":
+      return pattern.toLowerCase() === value.toLowerCase();
+    case "stringlike":
+    case "arnlike":
+    case "arnequals":
+      return globMatch(pattern, value);
+    default:
+      return undefined;
   }
 }
 
@@ -298,8 +333,13 @@ export function evalCondition(c: ConditionEntry, r: RequestContext, now: Date = 
 function evalAt(c: ConditionEntry, r: RequestContext, now: Date): Tri {
   let op = c.operator.toLowerCase();
   let set: "any" | "all" | undefined;
-  if (op.startsWith("foranyvalue:")) { set = "any"; op = op.slice(12); }
-  else if (op.startsWith("forallvalues:")) { set = "all"; op = op.slice(13); }
+  if (op.startsWith("foranyvalue:")) {
+    set = "any";
+    op = op.slice(12);
+  } else if (op.startsWith("forallvalues:")) {
+    set = "all";
+    op = op.slice(13);
+  }
   const ifExists = op.endsWith("ifexists");
   if (ifExists) op = op.slice(0, -8);
   const absent: Tri = ABSENT_KEYS.test(c.key) ? true : PRESENT_KEYS.has(c.key) ? false : undefined;
@@ -396,12 +436,18 @@ function fixedBeforeWildcard(key: string, v: string): boolean {
   const head = v.slice(0, w);
   switch (key) {
     // arn:partition:service:region:account:... with the account (fifth field) written out.
-    case "aws:principalarn": case "aws:sourcearn": return /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:/.test(head);
+    case "aws:principalarn":
+    case "aws:sourcearn":
+      return /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:/.test(head);
     // service.region.amazonaws.com with the service written out.
-    case "kms:viaservice": return /^[a-z0-9-]+\./.test(head);
+    case "kms:viaservice":
+      return /^[a-z0-9-]+\./.test(head);
     // o-xxxxxxxxxx/r-xxxx/... with the organization written out.
-    case "aws:principalorgpaths": case "aws:sourceorgpaths": return /^o-[a-z0-9]{10,32}\//.test(head);
-    default: return false;
+    case "aws:principalorgpaths":
+    case "aws:sourceorgpaths":
+      return /^o-[a-z0-9]{10,32}\//.test(head);
+    default:
+      return false;
   }
 }
 

@@ -106,10 +106,23 @@ export function keyBearing(rc: ResourceChange, idx: PlanIndex): KeyBearing | und
 export const ON_PREMISES_ROUTE_TYPES = ["aws_ec2_transit_gateway_vpc_attachment", "aws_vpn_gateway_attachment", "aws_vpn_gateway_route_propagation"] as const;
 
 export const WATCHED_TYPES = new Set<string>([
-  ...KMS_KEY_TYPES, "aws_kms_alias", "aws_kms_key_policy", "aws_kms_grant", "aws_kms_custom_key_store", "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm",
-  "aws_ebs_default_kms_key", "aws_ebs_encryption_by_default", "aws_s3_bucket_server_side_encryption_configuration", "aws_vpc_endpoint_service",
-  "aws_vpc_endpoint_service_allowed_principal", "aws_s3_bucket_versioning", "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_public_access_block",
-  "aws_s3_bucket_policy", ...ON_PREMISES_ROUTE_TYPES,
+  ...KMS_KEY_TYPES,
+  "aws_kms_alias",
+  "aws_kms_key_policy",
+  "aws_kms_grant",
+  "aws_kms_custom_key_store",
+  "aws_cloudhsm_v2_cluster",
+  "aws_cloudhsm_v2_hsm",
+  "aws_ebs_default_kms_key",
+  "aws_ebs_encryption_by_default",
+  "aws_s3_bucket_server_side_encryption_configuration",
+  "aws_vpc_endpoint_service",
+  "aws_vpc_endpoint_service_allowed_principal",
+  "aws_s3_bucket_versioning",
+  "aws_s3_bucket_lifecycle_configuration",
+  "aws_s3_bucket_public_access_block",
+  "aws_s3_bucket_policy",
+  ...ON_PREMISES_ROUTE_TYPES,
 ]);
 
 /**
@@ -117,9 +130,7 @@ export const WATCHED_TYPES = new Set<string>([
  * and the schedule of the CloudHSM health check. Removing or changing them does not lose a key,
  * but the next failure arrives unannounced: reported as risky (creating them is not).
  */
-export const ALARM_TYPES = new Set<string>([
-  "aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_policy", "aws_sns_topic_subscription", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target",
-]);
+export const ALARM_TYPES = new Set<string>(["aws_cloudwatch_metric_alarm", "aws_sns_topic", "aws_sns_topic_policy", "aws_sns_topic_subscription", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target"]);
 
 /** Types drawn as keys in the summary's diagram (what consumers depend on). */
 export function isKeyLike(type: string): boolean {

@@ -27,11 +27,17 @@ function tagged(v: JsonObject, value: string): boolean {
 
 /** Configuration addresses of the secrets a version-like resource (resource or data source) points at. */
 function secretsOfVersion(idx: PlanIndex, versionAddress: string): string[] {
-  const out = idx.references(versionAddress).filter((r) => r.via === "secret_id" && r.target?.includes("aws_secretsmanager_secret.")).map((r) => r.target as string);
+  const out = idx
+    .references(versionAddress)
+    .filter((r) => r.via === "secret_id" && r.target?.includes("aws_secretsmanager_secret."))
+    .map((r) => r.target as string);
   // A constant secret_id (name or ARN), or the one the plan shows, names a secret of the plan by value.
   const expr = idx.config.get(configAddressOf(versionAddress))?.resource.expressions?.secret_id;
   const constant = isObject(expr as never) ? (expr as { constant_value?: unknown }).constant_value : undefined;
-  const shown = idx.ofTypes("aws_secretsmanager_secret_version").filter((v) => configAddressOf(v.address) === configAddressOf(versionAddress)).flatMap((v) => [valuesOf(v.change.before).secret_id, valuesOf(v.change.after).secret_id]);
+  const shown = idx
+    .ofTypes("aws_secretsmanager_secret_version")
+    .filter((v) => configAddressOf(v.address) === configAddressOf(versionAddress))
+    .flatMap((v) => [valuesOf(v.change.before).secret_id, valuesOf(v.change.after).secret_id]);
   const ids = [constant, ...shown].filter((x): x is string => typeof x === "string");
   if (ids.length) {
     for (const s of idx.ofTypes("aws_secretsmanager_secret")) {
@@ -109,7 +115,8 @@ export function holdsCredential(rc: ResourceChange, idx: PlanIndex): boolean {
   const r = roles(idx);
   // The secret a key store reads by a constant ARN or name, whether or not the secret is in the plan.
   if (r.keyStoreIds.size) {
-    const b = valuesOf(rc.change.before), a = valuesOf(rc.change.after);
+    const b = valuesOf(rc.change.before),
+      a = valuesOf(rc.change.after);
     const ids = rc.type === "aws_secretsmanager_secret" ? [b.arn, b.id, b.name, a.arn, a.id, a.name] : rc.type === "aws_secretsmanager_secret_version" ? [b.secret_id, a.secret_id, constantSecretId(idx, rc.address)] : [];
     if (ids.some((x) => typeof x === "string" && r.keyStoreIds.has(x))) return true;
   }

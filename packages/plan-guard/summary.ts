@@ -19,10 +19,7 @@ function findingRow(f: Finding, extra?: string): string {
 /** Renders the summary: verdict, counts per stack, blocked and risky changes first, then the diagram. */
 export function renderSummary(r: GuardResult): string {
   const out: string[] = [SUMMARY_MARKER];
-  const verdict =
-    r.exitCode === 2 ? "⚠️ input errors: the plans could not all be checked" :
-    r.exitCode === 1 ? `❌ ${r.blocked.length} blocked change${r.blocked.length === 1 ? "" : "s"}` :
-    "✅ nothing blocked";
+  const verdict = r.exitCode === 2 ? "⚠️ input errors: the plans could not all be checked" : r.exitCode === 1 ? `❌ ${r.blocked.length} blocked change${r.blocked.length === 1 ? "" : "s"}` : "✅ nothing blocked";
   out.push(`## Plan guard: ${verdict}`, "");
   if (r.inputErrors.length) out.push("### Input errors", "", ...r.inputErrors.map((e) => `- ${e}`), "");
   if (r.blocked.length) {

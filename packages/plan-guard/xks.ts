@@ -62,11 +62,13 @@ function detect(idx: PlanIndex): XksPath {
   const principalServiceIds = new Set(principals.flatMap((p) => bothValues(p).flatMap((v) => strings(v.vpc_endpoint_service_id))));
   const services = idx.ofTypes("aws_vpc_endpoint_service").filter((svc) => {
     const vals = bothValues(svc);
-    return vals.some((v) => strings(v.service_name).some((n) => storeNames.has(n))) ||
+    return (
+      vals.some((v) => strings(v.service_name).some((n) => storeNames.has(n))) ||
       stores.some((s) => idx.refersTo(s.address, svc.address, "xks_proxy_vpc_endpoint_service_name")) ||
       vals.some((v) => strings(v.allowed_principals).some(isKmsPrincipal)) ||
       vals.some((v) => strings(v.id).some((id) => principalServiceIds.has(id))) ||
-      principals.some((p) => idx.refersTo(p.address, svc.address));
+      principals.some((p) => idx.refersTo(p.address, svc.address))
+    );
   });
   for (const s of services) roles.set(s.address, "service");
   const listed = new Set(services.flatMap((s) => bothValues(s).flatMap((v) => strings(v.network_load_balancer_arns))));
@@ -79,18 +81,15 @@ function detect(idx: PlanIndex): XksPath {
   });
   for (const lb of nlbs) roles.set(lb.address, "nlb");
   const nlbArns = new Set(nlbs.flatMap((lb) => bothValues(lb).flatMap((v) => strings(v.arn))));
-  const listeners = idx.ofTypes("aws_lb_listener", "aws_alb_listener").filter((l) =>
-    bothValues(l).some((v) => strings(v.load_balancer_arn).some((a) => nlbArns.has(a))) || nlbs.some((lb) => idx.refersTo(l.address, lb.address, "load_balancer_arn")));
+  const listeners = idx.ofTypes("aws_lb_listener", "aws_alb_listener").filter((l) => bothValues(l).some((v) => strings(v.load_balancer_arn).some((a) => nlbArns.has(a))) || nlbs.some((lb) => idx.refersTo(l.address, lb.address, "load_balancer_arn")));
   for (const l of listeners) roles.set(l.address, "listener");
   const forwarded = new Set(listeners.flatMap((l) => bothValues(l).flatMap((v) => [...allStrings(v.default_action)])));
-  const groups = idx.ofTypes("aws_lb_target_group", "aws_alb_target_group").filter((g) =>
-    bothValues(g).some((v) => strings(v.arn).some((a) => forwarded.has(a))) || listeners.some((l) => idx.refersTo(l.address, g.address, "default_action")));
+  const groups = idx.ofTypes("aws_lb_target_group", "aws_alb_target_group").filter((g) => bothValues(g).some((v) => strings(v.arn).some((a) => forwarded.has(a))) || listeners.some((l) => idx.refersTo(l.address, g.address, "default_action")));
   for (const g of groups) roles.set(g.address, "target-group");
   const attachments = new Map<string, ResourceChange[]>();
   for (const g of groups) {
     const arns = new Set(bothValues(g).flatMap((v) => strings(v.arn)));
-    const mine = idx.ofTypes("aws_lb_target_group_attachment", "aws_alb_target_group_attachment").filter((a) =>
-      bothValues(a).some((v) => strings(v.target_group_arn).some((x) => arns.has(x))) || idx.refersTo(a.address, g.address, "target_group_arn"));
+    const mine = idx.ofTypes("aws_lb_target_group_attachment", "aws_alb_target_group_attachment").filter((a) => bothValues(a).some((v) => strings(v.target_group_arn).some((x) => arns.has(x))) || idx.refersTo(a.address, g.address, "target_group_arn"));
     for (const a of mine) roles.set(a.address, "attachment");
     attachments.set(g.address, mine);
   }

@@ -5,18 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { httpProblem, networkProblem, type FixContext } from "./fixes";
-import {
-  CERT_WARN_DAYS,
-  KMS_BUDGET_MS,
-  RECOMMENDED_ROUND_TRIP_MS,
-  type CheckRow,
-  type LatencyStats,
-  type XksCheckDeps,
-  type XksCheckOptions,
-  type XksCheckReport,
-  type XksKeyRef,
-  XksInputError,
-} from "./model";
+import { CERT_WARN_DAYS, KMS_BUDGET_MS, RECOMMENDED_ROUND_TRIP_MS, type CheckRow, type LatencyStats, type XksCheckDeps, type XksCheckOptions, type XksCheckReport, type XksKeyRef, XksInputError } from "./model";
 import { keyProblems, parseHealth, parseKeyMetadata, type HealthStatus } from "./responses";
 import { signXksRequest } from "./sign";
 import { describeNames, matchNames } from "./tls-names";
@@ -128,9 +117,7 @@ function tlsRows(tls: TlsInfo, host: string, now: Date): CheckRow[] {
   const rows: CheckRow[] = [];
   const modern = tls.protocol === "TLSv1.2" || tls.protocol === "TLSv1.3";
   rows.push(
-    modern
-      ? { check: "tls version", verdict: "PASS", detail: `${tls.protocol}, ${tls.cipher}` }
-      : { check: "tls version", verdict: "FAIL", detail: tls.protocol, fix: "the proxy does not offer TLS 1.2 or later: enable TLS 1.2 or 1.3 on the proxy (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)" },
+    modern ? { check: "tls version", verdict: "PASS", detail: `${tls.protocol}, ${tls.cipher}` } : { check: "tls version", verdict: "FAIL", detail: tls.protocol, fix: "the proxy does not offer TLS 1.2 or later: enable TLS 1.2 or 1.3 on the proxy (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)" },
   );
   const m = matchNames(tls.names, host);
   const shown = describeNames(tls.names);
@@ -223,14 +210,7 @@ export function healthVerdict(h: HealthStatus): CheckRow {
   return { check: "health", verdict: "PASS", detail: `ACTIVE; ${detail}` };
 }
 
-async function keyRow(
-  key: XksKeyRef,
-  call: (path: string, md: Record<string, string>) => Promise<CallResult>,
-  ctx: FixContext & { principalArn: string; operation: string },
-  operation: string,
-  principalArn: string,
-  requestId: () => string,
-): Promise<CheckRow> {
+async function keyRow(key: XksKeyRef, call: (path: string, md: Record<string, string>) => Promise<CallResult>, ctx: FixContext & { principalArn: string; operation: string }, operation: string, principalArn: string, requestId: () => string): Promise<CheckRow> {
   const label = keyLabel(key);
   const check = `key ${label}`;
   const r = await call(`/keys/${key.xksKeyId}/metadata`, { awsPrincipalArn: principalArn, kmsOperation: operation, kmsRequestId: requestId() });
@@ -303,4 +283,3 @@ function latencyRow(l: LatencyStats | undefined, durations: readonly number[]): 
   }
   return { check: "latency", verdict: "PASS", detail };
 }
-

@@ -28,10 +28,7 @@ export type SecretsClientFactory = (region: string) => SecretsClient;
  * Checks both values against the formats KMS accepts. `labels` name where each came from
  * (a variable or a secret field) for the message; the values never appear in it.
  */
-export function validateCredential(
-  values: { readonly accessKeyId: unknown; readonly secretAccessKey: unknown },
-  labels: { readonly accessKeyId: string; readonly secretAccessKey: string },
-): XksCredential {
+export function validateCredential(values: { readonly accessKeyId: unknown; readonly secretAccessKey: unknown }, labels: { readonly accessKeyId: string; readonly secretAccessKey: string }): XksCredential {
   const problems: string[] = [];
   if (typeof values.accessKeyId !== "string" || !ACCESS_KEY_ID_FORMAT.test(values.accessKeyId)) {
     problems.push(`${labels.accessKeyId} is not a valid XKS access key id (20-30 characters, A-Z and 2-7 only)`);
@@ -113,8 +110,5 @@ async function readSecretCredential(arn: string, label: string, factory?: Secret
     throw new XksInputError(`${label} ${arn}: the secret is not a JSON object: store {"accessKeyId": "...", "secretAccessKey": "..."}`);
   }
   const obj = parsed as Record<string, unknown>;
-  return validateCredential(
-    { accessKeyId: obj.accessKeyId, secretAccessKey: obj.secretAccessKey },
-    { accessKeyId: `secret field accessKeyId`, secretAccessKey: `secret field secretAccessKey` },
-  );
+  return validateCredential({ accessKeyId: obj.accessKeyId, secretAccessKey: obj.secretAccessKey }, { accessKeyId: `secret field accessKeyId`, secretAccessKey: `secret field secretAccessKey` });
 }

@@ -135,12 +135,7 @@ export function errorNameOf(body: string): string | undefined {
 }
 
 /** What a non-200 answer means. `key` is set for GetKeyMetadata. */
-export function httpProblem(
-  status: number,
-  body: string,
-  ctx: FixContext & { readonly principalArn: string; readonly operation: string },
-  key?: { readonly label: string; readonly id: string },
-): { detail: string; fix: string } {
+export function httpProblem(status: number, body: string, ctx: FixContext & { readonly principalArn: string; readonly operation: string }, key?: { readonly label: string; readonly id: string }): { detail: string; fix: string } {
   const name = errorNameOf(body) ?? (status === 401 ? "AuthenticationFailedException" : undefined);
   const shown = `HTTP ${status}${name ? ` ${name}` : ""}`;
   const subject = key ? `key ${key.label}` : "the health check";

@@ -2,16 +2,7 @@
 export { runXksCheck, healthVerdict, percentile, DEFAULTS } from "./check";
 export { runCli, type CliDeps, type CliIo } from "./run-cli";
 export { formatReport } from "./report";
-export {
-  resolveCredential,
-  validateCredential,
-  secretRegion,
-  ACCESS_KEY_ID_VAR,
-  SECRET_ACCESS_KEY_VAR,
-  type CredentialSource,
-  type SecretsClient,
-  type SecretsClientFactory,
-} from "./credentials";
+export { resolveCredential, validateCredential, secretRegion, ACCESS_KEY_ID_VAR, SECRET_ACCESS_KEY_VAR, type CredentialSource, type SecretsClient, type SecretsClientFactory } from "./credentials";
 export { signXksRequest, XKS_SIGNING_SERVICE, type SignedXksRequest } from "./sign";
 export { nameCovers, matchNames, namesFromPeer, describeNames, type CertificateNames, type NameMatch } from "./tls-names";
 export { xksPost, classifyError, KMS_CIPHER_SUITES, type CallResult, type CallTarget, type CallFailure, type FailureKind, type TlsInfo } from "./transport";

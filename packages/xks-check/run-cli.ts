@@ -4,19 +4,7 @@ import type { EnvironmentConfig } from "../../environments/types";
 import { DEFAULTS, runXksCheck } from "./check";
 import { ACCESS_KEY_ID_VAR, resolveCredential, SECRET_ACCESS_KEY_VAR, type SecretsClientFactory } from "./credentials";
 import { XksInputError, type XksCheckDeps, type XksCheckOptions } from "./model";
-import {
-  MIN_TIMEOUT_MS,
-  parseConnectTo,
-  parseEndpoint,
-  parseIntFlag,
-  parseKeyId,
-  parseOperation,
-  parseRegion,
-  parseUriPath,
-  readCaFile,
-  targetFromEnvironment,
-  type TargetSpec,
-} from "./options";
+import { MIN_TIMEOUT_MS, parseConnectTo, parseEndpoint, parseIntFlag, parseKeyId, parseOperation, parseRegion, parseUriPath, readCaFile, targetFromEnvironment, type TargetSpec } from "./options";
 import { formatReport } from "./report";
 
 /** Where the command line writes. */
@@ -58,26 +46,28 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const CREDENTIAL_FLAG = /^--?(access-key|secret|xks-access|xks-secret|aws-access|aws-secret|password|credential(?!-secret)|key-id)/i;
 
 function program(io: CliIo): Command {
-  return new Command("xks-check")
-    .description("Calls the XKS proxy as KMS does (health, key metadata; SigV4, TLS) and reports what KMS would reject.")
-    .option("--env <name>", "environment to check (its xks.privateDnsName, xks.uriPath, region and store \"xks\" keys)")
-    // Not `--env-file`: Node 20 reads that flag itself, even after the script name, and exits 9.
-    .option("--environment-file <file>", "JSON environment file (one environment or an array, as for ENV_CONFIG) instead of the shipped ones")
-    .option("--endpoint <url>", "proxy URI endpoint, https://<private DNS name> (overrides the environment's)")
-    .option("--uri-path <path>", "proxy URI path, /<prefix>/kms/xks/v1 (overrides the environment's)")
-    .option("--key <xksKeyId>", "external key id to look up; repeat for more (replaces the environment's keys)", collect, [])
-    .option("--region <region>", "Region KMS signs for (overrides the environment's)")
-    .option("--credential-secret <arn>", "Secrets Manager secret with {accessKeyId, secretAccessKey} (default: XKS_ACCESS_KEY_ID / XKS_SECRET_ACCESS_KEY)")
-    .option("--connect-to <host:port>", "connect here instead of resolving the private DNS name (SNI, Host and certificate still use the name)")
-    .option("--ca-file <pem>", "extra trusted CA certificates (PEM); repeatable", collect, [])
-    .option("--samples <n>", "health calls timed for the latency figures", String(DEFAULTS.samples))
-    .option("--timeout-ms <ms>", "upper bound per call, connection included", String(DEFAULTS.timeoutMs))
-    .addOption(new Option("--kms-operation <op>", "kmsOperation sent with GetKeyMetadata").choices(["CreateKey", "DescribeKey"]).default(DEFAULTS.metadataOperation))
-    .option("--principal-arn <arn>", "awsPrincipalArn sent with GetKeyMetadata (default: the environment account's root, else \"AWS Internal\")")
-    .option("--json", "print the report as JSON")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError(false);
+  return (
+    new Command("xks-check")
+      .description("Calls the XKS proxy as KMS does (health, key metadata; SigV4, TLS) and reports what KMS would reject.")
+      .option("--env <name>", 'environment to check (its xks.privateDnsName, xks.uriPath, region and store "xks" keys)')
+      // Not `--env-file`: Node 20 reads that flag itself, even after the script name, and exits 9.
+      .option("--environment-file <file>", "JSON environment file (one environment or an array, as for ENV_CONFIG) instead of the shipped ones")
+      .option("--endpoint <url>", "proxy URI endpoint, https://<private DNS name> (overrides the environment's)")
+      .option("--uri-path <path>", "proxy URI path, /<prefix>/kms/xks/v1 (overrides the environment's)")
+      .option("--key <xksKeyId>", "external key id to look up; repeat for more (replaces the environment's keys)", collect, [])
+      .option("--region <region>", "Region KMS signs for (overrides the environment's)")
+      .option("--credential-secret <arn>", "Secrets Manager secret with {accessKeyId, secretAccessKey} (default: XKS_ACCESS_KEY_ID / XKS_SECRET_ACCESS_KEY)")
+      .option("--connect-to <host:port>", "connect here instead of resolving the private DNS name (SNI, Host and certificate still use the name)")
+      .option("--ca-file <pem>", "extra trusted CA certificates (PEM); repeatable", collect, [])
+      .option("--samples <n>", "health calls timed for the latency figures", String(DEFAULTS.samples))
+      .option("--timeout-ms <ms>", "upper bound per call, connection included", String(DEFAULTS.timeoutMs))
+      .addOption(new Option("--kms-operation <op>", "kmsOperation sent with GetKeyMetadata").choices(["CreateKey", "DescribeKey"]).default(DEFAULTS.metadataOperation))
+      .option("--principal-arn <arn>", 'awsPrincipalArn sent with GetKeyMetadata (default: the environment account\'s root, else "AWS Internal")')
+      .option("--json", "print the report as JSON")
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+      .showHelpAfterError(false)
+  );
 }
 
 async function defaultEnvironments(file?: string): Promise<Readonly<Record<string, EnvironmentConfig>>> {
@@ -102,7 +92,7 @@ async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
     } catch (e) {
       if (e instanceof XksInputError) throw e;
       // A configuration error lists every problem, one line each; anything else is one line.
-      const lines = Array.isArray((e as { lines?: unknown }).lines) ? ((e as { lines: unknown[] }).lines.map(String)) : [(e instanceof Error ? e.message : String(e)).split("\n")[0]];
+      const lines = Array.isArray((e as { lines?: unknown }).lines) ? (e as { lines: unknown[] }).lines.map(String) : [(e instanceof Error ? e.message : String(e)).split("\n")[0]];
       throw new XksInputError(lines.map((l) => `${label}: ${l.replace(/^ENV_CONFIG: /, "")}`).join("\nxks-check: "));
     }
     const names = Object.keys(envs);
@@ -116,11 +106,7 @@ async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
   const uriPath = f.uriPath !== undefined ? parseUriPath(f.uriPath) : base?.uriPath;
   const region = f.region !== undefined ? parseRegion(f.region) : base?.region;
   const keys = f.key.length > 0 ? f.key.map((k) => ({ xksKeyId: parseKeyId(k) })) : (base?.keys ?? []);
-  const missing = [
-    privateDnsName === undefined ? "--endpoint" : undefined,
-    uriPath === undefined ? "--uri-path" : undefined,
-    region === undefined ? "--region" : undefined,
-  ].filter((x): x is string => x !== undefined);
+  const missing = [privateDnsName === undefined ? "--endpoint" : undefined, uriPath === undefined ? "--uri-path" : undefined, region === undefined ? "--region" : undefined].filter((x): x is string => x !== undefined);
   if (missing.length > 0 || privateDnsName === undefined || uriPath === undefined || region === undefined) {
     throw new XksInputError(`missing ${missing.join(", ")}: pass --env <name>, or --endpoint https://<private DNS name> --uri-path /<prefix>/kms/xks/v1 --region <region> [--key <id>...]`);
   }

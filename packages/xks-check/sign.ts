@@ -22,14 +22,7 @@ export interface SignedXksRequest {
  * Signs `POST https://<host><path>` with `body`. Content-Type and Content-Length are added after
  * signing, so they are sent but not signed (KMS signs only Host and X-Amz-Date).
  */
-export async function signXksRequest(
-  credential: XksCredential,
-  region: string,
-  host: string,
-  path: string,
-  body: string,
-  signingDate: Date,
-): Promise<SignedXksRequest> {
+export async function signXksRequest(credential: XksCredential, region: string, host: string, path: string, body: string, signingDate: Date): Promise<SignedXksRequest> {
   // applyChecksum off: KMS does not send x-amz-content-sha256; the payload hash is still signed.
   const signer = new SignatureV4({
     service: XKS_SIGNING_SERVICE,

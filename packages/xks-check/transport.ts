@@ -13,12 +13,7 @@ import type { SignedXksRequest } from "./sign";
 import { namesFromPeer, type CertificateNames } from "./tls-names";
 
 /** The cipher suites the XKS proxy API spec requires the proxy to offer (at least one). */
-export const KMS_CIPHER_SUITES = [
-  "TLS_AES_256_GCM_SHA384",
-  "TLS_CHACHA20_POLY1305_SHA256",
-  "ECDHE-RSA-AES256-GCM-SHA384",
-  "ECDHE-ECDSA-AES256-GCM-SHA384",
-] as const;
+export const KMS_CIPHER_SUITES = ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"] as const;
 
 /** Largest response body read; XKS answers are a few hundred bytes. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -64,22 +59,7 @@ export interface TlsInfo {
 }
 
 /** Why a call got no HTTP response. */
-export type FailureKind =
-  | "dns"
-  | "refused"
-  | "unreachable"
-  | "connect-timeout"
-  | "response-timeout"
-  | "reset"
-  | "tls-name"
-  | "tls-untrusted"
-  | "tls-expired"
-  | "tls-version"
-  | "tls-cipher"
-  | "not-tls"
-  | "tls-other"
-  | "too-large"
-  | "network";
+export type FailureKind = "dns" | "refused" | "unreachable" | "connect-timeout" | "response-timeout" | "reset" | "tls-name" | "tls-untrusted" | "tls-expired" | "tls-version" | "tls-cipher" | "not-tls" | "tls-other" | "too-large" | "network";
 
 /** A call that got no usable HTTP response. */
 export interface CallFailure {
@@ -91,9 +71,7 @@ export interface CallFailure {
 }
 
 /** Outcome of one call. */
-export type CallResult =
-  | { readonly ok: true; readonly status: number; readonly body: string; readonly timing: CallTiming; readonly tls: TlsInfo }
-  | { readonly ok: false; readonly failure: CallFailure; readonly timing: CallTiming; readonly tls?: TlsInfo };
+export type CallResult = { readonly ok: true; readonly status: number; readonly body: string; readonly timing: CallTiming; readonly tls: TlsInfo } | { readonly ok: false; readonly failure: CallFailure; readonly timing: CallTiming; readonly tls?: TlsInfo };
 
 /** Sends one signed request and resolves with what happened; never rejects, never leaves a socket open. */
 export function xksPost(target: CallTarget, signed: SignedXksRequest): Promise<CallResult> {

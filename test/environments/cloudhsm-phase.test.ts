@@ -51,9 +51,7 @@ describe("the cross-field rule while awaiting the certificate", () => {
 
 describe("the NOTE line (printed once per environment by the composer)", () => {
   test("names what waits for the second apply", () => {
-    expect(firstApplyNote(resolveEnvironment(firstApply))).toBe(
-      "NOTE prod: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: keys.fileShares, data.fsx",
-    );
+    expect(firstApplyNote(resolveEnvironment(firstApply))).toBe("NOTE prod: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: keys.fileShares, data.fsx");
   });
 
   test("says nothing waits when no key is in the store; no line once ready", () => {

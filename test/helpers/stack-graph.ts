@@ -20,7 +20,10 @@ const REF = /(?:^|[^\w.-])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+)(?=[.[\s})
 
 function addresses(stack: StackJson): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
-  for (const [prefix, blocks] of [["", stack.resource], ["data.", stack.data]] as const) {
+  for (const [prefix, blocks] of [
+    ["", stack.resource],
+    ["data.", stack.data],
+  ] as const) {
     for (const [type, byName] of Object.entries((blocks ?? {}) as Blocks)) {
       for (const [name, body] of Object.entries(byName)) out.set(`${prefix}${type}.${name}`, body);
     }

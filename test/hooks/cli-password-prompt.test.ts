@@ -177,10 +177,7 @@ describeIf("the prompt helper", () => {
   test("an unexpected extra prompt stops the command with exit 125 instead of hanging", () => {
     const dir = fakeHost("tty", { [IDS.adminSecretArn]: ADMIN_PW });
     // Only one answer for a command that asks twice.
-    const script = activationScript({ region: IDS.region, trustAnchorParameter: IDS.trustAnchorParameter, adminSecretArn: IDS.adminSecretArn, hsmIp: "10.0.1.10" }).replace(
-      `printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW"`,
-      `printf '%s\\n' "$ADMIN_PW"`,
-    );
+    const script = activationScript({ region: IDS.region, trustAnchorParameter: IDS.trustAnchorParameter, adminSecretArn: IDS.adminSecretArn, hsmIp: "10.0.1.10" }).replace(`printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW"`, `printf '%s\\n' "$ADMIN_PW"`);
     const r = run(script, dir, "tty");
     expect(r.status).toBe(125);
     expect(r.output).toContain("cmk-pty: cloudhsm-cli asked for more passwords than the script provides");

@@ -27,9 +27,7 @@ describe("cli runner", () => {
     failsAgain(kms, "USER_NOT_FOUND");
     const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);
     expect(r.code).toBe(1);
-    expect(r.err.at(-1)).toBe(
-      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
-    );
+    expect(r.err.at(-1)).toBe("[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run");
   });
 
   test.each([

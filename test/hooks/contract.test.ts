@@ -90,9 +90,7 @@ describe("the runners agree with the contract", () => {
   const lambda = (event: Record<string, unknown>) => createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined })(event as never, { getRemainingTimeInMillis: () => 900_000 });
 
   test("Lambda: an unknown step is refused naming the known ones", async () => {
-    await expect(lambda({ step: "format-disk", region: IDS.region })).rejects.toThrow(
-      `[hooks] InvalidInput: unknown step 'format-disk'; one of: ${STEP_NAMES.join(", ")}. Next: fix the aws_lambda_invocation input`,
-    );
+    await expect(lambda({ step: "format-disk", region: IDS.region })).rejects.toThrow(`[hooks] InvalidInput: unknown step 'format-disk'; one of: ${STEP_NAMES.join(", ")}. Next: fix the aws_lambda_invocation input`);
   });
 
   test("Lambda: a field the step does not take is refused (a typo is not silently ignored)", async () => {
@@ -117,9 +115,7 @@ describe("the hook wiring agrees with the contract", () => {
   }
 
   test.each(["local", "lambda"] as const)("%s runner: an unknown step is refused at synth time", (runner) => {
-    expect(configErrorLines(() => new HookStep(stack(runner), "x", { step: "format-disk", args: {}, timeoutMinutes: 10 }))).toEqual([
-      `s/x.step: "format-disk" is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`,
-    ]);
+    expect(configErrorLines(() => new HookStep(stack(runner), "x", { step: "format-disk", args: {}, timeoutMinutes: 10 }))).toEqual([`s/x.step: "format-disk" is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`]);
   });
 
   test.each(["local", "lambda"] as const)("%s runner: a missing or unknown flag is refused at synth time, all at once", (runner) => {
@@ -140,8 +136,7 @@ describe("the hook wiring agrees with the contract", () => {
   const principal = `arn:aws:iam::${ACCOUNT}:role/x-hooks`;
   // A KMS key is reached only through its key policy: the default one delegates to IAM (account root).
   const keyPolicy: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }] };
-  const allowed = (action: string, resource: string) =>
-    decide({ principal, action, resource, resourceAccount: ACCOUNT, identityPolicies: [policy], ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}) });
+  const allowed = (action: string, resource: string) => decide({ principal, action, resource, resourceAccount: ACCOUNT, identityPolicies: [policy], ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}) });
 
   const expected: Record<StepName, [string, string[]][]> = {
     "initialize-cluster": [
@@ -168,7 +163,10 @@ describe("the hook wiring agrees with the contract", () => {
       ["kms:Decrypt", [`arn:aws:kms:eu-west-1:${ACCOUNT}:key/${IDS.keyId}`]],
     ],
     "connect-key-store": [["kms:ConnectCustomKeyStore", ["*"]]],
-    "check-key-store-health": [["kms:DescribeCustomKeyStores", ["*"]], ["cloudhsm:DescribeClusters", ["*"]]],
+    "check-key-store-health": [
+      ["kms:DescribeCustomKeyStores", ["*"]],
+      ["cloudhsm:DescribeClusters", ["*"]],
+    ],
   };
 
   test.each(STEP_NAMES)("%s: the synthesized role allows what the contract lists, on its resources", async (step) => {

@@ -18,7 +18,10 @@ const cloudhsm = cloudhsmMock();
 const ssm = mockClient(SSMClient);
 const sm = mockClient(SecretsManagerClient);
 const kms = mockClient(KMSClient);
-const two = [["ACTIVE", "eu-west-1a", "10.0.1.10"], ["ACTIVE", "eu-west-1b", "10.0.2.10"]] as const;
+const two = [
+  ["ACTIVE", "eu-west-1a", "10.0.1.10"],
+  ["ACTIVE", "eu-west-1b", "10.0.2.10"],
+] as const;
 
 beforeEach(() => {
   for (const m of [cloudhsm, ssm, sm, kms]) m.reset();
@@ -31,7 +34,10 @@ beforeEach(() => {
   // The CLI on the host echoes what the script gave it (worst case): stdout and stderr carry the passwords.
   ssm.on(GetCommandInvocationCommand).callsFake((input: { CommandId?: string }) => {
     const script = JSON.stringify(ssm.commandCalls(SendCommandCommand).at(-1)?.args[0].input ?? {});
-    const generated = sm.commandCalls(PutSecretValueCommand).map((c) => c.args[0].input.SecretString ?? "").join(" / ");
+    const generated = sm
+      .commandCalls(PutSecretValueCommand)
+      .map((c) => c.args[0].input.SecretString ?? "")
+      .join(" / ");
     const known = script.includes("user create") ? `${ADMIN} / ${KMSUSER}` : script.includes("change-password") ? `${ADMIN} / ${generated}` : ADMIN;
     return { CommandId: input.CommandId, Status: "Failed", ResponseCode: 1, StandardOutputContent: `pw=${known}`, StandardErrorContent: `error near ${known} ${Buffer.from(ADMIN).toString("base64")}` };
   });

@@ -73,9 +73,7 @@ describe.each(cases)("packages/$dir", ({ dir, name, usage, run }) => {
     const out = join(work, "tarball");
     const consumer = join(work, "consumer");
     execFileSync("mkdir", ["-p", out, consumer]);
-    const packed = JSON.parse(
-      execFileSync("npm", ["pack", "--workspace", `packages/${dir}`, "--pack-destination", out, "--json"], { cwd: root, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
-    ) as PackResult[];
+    const packed = JSON.parse(execFileSync("npm", ["pack", "--workspace", `packages/${dir}`, "--pack-destination", out, "--json"], { cwd: root, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as PackResult[];
     expect(packed).toHaveLength(1);
     // The tarball holds the bundled command, the licence texts and the README: no sources.
     expect(packed[0].files.map((f) => f.path).sort()).toEqual([`dist/${dir}.js`, "dist/LICENSE", "dist/THIRD-PARTY-LICENSES.txt", "README.md", "package.json"].sort());

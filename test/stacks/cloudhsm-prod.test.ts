@@ -23,9 +23,7 @@ describe("cluster and HSMs", () => {
   test("one hsm2m.medium FIPS cluster in the subnets of the 3 HSM AZs, prevent_destroy", () => {
     const cluster = only(keys, "aws_cloudhsm_v2_cluster");
     expect(cluster).toMatchObject({ hsm_type: "hsm2m.medium", mode: "FIPS", lifecycle: { prevent_destroy: true } });
-    expect(cluster.subnet_ids).toEqual(
-      ["eu-west-1a-10-30-0-0-24", "eu-west-1b-10-30-1-0-24", "eu-west-1c-10-30-2-0-24"].map((s) => ref(keys, `prod-keys/network/subnet-${s}`, "id")),
-    );
+    expect(cluster.subnet_ids).toEqual(["eu-west-1a-10-30-0-0-24", "eu-west-1b-10-30-1-0-24", "eu-west-1c-10-30-2-0-24"].map((s) => ref(keys, `prod-keys/network/subnet-${s}`, "id")));
     expect(cluster.backup_retention_policy).toBeUndefined();
   });
 
@@ -83,9 +81,11 @@ describe("admin host", () => {
   });
 
   test("cliPackage s3://: the host installs from that object and its role may read that object only", () => {
-    const mirrored = synthEnvs({ prod: prodCloudHsmOnly((e) => {
-      (e.cloudHsm as { adminHost?: object }).adminHost = { cliPackage: "s3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" };
-    }) }).stacks["prod-keys"];
+    const mirrored = synthEnvs({
+      prod: prodCloudHsmOnly((e) => {
+        (e.cloudHsm as { adminHost?: object }).adminHost = { cliPackage: "s3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" };
+      }),
+    }).stacks["prod-keys"];
     const host = byPath(mirrored, `${P}/admin-host/instance`)[`${P}/admin-host/instance`].body;
     expect(host.user_data).toContain("aws s3 cp 's3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm' /tmp/cloudhsm-cli.rpm --region 'eu-west-1'");
     const policy = JSON.parse(byPath(mirrored, `${P}/admin-host/own-secrets`)[`${P}/admin-host/own-secrets`].body.policy as string) as { Statement: { Sid: string }[] };
@@ -93,9 +93,11 @@ describe("admin host", () => {
   });
 
   test("an AMI with the CLI (cliPreinstalled): no boot script, and the role reads no S3 object", () => {
-    const baked = synthEnvs({ prod: prodCloudHsmOnly((e) => {
-      (e.cloudHsm as { adminHost?: object }).adminHost = { amiId: "ami-0123456789abcdef0", cliPreinstalled: true };
-    }) }).stacks["prod-keys"];
+    const baked = synthEnvs({
+      prod: prodCloudHsmOnly((e) => {
+        (e.cloudHsm as { adminHost?: object }).adminHost = { amiId: "ami-0123456789abcdef0", cliPreinstalled: true };
+      }),
+    }).stacks["prod-keys"];
     const host = byPath(baked, `${P}/admin-host/instance`)[`${P}/admin-host/instance`].body;
     expect(host.ami).toBe("ami-0123456789abcdef0");
     expect(host.user_data).toBeUndefined();
@@ -104,9 +106,11 @@ describe("admin host", () => {
   });
 
   test("a custom AMI without cliPreinstalled still installs the CLI from the package at boot", () => {
-    const custom = synthEnvs({ prod: prodCloudHsmOnly((e) => {
-      (e.cloudHsm as { adminHost?: object }).adminHost = { amiId: "ami-0123456789abcdef0", cliPackage: "s3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" };
-    }) }).stacks["prod-keys"];
+    const custom = synthEnvs({
+      prod: prodCloudHsmOnly((e) => {
+        (e.cloudHsm as { adminHost?: object }).adminHost = { amiId: "ami-0123456789abcdef0", cliPackage: "s3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm" };
+      }),
+    }).stacks["prod-keys"];
     const host = byPath(custom, `${P}/admin-host/instance`)[`${P}/admin-host/instance`].body;
     expect(host.ami).toBe("ami-0123456789abcdef0");
     expect(host.user_data).toContain("aws s3 cp 's3://northwind-prod-mirror/cloudhsm/cloudhsm-cli.rpm' /tmp/cloudhsm-cli.rpm --region 'eu-west-1'");
@@ -148,9 +152,7 @@ describe("VPC endpoints", () => {
     const endpoints = Object.values(byPath(keys, `${P}/endpoints/endpoint-`)).map((e) => e.body);
     const interfaces = endpoints.filter((e) => e.vpc_endpoint_type === "Interface");
     // prod runs its hooks in a Lambda function: KMS and CloudHSM are needed inside the VPC too.
-    expect(interfaces.map((e) => e.service_name).sort()).toEqual(
-      ["cloudhsmv2", "ec2messages", "kms", "secretsmanager", "ssm", "ssmmessages"].map((s) => `com.amazonaws.eu-west-1.${s}`),
-    );
+    expect(interfaces.map((e) => e.service_name).sort()).toEqual(["cloudhsmv2", "ec2messages", "kms", "secretsmanager", "ssm", "ssmmessages"].map((s) => `com.amazonaws.eu-west-1.${s}`));
     for (const e of interfaces) {
       expect(e).toMatchObject({ private_dns_enabled: true, security_group_ids: [ref(keys, `${P}/endpoints/sg`, "id")] });
       expect(e.subnet_ids).toHaveLength(3);
@@ -291,10 +293,10 @@ describe("order of operations (depends_on and references, as Terraform builds th
     const input = JSON.parse(invocations[0].body.input as string) as Record<string, unknown>;
     expect(input).toMatchObject({ step: "set-backup-retention", clusterId: ref(keys, `${P}/hsm/cluster`, "cluster_id"), days: "90", timeoutMinutes: 5, finalAttempt: true });
     expect(dependsOn(g, at(g, Object.keys(byPath(keys, `${P}/set-backup-retention/`))[0]), at(g, `${P}/hsm/cluster`))).toBe(true);
-    const policy = Object.values(resources(keys, "aws_iam_role_policy")).map((p) => JSON.parse(p.policy as string) as { Statement: { Action: string[]; Resource: unknown }[] }).find((p) => JSON.stringify(p).includes("ModifyCluster"));
-    expect(policy?.Statement.filter((s) => s.Action.includes("cloudhsm:ModifyCluster"))).toEqual([
-      { Effect: "Allow", Action: ["cloudhsm:ModifyCluster"], Resource: `arn:aws:cloudhsm:eu-west-1:333333333333:cluster/${ref(keys, `${P}/hsm/cluster`, "cluster_id")}` },
-    ]);
+    const policy = Object.values(resources(keys, "aws_iam_role_policy"))
+      .map((p) => JSON.parse(p.policy as string) as { Statement: { Action: string[]; Resource: unknown }[] })
+      .find((p) => JSON.stringify(p).includes("ModifyCluster"));
+    expect(policy?.Statement.filter((s) => s.Action.includes("cloudhsm:ModifyCluster"))).toEqual([{ Effect: "Allow", Action: ["cloudhsm:ModifyCluster"], Resource: `arn:aws:cloudhsm:eu-west-1:333333333333:cluster/${ref(keys, `${P}/hsm/cluster`, "cluster_id")}` }]);
   });
 
   test("the hooks get ids and names only: cluster id, instance id, secret ARNs, parameter names", () => {
@@ -336,9 +338,7 @@ describe("FSx for ONTAP in prod-data", () => {
   test("ONTAP ports open to the client CIDRs only (default: the VPC CIDR)", () => {
     const rules = Object.values(resources(data, "aws_vpc_security_group_ingress_rule"));
     const ports = rules.map((r) => `${r.ip_protocol}/${r.from_port}`).sort();
-    expect(ports).toEqual(
-      ["tcp/111", "udp/111", "tcp/635", "udp/635", "tcp/2049", "udp/2049", "tcp/4045", "udp/4045", "tcp/4046", "udp/4046", "tcp/445", "tcp/3260", "tcp/22", "tcp/443"].sort(),
-    );
+    expect(ports).toEqual(["tcp/111", "udp/111", "tcp/635", "udp/635", "tcp/2049", "udp/2049", "tcp/4045", "udp/4045", "tcp/4046", "udp/4046", "tcp/445", "tcp/3260", "tcp/22", "tcp/443"].sort());
     expect(new Set(rules.map((r) => r.cidr_ipv4))).toEqual(new Set(["10.30.0.0/16"]));
   });
 

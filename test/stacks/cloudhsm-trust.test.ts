@@ -39,7 +39,11 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
     expect(Object.keys(byPath(keys, P("first"))).filter((p) => /initialize-cluster|activate-cluster|create-kmsuser|wait-hsms-active|key-store/.test(p))).toEqual([]);
     expect(resources(keys, "aws_kms_custom_key_store")).toEqual({});
     expect(resources(keys, "aws_ssm_parameter")).toEqual({});
-    expect(Object.values(byPath(keys, "first-keys/key-")).map((k) => k.body.alias ?? k.body.name).filter(Boolean)).toEqual(["alias/prod/ebs"]);
+    expect(
+      Object.values(byPath(keys, "first-keys/key-"))
+        .map((k) => k.body.alias ?? k.body.name)
+        .filter(Boolean),
+    ).toEqual(["alias/prod/ebs"]);
     expect(resources(stacks["first-data"], "aws_fsx_ontap_file_system")).toEqual({});
   });
 
@@ -124,18 +128,8 @@ describe("certificate files of `provided` (checked at synth)", () => {
         "environments.prod.cloudHsm.trust.trustAnchorFile: environments/certs/none/customerCA.crt does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)",
       ],
     ],
-    [
-      "fails when the certificate was not signed by the trust anchor",
-      `${F}/cluster-cert.pem`,
-      `${F}/other-ca.pem`,
-      ["environments.prod.cloudHsm.trust.signedCertificateFile: test/hooks/fixtures/cluster-cert.pem was not signed by the trust anchor in test/hooks/fixtures/other-ca.pem"],
-    ],
-    [
-      "fails when the trust anchor is not self-signed",
-      `${F}/trust-anchor.pem`,
-      `${F}/cluster-cert.pem`,
-      ["environments.prod.cloudHsm.trust.trustAnchorFile: test/hooks/fixtures/cluster-cert.pem is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)"],
-    ],
+    ["fails when the certificate was not signed by the trust anchor", `${F}/cluster-cert.pem`, `${F}/other-ca.pem`, ["environments.prod.cloudHsm.trust.signedCertificateFile: test/hooks/fixtures/cluster-cert.pem was not signed by the trust anchor in test/hooks/fixtures/other-ca.pem"]],
+    ["fails when the trust anchor is not self-signed", `${F}/trust-anchor.pem`, `${F}/cluster-cert.pem`, ["environments.prod.cloudHsm.trust.trustAnchorFile: test/hooks/fixtures/cluster-cert.pem is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)"]],
   ])("%s", (_name, cert, anchor, expected) => {
     expect(configErrorLines(compose(cert, anchor))).toEqual(expected);
   });
@@ -146,9 +140,7 @@ describe("certificate files of `provided` (checked at synth)", () => {
     const csrAsPem = join(relative(REPO_ROOT, dir), "cluster.pem");
     writeFileSync(join(REPO_ROOT, csrAsPem), readFileSync(join(REPO_ROOT, F, "cluster.csr"), "utf8"));
     try {
-      expect(configErrorLines(compose(csrAsPem, `${F}/trust-anchor.pem`))).toEqual([
-        `environments.prod.cloudHsm.trust.signedCertificateFile: ${csrAsPem} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`,
-      ]);
+      expect(configErrorLines(compose(csrAsPem, `${F}/trust-anchor.pem`))).toEqual([`environments.prod.cloudHsm.trust.signedCertificateFile: ${csrAsPem} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -181,15 +173,11 @@ describe("certificate files that are not plain files inside the repository (chec
   });
 
   test("fails when a certificate path is a directory", () => {
-    expect(configErrorLines(compose(`${rel}/folder.crt`, `${F}/trust-anchor.pem`))).toEqual([
-      `environments.prod.cloudHsm.trust.signedCertificateFile: ${rel}/folder.crt is not a file (a PEM certificate file expected)`,
-    ]);
+    expect(configErrorLines(compose(`${rel}/folder.crt`, `${F}/trust-anchor.pem`))).toEqual([`environments.prod.cloudHsm.trust.signedCertificateFile: ${rel}/folder.crt is not a file (a PEM certificate file expected)`]);
   });
 
   test("fails when a path leads outside the repository through a symbolic link", () => {
-    expect(configErrorLines(compose(`${F}/cluster-cert.pem`, `${rel}/link.pem`))).toEqual([
-      `environments.prod.cloudHsm.trust.trustAnchorFile: ${rel}/link.pem leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`,
-    ]);
+    expect(configErrorLines(compose(`${F}/cluster-cert.pem`, `${rel}/link.pem`))).toEqual([`environments.prod.cloudHsm.trust.trustAnchorFile: ${rel}/link.pem leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`]);
   });
 
   test("fails when the trust anchor file holds the cluster certificate itself", () => {
@@ -212,7 +200,9 @@ describe("no password and no private key in cdktf.out", () => {
   };
   const { outdir } = synthEnvs(envs);
   const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-  const texts = files(outdir).filter((f) => /\.(json|tf|txt)$/.test(f)).map((f) => [f, readFileSync(f, "utf8")] as const);
+  const texts = files(outdir)
+    .filter((f) => /\.(json|tf|txt)$/.test(f))
+    .map((f) => [f, readFileSync(f, "utf8")] as const);
 
   test("no PEM private key anywhere", () => {
     expect(texts.length).toBeGreaterThan(5);
@@ -223,10 +213,11 @@ describe("no password and no private key in cdktf.out", () => {
     const found: string[] = [];
     const walk = (v: unknown, path: string) => {
       if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
-        if (/password|secret_string|private_key_pem|pin$/i.test(k) && typeof x === "string" && !/^\$\{[^}]+\}$/.test(x)) found.push(`${path}.${k}`);
-        walk(x, `${path}.${k}`);
-      }
+      else if (v && typeof v === "object")
+        for (const [k, x] of Object.entries(v)) {
+          if (/password|secret_string|private_key_pem|pin$/i.test(k) && typeof x === "string" && !/^\$\{[^}]+\}$/.test(x)) found.push(`${path}.${k}`);
+          walk(x, `${path}.${k}`);
+        }
     };
     for (const [f, text] of texts.filter(([f]) => f.endsWith("cdk.tf.json"))) walk(JSON.parse(text), f.replace(outdir, ""));
     expect(found).toEqual([]);

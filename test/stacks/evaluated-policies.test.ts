@@ -10,8 +10,7 @@ import type { EnvironmentConfig } from "../../environments/types";
 import { synthEnvs, variant, type StackJson } from "../helpers/synth";
 import { ADMINISTRATOR_ACCESS, allowing, concretize, decide, keyArnOf, policiesIn, stackTarget, unknownActions, type Decision, type PolicyDocument } from "../helpers/policy-eval";
 
-const closedVariant = (env: EnvironmentConfig): EnvironmentConfig =>
-  variant(env, Object.fromEntries([...Object.keys(env.keys).map((k) => `keys.${k}.policy`), ...Object.keys(env.signingKeys ?? {}).map((k) => `signingKeys.${k}.policy`)].map((p) => [p, "closed"])));
+const closedVariant = (env: EnvironmentConfig): EnvironmentConfig => variant(env, Object.fromEntries([...Object.keys(env.keys).map((k) => `keys.${k}.policy`), ...Object.keys(env.signingKeys ?? {}).map((k) => `signingKeys.${k}.policy`)].map((p) => [p, "closed"])));
 
 const shipped = synthEnvs(environments).stacks;
 const closed = synthEnvs(Object.fromEntries(Object.entries(environments).map(([n, e]) => [n, closedVariant(e)]))).stacks;
@@ -61,9 +60,16 @@ function keysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): 
 const keys = [...keysOf(shipped, "account"), ...keysOf(closed, "closed")];
 
 test("every configured key of every shipped environment is evaluated, in both forms", () => {
-  const expected = Object.entries(environments).flatMap(([e, env]) => Object.keys(env.keys).map((k) => `${e}.${k}`)).sort();
+  const expected = Object.entries(environments)
+    .flatMap(([e, env]) => Object.keys(env.keys).map((k) => `${e}.${k}`))
+    .sort();
   for (const form of ["account", "closed"]) {
-    expect(keys.filter((k) => k.form === form).map((k) => `${k.env}.${k.keyName}`).sort()).toEqual(expected);
+    expect(
+      keys
+        .filter((k) => k.form === form)
+        .map((k) => `${k.env}.${k.keyName}`)
+        .sort(),
+    ).toEqual(expected);
   }
 });
 
@@ -311,7 +317,9 @@ function bucketsOf(stacks: Record<string, StackJson>): BucketUnderTest[] {
 const buckets = bucketsOf(shipped);
 
 test("every configured bucket of every shipped environment has its policy evaluated", () => {
-  const expected = Object.values(environments).flatMap((e) => Object.values(e.data.buckets ?? {}).map((b) => b.bucketName)).sort();
+  const expected = Object.values(environments)
+    .flatMap((e) => Object.values(e.data.buckets ?? {}).map((b) => b.bucketName))
+    .sort();
   expect(buckets.map((b) => b.bucketArn.split(":::")[1]).sort()).toEqual(expected);
 });
 
@@ -361,8 +369,7 @@ test.each(bucketCases)("bucket policy %s", async (_label, b, context, expected) 
 });
 
 test.each(buckets.map((b) => [b.label, b] as const))("bucket policy %s: reads need TLS and nothing else", async (_label, b) => {
-  const read = (secure: string) =>
-    decide({ principal: writer(b), action: "s3:GetObject", resource: `${b.bucketArn}/reports/x.csv`, resourceAccount: b.account, context: { "aws:SecureTransport": secure }, identityPolicies: [allowing("s3:GetObject")], resourcePolicy: b.policy });
+  const read = (secure: string) => decide({ principal: writer(b), action: "s3:GetObject", resource: `${b.bucketArn}/reports/x.csv`, resourceAccount: b.account, context: { "aws:SecureTransport": secure }, identityPolicies: [allowing("s3:GetObject")], resourcePolicy: b.policy });
   expect(await read("true")).toBe("Allowed");
   expect(await read("false")).toBe("ExplicitlyDenied");
 });
@@ -380,19 +387,14 @@ test("every action in every synthesized policy (key, bucket, IAM role and trust 
 });
 
 test("the action check itself notices a misspelt action and a wildcard that matches nothing", async () => {
-  expect(await unknownActions({ Statement: [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"], Resource: "*" }] })).toEqual([
-    "kms:Decrpyt",
-    "kms:Frobnicate*",
-    "nosuchservice:Get",
-  ]);
+  expect(await unknownActions({ Statement: [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"], Resource: "*" }] })).toEqual(["kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"]);
 });
 
 describe("a configured list of service-linked roles replaces the Auto Scaling default", () => {
   const eks = "arn:aws:iam::111111111111:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup";
   const stacks = synthEnvs({ dev: variant(environments.dev, { "data.ebs.serviceLinkedRoles": [eks] }) }).stacks;
   const [volumes] = keysOf({ ...shipped, ...stacks }, "account").filter((k) => k.env === "dev" && k.keyName === "volumes");
-  const grant = (principal: string) =>
-    decide({ principal, action: "kms:CreateGrant", resource: volumes.keyArn, resourceAccount: volumes.account, context: FOR_AWS, resourcePolicy: volumes.policy });
+  const grant = (principal: string) => decide({ principal, action: "kms:CreateGrant", resource: volumes.keyArn, resourceAccount: volumes.account, context: FOR_AWS, resourcePolicy: volumes.policy });
   test("the listed role may create grants for AWS resources; Auto Scaling's, no longer listed, may not", async () => {
     expect(await grant(eks)).toBe("Allowed");
     expect(await grant(autoScalingRole(volumes))).toBe("ImplicitlyDenied");

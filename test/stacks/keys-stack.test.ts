@@ -13,7 +13,13 @@ const keys = resources(keysStack, "aws_kms_key");
 const appKey = Object.entries(keys).find(([id]) => id.includes("appData"))?.[1] as Record<string, unknown>;
 const volumesKey = Object.entries(keys).find(([id]) => id.includes("volumes"))?.[1] as Record<string, unknown>;
 
-interface Stmt { Sid: string; Effect: string; Principal: { AWS: string | string[] }; Action: string | string[]; Condition?: unknown }
+interface Stmt {
+  Sid: string;
+  Effect: string;
+  Principal: { AWS: string | string[] };
+  Action: string | string[];
+  Condition?: unknown;
+}
 const statements = (k: Record<string, unknown>) => (JSON.parse(k.policy as string) as { Statement: Stmt[] }).Statement;
 const bySid = (k: Record<string, unknown>, sid: string) => statements(k).find((s) => s.Sid === sid) as Stmt;
 
@@ -32,7 +38,9 @@ test("AWS-KMS keys: symmetric, single-Region, rotation on, prevent_destroy, conf
 });
 
 test("each key gets its alias", () => {
-  const aliases = Object.values(resources(keysStack, "aws_kms_alias")).map((a) => a.name).sort();
+  const aliases = Object.values(resources(keysStack, "aws_kms_alias"))
+    .map((a) => a.name)
+    .sort();
   expect(aliases).toEqual(["alias/dev/app-data", "alias/dev/ebs"]);
 });
 
@@ -90,9 +98,7 @@ describe("key policy forms", () => {
     const env = resolveEnvironment(closedDev);
     expect([env.keys.appData.policy, env.keys.volumes.policy]).toEqual(["closed", "account"]);
     expect(env.data.ebs).toEqual({ key: "volumes", serviceLinkedRoles: ["arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"], createServiceLinkedRoles: false });
-    expect(resolveEnvironment({ ...environments.dev, region: "us-gov-west-1" }).data.ebs?.serviceLinkedRoles).toEqual([
-      "arn:aws-us-gov:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-    ]);
+    expect(resolveEnvironment({ ...environments.dev, region: "us-gov-west-1" }).data.ebs?.serviceLinkedRoles).toEqual(["arn:aws-us-gov:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"]);
   });
 });
 
@@ -111,10 +117,7 @@ describe("the EBS default key's service-linked roles", () => {
     const stack = keysOf({ "data.ebs.serviceLinkedRoles": [asg, eks], "data.ebs.createServiceLinkedRoles": true });
     const roles = Object.values(resources(stack, "aws_iam_service_linked_role")).map((r) => `${r.aws_service_name as string} ${(r.custom_suffix as string | undefined) ?? "(no suffix)"}`);
     expect(roles.sort()).toEqual(["autoscaling.amazonaws.com (no suffix)", "eks-nodegroup.amazonaws.com team1"]);
-    expect(volumesKey(stack).depends_on).toEqual([
-      "aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAutoScaling",
-      "aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAmazonEKSNodegroup_team1",
-    ]);
+    expect(volumesKey(stack).depends_on).toEqual(["aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAutoScaling", "aws_iam_service_linked_role.service-linked-role-AWSServiceRoleForAmazonEKSNodegroup_team1"]);
     const appKey = Object.entries(resources(stack, "aws_kms_key")).find(([id]) => id.includes("appData"))?.[1] as Record<string, unknown>;
     expect(appKey.depends_on).toBeUndefined();
   });

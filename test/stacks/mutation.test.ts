@@ -149,7 +149,7 @@ describe("the command line on mutated input", () => {
     ["null section", change(dev, (e) => (e.network = null)), ["environments.dev.network: null is not allowed (an object, configuration schema (schema/environment.schema.json))"]],
     ["wrong type", change(dev, (e) => ((e.hooks as { [k: string]: Json }).timeoutMinutes = "45")), ['environments.dev.hooks.timeoutMinutes: "45" is not allowed (a number, configuration schema (schema/environment.schema.json))']],
     ["unknown field", change(dev, (e) => ((e.keys as { [k: string]: { [k: string]: Json } }).appData.rotaton = false)), ['environments.dev.keys.appData.rotaton: unknown field (did you mean "rotation"?)']],
-    ["template", change(dev, (e) => ((e.tags as { [k: string]: Json }).Owner = "${file(\"x\")}")), [`environments.dev.tags.Owner: "\${file(\\"x\\")}" is not allowed (data, not a Terraform template: no '\${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates)`]],
+    ["template", change(dev, (e) => ((e.tags as { [k: string]: Json }).Owner = '${file("x")}')), [`environments.dev.tags.Owner: "\${file(\\"x\\")}" is not allowed (data, not a Terraform template: no '\${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates)`]],
     [
       "construct-level error (a certificate file that does not exist)",
       change(prod, (e) => ((e.cloudHsm as { [k: string]: { [k: string]: Json } }).trust.signedCertificateFile = "environments/certs/prod.crt")),

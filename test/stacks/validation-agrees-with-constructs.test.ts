@@ -21,8 +21,7 @@ import { variant } from "../helpers/synth";
 const ACCOUNT = "111111111111";
 const testStack = (region = "eu-west-1") => new EnvironmentStack(Testing.app(), "test", { name: "dev", account: ACCOUNT, region });
 /** Whether validation of dev with `changes` reports a problem on `field`. */
-const validationRefuses = (changes: Record<string, unknown>, field: string, base: EnvironmentConfig = environments.dev) =>
-  validationMessages({ dev: variant(base, changes) }).some((m) => m.includes(`.${field}:`));
+const validationRefuses = (changes: Record<string, unknown>, field: string, base: EnvironmentConfig = environments.dev) => validationMessages({ dev: variant(base, changes) }).some((m) => m.includes(`.${field}:`));
 /** Whether building `fn` throws a PropsError naming `prop`. */
 const constructRefuses = (fn: () => unknown, prop: string) => {
   try {
@@ -42,21 +41,10 @@ describe("keys", () => {
   });
 
   test.each([6, 7, 8, 30, 31, 45, 7.5, 0])("deletion window %s days", (days) => {
-    expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, deletionWindowDays: days }), "deletionWindowDays")).toBe(
-      validationRefuses({ "keys.appData.deletionWindowDays": days }, "keys.appData.deletionWindowDays"),
-    );
+    expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, deletionWindowDays: days }), "deletionWindowDays")).toBe(validationRefuses({ "keys.appData.deletionWindowDays": days }, "keys.appData.deletionWindowDays"));
   });
 
-  const principals = [
-    `arn:aws:iam::${ACCOUNT}:role/Ops`,
-    `arn:aws:iam::${ACCOUNT}:user/alice`,
-    `arn:aws:iam::${ACCOUNT}:role/path/to/Ops`,
-    `arn:aws:iam::${ACCOUNT}:root`,
-    `arn:aws-cn:iam::${ACCOUNT}:role/Ops`,
-    `arn:aws:iam::12345:role/Ops`,
-    "Ops",
-    `arn:aws:iam::${ACCOUNT}:group/Ops`,
-  ];
+  const principals = [`arn:aws:iam::${ACCOUNT}:role/Ops`, `arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:role/path/to/Ops`, `arn:aws:iam::${ACCOUNT}:root`, `arn:aws-cn:iam::${ACCOUNT}:role/Ops`, `arn:aws:iam::12345:role/Ops`, "Ops", `arn:aws:iam::${ACCOUNT}:group/Ops`];
   test.each(principals)("user %s", (user) => {
     expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, users: [user] }), "users.0")).toBe(validationRefuses({ "keys.appData.users": [user] }, "keys.appData.users.0"));
   });
@@ -79,9 +67,7 @@ describe("consumers", () => {
   });
 
   const network = { vpcId: "vpc-1", cidr: "10.30.0.0/16", subnetIdByAz: { "eu-west-1a": "s-a", "eu-west-1b": "s-b" }, subnetIds: ["s-a", "s-b"], routeTableIds: [], onPremisesReady: [] };
-  const fsxCases = (["MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2"] as FsxOntapDeploymentType[]).flatMap((deploymentType) =>
-    [1, 2, 12, 13].flatMap((haPairs) => [1024, 2048, 524288 * 2, 524288 * 2 + 1].map((storageCapacityGiB) => [deploymentType, haPairs, storageCapacityGiB] as const)),
-  );
+  const fsxCases = (["MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2"] as FsxOntapDeploymentType[]).flatMap((deploymentType) => [1, 2, 12, 13].flatMap((haPairs) => [1024, 2048, 524288 * 2, 524288 * 2 + 1].map((storageCapacityGiB) => [deploymentType, haPairs, storageCapacityGiB] as const)));
   test.each(fsxCases)("FSx %s with %s HA pair(s) and %s GiB", (deploymentType, haPairs, storageCapacityGiB) => {
     const subnetAzs = deploymentType.startsWith("MULTI_AZ") ? ["eu-west-1a", "eu-west-1b"] : ["eu-west-1a"];
     const throughputPerHaPair = FSX_ONTAP_THROUGHPUT[deploymentType][0];

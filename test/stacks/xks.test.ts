@@ -140,10 +140,7 @@ describe("staging-keys: the external key store", () => {
     const lifecycle = store().lifecycle as { prevent_destroy: boolean; ignore_changes?: unknown; precondition: { condition: string; error_message: string }[] };
     expect(lifecycle.prevent_destroy).toBe(true);
     expect(lifecycle.ignore_changes).toBeUndefined();
-    expect(lifecycle.precondition.map((p) => p.condition)).toEqual([
-      '${can(regex("^[A-Z2-7]{20,30}$", var.xks_access_key_id))}',
-      '${can(regex("^[a-zA-Z0-9/+=]{43,64}$", var.xks_secret_access_key))}',
-    ]);
+    expect(lifecycle.precondition.map((p) => p.condition)).toEqual(['${can(regex("^[A-Z2-7]{20,30}$", var.xks_access_key_id))}', '${can(regex("^[a-zA-Z0-9/+=]{43,64}$", var.xks_secret_access_key))}']);
     for (const p of lifecycle.precondition) expect(p.error_message).not.toMatch(/\$\{/);
   });
 

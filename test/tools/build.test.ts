@@ -5,9 +5,7 @@ import { join } from "node:path";
 import { LAMBDA_RUNTIME, LAMBDA_ZIP } from "../../modules/hooks/hook-runtime";
 
 const root = join(__dirname, "..", "..");
-const targets = JSON.parse(
-  execFileSync(process.execPath, ["--input-type=module", "-e", `import * as t from ${JSON.stringify(join(root, "tools", "build-targets.mjs"))}; console.log(JSON.stringify(t));`], { encoding: "utf8" }),
-) as { CLI_NODE_TARGET: string; LAMBDA_NODE_TARGET: string };
+const targets = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", `import * as t from ${JSON.stringify(join(root, "tools", "build-targets.mjs"))}; console.log(JSON.stringify(t));`], { encoding: "utf8" })) as { CLI_NODE_TARGET: string; LAMBDA_NODE_TARGET: string };
 
 test("the Lambda bundle is compiled for the function's runtime, the CLI bundle for Node 20", () => {
   expect(LAMBDA_RUNTIME).toBe("nodejs22.x");

@@ -19,9 +19,30 @@ const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
 const text = (f: string) => readFileSync(join(dir, f), "utf8");
 const scripts = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
 
-interface Step { name?: string; run?: string; uses?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> }
-interface Job { steps?: Step[]; strategy?: { matrix?: Record<string, unknown>; "max-parallel"?: number; "fail-fast"?: boolean }; permissions?: Record<string, string>; environment?: string; needs?: string | string[]; uses?: string; with?: Record<string, string>; if?: string; env?: Record<string, string>; outputs?: Record<string, string> }
-interface Workflow { on: Record<string, unknown>; jobs: Record<string, Job> }
+interface Step {
+  name?: string;
+  run?: string;
+  uses?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  steps?: Step[];
+  strategy?: { matrix?: Record<string, unknown>; "max-parallel"?: number; "fail-fast"?: boolean };
+  permissions?: Record<string, string>;
+  environment?: string;
+  needs?: string | string[];
+  uses?: string;
+  with?: Record<string, string>;
+  if?: string;
+  env?: Record<string, string>;
+  outputs?: Record<string, string>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
 const wf = (f: string) => parse(text(f)) as Workflow;
 const allJobs = () => files.flatMap((f) => Object.entries(wf(f).jobs).map(([id, job]) => ({ f, id, job })));
 const stepRunning = (job: Job, needle: string) => {
@@ -134,7 +155,10 @@ describe("the matrix follows the registered environments", () => {
       if (job.with?.environment !== undefined) expect(job.with.environment).toMatch(/^\$\{\{ matrix\.environment \}\}$/);
     }
     for (const f of files) {
-      const yaml = text(f).split("\n").filter((l) => !l.trim().startsWith("#")).join("\n");
+      const yaml = text(f)
+        .split("\n")
+        .filter((l) => !l.trim().startsWith("#"))
+        .join("\n");
       // The names that used to be hard-coded.
       for (const name of ["dev", "staging", "prod"]) expect(yaml).not.toMatch(new RegExp(`\\b${name}\\b`));
     }
@@ -145,7 +169,11 @@ describe("the matrix follows the registered environments", () => {
     // A name no registered environment has (the registry may already hold a "qa" of its own).
     let name = "added";
     while (environments[name]) name += "x";
-    const added: EnvironmentConfig = JSON.parse(JSON.stringify(environments.dev).replace(/\bdev\b/g, name).replace(/-dev-/g, `-${name}-`)) as EnvironmentConfig;
+    const added: EnvironmentConfig = JSON.parse(
+      JSON.stringify(environments.dev)
+        .replace(/\bdev\b/g, name)
+        .replace(/-dev-/g, `-${name}-`),
+    ) as EnvironmentConfig;
     const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "envs"], { cwd: root, encoding: "utf8" });
     expect(JSON.parse(r.stdout)).toEqual(Object.keys(environments));
     expect(ciEnvironments({ ...environments, [name]: added }).map((e) => e.env)).toEqual([...Object.keys(environments), name]);
@@ -158,7 +186,10 @@ describe("no plan leaves its job", () => {
     expect(uploads.sort()).toEqual(["plan.yml:plan:reports/", "plan.yml:synth:cdktf.out"]);
     for (const f of files) {
       expect(text(f)).not.toMatch(/GITHUB_STEP_SUMMARY/);
-      for (const line of text(f).split("\n").filter((l) => /show -json/.test(l) && !l.trim().startsWith("#"))) expect(line).toMatch(/> "\$(PLANS|plans)\//);
+      for (const line of text(f)
+        .split("\n")
+        .filter((l) => /show -json/.test(l) && !l.trim().startsWith("#")))
+        expect(line).toMatch(/> "\$(PLANS|plans)\//);
     }
   });
 
@@ -273,7 +304,14 @@ exit 98
     expect(log.find((l) => l.startsWith("guard"))).toMatch(/^guard dev-keys=\S+\/plans\/dev-keys\.json --allowlist/);
     const report = JSON.parse(readFileSync(join(cwd, "reports", "dev.json"), "utf8"));
     expect(report.stacks).toEqual([
-      { stack: "dev-keys", status: "planned", changes: [{ address: "aws_kms_key.key-appData_key_ABC", action: "create" }, { address: "aws_secretsmanager_secret_version.pw", action: "create" }] },
+      {
+        stack: "dev-keys",
+        status: "planned",
+        changes: [
+          { address: "aws_kms_key.key-appData_key_ABC", action: "create" },
+          { address: "aws_secretsmanager_secret_version.pw", action: "create" },
+        ],
+      },
       { stack: "dev-data", status: "pending", note: "dev-keys" },
     ]);
     expect(report.guard.exitCode).toBe(0);
@@ -328,8 +366,16 @@ exit 98
     const { r, log, temp } = runStep(deployStep, { fixtures: { "dev-keys": keys, "dev-data": data } });
     expect(r.status).toBe(0);
     expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual([
-      "terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "guard dev-keys", "terraform dev-keys apply",
-      "terraform dev-data init", "terraform dev-data plan", "terraform dev-data show", "guard dev-data", "terraform dev-data apply",
+      "terraform dev-keys init",
+      "terraform dev-keys plan",
+      "terraform dev-keys show",
+      "guard dev-keys",
+      "terraform dev-keys apply",
+      "terraform dev-data init",
+      "terraform dev-data plan",
+      "terraform dev-data show",
+      "guard dev-data",
+      "terraform dev-data apply",
     ]);
     expect(existsSync(join(temp, "plans"))).toBe(false);
   });

@@ -175,14 +175,25 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
     }
     return "Success";
   };
-  const userList = () => Buffer.from(JSON.stringify({ error_code: 0, data: { users: [{ username: "admin", role: "admin", locked: "false" }, { username: "kmsuser", role: "crypto-user", locked: "false" }] } })).toString("base64");
+  const userList = () =>
+    Buffer.from(
+      JSON.stringify({
+        error_code: 0,
+        data: {
+          users: [
+            { username: "admin", role: "admin", locked: "false" },
+            { username: "kmsuser", role: "crypto-user", locked: "false" },
+          ],
+        },
+      }),
+    ).toString("base64");
 
   const sender = (handle: (command: object, now: number) => unknown | Promise<unknown>): Sender => ({
     send: async (command: object) => handle(command, clock.now()),
   });
 
   const cloudhsm = sender((c, now) => {
-    if (c instanceof DescribeClustersCommand) return count("DescribeClusters"), { Clusters: [describeCluster(now)] };
+    if (c instanceof DescribeClustersCommand) return (count("DescribeClusters"), { Clusters: [describeCluster(now)] });
     if (c instanceof InitializeClusterCommand) {
       count("InitializeCluster");
       initializedAt = now + lat.initializeMs;
@@ -195,7 +206,7 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
       count("GetParameter");
       return { Parameter: { Value: c.input.Name === IDS.certificateParameter ? PKI.cert : PKI.anchor } };
     }
-    if (c instanceof ListCommandsCommand) return count("ListCommands"), { Commands: [] };
+    if (c instanceof ListCommandsCommand) return (count("ListCommands"), { Commands: [] });
     if (c instanceof SendCommandCommand) {
       count("SendCommand");
       const id = `cmd-${commands.size + 1}`;
@@ -224,14 +235,14 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
       if (v === undefined) throw Object.assign(new Error("no value"), { name: "ResourceNotFoundException" });
       return { SecretString: v };
     }
-    if (c instanceof PutSecretValueCommand) return count("PutSecretValue"), secrets.set(c.input.SecretId ?? "", c.input.SecretString ?? ""), {};
+    if (c instanceof PutSecretValueCommand) return (count("PutSecretValue"), secrets.set(c.input.SecretId ?? "", c.input.SecretString ?? ""), {});
     if (c instanceof DescribeSecretCommand) {
       count("DescribeSecret");
       const arn = c.input.SecretId ?? "";
       const tag = tags.get(arn);
       return { ARN: arn, VersionIdsToStages: secrets.has(arn) ? { v1: ["AWSCURRENT"] } : {}, Tags: tag ? [{ Key: "cmk-hooks:kmsuser-verified", Value: tag }] : [] };
     }
-    if (c instanceof TagResourceCommand) return count("TagResource"), tags.set(c.input.SecretId ?? "", c.input.Tags?.[0]?.Value ?? ""), {};
+    if (c instanceof TagResourceCommand) return (count("TagResource"), tags.set(c.input.SecretId ?? "", c.input.Tags?.[0]?.Value ?? ""), {});
     throw new Error(`sim: unexpected Secrets Manager command ${c.constructor.name}`);
   });
   const kms = sender((c, now) => {

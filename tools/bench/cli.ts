@@ -29,7 +29,12 @@ const progress = (what: string, n?: number) => process.stderr.write(`bench: [${+
 const work = mkdtempSync(join(tmpdir(), "cmk-bench-"));
 const env = (extra: NodeJS.ProcessEnv) => ({ ...process.env, CDKTF_OUTDIR: join(work, "out"), ...extra });
 
-interface Row { what: string; figure: string; target: string; ok: boolean }
+interface Row {
+  what: string;
+  figure: string;
+  target: string;
+  ok: boolean;
+}
 const rows: Row[] = [];
 const fmt = (m: Measurement) => `${(m.medianMs / 1000).toFixed(2)} s median (${runs} run${runs === 1 ? "" : "s"})${m.peakMb !== undefined ? `, peak ${m.peakMb.toFixed(0)} MB` : ""}`;
 
@@ -91,28 +96,30 @@ try {
 }
 
 async function optional(): Promise<void> {
-  if (wanted("bootstrap")) try {
-    progress("bootstrap orchestration, virtual clock");
-    const sim = (await import("./bootstrap-sim")) as { runBootstrapSimulation: () => Promise<Record<string, unknown>> | Record<string, unknown> };
-    const r = (await sim.runBootstrapSimulation()) as { criticalPathMs: number; totalMs: number; overheadPct: number; calls?: Record<string, number>; expectedCalls?: number };
-    const calls = r.calls ? Object.values(r.calls).reduce((a, b) => a + b, 0) : undefined;
-    rows.push({
-      what: "bootstrap orchestration vs critical path (virtual clock)",
-      figure: `${(r.totalMs / 60000).toFixed(1)} min vs ${(r.criticalPathMs / 60000).toFixed(1)} min (+${r.overheadPct.toFixed(2)}%)${calls !== undefined ? `, ${calls} AWS calls${r.expectedCalls !== undefined ? ` (schedule needs ${r.expectedCalls})` : ""}` : ""}`,
-      target: "<= 2% over the critical path",
-      ok: r.overheadPct <= 2 && (r.expectedCalls === undefined || calls === undefined || calls <= r.expectedCalls),
-    });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
-  }
-  if (wanted("guard")) try {
-    progress("plan guard, 10,000-resource plan");
-    const guard = (await import("../../packages/plan-guard/bench")) as { benchPlanGuard: () => { resources: number; ms: number } };
-    const r = guard.benchPlanGuard();
-    rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 1000 ms", ok: r.ms < 1000 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
-  }
+  if (wanted("bootstrap"))
+    try {
+      progress("bootstrap orchestration, virtual clock");
+      const sim = (await import("./bootstrap-sim")) as { runBootstrapSimulation: () => Promise<Record<string, unknown>> | Record<string, unknown> };
+      const r = (await sim.runBootstrapSimulation()) as { criticalPathMs: number; totalMs: number; overheadPct: number; calls?: Record<string, number>; expectedCalls?: number };
+      const calls = r.calls ? Object.values(r.calls).reduce((a, b) => a + b, 0) : undefined;
+      rows.push({
+        what: "bootstrap orchestration vs critical path (virtual clock)",
+        figure: `${(r.totalMs / 60000).toFixed(1)} min vs ${(r.criticalPathMs / 60000).toFixed(1)} min (+${r.overheadPct.toFixed(2)}%)${calls !== undefined ? `, ${calls} AWS calls${r.expectedCalls !== undefined ? ` (schedule needs ${r.expectedCalls})` : ""}` : ""}`,
+        target: "<= 2% over the critical path",
+        ok: r.overheadPct <= 2 && (r.expectedCalls === undefined || calls === undefined || calls <= r.expectedCalls),
+      });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+    }
+  if (wanted("guard"))
+    try {
+      progress("plan guard, 10,000-resource plan");
+      const guard = (await import("../../packages/plan-guard/bench")) as { benchPlanGuard: () => { resources: number; ms: number } };
+      const r = guard.benchPlanGuard();
+      rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 1000 ms", ok: r.ms < 1000 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+    }
 }
 
 void optional().then(() => {

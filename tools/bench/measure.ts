@@ -28,9 +28,7 @@ export function measure(label: string, cmd: string, args: readonly string[], opt
   const useTime = existsSync(GNU_TIME);
   for (let i = 0; i <= runs; i++) {
     const start = process.hrtime.bigint();
-    const r = useTime
-      ? spawnSync(GNU_TIME, ["-f", "__PEAK_KB__ %M", cmd, ...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" })
-      : spawnSync(cmd, [...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" });
+    const r = useTime ? spawnSync(GNU_TIME, ["-f", "__PEAK_KB__ %M", cmd, ...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" }) : spawnSync(cmd, [...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status !== 0) {
       throw new Error(`${label}: "${cmd} ${args.join(" ")}" exited ${r.status}: ${(r.stderr ?? "").split("\n").slice(-5).join(" | ")}`);

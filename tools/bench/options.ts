@@ -41,7 +41,12 @@ export function parseBenchArgs(argv: readonly string[], io: { out: (s: string) =
   const problems: string[] = [];
   const runs = Number(o.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > 50) problems.push(`bench: --runs: "${o.runs}" is not allowed (a whole number from 1 to 50)`);
-  const only = o.only ? o.only.split(",").map((s) => s.trim()).filter(Boolean) : names.filter((n) => n !== "validate" || env.BENCH_VALIDATE !== "0");
+  const only = o.only
+    ? o.only
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : names.filter((n) => n !== "validate" || env.BENCH_VALIDATE !== "0");
   const unknown = only.filter((n) => !(names as string[]).includes(n));
   if (unknown.length) problems.push(`bench: --only: unknown measurement${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")} (known: ${names.join(", ")})`);
   if (problems.length) {

@@ -82,9 +82,7 @@ export function redactedChanges(plan: unknown): RedactedChange[] {
  */
 export function dataStackMustWait(keysPlan: unknown): boolean {
   const outputs = (keysPlan as { output_changes?: Record<string, { actions?: string[] }> } | null)?.output_changes ?? {};
-  return Object.entries(outputs).some(
-    ([name, c]) => name.startsWith("cross-stack-output-") && (c.actions ?? []).some((a) => a === "create" || a === "update"),
-  );
+  return Object.entries(outputs).some(([name, c]) => name.startsWith("cross-stack-output-") && (c.actions ?? []).some((a) => a === "create" || a === "update"));
 }
 
 /** Adds or replaces one stack's entry. */
@@ -98,7 +96,12 @@ const cell = (s: string) => s.replace(/[|`<>]/g, (c) => `\\${c}`).replace(/\n/g,
 function stackSection(s: StackReport): string[] {
   switch (s.status) {
     case "pending":
-      return [`#### \`${s.stack}\`: ⏳ planned after ${s.note ?? "the keys stack"} is applied`, "", `Its inputs come from ${s.note ?? "the keys stack"}, whose plan above creates or changes them. The deploy workflow applies the keys stack, then plans this stack, runs the plan guard on that plan and applies it.`, ""];
+      return [
+        `#### \`${s.stack}\`: ⏳ planned after ${s.note ?? "the keys stack"} is applied`,
+        "",
+        `Its inputs come from ${s.note ?? "the keys stack"}, whose plan above creates or changes them. The deploy workflow applies the keys stack, then plans this stack, runs the plan guard on that plan and applies it.`,
+        "",
+      ];
     case "failed":
       return [`#### \`${s.stack}\`: ❌ ${cell(s.note ?? "plan failed")} (see the job log)`, ""];
     case "skipped":

@@ -78,7 +78,10 @@ export class TfcClient {
       let detail = "";
       try {
         const e = (await res.json()) as { errors?: { title?: string; detail?: string }[] };
-        detail = (e.errors ?? []).map((x) => x.detail ?? x.title ?? "").filter(Boolean).join("; ");
+        detail = (e.errors ?? [])
+          .map((x) => x.detail ?? x.title ?? "")
+          .filter(Boolean)
+          .join("; ");
       } catch {
         /* not JSON */
       }

@@ -69,13 +69,14 @@ export function writeModuleRoot(dir: string, initialisedDir: string, modules: re
   const manifest = [{ Key: "", Source: "", Dir: "." }, ...modules.map((m) => ({ Key: m.name, Source: m.source, Dir: m.source.replace(/^\.\//, "") }))];
   mkdirSync(join(dir, ".terraform", "modules"), { recursive: true });
   writeFileSync(join(dir, ".terraform", "modules", "modules.json"), JSON.stringify({ Modules: manifest }));
-  const outputs = Object.fromEntries(
-    modules.flatMap((m) => Object.entries(m.outputs ?? {}).map(([o, spec]) => [exported(m.name, o), { value: `\${module.${m.name}.${o}}`, ...(spec.sensitive ? { sensitive: true } : {}) }])),
+  const outputs = Object.fromEntries(modules.flatMap((m) => Object.entries(m.outputs ?? {}).map(([o, spec]) => [exported(m.name, o), { value: `\${module.${m.name}.${o}}`, ...(spec.sensitive ? { sensitive: true } : {}) }])));
+  writeFileSync(
+    join(dir, "main.tf.json"),
+    JSON.stringify({
+      module: Object.fromEntries(modules.map((m) => [m.name, { source: m.source, ...(m.args ?? {}) }])),
+      ...(Object.keys(outputs).length ? { output: outputs } : {}),
+    }),
   );
-  writeFileSync(join(dir, "main.tf.json"), JSON.stringify({
-    module: Object.fromEntries(modules.map((m) => [m.name, { source: m.source, ...(m.args ?? {}) }])),
-    ...(Object.keys(outputs).length ? { output: outputs } : {}),
-  }));
 }
 
 /**
@@ -89,7 +90,11 @@ export function writeCombinedRoot(dir: string, initialisedDir: string, cases: re
     mkdirSync(join(dir, c.name), { recursive: true });
     writeFileSync(join(dir, c.name, "cdk.tf.json"), JSON.stringify(c.config));
   }
-  writeModuleRoot(dir, initialisedDir, cases.map((c) => ({ name: c.name, source: `./${c.name}` })));
+  writeModuleRoot(
+    dir,
+    initialisedDir,
+    cases.map((c) => ({ name: c.name, source: `./${c.name}` })),
+  );
   const withState = cases.filter((c) => c.state);
   if (withState.length === 0) return undefined;
   const first = withState[0].state as TerraformState;
@@ -169,7 +174,11 @@ export function modulePlan(plan: PlanJson, name: string): PlanJson {
   );
   // Outputs re-exported by writeModuleRoot, under their own names again.
   const own = <T>(byName: Record<string, T> | undefined): Record<string, T> =>
-    Object.fromEntries(Object.entries(byName ?? {}).filter(([k]) => k.startsWith(exported(name, ""))).map(([k, v]) => [k.slice(exported(name, "").length), v]));
+    Object.fromEntries(
+      Object.entries(byName ?? {})
+        .filter(([k]) => k.startsWith(exported(name, "")))
+        .map(([k, v]) => [k.slice(exported(name, "").length), v]),
+    );
   const planned = rootOf(plan.planned_values?.root_module, prefix);
   const prior = rootOf(plan.prior_state?.values?.root_module, prefix);
   return {

@@ -43,13 +43,22 @@ export function platformName(): string {
 
 function findBinary(env: SearchEnv): string | undefined {
   const exe = process.platform === "win32" ? "terraform.exe" : "terraform";
-  const candidates = [env.TERRAFORM_BIN, ...(env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, exe)), "/usr/local/bin/terraform"];
+  const candidates = [
+    env.TERRAFORM_BIN,
+    ...(env.PATH ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((d) => join(d, exe)),
+    "/usr/local/bin/terraform",
+  ];
   return candidates.find((c): c is string => !!c && existsSync(c) && statSync(c).isFile());
 }
 
 function subdirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() || d.isSymbolicLink()).map((d) => d.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() || d.isSymbolicLink())
+      .map((d) => d.name);
   } catch {
     return [];
   }
@@ -98,9 +107,7 @@ export function scanMirror(mirror: string, platform = platformName()): Record<st
 /** Mirror directories to try, in order: `TF_PLUGIN_MIRROR`, `/opt/tf-plugins`, the user's plugin dirs. */
 export function mirrorCandidates(env: SearchEnv = process.env): string[] {
   const home = env.HOME ?? homedir();
-  return [env.TF_PLUGIN_MIRROR, "/opt/tf-plugins", join(home, ".terraform.d", "plugins"), join(home, ".local", "share", "terraform", "plugins")].filter(
-    (d): d is string => !!d,
-  );
+  return [env.TF_PLUGIN_MIRROR, "/opt/tf-plugins", join(home, ".terraform.d", "plugins"), join(home, ".local", "share", "terraform", "plugins")].filter((d): d is string => !!d);
 }
 
 /**

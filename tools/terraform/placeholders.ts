@@ -76,9 +76,8 @@ export function placeholderArn(type: string, id: string, loc: PlanLocation): str
 
 /** Resource type named inside a CDKTF output name (`cross-stack-output-aws_kms_keykeyarn`: type, construct id, attribute). */
 function typeInName(name: string): string {
-  const known = ["aws_kms_external_key", "aws_kms_replica_external_key", "aws_kms_replica_key", "aws_kms_custom_key_store", "aws_kms_alias", "aws_kms_key",
-    "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm", "aws_s3_bucket", "aws_ebs_volume", "aws_fsx_ontap_file_system"];
-  return known.find((t) => name.includes(t)) ?? (name.match(/aws_[a-z0-9_]+?(?=[._]|$)/)?.[0] ?? "");
+  const known = ["aws_kms_external_key", "aws_kms_replica_external_key", "aws_kms_replica_key", "aws_kms_custom_key_store", "aws_kms_alias", "aws_kms_key", "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm", "aws_s3_bucket", "aws_ebs_volume", "aws_fsx_ontap_file_system"];
+  return known.find((t) => name.includes(t)) ?? name.match(/aws_[a-z0-9_]+?(?=[._]|$)/)?.[0] ?? "";
 }
 
 /** A plausible value for an output whose planned value is unknown, chosen from its name. */
@@ -229,7 +228,7 @@ interface PendingCopy {
  */
 function copySources(expr: ConfigExpression | undefined, modulePrefix: string): { from: string; attr: string }[] | undefined {
   if (!isObject(expr as JsonValue) || !Array.isArray((expr as { references?: unknown }).references)) return undefined;
-  const refs = ((expr as { references: string[] }).references).filter((r) => !/^(var|local|each|count|path|terraform|self)\./.test(r));
+  const refs = (expr as { references: string[] }).references.filter((r) => !/^(var|local|each|count|path|terraform|self)\./.test(r));
   const attrRefs = [...new Set(refs.filter((r) => REFERENCE.test(r)))];
   if (attrRefs.length === 0) return undefined;
   // The other references Terraform lists are the same resources without the attribute (`aws_kms_key.k`).

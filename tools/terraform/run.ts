@@ -53,7 +53,10 @@ export function terraformEnv(dir: string, extra: Record<string, string> = {}): R
 /** The first lines of Terraform's complaint, for a one-line error message. */
 export function firstError(run: TerraformRun): string {
   const text = `${run.stderr}\n${run.stdout}`;
-  const lines = text.split("\n").map((l) => l.replace(/^[│╷╵\s]+/, "").trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.replace(/^[│╷╵\s]+/, "").trim())
+    .filter(Boolean);
   const i = lines.findIndex((l) => l.startsWith("Error:"));
   return (i >= 0 ? lines.slice(i, i + 3) : lines.slice(0, 3)).join(" ") || `exit code ${run.code}`;
 }

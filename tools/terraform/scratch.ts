@@ -36,10 +36,7 @@ export interface PreparedScratch {
 }
 
 /** Provider settings that would reach AWS or pin a real account: dropped in the scratch copy. */
-const NETWORK_PROVIDER_SETTINGS = [
-  "profile", "shared_config_files", "shared_credentials_files", "token", "assume_role", "assume_role_with_web_identity",
-  "allowed_account_ids", "forbidden_account_ids",
-];
+const NETWORK_PROVIDER_SETTINGS = ["profile", "shared_config_files", "shared_credentials_files", "token", "assume_role", "assume_role_with_web_identity", "allowed_account_ids", "forbidden_account_ids"];
 
 /** Full provider source address ("aws" and "hashicorp/aws" mean registry.terraform.io/hashicorp/aws). */
 export function normalizeSource(source: string): string {
@@ -51,18 +48,7 @@ export function normalizeSource(source: string): string {
 
 /** The CLI configuration that installs providers from the mirror only, never from a registry. */
 export function cliConfigText(mirror: string): string {
-  return [
-    "provider_installation {",
-    "  filesystem_mirror {",
-    `    path    = ${JSON.stringify(mirror)}`,
-    '    include = ["registry.terraform.io/*/*"]',
-    "  }",
-    "  direct {",
-    '    exclude = ["registry.terraform.io/*/*"]',
-    "  }",
-    "}",
-    "",
-  ].join("\n");
+  return ["provider_installation {", "  filesystem_mirror {", `    path    = ${JSON.stringify(mirror)}`, '    include = ["registry.terraform.io/*/*"]', "  }", "  direct {", '    exclude = ["registry.terraform.io/*/*"]', "  }", "}", ""].join("\n");
 }
 
 /** Writes the CLI configuration into `dir` and returns its path. */

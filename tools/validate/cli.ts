@@ -40,7 +40,11 @@ const program = new Command("validate")
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(`validate: terraform ${tf.version} with ${Object.entries(tf.providers).map(([s, v]) => `${s} ${v}`).join(", ")} (offline mirror)\n`);
+      process.stdout.write(
+        `validate: terraform ${tf.version} with ${Object.entries(tf.providers)
+          .map(([s, v]) => `${s} ${v}`)
+          .join(", ")} (offline mirror)\n`,
+      );
       const pattern = opts.savePlans ? new RegExp(opts.savePlans) : undefined;
       const only = opts.only ? new RegExp(opts.only) : undefined;
       const results = await validateOffline(outdir, join(work, "scratch"), {

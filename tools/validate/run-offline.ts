@@ -6,10 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  copyProviderInstallation, findTerraform, init, modulePlan, plan, placeholderForOutput, prepareScratch, showJson, validate, writeModuleRoot,
-  type PlanJson, type TerraformFound,
-} from "../terraform/offline";
+import { copyProviderInstallation, findTerraform, init, modulePlan, plan, placeholderForOutput, prepareScratch, showJson, validate, writeModuleRoot, type PlanJson, type TerraformFound } from "../terraform/offline";
 
 export interface StackResult {
   readonly stack: string;
@@ -121,7 +118,11 @@ function jsonPlanLine(p: PlanJson): string {
 
 /** Format-valid dummies for a stack's variables without defaults (module arguments). */
 function dummyArgs(stack: StackJson): Record<string, string> {
-  return Object.fromEntries(Object.entries(stack.variable ?? {}).filter(([, v]) => v.default === undefined).map(([k]) => [k, dummyFor(k)]));
+  return Object.fromEntries(
+    Object.entries(stack.variable ?? {})
+      .filter(([, v]) => v.default === undefined)
+      .map(([k]) => [k, dummyFor(k)]),
+  );
 }
 
 interface PhaseItem {
@@ -187,12 +188,16 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
       if (dir !== from) copyProviderInstallation(from, dir);
     }
     const rootDir = join(ctx.scratch, root);
-    writeModuleRoot(rootDir, from, ready.map(({ item }) => ({
-      name: item.stack,
-      source: `../${item.stack}`,
-      args: dummyArgs(item.json),
-      outputs: Object.fromEntries(Object.entries(item.json.output ?? {}).map(([name, o]) => [name, { sensitive: (o as { sensitive?: boolean }).sensitive === true }])),
-    })));
+    writeModuleRoot(
+      rootDir,
+      from,
+      ready.map(({ item }) => ({
+        name: item.stack,
+        source: `../${item.stack}`,
+        args: dummyArgs(item.json),
+        outputs: Object.fromEntries(Object.entries(item.json.output ?? {}).map(([name, o]) => [name, { sensitive: (o as { sensitive?: boolean }).sensitive === true }])),
+      })),
+    );
     await Promise.all([ctx.planOnly ? undefined : validate(rootDir), plan(rootDir, { out: "offline.tfplan" })]);
     const combined = await showJson(rootDir, "offline.tfplan");
     const seconds = (Date.now() - start) / 1000;
@@ -228,7 +233,9 @@ export async function validateOffline(outdir: string, scratch: string, opts: Val
   const tf = findTerraform();
   if (!tf.ok) throw new Error(tf.reason);
   mkdirSync(scratch, { recursive: true });
-  const all = readdirSync(join(outdir, "stacks")).filter((s) => existsSync(join(outdir, "stacks", s, "cdk.tf.json"))).sort();
+  const all = readdirSync(join(outdir, "stacks"))
+    .filter((s) => existsSync(join(outdir, "stacks", s, "cdk.tf.json")))
+    .sort();
   const wanted = opts.only ?? (() => true);
   const stacks = all.filter(wanted);
   const read = (s: string) => JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8")) as StackJson;
@@ -251,8 +258,16 @@ export async function validateOffline(outdir: string, scratch: string, opts: Val
     return all.includes(keysStack) ? { [keysStack]: outputsOf(read(keysStack)) } : {};
   };
   await Promise.all([
-    runPhase(stacks.filter(isKeys).map((stack) => ({ stack, json: read(stack), remote: {} })), "_keys", ctx),
-    runPhase(stacks.filter((s) => !isKeys(s)).map((stack) => ({ stack, json: read(stack), remote: remoteFor(stack) })), "_data", ctx),
+    runPhase(
+      stacks.filter(isKeys).map((stack) => ({ stack, json: read(stack), remote: {} })),
+      "_keys",
+      ctx,
+    ),
+    runPhase(
+      stacks.filter((s) => !isKeys(s)).map((stack) => ({ stack, json: read(stack), remote: remoteFor(stack) })),
+      "_data",
+      ctx,
+    ),
   ]);
   return results;
 }

@@ -39,7 +39,9 @@ function expiresCurrent(rule: JsonObject, inline: boolean): boolean {
 }
 
 function expiringRules(v: JsonObject, attr: string, inline: boolean): string[] {
-  return list(v[attr]).filter((r) => expiresCurrent(r, inline)).map((r) => JSON.stringify(r));
+  return list(v[attr])
+    .filter((r) => expiresCurrent(r, inline))
+    .map((r) => JSON.stringify(r));
 }
 
 function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"]): Finding[] {
@@ -57,9 +59,17 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
   if (lifecycle && present) {
     const had = new Set(expiringRules(b, lifecycle.attr, lifecycle.inline));
     if (expiringRules(a, lifecycle.attr, lifecycle.inline).some((r) => !had.has(r))) {
-      out.push(finding(idx, rc, action, "s3-expire-current", "block",
-        "a lifecycle rule expires current objects: S3 deletes them on its own days after the apply, and on an unversioned bucket (or once noncurrent versions expire) they are gone for good",
-        "expire only noncurrent versions or incomplete multipart uploads; if current objects must really expire, allowlist this with the retention decision that approves it"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "s3-expire-current",
+          "block",
+          "a lifecycle rule expires current objects: S3 deletes them on its own days after the apply, and on an unversioned bucket (or once noncurrent versions expire) they are gone for good",
+          "expire only noncurrent versions or incomplete multipart uploads; if current objects must really expire, allowlist this with the retention decision that approves it",
+        ),
+      );
     }
   }
   // Versioning suspended.
@@ -75,9 +85,17 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
     const was = status(b) === "Enabled";
     const suspended = (rc.type === "aws_s3_bucket_versioning" && (action === "delete" || action === "replace")) || (present && status(a) !== undefined && status(a) !== "Enabled");
     if (was && suspended) {
-      out.push(finding(idx, rc, action, "s3-versioning-suspended", "block",
-        `${action === "update" ? "suspends" : "removes (which suspends)"} versioning on the bucket: from then on every overwrite or delete destroys the only copy of the object`,
-        "keep versioning Enabled; limit the cost of old versions with a noncurrent-version lifecycle rule instead"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "s3-versioning-suspended",
+          "block",
+          `${action === "update" ? "suspends" : "removes (which suspends)"} versioning on the bucket: from then on every overwrite or delete destroys the only copy of the object`,
+          "keep versioning Enabled; limit the cost of old versions with a noncurrent-version lifecycle rule instead",
+        ),
+      );
     }
   }
   // Public access block removed or weakened.
@@ -86,16 +104,32 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
     const removed = (GONE.has(action) && action !== "replace") || deleteLast;
     const off = removed ? flags.filter((f) => b[f] === true) : flags.filter((f) => b[f] === true && a[f] === false);
     if (off.length) {
-      out.push(finding(idx, rc, action, "s3-public-access-opened", "block",
-        `${removed ? "removes the public access block" : "turns off"} (${off.join(", ")}): one bucket policy or ACL mistake then makes the data public, and a read cannot be taken back`,
-        "keep all four settings true; share data through named principals or access points instead"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "s3-public-access-opened",
+          "block",
+          `${removed ? "removes the public access block" : "turns off"} (${off.join(", ")}): one bucket policy or ACL mistake then makes the data public, and a read cannot be taken back`,
+          "keep all four settings true; share data through named principals or access points instead",
+        ),
+      );
     }
   }
   // Bucket policy removed.
   if (rc.type === "aws_s3_bucket_policy" && (action === "delete" || action === "forget" || deleteLast)) {
-    out.push(finding(idx, rc, action, "s3-bucket-policy-removed", "block",
-      "removes the bucket policy: nothing refuses plain-HTTP access or writes not encrypted under the customer key any more (objects written meanwhile land under a key the customer does not control)",
-      "keep the policy; change its statements in place, and keep the TLS and encryption denies"));
+    out.push(
+      finding(
+        idx,
+        rc,
+        action,
+        "s3-bucket-policy-removed",
+        "block",
+        "removes the bucket policy: nothing refuses plain-HTTP access or writes not encrypted under the customer key any more (objects written meanwhile land under a key the customer does not control)",
+        "keep the policy; change its statements in place, and keep the TLS and encryption denies",
+      ),
+    );
   }
   return out;
 }
@@ -108,26 +142,50 @@ export const dataLossRule: Rule = (idx) => {
     if (action === "no-op" || action === "read") continue;
     if (rc.type.startsWith("aws_s3_")) out.push(...s3Findings(idx, rc, action));
     if ((rc.type === "aws_secretsmanager_secret" || rc.type === "aws_secretsmanager_secret_version") && GONE.has(action) && holdsFsxAdmin(rc, idx)) {
-      out.push(finding(idx, rc, action, "fsxadmin-secret-removed", "risky",
-        "removes the secret holding the fsxadmin password: the file system keeps serving data, but ONTAP administration needs the password reset with UpdateFileSystem",
-        "keep the secret; if it must go, reset the fsxadmin password first and store it elsewhere"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "fsxadmin-secret-removed",
+          "risky",
+          "removes the secret holding the fsxadmin password: the file system keeps serving data, but ONTAP administration needs the password reset with UpdateFileSystem",
+          "keep the secret; if it must go, reset the fsxadmin password first and store it elsewhere",
+        ),
+      );
     }
     if (rc.type === "aws_vpc_endpoint_service" && xksRole(rc, idx) === "service" && action === "update") {
       const had = (v: JsonObject): boolean => Array.isArray(v.allowed_principals) && v.allowed_principals.some((p) => typeof p === "string" && isKmsPrincipal(p));
       const after = valuesOf(rc.change.after);
       const unknown = valuesOf(rc.change.after_unknown as JsonValue).allowed_principals === true;
       if (had(valuesOf(rc.change.before)) && !unknown && !had(after)) {
-        out.push(finding(idx, rc, action, "xks-principal-removed", "block",
-          "the XKS endpoint service no longer allows KMS's principal (cks.kms.<region>.amazonaws.com): KMS cannot connect to the proxy (XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND) and every key in the external key store is unusable",
-          "keep KMS's principal allowed, in allowed_principals or an aws_vpc_endpoint_service_allowed_principal (never both)"));
+        out.push(
+          finding(
+            idx,
+            rc,
+            action,
+            "xks-principal-removed",
+            "block",
+            "the XKS endpoint service no longer allows KMS's principal (cks.kms.<region>.amazonaws.com): KMS cannot connect to the proxy (XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND) and every key in the external key store is unusable",
+            "keep KMS's principal allowed, in allowed_principals or an aws_vpc_endpoint_service_allowed_principal (never both)",
+          ),
+        );
       }
     }
   }
   for (const { group, leaving } of emptiedTargetGroups(idx)) {
     for (const a of leaving) {
-      out.push(finding(idx, a, actionOf(a.change.actions), "xks-targets-removed", "block",
-        `removes the last target attachment of the XKS target group ${group}: the listener has no proxy to forward KMS's calls to and every key in the external key store is unusable`,
-        "register the new proxy targets in an earlier apply and wait until they are healthy, then remove the old ones"));
+      out.push(
+        finding(
+          idx,
+          a,
+          actionOf(a.change.actions),
+          "xks-targets-removed",
+          "block",
+          `removes the last target attachment of the XKS target group ${group}: the listener has no proxy to forward KMS's calls to and every key in the external key store is unusable`,
+          "register the new proxy targets in an earlier apply and wait until they are healthy, then remove the old ones",
+        ),
+      );
     }
   }
   return out;

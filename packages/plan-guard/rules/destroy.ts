@@ -5,12 +5,9 @@ import { keyBearing } from "../resources";
 import { finding, type Rule } from "./rule";
 
 const FIX = {
-  delete:
-    "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure and allowlist it with the reason",
-  replace:
-    "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with an allowlist entry",
-  forget:
-    "keep the resource in the configuration: `removed { lifecycle { destroy = false } }` leaves it unmanaged and unprotected; for a rename use a `moved` block (CDKTF: `moveTo`); to hand it to another state, import it there in the same change and allowlist this with the reason",
+  delete: "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure and allowlist it with the reason",
+  replace: "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with an allowlist entry",
+  forget: "keep the resource in the configuration: `removed { lifecycle { destroy = false } }` leaves it unmanaged and unprotected; for a rename use a `moved` block (CDKTF: `moveTo`); to hand it to another state, import it there in the same change and allowlist this with the reason",
   unknown: "the guard does not know this action: review the plan by hand and allowlist it with the reason if it is safe",
 } as const;
 
@@ -30,10 +27,13 @@ export const destroyRule: Rule = (idx) => {
     const kb = keyBearing(rc, idx);
     if (!kb) continue;
     const verb =
-      action === "delete" ? `deletes this ${kb.what}` :
-      action === "replace" ? `replaces this ${kb.what}${replacePaths(rc)}: the old one is destroyed` :
-      action === "forget" ? `forgets this ${kb.what}: Terraform stops managing it, nothing protects it any more and the configuration no longer says it must exist` :
-      `plans an unrecognised action [${rc.change.actions.join(", ")}] on this ${kb.what}`;
+      action === "delete"
+        ? `deletes this ${kb.what}`
+        : action === "replace"
+          ? `replaces this ${kb.what}${replacePaths(rc)}: the old one is destroyed`
+          : action === "forget"
+            ? `forgets this ${kb.what}: Terraform stops managing it, nothing protects it any more and the configuration no longer says it must exist`
+            : `plans an unrecognised action [${rc.change.actions.join(", ")}] on this ${kb.what}`;
     out.push(finding(idx, rc, action, "destroy-key-bearing", "block", `${verb}; ${kb.loss}`, FIX[action]));
   }
   return out;

@@ -20,9 +20,17 @@ export const disableRule: Rule = (idx) => {
       const before = valuesOf(rc.change.before)[attr] !== false;
       const after = valuesOf(rc.change.after)[attr];
       if (before && after === false) {
-        out.push(finding(idx, rc, "update", "key-disabled", "block",
-          `sets ${attr} = false: every request under this key fails at once (S3 reads, EBS attach, FSx mounts, decrypt of any data key) until it is re-enabled`,
-          "keep it enabled; to retire a key, move every consumer to another key first, then disable it alone in its own change (disable-then-re-enable is the safe test before any deletion) with an allowlist entry giving the reason"));
+        out.push(
+          finding(
+            idx,
+            rc,
+            "update",
+            "key-disabled",
+            "block",
+            `sets ${attr} = false: every request under this key fails at once (S3 reads, EBS attach, FSx mounts, decrypt of any data key) until it is re-enabled`,
+            "keep it enabled; to retire a key, move every consumer to another key first, then disable it alone in its own change (disable-then-re-enable is the safe test before any deletion) with an allowlist entry giving the reason",
+          ),
+        );
       } else if (before && isUnknown(rc, attr)) {
         out.push(finding(idx, rc, "update", "key-enabled-unknown", "risky", `${attr} is known only after apply: the key might be disabled`, "make the value known at plan time"));
       }

@@ -29,9 +29,17 @@ export const driftRule: Rule = (idx) => {
     const gone = actionOf(rc.change.actions) === "delete";
     const after = valuesOf(rc.change.after);
     if (isKey && (gone || mentionsPending(after.key_state) || mentionsPending(rc.change.after))) {
-      out.push(finding(idx, rc, "drift", "drift-key-pending-deletion", "block",
-        `${gone ? "the KMS key disappeared outside Terraform (a key pending deletion is dropped from state)" : "the KMS key is pending deletion outside Terraform"}: when its window ends everything encrypted under it is lost, and this plan would put a new key in its place`,
-        FIX));
+      out.push(
+        finding(
+          idx,
+          rc,
+          "drift",
+          "drift-key-pending-deletion",
+          "block",
+          `${gone ? "the KMS key disappeared outside Terraform (a key pending deletion is dropped from state)" : "the KMS key is pending deletion outside Terraform"}: when its window ends everything encrypted under it is lost, and this plan would put a new key in its place`,
+          FIX,
+        ),
+      );
     } else if (gone) {
       const kb = keyBearing(rc, idx);
       if (kb) out.push(finding(idx, rc, "drift", "drift-deleted", "risky", `this ${kb.what} was deleted outside Terraform; the plan recreates it empty`, "find out who deleted it and restore it from backup before applying"));

@@ -52,9 +52,17 @@ export const hsmCountRule: Rule = (idx) => {
     const m = after.get(cluster) ?? 0;
     if (n < 2 || m >= 2) continue;
     for (const h of leaving.get(cluster) ?? []) {
-      out.push(finding(idx, h, actionOf(h.change.actions), "hsm-count-below-2", "block",
-        `leaves CloudHSM cluster ${cluster} with ${m} HSM${m === 1 ? "" : "s"} (had ${n}): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys`,
-        "add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allowlist with the reason only if the key store is being retired"));
+      out.push(
+        finding(
+          idx,
+          h,
+          actionOf(h.change.actions),
+          "hsm-count-below-2",
+          "block",
+          `leaves CloudHSM cluster ${cluster} with ${m} HSM${m === 1 ? "" : "s"} (had ${n}): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys`,
+          "add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allowlist with the reason only if the key store is being retired",
+        ),
+      );
     }
   }
   return out;

@@ -35,15 +35,31 @@ export const importedMaterialRule: Rule = (idx) => {
     // it true even when it is null (a real plan of this project's key shows exactly that), and
     // `show -json` writes a set value in cleartext anyway.
     if (configured || set(before[MATERIAL]) || set(after[MATERIAL]) || isUnknown(rc, MATERIAL)) {
-      out.push(finding(idx, rc, action, "key-material-in-plan", "block",
-        `carries ${MATERIAL}: the plaintext key material is in this plan file and its \`terraform show -json\` (sensitive values are written there in cleartext) and in the state`,
-        "remove key_material_base64 and import the material with the import-key-material step (docs/byok.md); treat this plan file, its JSON and the state as copies of the key: delete the plan files and keep the state as protected as the key manager"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-material-in-plan",
+          "block",
+          `carries ${MATERIAL}: the plaintext key material is in this plan file and its \`terraform show -json\` (sensitive values are written there in cleartext) and in the state`,
+          "remove key_material_base64 and import the material with the import-key-material step (docs/byok.md); treat this plan file, its JSON and the state as copies of the key: delete the plan files and keep the state as protected as the key manager",
+        ),
+      );
     }
     if (action !== "update") continue;
     if (set(before[MATERIAL]) && (isUnknown(rc, MATERIAL) || JSON.stringify(before[MATERIAL]) !== JSON.stringify(after[MATERIAL] ?? null))) {
-      out.push(finding(idx, rc, action, "imported-material-changed", "block",
-        `${set(after[MATERIAL]) || isUnknown(rc, MATERIAL) ? "changes" : "removes"} ${MATERIAL}: KMS accepts only the material the key already had, and a key without its material is unusable (PendingImport) for every request`,
-        "keep the key's material as it is; new material goes through on-demand rotation (import-key-material --rotate), never through Terraform"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "imported-material-changed",
+          "block",
+          `${set(after[MATERIAL]) || isUnknown(rc, MATERIAL) ? "changes" : "removes"} ${MATERIAL}: KMS accepts only the material the key already had, and a key without its material is unusable (PendingImport) for every request`,
+          "keep the key's material as it is; new material goes through on-demand rotation (import-key-material --rotate), never through Terraform",
+        ),
+      );
     }
     const b = time(before.valid_to);
     const a = time(after.valid_to);
@@ -51,9 +67,17 @@ export const importedMaterialRule: Rule = (idx) => {
       out.push(finding(idx, rc, action, "imported-material-expiry-unknown", "risky", "valid_to is known only after apply: the material might be set to expire", "make the expiry known at plan time"));
     } else if (a !== undefined && (b === undefined || a < b || a <= now)) {
       const when = new Date(a).toISOString();
-      out.push(finding(idx, rc, action, "imported-material-expires", "block",
-        `${b !== undefined && a < b ? "moves valid_to earlier" : "sets valid_to"} to ${when}${a <= now ? " (in the past)" : ""}: KMS deletes the material when it expires and every request under the key fails (PendingImport) until the same material is imported again`,
-        "leave the expiry to the import step (import-key-material --reimport --valid-days <n>) and keep valid_to out of the configuration (ignore_changes)"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "imported-material-expires",
+          "block",
+          `${b !== undefined && a < b ? "moves valid_to earlier" : "sets valid_to"} to ${when}${a <= now ? " (in the past)" : ""}: KMS deletes the material when it expires and every request under the key fails (PendingImport) until the same material is imported again`,
+          "leave the expiry to the import step (import-key-material --reimport --valid-days <n>) and keep valid_to out of the configuration (ignore_changes)",
+        ),
+      );
     }
   }
   return out;

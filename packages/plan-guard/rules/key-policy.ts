@@ -102,8 +102,7 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
     const now = new Set(accountsOf(after));
     const lost = accountsOf(beforeList).filter((a) => a !== keyAccount && !now.has(a));
     if (lost.length) {
-      out.push(finding(idx, rc, action, "key-policy-external-account-removed", "risky",
-        `accounts that lose every right on the key: ${lost.join(", ")}; what they encrypted under it becomes unreadable to them`, "make sure each account has re-encrypted its data under another key first"));
+      out.push(finding(idx, rc, action, "key-policy-external-account-removed", "risky", `accounts that lose every right on the key: ${lost.join(", ")}; what they encrypted under it becomes unreadable to them`, "make sure each account has re-encrypted its data under another key first"));
     }
   }
   // No policy: KMS applies its default one (the account root with kms:*), manageable by the account.
@@ -112,8 +111,17 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const m = managers(after, arn);
   if (m.sure.length === 0) {
     if (m.maybe.length === 0) {
-      out.push(finding(idx, rc, action, "key-policy-lockout", "block",
-        `after this change no principal can change the key policy${bypassNote}: no Allow of kms:PutKeyPolicy to the account or a named principal survives its Denies, so nobody can manage the key any more and only AWS Support can restore access`, FIX_LOCKOUT));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-policy-lockout",
+          "block",
+          `after this change no principal can change the key policy${bypassNote}: no Allow of kms:PutKeyPolicy to the account or a named principal survives its Denies, so nobody can manage the key any more and only AWS Support can restore access`,
+          FIX_LOCKOUT,
+        ),
+      );
     } else {
       out.push(finding(idx, rc, action, "key-policy-lockout-conditional", "risky", `only some requests may change the key policy afterwards (conditions decide for ${m.maybe.join(", ")})${bypassNote}`, "check the conditions can be met by an administrator"));
     }
@@ -126,8 +134,7 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   }
   const open = publicStatements(after);
   if (open.length) {
-    out.push(finding(idx, rc, action, "key-policy-public", "block",
-      `the key policy lets everyone use the key (${open.map(describe).join(", ")}: Principal "*" or NotPrincipal with no condition confining the caller to known accounts, an organization or a service)`, FIX_PUBLIC));
+    out.push(finding(idx, rc, action, "key-policy-public", "block", `the key policy lets everyone use the key (${open.map(describe).join(", ")}: Principal "*" or NotPrincipal with no condition confining the caller to known accounts, an organization or a service)`, FIX_PUBLIC));
   }
   const own = new Set([keyAccount, ...accountsOf(beforeList)].filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
   if (own.size === 0) {
@@ -149,13 +156,11 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
     const declared = [...new Set(foreign.filter((p) => ctx.declaredAccounts.has(accountOf(p) as string)))];
     const undeclared = [...new Set(foreign.filter((p) => !ctx.declaredAccounts.has(accountOf(p) as string)))];
     if (undeclared.length) {
-      out.push(finding(idx, rc, action, "key-policy-cross-account", "block",
-        `the key policy gives principals of another account rights they did not have: ${undeclared.join(", ")} (the key belongs to ${[...own].join(", ")})`, FIX_FOREIGN));
+      out.push(finding(idx, rc, action, "key-policy-cross-account", "block", `the key policy gives principals of another account rights they did not have: ${undeclared.join(", ")} (the key belongs to ${[...own].join(", ")})`, FIX_FOREIGN));
     }
     if (declared.length) {
       const reasons = [...new Set(declared.map((p) => accountOf(p) as string))].map((a) => `${a}: ${ctx.declaredAccounts.get(a)}`);
-      out.push(finding(idx, rc, action, "key-policy-external-account-added", "risky",
-        `the key policy newly lets declared external accounts use the key: ${declared.join(", ")} (declared in the allowlist's externalAccounts, ${reasons.join("; ")})`, "check the account and what it may do"));
+      out.push(finding(idx, rc, action, "key-policy-external-account-added", "risky", `the key policy newly lets declared external accounts use the key: ${declared.join(", ")} (declared in the allowlist's externalAccounts, ${reasons.join("; ")})`, "check the account and what it may do"));
     }
   }
   return out;
@@ -182,7 +187,13 @@ function planAccounts(idx: PlanIndex): string[] {
 
 /** Accounts of the principals a policy grants anything to, in order of first appearance. */
 function accountsOf(statements: readonly PolicyStatement[]): string[] {
-  return [...new Set(grantedPrincipals(statements).map(accountOf).filter((a): a is string => !!a))];
+  return [
+    ...new Set(
+      grantedPrincipals(statements)
+        .map(accountOf)
+        .filter((a): a is string => !!a),
+    ),
+  ];
 }
 
 /** Rules `key-policy-lockout`, `key-policy-public`, `key-policy-cross-account`, `key-policy-unreadable` (block) and the risky notes. */
@@ -204,4 +215,3 @@ export function judgePolicy(text: string, keyArn?: string): { manageable: "sure"
   const m = managers(parsed.statements, keyArn);
   return { manageable: m.sure.length ? "sure" : m.maybe.length ? "maybe" : "no", public: publicStatements(parsed.statements).length > 0, granted: grantedPrincipals(parsed.statements) };
 }
-

@@ -24,9 +24,17 @@ export const keyStoreRule: Rule = (idx) => {
     // Values are compared, never printed: two of these attributes are secrets.
     const attrs = Object.keys(CRITICAL).filter((k) => isUnknown(rc, k) || changed(b[k], a[k]));
     if (attrs.length === 0) continue;
-    out.push(finding(idx, rc, "update", "key-store-critical-update", "block",
-      `changes ${attrs.join(", ")} of this custom key store: ${attrs.map((k) => CRITICAL[k]).join("; ")}; meanwhile every key in the store is unusable`,
-      "rotate the credential on the HSMs (kmsuser, on every HSM) or the XKS proxy (new credential accepted alongside the old) first, disconnect the store, apply, reconnect and wait for CONNECTED; never repoint a store at another cluster or trust anchor; then allowlist this change with the reason"));
+    out.push(
+      finding(
+        idx,
+        rc,
+        "update",
+        "key-store-critical-update",
+        "block",
+        `changes ${attrs.join(", ")} of this custom key store: ${attrs.map((k) => CRITICAL[k]).join("; ")}; meanwhile every key in the store is unusable`,
+        "rotate the credential on the HSMs (kmsuser, on every HSM) or the XKS proxy (new credential accepted alongside the old) first, disconnect the store, apply, reconnect and wait for CONNECTED; never repoint a store at another cluster or trust anchor; then allowlist this change with the reason",
+      ),
+    );
   }
   return out;
 };

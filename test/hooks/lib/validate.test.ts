@@ -40,8 +40,6 @@ describe("identifier patterns", () => {
   });
 
   test("a long bad value is named and shortened in the message", () => {
-    expect(checkIds({ parameterName: "a".repeat(N) + "!" })).toEqual([
-      `'parameterName' value must match ${ID_PATTERNS.parameterName.source}. Received: ${"a".repeat(80)}... (${N + 1} characters)`,
-    ]);
+    expect(checkIds({ parameterName: "a".repeat(N) + "!" })).toEqual([`'parameterName' value must match ${ID_PATTERNS.parameterName.source}. Received: ${"a".repeat(80)}... (${N + 1} characters)`]);
   });
 });

@@ -9,7 +9,10 @@ import { awsError, clusterOutput, cloudhsmMock, IDS, runtime, thrown } from "../
 const cloudhsm = cloudhsmMock();
 const ssm = mockClient(SSMClient);
 const secrets = mockClient(SecretsManagerClient);
-const two = [["ACTIVE", "eu-west-1a", "10.0.1.10"], ["ACTIVE", "eu-west-1b", "10.0.2.10"]] as const;
+const two = [
+  ["ACTIVE", "eu-west-1a", "10.0.1.10"],
+  ["ACTIVE", "eu-west-1b", "10.0.2.10"],
+] as const;
 const users = (names: string[]) => Buffer.from(JSON.stringify({ error_code: 0, data: { users: names.map((username) => ({ username, role: username === "admin" ? "admin" : "crypto-user", locked: "false" })) } })).toString("base64");
 const base = (rt = runtime()) => ({ ...rt, clients: { cloudhsm: cloudhsm as never, ssm, secrets }, ...IDS });
 
@@ -23,7 +26,10 @@ beforeEach(() => {
 
 describe("activate-cluster", () => {
   test("generates and stores the admin password, activates through SSM, waits for ACTIVE", async () => {
-    cloudhsm.on(DescribeClustersCommand).resolvesOnce(clusterOutput("INITIALIZED", two.slice(0, 1))).resolves(clusterOutput("ACTIVE", two.slice(0, 1)));
+    cloudhsm
+      .on(DescribeClustersCommand)
+      .resolvesOnce(clusterOutput("INITIALIZED", two.slice(0, 1)))
+      .resolves(clusterOutput("ACTIVE", two.slice(0, 1)));
     secrets.on(GetSecretValueCommand).rejects(awsError("ResourceNotFoundException"));
     secrets.on(PutSecretValueCommand).resolves({});
     ssm.on(GetCommandInvocationCommand).resolvesOnce({ Status: "InProgress" }).resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: "HOOK_RESULT ACTIVATED\n" });

@@ -9,8 +9,14 @@ import { awsError, cloudhsmMock, clusterOutput, IDS, runtime, store, thrown } fr
 const kms = mockClient(KMSClient);
 const cloudhsm = cloudhsmMock();
 const input = (rt = runtime()) => ({ ...rt, clients: { kms: kms as never, cloudhsm: cloudhsm as never }, keyStoreId: IDS.keyStoreId, clusterId: IDS.clusterId });
-const twoActive = clusterOutput("ACTIVE", [["ACTIVE", "eu-west-1a", "10.0.1.10"], ["ACTIVE", "eu-west-1b", "10.0.2.10"]]);
-const oneActive = clusterOutput("ACTIVE", [["ACTIVE", "eu-west-1a", "10.0.1.10"], ["CREATE_IN_PROGRESS", "eu-west-1b", "10.0.2.10"]]);
+const twoActive = clusterOutput("ACTIVE", [
+  ["ACTIVE", "eu-west-1a", "10.0.1.10"],
+  ["ACTIVE", "eu-west-1b", "10.0.2.10"],
+]);
+const oneActive = clusterOutput("ACTIVE", [
+  ["ACTIVE", "eu-west-1a", "10.0.1.10"],
+  ["CREATE_IN_PROGRESS", "eu-west-1b", "10.0.2.10"],
+]);
 
 /** The embedded-metric-format line the step printed, parsed. */
 const metricsLine = (lines: string[]) => JSON.parse(lines.find((l) => l.startsWith("{")) as string) as Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } };
@@ -28,7 +34,14 @@ test("a CONNECTED store with 2 ACTIVE HSMs: metrics 1 and 2 in embedded metric f
   const line = metricsLine(rt.lines);
   expect(line).toMatchObject({ CustomKeyStoreId: IDS.keyStoreId, KeyStoreConnected: 1, ActiveHsms: 2 });
   expect(line._aws.CloudWatchMetrics).toEqual([
-    { Namespace: HEALTH_NAMESPACE, Dimensions: [["CustomKeyStoreId"]], Metrics: [{ Name: "KeyStoreConnected", Unit: "Count" }, { Name: "ActiveHsms", Unit: "Count" }] },
+    {
+      Namespace: HEALTH_NAMESPACE,
+      Dimensions: [["CustomKeyStoreId"]],
+      Metrics: [
+        { Name: "KeyStoreConnected", Unit: "Count" },
+        { Name: "ActiveHsms", Unit: "Count" },
+      ],
+    },
   ]);
   expect(rt.lines.filter((l) => l.startsWith("WARN"))).toEqual([]);
   expect(kms.calls().map((c) => c.args[0].constructor.name)).toEqual(["DescribeCustomKeyStoresCommand"]);
@@ -40,9 +53,7 @@ test("a store that left CONNECTED (FAILED) and a cluster with 1 ACTIVE HSM: metr
   const rt = runtime();
   expect(await checkKeyStoreHealth(input(rt))).toMatchObject({ state: "FAILED(USER_LOCKED_OUT), 1 HSMs ACTIVE" });
   expect(metricsLine(rt.lines)).toMatchObject({ KeyStoreConnected: 0, ActiveHsms: 1 });
-  expect(rt.lines.filter((l) => l.startsWith("WARN"))).toEqual([
-    `WARN [check-key-store-health ${IDS.keyStoreId}] unhealthy: key store is FAILED(USER_LOCKED_OUT), not CONNECTED; 1 ACTIVE HSMs, fewer than 2`,
-  ]);
+  expect(rt.lines.filter((l) => l.startsWith("WARN"))).toEqual([`WARN [check-key-store-health ${IDS.keyStoreId}] unhealthy: key store is FAILED(USER_LOCKED_OUT), not CONNECTED; 1 ACTIVE HSMs, fewer than 2`]);
 });
 
 test("a DISCONNECTED store publishes 0", async () => {
@@ -64,9 +75,7 @@ test("fails when access is denied: one line with the next action, and no metric 
   kms.on(DescribeCustomKeyStoresCommand).rejects(awsError("AccessDeniedException", "not authorized to perform kms:DescribeCustomKeyStores"));
   const rt = runtime();
   const err = await thrown(() => checkKeyStoreHealth(input(rt)));
-  expect(err.message).toBe(
-    `[check-key-store-health ${IDS.keyStoreId}] AccessDeniedException: DescribeCustomKeyStores failed: not authorized to perform kms:DescribeCustomKeyStores. Next: grant the hook role kms:DescribeCustomKeyStores (hooks/README.md); the alarms report the missing check`,
-  );
+  expect(err.message).toBe(`[check-key-store-health ${IDS.keyStoreId}] AccessDeniedException: DescribeCustomKeyStores failed: not authorized to perform kms:DescribeCustomKeyStores. Next: grant the hook role kms:DescribeCustomKeyStores (hooks/README.md); the alarms report the missing check`);
   expect(rt.lines.some((l) => l.startsWith("{"))).toBe(false);
 });
 

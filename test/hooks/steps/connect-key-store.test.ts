@@ -1,13 +1,4 @@
-import {
-  ConnectCustomKeyStoreCommand,
-  DescribeCustomKeyStoresCommand,
-  DisconnectCustomKeyStoreCommand,
-  KMSClient,
-  type ConnectionErrorCodeType,
-  type ConnectionStateType,
-  type CustomKeyStoreType,
-  type DescribeCustomKeyStoresCommandOutput,
-} from "@aws-sdk/client-kms";
+import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, KMSClient, type ConnectionErrorCodeType, type ConnectionStateType, type CustomKeyStoreType, type DescribeCustomKeyStoresCommandOutput } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { CONNECTION_ERRORS, connectionErrorAction } from "../../../hooks/lib/connection-errors";
 import { connectKeyStore } from "../../../hooks/steps/connect-key-store";
@@ -31,11 +22,7 @@ const input = (rt = runtime()) => ({ ...rt, clients: { kms }, keyStoreId: IDS.ke
 beforeEach(() => kms.reset());
 
 test("connects a DISCONNECTED store and waits for CONNECTED, one line per state change", async () => {
-  kms
-    .on(DescribeCustomKeyStoresCommand)
-    .resolvesOnce(store("DISCONNECTED"))
-    .resolvesOnce(store("CONNECTING"))
-    .resolves(store("CONNECTED"));
+  kms.on(DescribeCustomKeyStoresCommand).resolvesOnce(store("DISCONNECTED")).resolvesOnce(store("CONNECTING")).resolves(store("CONNECTED"));
   kms.on(ConnectCustomKeyStoreCommand).resolves({});
   const rt = runtime();
   const result = await connectKeyStore(input(rt));
@@ -92,7 +79,10 @@ test.each(codes.filter(([, , retryable]) => !retryable))("recovers a store found
   expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
   expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
   // Disconnect strictly before connect (KMS refuses ConnectCustomKeyStore on a FAILED store).
-  const order = kms.calls().map((c) => (c.args[0] as object).constructor.name).filter((n) => n !== "DescribeCustomKeyStoresCommand");
+  const order = kms
+    .calls()
+    .map((c) => (c.args[0] as object).constructor.name)
+    .filter((n) => n !== "DescribeCustomKeyStoresCommand");
   expect(order).toEqual(["DisconnectCustomKeyStoreCommand", "ConnectCustomKeyStoreCommand"]);
   expect(rt.lines).toEqual([
     `[connect-key-store cks-1234567890abcdef0] FAILED(${code}) at 0s`,
@@ -113,7 +103,10 @@ test.each(codes.filter(([, , retryable]) => !retryable))("reports %s (%s) with t
 });
 
 test("a non-transient code after its own connect stops at once (no disconnect: nothing changed since)", async () => {
-  kms.on(DescribeCustomKeyStoresCommand).resolvesOnce(store("DISCONNECTED")).resolves(store("FAILED", "AWS_CLOUDHSM", "USER_NOT_FOUND"));
+  kms
+    .on(DescribeCustomKeyStoresCommand)
+    .resolvesOnce(store("DISCONNECTED"))
+    .resolves(store("FAILED", "AWS_CLOUDHSM", "USER_NOT_FOUND"));
   kms.on(ConnectCustomKeyStoreCommand).resolves({});
   const err = await thrown(() => connectKeyStore(input()));
   expect(err.message).toBe(`[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: ${CONNECTION_ERRORS.USER_NOT_FOUND.meaning}. Next: ${connectionErrorAction("USER_NOT_FOUND", "AWS_CLOUDHSM")}`);

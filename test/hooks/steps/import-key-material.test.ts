@@ -1,15 +1,5 @@
 import { constants, generateKeyPairSync, privateDecrypt } from "node:crypto";
-import {
-  DecryptCommand,
-  DescribeKeyCommand,
-  EncryptCommand,
-  GetParametersForImportCommand,
-  ImportKeyMaterialCommand,
-  KMSClient,
-  ListResourceTagsCommand,
-  RotateKeyOnDemandCommand,
-  type KeyMetadata,
-} from "@aws-sdk/client-kms";
+import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GetParametersForImportCommand, ImportKeyMaterialCommand, KMSClient, ListResourceTagsCommand, RotateKeyOnDemandCommand, type KeyMetadata } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { importKeyMaterial, parseMaterial, type ImportKeyMaterialInput } from "../../../hooks/steps/import-key-material";
 import { Readable } from "node:stream";
@@ -34,7 +24,10 @@ const unwrap = (wrapped: Uint8Array) => privateDecrypt({ key: wrapping.privateKe
 
 /** KMS answering like a real key: parameters valid 24 h from the virtual clock, a working round trip. */
 function kmsWorks(clock: VirtualClock, firstState = "PendingImport", afterState = "Enabled"): void {
-  kms.on(DescribeKeyCommand).resolvesOnce(meta(firstState, { CurrentKeyMaterialId: firstState === "PendingImport" ? undefined : "m1" })).resolves(meta(afterState, { CurrentKeyMaterialId: "m1" }));
+  kms
+    .on(DescribeKeyCommand)
+    .resolvesOnce(meta(firstState, { CurrentKeyMaterialId: firstState === "PendingImport" ? undefined : "m1" }))
+    .resolves(meta(afterState, { CurrentKeyMaterialId: "m1" }));
   let token = 0;
   kms.on(GetParametersForImportCommand).callsFake(() => ({ KeyId: KEY_ARN, PublicKey: new Uint8Array(PUBLIC_DER), ImportToken: Buffer.from(`token-${++token}`), ParametersValidTo: new Date(clock.now() + DAY) }));
   kms.on(ImportKeyMaterialCommand).resolves({ KeyId: KEY_ARN });
@@ -126,9 +119,7 @@ test("a key already holding material is left alone: DescribeKey only, the materi
   expect(await importKeyMaterial(inp)).toMatchObject({ status: "ALREADY_DONE", state: "Enabled" });
   expect(kms.calls()).toHaveLength(1);
   expect(inp.reads()).toBe(0);
-  expect(rt.lines.at(-1)).toBe(
-    `[import-key-material ${IDS.keyId}] already holds key material (expires 2027-06-01T00:00:00.000Z); left alone (--reimport: same material, new expiry; --rotate: new material)`,
-  );
+  expect(rt.lines.at(-1)).toBe(`[import-key-material ${IDS.keyId}] already holds key material (expires 2027-06-01T00:00:00.000Z); left alone (--reimport: same material, new expiry; --rotate: new material)`);
 });
 
 test("--reimport imports the same material again (EXISTING_KEY_MATERIAL) with the new expiry", async () => {
@@ -152,9 +143,7 @@ test("IncorrectKeyMaterialException (other material than the key holds) names th
   kmsWorks(rt.clock, "Enabled");
   kms.on(ImportKeyMaterialCommand).rejects(awsError("IncorrectKeyMaterialException", "The key material does not match"));
   const err = await thrown(() => importKeyMaterial(input(rt, { reimport: true })));
-  expect(err.message).toBe(
-    `[import-key-material ${IDS.keyId}] IncorrectKeyMaterialException: ImportKeyMaterial failed: The key material does not match. Next: this is not the material the key holds: re-import the same material, or pass --rotate to import new material`,
-  );
+  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] IncorrectKeyMaterialException: ImportKeyMaterial failed: The key material does not match. Next: this is not the material the key holds: re-import the same material, or pass --rotate to import new material`);
   expect(kms.commandCalls(EncryptCommand)).toHaveLength(0);
 });
 
@@ -202,7 +191,12 @@ test("throttling on GetParametersForImport (1 request/s): backoff on the clock, 
     `WARN [import-key-material ${IDS.keyId}] GetParametersForImport failed with ThrottlingException (Rate exceeded); retry 2/4 in 2s`,
   ]);
   // Never more than one GetParametersForImport per second (its quota).
-  expect(times.slice(1).map((t, i) => t - times[i]).every((gap) => gap >= 1_000)).toBe(true);
+  expect(
+    times
+      .slice(1)
+      .map((t, i) => t - times[i])
+      .every((gap) => gap >= 1_000),
+  ).toBe(true);
   expect(importInputs()[0].ImportToken).toEqual(Buffer.from("token-3"));
 });
 
@@ -231,9 +225,7 @@ test("a token already at its end when returned (a clock far off): a second fetch
   kmsWorks(rt.clock);
   kms.on(GetParametersForImportCommand).resolves({ KeyId: KEY_ARN, PublicKey: new Uint8Array(PUBLIC_DER), ImportToken: Buffer.from("t"), ParametersValidTo: new Date(rt.clock.now() + 60_000) });
   const err = await thrown(() => importKeyMaterial(input(rt)));
-  expect(err.message).toBe(
-    `[import-key-material ${IDS.keyId}] ExpiredImportTokenException: the import token is valid until 1970-01-01T00:01:00.000Z, too close to now. Next: check this machine's clock and run the step again`,
-  );
+  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] ExpiredImportTokenException: the import token is valid until 1970-01-01T00:01:00.000Z, too close to now. Next: check this machine's clock and run the step again`);
   expect(kms.commandCalls(GetParametersForImportCommand)).toHaveLength(2);
   expect(importInputs()).toHaveLength(0);
 });
@@ -243,9 +235,7 @@ test("the round trip failing (Decrypt returns other bytes) is a failure, not a s
   kmsWorks(rt.clock);
   kms.on(DecryptCommand).resolves({ KeyId: KEY_ARN, Plaintext: Buffer.alloc(32, 7) });
   const err = await thrown(() => importKeyMaterial(input(rt)));
-  expect(err.message).toBe(
-    `[import-key-material ${IDS.keyId}] RoundTripFailed: Decrypt did not return what Encrypt was given. Next: do not use the key: check it with DescribeKey and ListKeyRotations, and report it to AWS Support`,
-  );
+  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] RoundTripFailed: Decrypt did not return what Encrypt was given. Next: do not use the key: check it with DescribeKey and ListKeyRotations, and report it to AWS Support`);
 });
 
 test("the round trip refused (the runner is not an importer) names the IAM fix", async () => {

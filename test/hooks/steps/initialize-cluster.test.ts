@@ -68,9 +68,24 @@ test("converges through throttling and a network error on DescribeClusters", asy
 });
 
 test.each([
-  ["the certificate was issued for another CSR", fixture("other-cluster-cert.pem"), fixture("trust-anchor.pem"), "[initialize-cluster cluster-abcdefghijk] CertificateDoesNotMatchCsr: the cluster certificate's public key is not the key of the cluster's CSR (was another cluster's CSR signed?). Next: sign the CSR of cluster cluster-abcdefghijk (DescribeClusters Certificates.ClusterCsr) with the CA whose self-signed certificate is in /cmk/trust-anchor, store the result in /cmk/cluster-certificate, then re-run"],
-  ["the trust anchor did not sign the certificate", fixture("cluster-cert.pem"), fixture("other-ca.pem"), "[initialize-cluster cluster-abcdefghijk] CertificateNotSignedByTrustAnchor: the cluster certificate was not signed by the trust anchor's key. Next: sign the CSR of cluster cluster-abcdefghijk (DescribeClusters Certificates.ClusterCsr) with the CA whose self-signed certificate is in /cmk/trust-anchor, store the result in /cmk/cluster-certificate, then re-run"],
-  ["the certificate is not PEM", "not a certificate", fixture("trust-anchor.pem"), "[initialize-cluster cluster-abcdefghijk] InvalidCertificate: /cmk/cluster-certificate does not hold a single PEM certificate. Next: sign the CSR of cluster cluster-abcdefghijk (DescribeClusters Certificates.ClusterCsr) with the CA whose self-signed certificate is in /cmk/trust-anchor, store the result in /cmk/cluster-certificate, then re-run"],
+  [
+    "the certificate was issued for another CSR",
+    fixture("other-cluster-cert.pem"),
+    fixture("trust-anchor.pem"),
+    "[initialize-cluster cluster-abcdefghijk] CertificateDoesNotMatchCsr: the cluster certificate's public key is not the key of the cluster's CSR (was another cluster's CSR signed?). Next: sign the CSR of cluster cluster-abcdefghijk (DescribeClusters Certificates.ClusterCsr) with the CA whose self-signed certificate is in /cmk/trust-anchor, store the result in /cmk/cluster-certificate, then re-run",
+  ],
+  [
+    "the trust anchor did not sign the certificate",
+    fixture("cluster-cert.pem"),
+    fixture("other-ca.pem"),
+    "[initialize-cluster cluster-abcdefghijk] CertificateNotSignedByTrustAnchor: the cluster certificate was not signed by the trust anchor's key. Next: sign the CSR of cluster cluster-abcdefghijk (DescribeClusters Certificates.ClusterCsr) with the CA whose self-signed certificate is in /cmk/trust-anchor, store the result in /cmk/cluster-certificate, then re-run",
+  ],
+  [
+    "the certificate is not PEM",
+    "not a certificate",
+    fixture("trust-anchor.pem"),
+    "[initialize-cluster cluster-abcdefghijk] InvalidCertificate: /cmk/cluster-certificate does not hold a single PEM certificate. Next: sign the CSR of cluster cluster-abcdefghijk (DescribeClusters Certificates.ClusterCsr) with the CA whose self-signed certificate is in /cmk/trust-anchor, store the result in /cmk/cluster-certificate, then re-run",
+  ],
 ])("fails when %s, before calling InitializeCluster", async (_name, cert, anchor, message) => {
   cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("UNINITIALIZED", hsm("ACTIVE"), csr));
   params(cert, anchor);
@@ -93,9 +108,7 @@ test("fails with the mapped action when InitializeCluster is rejected", async ()
   cloudhsm.on(InitializeClusterCommand).rejects(awsError("CloudHsmInvalidRequestException", "The certificate is invalid"));
   params();
   const err = await thrown(() => initializeCluster(input()));
-  expect(err.message).toBe(
-    "[initialize-cluster cluster-abcdefghijk] CloudHsmInvalidRequestException: InitializeCluster failed: The certificate is invalid. Next: read the message: usually the cluster is in the wrong state or the certificate does not match the CSR; fix and re-run",
-  );
+  expect(err.message).toBe("[initialize-cluster cluster-abcdefghijk] CloudHsmInvalidRequestException: InitializeCluster failed: The certificate is invalid. Next: read the message: usually the cluster is in the wrong state or the certificate does not match the CSR; fix and re-run");
 });
 
 test("fails when the cluster is DEGRADED", async () => {
@@ -107,7 +120,5 @@ test("fails when the cluster is DEGRADED", async () => {
 test("times out naming the last state and the elapsed time", async () => {
   cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("UNINITIALIZED", hsm("CREATE_IN_PROGRESS")));
   const err = await thrown(() => initializeCluster(input(runtime(20))));
-  expect(err.message).toBe(
-    "[initialize-cluster cluster-abcdefghijk] TIMEOUT: still UNINITIALIZED, 0/1 HSMs ACTIVE after 20m00s waiting for an ACTIVE first HSM and the cluster CSR. Next: check that exactly one HSM was created in the cluster (aws_cloudhsm_v2_hsm) and that its creation did not fail",
-  );
+  expect(err.message).toBe("[initialize-cluster cluster-abcdefghijk] TIMEOUT: still UNINITIALIZED, 0/1 HSMs ACTIVE after 20m00s waiting for an ACTIVE first HSM and the cluster CSR. Next: check that exactly one HSM was created in the cluster (aws_cloudhsm_v2_hsm) and that its creation did not fail");
 });

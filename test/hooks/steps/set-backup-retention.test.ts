@@ -20,13 +20,8 @@ test("sets the retention with ModifyCluster when the cluster keeps backups for a
   const rt = runtime();
   const result = await setBackupRetention(input(rt));
   expect(result).toMatchObject({ status: "DONE", state: "30 days" });
-  expect(cloudhsm.commandCalls(ModifyClusterCommand).map((c: { args: [{ input: unknown }] }) => c.args[0].input)).toEqual([
-    { ClusterId: IDS.clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "30" } },
-  ]);
-  expect(rt.lines).toEqual([
-    "[set-backup-retention cluster-abcdefghijk] backups kept for 90 days at 0s",
-    "[set-backup-retention cluster-abcdefghijk] backups kept for 90 days -> backups kept for 30 days after 0s",
-  ]);
+  expect(cloudhsm.commandCalls(ModifyClusterCommand).map((c: { args: [{ input: unknown }] }) => c.args[0].input)).toEqual([{ ClusterId: IDS.clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "30" } }]);
+  expect(rt.lines).toEqual(["[set-backup-retention cluster-abcdefghijk] backups kept for 90 days at 0s", "[set-backup-retention cluster-abcdefghijk] backups kept for 90 days -> backups kept for 30 days after 0s"]);
 });
 
 test("re-run after success calls nothing but DescribeClusters", async () => {
@@ -48,9 +43,7 @@ test("access denied stops at once with the action to take", async () => {
   cloudhsm.on(DescribeClustersCommand).resolves(withRetention("UNINITIALIZED"));
   cloudhsm.on(ModifyClusterCommand).rejects(awsError("CloudHsmAccessDeniedException", "not authorized to perform cloudhsm:ModifyCluster"));
   const err = await thrown(() => setBackupRetention(input()));
-  expect(err.message).toBe(
-    "[set-backup-retention cluster-abcdefghijk] CloudHsmAccessDeniedException: ModifyCluster failed: not authorized to perform cloudhsm:ModifyCluster. Next: grant the hook role the cloudhsm action named above (see hooks/README.md, IAM per step)",
-  );
+  expect(err.message).toBe("[set-backup-retention cluster-abcdefghijk] CloudHsmAccessDeniedException: ModifyCluster failed: not authorized to perform cloudhsm:ModifyCluster. Next: grant the hook role the cloudhsm action named above (see hooks/README.md, IAM per step)");
   expect(cloudhsm.commandCalls(ModifyClusterCommand)).toHaveLength(1);
 });
 

@@ -50,8 +50,14 @@ test("account quota: a configured share is the threshold", () => {
 test("XKS: throttling, certificate, latency, errors by type, key manager states and credential age, each filtered on the store", () => {
   const a = alarms(build((s, topic) => new KeyStoreAlarms(s, "xks", { topic, keyStore: xks })));
   expect(Object.keys(a).sort()).toEqual([
-    "test-kms-xks-certificate-expiry", "test-kms-xks-credential-age", "test-kms-xks-key-manager-degraded", "test-kms-xks-key-manager-unavailable",
-    "test-kms-xks-latency", "test-kms-xks-non-retryable-errors", "test-kms-xks-retryable-errors", "test-kms-xks-throttled",
+    "test-kms-xks-certificate-expiry",
+    "test-kms-xks-credential-age",
+    "test-kms-xks-key-manager-degraded",
+    "test-kms-xks-key-manager-unavailable",
+    "test-kms-xks-latency",
+    "test-kms-xks-non-retryable-errors",
+    "test-kms-xks-retryable-errors",
+    "test-kms-xks-throttled",
   ]);
   const query = (name: string) => (a[name].metric_query as { expression: string }[])[0].expression;
   const where = `WHERE CustomKeyStoreId = '${xks.keyStoreId}'`;
@@ -88,11 +94,7 @@ const keyStoreCases: [string, Omit<KeyStoreAlarmsProps, "topic">, string[]][] = 
   [
     "fails when thresholds are out of range, all at once",
     { keyStore: xks, certificateDays: 0, latencyShare: 1.5, credentialRotationDays: 1000 },
-    [
-      "test/a.certificateDays: 0 is not allowed (1 to 365 days, XksProxyCertificateDaysToExpire)",
-      "test/a.latencyShare: 1.5 is not allowed (a share greater than 0 and at most 1 of the 250 ms XKS timeout)",
-      "test/a.credentialRotationDays: 1000 is not allowed (1 to 730 days, XksProxyCredentialAge)",
-    ],
+    ["test/a.certificateDays: 0 is not allowed (1 to 365 days, XksProxyCertificateDaysToExpire)", "test/a.latencyShare: 1.5 is not allowed (a share greater than 0 and at most 1 of the 250 ms XKS timeout)", "test/a.credentialRotationDays: 1000 is not allowed (1 to 730 days, XksProxyCredentialAge)"],
   ],
 ];
 test.each(keyStoreCases)("%s", (_n, props, lines) => {
@@ -133,7 +135,16 @@ describe("CloudHSM health check", () => {
   });
 
   test("two alarms on the published metrics; missing data (the check did not run) is a breach", () => {
-    expect(a["test-kms-cloudhsm-store-not-connected"]).toMatchObject({ namespace: "cmk-stacks/KeyStoreHealth", metric_name: "KeyStoreConnected", dimensions: { CustomKeyStoreId: hsm.keyStoreId }, statistic: "Minimum", comparison_operator: "LessThanThreshold", threshold: 1, period: 900, treat_missing_data: "breaching" });
+    expect(a["test-kms-cloudhsm-store-not-connected"]).toMatchObject({
+      namespace: "cmk-stacks/KeyStoreHealth",
+      metric_name: "KeyStoreConnected",
+      dimensions: { CustomKeyStoreId: hsm.keyStoreId },
+      statistic: "Minimum",
+      comparison_operator: "LessThanThreshold",
+      threshold: 1,
+      period: 900,
+      treat_missing_data: "breaching",
+    });
     expect(a["test-kms-cloudhsm-active-hsms"]).toMatchObject({ metric_name: "ActiveHsms", comparison_operator: "LessThanThreshold", threshold: 2, treat_missing_data: "breaching" });
   });
 

@@ -56,7 +56,11 @@ describe("bundle stubs", () => {
     const real = jest.requireActual<Record<string, unknown>>(join(root, "node_modules", file));
     const replaced: Record<string, unknown> = {};
     new Function("exports", stub.contents)(replaced);
-    expect(Object.keys(replaced).sort()).toEqual(Object.keys(real).filter((k) => k !== "__esModule").sort());
+    expect(Object.keys(replaced).sort()).toEqual(
+      Object.keys(real)
+        .filter((k) => k !== "__esModule")
+        .sort(),
+    );
   });
 
   test.each(BUNDLE_STUBS.filter((s) => s.module).map((s) => [s.module as string]))("cdktf still loads %s (else the stub is dead weight)", (name) => {

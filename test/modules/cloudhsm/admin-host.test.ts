@@ -18,7 +18,9 @@ const build = (props: Partial<AdminHostProps> = {}) => {
   return synth(stack);
 };
 const egress = (json: ReturnType<typeof synth>) =>
-  Object.values(all(json, "aws_vpc_security_group_egress_rule")).map((r) => r.referenced_security_group_id ?? r.prefix_list_id ?? r.cidr_ipv4).sort();
+  Object.values(all(json, "aws_vpc_security_group_egress_rule"))
+    .map((r) => r.referenced_security_group_id ?? r.prefix_list_id ?? r.cidr_ipv4)
+    .sort();
 
 describe("minimal props (an s3:// CLI package, no NAT)", () => {
   const json = build();
@@ -72,26 +74,14 @@ test.each([
   ["fails when the AZ has no subnet in the network", { az: "eu-west-1d" }, ['test/admin-host.az: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; EC2 RunInstances SubnetId)']],
   ["fails when the instance type is not one", { instanceType: "T3 Micro" }, ['test/admin-host.instanceType: "T3 Micro" is not allowed (an EC2 instance type such as t3.micro, EC2 RunInstances InstanceType)']],
   ["fails when the AMI id is not one", { amiId: "ami-123" }, ['test/admin-host.amiId: "ami-123" is not allowed (an AMI id: ami- and 8 or 17 hex characters, EC2 RunInstances ImageId)']],
-  [
-    "fails when the CLI is said to be preinstalled on the default image",
-    { cliPreinstalled: true, cliPackage: undefined },
-    ["test/admin-host.cliPreinstalled: true is not allowed (without amiId: the default Amazon Linux 2023 image has no CloudHSM CLI)"],
-  ],
-  [
-    "fails when a package is given for a preinstalled CLI",
-    { cliPreinstalled: true, amiId: "ami-0123456789abcdef0" },
-    [`test/admin-host.cliPackage: "${S3_RPM}" is not allowed (with cliPreinstalled nothing is installed at boot)`],
-  ],
+  ["fails when the CLI is said to be preinstalled on the default image", { cliPreinstalled: true, cliPackage: undefined }, ["test/admin-host.cliPreinstalled: true is not allowed (without amiId: the default Amazon Linux 2023 image has no CloudHSM CLI)"]],
+  ["fails when a package is given for a preinstalled CLI", { cliPreinstalled: true, amiId: "ami-0123456789abcdef0" }, [`test/admin-host.cliPackage: "${S3_RPM}" is not allowed (with cliPreinstalled nothing is installed at boot)`]],
   [
     "fails when the package would inject shell into the user data",
     { cliPackage: "s3://bucket/x.rpm'; curl evil; '" },
     [`test/admin-host.cliPackage: "s3://bucket/x.rpm'; curl evil; '" is not allowed (an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes: it goes into the user data script)`],
   ],
-  [
-    "fails when the default download has no NAT to go through",
-    { cliPackage: undefined },
-    ["test/admin-host.cliPackage: (missing) is not allowed (the default https download needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)"],
-  ],
+  ["fails when the default download has no NAT to go through", { cliPackage: undefined }, ["test/admin-host.cliPackage: (missing) is not allowed (the default https download needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)"]],
 ])("%s", (_name, props, expected) => {
   expect(errorLines(() => build(props))).toEqual(expected);
 });

@@ -83,7 +83,11 @@ describe("phase ready, provided trust, local runner", () => {
   });
 
   test("the local runner needs the SSM host endpoints only", () => {
-    expect(Object.values(all(json, "aws_vpc_endpoint")).map((e) => String(e.service_name).split(".").pop()).sort()).toEqual(["ec2messages", "s3", "secretsmanager", "ssm", "ssmmessages"]);
+    expect(
+      Object.values(all(json, "aws_vpc_endpoint"))
+        .map((e) => String(e.service_name).split(".").pop())
+        .sort(),
+    ).toEqual(["ec2messages", "s3", "secretsmanager", "ssm", "ssmmessages"]);
   });
 });
 
@@ -91,7 +95,11 @@ describe("phase ready, generated trust (the default), lambda runner, other setti
   const { json } = build({ backupRetentionDays: 379, hookTimeoutMinutes: 30, hsmType: "hsm1.medium" }, "lambda");
 
   test("the lambda runner reaches KMS and CloudHSM through endpoints too; the cluster takes the settings", () => {
-    expect(Object.values(all(json, "aws_vpc_endpoint")).map((e) => String(e.service_name).split(".").pop()).sort()).toEqual(["cloudhsmv2", "ec2messages", "kms", "s3", "secretsmanager", "ssm", "ssmmessages"]);
+    expect(
+      Object.values(all(json, "aws_vpc_endpoint"))
+        .map((e) => String(e.service_name).split(".").pop())
+        .sort(),
+    ).toEqual(["cloudhsmv2", "ec2messages", "kms", "s3", "secretsmanager", "ssm", "ssmmessages"]);
     expect(one(json, "aws_cloudhsm_v2_cluster")).toMatchObject({ hsm_type: "hsm1.medium" });
     expect(one(json, "tls_private_key")).toMatchObject({ algorithm: "RSA", rsa_bits: 4096 });
   });
@@ -123,11 +131,7 @@ test.each([
     { phase: "awaiting-certificate", trust: { mode: "generated" } },
     ['test/cloudhsm.trust: {"mode":"generated"} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)'],
   ],
-  [
-    "fails when the HSMs are not in 2 AZs",
-    { hsmAzs: ["eu-west-1a", "eu-west-1a"] },
-    ['test/cloudhsm.hsmAzs: ["eu-west-1a","eu-west-1a"] is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)'],
-  ],
+  ["fails when the HSMs are not in 2 AZs", { hsmAzs: ["eu-west-1a", "eu-west-1a"] }, ['test/cloudhsm.hsmAzs: ["eu-west-1a","eu-west-1a"] is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)']],
   [
     "fails with every problem at once",
     { phase: "first", hsmAzs: ["eu-west-1a"], backupRetentionDays: 6, keyStoreName: "", hookTimeoutMinutes: 0.5 },
@@ -140,11 +144,7 @@ test.each([
     ],
   ],
   ["fails when backup retention is over 379 days", { backupRetentionDays: 380 }, ["test/cloudhsm.backupRetentionDays: 380 is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)"]],
-  [
-    "fails with the child's line when an HSM AZ has no subnet",
-    { hsmAzs: ["eu-west-1a", "eu-west-1d"] },
-    ['test/cloudhsm/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)'],
-  ],
+  ["fails with the child's line when an HSM AZ has no subnet", { hsmAzs: ["eu-west-1a", "eu-west-1d"] }, ['test/cloudhsm/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)']],
 ])("%s", (_name, props, expected) => {
   expect(errorLines(() => build(props as Partial<CloudHsmProps>))).toEqual(expected);
 });

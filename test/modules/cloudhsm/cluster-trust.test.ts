@@ -41,21 +41,9 @@ test("generated: a tls CA signs the CSR it is given; the parameters hold referen
 
 const start = (text: string) => JSON.stringify(`${text.slice(0, 37)}...`);
 test.each([
-  [
-    "fails when the certificate is a CSR, not a certificate",
-    { mode: "provided", certificatePem: CSR, trustAnchorPem: ANCHOR },
-    [`test/trust.trust.certificatePem: ${start(CSR)} is not allowed (one PEM -----BEGIN CERTIFICATE----- block, CloudHSM InitializeCluster SignedCert)`],
-  ],
-  [
-    "fails when the certificate was not signed by the trust anchor",
-    { mode: "provided", certificatePem: CERT, trustAnchorPem: OTHER_CA },
-    [`test/trust.trust.certificatePem: ${start(CERT)} is not allowed (a certificate signed by trustAnchorPem, CloudHSM InitializeCluster SignedCert)`],
-  ],
-  [
-    "fails when the trust anchor is not self-signed",
-    { mode: "provided", certificatePem: ANCHOR, trustAnchorPem: CERT },
-    [`test/trust.trust.trustAnchorPem: ${start(CERT)} is not allowed (a self-signed root CA certificate, CloudHSM InitializeCluster TrustAnchor)`],
-  ],
+  ["fails when the certificate is a CSR, not a certificate", { mode: "provided", certificatePem: CSR, trustAnchorPem: ANCHOR }, [`test/trust.trust.certificatePem: ${start(CSR)} is not allowed (one PEM -----BEGIN CERTIFICATE----- block, CloudHSM InitializeCluster SignedCert)`]],
+  ["fails when the certificate was not signed by the trust anchor", { mode: "provided", certificatePem: CERT, trustAnchorPem: OTHER_CA }, [`test/trust.trust.certificatePem: ${start(CERT)} is not allowed (a certificate signed by trustAnchorPem, CloudHSM InitializeCluster SignedCert)`]],
+  ["fails when the trust anchor is not self-signed", { mode: "provided", certificatePem: ANCHOR, trustAnchorPem: CERT }, [`test/trust.trust.trustAnchorPem: ${start(CERT)} is not allowed (a self-signed root CA certificate, CloudHSM InitializeCluster TrustAnchor)`]],
   [
     "fails when the trust anchor is the cluster certificate itself",
     { mode: "provided", certificatePem: CERT, trustAnchorPem: CERT },
@@ -74,7 +62,5 @@ test.each([
 });
 
 test("fails when generated has no CSR to sign", () => {
-  expect(errorLines(() => build({ trust: { mode: "generated" } }))).toEqual([
-    "test/trust.csr: (missing) is not allowed (the generated CA signs the cluster CSR: pass csr, CloudHSM InitializeCluster SignedCert)",
-  ]);
+  expect(errorLines(() => build({ trust: { mode: "generated" } }))).toEqual(["test/trust.csr: (missing) is not allowed (the generated CA signs the cluster CSR: pass csr, CloudHSM InitializeCluster SignedCert)"]);
 });

@@ -25,7 +25,5 @@ test.each([
   ["fails when the recovery window is longer than 30 days", 31, "31"],
   ["fails when the recovery window is not whole days", 7.5, "7.5"],
 ])("%s", (_name, days, shownValue) => {
-  expect(errorLines(() => new HsmCredentials(testStack(), "credentials", { recoveryWindowInDays: days }))).toEqual([
-    `test/credentials.recoveryWindowInDays: ${shownValue} is not allowed (7 to 30 days, Secrets Manager DeleteSecret RecoveryWindowInDays)`,
-  ]);
+  expect(errorLines(() => new HsmCredentials(testStack(), "credentials", { recoveryWindowInDays: days }))).toEqual([`test/credentials.recoveryWindowInDays: ${shownValue} is not allowed (7 to 30 days, Secrets Manager DeleteSecret RecoveryWindowInDays)`]);
 });

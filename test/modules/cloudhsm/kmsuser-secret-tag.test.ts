@@ -52,33 +52,48 @@ function taggedSecret(name: string, resourceName: string, tags: Record<string, s
   };
 }
 
-t("a kmsuser secret carrying the create-kmsuser tag plans no change; without ignore_changes it would plan an update", async () => {
-  const stack = new EnvironmentStack(Testing.app(), "t-keys", { name: "t", account: "111122223333", region: "eu-west-1" });
-  new HsmCredentials(stack, "credentials");
-  const json = JSON.parse(Testing.synth(stack)) as Json;
-  const secrets = json.resource.aws_secretsmanager_secret;
-  const [name, kmsuser] = Object.entries(secrets).find(([, v]) => v.name === "t/cloudhsm/kmsuser-password") ?? [];
-  if (!name || !kmsuser) throw new Error("no kmsuser secret synthesized");
-  // Only these two are planned; the control is the same secret as before the fix.
-  json.resource.aws_secretsmanager_secret = {
-    [name]: { ...kmsuser, description: "" },
-    control: { ...kmsuser, description: "", name: "t/cloudhsm/control", lifecycle: { prevent_destroy: true } },
-  };
-  const tags = kmsuser.tags as Record<string, string>;
+t(
+  "a kmsuser secret carrying the create-kmsuser tag plans no change; without ignore_changes it would plan an update",
+  async () => {
+    const stack = new EnvironmentStack(Testing.app(), "t-keys", { name: "t", account: "111122223333", region: "eu-west-1" });
+    new HsmCredentials(stack, "credentials");
+    const json = JSON.parse(Testing.synth(stack)) as Json;
+    const secrets = json.resource.aws_secretsmanager_secret;
+    const [name, kmsuser] = Object.entries(secrets).find(([, v]) => v.name === "t/cloudhsm/kmsuser-password") ?? [];
+    if (!name || !kmsuser) throw new Error("no kmsuser secret synthesized");
+    // Only these two are planned; the control is the same secret as before the fix.
+    json.resource.aws_secretsmanager_secret = {
+      [name]: { ...kmsuser, description: "" },
+      control: { ...kmsuser, description: "", name: "t/cloudhsm/control", lifecycle: { prevent_destroy: true } },
+    };
+    const tags = kmsuser.tags as Record<string, string>;
 
-  const dir = mkdtempSync(join(tmpdir(), "kmsuser-tag-"));
-  try {
-    prepareScratch(json, dir);
-    await init(dir);
-    const state: TerraformState = { version: 4, terraform_version: found.ok ? found.version : "1.11.0", serial: 1, lineage: "00000000-0000-4000-8000-000000000001", outputs: {}, resources: [taggedSecret("t/cloudhsm/kmsuser-password", name, tags), taggedSecret("t/cloudhsm/control", "control", tags)], check_results: null };
-    writeFileSync(join(dir, "tagged.tfstate"), JSON.stringify(state));
-    // One Terraform process (the machine-readable plan stream), generous time for a loaded machine.
-    const run = await terraform(dir, ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", "-state=tagged.tfstate"], { timeoutMs: 540_000 });
-    const messages = run.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; change?: { resource: { addr: string }; action: string }; diagnostic?: { summary: string } });
-    expect(messages.filter((m) => m.type === "diagnostic" && (m as { "@level"?: string })["@level"] === "error")).toEqual([]);
-    const planned = messages.filter((m) => m.type === "planned_change").map((m) => [m.change?.resource.addr, m.change?.action]);
-    expect(planned).toEqual([["aws_secretsmanager_secret.control", "update"]]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, 600_000);
+    const dir = mkdtempSync(join(tmpdir(), "kmsuser-tag-"));
+    try {
+      prepareScratch(json, dir);
+      await init(dir);
+      const state: TerraformState = {
+        version: 4,
+        terraform_version: found.ok ? found.version : "1.11.0",
+        serial: 1,
+        lineage: "00000000-0000-4000-8000-000000000001",
+        outputs: {},
+        resources: [taggedSecret("t/cloudhsm/kmsuser-password", name, tags), taggedSecret("t/cloudhsm/control", "control", tags)],
+        check_results: null,
+      };
+      writeFileSync(join(dir, "tagged.tfstate"), JSON.stringify(state));
+      // One Terraform process (the machine-readable plan stream), generous time for a loaded machine.
+      const run = await terraform(dir, ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", "-state=tagged.tfstate"], { timeoutMs: 540_000 });
+      const messages = run.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; change?: { resource: { addr: string }; action: string }; diagnostic?: { summary: string } });
+      expect(messages.filter((m) => m.type === "diagnostic" && (m as { "@level"?: string })["@level"] === "error")).toEqual([]);
+      const planned = messages.filter((m) => m.type === "planned_change").map((m) => [m.change?.resource.addr, m.change?.action]);
+      expect(planned).toEqual([["aws_secretsmanager_secret.control", "update"]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  600_000,
+);

@@ -15,8 +15,7 @@ const AWS_DOCS = /https:\/\/docs\.aws\.amazon\.com\/\S+/;
 /** Files and notes outside the repository that a user cannot open. */
 const OUTSIDE = /\/work\/|shared\/design|AWS-FACTS|HOUSE-STYLE|ARCHITECTURE\.md|design notes?\b/i;
 
-const isRule = (v: unknown): v is ComplianceRule =>
-  typeof v === "object" && v !== null && typeof (v as ComplianceRule).id === "string" && typeof (v as ComplianceRule).check === "function";
+const isRule = (v: unknown): v is ComplianceRule => typeof v === "object" && v !== null && typeof (v as ComplianceRule).id === "string" && typeof (v as ComplianceRule).check === "function";
 
 /** The rules each file of the folder exports (index.ts and rule.ts hold none). */
 const rulesByFile = readdirSync(folder)
@@ -53,7 +52,11 @@ describe("the pack", () => {
   test("no module registers rules at import time", async () => {
     const compliance = (await import("../../../modules/compliance")) as Record<string, unknown>;
     expect(compliance.registerRule).toBeUndefined();
-    expect(sources().filter((f) => /\bregisterRule\b/.test(readFileSync(f, "utf8"))).map((f) => relative(root, f))).toEqual([]);
+    expect(
+      sources()
+        .filter((f) => /\bregisterRule\b/.test(readFileSync(f, "utf8")))
+        .map((f) => relative(root, f)),
+    ).toEqual([]);
   });
 
   test.each(RULES.map((r) => [r.id, r] as const))("%s cites an AWS documentation page", (_id, rule) => {
@@ -119,14 +122,14 @@ describe("suppression reasons", () => {
   });
 
   test("each cites an AWS documentation page and no file outside the repository", () => {
-    const bad = all.flatMap(({ where, reasons }) =>
-      reasons.filter((r) => !AWS_DOCS.test(r) || OUTSIDE.test(r)).map((r) => `${where}: ${r}`),
-    );
+    const bad = all.flatMap(({ where, reasons }) => reasons.filter((r) => !AWS_DOCS.test(r) || OUTSIDE.test(r)).map((r) => `${where}: ${r}`));
     expect(bad).toEqual([]);
   });
 });
 
 test("no source or rule cites a design note outside the repository", () => {
-  const cited = sources().filter((f) => OUTSIDE.test(readFileSync(f, "utf8"))).map((f) => relative(root, f));
+  const cited = sources()
+    .filter((f) => OUTSIDE.test(readFileSync(f, "utf8")))
+    .map((f) => relative(root, f));
   expect(cited).toEqual([]);
 });

@@ -23,7 +23,11 @@ test("SSE-KMS with the customer key from the keys stack, bucket key on", () => {
 // What the bucket policy allows and denies is evaluated in test/stacks/evaluated-policies.test.ts.
 test("the bucket policy compares key ids with the key from the keys stack (a cross-stack reference, not a copy)", () => {
   const policy = JSON.parse(only(data, "aws_s3_bucket_policy").policy as string) as { Statement: { Sid: string; Condition: Record<string, Record<string, string>> }[] };
-  const keyIds = policy.Statement.flatMap((s) => Object.entries(s.Condition ?? {}).filter(([op]) => op !== "Null").map(([, c]) => c["s3:x-amz-server-side-encryption-aws-kms-key-id"])).filter((v) => v !== undefined);
+  const keyIds = policy.Statement.flatMap((s) =>
+    Object.entries(s.Condition ?? {})
+      .filter(([op]) => op !== "Null")
+      .map(([, c]) => c["s3:x-amz-server-side-encryption-aws-kms-key-id"]),
+  ).filter((v) => v !== undefined);
   expect(keyIds.length).toBeGreaterThan(0);
   for (const k of keyIds) expect(k).toMatch(keyArnRef);
 });

@@ -14,7 +14,9 @@ function findings(build: (s: TerraformStack) => void): string[] {
   const stack = new TerraformStack(new App(), "s");
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   build(stack);
-  return checkCompliance([stack]).findings.filter((f) => f.ruleId === "CKV_AWS_178").map((f) => `${f.ruleId} ${f.path}: ${f.message}`);
+  return checkCompliance([stack])
+    .findings.filter((f) => f.ruleId === "CKV_AWS_178")
+    .map((f) => `${f.ruleId} ${f.path}: ${f.message}`);
 }
 
 const fs = { deploymentType: "SINGLE_AZ_1", storageCapacity: 1024, subnetIds: ["subnet-1"], preferredSubnetId: "subnet-1", throughputCapacity: 128, lifecycle: { preventDestroy: true } };

@@ -25,7 +25,10 @@ describe("the lambda runner", () => {
   test("the managed VPC-access policy and the step statements in the stack's partition", () => {
     expect(only(json, "aws_iam_role_policy_attachment").policy_arn).toBe("arn:aws-cn:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole");
     const policy = JSON.parse(only(json, "aws_iam_role_policy").policy as string) as { Statement: { Action: string[]; Resource: unknown }[] };
-    expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["cloudhsm:DescribeClusters"], Resource: "*" }, { Effect: "Allow", Action: ["cloudhsm:ModifyCluster"], Resource: "arn:aws-cn:cloudhsm:cn-north-1:111111111111:cluster/cluster-abcdefghijk" }]);
+    expect(policy.Statement).toEqual([
+      { Effect: "Allow", Action: ["cloudhsm:DescribeClusters"], Resource: "*" },
+      { Effect: "Allow", Action: ["cloudhsm:ModifyCluster"], Resource: "arn:aws-cn:cloudhsm:cn-north-1:111111111111:cluster/cluster-abcdefghijk" },
+    ]);
   });
 });
 

@@ -62,26 +62,23 @@ describe("lambda runner", () => {
   test("the role holds exactly the wired steps' permissions, scoped to their ids", () => {
     const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy as string) as { Statement: { Action: string[]; Resource: string | string[] }[] };
     const actions = policy.Statement.flatMap((s) => s.Action).sort();
-    expect(actions).toEqual([
-      "cloudhsm:DescribeClusters",
-      "cloudhsm:InitializeCluster",
-      "kms:ConnectCustomKeyStore",
-      "kms:DescribeCustomKeyStores",
-      "kms:DisconnectCustomKeyStore",
-      "ssm:GetParameter",
-    ]);
+    expect(actions).toEqual(["cloudhsm:DescribeClusters", "cloudhsm:InitializeCluster", "kms:ConnectCustomKeyStore", "kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore", "ssm:GetParameter"]);
     expect(policy.Statement.find((s) => s.Action.includes("cloudhsm:InitializeCluster"))?.Resource).toBe("arn:aws:cloudhsm:eu-west-1:333333333333:cluster/cluster-abcdefghijk");
-    expect(policy.Statement.find((s) => s.Action.includes("ssm:GetParameter"))?.Resource).toEqual([
-      "arn:aws:ssm:eu-west-1:333333333333:parameter/prod/cloudhsm/cluster-cert",
-      "arn:aws:ssm:eu-west-1:333333333333:parameter/prod/cloudhsm/trust-anchor",
-    ]);
+    expect(policy.Statement.find((s) => s.Action.includes("ssm:GetParameter"))?.Resource).toEqual(["arn:aws:ssm:eu-west-1:333333333333:parameter/prod/cloudhsm/cluster-cert", "arn:aws:ssm:eu-west-1:333333333333:parameter/prod/cloudhsm/trust-anchor"]);
   });
 
   test("a 45-minute step is a chain of 4 invocations, each resuming, the last one final", () => {
-    const connect = Object.entries(invocations).filter(([k]) => k.startsWith("connect")).map(([k, v]) => [k, v] as const);
+    const connect = Object.entries(invocations)
+      .filter(([k]) => k.startsWith("connect"))
+      .map(([k, v]) => [k, v] as const);
     expect(connect).toHaveLength(4);
     const inputs = connect.map(([, v]) => JSON.parse(v.input as string) as Record<string, unknown>);
-    expect(inputs.map((i) => [i.attempt, i.finalAttempt])).toEqual([[1, false], [2, false], [3, false], [4, true]]);
+    expect(inputs.map((i) => [i.attempt, i.finalAttempt])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, true],
+    ]);
     expect(inputs[0]).toMatchObject({ step: "connect-key-store", region: "eu-west-1", keyStoreId: "cks-1234567890abcdef0", timeoutMinutes: 45 });
     for (let i = 1; i < connect.length; i++) {
       expect(connect[i][1].depends_on).toContain(`aws_lambda_invocation.${connect[i - 1][0]}`);
@@ -125,26 +122,10 @@ describe("HookStep refuses what the contract or a runner cannot run", () => {
       { step: "format-disk", args: {} },
       ['prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, import-key-material, connect-key-store, check-key-store-health)'],
     ],
-    [
-      "fails when a flag is missing",
-      { args: {} },
-      ["prod-keys/x.args: [] is not allowed ('--key-store-id' is required for connect-key-store)"],
-    ],
-    [
-      "fails when a value could break out of the local runner's quotes",
-      { args: { "key-store-id": "cks-1'; rm -rf ~; '" } },
-      [`prod-keys/x.args.key-store-id: "cks-1'; rm -rf ~; '" is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`],
-    ],
-    [
-      "fails when the wait is shorter than a minute",
-      { timeoutMinutes: 0 },
-      ["prod-keys/x.timeoutMinutes: 0 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
-    ],
-    [
-      "fails when the wait is longer than 2 hours or not whole minutes",
-      { timeoutMinutes: 30.5 },
-      ["prod-keys/x.timeoutMinutes: 30.5 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"],
-    ],
+    ["fails when a flag is missing", { args: {} }, ["prod-keys/x.args: [] is not allowed ('--key-store-id' is required for connect-key-store)"]],
+    ["fails when a value could break out of the local runner's quotes", { args: { "key-store-id": "cks-1'; rm -rf ~; '" } }, [`prod-keys/x.args.key-store-id: "cks-1'; rm -rf ~; '" is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`]],
+    ["fails when the wait is shorter than a minute", { timeoutMinutes: 0 }, ["prod-keys/x.timeoutMinutes: 0 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
+    ["fails when the wait is longer than 2 hours or not whole minutes", { timeoutMinutes: 30.5 }, ["prod-keys/x.timeoutMinutes: 30.5 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
   ])("%s", (_title, change, lines) => {
     expect(configErrorLines(() => new HookStep(prodKeys(), "x", { ...connect, ...change }))).toEqual(lines);
   });

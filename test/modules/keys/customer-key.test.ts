@@ -150,16 +150,8 @@ describe("CustomerKey refuses props it cannot build from, every problem at once"
     ["fails when the deletion window is 45 days", { deletionWindowDays: 45 }, [`${P}.deletionWindowDays: 45 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`]],
     ["fails when the deletion window is 6 days", { deletionWindowDays: 6 }, [`${P}.deletionWindowDays: 6 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`]],
     ["fails when the deletion window is not whole days", { deletionWindowDays: 7.5 }, [`${P}.deletionWindowDays: 7.5 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`]],
-    [
-      "fails when the alias lacks the alias/ prefix",
-      { alias: "t/app" },
-      [`${P}.alias: "t/app" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`],
-    ],
-    [
-      "fails when the alias is in the reserved alias/aws/ namespace",
-      { alias: "alias/aws/s3" },
-      [`${P}.alias: "alias/aws/s3" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`],
-    ],
+    ["fails when the alias lacks the alias/ prefix", { alias: "t/app" }, [`${P}.alias: "t/app" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`]],
+    ["fails when the alias is in the reserved alias/aws/ namespace", { alias: "alias/aws/s3" }, [`${P}.alias: "alias/aws/s3" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`]],
     [
       "fails when the alias is longer than 256 chars",
       { alias: `alias/${"a".repeat(251)}` },

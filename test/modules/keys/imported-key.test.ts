@@ -8,7 +8,10 @@ const USER = "arn:aws:iam::123456789012:role/App";
 const IMPORTER = "arn:aws:iam::123456789012:role/KeyMaterialCustodians";
 const minimal: ImportedKeyProps = { name: "archive", alias: "alias/test/archive", administrators: [ADMIN], users: [USER], importers: [IMPORTER] };
 
-interface Synth { resource: Record<string, Record<string, Record<string, unknown>>>; output: Record<string, { value: string }> }
+interface Synth {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  output: Record<string, { value: string }>;
+}
 function synth(props: Partial<ImportedKeyProps> = {}): Synth {
   const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "123456789012", region: "eu-west-1" });
   new ImportedKey(stack, "key-archive", { ...minimal, ...props });
@@ -44,9 +47,7 @@ test("an external key WITHOUT key material: symmetric, single-Region, prevent_de
   expect(one(s, "aws_kms_alias")).toMatchObject({ name: "alias/test/archive", target_key_id: "${aws_kms_external_key.key-archive_key_99BD6519.id}" });
   // No expiry configured: no alarm.
   expect(s.resource.aws_cloudwatch_metric_alarm).toBeUndefined();
-  expect(s.output.key_archive_import_command.value).toBe(
-    "<export of the 256-bit key from your key manager> | npm run -s hook -- import-key-material --region 'eu-west-1' --key-id '${aws_kms_external_key.key-archive_key_99BD6519.id}'",
-  );
+  expect(s.output.key_archive_import_command.value).toBe("<export of the 256-bit key from your key manager> | npm run -s hook -- import-key-material --region 'eu-west-1' --key-id '${aws_kms_external_key.key-archive_key_99BD6519.id}'");
 });
 
 test("the key policy adds the importers' statement, denies them management, and denies DeleteImportedKeyMaterial to everyone", () => {
@@ -95,17 +96,9 @@ test.each([
     { importers: [ADMIN.toLowerCase()] },
     ['test/key-archive.importers.0: "arn:aws:iam::123456789012:role/keyadministrators" is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)'],
   ],
-  [
-    "an importer is a user",
-    { importers: [USER] },
-    ['test/key-archive.importers.0: "arn:aws:iam::123456789012:role/App" is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)'],
-  ],
+  ["an importer is a user", { importers: [USER] }, ['test/key-archive.importers.0: "arn:aws:iam::123456789012:role/App" is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)']],
   ["the validity is 366 days", { keyMaterialValidityDays: 366 }, ["test/key-archive.keyMaterialValidityDays: 366 is not allowed (1 to 365 days, KMS ImportKeyMaterial ValidTo)"]],
-  [
-    "a warning is asked for material that does not expire",
-    { expiryWarningDays: 10 },
-    ["test/key-archive.expiryWarningDays: 10 is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which is unset: the material does not expire)"],
-  ],
+  ["a warning is asked for material that does not expire", { expiryWarningDays: 10 }, ["test/key-archive.expiryWarningDays: 10 is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which is unset: the material does not expire)"]],
   // The checks every key shares (modules/keys/key-props.ts) apply as they are.
   ["the alias is in the AWS namespace", { alias: "alias/aws/s3" }, ["test/key-archive.alias: \"alias/aws/s3\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)"]],
   ["the users list is empty", { users: [] }, ["test/key-archive.users: [] is not allowed (at least one user: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException)"]],

@@ -23,7 +23,10 @@ test("without the new inputs (absent or empty) the policy is what it was", () =>
 });
 
 test("external accounts are named by their root, with use and grants in separate statements and no management", () => {
-  const accounts: ExternalAccountAccess[] = [{ account: PARTNER, allow: ["use", "grantsForAwsResources"] }, { account: GRANTS_ONLY, allow: ["grantsForAwsResources"] }];
+  const accounts: ExternalAccountAccess[] = [
+    { account: PARTNER, allow: ["use", "grantsForAwsResources"] },
+    { account: GRANTS_ONLY, allow: ["grantsForAwsResources"] },
+  ];
   const doc = buildKeyPolicy({ ...base, externalAccounts: accounts });
   const bySid = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
   expect(bySid.ExternalAccountsUseKey).toEqual({ Sid: "ExternalAccountsUseKey", Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${PARTNER}:root`] }, Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], Resource: "*" });
@@ -37,7 +40,14 @@ test("external accounts are named by their root, with use and grants in separate
   });
 });
 
-interface Row { who: string; principal: string; action: string; identity?: PolicyDocument[]; context?: Record<string, string>; expected: Decision }
+interface Row {
+  who: string;
+  principal: string;
+  action: string;
+  identity?: PolicyDocument[];
+  context?: Record<string, string>;
+  expected: Decision;
+}
 const FOR_AWS = { "kms:GrantIsForAWSResource": "true" };
 const NOT_FOR_AWS = { "kms:GrantIsForAWSResource": "false" };
 
@@ -55,7 +65,10 @@ function rows(form: KeyPolicyForm): Row[] {
     out.push({ who: "partner role with AdministratorAccess", principal: partnerRole, action, identity: [ADMINISTRATOR_ACCESS], expected: "ImplicitlyDenied" });
   }
   // Grants only for AWS resources.
-  for (const [who, role] of [["partner role", partnerRole], ["grants-only account's role", grantsRole]]) {
+  for (const [who, role] of [
+    ["partner role", partnerRole],
+    ["grants-only account's role", grantsRole],
+  ]) {
     out.push({ who, principal: role, action: "kms:CreateGrant", context: FOR_AWS, identity: [allowing("kms:CreateGrant")], expected: "Allowed" });
     out.push({ who, principal: role, action: "kms:CreateGrant", context: NOT_FOR_AWS, identity: [ADMINISTRATOR_ACCESS], expected: "ImplicitlyDenied" });
     out.push({ who: `${who}, no condition key`, principal: role, action: "kms:CreateGrant", identity: [ADMINISTRATOR_ACCESS], expected: "ImplicitlyDenied" });
@@ -77,7 +90,16 @@ function rows(form: KeyPolicyForm): Row[] {
 }
 
 const symmetric = (form: KeyPolicyForm) =>
-  buildKeyPolicy({ ...base, form, encryptOnlyUsers: [WRITER], decryptOnlyUsers: [READER], externalAccounts: [{ account: PARTNER, allow: ["use", "grantsForAwsResources"] }, { account: GRANTS_ONLY, allow: ["grantsForAwsResources"] }] }) as unknown as PolicyDocument;
+  buildKeyPolicy({
+    ...base,
+    form,
+    encryptOnlyUsers: [WRITER],
+    decryptOnlyUsers: [READER],
+    externalAccounts: [
+      { account: PARTNER, allow: ["use", "grantsForAwsResources"] },
+      { account: GRANTS_ONLY, allow: ["grantsForAwsResources"] },
+    ],
+  }) as unknown as PolicyDocument;
 
 const cases = (["account", "closed"] as const).flatMap((form) => rows(form).map((r) => [`${form}: ${r.who} ${r.action}${r.context ? ` ${JSON.stringify(r.context)}` : ""}`, form, r] as const));
 
@@ -91,10 +113,19 @@ describe("signing keys", () => {
   const PUBLIC = `arn:aws:iam::${ACCT}:role/PublicKeyReader`;
   const signing = buildSigningKeyPolicy({ partition: "aws", account: ACCT, administrators: [ADMIN], signers: [SIGNER], verifiers: [VERIFIER], publicKeyReaders: [PUBLIC], form: "closed" }) as unknown as PolicyDocument;
   const table: [string, string, Decision][] = [
-    [SIGNER, "kms:Sign", "Allowed"], [SIGNER, "kms:Verify", "ImplicitlyDenied"], [SIGNER, "kms:Decrypt", "ImplicitlyDenied"], [SIGNER, "kms:Encrypt", "ImplicitlyDenied"], [SIGNER, "kms:GetPublicKey", "ImplicitlyDenied"],
-    [VERIFIER, "kms:Verify", "Allowed"], [VERIFIER, "kms:Sign", "ImplicitlyDenied"], [VERIFIER, "kms:Decrypt", "ImplicitlyDenied"],
-    [PUBLIC, "kms:GetPublicKey", "Allowed"], [PUBLIC, "kms:Sign", "ImplicitlyDenied"], [PUBLIC, "kms:Verify", "ImplicitlyDenied"],
-    [ADMIN, "kms:PutKeyPolicy", "Allowed"], [ADMIN, "kms:Sign", "ExplicitlyDenied"],
+    [SIGNER, "kms:Sign", "Allowed"],
+    [SIGNER, "kms:Verify", "ImplicitlyDenied"],
+    [SIGNER, "kms:Decrypt", "ImplicitlyDenied"],
+    [SIGNER, "kms:Encrypt", "ImplicitlyDenied"],
+    [SIGNER, "kms:GetPublicKey", "ImplicitlyDenied"],
+    [VERIFIER, "kms:Verify", "Allowed"],
+    [VERIFIER, "kms:Sign", "ImplicitlyDenied"],
+    [VERIFIER, "kms:Decrypt", "ImplicitlyDenied"],
+    [PUBLIC, "kms:GetPublicKey", "Allowed"],
+    [PUBLIC, "kms:Sign", "ImplicitlyDenied"],
+    [PUBLIC, "kms:Verify", "ImplicitlyDenied"],
+    [ADMIN, "kms:PutKeyPolicy", "Allowed"],
+    [ADMIN, "kms:Sign", "ExplicitlyDenied"],
   ];
   test.each(table)("%s %s: %s", async (principal, action, expected) => {
     expect(await decide({ principal, action, resource: KEY_ARN, resourceAccount: ACCT, resourcePolicy: signing })).toBe(expected);
@@ -115,7 +146,12 @@ describe("keyPolicyProblems: what a key construct refuses, all at once", () => {
         ...base,
         encryptOnlyUsers: [WRITER, USER.toLowerCase()],
         decryptOnlyUsers: [WRITER],
-        externalAccounts: [{ account: ACCT, allow: ["use"] }, { account: "5555", allow: ["use"] }, { account: PARTNER, allow: ["use"] }, { account: PARTNER, allow: [] }],
+        externalAccounts: [
+          { account: ACCT, allow: ["use"] },
+          { account: "5555", allow: ["use"] },
+          { account: PARTNER, allow: ["use"] },
+          { account: PARTNER, allow: [] },
+        ],
       }),
     ).toEqual([
       'test/key-app.externalAccounts.0.account: "111122223333" is not allowed (the key\'s own account: list its principals in users, KMS key policies)',

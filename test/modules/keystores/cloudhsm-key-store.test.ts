@@ -33,9 +33,7 @@ describe("minimal props (local hook runner)", () => {
   test("connect-key-store runs after the store, in the stack's Region, with the default 45-minute budget; keys wait for it", () => {
     const run = one(json, "terraform_data") as { provisioner: { "local-exec": { command: string } }[]; depends_on: string[] };
     const [storeName] = Object.keys(json.resource.aws_kms_custom_key_store);
-    expect(run.provisioner[0]["local-exec"].command).toMatch(
-      new RegExp(`hooks\\.js" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id '\\$\\{aws_kms_custom_key_store\\.${storeName}\\.id\\}'$`),
-    );
+    expect(run.provisioner[0]["local-exec"].command).toMatch(new RegExp(`hooks\\.js" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id '\\$\\{aws_kms_custom_key_store\\.${storeName}\\.id\\}'$`));
     expect(run.depends_on).toEqual([`aws_kms_custom_key_store.${storeName}`]);
     expect(store.kind).toBe("cloudhsm");
     expect(store.readyWhen).toEqual([store.connect.resource]);

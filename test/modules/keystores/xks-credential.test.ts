@@ -13,9 +13,7 @@ test("variable: two sensitive, non-null variables without default, checked by pr
   expect(resolve(s, credential.accessKeyId)).toBe("${var.xks_access_key_id}");
   const [id, secret] = credential.preconditions.map((p) => ({ condition: resolve(s, p.condition) as string, errorMessage: p.errorMessage }));
   expect(id.condition).toBe(`\${can(regex("${XKS_CREDENTIAL_FORMATS.accessKeyId.pattern}", var.xks_access_key_id))}`);
-  expect(secret.errorMessage).toBe(
-    "The XKS proxy secret access key (variables xks_access_key_id / xks_secret_access_key) must be 43-64 characters, letters, digits, '/', '+' and '=' (KMS CreateCustomKeyStore XksProxyAuthenticationCredential). The value is not shown.",
-  );
+  expect(secret.errorMessage).toBe("The XKS proxy secret access key (variables xks_access_key_id / xks_secret_access_key) must be 43-64 characters, letters, digits, '/', '+' and '=' (KMS CreateCustomKeyStore XksProxyAuthenticationCredential). The value is not shown.");
 });
 
 test("secretsManager: the secret's current version, its JSON fields, no variables", () => {

@@ -98,21 +98,13 @@ describe("XksKeyStore refuses what KMS or the load balancer cannot do", () => {
       { network: { ...NETWORK, subnetIdByAz: { "eu-west-1a": "subnet-a" } } },
       [`${at}/endpoint.network.subnetIdByAz: ["eu-west-1a"] is not allowed (subnets in at least 2 distinct AZs for the XKS load balancer, https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)`],
     ],
-    [
-      "fails when the network declares no on-premises range",
-      { network: { ...NETWORK, onPremisesCidrs: undefined } },
-      [`${at}/endpoint.network.onPremisesCidrs: [] is not allowed (the data centre ranges holding the proxies: the XKS load balancer's only egress)`],
-    ],
+    ["fails when the network declares no on-premises range", { network: { ...NETWORK, onPremisesCidrs: undefined } }, [`${at}/endpoint.network.onPremisesCidrs: [] is not allowed (the data centre ranges holding the proxies: the XKS load balancer's only egress)`]],
     [
       "fails when an HTTPS health check targets the signed XKS health API",
       hc({ protocol: "HTTPS", path: "/northwind/kms/xks/v1/health" }),
       [`${at}/endpoint.healthCheck.path: "/northwind/kms/xks/v1/health" is not allowed (a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP)`],
     ],
-    [
-      "fails when a TCP health check has a path",
-      hc({ path: "/status" }),
-      [`${at}/endpoint.healthCheck.path: "/status" is not allowed (a path with protocol HTTPS only: a TCP health check opens a connection and sends nothing)`],
-    ],
+    ["fails when a TCP health check has a path", hc({ path: "/status" }), [`${at}/endpoint.healthCheck.path: "/status" is not allowed (a path with protocol HTTPS only: a TCP health check opens a connection and sends nothing)`]],
     [
       "fails when the health check settings are out of the ELB bounds",
       hc({ protocol: "HTTPS", path: "status", intervalSeconds: 4, healthyThreshold: 11, unhealthyThreshold: 2.5 }),
@@ -123,11 +115,7 @@ describe("XksKeyStore refuses what KMS or the load balancer cannot do", () => {
         `${at}/endpoint.healthCheck.unhealthyThreshold: 2.5 is not allowed (2 to 10, ELB CreateTargetGroup UnhealthyThresholdCount)`,
       ],
     ],
-    [
-      "fails when the private DNS name is not a lowercase name",
-      { privateDnsName: "XKS.example.com" },
-      [`${at}/endpoint.privateDnsName: "XKS.example.com" is not allowed (a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName)`],
-    ],
+    ["fails when the private DNS name is not a lowercase name", { privateDnsName: "XKS.example.com" }, [`${at}/endpoint.privateDnsName: "XKS.example.com" is not allowed (a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName)`]],
     [
       "fails when the private DNS name is outside the public zone and the zone id is malformed",
       { privateDnsName: "xks.example.org", publicZone: { id: "zone-1", domain: "example.com" } },
@@ -154,29 +142,20 @@ describe("XksKeyStore refuses what KMS or the load balancer cannot do", () => {
     [
       "fails when the store name is empty and the URI path is not an XKS path",
       { keyStoreName: "", uriPath: "/t/xks/v1" },
-      [
-        `${at}.keyStoreName: "" is not allowed (1 to 256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`,
-        `${at}.uriPath: "/t/xks/v1" is not allowed (10 to 128 characters, /<prefix>/kms/xks/v<version> or /kms/xks/v<version>, KMS CreateCustomKeyStore XksProxyUriPath)`,
-      ],
+      [`${at}.keyStoreName: "" is not allowed (1 to 256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`, `${at}.uriPath: "/t/xks/v1" is not allowed (10 to 128 characters, /<prefix>/kms/xks/v<version> or /kms/xks/v<version>, KMS CreateCustomKeyStore XksProxyUriPath)`],
     ],
     [
       "fails when the secret is not a Secrets Manager ARN",
       { credential: { source: "secretsManager", secretArn: "xks-credential" } },
       [`${at}/credential.source.secretArn: "xks-credential" is not allowed (a Secrets Manager secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`],
     ],
-    [
-      "fails when the connect step's wait is out of bounds",
-      { connectTimeoutMinutes: 600 },
-      [`${at}/connect.timeoutMinutes: 600 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)`],
-    ],
+    ["fails when the connect step's wait is out of bounds", { connectTimeoutMinutes: 600 }, [`${at}/connect.timeoutMinutes: 600 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)`]],
   ])("%s", (_name, change, lines) => {
     expect(configErrorLines(() => new XksKeyStore(stack(), "xks", { ...baseProps, ...change }))).toEqual(lines);
   });
 
   test("fails when the stack's name prefix makes the target group name longer than 32 characters", () => {
-    expect(configErrorLines(() => new XksKeyStore(testStack("a-very-long-environment"), "xks", baseProps))).toEqual([
-      `${at}/endpoint.targetGroupName: "a-very-long-environment-xks-proxies" is not allowed (at most 32 characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name)`,
-    ]);
+    expect(configErrorLines(() => new XksKeyStore(testStack("a-very-long-environment"), "xks", baseProps))).toEqual([`${at}/endpoint.targetGroupName: "a-very-long-environment-xks-proxies" is not allowed (at most 32 characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name)`]);
   });
 
   test("fails when the stack is not an EnvironmentStack", () => {
@@ -249,7 +228,9 @@ describe("compliance rules for XKS", () => {
   const findings = (build: (s: TerraformStack) => void) => {
     const s = stack();
     build(s);
-    return checkCompliance([s]).findings.filter((f) => f.ruleId === "CKV_AWS_123" || f.ruleId === "CMK_3").map((f) => `${f.ruleId} ${f.path}: ${f.message}${f.suppressedBecause ? " [suppressed]" : ""}`);
+    return checkCompliance([s])
+      .findings.filter((f) => f.ruleId === "CKV_AWS_123" || f.ruleId === "CMK_3")
+      .map((f) => `${f.ruleId} ${f.path}: ${f.message}${f.suppressedBecause ? " [suppressed]" : ""}`);
   };
   // Both rules are in the fixed pack (modules/compliance/index.ts), whatever else is imported.
 
@@ -257,9 +238,7 @@ describe("compliance rules for XKS", () => {
     expect(findings((s) => new VpcEndpointService(s, "svc", { acceptanceRequired: true, networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/net/x/1"] }))).toEqual([]);
   });
   test("CKV_AWS_123 fails when a service does not require acceptance", () => {
-    expect(findings((s) => new VpcEndpointService(s, "svc", { acceptanceRequired: false, networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/net/x/1"] }))).toEqual([
-      "CKV_AWS_123 test/svc: acceptance_required is not true",
-    ]);
+    expect(findings((s) => new VpcEndpointService(s, "svc", { acceptanceRequired: false, networkLoadBalancerArns: ["arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/net/x/1"] }))).toEqual(["CKV_AWS_123 test/svc: acceptance_required is not true"]);
   });
   test("CKV_AWS_123 is suppressed (with its reason) on the XKS endpoint service only", () => {
     expect(findings((s) => new XksKeyStore(s, "xks", baseProps))).toEqual(["CKV_AWS_123 test/xks/endpoint/service: acceptance_required is not true [suppressed]"]);
@@ -275,9 +254,7 @@ describe("compliance rules for XKS", () => {
       keyStore: store.keyStore,
     });
   test("CMK_3: a bucket under an XKS key with the bucket key on is compliant (EncryptedBucket)", () => {
-    expect(findings((s) => new EncryptedBucket(s, "bucket", { bucketName: "t-records", key: storeKey(s, new XksKeyStore(s, "xks", baseProps)) }))).toEqual([
-      "CKV_AWS_123 test/xks/endpoint/service: acceptance_required is not true [suppressed]",
-    ]);
+    expect(findings((s) => new EncryptedBucket(s, "bucket", { bucketName: "t-records", key: storeKey(s, new XksKeyStore(s, "xks", baseProps)) }))).toEqual(["CKV_AWS_123 test/xks/endpoint/service: acceptance_required is not true [suppressed]"]);
   });
   test("CMK_3 fails when a bucket under an XKS key has no bucket key", () => {
     expect(
@@ -301,7 +278,9 @@ describe("compliance rules for XKS", () => {
     const key = storeKey(keysStack, new XksKeyStore(keysStack, "xks", baseProps));
     const dataStack = new EnvironmentStack(app, "data", { name: "t", account: "111111111111", region: "eu-west-1" });
     new S3BucketServerSideEncryptionConfigurationA(dataStack, "sse", { bucket: "b", rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.keyArn }, bucketKeyEnabled: false }] });
-    const cmk3 = checkCompliance([keysStack, dataStack]).findings.filter((f) => f.ruleId === "CMK_3").map((f) => f.path);
+    const cmk3 = checkCompliance([keysStack, dataStack])
+      .findings.filter((f) => f.ruleId === "CMK_3")
+      .map((f) => f.path);
     expect(cmk3).toEqual(["data/sse"]);
     // checking compared tokens without resolving them in the wrong stack (no cross-stack output added)
     expect(keysStack.node.findAll().filter((c) => c instanceof TerraformOutput)).toEqual([]);

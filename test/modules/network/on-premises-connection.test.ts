@@ -22,9 +22,7 @@ function nlbRouteTables(keys: StackJson): string[] {
   const nlb = Object.values(resources(keys, "aws_lb"))[0];
   const associations = Object.values(resources(keys, "aws_route_table_association"));
   const vpc = Object.keys(resources(keys, "aws_vpc"))[0];
-  return (nlb.subnet_mapping as { subnet_id: string }[]).map(
-    ({ subnet_id }) => (associations.find((a) => a.subnet_id === subnet_id)?.route_table_id as string | undefined) ?? `\${aws_vpc.${vpc}.main_route_table_id}`,
-  );
+  return (nlb.subnet_mapping as { subnet_id: string }[]).map(({ subnet_id }) => (associations.find((a) => a.subnet_id === subnet_id)?.route_table_id as string | undefined) ?? `\${aws_vpc.${vpc}.main_route_table_id}`);
 }
 
 describe.each(["staging", "prod"])("%s-keys: the XKS load balancer's subnets route to the data centre", (env) => {
@@ -88,9 +86,7 @@ describe("virtual private gateway", () => {
     const attachments = Object.entries(resources(keys, "aws_vpn_gateway_attachment"));
     expect(attachments.map(([, a]) => a.vpn_gateway_id)).toEqual(["vgw-0123456789abcdef0"]);
     const propagations = Object.values(resources(keys, "aws_vpn_gateway_route_propagation"));
-    expect(propagations).toEqual([
-      expect.objectContaining({ route_table_id: nlbRouteTables(keys)[0], vpn_gateway_id: "vgw-0123456789abcdef0", depends_on: [`aws_vpn_gateway_attachment.${attachments[0][0]}`] }),
-    ]);
+    expect(propagations).toEqual([expect.objectContaining({ route_table_id: nlbRouteTables(keys)[0], vpn_gateway_id: "vgw-0123456789abcdef0", depends_on: [`aws_vpn_gateway_attachment.${attachments[0][0]}`] })]);
   });
 });
 
@@ -128,24 +124,14 @@ describe("OnPremisesConnection as a construct", () => {
     [
       "fails when a range is not a CIDR or is listed twice",
       { onPremisesCidrs: ["192.168.0.1/16", "172.16.0.0/12", "172.16.0.0/12"] },
-      [
-        'test/c.onPremisesCidrs.0: "192.168.0.1/16" is not allowed (an IPv4 CIDR with no host bits set, the DestinationCidrBlock of EC2 CreateRoute)',
-        'test/c.onPremisesCidrs.2: "172.16.0.0/12" is not allowed (listed twice: one route per destination in a route table, EC2 CreateRoute)',
-      ],
+      ['test/c.onPremisesCidrs.0: "192.168.0.1/16" is not allowed (an IPv4 CIDR with no host bits set, the DestinationCidrBlock of EC2 CreateRoute)', 'test/c.onPremisesCidrs.2: "172.16.0.0/12" is not allowed (listed twice: one route per destination in a route table, EC2 CreateRoute)'],
     ],
     [
       "fails when the transit gateway id is malformed and no subnet is given for the attachment",
       { connection: { type: "transitGateway", transitGatewayId: "tgw-1" }, attachmentSubnetIds: [] },
-      [
-        'test/c.connection.transitGatewayId: "tgw-1" is not allowed (a transit gateway id: tgw- and 8 or 17 hex characters)',
-        "test/c.attachmentSubnetIds: [] is not allowed (a transit gateway VPC attachment needs one subnet in each AZ it serves, EC2 CreateTransitGatewayVpcAttachment SubnetIds)",
-      ],
+      ['test/c.connection.transitGatewayId: "tgw-1" is not allowed (a transit gateway id: tgw- and 8 or 17 hex characters)', "test/c.attachmentSubnetIds: [] is not allowed (a transit gateway VPC attachment needs one subnet in each AZ it serves, EC2 CreateTransitGatewayVpcAttachment SubnetIds)"],
     ],
-    [
-      "fails when the virtual private gateway id is malformed",
-      { connection: { type: "vpnGateway", vpnGatewayId: "vgw-xyz" } },
-      ['test/c.connection.vpnGatewayId: "vgw-xyz" is not allowed (a virtual private gateway id: vgw- and 8 or 17 hex characters)'],
-    ],
+    ["fails when the virtual private gateway id is malformed", { connection: { type: "vpnGateway", vpnGatewayId: "vgw-xyz" } }, ['test/c.connection.vpnGatewayId: "vgw-xyz" is not allowed (a virtual private gateway id: vgw- and 8 or 17 hex characters)']],
   ])("%s", (_title, change, lines) => {
     expect(configErrorLines(() => new OnPremisesConnection(testStack(), "c", { ...props, ...change }))).toEqual(lines);
   });
@@ -177,7 +163,11 @@ describe("existing VPC: routes checked at plan time", () => {
 
   test("nothing is created on the network; each declared route table is read", () => {
     for (const t of ["aws_vpc", "aws_subnet", "aws_route", "aws_ec2_transit_gateway_vpc_attachment", "aws_vpn_gateway", "aws_vpn_gateway_route_propagation"]) expect(resources(keys, t)).toEqual({});
-    expect(Object.values(tables).map((t) => t.route_table_id).sort()).toEqual(["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]);
+    expect(
+      Object.values(tables)
+        .map((t) => t.route_table_id)
+        .sort(),
+    ).toEqual(["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]);
   });
 
   test("postconditions: the table is the subnets' and a route covers every on-premises range, with a message naming both", () => {
@@ -201,7 +191,9 @@ describe("existing VPC: routes checked at plan time", () => {
     for (const name of Object.keys(tables)) expect(graph.dependsOn(store, `data.aws_route_table.${name}`)).toBe(true);
     const s3 = Object.values(resources(keys, "aws_vpc_endpoint")).find((e) => e.vpc_endpoint_type === "Gateway");
     expect(s3?.route_table_ids).toEqual(["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]);
-    const ssm = Object.values(resources(keys, "aws_vpc_endpoint")).filter((e) => e.vpc_endpoint_type === "Interface").map((e) => (e.service_name as string).split(".").pop());
+    const ssm = Object.values(resources(keys, "aws_vpc_endpoint"))
+      .filter((e) => e.vpc_endpoint_type === "Interface")
+      .map((e) => (e.service_name as string).split(".").pop());
     expect(ssm).toEqual(expect.arrayContaining(["ssm", "ssmmessages", "ec2messages"]));
   });
 });
@@ -210,9 +202,7 @@ describe("existing VPC with NAT: the CloudHSM CLI from the internet", () => {
   const keys = synthEnvs({ prod: existingProd({ "network.natGateway": true, "cloudHsm.adminHost": undefined }) }).stacks["prod-keys"];
 
   test("the NAT default route is checked on every declared route table", () => {
-    const nat = Object.values(keys.data?.aws_route_table ?? {}).filter((t) =>
-      (t.lifecycle as { postcondition: { condition: string }[] }).postcondition.some((c) => c.condition === `\${${natDefaultRoute("self.routes")}}`),
-    );
+    const nat = Object.values(keys.data?.aws_route_table ?? {}).filter((t) => (t.lifecycle as { postcondition: { condition: string }[] }).postcondition.some((c) => c.condition === `\${${natDefaultRoute("self.routes")}}`));
     expect(nat.map((t) => t.route_table_id).sort()).toEqual(["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]);
   });
 
@@ -244,13 +234,26 @@ const skip = process.env.CMK_SKIP_TERRAFORM ? "CMK_SKIP_TERRAFORM is set" : tf.o
     ["another range only", routeCovers("local.v", "192.168.0.0/16"), [route({ cidr_block: "10.0.0.0/8", transit_gateway_id: "tgw-1" })], false],
     ["a default route to a NAT gateway", routeCovers("local.v", "192.168.0.0/16"), [route({ cidr_block: "0.0.0.0/0", nat_gateway_id: "nat-1" })], false],
     ["a default route to an internet gateway", routeCovers("local.v", "192.168.0.0/16"), [route({ cidr_block: "0.0.0.0/0", gateway_id: "igw-1" })], false],
-    ["IPv6 and prefix-list routes beside the one that covers", routeCovers("local.v", "192.168.0.0/16"), [route({ ipv6_cidr_block: "::/0", gateway_id: "igw-1" }), route({ destination_prefix_list_id: "pl-1", transit_gateway_id: "tgw-1" }), route({ cidr_block: "192.168.0.0/16", transit_gateway_id: "tgw-1" })], true],
+    [
+      "IPv6 and prefix-list routes beside the one that covers",
+      routeCovers("local.v", "192.168.0.0/16"),
+      [route({ ipv6_cidr_block: "::/0", gateway_id: "igw-1" }), route({ destination_prefix_list_id: "pl-1", transit_gateway_id: "tgw-1" }), route({ cidr_block: "192.168.0.0/16", transit_gateway_id: "tgw-1" })],
+      true,
+    ],
     ["no routes", routeCovers("local.v", "192.168.0.0/16"), [], false],
     ["NAT: default route to a NAT gateway", natDefaultRoute("local.v"), [route({ cidr_block: "0.0.0.0/0", nat_gateway_id: "nat-1" })], true],
     ["NAT: default route to a transit gateway", natDefaultRoute("local.v"), [route({ cidr_block: "0.0.0.0/0", transit_gateway_id: "tgw-1" })], true],
     ["NAT: only an on-premises route", natDefaultRoute("local.v"), [route({ cidr_block: "192.168.0.0/16", nat_gateway_id: "nat-1" })], false],
     ["NAT: default route to an internet gateway", natDefaultRoute("local.v"), [route({ cidr_block: "0.0.0.0/0", gateway_id: "igw-1" })], false],
-    ["used by: explicit associations", routeTableUsedBy("local.v", ["subnet-a", "subnet-b"]), [{ subnet_id: "subnet-a", main: false }, { subnet_id: "subnet-b", main: false }], true],
+    [
+      "used by: explicit associations",
+      routeTableUsedBy("local.v", ["subnet-a", "subnet-b"]),
+      [
+        { subnet_id: "subnet-a", main: false },
+        { subnet_id: "subnet-b", main: false },
+      ],
+      true,
+    ],
     ["used by: the main route table", routeTableUsedBy("local.v", ["subnet-a"]), [{ subnet_id: "", main: true }], true],
     ["used by: another subnet's table", routeTableUsedBy("local.v", ["subnet-a"]), [{ subnet_id: "subnet-b", main: false }], false],
   ];

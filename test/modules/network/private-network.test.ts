@@ -108,7 +108,14 @@ describe("PrivateNetwork refuses what the VPC cannot be", () => {
     ],
     [
       "fails when the VPC CIDR is larger than /16 or has host bits",
-      { ...NEW, cidr: "10.0.0.0/8", subnets: [{ az: "eu-west-1a", cidr: "10.10.0.1/24" }, { az: "eu-west-1b", cidr: "10.10.1.0/29" }] },
+      {
+        ...NEW,
+        cidr: "10.0.0.0/8",
+        subnets: [
+          { az: "eu-west-1a", cidr: "10.10.0.1/24" },
+          { az: "eu-west-1b", cidr: "10.10.1.0/29" },
+        ],
+      },
       [
         `${at}.cidr: "10.0.0.0/8" is not allowed (an IPv4 CIDR from /16 to /28 with no host bits set, Amazon VPC CreateVpc / CreateSubnet CidrBlock)`,
         `${at}.subnets.0.cidr: "10.10.0.1/24" is not allowed (an IPv4 CIDR from /16 to /28 with no host bits set, Amazon VPC CreateVpc / CreateSubnet CidrBlock)`,
@@ -118,10 +125,7 @@ describe("PrivateNetwork refuses what the VPC cannot be", () => {
     [
       "fails when a subnet is outside the VPC or overlaps another",
       { ...NEW, subnets: [NEW.subnets[0], { az: "eu-west-1b", cidr: "10.11.0.0/24" }, { az: "eu-west-1c", cidr: "10.10.0.0/25" }] },
-      [
-        `${at}.subnets.1.cidr: "10.11.0.0/24" is not allowed (a range inside the VPC CIDR 10.10.0.0/16, Amazon VPC CreateSubnet)`,
-        `${at}.subnets.2.cidr: "10.10.0.0/25" is not allowed (overlaps subnets.0.cidr 10.10.0.0/24: subnet CIDRs in a VPC cannot overlap, Amazon VPC CreateSubnet)`,
-      ],
+      [`${at}.subnets.1.cidr: "10.11.0.0/24" is not allowed (a range inside the VPC CIDR 10.10.0.0/16, Amazon VPC CreateSubnet)`, `${at}.subnets.2.cidr: "10.10.0.0/25" is not allowed (overlaps subnets.0.cidr 10.10.0.0/24: subnet CIDRs in a VPC cannot overlap, Amazon VPC CreateSubnet)`],
     ],
     [
       "fails when an on-premises range overlaps the VPC",

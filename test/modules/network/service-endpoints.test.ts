@@ -26,9 +26,7 @@ describe("ServiceEndpoints with minimal props", () => {
   });
 
   test("an S3 gateway endpoint on the network's route tables", () => {
-    expect(all.filter((e) => e.vpc_endpoint_type === "Gateway")).toEqual([
-      expect.objectContaining({ service_name: "com.amazonaws.eu-west-1.s3", route_table_ids: ["rtb-0123456789abcdef0"], tags: { Name: "t-s3" } }),
-    ]);
+    expect(all.filter((e) => e.vpc_endpoint_type === "Gateway")).toEqual([expect.objectContaining({ service_name: "com.amazonaws.eu-west-1.s3", route_table_ids: ["rtb-0123456789abcdef0"], tags: { Name: "t-s3" } })]);
   });
 });
 
@@ -52,16 +50,9 @@ test.each<[string, ServiceEndpointsProps, string[]]>([
   [
     "fails when a service name is malformed or listed twice",
     { network: NETWORK, services: ["ssm", "com.amazonaws.eu-west-1.kms", "ssm"] },
-    [
-      'test/endpoints.services.1: "com.amazonaws.eu-west-1.kms" is not allowed (an endpoint service name after com.amazonaws.<region>., such as ssm or ecr.api)',
-      'test/endpoints.services.2: "ssm" is not allowed (listed twice: one interface endpoint per service and VPC with private DNS)',
-    ],
+    ['test/endpoints.services.1: "com.amazonaws.eu-west-1.kms" is not allowed (an endpoint service name after com.amazonaws.<region>., such as ssm or ecr.api)', 'test/endpoints.services.2: "ssm" is not allowed (listed twice: one interface endpoint per service and VPC with private DNS)'],
   ],
-  [
-    "fails when the network has no subnet",
-    { network: { ...NETWORK, subnetIdByAz: {} } },
-    ["test/endpoints.network.subnetIdByAz: {} is not allowed (an interface endpoint needs a subnet in at least one AZ, EC2 CreateVpcEndpoint SubnetIds)"],
-  ],
+  ["fails when the network has no subnet", { network: { ...NETWORK, subnetIdByAz: {} } }, ["test/endpoints.network.subnetIdByAz: {} is not allowed (an interface endpoint needs a subnet in at least one AZ, EC2 CreateVpcEndpoint SubnetIds)"]],
 ])("%s", (_title, props, lines) => {
   expect(configErrorLines(() => new ServiceEndpoints(testStack(), "endpoints", props))).toEqual(lines);
 });

@@ -66,10 +66,12 @@ describe("exit codes and lines", () => {
 
 describe("allowlist", () => {
   test("an allowed change exits 0 and says which entry covered it; an unused entry is a warning", async () => {
-    const allow = file("a.allow.json", { allow: [
-      { address: "aws_kms_key.main", stack: "prod-keys", reason: "retired after migrating to aws_kms_key.v2 (#17)", actions: ["delete"] },
-      { address: "aws_kms_key.gone", reason: "stale" },
-    ] });
+    const allow = file("a.allow.json", {
+      allow: [
+        { address: "aws_kms_key.main", stack: "prod-keys", reason: "retired after migrating to aws_kms_key.v2 (#17)", actions: ["delete"] },
+        { address: "aws_kms_key.gone", reason: "stale" },
+      ],
+    });
     const r = await run(`prod-keys=${file("k.json", keyDelete)}`, "--allowlist", allow);
     expect(r.code).toBe(0);
     expect(r.out).toEqual([
@@ -93,7 +95,16 @@ describe("allowlist", () => {
 
   test("an entry narrowed by stack or action does not cover other changes; an instance-less address covers every instance", () => {
     const p = planOf([rc('aws_kms_key.k["a"]', ["delete"], { id: "1" }, null), rc("aws_kms_key.j", ["delete", "create"], { id: "2" }, { id: "3" })], { stack: "dev-keys" });
-    const r = classifyPlans([p], parseAllowlist({ allow: [{ address: "aws_kms_key.k", reason: "r" }, { address: "aws_kms_key.j", reason: "r", actions: ["delete"] }, { address: "aws_kms_key.j", stack: "prod-keys", reason: "r" }] }));
+    const r = classifyPlans(
+      [p],
+      parseAllowlist({
+        allow: [
+          { address: "aws_kms_key.k", reason: "r" },
+          { address: "aws_kms_key.j", reason: "r", actions: ["delete"] },
+          { address: "aws_kms_key.j", stack: "prod-keys", reason: "r" },
+        ],
+      }),
+    );
     expect(r.allowed.map((a) => a.finding.address)).toEqual(['aws_kms_key.k["a"]']);
     expect(r.blocked.map((b) => b.address)).toEqual(["aws_kms_key.j"]);
     expect(r.unusedAllowances.map((e) => e.index)).toEqual([1, 2]);
@@ -110,17 +121,18 @@ describe("allowlist", () => {
 });
 
 describe("summary", () => {
-  const keys = planOf(
-    [rc("aws_kms_key.data", ["delete", "create"], { id: "k" }, { id: null }), rc("aws_kms_custom_key_store.hsm", ["no-op"], { id: "cks-1" }, { id: "cks-1" })],
-    { stack: "dev-keys", config: [cfg("aws_kms_key.data", { custom_key_store_id: "aws_kms_custom_key_store.hsm.id" }), cfg("aws_kms_custom_key_store.hsm")], outputs: { "cross-stack-output-aws_kms_keydataarn": "aws_kms_key.data.arn" } },
-  );
-  const data = planOf(
-    [rc("aws_s3_bucket_server_side_encryption_configuration.sse", ["update"], { rule: [] }, { rule: [{}] }), rc("aws_fsx_ontap_file_system.files", ["no-op"], {}, {})],
-    { stack: "dev-data", config: [
+  const keys = planOf([rc("aws_kms_key.data", ["delete", "create"], { id: "k" }, { id: null }), rc("aws_kms_custom_key_store.hsm", ["no-op"], { id: "cks-1" }, { id: "cks-1" })], {
+    stack: "dev-keys",
+    config: [cfg("aws_kms_key.data", { custom_key_store_id: "aws_kms_custom_key_store.hsm.id" }), cfg("aws_kms_custom_key_store.hsm")],
+    outputs: { "cross-stack-output-aws_kms_keydataarn": "aws_kms_key.data.arn" },
+  });
+  const data = planOf([rc("aws_s3_bucket_server_side_encryption_configuration.sse", ["update"], { rule: [] }, { rule: [{}] }), rc("aws_fsx_ontap_file_system.files", ["no-op"], {}, {})], {
+    stack: "dev-data",
+    config: [
       cfg("aws_s3_bucket_server_side_encryption_configuration.sse", { rule: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
       cfg("aws_fsx_ontap_file_system.files", { kms_key_id: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
-    ] },
-  );
+    ],
+  });
   const md = renderSummary(classifyPlans([keys, data]));
 
   test("starts with the marker and the verdict, lists blocked before risky, counts per stack", () => {

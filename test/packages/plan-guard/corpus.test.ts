@@ -10,13 +10,18 @@ import { classifyPlans, readPlanFile, runCli, type LoadedPlan } from "../../../p
 import type { PlanJson } from "../../../tools/terraform/plan-json";
 
 /** The shared corpus beside the checkout (`../shared`), else where this machine keeps it; CMK_PLAN_CORPUS overrides. */
-const CORPUS =
-  process.env.CMK_PLAN_CORPUS ??
-  [join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"), "/work/shared/corpora/terraform-plans"].find((d) => existsSync(d)) ??
-  "../shared/corpora/terraform-plans";
+const CORPUS = process.env.CMK_PLAN_CORPUS ?? [join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"), "/work/shared/corpora/terraform-plans"].find((d) => existsSync(d)) ?? "../shared/corpora/terraform-plans";
 const present = existsSync(CORPUS);
 const t = present ? test : test.skip;
-const files = present ? readdirSync(CORPUS, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((d) => readdirSync(join(CORPUS, d.name)).filter((f) => f.endsWith(".json")).map((f) => join(d.name, f))) : [];
+const files = present
+  ? readdirSync(CORPUS, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) =>
+        readdirSync(join(CORPUS, d.name))
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => join(d.name, f)),
+      )
+  : [];
 const NOT_PLANS = new Map([
   ["terraform-json/invalid.json", "not valid JSON"],
   ["terraform-compliance/test_issue-231__policy.json", "not a Terraform plan (no format_version"],
@@ -111,8 +116,6 @@ describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () 
 
   t("the DynamoDB table appears as the consumer of the replaced key in the graph", () => {
     const r = classifyPlans([mutate("terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json", ["delete", "create"])]);
-    expect(r.graph.edges.map((e) => [r.graph.nodes.find((n) => n.id === e.from)?.address, e.via, r.graph.nodes.find((n) => n.id === e.to)?.address])).toEqual([
-      ["aws_dynamodb_table.test", "server_side_encryption", "aws_kms_key.test"],
-    ]);
+    expect(r.graph.edges.map((e) => [r.graph.nodes.find((n) => n.id === e.from)?.address, e.via, r.graph.nodes.find((n) => n.id === e.to)?.address])).toEqual([["aws_dynamodb_table.test", "server_side_encryption", "aws_kms_key.test"]]);
   });
 });

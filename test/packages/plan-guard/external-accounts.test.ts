@@ -95,9 +95,7 @@ describe("an account removed from a key policy", () => {
   });
 
   t("keeping one of two accounts reports only the one removed", () => {
-    expect(verdict(corpusPlan(shared(PARTNER), shared(PARTNER, OTHER)), declare({ account: PARTNER, reason: "analytics" })).risky).toEqual([
-      `key-policy-external-account-removed: accounts that lose every right on the key: ${OTHER}; what they encrypted under it becomes unreadable to them`,
-    ]);
+    expect(verdict(corpusPlan(shared(PARTNER), shared(PARTNER, OTHER)), declare({ account: PARTNER, reason: "analytics" })).risky).toEqual([`key-policy-external-account-removed: accounts that lose every right on the key: ${OTHER}; what they encrypted under it becomes unreadable to them`]);
   });
 });
 

@@ -39,9 +39,7 @@ const keyValues = (extra: JsonObject = {}): JsonObject => ({
 
 /** The corpus plan with its aws_kms_key turned into aws_kms_external_key, then `edit`ed. */
 function derived(actions: string[], before: JsonObject | null, after: JsonObject | null, change: JsonObject = {}, configured: JsonObject = {}): LoadedPlan {
-  const base: PlanJson = existsSync(CORPUS_PLAN)
-    ? (JSON.parse(readFileSync(CORPUS_PLAN, "utf8")) as PlanJson)
-    : (planOf([rc("aws_kms_key.test-key", ["create"], null, {})]).plan as PlanJson);
+  const base: PlanJson = existsSync(CORPUS_PLAN) ? (JSON.parse(readFileSync(CORPUS_PLAN, "utf8")) as PlanJson) : (planOf([rc("aws_kms_key.test-key", ["create"], null, {})]).plan as PlanJson);
   const key = (base.resource_changes ?? []).find((r) => r.type === "aws_kms_key");
   if (!key) throw new Error("the corpus plan has no aws_kms_key");
   Object.assign(key, { address: "aws_kms_external_key.test-key", type: "aws_kms_external_key", name: "test-key" });

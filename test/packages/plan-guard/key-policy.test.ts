@@ -61,7 +61,12 @@ const TABLE: [string, string, "sure" | "maybe" | "no", boolean][] = [
   ["Allow a principal ARN with a wildcard account (read as everyone)", doc(root, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::*:root" }, Action: "kms:Decrypt", Resource: "*" }), "sure", true],
   ["Allow NotPrincipal", doc(root, { Effect: "Allow", NotPrincipal: { AWS: APP }, Action: "kms:Decrypt", Resource: "*" }), "sure", true],
   ["Allow everyone in the organization", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123def4" } } }), "sure", false],
-  ["Allow everyone through EBS in the account (kms:ViaService + kms:CallerAccount)", doc(root, { Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt", "kms:CreateGrant"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": "ec2.eu-west-1.amazonaws.com", "kms:CallerAccount": ACCT } } }), "sure", false],
+  [
+    "Allow everyone through EBS in the account (kms:ViaService + kms:CallerAccount)",
+    doc(root, { Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt", "kms:CreateGrant"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": "ec2.eu-west-1.amazonaws.com", "kms:CallerAccount": ACCT } } }),
+    "sure",
+    false,
+  ],
   ["Allow everyone with a wildcard account condition", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "aws:PrincipalAccount": "*" } } }), "sure", true],
   // A wildcard in a narrowing value confines the caller only when what identifies them (account, organization, service) is fixed before it.
   ["Allow everyone with a wildcard organization id (StringLike o-*)", doc(root, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringLike: { "aws:PrincipalOrgID": "o-*" } } }), "sure", true],
@@ -93,7 +98,11 @@ describe("policy verdicts", () => {
     ["Action and NotAction together", doc({ ...root, NotAction: "kms:Decrypt" }), "the key policy cannot be read: Statement[0] needs exactly one of Action and NotAction"],
     // KMS and the guard must read the same document: an element the guard does not know, or a field written twice, is not guessed at.
     ["a principal type in lower case", doc(root, { Effect: "Allow", Principal: { aws: "444455556666" }, Action: "kms:Decrypt", Resource: "*" }), "the key policy cannot be read: Statement[1].Principal.aws is not a principal type (AWS, Service, Federated, CanonicalUser)"],
-    ["a Condition element in lower case", doc(root, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", condition: { Bool: { "aws:SecureTransport": "false" } } }), "the key policy cannot be read: Statement[1].condition is not a policy element (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)"],
+    [
+      "a Condition element in lower case",
+      doc(root, { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      "the key policy cannot be read: Statement[1].condition is not a policy element (Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition)",
+    ],
     ["an unknown top-level element", JSON.stringify({ Version: "2012-10-17", Statements: [root] }), "the key policy cannot be read: Statements is not a policy element (Version, Id, Statement)"],
     ["Statement written twice", `{"Statement":[${JSON.stringify(root)}],"Statement":[${JSON.stringify(use)}]}`, "the key policy cannot be read: Statement appears twice in one object (JSON parsers keep different ones)"],
     ["Effect written twice", `{"Statement":[${JSON.stringify(root)},{"Effect":"Deny","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}`, "the key policy cannot be read: Statement[1].Effect appears twice in one object (JSON parsers keep different ones)"],
@@ -112,20 +121,22 @@ describe("the evaluator agrees with iam-simulate on who may change the policy", 
     const mine = decide(parsed.statements, { principal, action: "kms:PutKeyPolicy", keyArn: KEY_ARN });
     if (mine === undefined) return; // depends on the request: nothing to compare
     // The caller's own IAM allows everything (the worst case an account-root statement delegates to).
-    const result = await runSimulation({
-      request: { principal, action: "kms:PutKeyPolicy", resource: { resource: KEY_ARN, accountId: ACCT }, contextVariables: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": ACCT, "kms:CallerAccount": ACCT, "aws:SecureTransport": "true", "aws:CurrentTime": new Date().toISOString() } },
-      identityPolicies: [{ name: "all", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: JSON.parse(text),
-    } as never, {});
+    const result = await runSimulation(
+      {
+        request: { principal, action: "kms:PutKeyPolicy", resource: { resource: KEY_ARN, accountId: ACCT }, contextVariables: { "aws:PrincipalArn": principal, "aws:PrincipalAccount": ACCT, "kms:CallerAccount": ACCT, "aws:SecureTransport": "true", "aws:CurrentTime": new Date().toISOString() } },
+        identityPolicies: [{ name: "all", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: JSON.parse(text),
+      } as never,
+      {},
+    );
     expect({ principal, allowed: (result as { overallResult?: string }).overallResult === "Allowed" }).toEqual({ principal, allowed: mine });
   });
 });
 
 describe("key-policy rules on crafted plans", () => {
-  const keyUpdate = (before: string, after: string, extra: object = {}) =>
-    planOf([rc("aws_kms_key.k", ["update"], { arn: KEY_ARN, policy: before }, { arn: KEY_ARN, policy: after, ...extra })]);
+  const keyUpdate = (before: string, after: string, extra: object = {}) => planOf([rc("aws_kms_key.k", ["update"], { arn: KEY_ARN, policy: before }, { arn: KEY_ARN, policy: after, ...extra })]);
   const verdicts = (p: ReturnType<typeof planOf>) => {
     const r = classifyPlans([p]);
     return { blocked: r.blocked.map((f) => f.rule), risky: r.risky.map((f) => f.rule) };
@@ -147,7 +158,9 @@ describe("key-policy rules on crafted plans", () => {
 
   test("a Deny NotAction added to everyone is a lockout: exact reason", () => {
     const r = classifyPlans([keyUpdate(accountForm, doc(root, admin, { Effect: "Deny", Principal: "*", NotAction: ["kms:Decrypt", "kms:Encrypt"], Resource: "*" }))]);
-    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([["key-policy-lockout", "after this change no principal can change the key policy: no Allow of kms:PutKeyPolicy to the account or a named principal survives its Denies, so nobody can manage the key any more and only AWS Support can restore access"]]);
+    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([
+      ["key-policy-lockout", "after this change no principal can change the key policy: no Allow of kms:PutKeyPolicy to the account or a named principal survives its Denies, so nobody can manage the key any more and only AWS Support can restore access"],
+    ]);
   });
 
   test("a new aws_kms_key_policy with the lockout check bypassed is blocked and says so", () => {
@@ -184,8 +197,10 @@ describe("key-policy rules on crafted plans", () => {
 
   test("the key's account comes from the key an aws_kms_key_policy references", () => {
     const p = planOf(
-      [rc("aws_kms_key.k", ["no-op"], { arn: KEY_ARN, key_id: "kid" }, { arn: KEY_ARN, key_id: "kid" }),
-        rc("aws_kms_key_policy.p", ["update"], { key_id: "kid", policy: accountForm }, { key_id: "kid", policy: doc(root, admin, { Effect: "Allow", Principal: { AWS: "444455556666" }, Action: "kms:Decrypt", Resource: "*" }) })],
+      [
+        rc("aws_kms_key.k", ["no-op"], { arn: KEY_ARN, key_id: "kid" }, { arn: KEY_ARN, key_id: "kid" }),
+        rc("aws_kms_key_policy.p", ["update"], { key_id: "kid", policy: accountForm }, { key_id: "kid", policy: doc(root, admin, { Effect: "Allow", Principal: { AWS: "444455556666" }, Action: "kms:Decrypt", Resource: "*" }) }),
+      ],
       { config: [cfg("aws_kms_key_policy.p", { key_id: "aws_kms_key.k.id" })] },
     );
     expect(verdicts(p).blocked).toEqual(["key-policy-cross-account"]);

@@ -72,9 +72,11 @@ describe("malformed plans", () => {
 function prng(seed: number): () => number {
   let x = seed >>> 0;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 2 ** 32;
   };
 }
@@ -84,8 +86,16 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 /** Every [container, key, path] inside a value, down to a depth. */
 function slots(v: Json, path = "", depth = 0, out: [Record<string, Json> | Json[], string | number, string][] = []) {
   if (depth > 8 || v === null || typeof v !== "object") return out;
-  if (Array.isArray(v)) v.forEach((c, i) => { out.push([v, i, `${path}[${i}]`]); slots(c, `${path}[${i}]`, depth + 1, out); });
-  else for (const [k, c] of Object.entries(v)) { out.push([v, k, path ? `${path}.${k}` : k]); slots(c, path ? `${path}.${k}` : k, depth + 1, out); }
+  if (Array.isArray(v))
+    v.forEach((c, i) => {
+      out.push([v, i, `${path}[${i}]`]);
+      slots(c, `${path}[${i}]`, depth + 1, out);
+    });
+  else
+    for (const [k, c] of Object.entries(v)) {
+      out.push([v, k, path ? `${path}.${k}` : k]);
+      slots(c, path ? `${path}.${k}` : k, depth + 1, out);
+    }
   return out;
 }
 
@@ -102,7 +112,7 @@ const MUTATIONS: [string, (r: () => number) => Json | undefined][] = [
   ["string", () => "x"],
   ["boolean", () => true],
   ["array", () => [1, "a", null]],
-  ["object", () => ({ odd: { } })],
+  ["object", () => ({ odd: {} })],
   ["huge string", () => "A".repeat(200_000)],
   ["huge number", () => 1e308],
   ["deep", () => nested(2_000)],
@@ -112,13 +122,12 @@ const MUTATIONS: [string, (r: () => number) => Json | undefined][] = [
 const CORPUS = process.env.CMK_PLAN_CORPUS ?? [join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"), "/work/shared/corpora/terraform-plans"].find((d) => existsSync(d));
 const corpusPlans: [string, Json][] = CORPUS
   ? ["terraform-compliance/test_kms_key_rotation_success__plan.out.json", "terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json", "terraform-equivalence-tests/drift_simple.json", "terraform-show-json/basic-delete.json", "terraform-json/deep_module.json", "terraform-json/actions.json"]
-    .filter((f) => existsSync(join(CORPUS, f))).map((f) => [f, JSON.parse(readFileSync(join(CORPUS, f), "utf8")) as Json])
+      .filter((f) => existsSync(join(CORPUS, f)))
+      .map((f) => [f, JSON.parse(readFileSync(join(CORPUS, f), "utf8")) as Json])
   : [];
 
 describe("fuzz: mutated real and crafted plans", () => {
-  const crafted: [string, Json][] = [
-    ["crafted key delete", planOf([keyDelete(), rc("aws_s3_bucket.b", ["update"], { bucket: "b", tags: { a: "1" } }, { bucket: "b", tags: { a: "2" } })]).plan as unknown as Json],
-  ];
+  const crafted: [string, Json][] = [["crafted key delete", planOf([keyDelete(), rc("aws_s3_bucket.b", ["update"], { bucket: "b", tags: { a: "1" } }, { bucket: "b", tags: { a: "2" } })]).plan as unknown as Json]];
   const bases = [...crafted, ...corpusPlans];
 
   test(`${bases.length} plans x 60 mutations: exit 0/1/2, never a crash; a readable key delete is never a silent pass`, () => {

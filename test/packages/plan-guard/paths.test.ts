@@ -48,11 +48,13 @@ describe("the whole path a key store depends on", () => {
   });
 
   test("the listener, group and attachments found through configuration references alone", () => {
-    const p = planOf(
-      [svc, nlb, rc("aws_lb_listener.l", ["delete"], { id: "l" }, null), rc("aws_lb_target_group.g", ["no-op"], { id: "g" }, { id: "g" }), rc("aws_lb_target_group_attachment.a", ["delete"], { id: "a" }, null)],
-      { config: [cfg("aws_lb_listener.l", { load_balancer_arn: "aws_lb.n.arn", default_action: "aws_lb_target_group.g.arn" }), cfg("aws_lb_target_group_attachment.a", { target_group_arn: "aws_lb_target_group.g.arn" })] },
-    );
-    expect(verdicts(p).blocked).toEqual([["aws_lb_listener.l", "destroy-key-bearing"], ["aws_lb_target_group_attachment.a", "xks-targets-removed"]]);
+    const p = planOf([svc, nlb, rc("aws_lb_listener.l", ["delete"], { id: "l" }, null), rc("aws_lb_target_group.g", ["no-op"], { id: "g" }, { id: "g" }), rc("aws_lb_target_group_attachment.a", ["delete"], { id: "a" }, null)], {
+      config: [cfg("aws_lb_listener.l", { load_balancer_arn: "aws_lb.n.arn", default_action: "aws_lb_target_group.g.arn" }), cfg("aws_lb_target_group_attachment.a", { target_group_arn: "aws_lb_target_group.g.arn" })],
+    });
+    expect(verdicts(p).blocked).toEqual([
+      ["aws_lb_listener.l", "destroy-key-bearing"],
+      ["aws_lb_target_group_attachment.a", "xks-targets-removed"],
+    ]);
   });
 
   test("removing KMS's allowed principal (separate resource, or from allowed_principals) is blocked", () => {

@@ -7,10 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  findTerraform, modulePlan, plan, providerSchemas, showJson, stateFromPlan, writeCombinedRoot,
-  type CombinedCase, type JsonObject, type PlanJson, type ProviderSchemasJson, type TerraformState,
-} from "../../../tools/terraform/offline";
+import { findTerraform, modulePlan, plan, providerSchemas, showJson, stateFromPlan, writeCombinedRoot, type CombinedCase, type JsonObject, type PlanJson, type ProviderSchemasJson, type TerraformState } from "../../../tools/terraform/offline";
 import { classifyPlans, type GuardResult } from "../../../packages/plan-guard";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 
@@ -20,10 +17,16 @@ const why = skipped ? ` (SKIPPED: ${skipped})` : "";
 let run: OfflineRun;
 
 type Block = Record<string, unknown>;
-interface Config { resource: Record<string, Record<string, Block>>; output?: Record<string, Block>; removed?: Block[] }
+interface Config {
+  resource: Record<string, Record<string, Block>>;
+  output?: Record<string, Block>;
+  removed?: Block[];
+}
 
 const work = mkdtempSync(join(tmpdir(), "cmk-guard-real-"));
-afterAll(() => { if (!process.env.CMK_KEEP_WORK) rmSync(work, { recursive: true, force: true }); });
+afterAll(() => {
+  if (!process.env.CMK_KEEP_WORK) rmSync(work, { recursive: true, force: true });
+});
 
 /** The one resource of `type` whose name starts with `prefix` (construct ids carry a hash suffix). */
 function named(c: Config, type: string, prefix: string): string {
@@ -176,35 +179,61 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
     run = await offlineRun(["prod-keys", "prod-data"]);
     // The changed configurations are planned by one Terraform run (planTogether); the guard
     // judges each change on its own, and each destructive one is asserted by address below.
-    const plans = await planTogether(await Promise.all([changed("prod-keys", (c) => {
-      // remove a key (its alias goes with it)
-      removeResource(c, "aws_kms_key", named(c, "aws_kms_key", "key-volumes_key"), true);
-      // change a key's store: the CloudHSM-store key moved to AWS KMS
-      delete c.resource.aws_kms_key[named(c, "aws_kms_key", "key-fileShares_key")].custom_key_store_id;
-      // change the CloudHSM key store's trust anchor, with its ignore_changes lifted
-      const store = c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")];
-      store.trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBnewanchor\n-----END CERTIFICATE-----\n";
-      store.lifecycle = {};
-      // drop an HSM (3 -> 2)
-      removeResource(c, "aws_cloudhsm_v2_hsm", named(c, "aws_cloudhsm_v2_hsm", "cloudhsm_hsm-eu-west-1c"), false);
-      // and stop managing another with a removed block (a forget: Terraform keeps it, no one manages it)
-      const hsmB = named(c, "aws_cloudhsm_v2_hsm", "cloudhsm_hsm-eu-west-1b");
-      removeResource(c, "aws_cloudhsm_v2_hsm", hsmB, false);
-      c.removed = [{ from: `aws_cloudhsm_v2_hsm.${hsmB}`, lifecycle: { destroy: false } }];
-    }, "destructive", true), changed("prod-keys", (c) => {
-      // forget a key with a removed block (its alias goes with it): a module of its own, since
-      // the destructive case already deletes this key
-      const volumes = named(c, "aws_kms_key", "key-volumes_key");
-      removeResource(c, "aws_kms_key", volumes, true);
-      c.removed = [{ from: `aws_kms_key.${volumes}`, lifecycle: { destroy: false } }];
-    }, "forget-key", true), changed("prod-keys", (c) => {
-      c.resource.aws_vpc[named(c, "aws_vpc", "network_vpc")].tags = { Name: "prod-keys", Owner: "platform" };
-      // as shipped, the key store ignores trust-anchor edits, which would otherwise replace it
-      c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")].trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n";
-    }, "harmless", true), changed("prod-data", (c) => {
-      const fs = c.resource.aws_fsx_ontap_file_system[named(c, "aws_fsx_ontap_file_system", "fsx_fs")];
-      fs.kms_key_id = String(fs.kms_key_id).replace(/key-fileShares_key_242034BFarn/, "key-volumes_key_58DAD119arn");
-    }, "fsx-key")]));
+    const plans = await planTogether(
+      await Promise.all([
+        changed(
+          "prod-keys",
+          (c) => {
+            // remove a key (its alias goes with it)
+            removeResource(c, "aws_kms_key", named(c, "aws_kms_key", "key-volumes_key"), true);
+            // change a key's store: the CloudHSM-store key moved to AWS KMS
+            delete c.resource.aws_kms_key[named(c, "aws_kms_key", "key-fileShares_key")].custom_key_store_id;
+            // change the CloudHSM key store's trust anchor, with its ignore_changes lifted
+            const store = c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")];
+            store.trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBnewanchor\n-----END CERTIFICATE-----\n";
+            store.lifecycle = {};
+            // drop an HSM (3 -> 2)
+            removeResource(c, "aws_cloudhsm_v2_hsm", named(c, "aws_cloudhsm_v2_hsm", "cloudhsm_hsm-eu-west-1c"), false);
+            // and stop managing another with a removed block (a forget: Terraform keeps it, no one manages it)
+            const hsmB = named(c, "aws_cloudhsm_v2_hsm", "cloudhsm_hsm-eu-west-1b");
+            removeResource(c, "aws_cloudhsm_v2_hsm", hsmB, false);
+            c.removed = [{ from: `aws_cloudhsm_v2_hsm.${hsmB}`, lifecycle: { destroy: false } }];
+          },
+          "destructive",
+          true,
+        ),
+        changed(
+          "prod-keys",
+          (c) => {
+            // forget a key with a removed block (its alias goes with it): a module of its own, since
+            // the destructive case already deletes this key
+            const volumes = named(c, "aws_kms_key", "key-volumes_key");
+            removeResource(c, "aws_kms_key", volumes, true);
+            c.removed = [{ from: `aws_kms_key.${volumes}`, lifecycle: { destroy: false } }];
+          },
+          "forget-key",
+          true,
+        ),
+        changed(
+          "prod-keys",
+          (c) => {
+            c.resource.aws_vpc[named(c, "aws_vpc", "network_vpc")].tags = { Name: "prod-keys", Owner: "platform" };
+            // as shipped, the key store ignores trust-anchor edits, which would otherwise replace it
+            c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")].trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n";
+          },
+          "harmless",
+          true,
+        ),
+        changed(
+          "prod-data",
+          (c) => {
+            const fs = c.resource.aws_fsx_ontap_file_system[named(c, "aws_fsx_ontap_file_system", "fsx_fs")];
+            fs.kms_key_id = String(fs.kms_key_id).replace(/key-fileShares_key_242034BFarn/, "key-volumes_key_58DAD119arn");
+          },
+          "fsx-key",
+        ),
+      ]),
+    );
     fsx = classifyPlans([{ stack: "prod-data", plan: plans["fsx-key"] }]);
     keys = classifyPlans([{ stack: "prod-keys", plan: plans.destructive }]);
     forgetKey = classifyPlans([{ stack: "prod-keys", plan: plans["forget-key"] }]);
@@ -240,9 +269,7 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
     expect(decisions(harmless)).toEqual([]);
     expect(harmless.exitCode).toBe(0);
     expect(harmless.blocked).toEqual([]);
-    const changes = (harmlessPlan.resource_changes ?? [])
-      .filter((c) => c.change.actions.join() !== "no-op" && c.change.actions.join() !== "read" && c.address !== "terraform_data.offline_deferred_reads")
-      .map((c) => `${c.address} ${c.change.actions.join("+")}`);
+    const changes = (harmlessPlan.resource_changes ?? []).filter((c) => c.change.actions.join() !== "no-op" && c.change.actions.join() !== "read" && c.address !== "terraform_data.offline_deferred_reads").map((c) => `${c.address} ${c.change.actions.join("+")}`);
     expect(changes).toEqual(["aws_vpc.network_vpc_4E8F0223 update"]);
   });
 

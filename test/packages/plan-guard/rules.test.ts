@@ -11,9 +11,7 @@ const REPLACE_FIX = "revert the argument that forces replacement, or use a `move
 
 describe("destroy-key-bearing: delete, replace (either order) and forget", () => {
   test("a KMS key delete: exact line", () => {
-    expect(lines(planOf([rc("aws_kms_key.main", ["delete"], { id: "k1" }, null)]))).toEqual([
-      `BLOCKED [dev-keys] aws_kms_key.main (delete): deletes this KMS key; ${KEY_WHY}; a key in an external key store cannot be recreated even from the same external key. Avoid: ${DELETE_FIX}.`,
-    ]);
+    expect(lines(planOf([rc("aws_kms_key.main", ["delete"], { id: "k1" }, null)]))).toEqual([`BLOCKED [dev-keys] aws_kms_key.main (delete): deletes this KMS key; ${KEY_WHY}; a key in an external key store cannot be recreated even from the same external key. Avoid: ${DELETE_FIX}.`]);
   });
 
   test("an S3 bucket replaced create-before-destroy, with the forcing attribute: exact line", () => {
@@ -63,9 +61,7 @@ describe("destroy-key-bearing: delete, replace (either order) and forget", () =>
 describe("aliases in use", () => {
   test("an alias whose key stays is blocked: exact line", () => {
     const p = planOf([rc("aws_kms_alias.main", ["delete"], { name: "alias/main", target_key_id: "k1" }, null), rc("aws_kms_key.main", ["no-op"], { id: "k1", key_id: "k1" }, { id: "k1", key_id: "k1" })]);
-    expect(lines(p)).toEqual([
-      `BLOCKED [dev-keys] aws_kms_alias.main (delete): deletes this KMS alias in use; everything that names the key by this alias (applications, encryption settings, other stacks) fails at once. Avoid: ${DELETE_FIX}.`,
-    ]);
+    expect(lines(p)).toEqual([`BLOCKED [dev-keys] aws_kms_alias.main (delete): deletes this KMS alias in use; everything that names the key by this alias (applications, encryption settings, other stacks) fails at once. Avoid: ${DELETE_FIX}.`]);
   });
 
   test("an alias going with its key is only risky: the key's block covers it", () => {
@@ -88,7 +84,10 @@ describe("secrets holding key-store or HSM credentials: by their role, never by 
     ["xks_proxy_authentication_credential", "aws_kms_custom_key_store.xks"],
   ])("an untagged secret read by a key store's %s (through a secret-version data source) is blocked", (attr, store) => {
     const p = planOf([rc("aws_secretsmanager_secret.opaque", ["delete"], { name: "team/a" }, null)], {
-      config: [cfg(store, { [attr]: "data.aws_secretsmanager_secret_version.pw.secret_string" }), { ...cfg("aws_secretsmanager_secret_version.x", { secret_id: "aws_secretsmanager_secret.opaque.id" }), address: "data.aws_secretsmanager_secret_version.pw", mode: "data", type: "aws_secretsmanager_secret_version", name: "pw" }],
+      config: [
+        cfg(store, { [attr]: "data.aws_secretsmanager_secret_version.pw.secret_string" }),
+        { ...cfg("aws_secretsmanager_secret_version.x", { secret_id: "aws_secretsmanager_secret.opaque.id" }), address: "data.aws_secretsmanager_secret_version.pw", mode: "data", type: "aws_secretsmanager_secret_version", name: "pw" },
+      ],
     });
     expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret.opaque", "delete", "destroy-key-bearing"]]);
   });
@@ -113,8 +112,10 @@ describe("secrets holding key-store or HSM credentials: by their role, never by 
 
   test("a secret version is judged by the secret its configuration references", () => {
     const p = planOf(
-      [rc("aws_secretsmanager_secret_version.v", ["delete", "create"], { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:opaque-AbC" }, { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:opaque-AbC" }),
-        rc("aws_secretsmanager_secret.s", ["no-op"], { name: "opaque", tags: { "cmk:holds": "key-store-credential" } }, { name: "opaque", tags: { "cmk:holds": "key-store-credential" } })],
+      [
+        rc("aws_secretsmanager_secret_version.v", ["delete", "create"], { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:opaque-AbC" }, { secret_id: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:opaque-AbC" }),
+        rc("aws_secretsmanager_secret.s", ["no-op"], { name: "opaque", tags: { "cmk:holds": "key-store-credential" } }, { name: "opaque", tags: { "cmk:holds": "key-store-credential" } }),
+      ],
       { config: [cfg("aws_secretsmanager_secret_version.v", { secret_id: "aws_secretsmanager_secret.s.id" })] },
     );
     expect(decisions(classifyPlans([p]))).toEqual([["aws_secretsmanager_secret_version.v", "replace", "destroy-key-bearing"]]);
@@ -123,8 +124,7 @@ describe("secrets holding key-store or HSM credentials: by their role, never by 
 
 describe("the XKS endpoint service and its network load balancer", () => {
   const store = rc("aws_kms_custom_key_store.xks", ["no-op"], { xks_proxy_vpc_endpoint_service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123" }, { xks_proxy_vpc_endpoint_service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123" });
-  const service = (actions: string[]) =>
-    rc("aws_vpc_endpoint_service.xks", actions, { service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123", network_load_balancer_arns: ["arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/p/1"] }, null);
+  const service = (actions: string[]) => rc("aws_vpc_endpoint_service.xks", actions, { service_name: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123", network_load_balancer_arns: ["arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/p/1"] }, null);
   const nlb = (type: string) => rc("aws_lb.proxy", ["delete"], { arn: "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/p/1", load_balancer_type: type }, null);
 
   test("the service a key store names, and the NLB it lists, are blocked", () => {
@@ -133,9 +133,7 @@ describe("the XKS endpoint service and its network load balancer", () => {
       ["aws_vpc_endpoint_service.xks", "delete", "destroy-key-bearing"],
       ["aws_lb.proxy", "delete", "destroy-key-bearing"],
     ]);
-    expect(r.blocked[1].why).toBe(
-      "deletes this network load balancer of the XKS endpoint service; KMS can no longer reach the external key store proxy: every key in the external key store is unusable at once",
-    );
+    expect(r.blocked[1].why).toBe("deletes this network load balancer of the XKS endpoint service; KMS can no longer reach the external key store proxy: every key in the external key store is unusable at once");
   });
 
   test("an endpoint service allowing cks.kms.<region>.amazonaws.com is XKS even without the store in the plan", () => {

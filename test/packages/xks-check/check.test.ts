@@ -62,12 +62,7 @@ describe("a healthy proxy", () => {
     let n = 0;
     await runXksCheck(opts(p.port, { samples: 2 }), { requestId: () => `req-${++n}` });
     // One untimed first call (certificate, warm-up), then the 2 timed samples, then each key.
-    expect(p.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
-      `POST ${URI_PATH}/health`,
-      `POST ${URI_PATH}/health`,
-      `POST ${URI_PATH}/health`,
-      `POST ${URI_PATH}/keys/records-01/metadata`,
-    ]);
+    expect(p.requests.map((q) => `${q.method} ${q.path}`)).toEqual([`POST ${URI_PATH}/health`, `POST ${URI_PATH}/health`, `POST ${URI_PATH}/health`, `POST ${URI_PATH}/keys/records-01/metadata`]);
     expect(JSON.parse(p.requests[0].body)).toEqual({ requestMetadata: { kmsOperation: "KmsHealthCheck", kmsRequestId: "req-1" } });
     expect(JSON.parse(p.requests[3].body)).toEqual({ requestMetadata: { awsPrincipalArn: "AWS Internal", kmsOperation: "CreateKey", kmsRequestId: "req-4" } });
     const h = p.requests[0].headers;
@@ -97,9 +92,7 @@ describe("fails when", () => {
     const r = await runXksCheck(opts(p.port, { credential: wrong }));
     expect(r.exitCode).toBe(1);
     expect(verdicts(r)).toMatchObject({ health: "FAIL", "key records (records-01)": "SKIP", latency: "SKIP" });
-    expect(fixes(r)).toEqual([
-      "the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS)",
-    ]);
+    expect(fixes(r)).toEqual(["the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS)"]);
     expect(p.requests).toHaveLength(1);
   });
 
@@ -116,9 +109,7 @@ describe("fails when", () => {
   test("the certificate chain is not trusted (no --ca-file for a private CA)", async () => {
     const p = await proxy(certs.good);
     const r = await runXksCheck(opts(p.port, { extraCaPem: [] }));
-    expect(fixes(r)).toEqual([
-      "the certificate chain is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): serve a certificate from a public CA with its full chain (for a test CA, pass --ca-file) (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
-    ]);
+    expect(fixes(r)).toEqual(["the certificate chain is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): serve a certificate from a public CA with its full chain (for a test CA, pass --ca-file) (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)"]);
   });
 
   test("the proxy offers nothing newer than TLS 1.1", async () => {
@@ -151,9 +142,7 @@ describe("fails when", () => {
     const r = await runXksCheck(opts(p.port, { samples: 1, keys: [{ xksKeyId: "records-01" }, { xksKeyId: "missing-key" }] }));
     expect(r.exitCode).toBe(1);
     expect(verdicts(r)).toMatchObject({ "key records-01": "PASS", "key missing-key": "FAIL" });
-    expect(fixes(r)).toEqual([
-      "key missing-key is not in the key manager (KeyNotFoundException): create the key in the key manager first, or correct its xksKeyId (KMS error XksKeyNotFoundException on CreateKey)",
-    ]);
+    expect(fixes(r)).toEqual(["key missing-key is not in the key manager (KeyNotFoundException): create the key in the key manager first, or correct its xksKeyId (KMS error XksKeyNotFoundException on CreateKey)"]);
   });
 
   test("the proxy is down (closed port)", async () => {
@@ -167,30 +156,32 @@ describe("fails when", () => {
   test("a key is not what CreateKey accepts (spec, usage, status)", async () => {
     const p = await proxy(certs.good, { keys: { bad: { status: 200, body: { keySpec: "RSA_2048", keyUsage: ["ENCRYPT", "SIGN"], keyStatus: "DISABLED" } } } });
     const r = await runXksCheck(opts(p.port, { samples: 1, keys: [{ xksKeyId: "bad" }] }));
-    expect(fixes(r)).toEqual([
-      "key bad is RSA_2048, not AES_256, does not allow DECRYPT, is DISABLED: use a 256-bit AES key and allow ENCRYPT and DECRYPT on it and enable it in the key manager (KMS error XksKeyInvalidConfigurationException on CreateKey)",
-    ]);
+    expect(fixes(r)).toEqual(["key bad is RSA_2048, not AES_256, does not allow DECRYPT, is DISABLED: use a 256-bit AES key and allow ENCRYPT and DECRYPT on it and enable it in the key manager (KMS error XksKeyInvalidConfigurationException on CreateKey)"]);
   });
 
   test("the URI path is not the proxy's", async () => {
     const p = await proxy(certs.good);
     const r = await runXksCheck(opts(p.port, { uriPath: "/other/kms/xks/v1" }));
-    expect(fixes(r)).toEqual([
-      "the proxy does not serve /other/kms/xks/v1 (InvalidUriPathException): set xks.uriPath (--uri-path) to the path configured in the proxy (KMS error XKS_PROXY_INVALID_CONFIGURATION)",
-    ]);
+    expect(fixes(r)).toEqual(["the proxy does not serve /other/kms/xks/v1 (InvalidUriPathException): set xks.uriPath (--uri-path) to the path configured in the proxy (KMS error XKS_PROXY_INVALID_CONFIGURATION)"]);
   });
 
   test("the proxy's authorization denies the principal", async () => {
     const p = await proxy(certs.good, { keys: { "records-01": { status: 403, body: { errorName: "AccessDeniedException" } } } });
     const r = await runXksCheck(opts(p.port, { samples: 1 }));
-    expect(fixes(r)).toEqual([
-      "the proxy denied CreateKey on key records (records-01) for AWS Internal (AccessDeniedException): allow it in the proxy's authorization rules (KMS error XKS_PROXY_ACCESS_DENIED)",
-    ]);
+    expect(fixes(r)).toEqual(["the proxy denied CreateKey on key records (records-01) for AWS Internal (AccessDeniedException): allow it in the proxy's authorization rules (KMS error XKS_PROXY_ACCESS_DENIED)"]);
   });
 
   test.each([
-    ["a malformed health answer", { status: 200, body: { xksProxyFleetSize: 0, ekmFleetDetails: [] } }, "the proxy's health answer is not valid (missing or invalid: xksProxyFleetSize (integer > 0), xksProxyVendor, xksProxyModel, ekmVendor, ekmFleetDetails (1-10 entries)): make the proxy answer GetHealthStatus as XKS proxy API v1 specifies (KMS error XKS_PROXY_INVALID_RESPONSE)"],
-    ["every key manager UNAVAILABLE", { status: 200, body: { xksProxyFleetSize: 2, xksProxyVendor: "V", xksProxyModel: "M", ekmVendor: "E", ekmFleetDetails: [{ id: "hsm-1", model: "m", healthStatus: "UNAVAILABLE" }] } }, "every external key manager is UNAVAILABLE (hsm-1): bring the key manager back and check the proxy reaches it (KMS error XKS_PROXY_NOT_REACHABLE)"],
+    [
+      "a malformed health answer",
+      { status: 200, body: { xksProxyFleetSize: 0, ekmFleetDetails: [] } },
+      "the proxy's health answer is not valid (missing or invalid: xksProxyFleetSize (integer > 0), xksProxyVendor, xksProxyModel, ekmVendor, ekmFleetDetails (1-10 entries)): make the proxy answer GetHealthStatus as XKS proxy API v1 specifies (KMS error XKS_PROXY_INVALID_RESPONSE)",
+    ],
+    [
+      "every key manager UNAVAILABLE",
+      { status: 200, body: { xksProxyFleetSize: 2, xksProxyVendor: "V", xksProxyModel: "M", ekmVendor: "E", ekmFleetDetails: [{ id: "hsm-1", model: "m", healthStatus: "UNAVAILABLE" }] } },
+      "every external key manager is UNAVAILABLE (hsm-1): bring the key manager back and check the proxy reaches it (KMS error XKS_PROXY_NOT_REACHABLE)",
+    ],
     ["a non-JSON 500", { status: 500, body: "<html>oops</html>" }, "unexpected HTTP 500 for the health check: check the proxy implements XKS proxy API v1 at /test/kms/xks/v1 and read its logs (KMS error XKS_PROXY_INVALID_RESPONSE)"],
   ])("the health check gets %s", async (_what, health, fix) => {
     const p = await proxy(certs.good, { health });
@@ -201,7 +192,16 @@ describe("fails when", () => {
 
 describe("warnings keep exit 0", () => {
   test("one DEGRADED key manager", async () => {
-    const body = { xksProxyFleetSize: 2, xksProxyVendor: "V", xksProxyModel: "M", ekmVendor: "E", ekmFleetDetails: [{ id: "hsm-1", model: "m", healthStatus: "ACTIVE" }, { id: "hsm-2", model: "m", healthStatus: "DEGRADED" }] };
+    const body = {
+      xksProxyFleetSize: 2,
+      xksProxyVendor: "V",
+      xksProxyModel: "M",
+      ekmVendor: "E",
+      ekmFleetDetails: [
+        { id: "hsm-1", model: "m", healthStatus: "ACTIVE" },
+        { id: "hsm-2", model: "m", healthStatus: "DEGRADED" },
+      ],
+    };
     const p = await proxy(certs.good, { health: { status: 200, body }, keys: { "records-01": AES_KEY } });
     const r = await runXksCheck(opts(p.port, { samples: 1 }));
     expect(r.exitCode).toBe(0);

@@ -71,9 +71,7 @@ describe("built bundle", () => {
     p.behaviour = { credential: { ...CREDENTIAL, secretAccessKey: "AnotherSecretTheProxyHas/0123456789+abcdefghij=" } };
     const r = await runBundle([...target(), "--samples", "1"], CRED_ENV);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(
-      "\nFAIL the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS)\n",
-    );
+    expect(r.stdout).toContain("\nFAIL the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS)\n");
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("xks-check: 1 failure(s), 1 warning(s): KMS would not connect or use these keys as they are (exit 1)");
   });
 
@@ -103,9 +101,7 @@ describe("input errors exit 2 with one line", () => {
   test("a credential passed as an argument is refused without echoing it", async () => {
     const r = await run(["--secret-access-key=" + CREDENTIAL.secretAccessKey]);
     expect(r.code).toBe(2);
-    expect(r.err).toEqual([
-      "xks-check: --secret-access-key: credentials are never taken from arguments: set XKS_ACCESS_KEY_ID and XKS_SECRET_ACCESS_KEY in the environment, or pass --credential-secret <secret ARN>",
-    ]);
+    expect(r.err).toEqual(["xks-check: --secret-access-key: credentials are never taken from arguments: set XKS_ACCESS_KEY_ID and XKS_SECRET_ACCESS_KEY in the environment, or pass --credential-secret <secret ARN>"]);
     const unknown = await run(["--token=" + CREDENTIAL.secretAccessKey]);
     expect(unknown.err.join("\n")).not.toContain(CREDENTIAL.secretAccessKey);
   });
@@ -124,9 +120,11 @@ describe("--env", () => {
       },
       ...over,
     }) as unknown as EnvironmentConfig;
-  const secrets = (value: string): CliDeps["secretsClient"] => () => ({
-    send: async (_cmd: GetSecretValueCommand) => ({ $metadata: {}, SecretString: value }),
-  });
+  const secrets =
+    (value: string): CliDeps["secretsClient"] =>
+    () => ({
+      send: async (_cmd: GetSecretValueCommand) => ({ $metadata: {}, SecretString: value }),
+    });
 
   test("checks the environment's name, path, Region and xks keys, with the credential from its secret", async () => {
     p.behaviour = { keys: { "records-01": AES_KEY } };
@@ -171,9 +169,7 @@ describe("the credential never appears", () => {
   test("nor in a format error, whichever variable is wrong", async () => {
     const r = await run(target(), { env: { XKS_ACCESS_KEY_ID: secret, XKS_SECRET_ACCESS_KEY: CREDENTIAL.accessKeyId } });
     expect(r.code).toBe(2);
-    expect(r.err).toEqual([
-      "xks-check: XKS_ACCESS_KEY_ID is not a valid XKS access key id (20-30 characters, A-Z and 2-7 only); XKS_SECRET_ACCESS_KEY is not a valid XKS secret access key (43-64 characters: letters, digits, /, + and =)",
-    ]);
+    expect(r.err).toEqual(["xks-check: XKS_ACCESS_KEY_ID is not a valid XKS access key id (20-30 characters, A-Z and 2-7 only); XKS_SECRET_ACCESS_KEY is not a valid XKS secret access key (43-64 characters: letters, digits, /, + and =)"]);
     expect(r.err.join("")).not.toContain(secret);
   });
 

@@ -125,10 +125,7 @@ async function signatureValid(req: IncomingMessage, body: string, credential: Xk
   if (Number.isNaN(date.getTime()) || Math.abs(Date.now() - date.getTime()) > 5 * 60_000) return false;
   const host = String(req.headers.host ?? "");
   const signer = new SignatureV4({ service: "kms-xks-proxy", region: REGION, credentials: credential, sha256: Sha256, applyChecksum: false });
-  const expected = await signer.sign(
-    new HttpRequest({ method: req.method ?? "", protocol: "https:", hostname: host, path: req.url ?? "", headers: { host }, body }),
-    { signingDate: date },
-  );
+  const expected = await signer.sign(new HttpRequest({ method: req.method ?? "", protocol: "https:", hostname: host, path: req.url ?? "", headers: { host }, body }), { signingDate: date });
   return expected.headers.authorization === auth;
 }
 

@@ -1,19 +1,6 @@
 /** Pure parts of the preflight: certificate name rules, credential formats and sources, flag values, percentiles. */
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import {
-  matchNames,
-  nameCovers,
-  namesFromPeer,
-  parseConnectTo,
-  parseEndpoint,
-  parseUriPath,
-  percentile,
-  resolveCredential,
-  targetFromEnvironment,
-  validateCredential,
-  XksInputError,
-  type SecretsClientFactory,
-} from "../../../packages/xks-check";
+import { matchNames, nameCovers, namesFromPeer, parseConnectTo, parseEndpoint, parseUriPath, percentile, resolveCredential, targetFromEnvironment, validateCredential, XksInputError, type SecretsClientFactory } from "../../../packages/xks-check";
 import type { EnvironmentConfig } from "../../../environments/types";
 import { CREDENTIAL } from "./fake-proxy";
 
@@ -93,7 +80,12 @@ describe("credential sources", () => {
   test.each([
     ["no credential at all", {}, undefined, "no XKS proxy credential: set XKS_ACCESS_KEY_ID and XKS_SECRET_ACCESS_KEY in the environment, or pass --credential-secret <secret ARN>"],
     ["only the access key id", { XKS_ACCESS_KEY_ID: CREDENTIAL.accessKeyId }, undefined, "XKS_SECRET_ACCESS_KEY is not set: set both XKS_ACCESS_KEY_ID and XKS_SECRET_ACCESS_KEY"],
-    ["both the variables and a secret", { XKS_ACCESS_KEY_ID: CREDENTIAL.accessKeyId, XKS_SECRET_ACCESS_KEY: CREDENTIAL.secretAccessKey }, ARN, "XKS_ACCESS_KEY_ID/XKS_SECRET_ACCESS_KEY are set and --credential-secret names a secret: unset the variables or drop the secret, so one credential is tested"],
+    [
+      "both the variables and a secret",
+      { XKS_ACCESS_KEY_ID: CREDENTIAL.accessKeyId, XKS_SECRET_ACCESS_KEY: CREDENTIAL.secretAccessKey },
+      ARN,
+      "XKS_ACCESS_KEY_ID/XKS_SECRET_ACCESS_KEY are set and --credential-secret names a secret: unset the variables or drop the secret, so one credential is tested",
+    ],
     ["a malformed secret ARN", {}, "xks/staging", '--credential-secret: "xks/staging" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)'],
   ])("fails for %s", async (_what, env, secretArn, message) => {
     await expect(resolveCredential({ env, secretArn })).rejects.toThrow(new XksInputError(message));
@@ -108,9 +100,7 @@ describe("credential sources", () => {
 
   test("a secret with a malformed field names the field only", async () => {
     const f = fake(async () => ({ SecretString: JSON.stringify({ accessKeyId: CREDENTIAL.accessKeyId, secretAccessKey: "short" }) }));
-    await expect(resolveCredential({ env: {}, secretArn: ARN, secretsClient: f.factory })).rejects.toThrow(
-      new XksInputError("secret field secretAccessKey is not a valid XKS secret access key (43-64 characters: letters, digits, /, + and =)"),
-    );
+    await expect(resolveCredential({ env: {}, secretArn: ARN, secretsClient: f.factory })).rejects.toThrow(new XksInputError("secret field secretAccessKey is not a valid XKS secret access key (43-64 characters: letters, digits, /, + and =)"));
   });
 
   test("a Secrets Manager error gives its name and the next step", async () => {
@@ -141,7 +131,7 @@ describe("flag values", () => {
     expect(parseConnectTo("proxy1.dc.example")).toEqual({ host: "proxy1.dc.example", port: 443 });
   });
 
-  test("an environment gives the name, path, Region and its store \"xks\" keys only", () => {
+  test('an environment gives the name, path, Region and its store "xks" keys only', () => {
     const env = {
       name: "staging",
       account: "222222222222",
@@ -161,9 +151,7 @@ describe("flag values", () => {
       secretArn: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:x-AbCdEf",
       secretLabel: "environments.staging.xks.credential.secretArn",
     });
-    expect(() => targetFromEnvironment({ ...env, xks: undefined })).toThrow(
-      new XksInputError("environments.staging has no xks section: pass --endpoint, --uri-path, --region and --key instead"),
-    );
+    expect(() => targetFromEnvironment({ ...env, xks: undefined })).toThrow(new XksInputError("environments.staging has no xks section: pass --endpoint, --uri-path, --region and --key instead"));
   });
 });
 

@@ -28,8 +28,5 @@ test("--only picks measurements and --runs sets the runs", () => {
 test("fails with one line per problem, all at once, exit 2", () => {
   const r = parse(["--only", "app,synth,gaurd", "--runs", "many"]);
   expect(r.result).toBe(2);
-  expect(r.err).toEqual([
-    'bench: --runs: "many" is not allowed (a whole number from 1 to 50)',
-    'bench: --only: unknown measurements "synth", "gaurd" (known: app, scale, cdktf, validate, bootstrap, guard)',
-  ]);
+  expect(r.err).toEqual(['bench: --runs: "many" is not allowed (a whole number from 1 to 50)', 'bench: --only: unknown measurements "synth", "gaurd" (known: app, scale, cdktf, validate, bootstrap, guard)']);
 });

@@ -62,25 +62,41 @@ describe("redacted reports", () => {
 });
 
 describe("Terraform Cloud (remote execution) against a loopback API", () => {
-  interface Seen { method: string; url: string; auth?: string; body: Buffer }
+  interface Seen {
+    method: string;
+    url: string;
+    auth?: string;
+    body: Buffer;
+  }
   let server: Server;
   let seen: Seen[] = [];
   let runStates: string[] = [];
   let mode = "remote";
   let base = "";
   const planJson = { format_version: "1.2", resource_changes: [{ address: "aws_kms_key.k", change: { actions: ["create"], after: { policy: "{}" } } }] };
-  const read = (req: IncomingMessage) => new Promise<Buffer>((r) => { const c: Buffer[] = []; req.on("data", (d: Buffer) => c.push(d)); req.on("end", () => r(Buffer.concat(c))); });
+  const read = (req: IncomingMessage) =>
+    new Promise<Buffer>((r) => {
+      const c: Buffer[] = [];
+      req.on("data", (d: Buffer) => c.push(d));
+      req.on("end", () => r(Buffer.concat(c)));
+    });
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       void read(req).then((body) => {
         seen.push({ method: req.method ?? "", url: req.url ?? "", auth: req.headers.authorization, body });
-        const json = (code: number, v: unknown) => { res.writeHead(code, { "Content-Type": "application/vnd.api+json" }); res.end(JSON.stringify(v)); };
+        const json = (code: number, v: unknown) => {
+          res.writeHead(code, { "Content-Type": "application/vnd.api+json" });
+          res.end(JSON.stringify(v));
+        };
         const u = req.url ?? "";
         if (u === "/api/v2/organizations/northwind-health/workspaces/cmk-prod-keys") return json(200, { data: { id: "ws-1", attributes: { "execution-mode": mode } } });
         if (u === "/api/v2/organizations/northwind-health/workspaces/missing") return json(404, { errors: [{ status: "404", title: "not found" }] });
         if (u === "/api/v2/workspaces/ws-1/configuration-versions") return json(201, { data: { id: "cv-1", attributes: { "upload-url": `${base}/upload/cv-1` } } });
-        if (u === "/upload/cv-1") { res.writeHead(200); return res.end(); }
+        if (u === "/upload/cv-1") {
+          res.writeHead(200);
+          return res.end();
+        }
         if (u === "/api/v2/configuration-versions/cv-1") return json(200, { data: { id: "cv-1", attributes: { status: "uploaded" } } });
         if (u === "/api/v2/runs" && req.method === "POST") return json(201, { data: { id: "run-1", attributes: { status: "pending" } } });
         if (u === "/api/v2/runs/run-1") return json(200, { data: { id: "run-1", attributes: { status: runStates.length > 1 ? runStates.shift() : runStates[0] }, relationships: { plan: { data: { id: "plan-1" } } } } });

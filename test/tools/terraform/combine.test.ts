@@ -7,7 +7,7 @@ import { modulePlan, writeCombinedRoot, writeModuleRoot, type PlanJson, type Ter
 const combined: PlanJson = {
   format_version: "1.2",
   planned_values: {
-    outputs: { "a__key_arn": { sensitive: false }, "b__key_arn": { sensitive: true } },
+    outputs: { a__key_arn: { sensitive: false }, b__key_arn: { sensitive: true } },
     root_module: {
       child_modules: [
         { address: "module.a", resources: [{ address: "module.a.aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k" }] },
@@ -19,7 +19,7 @@ const combined: PlanJson = {
     { address: "module.a.aws_kms_key.k", module_address: "module.a", mode: "managed", type: "aws_kms_key", name: "k", change: { actions: ["delete"] } },
     { address: "module.b.aws_kms_key.k", module_address: "module.b", mode: "managed", type: "aws_kms_key", name: "k", change: { actions: ["create"] } },
   ],
-  output_changes: { "a__key_arn": { actions: ["delete"] }, "b__key_arn": { actions: ["create"], after_unknown: true } },
+  output_changes: { a__key_arn: { actions: ["delete"] }, b__key_arn: { actions: ["create"], after_unknown: true } },
   configuration: {
     provider_config: {
       "module.a:aws": { name: "aws", full_name: "registry.terraform.io/hashicorp/aws", module_address: "module.a", expressions: { region: { constant_value: "eu-west-1" } } },
@@ -58,23 +58,29 @@ describe("combined roots", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("writeModuleRoot calls each module with its arguments, re-exports outputs, and writes the module manifest", () => {
-    writeModuleRoot(join(dir, "root"), installed, [
-      { name: "prod-keys", source: "../prod-keys", args: { xks_secret: "dummy" }, outputs: { arn: { sensitive: true }, id: {} } },
-    ]);
+    writeModuleRoot(join(dir, "root"), installed, [{ name: "prod-keys", source: "../prod-keys", args: { xks_secret: "dummy" }, outputs: { arn: { sensitive: true }, id: {} } }]);
     expect(JSON.parse(readFileSync(join(dir, "root", "main.tf.json"), "utf8"))).toEqual({
       module: { "prod-keys": { source: "../prod-keys", xks_secret: "dummy" } },
       output: { "prod-keys__arn": { value: "${module.prod-keys.arn}", sensitive: true }, "prod-keys__id": { value: "${module.prod-keys.id}" } },
     });
     expect(JSON.parse(readFileSync(join(dir, "root", ".terraform", "modules", "modules.json"), "utf8"))).toEqual({
-      Modules: [{ Key: "", Source: "", Dir: "." }, { Key: "prod-keys", Source: "../prod-keys", Dir: "../prod-keys" }],
+      Modules: [
+        { Key: "", Source: "", Dir: "." },
+        { Key: "prod-keys", Source: "../prod-keys", Dir: "../prod-keys" },
+      ],
     });
   });
 
   test("writeCombinedRoot merges states under module addresses; a module's own provider block binds its resources", () => {
-    const state = (type: string, provider: string): TerraformState => ({
-      version: 4, terraform_version: "1.11.4", serial: 1, lineage: "l", outputs: {},
-      resources: [{ mode: "managed", type, name: "x", provider, instances: [] }],
-    }) as unknown as TerraformState;
+    const state = (type: string, provider: string): TerraformState =>
+      ({
+        version: 4,
+        terraform_version: "1.11.4",
+        serial: 1,
+        lineage: "l",
+        outputs: {},
+        resources: [{ mode: "managed", type, name: "x", provider, instances: [] }],
+      }) as unknown as TerraformState;
     const file = writeCombinedRoot(join(dir, "cases"), installed, [
       { name: "one", config: { provider: { aws: [{}] } }, state: state("aws_kms_key", 'provider["registry.terraform.io/hashicorp/aws"]') },
       { name: "two", config: {}, state: state("terraform_data", 'provider["terraform.io/builtin/terraform"]') },

@@ -15,7 +15,11 @@ describe("prepareScratch (no Terraform needed)", () => {
     expect(c.terraform.backend).toBeUndefined();
     expect(c.terraform.required_providers.aws).toEqual({ source: "aws", version: "5.100.0" });
     expect(c.provider.aws[0]).toMatchObject({
-      region: "eu-west-1", skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, skip_region_validation: true,
+      region: "eu-west-1",
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+      skip_region_validation: true,
     });
     expect(typeof c.provider.aws[0].access_key).toBe("string");
     expect(c.provider.aws[0].allowed_account_ids).toBeUndefined();
