@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { EnvironmentConfig } from "../../environments/types";
 import { composeApp, composeEnvironment, type ComposedApp } from "../../stacks/compose";
 import { isUserError } from "../../environments/errors";
+import { PropsError } from "../../modules/core/errors";
 
 /** A synthesized stack's cdk.tf.json. */
 export interface StackJson {
@@ -55,6 +56,17 @@ export function configErrorLines(fn: () => unknown): string[] {
     throw e;
   }
   throw new Error("expected a ConfigError, nothing was thrown");
+}
+
+/** The PropsError lines of `fn`: a construct's own refusal (fails when it throws anything else, or nothing). */
+export function propsErrorLines(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof PropsError) return e.lines;
+    throw e;
+  }
+  throw new Error("expected a PropsError, nothing was thrown");
 }
 
 /**

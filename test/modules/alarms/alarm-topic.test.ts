@@ -1,8 +1,8 @@
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
-import { PropsError } from "../../../modules/core/errors";
 import { AlarmTopic, type AlarmTopicProps } from "../../../modules/alarms/alarm-topic";
 import { ADMINISTRATOR_ACCESS, allowing, decide, type PolicyDocument } from "../../helpers/policy-eval";
+import { propsErrorLines } from "../../helpers/synth";
 
 const ACCOUNT = "123456789012";
 const OTHER = "999999999999";
@@ -17,15 +17,6 @@ function synth(props: AlarmTopicProps = { subscriptions: [{ protocol: "email", e
   return JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, Record<string, unknown>>> };
 }
 const only = (json: ReturnType<typeof synth>, type: string) => Object.values(json.resource[type])[0];
-const errorLines = (fn: () => unknown): readonly string[] => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PropsError) return e.lines;
-    throw e;
-  }
-  throw new Error("no PropsError");
-};
 
 const json = synth();
 const keyPolicy = JSON.parse(only(json, "aws_kms_key").policy as string) as PolicyDocument;
@@ -99,9 +90,9 @@ test("a topic name sets the alarm name prefix the policies admit", () => {
 
 test("fails when there is no subscription, the window is out of range and a subscription repeats, all at once", () => {
   const sub = { protocol: "email" as const, endpoint: "a@example.com" };
-  expect(errorLines(() => synth({ subscriptions: [], keyDeletionWindowDays: 45 }))).toEqual([
+  expect(propsErrorLines(() => synth({ subscriptions: [], keyDeletionWindowDays: 45 }))).toEqual([
     "test/alarms.subscriptions: [] is not allowed (at least one subscription: an alarm nobody receives warns nobody, SNS Subscribe)",
     "test/alarms.keyDeletionWindowDays: 45 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)",
   ]);
-  expect(errorLines(() => synth({ subscriptions: [sub, sub] }))).toEqual(['test/alarms.subscriptions.1: "email a@example.com" is not allowed (listed twice; SNS keeps one subscription per protocol and endpoint)']);
+  expect(propsErrorLines(() => synth({ subscriptions: [sub, sub] }))).toEqual(['test/alarms.subscriptions.1: "email a@example.com" is not allowed (listed twice; SNS keeps one subscription per protocol and endpoint)']);
 });

@@ -1,13 +1,13 @@
 import { Testing } from "cdktf";
 import { TerraformData } from "../../../modules/hooks/terraform-data";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
-import { PropsError } from "../../../modules/core/errors";
 import { HookRuntime } from "../../../modules/hooks/hook-runtime";
 import type { IKeyStore } from "../../../modules/keystores/key-store";
 import { AlarmTopic } from "../../../modules/alarms/alarm-topic";
 import { RequestQuotaAlarm } from "../../../modules/alarms/request-quota-alarm";
 import { KeyStoreAlarms, type KeyStoreAlarmsProps } from "../../../modules/alarms/key-store-alarms";
 import { CloudHsmHealthCheck, type CloudHsmHealthCheckProps } from "../../../modules/alarms/cloudhsm-health-check";
+import { propsErrorLines } from "../../helpers/synth";
 
 type Json = { resource: Record<string, Record<string, Record<string, unknown>>> };
 const ACCOUNT = "123456789012";
@@ -22,15 +22,6 @@ function build(add: (stack: EnvironmentStack, topic: AlarmTopic) => void, withLa
   return JSON.parse(Testing.synth(stack)) as Json;
 }
 const alarms = (json: Json) => Object.fromEntries(Object.values(json.resource.aws_cloudwatch_metric_alarm).map((a) => [a.alarm_name as string, a]));
-const errorLines = (fn: () => unknown): readonly string[] => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PropsError) return e.lines;
-    throw e;
-  }
-  throw new Error("no PropsError");
-};
 
 test("account quota: CallCount (KMS, API, CryptographicOperationsSymmetric, None) summed per minute, divided by the period in seconds, against SERVICE_QUOTA", () => {
   const a = alarms(build((s, topic) => new RequestQuotaAlarm(s, "quota", { topic })))["test-kms-request-quota"];
@@ -98,11 +89,11 @@ const keyStoreCases: [string, Omit<KeyStoreAlarmsProps, "topic">, string[]][] = 
   ],
 ];
 test.each(keyStoreCases)("%s", (_n, props, lines) => {
-  expect(errorLines(() => build((s, topic) => new KeyStoreAlarms(s, "a", { topic, ...props })))).toEqual(lines);
+  expect(propsErrorLines(() => build((s, topic) => new KeyStoreAlarms(s, "a", { topic, ...props })))).toEqual(lines);
 });
 
 test("fails when the quota share is above 1", () => {
-  expect(errorLines(() => build((s, topic) => new RequestQuotaAlarm(s, "q", { topic, share: 80 })))).toEqual(["test/q.share: 80 is not allowed (a share greater than 0 and at most 1, of the KMS request quota)"]);
+  expect(propsErrorLines(() => build((s, topic) => new RequestQuotaAlarm(s, "q", { topic, share: 80 })))).toEqual(["test/q.share: 80 is not allowed (a share greater than 0 and at most 1, of the KMS request quota)"]);
 });
 
 describe("CloudHSM health check", () => {
@@ -154,6 +145,6 @@ describe("CloudHSM health check", () => {
     ["fails when the stack's hooks run locally", {}, false, ['test/h: the stack\'s HookRuntime runner "local" is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)']],
   ];
   test.each(cases)("%s", (_n, props, withVpc, lines) => {
-    expect(errorLines(() => build((s, topic) => new CloudHsmHealthCheck(s, "h", { topic, keyStore: hsm, clusterId: "cluster-abcdefghijk", ...props }), withVpc))).toEqual(lines);
+    expect(propsErrorLines(() => build((s, topic) => new CloudHsmHealthCheck(s, "h", { topic, keyStore: hsm, clusterId: "cluster-abcdefghijk", ...props }), withVpc))).toEqual(lines);
   });
 });

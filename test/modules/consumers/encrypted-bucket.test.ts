@@ -4,12 +4,12 @@
  */
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
-import { PropsError } from "../../../modules/core/errors";
 import { CustomerKey, type ICustomerKey } from "../../../modules/keys/customer-key";
 import { EncryptedBucket, bucketNameProblem } from "../../../modules/consumers/encrypted-bucket";
 import { EbsDefaultEncryption } from "../../../modules/consumers/ebs-default-encryption";
 import { allowing, decide, type Decision, type PolicyDocument } from "../../helpers/policy-eval";
 import type { StackJson } from "../../helpers/synth";
+import { propsErrorLines } from "../../helpers/synth";
 
 const ACCOUNT = "111111111111";
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0b0b0b0b-0000-4000-8000-000000000000`;
@@ -21,16 +21,6 @@ const one = (json: StackJson, type: string) => {
   expect(all).toHaveLength(1);
   return all[0];
 };
-
-function propsErrorLines(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PropsError) return e.lines;
-    throw e;
-  }
-  throw new Error("expected a PropsError, nothing was thrown");
-}
 
 describe("EncryptedBucket with minimal props", () => {
   const stack = testStack();

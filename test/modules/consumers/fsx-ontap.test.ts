@@ -5,9 +5,9 @@ import { checkCompliance } from "../../../modules/compliance";
 import { Testing } from "cdktf";
 import { FsxOntap, ONTAP_PORTS, type FsxOntapProps } from "../../../modules/consumers/fsx-ontap";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
-import { PropsError } from "../../../modules/core/errors";
 import type { INetwork } from "../../../modules/network/network";
 import type { StackJson } from "../../helpers/synth";
+import { propsErrorLines } from "../../helpers/synth";
 import type { ICustomerKey } from "../../../modules/keys/customer-key";
 
 function findings(build: (s: TerraformStack) => void): string[] {
@@ -47,15 +47,6 @@ describe("FsxOntap with minimal props", () => {
     return JSON.parse(Testing.synth(stack)) as StackJson;
   };
   const fileSystem = (json: StackJson) => Object.values(json.resource?.aws_fsx_ontap_file_system ?? {})[0] as Record<string, unknown>;
-  function propsErrorLines(fn: () => unknown): readonly string[] {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof PropsError) return e.lines;
-      throw e;
-    }
-    throw new Error("expected a PropsError, nothing was thrown");
-  }
 
   test("defaults: multi-AZ in the network's first two AZs, the smallest size and throughput, 30 days of backups, the route tables, kept on destroy", () => {
     const json = synthFsx();

@@ -5,7 +5,6 @@
  */
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
-import { PropsError } from "../../../modules/core/errors";
 import { CustomerKey, type CustomerKeyProps } from "../../../modules/keys/customer-key";
 import { buildKeyPolicy } from "../../../modules/keys/key-policy";
 import { ServiceLinkedRole } from "../../../modules/keys/service-linked-role";
@@ -13,6 +12,7 @@ import type { IKeyStore } from "../../../modules/keystores/key-store";
 import { checkCompliance } from "../../../modules/compliance";
 import { ADMINISTRATOR_ACCESS, decide, type Decision, type PolicyDocument } from "../../helpers/policy-eval";
 import type { StackJson } from "../../helpers/synth";
+import { propsErrorLines } from "../../helpers/synth";
 
 const ACCOUNT = "111111111111";
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/KeyAdmins`;
@@ -30,17 +30,6 @@ const keyJson = (props: CustomerKeyProps, region?: string) => {
   new CustomerKey(stack, "appData", props);
   return synth(stack);
 };
-
-/** The PropsError lines of `fn` (fails when it throws anything else or nothing). */
-function propsErrorLines(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PropsError) return e.lines;
-    throw e;
-  }
-  throw new Error("expected a PropsError, nothing was thrown");
-}
 
 describe("CustomerKey with minimal props", () => {
   const json = keyJson(minimal);

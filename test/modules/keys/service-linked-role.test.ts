@@ -1,25 +1,15 @@
 /** ServiceLinkedRole built alone in a test EnvironmentStack: what it creates, and what it refuses. */
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
-import { PropsError } from "../../../modules/core/errors";
 import { ServiceLinkedRole } from "../../../modules/keys/service-linked-role";
 import type { StackJson } from "../../helpers/synth";
+import { propsErrorLines } from "../../helpers/synth";
 
 const ACCOUNT = "111111111111";
 const ASG = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 const EKS = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup_team1`;
 const testStack = (region = "eu-west-1") => new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region });
 const roles = (stack: TerraformStack) => (JSON.parse(Testing.synth(stack)) as StackJson).resource?.aws_iam_service_linked_role ?? {};
-
-function propsErrorLines(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PropsError) return e.lines;
-    throw e;
-  }
-  throw new Error("expected a PropsError, nothing was thrown");
-}
 
 test("the service is read from the ARN's path; no custom suffix when the name has no '_'", () => {
   const stack = testStack();
