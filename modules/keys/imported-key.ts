@@ -20,8 +20,10 @@ export const VALIDITY_TAG = "KeyMaterialValidityDays";
 const DENIED_TO_IMPORTERS = ["kms:CancelKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource", "kms:CreateGrant"];
 const DAY_SECONDS = 86_400;
 
-/** Alias, roles, description, deletion window and policy form as every key ({@link KeyBaseProps}), plus the import's own. */
-/** Encrypt-only and decrypt-only users and other accounts, as for a {@link CustomerKey}. */
+/**
+ * Alias, roles, description, deletion window and policy form as every key ({@link KeyBaseProps});
+ * encrypt-only and decrypt-only users and other accounts as for a CustomerKey; plus the import's own.
+ */
 export interface ImportedKeyProps extends KeyBaseProps, Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts"> {
   /** Logical name (`keys.<name>`): part of the alarm and output names. */
   readonly name: string;

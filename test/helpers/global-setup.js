@@ -44,7 +44,7 @@ module.exports = async () => {
   const envFile = join(work, "environments.json");
   writeFileSync(envFile, JSON.stringify(envs));
   const paths = { results: join(work, "results.json"), stdout: join(work, "validate.stdout"), stderr: join(work, "validate.stderr"), exit: join(work, "validate.exit") };
-  const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!(first|gen)-data$)", "--save-plans", "^(prod-|first-keys$)", "--results", paths.results], {
+  const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!(first|gen)-data$)", "--save-plans", "^(prod-|first-keys$|staging-keys$)", "--results", paths.results], {
     cwd: root,
     env: { ...process.env, ENV_CONFIG: envFile },
     stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],

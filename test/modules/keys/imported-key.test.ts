@@ -120,3 +120,11 @@ test("grants for consumers are created in the consumer's scope on the key ARN", 
   expect(grant.operationsInput).toEqual(["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey"]);
   expect(grant.keyIdInput).toBe(key.keyArn);
 });
+
+test("an imported key shares with another account and has encrypt-only users as a CustomerKey does; the own account is refused", () => {
+  const policy = JSON.parse(one(synth({ externalAccounts: [{ account: "555555555555", allow: ["use"] }], encryptOnlyUsers: ["arn:aws:iam::123456789012:role/Ingest"] }), "aws_kms_external_key").policy as string) as { Statement: { Sid: string; Principal: { AWS: unknown } }[] };
+  const sids = policy.Statement.map((s) => s.Sid);
+  expect(sids).toEqual(expect.arrayContaining(["ExternalAccountsUseKey", "EncryptOnly", "EncryptOnlyUsersCannotDecrypt", "KeyMaterialImport", "NobodyDeletesImportedMaterial"]));
+  expect(policy.Statement.find((s) => s.Sid === "ExternalAccountsUseKey")?.Principal.AWS).toEqual(["arn:aws:iam::555555555555:root"]);
+  expect(errorLines({ externalAccounts: [{ account: "123456789012", allow: ["use"] }] })).toEqual([`test/key-archive.externalAccounts.0.account: "123456789012" is not allowed (the key's own account: list its principals in users, KMS key policies)`]);
+});
