@@ -131,6 +131,10 @@ function synthesizeInto(loadEnvs: () => Readonly<Record<string, EnvironmentConfi
     const manifest = join(staging, "manifest.json");
     const held = `${staging}.manifest.json`;
     renameSync(manifest, held);
+    // A stack's assets are cdktf's alone: replaced whole, so an asset of an earlier synth (a hook
+    // bundle under an old hash) does not stay beside the one cdk.tf.json names.
+    const stacksDir = join(staging, "stacks");
+    if (existsSync(stacksDir)) for (const stack of readdirSync(stacksDir)) if (existsSync(join(stacksDir, stack, "assets"))) rmSync(join(target, "stacks", stack, "assets"), { recursive: true, force: true });
     moveInto(staging, target);
     renameSync(held, join(target, "manifest.json"));
     return composed;

@@ -117,3 +117,17 @@ describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token st
     });
   });
 });
+
+test("an earlier synth's assets do not stay: a stack's assets folder is replaced whole, the .terraform folder stays", () => {
+  const outdir = join(work, "stale-assets");
+  expect(runSynth(undefined, outdir).status).toBe(0);
+  const assets = join(outdir, "stacks", "prod-keys", "assets");
+  const [bundle] = readdirSync(assets);
+  const stale = join(assets, bundle, "0123456789ABCDEF0123456789ABCDEF");
+  mkdirSync(stale, { recursive: true });
+  mkdirSync(join(outdir, "stacks", "prod-keys", ".terraform"), { recursive: true });
+  expect(runSynth(undefined, outdir).status).toBe(0);
+  expect(existsSync(stale)).toBe(false);
+  expect(readdirSync(join(assets, bundle))).toHaveLength(1);
+  expect(existsSync(join(outdir, "stacks", "prod-keys", ".terraform"))).toBe(true);
+});
