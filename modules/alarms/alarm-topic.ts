@@ -8,6 +8,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { EnvironmentStack, type IEnvironment } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { ADMIN_ACTIONS } from "../keys/key-policy";
+import { deletionWindowProblem } from "../keys/key-props";
 
 /** One receiver of the alarms. */
 export interface AlarmSubscription {
@@ -102,7 +103,8 @@ export class AlarmTopic extends Construct implements IAlarmTopic {
     const window = props.keyDeletionWindowDays ?? 30;
     const problems: string[] = [];
     if (props.subscriptions.length === 0) problems.push(`${this.node.path}.subscriptions: [] is not allowed (at least one subscription: an alarm nobody receives warns nobody, SNS Subscribe)`);
-    if (!Number.isInteger(window) || window < 7 || window > 30) problems.push(`${this.node.path}.keyDeletionWindowDays: ${shown(window)} is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`);
+    const windowProblem = deletionWindowProblem(this.node.path, "keyDeletionWindowDays", window);
+    if (windowProblem) problems.push(windowProblem);
     const seen = new Set<string>();
     props.subscriptions.forEach((s, i) => {
       const k = `${s.protocol} ${s.endpoint}`;

@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { Token, type ITerraformDependable } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
+import type { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
+import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IKeyStore } from "../keystores/key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
@@ -163,19 +164,11 @@ export class CustomerKey extends Construct implements ICustomerKey {
   }
 
   grant(scope: Construct, id: string, props: GrantProps): KmsGrant {
-    return new KmsGrant(scope, id, {
-      name: props.name ?? id,
-      keyId: this.keyArn,
-      granteePrincipal: props.granteePrincipal,
-      operations: [...props.operations],
-    });
+    return createGrant(scope, id, this.keyArn, props);
   }
 
   grantEncryptDecrypt(scope: Construct, id: string, granteePrincipal: string): KmsGrant {
-    return this.grant(scope, id, {
-      granteePrincipal,
-      operations: ["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey"],
-    });
+    return this.grant(scope, id, { granteePrincipal, operations: ENCRYPT_DECRYPT_OPERATIONS });
   }
 }
 

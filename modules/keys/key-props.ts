@@ -33,6 +33,16 @@ const ALIAS = /^alias\/[a-zA-Z0-9:/_-]+$/;
 const iamPrincipal = (partition: string) => new RegExp(`^arn:${partition.replace(/-/g, "\\-")}:iam::\\d{12}:(role|user)/[\\w+=,.@/-]{1,512}$`);
 const literal = (v: unknown): v is string => typeof v === "string" && !Token.isUnresolved(v);
 
+/** A KMS alias name: `alias/` then letters, digits, ':', '/', '_', '-', at most 256 chars, not `alias/aws/...` (KMS CreateAlias AliasName). */
+export function isAliasName(alias: string): boolean {
+  return ALIAS.test(alias) && alias.length <= 256 && !alias.startsWith("alias/aws/");
+}
+
+/** The line refusing a key deletion window outside 7-30 whole days (KMS ScheduleKeyDeletion PendingWindowInDays), or undefined. */
+export function deletionWindowProblem(path: string, prop: string, days: number): string | undefined {
+  return Number.isInteger(days) && days >= 7 && days <= 30 ? undefined : `${path}.${prop}: ${shown(days)} is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`;
+}
+
 /**
  * What is wrong with the props every key shares, one line each in the construct format
  * (`<path>.<prop>: <value> is not allowed (<why>)`); unresolved tokens are not judged.
@@ -41,14 +51,13 @@ export function keyBaseProblems(path: string, partition: string, p: KeyBaseProps
   const problems: string[] = [];
   const refuse = (prop: string, value: unknown, why: string) => problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
 
-  if (literal(p.alias) && (!ALIAS.test(p.alias) || p.alias.length > 256 || p.alias.startsWith("alias/aws/"))) {
+  if (literal(p.alias) && !isAliasName(p.alias)) {
     refuse("alias", p.alias, "'alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName");
   }
   if (literal(p.description) && p.description.length > 8192) refuse("description", `${p.description.slice(0, 40)}...`, "at most 8192 chars, KMS CreateKey Description");
   const window = p.deletionWindowDays;
-  if (window !== undefined && !Token.isUnresolved(window) && !(Number.isInteger(window) && window >= 7 && window <= 30)) {
-    refuse("deletionWindowDays", window, "7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays");
-  }
+  const windowProblem = window !== undefined && !Token.isUnresolved(window) ? deletionWindowProblem(path, "deletionWindowDays", window) : undefined;
+  if (windowProblem) problems.push(windowProblem);
 
   const form = p.policy ?? "account";
   if (form !== "account" && form !== "closed") refuse("policy", form, "'account' or 'closed'");

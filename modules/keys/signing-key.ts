@@ -5,6 +5,7 @@ import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { suppress } from "../compliance/rule";
 import { buildSigningKeyPolicy, type KeyPolicyForm } from "./key-policy";
+import { deletionWindowProblem, isAliasName } from "./key-props";
 
 /**
  * Key specs KMS offers for SIGN_VERIFY keys, RSA and ECC
@@ -58,12 +59,11 @@ export class SigningKey extends Construct {
     if (!(SIGNING_KEY_SPECS as readonly string[]).includes(props.keySpec)) {
       problems.push(`${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}, KMS CreateKey KeySpec for SIGN_VERIFY)`);
     }
-    if (!/^alias\/[a-zA-Z0-9:/_-]{1,250}$/.test(props.alias) || props.alias.startsWith("alias/aws/")) {
+    if (!isAliasName(props.alias)) {
       problems.push(`${at}.alias: ${shown(props.alias)} is not allowed ('alias/' + letters, digits, ':', '/', '_', '-', not 'alias/aws/...', KMS CreateAlias)`);
     }
-    if (!Number.isInteger(window) || window < 7 || window > 30) {
-      problems.push(`${at}.deletionWindowDays: ${shown(window)} is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`);
-    }
+    const windowProblem = deletionWindowProblem(at, "deletionWindowDays", window);
+    if (windowProblem) problems.push(windowProblem);
     if (props.administrators.length === 0) {
       problems.push(`${at}.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)`);
     }
