@@ -84,7 +84,7 @@ export function variant<T>(base: T, changes: Record<string, unknown>): T {
     }
     const last = parts[parts.length - 1];
     if (value === undefined) delete node[last];
-    else node[last] = value;
+    else node[last] = structuredClone(value); // never shared: a later change may write inside it
   }
   return copy as T;
 }

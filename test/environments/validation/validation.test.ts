@@ -11,6 +11,18 @@ test("the shipped environments are valid", () => {
 });
 
 // Each row: the base environment, the changes, and the exact line the user must see.
+/** Staging's network as an existing VPC: two subnets on one declared route table, the data centre at 192.168.0.0/16. */
+const STAGING_EXISTING_VPC = {
+  mode: "existing",
+  vpcId: "vpc-0123456789abcdef0",
+  cidr: "10.20.0.0/16",
+  onPremisesCidrs: ["192.168.0.0/16"],
+  subnets: [
+    { id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.20.0.0/24", routeTableId: "rtb-0123456789abcdef0" },
+    { id: "subnet-0123456789abcdef1", az: "eu-west-1b", cidr: "10.20.1.0/24", routeTableId: "rtb-0123456789abcdef0" },
+  ],
+};
+
 const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
   // environment
   ["name has uppercase", dev, { name: "Dev" }, 'environments.dev.name: "Dev" is not allowed ("dev", the name the environment is registered under, stack naming)'],
@@ -302,16 +314,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     "xks in an existing VPC with no on-premises connection",
     staging,
     {
-      network: {
-        mode: "existing",
-        vpcId: "vpc-0123456789abcdef0",
-        cidr: "10.20.0.0/16",
-        onPremisesCidrs: ["192.168.0.0/16"],
-        subnets: [
-          { id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.20.0.0/24", routeTableId: "rtb-0123456789abcdef0" },
-          { id: "subnet-0123456789abcdef1", az: "eu-west-1b", cidr: "10.20.1.0/24", routeTableId: "rtb-0123456789abcdef0" },
-        ],
-      },
+      network: STAGING_EXISTING_VPC,
     },
     'environments.staging.network.onPremisesConnection: (missing) is not allowed (a route from the subnets to network.onPremisesCidrs for the XKS load balancer: set { type: "existingRoutes" } (checked on each subnets[].routeTableId at plan time), XKS over PrivateLink: without it every proxy is unreachable (XKS_PROXY_NOT_REACHABLE))',
   ],
@@ -326,16 +329,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     staging,
     {
       network: {
-        ...{
-          mode: "existing",
-          vpcId: "vpc-0123456789abcdef0",
-          cidr: "10.20.0.0/16",
-          onPremisesCidrs: ["192.168.0.0/16"],
-          subnets: [
-            { id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.20.0.0/24", routeTableId: "rtb-0123456789abcdef0" },
-            { id: "subnet-0123456789abcdef1", az: "eu-west-1b", cidr: "10.20.1.0/24", routeTableId: "rtb-0123456789abcdef0" },
-          ],
-        },
+        ...STAGING_EXISTING_VPC,
         onPremisesConnection: { type: "transitGateway", transitGatewayId: "tgw-0123456789abcdef0" },
       },
     },
@@ -361,16 +355,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     staging,
     {
       network: {
-        ...{
-          mode: "existing",
-          vpcId: "vpc-0123456789abcdef0",
-          cidr: "10.20.0.0/16",
-          onPremisesCidrs: ["192.168.0.0/16"],
-          subnets: [
-            { id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.20.0.0/24", routeTableId: "rtb-0123456789abcdef0" },
-            { id: "subnet-0123456789abcdef1", az: "eu-west-1b", cidr: "10.20.1.0/24", routeTableId: "rtb-0123456789abcdef0" },
-          ],
-        },
+        ...STAGING_EXISTING_VPC,
         onPremisesConnection: { type: "existingRoutes" },
         subnets: [
           { id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.20.0.0/24" },
@@ -385,16 +370,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     staging,
     {
       network: {
-        ...{
-          mode: "existing",
-          vpcId: "vpc-0123456789abcdef0",
-          cidr: "10.20.0.0/16",
-          onPremisesCidrs: ["192.168.0.0/16"],
-          subnets: [
-            { id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.20.0.0/24", routeTableId: "rtb-0123456789abcdef0" },
-            { id: "subnet-0123456789abcdef1", az: "eu-west-1b", cidr: "10.20.1.0/24", routeTableId: "rtb-0123456789abcdef0" },
-          ],
-        },
+        ...STAGING_EXISTING_VPC,
         onPremisesConnection: { type: "existingRoutes" },
       },
       "network.subnets.1.routeTableId": "rtb-1",
