@@ -12,4 +12,5 @@ export { runCli } from "./run-cli";
 export { benchPlanGuard, syntheticPlan } from "./bench";
 export { keyBearing, WATCHED_TYPES, KMS_KEY_TYPES } from "./resources";
 export { actionOf } from "./plan-index";
+export { planDigest, digestInput, DIGEST_FORMAT, DIGEST_PATTERN } from "./digest";
 export * from "./model";

@@ -1,0 +1,125 @@
+/**
+ * The digest of a plan: what a reviewer approved, as one `sha256:<hex>` string.
+ *
+ * It covers every change the apply would make (resource changes other than no-op and read, and
+ * output changes): the address, the previous address of a move, the type, the actions, and the
+ * before and after values with sensitive values replaced by `(sensitive)` (Terraform's own marks,
+ * `before_sensitive` / `after_sensitive`) and values unknown until apply by `(known after apply)`.
+ * It leaves out what does not change the outcome: timestamps, the Terraform version, prior state,
+ * the configuration and drift. Two plans with the same digest apply the same change; a plan made
+ * after another merge, drift or a provider upgrade that changes anything gets another digest.
+ *
+ * The digest never carries a secret: sensitive values are masked before hashing, and a SHA-256
+ * of the masked text reveals nothing of them.
+ */
+import { createHash } from "node:crypto";
+
+/** The digest format; bumped if what is hashed ever changes. */
+export const DIGEST_FORMAT = "cmk-plan-digest/1";
+
+/** What a digest looks like: `sha256:` and 64 lower-case hex digits. */
+export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+const SENSITIVE = "(sensitive)";
+const UNKNOWN = "(known after apply)";
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `value` with every sensitive part masked and (for after values) every unknown part marked. */
+function mask(value: unknown, sensitive: unknown, unknown: unknown): Json {
+  if (sensitive === true) return SENSITIVE;
+  if (unknown === true) return UNKNOWN;
+  if (Array.isArray(value)) {
+    const s = Array.isArray(sensitive) ? sensitive : [];
+    const u = Array.isArray(unknown) ? unknown : [];
+    const out = value.map((v, i) => mask(v, s[i], u[i]));
+    // An unknown element past the known ones (a list growing at apply) still counts.
+    for (let i = value.length; i < u.length; i++) if (u[i] === true) out.push(UNKNOWN);
+    return out;
+  }
+  if (isRecord(value)) {
+    const s = isRecord(sensitive) ? sensitive : {};
+    const u = isRecord(unknown) ? unknown : {};
+    const keys = new Set([...Object.keys(value), ...Object.keys(u).filter((k) => u[k] === true || isRecord(u[k]) || Array.isArray(u[k]))]);
+    const out: { [key: string]: Json } = {};
+    for (const k of [...keys].sort()) out[k] = mask(value[k], s[k], u[k]);
+    return out;
+  }
+  if (value === undefined) return unknown !== undefined && unknown !== false ? UNKNOWN : null;
+  return value as Json;
+}
+
+/** Canonical JSON: object keys sorted at every level, so field order never changes the digest. */
+function canonical(value: Json): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function actionsOf(change: unknown): string[] {
+  const actions = isRecord(change) && Array.isArray(change.actions) ? change.actions : [];
+  return actions.filter((a): a is string => typeof a === "string");
+}
+
+function isChange(actions: string[]): boolean {
+  return actions.length > 0 && !actions.every((a) => a === "no-op" || a === "read");
+}
+
+/**
+ * The changes of a plan as the digest sees them (masked, ordered): the text that is hashed.
+ * Exposed for tests and for tools that show why two digests differ.
+ */
+export function digestInput(plan: unknown): { format: string; resources: Json[]; outputs: Json[] } {
+  const doc = isRecord(plan) ? plan : {};
+  const resources: Json[] = [];
+  for (const rc of Array.isArray(doc.resource_changes) ? doc.resource_changes : []) {
+    if (!isRecord(rc)) continue;
+    const actions = actionsOf(rc.change);
+    if (!isChange(actions)) continue;
+    const change = rc.change as Record<string, unknown>;
+    resources.push({
+      address: typeof rc.address === "string" ? rc.address : null,
+      previous_address: typeof rc.previous_address === "string" ? rc.previous_address : null,
+      deposed: typeof rc.deposed === "string" ? rc.deposed : null,
+      type: typeof rc.type === "string" ? rc.type : null,
+      actions,
+      before: mask(change.before, change.before_sensitive, undefined),
+      after: mask(change.after, change.after_sensitive, change.after_unknown),
+    });
+  }
+  resources.sort((a, b) => {
+    const ka = canonical([(a as { address: Json }).address, (a as { deposed: Json }).deposed]);
+    const kb = canonical([(b as { address: Json }).address, (b as { deposed: Json }).deposed]);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  const outputs: Json[] = [];
+  const oc = isRecord(doc.output_changes) ? doc.output_changes : {};
+  for (const name of Object.keys(oc).sort()) {
+    const change = oc[name];
+    const actions = actionsOf(change);
+    if (!isChange(actions) || !isRecord(change)) continue;
+    outputs.push({
+      name,
+      actions,
+      before: mask(change.before, change.before_sensitive, undefined),
+      after: mask(change.after, change.after_sensitive, change.after_unknown),
+    });
+  }
+  return { format: DIGEST_FORMAT, resources, outputs };
+}
+
+/** The digest of a `terraform show -json` plan: `sha256:<64 hex digits>`. */
+export function planDigest(plan: unknown): string {
+  return `sha256:${createHash("sha256")
+    .update(canonical(digestInput(plan) as unknown as Json))
+    .digest("hex")}`;
+}
