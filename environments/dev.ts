@@ -12,7 +12,16 @@ export const dev: EnvironmentConfig = {
   // CI plans and deploys every registered environment, so state is remote (a runner's disk is
   // thrown away). For a laptop-only copy with local state: `npm run -s config -- dev > dev.json`,
   // set "backend": { "type": "local" }, then `ENV_CONFIG=dev.json npm run synth`.
-  backend: { type: "s3", bucket: "northwind-dev-tf-state-111111111111", keyPrefix: "cmk" },
+  // The state holds the kmsuser password and the XKS credential: encrypted with the account's own
+  // state key, read and written through a role that only Terraform runs may assume
+  // (`npm run state-bucket -- dev` makes the bucket and key: docs/state-backend.md).
+  backend: {
+    type: "s3",
+    bucket: "northwind-dev-tf-state-111111111111",
+    keyPrefix: "cmk",
+    kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state",
+    roleArn: "arn:aws:iam::111111111111:role/TerraformState",
+  },
   network: {
     mode: "new",
     cidr: "10.10.0.0/16",

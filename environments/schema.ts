@@ -27,12 +27,17 @@ export const BackendSchema = z
     z
       .strictObject({
         type: z.literal("s3"),
-        bucket: str("State bucket (must already exist, versioned)."),
+        bucket: str("State bucket (must already exist as `npm run state-bucket -- <env>` makes it: versioned, KMS-encrypted, TLS-only, public access blocked)."),
         keyPrefix: str("Key prefix; each stack's state is `<prefix>/<stack>.tfstate`. Default: cmk.").optional(),
         region: str("Region of the state bucket. Default: the environment's Region.").optional(),
         useLockfile: z.boolean().describe("S3 native lock file. Default: true.").optional(),
+        kmsKeyId: str(
+          "ARN of the KMS key (arn:aws:kms:<region>:<account>:key/<id>) or alias (arn:aws:kms:<region>:<account>:alias/<name>) that encrypts the state objects, in the bucket's Region. Required: state holds the kmsuser password, the XKS credential and (generated trust) TLS private keys in cleartext.",
+        ),
+        encrypt: z.boolean().describe("Server-side encryption of the state objects. Default: true; false is refused.").optional(),
+        roleArn: str("IAM role that Terraform assumes to read and write the state (the backend's assume_role.role_arn). Default: none (the caller's own credentials).").optional(),
       })
-      .describe("An S3 bucket with S3-native locking."),
+      .describe("An S3 bucket with S3-native locking, encrypted with a KMS key (see docs/state-backend.md)."),
   ])
   .describe("Where Terraform keeps state for this environment's stacks.");
 

@@ -11,7 +11,16 @@ export const staging: EnvironmentConfig = {
   region: "eu-west-1",
   tags: { CostCentre: "platform-staging", DataClassification: "confidential" },
   // State in a versioned, encrypted bucket of the staging account, S3-native locking.
-  backend: { type: "s3", bucket: "northwind-staging-tf-state-222222222222", keyPrefix: "cmk" },
+  // The state holds the kmsuser password and the XKS credential: encrypted with the account's own
+  // state key, read and written through a role that only Terraform runs may assume
+  // (`npm run state-bucket -- staging` makes the bucket and key: docs/state-backend.md).
+  backend: {
+    type: "s3",
+    bucket: "northwind-staging-tf-state-222222222222",
+    keyPrefix: "cmk",
+    kmsKeyId: "arn:aws:kms:eu-west-1:222222222222:alias/northwind-staging-tf-state",
+    roleArn: "arn:aws:iam::222222222222:role/TerraformState",
+  },
   network: {
     mode: "new",
     cidr: "10.20.0.0/16",

@@ -2,11 +2,22 @@
 import type { ConstraintTable } from "./engine";
 import { intIn, isObject, isString, matches, oneOf, REGION, TAG_CHARS } from "./checks";
 import { reservedTags } from "../resolve";
+import type { EnvironmentConfig } from "../types";
 
 /** Tags the tool sets on every resource (the stack name is added per stack by the provider's default tags). */
 const RESERVED = ["Environment", "ManagedBy", "Stack"];
 const TAG_CHARS_RULE = "letters, digits, spaces and _ . : / = + - @ only";
 import { isValidBucketName } from "./s3-names";
+
+/** A customer managed KMS key ARN (`key/<uuid>` or multi-Region `key/mrk-<hex>`) or alias ARN (not an AWS managed `alias/aws/...`). https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id */
+export const KMS_KEY_OR_ALIAS_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:(key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias\/(?!aws\/)[A-Za-z0-9:/_-]{1,250})$/;
+/** An IAM role ARN, paths allowed. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns */
+export const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/** The Region of the state bucket: `backend.region`, else the environment's. */
+function backendRegion(c: { env: EnvironmentConfig; parent: Record<string, unknown> }): string {
+  return isString(c.parent.region) ? c.parent.region : String(c.env.region);
+}
 
 export const environmentTable: ConstraintTable = {
   domain: "environment",
@@ -41,6 +52,25 @@ export const environmentTable: ConstraintTable = {
     { field: "backend.keyPrefix", rule: "a key prefix without leading or trailing '/'", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, 1, 512) },
     { field: "backend.region", rule: "an AWS Region code", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(REGION) },
     { field: "backend.useLockfile", rule: "true or false", source: "S3 backend locking", when: (c) => c.parent.type === "s3", check: (v) => typeof v === "boolean" },
+    // State of a keys stack holds the kmsuser password, the XKS credential and (generated trust) TLS
+    // private keys in cleartext: an S3 backend must encrypt it with a KMS key the team controls.
+    // https://developer.hashicorp.com/terraform/language/backend/s3 (kms_key_id, encrypt, assume_role)
+    {
+      field: "backend.kmsKeyId",
+      rule: (c) => `the ARN of a customer managed KMS key or alias in the state bucket's Region (${backendRegion(c)}); required: the state holds the kmsuser password, the XKS credential and TLS private keys in cleartext`,
+      source: "S3 backend kms_key_id; S3 SSE-KMS keys must be in the bucket's Region",
+      when: (c) => c.parent.type === "s3",
+      required: true,
+      check: (v, c) => isString(v) && KMS_KEY_OR_ALIAS_ARN.test(v) && v.split(":")[3] === backendRegion(c),
+    },
+    {
+      field: "backend.encrypt",
+      rule: "true or unset: state holds the kmsuser password, the XKS credential and TLS private keys in cleartext",
+      source: "S3 backend encrypt",
+      when: (c) => c.parent.type === "s3",
+      check: (v) => v === true,
+    },
+    { field: "backend.roleArn", rule: "an IAM role ARN (arn:aws:iam::<account>:role/<name>)", source: "S3 backend assume_role.role_arn", when: (c) => c.parent.type === "s3", check: matches(IAM_ROLE_ARN) },
   ],
   cross: [
     {

@@ -1,13 +1,27 @@
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformStack } from "cdktf";
 import { withoutBinaryCheck } from "../cdktf/internals";
+import { PropsError } from "../core/errors";
 
 /** Where a stack keeps its Terraform state. */
 export type BackendProps =
   | { readonly type: "local" }
   /** Terraform Cloud / Enterprise: one workspace per stack, `<workspacePrefix><stack>`. */
   | { readonly type: "cloud"; readonly organization: string; readonly workspacePrefix?: string; readonly hostname?: string }
-  /** An S3 bucket (must exist, versioned) with S3-native locking unless `useLockfile` is false. */
-  | { readonly type: "s3"; readonly bucket: string; readonly keyPrefix?: string; readonly region?: string; readonly useLockfile?: boolean };
+  /**
+   * An S3 bucket (must exist: `npm run state-bucket -- <env>`) with S3-native locking unless
+   * `useLockfile` is false. State objects are encrypted with `kmsKeyId` (a KMS key or alias ARN);
+   * `roleArn` is assumed for every state read and write.
+   */
+  | {
+      readonly type: "s3";
+      readonly bucket: string;
+      readonly kmsKeyId: string;
+      readonly keyPrefix?: string;
+      readonly region?: string;
+      readonly useLockfile?: boolean;
+      /** @default none: the caller's own credentials */
+      readonly roleArn?: string;
+    };
 
 /**
  * Configures where a stack keeps its state, as chosen in the environment module: local files
@@ -33,16 +47,23 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       return;
     case "s3":
       {
+        if (!backend.kmsKeyId) throw new PropsError([`${stackName}.backend.kmsKeyId: (missing) is not allowed (a KMS key or alias ARN: the state holds secrets in cleartext)`]);
+        // https://developer.hashicorp.com/terraform/language/backend/s3: `kms_key_id` encrypts each
+        // state object with that key (SSE-KMS); `assume_role { role_arn }` (Terraform >= 1.6).
         const s3 = new S3Backend(stack, {
           bucket: backend.bucket,
           key: `${backend.keyPrefix ?? "cmk"}/${stackName}.tfstate`,
           region: backend.region ?? region,
           encrypt: true,
+          kmsKeyId: backend.kmsKeyId,
+          ...(backend.roleArn ? { assumeRole: { roleArn: backend.roleArn } } : {}),
         });
         // S3-native locking (Terraform >= 1.10) postdates cdktf 0.21's typed backend config.
         if (backend.useLockfile ?? true) {
           s3.addOverride("use_lockfile", true);
           stack.addOverride("terraform.required_version", ">= 1.10.0");
+        } else if (backend.roleArn) {
+          stack.addOverride("terraform.required_version", ">= 1.6.0");
         }
       }
       return;

@@ -23,6 +23,9 @@ const STAGING_EXISTING_VPC = {
   ],
 };
 
+const stateKeyRule = (region: string) =>
+  `the ARN of a customer managed KMS key or alias in the state bucket's Region (${region}); required: the state holds the kmsuser password, the XKS credential and TLS private keys in cleartext, S3 backend kms_key_id; S3 SSE-KMS keys must be in the bucket's Region`;
+
 const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
   // environment
   ["name has uppercase", dev, { name: "Dev" }, 'environments.dev.name: "Dev" is not allowed ("dev", the name the environment is registered under, stack naming)'],
@@ -34,6 +37,19 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
   ["hook timeout is too short", dev, { "hooks.timeoutMinutes": 2 }, "environments.dev.hooks.timeoutMinutes: 2 is not allowed (5-120 minutes, key store connection can take 20-30 min)"],
   ["cloud backend without organization", dev, { backend: { type: "cloud" } }, "environments.dev.backend.organization: (missing) is not allowed (an organization name: letters, digits, '_' and '-', Terraform Cloud organizations)"],
   ["s3 backend bucket name invalid", dev, { backend: { type: "s3", bucket: "State_Bucket" } }, 'environments.dev.backend.bucket: "State_Bucket" is not allowed (an S3 bucket name, S3 backend)'],
+  ["s3 backend without a KMS key (state would hold secrets under S3's own key only)", dev, { "backend.kmsKeyId": undefined }, `environments.dev.backend.kmsKeyId: (missing) is not allowed (${stateKeyRule("eu-west-1")})`],
+  ["s3 backend with encrypt: false", dev, { "backend.encrypt": false }, "environments.dev.backend.encrypt: false is not allowed (true or unset: state holds the kmsuser password, the XKS credential and TLS private keys in cleartext, S3 backend encrypt)"],
+  [
+    "s3 backend KMS key in another Region than the bucket",
+    dev,
+    { "backend.kmsKeyId": "arn:aws:kms:us-east-1:111111111111:alias/northwind-dev-tf-state" },
+    `environments.dev.backend.kmsKeyId: "arn:aws:kms:us-east-1:111111111111:alias/northwind-dev-tf-state" is not allowed (${stateKeyRule("eu-west-1")})`,
+  ],
+  ["s3 backend KMS key in the environment's Region, bucket elsewhere", dev, { "backend.region": "eu-central-1" }, `environments.dev.backend.kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state" is not allowed (${stateKeyRule("eu-central-1")})`],
+  ["s3 backend KMS key is the AWS managed aws/s3 key", dev, { "backend.kmsKeyId": "arn:aws:kms:eu-west-1:111111111111:alias/aws/s3" }, `environments.dev.backend.kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:alias/aws/s3" is not allowed (${stateKeyRule("eu-west-1")})`],
+  ["s3 backend KMS key given as a bare alias name", dev, { "backend.kmsKeyId": "alias/northwind-dev-tf-state" }, `environments.dev.backend.kmsKeyId: "alias/northwind-dev-tf-state" is not allowed (${stateKeyRule("eu-west-1")})`],
+  ["s3 backend KMS key given as a bare key id", staging, { "backend.kmsKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab" }, `environments.staging.backend.kmsKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" is not allowed (${stateKeyRule("eu-west-1")})`],
+  ["s3 backend role is not a role ARN", dev, { "backend.roleArn": "arn:aws:iam::111111111111:user/terraform" }, 'environments.dev.backend.roleArn: "arn:aws:iam::111111111111:user/terraform" is not allowed (an IAM role ARN (arn:aws:iam::<account>:role/<name>), S3 backend assume_role.role_arn)'],
   // network
   ["network mode unknown", dev, { "network.mode": "shared" }, "environments.dev.network.mode: \"shared\" is not allowed ('new' or 'existing', network module)"],
   ["VPC CIDR too large", dev, { "network.cidr": "10.0.0.0/8" }, 'environments.dev.network.cidr: "10.0.0.0/8" is not allowed (an IPv4 CIDR between /16 and /28 (network address), Amazon VPC: IPv4 CIDR blocks /16-/28)'],
@@ -425,6 +441,11 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
 
 // Each row: a configuration that has a working path, so it must produce no message at all.
 const reachable: [string, EnvironmentConfig, Record<string, unknown>][] = [
+  ["s3 backend with a key ARN", dev, { "backend.kmsKeyId": "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab", "backend.encrypt": true }],
+  ["s3 backend with a multi-Region key ARN", dev, { "backend.kmsKeyId": "arn:aws:kms:eu-west-1:111111111111:key/mrk-1234abcd12ab34cd56ef1234567890ab" }],
+  ["s3 backend bucket and key in another Region, key of a central state account", dev, { "backend.region": "eu-central-1", "backend.kmsKeyId": "arn:aws:kms:eu-central-1:999999999999:alias/tf-state" }],
+  ["s3 backend without a role to assume (the caller's own credentials)", dev, { "backend.roleArn": undefined }],
+  ["s3 backend role with a path", staging, { "backend.roleArn": "arn:aws:iam::222222222222:role/terraform/TerraformState" }],
   ["CloudHSM with an AMI that has the CLI", prod, { "cloudHsm.adminHost": { amiId: "ami-0123456789abcdef0", cliPreinstalled: true } }],
   ["CloudHSM with a custom AMI and an s3:// package", prod, { "cloudHsm.adminHost.amiId": "ami-0123456789abcdef0" }],
   [
