@@ -8,10 +8,14 @@
 //    runs in the background while the unit suites run; the tests that need it wait for it
 //    (test/helpers/offline.ts) instead of each running Terraform again: one provider start costs
 //    ~2 s, and `npm test` has a 60 s budget on 2 cores.
+// 3. first of all, gives the run its own temporary directory (test/helpers/run-temp.js), which
+//    the global teardown removes: a run leaves nothing in the system temp directory.
 const { execFileSync, spawn } = require("node:child_process");
 const { mkdtempSync, openSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
+
+const { createRunTemp } = require("./run-temp");
 
 const root = join(__dirname, "..", "..");
 
@@ -36,6 +40,7 @@ function prodVariant(prod, name, trust) {
 }
 
 module.exports = async () => {
+  createRunTemp();
   execFileSync(process.execPath, [join(root, "tools", "build.mjs")], { stdio: "inherit" });
   if (process.env.CMK_SKIP_TERRAFORM) return;
   const work = mkdtempSync(join(tmpdir(), "cmk-jest-offline-"));
