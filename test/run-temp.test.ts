@@ -68,7 +68,7 @@ test("a jest run with the project's setup and teardown leaves the system temp di
       globalSetup: "<rootDir>/test/helpers/global-setup.js",
       globalTeardown: "<rootDir>/test/helpers/global-teardown.js",
     };
-    const env = { ...process.env, TMPDIR: system, TMP: system, TEMP: system, CMK_SKIP_TERRAFORM: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: system, TMP: system, TEMP: system, CMK_SKIP_TERRAFORM: "1" };
     delete env.CMK_RUN_TMP;
     delete env.CMK_SYSTEM_TMP;
     delete env.CMK_KEEP_WORK;

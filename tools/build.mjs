@@ -21,6 +21,7 @@ const tools = {
   "plan-guard": "packages/plan-guard/cli.ts",
   "xks-check": "packages/xks-check/cli.ts",
   ci: "tools/ci/cli.ts",
+  deploy: "tools/deploy/cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
