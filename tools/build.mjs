@@ -22,6 +22,7 @@ const tools = {
   "xks-check": "packages/xks-check/cli.ts",
   ci: "tools/ci/cli.ts",
   deploy: "tools/deploy/cli.ts",
+  "state-bucket": "tools/state-bucket/cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
