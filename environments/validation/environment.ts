@@ -1,6 +1,6 @@
 /** Environment-wide fields: identity, tags, state backend, hook runner. */
 import type { ConstraintTable } from "./engine";
-import { intIn, isObject, isString, matches, oneOf, REGION, TAG_CHARS } from "./checks";
+import { intIn, isObject, isString, matches, oneOf, partitionOfRegion, REGION, TAG_CHARS } from "./checks";
 import { reservedTags } from "../resolve";
 import type { EnvironmentConfig } from "../types";
 
@@ -61,7 +61,7 @@ export const environmentTable: ConstraintTable = {
       source: "S3 backend kms_key_id; S3 SSE-KMS keys must be in the bucket's Region",
       when: (c) => c.parent.type === "s3",
       required: true,
-      check: (v, c) => isString(v) && KMS_KEY_OR_ALIAS_ARN.test(v) && v.split(":")[3] === backendRegion(c),
+      check: (v, c) => isString(v) && KMS_KEY_OR_ALIAS_ARN.test(v) && v.split(":")[3] === backendRegion(c) && v.split(":")[1] === partitionOfRegion(backendRegion(c)),
     },
     {
       field: "backend.encrypt",
@@ -70,7 +70,13 @@ export const environmentTable: ConstraintTable = {
       when: (c) => c.parent.type === "s3",
       check: (v) => v === true,
     },
-    { field: "backend.roleArn", rule: "an IAM role ARN (arn:aws:iam::<account>:role/<name>)", source: "S3 backend assume_role.role_arn", when: (c) => c.parent.type === "s3", check: matches(IAM_ROLE_ARN) },
+    {
+      field: "backend.roleArn",
+      rule: (c) => `an IAM role ARN (arn:${partitionOfRegion(backendRegion(c))}:iam::<account>:role/<name>)`,
+      source: "S3 backend assume_role.role_arn",
+      when: (c) => c.parent.type === "s3",
+      check: (v, c) => isString(v) && IAM_ROLE_ARN.test(v) && v.split(":")[1] === partitionOfRegion(backendRegion(c)),
+    },
   ],
   cross: [
     {

@@ -121,6 +121,8 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
       "keys.volumes.users": ["arn:aws-cn:iam::111111111111:role/PlatformOperators"],
       "keys.appData.users": ["arn:aws-cn:iam::111111111111:role/AppDataWriters"],
       "keys.appData.encryptOnlyUsers": ["arn:aws-cn:iam::111111111111:role/AppDataIngest"],
+      "backend.kmsKeyId": "arn:aws-cn:kms:cn-north-1:111111111111:alias/northwind-dev-tf-state",
+      "backend.roleArn": "arn:aws-cn:iam::111111111111:role/TerraformState",
     },
     ['environments.dev.keys.appData.administrators.0: "arn:aws:iam::111111111111:role/KeyAdministrators" is not allowed (an ARN in the partition of cn-north-1 (arn:aws-cn:...), ARN partitions)'],
   ],

@@ -50,6 +50,18 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
   ["s3 backend KMS key given as a bare alias name", dev, { "backend.kmsKeyId": "alias/northwind-dev-tf-state" }, `environments.dev.backend.kmsKeyId: "alias/northwind-dev-tf-state" is not allowed (${stateKeyRule("eu-west-1")})`],
   ["s3 backend KMS key given as a bare key id", staging, { "backend.kmsKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab" }, `environments.staging.backend.kmsKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" is not allowed (${stateKeyRule("eu-west-1")})`],
   ["s3 backend role is not a role ARN", dev, { "backend.roleArn": "arn:aws:iam::111111111111:user/terraform" }, 'environments.dev.backend.roleArn: "arn:aws:iam::111111111111:user/terraform" is not allowed (an IAM role ARN (arn:aws:iam::<account>:role/<name>), S3 backend assume_role.role_arn)'],
+  [
+    "s3 backend role in another partition",
+    dev,
+    { "backend.roleArn": "arn:aws-cn:iam::111111111111:role/TerraformState" },
+    'environments.dev.backend.roleArn: "arn:aws-cn:iam::111111111111:role/TerraformState" is not allowed (an IAM role ARN (arn:aws:iam::<account>:role/<name>), S3 backend assume_role.role_arn)',
+  ],
+  [
+    "s3 backend KMS key in another partition",
+    dev,
+    { "backend.kmsKeyId": "arn:aws-us-gov:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state" },
+    `environments.dev.backend.kmsKeyId: "arn:aws-us-gov:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state" is not allowed (${stateKeyRule("eu-west-1")})`,
+  ],
   // network
   ["network mode unknown", dev, { "network.mode": "shared" }, "environments.dev.network.mode: \"shared\" is not allowed ('new' or 'existing', network module)"],
   ["VPC CIDR too large", dev, { "network.cidr": "10.0.0.0/8" }, 'environments.dev.network.cidr: "10.0.0.0/8" is not allowed (an IPv4 CIDR between /16 and /28 (network address), Amazon VPC: IPv4 CIDR blocks /16-/28)'],

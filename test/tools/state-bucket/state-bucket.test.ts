@@ -200,9 +200,9 @@ describe("fails when", () => {
   });
 
   test("the environment is unknown", async () => {
-    const r = await run(["qa"]);
+    const r = await run(["no-such-env"]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(['state-bucket: no environment "qa" (environments: dev, staging, prod)']);
+    expect(r.err).toEqual([`state-bucket: no environment "no-such-env" (environments: ${Object.keys(environments).join(", ")})`]);
   });
 
   test("the key is a key ARN that does not exist (only an alias can be created)", async () => {
