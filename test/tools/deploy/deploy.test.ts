@@ -336,3 +336,17 @@ describe("Terraform Cloud backends", () => {
     expect(p.log()).toEqual([]);
   });
 });
+
+describe("the built command (npm run plan / apply)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const build = join(__dirname, "..", "..", "..", ".build");
+  test.each([
+    ["deploy.js", ["plan", "Dev-Keys"], 'plan: "Dev-Keys" is not a stack name (for example dev-keys)'],
+    ["deploy.js", ["apply", "../x", "--yes"], 'apply: "../x" is not a stack name (for example dev-keys)'],
+  ])("%s %j refuses with one line and exit 1", (file, argv, line) => {
+    const r = spawnSync(process.execPath, [join(build, file), ...argv], { encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(line);
+  });
+});
