@@ -48,6 +48,8 @@ export class KeysStack extends ShippedEnvironmentStack {
         proxyTargets,
         healthCheck,
         credential,
+        // The names deploy workflows read them from (GitHub secret names: upper case, "-" as "_").
+        credentialCiSecretNames: ciSecretNames(env.name),
         network: this.network,
         connectTimeoutMinutes: env.hooks.timeoutMinutes,
       }).keyStore;
@@ -174,4 +176,10 @@ export class KeysStack extends ShippedEnvironmentStack {
     }
     prepareWithoutResolvePass(this);
   }
+}
+
+/** The GitHub Actions secrets holding an environment's XKS credential (`XKS_ACCESS_KEY_ID_<ENV>`, ...). */
+export function ciSecretNames(environment: string): { accessKeyId: string; secretAccessKey: string } {
+  const suffix = environment.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+  return { accessKeyId: `XKS_ACCESS_KEY_ID_${suffix}`, secretAccessKey: `XKS_SECRET_ACCESS_KEY_${suffix}` };
 }
