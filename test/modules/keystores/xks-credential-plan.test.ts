@@ -77,7 +77,8 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
       expect((c?.change.after as { xks_proxy_authentication_credential: unknown }).xks_proxy_authentication_credential).toEqual([{ access_key_id: ID, raw_secret_access_key: SECRET }]);
       writeFileSync(join(dir, "created.tfstate"), JSON.stringify(stateFromPlan(created)));
 
-      for (const extra of [{}, { TF_VAR_xks_access_key_id: OTHER_ID, TF_VAR_xks_secret_access_key: OTHER_SECRET }]) {
+      const variants: Record<string, string>[] = [{}, { TF_VAR_xks_access_key_id: OTHER_ID, TF_VAR_xks_secret_access_key: OTHER_SECRET }];
+      for (const extra of variants) {
         const again = await terraform(dir, [...planArgs, "-state=created.tfstate", "-out=again.tfplan"], { env: extra });
         expect(again.code).toBe(0);
         const p = await showJson(dir, "again.tfplan");
