@@ -149,9 +149,7 @@ export class KeysStack extends ShippedEnvironmentStack {
       const source = env.xks.credential;
       const flags = `--region '${env.region}' --key-store-id '${this.keyStores.xks.keyStoreId}' --key-id '${keys[xksKeyName].keyId}'`;
       const command =
-        source.source === "secretsManager"
-          ? `npm run -s hook -- rotate-xks-credential ${flags} --credential-secret-arn '${source.secretArn}'`
-          : `<print {"accessKeyId":"...","secretAccessKey":"..."} of the NEW credential from your key manager> | npm run -s hook -- rotate-xks-credential ${flags}`;
+        source.source === "secretsManager" ? `npm run -s hook -- rotate-xks-credential ${flags} --credential-secret-arn '${source.secretArn}'` : `<print {"accessKeyId":"...","secretAccessKey":"..."} of the NEW credential from your key manager> | npm run -s hook -- rotate-xks-credential ${flags}`;
       const out = new TerraformOutput(this, "xks_rotate_credential_command", {
         value: command,
         description: `Replaces the XKS proxy credential without an outage, run by an operator from a host that reaches the proxy (add --connect-to <proxy ip>:443 where ${env.xks.privateDnsName} does not resolve)${source.source === "secretsManager" ? " after the new credential is the secret's current version" : ""}; never by apply (docs/xks.md)`,

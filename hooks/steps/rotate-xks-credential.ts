@@ -126,10 +126,20 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
   if (failed.length) {
     const auth = failed.find((r) => /AuthenticationFailed|signature|401/i.test(`${r.detail} ${r.fix ?? ""}`));
     if (auth) {
-      throw new HookError(label, "ProxyRejectsNewCredential", `the proxy at ${report.via ?? host} rejected GetHealthStatus signed with the new credential (${auth.detail}); UpdateCustomKeyStore was not called`, "configure the new credential on every proxy behind the load balancer (keep the old one until this step says it may be retired), then re-run");
+      throw new HookError(
+        label,
+        "ProxyRejectsNewCredential",
+        `the proxy at ${report.via ?? host} rejected GetHealthStatus signed with the new credential (${auth.detail}); UpdateCustomKeyStore was not called`,
+        "configure the new credential on every proxy behind the load balancer (keep the old one until this step says it may be retired), then re-run",
+      );
     }
     const where = failed.map((r) => `${r.check}: ${r.detail}`).join("; ");
-    throw new HookError(label, "ProxyCheckFailed", `the proxy could not be checked with the new credential (${where}); UpdateCustomKeyStore was not called`, `${failed[0].fix ?? "check the proxy"}; run from a host that reaches the proxy (in the VPC or the data centre), with --connect-to <proxy ip>:443 if this host does not resolve ${host}`);
+    throw new HookError(
+      label,
+      "ProxyCheckFailed",
+      `the proxy could not be checked with the new credential (${where}); UpdateCustomKeyStore was not called`,
+      `${failed[0].fix ?? "check the proxy"}; run from a host that reaches the proxy (in the VPC or the data centre), with --connect-to <proxy ip>:443 if this host does not resolve ${host}`,
+    );
   }
   for (const r of report.rows.filter((r) => r.verdict === "FAIL" || r.verdict === "WARN")) progress.note(`proxy check ${r.verdict}: ${r.check}: ${r.fix ?? r.detail}`);
   progress.note(`the proxy accepts the new credential (GetHealthStatus at ${report.via ?? host})`);
@@ -198,7 +208,12 @@ async function readNewCredential(input: RotateXksCredentialInput, label: string)
       out = (await withRetry("GetSecretValue", () => input.clients.secrets.send(new GetSecretValueCommand({ SecretId: input.credentialSecretArn })), { ...input, label })) as GetSecretValueCommandOutput;
     } catch (err) {
       const code = awsErrorCode(err);
-      throw new HookError(label, code, `GetSecretValue on ${input.credentialSecretArn} failed: ${errorMessage(err)}`, code === "AccessDeniedException" || code === "DecryptionFailure" ? `grant this identity secretsmanager:GetSecretValue on ${input.credentialSecretArn} and kms:Decrypt on its key` : "check the secret's ARN and Region, then re-run (nothing was changed)");
+      throw new HookError(
+        label,
+        code,
+        `GetSecretValue on ${input.credentialSecretArn} failed: ${errorMessage(err)}`,
+        code === "AccessDeniedException" || code === "DecryptionFailure" ? `grant this identity secretsmanager:GetSecretValue on ${input.credentialSecretArn} and kms:Decrypt on its key` : "check the secret's ARN and Region, then re-run (nothing was changed)",
+      );
     }
     text = out.SecretString ?? "";
   } else {
@@ -236,7 +251,12 @@ async function roundTrip(input: RotateXksCredentialInput, label: string, retry: 
   try {
     const key = (await withRetry("DescribeKey", () => kms.send(new DescribeKeyCommand({ KeyId: input.keyId })), retry)) as DescribeKeyCommandOutput;
     if (key.KeyMetadata?.CustomKeyStoreId !== input.keyStoreId) {
-      throw new HookError(label, "KeyNotInStore", `key ${input.keyId} is not in ${input.keyStoreId} (its store: ${key.KeyMetadata?.CustomKeyStoreId ?? "none"})`, "pass a key of this external key store (stack output xks_rotate_credential_command); do NOT retire the old credential until a round trip succeeds");
+      throw new HookError(
+        label,
+        "KeyNotInStore",
+        `key ${input.keyId} is not in ${input.keyStoreId} (its store: ${key.KeyMetadata?.CustomKeyStoreId ?? "none"})`,
+        "pass a key of this external key store (stack output xks_rotate_credential_command); do NOT retire the old credential until a round trip succeeds",
+      );
     }
     const enc = (await withRetry("Encrypt", () => kms.send(new EncryptCommand({ KeyId: input.keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT })), retry)) as EncryptCommandOutput;
     const dec = (await withRetry("Decrypt", () => kms.send(new DecryptCommand({ KeyId: input.keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT })), retry)) as DecryptCommandOutput;

@@ -92,7 +92,13 @@ export class XksCredential extends Construct {
     let secretExpr: string;
     const later = "Once the store exists, plans need no credential and ignore it; change it with the operator step rotate-xks-credential (docs/xks.md).";
     if (source.source === "secretsManager") {
-      stackVariable(stack, XKS_READ_CREDENTIAL_SECRET_VARIABLE, "bool", false, `Set to true only for the plan and apply that create the external key store: Terraform then reads its XKS proxy credential from ${source.secretArn}. Later plans leave it unset (the store ignores its credential; rotate-xks-credential changes it).`);
+      stackVariable(
+        stack,
+        XKS_READ_CREDENTIAL_SECRET_VARIABLE,
+        "bool",
+        false,
+        `Set to true only for the plan and apply that create the external key store: Terraform then reads its XKS proxy credential from ${source.secretArn}. Later plans leave it unset (the store ignores its credential; rotate-xks-credential changes it).`,
+      );
       const secret = new DataAwsSecretsmanagerSecretVersion(this, "secret", { secretId: source.secretArn, count: Token.asNumber(`\${var.${XKS_READ_CREDENTIAL_SECRET_VARIABLE} == true ? 1 : 0}`) });
       const json = `jsondecode(data.${secret.terraformResourceType}.${secret.friendlyUniqueId}[0].secret_string)`;
       idExpr = `try(${json}.accessKeyId, null)`;
@@ -101,8 +107,20 @@ export class XksCredential extends Construct {
       where = `accessKeyId / secretAccessKey of the secret ${source.secretArn}`;
       this.missingMessage = `Creating the external key store needs its XKS proxy authentication credential and this plan reads none: plan and apply the creation with TF_VAR_${XKS_READ_CREDENTIAL_SECRET_VARIABLE}=true, so Terraform reads accessKeyId / secretAccessKey of the secret ${source.secretArn} (the plan's role needs secretsmanager:GetSecretValue on it). ${later}`;
     } else {
-      stackVariable(stack, XKS_ACCESS_KEY_ID_VARIABLE, "string", true, `XKS proxy access key id for KMS (${XKS_CREDENTIAL_FORMATS.accessKeyId.allowed}). Needed only by the plan and apply that create the external key store; from the external key manager; set it in a tfvars file kept out of version control or in TF_VAR_${XKS_ACCESS_KEY_ID_VARIABLE}, never on the command line.`);
-      stackVariable(stack, XKS_SECRET_ACCESS_KEY_VARIABLE, "string", true, `XKS proxy secret access key for KMS (${XKS_CREDENTIAL_FORMATS.secretAccessKey.allowed}). Needed only by the plan and apply that create the external key store; from the external key manager; set it in a tfvars file kept out of version control or in TF_VAR_${XKS_SECRET_ACCESS_KEY_VARIABLE}, never on the command line.`);
+      stackVariable(
+        stack,
+        XKS_ACCESS_KEY_ID_VARIABLE,
+        "string",
+        true,
+        `XKS proxy access key id for KMS (${XKS_CREDENTIAL_FORMATS.accessKeyId.allowed}). Needed only by the plan and apply that create the external key store; from the external key manager; set it in a tfvars file kept out of version control or in TF_VAR_${XKS_ACCESS_KEY_ID_VARIABLE}, never on the command line.`,
+      );
+      stackVariable(
+        stack,
+        XKS_SECRET_ACCESS_KEY_VARIABLE,
+        "string",
+        true,
+        `XKS proxy secret access key for KMS (${XKS_CREDENTIAL_FORMATS.secretAccessKey.allowed}). Needed only by the plan and apply that create the external key store; from the external key manager; set it in a tfvars file kept out of version control or in TF_VAR_${XKS_SECRET_ACCESS_KEY_VARIABLE}, never on the command line.`,
+      );
       idExpr = `var.${XKS_ACCESS_KEY_ID_VARIABLE}`;
       secretExpr = `var.${XKS_SECRET_ACCESS_KEY_VARIABLE}`;
       this.supplied = `nonsensitive(${idExpr} != null || ${secretExpr} != null)`;

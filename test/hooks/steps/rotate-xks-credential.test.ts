@@ -31,7 +31,15 @@ beforeEach(() => {
 });
 
 const xksStore = (state: string, code?: string) => ({
-  CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "EXTERNAL_KEY_STORE" as const, ConnectionState: state as "CONNECTED", ConnectionErrorCode: code as "INVALID_CREDENTIALS" | undefined, XksProxyConfiguration: { Connectivity: "VPC_ENDPOINT_SERVICE" as const, UriEndpoint: `https://${HOST}`, UriPath: URI_PATH, VpcEndpointServiceName: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0" } }],
+  CustomKeyStores: [
+    {
+      CustomKeyStoreId: IDS.keyStoreId,
+      CustomKeyStoreType: "EXTERNAL_KEY_STORE" as const,
+      ConnectionState: state as "CONNECTED",
+      ConnectionErrorCode: code as "INVALID_CREDENTIALS" | undefined,
+      XksProxyConfiguration: { Connectivity: "VPC_ENDPOINT_SERVICE" as const, UriEndpoint: `https://${HOST}`, UriPath: URI_PATH, VpcEndpointServiceName: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0" },
+    },
+  ],
 });
 
 /** KMS as it answers a CONNECTED external key store with a working key. */
@@ -72,7 +80,9 @@ test("success: proxy checked with the new credential, store updated while CONNEC
   expect(rt.lines).toContain(`${label} the proxy accepts the new credential (GetHealthStatus at 127.0.0.1:${proxy.port})`);
   for (const m of [1, 2, 3, 4, 5]) expect(rt.lines).toContain(`${label} waiting for KMS to use the new credential: ${m}m00s of 5m00s`);
   expect(rt.lines.at(-2)).toBe(`${label} Encrypt/Decrypt round trip on ${IDS.keyId}: ok`);
-  expect(rt.lines.at(-1)).toBe(`${label} the old credential may be retired from the proxy now: KMS has used only the new one since 1970-01-01T00:05:00.000Z (5 minutes after the update) and a round trip through the proxy succeeded. Then store the new one where the next rotation expects it; XksProxyCredentialAge restarts from 0`);
+  expect(rt.lines.at(-1)).toBe(
+    `${label} the old credential may be retired from the proxy now: KMS has used only the new one since 1970-01-01T00:05:00.000Z (5 minutes after the update) and a round trip through the proxy succeeded. Then store the new one where the next rotation expects it; XksProxyCredentialAge restarts from 0`,
+  );
   // The retire line comes only after the wait and the round trip.
   expect(rt.lines.findIndex((l) => l.includes("may be retired"))).toBeGreaterThan(rt.lines.findIndex((l) => l.includes("5m00s of 5m00s")));
   noSecretIn(rt.lines);
@@ -83,7 +93,9 @@ test("the proxy rejects the new credential: stops before UpdateCustomKeyStore", 
   proxy.behaviour = { credential: { accessKeyId: "OLDXKSACCESSKEY2345ABCD", secretAccessKey: "0ld".padEnd(43, "x") } };
   const rt = runtime();
   const err = await thrown(() => rotateXksCredential(input(rt)));
-  expect(err.message).toMatch(/^\[rotate-xks-credential cks-1234567890abcdef0\] ProxyRejectsNewCredential: the proxy at 127\.0\.0\.1:\d+ rejected GetHealthStatus signed with the new credential \(.*\); UpdateCustomKeyStore was not called\. Next: configure the new credential on every proxy behind the load balancer \(keep the old one until this step says it may be retired\), then re-run$/);
+  expect(err.message).toMatch(
+    /^\[rotate-xks-credential cks-1234567890abcdef0\] ProxyRejectsNewCredential: the proxy at 127\.0\.0\.1:\d+ rejected GetHealthStatus signed with the new credential \(.*\); UpdateCustomKeyStore was not called\. Next: configure the new credential on every proxy behind the load balancer \(keep the old one until this step says it may be retired\), then re-run$/,
+  );
   expect(updates()).toHaveLength(0);
   noSecretIn([...rt.lines, err.message]);
 }, 30_000);
@@ -105,18 +117,22 @@ test.each([
   ["KMSInternalException", "transient AWS failure, still there after retries (the store keeps its old credential unless a re-run shows otherwise): re-run the step"],
   ["ThrottlingException", "KMS allows 5 *CustomKeyStore requests per second per account and Region and the step's retries ran out: wait a minute and re-run (the store keeps its old credential unless a re-run shows otherwise)"],
   ["AccessDeniedException", "grant this identity kms:UpdateCustomKeyStore (hooks/README.md, IAM per step), then re-run"],
-])("UpdateCustomKeyStore %s: mapped to the next action, no round trip, no retire line", async (code, action) => {
-  kmsWorks();
-  kms.on(UpdateCustomKeyStoreCommand).rejects(awsError(code, `${code} from KMS`, code === "KMSInternalException" ? 500 : 400));
-  const rt = runtime();
-  const err = await thrown(() => rotateXksCredential(input(rt)));
-  expect(err.message).toBe(`[rotate-xks-credential ${IDS.keyStoreId}] ${code}: UpdateCustomKeyStore failed: ${code} from KMS. Next: ${action}`);
-  expect(kms.commandCalls(EncryptCommand)).toHaveLength(0);
-  expect(rt.lines.join("\n")).not.toContain("may be retired");
-  // Throttling and internal errors were retried first (bounded), the others not.
-  expect(updates()).toHaveLength(code === "ThrottlingException" || code === "KMSInternalException" ? 5 : 1);
-  noSecretIn([...rt.lines, err.message]);
-}, 30_000);
+])(
+  "UpdateCustomKeyStore %s: mapped to the next action, no round trip, no retire line",
+  async (code, action) => {
+    kmsWorks();
+    kms.on(UpdateCustomKeyStoreCommand).rejects(awsError(code, `${code} from KMS`, code === "KMSInternalException" ? 500 : 400));
+    const rt = runtime();
+    const err = await thrown(() => rotateXksCredential(input(rt)));
+    expect(err.message).toBe(`[rotate-xks-credential ${IDS.keyStoreId}] ${code}: UpdateCustomKeyStore failed: ${code} from KMS. Next: ${action}`);
+    expect(kms.commandCalls(EncryptCommand)).toHaveLength(0);
+    expect(rt.lines.join("\n")).not.toContain("may be retired");
+    // Throttling and internal errors were retried first (bounded), the others not.
+    expect(updates()).toHaveLength(code === "ThrottlingException" || code === "KMSInternalException" ? 5 : 1);
+    noSecretIn([...rt.lines, err.message]);
+  },
+  30_000,
+);
 
 test("throttled once, then accepted: the step goes on", async () => {
   kmsWorks();
@@ -131,7 +147,9 @@ test("the store fails during the wait (a proxy rejects the new credential): stop
   kms.on(DescribeCustomKeyStoresCommand).resolvesOnce(xksStore("CONNECTED")).resolves(xksStore("FAILED", "INVALID_CREDENTIALS"));
   const rt = runtime();
   const err = await thrown(() => rotateXksCredential(input(rt)));
-  expect(err.message).toBe(`[rotate-xks-credential ${IDS.keyStoreId}] INVALID_CREDENTIALS: the key store failed after the update (FAILED(INVALID_CREDENTIALS)). Next: a proxy behind the load balancer rejects the new credential: configure it on every proxy (keep the old one), then run connect-key-store; do NOT retire the old credential`);
+  expect(err.message).toBe(
+    `[rotate-xks-credential ${IDS.keyStoreId}] INVALID_CREDENTIALS: the key store failed after the update (FAILED(INVALID_CREDENTIALS)). Next: a proxy behind the load balancer rejects the new credential: configure it on every proxy (keep the old one), then run connect-key-store; do NOT retire the old credential`,
+  );
   expect(kms.commandCalls(EncryptCommand)).toHaveLength(0);
 }, 30_000);
 
@@ -211,7 +229,14 @@ describe("runners", () => {
   test("CLI: the credential from stdin, never printed in any line (stdout or stderr), exit 0", async () => {
     kmsWorks();
     const out: string[] = [];
-    const code = await runCli([...argv, "--connect-to", `127.0.0.1:${proxy.port}`], { clients: () => ({ kms, secrets, cloudhsm: kms, ssm: kms }) as never, clock: new VirtualClock(0), stdout: (l) => out.push(l), stderr: (l) => out.push(l), stdin: async () => Buffer.from(NEW_JSON), xksExtraCaPem: [certs.caPem] });
+    const code = await runCli([...argv, "--connect-to", `127.0.0.1:${proxy.port}`], {
+      clients: () => ({ kms, secrets, cloudhsm: kms, ssm: kms }) as never,
+      clock: new VirtualClock(0),
+      stdout: (l) => out.push(l),
+      stderr: (l) => out.push(l),
+      stdin: async () => Buffer.from(NEW_JSON),
+      xksExtraCaPem: [certs.caPem],
+    });
     expect(code).toBe(0);
     expect(out.at(-1)).toMatch(/^rotate-xks-credential: done \(CONNECTED\) in 5m/);
     noSecretIn(out);

@@ -126,9 +126,7 @@ describe("HookStep refuses what the contract or a runner cannot run", () => {
     [
       "fails when the step is run from the command line only",
       { step: "rotate-xks-credential", args: { "key-store-id": "cks-1234567890abcdef0", "key-id": "1234abcd-12ab-34cd-56ef-1234567890ab" } },
-      [
-        `prod-keys/x.step: "rotate-xks-credential" is not allowed (an operator runs it from the command line, never Terraform: ${STEP_CONTRACT["rotate-xks-credential"].cliOnly})`,
-      ],
+      [`prod-keys/x.step: "rotate-xks-credential" is not allowed (an operator runs it from the command line, never Terraform: ${STEP_CONTRACT["rotate-xks-credential"].cliOnly})`],
     ],
     ["fails when a flag is missing", { args: {} }, ["prod-keys/x.args: [] is not allowed ('--key-store-id' is required for connect-key-store)"]],
     ["fails when a value could break out of the local runner's quotes", { args: { "key-store-id": "cks-1'; rm -rf ~; '" } }, [`prod-keys/x.args.key-store-id: "cks-1'; rm -rf ~; '" is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`]],
