@@ -79,6 +79,9 @@ export class XksCredential extends Construct {
   readonly preconditions: readonly Precondition[];
   /** What a plan that would create the store without the credential fails with. */
   readonly missingMessage: string;
+  /** The two values as Terraform expressions (without `${}`). */
+  private readonly idExpr: string;
+  private readonly secretExpr: string;
 
   constructor(scope: Construct, id: string, props: XksCredentialProps) {
     super(scope, id);
@@ -138,9 +141,6 @@ export class XksCredential extends Construct {
     this.idExpr = idExpr;
     this.secretExpr = secretExpr;
   }
-
-  private readonly idExpr: string;
-  private readonly secretExpr: string;
 
   /**
    * The store's lifecycle parts for the credential: merge them into `lifecycle` of the
