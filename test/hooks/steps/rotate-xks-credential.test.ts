@@ -261,3 +261,24 @@ describe("runners", () => {
     expect(secrets.calls()).toHaveLength(0);
   });
 });
+
+describe("the secret access key never reaches a line, even when something echoes it", () => {
+  test("KMS's error message quotes it", async () => {
+    kmsWorks();
+    kms.on(UpdateCustomKeyStoreCommand).rejects(awsError("XksProxyInvalidResponseException", `bad response for ${NEW.secretAccessKey}`));
+    const rt = runtime();
+    const err = await thrown(() => rotateXksCredential(input(rt)));
+    expect(err.message).toContain("bad response for ****");
+    noSecretIn([...rt.lines, err.message]);
+  }, 30_000);
+
+  test("the proxy's error answer quotes it", async () => {
+    kmsWorks();
+    proxy.behaviour = { health: { status: 500, body: { errorName: "InternalException", errorMessage: `cannot use ${NEW.secretAccessKey}` } } };
+    const rt = runtime();
+    const err = await thrown(() => rotateXksCredential(input(rt)));
+    expect(err.message).toContain("ProxyCheckFailed");
+    expect(updates()).toHaveLength(0);
+    noSecretIn([...rt.lines, err.message]);
+  }, 30_000);
+});
