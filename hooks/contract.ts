@@ -193,19 +193,20 @@ export const STEP_CONTRACT = {
   },
   "rotate-xks-credential": {
     description:
-      "operator-run, no outage: the NEW XKS proxy credential from stdin or --credential-secret-arn, checked against the proxy first (GetHealthStatus signed with it), UpdateCustomKeyStore while CONNECTED, a 5-minute wait for it to take effect, an Encrypt/Decrypt round trip on --key-id, then when the old one may be retired",
+      "operator-run, no outage: the NEW XKS proxy credential from stdin or --credential-secret-arn, checked against the proxy first (GetHealthStatus signed with it), UpdateCustomKeyStore while CONNECTED, a 5-minute wait for it to take effect, an Encrypt/Decrypt round trip on a key of the store, then when the old one may be retired",
     inGraph: false,
     cliOnly:
       "the new credential would travel in an invocation payload or need a standing secretsmanager:GetSecretValue and kms:UpdateCustomKeyStore grant on a role every apply invokes, and the proxy check must run where the proxy is reachable by its private DNS name: run it from an operator's machine (npm run -s hook -- rotate-xks-credential ..., docs/xks.md)",
     args: {
       keyStoreId: id("keyStoreId", "external key store id"),
-      keyId: id("kmsKeyId", "KMS key in the store, for the Encrypt/Decrypt round trip"),
+      keyId: optionalId("kmsKeyId", "enabled KMS key in the store for the Encrypt/Decrypt round trip (default: the first one ListKeys finds; the stack output names one)"),
       credentialSecretArn: optionalId("secretArn", "secret whose JSON holds the NEW accessKeyId and secretAccessKey (default: the same JSON on standard input)"),
       connectTo: optionalId("hostPort", "<ip or host>:<port> of a proxy (or the load balancer) to dial for the check, when this host does not resolve the private DNS name; TLS still checks the name"),
     },
     iam: [
       { actions: ["kms:DescribeCustomKeyStores", "kms:UpdateCustomKeyStore", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"], resources: "*", note: "the *CustomKeyStore actions take no resource ARN; Connect/Disconnect only to reconnect a store found FAILED" },
-      { actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"], resources: { of: "key", arg: "keyId" }, note: "the round trip that proves the new credential (the key policy must allow the operator too)" },
+      { actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"], resources: { of: "key", arg: "keyId" }, note: "the round trip that proves the new credential (the key policy must allow the operator too); without --key-id, DescribeKey on the account's keys (key/*) to find one" },
+      { actions: ["kms:ListKeys"], resources: "*", note: "only without --key-id; ListKeys takes no resource ARN" },
       { actions: ["secretsmanager:GetSecretValue"], resources: secret("credentialSecretArn"), note: "only with --credential-secret-arn (plus kms:Decrypt on the secret's key)" },
     ],
   },
@@ -345,7 +346,8 @@ function arn(ref: ResourceRef, s: StepScope): string {
     case "secret":
       return value;
     case "key":
-      return `arn:${s.partition}:kms:${s.region}:${s.account}:key/${value}`;
+      // An optional key left out (rotate-xks-credential searches the account's keys): any key.
+      return `arn:${s.partition}:kms:${s.region}:${s.account}:key/${value ?? "*"}`;
   }
 }
 

@@ -69,7 +69,7 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       clients: c,
       region: a.region,
       keyStoreId: req(a.keyStoreId),
-      keyId: req(a.keyId),
+      keyId: a.keyId,
       credentialSecretArn: a.credentialSecretArn,
       connectTo: a.connectTo,
     }),

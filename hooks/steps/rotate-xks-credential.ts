@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { DecryptCommand, DescribeKeyCommand, EncryptCommand, UpdateCustomKeyStoreCommand, type CustomKeyStoresListEntry, type DecryptCommandOutput, type DescribeKeyCommandOutput, type EncryptCommandOutput } from "@aws-sdk/client-kms";
+import { DecryptCommand, DescribeKeyCommand, EncryptCommand, ListKeysCommand, UpdateCustomKeyStoreCommand, type ListKeysCommandOutput, type CustomKeyStoresListEntry, type DecryptCommandOutput, type DescribeKeyCommandOutput, type EncryptCommandOutput } from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, type GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { runXksCheck } from "../../packages/xks-check/check";
 import { validateCredential } from "../../packages/xks-check/credentials";
@@ -23,8 +23,8 @@ export interface RotateXksCredentialInput extends StepRuntime {
   readonly region: string;
   /** The external key store. */
   readonly keyStoreId: string;
-  /** A KMS key in the store: the Encrypt/Decrypt round trip that proves the new credential. */
-  readonly keyId: string;
+  /** A KMS key in the store: the Encrypt/Decrypt round trip that proves the new credential. @default - the first enabled key of the store ListKeys finds */
+  readonly keyId?: string;
   /** Secret whose JSON holds the new `accessKeyId` and `secretAccessKey`. @default - read from `readCredential` */
   readonly credentialSecretArn?: string;
   /** `<host>:<port>` dialled for the proxy check instead of the store's private DNS name. @default - the name, port 443 */
@@ -64,7 +64,8 @@ const CHECK_CONTEXT = { purpose: "cmk-stacks rotate-xks-credential round trip" }
  * 4. UpdateCustomKeyStore XksProxyAuthenticationCredential, allowed while CONNECTED: KMS checks the
  *    proxy with it again before accepting it.
  * 5. A bounded wait of up to 5 minutes for KMS to use it everywhere, the store described each minute.
- * 6. Encrypt/Decrypt on `keyId`, a key in the store: KMS signs with the new credential.
+ * 6. Encrypt/Decrypt on `keyId`, an enabled key in the store (checked, or found with ListKeys and
+ *    DescribeKey, before anything changes): KMS signs with the new credential.
  * 7. Only then: the old credential may be retired from the proxy (AWS recommends the proxy accept
  *    both during the switch).
  * Re-running is safe: the same credential is simply set again.
@@ -107,6 +108,10 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
   } catch {
     throw new HookError(label, "UnexpectedXksConfiguration", `the store's proxy URI endpoint is ${endpoint || "(none)"}`, "check the key store in the KMS console");
   }
+
+  // The key of the round trip, known before anything changes: a rotation that cannot be proved is not started.
+  const keyId = await keyForRoundTrip(input, label, retry);
+  progress.note(`round-trip key: ${keyId}`);
 
   // 2. The new credential, masked from the moment it is read.
   const credential = await readNewCredential(input, label);
@@ -187,8 +192,8 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
   }
 
   // 6. Proof: a round trip through the proxy, signed with the new credential.
-  await roundTrip(input, label, retry);
-  progress.note(`Encrypt/Decrypt round trip on ${input.keyId}: ok`);
+  await roundTrip(input, keyId, label, retry);
+  progress.note(`Encrypt/Decrypt round trip on ${keyId}: ok`);
 
   // 7. When the old credential may go.
   progress.note(
@@ -245,21 +250,67 @@ async function readNewCredential(input: RotateXksCredentialInput, label: string)
   }
 }
 
-async function roundTrip(input: RotateXksCredentialInput, label: string, retry: Parameters<typeof withRetry>[2]): Promise<void> {
+/** Keys ListKeys may return before the search gives up (each costs a DescribeKey). */
+export const KEY_SEARCH_LIMIT = 500;
+
+/**
+ * The given key, checked to be an enabled key of the store; or, without one, the first enabled key
+ * of the store among the account's keys (ListKeys, then DescribeKey each, at most
+ * {@link KEY_SEARCH_LIMIT}).
+ */
+async function keyForRoundTrip(input: RotateXksCredentialInput, label: string, retry: Parameters<typeof withRetry>[2]): Promise<string> {
+  const kms = input.clients.kms;
+  const describeKey = async (keyId: string) => {
+    try {
+      return ((await withRetry("DescribeKey", () => kms.send(new DescribeKeyCommand({ KeyId: keyId })), retry)) as DescribeKeyCommandOutput).KeyMetadata;
+    } catch (err) {
+      const code = awsErrorCode(err);
+      throw new HookError(
+        label,
+        code,
+        `DescribeKey ${keyId} failed: ${errorMessage(err)}`,
+        code === "AccessDeniedException" ? `allow this identity kms:DescribeKey, kms:Encrypt and kms:Decrypt on the key (its key policy and IAM); nothing was changed` : "check --key-id and --region; nothing was changed",
+      );
+    }
+  };
+  if (input.keyId) {
+    const key = await describeKey(input.keyId);
+    if (key?.CustomKeyStoreId !== input.keyStoreId) {
+      throw new HookError(label, "KeyNotInStore", `key ${input.keyId} is not in ${input.keyStoreId} (its store: ${key?.CustomKeyStoreId ?? "none"})`, "pass a key of this external key store (stack output xks_rotate_credential_command); nothing was changed");
+    }
+    if (key.KeyState !== "Enabled") throw new HookError(label, "KeyNotEnabled", `key ${input.keyId} is ${String(key.KeyState)}`, "pass an enabled key of the store for the round trip; nothing was changed");
+    return input.keyId;
+  }
+  let seen = 0;
+  let marker: string | undefined;
+  do {
+    let page: ListKeysCommandOutput;
+    try {
+      page = (await withRetry("ListKeys", () => kms.send(new ListKeysCommand({ Limit: 100, Marker: marker })), retry)) as ListKeysCommandOutput;
+    } catch (err) {
+      throw new HookError(label, awsErrorCode(err), `ListKeys failed: ${errorMessage(err)}`, "pass --key-id (stack output xks_rotate_credential_command), or allow this identity kms:ListKeys; nothing was changed");
+    }
+    for (const entry of page.Keys ?? []) {
+      if (!entry.KeyId || ++seen > KEY_SEARCH_LIMIT) break;
+      const key = await describeKey(entry.KeyId);
+      if (key?.CustomKeyStoreId === input.keyStoreId && key.KeyState === "Enabled") return entry.KeyId;
+    }
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker && seen <= KEY_SEARCH_LIMIT);
+  throw new HookError(
+    label,
+    "NoKeyInStore",
+    `no enabled key of ${input.keyStoreId} among the ${Math.min(seen, KEY_SEARCH_LIMIT)} keys looked at`,
+    "pass --key-id of an enabled key in the store (stack output xks_rotate_credential_command); without a round trip the new credential cannot be proved, so nothing was changed",
+  );
+}
+
+async function roundTrip(input: RotateXksCredentialInput, keyId: string, label: string, retry: Parameters<typeof withRetry>[2]): Promise<void> {
   const kms = input.clients.kms;
   const probe = randomBytes(32);
   try {
-    const key = (await withRetry("DescribeKey", () => kms.send(new DescribeKeyCommand({ KeyId: input.keyId })), retry)) as DescribeKeyCommandOutput;
-    if (key.KeyMetadata?.CustomKeyStoreId !== input.keyStoreId) {
-      throw new HookError(
-        label,
-        "KeyNotInStore",
-        `key ${input.keyId} is not in ${input.keyStoreId} (its store: ${key.KeyMetadata?.CustomKeyStoreId ?? "none"})`,
-        "pass a key of this external key store (stack output xks_rotate_credential_command); do NOT retire the old credential until a round trip succeeds",
-      );
-    }
-    const enc = (await withRetry("Encrypt", () => kms.send(new EncryptCommand({ KeyId: input.keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT })), retry)) as EncryptCommandOutput;
-    const dec = (await withRetry("Decrypt", () => kms.send(new DecryptCommand({ KeyId: input.keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT })), retry)) as DecryptCommandOutput;
+    const enc = (await withRetry("Encrypt", () => kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT })), retry)) as EncryptCommandOutput;
+    const dec = (await withRetry("Decrypt", () => kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT })), retry)) as DecryptCommandOutput;
     const back = dec.Plaintext ? Buffer.from(dec.Plaintext) : Buffer.alloc(0);
     if (back.length !== probe.length || !timingSafeEqual(back, probe)) {
       throw new HookError(label, "RoundTripFailed", "Decrypt did not return what Encrypt was given", "do NOT retire the old credential; check the key and the proxy's logs, and report it to AWS Support");
@@ -273,11 +324,11 @@ async function roundTrip(input: RotateXksCredentialInput, label: string, retry: 
       XksKeyNotFoundException: "the key manager no longer has this key's external key: check it there; do NOT retire the old credential",
       XksKeyInvalidConfigurationException: "the external key is not an enabled AES-256 key with ENCRYPT and DECRYPT in the key manager: fix it there",
       DependencyTimeoutException: "the proxy did not answer within KMS's 250 ms: check the proxy and the link, then re-run; do NOT retire the old credential",
-      AccessDeniedException: `allow this identity kms:DescribeKey, kms:Encrypt and kms:Decrypt on ${input.keyId} (its key policy and IAM), then re-run: the new credential is already set, the step only proves it`,
+      AccessDeniedException: `allow this identity kms:DescribeKey, kms:Encrypt and kms:Decrypt on ${keyId} (its key policy and IAM), then re-run: the new credential is already set, the step only proves it`,
       DisabledException: "the key is disabled: pass an enabled key of the store",
       NotFoundException: "check --key-id and --region",
     };
-    throw new HookError(label, code, `the Encrypt/Decrypt round trip on ${input.keyId} failed: ${errorMessage(err)}`, actions[code] ?? "re-run the step (it is safe: the same credential is set again); do NOT retire the old credential until a round trip succeeds");
+    throw new HookError(label, code, `the Encrypt/Decrypt round trip on ${keyId} failed: ${errorMessage(err)}`, actions[code] ?? "re-run the step (it is safe: the same credential is set again); do NOT retire the old credential until a round trip succeeds");
   }
 }
 

@@ -1,4 +1,4 @@
-import { DecryptCommand, DescribeCustomKeyStoresCommand, DescribeKeyCommand, EncryptCommand, KMSClient, UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import { DecryptCommand, DescribeCustomKeyStoresCommand, DescribeKeyCommand, EncryptCommand, KMSClient, ListKeysCommand, UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { runCli } from "../../../hooks/cli";
@@ -76,7 +76,7 @@ test("success: proxy checked with the new credential, store updated while CONNEC
   expect(kms.calls().map((c) => c.args[0].constructor.name)).not.toContain("DisconnectCustomKeyStoreCommand");
   expect(rt.clock.now()).toBeGreaterThanOrEqual(5 * 60_000);
   const label = `[rotate-xks-credential ${IDS.keyStoreId}]`;
-  expect(rt.lines.slice(0, 2)).toEqual([`${label} CONNECTED at 0s`, `${label} new credential read (access key id ${NEW.accessKeyId}); the secret access key is never printed`]);
+  expect(rt.lines.slice(0, 3)).toEqual([`${label} CONNECTED at 0s`, `${label} round-trip key: ${IDS.keyId}`, `${label} new credential read (access key id ${NEW.accessKeyId}); the secret access key is never printed`]);
   expect(rt.lines).toContain(`${label} the proxy accepts the new credential (GetHealthStatus at 127.0.0.1:${proxy.port})`);
   for (const m of [1, 2, 3, 4, 5]) expect(rt.lines).toContain(`${label} waiting for KMS to use the new credential: ${m}m00s of 5m00s`);
   expect(rt.lines.at(-2)).toBe(`${label} Encrypt/Decrypt round trip on ${IDS.keyId}: ok`);
@@ -167,12 +167,41 @@ test("the round trip fails: no retire line", async () => {
   expect(rt.lines.join("\n")).not.toContain("may be retired");
 }, 30_000);
 
-test("a key of another store is refused for the round trip", async () => {
+test("a key of another store, or a disabled one, is refused before anything changes", async () => {
   kmsWorks();
   kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: IDS.keyId, KeyState: "Enabled" } });
   const err = await thrown(() => rotateXksCredential(input(runtime())));
-  expect(err.message).toContain("KeyNotInStore: key 1234abcd-12ab-34cd-56ef-1234567890ab is not in cks-1234567890abcdef0 (its store: none)");
+  expect(err.message).toBe(`[rotate-xks-credential ${IDS.keyStoreId}] KeyNotInStore: key ${IDS.keyId} is not in ${IDS.keyStoreId} (its store: none). Next: pass a key of this external key store (stack output xks_rotate_credential_command); nothing was changed`);
+  kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: IDS.keyId, CustomKeyStoreId: IDS.keyStoreId, KeyState: "Disabled" } });
+  expect((await thrown(() => rotateXksCredential(input(runtime())))).message).toContain("KeyNotEnabled: key 1234abcd-12ab-34cd-56ef-1234567890ab is Disabled");
+  expect(updates()).toHaveLength(0);
+  expect(proxy.requests).toHaveLength(0);
 }, 30_000);
+
+test("without --key-id: the first enabled key of the store is found (ListKeys, DescribeKey) and used", async () => {
+  kmsWorks();
+  const other = "00000000-0000-0000-0000-000000000001";
+  const disabled = "00000000-0000-0000-0000-000000000002";
+  kms
+    .on(ListKeysCommand)
+    .resolvesOnce({ Keys: [{ KeyId: other }, { KeyId: disabled }], Truncated: true, NextMarker: "m2" })
+    .resolves({ Keys: [{ KeyId: IDS.keyId }], Truncated: false });
+  kms.on(DescribeKeyCommand, { KeyId: other }).resolves({ KeyMetadata: { KeyId: other, KeyState: "Enabled" } });
+  kms.on(DescribeKeyCommand, { KeyId: disabled }).resolves({ KeyMetadata: { KeyId: disabled, CustomKeyStoreId: IDS.keyStoreId, KeyState: "Disabled" } });
+  const rt = runtime();
+  await expect(rotateXksCredential(input(rt, { keyId: undefined }))).resolves.toMatchObject({ status: "DONE" });
+  expect(kms.commandCalls(ListKeysCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, "m2"]);
+  expect(kms.commandCalls(EncryptCommand).map((c) => c.args[0].input.KeyId)).toEqual([IDS.keyId]);
+  expect(rt.lines).toContain(`[rotate-xks-credential ${IDS.keyStoreId}] round-trip key: ${IDS.keyId}`);
+}, 30_000);
+
+test("without --key-id and no enabled key in the store: refused before anything changes", async () => {
+  kmsWorks();
+  kms.on(ListKeysCommand).resolves({ Keys: [], Truncated: false });
+  const err = await thrown(() => rotateXksCredential(input(runtime(), { keyId: undefined })));
+  expect(err.message).toContain("NoKeyInStore: no enabled key of cks-1234567890abcdef0 among the 0 keys looked at. Next: pass --key-id");
+  expect(updates()).toHaveLength(0);
+});
 
 test("timeout: a budget too short for KMS's 5 minutes is refused before anything is called", async () => {
   kmsWorks();
