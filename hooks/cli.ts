@@ -30,8 +30,10 @@ export interface CliDeps {
   readonly clock?: Clock;
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
-  /** Where import-key-material reads the material. Default: standard input (refused when it is a terminal). */
+  /** Where import-key-material reads the material and rotate-xks-credential the new credential. Default: standard input (refused when it is a terminal). */
   readonly stdin?: () => Promise<Uint8Array>;
+  /** Extra CA certificates (PEM) the XKS proxy check trusts: tests only (KMS trusts public CAs only, so the CLI has no flag for it). */
+  readonly xksExtraCaPem?: readonly string[];
 }
 
 /** Most a step reads from stdin (a Vault export of one key is well under 1 KiB). */
@@ -42,7 +44,7 @@ const STDIN_MAX_BYTES = 64 * 1024;
  * echoed and kept in the shell's scrollback; pipe it from the key manager instead.
  */
 export async function readStdin(stream: NodeJS.ReadStream = process.stdin): Promise<Uint8Array> {
-  if (stream.isTTY) throw new Error("standard input is a terminal; pipe the key material from your key manager (docs/byok.md)");
+  if (stream.isTTY) throw new Error("standard input is a terminal; pipe the secret from your key manager instead of typing it (docs/byok.md, docs/xks.md)");
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -75,7 +77,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     for (const [arg, spec] of argsOf(name)) {
       const help = spec.kind === "id" ? "" : spec.kind === "int" ? `${spec.help} (default ${spec.default})` : spec.help;
       if (spec.kind === "flag") cmd.option(`--${kebab(arg)}`, help);
-      else if (spec.kind === "id") cmd.requiredOption(`--${kebab(arg)} <value>`, help);
+      else if (spec.kind === "id" && spec.required) cmd.requiredOption(`--${kebab(arg)} <value>`, help);
+      else if (spec.kind === "id") cmd.option(`--${kebab(arg)} <value>`, spec.help);
       else cmd.option(`--${kebab(arg)} <n>`, help);
     }
     cmd.exitOverride().action((opts: Record<string, unknown>) => {
@@ -115,6 +118,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
       timeoutMs: args.timeoutMinutes * 60_000,
       limiter: new RateLimiter(clock, CUSTOM_KEY_STORE_RPS),
       readMaterial: deps.stdin ?? (() => readStdin()),
+      xksExtraCaPem: deps.xksExtraCaPem,
     });
     stdout(log.redact(`${step}: ${result.status === "ALREADY_DONE" ? "already done" : "done"} (${result.state}) in ${formatDuration(clock.now() - started)}`));
     return EXIT.done;

@@ -37,13 +37,17 @@ export interface StepArgs {
   readonly reimport?: boolean;
   /** Import new material and rotate to it (import-key-material). */
   readonly rotate?: boolean;
+  /** Secret holding the new XKS proxy credential as JSON (rotate-xks-credential); absent: standard input. */
+  readonly credentialSecretArn?: string;
+  /** `<host>:<port>` to dial for the proxy check instead of the store's private DNS name (rotate-xks-credential). */
+  readonly connectTo?: string;
 }
 
 /** A step-specific argument (every step also takes the {@link COMMON_ARGS}). */
 export type ArgName = Exclude<keyof StepArgs, "region">;
 
 /** One argument: an id checked against its AWS shape (`hooks/lib/validate.ts`), a bounded integer, or an on/off flag. */
-export type ArgSpec = { readonly kind: "id"; readonly id: IdKind; readonly required: true; readonly help: string } | { readonly kind: "int"; readonly min: number; readonly max?: number; readonly default: number; readonly help: string } | { readonly kind: "flag"; readonly help: string };
+export type ArgSpec = { readonly kind: "id"; readonly id: IdKind; readonly required: boolean; readonly help: string } | { readonly kind: "int"; readonly min: number; readonly max?: number; readonly default: number; readonly help: string } | { readonly kind: "flag"; readonly help: string };
 
 /** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, or the resource an argument names. */
 export type ResourceRef = "*" | "run-shell-script-document" | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName };
@@ -65,9 +69,12 @@ export interface StepSpec {
   readonly args: Readonly<Partial<Record<ArgName, ArgSpec>>>;
   /** Statements of the role running the step, scoped to the step's arguments. */
   readonly iam: readonly StatementSpec[];
+  /** Why the Lambda runner refuses the step (it runs only from the command line). @default - both runners run it */
+  readonly cliOnly?: string;
 }
 
 const id = (kind: IdKind, help: string): ArgSpec => ({ kind: "id", id: kind, required: true, help });
+const optionalId = (kind: IdKind, help: string): ArgSpec => ({ kind: "id", id: kind, required: false, help });
 const FORCE = (help: string): ArgSpec => ({ kind: "flag", help });
 
 /** Arguments every step takes (`region` defaults to `AWS_REGION` in the Lambda runner). */
@@ -184,6 +191,25 @@ export const STEP_CONTRACT = {
       },
     ],
   },
+  "rotate-xks-credential": {
+    description:
+      "operator-run, no outage: the NEW XKS proxy credential from stdin or --credential-secret-arn, checked against the proxy first (GetHealthStatus signed with it), UpdateCustomKeyStore while CONNECTED, a 5-minute wait for it to take effect, an Encrypt/Decrypt round trip on a key of the store, then when the old one may be retired",
+    inGraph: false,
+    cliOnly:
+      "the new credential would travel in an invocation payload or need a standing secretsmanager:GetSecretValue and kms:UpdateCustomKeyStore grant on a role every apply invokes, and the proxy check must run where the proxy is reachable by its private DNS name: run it from an operator's machine (npm run -s hook -- rotate-xks-credential ..., docs/xks.md)",
+    args: {
+      keyStoreId: id("keyStoreId", "external key store id"),
+      keyId: optionalId("kmsKeyId", "enabled KMS key in the store for the Encrypt/Decrypt round trip (default: the first one ListKeys finds; the stack output names one)"),
+      credentialSecretArn: optionalId("secretArn", "secret whose JSON holds the NEW accessKeyId and secretAccessKey (default: the same JSON on standard input)"),
+      connectTo: optionalId("hostPort", "<ip or host>:<port> of a proxy (or the load balancer) to dial for the check, when this host does not resolve the private DNS name; TLS still checks the name"),
+    },
+    iam: [
+      { actions: ["kms:DescribeCustomKeyStores", "kms:UpdateCustomKeyStore", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"], resources: "*", note: "the *CustomKeyStore actions take no resource ARN; Connect/Disconnect only to reconnect a store found FAILED" },
+      { actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"], resources: { of: "key", arg: "keyId" }, note: "the round trip that proves the new credential (the key policy must allow the operator too); without --key-id, DescribeKey on the account's keys (key/*) to find one" },
+      { actions: ["kms:ListKeys"], resources: "*", note: "only without --key-id; ListKeys takes no resource ARN" },
+      { actions: ["secretsmanager:GetSecretValue"], resources: secret("credentialSecretArn"), note: "only with --credential-secret-arn (plus kms:Decrypt on the secret's key)" },
+    ],
+  },
   "connect-key-store": {
     description: "connect a CloudHSM or external key store and wait for CONNECTED (reconnecting a FAILED store)",
     inGraph: true,
@@ -255,6 +281,7 @@ export function parseStepInput(step: unknown, input: Readonly<Record<string, unk
   for (const [name, spec] of specs) {
     const value = input[name];
     if (spec.kind === "id") {
+      if ((value === undefined || value === "") && !spec.required) continue;
       if (value === undefined || value === "") problems.push(`'--${kebab(name)}' is required for ${step}`);
       else if (typeof value !== "string") problems.push(`'--${kebab(name)}' must be a string`);
       else problems.push(...checkIds({ [spec.id]: value }));
@@ -283,7 +310,7 @@ export function wiringProblems(step: string, flags: readonly string[]): string[]
   const spec: StepSpec = STEP_CONTRACT[step];
   const known = Object.keys(spec.args).map(kebab);
   const problems = flags.filter((f) => !known.includes(f)).map((f) => `'--${f}' is not an argument of ${step}; it takes ${known.map((k) => `--${k}`).join(", ")}`);
-  for (const [name, arg] of Object.entries(spec.args) as [string, ArgSpec][]) if (arg.kind === "id" && !flags.includes(kebab(name))) problems.push(`'--${kebab(name)}' is required for ${step}`);
+  for (const [name, arg] of Object.entries(spec.args) as [string, ArgSpec][]) if (arg.kind === "id" && arg.required && !flags.includes(kebab(name))) problems.push(`'--${kebab(name)}' is required for ${step}`);
   return problems;
 }
 
@@ -319,7 +346,8 @@ function arn(ref: ResourceRef, s: StepScope): string {
     case "secret":
       return value;
     case "key":
-      return `arn:${s.partition}:kms:${s.region}:${s.account}:key/${value}`;
+      // An optional key left out (rotate-xks-credential searches the account's keys): any key.
+      return `arn:${s.partition}:kms:${s.region}:${s.account}:key/${value ?? "*"}`;
   }
 }
 
@@ -337,7 +365,7 @@ export function permissionsFor(step: string, scope: StepScope): IamStatement[] {
 // README tables (hooks/README.md carries them verbatim; test/hooks/contract.test.ts checks)
 
 function describeArg(name: string, spec: ArgSpec): string {
-  if (spec.kind === "id") return `\`--${kebab(name)}\``;
+  if (spec.kind === "id") return spec.required ? `\`--${kebab(name)}\`` : `\`--${kebab(name)} <value>\` (${spec.help})`;
   if (spec.kind === "flag") return `\`--${kebab(name)}\` (${spec.help})`;
   return `\`--${kebab(name)} <n>\` (${spec.default}; ${spec.max === undefined ? `>= ${spec.min}` : `${spec.min}-${spec.max}`})`;
 }
@@ -347,8 +375,8 @@ export function renderStepsTable(): string {
   const rows = STEP_NAMES.map((step) => {
     const spec: StepSpec = STEP_CONTRACT[step];
     const args = Object.entries(spec.args) as [string, ArgSpec][];
-    const required = args.filter(([, a]) => a.kind === "id").map(([n, a]) => describeArg(n, a));
-    const optional = [...args.filter(([, a]) => a.kind !== "id"), ["timeoutMinutes", COMMON_ARGS.timeoutMinutes] as [string, ArgSpec]].map(([n, a]) => describeArg(n, a));
+    const required = args.filter(([, a]) => a.kind === "id" && a.required).map(([n, a]) => describeArg(n, a));
+    const optional = [...args.filter(([, a]) => !(a.kind === "id" && a.required)), ["timeoutMinutes", COMMON_ARGS.timeoutMinutes] as [string, ArgSpec]].map(([n, a]) => describeArg(n, a));
     return `| \`${step}\` | ${spec.inGraph ? "yes" : spec.scheduled ? "no (scheduled)" : "no (operator-run)"} | ${required.join(" ")} | ${optional.join(", ")} | ${spec.description} |`;
   });
   return ["| step | in the graph | required flags (besides `--region`) | optional (default) | what it does |", "|---|---|---|---|---|", ...rows].join("\n");

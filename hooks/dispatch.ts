@@ -17,11 +17,12 @@ import { createKmsuser } from "./steps/create-kmsuser";
 import { importKeyMaterial, type MaterialSource } from "./steps/import-key-material";
 import { initializeCluster } from "./steps/initialize-cluster";
 import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
+import { rotateXksCredential } from "./steps/rotate-xks-credential";
 import { setBackupRetention } from "./steps/set-backup-retention";
 import { waitHsmsActive } from "./steps/wait-hsms-active";
 
 /** Runs one step with arguments `parseStepInput` accepted (ids present and well-formed, defaults applied). */
-export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRuntime & { limiter?: RateLimiter; readMaterial?: MaterialSource }) => Promise<StepResult>;
+export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRuntime & { limiter?: RateLimiter; readMaterial?: MaterialSource; xksExtraCaPem?: readonly string[] }) => Promise<StepResult>;
 
 /** Every step of the contract and the function that runs it. */
 export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
@@ -54,6 +55,24 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       force: a.force,
     }),
   "import-key-material": (a, c, r) => importKeyMaterial({ clock: r.clock, log: r.log, timeoutMs: r.timeoutMs, yieldAt: r.yieldAt, random: r.random, readMaterial: r.readMaterial, clients: c, keyId: req(a.keyId), validDays: a.validDays ?? 0, reimport: a.reimport, rotate: a.rotate }),
+  // Standard input carries the new credential here (never an argument); the Lambda runner refuses the step (contract: cliOnly).
+  "rotate-xks-credential": (a, c, r) =>
+    rotateXksCredential({
+      clock: r.clock,
+      log: r.log,
+      timeoutMs: r.timeoutMs,
+      yieldAt: r.yieldAt,
+      random: r.random,
+      limiter: r.limiter,
+      readCredential: r.readMaterial,
+      xksExtraCaPem: r.xksExtraCaPem,
+      clients: c,
+      region: a.region,
+      keyStoreId: req(a.keyStoreId),
+      keyId: a.keyId,
+      credentialSecretArn: a.credentialSecretArn,
+      connectTo: a.connectTo,
+    }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
   "check-key-store-health": (a, c, r) => checkKeyStoreHealth({ ...r, clients: c, keyStoreId: req(a.keyStoreId), clusterId: req(a.clusterId), minHsms: a.minHsms }),
 };

@@ -3,7 +3,7 @@ import { formatDuration, realClock, type Clock } from "./lib/clock";
 import { HookError, StepInProgress } from "./lib/errors";
 import { RedactingLogger, type LogSink } from "./lib/logger";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "./lib/rate-limiter";
-import { isStepName, LAMBDA_EVENT_FIELDS, parseStepInput, type StepArgs } from "./contract";
+import { isStepName, LAMBDA_EVENT_FIELDS, parseStepInput, STEP_CONTRACT, type StepArgs, type StepSpec } from "./contract";
 import { STEP_RUNNERS } from "./dispatch";
 import { oneLineError } from "./lib/one-line";
 
@@ -56,6 +56,9 @@ export function createHandler(deps: HandlerDeps = {}): (event: HookEvent, contex
     const clock = deps.clock ?? realClock;
     const log = new RedactingLogger(deps.sink);
     const started = clock.now();
+    // Steps only an operator's command line may run are refused before their input is even read.
+    const cliOnly = isStepName(event.step) ? (STEP_CONTRACT[event.step] as StepSpec).cliOnly : undefined;
+    if (cliOnly) throw new HookError(event.step, "CommandLineOnly", `the Lambda runner does not run ${event.step}: ${cliOnly}`, `run it from an operator's machine (hooks/README.md)`);
     const input: Record<string, unknown> = { ...event, region: event.region ?? process.env.AWS_REGION ?? "" };
     for (const field of LAMBDA_EVENT_FIELDS) delete input[field];
     const parsed = parseStepInput(event.step, input);

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Annotations } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import { firstApplyNote, keysAwaitingCertificate, type ResolvedEnvironment } from "../environments/resolve";
 import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
@@ -48,6 +48,8 @@ export class KeysStack extends ShippedEnvironmentStack {
         proxyTargets,
         healthCheck,
         credential,
+        // The names deploy workflows read them from (GitHub secret names: upper case, "-" as "_").
+        credentialCiSecretNames: ciSecretNames(env.name),
         network: this.network,
         connectTimeoutMinutes: env.hooks.timeoutMinutes,
       }).keyStore;
@@ -140,6 +142,21 @@ export class KeysStack extends ShippedEnvironmentStack {
     }
     this.keys = keys;
 
+    // The operator's XKS credential rotation with this stack's ids (docs/xks.md): the store ignores
+    // its credential after creation, so this command, never an apply, changes it.
+    const xksKeyName = Object.keys(env.keys).find((n) => env.keys[n].store === "xks" && keys[n]);
+    if (this.keyStores.xks && env.xks && xksKeyName) {
+      const source = env.xks.credential;
+      const flags = `--region '${env.region}' --key-store-id '${this.keyStores.xks.keyStoreId}' --key-id '${keys[xksKeyName].keyId}'`;
+      const command =
+        source.source === "secretsManager" ? `npm run -s hook -- rotate-xks-credential ${flags} --credential-secret-arn '${source.secretArn}'` : `<print {"accessKeyId":"...","secretAccessKey":"..."} of the NEW credential from your key manager> | npm run -s hook -- rotate-xks-credential ${flags}`;
+      const out = new TerraformOutput(this, "xks_rotate_credential_command", {
+        value: command,
+        description: `Replaces the XKS proxy credential without an outage, run by an operator from a host that reaches the proxy (add --connect-to <proxy ip>:443 where ${env.xks.privateDnsName} does not resolve)${source.source === "secretsManager" ? " after the new credential is the secret's current version" : ""}; never by apply (docs/xks.md)`,
+      });
+      out.overrideLogicalId("xks_rotate_credential_command");
+    }
+
     this.signingKeys = Object.fromEntries(
       Object.entries(env.signingKeys ?? {}).map(([name, k]) => [
         name,
@@ -174,4 +191,10 @@ export class KeysStack extends ShippedEnvironmentStack {
     }
     prepareWithoutResolvePass(this);
   }
+}
+
+/** The GitHub Actions secrets holding an environment's XKS credential (`XKS_ACCESS_KEY_ID_<ENV>`, ...). */
+export function ciSecretNames(environment: string): { accessKeyId: string; secretAccessKey: string } {
+  const suffix = environment.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+  return { accessKeyId: `XKS_ACCESS_KEY_ID_${suffix}`, secretAccessKey: `XKS_SECRET_ACCESS_KEY_${suffix}` };
 }

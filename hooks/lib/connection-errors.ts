@@ -54,7 +54,7 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     action: {
       AWS_CLOUDHSM:
         "the key store's kmsuser password does not match the HSMs (KMS rotates it at every connect, so the kmsuser secret is not a valid copy): run reset-kmsuser-password (new password on every HSM as the admin, stored in the kmsuser secret, UpdateCustomKeyStore while DISCONNECTED, reconnect)",
-      EXTERNAL_KEY_STORE: "the XKS proxy rejects the key store's authentication credential: update it (UpdateCustomKeyStore XksProxyAuthenticationCredential) to one the proxy accepts, then re-run",
+      EXTERNAL_KEY_STORE: "the XKS proxy rejects the key store's authentication credential: give the store one the proxy accepts with rotate-xks-credential (an apply never changes it; it reconnects a FAILED store), docs/xks.md",
     },
   },
   NETWORK_ERRORS: {

@@ -11,6 +11,8 @@ export const ID_PATTERNS = {
   parameterName: /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/,
   region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
   ip: /^(\d{1,3}\.){3}\d{1,3}$/,
+  /** `<host>:<port>`: an IPv4 address or a DNS name, and a port (rotate-xks-credential --connect-to). */
+  hostPort: /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
   /** A single-Region KMS key id (a UUID), as DescribeKey returns KeyId. */
   kmsKeyId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
 } as const;

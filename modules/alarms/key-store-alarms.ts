@@ -81,7 +81,7 @@ export class KeyStoreAlarms extends Construct {
     alarm("non-retryable-errors", "More than 5 non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured", "GreaterThanThreshold", 5, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "Non-retryable errors", 60);
     alarm("key-manager-degraded", "An external key manager instance behind the XKS proxy is Degraded", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Degraded'"), "external key managers Degraded");
     alarm("key-manager-unavailable", "An external key manager instance behind the XKS proxy is Unavailable", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Unavailable'"), "external key managers Unavailable");
-    topicAlarm(this, "xks-credential-age", topic, `The XKS proxy authentication credential is older than the ${credentialDays}-day rotation policy: rotate it on the proxy, then update the key store`, {
+    topicAlarm(this, "xks-credential-age", topic, `The XKS proxy authentication credential is older than the ${credentialDays}-day rotation policy: add a new credential to the proxy, then run the operator step rotate-xks-credential (stack output xks_rotate_credential_command, docs/xks.md)`, {
       comparisonOperator: "GreaterThanThreshold",
       threshold: credentialDays,
       evaluationPeriods: 1,

@@ -3,7 +3,7 @@ import { Token, type ITerraformDependable, type TerraformResource } from "cdktf"
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { TerraformData } from "./terraform-data";
 import { HookRuntime } from "./hook-runtime";
-import { camel, COMMON_ARGS, isStepName, STEP_NAMES, wiringProblems } from "../../hooks/contract";
+import { camel, COMMON_ARGS, isStepName, STEP_CONTRACT, STEP_NAMES, wiringProblems, type StepSpec } from "../../hooks/contract";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 
@@ -109,6 +109,9 @@ function hookStepProblems(where: string, props: HookStepProps): string[] {
   const problems: string[] = [];
   if (!isStepName(props.step)) {
     problems.push(`${where}.step: ${shown(props.step)} is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`);
+  } else if ((STEP_CONTRACT[props.step] as StepSpec).cliOnly) {
+    // Neither runner may run it from the graph: it reads a secret from an operator's standard input.
+    problems.push(`${where}.step: ${shown(props.step)} is not allowed (an operator runs it from the command line, never Terraform: ${(STEP_CONTRACT[props.step] as StepSpec).cliOnly})`);
   } else {
     for (const problem of wiringProblems(props.step, Object.keys(props.args))) problems.push(`${where}.args: ${shown(Object.keys(props.args))} is not allowed (${problem})`);
   }

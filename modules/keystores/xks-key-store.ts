@@ -21,8 +21,10 @@ export interface XksKeyStoreProps {
   readonly proxyTargets: readonly string[];
   /** @default - TCP on 443, every 10 s, healthy and unhealthy after 3 checks */
   readonly healthCheck?: XksHealthCheck;
-  /** Where the proxy authentication credential comes from (never a literal). */
+  /** Where the proxy authentication credential comes from (never a literal); read only when the store is created. */
   readonly credential: XksCredentialSource;
+  /** CI secrets that feed the credential variables, named when a create plan lacks them. @default - none named */
+  readonly credentialCiSecretNames?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /**
    * The VPC: one private subnet per AZ (at least 2 AZs), the data centre ranges holding the
    * proxies (`onPremisesCidrs`) and what the route to them needs in place (`onPremisesReady`:
@@ -41,7 +43,8 @@ const URI_PATH = /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,
  * (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html). Terraform order:
  * NLB -> endpoint service -> allowed principal + verification TXT -> verification ->
  * `aws_kms_custom_key_store` -> connect hook -> keys (through `keyStore.readyWhen`).
- * The store carries `prevent_destroy`; its credential is never ignored, so a rotation applies.
+ * The store carries `prevent_destroy`. Its credential is given to Terraform only to create it and
+ * ignored afterwards (`XksCredential`): the operator step `rotate-xks-credential` changes it.
  * Names start with the stack's name prefix and the KMS principal is the stack's Region's
  * (`EnvironmentStack.of`).
  */
@@ -71,7 +74,8 @@ export class XksKeyStore extends Construct {
       proxyTargets: props.proxyTargets,
       healthCheck: props.healthCheck,
     });
-    this.credential = new XksCredential(this, "credential", { source: props.credential });
+    this.credential = new XksCredential(this, "credential", { source: props.credential, ciSecretNames: props.credentialCiSecretNames });
+    const credentialLifecycle = this.credential.lifecycle();
     this.resource = new KmsCustomKeyStore(this, "store", {
       customKeyStoreName: keyStoreName,
       customKeyStoreType: "EXTERNAL_KEY_STORE",
@@ -79,16 +83,14 @@ export class XksKeyStore extends Construct {
       xksProxyUriEndpoint: `https://${props.privateDnsName}`,
       xksProxyUriPath: uriPath,
       xksProxyVpcEndpointServiceName: this.endpoint.serviceName,
-      xksProxyAuthenticationCredential: {
-        accessKeyId: this.credential.accessKeyId,
-        rawSecretAccessKey: this.credential.secretAccessKey,
-      },
       // KMS calls the proxy's health API on create: principal allowed, name verified, listener
       // and targets in place first.
       dependsOn: [...this.endpoint.ready, ...props.network.onPremisesReady],
-      // No ignore_changes on the credential: a rotated credential must reach KMS.
-      lifecycle: { preventDestroy: true, precondition: [...this.credential.preconditions] },
+      // The credential block is written by XksCredential.attachTo (present only when given),
+      // ignored once the store exists, required by the postcondition when it is created.
+      lifecycle: { preventDestroy: true, ...credentialLifecycle },
     });
+    this.credential.attachTo(this.resource);
     this.connect = new HookStep(this, "connect", {
       step: "connect-key-store",
       args: { "key-store-id": this.resource.id },

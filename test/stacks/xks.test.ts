@@ -129,18 +129,26 @@ describe("staging-keys: the external key store", () => {
     expect(store().cloud_hsm_cluster_id).toBeUndefined();
   });
 
-  test("credential from two sensitive string variables without defaults, format-checked by preconditions that never print it", () => {
-    expect(store().xks_proxy_authentication_credential).toEqual({ access_key_id: "${var.xks_access_key_id}", raw_secret_access_key: "${var.xks_secret_access_key}" });
+  test("credential from two sensitive string variables (default null), given only to create the store, format-checked by preconditions that never print it", () => {
+    expect(store().xks_proxy_authentication_credential).toBeUndefined();
+    expect((store().dynamic as Record<string, { content: unknown }>).xks_proxy_authentication_credential.content).toEqual({ access_key_id: "${var.xks_access_key_id}", raw_secret_access_key: "${var.xks_secret_access_key}" });
     expect(Object.keys(keys.variable ?? {}).sort()).toEqual(["xks_access_key_id", "xks_secret_access_key"]);
     for (const v of Object.values(keys.variable ?? {})) {
-      expect(v).toMatchObject({ type: "string", sensitive: true, nullable: false });
-      expect(v.default).toBeUndefined();
+      expect(v).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
       expect(v.validation).toBeUndefined();
     }
-    const lifecycle = store().lifecycle as { prevent_destroy: boolean; ignore_changes?: unknown; precondition: { condition: string; error_message: string }[] };
+    const lifecycle = store().lifecycle as { prevent_destroy: boolean; ignore_changes?: unknown; precondition: { condition: string; error_message: string }[]; postcondition: { condition: string; error_message: string }[] };
     expect(lifecycle.prevent_destroy).toBe(true);
-    expect(lifecycle.ignore_changes).toBeUndefined();
-    expect(lifecycle.precondition.map((p) => p.condition)).toEqual(['${can(regex("^[A-Z2-7]{20,30}$", var.xks_access_key_id))}', '${can(regex("^[a-zA-Z0-9/+=]{43,64}$", var.xks_secret_access_key))}']);
+    expect(lifecycle.ignore_changes).toEqual(["xks_proxy_authentication_credential"]);
+    const given = "nonsensitive(var.xks_access_key_id != null || var.xks_secret_access_key != null)";
+    expect(lifecycle.precondition.map((p) => p.condition)).toEqual([`\${!(${given}) || can(regex("^[A-Z2-7]{20,30}$", var.xks_access_key_id))}`, `\${!(${given}) || can(regex("^[a-zA-Z0-9/+=]{43,64}$", var.xks_secret_access_key))}`]);
+    expect(lifecycle.postcondition).toEqual([
+      {
+        condition: `\${length(self.xks_proxy_authentication_credential) > 0 || ${given}}`,
+        error_message:
+          "Creating the external key store needs its XKS proxy authentication credential and this plan has none: set the sensitive variables xks_access_key_id and xks_secret_access_key for the plan and apply that create it (TF_VAR_xks_access_key_id / TF_VAR_xks_secret_access_key, or a tfvars file kept out of version control; in CI, the deploy's keys plan and apply steps set them from the GitHub secrets XKS_ACCESS_KEY_ID_STAGING and XKS_SECRET_ACCESS_KEY_STAGING). Once the store exists, plans need no credential and ignore it; change it with the operator step rotate-xks-credential (docs/xks.md).",
+      },
+    ]);
     for (const p of lifecycle.precondition) expect(p.error_message).not.toMatch(/\$\{/);
   });
 
@@ -211,14 +219,24 @@ describe("staging-data: the bucket under the XKS key", () => {
 
 describe("prod-keys: credential from Secrets Manager", () => {
   const prod = stacks["prod-keys"];
-  test("read from the secret by ARN and decoded; no credential variables", () => {
+  test("read from the secret by ARN and decoded, only when xks_read_credential_secret is true; the rotation command names the secret", () => {
     const [name, secret] = Object.entries(prod.data?.aws_secretsmanager_secret_version ?? {})[0];
-    expect(secret.secret_id).toBe("arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf");
-    expect(only(prod, "aws_kms_custom_key_store").xks_proxy_authentication_credential).toEqual({
-      access_key_id: `\${jsondecode(data.aws_secretsmanager_secret_version.${name}.secret_string).accessKeyId}`,
-      raw_secret_access_key: `\${jsondecode(data.aws_secretsmanager_secret_version.${name}.secret_string).secretAccessKey}`,
+    expect(secret).toMatchObject({ secret_id: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf", count: "${var.xks_read_credential_secret == true ? 1 : 0}" });
+    const ks = only(prod, "aws_kms_custom_key_store");
+    expect(ks.dynamic).toEqual({
+      xks_proxy_authentication_credential: {
+        for_each: "${var.xks_read_credential_secret == true ? [1] : []}",
+        content: {
+          access_key_id: `\${try(jsondecode(data.aws_secretsmanager_secret_version.${name}[0].secret_string).accessKeyId, null)}`,
+          raw_secret_access_key: `\${try(jsondecode(data.aws_secretsmanager_secret_version.${name}[0].secret_string).secretAccessKey, null)}`,
+        },
+      },
     });
-    expect(prod.variable).toBeUndefined();
+    expect((ks.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual(["xks_proxy_authentication_credential"]);
+    expect(Object.keys(prod.variable ?? {})).toEqual(["xks_read_credential_secret"]);
+    expect(prod.output?.xks_rotate_credential_command.value).toBe(
+      `npm run -s hook -- rotate-xks-credential --region 'eu-west-1' --key-store-id '\${aws_kms_custom_key_store.xks_store_D14A6E9B.id}' --key-id '\${aws_kms_key.key-records_key_6E3EDEB1.key_id}' --credential-secret-arn 'arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf'`,
+    );
   });
   test("the Region-specific KMS principal and prod's own names", () => {
     expect(only(prod, "aws_vpc_endpoint_service_allowed_principal").principal_arn).toBe("cks.kms.eu-west-1.amazonaws.com");

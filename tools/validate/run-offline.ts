@@ -37,13 +37,14 @@ export interface ValidateOfflineOptions {
 }
 
 interface StackJson {
-  variable?: Record<string, { default?: unknown }>;
+  variable?: Record<string, { default?: unknown; type?: string }>;
   output?: Record<string, unknown>;
   provider?: { aws?: { region?: string; allowed_account_ids?: string[] }[] };
 }
 
 /** Format-valid dummies for variables without defaults (never real secrets: this is offline). */
-function dummyFor(name: string): string {
+function dummyFor(name: string, type?: string): string {
+  if (type === "bool") return "true";
   if (/access_key_id/.test(name)) return "AAAAAAAAAAAAAAAAAAAAAAAA";
   if (/secret/.test(name)) return "a".repeat(43);
   return "placeholder";
@@ -116,12 +117,16 @@ function jsonPlanLine(p: PlanJson): string {
   return `${add} to add, ${change} to change, ${destroy} to destroy${reads ? `, ${reads} read during apply` : ""}`;
 }
 
-/** Format-valid dummies for a stack's variables without defaults (module arguments). */
+/**
+ * Format-valid dummies for a stack's variables without defaults (module arguments), and for those
+ * whose default is null: inputs only the first apply needs (the XKS credential, read only when the
+ * store is created), and these plans are first applies.
+ */
 function dummyArgs(stack: StackJson): Record<string, string> {
   return Object.fromEntries(
     Object.entries(stack.variable ?? {})
-      .filter(([, v]) => v.default === undefined)
-      .map(([k]) => [k, dummyFor(k)]),
+      .filter(([, v]) => v.default === undefined || v.default === null)
+      .map(([k, v]) => [k, dummyFor(k, v.type)]),
   );
 }
 

@@ -339,7 +339,7 @@ describe("reading standard input (the CLI's material source)", () => {
     expect(Buffer.from(await readStdin(stream([MATERIAL.subarray(0, 10), MATERIAL.subarray(10)]))).equals(MATERIAL)).toBe(true);
   });
   test("refuses a terminal (typed material would be echoed)", async () => {
-    await expect(readStdin(stream([], true))).rejects.toThrow("standard input is a terminal; pipe the key material from your key manager (docs/byok.md)");
+    await expect(readStdin(stream([], true))).rejects.toThrow("standard input is a terminal; pipe the secret from your key manager instead of typing it (docs/byok.md, docs/xks.md)");
   });
   test("refuses more than 64 KiB", async () => {
     await expect(readStdin(stream([Buffer.alloc(40_000), Buffer.alloc(40_000)]))).rejects.toThrow("standard input holds more than 65536 bytes; pipe one key only");

@@ -4,6 +4,7 @@ import { HookRuntime } from "../../../modules/hooks/hook-runtime";
 import { HookStep, type HookStepProps } from "../../../modules/hooks/hook-step";
 import { NETWORK } from "../network/fixtures";
 import { configErrorLines } from "../../helpers/synth";
+import { STEP_CONTRACT } from "../../../hooks/contract";
 
 type Json = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 
@@ -120,7 +121,12 @@ describe("HookStep refuses what the contract or a runner cannot run", () => {
     [
       "fails when the contract does not define the step",
       { step: "format-disk", args: {} },
-      ['prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, import-key-material, connect-key-store, check-key-store-health)'],
+      ['prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, import-key-material, rotate-xks-credential, connect-key-store, check-key-store-health)'],
+    ],
+    [
+      "fails when the step is run from the command line only",
+      { step: "rotate-xks-credential", args: { "key-store-id": "cks-1234567890abcdef0", "key-id": "1234abcd-12ab-34cd-56ef-1234567890ab" } },
+      [`prod-keys/x.step: "rotate-xks-credential" is not allowed (an operator runs it from the command line, never Terraform: ${STEP_CONTRACT["rotate-xks-credential"].cliOnly})`],
     ],
     ["fails when a flag is missing", { args: {} }, ["prod-keys/x.args: [] is not allowed ('--key-store-id' is required for connect-key-store)"]],
     ["fails when a value could break out of the local runner's quotes", { args: { "key-store-id": "cks-1'; rm -rf ~; '" } }, [`prod-keys/x.args.key-store-id: "cks-1'; rm -rf ~; '" is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`]],

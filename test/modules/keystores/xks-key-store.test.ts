@@ -33,7 +33,7 @@ describe("XksKeyStore with minimal props", () => {
   const store = new XksKeyStore(s, "xks", baseProps);
   const json = synthesized(s);
 
-  test("an external key store over the endpoint service, its credential from sensitive variables, kept from destruction", () => {
+  test("an external key store over the endpoint service, its credential from sensitive variables given only to create it, kept from destruction", () => {
     const ks = only(json, "aws_kms_custom_key_store");
     const service = Object.keys(resources(json, "aws_vpc_endpoint_service"))[0];
     expect(ks).toMatchObject({
@@ -43,12 +43,17 @@ describe("XksKeyStore with minimal props", () => {
       xks_proxy_uri_endpoint: "https://xks.example.com",
       xks_proxy_uri_path: "/t/kms/xks/v1",
       xks_proxy_vpc_endpoint_service_name: `\${aws_vpc_endpoint_service.${service}.service_name}`,
-      xks_proxy_authentication_credential: { access_key_id: "${var.xks_access_key_id}", raw_secret_access_key: "${var.xks_secret_access_key}" },
-      lifecycle: { prevent_destroy: true },
+      dynamic: {
+        xks_proxy_authentication_credential: {
+          for_each: "${nonsensitive(var.xks_access_key_id != null || var.xks_secret_access_key != null) ? [1] : []}",
+          content: { access_key_id: "${var.xks_access_key_id}", raw_secret_access_key: "${var.xks_secret_access_key}" },
+        },
+      },
+      lifecycle: { prevent_destroy: true, ignore_changes: ["xks_proxy_authentication_credential"] },
     });
+    expect(ks.xks_proxy_authentication_credential).toBeUndefined();
     expect(Object.keys(json.variable ?? {}).sort()).toEqual(["xks_access_key_id", "xks_secret_access_key"]);
-    expect(json.variable?.xks_secret_access_key).toMatchObject({ sensitive: true, nullable: false });
-    expect(json.variable?.xks_secret_access_key.default).toBeUndefined();
+    expect(json.variable?.xks_secret_access_key).toMatchObject({ sensitive: true, nullable: true, default: null });
   });
 
   test("the store waits for the allowed principal, the verification, the listener and the targets", () => {
@@ -81,12 +86,12 @@ describe("XksKeyStore with minimal props", () => {
     expect(store.keyStore.readyWhen).toEqual([store.connect.resource]);
   });
 
-  test("a Secrets Manager credential: the secret's current version, no variables", () => {
+  test("a Secrets Manager credential: the secret's current version, read only when xks_read_credential_secret is true", () => {
     const t = testStack();
     new XksKeyStore(t, "xks", { ...baseProps, credential: { source: "secretsManager", secretArn: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:xks-AbCdEf" } });
     const out = synthesized(t);
-    expect(Object.values(out.data?.aws_secretsmanager_secret_version ?? {})).toEqual([{ secret_id: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:xks-AbCdEf" }]);
-    expect(out.variable).toBeUndefined();
+    expect(Object.values(out.data?.aws_secretsmanager_secret_version ?? {})).toEqual([{ secret_id: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:xks-AbCdEf", count: "${var.xks_read_credential_secret == true ? 1 : 0}" }]);
+    expect(out.variable).toEqual({ xks_read_credential_secret: expect.objectContaining({ type: "bool", nullable: true, default: null, sensitive: false }) });
   });
 });
 
