@@ -35,21 +35,9 @@ const planStep = { run: 'terraform -chdir="$d" plan -out=p', env: { TF_TOKEN_app
 
 test.each<[string, Record<string, Workflow>, string[]]>([
   ["a secret in a workflow-level env", { "a.yml": { ...push, env: { T: "${{ secrets.TF_API_TOKEN }}" }, jobs: {} } }, ["a.yml: workflow-level env reads secret TF_API_TOKEN (every step of every job would see it)"]],
-  [
-    "a secret in a job-level env",
-    { "a.yml": { ...push, jobs: { j: { environment: "${{ inputs.environment }}", env: { T: "${{ secrets.TF_API_TOKEN }}" }, steps: [checkout] } } } },
-    ["a.yml:j: job-level env reads secret TF_API_TOKEN (every step, npm ci included, would see it)"],
-  ],
-  [
-    "a secret on the npm ci step",
-    { "a.yml": { ...push, jobs: { j: { environment: "${{ inputs.environment }}", steps: [{ name: "install", run: "npm ci", env: { NODE_AUTH_TOKEN: "${{ secrets.NPM_TOKEN }}" } }] } } } },
-    ["a.yml:j:install: installs packages with secret NPM_TOKEN in its environment"],
-  ],
-  [
-    "npm install after the AWS session",
-    { "a.yml": { ...push, jobs: { j: { steps: [awsPlan, { name: "late", run: "npm install left-pad" }] } } } },
-    ["a.yml:j:late: installs packages after the AWS session of step aws (its install scripts would run with it)"],
-  ],
+  ["a secret in a job-level env", { "a.yml": { ...push, jobs: { j: { environment: "${{ inputs.environment }}", env: { T: "${{ secrets.TF_API_TOKEN }}" }, steps: [checkout] } } } }, ["a.yml:j: job-level env reads secret TF_API_TOKEN (every step, npm ci included, would see it)"]],
+  ["a secret on the npm ci step", { "a.yml": { ...push, jobs: { j: { environment: "${{ inputs.environment }}", steps: [{ name: "install", run: "npm ci", env: { NODE_AUTH_TOKEN: "${{ secrets.NPM_TOKEN }}" } }] } } } }, ["a.yml:j:install: installs packages with secret NPM_TOKEN in its environment"]],
+  ["npm install after the AWS session", { "a.yml": { ...push, jobs: { j: { steps: [awsPlan, { name: "late", run: "npm install left-pad" }] } } } }, ["a.yml:j:late: installs packages after the AWS session of step aws (its install scripts would run with it)"]],
   [
     "an AWS session exported to the whole job",
     { "a.yml": { ...push, jobs: { j: { steps: [{ ...awsPlan, with: { "role-to-assume": "${{ secrets.AWS_PLAN_ROLE_DEV }}" } }] } } } },
@@ -59,17 +47,18 @@ test.each<[string, Record<string, Workflow>, string[]]>([
   [
     "a pull-request job with the deploy token on an apply",
     { "p.yml": { ...pr, jobs: { j: { steps: [{ name: "apply", run: "tools/ci/apply-stack.sh dev-keys", env: { TF_TOKEN_app_terraform_io: "${{ secrets.TF_API_TOKEN }}" } }] } } } },
-    [
-      "p.yml:j:apply: a pull-request job reads secret TF_API_TOKEN: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step",
-      "p.yml:j:apply: deploy credential TF_API_TOKEN outside the gated GitHub environment (job environment: none)",
-    ],
+    ["p.yml:j:apply: a pull-request job reads secret TF_API_TOKEN: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step", "p.yml:j:apply: deploy credential TF_API_TOKEN outside the gated GitHub environment (job environment: none)"],
   ],
   [
     "a pull-request job with the XKS credential on its plan",
     { "p.yml": { ...pr, jobs: { j: { steps: [awsPlan, { ...planStep, name: "plan", run: 'terraform -chdir="cdktf.out/stacks/dev-keys" plan', env: { ...planStep.env, TF_VAR_x: "${{ secrets.XKS_SECRET_ACCESS_KEY_DEV }}" } }] } } } },
     ["p.yml:j:plan: a pull-request job reads secret XKS_SECRET_ACCESS_KEY_DEV: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step"],
   ],
-  ["the plan token on a pull-request step that is not a plan", { "p.yml": { ...pr, jobs: { j: { steps: [{ name: "test", run: "npm test", env: { T: "${{ secrets.TF_API_TOKEN_PLAN }}" } }] } } } }, ["p.yml:j:test: a pull-request job reads secret TF_API_TOKEN_PLAN: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step"]],
+  [
+    "the plan token on a pull-request step that is not a plan",
+    { "p.yml": { ...pr, jobs: { j: { steps: [{ name: "test", run: "npm test", env: { T: "${{ secrets.TF_API_TOKEN_PLAN }}" } }] } } } },
+    ["p.yml:j:test: a pull-request job reads secret TF_API_TOKEN_PLAN: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step"],
+  ],
   [
     "`secrets: inherit` from a pull request into a reusable workflow that applies",
     {
@@ -104,21 +93,18 @@ test.each<[string, Record<string, Workflow>, string[]]>([
 test("the real pull-request workflow reads only the plan role and the plan token, on its plan steps", () => {
   const plan = real["plan.yml"];
   const uses: string[] = [];
-  for (const [id, job] of Object.entries(plan.jobs ?? {}))
-    for (const s of job.steps ?? []) for (const n of [...secretNames(s.env), ...secretNames(s.with)]) uses.push(`${id}:${s.id ?? s.name}:${n}`);
+  for (const [id, job] of Object.entries(plan.jobs ?? {})) for (const s of job.steps ?? []) for (const n of [...secretNames(s.env), ...secretNames(s.with)]) uses.push(`${id}:${s.id ?? s.name}:${n}`);
   expect(uses.sort()).toEqual(["plan:aws:AWS_PLAN_ROLE_*", "plan:mode:TF_API_TOKEN_PLAN", "plan:plan the keys stack, then the data stack unless it must wait for the keys:TF_API_TOKEN_PLAN"]);
 });
 
 test("the deploy hands the XKS credential only to the keys stack's plan and apply steps, and the deploy credentials only to the gated apply jobs", () => {
   const steps: string[] = [];
-  for (const [id, job] of Object.entries(real["deploy-environment.yml"].jobs ?? {}))
-    for (const s of job.steps ?? [])
-      for (const n of [...secretNames(s.env), ...secretNames(s.with)]) if (/^(XKS_|AWS_DEPLOY|TF_API_TOKEN$)/.test(n)) steps.push(`${id}:${s.run ?? s.id}:${n}`);
+  for (const [id, job] of Object.entries(real["deploy-environment.yml"].jobs ?? {})) for (const s of job.steps ?? []) for (const n of [...secretNames(s.env), ...secretNames(s.with)]) if (/^(XKS_|AWS_DEPLOY|TF_API_TOKEN$)/.test(n)) steps.push(`${id}:${s.run ?? s.id}:${n}`);
   expect(steps.sort()).toEqual(
     [
-      'apply-data:aws:AWS_DEPLOY_ROLE_*',
+      "apply-data:aws:AWS_DEPLOY_ROLE_*",
       'apply-data:tools/ci/apply-stack.sh "${ENV_NAME}-data":TF_API_TOKEN',
-      'apply-keys:aws:AWS_DEPLOY_ROLE_*',
+      "apply-keys:aws:AWS_DEPLOY_ROLE_*",
       'apply-keys:tools/ci/apply-stack.sh "${ENV_NAME}-keys":TF_API_TOKEN',
       'apply-keys:tools/ci/apply-stack.sh "${ENV_NAME}-keys":XKS_ACCESS_KEY_ID_*',
       'apply-keys:tools/ci/apply-stack.sh "${ENV_NAME}-keys":XKS_SECRET_ACCESS_KEY_*',

@@ -138,19 +138,11 @@ describe("state is never local in CI", () => {
 });
 
 describe("Terraform Cloud token", () => {
-  const tfSteps = () =>
-    allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => /terraform -chdir=\S+ (init|plan|show|apply)|npm run -s ci -- tfc-|tools\/ci\/(plan|apply|drift)-stack\.sh/.test(s.run ?? "")).map((s) => ({ f, id, job, s })));
+  const tfSteps = () => allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => /terraform -chdir=\S+ (init|plan|show|apply)|npm run -s ci -- tfc-|tools\/ci\/(plan|apply|drift)-stack\.sh/.test(s.run ?? "")).map((s) => ({ f, id, job, s })));
 
   test("every step that runs Terraform or talks to Terraform Cloud gets the token in the variable the CLI reads: the plan-only token, except the gated applies", () => {
     const steps = tfSteps();
-    expect([...new Set(steps.map(({ f, id }) => `${f}:${id}`))].sort()).toEqual([
-      "deploy-environment.yml:apply-data",
-      "deploy-environment.yml:apply-keys",
-      "deploy-environment.yml:plan-data",
-      "deploy-environment.yml:plan-keys",
-      "drift.yml:drift",
-      "plan.yml:plan",
-    ]);
+    expect([...new Set(steps.map(({ f, id }) => `${f}:${id}`))].sort()).toEqual(["deploy-environment.yml:apply-data", "deploy-environment.yml:apply-keys", "deploy-environment.yml:plan-data", "deploy-environment.yml:plan-keys", "drift.yml:drift", "plan.yml:plan"]);
     for (const { id, s } of steps) {
       expect(s.env?.TF_TOKEN_app_terraform_io).toBe(id.startsWith("apply-") ? "${{ secrets.TF_API_TOKEN }}" : "${{ secrets.TF_API_TOKEN_PLAN }}");
     }
@@ -504,17 +496,7 @@ exit 98
   test("deploy, plan job: plans, guards, shows the rendered plan with its digest to the approvers, outputs the digest, leaves no plan behind", () => {
     const { r, outputs, summary, log, temp } = runStep(planKeys, { fixtures: { "dev-keys": keysPlan } });
     expect(r.status).toBe(0);
-    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual([
-      "terraform dev-keys init",
-      "terraform dev-keys plan",
-      "terraform dev-keys show",
-      "ci record",
-      "guard dev-keys",
-      "ci guard-result",
-      "ci plan-digest",
-      "ci has-changes",
-      "ci summary",
-    ]);
+    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "ci record", "guard dev-keys", "ci guard-result", "ci plan-digest", "ci has-changes", "ci summary"]);
     expect(outputs).toEqual({ digest: expect.stringMatching(DIGEST), changes: "true", "run-id": "" });
     expect(summary).toContain(`## Plan of dev-keys for approval (digest ${outputs.digest})`);
     expect(summary).toContain("| create | `aws_kms_key.k` |");
@@ -597,7 +579,7 @@ exit 98
   test("drift: the plans are read-only (no lock, detailed exit code)", () => {
     const script = readFileSync(join(root, "tools", "ci", "drift-stack.sh"), "utf8");
     expect(script).toContain('plan -input=false -no-color -lock=false -detailed-exitcode -out="$plans/plan.tfplan"');
-    expect(script).toContain("tfc-plan \"$dir\" --speculative");
+    expect(script).toContain('tfc-plan "$dir" --speculative');
     expect(script).not.toMatch(/terraform[^\n]*\bapply\b|tfc-apply/);
   });
 });

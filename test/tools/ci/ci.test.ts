@@ -181,7 +181,7 @@ describe("Terraform Cloud (remote execution) against a loopback API", () => {
 
   test("tfc-apply REFUSES a run whose plan is not the approved one: discards it, names both digests, confirms nothing", async () => {
     runStates = ["planned"];
-    const approved = planDigest({ resource_changes: [{ address: "aws_kms_key.k", change: { actions: ["create"], after: { policy: "{\"other\":1}" } } }] });
+    const approved = planDigest({ resource_changes: [{ address: "aws_kms_key.k", change: { actions: ["create"], after: { policy: '{"other":1}' } } }] });
     const r = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", approved]);
     expect(r.code).toBe(1);
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET /api/v2/runs/run-1", "GET /api/v2/plans/plan-1/json-output", "POST /api/v2/runs/run-1/actions/discard"]);
@@ -206,7 +206,7 @@ describe("Terraform Cloud (remote execution) against a loopback API", () => {
   });
 
   test.each([
-    [["--run-id", "run-1", "--expect", "sha256:abc"], "ci: --expect must be a plan digest (sha256: and 64 hex digits, as plan-digest prints it), not \"sha256:abc\""],
+    [["--run-id", "run-1", "--expect", "sha256:abc"], 'ci: --expect must be a plan digest (sha256: and 64 hex digits, as plan-digest prints it), not "sha256:abc"'],
     [["--run-id", "run-1/../x", "--expect", `sha256:${"0".repeat(64)}`], 'ci: --run-id must be a Terraform Cloud run id (run-...), not "run-1/../x"'],
     [["--expect", `sha256:${"0".repeat(64)}`], "ci: give --run-id or --run-file"],
     [["--run-id", "run-1", "--expect", `sha256:${"0".repeat(64)}`, "--wait-minutes", "0"], 'ci: --wait-minutes must be a whole number of minutes from 1 to 1440, not "0"'],
@@ -352,7 +352,7 @@ describe("changed-envs: only environments whose synthesized stacks changed are d
     }
     return d;
   }
-  const base = () => Object.fromEntries(envs.flatMap(({ env }) => [`${env}-keys`, `${env}-data`]).map((s) => [s, { "cdk.tf.json": `{"s":"${s}"}`, "assets/hook/index.js": "x" }]));
+  const base = (): Record<string, Record<string, string>> => Object.fromEntries(envs.flatMap(({ env }) => [`${env}-keys`, `${env}-data`]).map((s) => [s, { "cdk.tf.json": `{"s":"${s}"}`, "assets/hook/index.js": "x" }]));
 
   test("nothing changed (a docs-only push): an empty matrix", () => {
     const r = changedEnvironments(envs, outdir(base()), outdir(base()));
