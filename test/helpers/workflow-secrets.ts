@@ -83,6 +83,10 @@ export function secretProblems(workflows: Readonly<Record<string, Workflow>>): s
     for (const n of secretNames(w.env)) problems.push(`${via}${file}: workflow-level env reads secret ${n} (every step of every job would see it)`);
     for (const [id, job] of Object.entries(w.jobs ?? {})) {
       for (const n of secretNames(job.env)) problems.push(`${where(id)}: job-level env reads secret ${n} (every step, npm ci included, would see it)`);
+      // A job's container or services (their env, credentials) reach every step too.
+      for (const key of Object.keys(job).filter((k) => !["env", "steps", "secrets", "with", "if"].includes(k))) {
+        for (const n of secretNames(job[key])) problems.push(`${where(id)}: secret ${n} in the job's ${key} (every step would see it)`);
+      }
       const env = envName(job) ?? "";
       const gated = env !== "" && !/-plan$/.test(env);
       if (job.uses) {

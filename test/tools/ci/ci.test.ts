@@ -226,6 +226,18 @@ describe("Terraform Cloud (remote execution) against a loopback API", () => {
     expect(r.err).toEqual([line]);
   });
 
+  test("tfc-plan for a deploy starts a run that waits for confirmation (TFC's own confirm step), never auto-applied", async () => {
+    runStates = ["planning", "planned"];
+    const runFile = join(work, "deploy.run");
+    const r = await ci(["tfc-plan", stackDir(), "--plan-json", join(work, "deploy.json"), "--run-file", runFile, "--message", "deploy abc: prod-keys"]);
+    expect(r.code).toBe(0);
+    const run = JSON.parse(seen.find((s) => s.url === "/api/v2/runs")!.body.toString());
+    expect(run.data.attributes).toEqual({ message: "deploy abc: prod-keys", "plan-only": false, "auto-apply": false });
+    const cv = JSON.parse(seen.find((s) => s.url.endsWith("/configuration-versions"))!.body.toString());
+    expect(cv.data.attributes).toEqual({ "auto-queue-runs": false, speculative: false });
+    expect(JSON.parse(readFileSync(runFile, "utf8"))).toEqual({ runId: "run-1", status: "planned" });
+  });
+
   test("a run that errors stops with one line naming it", async () => {
     runStates = ["planning", "errored"];
     const r = await ci(["tfc-plan", stackDir(), "--plan-json", join(work, "e.json"), "--run-file", join(work, "e.run")]);
