@@ -415,8 +415,9 @@ exit 98
     { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: secret } },
   ]);
 
-  const comment = (cwd: string, synth = "success") => {
-    const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "comment", "--reports", join(cwd, "reports"), "--envs", '["dev"]', "--synth", synth, "--out", join(cwd, "c.md")], { encoding: "utf8" });
+  // As the comment job gets it: the synth job's output, `npm run -s envs`.
+  const comment = (cwd: string, synth = "success", envs = '[{"env":"dev","secretSuffix":"DEV"}]') => {
+    const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "comment", "--reports", join(cwd, "reports"), "--envs", envs, "--synth", synth, "--out", join(cwd, "c.md")], { encoding: "utf8" });
     return { code: r.status, text: readFileSync(join(cwd, "c.md"), "utf8") };
   };
 
@@ -446,6 +447,7 @@ exit 98
     expect(readFileSync(join(cwd, "reports", "dev.json"), "utf8")).not.toContain(secret);
     const c = comment(cwd);
     expect(c.code).toBe(0);
+    expect(comment(cwd, "success", '["dev"]').text).toBe(c.text);
     expect(c.text).toContain("#### `dev-data`: ⏳ planned after dev-keys is applied");
     expect(c.text).toContain("| create | `aws_kms_key.key-appData_key_ABC` |");
     expect(c.text).not.toContain(secret);

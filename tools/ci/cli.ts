@@ -194,18 +194,20 @@ function program(io: Io, setCode: (n: number) => void): Command {
   p.command("comment")
     .description("render the one pull-request comment from every report; exit 1 when the check must fail")
     .requiredOption("--reports <dir>")
-    .requiredOption("--envs <json>", "the environments the run planned (the envs job's output)")
+    .requiredOption("--envs <json>", "the environments the run planned (the envs job's output: matrix entries or names)")
     .requiredOption("--synth <result>", "the synth job's result")
     .requiredOption("--out <file>")
     .option("--run-url <url>")
     .action((o: { reports: string; envs: string; synth: string; out: string; runUrl?: string }) => {
-      let envs: string[] = [];
+      let parsed: unknown = [];
       try {
-        envs = JSON.parse(o.envs) as string[];
+        parsed = JSON.parse(o.envs);
       } catch {
         // The envs job failed: the synth result says why, and no environment was planned.
       }
-      const input = { envs: Array.isArray(envs) ? envs : [], reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl };
+      // The matrix entries of `npm run -s envs` ({ env, secretSuffix }), or plain names.
+      const envs = (Array.isArray(parsed) ? parsed : []).map((e: unknown) => (typeof e === "string" ? e : (e as { env?: unknown } | null)?.env)).filter((e): e is string => typeof e === "string");
+      const input = { envs, reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl };
       writeFileSync(o.out, `${renderComment(input)}\n`);
       setCode(failed(input) ? 1 : 0);
     });
