@@ -203,6 +203,10 @@ describe("the matrix follows the registered environments", () => {
     expect(plan.jobs.plan.strategy?.matrix).toEqual({ target: "${{ fromJSON(needs.synth.outputs.envs) }}" });
     const deploy = wf("deploy.yml");
     expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('npm run -s ci -- changed-envs --before "$RUNNER_TEMP/synth-before" --after "$RUNNER_TEMP/synth-after"');
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('--runs "$RUNNER_TEMP/runs.json" --run-id "$GITHUB_RUN_ID" --before-sha "$BEFORE"');
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").env?.BEFORE).toBe("${{ github.event.before }}");
+    expect(stepRunning(deploy.jobs.changes, "gh api").run).toBe('gh api "repos/${GITHUB_REPOSITORY}/actions/workflows/deploy.yml/runs?branch=main&per_page=20" > "$RUNNER_TEMP/runs.json" || echo \'{}\' > "$RUNNER_TEMP/runs.json"');
+    expect(deploy.jobs.changes.permissions).toEqual({ contents: "read", actions: "read" });
     expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('matrix="$(npm run -s envs)"'); // workflow_dispatch: all
     expect(deploy.jobs.deploy.strategy).toEqual({ "max-parallel": 1, "fail-fast": true, matrix: { target: "${{ fromJSON(needs.changes.outputs.matrix) }}" } });
     // An empty matrix: the job does not run, so no environment asks for an approval.

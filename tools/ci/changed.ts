@@ -49,6 +49,32 @@ export function stackDifference(before: string, after: string, stack: string): s
   return changed.length > 3 ? `${changed.slice(0, 3).join(", ")} and ${changed.length - 3} more` : changed.join(", ");
 }
 
+/** One run of the deploy workflow, as `GET /repos/{owner}/{repo}/actions/workflows/{id}/runs` lists it. */
+interface WorkflowRun {
+  readonly id?: unknown;
+  readonly head_sha?: unknown;
+  readonly status?: unknown;
+  readonly conclusion?: unknown;
+}
+
+/**
+ * Whether the commit before this push is a safe base to compare with: the deploy run before this
+ * one must have finished successfully on exactly that commit. Otherwise a change could be lost: a
+ * failed or rejected deploy, or a push whose pending run GitHub replaced with a newer one (a
+ * concurrency group keeps one pending run), would never be deployed by later pushes that do not
+ * touch the same environment. Returns the reason when it is not.
+ */
+export function untrustedBase(runsJson: unknown, currentRunId: number, before: string): string | undefined {
+  const runs = (runsJson as { workflow_runs?: unknown } | null)?.workflow_runs;
+  if (!Array.isArray(runs)) return "the earlier deploy runs could not be read";
+  const previous = (runs as WorkflowRun[]).filter((r) => typeof r.id === "number" && r.id < currentRunId).sort((a, b) => (b.id as number) - (a.id as number))[0];
+  if (!previous) return "no earlier deploy run";
+  if (previous.status !== "completed") return `the previous deploy run ${String(previous.id)} has not completed`;
+  if (previous.conclusion !== "success") return `the previous deploy run ${String(previous.id)} ended ${String(previous.conclusion)}`;
+  if (previous.head_sha !== before) return `the previous deploy run ${String(previous.id)} deployed ${String(previous.head_sha).slice(0, 12)}, not the commit before this push (a run in between was replaced or skipped)`;
+  return undefined;
+}
+
 export interface ChangedEnvironments {
   /** The matrix: the changed environments in registration order. */
   readonly matrix: MatrixEntry[];
@@ -60,12 +86,17 @@ export interface ChangedEnvironments {
  * The environments whose stacks (`<env>-keys`, `<env>-data`) differ between the two outputs.
  * `before` undefined or without a `stacks/` folder: every environment counts as changed.
  */
-export function changedEnvironments(envs: readonly CiEnvironment[], before: string | undefined, after: string): ChangedEnvironments {
+export function changedEnvironments(envs: readonly CiEnvironment[], before: string | undefined, after: string, distrust?: string): ChangedEnvironments {
   if (!existsSync(join(after, "stacks"))) throw new Error(`${after}: no synthesized stacks (run npm run synth with CDKTF_OUTDIR=${after} first)`);
   const comparable = before !== undefined && existsSync(join(before, "stacks"));
   const changed: CiEnvironment[] = [];
   const lines: string[] = [];
   for (const e of envs) {
+    if (distrust !== undefined) {
+      changed.push(e);
+      lines.push(`${e.env}: deploy (${distrust}: every environment is deployed)`);
+      continue;
+    }
     if (!comparable) {
       changed.push(e);
       lines.push(`${e.env}: deploy (nothing to compare with: no synthesized output of the previous commit)`);

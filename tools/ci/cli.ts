@@ -20,7 +20,7 @@ import { Command, CommanderError } from "commander";
 import { environments } from "../../environments";
 import { isUserError } from "../../environments/errors";
 import { DIGEST_PATTERN, digestInput, planDigest } from "../../packages/plan-guard/digest";
-import { changedEnvironments } from "./changed";
+import { changedEnvironments, untrustedBase } from "./changed";
 import { renderDrift } from "./drift";
 import { ciEnvironments, matrixOf } from "./envs";
 import { dataStackMustWait, failed, loadReport, loadReports, recordStack, redactedChanges, renderComment, saveReport, type StackStatus } from "./report";
@@ -100,10 +100,25 @@ function program(io: Io, setCode: (n: number) => void): Command {
     .description("print the deploy matrix: the environments whose synthesized stacks (cdk.tf.json and assets) differ between two synthesized outputs")
     .requiredOption("--before <dir>", "synthesized output of the previous commit (missing or empty: every environment counts as changed)")
     .requiredOption("--after <dir>", "synthesized output of the pushed commit")
-    .action((o: { before: string; after: string }) => {
+    .option("--runs <file>", "the deploy workflow's recent runs (GitHub API JSON): unless the run before this one succeeded on --before-sha, every environment is deployed")
+    .option("--run-id <id>", "this run's id (with --runs)")
+    .option("--before-sha <sha>", "the commit before the push (with --runs)")
+    .action((o: { before: string; after: string; runs?: string; runId?: string; beforeSha?: string }) => {
+      let distrust: string | undefined;
+      if (o.runs !== undefined) {
+        const id = Number(o.runId);
+        if (!Number.isSafeInteger(id) || id <= 0 || !o.beforeSha) throw new CliError("--runs needs --run-id <number> and --before-sha <sha>");
+        let runs: unknown;
+        try {
+          runs = JSON.parse(readFileSync(o.runs, "utf8"));
+        } catch {
+          runs = undefined;
+        }
+        distrust = untrustedBase(runs, id, o.beforeSha);
+      }
       let r;
       try {
-        r = changedEnvironments(ciEnvironments(environments), o.before, o.after);
+        r = changedEnvironments(ciEnvironments(environments), o.before, o.after, distrust);
       } catch (e) {
         if (isUserError(e)) throw e;
         throw new CliError((e as Error).message);

@@ -9,7 +9,7 @@ import { dataStackMustWait, redactedChanges, renderComment, failed } from "../..
 import { runCi } from "../../../tools/ci/cli";
 import { tokenVariable } from "../../../tools/ci/tfc";
 import { ciEnvironments, secretSuffix } from "../../../tools/ci/envs";
-import { changedEnvironments } from "../../../tools/ci/changed";
+import { changedEnvironments, untrustedBase } from "../../../tools/ci/changed";
 import { planDigest } from "../../../packages/plan-guard/digest";
 import { environments } from "../../../environments";
 import type { EnvironmentConfig } from "../../../environments/types";
@@ -414,6 +414,40 @@ describe("changed-envs: only environments whose synthesized stacks changed are d
     const err2: string[] = [];
     expect(await runCi(["changed-envs", "--before", missing, "--after", missing], { out: () => undefined, err: (s) => err2.push(s), env: {} })).toBe(2);
     expect(err2).toEqual([`ci: ${missing}: no synthesized stacks (run npm run synth with CDKTF_OUTDIR=${missing} first)`]);
+  });
+
+  describe("the previous commit is a base only when the deploy run before this one succeeded on it", () => {
+    const runs = (...r: object[]) => ({ workflow_runs: r });
+    const ok = { id: 90, head_sha: "b".repeat(40), status: "completed", conclusion: "success" };
+    test.each<[string, unknown, string | undefined]>([
+      ["it succeeded on that commit", runs({ id: 101, status: "in_progress" }, ok, { id: 80, conclusion: "failure", status: "completed" }), undefined],
+      ["it failed (or an approval was rejected)", runs({ ...ok, conclusion: "failure" }), "the previous deploy run 90 ended failure"],
+      ["GitHub replaced its pending run (cancelled)", runs({ ...ok, conclusion: "cancelled" }), "the previous deploy run 90 ended cancelled"],
+      ["it deployed another commit", runs({ ...ok, head_sha: "c".repeat(40) }), "the previous deploy run 90 deployed cccccccccccc, not the commit before this push (a run in between was replaced or skipped)"],
+      ["it still runs", runs({ ...ok, status: "in_progress", conclusion: null }), "the previous deploy run 90 has not completed"],
+      ["there is none", runs(), "no earlier deploy run"],
+      ["the API answer is unreadable", {}, "the earlier deploy runs could not be read"],
+    ])("%s", (_what, json, reason) => {
+      expect(untrustedBase(json, 100, "b".repeat(40))).toBe(reason);
+    });
+
+    test("the CLI deploys every environment when the base is not trusted, saying why", async () => {
+      const runsFile = join(work, "runs.json");
+      writeFileSync(runsFile, JSON.stringify(runs({ ...ok, conclusion: "failure" })));
+      const out: string[] = [];
+      const err: string[] = [];
+      const args = ["changed-envs", "--before", outdir(base()), "--after", outdir(base()), "--runs", runsFile, "--run-id", "100", "--before-sha", "b".repeat(40)];
+      expect(await runCi(args, { out: (s) => out.push(s), err: (s) => err.push(s), env: {} })).toBe(0);
+      expect(JSON.parse(out[0]).map((m: { env: string }) => m.env)).toEqual(envs.map((e) => e.env));
+      expect(err[0]).toBe("dev: deploy (the previous deploy run 90 ended failure: every environment is deployed)");
+      writeFileSync(runsFile, JSON.stringify(runs(ok)));
+      const out2: string[] = [];
+      expect(await runCi(args, { out: (s) => out2.push(s), err: () => undefined, env: {} })).toBe(0);
+      expect(out2).toEqual(["[]"]);
+      const err3: string[] = [];
+      expect(await runCi(["changed-envs", "--before", "x", "--after", "y", "--runs", runsFile], { out: () => undefined, err: (s) => err3.push(s), env: {} })).toBe(2);
+      expect(err3).toEqual(["ci: --runs needs --run-id <number> and --before-sha <sha>"]);
+    });
   });
 
   test("the same commit synthesized twice is identical: a push that changes no stack deploys nothing", () => {
