@@ -63,6 +63,22 @@ test.each(files)("every npm script %s runs exists in package.json", (f) => {
   expect(used.filter((s) => !scripts.includes(s))).toEqual([]);
 });
 
+test("every npm script and ci command the CI scripts run exists", () => {
+  const cli = readFileSync(join(root, "tools", "ci", "cli.ts"), "utf8");
+  const commands = [...cli.matchAll(/p\.command\("([\w-]+)"\)/g)].map((m) => m[1]);
+  const texts = [
+    ...files.map(text),
+    ...readdirSync(join(root, "tools", "ci"))
+      .filter((f) => f.endsWith(".sh"))
+      .map((f) => readFileSync(join(root, "tools", "ci", f), "utf8")),
+  ];
+  const used = texts.flatMap((t) => [...t.matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => m[1]));
+  expect(used.filter((s) => !scripts.includes(s))).toEqual([]);
+  const ci = texts.flatMap((t) => [...t.matchAll(/npm run -s ci -- ([\w-]+)/g)].map((m) => m[1]));
+  expect(ci.length).toBeGreaterThan(10);
+  expect(ci.filter((c) => !commands.includes(c))).toEqual([]);
+});
+
 describe("supply chain and runtime", () => {
   test("every third-party action is pinned to a full commit SHA with its tag in a comment", () => {
     const bad: string[] = [];
