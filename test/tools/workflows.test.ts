@@ -20,6 +20,7 @@ const text = (f: string) => readFileSync(join(dir, f), "utf8");
 const scripts = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
 
 interface Step {
+  id?: string;
   name?: string;
   run?: string;
   uses?: string;
@@ -38,6 +39,7 @@ interface Job {
   if?: string;
   env?: Record<string, string>;
   outputs?: Record<string, string>;
+  "timeout-minutes"?: number;
 }
 interface Workflow {
   on: Record<string, unknown>;
@@ -61,6 +63,22 @@ test.each(files)("every npm script %s runs exists in package.json", (f) => {
   expect(used.filter((s) => !scripts.includes(s))).toEqual([]);
 });
 
+test("every npm script and ci command the CI scripts run exists", () => {
+  const cli = readFileSync(join(root, "tools", "ci", "cli.ts"), "utf8");
+  const commands = [...cli.matchAll(/p\.command\("([\w-]+)"\)/g)].map((m) => m[1]);
+  const texts = [
+    ...files.map(text),
+    ...readdirSync(join(root, "tools", "ci"))
+      .filter((f) => f.endsWith(".sh"))
+      .map((f) => readFileSync(join(root, "tools", "ci", f), "utf8")),
+  ];
+  const used = texts.flatMap((t) => [...t.matchAll(/npm run (?:-s )?([\w:-]+)/g)].map((m) => m[1]));
+  expect(used.filter((s) => !scripts.includes(s))).toEqual([]);
+  const ci = texts.flatMap((t) => [...t.matchAll(/npm run -s ci -- ([\w-]+)/g)].map((m) => m[1]));
+  expect(ci.length).toBeGreaterThan(10);
+  expect(ci.filter((c) => !commands.includes(c))).toEqual([]);
+});
+
 describe("supply chain and runtime", () => {
   test("every third-party action is pinned to a full commit SHA with its tag in a comment", () => {
     const bad: string[] = [];
@@ -74,10 +92,26 @@ describe("supply chain and runtime", () => {
     expect(bad).toEqual([]);
   });
 
-  test("CI runs Node 22 or newer (a Lambda-supported LTS)", () => {
-    const versions = allJobs().flatMap(({ job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/setup-node")).map((s) => Number(s.with?.["node-version"])));
+  test("CI runs the current Node.js LTS line, one of those package.json names as supported", () => {
+    // Node.js 26 is the Active LTS line from 2026-10-28 (24 and 22 are in maintenance):
+    // https://github.com/nodejs/Release#release-schedule
+    const versions = allJobs().flatMap(({ job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/setup-node")).map((s) => String(s.with?.["node-version"])));
     expect(versions.length).toBeGreaterThan(0);
-    expect(versions.filter((v) => !(v >= 22))).toEqual([]);
+    expect([...new Set(versions)]).toEqual(["26"]);
+    const engines = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe("^22.12.0 || ^24.0.0 || ^26.0.0");
+  });
+
+  test("every install skips package install scripts (esbuild needs none: its binary comes as an optional dependency)", () => {
+    const installs = allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? "")).map((s) => `${f}:${id}: ${s.run?.trim()}`));
+    expect(installs.length).toBeGreaterThan(5);
+    for (const line of installs) for (const cmd of line.match(/npm (ci|install|i)\b[^\n;&|]*/g) ?? []) expect(`${line.split(":")[0]}: ${cmd}`).toMatch(/--ignore-scripts/);
+  });
+
+  test("checkouts keep no GitHub token in .git/config (package scripts and tools could read it)", () => {
+    const checkouts = allJobs().flatMap(({ job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout")));
+    expect(checkouts.length).toBeGreaterThan(5);
+    for (const s of checkouts) expect(s.with?.["persist-credentials"]).toBe(false);
   });
 });
 
@@ -120,39 +154,93 @@ describe("state is never local in CI", () => {
 });
 
 describe("Terraform Cloud token", () => {
-  test("every job that runs Terraform or talks to Terraform Cloud gets the token from a secret, in the variable the CLI reads", () => {
-    const tf = allJobs().filter(({ job }) => job.steps?.some((s) => /terraform -chdir|npm run -s ci -- tfc-/.test(s.run ?? "")));
-    expect(tf.map(({ f, id }) => `${f}:${id}`).sort()).toEqual(["deploy-environment.yml:deploy", "plan.yml:plan"]);
-    for (const { job } of tf) expect(job.env?.TF_TOKEN_app_terraform_io).toBe("${{ secrets.TF_API_TOKEN }}");
+  const tfSteps = () => allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => /terraform -chdir=\S+ (init|plan|show|apply)|npm run -s ci -- tfc-|tools\/ci\/(plan|apply|drift)-stack\.sh/.test(s.run ?? "")).map((s) => ({ f, id, job, s })));
+
+  test("every step that runs Terraform or talks to Terraform Cloud gets the token in the variable the CLI reads: the plan-only token, except the gated applies", () => {
+    const steps = tfSteps();
+    expect([...new Set(steps.map(({ f, id }) => `${f}:${id}`))].sort()).toEqual(["deploy-environment.yml:apply-data", "deploy-environment.yml:apply-keys", "deploy-environment.yml:plan-data", "deploy-environment.yml:plan-keys", "drift.yml:drift", "plan.yml:plan"]);
+    for (const { id, s } of steps) {
+      expect(s.env?.TF_TOKEN_app_terraform_io).toBe(id.startsWith("apply-") ? "${{ secrets.TF_API_TOKEN }}" : "${{ secrets.TF_API_TOKEN_PLAN }}");
+    }
+    for (const { job } of allJobs()) expect(job.env?.TF_TOKEN_app_terraform_io).toBeUndefined();
   });
 
   test("no secret is expanded into a script, and no script prints a token", () => {
-    for (const { job } of allJobs()) {
-      for (const s of job.steps ?? []) {
-        expect(s.run ?? "").not.toMatch(/\$\{\{\s*secrets/);
-        expect(s.run ?? "").not.toMatch(/(echo|printf|cat)[^\n]*TF_TOKEN|set -x/);
-        expect(JSON.stringify(s.with ?? {})).not.toMatch(/TF_API_TOKEN/);
-      }
+    const scripts = readdirSync(join(root, "tools", "ci"))
+      .filter((f) => f.endsWith(".sh"))
+      .map((f) => readFileSync(join(root, "tools", "ci", f), "utf8"));
+    for (const { job } of allJobs()) scripts.push(...(job.steps ?? []).map((s) => s.run ?? ""));
+    for (const run of scripts) {
+      expect(run).not.toMatch(/\$\{\{\s*secrets/);
+      expect(run).not.toMatch(/(echo|printf|cat)[^\n]*(TF_TOKEN|AWS_SECRET|AWS_SESSION|TF_VAR_xks)|set -x/);
+    }
+    for (const { job } of allJobs()) for (const s of job.steps ?? []) expect(JSON.stringify(s.with ?? {})).not.toMatch(/TF_API_TOKEN/);
+  });
+});
+
+describe("long applies survive", () => {
+  const awsSteps = () => allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials")).map((s) => ({ f, id, job, s })));
+
+  test("every job has a timeout (a called workflow's jobs have their own)", () => {
+    const missing = allJobs()
+      .filter(({ job }) => !job.uses && !(Number(job["timeout-minutes"]) > 0))
+      .map(({ f, id }) => `${f}:${id}`);
+    expect(missing).toEqual([]);
+  });
+
+  test("every AWS session outlasts its job's timeout, within the 12 hours a role allows", () => {
+    expect(awsSteps().length).toBeGreaterThanOrEqual(6);
+    for (const { f, id, job, s } of awsSteps()) {
+      const seconds = Number(s.with?.["role-duration-seconds"]);
+      expect([`${f}:${id}`, seconds >= Number(job["timeout-minutes"]) * 60 && seconds <= 43200]).toEqual([`${f}:${id}`, true]);
+    }
+  });
+
+  test("the apply jobs are sized for the documented durations: a first CloudHSM keys apply, an FSx for ONTAP create", () => {
+    const jobs = wf("deploy-environment.yml").jobs;
+    // CloudHSM cluster, first HSM, initialise, activate, more HSMs, key store, connect (up to 30 min): about 50-80 min.
+    expect(jobs["apply-keys"]["timeout-minutes"]).toBeGreaterThanOrEqual(120);
+    // FSx for ONTAP: over 60 min, 120 min provider timeouts.
+    expect(jobs["apply-data"]["timeout-minutes"]).toBeGreaterThanOrEqual(150);
+    // A Terraform Cloud apply is waited for, inside the job's timeout.
+    for (const id of ["apply-keys", "apply-data"]) {
+      const wait = Number(stepRunning(jobs[id], "apply-stack.sh").env?.WAIT_MINUTES);
+      expect(wait).toBeGreaterThanOrEqual(jobs[id] === jobs["apply-keys"] ? 100 : 130);
+      expect(wait).toBeLessThan(Number(jobs[id]["timeout-minutes"]));
     }
   });
 });
 
 describe("the matrix follows the registered environments", () => {
-  test("plan and deploy take their environments from `npm run -s envs`, and name none themselves", () => {
+  test("plan, deploy and drift take their environments from the tools, and name none themselves", () => {
     const plan = wf("plan.yml");
     expect(stepRunning(plan.jobs.synth, "npm run -s envs").run).toContain('list="$(npm run -s envs)"');
     expect(plan.jobs.synth.outputs?.envs).toBe("${{ steps.envs.outputs.list }}");
-    expect(plan.jobs.plan.strategy?.matrix).toEqual({ env: "${{ fromJSON(needs.synth.outputs.envs) }}" });
+    expect(plan.jobs.plan.strategy?.matrix).toEqual({ target: "${{ fromJSON(needs.synth.outputs.envs) }}" });
     const deploy = wf("deploy.yml");
-    expect(stepRunning(deploy.jobs.envs, "npm run -s envs").run).toContain('list="$(npm run -s envs)"');
-    expect(deploy.jobs.deploy.strategy).toEqual({ "max-parallel": 1, "fail-fast": true, matrix: { environment: "${{ fromJSON(needs.envs.outputs.list) }}" } });
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('npm run -s ci -- changed-envs --before "$RUNNER_TEMP/synth-before" --after "$RUNNER_TEMP/synth-after"');
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('--runs "$RUNNER_TEMP/runs.json" --run-id "$GITHUB_RUN_ID" --before-sha "$BEFORE"');
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").env?.BEFORE).toBe("${{ github.event.before }}");
+    expect(stepRunning(deploy.jobs.changes, "gh api").run).toBe('gh api "repos/${GITHUB_REPOSITORY}/actions/workflows/deploy.yml/runs?branch=main&per_page=20" > "$RUNNER_TEMP/runs.json" || echo \'{}\' > "$RUNNER_TEMP/runs.json"');
+    expect(deploy.jobs.changes.permissions).toEqual({ contents: "read", actions: "read" });
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('matrix="$(npm run -s envs)"'); // workflow_dispatch: all
+    expect(deploy.jobs.deploy.strategy).toEqual({ "max-parallel": 1, "fail-fast": true, matrix: { target: "${{ fromJSON(needs.changes.outputs.matrix) }}" } });
+    // An empty matrix: the job does not run, so no environment asks for an approval.
+    expect(deploy.jobs.deploy.if).toBe("needs.changes.outputs.matrix != '[]' && needs.changes.outputs.matrix != ''");
     expect(deploy.jobs.deploy.uses).toBe("./.github/workflows/deploy-environment.yml");
-    expect(wf("deploy-environment.yml").jobs.deploy.environment).toBe("${{ inputs.environment }}");
+    expect(deploy.jobs.deploy.with).toEqual({ environment: "${{ matrix.target.env }}", secret_suffix: "${{ matrix.target.secretSuffix }}" });
+    const env = wf("deploy-environment.yml").jobs;
+    expect(Object.fromEntries(Object.entries(env).map(([id, j]) => [id, j.environment]))).toEqual({
+      "plan-keys": "${{ inputs.environment }}-plan",
+      "apply-keys": "${{ inputs.environment }}",
+      "plan-data": "${{ inputs.environment }}-plan",
+      "apply-data": "${{ inputs.environment }}",
+    });
+    expect(wf("drift.yml").jobs.drift.strategy?.matrix).toEqual({ target: "${{ fromJSON(needs.envs.outputs.list) }}" });
     // No environment is named in a workflow: no literal matrix, job or GitHub environment.
     for (const { job } of allJobs()) {
       for (const v of Object.values(job.strategy?.matrix ?? {})) expect(String(v)).toMatch(/^\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\) \}\}$/);
-      if (job.environment !== undefined) expect(job.environment).toMatch(/^\$\{\{ inputs\.environment \}\}$/);
-      if (job.with?.environment !== undefined) expect(job.with.environment).toMatch(/^\$\{\{ matrix\.environment \}\}$/);
+      if (job.environment !== undefined) expect(job.environment).toMatch(/^\$\{\{ (inputs\.environment|matrix\.target\.env) \}\}(-plan)?$/);
     }
     for (const f of files) {
       const yaml = text(f)
@@ -161,6 +249,21 @@ describe("the matrix follows the registered environments", () => {
         .join("\n");
       // The names that used to be hard-coded.
       for (const name of ["dev", "staging", "prod"]) expect(yaml).not.toMatch(new RegExp(`\\b${name}\\b`));
+    }
+  });
+
+  test("the deploy plans the data stack after the keys are applied, or when the keys plan changes nothing; an apply runs only after its plan, and only when it changes something", () => {
+    const j = wf("deploy-environment.yml").jobs;
+    expect(j["apply-keys"]).toMatchObject({ needs: "plan-keys", if: "needs.plan-keys.outputs.changes == 'true'" });
+    expect(j["plan-data"].needs).toEqual(["plan-keys", "apply-keys"]);
+    expect(j["plan-data"].if).toBe("${{ !cancelled() && needs.plan-keys.result == 'success' && (needs.apply-keys.result == 'success' || needs.apply-keys.result == 'skipped') }}");
+    expect(j["apply-data"]).toMatchObject({ needs: "plan-data", if: "${{ !cancelled() && needs.plan-data.result == 'success' && needs.plan-data.outputs.changes == 'true' }}" });
+    for (const [plan, apply] of [
+      ["plan-keys", "apply-keys"],
+      ["plan-data", "apply-data"],
+    ]) {
+      expect(j[plan].outputs).toMatchObject({ digest: "${{ steps.plan.outputs.digest }}", changes: "${{ steps.plan.outputs.changes }}", "run-id": "${{ steps.plan.outputs.run-id }}" });
+      expect(stepRunning(j[apply], "apply-stack.sh").env).toMatchObject({ APPROVED: `\${{ needs.${plan}.outputs.digest }}`, RUN_ID: `\${{ needs.${plan}.outputs.run-id }}`, MODE: `\${{ needs.${plan}.outputs.mode }}` });
     }
   });
 
@@ -175,21 +278,30 @@ describe("the matrix follows the registered environments", () => {
         .replace(/-dev-/g, `-${name}-`),
     ) as EnvironmentConfig;
     const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "envs"], { cwd: root, encoding: "utf8" });
-    expect(JSON.parse(r.stdout)).toEqual(Object.keys(environments));
+    expect(JSON.parse(r.stdout)).toEqual(Object.keys(environments).map((env) => ({ env, secretSuffix: env.replace(/-/g, "_").toUpperCase() })));
     expect(ciEnvironments({ ...environments, [name]: added }).map((e) => e.env)).toEqual([...Object.keys(environments), name]);
   });
 });
 
 describe("no plan leaves its job", () => {
+  const scripts = () =>
+    readdirSync(join(root, "tools", "ci"))
+      .filter((f) => f.endsWith(".sh"))
+      .map((f) => ({ f, text: readFileSync(join(root, "tools", "ci", f), "utf8") }));
+
   test("artifacts: only the synthesized configuration and the redacted reports are uploaded", () => {
     const uploads = allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/upload-artifact")).map((s) => `${f}:${id}:${String(s.with?.path)}`));
     expect(uploads.sort()).toEqual(["plan.yml:plan:reports/", "plan.yml:synth:cdktf.out"]);
-    for (const f of files) {
-      expect(text(f)).not.toMatch(/GITHUB_STEP_SUMMARY/);
-      for (const line of text(f)
-        .split("\n")
-        .filter((l) => /show -json/.test(l) && !l.trim().startsWith("#")))
-        expect(line).toMatch(/> "\$(PLANS|plans)\//);
+    for (const { f, text: t } of [...files.map((f) => ({ f, text: text(f) })), ...scripts()]) {
+      for (const line of t.split("\n").filter((l) => /show -json/.test(l) && !l.trim().startsWith("#"))) expect([f, line]).toEqual([f, expect.stringMatching(/> "\$(PLANS|plans)\//)]);
+    }
+  });
+
+  test("job summaries hold only the rendered, redacted reports and fixed lines", () => {
+    for (const { f, text: t } of [...files.map((f) => ({ f, text: text(f) })), ...scripts()]) {
+      for (const line of t.split("\n").filter((l) => /GITHUB_STEP_SUMMARY/.test(l) && !l.trim().startsWith("#"))) {
+        expect([f, line.trim()]).toEqual([f, expect.stringMatching(/^(npm run -s ci -- (summary|drift-summary) .*|\{ echo .*\} >> "\$GITHUB_STEP_SUMMARY"|echo "### \$\{stack\}: applied the approved plan \(\$\{APPROVED\}\)" >> "\$GITHUB_STEP_SUMMARY")$/)]);
+      }
     }
   });
 
@@ -198,9 +310,9 @@ describe("no plan leaves its job", () => {
     expect(planStep).toContain('PLANS="$RUNNER_TEMP/plans"');
     expect(planStep).toMatch(/-out="\$PLANS\/\$1\.tfplan"/);
     expect(stepRunning(wf("plan.yml").jobs.plan, "plan:guard").run).toContain('rm -rf "$PLANS"');
-    const deploy = stepRunning(wf("deploy-environment.yml").jobs.deploy, "terraform -chdir").run ?? "";
-    expect(deploy).toContain('plans="$RUNNER_TEMP/plans"');
-    expect(deploy).toContain("trap 'rm -rf \"$plans\"' EXIT");
+    for (const { f, text: t } of scripts()) {
+      expect([f, /plans="\$RUNNER_TEMP\/(plans|drift)-\$\{stack\}"/.test(t), t.includes(`trap 'rm -rf "$plans"' EXIT`)]).toEqual([f, true, true]);
+    }
   });
 });
 
@@ -236,8 +348,10 @@ dir=\${1#-chdir=}; stack=$(basename "$dir"); shift
 echo "terraform $stack $1" >> "$LOG"
 case "$1" in
   plan) case " $FAIL " in *" $stack "*) echo "Error: Unable to find remote state" >&2; exit 1;; esac
-        for a in "$@"; do case "$a" in -out=*) echo "binary plan" > "\${a#-out=}";; esac; done;;
+        for a in "$@"; do case "$a" in -out=*) echo "binary plan" > "\${a#-out=}";; esac; done
+        case " $* " in *" -detailed-exitcode "*) case " $DRIFT " in *" $stack "*) exit 2;; esac;; esac;;
   show) cat "$FIXTURES/$stack.json";;
+  apply) for a in "$@"; do case "$a" in *.tfplan) [ -f "$a" ] || { echo "no saved plan $a" >&2; exit 1; };; esac; done;;
 esac
 `,
   );
@@ -264,8 +378,15 @@ exit 98
     output_changes: Object.fromEntries(Object.entries(outputs).map(([k, a]) => [k, { actions: a, before: null, after: null, after_unknown: true }])),
   });
 
-  function runStep(script: string, opts: { fixtures: Record<string, unknown>; fail?: string[]; mode?: string }) {
+  function runStep(script: string, opts: { fixtures: Record<string, unknown>; fail?: string[]; drift?: string[]; mode?: string; env?: Record<string, string> }) {
     const cwd = mkdtempSync(join(work, "job-"));
+    // The repository's CI scripts, where a checkout puts them.
+    mkdirSync(join(cwd, "tools", "ci"), { recursive: true });
+    for (const f of readdirSync(join(root, "tools", "ci")).filter((x) => x.endsWith(".sh"))) copyFileSync(join(root, "tools", "ci", f), join(cwd, "tools", "ci", f));
+    const output = join(cwd, "github-output");
+    const summary = join(cwd, "step-summary");
+    writeFileSync(output, "");
+    writeFileSync(summary, "");
     const fixtures = join(cwd, "fixtures");
     mkdirSync(fixtures);
     for (const [stack, p] of Object.entries(opts.fixtures)) writeFileSync(join(fixtures, `${stack}.json`), JSON.stringify(p));
@@ -278,9 +399,32 @@ exit 98
     const r = spawnSync("bash", ["-e", "-c", script], {
       cwd,
       encoding: "utf8",
-      env: { PATH: `${bin}:${process.env.PATH}`, ROOT: root, LOG: log, FIXTURES: fixtures, FAIL: (opts.fail ?? []).join(" "), ENV_NAME: "dev", MODE: opts.mode ?? "none", RUNNER_TEMP: temp, PR_NUMBER: "7", GITHUB_SHA: "abc" },
+      env: {
+        // HOME too: without it, bash on some machines looks the user up through NSS at start (60 s here).
+        HOME: process.env.HOME ?? tmpdir(),
+        PATH: `${bin}:${process.env.PATH}`,
+        ROOT: root,
+        LOG: log,
+        FIXTURES: fixtures,
+        FAIL: (opts.fail ?? []).join(" "),
+        DRIFT: (opts.drift ?? []).join(" "),
+        ENV_NAME: "dev",
+        MODE: opts.mode ?? "none",
+        RUNNER_TEMP: temp,
+        PR_NUMBER: "7",
+        GITHUB_SHA: "abc",
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        ...opts.env,
+      },
     });
-    return { r, cwd, temp, log: readFileSync(log, "utf8").trim().split("\n") };
+    const outputs = Object.fromEntries(
+      readFileSync(output, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    return { r, cwd, temp, outputs, summary: readFileSync(summary, "utf8"), log: readFileSync(log, "utf8").trim().split("\n") };
   }
 
   const planJob = wf("plan.yml").jobs.plan;
@@ -291,8 +435,9 @@ exit 98
     { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: secret } },
   ]);
 
-  const comment = (cwd: string, synth = "success") => {
-    const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "comment", "--reports", join(cwd, "reports"), "--envs", '["dev"]', "--synth", synth, "--out", join(cwd, "c.md")], { encoding: "utf8" });
+  // As the comment job gets it: the synth job's output, `npm run -s envs`.
+  const comment = (cwd: string, synth = "success", envs = '[{"env":"dev","secretSuffix":"DEV"}]') => {
+    const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "comment", "--reports", join(cwd, "reports"), "--envs", envs, "--synth", synth, "--out", join(cwd, "c.md")], { encoding: "utf8" });
     return { code: r.status, text: readFileSync(join(cwd, "c.md"), "utf8") };
   };
 
@@ -311,6 +456,7 @@ exit 98
           { address: "aws_kms_key.key-appData_key_ABC", action: "create" },
           { address: "aws_secretsmanager_secret_version.pw", action: "create" },
         ],
+        digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       },
       { stack: "dev-data", status: "pending", note: "dev-keys" },
     ]);
@@ -321,6 +467,7 @@ exit 98
     expect(readFileSync(join(cwd, "reports", "dev.json"), "utf8")).not.toContain(secret);
     const c = comment(cwd);
     expect(c.code).toBe(0);
+    expect(comment(cwd, "success", '["dev"]').text).toBe(c.text);
     expect(c.text).toContain("#### `dev-data`: ⏳ planned after dev-keys is applied");
     expect(c.text).toContain("| create | `aws_kms_key.key-appData_key_ABC` |");
     expect(c.text).not.toContain(secret);
@@ -359,32 +506,102 @@ exit 98
     expect(comment(cwd, "failure").text).toContain("❌ Synthesis and tests: failure. No stack could be planned.");
   });
 
-  test("deploy: keys planned, guarded, applied; only then the data stack is planned, guarded, applied", () => {
-    const deployStep = stepRunning(wf("deploy-environment.yml").jobs.deploy, "terraform -chdir").run ?? "";
-    const keys = plan({}, [{ address: "aws_kms_key.k", type: "aws_kms_key", actions: ["create"] }]);
-    const data = plan({}, [{ address: "aws_s3_bucket.b", type: "aws_s3_bucket", actions: ["create"] }]);
-    const { r, log, temp } = runStep(deployStep, { fixtures: { "dev-keys": keys, "dev-data": data } });
+  const deployJobs = wf("deploy-environment.yml").jobs;
+  const planKeys = stepRunning(deployJobs["plan-keys"], "plan-stack.sh").run ?? "";
+  const applyKeys = stepRunning(deployJobs["apply-keys"], "apply-stack.sh").run ?? "";
+  const keysPlan = plan({}, [
+    { address: "aws_kms_key.k", type: "aws_kms_key", actions: ["create"], after: { description: "app data" } },
+    { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: secret } },
+  ]);
+  const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+  test("deploy, plan job: plans, guards, shows the rendered plan with its digest to the approvers, outputs the digest, leaves no plan behind", () => {
+    const { r, outputs, summary, log, temp } = runStep(planKeys, { fixtures: { "dev-keys": keysPlan } });
     expect(r.status).toBe(0);
-    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual([
-      "terraform dev-keys init",
-      "terraform dev-keys plan",
-      "terraform dev-keys show",
-      "guard dev-keys",
-      "terraform dev-keys apply",
-      "terraform dev-data init",
-      "terraform dev-data plan",
-      "terraform dev-data show",
-      "guard dev-data",
-      "terraform dev-data apply",
-    ]);
-    expect(existsSync(join(temp, "plans"))).toBe(false);
+    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "ci record", "guard dev-keys", "ci guard-result", "ci plan-digest", "ci has-changes", "ci summary"]);
+    expect(outputs).toEqual({ digest: expect.stringMatching(DIGEST), changes: "true", "run-id": "" });
+    expect(summary).toContain(`## Plan of dev-keys for approval (digest ${outputs.digest})`);
+    expect(summary).toContain("| create | `aws_kms_key.k` |");
+    expect(summary).toContain(`Plan digest of \`dev-keys\`: \`${outputs.digest}\``);
+    expect(summary).toMatch(/Plan guard/);
+    expect(summary).not.toContain(secret);
+    expect(readdirSync(temp).filter((f) => f.startsWith("plans"))).toEqual([]);
   });
 
-  test("deploy: a blocked keys plan is never applied, and the data stack is not touched", () => {
-    const deployStep = stepRunning(wf("deploy-environment.yml").jobs.deploy, "terraform -chdir").run ?? "";
-    const keys = plan({}, [{ address: "aws_kms_key.k", type: "aws_kms_key", actions: ["delete"] }]);
-    const { r, log } = runStep(deployStep, { fixtures: { "dev-keys": keys } });
+  test("deploy, apply job: plans again and applies exactly that saved plan when its digest is the approved one", () => {
+    const approved = runStep(planKeys, { fixtures: { "dev-keys": keysPlan } }).outputs.digest;
+    const { r, log, summary, temp } = runStep(applyKeys, { fixtures: { "dev-keys": keysPlan }, env: { APPROVED: approved, RUN_ID: "", WAIT_MINUTES: "140" } });
+    expect(r.status).toBe(0);
+    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "ci check-digest", "guard dev-keys", "terraform dev-keys apply"]);
+    expect(r.stderr).toContain(`plan digest ${approved}: the approved plan`);
+    expect(summary.trim()).toBe(`### dev-keys: applied the approved plan (${approved})`);
+    expect(readdirSync(temp).filter((f) => f.startsWith("plans"))).toEqual([]);
+  });
+
+  test("deploy, apply job: REFUSES a plan that differs from the approved one (a merge, drift or provider release in between), naming both digests, and applies nothing", () => {
+    const approved = runStep(planKeys, { fixtures: { "dev-keys": keysPlan } }).outputs.digest;
+    // Between the approval and the apply, the key's description changed.
+    const changed = plan({}, [
+      { address: "aws_kms_key.k", type: "aws_kms_key", actions: ["create"], after: { description: "app data, edited" } },
+      { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: secret } },
+    ]);
+    const { r, log, summary } = runStep(applyKeys, { fixtures: { "dev-keys": changed }, env: { APPROVED: approved, RUN_ID: "", WAIT_MINUTES: "140" } });
     expect(r.status).toBe(1);
-    expect(log.map((l) => l.split(" ").slice(0, 3).join(" "))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", expect.stringMatching(/^guard dev-keys=/)]);
+    expect(log.some((l) => l.includes("apply"))).toBe(false);
+    const changedFile = join(work, "changed.json");
+    writeFileSync(changedFile, JSON.stringify(changed));
+    const now = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "plan-digest", changedFile], { encoding: "utf8" }).stdout.trim();
+    expect(now).toMatch(DIGEST);
+    expect(now).not.toBe(approved);
+    const message = `REFUSED: the plan differs from the approved one (approved ${approved}, planned now ${now}). Nothing was applied. Something changed after the approval (another merge, drift, a provider release): run the deploy again and review the new plan.`;
+    expect(r.stderr).toContain(`ci: ${message}`);
+    expect(summary).toBe(`### dev-keys: not applied\n\n${message}\n`);
+    expect(`${r.stdout}${r.stderr}${summary}`).not.toContain(secret);
+  });
+
+  test("deploy, apply job: refuses to run without an approved digest", () => {
+    const { r, log } = runStep(applyKeys, { fixtures: { "dev-keys": keysPlan }, env: { APPROVED: "", RUN_ID: "", WAIT_MINUTES: "140" } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("::error::no approved digest for dev-keys: the plan job did not finish");
+    expect(log).toEqual([""]);
+  });
+
+  test("deploy, plan job: a blocked plan gives no digest to approve, and the summary says why", () => {
+    const blocked = plan({}, [{ address: "aws_kms_key.k", type: "aws_kms_key", actions: ["delete"] }]);
+    const { r, outputs, summary } = runStep(planKeys, { fixtures: { "dev-keys": blocked } });
+    expect(r.status).toBe(1);
+    expect(outputs).toEqual({});
+    expect(r.stdout).toContain("::error::the plan guard refused the plan of dev-keys: nothing is applied (see the job summary)");
+    expect(summary).toContain("| delete | `aws_kms_key.k` |");
+  });
+
+  test("deploy, plan job: a plan that changes nothing needs no apply (the gated job is skipped: nobody is asked)", () => {
+    const { r, outputs } = runStep(planKeys, { fixtures: { "dev-keys": plan({}, []) } });
+    expect(r.status).toBe(0);
+    expect(outputs.changes).toBe("false");
+  });
+
+  test("drift: read-only plans of both stacks, never an apply; the summary names what drifted and the job fails", () => {
+    const step = wf("drift.yml").jobs.drift.steps?.at(-1)?.run ?? "";
+    const data = plan({}, [{ address: "aws_s3_bucket.b", type: "aws_s3_bucket", actions: ["update"] }]);
+    const { r, log, summary } = runStep(step, { fixtures: { "dev-keys": plan({}, []), "dev-data": data }, drift: ["dev-data"] });
+    expect(r.status).toBe(1);
+    expect(log.filter((l) => l.startsWith("terraform")).map((l) => l.slice(10))).toEqual(["dev-keys init", "dev-keys plan", "dev-keys show", "dev-data init", "dev-data plan", "dev-data show"]);
+    expect(summary).toContain("- `dev-keys`: ✅ no drift");
+    expect(summary).toContain("- `dev-data`: ⚠️ drift: a deploy of the default branch would make 1 change");
+    expect(summary).toContain("  | update | `aws_s3_bucket.b` |");
+    expect(r.stdout).toContain("::error::dev has drifted: see the job summary");
+    const clean = runStep(step, { fixtures: { "dev-keys": plan({}, []), "dev-data": plan({}, []) } });
+    expect(clean.r.status).toBe(0);
+    const failed = runStep(step, { fixtures: { "dev-keys": plan({}, []) }, fail: ["dev-data"] });
+    expect(failed.r.status).toBe(2);
+    expect(failed.summary).toContain("- `dev-data`: ❌ not checked (the drift plan failed: see the job log)");
+  });
+
+  test("drift: the plans are read-only (no lock, detailed exit code)", () => {
+    const script = readFileSync(join(root, "tools", "ci", "drift-stack.sh"), "utf8");
+    expect(script).toContain('plan -input=false -no-color -lock=false -detailed-exitcode -out="$plans/plan.tfplan"');
+    expect(script).toContain('tfc-plan "$dir" --speculative');
+    expect(script).not.toMatch(/terraform[^\n]*\bapply\b|tfc-apply/);
   });
 });

@@ -2,11 +2,16 @@
  * `npm run -s envs` and `npm run -s ci -- <command>`: the small steps the GitHub workflows run
  * around Terraform, kept here so that they are tested rather than written as shell in YAML.
  *   envs                         the registered environments as a JSON array (the CI matrix)
+ *   changed-envs                 the environments whose synthesized stacks a push changed (deploy matrix)
+ *   plan-digest|check-digest     the digest of a plan, and the check that a plan is the approved one
+ *   has-changes                  exit 0 when a plan changes anything, else 1
+ *   summary                      one environment's report as Markdown (the job summary approvers read)
+ *   drift-summary                one environment's drift report as Markdown (the drift workflow)
  *   record <report> ...          add one stack's outcome to an environment's redacted report
  *   data-must-wait <keys.json>   exit 0 when the data stack must be planned after the keys are applied
  *   guard-result <report> ...    add the plan guard's verdict and Markdown summary to a report
  *   comment ...                  render the one pull-request comment from every report
- *   tfc-mode|tfc-plan|tfc-apply  Terraform Cloud runs for workspaces in remote or agent execution
+ *   tfc-mode|tfc-plan|tfc-apply|tfc-discard  Terraform Cloud runs (remote or agent execution)
  * Every failure is one line on stderr and a non-zero exit code.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,9 +19,12 @@ import { execFileSync } from "node:child_process";
 import { Command, CommanderError } from "commander";
 import { environments } from "../../environments";
 import { isUserError } from "../../environments/errors";
-import { ciEnvironments } from "./envs";
+import { DIGEST_PATTERN, digestInput, planDigest } from "../../packages/plan-guard/digest";
+import { changedEnvironments, untrustedBase } from "./changed";
+import { renderDrift } from "./drift";
+import { ciEnvironments, matrixOf } from "./envs";
 import { dataStackMustWait, failed, loadReport, loadReports, recordStack, redactedChanges, renderComment, saveReport, type StackStatus } from "./report";
-import { TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "./tfc";
+import { CONFIRMABLE, TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "./tfc";
 
 export interface Io {
   readonly out: (s: string) => void;
@@ -37,14 +45,46 @@ const readJson = (file: string): unknown => {
 
 class CliError extends Error {}
 
-function client(io: Io, stackDir: string): { c: TfcClient; ws: NonNullable<ReturnType<typeof cloudWorkspaceOf>> } {
+/** Exit code of a refused apply: the plan is not the one that was approved. */
+const MISMATCH = 1;
+
+function client(io: Io, stackDir: string, waitMinutes?: string): { c: TfcClient; ws: NonNullable<ReturnType<typeof cloudWorkspaceOf>> } {
   const ws = cloudWorkspaceOf(stackDir);
   if (!ws) throw new CliError(`${stackDir}: not a Terraform Cloud stack (no cloud block)`);
   const variable = tokenVariable(ws.hostname);
   const token = io.env[variable];
-  if (!token) throw new CliError(`${variable} is not set: give the job the Terraform Cloud token (secret TF_API_TOKEN) in that variable`);
+  if (!token) throw new CliError(`${variable} is not set: give this step the Terraform Cloud token in that variable (secret TF_API_TOKEN_PLAN for plans, TF_API_TOKEN for applies)`);
   const baseUrl = io.baseUrl ? io.baseUrl(ws.hostname) : `https://${ws.hostname}`;
-  return { c: new TfcClient({ baseUrl, token, fetch: io.fetch, pollMs: io.pollMs, log: (l) => io.err(l) }), ws };
+  let timeoutMs: number | undefined;
+  if (waitMinutes !== undefined) {
+    const n = Number(waitMinutes);
+    if (!Number.isInteger(n) || n < 1 || n > 24 * 60) throw new CliError(`--wait-minutes must be a whole number of minutes from 1 to 1440, not "${waitMinutes}"`);
+    timeoutMs = n * 60_000;
+  }
+  return { c: new TfcClient({ baseUrl, token, fetch: io.fetch, pollMs: io.pollMs, timeoutMs, log: (l) => io.err(l) }), ws };
+}
+
+/** A digest given on the command line, checked for shape before anything is compared with it. */
+function expectedDigest(value: string): string {
+  if (!DIGEST_PATTERN.test(value)) throw new CliError(`--expect must be a plan digest (sha256: and 64 hex digits, as plan-digest prints it), not "${value.slice(0, 80)}"`);
+  return value;
+}
+
+/** The one message for a plan that is not the approved one, naming both digests. */
+export function mismatchMessage(expected: string, actual: string): string {
+  return `REFUSED: the plan differs from the approved one (approved ${expected}, planned now ${actual}). Nothing was applied. Something changed after the approval (another merge, drift, a provider release): run the deploy again and review the new plan.`;
+}
+
+/** The run id from --run-id or a --run-file written by tfc-plan. */
+function runIdOf(o: { runId?: string; runFile?: string }): { runId: string; status?: string } {
+  if (o.runId) {
+    if (!/^run-[A-Za-z0-9]{1,64}$/.test(o.runId)) throw new CliError(`--run-id must be a Terraform Cloud run id (run-...), not "${o.runId.slice(0, 80)}"`);
+    return { runId: o.runId };
+  }
+  if (!o.runFile) throw new CliError("give --run-id or --run-file");
+  const run = readJson(o.runFile) as { runId?: string; status?: string };
+  if (!run.runId) throw new CliError(`${o.runFile}: no run id`);
+  return { runId: run.runId, status: run.status };
 }
 
 function program(io: Io, setCode: (n: number) => void): Command {
@@ -54,7 +94,75 @@ function program(io: Io, setCode: (n: number) => void): Command {
     .option("--detail", "print objects with each environment's backend instead of names")
     .action((o: { detail?: boolean }) => {
       const list = ciEnvironments(environments);
-      io.out(JSON.stringify(o.detail ? list : list.map((e) => e.env)));
+      io.out(JSON.stringify(o.detail ? list : matrixOf(list)));
+    });
+  p.command("changed-envs")
+    .description("print the deploy matrix: the environments whose synthesized stacks (cdk.tf.json and assets) differ between two synthesized outputs")
+    .requiredOption("--before <dir>", "synthesized output of the previous commit (missing or empty: every environment counts as changed)")
+    .requiredOption("--after <dir>", "synthesized output of the pushed commit")
+    .option("--runs <file>", "the deploy workflow's recent runs (GitHub API JSON): unless the run before this one succeeded on --before-sha, every environment is deployed")
+    .option("--run-id <id>", "this run's id (with --runs)")
+    .option("--before-sha <sha>", "the commit before the push (with --runs)")
+    .action((o: { before: string; after: string; runs?: string; runId?: string; beforeSha?: string }) => {
+      let distrust: string | undefined;
+      if (o.runs !== undefined) {
+        const id = Number(o.runId);
+        if (!Number.isSafeInteger(id) || id <= 0 || !o.beforeSha) throw new CliError("--runs needs --run-id <number> and --before-sha <sha>");
+        let runs: unknown;
+        try {
+          runs = JSON.parse(readFileSync(o.runs, "utf8"));
+        } catch {
+          runs = undefined;
+        }
+        distrust = untrustedBase(runs, id, o.beforeSha);
+      }
+      let r;
+      try {
+        r = changedEnvironments(ciEnvironments(environments), o.before, o.after, distrust);
+      } catch (e) {
+        if (isUserError(e)) throw e;
+        throw new CliError((e as Error).message);
+      }
+      for (const l of r.lines) io.err(l);
+      io.out(JSON.stringify(r.matrix));
+    });
+  p.command("plan-digest")
+    .description("print the digest of a plan (`terraform show -json`): sha256:<hex>, the same for two plans that apply the same change")
+    .argument("<plan.json>")
+    .action((file: string) => {
+      io.out(planDigest(readJson(file)));
+    });
+  p.command("check-digest")
+    .description("exit 0 when a plan's digest is the approved one, 1 (REFUSED, both digests) when it differs")
+    .argument("<plan.json>")
+    .requiredOption("--expect <digest>", "the approved plan's digest (the plan job's output)")
+    .action((file: string, o: { expect: string }) => {
+      const expected = expectedDigest(o.expect);
+      const actual = planDigest(readJson(file));
+      if (actual !== expected) {
+        io.err(`ci: ${mismatchMessage(expected, actual)}`);
+        setCode(MISMATCH);
+        return;
+      }
+      io.err(`plan digest ${actual}: the approved plan`);
+    });
+  p.command("has-changes")
+    .description("exit 0 when a plan changes a resource or an output, 1 when it changes nothing")
+    .argument("<plan.json>")
+    .action((file: string) => {
+      const d = digestInput(readJson(file));
+      setCode(d.resources.length + d.outputs.length > 0 ? 0 : 1);
+    });
+  p.command("summary")
+    .description("print one environment's report as Markdown, with each stack's plan digest (for $GITHUB_STEP_SUMMARY)")
+    .argument("<report>")
+    .requiredOption("--env <env>")
+    .option("--title <text>", "heading above the report")
+    .action((file: string, o: { env: string; title?: string }) => {
+      if (!existsSync(file)) throw new CliError(`${file}: no report (the plan step did not record one)`);
+      const report = loadReport(file, o.env);
+      const text = renderComment({ envs: [o.env], reports: [report], synth: "success" });
+      io.out(`${o.title ? `## ${o.title}\n\n` : ""}${text}`);
     });
   p.command("record")
     .description("add one stack's outcome to an environment's redacted report")
@@ -68,12 +176,13 @@ function program(io: Io, setCode: (n: number) => void): Command {
       const report = loadReport(file, o.env);
       if (o.plan) {
         let changes;
+        const plan = readJson(o.plan);
         try {
-          changes = redactedChanges(readJson(o.plan));
+          changes = redactedChanges(plan);
         } catch (e) {
           throw new CliError(`${o.plan}: ${(e as Error).message}`);
         }
-        saveReport(file, recordStack(report, { stack: o.stack, status: "planned", changes }));
+        saveReport(file, recordStack(report, { stack: o.stack, status: "planned", changes, digest: planDigest(plan) }));
         return;
       }
       const allowed: StackStatus[] = ["pending", "failed", "skipped"];
@@ -100,20 +209,32 @@ function program(io: Io, setCode: (n: number) => void): Command {
   p.command("comment")
     .description("render the one pull-request comment from every report; exit 1 when the check must fail")
     .requiredOption("--reports <dir>")
-    .requiredOption("--envs <json>", "the environments the run planned (the envs job's output)")
+    .requiredOption("--envs <json>", "the environments the run planned (the envs job's output: matrix entries or names)")
     .requiredOption("--synth <result>", "the synth job's result")
     .requiredOption("--out <file>")
     .option("--run-url <url>")
     .action((o: { reports: string; envs: string; synth: string; out: string; runUrl?: string }) => {
-      let envs: string[] = [];
+      let parsed: unknown = [];
       try {
-        envs = JSON.parse(o.envs) as string[];
+        parsed = JSON.parse(o.envs);
       } catch {
         // The envs job failed: the synth result says why, and no environment was planned.
       }
-      const input = { envs: Array.isArray(envs) ? envs : [], reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl };
+      // The matrix entries of `npm run -s envs` ({ env, secretSuffix }), or plain names.
+      const envs = (Array.isArray(parsed) ? parsed : []).map((e: unknown) => (typeof e === "string" ? e : (e as { env?: unknown } | null)?.env)).filter((e): e is string => typeof e === "string");
+      const input = { envs, reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl };
       writeFileSync(o.out, `${renderComment(input)}\n`);
       setCode(failed(input) ? 1 : 0);
+    });
+  p.command("drift-summary")
+    .description("print an environment's drift report as Markdown; exit 0 no drift, 1 drift, 2 a stack could not be checked")
+    .argument("<report>")
+    .requiredOption("--env <env>")
+    .action((file: string, o: { env: string }) => {
+      const report = loadReport(file, o.env);
+      const r = renderDrift(report, [`${o.env}-keys`, `${o.env}-data`]);
+      io.out(r.markdown);
+      setCode(r.failed ? 2 : r.drifted ? 1 : 0);
     });
   p.command("tfc-mode")
     .description("print the execution mode (remote, agent, local) of a cloud stack's workspace, or `none` for another backend")
@@ -142,24 +263,40 @@ function program(io: Io, setCode: (n: number) => void): Command {
       io.err(`TFC run ${run.runId}: plan ${run.status}`);
     });
   p.command("tfc-apply")
-    .description("confirm and wait for the run tfc-plan started (nothing to do when its plan had no changes)")
+    .description("re-read a planned run's plan, refuse it unless its digest is the approved one, then confirm it and wait until applied")
     .argument("<stack-dir>")
-    .requiredOption("--run-file <file>")
-    .action(async (dir: string, o: { runFile: string }) => {
-      const run = readJson(o.runFile) as { runId?: string; status?: string };
-      if (!run.runId) throw new CliError(`${o.runFile}: no run id`);
-      if (run.status === "planned_and_finished") return io.err(`TFC run ${run.runId}: no changes, nothing to apply`);
-      const { c } = client(io, dir);
-      await c.apply(run.runId, "applied by cmk-stacks CI after the plan guard passed");
-      io.err(`TFC run ${run.runId}: applied`);
+    .option("--run-id <id>", "the run the plan job started (its output)")
+    .option("--run-file <file>", "or the run file tfc-plan wrote")
+    .requiredOption("--expect <digest>", "the approved plan's digest (the plan job's output)")
+    .option("--wait-minutes <n>", "how long to wait for the apply (size it for the stack: see docs/team-workflow.md)", "60")
+    .action(async (dir: string, o: { runId?: string; runFile?: string; expect: string; waitMinutes: string }) => {
+      const expected = expectedDigest(o.expect);
+      const { runId } = runIdOf(o);
+      const { c } = client(io, dir, o.waitMinutes);
+      const run = await c.run(runId);
+      const confirmable = CONFIRMABLE.has(run.status);
+      if (!confirmable && run.status !== "planned_and_finished") throw new CliError(`TFC run ${runId} is ${run.status}, not a plan waiting for confirmation: nothing was applied`);
+      if (!run.planId) throw new CliError(`TFC run ${runId} has no plan`);
+      // The same run's plan, read again now: what a confirmation would apply.
+      const actual = planDigest(await c.planJson(run.planId));
+      if (actual !== expected) {
+        if (confirmable) await c.discard(runId, "discarded by cmk-stacks CI: its plan is not the approved one");
+        io.err(`ci: ${mismatchMessage(expected, actual)}${confirmable ? ` TFC run ${runId} was discarded.` : ""}`);
+        setCode(MISMATCH);
+        return;
+      }
+      if (!confirmable) return io.err(`TFC run ${runId}: no changes, nothing to apply`);
+      io.err(`TFC run ${runId}: plan digest ${actual} is the approved plan; confirming`);
+      await c.apply(runId, `applied by cmk-stacks CI: plan digest ${actual} approved`);
+      io.err(`TFC run ${runId}: applied`);
     });
   p.command("tfc-discard")
-    .description("discard the run tfc-plan started (the plan guard refused it)")
+    .description("discard a planned run (the plan guard refused it)")
     .argument("<stack-dir>")
-    .requiredOption("--run-file <file>")
-    .action(async (dir: string, o: { runFile: string }) => {
-      const run = readJson(o.runFile) as { runId?: string; status?: string };
-      if (!run.runId) throw new CliError(`${o.runFile}: no run id`);
+    .option("--run-id <id>")
+    .option("--run-file <file>")
+    .action(async (dir: string, o: { runId?: string; runFile?: string }) => {
+      const run = runIdOf(o);
       if (run.status === "planned_and_finished") return;
       const { c } = client(io, dir);
       await c.discard(run.runId, "refused by the plan guard in cmk-stacks CI");

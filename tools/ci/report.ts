@@ -29,6 +29,8 @@ export interface StackReport {
   readonly changes?: readonly RedactedChange[];
   /** For pending stacks: the stack that must be applied first. For failed/skipped: what failed. */
   readonly note?: string;
+  /** Planned stacks: the plan's digest (packages/plan-guard/digest.ts), to compare with the deploy's. */
+  readonly digest?: string;
 }
 
 export interface EnvironmentReport {
@@ -117,6 +119,14 @@ function stackSection(s: StackReport): string[] {
   }
 }
 
+/**
+ * A planned stack's plan digest, on its own line: a deploy applies only a plan with the digest its
+ * approvers saw in the job summary, and a reviewer can compare that with this one.
+ */
+export function digestLines(s: StackReport): string[] {
+  return s.status === "planned" && s.digest && /^sha256:[0-9a-f]{64}$/.test(s.digest) ? [`Plan digest of \`${s.stack}\`: \`${s.digest}\``, ""] : [];
+}
+
 /** Every environment's reports found in `dir` (`<env>.json`). */
 export function loadReports(dir: string): EnvironmentReport[] {
   if (!existsSync(dir)) return [];
@@ -167,7 +177,7 @@ export function renderComment(input: CommentInput): string {
       out.push(`❌ The plan job did not finish, so nothing was reviewed for ${env}${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`, "");
       continue;
     }
-    for (const s of r.stacks) out.push(...stackSection(s));
+    for (const s of r.stacks) out.push(...stackSection(s), ...digestLines(s));
     if (!r.guard) out.push("❌ The plan guard did not run.", "");
     else {
       // The guard's own Markdown (verdict, blocked/risky tables, Mermaid picture) minus its marker.

@@ -51,6 +51,11 @@ type JsonApi = { data: { id: string; attributes: Record<string, unknown>; relati
 
 /** Run states after which the plan is complete and its JSON can be read. */
 const PLANNED = new Set(["planned", "planned_and_finished", "planned_and_saved", "cost_estimated", "policy_checked", "post_plan_completed"]);
+/**
+ * Run states in which the run waits for its confirmation (`POST /runs/:id/actions/apply`):
+ * https://developer.hashicorp.com/terraform/cloud-docs/api-docs/run#run-states
+ */
+export const CONFIRMABLE = new Set(["planned", "cost_estimated", "policy_checked", "post_plan_completed"]);
 /** Run states that end a run without a usable plan or apply. */
 const FAILED = new Set(["errored", "canceled", "force_canceled", "discarded", "policy_soft_failed", "post_plan_errored"]);
 
@@ -148,6 +153,12 @@ export class TfcClient {
       return PLANNED.has(status) && planId ? { planId, status } : undefined;
     });
     return { runId, ...done };
+  }
+
+  /** A run's status and the id of its plan. */
+  async run(runId: string): Promise<{ status: string; planId?: string }> {
+    const r = (await this.call("GET", `/runs/${encodeURIComponent(runId)}`)) as JsonApi;
+    return { status: String(r.data.attributes.status), planId: r.data.relationships?.plan?.data?.id };
   }
 
   /** The run's plan as `terraform show -json` would print it (sensitive values in cleartext: keep it in the job). */

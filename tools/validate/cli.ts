@@ -2,8 +2,10 @@
  * `npm run validate`: synthesizes every shipped environment (or ENV_CONFIG's), then runs
  * `terraform validate` and `terraform plan -refresh=false` on each stack against the local
  * provider mirror, offline (the keys stacks in one Terraform run, the data stacks in another:
- * see run-offline.ts). One line per stack; exit 1 if any stack fails, 0 with a
- * SKIPPED line when no Terraform CLI or mirror is installed (2 with `--require-terraform`).
+ * see run-offline.ts). One line per stack; exit 1 if any stack fails. When no Terraform CLI or
+ * provider mirror is installed: exit 2 with a FAILED line under `--require-terraform` or in CI
+ * (`CI` set, as GitHub Actions and most CI services do), so that a runner without the mirror
+ * can never pass for a validated one; elsewhere (a laptop) a SKIPPED line and exit 0.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,9 +15,17 @@ import { Command } from "commander";
 import { findTerraform } from "../terraform/offline";
 import { validateOffline } from "./run-offline";
 
+/** True when validation must run: `--require-terraform`, or a CI service (`CI` set to anything but false/0). */
+export function terraformRequired(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI?.trim().toLowerCase();
+  return flag === true || (ci !== undefined && ci !== "" && ci !== "false" && ci !== "0");
+}
+
+const MIRROR_HELP = "build the provider mirror as the README says (Development > Offline Terraform: terraform providers mirror), or pass TF_PLUGIN_MIRROR=<dir>";
+
 const program = new Command("validate")
   .description("validate and plan every synthesized stack with the real Terraform provider, offline")
-  .option("--require-terraform", "fail (exit 2) instead of skipping when no Terraform CLI or provider mirror is found")
+  .option("--require-terraform", "fail (exit 2) instead of skipping when no Terraform CLI or provider mirror is found (the default when CI is set)")
   .option("--keep <dir>", "work in <dir> and keep it: synthesized stacks in <dir>/out, initialised scratch copies in <dir>/scratch")
   .option("--save-plans <regex>", "also write `terraform show -json` of the plans of matching stacks to <scratch>/<stack>/plan.json")
   .option("--results <file>", "write the per-stack results as JSON")
@@ -24,9 +34,15 @@ const program = new Command("validate")
   .action(async (opts: { requireTerraform?: boolean; keep?: string; savePlans?: string; results?: string; only?: string; planOnly?: boolean }) => {
     const tf = findTerraform();
     if (!tf.ok) {
-      process.stdout.write(`validate: SKIPPED: ${tf.reason}\n`);
+      if (terraformRequired(opts.requireTerraform)) {
+        process.stderr.write(`validate: FAILED: Terraform validation could not run: ${tf.reason} (${MIRROR_HELP})\n`);
+        if (opts.results) writeFileSync(opts.results, JSON.stringify({ failed: tf.reason }));
+        process.exitCode = 2;
+        return;
+      }
+      process.stdout.write(`validate: SKIPPED: ${tf.reason} (nothing was validated; ${MIRROR_HELP})\n`);
       if (opts.results) writeFileSync(opts.results, JSON.stringify({ skipped: tf.reason }));
-      process.exitCode = opts.requireTerraform ? 2 : 0;
+      process.exitCode = 0;
       return;
     }
     const work = opts.keep ? resolve(opts.keep) : mkdtempSync(join(tmpdir(), "cmk-validate-"));
@@ -73,4 +89,4 @@ const program = new Command("validate")
     }
   });
 
-void program.parseAsync();
+if (require.main === module) void program.parseAsync();

@@ -8,6 +8,12 @@ import { gunzipSync } from "node:zlib";
 import { dataStackMustWait, redactedChanges, renderComment, failed } from "../../../tools/ci/report";
 import { runCi } from "../../../tools/ci/cli";
 import { tokenVariable } from "../../../tools/ci/tfc";
+import { ciEnvironments, secretSuffix } from "../../../tools/ci/envs";
+import { changedEnvironments, untrustedBase } from "../../../tools/ci/changed";
+import { planDigest } from "../../../packages/plan-guard/digest";
+import { environments } from "../../../environments";
+import type { EnvironmentConfig } from "../../../environments/types";
+import { spawnSync } from "node:child_process";
 
 const work = mkdtempSync(join(tmpdir(), "cmk-ci-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -163,26 +169,73 @@ describe("Terraform Cloud (remote execution) against a loopback API", () => {
     expect(r.err).toContain("TFC run run-1: planning");
   });
 
-  test("tfc-apply confirms the run and waits until applied; nothing to do after a plan without changes", async () => {
-    runStates = ["apply_queued", "applying", "applied"];
-    const runFile = join(work, "r2.json");
-    writeFileSync(runFile, JSON.stringify({ runId: "run-1", status: "planned" }));
-    expect((await ci(["tfc-apply", stackDir(), "--run-file", runFile])).code).toBe(0);
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toContain("POST /api/v2/runs/run-1/actions/apply");
-    seen = [];
-    writeFileSync(runFile, JSON.stringify({ runId: "run-1", status: "planned_and_finished" }));
-    expect((await ci(["tfc-apply", stackDir(), "--run-file", runFile])).err).toEqual(["TFC run run-1: no changes, nothing to apply"]);
+  test("tfc-apply re-reads the approved run's plan, checks its digest, confirms it and waits until applied", async () => {
+    runStates = ["planned", "apply_queued", "applying", "applied"];
+    const r = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", planDigest(planJson), "--wait-minutes", "140"]);
+    expect(r.code).toBe(0);
+    expect(seen.map((s) => `${s.method} ${s.url}`).slice(0, 4)).toEqual(["GET /api/v2/runs/run-1", "GET /api/v2/plans/plan-1/json-output", "POST /api/v2/runs/run-1/actions/apply", "GET /api/v2/runs/run-1"]);
+    expect(r.err).toContain(`TFC run run-1: plan digest ${planDigest(planJson)} is the approved plan; confirming`);
+    expect(r.err.at(-1)).toBe("TFC run run-1: applied");
+    expect(JSON.parse(seen.find((s) => s.url.endsWith("/actions/apply"))!.body.toString()).comment).toBe(`applied by cmk-stacks CI: plan digest ${planDigest(planJson)} approved`);
+  });
+
+  test("tfc-apply REFUSES a run whose plan is not the approved one: discards it, names both digests, confirms nothing", async () => {
+    runStates = ["planned"];
+    const approved = planDigest({ resource_changes: [{ address: "aws_kms_key.k", change: { actions: ["create"], after: { policy: '{"other":1}' } } }] });
+    const r = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", approved]);
+    expect(r.code).toBe(1);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET /api/v2/runs/run-1", "GET /api/v2/plans/plan-1/json-output", "POST /api/v2/runs/run-1/actions/discard"]);
+    expect(r.err).toEqual([
+      `ci: REFUSED: the plan differs from the approved one (approved ${approved}, planned now ${planDigest(planJson)}). Nothing was applied. Something changed after the approval (another merge, drift, a provider release): run the deploy again and review the new plan. TFC run run-1 was discarded.`,
+    ]);
+  });
+
+  test.each([["applied"], ["discarded"], ["planning"], ["errored"]])("tfc-apply refuses a run that is %s, not waiting for confirmation", async (status) => {
+    runStates = [status];
+    const r = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", planDigest(planJson)]);
+    expect(r.code).toBe(2);
+    expect(r.err).toEqual([`ci: TFC run run-1 is ${status}, not a plan waiting for confirmation: nothing was applied`]);
+    expect(seen.map((s) => s.method)).toEqual(["GET"]);
+  });
+
+  test("tfc-apply: a run without changes needs no confirmation", async () => {
+    runStates = ["planned_and_finished"];
+    const r = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", planDigest(planJson)]);
+    expect([r.code, r.err]).toEqual([0, ["TFC run run-1: no changes, nothing to apply"]]);
+    expect(seen.some((s) => s.method === "POST")).toBe(false);
+  });
+
+  test.each([
+    [["--run-id", "run-1", "--expect", "sha256:abc"], 'ci: --expect must be a plan digest (sha256: and 64 hex digits, as plan-digest prints it), not "sha256:abc"'],
+    [["--run-id", "run-1/../x", "--expect", `sha256:${"0".repeat(64)}`], 'ci: --run-id must be a Terraform Cloud run id (run-...), not "run-1/../x"'],
+    [["--expect", `sha256:${"0".repeat(64)}`], "ci: give --run-id or --run-file"],
+    [["--run-id", "run-1", "--expect", `sha256:${"0".repeat(64)}`, "--wait-minutes", "0"], 'ci: --wait-minutes must be a whole number of minutes from 1 to 1440, not "0"'],
+  ])("tfc-apply refuses bad input before any request: %j", async (args, line) => {
+    const r = await ci(["tfc-apply", stackDir(), ...args]);
+    expect([r.code, r.err]).toEqual([2, [line]]);
     expect(seen).toEqual([]);
   });
 
   test.each([
-    [["tfc-plan", "WS:missing", "--plan-json", "x", "--run-file", "y"], {}, "ci: TF_TOKEN_app_terraform_io is not set: give the job the Terraform Cloud token (secret TF_API_TOKEN) in that variable"],
+    [["tfc-plan", "WS:missing", "--plan-json", "x", "--run-file", "y"], {}, "ci: TF_TOKEN_app_terraform_io is not set: give this step the Terraform Cloud token in that variable (secret TF_API_TOKEN_PLAN for plans, TF_API_TOKEN for applies)"],
     [["tfc-plan", "WS:missing", "--plan-json", "x", "--run-file", "y"], undefined, "ci: TFC GET /organizations/northwind-health/workspaces/missing: HTTP 404: not found (is the token set, and may it read this workspace?)"],
   ])("fails with one line: %j", async (argv, env, line) => {
     const args = (argv as string[]).map((a) => (a === "WS:missing" ? stackDir("missing") : a));
     const r = await ci(args, env as NodeJS.ProcessEnv | undefined);
     expect(r.code).toBe(2);
     expect(r.err).toEqual([line]);
+  });
+
+  test("tfc-plan for a deploy starts a run that waits for confirmation (TFC's own confirm step), never auto-applied", async () => {
+    runStates = ["planning", "planned"];
+    const runFile = join(work, "deploy.run");
+    const r = await ci(["tfc-plan", stackDir(), "--plan-json", join(work, "deploy.json"), "--run-file", runFile, "--message", "deploy abc: prod-keys"]);
+    expect(r.code).toBe(0);
+    const run = JSON.parse(seen.find((s) => s.url === "/api/v2/runs")!.body.toString());
+    expect(run.data.attributes).toEqual({ message: "deploy abc: prod-keys", "plan-only": false, "auto-apply": false });
+    const cv = JSON.parse(seen.find((s) => s.url.endsWith("/configuration-versions"))!.body.toString());
+    expect(cv.data.attributes).toEqual({ "auto-queue-runs": false, speculative: false });
+    expect(JSON.parse(readFileSync(runFile, "utf8"))).toEqual({ runId: "run-1", status: "planned" });
   });
 
   test("a run that errors stops with one line naming it", async () => {
@@ -197,4 +250,214 @@ describe("Terraform Cloud (remote execution) against a loopback API", () => {
     const r = await ci(["tfc-plan", stackDir(), "--plan-json", join(work, "l.json"), "--run-file", join(work, "l.run")]);
     expect(r.err).toEqual(["ci: TFC workspace cmk-prod-keys uses local execution: run terraform in the job instead"]);
   });
+});
+
+describe("environment names as GitHub secret names", () => {
+  test.each([
+    ["dev", "DEV"],
+    ["prod-eu", "PROD_EU"],
+    ["eu-west-1", "EU_WEST_1"],
+    ["2nd", "2ND"],
+  ])("%s -> %s", (name, suffix) => {
+    expect(secretSuffix(name)).toBe(suffix);
+  });
+
+  test.each(["dev.1", "dév", "a b", ""])("fails for %j, which no secret name can hold", (name) => {
+    expect(() => secretSuffix(name)).toThrow(`"${name}" cannot be part of a GitHub secret name: use letters, digits and - only`);
+  });
+
+  const as = (name: string): EnvironmentConfig => ({ ...environments.dev, name });
+
+  test("every matrix entry carries its secret suffix", () => {
+    expect(ciEnvironments({ dev: as("dev"), "prod-eu": as("prod-eu") }).map(({ env, secretSuffix: s }) => [env, s])).toEqual([
+      ["dev", "DEV"],
+      ["prod-eu", "PROD_EU"],
+    ]);
+  });
+
+  test("fails when two environments would share their secrets, or one is another's plan environment, naming all of them", () => {
+    expect(() => ciEnvironments({ "prod-eu": as("prod-eu"), prod_eu: as("prod_eu"), Dev: as("Dev"), dev: as("dev"), "dev-plan": as("dev-plan") })).toThrow(
+      [
+        'environments.prod_eu: its GitHub secrets would be those of "prod-eu" (both end in _PROD_EU: secret names are case-insensitive and - becomes _): rename one of them',
+        'environments.dev: its GitHub secrets would be those of "Dev" (both end in _DEV: secret names are case-insensitive and - becomes _): rename one of them',
+        'environments.dev-plan: "dev-plan" is the GitHub environment of Dev\'s plan jobs (Dev-plan): rename it',
+      ].join("\n"),
+    );
+  });
+
+  test("`npm run -s envs` prints the matrix entries", () => {
+    const r = spawnSync(process.execPath, [join(__dirname, "..", "..", "..", ".build", "ci.js"), "envs"], { encoding: "utf8" });
+    expect(JSON.parse(r.stdout)).toEqual([
+      { env: "dev", secretSuffix: "DEV" },
+      { env: "staging", secretSuffix: "STAGING" },
+      { env: "prod", secretSuffix: "PROD" },
+    ]);
+  });
+});
+
+describe("plan digests on the command line", () => {
+  const plan = { resource_changes: [{ address: "aws_kms_key.k", type: "aws_kms_key", change: { actions: ["update"], before: { description: "a" }, after: { description: "b" } } }] };
+  const file = (name: string, v: unknown) => {
+    const f = join(work, name);
+    writeFileSync(f, JSON.stringify(v));
+    return f;
+  };
+  const run = async (argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCi(argv, { out: (s) => out.push(s), err: (s) => err.push(s), env: {} });
+    return { code, out, err };
+  };
+
+  test("plan-digest prints the digest; check-digest accepts the same plan and refuses another, naming both digests", async () => {
+    const f = file("d1.json", plan);
+    const digest = planDigest(plan);
+    expect(await run(["plan-digest", f])).toEqual({ code: 0, out: [digest], err: [] });
+    expect(await run(["check-digest", f, "--expect", digest])).toEqual({ code: 0, out: [], err: [`plan digest ${digest}: the approved plan`] });
+    const other = planDigest({ resource_changes: [] });
+    expect(await run(["check-digest", f, "--expect", other])).toEqual({
+      code: 1,
+      out: [],
+      err: [`ci: REFUSED: the plan differs from the approved one (approved ${other}, planned now ${digest}). Nothing was applied. Something changed after the approval (another merge, drift, a provider release): run the deploy again and review the new plan.`],
+    });
+  });
+
+  test.each([["sha256:XYZ"], [""], ["md5:0"], [`sha256:${"a".repeat(64)}\n`]])("check-digest refuses %j as a digest", async (bad) => {
+    const r = await run(["check-digest", file("d2.json", plan), "--expect", bad]);
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(/^ci: --expect must be a plan digest \(sha256: and 64 hex digits, as plan-digest prints it\), not "/);
+  });
+
+  test("check-digest and plan-digest fail with one line on a missing or broken plan", async () => {
+    expect(await run(["plan-digest", join(work, "nope.json")])).toEqual({ code: 2, out: [], err: [`ci: ${join(work, "nope.json")}: ENOENT`] });
+    writeFileSync(join(work, "broken.json"), "{");
+    expect((await run(["check-digest", join(work, "broken.json"), "--expect", planDigest(plan)])).err).toEqual([`ci: ${join(work, "broken.json")}: not valid JSON`]);
+  });
+
+  test("has-changes: 0 for a change to a resource or an output, 1 for none", async () => {
+    expect((await run(["has-changes", file("c1.json", plan)])).code).toBe(0);
+    expect((await run(["has-changes", file("c2.json", { output_changes: { x: { actions: ["create"], after: 1 } } })])).code).toBe(0);
+    expect((await run(["has-changes", file("c3.json", { resource_changes: [{ address: "a.b", change: { actions: ["no-op"] } }], output_changes: { x: { actions: ["no-op"] } } })])).code).toBe(1);
+  });
+
+  test("the PR comment and the job summary show each planned stack's digest", async () => {
+    const report = join(work, "rep.json");
+    expect((await run(["record", report, "--env", "dev", "--stack", "dev-keys", "--plan", file("r.json", plan)])).code).toBe(0);
+    await run(["guard-result", report, "--env", "dev", "--exit", "0"]);
+    const text = renderComment({ envs: ["dev"], synth: "success", reports: [JSON.parse(readFileSync(report, "utf8"))] });
+    expect(text).toContain(`Plan digest of \`dev-keys\`: \`${planDigest(plan)}\``);
+    const summary = await run(["summary", report, "--env", "dev", "--title", "Plan of dev-keys"]);
+    expect(summary.out[0]).toMatch(/^## Plan of dev-keys\n\n/);
+    expect(summary.out[0]).toContain(`Plan digest of \`dev-keys\`: \`${planDigest(plan)}\``);
+  });
+});
+
+describe("changed-envs: only environments whose synthesized stacks changed are deployed", () => {
+  const envs = ciEnvironments(environments);
+  function outdir(stacks: Record<string, Record<string, string>>): string {
+    const d = mkdtempSync(join(work, "out-"));
+    for (const [stack, files] of Object.entries(stacks)) {
+      for (const [path, content] of Object.entries(files)) {
+        mkdirSync(join(d, "stacks", stack, path, ".."), { recursive: true });
+        writeFileSync(join(d, "stacks", stack, path), content);
+      }
+    }
+    return d;
+  }
+  const base = (): Record<string, Record<string, string>> => Object.fromEntries(envs.flatMap(({ env }) => [`${env}-keys`, `${env}-data`]).map((s) => [s, { "cdk.tf.json": `{"s":"${s}"}`, "assets/hook/index.js": "x" }]));
+
+  test("nothing changed (a docs-only push): an empty matrix", () => {
+    const r = changedEnvironments(envs, outdir(base()), outdir(base()));
+    expect(r.matrix).toEqual([]);
+    expect(r.lines).toEqual(envs.map(({ env }) => `${env}: unchanged, not deployed`));
+  });
+
+  test("a changed asset, a changed cdk.tf.json: those environments only, in registration order", () => {
+    const after = base();
+    after["prod-keys"] = { ...after["prod-keys"], "assets/hook/index.js": "y" };
+    after["dev-data"] = { ...after["dev-data"], "cdk.tf.json": '{"s":"changed"}' };
+    const r = changedEnvironments(envs, outdir(base()), outdir(after));
+    expect(r.matrix).toEqual([
+      { env: "dev", secretSuffix: "DEV" },
+      { env: "prod", secretSuffix: "PROD" },
+    ]);
+    expect(r.lines).toEqual(["dev: deploy (dev-data: cdk.tf.json changed)", "staging: unchanged, not deployed", "prod: deploy (prod-keys: assets/hook/index.js changed)"]);
+  });
+
+  test("added and removed files count; Terraform's own files in a stack directory do not", () => {
+    const before = base();
+    before["staging-keys"] = { ...before["staging-keys"], ".terraform/providers/x": "1", ".terraform.lock.hcl": "lock" };
+    const after = base();
+    after["dev-keys"] = { "cdk.tf.json": after["dev-keys"]["cdk.tf.json"] };
+    after["prod-data"] = { ...after["prod-data"], "assets/new.zip": "z" };
+    const r = changedEnvironments(envs, outdir(before), outdir(after));
+    expect(r.lines).toEqual(["dev: deploy (dev-keys: assets/hook/index.js removed)", "staging: unchanged, not deployed", "prod: deploy (prod-data: assets/new.zip added)"]);
+  });
+
+  test("a new environment, or nothing to compare with: deployed", () => {
+    const before = base();
+    delete before["staging-keys"];
+    delete before["staging-data"];
+    expect(changedEnvironments(envs, outdir(before), outdir(base())).lines[1]).toBe("staging: deploy (staging-keys: new (not in the previous commit's synthesized output); staging-data: new (not in the previous commit's synthesized output))");
+    const none = changedEnvironments(envs, join(work, "never-synthesized"), outdir(base()));
+    expect(none.matrix.map((m) => m.env)).toEqual(envs.map((e) => e.env));
+    expect(none.lines[0]).toBe("dev: deploy (nothing to compare with: no synthesized output of the previous commit)");
+  });
+
+  test("the CLI prints the matrix on stdout and why on stderr; fails with one line without the pushed commit's output", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCi(["changed-envs", "--before", outdir(base()), "--after", outdir(base())], { out: (s) => out.push(s), err: (s) => err.push(s), env: {} });
+    expect([code, out]).toEqual([0, ["[]"]]);
+    expect(err).toHaveLength(envs.length);
+    const missing = join(work, "missing-after");
+    const err2: string[] = [];
+    expect(await runCi(["changed-envs", "--before", missing, "--after", missing], { out: () => undefined, err: (s) => err2.push(s), env: {} })).toBe(2);
+    expect(err2).toEqual([`ci: ${missing}: no synthesized stacks (run npm run synth with CDKTF_OUTDIR=${missing} first)`]);
+  });
+
+  describe("the previous commit is a base only when the deploy run before this one succeeded on it", () => {
+    const runs = (...r: object[]) => ({ workflow_runs: r });
+    const ok = { id: 90, head_sha: "b".repeat(40), status: "completed", conclusion: "success" };
+    test.each<[string, unknown, string | undefined]>([
+      ["it succeeded on that commit", runs({ id: 101, status: "in_progress" }, ok, { id: 80, conclusion: "failure", status: "completed" }), undefined],
+      ["it failed (or an approval was rejected)", runs({ ...ok, conclusion: "failure" }), "the previous deploy run 90 ended failure"],
+      ["GitHub replaced its pending run (cancelled)", runs({ ...ok, conclusion: "cancelled" }), "the previous deploy run 90 ended cancelled"],
+      ["it deployed another commit", runs({ ...ok, head_sha: "c".repeat(40) }), "the previous deploy run 90 deployed cccccccccccc, not the commit before this push (a run in between was replaced or skipped)"],
+      ["it still runs", runs({ ...ok, status: "in_progress", conclusion: null }), "the previous deploy run 90 has not completed"],
+      ["there is none", runs(), "no earlier deploy run"],
+      ["the API answer is unreadable", {}, "the earlier deploy runs could not be read"],
+    ])("%s", (_what, json, reason) => {
+      expect(untrustedBase(json, 100, "b".repeat(40))).toBe(reason);
+    });
+
+    test("the CLI deploys every environment when the base is not trusted, saying why", async () => {
+      const runsFile = join(work, "runs.json");
+      writeFileSync(runsFile, JSON.stringify(runs({ ...ok, conclusion: "failure" })));
+      const out: string[] = [];
+      const err: string[] = [];
+      const args = ["changed-envs", "--before", outdir(base()), "--after", outdir(base()), "--runs", runsFile, "--run-id", "100", "--before-sha", "b".repeat(40)];
+      expect(await runCi(args, { out: (s) => out.push(s), err: (s) => err.push(s), env: {} })).toBe(0);
+      expect(JSON.parse(out[0]).map((m: { env: string }) => m.env)).toEqual(envs.map((e) => e.env));
+      expect(err[0]).toBe("dev: deploy (the previous deploy run 90 ended failure: every environment is deployed)");
+      writeFileSync(runsFile, JSON.stringify(runs(ok)));
+      const out2: string[] = [];
+      expect(await runCi(args, { out: (s) => out2.push(s), err: () => undefined, env: {} })).toBe(0);
+      expect(out2).toEqual(["[]"]);
+      const err3: string[] = [];
+      expect(await runCi(["changed-envs", "--before", "x", "--after", "y", "--runs", runsFile], { out: () => undefined, err: (s) => err3.push(s), env: {} })).toBe(2);
+      expect(err3).toEqual(["ci: --runs needs --run-id <number> and --before-sha <sha>"]);
+    });
+  });
+
+  test("the same commit synthesized twice is identical: a push that changes no stack deploys nothing", () => {
+    const a = mkdtempSync(join(work, "synth-a-"));
+    const b = mkdtempSync(join(work, "synth-b-"));
+    const main = join(__dirname, "..", "..", "..", ".build", "main.js");
+    for (const d of [a, b]) {
+      const r = spawnSync(process.execPath, [main], { encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: d, CMK_REQUIRE_REMOTE_STATE: "1" } });
+      expect(r.status).toBe(0);
+    }
+    expect(changedEnvironments(envs, a, b).matrix).toEqual([]);
+  }, 60_000);
 });
