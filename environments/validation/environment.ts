@@ -7,6 +7,7 @@ import { reservedTags } from "../resolve";
 const RESERVED = ["Environment", "ManagedBy", "Stack"];
 const TAG_CHARS_RULE = "letters, digits, spaces and _ . : / = + - @ only";
 import { isValidBucketName } from "./s3-names";
+import { derivedNameProblems } from "./names";
 
 export const environmentTable: ConstraintTable = {
   domain: "environment",
@@ -43,6 +44,11 @@ export const environmentTable: ConstraintTable = {
     { field: "backend.useLockfile", rule: "true or false", source: "S3 backend locking", when: (c) => c.parent.type === "s3", check: (v) => typeof v === "boolean" },
   ],
   cross: [
+    {
+      description: "the names the stacks derive from the environment name follow AWS's naming rules (an ELB name may not start with internal-)",
+      source: "ELB CreateLoadBalancer / CreateTargetGroup Name",
+      check: derivedNameProblems,
+    },
     {
       description: "network, keys and data sections are present",
       source: "environment contract",
