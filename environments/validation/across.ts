@@ -46,7 +46,8 @@ export function acrossEnvironments(envs: Readonly<Record<string, EnvironmentConf
       if (!seen) {
         first.set(key, { env, u });
       } else if (seen.env !== env) {
-        out.push({ path: at(u, env), value: u.value, rule: `${wording(u)} (${at(seen.u, seen.env)} has it)`, source: u.source });
+        const holder = seen.u.derived ? `the stacks derive it from ${at(seen.u, seen.env)}` : `${at(seen.u, seen.env)} has it`;
+        out.push({ path: at(u, env), value: u.value, rule: `${wording(u)} (${holder})`, source: u.source });
       } else if (seen.u.derived !== u.derived) {
         // Inside one environment: the user's name against the one the stacks derive.
         const mine = u.derived ? seen.u : u;
