@@ -122,6 +122,15 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
     if (isObject(env.cloudHsm.trust) && env.cloudHsm.trust.mode === "provided") for (const p of ["cluster-certificate", "trust-anchor"]) derived("SSM parameter name", `/${n}/cloudhsm/${p}`, regional, regionalText, SRC_REGIONAL);
     if (isObject(env.alarms)) derived("EventBridge rule name", `${n}-kms-cloudhsm-health`, regional, regionalText, SRC_REGIONAL);
   }
+  // CloudWatch alarms: the topic's prefix `<name>-kms-` when alarms are on (modules/alarms/).
+  const alarmNames: string[] = [];
+  if (isObject(env.alarms)) {
+    alarmNames.push("kms-request-quota");
+    if (isObject(env.xks)) for (const a of ["throttled", "certificate-expiry", "credential-age", "latency", "retryable-errors", "non-retryable-errors", "key-manager-degraded", "key-manager-unavailable"]) alarmNames.push(`kms-xks-${a}`);
+    if (isObject(env.cloudHsm)) for (const a of ["throttled", "store-not-connected", "active-hsms"]) alarmNames.push(`kms-cloudhsm-${a}`);
+  }
+  for (const [k, key] of entries(e.keys)) if (key.origin === "external" && key.keyMaterialValidityDays !== undefined) alarmNames.push(`${isObject(env.alarms) ? "kms-" : ""}key-${k}-material-expiry`);
+  for (const a of alarmNames) derived("CloudWatch alarm name", `${n}-${a}`, regional, regionalText, SRC_REGIONAL);
   if (isObject(env.data?.fsx)) derived("secret name", `${n}/fsx-ontap/fsxadmin-password`, regional, regionalText, SRC_REGIONAL);
   return out;
 }
