@@ -164,6 +164,30 @@ describe("keyPolicyProblems: what a key construct refuses, all at once", () => {
     expect(keyPolicyProblems("k", { ...base, externalAccounts: [{ account: PARTNER, allow: ["use"] }] })).toEqual([]);
   });
 
+  test("principals of other accounts: never administrators; users only from an account allowed 'use'; service roles in no role denied what they need", async () => {
+    const { keyPolicyProblems } = await import("../../../modules/keys/key-policy");
+    const SLR = `arn:aws:iam::${ACCT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    expect(
+      keyPolicyProblems("test/key-app", {
+        ...base,
+        administrators: [ADMIN, `arn:aws:iam::${PARTNER}:role/KeyAdmin`],
+        users: [USER, `arn:aws:iam::${PARTNER}:role/Analytics`, `arn:aws:iam::999999999999:role/Stranger`],
+        decryptOnlyUsers: [`arn:aws:iam::${GRANTS_ONLY}:role/Reader`],
+        encryptOnlyUsers: [SLR],
+        serviceRoles: [SLR],
+        externalAccounts: [
+          { account: PARTNER, allow: ["use"] },
+          { account: GRANTS_ONLY, allow: ["grantsForAwsResources"] },
+        ],
+      }),
+    ).toEqual([
+      `test/key-app.administrators.1: "arn:aws:iam::${PARTNER}:role/KeyAdmin" is not allowed (a principal of the key's account ${ACCT}: key administration works only there, and another account never manages the key, KMS key policies)`,
+      `test/key-app.users.2: "arn:aws:iam::999999999999:role/Stranger" is not allowed (a principal of the key's account ${ACCT}, or of an account in externalAccounts allowed 'use' (999999999999 is not), KMS key policies)`,
+      `test/key-app.decryptOnlyUsers.0: "arn:aws:iam::${GRANTS_ONLY}:role/Reader" is not allowed (a principal of the key's account ${ACCT}, or of an account in externalAccounts allowed 'use' (${GRANTS_ONLY} is not), KMS key policies)`,
+      `test/key-app.encryptOnlyUsers.0: "${SLR}" is not allowed (also in serviceRoles: encryptOnlyUsers are denied Decrypt, GenerateDataKey* or CreateGrant, which the service needs, key policy: separation of duties)`,
+    ]);
+  });
+
   test("CustomerKey refuses its own account as an external account, in the construct format", async () => {
     const { Testing } = await import("cdktf");
     const { EnvironmentStack } = await import("../../../modules/core/environment-stack");
