@@ -210,3 +210,33 @@ describe("keyPolicyProblems: what a key construct refuses, all at once", () => {
     expect(key.name).toBe("key-app");
   });
 });
+
+describe("why some roles on one key contradict each other (the refused pairs, evaluated)", () => {
+  const IMPORTER = `arn:aws:iam::${ACCT}:role/Custodians`;
+  const SLR = `arn:aws:iam::${ACCT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+  /** The policy as ImportedKey builds it, with the importer also in `props` (what validation refuses). */
+  const withImporter = (props: Record<string, unknown>) => {
+    const doc = buildKeyPolicy({ ...base, ...props });
+    doc.Statement.push({ Sid: "KeyMaterialImport", Effect: "Allow", Principal: { AWS: [IMPORTER] }, Action: ["kms:Encrypt", "kms:Decrypt", "kms:ImportKeyMaterial"], Resource: "*" });
+    return doc as unknown as PolicyDocument;
+  };
+  const ask = (principal: string, action: string, resourcePolicy: PolicyDocument, context?: Record<string, string>) => decide({ principal, action, resource: KEY_ARN, resourceAccount: ACCT, context, resourcePolicy });
+
+  test("an importer who is encrypt-only is denied the Decrypt that ends the import; decrypt-only, the Encrypt", async () => {
+    expect(await ask(IMPORTER, "kms:Decrypt", withImporter({ encryptOnlyUsers: [IMPORTER] }))).toBe("ExplicitlyDenied");
+    expect(await ask(IMPORTER, "kms:Encrypt", withImporter({ decryptOnlyUsers: [IMPORTER] }))).toBe("ExplicitlyDenied");
+    // Alone, the importer has both.
+    expect(await ask(IMPORTER, "kms:Decrypt", withImporter({}))).toBe("Allowed");
+    expect(await ask(IMPORTER, "kms:Encrypt", withImporter({}))).toBe("Allowed");
+  });
+
+  test("a service-linked role that is encrypt-only, decrypt-only or an administrator is denied what the service needs; one that is also a user is not", async () => {
+    const grant = { "kms:GrantIsForAWSResource": "true" };
+    expect(await ask(SLR, "kms:Decrypt", buildKeyPolicy({ ...base, serviceRoles: [SLR], encryptOnlyUsers: [SLR] }) as unknown as PolicyDocument)).toBe("ExplicitlyDenied");
+    expect(await ask(SLR, "kms:GenerateDataKeyWithoutPlaintext", buildKeyPolicy({ ...base, serviceRoles: [SLR], decryptOnlyUsers: [SLR] }) as unknown as PolicyDocument)).toBe("ExplicitlyDenied");
+    expect(await ask(SLR, "kms:CreateGrant", buildKeyPolicy({ ...base, serviceRoles: [SLR], administrators: [ADMIN, SLR] }) as unknown as PolicyDocument, grant)).toBe("ExplicitlyDenied");
+    const asUser = buildKeyPolicy({ ...base, serviceRoles: [SLR], users: [USER, SLR] }) as unknown as PolicyDocument;
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext"]) expect(await ask(SLR, action, asUser)).toBe("Allowed");
+    expect(await ask(SLR, "kms:CreateGrant", asUser, grant)).toBe("Allowed");
+  });
+});
