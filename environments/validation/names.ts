@@ -45,8 +45,7 @@ const SRC_ELB = "ELB CreateLoadBalancer / CreateTargetGroup Name: unique per acc
 const SRC_IAM = "IAM CreateRole / CreateInstanceProfile: names are unique per account, whatever the Region, and compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)";
 const SRC_REGIONAL = "unique per account and Region: Lambda CreateFunction, CloudWatch Logs CreateLogGroup, SNS CreateTopic, CloudWatch PutMetricAlarm, EventBridge PutRule, Secrets Manager CreateSecret, SSM PutParameter";
 const SRC_SLR = "IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)";
-const SRC_EBS =
-  "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
+const SRC_EBS = "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
 const SRC_WORKSPACE = "Terraform Cloud: workspace names are unique per organization; two stacks in one workspace overwrite each other's state";
 const SRC_STATE = "S3 backend: one state object per key; two stacks on one key overwrite each other's state";
 

@@ -17,8 +17,7 @@ const { dev, staging, prod } = environments;
 const messagesFor = (env: EnvironmentConfig) => validationMessages({ [env.name]: env });
 const SCHEMA = "configuration schema (schema/environment.schema.json)";
 const TEMPLATE = "data, not a Terraform template: no '${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates";
-const SRC_EBS =
-  "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
+const SRC_EBS = "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
 
 const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = [
   // unknown fields, at every depth, with the closest known name

@@ -44,7 +44,18 @@ describe("keys", () => {
     expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, deletionWindowDays: days }), "deletionWindowDays")).toBe(validationRefuses({ "keys.appData.deletionWindowDays": days }, "keys.appData.deletionWindowDays"));
   });
 
-  const principals = [`arn:aws:iam::${ACCOUNT}:role/Ops`, `arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:role/path/to/Ops`, `arn:aws:iam::${ACCOUNT}:root`, `arn:aws-cn:iam::${ACCOUNT}:role/Ops`, `arn:aws:iam::12345:role/Ops`, "Ops", `arn:aws:iam::${ACCOUNT}:group/Ops`, "arn:aws:iam::999999999999:role/Ops", "arn:aws:iam::999999999999:user/path/alice"];
+  const principals = [
+    `arn:aws:iam::${ACCOUNT}:role/Ops`,
+    `arn:aws:iam::${ACCOUNT}:user/alice`,
+    `arn:aws:iam::${ACCOUNT}:role/path/to/Ops`,
+    `arn:aws:iam::${ACCOUNT}:root`,
+    `arn:aws-cn:iam::${ACCOUNT}:role/Ops`,
+    `arn:aws:iam::12345:role/Ops`,
+    "Ops",
+    `arn:aws:iam::${ACCOUNT}:group/Ops`,
+    "arn:aws:iam::999999999999:role/Ops",
+    "arn:aws:iam::999999999999:user/path/alice",
+  ];
   test.each(principals)("user %s", (user) => {
     expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, users: [user] }), "users.0")).toBe(validationRefuses({ "keys.appData.users": [user] }, "keys.appData.users.0"));
   });

@@ -31,7 +31,13 @@ const cases: [string, EnvironmentConfig][] = [
   ["dev", environments.dev],
   ["staging", environments.staging],
   ["prod", environments.prod],
-  ["dev with alarms and an imported key that expires", variant(environments.dev, { alarms: { subscriptions: [{ protocol: "email", endpoint: "a@example.com" }] }, "keys.imported": { alias: "alias/dev/imported", origin: "external", importers: ["arn:aws:iam::111111111111:role/Custodians"], keyMaterialValidityDays: 90, administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"], users: ["arn:aws:iam::111111111111:role/AppDataWriters"] } })],
+  [
+    "dev with alarms and an imported key that expires",
+    variant(environments.dev, {
+      alarms: { subscriptions: [{ protocol: "email", endpoint: "a@example.com" }] },
+      "keys.imported": { alias: "alias/dev/imported", origin: "external", importers: ["arn:aws:iam::111111111111:role/Custodians"], keyMaterialValidityDays: 90, administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"], users: ["arn:aws:iam::111111111111:role/AppDataWriters"] },
+    }),
+  ],
   ["staging without alarms (the expiry alarm is named without the topic prefix)", { ...environments.staging, alarms: undefined }],
 ];
 

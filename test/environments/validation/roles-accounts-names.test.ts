@@ -28,13 +28,17 @@ const refused: [string, EnvironmentConfig, Record<string, unknown>, string[]][] 
     "an importer who is also an encrypt-only user (denied the Decrypt of the import's round trip)",
     staging,
     { "keys.archive.encryptOnlyUsers": [CUSTODIANS] },
-    [`environments.staging.keys.archive.importers.0: "${CUSTODIANS}" is not allowed (a principal not also in encryptOnlyUsers of this key: encrypt-only users are denied kms:Decrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure, ${DUTIES})`],
+    [
+      `environments.staging.keys.archive.importers.0: "${CUSTODIANS}" is not allowed (a principal not also in encryptOnlyUsers of this key: encrypt-only users are denied kms:Decrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure, ${DUTIES})`,
+    ],
   ],
   [
     "an importer who is also a decrypt-only user, written in another case (IAM names are case-insensitive)",
     staging,
     { "keys.archive.decryptOnlyUsers": [CUSTODIANS.toLowerCase()] },
-    [`environments.staging.keys.archive.importers.0: "${CUSTODIANS}" is not allowed (a principal not also in decryptOnlyUsers of this key: decrypt-only users are denied kms:Encrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure, ${DUTIES})`],
+    [
+      `environments.staging.keys.archive.importers.0: "${CUSTODIANS}" is not allowed (a principal not also in decryptOnlyUsers of this key: decrypt-only users are denied kms:Encrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure, ${DUTIES})`,
+    ],
   ],
   [
     "the EBS key's default service-linked role made an encrypt-only user of it",
@@ -155,10 +159,13 @@ const refused: [string, EnvironmentConfig, Record<string, unknown>, string[]][] 
   [
     "one alarm subscription twice, its fields in another order",
     staging,
-    { "alarms.subscriptions": [{ protocol: "email", endpoint: "oncall@example.com" }, { endpoint: "oncall@example.com", protocol: "email" }] },
-    [
-      'environments.staging.alarms.subscriptions.1: {"endpoint":"oncall@example.com","protocol":"email"} is not allowed (a subscription not listed before (SNS keeps one subscription per protocol and endpoint), SNS Subscribe Endpoint (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html))',
-    ],
+    {
+      "alarms.subscriptions": [
+        { protocol: "email", endpoint: "oncall@example.com" },
+        { endpoint: "oncall@example.com", protocol: "email" },
+      ],
+    },
+    ['environments.staging.alarms.subscriptions.1: {"endpoint":"oncall@example.com","protocol":"email"} is not allowed (a subscription not listed before (SNS keeps one subscription per protocol and endpoint), SNS Subscribe Endpoint (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html))'],
   ],
 ];
 
@@ -177,7 +184,16 @@ const accepted: [string, EnvironmentConfig, Record<string, unknown>][] = [
   ["EC2 Spot's role", dev, { "data.ebs.serviceLinkedRoles": [slr("111111111111", "spot.amazonaws.com", "AWSServiceRoleForEC2Spot")] }],
   ["a service whose role name the tool does not know (not judged)", dev, { "data.ebs.serviceLinkedRoles": [slr("111111111111", "example.amazonaws.com", "AWSServiceRoleForExample")] }],
   ["an environment name starting internal- without an XKS load balancer", { ...dev, name: "internal-dev" }, {}],
-  ["two different subscriptions", staging, { "alarms.subscriptions": [{ protocol: "email", endpoint: "a@example.com" }, { endpoint: "b@example.com", protocol: "email" }] }],
+  [
+    "two different subscriptions",
+    staging,
+    {
+      "alarms.subscriptions": [
+        { protocol: "email", endpoint: "a@example.com" },
+        { endpoint: "b@example.com", protocol: "email" },
+      ],
+    },
+  ],
 ];
 
 describe("accepts", () => {
@@ -210,19 +226,24 @@ describe("across environments", () => {
     const create = { "data.ebs.createServiceLinkedRoles": true };
     const a = variant(dev, create);
     const b = variant(elsewhere("dev2", "111111111111"), { ...create, "data.buckets.appData.bucketName": "northwind-dev2-app-data", "keys.appData.alias": "alias/dev2/app-data", "keys.volumes.alias": "alias/dev2/ebs" });
-    const c = variant(elsewhere("dev3", "111111111111", "eu-central-1"), { ...create, "data.buckets.appData.bucketName": "northwind-dev3-app-data", "network.subnets": [{ az: "eu-central-1a", cidr: "10.10.0.0/24" }, { az: "eu-central-1b", cidr: "10.10.1.0/24" }] });
+    const c = variant(elsewhere("dev3", "111111111111", "eu-central-1"), {
+      ...create,
+      "data.buckets.appData.bucketName": "northwind-dev3-app-data",
+      "network.subnets": [
+        { az: "eu-central-1a", cidr: "10.10.0.0/24" },
+        { az: "eu-central-1b", cidr: "10.10.1.0/24" },
+      ],
+    });
     expect(validationMessages({ dev: a, dev2: b, dev3: c })).toEqual([
-      'environments.dev2.data.ebs: "volumes" is not allowed (EBS default encryption set by one environment per account and Region (environments.dev.data.ebs has it), EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment\'s apply would undo the other\'s (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html))',
-      'environments.dev2.data.ebs.createServiceLinkedRoles: true is not allowed (a service-linked role no other environment creates in this account (environments.dev.data.ebs.createServiceLinkedRoles has it), IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html))',
-      'environments.dev3.data.ebs.createServiceLinkedRoles: true is not allowed (a service-linked role no other environment creates in this account (environments.dev.data.ebs.createServiceLinkedRoles has it), IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html))',
+      "environments.dev2.data.ebs: \"volumes\" is not allowed (EBS default encryption set by one environment per account and Region (environments.dev.data.ebs has it), EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html))",
+      "environments.dev2.data.ebs.createServiceLinkedRoles: true is not allowed (a service-linked role no other environment creates in this account (environments.dev.data.ebs.createServiceLinkedRoles has it), IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html))",
+      "environments.dev3.data.ebs.createServiceLinkedRoles: true is not allowed (a service-linked role no other environment creates in this account (environments.dev.data.ebs.createServiceLinkedRoles has it), IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html))",
     ]);
   });
 
   test("fails when another environment's key alias is the alias the stacks give this one's alarm topic key (one account and Region)", () => {
     const moved = elsewhere("other", "222222222222");
     const other = variant({ ...moved, data: { buckets: moved.data.buckets } }, { "keys.appData.alias": "alias/staging-kms-alarms" });
-    expect(validationMessages({ staging, other })).toEqual([
-      `environments.other.keys.appData.alias: "alias/staging-kms-alarms" is not allowed (an alias no other environment in the same account and Region uses (the stacks derive it from environments.staging.name), ${ALIAS})`,
-    ]);
+    expect(validationMessages({ staging, other })).toEqual([`environments.other.keys.appData.alias: "alias/staging-kms-alarms" is not allowed (an alias no other environment in the same account and Region uses (the stacks derive it from environments.staging.name), ${ALIAS})`]);
   });
 });

@@ -107,11 +107,7 @@ test.each([
     { decryptOnlyUsers: [IMPORTER.toUpperCase().replace("ARN:AWS:IAM::", "arn:aws:iam::")] },
     [`test/key-archive.importers.0: "${IMPORTER}" is not allowed (also in decryptOnlyUsers, which are denied kms:Encrypt: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`],
   ],
-  [
-    "an importer is a service role (denied the CreateGrant the service needs)",
-    { serviceRoles: [IMPORTER] },
-    [`test/key-archive.importers.0: "${IMPORTER}" is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`],
-  ],
+  ["an importer is a service role (denied the CreateGrant the service needs)", { serviceRoles: [IMPORTER] }, [`test/key-archive.importers.0: "${IMPORTER}" is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`]],
   [
     "an importer is of another account",
     { importers: ["arn:aws:iam::555555555555:role/KeyMaterialCustodians"] },
