@@ -7,7 +7,11 @@ export function generateEnvironments(count: number): EnvironmentConfig[] {
   return Array.from({ length: count }, (_, i) => {
     const base = bases[i % bases.length];
     const name = `env${String(i + 1).padStart(2, "0")}`;
+    // Each in an account of its own (principals and account-suffixed names with it): EBS default
+    // encryption is one setting per account and Region (checked at synth).
+    const account = `9${String(i + 1).padStart(11, "0")}`;
     const text = JSON.stringify(base)
+      .replaceAll(base.account, account)
       .replaceAll(`"name":"${base.name}"`, `"name":"${name}"`)
       .replaceAll(`alias/${base.name}/`, `alias/${name}/`)
       .replaceAll(`northwind-${base.name}-`, `northwind-${name}-`)
