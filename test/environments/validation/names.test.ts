@@ -51,3 +51,14 @@ test.each(cases)("every unique name the stacks of %s create is known to validati
   expect(created.length).toBeGreaterThan(0);
   expect(created.filter((c) => !known.has(c))).toEqual([]);
 });
+
+test("the longest environment name (20 chars) with every feature (CloudHSM, XKS, alarms, Lambda hooks, FSx) gives names AWS accepts", () => {
+  const name = "abcdefghij-klmnopqr9";
+  expect(name).toHaveLength(20);
+  const env = { ...environments.prod, name };
+  // Validation and every construct accept it (the target group name is then exactly 32 chars, ELB's limit).
+  const { stacks } = synthEnvs({ [name]: env });
+  const lb = Object.values(resources(stacks[`${name}-keys`], "aws_lb_target_group"))[0];
+  expect(lb.name).toBe(`${name}-xks-proxies`);
+  expect((lb.name as string).length).toBe(32);
+});
