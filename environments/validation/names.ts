@@ -9,6 +9,14 @@
  * The derived names mirror the constructs (modules/keystores/xks-proxy-endpoint.ts,
  * modules/alarms/alarm-topic.ts, modules/hooks/hook-runtime.ts, modules/cloudhsm/...): a test
  * compares them with the names in the synthesized stacks (test/environments/validation/names.test.ts).
+ *
+ * Audit of the derived names against each type's AWS rule, for the longest environment name (20 of
+ * `[a-z][a-z0-9-]`): load balancer `<name>-xks` (32, ELB: no `internal-` prefix: refused here) and
+ * target group `<name>-xks-proxies` (exactly 32); IAM role and instance profile `<name>-hooks`,
+ * `<name>-cloudhsm-admin` (64); Lambda function `<name>-hooks` (64); EventBridge rule
+ * `<name>-kms-cloudhsm-health` (64); SNS topic `<name>-kms-alarms` (256); alarm names (255); secret,
+ * SSM parameter and log group names (512, 2048, 512); KMS alias `alias/<name>-kms-alarms` (256);
+ * Terraform Cloud workspace `<prefix, 60><name>-keys` (90). Only the `internal-` prefix can break.
  */
 import type { EnvironmentConfig } from "../types";
 import type { Violation } from "./engine";
