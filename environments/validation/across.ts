@@ -20,6 +20,7 @@ const WORDING: Readonly<Record<string, string>> = {
   "service-linked role": "a service-linked role no other environment creates in this account",
   "Terraform Cloud workspace": "a workspace name no other stack uses in the same organization",
   "S3 state object": "a state object no other stack uses in the same bucket",
+  "VPC for the CloudHSM service endpoints": "a VPC in which no other CloudHSM environment creates its service endpoints",
 };
 
 /** Reporting order: the first four as before, then the others. */

@@ -54,6 +54,7 @@ const SRC_IAM = "IAM CreateRole / CreateInstanceProfile: names are unique per ac
 const SRC_REGIONAL = "unique per account and Region: Lambda CreateFunction, CloudWatch Logs CreateLogGroup, SNS CreateTopic, CloudWatch PutMetricAlarm, EventBridge PutRule, Secrets Manager CreateSecret, SSM PutParameter";
 const SRC_SLR = "IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)";
 const SRC_EBS = "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
+const SRC_ENDPOINTS = "AWS PrivateLink: an interface endpoint's private DNS name can be enabled once per VPC, so a second endpoint for the same service with private DNS is refused (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html)";
 const SRC_WORKSPACE = "Terraform Cloud: workspace names are unique per organization; two stacks in one workspace overwrite each other's state";
 const SRC_STATE = "S3 backend: one state object per key; two stacks on one key overwrite each other's state";
 
@@ -89,6 +90,15 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
         out.push({ kind: "service-linked role", scope: account, scopeText: `account ${account}`, name: r.slice(r.lastIndexOf("/") + 1), path, value: Array.isArray(ebs.serviceLinkedRoles) ? r : true, derived: false, source: SRC_SLR, caseInsensitive: true });
       });
     }
+  }
+
+  // A CloudHSM environment puts interface endpoints with private DNS (ssm, ssmmessages, ec2messages,
+  // secretsmanager; kms and cloudhsmv2 with Lambda hooks) and an S3 gateway endpoint into its VPC
+  // (modules/network/service-endpoints.ts). In an existing VPC shared by two environments the second
+  // set is refused: a private DNS name is enabled once per VPC.
+  const network = env.network as Record<string, unknown> | undefined;
+  if (isObject(env.cloudHsm) && isObject(network) && network.mode === "existing" && isString(network.vpcId)) {
+    out.push({ kind: "VPC for the CloudHSM service endpoints", scope: regional, scopeText: regionalText, name: network.vpcId, path: "network.vpcId", value: network.vpcId, derived: false, source: SRC_ENDPOINTS });
   }
 
   const backend = env.backend as Record<string, unknown> | undefined;

@@ -247,3 +247,33 @@ describe("across environments", () => {
     expect(validationMessages({ staging, other })).toEqual([`environments.other.keys.appData.alias: "alias/staging-kms-alarms" is not allowed (an alias no other environment in the same account and Region uses (the stacks derive it from environments.staging.name), ${ALIAS})`]);
   });
 });
+
+describe("one existing VPC for two CloudHSM environments", () => {
+  const VPC = {
+    mode: "existing",
+    vpcId: "vpc-0123456789abcdef0",
+    cidr: "10.30.0.0/16",
+    onPremisesCidrs: ["192.168.0.0/16"],
+    onPremisesConnection: { type: "existingRoutes" },
+    subnets: [
+      { id: "subnet-0123456789abcdef0", az: "eu-west-1a", cidr: "10.30.0.0/24", routeTableId: "rtb-0123456789abcdef0" },
+      { id: "subnet-0123456789abcdef1", az: "eu-west-1b", cidr: "10.30.1.0/24", routeTableId: "rtb-0123456789abcdef0" },
+    ],
+  };
+  const { prod } = environments;
+  /** prod's CloudHSM environment renamed, with its own unique names, in the existing VPC. */
+  const inVpc = (name: string) => {
+    const env = JSON.parse(JSON.stringify(prod).replaceAll('"prod', `"${name}`).replaceAll("alias/prod", `alias/${name}`).replaceAll("northwind-prod", `northwind-${name}`)) as EnvironmentConfig;
+    const keys = Object.fromEntries(Object.entries(env.keys).filter(([, k]) => k.store !== "xks"));
+    return { ...variant(env, { network: VPC, "cloudHsm.hsmAzs": ["eu-west-1a", "eu-west-1b"] }), xks: undefined, keys, data: { buckets: {} } } as EnvironmentConfig;
+  };
+
+  test("fails when both create their service endpoints (private DNS) in it", () => {
+    const a = inVpc("pa");
+    const b = inVpc("pb");
+    expect(validationMessages({ pa: a })).toEqual([]);
+    expect(validationMessages({ pa: a, pb: b })).toEqual([
+      'environments.pb.network.vpcId: "vpc-0123456789abcdef0" is not allowed (a VPC in which no other CloudHSM environment creates its service endpoints (environments.pa.network.vpcId has it), AWS PrivateLink: an interface endpoint\'s private DNS name can be enabled once per VPC, so a second endpoint for the same service with private DNS is refused (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html))',
+    ]);
+  });
+});
