@@ -142,6 +142,43 @@ function crossAccountPrincipals(section: "keys" | "signingKeys", env: Environmen
   return out;
 }
 
+/**
+ * IAM role and user names are unique per account whatever their path, and compared without case
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names):
+ * `role/Ops` and `role/team/Ops` cannot both exist, so one of the two ARNs names a role that does not,
+ * and KMS refuses a key policy naming it (MalformedPolicyDocumentException). Every principal of the
+ * environment (keys, signing keys, the EBS key's service-linked roles) is compared; the first
+ * spelling is kept, each other path reported.
+ */
+function samePrincipalOtherPath(env: EnvironmentConfig): Violation[] {
+  const out: Violation[] = [];
+  const first = new Map<string, { path: string; field: string }>();
+  const visit = (field: string, v: unknown) => {
+    const m = isString(v) ? /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:(.*)\/)?([^/]+)$/.exec(v) : null;
+    if (!m) return;
+    const id = `${m[1]}:${m[2]}:${m[4].toLowerCase()}`;
+    const iamPath = (m[3] ?? "").toLowerCase();
+    const seen = first.get(id);
+    if (!seen) first.set(id, { path: iamPath, field });
+    else if (seen.path !== iamPath) out.push({ path: field, value: v, rule: `the same path as ${seen.field} (/${seen.path ? `${seen.path}/` : ""}): IAM ${m[2]} names are unique per account whatever the path, so one of the two ARNs names a ${m[2]} that does not exist`, source: SRC_IAM_NAMES });
+  };
+  for (const section of ["keys", "signingKeys"] as const) {
+    const all = (env as unknown as Record<string, unknown>)[section];
+    for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
+      if (!isObject(k)) continue;
+      for (const list of ["administrators", "users", "encryptOnlyUsers", "decryptOnlyUsers", "importers", "signers", "verifiers", "publicKeyReaders"]) {
+        const values = (k as Record<string, unknown>)[list];
+        if (Array.isArray(values)) values.forEach((v, i) => visit(`${section}.${name}.${list}.${i}`, v));
+      }
+    }
+  }
+  const roles = env.data?.ebs?.serviceLinkedRoles;
+  if (Array.isArray(roles)) roles.forEach((v, i) => visit(`data.ebs.serviceLinkedRoles.${i}`, v));
+  return out;
+}
+
+const SRC_IAM_NAMES = "IAM identifiers: names are unique per account regardless of path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)";
+
 export const keysTable: ConstraintTable = {
   domain: "keys",
   fields: [
@@ -242,6 +279,11 @@ export const keysTable: ConstraintTable = {
       description: "importers are neither encrypt-only nor decrypt-only users; the EBS key's service-linked roles hold no role that is denied what the service needs",
       source: SRC_DUTIES,
       check: contradictoryRoles,
+    },
+    {
+      description: "one IAM role or user is written with one path (names are unique per account whatever the path)",
+      source: SRC_IAM_NAMES,
+      check: samePrincipalOtherPath,
     },
     {
       description: "principals of other accounts: never administrators or importers; users only from an account declared in externalAccounts with 'use'",

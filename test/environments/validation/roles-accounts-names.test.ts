@@ -277,3 +277,16 @@ describe("one existing VPC for two CloudHSM environments", () => {
     ]);
   });
 });
+
+describe("one IAM role written with two paths", () => {
+  const IAM_NAMES = "IAM identifiers: names are unique per account regardless of path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)";
+  test("fails when a role appears under another path in another list or key (the name is what IAM keeps unique)", () => {
+    expect(messagesFor(variant(dev, { "keys.volumes.users": ["arn:aws:iam::111111111111:role/platform/AppDataWriters"] }))).toEqual([
+      `environments.dev.keys.volumes.users.0: "arn:aws:iam::111111111111:role/platform/AppDataWriters" is not allowed (the same path as keys.appData.users.0 (/): IAM role names are unique per account whatever the path, so one of the two ARNs names a role that does not exist, ${IAM_NAMES})`,
+    ]);
+  });
+  test("a user and a role of one name, or one name in two accounts, are different principals", () => {
+    expect(messagesFor(variant(dev, { "keys.volumes.users": ["arn:aws:iam::111111111111:user/ops/AppDataWriters"] }))).toEqual([]);
+    expect(messagesFor(variant(staging, { "keys.records.users": ["arn:aws:iam::222222222222:role/RecordsService", "arn:aws:iam::555555555555:role/analytics/RecordsService"] }))).toEqual([]);
+  });
+});
