@@ -107,7 +107,8 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
       if (backend.type === "cloud" && isString(backend.organization)) {
         const host = isString(backend.hostname) ? backend.hostname : "app.terraform.io";
         const workspace = `${isString(backend.workspacePrefix) ? backend.workspacePrefix : ""}${stack}`;
-        out.push({ kind: "Terraform Cloud workspace", scope: `${host}/${backend.organization}`, scopeText: `organization ${backend.organization} on ${host}`, name: workspace, path: "backend", value: workspace, derived: false, source: SRC_WORKSPACE });
+        // Compared without case (organization and workspace): the safe side, two names that differ only in case are one mistake away from one workspace.
+        out.push({ kind: "Terraform Cloud workspace", scope: `${host}/${backend.organization.toLowerCase()}`, scopeText: `organization ${backend.organization} on ${host}`, name: workspace, path: "backend", value: workspace, derived: false, source: SRC_WORKSPACE, caseInsensitive: true });
       }
       if (backend.type === "s3" && isString(backend.bucket)) {
         const key = `${isString(backend.keyPrefix) ? backend.keyPrefix : "cmk"}/${stack}.tfstate`;

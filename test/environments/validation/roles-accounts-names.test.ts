@@ -209,7 +209,8 @@ describe("across environments", () => {
 
   test("fails when two environments' Terraform Cloud workspaces collide (prefix + name)", () => {
     const a = variant(dev, { backend: { type: "cloud", organization: "northwind", workspacePrefix: "team-" } });
-    const b = variant(elsewhere("team-dev"), { backend: { type: "cloud", organization: "northwind" } });
+    // Organization and workspace names compared without case.
+    const b = variant(elsewhere("team-dev"), { backend: { type: "cloud", organization: "Northwind", workspacePrefix: "" } });
     expect(validationMessages({ dev: a, "team-dev": b })).toEqual([
       `environments.team-dev.backend: "team-dev-keys" is not allowed (a workspace name no other stack uses in the same organization (environments.dev.backend has it), ${WORKSPACE})`,
       `environments.team-dev.backend: "team-dev-data" is not allowed (a workspace name no other stack uses in the same organization (environments.dev.backend has it), ${WORKSPACE})`,
