@@ -23,12 +23,13 @@ export { ConfigError } from "./errors";
  * `npm run config -- <env>`) or an array of them.
  */
 export function loadEnvironmentFile(path: string): EnvironmentConfig[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (e) {
     throw new ConfigError([`ENV_CONFIG: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
   }
+  const text = decodeJsonText(path, bytes);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -47,6 +48,30 @@ export function loadEnvironmentFile(path: string): EnvironmentConfig[] {
   return list as EnvironmentConfig[];
 }
 
+/** Byte-order marks of encodings other than UTF-8, longest first (UTF-32 LE starts like UTF-16 LE). */
+const OTHER_BOMS: readonly [string, number[]][] = [
+  ["UTF-32 (big-endian)", [0x00, 0x00, 0xfe, 0xff]],
+  ["UTF-32 (little-endian)", [0xff, 0xfe, 0x00, 0x00]],
+  ["UTF-16 (big-endian)", [0xfe, 0xff]],
+  ["UTF-16 (little-endian)", [0xff, 0xfe]],
+];
+
+/**
+ * The file's text. JSON is UTF-8 (RFC 8259 section 8.1); a UTF-8 byte-order mark (EF BB BF, which
+ * some Windows editors write) is accepted and skipped, as the RFC allows a parser to. A UTF-16 or
+ * UTF-32 file is refused by name rather than read as garbage.
+ */
+function decodeJsonText(path: string, bytes: Buffer): string {
+  for (const [encoding, bom] of OTHER_BOMS) {
+    if (bytes.length >= bom.length && bom.every((b, i) => bytes[i] === b)) {
+      const hex = bom.map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
+      throw new ConfigError([`ENV_CONFIG: ${path} is ${encoding} text (byte-order mark ${hex}): save it as UTF-8 (JSON text is UTF-8, RFC 8259)`]);
+    }
+  }
+  const utf8Bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return bytes.toString("utf8", utf8Bom ? 3 : 0);
+}
+
 /**
  * Fields that appear twice in one JSON object (`"rotation": false, ... "rotation": true`): JSON.parse
  * silently keeps the last one, so the file would be read differently from how it reads. The text
@@ -60,7 +85,11 @@ function duplicateFields(text: string): { field: string; line: number }[] {
   const doc = parseDocument(text, { uniqueKeys: false, lineCounter: lines });
   const out: { field: string; line: number }[] = [];
   if (doc.errors.length) return out;
-  const walk = (node: unknown, path: string) => {
+  // Iterative, in document order: no nesting depth overflows the stack.
+  const stack: { node: unknown; path: string }[] = [{ node: doc.contents, path: "" }];
+  while (stack.length) {
+    const { node, path } = stack.pop() as { node: unknown; path: string };
+    const children: { node: unknown; path: string }[] = [];
     if (isMap(node)) {
       const seen = new Set<string>();
       for (const pair of node.items) {
@@ -68,13 +97,13 @@ function duplicateFields(text: string): { field: string; line: number }[] {
         const field = path ? `${path}.${key}` : key;
         if (seen.has(key)) out.push({ field, line: lines.linePos((pair.key as { range?: number[] }).range?.[0] ?? 0).line });
         seen.add(key);
-        walk(pair.value, field);
+        children.push({ node: pair.value, path: field });
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, path ? `${path}.${i}` : `[${i}]`));
+      node.items.forEach((item, i) => children.push({ node: item, path: path ? `${path}.${i}` : `[${i}]` }));
     }
-  };
-  walk(doc.contents, "");
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
   return out;
 }
 

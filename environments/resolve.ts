@@ -163,6 +163,16 @@ export function firstApplyNote(env: ResolvedEnvironment): string | undefined {
 export const autoScalingServiceLinkedRole = (partition: string, account: string): string => `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 
 /**
+ * The user's tags and the tool's, every key kept: zod's record parse drops a key named `__proto__`
+ * (a legal AWS tag key), so the tags are copied from the validated input, each as an own property.
+ */
+function resolvedTags(input: Readonly<Record<string, string>> | undefined, envName: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [k, v] of [...Object.entries(input ?? {}), ...Object.entries(reservedTags(envName))]) Object.defineProperty(tags, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return tags;
+}
+
+/**
  * Applies the schema's static defaults (zod `.default`), then the defaults that depend on other
  * fields (rotation by store, description by name, preferred AZ, client CIDRs).
  */
@@ -212,7 +222,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     account: env.account,
     region: env.region,
     partition: partitionOf(env.region),
-    tags: { ...env.tags, ...reservedTags(env.name) },
+    tags: resolvedTags(input.tags, env.name),
     backend: env.backend,
     network: env.network,
     keys,

@@ -131,8 +131,8 @@ export const KeySchema = z
     xksKeyId: str("Id of the key in the external key manager (store xks only).").optional(),
     deletionWindowDays: int("Waiting period before deletion, 7-30 days.").default(30),
     rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.").optional(),
-    administrators: strings("IAM role or user ARNs that manage the key but cannot use it for cryptography. At least one."),
-    users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it."),
+    administrators: strings("IAM role or user ARNs of this account that manage the key but cannot use it for cryptography (key administration does not work across accounts). At least one."),
+    users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it: of this account, or of an account in externalAccounts allowed use."),
     policy: z
       .enum(["account", "closed"])
       .describe(
@@ -146,7 +146,7 @@ export const KeySchema = z
       )
       .optional(),
     importers: strings(
-      "origin external only: IAM role or user ARNs that import the key material (GetParametersForImport, ImportKeyMaterial, RotateKeyOnDemand) and prove it with an Encrypt/Decrypt round trip; they cannot manage the key or create grants. Not administrators (denied cryptographic use), not users (users need grants). At least one.",
+      "origin external only: IAM role or user ARNs that import the key material (GetParametersForImport, ImportKeyMaterial, RotateKeyOnDemand) and prove it with an Encrypt/Decrypt round trip; they cannot manage the key or create grants. Of this account; not administrators (denied cryptographic use), users (users need grants), encrypt-only or decrypt-only users (each denied half of the round trip). At least one.",
     ).optional(),
     keyMaterialValidityDays: int(
       "origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365; an alarm on SecondsUntilKeyMaterialExpiration warns 30 days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).",

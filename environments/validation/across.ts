@@ -1,75 +1,60 @@
 /**
- * Rules across the environments of one synth: names AWS keeps unique beyond one environment.
- * Each finding is reported on every use after the first, naming the first.
+ * Rules across the environments of one synth: names and settings AWS (or the state backend) keeps
+ * unique beyond one environment, as `names.ts` lists them (user-written names, names the stacks
+ * derive from the environment name, account-wide settings). Each finding is reported on every use
+ * after the first, naming the first. Inside one environment, a name the user writes that the
+ * stacks also derive (an alias equal to the alarm topic key's) is refused too; other repeats
+ * inside one environment are the domain tables' (aliases of two keys, two buckets...).
  */
 import type { EnvironmentConfig } from "../types";
 import type { Violation } from "./engine";
-import { isObject, isString } from "./checks";
+import { namesOf, type NameUse } from "./names";
 
-interface Use {
-  readonly path: string;
-  readonly value: string;
-  /** What must be unique (the value, scoped by account and Region where AWS scopes it). */
-  readonly scope: string;
+/** The first rules' wording, kept as it was; every other kind of name is worded from its kind. */
+const WORDING: Readonly<Record<string, string>> = {
+  "S3 bucket name": "a bucket name no other environment uses",
+  "KMS alias": "an alias no other environment in the same account and Region uses",
+  "endpoint service private DNS name": "a private DNS name no other environment uses",
+  "custom key store name": "a key store name no other environment in the same account and Region uses",
+  "EBS default key setting": "EBS default encryption set by one environment per account and Region",
+  "service-linked role": "a service-linked role no other environment creates in this account",
+  "Terraform Cloud workspace": "a workspace name no other stack uses in the same organization",
+  "S3 state object": "a state object no other stack uses in the same bucket",
+  "VPC for the CloudHSM service endpoints": "a VPC in which no other CloudHSM environment creates its service endpoints",
+};
+
+/** Reporting order: the first four as before, then the others. */
+const ORDER = ["S3 bucket name", "KMS alias", "endpoint service private DNS name", "custom key store name"];
+
+const keyOf = (u: NameUse) => `${u.kind}\u0000${u.scope}\u0000${u.caseInsensitive ? u.name.toLowerCase() : u.name}`;
+
+function wording(u: NameUse): string {
+  if (u.derived) return `a name whose ${u.kind} "${u.name}" no other environment uses in ${u.scopeText}`;
+  return WORDING[u.kind] ?? `a ${u.kind} no other environment uses in ${u.scopeText}`;
 }
-
-interface Uniqueness {
-  readonly what: string;
-  readonly source: string;
-  readonly uses: (name: string, env: EnvironmentConfig) => Use[];
-}
-
-const entries = <T>(v: unknown): [string, T][] => (isObject(v) ? (Object.entries(v) as [string, T][]) : []);
-
-const RULES: readonly Uniqueness[] = [
-  {
-    what: "a bucket name no other environment uses",
-    source: "S3 bucket names are globally unique",
-    uses: (name, env) =>
-      entries<{ bucketName?: unknown }>(env.data?.buckets)
-        .filter(([, b]) => isObject(b) && isString(b.bucketName))
-        .map(([b, v]) => ({ path: `environments.${name}.data.buckets.${b}.bucketName`, value: v.bucketName as string, scope: v.bucketName as string })),
-  },
-  {
-    what: "an alias no other environment in the same account and Region uses",
-    source: "KMS CreateAlias: alias names are unique per account and Region",
-    uses: (name, env) =>
-      entries<{ alias?: unknown }>(env.keys)
-        .filter(([, k]) => isObject(k) && isString(k.alias))
-        .map(([k, v]) => ({ path: `environments.${name}.keys.${k}.alias`, value: v.alias as string, scope: `${String(env.account)}/${String(env.region)}/${String(v.alias)}` })),
-  },
-  {
-    what: "a private DNS name no other environment uses",
-    source: "VPC endpoint service private DNS names are unique",
-    uses: (name, env) => (isObject(env.xks) && isString(env.xks.privateDnsName) ? [{ path: `environments.${name}.xks.privateDnsName`, value: env.xks.privateDnsName, scope: env.xks.privateDnsName }] : []),
-  },
-  {
-    what: "a key store name no other environment in the same account and Region uses",
-    source: "KMS CreateCustomKeyStore: names are unique per account and Region",
-    uses: (name, env) =>
-      (["cloudHsm", "xks"] as const)
-        .map((s) => [s, (env as Record<string, unknown>)[s]] as const)
-        .filter(([, v]) => isObject(v) && isString(v.keyStoreName))
-        .map(([s, v]) => {
-          const store = (v as { keyStoreName: string }).keyStoreName;
-          return { path: `environments.${name}.${s}.keyStoreName`, value: store, scope: `${String(env.account)}/${String(env.region)}/${store}` };
-        }),
-  },
-];
 
 /** Violations of the cross-environment uniqueness rules. */
 export function acrossEnvironments(envs: Readonly<Record<string, EnvironmentConfig>>): Violation[] {
+  const uses = Object.entries(envs).flatMap(([env, config]) => namesOf(config).map((u) => ({ env, u })));
+  const kinds = [...new Set(uses.map(({ u }) => u.kind))].sort((a, b) => (ORDER.includes(a) ? ORDER.indexOf(a) : ORDER.length) - (ORDER.includes(b) ? ORDER.indexOf(b) : ORDER.length));
   const out: Violation[] = [];
-  for (const rule of RULES) {
-    const first = new Map<string, { env: string; path: string }>();
-    for (const [name, env] of Object.entries(envs)) {
-      const here = new Map<string, string>();
-      for (const use of rule.uses(name, env)) {
-        const seen = first.get(use.scope);
-        if (seen && seen.env !== name) out.push({ path: use.path, value: use.value, rule: `${rule.what} (${seen.path} has it)`, source: rule.source });
-        if (!here.has(use.scope)) here.set(use.scope, use.path);
+  for (const kind of kinds) {
+    const first = new Map<string, { env: string; u: NameUse }>();
+    for (const { env, u } of uses.filter(({ u }) => u.kind === kind)) {
+      const key = keyOf(u);
+      const seen = first.get(key);
+      const at = (x: NameUse, e: string) => `environments.${e}.${x.path}`;
+      if (!seen) {
+        first.set(key, { env, u });
+      } else if (seen.env !== env) {
+        const holder = seen.u.derived ? `the stacks derive it from ${at(seen.u, seen.env)}` : `${at(seen.u, seen.env)} has it`;
+        out.push({ path: at(u, env), value: u.value, rule: `${wording(u)} (${holder})`, source: u.source });
+      } else if (seen.u.derived !== u.derived) {
+        // Inside one environment: the user's name against the one the stacks derive.
+        const mine = u.derived ? seen.u : u;
+        const theirs = u.derived ? u : seen.u;
+        out.push({ path: at(mine, env), value: mine.value, rule: `a ${kind} the stacks do not already use: they give "${theirs.name}" to a resource of their own (derived from environments.${env}.name)`, source: mine.source });
       }
-      for (const [scope, path] of here) if (!first.has(scope)) first.set(scope, { env: name, path });
     }
   }
   return out;

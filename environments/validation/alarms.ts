@@ -1,6 +1,6 @@
 /** CloudWatch alarms and their SNS topic (docs/alarms.md). */
 import type { ConstraintTable, FieldContext } from "./engine";
-import { intIn, isString, oneOf, partitionOfRegion } from "./checks";
+import { canonical, intIn, isString, oneOf, partitionOfRegion } from "./checks";
 
 const SRC_SUB = "SNS Subscribe Endpoint (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html)";
 const SRC_XKS_ALARMS = "KMS external key store alarms (https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html)";
@@ -34,7 +34,8 @@ export const alarmsTable: ConstraintTable = {
       source: SRC_SUB,
       check: (v, c) => {
         const list = (c.env.alarms?.subscriptions ?? []) as unknown[];
-        return list.findIndex((s) => JSON.stringify(s) === JSON.stringify(v)) === Number(c.segments[c.segments.length - 1]);
+        // Compared by value: the same protocol and endpoint written with the fields in another order is the same subscription.
+        return list.findIndex((s) => canonical(s) === canonical(v)) === Number(c.segments[c.segments.length - 1]);
       },
     },
     { field: "alarms.subscriptions.*.protocol", rule: "'email', 'https', 'sqs' or 'lambda'", source: SRC_SUB, required: true, check: oneOf("email", "https", "sqs", "lambda") },

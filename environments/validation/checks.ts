@@ -126,3 +126,26 @@ export function duplicates<T>(values: readonly T[]): T[] {
   for (const v of values) (seen.has(v) ? dup : seen).add(v);
   return [...dup];
 }
+
+/** The account id of an IAM ARN (`arn:<partition>:iam::<account>:...`), or undefined. */
+export function accountOfArn(arn: unknown): string | undefined {
+  if (!isString(arn)) return undefined;
+  const m = /^arn:[^:]+:iam::(\d{12}):/.exec(arn);
+  return m?.[1];
+}
+
+/**
+ * A value as text that does not depend on the order of object fields, so two list entries that
+ * hold the same fields and values compare equal whatever order they were written in.
+ */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    return `{${Object.keys(obj)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "undefined";
+}

@@ -10,6 +10,44 @@ const serviceLinkedRoleArn = (partition: string, account: string) => new RegExp(
 
 const SRC_FSX = "FSx for ONTAP CreateFileSystem";
 
+const SRC_SLR_NAME = "IAM CreateServiceLinkedRole: the service sets the role name, only a custom suffix is chosen (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)";
+
+/**
+ * The name IAM gives the service-linked role of a service that launches EBS volumes, and whether a
+ * custom suffix (`<name>_<suffix>`) is documented for it (undefined: not judged). A key policy naming
+ * any other role name names a role that does not exist: KMS refuses it (MalformedPolicyDocumentException).
+ * Services not listed here are not judged.
+ */
+export const SERVICE_LINKED_ROLE_NAMES: Readonly<Record<string, { readonly name: string; readonly customSuffix?: boolean }>> = {
+  // https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html (custom suffixes documented)
+  "autoscaling.amazonaws.com": { name: "AWSServiceRoleForAutoScaling", customSuffix: true },
+  // https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks-nodegroups.html
+  "eks-nodegroup.amazonaws.com": { name: "AWSServiceRoleForAmazonEKSNodegroup" },
+  // https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks.html
+  "eks.amazonaws.com": { name: "AWSServiceRoleForAmazonEKS" },
+  // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/service-linked-roles-spot-instance-requests.html
+  "spot.amazonaws.com": { name: "AWSServiceRoleForEC2Spot" },
+  // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-fleet-prerequisites.html
+  "spotfleet.amazonaws.com": { name: "AWSServiceRoleForEC2SpotFleet" },
+  // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-fleet-prerequisites.html
+  "ec2fleet.amazonaws.com": { name: "AWSServiceRoleForEC2Fleet" },
+};
+
+/** Service and role name of a service-linked role ARN (`.../role/aws-service-role/<service>/<name>`), or undefined. */
+export function serviceLinkedRoleParts(arn: unknown): { service: string; name: string } | undefined {
+  const m = isString(arn) ? /:role\/aws-service-role\/([a-z0-9.-]+\.amazonaws\.com)\/([\w+=,.@-]{1,64})$/.exec(arn) : null;
+  return m ? { service: m[1], name: m[2] } : undefined;
+}
+
+/** Whether the role name is the one IAM gives the service's role (exact case: the key policy names this ARN). */
+function serviceLinkedRoleNameOk(v: unknown): boolean {
+  const parts = serviceLinkedRoleParts(v);
+  const known = parts && SERVICE_LINKED_ROLE_NAMES[parts.service];
+  if (!parts || !known) return true;
+  if (parts.name === known.name) return true;
+  return parts.name.startsWith(`${known.name}_`) && known.customSuffix !== false && parts.name.length > known.name.length + 1;
+}
+
 /** Throughput per HA pair (MB/s) allowed for each deployment type. */
 export const FSX_THROUGHPUT: Readonly<Record<FsxDeploymentType, readonly number[]>> = {
   SINGLE_AZ_1: [128, 256, 512, 1024, 2048, 4096],
@@ -37,12 +75,23 @@ export const consumersTable: ConstraintTable = {
     { field: "data.buckets.*.bucketName", rule: BUCKET_NAME_RULE, source: "S3 bucket naming rules", required: true, check: isValidBucketName },
     { field: "data.buckets.*.key", rule: keyRef, source: "S3 SSE-KMS", required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
     { field: "data.ebs.key", rule: keyRef, source: "EC2 ModifyEbsDefaultKmsKeyId", required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
-    { field: "data.ebs.serviceLinkedRoles", rule: "a list of distinct service-linked role ARNs", source: "EC2 Auto Scaling: key policy for EBS encryption", check: (v) => Array.isArray(v) && new Set(v).size === v.length },
+    // IAM role names are case-insensitive: .../AWSServiceRoleForAutoScaling and .../awsservicerole... are one role.
+    { field: "data.ebs.serviceLinkedRoles", rule: "a list of distinct service-linked role ARNs", source: "EC2 Auto Scaling: key policy for EBS encryption", check: (v) => Array.isArray(v) && new Set(v.map((r) => String(r).toLowerCase())).size === v.length },
     {
       field: "data.ebs.serviceLinkedRoles.*",
       rule: (c) => `a service-linked role ARN of this account and partition (arn:${partitionOfRegion(String(c.env.region))}:iam::${c.env.account}:role/aws-service-role/<service>.amazonaws.com/<name>)`,
       source: "EC2 Auto Scaling: key policy for EBS encryption",
       check: (v, c) => isString(v) && serviceLinkedRoleArn(partitionOfRegion(String(c.env.region)), String(c.env.account)).test(v),
+    },
+    {
+      field: "data.ebs.serviceLinkedRoles.*",
+      rule: (c) => {
+        const parts = serviceLinkedRoleParts(c.parent[c.segments[c.segments.length - 1]]);
+        const known = parts ? SERVICE_LINKED_ROLE_NAMES[parts.service] : undefined;
+        return known ? `the role name IAM gives the service-linked role of ${parts?.service}: ${known.name}${known.customSuffix !== false ? `, or ${known.name}_<custom suffix>` : ""}, in exactly that case` : "a service-linked role name";
+      },
+      source: SRC_SLR_NAME,
+      check: serviceLinkedRoleNameOk,
     },
     { field: "data.fsx.key", rule: keyRef, source: SRC_FSX, required: true, check: (v, c) => isString(v) && keyNames(c.env).includes(v) },
     { field: "data.fsx.deploymentType", rule: "MULTI_AZ_1, MULTI_AZ_2, SINGLE_AZ_1 or SINGLE_AZ_2", source: SRC_FSX, check: oneOf("MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2") },

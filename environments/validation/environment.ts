@@ -8,6 +8,7 @@ import type { EnvironmentConfig } from "../types";
 const RESERVED = ["Environment", "ManagedBy", "Stack"];
 const TAG_CHARS_RULE = "letters, digits, spaces and _ . : / = + - @ only";
 import { isValidBucketName } from "./s3-names";
+import { derivedNameProblems } from "./names";
 
 /** A customer managed KMS key ARN (`key/<uuid>` or multi-Region `key/mrk-<hex>`) or alias ARN (not an AWS managed `alias/aws/...`). https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id */
 export const KMS_KEY_OR_ALIAS_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:(key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias\/(?!aws\/)[A-Za-z0-9:/_-]{1,250})$/;
@@ -79,6 +80,11 @@ export const environmentTable: ConstraintTable = {
     },
   ],
   cross: [
+    {
+      description: "the names the stacks derive from the environment name follow AWS's naming rules (an ELB name may not start with internal-)",
+      source: "ELB CreateLoadBalancer / CreateTargetGroup Name",
+      check: derivedNameProblems,
+    },
     {
       description: "network, keys and data sections are present",
       source: "environment contract",

@@ -1,7 +1,9 @@
 /** Customer keys: aliases, deletion windows, rotation, separation of duties, key-store placement. */
 import { SIGNING_KEY_SPECS } from "../schema";
+import type { EnvironmentConfig } from "../types";
 import type { ConstraintTable, CrossRule, FieldContext, FieldRule, Violation } from "./engine";
-import { duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
+import { autoScalingServiceLinkedRole } from "../resolve";
+import { accountOfArn, duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
 
 const store = (c: FieldContext): unknown => c.parent.store ?? "aws-kms";
 const external = (c: FieldContext): boolean => c.parent.origin === "external";
@@ -50,6 +52,132 @@ function disjointRoles(section: "keys" | "signingKeys", lists: readonly string[]
     return out;
   };
 }
+
+const SRC_DUTIES = "key policy: separation of duties";
+
+/** The service-linked roles the key policy of key `name` names (only the EBS default key has them; Auto Scaling's by default). */
+function serviceRolesOf(env: EnvironmentConfig, name: string): unknown[] {
+  const ebs = env.data?.ebs;
+  if (!isObject(ebs) || ebs.key !== name) return [];
+  if (Array.isArray(ebs.serviceLinkedRoles)) return ebs.serviceLinkedRoles;
+  return isString(env.region) && isString(env.account) ? [autoScalingServiceLinkedRole(partitionOfRegion(env.region), env.account)] : [];
+}
+
+/**
+ * Pairs of roles on one encryption key that the synthesized key policy (modules/keys/key-policy.ts,
+ * modules/keys/imported-key.ts) makes contradictory: a principal in `list` that is also in `other`
+ * is denied by one of the two statements what the other role needs. Pairs checked by the older
+ * rules (administrators against users, importers against administrators and users,
+ * encrypt-only/decrypt-only users against administrators, users and each other) are not repeated.
+ * Pairs not listed are compatible: users and service-linked roles get the same allows and denies.
+ */
+const CONTRADICTIONS: readonly { list: string; other: string; why: string }[] = [
+  { list: "importers", other: "encryptOnlyUsers", why: "encrypt-only users are denied kms:Decrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure" },
+  { list: "importers", other: "decryptOnlyUsers", why: "decrypt-only users are denied kms:Encrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure" },
+  { list: "administrators", other: "data.ebs.serviceLinkedRoles", why: "administrators are denied Decrypt, GenerateDataKey* and CreateGrant, which the service needs to launch encrypted volumes" },
+  { list: "encryptOnlyUsers", other: "data.ebs.serviceLinkedRoles", why: "encrypt-only users are denied Decrypt and CreateGrant, which the service needs to launch encrypted volumes" },
+  { list: "decryptOnlyUsers", other: "data.ebs.serviceLinkedRoles", why: "decrypt-only users are denied GenerateDataKey* and CreateGrant, which the service needs to launch encrypted volumes" },
+  { list: "importers", other: "data.ebs.serviceLinkedRoles", why: "importers are denied CreateGrant, which the service needs to launch encrypted volumes" },
+];
+
+/** The roles of one key that contradict each other in its policy ({@link CONTRADICTIONS}), IAM names compared case-insensitively. */
+function contradictoryRoles(env: EnvironmentConfig): Violation[] {
+  const out: Violation[] = [];
+  for (const [name, k] of Object.entries(isObject(env.keys) ? env.keys : {})) {
+    if (!isObject(k)) continue;
+    const key = k as Record<string, unknown>;
+    const listOf = (field: string): unknown[] => (field === "data.ebs.serviceLinkedRoles" ? serviceRolesOf(env, name) : Array.isArray(key[field]) ? (key[field] as unknown[]) : []);
+    for (const { list, other, why } of CONTRADICTIONS) {
+      const others = new Set(listOf(other).map((v) => String(v).toLowerCase()));
+      listOf(list).forEach((v, i) => {
+        if (!others.has(String(v).toLowerCase())) return;
+        const where = other.startsWith("data.") ? `${other} (this key is data.ebs.key)` : `${other} of this key`;
+        out.push({ path: `keys.${name}.${list}.${i}`, value: v, rule: `a principal not also in ${where}: ${why}`, source: SRC_DUTIES });
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Principals of another account than the environment's. KMS honours a key policy's permissions for
+ * a principal of another account only for the cryptographic and grant operations; administration
+ * (PutKeyPolicy, ScheduleKeyDeletion...) and the import (GetParametersForImport, ImportKeyMaterial)
+ * work only in the key's own account ("Cross-account use: No" in each operation's API reference).
+ * Use by another account's principal must be declared in the key's externalAccounts (with 'use').
+ */
+function crossAccountPrincipals(section: "keys" | "signingKeys", env: EnvironmentConfig): Violation[] {
+  const out: Violation[] = [];
+  const own = env.account;
+  if (!isString(own) || !/^\d{12}$/.test(own)) return out;
+  const all = (env as unknown as Record<string, unknown>)[section];
+  const ownOnly: Record<string, string> = {
+    administrators: "key administration works only in the key's own account, and another account never manages a key here",
+    importers: "GetParametersForImport and ImportKeyMaterial work only in the key's own account",
+  };
+  const shared = section === "keys" ? ["users", "encryptOnlyUsers", "decryptOnlyUsers"] : ["signers", "verifiers", "publicKeyReaders"];
+  for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
+    if (!isObject(k)) continue;
+    const declared = new Map<string, unknown[]>();
+    if (Array.isArray(k.externalAccounts)) for (const a of k.externalAccounts) if (isObject(a) && isString(a.account)) declared.set(a.account, Array.isArray(a.allow) ? a.allow : ["use"]);
+    for (const list of [...Object.keys(ownOnly), ...shared]) {
+      const values = k[list];
+      if (!Array.isArray(values)) continue;
+      values.forEach((v, i) => {
+        const account = accountOfArn(v);
+        if (account === undefined || account === own) return;
+        const path = `${section}.${name}.${list}.${i}`;
+        if (list in ownOnly) {
+          out.push({ path, value: v, rule: `a principal of this environment's account (${own}): ${ownOnly[list]}`, source: SRC_CROSS_ACCOUNT });
+        } else if (section === "signingKeys") {
+          out.push({ path, value: v, rule: `a principal of this environment's account (${own}): signing keys are not shared with other accounts (they have no externalAccounts)`, source: SRC_CROSS_ACCOUNT });
+        } else if (!declared.has(account)) {
+          out.push({ path, value: v, rule: `a principal of this environment's account (${own}) or of an account declared in keys.${name}.externalAccounts (${account} is not)`, source: SRC_CROSS_ACCOUNT });
+        } else if (!(declared.get(account) ?? []).includes("use")) {
+          out.push({ path, value: v, rule: `a principal of an account whose keys.${name}.externalAccounts entry allows 'use' (${account} allows only ${(declared.get(account) ?? []).join(", ")})`, source: SRC_CROSS_ACCOUNT });
+        }
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * IAM role and user names are unique per account whatever their path, and compared without case
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-friendly-names):
+ * `role/Ops` and `role/team/Ops` cannot both exist, so one of the two ARNs names a role that does not,
+ * and KMS refuses a key policy naming it (MalformedPolicyDocumentException). Every principal of the
+ * environment (keys, signing keys, the EBS key's service-linked roles) is compared; the first
+ * spelling is kept, each other path reported.
+ */
+function samePrincipalOtherPath(env: EnvironmentConfig): Violation[] {
+  const out: Violation[] = [];
+  const first = new Map<string, { path: string; field: string }>();
+  const visit = (field: string, v: unknown) => {
+    const m = isString(v) ? /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:(.*)\/)?([^/]+)$/.exec(v) : null;
+    if (!m) return;
+    const id = `${m[1]}:${m[2]}:${m[4].toLowerCase()}`;
+    const iamPath = (m[3] ?? "").toLowerCase();
+    const seen = first.get(id);
+    if (!seen) first.set(id, { path: iamPath, field });
+    else if (seen.path !== iamPath) out.push({ path: field, value: v, rule: `the same path as ${seen.field} (/${seen.path ? `${seen.path}/` : ""}): IAM ${m[2]} names are unique per account whatever the path, so one of the two ARNs names a ${m[2]} that does not exist`, source: SRC_IAM_NAMES });
+  };
+  for (const section of ["keys", "signingKeys"] as const) {
+    const all = (env as unknown as Record<string, unknown>)[section];
+    for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
+      if (!isObject(k)) continue;
+      for (const list of ["administrators", "users", "encryptOnlyUsers", "decryptOnlyUsers", "importers", "signers", "verifiers", "publicKeyReaders"]) {
+        const values = (k as Record<string, unknown>)[list];
+        if (Array.isArray(values)) values.forEach((v, i) => visit(`${section}.${name}.${list}.${i}`, v));
+      }
+    }
+  }
+  const roles = env.data?.ebs?.serviceLinkedRoles;
+  if (Array.isArray(roles)) roles.forEach((v, i) => visit(`data.ebs.serviceLinkedRoles.${i}`, v));
+  return out;
+}
+
+const SRC_IAM_NAMES = "IAM identifiers: names are unique per account regardless of path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)";
 
 export const keysTable: ConstraintTable = {
   domain: "keys",
@@ -148,6 +276,21 @@ export const keysTable: ConstraintTable = {
       check: disjointRoles("keys", ["administrators", "users", "encryptOnlyUsers", "decryptOnlyUsers"], "key policy: separation of duties", ["encryptOnlyUsers", "decryptOnlyUsers"]),
     },
     {
+      description: "importers are neither encrypt-only nor decrypt-only users; the EBS key's service-linked roles hold no role that is denied what the service needs",
+      source: SRC_DUTIES,
+      check: contradictoryRoles,
+    },
+    {
+      description: "one IAM role or user is written with one path (names are unique per account whatever the path)",
+      source: SRC_IAM_NAMES,
+      check: samePrincipalOtherPath,
+    },
+    {
+      description: "principals of other accounts: never administrators or importers; users only from an account declared in externalAccounts with 'use'",
+      source: SRC_CROSS_ACCOUNT,
+      check: (env) => crossAccountPrincipals("keys", env),
+    },
+    {
       description: "an external account is listed once per key",
       source: SRC_CROSS_ACCOUNT,
       check: (env) => {
@@ -244,6 +387,11 @@ export const signingKeysTable: ConstraintTable = {
       description: "administrators of a signing key do not sign, verify or read its public key",
       source: "key policy: separation of duties",
       check: disjointRoles("signingKeys", ["administrators", "signers", "verifiers", "publicKeyReaders"], "key policy: separation of duties"),
+    },
+    {
+      description: "principals of signing keys are of the environment's account (signing keys have no externalAccounts)",
+      source: SRC_CROSS_ACCOUNT,
+      check: (env) => crossAccountPrincipals("signingKeys", env),
     },
   ],
 };

@@ -45,12 +45,43 @@ function remove(root: unknown, path: Path): void {
   if (parent !== null && typeof parent === "object") delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
 }
 
-/** Deep copy of plain objects and arrays; other values are kept as they are. */
-function copy(value: unknown): unknown {
-  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => copy(value[i]));
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)]));
-  return value;
+/**
+ * How deep configuration may nest. The deepest field of the schema is 6 levels down
+ * (`keys.<name>.externalAccounts.<i>.allow.<j>`); anything deeper is already wrong in a shallower
+ * field, which is reported there. The bound keeps every later pass (zod, the template scan,
+ * messages quoting values) away from the stack limit, and ends reference cycles in a TypeScript
+ * environment.
+ */
+export const MAX_DEPTH = 32;
+
+/** Sets an own property, even one named `__proto__` (a plain assignment would set the prototype). */
+const define = (obj: Record<PropertyKey, unknown>, key: PropertyKey, value: unknown) => Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+
+/**
+ * Deep copy of plain objects and arrays (other values kept as they are), iterative so that no input
+ * overflows the stack. Objects and arrays deeper than `maxDepth` become `null`; their paths are returned.
+ */
+export function boundedCopy(value: unknown, maxDepth = MAX_DEPTH): { copy: unknown; cut: PropertyKey[][] } {
+  const cut: PropertyKey[][] = [];
+  const fresh = (v: unknown): unknown => (Array.isArray(v) ? new Array<unknown>(v.length) : v !== null && typeof v === "object" ? {} : v);
+  const root = fresh(value);
+  const stack: { from: unknown; to: unknown; path: PropertyKey[] }[] = root !== value ? [{ from: value, to: root, path: [] }] : [];
+  while (stack.length) {
+    const { from, to, path } = stack.pop() as { from: Record<PropertyKey, unknown>; to: Record<PropertyKey, unknown>; path: PropertyKey[] };
+    for (const [k, v] of Object.entries(from)) {
+      const key: PropertyKey = Array.isArray(from) ? Number(k) : k;
+      let child = fresh(v);
+      if (child !== v && path.length + 1 > maxDepth) {
+        cut.push([...path, key]);
+        child = null;
+      } else if (child !== v) stack.push({ from: v, to: child, path: [...path, key] });
+      define(to, key, child);
+    }
+  }
+  return { copy: root, cut };
 }
+
+const copy = (value: unknown): unknown => boundedCopy(value, Number.MAX_SAFE_INTEGER).copy;
 
 /** The JSON-ish type of a value, as zod names it. */
 function typeOf(value: unknown): string {
@@ -164,22 +195,30 @@ export const TEMPLATE = /\$\{|%\{|TfToken\[/;
 
 const TEMPLATE_RULE = "data, not a Terraform template: no '${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time)";
 
-/** Every string (and field name) holding template syntax. */
-function templates(node: unknown, path: PropertyKey[], out: Violation[]): void {
-  if (typeof node === "string") {
-    if (TEMPLATE.test(node)) out.push({ path: dotted(path), value: node, rule: TEMPLATE_RULE, source: "Terraform string templates" });
-    return;
-  }
-  if (node === null || typeof node !== "object") return;
-  for (const [k, v] of Object.entries(node)) {
-    if (TEMPLATE.test(k)) out.push({ path: dotted([...path, k]), value: k, rule: `a field name that is ${TEMPLATE_RULE}`, source: "Terraform string templates" });
-    templates(v, [...path, k], out);
+/** Every string (and field name) holding template syntax, in document order. */
+function templates(root: unknown, base: PropertyKey[], out: Violation[]): void {
+  // Each entry: a value, and whether its field name (the last path segment) is still to be checked.
+  const stack: { node: unknown; path: PropertyKey[]; named: boolean }[] = [{ node: root, path: base, named: false }];
+  while (stack.length) {
+    const { node, path, named } = stack.pop() as { node: unknown; path: PropertyKey[]; named: boolean };
+    const key = String(path[path.length - 1]);
+    if (named && TEMPLATE.test(key)) out.push({ path: dotted(path), value: key, rule: `a field name that is ${TEMPLATE_RULE}`, source: "Terraform string templates" });
+    if (typeof node === "string") {
+      if (TEMPLATE.test(node)) out.push({ path: dotted(path), value: node, rule: TEMPLATE_RULE, source: "Terraform string templates" });
+      continue;
+    }
+    if (node === null || typeof node !== "object") continue;
+    const children = Object.entries(node);
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i][1], path: [...path, children[i][0]], named: true });
   }
 }
 
-export function checkShape(env: Record<string, unknown>): ShapeResult {
+export function checkShape(input: Record<string, unknown>): ShapeResult {
   const problems: Violation[] = [];
   const fallbacks: Violation[] = [];
+  // Every later pass reads the bounded copy: no value nests deeper than MAX_DEPTH.
+  const bounded = boundedCopy(input);
+  const env = bounded.copy as Record<string, unknown>;
   const sanitized = copy(env) as Record<string, unknown>;
   const poisoned = new Set<string>();
   const drop = (path: Path) => {
@@ -244,6 +283,14 @@ export function checkShape(env: Record<string, unknown>): ShapeResult {
   for (const v of found) {
     problems.push(v);
     poisoned.add(v.path);
+  }
+  // Nesting beyond the bound, named where no shallower problem already covers it.
+  const reported = [...problems, ...fallbacks].map((v) => v.path);
+  for (const path of bounded.cut) {
+    const at = dotted(path);
+    if (reported.some((p) => p === "" || at === p || at.startsWith(`${p}.`))) continue;
+    problems.push({ path: at, value: undefined, rule: "", source: SOURCE, message: `nested deeper than ${MAX_DEPTH} levels (no field of an environment is deeper than 6)` });
+    poisoned.add(at);
   }
   return { problems, fallbacks, sanitized, poisoned };
 }

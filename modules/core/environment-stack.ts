@@ -68,11 +68,25 @@ export class EnvironmentStack extends TerraformStack implements IEnvironment {
       region: props.region,
       // A deploy with credentials for another account fails before touching anything.
       allowedAccountIds: [props.account],
-      defaultTags: [{ tags: { ...(props.tags ?? {}), Stack: id } }],
+      defaultTags: [{ tags: defaultTags({ ...(props.tags ?? {}), Stack: id }) }],
     });
     // terraform_data (1.4) and the hooks' provisioners; Terraform refuses older CLIs itself
     // (the S3 backend raises this to 1.10 for its native lock file).
     this.addOverride("terraform.required_version", ">= 1.5.0");
     configureBackend(this, id, props.backend ?? { type: "local" }, props.region);
   }
+}
+
+/**
+ * The provider's default tags. cdktf rebuilds every map it writes by assignment, which turns a key
+ * named `__proto__` (a legal AWS tag key) into a prototype change and drops it; such a map is
+ * written as a Terraform expression instead (`${tomap({...})}`), every key an own, quoted key.
+ * Other maps are written as they are, so their output does not change.
+ */
+function defaultTags(tags: Readonly<Record<string, string>>): Record<string, string> {
+  if (!Object.prototype.hasOwnProperty.call(tags, "__proto__")) return { ...tags };
+  // Tag keys and values hold only the characters AWS allows in tags (no quotes, backslashes or
+  // template markers), so a JSON string literal is also an HCL one.
+  const pairs = Object.entries(tags).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`);
+  return `\${tomap({${pairs.join(", ")}})}` as unknown as Record<string, string>;
 }

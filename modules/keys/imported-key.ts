@@ -85,9 +85,19 @@ export class ImportedKey extends Construct implements ICustomerKey {
     if (props.importers.length === 0) problems.push(`${at("importers")}: [] is not allowed (at least one principal to import the material, KMS ImportKeyMaterial)`);
     const admins = new Set(props.administrators.map((a) => a.toLowerCase()));
     const users = new Set(props.users.map((u) => u.toLowerCase()));
+    const encryptOnly = new Set((props.encryptOnlyUsers ?? []).map((u) => u.toLowerCase()));
+    const decryptOnly = new Set((props.decryptOnlyUsers ?? []).map((u) => u.toLowerCase()));
+    const services = new Set((props.serviceRoles ?? []).map((u) => u.toLowerCase()));
     props.importers.forEach((p, i) => {
-      if (admins.has(p.toLowerCase())) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)`);
-      else if (users.has(p.toLowerCase())) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)`);
+      const id = p.toLowerCase();
+      const account = /^arn:[^:]+:iam::(\d{12}):/.exec(p)?.[1];
+      if (admins.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)`);
+      else if (users.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)`);
+      else if (encryptOnly.has(id) || decryptOnly.has(id)) {
+        const [list, denied] = encryptOnly.has(id) ? ["encryptOnlyUsers", "Decrypt"] : ["decryptOnlyUsers", "Encrypt"];
+        problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in ${list}, which are denied kms:${denied}: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`);
+      } else if (services.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`);
+      if (account && account !== env.account) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)`);
     });
     const validity = props.keyMaterialValidityDays;
     if (validity !== undefined && (!Number.isInteger(validity) || validity < 1 || validity > 365)) problems.push(`${at("keyMaterialValidityDays")}: ${shown(validity)} is not allowed (1 to 365 days, KMS ImportKeyMaterial ValidTo)`);

@@ -144,6 +144,38 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
     seen.add(a.account);
     if (a.allow.length === 0) out.push(`${where}.allow: [] is not allowed (at least one of use, grantsForAwsResources)`);
   }
+  // Principals of another account: KMS honours a key policy's permissions for them only for use and
+  // grants, never for administration ("Cross-account use: No" in each administrative operation's API
+  // reference); their use is declared by their account in externalAccounts, with `use`.
+  // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+  const accountOf = (arn: string) => /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+  p.administrators.forEach((a, i) => {
+    const account = accountOf(a);
+    if (account && account !== p.account) out.push(`${at}.administrators.${i}: ${JSON.stringify(a)} is not allowed (a principal of the key's account ${p.account}: key administration works only there, and another account never manages the key, KMS key policies)`);
+  });
+  const usable = new Set((p.externalAccounts ?? []).filter((a) => a.allow.includes("use")).map((a) => a.account));
+  for (const [prop, list] of [
+    ["users", p.users],
+    ["encryptOnlyUsers", p.encryptOnlyUsers ?? []],
+    ["decryptOnlyUsers", p.decryptOnlyUsers ?? []],
+  ] as const) {
+    list.forEach((u, i) => {
+      const account = accountOf(u);
+      if (account && account !== p.account && !usable.has(account)) out.push(`${at}.${prop}.${i}: ${JSON.stringify(u)} is not allowed (a principal of the key's account ${p.account}, or of an account in externalAccounts allowed 'use' (${account} is not), KMS key policies)`);
+    });
+  }
+  // A service-linked role (EBS default key) needs Decrypt, GenerateDataKey* and CreateGrant: a role
+  // denied any of them would make every launch with the key fail.
+  const services = new Set((p.serviceRoles ?? []).map((r) => r.toLowerCase()));
+  for (const [prop, list] of [
+    ["administrators", p.administrators],
+    ["encryptOnlyUsers", p.encryptOnlyUsers ?? []],
+    ["decryptOnlyUsers", p.decryptOnlyUsers ?? []],
+  ] as const) {
+    list.forEach((r, i) => {
+      if (services.has(r.toLowerCase())) out.push(`${at}.${prop}.${i}: ${JSON.stringify(r)} is not allowed (also in serviceRoles: ${prop} are denied Decrypt, GenerateDataKey* or CreateGrant, which the service needs, key policy: separation of duties)`);
+    });
+  }
   const roles: [string, readonly string[]][] = [
     ["administrators", p.administrators],
     ["users", p.users],

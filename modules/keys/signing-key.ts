@@ -71,6 +71,20 @@ export class SigningKey extends Construct {
     if (roles.length === 0) {
       problems.push(`${at}.signers: (missing) is not allowed (at least one signer, verifier or public-key reader: a signing key nobody may use)`);
     }
+    // A signing key is not shared with other accounts (it has no externalAccounts), and key
+    // administration works only in the key's own account (KMS key policies:
+    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
+    for (const [prop, list] of [
+      ["administrators", props.administrators],
+      ["signers", props.signers ?? []],
+      ["verifiers", props.verifiers ?? []],
+      ["publicKeyReaders", props.publicKeyReaders ?? []],
+    ] as const) {
+      list.forEach((p, i) => {
+        const account = /^arn:[^:]+:iam::(\d{12}):/.exec(p)?.[1];
+        if (account && account !== env.account) problems.push(`${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`);
+      });
+    }
     throwIfProblems(problems);
 
     this.resource = new KmsKey(this, "key", {

@@ -228,6 +228,15 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
   if (onPremisesCidrs.length === 0) at("network.onPremisesCidrs", onPremisesCidrs, "the data centre ranges holding the proxies: the XKS load balancer's only egress");
   const targetGroupName = `${derived.namePrefix}-xks-proxies`;
   if (targetGroupName.length > MAX_LB_NAME) at("targetGroupName", targetGroupName, `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`);
+  // The rest of the ELB name rules, for both names (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html):
+  // letters, digits and hyphens, no hyphen first or last, and a load balancer's never starting `internal-`.
+  for (const [prop, name, loadBalancer] of [
+    ["loadBalancerName", `${derived.namePrefix}-xks`, true],
+    ["targetGroupName", targetGroupName, false],
+  ] as const) {
+    if (!/^[A-Za-z0-9-]+$/.test(name) || name.startsWith("-") || name.endsWith("-")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
+    else if (loadBalancer && name.toLowerCase().startsWith("internal-")) at(prop, name, 'not starting with "internal-" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name');
+  }
 
   const dns = props.privateDnsName;
   if (known(dns)) {

@@ -17,6 +17,7 @@ const { dev, staging, prod } = environments;
 const messagesFor = (env: EnvironmentConfig) => validationMessages({ [env.name]: env });
 const SCHEMA = "configuration schema (schema/environment.schema.json)";
 const TEMPLATE = "data, not a Terraform template: no '${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates";
+const SRC_EBS = "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
 
 const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = [
   // unknown fields, at every depth, with the closest known name
@@ -187,19 +188,23 @@ describe("across the environments of one synth", () => {
       'environments.dev2.data.buckets.appData.bucketName: "northwind-dev-app-data-111111111111" is not allowed (a bucket name no other environment uses (environments.dev.data.buckets.appData.bucketName has it), S3 bucket names are globally unique)',
       'environments.dev2.keys.appData.alias: "alias/dev/app-data" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.appData.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
       'environments.dev2.keys.volumes.alias: "alias/dev/ebs" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.volumes.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
+      `environments.dev2.data.ebs: "volumes" is not allowed (EBS default encryption set by one environment per account and Region (environments.dev.data.ebs has it), ${SRC_EBS})`,
     ]);
   });
 
   test("an alias may repeat in another account", () => {
-    const other = variant(dev, { name: "other", account: "999999999999", "data.buckets.appData.bucketName": "northwind-other-app-data" });
+    // The whole environment in another account (its principals too: they may not be of another account).
+    const other = { ...(JSON.parse(JSON.stringify(dev).replaceAll("111111111111", "999999999999")) as EnvironmentConfig), name: "other" };
     expect(validationMessages({ dev, other })).toEqual([]);
   });
 
   test("fails when two environments use one XKS private DNS name (and one key store name in an account and Region)", () => {
     const s2 = variant(staging, { name: "s2", "data.buckets.records.bucketName": "northwind-s2-records", "keys.records.alias": "alias/s2/records", "keys.volumes.alias": "alias/s2/ebs", "keys.archive.alias": "alias/s2/archive" });
     expect(validationMessages({ staging, s2 })).toEqual([
+      'environments.s2.signingKeys.releases.alias: "alias/staging/releases" is not allowed (an alias no other environment in the same account and Region uses (environments.staging.signingKeys.releases.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
       'environments.s2.xks.privateDnsName: "xks.staging.northwind-health.example" is not allowed (a private DNS name no other environment uses (environments.staging.xks.privateDnsName has it), VPC endpoint service private DNS names are unique)',
       'environments.s2.xks.keyStoreName: "staging-xks" is not allowed (a key store name no other environment in the same account and Region uses (environments.staging.xks.keyStoreName has it), KMS CreateCustomKeyStore: names are unique per account and Region)',
+      `environments.s2.data.ebs: "volumes" is not allowed (EBS default encryption set by one environment per account and Region (environments.staging.data.ebs has it), ${SRC_EBS})`,
     ]);
   });
 });

@@ -12,6 +12,8 @@ import { byPath, prodCloudHsmOnly, ref } from "../modules/cloudhsm/fixtures";
 import { REPO_ROOT } from "../../stacks/cloudhsm-trust-files";
 
 const P = (env: string) => `${env}-keys/cloudhsm`;
+/** The environment in another account, its principals with it (principals of another account are refused). */
+const inAccount = <T extends { account: string }>(env: T, account: string): T => ({ ...(JSON.parse(JSON.stringify(env).replaceAll(env.account, account)) as T) });
 
 describe("trust `provided`, first apply (no certificate files yet)", () => {
   const env = prodCloudHsmOnly((e) => {
@@ -29,7 +31,7 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
     notes.push("");
     stacks = synthEnvs({ first: env }).stacks;
     notes.push("");
-    synthEnvs({ first: env, second: { ...env, name: "second", account: "444444444444" } });
+    synthEnvs({ first: env, second: { ...inAccount(env, "444444444444"), name: "second" } });
     spy.mockRestore();
   });
 
@@ -191,12 +193,14 @@ describe("no password and no private key in cdktf.out", () => {
   const envs = {
     ...environments,
     prod: prodCloudHsmOnly(),
-    gen: prodCloudHsmOnly((e) => {
-      e.name = "gen";
+    gen: inAccount(
+      prodCloudHsmOnly((e) => {
+        e.name = "gen";
+        (e.cloudHsm as { trust: unknown }).trust = { mode: "generated" };
+      }),
       // Another account: aliases and key store names are unique per account and Region.
-      e.account = "444444444444";
-      (e.cloudHsm as { trust: unknown }).trust = { mode: "generated" };
-    }),
+      "444444444444",
+    ),
   };
   const { outdir } = synthEnvs(envs);
   const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));

@@ -53,6 +53,26 @@ test("fails when ENV_CONFIG is not JSON, with one line naming the file", () => {
   expect(r.stderr).toMatch(new RegExp(`^ENV_CONFIG: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not valid JSON: .+\\n$`));
 });
 
+test("fails when ENV_CONFIG nests 100,000 levels deep: one line naming the field, exit 1, no internal error, nothing written", () => {
+  const file = join(work, "deep.json");
+  writeFileSync(file, JSON.stringify(environments.dev).replace('"CostCentre":"platform-dev"', `"CostCentre":${"[".repeat(100_000)}${"]".repeat(100_000)}`));
+  const outdir = join(work, "deep");
+  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+  expect(r.status).toBe(1);
+  expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^environments\.dev\.tags\.CostCentre: \[{31}null\]{31} is not allowed \(a string, configuration schema/)]);
+  expect(existsSync(outdir)).toBe(false);
+});
+
+test("ENV_CONFIG with a UTF-8 byte-order mark synthesizes", () => {
+  const file = join(work, "bom.json");
+  writeFileSync(file, `\ufeff${JSON.stringify(environments.dev)}`);
+  const outdir = join(work, "bom");
+  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["dev-data", "dev-keys"]);
+});
+
 test("ENV_CONFIG synthesizes just that environment, from the output of npm run config", () => {
   const config = spawnSync(process.execPath, [join(root, ".build", "config.js"), "dev"], { cwd: root, encoding: "utf8" });
   expect(config.status).toBe(0);

@@ -44,9 +44,32 @@ describe("keys", () => {
     expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, deletionWindowDays: days }), "deletionWindowDays")).toBe(validationRefuses({ "keys.appData.deletionWindowDays": days }, "keys.appData.deletionWindowDays"));
   });
 
-  const principals = [`arn:aws:iam::${ACCOUNT}:role/Ops`, `arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:iam::${ACCOUNT}:role/path/to/Ops`, `arn:aws:iam::${ACCOUNT}:root`, `arn:aws-cn:iam::${ACCOUNT}:role/Ops`, `arn:aws:iam::12345:role/Ops`, "Ops", `arn:aws:iam::${ACCOUNT}:group/Ops`];
+  const principals = [
+    `arn:aws:iam::${ACCOUNT}:role/Ops`,
+    `arn:aws:iam::${ACCOUNT}:user/alice`,
+    `arn:aws:iam::${ACCOUNT}:role/path/to/Ops`,
+    `arn:aws:iam::${ACCOUNT}:root`,
+    `arn:aws-cn:iam::${ACCOUNT}:role/Ops`,
+    `arn:aws:iam::12345:role/Ops`,
+    "Ops",
+    `arn:aws:iam::${ACCOUNT}:group/Ops`,
+    "arn:aws:iam::999999999999:role/Ops",
+    "arn:aws:iam::999999999999:user/path/alice",
+  ];
   test.each(principals)("user %s", (user) => {
     expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, users: [user] }), "users.0")).toBe(validationRefuses({ "keys.appData.users": [user] }, "keys.appData.users.0"));
+  });
+
+  test.each([`arn:aws:iam::${ACCOUNT}:role/Admins`, "arn:aws:iam::999999999999:role/Admins"])("administrator %s", (admin) => {
+    expect(constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, administrators: [admin] }), "administrators.0")).toBe(validationRefuses({ "keys.appData.administrators": [admin] }, "keys.appData.administrators.0"));
+  });
+
+  test.each(["use", "grantsForAwsResources"])("a user of an account declared with %s", (allow) => {
+    const user = "arn:aws:iam::555555555555:role/Analytics";
+    const externalAccounts = [{ account: "555555555555", allow: [allow] as ("use" | "grantsForAwsResources")[] }];
+    const refusedByConstruct = constructRefuses(() => new CustomerKey(testStack(), "appData", { ...keyProps, users: [user], externalAccounts }), "users.0");
+    expect(refusedByConstruct).toBe(validationRefuses({ "keys.appData.users": [user], "keys.appData.externalAccounts": externalAccounts }, "keys.appData.users.0"));
+    expect(refusedByConstruct).toBe(allow !== "use");
   });
 
   test.each(["administrators", "users"] as const)("an empty %s list", (list) => {

@@ -97,6 +97,22 @@ test.each([
     ['test/key-archive.importers.0: "arn:aws:iam::123456789012:role/keyadministrators" is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)'],
   ],
   ["an importer is a user", { importers: [USER] }, ['test/key-archive.importers.0: "arn:aws:iam::123456789012:role/App" is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)']],
+  [
+    "an importer is an encrypt-only user (denied the Decrypt of the round trip)",
+    { encryptOnlyUsers: [IMPORTER] },
+    [`test/key-archive.importers.0: "${IMPORTER}" is not allowed (also in encryptOnlyUsers, which are denied kms:Decrypt: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`],
+  ],
+  [
+    "an importer is a decrypt-only user (denied the Encrypt of the round trip)",
+    { decryptOnlyUsers: [IMPORTER.toUpperCase().replace("ARN:AWS:IAM::", "arn:aws:iam::")] },
+    [`test/key-archive.importers.0: "${IMPORTER}" is not allowed (also in decryptOnlyUsers, which are denied kms:Encrypt: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`],
+  ],
+  ["an importer is a service role (denied the CreateGrant the service needs)", { serviceRoles: [IMPORTER] }, [`test/key-archive.importers.0: "${IMPORTER}" is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`]],
+  [
+    "an importer is of another account",
+    { importers: ["arn:aws:iam::555555555555:role/KeyMaterialCustodians"] },
+    ['test/key-archive.importers.0: "arn:aws:iam::555555555555:role/KeyMaterialCustodians" is not allowed (a principal of the key\'s account 123456789012: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)'],
+  ],
   ["the validity is 366 days", { keyMaterialValidityDays: 366 }, ["test/key-archive.keyMaterialValidityDays: 366 is not allowed (1 to 365 days, KMS ImportKeyMaterial ValidTo)"]],
   ["a warning is asked for material that does not expire", { expiryWarningDays: 10 }, ["test/key-archive.expiryWarningDays: 10 is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which is unset: the material does not expire)"]],
   // The checks every key shares (modules/keys/key-props.ts) apply as they are.

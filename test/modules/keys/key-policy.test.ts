@@ -164,6 +164,30 @@ describe("keyPolicyProblems: what a key construct refuses, all at once", () => {
     expect(keyPolicyProblems("k", { ...base, externalAccounts: [{ account: PARTNER, allow: ["use"] }] })).toEqual([]);
   });
 
+  test("principals of other accounts: never administrators; users only from an account allowed 'use'; service roles in no role denied what they need", async () => {
+    const { keyPolicyProblems } = await import("../../../modules/keys/key-policy");
+    const SLR = `arn:aws:iam::${ACCT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    expect(
+      keyPolicyProblems("test/key-app", {
+        ...base,
+        administrators: [ADMIN, `arn:aws:iam::${PARTNER}:role/KeyAdmin`],
+        users: [USER, `arn:aws:iam::${PARTNER}:role/Analytics`, `arn:aws:iam::999999999999:role/Stranger`],
+        decryptOnlyUsers: [`arn:aws:iam::${GRANTS_ONLY}:role/Reader`],
+        encryptOnlyUsers: [SLR],
+        serviceRoles: [SLR],
+        externalAccounts: [
+          { account: PARTNER, allow: ["use"] },
+          { account: GRANTS_ONLY, allow: ["grantsForAwsResources"] },
+        ],
+      }),
+    ).toEqual([
+      `test/key-app.administrators.1: "arn:aws:iam::${PARTNER}:role/KeyAdmin" is not allowed (a principal of the key's account ${ACCT}: key administration works only there, and another account never manages the key, KMS key policies)`,
+      `test/key-app.users.2: "arn:aws:iam::999999999999:role/Stranger" is not allowed (a principal of the key's account ${ACCT}, or of an account in externalAccounts allowed 'use' (999999999999 is not), KMS key policies)`,
+      `test/key-app.decryptOnlyUsers.0: "arn:aws:iam::${GRANTS_ONLY}:role/Reader" is not allowed (a principal of the key's account ${ACCT}, or of an account in externalAccounts allowed 'use' (${GRANTS_ONLY} is not), KMS key policies)`,
+      `test/key-app.encryptOnlyUsers.0: "${SLR}" is not allowed (also in serviceRoles: encryptOnlyUsers are denied Decrypt, GenerateDataKey* or CreateGrant, which the service needs, key policy: separation of duties)`,
+    ]);
+  });
+
   test("CustomerKey refuses its own account as an external account, in the construct format", async () => {
     const { Testing } = await import("cdktf");
     const { EnvironmentStack } = await import("../../../modules/core/environment-stack");
@@ -184,5 +208,35 @@ describe("keyPolicyProblems: what a key construct refuses, all at once", () => {
     const policy = Object.values(json.resource.aws_kms_key)[0].policy;
     expect(policy).toBe(JSON.stringify(buildKeyPolicy({ ...base, encryptOnlyUsers: [WRITER], decryptOnlyUsers: [READER], externalAccounts: [{ account: PARTNER, allow: ["use"] }] })));
     expect(key.name).toBe("key-app");
+  });
+});
+
+describe("why some roles on one key contradict each other (the refused pairs, evaluated)", () => {
+  const IMPORTER = `arn:aws:iam::${ACCT}:role/Custodians`;
+  const SLR = `arn:aws:iam::${ACCT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+  /** The policy as ImportedKey builds it, with the importer also in `props` (what validation refuses). */
+  const withImporter = (props: Record<string, unknown>) => {
+    const doc = buildKeyPolicy({ ...base, ...props });
+    doc.Statement.push({ Sid: "KeyMaterialImport", Effect: "Allow", Principal: { AWS: [IMPORTER] }, Action: ["kms:Encrypt", "kms:Decrypt", "kms:ImportKeyMaterial"], Resource: "*" });
+    return doc as unknown as PolicyDocument;
+  };
+  const ask = (principal: string, action: string, resourcePolicy: PolicyDocument, context?: Record<string, string>) => decide({ principal, action, resource: KEY_ARN, resourceAccount: ACCT, context, resourcePolicy });
+
+  test("an importer who is encrypt-only is denied the Decrypt that ends the import; decrypt-only, the Encrypt", async () => {
+    expect(await ask(IMPORTER, "kms:Decrypt", withImporter({ encryptOnlyUsers: [IMPORTER] }))).toBe("ExplicitlyDenied");
+    expect(await ask(IMPORTER, "kms:Encrypt", withImporter({ decryptOnlyUsers: [IMPORTER] }))).toBe("ExplicitlyDenied");
+    // Alone, the importer has both.
+    expect(await ask(IMPORTER, "kms:Decrypt", withImporter({}))).toBe("Allowed");
+    expect(await ask(IMPORTER, "kms:Encrypt", withImporter({}))).toBe("Allowed");
+  });
+
+  test("a service-linked role that is encrypt-only, decrypt-only or an administrator is denied what the service needs; one that is also a user is not", async () => {
+    const grant = { "kms:GrantIsForAWSResource": "true" };
+    expect(await ask(SLR, "kms:Decrypt", buildKeyPolicy({ ...base, serviceRoles: [SLR], encryptOnlyUsers: [SLR] }) as unknown as PolicyDocument)).toBe("ExplicitlyDenied");
+    expect(await ask(SLR, "kms:GenerateDataKeyWithoutPlaintext", buildKeyPolicy({ ...base, serviceRoles: [SLR], decryptOnlyUsers: [SLR] }) as unknown as PolicyDocument)).toBe("ExplicitlyDenied");
+    expect(await ask(SLR, "kms:CreateGrant", buildKeyPolicy({ ...base, serviceRoles: [SLR], administrators: [ADMIN, SLR] }) as unknown as PolicyDocument, grant)).toBe("ExplicitlyDenied");
+    const asUser = buildKeyPolicy({ ...base, serviceRoles: [SLR], users: [USER, SLR] }) as unknown as PolicyDocument;
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext"]) expect(await ask(SLR, action, asUser)).toBe("Allowed");
+    expect(await ask(SLR, "kms:CreateGrant", asUser, grant)).toBe("Allowed");
   });
 });

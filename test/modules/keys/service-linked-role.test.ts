@@ -42,6 +42,16 @@ describe("ServiceLinkedRole refuses ARNs it cannot create", () => {
     ["fails when the role name is longer than 64 chars", `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/${"A".repeat(65)}`, `a service-linked role ARN (${expected}), IAM CreateServiceLinkedRole`],
     ["fails when the role is in another account", ASG.replace(ACCOUNT, "222222222222"), `a role of this stack's partition and account (${expected}): IAM creates the role in the deploying account`],
     ["fails when the role is in another partition", ASG.replace("arn:aws:", "arn:aws-cn:"), `a role of this stack's partition and account (${expected}): IAM creates the role in the deploying account`],
+    [
+      "fails when the name is not the one IAM gives the service's role (case included)",
+      ASG.replace("AWSServiceRoleForAutoScaling", "AWSServiceRoleForAutoscaling"),
+      "the name IAM gives the role of autoscaling.amazonaws.com: AWSServiceRoleForAutoScaling or AWSServiceRoleForAutoScaling_<custom suffix>, in exactly that case, IAM CreateServiceLinkedRole",
+    ],
+    [
+      "fails when another service's role name is under a service",
+      ASG.replace("AWSServiceRoleForAutoScaling", "AWSServiceRoleForEC2Spot"),
+      "the name IAM gives the role of autoscaling.amazonaws.com: AWSServiceRoleForAutoScaling or AWSServiceRoleForAutoScaling_<custom suffix>, in exactly that case, IAM CreateServiceLinkedRole",
+    ],
   ])("%s", (_label, roleArn, why) => {
     expect(propsErrorLines(() => new ServiceLinkedRole(testStack(), "slr", { roleArn }))).toEqual([`test/slr.roleArn: "${roleArn}" is not allowed (${why})`]);
   });
@@ -58,4 +68,10 @@ describe("ServiceLinkedRole refuses ARNs it cannot create", () => {
       'plain: is in the stack "plain", which is not an EnvironmentStack (its constructs read the account, Region, partition and name prefix from an EnvironmentStack: new EnvironmentStack(app, id, { name, account, region }))',
     ]);
   });
+});
+
+test("the construct and the environment layer know the same service-linked role names", async () => {
+  const { SERVICE_ROLE_NAMES } = await import("../../../modules/keys/service-linked-role");
+  const { SERVICE_LINKED_ROLE_NAMES } = await import("../../../environments/validation/consumers");
+  expect(SERVICE_ROLE_NAMES).toEqual(SERVICE_LINKED_ROLE_NAMES);
 });

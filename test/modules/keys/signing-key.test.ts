@@ -62,6 +62,21 @@ test("every invariant is guarded at once, one line each", () => {
   ]);
 });
 
+test("principals of another account are refused (signing keys are not shared; administration stays in the key's account)", () => {
+  const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "111122223333", region: "eu-west-1" });
+  let error: unknown;
+  try {
+    new SigningKey(stack, "release", { alias: "alias/test/release", keySpec: "ECC_NIST_P256", administrators: ["arn:aws:iam::555555555555:role/KeyAdmin"], signers: ["arn:aws:iam::111122223333:role/Signer"], verifiers: ["arn:aws:iam::555555555555:role/Verifier"] });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(PropsError);
+  expect((error as PropsError).lines).toEqual([
+    'test/release.administrators.0: "arn:aws:iam::555555555555:role/KeyAdmin" is not allowed (a principal of the key\'s account 111122223333: signing keys are not shared with other accounts, KMS key policies)',
+    'test/release.verifiers.0: "arn:aws:iam::555555555555:role/Verifier" is not allowed (a principal of the key\'s account 111122223333: signing keys are not shared with other accounts, KMS key policies)',
+  ]);
+});
+
 test("the construct, the schema and the validation table offer the same key specs", () => {
   expect([...SCHEMA_SPECS]).toEqual([...SIGNING_KEY_SPECS]);
   const rule = signingKeysTable.fields.find((f) => f.field === "signingKeys.*.keySpec");

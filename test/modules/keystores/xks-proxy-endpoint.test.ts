@@ -61,3 +61,13 @@ test("an HTTPS health check without a path checks /", () => {
   new XksProxyEndpoint(s, "endpoint", { ...props, healthCheck: { protocol: "HTTPS" } });
   expect(only(synthesized(s), "aws_lb_target_group").health_check).toEqual({ enabled: true, protocol: "HTTPS", port: "traffic-port", path: "/", interval: 10, healthy_threshold: 3, unhealthy_threshold: 3 });
 });
+
+test("fails when the environment name makes an ELB name AWS refuses (a load balancer name starting internal-)", () => {
+  let lines: readonly string[] = [];
+  try {
+    new XksProxyEndpoint(testStack("internal-t"), "endpoint", props);
+  } catch (e) {
+    lines = (e as { lines: readonly string[] }).lines;
+  }
+  expect(lines).toEqual(['test/endpoint.loadBalancerName: "internal-t-xks" is not allowed (not starting with "internal-" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name)']);
+});
