@@ -36,6 +36,8 @@ function prodVariant(prod, name, trust) {
   if (env.alarms) delete env.alarms.xks;
   env.keys = Object.fromEntries(Object.entries(env.keys).filter(([, k]) => k.store !== "xks"));
   env.data.buckets = {};
+  // EBS default encryption is one setting per account and Region: prod (same account) has it.
+  delete env.data.ebs;
   return env;
 }
 

@@ -204,7 +204,7 @@ describe("accepts", () => {
 
 describe("across environments", () => {
   /** dev moved to another account (its principals and bucket too), under another name. */
-  const elsewhere = (name: string, account = "999999999999", region = "eu-west-1"): EnvironmentConfig => ({ ...(JSON.parse(JSON.stringify(dev).replaceAll("111111111111", account)) as EnvironmentConfig), name, region });
+  const elsewhere = (name: string, account = "999999999999", region = "eu-west-1"): EnvironmentConfig => ({ ...(JSON.parse(JSON.stringify(dev).replaceAll("111111111111", account).replaceAll("arn:aws:kms:eu-west-1:", `arn:aws:kms:${region}:`)) as EnvironmentConfig), name, region });
   const WORKSPACE = "Terraform Cloud: workspace names are unique per organization; two stacks in one workspace overwrite each other's state";
 
   test("fails when two environments' Terraform Cloud workspaces collide (prefix + name)", () => {
