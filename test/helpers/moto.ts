@@ -82,8 +82,8 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts moto_server on a free loopback port and waits (up to `timeoutMs`) until it answers. */
-export async function startMoto(opts: { region?: string; timeoutMs?: number } = {}): Promise<Moto> {
+/** Starts moto_server (in `accountId`, when given) on a free loopback port and waits (up to `timeoutMs`) until it answers. */
+export async function startMoto(opts: { region?: string; accountId?: string; timeoutMs?: number } = {}): Promise<Moto> {
   const region = opts.region ?? "us-east-1";
   const timeoutMs = opts.timeoutMs ?? 30_000;
   let lastErr = "";
@@ -92,7 +92,12 @@ export async function startMoto(opts: { region?: string; timeoutMs?: number } = 
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
     // Own process group (detached) so stop() reaches the Python process behind a pyenv shim too.
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+      // The account every request is in (moto's default is 123456789012).
+      env: { ...process.env, ...(opts.accountId ? { MOTO_ACCOUNT_ID: opts.accountId } : {}) },
+    });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
