@@ -10,13 +10,13 @@
 import { DescribeBackupsCommand, DescribeClustersCommand, type Backup, type Cluster } from "@aws-sdk/client-cloudhsm-v2";
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { DescribeCustomKeyStoresCommand, DescribeKeyCommand, type CustomKeyStoresListEntry, type KeyMetadata } from "@aws-sdk/client-kms";
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { connectionErrorAction, CONNECTION_ERRORS, type KeyStoreType } from "../../hooks/lib/connection-errors";
 import { awsErrorCode } from "../../hooks/lib/errors";
 import type { ResolvedEnvironment } from "../../environments/resolve";
 import type { OpsClients } from "./clients";
 import { alarmNamePrefix, stackNames } from "./env";
-import { isAccessDenied, notChecked, type Finding } from "./findings";
+import { notChecked, type Finding } from "./findings";
+import { checkSession } from "./session";
 
 const DAY_MS = 86_400_000;
 /** CloudHSM backs a cluster up at least once every 24 hours (https://docs.aws.amazon.com/cloudhsm/latest/userguide/backups.html). */
@@ -390,15 +390,8 @@ export async function runStatus(env: ResolvedEnvironment, c: OpsClients, opts: S
   const now = opts.now ?? new Date();
   const progress = opts.progress ?? (() => undefined);
   progress(`status ${env.name}: account ${env.account}, ${env.region}`);
-  try {
-    const who = await c.sts.send(new GetCallerIdentityCommand({}));
-    if (who.Account !== env.account) {
-      return [{ check: "session", subject: who.Account ?? "unknown", severity: "broken", detail: `the session is in account ${who.Account ?? "unknown"}, the environment in ${env.account}: nothing else checked`, fix: `use a profile or role of account ${env.account} (AWS_PROFILE=...)` }];
-    }
-  } catch (e) {
-    if (!isAccessDenied(e) && awsErrorCode(e) !== "CredentialsProviderError") return [notChecked("session", env.account, "sts:GetCallerIdentity", e)];
-    return [{ check: "session", subject: env.account, severity: "unknown", detail: `no usable AWS session (${awsErrorCode(e)}): nothing checked`, fix: "sign in (aws sso login, or AWS_PROFILE=...) and re-run" }];
-  }
+  const session = await checkSession(env, c);
+  if (session) return [session];
   const findings: Finding[] = [];
   progress("key stores: DescribeCustomKeyStores");
   const { findings: storeFindings, stores } = await checkKeyStores(env, c);
