@@ -393,7 +393,7 @@ export async function runStatus(env: ResolvedEnvironment, c: OpsClients, opts: S
   const session = await checkSession(env, c);
   if (session) return [session];
   const findings: Finding[] = [];
-  progress("key stores: DescribeCustomKeyStores");
+  if (env.cloudHsm || env.xks) progress("key stores: DescribeCustomKeyStores");
   const { findings: storeFindings, stores } = await checkKeyStores(env, c);
   findings.push(...storeFindings);
   if (env.cloudHsm) {
