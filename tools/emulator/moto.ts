@@ -5,6 +5,7 @@
  * Tests use it through test/helpers/moto.ts.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { openSync } from "node:fs";
 import { createServer } from "node:net";
 
 export interface Moto {
@@ -62,7 +63,7 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Starts moto_server (in `accountId`, when given) on a free loopback port and waits (up to `timeoutMs`) until it answers. */
-export async function startMoto(opts: { region?: string; accountId?: string; timeoutMs?: number } = {}): Promise<Moto> {
+export async function startMoto(opts: { region?: string; accountId?: string; timeoutMs?: number; logFile?: string } = {}): Promise<Moto> {
   const region = opts.region ?? "us-east-1";
   const timeoutMs = opts.timeoutMs ?? 30_000;
   let lastErr = "";
@@ -73,7 +74,9 @@ export async function startMoto(opts: { region?: string; accountId?: string; tim
     // Own process group (detached) so stop() reaches the Python process behind a pyenv shim too.
     const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
       detached: true,
-      stdio: ["ignore", "ignore", "pipe"],
+      // A server that outlives its starter (the background emulator run) logs to a file: a pipe
+      // would break when the starter exits.
+      stdio: ["ignore", "ignore", opts.logFile ? openSync(opts.logFile, "a") : "pipe"],
       // The account every request is in (moto's default is 123456789012).
       env: { ...process.env, ...(opts.accountId ? { MOTO_ACCOUNT_ID: opts.accountId } : {}) },
     });

@@ -102,7 +102,7 @@ const summaryOf = (r: TerraformRun) =>
 export async function runEmulator(env: EnvironmentConfig, work: string, opts: { onMoto?: (m: Moto) => void; log?: (line: string) => void } = {}): Promise<EmulatorResults> {
   const started = Date.now();
   const log = opts.log ?? (() => undefined);
-  const moto = await startMoto({ region: env.region, accountId: env.account });
+  const moto = await startMoto({ region: env.region, accountId: env.account, logFile: join(work, "moto.log") });
   opts.onMoto?.(moto);
   log(`moto on ${moto.endpoint} (pid ${moto.pid}, account ${env.account})`);
   const outdir = mkdtempSync(join(work, "synth-"));

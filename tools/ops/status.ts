@@ -372,8 +372,11 @@ export async function checkAlarms(env: ResolvedEnvironment, c: OpsClients): Prom
 /** Drift per stack (`terraform plan -detailed-exitcode`). */
 export async function checkDrift(env: ResolvedEnvironment, run: DriftRunner): Promise<Finding[]> {
   const out: Finding[] = [];
-  for (const stack of [stackNames(env).keys, stackNames(env).data]) {
-    const r = await run(stack);
+  // Both plans at once: read-only (-lock=false), and each mostly waits on the provider and AWS.
+  const stacks = [stackNames(env).keys, stackNames(env).data];
+  const results = await Promise.all(stacks.map((s) => run(s)));
+  for (const [i, stack] of stacks.entries()) {
+    const r = results[i];
     if ("missing" in r) out.push({ check: "drift", subject: stack, severity: "unknown", detail: `not checked: ${r.missing}`, fix: "run npm run synth, then status --drift again" });
     else if (r.exitCode === 0) out.push({ check: "drift", subject: stack, severity: "ok", detail: "no changes (the deployed resources match the configuration)" });
     else if (r.exitCode === 2) out.push({ check: "drift", subject: stack, severity: "degraded", detail: `drift: ${r.summary ?? "the plan has changes"}`, fix: `review cdktf plan ${stack} (npm run ci / terraform plan), then apply through the plan guard or revert the change made outside Terraform` });
