@@ -491,7 +491,10 @@ export async function checkTfcWorkspaces(env: ResolvedEnvironment, opts: DoctorO
   for (const s of stacks) {
     const name = `${prefix}${s}`;
     try {
-      const res = await doFetch(`${base}/api/v2/organizations/${encodeURIComponent(env.backend.organization)}/workspaces/${encodeURIComponent(name)}`, { headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/vnd.api+json" } });
+      const res = await doFetch(`${base}/api/v2/organizations/${encodeURIComponent(env.backend.organization)}/workspaces/${encodeURIComponent(name)}`, {
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/vnd.api+json" },
+        signal: AbortSignal.timeout(20_000),
+      });
       if (res.status === 404) {
         out.push({ check: "tfc-workspace", subject: name, severity: "broken", detail: `not found in ${env.backend.organization} (or the token may not read it)`, fix: `create workspace ${name} in ${env.backend.organization} (README, Terraform Cloud)` });
         continue;
