@@ -23,6 +23,9 @@ const tools = {
   ci: "tools/ci/cli.ts",
   deploy: "tools/deploy/cli.ts",
   "state-bucket": "tools/state-bucket/cli.ts",
+  status: "tools/ops/status-cli.ts",
+  doctor: "tools/ops/doctor-cli.ts",
+  emulator: "tools/emulator/cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
