@@ -5,8 +5,9 @@
  * Tests use it through test/helpers/moto.ts.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface Moto {
   /** `http://127.0.0.1:<port>` */
@@ -32,17 +33,10 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+/** The port moto_server reports binding (werkzeug's " * Running on http://127.0.0.1:<port>"), if it has yet. */
+function reportedPort(log: string): number | undefined {
+  const m = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
+  return m ? Number(m[1]) : undefined;
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -66,74 +60,65 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startMoto(opts: { region?: string; accountId?: string; timeoutMs?: number; logFile?: string } = {}): Promise<Moto> {
   const region = opts.region ?? "us-east-1";
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  let lastErr = "";
-  // A port found free can be taken before moto binds it: try a few.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
+  // Port 0: the operating system picks a free port as moto binds it, and moto reports which. A port
+  // chosen beforehand could be taken by another server in between; this one answering instead of
+  // ours (a test resetting another run's emulator) was seen under load.
+  // Its output goes to a file (the caller's log, or one beside the run's temporary files): a server
+  // that outlives its starter (the background emulator run) must not write into a broken pipe.
+  const logFile = opts.logFile ?? join(mkdtempSync(join(tmpdir(), "cmk-moto-")), "moto.log");
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", "0"], {
     // Own process group (detached) so stop() reaches the Python process behind a pyenv shim too.
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
-      detached: true,
-      // A server that outlives its starter (the background emulator run) logs to a file: a pipe
-      // would break when the starter exits.
-      stdio: ["ignore", "ignore", opts.logFile ? openSync(opts.logFile, "a") : "pipe"],
-      // The account every request is in (moto's default is 123456789012).
-      env: { ...process.env, ...(opts.accountId ? { MOTO_ACCOUNT_ID: opts.accountId } : {}) },
-    });
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    const deadline = Date.now() + timeoutMs;
-    let up = false;
-    while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-      if (await answers(`${endpoint}/moto-api/`)) {
-        up = true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    detached: true,
+    stdio: ["ignore", openSync(logFile, "a"), openSync(logFile, "a")],
+    // The account every request is in (moto's default is 123456789012).
+    env: { ...process.env, ...(opts.accountId ? { MOTO_ACCOUNT_ID: opts.accountId } : {}) },
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const done = exited(child);
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
     }
-    const stop = async () => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      const done = exited(child);
+    const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid, "SIGTERM");
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       } catch {
-        return;
+        // already gone
       }
-      const timer = setTimeout(() => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 3000);
-      await done;
-      clearTimeout(timer);
-    };
-    if (!up) {
-      await stop();
-      lastErr = `moto_server on port ${port} did not answer within ${timeoutMs} ms: ${stderr.split("\n").slice(-5).join(" | ")}`;
-      continue;
-    }
-    child.stderr?.removeAllListeners("data");
-    child.stderr?.resume();
-    const post = async (path: string, body?: unknown) => {
-      const res = await fetch(`${endpoint}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
-    };
-    return {
-      endpoint,
-      port,
-      pid: child.pid ?? 0,
-      env: motoEnv(endpoint, region),
-      reset: () => post("/moto-api/reset"),
-      setTransition: (modelName: string, transition: Record<string, unknown>) => post("/moto-api/state-manager/set-transition", { model_name: modelName, transition }),
-      stop,
-    };
+    }, 3000);
+    await done;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + timeoutMs;
+  let port: number | undefined;
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+    port ??= reportedPort(readFileSync(logFile, "utf8"));
+    if (port !== undefined && (await answers(`http://127.0.0.1:${port}/moto-api/`))) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(lastErr);
+  const up = port !== undefined && child.exitCode === null && child.signalCode === null && Date.now() < deadline;
+  if (!up || port === undefined) {
+    await stop();
+    const tail = readFileSync(logFile, "utf8").split("\n").slice(-5).join(" | ");
+    throw new Error(`moto_server did not answer within ${timeoutMs} ms: ${tail}`);
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  const post = async (path: string, body?: unknown) => {
+    const res = await fetch(`${endpoint}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  };
+  return {
+    endpoint,
+    port,
+    pid: child.pid ?? 0,
+    env: motoEnv(endpoint, region),
+    reset: () => post("/moto-api/reset"),
+    setTransition: (modelName: string, transition: Record<string, unknown>) => post("/moto-api/state-manager/set-transition", { model_name: modelName, transition }),
+    stop,
+  };
 }
 
 /** Stops a moto_server process group started by {@link startMoto} (by another process), by its pid. */

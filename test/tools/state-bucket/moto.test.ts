@@ -2,55 +2,25 @@
  * The state bucket against moto_server on loopback (started and stopped by pid here): the real
  * S3 and KMS calls, then the bucket and key read back. Skipped when moto_server is not installed.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { GetBucketEncryptionCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient } from "@aws-sdk/client-kms";
 import { ensureStateBucket, tlsOnlyStatement } from "../../../tools/state-bucket/setup";
+import { motoSkipReason, startMoto, type Moto } from "../../helpers/moto";
 
-const hasMoto = spawnSync("sh", ["-c", "command -v moto_server"]).status === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-(hasMoto ? describe : describe.skip)("against moto_server", () => {
-  let moto: ChildProcess | undefined;
-  let endpoint = "";
+(motoSkipReason() ? describe.skip : describe)("against moto_server", () => {
+  let moto: Moto | undefined;
   const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
   const clients = () => ({
-    s3: new S3Client({ region: "eu-west-1", endpoint, forcePathStyle: true, credentials }),
-    kms: new KMSClient({ region: "eu-west-1", endpoint, credentials }),
+    s3: new S3Client({ region: "eu-west-1", endpoint: moto!.endpoint, forcePathStyle: true, credentials }),
+    kms: new KMSClient({ region: "eu-west-1", endpoint: moto!.endpoint, credentials }),
   });
 
   beforeAll(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-    for (let i = 0; i < 100; i++) {
-      try {
-        if ((await fetch(`${endpoint}/moto-api/`)).status < 500) return;
-      } catch {
-        /* not listening yet */
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error("moto_server did not start within 20 s");
-  }, 30000);
+    moto = await startMoto({ region: "eu-west-1" });
+  }, 60000);
 
   afterAll(async () => {
-    if (moto?.pid && moto.exitCode === null) {
-      const exited = new Promise((r) => moto!.once("exit", r));
-      moto.kill("SIGTERM");
-      await exited;
-    }
+    await moto?.stop();
   });
 
   const target = { bucket: "northwind-dev-tf-state-111111111111", region: "eu-west-1", kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/northwind-dev-tf-state", tags: { ManagedBy: "cmk-stacks" } };
