@@ -25,7 +25,12 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
   const typeOf = (address: string): string => /(?:^|\.)((?:data\.)?[a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+$/.exec(address)?.[1]?.replace(/^data\./, "") ?? "";
   for (const idx of indexes) {
     const merged = new Map<string, ResourceChange[]>();
-    for (const rc of idx.changes) merged.set(configAddressOf(rc.address), [...(merged.get(configAddressOf(rc.address)) ?? []), rc]);
+    for (const rc of idx.changes) {
+      const addr = configAddressOf(rc.address);
+      const list = merged.get(addr);
+      if (list) list.push(rc);
+      else merged.set(addr, [rc]);
+    }
     for (const [addr, rcs] of merged) {
       const acts = rcs.map((rc) => actionOf(rc.change.actions));
       actionByConfig.set(`${idx.stack}|${addr}`, acts.find((a) => a !== "no-op") ?? "no-op");
@@ -48,9 +53,9 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
   };
   const all: GraphEdge[] = [];
   for (const idx of indexes) {
-    for (const [addr, { resource, prefix }] of idx.config) {
+    for (const [addr, { resource }] of idx.config) {
       if (resource.mode === "data") continue;
-      for (const ref of referencesOf(resource, prefix)) {
+      for (const ref of idx.references(addr)) {
         const target = ref.remote ? resolveRemote(ref.remote.dataSource, ref.remote.output) : ref.target ? { stack: idx.stack, address: ref.target } : undefined;
         if (!target) continue;
         const keyish = isKeyLike(typeOf(target.address)) || (ref.remote !== undefined && /kms|key/i.test(ref.remote.output));

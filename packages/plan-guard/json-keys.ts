@@ -7,65 +7,88 @@
  * strings, brackets, colons and commas.
  */
 
+/** The tokens that matter: strings (with escapes) and the structural characters. Numbers, literals and whitespace are skipped. */
+const TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"|[{}[\],]/g;
+
 interface Frame {
-  readonly object: boolean;
-  readonly path: string;
+  /** Keys seen in this object; undefined for an array. */
   readonly keys?: Set<string>;
-  /** Object: the current key; array: the current index. */
+  /** Object: the last key; array: the current index. */
   key: string;
   index: number;
 }
 
-/** The end (index of the closing quote) of the string starting at `start` (an opening quote). */
-function stringEnd(text: string, start: number): number {
-  let i = start + 1;
-  for (;;) {
-    const q = text.indexOf('"', i);
-    if (q < 0) return text.length;
-    let backslashes = 0;
-    for (let j = q - 1; j > start && text.charCodeAt(j) === 92; j--) backslashes++;
-    if (backslashes % 2 === 0) return q;
-    i = q + 1;
+/** The end of a key in text without escapes: a quote, optional whitespace, a colon. */
+const KEY_END = /"[ \t\n\r]*:/g;
+
+/** The number of fields of every object in a parsed value (iterative). */
+function fieldCount(value: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null) continue;
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else {
+      const keys = Object.keys(v);
+      n += keys.length;
+      for (const k of keys) stack.push((v as Record<string, unknown>)[k]);
+    }
   }
+  return n;
 }
 
-function childPath(f: Frame | undefined): string {
-  if (!f) return "";
-  return f.object ? (f.path ? `${f.path}.${f.key}` : f.key) : `${f.path}[${f.index}]`;
-}
-
-/** The path of the first field written twice in one object (`Statement[1].Effect`), or undefined. */
-export function firstRepeatedField(text: string): string | undefined {
+/**
+ * The path of the first field written twice in one object (`Statement[1].Effect`), or undefined.
+ * `parsed` (what `JSON.parse(text)` returned) allows a fast answer for the usual document: when the
+ * text has no backslash, every quote delimits a string, so each `":` ends a key; if there are as many
+ * as the parsed value has fields, JSON.parse dropped none, and no field is written twice.
+ */
+export function firstRepeatedField(text: string, parsed?: unknown): string | undefined {
+  if (parsed !== undefined && !text.includes("\\")) {
+    let keys = 0;
+    KEY_END.lastIndex = 0;
+    while (KEY_END.exec(text) !== null) keys++;
+    if (keys === fieldCount(parsed)) return undefined;
+  }
   const stack: Frame[] = [];
   let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
+    const t = m[0];
+    const c = t.charCodeAt(0);
     if (c === 34 /* " */) {
-      const end = stringEnd(text, i);
+      if (!expectKey) continue;
       const top = stack[stack.length - 1];
-      if (top?.object && expectKey) {
-        const raw = text.slice(i + 1, end);
-        const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (top.keys?.has(key)) return top.path ? `${top.path}.${key}` : key;
-        top.keys?.add(key);
-        top.key = key;
-        expectKey = false;
-      }
-      i = end;
+      const key = t.includes("\\") ? (JSON.parse(t) as string) : t.slice(1, -1);
+      if (top.keys?.has(key)) return pathOf(stack, key);
+      top.keys?.add(key);
+      top.key = key;
+      expectKey = false;
     } else if (c === 123 /* { */) {
-      stack.push({ object: true, path: childPath(stack[stack.length - 1]), keys: new Set(), key: "", index: 0 });
+      stack.push({ keys: new Set(), key: "", index: 0 });
       expectKey = true;
     } else if (c === 91 /* [ */) {
-      stack.push({ object: false, path: childPath(stack[stack.length - 1]), key: "", index: 0 });
-      expectKey = false;
-    } else if (c === 125 /* } */ || c === 93 /* ] */) {
-      stack.pop();
+      stack.push({ key: "", index: 0 });
       expectKey = false;
     } else if (c === 44 /* , */) {
       const top = stack[stack.length - 1];
-      if (top?.object) expectKey = true;
+      if (top?.keys) expectKey = true;
       else if (top) top.index++;
+    } else {
+      stack.pop();
+      expectKey = false;
     }
   }
   return undefined;
+}
+
+/** `Statement[1].Effect`: the path to `key` in the innermost object of the stack. */
+function pathOf(stack: readonly Frame[], key: string): string {
+  let path = "";
+  for (let i = 0; i < stack.length - 1; i++) {
+    const f = stack[i];
+    path = f.keys ? (path ? `${path}.${f.key}` : f.key) : `${path}[${f.index}]`;
+  }
+  return path ? `${path}.${key}` : key;
 }

@@ -107,8 +107,24 @@ function conditionsOf(v: unknown, where: string): ConditionEntry[] {
   return out;
 }
 
+/**
+ * Documents already read, by text: a plan often repeats one policy (before and after, many keys of
+ * one module). Bounded; the parsed form is never modified.
+ */
+const parsedCache = new Map<string, ParsedPolicy>();
+const PARSED_CACHE_MAX = 2_000;
+
 /** Reads a policy document (a JSON string, any whitespace and key order). */
 export function parsePolicy(text: string): ParsedPolicy {
+  const hit = parsedCache.get(text);
+  if (hit) return hit;
+  const parsed = readPolicy(text);
+  if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+  parsedCache.set(text, parsed);
+  return parsed;
+}
+
+function readPolicy(text: string): ParsedPolicy {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -117,7 +133,7 @@ export function parsePolicy(text: string): ParsedPolicy {
   }
   try {
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the policy must be a JSON object");
-    const twice = firstRepeatedField(text);
+    const twice = firstRepeatedField(text, doc);
     if (twice) throw new Error(`${twice} appears twice in one object (JSON parsers keep different ones)`);
     onlyElements(doc as Record<string, unknown>, DOCUMENT_ELEMENTS, "");
     const raw = (doc as Record<string, unknown>).Statement;
@@ -185,9 +201,13 @@ export function accountOf(principal: string): string | undefined {
   return ARN_ACCOUNT.exec(principal)?.[1];
 }
 
+const ROOT_ARN = /^arn:[a-z-]+:iam::(\d{12}):root$/;
+
 /** `111122223333` and `arn:aws:iam::111122223333:root` name the same principal: the account. */
 export function normalisePrincipal(p: string): string {
-  return ACCOUNT.test(p) ? `account:${p}` : /^arn:[a-z-]+:iam::(\d{12}):root$/.test(p) ? `account:${accountOf(p)}` : p;
+  if (ACCOUNT.test(p)) return `account:${p}`;
+  const root = ROOT_ARN.exec(p);
+  return root ? `account:${root[1]}` : p;
 }
 
 /** Whether `p` is an account (root) principal. */
@@ -553,8 +573,19 @@ function boundOf(s: PolicyStatement, kind: "aws" | "service"): { principals: str
   return { principals: [], organizations: orgs(tightest) };
 }
 
+const reachCache = new WeakMap<PolicyStatement, Reach>();
+
 /** The reach of one Allow statement (see {@link Reach}); a Deny reaches nobody. */
 export function reachOf(s: PolicyStatement): Reach {
+  let r = reachCache.get(s);
+  if (!r) {
+    r = computeReach(s);
+    reachCache.set(s, r);
+  }
+  return r;
+}
+
+function computeReach(s: PolicyStatement): Reach {
   const out: Reach = { principals: [], organizations: [], unplaced: [], open: false, servicesUnconfined: [] };
   if (s.effect !== "Allow") return out;
   if (s.principal === "*" || s.notPrincipal !== undefined) {

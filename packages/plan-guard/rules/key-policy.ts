@@ -68,6 +68,10 @@ export function keyArnNamedBy(rc: ResourceChange, idx: PlanIndex, attr: string):
   return ids.find((k) => k.startsWith("arn:"));
 }
 
+function sameSide(a: Side, b: Side): boolean {
+  return a.kind === b.kind && (a.kind !== "text" || a.text === (b as { text: string }).text) && (a.kind !== "bad" || a.why === (b as { why: string }).why);
+}
+
 /** The key's ARN (for Resource matching) and account, from the key or the key the policy resource names. */
 function keyIdentity(rc: ResourceChange, idx: PlanIndex): { arn?: string; account?: string } {
   const own = [valuesOf(rc.change.before), valuesOf(rc.change.after)];
@@ -99,7 +103,7 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const { arn, account: keyAccount } = keyIdentity(rc, idx);
   const beforeSide = action === "create" ? undefined : sideOf(rc, "before");
   const afterSide = sideOf(rc, "after");
-  const policyChanged = beforeSide === undefined || JSON.stringify(beforeSide) !== JSON.stringify(afterSide) || bypass !== (valuesOf(rc.change.before).bypass_policy_lockout_safety_check === true);
+  const policyChanged = beforeSide === undefined || !sameSide(beforeSide, afterSide) || bypass !== (valuesOf(rc.change.before).bypass_policy_lockout_safety_check === true);
   if (!policyChanged) return out;
   if (afterSide.kind === "unknown") {
     return [finding(idx, rc, action, "key-policy-unknown", "risky", "the key policy is known only after apply: the guard cannot check that the key stays manageable and closed to other accounts", "make the policy known at plan time")];
@@ -149,21 +153,25 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
     if (gone.length) out.push(finding(idx, rc, action, "key-policy-admins-removed", "risky", `principals who can no longer change the key policy: ${gone.map((p) => p.replace(/^account:/, "account ")).join(", ")}`, "check someone who can manage the key remains"));
     if (bypass) out.push(finding(idx, rc, action, "key-policy-bypass", "risky", "bypass_policy_lockout_safety_check = true: KMS will not refuse a policy that locks the key", "leave it false"));
   }
-  const own = new Set([keyAccount, ...accountsOf(beforeList)].filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
-  if (own.size === 0) {
-    // A new key with no ARN yet: the one account the plan's other resources live in, else the
-    // accounts whose root may manage the key, else the single account the policy names.
-    const seen = planAccounts(idx);
-    const rootManagers = [...new Set(m.sure.filter(isAccountPrincipal).map(accountOf))].filter((a): a is string => !!a);
-    if (seen.length === 1) own.add(seen[0]);
-    else if (rootManagers.length === 1) own.add(rootManagers[0]);
-  }
-  if (own.size === 0) {
-    const accounts = accountsOf(after);
-    if (accounts.length === 1) own.add(accounts[0]);
-  }
-  out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, own, KEY_SUBJECT));
+  out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, ownAccounts(idx, keyAccount, beforeList, after, m.sure), KEY_SUBJECT));
   return out;
+}
+
+/**
+ * The account the key belongs to: from its ARN; for a key whose ARN the plan does not show (a new
+ * key), the one account the plan's resources live in, else the one account whose root may change
+ * the policy (before, then after), else the one account the old, then the new, policy names. The
+ * accounts an old policy shared the key with are not the key's own: they are judged like any other.
+ */
+function ownAccounts(idx: PlanIndex, keyAccount: string | undefined, before: readonly PolicyStatement[], after: readonly PolicyStatement[], afterManagers: readonly string[]): Set<string> {
+  if (keyAccount) return new Set([keyAccount]);
+  const one = (accounts: readonly (string | undefined)[]): string | undefined => {
+    const set = new Set(accounts.filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
+    return set.size === 1 ? [...set][0] : undefined;
+  };
+  const roots = (sure: readonly string[]) => sure.filter(isAccountPrincipal).map(accountOf);
+  const found = one(planAccounts(idx)) ?? (before.length ? one(roots(managers(before).sure)) : undefined) ?? one(roots(afterManagers)) ?? one(accountsOf(before)) ?? one(accountsOf(after));
+  return new Set(found ? [found] : []);
 }
 
 /** Accounts of the principals a policy grants anything to, in order of first appearance. */
