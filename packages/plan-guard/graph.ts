@@ -51,22 +51,24 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
     const target = expr ? referencesOf({ address: "output", mode: "managed", type: "output", name: output, expressions: { value: expr } }).find((r) => r.target)?.target : undefined;
     return target ? { stack, address: target } : { stack, address: `output.${output}` };
   };
-  const all: GraphEdge[] = [];
+  // Keep what the plan touches: edges with a changing end (the first MAX_EDGES), and changing keys even without consumers.
+  const touched = (id: string): boolean => (actionByConfig.get(id) ?? "no-op") !== "no-op";
+  const edges: GraphEdge[] = [];
   for (const idx of indexes) {
+    if (edges.length >= MAX_EDGES) break;
     for (const [addr, { resource }] of idx.config) {
+      if (edges.length >= MAX_EDGES) break;
       if (resource.mode === "data") continue;
       for (const ref of idx.references(addr)) {
         const target = ref.remote ? resolveRemote(ref.remote.dataSource, ref.remote.output) : ref.target ? { stack: idx.stack, address: ref.target } : undefined;
         if (!target) continue;
         const keyish = isKeyLike(typeOf(target.address)) || (ref.remote !== undefined && /kms|key/i.test(ref.remote.output));
-        if (!keyish) continue;
-        all.push({ from: node(idx.stack, addr), to: node(target.stack, target.address), via: ref.via });
+        if (!keyish || !(touched(`${idx.stack}|${addr}`) || touched(`${target.stack}|${target.address}`))) continue;
+        edges.push({ from: node(idx.stack, addr), to: node(target.stack, target.address), via: ref.via });
+        if (edges.length >= MAX_EDGES) break;
       }
     }
   }
-  // Keep what the plan touches: edges with a changing end, and changing keys even without consumers.
-  const touched = (id: string): boolean => (nodes.get(id)?.action ?? "no-op") !== "no-op";
-  const edges = all.filter((e) => touched(e.from) || touched(e.to)).slice(0, MAX_EDGES);
   const keep = new Set(edges.flatMap((e) => [e.from, e.to]));
   for (const idx of indexes) {
     for (const rc of idx.changes) {

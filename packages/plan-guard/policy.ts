@@ -39,6 +39,22 @@ export interface PolicyStatement {
   readonly conditions: readonly ConditionEntry[];
 }
 
+/**
+ * What the guard derives from a statement, computed once: kept on the statement under a symbol, not
+ * enumerable (a parsed statement compares equal to its plain form). Statements built elsewhere (the
+ * KMS default policy) have none and are simply derived each time.
+ */
+const MEMO = Symbol("memo");
+interface Memo {
+  reach?: Reach;
+  lowerActions?: string[];
+  principals?: Set<string>;
+  notPrincipals?: Set<string>;
+}
+function memoOf(s: PolicyStatement): Memo {
+  return (s as unknown as { [MEMO]?: Memo })[MEMO] ?? {};
+}
+
 /** Reading a policy document: its statements, or why it cannot be read. */
 export type ParsedPolicy = { readonly statements: readonly PolicyStatement[] } | { readonly error: string };
 
@@ -107,21 +123,9 @@ function conditionsOf(v: unknown, where: string): ConditionEntry[] {
   return out;
 }
 
-/**
- * Documents already read, by text: a plan often repeats one policy (before and after, many keys of
- * one module). Bounded; the parsed form is never modified.
- */
-const parsedCache = new Map<string, ParsedPolicy>();
-const PARSED_CACHE_MAX = 2_000;
-
 /** Reads a policy document (a JSON string, any whitespace and key order). */
 export function parsePolicy(text: string): ParsedPolicy {
-  const hit = parsedCache.get(text);
-  if (hit) return hit;
-  const parsed = readPolicy(text);
-  if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
-  parsedCache.set(text, parsed);
-  return parsed;
+  return readPolicy(text);
 }
 
 function readPolicy(text: string): ParsedPolicy {
@@ -147,18 +151,16 @@ function readPolicy(text: string): ParsedPolicy {
       if ((o.Principal === undefined) === (o.NotPrincipal === undefined)) throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
       if ((o.Action === undefined) === (o.NotAction === undefined)) throw new Error(`${where} needs exactly one of Action and NotAction`);
       const np = o.NotPrincipal === undefined ? undefined : principalOf(o.NotPrincipal, `${where}.NotPrincipal`);
-      return {
-        index: i,
-        effect: o.Effect,
-        ...(o.Principal !== undefined ? { principal: principalOf(o.Principal, `${where}.Principal`) } : {}),
-        // NotPrincipal "*" excludes everyone: the statement applies to nobody.
-        ...(np !== undefined ? { notPrincipal: np === "*" ? { aws: ["*"], service: [], other: [] } : np } : {}),
-        ...(o.Action !== undefined ? { actions: strList(o.Action, `${where}.Action`) } : {}),
-        ...(o.NotAction !== undefined ? { notActions: strList(o.NotAction, `${where}.NotAction`) } : {}),
-        ...(o.Resource !== undefined ? { resources: strList(o.Resource, `${where}.Resource`) } : {}),
-        ...(o.NotResource !== undefined ? { notResources: strList(o.NotResource, `${where}.NotResource`) } : {}),
-        conditions: conditionsOf(o.Condition, `${where}.Condition`),
-      };
+      const st: { -readonly [K in keyof PolicyStatement]: PolicyStatement[K] } = { index: i, effect: o.Effect, conditions: conditionsOf(o.Condition, `${where}.Condition`) };
+      if (o.Principal !== undefined) st.principal = principalOf(o.Principal, `${where}.Principal`);
+      // NotPrincipal "*" excludes everyone: the statement applies to nobody.
+      if (np !== undefined) st.notPrincipal = np === "*" ? { aws: ["*"], service: [], other: [] } : np;
+      if (o.Action !== undefined) st.actions = strList(o.Action, `${where}.Action`);
+      if (o.NotAction !== undefined) st.notActions = strList(o.NotAction, `${where}.NotAction`);
+      if (o.Resource !== undefined) st.resources = strList(o.Resource, `${where}.Resource`);
+      if (o.NotResource !== undefined) st.notResources = strList(o.NotResource, `${where}.NotResource`);
+      Object.defineProperty(st, MEMO, { value: {}, enumerable: false });
+      return st;
     });
     return { statements };
   } catch (e) {
@@ -216,29 +218,39 @@ export function isAccountPrincipal(p: string): boolean {
 }
 
 /** Whether a listed AWS principal covers the caller `p` (an account entry covers every principal of that account). */
-function listedCovers(listed: readonly string[], p: string): boolean {
-  const np = normalisePrincipal(p);
-  return listed.some((l) => {
-    if (l === "*") return true;
-    const nl = normalisePrincipal(l);
-    return nl === np || (nl.startsWith("account:") && nl === `account:${accountOf(p)}`);
-  });
+function listedCovers(set: ReadonlySet<string>, p: string): boolean {
+  if (set.has("*") || set.has(normalisePrincipal(p))) return true;
+  const account = accountOf(p);
+  return account !== undefined && set.has(`account:${account}`);
+}
+
+function normalisedSet(listed: readonly string[]): Set<string> {
+  return new Set(listed.map((l) => (l === "*" ? "*" : normalisePrincipal(l))));
 }
 
 /** Whether the statement's Principal/NotPrincipal applies to the caller `p`. */
 export function principalApplies(s: PolicyStatement, p: string): boolean {
   if (s.principal === "*") return true;
-  if (s.principal) return listedCovers(s.principal.aws, p);
+  const memo = memoOf(s);
+  if (s.principal) return listedCovers((memo.principals ??= normalisedSet(s.principal.aws)), p);
   // NotPrincipal: everyone except those listed, and only the exact principal listed is excepted
   // (listing an account does not except the roles in it from a Deny).
-  const np = normalisePrincipal(p);
-  return !(s.notPrincipal?.aws ?? []).some((l) => l === "*" || normalisePrincipal(l) === np);
+  const set = (memo.notPrincipals ??= normalisedSet(s.notPrincipal?.aws ?? []));
+  return !(set.has("*") || set.has(normalisePrincipal(p)));
 }
 
 /** Whether the statement covers the action. */
 export function actionApplies(s: PolicyStatement, action: string): boolean {
-  if (s.actions) return s.actions.some((a) => globMatch(a, action, true));
-  return !(s.notActions ?? []).some((a) => globMatch(a, action, true));
+  const a = action.toLowerCase();
+  const patterns = lowerActions(s);
+  const listed = patterns.some((p) => p === a || globMatch(p, a));
+  return s.actions ? listed : !listed;
+}
+
+/** A statement's Action or NotAction patterns in lower case (action names are case-insensitive). */
+function lowerActions(s: PolicyStatement): string[] {
+  const memo = memoOf(s);
+  return (memo.lowerActions ??= (s.actions ?? s.notActions ?? []).map((x) => x.toLowerCase()));
 }
 
 function resourceApplies(s: PolicyStatement, keyArn: string | undefined): Tri {
@@ -395,10 +407,10 @@ export function decide(statements: readonly PolicyStatement[], r: RequestContext
 }
 
 /** Principals that can change the policy: `sure` regardless of the request, `maybe` depending on it. */
-export function managers(statements: readonly PolicyStatement[], keyArn?: string): { sure: string[]; maybe: string[] } {
+export function managers(statements: readonly PolicyStatement[], keyArn?: string, granted: readonly string[] = grantedPrincipals(statements)): { sure: string[]; maybe: string[] } {
   const sure: string[] = [];
   const maybe: string[] = [];
-  for (const p of candidates(statements)) {
+  for (const p of candidates(statements, granted)) {
     const d = decide(statements, { principal: p, action: "kms:PutKeyPolicy", keyArn });
     if (d === true) sure.push(p);
     else if (d === undefined) maybe.push(p);
@@ -414,8 +426,8 @@ export function managers(statements: readonly PolicyStatement[], keyArn?: string
  * `NotPrincipal` exceptions are not candidates: a role's sessions are `assumed-role` principals the
  * role ARN does not except.
  */
-function candidates(statements: readonly PolicyStatement[]): string[] {
-  const out = new Set(grantedPrincipals(statements));
+function candidates(statements: readonly PolicyStatement[], granted: readonly string[]): string[] {
+  const out = new Set(granted);
   for (const s of statements) {
     if (s.effect !== "Deny") continue;
     for (const c of s.conditions) {
@@ -573,16 +585,10 @@ function boundOf(s: PolicyStatement, kind: "aws" | "service"): { principals: str
   return { principals: [], organizations: orgs(tightest) };
 }
 
-const reachCache = new WeakMap<PolicyStatement, Reach>();
-
 /** The reach of one Allow statement (see {@link Reach}); a Deny reaches nobody. */
 export function reachOf(s: PolicyStatement): Reach {
-  let r = reachCache.get(s);
-  if (!r) {
-    r = computeReach(s);
-    reachCache.set(s, r);
-  }
-  return r;
+  const memo = memoOf(s);
+  return (memo.reach ??= computeReach(s));
 }
 
 function computeReach(s: PolicyStatement): Reach {

@@ -119,9 +119,11 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   }
   // Another account that had rights and has none now: what it encrypted under the key (its own
   // data, in its own account) becomes unreadable to it.
+  const grantedBefore = grantedPrincipals(beforeList);
+  const grantedAfter = grantedPrincipals(after);
   if (keyAccount) {
-    const now = new Set(accountsOf(after));
-    const lost = accountsOf(beforeList).filter((a) => a !== keyAccount && !now.has(a));
+    const now = new Set(accountsIn(grantedAfter));
+    const lost = accountsIn(grantedBefore).filter((a) => a !== keyAccount && !now.has(a));
     if (lost.length) {
       out.push(finding(idx, rc, action, "key-policy-external-account-removed", "risky", `accounts that lose every right on the key: ${lost.join(", ")}; what they encrypted under it becomes unreadable to them`, "make sure each account has re-encrypted its data under another key first"));
     }
@@ -129,7 +131,7 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   // No policy: KMS applies its default one (the account root with kms:*), manageable by the account.
   if (afterSide.kind === "default") return out;
   const bypassNote = bypass ? " (bypass_policy_lockout_safety_check = true, so KMS will not refuse it)" : "";
-  const m = managers(after, arn);
+  const m = managers(after, arn, grantedAfter);
   if (m.sure.length === 0) {
     if (m.maybe.length === 0) {
       out.push(
@@ -147,7 +149,7 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
       out.push(finding(idx, rc, action, "key-policy-lockout-conditional", "risky", `only some requests may change the key policy afterwards (conditions decide for ${m.maybe.join(", ")})${bypassNote}`, "check the conditions can be met by an administrator"));
     }
   } else {
-    const was = new Set(managers(beforeList, arn).sure.map(normalisePrincipal));
+    const was = new Set(managers(beforeList, arn, grantedBefore).sure.map(normalisePrincipal));
     const now = new Set(m.sure.map(normalisePrincipal));
     const gone = [...was].filter((p) => !now.has(p) && p !== `account:${UNKNOWN_ACCOUNT}`);
     if (gone.length) out.push(finding(idx, rc, action, "key-policy-admins-removed", "risky", `principals who can no longer change the key policy: ${gone.map((p) => p.replace(/^account:/, "account ")).join(", ")}`, "check someone who can manage the key remains"));
@@ -176,13 +178,11 @@ function ownAccounts(idx: PlanIndex, keyAccount: string | undefined, before: rea
 
 /** Accounts of the principals a policy grants anything to, in order of first appearance. */
 function accountsOf(statements: readonly PolicyStatement[]): string[] {
-  return [
-    ...new Set(
-      grantedPrincipals(statements)
-        .map(accountOf)
-        .filter((a): a is string => !!a),
-    ),
-  ];
+  return accountsIn(grantedPrincipals(statements));
+}
+
+function accountsIn(principals: readonly string[]): string[] {
+  return [...new Set(principals.map(accountOf).filter((a): a is string => !!a))];
 }
 
 /** Rules `key-policy-lockout`, `key-policy-public`, `key-policy-cross-account`, `key-policy-unreadable` (block) and the risky notes. */
