@@ -80,7 +80,18 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
     if (w.kind === "principal" && before[attr] === w.value && (attr === "retiring_principal" || JSON.stringify(before.operations) === JSON.stringify(valuesOf(rc.change.after).operations))) continue;
     if (w.kind === "none") continue;
     if (w.kind === "after-apply") {
-      if (w.from) out.push(finding(idx, rc, action, "key-grant-principal-after-apply", "risky", `the grant's ${role} is known only after apply: ${w.from}, created in this plan by the same provider configuration as the grant (so in the same account), gains ${gains} on ${keyName}`, "check the role is the intended one"));
+      if (w.from)
+        out.push(
+          finding(
+            idx,
+            rc,
+            action,
+            "key-grant-principal-after-apply",
+            "risky",
+            `the grant's ${role} is known only after apply: ${w.from}, created in this plan by the same provider configuration as the grant (so in the same account), gains ${gains} on ${keyName}`,
+            "check the role is the intended one",
+          ),
+        );
       else
         out.push(
           finding(
@@ -132,7 +143,9 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
         ),
       );
     } else {
-      out.push(finding(idx, rc, action, "key-grant-external-account-added", "risky", `the grant gives ${w.value}, of declared external account ${w.account}, as ${role}: ${gains} on ${keyName} (declared in the allowlist's externalAccounts, ${w.account}: ${reason})`, "check the account and what it may do"));
+      out.push(
+        finding(idx, rc, action, "key-grant-external-account-added", "risky", `the grant gives ${w.value}, of declared external account ${w.account}, as ${role}: ${gains} on ${keyName} (declared in the allowlist's externalAccounts, ${w.account}: ${reason})`, "check the account and what it may do"),
+      );
     }
   }
   return out;

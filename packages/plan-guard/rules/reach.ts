@@ -87,7 +87,12 @@ export interface Subject {
   readonly harm: string;
 }
 
-export const KEY_SUBJECT: Subject = { rule: "key-policy", policy: "the key policy", thing: "the key", harm: "they can use the key from outside this account as far as those actions go (decrypt what it protects, encrypt or re-encrypt under it, hand it on by grants), and this account cannot take back what they decrypted" };
+export const KEY_SUBJECT: Subject = {
+  rule: "key-policy",
+  policy: "the key policy",
+  thing: "the key",
+  harm: "they can use the key from outside this account as far as those actions go (decrypt what it protects, encrypt or re-encrypt under it, hand it on by grants), and this account cannot take back what they decrypted",
+};
 export const TOPIC_SUBJECT: Subject = {
   rule: "topic-policy",
   policy: "the topic policy",
@@ -95,10 +100,10 @@ export const TOPIC_SUBJECT: Subject = {
   harm: "they can read the alarms (subscribe), silence them (change subscriptions or the policy) or publish forged ones",
 };
 
-export const FIX_FOREIGN =
-  "if intended, declare the account in the allowlist's externalAccounts (account, stack, reason with the ticket that approved it; cmk-stacks: also in the key's externalAccounts), reviewed by the security team; otherwise remove the principal";
+export const FIX_FOREIGN = "if intended, declare the account in the allowlist's externalAccounts (account, stack, reason with the ticket that approved it; cmk-stacks: also in the key's externalAccounts), reviewed by the security team; otherwise remove the principal";
 export const FIX_ORGANIZATION = "if intended, declare the organization in the allowlist's externalOrganizations (organization, stack, reason with the ticket that approved it); otherwise narrow the statement to named accounts with aws:PrincipalAccount";
-const FIX_PUBLIC = "name the principals, or add a condition that pins the caller (StringEquals on kms:CallerAccount or aws:PrincipalAccount with account ids, aws:PrincipalArn, aws:PrincipalOrgID of a declared organization); kms:ViaService, encryption context and network conditions do not pin the caller";
+const FIX_PUBLIC =
+  "name the principals, or add a condition that pins the caller (StringEquals on kms:CallerAccount or aws:PrincipalAccount with account ids, aws:PrincipalArn, aws:PrincipalOrgID of a declared organization); kms:ViaService, encryption context and network conditions do not pin the caller";
 const FIX_UNPLACED = "name the principal by its ARN (arn:<partition>:iam::<account>:role/<name>) or account id, so its account can be checked";
 
 /**
@@ -160,11 +165,29 @@ export function judgeReach(idx: PlanIndex, rc: ResourceChange, action: Finding["
   const knownOrgs = orgs.filter((o) => declaredOrgs.has(o.shown));
   if (undeclaredOrgs.length) {
     out.push(
-      finding(idx, rc, action, `${subject.rule}-cross-organization`, "block", `${subject.policy} opens ${subject.thing} to every account of an organization not declared for this stack: ${who(undeclaredOrgs)}; an organization is a set of accounts, any of which ${subject.harm.replace(/^they /, "")}`, FIX_ORGANIZATION),
+      finding(
+        idx,
+        rc,
+        action,
+        `${subject.rule}-cross-organization`,
+        "block",
+        `${subject.policy} opens ${subject.thing} to every account of an organization not declared for this stack: ${who(undeclaredOrgs)}; an organization is a set of accounts, any of which ${subject.harm.replace(/^they /, "")}`,
+        FIX_ORGANIZATION,
+      ),
     );
   }
   if (knownOrgs.length) {
-    out.push(finding(idx, rc, action, `${subject.rule}-external-organization-added`, "risky", `${subject.policy} newly opens ${subject.thing} to declared organizations: ${who(knownOrgs)} (declared in the allowlist's externalOrganizations, ${knownOrgs.map((o) => `${o.shown}: ${declaredOrgs.get(o.shown)}`).join("; ")})`, "check the organization and what its accounts may do"));
+    out.push(
+      finding(
+        idx,
+        rc,
+        action,
+        `${subject.rule}-external-organization-added`,
+        "risky",
+        `${subject.policy} newly opens ${subject.thing} to declared organizations: ${who(knownOrgs)} (declared in the allowlist's externalOrganizations, ${knownOrgs.map((o) => `${o.shown}: ${declaredOrgs.get(o.shown)}`).join("; ")})`,
+        "check the organization and what its accounts may do",
+      ),
+    );
   }
   const principals = fresh.filter((f) => !f.key.startsWith("org:") && !f.key.startsWith("unplaced:"));
   if (own.size === 0) {
@@ -176,17 +199,7 @@ export function judgeReach(idx: PlanIndex, rc: ResourceChange, action: Finding["
   const declared = foreign.filter((p) => ctx.declaredAccounts.has(accountOf(p.shown) as string));
   const undeclared = foreign.filter((p) => !ctx.declaredAccounts.has(accountOf(p.shown) as string));
   if (undeclared.length) {
-    out.push(
-      finding(
-        idx,
-        rc,
-        action,
-        `${subject.rule}-cross-account`,
-        "block",
-        `${subject.policy} gives principals of another account rights they did not have: ${who(undeclared)} (${subject.thing} belongs to ${[...own].join(", ")}); ${subject.harm}`,
-        FIX_FOREIGN,
-      ),
-    );
+    out.push(finding(idx, rc, action, `${subject.rule}-cross-account`, "block", `${subject.policy} gives principals of another account rights they did not have: ${who(undeclared)} (${subject.thing} belongs to ${[...own].join(", ")}); ${subject.harm}`, FIX_FOREIGN));
   }
   if (declared.length) {
     const reasons = [...new Set(declared.map((p) => accountOf(p.shown) as string))].map((a) => `${a}: ${ctx.declaredAccounts.get(a)}`);

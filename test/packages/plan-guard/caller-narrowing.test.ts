@@ -18,9 +18,29 @@ const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCT}:key/1234abcd-12ab-34cd-56ef-12345
 const ROOT = { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: "kms:*", Resource: "*" };
 const OUTSIDE_ROLE = `arn:aws:iam::${OUTSIDER}:role/intruder`;
 /** What an outside role's requests say about it (IAM sets these; the caller cannot). */
-const outsideIdentity = { "aws:PrincipalArn": OUTSIDE_ROLE, "aws:PrincipalAccount": OUTSIDER, "kms:CallerAccount": OUTSIDER, "aws:PrincipalOrgID": "o-zzz999yyy8", "aws:PrincipalOrgPaths": ["o-zzz999yyy8/r-zz99/ou-zz99-11111111/"], "aws:userid": "AROAOUTSIDER:s", "aws:username": "app", "aws:ResourceAccount": ACCT };
+const outsideIdentity = {
+  "aws:PrincipalArn": OUTSIDE_ROLE,
+  "aws:PrincipalAccount": OUTSIDER,
+  "kms:CallerAccount": OUTSIDER,
+  "aws:PrincipalOrgID": "o-zzz999yyy8",
+  "aws:PrincipalOrgPaths": ["o-zzz999yyy8/r-zz99/ou-zz99-11111111/"],
+  "aws:userid": "AROAOUTSIDER:s",
+  "aws:username": "app",
+  "aws:ResourceAccount": ACCT,
+};
 /** What the outside caller controls or can arrange: the service it goes through, the encryption context, its network path, its session. */
-const outsideChoices = { "kms:ViaService": "ec2.eu-west-1.amazonaws.com", "kms:EncryptionContextKeys": ["app"], "aws:SecureTransport": "true", "aws:SourceVpce": "vpce-0123456789abcdef0", "aws:SourceVpc": "vpc-0123456789abcdef0", "aws:SourceIp": "10.0.0.1", "kms:GrantIsForAWSResource": "true", "aws:PrincipalTag/team": "keys", "aws:PrincipalTag/account": OUTSIDER, "aws:MultiFactorAuthPresent": "true" };
+const outsideChoices = {
+  "kms:ViaService": "ec2.eu-west-1.amazonaws.com",
+  "kms:EncryptionContextKeys": ["app"],
+  "aws:SecureTransport": "true",
+  "aws:SourceVpce": "vpce-0123456789abcdef0",
+  "aws:SourceVpc": "vpc-0123456789abcdef0",
+  "aws:SourceIp": "10.0.0.1",
+  "kms:GrantIsForAWSResource": "true",
+  "aws:PrincipalTag/team": "keys",
+  "aws:PrincipalTag/account": OUTSIDER,
+  "aws:MultiFactorAuthPresent": "true",
+};
 /** A service acting for a resource of the outside account: no principal keys, its own source keys. */
 const outsideService = { principal: "cloudwatch.amazonaws.com", context: { "aws:SourceAccount": OUTSIDER, "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${OUTSIDER}:alarm:x`, "aws:SourceOrgID": "o-zzz999yyy8", "aws:ResourceAccount": ACCT, ...outsideChoices } };
 
@@ -69,7 +89,7 @@ const docWith = (Condition: object) => policy(ROOT, statementWith(Condition));
 const evaluate = (principal: string, context: Record<string, string | string[]>, Condition: object) =>
   decide({ principal, action: JSON.stringify(Condition).includes("kms:GrantIsForAWSResource") ? "kms:CreateGrant" : "kms:Decrypt", resource: KEY_ARN, resourceAccount: ACCT, context, identityPolicies: [ADMINISTRATOR_ACCESS], resourcePolicy: JSON.parse(docWith(Condition)) });
 
-describe("the guard's verdict on Principal \"*\" under a condition", () => {
+describe('the guard\'s verdict on Principal "*" under a condition', () => {
   test.each([...CASES, ...SERVICE_ONLY])("%s: %s", (_n, condition, verdict) => {
     const v = judgePolicy(docWith(condition), KEY_ARN);
     expect("error" in v ? v.error : v.public).toBe(verdict === "public");
@@ -90,7 +110,7 @@ describe("the guard's verdict on Principal \"*\" under a condition", () => {
     expect(await evaluate(outsideService.principal, outsideService.context, condition)).toBe("Allowed");
   });
 
-  test("aws:SourceAccount does not narrow Principal \"*\" (documented for service principals only): blocked as public", () => {
+  test('aws:SourceAccount does not narrow Principal "*" (documented for service principals only): blocked as public', () => {
     // Conservative: the evaluator finds no outside caller (only services set the key), but AWS documents the
     // aws:Source* keys for statements naming a service principal; Principal "*" must pin the caller itself.
     expect(judgePolicy(docWith({ StringEquals: { "aws:SourceAccount": ACCT } }), KEY_ARN)).toMatchObject({ public: true });

@@ -57,9 +57,7 @@ describe("a plan that contradicts itself", () => {
     plan.prior_state = { values: { root_module: { child_modules: [{ address: "module.keys", resources: [{ address: "module.keys.aws_s3_bucket.k", mode: "managed", type: "aws_s3_bucket", name: "k" }] }] } } };
     expect(problems(plan)).toEqual([]);
     (plan.prior_state as { values: { root_module: { child_modules: { resources: { address: string }[] }[] } } }).values.root_module.child_modules[0].resources[0].address = "module.keys.aws_kms_key.k";
-    expect(problems(plan)).toEqual([
-      'prior_state.values.root_module.child_modules[0].resources[0].type: "aws_s3_bucket" contradicts the address "module.keys.aws_kms_key.k" (which says "aws_kms_key")',
-    ]);
+    expect(problems(plan)).toEqual(['prior_state.values.root_module.child_modules[0].resources[0].type: "aws_s3_bucket" contradicts the address "module.keys.aws_kms_key.k" (which says "aws_kms_key")']);
     const agreeing = planWith(keyDelete("module.keys.aws_kms_key.k", { module_address: "module.keys" })) as Record<string, unknown>;
     agreeing.prior_state = { values: { root_module: { child_modules: [{ address: "module.keys", resources: [{ address: "module.keys.aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k" }] }] } } };
     expect(problems(agreeing)).toEqual([]);

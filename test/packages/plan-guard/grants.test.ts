@@ -131,7 +131,7 @@ describe("grants", () => {
 
 describe("key policies on every key kind, in child modules", () => {
   const foreign = { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OTHER}:role/partner` }, Action: "kms:Decrypt", Resource: "*" };
-  test.each(["aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key", "aws_kms_replica_external_key"])("%s in module.keys[\"eu\"] with for_each: another account is blocked", (type) => {
+  test.each(["aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key", "aws_kms_replica_external_key"])('%s in module.keys["eu"] with for_each: another account is blocked', (type) => {
     const address = `module.keys["eu"].${type}.k["data"]`;
     const p = planOf([rc(address, ["update"], { arn: KEY_ARN, policy: policy(ROOT) }, { arn: KEY_ARN, policy: policy(ROOT, foreign) }, { type, module_address: 'module.keys["eu"]', index: "data" })]);
     expect(classifyPlans([p]).blocked.map((f) => [f.address, f.rule])).toEqual([[address, "key-policy-cross-account"]]);
@@ -207,7 +207,11 @@ describe("the alarm topic's policy and its key", () => {
     for (const address of ["aws_sns_topic_policy.p", "module.alarms.aws_sns_topic.t"]) {
       const r = classifyPlans([topicPolicy(shipped, JSON.stringify(doc), address)]);
       expect(r.blocked.map((f) => [f.address, f.rule, f.why])).toEqual([
-        [address, "topic-policy-cross-account", `the topic policy gives principals of another account rights they did not have: arn:aws:iam::${OTHER}:root (gains sns:Subscribe) (the alarm topic belongs to ${ACCT}); they can read the alarms (subscribe), silence them (change subscriptions or the policy) or publish forged ones`],
+        [
+          address,
+          "topic-policy-cross-account",
+          `the topic policy gives principals of another account rights they did not have: arn:aws:iam::${OTHER}:root (gains sns:Subscribe) (the alarm topic belongs to ${ACCT}); they can read the alarms (subscribe), silence them (change subscriptions or the policy) or publish forged ones`,
+        ],
       ]);
     }
   });
