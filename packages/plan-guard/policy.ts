@@ -427,7 +427,8 @@ export function managers(statements: readonly PolicyStatement[], keyArn?: string
  * role ARN does not except.
  */
 function candidates(statements: readonly PolicyStatement[], granted: readonly string[]): string[] {
-  const out = new Set(granted);
+  // Only IAM principals and accounts call PutKeyPolicy (not the resources an aws:SourceArn names).
+  const out = new Set(granted.filter((p) => ACCOUNT.test(p) || /^arn:[a-z-]+:(?:iam|sts)::/.test(p)));
   for (const s of statements) {
     if (s.effect !== "Deny") continue;
     for (const c of s.conditions) {
