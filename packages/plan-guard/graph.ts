@@ -5,7 +5,6 @@
  * .outputs.<name>` resolves to what the other stack's output `<name>` references, when that plan is in
  * the run; else it is shown as the output).
  */
-import type { ResourceChange } from "../../tools/terraform/plan-json";
 import type { GraphEdge, GraphNode, GuardAction } from "./model";
 import { actionOf, configAddressOf, referencesOf, type PlanIndex } from "./plan-index";
 import { isKeyLike } from "./resources";
@@ -23,17 +22,12 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
   const nodes = new Map<string, GraphNode>();
   const actionByConfig = new Map<string, GuardAction>();
   const typeOf = (address: string): string => /(?:^|\.)((?:data\.)?[a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+$/.exec(address)?.[1]?.replace(/^data\./, "") ?? "";
+  // A configuration address's action: the first instance's that is not a no-op.
   for (const idx of indexes) {
-    const merged = new Map<string, ResourceChange[]>();
     for (const rc of idx.changes) {
-      const addr = configAddressOf(rc.address);
-      const list = merged.get(addr);
-      if (list) list.push(rc);
-      else merged.set(addr, [rc]);
-    }
-    for (const [addr, rcs] of merged) {
-      const acts = rcs.map((rc) => actionOf(rc.change.actions));
-      actionByConfig.set(`${idx.stack}|${addr}`, acts.find((a) => a !== "no-op") ?? "no-op");
+      const id = `${idx.stack}|${configAddressOf(rc.address)}`;
+      const had = actionByConfig.get(id);
+      if (had === undefined || had === "no-op") actionByConfig.set(id, actionOf(rc.change.actions));
     }
   }
   const node = (stack: string, address: string): string => {

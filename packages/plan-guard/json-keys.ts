@@ -18,8 +18,17 @@ interface Frame {
   index: number;
 }
 
-/** The end of a key in text without escapes: a quote, optional whitespace, a colon. */
-const KEY_END = /"[ \t\n\r]*:/g;
+/** How many quotes are followed (after optional JSON whitespace) by a colon: in text without escapes, the number of keys. */
+function keyEnds(text: string): number {
+  let n = 0;
+  for (let q = text.indexOf('"'); q >= 0; q = text.indexOf('"', q + 1)) {
+    let j = q + 1;
+    let c = text.charCodeAt(j);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++j);
+    if (c === 58) n++;
+  }
+  return n;
+}
 
 /** The number of fields of every object in a parsed value (iterative). */
 function fieldCount(value: unknown): number {
@@ -45,12 +54,7 @@ function fieldCount(value: unknown): number {
  * as the parsed value has fields, JSON.parse dropped none, and no field is written twice.
  */
 export function firstRepeatedField(text: string, parsed?: unknown): string | undefined {
-  if (parsed !== undefined && !text.includes("\\")) {
-    let keys = 0;
-    KEY_END.lastIndex = 0;
-    while (KEY_END.exec(text) !== null) keys++;
-    if (keys === fieldCount(parsed)) return undefined;
-  }
+  if (parsed !== undefined && !text.includes("\\") && keyEnds(text) === fieldCount(parsed)) return undefined;
   const stack: Frame[] = [];
   let expectKey = false;
   TOKEN.lastIndex = 0;

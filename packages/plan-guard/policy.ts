@@ -40,9 +40,9 @@ export interface PolicyStatement {
 }
 
 /**
- * What the guard derives from a statement, computed once: kept on the statement under a symbol, not
- * enumerable (a parsed statement compares equal to its plain form). Statements built elsewhere (the
- * KMS default policy) have none and are simply derived each time.
+ * What the guard derives from a statement, computed once: kept on the statement under a symbol
+ * (never serialised). Statements built elsewhere (the KMS default policy) have none and are simply
+ * derived each time.
  */
 const MEMO = Symbol("memo");
 interface Memo {
@@ -75,7 +75,7 @@ const STATEMENT_ELEMENTS = ["Sid", "Effect", "Principal", "NotPrincipal", "Actio
 const PRINCIPAL_TYPES = ["AWS", "Service", "Federated", "CanonicalUser"];
 
 function onlyElements(o: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
+  for (const k in o) if (!known.includes(k)) throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
 }
 
 function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
@@ -151,7 +151,7 @@ function readPolicy(text: string): ParsedPolicy {
       if ((o.Principal === undefined) === (o.NotPrincipal === undefined)) throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
       if ((o.Action === undefined) === (o.NotAction === undefined)) throw new Error(`${where} needs exactly one of Action and NotAction`);
       const np = o.NotPrincipal === undefined ? undefined : principalOf(o.NotPrincipal, `${where}.NotPrincipal`);
-      const st: { -readonly [K in keyof PolicyStatement]: PolicyStatement[K] } = { index: i, effect: o.Effect, conditions: conditionsOf(o.Condition, `${where}.Condition`) };
+      const st: { -readonly [K in keyof PolicyStatement]: PolicyStatement[K] } & { [MEMO]: Memo } = { index: i, effect: o.Effect, conditions: conditionsOf(o.Condition, `${where}.Condition`), [MEMO]: {} };
       if (o.Principal !== undefined) st.principal = principalOf(o.Principal, `${where}.Principal`);
       // NotPrincipal "*" excludes everyone: the statement applies to nobody.
       if (np !== undefined) st.notPrincipal = np === "*" ? { aws: ["*"], service: [], other: [] } : np;
@@ -159,7 +159,6 @@ function readPolicy(text: string): ParsedPolicy {
       if (o.NotAction !== undefined) st.notActions = strList(o.NotAction, `${where}.NotAction`);
       if (o.Resource !== undefined) st.resources = strList(o.Resource, `${where}.Resource`);
       if (o.NotResource !== undefined) st.notResources = strList(o.NotResource, `${where}.NotResource`);
-      Object.defineProperty(st, MEMO, { value: {}, enumerable: false });
       return st;
     });
     return { statements };
@@ -197,20 +196,29 @@ const ACCOUNT = /^\d{12}$/;
 /** The account field of any ARN (`arn:aws:iam::111122223333:role/x`, `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x`). */
 const ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
 
-/** The account a principal or resource (ARN or account id) belongs to. */
-export function accountOf(principal: string): string | undefined {
-  if (ACCOUNT.test(principal)) return principal;
-  return ARN_ACCOUNT.exec(principal)?.[1];
+/** Answers already computed for a string (bounded: cleared when full). */
+function memoised<T>(f: (s: string) => T): (s: string) => T {
+  const cache = new Map<string, T>();
+  return (s) => {
+    if (cache.has(s)) return cache.get(s) as T;
+    const v = f(s);
+    if (cache.size >= 50_000) cache.clear();
+    cache.set(s, v);
+    return v;
+  };
 }
+
+/** The account a principal or resource (ARN or account id) belongs to. */
+export const accountOf: (principal: string) => string | undefined = memoised((principal) => (ACCOUNT.test(principal) ? principal : ARN_ACCOUNT.exec(principal)?.[1]));
 
 const ROOT_ARN = /^arn:[a-z-]+:iam::(\d{12}):root$/;
 
 /** `111122223333` and `arn:aws:iam::111122223333:root` name the same principal: the account. */
-export function normalisePrincipal(p: string): string {
+export const normalisePrincipal: (p: string) => string = memoised((p) => {
   if (ACCOUNT.test(p)) return `account:${p}`;
   const root = ROOT_ARN.exec(p);
   return root ? `account:${root[1]}` : p;
-}
+});
 
 /** Whether `p` is an account (root) principal. */
 export function isAccountPrincipal(p: string): boolean {

@@ -89,10 +89,10 @@ function defaultStatements(account: string): PolicyStatement[] {
   return [{ index: 0, effect: "Allow", principal: { aws: [account], service: [], other: [] }, actions: ["kms:*"], resources: ["*"], conditions: [] }];
 }
 
-function statementsOf(side: Side, account: string | undefined): PolicyStatement[] | { error: string } | undefined {
+function statementsOf(side: Side, account: () => string | undefined): PolicyStatement[] | { error: string } | undefined {
   if (side.kind === "unknown") return undefined;
   if (side.kind === "bad") return { error: side.why };
-  if (side.kind === "default") return defaultStatements(account ?? UNKNOWN_ACCOUNT);
+  if (side.kind === "default") return defaultStatements(account() ?? UNKNOWN_ACCOUNT);
   const parsed = parsePolicy(side.text);
   return "error" in parsed ? parsed : [...parsed.statements];
 }
@@ -108,11 +108,11 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   if (afterSide.kind === "unknown") {
     return [finding(idx, rc, action, "key-policy-unknown", "risky", "the key policy is known only after apply: the guard cannot check that the key stays manageable and closed to other accounts", "make the policy known at plan time")];
   }
-  const before = beforeSide ? statementsOf(beforeSide, keyAccount) : [];
+  const before = beforeSide ? statementsOf(beforeSide, () => keyAccount) : [];
   const beforeList = Array.isArray(before) ? before : [];
   // The key's account: from its ARN, else the accounts the policy already trusted, else (a new key
   // with no ARN yet) the single account the new policy names.
-  const after = statementsOf(afterSide, keyAccount ?? accountsOf(beforeList)[0]);
+  const after = statementsOf(afterSide, () => keyAccount ?? accountsOf(beforeList)[0]);
   if (after === undefined) return out;
   if (!Array.isArray(after)) {
     return [finding(idx, rc, action, "key-policy-unreadable", "block", `${after.error}: the guard cannot tell whether the key stays manageable, so it fails closed`, "write the policy as a JSON policy document (jsonencode) with Effect, Principal, Action and Resource in every statement")];

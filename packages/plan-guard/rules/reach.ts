@@ -10,17 +10,26 @@ import { valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf, globMatch, normalisePrincipal, reachOf, type PolicyStatement } from "../policy";
 import { finding, type RuleContext } from "./rule";
 
-/** What one principal or organization may do under a policy: the actions (or `every action except ...`). */
-export type Gains = Map<string, { shown: string; actions: Set<string> }>;
+/** What one principal or organization may do under a policy: the actions (or `every action except ...`), as written and in lower case. */
+export type Gains = Map<string, { shown: string; actions: string[]; lower: Set<string> }>;
 
 function actionsOf(s: PolicyStatement): string[] {
   return s.actions ? [...s.actions] : [`every action except ${(s.notActions ?? []).join(", ")}`];
 }
 
 function add(out: Gains, key: string, shown: string, actions: readonly string[]): void {
-  const e = out.get(key) ?? { shown, actions: new Set<string>() };
-  for (const a of actions) if (![...e.actions].some((x) => x.toLowerCase() === a.toLowerCase())) e.actions.add(a);
-  out.set(key, e);
+  let e = out.get(key);
+  if (!e) {
+    e = { shown, actions: [], lower: new Set<string>() };
+    out.set(key, e);
+  }
+  for (const a of actions) {
+    const l = a.toLowerCase();
+    if (!e.lower.has(l)) {
+      e.lower.add(l);
+      e.actions.push(a);
+    }
+  }
 }
 
 /** Principals (by account or ARN), organizations (`org:o-...`), unplaced principals (`unplaced:...`) and the actions each gains. */
@@ -41,9 +50,13 @@ export function gainsOf(statements: readonly PolicyStatement[]): { gains: Gains;
 }
 
 /** The actions of `after` that `before` did not already cover (a wildcard covers what it matches). */
-function gained(before: Set<string> | undefined, after: Set<string>): string[] {
-  if (!before) return [...after];
-  return [...after].filter((a) => ![...before].some((b) => b.toLowerCase() === a.toLowerCase() || globMatch(b, a, true)));
+function gained(before: { lower: Set<string> } | undefined, after: { actions: string[] }): string[] {
+  if (!before) return after.actions;
+  const patterns = [...before.lower].filter((b) => b.includes("*") || b.includes("?"));
+  return after.actions.filter((a) => {
+    const l = a.toLowerCase();
+    return !before.lower.has(l) && !patterns.some((b) => globMatch(b, l));
+  });
 }
 
 const ACTIONS_SHOWN = 8;
@@ -142,7 +155,7 @@ export function judgeReach(idx: PlanIndex, rc: ResourceChange, action: Finding["
   }
   const fresh: { key: string; shown: string; actions: string[] }[] = [];
   for (const [key, e] of now.gains) {
-    const g = gained(was.get(key)?.actions, e.actions);
+    const g = gained(was.get(key), e);
     if (g.length) fresh.push({ key, shown: e.shown, actions: g });
   }
   const unplaced = fresh.filter((f) => f.key.startsWith("unplaced:"));
