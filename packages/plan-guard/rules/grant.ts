@@ -66,8 +66,9 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const out: Finding[] = [];
   const keyArn = keyArnNamedBy(rc, idx, "key_id");
   const keyAccount = keyArn ? accountOf(keyArn) : undefined;
-  const seen = planAccounts(idx);
-  const own = new Set(keyAccount ? [keyAccount] : seen.length === 1 ? seen : []);
+  // The key's account; when the plan does not show it, the accounts the plan's resources live in
+  // (a grantee in none of them is in an account this plan does not manage).
+  const own = new Set(keyAccount ? [keyAccount] : planAccounts(idx));
   const keyName = keyArn ?? (typeof valuesOf(rc.change.after).key_id === "string" ? String(valuesOf(rc.change.after).key_id) : "a key known only after apply");
   const before = valuesOf(rc.change.before);
   const roles: [string, string, string][] = [

@@ -173,7 +173,8 @@ function ownAccounts(idx: PlanIndex, keyAccount: string | undefined, before: rea
   };
   const roots = (sure: readonly string[]) => sure.filter(isAccountPrincipal).map(accountOf);
   const found = one(planAccounts(idx)) ?? (before.length ? one(roots(managers(before).sure)) : undefined) ?? one(roots(afterManagers)) ?? one(accountsOf(before)) ?? one(accountsOf(after));
-  return new Set(found ? [found] : []);
+  // Still none: the accounts the plan's resources live in (a principal in none of them is foreign to this plan).
+  return new Set(found ? [found] : planAccounts(idx));
 }
 
 /** Accounts of the principals a policy grants anything to, in order of first appearance. */

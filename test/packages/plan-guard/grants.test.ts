@@ -86,6 +86,17 @@ describe("grants", () => {
     ]);
   });
 
+  test("a key the plan does not show, in a plan spanning two accounts: a grantee in neither is blocked, one in either is not", () => {
+    const roleIn = (account: string, name: string) => rc(`aws_iam_role.${name}`, ["no-op"], { arn: `arn:aws:iam::${account}:role/${name}` }, { arn: `arn:aws:iam::${account}:role/${name}` });
+    const g = (grantee: string) => {
+      const change = grant("aws_kms_grant.g", { key_id: null, grantee_principal: grantee });
+      change.change.after_unknown = { key_id: true };
+      return planOf([roleIn(ACCT, "a"), roleIn(PARTNER, "b"), change]);
+    };
+    expect(lines(g(`arn:aws:iam::${OTHER}:role/x`)).blocked).toEqual([expect.stringContaining(`key-grant-cross-account: the grant gives arn:aws:iam::${OTHER}:role/x, a principal of another account, as grantee: Decrypt on a key known only after apply (the key belongs to ${ACCT}, ${PARTNER})`)]);
+    expect(lines(g(`arn:aws:iam::${PARTNER}:role/x`)).blocked).toEqual([]);
+  });
+
   test("a grantee the guard cannot place (no account in it) is blocked", () => {
     expect(lines(planOf([key(), grant("aws_kms_grant.g", { grantee_principal: "AROAEXAMPLEID" })])).blocked).toEqual([expect.stringContaining("key-grant-principal-unplaced: the guard cannot tell which account the grant's grantee AROAEXAMPLEID is in")]);
   });
