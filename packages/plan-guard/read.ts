@@ -140,6 +140,11 @@ function agreesWithAddress(r: Record<string, unknown>, path: string, p: Problems
     ["mode", r.mode ?? "managed", a.mode],
   ];
   if (hasModuleField) said.push(["module_address", r.module_address ?? "", a.module]);
+  // A moved resource's previous address must be one (its type may differ: Terraform 1.8+ moves across types the provider supports).
+  if (typeof r.previous_address === "string" && !parseAddress(r.previous_address)) {
+    p.add(`${path}.previous_address`, `${JSON.stringify(r.previous_address.slice(0, 200))} is not a resource address`);
+    return false;
+  }
   if (r.index !== undefined) said.push(["index", r.index, a.index]);
   const wrong = said.filter(([, v, expected]) => v !== expected);
   for (const [field, v, expected] of wrong) p.add(`${path}.${field}`, `${JSON.stringify(v ?? null)} contradicts the address ${JSON.stringify(address)} (which says ${JSON.stringify(expected ?? null)})`);

@@ -42,6 +42,7 @@ describe("a plan that contradicts itself", () => {
     ["index as a number against a string key", keyDelete('aws_kms_key.k["0"]', { index: 0 }), 'resource_changes[0].index: 0 contradicts the address "aws_kms_key.k[\\"0\\"]" (which says "0")'],
     ["index without one in the address", keyDelete("aws_kms_key.k", { index: 1 }), 'resource_changes[0].index: 1 contradicts the address "aws_kms_key.k" (which says null)'],
     ["an address that is none", keyDelete("aws_kms_key", { type: "aws_kms_key", name: "k" }), 'resource_changes[0].address: "aws_kms_key" is not a resource address'],
+    ["a previous address that is none", keyDelete("aws_kms_key.k", { previous_address: "aws_kms_key" }), 'resource_changes[0].previous_address: "aws_kms_key" is not a resource address'],
   ])("%s", (_n, change, problem) => {
     expect(problems(planWith(change))).toEqual([problem]);
   });
