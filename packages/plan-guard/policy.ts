@@ -3,7 +3,7 @@
  * policy a plan leaves behind. It answers three questions about one document:
  * - who can change the policy (`kms:PutKeyPolicy`), and is that certain or does it depend on the request;
  * - does an Allow open the key to everyone (`Principal: "*"`, `{"AWS": "*"}`, `NotPrincipal`)
- *   without a condition that narrows the caller to known accounts, an organization or a service;
+ *   without a caller-narrowing condition (an account, a principal ARN, an organization: {@link CALLER_NARROWING_KEYS});
  * - which principals of which accounts does it give any right to.
  * Policy evaluation follows the IAM rules (explicit Deny wins; `NotAction`, `NotPrincipal`,
  * wildcards in actions; a condition block is the AND of its entries, one entry the OR of its values):
