@@ -15,11 +15,12 @@
  */
 import { readFileSync } from "node:fs";
 import { isObject } from "../../tools/terraform/plan-json";
-import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type ExternalAccountEntry, type Finding, type GuardAction } from "./model";
+import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type ExternalAccountEntry, type ExternalOrganizationEntry, type Finding, type GuardAction } from "./model";
 
 const KEYS = new Set(["address", "stack", "reason", "actions"]);
 const ACCOUNT_KEYS = new Set(["account", "stack", "reason"]);
-const TOP_KEYS = new Set(["allow", "externalAccounts"]);
+const TOP_KEYS = new Set(["allow", "externalAccounts", "externalOrganizations"]);
+const ORGANIZATION_KEYS = new Set(["organization", "stack", "reason"]);
 
 function parseExternalAccounts(value: unknown, file: string): ExternalAccountEntry[] {
   if (value === undefined) return [];
@@ -36,6 +37,35 @@ function parseExternalAccounts(value: unknown, file: string): ExternalAccountEnt
   });
 }
 
+/**
+ * `externalOrganizations`: AWS Organizations a key (or the alarm topic) is opened to on purpose, by
+ * `aws:PrincipalOrgID`/`aws:PrincipalOrgPaths` (or `aws:SourceOrgID`/`aws:SourceOrgPaths` for a
+ * service principal). An organization is a set of accounts, so it is declared like an account.
+ * Organization ids: `o-` and 10 to 32 lower-case letters or digits
+ * (https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html).
+ */
+function parseExternalOrganizations(value: unknown, file: string): ExternalOrganizationEntry[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new InputError(file, "externalOrganizations must be a list");
+  return value.map((e, index): ExternalOrganizationEntry => {
+    const where = `externalOrganizations[${index}]`;
+    if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
+    const unknown = Object.keys(e).filter((k) => !ORGANIZATION_KEYS.has(k));
+    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: organization, stack, reason)`);
+    if (typeof e.organization !== "string" || !/^o-[a-z0-9]{10,32}$/.test(e.organization)) throw new InputError(file, `${where}.organization must be an organization id (o- and 10 to 32 lower-case letters or digits)`);
+    if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.organization}) has no reason: say why this organization may use the keys`);
+    if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
+    return { organization: e.organization, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}) };
+  });
+}
+
+/** The organizations declared for a stack, each with the reason given. */
+export function declaredOrganizations(allowlist: Allowlist | undefined, stack: string): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const e of allowlist?.externalOrganizations ?? []) if ((e.stack === undefined || e.stack === stack) && !out.has(e.organization)) out.set(e.organization, e.reason);
+  return out;
+}
+
 /** The accounts declared for a stack, each with the reason given. */
 export function declaredAccounts(allowlist: Allowlist | undefined, stack: string): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
@@ -47,8 +77,9 @@ export function declaredAccounts(allowlist: Allowlist | undefined, stack: string
 export function parseAllowlist(doc: unknown, file = "allowlist"): Allowlist {
   if (!isObject(doc) || !Array.isArray(doc.allow)) throw new InputError(file, 'expected { "allow": [ ... ] }');
   const unknownTop = Object.keys(doc).filter((k) => !TOP_KEYS.has(k));
-  if (unknownTop.length) throw new InputError(file, `unknown field(s) ${unknownTop.join(", ")} (allowed: allow, externalAccounts)`);
+  if (unknownTop.length) throw new InputError(file, `unknown field(s) ${unknownTop.join(", ")} (allowed: allow, externalAccounts, externalOrganizations)`);
   const externalAccounts = parseExternalAccounts(doc.externalAccounts, file);
+  const externalOrganizations = parseExternalOrganizations(doc.externalOrganizations, file);
   const entries = doc.allow.map((e, index): AllowEntry => {
     const where = `allow[${index}]`;
     if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
@@ -66,7 +97,7 @@ export function parseAllowlist(doc: unknown, file = "allowlist"): Allowlist {
     }
     return { address: e.address, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(actions ? { actions } : {}) };
   });
-  return { file, entries, ...(externalAccounts.length ? { externalAccounts } : {}) };
+  return { file, entries, ...(externalAccounts.length ? { externalAccounts } : {}), ...(externalOrganizations.length ? { externalOrganizations } : {}) };
 }
 
 /** Reads and validates an allowlist file; throws {@link InputError}. */

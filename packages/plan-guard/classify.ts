@@ -1,5 +1,5 @@
 /** Runs every rule over every plan, applies the allowlist, and counts actions per stack. */
-import { applyAllowlist, declaredAccounts } from "./allowlist";
+import { applyAllowlist, declaredAccounts, declaredOrganizations } from "./allowlist";
 import { buildGraph } from "./graph";
 import type { Allowlist, Finding, GuardAction, GuardResult, LoadedPlan, StackCounts } from "./model";
 import { actionOf, PlanIndex } from "./plan-index";
@@ -12,10 +12,12 @@ import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
 import { riskyFindings } from "./rules/risky";
+import { grantRule } from "./rules/grant";
+import { topicPolicyRule } from "./rules/topic-policy";
 import type { Rule } from "./rules/rule";
 
 /** The rules, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [destroyRule, disableRule, importedMaterialRule, keyStoreRule, hsmCountRule, keyPolicyRule, dataLossRule, driftRule];
+export const RULES: readonly Rule[] = [destroyRule, disableRule, importedMaterialRule, keyStoreRule, hsmCountRule, keyPolicyRule, grantRule, topicPolicyRule, dataLossRule, driftRule];
 
 /** Options of {@link classifyPlans}. */
 export interface ClassifyOptions {
@@ -57,7 +59,7 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
     }
   };
   for (const idx of indexes) {
-    const ctx = { declaredAccounts: declaredAccounts(allowlist, idx.stack) };
+    const ctx = { declaredAccounts: declaredAccounts(allowlist, idx.stack), declaredOrganizations: declaredOrganizations(allowlist, idx.stack) };
     const found = RULES.flatMap((rule) => guarded(`rule ${rule.name}`, idx.stack, () => rule(idx, ctx)));
     const blockedHere = found.filter((f) => f.severity === "block");
     blocking.push(...blockedHere);

@@ -5,7 +5,6 @@
  * .outputs.<name>` resolves to what the other stack's output `<name>` references, when that plan is in
  * the run; else it is shown as the output).
  */
-import type { ResourceChange } from "../../tools/terraform/plan-json";
 import type { GraphEdge, GraphNode, GuardAction } from "./model";
 import { actionOf, configAddressOf, referencesOf, type PlanIndex } from "./plan-index";
 import { isKeyLike } from "./resources";
@@ -23,12 +22,12 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
   const nodes = new Map<string, GraphNode>();
   const actionByConfig = new Map<string, GuardAction>();
   const typeOf = (address: string): string => /(?:^|\.)((?:data\.)?[a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+$/.exec(address)?.[1]?.replace(/^data\./, "") ?? "";
+  // A configuration address's action: the first instance's that is not a no-op.
   for (const idx of indexes) {
-    const merged = new Map<string, ResourceChange[]>();
-    for (const rc of idx.changes) merged.set(configAddressOf(rc.address), [...(merged.get(configAddressOf(rc.address)) ?? []), rc]);
-    for (const [addr, rcs] of merged) {
-      const acts = rcs.map((rc) => actionOf(rc.change.actions));
-      actionByConfig.set(`${idx.stack}|${addr}`, acts.find((a) => a !== "no-op") ?? "no-op");
+    for (const rc of idx.changes) {
+      const id = `${idx.stack}|${configAddressOf(rc.address)}`;
+      const had = actionByConfig.get(id);
+      if (had === undefined || had === "no-op") actionByConfig.set(id, actionOf(rc.change.actions));
     }
   }
   const node = (stack: string, address: string): string => {
@@ -46,22 +45,24 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
     const target = expr ? referencesOf({ address: "output", mode: "managed", type: "output", name: output, expressions: { value: expr } }).find((r) => r.target)?.target : undefined;
     return target ? { stack, address: target } : { stack, address: `output.${output}` };
   };
-  const all: GraphEdge[] = [];
+  // Keep what the plan touches: edges with a changing end (the first MAX_EDGES), and changing keys even without consumers.
+  const touched = (id: string): boolean => (actionByConfig.get(id) ?? "no-op") !== "no-op";
+  const edges: GraphEdge[] = [];
   for (const idx of indexes) {
-    for (const [addr, { resource, prefix }] of idx.config) {
+    if (edges.length >= MAX_EDGES) break;
+    for (const [addr, { resource }] of idx.config) {
+      if (edges.length >= MAX_EDGES) break;
       if (resource.mode === "data") continue;
-      for (const ref of referencesOf(resource, prefix)) {
+      for (const ref of idx.references(addr)) {
         const target = ref.remote ? resolveRemote(ref.remote.dataSource, ref.remote.output) : ref.target ? { stack: idx.stack, address: ref.target } : undefined;
         if (!target) continue;
         const keyish = isKeyLike(typeOf(target.address)) || (ref.remote !== undefined && /kms|key/i.test(ref.remote.output));
-        if (!keyish) continue;
-        all.push({ from: node(idx.stack, addr), to: node(target.stack, target.address), via: ref.via });
+        if (!keyish || !(touched(`${idx.stack}|${addr}`) || touched(`${target.stack}|${target.address}`))) continue;
+        edges.push({ from: node(idx.stack, addr), to: node(target.stack, target.address), via: ref.via });
+        if (edges.length >= MAX_EDGES) break;
       }
     }
   }
-  // Keep what the plan touches: edges with a changing end, and changing keys even without consumers.
-  const touched = (id: string): boolean => (nodes.get(id)?.action ?? "no-op") !== "no-op";
-  const edges = all.filter((e) => touched(e.from) || touched(e.to)).slice(0, MAX_EDGES);
   const keep = new Set(edges.flatMap((e) => [e.from, e.to]));
   for (const idx of indexes) {
     for (const rc of idx.changes) {

@@ -60,12 +60,25 @@ export interface ExternalAccountEntry {
   readonly index: number;
 }
 
+/** An organization declared as sharing keys on purpose (`externalOrganizations` of the allowlist file). */
+export interface ExternalOrganizationEntry {
+  /** Organization id, `o-...`. */
+  readonly organization: string;
+  /** Only in this stack's plans. @default - every stack */
+  readonly stack?: string;
+  readonly reason: string;
+  /** Position in `externalOrganizations` (0-based), for messages. */
+  readonly index: number;
+}
+
 /** A parsed allowlist and where it came from. */
 export interface Allowlist {
   readonly file?: string;
   readonly entries: readonly AllowEntry[];
   /** Accounts keys are shared with on purpose. @default - none */
   readonly externalAccounts?: readonly ExternalAccountEntry[];
+  /** Organizations keys are shared with on purpose. @default - none */
+  readonly externalOrganizations?: readonly ExternalOrganizationEntry[];
 }
 
 /** A blocked finding that an allowlist entry lets through. */

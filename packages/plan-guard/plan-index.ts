@@ -20,7 +20,7 @@ export function actionOf(actions: readonly string[]): GuardAction {
 
 /** `module.a["x"].aws_kms_key.k[0]` -> `module.a.aws_kms_key.k` (the address in `configuration`). */
 export function configAddressOf(address: string): string {
-  return address.replace(/\[[^\]]*\]/g, "");
+  return address.includes("[") ? address.replace(/\[[^\]]*\]/g, "") : address;
 }
 
 /** One reference from a configuration resource: the attribute path it sits in and what it names. */

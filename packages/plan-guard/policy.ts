@@ -3,7 +3,7 @@
  * policy a plan leaves behind. It answers three questions about one document:
  * - who can change the policy (`kms:PutKeyPolicy`), and is that certain or does it depend on the request;
  * - does an Allow open the key to everyone (`Principal: "*"`, `{"AWS": "*"}`, `NotPrincipal`)
- *   without a condition that narrows the caller to known accounts, an organization or a service;
+ *   without a caller-narrowing condition (an account, a principal ARN, an organization: {@link CALLER_NARROWING_KEYS});
  * - which principals of which accounts does it give any right to.
  * Policy evaluation follows the IAM rules (explicit Deny wins; `NotAction`, `NotPrincipal`,
  * wildcards in actions; a condition block is the AND of its entries, one entry the OR of its values):
@@ -13,7 +13,7 @@
  * A Deny cancels a right only when it surely applies; a Deny that may apply makes the right uncertain.
  */
 
-import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { firstRepeatedField } from "./json-keys";
 
 /** True, false, or undefined when it depends on the request. */
 export type Tri = boolean | undefined;
@@ -39,6 +39,22 @@ export interface PolicyStatement {
   readonly conditions: readonly ConditionEntry[];
 }
 
+/**
+ * What the guard derives from a statement, computed once: kept on the statement under a symbol
+ * (never serialised). Statements built elsewhere (the KMS default policy) have none and are simply
+ * derived each time.
+ */
+const MEMO = Symbol("memo");
+interface Memo {
+  reach?: Reach;
+  lowerActions?: string[];
+  principals?: Set<string>;
+  notPrincipals?: Set<string>;
+}
+function memoOf(s: PolicyStatement): Memo {
+  return (s as unknown as { [MEMO]?: Memo })[MEMO] ?? {};
+}
+
 /** Reading a policy document: its statements, or why it cannot be read. */
 export type ParsedPolicy = { readonly statements: readonly PolicyStatement[] } | { readonly error: string };
 
@@ -59,37 +75,7 @@ const STATEMENT_ELEMENTS = ["Sid", "Effect", "Principal", "NotPrincipal", "Actio
 const PRINCIPAL_TYPES = ["AWS", "Service", "Federated", "CanonicalUser"];
 
 function onlyElements(o: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
-}
-
-/**
- * The first field written twice in one object (`"Effect": "Deny", "Effect": "Allow"`), as a path.
- * JSON.parse keeps the last, other parsers the first: such a document means different things to
- * different readers. YAML 1.2 reads JSON and reports every key.
- */
-function repeatedField(text: string): string | undefined {
-  const doc = parseDocument(text, { uniqueKeys: false });
-  if (doc.errors.length) return undefined;
-  const walk = (node: unknown, path: string): string | undefined => {
-    if (isMap(node)) {
-      const seen = new Set<string>();
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        const field = path ? `${path}.${key}` : key;
-        if (seen.has(key)) return field;
-        seen.add(key);
-        const inner = walk(pair.value, field);
-        if (inner) return inner;
-      }
-    } else if (isSeq(node)) {
-      for (const [i, item] of node.items.entries()) {
-        const inner = walk(item, `${path}[${i}]`);
-        if (inner) return inner;
-      }
-    }
-    return undefined;
-  };
-  return walk(doc.contents, "");
+  for (const k in o) if (!known.includes(k)) throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
 }
 
 function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
@@ -107,13 +93,28 @@ function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   return { aws, service, other };
 }
 
+/**
+ * The condition operators IAM defines, spelled as IAM spells them (operator names are
+ * case-sensitive; condition keys are not):
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ * Anything else is refused rather than guessed at.
+ */
+const CONDITION_OPERATOR =
+  /^(?:(?:ForAnyValue:|ForAllValues:)?(?:StringEquals|StringNotEquals|StringEqualsIgnoreCase|StringNotEqualsIgnoreCase|StringLike|StringNotLike|NumericEquals|NumericNotEquals|NumericLessThan|NumericLessThanEquals|NumericGreaterThan|NumericGreaterThanEquals|DateEquals|DateNotEquals|DateLessThan|DateLessThanEquals|DateGreaterThan|DateGreaterThanEquals|Bool|BinaryEquals|IpAddress|NotIpAddress|ArnEquals|ArnLike|ArnNotEquals|ArnNotLike)(?:IfExists)?|Null)$/;
+
 function conditionsOf(v: unknown, where: string): ConditionEntry[] {
   if (v === undefined) return [];
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${where} must be an object`);
   const out: ConditionEntry[] = [];
   for (const [operator, block] of Object.entries(v as Record<string, unknown>)) {
+    if (!CONDITION_OPERATOR.test(operator)) throw new Error(`${where}.${operator} is not a condition operator (operators are case-sensitive: StringEquals, ArnLike, ForAnyValue:StringLike, BoolIfExists, Null, ...)`);
     if (typeof block !== "object" || block === null || Array.isArray(block)) throw new Error(`${where}.${operator} must be an object`);
+    const seen = new Set<string>();
     for (const [key, raw] of Object.entries(block as Record<string, unknown>)) {
+      // Condition keys are case-insensitive: two spellings of one key in one operator are one field written twice.
+      if (seen.has(key.toLowerCase())) throw new Error(`${where}.${operator}.${key} appears twice in one operator (condition keys are case-insensitive)`);
+      seen.add(key.toLowerCase());
       const list = Array.isArray(raw) ? raw : [raw];
       if (!list.every((x) => typeof x === "string" || typeof x === "boolean" || typeof x === "number")) throw new Error(`${where}.${operator}.${key} must be strings, numbers or booleans`);
       out.push({ operator, key: key.toLowerCase(), values: list.map(String) });
@@ -124,6 +125,10 @@ function conditionsOf(v: unknown, where: string): ConditionEntry[] {
 
 /** Reads a policy document (a JSON string, any whitespace and key order). */
 export function parsePolicy(text: string): ParsedPolicy {
+  return readPolicy(text);
+}
+
+function readPolicy(text: string): ParsedPolicy {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -132,7 +137,7 @@ export function parsePolicy(text: string): ParsedPolicy {
   }
   try {
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the policy must be a JSON object");
-    const twice = repeatedField(text);
+    const twice = firstRepeatedField(text, doc);
     if (twice) throw new Error(`${twice} appears twice in one object (JSON parsers keep different ones)`);
     onlyElements(doc as Record<string, unknown>, DOCUMENT_ELEMENTS, "");
     const raw = (doc as Record<string, unknown>).Statement;
@@ -146,18 +151,15 @@ export function parsePolicy(text: string): ParsedPolicy {
       if ((o.Principal === undefined) === (o.NotPrincipal === undefined)) throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
       if ((o.Action === undefined) === (o.NotAction === undefined)) throw new Error(`${where} needs exactly one of Action and NotAction`);
       const np = o.NotPrincipal === undefined ? undefined : principalOf(o.NotPrincipal, `${where}.NotPrincipal`);
-      return {
-        index: i,
-        effect: o.Effect,
-        ...(o.Principal !== undefined ? { principal: principalOf(o.Principal, `${where}.Principal`) } : {}),
-        // NotPrincipal "*" excludes everyone: the statement applies to nobody.
-        ...(np !== undefined ? { notPrincipal: np === "*" ? { aws: ["*"], service: [], other: [] } : np } : {}),
-        ...(o.Action !== undefined ? { actions: strList(o.Action, `${where}.Action`) } : {}),
-        ...(o.NotAction !== undefined ? { notActions: strList(o.NotAction, `${where}.NotAction`) } : {}),
-        ...(o.Resource !== undefined ? { resources: strList(o.Resource, `${where}.Resource`) } : {}),
-        ...(o.NotResource !== undefined ? { notResources: strList(o.NotResource, `${where}.NotResource`) } : {}),
-        conditions: conditionsOf(o.Condition, `${where}.Condition`),
-      };
+      const st: { -readonly [K in keyof PolicyStatement]: PolicyStatement[K] } & { [MEMO]: Memo } = { index: i, effect: o.Effect, conditions: conditionsOf(o.Condition, `${where}.Condition`), [MEMO]: {} };
+      if (o.Principal !== undefined) st.principal = principalOf(o.Principal, `${where}.Principal`);
+      // NotPrincipal "*" excludes everyone: the statement applies to nobody.
+      if (np !== undefined) st.notPrincipal = np === "*" ? { aws: ["*"], service: [], other: [] } : np;
+      if (o.Action !== undefined) st.actions = strList(o.Action, `${where}.Action`);
+      if (o.NotAction !== undefined) st.notActions = strList(o.NotAction, `${where}.NotAction`);
+      if (o.Resource !== undefined) st.resources = strList(o.Resource, `${where}.Resource`);
+      if (o.NotResource !== undefined) st.notResources = strList(o.NotResource, `${where}.NotResource`);
+      return st;
     });
     return { statements };
   } catch (e) {
@@ -191,18 +193,32 @@ export function globMatch(pattern: string, value: string, caseless = false): boo
 }
 
 const ACCOUNT = /^\d{12}$/;
-const ARN_ACCOUNT = /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/;
+/** The account field of any ARN (`arn:aws:iam::111122223333:role/x`, `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x`). */
+const ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
 
-/** The account a principal (ARN or account id) belongs to. */
-export function accountOf(principal: string): string | undefined {
-  if (ACCOUNT.test(principal)) return principal;
-  return ARN_ACCOUNT.exec(principal)?.[1];
+/** Answers already computed for a string (bounded: cleared when full). */
+function memoised<T>(f: (s: string) => T): (s: string) => T {
+  const cache = new Map<string, T>();
+  return (s) => {
+    if (cache.has(s)) return cache.get(s) as T;
+    const v = f(s);
+    if (cache.size >= 50_000) cache.clear();
+    cache.set(s, v);
+    return v;
+  };
 }
+
+/** The account a principal or resource (ARN or account id) belongs to. */
+export const accountOf: (principal: string) => string | undefined = memoised((principal) => (ACCOUNT.test(principal) ? principal : ARN_ACCOUNT.exec(principal)?.[1]));
+
+const ROOT_ARN = /^arn:[a-z-]+:iam::(\d{12}):root$/;
 
 /** `111122223333` and `arn:aws:iam::111122223333:root` name the same principal: the account. */
-export function normalisePrincipal(p: string): string {
-  return ACCOUNT.test(p) ? `account:${p}` : /^arn:[a-z-]+:iam::(\d{12}):root$/.test(p) ? `account:${accountOf(p)}` : p;
-}
+export const normalisePrincipal: (p: string) => string = memoised((p) => {
+  if (ACCOUNT.test(p)) return `account:${p}`;
+  const root = ROOT_ARN.exec(p);
+  return root ? `account:${root[1]}` : p;
+});
 
 /** Whether `p` is an account (root) principal. */
 export function isAccountPrincipal(p: string): boolean {
@@ -210,29 +226,39 @@ export function isAccountPrincipal(p: string): boolean {
 }
 
 /** Whether a listed AWS principal covers the caller `p` (an account entry covers every principal of that account). */
-function listedCovers(listed: readonly string[], p: string): boolean {
-  const np = normalisePrincipal(p);
-  return listed.some((l) => {
-    if (l === "*") return true;
-    const nl = normalisePrincipal(l);
-    return nl === np || (nl.startsWith("account:") && nl === `account:${accountOf(p)}`);
-  });
+function listedCovers(set: ReadonlySet<string>, p: string): boolean {
+  if (set.has("*") || set.has(normalisePrincipal(p))) return true;
+  const account = accountOf(p);
+  return account !== undefined && set.has(`account:${account}`);
+}
+
+function normalisedSet(listed: readonly string[]): Set<string> {
+  return new Set(listed.map((l) => (l === "*" ? "*" : normalisePrincipal(l))));
 }
 
 /** Whether the statement's Principal/NotPrincipal applies to the caller `p`. */
 export function principalApplies(s: PolicyStatement, p: string): boolean {
   if (s.principal === "*") return true;
-  if (s.principal) return listedCovers(s.principal.aws, p);
+  const memo = memoOf(s);
+  if (s.principal) return listedCovers((memo.principals ??= normalisedSet(s.principal.aws)), p);
   // NotPrincipal: everyone except those listed, and only the exact principal listed is excepted
   // (listing an account does not except the roles in it from a Deny).
-  const np = normalisePrincipal(p);
-  return !(s.notPrincipal?.aws ?? []).some((l) => l === "*" || normalisePrincipal(l) === np);
+  const set = (memo.notPrincipals ??= normalisedSet(s.notPrincipal?.aws ?? []));
+  return !(set.has("*") || set.has(normalisePrincipal(p)));
 }
 
 /** Whether the statement covers the action. */
 export function actionApplies(s: PolicyStatement, action: string): boolean {
-  if (s.actions) return s.actions.some((a) => globMatch(a, action, true));
-  return !(s.notActions ?? []).some((a) => globMatch(a, action, true));
+  const a = action.toLowerCase();
+  const patterns = lowerActions(s);
+  const listed = patterns.some((p) => p === a || globMatch(p, a));
+  return s.actions ? listed : !listed;
+}
+
+/** A statement's Action or NotAction patterns in lower case (action names are case-insensitive). */
+function lowerActions(s: PolicyStatement): string[] {
+  const memo = memoOf(s);
+  return (memo.lowerActions ??= (s.actions ?? s.notActions ?? []).map((x) => x.toLowerCase()));
 }
 
 function resourceApplies(s: PolicyStatement, keyArn: string | undefined): Tri {
@@ -389,10 +415,10 @@ export function decide(statements: readonly PolicyStatement[], r: RequestContext
 }
 
 /** Principals that can change the policy: `sure` regardless of the request, `maybe` depending on it. */
-export function managers(statements: readonly PolicyStatement[], keyArn?: string): { sure: string[]; maybe: string[] } {
+export function managers(statements: readonly PolicyStatement[], keyArn?: string, granted: readonly string[] = grantedPrincipals(statements)): { sure: string[]; maybe: string[] } {
   const sure: string[] = [];
   const maybe: string[] = [];
-  for (const p of candidates(statements)) {
+  for (const p of candidates(statements, granted)) {
     const d = decide(statements, { principal: p, action: "kms:PutKeyPolicy", keyArn });
     if (d === true) sure.push(p);
     else if (d === undefined) maybe.push(p);
@@ -408,8 +434,9 @@ export function managers(statements: readonly PolicyStatement[], keyArn?: string
  * `NotPrincipal` exceptions are not candidates: a role's sessions are `assumed-role` principals the
  * role ARN does not except.
  */
-function candidates(statements: readonly PolicyStatement[]): string[] {
-  const out = new Set(grantedPrincipals(statements));
+function candidates(statements: readonly PolicyStatement[], granted: readonly string[]): string[] {
+  // Only IAM principals and accounts call PutKeyPolicy (not the resources an aws:SourceArn names).
+  const out = new Set(granted.filter((p) => ACCOUNT.test(p) || /^arn:[a-z-]+:(?:iam|sts)::/.test(p)));
   for (const s of statements) {
     if (s.effect !== "Deny") continue;
     for (const c of s.conditions) {
@@ -420,65 +447,195 @@ function candidates(statements: readonly PolicyStatement[]): string[] {
   return [...out];
 }
 
-/** Condition keys that narrow who may call when the principal is everyone. */
-const NARROWING = new Set(["aws:principalaccount", "kms:calleraccount", "aws:principalorgid", "aws:principalorgpaths", "kms:viaservice", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"]);
-const POSITIVE = new Set(["stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "foranyvalue:stringequals", "foranyvalue:stringlike"]);
+/** What a caller-narrowing condition key pins: an account, a principal ARN (hence its account), an organization, an organization path. */
+export type CallerScope = "account" | "arn" | "organization" | "org-path";
+
+/** A condition key that narrows WHO calls, and for which principals it does. */
+export interface CallerKey {
+  readonly scope: CallerScope;
+  /**
+   * `aws`: narrows `Principal: "*"` / `{"AWS": "*"}` / `NotPrincipal` (the key describes the calling
+   * principal). `service`: narrows only a statement whose principal is a service principal (the key
+   * is what the calling service says it acts for).
+   */
+  readonly narrows: "aws" | "service";
+  readonly doc: string;
+}
+
+const GLOBAL_KEYS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html";
 
 /**
- * Whether a value of a narrowing key, under a wildcard-matching operator (`*Like`, `Arn*`), still
- * names one account, organization or service: the part that identifies the caller comes before any
- * wildcard. `o-*`, `*.amazonaws.com`, `arn:aws:*` or `1*` confine nobody.
+ * The only condition keys that narrow who may call (lower case: condition keys are case-insensitive).
+ * Every other key leaves `Principal: "*"` open to every AWS account, notably:
+ * - `kms:ViaService` names the service a request comes through, not the account of the caller (any
+ *   account's principals use EC2 or S3); AWS's own pattern pairs it with `kms:CallerAccount`
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service);
+ * - encryption context (`kms:EncryptionContext:*`, `kms:EncryptionContextKeys`), `kms:GrantIsForAWSResource`,
+ *   `kms:GrantOperations`, request-shape keys (`kms:EncryptionAlgorithm`, `kms:KeySpec`, ...): the caller
+ *   chooses them;
+ * - `aws:SecureTransport`, `aws:SourceIp`, `aws:RequestedRegion`, `aws:CurrentTime`, `aws:MultiFactorAuthPresent`,
+ *   `aws:PrincipalTag/*`, `aws:PrincipalType`, `aws:PrincipalIsAWSService`, `aws:PrincipalServiceName`,
+ *   `aws:ViaAWSService`, `aws:CalledVia*`, `aws:ResourceAccount`: true of callers in any account;
+ * - `aws:SourceVpce`, `aws:SourceVpc`, `aws:VpceAccount`, `aws:VpceOrgID`, `aws:VpceOrgPaths`: the network path,
+ *   not the caller: principals of any account may send requests through an endpoint its policy lets
+ *   through (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html), so they
+ *   narrow nothing on their own;
+ * - `aws:username` (a user name exists in every account) and `aws:userid` (a unique id whose account
+ *   the guard cannot read): pair them with `aws:PrincipalAccount`.
+ * The `aws:Source*` keys are set by an AWS service calling on behalf of a resource; AWS documents them
+ * for service principals (confused-deputy protection, https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html),
+ * so they narrow a service principal, never `Principal: "*"`.
+ */
+export const CALLER_NARROWING_KEYS: Readonly<Record<string, CallerKey>> = {
+  "kms:calleraccount": { scope: "account", narrows: "aws", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account" },
+  "aws:principalaccount": { scope: "account", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalaccount` },
+  "aws:principalarn": { scope: "arn", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalarn` },
+  "aws:principalorgid": { scope: "organization", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalorgid` },
+  "aws:principalorgpaths": { scope: "org-path", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalorgpaths` },
+  "aws:sourceaccount": { scope: "account", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourceaccount` },
+  "aws:sourcearn": { scope: "arn", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourcearn` },
+  "aws:sourceorgid": { scope: "organization", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourceorgid` },
+  "aws:sourceorgpaths": { scope: "org-path", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourceorgpaths` },
+};
+
+/**
+ * Operators under which a caller-narrowing key narrows: a positive match, which is false when the key
+ * is absent. Not `...IfExists` (an absent key matches), not negated operators (everyone but the
+ * value), not `Null`, not `ForAllValues:` (true for an absent key), not numeric, date, binary or IP
+ * operators. `ForAnyValue:` on a single-valued key reads it as a set of one, and is false when the
+ * key is absent. Exact spelling: operators are case-sensitive.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ */
+const POSITIVE_OPERATORS = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"]);
+
+function positiveOperator(operator: string): boolean {
+  return POSITIVE_OPERATORS.has(operator.replace(/^ForAnyValue:/, ""));
+}
+
+/** The organization id an organization path starts with (`o-abc123def4/r-ab12/...`). */
+const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+const ORG_PATH = /^(o-[a-z0-9]{10,32})\//;
+const ANY_ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
+
+/** The key's own account or organization, as a policy variable (resolved by IAM at request time). */
+const OWN_VARIABLE: Record<CallerScope, RegExp> = { account: /^\$\{aws:resourceaccount\}$/i, arn: /^$/, organization: /^\$\{aws:resourceorgid\}$/i, "org-path": /^$/ };
+
+/**
+ * Whether one value of a caller-narrowing key, under this operator, names one account, principal,
+ * organization or path of one organization. Under a wildcard operator (`...Like`, `Arn...`) what
+ * identifies the caller must come before the first wildcard: the account field of an ARN
+ * (`arn:aws:iam::111122223333:role/app-*`), the organization of a path (`o-abc123def4/*`); `o-*`,
+ * `arn:aws:*`, `1*` confine nobody. A policy variable narrows only as the key's own account
+ * (`${aws:ResourceAccount}`) or organization (`${aws:ResourceOrgID}`); any other is unknown here.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
  */
-function fixedBeforeWildcard(key: string, v: string): boolean {
-  const w = v.search(/[*?]/);
-  if (w < 0) return true;
-  const head = v.slice(0, w);
-  switch (key) {
-    // arn:partition:service:region:account:... with the account (fifth field) written out.
-    case "aws:principalarn":
-    case "aws:sourcearn":
-      return /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:/.test(head);
-    // service.region.amazonaws.com with the service written out.
-    case "kms:viaservice":
-      return /^[a-z0-9-]+\./.test(head);
-    // o-xxxxxxxxxx/r-xxxx/... with the organization written out.
-    case "aws:principalorgpaths":
-    case "aws:sourceorgpaths":
-      return /^o-[a-z0-9]{10,32}\//.test(head);
-    default:
-      return false;
+function valueNarrows(scope: CallerScope, operator: string, v: string): boolean {
+  if (OWN_VARIABLE[scope].test(v)) return true;
+  if (v.includes("${")) return false;
+  const wildcards = /Like$|^(?:ForAnyValue:)?Arn/.test(operator);
+  const w = wildcards ? v.search(/[*?]/) : -1;
+  const head = w < 0 ? v : v.slice(0, w);
+  switch (scope) {
+    case "account":
+      return w < 0 && /^\d{12}$/.test(v);
+    case "arn":
+      return ANY_ARN_ACCOUNT.test(head) || (w < 0 && ANY_ARN_ACCOUNT.test(v));
+    case "organization":
+      return w < 0 && ORG_ID.test(v);
+    case "org-path":
+      return ORG_PATH.test(head);
   }
 }
 
-/** Whether one condition entry confines the caller (a positive match, not IfExists, on a narrowing key, with values that name an account, organization or service). */
-function narrows(c: ConditionEntry): boolean {
-  const op = c.operator.toLowerCase();
-  if (!NARROWING.has(c.key) || !POSITIVE.has(op) || c.values.length === 0) return false;
-  const wildcards = /like$|^arn/.test(op.replace(/^for(any|all)values:/, ""));
-  return c.values.every((v) => !/^[*?]*$/.test(v) && !(wildcards && !fixedBeforeWildcard(c.key, v)) && !(c.key === "aws:principalarn" && accountOf(v) === undefined) && !((c.key === "aws:principalaccount" || c.key === "kms:calleraccount") && !/^\d{12}$/.test(v)));
+/** Whether one condition entry narrows the callers of this kind (`aws` for everyone-principals, `service` for service principals). */
+export function narrowsCaller(c: ConditionEntry, kind: "aws" | "service"): boolean {
+  const k = CALLER_NARROWING_KEYS[c.key];
+  if (!k || k.narrows !== kind || !positiveOperator(c.operator) || c.values.length === 0) return false;
+  return c.values.every((v) => valueNarrows(k.scope, c.operator, v));
+}
+
+/**
+ * Who a statement reaches, as far as accounts and organizations go:
+ * - `principals`: ARNs and account ids (named, or the values of a narrowing `kms:CallerAccount`,
+ *   `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceAccount` or `aws:SourceArn`);
+ * - `organizations`: organization ids (of `aws:PrincipalOrgID`/`OrgPaths`, `aws:SourceOrgID`/`OrgPaths`)
+ *   when no account-level condition bounds the statement more tightly;
+ * - `unplaced`: principals the guard cannot place in an account (a federated identity provider, a
+ *   canonical user, an AWS principal that is neither an ARN nor an account id);
+ * - `open`: everyone (an everyone-principal no caller-narrowing condition confines);
+ * - `servicesUnconfined`: service principals without an `aws:Source*` condition (they act for every
+ *   account that uses the service).
+ * The key's own account and organization written as `${aws:ResourceAccount}`/`${aws:ResourceOrgID}` reach nobody new.
+ */
+export interface Reach {
+  readonly principals: string[];
+  readonly organizations: string[];
+  readonly unplaced: string[];
+  readonly open: boolean;
+  readonly servicesUnconfined: string[];
+}
+
+function boundOf(s: PolicyStatement, kind: "aws" | "service"): { principals: string[]; organizations: string[] } | undefined {
+  const entries = s.conditions.filter((c) => narrowsCaller(c, kind));
+  if (!entries.length) return undefined;
+  const values = (c: ConditionEntry) => c.values.filter((v) => !v.includes("${"));
+  const accountLevel = entries.filter((c) => {
+    const scope = CALLER_NARROWING_KEYS[c.key].scope;
+    return scope === "account" || scope === "arn";
+  });
+  // The conditions are ANDed: any one of them bounds the reach. Take the account-level one naming the fewest accounts.
+  if (accountLevel.length) {
+    const accounts = (c: ConditionEntry) => new Set(values(c).map((v) => ANY_ARN_ACCOUNT.exec(v)?.[1] ?? v)).size;
+    const tightest = accountLevel.reduce((a, b) => (accounts(b) < accounts(a) ? b : a));
+    return { principals: values(tightest), organizations: [] };
+  }
+  const orgs = (c: ConditionEntry) => [...new Set(values(c).map((v) => ORG_PATH.exec(v)?.[1] ?? v))];
+  const tightest = entries.reduce((a, b) => (orgs(b).length < orgs(a).length ? b : a));
+  return { principals: [], organizations: orgs(tightest) };
+}
+
+/** The reach of one Allow statement (see {@link Reach}); a Deny reaches nobody. */
+export function reachOf(s: PolicyStatement): Reach {
+  const memo = memoOf(s);
+  return (memo.reach ??= computeReach(s));
+}
+
+function computeReach(s: PolicyStatement): Reach {
+  const out: Reach = { principals: [], organizations: [], unplaced: [], open: false, servicesUnconfined: [] };
+  if (s.effect !== "Allow") return out;
+  if (s.principal === "*" || s.notPrincipal !== undefined) {
+    const bound = boundOf(s, "aws");
+    if (!bound) return { ...out, open: true };
+    return { ...out, ...bound };
+  }
+  if (!s.principal) return out;
+  for (const p of s.principal.aws) (accountOf(p) !== undefined ? out.principals : out.unplaced).push(p);
+  // Federated identity providers by ARN (SAML/OIDC providers) live in an account; web identity providers (accounts.google.com) and canonical users do not.
+  for (const p of s.principal.other) (accountOf(p) !== undefined ? out.principals : out.unplaced).push(p);
+  if (s.principal.service.length) {
+    const bound = boundOf(s, "service");
+    if (bound) {
+      out.principals.push(...bound.principals);
+      out.organizations.push(...bound.organizations);
+    } else out.servicesUnconfined.push(...s.principal.service);
+  }
+  return out;
 }
 
 /** Allow statements that open the key to everyone with nothing narrowing the caller. */
 export function publicStatements(statements: readonly PolicyStatement[]): PolicyStatement[] {
-  return statements.filter((s) => s.effect === "Allow" && (s.principal === "*" || s.notPrincipal !== undefined) && !s.conditions.some(narrows));
+  return statements.filter((s) => reachOf(s).open);
 }
 
 /**
  * Principals given any right by an Allow, as ARNs or account ids: the named ones, and for an
- * everyone-principal narrowed by account or principal ARN, the accounts and ARNs it is narrowed to.
+ * everyone-principal (or a service principal) narrowed by account or ARN, the accounts and ARNs it is narrowed to.
  */
 export function grantedPrincipals(statements: readonly PolicyStatement[]): string[] {
-  const out = new Set<string>();
-  for (const s of statements) {
-    if (s.effect !== "Allow") continue;
-    if (s.principal && s.principal !== "*") for (const p of s.principal.aws) out.add(p);
-    else {
-      for (const c of s.conditions) {
-        if (!narrows(c)) continue;
-        if (c.key === "aws:principalaccount" || c.key === "kms:calleraccount" || c.key === "aws:principalarn") for (const v of c.values) out.add(v);
-      }
-    }
-  }
-  return [...out];
+  return [...new Set(statements.flatMap((s) => reachOf(s).principals))];
+}
+
+/** Organizations an Allow opens the key to (by `aws:PrincipalOrgID`/`OrgPaths` or `aws:SourceOrgID`/`OrgPaths`). */
+export function grantedOrganizations(statements: readonly PolicyStatement[]): string[] {
+  return [...new Set(statements.flatMap((s) => reachOf(s).organizations))];
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { isObject, type PlanJson, type ResourceChange } from "../../tools/terraform/plan-json";
+import { parseAddress, type ParsedAddress } from "./address";
 import { InputError, type LoadedPlan } from "./model";
 
 /** Format versions of `terraform show -json` for plans that the guard has been tested with (Terraform 0.12 to 1.15). */
@@ -118,7 +119,106 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
     const prefix = typeof rc.module_address === "string" && rc.module_address ? `${rc.module_address}.` : "";
     rc.address = `${prefix}${rc.mode === "data" ? "data." : ""}${rc.type}.${rc.name}${index}`;
   }
-  return true;
+  return agreesWithAddress(rc, path, p, true);
+}
+
+/**
+ * Whether a resource's fields say what its address says: type, name, mode (`data.`), module
+ * (`module_address`, when the entry has the field) and instance key (`index`, when it has the field).
+ * A plan that contradicts itself (`aws_kms_key.x` whose type is `aws_s3_bucket`) is reported with
+ * the path of the contradicting field and left out: the guard trusts neither side.
+ */
+function agreesWithAddress(r: Record<string, unknown>, path: string, p: Problems, hasModuleField: boolean, address = r.address as string): boolean {
+  const a = parseAddress(address);
+  if (!a) {
+    p.add(`${path}.address`, `${JSON.stringify(address.length > 200 ? `${address.slice(0, 200)}...` : address)} is not a resource address`);
+    return false;
+  }
+  const said: [string, unknown, unknown][] = [
+    ["type", r.type, a.type],
+    ["name", r.name, a.name],
+    ["mode", r.mode ?? "managed", a.mode],
+  ];
+  if (hasModuleField) said.push(["module_address", r.module_address ?? "", a.module]);
+  // A moved resource's previous address must be one (its type may differ: Terraform 1.8+ moves across types the provider supports).
+  if (typeof r.previous_address === "string" && !parseAddress(r.previous_address)) {
+    p.add(`${path}.previous_address`, `${JSON.stringify(r.previous_address.slice(0, 200))} is not a resource address`);
+    return false;
+  }
+  if (r.index !== undefined) said.push(["index", r.index, a.index]);
+  const wrong = said.filter(([, v, expected]) => v !== expected);
+  for (const [field, v, expected] of wrong) p.add(`${path}.${field}`, `${JSON.stringify(v ?? null)} contradicts the address ${JSON.stringify(address)} (which says ${JSON.stringify(expected ?? null)})`);
+  return wrong.length === 0;
+}
+
+/** Resource change addresses must be unique (a deposed object shares its address with the current one, under its own key). */
+function checkUnique(value: Record<string, unknown>, field: string, p: Problems): void {
+  const list = value[field];
+  if (!Array.isArray(list)) return;
+  const seen = new Map<string, number>();
+  list.forEach((rc: ResourceChange, i) => {
+    const key = `${rc.address}\u0000${rc.deposed ?? ""}`;
+    const first = seen.get(key);
+    if (first !== undefined) p.add(`${field}[${i}].address`, `${JSON.stringify(rc.address)}${rc.deposed ? ` (deposed ${rc.deposed})` : ""} is listed twice (also at ${field}[${first}])`);
+    else seen.set(key, i);
+  });
+}
+
+/**
+ * The resources of `planned_values` or `prior_state` (each checked against its own address), by
+ * address, with the path each was found at. Module nesting is walked without recursion.
+ */
+function valuesResources(root: unknown, path: string, p: Problems): Map<string, { type: string; mode: string; path: string }> {
+  const out = new Map<string, { type: string; mode: string; path: string }>();
+  const stack: [unknown, string, number][] = [[root, path, 0]];
+  while (stack.length) {
+    const [m, mp, depth] = stack.pop() as [unknown, string, number];
+    if (!isObject(m)) continue;
+    if (Array.isArray(m.resources)) {
+      m.resources.forEach((r, i) => {
+        const rp = `${mp}.resources[${i}]`;
+        if (!isObject(r) || !isStr(r.address) || !isStr(r.type) || !isStr(r.name)) {
+          p.add(rp, "expected a resource with address, type and name strings");
+          return;
+        }
+        // Terraform 0.12 wrote prior_state addresses without the instance key (it is in `index`), and
+        // in child modules relative to the module: read them as the full address they stand for.
+        let address = r.address;
+        if (isStr(m.address) && m.address !== "" && !address.startsWith(`${m.address}.`) && !address.startsWith("module.")) address = `${m.address}.${address}`;
+        if (r.index !== undefined && (isStr(r.index) || typeof r.index === "number") && !address.endsWith("]")) address += typeof r.index === "number" ? `[${r.index}]` : `[${JSON.stringify(r.index)}]`;
+        if (!agreesWithAddress(r, rp, p, false, address)) return;
+        const parsed = parseAddress(address) as ParsedAddress;
+        if (isStr(m.address) && parsed.module !== m.address) p.add(`${rp}.address`, `${JSON.stringify(r.address)} is not in the module ${JSON.stringify(m.address)} that lists it`);
+        else if (!isStr(m.address) && parsed.module !== "") p.add(`${rp}.address`, `${JSON.stringify(r.address)} is listed in the root module`);
+        out.set(address, { type: r.type, mode: (r.mode as string | undefined) ?? "managed", path: rp });
+      });
+    }
+    if (Array.isArray(m.child_modules)) {
+      if (depth >= MAX_DEPTH) p.add(`${mp}.child_modules`, `modules nested deeper than ${MAX_DEPTH} levels`);
+      else m.child_modules.forEach((c, i) => stack.push([c, `${mp}.child_modules[${i}]`, depth + 1]));
+    }
+  }
+  return out;
+}
+
+/** `resource_changes` against `planned_values` and `prior_state`: one address, one type. */
+function checkAgreement(value: Record<string, unknown>, p: Problems): void {
+  const sections: [Map<string, { type: string; mode: string; path: string }>, string][] = [];
+  if (isObject(value.planned_values)) sections.push([valuesResources(value.planned_values.root_module, "planned_values.root_module", p), "planned_values"]);
+  if (isObject(value.prior_state) && isObject(value.prior_state.values)) sections.push([valuesResources(value.prior_state.values.root_module, "prior_state.values.root_module", p), "prior_state"]);
+  const list = Array.isArray(value.resource_changes) ? (value.resource_changes as ResourceChange[]) : [];
+  const keep = list.filter((rc, i) => {
+    let ok = true;
+    for (const [resources] of sections) {
+      const other = resources.get(rc.address);
+      if (other && other.type !== rc.type) {
+        p.add(`resource_changes[${i}].type`, `${JSON.stringify(rc.type)} but ${other.path}.type says ${JSON.stringify(other.type)} for ${JSON.stringify(rc.address)}`);
+        ok = false;
+      }
+    }
+    return ok;
+  });
+  if (keep.length !== list.length) value.resource_changes = keep;
 }
 
 function checkChanges(value: Record<string, unknown>, field: string, p: Problems): void {
@@ -148,6 +248,12 @@ function checkModule(m: unknown, path: string, p: Problems, depth: number): Reco
         const rp = `${path}.resources[${i}]`;
         if (!isObject(r) || !isStr(r.address) || !isStr(r.type)) {
           p.add(rp, "expected a resource with address and type strings");
+          return false;
+        }
+        // In the configuration, addresses are relative to their module and have no instance key.
+        const a = parseAddress(r.address);
+        if (!a || a.module !== "" || a.index !== undefined || a.type !== r.type || (r.mode !== undefined && r.mode !== a.mode) || (r.name !== undefined && r.name !== a.name)) {
+          p.add(`${rp}.type`, `${JSON.stringify(r.type)} contradicts the address ${JSON.stringify(r.address)}`);
           return false;
         }
         if (r.expressions !== undefined && (!isObject(r.expressions) || tooDeep(r.expressions))) {
@@ -210,6 +316,9 @@ export function checkPlanJson(value: unknown, file: string): { plan: PlanJson; p
   const p = new Problems();
   checkChanges(value, "resource_changes", p);
   checkChanges(value, "resource_drift", p);
+  checkUnique(value, "resource_changes", p);
+  checkUnique(value, "resource_drift", p);
+  checkAgreement(value, p);
   optional(value, "terraform_version", isStr, "(plan)", "expected a string", p);
   optional(value, "errored", (v) => typeof v === "boolean", "(plan)", "expected a boolean", p);
   if (value.configuration !== undefined && value.configuration !== null) {

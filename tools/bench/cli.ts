@@ -3,7 +3,7 @@
  * - the app alone (`node .build/main.js`) for the shipped environments and for 50 generated ones;
  * - `cdktf synth` as a user runs it (includes the esbuild step and the CDKTF CLI's own start-up);
  * - the bootstrap orchestration against latency-modelling mocks (virtual clock), if present;
- * - the plan guard on a 10,000-resource plan, if present;
+ * - the plan guard on a 50,000-resource plan with 10,000 key-policy updates, if present;
  * - `npm run validate` once (BENCH_VALIDATE=0 skips it), where a Terraform CLI exists.
  * Targets come from the issues; a missed target is printed as MISSED and the exit code is 1.
  * `-- --only app,guard` picks measurements, `-- --runs 9` sets the runs, `-- --help` lists them;
@@ -113,10 +113,10 @@ async function optional(): Promise<void> {
     }
   if (wanted("guard"))
     try {
-      progress("plan guard, 10,000-resource plan");
-      const guard = (await import("../../packages/plan-guard/bench")) as { benchPlanGuard: () => { resources: number; ms: number } };
+      progress("plan guard, 50,000-resource plan with 10,000 key-policy updates");
+      const guard = (await import("../../packages/plan-guard/bench")) as { benchPlanGuard: () => { resources: number; keyPolicyUpdates: number; ms: number } };
       const r = guard.benchPlanGuard();
-      rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 1000 ms", ok: r.ms < 1000 });
+      rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan, ${r.keyPolicyUpdates.toLocaleString("en")} key-policy updates`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 3000 ms", ok: r.ms < 3000 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
     }

@@ -18,14 +18,13 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding } from "../model";
-import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
 import { accountOf, grantedPrincipals, isAccountPrincipal, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
+import { judgeReach, KEY_SUBJECT, planAccounts } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
 
 const FIX_LOCKOUT = "keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time";
-const FIX_PUBLIC = "name the principals, or add a condition that confines the caller (aws:PrincipalAccount, aws:PrincipalOrgID, kms:CallerAccount or kms:ViaService with exact values)";
-const FIX_FOREIGN = "if the other account must use the key, declare it in the allowlist's externalAccounts (account, stack, reason with the ticket that approved it; cmk-stacks: also in the key's externalAccounts); otherwise remove the principal";
 
 /** A policy value of the resource's side: the text, absent (KMS default policy), unknown, or unusable. */
 type Side = { kind: "default" } | { kind: "text"; text: string } | { kind: "unknown" } | { kind: "bad"; why: string };
@@ -38,20 +37,46 @@ function sideOf(rc: ResourceChange, which: "before" | "after"): Side {
   return { kind: "text", text: v };
 }
 
+/** The ARNs of the plan's KMS keys by id, key id, ARN and configuration address (built once per plan). */
+const keyArnIndex = new WeakMap<PlanIndex, Map<string, string>>();
+
+export function keyArns(idx: PlanIndex): Map<string, string> {
+  let m = keyArnIndex.get(idx);
+  if (!m) {
+    m = new Map();
+    for (const k of idx.ofTypes(...KMS_KEY_TYPES)) {
+      const vals = [valuesOf(k.change.before), valuesOf(k.change.after)];
+      const arn = vals.map((v) => v.arn).find((a): a is string => typeof a === "string");
+      if (!arn) continue;
+      for (const v of vals) for (const id of [v.id, v.key_id, v.arn]) if (typeof id === "string" && !m.has(id)) m.set(id, arn);
+      if (!m.has(configAddressOf(k.address))) m.set(configAddressOf(k.address), arn);
+    }
+    keyArnIndex.set(idx, m);
+  }
+  return m;
+}
+
+/** The ARN of the key a resource names in `attr` (`key_id`): by value (id, key id or ARN of a key in the plan, or an ARN), else by the configuration's reference. */
+export function keyArnNamedBy(rc: ResourceChange, idx: PlanIndex, attr: string): string | undefined {
+  const arns = keyArns(idx);
+  const ids = [valuesOf(rc.change.after), valuesOf(rc.change.before)].map((v) => v[attr]).filter((k): k is string => typeof k === "string");
+  for (const k of ids) {
+    const arn = arns.get(k);
+    if (arn) return arn;
+  }
+  for (const r of idx.references(rc.address)) if (r.via === attr && r.target && arns.has(r.target)) return arns.get(r.target);
+  return ids.find((k) => k.startsWith("arn:"));
+}
+
+function sameSide(a: Side, b: Side): boolean {
+  return a.kind === b.kind && (a.kind !== "text" || a.text === (b as { text: string }).text) && (a.kind !== "bad" || a.why === (b as { why: string }).why);
+}
+
 /** The key's ARN (for Resource matching) and account, from the key or the key the policy resource names. */
 function keyIdentity(rc: ResourceChange, idx: PlanIndex): { arn?: string; account?: string } {
   const own = [valuesOf(rc.change.before), valuesOf(rc.change.after)];
   let arn = own.map((v) => v.arn).find((a): a is string => typeof a === "string");
-  if (!arn && rc.type === "aws_kms_key_policy") {
-    const keyIds = own.map((v) => v.key_id).filter((k): k is string => typeof k === "string");
-    for (const k of idx.ofTypes(...KMS_KEY_TYPES)) {
-      const vals = [valuesOf(k.change.before), valuesOf(k.change.after)];
-      const match = idx.refersTo(rc.address, k.address, "key_id") || vals.some((v) => [v.id, v.key_id, v.arn].some((x) => typeof x === "string" && keyIds.includes(x)));
-      if (match) arn = vals.map((v) => v.arn).find((a): a is string => typeof a === "string");
-      if (arn) break;
-    }
-    arn ??= keyIds.find((k) => k.startsWith("arn:"));
-  }
+  if (!arn && rc.type === "aws_kms_key_policy") arn = keyArnNamedBy(rc, idx, "key_id");
   const account = arn ? /^arn:[a-z-]+:kms:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1] : undefined;
   return { ...(arn ? { arn } : {}), ...(account ? { account } : {}) };
 }
@@ -64,16 +89,12 @@ function defaultStatements(account: string): PolicyStatement[] {
   return [{ index: 0, effect: "Allow", principal: { aws: [account], service: [], other: [] }, actions: ["kms:*"], resources: ["*"], conditions: [] }];
 }
 
-function statementsOf(side: Side, account: string | undefined): PolicyStatement[] | { error: string } | undefined {
+function statementsOf(side: Side, account: () => string | undefined): PolicyStatement[] | { error: string } | undefined {
   if (side.kind === "unknown") return undefined;
   if (side.kind === "bad") return { error: side.why };
-  if (side.kind === "default") return defaultStatements(account ?? UNKNOWN_ACCOUNT);
+  if (side.kind === "default") return defaultStatements(account() ?? UNKNOWN_ACCOUNT);
   const parsed = parsePolicy(side.text);
   return "error" in parsed ? parsed : [...parsed.statements];
-}
-
-function describe(s: PolicyStatement): string {
-  return `statement ${s.index + 1}`;
 }
 
 function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ctx: RuleContext): Finding[] {
@@ -82,25 +103,27 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const { arn, account: keyAccount } = keyIdentity(rc, idx);
   const beforeSide = action === "create" ? undefined : sideOf(rc, "before");
   const afterSide = sideOf(rc, "after");
-  const policyChanged = beforeSide === undefined || JSON.stringify(beforeSide) !== JSON.stringify(afterSide) || bypass !== (valuesOf(rc.change.before).bypass_policy_lockout_safety_check === true);
+  const policyChanged = beforeSide === undefined || !sameSide(beforeSide, afterSide) || bypass !== (valuesOf(rc.change.before).bypass_policy_lockout_safety_check === true);
   if (!policyChanged) return out;
   if (afterSide.kind === "unknown") {
     return [finding(idx, rc, action, "key-policy-unknown", "risky", "the key policy is known only after apply: the guard cannot check that the key stays manageable and closed to other accounts", "make the policy known at plan time")];
   }
-  const before = beforeSide ? statementsOf(beforeSide, keyAccount) : [];
+  const before = beforeSide ? statementsOf(beforeSide, () => keyAccount) : [];
   const beforeList = Array.isArray(before) ? before : [];
   // The key's account: from its ARN, else the accounts the policy already trusted, else (a new key
   // with no ARN yet) the single account the new policy names.
-  const after = statementsOf(afterSide, keyAccount ?? accountsOf(beforeList)[0]);
+  const after = statementsOf(afterSide, () => keyAccount ?? accountsOf(beforeList)[0]);
   if (after === undefined) return out;
   if (!Array.isArray(after)) {
     return [finding(idx, rc, action, "key-policy-unreadable", "block", `${after.error}: the guard cannot tell whether the key stays manageable, so it fails closed`, "write the policy as a JSON policy document (jsonencode) with Effect, Principal, Action and Resource in every statement")];
   }
   // Another account that had rights and has none now: what it encrypted under the key (its own
   // data, in its own account) becomes unreadable to it.
+  const grantedBefore = grantedPrincipals(beforeList);
+  const grantedAfter = grantedPrincipals(after);
   if (keyAccount) {
-    const now = new Set(accountsOf(after));
-    const lost = accountsOf(beforeList).filter((a) => a !== keyAccount && !now.has(a));
+    const now = new Set(accountsIn(grantedAfter));
+    const lost = accountsIn(grantedBefore).filter((a) => a !== keyAccount && !now.has(a));
     if (lost.length) {
       out.push(finding(idx, rc, action, "key-policy-external-account-removed", "risky", `accounts that lose every right on the key: ${lost.join(", ")}; what they encrypted under it becomes unreadable to them`, "make sure each account has re-encrypted its data under another key first"));
     }
@@ -108,7 +131,7 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   // No policy: KMS applies its default one (the account root with kms:*), manageable by the account.
   if (afterSide.kind === "default") return out;
   const bypassNote = bypass ? " (bypass_policy_lockout_safety_check = true, so KMS will not refuse it)" : "";
-  const m = managers(after, arn);
+  const m = managers(after, arn, grantedAfter);
   if (m.sure.length === 0) {
     if (m.maybe.length === 0) {
       out.push(
@@ -126,74 +149,41 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
       out.push(finding(idx, rc, action, "key-policy-lockout-conditional", "risky", `only some requests may change the key policy afterwards (conditions decide for ${m.maybe.join(", ")})${bypassNote}`, "check the conditions can be met by an administrator"));
     }
   } else {
-    const was = new Set(managers(beforeList, arn).sure.map(normalisePrincipal));
+    const was = new Set(managers(beforeList, arn, grantedBefore).sure.map(normalisePrincipal));
     const now = new Set(m.sure.map(normalisePrincipal));
     const gone = [...was].filter((p) => !now.has(p) && p !== `account:${UNKNOWN_ACCOUNT}`);
     if (gone.length) out.push(finding(idx, rc, action, "key-policy-admins-removed", "risky", `principals who can no longer change the key policy: ${gone.map((p) => p.replace(/^account:/, "account ")).join(", ")}`, "check someone who can manage the key remains"));
     if (bypass) out.push(finding(idx, rc, action, "key-policy-bypass", "risky", "bypass_policy_lockout_safety_check = true: KMS will not refuse a policy that locks the key", "leave it false"));
   }
-  const open = publicStatements(after);
-  if (open.length) {
-    out.push(finding(idx, rc, action, "key-policy-public", "block", `the key policy lets everyone use the key (${open.map(describe).join(", ")}: Principal "*" or NotPrincipal with no condition confining the caller to known accounts, an organization or a service)`, FIX_PUBLIC));
-  }
-  const own = new Set([keyAccount, ...accountsOf(beforeList)].filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
-  if (own.size === 0) {
-    // A new key with no ARN yet: the one account the plan's other resources live in, else the
-    // accounts whose root may manage the key, else the single account the policy names.
-    const seen = planAccounts(idx);
-    const rootManagers = [...new Set(m.sure.filter(isAccountPrincipal).map(accountOf))].filter((a): a is string => !!a);
-    if (seen.length === 1) own.add(seen[0]);
-    else if (rootManagers.length === 1) own.add(rootManagers[0]);
-  }
-  if (own.size === 0) {
-    const accounts = accountsOf(after);
-    if (accounts.length === 1) own.add(accounts[0]);
-    else if (accounts.length > 1) out.push(finding(idx, rc, action, "key-policy-accounts", "risky", `the guard cannot tell which account owns this new key; its policy grants accounts ${accounts.join(", ")}`, "check every account is meant to use the key"));
-  }
-  if (own.size) {
-    const had = new Set(grantedPrincipals(beforeList).map(normalisePrincipal));
-    const foreign = grantedPrincipals(after).filter((p) => !had.has(normalisePrincipal(p)) && accountOf(p) !== undefined && !own.has(accountOf(p) as string));
-    const declared = [...new Set(foreign.filter((p) => ctx.declaredAccounts.has(accountOf(p) as string)))];
-    const undeclared = [...new Set(foreign.filter((p) => !ctx.declaredAccounts.has(accountOf(p) as string)))];
-    if (undeclared.length) {
-      out.push(finding(idx, rc, action, "key-policy-cross-account", "block", `the key policy gives principals of another account rights they did not have: ${undeclared.join(", ")} (the key belongs to ${[...own].join(", ")})`, FIX_FOREIGN));
-    }
-    if (declared.length) {
-      const reasons = [...new Set(declared.map((p) => accountOf(p) as string))].map((a) => `${a}: ${ctx.declaredAccounts.get(a)}`);
-      out.push(finding(idx, rc, action, "key-policy-external-account-added", "risky", `the key policy newly lets declared external accounts use the key: ${declared.join(", ")} (declared in the allowlist's externalAccounts, ${reasons.join("; ")})`, "check the account and what it may do"));
-    }
-  }
+  out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, ownAccounts(idx, keyAccount, beforeList, after, m.sure), KEY_SUBJECT));
   return out;
 }
 
-const planAccountsCache = new WeakMap<PlanIndex, string[]>();
-
-/** Accounts in the ARNs (`arn` attributes) of the plan's resources. */
-function planAccounts(idx: PlanIndex): string[] {
-  let found = planAccountsCache.get(idx);
-  if (!found) {
-    const set = new Set<string>();
-    for (const rc of idx.changes) {
-      for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)]) {
-        const a = typeof v.arn === "string" ? /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] : undefined;
-        if (a) set.add(a);
-      }
-    }
-    found = [...set];
-    planAccountsCache.set(idx, found);
-  }
-  return found;
+/**
+ * The account the key belongs to: from its ARN; for a key whose ARN the plan does not show (a new
+ * key), the one account the plan's resources live in, else the one account whose root may change
+ * the policy (before, then after), else the one account the old, then the new, policy names. The
+ * accounts an old policy shared the key with are not the key's own: they are judged like any other.
+ */
+function ownAccounts(idx: PlanIndex, keyAccount: string | undefined, before: readonly PolicyStatement[], after: readonly PolicyStatement[], afterManagers: readonly string[]): Set<string> {
+  if (keyAccount) return new Set([keyAccount]);
+  const one = (accounts: readonly (string | undefined)[]): string | undefined => {
+    const set = new Set(accounts.filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
+    return set.size === 1 ? [...set][0] : undefined;
+  };
+  const roots = (sure: readonly string[]) => sure.filter(isAccountPrincipal).map(accountOf);
+  const found = one(planAccounts(idx)) ?? (before.length ? one(roots(managers(before).sure)) : undefined) ?? one(roots(afterManagers)) ?? one(accountsOf(before)) ?? one(accountsOf(after));
+  // Still none: the accounts the plan's resources live in (a principal in none of them is foreign to this plan).
+  return new Set(found ? [found] : planAccounts(idx));
 }
 
 /** Accounts of the principals a policy grants anything to, in order of first appearance. */
 function accountsOf(statements: readonly PolicyStatement[]): string[] {
-  return [
-    ...new Set(
-      grantedPrincipals(statements)
-        .map(accountOf)
-        .filter((a): a is string => !!a),
-    ),
-  ];
+  return accountsIn(grantedPrincipals(statements));
+}
+
+function accountsIn(principals: readonly string[]): string[] {
+  return [...new Set(principals.map(accountOf).filter((a): a is string => !!a))];
 }
 
 /** Rules `key-policy-lockout`, `key-policy-public`, `key-policy-cross-account`, `key-policy-unreadable` (block) and the risky notes. */

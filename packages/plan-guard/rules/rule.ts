@@ -7,6 +7,8 @@ import type { PlanIndex } from "../plan-index";
 export interface RuleContext {
   /** Accounts declared as sharing keys on purpose for this stack (allowlist `externalAccounts`), with the reason. */
   readonly declaredAccounts: ReadonlyMap<string, string>;
+  /** Organizations declared for this stack (allowlist `externalOrganizations`), with the reason. @default - none */
+  readonly declaredOrganizations?: ReadonlyMap<string, string>;
 }
 
 /** One rule of the guard. */

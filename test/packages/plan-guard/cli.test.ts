@@ -1,7 +1,7 @@
 /** The command line (exit codes, messages, summary file), the allowlist, the summary and the bench. */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { benchPlanGuard, classifyPlans, parseAllowlist, renderSummary, runCli, stackNameFor, SUMMARY_MARKER } from "../../../packages/plan-guard";
+import { benchPlanGuard, classifyPlans, syntheticPlan, parseAllowlist, renderSummary, runCli, stackNameFor, SUMMARY_MARKER } from "../../../packages/plan-guard";
 import { scratchDir } from "../../tools/terraform/fixtures";
 import { cfg, planOf, rc } from "./builders";
 
@@ -170,8 +170,17 @@ describe("summary", () => {
   });
 });
 
-test("benchPlanGuard classifies a 10,000-resource synthetic plan", () => {
-  const b = benchPlanGuard();
-  expect(b.resources).toBe(10000);
+test("benchPlanGuard classifies a synthetic plan (small here: the full 50,000-resource run is `npm run bench -- --only guard`)", () => {
+  const b = benchPlanGuard(2_000, 400);
+  expect(b).toEqual({ resources: 2000, keyPolicyUpdates: 400, ms: expect.any(Number) });
   expect(b.ms).toBeGreaterThan(0);
+});
+
+test("the synthetic plan's key-policy updates are judged, and pass (the shape this project ships, one user added)", () => {
+  const plan = syntheticPlan(1_000, 200);
+  const policies = (plan.resource_changes ?? []).filter((rc) => rc.type === "aws_kms_key_policy" || (rc.type === "aws_kms_key" && rc.address.startsWith("aws_kms_key.p")));
+  expect(policies).toHaveLength(200);
+  const r = classifyPlans([{ stack: "bench", plan }], undefined, { withoutGraph: true });
+  expect(r.blocked.filter((f) => f.rule.startsWith("key-policy"))).toEqual([]);
+  expect(r.risky.filter((f) => f.address.startsWith("aws_kms_key_policy.p")).map((f) => f.rule)).toEqual(Array(100).fill("key-resource-change"));
 });

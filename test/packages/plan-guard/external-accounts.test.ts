@@ -50,7 +50,9 @@ describe("an account added to a key policy", () => {
   t("is blocked when the allowlist does not declare it", () => {
     expect(verdict(corpusPlan(shared(PARTNER)))).toEqual({
       exit: 1,
-      blocked: [`key-policy-cross-account: the key policy gives principals of another account rights they did not have: arn:aws:iam::${PARTNER}:root (the key belongs to ${ACCT})`],
+      blocked: [
+        `key-policy-cross-account: the key policy gives principals of another account rights they did not have: arn:aws:iam::${PARTNER}:root (gains kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey*, kms:ReEncrypt*, kms:CreateGrant, kms:ListGrants, kms:RevokeGrant) (the key belongs to ${ACCT}); they can use the key from outside this account as far as those actions go (decrypt what it protects, encrypt or re-encrypt under it, hand it on by grants), and this account cannot take back what they decrypted`,
+      ],
       risky: [],
     });
   });
@@ -60,7 +62,9 @@ describe("an account added to a key policy", () => {
     expect(r).toEqual({
       exit: 0,
       blocked: [],
-      risky: [`key-policy-external-account-added: the key policy newly lets declared external accounts use the key: arn:aws:iam::${PARTNER}:root (declared in the allowlist's externalAccounts, ${PARTNER}: analytics account (#42))`],
+      risky: [
+        `key-policy-external-account-added: the key policy newly lets declared external accounts use the key: arn:aws:iam::${PARTNER}:root (gains kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey*, kms:ReEncrypt*, kms:CreateGrant, kms:ListGrants, kms:RevokeGrant) (declared in the allowlist's externalAccounts, ${PARTNER}: analytics account (#42))`,
+      ],
     });
   });
 
@@ -76,7 +80,9 @@ describe("an account added to a key policy", () => {
   t("blocks the undeclared account and shows the declared one when both are added", () => {
     const r = verdict(corpusPlan(shared(PARTNER, OTHER)), declare({ account: PARTNER, reason: "analytics" }));
     expect(r.exit).toBe(1);
-    expect(r.blocked).toEqual([`key-policy-cross-account: the key policy gives principals of another account rights they did not have: arn:aws:iam::${OTHER}:root (the key belongs to ${ACCT})`]);
+    expect(r.blocked).toEqual([
+      `key-policy-cross-account: the key policy gives principals of another account rights they did not have: arn:aws:iam::${OTHER}:root (gains kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey*, kms:ReEncrypt*, kms:CreateGrant, kms:ListGrants, kms:RevokeGrant) (the key belongs to ${ACCT}); they can use the key from outside this account as far as those actions go (decrypt what it protects, encrypt or re-encrypt under it, hand it on by grants), and this account cannot take back what they decrypted`,
+    ]);
     expect(r.risky).toEqual([expect.stringMatching(new RegExp(`^key-policy-external-account-added: .*arn:aws:iam::${PARTNER}:root \\(`))]);
   });
 
@@ -106,7 +112,7 @@ describe("the allowlist's externalAccounts", () => {
     [{ allow: [], externalAccounts: [{ account: PARTNER }] }, `a.json: externalAccounts[0] (${PARTNER}) has no reason: say why this account may use the keys`],
     [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", keys: "x" }] }, "a.json: externalAccounts[0] has unknown field(s) keys (allowed: account, stack, reason)"],
     [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", stack: "" }] }, "a.json: externalAccounts[0].stack must be a non-empty string when given"],
-    [{ allow: [], external: [] }, "a.json: unknown field(s) external (allowed: allow, externalAccounts)"],
+    [{ allow: [], external: [] }, "a.json: unknown field(s) external (allowed: allow, externalAccounts, externalOrganizations)"],
   ])("%j is refused", (doc, message) => {
     expect(() => parseAllowlist(doc, "a.json")).toThrow(message);
   });

@@ -171,13 +171,23 @@ describe("key-policy rules on crafted plans", () => {
 
   test("opening the key to everyone is blocked: exact reason", () => {
     const r = classifyPlans([keyUpdate(accountForm, doc(root, admin, { Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }))]);
-    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([["key-policy-public", 'the key policy lets everyone use the key (statement 3: Principal "*" or NotPrincipal with no condition confining the caller to known accounts, an organization or a service)']]);
+    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([
+      [
+        "key-policy-public",
+        'the key policy lets everyone use the key: statement 3 (kms:Decrypt) has Principal "*" or NotPrincipal and no condition pinning the caller to known accounts or a declared organization, so any AWS account may call it; they can use the key from outside this account as far as those actions go (decrypt what it protects, encrypt or re-encrypt under it, hand it on by grants), and this account cannot take back what they decrypted',
+      ],
+    ]);
   });
 
   test("a principal of another account that was not there before is blocked; one already there is not", () => {
     const other = { Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:role/partner" }, Action: "kms:Decrypt", Resource: "*" };
     const r = classifyPlans([keyUpdate(accountForm, doc(root, admin, use, other))]);
-    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([["key-policy-cross-account", "the key policy gives principals of another account rights they did not have: arn:aws:iam::444455556666:role/partner (the key belongs to 111122223333)"]]);
+    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([
+      [
+        "key-policy-cross-account",
+        "the key policy gives principals of another account rights they did not have: arn:aws:iam::444455556666:role/partner (gains kms:Decrypt) (the key belongs to 111122223333); they can use the key from outside this account as far as those actions go (decrypt what it protects, encrypt or re-encrypt under it, hand it on by grants), and this account cannot take back what they decrypted",
+      ],
+    ]);
     expect(verdicts(keyUpdate(doc(root, admin, other), doc(root, admin, use, other))).blocked).toEqual([]);
   });
 
@@ -211,7 +221,12 @@ describe("a new key's account", () => {
   const foreign = { Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:role/partner" }, Action: "kms:Decrypt", Resource: "*" };
   test("comes from the account whose root manages it, so another account's principal is blocked on create", () => {
     const r = classifyPlans([planOf([rc("aws_kms_key.k", ["create"], null, { policy: doc(root, admin, foreign) })])]);
-    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([["key-policy-cross-account", "the key policy gives principals of another account rights they did not have: arn:aws:iam::444455556666:role/partner (the key belongs to 111122223333)"]]);
+    expect(r.blocked.map((f) => [f.rule, f.why])).toEqual([
+      [
+        "key-policy-cross-account",
+        "the key policy gives principals of another account rights they did not have: arn:aws:iam::444455556666:role/partner (gains kms:Decrypt) (the key belongs to 111122223333); they can use the key from outside this account as far as those actions go (decrypt what it protects, encrypt or re-encrypt under it, hand it on by grants), and this account cannot take back what they decrypted",
+      ],
+    ]);
   });
 
   test("comes from the other resources of the plan when its policy has no account root", () => {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findTerraform, modulePlan, plan, providerSchemas, showJson, stateFromPlan, writeCombinedRoot, type CombinedCase, type JsonObject, type PlanJson, type ProviderSchemasJson, type TerraformState } from "../../../tools/terraform/offline";
 import { classifyPlans, type GuardResult } from "../../../packages/plan-guard";
+import { checkPlanJson } from "../../../packages/plan-guard/read";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 
 const skipped = offlineSkipReason();
@@ -173,6 +174,8 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
   let harmlessPlan: PlanJson;
   let fsx: GuardResult;
   let forgetKey: GuardResult;
+  let sharing: GuardResult;
+  let sharingPlan: PlanJson;
 
   beforeAll(async () => {
     if (skipped) return;
@@ -225,6 +228,29 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
           true,
         ),
         changed(
+          "prod-keys",
+          (c) => {
+            // Rights on keys given three ways: a grant to another account's role (for_each), a key
+            // policy statement open to everyone through S3 (kms:ViaService alone), one open to an
+            // undeclared organization; and a grant to the key's own account (not blocked).
+            const key = (prefix: string) => c.resource.aws_kms_key[named(c, "aws_kms_key", prefix)];
+            const add = (prefix: string, statement: object) => {
+              const doc = JSON.parse(String(key(prefix).policy)) as { Statement: object[] };
+              doc.Statement.push(statement);
+              key(prefix).policy = JSON.stringify(doc);
+            };
+            add("key-volumes_key", { Sid: "ThroughS3", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } });
+            add("key-fileShares_key", { Sid: "Group", Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "AWS:PrincipalOrgID": "o-abc123def4" } } });
+            const volumes = named(c, "aws_kms_key", "key-volumes_key");
+            c.resource.aws_kms_grant = {
+              share: { for_each: { reader: "arn:aws:iam::444455556666:role/reader" }, name: "share-${each.key}", key_id: `\${aws_kms_key.${volumes}.key_id}`, grantee_principal: "${each.value}", operations: ["Decrypt", "DescribeKey"] },
+              own: { name: "own", key_id: `\${aws_kms_key.${volumes}.arn}`, grantee_principal: "arn:aws:iam::333333333333:role/app", operations: ["Decrypt"] },
+            };
+          },
+          "sharing",
+          true,
+        ),
+        changed(
           "prod-data",
           (c) => {
             const fs = c.resource.aws_fsx_ontap_file_system[named(c, "aws_fsx_ontap_file_system", "fsx_fs")];
@@ -235,11 +261,25 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
       ]),
     );
     fsx = classifyPlans([{ stack: "prod-data", plan: plans["fsx-key"] }]);
+    sharingPlan = plans.sharing;
+    sharing = classifyPlans([{ stack: "prod-keys", plan: sharingPlan }]);
     keys = classifyPlans([{ stack: "prod-keys", plan: plans.destructive }]);
     forgetKey = classifyPlans([{ stack: "prod-keys", plan: plans["forget-key"] }]);
     harmlessPlan = plans.harmless;
     harmless = classifyPlans([{ stack: "prod-keys", plan: harmlessPlan }]);
   }, 300_000);
+
+  t("rights given by a grant to another account, a ViaService-only statement and an undeclared organization are blocked", () => {
+    expect(sharing.blocked.map((f) => `${f.address} ${f.action} ${f.rule}`).sort()).toEqual([
+      'aws_kms_grant.share["reader"] create key-grant-cross-account',
+      "aws_kms_key.key-fileShares_key_242034BF update key-policy-cross-organization",
+      "aws_kms_key.key-volumes_key_58DAD119 update key-policy-public",
+    ]);
+    expect(sharing.blocked.find((f) => f.rule === "key-grant-cross-account")?.why).toMatch(/^the grant gives arn:aws:iam::444455556666:role\/reader, a principal of another account, as grantee: Decrypt, DescribeKey on arn:aws:kms:eu-west-1:333333333333:key\/\S+ \(the key belongs to 333333333333\)/);
+    expect(sharing.risky.map((f) => `${f.address} ${f.rule}`)).toEqual(["aws_kms_grant.own key-resource-change"]);
+    // Real plans do not contradict themselves: the reader's consistency checks find nothing.
+    for (const p of [sharingPlan, harmlessPlan, run.plan("prod-keys"), run.plan("prod-data")]) expect(checkPlanJson(structuredClone(p), "p.json").problems).toEqual([]);
+  });
 
   t("removing a key is blocked as a delete", () => {
     expect(decisions(keys)).toContain("aws_kms_key.key-volumes_key_58DAD119 delete destroy-key-bearing");

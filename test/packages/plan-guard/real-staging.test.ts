@@ -21,7 +21,12 @@ t(`with the committed allowlist the shared key is shown, not blocked${why}`, () 
   const r = classifyPlans([{ stack: "staging-keys", plan: run.plan("staging-keys") }], loadAllowlist(join(__dirname, "..", "..", "..", "plan-guard.allow.json")), { withoutGraph: true });
   expect(r.exitCode).toBe(0);
   expect(r.risky.filter((f) => f.rule === "key-policy-external-account-added").map((f) => [f.address, f.why])).toEqual([
-    [expect.stringMatching(/^aws_kms_key\.key-records_key_/), expect.stringMatching(/^the key policy newly lets declared external accounts use the key: arn:aws:iam::555555555555:root \(declared in the allowlist's externalAccounts, 555555555555: /)],
+    [
+      expect.stringMatching(/^aws_kms_key\.key-records_key_/),
+      expect.stringMatching(
+        /^the key policy newly lets declared external accounts use the key: arn:aws:iam::555555555555:root \(gains kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey\*, kms:ReEncrypt\*, kms:CreateGrant, kms:ListGrants, kms:RevokeGrant\) \(declared in the allowlist's externalAccounts, 555555555555: /,
+      ),
+    ],
   ]);
 });
 
