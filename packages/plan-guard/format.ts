@@ -1,4 +1,5 @@
 /** The guard's terminal output: one line per decision. */
+import { oneLine } from "./markdown";
 import type { Finding, GuardResult } from "./model";
 
 /** `BLOCKED [stack] address (action): why. Avoid: fix` */
@@ -22,5 +23,6 @@ export function formatResult(r: GuardResult): string[] {
       : r.exitCode === 1
         ? `plan-guard: ${r.blocked.length} blocked change(s) in ${r.stacks.length} plan(s) (exit 1)`
         : `plan-guard: nothing blocked in ${r.stacks.length} plan(s), ${n} resource change(s) checked${r.allowed.length ? `, ${r.allowed.length} allowed by the allowlist` : ""}`;
-  return [...lines, verdict];
+  // Plan text (addresses, values) must not start a new log line: that could forge a verdict or a workflow command.
+  return [...lines.map(oneLine), verdict];
 }

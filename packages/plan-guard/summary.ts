@@ -2,18 +2,18 @@
 import type { Finding, GuardAction, GuardResult } from "./model";
 import { renderMermaid } from "./mermaid";
 import { MAX_EDGES } from "./graph";
+import { mdCode, mdText } from "./markdown";
 
 /** Hidden line that lets a workflow find and update the one summary comment. */
 export const SUMMARY_MARKER = "<!-- plan-guard-summary -->";
 
 const COLUMNS: readonly GuardAction[] = ["create", "update", "replace", "delete", "forget", "read", "no-op", "drift", "unknown"];
 
-function cell(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-}
+/** Findings quote plan values (addresses, principals, attribute names): escaped, never Markdown. */
+const cell = mdText;
 
 function findingRow(f: Finding, extra?: string): string {
-  return `| ${cell(f.stack)} | \`${cell(f.address)}\` | ${f.action} | ${cell(f.why)} | ${cell(extra ?? f.fix)} |`;
+  return `| ${cell(f.stack)} | ${mdCode(f.address)} | ${f.action} | ${cell(f.why)} | ${cell(extra ?? f.fix)} |`;
 }
 
 /** Renders the summary: verdict, counts per stack, blocked and risky changes first, then the diagram. */
@@ -21,7 +21,7 @@ export function renderSummary(r: GuardResult): string {
   const out: string[] = [SUMMARY_MARKER];
   const verdict = r.exitCode === 2 ? "⚠️ input errors: the plans could not all be checked" : r.exitCode === 1 ? `❌ ${r.blocked.length} blocked change${r.blocked.length === 1 ? "" : "s"}` : "✅ nothing blocked";
   out.push(`## Plan guard: ${verdict}`, "");
-  if (r.inputErrors.length) out.push("### Input errors", "", ...r.inputErrors.map((e) => `- ${e}`), "");
+  if (r.inputErrors.length) out.push("### Input errors", "", ...r.inputErrors.map((e) => `- ${cell(e)}`), "");
   if (r.blocked.length) {
     out.push("### Blocked", "", "| stack | address | action | why it loses data or keys | how to avoid it |", "|---|---|---|---|---|", ...r.blocked.map((f) => findingRow(f)), "");
     out.push("A blocked change goes through only when `plan-guard.allow.json` lists its address with a reason.", "");
@@ -33,7 +33,7 @@ export function renderSummary(r: GuardResult): string {
   if (r.risky.length) {
     out.push("### Risky (review)", "", "| stack | address | action | what changes | note |", "|---|---|---|---|---|", ...r.risky.map((f) => findingRow(f)), "");
   }
-  if (r.warnings.length) out.push("### Warnings", "", ...r.warnings.map((w) => `- ${w}`), "");
+  if (r.warnings.length) out.push("### Warnings", "", ...r.warnings.map((w) => `- ${cell(w)}`), "");
   out.push("### Changes per stack", "");
   const cols = COLUMNS.filter((c) => r.stacks.some((s) => s.counts[c]));
   if (r.stacks.length === 0) out.push("No plans were read.", "");

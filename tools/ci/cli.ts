@@ -104,14 +104,17 @@ function program(io: Io, setCode: (n: number) => void): Command {
     .requiredOption("--synth <result>", "the synth job's result")
     .requiredOption("--out <file>")
     .option("--run-url <url>")
-    .action((o: { reports: string; envs: string; synth: string; out: string; runUrl?: string }) => {
+    .option("--max-length <chars>", "longest text to write (value lines are cut to fit); default: a pull-request comment's limit")
+    .action((o: { reports: string; envs: string; synth: string; out: string; runUrl?: string; maxLength?: string }) => {
       let envs: string[] = [];
       try {
         envs = JSON.parse(o.envs) as string[];
       } catch {
         // The envs job failed: the synth result says why, and no environment was planned.
       }
-      const input = { envs: Array.isArray(envs) ? envs : [], reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl };
+      const maxLength = o.maxLength === undefined ? undefined : Number(o.maxLength);
+      if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength > 0)) throw new CliError(`--max-length must be a positive whole number of characters, not "${o.maxLength}"`);
+      const input = { envs: Array.isArray(envs) ? envs : [], reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl, ...(maxLength ? { maxLength } : {}) };
       writeFileSync(o.out, `${renderComment(input)}\n`);
       setCode(failed(input) ? 1 : 0);
     });
