@@ -178,10 +178,15 @@ describe("key-store-critical-update", () => {
     expect(r.blocked[0].why).toMatch(new RegExp(`^changes ${attr} of this custom key store`));
   });
 
-  test("renaming the store is only risky", () => {
+  test("renaming the store is only risky, with the disconnect it needs", () => {
     const r = classifyPlans([planOf([rc("aws_kms_custom_key_store.s", ["update"], { custom_key_store_name: "a" }, { custom_key_store_name: "b" })])]);
     expect(r.blocked).toEqual([]);
-    expect(r.risky.map((f) => f.why)).toEqual(["in-place update of KMS custom key store: custom_key_store_name change"]);
+    expect(r.risky.map((f) => [f.why, f.fix])).toEqual([
+      [
+        "key store settings change (custom_key_store_name): a CloudHSM key store must be disconnected for this, and then no key in it can be used",
+        "plan the disconnect window, check the new settings reach the same key manager or cluster (ciphertext is unrecoverable otherwise), reconnect and wait for CONNECTED (https://docs.aws.amazon.com/kms/latest/developerguide/update-keystore.html)",
+      ],
+    ]);
   });
 });
 
@@ -289,8 +294,18 @@ describe("alarms that warn before keys fail (docs/alarms.md)", () => {
       ["aws_cloudwatch_metric_alarm.quota", "delete", "delete of aws_cloudwatch_metric_alarm: an alarm that warns before keys fail (or its delivery) goes away"],
       ["aws_sns_topic.alarms", "delete", "delete of aws_sns_topic: an alarm that warns before keys fail (or its delivery) goes away"],
       ["aws_sns_topic_subscription.oncall", "delete", "delete of aws_sns_topic_subscription: an alarm that warns before keys fail (or its delivery) goes away"],
-      ["aws_cloudwatch_metric_alarm.latency", "update", "update of aws_cloudwatch_metric_alarm: an alarm that warns before keys fail (or its delivery) changes (threshold)"],
+      ["aws_cloudwatch_metric_alarm.latency", "update", "aws_cloudwatch_metric_alarm changes (threshold): an alarm that warns before keys fail, or its delivery"],
     ]);
+  });
+
+  test("a tag or description change on an alarm is not risky; turning its actions off is", () => {
+    const r = classifyPlans([
+      planOf([
+        rc("aws_cloudwatch_metric_alarm.quota", ["update"], { alarm_description: "a", tags: { Owner: "x" } }, { alarm_description: "b", tags: { Owner: "y" } }),
+        rc("aws_cloudwatch_metric_alarm.latency", ["update"], { actions_enabled: true }, { actions_enabled: false }),
+      ]),
+    ]);
+    expect(r.risky.map((f) => [f.address, f.why])).toEqual([["aws_cloudwatch_metric_alarm.latency", "aws_cloudwatch_metric_alarm changes (actions_enabled); its actions are turned off (actions_enabled = false): an alarm that warns before keys fail, or its delivery"]]);
   });
 
   test("creating alarms is neither blocked nor risky", () => {
