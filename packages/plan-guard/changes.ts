@@ -55,6 +55,8 @@ const IDENTITY_POLICY_TYPES = new Set(["aws_iam_role_policy", "aws_iam_policy", 
 /** Attributes listing the principals allowed to connect to an endpoint service. */
 const PRINCIPAL_ATTRIBUTES: Record<string, string> = { aws_vpc_endpoint_service: "allowed_principals", aws_vpc_endpoint_service_allowed_principal: "principal_arn" };
 const KMS_KEY_TYPES = new Set(["aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key", "aws_kms_replica_external_key"]);
+/** The path of a change whose whole value Terraform marks sensitive. */
+const ALL = "(every attribute)";
 /** Derived copies that only repeat another attribute. */
 const SKIPPED = new Set(["tags_all"]);
 
@@ -129,7 +131,7 @@ function side(rc: ResourceChange, which: "before" | "after"): Map<string, string
   const sensitive = c[`${which}_sensitive`];
   const unknown = which === "after" ? c.after_unknown : undefined;
   const out = new Map<string, string>();
-  if (sensitive === true) return out.set("", SENSITIVE);
+  if (sensitive === true) return out.set(ALL, SENSITIVE);
   const v = isRecord(value) ? value : {};
   const s = isRecord(sensitive) ? sensitive : {};
   const u = isRecord(unknown) ? unknown : {};
@@ -222,6 +224,7 @@ export function attributeChanges(rc: ResourceChange): AttributeChange[] {
 
 /** Whether a masked value changed underneath: compared, never shown. */
 function sensitiveChanged(rc: ResourceChange, path: string): boolean {
+  if (path === ALL) return JSON.stringify(rc.change.before ?? null) !== JSON.stringify(rc.change.after ?? null);
   const top = path.split(/[.[]/)[0];
   const b = isRecord(rc.change.before) ? rc.change.before[top] : undefined;
   const a = isRecord(rc.change.after) ? rc.change.after[top] : undefined;
