@@ -2,14 +2,15 @@
 import { oneLine } from "./markdown";
 import type { Finding, GuardResult } from "./model";
 
-/** `BLOCKED [stack] address (action): why. Avoid: fix` */
+/** `BLOCKED [stack] address (action): why. Avoid: fix.` and, when allowlist entries named it, why they did not match. */
 export function blockLine(f: Finding): string {
-  return `BLOCKED [${f.stack}] ${f.address} (${f.action}): ${f.why}. Avoid: ${f.fix}.`;
+  return `BLOCKED [${f.stack}] ${f.address} (${f.action}): ${f.why}. Avoid: ${f.fix}.${f.notAllowed?.length ? ` Not allowed: ${f.notAllowed.join("; ")}.` : ""}`;
 }
 
-/** All lines for a result: blocked, allowed, risky, warnings, then a verdict. */
+/** All lines for a result: each plan's digest, blocked, allowed, risky, warnings, then a verdict. */
 export function formatResult(r: GuardResult): string[] {
   const lines = [
+    ...r.stacks.filter((s) => s.digest).map((s) => `PLAN [${s.stack}] ${s.digest} (an allowlist entry's digest names exactly this plan)`),
     ...r.inputErrors.map((e) => `ERROR ${e}`),
     ...r.blocked.map(blockLine),
     ...r.allowed.map(({ finding: f, entry }) => `ALLOWED [${f.stack}] ${f.address} (${f.action}): ${f.rule}, allowed by allowlist entry ${entry.index}: ${entry.reason}`),

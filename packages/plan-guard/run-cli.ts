@@ -12,6 +12,8 @@ import { renderSummary } from "./summary";
 export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /** The clock allowlist expiry dates are checked against (tests). @default - the system clock */
+  readonly now?: () => Date;
 }
 
 const DEFAULT_ALLOWLIST = "plan-guard.allow.json";
@@ -76,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       inputErrors.push(e.message);
     }
   }
-  const result = classifyPlans(named, allowlist, { inputErrors });
+  const result = classifyPlans(named, allowlist, { inputErrors, ...(io.now ? { now: io.now() } : {}) });
   for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
   const summary = renderSummary(result);
   if (opts.summary) {
@@ -90,7 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
   if (opts.markdown) io.out(summary);
   else {
     const lines = formatResult(result).filter((l) => !l.startsWith("ERROR "));
-    for (const l of opts.quiet ? lines.filter((x) => x.startsWith("BLOCKED") || x.startsWith("plan-guard:")) : lines) io.out(l);
+    for (const l of opts.quiet ? lines.filter((x) => x.startsWith("BLOCKED") || x.startsWith("plan-guard:") || (result.blocked.length > 0 && x.startsWith("PLAN "))) : lines) io.out(l);
   }
   return result.exitCode;
 }

@@ -13,7 +13,8 @@ const COLUMNS: readonly GuardAction[] = ["create", "update", "replace", "delete"
 const cell = mdText;
 
 function findingRow(f: Finding, extra?: string): string {
-  return `| ${cell(f.stack)} | ${mdCode(f.address)} | ${f.action} | ${cell(f.why)} | ${cell(extra ?? f.fix)} |`;
+  const fix = extra ?? `${f.fix}${f.notAllowed?.length ? `. Not allowed: ${f.notAllowed.join("; ")}` : ""}`;
+  return `| ${cell(f.stack)} | ${mdCode(f.address)} | ${f.action} | ${cell(f.why)} | ${cell(fix)} |`;
 }
 
 /** Renders the summary: verdict, counts per stack, blocked and risky changes first, then the diagram. */
@@ -24,7 +25,7 @@ export function renderSummary(r: GuardResult): string {
   if (r.inputErrors.length) out.push("### Input errors", "", ...r.inputErrors.map((e) => `- ${cell(e)}`), "");
   if (r.blocked.length) {
     out.push("### Blocked", "", "| stack | address | action | why it loses data or keys | how to avoid it |", "|---|---|---|---|---|", ...r.blocked.map((f) => findingRow(f)), "");
-    out.push("A blocked change goes through only when `plan-guard.allow.json` lists its address with a reason.", "");
+    out.push("A blocked change goes through only when `plan-guard.allow.json` lists its address with a reason and the plan's digest (below) or an expiry date.", "");
   }
   if (r.allowed.length) {
     out.push("### Allowed by the allowlist", "", "| stack | address | action | why it was blocked | allowance reason |", "|---|---|---|---|---|");
@@ -38,8 +39,8 @@ export function renderSummary(r: GuardResult): string {
   const cols = COLUMNS.filter((c) => r.stacks.some((s) => s.counts[c]));
   if (r.stacks.length === 0) out.push("No plans were read.", "");
   else {
-    out.push(`| stack | ${cols.join(" | ")} | resources |`, `|---|${cols.map(() => "---:").join("|")}|---:|`);
-    for (const s of r.stacks) out.push(`| ${cell(s.stack)} | ${cols.map((c) => String(s.counts[c] ?? 0)).join(" | ")} | ${s.resources} |`);
+    out.push(`| stack | ${cols.join(" | ")} | resources | plan digest |`, `|---|${cols.map(() => "---:").join("|")}|---:|---|`);
+    for (const s of r.stacks) out.push(`| ${cell(s.stack)} | ${cols.map((c) => String(s.counts[c] ?? 0)).join(" | ")} | ${s.resources} | ${s.digest ? mdCode(s.digest) : ""} |`);
     out.push("");
   }
   out.push("### Keys touched and their consumers", "");
