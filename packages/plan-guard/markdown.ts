@@ -16,6 +16,7 @@ const SPECIAL = /[&<>|`*_~[\]\\$#@]/g;
 const ZWSP = "&#8203;";
 
 /** Line breaks, other control characters, and direction overrides (which reorder how text reads). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are made visible
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
 
 function visible(c: string): string {

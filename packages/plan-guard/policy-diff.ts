@@ -100,11 +100,7 @@ function conditionText(c: ConditionEntry, spelling: Map<string, string>): string
 function whoOf(s: PolicyStatement, identity: string | undefined): { who: string; whoKey: string }[] {
   if (s.principal === "*") return [{ who: "everyone (*)", whoKey: "*" }];
   if (s.principal) {
-    return [
-      ...s.principal.aws.map((p) => ({ who: p === identity ? "this identity" : p, whoKey: normalisePrincipal(p) })),
-      ...s.principal.service.map((p) => ({ who: `${p} (service)`, whoKey: `service:${p.toLowerCase()}` })),
-      ...s.principal.other.map((p) => ({ who: p, whoKey: `other:${p}` })),
-    ];
+    return [...s.principal.aws.map((p) => ({ who: p === identity ? "this identity" : p, whoKey: normalisePrincipal(p) })), ...s.principal.service.map((p) => ({ who: `${p} (service)`, whoKey: `service:${p.toLowerCase()}` })), ...s.principal.other.map((p) => ({ who: p, whoKey: `other:${p}` }))];
   }
   const np = s.notPrincipal ?? { aws: [], service: [], other: [] };
   const except = [...np.aws, ...np.service, ...np.other];
@@ -125,12 +121,7 @@ function unitsOf(statements: readonly PolicyStatement[], spelling: Map<string, s
 /** Whether `u` is still granted (or denied) by a unit of `others` at least as broad: same principal and resources, an action pattern covering it, and no more conditions. */
 function covered(u: Unit, others: readonly Unit[]): boolean {
   return others.some(
-    (o) =>
-      o.effect === u.effect &&
-      o.whoKey === u.whoKey &&
-      o.resources === u.resources &&
-      (o.pattern !== undefined && u.pattern !== undefined ? globMatch(o.pattern, u.pattern, true) : o.action.toLowerCase() === u.action.toLowerCase()) &&
-      o.conditions.every((c) => u.conditions.includes(c)),
+    (o) => o.effect === u.effect && o.whoKey === u.whoKey && o.resources === u.resources && (o.pattern !== undefined && u.pattern !== undefined ? globMatch(o.pattern, u.pattern, true) : o.action.toLowerCase() === u.action.toLowerCase()) && o.conditions.every((c) => u.conditions.includes(c)),
   );
 }
 
@@ -179,6 +170,13 @@ export interface PolicyDiffOptions {
   readonly identity?: string;
 }
 
+/**
+ * Most (principal, action) units compared per document. AWS caps key policies at 32 KB and bucket
+ * policies at 20 KB (a few hundred units); a plan's document far beyond that is not compared
+ * pairwise (the comparison is quadratic) but reported for review.
+ */
+export const MAX_UNITS = 5000;
+
 /** Stands for the identity an IAM policy is attached to. */
 export const IDENTITY = "(this identity)";
 
@@ -194,6 +192,7 @@ export function policyDiff(before: PolicySide, after: PolicySide, opts: PolicyDi
   if ("error" in a) return [`cannot be read after the change (${a.error}): review the document itself`];
   if ("error" in b) return [`cannot be read before the change (${b.error}); after it: ${describePolicy(a.units).join("; ") || "no statements"}`];
   const was = "units" in b ? b.units : [];
+  if (was.length > MAX_UNITS || a.units.length > MAX_UNITS) return [`too large to compare (${Math.max(was.length, a.units.length)} principal-action pairs): review the document itself`];
   const beforeKeys = new Set(was.map(keyOf));
   const afterKeys = new Set(a.units.map(keyOf));
   const gained = a.units.filter((u) => !beforeKeys.has(keyOf(u)) && !covered(u, was));

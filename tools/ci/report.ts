@@ -135,13 +135,7 @@ function stackSection(s: StackReport, lines: Detail): string[] {
       const changes = s.changes ?? [];
       if (!changes.length) return [`#### \`${s.stack}\`: no changes`, ""];
       const shown = changes.slice(0, MAX_LISTED);
-      const rows = [
-        `#### \`${s.stack}\`: ${changes.length} change${changes.length === 1 ? "" : "s"}`,
-        "",
-        "| action | address | what changes |",
-        "|---|---|---|",
-        ...shown.map((c) => `| ${cell(c.action)} | ${mdCode(c.address)} | ${detailCell(c, lines)} |`),
-      ];
+      const rows = [`#### \`${s.stack}\`: ${changes.length} change${changes.length === 1 ? "" : "s"}`, "", "| action | address | what changes |", "|---|---|---|", ...shown.map((c) => `| ${cell(c.action)} | ${mdCode(c.address)} | ${detailCell(c, lines)} |`)];
       if (changes.length > shown.length) rows.push("", `_and ${changes.length - shown.length} more (see the job log)._`);
       return [...rows, ""];
     }

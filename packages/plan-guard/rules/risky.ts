@@ -163,7 +163,10 @@ const ebsByDefault: Check = (rc, action) => {
 
 const ebsDefaultKey: Check = (rc, action) => {
   if (action === "delete") {
-    return { why: "the default EBS key goes: on destroy the provider resets it to the AWS managed key aws/ebs, so new volumes are encrypted under a key the customer does not control", fix: "keep the customer key as the default (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ResetEbsDefaultKmsKeyId.html)" };
+    return {
+      why: "the default EBS key goes: on destroy the provider resets it to the AWS managed key aws/ebs, so new volumes are encrypted under a key the customer does not control",
+      fix: "keep the customer key as the default (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ResetEbsDefaultKmsKeyId.html)",
+    };
   }
   if (action === "replace" || (action === "update" && changedAttributes(rc).includes("key_arn"))) {
     return { why: `new EBS volumes are encrypted by default under ${String(a(rc).key_arn ?? "another key")} (was ${String(b(rc).key_arn)})`, fix: "check the new key's policy lets EBS and the instance roles use it; existing volumes keep their key" };
@@ -247,12 +250,16 @@ const endpointService: Check = (rc, action, idx) => {
   const gained = others.filter((l) => l.endsWith("may now connect"));
   const lost = lines.filter((l) => l.endsWith("may no longer connect"));
   if (action === "create") {
-    return gained.length ? { why: `${gained.join("; ")}${xks ? ": the XKS endpoint service needs only KMS's principal cks.kms.<region>.amazonaws.com" : ""}`, fix: "check each principal should reach the proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)" } : undefined;
+    return gained.length
+      ? { why: `${gained.join("; ")}${xks ? ": the XKS endpoint service needs only KMS's principal cks.kms.<region>.amazonaws.com" : ""}`, fix: "check each principal should reach the proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)" }
+      : undefined;
   }
   if (action !== "update") return undefined;
   const attrs = meaningful(rc).filter((x) => x !== "allowed_principals" && x !== "principal_arn");
   const parts = [...gained, ...lost, ...(attrs.length ? [`endpoint service settings change (${describe(attrs)})`] : [])];
-  return parts.length ? { why: parts.join("; "), fix: `check the change${xks ? ": KMS connects to the external key store proxy through this service, and a broken service makes every key in the store unusable" : ""} (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)` } : undefined;
+  return parts.length
+    ? { why: parts.join("; "), fix: `check the change${xks ? ": KMS connects to the external key store proxy through this service, and a broken service makes every key in the store unusable" : ""} (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)` }
+    : undefined;
 };
 
 const xksPlumbing: Check = (rc, action, idx) => {

@@ -25,11 +25,7 @@ describe("policyDiff: the evaluated difference of two policy documents", () => {
 
   test("reordering, regrouping, renaming Sids and writing the account as an id change no right", () => {
     const before = policy(ROOT_STATEMENT, USE_STATEMENT);
-    const after = policy(
-      { ...USE_STATEMENT, Sid: "Renamed", Action: ["kms:Encrypt"] },
-      { ...USE_STATEMENT, Sid: "Other", Action: "kms:Decrypt" },
-      { ...ROOT_STATEMENT, Principal: { AWS: "111122223333" } },
-    );
+    const after = policy({ ...USE_STATEMENT, Sid: "Renamed", Action: ["kms:Encrypt"] }, { ...USE_STATEMENT, Sid: "Other", Action: "kms:Decrypt" }, { ...ROOT_STATEMENT, Principal: { AWS: "111122223333" } });
     expect(policyDiff(before, after)).toEqual(["the document changes, the rights it gives do not (statements reordered, regrouped or renamed)"]);
     expect(policyDiff(before, before)).toEqual([]);
   });
@@ -37,9 +33,7 @@ describe("policyDiff: the evaluated difference of two policy documents", () => {
   test("a right still covered by a broader one (kms:*, fewer conditions) is neither gained nor lost", () => {
     const broad = policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: "kms:*", Resource: "*" });
     const narrow = policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: ["kms:*", "kms:Decrypt"], Resource: "*", Condition: VIA_S3 });
-    expect(policyDiff(broad, policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: ["kms:*", "kms:Decrypt"], Resource: "*" }))).toEqual([
-      "the document changes, the rights it gives do not (statements reordered, regrouped or renamed)",
-    ]);
+    expect(policyDiff(broad, policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: ["kms:*", "kms:Decrypt"], Resource: "*" }))).toEqual(["the document changes, the rights it gives do not (statements reordered, regrouped or renamed)"]);
     // Dropping the condition widens the right: gained without it; the conditional one is covered.
     expect(policyDiff(narrow, broad)).toEqual(["arn:aws:iam::555555555555:root gained kms:*"]);
   });
@@ -48,7 +42,13 @@ describe("policyDiff: the evaluated difference of two policy documents", () => {
     const after = policy(
       { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } },
       { Effect: "Deny", NotPrincipal: { AWS: "arn:aws:iam::111122223333:role/admin" }, NotAction: ["kms:Decrypt", "kms:Encrypt"], Resource: "*" },
-      { Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::b/*", Condition: { StringLike: { "aws:SourceArn": ["arn:aws:cloudtrail:*:111122223333:trail/*"] }, "ForAnyValue:StringNotEqualsIfExists": { "aws:TagKeys": ["a", "b"] }, Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" } } },
+      {
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: "arn:aws:s3:::b/*",
+        Condition: { StringLike: { "aws:SourceArn": ["arn:aws:cloudtrail:*:111122223333:trail/*"] }, "ForAnyValue:StringNotEqualsIfExists": { "aws:TagKeys": ["a", "b"] }, Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" } },
+      },
     );
     expect(policyDiff(null, after)).toEqual([
       "cloudtrail.amazonaws.com (service) gained s3:PutObject on arn:aws:s3:::b/* (when any of aws:TagKeys ≠ a or b (if present) and aws:SourceArn like arn:aws:cloudtrail:*:111122223333:trail/* and s3:x-amz-server-side-encryption-aws-kms-key-id is absent)",
@@ -60,11 +60,16 @@ describe("policyDiff: the evaluated difference of two policy documents", () => {
   test("unknown, unreadable and identity policies", () => {
     expect(policyDiff(policy(ROOT_STATEMENT), { unknown: true })).toEqual(["(known after apply)"]);
     expect(policyDiff(policy(ROOT_STATEMENT), "{not json")).toEqual(["cannot be read after the change (not valid JSON): review the document itself"]);
-    expect(policyDiff(null, policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: "kms:Decrypt", Resource: "*", Condition: "oops" }))[0]).toBe(
-      "cannot be read after the change (Statement[0].Condition must be an object): review the document itself",
-    );
+    expect(policyDiff(null, policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: "kms:Decrypt", Resource: "*", Condition: "oops" }))[0]).toBe("cannot be read after the change (Statement[0].Condition must be an object): review the document itself");
     const identity = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["kms:Decrypt"], Resource: "arn:aws:kms:eu-west-1:111122223333:key/k" }] });
     expect(policyDiff(null, identity, { identity: IDENTITY })).toEqual(["this identity gained kms:Decrypt on arn:aws:kms:eu-west-1:111122223333:key/k"]);
+  });
+
+  test("a document far beyond AWS's size limits is reported, not compared pair by pair", () => {
+    const huge = policy(...Array.from({ length: 200 }, (_, i) => ({ Effect: "Allow", Principal: { AWS: Array.from({ length: 30 }, (_, j) => `arn:aws:iam::111122223333:role/r${i}-${j}`) }, Action: "kms:Decrypt", Resource: "*" })));
+    const started = Date.now();
+    expect(policyDiff(null, huge)).toEqual(["too large to compare (6000 principal-action pairs): review the document itself"]);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   test("endpoint service principals", () => {
@@ -80,9 +85,7 @@ describe("describeChange: the values that change, secrets never shown", () => {
   };
 
   test("an update lists each changed value, nested paths included; tags_all and unchanged values are left out", () => {
-    const lines = describeChange(
-      change("aws_kms_key", ["update"], { deletion_window_in_days: 7, description: "a", tags: { Owner: "x" }, tags_all: { Owner: "x" } }, { deletion_window_in_days: 30, description: "a", tags: { Owner: "y", "team:cost": "1" }, tags_all: { Owner: "y" } }),
-    );
+    const lines = describeChange(change("aws_kms_key", ["update"], { deletion_window_in_days: 7, description: "a", tags: { Owner: "x" }, tags_all: { Owner: "x" } }, { deletion_window_in_days: 30, description: "a", tags: { Owner: "y", "team:cost": "1" }, tags_all: { Owner: "y" } }));
     expect(lines).toEqual(["deletion_window_in_days: 7 → 30", 'tags.Owner: "x" → "y"', 'tags["team:cost"]: null → "1"']);
   });
 
@@ -117,20 +120,26 @@ describe("describeChange: the values that change, secrets never shown", () => {
   });
 
   test("a key policy update shows the evaluated difference; a new key without a policy shows none", () => {
-    const key = change("aws_kms_key", ["update"], { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: policy(ROOT_STATEMENT) }, { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: policy(ROOT_STATEMENT, { Effect: "Allow", Principal: { AWS: PARTNER }, Action: "kms:Decrypt", Resource: "*", Condition: VIA_S3 }) });
+    const key = change(
+      "aws_kms_key",
+      ["update"],
+      { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: policy(ROOT_STATEMENT) },
+      { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: policy(ROOT_STATEMENT, { Effect: "Allow", Principal: { AWS: PARTNER }, Action: "kms:Decrypt", Resource: "*", Condition: VIA_S3 }) },
+    );
     expect(describeChange(key)).toEqual(["policy: arn:aws:iam::555555555555:root gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)"]);
     // From no policy (KMS's default: the account root with kms:*) to one naming an administrator only.
     const closed = change("aws_kms_key", ["update"], { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: null }, { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: policy(ADMIN_STATEMENT) });
-    expect(describeChange(closed)).toEqual([
-      "policy: arn:aws:iam::111122223333:role/admin gained kms:DescribeKey, kms:PutKeyPolicy",
-      "policy: arn:aws:iam::111122223333:role/admin2 gained kms:DescribeKey, kms:PutKeyPolicy",
-      "policy: arn:aws:iam::111122223333:root lost kms:*",
-    ]);
+    expect(describeChange(closed)).toEqual(["policy: arn:aws:iam::111122223333:role/admin gained kms:DescribeKey, kms:PutKeyPolicy", "policy: arn:aws:iam::111122223333:role/admin2 gained kms:DescribeKey, kms:PutKeyPolicy", "policy: arn:aws:iam::111122223333:root lost kms:*"]);
     expect(describeChange(change("aws_kms_key", ["create"], null, { policy: null, deletion_window_in_days: 30 }))).toEqual(["deletion_window_in_days = 30"]);
   });
 
   test("bucket and topic policies, and endpoint service principals", () => {
-    const bucket = change("aws_s3_bucket_policy", ["update"], { policy: policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }) }, { policy: policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::b/*" }) });
+    const bucket = change(
+      "aws_s3_bucket_policy",
+      ["update"],
+      { policy: policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }) },
+      { policy: policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::b/*" }) },
+    );
     expect(describeChange(bucket)).toEqual(["policy: arn:aws:iam::555555555555:root gained s3:PutObject on arn:aws:s3:::b/*"]);
     const svc = change("aws_vpc_endpoint_service", ["update"], { allowed_principals: ["cks.kms.eu-west-1.amazonaws.com"] }, { allowed_principals: ["cks.kms.eu-west-1.amazonaws.com", PARTNER] });
     expect(describeChange(svc)).toEqual([`allowed_principals: ${PARTNER} may now connect`]);

@@ -130,12 +130,7 @@ describe("allowlist", () => {
     });
     expect(verdict([{ digest }], NOW).allowed).toEqual([0]);
     expect(verdict([{ digest: other }, { digest, expires: "2026-11-30" }, { expires: "2026-12-31", actions: ["replace"] }, { expires: "2026-12-31", stack: "dev-keys" }], NOW).notAllowed).toEqual([
-      [
-        `allow[0] was written for ${other.slice(0, 19)}…, this plan is ${digest.slice(0, 19)}…`,
-        "allow[1] expired on 2026-11-30",
-        "allow[2] allows replace only, this change is delete",
-        "allow[3] is for stack dev-keys, this is prod-keys",
-      ],
+      [`allow[0] was written for ${other.slice(0, 19)}…, this plan is ${digest.slice(0, 19)}…`, "allow[1] expired on 2026-11-30", "allow[2] allows replace only, this change is delete", "allow[3] is for stack dev-keys, this is prod-keys"],
     ]);
     // Both conditions hold when both are given.
     expect(verdict([{ digest, expires: "2026-12-31" }], NOW).allowed).toEqual([0]);
@@ -151,7 +146,25 @@ describe("allowlist", () => {
   });
 
   test("an expired externalAccounts declaration no longer declares the account", () => {
-    const p = planOf([rc("aws_kms_key.k", ["update"], { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }] }) }, { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "kms:Decrypt", Resource: "*" }] }) })], { stack: "prod-keys" });
+    const p = planOf(
+      [
+        rc(
+          "aws_kms_key.k",
+          ["update"],
+          { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }] }) },
+          {
+            arn: "arn:aws:kms:eu-west-1:111122223333:key/k",
+            policy: JSON.stringify({
+              Statement: [
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" },
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "kms:Decrypt", Resource: "*" },
+              ],
+            }),
+          },
+        ),
+      ],
+      { stack: "prod-keys" },
+    );
     const allow = parseAllowlist({ allow: [], externalAccounts: [{ account: "555555555555", reason: "analytics (#42)", expires: "2026-11-30" }] });
     expect(classifyPlans([p], allow, { now: new Date("2026-11-30T12:00:00Z") }).exitCode).toBe(0);
     const later = classifyPlans([p], allow, { now: NOW });
@@ -205,9 +218,7 @@ describe("summary", () => {
     expect(md.split("\n").slice(0, 2)).toEqual([SUMMARY_MARKER, "## Plan guard: ❌ 1 blocked change"]);
     expect(md.indexOf("### Blocked")).toBeLessThan(md.indexOf("### Risky (review)"));
     expect(md).toContain("| dev-keys | <code>aws&#95;kms&#95;key.data</code> | replace | replaces this KMS key: the old one is destroyed;");
-    expect(md).toContain(
-      `| stack | update | replace | no-op | resources | plan digest |\n|---|---:|---:|---:|---:|---|\n| dev-keys | 0 | 1 | 1 | 2 | <code>${planDigest(keys.plan)}</code> |\n| dev-data | 1 | 0 | 1 | 2 | <code>${planDigest(data.plan)}</code> |`,
-    );
+    expect(md).toContain(`| stack | update | replace | no-op | resources | plan digest |\n|---|---:|---:|---:|---:|---|\n| dev-keys | 0 | 1 | 1 | 2 | <code>${planDigest(keys.plan)}</code> |\n| dev-data | 1 | 0 | 1 | 2 | <code>${planDigest(data.plan)}</code> |`);
   });
 
   test("draws the key, its key store and its consumers in other stacks (through cross-stack outputs)", () => {

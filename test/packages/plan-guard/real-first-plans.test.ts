@@ -85,7 +85,7 @@ t(`the PR comment of the first prod plans shows the values, and no sensitive val
 t(`a key-policy update of the real prod records key reads as the right gained, and is RISKY with that text${why}`, () => {
   const plan = run.plan("prod-keys");
   const created = (plan.resource_changes ?? []).find((c) => /^aws_kms_key\.key-records_key_/.test(c.address)) as ResourceChange;
-  const before = { ...(created.change.after as Record<string, JsonValue>), arn: "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab" };
+  const before: Record<string, JsonValue> = { ...(created.change.after as Record<string, JsonValue>), arn: "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab" };
   const doc = JSON.parse(before.policy as string) as { Statement: object[] };
   const withPartner = (principal: string) =>
     JSON.stringify({ ...doc, Statement: [...doc.Statement, { Sid: "PartnerDecryptViaS3", Effect: "Allow", Principal: { AWS: principal }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } }] });

@@ -300,10 +300,7 @@ describe("alarms that warn before keys fail (docs/alarms.md)", () => {
 
   test("a tag or description change on an alarm is not risky; turning its actions off is", () => {
     const r = classifyPlans([
-      planOf([
-        rc("aws_cloudwatch_metric_alarm.quota", ["update"], { alarm_description: "a", tags: { Owner: "x" } }, { alarm_description: "b", tags: { Owner: "y" } }),
-        rc("aws_cloudwatch_metric_alarm.latency", ["update"], { actions_enabled: true }, { actions_enabled: false }),
-      ]),
+      planOf([rc("aws_cloudwatch_metric_alarm.quota", ["update"], { alarm_description: "a", tags: { Owner: "x" } }, { alarm_description: "b", tags: { Owner: "y" } }), rc("aws_cloudwatch_metric_alarm.latency", ["update"], { actions_enabled: true }, { actions_enabled: false })]),
     ]);
     expect(r.risky.map((f) => [f.address, f.why])).toEqual([["aws_cloudwatch_metric_alarm.latency", "aws_cloudwatch_metric_alarm changes (actions_enabled); its actions are turned off (actions_enabled = false): an alarm that warns before keys fail, or its delivery"]]);
   });
