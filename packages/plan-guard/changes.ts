@@ -22,9 +22,39 @@ export const UNKNOWN = "(known after apply)";
 /** Attribute, block and map-key names that hold secrets (defence in depth over the provider's marks). */
 const SECRET_NAME = /pass(word|wd|phrase)|secret|private[_-]?key|priv[_-]?key|token|key[_-]?material|credential|api[_-]?key|access[_-]?key|auth[_-]?key|signing[_-]?key|client[_-]?key|session[_-]?key|_pem$|^pem|pkcs|salt|cookie|bearer|authorization/i;
 /** Names that match {@link SECRET_NAME} but only identify or configure a secret (`secret_id`, `recovery_window_in_days`). */
-const SECRET_REFERENCE = /(_ids?|_arns?|_names?|_enabled|_days|_type|_stages?|_count|_expiration|_rotation)$/i;
+const SECRET_REFERENCE = /(_ids?|_arns?|_names?|_enabled|_days|_type|_stages?|_count|_expiration|_rotation)$|^http_tokens$/i;
 /** Values that are secrets whatever their name. */
 const SECRET_VALUE = /-----BEGIN[A-Z ]*PRIVATE KEY-----|-----BEGIN [A-Z ]*ENCRYPTED|^AKIA[0-9A-Z]{16}$|^ASIA[0-9A-Z]{16}$/;
+
+/** Whether a string holds JSON (a Lambda input, a container definition) with a secret-named key anywhere in it. */
+function jsonWithSecret(s: string): boolean {
+  if (!/^\s*[[{]/.test(s)) return false;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(s);
+  } catch {
+    return false;
+  }
+  const stack: unknown[] = [doc];
+  while (stack.length) {
+    const x = stack.pop();
+    if (Array.isArray(x)) stack.push(...x);
+    else if (x && typeof x === "object") {
+      for (const [k, v] of Object.entries(x)) {
+        if (secretName(k) && v !== null && typeof v !== "boolean") return true;
+        // `{"Name": "DB_PASSWORD", "Value": "..."}` pairs (ECS environment, tags) name the secret in a value.
+        if (typeof v === "string" && /^(name|key)$/i.test(k) && secretName(v)) return true;
+        stack.push(v);
+      }
+    }
+  }
+  return false;
+}
+
+/** Whether a string value is a secret whatever its attribute is called. */
+function secretValue(s: string): boolean {
+  return SECRET_VALUE.test(s) || jsonWithSecret(s);
+}
 
 /** Whether a path segment names a secret. */
 export function secretName(segment: string): boolean {
@@ -105,7 +135,7 @@ function flatten(value: JsonValue | undefined, sensitive: Marks, unknown: Marks,
     const u = Array.isArray(unknown) ? unknown : [];
     if (value.every((x) => x === null || typeof x !== "object") && !s.some((x) => x === true) && !u.some((x) => x === true)) {
       if (secret && value.some((x) => x !== null && typeof x !== "boolean")) return void out.set(path, SENSITIVE);
-      if (value.some((x) => typeof x === "string" && SECRET_VALUE.test(x))) return void out.set(path, SENSITIVE);
+      if (value.some((x) => typeof x === "string" && secretValue(x))) return void out.set(path, SENSITIVE);
       return void out.set(path, `[${value.map((x) => scalar(x)).join(", ")}]`);
     }
     value.forEach((x, i) => flatten(x, s[i], u[i], `${path}[${i}]`, secret, out));
@@ -120,7 +150,7 @@ function flatten(value: JsonValue | undefined, sensitive: Marks, unknown: Marks,
     return;
   }
   if (secret && value !== null && typeof value !== "boolean") return void out.set(path, SENSITIVE);
-  if (typeof value === "string" && SECRET_VALUE.test(value)) return void out.set(path, SENSITIVE);
+  if (typeof value === "string" && secretValue(value)) return void out.set(path, SENSITIVE);
   out.set(path, scalar(value));
 }
 

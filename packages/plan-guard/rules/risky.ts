@@ -13,7 +13,8 @@
  *   weak, FSx backups;
  * - key wiring moved: an alias pointed at another key, a key store or cluster setting changed;
  * - the warning path changed or removed: an alarm, its topic, subscription or schedule;
- * - a route to the data centre removed (XKS proxies behind it).
+ * - a route to the data centre removed (XKS proxies behind it);
+ * - a security group opened to the whole internet.
  * Deletes and replacements of key- or data-bearing resources are blocked by their own rules.
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
@@ -286,6 +287,19 @@ const fsx: Check = (rc, action) => {
   return parts.length ? { why: `FSx backups weakened: ${parts.join("; ")}`, fix: "keep automatic backups and the final backup (https://docs.aws.amazon.com/fsx/latest/ONTAPGuide/using-backups.html)" } : undefined;
 };
 
+const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
+
+/** An inbound rule open to the whole internet (a file system, proxy or admin host reachable by anyone who finds it). */
+const openIngress: Check = (rc, action) => {
+  if (action !== "create" && action !== "update" && action !== "replace") return undefined;
+  const v = a(rc);
+  const rules: Record<string, unknown>[] = rc.type === "aws_security_group" ? (Array.isArray(v.ingress) ? (v.ingress as Record<string, unknown>[]) : []) : rc.type === "aws_security_group_rule" && v.type !== "ingress" ? [] : [v as Record<string, unknown>];
+  const open = rules.filter((r) => [r.cidr_ipv4, r.cidr_ipv6, ...(Array.isArray(r.cidr_blocks) ? r.cidr_blocks : []), ...(Array.isArray(r.ipv6_cidr_blocks) ? r.ipv6_cidr_blocks : [])].some((c) => typeof c === "string" && ANYWHERE.has(c)));
+  if (!open.length) return undefined;
+  const ports = open.map((r) => (r.ip_protocol === "-1" || r.protocol === "-1" ? "every port" : `${String(r.ip_protocol ?? r.protocol)} ${String(r.from_port)}-${String(r.to_port)}`));
+  return { why: `inbound traffic from anywhere (0.0.0.0/0 or ::/0) on ${[...new Set(ports)].join(", ")}`, fix: "allow only the client ranges that need it (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html)" };
+};
+
 const alarmPath: Check = (rc, action) => {
   if (action === "create") return undefined;
   if (GONE.has(action)) return { why: `${action} of ${rc.type}: an alarm that warns before keys fail (or its delivery) goes away`, fix: "review before applying: a key store or quota failure would then arrive unannounced (docs/alarms.md)" };
@@ -331,6 +345,9 @@ const CHECKS: Record<string, Check> = {
   aws_secretsmanager_secret: credentialSecret,
   ...Object.fromEntries([...ALARM_TYPES].map((t) => [t, alarmPath])),
   ...Object.fromEntries(ON_PREMISES_ROUTE_TYPES.map((t) => [t, route])),
+  aws_vpc_security_group_ingress_rule: openIngress,
+  aws_security_group: openIngress,
+  aws_security_group_rule: openIngress,
   aws_sns_topic_policy: (rc, action, idx) => (action === "create" ? topicPolicy(rc, action, idx) : alarmPath(rc, action, idx)),
 };
 

@@ -104,6 +104,19 @@ describe("describeChange: the values that change, secrets never shown", () => {
     expect(lines.join()).not.toMatch(/hunter|t0k|MIIE|v1|v2/);
   });
 
+  test("JSON strings with a secret-named key (a Lambda input, ECS environment) are masked whole; IMDS http_tokens is a setting, not a secret", () => {
+    const lines = describeChange(
+      change(
+        "aws_lambda_invocation",
+        ["update"],
+        { input: '{"step":"a"}', other: '[{"name":"DB_PASSWORD","value":"pw1"}]', metadata_options: [{ http_tokens: "optional" }] },
+        { input: '{"step":"a","kmsuserPassword":"pw2"}', other: '[{"name":"DB_PASSWORD","value":"pw3"}]', metadata_options: [{ http_tokens: "required" }] },
+      ),
+    );
+    expect(lines).toEqual(['input: "{\\"step\\":\\"a\\"}" → (sensitive)', 'metadata_options[0].http_tokens: "optional" → "required"', "other: (sensitive) → (sensitive)"]);
+    expect(lines.join()).not.toMatch(/pw\d/);
+  });
+
   test("the XKS credential block is masked whole; a whole-object sensitive mark masks everything", () => {
     const xks = describeChange(change("aws_kms_custom_key_store", ["update"], { xks_proxy_authentication_credential: [{ access_key_id: "AKIDOLD", raw_secret_access_key: "old" }] }, { xks_proxy_authentication_credential: [{ access_key_id: "AKIDNEW", raw_secret_access_key: "new" }] }));
     expect(xks).toEqual(["xks_proxy_authentication_credential[0].access_key_id: (sensitive) → (sensitive)", "xks_proxy_authentication_credential[0].raw_secret_access_key: (sensitive) → (sensitive)"]);
