@@ -267,7 +267,7 @@ export const MAX_LINES = 12;
 export function changeLines(changes: readonly AttributeChange[], max = MAX_LINES): string[] {
   const lines: string[] = [];
   for (const c of changes) {
-    if (c.policy) lines.push(...c.policy.map((l) => `${c.path}: ${shorten(l, 400)}`));
+    if (c.policy) lines.push(...c.policy.map((l) => `${c.path}: ${shorten(l, 800)}`));
     else if (c.before === undefined) lines.push(`${c.path} = ${shorten(c.after ?? "null")}`);
     else lines.push(`${c.path}: ${shorten(c.before)} → ${shorten(c.after ?? "null")}`);
   }

@@ -4,14 +4,16 @@
  * it cannot end a table cell or a line, open HTML, a link, an image, a code span or emphasis, and
  * cannot mention a user or team, reference an issue, or autolink a URL. What it says still reads the
  * same: each Markdown character becomes its HTML character reference, which GitHub shows as the
- * character itself (https://github.github.com/gfm/#entity-and-numeric-character-references).
+ * character itself (https://github.github.com/gfm/#entity-and-numeric-character-references). An
+ * underscore between two letters or digits stays: it cannot open or close emphasis there
+ * (https://github.github.com/gfm/#left-flanking-delimiter-run), and addresses are full of them.
  */
 
 /**
  * Characters with a meaning inside a line of GitHub Markdown or HTML (the text never starts a line:
  * it follows a label or sits in a table cell, so list and heading markers mean nothing there).
  */
-const SPECIAL = /[&<>|`*_~[\]\\$#@]/g;
+const SPECIAL = /[&<>|`*~[\]\\$#@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
 /** Zero-width space: splits `@user`, `#123`, `https://` and `www.` so GitHub links none of them. */
 const ZWSP = "&#8203;";
 

@@ -323,7 +323,7 @@ exit 98
     const c = comment(cwd);
     expect(c.code).toBe(0);
     expect(c.text).toContain("#### `dev-data`: ⏳ planned after dev-keys is applied");
-    expect(c.text).toContain("| create | <code>aws&#95;kms&#95;key.key-appData&#95;key&#95;ABC</code> |");
+    expect(c.text).toContain("| create | <code>aws_kms_key.key-appData_key_ABC</code> |");
     expect(c.text).not.toContain(secret);
   });
 

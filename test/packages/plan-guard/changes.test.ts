@@ -165,6 +165,8 @@ describe("escaping: plan text cannot break out of the comment", () => {
       "a&#124;b&#96;c&#96;&#60;script&#62;x&#60;/script&#62;&#91;l&#93;(https:&#8203;//evil.example) &#64;&#8203;org/team &#35;&#8203;12 www&#8203;.evil.example &#42;e&#42; &#95;u&#95; &#126;s&#126; &#92; &#36;x&#36;",
     );
     expect(mdText("line1\nline2\r\u2028x\u202Ey")).toBe("line1↵line2↵↵x&#92;u202ey");
+    // Between letters or digits an underscore cannot start or end emphasis: addresses stay readable.
+    expect(mdText("aws_kms_key.k _x a_ b_c")).toBe("aws_kms_key.k &#95;x a&#95; b_c");
   });
 
   test("a hostile value in a plan stays inside its cell of the PR comment", () => {

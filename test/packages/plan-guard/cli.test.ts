@@ -217,7 +217,7 @@ describe("summary", () => {
   test("starts with the marker and the verdict, lists blocked before risky, counts per stack", () => {
     expect(md.split("\n").slice(0, 2)).toEqual([SUMMARY_MARKER, "## Plan guard: ❌ 1 blocked change"]);
     expect(md.indexOf("### Blocked")).toBeLessThan(md.indexOf("### Risky (review)"));
-    expect(md).toContain("| dev-keys | <code>aws&#95;kms&#95;key.data</code> | replace | replaces this KMS key: the old one is destroyed;");
+    expect(md).toContain("| dev-keys | <code>aws_kms_key.data</code> | replace | replaces this KMS key: the old one is destroyed;");
     expect(md).toContain(`| stack | update | replace | no-op | resources | plan digest |\n|---|---:|---:|---:|---:|---|\n| dev-keys | 0 | 1 | 1 | 2 | <code>${planDigest(keys.plan)}</code> |\n| dev-data | 1 | 0 | 1 | 2 | <code>${planDigest(data.plan)}</code> |`);
   });
 

@@ -51,7 +51,7 @@ describe("redacted reports", () => {
   test("the comment escapes Markdown in addresses and caps the list", () => {
     const changes = Array.from({ length: 152 }, (_, i) => ({ address: `aws_s3_bucket.b["x|<img>${i}"]`, action: "create" }));
     const text = renderComment({ envs: ["dev"], synth: "success", reports: [{ env: "dev", stacks: [{ stack: "dev-data", status: "planned", changes }], guard: { exitCode: 0, summary: "<!-- plan-guard-summary -->\n## Plan guard: ✅ nothing blocked" } }] });
-    expect(text).toContain('| create | <code>aws&#95;s3&#95;bucket.b&#91;"x&#124;&#60;img&#62;0"&#93;</code> |  |');
+    expect(text).toContain('| create | <code>aws_s3_bucket.b&#91;"x&#124;&#60;img&#62;0"&#93;</code> |  |');
     expect(text).toContain("_and 2 more (see the job log)._");
     expect(text.match(/<!-- plan-guard-summary -->/g)).toHaveLength(1);
     expect(text).toContain("#### Plan guard: ✅ nothing blocked");
