@@ -2,8 +2,11 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { loadAllowlist } from "./allowlist";
+import { describeChange } from "./changes";
 import { classifyPlans } from "./classify";
 import { formatResult } from "./format";
+import { oneLine } from "./markdown";
+import { actionOf } from "./plan-index";
 import { InputError, type Allowlist, type LoadedPlan } from "./model";
 import { readPlanFile } from "./read";
 import { renderSummary } from "./summary";
@@ -23,6 +26,7 @@ interface Options {
   summary?: string;
   markdown?: boolean;
   quiet?: boolean;
+  changes?: boolean;
 }
 
 function program(io: CliIo): Command {
@@ -33,6 +37,7 @@ function program(io: CliIo): Command {
     .option("--summary <file>", "write the Markdown summary for a pull-request comment")
     .option("--markdown", "print the Markdown summary on stdout instead of the line report")
     .option("--quiet", "print only blocked changes, errors and the verdict")
+    .option("--changes", "also print every change with the values it sets (secrets masked, policies as rights gained and lost)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError(false);
@@ -87,6 +92,16 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     } catch (e) {
       io.err(`plan-guard: ${opts.summary}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       return 2;
+    }
+  }
+  if (opts.changes && !opts.quiet) {
+    for (const p of named) {
+      for (const rc of p.plan.resource_changes ?? []) {
+        const action = actionOf(rc.change.actions);
+        if (action === "no-op" || action === "read") continue;
+        io.out(oneLine(`CHANGE [${p.stack}] ${rc.address} (${action})`));
+        for (const l of describeChange(rc)) io.out(`    ${oneLine(l)}`);
+      }
     }
   }
   if (opts.markdown) io.out(summary);

@@ -63,6 +63,19 @@ describe("exit codes and lines", () => {
     expect(none.err.join("\n")).not.toMatch(/\bat .*\(/);
   });
 
+  test("--changes prints every change with its values, secrets masked, each on its own line", async () => {
+    const p = planOf([
+      rc("aws_kms_key.k", ["update"], { deletion_window_in_days: 7 }, { deletion_window_in_days: 30 }),
+      rc("aws_ssm_parameter.p", ["update"], { value: "old-secret\n::add-mask::x" }, { value: "new-secret" }, {
+        change: { actions: ["update"], before: { value: "old-secret" }, after: { value: "new-secret" }, after_unknown: {}, before_sensitive: { value: true }, after_sensitive: { value: true } },
+      } as never),
+      rc("aws_vpc.v", ["no-op"], {}, {}),
+    ]).plan;
+    const r = await run(`dev-keys=${file("c.json", p)}`, "--allowlist", noAllow, "--changes");
+    expect(r.out.filter((l) => /^(CHANGE| )/.test(l))).toEqual(["CHANGE [dev-keys] aws_kms_key.k (update)", "    deletion_window_in_days: 7 → 30", "CHANGE [dev-keys] aws_ssm_parameter.p (update)", "    value: (sensitive) → (sensitive)"]);
+    expect(r.out.join("\n")).not.toMatch(/secret/);
+  });
+
   test("stack names come from the file name, or the folder for generic names", () => {
     expect(stackNameFor("plans/dev-keys.json")).toBe("dev-keys");
     expect(stackNameFor("cdktf.out/stacks/dev-data/plan.json")).toBe("dev-data");
