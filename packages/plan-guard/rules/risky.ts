@@ -69,7 +69,7 @@ function expiry(rc: ResourceChange, action: GuardAction): Note | undefined {
   if (typeof to !== "string" || to === "" || (action === "update" && b(rc).valid_to === to)) return undefined;
   return {
     why: `the imported key material expires at ${to}: KMS then deletes it and every request under the key fails (PendingImport) until the same material is imported again`,
-    fix: "check the date is intended and that someone re-imports before it (the import-key-material step, docs/byok.md; https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-set-expiration.html)",
+    fix: "check the date is intended and that someone re-imports before it (the import-key-material step, docs/byok.md; https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html)",
   };
 }
 
@@ -142,7 +142,7 @@ const keyStore: Check = (rc, action) => {
   const xks = b(rc).custom_key_store_type === "EXTERNAL_KEY_STORE" || a(rc).custom_key_store_type === "EXTERNAL_KEY_STORE";
   return {
     why: `key store settings change (${describe(attrs)})${xks ? ": KMS checks the new proxy settings with GetHealthStatus first; most of them can only change while the store is disconnected, and then no key in it can be used" : ": a CloudHSM key store must be disconnected for this, and then no key in it can be used"}`,
-    fix: `plan the disconnect window, check the new settings reach the same key manager or cluster (ciphertext is unrecoverable otherwise), reconnect and wait for CONNECTED (${xks ? "https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html" : "https://docs.aws.amazon.com/kms/latest/developerguide/update-keystore.html"})`,
+    fix: `plan the disconnect window, check the new settings reach the same key manager or cluster (ciphertext is unrecoverable otherwise), reconnect and wait for CONNECTED (${xks ? "https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html" : "https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateCustomKeyStore.html"})`,
   };
 };
 
@@ -175,11 +175,20 @@ const ebsDefaultKey: Check = (rc, action) => {
   return undefined;
 };
 
+/** Every string value of `field` anywhere inside a value (the nested `rule` blocks). */
+function fieldValues(v: unknown, field: string): string[] {
+  const out: string[] = [];
+  const stack = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (Array.isArray(x)) stack.push(...x);
+    else if (x && typeof x === "object") for (const [k, y] of Object.entries(x)) k === field && typeof y === "string" ? out.push(y) : stack.push(y);
+  }
+  return out.sort();
+}
+
 const bucketEncryption: Check = (rc, action) => {
-  const sse = (v: Record<string, unknown>) =>
-    JSON.stringify(v.rule ?? null)
-      .match(/"sse_algorithm":"([^"]*)"/g)
-      ?.map((m) => m.slice(17, -1)) ?? [];
+  const sse = (v: Record<string, unknown>) => fieldValues(v.rule, "sse_algorithm");
   if (action === "delete") {
     return { why: "the bucket's default encryption configuration goes: new objects are then encrypted with S3 managed keys (SSE-S3), not the customer key", fix: "keep SSE-KMS with the customer key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html)" };
   }
@@ -188,8 +197,17 @@ const bucketEncryption: Check = (rc, action) => {
     if (after.length && after.every((x) => x === "AES256")) {
       return { why: "the bucket's default encryption is SSE-S3 (AES256): new objects are not encrypted under the customer key", fix: "use aws:kms with the customer key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)" };
     }
-    if (action !== "create" && changedAttributes(rc).includes("rule")) {
-      return { why: "the bucket's default encryption changes: new objects are encrypted under another key or algorithm; existing objects keep theirs", fix: "check the new key's policy lets the bucket's writers and readers use it, and the old key stays for existing objects" };
+    if (action === "create") return undefined;
+    const keys = (v: Record<string, unknown>) => fieldValues(v.rule, "kms_master_key_id");
+    if (JSON.stringify(sse(b(rc))) !== JSON.stringify(after) || JSON.stringify(keys(b(rc))) !== JSON.stringify(keys(a(rc)))) {
+      return {
+        why: `the bucket's default encryption changes (${[...sse(b(rc)), ...keys(b(rc))].join(", ") || "none"} → ${[...after, ...keys(a(rc))].join(", ") || "none"}): new objects are encrypted under it; existing objects keep their key`,
+        fix: "check the new key's policy lets the bucket's writers and readers use it, and the old key stays for existing objects (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html)",
+      };
+    }
+    const bucketKey = (v: Record<string, unknown>) => JSON.stringify(v.rule ?? null).includes('"bucket_key_enabled":true');
+    if (bucketKey(b(rc)) && !bucketKey(a(rc))) {
+      return { why: "S3 Bucket Keys turned off: every object write and read calls KMS, against the key's request quota (a custom key store's is far lower)", fix: "keep bucket_key_enabled = true (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html)" };
     }
   }
   return undefined;

@@ -218,13 +218,24 @@ describe("summary", () => {
     config: [cfg("aws_kms_key.data", { custom_key_store_id: "aws_kms_custom_key_store.hsm.id" }), cfg("aws_kms_custom_key_store.hsm")],
     outputs: { "cross-stack-output-aws_kms_keydataarn": "aws_kms_key.data.arn" },
   });
-  const data = planOf([rc("aws_s3_bucket_server_side_encryption_configuration.sse", ["update"], { rule: [] }, { rule: [{}] }), rc("aws_fsx_ontap_file_system.files", ["no-op"], {}, {})], {
-    stack: "dev-data",
-    config: [
-      cfg("aws_s3_bucket_server_side_encryption_configuration.sse", { rule: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
-      cfg("aws_fsx_ontap_file_system.files", { kms_key_id: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+  const data = planOf(
+    [
+      rc(
+        "aws_s3_bucket_server_side_encryption_configuration.sse",
+        ["update"],
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "arn:aws:kms:eu-west-1:111122223333:key/old" }] }] },
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "arn:aws:kms:eu-west-1:111122223333:key/new" }] }] },
+      ),
+      rc("aws_fsx_ontap_file_system.files", ["no-op"], {}, {}),
     ],
-  });
+    {
+      stack: "dev-data",
+      config: [
+        cfg("aws_s3_bucket_server_side_encryption_configuration.sse", { rule: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+        cfg("aws_fsx_ontap_file_system.files", { kms_key_id: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+      ],
+    },
+  );
   const md = renderSummary(classifyPlans([keys, data]));
 
   test("starts with the marker and the verdict, lists blocked before risky, counts per stack", () => {

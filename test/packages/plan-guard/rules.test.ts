@@ -184,7 +184,7 @@ describe("key-store-critical-update", () => {
     expect(r.risky.map((f) => [f.why, f.fix])).toEqual([
       [
         "key store settings change (custom_key_store_name): a CloudHSM key store must be disconnected for this, and then no key in it can be used",
-        "plan the disconnect window, check the new settings reach the same key manager or cluster (ciphertext is unrecoverable otherwise), reconnect and wait for CONNECTED (https://docs.aws.amazon.com/kms/latest/developerguide/update-keystore.html)",
+        "plan the disconnect window, check the new settings reach the same key manager or cluster (ciphertext is unrecoverable otherwise), reconnect and wait for CONNECTED (https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateCustomKeyStore.html)",
       ],
     ]);
   });
@@ -349,6 +349,26 @@ describe("RISKY is what a reviewer must read", () => {
       "SSE-S3 default encryption",
       rc("aws_s3_bucket_server_side_encryption_configuration.s", ["create"], null, { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "AES256" }] }] }),
       "the bucket's default encryption is SSE-S3 (AES256): new objects are not encrypted under the customer key",
+    ],
+    [
+      "the bucket's default key changes",
+      rc(
+        "aws_s3_bucket_server_side_encryption_configuration.s",
+        ["update"],
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k1" }] }] },
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k2" }] }] },
+      ),
+      "the bucket's default encryption changes (aws:kms, k1 → aws:kms, k2): new objects are encrypted under it; existing objects keep their key",
+    ],
+    [
+      "S3 Bucket Keys turned off",
+      rc(
+        "aws_s3_bucket_server_side_encryption_configuration.s",
+        ["update"],
+        { rule: [{ bucket_key_enabled: true, apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k1" }] }] },
+        { rule: [{ bucket_key_enabled: false, apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k1" }] }] },
+      ),
+      "S3 Bucket Keys turned off: every object write and read calls KMS, against the key's request quota (a custom key store's is far lower)",
     ],
     ["FSx backups off", rc("aws_fsx_ontap_file_system.f", ["update"], { automatic_backup_retention_days: 30 }, { automatic_backup_retention_days: 0 }), "FSx backups weakened: automatic backups turned off (automatic_backup_retention_days = 0)"],
     [
