@@ -182,7 +182,12 @@ function fieldValues(v: unknown, field: string): string[] {
   while (stack.length) {
     const x = stack.pop();
     if (Array.isArray(x)) stack.push(...x);
-    else if (x && typeof x === "object") for (const [k, y] of Object.entries(x)) k === field && typeof y === "string" ? out.push(y) : stack.push(y);
+    else if (x && typeof x === "object") {
+      for (const [k, y] of Object.entries(x)) {
+        if (k === field && typeof y === "string") out.push(y);
+        else stack.push(y);
+      }
+    }
   }
   return out.sort();
 }
