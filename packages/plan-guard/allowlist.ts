@@ -51,7 +51,7 @@ function parseExternalAccounts(value: unknown, file: string): ExternalAccountEnt
     const where = `externalAccounts[${index}]`;
     if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
     const unknown = Object.keys(e).filter((k) => !ACCOUNT_KEYS.has(k));
-    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: account, stack, reason)`);
+    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: ${[...ACCOUNT_KEYS].join(", ")})`);
     if (typeof e.account !== "string" || !/^\d{12}$/.test(e.account)) throw new InputError(file, `${where}.account must be a 12-digit account id`);
     if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.account}) has no reason: say why this account may use the keys`);
     if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);

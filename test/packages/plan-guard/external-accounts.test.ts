@@ -104,7 +104,7 @@ describe("the allowlist's externalAccounts", () => {
     [{ allow: [], externalAccounts: {} }, "a.json: externalAccounts must be a list"],
     [{ allow: [], externalAccounts: [{ account: "5555", reason: "r" }] }, "a.json: externalAccounts[0].account must be a 12-digit account id"],
     [{ allow: [], externalAccounts: [{ account: PARTNER }] }, `a.json: externalAccounts[0] (${PARTNER}) has no reason: say why this account may use the keys`],
-    [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", keys: "x" }] }, "a.json: externalAccounts[0] has unknown field(s) keys (allowed: account, stack, reason)"],
+    [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", keys: "x" }] }, "a.json: externalAccounts[0] has unknown field(s) keys (allowed: account, stack, reason, expires)"],
     [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", stack: "" }] }, "a.json: externalAccounts[0].stack must be a non-empty string when given"],
     [{ allow: [], external: [] }, "a.json: unknown field(s) external (allowed: allow, externalAccounts)"],
   ])("%j is refused", (doc, message) => {
