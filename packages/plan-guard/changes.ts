@@ -94,10 +94,14 @@ export const MAX_VALUE = 120;
 
 /** `s` shortened to about {@link MAX_VALUE} characters, keeping its start and end (ARNs and ids differ at either end). */
 export function shorten(s: string, max = MAX_VALUE): string {
-  const chars = [...s];
-  if (chars.length <= max) return s;
+  if (s.length <= max) return s;
   const tail = Math.floor(max / 4);
-  return `${chars.slice(0, max - tail - 1).join("")}…${chars.slice(-tail).join("")} (${chars.length} characters)`;
+  // Whole characters at both ends (never half of a surrogate pair); only the ends are split, so a huge value costs no more than a short one.
+  const head = [...s.slice(0, 2 * max)].slice(0, max - tail - 1).join("");
+  const end = [...s.slice(-2 * tail)].slice(-tail).join("");
+  let count = s.length;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xdc00 && s.charCodeAt(i) <= 0xdfff) count--;
+  return `${head}…${end} (${count} characters)`;
 }
 
 /** One attribute that changes, its value before and after (rendered, masked). */

@@ -130,6 +130,10 @@ describe("describeChange: the values that change, secrets never shown", () => {
     const shown = describeChange(change("aws_ebs_default_kms_key", ["update"], { key_arn: "a" }, { key_arn: long }))[0];
     expect(shown).toMatch(/^key_arn: "a" → "arn:aws:kms:eu-west-1:111122223333:key\/0+…0+-end" \(195 characters\)$/);
     expect([...shorten("x".repeat(500))].length).toBeLessThan(140);
+    expect(shorten(`${"😀".repeat(200)}`)).toMatch(/^😀{89}…😀{30} \(200 characters\)$/u);
+    const started = Date.now();
+    expect(shorten("y".repeat(20_000_000)).length).toBeLessThan(160);
+    expect(Date.now() - started).toBeLessThan(500);
   });
 
   test("a key policy update shows the evaluated difference; a new key without a policy shows none", () => {
