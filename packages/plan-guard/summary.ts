@@ -1,5 +1,5 @@
 /** The Markdown summary posted on a pull request (one comment, found again by its marker). */
-import type { Finding, GuardAction, GuardResult } from "./model";
+import type { AllowedFinding, Finding, GuardAction, GuardResult } from "./model";
 import { renderMermaid } from "./mermaid";
 import { MAX_EDGES } from "./graph";
 import { mdCode, mdText } from "./markdown";
@@ -29,7 +29,8 @@ export function renderSummary(r: GuardResult): string {
   }
   if (r.allowed.length) {
     out.push("### Allowed by the allowlist", "", "| stack | address | action | why it was blocked | allowance reason |", "|---|---|---|---|---|");
-    out.push(...r.allowed.map((a) => findingRow(a.finding, `entry ${a.entry.index}: ${a.entry.reason}`)), "");
+    const scope = (e: AllowedFinding["entry"]) => [e.digest ? "for this plan only (digest)" : "", e.expires ? `until ${e.expires}` : ""].filter(Boolean).join(", ");
+    out.push(...r.allowed.map((a) => findingRow(a.finding, `entry ${a.entry.index} (${scope(a.entry)}): ${a.entry.reason}`)), "");
   }
   if (r.risky.length) {
     out.push("### Risky (review)", "", "| stack | address | action | what changes | note |", "|---|---|---|---|---|", ...r.risky.map((f) => findingRow(f)), "");

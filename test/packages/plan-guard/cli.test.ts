@@ -155,6 +155,8 @@ describe("allowlist", () => {
     expect(blockLine(r.blocked[0])).toMatch(/\. Not allowed: allow\[0\] expired on 2026-11-30\.$/);
     expect(renderSummary(r)).toMatch(/\. Not allowed: allow&#91;0&#93; expired on 2026-11-30 \|$/m);
     expect(formatResult(r)[0]).toMatch(DIGEST_LINE);
+    const allowed = classifyPlans([p], parseAllowlist({ allow: [{ address: "aws_kms_key.main", reason: "retired (#17)", expires: "2026-12-31", digest: planDigest(p.plan) }] }), { now: NOW });
+    expect(renderSummary(allowed)).toMatch(/\| entry 0 \(for this plan only \(digest\), until 2026-12-31\): retired \(&#35;&#8203;17\) \|$/m);
     expect(renderSummary(r)).toContain(`| prod-keys | 1 | 1 | <code>${planDigest(p.plan)}</code> |`);
   });
 
