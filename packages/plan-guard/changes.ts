@@ -20,7 +20,7 @@ export const SENSITIVE = "(sensitive)";
 export const UNKNOWN = "(known after apply)";
 
 /** Attribute, block and map-key names that hold secrets (defence in depth over the provider's marks). */
-const SECRET_NAME = /pass(word|wd|phrase)|secret|private[_-]?key|priv[_-]?key|token|key[_-]?material|credential|api[_-]?key|access[_-]?key|auth[_-]?key|signing[_-]?key|client[_-]?key|session[_-]?key|_pem$|^pem|pkcs|salt|cookie|bearer|authorization/i;
+const SECRET_NAME = /pass(word|wd|phrase)|secret|private[_-]?key|priv[_-]?key|token|key[_-]?material|credential|api[_-]?key|access[_-]?key|auth[_-]?key|signing[_-]?key|client[_-]?key|session[_-]?key|_pem$|^pem|pkcs|salt|cookie|bearer|authorization|(^|[_-])(pw|pwd|psk|pin|otp)($|[_-])/i;
 /** Names that match {@link SECRET_NAME} but only identify or configure a secret (`secret_id`, `recovery_window_in_days`). */
 const SECRET_REFERENCE = /(_ids?|_arns?|_names?|_enabled|_days|_type|_stages?|_count|_expiration|_rotation)$|^http_tokens$/i;
 /** Values that are secrets whatever their name. */

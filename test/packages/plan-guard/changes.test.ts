@@ -95,13 +95,21 @@ describe("describeChange: the values that change, secrets never shown", () => {
       change(
         "aws_lambda_function",
         ["update"],
-        { environment: [{ variables: { DB_PASSWORD: "hunter2", MODE: "a", API_TOKEN: "t0k" } }], custom: "x", cert_body: "plain", opaque: "v1" },
-        { environment: [{ variables: { DB_PASSWORD: "hunter3", MODE: "b", API_TOKEN: "t0k2" } }], custom: pem, cert_body: "plain", opaque: "v2" },
+        { environment: [{ variables: { DB_PASSWORD: "hunter2", MODE: "a", API_TOKEN: "t0k", KMSUSER_PW: "pw-a", SPIN: "x" } }], custom: "x", cert_body: "plain", opaque: "v1" },
+        { environment: [{ variables: { DB_PASSWORD: "hunter3", MODE: "b", API_TOKEN: "t0k2", KMSUSER_PW: "pw-b", SPIN: "y" } }], custom: pem, cert_body: "plain", opaque: "v2" },
         { before_sensitive: { opaque: true }, after_sensitive: { opaque: true } },
       ),
     );
-    expect(lines).toEqual(['custom: "x" → (sensitive)', "environment[0].variables.API_TOKEN: (sensitive) → (sensitive)", "environment[0].variables.DB_PASSWORD: (sensitive) → (sensitive)", 'environment[0].variables.MODE: "a" → "b"', "opaque: (sensitive) → (sensitive)"]);
-    expect(lines.join()).not.toMatch(/hunter|t0k|MIIE|v1|v2/);
+    expect(lines).toEqual([
+      'custom: "x" → (sensitive)',
+      "environment[0].variables.API_TOKEN: (sensitive) → (sensitive)",
+      "environment[0].variables.DB_PASSWORD: (sensitive) → (sensitive)",
+      "environment[0].variables.KMSUSER_PW: (sensitive) → (sensitive)",
+      'environment[0].variables.MODE: "a" → "b"',
+      'environment[0].variables.SPIN: "x" → "y"',
+      "opaque: (sensitive) → (sensitive)",
+    ]);
+    expect(lines.join()).not.toMatch(/hunter|t0k|MIIE|v1|v2|pw-/);
   });
 
   test("JSON strings with a secret-named key (a Lambda input, ECS environment) are masked whole; IMDS http_tokens is a setting, not a secret", () => {
