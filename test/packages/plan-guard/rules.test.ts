@@ -1,5 +1,5 @@
 /** Hand-built plans for every blocking rule: exact block lines, and the near misses that must pass. */
-import { blockLine, classifyPlans, type GuardResult, type LoadedPlan } from "../../../packages/plan-guard";
+import { blockLine, classifyPlans, formatResult, type GuardResult, type LoadedPlan } from "../../../packages/plan-guard";
 import { ADMIN_STATEMENT, cfg, planOf, policy, rc, ROOT_STATEMENT, USE_STATEMENT } from "./builders";
 
 const lines = (p: LoadedPlan): string[] => classifyPlans([p]).blocked.map(blockLine);
@@ -383,6 +383,13 @@ describe("RISKY is what a reviewer must read", () => {
     expect(r.blocked).toEqual([]);
     expect(r.risky.map((f) => f.why)).toEqual([why]);
     expect(r.risky[0].fix).not.toMatch(/prevent_destroy|nothing to do if intended/);
+  });
+
+  test("a RISKY line carries the advice for its type", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_alias.a", ["update"], { target_key_id: "k1" }, { target_key_id: "k2" })])]);
+    expect(formatResult(r).filter((l) => l.startsWith("RISKY"))).toEqual([
+      "RISKY [dev-keys] aws_kms_alias.a (update): the alias now points at k2 (was k1): everything that encrypts by this alias uses the new key from the next request. Advice: check every caller has rights on the new key, and keep the old key enabled: data encrypted under it still needs it to decrypt (https://docs.aws.amazon.com/kms/latest/developerguide/alias-update.html).",
+    ]);
   });
 
   test("the KMS service principal on an endpoint service is not risky", () => {
