@@ -128,7 +128,8 @@ function covered(u: Unit, others: readonly Unit[]): boolean {
 function group(units: readonly Unit[], verb: (u: Unit) => string): string[] {
   const groups = new Map<string, { head: Unit; actions: string[] }>();
   for (const u of units) {
-    const k = JSON.stringify([u.effect, u.who, u.resources, u.conditions]);
+    // By principal identity: `111122223333` and its root ARN are one principal, shown as first written.
+    const k = JSON.stringify([u.effect, u.whoKey, u.resources, u.conditions]);
     const g = groups.get(k) ?? { head: u, actions: [] };
     if (!g.actions.includes(u.action)) g.actions.push(u.action);
     groups.set(k, g);

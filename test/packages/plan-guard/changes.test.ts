@@ -30,6 +30,10 @@ describe("policyDiff: the evaluated difference of two policy documents", () => {
     expect(policyDiff(before, before)).toEqual([]);
   });
 
+  test("an account written twice (id and root ARN) is one principal", () => {
+    expect(policyDiff(null, policy({ Effect: "Allow", Principal: { AWS: ["arn:aws:iam::555555555555:root", "555555555555"] }, Action: ["kms:Decrypt", "kms:Encrypt"], Resource: "*" }))).toEqual(["arn:aws:iam::555555555555:root gained kms:Decrypt, kms:Encrypt"]);
+  });
+
   test("a right still covered by a broader one (kms:*, fewer conditions) is neither gained nor lost", () => {
     const broad = policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: "kms:*", Resource: "*" });
     const narrow = policy({ Effect: "Allow", Principal: { AWS: PARTNER }, Action: ["kms:*", "kms:Decrypt"], Resource: "*", Condition: VIA_S3 });
