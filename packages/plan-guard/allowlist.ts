@@ -1,26 +1,49 @@
 /**
  * The committed allowlist: the only way to let a blocked change through. Format:
  *
- *   { "allow": [ { "address": "aws_kms_key.old", "stack": "dev-keys", "reason": "retired after migration #123", "actions": ["delete"] } ] }
+ *   { "allow": [ { "address": "aws_kms_key.old", "stack": "dev-keys", "reason": "retired after migration #123",
+ *                  "actions": ["delete"], "digest": "sha256:<64 hex>", "expires": "2026-11-30" } ] }
  *
  * `address` matches a finding's address exactly, or every instance of it when it has no instance
  * key (`aws_kms_key.k` covers `aws_kms_key.k[0]`); `stack` and `actions` narrow the match; `reason`
- * is required. Anything else is an input error.
+ * is required. Each entry names the change it allows: `digest`, the digest of the plan it was
+ * written for (the guard prints each plan's digest), and/or `expires`, the last day (UTC) it
+ * applies; at least one is required. An entry stops matching once expired or for a plan with
+ * another digest, and the guard says so next to the blocked change. Anything else is an input error.
  *
  * Optionally, the accounts keys are shared with on purpose:
  *
  *   { "allow": [], "externalAccounts": [ { "account": "555555555555", "stack": "staging-keys", "reason": "analytics account reads records (#42)" } ] }
  *
- * A key policy that newly grants one of them something is shown (risky) instead of blocked.
+ * A key policy that newly grants one of them something is shown (risky) instead of blocked. These
+ * declare a standing intent and need no digest; an optional `expires` ends them.
  */
 import { readFileSync } from "node:fs";
 import { isObject } from "../../tools/terraform/plan-json";
+import { DIGEST_PATTERN } from "./digest";
 import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type ExternalAccountEntry, type ExternalOrganizationEntry, type Finding, type GuardAction } from "./model";
 
-const KEYS = new Set(["address", "stack", "reason", "actions"]);
-const ACCOUNT_KEYS = new Set(["account", "stack", "reason"]);
+const KEYS = new Set(["address", "stack", "reason", "actions", "digest", "expires"]);
+const ACCOUNT_KEYS = new Set(["account", "stack", "reason", "expires"]);
+
+/** Whether `s` is a real calendar date written `YYYY-MM-DD`. */
+function isDate(s: unknown): s is string {
+  if (typeof s !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** Whether an entry's `expires` day (UTC) has ended at `now`. */
+export function expired(expires: string | undefined, now: Date): boolean {
+  return expires !== undefined && now.getTime() > new Date(`${expires}T23:59:59.999Z`).getTime();
+}
+
+/** `sha256:ab12cd34ef56…`: enough to tell two digests apart in a message. */
+export function shortDigest(d: string): string {
+  return d.length > 19 ? `${d.slice(0, 19)}…` : d;
+}
 const TOP_KEYS = new Set(["allow", "externalAccounts", "externalOrganizations"]);
-const ORGANIZATION_KEYS = new Set(["organization", "stack", "reason"]);
+const ORGANIZATION_KEYS = new Set(["organization", "stack", "reason", "expires"]);
 
 function parseExternalAccounts(value: unknown, file: string): ExternalAccountEntry[] {
   if (value === undefined) return [];
@@ -29,11 +52,12 @@ function parseExternalAccounts(value: unknown, file: string): ExternalAccountEnt
     const where = `externalAccounts[${index}]`;
     if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
     const unknown = Object.keys(e).filter((k) => !ACCOUNT_KEYS.has(k));
-    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: account, stack, reason)`);
+    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: ${[...ACCOUNT_KEYS].join(", ")})`);
     if (typeof e.account !== "string" || !/^\d{12}$/.test(e.account)) throw new InputError(file, `${where}.account must be a 12-digit account id`);
     if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.account}) has no reason: say why this account may use the keys`);
     if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
-    return { account: e.account, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}) };
+    if (e.expires !== undefined && !isDate(e.expires)) throw new InputError(file, `${where}.expires must be a date written YYYY-MM-DD (the last day, UTC), not ${JSON.stringify(e.expires)}`);
+    return { account: e.account, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(typeof e.expires === "string" ? { expires: e.expires } : {}) };
   });
 }
 
@@ -51,25 +75,26 @@ function parseExternalOrganizations(value: unknown, file: string): ExternalOrgan
     const where = `externalOrganizations[${index}]`;
     if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
     const unknown = Object.keys(e).filter((k) => !ORGANIZATION_KEYS.has(k));
-    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: organization, stack, reason)`);
+    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: organization, stack, reason, expires)`);
     if (typeof e.organization !== "string" || !/^o-[a-z0-9]{10,32}$/.test(e.organization)) throw new InputError(file, `${where}.organization must be an organization id (o- and 10 to 32 lower-case letters or digits)`);
     if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.organization}) has no reason: say why this organization may use the keys`);
     if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
-    return { organization: e.organization, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}) };
+    if (e.expires !== undefined && !isDate(e.expires)) throw new InputError(file, `${where}.expires must be a date written YYYY-MM-DD (the last day, UTC), not ${JSON.stringify(e.expires).slice(0, 40)}`);
+    return { organization: e.organization, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(typeof e.expires === "string" ? { expires: e.expires } : {}) };
   });
 }
 
-/** The organizations declared for a stack, each with the reason given. */
-export function declaredOrganizations(allowlist: Allowlist | undefined, stack: string): ReadonlyMap<string, string> {
+/** The organizations declared for a stack (and not expired at `now`), each with the reason given. */
+export function declaredOrganizations(allowlist: Allowlist | undefined, stack: string, now: Date = new Date()): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
-  for (const e of allowlist?.externalOrganizations ?? []) if ((e.stack === undefined || e.stack === stack) && !out.has(e.organization)) out.set(e.organization, e.reason);
+  for (const e of allowlist?.externalOrganizations ?? []) if ((e.stack === undefined || e.stack === stack) && !expired(e.expires, now) && !out.has(e.organization)) out.set(e.organization, e.reason);
   return out;
 }
 
-/** The accounts declared for a stack, each with the reason given. */
-export function declaredAccounts(allowlist: Allowlist | undefined, stack: string): ReadonlyMap<string, string> {
+/** The accounts declared for a stack (and not expired at `now`), each with the reason given. */
+export function declaredAccounts(allowlist: Allowlist | undefined, stack: string, now: Date = new Date()): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
-  for (const e of allowlist?.externalAccounts ?? []) if ((e.stack === undefined || e.stack === stack) && !out.has(e.account)) out.set(e.account, e.reason);
+  for (const e of allowlist?.externalAccounts ?? []) if ((e.stack === undefined || e.stack === stack) && !expired(e.expires, now) && !out.has(e.account)) out.set(e.account, e.reason);
   return out;
 }
 
@@ -80,23 +105,43 @@ export function parseAllowlist(doc: unknown, file = "allowlist"): Allowlist {
   if (unknownTop.length) throw new InputError(file, `unknown field(s) ${unknownTop.join(", ")} (allowed: allow, externalAccounts, externalOrganizations)`);
   const externalAccounts = parseExternalAccounts(doc.externalAccounts, file);
   const externalOrganizations = parseExternalOrganizations(doc.externalOrganizations, file);
-  const entries = doc.allow.map((e, index): AllowEntry => {
+  // Every problem of every allow entry at once, in one message.
+  const problems: string[] = [];
+  const entries = doc.allow.flatMap((e, index): AllowEntry[] => {
     const where = `allow[${index}]`;
-    if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
-    const unknown = Object.keys(e).filter((k) => !KEYS.has(k));
-    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: address, stack, reason, actions)`);
-    if (typeof e.address !== "string" || e.address.trim() === "") throw new InputError(file, `${where}.address must be a non-empty string`);
-    if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.address}) has no reason: every allowance must say why the change is safe`);
-    if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
-    let actions: GuardAction[] | undefined;
-    if (e.actions !== undefined) {
-      if (!Array.isArray(e.actions) || e.actions.length === 0 || !e.actions.every((a) => typeof a === "string" && (ALLOWABLE_ACTIONS as readonly string[]).includes(a))) {
-        throw new InputError(file, `${where}.actions must be a non-empty list of ${ALLOWABLE_ACTIONS.join(", ")}`);
-      }
-      actions = e.actions as GuardAction[];
+    if (!isObject(e)) {
+      problems.push(`${where} is not an object`);
+      return [];
     }
-    return { address: e.address, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(actions ? { actions } : {}) };
+    const before = problems.length;
+    const unknown = Object.keys(e).filter((k) => !KEYS.has(k));
+    if (unknown.length) problems.push(`${where} has unknown field(s) ${unknown.join(", ")} (allowed: ${[...KEYS].join(", ")})`);
+    const named = typeof e.address === "string" && e.address.trim() !== "" ? `${where} (${e.address})` : where;
+    if (typeof e.address !== "string" || e.address.trim() === "") problems.push(`${where}.address must be a non-empty string`);
+    if (typeof e.reason !== "string" || e.reason.trim() === "") problems.push(`${named} has no reason: every allowance must say why the change is safe`);
+    if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) problems.push(`${where}.stack must be a non-empty string when given`);
+    if (e.actions !== undefined && (!Array.isArray(e.actions) || e.actions.length === 0 || !e.actions.every((a) => typeof a === "string" && (ALLOWABLE_ACTIONS as readonly string[]).includes(a)))) {
+      problems.push(`${where}.actions must be a non-empty list of ${ALLOWABLE_ACTIONS.join(", ")}`);
+    }
+    if (e.digest !== undefined && (typeof e.digest !== "string" || !DIGEST_PATTERN.test(e.digest))) problems.push(`${where}.digest must be a plan digest, sha256: and 64 lower-case hex digits as the guard prints it, not ${JSON.stringify(e.digest).slice(0, 90)}`);
+    if (e.expires !== undefined && !isDate(e.expires)) problems.push(`${where}.expires must be a date written YYYY-MM-DD (the last day, UTC), not ${JSON.stringify(e.expires).slice(0, 40)}`);
+    if (e.digest === undefined && e.expires === undefined) {
+      problems.push(`${named} names neither digest nor expires: give the digest of the plan it allows (the guard prints it for each plan) and/or the last day it applies (expires: YYYY-MM-DD)`);
+    }
+    if (problems.length > before) return [];
+    return [
+      {
+        address: e.address as string,
+        reason: (e.reason as string).trim(),
+        index,
+        ...(typeof e.stack === "string" ? { stack: e.stack } : {}),
+        ...(e.actions !== undefined ? { actions: e.actions as GuardAction[] } : {}),
+        ...(typeof e.digest === "string" ? { digest: e.digest } : {}),
+        ...(typeof e.expires === "string" ? { expires: e.expires } : {}),
+      },
+    ];
   });
+  if (problems.length) throw new InputError(file, problems.join("; "));
   return { file, entries, ...(externalAccounts.length ? { externalAccounts } : {}), ...(externalOrganizations.length ? { externalOrganizations } : {}) };
 }
 
@@ -118,26 +163,54 @@ export function loadAllowlist(file: string): Allowlist {
   return parseAllowlist(doc, file);
 }
 
-/** Whether an entry covers a finding. */
-export function covers(entry: AllowEntry, f: Finding): boolean {
-  if (entry.stack !== undefined && entry.stack !== f.stack) return false;
-  if (entry.actions && !entry.actions.includes(f.action)) return false;
+/** Whether an entry's address names a finding's resource (exactly, or every instance of it). */
+function namesAddress(entry: AllowEntry, f: Finding): boolean {
   const base = f.address.replace(/ \(deposed [^)]*\)$/, "");
   return base === entry.address || (!entry.address.includes("[") && base.startsWith(`${entry.address}[`));
 }
 
-/** Splits blocking findings into still-blocked and allowed, and lists entries that matched nothing. */
-export function applyAllowlist(blocking: readonly Finding[], allowlist: Allowlist | undefined): { blocked: Finding[]; allowed: AllowedFinding[]; unused: AllowEntry[] } {
+/** What the allowlist is checked against: the time, and each stack's plan digest. */
+export interface AllowContext {
+  readonly now: Date;
+  /** Plan digest by stack name. */
+  readonly digests: ReadonlyMap<string, string>;
+}
+
+/** Why an entry naming the finding's address does not allow it, or undefined when it does. */
+export function mismatch(entry: AllowEntry, f: Finding, ctx: AllowContext): string | undefined {
+  const id = `allow[${entry.index}]`;
+  if (entry.stack !== undefined && entry.stack !== f.stack) return `${id} is for stack ${entry.stack}, this is ${f.stack}`;
+  if (entry.actions && !entry.actions.includes(f.action)) return `${id} allows ${entry.actions.join(", ")} only, this change is ${f.action}`;
+  if (expired(entry.expires, ctx.now)) return `${id} expired on ${entry.expires}`;
+  const digest = ctx.digests.get(f.stack);
+  if (entry.digest !== undefined && entry.digest !== digest) return `${id} was written for ${shortDigest(entry.digest)}, this plan is ${digest ? shortDigest(digest) : "of unknown digest"}`;
+  return undefined;
+}
+
+/** Whether an entry covers a finding (same address, stack and action, not expired, and written for this plan when it names a digest). */
+export function covers(entry: AllowEntry, f: Finding, ctx: AllowContext = { now: new Date(), digests: new Map() }): boolean {
+  return namesAddress(entry, f) && mismatch(entry, f, ctx) === undefined;
+}
+
+/**
+ * Splits blocking findings into still-blocked and allowed, and lists entries that matched nothing.
+ * A still-blocked finding carries, in `notAllowed`, why each entry naming its address did not match.
+ */
+export function applyAllowlist(blocking: readonly Finding[], allowlist: Allowlist | undefined, ctx: AllowContext = { now: new Date(), digests: new Map() }): { blocked: Finding[]; allowed: AllowedFinding[]; unused: AllowEntry[] } {
   const entries = allowlist?.entries ?? [];
   const used = new Set<number>();
   const blocked: Finding[] = [];
   const allowed: AllowedFinding[] = [];
   for (const f of blocking) {
-    const entry = entries.find((e) => covers(e, f));
+    const near = entries.filter((e) => namesAddress(e, f));
+    const entry = near.find((e) => mismatch(e, f, ctx) === undefined);
     if (entry) {
       used.add(entry.index);
       allowed.push({ finding: f, entry });
-    } else blocked.push(f);
+    } else {
+      const why = near.map((e) => mismatch(e, f, ctx)).filter((m): m is string => m !== undefined);
+      blocked.push(why.length ? { ...f, notAllowed: why } : f);
+    }
   }
   return { blocked, allowed, unused: entries.filter((e) => !used.has(e.index)) };
 }

@@ -1,5 +1,6 @@
 /** Runs every rule over every plan, applies the allowlist, and counts actions per stack. */
-import { applyAllowlist, declaredAccounts, declaredOrganizations } from "./allowlist";
+import { applyAllowlist, declaredAccounts, declaredOrganizations, expired } from "./allowlist";
+import { planDigest } from "./digest";
 import { buildGraph } from "./graph";
 import type { Allowlist, Finding, GuardAction, GuardResult, LoadedPlan, StackCounts } from "./model";
 import { actionOf, PlanIndex } from "./plan-index";
@@ -25,9 +26,11 @@ export interface ClassifyOptions {
   readonly inputErrors?: readonly string[];
   /** Skip the key/consumer graph (the summary's diagram): classification alone. */
   readonly withoutGraph?: boolean;
+  /** The time allowlist expiry dates are checked against. @default - now */
+  readonly now?: Date;
 }
 
-function counts(idx: PlanIndex, file: string | undefined): StackCounts {
+function counts(idx: PlanIndex, file: string | undefined, digest: string): StackCounts {
   const c: Partial<Record<GuardAction, number>> = {};
   for (const rc of idx.changes) {
     const a = actionOf(rc.change.actions);
@@ -35,7 +38,7 @@ function counts(idx: PlanIndex, file: string | undefined): StackCounts {
   }
   const drift = (idx.plan.resource_drift ?? []).length;
   if (drift) c.drift = drift;
-  return { stack: idx.stack, ...(file ? { file } : {}), ...(idx.plan.terraform_version ? { terraformVersion: idx.plan.terraform_version } : {}), counts: c, resources: idx.changes.length };
+  return { stack: idx.stack, ...(file ? { file } : {}), ...(idx.plan.terraform_version ? { terraformVersion: idx.plan.terraform_version } : {}), counts: c, resources: idx.changes.length, digest };
 }
 
 /**
@@ -45,6 +48,8 @@ function counts(idx: PlanIndex, file: string | undefined): StackCounts {
  */
 export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlist, opts: ClassifyOptions = {}): GuardResult {
   const indexes = plans.map((p) => new PlanIndex(p));
+  const now = opts.now ?? new Date();
+  const digests = plans.map((p) => planDigest(p.plan));
   const blocking: Finding[] = [];
   const risky: Finding[] = [];
   const warnings: string[] = [];
@@ -59,7 +64,7 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
     }
   };
   for (const idx of indexes) {
-    const ctx = { declaredAccounts: declaredAccounts(allowlist, idx.stack), declaredOrganizations: declaredOrganizations(allowlist, idx.stack) };
+    const ctx = { declaredAccounts: declaredAccounts(allowlist, idx.stack, now), declaredOrganizations: declaredOrganizations(allowlist, idx.stack, now) };
     const found = RULES.flatMap((rule) => guarded(`rule ${rule.name}`, idx.stack, () => rule(idx, ctx)));
     const blockedHere = found.filter((f) => f.severity === "block");
     blocking.push(...blockedHere);
@@ -68,11 +73,20 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
     if (idx.plan.errored) warnings.push(`${idx.stack}: the plan errored, so Terraform will not apply it; the guard checked the changes it lists`);
     if (idx.plan.format_version.startsWith("0.") && !idx.plan.configuration) warnings.push(`${idx.stack}: no configuration in the plan, so consumers of keys cannot be shown`);
   }
-  const { blocked, allowed, unused } = applyAllowlist(blocking, allowlist);
-  for (const e of unused) warnings.push(`allowlist entry ${e.index} (${e.stack ? `${e.stack} ` : ""}${e.address}) matched nothing: remove it or fix the address`);
+  const { blocked, allowed, unused } = applyAllowlist(blocking, allowlist, { now, digests: new Map(plans.map((p, i) => [p.stack, digests[i]])) });
+  for (const e of unused) {
+    const what = `allowlist entry ${e.index} (${e.stack ? `${e.stack} ` : ""}${e.address})`;
+    warnings.push(expired(e.expires, now) ? `${what} expired on ${e.expires}: remove it` : `${what} matched nothing: remove it or fix the address${e.digest ? " (or the plan it was written for has changed)" : ""}`);
+  }
+  for (const e of allowlist?.externalAccounts ?? []) {
+    if (expired(e.expires, now)) warnings.push(`externalAccounts[${e.index}] (${e.account}) expired on ${e.expires}: key policies granting it are blocked again; remove it or renew it`);
+  }
+  for (const e of allowlist?.externalOrganizations ?? []) {
+    if (expired(e.expires, now)) warnings.push(`externalOrganizations[${e.index}] (${e.organization}) expired on ${e.expires}: policies opening keys to it are blocked again; remove it or renew it`);
+  }
   const graph = opts.withoutGraph ? { nodes: [], edges: [] } : (guarded("the key graph", "summary", () => [buildGraph(indexes)])[0] ?? { nodes: [], edges: [] });
   return {
-    stacks: indexes.map((idx, i) => counts(idx, plans[i].file)),
+    stacks: indexes.map((idx, i) => counts(idx, plans[i].file, digests[i])),
     blocked,
     allowed,
     risky,

@@ -34,6 +34,8 @@ export interface Finding {
   readonly why: string;
   /** How to avoid it. */
   readonly fix: string;
+  /** For a blocked finding: why allowlist entries naming this address did not let it through (`allow[2] expired on 2026-11-30`). */
+  readonly notAllowed?: readonly string[];
 }
 
 /** One entry of the committed allowlist file. */
@@ -42,6 +44,10 @@ export interface AllowEntry {
   readonly stack?: string;
   readonly reason: string;
   readonly actions?: readonly GuardAction[];
+  /** The digest (`sha256:<64 hex>`) of the one plan this entry allows; another plan of the stack is not allowed. */
+  readonly digest?: string;
+  /** Last day (`YYYY-MM-DD`, UTC) the entry allows anything; from the next day on it matches nothing. */
+  readonly expires?: string;
   /** Position in the file (0-based), for messages. */
   readonly index: number;
 }
@@ -56,6 +62,8 @@ export interface ExternalAccountEntry {
   /** Only in this stack's plans. @default - every stack */
   readonly stack?: string;
   readonly reason: string;
+  /** Last day (`YYYY-MM-DD`, UTC) of the declaration. @default - it stands until removed */
+  readonly expires?: string;
   /** Position in `externalAccounts` (0-based), for messages. */
   readonly index: number;
 }
@@ -67,6 +75,8 @@ export interface ExternalOrganizationEntry {
   /** Only in this stack's plans. @default - every stack */
   readonly stack?: string;
   readonly reason: string;
+  /** Last day (UTC, `YYYY-MM-DD`) the declaration holds. @default - no end */
+  readonly expires?: string;
   /** Position in `externalOrganizations` (0-based), for messages. */
   readonly index: number;
 }
@@ -94,6 +104,8 @@ export interface StackCounts {
   readonly terraformVersion?: string;
   readonly counts: Partial<Record<GuardAction, number>>;
   readonly resources: number;
+  /** The plan's digest (`planDigest`): what an allowlist entry's `digest` names. */
+  readonly digest?: string;
 }
 
 /** A node of the key/consumer graph: a resource in a stack, or another stack's output read through remote state. */

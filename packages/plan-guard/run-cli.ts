@@ -2,8 +2,11 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { loadAllowlist } from "./allowlist";
+import { describeChange } from "./changes";
 import { classifyPlans } from "./classify";
 import { formatResult } from "./format";
+import { oneLine } from "./markdown";
+import { actionOf } from "./plan-index";
 import { InputError, type Allowlist, type LoadedPlan } from "./model";
 import { readPlanFile } from "./read";
 import { renderSummary } from "./summary";
@@ -12,6 +15,8 @@ import { renderSummary } from "./summary";
 export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /** The clock allowlist expiry dates are checked against (tests). @default - the system clock */
+  readonly now?: () => Date;
 }
 
 const DEFAULT_ALLOWLIST = "plan-guard.allow.json";
@@ -21,6 +26,7 @@ interface Options {
   summary?: string;
   markdown?: boolean;
   quiet?: boolean;
+  changes?: boolean;
 }
 
 function program(io: CliIo): Command {
@@ -31,6 +37,7 @@ function program(io: CliIo): Command {
     .option("--summary <file>", "write the Markdown summary for a pull-request comment")
     .option("--markdown", "print the Markdown summary on stdout instead of the line report")
     .option("--quiet", "print only blocked changes, errors and the verdict")
+    .option("--changes", "also print every change with the values it sets (secrets masked, policies as rights gained and lost)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError(false);
@@ -76,7 +83,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       inputErrors.push(e.message);
     }
   }
-  const result = classifyPlans(named, allowlist, { inputErrors });
+  const result = classifyPlans(named, allowlist, { inputErrors, ...(io.now ? { now: io.now() } : {}) });
   for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
   const summary = renderSummary(result);
   if (opts.summary) {
@@ -87,10 +94,20 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       return 2;
     }
   }
+  if (opts.changes && !opts.quiet) {
+    for (const p of named) {
+      for (const rc of p.plan.resource_changes ?? []) {
+        const action = actionOf(rc.change.actions);
+        if (action === "no-op" || action === "read") continue;
+        io.out(oneLine(`CHANGE [${p.stack}] ${rc.address} (${action})`));
+        for (const l of describeChange(rc)) io.out(`    ${oneLine(l)}`);
+      }
+    }
+  }
   if (opts.markdown) io.out(summary);
   else {
     const lines = formatResult(result).filter((l) => !l.startsWith("ERROR "));
-    for (const l of opts.quiet ? lines.filter((x) => x.startsWith("BLOCKED") || x.startsWith("plan-guard:")) : lines) io.out(l);
+    for (const l of opts.quiet ? lines.filter((x) => x.startsWith("BLOCKED") || x.startsWith("plan-guard:") || (result.blocked.length > 0 && x.startsWith("PLAN "))) : lines) io.out(l);
   }
   return result.exitCode;
 }

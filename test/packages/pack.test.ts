@@ -42,7 +42,8 @@ const cases: { dir: string; name: string; usage: RegExp; run: Run }[] = [
       files: { "dev-keys.json": JSON.stringify({ format_version: "1.2", terraform_version: "1.9.0", resource_changes: [] }) },
       args: ["dev-keys.json"],
       status: 0,
-      stdout: ["plan-guard: nothing blocked in 1 plan(s), 0 resource change(s) checked"],
+      // The digest of a plan that changes nothing (DIGEST_FORMAT cmk-plan-digest/1), then the verdict.
+      stdout: ["PLAN [dev-keys] sha256:9c102206050901871f9346fdb883d3c5dc3a84b3254b034d4b605f7bd182f984 (an allowlist entry's digest names exactly this plan)", "plan-guard: nothing blocked in 1 plan(s), 0 resource change(s) checked"],
       stderr: /^$/,
     },
   },

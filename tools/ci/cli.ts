@@ -213,7 +213,8 @@ function program(io: Io, setCode: (n: number) => void): Command {
     .requiredOption("--synth <result>", "the synth job's result")
     .requiredOption("--out <file>")
     .option("--run-url <url>")
-    .action((o: { reports: string; envs: string; synth: string; out: string; runUrl?: string }) => {
+    .option("--max-length <chars>", "longest text to write (value lines are cut to fit); default: a pull-request comment's limit")
+    .action((o: { reports: string; envs: string; synth: string; out: string; runUrl?: string; maxLength?: string }) => {
       let parsed: unknown = [];
       try {
         parsed = JSON.parse(o.envs);
@@ -222,7 +223,9 @@ function program(io: Io, setCode: (n: number) => void): Command {
       }
       // The matrix entries of `npm run -s envs` ({ env, secretSuffix }), or plain names.
       const envs = (Array.isArray(parsed) ? parsed : []).map((e: unknown) => (typeof e === "string" ? e : (e as { env?: unknown } | null)?.env)).filter((e): e is string => typeof e === "string");
-      const input = { envs, reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl };
+      const maxLength = o.maxLength === undefined ? undefined : Number(o.maxLength);
+      if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength > 0)) throw new CliError(`--max-length must be a positive whole number of characters, not "${o.maxLength}"`);
+      const input = { envs, reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl, ...(maxLength ? { maxLength } : {}) };
       writeFileSync(o.out, `${renderComment(input)}\n`);
       setCode(failed(input) ? 1 : 0);
     });

@@ -1,14 +1,19 @@
 /**
  * The pull-request report: what each environment's plan job found, in redacted form, and the one
- * comment built from all of them. A stack's entry holds resource addresses and actions only:
- * `terraform show -json` writes sensitive values in cleartext, so nothing else is copied out of a
- * plan (https://developer.hashicorp.com/terraform/cli/commands/show). The plan itself never
- * leaves the job that made it; only these reports are uploaded between jobs.
+ * comment built from all of them. A stack's entry holds resource addresses, actions, and the
+ * values that change with every secret masked (`describeChange` in the plan guard: Terraform's
+ * sensitive marks, secret-named attributes, PEM private keys) and policies as the rights they
+ * give: `terraform show -json` writes sensitive values in cleartext, so nothing is copied out of a
+ * plan unmasked (https://developer.hashicorp.com/terraform/cli/commands/show). The plan itself
+ * never leaves the job that made it; only these reports are uploaded between jobs.
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { describeChange } from "../../packages/plan-guard/changes";
+import { mdCode, mdText } from "../../packages/plan-guard/markdown";
 import { actionOf } from "../../packages/plan-guard/plan-index";
 import { SUMMARY_MARKER } from "../../packages/plan-guard/summary";
+import type { ResourceChange } from "../terraform/plan-json";
 
 /** Hidden line by which the workflow finds and updates the one comment (the guard's marker). */
 export const COMMENT_MARKER = SUMMARY_MARKER;
@@ -16,10 +21,12 @@ export const COMMENT_MARKER = SUMMARY_MARKER;
 /** What happened to one stack in one run. */
 export type StackStatus = "planned" | "pending" | "failed" | "skipped";
 
-/** One resource change, redacted: where and what, never a value. */
+/** One resource change, redacted: where, what, and the values that change with every secret masked. */
 export interface RedactedChange {
   readonly address: string;
   readonly action: string;
+  /** `attr: before → after` lines, policies as rights gained and lost (plain text, escaped when rendered). */
+  readonly details?: readonly string[];
 }
 
 export interface StackReport {
@@ -58,8 +65,8 @@ export function saveReport(file: string, report: EnvironmentReport): void {
 }
 
 /**
- * The redacted change list of a `terraform show -json` document: address and action of every
- * resource change that is not a no-op, and nothing else from the plan.
+ * The redacted change list of a `terraform show -json` document: address, action and the masked
+ * value changes (see {@link describeChange}) of every resource change that is not a no-op.
  */
 export function redactedChanges(plan: unknown): RedactedChange[] {
   const rc = (plan as { resource_changes?: unknown } | null)?.resource_changes;
@@ -72,7 +79,14 @@ export function redactedChanges(plan: unknown): RedactedChange[] {
       throw new Error("a resource change without an address or an action list");
     }
     const action = actionOf(actions as string[]);
-    if (action !== "no-op") out.push({ address: c.address, action });
+    if (action === "no-op") continue;
+    let details: string[] = [];
+    try {
+      details = describeChange(c as unknown as ResourceChange);
+    } catch {
+      details = ["(the values could not be read; see the plan in the job log)"];
+    }
+    out.push({ address: c.address, action, ...(details.length ? { details } : {}) });
   }
   return out;
 }
@@ -93,9 +107,20 @@ export function recordStack(report: EnvironmentReport, entry: StackReport): Envi
   return { ...report, stacks: [...report.stacks.filter((s) => s.stack !== entry.stack), entry] };
 }
 
-const cell = (s: string) => s.replace(/[|`<>]/g, (c) => `\\${c}`).replace(/\n/g, " ");
+const cell = mdText;
 
-function stackSection(s: StackReport): string[] {
+/** Most value lines shown per change: all of them, a few, or none when the comment would be too long. */
+type Detail = number;
+
+function detailCell(c: RedactedChange, lines: Detail): string {
+  const d = c.details ?? [];
+  if (d.length === 0 || lines === 0) return "";
+  const shown = d.slice(0, lines).map(mdText);
+  if (d.length > shown.length) shown.push(mdText(`… ${d.length - shown.length} more`));
+  return shown.join("<br>");
+}
+
+function stackSection(s: StackReport, lines: Detail): string[] {
   switch (s.status) {
     case "pending":
       return [
@@ -112,9 +137,9 @@ function stackSection(s: StackReport): string[] {
       const changes = s.changes ?? [];
       if (!changes.length) return [`#### \`${s.stack}\`: no changes`, ""];
       const shown = changes.slice(0, MAX_LISTED);
-      const lines = [`#### \`${s.stack}\`: ${changes.length} change${changes.length === 1 ? "" : "s"}`, "", "| action | address |", "|---|---|", ...shown.map((c) => `| ${c.action} | \`${cell(c.address)}\` |`)];
-      if (changes.length > shown.length) lines.push("", `_and ${changes.length - shown.length} more (see the job log)._`);
-      return [...lines, ""];
+      const rows = [`#### \`${s.stack}\`: ${changes.length} change${changes.length === 1 ? "" : "s"}`, "", "| action | address | what changes |", "|---|---|---|", ...shown.map((c) => `| ${cell(c.action)} | ${mdCode(c.address)} | ${detailCell(c, lines)} |`)];
+      if (changes.length > shown.length) rows.push("", `_and ${changes.length - shown.length} more (see the job log)._`);
+      return [...rows, ""];
     }
   }
 }
@@ -149,7 +174,17 @@ export interface CommentInput {
   readonly synth: string;
   /** Link to the workflow run, for the logs. */
   readonly runUrl?: string;
+  /**
+   * Longest text to render: value lines are cut (12 per change, then 4, 1, none) until it fits.
+   * @default - {@link COMMENT_LIMIT}, a pull-request comment's limit
+   */
+  readonly maxLength?: number;
 }
+
+/** GitHub refuses comments longer than 65,536 characters; keep room for the digest line and other additions. */
+export const COMMENT_LIMIT = 60_000;
+/** Value lines per change tried in turn until the comment fits. */
+const DETAIL_LEVELS: readonly Detail[] = [12, 4, 1, 0];
 
 /** True when the run must fail the check: a blocked or unreadable plan, a failed job or stack. */
 export function failed(input: CommentInput): boolean {
@@ -160,8 +195,22 @@ export function failed(input: CommentInput): boolean {
   });
 }
 
-/** The one pull-request comment: verdict, then per environment the guard, the stacks and the picture. */
+/**
+ * The one pull-request comment: verdict, then per environment the stacks (each change with the
+ * values it changes), the guard and the picture. Value lines are cut when the whole would exceed
+ * `maxLength`, and the comment says so.
+ */
 export function renderComment(input: CommentInput): string {
+  const max = input.maxLength ?? COMMENT_LIMIT;
+  let text = "";
+  for (const level of DETAIL_LEVELS) {
+    text = renderAt(input, level);
+    if (text.length <= max) return text;
+  }
+  return text;
+}
+
+function renderAt(input: CommentInput, lines: Detail): string {
   const out = [COMMENT_MARKER];
   const bad = failed(input);
   const pending = input.reports.flatMap((r) => r.stacks.filter((s) => s.status === "pending"));
@@ -177,7 +226,7 @@ export function renderComment(input: CommentInput): string {
       out.push(`❌ The plan job did not finish, so nothing was reviewed for ${env}${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`, "");
       continue;
     }
-    for (const s of r.stacks) out.push(...stackSection(s), ...digestLines(s));
+    for (const s of r.stacks) out.push(...stackSection(s, lines), ...digestLines(s));
     if (!r.guard) out.push("❌ The plan guard did not run.", "");
     else {
       // The guard's own Markdown (verdict, blocked/risky tables, Mermaid picture) minus its marker.
@@ -185,6 +234,7 @@ export function renderComment(input: CommentInput): string {
       out.push("<details open><summary>Plan guard</summary>", "", body, "", "</details>", "");
     }
   }
-  out.push("_Only addresses and actions are shown: plan JSON holds sensitive values in cleartext and never leaves its job._");
+  if (lines < DETAIL_LEVELS[0]) out.push(`_Values are cut to ${lines === 0 ? "none" : `${lines} line${lines === 1 ? "" : "s"}`} per change to fit GitHub's size limit for this text._`, "");
+  out.push("_Values Terraform marks sensitive, and attributes named like secrets, read (sensitive); policies are shown as the rights they give. The plan JSON holds sensitive values in cleartext and never leaves its job._");
   return out.join("\n");
 }

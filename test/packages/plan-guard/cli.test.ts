@@ -1,7 +1,7 @@
 /** The command line (exit codes, messages, summary file), the allowlist, the summary and the bench. */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { benchPlanGuard, classifyPlans, syntheticPlan, parseAllowlist, renderSummary, runCli, stackNameFor, SUMMARY_MARKER } from "../../../packages/plan-guard";
+import { benchPlanGuard, blockLine, classifyPlans, formatResult, parseAllowlist, planDigest, renderSummary, runCli, stackNameFor, syntheticPlan, SUMMARY_MARKER } from "../../../packages/plan-guard";
 import { scratchDir } from "../../tools/terraform/fixtures";
 import { cfg, planOf, rc } from "./builders";
 
@@ -12,29 +12,34 @@ const file = (name: string, content: unknown): string => {
   writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
   return p;
 };
+/** The clock of these tests: allowlist expiry dates are checked against it. */
+const NOW = new Date("2026-12-01T12:00:00Z");
 const run = async (...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> => {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l), now: () => NOW });
   return { code, out, err };
 };
 
 const keyDelete = planOf([rc("aws_kms_key.main", ["delete"], { id: "k1" }, null)]).plan;
 const harmless = planOf([rc("aws_instance.web", ["delete"], { id: "i-1" }, null)]).plan;
 const noAllow = file("none.allow.json", { allow: [] });
+const KEY_DELETE_DIGEST = planDigest(keyDelete);
+const DIGEST_LINE = /^PLAN \[[a-z-]+\] sha256:[0-9a-f]{64} \(an allowlist entry's digest names exactly this plan\)$/;
 
 describe("exit codes and lines", () => {
   test("0 when nothing is blocked", async () => {
     const r = await run(file("ok.json", harmless), "--allowlist", noAllow);
     expect(r.code).toBe(0);
-    expect(r.out).toEqual(["plan-guard: nothing blocked in 1 plan(s), 1 resource change(s) checked"]);
+    expect(r.out).toEqual([`PLAN [ok] ${planDigest(harmless)} (an allowlist entry's digest names exactly this plan)`, "plan-guard: nothing blocked in 1 plan(s), 1 resource change(s) checked"]);
   });
 
   test("1 when blocked, each line naming the stack from `name=path`", async () => {
     const r = await run(`prod-keys=${file("k.json", keyDelete)}`, "--allowlist", noAllow, "--quiet");
     expect(r.code).toBe(1);
-    expect(r.out[0]).toMatch(/^BLOCKED \[prod-keys\] aws_kms_key\.main \(delete\): deletes this KMS key; /);
-    expect(r.out[1]).toBe("plan-guard: 1 blocked change(s) in 1 plan(s) (exit 1)");
+    expect(r.out[0]).toBe(`PLAN [prod-keys] ${KEY_DELETE_DIGEST} (an allowlist entry's digest names exactly this plan)`);
+    expect(r.out[1]).toMatch(/^BLOCKED \[prod-keys\] aws_kms_key\.main \(delete\): deletes this KMS key; /);
+    expect(r.out[2]).toBe("plan-guard: 1 blocked change(s) in 1 plan(s) (exit 1)");
   });
 
   test.each([
@@ -58,6 +63,19 @@ describe("exit codes and lines", () => {
     expect(none.err.join("\n")).not.toMatch(/\bat .*\(/);
   });
 
+  test("--changes prints every change with its values, secrets masked, each on its own line", async () => {
+    const p = planOf([
+      rc("aws_kms_key.k", ["update"], { deletion_window_in_days: 7 }, { deletion_window_in_days: 30 }),
+      rc("aws_ssm_parameter.p", ["update"], { value: "old-secret\n::add-mask::x" }, { value: "new-secret" }, {
+        change: { actions: ["update"], before: { value: "old-secret" }, after: { value: "new-secret" }, after_unknown: {}, before_sensitive: { value: true }, after_sensitive: { value: true } },
+      } as never),
+      rc("aws_vpc.v", ["no-op"], {}, {}),
+    ]).plan;
+    const r = await run(`dev-keys=${file("c.json", p)}`, "--allowlist", noAllow, "--changes");
+    expect(r.out.filter((l) => /^(CHANGE| )/.test(l))).toEqual(["CHANGE [dev-keys] aws_kms_key.k (update)", "    deletion_window_in_days: 7 → 30", "CHANGE [dev-keys] aws_ssm_parameter.p (update)", "    value: (sensitive) → (sensitive)"]);
+    expect(r.out.join("\n")).not.toMatch(/secret/);
+  });
+
   test("stack names come from the file name, or the folder for generic names", () => {
     expect(stackNameFor("plans/dev-keys.json")).toBe("dev-keys");
     expect(stackNameFor("cdktf.out/stacks/dev-data/plan.json")).toBe("dev-data");
@@ -68,13 +86,14 @@ describe("allowlist", () => {
   test("an allowed change exits 0 and says which entry covered it; an unused entry is a warning", async () => {
     const allow = file("a.allow.json", {
       allow: [
-        { address: "aws_kms_key.main", stack: "prod-keys", reason: "retired after migrating to aws_kms_key.v2 (#17)", actions: ["delete"] },
-        { address: "aws_kms_key.gone", reason: "stale" },
+        { address: "aws_kms_key.main", stack: "prod-keys", reason: "retired after migrating to aws_kms_key.v2 (#17)", actions: ["delete"], digest: KEY_DELETE_DIGEST },
+        { address: "aws_kms_key.gone", reason: "stale", expires: "2026-12-31" },
       ],
     });
     const r = await run(`prod-keys=${file("k.json", keyDelete)}`, "--allowlist", allow);
     expect(r.code).toBe(0);
     expect(r.out).toEqual([
+      `PLAN [prod-keys] ${KEY_DELETE_DIGEST} (an allowlist entry's digest names exactly this plan)`,
       "ALLOWED [prod-keys] aws_kms_key.main (delete): destroy-key-bearing, allowed by allowlist entry 0: retired after migrating to aws_kms_key.v2 (#17)",
       "WARNING allowlist entry 1 (aws_kms_key.gone) matched nothing: remove it or fix the address",
       "plan-guard: nothing blocked in 1 plan(s), 1 resource change(s) checked, 1 allowed by the allowlist",
@@ -84,13 +103,88 @@ describe("allowlist", () => {
   test.each([
     [{ allow: [{ address: "aws_kms_key.main" }] }, "allow[0] (aws_kms_key.main) has no reason: every allowance must say why the change is safe"],
     [{ allow: [{ address: "aws_kms_key.main", reason: "  " }] }, "allow[0] (aws_kms_key.main) has no reason"],
-    [{ allow: [{ address: "a.b", reason: "r", actions: ["destroy"] }] }, "allow[0].actions must be a non-empty list of delete, replace, forget, update, drift, unknown"],
-    [{ allow: [{ address: "a.b", reason: "r", stacks: ["x"] }] }, "allow[0] has unknown field(s) stacks"],
+    [{ allow: [{ address: "a.b", reason: "r", actions: ["destroy"], expires: "2026-12-31" }] }, "allow[0].actions must be a non-empty list of delete, replace, forget, update, drift, unknown"],
+    [{ allow: [{ address: "a.b", reason: "r", stacks: ["x"], expires: "2026-12-31" }] }, "allow[0] has unknown field(s) stacks"],
+    [{ allow: [{ address: "a.b", reason: "r" }] }, "allow[0] (a.b) names neither digest nor expires: give the digest of the plan it allows (the guard prints it for each plan) and/or the last day it applies (expires: YYYY-MM-DD)"],
+    [{ allow: [{ address: "a.b", reason: "r", digest: "sha256:AB12" }] }, 'allow[0].digest must be a plan digest, sha256: and 64 lower-case hex digits as the guard prints it, not "sha256:AB12"'],
+    [{ allow: [{ address: "a.b", reason: "r", expires: "2026-02-30" }] }, 'allow[0].expires must be a date written YYYY-MM-DD (the last day, UTC), not "2026-02-30"'],
+    [{ allow: [{ address: "a.b", reason: "r", expires: "30.11.2026" }] }, 'allow[0].expires must be a date written YYYY-MM-DD (the last day, UTC), not "30.11.2026"'],
+    [{ allow: [], externalAccounts: [{ account: "555555555555", reason: "r", expires: "soon" }] }, 'externalAccounts[0].expires must be a date written YYYY-MM-DD (the last day, UTC), not "soon"'],
     [{ allowed: [] }, 'expected { "allow": [ ... ] }'],
   ])("an invalid allowlist is an input error (exit 2): %j", async (doc, message) => {
     const r = await run(file("ok.json", harmless), "--allowlist", file("bad.allow.json", doc));
     expect(r.code).toBe(2);
     expect(r.err[0]).toContain(message);
+  });
+
+  test("every problem of every entry is reported at once, each naming its entry", async () => {
+    const r = await run(file("ok.json", harmless), "--allowlist", file("bad.allow.json", { allow: [{ address: "a.b", reason: "r" }, { address: "c.d", expires: "2026-13-01" }, "x"] }));
+    expect(r.code).toBe(2);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toContain(
+      'allow[0] (a.b) names neither digest nor expires: give the digest of the plan it allows (the guard prints it for each plan) and/or the last day it applies (expires: YYYY-MM-DD); allow[1] (c.d) has no reason: every allowance must say why the change is safe; allow[1].expires must be a date written YYYY-MM-DD (the last day, UTC), not "2026-13-01"; allow[2] is not an object',
+    );
+  });
+
+  test("an entry names the change it allows: it stops matching once expired or for another plan, and the guard says why", () => {
+    const p = planOf([rc("aws_kms_key.main", ["delete"], { id: "k1" }, null)], { stack: "prod-keys" });
+    const other = planDigest(planOf([rc("aws_kms_key.main", ["delete"], { id: "k2" }, null)]).plan);
+    const digest = planDigest(p.plan);
+    const verdict = (entries: object[], now: Date) => {
+      const r = classifyPlans([p], parseAllowlist({ allow: entries.map((e) => ({ address: "aws_kms_key.main", reason: "retired (#17)", ...e })) }), { now });
+      return { allowed: r.allowed.map((a) => a.entry.index), notAllowed: r.blocked.map((b) => b.notAllowed), warnings: r.warnings };
+    };
+    // The expiry day itself still counts (until 23:59:59.999 UTC); the next moment it does not.
+    expect(verdict([{ expires: "2026-11-30" }], new Date("2026-11-30T23:59:59.999Z")).allowed).toEqual([0]);
+    expect(verdict([{ expires: "2026-11-30" }], new Date("2026-12-01T00:00:00Z"))).toEqual({
+      allowed: [],
+      notAllowed: [["allow[0] expired on 2026-11-30"]],
+      warnings: ["allowlist entry 0 (aws_kms_key.main) expired on 2026-11-30: remove it"],
+    });
+    expect(verdict([{ digest }], NOW).allowed).toEqual([0]);
+    expect(verdict([{ digest: other }, { digest, expires: "2026-11-30" }, { expires: "2026-12-31", actions: ["replace"] }, { expires: "2026-12-31", stack: "dev-keys" }], NOW).notAllowed).toEqual([
+      [`allow[0] was written for ${other.slice(0, 19)}…, this plan is ${digest.slice(0, 19)}…`, "allow[1] expired on 2026-11-30", "allow[2] allows replace only, this change is delete", "allow[3] is for stack dev-keys, this is prod-keys"],
+    ]);
+    // Both conditions hold when both are given.
+    expect(verdict([{ digest, expires: "2026-12-31" }], NOW).allowed).toEqual([0]);
+  });
+
+  test("the reasons reach the blocked line and the summary", () => {
+    const p = planOf([rc("aws_kms_key.main", ["delete"], { id: "k1" }, null)], { stack: "prod-keys" });
+    const r = classifyPlans([p], parseAllowlist({ allow: [{ address: "aws_kms_key.main", reason: "r", expires: "2026-11-30" }] }), { now: NOW });
+    expect(blockLine(r.blocked[0])).toMatch(/\. Not allowed: allow\[0\] expired on 2026-11-30\.$/);
+    expect(renderSummary(r)).toMatch(/\. Not allowed: allow&#91;0&#93; expired on 2026-11-30 \|$/m);
+    expect(formatResult(r)[0]).toMatch(DIGEST_LINE);
+    const allowed = classifyPlans([p], parseAllowlist({ allow: [{ address: "aws_kms_key.main", reason: "retired (#17)", expires: "2026-12-31", digest: planDigest(p.plan) }] }), { now: NOW });
+    expect(renderSummary(allowed)).toMatch(/\| entry 0 \(for this plan only \(digest\), until 2026-12-31\): retired \(&#35;&#8203;17\) \|$/m);
+    expect(renderSummary(r)).toContain(`| prod-keys | 1 | 1 | <code>${planDigest(p.plan)}</code> |`);
+  });
+
+  test("an expired externalAccounts declaration no longer declares the account", () => {
+    const p = planOf(
+      [
+        rc(
+          "aws_kms_key.k",
+          ["update"],
+          { arn: "arn:aws:kms:eu-west-1:111122223333:key/k", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }] }) },
+          {
+            arn: "arn:aws:kms:eu-west-1:111122223333:key/k",
+            policy: JSON.stringify({
+              Statement: [
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" },
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "kms:Decrypt", Resource: "*" },
+              ],
+            }),
+          },
+        ),
+      ],
+      { stack: "prod-keys" },
+    );
+    const allow = parseAllowlist({ allow: [], externalAccounts: [{ account: "555555555555", reason: "analytics (#42)", expires: "2026-11-30" }] });
+    expect(classifyPlans([p], allow, { now: new Date("2026-11-30T12:00:00Z") }).exitCode).toBe(0);
+    const later = classifyPlans([p], allow, { now: NOW });
+    expect(later.blocked.map((b) => b.rule)).toEqual(["key-policy-cross-account"]);
+    expect(later.warnings).toEqual(["externalAccounts[0] (555555555555) expired on 2026-11-30: key policies granting it are blocked again; remove it or renew it"]);
   });
 
   test("an entry narrowed by stack or action does not cover other changes; an instance-less address covers every instance", () => {
@@ -99,9 +193,9 @@ describe("allowlist", () => {
       [p],
       parseAllowlist({
         allow: [
-          { address: "aws_kms_key.k", reason: "r" },
-          { address: "aws_kms_key.j", reason: "r", actions: ["delete"] },
-          { address: "aws_kms_key.j", stack: "prod-keys", reason: "r" },
+          { address: "aws_kms_key.k", reason: "r", expires: "2099-12-31" },
+          { address: "aws_kms_key.j", reason: "r", actions: ["delete"], expires: "2099-12-31" },
+          { address: "aws_kms_key.j", stack: "prod-keys", reason: "r", expires: "2099-12-31" },
         ],
       }),
     );
@@ -126,20 +220,31 @@ describe("summary", () => {
     config: [cfg("aws_kms_key.data", { custom_key_store_id: "aws_kms_custom_key_store.hsm.id" }), cfg("aws_kms_custom_key_store.hsm")],
     outputs: { "cross-stack-output-aws_kms_keydataarn": "aws_kms_key.data.arn" },
   });
-  const data = planOf([rc("aws_s3_bucket_server_side_encryption_configuration.sse", ["update"], { rule: [] }, { rule: [{}] }), rc("aws_fsx_ontap_file_system.files", ["no-op"], {}, {})], {
-    stack: "dev-data",
-    config: [
-      cfg("aws_s3_bucket_server_side_encryption_configuration.sse", { rule: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
-      cfg("aws_fsx_ontap_file_system.files", { kms_key_id: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+  const data = planOf(
+    [
+      rc(
+        "aws_s3_bucket_server_side_encryption_configuration.sse",
+        ["update"],
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "arn:aws:kms:eu-west-1:111122223333:key/old" }] }] },
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "arn:aws:kms:eu-west-1:111122223333:key/new" }] }] },
+      ),
+      rc("aws_fsx_ontap_file_system.files", ["no-op"], {}, {}),
     ],
-  });
+    {
+      stack: "dev-data",
+      config: [
+        cfg("aws_s3_bucket_server_side_encryption_configuration.sse", { rule: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+        cfg("aws_fsx_ontap_file_system.files", { kms_key_id: "data.terraform_remote_state.cross-stack-reference-input-dev-keys.outputs.cross-stack-output-aws_kms_keydataarn" }),
+      ],
+    },
+  );
   const md = renderSummary(classifyPlans([keys, data]));
 
   test("starts with the marker and the verdict, lists blocked before risky, counts per stack", () => {
     expect(md.split("\n").slice(0, 2)).toEqual([SUMMARY_MARKER, "## Plan guard: ❌ 1 blocked change"]);
     expect(md.indexOf("### Blocked")).toBeLessThan(md.indexOf("### Risky (review)"));
-    expect(md).toContain("| dev-keys | `aws_kms_key.data` | replace | replaces this KMS key: the old one is destroyed;");
-    expect(md).toContain("| stack | update | replace | no-op | resources |\n|---|---:|---:|---:|---:|\n| dev-keys | 0 | 1 | 1 | 2 |\n| dev-data | 1 | 0 | 1 | 2 |");
+    expect(md).toContain("| dev-keys | <code>aws_kms_key.data</code> | replace | replaces this KMS key: the old one is destroyed;");
+    expect(md).toContain(`| stack | update | replace | no-op | resources | plan digest |\n|---|---:|---:|---:|---:|---|\n| dev-keys | 0 | 1 | 1 | 2 | <code>${planDigest(keys.plan)}</code> |\n| dev-data | 1 | 0 | 1 | 2 | <code>${planDigest(data.plan)}</code> |`);
   });
 
   test("draws the key, its key store and its consumers in other stacks (through cross-stack outputs)", () => {

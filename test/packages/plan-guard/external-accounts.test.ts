@@ -70,7 +70,7 @@ describe("an account added to a key policy", () => {
 
   t("the summary shows the declared account in the review table", () => {
     const r = classifyPlans([corpusPlan(shared(PARTNER))], declare({ account: PARTNER, reason: "analytics account (#42)" }), { withoutGraph: true });
-    expect(renderSummary(r)).toContain(`| staging-keys | \`aws_kms_key.test-key\` | create | the key policy newly lets declared external accounts use the key: arn:aws:iam::${PARTNER}:root`);
+    expect(renderSummary(r)).toContain(`| staging-keys | <code>aws_kms_key.test-key</code> | create | the key policy newly lets declared external accounts use the key: arn:aws:iam::${PARTNER}:root (declared in the allowlist's externalAccounts, ${PARTNER}: analytics account (&#35;&#8203;42))`);
   });
 
   t("is still blocked when declared for another stack only", () => {
@@ -110,7 +110,7 @@ describe("the allowlist's externalAccounts", () => {
     [{ allow: [], externalAccounts: {} }, "a.json: externalAccounts must be a list"],
     [{ allow: [], externalAccounts: [{ account: "5555", reason: "r" }] }, "a.json: externalAccounts[0].account must be a 12-digit account id"],
     [{ allow: [], externalAccounts: [{ account: PARTNER }] }, `a.json: externalAccounts[0] (${PARTNER}) has no reason: say why this account may use the keys`],
-    [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", keys: "x" }] }, "a.json: externalAccounts[0] has unknown field(s) keys (allowed: account, stack, reason)"],
+    [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", keys: "x" }] }, "a.json: externalAccounts[0] has unknown field(s) keys (allowed: account, stack, reason, expires)"],
     [{ allow: [], externalAccounts: [{ account: PARTNER, reason: "r", stack: "" }] }, "a.json: externalAccounts[0].stack must be a non-empty string when given"],
     [{ allow: [], external: [] }, "a.json: unknown field(s) external (allowed: allow, externalAccounts, externalOrganizations)"],
   ])("%j is refused", (doc, message) => {

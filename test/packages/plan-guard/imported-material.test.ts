@@ -58,9 +58,14 @@ const verdict = (p: LoadedPlan) => {
 };
 
 describe("aws_kms_external_key is guarded like every KMS key", () => {
-  test("created without material (what ImportedKey synthesizes): passes, shown as a new key to review", () => {
+  test("created without material (what ImportedKey synthesizes): passes, and a plain create is nothing to review", () => {
     const v = verdict(derived(["create"], null, keyValues({ key_state: null, expiration_model: null, enabled: null }), { after_sensitive: { key_material_base64: false } }));
-    expect(v).toEqual({ exit: 0, blocked: [], risky: [["aws_kms_external_key.test-key", "key-resource-change"]], lines: [] });
+    expect(v).toEqual({ exit: 0, blocked: [], risky: [], lines: [] });
+  });
+
+  test("created with an expiry: risky, with the date and what happens then", () => {
+    const r = classifyPlans([derived(["create"], null, keyValues({ valid_to: "2099-01-01T00:00:00Z", key_state: null, enabled: null }), { after_sensitive: { key_material_base64: false } })]);
+    expect(r.risky.map((f) => [f.rule, f.why])).toEqual([["key-resource-change", "the imported key material expires at 2099-01-01T00:00:00Z: KMS then deletes it and every request under the key fails (PendingImport) until the same material is imported again"]]);
   });
 
   test.each([
@@ -107,13 +112,13 @@ describe("a real plan of the shipped staging-keys (Terraform 1.11.4, AWS provide
   const real = (): PlanJson => JSON.parse(readFileSync(join(__dirname, "..", "..", "fixtures", "staging-keys-external-key.plan.json"), "utf8")) as PlanJson;
   const keyOf = (p: PlanJson) => (p.resource_changes ?? []).find((r) => r.type === "aws_kms_external_key") as NonNullable<PlanJson["resource_changes"]>[number];
 
-  test("as synthesized (no material; the provider still flags key_material_base64 sensitive): passes, the new key, alias and alarm listed", () => {
+  test("as synthesized (no material; the provider still flags key_material_base64 sensitive): passes, nothing to review", () => {
     const p = real();
     expect(valuesOf(keyOf(p).change.after).key_material_base64).toBeNull();
     expect((keyOf(p).change.after_sensitive as JsonObject).key_material_base64).toBe(true);
     const r = classifyPlans([{ stack: "staging-keys", plan: p }]);
     expect(r.exitCode).toBe(0);
-    expect(r.risky.map((f) => f.type).sort()).toEqual(["aws_kms_alias", "aws_kms_external_key"]);
+    expect(r.risky).toEqual([]);
   });
 
   test("the same plan with the material set (what key_material_base64 in the configuration gives): blocked, never quoted", () => {
@@ -166,7 +171,7 @@ describe("changes shaped like DeleteImportedKeyMaterial", () => {
     expect(verdict(derived(["update"], keyValues({ valid_to: "2000-06-01T00:00:00Z" }), keyValues({ valid_to: "2000-07-01T00:00:00Z" }))).lines[0]).toContain("sets valid_to to 2000-07-01T00:00:00.000Z (in the past): KMS deletes the material");
   });
 
-  test("near misses pass: a later expiry, an expiry removed, a description change", () => {
+  test("near misses pass: a later expiry (shown for review), an expiry removed, a description change (neither is)", () => {
     for (const [b, a] of [
       [{ valid_to: "2099-01-01T00:00:00Z" }, { valid_to: "2099-06-01T00:00:00Z" }],
       [{ valid_to: "2099-01-01T00:00:00Z" }, { valid_to: null }],
@@ -174,7 +179,7 @@ describe("changes shaped like DeleteImportedKeyMaterial", () => {
     ] as JsonObject[][]) {
       const v = verdict(derived(["update"], keyValues(b), keyValues(a)));
       expect(v.exit).toBe(0);
-      expect(v.risky.map((x) => x[1])).toEqual(["key-resource-change"]);
+      expect(v.risky.map((x) => x[1])).toEqual(a.valid_to ? ["key-resource-change"] : []);
     }
   });
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findTerraform, modulePlan, plan, providerSchemas, showJson, stateFromPlan, writeCombinedRoot, type CombinedCase, type JsonObject, type PlanJson, type ProviderSchemasJson, type TerraformState } from "../../../tools/terraform/offline";
-import { classifyPlans, type GuardResult } from "../../../packages/plan-guard";
+import { classifyPlans, describeChange, type GuardResult } from "../../../packages/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 
@@ -176,6 +176,7 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
   let forgetKey: GuardResult;
   let sharing: GuardResult;
   let sharingPlan: PlanJson;
+  let policyPlan: PlanJson;
 
   beforeAll(async () => {
     if (skipped) return;
@@ -258,8 +259,25 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
           },
           "fsx-key",
         ),
+        changed(
+          "prod-keys",
+          (c) => {
+            // key policies gain a statement each: the volumes key for another account, the file-shares key for a role of its own
+            const grant = (key: string, principal: string) => {
+              const block = c.resource.aws_kms_key[named(c, "aws_kms_key", key)];
+              const doc = JSON.parse(block.policy as string) as { Statement: object[] };
+              doc.Statement.push({ Sid: "ReadViaS3", Effect: "Allow", Principal: { AWS: principal }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } });
+              block.policy = JSON.stringify(doc);
+            };
+            grant("key-volumes_key", "arn:aws:iam::555555555555:root");
+            grant("key-fileShares_key", "arn:aws:iam::333333333333:role/Reporting");
+          },
+          "policy",
+          true,
+        ),
       ]),
     );
+    policyPlan = plans.policy;
     fsx = classifyPlans([{ stack: "prod-data", plan: plans["fsx-key"] }]);
     sharingPlan = plans.sharing;
     sharing = classifyPlans([{ stack: "prod-keys", plan: sharingPlan }]);
@@ -316,5 +334,21 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
   t("changing the FSx file system's key is blocked as a replacement", () => {
     expect(decisions(fsx)).toEqual(["aws_fsx_ontap_file_system.fsx_fs_2424E0B6 replace destroy-key-bearing"]);
     expect(fsx.blocked[0].why).toContain("(forced by kms_key_id)");
+  });
+
+  t("a harmless tag change is shown as its value and is not RISKY", () => {
+    const vpc = (harmlessPlan.resource_changes ?? []).find((c) => c.address === "aws_vpc.network_vpc_4E8F0223");
+    expect(vpc && describeChange(vpc)).toEqual(['tags.Owner: null → "platform"']);
+    expect(harmless.risky).toEqual([]);
+  });
+
+  t("a key-policy update planned by Terraform reads as the right gained: blocked for another account, RISKY for a role of the key's own", () => {
+    const change = (prefix: string) => (policyPlan.resource_changes ?? []).find((c) => c.address.startsWith(prefix)) as NonNullable<PlanJson["resource_changes"]>[number];
+    expect(change("aws_kms_key.key-volumes_key").change.actions).toEqual(["update"]);
+    expect(describeChange(change("aws_kms_key.key-volumes_key"))).toEqual(["policy: arn:aws:iam::555555555555:root gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)"]);
+    expect(describeChange(change("aws_kms_key.key-fileShares_key"))).toEqual(["policy: arn:aws:iam::333333333333:role/Reporting gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)"]);
+    const r = classifyPlans([{ stack: "prod-keys", plan: policyPlan }], undefined, { withoutGraph: true });
+    expect(r.blocked.map((f) => `${f.address} ${f.rule}`)).toEqual(["aws_kms_key.key-volumes_key_58DAD119 key-policy-cross-account"]);
+    expect(r.risky.map((f) => [f.address, f.rule, f.why])).toEqual([["aws_kms_key.key-fileShares_key_242034BF", "key-resource-change", "policy: arn:aws:iam::333333333333:role/Reporting gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)"]]);
   });
 });

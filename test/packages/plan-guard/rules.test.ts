@@ -1,5 +1,5 @@
 /** Hand-built plans for every blocking rule: exact block lines, and the near misses that must pass. */
-import { blockLine, classifyPlans, type GuardResult, type LoadedPlan } from "../../../packages/plan-guard";
+import { blockLine, classifyPlans, formatResult, type GuardResult, type LoadedPlan } from "../../../packages/plan-guard";
 import { ADMIN_STATEMENT, cfg, planOf, policy, rc, ROOT_STATEMENT, USE_STATEMENT } from "./builders";
 
 const lines = (p: LoadedPlan): string[] => classifyPlans([p]).blocked.map(blockLine);
@@ -178,10 +178,15 @@ describe("key-store-critical-update", () => {
     expect(r.blocked[0].why).toMatch(new RegExp(`^changes ${attr} of this custom key store`));
   });
 
-  test("renaming the store is only risky", () => {
+  test("renaming the store is only risky, with the disconnect it needs", () => {
     const r = classifyPlans([planOf([rc("aws_kms_custom_key_store.s", ["update"], { custom_key_store_name: "a" }, { custom_key_store_name: "b" })])]);
     expect(r.blocked).toEqual([]);
-    expect(r.risky.map((f) => f.why)).toEqual(["in-place update of KMS custom key store: custom_key_store_name change"]);
+    expect(r.risky.map((f) => [f.why, f.fix])).toEqual([
+      [
+        "key store settings change (custom_key_store_name): a CloudHSM key store must be disconnected for this, and then no key in it can be used",
+        "plan the disconnect window, check the new settings reach the same key manager or cluster (ciphertext is unrecoverable otherwise), reconnect and wait for CONNECTED (https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateCustomKeyStore.html)",
+      ],
+    ]);
   });
 });
 
@@ -289,12 +294,106 @@ describe("alarms that warn before keys fail (docs/alarms.md)", () => {
       ["aws_cloudwatch_metric_alarm.quota", "delete", "delete of aws_cloudwatch_metric_alarm: an alarm that warns before keys fail (or its delivery) goes away"],
       ["aws_sns_topic.alarms", "delete", "delete of aws_sns_topic: an alarm that warns before keys fail (or its delivery) goes away"],
       ["aws_sns_topic_subscription.oncall", "delete", "delete of aws_sns_topic_subscription: an alarm that warns before keys fail (or its delivery) goes away"],
-      ["aws_cloudwatch_metric_alarm.latency", "update", "update of aws_cloudwatch_metric_alarm: an alarm that warns before keys fail (or its delivery) changes (threshold)"],
+      ["aws_cloudwatch_metric_alarm.latency", "update", "aws_cloudwatch_metric_alarm changes (threshold): an alarm that warns before keys fail, or its delivery"],
     ]);
+  });
+
+  test("a tag or description change on an alarm is not risky; turning its actions off is", () => {
+    const r = classifyPlans([
+      planOf([rc("aws_cloudwatch_metric_alarm.quota", ["update"], { alarm_description: "a", tags: { Owner: "x" } }, { alarm_description: "b", tags: { Owner: "y" } }), rc("aws_cloudwatch_metric_alarm.latency", ["update"], { actions_enabled: true }, { actions_enabled: false })]),
+    ]);
+    expect(r.risky.map((f) => [f.address, f.why])).toEqual([["aws_cloudwatch_metric_alarm.latency", "aws_cloudwatch_metric_alarm changes (actions_enabled); its actions are turned off (actions_enabled = false): an alarm that warns before keys fail, or its delivery"]]);
   });
 
   test("creating alarms is neither blocked nor risky", () => {
     const r = classifyPlans([planOf([rc("aws_cloudwatch_metric_alarm.quota", ["create"], null, { alarm_name: "dev-kms-request-quota" })])]);
     expect([r.blocked, r.risky]).toEqual([[], []]);
+  });
+});
+
+describe("RISKY is what a reviewer must read", () => {
+  test("plain creates of key resources, aliases, settings at their secure values and tags are not risky", () => {
+    const r = classifyPlans([
+      planOf([
+        rc("aws_kms_key.k", ["create"], null, { deletion_window_in_days: 30, enable_key_rotation: true, policy: null }),
+        rc("aws_kms_alias.a", ["create"], null, { name: "alias/app", target_key_id: null }),
+        rc("aws_s3_bucket_public_access_block.p", ["create"], null, { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
+        rc("aws_s3_bucket_versioning.v", ["create"], null, { versioning_configuration: [{ status: "Enabled" }] }),
+        rc("aws_ebs_encryption_by_default.e", ["create"], null, { enabled: true }),
+        rc("aws_cloudhsm_v2_hsm.h", ["create"], null, { cluster_id: null }),
+        rc("aws_kms_key.old", ["update"], { tags: { a: "1" }, description: "x" }, { tags: { a: "2" }, description: "y" }),
+        rc("aws_vpc_security_group_ingress_rule.nfs", ["create"], null, { cidr_ipv4: "10.30.0.0/16", ip_protocol: "tcp", from_port: 2049, to_port: 2049 }),
+      ]),
+    ]);
+    expect([r.blocked, r.risky]).toEqual([[], []]);
+  });
+
+  test.each([
+    ["rotation turned off", rc("aws_kms_key.k", ["update"], { enable_key_rotation: true }, { enable_key_rotation: false }), "automatic key rotation turned off (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)"],
+    [
+      "deletion window shortened",
+      rc("aws_kms_key.k", ["update"], { deletion_window_in_days: 30 }, { deletion_window_in_days: 7 }),
+      "deletion window shortened from 30 to 7 days: a mistaken ScheduleKeyDeletion can be cancelled for 7 days only (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html)",
+    ],
+    ["an alias pointed at another key", rc("aws_kms_alias.a", ["update"], { target_key_id: "k1" }, { target_key_id: "k2" }), "the alias now points at k2 (was k1): everything that encrypts by this alias uses the new key from the next request"],
+    ["a new grant", rc("aws_kms_grant.g", ["create"], null, { grantee_principal: "arn:aws:iam::555555555555:role/x", operations: ["Decrypt"], key_id: "k1" }), "new grant: arn:aws:iam::555555555555:role/x may Decrypt on key k1; grants are not in the key policy and its review does not show them"],
+    ["EBS encryption by default deleted", rc("aws_ebs_encryption_by_default.e", ["delete"], { enabled: true }, null), "EBS encryption by default goes: on destroy the provider turns it off for the account in this Region"],
+    ["the default EBS key reset", rc("aws_ebs_default_kms_key.d", ["delete"], { key_arn: "k" }, null), "the default EBS key goes: on destroy the provider resets it to the AWS managed key aws/ebs, so new volumes are encrypted under a key the customer does not control"],
+    [
+      "a public access block created weak",
+      rc("aws_s3_bucket_public_access_block.p", ["create"], null, { block_public_acls: true, block_public_policy: false, ignore_public_acls: true, restrict_public_buckets: false }),
+      "the bucket's public access block is created with block_public_policy, restrict_public_buckets off: a policy or ACL mistake can then publish the data",
+    ],
+    ["versioning created suspended", rc("aws_s3_bucket_versioning.v", ["create"], null, { versioning_configuration: [{ status: "Suspended" }] }), "the bucket's versioning is created Suspended: an overwrite or delete destroys the only copy"],
+    [
+      "SSE-S3 default encryption",
+      rc("aws_s3_bucket_server_side_encryption_configuration.s", ["create"], null, { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "AES256" }] }] }),
+      "the bucket's default encryption is SSE-S3 (AES256): new objects are not encrypted under the customer key",
+    ],
+    [
+      "the bucket's default key changes",
+      rc(
+        "aws_s3_bucket_server_side_encryption_configuration.s",
+        ["update"],
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k1" }] }] },
+        { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k2" }] }] },
+      ),
+      "the bucket's default encryption changes (aws:kms, k1 → aws:kms, k2): new objects are encrypted under it; existing objects keep their key",
+    ],
+    [
+      "S3 Bucket Keys turned off",
+      rc(
+        "aws_s3_bucket_server_side_encryption_configuration.s",
+        ["update"],
+        { rule: [{ bucket_key_enabled: true, apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k1" }] }] },
+        { rule: [{ bucket_key_enabled: false, apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "k1" }] }] },
+      ),
+      "S3 Bucket Keys turned off: every object write and read calls KMS, against the key's request quota (a custom key store's is far lower)",
+    ],
+    ["FSx backups off", rc("aws_fsx_ontap_file_system.f", ["update"], { automatic_backup_retention_days: 30 }, { automatic_backup_retention_days: 0 }), "FSx backups weakened: automatic backups turned off (automatic_backup_retention_days = 0)"],
+    [
+      "a bucket policy open to everyone",
+      rc("aws_s3_bucket_policy.p", ["create"], null, { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }] }) }),
+      'the new bucket policy: statement 1 allows everyone (Principal "*" with no condition confining the caller)',
+    ],
+    ["an endpoint service opened to another principal", rc("aws_vpc_endpoint_service_allowed_principal.p", ["create"], null, { principal_arn: "arn:aws:iam::555555555555:root" }), "principal_arn: arn:aws:iam::555555555555:root may now connect"],
+    ["a security group open to the internet", rc("aws_vpc_security_group_ingress_rule.i", ["create"], null, { cidr_ipv4: "0.0.0.0/0", ip_protocol: "tcp", from_port: 22, to_port: 22 }), "inbound traffic from anywhere (0.0.0.0/0 or ::/0) on tcp 22-22"],
+  ])("%s is risky, with advice for its type", (_what, change, why) => {
+    const r = classifyPlans([planOf([change])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => f.why)).toEqual([why]);
+    expect(r.risky[0].fix).not.toMatch(/prevent_destroy|nothing to do if intended/);
+  });
+
+  test("a RISKY line carries the advice for its type", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_alias.a", ["update"], { target_key_id: "k1" }, { target_key_id: "k2" })])]);
+    expect(formatResult(r).filter((l) => l.startsWith("RISKY"))).toEqual([
+      "RISKY [dev-keys] aws_kms_alias.a (update): the alias now points at k2 (was k1): everything that encrypts by this alias uses the new key from the next request. Advice: check every caller has rights on the new key, and keep the old key enabled: data encrypted under it still needs it to decrypt (https://docs.aws.amazon.com/kms/latest/developerguide/alias-update.html).",
+    ]);
+  });
+
+  test("the KMS service principal on an endpoint service is not risky", () => {
+    const r = classifyPlans([planOf([rc("aws_vpc_endpoint_service_allowed_principal.kms", ["create"], null, { principal_arn: "cks.kms.eu-west-1.amazonaws.com" })])]);
+    expect(r.risky).toEqual([]);
   });
 });

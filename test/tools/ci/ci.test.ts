@@ -19,19 +19,25 @@ const work = mkdtempSync(join(tmpdir(), "cmk-ci-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("redacted reports", () => {
-  test("only addresses and actions are kept, never a value", () => {
+  test("addresses, actions and the values that change are kept, secrets masked (marked or not)", () => {
     const plan = {
       resource_changes: [
-        { address: "aws_kms_custom_key_store.s", change: { actions: ["update"], before: { key_store_password: "old-pw" }, after: { key_store_password: "new-pw" } } },
-        { address: "aws_kms_key.k", change: { actions: ["delete", "create"] } },
+        { address: "aws_kms_custom_key_store.s", type: "aws_kms_custom_key_store", change: { actions: ["update"], before: { key_store_password: "old-pw", custom_key_store_name: "a" }, after: { key_store_password: "new-pw", custom_key_store_name: "b" } } },
+        {
+          address: "aws_secretsmanager_secret_version.v",
+          type: "aws_secretsmanager_secret_version",
+          change: { actions: ["update"], before: { secret_string: "s3cr3t-old", version_stages: ["AWSCURRENT"] }, after: { secret_string: "s3cr3t-new", version_stages: ["AWSCURRENT"] }, before_sensitive: { secret_string: true }, after_sensitive: { secret_string: true } },
+        },
+        { address: "aws_kms_key.k", type: "aws_kms_key", change: { actions: ["delete", "create"], before: { deletion_window_in_days: 7 }, after: { deletion_window_in_days: 30 }, replace_paths: [["custom_key_store_id"]] } },
         { address: "aws_vpc.v", change: { actions: ["no-op"] } },
       ],
     };
     expect(redactedChanges(plan)).toEqual([
-      { address: "aws_kms_custom_key_store.s", action: "update" },
-      { address: "aws_kms_key.k", action: "replace" },
+      { address: "aws_kms_custom_key_store.s", action: "update", details: ['custom_key_store_name: "a" → "b"', "key_store_password: (sensitive) → (sensitive)"] },
+      { address: "aws_secretsmanager_secret_version.v", action: "update", details: ["secret_string: (sensitive) → (sensitive)"] },
+      { address: "aws_kms_key.k", action: "replace", details: ["replaced because of: custom_key_store_id", "deletion_window_in_days: 7 → 30"] },
     ]);
-    expect(JSON.stringify(redactedChanges(plan))).not.toMatch(/pw/);
+    expect(JSON.stringify(redactedChanges(plan))).not.toMatch(/pw|s3cr3t/);
   });
 
   test("fails when a resource change has no address or actions", () => {
@@ -51,7 +57,7 @@ describe("redacted reports", () => {
   test("the comment escapes Markdown in addresses and caps the list", () => {
     const changes = Array.from({ length: 152 }, (_, i) => ({ address: `aws_s3_bucket.b["x|<img>${i}"]`, action: "create" }));
     const text = renderComment({ envs: ["dev"], synth: "success", reports: [{ env: "dev", stacks: [{ stack: "dev-data", status: "planned", changes }], guard: { exitCode: 0, summary: "<!-- plan-guard-summary -->\n## Plan guard: ✅ nothing blocked" } }] });
-    expect(text).toContain('| create | `aws_s3_bucket.b["x\\|\\<img\\>0"]` |');
+    expect(text).toContain('| create | <code>aws_s3_bucket.b&#91;"x&#124;&#60;img&#62;0"&#93;</code> |  |');
     expect(text).toContain("_and 2 more (see the job log)._");
     expect(text.match(/<!-- plan-guard-summary -->/g)).toHaveLength(1);
     expect(text).toContain("#### Plan guard: ✅ nothing blocked");
