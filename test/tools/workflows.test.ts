@@ -522,7 +522,7 @@ exit 98
     expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "ci record", "guard dev-keys", "ci guard-result", "ci plan-digest", "ci has-changes", "ci summary"]);
     expect(outputs).toEqual({ digest: expect.stringMatching(DIGEST), changes: "true", "run-id": "" });
     expect(summary).toContain(`## Plan of dev-keys for approval (digest ${outputs.digest})`);
-    expect(summary).toContain("| create | `aws_kms_key.k` |");
+    expect(summary).toContain("| create | <code>aws_kms_key.k</code> | description = \"app data\" |");
     expect(summary).toContain(`Plan digest of \`dev-keys\`: \`${outputs.digest}\``);
     expect(summary).toMatch(/Plan guard/);
     expect(summary).not.toContain(secret);
@@ -573,7 +573,7 @@ exit 98
     expect(r.status).toBe(1);
     expect(outputs).toEqual({});
     expect(r.stdout).toContain("::error::the plan guard refused the plan of dev-keys: nothing is applied (see the job summary)");
-    expect(summary).toContain("| delete | `aws_kms_key.k` |");
+    expect(summary).toContain("| delete | <code>aws_kms_key.k</code> |  |");
   });
 
   test("deploy, plan job: a plan that changes nothing needs no apply (the gated job is skipped: nobody is asked)", () => {

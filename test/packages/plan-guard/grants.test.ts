@@ -193,7 +193,7 @@ describe("organizations", () => {
   test.each([
     [{ organization: "o-ABC" }, "a.json: externalOrganizations[0].organization must be an organization id (o- and 10 to 32 lower-case letters or digits)"],
     [{ organization: "o-abc123def4" }, "a.json: externalOrganizations[0] (o-abc123def4) has no reason: say why this organization may use the keys"],
-    [{ organization: "o-abc123def4", reason: "x", accounts: [] }, "a.json: externalOrganizations[0] has unknown field(s) accounts (allowed: organization, stack, reason)"],
+    [{ organization: "o-abc123def4", reason: "x", accounts: [] }, "a.json: externalOrganizations[0] has unknown field(s) accounts (allowed: organization, stack, reason, expires)"],
     [{ organization: "o-abc123def4", reason: "x", stack: "" }, "a.json: externalOrganizations[0].stack must be a non-empty string when given"],
   ])("the allowlist refuses %j", (entry, message) => {
     expect(() => parseAllowlist({ allow: [], externalOrganizations: [entry] }, "a.json")).toThrow(message);

@@ -336,7 +336,7 @@ describe("RISKY is what a reviewer must read", () => {
       "deletion window shortened from 30 to 7 days: a mistaken ScheduleKeyDeletion can be cancelled for 7 days only (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html)",
     ],
     ["an alias pointed at another key", rc("aws_kms_alias.a", ["update"], { target_key_id: "k1" }, { target_key_id: "k2" }), "the alias now points at k2 (was k1): everything that encrypts by this alias uses the new key from the next request"],
-    ["a new grant", rc("aws_kms_grant.g", ["create"], null, { grantee_principal: "arn:aws:iam::555555555555:role/x", operations: ["Decrypt"], key_id: "k1" }), "new grant: arn:aws:iam::555555555555:role/x may Decrypt on key k1; grants are not in the key policy and its review does not show them"],
+    ["a new grant", rc("aws_kms_grant.g", ["create"], null, { grantee_principal: "arn:aws:iam::555555555555:role/x", operations: ["Decrypt"], key_id: "k1" }), "the guard cannot tell which account owns k1; the grant's grantee arn:aws:iam::555555555555:role/x (account 555555555555) gains Decrypt"],
     ["EBS encryption by default deleted", rc("aws_ebs_encryption_by_default.e", ["delete"], { enabled: true }, null), "EBS encryption by default goes: on destroy the provider turns it off for the account in this Region"],
     ["the default EBS key reset", rc("aws_ebs_default_kms_key.d", ["delete"], { key_arn: "k" }, null), "the default EBS key goes: on destroy the provider resets it to the AWS managed key aws/ebs, so new volumes are encrypted under a key the customer does not control"],
     [
