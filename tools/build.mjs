@@ -21,6 +21,8 @@ const tools = {
   "plan-guard": "packages/plan-guard/cli.ts",
   "xks-check": "packages/xks-check/cli.ts",
   ci: "tools/ci/cli.ts",
+  status: "tools/ops/status-cli.ts",
+  doctor: "tools/ops/doctor-cli.ts",
 };
 
 const entryPoints = Object.fromEntries(

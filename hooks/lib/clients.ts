@@ -13,12 +13,35 @@ export interface HookClients {
   readonly secrets: Sender;
 }
 
+/**
+ * The endpoint a client must be given explicitly, or undefined to let the SDK decide.
+ *
+ * SDK clients from 3.410 on read `AWS_ENDPOINT_URL_<SERVICE_ID>` then `AWS_ENDPOINT_URL`
+ * themselves (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html), unless
+ * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true. `@aws-sdk/client-cloudhsm-v2` is only published
+ * up to 3.332.0 (the service's SDK was not released again), which predates that feature: its
+ * client gets the same resolution by hand, with the variable name the guide gives for the
+ * service id "CloudHSM V2" (`AWS_ENDPOINT_URL_CLOUDHSM_V2`).
+ */
+export function configuredEndpoint(serviceEnvSuffix: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if ((env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? "").toLowerCase() === "true") return undefined;
+  const specific = env[`AWS_ENDPOINT_URL_${serviceEnvSuffix}`];
+  if (specific) return specific;
+  return env.AWS_ENDPOINT_URL || undefined;
+}
+
+/** A CloudHSM v2 client that honours `AWS_ENDPOINT_URL(_CLOUDHSM_V2)` like the newer clients. */
+export function cloudHsmClient(config: { region: string } & Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CloudHSMV2Client {
+  const endpoint = configuredEndpoint("CLOUDHSM_V2", env);
+  return new CloudHSMV2Client(endpoint ? { ...config, endpoint } : config);
+}
+
 /** Real clients for `region` with the SDK's adaptive retry strategy. */
 export function createClients(region: string): HookClients {
   const config = { region, ...SDK_RETRY_CONFIG };
   return {
     kms: new KMSClient(config),
-    cloudhsm: new CloudHSMV2Client(config) as unknown as Sender,
+    cloudhsm: cloudHsmClient(config) as unknown as Sender,
     ssm: new SSMClient(config),
     secrets: new SecretsManagerClient(config),
   };
