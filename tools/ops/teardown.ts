@@ -188,13 +188,14 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
     out(ctx, "  none in this environment");
     return true;
   }
-  let allGone = true;
+  // Stores and clusters this run leaves in place.
+  let remaining = 0;
   for (const id of storeIds) {
     const s = await describeStore(ctx.deps, id);
     out(ctx, `  ${storeLine(id, s)}`);
     if (s?.CloudHsmClusterId) clusterIds.add(s.CloudHsmClusterId);
     if (!s) continue;
-    allGone = false;
+    remaining++;
     const left = keyStates.filter((k) => k.customKeyStoreId === id && k.state !== "Deleted");
     if (left.some((k) => k.state !== "PendingDeletion")) {
       out(ctx, `  key store ${id}: waits for its keys to be scheduled for deletion (phase 2)`);
@@ -217,6 +218,7 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
     }
     await confirmOrStop(ctx, `Disconnect and delete key store ${id}?`);
     await deleteStore(ctx.deps, id, s);
+    remaining--;
     out(ctx, `  key store ${id}: deleted${s.CustomKeyStoreType === "EXTERNAL_KEY_STORE" ? "; KMS never deletes the external keys: delete them in the external key manager if they must go" : ""}`);
   }
   for (const id of clusterIds) {
@@ -224,7 +226,7 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
     const c = await describeCluster(ctx.deps, id);
     out(ctx, `  ${clusterLine(id, c)}`);
     if (c) {
-      allGone = false;
+      remaining++;
       const holding = storesLeft.filter((x) => x.s?.CloudHsmClusterId === id);
       if (holding.length) {
         out(ctx, `  CloudHSM cluster ${id}: waits for key store ${holding.map((x) => x.sid).join(", ")} to be deleted`);
@@ -237,6 +239,7 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
       }
       await confirmOrStop(ctx, `Delete the ${(c.Hsms ?? []).length} HSM(s) of CloudHSM cluster ${id} and the cluster?`);
       await deleteCluster(ctx.deps, id, c);
+      remaining--;
       out(ctx, `  CloudHSM cluster ${id}: deleted`);
     }
     const backups = await liveBackups(ctx.deps, id);
@@ -249,7 +252,7 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
       out(ctx, `  backups of ${id}: deletion requested (PENDING_DELETION for 7 days; aws cloudhsmv2 restore-backup undoes it)`);
     } else out(ctx, "  the teardown leaves backups alone unless --delete-backups is given");
   }
-  return allGone;
+  return remaining === 0;
 }
 
 async function keysTerraformPhase(ctx: Ctx, stack: string, keys: StateResource[], keyStates: KeyState[], storesGone: boolean): Promise<void> {
