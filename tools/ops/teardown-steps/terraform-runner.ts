@@ -25,7 +25,7 @@ export interface TerraformRunnerOptions {
   /** Environment of every Terraform run. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
   /** Changes the written configuration (tests: the emulator's provider settings and a local backend). */
-  readonly transform?: (config: JsonObject) => JsonObject;
+  readonly transform?: (config: JsonObject, stack: string) => JsonObject;
   /** Extra `terraform init` arguments. */
   readonly initArgs?: readonly string[];
 }
@@ -96,7 +96,7 @@ export function createTerraformRunner(opts: TerraformRunnerOptions = {}): Terraf
     const synthesized = JSON.parse(readFileSync(source, "utf8")) as JsonObject;
     const base: JsonObject = { terraform: synthesized.terraform ?? {}, ...(synthesized.provider ? { provider: synthesized.provider } : {}) };
     if (config.removed.length) base.removed = config.removed as unknown as JsonObject[];
-    const doc = opts.transform ? opts.transform(base) : base;
+    const doc = opts.transform ? opts.transform(base, stack) : base;
     const dir = join(root, "cdktf.out", "teardown", stack);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "cdk.tf.json"), `${JSON.stringify(doc, null, 2)}\n`);
