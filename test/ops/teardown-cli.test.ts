@@ -2,7 +2,15 @@ import { DescribeKeyCommand, GetKeyLastUsageCommand } from "@aws-sdk/client-kms"
 import { runTeardownCli } from "../../tools/ops/teardown-run-cli";
 import { deps as makeDeps, devData, devKeys, FakeTerraform, mocks } from "./teardown-helpers";
 
-function run(argv: string[], tf = new FakeTerraform(new Map([["dev-data", devData()], ["dev-keys", devKeys()]]))) {
+function run(
+  argv: string[],
+  tf = new FakeTerraform(
+    new Map([
+      ["dev-data", devData()],
+      ["dev-keys", devKeys()],
+    ]),
+  ),
+) {
   const out: string[] = [];
   const err: string[] = [];
   const d = makeDeps(tf);

@@ -1,4 +1,4 @@
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, TagResourceCommand } from "@aws-sdk/client-cloudwatch";
+import { DeleteAlarmsCommand, PutMetricAlarmCommand, TagResourceCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteMetricFilterCommand, PutMetricFilterCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeFileSystemsCommand, DescribeVolumesCommand } from "@aws-sdk/client-fsx";
 import { DeleteBackupCommand, DeleteClusterCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
@@ -7,7 +7,7 @@ import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client
 import { planDigest } from "../../packages/plan-guard/digest";
 import { runTeardown, type StateResource } from "../../tools/ops/teardown";
 import { PENDING_DELETION_FILTER } from "../../tools/ops/teardown-steps/alarm";
-import { ALARM_ARN, BUCKET, DAY, deps, devData, devKeys, devOptions, FakeTerraform, KEY_A, KEY_B, mocks, NOW, type Mocks } from "./teardown-helpers";
+import { BUCKET, DAY, deps, devData, devKeys, devOptions, FakeTerraform, KEY_A, KEY_B, mocks, NOW, type Mocks } from "./teardown-helpers";
 
 const MUTATING_KMS = [DisableKeyCommand, ScheduleKeyDeletionCommand, DisconnectCustomKeyStoreCommand, DeleteCustomKeyStoreCommand];
 
@@ -65,14 +65,19 @@ describe("dry run", () => {
 
   test("a non-empty bucket: the dry run says an executed run would refuse, exit 1, still nothing changed", async () => {
     keysEnabled();
-    m.s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: "a", VersionId: "v1" }, { Key: "a", VersionId: "v2" }], DeleteMarkers: [{ Key: "b", VersionId: "d1" }], IsTruncated: false });
+    m.s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: "a", VersionId: "v1" },
+        { Key: "a", VersionId: "v2" },
+      ],
+      DeleteMarkers: [{ Key: "b", VersionId: "d1" }],
+      IsTruncated: false,
+    });
     const d = deps(devTf());
     const r = await runTeardown(devOptions(), d);
     expect(r.exitCode).toBe(1);
     expect(mutatingCalls()).toBe(0);
-    expect(d.lines).toContain(
-      `  would stop here (refused): bucket ${BUCKET} is not empty (3 object version(s) and delete marker(s)): copy what must be kept, then empty it or pass --delete-objects to delete every object version and delete marker`,
-    );
+    expect(d.lines).toContain(`  would stop here (refused): bucket ${BUCKET} is not empty (3 object version(s) and delete marker(s)): copy what must be kept, then empty it or pass --delete-objects to delete every object version and delete marker`);
     expect(d.lines.at(-1)).toBe("DRY RUN: an executed run would stop with REFUSED (1 problem(s) above)");
   });
 });
@@ -85,9 +90,7 @@ describe("data stack", () => {
     const d = deps(tf);
     const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
     expect(r).toEqual({ outcome: "refused", exitCode: 1 });
-    expect(d.lines.at(-1)).toBe(
-      `REFUSED: bucket ${BUCKET} is not empty (more than 1 object version(s) and delete marker(s)): copy what must be kept, then empty it or pass --delete-objects to delete every object version and delete marker`,
-    );
+    expect(d.lines.at(-1)).toBe(`REFUSED: bucket ${BUCKET} is not empty (more than 1 object version(s) and delete marker(s)): copy what must be kept, then empty it or pass --delete-objects to delete every object version and delete marker`);
     expect(m.s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
     expect(tf.calls).toEqual([]);
   });
@@ -103,7 +106,16 @@ describe("data stack", () => {
     const tf = devTf();
     const d = deps(tf, [true, true, false]);
     const r = await runTeardown(devOptions({ execute: true, deleteObjects: true }), d);
-    expect(m.s3.commandCalls(DeleteObjectsCommand)[0].args[0].input).toEqual({ Bucket: BUCKET, Delete: { Objects: [{ Key: "a", VersionId: "v1" }, { Key: "a", VersionId: "dm1" }], Quiet: true } });
+    expect(m.s3.commandCalls(DeleteObjectsCommand)[0].args[0].input).toEqual({
+      Bucket: BUCKET,
+      Delete: {
+        Objects: [
+          { Key: "a", VersionId: "v1" },
+          { Key: "a", VersionId: "dm1" },
+        ],
+        Quiet: true,
+      },
+    });
     expect(tf.configs.get("dev-data")).toEqual({ removed: [{ from: "aws_ebs_encryption_by_default.ebs_by-default_06384E85", lifecycle: { destroy: false } }] });
     expect(tf.calls.slice(0, 5)).toEqual(["prepare dev-data", "plan dev-data", "show dev-data", "show dev-data", "apply dev-data"]);
     expect(d.questions[0]).toBe(`Delete every object version and delete marker of ${BUCKET}? This cannot be undone.`);
@@ -181,9 +193,7 @@ describe("keys", () => {
     const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
     expect(r.outcome).toBe("refused");
     expect(d.lines).toContain(`  key ${KEY_B}: not used since tracking began on 2026-04-01; any earlier use is only in CloudTrail`);
-    expect(d.lines.at(-1)).toBe(
-      `REFUSED: key ${KEY_A} was used on 2026-12-04 by GenerateDataKey (CloudTrail event ev-9), within the last 30 days: find and stop its users, or pass --force (or a shorter --unused-for)`,
-    );
+    expect(d.lines.at(-1)).toBe(`REFUSED: key ${KEY_A} was used on 2026-12-04 by GenerateDataKey (CloudTrail event ev-9), within the last 30 days: find and stop its users, or pass --force (or a shorter --unused-for)`);
     expect(m.kms.commandCalls(DisableKeyCommand)).toHaveLength(0);
     expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
   });
@@ -285,9 +295,7 @@ describe("executed run of dev, then re-runs", () => {
     });
     expect(tf.calls).toContain("apply dev-keys");
     expect(tf.states.get("dev-keys")).toEqual([]);
-    expect(d.lines.at(-1)).toBe(
-      "WAITING: 2 key(s) pending deletion; KMS deletes the last on 2027-01-06 (up to 24 h later); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after 2027-01-07",
-    );
+    expect(d.lines.at(-1)).toBe("WAITING: 2 key(s) pending deletion; KMS deletes the last on 2027-01-06 (up to 24 h later); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after 2027-01-07");
 
     // Re-run the next day: nothing in Terraform state any more; the alarm remembers the keys.
     m.kms.on(DescribeKeyCommand).callsFake((input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, KeyState: "PendingDeletion", DeletionDate: new Date(NOW + (input.KeyId === KEY_A ? 7 : 30) * DAY) } }));
@@ -313,9 +321,9 @@ const STORE = "cks-1234567890abcdef0";
 const CLUSTER = "cluster-abcdefghijk";
 
 function hsmEnv(keyState: string): FakeTerraform {
-  m.kms.on(DescribeKeyCommand).callsFake((input: { KeyId: string }) =>
-    keyState === "Deleted" ? Promise.reject(Object.assign(new Error("not found"), { name: "NotFoundException" })) : { KeyMetadata: { KeyId: input.KeyId, KeyState: keyState, CustomKeyStoreId: STORE, DeletionDate: new Date(NOW + 10 * DAY) } },
-  );
+  m.kms
+    .on(DescribeKeyCommand)
+    .callsFake((input: { KeyId: string }) => (keyState === "Deleted" ? Promise.reject(Object.assign(new Error("not found"), { name: "NotFoundException" })) : { KeyMetadata: { KeyId: input.KeyId, KeyState: keyState, CustomKeyStoreId: STORE, DeletionDate: new Date(NOW + 10 * DAY) } }));
   return new FakeTerraform(
     new Map([
       [
@@ -361,9 +369,7 @@ describe("CloudHSM key store and cluster", () => {
     m.cloudhsm.on(DescribeBackupsCommand).resolves({ Backups: [] });
     const d = deps(tf);
     await runTeardown(devOptions({ execute: true, yes: true }), d);
-    expect(d.lines).toContain(
-      `  WARNING key store ${STORE} is DISCONNECTED while 1 key(s) are pending deletion: KMS deletes their material from the cluster only while it is CONNECTED; connect it (aws kms connect-custom-key-store --custom-key-store-id ${STORE}) before 2026-12-18`,
-    );
+    expect(d.lines).toContain(`  WARNING key store ${STORE} is DISCONNECTED while 1 key(s) are pending deletion: KMS deletes their material from the cluster only while it is CONNECTED; connect it (aws kms connect-custom-key-store --custom-key-store-id ${STORE}) before 2026-12-18`);
   });
 
   test("a key in a disconnected CloudHSM store is not scheduled", async () => {
@@ -373,9 +379,7 @@ describe("CloudHSM key store and cluster", () => {
     const d = deps(tf);
     const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
     expect(r.outcome).toBe("refused");
-    expect(d.lines.at(-1)).toBe(
-      `REFUSED: key ${KEY_A} is in CloudHSM key store ${STORE}, which is DISCONNECTED: KMS deletes the key material from the cluster only while the store is CONNECTED (https://docs.aws.amazon.com/kms/latest/developerguide/delete-cmk-keystore.html); connect it first`,
-    );
+    expect(d.lines.at(-1)).toBe(`REFUSED: key ${KEY_A} is in CloudHSM key store ${STORE}, which is DISCONNECTED: KMS deletes the key material from the cluster only while the store is CONNECTED (https://docs.aws.amazon.com/kms/latest/developerguide/delete-cmk-keystore.html); connect it first`);
     expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
   });
 
@@ -407,7 +411,12 @@ describe("CloudHSM key store and cluster", () => {
     const tf = hsmEnv("Deleted");
     storeIs("gone");
     m.cloudhsm.on(DescribeClustersCommand).resolves({ Clusters: [] });
-    m.cloudhsm.on(DescribeBackupsCommand).resolves({ Backups: [{ BackupId: "backup-abcdefghijk", BackupState: "READY" }, { BackupId: "backup-old", BackupState: "PENDING_DELETION" }] });
+    m.cloudhsm.on(DescribeBackupsCommand).resolves({
+      Backups: [
+        { BackupId: "backup-abcdefghijk", BackupState: "READY" },
+        { BackupId: "backup-old", BackupState: "PENDING_DELETION" },
+      ],
+    });
     const d = deps(tf);
     await runTeardown(devOptions({ execute: true, yes: true, deleteBackups: true }), d);
     expect(m.cloudhsm.commandCalls(DeleteBackupCommand).map((c: { args: [{ input: unknown }] }) => c.args[0].input)).toEqual([{ BackupId: "backup-abcdefghijk" }]);
@@ -448,14 +457,47 @@ describe("CloudHSM key store and cluster", () => {
   test("DeleteCluster refused because the cluster still has HSMs", async () => {
     const tf = hsmEnv("Deleted");
     storeIs("gone");
-    m.cloudhsm.on(DescribeClustersCommand).resolvesOnce({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [] }] }).resolves({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [] }] });
+    m.cloudhsm
+      .on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [] }] })
+      .resolves({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [] }] });
     m.cloudhsm.on(DeleteClusterCommand).rejects(Object.assign(new Error("The cluster has HSMs. Delete all HSMs before deleting the cluster."), { name: "CloudHsmInvalidRequestException" }));
     const d = deps(tf);
     const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
     expect(r.outcome).toBe("refused");
-    expect(d.lines.at(-1)).toBe(
-      `REFUSED: CloudHSM cluster ${CLUSTER} was not deleted: it still has HSMs (CloudHSM: CloudHsmInvalidRequestException: The cluster has HSMs. Delete all HSMs before deleting the cluster.); someone may have added one; run the teardown again to delete it first`,
-    );
+    expect(d.lines.at(-1)).toBe(`REFUSED: CloudHSM cluster ${CLUSTER} was not deleted: it still has HSMs (CloudHSM: CloudHsmInvalidRequestException: The cluster has HSMs. Delete all HSMs before deleting the cluster.); someone may have added one; run the teardown again to delete it first`);
     expect(tf.calls).toEqual([]);
+  });
+});
+
+describe("external key store (XKS)", () => {
+  test("once its keys are deleted the store is deleted (no HSMs, no cluster); Terraform then deletes the endpoint service, load balancer and DNS record", async () => {
+    m.kms.on(DescribeKeyCommand).rejects(Object.assign(new Error("not found"), { name: "NotFoundException" }));
+    m.kms
+      .on(DescribeCustomKeyStoresCommand)
+      .resolvesOnce({ CustomKeyStores: [{ CustomKeyStoreId: STORE, CustomKeyStoreType: "EXTERNAL_KEY_STORE", ConnectionState: "DISCONNECTED" }] })
+      .rejects(Object.assign(new Error("not found"), { name: "CustomKeyStoreNotFoundException" }));
+    const tf = new FakeTerraform(
+      new Map([
+        [
+          "dev-keys",
+          [
+            { address: "aws_kms_key.records", type: "aws_kms_key", values: { key_id: KEY_A, custom_key_store_id: STORE } },
+            { address: "aws_kms_custom_key_store.xks", type: "aws_kms_custom_key_store", values: { id: STORE } },
+            { address: "aws_vpc_endpoint_service.xks", type: "aws_vpc_endpoint_service", values: { id: "vpce-svc-0123456789abcdef0" } },
+            { address: "aws_lb.xks", type: "aws_lb", values: { id: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/net/xks/0123456789abcdef" } },
+            { address: "aws_route53_record.xks", type: "aws_route53_record", values: { id: "Z123_xks.example.com_TXT" } },
+          ],
+        ],
+      ]),
+    );
+    const d = deps(tf);
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(m.kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(0);
+    expect(m.kms.commandCalls(DeleteCustomKeyStoreCommand)[0].args[0].input).toEqual({ CustomKeyStoreId: STORE });
+    expect(d.lines).toContain(`  key store ${STORE}: deleted; KMS never deletes the external keys: delete them in the external key manager if they must go`);
+    expect(m.cloudhsm.commandCalls(DescribeClustersCommand)).toHaveLength(0);
+    expect(d.lines).toEqual(expect.arrayContaining(["  Terraform will delete 3 and forget 2 resource(s) of dev-keys:", "    delete aws_vpc_endpoint_service.xks", "    delete aws_lb.xks", "    delete aws_route53_record.xks"]));
+    expect(r.outcome).toBe("finished");
   });
 });

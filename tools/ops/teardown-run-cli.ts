@@ -144,11 +144,13 @@ export async function runTeardownCli(argv: readonly string[], deps: TeardownCliD
   const clock = deps.clock ?? realClock;
   const made = (deps.clients ?? defaultClients)(region);
   const allowlistFile = f.allowlist ?? (existsSync("plan-guard.allow.json") ? "plan-guard.allow.json" : undefined);
-  const confirm = deps.confirm ?? (async (q: string) => {
-    const yes = await ttyConfirm(q);
-    if (!yes && !process.stdin.isTTY) err("teardown: no terminal to confirm on: pass --yes to confirm in advance");
-    return yes;
-  });
+  const confirm =
+    deps.confirm ??
+    (async (q: string) => {
+      const yes = await ttyConfirm(q);
+      if (!yes && !process.stdin.isTTY) err("teardown: no terminal to confirm on: pass --yes to confirm in advance");
+      return yes;
+    });
   try {
     const result = await runTeardown(opts, {
       clients: made.clients,

@@ -153,12 +153,16 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
     if (k.customKeyStoreId) {
       const s = await describeStore(ctx.deps, k.customKeyStoreId);
       if (s && (s.CustomKeyStoreType ?? "AWS_CLOUDHSM") === "AWS_CLOUDHSM" && s.ConnectionState !== "CONNECTED") {
-        refusals.push(`key ${k.keyId} is in CloudHSM key store ${k.customKeyStoreId}, which is ${s.ConnectionState ?? "?"}: KMS deletes the key material from the cluster only while the store is CONNECTED (https://docs.aws.amazon.com/kms/latest/developerguide/delete-cmk-keystore.html); connect it first`);
+        refusals.push(
+          `key ${k.keyId} is in CloudHSM key store ${k.customKeyStoreId}, which is ${s.ConnectionState ?? "?"}: KMS deletes the key material from the cluster only while the store is CONNECTED (https://docs.aws.amazon.com/kms/latest/developerguide/delete-cmk-keystore.html); connect it first`,
+        );
       }
     }
   }
   if (!ctx.opts.cloudTrailLogGroup && !ctx.opts.withoutAlarm) {
-    refusals.push(`the alarm on use of a key pending deletion needs the CloudWatch Logs group of the account's CloudTrail trail: pass --cloudtrail-log-group <name> (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys-creating-cloudwatch-alarm.html), or --without-alarm to go without`);
+    refusals.push(
+      `the alarm on use of a key pending deletion needs the CloudWatch Logs group of the account's CloudTrail trail: pass --cloudtrail-log-group <name> (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys-creating-cloudwatch-alarm.html), or --without-alarm to go without`,
+    );
   }
   if (refusals.length) return stop(ctx, "refused", refusals.join("\n  "));
   const plan = toSchedule.map((k) => `${k.keyId} (${windows.get(k.keyId)} days)`).join(", ");
@@ -182,8 +186,16 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
 
 async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[]): Promise<boolean> {
   out(ctx, "== 3/5 key stores, CloudHSM HSMs and clusters ==");
-  const storeIds = keys.filter((r) => r.type === "aws_kms_custom_key_store").map((r) => str(r, "id") ?? "").filter(Boolean);
-  const clusterIds = new Set(keys.filter((r) => r.type === "aws_cloudhsm_v2_cluster").map((r) => str(r, "cluster_id") ?? str(r, "id") ?? "").filter(Boolean));
+  const storeIds = keys
+    .filter((r) => r.type === "aws_kms_custom_key_store")
+    .map((r) => str(r, "id") ?? "")
+    .filter(Boolean);
+  const clusterIds = new Set(
+    keys
+      .filter((r) => r.type === "aws_cloudhsm_v2_cluster")
+      .map((r) => str(r, "cluster_id") ?? str(r, "id") ?? "")
+      .filter(Boolean),
+  );
   if (storeIds.length === 0 && clusterIds.size === 0) {
     out(ctx, "  none in this environment");
     return true;
