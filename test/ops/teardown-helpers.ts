@@ -3,7 +3,7 @@
  * in-memory Terraform that plans "delete what the configuration no longer has, forget what a
  * removed block names" from its state, like the real one.
  */
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { mockClient } from "aws-sdk-client-mock";
@@ -71,8 +71,9 @@ export class FakeTerraform implements TerraformRunner {
     return dir;
   }
 
-  async plan(path: string): Promise<void> {
+  async plan(path: string, planFile: string): Promise<void> {
     this.calls.push(`plan ${basename(path)}`);
+    writeFileSync(join(path, planFile), "saved plan (holds sensitive values)");
   }
 
   async show(path: string): Promise<PlanJson> {

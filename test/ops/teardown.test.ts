@@ -4,6 +4,8 @@ import { DescribeFileSystemsCommand, DescribeVolumesCommand } from "@aws-sdk/cli
 import { DeleteBackupCommand, DeleteClusterCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { DeleteCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DescribeKeyCommand, DisableKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyLastUsageCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { planDigest } from "../../packages/plan-guard/digest";
 import { runTeardown, type StateResource } from "../../tools/ops/teardown";
 import { PENDING_DELETION_FILTER } from "../../tools/ops/teardown-steps/alarm";
@@ -140,6 +142,10 @@ describe("data stack", () => {
       { address: "aws_s3_bucket_policy.bucket-appData_policy_9B28ABDD", stack: "dev-data", actions: ["delete"], reason: "teardown of dev-data: the environment is being torn down", digest: expected },
     ]);
     expect(d.lines).toContain(`  plan digest ${expected}`);
+    // The file the guard's command line reads: the committed entries plus this plan's; no saved plan left behind.
+    const dir = join(tf.root, "dev-data");
+    expect(JSON.parse(readFileSync(join(dir, "plan-guard.teardown.allow.json"), "utf8")).allow).toEqual(entries);
+    expect(readdirSync(dir).sort()).toEqual(["plan-guard.teardown.allow.json"]);
   });
 
   test("a plan with a change the teardown does not intend is refused before the guard and never applied", async () => {

@@ -11,7 +11,7 @@
  * generated for exactly this plan (each carries the plan's digest), the operator confirms, and
  * `terraform apply` applies that saved plan file after its digest is checked again.
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { classifyPlans } from "../../../packages/plan-guard/classify";
 import { planDigest } from "../../../packages/plan-guard/digest";
@@ -106,10 +106,20 @@ function committedAllowlist(file: string | undefined): Allowlist | undefined {
 
 /** Runs one guarded Terraform phase (execute mode). Returns once the plan is applied; throws TeardownStop otherwise. */
 export async function runTerraformPhase(deps: TeardownDeps, yes: boolean, intent: PhaseIntent): Promise<void> {
-  const { io } = deps;
   const dir = await deps.terraform.prepare(intent.stack, phaseConfig(intent));
   const planFile = "teardown.tfplan";
   await deps.terraform.plan(dir, planFile);
+  try {
+    await reviewAndApply(deps, yes, intent, dir, planFile);
+  } finally {
+    // A saved plan holds the state's sensitive values in cleartext (so does its JSON, which is
+    // never written): it does not outlive the run.
+    rmSync(join(dir, planFile), { force: true });
+  }
+}
+
+async function reviewAndApply(deps: TeardownDeps, yes: boolean, intent: PhaseIntent, dir: string, planFile: string): Promise<void> {
+  const { io } = deps;
   const plan = await deps.terraform.show(dir, planFile);
   const unintended = unintendedChanges(plan, intent);
   if (unintended.length) {
@@ -122,7 +132,6 @@ export async function runTerraformPhase(deps: TeardownDeps, yes: boolean, intent
   const allowFile = join(dir, "plan-guard.teardown.allow.json");
   const committedDoc = committed ? { allow: committed.entries.map(({ index: _i, ...e }) => e), ...(committed.externalAccounts ? { externalAccounts: committed.externalAccounts.map(({ index: _j, ...a }) => a) } : {}) } : { allow: [] };
   writeFileSync(allowFile, `${JSON.stringify({ ...committedDoc, allow: [...committedDoc.allow, ...entries] }, null, 2)}\n`);
-  writeFileSync(join(dir, "teardown.plan.json"), JSON.stringify(plan));
   io.out(`  plan digest ${digest}`);
   io.out(`  allowlist entries for this plan (also in ${allowFile}):`);
   for (const e of entries) io.out(`    ${JSON.stringify(e)}`);
