@@ -2,7 +2,7 @@ import { DeleteAlarmsCommand, PutMetricAlarmCommand, TagResourceCommand } from "
 import { DeleteMetricFilterCommand, PutMetricFilterCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeFileSystemsCommand, DescribeVolumesCommand } from "@aws-sdk/client-fsx";
 import { DeleteBackupCommand, DeleteClusterCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { DeleteCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DescribeKeyCommand, DisableKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyLastUsageCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
+import { DeleteCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DescribeKeyCommand, DisableKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyLastUsageCommand, ScheduleKeyDeletionCommand, type ConnectionStateType } from "@aws-sdk/client-kms";
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +35,7 @@ function devTf(): FakeTerraform {
 
 function mutatingCalls(): number {
   return (
-    MUTATING_KMS.reduce((n, c) => n + m.kms.commandCalls(c).length, 0) +
+    MUTATING_KMS.reduce((n, c) => n + m.kms.commandCalls(c as typeof DisableKeyCommand).length, 0) +
     m.s3.commandCalls(DeleteObjectsCommand).length +
     m.cloudwatch.commandCalls(PutMetricAlarmCommand).length +
     m.cloudwatch.commandCalls(TagResourceCommand).length +
@@ -348,10 +348,10 @@ function hsmEnv(keyState: string): FakeTerraform {
 
 function storeIs(...states: string[]): void {
   const chain = m.kms.on(DescribeCustomKeyStoresCommand);
-  for (const s of states.slice(0, -1)) chain.resolvesOnce({ CustomKeyStores: [{ CustomKeyStoreId: STORE, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER, ConnectionState: s }] });
+  for (const s of states.slice(0, -1)) chain.resolvesOnce({ CustomKeyStores: [{ CustomKeyStoreId: STORE, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER, ConnectionState: s as ConnectionStateType }] });
   const last = states.at(-1) as string;
   if (last === "gone") chain.rejects(Object.assign(new Error("not found"), { name: "CustomKeyStoreNotFoundException" }));
-  else chain.resolves({ CustomKeyStores: [{ CustomKeyStoreId: STORE, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER, ConnectionState: last }] });
+  else chain.resolves({ CustomKeyStores: [{ CustomKeyStoreId: STORE, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER, ConnectionState: last as ConnectionStateType }] });
 }
 
 describe("CloudHSM key store and cluster", () => {

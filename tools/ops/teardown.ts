@@ -327,14 +327,17 @@ export async function runTeardown(opts: TeardownOptions, deps: TeardownDeps): Pr
   try {
     const dataStack = `${opts.env}-data`;
     const keysStack = `${opts.env}-keys`;
-    await dataPhase(ctx, dataStack, await deps.terraform.state(dataStack));
-    const dataLeft = opts.execute ? (await deps.terraform.state(dataStack)).length > 0 : ctx.after;
+    const data = await deps.terraform.state(dataStack);
+    await dataPhase(ctx, dataStack, data);
+    // Read again only after an apply (each read starts Terraform and its provider).
+    const dataLeft = opts.execute ? data.length > 0 && (await deps.terraform.state(dataStack)).length > 0 : ctx.after;
     const keys = await deps.terraform.state(keysStack);
     const alarm = await readAlarm(deps, opts.env);
     const keyStates = await allKeys(ctx, keys, alarm?.keys ?? new Map());
     await keysPhase(ctx, keyStates, dataLeft);
     const storesGone = await storesPhase(ctx, keys, keyStates);
-    await keysTerraformPhase(ctx, keysStack, opts.execute ? await deps.terraform.state(keysStack) : keys, keyStates, storesGone);
+    // Phases 2 and 3 act through the API only: the keys stack's state is still the one read above.
+    await keysTerraformPhase(ctx, keysStack, keys, keyStates, storesGone);
     await finishPhase(ctx, keyStates);
   } catch (err) {
     if (err instanceof TeardownStop) {
