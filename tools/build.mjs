@@ -23,6 +23,7 @@ const tools = {
   ci: "tools/ci/cli.ts",
   status: "tools/ops/status-cli.ts",
   doctor: "tools/ops/doctor-cli.ts",
+  emulator: "tools/emulator/cli.ts",
   teardown: "tools/ops/teardown-cli.ts",
 };
 

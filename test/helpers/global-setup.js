@@ -8,6 +8,12 @@
 //    runs in the background while the unit suites run; the tests that need it wait for it
 //    (test/helpers/offline.ts) instead of each running Terraform again: one provider start costs
 //    ~2 s, and `npm test` has a 60 s budget on 2 cores.
+// 3. unless CMK_SKIP_TERRAFORM (without CMK_RUN_EMULATOR) or CMK_SKIP_MOTO is set, or moto is
+//    not installed, STARTS the
+//    emulator run (.build/emulator.js, tools/emulator/run.ts): dev's stacks applied with the real
+//    Terraform against a moto_server on loopback, then planned again. It runs in the background
+//    too; test/ops/emulator.test.ts waits for it, then runs status and doctor against that moto,
+//    which the global teardown stops by its pid.
 const { execFileSync, spawn } = require("node:child_process");
 const { mkdtempSync, openSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
@@ -37,6 +43,8 @@ function prodVariant(prod, name, trust) {
 
 module.exports = async () => {
   execFileSync(process.execPath, [join(root, "tools", "build.mjs")], { stdio: "inherit" });
+  // CMK_RUN_EMULATOR=1 with CMK_SKIP_TERRAFORM: the emulator run without the offline plans.
+  if (!process.env.CMK_SKIP_TERRAFORM || process.env.CMK_RUN_EMULATOR) startEmulator();
   if (process.env.CMK_SKIP_TERRAFORM) return;
   const work = mkdtempSync(join(tmpdir(), "cmk-jest-offline-"));
   const prod = config("prod");
@@ -53,3 +61,23 @@ module.exports = async () => {
   globalThis.__cmkOfflineChild = child;
   process.env.CMK_OFFLINE = JSON.stringify(paths);
 };
+
+/** The emulator run in the background (see 3. above), when moto is installed. */
+function startEmulator() {
+  if (process.env.CMK_SKIP_MOTO) return;
+  try {
+    execFileSync("python3", ["-c", "import moto, flask, flask_cors"], { stdio: "ignore", timeout: 20000 });
+  } catch {
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), "cmk-jest-emulator-"));
+  const paths = { work, results: join(work, "emulator.json"), moto: join(work, "moto.json"), stdout: join(work, "emulator.stdout"), stderr: join(work, "emulator.stderr"), exit: join(work, "emulator.exit") };
+  const child = spawn(process.execPath, [join(root, ".build", "emulator.js"), "dev", "--work", work], {
+    cwd: root,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
+  });
+  child.on("exit", (code) => writeFileSync(paths.exit, String(code ?? 1)));
+  globalThis.__cmkEmulatorChild = child;
+  process.env.CMK_EMULATOR = JSON.stringify(paths);
+}

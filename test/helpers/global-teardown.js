@@ -1,6 +1,6 @@
 // Stops the background offline Terraform run if a filtered test run finished before it, and
 // removes its scratch directory (kept with CMK_KEEP_WORK=1, for a look at the plans).
-const { rmSync } = require("node:fs");
+const { existsSync, readFileSync, rmSync } = require("node:fs");
 const { dirname } = require("node:path");
 
 module.exports = async () => {
@@ -10,8 +10,35 @@ module.exports = async () => {
     child.kill("SIGTERM");
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
   }
+  await stopEmulator();
   if (process.env.CMK_OFFLINE && !process.env.CMK_KEEP_WORK) {
     const { results } = JSON.parse(process.env.CMK_OFFLINE);
     rmSync(dirname(results), { recursive: true, force: true });
   }
 };
+
+/**
+ * The emulator run (global-setup.js): stops it if still running, then its moto_server by the
+ * process group id it recorded (moto.json; the run started that group), never by name.
+ */
+async function stopEmulator() {
+  if (!process.env.CMK_EMULATOR) return;
+  const paths = JSON.parse(process.env.CMK_EMULATOR);
+  const child = globalThis.__cmkEmulatorChild;
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  }
+  if (existsSync(paths.moto)) {
+    const { pid } = JSON.parse(readFileSync(paths.moto, "utf8"));
+    if (Number.isInteger(pid) && pid > 1) {
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (!process.env.CMK_KEEP_WORK) rmSync(paths.work, { recursive: true, force: true });
+}

@@ -1,7 +1,6 @@
 /**
- * A moto server (https://docs.getmoto.org/en/latest/docs/server_mode.html) on a loopback port for
- * the emulator-backed tests: started by the test, stopped by its own process id (its process
- * group, which the harness created), never by name.
+ * moto for tests: the harness (tools/emulator/moto.ts) plus the skip decision and an environment
+ * switch for in-process SDK clients.
  *
  *   const skip = motoSkipReason();
  *   (skip ? describe.skip : describe)("...", () => {
@@ -10,30 +9,9 @@
  *     afterAll(() => moto?.stop());
  *   });
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
 
-export interface Moto {
-  /** `http://127.0.0.1:<port>` */
-  readonly endpoint: string;
-  readonly port: number;
-  /**
-   * Environment for SDK clients and CLIs talking to this server: `AWS_ENDPOINT_URL` (every SDK
-   * client honours it, see hooks/lib/clients.ts for CloudHSM), dummy credentials, a Region, and no
-   * profile or shared files (so nothing of the machine's real AWS setup is read).
-   */
-  readonly env: Record<string, string>;
-  /** Forgets every resource (`POST /moto-api/reset`). */
-  reset(): Promise<void>;
-  /**
-   * How a model's status advances (`POST /moto-api/state-manager/set-transition`, e.g.
-   * `{ progression: "immediate" }`): https://docs.getmoto.org/en/latest/docs/configuration/state_transition/
-   * moto 5 has no server-side clock API: tests needing time to pass shorten the window instead.
-   */
-  setTransition(modelName: string, transition: Record<string, unknown>): Promise<void>;
-  /** Stops the server (SIGTERM to its process group, SIGKILL after 3 s). */
-  stop(): Promise<void>;
-}
+export { attachMoto, motoEnv, startMoto, stopMotoGroup, type Moto } from "../../tools/emulator/moto";
 
 let probed: string | null | undefined;
 
@@ -50,112 +28,6 @@ export function motoSkipReason(): string | undefined {
     }
   }
   return probed ?? undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-}
-
-/** Starts moto_server on a free loopback port and waits (up to `timeoutMs`) until it answers. */
-export async function startMoto(opts: { region?: string; timeoutMs?: number } = {}): Promise<Moto> {
-  const region = opts.region ?? "us-east-1";
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  let lastErr = "";
-  // A port found free can be taken before moto binds it: try a few.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    // Own process group (detached) so stop() reaches the Python process behind a pyenv shim too.
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    const deadline = Date.now() + timeoutMs;
-    let up = false;
-    while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-      if (await answers(`${endpoint}/moto-api/`)) {
-        up = true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const stop = async () => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      const done = exited(child);
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 3000);
-      await done;
-      clearTimeout(timer);
-    };
-    if (!up) {
-      await stop();
-      lastErr = `moto_server on port ${port} did not answer within ${timeoutMs} ms: ${stderr.split("\n").slice(-5).join(" | ")}`;
-      continue;
-    }
-    child.stderr?.removeAllListeners("data");
-    child.stderr?.resume();
-    const post = async (path: string, body?: unknown) => {
-      const res = await fetch(`${endpoint}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
-    };
-    return {
-      endpoint,
-      port,
-      env: {
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-        AWS_SESSION_TOKEN: "testing",
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        AWS_EC2_METADATA_DISABLED: "true",
-        AWS_CONFIG_FILE: "/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      },
-      reset: () => post("/moto-api/reset"),
-      setTransition: (modelName: string, transition: Record<string, unknown>) => post("/moto-api/state-manager/set-transition", { model_name: modelName, transition }),
-      stop,
-    };
-  }
-  throw new Error(lastErr);
 }
 
 /**

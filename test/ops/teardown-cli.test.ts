@@ -32,9 +32,9 @@ describe("teardown command line", () => {
     m.kms.on(GetKeyLastUsageCommand).resolves({});
   });
 
-  test("fails when flags are wrong, naming each flag, all at once, exit 2, nothing run", async () => {
+  test("fails when flags are wrong, naming each flag, all at once, exit 64, nothing run", async () => {
     const r = run(["dev", "--unused-for", "ten", "--window", "45", "--alarm-topic", "topic", "--without-alarm", "--yes"]);
-    expect(await r.code).toBe(2);
+    expect(await r.code).toBe(64);
     expect(r.err).toEqual([
       'teardown: --unused-for must be a whole number of days (got "ten")',
       'teardown: --window must be a whole number of days from 7 to 30, KMS\'s pending window (got "45")',
@@ -45,9 +45,9 @@ describe("teardown command line", () => {
     expect(r.tf.calls).toEqual([]);
   });
 
-  test("fails when the environment is unknown, exit 2", async () => {
+  test("fails when the environment is unknown, exit 64", async () => {
     const r = run(["nope"]);
-    expect(await r.code).toBe(2);
+    expect(await r.code).toBe(64);
     expect(r.err[0]).toBe('teardown: unknown environment "nope" (known: dev, staging, prod)');
   });
 

@@ -101,7 +101,7 @@ function defaultClients(region: string): { clients: TeardownClients; close: () =
   };
 }
 
-/** Runs the command line; resolves with the exit code: 0 finished or dry run, 1 refused, 2 bad input, 3 waiting for AWS. */
+/** Runs the command line; resolves with the exit code: 0 finished or dry run, 1 refused or failed, 3 waiting for AWS, 64 usage or configuration error (as status and doctor). */
 export async function runTeardownCli(argv: readonly string[], deps: TeardownCliDeps = {}): Promise<number> {
   const out = deps.out ?? ((l: string) => console.log(l));
   const err = deps.err ?? ((l: string) => console.error(l));
@@ -109,7 +109,7 @@ export async function runTeardownCli(argv: readonly string[], deps: TeardownCliD
   try {
     cmd.parse([...argv], { from: "user" });
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 64;
     throw e;
   }
   const f = cmd.opts<Flags>();
@@ -124,7 +124,7 @@ export async function runTeardownCli(argv: readonly string[], deps: TeardownCliD
   }
   if (problems.length || !region) {
     for (const p of problems) err(`teardown: ${p}`);
-    return 2;
+    return 64;
   }
   const opts: TeardownOptions = {
     env,

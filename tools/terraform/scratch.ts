@@ -18,6 +18,12 @@ export interface PrepareScratchOptions {
   readonly remoteStates?: Record<string, Record<string, unknown>>;
   /** Terraform and mirror to use; default {@link findTerraform}(). */
   readonly terraform?: TerraformFound;
+  /**
+   * Defer every AWS data source that calls an API to apply (offline plans: there is no API).
+   * False against an emulator, which answers the reads (a deferred read would make every plan
+   * non-empty). @default true
+   */
+  readonly deferDataReads?: boolean;
 }
 
 /** What {@link prepareScratch} wrote. */
@@ -173,7 +179,7 @@ export function prepareScratch(stackJson: object, dir: string, opts: PrepareScra
   const config = structuredClone(stackJson) as JsonObject;
   const missingProviders = rewriteProviders(config, found);
   const remoteStateFiles = rewriteRemoteStates(config, abs, opts.remoteStates ?? {});
-  const deferredDataSources = deferAwsDataReads(config);
+  const deferredDataSources = opts.deferDataReads === false ? [] : deferAwsDataReads(config);
   const configFile = join(abs, SCRATCH_FILES.config);
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const cliConfigFile = writeCliConfig(abs, found.mirror);

@@ -36,7 +36,10 @@ describe("every hook client sends to AWS_ENDPOINT_URL", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
   beforeEach(() => (seen.length = 0));
 
   const dummy = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_SESSION_TOKEN: undefined };
@@ -48,6 +51,7 @@ describe("every hook client sends to AWS_ENDPOINT_URL", () => {
       await c.cloudhsm.send(new DescribeClustersCommand({}));
       await c.ssm.send(new DescribeParametersCommand({}));
       await c.secrets.send(new ListSecretsCommand({}));
+      for (const client of Object.values(c)) (client as { destroy(): void }).destroy();
     });
     expect(seen.map((s) => s.target)).toEqual(["TrentService.ListKeys", "BaldrApiService.DescribeClusters", "AmazonSSM.DescribeParameters", "secretsmanager.ListSecrets"]);
     expect(seen.map((s) => /Credential=testing\/\d{8}\/eu-west-1\/([a-z0-9-]+)\//.exec(s.auth)?.[1])).toEqual(["kms", "cloudhsm", "ssm", "secretsmanager"]);
@@ -55,7 +59,9 @@ describe("every hook client sends to AWS_ENDPOINT_URL", () => {
 
   test("AWS_ENDPOINT_URL_CLOUDHSM_V2 wins over AWS_ENDPOINT_URL for CloudHSM", async () => {
     await withEnv({ ...dummy, AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_ENDPOINT_URL_CLOUDHSM_V2: url }, async () => {
-      await cloudHsmClient({ region: "eu-west-1", maxAttempts: 1 }).send(new DescribeClustersCommand({}));
+      const client = cloudHsmClient({ region: "eu-west-1", maxAttempts: 1 });
+      await client.send(new DescribeClustersCommand({}));
+      client.destroy();
     });
     expect(seen.map((s) => s.target)).toEqual(["BaldrApiService.DescribeClusters"]);
   });

@@ -1,0 +1,40 @@
+/**
+ * Access to the emulator run the jest global setup starts in the background (global-setup.js, 3.):
+ * tests decide synchronously whether to skip, then wait for the run.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { EmulatorResults } from "../../tools/emulator/run";
+import { findTerraform } from "../../tools/terraform/offline";
+
+interface Paths {
+  work: string;
+  results: string;
+  moto: string;
+  stdout: string;
+  stderr: string;
+  exit: string;
+}
+
+/** Why the emulator-backed tests are skipped here, or undefined when they run. */
+export function emulatorSkipReason(): string | undefined {
+  if (process.env.CMK_SKIP_TERRAFORM && !process.env.CMK_RUN_EMULATOR) return "CMK_SKIP_TERRAFORM is set";
+  if (process.env.CMK_SKIP_MOTO) return "CMK_SKIP_MOTO is set";
+  const tf = findTerraform();
+  if (!tf.ok) return tf.reason;
+  if (!process.env.CMK_EMULATOR) return "the jest global setup did not start the emulator run (moto is not installed: python3 -c 'import moto')";
+  return undefined;
+}
+
+/** Waits (up to 8 minutes) for the background emulator run, then reads its results. */
+export async function emulatorRun(): Promise<EmulatorResults> {
+  const paths = JSON.parse(process.env.CMK_EMULATOR ?? "{}") as Paths;
+  const deadline = Date.now() + 480_000;
+  while (!existsSync(paths.exit)) {
+    if (Date.now() > deadline) throw new Error("the emulator run did not finish within 8 minutes");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!existsSync(paths.results)) {
+    throw new Error(`the emulator run wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 500)}`);
+  }
+  return JSON.parse(readFileSync(paths.results, "utf8")) as EmulatorResults;
+}
