@@ -266,6 +266,18 @@ describe("keys", () => {
   });
 });
 
+test("a multi-Region primary waiting for its replicas (PendingReplicaDeletion) is not scheduled again; the run waits a day", async () => {
+  m.kms.on(DescribeKeyCommand).callsFake((input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, KeyState: input.KeyId === KEY_A ? "PendingReplicaDeletion" : "PendingDeletion", ...(input.KeyId === KEY_B ? { DeletionDate: new Date(NOW + 3 * DAY) } : {}) } }));
+  const tf = devTf();
+  tf.states.set("dev-data", []);
+  const d = deps(tf);
+  const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+  expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+  expect(m.kms.commandCalls(GetKeyLastUsageCommand)).toHaveLength(0);
+  expect(d.lines).toContain(`  key ${KEY_A} (aws_kms_key.key-appData_key_638EC278): pending deletion once its replica keys are deleted (schedule theirs in their Regions)`);
+  expect(r).toEqual({ outcome: "waiting", exitCode: 3, runAgainAfter: new Date(NOW + 4 * DAY) });
+});
+
 describe("executed run of dev, then re-runs", () => {
   test("schedules both keys with their windows behind AWS's alarm, forgets them in Terraform, then waits; a re-run resumes; the last run removes the alarm", async () => {
     keysEnabled();

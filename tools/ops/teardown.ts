@@ -14,7 +14,7 @@
 import { awsErrorCode, errorMessage } from "../../hooks/lib/errors";
 import { readAlarm, ensureAlarm, removeAlarm, alarmNames } from "./teardown-steps/alarm";
 import { bucketLine, bucketRefusal, describeBuckets, describeFileSystems, emptyBucket, fileSystemRefusal } from "./teardown-steps/data";
-import { describeKey, KEY_TYPES, keyLine, lastUse, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, runAgainAfter, scheduleDeletion, stateKeys, windowFor, type KeyState } from "./teardown-steps/keys";
+import { describeKey, isPending, KEY_TYPES, keyLine, lastUse, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, runAgainAfter, scheduleDeletion, stateKeys, windowFor, type KeyState } from "./teardown-steps/keys";
 import { day, str, TeardownStop, type StateResource, type TeardownDeps, type TeardownOptions, type TeardownResult } from "./teardown-steps/model";
 import { clusterLine, deleteBackupCommand, deleteBackups, deleteCluster, deleteStore, describeCluster, describeStore, liveBackups, storeLine } from "./teardown-steps/stores";
 import { intentFor, runTerraformPhase, type PhaseIntent } from "./teardown-steps/terraform-phase";
@@ -123,13 +123,13 @@ async function allKeys(ctx: Ctx, keys: StateResource[], remembered: ReadonlyMap<
 async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Promise<void> {
   out(ctx, "== 2/5 keys: last use, disable, schedule deletion ==");
   for (const k of keyStates) out(ctx, `  ${keyLine(k)}`);
-  const toSchedule = keyStates.filter((k) => k.state !== "PendingDeletion" && k.state !== "Deleted");
+  const toSchedule = keyStates.filter((k) => !isPending(k) && k.state !== "Deleted");
   const alarm = await readAlarm(ctx.deps, ctx.opts.env);
   const names = alarmNames(ctx.opts.env);
   out(ctx, `  alarm on use while pending (${names.alarm}): ${alarm ? `in place, watching ${alarm.keys.size} key(s)` : "none"}`);
   if (toSchedule.length === 0) {
     // Keys already pending (an earlier run, or scheduled by hand) keep an alarm while they wait.
-    const pending = keyStates.filter((k) => k.state === "PendingDeletion");
+    const pending = keyStates.filter(isPending);
     const unwatched = pending.filter((k) => !alarm?.keys.has(k.keyId));
     if (unwatched.length && ctx.opts.cloudTrailLogGroup && ctx.opts.execute) {
       await ensureAlarm(ctx.deps, ctx.opts.env, ctx.opts.cloudTrailLogGroup, ctx.opts.alarmTopicArn, new Map(unwatched.map((k) => [k.keyId, k.deletionDate ?? new Date(ctx.deps.clock.now())])));
@@ -209,13 +209,13 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
     if (!s) continue;
     remaining++;
     const left = keyStates.filter((k) => k.customKeyStoreId === id && k.state !== "Deleted");
-    if (left.some((k) => k.state !== "PendingDeletion")) {
+    if (left.some((k) => !isPending(k))) {
       out(ctx, `  key store ${id}: waits for its keys to be scheduled for deletion (phase 2)`);
       ctx.after = true;
       continue;
     }
     if (left.length) {
-      const date = runAgainAfter(left) as Date;
+      const date = runAgainAfter(left, ctx.deps.clock.now()) as Date;
       const cloudHsm = (s.CustomKeyStoreType ?? "AWS_CLOUDHSM") === "AWS_CLOUDHSM";
       if (cloudHsm && s.ConnectionState !== "CONNECTED") {
         out(ctx, `  WARNING key store ${id} is ${s.ConnectionState ?? "?"} while ${left.length} key(s) are pending deletion: KMS deletes their material from the cluster only while it is CONNECTED; connect it (aws kms connect-custom-key-store --custom-key-store-id ${id}) before ${day(date)}`);
@@ -273,7 +273,7 @@ async function keysTerraformPhase(ctx: Ctx, stack: string, keys: StateResource[]
     out(ctx, "  nothing left in its Terraform state");
     return;
   }
-  const unscheduled = keyStates.filter((k) => k.state !== "PendingDeletion" && k.state !== "Deleted");
+  const unscheduled = keyStates.filter((k) => !isPending(k) && k.state !== "Deleted");
   const intent = intentFor(stack, keys, (r) => KEYS_FORGET[r.type] ?? (KEY_TYPES.has(r.type) ? KEYS_FORGET.aws_kms_key : undefined), deleteReason);
   if (unscheduled.length || !storesGone || ctx.after) {
     if (!ctx.after) out(ctx, `  waits for ${unscheduled.length ? "every key to be pending deletion" : "the key stores and clusters to be deleted"}`);
@@ -294,7 +294,7 @@ async function finishPhase(ctx: Ctx, keyStates: KeyState[]): Promise<void> {
   const left = keyStates.filter((k) => k.state !== "Deleted");
   const alarm = await readAlarm(ctx.deps, ctx.opts.env);
   if (left.length) {
-    const date = runAgainAfter(left);
+    const date = runAgainAfter(left, ctx.deps.clock.now());
     for (const k of left) out(ctx, `  ${keyLine(k)}`);
     if (!date) {
       out(ctx, "  (after the keys are scheduled for deletion)");

@@ -61,9 +61,18 @@ export async function describeKey(deps: TeardownDeps, key: { address: string; ke
   return { ...key, state: meta?.KeyState ?? "Unknown", ...(meta?.DeletionDate ? { deletionDate: new Date(meta.DeletionDate) } : {}), ...(store ? { customKeyStoreId: store } : {}) };
 }
 
+/**
+ * Scheduled for deletion: PendingDeletion, or PendingReplicaDeletion (a multi-Region primary
+ * waits for its replicas: https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-delete.html).
+ */
+export function isPending(k: Pick<KeyState, "state">): boolean {
+  return k.state === "PendingDeletion" || k.state === "PendingReplicaDeletion";
+}
+
 /** One line per key for the report. */
 export function keyLine(k: KeyState): string {
   if (k.state === "Deleted") return `key ${k.keyId} (${k.address}): deleted`;
+  if (k.state === "PendingReplicaDeletion") return `key ${k.keyId} (${k.address}): pending deletion once its replica keys are deleted (schedule theirs in their Regions)`;
   if (k.state === "PendingDeletion") return `key ${k.keyId} (${k.address}): pending deletion, deleted by KMS on ${k.deletionDate ? day(k.deletionDate) : "?"} (up to 24 h later)`;
   return `key ${k.keyId} (${k.address}): ${k.state}${k.customKeyStoreId ? ` in key store ${k.customKeyStoreId}` : ""}`;
 }
@@ -119,8 +128,13 @@ export async function scheduleDeletion(deps: TeardownDeps, key: KeyState, window
   return res.DeletionDate ? new Date(res.DeletionDate) : new Date(deps.clock.now() + windowDays * DAY_MS);
 }
 
-/** When to run again for keys pending deletion: the day after the latest deletion date (KMS may take 24 h). */
-export function runAgainAfter(keys: readonly KeyState[]): Date | undefined {
-  const dates = keys.filter((k) => k.state === "PendingDeletion" && k.deletionDate).map((k) => (k.deletionDate as Date).getTime());
-  return dates.length ? new Date(Math.max(...dates) + DAY_MS) : undefined;
+/**
+ * When to run again for keys pending deletion: the day after the latest deletion date (KMS may
+ * take 24 h), or a day from `now` when a key has no date yet (waiting for its replicas).
+ */
+export function runAgainAfter(keys: readonly KeyState[], now: number): Date | undefined {
+  const pending = keys.filter(isPending);
+  if (pending.length === 0) return undefined;
+  const dates = pending.map((k) => (k.deletionDate ? k.deletionDate.getTime() : now));
+  return new Date(Math.max(...dates) + DAY_MS);
 }
