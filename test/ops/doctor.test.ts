@@ -172,6 +172,12 @@ describe("quotas", () => {
     ]);
   });
 
+  test("a re-run after the deploy: the environment's own VPC (tagged Environment) is not needed again", async () => {
+    ready(dev);
+    mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: "vpc-default" }, { VpcId: "vpc-dev", Tags: [{ Key: "Environment", Value: "dev" }] }, { VpcId: "vpc-staging", Tags: [{ Key: "Environment", Value: "staging" }] }] });
+    expect(only(await doctor(dev), "quota")).toEqual([{ check: "quota", subject: "VPCs per Region", severity: "ok", detail: "2 used of 5, none needed (Service Quotas vpc L-F678F1CE)" }]);
+  });
+
   test("access denied on a count: says what was not checked", async () => {
     ready(prod);
     mocks.cloudhsm.on(DescribeClustersCommand).rejects(awsError("AccessDeniedException"));

@@ -105,7 +105,7 @@ function io() {
     const after = io();
     expect(await inMoto(() => doctorCli(["dev", "--json", "--repository", REPO, "--plan-role", plan.Role?.Arn ?? "", "--deploy-role", deploy.Role?.Arn ?? ""], after))).toBe(0);
     expect(after.json().findings.map((f) => `${f.check} ${f.subject}: ${f.detail}`)).toEqual([
-      "quota VPCs per Region: 2 used + 1 needed of 5 (Service Quotas vpc L-F678F1CE)",
+      "quota VPCs per Region: 1 used of 5, none needed (Service Quotas vpc L-F678F1CE)",
       "service-linked-role AWSServiceRoleForAutoScaling: exists",
       "state-bucket northwind-dev-tf-state-111111111111 versioning: Enabled",
       "state-bucket northwind-dev-tf-state-111111111111 encryption: aws:kms with alias/dev/app-data",

@@ -313,6 +313,13 @@ describe("session", () => {
     expect(mocks.kms.calls()).toHaveLength(0);
   });
 
+  test("only unknowns: overall unknown, exit 1", async () => {
+    mocks.sts.on(GetCallerIdentityCommand).rejects(awsError("ExpiredToken", "The security token included in the request is expired", 403));
+    const io = captureIo(NOW);
+    expect(await statusCli(["prod", "--json"], io)).toBe(EXIT.degraded);
+    expect(JSON.parse(io.out.join(""))).toMatchObject({ overall: "unknown", exitCode: 1, findings: [{ check: "session", severity: "unknown", detail: "no usable AWS session (ExpiredToken): nothing checked" }] });
+  });
+
   test("no credentials: unknown, says to sign in", async () => {
     mocks.sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }));
     expect(await status()).toEqual([{ check: "session", subject: "333333333333", severity: "unknown", detail: "no usable AWS session (CredentialsProviderError): nothing checked", fix: "sign in (aws sso login, or AWS_PROFILE=...) and re-run" }]);

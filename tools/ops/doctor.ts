@@ -196,7 +196,9 @@ export async function checkQuotas(env: ResolvedEnvironment, c: OpsClients, needs
     const q = VPC_QUOTAS.vpcsPerRegion;
     try {
       const vpcs = await pages((NextToken) => c.ec2.send(new DescribeVpcsCommand({ NextToken })).then((r) => ({ items: r.Vpcs, next: r.NextToken })));
-      out.push(quotaFinding("VPCs per Region", vpcs.length, needs.vpcs, await quotaValue(c, "vpc", q.code, q.name, q.default), increase("Amazon VPC", q.name, q.code)));
+      // The environment's own VPC (a re-run after a deploy) is already counted.
+      const mine = vpcs.filter((v) => (v.Tags ?? []).some((t) => t.Key === "Environment" && t.Value === env.name)).length;
+      out.push(quotaFinding("VPCs per Region", vpcs.length - mine, Math.max(0, needs.vpcs - mine), await quotaValue(c, "vpc", q.code, q.name, q.default), increase("Amazon VPC", q.name, q.code)));
     } catch (e) {
       out.push(notChecked("quota", "VPCs per Region", "ec2:DescribeVpcs", e));
     }

@@ -38,10 +38,12 @@ export function exitCodeOf(findings: readonly Finding[]): number {
   return EXIT.healthy;
 }
 
-/** `healthy`, `degraded` or `broken`, as the exit code says. */
-export function overallOf(findings: readonly Finding[]): "healthy" | "degraded" | "broken" {
-  const code = exitCodeOf(findings);
-  return code === EXIT.broken ? "broken" : code === EXIT.degraded ? "degraded" : "healthy";
+/** `broken`, `degraded`, `unknown` (nothing found wrong, but something not checked) or `healthy`. */
+export function overallOf(findings: readonly Finding[]): "healthy" | "degraded" | "broken" | "unknown" {
+  if (findings.some((f) => f.severity === "broken")) return "broken";
+  if (findings.some((f) => f.severity === "degraded")) return "degraded";
+  if (findings.some((f) => f.severity === "unknown")) return "unknown";
+  return "healthy";
 }
 
 const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthorizationError", "NotAuthorized", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"]);
