@@ -26,6 +26,7 @@ const tools = {
   status: "tools/ops/status-cli.ts",
   doctor: "tools/ops/doctor-cli.ts",
   emulator: "tools/emulator/cli.ts",
+  teardown: "tools/ops/teardown-cli.ts",
 };
 
 const entryPoints = Object.fromEntries(

@@ -1,0 +1,133 @@
+/**
+ * The real Terraform runner of the teardown: one working directory per stack,
+ * `cdktf.out/teardown/<stack>/`, holding the synthesized stack's backend and provider blocks and
+ * the phase's `removed` blocks, so it reads and writes the same state as `cdktf deploy`.
+ *
+ * State is read with `terraform show -json` (no refresh). That output holds every secret the state
+ * holds (a generated CA key, sensitive variables): only the attributes the teardown needs (ids and
+ * a few settings, never a secret) are kept, and nothing of it is printed or written.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { isObject, type JsonObject, type PlanJson } from "../../terraform/plan-json";
+import type { StateResource, TeardownConfig, TerraformRunner } from "./model";
+
+/** The only state attributes the teardown reads. */
+export const KEPT_ATTRIBUTES = ["id", "arn", "bucket", "key_id", "key_arn", "deletion_window_in_days", "custom_key_store_id", "custom_key_store_type", "cloud_hsm_cluster_id", "cluster_id", "hsm_id"] as const;
+
+/** Options of {@link createTerraformRunner}. */
+export interface TerraformRunnerOptions {
+  /** Project root holding cdktf.out. @default process.cwd() */
+  readonly root?: string;
+  /** Terraform binary. @default "terraform" on PATH */
+  readonly bin?: string;
+  /** Environment of every Terraform run. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Changes the written configuration (tests: the emulator's provider settings and a local backend). */
+  readonly transform?: (config: JsonObject, stack: string) => JsonObject;
+  /** Extra `terraform init` arguments. */
+  readonly initArgs?: readonly string[];
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(bin: string, dir: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: dir, env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${bin}: ${e.message}`));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+    });
+  });
+}
+
+/** Terraform's first error lines (it never prints sensitive values in errors or plans). */
+function firstError(r: Run): string {
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split("\n")
+    .map((l) => l.replace(/^[│╷╵\s]+/, "").trim())
+    .filter(Boolean);
+  const i = lines.findIndex((l) => l.startsWith("Error:"));
+  return (i >= 0 ? lines.slice(i, i + 3) : lines.slice(0, 3)).join(" ") || `exit code ${r.code}`;
+}
+
+/** Managed resources of a `terraform show -json` state document, with only {@link KEPT_ATTRIBUTES}. */
+export function stateResources(doc: unknown): StateResource[] {
+  const outList: StateResource[] = [];
+  const walk = (m: unknown): void => {
+    if (!isObject(m)) return;
+    for (const r of Array.isArray(m.resources) ? m.resources : []) {
+      if (!isObject(r) || r.mode !== "managed" || typeof r.address !== "string" || typeof r.type !== "string") continue;
+      const values = isObject(r.values) ? r.values : {};
+      const kept: Record<string, unknown> = {};
+      for (const k of KEPT_ATTRIBUTES) if (values[k] !== undefined && values[k] !== null) kept[k] = values[k];
+      outList.push({ address: r.address, type: r.type, values: kept });
+    }
+    for (const c of Array.isArray(m.child_modules) ? m.child_modules : []) walk(c);
+  };
+  if (isObject(doc) && isObject(doc.values)) walk(doc.values.root_module);
+  return outList;
+}
+
+/** A runner for the stacks synthesized under `<root>/cdktf.out/stacks`. */
+export function createTerraformRunner(opts: TerraformRunnerOptions = {}): TerraformRunner {
+  const root = opts.root ?? process.cwd();
+  const bin = opts.bin ?? "terraform";
+  const env = opts.env ?? process.env;
+  const initialised = new Set<string>();
+
+  const write = async (stack: string, config: TeardownConfig): Promise<string> => {
+    const source = join(root, "cdktf.out", "stacks", stack, "cdk.tf.json");
+    if (!existsSync(source)) throw new Error(`${source} does not exist: run \`npm run synth\` first (the teardown uses the synthesized stack's backend and provider)`);
+    const synthesized = JSON.parse(readFileSync(source, "utf8")) as JsonObject;
+    const base: JsonObject = { terraform: synthesized.terraform ?? {}, ...(synthesized.provider ? { provider: synthesized.provider } : {}) };
+    if (config.removed.length) base.removed = config.removed as unknown as JsonObject[];
+    const doc = opts.transform ? opts.transform(base, stack) : base;
+    const dir = join(root, "cdktf.out", "teardown", stack);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "cdk.tf.json"), `${JSON.stringify(doc, null, 2)}\n`);
+    if (!initialised.has(dir)) {
+      const r = await run(bin, dir, ["init", "-input=false", "-no-color", ...(opts.initArgs ?? [])], env, 10 * 60_000);
+      if (r.code !== 0) throw new Error(`terraform init failed for ${stack} in ${dir}: ${firstError(r)}`);
+      initialised.add(dir);
+    }
+    return dir;
+  };
+
+  return {
+    async state(stack) {
+      const dir = await write(stack, { removed: [] });
+      const r = await run(bin, dir, ["show", "-json", "-no-color"], env, 10 * 60_000);
+      if (r.code !== 0) throw new Error(`terraform show failed for ${stack}: ${firstError(r)}`);
+      return stateResources(JSON.parse(r.stdout));
+    },
+    prepare: write,
+    async plan(dir, planFile) {
+      const r = await run(bin, dir, ["plan", "-input=false", "-no-color", `-out=${planFile}`], env, 60 * 60_000);
+      if (r.code !== 0) throw new Error(`terraform plan failed in ${dir}: ${firstError(r)}`);
+    },
+    async show(dir, planFile) {
+      const r = await run(bin, dir, ["show", "-json", "-no-color", planFile], env, 10 * 60_000);
+      if (r.code !== 0) throw new Error(`terraform show failed in ${dir}: ${firstError(r)}`);
+      return JSON.parse(r.stdout) as PlanJson;
+    },
+    async apply(dir, planFile) {
+      const r = await run(bin, dir, ["apply", "-input=false", "-no-color", planFile], env, 3 * 60 * 60_000);
+      if (r.code !== 0) throw new Error(`terraform apply failed in ${dir}: ${firstError(r)}; run the teardown again to see where things are`);
+    },
+  };
+}
