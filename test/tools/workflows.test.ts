@@ -522,7 +522,7 @@ exit 98
     expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "ci record", "guard dev-keys", "ci guard-result", "ci plan-digest", "ci has-changes", "ci summary"]);
     expect(outputs).toEqual({ digest: expect.stringMatching(DIGEST), changes: "true", "run-id": "" });
     expect(summary).toContain(`## Plan of dev-keys for approval (digest ${outputs.digest})`);
-    expect(summary).toContain("| create | <code>aws_kms_key.k</code> | description = \"app data\" |");
+    expect(summary).toContain('| create | <code>aws_kms_key.k</code> | description = "app data" |');
     expect(summary).toContain(`Plan digest of \`dev-keys\`: \`${outputs.digest}\``);
     expect(summary).toMatch(/Plan guard/);
     expect(summary).not.toContain(secret);

@@ -70,7 +70,9 @@ describe("an account added to a key policy", () => {
 
   t("the summary shows the declared account in the review table", () => {
     const r = classifyPlans([corpusPlan(shared(PARTNER))], declare({ account: PARTNER, reason: "analytics account (#42)" }), { withoutGraph: true });
-    expect(renderSummary(r)).toContain(`| staging-keys | <code>aws_kms_key.test-key</code> | create | the key policy newly lets declared external accounts use the key: arn:aws:iam::${PARTNER}:root (gains kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey&#42;, kms:ReEncrypt&#42;, kms:CreateGrant, kms:ListGrants, kms:RevokeGrant) (declared in the allowlist's externalAccounts, ${PARTNER}: analytics account (&#35;&#8203;42))`);
+    expect(renderSummary(r)).toContain(
+      `| staging-keys | <code>aws_kms_key.test-key</code> | create | the key policy newly lets declared external accounts use the key: arn:aws:iam::${PARTNER}:root (gains kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey&#42;, kms:ReEncrypt&#42;, kms:CreateGrant, kms:ListGrants, kms:RevokeGrant) (declared in the allowlist's externalAccounts, ${PARTNER}: analytics account (&#35;&#8203;42))`,
+    );
   });
 
   t("is still blocked when declared for another stack only", () => {

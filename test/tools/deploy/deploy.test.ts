@@ -131,7 +131,7 @@ describe("npm run plan", () => {
     expect(p.log()).toEqual(["-chdir=$ROOT/cdktf.out/stacks/dev-keys init -input=false", "-chdir=$ROOT/cdktf.out/stacks/dev-keys plan -input=false -out=$ROOT/.plans/dev-keys/tfplan", "-chdir=$ROOT/cdktf.out/stacks/dev-keys show -json $ROOT/.plans/dev-keys/tfplan"]);
     // The pull-request comment's renderer: changes and the guard's verdict.
     expect(r.out).toContain("#### `dev-keys`: 2 changes");
-    expect(r.out).toContain("| create | <code>aws_kms_alias.app</code> | name = \"alias/dev/app\" |");
+    expect(r.out).toContain('| create | <code>aws_kms_alias.app</code> | name = "alias/dev/app" |');
     expect(r.out.join("\n")).toContain("## Plan guard: ✅ nothing blocked");
     const digest = planDigest(creates);
     expect(r.out.at(-1)).toBe(`plan: saved the reviewed plan of dev-keys: digest ${digest}. Apply exactly this plan within ${MAX_PLAN_AGE_MINUTES} minutes with: npm run apply -- dev-keys`);
