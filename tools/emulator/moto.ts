@@ -104,21 +104,7 @@ export async function startMoto(opts: { region?: string; accountId?: string; tim
     const tail = readFileSync(logFile, "utf8").split("\n").slice(-5).join(" | ");
     throw new Error(`moto_server did not answer within ${timeoutMs} ms: ${tail}`);
   }
-  const endpoint = `http://127.0.0.1:${port}`;
-  const post = async (path: string, body?: unknown) => {
-    const res = await fetch(`${endpoint}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
-  };
-  return {
-    endpoint,
-    port,
-    pid: child.pid ?? 0,
-    env: motoEnv(endpoint, region),
-    reset: () => post("/moto-api/reset"),
-    setTransition: (modelName: string, transition: Record<string, unknown>) => post("/moto-api/state-manager/set-transition", { model_name: modelName, transition }),
-    stop,
-  };
+  return { ...attachMoto(`http://127.0.0.1:${port}`, child.pid ?? 0, region), stop };
 }
 
 /** Stops a moto_server process group started by {@link startMoto} (by another process), by its pid. */
