@@ -179,7 +179,7 @@ async function planInto(io: DeployIo, stack: string, p: PlanPaths): Promise<numb
   if (guardExitCode !== 0) {
     discardPlan(p);
     writeMeta(p, meta);
-    io.err(`plan: the plan guard ${guardExitCode === 1 ? "blocked this plan" : "could not check this plan"}: it will never be applied, and its plan file is deleted. Change the configuration (or allowlist the change with a reason in plan-guard.allow.json), then plan again.`);
+    io.err(`plan: the plan guard ${guardExitCode === 1 ? "blocked this plan" : "could not check this plan"}: it will never be applied, and its plan file is deleted. Change the configuration (or allow the change in plan-guard.allow.json: its address, a reason, and the digest ${digest} of this plan and/or an expires date), then plan again.`);
     return 1;
   }
   if (changes === 0) {
@@ -200,7 +200,7 @@ async function apply(io: DeployIo, stack: string, o: { yes?: boolean; digest?: s
   if (!meta || meta.stack !== stack) throw new Refusal(`no reviewed plan of ${stack}: run npm run plan -- ${stack} first, review what it prints, then apply`);
   if (meta.guardExitCode !== 0) {
     discardPlan(p);
-    throw new Refusal(`the plan guard blocked the last plan of ${stack} (digest ${meta.digest}): a blocked plan is never applied. Change the configuration or allowlist the change with a reason, then ${planAgain(stack)}`);
+    throw new Refusal(`the plan guard blocked the last plan of ${stack} (digest ${meta.digest}): a blocked plan is never applied. Change the configuration or allow the change in plan-guard.allow.json (its address, a reason, and the plan's digest and/or an expires date), then ${planAgain(stack)}`);
   }
   if (!existsSync(p.plan)) {
     discardPlan(p);
