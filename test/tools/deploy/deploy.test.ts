@@ -281,6 +281,40 @@ describe("npm run apply", () => {
     expect(readdirSync(planDir(p.root))).toEqual([]);
   });
 
+  test("fails when the plan file is no longer the reviewed plan (replaced after the review): both digests, nothing applied, the plan deleted", async () => {
+    const p = await planned();
+    const other = planJson([{ address: "aws_kms_alias.app", type: "aws_kms_alias", actions: ["create"], after: { name: "alias/dev/other" } }]);
+    const r = await p.run(["apply", "dev-keys", "--yes"], { plan: other });
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([`apply: the plan file of dev-keys is not the reviewed plan (reviewed ${planDigest(creates)}, this file ${planDigest(other)}): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys`]);
+    expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
+    expect(readdirSync(planDir(p.root))).toEqual([]);
+    // The saved plan (the fake's holds the secret) is gone, and its JSON was read into memory only.
+    expect(filesContaining(p.root, SECRET)).toEqual([]);
+  });
+
+  test("the guard runs again at apply: an allowlist entry removed (or expired) since the plan refuses it", async () => {
+    const p = project();
+    const allow = { allow: [{ address: "aws_kms_key.app", stack: "dev-keys", reason: "retired after migration (#9)", digest: planDigest(deletesKey) }] };
+    writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify(allow));
+    expect((await p.run(["plan", "dev-keys"], { plan: deletesKey })).code).toBe(0);
+    writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify({ allow: [] }));
+    const r = await p.run(["apply", "dev-keys", "--yes"], { plan: deletesKey });
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(/^apply: BLOCKED \[dev-keys\] aws_kms_key\.app \(delete\): /);
+    expect(r.err.at(-1)).toBe("apply: the plan guard refuses the reviewed plan of dev-keys now (an allowlist entry expired, changed or was removed since it was planned): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys");
+    expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
+    expect(readdirSync(planDir(p.root))).toEqual([]);
+  });
+
+  test("the entry still there: the allowed plan is applied", async () => {
+    const p = project();
+    writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify({ allow: [{ address: "aws_kms_key.app", stack: "dev-keys", reason: "retired after migration (#9)", digest: planDigest(deletesKey) }] }));
+    expect((await p.run(["plan", "dev-keys"], { plan: deletesKey })).code).toBe(0);
+    const r = await p.run(["apply", "dev-keys", "--yes"], { plan: deletesKey });
+    expect([r.code, r.out.at(-1)]).toEqual([0, `apply: applied the reviewed plan of dev-keys (digest ${planDigest(deletesKey)}); the plan file is deleted.`]);
+  });
+
   test("fails when Terraform says the saved plan is stale: explained, plan deleted", async () => {
     const p = await planned();
     const r = await p.run(["apply", "dev-keys", "--yes"], { stale: true });
