@@ -181,7 +181,9 @@ async function planInto(io: DeployIo, stack: string, p: PlanPaths): Promise<numb
   if (guardExitCode !== 0) {
     discardPlan(p);
     writeMeta(p, meta);
-    io.err(`plan: the plan guard ${guardExitCode === 1 ? "blocked this plan" : "could not check this plan"}: it will never be applied, and its plan file is deleted. Change the configuration (or allow the change in plan-guard.allow.json: its address, a reason, and the digest ${digest} of this plan and/or an expires date), then plan again.`);
+    io.err(
+      `plan: the plan guard ${guardExitCode === 1 ? "blocked this plan" : "could not check this plan"}: it will never be applied, and its plan file is deleted. Change the configuration (or allow the change in plan-guard.allow.json: its address, a reason, and the digest ${digest} of this plan and/or an expires date), then plan again.`,
+    );
     return 1;
   }
   if (changes === 0) {

@@ -197,7 +197,7 @@ describe("escaping: plan text cannot break out of the comment", () => {
   });
 
   test("hostile text in an address, a grantee, a policy principal, a condition key and an alias stays inside its cell of the guard summary and the comment", () => {
-    const EVIL = '</code><img src=x onerror=alert(1)> | cell | @admins #1 [x](https://e.example) `c` <script>s</script>\n## Forged\r\n' + "z".repeat(5000);
+    const EVIL = "</code><img src=x onerror=alert(1)> | cell | @admins #1 [x](https://e.example) `c` <script>s</script>\n## Forged\r\n" + "z".repeat(5000);
     const plan = planOf([
       rc(`aws_kms_key.k["${EVIL}"]`, ["delete"], { id: "k" }, null),
       rc("aws_kms_grant.g", ["create"], null, { grantee_principal: `arn:aws:iam::111111111111:role/${EVIL}`, operations: ["Decrypt", EVIL], key_id: EVIL }),

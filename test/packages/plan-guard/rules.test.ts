@@ -6,8 +6,10 @@ const lines = (p: LoadedPlan): string[] => classifyPlans([p]).blocked.map(blockL
 const decisions = (r: GuardResult): string[][] => r.blocked.map((f) => [f.address, f.action, f.rule]);
 
 const KEY_WHY = "KMS schedules the key for deletion, and when the window ends every byte encrypted under it (S3 objects, EBS volumes, FSx data, data keys) can never be decrypted again";
-const DELETE_FIX = "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure (npm run teardown, docs/operations.md), or allow it with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
-const REPLACE_FIX = "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
+const DELETE_FIX =
+  "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure (npm run teardown, docs/operations.md), or allow it with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
+const REPLACE_FIX =
+  "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
 
 describe("destroy-key-bearing: delete, replace (either order) and forget", () => {
   test("a KMS key delete: exact line", () => {
@@ -169,7 +171,9 @@ describe("key-store-critical-update", () => {
   });
 
   test("an XKS credential change points to rotate-xks-credential only: no disconnect, no apply, no allowlisting, no value", () => {
-    const r = classifyPlans([planOf([rc("aws_kms_custom_key_store.s", ["update"], { xks_proxy_authentication_credential: [{ access_key_id: "AKOLDOLDOLD", raw_secret_access_key: "oldSecretValue" }] }, { xks_proxy_authentication_credential: [{ access_key_id: "AKNEWNEWNEW", raw_secret_access_key: "newSecretValue" }] })])]);
+    const r = classifyPlans([
+      planOf([rc("aws_kms_custom_key_store.s", ["update"], { xks_proxy_authentication_credential: [{ access_key_id: "AKOLDOLDOLD", raw_secret_access_key: "oldSecretValue" }] }, { xks_proxy_authentication_credential: [{ access_key_id: "AKNEWNEWNEW", raw_secret_access_key: "newSecretValue" }] })]),
+    ]);
     expect(r.blocked.map((f) => f.fix)).toEqual([
       "never change the XKS proxy credential through Terraform: put back ignore_changes on xks_proxy_authentication_credential and rotate it with the operator step rotate-xks-credential (checks the new credential against the proxy with xks-check, updates the store while it stays CONNECTED, waits up to 5 minutes, proves an Encrypt/Decrypt round trip, then says when the old one may be retired; docs/xks.md#rotating-the-proxy-credential-rotate-xks-credential)",
     ]);
@@ -180,7 +184,9 @@ describe("key-store-critical-update", () => {
 
   test("a cluster change is allowed only the new way: digest and/or expires", () => {
     const r = classifyPlans([planOf([rc("aws_kms_custom_key_store.s", ["update"], { cloud_hsm_cluster_id: "cluster-aaaaaaaaaaa" }, { cloud_hsm_cluster_id: "cluster-bbbbbbbbbbb" })])]);
-    expect(r.blocked[0].fix).toBe("never repoint a store at another cluster: point it only at a clone restored from this cluster's backups, and then allow the change with " + "an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)");
+    expect(r.blocked[0].fix).toBe(
+      "never repoint a store at another cluster: point it only at a clone restored from this cluster's backups, and then allow the change with " + "an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)",
+    );
   });
 
   test.each([

@@ -151,11 +151,15 @@ describe("npm run plan", () => {
     const r = await p.run(["plan", "dev-keys"], { plan: deletesKey });
     expect(r.code).toBe(1);
     expect(r.out.join("\n")).toContain("## Plan guard: ❌ 1 blocked change");
-    expect(r.err.at(-1)).toBe(`plan: the plan guard blocked this plan: it will never be applied, and its plan file is deleted. Change the configuration (or allow the change in plan-guard.allow.json: its address, a reason, and the digest ${planDigest(deletesKey)} of this plan and/or an expires date), then plan again.`);
+    expect(r.err.at(-1)).toBe(
+      `plan: the plan guard blocked this plan: it will never be applied, and its plan file is deleted. Change the configuration (or allow the change in plan-guard.allow.json: its address, a reason, and the digest ${planDigest(deletesKey)} of this plan and/or an expires date), then plan again.`,
+    );
     expect(readdirSync(planDir(p.root))).toEqual(["plan.meta.json"]);
     const a = await p.run(["apply", "dev-keys", "--yes"]);
     expect(a.code).toBe(1);
-    expect(a.err).toEqual([`apply: the plan guard blocked the last plan of dev-keys (digest ${planDigest(deletesKey)}): a blocked plan is never applied. Change the configuration or allow the change in plan-guard.allow.json (its address, a reason, and the plan's digest and/or an expires date), then plan again: npm run plan -- dev-keys`]);
+    expect(a.err).toEqual([
+      `apply: the plan guard blocked the last plan of dev-keys (digest ${planDigest(deletesKey)}): a blocked plan is never applied. Change the configuration or allow the change in plan-guard.allow.json (its address, a reason, and the plan's digest and/or an expires date), then plan again: npm run plan -- dev-keys`,
+    ]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
   });
 
