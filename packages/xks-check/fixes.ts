@@ -141,10 +141,7 @@ export function httpProblem(status: number, body: string, ctx: FixContext & { re
   const subject = key ? `key ${key.label}` : "the health check";
   switch (name) {
     case "AuthenticationFailedException":
-      return {
-        detail: shown,
-        fix: "the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS); to give the key store another credential, use the operator step rotate-xks-credential (docs/xks.md), never an apply",
-      };
+      return { detail: shown, fix: "the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS)" };
     case "AccessDeniedException":
       return { detail: shown, fix: `the proxy denied ${ctx.operation} on ${subject} for ${ctx.principalArn} (AccessDeniedException): allow it in the proxy's authorization rules (KMS error XKS_PROXY_ACCESS_DENIED)` };
     case "InvalidUriPathException":
