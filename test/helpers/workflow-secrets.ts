@@ -18,6 +18,12 @@
  * 5. Deploy credentials (`AWS_DEPLOY_ROLE_*`, `TF_API_TOKEN`) only in jobs that run in the gated
  *    GitHub environment (`environment: ${{ inputs.environment }}`), never in a `-plan` one.
  * 6. The XKS credential (`XKS_*`) only on the plan or apply step of a keys stack.
+ * 7. No `pull_request_target` or `workflow_run` trigger: both run with the repository's secrets and
+ *    a write token on behalf of code a pull request controls.
+ * 8. `GITHUB_TOKEN` permissions: read-only at the workflow level; a job may write (`pull-requests`,
+ *    `contents`, ...) only when it runs no repository code and no package (no checkout, no
+ *    npm/npx/node/tools script: a process such code starts could read the job's token), and
+ *    `id-token: write` only in a job that makes an AWS session with it.
  */
 
 export interface Step {
@@ -36,11 +42,13 @@ export interface Job {
   uses?: string;
   with?: Record<string, unknown>;
   secrets?: "inherit" | Record<string, unknown>;
+  permissions?: unknown;
   [k: string]: unknown;
 }
 export interface Workflow {
   on?: unknown;
   env?: Record<string, unknown>;
+  permissions?: unknown;
   jobs?: Record<string, Job>;
 }
 
@@ -67,6 +75,17 @@ function triggers(w: Workflow): string[] {
   return [];
 }
 
+/** Scopes a permissions block writes (`write-all` writes every scope). */
+function writes(permissions: unknown): string[] {
+  if (permissions === "write-all") return ["*"];
+  if (!permissions || typeof permissions !== "object") return [];
+  return Object.entries(permissions as Record<string, unknown>)
+    .filter(([, v]) => v === "write")
+    .map(([k]) => k);
+}
+/** A step that runs code of the repository or of a package: a checkout, npm/npx/node, a repository script. */
+const RUNS_CODE = /\b(?:npm|npx|node|yarn|pnpm)\b|(?:^|\s)\.?\/?(?:tools|scripts|bin)\//;
+
 const isPullRequest = (t: string[]) => t.some((x) => x === "pull_request" || x === "pull_request_target");
 const envName = (j: Job) => (typeof j.environment === "string" ? j.environment : j.environment?.name);
 const localCall = (uses: string) => /^\.\/\.github\/workflows\/([\w.-]+\.ya?ml)$/.exec(uses)?.[1];
@@ -81,11 +100,23 @@ export function secretProblems(workflows: Readonly<Record<string, Workflow>>): s
   const check = (file: string, w: Workflow, pr: boolean, via: string) => {
     const where = (job: string, step?: string) => `${via}${file}:${job}${step !== undefined ? `:${step}` : ""}`;
     for (const n of secretNames(w.env)) problems.push(`${via}${file}: workflow-level env reads secret ${n} (every step of every job would see it)`);
+    for (const t of triggers(w).filter((x) => x === "pull_request_target" || x === "workflow_run")) problems.push(`${via}${file}: trigger ${t} runs with the repository's secrets and a write token for code a pull request controls: use pull_request`);
+    if (w.permissions === undefined) problems.push(`${via}${file}: no workflow-level permissions: set contents: read (the default token may write)`);
+    for (const scope of writes(w.permissions)) problems.push(`${via}${file}: workflow-level permissions write ${scope} (every job would get it): grant it on the one job that needs it`);
     for (const [id, job] of Object.entries(w.jobs ?? {})) {
       for (const n of secretNames(job.env)) problems.push(`${where(id)}: job-level env reads secret ${n} (every step, npm ci included, would see it)`);
       // A job's container or services (their env, credentials) reach every step too.
       for (const key of Object.keys(job).filter((k) => !["env", "steps", "secrets", "with", "if"].includes(k))) {
         for (const n of secretNames(job[key])) problems.push(`${where(id)}: secret ${n} in the job's ${key} (every step would see it)`);
+      }
+      for (const scope of writes(job.permissions)) {
+        const steps = job.steps ?? [];
+        if (scope === "id-token") {
+          if (!steps.some((st) => st.uses?.startsWith("aws-actions/configure-aws-credentials"))) problems.push(`${where(id)}: id-token: write without an AWS session step (anything in the job could mint the token)`);
+          continue;
+        }
+        const code = steps.find((st) => st.uses?.startsWith("actions/checkout") || RUNS_CODE.test(st.run ?? ""));
+        if (code) problems.push(`${where(id)}: permissions write ${scope} in a job that runs repository or package code (${code.id ?? code.name ?? code.uses ?? "a step"}): post from a job that runs none`);
       }
       const env = envName(job) ?? "";
       const gated = env !== "" && !/-plan$/.test(env);

@@ -204,7 +204,11 @@ describe("XKS metrics", () => {
   test("credential older than the rotation policy: degraded; the query names the store and the metric", async () => {
     mocks.cloudwatch.on(GetMetricStatisticsCommand, { MetricName: "XksProxyCredentialAge" }).resolves({ Datapoints: [{ Timestamp: NOW, Maximum: 91 }] });
     const f = only(await status(), "xks-credential")[0];
-    expect(f).toMatchObject({ severity: "degraded", detail: "proxy authentication credential is 91 days old (rotation policy 90)" });
+    expect(f).toMatchObject({
+      severity: "degraded",
+      detail: "proxy authentication credential is 91 days old (rotation policy 90)",
+      fix: "add a new credential to every proxy beside the old one, then run the operator step rotate-xks-credential (stack output xks_rotate_credential_command; no outage, docs/xks.md#rotating-the-proxy-credential-rotate-xks-credential)",
+    });
     const call = mocks.cloudwatch.commandCalls(GetMetricStatisticsCommand).find((c) => c.args[0].input.MetricName === "XksProxyCredentialAge");
     expect(call?.args[0].input).toMatchObject({ Namespace: "AWS/KMS", Dimensions: [{ Name: "CustomKeyStoreId", Value: "cks-2222222222222222b" }], Statistics: ["Maximum"] });
   });

@@ -4,7 +4,7 @@ import { DescribeFileSystemsCommand, DescribeVolumesCommand } from "@aws-sdk/cli
 import { DeleteBackupCommand, DeleteClusterCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { DeleteCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DescribeKeyCommand, DisableKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyLastUsageCommand, ScheduleKeyDeletionCommand, type ConnectionStateType } from "@aws-sdk/client-kms";
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planDigest } from "../../packages/plan-guard/digest";
 import { runTeardown, type StateResource } from "../../tools/ops/teardown";
@@ -125,6 +125,25 @@ describe("data stack", () => {
     // The third question (keys) was answered no: the run stops there, keys untouched.
     expect(r).toEqual({ outcome: "refused", exitCode: 1 });
     expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+  });
+
+  test("the phase's allowlist file keeps every committed declaration (entries, accounts, organizations)", async () => {
+    keysEnabled();
+    const tf = devTf();
+    const d = deps(tf, [true, false]);
+    tf.configs.set("dev-data", { removed: [{ from: "aws_ebs_encryption_by_default.ebs_by-default_06384E85", lifecycle: { destroy: false } }] });
+    const committed = {
+      allow: [{ address: "aws_kms_key.other", stack: "dev-keys", reason: "unrelated (#3)", expires: "2999-12-31" }],
+      externalAccounts: [{ account: "555555555555", stack: "dev-keys", reason: "analytics (#42)" }],
+      externalOrganizations: [{ organization: "o-abc123def4", stack: "dev-keys", reason: "backup vault (#57)" }],
+    };
+    const file = join(tf.root, "committed.allow.json");
+    writeFileSync(file, JSON.stringify(committed));
+    await runTeardown(devOptions({ execute: true }), { ...d, allowlistFile: file });
+    const written = JSON.parse(readFileSync(join(tf.root, "dev-data", "plan-guard.teardown.allow.json"), "utf8"));
+    expect(written.allow[0]).toEqual(committed.allow[0]);
+    expect(written.allow.slice(1).every((e: { digest?: string }) => /^sha256:[0-9a-f]{64}$/.test(e.digest ?? ""))).toBe(true);
+    expect({ externalAccounts: written.externalAccounts, externalOrganizations: written.externalOrganizations }).toEqual({ externalAccounts: committed.externalAccounts, externalOrganizations: committed.externalOrganizations });
   });
 
   test("each phase's allowlist entries carry the digest of that phase's plan", async () => {

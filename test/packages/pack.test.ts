@@ -11,6 +11,18 @@ import { join } from "node:path";
 
 const root = join(__dirname, "..", "..");
 
+/** The supported Node.js LTS lines, as the repository's own package.json names them. */
+const ROOT_ENGINES = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+
+test.each(["plan-guard", "xks-check"])("%s names the repository's Node.js LTS lines in engines and its README", (dir) => {
+  expect(ROOT_ENGINES).toBe("^22.12.0 || ^24.0.0 || ^26.0.0");
+  const manifest = JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as { engines: { node: string } };
+  expect(manifest.engines).toEqual({ node: ROOT_ENGINES });
+  const readme = readFileSync(join(root, "packages", dir, "README.md"), "utf8");
+  expect(readme).not.toMatch(/Node(\.js)? 20\+/);
+  expect(readme).toContain("Node.js 22, 24 or 26");
+});
+
 /** The environment for a child npm: none of the `npm test` run's npm_* settings (workspace, prefix...). */
 function npmEnv(cache: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -86,7 +98,7 @@ describe.each(cases)("packages/$dir", ({ dir, name, usage, run }) => {
     expect(readdirSync(join(consumer, "node_modules")).filter((e) => !e.startsWith("."))).toEqual(["@cmk-stacks"]);
     const installed = join(consumer, "node_modules", ...name.split("/"));
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { dependencies?: object; devDependencies: Record<string, string> };
-    expect(manifest).toMatchObject({ name, license: "Apache-2.0", bin: { [dir]: `dist/${dir}.js` }, engines: { node: ">=20" } });
+    expect(manifest).toMatchObject({ name, license: "Apache-2.0", bin: { [dir]: `dist/${dir}.js` }, engines: { node: ROOT_ENGINES } });
     expect(Object.keys(manifest.dependencies ?? {})).toEqual([]);
     // Every package bundled in is named, with its licence text.
     const notices = readFileSync(join(installed, "dist", "THIRD-PARTY-LICENSES.txt"), "utf8");

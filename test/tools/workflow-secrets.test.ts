@@ -28,8 +28,9 @@ test("secret names are read from every way of writing them", () => {
 });
 
 const checkout = { uses: "actions/checkout@x" };
-const pr = { on: { pull_request: { branches: ["main"] } } };
-const push = { on: { push: { branches: ["main"] } } };
+const readOnly = { permissions: { contents: "read" } };
+const pr = { on: { pull_request: { branches: ["main"] } }, ...readOnly };
+const push = { on: { push: { branches: ["main"] } }, ...readOnly };
 const awsPlan = { id: "aws", uses: "aws-actions/configure-aws-credentials@x", with: { "role-to-assume": "${{ secrets[format('AWS_PLAN_ROLE_{0}', matrix.target.secretSuffix)] }}", "output-env-credentials": false } };
 const planStep = { run: 'terraform -chdir="$d" plan -out=p', env: { TF_TOKEN_app_terraform_io: "${{ secrets.TF_API_TOKEN_PLAN }}", AWS_ACCESS_KEY_ID: "${{ steps.aws.outputs.aws-access-key-id }}" } };
 
@@ -63,7 +64,7 @@ test.each<[string, Record<string, Workflow>, string[]]>([
     "`secrets: inherit` from a pull request into a reusable workflow that applies",
     {
       "p.yml": { ...pr, jobs: { call: { uses: "./.github/workflows/r.yml", secrets: "inherit" } } },
-      "r.yml": { on: { workflow_call: {} }, jobs: { deploy: { environment: "${{ inputs.environment }}", steps: [{ name: "apply", run: "tools/ci/apply-stack.sh dev-keys", env: { T: "${{ secrets.TF_API_TOKEN }}" } }] } } },
+      "r.yml": { on: { workflow_call: {} }, ...readOnly, jobs: { deploy: { environment: "${{ inputs.environment }}", steps: [{ name: "apply", run: "tools/ci/apply-stack.sh dev-keys", env: { T: "${{ secrets.TF_API_TOKEN }}" } }] } } },
     },
     ["p.yml:call -> r.yml:deploy:apply: a pull-request job reads secret TF_API_TOKEN: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step"],
   ],
@@ -71,7 +72,7 @@ test.each<[string, Record<string, Workflow>, string[]]>([
     "`secrets: inherit` into a reusable workflow that sets them on a job",
     {
       "d.yml": { ...push, jobs: { call: { uses: "./.github/workflows/r.yml", secrets: "inherit" } } },
-      "r.yml": { on: { workflow_call: {} }, jobs: { deploy: { env: { T: "${{ secrets.TF_API_TOKEN }}" }, steps: [checkout] } } },
+      "r.yml": { on: { workflow_call: {} }, ...readOnly, jobs: { deploy: { env: { T: "${{ secrets.TF_API_TOKEN }}" }, steps: [checkout] } } },
     },
     ["d.yml:call -> r.yml:deploy: job-level env reads secret TF_API_TOKEN (every step, npm ci included, would see it)", "r.yml:deploy: job-level env reads secret TF_API_TOKEN (every step, npm ci included, would see it)"],
   ],
@@ -86,6 +87,21 @@ test.each<[string, Record<string, Workflow>, string[]]>([
     { "d.yml": { ...push, jobs: { apply: { environment: "${{ inputs.environment }}", steps: [{ name: "apply", run: 'tools/ci/apply-stack.sh "${ENV_NAME}-data"', env: { X: "${{ secrets[format('XKS_ACCESS_KEY_ID_{0}', inputs.secret_suffix)] }}" } }] } } } },
     ["d.yml:apply:apply: XKS credential XKS_ACCESS_KEY_ID_* on a step that does not plan or apply a keys stack"],
   ],
+  ["a pull_request_target trigger", { "t.yml": { on: { pull_request_target: {} }, ...readOnly, jobs: {} } }, ["t.yml: trigger pull_request_target runs with the repository's secrets and a write token for code a pull request controls: use pull_request"]],
+  ["a workflow_run trigger", { "t.yml": { on: ["workflow_run"], ...readOnly, jobs: {} } }, ["t.yml: trigger workflow_run runs with the repository's secrets and a write token for code a pull request controls: use pull_request"]],
+  ["no workflow-level permissions", { "a.yml": { on: { push: {} }, jobs: {} } }, ["a.yml: no workflow-level permissions: set contents: read (the default token may write)"]],
+  ["write-all at the workflow level", { "a.yml": { on: { push: {} }, permissions: "write-all", jobs: {} } }, ["a.yml: workflow-level permissions write * (every job would get it): grant it on the one job that needs it"]],
+  [
+    "a write token in a job that runs the repository's code",
+    { "p.yml": { ...pr, jobs: { comment: { permissions: { "pull-requests": "write" }, steps: [checkout, { name: "render", run: "npm run -s ci -- comment" }, { uses: "actions/github-script@x" }] } } } },
+    ["p.yml:comment: permissions write pull-requests in a job that runs repository or package code (actions/checkout@x): post from a job that runs none"],
+  ],
+  [
+    "a write token in a job that runs a repository script without a checkout step",
+    { "p.yml": { ...pr, jobs: { post: { permissions: { contents: "write" }, steps: [{ name: "s", run: "./tools/ci/report.sh" }] } } } },
+    ["p.yml:post: permissions write contents in a job that runs repository or package code (s): post from a job that runs none"],
+  ],
+  ["id-token: write without an AWS session", { "p.yml": { ...pr, jobs: { test: { permissions: { "id-token": "write" }, steps: [{ name: "t", run: "npm test" }] } } } }, ["p.yml:test: id-token: write without an AWS session step (anything in the job could mint the token)"]],
 ])("catches %s", (_what, workflows, expected) => {
   expect(secretProblems(workflows)).toEqual(expected);
 });

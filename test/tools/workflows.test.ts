@@ -289,9 +289,9 @@ describe("no plan leaves its job", () => {
       .filter((f) => f.endsWith(".sh"))
       .map((f) => ({ f, text: readFileSync(join(root, "tools", "ci", f), "utf8") }));
 
-  test("artifacts: only the synthesized configuration and the redacted reports are uploaded", () => {
+  test("artifacts: only the synthesized configuration, the redacted reports and the comment rendered from them are uploaded", () => {
     const uploads = allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/upload-artifact")).map((s) => `${f}:${id}:${String(s.with?.path)}`));
-    expect(uploads.sort()).toEqual(["plan.yml:plan:reports/", "plan.yml:synth:cdktf.out"]);
+    expect(uploads.sort()).toEqual(["plan.yml:plan:reports/", "plan.yml:render:comment.md", "plan.yml:synth:cdktf.out"]);
     for (const { f, text: t } of [...files.map((f) => ({ f, text: text(f) })), ...scripts()]) {
       for (const line of t.split("\n").filter((l) => /show -json/.test(l) && !l.trim().startsWith("#"))) expect([f, line]).toEqual([f, expect.stringMatching(/> "\$(PLANS|plans)\//)]);
     }
@@ -319,19 +319,29 @@ describe("no plan leaves its job", () => {
 describe("the pull-request comment is posted whatever failed", () => {
   test("the comment job runs after every plan job, even failed ones, and updates one comment by its marker", () => {
     const plan = wf("plan.yml");
+    expect(plan.jobs.render.if).toMatch(/^always\(\)/);
+    expect(plan.jobs.render.needs).toEqual(["synth", "plan"]);
     expect(plan.jobs.comment.if).toMatch(/^always\(\)/);
-    expect(plan.jobs.comment.needs).toEqual(["synth", "plan"]);
-    expect(plan.jobs.comment.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(plan.jobs.comment.needs).toEqual(["render"]);
     const guard = stepRunning(plan.jobs.plan, "plan:guard");
     expect(guard.if).toBe("always()");
     const upload = plan.jobs.plan.steps?.find((s) => s.uses?.startsWith("actions/upload-artifact"));
     expect(upload?.if).toBe("always()");
-    const render = stepRunning(plan.jobs.comment, "npm run -s ci -- comment");
+    const render = stepRunning(plan.jobs.render, "npm run -s ci -- comment");
     expect(render.env).toMatchObject({ ENVS: "${{ needs.synth.outputs.envs }}", SYNTH: "${{ needs.synth.result }}" });
+    expect(plan.jobs.render.outputs).toEqual({ exit: "${{ steps.render.outputs.exit }}" });
     const post = plan.jobs.comment.steps?.find((s) => s.uses?.startsWith("actions/github-script"));
     expect(String(post?.with?.script)).toContain("<!-- plan-guard-summary -->");
     expect(String(post?.with?.script)).toContain("updateComment");
-    expect(plan.jobs.comment.steps?.at(-1)).toMatchObject({ if: "steps.render.outputs.exit != '0'" });
+    expect(plan.jobs.comment.steps?.at(-1)).toMatchObject({ if: "needs.render.outputs.exit != '0'" });
+  });
+
+  test("only the job that runs no repository code may write to the pull request", () => {
+    const plan = wf("plan.yml");
+    expect(plan.jobs.render.permissions).toEqual({ contents: "read" });
+    expect(plan.jobs.comment.permissions).toEqual({ "pull-requests": "write" });
+    // No checkout, no package, no script of the repository: download, post, and a fixed exit.
+    expect(plan.jobs.comment.steps?.map((s) => s.uses?.replace(/@.*/, "") ?? s.run?.trim())).toEqual(["actions/download-artifact", "actions/github-script", 'echo "see the pull-request comment"\nexit 1']);
   });
 });
 

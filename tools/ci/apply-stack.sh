@@ -2,8 +2,8 @@
 # Deploy, step 2 of 2 for one stack (in the GitHub environment, after its approval): apply only the
 # plan that was approved. Terraform in this job: plan again, compute the digest, REFUSE when it is
 # not the approved one (both digests in the message), else apply exactly that saved plan. Terraform
-# Cloud (remote or agent execution): re-read the approved run's plan, check its digest, confirm the
-# run (or discard it). The saved plan and its JSON are deleted when this script ends.
+# Cloud (remote or agent execution): re-read the approved run's plan, check its digest and run the
+# plan guard on it again, confirm the run (or discard it). The saved plan and its JSON are deleted when this script ends.
 #
 # Usage: apply-stack.sh <stack>    Environment: MODE, APPROVED (the plan job's digest), RUN_ID
 # (Terraform Cloud), WAIT_MINUTES, RUNNER_TEMP, GITHUB_STEP_SUMMARY; Terraform's own credentials.
@@ -15,7 +15,8 @@ if [ -z "${APPROVED:-}" ]; then
   exit 1
 fi
 if [ "$MODE" = remote ] || [ "$MODE" = agent ]; then
-  npm run -s ci -- tfc-apply "$dir" --run-id "$RUN_ID" --expect "$APPROVED" --wait-minutes "$WAIT_MINUTES"
+  # The guard runs again on the run's plan before it is confirmed (an allowlist entry may have expired).
+  npm run -s ci -- tfc-apply "$dir" --run-id "$RUN_ID" --expect "$APPROVED" --wait-minutes "$WAIT_MINUTES" --allowlist plan-guard.allow.json --stack "$stack"
   exit 0
 fi
 plans="$RUNNER_TEMP/plans-${stack}"

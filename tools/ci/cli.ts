@@ -16,10 +16,16 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { basename } from "node:path";
 import { Command, CommanderError } from "commander";
 import { environments } from "../../environments";
 import { isUserError } from "../../environments/errors";
+import { loadAllowlist } from "../../packages/plan-guard/allowlist";
+import { classifyPlans } from "../../packages/plan-guard/classify";
 import { DIGEST_PATTERN, digestInput, planDigest } from "../../packages/plan-guard/digest";
+import { blockLine } from "../../packages/plan-guard/format";
+import { InputError } from "../../packages/plan-guard/model";
+import { checkPlanJson } from "../../packages/plan-guard/read";
 import { changedEnvironments, untrustedBase } from "./changed";
 import { renderDrift } from "./drift";
 import { ciEnvironments, matrixOf } from "./envs";
@@ -272,7 +278,9 @@ function program(io: Io, setCode: (n: number) => void): Command {
     .option("--run-file <file>", "or the run file tfc-plan wrote")
     .requiredOption("--expect <digest>", "the approved plan's digest (the plan job's output)")
     .option("--wait-minutes <n>", "how long to wait for the apply (size it for the stack: see docs/team-workflow.md)", "60")
-    .action(async (dir: string, o: { runId?: string; runFile?: string; expect: string; waitMinutes: string }) => {
+    .option("--allowlist <file>", "run the plan guard again on the run's plan with this allowlist before confirming (an entry may have expired since the approval)")
+    .option("--stack <name>", "the stack name the allowlist entries use (default: the stack directory's name)")
+    .action(async (dir: string, o: { runId?: string; runFile?: string; expect: string; waitMinutes: string; allowlist?: string; stack?: string }) => {
       const expected = expectedDigest(o.expect);
       const { runId } = runIdOf(o);
       const { c } = client(io, dir, o.waitMinutes);
@@ -281,7 +289,8 @@ function program(io: Io, setCode: (n: number) => void): Command {
       if (!confirmable && run.status !== "planned_and_finished") throw new CliError(`TFC run ${runId} is ${run.status}, not a plan waiting for confirmation: nothing was applied`);
       if (!run.planId) throw new CliError(`TFC run ${runId} has no plan`);
       // The same run's plan, read again now: what a confirmation would apply.
-      const actual = planDigest(await c.planJson(run.planId));
+      const planned = await c.planJson(run.planId);
+      const actual = planDigest(planned);
       if (actual !== expected) {
         if (confirmable) await c.discard(runId, "discarded by cmk-stacks CI: its plan is not the approved one");
         io.err(`ci: ${mismatchMessage(expected, actual)}${confirmable ? ` TFC run ${runId} was discarded.` : ""}`);
@@ -289,6 +298,18 @@ function program(io: Io, setCode: (n: number) => void): Command {
         return;
       }
       if (!confirmable) return io.err(`TFC run ${runId}: no changes, nothing to apply`);
+      if (o.allowlist !== undefined) {
+        // The guard again, as the Terraform-in-the-job path does: the same plan, but an allowlist
+        // entry that allowed it may have expired (or been removed) since the approval.
+        const refusal = guardAgain(planned, o.stack ?? basename(dir), o.allowlist, runId);
+        if (refusal.length) {
+          await c.discard(runId, "discarded by cmk-stacks CI: the plan guard refuses the approved plan now");
+          for (const line of refusal) io.err(line);
+          io.err(`ci: REFUSED: the plan guard refuses the approved plan now (digest ${actual}). Nothing was applied; TFC run ${runId} was discarded.`);
+          setCode(MISMATCH);
+          return;
+        }
+      }
       io.err(`TFC run ${runId}: plan digest ${actual} is the approved plan; confirming`);
       await c.apply(runId, `applied by cmk-stacks CI: plan digest ${actual} approved`);
       io.err(`TFC run ${runId}: applied`);
@@ -306,6 +327,18 @@ function program(io: Io, setCode: (n: number) => void): Command {
       io.err(`TFC run ${run.runId}: discarded`);
     });
   return p;
+}
+
+/** The plan guard's blocked lines (and input errors) for a plan read back from Terraform Cloud; empty when it passes. */
+function guardAgain(planned: unknown, stack: string, allowlistFile: string, runId: string): string[] {
+  try {
+    const { plan, problems } = checkPlanJson(planned, `TFC run ${runId}`);
+    const r = classifyPlans([{ stack, plan, problems }], loadAllowlist(allowlistFile));
+    return [...r.inputErrors.map((e) => `plan-guard: ${e}`), ...r.blocked.map(blockLine)];
+  } catch (e) {
+    if (e instanceof InputError) return [`plan-guard: ${e.message}`];
+    throw e;
+  }
 }
 
 /** Runs one command and resolves with its exit code; user-facing failures are one line on stderr. */

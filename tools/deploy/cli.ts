@@ -11,7 +11,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, readdirSync, 
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Command, CommanderError } from "commander";
-import { classifyPlans, DIGEST_PATTERN, InputError, loadAllowlist, planDigest, readPlanFile, renderSummary, type Allowlist } from "../../packages/plan-guard";
+import { blockLine, checkPlanJson, classifyPlans, DIGEST_PATTERN, InputError, loadAllowlist, oneLine, planDigest, readPlanFile, renderSummary, type Allowlist } from "../../packages/plan-guard";
 import { redactedChanges, renderComment } from "../ci/report";
 import { TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "../ci/tfc";
 import { MAX_PLAN_AGE_MINUTES, META_FORMAT, discardPlan, ensurePrivateDir, planPaths, readMeta, stackHash, writeMeta, writePrivate, type PlanPaths } from "./plan-store";
@@ -37,11 +37,13 @@ class Refusal extends Error {}
 
 const STACK = /^[a-z0-9][a-z0-9-]{0,60}$/;
 
-function terraform(io: DeployIo, args: string[], opts: { stdoutFd?: number } = {}): Promise<{ code: number; stderr: string }> {
+function terraform(io: DeployIo, args: string[], opts: { stdoutFd?: number; capture?: boolean } = {}): Promise<{ code: number; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("terraform", args, { cwd: io.root, env: io.env, stdio: ["ignore", opts.stdoutFd ?? "pipe", "pipe"] });
     let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => io.out(d.toString("utf8").replace(/\n$/, "")));
+    // Captured output (a plan's JSON, secrets in cleartext) stays in memory: never printed, never written.
+    const captured: Buffer[] = [];
+    child.stdout?.on("data", (d: Buffer) => (opts.capture ? captured.push(d) : io.out(d.toString("utf8").replace(/\n$/, ""))));
     child.stderr?.on("data", (d: Buffer) => {
       const s = d.toString("utf8");
       // Kept for the stale-plan check; Terraform masks sensitive values in what it prints.
@@ -49,7 +51,7 @@ function terraform(io: DeployIo, args: string[], opts: { stdoutFd?: number } = {
       io.err(s.replace(/\n$/, ""));
     });
     child.on("error", (e: NodeJS.ErrnoException) => reject(new Refusal(e.code === "ENOENT" ? "terraform is not on PATH: install Terraform 1.10 or later" : `terraform could not start (${e.code ?? e.message})`)));
-    child.on("close", (code) => resolve({ code: code ?? 1, stderr }));
+    child.on("close", (code) => resolve({ code: code ?? 1, stderr, stdout: Buffer.concat(captured).toString("utf8") }));
   });
 }
 
@@ -179,7 +181,9 @@ async function planInto(io: DeployIo, stack: string, p: PlanPaths): Promise<numb
   if (guardExitCode !== 0) {
     discardPlan(p);
     writeMeta(p, meta);
-    io.err(`plan: the plan guard ${guardExitCode === 1 ? "blocked this plan" : "could not check this plan"}: it will never be applied, and its plan file is deleted. Change the configuration (or allowlist the change with a reason in plan-guard.allow.json), then plan again.`);
+    io.err(
+      `plan: the plan guard ${guardExitCode === 1 ? "blocked this plan" : "could not check this plan"}: it will never be applied, and its plan file is deleted. Change the configuration (or allow the change in plan-guard.allow.json: its address, a reason, and the digest ${digest} of this plan and/or an expires date), then plan again.`,
+    );
     return 1;
   }
   if (changes === 0) {
@@ -200,7 +204,7 @@ async function apply(io: DeployIo, stack: string, o: { yes?: boolean; digest?: s
   if (!meta || meta.stack !== stack) throw new Refusal(`no reviewed plan of ${stack}: run npm run plan -- ${stack} first, review what it prints, then apply`);
   if (meta.guardExitCode !== 0) {
     discardPlan(p);
-    throw new Refusal(`the plan guard blocked the last plan of ${stack} (digest ${meta.digest}): a blocked plan is never applied. Change the configuration or allowlist the change with a reason, then ${planAgain(stack)}`);
+    throw new Refusal(`the plan guard blocked the last plan of ${stack} (digest ${meta.digest}): a blocked plan is never applied. Change the configuration or allow the change in plan-guard.allow.json (its address, a reason, and the plan's digest and/or an expires date), then ${planAgain(stack)}`);
   }
   if (!existsSync(p.plan)) {
     discardPlan(p);
@@ -219,6 +223,39 @@ async function apply(io: DeployIo, stack: string, o: { yes?: boolean; digest?: s
   if (hash !== meta.stackHash) {
     discardPlan(p);
     throw new Refusal(`the synthesized stack ${stack} changed since it was planned (configuration, code or hook bundle): the reviewed plan is not what this checkout would deploy. The plan is deleted; ${planAgain(stack)}`);
+  }
+  // The plan file itself, read again (in memory only): it must still be the reviewed plan, and the
+  // guard must still pass it (an allowlist entry may have expired or been removed since the plan).
+  const shown = await terraform(io, [`-chdir=${stackDir}`, "show", "-json", p.plan], { capture: true });
+  let doc: unknown;
+  try {
+    if (shown.code !== 0) throw new Error(`exit ${shown.code}`);
+    doc = JSON.parse(shown.stdout);
+  } catch {
+    discardPlan(p);
+    throw new Refusal(`terraform show -json could not read the plan file of ${stack} (see above): nothing was applied. The plan is deleted; ${planAgain(stack)}`);
+  }
+  const actual = planDigest(doc);
+  if (actual !== meta.digest) {
+    discardPlan(p);
+    throw new Refusal(`the plan file of ${stack} is not the reviewed plan (reviewed ${meta.digest}, this file ${actual}): nothing was applied. The plan is deleted; ${planAgain(stack)}`);
+  }
+  const inputErrors: string[] = [];
+  const allowlist = loadAllowlistIfAny(io.root, inputErrors);
+  const loaded = [];
+  try {
+    const checked = checkPlanJson(doc, p.plan);
+    loaded.push({ stack, plan: checked.plan, problems: checked.problems });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    inputErrors.push(e.message);
+  }
+  const again = classifyPlans(loaded, allowlist, { inputErrors, now });
+  if (again.exitCode !== 0) {
+    discardPlan(p);
+    for (const e of again.inputErrors) io.err(`apply: plan-guard: ${e}`);
+    for (const f of again.blocked) io.err(`apply: ${oneLine(blockLine(f))}`);
+    throw new Refusal(`the plan guard refuses the reviewed plan of ${stack} now (an allowlist entry expired, changed or was removed since it was planned): nothing was applied. The plan is deleted; ${planAgain(stack)}`);
   }
   io.out(`apply: the reviewed plan of ${stack}: digest ${meta.digest}, ${meta.changes} change${meta.changes === 1 ? "" : "s"}, made ${Math.max(0, Math.floor(ageMinutes))} minutes ago, nothing blocked by the plan guard (summary: ${p.summary}).`);
   if (!o.yes && o.digest === undefined) {

@@ -264,7 +264,13 @@ export async function checkXksMetrics(env: ResolvedEnvironment, c: OpsClients, s
       const detail = `proxy authentication credential is ${Math.floor(age)} days old (rotation policy ${limits.credentialRotationDays})`;
       out.push(
         age > limits.credentialRotationDays
-          ? { check: "xks-credential", subject: store.name, severity: "degraded", detail, fix: "rotate the credential on the proxy, then give it to the key store (UpdateCustomKeyStore XksProxyAuthenticationCredential, docs/xks.md)" }
+          ? {
+              check: "xks-credential",
+              subject: store.name,
+              severity: "degraded",
+              detail,
+              fix: "add a new credential to every proxy beside the old one, then run the operator step rotate-xks-credential (stack output xks_rotate_credential_command; no outage, docs/xks.md#rotating-the-proxy-credential-rotate-xks-credential)",
+            }
           : { check: "xks-credential", subject: store.name, severity: "ok", detail },
       );
     }

@@ -1,6 +1,6 @@
 /** Blocks updates that disable a KMS key (`is_enabled` / `enabled` true -> false). */
 import { actionOf, isUnknown, valuesOf } from "../plan-index";
-import { finding, type Rule } from "./rule";
+import { ALLOW_HOW, finding, type Rule } from "./rule";
 
 /** The attribute that enables each KMS key type. */
 const ENABLED_ATTR: Record<string, string> = {
@@ -28,7 +28,7 @@ export const disableRule: Rule = (idx) => {
             "key-disabled",
             "block",
             `sets ${attr} = false: every request under this key fails at once (S3 reads, EBS attach, FSx mounts, decrypt of any data key) until it is re-enabled`,
-            "keep it enabled; to retire a key, move every consumer to another key first, then disable it alone in its own change (disable-then-re-enable is the safe test before any deletion) with an allowlist entry giving the reason",
+            `keep it enabled; to retire a key, move every consumer to another key first, then disable it alone in its own change (disable-then-re-enable is the safe test before any deletion) with ${ALLOW_HOW}`,
           ),
         );
       } else if (before && isUnknown(rc, attr)) {

@@ -6,7 +6,7 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import { actionOf, valuesOf, type PlanIndex } from "../plan-index";
-import { finding, type Rule } from "./rule";
+import { ALLOW_HOW, finding, type Rule } from "./rule";
 
 function clusterKeys(idx: PlanIndex): Map<string, string> {
   const keys = new Map<string, string>();
@@ -60,7 +60,7 @@ export const hsmCountRule: Rule = (idx) => {
           "hsm-count-below-2",
           "block",
           `leaves CloudHSM cluster ${cluster} with ${m} HSM${m === 1 ? "" : "s"} (had ${n}): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys`,
-          "add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allowlist with the reason only if the key store is being retired",
+          `add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allow it (only if the key store is being retired) with ${ALLOW_HOW}`,
         ),
       );
     }

@@ -11,6 +11,12 @@ export interface RuleContext {
   readonly declaredOrganizations?: ReadonlyMap<string, string>;
 }
 
+/**
+ * How a blocked change is let through, in every rule's advice: an allowlist entry names the change
+ * it allows (plan digest and/or expiry), never only an address and a reason.
+ */
+export const ALLOW_HOW = "an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
+
 /** One rule of the guard. */
 export type Rule = (idx: PlanIndex, ctx: RuleContext) => Finding[];
 

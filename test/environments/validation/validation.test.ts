@@ -26,6 +26,9 @@ const STAGING_EXISTING_VPC = {
 const stateKeyRule = (region: string) =>
   `the ARN of a customer managed KMS key or alias in the state bucket's Region (${region}); required: the state holds the kmsuser password, the XKS credential and TLS private keys in cleartext, S3 backend kms_key_id; S3 SSE-KMS keys must be in the bucket's Region`;
 
+const SCHEMA = "configuration schema (schema/environment.schema.json)";
+const TEMPLATE = "data, not a Terraform template: no '${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates";
+
 const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
   // environment
   ["name has uppercase", dev, { name: "Dev" }, 'environments.dev.name: "Dev" is not allowed ("dev", the name the environment is registered under, stack naming)'],
@@ -62,6 +65,21 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     { "backend.kmsKeyId": "arn:aws-us-gov:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state" },
     `environments.dev.backend.kmsKeyId: "arn:aws-us-gov:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state" is not allowed (${stateKeyRule("eu-west-1")})`,
   ],
+  // Every shape of a backend that would store the state's secrets unencrypted (or not under the team's key) is refused.
+  ["s3 backend KMS key null", dev, { "backend.kmsKeyId": null }, `environments.dev.backend.kmsKeyId: null is not allowed (a string, ${SCHEMA})`],
+  ["s3 backend KMS key a number", dev, { "backend.kmsKeyId": 42 }, `environments.dev.backend.kmsKeyId: 42 is not allowed (a string, ${SCHEMA})`],
+  ["s3 backend KMS key a list", dev, { "backend.kmsKeyId": ["arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state"] }, `environments.dev.backend.kmsKeyId: ["arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state"] is not allowed (a string, ${SCHEMA})`],
+  ["s3 backend KMS key empty", dev, { "backend.kmsKeyId": "" }, `environments.dev.backend.kmsKeyId: "" is not allowed (${stateKeyRule("eu-west-1")})`],
+  ["s3 backend KMS key with a trailing newline", dev, { "backend.kmsKeyId": "arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state\n" }, `environments.dev.backend.kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state\\n" is not allowed (${stateKeyRule("eu-west-1")})`],
+  ["s3 backend KMS key a Terraform expression", dev, { "backend.kmsKeyId": "${aws_kms_key.state.arn}" }, `environments.dev.backend.kmsKeyId: "\${aws_kms_key.state.arn}" is not allowed (${TEMPLATE})`],
+  ["s3 backend KMS key ARN with an expression inside", dev, { "backend.kmsKeyId": "arn:aws:kms:eu-west-1:111111111111:alias/${var.x}" }, `environments.dev.backend.kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:alias/\${var.x}" is not allowed (${TEMPLATE})`],
+  ["s3 backend KMS key under its Terraform name", dev, { "backend.kmsKeyId": undefined, "backend.kms_key_id": "arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state" }, 'environments.dev.backend.kms_key_id: unknown field (did you mean "kmsKeyId"?)'],
+  ["s3 backend encrypt null", dev, { "backend.encrypt": null }, `environments.dev.backend.encrypt: null is not allowed (true or false, ${SCHEMA})`],
+  ["s3 backend encrypt the string false", dev, { "backend.encrypt": "false" }, `environments.dev.backend.encrypt: "false" is not allowed (true or false, ${SCHEMA})`],
+  ["s3 backend encrypt 0", dev, { "backend.encrypt": 0 }, `environments.dev.backend.encrypt: 0 is not allowed (true or false, ${SCHEMA})`],
+  ["backend null", dev, { backend: null }, `environments.dev.backend: null is not allowed (an object, ${SCHEMA})`],
+  ["backend type S3 (case)", dev, { "backend.type": "S3" }, `environments.dev.backend.type: "S3" is not allowed ('local', 'cloud' or 's3', Terraform backends)`],
+  ["s3 backend role a Terraform expression", dev, { "backend.roleArn": "${var.role}" }, `environments.dev.backend.roleArn: "\${var.role}" is not allowed (${TEMPLATE})`],
   // network
   ["network mode unknown", dev, { "network.mode": "shared" }, "environments.dev.network.mode: \"shared\" is not allowed ('new' or 'existing', network module)"],
   ["VPC CIDR too large", dev, { "network.cidr": "10.0.0.0/8" }, 'environments.dev.network.cidr: "10.0.0.0/8" is not allowed (an IPv4 CIDR between /16 and /28 (network address), Amazon VPC: IPv4 CIDR blocks /16-/28)'],

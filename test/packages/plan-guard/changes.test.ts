@@ -8,7 +8,7 @@ import { describeChange, shorten } from "../../../packages/plan-guard/changes";
 import { mdText, oneLine } from "../../../packages/plan-guard/markdown";
 import { policyDiff, principalListDiff, IDENTITY } from "../../../packages/plan-guard/policy-diff";
 import { formatResult } from "../../../packages/plan-guard/format";
-import { classifyPlans } from "../../../packages/plan-guard";
+import { classifyPlans, renderSummary } from "../../../packages/plan-guard";
 import { renderComment } from "../../../tools/ci/report";
 import { planOf, policy, rc, ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT } from "./builders";
 
@@ -194,6 +194,33 @@ describe("escaping: plan text cannot break out of the comment", () => {
     expect(row.split("|")).toHaveLength(5);
     expect(row).not.toMatch(/<img|@admins|\]\(|`|\n/);
     expect(text.split("\n").filter((l) => l.startsWith("## Heading"))).toEqual([]);
+  });
+
+  test("hostile text in an address, a grantee, a policy principal, a condition key and an alias stays inside its cell of the guard summary and the comment", () => {
+    const EVIL = "</code><img src=x onerror=alert(1)> | cell | @admins #1 [x](https://e.example) `c` <script>s</script>\n## Forged\r\n" + "z".repeat(5000);
+    const plan = planOf([
+      rc(`aws_kms_key.k["${EVIL}"]`, ["delete"], { id: "k" }, null),
+      rc("aws_kms_grant.g", ["create"], null, { grantee_principal: `arn:aws:iam::111111111111:role/${EVIL}`, operations: ["Decrypt", EVIL], key_id: EVIL }),
+      rc("aws_kms_key.p", ["update"], { policy: policy(ROOT_STATEMENT) }, { policy: policy(ROOT_STATEMENT, { Sid: "x", Effect: "Allow", Principal: { AWS: `arn:aws:iam::111111111111:role/${EVIL}` }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { [EVIL]: EVIL } } }) }),
+      rc("aws_kms_alias.a", ["update"], { name: "alias/a", target_key_id: "a" }, { name: EVIL, target_key_id: EVIL }),
+    ]);
+    const r = classifyPlans([plan]);
+    expect(r.blocked.length + r.risky.length).toBeGreaterThanOrEqual(3);
+    const { redactedChanges } = jest.requireActual("../../../tools/ci/report") as typeof import("../../../tools/ci/report");
+    const summary = renderSummary(r);
+    const comment = renderComment({ envs: ["dev"], synth: "success", reports: [{ env: "dev", stacks: [{ stack: "dev-keys", status: "planned", changes: redactedChanges(plan) }], guard: { exitCode: r.exitCode, summary } }] });
+    for (const text of [summary, comment]) {
+      const lines = text.split("\n");
+      expect(lines.filter((l) => /<img|<script|@admins|\]\(|`c`|https:\/\//.test(l))).toEqual([]);
+      expect(lines.filter((l) => l.startsWith("## Forged"))).toEqual([]);
+      // Every row of the five-column tables keeps its five cells: nothing opened a new cell.
+      const rows = lines.filter((l) => l.startsWith("| dev-keys | <code>aws_"));
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      for (const row of rows) expect(row.split("|")).toHaveLength(7);
+      // The injected closing tag never closes the code element around an address.
+      expect(text).not.toContain("</code><");
+    }
+    expect(comment.length).toBeLessThanOrEqual(65_536);
   });
 
   test("terminal lines stay one line: no forged verdict or workflow command", () => {

@@ -6,8 +6,10 @@ const lines = (p: LoadedPlan): string[] => classifyPlans([p]).blocked.map(blockL
 const decisions = (r: GuardResult): string[][] => r.blocked.map((f) => [f.address, f.action, f.rule]);
 
 const KEY_WHY = "KMS schedules the key for deletion, and when the window ends every byte encrypted under it (S3 objects, EBS volumes, FSx data, data keys) can never be decrypted again";
-const DELETE_FIX = "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure and allowlist it with the reason";
-const REPLACE_FIX = "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with an allowlist entry";
+const DELETE_FIX =
+  "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure (npm run teardown, docs/operations.md), or allow it with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
+const REPLACE_FIX =
+  "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
 
 describe("destroy-key-bearing: delete, replace (either order) and forget", () => {
   test("a KMS key delete: exact line", () => {
@@ -149,7 +151,7 @@ describe("the XKS endpoint service and its network load balancer", () => {
 describe("key-disabled", () => {
   test("is_enabled true -> false: exact line", () => {
     expect(lines(planOf([rc("aws_kms_key.k", ["update"], { is_enabled: true, id: "k1" }, { is_enabled: false, id: "k1" })]))).toEqual([
-      "BLOCKED [dev-keys] aws_kms_key.k (update): sets is_enabled = false: every request under this key fails at once (S3 reads, EBS attach, FSx mounts, decrypt of any data key) until it is re-enabled. Avoid: keep it enabled; to retire a key, move every consumer to another key first, then disable it alone in its own change (disable-then-re-enable is the safe test before any deletion) with an allowlist entry giving the reason.",
+      "BLOCKED [dev-keys] aws_kms_key.k (update): sets is_enabled = false: every request under this key fails at once (S3 reads, EBS attach, FSx mounts, decrypt of any data key) until it is re-enabled. Avoid: keep it enabled; to retire a key, move every consumer to another key first, then disable it alone in its own change (disable-then-re-enable is the safe test before any deletion) with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires).",
     ]);
   });
 
@@ -163,9 +165,28 @@ describe("key-store-critical-update", () => {
   test("a new kmsuser password: exact line, and the value is never printed", () => {
     const l = lines(planOf([rc("aws_kms_custom_key_store.s", ["update"], { key_store_password: "oldSecret1", custom_key_store_name: "n" }, { key_store_password: "newSecret2", custom_key_store_name: "n" })]));
     expect(l).toEqual([
-      "BLOCKED [dev-keys] aws_kms_custom_key_store.s (update): changes key_store_password of this custom key store: the kmsuser password must equal the one on the HSMs: KMS accepts the update only while the store is disconnected, and a wrong password leaves it unable to connect (INVALID_CREDENTIALS); meanwhile every key in the store is unusable. Avoid: rotate the credential on the HSMs (kmsuser, on every HSM) or the XKS proxy (new credential accepted alongside the old) first, disconnect the store, apply, reconnect and wait for CONNECTED; never repoint a store at another cluster or trust anchor; then allowlist this change with the reason.",
+      "BLOCKED [dev-keys] aws_kms_custom_key_store.s (update): changes key_store_password of this custom key store: the kmsuser password must equal the one on the HSMs: KMS accepts the update only while the store is disconnected, and a wrong password leaves it unable to connect (INVALID_CREDENTIALS); meanwhile every key in the store is unusable. Avoid: never change the kmsuser password through Terraform: put back ignore_changes on key_store_password; to recover a store that cannot log in, run the operator step reset-kmsuser-password (hooks/README.md).",
     ]);
     expect(l.join()).not.toMatch(/Secret/);
+  });
+
+  test("an XKS credential change points to rotate-xks-credential only: no disconnect, no apply, no allowlisting, no value", () => {
+    const r = classifyPlans([
+      planOf([rc("aws_kms_custom_key_store.s", ["update"], { xks_proxy_authentication_credential: [{ access_key_id: "AKOLDOLDOLD", raw_secret_access_key: "oldSecretValue" }] }, { xks_proxy_authentication_credential: [{ access_key_id: "AKNEWNEWNEW", raw_secret_access_key: "newSecretValue" }] })]),
+    ]);
+    expect(r.blocked.map((f) => f.fix)).toEqual([
+      "never change the XKS proxy credential through Terraform: put back ignore_changes on xks_proxy_authentication_credential and rotate it with the operator step rotate-xks-credential (checks the new credential against the proxy with xks-check, updates the store while it stays CONNECTED, waits up to 5 minutes, proves an Encrypt/Decrypt round trip, then says when the old one may be retired; docs/xks.md#rotating-the-proxy-credential-rotate-xks-credential)",
+    ]);
+    expect(r.blocked[0].fix).not.toMatch(/allow|disconnect/i);
+    expect(JSON.stringify(r)).not.toMatch(/SecretValue|AKOLD|AKNEW/);
+    expect(r.risky).toEqual([]);
+  });
+
+  test("a cluster change is allowed only the new way: digest and/or expires", () => {
+    const r = classifyPlans([planOf([rc("aws_kms_custom_key_store.s", ["update"], { cloud_hsm_cluster_id: "cluster-aaaaaaaaaaa" }, { cloud_hsm_cluster_id: "cluster-bbbbbbbbbbb" })])]);
+    expect(r.blocked[0].fix).toBe(
+      "never repoint a store at another cluster: point it only at a clone restored from this cluster's backups, and then allow the change with " + "an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)",
+    );
   });
 
   test.each([
@@ -196,8 +217,8 @@ describe("hsm-count-below-2", () => {
   test("3 -> 1: each removed HSM gets the count line", () => {
     const r = classifyPlans([planOf([hsm("a", ["no-op"], "cluster-x"), hsm("b", ["delete"], "cluster-x"), hsm("c", ["delete"], "cluster-x")])]);
     expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2").map(blockLine)).toEqual([
-      "BLOCKED [dev-keys] aws_cloudhsm_v2_hsm.b (delete): leaves CloudHSM cluster cluster-x with 1 HSM (had 3): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys. Avoid: add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allowlist with the reason only if the key store is being retired.",
-      "BLOCKED [dev-keys] aws_cloudhsm_v2_hsm.c (delete): leaves CloudHSM cluster cluster-x with 1 HSM (had 3): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys. Avoid: add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allowlist with the reason only if the key store is being retired.",
+      "BLOCKED [dev-keys] aws_cloudhsm_v2_hsm.b (delete): leaves CloudHSM cluster cluster-x with 1 HSM (had 3): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys. Avoid: add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allow it (only if the key store is being retired) with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires).",
+      "BLOCKED [dev-keys] aws_cloudhsm_v2_hsm.c (delete): leaves CloudHSM cluster cluster-x with 1 HSM (had 3): the key store needs at least 2 active HSMs in different AZs to connect (INSUFFICIENT_CLOUDHSM_HSMS) and to create keys. Avoid: add the replacement HSM in another AZ in an earlier apply and wait until it is ACTIVE, then remove this one; allow it (only if the key store is being retired) with an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires).",
     ]);
   });
 

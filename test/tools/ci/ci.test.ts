@@ -85,7 +85,7 @@ describe("Terraform Cloud (remote execution) against a loopback API", () => {
   let runStates: string[] = [];
   let mode = "remote";
   let base = "";
-  const planJson = { format_version: "1.2", resource_changes: [{ address: "aws_kms_key.k", change: { actions: ["create"], after: { policy: "{}" } } }] };
+  let planJson: unknown = { format_version: "1.2", resource_changes: [{ address: "aws_kms_key.k", change: { actions: ["create"], after: { policy: "{}" } } }] };
   const read = (req: IncomingMessage) =>
     new Promise<Buffer>((r) => {
       const c: Buffer[] = [];
@@ -194,6 +194,40 @@ describe("Terraform Cloud (remote execution) against a loopback API", () => {
     expect(r.err).toEqual([
       `ci: REFUSED: the plan differs from the approved one (approved ${approved}, planned now ${planDigest(planJson)}). Nothing was applied. Something changed after the approval (another merge, drift, a provider release): run the deploy again and review the new plan. TFC run run-1 was discarded.`,
     ]);
+  });
+
+  test("tfc-apply --allowlist: the guard runs again on the approved run's plan; an entry expired since the approval refuses it and discards the run", async () => {
+    const deletes = { format_version: "1.2", resource_changes: [{ address: "aws_kms_key.old", mode: "managed", type: "aws_kms_key", name: "old", provider_name: "registry.terraform.io/hashicorp/aws", change: { actions: ["delete"], before: { key_id: "k1" }, after: null } }] };
+    const saved = planJson;
+    planJson = deletes;
+    try {
+      const allow = (expires: string) => {
+        const f = join(mkdtempSync(join(work, "allow-")), "plan-guard.allow.json");
+        writeFileSync(f, JSON.stringify({ allow: [{ address: "aws_kms_key.old", stack: "prod-keys", reason: "retired (#1)", expires }] }));
+        return f;
+      };
+      runStates = ["planned"];
+      const refused = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", planDigest(deletes), "--allowlist", allow("2020-01-31"), "--stack", "prod-keys"]);
+      expect(refused.code).toBe(1);
+      expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(["GET /api/v2/runs/run-1", "GET /api/v2/plans/plan-1/json-output", "POST /api/v2/runs/run-1/actions/discard"]);
+      expect(refused.err[0]).toMatch(/^BLOCKED \[prod-keys\] aws_kms_key\.old \(delete\): .* Not allowed: allow\[0\] expired on 2020-01-31\.$/);
+      expect(refused.err.at(-1)).toBe(`ci: REFUSED: the plan guard refuses the approved plan now (digest ${planDigest(deletes)}). Nothing was applied; TFC run run-1 was discarded.`);
+
+      seen = [];
+      runStates = ["planned", "applying", "applied"];
+      const applied = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", planDigest(deletes), "--allowlist", allow("2999-12-31"), "--stack", "prod-keys"]);
+      expect([applied.code, applied.err.at(-1)]).toEqual([0, "TFC run run-1: applied"]);
+
+      // An unreadable allowlist refuses too: the guard could not check the plan.
+      seen = [];
+      runStates = ["planned"];
+      const broken = await ci(["tfc-apply", stackDir(), "--run-id", "run-1", "--expect", planDigest(deletes), "--allowlist", join(work, "no-such-allowlist.json"), "--stack", "prod-keys"]);
+      expect(broken.code).toBe(1);
+      expect(broken.err[0]).toBe(`plan-guard: ${join(work, "no-such-allowlist.json")}: no such file`);
+      expect(seen.some((s) => s.url.endsWith("/actions/apply"))).toBe(false);
+    } finally {
+      planJson = saved;
+    }
   });
 
   test.each([["applied"], ["discarded"], ["planning"], ["errored"]])("tfc-apply refuses a run that is %s, not waiting for confirmation", async (status) => {

@@ -151,11 +151,15 @@ describe("npm run plan", () => {
     const r = await p.run(["plan", "dev-keys"], { plan: deletesKey });
     expect(r.code).toBe(1);
     expect(r.out.join("\n")).toContain("## Plan guard: ❌ 1 blocked change");
-    expect(r.err.at(-1)).toBe("plan: the plan guard blocked this plan: it will never be applied, and its plan file is deleted. Change the configuration (or allowlist the change with a reason in plan-guard.allow.json), then plan again.");
+    expect(r.err.at(-1)).toBe(
+      `plan: the plan guard blocked this plan: it will never be applied, and its plan file is deleted. Change the configuration (or allow the change in plan-guard.allow.json: its address, a reason, and the digest ${planDigest(deletesKey)} of this plan and/or an expires date), then plan again.`,
+    );
     expect(readdirSync(planDir(p.root))).toEqual(["plan.meta.json"]);
     const a = await p.run(["apply", "dev-keys", "--yes"]);
     expect(a.code).toBe(1);
-    expect(a.err).toEqual([`apply: the plan guard blocked the last plan of dev-keys (digest ${planDigest(deletesKey)}): a blocked plan is never applied. Change the configuration or allowlist the change with a reason, then plan again: npm run plan -- dev-keys`]);
+    expect(a.err).toEqual([
+      `apply: the plan guard blocked the last plan of dev-keys (digest ${planDigest(deletesKey)}): a blocked plan is never applied. Change the configuration or allow the change in plan-guard.allow.json (its address, a reason, and the plan's digest and/or an expires date), then plan again: npm run plan -- dev-keys`,
+    ]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
   });
 
@@ -279,6 +283,40 @@ describe("npm run apply", () => {
     expect(r.err).toEqual(["apply: the synthesized stack dev-keys changed since it was planned (configuration, code or hook bundle): the reviewed plan is not what this checkout would deploy. The plan is deleted; plan again: npm run plan -- dev-keys"]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
     expect(readdirSync(planDir(p.root))).toEqual([]);
+  });
+
+  test("fails when the plan file is no longer the reviewed plan (replaced after the review): both digests, nothing applied, the plan deleted", async () => {
+    const p = await planned();
+    const other = planJson([{ address: "aws_kms_alias.app", type: "aws_kms_alias", actions: ["create"], after: { name: "alias/dev/other" } }]);
+    const r = await p.run(["apply", "dev-keys", "--yes"], { plan: other });
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([`apply: the plan file of dev-keys is not the reviewed plan (reviewed ${planDigest(creates)}, this file ${planDigest(other)}): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys`]);
+    expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
+    expect(readdirSync(planDir(p.root))).toEqual([]);
+    // The saved plan (the fake's holds the secret) is gone, and its JSON was read into memory only.
+    expect(filesContaining(p.root, SECRET)).toEqual([]);
+  });
+
+  test("the guard runs again at apply: an allowlist entry removed (or expired) since the plan refuses it", async () => {
+    const p = project();
+    const allow = { allow: [{ address: "aws_kms_key.app", stack: "dev-keys", reason: "retired after migration (#9)", digest: planDigest(deletesKey) }] };
+    writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify(allow));
+    expect((await p.run(["plan", "dev-keys"], { plan: deletesKey })).code).toBe(0);
+    writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify({ allow: [] }));
+    const r = await p.run(["apply", "dev-keys", "--yes"], { plan: deletesKey });
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(/^apply: BLOCKED \[dev-keys\] aws_kms_key\.app \(delete\): /);
+    expect(r.err.at(-1)).toBe("apply: the plan guard refuses the reviewed plan of dev-keys now (an allowlist entry expired, changed or was removed since it was planned): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys");
+    expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
+    expect(readdirSync(planDir(p.root))).toEqual([]);
+  });
+
+  test("the entry still there: the allowed plan is applied", async () => {
+    const p = project();
+    writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify({ allow: [{ address: "aws_kms_key.app", stack: "dev-keys", reason: "retired after migration (#9)", digest: planDigest(deletesKey) }] }));
+    expect((await p.run(["plan", "dev-keys"], { plan: deletesKey })).code).toBe(0);
+    const r = await p.run(["apply", "dev-keys", "--yes"], { plan: deletesKey });
+    expect([r.code, r.out.at(-1)]).toEqual([0, `apply: applied the reviewed plan of dev-keys (digest ${planDigest(deletesKey)}); the plan file is deleted.`]);
   });
 
   test("fails when Terraform says the saved plan is stale: explained, plan deleted", async () => {
