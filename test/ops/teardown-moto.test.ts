@@ -44,7 +44,8 @@ import { motoSkipReason, startMoto, withEnv, type Moto } from "../helpers/moto";
 import { synthEnvs } from "../helpers/synth";
 
 const found = findTerraform();
-const skip = motoSkipReason() ?? (process.env.CMK_SKIP_TERRAFORM ? "CMK_SKIP_TERRAFORM is set" : undefined) ?? (found.ok ? undefined : found.reason);
+// Runs where the emulator run does (test/helpers/emulator.ts): CMK_RUN_EMULATOR=1 with CMK_SKIP_TERRAFORM.
+const skip = motoSkipReason() ?? (process.env.CMK_SKIP_TERRAFORM && !process.env.CMK_RUN_EMULATOR ? "CMK_SKIP_TERRAFORM is set" : undefined) ?? (found.ok ? undefined : found.reason);
 if (skip) console.warn(`teardown against moto skipped: ${skip}`);
 
 const BUCKET = "northwind-dev-app-data-111111111111";

@@ -17,7 +17,7 @@ import { classifyPlans } from "../../../packages/plan-guard/classify";
 import { planDigest } from "../../../packages/plan-guard/digest";
 import { blockLine, formatResult } from "../../../packages/plan-guard/format";
 import { loadAllowlist } from "../../../packages/plan-guard/allowlist";
-import { InputError, type AllowEntry, type Allowlist, type GuardAction } from "../../../packages/plan-guard/model";
+import type { Allowlist, GuardAction } from "../../../packages/plan-guard/model";
 import type { PlanJson } from "../../terraform/plan-json";
 import { TeardownStop, type StateResource, type TeardownConfig, type TeardownDeps } from "./model";
 
@@ -100,22 +100,15 @@ export function phaseEntries(plan: PlanJson, intent: PhaseIntent, committed: All
 }
 
 /**
- * The allowlist the guard runs with: the file just written (committed entries plus this plan's),
- * read by the guard's own parser so it checks each entry's `digest` against the plan. A parser that
- * does not know the `digest` field yet (before the plan guard's digest-bound entries were merged)
- * rejects the file: the same entries are then given to the guard in memory, without the field, and
- * the digest is still checked here before apply.
+ * The allowlist file of a phase: the committed file's entries (allow, externalAccounts,
+ * externalOrganizations, as parsed) plus this plan's, in the shape packages/plan-guard/allowlist.ts reads.
  */
-function guardAllowlist(file: string, committed: Allowlist | undefined, entries: readonly PhaseAllowEntry[]): Allowlist {
-  try {
-    return loadAllowlist(file);
-  } catch (e) {
-    if (!(e instanceof InputError) || !/\bdigest\b/.test(e.message)) throw e;
-  }
-  const base = committed?.entries ?? [];
+export function allowlistDocument(committed: Allowlist | undefined, entries: readonly PhaseAllowEntry[]): Record<string, unknown> {
+  const strip = <T extends { index: number }>({ index: _i, ...rest }: T) => rest;
   return {
-    entries: [...base, ...entries.map((e, i): AllowEntry => ({ address: e.address, stack: e.stack, actions: e.actions, reason: e.reason, index: base.length + i }))],
-    ...(committed?.externalAccounts ? { externalAccounts: committed.externalAccounts } : {}),
+    allow: [...(committed?.entries ?? []).map(strip), ...entries],
+    ...(committed?.externalAccounts?.length ? { externalAccounts: committed.externalAccounts.map(strip) } : {}),
+    ...(committed?.externalOrganizations?.length ? { externalOrganizations: committed.externalOrganizations.map(strip) } : {}),
   };
 }
 
@@ -150,12 +143,14 @@ async function reviewAndApply(deps: TeardownDeps, yes: boolean, intent: PhaseInt
   const digest = planDigest(plan);
   // The file the guard's command line can be run with: the committed entries plus this phase's own.
   const allowFile = join(dir, "plan-guard.teardown.allow.json");
-  const committedDoc = committed ? { allow: committed.entries.map(({ index: _i, ...e }) => e), ...(committed.externalAccounts ? { externalAccounts: committed.externalAccounts.map(({ index: _j, ...a }) => a) } : {}) } : { allow: [] };
-  writeFileSync(allowFile, `${JSON.stringify({ ...committedDoc, allow: [...committedDoc.allow, ...entries] }, null, 2)}\n`);
+  writeFileSync(allowFile, `${JSON.stringify(allowlistDocument(committed, entries), null, 2)}\n`);
   io.out(`  plan digest ${digest}`);
   io.out(`  allowlist entries for this plan (also in ${allowFile}):`);
   for (const e of entries) io.out(`    ${JSON.stringify(e)}`);
-  const merged = guardAllowlist(allowFile, committed, entries);
+  // Read back by the guard's own parser (every entry must carry `digest` and/or `expires`, and
+  // the guard checks each digest against this plan): what the guard decides here is what
+  // `npm run plan:guard -- --allowlist <that file>` decides.
+  const merged = loadAllowlist(allowFile);
   const guard = classifyPlans([{ stack: intent.stack, plan }], merged, { withoutGraph: true });
   for (const l of formatResult(guard)) io.out(`  ${l}`);
   if (guard.exitCode !== 0) {
