@@ -26,12 +26,12 @@ export function emulatorSkipReason(): string | undefined {
   return undefined;
 }
 
-/** Waits (up to 8 minutes) for a background run, then reads its results. */
-async function waitFor<T>(variable: string, what: string): Promise<T> {
+/** Waits (up to `minutes`) for a background run, then reads its results. */
+async function waitFor<T>(variable: string, what: string, minutes: number): Promise<T> {
   const paths = JSON.parse(process.env[variable] ?? "{}") as Paths;
-  const deadline = Date.now() + 480_000;
+  const deadline = Date.now() + minutes * 60_000;
   while (!existsSync(paths.exit)) {
-    if (Date.now() > deadline) throw new Error(`${what} did not finish within 8 minutes`);
+    if (Date.now() > deadline) throw new Error(`${what} did not finish within ${minutes} minutes`);
     await new Promise((r) => setTimeout(r, 250));
   }
   if (!existsSync(paths.results)) {
@@ -41,12 +41,12 @@ async function waitFor<T>(variable: string, what: string): Promise<T> {
 }
 
 /** Waits (up to 8 minutes) for the background emulator run, then reads its results. */
-export const emulatorRun = (): Promise<EmulatorResults> => waitFor("CMK_EMULATOR", "the emulator run");
+export const emulatorRun = (): Promise<EmulatorResults> => waitFor("CMK_EMULATOR", "the emulator run", 8);
 
 /** Why the teardown's emulator test is skipped here, or undefined when it runs. */
 export function teardownFixtureSkipReason(): string | undefined {
   return emulatorSkipReason() ?? (process.env.CMK_TEARDOWN_FIXTURE ? undefined : "the jest global setup did not start the teardown's deploy against moto");
 }
 
-/** Waits (up to 8 minutes) for the background deploy of dev the teardown's emulator test tears down. */
-export const teardownFixture = (): Promise<TeardownFixture> => waitFor("CMK_TEARDOWN_FIXTURE", "the teardown's deploy against moto");
+/** Waits (up to 9 minutes) for the background deploy and teardown of dev (tools/emulator/teardown-fixture.ts). */
+export const teardownFixture = (): Promise<TeardownFixture> => waitFor("CMK_TEARDOWN_FIXTURE", "the teardown of dev against moto", 9);

@@ -62,7 +62,7 @@ describe("teardown command line", () => {
   test("--help lists the exit codes, exit 0", async () => {
     const r = run(["--help"]);
     expect(await r.code).toBe(0);
-    expect(r.out.join("\n")).toContain("Exit codes: 0 finished (or the dry run printed), 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.");
+    expect(r.out.join("\n")).toContain("Exit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.");
   });
 
   test("fails when the environment is unknown, exit 64", async () => {

@@ -1,8 +1,9 @@
 /**
  * The teardown of dev against moto (an AWS emulator on loopback), with the real Terraform and the
  * local provider mirror. The jest global setup applies dev's two stacks into a moto of their own in
- * the background, with objects written to the bucket (tools/emulator/teardown-fixture.ts); here
- * `teardown --execute` runs to where AWS must wait (the keys' pending window), and a re-run resumes.
+ * the background, with objects written to the bucket, then runs `teardown --execute` to where AWS
+ * must wait (the keys' pending window) and a re-run that resumes (tools/emulator/teardown-fixture.ts:
+ * it all runs while the unit suites do). Here both runs' output and what moto then holds are checked.
  *
  * What moto does not emulate, listed rather than faked (docs/emulator.md):
  * - GetKeyLastUsage (KMS 2026): moto has no such action, so the run reads "last use unknown" and
@@ -17,16 +18,12 @@
  */
 import { join } from "node:path";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { CloudWatchLogsClient, CreateLogGroupCommand, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
-import { FSxClient } from "@aws-sdk/client-fsx";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
-import { realClock } from "../../hooks/lib/clock";
-import { RateLimiter } from "../../hooks/lib/rate-limiter";
-import { fixtureTerraformEnv, forMoto, TEARDOWN_BUCKET as BUCKET, type TeardownFixture } from "../../tools/emulator/teardown-fixture";
+import { fixtureTerraformEnv, forMoto, TEARDOWN_BUCKET as BUCKET, TEARDOWN_LOG_GROUP, type TeardownFixture } from "../../tools/emulator/teardown-fixture";
 import { createOpsClients, destroyOpsClients } from "../../tools/ops/clients";
-import { runTeardown } from "../../tools/ops/teardown";
 import { PENDING_DELETION_FILTER } from "../../tools/ops/teardown-steps/alarm";
 import { createTerraformRunner } from "../../tools/ops/teardown-steps/terraform-runner";
 import { teardownFixture, teardownFixtureSkipReason } from "../helpers/emulator";
@@ -35,8 +32,6 @@ import { attachMoto, withEnv, type Moto } from "../helpers/moto";
 const skip = teardownFixtureSkipReason();
 if (skip) console.warn(`teardown against moto skipped: ${skip}`);
 
-const LOG_GROUP = "aws-cloudtrail-logs-dev";
-
 (skip ? describe.skip : describe)("teardown of dev against moto", () => {
   let moto: Moto;
   let fixture: TeardownFixture;
@@ -44,34 +39,22 @@ const LOG_GROUP = "aws-cloudtrail-logs-dev";
   beforeAll(async () => {
     fixture = await teardownFixture();
     moto = attachMoto(fixture.endpoint, fixture.pid, fixture.region);
-  }, 500_000);
+  }, 560_000);
 
   test("runs to the keys' pending window: bucket emptied and deleted, keys disabled and pending behind AWS's alarm, both stacks' state empty; a re-run resumes and waits", async () => {
+    // Both runs happened in the background (tools/emulator/teardown-fixture.ts); the second changes nothing in AWS.
+    const [first, second] = fixture.runs;
+    const lines = first.lines;
+    expect({ first: { outcome: first.outcome, exitCode: first.exitCode }, tail: lines.slice(-3) }).toMatchObject({ first: { outcome: "waiting", exitCode: 3 } });
+    expect(lines).toContain(`  bucket ${BUCKET}: holds 3 object version(s) and delete marker(s)`);
+    expect(lines.some((l) => /^ {2}key [0-9a-f-]{36}: last use unknown \(GetKeyLastUsage failed with /.test(l))).toBe(true);
+    expect(lines).toContain("  applied: dev-data deleted 6, forgot 1");
+    expect(lines.filter((l) => /^ {2}key [0-9a-f-]{36}: disabled, deletion scheduled for \d{4}-\d{2}-\d{2}/.test(l))).toHaveLength(2);
+
     await withEnv(moto.env, async () => {
       const ops = createOpsClients("eu-west-1");
       const logs = new CloudWatchLogsClient({ region: "eu-west-1" });
-      const fsx = new FSxClient({ region: "eu-west-1" });
       try {
-        await logs.send(new CreateLogGroupCommand({ logGroupName: LOG_GROUP }));
-        const { root, bin } = fixture;
-        const runner = createTerraformRunner({ root, bin, env: fixtureTerraformEnv(root, moto.env), transform: (c, stack) => forMoto(c, stack, join(root, "state"), moto.endpoint) });
-        const lines: string[] = [];
-        const deps = {
-          clients: { kms: ops.kms, s3: ops.s3, cloudhsm: ops.cloudhsm, cloudwatch: ops.cloudwatch, logs, fsx },
-          terraform: runner,
-          io: { out: (l: string) => lines.push(l), confirm: async () => false },
-          clock: realClock,
-          kmsLimiter: new RateLimiter(realClock, 5, 1000),
-        };
-        const opts = { env: "dev", region: "eu-west-1", execute: true, yes: true, deleteObjects: true, deleteFileSystems: false, deleteBackups: false, unusedForDays: 30, force: true, withoutAlarm: false, cloudTrailLogGroup: LOG_GROUP };
-
-        const first = await runTeardown(opts, deps);
-        expect({ first, tail: lines.slice(-3) }).toMatchObject({ first: { outcome: "waiting", exitCode: 3 } });
-        expect(lines).toContain(`  bucket ${BUCKET}: holds 3 object version(s) and delete marker(s)`);
-        expect(lines.some((l) => /^ {2}key [0-9a-f-]{36}: last use unknown \(GetKeyLastUsage failed with /.test(l))).toBe(true);
-        expect(lines).toContain("  applied: dev-data deleted 6, forgot 1");
-        expect(lines.filter((l) => /^ {2}key [0-9a-f-]{36}: disabled, deletion scheduled for \d{4}-\d{2}-\d{2}/.test(l))).toHaveLength(2);
-
         // What moto now holds.
         expect((await ops.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
         expect((await ops.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "tag:Stack", Values: ["dev-keys"] }] }))).Vpcs ?? []).toEqual([]);
@@ -79,24 +62,22 @@ const LOG_GROUP = "aws-cloudtrail-logs-dev";
         for (const id of keyIds) expect((await ops.kms.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata?.KeyState).toBe("PendingDeletion");
         const alarms = await ops.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ["cmk-stacks-dev-kms-key-pending-deletion-use"] }));
         expect(alarms.MetricAlarms?.[0]).toMatchObject({ MetricName: "KMSKeyPendingDeletionErrorCount", Namespace: "CloudTrailLogMetrics", Threshold: 1 });
-        const filters = await logs.send(new DescribeMetricFiltersCommand({ logGroupName: LOG_GROUP }));
+        const filters = await logs.send(new DescribeMetricFiltersCommand({ logGroupName: TEARDOWN_LOG_GROUP }));
         expect(filters.metricFilters?.[0]?.filterPattern).toBe(PENDING_DELETION_FILTER);
+        const runner = createTerraformRunner({ root: fixture.root, bin: fixture.bin, env: fixtureTerraformEnv(fixture.root, moto.env), transform: (c, stack) => forMoto(c, stack, join(fixture.root, "state"), moto.endpoint) });
         expect(await runner.state("dev-data")).toEqual([]);
         expect(await runner.state("dev-keys")).toEqual([]);
-
-        // A re-run resumes from AWS's state: nothing left to do but wait; the keys come from the alarm's tags.
-        lines.length = 0;
-        const second = await runTeardown(opts, deps);
-        expect(second.outcome).toBe("waiting");
-        // Each key once in the keys phase and once in the last phase's wait.
-        expect(lines.filter((l) => l.includes("(no longer in Terraform state)): pending deletion"))).toHaveLength(4);
-        expect(lines).toContain("  nothing left in its Terraform state");
-        expect(lines.at(-1)).toMatch(/^WAITING: 2 key\(s\) pending deletion; KMS deletes the last on \d{4}-\d{2}-\d{2} \(up to 24 h later\); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after \d{4}-\d{2}-\d{2}$/);
       } finally {
         destroyOpsClients(ops);
         logs.destroy();
-        fsx.destroy();
       }
     });
-  }, 600_000);
+
+    // The re-run resumed from AWS's state: nothing left to do but wait; the keys come from the alarm's tags.
+    expect(second.outcome).toBe("waiting");
+    // Each key once in the keys phase and once in the last phase's wait.
+    expect(second.lines.filter((l) => l.includes("(no longer in Terraform state)): pending deletion"))).toHaveLength(4);
+    expect(second.lines).toContain("  nothing left in its Terraform state");
+    expect(second.lines.at(-1)).toMatch(/^WAITING: 2 key\(s\) pending deletion; KMS deletes the last on \d{4}-\d{2}-\d{2} \(up to 24 h later\); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after \d{4}-\d{2}-\d{2}$/);
+  });
 });

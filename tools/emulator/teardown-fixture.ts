@@ -3,8 +3,10 @@
  * stacks applied with the real Terraform and the local provider mirror against a moto of its own,
  * in the layout the teardown's Terraform runner reads (`<root>/cdktf.out/stacks/<stack>/cdk.tf.json`,
  * local state under `<root>/state`). The jest global setup runs it in the background
- * (`node .build/emulator.js dev --work <dir> --teardown`) while the unit suites run, so the test
- * only runs the teardown itself.
+ * (`node .build/emulator.js dev --work <dir> --teardown`) while the unit suites run, then runs
+ * `teardown --execute --yes --delete-objects --force` of it twice (the real Terraform runner, the
+ * real SDK clients, against that moto): the first to where AWS must wait, the second resuming from
+ * AWS's state. The test reads both runs' output and outcome and checks what moto then holds.
  *
  * What moto cannot do is worked around here, never faked (docs/emulator.md lists each):
  * - GetEbsDefaultKmsKeyId answers HTTP 500 in moto 5.2: `aws_ebs_default_kms_key` is left out as the
@@ -18,7 +20,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { FSxClient } from "@aws-sdk/client-fsx";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { realClock } from "../../hooks/lib/clock";
+import { RateLimiter } from "../../hooks/lib/rate-limiter";
+import { runTeardown } from "../ops/teardown";
+import { createTerraformRunner } from "../ops/teardown-steps/terraform-runner";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import type { EnvironmentConfig } from "../../environments/types";
 import { composeApp, composeEnvironment } from "../../stacks/compose";
@@ -43,7 +51,12 @@ export interface TeardownFixture {
   readonly bin: string;
   readonly mirror: string;
   readonly seconds: number;
+  /** The teardown's two runs: outcome, exit code, every output line, seconds. */
+  readonly runs: readonly { readonly outcome: string; readonly exitCode: number; readonly lines: readonly string[]; readonly seconds: number }[];
 }
+
+/** The CloudWatch Logs group the teardown's alarm on use of a pending key reads (created by the fixture, as CloudTrail would). */
+export const TEARDOWN_LOG_GROUP = "aws-cloudtrail-logs-dev";
 
 /** The Terraform environment of the fixture's runs: the mirror's CLI config and moto's endpoint and dummy credentials. */
 export function fixtureTerraformEnv(root: string, motoEnv: Record<string, string>): NodeJS.ProcessEnv {
@@ -161,5 +174,39 @@ export async function prepareTeardownFixture(env: EnvironmentConfig, work: strin
     log(`${stack}: apply`);
     terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve"]);
   }
-  return { root, endpoint: moto.endpoint, pid: moto.pid, region: env.region, bin: found.bin, mirror: found.mirror, seconds: Math.round((Date.now() - started) / 100) / 10 };
+  log(`applied (${Math.round((Date.now() - started) / 1000)} s); teardown`);
+  const runs = await runTeardownTwice(env, root, found.bin, tfEnv, moto.endpoint, log);
+  return { root, endpoint: moto.endpoint, pid: moto.pid, region: env.region, bin: found.bin, mirror: found.mirror, seconds: Math.round((Date.now() - started) / 100) / 10, runs };
+}
+
+/** `teardown --execute --yes --delete-objects --force` of `env`, twice (the second resumes), against moto. */
+async function runTeardownTwice(env: EnvironmentConfig, root: string, bin: string, tfEnv: NodeJS.ProcessEnv, endpoint: string, log: (line: string) => void): Promise<TeardownFixture["runs"]> {
+  const ops = createOpsClients(env.region);
+  const logs = new CloudWatchLogsClient({ region: env.region });
+  const fsx = new FSxClient({ region: env.region });
+  try {
+    await logs.send(new CreateLogGroupCommand({ logGroupName: TEARDOWN_LOG_GROUP }));
+    const runner = createTerraformRunner({ root, bin, env: tfEnv, transform: (c, stack) => forMoto(c, stack, join(root, "state"), endpoint) });
+    const runs: { outcome: string; exitCode: number; lines: string[]; seconds: number }[] = [];
+    for (const n of [1, 2]) {
+      const t0 = Date.now();
+      const lines: string[] = [];
+      const deps = {
+        clients: { kms: ops.kms, s3: ops.s3, cloudhsm: ops.cloudhsm, cloudwatch: ops.cloudwatch, logs, fsx },
+        terraform: runner,
+        io: { out: (l: string) => lines.push(l), confirm: async () => false },
+        clock: realClock,
+        kmsLimiter: new RateLimiter(realClock, 5, 1000),
+      };
+      const opts = { env: env.name, region: env.region, execute: true, yes: true, deleteObjects: true, deleteFileSystems: false, deleteBackups: false, unusedForDays: 30, force: true, withoutAlarm: false, cloudTrailLogGroup: TEARDOWN_LOG_GROUP };
+      const r = await runTeardown(opts, deps);
+      runs.push({ ...r, lines, seconds: Math.round((Date.now() - t0) / 100) / 10 });
+      log(`teardown run ${n}: ${r.outcome} (${runs[runs.length - 1].seconds} s)`);
+    }
+    return runs;
+  } finally {
+    destroyOpsClients(ops);
+    logs.destroy();
+    fsx.destroy();
+  }
 }

@@ -61,7 +61,7 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .option("--alarm-topic <arn>", "SNS topic that alarm notifies")
     .option("--without-alarm", "schedule key deletion without that alarm")
     .option("--allowlist <file>", "committed plan-guard allowlist (default: plan-guard.allow.json when it exists)")
-    .addHelpText("after", "\nExit codes: 0 finished (or the dry run printed), 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.\nSee docs/operations.md#teardown.")
+    .addHelpText("after", "\nExit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.\nSee docs/operations.md#teardown.")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .showHelpAfterError(false);
