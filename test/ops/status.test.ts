@@ -121,7 +121,9 @@ describe("key stores", () => {
       { check: "key-store", subject: "prod-xks", severity: "unknown", detail: "not checked: kms:DescribeCustomKeyStores was denied (AccessDeniedException)", fix: "run with a role allowed kms:DescribeCustomKeyStores, or check this by hand" },
     ]);
     expect(only(fs, "key")).toHaveLength(3);
-    expect(only(fs, "hsms")).toEqual([{ check: "hsms", subject: "prod-cloudhsm", severity: "unknown", detail: "not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=prod", fix: "fix what the key-store finding names (kms:DescribeCustomKeyStores denied or failing), then re-run" }]);
+    expect(only(fs, "hsms")).toEqual([
+      { check: "hsms", subject: "prod-cloudhsm", severity: "unknown", detail: "not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=prod", fix: "fix what the key-store finding names (kms:DescribeCustomKeyStores denied or failing), then re-run" },
+    ]);
     expect(only(fs, "xks-certificate")).toEqual([]);
     expect(exitCodeOf(fs)).toBe(EXIT.degraded);
   });
