@@ -48,5 +48,5 @@ export function teardownFixtureSkipReason(): string | undefined {
   return emulatorSkipReason() ?? (process.env.CMK_TEARDOWN_FIXTURE ? undefined : "the jest global setup did not start the teardown's deploy against moto");
 }
 
-/** Waits (up to 9 minutes) for the background deploy and teardown of dev (tools/emulator/teardown-fixture.ts). */
-export const teardownFixture = (): Promise<TeardownFixture> => waitFor("CMK_TEARDOWN_FIXTURE", "the teardown of dev against moto", 9);
+/** Waits (up to 12 minutes: under `npm test` it shares 2 cores with the offline plans and the unit suites) for the background deploy and teardown of dev (tools/emulator/teardown-fixture.ts). */
+export const teardownFixture = (): Promise<TeardownFixture> => waitFor("CMK_TEARDOWN_FIXTURE", "the teardown of dev against moto", 12);

@@ -39,7 +39,7 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
   beforeAll(async () => {
     fixture = await teardownFixture();
     moto = attachMoto(fixture.endpoint, fixture.pid, fixture.region);
-  }, 560_000);
+  }, 740_000);
 
   test("runs to the keys' pending window: bucket emptied and deleted, keys disabled and pending behind AWS's alarm, both stacks' state empty; a re-run resumes and waits", async () => {
     // Both runs happened in the background (tools/emulator/teardown-fixture.ts); the second changes nothing in AWS.
