@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { EmulatorResults } from "../../tools/emulator/run";
+import type { TeardownFixture } from "../../tools/emulator/teardown-fixture";
 import { findTerraform } from "../../tools/terraform/offline";
 
 interface Paths {
@@ -25,16 +26,27 @@ export function emulatorSkipReason(): string | undefined {
   return undefined;
 }
 
-/** Waits (up to 8 minutes) for the background emulator run, then reads its results. */
-export async function emulatorRun(): Promise<EmulatorResults> {
-  const paths = JSON.parse(process.env.CMK_EMULATOR ?? "{}") as Paths;
-  const deadline = Date.now() + 480_000;
+/** Waits (up to `minutes`) for a background run, then reads its results. */
+async function waitFor<T>(variable: string, what: string, minutes: number): Promise<T> {
+  const paths = JSON.parse(process.env[variable] ?? "{}") as Paths;
+  const deadline = Date.now() + minutes * 60_000;
   while (!existsSync(paths.exit)) {
-    if (Date.now() > deadline) throw new Error("the emulator run did not finish within 8 minutes");
+    if (Date.now() > deadline) throw new Error(`${what} did not finish within ${minutes} minutes`);
     await new Promise((r) => setTimeout(r, 250));
   }
   if (!existsSync(paths.results)) {
-    throw new Error(`the emulator run wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 500)}`);
+    throw new Error(`${what} wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 3000)}`);
   }
-  return JSON.parse(readFileSync(paths.results, "utf8")) as EmulatorResults;
+  return JSON.parse(readFileSync(paths.results, "utf8")) as T;
 }
+
+/** Waits (up to 8 minutes) for the background emulator run, then reads its results. */
+export const emulatorRun = (): Promise<EmulatorResults> => waitFor("CMK_EMULATOR", "the emulator run", 8);
+
+/** Why the teardown's emulator test is skipped here, or undefined when it runs. */
+export function teardownFixtureSkipReason(): string | undefined {
+  return emulatorSkipReason() ?? (process.env.CMK_TEARDOWN_FIXTURE ? undefined : "the jest global setup did not start the teardown's deploy against moto");
+}
+
+/** Waits (up to 12 minutes: under `npm test` it shares 2 cores with the offline plans and the unit suites) for the background deploy and teardown of dev (tools/emulator/teardown-fixture.ts). */
+export const teardownFixture = (): Promise<TeardownFixture> => waitFor("CMK_TEARDOWN_FIXTURE", "the teardown of dev against moto", 12);

@@ -16,6 +16,8 @@
 //    Terraform against a moto_server on loopback, then planned again. It runs in the background
 //    too; test/ops/emulator.test.ts waits for it, then runs status and doctor against that moto,
 //    which the global teardown stops by its pid.
+//    Beside it, on a moto of its own, the deploy test/ops/teardown-moto.test.ts tears down
+//    (`--teardown`, tools/emulator/teardown-fixture.ts): that test then only runs the teardown.
 const { execFileSync, spawn } = require("node:child_process");
 const { mkdtempSync, openSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
@@ -77,14 +79,21 @@ function startEmulator() {
   } catch {
     return;
   }
-  const work = mkdtempSync(join(tmpdir(), "cmk-jest-emulator-"));
-  const paths = { work, results: join(work, "emulator.json"), moto: join(work, "moto.json"), stdout: join(work, "emulator.stdout"), stderr: join(work, "emulator.stderr"), exit: join(work, "emulator.exit") };
-  const child = spawn(process.execPath, [join(root, ".build", "emulator.js"), "dev", "--work", work], {
-    cwd: root,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
-  });
-  child.on("exit", (code) => writeFileSync(paths.exit, String(code ?? 1)));
-  globalThis.__cmkEmulatorChild = child;
-  process.env.CMK_EMULATOR = JSON.stringify(paths);
+  const run = (name, results, extra) => {
+    const work = mkdtempSync(join(tmpdir(), `cmk-jest-${name}-`));
+    const paths = { work, results: join(work, results), moto: join(work, "moto.json"), stdout: join(work, `${name}.stdout`), stderr: join(work, `${name}.stderr`), exit: join(work, `${name}.exit`) };
+    const child = spawn(process.execPath, [join(root, ".build", "emulator.js"), "dev", "--work", work, ...extra], {
+      cwd: root,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
+    });
+    child.on("exit", (code) => writeFileSync(paths.exit, String(code ?? 1)));
+    return { child, paths };
+  };
+  const emulator = run("emulator", "emulator.json", []);
+  globalThis.__cmkEmulatorChild = emulator.child;
+  process.env.CMK_EMULATOR = JSON.stringify(emulator.paths);
+  const teardown = run("teardown", "teardown.json", ["--teardown"]);
+  globalThis.__cmkTeardownFixtureChild = teardown.child;
+  process.env.CMK_TEARDOWN_FIXTURE = JSON.stringify(teardown.paths);
 }

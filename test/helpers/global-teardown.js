@@ -13,7 +13,8 @@ module.exports = async () => {
     child.kill("SIGTERM");
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
   }
-  await stopEmulator();
+  await stopEmulator("CMK_EMULATOR", globalThis.__cmkEmulatorChild);
+  await stopEmulator("CMK_TEARDOWN_FIXTURE", globalThis.__cmkTeardownFixtureChild);
   if (process.env.CMK_OFFLINE && !process.env.CMK_KEEP_WORK) {
     const { results } = JSON.parse(process.env.CMK_OFFLINE);
     rmSync(dirname(results), { recursive: true, force: true });
@@ -22,13 +23,12 @@ module.exports = async () => {
 };
 
 /**
- * The emulator run (global-setup.js): stops it if still running, then its moto_server by the
+ * The emulator run, or the teardown test's deploy (global-setup.js): stops it if still running, then its moto_server by the
  * process group id it recorded (moto.json; the run started that group), never by name.
  */
-async function stopEmulator() {
-  if (!process.env.CMK_EMULATOR) return;
-  const paths = JSON.parse(process.env.CMK_EMULATOR);
-  const child = globalThis.__cmkEmulatorChild;
+async function stopEmulator(variable, child) {
+  if (!process.env[variable]) return;
+  const paths = JSON.parse(process.env[variable]);
   if (child && child.exitCode === null) {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");

@@ -121,7 +121,9 @@ describe("key stores", () => {
       { check: "key-store", subject: "prod-xks", severity: "unknown", detail: "not checked: kms:DescribeCustomKeyStores was denied (AccessDeniedException)", fix: "run with a role allowed kms:DescribeCustomKeyStores, or check this by hand" },
     ]);
     expect(only(fs, "key")).toHaveLength(3);
-    expect(only(fs, "hsms")).toEqual([{ check: "hsms", subject: "prod-cloudhsm", severity: "unknown", detail: "not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=prod", fix: "run with a role allowed kms:DescribeCustomKeyStores" }]);
+    expect(only(fs, "hsms")).toEqual([
+      { check: "hsms", subject: "prod-cloudhsm", severity: "unknown", detail: "not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=prod", fix: "fix what the key-store finding names (kms:DescribeCustomKeyStores denied or failing), then re-run" },
+    ]);
     expect(only(fs, "xks-certificate")).toEqual([]);
     expect(exitCodeOf(fs)).toBe(EXIT.degraded);
   });
@@ -359,12 +361,22 @@ describe("the CLI", () => {
   test.each([
     [["nope"], 'status: unknown environment "nope" (known: dev, staging, prod)\n'],
     [[], "error: missing required argument 'env'\n"],
-    [["prod", "--bogus"], "error: unknown option '--bogus'\n"],
+    [["prod", "--bogus"], "status: unknown option --bogus (options: --drift, --json, --help)\n"],
+    // Every problem at once: unknown options beside an unknown environment or a missing one.
+    [["nope", "--bogus", "--json", "-x"], 'status: unknown option --bogus (options: --drift, --json, --help)\nstatus: unknown option -x (options: --drift, --json, --help)\nstatus: unknown environment "nope" (known: dev, staging, prod)\n'],
+    [["--bogus=1"], "error: missing required argument 'env'\nstatus: unknown option --bogus (options: --drift, --json, --help)\n"],
   ])("usage errors exit 64: %j", async (argv, message) => {
     const io = captureIo(NOW);
     expect(await statusCli(argv, io)).toBe(EXIT.usage);
     expect(io.err.join("")).toBe(message);
     expect(io.out).toEqual([]);
+  });
+
+  test("--help names the exit codes and where progress goes, exit 0", async () => {
+    const io = captureIo(NOW);
+    expect(await statusCli(["--help"], io)).toBe(EXIT.healthy);
+    expect(io.out.join("")).toContain("Exit codes: 0 healthy (or ready), 1 degraded or not fully checked, 2 broken, 64 usage or configuration error, 70 internal error.");
+    expect(io.err).toEqual([]);
   });
 
   test("never prints a secret: the XKS access key id and AWS error messages stay out of every output", async () => {

@@ -45,6 +45,26 @@ describe("teardown command line", () => {
     expect(r.tf.calls).toEqual([]);
   });
 
+  test("unknown options, bad values and an unknown environment are reported together, exit 64; a value that looks like a flag stays its option's", async () => {
+    const r = run(["nope", "--bogus", "--window", "-3", "--delete-objects=yes", "-z"]);
+    expect(await r.code).toBe(64);
+    const options = "(options: --execute, --yes, --delete-objects, --delete-file-systems, --delete-backups, --unused-for, --force, --window, --cloudtrail-log-group, --alarm-topic, --without-alarm, --allowlist, --help)";
+    expect(r.err).toEqual([
+      `teardown: unknown option --bogus ${options}`,
+      'teardown: --delete-objects takes no value (got "--delete-objects=yes")',
+      `teardown: unknown option -z ${options}`,
+      'teardown: --window must be a whole number of days from 7 to 30, KMS\'s pending window (got "-3")',
+      'teardown: unknown environment "nope" (known: dev, staging, prod)',
+    ]);
+    expect(r.out).toEqual([]);
+  });
+
+  test("--help lists the exit codes, exit 0", async () => {
+    const r = run(["--help"]);
+    expect(await r.code).toBe(0);
+    expect(r.out.join("\n")).toContain("Exit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.");
+  });
+
   test("fails when the environment is unknown, exit 64", async () => {
     const r = run(["nope"]);
     expect(await r.code).toBe(64);

@@ -4,8 +4,11 @@ import { DescribeFileSystemsCommand, DescribeVolumesCommand } from "@aws-sdk/cli
 import { DeleteBackupCommand, DeleteClusterCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { DeleteCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DescribeKeyCommand, DisableKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyLastUsageCommand, ScheduleKeyDeletionCommand, type ConnectionStateType } from "@aws-sdk/client-kms";
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadAllowlist } from "../../packages/plan-guard/allowlist";
+import { classifyPlans } from "../../packages/plan-guard/classify";
 import { planDigest } from "../../packages/plan-guard/digest";
 import { runTeardown, type StateResource } from "../../tools/ops/teardown";
 import { PENDING_DELETION_FILTER } from "../../tools/ops/teardown-steps/alarm";
@@ -165,6 +168,48 @@ describe("data stack", () => {
     const dir = join(tf.root, "dev-data");
     expect(JSON.parse(readFileSync(join(dir, "plan-guard.teardown.allow.json"), "utf8")).allow).toEqual(entries);
     expect(readdirSync(dir).sort()).toEqual(["plan-guard.teardown.allow.json"]);
+  });
+
+  test("the written allowlist passes the guard's own parser (every entry has digest or expires) with the committed entries, accounts and organizations kept; the guard lets that plan through and no other", async () => {
+    keysEnabled();
+    const tf = devTf();
+    // Another plan of the stack (the EBS setting deleted, not forgotten), made before the run empties the state.
+    const other = await tf.show("dev-data");
+    const committedFile = join(mkdtempSync(join(tmpdir(), "teardown-allow-")), "plan-guard.allow.json");
+    const committed = {
+      allow: [{ address: "aws_kms_key.other", stack: "dev-keys", actions: ["delete"], reason: "standing", expires: "2099-12-31" }],
+      externalAccounts: [{ account: "444444444444", reason: "audit account" }],
+      externalOrganizations: [{ organization: "o-abcdefghij", reason: "the organization", expires: "2099-01-01" }],
+    };
+    writeFileSync(committedFile, JSON.stringify(committed));
+    // The plan the phase reviewed, as the phase read it.
+    const shown: Awaited<ReturnType<FakeTerraform["show"]>>[] = [];
+    const show = tf.show.bind(tf);
+    tf.show = async (path: string) => {
+      const p = await show(path);
+      shown.push(p);
+      return p;
+    };
+    const d = { ...deps(tf, [true, false]), allowlistFile: committedFile };
+    await runTeardown(devOptions({ execute: true }), d);
+    expect(tf.calls).toContain("apply dev-data");
+    const file = join(tf.root, "dev-data", "plan-guard.teardown.allow.json");
+    const written = JSON.parse(readFileSync(file, "utf8")) as typeof committed;
+    expect(written.allow[0]).toEqual(committed.allow[0]);
+    expect(written.allow.slice(1).every((e) => /^sha256:[0-9a-f]{64}$/.test((e as { digest?: string }).digest ?? ""))).toBe(true);
+    expect(written.allow).toHaveLength(3);
+    expect(written.externalAccounts).toEqual(committed.externalAccounts);
+    expect(written.externalOrganizations).toEqual(committed.externalOrganizations);
+    // The guard's command line, with that file, on that plan: nothing blocked.
+    const allowlist = loadAllowlist(file);
+    const plan = shown[0];
+    expect(planDigest(plan)).toBe((written.allow[1] as { digest?: string }).digest);
+    expect(planDigest(other)).not.toBe(planDigest(plan));
+    expect(classifyPlans([{ stack: "dev-data", plan }], allowlist, { withoutGraph: true }).exitCode).toBe(0);
+    // The same entries on another plan of the stack (the EBS setting deleted, not forgotten): blocked, the digest named.
+    const guard = classifyPlans([{ stack: "dev-data", plan: other }], allowlist, { withoutGraph: true });
+    expect(guard.exitCode).not.toBe(0);
+    expect(guard.blocked.map((f) => f.address)).toEqual(expect.arrayContaining(["aws_s3_bucket.bucket-appData_bucket_9DEBFB04"]));
   });
 
   test("a plan with a change the teardown does not intend is refused before the guard and never applied", async () => {

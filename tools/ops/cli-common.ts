@@ -17,6 +17,51 @@ export interface CliIo {
   readonly now?: Date;
 }
 
+/**
+ * The options of `argv` that `cmd` does not know, and `argv` without them. commander stops at the
+ * first unknown option; the operator commands report every problem at once instead, so unknown
+ * options are taken out first and reported with the rest. A value that follows an option taking
+ * one (`--window -1`) is that option's, not an unknown option.
+ */
+export function splitUnknownOptions(cmd: Command, argv: readonly string[]): { known: string[]; unknown: string[] } {
+  // `unknown` holds unknown flags, and `--flag=value` of a flag that takes no value (reported as such).
+  const byFlag = new Map<string, { required: boolean; optional: boolean }>();
+  for (const o of cmd.options) for (const f of [o.long, o.short]) if (f) byFlag.set(f, { required: o.required, optional: o.optional });
+  for (const f of ["-h", "--help"]) byFlag.set(f, { required: false, optional: false });
+  const known: string[] = [];
+  const unknown: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      known.push(...argv.slice(i));
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") {
+      known.push(a);
+      continue;
+    }
+    const flag = a.startsWith("--") ? a.split("=")[0] : a;
+    const o = byFlag.get(flag);
+    if (!o) {
+      unknown.push(flag);
+      continue;
+    }
+    if (!o.required && !o.optional && a.includes("=")) {
+      unknown.push(a);
+      continue;
+    }
+    known.push(a);
+    if (o.required && !a.includes("=") && i + 1 < argv.length) known.push(argv[++i]);
+  }
+  return { known, unknown };
+}
+
+/** The problem line for each unknown option, with the options the command knows. */
+export function unknownOptionProblems(cmd: Command, unknown: readonly string[]): string[] {
+  const flags = cmd.options.map((o) => o.long).filter((f): f is string => !!f);
+  return unknown.map((u) => (u.includes("=") ? `${u.split("=")[0]} takes no value (got ${JSON.stringify(u)})` : `unknown option ${u} (options: ${flags.join(", ")}, --help)`));
+}
+
 export const processIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
@@ -37,15 +82,23 @@ export async function runOpsCli<O extends { json?: boolean }>(
   const program = configure(new Command(name))
     .argument("<env>", "environment name (a shipped environment, or one in the ENV_CONFIG file)")
     .option("--json", "print the findings as JSON (for automation) instead of a table")
+    .addHelpText(
+      "after",
+      `\nExit codes: ${EXIT.healthy} healthy (or ready), ${EXIT.degraded} degraded or not fully checked, ${EXIT.broken} broken, ${EXIT.usage} usage or configuration error, ${EXIT.internal} internal error.\nProgress goes to stderr; the table or --json to stdout. Credentials: the standard AWS chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL...). See docs/operations.md.`,
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .action(async (envName: string, opts: O) => {
-      let env: ResolvedEnvironment;
+      let env: ResolvedEnvironment | undefined;
+      const problems = unknownOptionProblems(program, unknown);
       try {
         env = loadEnvironment(envName);
       } catch (e) {
         if (!isUserError(e)) throw e;
-        io.stderr(`${name}: ${e.lines.join(`\n${name}: `)}\n`);
+        problems.push(...e.lines);
+      }
+      if (problems.length || !env) {
+        io.stderr(problems.map((p) => `${name}: ${p}\n`).join(""));
         code = EXIT.usage;
         return;
       }
@@ -59,10 +112,15 @@ export async function runOpsCli<O extends { json?: boolean }>(
         if (!io.clients) destroyOpsClients(clients);
       }
     });
+  const { known, unknown } = splitUnknownOptions(program, argv);
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync(known, { from: "user" });
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.healthy : EXIT.usage;
+    if (e instanceof CommanderError) {
+      // A commander error (missing <env>, too many arguments) with the unknown options beside it.
+      for (const p of unknownOptionProblems(program, unknown)) io.stderr(`${name}: ${p}\n`);
+      return e.exitCode === 0 ? EXIT.healthy : EXIT.usage;
+    }
     io.stderr(`${internalErrorLine(e)}\n`);
     if (process.env.CMK_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
     return EXIT.internal;

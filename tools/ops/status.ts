@@ -134,7 +134,9 @@ export function hsmFindings(env: ResolvedEnvironment, cluster: Cluster | undefin
   const cfg = env.cloudHsm;
   if (!cfg) return [];
   if (!cluster && storeUnread) {
-    return [{ check: "hsms", subject: cfg.keyStoreName, severity: "unknown", detail: `not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=${env.name}`, fix: "run with a role allowed kms:DescribeCustomKeyStores" }];
+    return [
+      { check: "hsms", subject: cfg.keyStoreName, severity: "unknown", detail: `not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=${env.name}`, fix: "fix what the key-store finding names (kms:DescribeCustomKeyStores denied or failing), then re-run" },
+    ];
   }
   if (!cluster) {
     return [{ check: "hsms", subject: cfg.keyStoreName, severity: "broken", detail: "no CloudHSM cluster found (by the key store's cluster id, or tagged Environment=" + env.name + ")", fix: `deploy ${stackNames(env).keys}` }];

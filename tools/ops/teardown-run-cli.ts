@@ -8,6 +8,7 @@ import { realClock, type Clock } from "../../hooks/lib/clock";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
 import { ConfigError } from "../../environments/errors";
+import { splitUnknownOptions, unknownOptionProblems } from "./cli-common";
 import { createOpsClients, destroyOpsClients } from "./clients";
 import { loadEnvironment } from "./env";
 import { runTeardown } from "./teardown";
@@ -60,6 +61,7 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .option("--alarm-topic <arn>", "SNS topic that alarm notifies")
     .option("--without-alarm", "schedule key deletion without that alarm")
     .option("--allowlist <file>", "committed plan-guard allowlist (default: plan-guard.allow.json when it exists)")
+    .addHelpText("after", "\nExit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.\nSee docs/operations.md#teardown.")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .showHelpAfterError(false);
@@ -106,15 +108,20 @@ export async function runTeardownCli(argv: readonly string[], deps: TeardownCliD
   const out = deps.out ?? ((l: string) => console.log(l));
   const err = deps.err ?? ((l: string) => console.error(l));
   const cmd = program(out, err);
+  const { known, unknown } = splitUnknownOptions(cmd, argv);
+  const unknownLines = unknownOptionProblems(cmd, unknown);
   try {
-    cmd.parse([...argv], { from: "user" });
+    cmd.parse(known, { from: "user" });
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 64;
+    if (e instanceof CommanderError) {
+      for (const p of unknownLines) err(`teardown: ${p}`);
+      return e.exitCode === 0 ? 0 : 64;
+    }
     throw e;
   }
   const f = cmd.opts<Flags>();
   const env = cmd.args[0];
-  const problems = flagProblems(f);
+  const problems = [...unknownLines, ...flagProblems(f)];
   let region: string | undefined;
   try {
     region = deps.regionOf ? deps.regionOf(env) : loadEnvironment(env).region;

@@ -99,6 +99,20 @@ export function phaseEntries(plan: PlanJson, intent: PhaseIntent, committed: All
   return entries;
 }
 
+/**
+ * The allowlist file of a phase: the committed file's entries (allow, externalAccounts,
+ * externalOrganizations, as parsed) plus this plan's, in the shape packages/plan-guard/allowlist.ts reads.
+ */
+export function allowlistDocument(committed: Allowlist | undefined, entries: readonly PhaseAllowEntry[]): Record<string, unknown> {
+  const strip = <T extends { index: number }>({ index: _i, ...rest }: T) => rest;
+  return {
+    allow: [...(committed?.entries ?? []).map(strip), ...entries],
+    ...(committed?.externalAccounts?.length ? { externalAccounts: committed.externalAccounts.map(strip) } : {}),
+    ...(committed?.externalOrganizations?.length ? { externalOrganizations: committed.externalOrganizations.map(strip) } : {}),
+  };
+}
+
+/** The committed allowlist, or none. */
 function committedAllowlist(file: string | undefined): Allowlist | undefined {
   return file ? loadAllowlist(file) : undefined;
 }
@@ -129,18 +143,13 @@ async function reviewAndApply(deps: TeardownDeps, yes: boolean, intent: PhaseInt
   const digest = planDigest(plan);
   // The file the guard's command line can be run with: the committed entries plus this phase's own.
   const allowFile = join(dir, "plan-guard.teardown.allow.json");
-  const committedDoc = committed
-    ? {
-        allow: committed.entries.map(({ index: _i, ...e }) => e),
-        ...(committed.externalAccounts ? { externalAccounts: committed.externalAccounts.map(({ index: _j, ...a }) => a) } : {}),
-        ...(committed.externalOrganizations ? { externalOrganizations: committed.externalOrganizations.map(({ index: _k, ...o }) => o) } : {}),
-      }
-    : { allow: [] };
-  writeFileSync(allowFile, `${JSON.stringify({ ...committedDoc, allow: [...committedDoc.allow, ...entries] }, null, 2)}\n`);
+  writeFileSync(allowFile, `${JSON.stringify(allowlistDocument(committed, entries), null, 2)}\n`);
   io.out(`  plan digest ${digest}`);
   io.out(`  allowlist entries for this plan (also in ${allowFile}):`);
   for (const e of entries) io.out(`    ${JSON.stringify(e)}`);
-  // The file just written, read by the guard's own parser: each entry's digest is checked against the plan.
+  // Read back by the guard's own parser (every entry must carry `digest` and/or `expires`, and
+  // the guard checks each digest against this plan): what the guard decides here is what
+  // `npm run plan:guard -- --allowlist <that file>` decides.
   const merged = loadAllowlist(allowFile);
   const guard = classifyPlans([{ stack: intent.stack, plan }], merged, { withoutGraph: true });
   for (const l of formatResult(guard)) io.out(`  ${l}`);
