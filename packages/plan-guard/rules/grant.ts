@@ -22,7 +22,7 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding } from "../model";
-import { actionOf, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf } from "../policy";
 import { keyArnNamedBy } from "./key-policy";
 import { FIX_FOREIGN, planAccounts } from "./reach";
@@ -158,7 +158,7 @@ export const grantRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes("aws_kms_grant")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    if (action === "create" || action === "update" || action === "replace") out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
   }
   return out;
 };

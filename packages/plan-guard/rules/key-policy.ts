@@ -18,7 +18,7 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding } from "../model";
-import { actionOf, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
 import { accountOf, grantedPrincipals, isAccountPrincipal, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
 import { judgeReach, KEY_SUBJECT, planAccounts } from "./reach";
@@ -192,8 +192,9 @@ export const keyPolicyRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes(...KMS_KEY_TYPES, "aws_kms_key_policy")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    // A replaced or deleted key is blocked by its own rule; a replaced aws_kms_key_policy is a policy change.
-    if (action === "create" || action === "update" || (action === "replace" && rc.type === "aws_kms_key_policy")) out.push(...check(idx, rc, action, ctx));
+    // A replaced key is also blocked by its own rule, but an allowlist entry approving the replacement
+    // approves losing the old key, not what the new key's policy opens: the new policy is judged too.
+    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
   }
   return out;
 };

@@ -9,7 +9,7 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding } from "../model";
-import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, leavesObject, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf, parsePolicy, type PolicyStatement } from "../policy";
 import { judgeReach, planAccounts, TOPIC_SUBJECT } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
@@ -58,7 +58,7 @@ export const topicPolicyRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes("aws_sns_topic", "aws_sns_topic_policy")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    if (action === "create" || action === "update" || action === "replace") out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
   }
   return out;
 };
