@@ -160,3 +160,37 @@ describe("allowlist cannot widen", () => {
     expect(classifyPlans([planOf([k])], allow, { withoutGraph: true }).blocked.map((f) => f.rule)).toEqual(["key-policy-cross-account"]);
   });
 });
+
+describe("the key's account when the plan shows no ARN (a first plan)", () => {
+  const pinned = (changes: ResourceChange[]) => {
+    const p = planOf(changes, { config: changes.map((c) => ({ address: c.address, mode: "managed" as const, type: c.type, name: c.name, provider_config_key: "aws", expressions: {} })) });
+    (p.plan.configuration as { provider_config: Record<string, unknown> }).provider_config = { aws: { name: "aws", full_name: "registry.terraform.io/hashicorp/aws", expressions: { allowed_account_ids: { constant_value: [ACCT] } } } };
+    return classifyPlans([p], undefined, { withoutGraph: true }).blocked.map((f) => `${f.address} ${f.rule}`);
+  };
+  const newKey = (doc: string): ResourceChange => {
+    const k = rc("aws_kms_key.k", ["create"], null, { policy: doc });
+    k.change.after_unknown = { arn: true, id: true, key_id: true };
+    return k;
+  };
+  const FOREIGN_ROOT = { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: "kms:*", Resource: "*" };
+
+  test("a new key whose policy hands everything to another account's root is blocked when the provider is pinned to the account", () => {
+    expect(pinned([newKey(policy(FOREIGN_ROOT))])).toEqual(["aws_kms_key.k key-policy-cross-account"]);
+  });
+
+  test("the same policy naming the pinned account passes", () => {
+    expect(pinned([newKey(policy(ROOT))])).toEqual([]);
+  });
+
+  test("a grant on a key known only after apply, to another account, is blocked by the pinned account", () => {
+    const g = grant(FOREIGN);
+    (g.change.after as Record<string, JsonValue>).key_id = null;
+    g.change.after_unknown = { key_id: true };
+    expect(pinned([g])).toEqual(["aws_kms_grant.g key-grant-cross-account"]);
+  });
+
+  test("a new topic opened to another account is blocked by the pinned account", () => {
+    const t = rc("aws_sns_topic.t", ["create"], null, { policy: policy({ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: "sns:Subscribe", Resource: "*" }) });
+    expect(pinned([t])).toEqual(["aws_sns_topic.t topic-policy-cross-account"]);
+  });
+});
