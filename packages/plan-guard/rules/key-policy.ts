@@ -89,9 +89,20 @@ function defaultStatements(account: string): PolicyStatement[] {
   return [{ index: 0, effect: "Allow", principal: { aws: [account], service: [], other: [] }, actions: ["kms:*"], resources: ["*"], conditions: [] }];
 }
 
+/**
+ * KMS refuses a key policy over 32,768 bytes
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-format);
+ * a larger document in a plan is no policy KMS would hold, and judging it is quadratic in its
+ * statements (a crafted megabyte policy would stall the gate), so it is unreadable.
+ */
+const MAX_KEY_POLICY_BYTES = 32_768;
+
 function statementsOf(side: Side, account: () => string | undefined): PolicyStatement[] | { error: string } | undefined {
   if (side.kind === "unknown") return undefined;
   if (side.kind === "bad") return { error: side.why };
+  if (side.kind === "text" && side.text.length > MAX_KEY_POLICY_BYTES / 4 && Buffer.byteLength(side.text, "utf8") > MAX_KEY_POLICY_BYTES) {
+    return { error: `the key policy is ${Buffer.byteLength(side.text, "utf8")} bytes, and KMS accepts at most ${MAX_KEY_POLICY_BYTES}` };
+  }
   if (side.kind === "default") return defaultStatements(account() ?? UNKNOWN_ACCOUNT);
   const parsed = parsePolicy(side.text);
   return "error" in parsed ? parsed : [...parsed.statements];

@@ -194,3 +194,12 @@ describe("the key's account when the plan shows no ARN (a first plan)", () => {
     expect(pinned([t])).toEqual(["aws_sns_topic.t topic-policy-cross-account"]);
   });
 });
+
+test("a key policy larger than KMS accepts is unreadable, and judged at once (not quadratically)", () => {
+  const st = Array.from({ length: 4000 }, (_, i) => ({ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCT}:role/r${i}` }, Action: ["kms:PutKeyPolicy", "kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "aws:PrincipalTag/x": `${i}` } } }));
+  const doc = policy(...st);
+  const start = Date.now();
+  const r = classifyPlans([planOf([keyWith(doc)])], undefined, { withoutGraph: true });
+  expect(Date.now() - start).toBeLessThan(1500);
+  expect(r.blocked.map((f) => `${f.rule}: ${f.why}`)).toEqual([`key-policy-unreadable: the key policy is ${Buffer.byteLength(doc)} bytes, and KMS accepts at most 32768: the guard cannot tell whether the key stays manageable, so it fails closed`]);
+});
