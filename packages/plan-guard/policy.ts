@@ -88,8 +88,9 @@ function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   const other = Object.entries(o)
     .filter(([k]) => k !== "AWS" && k !== "Service")
     .flatMap(([k, x]) => strList(x, `${where}.${k}`));
-  // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone.
-  if (aws.some((a) => a.includes("*"))) return "*";
+  // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone
+  // (a wildcard service principal, `*` or `*.amazonaws.com`, would act for every account too).
+  if (aws.some((a) => a.includes("*")) || service.some((x) => x.includes("*"))) return "*";
   return { aws, service, other };
 }
 

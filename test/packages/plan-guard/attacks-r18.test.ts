@@ -203,3 +203,7 @@ test("a key policy larger than KMS accepts is unreadable, and judged at once (no
   expect(Date.now() - start).toBeLessThan(1500);
   expect(r.blocked.map((f) => `${f.rule}: ${f.why}`)).toEqual([`key-policy-unreadable: the key policy is ${Buffer.byteLength(doc)} bytes, and KMS accepts at most 32768: the guard cannot tell whether the key stays manageable, so it fails closed`]);
 });
+
+test.each([["*"], ["*.amazonaws.com"]])("a wildcard service principal %s is everyone", (service) => {
+  expect(rules([keyWith(policy(ROOT, { Effect: "Allow", Principal: { Service: service }, Action: "kms:Decrypt", Resource: "*" }))])).toEqual(["aws_kms_key.k key-policy-public"]);
+});
