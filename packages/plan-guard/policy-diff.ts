@@ -95,10 +95,11 @@ function unitsOf(statements: readonly PolicyStatement[], identity?: string): Uni
     const resources = s.resources ? (s.resources.includes("*") ? "" : [...s.resources].sort().join(", ")) : s.notResources ? `everything except ${[...s.notResources].sort().join(", ")}` : "";
     const conditions = s.conditions.map(conditionText).sort();
     const actions: { action: string; pattern?: string }[] = s.actions ? s.actions.map((a) => ({ action: a, pattern: a })) : [{ action: `every action except ${[...(s.notActions ?? [])].sort().join(", ")}` }];
+    // head and tail are JSON (no raw NUL), so `head NUL action NUL tail` names one unit whatever the action holds.
     const tail = JSON.stringify([resources, conditions]);
     for (const w of whoOf(s, identity)) {
       const head = JSON.stringify([s.effect, w.whoKey]);
-      for (const a of actions) out.push({ effect: s.effect, who: w.who, whoKey: w.whoKey, action: a.action, pattern: a.pattern, resources, conditions, key: `${head}\u0000${JSON.stringify(a.action.toLowerCase())}\u0000${tail}` });
+      for (const a of actions) out.push({ effect: s.effect, who: w.who, whoKey: w.whoKey, action: a.action, pattern: a.pattern, resources, conditions, key: `${head}\u0000${a.action.toLowerCase()}\u0000${tail}` });
     }
   }
   return out;
