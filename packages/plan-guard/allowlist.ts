@@ -176,9 +176,27 @@ export interface AllowContext {
   readonly digests: ReadonlyMap<string, string>;
 }
 
+/**
+ * Findings no `allow` entry lets through, whatever it says:
+ * - who may use a key or the alarm topic (`*-cross-account`, `*-cross-organization`, `*-public`): an
+ *   account or organization is approved only by its declaration in `externalAccounts` /
+ *   `externalOrganizations` (the security team's separate approval; an address entry written in the same
+ *   pull request as the grant would hand the key to an undeclared account), and everyone never;
+ * - `key-material-in-plan` on a create or no-op (as documented): the material would reach the state.
+ */
+function neverAllowed(f: Finding): string | undefined {
+  if (/^(?:key-policy|topic-policy|key-grant)-cross-account$/.test(f.rule)) return "an account is approved only by its declaration in externalAccounts";
+  if (/^(?:key-policy|topic-policy)-cross-organization$/.test(f.rule)) return "an organization is approved only by its declaration in externalOrganizations";
+  if (/^(?:key-policy|topic-policy)-public$/.test(f.rule)) return "opening it to everyone is never allowed";
+  if (f.rule === "key-material-in-plan" && (f.action === "create" || f.action === "no-op")) return "key material in a plan is never allowed on a create or no-op";
+  return undefined;
+}
+
 /** Why an entry naming the finding's address does not allow it, or undefined when it does. */
 export function mismatch(entry: AllowEntry, f: Finding, ctx: AllowContext): string | undefined {
   const id = `allow[${entry.index}]`;
+  const never = neverAllowed(f);
+  if (never) return `${id} cannot allow ${f.rule}: ${never}`;
   if (entry.stack !== undefined && entry.stack !== f.stack) return `${id} is for stack ${entry.stack}, this is ${f.stack}`;
   if (entry.actions && !entry.actions.includes(f.action)) return `${id} allows ${entry.actions.join(", ")} only, this change is ${f.action}`;
   if (expired(entry.expires, ctx.now)) return `${id} expired on ${entry.expires}`;

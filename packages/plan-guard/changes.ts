@@ -255,6 +255,16 @@ export function attributeChanges(rc: ResourceChange): AttributeChange[] {
   return [...specialChanges(rc, action), ...out];
 }
 
+/**
+ * Only the evaluated policy and principal-list changes of {@link attributeChanges} (what the risky
+ * notes quote), without flattening every other attribute.
+ */
+export function policyChanges(rc: ResourceChange): AttributeChange[] {
+  const action = actionOf(rc.change.actions);
+  if (action !== "create" && action !== "update" && action !== "replace" && action !== "unknown") return [];
+  return specialChanges(rc, action);
+}
+
 /** Whether a masked value changed underneath: compared, never shown. */
 function sensitiveChanged(rc: ResourceChange, path: string): boolean {
   if (path === ALL) return JSON.stringify(rc.change.before ?? null) !== JSON.stringify(rc.change.after ?? null);

@@ -4,6 +4,7 @@ import { planDigest } from "./digest";
 import { buildGraph } from "./graph";
 import type { Allowlist, Finding, GuardAction, GuardResult, LoadedPlan, StackCounts } from "./model";
 import { actionOf, PlanIndex } from "./plan-index";
+import { forgetReadPolicies } from "./policy";
 import { dataLossRule } from "./rules/data-loss";
 import { destroyRule } from "./rules/destroy";
 import { disableRule } from "./rules/disable";
@@ -47,6 +48,7 @@ function counts(idx: PlanIndex, file: string | undefined, digest: string): Stack
  * action, and the key/consumer graph. Pure: reads nothing, prints nothing.
  */
 export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlist, opts: ClassifyOptions = {}): GuardResult {
+  forgetReadPolicies();
   const indexes = plans.map((p) => new PlanIndex(p));
   const now = opts.now ?? new Date();
   const digests = plans.map((p) => planDigest(p.plan));

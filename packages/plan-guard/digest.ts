@@ -55,12 +55,16 @@ function mask(value: unknown, sensitive: unknown, unknown: unknown): Json {
 
 /** Canonical JSON: object keys sorted at every level, so field order never changes the digest. */
 function canonical(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + canonical(value[i]);
+    return `${out}]`;
+  }
   if (value !== null && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-      .join(",")}}`;
+    const keys = Object.keys(value).sort();
+    let out = "{";
+    for (let i = 0; i < keys.length; i++) out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${canonical(value[keys[i]])}`;
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }
@@ -80,27 +84,30 @@ function isChange(actions: string[]): boolean {
  */
 export function digestInput(plan: unknown): { format: string; resources: Json[]; outputs: Json[] } {
   const doc = isRecord(plan) ? plan : {};
-  const resources: Json[] = [];
+  const keyed: { key: string; value: Json }[] = [];
   for (const rc of Array.isArray(doc.resource_changes) ? doc.resource_changes : []) {
     if (!isRecord(rc)) continue;
     const actions = actionsOf(rc.change);
     if (!isChange(actions)) continue;
     const change = rc.change as Record<string, unknown>;
-    resources.push({
-      address: typeof rc.address === "string" ? rc.address : null,
-      previous_address: typeof rc.previous_address === "string" ? rc.previous_address : null,
-      deposed: typeof rc.deposed === "string" ? rc.deposed : null,
-      type: typeof rc.type === "string" ? rc.type : null,
-      actions,
-      before: mask(change.before, change.before_sensitive, undefined),
-      after: mask(change.after, change.after_sensitive, change.after_unknown),
+    const address = typeof rc.address === "string" ? rc.address : null;
+    const deposed = typeof rc.deposed === "string" ? rc.deposed : null;
+    // The sort key is computed once per change, not once per comparison.
+    keyed.push({
+      key: canonical([address, deposed]),
+      value: {
+        address,
+        previous_address: typeof rc.previous_address === "string" ? rc.previous_address : null,
+        deposed,
+        type: typeof rc.type === "string" ? rc.type : null,
+        actions,
+        before: mask(change.before, change.before_sensitive, undefined),
+        after: mask(change.after, change.after_sensitive, change.after_unknown),
+      },
     });
   }
-  resources.sort((a, b) => {
-    const ka = canonical([(a as { address: Json }).address, (a as { deposed: Json }).deposed]);
-    const kb = canonical([(b as { address: Json }).address, (b as { deposed: Json }).deposed]);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const resources = keyed.map((k) => k.value);
   const outputs: Json[] = [];
   const oc = isRecord(doc.output_changes) ? doc.output_changes : {};
   for (const name of Object.keys(oc).sort()) {

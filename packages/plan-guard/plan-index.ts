@@ -18,6 +18,16 @@ export function actionOf(actions: readonly string[]): GuardAction {
   return "unknown";
 }
 
+/**
+ * Whether a change leaves an object whose rights must be judged: created, updated, replaced, created
+ * while the old object is forgotten (`["create", "forget"]`: a replacement under `lifecycle { destroy =
+ * false }`), or an action list the guard does not know (fail closed: judged as if it created).
+ */
+export function leavesObject(actions: readonly string[]): boolean {
+  const a = actionOf(actions);
+  return a === "create" || a === "update" || a === "replace" || a === "unknown" || actions.includes("create");
+}
+
 /** `module.a["x"].aws_kms_key.k[0]` -> `module.a.aws_kms_key.k` (the address in `configuration`). */
 export function configAddressOf(address: string): string {
   return address.includes("[") ? address.replace(/\[[^\]]*\]/g, "") : address;

@@ -9,7 +9,7 @@
  * the guard refuses to judge is reported as unreadable here too.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html
  */
-import { globMatch, normalisePrincipal, parsePolicy, type ConditionEntry, type PolicyStatement } from "./policy";
+import { globMatch, keySpelling, normalisePrincipal, parsePolicy, type ConditionEntry, type PolicyStatement } from "./policy";
 
 /** One side of a policy attribute: its text, none at all, or known only after apply. */
 export type PolicySide = string | null | undefined | { readonly unknown: true };
@@ -25,9 +25,11 @@ interface Unit {
   readonly resources: string;
   /** Rendered condition entries, sorted (the AND of them). */
   readonly conditions: readonly string[];
+  /** Identity of the unit (effect, principal, action in lower case, resources, conditions), computed once. */
+  readonly key: string;
 }
 
-const keyOf = (u: Unit): string => JSON.stringify([u.effect, u.whoKey, u.action.toLowerCase(), u.resources, u.conditions]);
+const keyOf = (u: Unit): string => u.key;
 
 /** Condition operators in words (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html). */
 const OPERATORS: Record<string, string> = {
@@ -59,27 +61,7 @@ const OPERATORS: Record<string, string> = {
   notipaddress: "not in",
 };
 
-/** Original spelling of condition keys (the model lower-cases them): `kms:viaservice` -> `kms:ViaService`. */
-function conditionKeySpelling(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return out;
-  }
-  const raw = (doc as { Statement?: unknown }).Statement;
-  for (const s of Array.isArray(raw) ? raw : [raw]) {
-    const cond = (s as { Condition?: unknown } | null)?.Condition;
-    if (!cond || typeof cond !== "object") continue;
-    for (const block of Object.values(cond as Record<string, unknown>)) {
-      if (block && typeof block === "object") for (const k of Object.keys(block)) if (!out.has(k.toLowerCase())) out.set(k.toLowerCase(), k);
-    }
-  }
-  return out;
-}
-
-function conditionText(c: ConditionEntry, spelling: Map<string, string>): string {
+function conditionText(c: ConditionEntry): string {
   let op = c.operator.toLowerCase();
   let set = "";
   if (op.startsWith("foranyvalue:")) {
@@ -91,7 +73,7 @@ function conditionText(c: ConditionEntry, spelling: Map<string, string>): string
   }
   const ifExists = op.endsWith("ifexists") ? " (if present)" : "";
   if (ifExists) op = op.slice(0, -8);
-  const key = spelling.get(c.key) ?? c.key;
+  const key = keySpelling(c);
   if (op === "null") return c.values.map((v) => (v.toLowerCase() === "true" ? `${key} is absent` : `${key} is present`)).join(" or ");
   const word = OPERATORS[op] ?? c.operator;
   return `${set}${key} ${word} ${c.values.join(" or ")}${ifExists}`;
@@ -107,13 +89,18 @@ function whoOf(s: PolicyStatement, identity: string | undefined): { who: string;
   return [{ who: `everyone except ${except.join(", ")}`, whoKey: `not:${except.map(normalisePrincipal).sort().join(",")}` }];
 }
 
-function unitsOf(statements: readonly PolicyStatement[], spelling: Map<string, string>, identity?: string): Unit[] {
+function unitsOf(statements: readonly PolicyStatement[], identity?: string): Unit[] {
   const out: Unit[] = [];
   for (const s of statements) {
     const resources = s.resources ? (s.resources.includes("*") ? "" : [...s.resources].sort().join(", ")) : s.notResources ? `everything except ${[...s.notResources].sort().join(", ")}` : "";
-    const conditions = s.conditions.map((c) => conditionText(c, spelling)).sort();
+    const conditions = s.conditions.map(conditionText).sort();
     const actions: { action: string; pattern?: string }[] = s.actions ? s.actions.map((a) => ({ action: a, pattern: a })) : [{ action: `every action except ${[...(s.notActions ?? [])].sort().join(", ")}` }];
-    for (const w of whoOf(s, identity)) for (const a of actions) out.push({ effect: s.effect, ...w, ...a, resources, conditions });
+    // head and tail are JSON (no raw NUL), so `head NUL action NUL tail` names one unit whatever the action holds.
+    const tail = JSON.stringify([resources, conditions]);
+    for (const w of whoOf(s, identity)) {
+      const head = JSON.stringify([s.effect, w.whoKey]);
+      for (const a of actions) out.push({ effect: s.effect, who: w.who, whoKey: w.whoKey, action: a.action, pattern: a.pattern, resources, conditions, key: `${head}\u0000${a.action.toLowerCase()}\u0000${tail}` });
+    }
   }
   return out;
 }
@@ -147,6 +134,11 @@ function read(side: PolicySide, defaultPolicy: string | undefined, identity: str
   if (typeof side === "object" && side !== null) return { unknown: true };
   const text = typeof side === "string" && side.trim() !== "" ? side : defaultPolicy;
   if (text === undefined) return { units: [] };
+  if (identity === undefined) {
+    const parsed = parsePolicy(text);
+    if ("error" in parsed) return { error: parsed.error === "the key policy is not valid JSON" ? "not valid JSON" : parsed.error.replace(/^the key policy (cannot be read: )?/, "") };
+    return { units: unitsOf(parsed.statements) };
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -160,7 +152,7 @@ function read(side: PolicySide, defaultPolicy: string | undefined, identity: str
   const source = isIdentityPolicy ? JSON.stringify({ ...(doc as object), Statement: list.map((s) => ({ ...(s as object), Principal: { AWS: identity } })) }) : text;
   const parsed = parsePolicy(source);
   if ("error" in parsed) return { error: parsed.error.replace(/^the key policy (cannot be read: )?/, "") };
-  return { units: unitsOf(parsed.statements, conditionKeySpelling(text), identity) };
+  return { units: unitsOf(parsed.statements, identity) };
 }
 
 /** Options of {@link policyDiff}. */

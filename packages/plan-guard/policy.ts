@@ -88,8 +88,9 @@ function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   const other = Object.entries(o)
     .filter(([k]) => k !== "AWS" && k !== "Service")
     .flatMap(([k, x]) => strList(x, `${where}.${k}`));
-  // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone.
-  if (aws.some((a) => a.includes("*"))) return "*";
+  // IAM allows no partial wildcard in a principal; read one as what it would most widely mean: everyone
+  // (a wildcard service principal, `*` or `*.amazonaws.com`, would act for every account too).
+  if (aws.some((a) => a.includes("*")) || service.some((x) => x.includes("*"))) return "*";
   return { aws, service, other };
 }
 
@@ -102,6 +103,12 @@ function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
  */
 const CONDITION_OPERATOR =
   /^(?:(?:ForAnyValue:|ForAllValues:)?(?:StringEquals|StringNotEquals|StringEqualsIgnoreCase|StringNotEqualsIgnoreCase|StringLike|StringNotLike|NumericEquals|NumericNotEquals|NumericLessThan|NumericLessThanEquals|NumericGreaterThan|NumericGreaterThanEquals|DateEquals|DateNotEquals|DateLessThan|DateLessThanEquals|DateGreaterThan|DateGreaterThanEquals|Bool|BinaryEquals|IpAddress|NotIpAddress|ArnEquals|ArnLike|ArnNotEquals|ArnNotLike)(?:IfExists)?|Null)$/;
+
+/** The condition key as the document spells it (`kms:ViaService`; the model keeps it in lower case). */
+const SPELLING = new WeakMap<ConditionEntry, string>();
+export function keySpelling(c: ConditionEntry): string {
+  return SPELLING.get(c) ?? c.key;
+}
 
 function conditionsOf(v: unknown, where: string): ConditionEntry[] {
   if (v === undefined) return [];
@@ -117,15 +124,33 @@ function conditionsOf(v: unknown, where: string): ConditionEntry[] {
       seen.add(key.toLowerCase());
       const list = Array.isArray(raw) ? raw : [raw];
       if (!list.every((x) => typeof x === "string" || typeof x === "boolean" || typeof x === "number")) throw new Error(`${where}.${operator}.${key} must be strings, numbers or booleans`);
-      out.push({ operator, key: key.toLowerCase(), values: list.map(String) });
+      const entry: ConditionEntry = { operator, key: key.toLowerCase(), values: list.map(String) };
+      SPELLING.set(entry, key);
+      out.push(entry);
     }
   }
   return out;
 }
 
-/** Reads a policy document (a JSON string, any whitespace and key order). */
+/**
+ * Reads a policy document (a JSON string, any whitespace and key order). The same text is read once:
+ * the rules and the policy differences shown for a change read the same documents (the result is
+ * never modified, only annotated with derived facts, so sharing it is safe).
+ */
+const readPolicies = new Map<string, ParsedPolicy>();
 export function parsePolicy(text: string): ParsedPolicy {
-  return readPolicy(text);
+  let p = readPolicies.get(text);
+  if (p === undefined) {
+    p = readPolicy(text);
+    if (readPolicies.size >= 50_000) readPolicies.clear();
+    readPolicies.set(text, p);
+  }
+  return p;
+}
+
+/** Forgets the documents read (called at the start of each classification, so one run never reuses another's work). */
+export function forgetReadPolicies(): void {
+  readPolicies.clear();
 }
 
 function readPolicy(text: string): ParsedPolicy {

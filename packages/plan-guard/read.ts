@@ -68,6 +68,13 @@ function checkValue(c: Record<string, unknown>, k: string, path: string, p: Prob
   c[k] = null;
 }
 
+/**
+ * The action lists Terraform writes in `change.actions` (plans.Action as JSON; `create,forget` is a
+ * replacement under `lifecycle { destroy = false }`):
+ * https://developer.hashicorp.com/terraform/internals/json-format#change-representation
+ */
+const KNOWN_ACTIONS = new Set(["no-op", "create", "read", "update", "delete", "forget", "delete,create", "create,delete", "create,forget", "forget,create"]);
+
 /** Checks one resource change; returns false when it cannot be read at all (it is then left out, and reported). */
 function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChange {
   if (!isObject(rc)) {
@@ -107,6 +114,14 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
   checkValue(change, "after", `${path}.change`, p);
   checkValue(change, "after_unknown", `${path}.change`, p, true);
   optional(change, "replace_paths", (v) => Array.isArray(v) && !tooDeep(v), `${path}.change`, "expected an array of paths", p);
+  if (ok && !KNOWN_ACTIONS.has((change.actions as string[]).join(","))) {
+    p.add(`${path}.change.actions`, `[${(change.actions as string[]).map((a) => JSON.stringify(a)).join(", ")}] is no action list Terraform writes (${[...KNOWN_ACTIONS].map((a) => `[${a}]`).join(", ")})`);
+  }
+  // A deposed object (left over by create_before_destroy) is only ever destroyed or forgotten: a
+  // deposed entry that creates or updates would be skipped as "the old object" while it changes rights.
+  if (ok && typeof rc.deposed === "string" && path.startsWith("resource_changes") && !(change.actions as string[]).every((a) => a === "delete" || a === "forget" || a === "no-op")) {
+    p.add(`${path}.deposed`, `a deposed object with actions [${(change.actions as string[]).join(", ")}]: Terraform only destroys or forgets a deposed object`);
+  }
   // A data source is only ever read: any other action on one is no plan Terraform writes (and would hide a change).
   if (ok && rc.mode === "data" && !(change.actions as string[]).every((a) => a === "read" || a === "no-op")) {
     p.add(`${path}.mode`, `"data" with actions [${(change.actions as string[]).join(", ")}]: a data source is only read`);

@@ -22,10 +22,10 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding } from "../model";
-import { actionOf, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf } from "../policy";
 import { keyArnNamedBy } from "./key-policy";
-import { FIX_FOREIGN, planAccounts } from "./reach";
+import { FIX_FOREIGN, planAccounts, providerAccounts } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
 
 const IAM_PRINCIPAL_TYPES = new Set(["aws_iam_role", "aws_iam_user", "aws_iam_service_linked_role"]);
@@ -68,7 +68,9 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const keyAccount = keyArn ? accountOf(keyArn) : undefined;
   // The key's account; when the plan does not show it, the accounts the plan's resources live in
   // (a grantee in none of them is in an account this plan does not manage).
-  const own = new Set(keyAccount ? [keyAccount] : planAccounts(idx));
+  const pinned = providerAccounts(idx, rc.address, true);
+  const fromPlan = planAccounts(idx);
+  const own = new Set(keyAccount ? [keyAccount] : pinned.length ? pinned : fromPlan.length ? fromPlan : providerAccounts(idx, rc.address));
   const keyName = keyArn ?? (typeof valuesOf(rc.change.after).key_id === "string" ? String(valuesOf(rc.change.after).key_id) : "a key known only after apply");
   const before = valuesOf(rc.change.before);
   const roles: [string, string, string][] = [
@@ -158,7 +160,7 @@ export const grantRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes("aws_kms_grant")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    if (action === "create" || action === "update" || action === "replace") out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
   }
   return out;
 };

@@ -18,10 +18,10 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding } from "../model";
-import { actionOf, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
 import { accountOf, grantedPrincipals, isAccountPrincipal, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
-import { judgeReach, KEY_SUBJECT, planAccounts } from "./reach";
+import { judgeReach, KEY_SUBJECT, planAccounts, providerAccounts } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
 
 const FIX_LOCKOUT = "keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time";
@@ -89,9 +89,20 @@ function defaultStatements(account: string): PolicyStatement[] {
   return [{ index: 0, effect: "Allow", principal: { aws: [account], service: [], other: [] }, actions: ["kms:*"], resources: ["*"], conditions: [] }];
 }
 
+/**
+ * KMS refuses a key policy over 32,768 bytes
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-format);
+ * a larger document in a plan is no policy KMS would hold, and judging it is quadratic in its
+ * statements (a crafted megabyte policy would stall the gate), so it is unreadable.
+ */
+const MAX_KEY_POLICY_BYTES = 32_768;
+
 function statementsOf(side: Side, account: () => string | undefined): PolicyStatement[] | { error: string } | undefined {
   if (side.kind === "unknown") return undefined;
   if (side.kind === "bad") return { error: side.why };
+  if (side.kind === "text" && side.text.length > MAX_KEY_POLICY_BYTES / 4 && Buffer.byteLength(side.text, "utf8") > MAX_KEY_POLICY_BYTES) {
+    return { error: `the key policy is ${Buffer.byteLength(side.text, "utf8")} bytes, and KMS accepts at most ${MAX_KEY_POLICY_BYTES}` };
+  }
   if (side.kind === "default") return defaultStatements(account() ?? UNKNOWN_ACCOUNT);
   const parsed = parsePolicy(side.text);
   return "error" in parsed ? parsed : [...parsed.statements];
@@ -155,7 +166,8 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
     if (gone.length) out.push(finding(idx, rc, action, "key-policy-admins-removed", "risky", `principals who can no longer change the key policy: ${gone.map((p) => p.replace(/^account:/, "account ")).join(", ")}`, "check someone who can manage the key remains"));
     if (bypass) out.push(finding(idx, rc, action, "key-policy-bypass", "risky", "bypass_policy_lockout_safety_check = true: KMS will not refuse a policy that locks the key", "leave it false"));
   }
-  out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, ownAccounts(idx, keyAccount, beforeList, after, m.sure), KEY_SUBJECT));
+  const owner = ownAccounts(idx, rc.address, keyAccount, beforeList, after, m.sure);
+  out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, owner.own, KEY_SUBJECT));
   return out;
 }
 
@@ -165,16 +177,21 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
  * the policy (before, then after), else the one account the old, then the new, policy names. The
  * accounts an old policy shared the key with are not the key's own: they are judged like any other.
  */
-function ownAccounts(idx: PlanIndex, keyAccount: string | undefined, before: readonly PolicyStatement[], after: readonly PolicyStatement[], afterManagers: readonly string[]): Set<string> {
-  if (keyAccount) return new Set([keyAccount]);
+function ownAccounts(idx: PlanIndex, address: string, keyAccount: string | undefined, before: readonly PolicyStatement[], after: readonly PolicyStatement[], afterManagers: readonly string[]): { own: Set<string>; inferred?: string } {
+  if (keyAccount) return { own: new Set([keyAccount]) };
   const one = (accounts: readonly (string | undefined)[]): string | undefined => {
     const set = new Set(accounts.filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
     return set.size === 1 ? [...set][0] : undefined;
   };
   const roots = (sure: readonly string[]) => sure.filter(isAccountPrincipal).map(accountOf);
-  const found = one(planAccounts(idx)) ?? (before.length ? one(roots(managers(before).sure)) : undefined) ?? one(roots(afterManagers)) ?? one(accountsOf(before)) ?? one(accountsOf(after));
+  const evidence = one(providerAccounts(idx, address, true)) ?? one(planAccounts(idx)) ?? one(providerAccounts(idx, address)) ?? (before.length ? one(roots(managers(before).sure)) : undefined);
+  if (evidence) return { own: new Set([evidence]) };
+  // Only the new policy itself says whose key it is (a plan with no ARN and no allowed_account_ids):
+  // it is believed, so a policy handing the key to another account's root alone is not caught here.
+  const inferred = one(roots(afterManagers)) ?? one(accountsOf(before)) ?? one(accountsOf(after));
+  if (inferred) return { own: new Set([inferred]), inferred };
   // Still none: the accounts the plan's resources live in (a principal in none of them is foreign to this plan).
-  return new Set(found ? [found] : planAccounts(idx));
+  return { own: new Set(planAccounts(idx)) };
 }
 
 /** Accounts of the principals a policy grants anything to, in order of first appearance. */
@@ -192,8 +209,9 @@ export const keyPolicyRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes(...KMS_KEY_TYPES, "aws_kms_key_policy")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    // A replaced or deleted key is blocked by its own rule; a replaced aws_kms_key_policy is a policy change.
-    if (action === "create" || action === "update" || (action === "replace" && rc.type === "aws_kms_key_policy")) out.push(...check(idx, rc, action, ctx));
+    // A replaced key is also blocked by its own rule, but an allowlist entry approving the replacement
+    // approves losing the old key, not what the new key's policy opens: the new policy is judged too.
+    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
   }
   return out;
 };

@@ -88,6 +88,25 @@ export function planAccounts(idx: PlanIndex): string[] {
   return found;
 }
 
+/**
+ * The accounts the AWS provider configuration of a resource is pinned to (`allowed_account_ids`,
+ * constant values: CDKTF stacks of this project always set it), else (unless `ownOnly`) those of
+ * every AWS provider configuration of the plan. Evidence of the account a new resource is created in that does not
+ * come from the policy being judged.
+ * https://registry.terraform.io/providers/hashicorp/aws/latest/docs#allowed_account_ids
+ */
+export function providerAccounts(idx: PlanIndex, address: string, ownOnly = false): string[] {
+  const providers = idx.plan.configuration?.provider_config ?? {};
+  const pinned = (key: string): string[] => {
+    const v = (providers[key]?.expressions as Record<string, { constant_value?: unknown }> | undefined)?.allowed_account_ids?.constant_value;
+    return Array.isArray(v) ? v.filter((a): a is string => typeof a === "string" && /^\d{12}$/.test(a)) : [];
+  };
+  const key = idx.config.get(address.replace(/\[[^\]]*\]/g, ""))?.resource.provider_config_key;
+  const own = key ? pinned(key) : [];
+  if (own.length || ownOnly) return [...new Set(own)];
+  return [...new Set(Object.keys(providers).flatMap(pinned))];
+}
+
 /** The subject of a policy, for messages and rule ids: a key or the topic. */
 export interface Subject {
   /** Rule id prefix: `key-policy`, `topic-policy`. */

@@ -18,7 +18,7 @@
  * Deletes and replacements of key- or data-bearing resources are blocked by their own rules.
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
-import { attributeChanges } from "../changes";
+import { policyChanges } from "../changes";
 import type { Finding, GuardAction } from "../model";
 import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf, grantedPrincipals, parsePolicy, publicStatements } from "../policy";
@@ -51,7 +51,7 @@ function meaningful(rc: ResourceChange): string[] {
 
 /** The evaluated policy lines of a change (`policy: X gained kms:Decrypt ...`), joined for a finding. */
 function policyLines(rc: ResourceChange): string[] {
-  return attributeChanges(rc)
+  return policyChanges(rc)
     .filter((c) => c.policy)
     .flatMap((c) => (c.policy ?? []).map((l) => `${c.path}: ${l}`));
 }

@@ -9,9 +9,9 @@
  */
 import type { ResourceChange } from "../../../tools/terraform/plan-json";
 import type { Finding } from "../model";
-import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, leavesObject, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf, parsePolicy, type PolicyStatement } from "../policy";
-import { judgeReach, planAccounts, TOPIC_SUBJECT } from "./reach";
+import { judgeReach, planAccounts, providerAccounts, TOPIC_SUBJECT } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
 
 function text(v: unknown): string | undefined {
@@ -23,8 +23,12 @@ function ownAccounts(rc: ResourceChange, idx: PlanIndex): Set<string> {
   const arns = [valuesOf(rc.change.before), valuesOf(rc.change.after)].map((v) => v.arn).filter((a): a is string => typeof a === "string");
   const own = new Set(arns.map(accountOf).filter((a): a is string => !!a));
   if (own.size === 0) {
+    const mine = providerAccounts(idx, rc.address, true);
     const seen = planAccounts(idx);
-    if (seen.length === 1) own.add(seen[0]);
+    const pinned = providerAccounts(idx, rc.address);
+    if (mine.length === 1) own.add(mine[0]);
+    else if (seen.length === 1) own.add(seen[0]);
+    else if (pinned.length === 1) own.add(pinned[0]);
   }
   return own;
 }
@@ -58,7 +62,7 @@ export const topicPolicyRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes("aws_sns_topic", "aws_sns_topic_policy")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    if (action === "create" || action === "update" || action === "replace") out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
   }
   return out;
 };
