@@ -73,6 +73,10 @@ test("a jest run with the project's setup and teardown leaves the system temp di
     delete env.CMK_SYSTEM_TMP;
     delete env.CMK_KEEP_WORK;
     delete env.CMK_OFFLINE;
+    delete env.CMK_EMULATOR;
+    delete env.CMK_TEARDOWN_FIXTURE;
+    delete env.CMK_RUN_EMULATOR;
+    env.CMK_SKIP_MOTO = "1";
     const r = spawnSync(process.execPath, [join(root, "node_modules", "jest", "bin", "jest.js"), "--config", JSON.stringify(config), "--runInBand", "--ci"], { cwd: root, env, encoding: "utf8" });
     expect(r.stderr).toContain("1 passed");
     expect(r.status).toBe(0);

@@ -66,10 +66,19 @@ module.exports = async () => {
     env: { ...process.env, ENV_CONFIG: envFile },
     stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
   });
-  child.on("exit", (code) => writeFileSync(paths.exit, String(code ?? 1)));
+  child.on("exit", (code) => recordExit(paths.exit, code));
   globalThis.__cmkOfflineChild = child;
   process.env.CMK_OFFLINE = JSON.stringify(paths);
 };
+
+/** Records a background run's exit code; its directory is gone when the run was stopped at teardown. */
+function recordExit(file, code) {
+  try {
+    writeFileSync(file, String(code ?? 1));
+  } catch {
+    // removed with the run's temporary directory
+  }
+}
 
 /** The emulator run in the background (see 3. above), when moto is installed. */
 function startEmulator() {
@@ -87,7 +96,7 @@ function startEmulator() {
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
       stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
     });
-    child.on("exit", (code) => writeFileSync(paths.exit, String(code ?? 1)));
+    child.on("exit", (code) => recordExit(paths.exit, code));
     return { child, paths };
   };
   const emulator = run("emulator", "emulator.json", []);

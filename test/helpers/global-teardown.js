@@ -15,7 +15,9 @@ module.exports = async () => {
   }
   await stopEmulator("CMK_EMULATOR", globalThis.__cmkEmulatorChild);
   await stopEmulator("CMK_TEARDOWN_FIXTURE", globalThis.__cmkTeardownFixtureChild);
-  if (process.env.CMK_OFFLINE && !process.env.CMK_KEEP_WORK) {
+  // Only what this process's global setup started: a jest run started by a test (run-temp.test.ts)
+  // inherits the variables of the outer run and must not stop its emulators or remove its files.
+  if (child && process.env.CMK_OFFLINE && !process.env.CMK_KEEP_WORK) {
     const { results } = JSON.parse(process.env.CMK_OFFLINE);
     rmSync(dirname(results), { recursive: true, force: true });
   }
@@ -27,7 +29,7 @@ module.exports = async () => {
  * process group id it recorded (moto.json; the run started that group), never by name.
  */
 async function stopEmulator(variable, child) {
-  if (!process.env[variable]) return;
+  if (!child || !process.env[variable]) return;
   const paths = JSON.parse(process.env[variable]);
   if (child && child.exitCode === null) {
     const exited = new Promise((resolve) => child.once("exit", resolve));
