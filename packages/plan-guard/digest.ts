@@ -124,8 +124,79 @@ export function digestInput(plan: unknown): { format: string; resources: Json[];
   return { format: DIGEST_FORMAT, resources, outputs };
 }
 
-/** The digest of a `terraform show -json` plan: `sha256:<64 hex digits>`. */
+/**
+ * `canonical(mask(value, sensitive, unknown))` written directly, without building the masked tree:
+ * the digest of a 50,000-change plan is on the guard's hot path (GC was most of its cost).
+ */
+function maskedText(value: unknown, sensitive: unknown, unknown: unknown): string {
+  if (sensitive === true) return SENSITIVE_TEXT;
+  if (unknown === true) return UNKNOWN_TEXT;
+  if (Array.isArray(value)) {
+    const s = Array.isArray(sensitive) ? sensitive : EMPTY_LIST;
+    const u = Array.isArray(unknown) ? unknown : EMPTY_LIST;
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + maskedText(value[i], s[i], u[i]);
+    for (let i = value.length; i < u.length; i++) if (u[i] === true) out += (out.length > 1 ? "," : "") + UNKNOWN_TEXT;
+    return `${out}]`;
+  }
+  if (isRecord(value)) {
+    const s = isRecord(sensitive) ? sensitive : EMPTY_RECORD;
+    const u = isRecord(unknown) ? unknown : EMPTY_RECORD;
+    let keys = Object.keys(value);
+    const extra = Object.keys(u).filter((k) => !Object.prototype.hasOwnProperty.call(value, k) && (u[k] === true || isRecord(u[k]) || Array.isArray(u[k])));
+    if (extra.length) keys = keys.concat(extra);
+    keys.sort();
+    let out = "{";
+    for (let i = 0; i < keys.length; i++) out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${maskedText(value[keys[i]], s[keys[i]], u[keys[i]])}`;
+    return `${out}}`;
+  }
+  if (value === undefined) return unknown !== undefined && unknown !== false ? UNKNOWN_TEXT : "null";
+  return JSON.stringify(value);
+}
+
+const SENSITIVE_TEXT = JSON.stringify(SENSITIVE);
+const UNKNOWN_TEXT = JSON.stringify(UNKNOWN);
+const EMPTY_LIST: readonly unknown[] = [];
+const EMPTY_RECORD: Readonly<Record<string, unknown>> = {};
+
+const text = (v: unknown): string => JSON.stringify(typeof v === "string" ? v : null);
+
+/** The digest of a `terraform show -json` plan: `sha256:<64 hex digits>` (the SHA-256 of `canonical(digestInput(plan))`, written without building it). */
 export function planDigest(plan: unknown): string {
+  const doc = isRecord(plan) ? plan : {};
+  const keyed: { key: string; rc: Record<string, unknown>; actions: string[] }[] = [];
+  for (const rc of Array.isArray(doc.resource_changes) ? doc.resource_changes : []) {
+    if (!isRecord(rc)) continue;
+    const actions = actionsOf(rc.change);
+    if (!isChange(actions)) continue;
+    keyed.push({ key: `[${text(rc.address)},${text(rc.deposed)}]`, rc, actions });
+  }
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const hash = createHash("sha256");
+  hash.update(`{"format":${JSON.stringify(DIGEST_FORMAT)},"outputs":[`);
+  const oc = isRecord(doc.output_changes) ? doc.output_changes : {};
+  let first = true;
+  for (const name of Object.keys(oc).sort()) {
+    const change = oc[name];
+    const actions = actionsOf(change);
+    if (!isChange(actions) || !isRecord(change)) continue;
+    hash.update(`${first ? "" : ","}{"actions":${JSON.stringify(actions)},"after":${maskedText(change.after, change.after_sensitive, change.after_unknown)},"before":${maskedText(change.before, change.before_sensitive, undefined)},"name":${JSON.stringify(name)}}`);
+    first = false;
+  }
+  hash.update(`],"resources":[`);
+  for (let i = 0; i < keyed.length; i++) {
+    const { rc, actions } = keyed[i];
+    const change = rc.change as Record<string, unknown>;
+    hash.update(
+      `${i ? "," : ""}{"actions":${JSON.stringify(actions)},"address":${text(rc.address)},"after":${maskedText(change.after, change.after_sensitive, change.after_unknown)},"before":${maskedText(change.before, change.before_sensitive, undefined)},"deposed":${text(rc.deposed)},"previous_address":${text(rc.previous_address)},"type":${text(rc.type)}}`,
+    );
+  }
+  hash.update("]}");
+  return `sha256:${hash.digest("hex")}`;
+}
+
+/** The digest as first written (hash of the canonical masked tree): kept to prove {@link planDigest} hashes the same text. */
+export function planDigestOfInput(plan: unknown): string {
   return `sha256:${createHash("sha256")
     .update(canonical(digestInput(plan) as unknown as Json))
     .digest("hex")}`;

@@ -82,3 +82,23 @@ describe("planDigest", () => {
     expect(planDigest(null)).toMatch(DIGEST_PATTERN);
   });
 });
+
+describe("planDigest hashes exactly the canonical text of digestInput", () => {
+  const { syntheticPlan } = jest.requireActual<typeof import("../../../packages/plan-guard/bench")>("../../../packages/plan-guard/bench");
+  const { planDigestOfInput } = jest.requireActual<typeof import("../../../packages/plan-guard/digest")>("../../../packages/plan-guard/digest");
+  const tricky = {
+    resource_changes: [
+      { address: "b", type: "t", change: { actions: ["create"], before: null, after: { list: [], m: { constructor: 1 } }, after_unknown: { list: [true, true], extra: true, nested: { x: true }, constructor: true }, after_sensitive: { m: { constructor: true } } } },
+      { address: "a", deposed: "d1", type: "t", change: { actions: ["delete"], before: { __proto__: "x", n: 1.5, s: 'q"uote' }, after: null, before_sensitive: { n: true } } },
+      { address: "a", type: "t", change: { actions: ["update"], before: [1, [2]], after: [1, [3], 4], after_unknown: [false, [true], false, true] } },
+    ],
+    output_changes: { z: { actions: ["create"], before: null, after: "v", after_unknown: false }, a: { actions: ["update"], before: { k: 1 }, after: { k: 2 }, after_sensitive: true } },
+  };
+  test.each([
+    ["a crafted plan with unknowns, sensitive marks, deposed objects and odd keys", JSON.parse(JSON.stringify(tricky)) as unknown],
+    ["the bench's synthetic plan", syntheticPlan(300, 60)],
+    ["an empty plan", {}],
+  ])("%s", (_what, plan) => {
+    expect(planDigest(plan)).toBe(planDigestOfInput(plan));
+  });
+});
