@@ -45,21 +45,19 @@ export function shortDigest(d: string): string {
 const TOP_KEYS = new Set(["allow", "externalAccounts", "externalOrganizations"]);
 const ORGANIZATION_KEYS = new Set(["organization", "stack", "reason", "expires"]);
 
-function parseExternalAccounts(value: unknown, file: string): ExternalAccountEntry[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new InputError(file, "externalAccounts must be a list");
-  return value.map((e, index): ExternalAccountEntry => {
-    const where = `externalAccounts[${index}]`;
-    if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
-    const unknown = Object.keys(e).filter((k) => !ACCOUNT_KEYS.has(k));
-    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: ${[...ACCOUNT_KEYS].join(", ")})`);
-    if (typeof e.account !== "string" || !/^\d{12}$/.test(e.account)) throw new InputError(file, `${where}.account must be a 12-digit account id`);
-    if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.account}) has no reason: say why this account may use the keys`);
-    if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
-    if (e.expires !== undefined && !isDate(e.expires)) throw new InputError(file, `${where}.expires must be a date written YYYY-MM-DD (the last day, UTC), not ${JSON.stringify(e.expires)}`);
-    return { account: e.account, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(typeof e.expires === "string" ? { expires: e.expires } : {}) };
-  });
+/** What differs between the two kinds of declaration: the list, the id field and its rule. */
+interface DeclarationKind {
+  readonly list: "externalAccounts" | "externalOrganizations";
+  readonly field: "account" | "organization";
+  readonly keys: ReadonlySet<string>;
+  readonly pattern: RegExp;
+  /** The end of `<where>.<field> must be ...`. */
+  readonly rule: string;
+  /** `expires` values are shown whole (accounts) or cut to 40 characters (organizations). */
+  readonly cutExpires: boolean;
 }
+
+const ACCOUNTS: DeclarationKind = { list: "externalAccounts", field: "account", keys: ACCOUNT_KEYS, pattern: /^\d{12}$/, rule: "a 12-digit account id", cutExpires: false };
 
 /**
  * `externalOrganizations`: AWS Organizations a key (or the alarm topic) is opened to on purpose, by
@@ -68,34 +66,51 @@ function parseExternalAccounts(value: unknown, file: string): ExternalAccountEnt
  * Organization ids: `o-` and 10 to 32 lower-case letters or digits
  * (https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html).
  */
-function parseExternalOrganizations(value: unknown, file: string): ExternalOrganizationEntry[] {
+const ORGANIZATIONS: DeclarationKind = {
+  list: "externalOrganizations",
+  field: "organization",
+  keys: ORGANIZATION_KEYS,
+  pattern: /^o-[a-z0-9]{10,32}$/,
+  rule: "an organization id (o- and 10 to 32 lower-case letters or digits)",
+  cutExpires: true,
+};
+
+/** Parses one declaration list (`externalAccounts` or `externalOrganizations`); throws {@link InputError} at the first problem. */
+function parseDeclarations(kind: DeclarationKind, value: unknown, file: string): (Omit<ExternalAccountEntry, "account"> & { readonly id: string })[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new InputError(file, "externalOrganizations must be a list");
-  return value.map((e, index): ExternalOrganizationEntry => {
-    const where = `externalOrganizations[${index}]`;
+  if (!Array.isArray(value)) throw new InputError(file, `${kind.list} must be a list`);
+  return value.map((e, index) => {
+    const where = `${kind.list}[${index}]`;
     if (!isObject(e)) throw new InputError(file, `${where} is not an object`);
-    const unknown = Object.keys(e).filter((k) => !ORGANIZATION_KEYS.has(k));
-    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: organization, stack, reason, expires)`);
-    if (typeof e.organization !== "string" || !/^o-[a-z0-9]{10,32}$/.test(e.organization)) throw new InputError(file, `${where}.organization must be an organization id (o- and 10 to 32 lower-case letters or digits)`);
-    if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${e.organization}) has no reason: say why this organization may use the keys`);
+    const unknown = Object.keys(e).filter((k) => !kind.keys.has(k));
+    if (unknown.length) throw new InputError(file, `${where} has unknown field(s) ${unknown.join(", ")} (allowed: ${[...kind.keys].join(", ")})`);
+    const id = e[kind.field];
+    if (typeof id !== "string" || !kind.pattern.test(id)) throw new InputError(file, `${where}.${kind.field} must be ${kind.rule}`);
+    if (typeof e.reason !== "string" || e.reason.trim() === "") throw new InputError(file, `${where} (${id}) has no reason: say why this ${kind.field} may use the keys`);
     if (e.stack !== undefined && (typeof e.stack !== "string" || e.stack === "")) throw new InputError(file, `${where}.stack must be a non-empty string when given`);
-    if (e.expires !== undefined && !isDate(e.expires)) throw new InputError(file, `${where}.expires must be a date written YYYY-MM-DD (the last day, UTC), not ${JSON.stringify(e.expires).slice(0, 40)}`);
-    return { organization: e.organization, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(typeof e.expires === "string" ? { expires: e.expires } : {}) };
+    if (e.expires !== undefined && !isDate(e.expires)) {
+      const shown = JSON.stringify(e.expires);
+      throw new InputError(file, `${where}.expires must be a date written YYYY-MM-DD (the last day, UTC), not ${kind.cutExpires ? shown.slice(0, 40) : shown}`);
+    }
+    return { id, reason: e.reason.trim(), index, ...(typeof e.stack === "string" ? { stack: e.stack } : {}), ...(typeof e.expires === "string" ? { expires: e.expires } : {}) };
   });
+}
+
+/** The ids of one declaration list that hold for `stack` (and have not expired at `now`), each with its reason. */
+function declared<E extends { readonly stack?: string; readonly expires?: string; readonly reason: string }>(entries: readonly E[] | undefined, idOf: (e: E) => string, stack: string, now: Date): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const e of entries ?? []) if ((e.stack === undefined || e.stack === stack) && !expired(e.expires, now) && !out.has(idOf(e))) out.set(idOf(e), e.reason);
+  return out;
 }
 
 /** The organizations declared for a stack (and not expired at `now`), each with the reason given. */
 export function declaredOrganizations(allowlist: Allowlist | undefined, stack: string, now: Date = new Date()): ReadonlyMap<string, string> {
-  const out = new Map<string, string>();
-  for (const e of allowlist?.externalOrganizations ?? []) if ((e.stack === undefined || e.stack === stack) && !expired(e.expires, now) && !out.has(e.organization)) out.set(e.organization, e.reason);
-  return out;
+  return declared(allowlist?.externalOrganizations, (e) => e.organization, stack, now);
 }
 
 /** The accounts declared for a stack (and not expired at `now`), each with the reason given. */
 export function declaredAccounts(allowlist: Allowlist | undefined, stack: string, now: Date = new Date()): ReadonlyMap<string, string> {
-  const out = new Map<string, string>();
-  for (const e of allowlist?.externalAccounts ?? []) if ((e.stack === undefined || e.stack === stack) && !expired(e.expires, now) && !out.has(e.account)) out.set(e.account, e.reason);
-  return out;
+  return declared(allowlist?.externalAccounts, (e) => e.account, stack, now);
 }
 
 /** Validates an allowlist document; throws {@link InputError} naming the entry and field. */
@@ -103,8 +118,8 @@ export function parseAllowlist(doc: unknown, file = "allowlist"): Allowlist {
   if (!isObject(doc) || !Array.isArray(doc.allow)) throw new InputError(file, 'expected { "allow": [ ... ] }');
   const unknownTop = Object.keys(doc).filter((k) => !TOP_KEYS.has(k));
   if (unknownTop.length) throw new InputError(file, `unknown field(s) ${unknownTop.join(", ")} (allowed: allow, externalAccounts, externalOrganizations)`);
-  const externalAccounts = parseExternalAccounts(doc.externalAccounts, file);
-  const externalOrganizations = parseExternalOrganizations(doc.externalOrganizations, file);
+  const externalAccounts: ExternalAccountEntry[] = parseDeclarations(ACCOUNTS, doc.externalAccounts, file).map(({ id, ...d }) => ({ account: id, ...d }));
+  const externalOrganizations: ExternalOrganizationEntry[] = parseDeclarations(ORGANIZATIONS, doc.externalOrganizations, file).map(({ id, ...d }) => ({ organization: id, ...d }));
   // Every problem of every allow entry at once, in one message.
   const problems: string[] = [];
   const entries = doc.allow.flatMap((e, index): AllowEntry[] => {
