@@ -20,113 +20,19 @@ export const DIGEST_FORMAT = "cmk-plan-digest/1";
 /** What a digest looks like: `sha256:` and 64 lower-case hex digits. */
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
-const SENSITIVE = "(sensitive)";
-const UNKNOWN = "(known after apply)";
-
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+const SENSITIVE_TEXT = JSON.stringify("(sensitive)");
+const UNKNOWN_TEXT = JSON.stringify("(known after apply)");
+const EMPTY_LIST: readonly unknown[] = [];
+const EMPTY_RECORD: Readonly<Record<string, unknown>> = {};
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** `value` with every sensitive part masked and (for after values) every unknown part marked. */
-function mask(value: unknown, sensitive: unknown, unknown: unknown): Json {
-  if (sensitive === true) return SENSITIVE;
-  if (unknown === true) return UNKNOWN;
-  if (Array.isArray(value)) {
-    const s = Array.isArray(sensitive) ? sensitive : [];
-    const u = Array.isArray(unknown) ? unknown : [];
-    const out = value.map((v, i) => mask(v, s[i], u[i]));
-    // An unknown element past the known ones (a list growing at apply) still counts.
-    for (let i = value.length; i < u.length; i++) if (u[i] === true) out.push(UNKNOWN);
-    return out;
-  }
-  if (isRecord(value)) {
-    const s = isRecord(sensitive) ? sensitive : {};
-    const u = isRecord(unknown) ? unknown : {};
-    const keys = new Set([...Object.keys(value), ...Object.keys(u).filter((k) => u[k] === true || isRecord(u[k]) || Array.isArray(u[k]))]);
-    const out: { [key: string]: Json } = {};
-    for (const k of [...keys].sort()) out[k] = mask(value[k], s[k], u[k]);
-    return out;
-  }
-  if (value === undefined) return unknown !== undefined && unknown !== false ? UNKNOWN : null;
-  return value as Json;
-}
-
-/** Canonical JSON: object keys sorted at every level, so field order never changes the digest. */
-function canonical(value: Json): string {
-  if (Array.isArray(value)) {
-    let out = "[";
-    for (let i = 0; i < value.length; i++) out += (i ? "," : "") + canonical(value[i]);
-    return `${out}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    const keys = Object.keys(value).sort();
-    let out = "{";
-    for (let i = 0; i < keys.length; i++) out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${canonical(value[keys[i]])}`;
-    return `${out}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function actionsOf(change: unknown): string[] {
-  const actions = isRecord(change) && Array.isArray(change.actions) ? change.actions : [];
-  return actions.filter((a): a is string => typeof a === "string");
-}
-
-function isChange(actions: string[]): boolean {
-  return actions.length > 0 && !actions.every((a) => a === "no-op" || a === "read");
-}
-
 /**
- * The changes of a plan as the digest sees them (masked, ordered): the text that is hashed.
- * Exposed for tests and for tools that show why two digests differ.
- */
-export function digestInput(plan: unknown): { format: string; resources: Json[]; outputs: Json[] } {
-  const doc = isRecord(plan) ? plan : {};
-  const keyed: { key: string; value: Json }[] = [];
-  for (const rc of Array.isArray(doc.resource_changes) ? doc.resource_changes : []) {
-    if (!isRecord(rc)) continue;
-    const actions = actionsOf(rc.change);
-    if (!isChange(actions)) continue;
-    const change = rc.change as Record<string, unknown>;
-    const address = typeof rc.address === "string" ? rc.address : null;
-    const deposed = typeof rc.deposed === "string" ? rc.deposed : null;
-    // The sort key is computed once per change, not once per comparison.
-    keyed.push({
-      key: canonical([address, deposed]),
-      value: {
-        address,
-        previous_address: typeof rc.previous_address === "string" ? rc.previous_address : null,
-        deposed,
-        type: typeof rc.type === "string" ? rc.type : null,
-        actions,
-        before: mask(change.before, change.before_sensitive, undefined),
-        after: mask(change.after, change.after_sensitive, change.after_unknown),
-      },
-    });
-  }
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const resources = keyed.map((k) => k.value);
-  const outputs: Json[] = [];
-  const oc = isRecord(doc.output_changes) ? doc.output_changes : {};
-  for (const name of Object.keys(oc).sort()) {
-    const change = oc[name];
-    const actions = actionsOf(change);
-    if (!isChange(actions) || !isRecord(change)) continue;
-    outputs.push({
-      name,
-      actions,
-      before: mask(change.before, change.before_sensitive, undefined),
-      after: mask(change.after, change.after_sensitive, change.after_unknown),
-    });
-  }
-  return { format: DIGEST_FORMAT, resources, outputs };
-}
-
-/**
- * `canonical(mask(value, sensitive, unknown))` written directly, without building the masked tree:
- * the digest of a 50,000-change plan is on the guard's hot path (GC was most of its cost).
+ * `value` as canonical JSON (object keys sorted at every level, so field order never changes the
+ * digest) with every sensitive part masked and (for after values) every unknown part marked. Written
+ * as text directly: the digest of a 50,000-change plan is on the guard's hot path.
  */
 function maskedText(value: unknown, sensitive: unknown, unknown: unknown): string {
   if (sensitive === true) return SENSITIVE_TEXT;
@@ -136,6 +42,7 @@ function maskedText(value: unknown, sensitive: unknown, unknown: unknown): strin
     const u = Array.isArray(unknown) ? unknown : EMPTY_LIST;
     let out = "[";
     for (let i = 0; i < value.length; i++) out += (i ? "," : "") + maskedText(value[i], s[i], u[i]);
+    // An unknown element past the known ones (a list growing at apply) still counts.
     for (let i = value.length; i < u.length; i++) if (u[i] === true) out += (out.length > 1 ? "," : "") + UNKNOWN_TEXT;
     return `${out}]`;
   }
@@ -154,50 +61,62 @@ function maskedText(value: unknown, sensitive: unknown, unknown: unknown): strin
   return JSON.stringify(value);
 }
 
-const SENSITIVE_TEXT = JSON.stringify(SENSITIVE);
-const UNKNOWN_TEXT = JSON.stringify(UNKNOWN);
-const EMPTY_LIST: readonly unknown[] = [];
-const EMPTY_RECORD: Readonly<Record<string, unknown>> = {};
+function actionsOf(change: unknown): string[] {
+  const actions = isRecord(change) && Array.isArray(change.actions) ? change.actions : [];
+  return actions.filter((a): a is string => typeof a === "string");
+}
+
+function isChange(actions: string[]): boolean {
+  return actions.length > 0 && !actions.every((a) => a === "no-op" || a === "read");
+}
 
 const text = (v: unknown): string => JSON.stringify(typeof v === "string" ? v : null);
 
-/** The digest of a `terraform show -json` plan: `sha256:<64 hex digits>` (the SHA-256 of `canonical(digestInput(plan))`, written without building it). */
-export function planDigest(plan: unknown): string {
+/**
+ * The text that is hashed, in pieces: `{"format":..,"outputs":[..],"resources":[..]}`, canonical
+ * JSON, resources ordered by address and deposed key, outputs by name.
+ */
+function* digestText(plan: unknown): Generator<string> {
   const doc = isRecord(plan) ? plan : {};
   const keyed: { key: string; rc: Record<string, unknown>; actions: string[] }[] = [];
   for (const rc of Array.isArray(doc.resource_changes) ? doc.resource_changes : []) {
     if (!isRecord(rc)) continue;
     const actions = actionsOf(rc.change);
     if (!isChange(actions)) continue;
+    // The sort key is computed once per change, not once per comparison.
     keyed.push({ key: `[${text(rc.address)},${text(rc.deposed)}]`, rc, actions });
   }
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const hash = createHash("sha256");
-  hash.update(`{"format":${JSON.stringify(DIGEST_FORMAT)},"outputs":[`);
+  yield `{"format":${JSON.stringify(DIGEST_FORMAT)},"outputs":[`;
   const oc = isRecord(doc.output_changes) ? doc.output_changes : {};
   let first = true;
   for (const name of Object.keys(oc).sort()) {
     const change = oc[name];
     const actions = actionsOf(change);
     if (!isChange(actions) || !isRecord(change)) continue;
-    hash.update(`${first ? "" : ","}{"actions":${JSON.stringify(actions)},"after":${maskedText(change.after, change.after_sensitive, change.after_unknown)},"before":${maskedText(change.before, change.before_sensitive, undefined)},"name":${JSON.stringify(name)}}`);
+    yield `${first ? "" : ","}{"actions":${JSON.stringify(actions)},"after":${maskedText(change.after, change.after_sensitive, change.after_unknown)},"before":${maskedText(change.before, change.before_sensitive, undefined)},"name":${JSON.stringify(name)}}`;
     first = false;
   }
-  hash.update(`],"resources":[`);
+  yield `],"resources":[`;
   for (let i = 0; i < keyed.length; i++) {
     const { rc, actions } = keyed[i];
     const change = rc.change as Record<string, unknown>;
-    hash.update(
-      `${i ? "," : ""}{"actions":${JSON.stringify(actions)},"address":${text(rc.address)},"after":${maskedText(change.after, change.after_sensitive, change.after_unknown)},"before":${maskedText(change.before, change.before_sensitive, undefined)},"deposed":${text(rc.deposed)},"previous_address":${text(rc.previous_address)},"type":${text(rc.type)}}`,
-    );
+    yield `${i ? "," : ""}{"actions":${JSON.stringify(actions)},"address":${text(rc.address)},"after":${maskedText(change.after, change.after_sensitive, change.after_unknown)},"before":${maskedText(change.before, change.before_sensitive, undefined)},"deposed":${text(rc.deposed)},"previous_address":${text(rc.previous_address)},"type":${text(rc.type)}}`;
   }
-  hash.update("]}");
-  return `sha256:${hash.digest("hex")}`;
+  yield "]}";
 }
 
-/** The digest as first written (hash of the canonical masked tree): kept to prove {@link planDigest} hashes the same text. */
-export function planDigestOfInput(plan: unknown): string {
-  return `sha256:${createHash("sha256")
-    .update(canonical(digestInput(plan) as unknown as Json))
-    .digest("hex")}`;
+/**
+ * The changes of a plan as the digest sees them (masked, ordered): the text that is hashed, parsed.
+ * For tests and for tools that show why two digests differ.
+ */
+export function digestInput(plan: unknown): { format: string; outputs: unknown[]; resources: unknown[] } {
+  return JSON.parse([...digestText(plan)].join("")) as { format: string; outputs: unknown[]; resources: unknown[] };
+}
+
+/** The digest of a `terraform show -json` plan: `sha256:<64 hex digits>`. */
+export function planDigest(plan: unknown): string {
+  const hash = createHash("sha256");
+  for (const piece of digestText(plan)) hash.update(piece);
+  return `sha256:${hash.digest("hex")}`;
 }
