@@ -1,0 +1,2 @@
+// Rules for iam: filled in by the rulebook work (issue 19).
+export {};

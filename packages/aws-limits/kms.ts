@@ -1,0 +1,2 @@
+// Rules for kms: filled in by the rulebook work (issue 19).
+export {};
