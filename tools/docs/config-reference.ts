@@ -72,9 +72,9 @@ function deref(node: JsonSchema, root: JsonSchema): JsonSchema {
   let n = node;
   for (let i = 0; typeof n.$ref === "string" && i < 32; i++) {
     const ref = n.$ref;
-    if (!ref.startsWith("#/")) throw new Error(`configuration reference: only local $ref are supported, got ${ref}`);
+    if (ref !== "#" && !ref.startsWith("#/")) throw new Error(`configuration reference: only local $ref are supported, got ${ref}`);
     let target: unknown = root;
-    for (const part of ref.slice(2).split("/")) target = isSchema(target) ? target[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+    for (const part of ref === "#" ? [] : ref.slice(2).split("/")) target = isSchema(target) ? target[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
     if (!isSchema(target)) throw new Error(`configuration reference: unresolved $ref ${ref}`);
     const { $ref: _ref, ...rest } = n;
     n = { ...target, ...rest };
@@ -178,6 +178,8 @@ function variantRows(node: JsonSchema, root: JsonSchema): ReferenceRow[] {
   const join = (a: string, b: string) => (a ? `${a}.${b}` : b);
 
   const visit = (raw: JsonSchema, at: Walk): void => {
+    // A recursive schema would never end: no field of a configuration is this deep.
+    if (at.pattern.split(".").length > 32) throw new Error(`configuration reference: ${at.path} is nested more than 32 levels (a recursive schema?)`);
     const n = deref(raw, root);
     const options = unionOptions(n);
     if (options && options.some((o) => isObjectNode(deref(o, root)))) {

@@ -109,6 +109,11 @@ describe("rendering", () => {
     ]);
   });
 
+  test("a recursive schema is refused, not walked forever", () => {
+    const node: JsonSchema = { type: "object", properties: { child: { $ref: "#" } } };
+    expect(() => referenceRows(node)).toThrow(/nested more than 32 levels/);
+  });
+
   test("a table rule on a field the schema does not have is reported", () => {
     expect(attachChecks(referenceRows(json(Small)), [{ domain: "keys", fields: [{ field: "keys.*.rotaton", rule: "x", source: "y" }] }]).unmatched).toEqual(["keys: keys.*.rotaton"]);
   });
