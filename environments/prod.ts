@@ -39,7 +39,7 @@ export const prod: EnvironmentConfig = {
     // "Getting the CloudHSM CLI onto the admin host", says how to put the RPM there).
     adminHost: { cliPackage: "s3://northwind-prod-software-333333333333/cloudhsm/cloudhsm-cli-latest.amzn2023.x86_64.rpm" },
     // The operator signs the cluster CSR with the organisation's offline CA. The files below are
-    // the second-apply inputs; see README "Key stores".
+    // the second-apply inputs; see docs/keys.md "Key stores".
     trust: {
       mode: "provided",
       signedCertificateFile: "environments/certs/prod/cluster.crt",

@@ -1,6 +1,6 @@
 /**
  * Every repository path the README and docs/ name exists: links, `code` spans that start with a
- * top-level entry of the repository, and the README's layout tree. (The CHANGELOG is history: it
+ * top-level entry of the repository, and the layout tree in docs/architecture.md. (The CHANGELOG is history: it
  * names files that were renamed or removed on purpose.)
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -35,8 +35,11 @@ test.each(documents)("every repository path %s names exists", (doc) => {
   expect(paths.filter((p) => !existsSync(join(root, p)))).toEqual([]);
 });
 
-test("every folder and file of the README's layout tree exists", () => {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
+/** The page that holds the layout tree of the code (moved out of the README). */
+const LAYOUT_PAGE = "docs/architecture.md";
+
+test("every folder and file of the layout tree exists", () => {
+  const readme = readFileSync(join(root, LAYOUT_PAGE), "utf8");
   const block = /\nLayout:\n\n```\n([\s\S]*?)```/.exec(readme);
   expect(block).not.toBeNull();
   const parents: string[] = [];
@@ -56,7 +59,7 @@ test("every folder and file of the README's layout tree exists", () => {
 });
 
 test("the layout tree names every folder of modules/", () => {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const readme = readFileSync(join(root, LAYOUT_PAGE), "utf8");
   const folders = readdirSync(join(root, "modules"), { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name);

@@ -16,6 +16,7 @@ const tools = {
   main: "main.ts",
   config: "tools/config-cli.ts",
   schema: "tools/schema-cli.ts",
+  docs: "tools/docs/cli.ts",
   validate: "tools/validate/cli.ts",
   bench: "tools/bench/cli.ts",
   "plan-guard": "packages/plan-guard/cli.ts",

@@ -2,7 +2,7 @@
  * Every place this project relies on cdktf 0.21 beyond its documented API, in one module, so that
  * a move to CDK Terrain (`cdktn`, the community continuation after HashiCorp deprecated CDKTF on
  * 2025-12-10) or a cdktf change is a change here. test/modules/cdktf/internals.test.ts fails when
- * an assumption below stops holding. README "CDKTF deprecation and CDK Terrain" lists them.
+ * an assumption below stops holding. docs/toolchain.md "CDKTF deprecation and CDK Terrain" lists them.
  *
  * 1. `invokeAspects` (lib/synthesize/synthesizer): runs the Aspects of a stack without writing
  *    it, so compliance findings of every stack are known before anything is written.

@@ -2,7 +2,7 @@
  * Where secrets may go in the GitHub workflows, as a checker over parsed workflow files (used by
  * test/tools/workflow-secrets.test.ts on the real workflows and on crafted bad ones).
  *
- * Rules (README "Pull requests and deploys", docs/team-workflow.md):
+ * Rules (docs/team-workflow.md, "Pull requests and deploys" and after):
  * 1. No `secrets.*` in a workflow-level or job-level `env` (every step of the job, `npm ci`'s
  *    install scripts included, would see it), nor in a step's `run` text (it would be expanded into
  *    the script before the shell runs).

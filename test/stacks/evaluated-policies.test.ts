@@ -328,7 +328,7 @@ const SSE = "s3:x-amz-server-side-encryption";
 const KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
 const SSE_C = "s3:x-amz-server-side-encryption-customer-algorithm";
 
-/** PutObject request contexts and what the bucket policy must decide (README "S3"). */
+/** PutObject request contexts and what the bucket policy must decide (docs/keys.md, "S3"). */
 function putRows(b: BucketUnderTest): [string, Record<string, string>, Decision][] {
   const keyArn = b.defaultKeyArn;
   const keyId = keyArn.split("/").pop() as string;
