@@ -4,7 +4,7 @@
  */
 import { classifyPlans, parseAllowlist } from "../../../packages/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";
-import type { JsonValue, ResourceChange } from "../../../tools/terraform/plan-json";
+import type { JsonValue, ResourceChange } from "@cmk-stacks/plan-guard";
 import { planOf, policy, rc } from "./builders";
 
 const ACCT = "111122223333";

@@ -1,5 +1,5 @@
 /** Hand-built plan JSON in the shape `terraform show -json` writes (format 1.2). */
-import type { ConfigResource, JsonValue, PlanJson, ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ConfigResource, JsonValue, PlanJson, ResourceChange } from "@cmk-stacks/plan-guard";
 import type { LoadedPlan } from "../../../packages/plan-guard";
 
 /** A managed resource change. */

@@ -3,7 +3,7 @@
  * marked, long values shortened), policies as the rights gained and lost, and all of it escaped
  * so that plan text cannot break out of the PR comment's table or inject a mention, link or HTML.
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "@cmk-stacks/plan-guard";
 import { describeChange, shorten } from "../../../packages/plan-guard/changes";
 import { mdText, oneLine } from "../../../packages/plan-guard/markdown";
 import { policyDiff, principalListDiff, IDENTITY } from "../../../packages/plan-guard/policy-diff";

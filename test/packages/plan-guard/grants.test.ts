@@ -5,7 +5,7 @@
  */
 import { alarmKeyPolicy, alarmTopicPolicy } from "../../../modules/alarms/alarm-topic";
 import { classifyPlans, parseAllowlist, type LoadedPlan } from "../../../packages/plan-guard";
-import type { JsonValue, ResourceChange } from "../../../tools/terraform/plan-json";
+import type { JsonValue, ResourceChange } from "@cmk-stacks/plan-guard";
 import { cfg, planOf, policy, rc } from "./builders";
 
 const ACCT = "111122223333";

@@ -12,7 +12,7 @@ import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { ImportedKey } from "../../../modules/keys/imported-key";
 import { blockLine, classifyPlans, judgePolicy, type LoadedPlan } from "../../../packages/plan-guard";
 import { valuesOf } from "../../../packages/plan-guard/plan-index";
-import type { JsonObject, PlanJson } from "../../../tools/terraform/plan-json";
+import type { JsonObject, PlanJson } from "@cmk-stacks/plan-guard";
 import { planOf, policy, rc, ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT } from "./builders";
 
 const CORPUS_PLAN = "/work/shared/corpora/terraform-plans/terraform-compliance/test_kms_key_rotation_success__plan.out.json";
