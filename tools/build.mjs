@@ -19,7 +19,7 @@ const tools = {
   validate: "tools/validate/cli.ts",
   bench: "tools/bench/cli.ts",
   "plan-guard": "packages/plan-guard/cli.ts",
-  "xks-check": "packages/xks-check/cli.ts",
+  "xks-check": "tools/xks-check/cli.ts",
   ci: "tools/ci/cli.ts",
   deploy: "tools/deploy/cli.ts",
   "state-bucket": "tools/state-bucket/cli.ts",
@@ -81,7 +81,8 @@ const workspacePackages = {
       if (rest.length > 0 || !existsSync(join(dir, "package.json"))) {
         return { errors: [{ text: `${a.path}: import a workspace package by its name only (its entry point, packages/<name>/index.ts), never its internals (imported by ${a.importer})` }] };
       }
-      return { path: join(dir, JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).main) };
+      // Its TypeScript entry: `types` (packages/<name>/package.json; `main` would put it in the tarball).
+      return { path: join(dir, JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).types) };
     });
   },
 };

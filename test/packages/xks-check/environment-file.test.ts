@@ -1,7 +1,9 @@
 /**
  * `--environment-file`: the renamed flag reaches the tool on Node 20 (Node itself takes
  * `--env-file`, even after the script name, and exits 9), and the file goes through the same
- * validation as ENV_CONFIG: every problem, one line each, exit 2.
+ * validation as ENV_CONFIG: every problem, one line each, exit 2. `--environment-file` is the
+ * repository's command (`npm run xks:check`, .build/xks-check.js): the package's own command
+ * takes a target file instead (target.test.ts).
  */
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
