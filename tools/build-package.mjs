@@ -64,6 +64,8 @@ const packageDirs = new Set();
 for (const input of Object.keys(result.metafile.inputs)) {
   const parts = relative(root, resolve(root, input)).split(sep);
   const at = parts.lastIndexOf("node_modules");
+  // A workspace package this one imports by name (`@cmk-stacks/aws-limits`) is bundled too: named like the others.
+  if (at < 0 && parts[0] === "packages" && join(root, parts[0], parts[1]) !== dir) packageDirs.add(join(root, parts[0], parts[1]));
   if (at < 0) continue;
   const name = parts[at + 1].startsWith("@") ? parts.slice(at + 1, at + 3) : [parts[at + 1]];
   packageDirs.add(join(root, ...parts.slice(0, at + 1), ...name));

@@ -84,26 +84,24 @@ function program(io: CliIo, withEnvironments: boolean): Command {
       .option("--environment-file <file>", "JSON environment file (one environment or an array, as for ENV_CONFIG) instead of the shipped ones");
   }
   const from = withEnvironments ? "the environment's or target file's" : "the target file's";
-  return (
-    cmd
-      .option("--target <file>", "JSON target file: endpoint, uriPath, region, keys, credentialSecret, principalArn (README); - reads standard input")
-      .option("--endpoint <url>", `proxy URI endpoint, https://<private DNS name> (overrides ${from})`)
-      .option("--uri-path <path>", `proxy URI path, /<prefix>/kms/xks/v1 (overrides ${from})`)
-      .option("--key <xksKeyId>", `external key id to look up; repeat for more (replaces ${from} keys)`, collect, [])
-      .option("--region <region>", `Region KMS signs for (overrides ${from})`)
-      .option("--credential-secret <arn>", "Secrets Manager secret with {accessKeyId, secretAccessKey} (default: XKS_ACCESS_KEY_ID / XKS_SECRET_ACCESS_KEY)")
-      .option("--connect-to <host:port>", "connect here instead of resolving the private DNS name (SNI, Host and certificate still use the name)")
-      .option("--ca-file <pem>", "extra trusted CA certificates (PEM); repeatable", collect, [])
-      .option("--samples <n>", "health calls timed for the latency figures", String(DEFAULTS.samples))
-      .option("--timeout-ms <ms>", "upper bound per call, connection included", String(DEFAULTS.timeoutMs))
-      .addOption(new Option("--kms-operation <op>", "kmsOperation sent with GetKeyMetadata").choices(["CreateKey", "DescribeKey"]).default(DEFAULTS.metadataOperation))
-      .option("--principal-arn <arn>", 'awsPrincipalArn sent with GetKeyMetadata (default: the target\'s principalArn, for an environment its account\'s root; else "AWS Internal")')
-      .option("--json", "print the report as JSON")
-      .option("--print-target", "print the target as JSON (a --target file) instead of checking it; needs no credential")
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-      .showHelpAfterError(false)
-  );
+  return cmd
+    .option("--target <file>", "JSON target file: endpoint, uriPath, region, keys, credentialSecret, principalArn (README); - reads standard input")
+    .option("--endpoint <url>", `proxy URI endpoint, https://<private DNS name> (overrides ${from})`)
+    .option("--uri-path <path>", `proxy URI path, /<prefix>/kms/xks/v1 (overrides ${from})`)
+    .option("--key <xksKeyId>", `external key id to look up; repeat for more (replaces ${from} keys)`, collect, [])
+    .option("--region <region>", `Region KMS signs for (overrides ${from})`)
+    .option("--credential-secret <arn>", "Secrets Manager secret with {accessKeyId, secretAccessKey} (default: XKS_ACCESS_KEY_ID / XKS_SECRET_ACCESS_KEY)")
+    .option("--connect-to <host:port>", "connect here instead of resolving the private DNS name (SNI, Host and certificate still use the name)")
+    .option("--ca-file <pem>", "extra trusted CA certificates (PEM); repeatable", collect, [])
+    .option("--samples <n>", "health calls timed for the latency figures", String(DEFAULTS.samples))
+    .option("--timeout-ms <ms>", "upper bound per call, connection included", String(DEFAULTS.timeoutMs))
+    .addOption(new Option("--kms-operation <op>", "kmsOperation sent with GetKeyMetadata").choices(["CreateKey", "DescribeKey"]).default(DEFAULTS.metadataOperation))
+    .option("--principal-arn <arn>", "awsPrincipalArn sent with GetKeyMetadata (default: the target's principalArn, for an environment its account's root; else \"AWS Internal\")")
+    .option("--json", "print the report as JSON")
+    .option("--print-target", "print the target as JSON (a --target file) instead of checking it; needs no credential")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError(false);
 }
 
 /** The target from `--target`, `--env`/`--environment-file` and the explicit flags (flags win). */

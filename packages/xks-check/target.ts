@@ -78,7 +78,7 @@ export function parseTarget(value: unknown, label: string, fields: Readonly<Reco
       return undefined;
     }
     // Never echoed to a terminal: a file can hold escape sequences that a flag typed by hand would not.
-    if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) {
+    if ([...v].some(isControl)) {
       problems.push(`${name(path)}: contains control characters (not shown)`);
       return undefined;
     }
@@ -189,6 +189,12 @@ function isSecretArn(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** C0 and C1 control characters (and DEL): ESC starts terminal escape sequences. */
+function isControl(c: string): boolean {
+  const x = c.codePointAt(0) ?? 0;
+  return x < 0x20 || (x >= 0x7f && x <= 0x9f);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
