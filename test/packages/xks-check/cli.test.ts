@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { runCli, type CliDeps } from "../../../packages/xks-check";
+import { runCli, type CliDeps } from "@cmk-stacks/xks-check";
 import type { EnvironmentConfig } from "../../../environments/types";
 import { environmentTargets } from "../../../tools/xks-check/environments";
 import { AES_KEY, CREDENTIAL, HOST, makeCerts, REGION, startFakeProxy, URI_PATH, type FakeProxy, type TestCerts } from "./fake-proxy";

@@ -9,7 +9,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../../packages/xks-check";
+import { runCli } from "@cmk-stacks/xks-check";
 import { AES_KEY, CREDENTIAL, HOST, makeCerts, REGION, startFakeProxy, URI_PATH, type FakeProxy } from "./fake-proxy";
 
 const root = join(__dirname, "..", "..", "..");

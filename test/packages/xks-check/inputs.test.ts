@@ -1,6 +1,6 @@
 /** Pure parts of the preflight: certificate name rules, credential formats and sources, flag values, percentiles. */
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { matchNames, nameCovers, namesFromPeer, parseConnectTo, parseEndpoint, parseUriPath, percentile, resolveCredential, validateCredential, XksInputError, type SecretsClientFactory } from "../../../packages/xks-check";
+import { matchNames, nameCovers, namesFromPeer, parseConnectTo, parseEndpoint, parseUriPath, percentile, resolveCredential, validateCredential, XksInputError, type SecretsClientFactory } from "@cmk-stacks/xks-check";
 import { CREDENTIAL } from "./fake-proxy";
 
 describe("certificate names", () => {
