@@ -93,7 +93,7 @@ export function parseTarget(value: unknown, label: string, fields: Readonly<Reco
   if (!isPlainObject(value)) throw new XksInputError(`${label}: must be a JSON object with ${TARGET_FIELDS.join(", ")} (got ${kind(value)})`);
 
   for (const k of Object.keys(value)) {
-    if (!(TARGET_FIELDS as readonly string[]).includes(k)) problems.push(`${name(k)}: not a field of the target (allowed: ${TARGET_FIELDS.join(", ")})`);
+    if (!(TARGET_FIELDS as readonly string[]).includes(k)) problems.push(`${name(shown(k))}: not a field of the target (allowed: ${TARGET_FIELDS.join(", ")})`);
   }
   for (const k of ["endpoint", "uriPath", "region"] as const) if (value[k] === undefined) problems.push(`${name(k)}: missing (required)`);
   const privateDnsName = value.endpoint === undefined ? undefined : check("endpoint", value.endpoint, parseEndpoint);
@@ -109,7 +109,7 @@ export function parseTarget(value: unknown, label: string, fields: Readonly<Reco
         problems.push(`${name(at)}: must be an object {"xksKeyId": "...", "name": "..."} (got ${kind(key)})`);
         return;
       }
-      for (const k of Object.keys(key)) if (!(KEY_FIELDS as readonly string[]).includes(k)) problems.push(`${name(`${at}.${k}`)}: not a field of a key (allowed: ${KEY_FIELDS.join(", ")})`);
+      for (const k of Object.keys(key)) if (!(KEY_FIELDS as readonly string[]).includes(k)) problems.push(`${name(`${at}.${shown(k)}`)}: not a field of a key (allowed: ${KEY_FIELDS.join(", ")})`);
       let id: string | undefined;
       if (key.xksKeyId === undefined) problems.push(`${name(`${at}.xksKeyId`)}: missing (required)`);
       else id = check(`${at}.xksKeyId`, key.xksKeyId, parseKeyId);
@@ -189,6 +189,11 @@ function isSecretArn(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** An unknown field's name as messages show it: quoted and escaped when it is not plain. */
+function shown(field: string): string {
+  return /^[\w$-]{1,64}$/.test(field) ? field : JSON.stringify(field.slice(0, 64));
 }
 
 /** C0 and C1 control characters (and DEL): ESC starts terminal escape sequences. */

@@ -66,9 +66,11 @@ describe("parseTarget", () => {
       keys: [{ xksKeyId: "bad/id" }, "k1", { name: "x\u001b[31m", xksKeyId: "ok-1", alias: "alias/x" }, {}, { name: "-lead", xksKeyId: "k" }],
       principalArn: "root",
       secretAccessKey: CREDENTIAL.secretAccessKey,
+      "\u001b[2J": 1,
     };
     expect(problems(() => parseTarget(bad, "--target t.json"))).toEqual([
       "xks-check: --target t.json: secretAccessKey: not a field of the target (allowed: endpoint, uriPath, region, keys, credentialSecret, principalArn)",
+      'xks-check: --target t.json: "\\u001b[2J": not a field of the target (allowed: endpoint, uriPath, region, keys, credentialSecret, principalArn)',
       "xks-check: --target t.json: uriPath: missing (required)",
       'xks-check: --target t.json: endpoint: "https://xks.example.com:8443" must be https://<private DNS name>, 10-128 characters, with no port and no path',
       "xks-check: --target t.json: region: must be a string (got a number)",
