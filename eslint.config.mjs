@@ -5,6 +5,7 @@
 import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
+import packageBoundaries from "./tools/eslint-rules/package-boundaries.cjs";
 
 /** The package root is 10x slower to load than its deep paths (README "Speed"). */
 const providerRoot = {
@@ -47,6 +48,14 @@ export default tseslint.config(
   {
     files: ["modules/**"],
     rules: { "no-restricted-imports": ["error", { paths: [providerRoot], patterns: [testOnly, environmentsFromModules] }] },
+  },
+  {
+    // Packages are self-contained; everything else uses a package through its entry point
+    // (tools/eslint-rules/package-boundaries.cjs). Tests may reach package internals.
+    files: ["**/*.ts", "**/*.js", "**/*.mjs", "**/*.cjs"],
+    ignores: ["test/**"],
+    plugins: { cmk: { rules: { "package-boundaries": packageBoundaries } } },
+    rules: { "cmk/package-boundaries": ["error", { root: import.meta.dirname }] },
   },
   {
     files: ["test/**"],

@@ -1,7 +1,8 @@
 // Builds a workspace package's command (packages/<name>) into one self-contained file,
-// packages/<name>/dist/<bin>.js: its TypeScript, the few repository modules it imports and every
-// npm package it uses are bundled, so the published package has no runtime dependencies and
-// installs from its tarball alone (`npm install --offline <tarball>` in any repository).
+// packages/<name>/dist/<bin>.js: its TypeScript, the workspace packages it imports by name and every
+// npm package it uses are bundled (nothing else of the repository: checked below), so the published
+// package has no runtime dependencies and installs from its tarball alone
+// (`npm install --offline <tarball>` in any repository).
 // Run by the package's `prepack` script (`npm pack --workspace packages/<name>`) or by hand:
 //   node tools/build-package.mjs packages/plan-guard
 // The repository's own `npm run plan:guard` / `npm run xks:check` keep using tools/build.mjs.
@@ -43,6 +44,17 @@ const result = await build({
   banner: { js: "#!/usr/bin/env node" },
   plugins: [testOnlyPackages],
 });
+// Self-contained: the bundle holds the package's own files, npm packages and the workspace packages
+// (packages/<name>, imported by name), never the rest of the repository (environments/, tools/, ...).
+const own = relative(root, dir);
+const strays = Object.keys(result.metafile.inputs)
+  .map((input) => relative(root, resolve(root, input)))
+  .filter((p) => !p.split(sep).includes("node_modules") && !p.startsWith(own + sep) && !/^packages[\\/][^\\/]+[\\/]/.test(p));
+if (strays.length > 0) {
+  rmSync(dist, { recursive: true, force: true });
+  console.error(`build-package: ${pkg.name} bundles files from outside packages/ (a package imports nothing outside its folder but packages by name):\n  ${strays.join("\n  ")}`);
+  process.exit(2);
+}
 // The package is Apache-2.0 like the repository: ship the licence text with it.
 copyFileSync(join(root, "LICENSE"), join(dist, "LICENSE"));
 
@@ -52,6 +64,8 @@ const packageDirs = new Set();
 for (const input of Object.keys(result.metafile.inputs)) {
   const parts = relative(root, resolve(root, input)).split(sep);
   const at = parts.lastIndexOf("node_modules");
+  // A workspace package this one imports by name (`@cmk-stacks/aws-limits`) is bundled too: named like the others.
+  if (at < 0 && parts[0] === "packages" && join(root, parts[0], parts[1]) !== dir) packageDirs.add(join(root, parts[0], parts[1]));
   if (at < 0) continue;
   const name = parts[at + 1].startsWith("@") ? parts.slice(at + 1, at + 3) : [parts[at + 1]];
   packageDirs.add(join(root, ...parts.slice(0, at + 1), ...name));

@@ -20,7 +20,7 @@ const tools = {
   validate: "tools/validate/cli.ts",
   bench: "tools/bench/cli.ts",
   "plan-guard": "packages/plan-guard/cli.ts",
-  "xks-check": "packages/xks-check/cli.ts",
+  "xks-check": "tools/xks-check/cli.ts",
   ci: "tools/ci/cli.ts",
   deploy: "tools/deploy/cli.ts",
   "state-bucket": "tools/state-bucket/cli.ts",
@@ -55,7 +55,8 @@ const zipOut = join(out, "hooks-lambda.zip");
 // Like make: nothing to do when every output is newer than every source (a synth right after
 // another, or after `npm test` built it, skips esbuild's start-up: ~0.7 s).
 const sourcesNewest = Math.max(...["main.ts", "environments", "stacks", "modules", "tools", "packages", "hooks", "package-lock.json"].map((p) => newest(join(root, p))));
-const hooksNewest = Math.max(newest(join(root, "hooks")), newest(join(root, "package-lock.json")));
+// The hook steps use xks-check (rotate-xks-credential) and the rulebook: packages/ is a hook source too.
+const hooksNewest = Math.max(newest(join(root, "hooks")), newest(join(root, "packages")), newest(join(root, "package-lock.json")));
 const fresh = (o, since) => existsSync(o) && statSync(o).mtimeMs >= since;
 if (!process.argv.includes("--force") && Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) && fresh(hookOut, hooksNewest) && fresh(lambdaOut, hooksNewest) && fresh(zipOut, hooksNewest)) {
   process.exit(0);
@@ -69,8 +70,26 @@ const common = { bundle: true, platform: "node", target: CLI_NODE_TARGET, format
 const { testOnlyPackages } = await import("./test-only-packages.mjs");
 common.plugins = [testOnlyPackages];
 
+// The workspace packages (packages/*, `@cmk-stacks/<name>`) are TypeScript sources, not built
+// modules Node could load: the tools bundle them even though other packages stay external. Only
+// their entry point: a deep import of a package's internals is refused here as by the lint rule.
+const workspacePackages = {
+  name: "workspace-packages",
+  setup(b) {
+    b.onResolve({ filter: /^@cmk-stacks\// }, (a) => {
+      const [, name, ...rest] = a.path.split("/");
+      const dir = join(root, "packages", name);
+      if (rest.length > 0 || !existsSync(join(dir, "package.json"))) {
+        return { errors: [{ text: `${a.path}: import a workspace package by its name only (its entry point, packages/<name>/index.ts), never its internals (imported by ${a.importer})` }] };
+      }
+      // Its TypeScript entry: `types` (packages/<name>/package.json; `main` would put it in the tarball).
+      return { path: join(dir, JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).types) };
+    });
+  },
+};
+
 const { main: mainEntry, ...toolEntries } = entryPoints;
-await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "external" });
+await build({ ...common, plugins: [testOnlyPackages, workspacePackages], entryPoints: toolEntries, outdir: out, packages: "external" });
 
 // The app (run by every synth) is bundled WITH its packages: one file to compile instead of ~600
 // modules to resolve, and two things cdktf does that synthesis does not need are replaced:

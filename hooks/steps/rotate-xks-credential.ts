@@ -1,8 +1,14 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, ListKeysCommand, UpdateCustomKeyStoreCommand, type ListKeysCommandOutput, type CustomKeyStoresListEntry, type DecryptCommandOutput, type DescribeKeyCommandOutput, type EncryptCommandOutput } from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, type GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
+// Deep imports, kept on purpose for now: through the package entry esbuild renames a few minified
+// symbols of the Lambda bundle, whose zip is part of the synthesized output (byte-identical in
+// issue 19). Switch to `@cmk-stacks/xks-check` with the next intended change of that bundle.
+// eslint-disable-next-line cmk/package-boundaries
 import { runXksCheck } from "../../packages/xks-check/check";
+// eslint-disable-next-line cmk/package-boundaries
 import { validateCredential } from "../../packages/xks-check/credentials";
+// eslint-disable-next-line cmk/package-boundaries
 import type { XksCheckOptions, XksCheckReport, XksCredential } from "../../packages/xks-check/model";
 import { formatDuration } from "../lib/clock";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";

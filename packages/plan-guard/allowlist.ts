@@ -19,7 +19,7 @@
  * declare a standing intent and need no digest; an optional `expires` ends them.
  */
 import { readFileSync } from "node:fs";
-import { isObject } from "../../tools/terraform/plan-json";
+import { isObject } from "./plan-json";
 import { DIGEST_PATTERN } from "./digest";
 import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type ExternalAccountEntry, type ExternalOrganizationEntry, type Finding, type GuardAction } from "./model";
 

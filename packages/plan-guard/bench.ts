@@ -3,7 +3,7 @@
  * the guard must judge in under 3 s: 50,000 resource changes, 10,000 of them key-policy updates
  * (half `aws_kms_key.policy`, half `aws_kms_key_policy`, each policy a different document).
  */
-import type { ConfigResource, PlanJson, ResourceChange } from "../../tools/terraform/plan-json";
+import type { ConfigResource, PlanJson, ResourceChange } from "./plan-json";
 import { classifyPlans } from "./classify";
 
 const ACTIONS: string[][] = [["no-op"], ["no-op"], ["no-op"], ["create"], ["update"], ["delete"], ["delete", "create"], ["create", "delete"], ["read"], ["forget"]];

@@ -12,7 +12,7 @@
  * - values unknown until apply read `(known after apply)`.
  * The lines are plain text: whoever renders them (Markdown, a terminal) escapes them.
  */
-import type { JsonValue, ResourceChange } from "../../tools/terraform/plan-json";
+import type { JsonValue, ResourceChange } from "./plan-json";
 import { actionOf } from "./plan-index";
 import { IDENTITY, policyDiff, principalListDiff, type PolicySide } from "./policy-diff";
 

@@ -18,3 +18,5 @@ export { keyBearing, WATCHED_TYPES, KMS_KEY_TYPES } from "./resources";
 export { actionOf } from "./plan-index";
 export { planDigest, digestInput, DIGEST_FORMAT, DIGEST_PATTERN } from "./digest";
 export * from "./model";
+export { isObject } from "./plan-json";
+export type { JsonValue, JsonObject, PlanValuesResource, PlanValuesModule, PlanChange, ResourceChange, ConfigExpression, ConfigExpressions, ConfigResource, ConfigModule, PlanConfiguration, PlanJson } from "./plan-json";

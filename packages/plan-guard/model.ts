@@ -1,5 +1,5 @@
 /** Types shared by the plan guard's reader, rules, allowlist, summary and command line. */
-import type { PlanJson } from "../../tools/terraform/plan-json";
+import type { PlanJson } from "./plan-json";
 
 /** One plan to check: the stack it belongs to and `terraform show -json` of its plan. */
 export interface LoadedPlan {

@@ -1,7 +1,7 @@
 /** Reads `terraform show -json` files and checks they are plans in a format the guard understands. */
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { isObject, type PlanJson, type ResourceChange } from "../../tools/terraform/plan-json";
+import { isObject, type PlanJson, type ResourceChange } from "./plan-json";
 import { parseAddress, type ParsedAddress } from "./address";
 import { InputError, type LoadedPlan } from "./model";
 

@@ -3,7 +3,7 @@
  * memory of AWS: every entry says why a delete, replacement or forget of that type loses data or
  * makes keys unusable.
  */
-import type { ResourceChange } from "../../tools/terraform/plan-json";
+import type { ResourceChange } from "./plan-json";
 import type { GuardAction } from "./model";
 import { actionOf, valuesOf, type PlanIndex } from "./plan-index";
 import { holdsCredential } from "./secrets";

@@ -9,7 +9,7 @@
  *   the same value an FSx file system's `fsx_admin_password` is set from.
  * A secret version is judged by its secret (configuration reference or `secret_id`).
  */
-import { isObject, type JsonObject, type ResourceChange } from "../../tools/terraform/plan-json";
+import { isObject, type JsonObject, type ResourceChange } from "./plan-json";
 import { configAddressOf, valuesOf, type PlanIndex } from "./plan-index";
 
 /** Tag that marks a secret as holding a key-store credential, whatever its name. */

@@ -12,7 +12,7 @@
  * - the NLB's listeners (`load_balancer_arn`), the target groups they forward to, and the target
  *   group attachments (the proxies): losing all of them leaves the listener with no target.
  */
-import type { JsonObject, JsonValue, ResourceChange } from "../../tools/terraform/plan-json";
+import type { JsonObject, JsonValue, ResourceChange } from "./plan-json";
 import { actionOf, valuesOf, type PlanIndex } from "./plan-index";
 
 const KMS_PRINCIPAL = /(^|:)cks\.kms\.[a-z0-9-]+\.amazonaws\.com$/;

@@ -1,11 +1,12 @@
 /** XKS proxy preflight: call the proxy as KMS does and report what KMS would reject (README.md). */
 export { runXksCheck, healthVerdict, percentile, DEFAULTS } from "./check";
-export { runCli, type CliDeps, type CliIo } from "./run-cli";
+export { runCli, runMain, type CliDeps, type CliIo, type EnvironmentTargets, type EnvironmentTarget } from "./run-cli";
 export { formatReport } from "./report";
 export { resolveCredential, validateCredential, secretRegion, ACCESS_KEY_ID_VAR, SECRET_ACCESS_KEY_VAR, type CredentialSource, type SecretsClient, type SecretsClientFactory } from "./credentials";
 export { signXksRequest, XKS_SIGNING_SERVICE, type SignedXksRequest } from "./sign";
 export { nameCovers, matchNames, namesFromPeer, describeNames, type CertificateNames, type NameMatch } from "./tls-names";
 export { xksPost, classifyError, KMS_CIPHER_SUITES, type CallResult, type CallTarget, type CallFailure, type FailureKind, type TlsInfo } from "./transport";
 export { parseHealth, parseKeyMetadata, keyProblems, type HealthStatus, type KeyMetadata, type EkmHealth } from "./responses";
-export { targetFromEnvironment, parseConnectTo, parseEndpoint, parseUriPath, type TargetSpec } from "./options";
+export { parseConnectTo, parseEndpoint, parseUriPath, parseRegion, parseKeyId } from "./options";
+export { parseTarget, readTargetFile, targetJson, TARGET_FIELDS, type XksTarget, type XksTargetKey, type TargetSpec } from "./target";
 export * from "./model";

@@ -1,32 +1,18 @@
 /**
- * Turns flags (and, with `--env`, an environment's `xks` section and keys) into the core's plain
- * options. Every check names the flag or field, the value received and what is allowed; a value
- * is never a credential (those come from `credentials.ts`).
+ * Turns flags (and the fields of a target file, `target.ts`) into the core's plain options. Every
+ * check names the flag or field, the value received and what is allowed; a value is never a
+ * credential (those come from `credentials.ts`).
  */
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
-import type { EnvironmentConfig } from "../../environments/types";
-import { XksInputError, KMS_BUDGET_MS, type MetadataOperation, type XksKeyRef } from "./model";
+import { XksInputError, KMS_BUDGET_MS, type MetadataOperation } from "./model";
 
 /** KMS's constraints on the values the key store is created with (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
 const ENDPOINT = /^https:\/\/([a-zA-Z0-9.-]+)$/;
 const URI_PATH = /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2}|\/kms\/xks\/v\d{1,2})$/;
 const KEY_ID = /^[a-zA-Z0-9\-_.]{1,128}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
-/** The target of a run before credentials: what `--env` or the flags say. */
-export interface TargetSpec {
-  readonly privateDnsName: string;
-  readonly uriPath: string;
-  readonly region: string;
-  readonly keys: readonly XksKeyRef[];
-  /** From the environment: where its credential lives, when in Secrets Manager. */
-  readonly secretArn?: string;
-  readonly secretLabel?: string;
-  /** From the environment: its account, for the default principal ARN. */
-  readonly account?: string;
-}
 
 /** Checks `https://<name>` (no port, no path, 10-128 chars) and returns the name. */
 export function parseEndpoint(value: string, label = "--endpoint"): string {
@@ -102,27 +88,3 @@ export function parseOperation(value: string): MetadataOperation {
 
 /** Minimum `--timeout-ms`: a call cut before KMS's budget would hide a slow proxy. */
 export const MIN_TIMEOUT_MS = KMS_BUDGET_MS + 1;
-
-/** The environment's XKS target: private DNS name, URI path, Region, every `store: "xks"` key. */
-export function targetFromEnvironment(env: EnvironmentConfig): TargetSpec {
-  const where = `environments.${env.name}`;
-  if (!env.xks) throw new XksInputError(`${where} has no xks section: pass --endpoint, --uri-path, --region and --key instead`);
-  const privateDnsName = parseEndpoint(`https://${env.xks.privateDnsName}`, `${where}.xks.privateDnsName`);
-  const uriPath = parseUriPath(env.xks.uriPath, `${where}.xks.uriPath`);
-  const region = parseRegion(env.region, `${where}.region`);
-  const keys = Object.entries(env.keys)
-    .filter(([, k]) => k.store === "xks")
-    .map(([name, k]) => {
-      if (k.xksKeyId === undefined) throw new XksInputError(`${where}.keys.${name}.xksKeyId is missing (store "xks" needs it)`);
-      return { name, xksKeyId: parseKeyId(k.xksKeyId, `${where}.keys.${name}.xksKeyId`) };
-    });
-  const cred = env.xks.credential;
-  return {
-    privateDnsName,
-    uriPath,
-    region,
-    keys,
-    account: env.account,
-    ...(cred.source === "secretsManager" ? { secretArn: cred.secretArn, secretLabel: `${where}.xks.credential.secretArn` } : {}),
-  };
-}

@@ -15,7 +15,7 @@ import { S3Client, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { VirtualClock } from "../../hooks/lib/clock";
 import { RateLimiter } from "../../hooks/lib/rate-limiter";
-import type { PlanJson } from "../../tools/terraform/plan-json";
+import type { PlanJson } from "@cmk-stacks/plan-guard";
 import type { StateResource, TeardownConfig, TeardownDeps, TeardownOptions, TerraformRunner } from "../../tools/ops/teardown";
 import { cloudhsmMock } from "../hooks/helpers";
 

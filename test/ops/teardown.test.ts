@@ -7,9 +7,7 @@ import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadAllowlist } from "../../packages/plan-guard/allowlist";
-import { classifyPlans } from "../../packages/plan-guard/classify";
-import { planDigest } from "../../packages/plan-guard/digest";
+import { classifyPlans, loadAllowlist, planDigest } from "@cmk-stacks/plan-guard";
 import { runTeardown, type StateResource } from "../../tools/ops/teardown";
 import { PENDING_DELETION_FILTER } from "../../tools/ops/teardown-steps/alarm";
 import { BUCKET, DAY, deps, devData, devKeys, devOptions, FakeTerraform, KEY_A, KEY_B, mocks, NOW, type Mocks } from "./teardown-helpers";

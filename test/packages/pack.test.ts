@@ -63,13 +63,13 @@ const cases: { dir: string; name: string; usage: RegExp; run: Run }[] = [
     dir: "xks-check",
     name: "@cmk-stacks/xks-check",
     usage: /^Usage: xks-check \[options\]/m,
-    // The environment validation bundled into the bin rejects a bad file field by field, exit 2.
+    // A target file (the package's JSON interface, no environments) is refused field by field, exit 2.
     run: {
-      files: { "env.json": JSON.stringify({ name: "x", region: "eu-west-1" }) },
-      args: ["--environment-file", "env.json"],
+      files: { "target.json": JSON.stringify({ endpoint: "https://xks.example.com", region: "mars-1", alias: "x" }) },
+      args: ["--target", "target.json"],
       status: 2,
       stdout: [],
-      stderr: /^xks-check: --environment-file env\.json: environments\.x\.account: \(missing\) is not allowed/m,
+      stderr: /^xks-check: --target target\.json: alias: not a field of the target .*\nxks-check: --target target\.json: uriPath: missing \(required\)\nxks-check: --target target\.json: region: "mars-1" is not a Region name such as eu-west-1\n$/,
     },
   },
 ];
@@ -103,6 +103,8 @@ describe.each(cases)("packages/$dir", ({ dir, name, usage, run }) => {
     // Every package bundled in is named, with its licence text.
     const notices = readFileSync(join(installed, "dist", "THIRD-PARTY-LICENSES.txt"), "utf8");
     for (const [dep, version] of Object.entries(manifest.devDependencies)) expect(notices).toContain(`${dep}@${version} (`);
+    // Self-contained: no configuration layer (schema, validation: zod, yaml) rides along.
+    expect(notices).not.toMatch(/^(zod|yaml)@/m);
 
     // execFileSync throws on a non-zero exit, so reaching the assertions means exit 0.
     const help = execFileSync("npx", ["--offline", "--no-install", dir, "--help"], { cwd: consumer, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });

@@ -114,7 +114,7 @@ async function optional(): Promise<void> {
   if (wanted("guard"))
     try {
       progress("plan guard, 50,000-resource plan with 10,000 key-policy updates");
-      const guard = (await import("../../packages/plan-guard/bench")) as { benchPlanGuard: () => { resources: number; keyPolicyUpdates: number; ms: number } };
+      const guard = (await import("@cmk-stacks/plan-guard")) as { benchPlanGuard: () => { resources: number; keyPolicyUpdates: number; ms: number } };
       const r = guard.benchPlanGuard();
       rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan, ${r.keyPolicyUpdates.toLocaleString("en")} key-policy updates`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 3000 ms", ok: r.ms < 3000 });
     } catch (e) {

@@ -9,11 +9,7 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeChange } from "../../packages/plan-guard/changes";
-import { mdCode, mdText } from "../../packages/plan-guard/markdown";
-import { actionOf } from "../../packages/plan-guard/plan-index";
-import { SUMMARY_MARKER } from "../../packages/plan-guard/summary";
-import type { ResourceChange } from "../terraform/plan-json";
+import { actionOf, describeChange, mdCode, mdText, SUMMARY_MARKER, type ResourceChange } from "@cmk-stacks/plan-guard";
 
 /** Hidden line by which the workflow finds and updates the one comment (the guard's marker). */
 export const COMMENT_MARKER = SUMMARY_MARKER;

@@ -11,7 +11,7 @@ import { chmodSync, closeSync, existsSync, openSync, readFileSync, readdirSync, 
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Command, CommanderError } from "commander";
-import { blockLine, checkPlanJson, classifyPlans, DIGEST_PATTERN, InputError, loadAllowlist, oneLine, planDigest, readPlanFile, renderSummary, type Allowlist } from "../../packages/plan-guard";
+import { blockLine, checkPlanJson, classifyPlans, DIGEST_PATTERN, InputError, loadAllowlist, oneLine, planDigest, readPlanFile, renderSummary, type Allowlist } from "@cmk-stacks/plan-guard";
 import { redactedChanges, renderComment } from "../ci/report";
 import { TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "../ci/tfc";
 import { MAX_PLAN_AGE_MINUTES, META_FORMAT, discardPlan, ensurePrivateDir, planPaths, readMeta, stackHash, writeMeta, writePrivate, type PlanPaths } from "./plan-store";

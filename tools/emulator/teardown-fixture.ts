@@ -32,7 +32,7 @@ import type { EnvironmentConfig } from "../../environments/types";
 import { composeApp, composeEnvironment } from "../../stacks/compose";
 import { createOpsClients, destroyOpsClients } from "../ops/clients";
 import { findTerraform } from "../terraform/find";
-import { isObject, type JsonObject } from "../terraform/plan-json";
+import { isObject, type JsonObject } from "@cmk-stacks/plan-guard";
 import { cliConfigText } from "../terraform/scratch";
 import { withoutUnsupported } from "./run";
 import { startMoto, type Moto } from "./moto";

@@ -10,7 +10,7 @@
  */
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ConfigModule, JsonObject, PlanJson, PlanValuesModule, ResourceChange } from "./plan-json";
+import type { ConfigModule, JsonObject, PlanJson, PlanValuesModule, ResourceChange } from "@cmk-stacks/plan-guard";
 import type { TerraformState } from "./state";
 
 /** One configuration to plan as module `name`, against `state` (its resources at the root). */

@@ -4,7 +4,7 @@
  * configuration shows deletes, replacements and forgets without ever touching AWS.
  */
 import { createHash } from "node:crypto";
-import { isObject, type ConfigExpression, type ConfigModule, type ConfigResource, type JsonObject, type JsonValue, type PlanJson, type PlanValuesModule, type ResourceChange } from "./plan-json";
+import { isObject, type ConfigExpression, type ConfigModule, type ConfigResource, type JsonObject, type JsonValue, type PlanJson, type PlanValuesModule, type ResourceChange } from "@cmk-stacks/plan-guard";
 import type { ProviderSchemasJson, SchemaBlock } from "./run";
 import { stableUuid, type StatePathStep, type StateResource, type TerraformState } from "./state";
 

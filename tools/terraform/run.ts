@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findTerraform } from "./find";
-import type { PlanJson } from "./plan-json";
+import type { PlanJson } from "@cmk-stacks/plan-guard";
 import { SCRATCH_FILES, writeCliConfig } from "./scratch";
 
 /** Exit code and output of one Terraform run. */

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findTerraform, type TerraformFound } from "./find";
-import { isObject, type JsonObject, type JsonValue } from "./plan-json";
+import { isObject, type JsonObject, type JsonValue } from "@cmk-stacks/plan-guard";
 import { outputsState } from "./state";
 
 /** File names the harness writes into a scratch directory. */

@@ -1,6 +1,6 @@
 /** Terraform state format version 4 (the only one Terraform >= 0.12 writes), as far as the harness writes it. */
 import { createHash } from "node:crypto";
-import type { JsonValue } from "./plan-json";
+import type { JsonValue } from "@cmk-stacks/plan-guard";
 
 /** One step of a path inside a resource's attributes (how state v4 records sensitive paths). */
 export type StatePathStep = { type: "get_attr"; value: string } | { type: "index"; value: { value: string | number; type: "string" | "number" } };

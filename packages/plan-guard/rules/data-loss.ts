@@ -18,7 +18,7 @@
  * - `xks-targets-removed` (block): every target attachment of the XKS listener's target group goes.
  * - `xks-principal-removed` (block): the endpoint service no longer allows KMS's principal.
  */
-import type { JsonObject, JsonValue, ResourceChange } from "../../../tools/terraform/plan-json";
+import type { JsonObject, JsonValue, ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { actionOf, valuesOf, type PlanIndex } from "../plan-index";
 import { holdsFsxAdmin } from "../secrets";

@@ -1,5 +1,5 @@
 /** Blocks delete, replace (either order) and forget of every key- or data-bearing resource. */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import { actionOf } from "../plan-index";
 import { keyBearing } from "../resources";
 import { ALLOW_HOW, finding, type Rule } from "./rule";

@@ -4,7 +4,7 @@
  * then quietly creates a new key: applying it moves consumers to the new key while the old one, and
  * everything encrypted under it, runs out its deletion window.
  */
-import type { JsonValue } from "../../../tools/terraform/plan-json";
+import type { JsonValue } from "../plan-json";
 import { actionOf, valuesOf } from "../plan-index";
 import { KMS_KEY_TYPES, keyBearing } from "../resources";
 import { finding, type Rule } from "./rule";

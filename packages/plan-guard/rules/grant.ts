@@ -20,7 +20,7 @@
  *   created in this plan by the same provider configuration as the grant (hence the same
  *   credentials, the same account): then it is reported as risky, not blocked.
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf } from "../policy";

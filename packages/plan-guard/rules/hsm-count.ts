@@ -4,7 +4,7 @@
  * counted per cluster before and after the plan, by `cluster_id` (or, when that is only known after
  * apply, by the cluster the configuration references).
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import { actionOf, valuesOf, type PlanIndex } from "../plan-index";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 

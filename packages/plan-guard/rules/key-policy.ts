@@ -16,7 +16,7 @@
  * principals able to change it than before, `bypass_policy_lockout_safety_check = true`.
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";

@@ -4,7 +4,7 @@
  * organizations, everyone, principals the guard cannot place in an account. Each finding says who
  * gains what, why it matters and how to declare it when intended.
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf, globMatch, normalisePrincipal, reachOf, type PolicyStatement } from "../policy";

@@ -17,7 +17,7 @@
  * - a security group opened to the whole internet.
  * Deletes and replacements of key- or data-bearing resources are blocked by their own rules.
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import { policyChanges } from "../changes";
 import type { Finding, GuardAction } from "../model";
 import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";

@@ -1,5 +1,5 @@
 /** A guard rule: a pure function of one plan (through its index) returning findings. */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import type { Finding, GuardAction } from "../model";
 import type { PlanIndex } from "../plan-index";
 

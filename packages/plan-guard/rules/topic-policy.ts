@@ -7,7 +7,7 @@
  * and a topic opened to another account leaks or forges what it carries.
  * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { actionOf, leavesObject, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf, parsePolicy, type PolicyStatement } from "../policy";

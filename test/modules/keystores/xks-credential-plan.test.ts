@@ -7,7 +7,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
-import { classifyPlans } from "../../../packages/plan-guard";
+import { classifyPlans } from "@cmk-stacks/plan-guard";
 import { findTerraform, init, plan, prepareScratch, showJson, stateFromPlan, terraform, type PlanJson, type TerraformFound } from "../../../tools/terraform/offline";
 import { XksCredential, type XksCredentialSource } from "../../../modules/keystores/xks-credential";
 import { scratchDir } from "../../tools/terraform/fixtures";

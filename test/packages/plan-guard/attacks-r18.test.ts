@@ -2,9 +2,8 @@
  * Hostile plans tried after issue 18: each is a way to hand a key (or the alarm topic) to someone
  * outside the account, or a plan that contradicts itself. Each must be blocked or refused (exit 2).
  */
-import { classifyPlans, parseAllowlist } from "../../../packages/plan-guard";
+import { classifyPlans, parseAllowlist, type JsonValue, type ResourceChange } from "@cmk-stacks/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";
-import type { JsonValue, ResourceChange } from "../../../tools/terraform/plan-json";
 import { planOf, policy, rc } from "./builders";
 
 const ACCT = "111122223333";

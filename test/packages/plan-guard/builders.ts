@@ -1,6 +1,5 @@
 /** Hand-built plan JSON in the shape `terraform show -json` writes (format 1.2). */
-import type { ConfigResource, JsonValue, PlanJson, ResourceChange } from "../../../tools/terraform/plan-json";
-import type { LoadedPlan } from "../../../packages/plan-guard";
+import type { ConfigResource, JsonValue, LoadedPlan, PlanJson, ResourceChange } from "@cmk-stacks/plan-guard";
 
 /** A managed resource change. */
 export function rc(address: string, actions: string[], before: JsonValue, after: JsonValue, extra: Partial<ResourceChange> = {}): ResourceChange {

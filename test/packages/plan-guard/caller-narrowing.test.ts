@@ -7,7 +7,7 @@
  * calls public must let some outside caller in.
  */
 import { ADMINISTRATOR_ACCESS, decide } from "../../helpers/policy-eval";
-import { classifyPlans, parseAllowlist } from "../../../packages/plan-guard";
+import { classifyPlans, parseAllowlist } from "@cmk-stacks/plan-guard";
 import { CALLER_NARROWING_KEYS, parsePolicy, publicStatements } from "../../../packages/plan-guard/policy";
 import { judgePolicy } from "../../../packages/plan-guard/rules/key-policy";
 import { planOf, policy, rc } from "./builders";

@@ -3,12 +3,11 @@
  * marked, long values shortened), policies as the rights gained and lost, and all of it escaped
  * so that plan text cannot break out of the PR comment's table or inject a mention, link or HTML.
  */
-import type { ResourceChange } from "../../../tools/terraform/plan-json";
+import { classifyPlans, renderSummary, type ResourceChange } from "@cmk-stacks/plan-guard";
 import { describeChange, shorten } from "../../../packages/plan-guard/changes";
 import { mdText, oneLine } from "../../../packages/plan-guard/markdown";
 import { policyDiff, principalListDiff, IDENTITY } from "../../../packages/plan-guard/policy-diff";
 import { formatResult } from "../../../packages/plan-guard/format";
-import { classifyPlans, renderSummary } from "../../../packages/plan-guard";
 import { renderComment } from "../../../tools/ci/report";
 import { planOf, policy, rc, ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT } from "./builders";
 

@@ -1,7 +1,7 @@
 /** The command line (exit codes, messages, summary file), the allowlist, the summary and the bench. */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { benchPlanGuard, blockLine, classifyPlans, formatResult, parseAllowlist, planDigest, renderSummary, runCli, stackNameFor, syntheticPlan, SUMMARY_MARKER } from "../../../packages/plan-guard";
+import { benchPlanGuard, blockLine, classifyPlans, formatResult, parseAllowlist, planDigest, renderSummary, runCli, stackNameFor, syntheticPlan, SUMMARY_MARKER } from "@cmk-stacks/plan-guard";
 import { scratchDir } from "../../tools/terraform/fixtures";
 import { cfg, planOf, rc } from "./builders";
 

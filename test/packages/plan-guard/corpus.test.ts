@@ -6,8 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { classifyPlans, readPlanFile, runCli, type LoadedPlan } from "../../../packages/plan-guard";
-import type { PlanJson } from "../../../tools/terraform/plan-json";
+import { classifyPlans, readPlanFile, runCli, type LoadedPlan, type PlanJson } from "@cmk-stacks/plan-guard";
 
 /** The shared corpus beside the checkout (`../shared`), else where this machine keeps it; CMK_PLAN_CORPUS overrides. */
 const CORPUS = process.env.CMK_PLAN_CORPUS ?? [join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"), "/work/shared/corpora/terraform-plans"].find((d) => existsSync(d)) ?? "../shared/corpora/terraform-plans";

@@ -8,8 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildKeyPolicy } from "../../../modules/keys/key-policy";
-import { classifyPlans, parseAllowlist, renderSummary, type LoadedPlan } from "../../../packages/plan-guard";
-import type { JsonValue, PlanJson, ResourceChange } from "../../../tools/terraform/plan-json";
+import { classifyPlans, parseAllowlist, renderSummary, type JsonValue, type LoadedPlan, type PlanJson, type ResourceChange } from "@cmk-stacks/plan-guard";
 
 const CORPUS = process.env.CMK_PLAN_CORPUS ?? "/work/shared/corpora/terraform-plans";
 const FILE = join(CORPUS, "terraform-compliance", "test_kms_key_rotation_success__plan.out.json");

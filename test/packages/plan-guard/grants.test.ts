@@ -4,8 +4,7 @@
  * topic's policy. Crafted plans in the shape `terraform show -json` writes.
  */
 import { alarmKeyPolicy, alarmTopicPolicy } from "../../../modules/alarms/alarm-topic";
-import { classifyPlans, parseAllowlist, type LoadedPlan } from "../../../packages/plan-guard";
-import type { JsonValue, ResourceChange } from "../../../tools/terraform/plan-json";
+import { classifyPlans, parseAllowlist, type JsonValue, type LoadedPlan, type ResourceChange } from "@cmk-stacks/plan-guard";
 import { cfg, planOf, policy, rc } from "./builders";
 
 const ACCT = "111122223333";

@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { ImportedKey } from "../../../modules/keys/imported-key";
-import { blockLine, classifyPlans, judgePolicy, type LoadedPlan } from "../../../packages/plan-guard";
+import { blockLine, classifyPlans, judgePolicy, type JsonObject, type LoadedPlan, type PlanJson } from "@cmk-stacks/plan-guard";
 import { valuesOf } from "../../../packages/plan-guard/plan-index";
-import type { JsonObject, PlanJson } from "../../../tools/terraform/plan-json";
 import { planOf, policy, rc, ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT } from "./builders";
 
 const CORPUS_PLAN = "/work/shared/corpora/terraform-plans/terraform-compliance/test_kms_key_rotation_success__plan.out.json";

@@ -5,7 +5,7 @@
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { buildKeyPolicy, ADMIN_ACTIONS, USE_ACTIONS } from "../../../modules/keys/key-policy";
-import { classifyPlans } from "../../../packages/plan-guard";
+import { classifyPlans } from "@cmk-stacks/plan-guard";
 import { decide, parsePolicy } from "../../../packages/plan-guard/policy";
 import { judgePolicy } from "../../../packages/plan-guard/rules/key-policy";
 import { cfg, planOf, policy, rc } from "./builders";

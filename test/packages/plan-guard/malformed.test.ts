@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { classifyPlans, runCli } from "../../../packages/plan-guard";
+import { classifyPlans, runCli } from "@cmk-stacks/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";
 import { scratchDir } from "../../tools/terraform/fixtures";
 import { planOf, rc } from "./builders";

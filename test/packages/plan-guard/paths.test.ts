@@ -1,6 +1,5 @@
 /** Crafted plans: the whole XKS path, data loss without a delete, and the fsxadmin secret. */
-import { classifyPlans, type LoadedPlan } from "../../../packages/plan-guard";
-import type { JsonValue } from "../../../tools/terraform/plan-json";
+import { classifyPlans, type JsonValue, type LoadedPlan } from "@cmk-stacks/plan-guard";
 import { cfg, planOf, rc } from "./builders";
 
 const verdicts = (p: LoadedPlan) => {

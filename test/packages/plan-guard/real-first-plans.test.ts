@@ -6,8 +6,7 @@
  * the rights gained. Skipped, with the reason in the test names, where Terraform is missing.
  */
 import { join } from "node:path";
-import type { JsonValue, PlanJson, ResourceChange } from "../../../tools/terraform/plan-json";
-import { classifyPlans, describeChange, formatResult, loadAllowlist } from "../../../packages/plan-guard";
+import { classifyPlans, describeChange, formatResult, loadAllowlist, type JsonValue, type PlanJson, type ResourceChange } from "@cmk-stacks/plan-guard";
 import { redactedChanges, renderComment } from "../../../tools/ci/report";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findTerraform, modulePlan, plan, providerSchemas, showJson, stateFromPlan, writeCombinedRoot, type CombinedCase, type JsonObject, type PlanJson, type ProviderSchemasJson, type TerraformState } from "../../../tools/terraform/offline";
-import { classifyPlans, describeChange, type GuardResult } from "../../../packages/plan-guard";
+import { classifyPlans, describeChange, type GuardResult } from "@cmk-stacks/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 

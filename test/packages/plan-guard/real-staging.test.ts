@@ -6,7 +6,7 @@
  * asymmetric SIGN_VERIFY key. Skipped, with the reason in the test names, where Terraform is missing.
  */
 import { join } from "node:path";
-import { classifyPlans, loadAllowlist } from "../../../packages/plan-guard";
+import { classifyPlans, loadAllowlist } from "@cmk-stacks/plan-guard";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 
 const skipped = offlineSkipReason();

@@ -1,5 +1,5 @@
 /** Hand-built plans for every blocking rule: exact block lines, and the near misses that must pass. */
-import { blockLine, classifyPlans, formatResult, type GuardResult, type LoadedPlan } from "../../../packages/plan-guard";
+import { blockLine, classifyPlans, formatResult, type GuardResult, type LoadedPlan } from "@cmk-stacks/plan-guard";
 import { ADMIN_STATEMENT, cfg, planOf, policy, rc, ROOT_STATEMENT, USE_STATEMENT } from "./builders";
 
 const lines = (p: LoadedPlan): string[] => classifyPlans([p]).blocked.map(blockLine);

@@ -1,5 +1,5 @@
 /** The preflight's core against a local fake XKS proxy: each failure KMS would hit, with its exact fix line. */
-import { runXksCheck, type XksCheckOptions, type XksCheckReport } from "../../../packages/xks-check";
+import { runXksCheck, type XksCheckOptions, type XksCheckReport } from "@cmk-stacks/xks-check";
 import { AES_KEY, closedPort, CREDENTIAL, HOST, makeCerts, REGION, startFakeProxy, URI_PATH, type FakeProxy, type TestCerts } from "./fake-proxy";
 
 let certs: TestCerts;

@@ -1,11 +1,16 @@
-/** The command line: the built bundle as a child process, exit codes, one-line input errors, and the credential never shown. */
+/**
+ * The command line: the built bundle as a child process, exit codes, one-line input errors, and the
+ * credential never shown. `run` is the repository's command (`npm run xks:check`: the package's
+ * runCli with this repository's environments, tools/xks-check/environments.ts).
+ */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { runCli, type CliDeps } from "../../../packages/xks-check";
+import { runCli, type CliDeps } from "@cmk-stacks/xks-check";
 import type { EnvironmentConfig } from "../../../environments/types";
+import { environmentTargets } from "../../../tools/xks-check/environments";
 import { AES_KEY, CREDENTIAL, HOST, makeCerts, REGION, startFakeProxy, URI_PATH, type FakeProxy, type TestCerts } from "./fake-proxy";
 
 const root = join(__dirname, "..", "..", "..");
@@ -43,7 +48,7 @@ function runBundle(args: string[], env: Record<string, string>): Promise<{ code:
 async function run(argv: string[], deps: CliDeps = {}): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, deps);
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { environments: environmentTargets(), ...deps });
   return { code, out, err };
 }
 
@@ -130,7 +135,7 @@ describe("--env", () => {
     p.behaviour = { keys: { "records-01": AES_KEY } };
     const r = await run(["--env", "staging", "--connect-to", `127.0.0.1:${p.port}`, "--ca-file", caFile, "--samples", "1"], {
       env: {},
-      loadEnvironments: async () => ({ staging: env() }),
+      environments: environmentTargets(async () => ({ staging: env() })),
       secretsClient: secrets(JSON.stringify(CREDENTIAL)),
     });
     expect(r.err).toEqual([]);
@@ -140,7 +145,7 @@ describe("--env", () => {
   });
 
   test("an unknown environment or one without xks is an input error", async () => {
-    const deps: CliDeps = { env: CRED_ENV, loadEnvironments: async () => ({ staging: env(), dev: env({ name: "dev", xks: undefined }) }) };
+    const deps: CliDeps = { env: CRED_ENV, environments: environmentTargets(async () => ({ staging: env(), dev: env({ name: "dev", xks: undefined }) })) };
     expect((await run(["--env", "prod"], deps)).err).toEqual(['xks-check: --env: no environment "prod" (known: staging, dev)']);
     expect((await run(["--env", "dev"], deps)).err).toEqual(["xks-check: environments.dev has no xks section: pass --endpoint, --uri-path, --region and --key instead"]);
   });
@@ -193,7 +198,7 @@ test("variables set by hand take precedence over the environment's own secret", 
   } as unknown as EnvironmentConfig;
   const r = await run(["--env", "staging", "--connect-to", `127.0.0.1:${p.port}`, "--ca-file", caFile, "--samples", "1"], {
     env: CRED_ENV,
-    loadEnvironments: async () => ({ staging: env }),
+    environments: environmentTargets(async () => ({ staging: env })),
     secretsClient: () => {
       throw new Error("the secret must not be read");
     },

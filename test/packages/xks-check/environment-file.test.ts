@@ -1,13 +1,15 @@
 /**
  * `--environment-file`: the renamed flag reaches the tool on Node 20 (Node itself takes
  * `--env-file`, even after the script name, and exits 9), and the file goes through the same
- * validation as ENV_CONFIG: every problem, one line each, exit 2.
+ * validation as ENV_CONFIG: every problem, one line each, exit 2. `--environment-file` is the
+ * repository's command (`npm run xks:check`, .build/xks-check.js): the package's own command
+ * takes a target file instead (target.test.ts).
  */
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../../../packages/xks-check";
+import { runCli } from "@cmk-stacks/xks-check";
 import { AES_KEY, CREDENTIAL, HOST, makeCerts, REGION, startFakeProxy, URI_PATH, type FakeProxy } from "./fake-proxy";
 
 const root = join(__dirname, "..", "..", "..");

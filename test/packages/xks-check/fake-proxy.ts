@@ -11,7 +11,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { generate } from "selfsigned";
-import type { XksCredential } from "../../../packages/xks-check";
+import type { XksCredential } from "@cmk-stacks/xks-check";
 
 export const HOST = "xks.example.com";
 export const URI_PATH = "/test/kms/xks/v1";

@@ -1,7 +1,6 @@
 /** Pure parts of the preflight: certificate name rules, credential formats and sources, flag values, percentiles. */
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { matchNames, nameCovers, namesFromPeer, parseConnectTo, parseEndpoint, parseUriPath, percentile, resolveCredential, targetFromEnvironment, validateCredential, XksInputError, type SecretsClientFactory } from "../../../packages/xks-check";
-import type { EnvironmentConfig } from "../../../environments/types";
+import { matchNames, nameCovers, namesFromPeer, parseConnectTo, parseEndpoint, parseUriPath, percentile, resolveCredential, validateCredential, XksInputError, type SecretsClientFactory } from "@cmk-stacks/xks-check";
 import { CREDENTIAL } from "./fake-proxy";
 
 describe("certificate names", () => {
@@ -129,29 +128,6 @@ describe("flag values", () => {
     expect(parseConnectTo("127.0.0.1:8443")).toEqual({ host: "127.0.0.1", port: 8443 });
     expect(parseConnectTo("[::1]:8443")).toEqual({ host: "::1", port: 8443 });
     expect(parseConnectTo("proxy1.dc.example")).toEqual({ host: "proxy1.dc.example", port: 443 });
-  });
-
-  test('an environment gives the name, path, Region and its store "xks" keys only', () => {
-    const env = {
-      name: "staging",
-      account: "222222222222",
-      region: "eu-west-1",
-      xks: { privateDnsName: "xks.staging.example.com", uriPath: "/nw/kms/xks/v1", credential: { source: "secretsManager", secretArn: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:x-AbCdEf" } },
-      keys: {
-        records: { alias: "alias/r", store: "xks", xksKeyId: "records-01", administrators: [], users: [] },
-        volumes: { alias: "alias/v", administrators: [], users: [] },
-      },
-    } as unknown as EnvironmentConfig;
-    expect(targetFromEnvironment(env)).toEqual({
-      privateDnsName: "xks.staging.example.com",
-      uriPath: "/nw/kms/xks/v1",
-      region: "eu-west-1",
-      keys: [{ name: "records", xksKeyId: "records-01" }],
-      account: "222222222222",
-      secretArn: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:x-AbCdEf",
-      secretLabel: "environments.staging.xks.credential.secretArn",
-    });
-    expect(() => targetFromEnvironment({ ...env, xks: undefined })).toThrow(new XksInputError("environments.staging has no xks section: pass --endpoint, --uri-path, --region and --key instead"));
   });
 });
 

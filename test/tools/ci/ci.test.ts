@@ -10,7 +10,7 @@ import { runCi } from "../../../tools/ci/cli";
 import { tokenVariable } from "../../../tools/ci/tfc";
 import { ciEnvironments, secretSuffix } from "../../../tools/ci/envs";
 import { changedEnvironments, untrustedBase } from "../../../tools/ci/changed";
-import { planDigest } from "../../../packages/plan-guard/digest";
+import { planDigest } from "@cmk-stacks/plan-guard";
 import { environments } from "../../../environments";
 import type { EnvironmentConfig } from "../../../environments/types";
 import { spawnSync } from "node:child_process";

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { planDigest } from "../../../packages/plan-guard";
+import { planDigest } from "@cmk-stacks/plan-guard";
 import { runDeploy, type DeployIo } from "../../../tools/deploy/cli";
 import { MAX_PLAN_AGE_MINUTES } from "../../../tools/deploy/plan-store";
 

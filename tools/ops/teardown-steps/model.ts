@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../../../hooks/lib/clock";
 import type { RateLimiter } from "../../../hooks/lib/rate-limiter";
-import type { PlanJson } from "../../terraform/plan-json";
+import type { PlanJson } from "@cmk-stacks/plan-guard";
 
 /** Anything with an SDK v3 `send` (real clients and aws-sdk-client-mock mocks alike). */
 export interface Sender {

@@ -13,12 +13,7 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { classifyPlans } from "../../../packages/plan-guard/classify";
-import { planDigest } from "../../../packages/plan-guard/digest";
-import { blockLine, formatResult } from "../../../packages/plan-guard/format";
-import { loadAllowlist } from "../../../packages/plan-guard/allowlist";
-import type { Allowlist, GuardAction } from "../../../packages/plan-guard/model";
-import type { PlanJson } from "../../terraform/plan-json";
+import { blockLine, classifyPlans, formatResult, loadAllowlist, planDigest, type Allowlist, type GuardAction, type PlanJson } from "@cmk-stacks/plan-guard";
 import { TeardownStop, type StateResource, type TeardownConfig, type TeardownDeps } from "./model";
 
 /** What the phase means to do with each resource of the state. */

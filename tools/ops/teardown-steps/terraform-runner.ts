@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isObject, type JsonObject, type PlanJson } from "../../terraform/plan-json";
+import { isObject, type JsonObject, type PlanJson } from "@cmk-stacks/plan-guard";
 import type { StateResource, TeardownConfig, TerraformRunner } from "./model";
 
 /** The only state attributes the teardown reads. */
