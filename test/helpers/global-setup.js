@@ -55,6 +55,8 @@ module.exports = async (globalConfig, projectConfig) => {
   // The teardown removes the run's directory after the last project's teardown (global-teardown.js).
   globalThis.__cmkProjects = (globalThis.__cmkProjects ?? 0) + 1;
   if (globalThis.__cmkProjects === 1) {
+    // For `npm run bench -- --tests` (tools/bench/tests.ts): when each background run ended.
+    globalThis.__cmkBackground = { start: Date.now(), runs: [] };
     createRunTemp();
     execFileSync(process.execPath, [join(root, "tools", "build.mjs")], { stdio: "inherit" });
   }
@@ -119,6 +121,8 @@ function startOffline() {
 
 /** Records a background run's exit code; its directory is gone when the run was stopped at teardown. */
 function recordExit(file, code) {
+  const name = file.replace(/^.*[\\/]/, "").replace(/\.exit$/, "");
+  if (globalThis.__cmkBackground) globalThis.__cmkBackground.runs.push({ name, endedAfter: (Date.now() - globalThis.__cmkBackground.start) / 1000, exitCode: code });
   try {
     writeFileSync(file, String(code ?? 1));
   } catch {

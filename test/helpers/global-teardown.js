@@ -3,7 +3,7 @@
 // removes its scratch directory (kept with CMK_KEEP_WORK=1, for a look at the plans); stops the
 // emulator run and its moto_server; then, after the last project's teardown, removes this run's
 // temporary directory with everything the tests left in it (test/helpers/run-temp.js).
-const { existsSync, readFileSync, rmSync } = require("node:fs");
+const { existsSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
 const { dirname } = require("node:path");
 const { removeRunTemp } = require("./run-temp");
 
@@ -30,7 +30,11 @@ module.exports = async () => {
   globalThis.__cmkTeardownFixtureChild = undefined;
   globalThis.__cmkOfflineStarting = undefined;
   globalThis.__cmkProjects = (globalThis.__cmkProjects ?? 1) - 1;
-  if (globalThis.__cmkProjects <= 0) removeRunTemp();
+  if (globalThis.__cmkProjects > 0) return;
+  removeRunTemp();
+  // `npm run bench -- --tests` (tools/bench/tests.ts): when each background run ended.
+  const bench = process.env.CMK_BENCH_BACKGROUND;
+  if (bench && globalThis.__cmkBackground?.runs.length) writeFileSync(bench, JSON.stringify(globalThis.__cmkBackground.runs));
 };
 
 /**
