@@ -92,3 +92,32 @@ describe("every suite is in exactly one project", () => {
     expect(unlisted).toEqual(["test/projects.test.ts"]);
   });
 });
+
+describe("the global setup starts a background run only when a suite of the run waits for it", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { wanted } = require("./helpers/global-setup") as { wanted: (g: Record<string, unknown>, kind: string) => boolean };
+  const kinds = ["offline", "emulator", "teardown"];
+  const which = (g: Record<string, unknown>) => kinds.filter((k) => wanted(g, k));
+
+  test("one unit file, or a folder without waiting suites: none", () => {
+    expect(which({ testPathPattern: "test/stacks/keys-stack.test.ts" })).toEqual([]);
+    expect(which({ testPathPattern: "test/modules/|test/hooks/" })).toEqual([]);
+  });
+
+  test("the waiting suites' own files or folders: just theirs", () => {
+    expect(which({ testPathPattern: "test/ops/emulator.test.ts" })).toEqual(["emulator"]);
+    expect(which({ testPathPattern: "teardown-moto" })).toEqual(["teardown"]);
+    expect(which({ testPathPattern: "plan-guard" })).toEqual(["offline"]);
+    expect(which({ testPathPattern: "test/ops/" })).toEqual(["emulator", "teardown"]);
+    expect(which({ testPathPattern: "TEST/TOOLS/VALIDATE/validate.test.ts" })).toEqual(["offline"]);
+  });
+
+  test("no path filter, or one jest resolves from git or a previous run: all of them", () => {
+    expect(which({ testPathPattern: "" })).toEqual(kinds);
+    expect(which({})).toEqual(kinds);
+    expect(which({ testPathPattern: "keys-stack", onlyChanged: true })).toEqual(kinds);
+    expect(which({ testPathPattern: "keys-stack", findRelatedTests: true })).toEqual(kinds);
+    expect(which({ testPathPattern: "keys-stack", onlyFailures: true })).toEqual(kinds);
+    expect(which({ testPathPattern: "(unclosed" })).toEqual(kinds);
+  });
+});

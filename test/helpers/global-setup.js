@@ -164,3 +164,5 @@ function startEmulator(globalConfig) {
     process.env.CMK_TEARDOWN_FIXTURE = JSON.stringify(teardown.paths);
   }
 }
+
+module.exports.wanted = wanted;
