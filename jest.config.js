@@ -1,15 +1,43 @@
-/** jest 29 + ts-jest in transpile-only mode: fast, and `npm run typecheck` does the type-checking. */
-module.exports = {
+/**
+ * jest 29 + ts-jest in transpile-only mode: fast, and `npm run typecheck` does the type-checking.
+ * Two projects, both run by `npm test` (docs/testing.md):
+ * - "unit": every suite not listed in test/helpers/projects.js; in-process only (a child process
+ *   throws: test/helpers/no-child-process.js), nothing in the background;
+ * - "integration": the listed suites (Terraform, moto, npm, a shell, the built CLIs), with the
+ *   background runs of their global setup (the offline plans, the emulator runs).
+ * `npm test -- --selectProjects unit` runs one project; `npm test -- <file>` only that file's.
+ */
+const { INTEGRATION, integrationPatterns } = require("./test/helpers/projects");
+
+const shared = {
   testEnvironment: "node",
-  roots: ["<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
-  testTimeout: 30000,
-  // Two workers on the 2-core machines (jest would use one): the Terraform-backed suites wait on child processes.
-  maxWorkers: 2,
-  reporters: ["default", "<rootDir>/test/helpers/summary-reporter.js"],
-  // The files that wait on the global setup's background runs go last (test/helpers/sequencer.js).
-  testSequencer: "<rootDir>/test/helpers/sequencer.js",
+  // Run temp directory and the make-like build for both; the background runs for integration only.
   globalSetup: "<rootDir>/test/helpers/global-setup.js",
   globalTeardown: "<rootDir>/test/helpers/global-teardown.js",
+};
+
+module.exports = {
+  testTimeout: 30000,
+  // Two workers on the 2-core machines (jest would use one): the integration suites wait on child processes.
+  maxWorkers: 2,
+  reporters: ["default", "<rootDir>/test/helpers/summary-reporter.js"],
+  // The suites that wait on the global setup's background runs go last (test/helpers/sequencer.js).
+  testSequencer: "<rootDir>/test/helpers/sequencer.js",
+  projects: [
+    {
+      ...shared,
+      displayName: "unit",
+      roots: ["<rootDir>/test"],
+      testMatch: ["<rootDir>/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", ...integrationPatterns],
+      setupFilesAfterEnv: ["<rootDir>/test/helpers/no-child-process.js"],
+    },
+    {
+      ...shared,
+      displayName: "integration",
+      roots: ["<rootDir>/test"],
+      testMatch: Object.keys(INTEGRATION).map((p) => `<rootDir>/${p}`),
+    },
+  ],
 };

@@ -1,16 +1,21 @@
-// Runs once before the test files:
-// 1. builds the bundles (the hook bundle is a CDKTF asset the stacks reference);
-// 2. unless CMK_SKIP_TERRAFORM is set, STARTS `npm run validate` (the real Terraform CLI and
+// Runs once per jest project before the test files (jest.config.js: "unit" and "integration",
+// docs/testing.md); jest calls it only for the projects that have test files in the run.
+// Both projects, once per run:
+// 1. first of all, gives the run its own temporary directory (test/helpers/run-temp.js), which
+//    the global teardown removes: a run leaves nothing in the system temp directory;
+// 2. builds the bundles only if a source is newer (tools/build.mjs is make-like: ~0.3 s when
+//    fresh): the hook bundle is a CDKTF asset the stacks reference, and the integration suites
+//    run the built CLIs.
+// The integration project only (a unit-project run starts nothing in the background):
+// 3. unless CMK_SKIP_TERRAFORM is set, STARTS `npm run validate` (the real Terraform CLI and
 //    provider, offline) over the shipped environments plus two prod variants (the CloudHSM first
 //    apply, and `generated` trust), keeping the initialised scratch copies and prod's plans. It
 //    runs `--plan-only` (plan runs validate's checks first; `.ci/run` runs the full
 //    `npm run validate` too) and leaves out the variants' data stacks. It
-//    runs in the background while the unit suites run; the tests that need it wait for it
+//    runs in the background while the other suites run; the tests that need it wait for it
 //    (test/helpers/offline.ts) instead of each running Terraform again: one provider start costs
-//    ~2 s, and `npm test` has a 60 s budget on 2 cores.
-// 3. first of all, gives the run its own temporary directory (test/helpers/run-temp.js), which
-//    the global teardown removes: a run leaves nothing in the system temp directory.
-// 3. unless CMK_SKIP_TERRAFORM (without CMK_RUN_EMULATOR) or CMK_SKIP_MOTO is set, or moto is
+//    ~2 s.
+// 4. unless CMK_SKIP_TERRAFORM (without CMK_RUN_EMULATOR) or CMK_SKIP_MOTO is set, or moto is
 //    not installed, STARTS the
 //    emulator run (.build/emulator.js, tools/emulator/run.ts): dev's stacks applied with the real
 //    Terraform against a moto_server on loopback, then planned again. It runs in the background
@@ -18,18 +23,15 @@
 //    which the global teardown stops by its pid.
 //    Beside it, on a moto of its own, the deploy test/ops/teardown-moto.test.ts tears down
 //    (`--teardown`, tools/emulator/teardown-fixture.ts): that test then only runs the teardown.
-const { execFileSync, spawn } = require("node:child_process");
+const { execFile, execFileSync, spawn } = require("node:child_process");
 const { mkdtempSync, openSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 
 const { createRunTemp } = require("./run-temp");
+const { waitingFor } = require("./projects");
 
 const root = join(__dirname, "..", "..");
-
-function config(name) {
-  return JSON.parse(execFileSync(process.execPath, [join(root, ".build", "config.js"), name], { encoding: "utf8" }));
-}
 
 /** A copy of prod under another name (aliases, buckets renamed), with other trust settings and no XKS. */
 function prodVariant(prod, name, trust) {
@@ -49,30 +51,78 @@ function prodVariant(prod, name, trust) {
   return env;
 }
 
-module.exports = async () => {
-  createRunTemp();
-  execFileSync(process.execPath, [join(root, "tools", "build.mjs")], { stdio: "inherit" });
+module.exports = async (globalConfig, projectConfig) => {
+  // The teardown removes the run's directory after the last project's teardown (global-teardown.js).
+  globalThis.__cmkProjects = (globalThis.__cmkProjects ?? 0) + 1;
+  if (globalThis.__cmkProjects === 1) {
+    // For `npm run bench -- --tests` (tools/bench/tests.ts): when each background run ended.
+    globalThis.__cmkBackground = { start: Date.now(), runs: [] };
+    createRunTemp();
+    execFileSync(process.execPath, [join(root, "tools", "build.mjs")], { stdio: "inherit" });
+  }
+  if (projectConfig?.displayName?.name === "unit") return;
   // CMK_RUN_EMULATOR=1 with CMK_SKIP_TERRAFORM: the emulator run without the offline plans.
-  if (!process.env.CMK_SKIP_TERRAFORM || process.env.CMK_RUN_EMULATOR) startEmulator();
-  if (process.env.CMK_SKIP_TERRAFORM) return;
-  const work = mkdtempSync(join(tmpdir(), "cmk-jest-offline-"));
-  const prod = config("prod");
-  const envs = [config("dev"), config("staging"), prod, prodVariant(prod, "first", { mode: "provided" }), prodVariant(prod, "gen", { mode: "generated" })];
-  const envFile = join(work, "environments.json");
-  writeFileSync(envFile, JSON.stringify(envs));
-  const paths = { results: join(work, "results.json"), stdout: join(work, "validate.stdout"), stderr: join(work, "validate.stderr"), exit: join(work, "validate.exit") };
-  const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!(first|gen)-data$)", "--save-plans", "^(prod-|first-keys$|staging-keys$)", "--results", paths.results], {
-    cwd: root,
-    env: { ...process.env, ENV_CONFIG: envFile },
-    stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
-  });
-  child.on("exit", (code) => recordExit(paths.exit, code));
-  globalThis.__cmkOfflineChild = child;
-  process.env.CMK_OFFLINE = JSON.stringify(paths);
+  if (!process.env.CMK_SKIP_TERRAFORM || process.env.CMK_RUN_EMULATOR) startEmulator(globalConfig);
+  if (process.env.CMK_SKIP_TERRAFORM || !wanted(globalConfig, "offline")) return;
+  startOffline();
 };
+
+/**
+ * Whether a suite of this run may wait for the background run `kind` (test/helpers/projects.js
+ * `waits`): `npm test -- <file>` of another suite starts none. Any selection jest makes from git
+ * (--onlyChanged, --findRelatedTests, ...) starts them all.
+ */
+function wanted(globalConfig, kind) {
+  const g = globalConfig ?? {};
+  if (!g.testPathPattern || g.findRelatedTests || g.onlyChanged || g.changedSince || g.lastCommit || g.onlyFailures || g.watch || g.watchAll) return true;
+  let pattern;
+  try {
+    pattern = new RegExp(g.testPathPattern, "i");
+  } catch {
+    return true;
+  }
+  return waitingFor(kind).some((p) => pattern.test(join(root, p)));
+}
+
+/**
+ * The offline plans (see 3. above). Returns at once: the environments are read (three `config`
+ * runs, ~1 s) in the background too; a failure there is recorded as the run's exit, with the
+ * message, for test/helpers/offline.ts to report.
+ */
+function startOffline() {
+  globalThis.__cmkStopping = false;
+  const work = mkdtempSync(join(tmpdir(), "cmk-jest-offline-"));
+  const paths = { results: join(work, "results.json"), stdout: join(work, "validate.stdout"), stderr: join(work, "validate.stderr"), exit: join(work, "validate.exit") };
+  process.env.CMK_OFFLINE = JSON.stringify(paths);
+  const config = (name) => new Promise((resolve, reject) => execFile(process.execPath, [join(root, ".build", "config.js"), name], { encoding: "utf8" }, (e, out, err) => (e ? reject(new Error(`config ${name}: ${err || e.message}`)) : resolve(JSON.parse(out)))));
+  const started = Promise.all([config("dev"), config("staging"), config("prod")]).then(([dev, staging, prod]) => {
+    if (globalThis.__cmkStopping) return;
+    const envs = [dev, staging, prod, prodVariant(prod, "first", { mode: "provided" }), prodVariant(prod, "gen", { mode: "generated" })];
+    const envFile = join(work, "environments.json");
+    writeFileSync(envFile, JSON.stringify(envs));
+    const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!(first|gen)-data$)", "--save-plans", "^(prod-|first-keys$|staging-keys$)", "--results", paths.results], {
+      cwd: root,
+      env: { ...process.env, ENV_CONFIG: envFile },
+      stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
+    });
+    child.on("exit", (code) => recordExit(paths.exit, code));
+    globalThis.__cmkOfflineChild = child;
+  });
+  started.catch((e) => {
+    try {
+      writeFileSync(paths.stderr, String(e.message));
+    } catch {
+      // removed with the run's temporary directory
+    }
+    recordExit(paths.exit, 1);
+  });
+  globalThis.__cmkOfflineStarting = started.catch(() => undefined);
+}
 
 /** Records a background run's exit code; its directory is gone when the run was stopped at teardown. */
 function recordExit(file, code) {
+  const name = file.replace(/^.*[\\/]/, "").replace(/\.exit$/, "");
+  if (globalThis.__cmkBackground) globalThis.__cmkBackground.runs.push({ name, endedAfter: (Date.now() - globalThis.__cmkBackground.start) / 1000, exitCode: code });
   try {
     writeFileSync(file, String(code ?? 1));
   } catch {
@@ -80,11 +130,15 @@ function recordExit(file, code) {
   }
 }
 
-/** The emulator run in the background (see 3. above), when moto is installed. */
-function startEmulator() {
+/** The emulator run and the teardown's deploy in the background (see 4. above), when moto is installed and a suite of the run waits for them. */
+function startEmulator(globalConfig) {
   if (process.env.CMK_SKIP_MOTO) return;
+  const emulatorWanted = wanted(globalConfig, "emulator");
+  const teardownWanted = wanted(globalConfig, "teardown");
+  if (!emulatorWanted && !teardownWanted) return;
+  // Finds the modules without importing them (importing moto takes ~1.5 s).
   try {
-    execFileSync("python3", ["-c", "import moto, flask, flask_cors"], { stdio: "ignore", timeout: 20000 });
+    execFileSync("python3", ["-c", 'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("moto", "flask", "flask_cors")) else 1)'], { stdio: "ignore", timeout: 20000 });
   } catch {
     return;
   }
@@ -99,10 +153,16 @@ function startEmulator() {
     child.on("exit", (code) => recordExit(paths.exit, code));
     return { child, paths };
   };
-  const emulator = run("emulator", "emulator.json", []);
-  globalThis.__cmkEmulatorChild = emulator.child;
-  process.env.CMK_EMULATOR = JSON.stringify(emulator.paths);
-  const teardown = run("teardown", "teardown.json", ["--teardown"]);
-  globalThis.__cmkTeardownFixtureChild = teardown.child;
-  process.env.CMK_TEARDOWN_FIXTURE = JSON.stringify(teardown.paths);
+  if (emulatorWanted) {
+    const emulator = run("emulator", "emulator.json", []);
+    globalThis.__cmkEmulatorChild = emulator.child;
+    process.env.CMK_EMULATOR = JSON.stringify(emulator.paths);
+  }
+  if (teardownWanted) {
+    const teardown = run("teardown", "teardown.json", ["--teardown"]);
+    globalThis.__cmkTeardownFixtureChild = teardown.child;
+    process.env.CMK_TEARDOWN_FIXTURE = JSON.stringify(teardown.paths);
+  }
 }
+
+module.exports.wanted = wanted;

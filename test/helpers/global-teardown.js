@@ -1,12 +1,16 @@
+// Runs once per jest project after the test files (as global-setup.js does before them).
 // Stops the background offline Terraform run if a filtered test run finished before it, and
 // removes its scratch directory (kept with CMK_KEEP_WORK=1, for a look at the plans); stops the
-// emulator run and its moto_server; then removes this run's temporary directory with everything
-// the tests left in it (test/helpers/run-temp.js).
-const { existsSync, readFileSync, rmSync } = require("node:fs");
+// emulator run and its moto_server; then, after the last project's teardown, removes this run's
+// temporary directory with everything the tests left in it (test/helpers/run-temp.js).
+const { existsSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
 const { dirname } = require("node:path");
 const { removeRunTemp } = require("./run-temp");
 
 module.exports = async () => {
+  // The offline run may still be reading the environments (global-setup.js): it then starts nothing.
+  globalThis.__cmkStopping = true;
+  await globalThis.__cmkOfflineStarting;
   const child = globalThis.__cmkOfflineChild;
   if (child && child.exitCode === null) {
     const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -21,7 +25,16 @@ module.exports = async () => {
     const { results } = JSON.parse(process.env.CMK_OFFLINE);
     rmSync(dirname(results), { recursive: true, force: true });
   }
+  globalThis.__cmkOfflineChild = undefined;
+  globalThis.__cmkEmulatorChild = undefined;
+  globalThis.__cmkTeardownFixtureChild = undefined;
+  globalThis.__cmkOfflineStarting = undefined;
+  globalThis.__cmkProjects = (globalThis.__cmkProjects ?? 1) - 1;
+  if (globalThis.__cmkProjects > 0) return;
   removeRunTemp();
+  // `npm run bench -- --tests` (tools/bench/tests.ts): when each background run ended.
+  const bench = process.env.CMK_BENCH_BACKGROUND;
+  if (bench && globalThis.__cmkBackground?.runs.length) writeFileSync(bench, JSON.stringify(globalThis.__cmkBackground.runs));
 };
 
 /**

@@ -1,10 +1,12 @@
-// jest's default order (failed first, then slowest first, from its cache), except that the test
-// files which wait for a background run of the global setup (the emulator run and the teardown's
-// deploy against moto, global-setup.js) go last: started first, they would hold both workers idle
-// while the background runs work, and the unit suites would wait behind them.
+// jest's default order (failed first, then slowest first, from its cache) over both projects,
+// except that the suites which wait for a background run of the integration project's global
+// setup (the offline plans, the emulator run and the teardown's deploy against moto:
+// global-setup.js; marked `waits` in test/helpers/projects.js) go last: started first, they would
+// hold workers idle while the background runs work, and the other suites would wait behind them.
 const Sequencer = require("@jest/test-sequencer").default;
+const { waiting } = require("./projects");
 
-const WAITING = ["/test/ops/emulator.test.ts", "/test/ops/teardown-moto.test.ts"];
+const WAITING = waiting.map((p) => `/${p}`);
 
 class BackgroundLastSequencer extends Sequencer {
   sort(tests) {

@@ -4,7 +4,9 @@
  * - `cdktf synth` as a user runs it (includes the esbuild step and the CDKTF CLI's own start-up);
  * - the bootstrap orchestration against latency-modelling mocks (virtual clock), if present;
  * - the plan guard on a 50,000-resource plan with 10,000 key-policy updates, if present;
- * - `npm run validate` once (BENCH_VALIDATE=0 skips it), where a Terraform CLI exists.
+ * - `npm run validate` once (BENCH_VALIDATE=0 skips it), where a Terraform CLI exists;
+ * - with `-- --tests` only: `npm test` once, wall and CPU time per jest project (tools/bench/tests.ts),
+ *   and the dated line the README keeps (`-- --tests --project unit` for one project).
  * Targets come from the issues; a missed target is printed as MISSED and the exit code is 1.
  * `-- --only app,guard` picks measurements, `-- --runs 9` sets the runs, `-- --help` lists them;
  * progress goes to stderr, the table to stdout.
@@ -16,6 +18,7 @@ import { join } from "node:path";
 import { measure, type Measurement } from "./measure";
 import { generateEnvironments } from "./generate";
 import { parseBenchArgs, type BenchOptions, type MeasurementName } from "./options";
+import { measureTests, readmeLine, testsRows } from "./tests";
 
 const root = join(__dirname, "..");
 const parsed = parseBenchArgs(process.argv.slice(2), { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
@@ -36,6 +39,8 @@ interface Row {
   ok: boolean;
 }
 const rows: Row[] = [];
+/** Lines printed under the table. */
+const notes: string[] = [];
 const fmt = (m: Measurement) => `${(m.medianMs / 1000).toFixed(2)} s median (${runs} run${runs === 1 ? "" : "s"})${m.peakMb !== undefined ? `, peak ${m.peakMb.toFixed(0)} MB` : ""}`;
 
 function timed(what: string, m: Measurement, maxS: number, maxMb?: number): void {
@@ -88,6 +93,13 @@ try {
       rows.push({ what: "npm run validate: every shipped stack, real provider, offline", figure: `${wall.toFixed(1)} s (1 run; ${last.replace(/^validate: /, "")})`, target: "(information)", ok: v.status === 0 });
     } else rows.push({ what: "npm run validate", figure: "skipped: no Terraform CLI or provider mirror", target: "(information)", ok: true });
   }
+
+  if (wanted("tests")) {
+    progress(`npm test${opts.project ? ` (${opts.project} project)` : ""}, once`);
+    const figures = measureTests(root, work, opts.project);
+    rows.push(...testsRows(figures));
+    notes.push(`README line: ${readmeLine(figures)}`);
+  }
 } catch (e) {
   process.stderr.write(`bench: ${(e as Error).message}\n`);
   process.exit(2);
@@ -128,5 +140,6 @@ void optional().then(() => {
   process.stdout.write(`benchmark ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} cores\n`);
   process.stdout.write(`${line("what", "measured", "target", "ok")}\n${line("-".repeat(width[0]), "-".repeat(width[1]), "-".repeat(width[2]), "--")}\n`);
   for (const r of rows) process.stdout.write(`${line(r.what, r.figure, r.target, r.ok ? "ok" : "MISSED")}\n`);
+  for (const n of notes) process.stdout.write(`${n}\n`);
   if (rows.some((r) => !r.ok)) process.exitCode = 1;
 });
