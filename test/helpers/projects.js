@@ -38,6 +38,7 @@ const INTEGRATION = {
   "test/tools/build.test.ts": { starts: "node -e, python3 (unzip)" },
   "test/tools/validate/require-terraform.test.ts": { starts: "node .build/validate.js, grep" },
   "test/run-temp.test.ts": { starts: "a nested jest run" },
+  "test/tools/eslint-rules/package-boundaries.test.ts": { starts: "node (ESLint on the repository's own config, as an ES module)" },
   // The built command-line tools, run as a user runs them (node .build/<tool>.js).
   "test/stacks/main-cli.test.ts": { starts: "node .build/main.js, node .build/config.js" },
   "test/stacks/mutation.test.ts": { starts: "node .build/main.js" },

@@ -70,9 +70,8 @@ describe("policyDiff: the evaluated difference of two policy documents", () => {
 
   test("a document far beyond AWS's size limits is reported, not compared pair by pair", () => {
     const huge = policy(...Array.from({ length: 200 }, (_, i) => ({ Effect: "Allow", Principal: { AWS: Array.from({ length: 30 }, (_, j) => `arn:aws:iam::111122223333:role/r${i}-${j}`) }, Action: "kms:Decrypt", Resource: "*" })));
-    const started = Date.now();
+    // The refusal itself is the bound: no pair-by-pair comparison is attempted (speed is measured by `npm run bench`, not here).
     expect(policyDiff(null, huge)).toEqual(["too large to compare (6000 principal-action pairs): review the document itself"]);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   test("endpoint service principals", () => {
@@ -142,9 +141,7 @@ describe("describeChange: the values that change, secrets never shown", () => {
     expect(shown).toMatch(/^key_arn: "a" → "arn:aws:kms:eu-west-1:111122223333:key\/0+…0+-end" \(195 characters\)$/);
     expect([...shorten("x".repeat(500))].length).toBeLessThan(140);
     expect(shorten(`${"😀".repeat(200)}`)).toMatch(/^😀{89}…😀{30} \(200 characters\)$/u);
-    const started = Date.now();
-    expect(shorten("y".repeat(20_000_000)).length).toBeLessThan(160);
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(shorten("y".repeat(20_000_000))).toMatch(/^y{89}…y{30} \(20000000 characters\)$/);
   });
 
   test("a key policy update shows the evaluated difference; a new key without a policy shows none", () => {
