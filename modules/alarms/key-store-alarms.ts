@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { CLOUDWATCH, inRange } from "@cmk-stacks/aws-limits";
 import { shown, throwIfProblems } from "../core/errors";
 import type { IKeyStore } from "../keystores/key-store";
 import type { IAlarmTopic } from "./alarm-topic";
@@ -10,11 +11,11 @@ export const XKS_TIMEOUT_MS = 250;
 export interface KeyStoreAlarmsProps {
   readonly topic: IAlarmTopic;
   readonly keyStore: IKeyStore;
-  /** XKS only: alarm when the proxy's TLS certificate expires in fewer days, 1-365. @default 30 */
+  /** XKS only: alarm when the proxy's TLS certificate expires in fewer days, within {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS}. @default - the rulebook's {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT} */
   readonly certificateDays?: number;
-  /** XKS only: alarm when the average proxy latency exceeds this share of 250 ms, greater than 0 and at most 1. @default 0.8 */
+  /** XKS only: alarm when the average proxy latency exceeds this share of 250 ms ({@link CLOUDWATCH.isShare}). @default - the rulebook's {@link CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT} */
   readonly latencyShare?: number;
-  /** XKS only: alarm when the proxy credential is older (XksProxyCredentialAge), 1-730 days. @default 90 */
+  /** XKS only: alarm when the proxy credential is older (XksProxyCredentialAge), within {@link CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS}. @default - the rulebook's {@link CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT} */
   readonly credentialRotationDays?: number;
 }
 
@@ -35,9 +36,10 @@ export class KeyStoreAlarms extends Construct {
   constructor(scope: Construct, id: string, props: KeyStoreAlarmsProps) {
     super(scope, id);
     const { topic, keyStore } = props;
-    const certificateDays = props.certificateDays ?? 30;
-    const latencyShare = props.latencyShare ?? 0.8;
-    const credentialDays = props.credentialRotationDays ?? 90;
+    const certificateDays = props.certificateDays ?? CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value;
+    const latencyShare = props.latencyShare ?? CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value;
+    const credentialDays = props.credentialRotationDays ?? CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value;
+    const { XKS_CERTIFICATE_DAYS: certRange, XKS_CREDENTIAL_ROTATION_DAYS: credRange } = CLOUDWATCH;
     const at = this.node.path;
     const problems: string[] = [];
     if (keyStore.kind !== "xks") {
@@ -45,9 +47,9 @@ export class KeyStoreAlarms extends Construct {
         if (props[prop] !== undefined) problems.push(`${at}.${prop}: ${shown(props[prop])} is not allowed (external key stores only; this store is ${keyStore.kind})`);
       }
     }
-    if (!Number.isInteger(certificateDays) || certificateDays < 1 || certificateDays > 365) problems.push(`${at}.certificateDays: ${shown(certificateDays)} is not allowed (1 to 365 days, XksProxyCertificateDaysToExpire)`);
-    if (!(latencyShare > 0 && latencyShare <= 1)) problems.push(`${at}.latencyShare: ${shown(latencyShare)} is not allowed (a share greater than 0 and at most 1 of the ${XKS_TIMEOUT_MS} ms XKS timeout)`);
-    if (!Number.isInteger(credentialDays) || credentialDays < 1 || credentialDays > 730) problems.push(`${at}.credentialRotationDays: ${shown(credentialDays)} is not allowed (1 to 730 days, XksProxyCredentialAge)`);
+    if (!inRange(certRange, certificateDays)) problems.push(`${at}.certificateDays: ${shown(certificateDays)} is not allowed (${certRange.min} to ${certRange.max} ${certRange.unit}, XksProxyCertificateDaysToExpire)`);
+    if (!CLOUDWATCH.isShare(latencyShare)) problems.push(`${at}.latencyShare: ${shown(latencyShare)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS} of the ${XKS_TIMEOUT_MS} ms XKS timeout)`);
+    if (!inRange(credRange, credentialDays)) problems.push(`${at}.credentialRotationDays: ${shown(credentialDays)} is not allowed (${credRange.min} to ${credRange.max} ${credRange.unit}, XksProxyCredentialAge)`);
     throwIfProblems(problems);
 
     const store = `CustomKeyStoreId = '${keyStore.keyStoreId}'`;
