@@ -50,7 +50,7 @@ export const cloudHsmTable: ConstraintTable = {
       when: (c) => c.parent.mode === "provided" && isString(c.parent.signedCertificateFile),
       check: (v, c) => !isString(v) || posix.normalize(v) !== posix.normalize(String(c.parent.signedCertificateFile)),
     },
-    { field: "cloudHsm.adminHost.instanceType", rule: "an EC2 instance type such as t3.micro", source: "EC2 instance types", check: matches(CLOUDHSM.INSTANCE_TYPE.regex) },
+    { field: "cloudHsm.adminHost.instanceType", rule: CLOUDHSM.INSTANCE_TYPE.allowed, source: "EC2 instance types", check: matches(CLOUDHSM.INSTANCE_TYPE.regex) },
     { field: "cloudHsm.adminHost.amiId", rule: "an AMI id (ami- and 8 or 17 hex chars)", source: "EC2 resource ids", check: matches(CLOUDHSM.AMI_ID.regex) },
     {
       field: "cloudHsm.adminHost.cliPackage",
