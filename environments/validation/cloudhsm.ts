@@ -22,7 +22,13 @@ export const cloudHsmTable: ConstraintTable = {
   fields: [
     { field: "cloudHsm.hsmType", rule: quotedOr(CLOUDHSM.HSM_TYPES), source: "CloudHSM CreateCluster HsmType", check: oneOf(...CLOUDHSM.HSM_TYPES) },
     { field: "cloudHsm.mode", rule: quotedOr(CLOUDHSM.CLUSTER_MODES), source: "CloudHSM CreateCluster Mode", check: oneOf(...CLOUDHSM.CLUSTER_MODES) },
-    { field: "cloudHsm.mode", rule: "'FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode)", source: "CloudHSM CreateCluster Mode", when: (c) => isString(c.parent.hsmType) && CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(c.parent.hsmType), check: (v, c) => CLOUDHSM.modeAllowedFor(c.parent.hsmType, v) },
+    {
+      field: "cloudHsm.mode",
+      rule: "'FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode)",
+      source: "CloudHSM CreateCluster Mode",
+      when: (c) => isString(c.parent.hsmType) && CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(c.parent.hsmType),
+      check: (v, c) => CLOUDHSM.modeAllowedFor(c.parent.hsmType, v),
+    },
     {
       field: "cloudHsm.hsmAzs",
       rule: `${CLOUDHSM.KEY_STORE_MIN_HSMS.value}-${CLOUDHSM.HSMS_PER_CLUSTER.max} AZs, at least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} of them distinct (a key store needs ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} active HSMs in different AZs)`,

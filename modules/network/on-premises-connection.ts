@@ -51,7 +51,6 @@ export interface OnPremisesConnectionProps {
   readonly attachmentSubnetIds: readonly string[];
 }
 
-
 /**
  * The VPC's path to the data centre (the XKS proxies, admin networks), on the route tables of
  * the private subnets:

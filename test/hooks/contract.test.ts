@@ -51,7 +51,12 @@ test("the contract module loads no AWS SDK, cdktf or constructs module", async (
   // Besides itself and the id patterns, only the rulebook (dependency-free: its own files, nothing else).
   const rulebook = inputs.filter((i) => i.startsWith("packages/aws-limits/"));
   expect(rulebook).toContain("packages/aws-limits/index.ts");
-  expect(inputs.filter((i) => !rulebook.includes(i)).map((i) => i.replace(/^.*?hooks\//, "hooks/")).sort()).toEqual(["hooks/contract.ts", "hooks/lib/validate.ts"]);
+  expect(
+    inputs
+      .filter((i) => !rulebook.includes(i))
+      .map((i) => i.replace(/^.*?hooks\//, "hooks/"))
+      .sort(),
+  ).toEqual(["hooks/contract.ts", "hooks/lib/validate.ts"]);
 });
 
 describe("the runners agree with the contract", () => {
