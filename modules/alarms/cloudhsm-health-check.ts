@@ -81,7 +81,7 @@ export class CloudHsmHealthCheck extends Construct {
       namespace: KEY_STORE_HEALTH_METRICS.namespace,
       dimensions: { CustomKeyStoreId: props.keyStore.keyStoreId },
       statistic: "Minimum",
-      period: interval * 60 * 3,
+      period: interval * 60 * CLOUDWATCH.HEALTH_CHECKS_PER_ALARM_PERIOD.value,
       evaluationPeriods: 1,
       comparisonOperator: "LessThanThreshold",
       treatMissingData: "breaching",

@@ -60,14 +60,14 @@ export class KeyStoreAlarms extends Construct {
       threshold: 0,
       evaluationPeriods: 1,
       treatMissingData: "notBreaching",
-      ...insightsQuery(q("SUM", throttle), 300, `${throttle} (sum over operations)`),
+      ...insightsQuery(q("SUM", throttle), CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value, `${throttle} (sum over operations)`),
     });
     if (keyStore.kind !== "xks") return;
 
     // Statistics, periods and thresholds as https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html
     // recommends (certificate: Minimum over 5 minutes; latency: Average over 5 minutes above 200 ms;
     // errors: more than 5 in a minute, with ErrorType = 'Retryable' / 'Non-retryable' as its queries filter).
-    const alarm = (name: string, description: string, comparisonOperator: string, threshold: number, query: string, label: string, periodSeconds = 300) =>
+    const alarm = (name: string, description: string, comparisonOperator: string, threshold: number, query: string, label: string, periodSeconds = CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value) =>
       topicAlarm(this, `xks-${name}`, topic, description, { comparisonOperator, threshold, evaluationPeriods: 1, treatMissingData: "notBreaching", ...insightsQuery(query, periodSeconds, label) });
     alarm(
       "certificate-expiry",
@@ -78,9 +78,11 @@ export class KeyStoreAlarms extends Construct {
       "XksProxyCertificateDaysToExpire (minimum)",
     );
     const budget = Math.round(XKS_TIMEOUT_MS * latencyShare);
-    alarm("latency", `XKS proxy answers take more than ${budget} ms on average over 5 minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`, "GreaterThanThreshold", budget, q("AVG", "XksProxyLatency"), "XksProxyLatency (average, ms)");
-    alarm("retryable-errors", "More than 5 retryable XKS proxy errors (timeouts, network) in a minute", "GreaterThanThreshold", 5, q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"), "Retryable errors", 60);
-    alarm("non-retryable-errors", "More than 5 non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured", "GreaterThanThreshold", 5, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "Non-retryable errors", 60);
+    const minutes = CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value / 60;
+    const errors = CLOUDWATCH.XKS_PROXY_ERRORS_PER_MINUTE.value;
+    alarm("latency", `XKS proxy answers take more than ${budget} ms on average over ${minutes} minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`, "GreaterThanThreshold", budget, q("AVG", "XksProxyLatency"), "XksProxyLatency (average, ms)");
+    alarm("retryable-errors", `More than ${errors} retryable XKS proxy errors (timeouts, network) in a minute`, "GreaterThanThreshold", errors, q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"), "Retryable errors", 60);
+    alarm("non-retryable-errors", `More than ${errors} non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured`, "GreaterThanThreshold", errors, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "Non-retryable errors", 60);
     alarm("key-manager-degraded", "An external key manager instance behind the XKS proxy is Degraded", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Degraded'"), "external key managers Degraded");
     alarm("key-manager-unavailable", "An external key manager instance behind the XKS proxy is Unavailable", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Unavailable'"), "external key managers Unavailable");
     topicAlarm(this, "xks-credential-age", topic, `The XKS proxy authentication credential is older than the ${credentialDays}-day rotation policy: add a new credential to the proxy, then run the operator step rotate-xks-credential (stack output xks_rotate_credential_command, docs/xks.md)`, {
@@ -92,7 +94,7 @@ export class KeyStoreAlarms extends Construct {
       metricName: "XksProxyCredentialAge",
       dimensions: { CustomKeyStoreId: keyStore.keyStoreId },
       statistic: "Maximum",
-      period: 3600,
+      period: CLOUDWATCH.XKS_CREDENTIAL_AGE_PERIOD_SECONDS.value,
     });
   }
 }

@@ -28,11 +28,13 @@ export class RequestQuotaAlarm extends Construct {
     super(scope, id);
     const share = props.share ?? CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT.value;
     throwIfProblems(CLOUDWATCH.isShare(share) ? [] : [`${this.node.path}.share: ${shown(share)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS}, of the KMS request quota)`]);
-    topicAlarm(this, "request-quota", props.topic, `KMS symmetric cryptographic requests above ${Math.round(share * 100)}% of the account's per-second quota (3 of 5 minutes): requests will be throttled`, {
+    const { periodSeconds, evaluationPeriods, datapointsToAlarm } = CLOUDWATCH.REQUEST_QUOTA_ALARM;
+    const window = `${datapointsToAlarm} of ${evaluationPeriods} ${periodSeconds / 60 === 1 ? "minutes" : `${periodSeconds / 60}-minute periods`}`;
+    topicAlarm(this, "request-quota", props.topic, `KMS symmetric cryptographic requests above ${Math.round(share * 100)}% of the account's per-second quota (${window}): requests will be throttled`, {
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold: share,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      evaluationPeriods,
+      datapointsToAlarm,
       treatMissingData: "notBreaching",
       metricQuery: [
         {
@@ -42,7 +44,7 @@ export class RequestQuotaAlarm extends Construct {
             namespace: "AWS/Usage",
             metricName: "CallCount",
             dimensions: { Service: "KMS", Type: "API", Resource: "CryptographicOperationsSymmetric", Class: "None" },
-            period: 60,
+            period: periodSeconds,
             stat: "Sum",
           },
         },

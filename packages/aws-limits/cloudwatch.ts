@@ -3,7 +3,7 @@
  * the validation table (`environments/validation/alarms.ts`) and the alarm constructs
  * (`modules/alarms/`) read them from here.
  */
-import type { Default, Range } from "./rule";
+import type { Default, Limit, Range } from "./rule";
 
 /** What a share allows, in words. */
 export const SHARE_WORDS = "greater than 0 and at most 1";
@@ -77,4 +77,46 @@ export const HEALTH_CHECK_INTERVAL_MINUTES_DEFAULT: Default<number> = {
   value: 5,
   why: "a store's outage is noticed within 15 minutes (3 missed checks) at a small cost",
   doc: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html",
+};
+
+/**
+ * Period of the external key store alarms AWS recommends on certificate expiry (Minimum) and proxy
+ * latency (Average): 5 minutes; the throttling alarm of every custom key store uses it too.
+ */
+export const XKS_ALARM_PERIOD_SECONDS: Limit = {
+  value: 300,
+  unit: "seconds",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html",
+};
+
+/** XKS proxy errors (each ErrorType) in one minute above which AWS recommends alarming: 5. */
+export const XKS_PROXY_ERRORS_PER_MINUTE: Limit = {
+  value: 5,
+  unit: "errors",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html",
+};
+
+/** Period of XksProxyCredentialAge (published about hourly): one hour. */
+export const XKS_CREDENTIAL_AGE_PERIOD_SECONDS: Limit = {
+  value: 3600,
+  unit: "seconds",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html",
+};
+
+/**
+ * The account request quota alarm: 1-minute sums of AWS/Usage CallCount, alarming when 3 of 5
+ * minutes reach the share (project rule: one busy minute does not page anyone).
+ */
+export const REQUEST_QUOTA_ALARM = {
+  periodSeconds: 60,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 3,
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html",
+} as const;
+
+/** Health checks in one alarm period: one late or failed run does not alarm, three in a row do (project rule). */
+export const HEALTH_CHECKS_PER_ALARM_PERIOD: Limit = {
+  value: 3,
+  unit: "checks",
+  doc: "project rule: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",
 };

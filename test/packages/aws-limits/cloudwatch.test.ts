@@ -37,3 +37,14 @@ test.each([
 test("the words of a share match what isShare allows", () => {
   expect(CLOUDWATCH.SHARE_WORDS).toBe("greater than 0 and at most 1");
 });
+
+test("alarm settings link their AWS pages; the request quota alarm needs fewer breaching minutes than it evaluates", () => {
+  for (const limit of [CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS, CLOUDWATCH.XKS_PROXY_ERRORS_PER_MINUTE, CLOUDWATCH.XKS_CREDENTIAL_AGE_PERIOD_SECONDS, CLOUDWATCH.HEALTH_CHECKS_PER_ALARM_PERIOD]) {
+    expect(limit.value).toBeGreaterThan(0);
+    expect(limit.doc).toMatch(/https:\/\/docs\.aws\.amazon\.com\/\S+\.html/);
+  }
+  const q = CLOUDWATCH.REQUEST_QUOTA_ALARM;
+  expect(q.datapointsToAlarm).toBeLessThanOrEqual(q.evaluationPeriods);
+  expect(q.periodSeconds % 60).toBe(0);
+  expect(q.doc).toMatch(AWS_DOC);
+});
