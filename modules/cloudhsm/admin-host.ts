@@ -43,7 +43,7 @@ export interface AdminHostProps {
    * @default false
    */
   readonly natGateway?: boolean;
-  /** Security group of the HSMs (egress TCP 2223-2225 to it). */
+  /** Security group of the HSMs (egress to it on {@link CLOUDHSM.CLUSTER_PORTS}). */
   readonly clusterSecurityGroupId: string;
   /** Security group of the interface endpoints (egress 443 to it). */
   readonly endpointSecurityGroupId: string;
@@ -58,7 +58,7 @@ export interface AdminHostProps {
 /**
  * The small SSM-managed instance that runs the in-VPC hook scripts (activation, kmsuser). No key
  * pair, no inbound rule at all, IMDSv2 only (hop limit 1), encrypted root volume; egress only to
- * the HSMs (2223-2225), the interface endpoints and S3 (443), and the internet (443) only where the
+ * the HSMs ({@link CLOUDHSM.CLUSTER_PORTS}), the interface endpoints and S3 (443), and the internet (443) only where the
  * subnet has NAT (an https:// CLI package). Its role has
  * AmazonSSMManagedInstanceCore and may read only its two secrets and two parameters. It can be
  * stopped once the key store is connected and started again for HSM user administration.

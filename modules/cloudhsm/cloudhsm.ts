@@ -57,7 +57,10 @@ export interface CloudHsmProps {
    * @default - the rulebook's {@link CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT}
    */
   readonly backupRetentionDays?: number;
-  /** @default - a t3.micro with the latest Amazon Linux 2023, the CLI from the CloudHSM download URL (which needs `natGateway`) */
+  /**
+   * @default - the rulebook's {@link CLOUDHSM.ADMIN_HOST_INSTANCE_TYPE_DEFAULT} with the latest Amazon Linux 2023, the CLI from
+   * {@link CLOUDHSM.ADMIN_HOST_CLI_PACKAGE_DEFAULT} (the CloudHSM download URL, which needs `natGateway`)
+   */
   readonly adminHost?: CloudHsmAdminHostOptions;
   /**
    * Budget of each waiting hook step (connecting the store takes up to 20 minutes, 30 seen), within

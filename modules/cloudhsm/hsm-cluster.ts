@@ -46,7 +46,7 @@ export class HsmCluster extends Construct {
   /** The only HSM created before initialisation. */
   readonly firstHsm: CloudhsmV2Hsm;
   readonly clusterId: string;
-  /** The security group CloudHSM created for the cluster (members reach each other on 2223-2225). */
+  /** The security group CloudHSM created for the cluster (members reach each other on {@link CLOUDHSM.CLUSTER_PORTS}). */
   readonly securityGroupId: string;
   /** The rules admitting clients to the HSMs (`allowHsmAccessFrom`), for `depends_on`. */
   readonly accessRules: VpcSecurityGroupIngressRule[] = [];
@@ -76,7 +76,7 @@ export class HsmCluster extends Construct {
     const azs = [...new Set(props.hsmAzs)];
     this.cluster = new CloudhsmV2Cluster(this, "cluster", {
       hsmType,
-      ...(hsmType === "hsm2m.medium" ? { mode } : {}),
+      ...(CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(hsmType) ? {} : { mode }),
       subnetIds: azs.map((az) => props.network.subnetIdByAz[az]),
       tags: { Name: `${EnvironmentStack.of(this).name}-cloudhsm` },
       lifecycle: { preventDestroy: true },
@@ -87,7 +87,7 @@ export class HsmCluster extends Construct {
   }
 
   /**
-   * Admits `securityGroupId` (the admin host, later a hook Lambda) to the HSMs on TCP 2223-2225:
+   * Admits `securityGroupId` (the admin host, later a hook Lambda) to the HSMs on TCP {@link CLOUDHSM.CLUSTER_PORTS}:
    * the only ingress the cluster's security group gets besides its own members.
    */
   allowHsmAccessFrom(id: string, securityGroupId: string): VpcSecurityGroupIngressRule {

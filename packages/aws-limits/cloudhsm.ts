@@ -143,3 +143,17 @@ export const ADMIN_HOST_CLI_PACKAGE: Pattern = {
   allowed: "an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes",
   doc: "https://docs.aws.amazon.com/cloudhsm/latest/userguide/gs_cloudhsm_cli-install.html",
 };
+
+/** Clusters per account and Region: 4 by default (adjustable in Service Quotas, which may hold another value). */
+export const CLUSTERS_PER_REGION_QUOTA_DEFAULT: Default<number> = {
+  value: 4,
+  why: "AWS's default quota, used when Service Quotas has no value",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/userguide/limits.html",
+};
+
+/** HSMs per account and Region: 6 by default (adjustable in Service Quotas, which may hold another value). */
+export const HSMS_PER_REGION_QUOTA_DEFAULT: Default<number> = {
+  value: 6,
+  why: "AWS's default quota, used when Service Quotas has no value",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/userguide/limits.html",
+};

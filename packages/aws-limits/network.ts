@@ -46,3 +46,22 @@ export const SUBNET_ID: Pattern = ec2Id("subnet", "a subnet id");
 export const ROUTE_TABLE_ID: Pattern = ec2Id("rtb", "a route table id");
 export const TRANSIT_GATEWAY_ID: Pattern = ec2Id("tgw", "a transit gateway id");
 export const VPN_GATEWAY_ID: Pattern = ec2Id("vgw", "a virtual private gateway id");
+
+/** Addresses AWS reserves in every subnet (the first four and the last). */
+export const RESERVED_ADDRESSES_PER_SUBNET: Limit = {
+  value: 5,
+  unit: "addresses",
+  doc: "https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html",
+};
+
+/**
+ * VPC quotas the keys stack uses, with their Service Quotas codes and AWS's default values (used
+ * when Service Quotas has no value):
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html,
+ * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
+ */
+export const VPC_QUOTAS = {
+  interfaceEndpointsPerVpc: { code: "L-29B6F2EB", name: "Interface VPC endpoints per VPC", default: 50 },
+  gatewayEndpointsPerRegion: { code: "L-1B52E74A", name: "Gateway VPC endpoints per Region", default: 20 },
+  vpcsPerRegion: { code: "L-F678F1CE", name: "VPCs per Region", default: 5 },
+} as const;
