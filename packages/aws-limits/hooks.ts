@@ -110,3 +110,20 @@ export const LAMBDA_FUNCTION_NAME_MAX: Limit = {
 export function timeoutMinutesAllowed(): string {
   return `whole minutes from ${TIMEOUT_MINUTES.min} to ${TIMEOUT_MINUTES.max}: one apply, at most ${Math.ceil(TIMEOUT_MINUTES.max / MINUTES_PER_INVOCATION)} Lambda invocations of ${LAMBDA_TIMEOUT_SECONDS.max / 60} minutes`;
 }
+
+/**
+ * How long AWS says each waited-for operation typically takes, in minutes: they shape the hooks'
+ * poll schedules (they are not limits; a step's budget is). Creating an HSM up to 10, initialising
+ * a cluster 3-4, activating it, an SSM command about 1, connecting a CloudHSM key store 20 (30
+ * seen), an external key store about 5, disconnecting about 1.
+ */
+export const TYPICAL_MINUTES = {
+  hsmCreate: 10,
+  initialize: 4,
+  activate: 4,
+  ssmCommand: 1,
+  connectCloudHsm: 20,
+  connectXks: 5,
+  disconnect: 1,
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html",
+} as const;

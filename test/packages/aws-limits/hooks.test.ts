@@ -56,3 +56,9 @@ describe("the hook wait budget (one rule for the graph, a wider one for the runn
 test("Lambda's VPC takes 1 to 16 subnets", () => {
   expect([inRange(HOOKS.LAMBDA_VPC_SUBNETS, 0), inRange(HOOKS.LAMBDA_VPC_SUBNETS, 1), inRange(HOOKS.LAMBDA_VPC_SUBNETS, 16), inRange(HOOKS.LAMBDA_VPC_SUBNETS, 17)]).toEqual([false, true, true, false]);
 });
+
+test("typical durations fit the default budget and cite AWS", () => {
+  const { doc, ...minutes } = HOOKS.TYPICAL_MINUTES;
+  expect(doc).toMatch(AWS_DOC);
+  for (const [op, m] of Object.entries(minutes)) expect([op, m > 0 && m <= HOOKS.TIMEOUT_MINUTES_DEFAULT.value]).toEqual([op, true]);
+});
