@@ -65,3 +65,10 @@ export const VPC_QUOTAS = {
   gatewayEndpointsPerRegion: { code: "L-1B52E74A", name: "Gateway VPC endpoints per Region", default: 20 },
   vpcsPerRegion: { code: "L-F678F1CE", name: "VPCs per Region", default: 5 },
 } as const;
+
+/** An interface endpoint service, the part after `com.amazonaws.<region>.` (`ssm`, `ecr.api`). */
+export const ENDPOINT_SERVICE_NAME: Pattern = {
+  regex: /^(?!com\.amazonaws\.)[a-z0-9]+([.-][a-z0-9]+)*$/,
+  allowed: "an endpoint service name after com.amazonaws.<region>., such as ssm or ecr.api",
+  doc: "https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html",
+};

@@ -35,6 +35,18 @@ test.each([
 });
 
 test("each id pattern names its AWS page and says what is allowed", () => {
-  expect(patterns.length).toBe(5);
-  for (const [name, p] of patterns) expect([name, AWS_DOC.test(p.doc), /8 or 17 hex characters$/.test(p.allowed)]).toEqual([name, true, true]);
+  const ids = patterns.filter(([name]) => name.endsWith("_ID"));
+  expect(ids.length).toBe(5);
+  for (const [name, p] of ids) expect([name, AWS_DOC.test(p.doc), /8 or 17 hex characters$/.test(p.allowed)]).toEqual([name, true, true]);
+});
+
+test.each([
+  ["ssm", true],
+  ["ecr.api", true],
+  ["com.amazonaws.eu-west-1.ssm", false],
+  ["SSM", false],
+  ["ssm..api", false],
+])("endpoint service %j allowed: %s", (name, ok) => {
+  expect(NETWORK.ENDPOINT_SERVICE_NAME.regex.test(name)).toBe(ok);
+  expect(NETWORK.ENDPOINT_SERVICE_NAME.doc).toMatch(AWS_DOC);
 });
