@@ -2,7 +2,7 @@
 import type { EnvironmentConfig } from "../types";
 import type { ConstraintTable, FieldContext, Violation } from "./engine";
 import { NETWORK } from "@cmk-stacks/aws-limits";
-import { azInRegion, cidrWithPrefix, contains, duplicates, isString, matches, oneOf, overlaps, parseCidr } from "./checks";
+import { azInRegion, contains, duplicates, isString, matches, oneOf, overlaps, parseCidr } from "./checks";
 
 const SRC_VPC = `Amazon VPC: IPv4 CIDR blocks /${NETWORK.VPC_CIDR_PREFIX.min}-/${NETWORK.VPC_CIDR_PREFIX.max}`;
 const SRC_AZ = `CloudHSM, NLB and XKS need subnets in at least ${NETWORK.MIN_AZS.value} AZs`;
@@ -18,7 +18,7 @@ export const networkTable: ConstraintTable = {
   domain: "network",
   fields: [
     { field: "network.mode", rule: "'new' or 'existing'", source: "network module", required: true, check: oneOf("new", "existing") },
-    { field: "network.cidr", rule: `an IPv4 CIDR between /${NETWORK.VPC_CIDR_PREFIX.min} and /${NETWORK.VPC_CIDR_PREFIX.max} (network address)`, source: SRC_VPC, required: true, check: cidrWithPrefix(NETWORK.VPC_CIDR_PREFIX.min, NETWORK.VPC_CIDR_PREFIX.max) },
+    { field: "network.cidr", rule: `an IPv4 CIDR between /${NETWORK.VPC_CIDR_PREFIX.min} and /${NETWORK.VPC_CIDR_PREFIX.max} (network address)`, source: SRC_VPC, required: true, check: NETWORK.isVpcCidr },
     { field: "network.vpcId", rule: "a VPC id (vpc- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.mode === "existing", required: true, check: matches(NETWORK.VPC_ID.regex) },
     { field: "network.subnets", rule: `a list of at least ${NETWORK.MIN_AZS.value} subnets`, source: SRC_AZ, required: true, check: (v) => Array.isArray(v) && v.length >= NETWORK.MIN_AZS.value },
     { field: "network.subnets.*.az", rule: "an AZ of the environment's Region", source: "EC2 Availability Zones", required: true, when: (c) => isString(c.env.region), check: (v, c) => azInRegion(v, String(c.env.region)) },
@@ -27,7 +27,7 @@ export const networkTable: ConstraintTable = {
       rule: `an IPv4 CIDR between /${NETWORK.SUBNET_CIDR_PREFIX.min} and /${NETWORK.SUBNET_CIDR_PREFIX.max} (network address)`,
       source: "Amazon VPC: subnet CIDR blocks",
       required: true,
-      check: cidrWithPrefix(NETWORK.SUBNET_CIDR_PREFIX.min, NETWORK.SUBNET_CIDR_PREFIX.max),
+      check: NETWORK.isSubnetCidr,
     },
     { field: "network.subnets.*.id", rule: "a subnet id (subnet- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.env.network?.mode === "existing", required: true, check: matches(NETWORK.SUBNET_ID.regex) },
     { field: "network.onPremisesCidrs.*", rule: "an IPv4 CIDR (network address)", source: "on-premises address plan", check: (v) => parseCidr(v) !== undefined },

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { inRange, NETWORK } from "@cmk-stacks/aws-limits";
+import { NETWORK } from "@cmk-stacks/aws-limits";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -177,7 +177,7 @@ export class PrivateNetwork extends Construct implements INetwork {
 function privateNetworkProblems(where: string, props: PrivateNetworkProps): string[] {
   const problems: string[] = [];
   const vpc = known(props.cidr) ? parseIpv4Cidr(props.cidr) : undefined;
-  if (known(props.cidr) && (!vpc || !inRange(NETWORK.VPC_CIDR_PREFIX, vpc.prefix))) problems.push(`${where}.cidr: ${shown(props.cidr)} is not allowed (${CIDR_SIZES})`);
+  if (known(props.cidr) && !NETWORK.isVpcCidr(props.cidr)) problems.push(`${where}.cidr: ${shown(props.cidr)} is not allowed (${CIDR_SIZES})`);
   if (props.mode === "existing" && known(props.vpcId) && !NETWORK.VPC_ID.regex.test(props.vpcId)) {
     problems.push(`${where}.vpcId: ${shown(props.vpcId)} is not allowed (${NETWORK.VPC_ID.allowed})`);
   }
@@ -190,7 +190,7 @@ function privateNetworkProblems(where: string, props: PrivateNetworkProps): stri
   props.subnets.forEach((s, i) => {
     const at = `${where}.subnets.${i}`;
     const range = parsed[i];
-    if (known(s.cidr) && (!range || !inRange(NETWORK.SUBNET_CIDR_PREFIX, range.prefix))) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (${CIDR_SIZES})`);
+    if (known(s.cidr) && !NETWORK.isSubnetCidr(s.cidr)) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (${CIDR_SIZES})`);
     else if (range && vpc && !rangeContains(vpc, range)) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (a range inside the VPC CIDR ${props.cidr}, Amazon VPC CreateSubnet)`);
     else if (range) {
       const j = parsed.findIndex((other, k) => k < i && other !== undefined && rangesOverlap(other, range));

@@ -72,3 +72,48 @@ export const ENDPOINT_SERVICE_NAME: Pattern = {
   allowed: "an endpoint service name after com.amazonaws.<region>., such as ssm or ecr.api",
   doc: "https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html",
 };
+
+/** An IPv4 CIDR as its first and last address (unsigned 32-bit numbers) and its prefix length. */
+export interface Ipv4Cidr {
+  readonly first: number;
+  readonly last: number;
+  readonly prefix: number;
+}
+
+/** Dotted IPv4 (`10.0.0.1`: four decimal octets, no leading zeros) as an unsigned integer, or undefined. */
+export function parseIpv4(text: unknown): number | undefined {
+  if (typeof text !== "string") return undefined;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const octets = m.slice(1);
+  if (octets.some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith("0")))) return undefined;
+  return octets.reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/**
+ * `a.b.c.d/n` as a range, or undefined unless it is an IPv4 network address (no host bits set):
+ * the one parser the validation tables and the network constructs share, so they read a CIDR alike.
+ */
+export function parseIpv4Cidr(text: unknown): Ipv4Cidr | undefined {
+  if (typeof text !== "string") return undefined;
+  const [address, bits, ...extra] = text.split("/");
+  if (extra.length || bits === undefined || !/^\d{1,2}$/.test(bits)) return undefined;
+  const first = parseIpv4(address);
+  const prefix = Number(bits);
+  if (first === undefined || prefix > 32) return undefined;
+  const size = 2 ** (32 - prefix);
+  if (first % size !== 0) return undefined;
+  return { first, last: first + size - 1, prefix };
+}
+
+/** A network address whose prefix lies in {@link VPC_CIDR_PREFIX}. */
+export function isVpcCidr(text: unknown): boolean {
+  const c = parseIpv4Cidr(text);
+  return c !== undefined && c.prefix >= VPC_CIDR_PREFIX.min && c.prefix <= VPC_CIDR_PREFIX.max;
+}
+
+/** A network address whose prefix lies in {@link SUBNET_CIDR_PREFIX}. */
+export function isSubnetCidr(text: unknown): boolean {
+  const c = parseIpv4Cidr(text);
+  return c !== undefined && c.prefix >= SUBNET_CIDR_PREFIX.min && c.prefix <= SUBNET_CIDR_PREFIX.max;
+}

@@ -50,3 +50,21 @@ test.each([
   expect(NETWORK.ENDPOINT_SERVICE_NAME.regex.test(name)).toBe(ok);
   expect(NETWORK.ENDPOINT_SERVICE_NAME.doc).toMatch(AWS_DOC);
 });
+
+describe("the CIDR parser validation and constructs share", () => {
+  test.each([
+    ["10.0.0.0/16", { first: 167772160, last: 167837695, prefix: 16 }],
+    ["192.168.1.16/28", { first: 3232235792, last: 3232235807, prefix: 28 }],
+    ["0.0.0.0/0", { first: 0, last: 4294967295, prefix: 0 }],
+    ["255.255.255.255/32", { first: 4294967295, last: 4294967295, prefix: 32 }],
+  ])("%s", (text, range) => expect(NETWORK.parseIpv4Cidr(text)).toEqual(range));
+
+  test.each(["10.0.0.1/16", "10.0.0.0", "10.0.0.0/33", "10.0.0.0/16/1", "010.0.0.0/16", "256.0.0.0/8", "10.0.0/24", " 10.0.0.0/16", "10.0.0.0/016", 42, undefined])("refuses %p", (text) => {
+    expect(NETWORK.parseIpv4Cidr(text)).toBeUndefined();
+  });
+
+  test("VPC and subnet CIDRs take /16 to /28 network addresses only", () => {
+    expect(["10.0.0.0/15", "10.0.0.0/16", "10.0.0.0/28", "10.0.0.0/29", "10.0.0.1/28"].map(NETWORK.isVpcCidr)).toEqual([false, true, true, false, false]);
+    expect(["10.0.0.0/15", "10.0.0.0/16", "10.0.0.0/28", "10.0.0.0/29"].map(NETWORK.isSubnetCidr)).toEqual([false, true, true, false]);
+  });
+});
