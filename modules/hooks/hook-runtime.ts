@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { HOOKS, inRange } from "@cmk-stacks/aws-limits";
+import { CLOUDWATCH, HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import { AssetType, Lazy, TerraformAsset, TerraformStack } from "cdktf";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -145,7 +145,7 @@ export class HookRuntime extends Construct {
       vpcId: vpc.vpcId,
       egress: [{ description: "AWS APIs through the VPC interface endpoints", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [vpc.cidr] }],
     });
-    const logs = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${namePrefix}-hooks`, retentionInDays: 365 });
+    const logs = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${namePrefix}-hooks`, retentionInDays: CLOUDWATCH.HOOK_LOG_RETENTION_DAYS_DEFAULT.value });
     this.fn = new LambdaFunction(this, "function", {
       functionName: `${namePrefix}-hooks`,
       description: "cmk-stacks bootstrap hooks (initialise, activate, kmsuser, connect)",
@@ -155,7 +155,7 @@ export class HookRuntime extends Construct {
       filename: archive.path,
       sourceCodeHash: archive.assetHash,
       timeout: HOOKS.LAMBDA_TIMEOUT_SECONDS.max,
-      memorySize: 256,
+      memorySize: HOOKS.LAMBDA_MEMORY_MB_DEFAULT.value,
       vpcConfig: { subnetIds: [...vpc.subnetIds], securityGroupIds: [sg.id] },
       // IAM is eventually consistent and the role alone grants nothing: without these edges
       // Terraform may create (and the first invocation run) before the ENI permissions and the

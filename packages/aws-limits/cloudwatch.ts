@@ -120,3 +120,10 @@ export const HEALTH_CHECKS_PER_ALARM_PERIOD: Limit = {
   unit: "checks",
   doc: "project rule: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",
 };
+
+/** Days the hook function's log group keeps its logs (one of the values PutRetentionPolicy takes): a year, for audit. */
+export const HOOK_LOG_RETENTION_DAYS_DEFAULT: Default<number> = {
+  value: 365,
+  why: "a year of bootstrap and health check logs, for audit",
+  doc: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+};

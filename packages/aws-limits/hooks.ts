@@ -127,3 +127,10 @@ export const TYPICAL_MINUTES = {
   disconnect: 1,
   doc: "https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html",
 } as const;
+
+/** Memory of the hook function in MB (Lambda allows 128-10,240): the steps are I/O-bound waits. */
+export const LAMBDA_MEMORY_MB_DEFAULT: Default<number> = {
+  value: 256,
+  why: "the steps mostly wait on AWS; 256 MB also buys a little more CPU than 128",
+  doc: "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html",
+};

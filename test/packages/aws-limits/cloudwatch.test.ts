@@ -11,7 +11,7 @@ test("every range has min <= max and an AWS documentation page", () => {
 });
 
 test("every default names its AWS page and a reason, and lies in its range", () => {
-  expect(defaults.length).toBe(5);
+  expect(defaults.length).toBe(6);
   for (const [name, d] of defaults) expect([name, AWS_DOC.test(String(d.doc)), (d.why ?? "").length > 0]).toEqual([name, true, true]);
   expect(inRange(CLOUDWATCH.XKS_CERTIFICATE_DAYS, CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value)).toBe(true);
   expect(inRange(CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS, CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value)).toBe(true);
