@@ -4,6 +4,7 @@
  * and throws on input that does not fit it).
  */
 import type { BackendConfig, BucketConfig, CloudHsmTrustConfig, EnvironmentConfig, FsxDeploymentType, KeyStoreKind, NetworkConfig, XksConfig } from "./types";
+import type { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { EnvironmentSchema, type SIGNING_KEY_SPECS } from "./schema";
 import { partitionOfRegion } from "./validation/checks";
 
@@ -66,8 +67,8 @@ export function cloudHsmPhase(trust: { readonly mode?: unknown; readonly signedC
 export interface ResolvedCloudHsm {
   /** Decided from `trust` (see {@link CloudHsmPhase}). */
   readonly phase: CloudHsmPhase;
-  readonly hsmType: "hsm1.medium" | "hsm2m.medium";
-  readonly mode: "FIPS" | "NON_FIPS";
+  readonly hsmType: CLOUDHSM.HsmType;
+  readonly mode: CLOUDHSM.ClusterMode;
   readonly hsmAzs: readonly string[];
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;

@@ -8,6 +8,7 @@
  * defaults that do not depend on other fields (those that do are applied in `resolve.ts`).
  */
 import * as z from "zod";
+import { CLOUDHSM, CLOUDWATCH, HOOKS, NETWORK } from "@cmk-stacks/aws-limits";
 
 const str = (description: string) => z.string().describe(description);
 const int = (description: string) => z.number().int().describe(description);
@@ -80,8 +81,8 @@ export const NetworkSchema = z
   .discriminatedUnion("mode", [
     z.strictObject({
       mode: z.literal("new"),
-      cidr: str("VPC IPv4 CIDR (/16 to /28). Must not overlap onPremisesCidrs."),
-      subnets: z.array(SubnetSchema).describe("Private subnets; at least 2 distinct AZs. No public subnets are ever created."),
+      cidr: str(`VPC IPv4 CIDR (/${NETWORK.VPC_CIDR_PREFIX.min} to /${NETWORK.VPC_CIDR_PREFIX.max}). Must not overlap onPremisesCidrs.`),
+      subnets: z.array(SubnetSchema).describe(`Private subnets; at least ${NETWORK.MIN_AZS.value} distinct AZs. No public subnets are ever created.`),
       onPremisesCidrs,
       onPremisesConnection: NewVpcOnPremisesConnectionSchema.optional(),
       natGateway: z.literal(false).describe("A NAT gateway needs a public subnet; only false is supported.").optional(),
@@ -190,7 +191,7 @@ export const CloudHsmTrustSchema = z
 
 export const AdminHostSchema = z
   .strictObject({
-    instanceType: str("EC2 instance type.").default("t3.micro"),
+    instanceType: str("EC2 instance type.").default(CLOUDHSM.ADMIN_HOST_INSTANCE_TYPE_DEFAULT.value),
     amiId: str("An AMI of the Amazon Linux 2023 family (dnf, AWS CLI, SSM agent). Default: the latest Amazon Linux 2023 via SSM parameter.").optional(),
     cliPreinstalled: z.boolean().describe("amiId already has the CloudHSM CLI: nothing is installed at boot, cliPackage unset. Needs amiId.").default(false),
     cliPackage: str(
@@ -201,10 +202,10 @@ export const AdminHostSchema = z
 
 export const CloudHsmSchema = z
   .strictObject({
-    hsmType: z.enum(["hsm1.medium", "hsm2m.medium"]).default("hsm2m.medium"),
-    mode: z.enum(["FIPS", "NON_FIPS"]).describe("Cluster mode (hsm2m.medium only; hsm1.medium is always FIPS).").default("FIPS"),
-    hsmAzs: strings("AZ of each HSM; the first is created alone before activation. At least 2 distinct AZs, each with a subnet."),
-    backupRetentionDays: int("Days CloudHSM keeps backups, 7-379.").default(90),
+    hsmType: z.enum(CLOUDHSM.HSM_TYPES).default(CLOUDHSM.HSM_TYPE_DEFAULT.value),
+    mode: z.enum(CLOUDHSM.CLUSTER_MODES).describe("Cluster mode (hsm2m.medium only; hsm1.medium is always FIPS).").default(CLOUDHSM.CLUSTER_MODE_DEFAULT.value),
+    hsmAzs: strings(`AZ of each HSM; the first is created alone before activation. At least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} distinct AZs, each with a subnet.`),
+    backupRetentionDays: int(`Days CloudHSM keeps backups, ${CLOUDHSM.BACKUP_RETENTION_DAYS.min}-${CLOUDHSM.BACKUP_RETENTION_DAYS.max}.`).default(CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value),
     trust: CloudHsmTrustSchema,
     keyStoreName: str("KMS custom key store name, 1-256 chars."),
     adminHost: AdminHostSchema.prefault({}),
@@ -286,7 +287,7 @@ export const DataSchema = z
 export const HooksSchema = z
   .strictObject({
     runner: z.enum(["local", "lambda"]).describe("local: Node on the machine running Terraform. lambda: a function in the VPC (Terraform Cloud).").default("local"),
-    timeoutMinutes: int("Upper bound for each waiting step, 5-120 minutes.").default(45),
+    timeoutMinutes: int(`Upper bound for each waiting step, ${HOOKS.TIMEOUT_MINUTES.min}-${HOOKS.TIMEOUT_MINUTES.max} minutes.`).default(HOOKS.TIMEOUT_MINUTES_DEFAULT.value),
   })
   .describe("How the bootstrap hooks run.");
 
@@ -300,12 +301,16 @@ export const AlarmSubscriptionSchema = z
 export const AlarmsSchema = z
   .strictObject({
     subscriptions: z.array(AlarmSubscriptionSchema).describe("Where alarm notifications go; at least one (an alarm nobody receives warns nobody)."),
-    requestQuotaShare: z.number().describe("Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, greater than 0 and at most 1.").default(0.8),
+    requestQuotaShare: z.number().describe(`Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, ${CLOUDWATCH.SHARE_WORDS}.`).default(CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT.value),
     xks: z
       .strictObject({
-        certificateDays: int("Days before the XKS proxy's TLS certificate expires at which to alarm, 1-365 (AWS suggests at least 10; a renewal through change control takes longer).").default(30),
-        latencyShare: z.number().describe("Share of KMS's 250 ms budget for an XKS proxy answer above which the average latency alarms, greater than 0 and at most 1 (0.8: 200 ms).").default(0.8),
-        credentialRotationDays: int("Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, 1-730 days.").default(90),
+        certificateDays: int(`Days before the XKS proxy's TLS certificate expires at which to alarm, ${CLOUDWATCH.XKS_CERTIFICATE_DAYS.min}-${CLOUDWATCH.XKS_CERTIFICATE_DAYS.max} (AWS suggests at least 10; a renewal through change control takes longer).`).default(
+          CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value,
+        ),
+        latencyShare: z.number().describe(`Share of KMS's 250 ms budget for an XKS proxy answer above which the average latency alarms, ${CLOUDWATCH.SHARE_WORDS} (0.8: 200 ms).`).default(CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value),
+        credentialRotationDays: int(`Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, ${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.min}-${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.max} days.`).default(
+          CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value,
+        ),
       })
       .describe("Thresholds of the external key store alarms (only with xks).")
       .prefault({}),

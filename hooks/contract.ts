@@ -13,6 +13,7 @@
  *
  * SDK-free on purpose (no `@aws-sdk`, no cdktf): the constructs import it at synth time.
  */
+import { CLOUDHSM, HOOKS } from "@cmk-stacks/aws-limits";
 import { checkIds, type IdKind } from "./lib/validate";
 
 /** Validated arguments of a step, by camelCase name; the CLI flag is the kebab-case form (`clusterId` -> `--cluster-id`). */
@@ -80,7 +81,7 @@ const FORCE = (help: string): ArgSpec => ({ kind: "flag", help });
 /** Arguments every step takes (`region` defaults to `AWS_REGION` in the Lambda runner). */
 export const COMMON_ARGS = {
   region: { kind: "id", id: "region", required: true, help: "AWS Region" },
-  timeoutMinutes: { kind: "int", min: 1, default: 45, help: "overall budget of the step" },
+  timeoutMinutes: { kind: "int", min: HOOKS.RUN_TIMEOUT_MINUTES.min, max: HOOKS.RUN_TIMEOUT_MINUTES.max, default: HOOKS.TIMEOUT_MINUTES_DEFAULT.value, help: "overall budget of the step" },
 } as const satisfies Record<string, ArgSpec>;
 
 /** Lambda event fields that steer the chain of invocations, not the step (`hooks/lambda.ts`). */
@@ -124,13 +125,13 @@ export const STEP_CONTRACT = {
   "set-backup-retention": {
     description: "set the cluster's backup retention (ModifyCluster; the provider has no argument for it)",
     inGraph: true,
-    args: { clusterId: CLUSTER_ID, days: { kind: "int", min: 7, max: 379, default: 90, help: "days CloudHSM keeps backups" } },
+    args: { clusterId: CLUSTER_ID, days: { kind: "int", min: CLOUDHSM.BACKUP_RETENTION_DAYS.min, max: CLOUDHSM.BACKUP_RETENTION_DAYS.max, default: CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value, help: "days CloudHSM keeps backups" } },
     iam: [DESCRIBE_CLUSTERS, { actions: ["cloudhsm:ModifyCluster"], resources: cluster }],
   },
   "wait-hsms-active": {
     description: "wait until the cluster has the given number of ACTIVE HSMs",
     inGraph: true,
-    args: { clusterId: CLUSTER_ID, minHsms: { kind: "int", min: 1, default: 2, help: "ACTIVE HSMs needed" } },
+    args: { clusterId: CLUSTER_ID, minHsms: { kind: "int", min: CLOUDHSM.HSMS_PER_CLUSTER.min, max: CLOUDHSM.HSMS_PER_CLUSTER.max, default: CLOUDHSM.KEY_STORE_MIN_HSMS.value, help: "ACTIVE HSMs needed" } },
     iam: [DESCRIBE_CLUSTERS],
   },
   "create-kmsuser": {
@@ -223,7 +224,7 @@ export const STEP_CONTRACT = {
     description: "scheduled health check of a CloudHSM key store: publishes whether it is CONNECTED and how many HSMs are ACTIVE as CloudWatch metrics (embedded metric format) for the alarms",
     inGraph: false,
     scheduled: true,
-    args: { keyStoreId: id("keyStoreId", "custom key store id"), clusterId: CLUSTER_ID, minHsms: { kind: "int", min: 1, default: 2, help: "ACTIVE HSMs below which the cluster is reported unhealthy" } },
+    args: { keyStoreId: id("keyStoreId", "custom key store id"), clusterId: CLUSTER_ID, minHsms: { kind: "int", min: CLOUDHSM.HSMS_PER_CLUSTER.min, max: CLOUDHSM.HSMS_PER_CLUSTER.max, default: CLOUDHSM.KEY_STORE_MIN_HSMS.value, help: "ACTIVE HSMs below which the cluster is reported unhealthy" } },
     iam: [DESCRIBE_CLUSTERS, { actions: ["kms:DescribeCustomKeyStores"], resources: "*", note: "DescribeCustomKeyStores takes no resource ARN" }],
   },
 } as const satisfies Record<string, StepSpec>;
@@ -241,7 +242,7 @@ export function isStepName(name: unknown): name is StepName {
  * Fixed budgets (minutes) of the steps that make one API call: one Lambda invocation is enough,
  * whatever `hooks.timeoutMinutes` says. Read at synth time only (the wiring), not by the runners.
  */
-export const STEP_BUDGET_MINUTES: Readonly<Partial<Record<StepName, number>>> = { "set-backup-retention": 5 };
+export const STEP_BUDGET_MINUTES: Readonly<Partial<Record<StepName, number>>> = { "set-backup-retention": HOOKS.ONE_CALL_STEP_BUDGET_MINUTES.value };
 
 /** The budget of one run of `step`: its fixed budget where the contract sets one, otherwise `configured`. */
 export function budgetMinutes(step: StepName, configured: number): number {

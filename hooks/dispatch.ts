@@ -5,6 +5,7 @@
  * Both runners (`cli.ts`, `lambda.ts`) validate their input with `parseStepInput` first and then
  * call `STEP_RUNNERS[step]` with the validated arguments.
  */
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import type { HookClients } from "./lib/clients";
 import { HookError } from "./lib/errors";
 import type { RateLimiter } from "./lib/rate-limiter";
@@ -28,7 +29,7 @@ export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRun
 export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
   "initialize-cluster": (a, c, r) => initializeCluster({ ...r, clients: c, clusterId: req(a.clusterId), certificateParameter: req(a.certificateParameter), trustAnchorParameter: req(a.trustAnchorParameter) }),
   "activate-cluster": (a, c, r) => activateCluster({ ...r, clients: c, region: a.region, clusterId: req(a.clusterId), instanceId: req(a.instanceId), adminSecretArn: req(a.adminSecretArn), trustAnchorParameter: req(a.trustAnchorParameter) }),
-  "set-backup-retention": (a, c, r) => setBackupRetention({ ...r, clients: c, clusterId: req(a.clusterId), days: a.days ?? 90 }),
+  "set-backup-retention": (a, c, r) => setBackupRetention({ ...r, clients: c, clusterId: req(a.clusterId), days: a.days ?? CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value }),
   "wait-hsms-active": (a, c, r) => waitHsmsActive({ ...r, clients: c, clusterId: req(a.clusterId), minHsms: a.minHsms }),
   "create-kmsuser": (a, c, r) =>
     createKmsuser({

@@ -1,3 +1,4 @@
+import { HOOKS } from "@cmk-stacks/aws-limits";
 import { createClients, type HookClients } from "./lib/clients";
 import { formatDuration, realClock, type Clock } from "./lib/clock";
 import { HookError, StepInProgress } from "./lib/errors";
@@ -42,7 +43,7 @@ export interface HandlerDeps {
   readonly clients?: (region: string) => HookClients;
   readonly clock?: Clock;
   readonly sink?: LogSink;
-  /** Time kept in reserve before the invocation's end to return cleanly. Default 30 s. */
+  /** Time kept in reserve before the invocation's end to return cleanly. Default: the rulebook's {@link HOOKS.LAMBDA_RESERVE_SECONDS}. */
   readonly reserveMs?: number;
 }
 
@@ -65,7 +66,7 @@ export function createHandler(deps: HandlerDeps = {}): (event: HookEvent, contex
     if (!parsed.ok) throw new HookError(isStepName(event.step) ? event.step : "hooks", "InvalidInput", parsed.problems.join("; "), "fix the aws_lambda_invocation input");
     const { step, args } = parsed;
 
-    const yieldAt = started + context.getRemainingTimeInMillis() - (deps.reserveMs ?? 30_000);
+    const yieldAt = started + context.getRemainingTimeInMillis() - (deps.reserveMs ?? HOOKS.LAMBDA_RESERVE_SECONDS.value * 1000);
     const timeoutMs = args.timeoutMinutes * 60_000;
     try {
       const result = await STEP_RUNNERS[step](args, (deps.clients ?? createClients)(args.region), {

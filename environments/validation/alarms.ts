@@ -1,12 +1,14 @@
 /** CloudWatch alarms and their SNS topic (docs/alarms.md). */
 import type { ConstraintTable, FieldContext } from "./engine";
-import { canonical, intIn, isString, oneOf, partitionOfRegion } from "./checks";
+import { CLOUDWATCH, inRange, type Range } from "@cmk-stacks/aws-limits";
+import { canonical, isString, oneOf, partitionOfRegion } from "./checks";
 
 const SRC_SUB = "SNS Subscribe Endpoint (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html)";
 const SRC_XKS_ALARMS = "KMS external key store alarms (https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html)";
 
-/** A share: a number greater than 0 and at most 1. */
-const share = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v > 0 && v <= 1;
+const share = CLOUDWATCH.isShare;
+/** A number in the range (whole where the range says so). */
+const within = (range: Range) => (v: unknown) => typeof v === "number" && inRange(range, v);
 
 /** An ARN of `service` in the environment's partition, account and Region. */
 const localArn =
@@ -49,13 +51,23 @@ export const alarmsTable: ConstraintTable = {
     },
     {
       field: "alarms.requestQuotaShare",
-      rule: "a share greater than 0 and at most 1 (0.8 alarms at 80% of the quota)",
+      rule: `a share ${CLOUDWATCH.SHARE_WORDS} (0.8 alarms at 80% of the quota)`,
       source: "KMS request quotas (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html)",
       check: share,
     },
-    { field: "alarms.xks.certificateDays", rule: "1-365 days", source: `${SRC_XKS_ALARMS}: XksProxyCertificateDaysToExpire`, check: intIn(1, 365) },
-    { field: "alarms.xks.latencyShare", rule: "a share of the 250 ms timeout greater than 0 and at most 1", source: `${SRC_XKS_ALARMS}: XksProxyLatency`, check: share },
-    { field: "alarms.xks.credentialRotationDays", rule: "1-730 days", source: "KMS XksProxyCredentialAge (https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html)", check: intIn(1, 730) },
+    {
+      field: "alarms.xks.certificateDays",
+      rule: `${CLOUDWATCH.XKS_CERTIFICATE_DAYS.min}-${CLOUDWATCH.XKS_CERTIFICATE_DAYS.max} days`,
+      source: `${SRC_XKS_ALARMS}: XksProxyCertificateDaysToExpire`,
+      check: within(CLOUDWATCH.XKS_CERTIFICATE_DAYS),
+    },
+    { field: "alarms.xks.latencyShare", rule: `a share of the 250 ms timeout ${CLOUDWATCH.SHARE_WORDS}`, source: `${SRC_XKS_ALARMS}: XksProxyLatency`, check: share },
+    {
+      field: "alarms.xks.credentialRotationDays",
+      rule: `${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.min}-${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.max} days`,
+      source: "KMS XksProxyCredentialAge (https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html)",
+      check: within(CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS),
+    },
   ],
   cross: [
     {

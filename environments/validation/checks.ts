@@ -1,4 +1,5 @@
 /** Small predicates the constraint tables are written with. Each takes `unknown`: input may be JSON. */
+import { NETWORK } from "@cmk-stacks/aws-limits";
 
 export const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -69,27 +70,13 @@ export interface Cidr {
   readonly last: number;
 }
 
-/** Parses dotted IPv4 into an unsigned integer, or undefined. */
-export function parseIpv4(text: unknown): number | undefined {
-  if (!isString(text)) return undefined;
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p, i) => p > 255 || (m[i + 1].length > 1 && m[i + 1].startsWith("0")))) return undefined;
-  return ((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3];
-}
+/** Parses dotted IPv4 into an unsigned integer, or undefined: the rulebook's {@link NETWORK.parseIpv4}. */
+export const parseIpv4 = NETWORK.parseIpv4;
 
-/** Parses `a.b.c.d/n` where the address is the network address; undefined when malformed. */
+/** Parses `a.b.c.d/n` where the address is the network address; undefined when malformed (the rulebook's {@link NETWORK.parseIpv4Cidr}, the constructs' parser too). */
 export function parseCidr(text: unknown): Cidr | undefined {
-  if (!isString(text)) return undefined;
-  const [addr, bits, ...extra] = text.split("/");
-  if (extra.length || bits === undefined || !/^\d{1,2}$/.test(bits)) return undefined;
-  const base = parseIpv4(addr);
-  const prefix = Number(bits);
-  if (base === undefined || prefix > 32) return undefined;
-  const size = 2 ** (32 - prefix);
-  if (base % size !== 0) return undefined;
-  return { base, prefix, first: base, last: base + size - 1 };
+  const c = NETWORK.parseIpv4Cidr(text);
+  return c && { base: c.first, prefix: c.prefix, first: c.first, last: c.last };
 }
 
 export const isCidr = (v: unknown): boolean => parseCidr(v) !== undefined;

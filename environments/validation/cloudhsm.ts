@@ -2,7 +2,8 @@
 import { formatValue, type ConstraintTable, type Violation } from "./engine";
 import { cloudHsmPhase } from "../resolve";
 import { posix } from "node:path";
-import { intIn, isString, matches, oneOf } from "./checks";
+import { CLOUDHSM, inRange } from "@cmk-stacks/aws-limits";
+import { isString, matches, oneOf } from "./checks";
 
 /** A relative path that stays inside the repository once normalised (no absolute path, no `..`). */
 export const insideRepository = (v: unknown): boolean => isString(v) && !posix.isAbsolute(v) && !v.includes("\\") && !posix.normalize(v).startsWith("../") && posix.normalize(v) !== "..";
@@ -11,17 +12,37 @@ import type { EnvironmentConfig } from "../types";
 
 const SRC_CLI_PATH = "CloudHSM admin host: private subnets without NAT reach only AWS endpoints and this Region's S3";
 
+/** "'a' or 'b'". */
+const quotedOr = (list: readonly string[]): string => list.map((v) => `'${v}'`).join(" or ");
+
 const subnetAzs = (env: EnvironmentConfig): string[] => (Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : []);
 
 export const cloudHsmTable: ConstraintTable = {
   domain: "cloudhsm",
   fields: [
-    { field: "cloudHsm.hsmType", rule: "'hsm1.medium' or 'hsm2m.medium'", source: "CloudHSM CreateCluster HsmType", check: oneOf("hsm1.medium", "hsm2m.medium") },
-    { field: "cloudHsm.mode", rule: "'FIPS' or 'NON_FIPS'", source: "CloudHSM CreateCluster Mode", check: oneOf("FIPS", "NON_FIPS") },
-    { field: "cloudHsm.mode", rule: "'FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode)", source: "CloudHSM CreateCluster Mode", when: (c) => c.parent.hsmType === "hsm1.medium", check: (v) => v === "FIPS" },
-    { field: "cloudHsm.hsmAzs", rule: "2-28 AZs, at least 2 of them distinct (a key store needs 2 active HSMs in different AZs)", source: "KMS CreateCustomKeyStore; CloudHSM quotas", required: true, check: (v) => Array.isArray(v) && v.length >= 2 && v.length <= 28 && new Set(v).size >= 2 },
+    { field: "cloudHsm.hsmType", rule: quotedOr(CLOUDHSM.HSM_TYPES), source: "CloudHSM CreateCluster HsmType", check: oneOf(...CLOUDHSM.HSM_TYPES) },
+    { field: "cloudHsm.mode", rule: quotedOr(CLOUDHSM.CLUSTER_MODES), source: "CloudHSM CreateCluster Mode", check: oneOf(...CLOUDHSM.CLUSTER_MODES) },
+    {
+      field: "cloudHsm.mode",
+      rule: "'FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode)",
+      source: "CloudHSM CreateCluster Mode",
+      when: (c) => isString(c.parent.hsmType) && CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(c.parent.hsmType),
+      check: (v, c) => CLOUDHSM.modeAllowedFor(c.parent.hsmType, v),
+    },
+    {
+      field: "cloudHsm.hsmAzs",
+      rule: `${CLOUDHSM.KEY_STORE_MIN_HSMS.value}-${CLOUDHSM.HSMS_PER_CLUSTER.max} AZs, at least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} of them distinct (a key store needs ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} active HSMs in different AZs)`,
+      source: "KMS CreateCustomKeyStore; CloudHSM quotas",
+      required: true,
+      check: (v) => Array.isArray(v) && inRange(CLOUDHSM.HSMS_PER_CLUSTER, v.length) && CLOUDHSM.hsmAzsServeKeyStore(v),
+    },
     { field: "cloudHsm.hsmAzs.*", rule: (c) => `an AZ with a subnet in network.subnets (${subnetAzs(c.env).join(", ")})`, source: "CloudHSM CreateHsm AvailabilityZone", check: (v, c) => isString(v) && subnetAzs(c.env).includes(v) },
-    { field: "cloudHsm.backupRetentionDays", rule: "7-379 days", source: "CloudHSM BackupRetentionPolicy", check: intIn(7, 379) },
+    {
+      field: "cloudHsm.backupRetentionDays",
+      rule: `${CLOUDHSM.BACKUP_RETENTION_DAYS.min}-${CLOUDHSM.BACKUP_RETENTION_DAYS.max} days`,
+      source: "CloudHSM BackupRetentionPolicy",
+      check: (v) => typeof v === "number" && inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, v),
+    },
     { field: "cloudHsm.keyStoreName", rule: "1-256 chars", source: "KMS CreateCustomKeyStore CustomKeyStoreName", required: true, check: matches(/^[\s\S]+$/, 1, 256) },
     { field: "cloudHsm.trust.mode", rule: "'generated' or 'provided'", source: "cluster trust modes", required: true, check: oneOf("generated", "provided") },
     { field: "cloudHsm.trust.signedCertificateFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster SignedCert", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
@@ -35,13 +56,13 @@ export const cloudHsmTable: ConstraintTable = {
       when: (c) => c.parent.mode === "provided" && isString(c.parent.signedCertificateFile),
       check: (v, c) => !isString(v) || posix.normalize(v) !== posix.normalize(String(c.parent.signedCertificateFile)),
     },
-    { field: "cloudHsm.adminHost.instanceType", rule: "an EC2 instance type such as t3.micro", source: "EC2 instance types", check: matches(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/) },
-    { field: "cloudHsm.adminHost.amiId", rule: "an AMI id (ami- and 8 or 17 hex chars)", source: "EC2 resource ids", check: matches(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+    { field: "cloudHsm.adminHost.instanceType", rule: CLOUDHSM.INSTANCE_TYPE.allowed, source: "EC2 instance types", check: matches(CLOUDHSM.INSTANCE_TYPE.regex) },
+    { field: "cloudHsm.adminHost.amiId", rule: "an AMI id (ami- and 8 or 17 hex chars)", source: "EC2 resource ids", check: matches(CLOUDHSM.AMI_ID.regex) },
     {
       field: "cloudHsm.adminHost.cliPackage",
-      rule: "an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes",
+      rule: CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.allowed,
       source: "dnf install / aws s3 cp in the admin host's user data",
-      check: matches(/^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~/%+-]+\.rpm)$/),
+      check: matches(CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.regex),
     },
     {
       field: "cloudHsm.adminHost.cliPreinstalled",

@@ -1,6 +1,7 @@
 /** Environment-wide fields: identity, tags, state backend, hook runner. */
+import { HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import type { ConstraintTable } from "./engine";
-import { intIn, isObject, isString, matches, oneOf, partitionOfRegion, REGION, TAG_CHARS } from "./checks";
+import { isObject, isString, matches, oneOf, partitionOfRegion, REGION, TAG_CHARS } from "./checks";
 import { reservedTags } from "../resolve";
 import type { EnvironmentConfig } from "../types";
 
@@ -44,7 +45,12 @@ export const environmentTable: ConstraintTable = {
       },
     },
     { field: "hooks.runner", rule: "'local' or 'lambda'", source: "hook runners", check: oneOf("local", "lambda") },
-    { field: "hooks.timeoutMinutes", rule: "5-120 minutes", source: "key store connection can take 20-30 min", check: intIn(5, 120) },
+    {
+      field: "hooks.timeoutMinutes",
+      rule: `${HOOKS.TIMEOUT_MINUTES.min}-${HOOKS.TIMEOUT_MINUTES.max} minutes`,
+      source: "key store connection can take 20-30 min",
+      check: (v) => typeof v === "number" && inRange(HOOKS.TIMEOUT_MINUTES, v),
+    },
     { field: "backend.type", rule: "'local', 'cloud' or 's3'", source: "Terraform backends", required: false, check: oneOf("local", "cloud", "s3") },
     { field: "backend.organization", rule: "an organization name: letters, digits, '_' and '-'", source: "Terraform Cloud organizations", when: (c) => c.parent.type === "cloud", required: true, check: matches(/^[A-Za-z0-9_-]{1,90}$/) },
     { field: "backend.workspacePrefix", rule: "letters, digits, '_' and '-' (at most 60 chars)", source: "Terraform Cloud workspace names", when: (c) => c.parent.type === "cloud", check: matches(/^[A-Za-z0-9_-]{0,60}$/) },

@@ -1,10 +1,11 @@
 /** Network: private subnets in at least 2 AZs, address plan consistent with on-premises ranges. */
 import type { EnvironmentConfig } from "../types";
 import type { ConstraintTable, FieldContext, Violation } from "./engine";
-import { azInRegion, cidrWithPrefix, contains, duplicates, isString, matches, oneOf, overlaps, parseCidr } from "./checks";
+import { NETWORK } from "@cmk-stacks/aws-limits";
+import { azInRegion, contains, duplicates, isString, matches, oneOf, overlaps, parseCidr } from "./checks";
 
-const SRC_VPC = "Amazon VPC: IPv4 CIDR blocks /16-/28";
-const SRC_AZ = "CloudHSM, NLB and XKS need subnets in at least 2 AZs";
+const SRC_VPC = `Amazon VPC: IPv4 CIDR blocks /${NETWORK.VPC_CIDR_PREFIX.min}-/${NETWORK.VPC_CIDR_PREFIX.max}`;
+const SRC_AZ = `CloudHSM, NLB and XKS need subnets in at least ${NETWORK.MIN_AZS.value} AZs`;
 const SRC_RTB = "Amazon VPC route tables: a subnet uses its explicit association or the main route table";
 const SRC_ONPREM = "Amazon VPC routing to on-premises networks (transit gateway, virtual private gateway)";
 
@@ -17,12 +18,18 @@ export const networkTable: ConstraintTable = {
   domain: "network",
   fields: [
     { field: "network.mode", rule: "'new' or 'existing'", source: "network module", required: true, check: oneOf("new", "existing") },
-    { field: "network.cidr", rule: "an IPv4 CIDR between /16 and /28 (network address)", source: SRC_VPC, required: true, check: cidrWithPrefix(16, 28) },
-    { field: "network.vpcId", rule: "a VPC id (vpc- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.mode === "existing", required: true, check: matches(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/) },
-    { field: "network.subnets", rule: "a list of at least 2 subnets", source: SRC_AZ, required: true, check: (v) => Array.isArray(v) && v.length >= 2 },
+    { field: "network.cidr", rule: `an IPv4 CIDR between /${NETWORK.VPC_CIDR_PREFIX.min} and /${NETWORK.VPC_CIDR_PREFIX.max} (network address)`, source: SRC_VPC, required: true, check: NETWORK.isVpcCidr },
+    { field: "network.vpcId", rule: "a VPC id (vpc- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.mode === "existing", required: true, check: matches(NETWORK.VPC_ID.regex) },
+    { field: "network.subnets", rule: `a list of at least ${NETWORK.MIN_AZS.value} subnets`, source: SRC_AZ, required: true, check: (v) => Array.isArray(v) && v.length >= NETWORK.MIN_AZS.value },
     { field: "network.subnets.*.az", rule: "an AZ of the environment's Region", source: "EC2 Availability Zones", required: true, when: (c) => isString(c.env.region), check: (v, c) => azInRegion(v, String(c.env.region)) },
-    { field: "network.subnets.*.cidr", rule: "an IPv4 CIDR between /16 and /28 (network address)", source: "Amazon VPC: subnet CIDR blocks", required: true, check: cidrWithPrefix(16, 28) },
-    { field: "network.subnets.*.id", rule: "a subnet id (subnet- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.env.network?.mode === "existing", required: true, check: matches(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+    {
+      field: "network.subnets.*.cidr",
+      rule: `an IPv4 CIDR between /${NETWORK.SUBNET_CIDR_PREFIX.min} and /${NETWORK.SUBNET_CIDR_PREFIX.max} (network address)`,
+      source: "Amazon VPC: subnet CIDR blocks",
+      required: true,
+      check: NETWORK.isSubnetCidr,
+    },
+    { field: "network.subnets.*.id", rule: "a subnet id (subnet- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.env.network?.mode === "existing", required: true, check: matches(NETWORK.SUBNET_ID.regex) },
     { field: "network.onPremisesCidrs.*", rule: "an IPv4 CIDR (network address)", source: "on-premises address plan", check: (v) => parseCidr(v) !== undefined },
     { field: "network.natGateway", rule: "false (key infrastructure has no public subnets)", source: "network module", when: (c) => c.parent.mode === "new", check: (v) => v === false },
     // Needed with xks, cloudHsm or an on-premises connection: the S3 gateway endpoint goes on it, routes are checked on it.
@@ -32,7 +39,7 @@ export const networkTable: ConstraintTable = {
       source: SRC_RTB,
       when: (c: FieldContext) => c.env.network?.mode === "existing" && (c.env.xks !== undefined || c.env.cloudHsm !== undefined || c.env.network.onPremisesConnection !== undefined) === needed,
       required: needed,
-      check: matches(/^rtb-([0-9a-f]{8}|[0-9a-f]{17})$/),
+      check: matches(NETWORK.ROUTE_TABLE_ID.regex),
     })),
     {
       field: "network.onPremisesConnection.type",
@@ -41,8 +48,8 @@ export const networkTable: ConstraintTable = {
       required: true,
       check: (v, c) => (c.env.network?.mode === "existing" ? v === "existingRoutes" : v === "transitGateway" || v === "vpnGateway"),
     },
-    { field: "network.onPremisesConnection.transitGatewayId", rule: "a transit gateway id (tgw- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.type === "transitGateway", required: true, check: matches(/^tgw-([0-9a-f]{8}|[0-9a-f]{17})$/) },
-    { field: "network.onPremisesConnection.vpnGatewayId", rule: "a virtual private gateway id (vgw- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.type === "vpnGateway", check: matches(/^vgw-([0-9a-f]{8}|[0-9a-f]{17})$/) },
+    { field: "network.onPremisesConnection.transitGatewayId", rule: "a transit gateway id (tgw- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.type === "transitGateway", required: true, check: matches(NETWORK.TRANSIT_GATEWAY_ID.regex) },
+    { field: "network.onPremisesConnection.vpnGatewayId", rule: "a virtual private gateway id (vgw- and 8 or 17 hex chars)", source: "EC2 resource ids", when: (c) => c.parent.type === "vpnGateway", check: matches(NETWORK.VPN_GATEWAY_ID.regex) },
   ],
   cross: [
     {
@@ -54,7 +61,7 @@ export const networkTable: ConstraintTable = {
             .map((s) => s.az)
             .filter(isString),
         );
-        return subnets(env).length >= 2 && azs.size < 2 ? [{ path: "network.subnets", value: [...azs], rule: "subnets in at least 2 distinct AZs", source: SRC_AZ }] : [];
+        return subnets(env).length >= NETWORK.MIN_AZS.value && azs.size < NETWORK.MIN_AZS.value ? [{ path: "network.subnets", value: [...azs], rule: `subnets in at least ${NETWORK.MIN_AZS.value} distinct AZs`, source: SRC_AZ }] : [];
       },
     },
     {

@@ -1,3 +1,4 @@
+import { HOOKS } from "@cmk-stacks/aws-limits";
 /** Bounded exponential backoff: `initialMs * factor^attempt`, capped at `maxMs`, minus jitter. */
 export interface BackoffPolicy {
   readonly initialMs: number;
@@ -66,17 +67,17 @@ export function pollsNeeded(policy: PollPolicy, durationMs: number, random: Rand
 }
 
 /**
- * Documented typical durations (https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html). They shape the poll
+ * Documented typical durations: the rulebook's {@link HOOKS.TYPICAL_MINUTES}, in milliseconds. They shape the poll
  * schedules; they are not limits (the step's timeout is).
  */
 export const TYPICAL_MS = {
-  hsmCreate: 10 * 60_000,
-  initialize: 4 * 60_000,
-  activate: 4 * 60_000,
-  ssmCommand: 60_000,
-  connectCloudHsm: 20 * 60_000,
-  connectXks: 5 * 60_000,
-  disconnect: 60_000,
+  hsmCreate: HOOKS.TYPICAL_MINUTES.hsmCreate * 60_000,
+  initialize: HOOKS.TYPICAL_MINUTES.initialize * 60_000,
+  activate: HOOKS.TYPICAL_MINUTES.activate * 60_000,
+  ssmCommand: HOOKS.TYPICAL_MINUTES.ssmCommand * 60_000,
+  connectCloudHsm: HOOKS.TYPICAL_MINUTES.connectCloudHsm * 60_000,
+  connectXks: HOOKS.TYPICAL_MINUTES.connectXks * 60_000,
+  disconnect: HOOKS.TYPICAL_MINUTES.disconnect * 60_000,
 } as const;
 
 /** Base schedule of every AWS state poll: 15 s, growing x1.5 to a 60 s cap, 10% jitter. */

@@ -1,3 +1,4 @@
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 /** Custom key store kinds, as DescribeCustomKeyStores names them. */
 export type KeyStoreType = "AWS_CLOUDHSM" | "EXTERNAL_KEY_STORE";
 
@@ -62,7 +63,7 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     retryable: true,
     meaning: "network errors prevent KMS from reaching the HSMs or the proxy",
     action: {
-      AWS_CLOUDHSM: "check the cluster security group allows TCP 2223-2225 between its members and the subnets' network ACLs and routes; then re-run",
+      AWS_CLOUDHSM: `check the cluster security group allows TCP ${CLOUDHSM.CLUSTER_PORTS.min}-${CLOUDHSM.CLUSTER_PORTS.max} between its members and the subnets' network ACLs and routes; then re-run`,
       EXTERNAL_KEY_STORE: "check the NLB listener (TCP 443), target health, the proxy's reachability from the VPC and the endpoint service; then re-run",
     },
   },

@@ -1,3 +1,4 @@
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, checkClusterHealthy, describeCluster, type Cluster } from "../lib/cluster";
 import { HookError, guarded } from "../lib/errors";
@@ -126,7 +127,7 @@ async function activateClusterBody(input: ActivateClusterInput): Promise<StepRes
       label,
       `Command${outcome.status}`,
       `cluster activate on ${input.instanceId} (HSM ${hsm.HsmId}, ${hsm.AvailabilityZone}) ended ${outcome.status} with exit code ${outcome.responseCode}: ${log.redact(tail(outcome.stderr || outcome.stdout))}`,
-      `read command ${outcome.commandId} output in SSM Run Command history; check the instance reaches ${hsm.EniIp} on TCP 2223-2225, has the CloudHSM CLI and can read ${input.adminSecretArn}; then re-run (the stored password is reused)`,
+      `read command ${outcome.commandId} output in SSM Run Command history; check the instance reaches ${hsm.EniIp} on TCP ${CLOUDHSM.CLUSTER_PORTS.min}-${CLOUDHSM.CLUSTER_PORTS.max}, has the CloudHSM CLI and can read ${input.adminSecretArn}; then re-run (the stored password is reused)`,
     );
   }
   progress.note(result === "ALREADY_ACTIVE" ? "the HSM reports the admin already activated" : "cluster activate succeeded on the HSM");

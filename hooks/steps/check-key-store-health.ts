@@ -1,3 +1,4 @@
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { activeHsms, cloudHsmError, describeCluster } from "../lib/cluster";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { connectionState, describeKeyStore } from "../lib/key-store";
@@ -40,7 +41,7 @@ export function checkKeyStoreHealth(input: CheckKeyStoreHealthInput): Promise<St
 
 async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
   const { clients, keyStoreId, clusterId, log } = input;
-  const minHsms = input.minHsms ?? 2;
+  const minHsms = input.minHsms ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
   const progress = new ProgressReporter(`check-key-store-health ${keyStoreId}`, input.clock, log);
   const label = progress.label;
   const kms = <T>(what: string, command: object) => withRetry(what, () => clients.kms.send(command), { ...input, label }) as Promise<T>;

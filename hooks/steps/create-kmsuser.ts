@@ -1,3 +1,4 @@
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { createHash } from "node:crypto";
 import { DescribeSecretCommand, TagResourceCommand, type DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
@@ -200,12 +201,17 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
       label,
       `Command${outcome.status}`,
       `creating kmsuser on ${input.instanceId} ended ${outcome.status} with exit code ${outcome.responseCode}: ${log.redact(tail(outcome.stderr || outcome.stdout))}`,
-      `read command ${outcome.commandId} output in SSM Run Command history; check the admin password in ${input.adminSecretArn} still logs in (5 failures lock the admin out) and the instance reaches every HSM on TCP 2223-2225; then re-run`,
+      `read command ${outcome.commandId} output in SSM Run Command history; check the admin password in ${input.adminSecretArn} still logs in (5 failures lock the admin out) and the instance reaches every HSM on TCP ${CLOUDHSM.CLUSTER_PORTS.min}-${CLOUDHSM.CLUSTER_PORTS.max}; then re-run`,
     );
   }
   const gaps = verifyKmsuserOutput(outcome.stdout, hsms);
   if (gaps.length) {
-    throw new HookError(label, "KmsuserNotOnEveryHsm", gaps.join("; "), "check that the admin instance reaches the HSM(s) named on TCP 2223-2225 (security group of the cluster), then re-run: the CLI creates missing users when configured with every HSM");
+    throw new HookError(
+      label,
+      "KmsuserNotOnEveryHsm",
+      gaps.join("; "),
+      `check that the admin instance reaches the HSM(s) named on TCP ${CLOUDHSM.CLUSTER_PORTS.min}-${CLOUDHSM.CLUSTER_PORTS.max} (security group of the cluster), then re-run: the CLI creates missing users when configured with every HSM`,
+    );
   }
   progress.note(`kmsuser ${result === "KMSUSER_CREATED" ? "created and" : "already existed;"} verified on ${hsms.map((h) => `${h.id} (${h.az})`).join(", ")}`);
   try {

@@ -1,3 +1,4 @@
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { randomUUID } from "node:crypto";
 import { DisconnectCustomKeyStoreCommand, UpdateCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
 import { PutSecretValueCommand, type PutSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
@@ -176,7 +177,7 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
       label,
       `Command${outcome.status}`,
       `user change-password for kmsuser on ${input.instanceId} ended ${outcome.status} with exit code ${outcome.responseCode}: ${log.redact(tail(outcome.stderr || outcome.stdout))}`,
-      `read command ${outcome.commandId} output in SSM Run Command history; check the admin password in ${input.adminSecretArn} still logs in and the admin host reaches every HSM on TCP 2223-2225; then re-run (the store stays DISCONNECTED until a reset succeeds)`,
+      `read command ${outcome.commandId} output in SSM Run Command history; check the admin password in ${input.adminSecretArn} still logs in and the admin host reaches every HSM on TCP ${CLOUDHSM.CLUSTER_PORTS.min}-${CLOUDHSM.CLUSTER_PORTS.max}; then re-run (the store stays DISCONNECTED until a reset succeeds)`,
     );
   }
   const gaps = verifyKmsuserOutput(outcome.stdout, hsms);

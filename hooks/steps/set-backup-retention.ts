@@ -1,4 +1,5 @@
 import { ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CLOUDHSM, inRange } from "@cmk-stacks/aws-limits";
 import { checkClusterHealthy, cloudHsmError, describeCluster } from "../lib/cluster";
 import { guarded, HookError } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
@@ -9,7 +10,7 @@ import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 export interface SetBackupRetentionInput extends StepRuntime {
   readonly clients: { readonly cloudhsm: Sender };
   readonly clusterId: string;
-  /** Days CloudHSM keeps backups after the cluster's deletion: 7-379 (https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-backup-retention.html). */
+  /** Days CloudHSM keeps backups after the cluster's deletion: the rulebook's {@link CLOUDHSM.BACKUP_RETENTION_DAYS}. */
   readonly days: number;
 }
 
@@ -26,8 +27,9 @@ async function body(input: SetBackupRetentionInput): Promise<StepResult> {
   const { clients, clusterId, days } = input;
   const progress = new ProgressReporter(`set-backup-retention ${clusterId}`, input.clock, input.log);
   const label = progress.label;
-  if (!Number.isInteger(days) || days < 7 || days > 379) {
-    throw new HookError(label, "InvalidInput", `backup retention ${days} days is not allowed`, "pass --days between 7 and 379 (CloudHSM BackupRetentionPolicy)");
+  if (!inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, days)) {
+    const range = CLOUDHSM.BACKUP_RETENTION_DAYS;
+    throw new HookError(label, "InvalidInput", `backup retention ${days} days is not allowed`, `pass --days between ${range.min} and ${range.max} (CloudHSM BackupRetentionPolicy)`);
   }
   const cluster = await withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
   checkClusterHealthy(cluster, label);

@@ -1,3 +1,4 @@
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, checkClusterHealthy, describeCluster, hsmSummary, type Cluster } from "../lib/cluster";
 import { guarded } from "../lib/errors";
@@ -10,9 +11,9 @@ import { waitUntil } from "../lib/wait";
 export interface WaitHsmsActiveInput extends StepRuntime {
   readonly clients: { readonly cloudhsm: Sender };
   readonly clusterId: string;
-  /** ACTIVE HSMs needed. Default 2 (a key store's minimum). */
+  /** ACTIVE HSMs needed. Default: a key store's minimum, {@link CLOUDHSM.KEY_STORE_MIN_HSMS}. */
   readonly minHsms?: number;
-  /** Distinct AZs among them. Default 2. */
+  /** Distinct AZs among them. Default: {@link CLOUDHSM.KEY_STORE_MIN_HSMS}. */
   readonly minAzs?: number;
 }
 
@@ -33,8 +34,8 @@ export function waitHsmsActive(input: WaitHsmsActiveInput): Promise<StepResult> 
 
 async function waitHsmsActiveBody(input: WaitHsmsActiveInput): Promise<StepResult> {
   const { clients, clusterId, log } = input;
-  const minHsms = input.minHsms ?? 2;
-  const minAzs = input.minAzs ?? 2;
+  const minHsms = input.minHsms ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
+  const minAzs = input.minAzs ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
   const progress = new ProgressReporter(`wait-hsms-active ${clusterId}`, input.clock, log);
   const label = progress.label;
   const describe = () => withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });

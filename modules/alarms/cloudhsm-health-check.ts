@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { CLOUDHSM, CLOUDWATCH, HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
@@ -17,9 +18,12 @@ export interface CloudHsmHealthCheckProps {
   readonly keyStore: IKeyStore;
   /** Its cluster. */
   readonly clusterId: string;
-  /** Alarm when fewer HSMs are ACTIVE, 1-28. @default 2 (KMS needs 2 ACTIVE HSMs to connect the store and create keys) */
+  /**
+   * Alarm when fewer HSMs are ACTIVE, within {@link CLOUDHSM.HSMS_PER_CLUSTER}.
+   * @default - the rulebook's {@link CLOUDHSM.KEY_STORE_MIN_HSMS} (KMS needs 2 ACTIVE HSMs to connect the store and create keys)
+   */
   readonly minActiveHsms?: number;
-  /** Minutes between checks, 1-60. @default 5 */
+  /** Minutes between checks, within {@link CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES}. @default - the rulebook's {@link CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES_DEFAULT} */
   readonly intervalMinutes?: number;
 }
 
@@ -36,14 +40,16 @@ export interface CloudHsmHealthCheckProps {
 export class CloudHsmHealthCheck extends Construct {
   constructor(scope: Construct, id: string, props: CloudHsmHealthCheckProps) {
     super(scope, id);
-    const minHsms = props.minActiveHsms ?? 2;
-    const interval = props.intervalMinutes ?? 5;
+    const minHsms = props.minActiveHsms ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
+    const interval = props.intervalMinutes ?? CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES_DEFAULT.value;
+    const hsms = CLOUDHSM.HSMS_PER_CLUSTER;
+    const every = CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES;
     const runtime = HookRuntime.of(this);
     const at = this.node.path;
     const problems: string[] = [];
     if (props.keyStore.kind !== "cloudhsm") problems.push(`${at}.keyStore: ${shown(props.keyStore.kind)} is not allowed (a CloudHSM key store; external key stores have KMS metrics of their own)`);
-    if (!Number.isInteger(minHsms) || minHsms < 1 || minHsms > 28) problems.push(`${at}.minActiveHsms: ${shown(minHsms)} is not allowed (1 to 28, HSMs per CloudHSM cluster)`);
-    if (!Number.isInteger(interval) || interval < 1 || interval > 60) problems.push(`${at}.intervalMinutes: ${shown(interval)} is not allowed (1 to 60 minutes, EventBridge rate expression)`);
+    if (!inRange(hsms, minHsms)) problems.push(`${at}.minActiveHsms: ${shown(minHsms)} is not allowed (${hsms.min} to ${hsms.max}, HSMs per CloudHSM cluster)`);
+    if (!inRange(every, interval)) problems.push(`${at}.intervalMinutes: ${shown(interval)} is not allowed (${every.min} to ${every.max} ${every.unit}, EventBridge rate expression)`);
     if (runtime.runner !== "lambda" || !runtime.network) {
       problems.push(`${at}: the stack's HookRuntime runner ${shown(runtime.runner)} is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)`);
     }
@@ -64,9 +70,9 @@ export class CloudHsmHealthCheck extends Construct {
     new CloudwatchEventTarget(this, "target", {
       rule: rule.name,
       arn: fn.arn,
-      // A check that cannot answer within 2 minutes fails (no metric: the alarms fire) instead of
-      // running for the function's 15 and piling up behind the next ones.
-      input: JSON.stringify({ step: STEP, keyStoreId: props.keyStore.keyStoreId, clusterId: props.clusterId, minHsms, timeoutMinutes: 2 }),
+      // A check that cannot answer in time fails (no metric: the alarms fire) instead of running for
+      // the function's 15 minutes and piling up behind the next ones (HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES).
+      input: JSON.stringify({ step: STEP, keyStoreId: props.keyStore.keyStoreId, clusterId: props.clusterId, minHsms, timeoutMinutes: HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES.value }),
     });
     new LambdaPermission(this, "invoke", { statementId: "cloudhsm-health-schedule", action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "events.amazonaws.com", sourceArn: rule.arn });
 
@@ -75,7 +81,7 @@ export class CloudHsmHealthCheck extends Construct {
       namespace: KEY_STORE_HEALTH_METRICS.namespace,
       dimensions: { CustomKeyStoreId: props.keyStore.keyStoreId },
       statistic: "Minimum",
-      period: interval * 60 * 3,
+      period: interval * 60 * CLOUDWATCH.HEALTH_CHECKS_PER_ALARM_PERIOD.value,
       evaluationPeriods: 1,
       comparisonOperator: "LessThanThreshold",
       treatMissingData: "breaching",

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { CLOUDWATCH, inRange } from "@cmk-stacks/aws-limits";
 import { shown, throwIfProblems } from "../core/errors";
 import type { IKeyStore } from "../keystores/key-store";
 import type { IAlarmTopic } from "./alarm-topic";
@@ -10,11 +11,11 @@ export const XKS_TIMEOUT_MS = 250;
 export interface KeyStoreAlarmsProps {
   readonly topic: IAlarmTopic;
   readonly keyStore: IKeyStore;
-  /** XKS only: alarm when the proxy's TLS certificate expires in fewer days, 1-365. @default 30 */
+  /** XKS only: alarm when the proxy's TLS certificate expires in fewer days, within {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS}. @default - the rulebook's {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT} */
   readonly certificateDays?: number;
-  /** XKS only: alarm when the average proxy latency exceeds this share of 250 ms, greater than 0 and at most 1. @default 0.8 */
+  /** XKS only: alarm when the average proxy latency exceeds this share of 250 ms ({@link CLOUDWATCH.isShare}). @default - the rulebook's {@link CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT} */
   readonly latencyShare?: number;
-  /** XKS only: alarm when the proxy credential is older (XksProxyCredentialAge), 1-730 days. @default 90 */
+  /** XKS only: alarm when the proxy credential is older (XksProxyCredentialAge), within {@link CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS}. @default - the rulebook's {@link CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT} */
   readonly credentialRotationDays?: number;
 }
 
@@ -35,9 +36,10 @@ export class KeyStoreAlarms extends Construct {
   constructor(scope: Construct, id: string, props: KeyStoreAlarmsProps) {
     super(scope, id);
     const { topic, keyStore } = props;
-    const certificateDays = props.certificateDays ?? 30;
-    const latencyShare = props.latencyShare ?? 0.8;
-    const credentialDays = props.credentialRotationDays ?? 90;
+    const certificateDays = props.certificateDays ?? CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value;
+    const latencyShare = props.latencyShare ?? CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value;
+    const credentialDays = props.credentialRotationDays ?? CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value;
+    const { XKS_CERTIFICATE_DAYS: certRange, XKS_CREDENTIAL_ROTATION_DAYS: credRange } = CLOUDWATCH;
     const at = this.node.path;
     const problems: string[] = [];
     if (keyStore.kind !== "xks") {
@@ -45,9 +47,9 @@ export class KeyStoreAlarms extends Construct {
         if (props[prop] !== undefined) problems.push(`${at}.${prop}: ${shown(props[prop])} is not allowed (external key stores only; this store is ${keyStore.kind})`);
       }
     }
-    if (!Number.isInteger(certificateDays) || certificateDays < 1 || certificateDays > 365) problems.push(`${at}.certificateDays: ${shown(certificateDays)} is not allowed (1 to 365 days, XksProxyCertificateDaysToExpire)`);
-    if (!(latencyShare > 0 && latencyShare <= 1)) problems.push(`${at}.latencyShare: ${shown(latencyShare)} is not allowed (a share greater than 0 and at most 1 of the ${XKS_TIMEOUT_MS} ms XKS timeout)`);
-    if (!Number.isInteger(credentialDays) || credentialDays < 1 || credentialDays > 730) problems.push(`${at}.credentialRotationDays: ${shown(credentialDays)} is not allowed (1 to 730 days, XksProxyCredentialAge)`);
+    if (!inRange(certRange, certificateDays)) problems.push(`${at}.certificateDays: ${shown(certificateDays)} is not allowed (${certRange.min} to ${certRange.max} ${certRange.unit}, XksProxyCertificateDaysToExpire)`);
+    if (!CLOUDWATCH.isShare(latencyShare)) problems.push(`${at}.latencyShare: ${shown(latencyShare)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS} of the ${XKS_TIMEOUT_MS} ms XKS timeout)`);
+    if (!inRange(credRange, credentialDays)) problems.push(`${at}.credentialRotationDays: ${shown(credentialDays)} is not allowed (${credRange.min} to ${credRange.max} ${credRange.unit}, XksProxyCredentialAge)`);
     throwIfProblems(problems);
 
     const store = `CustomKeyStoreId = '${keyStore.keyStoreId}'`;
@@ -58,14 +60,14 @@ export class KeyStoreAlarms extends Construct {
       threshold: 0,
       evaluationPeriods: 1,
       treatMissingData: "notBreaching",
-      ...insightsQuery(q("SUM", throttle), 300, `${throttle} (sum over operations)`),
+      ...insightsQuery(q("SUM", throttle), CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value, `${throttle} (sum over operations)`),
     });
     if (keyStore.kind !== "xks") return;
 
     // Statistics, periods and thresholds as https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html
     // recommends (certificate: Minimum over 5 minutes; latency: Average over 5 minutes above 200 ms;
     // errors: more than 5 in a minute, with ErrorType = 'Retryable' / 'Non-retryable' as its queries filter).
-    const alarm = (name: string, description: string, comparisonOperator: string, threshold: number, query: string, label: string, periodSeconds = 300) =>
+    const alarm = (name: string, description: string, comparisonOperator: string, threshold: number, query: string, label: string, periodSeconds = CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value) =>
       topicAlarm(this, `xks-${name}`, topic, description, { comparisonOperator, threshold, evaluationPeriods: 1, treatMissingData: "notBreaching", ...insightsQuery(query, periodSeconds, label) });
     alarm(
       "certificate-expiry",
@@ -76,9 +78,11 @@ export class KeyStoreAlarms extends Construct {
       "XksProxyCertificateDaysToExpire (minimum)",
     );
     const budget = Math.round(XKS_TIMEOUT_MS * latencyShare);
-    alarm("latency", `XKS proxy answers take more than ${budget} ms on average over 5 minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`, "GreaterThanThreshold", budget, q("AVG", "XksProxyLatency"), "XksProxyLatency (average, ms)");
-    alarm("retryable-errors", "More than 5 retryable XKS proxy errors (timeouts, network) in a minute", "GreaterThanThreshold", 5, q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"), "Retryable errors", 60);
-    alarm("non-retryable-errors", "More than 5 non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured", "GreaterThanThreshold", 5, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "Non-retryable errors", 60);
+    const minutes = CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value / 60;
+    const errors = CLOUDWATCH.XKS_PROXY_ERRORS_PER_MINUTE.value;
+    alarm("latency", `XKS proxy answers take more than ${budget} ms on average over ${minutes} minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`, "GreaterThanThreshold", budget, q("AVG", "XksProxyLatency"), "XksProxyLatency (average, ms)");
+    alarm("retryable-errors", `More than ${errors} retryable XKS proxy errors (timeouts, network) in a minute`, "GreaterThanThreshold", errors, q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"), "Retryable errors", 60);
+    alarm("non-retryable-errors", `More than ${errors} non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured`, "GreaterThanThreshold", errors, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "Non-retryable errors", 60);
     alarm("key-manager-degraded", "An external key manager instance behind the XKS proxy is Degraded", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Degraded'"), "external key managers Degraded");
     alarm("key-manager-unavailable", "An external key manager instance behind the XKS proxy is Unavailable", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Unavailable'"), "external key managers Unavailable");
     topicAlarm(this, "xks-credential-age", topic, `The XKS proxy authentication credential is older than the ${credentialDays}-day rotation policy: add a new credential to the proxy, then run the operator step rotate-xks-credential (stack output xks_rotate_credential_command, docs/xks.md)`, {
@@ -90,7 +94,7 @@ export class KeyStoreAlarms extends Construct {
       metricName: "XksProxyCredentialAge",
       dimensions: { CustomKeyStoreId: keyStore.keyStoreId },
       statistic: "Maximum",
-      period: 3600,
+      period: CLOUDWATCH.XKS_CREDENTIAL_AGE_PERIOD_SECONDS.value,
     });
   }
 }

@@ -8,7 +8,7 @@ import { RequestQuotaAlarm } from "./request-quota-alarm";
 export interface KmsAlarmsProps {
   /** Who receives the alarms. At least one. */
   readonly subscriptions: readonly AlarmSubscription[];
-  /** Share of the account's KMS request quota at which to alarm. @default 0.8 */
+  /** Share of the account's KMS request quota at which to alarm. @default - the rulebook's `CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT` (see {@link RequestQuotaAlarm}) */
   readonly requestQuotaShare?: number;
   /** The CloudHSM key store and its cluster. @default - none */
   readonly cloudHsm?: { readonly keyStore: IKeyStore; readonly clusterId: string };

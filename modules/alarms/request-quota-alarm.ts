@@ -1,11 +1,12 @@
 import { Construct } from "constructs";
+import { CLOUDWATCH } from "@cmk-stacks/aws-limits";
 import { shown, throwIfProblems } from "../core/errors";
 import type { IAlarmTopic } from "./alarm-topic";
 import { topicAlarm } from "./topic-alarm";
 
 export interface RequestQuotaAlarmProps {
   readonly topic: IAlarmTopic;
-  /** Share of the quota at which the alarm fires, greater than 0 and at most 1. @default 0.8 */
+  /** Share of the quota at which the alarm fires ({@link CLOUDWATCH.isShare}). @default - the rulebook's {@link CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT} */
   readonly share?: number;
 }
 
@@ -25,13 +26,15 @@ export interface RequestQuotaAlarmProps {
 export class RequestQuotaAlarm extends Construct {
   constructor(scope: Construct, id: string, props: RequestQuotaAlarmProps) {
     super(scope, id);
-    const share = props.share ?? 0.8;
-    throwIfProblems(typeof share === "number" && share > 0 && share <= 1 ? [] : [`${this.node.path}.share: ${shown(share)} is not allowed (a share greater than 0 and at most 1, of the KMS request quota)`]);
-    topicAlarm(this, "request-quota", props.topic, `KMS symmetric cryptographic requests above ${Math.round(share * 100)}% of the account's per-second quota (3 of 5 minutes): requests will be throttled`, {
+    const share = props.share ?? CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT.value;
+    throwIfProblems(CLOUDWATCH.isShare(share) ? [] : [`${this.node.path}.share: ${shown(share)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS}, of the KMS request quota)`]);
+    const { periodSeconds, evaluationPeriods, datapointsToAlarm } = CLOUDWATCH.REQUEST_QUOTA_ALARM;
+    const window = `${datapointsToAlarm} of ${evaluationPeriods} ${periodSeconds / 60 === 1 ? "minutes" : `${periodSeconds / 60}-minute periods`}`;
+    topicAlarm(this, "request-quota", props.topic, `KMS symmetric cryptographic requests above ${Math.round(share * 100)}% of the account's per-second quota (${window}): requests will be throttled`, {
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold: share,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      evaluationPeriods,
+      datapointsToAlarm,
       treatMissingData: "notBreaching",
       metricQuery: [
         {
@@ -41,7 +44,7 @@ export class RequestQuotaAlarm extends Construct {
             namespace: "AWS/Usage",
             metricName: "CallCount",
             dimensions: { Service: "KMS", Type: "API", Resource: "CryptographicOperationsSymmetric", Class: "None" },
-            period: 60,
+            period: periodSeconds,
             stat: "Sum",
           },
         },

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import type { ITerraformDependable } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -13,30 +14,27 @@ import type { INetwork } from "../network/network";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 
-/** Public SSM parameter with the latest Amazon Linux 2023 AMI (x86_64). */
-export const AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+/** Public SSM parameter with the latest Amazon Linux 2023 AMI (x86_64): the rulebook's {@link CLOUDHSM.ADMIN_HOST_AMI_PARAMETER_DEFAULT}. */
+export const AL2023_AMI_PARAMETER = CLOUDHSM.ADMIN_HOST_AMI_PARAMETER_DEFAULT.value;
 
-/** CloudHSM CLI (Client SDK 5) for Amazon Linux 2023 x86_64, as the CloudHSM user guide publishes it. */
-export const CLOUDHSM_CLI_RPM_URL = "https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm";
-
-/** Where user data may install the CLI from: https or this Region's S3, an .rpm, nothing a shell would interpret. */
-const CLI_PACKAGE = /^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~/%+-]+\.rpm)$/;
+/** CloudHSM CLI (Client SDK 5) for Amazon Linux 2023 x86_64: the rulebook's {@link CLOUDHSM.ADMIN_HOST_CLI_PACKAGE_DEFAULT}. */
+export const CLOUDHSM_CLI_RPM_URL = CLOUDHSM.ADMIN_HOST_CLI_PACKAGE_DEFAULT.value;
 
 export interface AdminHostProps {
   /** The network the host runs in (private subnets). */
   readonly network: INetwork;
   /** AZ of the host (a subnet of `network` in it): the first HSM's, so activation reaches that HSM in-AZ. */
   readonly az: string;
-  /** @default "t3.micro" */
+  /** @default - the rulebook's {@link CLOUDHSM.ADMIN_HOST_INSTANCE_TYPE_DEFAULT} */
   readonly instanceType?: string;
-  /** An Amazon Linux 2023 family AMI. @default - latest Amazon Linux 2023 */
+  /** An Amazon Linux 2023 family AMI. @default - latest Amazon Linux 2023 ({@link CLOUDHSM.ADMIN_HOST_AMI_PARAMETER_DEFAULT}) */
   readonly amiId?: string;
   /** `amiId` has the CloudHSM CLI installed: no user data, no package read. Needs `amiId`. @default false */
   readonly cliPreinstalled?: boolean;
   /**
    * Where user data installs the CLI from: an s3:// object in this Region (the role may read it),
    * or an https URL (needs `natGateway`). Not with `cliPreinstalled`.
-   * @default CLOUDHSM_CLI_RPM_URL
+   * @default - the rulebook's {@link CLOUDHSM.ADMIN_HOST_CLI_PACKAGE_DEFAULT}
    */
   readonly cliPackage?: string;
   /**
@@ -45,7 +43,7 @@ export interface AdminHostProps {
    * @default false
    */
   readonly natGateway?: boolean;
-  /** Security group of the HSMs (egress TCP 2223-2225 to it). */
+  /** Security group of the HSMs (egress to it on {@link CLOUDHSM.CLUSTER_PORTS}). */
   readonly clusterSecurityGroupId: string;
   /** Security group of the interface endpoints (egress 443 to it). */
   readonly endpointSecurityGroupId: string;
@@ -60,7 +58,7 @@ export interface AdminHostProps {
 /**
  * The small SSM-managed instance that runs the in-VPC hook scripts (activation, kmsuser). No key
  * pair, no inbound rule at all, IMDSv2 only (hop limit 1), encrypted root volume; egress only to
- * the HSMs (2223-2225), the interface endpoints and S3 (443), and the internet (443) only where the
+ * the HSMs ({@link CLOUDHSM.CLUSTER_PORTS}), the interface endpoints and S3 (443), and the internet (443) only where the
  * subnet has NAT (an https:// CLI package). Its role has
  * AmazonSSMManagedInstanceCore and may read only its two secrets and two parameters. It can be
  * stopped once the key store is connected and started again for HSM user administration.
@@ -77,7 +75,7 @@ export class AdminHost extends Construct {
     const problems = adminHostProblems(this.node.path, props);
     throwIfProblems(problems);
     const { name: prefix, partition, region } = EnvironmentStack.of(this);
-    const instanceType = props.instanceType ?? "t3.micro";
+    const instanceType = props.instanceType ?? CLOUDHSM.ADMIN_HOST_INSTANCE_TYPE_DEFAULT.value;
     const parameterArns = props.parameterArns ?? [];
     const https = !props.cliPreinstalled && !(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL).startsWith("s3://");
     const internetEgress = props.natGateway === true && https;
@@ -186,19 +184,19 @@ function adminHostProblems(where: string, props: AdminHostProps): string[] {
   if (!Object.prototype.hasOwnProperty.call(props.network.subnetIdByAz, props.az)) {
     problems.push(`${at("az")}: ${shown(props.az)} is not allowed (an AZ with a subnet in the network: ${Object.keys(props.network.subnetIdByAz).join(", ") || "none"}; EC2 RunInstances SubnetId)`);
   }
-  if (props.instanceType !== undefined && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(props.instanceType)) {
-    problems.push(`${at("instanceType")}: ${shown(props.instanceType)} is not allowed (an EC2 instance type such as t3.micro, EC2 RunInstances InstanceType)`);
+  if (props.instanceType !== undefined && !CLOUDHSM.INSTANCE_TYPE.regex.test(props.instanceType)) {
+    problems.push(`${at("instanceType")}: ${shown(props.instanceType)} is not allowed (${CLOUDHSM.INSTANCE_TYPE.allowed}, EC2 RunInstances InstanceType)`);
   }
-  if (props.amiId !== undefined && !/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(props.amiId)) {
-    problems.push(`${at("amiId")}: ${shown(props.amiId)} is not allowed (an AMI id: ami- and 8 or 17 hex characters, EC2 RunInstances ImageId)`);
+  if (props.amiId !== undefined && !CLOUDHSM.AMI_ID.regex.test(props.amiId)) {
+    problems.push(`${at("amiId")}: ${shown(props.amiId)} is not allowed (an AMI id: ${CLOUDHSM.AMI_ID.allowed}, EC2 RunInstances ImageId)`);
   }
   if (props.cliPreinstalled && props.amiId === undefined) {
     problems.push(`${at("cliPreinstalled")}: true is not allowed (without amiId: the default Amazon Linux 2023 image has no CloudHSM CLI)`);
   }
   if (props.cliPreinstalled && props.cliPackage !== undefined) {
     problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (with cliPreinstalled nothing is installed at boot)`);
-  } else if (props.cliPackage !== undefined && !CLI_PACKAGE.test(props.cliPackage)) {
-    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes: it goes into the user data script)`);
+  } else if (props.cliPackage !== undefined && !CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.regex.test(props.cliPackage)) {
+    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.allowed}: it goes into the user data script)`);
   } else if (!props.cliPreinstalled && !props.natGateway && !(props.cliPackage ?? "").startsWith("s3://")) {
     problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${props.cliPackage === undefined ? "the default https download" : "an https:// download"} needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)`);
   }

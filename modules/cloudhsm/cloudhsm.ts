@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { CLOUDHSM, HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import { TerraformOutput, type ITerraformDependable } from "cdktf";
 import type { INetwork } from "../network/network";
 import { IN_VPC_HOOK_SERVICES, SSM_HOST_SERVICES, ServiceEndpoints } from "../network/service-endpoints";
@@ -7,7 +8,7 @@ import { HookRuntime } from "../hooks/hook-runtime";
 import { CloudHsmKeyStore } from "../keystores/cloudhsm-key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
-import { budgetMinutes, camel, COMMON_ARGS } from "../../hooks/contract";
+import { budgetMinutes, camel } from "../../hooks/contract";
 import { HsmCluster, type ClusterMode, type HsmType } from "./hsm-cluster";
 import { ClusterTrust, type ClusterTrustSource } from "./cluster-trust";
 import { HsmCredentials } from "./hsm-credentials";
@@ -27,9 +28,9 @@ export interface CloudHsmProps {
   /** The network of the cluster, the admin host and the endpoints (a subnet in every HSM AZ). */
   readonly network: INetwork;
   /**
-   * AZ of each HSM: at least 2 HSMs in at least 2 AZs (a KMS custom key store needs 2 ACTIVE HSMs in
-   * different AZs, https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html). The
-   * first is created alone and hosts the admin host's AZ.
+   * AZ of each HSM: at least {@link CLOUDHSM.KEY_STORE_MIN_HSMS} HSMs in as many AZs (a KMS custom
+   * key store needs 2 ACTIVE HSMs in different AZs). The first is created alone and hosts the admin
+   * host's AZ.
    */
   readonly hsmAzs: readonly string[];
   /** KMS custom key store name, 1-256 characters, unique per account and Region. */
@@ -46,19 +47,26 @@ export interface CloudHsmProps {
    * @default { mode: "generated" } (a CA made by the tls provider; its key is in Terraform state)
    */
   readonly trust?: ClusterTrustSource;
-  /** @default "hsm2m.medium" */
+  /** @default - the rulebook's {@link CLOUDHSM.HSM_TYPE_DEFAULT} */
   readonly hsmType?: HsmType;
-  /** @default "FIPS" */
+  /** @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT} */
   readonly mode?: ClusterMode;
   /**
-   * Days CloudHSM keeps backups, 7-379 (ModifyCluster BackupRetentionPolicy, set by a hook:
-   * https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-backup-retention.html).
-   * @default 90
+   * Days CloudHSM keeps backups, within {@link CLOUDHSM.BACKUP_RETENTION_DAYS} (ModifyCluster
+   * BackupRetentionPolicy, set by a hook).
+   * @default - the rulebook's {@link CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT}
    */
   readonly backupRetentionDays?: number;
-  /** @default - a t3.micro with the latest Amazon Linux 2023, the CLI from the CloudHSM download URL (which needs `natGateway`) */
+  /**
+   * @default - the rulebook's {@link CLOUDHSM.ADMIN_HOST_INSTANCE_TYPE_DEFAULT} with the latest Amazon Linux 2023, the CLI from
+   * {@link CLOUDHSM.ADMIN_HOST_CLI_PACKAGE_DEFAULT} (the CloudHSM download URL, which needs `natGateway`)
+   */
   readonly adminHost?: CloudHsmAdminHostOptions;
-  /** Budget of each waiting hook step (connecting the store takes up to 20 minutes, 30 seen). @default 45 */
+  /**
+   * Budget of each waiting hook step (connecting the store takes up to 20 minutes, 30 seen), within
+   * {@link HOOKS.TIMEOUT_MINUTES}.
+   * @default - the rulebook's {@link HOOKS.TIMEOUT_MINUTES_DEFAULT}
+   */
   readonly hookTimeoutMinutes?: number;
 }
 
@@ -87,8 +95,8 @@ export class CloudHsm extends Construct {
     super(scope, id);
     const { network } = props;
     const phase = props.phase ?? "ready";
-    const timeoutMinutes = props.hookTimeoutMinutes ?? COMMON_ARGS.timeoutMinutes.default;
-    const backupRetentionDays = props.backupRetentionDays ?? 90;
+    const timeoutMinutes = props.hookTimeoutMinutes ?? HOOKS.TIMEOUT_MINUTES_DEFAULT.value;
+    const backupRetentionDays = props.backupRetentionDays ?? CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value;
     throwIfProblems(this.problems(props, phase, backupRetentionDays, timeoutMinutes));
     const { region } = EnvironmentStack.of(this);
     const runtime = HookRuntime.of(this);
@@ -142,7 +150,7 @@ export class CloudHsm extends Construct {
     ]);
     const others = this.cluster.addRemainingHsms([activate.resource]);
     // Terraform already waits for each HSM to be ACTIVE; the hook re-checks the cluster as a whole.
-    const wait = step("wait-hsms-active", { "cluster-id": clusterId, "min-hsms": "2" }, others);
+    const wait = step("wait-hsms-active", { "cluster-id": clusterId, "min-hsms": String(CLOUDHSM.KEY_STORE_MIN_HSMS.value) }, others);
     const kmsuser = step(
       "create-kmsuser",
       {
@@ -192,18 +200,18 @@ export class CloudHsm extends Construct {
     if (phase === "awaiting-certificate" && props.trust !== undefined) {
       problems.push(`${at("trust")}: ${shown(props.trust)} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)`);
     }
-    if (props.hsmAzs.length < 2 || new Set(props.hsmAzs).size < 2) {
-      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)`);
+    if (!CLOUDHSM.hsmAzsServeKeyStore(props.hsmAzs)) {
+      const n = CLOUDHSM.KEY_STORE_MIN_HSMS.value;
+      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (at least ${n} HSMs in at least ${n} AZs: a KMS custom key store needs ${n} ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)`);
     }
-    if (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 7 || backupRetentionDays > 379) {
-      problems.push(`${at("backupRetentionDays")}: ${shown(backupRetentionDays)} is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)`);
+    if (!inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, backupRetentionDays)) {
+      const days = CLOUDHSM.BACKUP_RETENTION_DAYS;
+      problems.push(`${at("backupRetentionDays")}: ${shown(backupRetentionDays)} is not allowed (${days.min} to ${days.max} ${days.unit}, CloudHSM ModifyCluster BackupRetentionPolicy)`);
     }
     if (props.keyStoreName.length < 1 || props.keyStoreName.length > 256) {
       problems.push(`${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
     }
-    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < COMMON_ARGS.timeoutMinutes.min) {
-      problems.push(`${at("hookTimeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (a whole number of minutes, at least ${COMMON_ARGS.timeoutMinutes.min})`);
-    }
+    if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes)) problems.push(`${at("hookTimeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
     return problems;
   }
 

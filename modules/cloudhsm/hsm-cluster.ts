@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { CLOUDHSM, inRange } from "@cmk-stacks/aws-limits";
 import type { ITerraformDependable } from "cdktf";
 import { CloudhsmV2Cluster } from "@cdktf/provider-aws/lib/cloudhsm-v2-cluster";
 import { CloudhsmV2Hsm } from "@cdktf/provider-aws/lib/cloudhsm-v2-hsm";
@@ -8,26 +9,26 @@ import type { INetwork } from "../network/network";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 
-/** TCP ports of the HSM ENIs (CloudHSM client and CLI). */
-export const HSM_PORTS = { from: 2223, to: 2225 } as const;
+/** TCP ports of the HSM ENIs (CloudHSM client and CLI): the rulebook's {@link CLOUDHSM.CLUSTER_PORTS}. */
+export const HSM_PORTS = { from: CLOUDHSM.CLUSTER_PORTS.min, to: CLOUDHSM.CLUSTER_PORTS.max } as const;
 
-/** HSMs per cluster (CloudHSM quotas: https://docs.aws.amazon.com/cloudhsm/latest/userguide/limits.html). */
-export const MAX_HSMS_PER_CLUSTER = 28;
+/** HSMs per cluster: the rulebook's {@link CLOUDHSM.HSMS_PER_CLUSTER}. */
+export const MAX_HSMS_PER_CLUSTER = CLOUDHSM.HSMS_PER_CLUSTER.max;
 
-export type HsmType = "hsm1.medium" | "hsm2m.medium";
-export type ClusterMode = "FIPS" | "NON_FIPS";
+export type HsmType = CLOUDHSM.HsmType;
+export type ClusterMode = CLOUDHSM.ClusterMode;
 
 export interface HsmClusterProps {
   /** The network whose subnets (one per HSM AZ) hold the cluster's ENIs. */
   readonly network: INetwork;
-  /** AZ of each HSM (1-28, each with a subnet in `network`); the first is created alone, the others after activation. */
+  /** AZ of each HSM ({@link CLOUDHSM.HSMS_PER_CLUSTER}, each with a subnet in `network`); the first is created alone, the others after activation. */
   readonly hsmAzs: readonly string[];
-  /** @default "hsm2m.medium" */
+  /** @default - the rulebook's {@link CLOUDHSM.HSM_TYPE_DEFAULT} */
   readonly hsmType?: HsmType;
   /**
    * Sent only for hsm2m.medium; hsm1.medium clusters are always FIPS and take no mode
-   * (https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_CreateCluster.html).
-   * @default "FIPS"
+   * ({@link CLOUDHSM.FIPS_ONLY_HSM_TYPES}).
+   * @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT}
    */
   readonly mode?: ClusterMode;
 }
@@ -45,7 +46,7 @@ export class HsmCluster extends Construct {
   /** The only HSM created before initialisation. */
   readonly firstHsm: CloudhsmV2Hsm;
   readonly clusterId: string;
-  /** The security group CloudHSM created for the cluster (members reach each other on 2223-2225). */
+  /** The security group CloudHSM created for the cluster (members reach each other on {@link CLOUDHSM.CLUSTER_PORTS}). */
   readonly securityGroupId: string;
   /** The rules admitting clients to the HSMs (`allowHsmAccessFrom`), for `depends_on`. */
   readonly accessRules: VpcSecurityGroupIngressRule[] = [];
@@ -54,15 +55,16 @@ export class HsmCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
-    const hsmType = props.hsmType ?? "hsm2m.medium";
-    const mode = props.mode ?? "FIPS";
+    const hsmType = props.hsmType ?? CLOUDHSM.HSM_TYPE_DEFAULT.value;
+    const mode = props.mode ?? CLOUDHSM.CLUSTER_MODE_DEFAULT.value;
     const at = (prop: string) => `${this.node.path}.${prop}`;
     const problems: string[] = [];
-    if (!["hsm1.medium", "hsm2m.medium"].includes(hsmType)) problems.push(`${at("hsmType")}: ${shown(hsmType)} is not allowed ("hsm1.medium" or "hsm2m.medium", CloudHSM CreateCluster HsmType)`);
-    if (!["FIPS", "NON_FIPS"].includes(mode)) problems.push(`${at("mode")}: ${shown(mode)} is not allowed ("FIPS" or "NON_FIPS", CloudHSM CreateCluster Mode)`);
-    else if (hsmType === "hsm1.medium" && mode !== "FIPS") problems.push(`${at("mode")}: ${shown(mode)} is not allowed (hsm1.medium clusters are always FIPS, CloudHSM CreateCluster Mode)`);
-    if (props.hsmAzs.length < 1 || props.hsmAzs.length > MAX_HSMS_PER_CLUSTER) {
-      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (1-${MAX_HSMS_PER_CLUSTER} HSMs, CloudHSM quota of HSMs per cluster)`);
+    const quoted = (list: readonly string[]) => list.map((v) => `"${v}"`).join(" or ");
+    if (!(CLOUDHSM.HSM_TYPES as readonly string[]).includes(hsmType)) problems.push(`${at("hsmType")}: ${shown(hsmType)} is not allowed (${quoted(CLOUDHSM.HSM_TYPES)}, CloudHSM CreateCluster HsmType)`);
+    if (!(CLOUDHSM.CLUSTER_MODES as readonly string[]).includes(mode)) problems.push(`${at("mode")}: ${shown(mode)} is not allowed (${quoted(CLOUDHSM.CLUSTER_MODES)}, CloudHSM CreateCluster Mode)`);
+    else if (!CLOUDHSM.modeAllowedFor(hsmType, mode)) problems.push(`${at("mode")}: ${shown(mode)} is not allowed (${hsmType} clusters are always FIPS, CloudHSM CreateCluster Mode)`);
+    if (!inRange(CLOUDHSM.HSMS_PER_CLUSTER, props.hsmAzs.length)) {
+      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (${CLOUDHSM.HSMS_PER_CLUSTER.min}-${CLOUDHSM.HSMS_PER_CLUSTER.max} HSMs, CloudHSM quota of HSMs per cluster)`);
     }
     props.hsmAzs.forEach((az, i) => {
       if (!Object.prototype.hasOwnProperty.call(props.network.subnetIdByAz, az)) {
@@ -74,7 +76,7 @@ export class HsmCluster extends Construct {
     const azs = [...new Set(props.hsmAzs)];
     this.cluster = new CloudhsmV2Cluster(this, "cluster", {
       hsmType,
-      ...(hsmType === "hsm2m.medium" ? { mode } : {}),
+      ...(CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(hsmType) ? {} : { mode }),
       subnetIds: azs.map((az) => props.network.subnetIdByAz[az]),
       tags: { Name: `${EnvironmentStack.of(this).name}-cloudhsm` },
       lifecycle: { preventDestroy: true },
@@ -85,7 +87,7 @@ export class HsmCluster extends Construct {
   }
 
   /**
-   * Admits `securityGroupId` (the admin host, later a hook Lambda) to the HSMs on TCP 2223-2225:
+   * Admits `securityGroupId` (the admin host, later a hook Lambda) to the HSMs on TCP {@link CLOUDHSM.CLUSTER_PORTS}:
    * the only ingress the cluster's security group gets besides its own members.
    */
   allowHsmAccessFrom(id: string, securityGroupId: string): VpcSecurityGroupIngressRule {

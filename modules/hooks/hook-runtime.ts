@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { CLOUDWATCH, HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import { AssetType, Lazy, TerraformAsset, TerraformStack } from "cdktf";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -42,16 +43,16 @@ export interface HookRuntimeProps {
   readonly runner?: HookRunner;
   /**
    * Lambda runner (required there): the VPC the function runs in, in every subnet of
-   * `subnetIds` (at most 16); it reaches AWS APIs through the VPC's interface endpoints only.
+   * `subnetIds` ({@link HOOKS.LAMBDA_VPC_SUBNETS}); it reaches AWS APIs through the VPC's interface endpoints only.
    * @default - none (the local runner needs no network)
    */
   readonly network?: INetwork;
 }
 
-/** Lambda VpcConfig SubnetIds: at most 16 (https://docs.aws.amazon.com/lambda/latest/dg/API_VpcConfig.html). */
-const MAX_LAMBDA_SUBNETS = 16;
-/** Lambda FunctionName and IAM role names: at most 64 characters. */
-const MAX_FUNCTION_NAME = 64;
+/** Lambda VpcConfig SubnetIds: {@link HOOKS.LAMBDA_VPC_SUBNETS}. */
+const LAMBDA_SUBNETS = HOOKS.LAMBDA_VPC_SUBNETS;
+/** Lambda FunctionName and IAM role names: {@link HOOKS.LAMBDA_FUNCTION_NAME_MAX}. */
+const MAX_FUNCTION_NAME = HOOKS.LAMBDA_FUNCTION_NAME_MAX.value;
 
 /**
  * Hook wiring (synth time), not the bootstrap program itself: the program is `hooks/` (run at
@@ -95,8 +96,8 @@ export class HookRuntime extends Construct {
     if (this.runner === "lambda") {
       const subnets = props.network?.subnetIds;
       if (!props.network) problems.push(`${this.node.path}.network: (missing) is not allowed (the lambda runner runs the function in the VPC's private subnets)`);
-      else if (!subnets?.length || subnets.length > MAX_LAMBDA_SUBNETS) {
-        problems.push(`${this.node.path}.network.subnetIds: ${shown(subnets)} is not allowed (1 to ${MAX_LAMBDA_SUBNETS} subnets, Lambda VpcConfig SubnetIds)`);
+      else if (!subnets || !inRange(LAMBDA_SUBNETS, subnets.length)) {
+        problems.push(`${this.node.path}.network.subnetIds: ${shown(subnets)} is not allowed (${LAMBDA_SUBNETS.min} to ${LAMBDA_SUBNETS.max} subnets, Lambda VpcConfig SubnetIds)`);
       }
       // Only a lambda runner reads the stack's environment (a local runner works in any TerraformStack).
       const name = `${EnvironmentStack.of(this).name}-hooks`;
@@ -144,7 +145,7 @@ export class HookRuntime extends Construct {
       vpcId: vpc.vpcId,
       egress: [{ description: "AWS APIs through the VPC interface endpoints", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [vpc.cidr] }],
     });
-    const logs = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${namePrefix}-hooks`, retentionInDays: 365 });
+    const logs = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${namePrefix}-hooks`, retentionInDays: CLOUDWATCH.HOOK_LOG_RETENTION_DAYS_DEFAULT.value });
     this.fn = new LambdaFunction(this, "function", {
       functionName: `${namePrefix}-hooks`,
       description: "cmk-stacks bootstrap hooks (initialise, activate, kmsuser, connect)",
@@ -153,8 +154,8 @@ export class HookRuntime extends Construct {
       handler: "hooks.handler",
       filename: archive.path,
       sourceCodeHash: archive.assetHash,
-      timeout: 900,
-      memorySize: 256,
+      timeout: HOOKS.LAMBDA_TIMEOUT_SECONDS.max,
+      memorySize: HOOKS.LAMBDA_MEMORY_MB_DEFAULT.value,
       vpcConfig: { subnetIds: [...vpc.subnetIds], securityGroupIds: [sg.id] },
       // IAM is eventually consistent and the role alone grants nothing: without these edges
       // Terraform may create (and the first invocation run) before the ENI permissions and the

@@ -1,22 +1,20 @@
 import { Construct } from "constructs";
+import { HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import { Token, type ITerraformDependable, type TerraformResource } from "cdktf";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import { TerraformData } from "./terraform-data";
 import { HookRuntime } from "./hook-runtime";
-import { camel, COMMON_ARGS, isStepName, STEP_CONTRACT, STEP_NAMES, wiringProblems, type StepSpec } from "../../hooks/contract";
+import { camel, isStepName, STEP_CONTRACT, STEP_NAMES, wiringProblems, type StepSpec } from "../../hooks/contract";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 
 export { HOOK_BUNDLE_DIR } from "./hook-runtime";
 
-/** One Lambda invocation may run 15 minutes; each attempt keeps 30 s of margin (hooks/lambda.ts). */
-const MINUTES_PER_INVOCATION = 14;
+/** One Lambda invocation may run 15 minutes; each attempt keeps 30 s of margin (hooks/lambda.ts): {@link HOOKS.MINUTES_PER_INVOCATION}. */
+const MINUTES_PER_INVOCATION = HOOKS.MINUTES_PER_INVOCATION;
 
-/**
- * Bounds of a step's wait: the contract's minimum and default (`COMMON_ARGS.timeoutMinutes`), and
- * at most 2 hours in one apply (a key store connection takes 20-30 minutes).
- */
-export const HOOK_TIMEOUT_MINUTES = { min: COMMON_ARGS.timeoutMinutes.min, max: 120, default: COMMON_ARGS.timeoutMinutes.default } as const;
+/** Bounds and default of a step's wait: the rulebook's {@link HOOKS.TIMEOUT_MINUTES} and {@link HOOKS.TIMEOUT_MINUTES_DEFAULT}. */
+export const HOOK_TIMEOUT_MINUTES = { min: HOOKS.TIMEOUT_MINUTES.min, max: HOOKS.TIMEOUT_MINUTES.max, default: HOOKS.TIMEOUT_MINUTES_DEFAULT.value } as const;
 
 export interface HookStepProps {
   /** Step name as the contract (`hooks/contract.ts`) defines it (e.g. `connect-key-store`). */
@@ -27,7 +25,7 @@ export interface HookStepProps {
    * skips it otherwise. Exactly the flags the contract defines for the step.
    */
   readonly args: Readonly<Record<string, string>>;
-  /** Upper bound for the step's waits, whole minutes from 1 to 120. @default 45 (the contract's default) */
+  /** Upper bound for the step's waits, within {@link HOOKS.TIMEOUT_MINUTES}. @default - the rulebook's {@link HOOKS.TIMEOUT_MINUTES_DEFAULT} */
   readonly timeoutMinutes?: number;
   /** What must exist before the step runs. @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
@@ -119,8 +117,6 @@ function hookStepProblems(where: string, props: HookStepProps): string[] {
     if (!Token.isUnresolved(value) && /['\n\r]/.test(value)) problems.push(`${where}.args.${flag}: ${shown(value)} is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`);
   }
   const t = props.timeoutMinutes;
-  if (t !== undefined && (!Number.isInteger(t) || t < HOOK_TIMEOUT_MINUTES.min || t > HOOK_TIMEOUT_MINUTES.max)) {
-    problems.push(`${where}.timeoutMinutes: ${shown(t)} is not allowed (whole minutes from ${HOOK_TIMEOUT_MINUTES.min} to ${HOOK_TIMEOUT_MINUTES.max}: one apply, at most ${Math.ceil(HOOK_TIMEOUT_MINUTES.max / MINUTES_PER_INVOCATION)} Lambda invocations of 15 minutes)`);
-  }
+  if (t !== undefined && !inRange(HOOKS.TIMEOUT_MINUTES, t)) problems.push(`${where}.timeoutMinutes: ${shown(t)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
   return problems;
 }

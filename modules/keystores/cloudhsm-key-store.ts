@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
+import { HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import { Token, type ITerraformDependable } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
 import { HookStep } from "../hooks/hook-step";
 import type { IKeyStore } from "./key-store";
-import { COMMON_ARGS } from "../../hooks/contract";
 import { shown, throwIfProblems } from "../core/errors";
 
 /** Trust anchor certificate length KMS accepts (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
@@ -24,8 +24,9 @@ export interface CloudHsmKeyStoreProps {
    */
   readonly after?: readonly ITerraformDependable[];
   /**
-   * Budget of the connect-key-store hook (a connection takes up to 20 minutes, 30 seen).
-   * @default 45
+   * Budget of the connect-key-store hook (a connection takes up to 20 minutes, 30 seen), within
+   * {@link HOOKS.TIMEOUT_MINUTES}.
+   * @default - the rulebook's {@link HOOKS.TIMEOUT_MINUTES_DEFAULT}
    */
   readonly timeoutMinutes?: number;
 }
@@ -44,7 +45,7 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
 
   constructor(scope: Construct, id: string, props: CloudHsmKeyStoreProps) {
     super(scope, id);
-    const timeoutMinutes = props.timeoutMinutes ?? COMMON_ARGS.timeoutMinutes.default;
+    const timeoutMinutes = props.timeoutMinutes ?? HOOKS.TIMEOUT_MINUTES_DEFAULT.value;
     const after = props.after?.length ? [...props.after] : undefined;
     const at = (prop: string) => `${this.node.path}.${prop}`;
     const problems: string[] = [];
@@ -53,9 +54,7 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
     if (!Token.isUnresolved(pem) && (pem.length < 1 || pem.length > TRUST_ANCHOR_MAX)) {
       problems.push(`${at("trustAnchorPem")}: a ${pem.length}-character value is not allowed (1-${TRUST_ANCHOR_MAX} characters, KMS CreateCustomKeyStore TrustAnchorCertificate)`);
     }
-    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < COMMON_ARGS.timeoutMinutes.min) {
-      problems.push(`${at("timeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (a whole number of minutes, at least ${COMMON_ARGS.timeoutMinutes.min})`);
-    }
+    if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes)) problems.push(`${at("timeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
     throwIfProblems(problems);
     // Read only after create-kmsuser stored it (depends_on), sensitive, never in the configuration.
     const password = new DataAwsSecretsmanagerSecretVersion(this, "kmsuser-password", {

@@ -31,7 +31,7 @@ export interface XksKeyStoreProps {
    * the store waits for it, since KMS calls the proxies on create).
    */
   readonly network: INetwork;
-  /** Upper bound for the connect step's wait (about 5 minutes is typical), 1-120 minutes. @default 45 (HookStep's default) */
+  /** Upper bound for the connect step's wait (about 5 minutes is typical), within the rulebook's `HOOKS.TIMEOUT_MINUTES`. @default - the rulebook's `HOOKS.TIMEOUT_MINUTES_DEFAULT` (HookStep's default) */
   readonly connectTimeoutMinutes?: number;
 }
 

@@ -1,24 +1,11 @@
-import { isIPv4 } from "node:net";
 import { Token } from "cdktf";
+import { NETWORK } from "@cmk-stacks/aws-limits";
 
 /** An IPv4 CIDR as the first and last address (unsigned 32-bit numbers) and its prefix length. */
-export interface Ipv4Range {
-  readonly first: number;
-  readonly last: number;
-  readonly prefix: number;
-}
+export type Ipv4Range = NETWORK.Ipv4Cidr;
 
-/** Parses `a.b.c.d/n`; undefined unless it is an IPv4 network address (no host bits set). */
-export function parseIpv4Cidr(text: string): Ipv4Range | undefined {
-  const [address, prefixText, extra] = text.split("/");
-  if (extra !== undefined || !isIPv4(address) || !/^\d{1,2}$/.test(prefixText ?? "")) return undefined;
-  const prefix = Number(prefixText);
-  if (prefix > 32) return undefined;
-  const first = ipv4ToNumber(address);
-  const size = 2 ** (32 - prefix);
-  if (first % size !== 0) return undefined;
-  return { first, last: first + size - 1, prefix };
-}
+/** Parses `a.b.c.d/n`; undefined unless it is an IPv4 network address: the rulebook's {@link NETWORK.parseIpv4Cidr}, which the validation tables use too. */
+export const parseIpv4Cidr: (text: string) => Ipv4Range | undefined = NETWORK.parseIpv4Cidr;
 
 export function ipv4ToNumber(address: string): number {
   return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);

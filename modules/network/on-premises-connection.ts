@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { NETWORK } from "@cmk-stacks/aws-limits";
 import type { ITerraformDependable } from "cdktf";
 import { Ec2TransitGatewayVpcAttachment } from "@cdktf/provider-aws/lib/ec2-transit-gateway-vpc-attachment";
 import { Route } from "@cdktf/provider-aws/lib/route";
@@ -49,9 +50,6 @@ export interface OnPremisesConnectionProps {
   /** One subnet per AZ (a transit gateway attachment takes at most one per AZ). Needed with a transit gateway. */
   readonly attachmentSubnetIds: readonly string[];
 }
-
-const TGW_ID = /^tgw-([0-9a-f]{8}|[0-9a-f]{17})$/;
-const VGW_ID = /^vgw-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 /**
  * The VPC's path to the data centre (the XKS proxies, admin networks), on the route tables of
@@ -145,15 +143,15 @@ function onPremisesConnectionProblems(where: string, props: OnPremisesConnection
   });
   if (routeTables.length === 0) problems.push(`${where}.routeTables: [] is not allowed (the route tables of the private subnets, where the routes go or are checked: at least one)`);
   if (connection.type === "transitGateway") {
-    if (known(connection.transitGatewayId) && !TGW_ID.test(connection.transitGatewayId)) {
-      problems.push(`${where}.connection.transitGatewayId: ${shown(connection.transitGatewayId)} is not allowed (a transit gateway id: tgw- and 8 or 17 hex characters)`);
+    if (known(connection.transitGatewayId) && !NETWORK.TRANSIT_GATEWAY_ID.regex.test(connection.transitGatewayId)) {
+      problems.push(`${where}.connection.transitGatewayId: ${shown(connection.transitGatewayId)} is not allowed (${NETWORK.TRANSIT_GATEWAY_ID.allowed})`);
     }
     if (props.attachmentSubnetIds.length === 0) {
       problems.push(`${where}.attachmentSubnetIds: [] is not allowed (a transit gateway VPC attachment needs one subnet in each AZ it serves, EC2 CreateTransitGatewayVpcAttachment SubnetIds)`);
     }
   }
-  if (connection.type === "vpnGateway" && connection.vpnGatewayId !== undefined && known(connection.vpnGatewayId) && !VGW_ID.test(connection.vpnGatewayId)) {
-    problems.push(`${where}.connection.vpnGatewayId: ${shown(connection.vpnGatewayId)} is not allowed (a virtual private gateway id: vgw- and 8 or 17 hex characters)`);
+  if (connection.type === "vpnGateway" && connection.vpnGatewayId !== undefined && known(connection.vpnGatewayId) && !NETWORK.VPN_GATEWAY_ID.regex.test(connection.vpnGatewayId)) {
+    problems.push(`${where}.connection.vpnGatewayId: ${shown(connection.vpnGatewayId)} is not allowed (${NETWORK.VPN_GATEWAY_ID.allowed})`);
   }
   return problems;
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { NETWORK } from "@cmk-stacks/aws-limits";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -16,7 +17,7 @@ export type { INetwork } from "./network";
 export interface NewSubnetProps {
   /** Availability zone name, e.g. `eu-west-1a`. */
   readonly az: string;
-  /** IPv4 CIDR inside the VPC CIDR, /16 to /28. */
+  /** IPv4 CIDR inside the VPC CIDR, within {@link NETWORK.SUBNET_CIDR_PREFIX}. */
   readonly cidr: string;
 }
 
@@ -38,9 +39,9 @@ export interface ExistingSubnetProps {
 /** A new VPC with private subnets only. */
 export interface NewVpcProps {
   readonly mode: "new";
-  /** VPC IPv4 CIDR, /16 to /28. */
+  /** VPC IPv4 CIDR, within {@link NETWORK.VPC_CIDR_PREFIX}. */
   readonly cidr: string;
-  /** Private subnets, in at least 2 distinct AZs. No public subnet is ever created. */
+  /** Private subnets, in at least {@link NETWORK.MIN_AZS} distinct AZs. No public subnet is ever created. */
   readonly subnets: readonly NewSubnetProps[];
   /** Data centre ranges (the XKS proxies, admin networks); none may overlap the VPC CIDR. @default [] */
   readonly onPremisesCidrs?: readonly string[];
@@ -57,7 +58,7 @@ export interface ExistingVpcProps {
   readonly vpcId: string;
   /** The VPC's IPv4 CIDR, declared so that address rules can be checked at synth. */
   readonly cidr: string;
-  /** Existing private subnets, in at least 2 distinct AZs. */
+  /** Existing private subnets, in at least {@link NETWORK.MIN_AZS} distinct AZs. */
   readonly subnets: readonly ExistingSubnetProps[];
   /** Data centre ranges (the XKS proxies, admin networks); none may overlap the VPC CIDR. @default [] */
   readonly onPremisesCidrs?: readonly string[];
@@ -74,10 +75,8 @@ export interface ExistingVpcProps {
 /** A new VPC or an existing one. */
 export type PrivateNetworkProps = NewVpcProps | ExistingVpcProps;
 
-const VPC_ID = /^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/;
-const SUBNET_ID = /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/;
-/** https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html */
-const CIDR_SIZES = "an IPv4 CIDR from /16 to /28 with no host bits set, Amazon VPC CreateVpc / CreateSubnet CidrBlock";
+/** The rulebook's {@link NETWORK.VPC_CIDR_PREFIX} and {@link NETWORK.SUBNET_CIDR_PREFIX} (the same sizes). */
+const CIDR_SIZES = `an IPv4 CIDR from /${NETWORK.VPC_CIDR_PREFIX.min} to /${NETWORK.VPC_CIDR_PREFIX.max} with no host bits set, Amazon VPC CreateVpc / CreateSubnet CidrBlock`;
 
 /**
  * Private subnets in at least 2 AZs: a new VPC (DNS hostnames and resolution on, no internet
@@ -178,26 +177,27 @@ export class PrivateNetwork extends Construct implements INetwork {
 function privateNetworkProblems(where: string, props: PrivateNetworkProps): string[] {
   const problems: string[] = [];
   const vpc = known(props.cidr) ? parseIpv4Cidr(props.cidr) : undefined;
-  if (known(props.cidr) && (!vpc || vpc.prefix < 16 || vpc.prefix > 28)) problems.push(`${where}.cidr: ${shown(props.cidr)} is not allowed (${CIDR_SIZES})`);
-  if (props.mode === "existing" && known(props.vpcId) && !VPC_ID.test(props.vpcId)) {
-    problems.push(`${where}.vpcId: ${shown(props.vpcId)} is not allowed (a VPC id: vpc- and 8 or 17 hex characters)`);
+  if (known(props.cidr) && !NETWORK.isVpcCidr(props.cidr)) problems.push(`${where}.cidr: ${shown(props.cidr)} is not allowed (${CIDR_SIZES})`);
+  if (props.mode === "existing" && known(props.vpcId) && !NETWORK.VPC_ID.regex.test(props.vpcId)) {
+    problems.push(`${where}.vpcId: ${shown(props.vpcId)} is not allowed (${NETWORK.VPC_ID.allowed})`);
   }
   const azs = [...new Set(props.subnets.map((s) => s.az))];
-  if (azs.length < 2) {
-    problems.push(`${where}.subnets: ${shown(azs)} is not allowed (subnets in at least 2 distinct AZs: CloudHSM clusters, network load balancers and interface endpoints need 2 AZs for availability)`);
+  if (azs.length < NETWORK.MIN_AZS.value) {
+    const n = NETWORK.MIN_AZS.value;
+    problems.push(`${where}.subnets: ${shown(azs)} is not allowed (subnets in at least ${n} distinct AZs: CloudHSM clusters, network load balancers and interface endpoints need ${n} AZs for availability)`);
   }
   const parsed = props.subnets.map((s) => (known(s.cidr) ? parseIpv4Cidr(s.cidr) : undefined));
   props.subnets.forEach((s, i) => {
     const at = `${where}.subnets.${i}`;
     const range = parsed[i];
-    if (known(s.cidr) && (!range || range.prefix < 16 || range.prefix > 28)) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (${CIDR_SIZES})`);
+    if (known(s.cidr) && !NETWORK.isSubnetCidr(s.cidr)) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (${CIDR_SIZES})`);
     else if (range && vpc && !rangeContains(vpc, range)) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (a range inside the VPC CIDR ${props.cidr}, Amazon VPC CreateSubnet)`);
     else if (range) {
       const j = parsed.findIndex((other, k) => k < i && other !== undefined && rangesOverlap(other, range));
       if (j >= 0) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (overlaps subnets.${j}.cidr ${props.subnets[j].cidr}: subnet CIDRs in a VPC cannot overlap, Amazon VPC CreateSubnet)`);
     }
     if ("id" in s && known(s.id)) {
-      if (!SUBNET_ID.test(s.id)) problems.push(`${at}.id: ${shown(s.id)} is not allowed (a subnet id: subnet- and 8 or 17 hex characters)`);
+      if (!NETWORK.SUBNET_ID.regex.test(s.id)) problems.push(`${at}.id: ${shown(s.id)} is not allowed (${NETWORK.SUBNET_ID.allowed})`);
       else if (props.subnets.findIndex((o) => "id" in o && o.id === s.id) !== i) problems.push(`${at}.id: ${shown(s.id)} is not allowed (each subnet listed once)`);
     }
   });

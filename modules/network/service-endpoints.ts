@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { NETWORK } from "@cmk-stacks/aws-limits";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -28,8 +29,8 @@ export interface ServiceEndpointsProps {
   readonly routeTableIds?: readonly string[];
 }
 
-/** An endpoint service suffix such as `ssm` or `ecr.api` (https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html). */
-const SERVICE_NAME = /^(?!com\.amazonaws\.)[a-z0-9]+([.-][a-z0-9]+)*$/;
+/** An endpoint service suffix such as `ssm` or `ecr.api`: the rulebook's {@link NETWORK.ENDPOINT_SERVICE_NAME}. */
+const SERVICE_NAME = NETWORK.ENDPOINT_SERVICE_NAME;
 
 /**
  * Private access to AWS APIs from the private subnets: one interface endpoint per service (private
@@ -54,7 +55,7 @@ export class ServiceEndpoints extends Construct {
     const where = this.node.path;
     const problems: string[] = [];
     services.forEach((service, i) => {
-      if (!SERVICE_NAME.test(service)) problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (an endpoint service name after com.amazonaws.<region>., such as ssm or ecr.api)`);
+      if (!SERVICE_NAME.regex.test(service)) problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (${SERVICE_NAME.allowed})`);
       else if (services.indexOf(service) !== i) problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (listed twice: one interface endpoint per service and VPC with private DNS)`);
     });
     if (subnetIds.length === 0) problems.push(`${where}.network.subnetIdByAz: {} is not allowed (an interface endpoint needs a subnet in at least one AZ, EC2 CreateVpcEndpoint SubnetIds)`);

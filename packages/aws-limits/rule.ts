@@ -32,6 +32,18 @@ export interface Pattern {
   readonly doc: string;
 }
 
+/**
+ * One number AWS fixes (or this project fixes, with the reason in `doc`) that is not a range: a
+ * one-sided minimum or maximum ("at least 2 AZs"), a fixed budget or count.
+ */
+export interface Limit {
+  readonly value: number;
+  /** The unit the words use ("AZs", "minutes"). */
+  readonly unit?: string;
+  /** The AWS documentation page that states it (or the reason this project sets it). */
+  readonly doc: string;
+}
+
 /** Whether `value` lies in `range` (and is whole when the range says so). */
 export function inRange(range: Range, value: number): boolean {
   return Number.isFinite(value) && value >= range.min && value <= range.max && (!range.integer || Number.isInteger(value));

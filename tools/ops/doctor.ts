@@ -5,6 +5,7 @@
  * endpoint per service the admin host needs, an S3 gateway endpoint, one HSM per entry of
  * cloudHsm.hsmAzs, ...), so doctor needs no synth.
  */
+import { CLOUDHSM, NETWORK } from "@cmk-stacks/aws-limits";
 import { DescribeClustersCommand, type Cluster } from "@aws-sdk/client-cloudhsm-v2";
 import { DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeTransitGatewaysCommand, DescribeVpcEndpointsCommand, DescribeVpcsCommand, DescribeVpnGatewaysCommand, type Filter, type Subnet, type VpcEndpoint } from "@aws-sdk/client-ec2";
 import { GetOpenIDConnectProviderCommand, GetRoleCommand, ListOpenIDConnectProvidersCommand } from "@aws-sdk/client-iam";
@@ -23,16 +24,12 @@ import { checkSession } from "./session";
 
 /** KMS: custom key stores per account and Region; not in Service Quotas (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
 export const CUSTOM_KEY_STORES_PER_REGION = 10;
-/** CloudHSM (https://docs.aws.amazon.com/cloudhsm/latest/userguide/limits.html): defaults when Service Quotas has no value. */
-export const CLOUDHSM_DEFAULTS = { clusters: 4, hsms: 6, hsmsPerCluster: 28 } as const;
-/** VPC quota codes in Service Quotas (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html, https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html). */
-export const VPC_QUOTAS = {
-  interfaceEndpointsPerVpc: { code: "L-29B6F2EB", name: "Interface VPC endpoints per VPC", default: 50 },
-  gatewayEndpointsPerRegion: { code: "L-1B52E74A", name: "Gateway VPC endpoints per Region", default: 20 },
-  vpcsPerRegion: { code: "L-F678F1CE", name: "VPCs per Region", default: 5 },
-} as const;
-/** Addresses AWS reserves in every subnet (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html). */
-const RESERVED_PER_SUBNET = 5;
+/** CloudHSM quotas: the rulebook's defaults when Service Quotas has no value. */
+export const CLOUDHSM_DEFAULTS = { clusters: CLOUDHSM.CLUSTERS_PER_REGION_QUOTA_DEFAULT.value, hsms: CLOUDHSM.HSMS_PER_REGION_QUOTA_DEFAULT.value, hsmsPerCluster: CLOUDHSM.HSMS_PER_CLUSTER.max } as const;
+/** VPC quota codes in Service Quotas and their defaults: the rulebook's {@link NETWORK.VPC_QUOTAS}. */
+export const VPC_QUOTAS = NETWORK.VPC_QUOTAS;
+/** Addresses AWS reserves in every subnet: {@link NETWORK.RESERVED_ADDRESSES_PER_SUBNET}. */
+const RESERVED_PER_SUBNET = NETWORK.RESERVED_ADDRESSES_PER_SUBNET.value;
 
 export interface DoctorOptions {
   readonly progress?: (line: string) => void;
@@ -170,7 +167,7 @@ export async function checkQuotas(env: ResolvedEnvironment, c: OpsClients, needs
     } catch (e) {
       out.push(notChecked("quota", "CloudHSM clusters", "cloudhsm:DescribeClusters", e));
     }
-    out.push(quotaFinding("HSMs per cluster", 0, needs.hsms, { value: CLOUDHSM_DEFAULTS.hsmsPerCluster, source: "CloudHSM, not adjustable" }, "configure at most 28 entries in cloudHsm.hsmAzs (not adjustable)"));
+    out.push(quotaFinding("HSMs per cluster", 0, needs.hsms, { value: CLOUDHSM_DEFAULTS.hsmsPerCluster, source: "CloudHSM, not adjustable" }, `configure at most ${CLOUDHSM_DEFAULTS.hsmsPerCluster} entries in cloudHsm.hsmAzs (not adjustable)`));
   }
   const endpoints = async (filters: Filter[]) => pages<VpcEndpoint>((NextToken) => c.ec2.send(new DescribeVpcEndpointsCommand({ Filters: filters, NextToken })).then((r) => ({ items: r.VpcEndpoints, next: r.NextToken })));
   const live = (e: VpcEndpoint) => !["deleted", "deleting", "rejected", "failed", "expired"].includes(String(e.State ?? "").toLowerCase());

@@ -140,7 +140,7 @@ test.each([
       'test/cloudhsm.hsmAzs: ["eu-west-1a"] is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)',
       "test/cloudhsm.backupRetentionDays: 6 is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)",
       'test/cloudhsm.keyStoreName: "" is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)',
-      "test/cloudhsm.hookTimeoutMinutes: 0.5 is not allowed (a whole number of minutes, at least 1)",
+      "test/cloudhsm.hookTimeoutMinutes: 0.5 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)",
     ],
   ],
   ["fails when backup retention is over 379 days", { backupRetentionDays: 380 }, ["test/cloudhsm.backupRetentionDays: 380 is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)"]],

@@ -130,8 +130,10 @@ describe("HookStep refuses what the contract or a runner cannot run", () => {
     ],
     ["fails when a flag is missing", { args: {} }, ["prod-keys/x.args: [] is not allowed ('--key-store-id' is required for connect-key-store)"]],
     ["fails when a value could break out of the local runner's quotes", { args: { "key-store-id": "cks-1'; rm -rf ~; '" } }, [`prod-keys/x.args.key-store-id: "cks-1'; rm -rf ~; '" is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`]],
-    ["fails when the wait is shorter than a minute", { timeoutMinutes: 0 }, ["prod-keys/x.timeoutMinutes: 0 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
-    ["fails when the wait is longer than 2 hours or not whole minutes", { timeoutMinutes: 30.5 }, ["prod-keys/x.timeoutMinutes: 30.5 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
+    ["fails when there is no wait at all", { timeoutMinutes: 0 }, ["prod-keys/x.timeoutMinutes: 0 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
+    ["fails when the wait is under the 5-minute floor (no waiting step finishes sooner)", { timeoutMinutes: 4 }, ["prod-keys/x.timeoutMinutes: 4 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
+    ["fails when the wait is longer than 2 hours", { timeoutMinutes: 121 }, ["prod-keys/x.timeoutMinutes: 121 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
+    ["fails when the wait is not whole minutes", { timeoutMinutes: 30.5 }, ["prod-keys/x.timeoutMinutes: 30.5 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)"]],
   ])("%s", (_title, change, lines) => {
     expect(configErrorLines(() => new HookStep(prodKeys(), "x", { ...connect, ...change }))).toEqual(lines);
   });

@@ -61,7 +61,7 @@ test.each([
     [
       'test/key-store.name: "" is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)',
       "test/key-store.trustAnchorPem: a 0-character value is not allowed (1-5000 characters, KMS CreateCustomKeyStore TrustAnchorCertificate)",
-      "test/key-store.timeoutMinutes: 0 is not allowed (a whole number of minutes, at least 1)",
+      "test/key-store.timeoutMinutes: 0 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)",
     ],
   ],
 ])("%s", (_name, props, expected) => {

@@ -154,7 +154,7 @@ describe("XksKeyStore refuses what KMS or the load balancer cannot do", () => {
       { credential: { source: "secretsManager", secretArn: "xks-credential" } },
       [`${at}/credential.source.secretArn: "xks-credential" is not allowed (a Secrets Manager secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`],
     ],
-    ["fails when the connect step's wait is out of bounds", { connectTimeoutMinutes: 600 }, [`${at}/connect.timeoutMinutes: 600 is not allowed (whole minutes from 1 to 120: one apply, at most 9 Lambda invocations of 15 minutes)`]],
+    ["fails when the connect step's wait is out of bounds", { connectTimeoutMinutes: 600 }, [`${at}/connect.timeoutMinutes: 600 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)`]],
   ])("%s", (_name, change, lines) => {
     expect(configErrorLines(() => new XksKeyStore(stack(), "xks", { ...baseProps, ...change }))).toEqual(lines);
   });

