@@ -1,2 +1,118 @@
-// Rules for kms: filled in by the rulebook work (issue 19).
-export {};
+/**
+ * AWS KMS: keys, aliases, deletion windows, imported key material, custom key stores and grants.
+ * Each rule once, with the AWS page that states it.
+ */
+import type { Default, Pattern, Range } from "./rule";
+
+const API = "https://docs.aws.amazon.com/kms/latest/APIReference";
+const GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide";
+
+/** ScheduleKeyDeletion PendingWindowInDays: the days KMS waits before it deletes a key. */
+export const DELETION_WINDOW_DAYS: Range = { min: 7, max: 30, integer: true, unit: "days", doc: `${API}/API_ScheduleKeyDeletion.html` };
+
+/** The deletion window every key of this project gets unless configured otherwise. */
+export const DEFAULT_DELETION_WINDOW_DAYS: Default<number> = {
+  value: 30,
+  why: "the longest window AWS allows: the most time to notice a scheduled deletion and cancel it (a deleted key loses every byte encrypted under it)",
+  doc: `${GUIDE}/deleting-keys.html`,
+};
+
+/**
+ * CreateAlias AliasName: `alias/` then letters, digits, `:`, `/`, `_`, `-`, at most 256 characters
+ * in all, never `alias/aws/...` (reserved for AWS managed keys).
+ */
+export const ALIAS_NAME: Pattern = {
+  regex: /^alias\/[a-zA-Z0-9:/_-]+$/,
+  allowed: "'alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...'",
+  doc: `${API}/API_CreateAlias.html`,
+};
+/** Length of a whole alias name, `alias/` included. */
+export const ALIAS_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateAlias.html` };
+/** The prefix of the aliases of AWS managed keys: CreateAlias refuses it. */
+export const RESERVED_ALIAS_PREFIX = "alias/aws/";
+
+/** Whether `alias` is a name CreateAlias accepts ({@link ALIAS_NAME}, {@link ALIAS_NAME_LENGTH}, not {@link RESERVED_ALIAS_PREFIX}). */
+export function isAliasName(alias: unknown): boolean {
+  return typeof alias === "string" && ALIAS_NAME.regex.test(alias) && alias.length <= ALIAS_NAME_LENGTH.max && !alias.startsWith(RESERVED_ALIAS_PREFIX);
+}
+
+/** CreateKey Description. */
+export const DESCRIPTION_LENGTH: Range = { min: 0, max: 8192, integer: true, unit: "characters", doc: `${API}/API_CreateKey.html` };
+
+/** ImportKeyMaterial ValidTo (ExpirationModel KEY_MATERIAL_EXPIRES): at most 365 days from the request. */
+export const KEY_MATERIAL_VALIDITY_DAYS: Range = { min: 1, max: 365, integer: true, unit: "days", doc: `${API}/API_ImportKeyMaterial.html` };
+
+/**
+ * Key specs KMS offers for asymmetric SIGN_VERIFY keys, RSA and ECC (ML-DSA and China's SM2 are not
+ * offered by this project). https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html
+ */
+export const SIGNING_KEY_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] as const;
+export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
+
+/**
+ * The key spec of a symmetric encryption key: the only spec a key in a custom key store (CloudHSM
+ * or external) can have, and the only spec S3, EBS and FSx encrypt with.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
+ */
+export const SYMMETRIC_KEY_SPEC = "SYMMETRIC_DEFAULT";
+
+/** CreateKey KeyUsage of the keys this project makes. https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html */
+export const KEY_USAGE = { encryptDecrypt: "ENCRYPT_DECRYPT", signVerify: "SIGN_VERIFY" } as const;
+
+/**
+ * Automatic rotation is for symmetric encryption keys whose material KMS generates: never for keys
+ * in a custom key store (CloudHSM or external) nor for imported material (origin external), which
+ * rotate on demand or by a new key. It is on by default where it is supported.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+ */
+export function automaticRotationSupported(key: { readonly store: string; readonly origin?: string }): boolean {
+  return key.store === "aws-kms" && (key.origin === undefined || key.origin === "aws-kms");
+}
+
+/** Where a key's material lives unless configured otherwise: AWS KMS itself (this project's default). */
+export const DEFAULT_KEY_STORE: Default<"aws-kms"> = { value: "aws-kms", why: "a custom key store (CloudHSM, external) is a decision only the user can make", doc: `${GUIDE}/key-store-overview.html` };
+
+/** The key policy form unless configured otherwise (this project's default). */
+export const DEFAULT_KEY_POLICY_FORM: Default<"account"> = {
+  value: "account",
+  why: "the account root keeps kms:*, AWS's default key policy: the key can never become unmanageable",
+  doc: `${GUIDE}/key-policy-default.html#key-policy-default-allow-root-enable-iam`,
+};
+
+/** What another account may do with a key unless configured otherwise (this project's default). */
+export const DEFAULT_EXTERNAL_ACCOUNT_ALLOW: Default<readonly ["use"]> = {
+  value: ["use"],
+  why: "use of the key only: grants for AWS resources are asked for by name",
+  doc: `${GUIDE}/key-policy-modifying-external-accounts.html`,
+};
+
+/** CreateCustomKeyStore CustomKeyStoreName (CloudHSM and external key stores); unique per account and Region. */
+export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
+
+/** CreateCustomKeyStore TrustAnchorCertificate (a CloudHSM key store's trust anchor PEM). */
+export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = { min: 1, max: 5000, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
+
+/**
+ * The operations a grant may permit (CreateGrant Operations, GrantOperation).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#terms-grant-operations
+ */
+export const GRANT_OPERATIONS = [
+  "Decrypt",
+  "Encrypt",
+  "GenerateDataKey",
+  "GenerateDataKeyWithoutPlaintext",
+  "ReEncryptFrom",
+  "ReEncryptTo",
+  "Sign",
+  "Verify",
+  "GetPublicKey",
+  "CreateGrant",
+  "RetireGrant",
+  "DescribeKey",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
+  "GenerateMac",
+  "VerifyMac",
+  "DeriveSharedSecret",
+] as const;
+export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
