@@ -38,6 +38,9 @@ export function nameAndPath(arn: unknown): { name: string; path: string } | unde
   return { name: rest.slice(cut + 1), path: `/${rest.slice(0, cut + 1)}` };
 }
 
+/** {@link NAME_LENGTH} and {@link PATH_LENGTH} of a role or user ARN, in words. */
+export const PRINCIPAL_LENGTHS_ALLOWED = `a role or user name of at most ${NAME_LENGTH.max} chars and a path of at most ${PATH_LENGTH.max} chars`;
+
 /** Whether the name and path of a role or user ARN are within {@link NAME_LENGTH} and {@link PATH_LENGTH} (true for anything that is not one: other rules judge it). */
 export function principalLengthsOk(arn: unknown): boolean {
   const p = nameAndPath(arn);

@@ -21,15 +21,15 @@ export const DEFAULT_DELETION_WINDOW_DAYS: Default<number> = {
  * CreateAlias AliasName: `alias/` then letters, digits, `:`, `/`, `_`, `-`, at most 256 characters
  * in all, never `alias/aws/...` (reserved for AWS managed keys).
  */
-export const ALIAS_NAME: Pattern = {
-  regex: /^alias\/[a-zA-Z0-9:/_-]+$/,
-  allowed: "'alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...'",
-  doc: `${API}/API_CreateAlias.html`,
-};
 /** Length of a whole alias name, `alias/` included. */
 export const ALIAS_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateAlias.html` };
 /** The prefix of the aliases of AWS managed keys: CreateAlias refuses it. */
 export const RESERVED_ALIAS_PREFIX = "alias/aws/";
+export const ALIAS_NAME: Pattern = {
+  regex: /^alias\/[a-zA-Z0-9:/_-]+$/,
+  allowed: `'alias/' then letters, digits, ':', '/', '_', '-', at most ${ALIAS_NAME_LENGTH.max} chars, not '${RESERVED_ALIAS_PREFIX}...' (reserved for AWS managed keys)`,
+  doc: `${API}/API_CreateAlias.html`,
+};
 
 /** Whether `alias` is a name CreateAlias accepts ({@link ALIAS_NAME}, {@link ALIAS_NAME_LENGTH}, not {@link RESERVED_ALIAS_PREFIX}). */
 export function isAliasName(alias: unknown): boolean {
@@ -41,6 +41,16 @@ export const DESCRIPTION_LENGTH: Range = { min: 0, max: 8192, integer: true, uni
 
 /** ImportKeyMaterial ValidTo (ExpirationModel KEY_MATERIAL_EXPIRES): at most 365 days from the request. */
 export const KEY_MATERIAL_VALIDITY_DAYS: Range = { min: 1, max: 365, integer: true, unit: "days", doc: `${API}/API_ImportKeyMaterial.html` };
+
+/**
+ * Days before imported key material expires at which its alarm (SecondsUntilKeyMaterialExpiration)
+ * fires unless configured otherwise, or half the validity when that is shorter (this project's default).
+ */
+export const DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS: Default<number> = {
+  value: 30,
+  why: "a month to re-import the same material (a new ValidTo) through change control before the key becomes unusable",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html#key-material-expiration",
+};
 
 /**
  * Key specs KMS offers for asymmetric SIGN_VERIFY keys, RSA and ECC (ML-DSA and China's SM2 are not

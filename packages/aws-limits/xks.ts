@@ -9,26 +9,26 @@ const CREATE = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCu
 const CREDENTIAL = "https://docs.aws.amazon.com/kms/latest/APIReference/API_XksProxyAuthenticationCredentialType.html";
 const TARGET_GROUP = "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html";
 
+export const URI_PATH_LENGTH: Range = { min: 10, max: 128, integer: true, unit: "characters", doc: CREATE };
 /** CreateCustomKeyStore XksProxyUriPath: `/<prefix>/kms/xks/v<version>` or `/kms/xks/v<version>` (version 1: `/kms/xks/v1`). */
 export const URI_PATH: Pattern = {
   regex: /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,2})$/,
-  allowed: "10-128 chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)",
+  allowed: `${URI_PATH_LENGTH.min}-${URI_PATH_LENGTH.max} chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)`,
   doc: CREATE,
 };
-export const URI_PATH_LENGTH: Range = { min: 10, max: 128, integer: true, unit: "characters", doc: CREATE };
 
 /** Whether `path` is a proxy URI path KMS accepts ({@link URI_PATH}, {@link URI_PATH_LENGTH}). */
 export function isUriPath(path: unknown): boolean {
   return typeof path === "string" && path.length >= URI_PATH_LENGTH.min && path.length <= URI_PATH_LENGTH.max && URI_PATH.regex.test(path);
 }
 
+export const URI_ENDPOINT_LENGTH: Range = { min: 10, max: 128, integer: true, unit: "characters", doc: CREATE };
 /** CreateCustomKeyStore XksProxyUriEndpoint: `https://` and a host name (no port, no path). With VPC endpoint service connectivity the host is the service's private DNS name. */
 export const URI_ENDPOINT: Pattern = {
   regex: /^https:\/\/[a-zA-Z0-9.-]+$/,
-  allowed: "https://<private DNS name>, 10-128 characters, with no port and no path",
+  allowed: `https://<private DNS name>, ${URI_ENDPOINT_LENGTH.min}-${URI_ENDPOINT_LENGTH.max} characters, with no port and no path`,
   doc: CREATE,
 };
-export const URI_ENDPOINT_LENGTH: Range = { min: 10, max: 128, integer: true, unit: "characters", doc: CREATE };
 
 /** Whether `endpoint` is a proxy URI endpoint KMS accepts ({@link URI_ENDPOINT}, {@link URI_ENDPOINT_LENGTH}). */
 export function isUriEndpoint(endpoint: unknown): boolean {
