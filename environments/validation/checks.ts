@@ -1,4 +1,5 @@
 /** Small predicates the constraint tables are written with. Each takes `unknown`: input may be JSON. */
+import { IAM } from "@cmk-stacks/aws-limits";
 
 export const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -23,30 +24,18 @@ export const nonEmptyArray = (v: unknown): boolean => Array.isArray(v) && v.leng
 
 export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** IAM role or user ARN (the principals a key policy names). */
-export const IAM_PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+/** IAM role or user ARN (the principals a key policy names): the rulebook's {@link IAM.PRINCIPAL_ARN}. */
+export const IAM_PRINCIPAL_ARN = IAM.PRINCIPAL_ARN.regex;
 
-/**
- * IAM quotas (IAM User Guide, "IAM and AWS STS quotas"): role and user names at most 64 chars,
- * paths at most 512 chars. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
- */
-export const IAM_NAME_MAX = 64;
-export const IAM_PATH_MAX = 512;
+/** IAM quotas: the rulebook's {@link IAM.NAME_LENGTH} and {@link IAM.PATH_LENGTH}. */
+export const IAM_NAME_MAX = IAM.NAME_LENGTH.max;
+export const IAM_PATH_MAX = IAM.PATH_LENGTH.max;
 
-/** Name and path of an IAM role or user ARN (`.../role/<path>/<name>`), or undefined. */
-export function iamNameAndPath(arn: unknown): { name: string; path: string } | undefined {
-  if (!isString(arn) || !IAM_PRINCIPAL_ARN.test(arn)) return undefined;
-  const rest = arn.replace(/^[^/]*\//, "");
-  const cut = rest.lastIndexOf("/");
-  return { name: rest.slice(cut + 1), path: `/${rest.slice(0, cut + 1)}` };
-}
+/** Name and path of an IAM role or user ARN (`.../role/<path>/<name>`), or undefined ({@link IAM.nameAndPath}). */
+export const iamNameAndPath = IAM.nameAndPath;
 
-/** The ARN partition of a Region (`aws`, `aws-cn`, `aws-us-gov`). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+/** The ARN partition of a Region ({@link IAM.partitionOfRegion}). */
+export const partitionOfRegion = IAM.partitionOfRegion;
 
 /**
  * A logical name used in construct ids (`key-<name>`, `bucket-<name>`) and so in Terraform
@@ -127,12 +116,8 @@ export function duplicates<T>(values: readonly T[]): T[] {
   return [...dup];
 }
 
-/** The account id of an IAM ARN (`arn:<partition>:iam::<account>:...`), or undefined. */
-export function accountOfArn(arn: unknown): string | undefined {
-  if (!isString(arn)) return undefined;
-  const m = /^arn:[^:]+:iam::(\d{12}):/.exec(arn);
-  return m?.[1];
-}
+/** The account id of an IAM ARN (`arn:<partition>:iam::<account>:...`), or undefined ({@link IAM.accountOfArn}). */
+export const accountOfArn = IAM.accountOfArn;
 
 /**
  * A value as text that does not depend on the order of object fields, so two list entries that

@@ -2,6 +2,7 @@
 import { formatValue, type ConstraintTable, type Violation } from "./engine";
 import { cloudHsmPhase } from "../resolve";
 import { posix } from "node:path";
+import { KMS } from "@cmk-stacks/aws-limits";
 import { intIn, isString, matches, oneOf } from "./checks";
 
 /** A relative path that stays inside the repository once normalised (no absolute path, no `..`). */
@@ -22,7 +23,7 @@ export const cloudHsmTable: ConstraintTable = {
     { field: "cloudHsm.hsmAzs", rule: "2-28 AZs, at least 2 of them distinct (a key store needs 2 active HSMs in different AZs)", source: "KMS CreateCustomKeyStore; CloudHSM quotas", required: true, check: (v) => Array.isArray(v) && v.length >= 2 && v.length <= 28 && new Set(v).size >= 2 },
     { field: "cloudHsm.hsmAzs.*", rule: (c) => `an AZ with a subnet in network.subnets (${subnetAzs(c.env).join(", ")})`, source: "CloudHSM CreateHsm AvailabilityZone", check: (v, c) => isString(v) && subnetAzs(c.env).includes(v) },
     { field: "cloudHsm.backupRetentionDays", rule: "7-379 days", source: "CloudHSM BackupRetentionPolicy", check: intIn(7, 379) },
-    { field: "cloudHsm.keyStoreName", rule: "1-256 chars", source: "KMS CreateCustomKeyStore CustomKeyStoreName", required: true, check: matches(/^[\s\S]+$/, 1, 256) },
+    { field: "cloudHsm.keyStoreName", rule: `${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars`, source: "KMS CreateCustomKeyStore CustomKeyStoreName", required: true, check: KMS.isCustomKeyStoreName },
     { field: "cloudHsm.trust.mode", rule: "'generated' or 'provided'", source: "cluster trust modes", required: true, check: oneOf("generated", "provided") },
     { field: "cloudHsm.trust.signedCertificateFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster SignedCert", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
     { field: "cloudHsm.trust.trustAnchorFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster TrustAnchor", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },

@@ -7,6 +7,7 @@ import { HookRuntime } from "../hooks/hook-runtime";
 import { CloudHsmKeyStore } from "../keystores/cloudhsm-key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
+import { KMS } from "@cmk-stacks/aws-limits";
 import { budgetMinutes, camel, COMMON_ARGS } from "../../hooks/contract";
 import { HsmCluster, type ClusterMode, type HsmType } from "./hsm-cluster";
 import { ClusterTrust, type ClusterTrustSource } from "./cluster-trust";
@@ -32,7 +33,7 @@ export interface CloudHsmProps {
    * first is created alone and hosts the admin host's AZ.
    */
   readonly hsmAzs: readonly string[];
-  /** KMS custom key store name, 1-256 characters, unique per account and Region. */
+  /** KMS custom key store name, {@link KMS.CUSTOM_KEY_STORE_NAME_LENGTH} characters, unique per account and Region. */
   readonly keyStoreName: string;
   /**
    * `awaiting-certificate`: the first apply with an operator-signed certificate (no `trust` yet):
@@ -198,8 +199,8 @@ export class CloudHsm extends Construct {
     if (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 7 || backupRetentionDays > 379) {
       problems.push(`${at("backupRetentionDays")}: ${shown(backupRetentionDays)} is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)`);
     }
-    if (props.keyStoreName.length < 1 || props.keyStoreName.length > 256) {
-      problems.push(`${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    if (!KMS.isCustomKeyStoreName(props.keyStoreName)) {
+      problems.push(`${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
     }
     if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < COMMON_ARGS.timeoutMinutes.min) {
       problems.push(`${at("hookTimeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (a whole number of minutes, at least ${COMMON_ARGS.timeoutMinutes.min})`);

@@ -98,6 +98,10 @@ export const DEFAULT_EXTERNAL_ACCOUNT_ALLOW: Default<readonly ["use"]> = {
 
 /** CreateCustomKeyStore CustomKeyStoreName (CloudHSM and external key stores); unique per account and Region. */
 export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
+/** Whether `name` has a length CreateCustomKeyStore accepts ({@link CUSTOM_KEY_STORE_NAME_LENGTH}). */
+export function isCustomKeyStoreName(name: unknown): boolean {
+  return typeof name === "string" && name.length >= CUSTOM_KEY_STORE_NAME_LENGTH.min && name.length <= CUSTOM_KEY_STORE_NAME_LENGTH.max;
+}
 
 /** CreateCustomKeyStore TrustAnchorCertificate (a CloudHSM key store's trust anchor PEM). */
 export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = { min: 1, max: 5000, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
