@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { realClock, type Clock } from "../../hooks/lib/clock";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
+import { inRange, KMS } from "@cmk-stacks/aws-limits";
 import { ConfigError } from "../../environments/errors";
 import { splitUnknownOptions, unknownOptionProblems } from "./cli-common";
 import { createOpsClients, destroyOpsClients } from "./clients";
@@ -71,7 +72,8 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
 export function flagProblems(f: Flags): string[] {
   const p: string[] = [];
   if (!/^\d+$/.test(f.unusedFor)) p.push(`--unused-for must be a whole number of days (got "${f.unusedFor}")`);
-  if (f.window !== undefined && (!/^\d+$/.test(f.window) || Number(f.window) < 7 || Number(f.window) > 30)) p.push(`--window must be a whole number of days from 7 to 30, KMS's pending window (got "${f.window}")`);
+  const window = KMS.DELETION_WINDOW_DAYS;
+  if (f.window !== undefined && (!/^\d+$/.test(f.window) || !inRange(window, Number(f.window)))) p.push(`--window must be a whole number of days from ${window.min} to ${window.max}, KMS's pending window (got "${f.window}")`);
   if (f.withoutAlarm && (f.cloudtrailLogGroup || f.alarmTopic)) p.push("--without-alarm cannot be combined with --cloudtrail-log-group or --alarm-topic");
   if (f.alarmTopic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(f.alarmTopic)) p.push(`--alarm-topic must be an SNS topic ARN (got "${f.alarmTopic}")`);
   if (f.cloudtrailLogGroup !== undefined && !/^[\w./#-]{1,512}$/.test(f.cloudtrailLogGroup)) p.push(`--cloudtrail-log-group must be a CloudWatch Logs group name (got "${f.cloudtrailLogGroup}")`);
