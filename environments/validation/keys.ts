@@ -123,23 +123,26 @@ function crossAccountPrincipals(section: "keys" | "signingKeys", env: Environmen
   const shared = section === "keys" ? ["users", "encryptOnlyUsers", "decryptOnlyUsers"] : ["signers", "verifiers", "publicKeyReaders"];
   for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
     if (!isObject(k)) continue;
-    const declared = new Map<string, unknown[]>();
-    if (Array.isArray(k.externalAccounts)) for (const a of k.externalAccounts) if (isObject(a) && isString(a.account)) declared.set(a.account, Array.isArray(a.allow) ? a.allow : [...KMS.DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value]);
+    const externalAccounts = Array.isArray(k.externalAccounts) ? k.externalAccounts.filter(isObject) : [];
     for (const list of [...Object.keys(ownOnly), ...shared]) {
       const values = k[list];
       if (!Array.isArray(values)) continue;
       values.forEach((v, i) => {
         const account = accountOfArn(v);
-        if (account === undefined || account === own) return;
         const path = `${section}.${name}.${list}.${i}`;
+        // The same rule as the key constructs (modules/keys/key-policy.ts, imported-key.ts, signing-key.ts).
+        const role = list === "administrators" ? "administer" : list === "importers" ? "import" : section === "signingKeys" ? "sign" : "use";
+        const problem = KMS.otherAccountProblem(role, account, own, externalAccounts);
+        if (problem === undefined) return;
         if (list in ownOnly) {
           out.push({ path, value: v, rule: `a principal of this environment's account (${own}): ${ownOnly[list]}`, source: SRC_CROSS_ACCOUNT });
         } else if (section === "signingKeys") {
           out.push({ path, value: v, rule: `a principal of this environment's account (${own}): signing keys are not shared with other accounts (they have no externalAccounts)`, source: SRC_CROSS_ACCOUNT });
-        } else if (!declared.has(account)) {
+        } else if (problem === "account-not-declared") {
           out.push({ path, value: v, rule: `a principal of this environment's account (${own}) or of an account declared in keys.${name}.externalAccounts (${account} is not)`, source: SRC_CROSS_ACCOUNT });
-        } else if (!(declared.get(account) ?? []).includes("use")) {
-          out.push({ path, value: v, rule: `a principal of an account whose keys.${name}.externalAccounts entry allows 'use' (${account} allows only ${(declared.get(account) ?? []).join(", ")})`, source: SRC_CROSS_ACCOUNT });
+        } else {
+          const allows = externalAccounts.filter((a) => a.account === account).flatMap((a) => (Array.isArray(a.allow) ? a.allow : []));
+          out.push({ path, value: v, rule: `a principal of an account whose keys.${name}.externalAccounts entry allows 'use' (${account} allows only ${allows.join(", ")})`, source: SRC_CROSS_ACCOUNT });
         }
       });
     }

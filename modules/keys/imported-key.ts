@@ -98,7 +98,7 @@ export class ImportedKey extends Construct implements ICustomerKey {
         const [list, denied] = encryptOnly.has(id) ? ["encryptOnlyUsers", "Decrypt"] : ["decryptOnlyUsers", "Encrypt"];
         problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in ${list}, which are denied kms:${denied}: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`);
       } else if (services.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`);
-      if (account && account !== env.account) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)`);
+      if (KMS.otherAccountProblem("import", account, env.account)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)`);
     });
     const validity = props.keyMaterialValidityDays;
     const validityRange = KMS.KEY_MATERIAL_VALIDITY_DAYS;

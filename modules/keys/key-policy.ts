@@ -150,12 +150,12 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   // grants, never for administration ("Cross-account use: No" in each administrative operation's API
   // reference); their use is declared by their account in externalAccounts, with `use`.
   // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+  // The same rule as the validation table (environments/validation/keys.ts): KMS.otherAccountProblem.
   const accountOf = IAM.accountOfArn;
   p.administrators.forEach((a, i) => {
     const account = accountOf(a);
-    if (account && account !== p.account) out.push(`${at}.administrators.${i}: ${JSON.stringify(a)} is not allowed (a principal of the key's account ${p.account}: key administration works only there, and another account never manages the key, KMS key policies)`);
+    if (KMS.otherAccountProblem("administer", account, p.account)) out.push(`${at}.administrators.${i}: ${JSON.stringify(a)} is not allowed (a principal of the key's account ${p.account}: key administration works only there, and another account never manages the key, KMS key policies)`);
   });
-  const usable = new Set((p.externalAccounts ?? []).filter((a) => a.allow.includes("use")).map((a) => a.account));
   for (const [prop, list] of [
     ["users", p.users],
     ["encryptOnlyUsers", p.encryptOnlyUsers ?? []],
@@ -163,7 +163,7 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   ] as const) {
     list.forEach((u, i) => {
       const account = accountOf(u);
-      if (account && account !== p.account && !usable.has(account)) out.push(`${at}.${prop}.${i}: ${JSON.stringify(u)} is not allowed (a principal of the key's account ${p.account}, or of an account in externalAccounts allowed 'use' (${account} is not), KMS key policies)`);
+      if (KMS.otherAccountProblem("use", account, p.account, p.externalAccounts)) out.push(`${at}.${prop}.${i}: ${JSON.stringify(u)} is not allowed (a principal of the key's account ${p.account}, or of an account in externalAccounts allowed 'use' (${account} is not), KMS key policies)`);
     });
   }
   // A service-linked role (EBS default key) needs Decrypt, GenerateDataKey* and CreateGrant: a role

@@ -79,7 +79,7 @@ export class SigningKey extends Construct {
     ] as const) {
       list.forEach((p, i) => {
         const account = IAM.accountOfArn(p);
-        if (account && account !== env.account) problems.push(`${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`);
+        if (KMS.otherAccountProblem(prop === "administrators" ? "administer" : "sign", account, env.account)) problems.push(`${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`);
       });
     }
     throwIfProblems(problems);

@@ -96,6 +96,29 @@ export const DEFAULT_EXTERNAL_ACCOUNT_ALLOW: Default<readonly ["use"]> = {
   doc: `${GUIDE}/key-policy-modifying-external-accounts.html`,
 };
 
+/**
+ * What a key's policy may give a principal of ANOTHER account than the key's: KMS honours it only
+ * for the cryptographic and grant operations; administration (PutKeyPolicy, ScheduleKeyDeletion...)
+ * and the import (GetParametersForImport, ImportKeyMaterial) work only in the key's own account
+ * ("Cross-account use: No" in each operation's API reference). Use by another account's principal
+ * must also be declared in the key's externalAccounts with "use" (this project's rule: that account's
+ * root statement is what lets it delegate). Signing keys are not shared (`sign`). `role` is what the
+ * principal would do with the key. Returns undefined when allowed, otherwise the rule it breaks.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+ */
+export function otherAccountProblem(
+  role: "administer" | "import" | "use" | "sign",
+  principalAccount: string | undefined,
+  keyAccount: string,
+  externalAccounts: readonly { readonly account?: unknown; readonly allow?: unknown }[] = [],
+): "own-account-only" | "account-not-declared" | "account-not-allowed-use" | undefined {
+  if (principalAccount === undefined || principalAccount === keyAccount) return undefined;
+  if (role !== "use") return "own-account-only";
+  const declared = externalAccounts.filter((a) => a.account === principalAccount);
+  if (declared.length === 0) return "account-not-declared";
+  return declared.some((a) => (Array.isArray(a.allow) ? (a.allow as readonly unknown[]) : DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value).includes("use")) ? undefined : "account-not-allowed-use";
+}
+
 /** CreateCustomKeyStore CustomKeyStoreName (CloudHSM and external key stores); unique per account and Region. */
 export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
 /** Whether `name` has a length CreateCustomKeyStore accepts ({@link CUSTOM_KEY_STORE_NAME_LENGTH}). */
