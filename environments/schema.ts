@@ -119,7 +119,9 @@ export const ExternalAccountSchema = z
     account: str("The other account's 12-digit id (not this environment's account)."),
     allow: z
       .array(z.enum(["use", "grantsForAwsResources"]))
-      .describe(`use: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey. grantsForAwsResources: CreateGrant, ListGrants, RevokeGrant only for grants to AWS services acting for that account (kms:GrantIsForAWSResource), e.g. EBS volumes encrypted under this key there. Default: ${JSON.stringify(KMS.DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value)}.`)
+      .describe(
+        `use: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey. grantsForAwsResources: CreateGrant, ListGrants, RevokeGrant only for grants to AWS services acting for that account (kms:GrantIsForAWSResource), e.g. EBS volumes encrypted under this key there. Default: ${JSON.stringify(KMS.DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value)}.`,
+      )
       .default([...KMS.DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value]),
   })
   .describe("Another account allowed to use the key (by its root: that account's IAM policies then decide which of its principals may, naming this key's ARN).");

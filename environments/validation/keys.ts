@@ -7,7 +7,10 @@ import { accountOfArn, duplicates, isObject, isString, LOGICAL_NAME, LOGICAL_NAM
 
 const store = (c: FieldContext): unknown => c.parent.store ?? KMS.DEFAULT_KEY_STORE.value;
 /** A whole number in the rulebook's `range`, and its words (`7-30 days`). */
-const within = (range: Range) => (v: unknown): boolean => typeof v === "number" && inRange(range, v);
+const within =
+  (range: Range) =>
+  (v: unknown): boolean =>
+    typeof v === "number" && inRange(range, v);
 const span = (range: Range): string => `${range.min}-${range.max}${range.unit ? ` ${range.unit}` : ""}`;
 const aliasRule = { rule: KMS.ALIAS_NAME.allowed, source: "KMS CreateAlias", required: true, check: KMS.isAliasName } as const;
 const descriptionRule = { rule: `at most ${KMS.DESCRIPTION_LENGTH.max} chars`, source: "KMS CreateKey Description", check: (v: unknown) => isString(v) && v.length <= KMS.DESCRIPTION_LENGTH.max } as const;

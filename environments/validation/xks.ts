@@ -5,7 +5,10 @@ import { containsIp, isHostname, isString, matches, oneOf, parseCidr, parseIpv4,
 
 const SRC_CKS = "KMS CreateCustomKeyStore";
 /** A whole number in the rulebook's `range`, and its words (`5-300 seconds`). */
-const within = (range: Range) => (v: unknown): boolean => typeof v === "number" && inRange(range, v);
+const within =
+  (range: Range) =>
+  (v: unknown): boolean =>
+    typeof v === "number" && inRange(range, v);
 const span = (range: Range): string => `${range.min}-${range.max}${range.unit ? ` ${range.unit}` : ""}`;
 
 export const xksTable: ConstraintTable = {
@@ -39,7 +42,12 @@ export const xksTable: ConstraintTable = {
       },
     },
     { field: "xks.healthCheck.protocol", rule: "'TCP' or 'HTTPS'", source: "ELB target group health checks", check: oneOf("TCP", "HTTPS") },
-    { field: "xks.healthCheck.path", rule: `${XKS.HEALTH_CHECK_PATH.allowed} (at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} chars), HTTPS only`, source: "ELB target group health checks", check: (v, c) => c.parent.protocol === "HTTPS" && matches(XKS.HEALTH_CHECK_PATH.regex, XKS.HEALTH_CHECK_PATH_LENGTH.min, XKS.HEALTH_CHECK_PATH_LENGTH.max)(v) },
+    {
+      field: "xks.healthCheck.path",
+      rule: `${XKS.HEALTH_CHECK_PATH.allowed} (at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} chars), HTTPS only`,
+      source: "ELB target group health checks",
+      check: (v, c) => c.parent.protocol === "HTTPS" && matches(XKS.HEALTH_CHECK_PATH.regex, XKS.HEALTH_CHECK_PATH_LENGTH.min, XKS.HEALTH_CHECK_PATH_LENGTH.max)(v),
+    },
     {
       field: "xks.healthCheck.path",
       rule: "a path outside the XKS proxy API (/kms/xks/...: its health operation is a SigV4-signed POST, which a load balancer health check cannot send, so every proxy would be marked unhealthy): use protocol 'TCP', or the proxy's own unauthenticated status path",

@@ -88,4 +88,3 @@ export function keyBaseProblems(path: string, partition: string, p: KeyBaseProps
   });
   return problems;
 }
-

@@ -265,7 +265,8 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
 
   const hc = props.healthCheck ?? {};
   if (hc.path !== undefined && (hc.protocol ?? "TCP") !== "HTTPS") at("healthCheck.path", hc.path, "a path with protocol HTTPS only: a TCP health check opens a connection and sends nothing");
-  else if (hc.path !== undefined && (!XKS.HEALTH_CHECK_PATH.regex.test(hc.path) || !inRange(XKS.HEALTH_CHECK_PATH_LENGTH, hc.path.length))) at("healthCheck.path", hc.path, `${XKS.HEALTH_CHECK_PATH.allowed}, at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} characters, ELB CreateTargetGroup HealthCheckPath`);
+  else if (hc.path !== undefined && (!XKS.HEALTH_CHECK_PATH.regex.test(hc.path) || !inRange(XKS.HEALTH_CHECK_PATH_LENGTH, hc.path.length)))
+    at("healthCheck.path", hc.path, `${XKS.HEALTH_CHECK_PATH.allowed}, at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} characters, ELB CreateTargetGroup HealthCheckPath`);
   // The XKS health operation is a SigV4-signed POST (https://github.com/aws/aws-kms-xksproxy-api-spec);
   // an NLB HTTPS health check sends an unsigned GET, which every proxy refuses
   // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).

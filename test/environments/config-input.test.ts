@@ -42,7 +42,12 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     { "keys.appData.alias": "alias/dev/app\u200b-data" },
     ["environments.dev.keys.appData.alias: \"alias/dev/app\\u200b-data\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"],
   ],
-  ["a right-to-left override in an alias", dev, { "keys.appData.alias": "alias/dev/\u202eatad" }, ["environments.dev.keys.appData.alias: \"alias/dev/\\u202eatad\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"]],
+  [
+    "a right-to-left override in an alias",
+    dev,
+    { "keys.appData.alias": "alias/dev/\u202eatad" },
+    ["environments.dev.keys.appData.alias: \"alias/dev/\\u202eatad\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"],
+  ],
   [
     "a 100,000-character alias (one short line)",
     dev,

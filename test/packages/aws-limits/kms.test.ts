@@ -91,7 +91,15 @@ describe("principals of another account (KMS.otherAccountProblem)", () => {
     ["use", other, [{ account: other, allow: ["use"] }], undefined],
     ["use", other, [{ account: other }], undefined],
     ["use", other, [{ account: other, allow: ["grantsForAwsResources"] }], "account-not-allowed-use"],
-    ["use", other, [{ account: other, allow: ["grantsForAwsResources"] }, { account: other, allow: ["use"] }], undefined],
+    [
+      "use",
+      other,
+      [
+        { account: other, allow: ["grantsForAwsResources"] },
+        { account: other, allow: ["use"] },
+      ],
+      undefined,
+    ],
   ] as const)("%s by a principal of %s with %j -> %s", (role, account, externalAccounts, verdict) => {
     expect(KMS.otherAccountProblem(role, account, own, externalAccounts)).toBe(verdict);
   });
