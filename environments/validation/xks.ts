@@ -53,7 +53,7 @@ export const xksTable: ConstraintTable = {
       rule: "a path outside the XKS proxy API (/kms/xks/...: its health operation is a SigV4-signed POST, which a load balancer health check cannot send, so every proxy would be marked unhealthy): use protocol 'TCP', or the proxy's own unauthenticated status path",
       source: "XKS proxy API specification; ELB health checks send unsigned GET requests",
       when: (c) => c.parent.protocol === "HTTPS",
-      check: (v) => isString(v) && !/\/kms\/xks\//.test(v),
+      check: (v) => isString(v) && !XKS.isProxyApiPath(v),
     },
     { field: "xks.healthCheck.intervalSeconds", rule: span(XKS.HEALTH_CHECK_INTERVAL_SECONDS), source: "ELB target group health checks", check: within(XKS.HEALTH_CHECK_INTERVAL_SECONDS) },
     { field: "xks.healthCheck.healthyThreshold", rule: span(XKS.HEALTH_CHECK_THRESHOLD), source: "ELB target group health checks", check: within(XKS.HEALTH_CHECK_THRESHOLD) },

@@ -270,7 +270,7 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
   // The XKS health operation is a SigV4-signed POST (https://github.com/aws/aws-kms-xksproxy-api-spec);
   // an NLB HTTPS health check sends an unsigned GET, which every proxy refuses
   // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
-  else if (hc.protocol === "HTTPS" && /\/kms\/xks\//.test(hc.path ?? "")) {
+  else if (hc.protocol === "HTTPS" && XKS.isProxyApiPath(hc.path ?? "")) {
     at("healthCheck.path", hc.path, "a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP");
   }
   const bounded = (prop: "intervalSeconds" | "healthyThreshold" | "unhealthyThreshold", range: Range, api: string) => {

@@ -56,6 +56,16 @@ export function kmsServicePrincipal(region: string): string {
   return `cks.kms.${region}.amazonaws.com`;
 }
 
+/**
+ * Whether `path` lies in the XKS proxy API (`.../kms/xks/...`), whose operations (health included)
+ * are SigV4-signed POSTs: a load balancer health check, an unsigned GET, can never pass there.
+ * https://github.com/aws/aws-kms-xksproxy-api-spec,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+ */
+export function isProxyApiPath(path: string): boolean {
+  return /\/kms\/xks\//.test(path);
+}
+
 /** Target group HealthCheckIntervalSeconds of the proxies' target group. */
 export const HEALTH_CHECK_INTERVAL_SECONDS: Range = { min: 5, max: 300, integer: true, unit: "seconds", doc: TARGET_GROUP };
 /** Target group HealthyThresholdCount and UnhealthyThresholdCount. */

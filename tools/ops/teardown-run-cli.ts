@@ -57,7 +57,7 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .option("--delete-backups", "delete the CloudHSM backups that still hold key material once the cluster is gone")
     .option("--unused-for <days>", "refuse to delete a key used within this many days", "30")
     .option("--force", "delete keys used within --unused-for all the same")
-    .option("--window <days>", "pending window for key deletion, 7-30 days (default: each key's configured window)")
+    .option("--window <days>", `pending window for key deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days (default: each key's configured window)`)
     .option("--cloudtrail-log-group <name>", "CloudWatch Logs group of the account's CloudTrail trail, for the alarm on use of a key pending deletion")
     .option("--alarm-topic <arn>", "SNS topic that alarm notifies")
     .option("--without-alarm", "schedule key deletion without that alarm")

@@ -86,3 +86,13 @@ test("the default health check is within the ranges the validation table and the
   // TCP: the XKS health API is a SigV4-signed POST no load balancer health check can send.
   expect(d.protocol).toBe("TCP");
 });
+
+test.each([
+  ["/kms/xks/v1/health", true],
+  ["/p/kms/xks/v1", true],
+  ["/p/kms/xk", false],
+  ["/healthz", false],
+  ["/", false],
+])("health check path %s lies in the XKS proxy API -> %s", (path, inApi) => {
+  expect(XKS.isProxyApiPath(path)).toBe(inApi);
+});
