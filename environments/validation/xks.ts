@@ -1,7 +1,7 @@
 /** External key store (XKS) over a VPC endpoint service: every requirement of https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html. */
 import { inRange, KMS, SECRETS_MANAGER, XKS, type Range } from "@cmk-stacks/aws-limits";
 import type { ConstraintTable, Violation } from "./engine";
-import { containsIp, isHostname, isString, matches, oneOf, parseCidr, parseIpv4, partitionOfRegion, PRIVATE_RANGES } from "./checks";
+import { containsIp, isString, matches, oneOf, parseCidr, parseIpv4, partitionOfRegion, PRIVATE_RANGES } from "./checks";
 
 const SRC_CKS = "KMS CreateCustomKeyStore";
 /** A whole number in the rulebook's `range`, and its words (`5-300 seconds`). */
@@ -15,15 +15,15 @@ export const xksTable: ConstraintTable = {
   domain: "xks",
   fields: [
     { field: "xks.keyStoreName", rule: `${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars`, source: `${SRC_CKS} CustomKeyStoreName`, required: true, check: KMS.isCustomKeyStoreName },
-    { field: "xks.privateDnsName", rule: "a lowercase DNS name such as xks.example.com", source: "VPC endpoint service private DNS name", required: true, check: isHostname },
+    { field: "xks.privateDnsName", rule: "a lowercase DNS name such as xks.example.com", source: "VPC endpoint service private DNS name", required: true, check: XKS.isDnsName },
     {
       field: "xks.privateDnsName",
       rule: `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} chars of letters, digits, '.' and '-'`,
       source: `${SRC_CKS} XksProxyUriEndpoint`,
       check: (v) => XKS.isUriEndpoint(`https://${String(v)}`),
     },
-    { field: "xks.publicZone.id", rule: "a Route 53 hosted zone id (Z followed by letters and digits)", source: "Route 53 hosted zone ids", required: true, check: matches(/^Z[A-Z0-9]{1,31}$/) },
-    { field: "xks.publicZone.domain", rule: "a lowercase DNS domain such as example.com", source: "Route 53 public hosted zone", required: true, check: isHostname },
+    { field: "xks.publicZone.id", rule: XKS.HOSTED_ZONE_ID.allowed, source: "Route 53 hosted zone ids", required: true, check: matches(XKS.HOSTED_ZONE_ID.regex) },
+    { field: "xks.publicZone.domain", rule: "a lowercase DNS domain such as example.com", source: "Route 53 public hosted zone", required: true, check: XKS.isDnsName },
     {
       field: "xks.uriPath",
       rule: XKS.URI_PATH.allowed,

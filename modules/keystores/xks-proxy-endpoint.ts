@@ -69,7 +69,6 @@ export interface XksProxyEndpointProps {
 
 /** ELB CreateTargetGroup / CreateLoadBalancer Name: at most 32 characters. */
 const MAX_LB_NAME = 32;
-const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * KMS's private path to the on-premises XKS proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html): an IP target
@@ -242,7 +241,7 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
 
   const dns = props.privateDnsName;
   if (known(dns)) {
-    if (dns.length > 253 || dns.split(".").length < 2 || !dns.split(".").every((l) => HOSTNAME_LABEL.test(l))) {
+    if (!XKS.isDnsName(dns)) {
       at("privateDnsName", dns, "a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName");
     } else if (!XKS.isUriEndpoint(`https://${dns}`)) {
       at("privateDnsName", dns, `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} characters, KMS CreateCustomKeyStore XksProxyUriEndpoint`);
@@ -250,7 +249,7 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
       at("privateDnsName", dns, `a subdomain of publicZone.domain ${props.publicZone.domain}, where its ownership is verified with a TXT record`);
     }
   }
-  if (known(props.publicZone.id) && !/^Z[A-Z0-9]{1,31}$/.test(props.publicZone.id)) at("publicZone.id", props.publicZone.id, "a Route 53 hosted zone id: Z followed by uppercase letters and digits");
+  if (known(props.publicZone.id) && !XKS.HOSTED_ZONE_ID.regex.test(props.publicZone.id)) at("publicZone.id", props.publicZone.id, "a Route 53 hosted zone id: Z followed by uppercase letters and digits");
 
   if (props.proxyTargets.length === 0) at("proxyTargets", props.proxyTargets, "at least one proxy address, the target group's IP targets");
   const ranges = onPremisesCidrs.filter(known).map(parseIpv4Cidr);

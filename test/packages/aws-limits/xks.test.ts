@@ -96,3 +96,31 @@ test.each([
 ])("health check path %s lies in the XKS proxy API -> %s", (path, inApi) => {
   expect(XKS.isProxyApiPath(path)).toBe(inApi);
 });
+
+// Read by the validation table (xks.privateDnsName, xks.publicZone.domain) and XksProxyEndpoint.
+test.each([
+  ["xks.example.com", true],
+  ["a.b", true],
+  [`${"a".repeat(63)}.com`, true],
+  [`${"a".repeat(64)}.com`, false],
+  [`${"a.".repeat(125)}com`, true],
+  [`${"a.".repeat(125)}comx`, false],
+  ["example", false],
+  ["Xks.example.com", false],
+  ["-xks.example.com", false],
+  ["xks-.example.com", false],
+  ["xks..example.com", false],
+  [undefined, false],
+])("DNS name %s -> %s", (name, ok) => {
+  expect(XKS.isDnsName(name)).toBe(ok);
+});
+
+test.each([
+  ["Z0123456789ABCDEFGHIJ", true],
+  ["Z1", true],
+  ["z123", false],
+  ["Z", false],
+  [`Z${"A".repeat(32)}`, false],
+])("hosted zone id %s -> %s", (id, ok) => {
+  expect(XKS.HOSTED_ZONE_ID.regex.test(id)).toBe(ok);
+});
