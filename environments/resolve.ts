@@ -6,6 +6,7 @@
 import type { BackendConfig, BucketConfig, CloudHsmTrustConfig, EnvironmentConfig, FsxDeploymentType, KeyStoreKind, NetworkConfig, XksConfig } from "./types";
 import type { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { EnvironmentSchema, type SIGNING_KEY_SPECS } from "./schema";
+import { KMS, XKS } from "@cmk-stacks/aws-limits";
 import { partitionOfRegion } from "./validation/checks";
 
 /** Tags the tool sets on every resource; a user tag may not set them to anything else. */
@@ -22,9 +23,9 @@ export interface ResolvedKey {
   readonly rotation: boolean;
   readonly administrators: readonly string[];
   readonly users: readonly string[];
-  /** Key policy form (always set by resolveEnvironment). @default "account" */
+  /** Key policy form (always set by resolveEnvironment). @default - KMS.DEFAULT_KEY_POLICY_FORM.value ({@link KMS.DEFAULT_KEY_POLICY_FORM}) */
   readonly policy?: "account" | "closed";
-  /** Where the material comes from; `external`: imported by an operator (BYOK). @default "aws-kms" */
+  /** Where the material comes from; `external`: imported by an operator (BYOK). @default - AWS KMS generates it ("aws-kms") */
   readonly origin?: "aws-kms" | "external";
   /** `external` keys: who imports the material. */
   readonly importers?: readonly string[];
@@ -188,7 +189,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         store: k.store,
         ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
         deletionWindowDays: k.deletionWindowDays,
-        rotation: k.rotation ?? (k.store === "aws-kms" && k.origin !== "external"),
+        rotation: k.rotation ?? KMS.automaticRotationSupported(k),
         administrators: [...k.administrators],
         users: [...k.users],
         policy: k.policy,
@@ -248,7 +249,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
             ...env.xks,
             healthCheck: {
               protocol: env.xks.healthCheck.protocol,
-              ...(env.xks.healthCheck.protocol === "HTTPS" ? { path: env.xks.healthCheck.path ?? "/" } : {}),
+              ...(env.xks.healthCheck.protocol === "HTTPS" ? { path: env.xks.healthCheck.path ?? XKS.DEFAULT_HEALTH_CHECK.value.httpsPath } : {}),
               intervalSeconds: env.xks.healthCheck.intervalSeconds,
               healthyThreshold: env.xks.healthCheck.healthyThreshold,
               unhealthyThreshold: env.xks.healthCheck.unhealthyThreshold,

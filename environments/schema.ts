@@ -8,7 +8,7 @@
  * defaults that do not depend on other fields (those that do are applied in `resolve.ts`).
  */
 import * as z from "zod";
-import { CLOUDHSM, CLOUDWATCH, HOOKS, NETWORK } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, CLOUDWATCH, HOOKS, KMS, NETWORK, XKS } from "@cmk-stacks/aws-limits";
 
 const str = (description: string) => z.string().describe(description);
 const int = (description: string) => z.number().int().describe(description);
@@ -119,18 +119,20 @@ export const ExternalAccountSchema = z
     account: str("The other account's 12-digit id (not this environment's account)."),
     allow: z
       .array(z.enum(["use", "grantsForAwsResources"]))
-      .describe('use: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey. grantsForAwsResources: CreateGrant, ListGrants, RevokeGrant only for grants to AWS services acting for that account (kms:GrantIsForAWSResource), e.g. EBS volumes encrypted under this key there. Default: ["use"].')
-      .default(["use"]),
+      .describe(
+        `use: Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey. grantsForAwsResources: CreateGrant, ListGrants, RevokeGrant only for grants to AWS services acting for that account (kms:GrantIsForAWSResource), e.g. EBS volumes encrypted under this key there. Default: ${JSON.stringify(KMS.DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value)}.`,
+      )
+      .default([...KMS.DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value]),
   })
   .describe("Another account allowed to use the key (by its root: that account's IAM policies then decide which of its principals may, naming this key's ARN).");
 
 export const KeySchema = z
   .strictObject({
-    alias: str("Alias, alias/...; never alias/aws/...."),
+    alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
     description: str('Key description. Default: "Customer key <name> (<env>)".').optional(),
-    store: KeyStoreKindSchema.describe("Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.").default("aws-kms"),
+    store: KeyStoreKindSchema.describe("Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.").default(KMS.DEFAULT_KEY_STORE.value),
     xksKeyId: str("Id of the key in the external key manager (store xks only).").optional(),
-    deletionWindowDays: int("Waiting period before deletion, 7-30 days.").default(30),
+    deletionWindowDays: int(`Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
     rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.").optional(),
     administrators: strings("IAM role or user ARNs of this account that manage the key but cannot use it for cryptography (key administration does not work across accounts). At least one."),
     users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it: of this account, or of an account in externalAccounts allowed use."),
@@ -139,7 +141,7 @@ export const KeySchema = z
       .describe(
         "Who the key policy lets in. account: the account root keeps kms:* (AWS's default, protection against lockout), so IAM policies in the account can also grant use of the key. closed: no IAM delegation; only administrators manage and only users use the key; the principal that deploys the keys stack must be one of administrators (KMS's lockout safety check is never bypassed).",
       )
-      .default("account"),
+      .default(KMS.DEFAULT_KEY_POLICY_FORM.value),
     origin: z
       .enum(["aws-kms", "external"])
       .describe(
@@ -150,7 +152,7 @@ export const KeySchema = z
       "origin external only: IAM role or user ARNs that import the key material (GetParametersForImport, ImportKeyMaterial, RotateKeyOnDemand) and prove it with an Encrypt/Decrypt round trip; they cannot manage the key or create grants. Of this account; not administrators (denied cryptographic use), users (users need grants), encrypt-only or decrypt-only users (each denied half of the round trip). At least one.",
     ).optional(),
     keyMaterialValidityDays: int(
-      "origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365; an alarm on SecondsUntilKeyMaterialExpiration warns 30 days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).",
+      `origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), ${KMS.KEY_MATERIAL_VALIDITY_DAYS.min}-${KMS.KEY_MATERIAL_VALIDITY_DAYS.max}; an alarm on SecondsUntilKeyMaterialExpiration warns ${KMS.DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS.value} days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).`,
     ).optional(),
     encryptOnlyUsers: strings("IAM role or user ARNs that may encrypt and generate data keys under the key but never decrypt (explicitly denied). Default: none.").optional(),
     decryptOnlyUsers: strings("IAM role or user ARNs that may decrypt under the key but never encrypt (explicitly denied). Default: none.").optional(),
@@ -158,21 +160,21 @@ export const KeySchema = z
   })
   .describe("A customer managed KMS key with separation of duties.");
 
-/** Key specs KMS offers for asymmetric SIGN_VERIFY keys (besides ML-DSA and China's SM2). */
-export const SIGNING_KEY_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] as const;
+/** Key specs KMS offers for asymmetric SIGN_VERIFY keys: the rulebook's {@link KMS.SIGNING_KEY_SPECS}. */
+export const SIGNING_KEY_SPECS = KMS.SIGNING_KEY_SPECS;
 
 export const SigningKeySchema = z
   .strictObject({
-    alias: str("Alias, alias/...; never alias/aws/...."),
+    alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
     description: str('Key description. Default: "Signing key <name> (<env>)".').optional(),
     keySpec: z.enum(SIGNING_KEY_SPECS).describe("Asymmetric key spec (KMS CreateKey KeySpec)."),
-    store: KeyStoreKindSchema.describe("Only aws-kms: custom key stores (CloudHSM, external) hold only symmetric encryption keys.").default("aws-kms"),
-    deletionWindowDays: int("Waiting period before deletion, 7-30 days.").default(30),
+    store: KeyStoreKindSchema.describe("Only aws-kms: custom key stores (CloudHSM, external) hold only symmetric encryption keys.").default(KMS.DEFAULT_KEY_STORE.value),
+    deletionWindowDays: int(`Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
     administrators: strings("IAM role or user ARNs that manage the key but cannot sign or verify with it. At least one."),
     signers: strings("IAM role or user ARNs that may sign (kms:Sign). Default: none.").optional(),
     verifiers: strings("IAM role or user ARNs that may verify signatures in KMS (kms:Verify). Default: none.").optional(),
     publicKeyReaders: strings("IAM role or user ARNs that may download the public key (kms:GetPublicKey) to verify outside AWS. Default: none.").optional(),
-    policy: z.enum(["account", "closed"]).describe("As for keys: account (the account root keeps kms:*) or closed (only the listed principals).").default("account"),
+    policy: z.enum(["account", "closed"]).describe("As for keys: account (the account root keeps kms:*) or closed (only the listed principals).").default(KMS.DEFAULT_KEY_POLICY_FORM.value),
   })
   .describe("An asymmetric signing key (SIGN_VERIFY) in AWS KMS; never offered to S3, EBS or FSx.");
 
@@ -207,18 +209,18 @@ export const CloudHsmSchema = z
     hsmAzs: strings(`AZ of each HSM; the first is created alone before activation. At least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} distinct AZs, each with a subnet.`),
     backupRetentionDays: int(`Days CloudHSM keeps backups, ${CLOUDHSM.BACKUP_RETENTION_DAYS.min}-${CLOUDHSM.BACKUP_RETENTION_DAYS.max}.`).default(CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value),
     trust: CloudHsmTrustSchema,
-    keyStoreName: str("KMS custom key store name, 1-256 chars."),
+    keyStoreName: str(`KMS custom key store name, ${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars.`),
     adminHost: AdminHostSchema.prefault({}),
   })
   .describe("A CloudHSM cluster and its KMS custom key store. Default: none.");
 
 export const XksHealthCheckSchema = z
   .strictObject({
-    protocol: z.enum(["TCP", "HTTPS"]).default("TCP"),
-    path: str("HTTPS only. Default: /.").optional(),
-    intervalSeconds: int("Seconds between checks.").default(10),
-    healthyThreshold: int("Checks before a target is healthy.").default(3),
-    unhealthyThreshold: int("Checks before a target is unhealthy.").default(3),
+    protocol: z.enum(["TCP", "HTTPS"]).default(XKS.DEFAULT_HEALTH_CHECK.value.protocol),
+    path: str(`HTTPS only. Default: ${XKS.DEFAULT_HEALTH_CHECK.value.httpsPath}.`).optional(),
+    intervalSeconds: int("Seconds between checks.").default(XKS.DEFAULT_HEALTH_CHECK.value.intervalSeconds),
+    healthyThreshold: int("Checks before a target is healthy.").default(XKS.DEFAULT_HEALTH_CHECK.value.healthyThreshold),
+    unhealthyThreshold: int("Checks before a target is unhealthy.").default(XKS.DEFAULT_HEALTH_CHECK.value.unhealthyThreshold),
   })
   .describe("Target group health check.");
 
@@ -231,7 +233,7 @@ export const XksCredentialSchema = z
 
 export const XksSchema = z
   .strictObject({
-    keyStoreName: str("KMS custom key store name, 1-256 chars."),
+    keyStoreName: str(`KMS custom key store name, ${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars.`),
     privateDnsName: str("Private DNS name of the endpoint service; the proxy's TLS certificate must match it."),
     publicZone: z.strictObject({ id: str("Route 53 hosted zone id."), domain: str("The zone's domain.") }).describe("Public hosted zone where the domain-verification TXT record goes."),
     uriPath: str("Proxy URI path, /<prefix>/kms/xks/v1."),

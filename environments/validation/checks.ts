@@ -1,5 +1,5 @@
 /** Small predicates the constraint tables are written with. Each takes `unknown`: input may be JSON. */
-import { NETWORK } from "@cmk-stacks/aws-limits";
+import { IAM, NETWORK, XKS } from "@cmk-stacks/aws-limits";
 
 export const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -24,30 +24,18 @@ export const nonEmptyArray = (v: unknown): boolean => Array.isArray(v) && v.leng
 
 export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** IAM role or user ARN (the principals a key policy names). */
-export const IAM_PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+/** IAM role or user ARN (the principals a key policy names): the rulebook's {@link IAM.PRINCIPAL_ARN}. */
+export const IAM_PRINCIPAL_ARN = IAM.PRINCIPAL_ARN.regex;
 
-/**
- * IAM quotas (IAM User Guide, "IAM and AWS STS quotas"): role and user names at most 64 chars,
- * paths at most 512 chars. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
- */
-export const IAM_NAME_MAX = 64;
-export const IAM_PATH_MAX = 512;
+/** IAM quotas: the rulebook's {@link IAM.NAME_LENGTH} and {@link IAM.PATH_LENGTH}. */
+export const IAM_NAME_MAX = IAM.NAME_LENGTH.max;
+export const IAM_PATH_MAX = IAM.PATH_LENGTH.max;
 
-/** Name and path of an IAM role or user ARN (`.../role/<path>/<name>`), or undefined. */
-export function iamNameAndPath(arn: unknown): { name: string; path: string } | undefined {
-  if (!isString(arn) || !IAM_PRINCIPAL_ARN.test(arn)) return undefined;
-  const rest = arn.replace(/^[^/]*\//, "");
-  const cut = rest.lastIndexOf("/");
-  return { name: rest.slice(cut + 1), path: `/${rest.slice(0, cut + 1)}` };
-}
+/** Name and path of an IAM role or user ARN (`.../role/<path>/<name>`), or undefined ({@link IAM.nameAndPath}). */
+export const iamNameAndPath = IAM.nameAndPath;
 
-/** The ARN partition of a Region (`aws`, `aws-cn`, `aws-us-gov`). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+/** The ARN partition of a Region ({@link IAM.partitionOfRegion}). */
+export const partitionOfRegion = IAM.partitionOfRegion;
 
 /**
  * A logical name used in construct ids (`key-<name>`, `bucket-<name>`) and so in Terraform
@@ -103,8 +91,8 @@ export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** An AZ belongs to a Region when it is the Region followed by a letter (`eu-west-1a`). */
 export const azInRegion = (az: unknown, region: string): boolean => isString(az) && az.length === region.length + 1 && az.startsWith(region) && /[a-z]$/.test(az);
 
-/** DNS host name (lowercase labels, 1-63 chars each, at most 253 chars in all). */
-export const isHostname = (v: unknown): boolean => isString(v) && v.length <= 253 && v.split(".").length >= 2 && v.split(".").every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+/** DNS host name (lowercase labels, 1-63 chars each, at most 253 chars in all): the rulebook's {@link XKS.isDnsName}. */
+export const isHostname = XKS.isDnsName;
 
 /** Returns the values that occur more than once. */
 export function duplicates<T>(values: readonly T[]): T[] {
@@ -114,12 +102,8 @@ export function duplicates<T>(values: readonly T[]): T[] {
   return [...dup];
 }
 
-/** The account id of an IAM ARN (`arn:<partition>:iam::<account>:...`), or undefined. */
-export function accountOfArn(arn: unknown): string | undefined {
-  if (!isString(arn)) return undefined;
-  const m = /^arn:[^:]+:iam::(\d{12}):/.exec(arn);
-  return m?.[1];
-}
+/** The account id of an IAM ARN (`arn:<partition>:iam::<account>:...`), or undefined ({@link IAM.accountOfArn}). */
+export const accountOfArn = IAM.accountOfArn;
 
 /**
  * A value as text that does not depend on the order of object fields, so two list entries that

@@ -2,7 +2,7 @@
 import { formatValue, type ConstraintTable, type Violation } from "./engine";
 import { cloudHsmPhase } from "../resolve";
 import { posix } from "node:path";
-import { CLOUDHSM, inRange } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { isString, matches, oneOf } from "./checks";
 
 /** A relative path that stays inside the repository once normalised (no absolute path, no `..`). */
@@ -43,7 +43,7 @@ export const cloudHsmTable: ConstraintTable = {
       source: "CloudHSM BackupRetentionPolicy",
       check: (v) => typeof v === "number" && inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, v),
     },
-    { field: "cloudHsm.keyStoreName", rule: "1-256 chars", source: "KMS CreateCustomKeyStore CustomKeyStoreName", required: true, check: matches(/^[\s\S]+$/, 1, 256) },
+    { field: "cloudHsm.keyStoreName", rule: `${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars`, source: "KMS CreateCustomKeyStore CustomKeyStoreName", required: true, check: KMS.isCustomKeyStoreName },
     { field: "cloudHsm.trust.mode", rule: "'generated' or 'provided'", source: "cluster trust modes", required: true, check: oneOf("generated", "provided") },
     { field: "cloudHsm.trust.signedCertificateFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster SignedCert", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
     { field: "cloudHsm.trust.trustAnchorFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster TrustAnchor", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },

@@ -1,21 +1,29 @@
 /** Customer keys: aliases, deletion windows, rotation, separation of duties, key-store placement. */
-import { SIGNING_KEY_SPECS } from "../schema";
+import { IAM, inRange, KMS, XKS, type Range } from "@cmk-stacks/aws-limits";
 import type { EnvironmentConfig } from "../types";
 import type { ConstraintTable, CrossRule, FieldContext, FieldRule, Violation } from "./engine";
 import { autoScalingServiceLinkedRole } from "../resolve";
-import { accountOfArn, duplicates, IAM_NAME_MAX, IAM_PATH_MAX, IAM_PRINCIPAL_ARN, iamNameAndPath, intIn, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
+import { accountOfArn, duplicates, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
 
-const store = (c: FieldContext): unknown => c.parent.store ?? "aws-kms";
+const store = (c: FieldContext): unknown => c.parent.store ?? KMS.DEFAULT_KEY_STORE.value;
+/** A whole number in the rulebook's `range`, and its words (`7-30 days`). */
+const within =
+  (range: Range) =>
+  (v: unknown): boolean =>
+    typeof v === "number" && inRange(range, v);
+const span = (range: Range): string => `${range.min}-${range.max}${range.unit ? ` ${range.unit}` : ""}`;
+const aliasRule = { rule: KMS.ALIAS_NAME.allowed, source: "KMS CreateAlias", required: true, check: KMS.isAliasName } as const;
+const descriptionRule = { rule: `at most ${KMS.DESCRIPTION_LENGTH.max} chars`, source: "KMS CreateKey Description", check: (v: unknown) => isString(v) && v.length <= KMS.DESCRIPTION_LENGTH.max } as const;
+const deletionWindowRule = { rule: span(KMS.DELETION_WINDOW_DAYS), source: "KMS ScheduleKeyDeletion", check: within(KMS.DELETION_WINDOW_DAYS) } as const;
 const external = (c: FieldContext): boolean => c.parent.origin === "external";
 
-const SRC_IAM_QUOTAS = "IAM quotas: role and user names 64 chars, paths 512 chars";
-const IAM_LENGTH_RULE = `a role or user name of at most ${IAM_NAME_MAX} chars and a path of at most ${IAM_PATH_MAX} chars`;
-const iamLengthsOk = (v: unknown): boolean => {
-  const p = iamNameAndPath(v);
-  return p === undefined || (p.name.length <= IAM_NAME_MAX && p.path.length <= IAM_PATH_MAX);
-};
+const SRC_IAM_QUOTAS = `IAM quotas: role and user names ${IAM.NAME_LENGTH.max} chars, paths ${IAM.PATH_LENGTH.max} chars`;
+const IAM_LENGTH_RULE = IAM.PRINCIPAL_LENGTHS_ALLOWED;
+const iamLengthsOk = IAM.principalLengthsOk;
+/** The same predicate as the key constructs (modules/keys/key-props.ts). */
+const isPrincipal = (v: unknown): boolean => IAM.isPrincipalArn(v);
 const partitionRule = (c: FieldContext) => `an ARN in the partition of ${String(c.env.region)} (arn:${partitionOfRegion(String(c.env.region))}:...)`;
-const partitionOk = (v: unknown, c: FieldContext): boolean => !IAM_PRINCIPAL_ARN.test(String(v)) || String(v).startsWith(`arn:${partitionOfRegion(String(c.env.region))}:`);
+const partitionOk = (v: unknown, c: FieldContext): boolean => !IAM.isPrincipalArn(v) || IAM.isPrincipalArn(v, partitionOfRegion(String(c.env.region)));
 const hasRegion = (c: FieldContext) => isString(c.env.region);
 const SRC_ACCOUNTS = "AWS account ids: 12 digits";
 const SRC_CROSS_ACCOUNT = "KMS: allowing users in other accounts to use a KMS key (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html)";
@@ -23,7 +31,7 @@ const SRC_CROSS_ACCOUNT = "KMS: allowing users in other accounts to use a KMS ke
 /** The rules of a list of IAM principals (`<field>.*`): an IAM role or user ARN, IAM lengths, the Region's partition. */
 function principalList(field: string): FieldRule[] {
   return [
-    { field: `${field}.*`, rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: `${field}.*`, rule: IAM.PRINCIPAL_ARN.allowed, source: "IAM ARNs", check: isPrincipal },
     { field: `${field}.*`, rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: `${field}.*`, rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
   ];
@@ -109,7 +117,7 @@ function contradictoryRoles(env: EnvironmentConfig): Violation[] {
 function crossAccountPrincipals(section: "keys" | "signingKeys", env: EnvironmentConfig): Violation[] {
   const out: Violation[] = [];
   const own = env.account;
-  if (!isString(own) || !/^\d{12}$/.test(own)) return out;
+  if (!isString(own) || !IAM.ACCOUNT_ID.regex.test(own)) return out;
   const all = (env as unknown as Record<string, unknown>)[section];
   const ownOnly: Record<string, string> = {
     administrators: "key administration works only in the key's own account, and another account never manages a key here",
@@ -118,23 +126,26 @@ function crossAccountPrincipals(section: "keys" | "signingKeys", env: Environmen
   const shared = section === "keys" ? ["users", "encryptOnlyUsers", "decryptOnlyUsers"] : ["signers", "verifiers", "publicKeyReaders"];
   for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
     if (!isObject(k)) continue;
-    const declared = new Map<string, unknown[]>();
-    if (Array.isArray(k.externalAccounts)) for (const a of k.externalAccounts) if (isObject(a) && isString(a.account)) declared.set(a.account, Array.isArray(a.allow) ? a.allow : ["use"]);
+    const externalAccounts = Array.isArray(k.externalAccounts) ? k.externalAccounts.filter(isObject) : [];
     for (const list of [...Object.keys(ownOnly), ...shared]) {
       const values = k[list];
       if (!Array.isArray(values)) continue;
       values.forEach((v, i) => {
         const account = accountOfArn(v);
-        if (account === undefined || account === own) return;
         const path = `${section}.${name}.${list}.${i}`;
+        // The same rule as the key constructs (modules/keys/key-policy.ts, imported-key.ts, signing-key.ts).
+        const role = list === "administrators" ? "administer" : list === "importers" ? "import" : section === "signingKeys" ? "sign" : "use";
+        const problem = KMS.otherAccountProblem(role, account, own, externalAccounts);
+        if (problem === undefined) return;
         if (list in ownOnly) {
           out.push({ path, value: v, rule: `a principal of this environment's account (${own}): ${ownOnly[list]}`, source: SRC_CROSS_ACCOUNT });
         } else if (section === "signingKeys") {
           out.push({ path, value: v, rule: `a principal of this environment's account (${own}): signing keys are not shared with other accounts (they have no externalAccounts)`, source: SRC_CROSS_ACCOUNT });
-        } else if (!declared.has(account)) {
+        } else if (problem === "account-not-declared") {
           out.push({ path, value: v, rule: `a principal of this environment's account (${own}) or of an account declared in keys.${name}.externalAccounts (${account} is not)`, source: SRC_CROSS_ACCOUNT });
-        } else if (!(declared.get(account) ?? []).includes("use")) {
-          out.push({ path, value: v, rule: `a principal of an account whose keys.${name}.externalAccounts entry allows 'use' (${account} allows only ${(declared.get(account) ?? []).join(", ")})`, source: SRC_CROSS_ACCOUNT });
+        } else {
+          const allows = externalAccounts.filter((a) => a.account === account).flatMap((a) => (Array.isArray(a.allow) ? a.allow : []));
+          out.push({ path, value: v, rule: `a principal of an account whose keys.${name}.externalAccounts entry allows 'use' (${account} allows only ${allows.join(", ")})`, source: SRC_CROSS_ACCOUNT });
         }
       });
     }
@@ -184,16 +195,16 @@ export const keysTable: ConstraintTable = {
   fields: [
     { field: "keys", rule: "an object with at least one key", source: "environment contract", required: true, check: (v) => isObject(v) && Object.keys(v).length > 0 },
     { field: "keys.*", rule: "a key object", source: "environment contract", check: isObject },
-    { field: "keys.*.alias", rule: "'alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...'", source: "KMS CreateAlias", required: true, check: (v) => matches(/^alias\/[a-zA-Z0-9:/_-]+$/, 7, 256)(v) && !String(v).startsWith("alias/aws/") },
-    { field: "keys.*.description", rule: "at most 8192 chars", source: "KMS CreateKey Description", check: matches(/^[\s\S]*$/, 0, 8192) },
+    { field: "keys.*.alias", ...aliasRule },
+    { field: "keys.*.description", ...descriptionRule },
     { field: "keys.*.store", rule: "'aws-kms', 'cloudhsm' or 'xks'", source: "KMS key origins", check: oneOf("aws-kms", "cloudhsm", "xks") },
-    { field: "keys.*.deletionWindowDays", rule: "7-30 days", source: "KMS ScheduleKeyDeletion", check: intIn(7, 30) },
+    { field: "keys.*.deletionWindowDays", ...deletionWindowRule },
     { field: "keys.*.rotation", rule: "true or false", source: "KMS EnableKeyRotation", check: (v) => typeof v === "boolean" },
     { field: "keys.*.rotation", rule: "false or unset for keys in a custom key store (automatic rotation is not supported there)", source: "KMS EnableKeyRotation: custom key stores", when: (c) => store(c) !== "aws-kms", check: (v) => v === false },
-    { field: "keys.*.xksKeyId", rule: "1-128 chars of letters, digits, '-', '_', '.'", source: "KMS CreateKey XksKeyId", when: (c) => store(c) === "xks", required: true, check: matches(/^[a-zA-Z0-9-_.]+$/, 1, 128) },
+    { field: "keys.*.xksKeyId", rule: XKS.KEY_ID.allowed, source: "KMS CreateKey XksKeyId", when: (c) => store(c) === "xks", required: true, check: matches(XKS.KEY_ID.regex) },
     { field: "keys.*.xksKeyId", rule: "unset unless store is 'xks'", source: "KMS CreateKey XksKeyId", when: (c) => store(c) !== "xks", check: () => false },
     { field: "keys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
-    { field: "keys.*.administrators.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: "keys.*.administrators.*", rule: IAM.PRINCIPAL_ARN.allowed, source: "IAM ARNs", check: isPrincipal },
     { field: "keys.*.administrators.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.administrators.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
     { field: "keys.*.users", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
@@ -203,12 +214,12 @@ export const keysTable: ConstraintTable = {
     { field: "keys.*.rotation", rule: "false or unset for imported key material (origin 'external': rotate on demand with new material, docs/byok.md)", source: "KMS EnableKeyRotation: not for imported key material", when: external, check: (v) => v === false },
     { field: "keys.*.importers", rule: "at least one IAM role or user ARN (who imports the material)", source: "KMS ImportKeyMaterial: key policy", when: external, required: true, check: (v) => Array.isArray(v) && v.length > 0 },
     { field: "keys.*.importers", rule: "unset unless origin is 'external'", source: "KMS ImportKeyMaterial", when: (c) => !external(c), check: () => false },
-    { field: "keys.*.importers.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: "keys.*.importers.*", rule: IAM.PRINCIPAL_ARN.allowed, source: "IAM ARNs", check: isPrincipal },
     { field: "keys.*.importers.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.importers.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
-    { field: "keys.*.keyMaterialValidityDays", rule: "1-365 days", source: "KMS ImportKeyMaterial ValidTo (at most 365 days from the request)", when: external, check: intIn(1, 365) },
+    { field: "keys.*.keyMaterialValidityDays", rule: span(KMS.KEY_MATERIAL_VALIDITY_DAYS), source: `KMS ImportKeyMaterial ValidTo (at most ${KMS.KEY_MATERIAL_VALIDITY_DAYS.max} days from the request)`, when: external, check: within(KMS.KEY_MATERIAL_VALIDITY_DAYS) },
     { field: "keys.*.keyMaterialValidityDays", rule: "unset unless origin is 'external'", source: "KMS ImportKeyMaterial ExpirationModel", when: (c) => !external(c), check: () => false },
-    { field: "keys.*.users.*", rule: "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)", source: "IAM ARNs", check: matches(IAM_PRINCIPAL_ARN) },
+    { field: "keys.*.users.*", rule: IAM.PRINCIPAL_ARN.allowed, source: "IAM ARNs", check: isPrincipal },
     { field: "keys.*.users.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.users.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
     ...principalList("keys.*.encryptOnlyUsers"),
@@ -218,7 +229,7 @@ export const keysTable: ConstraintTable = {
     // shared): https://docs.aws.amazon.com/kms/latest/developerguide/authorize-key-store.html,
     // https://docs.aws.amazon.com/kms/latest/developerguide/authorize-xks-key-store.html
     { field: "keys.*.externalAccounts.*", rule: "an object { account, allow }", source: "environment contract", check: isObject },
-    { field: "keys.*.externalAccounts.*.account", rule: "a 12-digit AWS account id", source: SRC_ACCOUNTS, required: true, check: matches(/^\d{12}$/) },
+    { field: "keys.*.externalAccounts.*.account", rule: IAM.ACCOUNT_ID.allowed, source: SRC_ACCOUNTS, required: true, check: matches(IAM.ACCOUNT_ID.regex) },
     { field: "keys.*.externalAccounts.*.account", rule: (c) => `another account than this environment's (${String(c.env.account)}), whose own principals are listed in users`, source: SRC_CROSS_ACCOUNT, check: (v, c) => v !== c.env.account },
     { field: "keys.*.externalAccounts.*.allow", rule: "a non-empty list of distinct 'use', 'grantsForAwsResources'", source: SRC_CROSS_ACCOUNT, check: (v) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length },
     { field: "keys.*.externalAccounts.*.allow.*", rule: "'use' or 'grantsForAwsResources'", source: SRC_CROSS_ACCOUNT, check: oneOf("use", "grantsForAwsResources") },
@@ -341,11 +352,11 @@ export const signingKeysTable: ConstraintTable = {
   domain: "signingKeys",
   fields: [
     { field: "signingKeys.*", rule: "a signing key object", source: "environment contract", check: isObject },
-    { field: "signingKeys.*.alias", rule: "'alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...'", source: "KMS CreateAlias", required: true, check: (v) => matches(/^alias\/[a-zA-Z0-9:/_-]+$/, 7, 256)(v) && !String(v).startsWith("alias/aws/") },
-    { field: "signingKeys.*.description", rule: "at most 8192 chars", source: "KMS CreateKey Description", check: matches(/^[\s\S]*$/, 0, 8192) },
-    { field: "signingKeys.*.keySpec", rule: SIGNING_KEY_SPECS.join(", "), source: "KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html)", required: true, check: oneOf(...SIGNING_KEY_SPECS) },
+    { field: "signingKeys.*.alias", ...aliasRule },
+    { field: "signingKeys.*.description", ...descriptionRule },
+    { field: "signingKeys.*.keySpec", rule: KMS.SIGNING_KEY_SPECS.join(", "), source: "KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html)", required: true, check: oneOf(...KMS.SIGNING_KEY_SPECS) },
     { field: "signingKeys.*.store", rule: "'aws-kms' (custom key stores hold only symmetric encryption keys)", source: SRC_ASYMMETRIC, check: oneOf("aws-kms") },
-    { field: "signingKeys.*.deletionWindowDays", rule: "7-30 days", source: "KMS ScheduleKeyDeletion", check: intIn(7, 30) },
+    { field: "signingKeys.*.deletionWindowDays", ...deletionWindowRule },
     { field: "signingKeys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
     ...principalList("signingKeys.*.administrators"),
     ...principalList("signingKeys.*.signers"),

@@ -1,28 +1,35 @@
 /** External key store (XKS) over a VPC endpoint service: every requirement of https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html. */
+import { inRange, KMS, SECRETS_MANAGER, XKS, type Range } from "@cmk-stacks/aws-limits";
 import type { ConstraintTable, Violation } from "./engine";
-import { containsIp, intIn, isHostname, isString, matches, oneOf, parseCidr, parseIpv4, partitionOfRegion, PRIVATE_RANGES } from "./checks";
+import { containsIp, isString, matches, oneOf, parseCidr, parseIpv4, partitionOfRegion, PRIVATE_RANGES } from "./checks";
 
 const SRC_CKS = "KMS CreateCustomKeyStore";
+/** A whole number in the rulebook's `range`, and its words (`5-300 seconds`). */
+const within =
+  (range: Range) =>
+  (v: unknown): boolean =>
+    typeof v === "number" && inRange(range, v);
+const span = (range: Range): string => `${range.min}-${range.max}${range.unit ? ` ${range.unit}` : ""}`;
 
 export const xksTable: ConstraintTable = {
   domain: "xks",
   fields: [
-    { field: "xks.keyStoreName", rule: "1-256 chars", source: `${SRC_CKS} CustomKeyStoreName`, required: true, check: matches(/^[\s\S]+$/, 1, 256) },
-    { field: "xks.privateDnsName", rule: "a lowercase DNS name such as xks.example.com", source: "VPC endpoint service private DNS name", required: true, check: isHostname },
+    { field: "xks.keyStoreName", rule: `${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars`, source: `${SRC_CKS} CustomKeyStoreName`, required: true, check: KMS.isCustomKeyStoreName },
+    { field: "xks.privateDnsName", rule: "a lowercase DNS name such as xks.example.com", source: "VPC endpoint service private DNS name", required: true, check: XKS.isDnsName },
     {
       field: "xks.privateDnsName",
-      rule: "a name whose URI endpoint https://<name> is 10-128 chars of letters, digits, '.' and '-'",
+      rule: `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} chars of letters, digits, '.' and '-'`,
       source: `${SRC_CKS} XksProxyUriEndpoint`,
-      check: (v) => matches(/^https:\/\/[a-zA-Z0-9.-]+$/, 10, 128)(`https://${String(v)}`),
+      check: (v) => XKS.isUriEndpoint(`https://${String(v)}`),
     },
-    { field: "xks.publicZone.id", rule: "a Route 53 hosted zone id (Z followed by letters and digits)", source: "Route 53 hosted zone ids", required: true, check: matches(/^Z[A-Z0-9]{1,31}$/) },
-    { field: "xks.publicZone.domain", rule: "a lowercase DNS domain such as example.com", source: "Route 53 public hosted zone", required: true, check: isHostname },
+    { field: "xks.publicZone.id", rule: XKS.HOSTED_ZONE_ID.allowed, source: "Route 53 hosted zone ids", required: true, check: matches(XKS.HOSTED_ZONE_ID.regex) },
+    { field: "xks.publicZone.domain", rule: "a lowercase DNS domain such as example.com", source: "Route 53 public hosted zone", required: true, check: XKS.isDnsName },
     {
       field: "xks.uriPath",
-      rule: "10-128 chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)",
+      rule: XKS.URI_PATH.allowed,
       source: `${SRC_CKS} XksProxyUriPath`,
       required: true,
-      check: (v) => matches(/^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,2})$/, 10, 128)(v),
+      check: XKS.isUriPath,
     },
     { field: "xks.proxyTargets", rule: "at least 2 proxy addresses (KMS needs a redundant proxy fleet)", source: "XKS proxy availability; NLB target group", required: true, check: (v) => Array.isArray(v) && v.length >= 2 && new Set(v).size === v.length },
     {
@@ -35,17 +42,22 @@ export const xksTable: ConstraintTable = {
       },
     },
     { field: "xks.healthCheck.protocol", rule: "'TCP' or 'HTTPS'", source: "ELB target group health checks", check: oneOf("TCP", "HTTPS") },
-    { field: "xks.healthCheck.path", rule: "a path starting with '/' (at most 1024 chars), HTTPS only", source: "ELB target group health checks", check: (v, c) => c.parent.protocol === "HTTPS" && matches(/^\/\S*$/, 1, 1024)(v) },
+    {
+      field: "xks.healthCheck.path",
+      rule: `${XKS.HEALTH_CHECK_PATH.allowed} (at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} chars), HTTPS only`,
+      source: "ELB target group health checks",
+      check: (v, c) => c.parent.protocol === "HTTPS" && matches(XKS.HEALTH_CHECK_PATH.regex, XKS.HEALTH_CHECK_PATH_LENGTH.min, XKS.HEALTH_CHECK_PATH_LENGTH.max)(v),
+    },
     {
       field: "xks.healthCheck.path",
       rule: "a path outside the XKS proxy API (/kms/xks/...: its health operation is a SigV4-signed POST, which a load balancer health check cannot send, so every proxy would be marked unhealthy): use protocol 'TCP', or the proxy's own unauthenticated status path",
       source: "XKS proxy API specification; ELB health checks send unsigned GET requests",
       when: (c) => c.parent.protocol === "HTTPS",
-      check: (v) => isString(v) && !/\/kms\/xks\//.test(v),
+      check: (v) => isString(v) && !XKS.isProxyApiPath(v),
     },
-    { field: "xks.healthCheck.intervalSeconds", rule: "5-300 seconds", source: "ELB target group health checks", check: intIn(5, 300) },
-    { field: "xks.healthCheck.healthyThreshold", rule: "2-10", source: "ELB target group health checks", check: intIn(2, 10) },
-    { field: "xks.healthCheck.unhealthyThreshold", rule: "2-10", source: "ELB target group health checks", check: intIn(2, 10) },
+    { field: "xks.healthCheck.intervalSeconds", rule: span(XKS.HEALTH_CHECK_INTERVAL_SECONDS), source: "ELB target group health checks", check: within(XKS.HEALTH_CHECK_INTERVAL_SECONDS) },
+    { field: "xks.healthCheck.healthyThreshold", rule: span(XKS.HEALTH_CHECK_THRESHOLD), source: "ELB target group health checks", check: within(XKS.HEALTH_CHECK_THRESHOLD) },
+    { field: "xks.healthCheck.unhealthyThreshold", rule: span(XKS.HEALTH_CHECK_THRESHOLD), source: "ELB target group health checks", check: within(XKS.HEALTH_CHECK_THRESHOLD) },
     { field: "xks.credential.source", rule: "'variable' or 'secretsManager' (never a literal in an environment module)", source: "XKS proxy authentication credential", required: true, check: oneOf("variable", "secretsManager") },
     {
       field: "xks.credential.secretArn",
@@ -53,7 +65,11 @@ export const xksTable: ConstraintTable = {
       source: "Secrets Manager ARNs",
       when: (c) => c.parent.source === "secretsManager",
       required: true,
-      check: (v, c) => isString(v) && isString(c.env.region) && v.startsWith(`arn:${partitionOfRegion(c.env.region)}:secretsmanager:${c.env.region}:${String(c.env.account)}:secret:`) && /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/.test(v),
+      check: (v, c) => {
+        // The same pattern as the XksCredential construct; then this environment's partition, Region and account.
+        const arn = SECRETS_MANAGER.parseSecretArn(v);
+        return arn !== undefined && isString(c.env.region) && arn.partition === partitionOfRegion(c.env.region) && arn.region === c.env.region && arn.account === String(c.env.account);
+      },
     },
   ],
   cross: [

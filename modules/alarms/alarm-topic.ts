@@ -8,6 +8,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { EnvironmentStack, type IEnvironment } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { ADMIN_ACTIONS } from "../keys/key-policy";
+import { KMS } from "@cmk-stacks/aws-limits";
 import { deletionWindowProblem } from "../keys/key-props";
 
 /** One receiver of the alarms. */
@@ -30,7 +31,7 @@ export interface AlarmTopicProps {
   readonly subscriptions: readonly AlarmSubscription[];
   /** Topic name and prefix of every alarm name. @default `<name prefix>-kms-alarms` (topic), `<name prefix>-kms-` (alarms) */
   readonly topicName?: string;
-  /** Waiting period before the topic key is deleted, 7-30 days. @default 30 */
+  /** Waiting period before the topic key is deleted, {@link KMS.DELETION_WINDOW_DAYS}. @default - KMS.DEFAULT_DELETION_WINDOW_DAYS.value ({@link KMS.DEFAULT_DELETION_WINDOW_DAYS}) */
   readonly keyDeletionWindowDays?: number;
 }
 
@@ -100,7 +101,7 @@ export class AlarmTopic extends Construct implements IAlarmTopic {
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
     const env = EnvironmentStack.of(this);
-    const window = props.keyDeletionWindowDays ?? 30;
+    const window = props.keyDeletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value;
     const problems: string[] = [];
     if (props.subscriptions.length === 0) problems.push(`${this.node.path}.subscriptions: [] is not allowed (at least one subscription: an alarm nobody receives warns nobody, SNS Subscribe)`);
     const windowProblem = deletionWindowProblem(this.node.path, "keyDeletionWindowDays", window);
@@ -117,8 +118,8 @@ export class AlarmTopic extends Construct implements IAlarmTopic {
     this.alarmNamePrefix = props.topicName ? `${props.topicName}-` : `${env.name}-kms-`;
     this.key = new KmsKey(this, "key", {
       description: `Encrypts the alarm topic ${topicName} (AWS-KMS origin, never a custom key store the alarms watch)`,
-      keyUsage: "ENCRYPT_DECRYPT",
-      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      keyUsage: KMS.KEY_USAGE.encryptDecrypt,
+      customerMasterKeySpec: KMS.SYMMETRIC_KEY_SPEC,
       multiRegion: false,
       enableKeyRotation: true,
       deletionWindowInDays: window,

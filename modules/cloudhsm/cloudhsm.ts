@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { CLOUDHSM, HOOKS, inRange } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, HOOKS, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { TerraformOutput, type ITerraformDependable } from "cdktf";
 import type { INetwork } from "../network/network";
 import { IN_VPC_HOOK_SERVICES, SSM_HOST_SERVICES, ServiceEndpoints } from "../network/service-endpoints";
@@ -33,7 +33,7 @@ export interface CloudHsmProps {
    * host's AZ.
    */
   readonly hsmAzs: readonly string[];
-  /** KMS custom key store name, 1-256 characters, unique per account and Region. */
+  /** KMS custom key store name, {@link KMS.CUSTOM_KEY_STORE_NAME_LENGTH} characters, unique per account and Region. */
   readonly keyStoreName: string;
   /**
    * `awaiting-certificate`: the first apply with an operator-signed certificate (no `trust` yet):
@@ -208,8 +208,8 @@ export class CloudHsm extends Construct {
       const days = CLOUDHSM.BACKUP_RETENTION_DAYS;
       problems.push(`${at("backupRetentionDays")}: ${shown(backupRetentionDays)} is not allowed (${days.min} to ${days.max} ${days.unit}, CloudHSM ModifyCluster BackupRetentionPolicy)`);
     }
-    if (props.keyStoreName.length < 1 || props.keyStoreName.length > 256) {
-      problems.push(`${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    if (!KMS.isCustomKeyStoreName(props.keyStoreName)) {
+      problems.push(`${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
     }
     if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes)) problems.push(`${at("hookTimeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
     return problems;

@@ -3,15 +3,16 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { KMSUSER_VERIFIED_TAG } from "../../hooks/lib/markers";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
+import { inRange, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
 
 /** Tag the plan guard reads: a change to these secrets is a change to a key store credential. */
 export const CREDENTIAL_TAG = { "cmk:holds": "key-store-credential" } as const;
 
 export interface HsmCredentialsProps {
   /**
-   * Days Secrets Manager keeps a deleted secret recoverable, 7-30
+   * Days Secrets Manager keeps a deleted secret recoverable, {@link SECRETS_MANAGER.RECOVERY_WINDOW_DAYS}
    * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html).
-   * @default 30
+   * @default - SECRETS_MANAGER.DEFAULT_RECOVERY_WINDOW_DAYS.value ({@link SECRETS_MANAGER.DEFAULT_RECOVERY_WINDOW_DAYS})
    */
   readonly recoveryWindowInDays?: number;
 }
@@ -31,9 +32,10 @@ export class HsmCredentials extends Construct {
 
   constructor(scope: Construct, id: string, props: HsmCredentialsProps = {}) {
     super(scope, id);
-    const recoveryWindowInDays = props.recoveryWindowInDays ?? 30;
-    if (!Number.isInteger(recoveryWindowInDays) || recoveryWindowInDays < 7 || recoveryWindowInDays > 30) {
-      throwIfProblems([`${this.node.path}.recoveryWindowInDays: ${shown(recoveryWindowInDays)} is not allowed (7 to 30 days, Secrets Manager DeleteSecret RecoveryWindowInDays)`]);
+    const recoveryWindowInDays = props.recoveryWindowInDays ?? SECRETS_MANAGER.DEFAULT_RECOVERY_WINDOW_DAYS.value;
+    const range = SECRETS_MANAGER.RECOVERY_WINDOW_DAYS;
+    if (!inRange(range, recoveryWindowInDays)) {
+      throwIfProblems([`${this.node.path}.recoveryWindowInDays: ${shown(recoveryWindowInDays)} is not allowed (${range.min} to ${range.max} days, Secrets Manager DeleteSecret RecoveryWindowInDays)`]);
     }
     const prefix = EnvironmentStack.of(this).name;
     const secret = (sid: string, name: string, description: string, ignoreChanges?: string[]) =>

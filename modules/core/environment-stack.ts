@@ -1,6 +1,7 @@
 import type { Construct, IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { IAM } from "@cmk-stacks/aws-limits";
 import { PropsError } from "./errors";
 import { configureBackend, type BackendProps } from "../backend/state-backend";
 
@@ -29,12 +30,8 @@ export interface EnvironmentStackProps {
   readonly backend?: BackendProps;
 }
 
-/** The partition of a Region (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html). */
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
+/** The partition of a Region: the rulebook's {@link IAM.partitionOfRegion}. */
+export const partitionOfRegion = IAM.partitionOfRegion;
 
 /**
  * A stack pinned to one account and Region: the AWS provider (with `allowed_account_ids` and

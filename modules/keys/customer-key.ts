@@ -3,6 +3,7 @@ import { Token, type ITerraformDependable } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import type { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
+import { KMS, XKS } from "@cmk-stacks/aws-limits";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IKeyStore } from "../keystores/key-store";
 import { EnvironmentStack } from "../core/environment-stack";
@@ -46,17 +47,17 @@ export interface CustomerKeyProps extends KeyBaseProps {
    * @default - the construct id
    */
   readonly name?: string;
-  /** At most 8192 chars. @default - `Customer key <name> (<environment name>)` */
+  /** At most {@link KMS.DESCRIPTION_LENGTH} chars. @default - `Customer key <name> (<environment name>)` */
   readonly description?: string;
   /**
    * Yearly automatic rotation of the key material. Keys in a custom key store cannot rotate
    * automatically, so `true` is refused for them.
-   * @default - true for AWS-KMS-origin keys, false for keys in a custom key store
+   * @default - {@link KMS.automaticRotationSupported}: true for AWS-KMS-origin keys, false for keys in a custom key store
    */
   readonly rotation?: boolean;
   /**
    * Where the key material lives; `cloudhsm` and `xks` need a `keyStore` of that kind.
-   * @default - the kind of `keyStore`, or "aws-kms" without one
+   * @default - the kind of `keyStore`, or KMS.DEFAULT_KEY_STORE.value ({@link KMS.DEFAULT_KEY_STORE}) without one
    */
   readonly store?: KeyStoreKind;
   /**
@@ -99,8 +100,6 @@ export interface CustomerKeyProps extends KeyBaseProps {
   readonly externalAccounts?: readonly ExternalAccountAccess[];
 }
 
-const XKS_KEY_ID = /^[a-zA-Z0-9-_.]{1,128}$/;
-
 /**
  * A symmetric customer managed key with an alias and a separation-of-duties policy. Secure by
  * default: 30-day deletion window, `prevent_destroy`, yearly rotation for AWS-KMS-origin keys.
@@ -120,14 +119,14 @@ export class CustomerKey extends Construct implements ICustomerKey {
   constructor(scope: Construct, id: string, props: CustomerKeyProps) {
     super(scope, id);
     const stack = EnvironmentStack.of(this);
-    const store = props.store ?? props.keyStore?.kind ?? "aws-kms";
-    const rotation = props.rotation ?? store === "aws-kms";
+    const store = props.store ?? props.keyStore?.kind ?? KMS.DEFAULT_KEY_STORE.value;
+    const rotation = props.rotation ?? KMS.automaticRotationSupported({ store });
     const policy: KeyPolicyProps = {
       partition: stack.partition,
       account: stack.account,
       administrators: props.administrators,
       users: props.users,
-      form: props.policy ?? "account",
+      form: props.policy ?? KMS.DEFAULT_KEY_POLICY_FORM.value,
       serviceRoles: props.serviceRoles,
       encryptOnlyUsers: props.encryptOnlyUsers,
       decryptOnlyUsers: props.decryptOnlyUsers,
@@ -139,10 +138,10 @@ export class CustomerKey extends Construct implements ICustomerKey {
     this.store = store;
     this.resource = new KmsKey(this, "key", {
       description: props.description ?? `Customer key ${this.name} (${stack.name})`,
-      keyUsage: "ENCRYPT_DECRYPT",
-      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      keyUsage: KMS.KEY_USAGE.encryptDecrypt,
+      customerMasterKeySpec: KMS.SYMMETRIC_KEY_SPEC,
       multiRegion: false,
-      deletionWindowInDays: props.deletionWindowDays ?? 30,
+      deletionWindowInDays: props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value,
       isEnabled: true,
       enableKeyRotation: rotation,
       customKeyStoreId: props.keyStore?.keyStoreId,
@@ -186,7 +185,7 @@ function customerKeyProblems(path: string, partition: string, store: KeyStoreKin
   }
   if (store === "xks") {
     if (p.xksKeyId === undefined) refuse("xksKeyId", undefined, "required for a key in an external key store, KMS CreateKey XksKeyId");
-    else if (!Token.isUnresolved(p.xksKeyId) && !XKS_KEY_ID.test(p.xksKeyId)) refuse("xksKeyId", p.xksKeyId, "1 to 128 letters, digits, '-', '_', '.', KMS CreateKey XksKeyId");
+    else if (!Token.isUnresolved(p.xksKeyId) && !XKS.KEY_ID.regex.test(p.xksKeyId)) refuse("xksKeyId", p.xksKeyId, `${XKS.KEY_ID.allowed}, KMS CreateKey XksKeyId`);
   } else if (p.xksKeyId !== undefined) {
     refuse("xksKeyId", p.xksKeyId, `only for a key in an external key store (store is "${store}"), KMS CreateKey XksKeyId`);
   }

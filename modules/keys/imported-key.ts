@@ -4,6 +4,7 @@ import { KmsExternalKey } from "@cdktf/provider-aws/lib/kms-external-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import type { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { IAM, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { CustomerKeyProps, GrantProps, ICustomerKey } from "./customer-key";
@@ -34,12 +35,12 @@ export interface ImportedKeyProps extends KeyBaseProps, Pick<CustomerKeyProps, "
    */
   readonly importers: readonly string[];
   /**
-   * Days each import stays valid (KEY_MATERIAL_EXPIRES, ValidTo = import time + this), 1-365 (KMS
-   * ImportKeyMaterial ValidTo). Creates the expiry alarm. The import step reads it from its command line.
+   * Days each import stays valid (KEY_MATERIAL_EXPIRES, ValidTo = import time + this),
+   * {@link KMS.KEY_MATERIAL_VALIDITY_DAYS} (KMS ImportKeyMaterial ValidTo). Creates the expiry alarm. The import step reads it from its command line.
    * @default - the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE) and there is no alarm
    */
   readonly keyMaterialValidityDays?: number;
-  /** Days before expiry the alarm fires; less than keyMaterialValidityDays. @default - 30, or half the validity when that is shorter */
+  /** Days before expiry the alarm fires; less than keyMaterialValidityDays. @default - KMS.DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS.value ({@link KMS.DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS}), or half the validity when that is shorter */
   readonly expiryWarningDays?: number;
   /**
    * Where the expiry alarm notifies (the environment's alarm topic). The alarm is then named with
@@ -81,7 +82,7 @@ export class ImportedKey extends Construct implements ICustomerKey {
     const at = (prop: string) => `${this.node.path}.${prop}`;
     // The checks every key shares (alias, roles, deletion window, policy form), then the import's own.
     const problems = keyBaseProblems(this.node.path, env.partition, props);
-    const window = props.deletionWindowDays ?? 30;
+    const window = props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value;
     if (props.importers.length === 0) problems.push(`${at("importers")}: [] is not allowed (at least one principal to import the material, KMS ImportKeyMaterial)`);
     const admins = new Set(props.administrators.map((a) => a.toLowerCase()));
     const users = new Set(props.users.map((u) => u.toLowerCase()));
@@ -90,18 +91,19 @@ export class ImportedKey extends Construct implements ICustomerKey {
     const services = new Set((props.serviceRoles ?? []).map((u) => u.toLowerCase()));
     props.importers.forEach((p, i) => {
       const id = p.toLowerCase();
-      const account = /^arn:[^:]+:iam::(\d{12}):/.exec(p)?.[1];
+      const account = IAM.accountOfArn(p);
       if (admins.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)`);
       else if (users.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)`);
       else if (encryptOnly.has(id) || decryptOnly.has(id)) {
         const [list, denied] = encryptOnly.has(id) ? ["encryptOnlyUsers", "Decrypt"] : ["decryptOnlyUsers", "Encrypt"];
         problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in ${list}, which are denied kms:${denied}: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`);
       } else if (services.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`);
-      if (account && account !== env.account) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)`);
+      if (KMS.otherAccountProblem("import", account, env.account)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)`);
     });
     const validity = props.keyMaterialValidityDays;
-    if (validity !== undefined && (!Number.isInteger(validity) || validity < 1 || validity > 365)) problems.push(`${at("keyMaterialValidityDays")}: ${shown(validity)} is not allowed (1 to 365 days, KMS ImportKeyMaterial ValidTo)`);
-    const warningSeconds = props.expiryWarningDays !== undefined ? props.expiryWarningDays * DAY_SECONDS : Math.min(30 * DAY_SECONDS, ((validity ?? 0) * DAY_SECONDS) / 2);
+    const validityRange = KMS.KEY_MATERIAL_VALIDITY_DAYS;
+    if (validity !== undefined && !inRange(validityRange, validity)) problems.push(`${at("keyMaterialValidityDays")}: ${shown(validity)} is not allowed (${validityRange.min} to ${validityRange.max} days, KMS ImportKeyMaterial ValidTo)`);
+    const warningSeconds = props.expiryWarningDays !== undefined ? props.expiryWarningDays * DAY_SECONDS : Math.min(KMS.DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS.value * DAY_SECONDS, ((validity ?? 0) * DAY_SECONDS) / 2);
     if (props.expiryWarningDays !== undefined && (validity === undefined || props.expiryWarningDays <= 0 || props.expiryWarningDays >= validity)) {
       problems.push(`${at("expiryWarningDays")}: ${shown(props.expiryWarningDays)} is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which ${validity === undefined ? "is unset: the material does not expire" : `is ${validity}`})`);
     }

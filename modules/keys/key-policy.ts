@@ -26,6 +26,8 @@
  * is byte-for-byte what it was before they existed.
  */
 
+import { IAM, KMS } from "@cmk-stacks/aws-limits";
+
 /** Administrative actions (no cryptography, no grant creation). */
 export const ADMIN_ACTIONS = [
   "kms:CancelKeyDeletion",
@@ -103,7 +105,7 @@ export interface KeyPolicyProps {
   readonly account: string;
   readonly administrators: readonly string[];
   readonly users: readonly string[];
-  /** @default "account" */
+  /** @default - KMS.DEFAULT_KEY_POLICY_FORM.value ({@link KMS.DEFAULT_KEY_POLICY_FORM}) */
   readonly form?: KeyPolicyForm;
   /**
    * IAM roles through which AWS services use the key on the account's behalf (service-linked
@@ -138,7 +140,7 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   const seen = new Set<string>();
   for (const [i, a] of (p.externalAccounts ?? []).entries()) {
     const where = `${at}.externalAccounts.${i}`;
-    if (!/^\d{12}$/.test(a.account)) out.push(`${where}.account: ${JSON.stringify(a.account)} is not allowed (a 12-digit AWS account id)`);
+    if (!IAM.ACCOUNT_ID.regex.test(a.account)) out.push(`${where}.account: ${JSON.stringify(a.account)} is not allowed (${IAM.ACCOUNT_ID.allowed})`);
     else if (a.account === p.account) out.push(`${where}.account: "${a.account}" is not allowed (the key's own account: list its principals in users, KMS key policies)`);
     else if (seen.has(a.account)) out.push(`${where}.account: "${a.account}" is not allowed (listed once per key)`);
     seen.add(a.account);
@@ -148,12 +150,12 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   // grants, never for administration ("Cross-account use: No" in each administrative operation's API
   // reference); their use is declared by their account in externalAccounts, with `use`.
   // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
-  const accountOf = (arn: string) => /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+  // The same rule as the validation table (environments/validation/keys.ts): KMS.otherAccountProblem.
+  const accountOf = IAM.accountOfArn;
   p.administrators.forEach((a, i) => {
     const account = accountOf(a);
-    if (account && account !== p.account) out.push(`${at}.administrators.${i}: ${JSON.stringify(a)} is not allowed (a principal of the key's account ${p.account}: key administration works only there, and another account never manages the key, KMS key policies)`);
+    if (KMS.otherAccountProblem("administer", account, p.account)) out.push(`${at}.administrators.${i}: ${JSON.stringify(a)} is not allowed (a principal of the key's account ${p.account}: key administration works only there, and another account never manages the key, KMS key policies)`);
   });
-  const usable = new Set((p.externalAccounts ?? []).filter((a) => a.allow.includes("use")).map((a) => a.account));
   for (const [prop, list] of [
     ["users", p.users],
     ["encryptOnlyUsers", p.encryptOnlyUsers ?? []],
@@ -161,7 +163,7 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   ] as const) {
     list.forEach((u, i) => {
       const account = accountOf(u);
-      if (account && account !== p.account && !usable.has(account)) out.push(`${at}.${prop}.${i}: ${JSON.stringify(u)} is not allowed (a principal of the key's account ${p.account}, or of an account in externalAccounts allowed 'use' (${account} is not), KMS key policies)`);
+      if (KMS.otherAccountProblem("use", account, p.account, p.externalAccounts)) out.push(`${at}.${prop}.${i}: ${JSON.stringify(u)} is not allowed (a principal of the key's account ${p.account}, or of an account in externalAccounts allowed 'use' (${account} is not), KMS key policies)`);
     });
   }
   // A service-linked role (EBS default key) needs Decrypt, GenerateDataKey* and CreateGrant: a role
@@ -242,7 +244,7 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
 /** The account-root statement (account form) and the administrators' allow and deny. */
 function administration(p: { partition: string; account: string; form?: KeyPolicyForm }, admins: string[], deniedToAdmins: string[]): Statement[] {
   const out: Statement[] = [];
-  if ((p.form ?? "account") === "account") {
+  if ((p.form ?? KMS.DEFAULT_KEY_POLICY_FORM.value) === "account") {
     out.push({ Sid: "AccountRootKeepsAccess", Effect: "Allow", Principal: { AWS: `arn:${p.partition}:iam::${p.account}:root` }, Action: "kms:*", Resource: "*" });
   }
   out.push({ Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: [...ADMIN_ACTIONS], Resource: "*" }, { Sid: "AdministratorsCannotUseKey", Effect: "Deny", Principal: { AWS: admins }, Action: deniedToAdmins, Resource: "*" });
@@ -282,7 +284,7 @@ export interface SigningKeyPolicyProps {
   readonly verifiers?: readonly string[];
   /** May call kms:GetPublicKey (and DescribeKey), e.g. to verify signatures outside AWS. @default - none */
   readonly publicKeyReaders?: readonly string[];
-  /** @default "account" */
+  /** @default - KMS.DEFAULT_KEY_POLICY_FORM.value ({@link KMS.DEFAULT_KEY_POLICY_FORM}) */
   readonly form?: KeyPolicyForm;
 }
 

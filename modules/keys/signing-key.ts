@@ -1,18 +1,16 @@
 import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { IAM, KMS } from "@cmk-stacks/aws-limits";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { suppress } from "../compliance/rule";
 import { buildSigningKeyPolicy, type KeyPolicyForm } from "./key-policy";
-import { deletionWindowProblem, isAliasName } from "./key-props";
+import { aliasProblem, deletionWindowProblem } from "./key-props";
 
-/**
- * Key specs KMS offers for SIGN_VERIFY keys, RSA and ECC
- * (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html).
- */
-export const SIGNING_KEY_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] as const;
-export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
+/** Key specs KMS offers for SIGN_VERIFY keys, RSA and ECC: the rulebook's {@link KMS.SIGNING_KEY_SPECS}. */
+export const SIGNING_KEY_SPECS = KMS.SIGNING_KEY_SPECS;
+export type SigningKeySpec = KMS.SigningKeySpec;
 
 export interface SigningKeyProps {
   /** Alias name, `alias/...` (never `alias/aws/...`). */
@@ -29,9 +27,9 @@ export interface SigningKeyProps {
   readonly publicKeyReaders?: readonly string[];
   /** @default - "Signing key <construct id>" */
   readonly description?: string;
-  /** Waiting period before deletion (KMS ScheduleKeyDeletion PendingWindowInDays). @default 30 */
+  /** Waiting period before deletion (KMS ScheduleKeyDeletion PendingWindowInDays), {@link KMS.DELETION_WINDOW_DAYS}. @default - KMS.DEFAULT_DELETION_WINDOW_DAYS.value ({@link KMS.DEFAULT_DELETION_WINDOW_DAYS}) */
   readonly deletionWindowDays?: number;
-  /** `account`: the account root keeps kms:*; `closed`: only the listed principals. @default "account" */
+  /** `account`: the account root keeps kms:*; `closed`: only the listed principals. @default - KMS.DEFAULT_KEY_POLICY_FORM.value ({@link KMS.DEFAULT_KEY_POLICY_FORM}) */
   readonly policy?: KeyPolicyForm;
 }
 
@@ -55,13 +53,12 @@ export class SigningKey extends Construct {
     const env = EnvironmentStack.of(this);
     const at = this.node.path;
     const problems: string[] = [];
-    const window = props.deletionWindowDays ?? 30;
+    const window = props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value;
     if (!(SIGNING_KEY_SPECS as readonly string[]).includes(props.keySpec)) {
       problems.push(`${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}, KMS CreateKey KeySpec for SIGN_VERIFY)`);
     }
-    if (!isAliasName(props.alias)) {
-      problems.push(`${at}.alias: ${shown(props.alias)} is not allowed ('alias/' + letters, digits, ':', '/', '_', '-', not 'alias/aws/...', KMS CreateAlias)`);
-    }
+    const aliasLine = aliasProblem(at, "alias", props.alias);
+    if (aliasLine) problems.push(aliasLine);
     const windowProblem = deletionWindowProblem(at, "deletionWindowDays", window);
     if (windowProblem) problems.push(windowProblem);
     if (props.administrators.length === 0) {
@@ -81,15 +78,15 @@ export class SigningKey extends Construct {
       ["publicKeyReaders", props.publicKeyReaders ?? []],
     ] as const) {
       list.forEach((p, i) => {
-        const account = /^arn:[^:]+:iam::(\d{12}):/.exec(p)?.[1];
-        if (account && account !== env.account) problems.push(`${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`);
+        const account = IAM.accountOfArn(p);
+        if (KMS.otherAccountProblem(prop === "administrators" ? "administer" : "sign", account, env.account)) problems.push(`${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`);
       });
     }
     throwIfProblems(problems);
 
     this.resource = new KmsKey(this, "key", {
       description: props.description ?? `Signing key ${id}`,
-      keyUsage: "SIGN_VERIFY",
+      keyUsage: KMS.KEY_USAGE.signVerify,
       customerMasterKeySpec: props.keySpec,
       multiRegion: false,
       deletionWindowInDays: window,

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { HOOKS, inRange } from "@cmk-stacks/aws-limits";
+import { HOOKS, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { Token, type ITerraformDependable } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
@@ -7,14 +7,11 @@ import { HookStep } from "../hooks/hook-step";
 import type { IKeyStore } from "./key-store";
 import { shown, throwIfProblems } from "../core/errors";
 
-/** Trust anchor certificate length KMS accepts (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
-const TRUST_ANCHOR_MAX = 5000;
-
 export interface CloudHsmKeyStoreProps {
-  /** KMS custom key store name, 1-256 chars, unique per account and Region. */
+  /** KMS custom key store name, {@link KMS.CUSTOM_KEY_STORE_NAME_LENGTH} chars, unique per account and Region. */
   readonly name: string;
   readonly clusterId: string;
-  /** PEM of the cluster's trust anchor (the CA that signed the cluster certificate), at most 5000 chars. */
+  /** PEM of the cluster's trust anchor (the CA that signed the cluster certificate), {@link KMS.TRUST_ANCHOR_CERTIFICATE_LENGTH} chars. */
   readonly trustAnchorPem: string;
   /** ARN of the secret holding the kmsuser password (filled by the create-kmsuser hook). */
   readonly kmsuserSecretArn: string;
@@ -49,10 +46,12 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
     const after = props.after?.length ? [...props.after] : undefined;
     const at = (prop: string) => `${this.node.path}.${prop}`;
     const problems: string[] = [];
-    if (props.name.length < 1 || props.name.length > 256) problems.push(`${at("name")}: ${shown(props.name)} is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    const names = KMS.CUSTOM_KEY_STORE_NAME_LENGTH;
+    if (!KMS.isCustomKeyStoreName(props.name)) problems.push(`${at("name")}: ${shown(props.name)} is not allowed (${names.min}-${names.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
     const pem = props.trustAnchorPem;
-    if (!Token.isUnresolved(pem) && (pem.length < 1 || pem.length > TRUST_ANCHOR_MAX)) {
-      problems.push(`${at("trustAnchorPem")}: a ${pem.length}-character value is not allowed (1-${TRUST_ANCHOR_MAX} characters, KMS CreateCustomKeyStore TrustAnchorCertificate)`);
+    const anchor = KMS.TRUST_ANCHOR_CERTIFICATE_LENGTH;
+    if (!Token.isUnresolved(pem) && !inRange(anchor, pem.length)) {
+      problems.push(`${at("trustAnchorPem")}: a ${pem.length}-character value is not allowed (${anchor.min}-${anchor.max} characters, KMS CreateCustomKeyStore TrustAnchorCertificate)`);
     }
     if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes)) problems.push(`${at("timeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
     throwIfProblems(problems);

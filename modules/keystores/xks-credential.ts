@@ -3,6 +3,7 @@ import { TerraformStack, TerraformVariable, Token } from "cdktf";
 import type { Precondition } from "../cdktf/internals";
 import type { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
+import { SECRETS_MANAGER, XKS } from "@cmk-stacks/aws-limits";
 import { shown, throwIfProblems } from "../core/errors";
 
 /** Names of the Terraform variables of the `variable` credential source (stack-level, stable). */
@@ -11,10 +12,10 @@ export const XKS_SECRET_ACCESS_KEY_VARIABLE = "xks_secret_access_key";
 /** The `secretsManager` source's switch: the secret is read only in a plan that sets it to true. */
 export const XKS_READ_CREDENTIAL_SECRET_VARIABLE = "xks_read_credential_secret";
 
-/** The formats KMS accepts (CreateCustomKeyStore XksProxyAuthenticationCredential), as regexes with their lengths. */
+/** The formats KMS accepts (CreateCustomKeyStore XksProxyAuthenticationCredential): the rulebook's {@link XKS.ACCESS_KEY_ID} and {@link XKS.SECRET_ACCESS_KEY}, as Terraform regex text. */
 export const XKS_CREDENTIAL_FORMATS = {
-  accessKeyId: { pattern: "^[A-Z2-7]{20,30}$", allowed: "20-30 characters, uppercase letters A-Z and digits 2-7" },
-  secretAccessKey: { pattern: "^[a-zA-Z0-9/+=]{43,64}$", allowed: "43-64 characters, letters, digits, '/', '+' and '='" },
+  accessKeyId: { pattern: XKS.ACCESS_KEY_ID.regex.source, allowed: XKS.ACCESS_KEY_ID.allowed },
+  secretAccessKey: { pattern: XKS.SECRET_ACCESS_KEY.regex.source, allowed: XKS.SECRET_ACCESS_KEY.allowed },
 } as const;
 
 /** Where the proxy authentication credential comes from: never a literal. */
@@ -36,9 +37,6 @@ export interface XksCredentialProps {
 
 /** The attribute of `aws_kms_custom_key_store` that carries the credential (a list block, at most one). */
 const BLOCK = "xks_proxy_authentication_credential";
-
-/** https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources */
-const SECRET_ARN = /^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
 
 /**
  * The XKS proxy authentication credential of an external key store: given to Terraform only for
@@ -86,8 +84,8 @@ export class XksCredential extends Construct {
   constructor(scope: Construct, id: string, props: XksCredentialProps) {
     super(scope, id);
     const source = props.source;
-    if (source.source === "secretsManager" && !Token.isUnresolved(source.secretArn) && !SECRET_ARN.test(source.secretArn)) {
-      throwIfProblems([`${this.node.path}.source.secretArn: ${shown(source.secretArn)} is not allowed (a Secrets Manager secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`]);
+    if (source.source === "secretsManager" && !Token.isUnresolved(source.secretArn) && !SECRETS_MANAGER.SECRET_ARN.regex.test(source.secretArn)) {
+      throwIfProblems([`${this.node.path}.source.secretArn: ${shown(source.secretArn)} is not allowed (${SECRETS_MANAGER.SECRET_ARN.allowed})`]);
     }
     const stack = TerraformStack.of(this);
     let where: string;

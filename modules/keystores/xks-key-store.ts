@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Token } from "cdktf";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import { HookStep } from "../hooks/hook-step";
+import { KMS, XKS } from "@cmk-stacks/aws-limits";
 import { shown, throwIfProblems } from "../core/errors";
 import type { INetwork } from "../network/network";
 import type { IKeyStore } from "./key-store";
@@ -9,13 +10,13 @@ import { XksProxyEndpoint, type XksHealthCheck, type XksPublicZone } from "./xks
 import { XksCredential, type XksCredentialSource } from "./xks-credential";
 
 export interface XksKeyStoreProps {
-  /** KMS custom key store name, 1-256 characters, unique in the account and Region. */
+  /** KMS custom key store name, {@link KMS.CUSTOM_KEY_STORE_NAME_LENGTH} characters, unique in the account and Region. */
   readonly keyStoreName: string;
   /** Private DNS name of the endpoint service (the proxy URI endpoint is `https://<name>`). */
   readonly privateDnsName: string;
   /** Public hosted zone where the domain-verification TXT record goes. */
   readonly publicZone: XksPublicZone;
-  /** Proxy URI path: `/<prefix>/kms/xks/v1` or `/kms/xks/v1` (10-128 characters). */
+  /** Proxy URI path: `/<prefix>/kms/xks/v1` or `/kms/xks/v1` ({@link XKS.URI_PATH}). */
   readonly uriPath: string;
   /** Private IPv4 addresses of the on-premises proxies (port 443). */
   readonly proxyTargets: readonly string[];
@@ -34,9 +35,6 @@ export interface XksKeyStoreProps {
   /** Upper bound for the connect step's wait (about 5 minutes is typical), within the rulebook's `HOOKS.TIMEOUT_MINUTES`. @default - the rulebook's `HOOKS.TIMEOUT_MINUTES_DEFAULT` (HookStep's default) */
   readonly connectTimeoutMinutes?: number;
 }
-
-/** KMS CreateCustomKeyStore XksProxyUriPath (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
-const URI_PATH = /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,2})$/;
 
 /**
  * An external key store (XKS) reached over PrivateLink, connected and ready for keys
@@ -60,11 +58,12 @@ export class XksKeyStore extends Construct {
     super(scope, id);
     const problems: string[] = [];
     const { keyStoreName, uriPath } = props;
-    if (!Token.isUnresolved(keyStoreName) && (keyStoreName.length < 1 || keyStoreName.length > 256)) {
-      problems.push(`${this.node.path}.keyStoreName: ${shown(keyStoreName)} is not allowed (1 to 256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    if (!Token.isUnresolved(keyStoreName) && !KMS.isCustomKeyStoreName(keyStoreName)) {
+      problems.push(`${this.node.path}.keyStoreName: ${shown(keyStoreName)} is not allowed (${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
     }
-    if (!Token.isUnresolved(uriPath) && (!URI_PATH.test(uriPath) || uriPath.length < 10 || uriPath.length > 128)) {
-      problems.push(`${this.node.path}.uriPath: ${shown(uriPath)} is not allowed (10 to 128 characters, /<prefix>/kms/xks/v<version> or /kms/xks/v<version>, KMS CreateCustomKeyStore XksProxyUriPath)`);
+    // The same predicate and words as the validation table (environments/validation/xks.ts) and xks-check.
+    if (!Token.isUnresolved(uriPath) && !XKS.isUriPath(uriPath)) {
+      problems.push(`${this.node.path}.uriPath: ${shown(uriPath)} is not allowed (${XKS.URI_PATH.allowed}, KMS CreateCustomKeyStore XksProxyUriPath)`);
     }
     throwIfProblems(problems);
     this.endpoint = new XksProxyEndpoint(this, "endpoint", {

@@ -12,6 +12,7 @@ import { VpcEndpointService } from "@cdktf/provider-aws/lib/vpc-endpoint-service
 import { VpcEndpointServiceAllowedPrincipal } from "@cdktf/provider-aws/lib/vpc-endpoint-service-allowed-principal";
 import { VpcEndpointServicePrivateDnsVerification } from "@cdktf/provider-aws/lib/vpc-endpoint-service-private-dns-verification";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { inRange, XKS, type Range } from "@cmk-stacks/aws-limits";
 import { suppress } from "../compliance/rule";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
@@ -38,15 +39,15 @@ export interface XksPublicZone {
  * (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
  */
 export interface XksHealthCheck {
-  /** @default "TCP" - a TCP connection on 443 (the XKS health API is a signed POST no health check can send) */
+  /** @default - XKS.DEFAULT_HEALTH_CHECK.value.protocol ({@link XKS.DEFAULT_HEALTH_CHECK}): a TCP connection on 443 (the XKS health API is a signed POST no health check can send) */
   readonly protocol?: "TCP" | "HTTPS";
-  /** HTTPS only: the proxy's own unauthenticated status path, outside `/kms/xks/`. @default "/" with HTTPS */
+  /** HTTPS only: the proxy's own unauthenticated status path, outside `/kms/xks/`. @default - XKS.DEFAULT_HEALTH_CHECK.value.httpsPath with HTTPS */
   readonly path?: string;
-  /** Seconds between checks, 5-300. @default 10 */
+  /** Seconds between checks, {@link XKS.HEALTH_CHECK_INTERVAL_SECONDS}. @default - XKS.DEFAULT_HEALTH_CHECK.value.intervalSeconds */
   readonly intervalSeconds?: number;
-  /** Checks before a target is healthy, 2-10. @default 3 */
+  /** Checks before a target is healthy, {@link XKS.HEALTH_CHECK_THRESHOLD}. @default - XKS.DEFAULT_HEALTH_CHECK.value.healthyThreshold */
   readonly healthyThreshold?: number;
-  /** Checks before a target is unhealthy, 2-10. @default 3 */
+  /** Checks before a target is unhealthy, {@link XKS.HEALTH_CHECK_THRESHOLD}. @default - XKS.DEFAULT_HEALTH_CHECK.value.unhealthyThreshold */
   readonly unhealthyThreshold?: number;
 }
 
@@ -68,7 +69,6 @@ export interface XksProxyEndpointProps {
 
 /** ELB CreateTargetGroup / CreateLoadBalancer Name: at most 32 characters. */
 const MAX_LB_NAME = 32;
-const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * KMS's private path to the on-premises XKS proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html): an IP target
@@ -96,12 +96,13 @@ export class XksProxyEndpoint extends Construct {
     super(scope, id);
     const { network, publicZone } = props;
     const { name: namePrefix, region } = EnvironmentStack.of(this);
+    const defaults = XKS.DEFAULT_HEALTH_CHECK.value;
     const hc = {
-      protocol: props.healthCheck?.protocol ?? "TCP",
+      protocol: props.healthCheck?.protocol ?? defaults.protocol,
       path: props.healthCheck?.path,
-      intervalSeconds: props.healthCheck?.intervalSeconds ?? 10,
-      healthyThreshold: props.healthCheck?.healthyThreshold ?? 3,
-      unhealthyThreshold: props.healthCheck?.unhealthyThreshold ?? 3,
+      intervalSeconds: props.healthCheck?.intervalSeconds ?? defaults.intervalSeconds,
+      healthyThreshold: props.healthCheck?.healthyThreshold ?? defaults.healthyThreshold,
+      unhealthyThreshold: props.healthCheck?.unhealthyThreshold ?? defaults.unhealthyThreshold,
     };
     const azs = Object.keys(network.subnetIdByAz).sort();
     const onPremisesCidrs = network.onPremisesCidrs ?? [];
@@ -120,7 +121,7 @@ export class XksProxyEndpoint extends Construct {
         enabled: true,
         protocol: hc.protocol,
         port: "traffic-port",
-        ...(hc.protocol === "HTTPS" ? { path: hc.path ?? "/" } : {}),
+        ...(hc.protocol === "HTTPS" ? { path: hc.path ?? defaults.httpsPath } : {}),
         interval: hc.intervalSeconds,
         healthyThreshold: hc.healthyThreshold,
         unhealthyThreshold: hc.unhealthyThreshold,
@@ -199,7 +200,7 @@ export class XksProxyEndpoint extends Construct {
     // (the two overwrite each other on every apply).
     this.allowedPrincipal = new VpcEndpointServiceAllowedPrincipal(this, "kms-principal", {
       vpcEndpointServiceId: this.service.id,
-      principalArn: `cks.kms.${region}.amazonaws.com`,
+      principalArn: XKS.kmsServicePrincipal(region),
     });
 
     const dns = this.service.privateDnsNameConfiguration.get(0);
@@ -240,15 +241,15 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
 
   const dns = props.privateDnsName;
   if (known(dns)) {
-    if (dns.length > 253 || dns.split(".").length < 2 || !dns.split(".").every((l) => HOSTNAME_LABEL.test(l))) {
+    if (!XKS.isDnsName(dns)) {
       at("privateDnsName", dns, "a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName");
-    } else if (`https://${dns}`.length < 10 || `https://${dns}`.length > 128) {
-      at("privateDnsName", dns, "a name whose URI endpoint https://<name> is 10-128 characters, KMS CreateCustomKeyStore XksProxyUriEndpoint");
+    } else if (!XKS.isUriEndpoint(`https://${dns}`)) {
+      at("privateDnsName", dns, `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} characters, KMS CreateCustomKeyStore XksProxyUriEndpoint`);
     } else if (known(props.publicZone.domain) && !dns.endsWith(`.${props.publicZone.domain}`)) {
       at("privateDnsName", dns, `a subdomain of publicZone.domain ${props.publicZone.domain}, where its ownership is verified with a TXT record`);
     }
   }
-  if (known(props.publicZone.id) && !/^Z[A-Z0-9]{1,31}$/.test(props.publicZone.id)) at("publicZone.id", props.publicZone.id, "a Route 53 hosted zone id: Z followed by uppercase letters and digits");
+  if (known(props.publicZone.id) && !XKS.HOSTED_ZONE_ID.regex.test(props.publicZone.id)) at("publicZone.id", props.publicZone.id, "a Route 53 hosted zone id: Z followed by uppercase letters and digits");
 
   if (props.proxyTargets.length === 0) at("proxyTargets", props.proxyTargets, "at least one proxy address, the target group's IP targets");
   const ranges = onPremisesCidrs.filter(known).map(parseIpv4Cidr);
@@ -263,19 +264,20 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
 
   const hc = props.healthCheck ?? {};
   if (hc.path !== undefined && (hc.protocol ?? "TCP") !== "HTTPS") at("healthCheck.path", hc.path, "a path with protocol HTTPS only: a TCP health check opens a connection and sends nothing");
-  else if (hc.path !== undefined && (!/^\/\S*$/.test(hc.path) || hc.path.length > 1024)) at("healthCheck.path", hc.path, "a path starting with '/', at most 1024 characters, ELB CreateTargetGroup HealthCheckPath");
+  else if (hc.path !== undefined && (!XKS.HEALTH_CHECK_PATH.regex.test(hc.path) || !inRange(XKS.HEALTH_CHECK_PATH_LENGTH, hc.path.length)))
+    at("healthCheck.path", hc.path, `${XKS.HEALTH_CHECK_PATH.allowed}, at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} characters, ELB CreateTargetGroup HealthCheckPath`);
   // The XKS health operation is a SigV4-signed POST (https://github.com/aws/aws-kms-xksproxy-api-spec);
   // an NLB HTTPS health check sends an unsigned GET, which every proxy refuses
   // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
-  else if (hc.protocol === "HTTPS" && /\/kms\/xks\//.test(hc.path ?? "")) {
+  else if (hc.protocol === "HTTPS" && XKS.isProxyApiPath(hc.path ?? "")) {
     at("healthCheck.path", hc.path, "a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP");
   }
-  const bounded = (prop: "intervalSeconds" | "healthyThreshold" | "unhealthyThreshold", min: number, max: number, api: string) => {
+  const bounded = (prop: "intervalSeconds" | "healthyThreshold" | "unhealthyThreshold", range: Range, api: string) => {
     const v = hc[prop];
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) at(`healthCheck.${prop}`, v, `${min} to ${max}, ELB CreateTargetGroup ${api}`);
+    if (v !== undefined && !inRange(range, v)) at(`healthCheck.${prop}`, v, `${range.min} to ${range.max}, ELB CreateTargetGroup ${api}`);
   };
-  bounded("intervalSeconds", 5, 300, "HealthCheckIntervalSeconds");
-  bounded("healthyThreshold", 2, 10, "HealthyThresholdCount");
-  bounded("unhealthyThreshold", 2, 10, "UnhealthyThresholdCount");
+  bounded("intervalSeconds", XKS.HEALTH_CHECK_INTERVAL_SECONDS, "HealthCheckIntervalSeconds");
+  bounded("healthyThreshold", XKS.HEALTH_CHECK_THRESHOLD, "HealthyThresholdCount");
+  bounded("unhealthyThreshold", XKS.HEALTH_CHECK_THRESHOLD, "UnhealthyThresholdCount");
   return problems;
 }

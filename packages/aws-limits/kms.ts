@@ -1,2 +1,155 @@
-// Rules for kms: filled in by the rulebook work (issue 19).
-export {};
+/**
+ * AWS KMS: keys, aliases, deletion windows, imported key material, custom key stores and grants.
+ * Each rule once, with the AWS page that states it.
+ */
+import type { Default, Pattern, Range } from "./rule";
+
+const API = "https://docs.aws.amazon.com/kms/latest/APIReference";
+const GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide";
+
+/** ScheduleKeyDeletion PendingWindowInDays: the days KMS waits before it deletes a key. */
+export const DELETION_WINDOW_DAYS: Range = { min: 7, max: 30, integer: true, unit: "days", doc: `${API}/API_ScheduleKeyDeletion.html` };
+
+/** The deletion window every key of this project gets unless configured otherwise. */
+export const DEFAULT_DELETION_WINDOW_DAYS: Default<number> = {
+  value: 30,
+  why: "the longest window AWS allows: the most time to notice a scheduled deletion and cancel it (a deleted key loses every byte encrypted under it)",
+  doc: `${GUIDE}/deleting-keys.html`,
+};
+
+/**
+ * CreateAlias AliasName: `alias/` then letters, digits, `:`, `/`, `_`, `-`, at most 256 characters
+ * in all, never `alias/aws/...` (reserved for AWS managed keys).
+ */
+/** Length of a whole alias name, `alias/` included. */
+export const ALIAS_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateAlias.html` };
+/** The prefix of the aliases of AWS managed keys: CreateAlias refuses it. */
+export const RESERVED_ALIAS_PREFIX = "alias/aws/";
+export const ALIAS_NAME: Pattern = {
+  regex: /^alias\/[a-zA-Z0-9:/_-]+$/,
+  allowed: `'alias/' then letters, digits, ':', '/', '_', '-', at most ${ALIAS_NAME_LENGTH.max} chars, not '${RESERVED_ALIAS_PREFIX}...' (reserved for AWS managed keys)`,
+  doc: `${API}/API_CreateAlias.html`,
+};
+
+/** Whether `alias` is a name CreateAlias accepts ({@link ALIAS_NAME}, {@link ALIAS_NAME_LENGTH}, not {@link RESERVED_ALIAS_PREFIX}). */
+export function isAliasName(alias: unknown): boolean {
+  return typeof alias === "string" && ALIAS_NAME.regex.test(alias) && alias.length <= ALIAS_NAME_LENGTH.max && !alias.startsWith(RESERVED_ALIAS_PREFIX);
+}
+
+/** CreateKey Description. */
+export const DESCRIPTION_LENGTH: Range = { min: 0, max: 8192, integer: true, unit: "characters", doc: `${API}/API_CreateKey.html` };
+
+/** ImportKeyMaterial ValidTo (ExpirationModel KEY_MATERIAL_EXPIRES): at most 365 days from the request. */
+export const KEY_MATERIAL_VALIDITY_DAYS: Range = { min: 1, max: 365, integer: true, unit: "days", doc: `${API}/API_ImportKeyMaterial.html` };
+
+/**
+ * Days before imported key material expires at which its alarm (SecondsUntilKeyMaterialExpiration)
+ * fires unless configured otherwise, or half the validity when that is shorter (this project's default).
+ */
+export const DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS: Default<number> = {
+  value: 30,
+  why: "a month to re-import the same material (a new ValidTo) through change control before the key becomes unusable",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html#key-material-expiration",
+};
+
+/**
+ * Key specs KMS offers for asymmetric SIGN_VERIFY keys, RSA and ECC (ML-DSA and China's SM2 are not
+ * offered by this project). https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html
+ */
+export const SIGNING_KEY_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] as const;
+export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
+
+/**
+ * The key spec of a symmetric encryption key: the only spec a key in a custom key store (CloudHSM
+ * or external) can have, and the only spec S3, EBS and FSx encrypt with.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
+ */
+export const SYMMETRIC_KEY_SPEC = "SYMMETRIC_DEFAULT";
+
+/** CreateKey KeyUsage of the keys this project makes. https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html */
+export const KEY_USAGE = { encryptDecrypt: "ENCRYPT_DECRYPT", signVerify: "SIGN_VERIFY" } as const;
+
+/**
+ * Automatic rotation is for symmetric encryption keys whose material KMS generates: never for keys
+ * in a custom key store (CloudHSM or external) nor for imported material (origin external), which
+ * rotate on demand or by a new key. It is on by default where it is supported.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+ */
+export function automaticRotationSupported(key: { readonly store: string; readonly origin?: string }): boolean {
+  return key.store === "aws-kms" && (key.origin === undefined || key.origin === "aws-kms");
+}
+
+/** Where a key's material lives unless configured otherwise: AWS KMS itself (this project's default). */
+export const DEFAULT_KEY_STORE: Default<"aws-kms"> = { value: "aws-kms", why: "a custom key store (CloudHSM, external) is a decision only the user can make", doc: `${GUIDE}/key-store-overview.html` };
+
+/** The key policy form unless configured otherwise (this project's default). */
+export const DEFAULT_KEY_POLICY_FORM: Default<"account"> = {
+  value: "account",
+  why: "the account root keeps kms:*, AWS's default key policy: the key can never become unmanageable",
+  doc: `${GUIDE}/key-policy-default.html#key-policy-default-allow-root-enable-iam`,
+};
+
+/** What another account may do with a key unless configured otherwise (this project's default). */
+export const DEFAULT_EXTERNAL_ACCOUNT_ALLOW: Default<readonly ["use"]> = {
+  value: ["use"],
+  why: "use of the key only: grants for AWS resources are asked for by name",
+  doc: `${GUIDE}/key-policy-modifying-external-accounts.html`,
+};
+
+/**
+ * What a key's policy may give a principal of ANOTHER account than the key's: KMS honours it only
+ * for the cryptographic and grant operations; administration (PutKeyPolicy, ScheduleKeyDeletion...)
+ * and the import (GetParametersForImport, ImportKeyMaterial) work only in the key's own account
+ * ("Cross-account use: No" in each operation's API reference). Use by another account's principal
+ * must also be declared in the key's externalAccounts with "use" (this project's rule: that account's
+ * root statement is what lets it delegate). Signing keys are not shared (`sign`). `role` is what the
+ * principal would do with the key. Returns undefined when allowed, otherwise the rule it breaks.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+ */
+export function otherAccountProblem(
+  role: "administer" | "import" | "use" | "sign",
+  principalAccount: string | undefined,
+  keyAccount: string,
+  externalAccounts: readonly { readonly account?: unknown; readonly allow?: unknown }[] = [],
+): "own-account-only" | "account-not-declared" | "account-not-allowed-use" | undefined {
+  if (principalAccount === undefined || principalAccount === keyAccount) return undefined;
+  if (role !== "use") return "own-account-only";
+  const declared = externalAccounts.filter((a) => a.account === principalAccount);
+  if (declared.length === 0) return "account-not-declared";
+  return declared.some((a) => (Array.isArray(a.allow) ? (a.allow as readonly unknown[]) : DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value).includes("use")) ? undefined : "account-not-allowed-use";
+}
+
+/** CreateCustomKeyStore CustomKeyStoreName (CloudHSM and external key stores); unique per account and Region. */
+export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
+/** Whether `name` has a length CreateCustomKeyStore accepts ({@link CUSTOM_KEY_STORE_NAME_LENGTH}). */
+export function isCustomKeyStoreName(name: unknown): boolean {
+  return typeof name === "string" && name.length >= CUSTOM_KEY_STORE_NAME_LENGTH.min && name.length <= CUSTOM_KEY_STORE_NAME_LENGTH.max;
+}
+
+/** CreateCustomKeyStore TrustAnchorCertificate (a CloudHSM key store's trust anchor PEM). */
+export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = { min: 1, max: 5000, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
+
+/**
+ * The operations a grant may permit (CreateGrant Operations, GrantOperation).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#terms-grant-operations
+ */
+export const GRANT_OPERATIONS = [
+  "Decrypt",
+  "Encrypt",
+  "GenerateDataKey",
+  "GenerateDataKeyWithoutPlaintext",
+  "ReEncryptFrom",
+  "ReEncryptTo",
+  "Sign",
+  "Verify",
+  "GetPublicKey",
+  "CreateGrant",
+  "RetireGrant",
+  "DescribeKey",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
+  "GenerateMac",
+  "VerifyMac",
+  "DeriveSharedSecret",
+] as const;
+export type GrantOperation = (typeof GRANT_OPERATIONS)[number];

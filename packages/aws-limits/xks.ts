@@ -1,2 +1,106 @@
-// Rules for xks: filled in by the rulebook work (issue 19).
-export {};
+/**
+ * External key stores (XKS): the proxy URI, the proxy authentication credential, external key ids,
+ * the KMS service principal of the endpoint service, and the health check of the proxies' target
+ * group. Each rule once, with the AWS page that states it.
+ */
+import type { Default, Pattern, Range } from "./rule";
+
+const CREATE = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html";
+const CREDENTIAL = "https://docs.aws.amazon.com/kms/latest/APIReference/API_XksProxyAuthenticationCredentialType.html";
+const TARGET_GROUP = "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html";
+
+export const URI_PATH_LENGTH: Range = { min: 10, max: 128, integer: true, unit: "characters", doc: CREATE };
+/** CreateCustomKeyStore XksProxyUriPath: `/<prefix>/kms/xks/v<version>` or `/kms/xks/v<version>` (version 1: `/kms/xks/v1`). */
+export const URI_PATH: Pattern = {
+  regex: /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2})$|^(\/kms\/xks\/v\d{1,2})$/,
+  allowed: `${URI_PATH_LENGTH.min}-${URI_PATH_LENGTH.max} chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)`,
+  doc: CREATE,
+};
+
+/** Whether `path` is a proxy URI path KMS accepts ({@link URI_PATH}, {@link URI_PATH_LENGTH}). */
+export function isUriPath(path: unknown): boolean {
+  return typeof path === "string" && path.length >= URI_PATH_LENGTH.min && path.length <= URI_PATH_LENGTH.max && URI_PATH.regex.test(path);
+}
+
+export const URI_ENDPOINT_LENGTH: Range = { min: 10, max: 128, integer: true, unit: "characters", doc: CREATE };
+/** CreateCustomKeyStore XksProxyUriEndpoint: `https://` and a host name (no port, no path). With VPC endpoint service connectivity the host is the service's private DNS name. */
+export const URI_ENDPOINT: Pattern = {
+  regex: /^https:\/\/[a-zA-Z0-9.-]+$/,
+  allowed: `https://<private DNS name>, ${URI_ENDPOINT_LENGTH.min}-${URI_ENDPOINT_LENGTH.max} characters, with no port and no path`,
+  doc: CREATE,
+};
+
+/** Whether `endpoint` is a proxy URI endpoint KMS accepts ({@link URI_ENDPOINT}, {@link URI_ENDPOINT_LENGTH}). */
+export function isUriEndpoint(endpoint: unknown): boolean {
+  return typeof endpoint === "string" && endpoint.length >= URI_ENDPOINT_LENGTH.min && endpoint.length <= URI_ENDPOINT_LENGTH.max && URI_ENDPOINT.regex.test(endpoint);
+}
+
+/**
+ * The endpoint service's private DNS name (the proxy URI endpoint's host) and the public zone's
+ * domain: lowercase DNS labels of 1-63 letters, digits and hyphens (not first or last), at least
+ * two labels, at most 253 characters. https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html
+ */
+export const DNS_NAME_LENGTH: Range = { min: 1, max: 253, integer: true, unit: "characters", doc: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html" };
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Whether `name` is a lowercase DNS name of at least two labels ({@link DNS_NAME_LENGTH}). */
+export function isDnsName(name: unknown): boolean {
+  return typeof name === "string" && name.length <= DNS_NAME_LENGTH.max && name.split(".").length >= 2 && name.split(".").every((l) => DNS_LABEL.test(l));
+}
+
+/** The Route 53 hosted zone id of the public zone the domain-verification TXT record goes in. */
+export const HOSTED_ZONE_ID: Pattern = {
+  regex: /^Z[A-Z0-9]{1,31}$/,
+  allowed: "a Route 53 hosted zone id (Z followed by letters and digits)",
+  doc: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html",
+};
+
+/** CreateKey XksKeyId: the key's id in the external key manager. */
+export const KEY_ID: Pattern = {
+  regex: /^[a-zA-Z0-9\-_.]{1,128}$/,
+  allowed: "1-128 chars of letters, digits, '-', '_', '.'",
+  doc: "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html",
+};
+
+/** XksProxyAuthenticationCredential AccessKeyId. */
+export const ACCESS_KEY_ID: Pattern = { regex: /^[A-Z2-7]{20,30}$/, allowed: "20-30 characters, uppercase letters A-Z and digits 2-7", doc: CREDENTIAL };
+/** XksProxyAuthenticationCredential RawSecretAccessKey. */
+export const SECRET_ACCESS_KEY: Pattern = { regex: /^[a-zA-Z0-9/+=]{43,64}$/, allowed: "43-64 characters, letters, digits, '/', '+' and '='", doc: CREDENTIAL };
+
+/**
+ * The principal the endpoint service must allow: KMS's custom key store service principal of the
+ * Region (XksProxyVpcEndpointServiceNotFoundException otherwise).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html
+ */
+export function kmsServicePrincipal(region: string): string {
+  return `cks.kms.${region}.amazonaws.com`;
+}
+
+/**
+ * Whether `path` lies in the XKS proxy API (`.../kms/xks/...`), whose operations (health included)
+ * are SigV4-signed POSTs: a load balancer health check, an unsigned GET, can never pass there.
+ * https://github.com/aws/aws-kms-xksproxy-api-spec,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html
+ */
+export function isProxyApiPath(path: string): boolean {
+  return /\/kms\/xks\//.test(path);
+}
+
+/** Target group HealthCheckIntervalSeconds of the proxies' target group. */
+export const HEALTH_CHECK_INTERVAL_SECONDS: Range = { min: 5, max: 300, integer: true, unit: "seconds", doc: TARGET_GROUP };
+/** Target group HealthyThresholdCount and UnhealthyThresholdCount. */
+export const HEALTH_CHECK_THRESHOLD: Range = { min: 2, max: 10, integer: true, doc: TARGET_GROUP };
+/** Target group HealthCheckPath: a path starting with `/`. */
+export const HEALTH_CHECK_PATH: Pattern = { regex: /^\/\S*$/, allowed: "a path starting with '/'", doc: TARGET_GROUP };
+export const HEALTH_CHECK_PATH_LENGTH: Range = { min: 1, max: 1024, integer: true, unit: "characters", doc: TARGET_GROUP };
+
+/**
+ * The proxies' health check unless configured otherwise (this project's defaults): a TCP connection
+ * on 443, since the XKS health operation is a SigV4-signed POST no load balancer health check can
+ * send; every 10 seconds, healthy and unhealthy after 3 checks; HTTPS checks ask for `/`.
+ */
+export const DEFAULT_HEALTH_CHECK: Default<{ readonly protocol: "TCP"; readonly intervalSeconds: number; readonly healthyThreshold: number; readonly unhealthyThreshold: number; readonly httpsPath: string }> = {
+  value: { protocol: "TCP", intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 3, httpsPath: "/" },
+  why: "TCP: the XKS health API is a signed POST; 10 s and 3 checks take a failed proxy out within about 30 s",
+  doc: "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html",
+};

@@ -4,6 +4,7 @@
  * history, process list). Every message names the variable or field, never the value.
  */
 import type { GetSecretValueCommand, GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
+import { SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
 import { XksInputError, type XksCredential } from "./model";
 
 /** Environment variable holding the access key id. */
@@ -14,7 +15,6 @@ export const SECRET_ACCESS_KEY_VAR = "XKS_SECRET_ACCESS_KEY";
 /** KMS's formats for XksProxyAuthenticationCredential (CreateCustomKeyStore). */
 const ACCESS_KEY_ID_FORMAT = /^[A-Z2-7]{20,30}$/;
 const SECRET_FORMAT = /^[a-zA-Z0-9/+=]{43,64}$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
 /** The part of a Secrets Manager client this tool uses (inject a fake in tests). */
 export interface SecretsClient {
@@ -42,9 +42,9 @@ export function validateCredential(values: { readonly accessKeyId: unknown; read
 
 /** Region of a Secrets Manager secret ARN, or an input error naming the flag. */
 export function secretRegion(arn: string, label = "--credential-secret"): string {
-  const m = SECRET_ARN.exec(arn);
-  if (!m) throw new XksInputError(`${label}: "${arn}" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
-  return m[1];
+  const parsed = SECRETS_MANAGER.parseSecretArn(arn);
+  if (!parsed) throw new XksInputError(`${label}: "${arn}" is not ${SECRETS_MANAGER.SECRET_ARN.allowed}`);
+  return parsed.region;
 }
 
 /** Where to read the credential from. */

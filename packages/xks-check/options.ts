@@ -6,34 +6,30 @@
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
+import { XKS } from "@cmk-stacks/aws-limits";
 import { XksInputError, KMS_BUDGET_MS, type MetadataOperation } from "./model";
 
-/** KMS's constraints on the values the key store is created with (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html). */
-const ENDPOINT = /^https:\/\/([a-zA-Z0-9.-]+)$/;
-const URI_PATH = /^(\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2}|\/kms\/xks\/v\d{1,2})$/;
-const KEY_ID = /^[a-zA-Z0-9\-_.]{1,128}$/;
+// KMS's constraints on the values the key store is created with come from the rulebook (XKS.URI_ENDPOINT, XKS.URI_PATH, XKS.KEY_ID).
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-/** Checks `https://<name>` (no port, no path, 10-128 chars) and returns the name. */
+/** Checks `https://<name>` ({@link XKS.URI_ENDPOINT}: no port, no path; a DNS name, not an IP address) and returns the name. */
 export function parseEndpoint(value: string, label = "--endpoint"): string {
-  const m = ENDPOINT.exec(value);
-  if (!m || value.length < 10 || value.length > 128 || isIP(m[1]) || !/[a-zA-Z]/.test(m[1])) {
-    throw new XksInputError(`${label}: "${value}" must be https://<private DNS name>, 10-128 characters, with no port and no path`);
+  const host = XKS.isUriEndpoint(value) ? value.slice("https://".length) : undefined;
+  if (host === undefined || isIP(host) || !/[a-zA-Z]/.test(host)) {
+    throw new XksInputError(`${label}: "${value}" must be ${XKS.URI_ENDPOINT.allowed}`);
   }
-  return m[1].toLowerCase();
+  return host.toLowerCase();
 }
 
-/** Checks `/<prefix>/kms/xks/v1` (10-128 chars). */
+/** Checks `/<prefix>/kms/xks/v1` ({@link XKS.URI_PATH}). */
 export function parseUriPath(value: string, label = "--uri-path"): string {
-  if (!URI_PATH.test(value) || value.length < 10 || value.length > 128) {
-    throw new XksInputError(`${label}: "${value}" must be /<prefix>/kms/xks/v1 (or /kms/xks/v1), 10-128 characters of letters, digits, /, _ and -`);
-  }
+  if (!XKS.isUriPath(value)) throw new XksInputError(`${label}: "${value}" must be ${XKS.URI_PATH.allowed}`);
   return value;
 }
 
-/** Checks an external key id (1-128 letters, digits, `-`, `_`, `.`). */
+/** Checks an external key id ({@link XKS.KEY_ID}). */
 export function parseKeyId(value: string, label = "--key"): string {
-  if (!KEY_ID.test(value)) throw new XksInputError(`${label}: "${value}" must be 1-128 letters, digits, -, _ or . (an xksKeyId)`);
+  if (!XKS.KEY_ID.regex.test(value)) throw new XksInputError(`${label}: "${value}" must be ${XKS.KEY_ID.allowed} (an xksKeyId)`);
   return value;
 }
 

@@ -40,14 +40,19 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     "a zero-width space in an alias (shown, not hidden)",
     dev,
     { "keys.appData.alias": "alias/dev/app\u200b-data" },
-    ["environments.dev.keys.appData.alias: \"alias/dev/app\\u200b-data\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)"],
+    ["environments.dev.keys.appData.alias: \"alias/dev/app\\u200b-data\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"],
   ],
-  ["a right-to-left override in an alias", dev, { "keys.appData.alias": "alias/dev/\u202eatad" }, ["environments.dev.keys.appData.alias: \"alias/dev/\\u202eatad\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)"]],
+  [
+    "a right-to-left override in an alias",
+    dev,
+    { "keys.appData.alias": "alias/dev/\u202eatad" },
+    ["environments.dev.keys.appData.alias: \"alias/dev/\\u202eatad\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"],
+  ],
   [
     "a 100,000-character alias (one short line)",
     dev,
     { "keys.appData.alias": `alias/${"x".repeat(99994)}` },
-    [`environments.dev.keys.appData.alias: "alias/${"x".repeat(154)}"... (100000 chars) is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)`],
+    [`environments.dev.keys.appData.alias: "alias/${"x".repeat(154)}"... (100000 chars) is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)`],
   ],
   // a wrong JSON type is one error, never a default
   ["trust given as a string (would yield generated trust)", prod, { "cloudHsm.trust": "provided" }, [`environments.prod.cloudHsm.trust: "provided" is not allowed (an object, ${SCHEMA})`]],

@@ -17,6 +17,7 @@ import type { OpsClients } from "./clients";
 import { alarmNamePrefix, stackNames } from "./env";
 import { notChecked, type Finding } from "./findings";
 import { checkSession } from "./session";
+import { KMS } from "@cmk-stacks/aws-limits";
 
 const DAY_MS = 86_400_000;
 /** CloudHSM backs a cluster up at least once every 24 hours (https://docs.aws.amazon.com/cloudhsm/latest/userguide/backups.html). */
@@ -298,7 +299,7 @@ function keyFinding(alias: string, meta: KeyMetadata, env: ResolvedEnvironment, 
         const left = meta.ValidTo.getTime() - now.getTime();
         const warn = materialWarningDays(validityDays);
         const detail = `imported material valid to ${iso(meta.ValidTo)} (${days(left)} days left, warning at ${warn})`;
-        const fix = `re-import the same material before it expires: npm run -s hook -- import-key-material --region ${env.region} --key-id ${id} --reimport --valid-days ${validityDays ?? 365} (docs/byok.md)`;
+        const fix = `re-import the same material before it expires: npm run -s hook -- import-key-material --region ${env.region} --key-id ${id} --reimport --valid-days ${validityDays ?? KMS.KEY_MATERIAL_VALIDITY_DAYS.max} (docs/byok.md)`;
         out.push(left <= 0 ? { check: "key-material", subject, severity: "broken", detail, fix } : left < warn * DAY_MS ? { check: "key-material", subject, severity: "degraded", detail, fix } : { check: "key-material", subject, severity: "ok", detail });
       }
       return out;

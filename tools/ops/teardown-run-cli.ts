@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { realClock, type Clock } from "../../hooks/lib/clock";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
+import { inRange, KMS } from "@cmk-stacks/aws-limits";
 import { ConfigError } from "../../environments/errors";
 import { splitUnknownOptions, unknownOptionProblems } from "./cli-common";
 import { createOpsClients, destroyOpsClients } from "./clients";
@@ -56,7 +57,7 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .option("--delete-backups", "delete the CloudHSM backups that still hold key material once the cluster is gone")
     .option("--unused-for <days>", "refuse to delete a key used within this many days", "30")
     .option("--force", "delete keys used within --unused-for all the same")
-    .option("--window <days>", "pending window for key deletion, 7-30 days (default: each key's configured window)")
+    .option("--window <days>", `pending window for key deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days (default: each key's configured window)`)
     .option("--cloudtrail-log-group <name>", "CloudWatch Logs group of the account's CloudTrail trail, for the alarm on use of a key pending deletion")
     .option("--alarm-topic <arn>", "SNS topic that alarm notifies")
     .option("--without-alarm", "schedule key deletion without that alarm")
@@ -71,7 +72,8 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
 export function flagProblems(f: Flags): string[] {
   const p: string[] = [];
   if (!/^\d+$/.test(f.unusedFor)) p.push(`--unused-for must be a whole number of days (got "${f.unusedFor}")`);
-  if (f.window !== undefined && (!/^\d+$/.test(f.window) || Number(f.window) < 7 || Number(f.window) > 30)) p.push(`--window must be a whole number of days from 7 to 30, KMS's pending window (got "${f.window}")`);
+  const window = KMS.DELETION_WINDOW_DAYS;
+  if (f.window !== undefined && (!/^\d+$/.test(f.window) || !inRange(window, Number(f.window)))) p.push(`--window must be a whole number of days from ${window.min} to ${window.max}, KMS's pending window (got "${f.window}")`);
   if (f.withoutAlarm && (f.cloudtrailLogGroup || f.alarmTopic)) p.push("--without-alarm cannot be combined with --cloudtrail-log-group or --alarm-topic");
   if (f.alarmTopic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(f.alarmTopic)) p.push(`--alarm-topic must be an SNS topic ARN (got "${f.alarmTopic}")`);
   if (f.cloudtrailLogGroup !== undefined && !/^[\w./#-]{1,512}$/.test(f.cloudtrailLogGroup)) p.push(`--cloudtrail-log-group must be a CloudWatch Logs group name (got "${f.cloudtrailLogGroup}")`);

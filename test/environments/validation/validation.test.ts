@@ -138,9 +138,9 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
   // keys
   ["deletion window too long", dev, { "keys.appData.deletionWindowDays": 45 }, "environments.dev.keys.appData.deletionWindowDays: 45 is not allowed (7-30 days, KMS ScheduleKeyDeletion)"],
   ["deletion window too short", dev, { "keys.appData.deletionWindowDays": 3 }, "environments.dev.keys.appData.deletionWindowDays: 3 is not allowed (7-30 days, KMS ScheduleKeyDeletion)"],
-  ["alias without prefix", dev, { "keys.appData.alias": "app-data" }, "environments.dev.keys.appData.alias: \"app-data\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)"],
-  ["alias in the AWS namespace", dev, { "keys.appData.alias": "alias/aws/s3" }, "environments.dev.keys.appData.alias: \"alias/aws/s3\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)"],
-  ["alias with a space", dev, { "keys.appData.alias": "alias/app data" }, "environments.dev.keys.appData.alias: \"alias/app data\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)"],
+  ["alias without prefix", dev, { "keys.appData.alias": "app-data" }, "environments.dev.keys.appData.alias: \"app-data\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"],
+  ["alias in the AWS namespace", dev, { "keys.appData.alias": "alias/aws/s3" }, "environments.dev.keys.appData.alias: \"alias/aws/s3\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"],
+  ["alias with a space", dev, { "keys.appData.alias": "alias/app data" }, "environments.dev.keys.appData.alias: \"alias/app data\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)"],
   ["duplicate aliases", dev, { "keys.volumes.alias": "alias/dev/app-data" }, 'environments.dev.keys.appData.alias: "alias/dev/app-data" is not allowed (an alias no other key uses, KMS CreateAlias: alias names are unique per account and Region)'],
   ["no administrators", dev, { "keys.appData.administrators": [] }, "environments.dev.keys.appData.administrators: [] is not allowed (at least one IAM role or user ARN, key policy: separation of duties)"],
   ["administrator is not an ARN", dev, { "keys.appData.administrators": ["KeyAdmins"] }, 'environments.dev.keys.appData.administrators.0: "KeyAdmins" is not allowed (an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), IAM ARNs)'],
@@ -519,7 +519,7 @@ test("every violation of a config with several mistakes is reported at once, one
   });
   expect(messagesFor("dev", broken)).toEqual([
     'environments.dev.network.subnets.1.cidr: "10.99.0.0/24" is not allowed (a range inside the VPC CIDR 10.10.0.0/16, Amazon VPC: subnet CIDR blocks)',
-    "environments.dev.keys.appData.alias: \"alias/aws/mine\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-' (at most 256 chars), not 'alias/aws/...', KMS CreateAlias)",
+    "environments.dev.keys.appData.alias: \"alias/aws/mine\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias)",
     "environments.dev.keys.appData.deletionWindowDays: 45 is not allowed (7-30 days, KMS ScheduleKeyDeletion)",
     "environments.dev.data.buckets.appData.bucketName: \"Bad_Name\" is not allowed (3-63 chars of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address, no prefix xn--/sthree-/amzn-s3-demo-, no suffix -s3alias/--ol-s3/.mrap/--x-s3, S3 bucket naming rules)",
   ]);

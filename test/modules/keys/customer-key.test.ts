@@ -151,7 +151,12 @@ describe("CustomerKey refuses props it cannot build from, every problem at once"
     ["fails when the key store is of the other kind", { store: "xks", xksKeyId: "k1", keyStore: cloudHsmStore }, [`${P}.keyStore.kind: "cloudhsm" is not allowed (store is "xks": the key store must be of the same kind, KMS CreateKey CustomKeyStoreId)`]],
     ["fails when an aws-kms key is given a key store", { store: "aws-kms", keyStore: cloudHsmStore }, [`${P}.keyStore.kind: "cloudhsm" is not allowed (store is "aws-kms": an AWS-KMS key is not created in a custom key store, KMS CreateKey CustomKeyStoreId)`]],
     ["fails when an XKS key has no external key id", { keyStore: xksStore }, [`${P}.xksKeyId: (missing) is not allowed (required for a key in an external key store, KMS CreateKey XksKeyId)`]],
-    ["fails when the external key id has characters KMS refuses", { keyStore: xksStore, xksKeyId: "key 1" }, [`${P}.xksKeyId: "key 1" is not allowed (1 to 128 letters, digits, '-', '_', '.', KMS CreateKey XksKeyId)`]],
+    ["fails when the external key id has characters KMS refuses", { keyStore: xksStore, xksKeyId: "key 1" }, [`${P}.xksKeyId: "key 1" is not allowed (1-128 chars of letters, digits, '-', '_', '.', KMS CreateKey XksKeyId)`]],
+    [
+      "fails when a principal's IAM name is longer than IAM allows (the validation table's rule, IAM.principalLengthsOk)",
+      { users: [`arn:aws:iam::${ACCOUNT}:role/team/${"n".repeat(65)}`] },
+      [`${P}.users.0: "arn:aws:iam::${ACCOUNT}:role/team/${"n".repeat(65)}" is not allowed (a role or user name of at most 64 chars and a path of at most 512 chars, IAM quotas)`],
+    ],
     ["fails when a key outside an external key store has an external key id", { xksKeyId: "k1" }, [`${P}.xksKeyId: "k1" is not allowed (only for a key in an external key store (store is "aws-kms"), KMS CreateKey XksKeyId)`]],
     ["fails when a closed key policy has no administrator (nobody could manage the key)", { policy: "closed", administrators: [] }, [`${P}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`]],
     [

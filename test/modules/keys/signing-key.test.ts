@@ -55,7 +55,7 @@ test("every invariant is guarded at once, one line each", () => {
   expect(error).toBeInstanceOf(PropsError);
   expect((error as PropsError).lines).toEqual([
     'test/bad.keySpec: "SYMMETRIC_DEFAULT" is not allowed (RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, KMS CreateKey KeySpec for SIGN_VERIFY)',
-    "test/bad.alias: \"alias/aws/x\" is not allowed ('alias/' + letters, digits, ':', '/', '_', '-', not 'alias/aws/...', KMS CreateAlias)",
+    "test/bad.alias: \"alias/aws/x\" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)",
     "test/bad.deletionWindowDays: 45 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)",
     "test/bad.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)",
     "test/bad.signers: (missing) is not allowed (at least one signer, verifier or public-key reader: a signing key nobody may use)",

@@ -147,7 +147,10 @@ describe("XksKeyStore refuses what KMS or the load balancer cannot do", () => {
     [
       "fails when the store name is empty and the URI path is not an XKS path",
       { keyStoreName: "", uriPath: "/t/xks/v1" },
-      [`${at}.keyStoreName: "" is not allowed (1 to 256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`, `${at}.uriPath: "/t/xks/v1" is not allowed (10 to 128 characters, /<prefix>/kms/xks/v<version> or /kms/xks/v<version>, KMS CreateCustomKeyStore XksProxyUriPath)`],
+      [
+        `${at}.keyStoreName: "" is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`,
+        `${at}.uriPath: "/t/xks/v1" is not allowed (10-128 chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1), KMS CreateCustomKeyStore XksProxyUriPath)`,
+      ],
     ],
     [
       "fails when the secret is not a Secrets Manager ARN",

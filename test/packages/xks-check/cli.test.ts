@@ -92,7 +92,7 @@ describe("input errors exit 2 with one line", () => {
   test.each([
     [["--endpoint", "https://xks.example.com/path", "--uri-path", URI_PATH, "--region", REGION], 'xks-check: --endpoint: "https://xks.example.com/path" must be https://<private DNS name>, 10-128 characters, with no port and no path'],
     [["--endpoint", `https://${HOST}`, "--region", REGION], "xks-check: missing --uri-path: pass --env <name>, or --endpoint https://<private DNS name> --uri-path /<prefix>/kms/xks/v1 --region <region> [--key <id>...]"],
-    [["--endpoint", `https://${HOST}`, "--uri-path", URI_PATH, "--region", REGION, "--key", "bad/id"], 'xks-check: --key: "bad/id" must be 1-128 letters, digits, -, _ or . (an xksKeyId)'],
+    [["--endpoint", `https://${HOST}`, "--uri-path", URI_PATH, "--region", REGION, "--key", "bad/id"], `xks-check: --key: "bad/id" must be 1-128 chars of letters, digits, '-', '_', '.' (an xksKeyId)`],
     [["--endpoint", `https://${HOST}`, "--uri-path", URI_PATH, "--region", REGION, "--samples", "0"], 'xks-check: --samples: "0" must be a whole number from 1 to 1000'],
     [["--endpoint", `https://${HOST}`, "--uri-path", URI_PATH, "--region", REGION, "--timeout-ms", "100"], 'xks-check: --timeout-ms: "100" must be a whole number from 251 to 60000'],
     [["--endpoint", `https://${HOST}`, "--uri-path", URI_PATH, "--region", REGION, "--ca-file", "/nonexistent/ca.pem"], "xks-check: --ca-file: cannot read /nonexistent/ca.pem (ENOENT)"],

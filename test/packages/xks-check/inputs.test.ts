@@ -85,7 +85,7 @@ describe("credential sources", () => {
       ARN,
       "XKS_ACCESS_KEY_ID/XKS_SECRET_ACCESS_KEY are set and --credential-secret names a secret: unset the variables or drop the secret, so one credential is tested",
     ],
-    ["a malformed secret ARN", {}, "xks/staging", '--credential-secret: "xks/staging" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)'],
+    ["a malformed secret ARN", {}, "xks/staging", '--credential-secret: "xks/staging" is not a Secrets Manager secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>'],
   ])("fails for %s", async (_what, env, secretArn, message) => {
     await expect(resolveCredential({ env, secretArn })).rejects.toThrow(new XksInputError(message));
   });
@@ -118,7 +118,7 @@ describe("flag values", () => {
   test.each([
     [() => parseEndpoint("https://xks.example.com:443"), '--endpoint: "https://xks.example.com:443" must be https://<private DNS name>, 10-128 characters, with no port and no path'],
     [() => parseEndpoint("https://10.0.0.1"), '--endpoint: "https://10.0.0.1" must be https://<private DNS name>, 10-128 characters, with no port and no path'],
-    [() => parseUriPath("/p/kms/xks/v1/"), '--uri-path: "/p/kms/xks/v1/" must be /<prefix>/kms/xks/v1 (or /kms/xks/v1), 10-128 characters of letters, digits, /, _ and -'],
+    [() => parseUriPath("/p/kms/xks/v1/"), '--uri-path: "/p/kms/xks/v1/" must be 10-128 chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)'],
     [() => parseConnectTo("127.0.0.1:99999"), '--connect-to: "127.0.0.1:99999" must be <host>:<port> or [<IPv6>]:<port>, e.g. 192.168.10.11:443'],
   ])("fails with the flag, the value and what is allowed (%#)", (f, message) => {
     expect(f).toThrow(new XksInputError(message));

@@ -12,15 +12,16 @@
  *   (the store must stay connected for KMS to delete the key material from the cluster).
  */
 import { DescribeKeyCommand, DisableKeyCommand, GetKeyLastUsageCommand, ScheduleKeyDeletionCommand, type KeyMetadata } from "@aws-sdk/client-kms";
+import { KMS } from "@cmk-stacks/aws-limits";
 import { awsErrorCode } from "../../../hooks/lib/errors";
 import { day, str, type StateResource, type TeardownDeps } from "./model";
 
 /** Terraform types whose instances are KMS keys. */
 export const KEY_TYPES = new Set(["aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key", "aws_kms_replica_external_key"]);
 
-/** KMS's documented window: 7-30 days. */
-export const MIN_WINDOW_DAYS = 7;
-export const MAX_WINDOW_DAYS = 30;
+/** KMS's documented window: the rulebook's {@link KMS.DELETION_WINDOW_DAYS}. */
+export const MIN_WINDOW_DAYS = KMS.DELETION_WINDOW_DAYS.min;
+export const MAX_WINDOW_DAYS = KMS.DELETION_WINDOW_DAYS.max;
 const DAY_MS = 86_400_000;
 
 /** A key of the keys stack's state and its state in KMS. */

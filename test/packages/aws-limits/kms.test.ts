@@ -1,0 +1,116 @@
+import { inRange, KMS } from "@cmk-stacks/aws-limits";
+import { describeShapes } from "../../helpers/rulebook";
+
+describe("shapes", () => describeShapes(KMS as unknown as Record<string, unknown>));
+
+// The cases test/stacks/validation-agrees-with-constructs.test.ts held the validation table and the
+// constructs to: both now call these predicates, so one test of the rule covers both.
+describe("alias names (CreateAlias AliasName): KMS.isAliasName", () => {
+  test.each([
+    ["alias/dev/app", true],
+    ["alias/a", true],
+    ["alias/awsome", true],
+    ["alias/a:b/c_d-e", true],
+    [`alias/${"a".repeat(250)}`, true],
+    ["alias/", false],
+    ["alias/aws/s3", false],
+    ["dev/app", false],
+    ["alias/a b", false],
+    ["alias/a.b", false],
+    [`alias/${"a".repeat(251)}`, false],
+    [42, false],
+  ])("%s -> %s", (alias, ok) => {
+    expect(KMS.isAliasName(alias)).toBe(ok);
+  });
+});
+
+describe("deletion window (ScheduleKeyDeletion PendingWindowInDays)", () => {
+  test.each([
+    [6, false],
+    [7, true],
+    [8, true],
+    [30, true],
+    [31, false],
+    [45, false],
+    [7.5, false],
+    [0, false],
+    [Number.NaN, false],
+  ])("%s days -> %s", (days, ok) => {
+    expect(inRange(KMS.DELETION_WINDOW_DAYS, days)).toBe(ok);
+  });
+
+  test("the default is the longest window AWS allows", () => {
+    expect(KMS.DEFAULT_DELETION_WINDOW_DAYS.value).toBe(KMS.DELETION_WINDOW_DAYS.max);
+  });
+});
+
+test.each([
+  [0, false],
+  [1, true],
+  [365, true],
+  [366, false],
+  [1.5, false],
+])("imported key material validity %s days -> %s", (days, ok) => {
+  expect(inRange(KMS.KEY_MATERIAL_VALIDITY_DAYS, days)).toBe(ok);
+});
+
+test.each([
+  ["", false],
+  ["n", true],
+  ["n".repeat(256), true],
+  ["n".repeat(257), false],
+  [undefined, false],
+])("custom key store name of %j -> %s", (name, ok) => {
+  expect(KMS.isCustomKeyStoreName(name)).toBe(ok);
+});
+
+describe("automatic rotation: symmetric keys whose material KMS generates", () => {
+  test.each([
+    [{ store: "aws-kms" }, true],
+    [{ store: "aws-kms", origin: "aws-kms" }, true],
+    [{ store: "aws-kms", origin: "external" }, false],
+    [{ store: "cloudhsm" }, false],
+    [{ store: "xks" }, false],
+  ])("%j -> %s", (key, ok) => {
+    expect(KMS.automaticRotationSupported(key)).toBe(ok);
+  });
+});
+
+describe("principals of another account (KMS.otherAccountProblem)", () => {
+  const own = "111111111111";
+  const other = "555555555555";
+  test.each([
+    ["use", own, [], undefined],
+    ["use", undefined, [], undefined],
+    ["administer", own, [], undefined],
+    ["administer", other, [{ account: other, allow: ["use"] }], "own-account-only"],
+    ["import", other, [{ account: other, allow: ["use"] }], "own-account-only"],
+    ["sign", other, [], "own-account-only"],
+    ["use", other, [], "account-not-declared"],
+    ["use", other, [{ account: "999999999999", allow: ["use"] }], "account-not-declared"],
+    ["use", other, [{ account: other, allow: ["use"] }], undefined],
+    ["use", other, [{ account: other }], undefined],
+    ["use", other, [{ account: other, allow: ["grantsForAwsResources"] }], "account-not-allowed-use"],
+    [
+      "use",
+      other,
+      [
+        { account: other, allow: ["grantsForAwsResources"] },
+        { account: other, allow: ["use"] },
+      ],
+      undefined,
+    ],
+  ] as const)("%s by a principal of %s with %j -> %s", (role, account, externalAccounts, verdict) => {
+    expect(KMS.otherAccountProblem(role, account, own, externalAccounts)).toBe(verdict);
+  });
+});
+
+test("signing key specs are asymmetric SIGN_VERIFY specs, never the symmetric one", () => {
+  expect(KMS.SIGNING_KEY_SPECS).not.toContain(KMS.SYMMETRIC_KEY_SPEC);
+  expect(KMS.SIGNING_KEY_SPECS.every((s) => /^(RSA_\d{4}|ECC_[A-Z0-9_]+)$/.test(s))).toBe(true);
+});
+
+test("the grants consumers get are grant operations KMS knows", async () => {
+  const { ENCRYPT_DECRYPT_OPERATIONS } = await import("../../../modules/keys/grants");
+  for (const op of ENCRYPT_DECRYPT_OPERATIONS) expect(KMS.GRANT_OPERATIONS).toContain(op);
+});
