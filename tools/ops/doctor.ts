@@ -12,6 +12,7 @@ import { DescribeCustomKeyStoresCommand, type CustomKeyStoresListEntry } from "@
 import { GetHostedZoneCommand } from "@aws-sdk/client-route-53";
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ListServiceQuotasCommand } from "@aws-sdk/client-service-quotas";
+import { STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import { awsErrorCode } from "../../hooks/lib/errors";
 import type { ResolvedEnvironment } from "../../environments/resolve";
 import { IN_VPC_HOOK_SERVICES, SSM_HOST_SERVICES } from "../../modules/network/service-endpoints";
@@ -481,7 +482,7 @@ export async function checkStateBucket(env: ResolvedEnvironment, s3: S3Client): 
 /** The Terraform Cloud workspaces of both stacks exist; their execution mode decides what CI needs. */
 export async function checkTfcWorkspaces(env: ResolvedEnvironment, opts: DoctorOptions): Promise<Finding[]> {
   if (env.backend.type !== "cloud") return [];
-  const host = env.backend.hostname ?? "app.terraform.io";
+  const host = env.backend.hostname ?? STATE_BACKEND.CLOUD_HOSTNAME.value;
   const variable = tokenVariable(host);
   const token = opts.tfc?.token ?? (opts.env ?? process.env)[variable];
   const prefix = env.backend.workspacePrefix ?? "";

@@ -1,0 +1,45 @@
+/**
+ * Names the stacks give to resources, derived from the environment name: the environment name's own
+ * rule and the AWS naming rules the derived names must follow (validation/names.ts audits each
+ * derived name against them).
+ */
+import type { Pattern, Range } from "./rule";
+
+const ELB_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html";
+
+/** Length of an ELB load balancer or target group name. */
+export const ELB_NAME_LENGTH: Range = { min: 1, max: 32, integer: true, unit: "characters", doc: ELB_DOC };
+
+/** Characters of an ELB name. */
+export const ELB_NAME_CHARS = /^[A-Za-z0-9-]+$/;
+
+/** The prefix ELB reserves for the DNS names of internal load balancers: no load balancer name starts with it. */
+export const ELB_RESERVED_PREFIX = "internal-";
+
+/**
+ * ELB names (CreateLoadBalancer, CreateTargetGroup Name): at most 32 characters, letters, digits
+ * and hyphens, not starting or ending with a hyphen; a load balancer's not starting with
+ * `internal-` (the prefix of internal load balancers' DNS names). Returns the rule broken, or undefined.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
+ */
+export function elbNameProblem(name: string, loadBalancer: boolean): string | undefined {
+  if (name.length > ELB_NAME_LENGTH.max) return `at most ${ELB_NAME_LENGTH.max} characters`;
+  if (!ELB_NAME_CHARS.test(name)) return "letters, digits and hyphens only";
+  if (name.startsWith("-") || name.endsWith("-")) return "not starting or ending with a hyphen";
+  if (loadBalancer && name.toLowerCase().startsWith(ELB_RESERVED_PREFIX)) return `not starting with "${ELB_RESERVED_PREFIX}" (ELB reserves it for the DNS names of internal load balancers)`;
+  return undefined;
+}
+
+/**
+ * The environment name (a project rule): it prefixes every stack and derived resource name; at 20
+ * characters the longest derived ELB name, the target group `<name>-xks-proxies`, is exactly
+ * {@link ELB_NAME_LENGTH}'s 32.
+ */
+export const ENVIRONMENT_NAME_LENGTH: Range = { min: 2, max: 20, integer: true, unit: "chars", doc: ELB_DOC };
+
+/** The environment name's pattern and its words ({@link ENVIRONMENT_NAME_LENGTH}). */
+export const ENVIRONMENT_NAME: Pattern = {
+  regex: new RegExp(`^[a-z][a-z0-9-]{${ENVIRONMENT_NAME_LENGTH.min - 1},${ENVIRONMENT_NAME_LENGTH.max - 1}}$`),
+  allowed: `${ENVIRONMENT_NAME_LENGTH.min}-${ENVIRONMENT_NAME_LENGTH.max} chars: lowercase letters, digits, '-', starting with a letter`,
+  doc: ELB_DOC,
+};
