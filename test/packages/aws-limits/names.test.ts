@@ -1,0 +1,31 @@
+import { NAMES } from "@cmk-stacks/aws-limits";
+import { describeShape } from "./rules";
+
+describeShape("NAMES", NAMES);
+
+test.each([
+  ["dev", true],
+  ["d", false],
+  ["a".repeat(20), true],
+  ["a".repeat(21), false],
+  ["1dev", false],
+  ["Dev", false],
+  ["dev-2", true],
+])("environment name %s: %s", (name, ok) => {
+  expect(NAMES.ENVIRONMENT_NAME.regex.test(name)).toBe(ok);
+});
+
+test("the longest environment name gives a target group name of exactly ELB's limit", () => {
+  expect(`${"a".repeat(NAMES.ENVIRONMENT_NAME_LENGTH.max)}-xks-proxies`).toHaveLength(NAMES.ELB_NAME_LENGTH.max);
+});
+
+test.each([
+  ["prod-xks", true, undefined],
+  ["a".repeat(33), false, "at most 32 characters"],
+  ["prod_xks", false, "letters, digits and hyphens only"],
+  ["-prod", false, "not starting or ending with a hyphen"],
+  ["internal-xks", true, `not starting with "internal-" (ELB reserves it for the DNS names of internal load balancers)`],
+  ["internal-xks-proxies", false, undefined],
+])("ELB name %s (load balancer: %s): %s", (name, loadBalancer, problem) => {
+  expect(NAMES.elbNameProblem(name, loadBalancer)).toBe(problem);
+});
