@@ -68,8 +68,23 @@ const common = { bundle: true, platform: "node", target: CLI_NODE_TARGET, format
 const { testOnlyPackages } = await import("./test-only-packages.mjs");
 common.plugins = [testOnlyPackages];
 
+// A workspace package whose entry is TypeScript source (the rulebook, packages/aws-limits) is bundled
+// into the tools like our own files: Node cannot load its .ts entry at run time.
+const sourcePackages = {
+  name: "workspace-sources",
+  setup(b) {
+    b.onResolve({ filter: /^@cmk-stacks\/[a-z0-9-]+$/ }, (args) => {
+      const dir = join(root, "packages", args.path.slice("@cmk-stacks/".length));
+      const manifest = join(dir, "package.json");
+      if (!existsSync(manifest)) return undefined;
+      const { main } = JSON.parse(readFileSync(manifest, "utf8"));
+      return typeof main === "string" && main.endsWith(".ts") ? { path: join(dir, main) } : undefined;
+    });
+  },
+};
+
 const { main: mainEntry, ...toolEntries } = entryPoints;
-await build({ ...common, entryPoints: toolEntries, outdir: out, packages: "external" });
+await build({ ...common, plugins: [...common.plugins, sourcePackages], entryPoints: toolEntries, outdir: out, packages: "external" });
 
 // The app (run by every synth) is bundled WITH its packages: one file to compile instead of ~600
 // modules to resolve, and two things cdktf does that synthesis does not need are replaced:

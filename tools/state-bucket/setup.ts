@@ -25,7 +25,6 @@ import {
   type BucketLocationConstraint,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyRotationCommand, GetKeyRotationStatusCommand, type KMSClient } from "@aws-sdk/client-kms";
 
 /** The settings `npm run state-bucket` makes and `npm run doctor` can check. */
@@ -36,7 +35,7 @@ export const STATE_BUCKET_SETTINGS = {
   publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
   objectOwnership: "BucketOwnerEnforced",
   tlsOnlyStatementSid: "DenyInsecureTransport",
-  keyDeletionWindowMinDays: STATE_BACKEND.KEY_DELETION_WINDOW_MIN_DAYS.value,
+  keyDeletionWindowMinDays: 30,
 } as const;
 
 export interface StateBucketTarget {
