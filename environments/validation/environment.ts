@@ -52,7 +52,7 @@ export const environmentTable: ConstraintTable = {
       when: (c) => c.parent.type === "cloud",
       check: matches(STATE_BACKEND.CLOUD_WORKSPACE_PREFIX),
     },
-    { field: "backend.hostname", rule: "a host name", source: "Terraform Cloud / Enterprise", when: (c) => c.parent.type === "cloud", check: matches(STATE_BACKEND.CLOUD_HOSTNAME_PATTERN, STATE_BACKEND.CLOUD_HOSTNAME_LENGTH.min, STATE_BACKEND.CLOUD_HOSTNAME_LENGTH.max) },
+    { field: "backend.hostname", rule: "a host name", source: "Terraform Cloud / Enterprise", when: (c) => c.parent.type === "cloud", check: matches(STATE_BACKEND.CLOUD_HOSTNAME_PATTERN, NAMES.DNS_NAME_LENGTH.min, NAMES.DNS_NAME_LENGTH.max) },
     { field: "backend.bucket", rule: "an S3 bucket name", source: "S3 backend", when: (c) => c.parent.type === "s3", required: true, check: S3.isValidBucketName },
     { field: "backend.keyPrefix", rule: "a key prefix without leading or trailing '/'", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(STATE_BACKEND.KEY_PREFIX_PATTERN, STATE_BACKEND.KEY_PREFIX_LENGTH.min, STATE_BACKEND.KEY_PREFIX_LENGTH.max) },
     { field: "backend.region", rule: "an AWS Region code", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(REGION) },

@@ -12,6 +12,7 @@ import { VpcEndpointService } from "@cdktf/provider-aws/lib/vpc-endpoint-service
 import { VpcEndpointServiceAllowedPrincipal } from "@cdktf/provider-aws/lib/vpc-endpoint-service-allowed-principal";
 import { VpcEndpointServicePrivateDnsVerification } from "@cdktf/provider-aws/lib/vpc-endpoint-service-private-dns-verification";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { NAMES } from "@cmk-stacks/aws-limits";
 import { suppress } from "../compliance/rule";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
@@ -66,9 +67,8 @@ export interface XksProxyEndpointProps {
   readonly healthCheck?: XksHealthCheck;
 }
 
-/** ELB CreateTargetGroup / CreateLoadBalancer Name: at most 32 characters. */
-const MAX_LB_NAME = 32;
-const HOSTNAME_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** ELB CreateTargetGroup / CreateLoadBalancer Name: at most the rulebook's {@link NAMES.ELB_NAME_LENGTH}. */
+const MAX_LB_NAME = NAMES.ELB_NAME_LENGTH.max;
 
 /**
  * KMS's private path to the on-premises XKS proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html): an IP target
@@ -234,13 +234,13 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
     ["loadBalancerName", `${derived.namePrefix}-xks`, true],
     ["targetGroupName", targetGroupName, false],
   ] as const) {
-    if (!/^[A-Za-z0-9-]+$/.test(name) || name.startsWith("-") || name.endsWith("-")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
-    else if (loadBalancer && name.toLowerCase().startsWith("internal-")) at(prop, name, 'not starting with "internal-" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name');
+    if (!NAMES.ELB_NAME_CHARS.test(name) || name.startsWith("-") || name.endsWith("-")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
+    else if (loadBalancer && name.toLowerCase().startsWith(NAMES.ELB_RESERVED_PREFIX)) at(prop, name, `not starting with "${NAMES.ELB_RESERVED_PREFIX}" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name`);
   }
 
   const dns = props.privateDnsName;
   if (known(dns)) {
-    if (dns.length > 253 || dns.split(".").length < 2 || !dns.split(".").every((l) => HOSTNAME_LABEL.test(l))) {
+    if (!NAMES.isDnsName(dns)) {
       at("privateDnsName", dns, "a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName");
     } else if (`https://${dns}`.length < 10 || `https://${dns}`.length > 128) {
       at("privateDnsName", dns, "a name whose URI endpoint https://<name> is 10-128 characters, KMS CreateCustomKeyStore XksProxyUriEndpoint");

@@ -43,3 +43,16 @@ export const ENVIRONMENT_NAME: Pattern = {
   allowed: `${ENVIRONMENT_NAME_LENGTH.min}-${ENVIRONMENT_NAME_LENGTH.max} chars: lowercase letters, digits, '-', starting with a letter`,
   doc: ELB_DOC,
 };
+
+const DNS_DOC = "https://datatracker.ietf.org/doc/html/rfc1035#section-2.3.4";
+
+/** Length of a DNS host name (RFC 1035 "Size limits"), e.g. an XKS endpoint service's private DNS name or a Terraform Enterprise host. */
+export const DNS_NAME_LENGTH: Range = { min: 1, max: 253, integer: true, unit: "chars", doc: DNS_DOC };
+
+/** One label of a lowercase DNS host name: 1-63 letters, digits and hyphens, no hyphen first or last (RFC 1035, RFC 1123). */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Whether `v` is a lowercase DNS host name of at least two labels within {@link DNS_NAME_LENGTH}. */
+export function isDnsName(v: unknown): boolean {
+  return typeof v === "string" && v.length <= DNS_NAME_LENGTH.max && v.split(".").length >= 2 && v.split(".").every((l) => DNS_LABEL.test(l));
+}

@@ -44,9 +44,8 @@ export const CLOUD_WORKSPACE_PREFIX_LENGTH: Range = { min: 0, max: 60, integer: 
 /** A workspace name prefix: letters, digits, `_` and `-`, at most {@link CLOUD_WORKSPACE_PREFIX_LENGTH}. */
 export const CLOUD_WORKSPACE_PREFIX = new RegExp(`^[A-Za-z0-9_-]{${CLOUD_WORKSPACE_PREFIX_LENGTH.min},${CLOUD_WORKSPACE_PREFIX_LENGTH.max}}$`);
 
-/** A Terraform Enterprise host name (DNS: at most 253 chars). https://datatracker.ietf.org/doc/html/rfc1035 */
+/** The characters of a Terraform Enterprise host name (its length: the rulebook's NAMES.DNS_NAME_LENGTH). https://developer.hashicorp.com/terraform/language/terraform#terraform-cloud */
 export const CLOUD_HOSTNAME_PATTERN = /^[a-z0-9.-]+$/;
-export const CLOUD_HOSTNAME_LENGTH: Range = { min: 1, max: 253, integer: true, unit: "chars", doc: "https://datatracker.ietf.org/doc/html/rfc1035" };
 
 /**
  * A customer managed KMS key ARN (`key/<uuid>` or multi-Region `key/mrk-<hex>`) or alias ARN (not an
@@ -54,10 +53,3 @@ export const CLOUD_HOSTNAME_LENGTH: Range = { min: 1, max: 253, integer: true, u
  * https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id
  */
 export const KMS_KEY_OR_ALIAS_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:(key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias\/(?!aws\/)[A-Za-z0-9:/_-]{1,250})$/;
-
-/**
- * The shortest deletion window the key policy of a state key that `npm run state-bucket` creates
- * allows (kms:ScheduleKeyDeletionPendingWindowInDays): KMS's longest window, because the state
- * holds the secrets of every stack. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
- */
-export const KEY_DELETION_WINDOW_MIN_DAYS: Default<number> = { value: 30, why: "losing the state key loses every stack's state", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html" };

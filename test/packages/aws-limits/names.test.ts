@@ -1,7 +1,7 @@
 import { NAMES } from "@cmk-stacks/aws-limits";
 import { describeShape } from "./rules";
 
-describeShape("NAMES", NAMES);
+describeShape("NAMES", NAMES, ["docs.aws.amazon.com", "datatracker.ietf.org"]);
 
 test.each([
   ["dev", true],

@@ -40,6 +40,6 @@ test.each([
   expect(STATE_BACKEND.KMS_KEY_OR_ALIAS_ARN.test(arn)).toBe(ok);
 });
 
-test("defaults: S3-native locking on, app.terraform.io, a state key that cannot be deleted in under 30 days", () => {
-  expect([STATE_BACKEND.USE_LOCKFILE.value, STATE_BACKEND.CLOUD_HOSTNAME.value, STATE_BACKEND.KEY_DELETION_WINDOW_MIN_DAYS.value, STATE_BACKEND.LOCKFILE_MIN_TERRAFORM.value]).toEqual([true, "app.terraform.io", 30, "1.10.0"]);
+test("defaults: S3-native locking on (Terraform 1.10 or later), app.terraform.io", () => {
+  expect([STATE_BACKEND.USE_LOCKFILE.value, STATE_BACKEND.CLOUD_HOSTNAME.value, STATE_BACKEND.LOCKFILE_MIN_TERRAFORM.value]).toEqual([true, "app.terraform.io", "1.10.0"]);
 });
