@@ -5,7 +5,8 @@
  * ports are not: a list is not compared against). The sources are parsed with the TypeScript
  * compiler, and a literal counts only where it is written as a limit or a default:
  *   - a Range bound or constant compared (`< N`, `<= N`, `> N`, `>= N`, either side) or the argument
- *     of `.min(N)`, `.max(N)`, `.gte/.lte/.gt/.lt(N)`, `.length(N)`;
+ *     of `.min(N)`, `.max(N)`, `.gte/.lte/.gt/.lt(N)`, `.length(N)`; a per-unit bound (`..._PER_...`)
+ *     scaled by a count (`1024 * haPairs`);
  *   - a Default value or constant after `??` or `||`, in `.default(N)` or in a comment's `@default N`;
  *   - a Range's min and max together: call arguments (`intIn(0, 90)`) or words in a string or
  *     comment (`0-90`, `0 to 90`, `between 0 and 90`);
@@ -226,6 +227,19 @@ export function findLiterals(file: string, text: string, values: readonly Rulebo
     if (ts.isBinaryExpression(node)) {
       const op = node.operatorToken.kind;
       if (COMPARISONS.has(op)) for (const side of [node.left, node.right]) if (ts.isNumericLiteral(side)) single(side, `${ts.tokenToString(op)} N`, BOUND_KINDS);
+      // A per-unit bound (a rule named `..._PER_...`) scaled by a count (`1024 * haPairs`); other products are unit conversions (`minutes * 60`).
+      if (op === ts.SyntaxKind.AsteriskToken)
+        for (const side of [node.left, node.right])
+          if (ts.isNumericLiteral(side))
+            report(
+              side.getStart(),
+              side.text,
+              "N * x",
+              matching(
+                numbersOf(num(side.text), BOUND_KINDS).filter((v) => /_PER_/.test(v.path)),
+                contextOf(side),
+              ),
+            );
       if (DEFAULTING.has(op)) {
         if (ts.isNumericLiteral(node.right)) single(node.right, `${ts.tokenToString(op)} N`, DEFAULT_KINDS);
         if (ts.isStringLiteral(node.right)) report(node.right.getStart(), node.right.getText(), `${ts.tokenToString(op)} "..."`, stringDefaults(node.right.text));

@@ -46,6 +46,7 @@ describe("the checker finds a literal limit or default", () => {
     ["a ?? default", "const r = p.automaticBackupRetentionDays ?? 30;", [[1, "30", "?? N"]]],
     ["a trivial default with its context", "const pairs = p.haPairs ?? 1;", [[1, "1", "?? N"]]],
     ["a || default", 'const h = p.host || "app.terraform.io";', [[1, '"app.terraform.io"', '|| "..."']]],
+    ["a per-unit bound scaled", "const min = 1024 * haPairs;", [[1, "1024", "N * x"]]],
     ["a zod bound", "storageCapacityGiB: z.number().max(524288)", [[1, "524288", ".max(N)"]]],
     ["a zod default", 'z.enum(T).default("MULTI_AZ_1")', [[1, '"MULTI_AZ_1"', '.default("...")']]],
     ["a range check", '{ field: "data.fsx.automaticBackupRetentionDays", check: intIn(0, 90) }', [[1, "0, 90", "f(N, M)"]]],
