@@ -227,15 +227,16 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
   if (azs.length < 2) at("network.subnetIdByAz", azs, "subnets in at least 2 distinct AZs for the XKS load balancer, https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html");
   if (onPremisesCidrs.length === 0) at("network.onPremisesCidrs", onPremisesCidrs, "the data centre ranges holding the proxies: the XKS load balancer's only egress");
   const targetGroupName = `${derived.namePrefix}-xks-proxies`;
-  if (targetGroupName.length > MAX_LB_NAME) at("targetGroupName", targetGroupName, `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`);
-  // The rest of the ELB name rules, for both names (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html):
-  // letters, digits and hyphens, no hyphen first or last, and a load balancer's never starting `internal-`.
+  // The ELB name rules (the rulebook's NAMES.elbNameBreaks, as validation checks the derived names).
+  // The target group's name is the longer one: its length is the one to report.
+  if (NAMES.elbNameBreaks(targetGroupName, false).includes("length")) at("targetGroupName", targetGroupName, `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`);
   for (const [prop, name, loadBalancer] of [
     ["loadBalancerName", `${derived.namePrefix}-xks`, true],
     ["targetGroupName", targetGroupName, false],
   ] as const) {
-    if (!NAMES.ELB_NAME_CHARS.test(name) || name.startsWith("-") || name.endsWith("-")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
-    else if (loadBalancer && name.toLowerCase().startsWith(NAMES.ELB_RESERVED_PREFIX)) at(prop, name, `not starting with "${NAMES.ELB_RESERVED_PREFIX}" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name`);
+    const broken = NAMES.elbNameBreaks(name, loadBalancer);
+    if (broken.includes("characters") || broken.includes("hyphen")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
+    else if (broken.includes("reserved-prefix")) at(prop, name, `not starting with "${NAMES.ELB_RESERVED_PREFIX}" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name`);
   }
 
   const dns = props.privateDnsName;

@@ -16,18 +16,35 @@ export const ELB_NAME_CHARS = /^[A-Za-z0-9-]+$/;
 /** The prefix ELB reserves for the DNS names of internal load balancers: no load balancer name starts with it. */
 export const ELB_RESERVED_PREFIX = "internal-";
 
+/** An ELB naming rule a name can break. */
+export type ElbNameRule = "length" | "characters" | "hyphen" | "reserved-prefix";
+
 /**
- * ELB names (CreateLoadBalancer, CreateTargetGroup Name): at most 32 characters, letters, digits
- * and hyphens, not starting or ending with a hyphen; a load balancer's not starting with
- * `internal-` (the prefix of internal load balancers' DNS names). Returns the rule broken, or undefined.
+ * Every ELB naming rule `name` breaks (CreateLoadBalancer, CreateTargetGroup Name), in this order: at
+ * most 32 characters; letters, digits and hyphens; not starting or ending with a hyphen; a load
+ * balancer's not starting with `internal-` (the prefix of internal load balancers' DNS names).
+ * The one check behind validation's derived-name rule and the XksProxyEndpoint construct's refusals.
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
  */
+export function elbNameBreaks(name: string, loadBalancer: boolean): ElbNameRule[] {
+  const broken: ElbNameRule[] = [];
+  if (name.length > ELB_NAME_LENGTH.max) broken.push("length");
+  if (!ELB_NAME_CHARS.test(name)) broken.push("characters");
+  if (name.startsWith("-") || name.endsWith("-")) broken.push("hyphen");
+  if (loadBalancer && name.toLowerCase().startsWith(ELB_RESERVED_PREFIX)) broken.push("reserved-prefix");
+  return broken;
+}
+
+/** The first ELB naming rule `name` breaks ({@link elbNameBreaks}), in words, or undefined. */
 export function elbNameProblem(name: string, loadBalancer: boolean): string | undefined {
-  if (name.length > ELB_NAME_LENGTH.max) return `at most ${ELB_NAME_LENGTH.max} characters`;
-  if (!ELB_NAME_CHARS.test(name)) return "letters, digits and hyphens only";
-  if (name.startsWith("-") || name.endsWith("-")) return "not starting or ending with a hyphen";
-  if (loadBalancer && name.toLowerCase().startsWith(ELB_RESERVED_PREFIX)) return `not starting with "${ELB_RESERVED_PREFIX}" (ELB reserves it for the DNS names of internal load balancers)`;
-  return undefined;
+  const words: Record<ElbNameRule, string> = {
+    length: `at most ${ELB_NAME_LENGTH.max} characters`,
+    characters: "letters, digits and hyphens only",
+    hyphen: "not starting or ending with a hyphen",
+    "reserved-prefix": `not starting with "${ELB_RESERVED_PREFIX}" (ELB reserves it for the DNS names of internal load balancers)`,
+  };
+  const [first] = elbNameBreaks(name, loadBalancer);
+  return first ? words[first] : undefined;
 }
 
 /**

@@ -29,3 +29,28 @@ test.each([
 ])("ELB name %s (load balancer: %s): %s", (name, loadBalancer, problem) => {
   expect(NAMES.elbNameProblem(name, loadBalancer)).toBe(problem);
 });
+
+test.each([
+  ["prod-xks", true, []],
+  [`-${"a".repeat(32)}`, false, ["length", "hyphen"]],
+  ["a_b", false, ["characters"]],
+  ["internal-a", true, ["reserved-prefix"]],
+  ["Internal-a", true, ["reserved-prefix"]],
+  ["internal-a", false, []],
+])("ELB name %s (load balancer: %s) breaks %j", (name, loadBalancer, broken) => {
+  expect(NAMES.elbNameBreaks(name, loadBalancer)).toEqual(broken);
+});
+
+test.each([
+  ["xks.example.com", true],
+  ["example", false],
+  ["Xks.example.com", false],
+  ["-x.example.com", false],
+  [`${"a".repeat(63)}.com`, true],
+  [`${"a".repeat(64)}.com`, false],
+  [`${"a.".repeat(126)}a`, true],
+  [`${"a.".repeat(126)}ab`, false],
+  [42, false],
+])("DNS name %p: %s", (name, ok) => {
+  expect(NAMES.isDnsName(name)).toBe(ok);
+});
