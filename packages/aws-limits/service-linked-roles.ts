@@ -68,3 +68,9 @@ export function allowedRoleNames(service: string): string | undefined {
   const known = ROLE_NAMES[service];
   return known ? `${known.name}${known.customSuffix !== false ? `, or ${known.name}_<custom suffix>` : ""}` : undefined;
 }
+
+/** CloudHSM's service-linked role, which CloudHSM creates on first use (a cluster's CloudWatch logs). https://docs.aws.amazon.com/cloudhsm/latest/userguide/service-linked-roles.html */
+export const CLOUDHSM_ROLE = { service: "cloudhsm.amazonaws.com", name: "AWSServiceRoleForCloudHSM" } as const;
+
+/** Elastic Load Balancing's service-linked role, which ELB creates on first use (the XKS load balancer). https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html */
+export const ELB_ROLE = { service: "elasticloadbalancing.amazonaws.com", name: "AWSServiceRoleForElasticLoadBalancing" } as const;

@@ -57,3 +57,8 @@ describe("role names", () => {
     expect(known.name.length).toBeLessThanOrEqual(SERVICE_LINKED_ROLES.ROLE_NAME_MAX);
   });
 });
+
+test("the roles CloudHSM and ELB create on first use, as ARNs the doctor looks for", () => {
+  expect(SERVICE_LINKED_ROLES.roleArn("aws", "111111111111", SERVICE_LINKED_ROLES.CLOUDHSM_ROLE.service, SERVICE_LINKED_ROLES.CLOUDHSM_ROLE.name)).toBe("arn:aws:iam::111111111111:role/aws-service-role/cloudhsm.amazonaws.com/AWSServiceRoleForCloudHSM");
+  expect(SERVICE_LINKED_ROLES.arnOf("aws-us-gov", "111111111111").test(SERVICE_LINKED_ROLES.roleArn("aws-us-gov", "111111111111", SERVICE_LINKED_ROLES.ELB_ROLE.service, SERVICE_LINKED_ROLES.ELB_ROLE.name))).toBe(true);
+});
