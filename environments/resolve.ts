@@ -3,6 +3,7 @@
  * fully-resolved configuration. Run only after validation has passed (it parses with the schema
  * and throws on input that does not fit it).
  */
+import { EBS, FSX } from "@cmk-stacks/aws-limits";
 import type { BackendConfig, BucketConfig, CloudHsmTrustConfig, EnvironmentConfig, FsxDeploymentType, KeyStoreKind, NetworkConfig, XksConfig } from "./types";
 import type { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { EnvironmentSchema, type SIGNING_KEY_SPECS } from "./schema";
@@ -161,8 +162,8 @@ export function firstApplyNote(env: ResolvedEnvironment): string | undefined {
   return `NOTE ${env.name}: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: ${waiting.join(", ") || "nothing"}`;
 }
 
-/** The EC2 Auto Scaling service-linked role (the default of `data.ebs.serviceLinkedRoles`). */
-export const autoScalingServiceLinkedRole = (partition: string, account: string): string => `arn:${partition}:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+/** The EC2 Auto Scaling service-linked role: the default of `data.ebs.serviceLinkedRoles` ({@link EBS.DEFAULT_SERVICE_LINKED_ROLES}). */
+export const autoScalingServiceLinkedRole = (partition: string, account: string): string => EBS.defaultServiceLinkedRoleArns(partition, account)[0];
 
 /**
  * The user's tags and the tool's, every key kept: zod's record parse drops a key named `__proto__`
@@ -263,7 +264,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         ? {
             ebs: {
               key: env.data.ebs.key,
-              serviceLinkedRoles: [...(env.data.ebs.serviceLinkedRoles ?? [autoScalingServiceLinkedRole(partitionOf(env.region), env.account)])],
+              serviceLinkedRoles: [...(env.data.ebs.serviceLinkedRoles ?? EBS.defaultServiceLinkedRoleArns(partitionOf(env.region), env.account))],
               createServiceLinkedRoles: env.data.ebs.createServiceLinkedRoles,
             },
           }
@@ -277,9 +278,9 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
               throughputPerHaPair: fsx.throughputPerHaPair,
               haPairs: fsx.haPairs,
               subnetAzs: [...fsx.subnetAzs],
-              preferredAz: fsx.preferredAz ?? fsx.subnetAzs[0],
+              preferredAz: fsx.preferredAz ?? FSX.defaultPreferredAz(fsx.subnetAzs),
               automaticBackupRetentionDays: fsx.automaticBackupRetentionDays,
-              clientCidrs: [...(fsx.clientCidrs ?? [env.network.cidr])],
+              clientCidrs: [...(fsx.clientCidrs ?? FSX.defaultClientCidrs(env.network.cidr))],
             },
           }
         : {}),

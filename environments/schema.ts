@@ -8,7 +8,7 @@
  * defaults that do not depend on other fields (those that do are applied in `resolve.ts`).
  */
 import * as z from "zod";
-import { CLOUDHSM, CLOUDWATCH, HOOKS, KMS, NETWORK, XKS } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, CLOUDWATCH, EBS, FSX, HOOKS, KMS, NAMES, NETWORK, STATE_BACKEND, XKS } from "@cmk-stacks/aws-limits";
 
 const str = (description: string) => z.string().describe(description);
 const int = (description: string) => z.number().int().describe(description);
@@ -22,16 +22,16 @@ export const BackendSchema = z
         type: z.literal("cloud"),
         organization: str("Terraform Cloud / Enterprise organization."),
         workspacePrefix: str("Workspace name prefix; each stack gets `<prefix><stack>`. Default: none.").optional(),
-        hostname: str("Terraform Cloud / Enterprise host. Default: app.terraform.io.").optional(),
+        hostname: str(`Terraform Cloud / Enterprise host. Default: ${STATE_BACKEND.CLOUD_HOSTNAME.value}.`).optional(),
       })
       .describe("Terraform Cloud: one workspace per stack."),
     z
       .strictObject({
         type: z.literal("s3"),
         bucket: str("State bucket (must already exist as `npm run state-bucket -- <env>` makes it: versioned, KMS-encrypted, TLS-only, public access blocked)."),
-        keyPrefix: str("Key prefix; each stack's state is `<prefix>/<stack>.tfstate`. Default: cmk.").optional(),
+        keyPrefix: str(`Key prefix; each stack's state is \`${STATE_BACKEND.stateKey("<stack>", "<prefix>")}\`. Default: ${STATE_BACKEND.KEY_PREFIX.value}.`).optional(),
         region: str("Region of the state bucket. Default: the environment's Region.").optional(),
-        useLockfile: z.boolean().describe("S3 native lock file. Default: true.").optional(),
+        useLockfile: z.boolean().describe(`S3 native lock file. Default: ${STATE_BACKEND.USE_LOCKFILE.value}.`).optional(),
         kmsKeyId: str(
           "ARN of the KMS key (arn:aws:kms:<region>:<account>:key/<id>) or alias (arn:aws:kms:<region>:<account>:alias/<name>) that encrypts the state objects, in the bucket's Region. Required: state holds the kmsuser password, the XKS credential and (generated trust) TLS private keys in cleartext.",
         ),
@@ -250,18 +250,18 @@ export const BucketSchema = z
   })
   .describe("An S3 bucket encrypted with a customer key (SSE-KMS, bucket key on, versioned, private).");
 
-export const FsxDeploymentTypeSchema = z.enum(["MULTI_AZ_1", "MULTI_AZ_2", "SINGLE_AZ_1", "SINGLE_AZ_2"]);
+export const FsxDeploymentTypeSchema = z.enum(FSX.DEPLOYMENT_TYPES);
 
 export const FsxSchema = z
   .strictObject({
     key: str("Logical name of the key in keys."),
-    deploymentType: FsxDeploymentTypeSchema.default("MULTI_AZ_1"),
-    storageCapacityGiB: int("SSD capacity in GiB: 1024 x haPairs to 524288 x haPairs."),
+    deploymentType: FsxDeploymentTypeSchema.default(FSX.DEPLOYMENT_TYPE.value),
+    storageCapacityGiB: int(`SSD capacity in GiB: ${FSX.STORAGE_CAPACITY_PER_HA_PAIR_GIB.min} x haPairs to ${FSX.STORAGE_CAPACITY_PER_HA_PAIR_GIB.max} x haPairs.`),
     throughputPerHaPair: int("Throughput per HA pair in MB/s; allowed values depend on the deployment type."),
-    haPairs: int("HA pairs, 1-12 (multi-AZ: 1).").default(1),
-    subnetAzs: strings("AZs of the subnets to use (multi-AZ: exactly 2, single-AZ: 1), each with a network subnet."),
+    haPairs: int(`HA pairs, ${FSX.HA_PAIRS.min}-${FSX.HA_PAIRS.max} (multi-AZ: ${FSX.haPairsRange("MULTI_AZ_1").max}).`).default(FSX.HA_PAIRS_DEFAULT.value),
+    subnetAzs: strings(`AZs of the subnets to use (multi-AZ: exactly ${FSX.subnetAzCount("MULTI_AZ_1")}, single-AZ: ${FSX.subnetAzCount("SINGLE_AZ_1")}), each with a network subnet.`),
     preferredAz: str("Preferred AZ, one of subnetAzs. Default: the first of subnetAzs.").optional(),
-    automaticBackupRetentionDays: int("Days of automatic backups, 0-90.").default(30),
+    automaticBackupRetentionDays: int(`Days of automatic backups, ${FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.min}-${FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.max}.`).default(FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value),
     clientCidrs: strings("CIDRs allowed to reach NFS/SMB/iSCSI/management ports. Default: the VPC CIDR.").optional(),
   })
   .describe("FSx for NetApp ONTAP file system encrypted with a customer key. Default: none.");
@@ -273,7 +273,7 @@ export const DataSchema = z
       .strictObject({
         key: str("Logical name of the key in keys: the account's default EBS key."),
         serviceLinkedRoles: strings(
-          "Service-linked roles that launch volumes with the default key (arn:<partition>:iam::<account>:role/aws-service-role/<service>/<name>, this account and partition); the key policy lets them use it and create grants for AWS resources. Each must exist before the keys stack is deployed (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html). Default: EC2 Auto Scaling's AWSServiceRoleForAutoScaling.",
+          `Service-linked roles that launch volumes with the default key (arn:<partition>:iam::<account>:role/aws-service-role/<service>/<name>, this account and partition); the key policy lets them use it and create grants for AWS resources. Each must exist before the keys stack is deployed (${EBS.DEFAULT_SERVICE_LINKED_ROLES.doc}). Default: EC2 Auto Scaling's ${EBS.DEFAULT_SERVICE_LINKED_ROLES.value.map((r) => r.name).join(", ")}.`,
         ).optional(),
         createServiceLinkedRoles: z
           .boolean()
@@ -322,7 +322,7 @@ export const AlarmsSchema = z
 export const EnvironmentSchema = z
   .strictObject({
     $schema: str("The JSON Schema this file follows (for editors); ignored.").optional(),
-    name: str("Short name, lowercase letters, digits and -, 2-20 chars; prefixes the stack names."),
+    name: str(`Short name, lowercase letters, digits and -, ${NAMES.ENVIRONMENT_NAME_LENGTH.min}-${NAMES.ENVIRONMENT_NAME_LENGTH.max} chars; prefixes the stack names.`),
     account: str("12-digit AWS account id every resource lives in."),
     region: str("AWS Region, e.g. eu-west-1."),
     tags: z.record(z.string(), z.string()).describe("Tags added to every taggable resource (Environment, ManagedBy and Stack are set by the tool).").default({}),

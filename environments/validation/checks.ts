@@ -1,5 +1,5 @@
 /** Small predicates the constraint tables are written with. Each takes `unknown`: input may be JSON. */
-import { IAM, NETWORK, XKS } from "@cmk-stacks/aws-limits";
+import { IAM, NAMES, NETWORK } from "@cmk-stacks/aws-limits";
 
 export const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -91,8 +91,8 @@ export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 /** An AZ belongs to a Region when it is the Region followed by a letter (`eu-west-1a`). */
 export const azInRegion = (az: unknown, region: string): boolean => isString(az) && az.length === region.length + 1 && az.startsWith(region) && /[a-z]$/.test(az);
 
-/** DNS host name (lowercase labels, 1-63 chars each, at most 253 chars in all): the rulebook's {@link XKS.isDnsName}. */
-export const isHostname = XKS.isDnsName;
+/** DNS host name (lowercase labels of at most 63 chars, the rulebook's {@link NAMES.DNS_NAME_LENGTH} in all). */
+export const isHostname = (v: unknown): boolean => NAMES.isDnsName(v);
 
 /** Returns the values that occur more than once. */
 export function duplicates<T>(values: readonly T[]): T[] {

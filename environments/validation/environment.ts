@@ -1,5 +1,5 @@
 /** Environment-wide fields: identity, tags, state backend, hook runner. */
-import { HOOKS, inRange } from "@cmk-stacks/aws-limits";
+import { HOOKS, inRange, NAMES, S3, STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import type { ConstraintTable } from "./engine";
 import { isObject, isString, matches, oneOf, partitionOfRegion, REGION, TAG_CHARS } from "./checks";
 import { reservedTags } from "../resolve";
@@ -8,11 +8,8 @@ import type { EnvironmentConfig } from "../types";
 /** Tags the tool sets on every resource (the stack name is added per stack by the provider's default tags). */
 const RESERVED = ["Environment", "ManagedBy", "Stack"];
 const TAG_CHARS_RULE = "letters, digits, spaces and _ . : / = + - @ only";
-import { isValidBucketName } from "./s3-names";
 import { derivedNameProblems } from "./names";
 
-/** A customer managed KMS key ARN (`key/<uuid>` or multi-Region `key/mrk-<hex>`) or alias ARN (not an AWS managed `alias/aws/...`). https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id */
-export const KMS_KEY_OR_ALIAS_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:kms:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:(key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|alias\/(?!aws\/)[A-Za-z0-9:/_-]{1,250})$/;
 /** An IAM role ARN, paths allowed. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns */
 export const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
@@ -24,7 +21,7 @@ function backendRegion(c: { env: EnvironmentConfig; parent: Record<string, unkno
 export const environmentTable: ConstraintTable = {
   domain: "environment",
   fields: [
-    { field: "name", rule: "2-20 chars: lowercase letters, digits, '-', starting with a letter", source: "stack and resource naming", required: true, check: matches(/^[a-z][a-z0-9-]{1,19}$/) },
+    { field: "name", rule: NAMES.ENVIRONMENT_NAME.allowed, source: "stack and resource naming", required: true, check: matches(NAMES.ENVIRONMENT_NAME.regex) },
     { field: "account", rule: "a 12-digit AWS account id", source: "AWS account identifiers", required: true, check: matches(/^\d{12}$/) },
     { field: "region", rule: "an AWS Region code such as eu-west-1", source: "AWS Regions", required: true, check: matches(REGION) },
     { field: "tags", rule: "an object of string tags", source: "AWS tagging", check: isObject },
@@ -52,11 +49,17 @@ export const environmentTable: ConstraintTable = {
       check: (v) => typeof v === "number" && inRange(HOOKS.TIMEOUT_MINUTES, v),
     },
     { field: "backend.type", rule: "'local', 'cloud' or 's3'", source: "Terraform backends", required: false, check: oneOf("local", "cloud", "s3") },
-    { field: "backend.organization", rule: "an organization name: letters, digits, '_' and '-'", source: "Terraform Cloud organizations", when: (c) => c.parent.type === "cloud", required: true, check: matches(/^[A-Za-z0-9_-]{1,90}$/) },
-    { field: "backend.workspacePrefix", rule: "letters, digits, '_' and '-' (at most 60 chars)", source: "Terraform Cloud workspace names", when: (c) => c.parent.type === "cloud", check: matches(/^[A-Za-z0-9_-]{0,60}$/) },
-    { field: "backend.hostname", rule: "a host name", source: "Terraform Cloud / Enterprise", when: (c) => c.parent.type === "cloud", check: matches(/^[a-z0-9.-]+$/, 1, 253) },
-    { field: "backend.bucket", rule: "an S3 bucket name", source: "S3 backend", when: (c) => c.parent.type === "s3", required: true, check: isValidBucketName },
-    { field: "backend.keyPrefix", rule: "a key prefix without leading or trailing '/'", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, 1, 512) },
+    { field: "backend.organization", rule: "an organization name: letters, digits, '_' and '-'", source: "Terraform Cloud organizations", when: (c) => c.parent.type === "cloud", required: true, check: matches(STATE_BACKEND.CLOUD_ORGANIZATION) },
+    {
+      field: "backend.workspacePrefix",
+      rule: `letters, digits, '_' and '-' (at most ${STATE_BACKEND.CLOUD_WORKSPACE_PREFIX_LENGTH.max} ${STATE_BACKEND.CLOUD_WORKSPACE_PREFIX_LENGTH.unit})`,
+      source: "Terraform Cloud workspace names",
+      when: (c) => c.parent.type === "cloud",
+      check: matches(STATE_BACKEND.CLOUD_WORKSPACE_PREFIX),
+    },
+    { field: "backend.hostname", rule: "a host name", source: "Terraform Cloud / Enterprise", when: (c) => c.parent.type === "cloud", check: matches(STATE_BACKEND.CLOUD_HOSTNAME_PATTERN, NAMES.DNS_NAME_LENGTH.min, NAMES.DNS_NAME_LENGTH.max) },
+    { field: "backend.bucket", rule: "an S3 bucket name", source: "S3 backend", when: (c) => c.parent.type === "s3", required: true, check: S3.isValidBucketName },
+    { field: "backend.keyPrefix", rule: "a key prefix without leading or trailing '/'", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(STATE_BACKEND.KEY_PREFIX_PATTERN, STATE_BACKEND.KEY_PREFIX_LENGTH.min, STATE_BACKEND.KEY_PREFIX_LENGTH.max) },
     { field: "backend.region", rule: "an AWS Region code", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(REGION) },
     { field: "backend.useLockfile", rule: "true or false", source: "S3 backend locking", when: (c) => c.parent.type === "s3", check: (v) => typeof v === "boolean" },
     // State of a keys stack holds the kmsuser password, the XKS credential and (generated trust) TLS
@@ -68,7 +71,7 @@ export const environmentTable: ConstraintTable = {
       source: "S3 backend kms_key_id; S3 SSE-KMS keys must be in the bucket's Region",
       when: (c) => c.parent.type === "s3",
       required: true,
-      check: (v, c) => isString(v) && KMS_KEY_OR_ALIAS_ARN.test(v) && v.split(":")[3] === backendRegion(c) && v.split(":")[1] === partitionOfRegion(backendRegion(c)),
+      check: (v, c) => isString(v) && STATE_BACKEND.KMS_KEY_OR_ALIAS_ARN.test(v) && v.split(":")[3] === backendRegion(c) && v.split(":")[1] === partitionOfRegion(backendRegion(c)),
     },
     {
       field: "backend.encrypt",

@@ -18,10 +18,10 @@
  * SSM parameter and log group names (512, 2048, 512); KMS alias `alias/<name>-kms-alarms` (256);
  * Terraform Cloud workspace `<prefix, 60><name>-keys` (90). Only the `internal-` prefix can break.
  */
+import { EBS, NAMES, STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import type { EnvironmentConfig } from "../types";
 import type { Violation } from "./engine";
 import { isObject, isString, partitionOfRegion } from "./checks";
-import { autoScalingServiceLinkedRole } from "../resolve";
 
 /** One use of a unique name. */
 export interface NameUse {
@@ -83,7 +83,7 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   if (isObject(ebs)) {
     out.push({ kind: "EBS default key setting", scope: regional, scopeText: regionalText, name: "EBS encryption by default", path: "data.ebs", value: ebs.key, derived: false, source: SRC_EBS });
     if (ebs.createServiceLinkedRoles === true) {
-      const roles = Array.isArray(ebs.serviceLinkedRoles) ? ebs.serviceLinkedRoles : isString(env.region) ? [autoScalingServiceLinkedRole(partitionOfRegion(env.region), account)] : [];
+      const roles = Array.isArray(ebs.serviceLinkedRoles) ? ebs.serviceLinkedRoles : isString(env.region) ? EBS.defaultServiceLinkedRoleArns(partitionOfRegion(env.region), account) : [];
       roles.forEach((r, i) => {
         if (!isString(r)) return;
         const path = Array.isArray(ebs.serviceLinkedRoles) ? `data.ebs.serviceLinkedRoles.${i}` : "data.ebs.createServiceLinkedRoles";
@@ -105,13 +105,13 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   if (isString(env.name) && isObject(backend)) {
     for (const stack of [`${env.name}-keys`, `${env.name}-data`]) {
       if (backend.type === "cloud" && isString(backend.organization)) {
-        const host = isString(backend.hostname) ? backend.hostname : "app.terraform.io";
+        const host = isString(backend.hostname) ? backend.hostname : STATE_BACKEND.CLOUD_HOSTNAME.value;
         const workspace = `${isString(backend.workspacePrefix) ? backend.workspacePrefix : ""}${stack}`;
         // Compared without case (organization and workspace): the safe side, two names that differ only in case are one mistake away from one workspace.
         out.push({ kind: "Terraform Cloud workspace", scope: `${host}/${backend.organization.toLowerCase()}`, scopeText: `organization ${backend.organization} on ${host}`, name: workspace, path: "backend", value: workspace, derived: false, source: SRC_WORKSPACE, caseInsensitive: true });
       }
       if (backend.type === "s3" && isString(backend.bucket)) {
-        const key = `${isString(backend.keyPrefix) ? backend.keyPrefix : "cmk"}/${stack}.tfstate`;
+        const key = STATE_BACKEND.stateKey(stack, isString(backend.keyPrefix) ? backend.keyPrefix : undefined);
         out.push({ kind: "S3 state object", scope: `s3://${backend.bucket}`, scopeText: `bucket ${backend.bucket}`, name: key, path: "backend", value: key, derived: false, source: SRC_STATE });
       }
     }
@@ -153,26 +153,12 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   return out;
 }
 
-/**
- * ELB names (CreateLoadBalancer, CreateTargetGroup Name): at most 32 characters, letters, digits
- * and hyphens, not starting or ending with a hyphen; a load balancer's not starting with
- * `internal-` (the prefix of internal load balancers' DNS names).
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
- */
-export function elbNameProblem(name: string, loadBalancer: boolean): string | undefined {
-  if (name.length > 32) return "at most 32 characters";
-  if (!/^[A-Za-z0-9-]+$/.test(name)) return "letters, digits and hyphens only";
-  if (name.startsWith("-") || name.endsWith("-")) return "not starting or ending with a hyphen";
-  if (loadBalancer && name.toLowerCase().startsWith("internal-")) return `not starting with "internal-" (ELB reserves it for the DNS names of internal load balancers)`;
-  return undefined;
-}
-
 /** AWS's name rules applied to the names derived from the environment name (reported on `name`). */
 export function derivedNameProblems(env: EnvironmentConfig): Violation[] {
   const out: Violation[] = [];
   for (const use of namesOf(env).filter((u) => u.derived)) {
     const elb = use.kind === "load balancer name" || use.kind === "target group name";
-    const problem = elb ? elbNameProblem(use.name, use.kind === "load balancer name") : undefined;
+    const problem = elb ? NAMES.elbNameProblem(use.name, use.kind === "load balancer name") : undefined;
     if (problem) out.push({ path: "name", value: env.name, rule: `a name whose ${use.kind} "${use.name}" AWS accepts: ${problem}`, source: SRC_ELB });
   }
   return out;

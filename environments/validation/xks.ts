@@ -1,5 +1,5 @@
 /** External key store (XKS) over a VPC endpoint service: every requirement of https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html. */
-import { inRange, KMS, SECRETS_MANAGER, XKS, type Range } from "@cmk-stacks/aws-limits";
+import { inRange, KMS, NAMES, SECRETS_MANAGER, XKS, type Range } from "@cmk-stacks/aws-limits";
 import type { ConstraintTable, Violation } from "./engine";
 import { containsIp, isString, matches, oneOf, parseCidr, parseIpv4, partitionOfRegion, PRIVATE_RANGES } from "./checks";
 
@@ -15,7 +15,7 @@ export const xksTable: ConstraintTable = {
   domain: "xks",
   fields: [
     { field: "xks.keyStoreName", rule: `${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars`, source: `${SRC_CKS} CustomKeyStoreName`, required: true, check: KMS.isCustomKeyStoreName },
-    { field: "xks.privateDnsName", rule: "a lowercase DNS name such as xks.example.com", source: "VPC endpoint service private DNS name", required: true, check: XKS.isDnsName },
+    { field: "xks.privateDnsName", rule: "a lowercase DNS name such as xks.example.com", source: "VPC endpoint service private DNS name", required: true, check: NAMES.isDnsName },
     {
       field: "xks.privateDnsName",
       rule: `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} chars of letters, digits, '.' and '-'`,
@@ -23,7 +23,7 @@ export const xksTable: ConstraintTable = {
       check: (v) => XKS.isUriEndpoint(`https://${String(v)}`),
     },
     { field: "xks.publicZone.id", rule: XKS.HOSTED_ZONE_ID.allowed, source: "Route 53 hosted zone ids", required: true, check: matches(XKS.HOSTED_ZONE_ID.regex) },
-    { field: "xks.publicZone.domain", rule: "a lowercase DNS domain such as example.com", source: "Route 53 public hosted zone", required: true, check: XKS.isDnsName },
+    { field: "xks.publicZone.domain", rule: "a lowercase DNS domain such as example.com", source: "Route 53 public hosted zone", required: true, check: NAMES.isDnsName },
     {
       field: "xks.uriPath",
       rule: XKS.URI_PATH.allowed,

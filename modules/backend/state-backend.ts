@@ -1,15 +1,17 @@
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformStack } from "cdktf";
+import { STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import { withoutBinaryCheck } from "../cdktf/internals";
 import { PropsError } from "../core/errors";
 
 /** Where a stack keeps its Terraform state. */
 export type BackendProps =
   | { readonly type: "local" }
-  /** Terraform Cloud / Enterprise: one workspace per stack, `<workspacePrefix><stack>`. */
+  /** Terraform Cloud / Enterprise: one workspace per stack, `<workspacePrefix><stack>`; `hostname` defaults to the rulebook's {@link STATE_BACKEND.CLOUD_HOSTNAME}. */
   | { readonly type: "cloud"; readonly organization: string; readonly workspacePrefix?: string; readonly hostname?: string }
   /**
    * An S3 bucket (must exist: `npm run state-bucket -- <env>`) with S3-native locking unless
-   * `useLockfile` is false. State objects are encrypted with `kmsKeyId` (a KMS key or alias ARN);
+   * `useLockfile` is false ({@link STATE_BACKEND.USE_LOCKFILE}); objects are `<keyPrefix>/<stack>.tfstate`
+   * ({@link STATE_BACKEND.stateKey}, prefix {@link STATE_BACKEND.KEY_PREFIX}). State objects are encrypted with `kmsKeyId` (a KMS key or alias ARN);
    * `roleArn` is assumed for every state read and write.
    */
   | {
@@ -39,7 +41,7 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       // cdktf's CloudBackend runs `terraform version` at synth; that check is removed (see internals).
       withoutBinaryCheck(
         new CloudBackend(stack, {
-          hostname: backend.hostname ?? "app.terraform.io",
+          hostname: backend.hostname ?? STATE_BACKEND.CLOUD_HOSTNAME.value,
           organization: backend.organization,
           workspaces: new NamedCloudWorkspace(`${backend.workspacePrefix ?? ""}${stackName}`),
         }),
@@ -52,18 +54,18 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
         // state object with that key (SSE-KMS); `assume_role { role_arn }` (Terraform >= 1.6).
         const s3 = new S3Backend(stack, {
           bucket: backend.bucket,
-          key: `${backend.keyPrefix ?? "cmk"}/${stackName}.tfstate`,
+          key: STATE_BACKEND.stateKey(stackName, backend.keyPrefix),
           region: backend.region ?? region,
           encrypt: true,
           kmsKeyId: backend.kmsKeyId,
           ...(backend.roleArn ? { assumeRole: { roleArn: backend.roleArn } } : {}),
         });
         // S3-native locking (Terraform >= 1.10) postdates cdktf 0.21's typed backend config.
-        if (backend.useLockfile ?? true) {
+        if (backend.useLockfile ?? STATE_BACKEND.USE_LOCKFILE.value) {
           s3.addOverride("use_lockfile", true);
-          stack.addOverride("terraform.required_version", ">= 1.10.0");
+          stack.addOverride("terraform.required_version", `>= ${STATE_BACKEND.LOCKFILE_MIN_TERRAFORM.value}`);
         } else if (backend.roleArn) {
-          stack.addOverride("terraform.required_version", ">= 1.6.0");
+          stack.addOverride("terraform.required_version", `>= ${STATE_BACKEND.ASSUME_ROLE_MIN_TERRAFORM.value}`);
         }
       }
       return;

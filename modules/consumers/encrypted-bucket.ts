@@ -6,34 +6,15 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { Token } from "cdktf";
+import { S3 } from "@cmk-stacks/aws-limits";
 import type { ICustomerKey } from "../keys/customer-key";
 import { shown, throwIfProblems } from "../core/errors";
 
 export interface EncryptedBucketProps {
-  /** The bucket's globally unique name, following the S3 naming rules (see {@link bucketNameProblem}). */
+  /** The bucket's globally unique name, following the S3 naming rules (the rulebook's {@link S3.bucketNameProblem}). */
   readonly bucketName: string;
   /** The customer key objects are encrypted under (SSE-KMS default and the only key the bucket policy accepts). */
   readonly key: ICustomerKey;
-}
-
-const FORBIDDEN_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
-const FORBIDDEN_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3"];
-
-/**
- * Which S3 general purpose bucket naming rule `name` breaks, or undefined when it follows them all
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
- */
-export function bucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return "3 to 63 chars";
-  if (!/^[a-z0-9.-]+$/.test(name)) return "only lowercase letters, digits, '.' and '-'";
-  if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return "begins and ends with a letter or digit";
-  if (name.includes("..")) return "no two adjacent periods";
-  if (/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.|$)){4}$/.test(name)) return "not formatted as an IP address";
-  const prefix = FORBIDDEN_PREFIXES.find((p) => name.startsWith(p));
-  if (prefix) return `no prefix ${prefix} (reserved)`;
-  const suffix = FORBIDDEN_SUFFIXES.find((s) => name.endsWith(s));
-  if (suffix) return `no suffix ${suffix} (reserved)`;
-  return undefined;
 }
 
 /**
@@ -49,7 +30,7 @@ export class EncryptedBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptedBucketProps) {
     super(scope, id);
-    const nameProblem = Token.isUnresolved(props.bucketName) ? undefined : bucketNameProblem(props.bucketName);
+    const nameProblem = Token.isUnresolved(props.bucketName) ? undefined : S3.bucketNameProblem(props.bucketName);
     throwIfProblems(nameProblem ? [`${this.node.path}.bucketName: ${shown(props.bucketName)} is not allowed (${nameProblem}, S3 bucket naming rules)`] : []);
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,

@@ -11,54 +11,38 @@ import type { ICustomerKey } from "../keys/customer-key";
 import type { INetwork } from "../network/network";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
+import { FSX, inRange } from "@cmk-stacks/aws-limits";
 
-/** Ports clients use on an ONTAP file system (FSx for ONTAP user guide, "file system access control"). */
-export const ONTAP_PORTS: readonly { readonly protocol: "tcp" | "udp"; readonly port: number; readonly what: string }[] = [
-  ...[111, 635, 2049, 4045, 4046].flatMap((port) => (["tcp", "udp"] as const).map((protocol) => ({ protocol, port, what: "NFS" }))),
-  { protocol: "tcp", port: 445, what: "SMB" },
-  { protocol: "tcp", port: 3260, what: "iSCSI" },
-  { protocol: "tcp", port: 22, what: "ONTAP CLI (SSH)" },
-  { protocol: "tcp", port: 443, what: "ONTAP REST API" },
-];
+/** Ports clients use on an ONTAP file system (the rulebook's {@link FSX.ONTAP_PORTS}). */
+export const ONTAP_PORTS = FSX.ONTAP_PORTS;
 
-/** FSx for ONTAP deployment types (CreateFileSystem OntapConfiguration.DeploymentType). */
-export type FsxOntapDeploymentType = "MULTI_AZ_1" | "MULTI_AZ_2" | "SINGLE_AZ_1" | "SINGLE_AZ_2";
-
-/**
- * Throughput per HA pair (MB/s) each deployment type allows
- * (https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystemOntapConfiguration.html).
- */
-export const FSX_ONTAP_THROUGHPUT: Readonly<Record<FsxOntapDeploymentType, readonly number[]>> = {
-  SINGLE_AZ_1: [128, 256, 512, 1024, 2048, 4096],
-  MULTI_AZ_1: [128, 256, 512, 1024, 2048, 4096],
-  SINGLE_AZ_2: [1536, 3072, 6144],
-  MULTI_AZ_2: [384, 768, 1536, 3072, 6144],
-};
+/** FSx for ONTAP deployment types (CreateFileSystem OntapConfiguration.DeploymentType; the rulebook's {@link FSX.DEPLOYMENT_TYPES}). */
+export type FsxOntapDeploymentType = FSX.DeploymentType;
 
 export interface FsxOntapProps {
   /** The customer key (in prod a key in the CloudHSM key store). Changing it replaces the file system. */
   readonly key: ICustomerKey;
   /** The network the file system's subnets, security group and floating IP routes are in. */
   readonly network: INetwork;
-  /** Changing it replaces the file system. @default "MULTI_AZ_1" */
+  /** Changing it replaces the file system. @default - the rulebook's {@link FSX.DEPLOYMENT_TYPE} */
   readonly deploymentType?: FsxOntapDeploymentType;
-  /** HA pairs: 1 for MULTI_AZ_1, MULTI_AZ_2 and SINGLE_AZ_1; 1 to 12 for SINGLE_AZ_2. @default 1 */
+  /** HA pairs, as the rulebook's {@link FSX.haPairsRange} allows for the deployment type. @default - the rulebook's {@link FSX.HA_PAIRS_DEFAULT} */
   readonly haPairs?: number;
-  /** SSD capacity: 1024 x haPairs to 524288 x haPairs GiB. @default - 1024 x haPairs (the minimum) */
+  /** SSD capacity: the rulebook's {@link FSX.STORAGE_CAPACITY_PER_HA_PAIR_GIB} x haPairs. @default - its minimum x haPairs */
   readonly storageCapacityGiB?: number;
-  /** Throughput per HA pair in MB/s, one of {@link FSX_ONTAP_THROUGHPUT} for the deployment type. @default - the lowest the deployment type allows */
+  /** Throughput per HA pair in MB/s, one of the rulebook's {@link FSX.THROUGHPUT_PER_HA_PAIR} for the deployment type. @default - the lowest the deployment type allows */
   readonly throughputPerHaPair?: number;
   /**
-   * AZs of the file system's subnets, each with a subnet in `network` (multi-AZ: exactly 2, single-AZ: 1).
+   * AZs of the file system's subnets, each with a subnet in `network` (the rulebook's {@link FSX.subnetAzCount}: multi-AZ 2, single-AZ 1).
    * Changing them replaces the file system.
    * @default - the network's first AZ (single-AZ) or first two AZs (multi-AZ), in declaration order
    */
   readonly subnetAzs?: readonly string[];
-  /** AZ of the preferred file server, one of `subnetAzs`. @default - the first of subnetAzs */
+  /** AZ of the preferred file server, one of `subnetAzs`. @default - the first of subnetAzs ({@link FSX.defaultPreferredAz}) */
   readonly preferredAz?: string;
-  /** Days of automatic backups, 0 (off) to 90. @default 30 */
+  /** Days of automatic backups, the rulebook's {@link FSX.AUTOMATIC_BACKUP_RETENTION_DAYS} (0: off). @default - the rulebook's {@link FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT} */
   readonly automaticBackupRetentionDays?: number;
-  /** IPv4 ranges allowed to reach the ONTAP ports ({@link ONTAP_PORTS}), each listed once. @default - the network's CIDR */
+  /** IPv4 ranges allowed to reach the ONTAP ports ({@link ONTAP_PORTS}), each listed once. @default - the network's CIDR ({@link FSX.defaultClientCidrs}) */
   readonly clientCidrs?: readonly string[];
   /**
    * Route tables of the clients' subnets (multi-AZ floating IPs; ignored for single-AZ).
@@ -69,7 +53,7 @@ export interface FsxOntapProps {
 
 /**
  * FSx for NetApp ONTAP encrypted with a customer key, reachable only from `clientCidrs` on the
- * ONTAP ports, with automatic backups, 120-minute timeouts (multi-AZ creation takes over an
+ * ONTAP ports, with automatic backups, {@link FSX.TIMEOUT_MINUTES} timeouts (multi-AZ creation takes over an
  * hour) and `prevent_destroy` (kms_key_id, subnets and deployment type force replacement).
  * The `fsxadmin` password is drawn once by Secrets Manager's generator (GetRandomPassword), stored
  * in a secret of its own and given to the file system at creation; it is never a literal, and
@@ -121,9 +105,9 @@ export class FsxOntap extends Construct {
     });
     // Each read draws a new password, so the secret's value and the file system's password are
     // taken from the read of the first apply and later reads are ignored (ignore_changes).
-    // 32 letters and digits: inside ONTAP's 8-50 characters, nothing a shell or ONTAP escapes.
+    // FSX.ADMIN_PASSWORD_GENERATED_LENGTH letters and digits: inside ONTAP's FSX.ADMIN_PASSWORD_LENGTH, nothing a shell or ONTAP escapes.
     const generated = new DataAwsSecretsmanagerRandomPassword(this, "fsxadmin-generator", {
-      passwordLength: 32,
+      passwordLength: FSX.ADMIN_PASSWORD_GENERATED_LENGTH.value,
       excludePunctuation: true,
       requireEachIncludedType: true,
     });
@@ -133,7 +117,8 @@ export class FsxOntap extends Construct {
       lifecycle: { ignoreChanges: ["secret_string"] },
     });
 
-    const multiAz = config.deploymentType.startsWith("MULTI_AZ");
+    const multiAz = FSX.isMultiAz(config.deploymentType);
+    const timeout = `${FSX.TIMEOUT_MINUTES.value}m`;
     this.fileSystem = new FsxOntapFileSystem(this, "fs", {
       deploymentType: config.deploymentType,
       storageType: "SSD",
@@ -148,7 +133,7 @@ export class FsxOntap extends Construct {
       automaticBackupRetentionDays: config.automaticBackupRetentionDays,
       tags: { Name: name, EncryptionKey: props.key.name },
       fsxAdminPassword: generated.randomPassword,
-      timeouts: { create: "120m", update: "120m", delete: "120m" },
+      timeouts: { create: timeout, update: timeout, delete: timeout },
       lifecycle: { preventDestroy: true, ignoreChanges: ["fsx_admin_password"] },
       // The secret holds the password before the file system uses it.
       dependsOn: [adminPassword],
@@ -159,18 +144,18 @@ export class FsxOntap extends Construct {
 
 /** The props with every default applied. */
 function resolveFsxOntapProps(p: FsxOntapProps) {
-  const deploymentType = p.deploymentType ?? "MULTI_AZ_1";
-  const haPairs = p.haPairs ?? 1;
-  const subnetAzs = p.subnetAzs ?? Object.keys(p.network.subnetIdByAz).slice(0, deploymentType.startsWith("MULTI_AZ") ? 2 : 1);
+  const deploymentType = p.deploymentType ?? FSX.DEPLOYMENT_TYPE.value;
+  const haPairs = p.haPairs ?? FSX.HA_PAIRS_DEFAULT.value;
+  const subnetAzs = p.subnetAzs ?? Object.keys(p.network.subnetIdByAz).slice(0, FSX.subnetAzCount(deploymentType));
   return {
     deploymentType,
     haPairs,
-    storageCapacityGiB: p.storageCapacityGiB ?? 1024 * haPairs,
-    throughputPerHaPair: p.throughputPerHaPair ?? FSX_ONTAP_THROUGHPUT[deploymentType]?.[0],
+    storageCapacityGiB: p.storageCapacityGiB ?? FSX.storageCapacityRange(haPairs).min,
+    throughputPerHaPair: p.throughputPerHaPair ?? FSX.THROUGHPUT_PER_HA_PAIR[deploymentType]?.[0],
     subnetAzs,
-    preferredAz: p.preferredAz ?? subnetAzs[0],
-    automaticBackupRetentionDays: p.automaticBackupRetentionDays ?? 30,
-    clientCidrs: p.clientCidrs ?? [p.network.cidr],
+    preferredAz: p.preferredAz ?? FSX.defaultPreferredAz(subnetAzs),
+    automaticBackupRetentionDays: p.automaticBackupRetentionDays ?? FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value,
+    clientCidrs: p.clientCidrs ?? FSX.defaultClientCidrs(p.network.cidr),
     routeTableIds: p.routeTableIds ?? p.network.routeTableIds,
   };
 }
@@ -184,35 +169,36 @@ function fsxOntapProblems(path: string, p: FsxOntapProps, c: ReturnType<typeof r
   const problems: string[] = [];
   const refuse = (prop: string, value: unknown, why: string) => problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
   const judged = (v: unknown): boolean => v !== undefined && !Token.isUnresolved(v);
-  const intIn = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
-  const allowed = FSX_ONTAP_THROUGHPUT[c.deploymentType];
+  const allowed = FSX.THROUGHPUT_PER_HA_PAIR[c.deploymentType];
   if (!allowed) {
-    refuse("deploymentType", c.deploymentType, "MULTI_AZ_1, MULTI_AZ_2, SINGLE_AZ_1 or SINGLE_AZ_2, FSx CreateFileSystem DeploymentType");
+    refuse("deploymentType", c.deploymentType, `${FSX.DEPLOYMENT_TYPE_WORDS}, FSx CreateFileSystem DeploymentType`);
     return problems;
   }
-  const multiAz = c.deploymentType.startsWith("MULTI_AZ");
-  const scaleOut = c.deploymentType === "SINGLE_AZ_2";
-  if (judged(c.haPairs) && !(scaleOut ? intIn(c.haPairs, 1, 12) : c.haPairs === 1)) {
-    refuse("haPairs", c.haPairs, `${scaleOut ? "1 to 12" : "1"} for ${c.deploymentType}, FSx CreateFileSystem HAPairs`);
+  const multiAz = FSX.isMultiAz(c.deploymentType);
+  if (judged(c.haPairs) && !FSX.haPairsAllowed(c.deploymentType, c.haPairs)) {
+    const r = FSX.haPairsRange(c.deploymentType);
+    refuse("haPairs", c.haPairs, `${r.min === r.max ? r.min : `${r.min} to ${r.max}`} for ${c.deploymentType}, FSx CreateFileSystem HAPairs`);
   }
-  const pairs = judged(c.haPairs) ? c.haPairs : 1;
-  if (judged(p.storageCapacityGiB) && !intIn(c.storageCapacityGiB, 1024 * pairs, 524288 * pairs)) {
-    refuse("storageCapacityGiB", c.storageCapacityGiB, `${1024 * pairs} to ${524288 * pairs} GiB for ${pairs} HA pair(s), FSx CreateFileSystem StorageCapacity`);
+  const pairs = judged(c.haPairs) ? c.haPairs : FSX.HA_PAIRS_DEFAULT.value;
+  if (judged(p.storageCapacityGiB) && !FSX.storageCapacityAllowed(pairs, c.storageCapacityGiB)) {
+    const r = FSX.storageCapacityRange(pairs);
+    refuse("storageCapacityGiB", c.storageCapacityGiB, `${r.min} to ${r.max} ${r.unit} for ${pairs} HA pair(s), FSx CreateFileSystem StorageCapacity`);
   }
-  if (judged(c.throughputPerHaPair) && !allowed.includes(c.throughputPerHaPair)) {
+  if (judged(c.throughputPerHaPair) && !FSX.throughputAllowed(c.deploymentType, c.throughputPerHaPair)) {
     refuse("throughputPerHaPair", c.throughputPerHaPair, `one of ${allowed.join(", ")} MB/s for ${c.deploymentType}, FSx CreateFileSystem ThroughputCapacityPerHAPair`);
   }
-  const count = multiAz ? 2 : 1;
+  const count = FSX.subnetAzCount(c.deploymentType);
   if (c.subnetAzs.length !== count || new Set(c.subnetAzs).size !== c.subnetAzs.length) {
-    refuse("subnetAzs", c.subnetAzs, `${multiAz ? "exactly 2 distinct AZs for a multi-AZ" : "exactly 1 AZ for a single-AZ"} file system, FSx CreateFileSystem SubnetIds`);
+    refuse("subnetAzs", c.subnetAzs, `${multiAz ? `exactly ${count} distinct AZs for a multi-AZ` : `exactly ${count} AZ for a single-AZ`} file system, FSx CreateFileSystem SubnetIds`);
   }
   const known = Object.keys(p.network.subnetIdByAz);
   c.subnetAzs.forEach((az, i) => {
     if (judged(az) && !known.includes(az)) refuse(`subnetAzs.${i}`, az, `an AZ with a subnet in the network (${known.join(", ") || "none"})`);
   });
   if (judged(c.preferredAz) && !c.subnetAzs.includes(c.preferredAz)) refuse("preferredAz", c.preferredAz, `one of subnetAzs (${c.subnetAzs.join(", ")}), FSx CreateFileSystem PreferredSubnetId`);
-  if (judged(c.automaticBackupRetentionDays) && !intIn(c.automaticBackupRetentionDays, 0, 90)) {
-    refuse("automaticBackupRetentionDays", c.automaticBackupRetentionDays, "0 to 90 days, FSx CreateFileSystem AutomaticBackupRetentionDays");
+  const backupDays = FSX.AUTOMATIC_BACKUP_RETENTION_DAYS;
+  if (judged(c.automaticBackupRetentionDays) && !inRange(backupDays, c.automaticBackupRetentionDays)) {
+    refuse("automaticBackupRetentionDays", c.automaticBackupRetentionDays, `${backupDays.min} to ${backupDays.max} ${backupDays.unit}, FSx CreateFileSystem AutomaticBackupRetentionDays`);
   }
   c.clientCidrs.forEach((cidr, i) => {
     if (judged(cidr) && c.clientCidrs.indexOf(cidr) !== i) refuse(`clientCidrs.${i}`, cidr, "a range listed once: EC2 refuses a duplicate security group rule (InvalidPermission.Duplicate)");

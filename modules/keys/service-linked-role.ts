@@ -3,6 +3,7 @@ import { Token } from "cdktf";
 import { IamServiceLinkedRole } from "@cdktf/provider-aws/lib/iam-service-linked-role";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
+import { SERVICE_LINKED_ROLES } from "@cmk-stacks/aws-limits";
 
 export interface ServiceLinkedRoleProps {
   /**
@@ -45,38 +46,21 @@ export class ServiceLinkedRole extends IamServiceLinkedRole {
 }
 
 /**
- * The role names IAM gives the service-linked roles of services that launch EBS volumes, and whether
- * a custom suffix is documented (undefined: not judged); other services are not judged. The
- * environment layer keeps the same table (environments/validation/consumers.ts; a test holds the two
- * equal). https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
- */
-export const SERVICE_ROLE_NAMES: Readonly<Record<string, { readonly name: string; readonly customSuffix?: boolean }>> = {
-  // https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html
-  "autoscaling.amazonaws.com": { name: "AWSServiceRoleForAutoScaling", customSuffix: true },
-  "eks-nodegroup.amazonaws.com": { name: "AWSServiceRoleForAmazonEKSNodegroup" },
-  "eks.amazonaws.com": { name: "AWSServiceRoleForAmazonEKS" },
-  "spot.amazonaws.com": { name: "AWSServiceRoleForEC2Spot" },
-  "spotfleet.amazonaws.com": { name: "AWSServiceRoleForEC2SpotFleet" },
-  "ec2fleet.amazonaws.com": { name: "AWSServiceRoleForEC2Fleet" },
-};
-
-/**
  * The service and custom suffix of a service-linked role ARN of `partition` and `account`, or why
- * the ARN is not one (IAM puts these roles under `/aws-service-role/<service principal>/`; role names
- * are at most 64 chars: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ * the ARN is not one (the rulebook's {@link SERVICE_LINKED_ROLES.ARN} and {@link SERVICE_LINKED_ROLES.ROLE_NAMES},
+ * shared with the validation table).
  */
 export function parseServiceLinkedRoleArn(arn: string, partition: string, account: string): { service: string; suffix?: string } | string {
   const expected = `arn:${partition}:iam::${account}:role/aws-service-role/<service>.amazonaws.com/<role name>`;
   if (Token.isUnresolved(arn)) return `a literal ARN (${expected}): the service and suffix are read from it`;
-  const m = /^arn:([^:]+):iam::([^:]*):role\/aws-service-role\/([a-z0-9.-]+\.amazonaws\.com)\/([\w+=,.@-]{1,64})$/.exec(arn);
+  const m = SERVICE_LINKED_ROLES.ARN.exec(arn);
   if (!m) return `a service-linked role ARN (${expected}), IAM CreateServiceLinkedRole`;
   if (m[1] !== partition || m[2] !== account) return `a role of this stack's partition and account (${expected}): IAM creates the role in the deploying account`;
   const name = m[4];
   // IAM names the role itself (the service's name, then `_<custom suffix>` where the service takes
   // one): a key policy naming any other name names a role that will not exist.
-  const known = SERVICE_ROLE_NAMES[m[3]];
-  if (known && name !== known.name && !(known.customSuffix !== false && name.startsWith(`${known.name}_`) && name.length > known.name.length + 1)) {
-    return `the name IAM gives the role of ${m[3]}: ${known.name}${known.customSuffix !== false ? ` or ${known.name}_<custom suffix>` : ""}, in exactly that case, IAM CreateServiceLinkedRole`;
+  if (!SERVICE_LINKED_ROLES.roleNameAllowed(m[3], name)) {
+    return `the name IAM gives the role of ${m[3]}: ${SERVICE_LINKED_ROLES.allowedRoleNames(m[3])}, in exactly that case, IAM CreateServiceLinkedRole`;
   }
   return { service: m[3], ...(name.includes("_") ? { suffix: name.slice(name.indexOf("_") + 1) } : {}) };
 }

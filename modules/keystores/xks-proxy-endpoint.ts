@@ -12,7 +12,7 @@ import { VpcEndpointService } from "@cdktf/provider-aws/lib/vpc-endpoint-service
 import { VpcEndpointServiceAllowedPrincipal } from "@cdktf/provider-aws/lib/vpc-endpoint-service-allowed-principal";
 import { VpcEndpointServicePrivateDnsVerification } from "@cdktf/provider-aws/lib/vpc-endpoint-service-private-dns-verification";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { inRange, XKS, type Range } from "@cmk-stacks/aws-limits";
+import { inRange, NAMES, XKS, type Range } from "@cmk-stacks/aws-limits";
 import { suppress } from "../compliance/rule";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
@@ -67,8 +67,8 @@ export interface XksProxyEndpointProps {
   readonly healthCheck?: XksHealthCheck;
 }
 
-/** ELB CreateTargetGroup / CreateLoadBalancer Name: at most 32 characters. */
-const MAX_LB_NAME = 32;
+/** ELB CreateTargetGroup / CreateLoadBalancer Name: at most the rulebook's {@link NAMES.ELB_NAME_LENGTH}. */
+const MAX_LB_NAME = NAMES.ELB_NAME_LENGTH.max;
 
 /**
  * KMS's private path to the on-premises XKS proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html): an IP target
@@ -228,20 +228,21 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
   if (azs.length < 2) at("network.subnetIdByAz", azs, "subnets in at least 2 distinct AZs for the XKS load balancer, https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html");
   if (onPremisesCidrs.length === 0) at("network.onPremisesCidrs", onPremisesCidrs, "the data centre ranges holding the proxies: the XKS load balancer's only egress");
   const targetGroupName = `${derived.namePrefix}-xks-proxies`;
-  if (targetGroupName.length > MAX_LB_NAME) at("targetGroupName", targetGroupName, `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`);
-  // The rest of the ELB name rules, for both names (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html):
-  // letters, digits and hyphens, no hyphen first or last, and a load balancer's never starting `internal-`.
+  // The ELB name rules (the rulebook's NAMES.elbNameBreaks, as validation checks the derived names).
+  // The target group's name is the longer one: its length is the one to report.
+  if (NAMES.elbNameBreaks(targetGroupName, false).includes("length")) at("targetGroupName", targetGroupName, `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`);
   for (const [prop, name, loadBalancer] of [
     ["loadBalancerName", `${derived.namePrefix}-xks`, true],
     ["targetGroupName", targetGroupName, false],
   ] as const) {
-    if (!/^[A-Za-z0-9-]+$/.test(name) || name.startsWith("-") || name.endsWith("-")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
-    else if (loadBalancer && name.toLowerCase().startsWith("internal-")) at(prop, name, 'not starting with "internal-" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name');
+    const broken = NAMES.elbNameBreaks(name, loadBalancer);
+    if (broken.includes("characters") || broken.includes("hyphen")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
+    else if (broken.includes("reserved-prefix")) at(prop, name, `not starting with "${NAMES.ELB_RESERVED_PREFIX}" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name`);
   }
 
   const dns = props.privateDnsName;
   if (known(dns)) {
-    if (!XKS.isDnsName(dns)) {
+    if (!NAMES.isDnsName(dns)) {
       at("privateDnsName", dns, "a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName");
     } else if (!XKS.isUriEndpoint(`https://${dns}`)) {
       at("privateDnsName", dns, `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} characters, KMS CreateCustomKeyStore XksProxyUriEndpoint`);

@@ -16,3 +16,5 @@ export * as NETWORK from "./network";
 export * as CLOUDWATCH from "./cloudwatch";
 export * as HOOKS from "./hooks";
 export * as STATE_BACKEND from "./state-backend";
+export * as NAMES from "./names";
+export * as SERVICE_LINKED_ROLES from "./service-linked-roles";

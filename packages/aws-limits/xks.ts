@@ -35,18 +35,8 @@ export function isUriEndpoint(endpoint: unknown): boolean {
   return typeof endpoint === "string" && endpoint.length >= URI_ENDPOINT_LENGTH.min && endpoint.length <= URI_ENDPOINT_LENGTH.max && URI_ENDPOINT.regex.test(endpoint);
 }
 
-/**
- * The endpoint service's private DNS name (the proxy URI endpoint's host) and the public zone's
- * domain: lowercase DNS labels of 1-63 letters, digits and hyphens (not first or last), at least
- * two labels, at most 253 characters. https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html
- */
-export const DNS_NAME_LENGTH: Range = { min: 1, max: 253, integer: true, unit: "characters", doc: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html" };
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/** Whether `name` is a lowercase DNS name of at least two labels ({@link DNS_NAME_LENGTH}). */
-export function isDnsName(name: unknown): boolean {
-  return typeof name === "string" && name.length <= DNS_NAME_LENGTH.max && name.split(".").length >= 2 && name.split(".").every((l) => DNS_LABEL.test(l));
-}
+// The endpoint service's private DNS name and the public zone's domain are DNS names: NAMES.isDnsName
+// (https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html).
 
 /** The Route 53 hosted zone id of the public zone the domain-verification TXT record goes in. */
 export const HOSTED_ZONE_ID: Pattern = {

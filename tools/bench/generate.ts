@@ -6,6 +6,7 @@
  * made unique explicitly, so the copies pass the cross-environment checks
  * (environments/validation/across.ts) together and beside the registry.
  */
+import { S3 } from "@cmk-stacks/aws-limits";
 import { environments } from "../../environments";
 import type { EnvironmentConfig } from "../../environments/types";
 
@@ -15,9 +16,9 @@ function taken(registry: Readonly<Record<string, EnvironmentConfig>>): { names: 
   return { names: new Set([...Object.keys(registry), ...Object.values(registry).map((e) => e.name)]), accounts: new Set(text.match(/\d{12}/g) ?? []) };
 }
 
-/** `bucket` with `-<name>` appended, still a valid bucket name (3-63 chars, no trailing '-' or '.'). */
+/** `bucket` with `-<name>` appended, still a valid bucket name (the rulebook's {@link S3.BUCKET_NAME_LENGTH}, no trailing '-' or '.'). */
 function uniqueBucket(bucket: string, name: string): string {
-  return `${bucket.slice(0, 63 - name.length - 1).replace(/[-.]+$/, "")}-${name}`;
+  return `${bucket.slice(0, S3.BUCKET_NAME_LENGTH.max - name.length - 1).replace(/[-.]+$/, "")}-${name}`;
 }
 
 /**

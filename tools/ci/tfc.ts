@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { STATE_BACKEND } from "@cmk-stacks/aws-limits";
 
 /** Where a stack's state lives in TFC, read from its synthesized `terraform.cloud` block. */
 export interface CloudWorkspace {
@@ -27,7 +28,7 @@ export function cloudWorkspaceOf(stackDir: string): CloudWorkspace | undefined {
   const c = json.terraform?.cloud;
   if (!c) return undefined;
   if (!c.organization || !c.workspaces?.name) throw new TfcError(`${stackDir}: the cloud block names no organization or workspace`);
-  return { hostname: c.hostname ?? "app.terraform.io", organization: c.organization, workspace: c.workspaces.name };
+  return { hostname: c.hostname ?? STATE_BACKEND.CLOUD_HOSTNAME.value, organization: c.organization, workspace: c.workspaces.name };
 }
 
 /** `TF_TOKEN_app_terraform_io` for `app.terraform.io` (dots to underscores, as the CLI expects). */

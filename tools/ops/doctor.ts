@@ -13,6 +13,7 @@ import { DescribeCustomKeyStoresCommand, type CustomKeyStoresListEntry } from "@
 import { GetHostedZoneCommand } from "@aws-sdk/client-route-53";
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, ListServiceQuotasCommand } from "@aws-sdk/client-service-quotas";
+import { SERVICE_LINKED_ROLES, STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import { awsErrorCode } from "../../hooks/lib/errors";
 import type { ResolvedEnvironment } from "../../environments/resolve";
 import { IN_VPC_HOOK_SERVICES, SSM_HOST_SERVICES } from "../../modules/network/service-endpoints";
@@ -207,8 +208,9 @@ export async function checkQuotas(env: ResolvedEnvironment, c: OpsClients, needs
 export async function checkServiceLinkedRoles(env: ResolvedEnvironment, c: OpsClients): Promise<Finding[]> {
   const wanted: { arn: string; createdBy: "stack" | "service" | "nobody"; service: string }[] = [];
   const p = env.partition;
-  if (env.cloudHsm) wanted.push({ arn: `arn:${p}:iam::${env.account}:role/aws-service-role/cloudhsm.amazonaws.com/AWSServiceRoleForCloudHSM`, createdBy: "service", service: "cloudhsm.amazonaws.com" });
-  if (env.xks) wanted.push({ arn: `arn:${p}:iam::${env.account}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`, createdBy: "service", service: "elasticloadbalancing.amazonaws.com" });
+  const byService = (r: { readonly service: string; readonly name: string }) => ({ arn: SERVICE_LINKED_ROLES.roleArn(p, env.account, r.service, r.name), createdBy: "service" as const, service: r.service });
+  if (env.cloudHsm) wanted.push(byService(SERVICE_LINKED_ROLES.CLOUDHSM_ROLE));
+  if (env.xks) wanted.push(byService(SERVICE_LINKED_ROLES.ELB_ROLE));
   for (const arn of env.data.ebs?.serviceLinkedRoles ?? []) wanted.push({ arn, createdBy: env.data.ebs?.createServiceLinkedRoles ? "stack" : "nobody", service: arn.split("/")[2] ?? "the service" });
   const out: Finding[] = [];
   for (const w of wanted) {
@@ -478,7 +480,7 @@ export async function checkStateBucket(env: ResolvedEnvironment, s3: S3Client): 
 /** The Terraform Cloud workspaces of both stacks exist; their execution mode decides what CI needs. */
 export async function checkTfcWorkspaces(env: ResolvedEnvironment, opts: DoctorOptions): Promise<Finding[]> {
   if (env.backend.type !== "cloud") return [];
-  const host = env.backend.hostname ?? "app.terraform.io";
+  const host = env.backend.hostname ?? STATE_BACKEND.CLOUD_HOSTNAME.value;
   const variable = tokenVariable(host);
   const token = opts.tfc?.token ?? (opts.env ?? process.env)[variable];
   const prefix = env.backend.workspacePrefix ?? "";

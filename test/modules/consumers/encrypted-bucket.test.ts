@@ -5,7 +5,8 @@
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { CustomerKey, type ICustomerKey } from "../../../modules/keys/customer-key";
-import { EncryptedBucket, bucketNameProblem } from "../../../modules/consumers/encrypted-bucket";
+import { S3 } from "@cmk-stacks/aws-limits";
+import { EncryptedBucket } from "../../../modules/consumers/encrypted-bucket";
 import { EbsDefaultEncryption } from "../../../modules/consumers/ebs-default-encryption";
 import { allowing, decide, type Decision, type PolicyDocument } from "../../helpers/policy-eval";
 import type { StackJson } from "../../helpers/synth";
@@ -106,7 +107,7 @@ describe("EncryptedBucket refuses names S3 refuses", () => {
   });
 
   test("names at the limits are accepted", () => {
-    for (const name of ["abc", "a".repeat(63), "t.reports-1"]) expect(bucketNameProblem(name)).toBeUndefined();
+    for (const name of ["abc", "a".repeat(63), "t.reports-1"]) expect(S3.bucketNameProblem(name)).toBeUndefined();
   });
 
   test("a name that is a Terraform reference is not judged", () => {

@@ -1,4 +1,4 @@
-import { XKS, inRange } from "@cmk-stacks/aws-limits";
+import { NAMES, XKS, inRange } from "@cmk-stacks/aws-limits";
 import { describeShapes } from "../../helpers/rulebook";
 
 describe("shapes", () => describeShapes(XKS as unknown as Record<string, unknown>));
@@ -112,7 +112,7 @@ test.each([
   ["xks..example.com", false],
   [undefined, false],
 ])("DNS name %s -> %s", (name, ok) => {
-  expect(XKS.isDnsName(name)).toBe(ok);
+  expect(NAMES.isDnsName(name)).toBe(ok);
 });
 
 test.each([

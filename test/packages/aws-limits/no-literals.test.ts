@@ -1,0 +1,79 @@
+/**
+ * Deliverable 2 of issue 19: no limit or default of the rulebook is written as a literal outside it
+ * (test/helpers/rulebook-literals.ts says which forms count). Asserted for CHECKED_NAMESPACES, the
+ * namespaces folded so far.
+ */
+import { join } from "node:path";
+import * as RULEBOOK from "@cmk-stacks/aws-limits";
+import { against, CHECKED_NAMESPACES, describeFinding, findLiterals, RULEBOOK_DIR, rulebookValues, scan, SOURCE_ROOTS, sourceFiles, type Exception } from "../../helpers/rulebook-literals";
+
+const ROOT = join(__dirname, "../../..");
+const values = rulebookValues(RULEBOOK as unknown as Record<string, unknown>);
+
+/** Literals that may stay, each with its reason. */
+const EXCEPTIONS: readonly Exception[] = [];
+
+describe("the scan", () => {
+  const files = sourceFiles(ROOT, SOURCE_ROOTS, (rel) => rel === RULEBOOK_DIR);
+
+  test("reads the sources outside the rulebook, never the rulebook or the tests", () => {
+    expect(files).toEqual(expect.arrayContaining(["main.ts", "environments/schema.ts", "modules/consumers/fsx-ontap.ts", "tools/state-bucket/setup.ts", "hooks/contract.ts"]));
+    expect(files.filter((f) => f.startsWith(`${RULEBOOK_DIR}/`) || f.startsWith("test/"))).toEqual([]);
+  });
+
+  test("every checked namespace is one of the rulebook's, and its values are collected", () => {
+    const namespaces = new Set(values.map((v) => v.namespace));
+    for (const ns of CHECKED_NAMESPACES) expect([ns, ns in RULEBOOK]).toEqual([ns, true]);
+    for (const ns of ["S3", "FSX", "STATE_BACKEND", "NAMES", "SERVICE_LINKED_ROLES"]) expect([ns, namespaces.has(ns)]).toEqual([ns, true]);
+  });
+
+  test("no source restates a value of the checked namespaces", () => {
+    expect(against(scan(ROOT, files, values, EXCEPTIONS), CHECKED_NAMESPACES).map(describeFinding)).toEqual([]);
+  });
+
+  test("every exception is still needed", () => {
+    const all = scan(ROOT, files, values);
+    for (const e of EXCEPTIONS) expect([e.file, e.value, all.some((f) => f.file === e.file && f.literal.includes(String(e.value)))]).toEqual([e.file, e.value, true]);
+  });
+});
+
+describe("the checker finds a literal limit or default", () => {
+  const found = (text: string) => against(findLiterals("crafted.ts", text, values), CHECKED_NAMESPACES).map((f) => [f.line, f.literal, f.form]);
+
+  test.each([
+    ["a comparison", "if (backupRetentionDays > 90) throw new Error();", [[1, "90", "> N"]]],
+    ["a comparison, the number first", "const ok = 524288 >= storageCapacity;", [[1, "524288", ">= N"]]],
+    ["a ?? default", "const r = p.automaticBackupRetentionDays ?? 30;", [[1, "30", "?? N"]]],
+    ["a trivial default with its context", "const pairs = p.haPairs ?? 1;", [[1, "1", "?? N"]]],
+    ["a || default", 'const h = p.host || "app.terraform.io";', [[1, '"app.terraform.io"', '|| "..."']]],
+    ["a per-unit bound scaled", "const min = 1024 * haPairs;", [[1, "1024", "N * x"]]],
+    ["a zod bound", "storageCapacityGiB: z.number().max(524288)", [[1, "524288", ".max(N)"]]],
+    ["a zod default", 'z.enum(T).default("MULTI_AZ_1")', [[1, '"MULTI_AZ_1"', '.default("...")']]],
+    ["a range check", '{ field: "data.fsx.automaticBackupRetentionDays", check: intIn(0, 90) }', [[1, "0, 90", "f(N, M)"]]],
+    ["a range in words", 'backupRetention: "0-90 days"', [[1, "0-90", "N-M"]]],
+    ["a range between words", "// HA pairs between 1 and 12\nconst x = 1;", [[1, "between 1 and 12", "N-M"]]],
+    ["a JSDoc default", "/** Days of automatic backups. @default 30 */\nreadonly automaticBackupRetentionDays?: number;", [[1, "@default 30", "@default N"]]],
+    ["a regex inside a longer file", "const a = 1;\nconst ok = /^[A-Za-z0-9-]+$/.test(loadBalancerName);", [[2, "/^[A-Za-z0-9-]+$/", "regex"]]],
+    ["a rulebook pattern", "const ok = /^[A-Za-z0-9!_.*'()-]+(\\/[A-Za-z0-9!_.*'()-]+)*$/.test(v);", [[1, "/^[A-Za-z0-9!_.*'()-]+(\\/[A-Za-z0-9!_.*'()-]+)*$/", "regex"]]],
+  ])("%s", (_what, text, expected) => {
+    expect(found(text)).toEqual(expected);
+  });
+
+  test.each([
+    ["a value the rulebook does not have", "if (backupRetentionDays > 91) throw new Error();"],
+    ["a trivial bound compared", "if (haPairs < 1) return;"],
+    ["a number that is no limit's use", "const port = { from: 4096 }; f(4096);"],
+    ["a number of the rulebook in another rule's context", "const window = p.deletionWindowDays ?? 30;"],
+    ["the rulebook read by name", "const r = p.automaticBackupRetentionDays ?? FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value;"],
+    ["a pair that is no range", 'backupRetention: "0-91 days"'],
+  ])("not %s", (_what, text) => {
+    expect(found(text)).toEqual([]);
+  });
+
+  test("a value shared with a namespace not yet checked counts only once that one is checked too", () => {
+    const shared = [...values, { namespace: "OTHER", path: "OTHER.X", value: 90, kind: "constant" as const, words: ["backup"] }];
+    const findings = findLiterals("crafted.ts", "if (backupRetentionDays > 90) return;", shared);
+    expect(against(findings, CHECKED_NAMESPACES)).toEqual([]);
+    expect(against(findings, [...CHECKED_NAMESPACES, "OTHER"]).map((f) => f.rules)).toEqual([["FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.max", "OTHER.X"]]);
+  });
+});
