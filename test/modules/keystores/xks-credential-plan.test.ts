@@ -64,6 +64,12 @@ interface Case {
   readonly vars?: Record<string, string>;
 }
 
+/** A combined plan: its run and, when it succeeded, each module's plan. */
+interface Planned {
+  readonly run: TerraformRun;
+  readonly plans?: Record<string, PlanJson>;
+}
+
 /** A plan that must fail: its run, its errors, each case's errors. */
 interface Failed {
   readonly run: TerraformRun;
@@ -97,14 +103,21 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
     return { dir, args: stateFile ? [`-state=${stateFile}`] : [], env };
   }
 
-  /** Plans the cases together and returns each module's part of the plan. */
-  async function planned(root: string, cases: readonly Case[]): Promise<Record<string, PlanJson>> {
+  /** Plans the cases together: the run and, when it succeeded, each module's part of the plan. */
+  async function planned(root: string, cases: readonly Case[]): Promise<Planned> {
     const { dir, args, env } = combined(root, cases);
     const r = await terraform(dir, [...planArgs, ...args, "-out=p.tfplan"], { env });
-    expect(flat(r.stdout + r.stderr)).not.toContain("Error:");
-    expect(r.code).toBe(0);
+    if (r.code !== 0) return { run: r };
     const p = await showJson(dir, "p.tfplan");
-    return Object.fromEntries(cases.map((c) => [c.name, modulePlan(p, c.name)]));
+    return { run: r, plans: Object.fromEntries(cases.map((c) => [c.name, modulePlan(p, c.name)])) };
+  }
+
+  /** The module plans of a combined plan that must have succeeded; fails the test with Terraform's errors otherwise. */
+  function ok(p: Planned | undefined, what: string): Record<string, PlanJson> {
+    if (!p) throw new Error(`${what}: not planned, the first plans failed`);
+    expect(flat(p.run.stdout + p.run.stderr)).not.toContain("Error:");
+    expect(p.run.code).toBe(0);
+    return p.plans as Record<string, PlanJson>;
   }
 
   /**
@@ -130,9 +143,16 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
     return { run: r, all, errors };
   }
 
-  let plans: Record<string, PlanJson>;
-  let again: Record<string, PlanJson>;
-  let failing: Failed;
+  // Each test reads what it needs: a plan that failed fails the tests that read it, not the others.
+  let create: Planned | undefined;
+  let againRun: Planned | undefined;
+  let failingRun: Failed | undefined;
+  const plans = () => ok(create, "the first plans (credential given, secret read)");
+  const again = () => ok(againRun, "the plans against the created stores");
+  const failing = (): Failed => {
+    if (!failingRun) throw new Error("the plans that must fail: not planned, the first plans failed");
+    return failingRun;
+  };
 
   beforeAll(async () => {
     const stacks = { variable: storeStack({ source: "variable" }), noIgnore: storeStack({ source: "variable" }, { dropIgnoreChanges: true }), secret: storeStack({ source: "secretsManager", secretArn: ARN }) };
@@ -143,14 +163,15 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
     // One init: every combined root gets its provider installation (writeCombinedRoot).
     await init(join(scratch.dir, "variable"));
     // The first plans: with the credential given / the secret read.
-    plans = await planned("create", [
+    create = await planned("create", [
       { name: "created", config: configs.variable, vars: { xks_access_key_id: ID, xks_secret_access_key: SECRET } },
       { name: "secret_read", config: configs.secret, vars: { xks_read_credential_secret: "true" } },
     ]);
-    const created = stateFromPlan(plans.created);
-    const secretCreated = stateFromPlan(plans.secret_read);
+    if (!create.plans) return;
+    const created = stateFromPlan(create.plans.created);
+    const secretCreated = stateFromPlan(create.plans.secret_read);
     // Then, independently: the plans that must fail, and the plans against the created stores.
-    [failing, again] = await Promise.all([
+    [failingRun, againRun] = await Promise.all([
       failed("failing", [
         { name: "missing", config: configs.variable },
         { name: "malformed", config: configs.variable, vars: { xks_access_key_id: "not-a-key-id-lowercase", xks_secret_access_key: SECRET } },
@@ -168,58 +189,58 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
 
   describe("variable source", () => {
     test("a first plan without the credential fails at plan time, naming the variables and the CI secrets", () => {
-      expect(failing.run.code).toBe(1);
+      expect(failing().run.code).toBe(1);
       // One error per failing case, each pointing at its own module: nothing else failed.
-      expect(Object.values(failing.errors).map((e) => e.length)).toEqual([1, 1, 1, 1]);
-      expect(failing.all).toHaveLength(4);
-      const [text] = failing.errors.missing;
+      expect(Object.values(failing().errors).map((e) => e.length)).toEqual([1, 1, 1, 1]);
+      expect(failing().all).toHaveLength(4);
+      const [text] = failing().errors.missing;
       expect(text).toContain("Resource postcondition failed");
       expect(text).toContain("Creating the external key store needs its XKS proxy authentication credential and this plan has none: set the sensitive variables xks_access_key_id and xks_secret_access_key");
       expect(text).toContain("the GitHub secrets XKS_ACCESS_KEY_ID_XC and XKS_SECRET_ACCESS_KEY_XC");
     });
 
     test("with the credential the store is planned with it; a plan against the created store needs none and ignores another", () => {
-      const c = storeChange(plans.created);
+      const c = storeChange(plans().created);
       expect(c?.change.actions).toEqual(["create"]);
       expect((c?.change.after as { xks_proxy_authentication_credential: unknown }).xks_proxy_authentication_credential).toEqual([{ access_key_id: ID, raw_secret_access_key: SECRET }]);
-      for (const p of [again.none, again.other]) {
+      for (const p of [again().none, again().other]) {
         expect(storeChange(p)?.change.actions).toEqual(["no-op"]);
         expect(classifyPlans([{ stack: "xc-keys", plan: p }]).blocked).toEqual([]);
       }
     });
 
     test("a malformed credential fails its format check without showing the value", () => {
-      expect(failing.run.code).toBe(1);
-      const text = failing.errors.malformed.join(" ");
+      expect(failing().run.code).toBe(1);
+      const text = failing().errors.malformed.join(" ");
       expect(text).toContain("The XKS proxy access key id (variables xks_access_key_id / xks_secret_access_key) must be 20-30 characters");
-      const all = failing.run.stdout + failing.run.stderr;
+      const all = failing().run.stdout + failing().run.stderr;
       expect(all).not.toContain("not-a-key-id-lowercase");
       expect(all).not.toContain(SECRET);
     });
 
     test("without ignore_changes: a plan with another credential is an update the plan guard blocks; with none, the postcondition fails", () => {
-      const p = again.unignored_other;
+      const p = again().unignored_other;
       expect(storeChange(p)?.change.actions).toEqual(["update"]);
       const blocked = classifyPlans([{ stack: "xc-keys", plan: p }]).blocked.map((f) => [f.address, f.rule]);
       expect(blocked).toEqual([["aws_kms_custom_key_store.store", "key-store-critical-update"]]);
-      expect(failing.run.code).toBe(1);
-      expect(failing.errors.unignored_none.join(" ")).toContain("Creating the external key store needs its XKS proxy authentication credential");
+      expect(failing().run.code).toBe(1);
+      expect(failing().errors.unignored_none.join(" ")).toContain("Creating the external key store needs its XKS proxy authentication credential");
     });
   });
 
   describe("secretsManager source", () => {
     test("a first plan that does not read the secret fails, naming the switch; with it the secret is read and the store planned", () => {
-      expect(failing.run.code).toBe(1);
-      expect(failing.errors.secret_unread.join(" ")).toContain(`plan and apply the creation with TF_VAR_xks_read_credential_secret=true, so Terraform reads accessKeyId / secretAccessKey of the secret ${ARN}`);
+      expect(failing().run.code).toBe(1);
+      expect(failing().errors.secret_unread.join(" ")).toContain(`plan and apply the creation with TF_VAR_xks_read_credential_secret=true, so Terraform reads accessKeyId / secretAccessKey of the secret ${ARN}`);
 
-      const created = plans.secret_read;
+      const created = plans().secret_read;
       expect(storeChange(created)?.change.actions).toEqual(["create"]);
       // Read during apply offline (no AWS): the data source is in the plan, its values unknown.
       expect((created.resource_changes ?? []).some((c) => c.address.startsWith("data.aws_secretsmanager_secret_version.") && c.address.endsWith("[0]"))).toBe(true);
 
       // Against the created store (its credential in state), no read and no change.
-      expect(storeChange(again.secret_again)?.change.actions).toEqual(["no-op"]);
-      expect((again.secret_again.resource_changes ?? []).filter((c) => c.address.startsWith("data.aws_secretsmanager_secret_version."))).toEqual([]);
+      expect(storeChange(again().secret_again)?.change.actions).toEqual(["no-op"]);
+      expect((again().secret_again.resource_changes ?? []).filter((c) => c.address.startsWith("data.aws_secretsmanager_secret_version."))).toEqual([]);
     });
   });
 });
