@@ -1,6 +1,6 @@
 /** The synth command as a user runs it: `node .build/main.js` (what `npm run synth` runs after building). */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environments } from "../../environments";
@@ -20,6 +20,27 @@ function runSynth(envConfig: object | undefined, outdir: string) {
     env.ENV_CONFIG = file;
   }
   return spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env, encoding: "utf8" });
+}
+
+let full: { run: SpawnSyncReturns<string>; outdir: string } | undefined;
+/**
+ * One synth of every shipped environment by the bundled app (no ENV_CONFIG) on a machine without a
+ * Terraform CLI (PATH holds only node, HOME an empty directory), shared by the three tests that
+ * need a full synth's output: each full synth costs a second or more of CPU.
+ */
+function fullSynth(): { run: SpawnSyncReturns<string>; outdir: string } {
+  if (full) return full;
+  const bin = join(work, "bin-without-terraform");
+  mkdirSync(bin, { recursive: true });
+  symlinkSync(process.execPath, join(bin, "node"));
+  const outdir = join(work, "no-terraform");
+  const run = spawnSync(join(bin, "node"), [join(root, ".build", "main.js")], {
+    cwd: root,
+    env: { HOME: work, PATH: bin, CDKTF_OUTDIR: outdir },
+    encoding: "utf8",
+  });
+  full = { run, outdir };
+  return full;
 }
 
 test("fails when a config has several mistakes: one line each, exit 1, no stack trace, nothing written", () => {
@@ -102,8 +123,7 @@ describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token st
   };
 
   test("writes exactly what the unbundled composition writes, with cdktf's full preparing pass on keys stacks (every stack, every asset)", () => {
-    const bundled = join(work, "bundled");
-    const r = runSynth(undefined, bundled);
+    const { run: r, outdir: bundled } = fullSynth();
     expect(r.status).toBe(0);
     // The reference: no stubs (unbundled cdktf) and KeysStack's shortcut off.
     KeysStack.skipPreparingResolve = false;
@@ -120,15 +140,7 @@ describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token st
   });
 
   test("synthesizes every shipped environment on a machine without a Terraform CLI (Terraform Cloud backend included)", () => {
-    const bin = join(work, "bin-without-terraform");
-    mkdirSync(bin, { recursive: true });
-    symlinkSync(process.execPath, join(bin, "node"));
-    const outdir = join(work, "no-terraform");
-    const r = spawnSync(join(bin, "node"), [join(root, ".build", "main.js")], {
-      cwd: root,
-      env: { HOME: work, PATH: bin, CDKTF_OUTDIR: outdir },
-      encoding: "utf8",
-    });
+    const { run: r, outdir } = fullSynth();
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(JSON.parse(readFileSync(join(outdir, "stacks", "prod-keys", "cdk.tf.json"), "utf8")).terraform).toMatchObject({
@@ -140,7 +152,9 @@ describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token st
 
 test("an earlier synth's assets do not stay: a stack's assets folder is replaced whole, the .terraform folder stays", () => {
   const outdir = join(work, "stale-assets");
-  expect(runSynth(undefined, outdir).status).toBe(0);
+  // An earlier synth's output: a copy of the shared full synth's.
+  expect(fullSynth().run.status).toBe(0);
+  cpSync(fullSynth().outdir, outdir, { recursive: true });
   const assets = join(outdir, "stacks", "prod-keys", "assets");
   const [bundle] = readdirSync(assets);
   const stale = join(assets, bundle, "0123456789ABCDEF0123456789ABCDEF");

@@ -18,6 +18,8 @@ export interface CombinedCase {
   readonly name: string;
   readonly config: JsonObject;
   readonly state?: TerraformState;
+  /** Values for the module's variables (e.g. `${var.x}` of a root variable the caller declares in its own file in the root). */
+  readonly args?: Record<string, unknown>;
 }
 
 /** A module of a combined root: a directory holding a prepared stack configuration. */
@@ -93,7 +95,7 @@ export function writeCombinedRoot(dir: string, initialisedDir: string, cases: re
   writeModuleRoot(
     dir,
     initialisedDir,
-    cases.map((c) => ({ name: c.name, source: `./${c.name}` })),
+    cases.map((c) => ({ name: c.name, source: `./${c.name}`, ...(c.args ? { args: c.args } : {}) })),
   );
   const withState = cases.filter((c) => c.state);
   if (withState.length === 0) return undefined;
