@@ -74,7 +74,7 @@ describe("parseTarget", () => {
       "xks-check: --target t.json: uriPath: missing (required)",
       'xks-check: --target t.json: endpoint: "https://xks.example.com:8443" must be https://<private DNS name>, 10-128 characters, with no port and no path',
       "xks-check: --target t.json: region: must be a string (got a number)",
-      'xks-check: --target t.json: keys[0].xksKeyId: "bad/id" must be 1-128 letters, digits, -, _ or . (an xksKeyId)',
+      `xks-check: --target t.json: keys[0].xksKeyId: "bad/id" must be 1-128 chars of letters, digits, '-', '_', '.' (an xksKeyId)`,
       'xks-check: --target t.json: keys[1]: must be an object {"xksKeyId": "...", "name": "..."} (got a string)',
       "xks-check: --target t.json: keys[2].alias: not a field of a key (allowed: xksKeyId, name)",
       "xks-check: --target t.json: keys[2].name: contains control characters (not shown)",
@@ -99,7 +99,7 @@ describe("parseTarget", () => {
 
   test("field names can be the project's own (an environment's)", () => {
     expect(problems(() => parseTarget({ endpoint: `https://${HOST}`, uriPath: "/x", region: REGION }, "environments.prod", { uriPath: "environments.prod.xks.uriPath" }))).toEqual([
-      'xks-check: environments.prod.xks.uriPath: "/x" must be /<prefix>/kms/xks/v1 (or /kms/xks/v1), 10-128 characters of letters, digits, /, _ and -',
+      'xks-check: environments.prod.xks.uriPath: "/x" must be 10-128 chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)',
     ]);
   });
 });

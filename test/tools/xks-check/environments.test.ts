@@ -78,7 +78,7 @@ test("the preflight's refusals name the environment's fields, every problem at o
   expect(r.err).toEqual([
     [
       'xks-check: environments.staging.xks.privateDnsName: "https://10.0.0.1" must be https://<private DNS name>, 10-128 characters, with no port and no path',
-      'xks-check: environments.staging.xks.uriPath: "/nw/kms/xks/v1/" must be /<prefix>/kms/xks/v1 (or /kms/xks/v1), 10-128 characters of letters, digits, /, _ and -',
+      'xks-check: environments.staging.xks.uriPath: "/nw/kms/xks/v1/" must be 10-128 chars matching /<prefix>/kms/xks/v<1-2 digits> or /kms/xks/v<1-2 digits> (version 1: ends /kms/xks/v1)',
       'xks-check: environments.staging.region: "mars" is not a Region name such as eu-west-1',
     ].join("\n"),
   ]);
