@@ -25,7 +25,10 @@ function namedPaths(doc: string): string[] {
     .map((m) => m[1])
     .filter((t) => !/^[a-z]+:/.test(t))
     .map((t) => normalize(join(dirname(doc), t)));
-  const spans = [...text.matchAll(/`([^`\s]+)`/g)].map((m) => m[1].replace(/[.,:;]+$/, "")).filter((p) => p.includes("/") && !/[<>*$]/.test(p) && topLevel.has(p.split("/")[0]));
+  // cdktf.out/ is what `npm run synth` writes: a fresh clone has none until then.
+  const spans = [...text.matchAll(/`([^`\s]+)`/g)]
+    .map((m) => m[1].replace(/[.,:;]+$/, ""))
+    .filter((p) => p.includes("/") && !/[<>*$]/.test(p) && topLevel.has(p.split("/")[0]) && !p.startsWith("cdktf.out/"));
   return [...new Set([...links, ...spans])];
 }
 
