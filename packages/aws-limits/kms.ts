@@ -2,7 +2,7 @@
  * AWS KMS: keys, aliases, deletion windows, imported key material, custom key stores and grants.
  * Each rule once, with the AWS page that states it.
  */
-import type { Default, Pattern, Range } from "./rule";
+import type { Default, Limit, Pattern, Range } from "./rule";
 
 const API = "https://docs.aws.amazon.com/kms/latest/APIReference";
 const GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide";
@@ -125,6 +125,12 @@ export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = { min: 1, max: 256, integer: 
 export function isCustomKeyStoreName(name: unknown): boolean {
   return typeof name === "string" && name.length >= CUSTOM_KEY_STORE_NAME_LENGTH.min && name.length <= CUSTOM_KEY_STORE_NAME_LENGTH.max;
 }
+
+/**
+ * The request quota of the *CustomKeyStore APIs (Create, Connect, Disconnect, Describe, Update,
+ * Delete), per account and Region, shared with anything else calling them: 5 requests per second.
+ */
+export const CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND: Limit = { value: 5, unit: "requests per second", doc: `${GUIDE}/requests-per-second.html` };
 
 /** CreateCustomKeyStore TrustAnchorCertificate (a CloudHSM key store's trust anchor PEM). */
 export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = { min: 1, max: 5000, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };

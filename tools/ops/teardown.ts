@@ -9,7 +9,7 @@
  *   3. key stores (after their keys are deleted) and CloudHSM HSMs, cluster, backups;
  *   4. a guarded Terraform phase deletes the keys stack, forgetting what the API handled;
  *   5. once KMS has deleted every key: the alarm is removed, and the run says the teardown is over.
- * Phases that must wait for AWS (the 7-30 day key window) stop the run with the date to run again.
+ * Phases that must wait for AWS (the key deletion window, KMS.DELETION_WINDOW_DAYS) stop the run with the date to run again.
  */
 import { awsErrorCode, errorMessage } from "../../hooks/lib/errors";
 import { readAlarm, ensureAlarm, removeAlarm, alarmNames } from "./teardown-steps/alarm";
