@@ -43,6 +43,19 @@ export const DESCRIPTION_LENGTH: Range = { min: 0, max: 8192, integer: true, uni
 export const KEY_MATERIAL_VALIDITY_DAYS: Range = { min: 1, max: 365, integer: true, unit: "days", doc: `${API}/API_ImportKeyMaterial.html` };
 
 /**
+ * The wrapping key this project asks GetParametersForImport for when it imports 256-bit symmetric
+ * material: an RSA_4096 public key (the strongest RSA wrapping key spec KMS offers)...
+ * https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-get-public-key-and-token.html
+ */
+export const IMPORT_WRAPPING_KEY_SPEC = "RSA_4096";
+/**
+ * ...and RSAES_OAEP_SHA_256 as the wrapping algorithm: a 256-bit symmetric key fits in one RSA OAEP
+ * block (RSA_AES_KEY_WRAP_SHA_256 is required only for RSA private key material).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-get-public-key-and-token.html
+ */
+export const IMPORT_WRAPPING_ALGORITHM = "RSAES_OAEP_SHA_256";
+
+/**
  * Days before imported key material expires at which its alarm (SecondsUntilKeyMaterialExpiration)
  * fires unless configured otherwise, or half the validity when that is shorter (this project's default).
  */
