@@ -39,12 +39,12 @@ export interface ImportKeyMaterialInput extends StepRuntime {
   readonly rotate?: boolean;
   /** The material's source, read only when an import is needed. */
   readonly readMaterial?: MaterialSource;
-  /** GetParametersForImport allows 1 request/s per account and Region. Default: a limiter for this step. */
+  /** GetParametersForImport's quota per account and Region ({@link KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND}). Default: a limiter for this step. */
   readonly importLimiter?: RateLimiter;
 }
 
-/** GetParametersForImport: 1 request per second (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html). */
-export const GET_PARAMETERS_FOR_IMPORT_RPS = 1;
+/** GetParametersForImport's request quota: the rulebook's {@link KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND}. */
+export const GET_PARAMETERS_FOR_IMPORT_RPS = KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND.value;
 /** Fetch a new wrapping key when the token has less than this left (it is valid 24 h). */
 const TOKEN_MARGIN_MS = 5 * 60_000;
 /** Wrapping keys fetched at most (the second after ExpiredImportTokenException or an old token). */
@@ -102,7 +102,7 @@ export function wrapMaterial(material: Buffer, publicKeyDer: Uint8Array): Buffer
  *    algorithm {@link KMS.IMPORT_WRAPPING_ALGORITHM} (a 256-bit symmetric key fits; RSA_AES_KEY_WRAP_SHA_256 is only
  *    required for RSA private key material, which this step does not import)
  *    (https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-get-public-key-and-token.html).
- *    At most 1 request/s (a limiter) with backoff on throttling.
+ *    Within its request quota (a limiter, {@link KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND}) with backoff on throttling.
  * 4. ImportKeyMaterial with KEY_MATERIAL_EXPIRES + ValidTo or KEY_MATERIAL_DOES_NOT_EXPIRE. An
  *    expired token (ExpiredImportTokenException, or one within minutes of its end) means one new
  *    wrapping key and one more try (https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html).

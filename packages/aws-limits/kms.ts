@@ -145,6 +145,12 @@ export function isCustomKeyStoreName(name: unknown): boolean {
  */
 export const CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND: Limit = { value: 5, unit: "requests per second", doc: `${GUIDE}/requests-per-second.html` };
 
+/** Custom key stores (CloudHSM and external) per account and Region: 10, a resource quota that is not in Service Quotas. */
+export const CUSTOM_KEY_STORES_PER_REGION: Limit = { value: 10, doc: `${GUIDE}/resource-limits.html` };
+
+/** The request quota of GetParametersForImport per account and Region: 1 request per second. */
+export const GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND: Limit = { value: 1, unit: "requests per second", doc: `${GUIDE}/requests-per-second.html` };
+
 /** CreateCustomKeyStore TrustAnchorCertificate (a CloudHSM key store's trust anchor PEM). */
 export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = { min: 1, max: 5000, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
 

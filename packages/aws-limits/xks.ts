@@ -115,8 +115,12 @@ export const DEFAULT_HEALTH_CHECK: Default<{ readonly protocol: "TCP"; readonly 
  */
 export const PROXY_TIMEOUT_MS: Limit = { value: 250, unit: "ms", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html" };
 
-/** The round trip between AWS and the key manager the XKS proxy API spec recommends at most (so calls stay within {@link PROXY_TIMEOUT_MS} under load). */
-export const RECOMMENDED_ROUND_TRIP_MS: Limit = { value: 35, unit: "ms", doc: "https://github.com/aws/aws-kms-xksproxy-api-spec" };
+/**
+ * The round trip between AWS and the key manager recommended at most, so calls stay within
+ * {@link PROXY_TIMEOUT_MS} under load. Stated in the XKS proxy API specification
+ * (https://github.com/aws/aws-kms-xksproxy-api-spec), which the external key store guide points to.
+ */
+export const RECOMMENDED_ROUND_TRIP_MS: Limit = { value: 35, unit: "ms", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html" };
 
 /**
  * After UpdateCustomKeyStore changes the proxy credential, "it can take up to five minutes for the

@@ -2,7 +2,7 @@
  * Types shared by the XKS proxy preflight: its options (a plain object, so tests and other tools
  * do not depend on `environments/`), the rows of its report and the input error that maps to exit 2.
  */
-import { XKS } from "@cmk-stacks/aws-limits";
+import { CLOUDWATCH, XKS } from "@cmk-stacks/aws-limits";
 
 /** The proxy authentication credential KMS signs with. Never printed, never taken from arguments. */
 export interface XksCredential {
@@ -105,5 +105,5 @@ export class XksInputError extends Error {
 export const KMS_BUDGET_MS = XKS.PROXY_TIMEOUT_MS.value;
 /** The XKS proxy API spec recommends a round trip of at most this between AWS and the key manager: {@link XKS.RECOMMENDED_ROUND_TRIP_MS}. */
 export const RECOMMENDED_ROUND_TRIP_MS = XKS.RECOMMENDED_ROUND_TRIP_MS.value;
-/** Certificates expiring sooner than this are a warning (KMS publishes XksProxyCertificateDaysToExpire). */
-export const CERT_WARN_DAYS = 30;
+/** Certificates expiring sooner than this are a warning (KMS publishes XksProxyCertificateDaysToExpire): the alarm's default, {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT}. */
+export const CERT_WARN_DAYS = CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value;
