@@ -235,7 +235,11 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
 
 async function getParameters(input: ImportKeyMaterialInput, limiter: RateLimiter, retry: Parameters<typeof withRetry>[2], label: string): Promise<GetParametersForImportCommandOutput> {
   try {
-    const out = (await withRetry("GetParametersForImport", () => limiter.run(() => input.clients.kms.send(new GetParametersForImportCommand({ KeyId: input.keyId, WrappingAlgorithm: KMS.IMPORT_WRAPPING_ALGORITHM, WrappingKeySpec: KMS.IMPORT_WRAPPING_KEY_SPEC }))), retry)) as GetParametersForImportCommandOutput;
+    const out = (await withRetry(
+      "GetParametersForImport",
+      () => limiter.run(() => input.clients.kms.send(new GetParametersForImportCommand({ KeyId: input.keyId, WrappingAlgorithm: KMS.IMPORT_WRAPPING_ALGORITHM, WrappingKeySpec: KMS.IMPORT_WRAPPING_KEY_SPEC }))),
+      retry,
+    )) as GetParametersForImportCommandOutput;
     if (!out.PublicKey || !out.ImportToken) throw new HookError(label, "InvalidResponse", "GetParametersForImport returned no public key or token", "run the step again");
     return out;
   } catch (err) {
