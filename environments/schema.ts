@@ -309,7 +309,12 @@ export const AlarmsSchema = z
         certificateDays: int(`Days before the XKS proxy's TLS certificate expires at which to alarm, ${CLOUDWATCH.XKS_CERTIFICATE_DAYS.min}-${CLOUDWATCH.XKS_CERTIFICATE_DAYS.max} (AWS suggests at least 10; a renewal through change control takes longer).`).default(
           CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value,
         ),
-        latencyShare: z.number().describe(`Share of KMS's 250 ms budget for an XKS proxy answer above which the average latency alarms, ${CLOUDWATCH.SHARE_WORDS} (0.8: 200 ms).`).default(CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value),
+        latencyShare: z
+          .number()
+          .describe(
+            `Share of KMS's ${XKS.PROXY_TIMEOUT_MS.value} ms budget for an XKS proxy answer above which the average latency alarms, ${CLOUDWATCH.SHARE_WORDS} (${CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value}: ${Math.round(XKS.PROXY_TIMEOUT_MS.value * CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value)} ms).`,
+          )
+          .default(CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value),
         credentialRotationDays: int(`Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, ${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.min}-${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.max} days.`).default(
           CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value,
         ),

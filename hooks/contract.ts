@@ -13,7 +13,7 @@
  *
  * SDK-free on purpose (no `@aws-sdk`, no cdktf): the constructs import it at synth time.
  */
-import { CLOUDHSM, HOOKS } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, HOOKS, KMS } from "@cmk-stacks/aws-limits";
 import { checkIds, type IdKind } from "./lib/validate";
 
 /** Validated arguments of a step, by camelCase name; the CLI flag is the kebab-case form (`clusterId` -> `--cluster-id`). */
@@ -176,11 +176,12 @@ export const STEP_CONTRACT = {
     ],
   },
   "import-key-material": {
-    description: "operator-run BYOK import: the 256-bit material from stdin, wrapped in memory (RSA_4096, RSAES_OAEP_SHA_256) under GetParametersForImport's public key, ImportKeyMaterial with the expiry asked for, then an Encrypt/Decrypt round trip; a key holding material is left alone",
+    description: `operator-run BYOK import: the 256-bit material from stdin, wrapped in memory (${KMS.IMPORT_WRAPPING_KEY_SPEC}, ${KMS.IMPORT_WRAPPING_ALGORITHM}) under GetParametersForImport's public key, ImportKeyMaterial with the expiry asked for, then an Encrypt/Decrypt round trip; a key holding material is left alone`,
     inGraph: false,
     args: {
       keyId: id("kmsKeyId", "KMS key id (origin EXTERNAL)"),
-      validDays: { kind: "int", min: 0, max: 365, default: 0, help: "days the material stays valid (KEY_MATERIAL_EXPIRES); 0: it does not expire" },
+      // 0 (no expiry) or KMS.KEY_MATERIAL_VALIDITY_DAYS.
+      validDays: { kind: "int", min: 0, max: KMS.KEY_MATERIAL_VALIDITY_DAYS.max, default: 0, help: "days the material stays valid (KEY_MATERIAL_EXPIRES); 0: it does not expire" },
       reimport: FORCE("import the same material again into a key that holds it (a new expiry)"),
       rotate: FORCE("import NEW material (ImportType NEW_KEY_MATERIAL) and rotate to it (RotateKeyOnDemand); old ciphertexts stay readable"),
     },

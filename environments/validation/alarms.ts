@@ -1,6 +1,6 @@
 /** CloudWatch alarms and their SNS topic (docs/alarms.md). */
 import type { ConstraintTable, FieldContext } from "./engine";
-import { CLOUDWATCH, inRange, type Range } from "@cmk-stacks/aws-limits";
+import { CLOUDWATCH, inRange, XKS, type Range } from "@cmk-stacks/aws-limits";
 import { canonical, isString, oneOf, partitionOfRegion } from "./checks";
 
 const SRC_SUB = "SNS Subscribe Endpoint (https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html)";
@@ -61,7 +61,7 @@ export const alarmsTable: ConstraintTable = {
       source: `${SRC_XKS_ALARMS}: XksProxyCertificateDaysToExpire`,
       check: within(CLOUDWATCH.XKS_CERTIFICATE_DAYS),
     },
-    { field: "alarms.xks.latencyShare", rule: `a share of the 250 ms timeout ${CLOUDWATCH.SHARE_WORDS}`, source: `${SRC_XKS_ALARMS}: XksProxyLatency`, check: share },
+    { field: "alarms.xks.latencyShare", rule: `a share of the ${XKS.PROXY_TIMEOUT_MS.value} ms timeout ${CLOUDWATCH.SHARE_WORDS}`, source: `${SRC_XKS_ALARMS}: XksProxyLatency`, check: share },
     {
       field: "alarms.xks.credentialRotationDays",
       rule: `${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.min}-${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.max} days`,

@@ -69,13 +69,6 @@ export function parseCidr(text: unknown): Cidr | undefined {
 
 export const isCidr = (v: unknown): boolean => parseCidr(v) !== undefined;
 
-export const cidrWithPrefix =
-  (min: number, max: number) =>
-  (v: unknown): boolean => {
-    const c = parseCidr(v);
-    return c !== undefined && c.prefix >= min && c.prefix <= max;
-  };
-
 export const overlaps = (a: Cidr, b: Cidr): boolean => a.first <= b.last && b.first <= a.last;
 
 export const contains = (outer: Cidr, inner: Cidr): boolean => outer.first <= inner.first && inner.last <= outer.last;

@@ -3,7 +3,9 @@
  * source), checked against the raw environment before any construct exists. Every violation is
  * collected, so the user sees all problems at once, one line each:
  *
- *   environments.prod.keys.appData.deletionWindowDays: 45 is not allowed (7-30 days, KMS ScheduleKeyDeletion)
+ *   environments.prod.keys.appData.deletionWindowDays: 45 is not allowed (<allowed>, KMS ScheduleKeyDeletion)
+ *
+ * where <allowed> is built from the rulebook's rule ({@link KMS.DELETION_WINDOW_DAYS} in words).
  */
 import type { EnvironmentConfig } from "../types";
 
@@ -12,7 +14,7 @@ export interface Violation {
   /** Full path, e.g. `environments.prod.keys.appData.deletionWindowDays`. */
   readonly path: string;
   readonly value: unknown;
-  /** What is allowed, e.g. `7-30 days`. */
+  /** What is allowed, in words built from the rulebook (e.g. `rangeWords(KMS.DELETION_WINDOW_DAYS)`). */
   readonly rule: string;
   /** Where the rule comes from, e.g. `KMS ScheduleKeyDeletion`. */
   readonly source: string;

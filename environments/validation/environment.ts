@@ -1,5 +1,5 @@
 /** Environment-wide fields: identity, tags, state backend, hook runner. */
-import { HOOKS, inRange, NAMES, S3, STATE_BACKEND } from "@cmk-stacks/aws-limits";
+import { HOOKS, IAM, inRange, NAMES, S3, STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import type { ConstraintTable } from "./engine";
 import { isObject, isString, matches, oneOf, partitionOfRegion, REGION, TAG_CHARS } from "./checks";
 import { reservedTags } from "../resolve";
@@ -22,7 +22,7 @@ export const environmentTable: ConstraintTable = {
   domain: "environment",
   fields: [
     { field: "name", rule: NAMES.ENVIRONMENT_NAME.allowed, source: "stack and resource naming", required: true, check: matches(NAMES.ENVIRONMENT_NAME.regex) },
-    { field: "account", rule: "a 12-digit AWS account id", source: "AWS account identifiers", required: true, check: matches(/^\d{12}$/) },
+    { field: "account", rule: IAM.ACCOUNT_ID.allowed, source: "AWS account identifiers", required: true, check: matches(IAM.ACCOUNT_ID.regex) },
     { field: "region", rule: "an AWS Region code such as eu-west-1", source: "AWS Regions", required: true, check: matches(REGION) },
     { field: "tags", rule: "an object of string tags", source: "AWS tagging", check: isObject },
     { field: "tags.*", rule: "a string of at most 256 chars", source: "AWS tagging: tag values", check: matches(/^[\s\S]*$/, 0, 256) },

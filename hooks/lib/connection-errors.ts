@@ -1,4 +1,4 @@
-import { CLOUDHSM } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, XKS } from "@cmk-stacks/aws-limits";
 /** Custom key store kinds, as DescribeCustomKeyStores names them. */
 export type KeyStoreType = "AWS_CLOUDHSM" | "EXTERNAL_KEY_STORE";
 
@@ -124,8 +124,8 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
   XKS_PROXY_TIMED_OUT: {
     stores: ["EXTERNAL_KEY_STORE"],
     retryable: true,
-    meaning: "the proxy did not answer within KMS's timeout (250 ms per call)",
-    action: { EXTERNAL_KEY_STORE: "bring the round trip to the key manager under 250 ms (35 ms recommended): check proxy load and network latency, then re-run" },
+    meaning: `the proxy did not answer within KMS's timeout (${XKS.PROXY_TIMEOUT_MS.value} ms per call)`,
+    action: { EXTERNAL_KEY_STORE: `bring the round trip to the key manager under ${XKS.PROXY_TIMEOUT_MS.value} ms (${XKS.RECOMMENDED_ROUND_TRIP_MS.value} ms recommended): check proxy load and network latency, then re-run` },
   },
   XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION: {
     stores: ["EXTERNAL_KEY_STORE"],

@@ -1,9 +1,10 @@
+import { KMS } from "@cmk-stacks/aws-limits";
 import type { Clock } from "./clock";
 
 /**
- * Sliding-window limiter: at most `limit` calls start in any `windowMs`. KMS allows 5 requests/s
- * for the *CustomKeyStore APIs per account and Region, shared with anything else running, so all
- * of them go through one limiter per runner process.
+ * Sliding-window limiter: at most `limit` calls start in any `windowMs`. KMS's quota for the
+ * *CustomKeyStore APIs ({@link KMS.CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND}) is per account and
+ * Region, shared with anything else running, so all of them go through one limiter per runner process.
  */
 export class RateLimiter {
   private readonly starts: number[] = [];
@@ -11,7 +12,7 @@ export class RateLimiter {
 
   constructor(
     private readonly clock: Clock,
-    private readonly limit = 5,
+    private readonly limit = CUSTOM_KEY_STORE_RPS,
     private readonly windowMs = 1000,
   ) {}
 
@@ -33,5 +34,5 @@ export class RateLimiter {
   }
 }
 
-/** The *CustomKeyStore API quota (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html). */
-export const CUSTOM_KEY_STORE_RPS = 5;
+/** The *CustomKeyStore API quota: the rulebook's {@link KMS.CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND}. */
+export const CUSTOM_KEY_STORE_RPS = KMS.CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND.value;

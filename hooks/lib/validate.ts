@@ -3,11 +3,14 @@
  * Every pattern runs in linear time: no group that can match the same text in two ways is repeated
  * (`(\/?x+)+` tried 2^n splits of a hostile argument).
  */
+import { SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
+
 export const ID_PATTERNS = {
   clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
   keyStoreId: /^cks-[a-z0-9]{8,24}$/,
   instanceId: /^(i|mi)-[0-9a-f]{8,17}$/,
-  secretArn: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+  /** The rulebook's {@link SECRETS_MANAGER.SECRET_ARN}. */
+  secretArn: SECRETS_MANAGER.SECRET_ARN.regex,
   parameterName: /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/,
   region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
   ip: /^(\d{1,3}\.){3}\d{1,3}$/,

@@ -14,6 +14,7 @@ import {
   type KeyMetadata,
   type ListResourceTagsCommandOutput,
 } from "@aws-sdk/client-kms";
+import { inRange, KMS } from "@cmk-stacks/aws-limits";
 import { pollFor } from "../lib/backoff";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
@@ -38,12 +39,12 @@ export interface ImportKeyMaterialInput extends StepRuntime {
   readonly rotate?: boolean;
   /** The material's source, read only when an import is needed. */
   readonly readMaterial?: MaterialSource;
-  /** GetParametersForImport allows 1 request/s per account and Region. Default: a limiter for this step. */
+  /** GetParametersForImport's quota per account and Region ({@link KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND}). Default: a limiter for this step. */
   readonly importLimiter?: RateLimiter;
 }
 
-/** GetParametersForImport: 1 request per second (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html). */
-export const GET_PARAMETERS_FOR_IMPORT_RPS = 1;
+/** GetParametersForImport's request quota: the rulebook's {@link KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND}. */
+export const GET_PARAMETERS_FOR_IMPORT_RPS = KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND.value;
 /** Fetch a new wrapping key when the token has less than this left (it is valid 24 h). */
 const TOKEN_MARGIN_MS = 5 * 60_000;
 /** Wrapping keys fetched at most (the second after ExpiredImportTokenException or an old token). */
@@ -85,7 +86,7 @@ export function parseMaterial(input: Uint8Array): Buffer {
   throw new Error(`stdin is not a 256-bit symmetric key (${raw.length} bytes read; expected 32 raw bytes, their base64 on one line, or the JSON of 'vault read -format=json transit/export/encryption-key/<name>/<version>')`);
 }
 
-/** The material encrypted under the wrapping public key (RSAES_OAEP_SHA_256), in memory. */
+/** The material encrypted under the wrapping public key ({@link KMS.IMPORT_WRAPPING_ALGORITHM}), in memory. */
 export function wrapMaterial(material: Buffer, publicKeyDer: Uint8Array): Buffer {
   const key = createPublicKey({ key: Buffer.from(publicKeyDer), format: "der", type: "spki" });
   return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, material);
@@ -97,11 +98,11 @@ export function wrapMaterial(material: Buffer, publicKeyDer: Uint8Array): Buffer
  * 1. DescribeKey: a key already holding material is left alone (no other call) unless `reimport`
  *    (same material, a new expiry) or `rotate` (new material) is asked for.
  * 2. The material is read from the operator's source (stdin) and kept in one Buffer, zeroed after use.
- * 3. GetParametersForImport: an RSA_4096 public key and an import token valid 24 hours, wrapping
- *    algorithm RSAES_OAEP_SHA_256 (a 256-bit symmetric key fits; RSA_AES_KEY_WRAP_SHA_256 is only
+ * 3. GetParametersForImport: a {@link KMS.IMPORT_WRAPPING_KEY_SPEC} public key and an import token valid 24 hours, wrapping
+ *    algorithm {@link KMS.IMPORT_WRAPPING_ALGORITHM} (a 256-bit symmetric key fits; RSA_AES_KEY_WRAP_SHA_256 is only
  *    required for RSA private key material, which this step does not import)
  *    (https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-get-public-key-and-token.html).
- *    At most 1 request/s (a limiter) with backoff on throttling.
+ *    Within its request quota (a limiter, {@link KMS.GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND}) with backoff on throttling.
  * 4. ImportKeyMaterial with KEY_MATERIAL_EXPIRES + ValidTo or KEY_MATERIAL_DOES_NOT_EXPIRE. An
  *    expired token (ExpiredImportTokenException, or one within minutes of its end) means one new
  *    wrapping key and one more try (https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html).
@@ -118,7 +119,8 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   const fail = (code: string, detail: string, action: string) => new HookError(label, code, detail, action);
   const bad = checkIds({ kmsKeyId: input.keyId });
   if (bad.length) throw fail("InvalidInput", bad.join("; "), "pass the key id from the stack output key_<name>_import_command");
-  if (!Number.isInteger(input.validDays) || input.validDays < 0 || input.validDays > 365) throw fail("InvalidInput", `--valid-days ${input.validDays} is not allowed`, "pass 0 (no expiry) or 1-365 days (KMS ImportKeyMaterial ValidTo)");
+  const validity = KMS.KEY_MATERIAL_VALIDITY_DAYS;
+  if (!(input.validDays === 0 || inRange(validity, input.validDays))) throw fail("InvalidInput", `--valid-days ${input.validDays} is not allowed`, `pass 0 (no expiry) or ${validity.min}-${validity.max} days (KMS ImportKeyMaterial ValidTo)`);
   if (input.reimport && input.rotate) throw fail("InvalidInput", "--reimport and --rotate were both given", "pass --reimport to import the same material again, or --rotate to import new material");
 
   const { clock, log } = input;
@@ -138,7 +140,7 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   });
   progress.observe(String(key.KeyState));
   if (key.Origin !== "EXTERNAL") throw fail("NotAnImportedKey", `the key's origin is ${String(key.Origin)}, not EXTERNAL: KMS imports material only into keys created without it`, 'use the key of an origin "external" key (stack output key_<name>_import_command)');
-  if (key.KeySpec !== "SYMMETRIC_DEFAULT") throw fail("UnsupportedKeySpec", `the key is ${String(key.KeySpec)}; this step imports 256-bit symmetric material only`, "import asymmetric or HMAC material with the AWS CLI as the KMS developer guide describes");
+  if (key.KeySpec !== KMS.SYMMETRIC_KEY_SPEC) throw fail("UnsupportedKeySpec", `the key is ${String(key.KeySpec)}; this step imports 256-bit symmetric material only`, "import asymmetric or HMAC material with the AWS CLI as the KMS developer guide describes");
   if (key.KeyState === "PendingDeletion" || key.KeyState === "PendingReplicaDeletion") throw fail("KeyPendingDeletion", `the key is ${key.KeyState}`, "cancel the deletion first (CancelKeyDeletion), then enable the key and import again");
   if (key.KeyState === "Disabled") throw fail("KeyDisabled", "the key is Disabled", "enable it (EnableKey, a key administrator) and run the step again");
   const holdsMaterial = key.KeyState !== "PendingImport";
@@ -190,7 +192,7 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
         progress.note("import token too close to its end: fetching a new wrapping key");
         continue;
       }
-      progress.note(`wrapping key RSA_4096, RSAES_OAEP_SHA_256; import token valid until ${new Date(validTo).toISOString()}`);
+      progress.note(`wrapping key ${KMS.IMPORT_WRAPPING_KEY_SPEC}, ${KMS.IMPORT_WRAPPING_ALGORITHM}; import token valid until ${new Date(validTo).toISOString()}`);
       const wrapped = wrapMaterial(material, params.PublicKey as Uint8Array);
       try {
         await withRetry("ImportKeyMaterial", () => kms.send(new ImportKeyMaterialCommand({ KeyId: input.keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ...expiry, ...(importType ? { ImportType: importType } : {}) })), retry);
@@ -233,7 +235,11 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
 
 async function getParameters(input: ImportKeyMaterialInput, limiter: RateLimiter, retry: Parameters<typeof withRetry>[2], label: string): Promise<GetParametersForImportCommandOutput> {
   try {
-    const out = (await withRetry("GetParametersForImport", () => limiter.run(() => input.clients.kms.send(new GetParametersForImportCommand({ KeyId: input.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_4096" }))), retry)) as GetParametersForImportCommandOutput;
+    const out = (await withRetry(
+      "GetParametersForImport",
+      () => limiter.run(() => input.clients.kms.send(new GetParametersForImportCommand({ KeyId: input.keyId, WrappingAlgorithm: KMS.IMPORT_WRAPPING_ALGORITHM, WrappingKeySpec: KMS.IMPORT_WRAPPING_KEY_SPEC }))),
+      retry,
+    )) as GetParametersForImportCommandOutput;
     if (!out.PublicKey || !out.ImportToken) throw new HookError(label, "InvalidResponse", "GetParametersForImport returned no public key or token", "run the step again");
     return out;
   } catch (err) {

@@ -1,15 +1,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, ListKeysCommand, UpdateCustomKeyStoreCommand, type ListKeysCommandOutput, type CustomKeyStoresListEntry, type DecryptCommandOutput, type DescribeKeyCommandOutput, type EncryptCommandOutput } from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, type GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
-// Deep imports, kept on purpose for now: through the package entry esbuild renames a few minified
-// symbols of the Lambda bundle, whose zip is part of the synthesized output (byte-identical in
-// issue 19). Switch to `@cmk-stacks/xks-check` with the next intended change of that bundle.
-// eslint-disable-next-line cmk/package-boundaries
-import { runXksCheck } from "../../packages/xks-check/check";
-// eslint-disable-next-line cmk/package-boundaries
-import { validateCredential } from "../../packages/xks-check/credentials";
-// eslint-disable-next-line cmk/package-boundaries
-import type { XksCheckOptions, XksCheckReport, XksCredential } from "../../packages/xks-check/model";
+import { XKS } from "@cmk-stacks/aws-limits";
+import { runXksCheck, validateCredential, type XksCheckOptions, type XksCheckReport, type XksCredential } from "@cmk-stacks/xks-check";
 import { formatDuration } from "../lib/clock";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { connectionState, describeKeyStore } from "../lib/key-store";
@@ -41,15 +34,12 @@ export interface RotateXksCredentialInput extends StepRuntime {
   readonly xksExtraCaPem?: readonly string[];
   /** The proxy check (xks-check's `runXksCheck`); injectable for tests. */
   readonly proxyCheck?: (options: XksCheckOptions) => Promise<XksCheckReport>;
-  /** How long KMS may take to use the new credential. @default 5 minutes (AWS's figure) */
+  /** How long KMS may take to use the new credential. @default - the rulebook's {@link XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES} (AWS's figure) */
   readonly settleMs?: number;
 }
 
-/**
- * "It can take up to five minutes for the changes to be fully effective"
- * (https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html).
- */
-export const XKS_UPDATE_SETTLE_MS = 5 * 60_000;
+/** How long KMS takes to use an updated credential everywhere: the rulebook's {@link XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES}. */
+export const XKS_UPDATE_SETTLE_MS = XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES.value * 60_000;
 /** How often the store is described during the wait (its state is the only thing to see). */
 const SETTLE_POLL_MS = 60_000;
 const STDIN_HELP = `pipe {"accessKeyId": "...", "secretAccessKey": "..."} from your key manager on standard input, or pass --credential-secret-arn`;
@@ -69,7 +59,7 @@ const CHECK_CONTEXT = { purpose: "cmk-stacks rotate-xks-credential round trip" }
  *    that rejects it stops the step before anything changes (no UpdateCustomKeyStore).
  * 4. UpdateCustomKeyStore XksProxyAuthenticationCredential, allowed while CONNECTED: KMS checks the
  *    proxy with it again before accepting it.
- * 5. A bounded wait of up to 5 minutes for KMS to use it everywhere, the store described each minute.
+ * 5. A bounded wait of up to {@link XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES} for KMS to use it everywhere, the store described each minute.
  * 6. Encrypt/Decrypt on `keyId`, an enabled key in the store (checked, or found with ListKeys and
  *    DescribeKey, before anything changes): KMS signs with the new credential.
  * 7. Only then: the old credential may be retired from the proxy (AWS recommends the proxy accept
@@ -161,7 +151,7 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
   } catch (err) {
     throw kmsError(label, "UpdateCustomKeyStore", err);
   }
-  progress.note("UpdateCustomKeyStore accepted the new credential (KMS checked the proxy with it); the old one stays in use until KMS switches, up to 5 minutes");
+  progress.note(`UpdateCustomKeyStore accepted the new credential (KMS checked the proxy with it); the old one stays in use until KMS switches, up to ${XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES.value} minutes`);
   const updatedAt = clock.now();
 
   // A FAILED store (e.g. INVALID_CREDENTIALS) is reconnected now that it has a credential the proxy accepts.
@@ -169,7 +159,7 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
     await connectKeyStore({ ...input, clients: { kms: clients.kms }, keyStoreId, limiter, timeoutMs: Math.max(1, input.timeoutMs - progress.elapsed() - settleMs) });
   }
 
-  // 5. Up to 5 minutes for KMS to use it everywhere; the store must stay CONNECTED meanwhile.
+  // 5. Up to XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES for KMS to use it everywhere; the store must stay CONNECTED meanwhile.
   for (;;) {
     const waited = clock.now() - updatedAt;
     if (waited >= settleMs) break;
@@ -203,7 +193,7 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
 
   // 7. When the old credential may go.
   progress.note(
-    `the old credential may be retired from the proxy now: KMS has used only the new one since ${new Date(updatedAt + settleMs).toISOString()} (5 minutes after the update) and a round trip through the proxy succeeded. Then store the new one where the next rotation expects it; XksProxyCredentialAge restarts from 0`,
+    `the old credential may be retired from the proxy now: KMS has used only the new one since ${new Date(updatedAt + settleMs).toISOString()} (${XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES.value} minutes after the update) and a round trip through the proxy succeeded. Then store the new one where the next rotation expects it; XksProxyCredentialAge restarts from 0`,
   );
   return { status: "DONE", state: "CONNECTED", elapsedMs: progress.elapsed() };
 }
@@ -329,7 +319,7 @@ async function roundTrip(input: RotateXksCredentialInput, keyId: string, label: 
       CustomKeyStoreInvalidStateException: "the store is not CONNECTED: run connect-key-store, then re-run; do NOT retire the old credential",
       XksKeyNotFoundException: "the key manager no longer has this key's external key: check it there; do NOT retire the old credential",
       XksKeyInvalidConfigurationException: "the external key is not an enabled AES-256 key with ENCRYPT and DECRYPT in the key manager: fix it there",
-      DependencyTimeoutException: "the proxy did not answer within KMS's 250 ms: check the proxy and the link, then re-run; do NOT retire the old credential",
+      DependencyTimeoutException: `the proxy did not answer within KMS's ${XKS.PROXY_TIMEOUT_MS.value} ms: check the proxy and the link, then re-run; do NOT retire the old credential`,
       AccessDeniedException: `allow this identity kms:DescribeKey, kms:Encrypt and kms:Decrypt on ${keyId} (its key policy and IAM), then re-run: the new credential is already set, the step only proves it`,
       DisabledException: "the key is disabled: pass an enabled key of the store",
       NotFoundException: "check --key-id and --region",

@@ -1,19 +1,19 @@
 import { Construct } from "constructs";
-import { CLOUDWATCH, inRange } from "@cmk-stacks/aws-limits";
+import { CLOUDWATCH, inRange, XKS } from "@cmk-stacks/aws-limits";
 import { shown, throwIfProblems } from "../core/errors";
 import type { IKeyStore } from "../keystores/key-store";
 import type { IAlarmTopic } from "./alarm-topic";
 import { insightsQuery, topicAlarm } from "./topic-alarm";
 
-/** The KMS timeout for an XKS proxy answer (https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html, XksProxyLatency). */
-export const XKS_TIMEOUT_MS = 250;
+/** The KMS timeout for an XKS proxy answer: the rulebook's {@link XKS.PROXY_TIMEOUT_MS}. */
+export const XKS_TIMEOUT_MS = XKS.PROXY_TIMEOUT_MS.value;
 
 export interface KeyStoreAlarmsProps {
   readonly topic: IAlarmTopic;
   readonly keyStore: IKeyStore;
   /** XKS only: alarm when the proxy's TLS certificate expires in fewer days, within {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS}. @default - the rulebook's {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT} */
   readonly certificateDays?: number;
-  /** XKS only: alarm when the average proxy latency exceeds this share of 250 ms ({@link CLOUDWATCH.isShare}). @default - the rulebook's {@link CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT} */
+  /** XKS only: alarm when the average proxy latency exceeds this share of {@link XKS.PROXY_TIMEOUT_MS} ({@link CLOUDWATCH.isShare}). @default - the rulebook's {@link CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT} */
   readonly latencyShare?: number;
   /** XKS only: alarm when the proxy credential is older (XksProxyCredentialAge), within {@link CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS}. @default - the rulebook's {@link CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT} */
   readonly credentialRotationDays?: number;

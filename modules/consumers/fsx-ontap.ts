@@ -11,7 +11,7 @@ import type { ICustomerKey } from "../keys/customer-key";
 import type { INetwork } from "../network/network";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
-import { FSX, inRange } from "@cmk-stacks/aws-limits";
+import { FSX, inRange, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
 
 /** Ports clients use on an ONTAP file system (the rulebook's {@link FSX.ONTAP_PORTS}). */
 export const ONTAP_PORTS = FSX.ONTAP_PORTS;
@@ -99,7 +99,7 @@ export class FsxOntap extends Construct {
     this.adminSecret = new SecretsmanagerSecret(this, "fsxadmin", {
       name: `${namePrefix}/fsx-ontap/fsxadmin-password`,
       description: "fsxadmin password of the ONTAP file system (generated at creation; rotate with UpdateFileSystem, then update this secret)",
-      recoveryWindowInDays: 30,
+      recoveryWindowInDays: SECRETS_MANAGER.DEFAULT_RECOVERY_WINDOW_DAYS.value,
       tags: { "cmk:holds": "fsx-admin-credential", Name: `${name}-fsxadmin` },
       lifecycle: { preventDestroy: true },
     });

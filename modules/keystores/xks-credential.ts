@@ -54,7 +54,7 @@ const BLOCK = "xks_proxy_authentication_credential";
  * - `ignore_changes` on the block: once the store exists, a plan with no credential or another
  *   one plans no change. The credential is changed by the operator step `rotate-xks-credential`
  *   (UpdateCustomKeyStore while CONNECTED, docs/xks.md), never by an apply: KMS checks the new
- *   value against the proxy first and takes up to 5 minutes to use it
+ *   value against the proxy first and takes up to {@link XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES} to use it
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html), and a plan
  *   that needed the credential would hand it to every pull-request plan.
  * - a `postcondition` that fails the plan of a store being created without the credential. It is

@@ -157,3 +157,6 @@ export const HSMS_PER_REGION_QUOTA_DEFAULT: Default<number> = {
   why: "AWS's default quota, used when Service Quotas has no value",
   doc: "https://docs.aws.amazon.com/cloudhsm/latest/userguide/limits.html",
 };
+
+/** Days a deleted backup stays restorable (DeleteBackup: PENDING_DELETION, undone by RestoreBackup) before CloudHSM deletes it. */
+export const BACKUP_PENDING_DELETION_DAYS: Limit = { value: 7, unit: "days", doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteBackup.html" };

@@ -2,7 +2,7 @@
  * AWS KMS: keys, aliases, deletion windows, imported key material, custom key stores and grants.
  * Each rule once, with the AWS page that states it.
  */
-import type { Default, Pattern, Range } from "./rule";
+import type { Default, Limit, Pattern, Range } from "./rule";
 
 const API = "https://docs.aws.amazon.com/kms/latest/APIReference";
 const GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide";
@@ -41,6 +41,19 @@ export const DESCRIPTION_LENGTH: Range = { min: 0, max: 8192, integer: true, uni
 
 /** ImportKeyMaterial ValidTo (ExpirationModel KEY_MATERIAL_EXPIRES): at most 365 days from the request. */
 export const KEY_MATERIAL_VALIDITY_DAYS: Range = { min: 1, max: 365, integer: true, unit: "days", doc: `${API}/API_ImportKeyMaterial.html` };
+
+/**
+ * The wrapping key this project asks GetParametersForImport for when it imports 256-bit symmetric
+ * material: an RSA_4096 public key (the strongest RSA wrapping key spec KMS offers)...
+ * https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-get-public-key-and-token.html
+ */
+export const IMPORT_WRAPPING_KEY_SPEC = "RSA_4096";
+/**
+ * ...and RSAES_OAEP_SHA_256 as the wrapping algorithm: a 256-bit symmetric key fits in one RSA OAEP
+ * block (RSA_AES_KEY_WRAP_SHA_256 is required only for RSA private key material).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-get-public-key-and-token.html
+ */
+export const IMPORT_WRAPPING_ALGORITHM = "RSAES_OAEP_SHA_256";
 
 /**
  * Days before imported key material expires at which its alarm (SecondsUntilKeyMaterialExpiration)
@@ -125,6 +138,18 @@ export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = { min: 1, max: 256, integer: 
 export function isCustomKeyStoreName(name: unknown): boolean {
   return typeof name === "string" && name.length >= CUSTOM_KEY_STORE_NAME_LENGTH.min && name.length <= CUSTOM_KEY_STORE_NAME_LENGTH.max;
 }
+
+/**
+ * The request quota of the *CustomKeyStore APIs (Create, Connect, Disconnect, Describe, Update,
+ * Delete), per account and Region, shared with anything else calling them: 5 requests per second.
+ */
+export const CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND: Limit = { value: 5, unit: "requests per second", doc: `${GUIDE}/requests-per-second.html` };
+
+/** Custom key stores (CloudHSM and external) per account and Region: 10, a resource quota that is not in Service Quotas. */
+export const CUSTOM_KEY_STORES_PER_REGION: Limit = { value: 10, doc: `${GUIDE}/resource-limits.html` };
+
+/** The request quota of GetParametersForImport per account and Region: 1 request per second. */
+export const GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND: Limit = { value: 1, unit: "requests per second", doc: `${GUIDE}/requests-per-second.html` };
 
 /** CreateCustomKeyStore TrustAnchorCertificate (a CloudHSM key store's trust anchor PEM). */
 export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = { min: 1, max: 5000, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };

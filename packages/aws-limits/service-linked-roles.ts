@@ -3,16 +3,14 @@
  * launch EBS volumes, once, for the validation table (`data.ebs.serviceLinkedRoles`) and the
  * ServiceLinkedRole construct. https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
  */
-
-/** At most this many characters in an IAM role name. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
-export const ROLE_NAME_MAX = 64;
+import { NAME_LENGTH } from "./iam";
 
 /**
  * The tail of a service-linked role ARN: IAM puts these roles under `/aws-service-role/<service
- * principal>/`; groups: the service principal, the role name.
+ * principal>/`; groups: the service principal, the role name (at most IAM's {@link NAME_LENGTH}).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
  */
-export const ARN_TAIL = new RegExp(`:role\\/aws-service-role\\/([a-z0-9.-]+\\.amazonaws\\.com)\\/([\\w+=,.@-]{1,${ROLE_NAME_MAX}})$`);
+export const ARN_TAIL = new RegExp(`:role\\/aws-service-role\\/([a-z0-9.-]+\\.amazonaws\\.com)\\/([\\w+=,.@-]{${NAME_LENGTH.min},${NAME_LENGTH.max}})$`);
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 

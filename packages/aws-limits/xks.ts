@@ -3,7 +3,7 @@
  * the KMS service principal of the endpoint service, and the health check of the proxies' target
  * group. Each rule once, with the AWS page that states it.
  */
-import type { Default, Pattern, Range } from "./rule";
+import type { Default, Limit, Pattern, Range } from "./rule";
 
 const CREATE = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateCustomKeyStore.html";
 const CREDENTIAL = "https://docs.aws.amazon.com/kms/latest/APIReference/API_XksProxyAuthenticationCredentialType.html";
@@ -52,10 +52,22 @@ export const KEY_ID: Pattern = {
   doc: "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html",
 };
 
-/** XksProxyAuthenticationCredential AccessKeyId. */
-export const ACCESS_KEY_ID: Pattern = { regex: /^[A-Z2-7]{20,30}$/, allowed: "20-30 characters, uppercase letters A-Z and digits 2-7", doc: CREDENTIAL };
-/** XksProxyAuthenticationCredential RawSecretAccessKey. */
-export const SECRET_ACCESS_KEY: Pattern = { regex: /^[a-zA-Z0-9/+=]{43,64}$/, allowed: "43-64 characters, letters, digits, '/', '+' and '='", doc: CREDENTIAL };
+/** XksProxyAuthenticationCredential AccessKeyId: its length. */
+export const ACCESS_KEY_ID_LENGTH: Range = { min: 20, max: 30, integer: true, unit: "characters", doc: CREDENTIAL };
+/** XksProxyAuthenticationCredential AccessKeyId: {@link ACCESS_KEY_ID_LENGTH} uppercase letters and digits 2-7. */
+export const ACCESS_KEY_ID: Pattern = {
+  regex: new RegExp(`^[A-Z2-7]{${ACCESS_KEY_ID_LENGTH.min},${ACCESS_KEY_ID_LENGTH.max}}$`),
+  allowed: `${ACCESS_KEY_ID_LENGTH.min}-${ACCESS_KEY_ID_LENGTH.max} characters, uppercase letters A-Z and digits 2-7`,
+  doc: CREDENTIAL,
+};
+/** XksProxyAuthenticationCredential RawSecretAccessKey: its length. */
+export const SECRET_ACCESS_KEY_LENGTH: Range = { min: 43, max: 64, integer: true, unit: "characters", doc: CREDENTIAL };
+/** XksProxyAuthenticationCredential RawSecretAccessKey: {@link SECRET_ACCESS_KEY_LENGTH} letters, digits, `/`, `+` and `=`. */
+export const SECRET_ACCESS_KEY: Pattern = {
+  regex: new RegExp(`^[a-zA-Z0-9/+=]{${SECRET_ACCESS_KEY_LENGTH.min},${SECRET_ACCESS_KEY_LENGTH.max}}$`),
+  allowed: `${SECRET_ACCESS_KEY_LENGTH.min}-${SECRET_ACCESS_KEY_LENGTH.max} characters, letters, digits, '/', '+' and '='`,
+  doc: CREDENTIAL,
+};
 
 /**
  * The principal the endpoint service must allow: KMS's custom key store service principal of the
@@ -94,3 +106,24 @@ export const DEFAULT_HEALTH_CHECK: Default<{ readonly protocol: "TCP"; readonly 
   why: "TCP: the XKS health API is a signed POST; 10 s and 3 checks take a failed proxy out within about 30 s",
   doc: "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html",
 };
+
+/**
+ * How long KMS waits for the proxy's answer to one call: a slower answer is a failed KMS request
+ * (XKS_PROXY_TIMED_OUT, DependencyTimeoutException; KMS retries once on network timeouts).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html (XksProxyLatency),
+ * https://github.com/aws/aws-kms-xksproxy-api-spec
+ */
+export const PROXY_TIMEOUT_MS: Limit = { value: 250, unit: "ms", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html" };
+
+/**
+ * The round trip between AWS and the key manager recommended at most, so calls stay within
+ * {@link PROXY_TIMEOUT_MS} under load. Stated in the XKS proxy API specification
+ * (https://github.com/aws/aws-kms-xksproxy-api-spec), which the external key store guide points to.
+ */
+export const RECOMMENDED_ROUND_TRIP_MS: Limit = { value: 35, unit: "ms", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html" };
+
+/**
+ * After UpdateCustomKeyStore changes the proxy credential, "it can take up to five minutes for the
+ * changes to be fully effective": the old credential must keep working that long.
+ */
+export const CREDENTIAL_UPDATE_SETTLE_MINUTES: Limit = { value: 5, unit: "minutes", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html" };

@@ -19,6 +19,7 @@
  * declare a standing intent and need no digest; an optional `expires` ends them.
  */
 import { readFileSync } from "node:fs";
+import { IAM } from "@cmk-stacks/aws-limits";
 import { isObject } from "./plan-json";
 import { DIGEST_PATTERN } from "./digest";
 import { ALLOWABLE_ACTIONS, InputError, type AllowEntry, type AllowedFinding, type Allowlist, type ExternalAccountEntry, type ExternalOrganizationEntry, type Finding, type GuardAction } from "./model";
@@ -57,7 +58,7 @@ interface DeclarationKind {
   readonly cutExpires: boolean;
 }
 
-const ACCOUNTS: DeclarationKind = { list: "externalAccounts", field: "account", keys: ACCOUNT_KEYS, pattern: /^\d{12}$/, rule: "a 12-digit account id", cutExpires: false };
+const ACCOUNTS: DeclarationKind = { list: "externalAccounts", field: "account", keys: ACCOUNT_KEYS, pattern: IAM.ACCOUNT_ID.regex, rule: "a 12-digit account id", cutExpires: false };
 
 /**
  * `externalOrganizations`: AWS Organizations a key (or the alarm topic) is opened to on purpose, by

@@ -13,6 +13,7 @@
  * A Deny cancels a right only when it surely applies; a Deny that may apply makes the right uncertain.
  */
 
+import { IAM } from "@cmk-stacks/aws-limits";
 import { firstRepeatedField } from "./json-keys";
 
 /** True, false, or undefined when it depends on the request. */
@@ -217,7 +218,7 @@ export function globMatch(pattern: string, value: string, caseless = false): boo
   return pi === p.length;
 }
 
-const ACCOUNT = /^\d{12}$/;
+const ACCOUNT = IAM.ACCOUNT_ID.regex;
 /** The account field of any ARN (`arn:aws:iam::111122223333:role/x`, `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x`). */
 const ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
 
@@ -562,7 +563,7 @@ function valueNarrows(scope: CallerScope, operator: string, v: string): boolean 
   const head = w < 0 ? v : v.slice(0, w);
   switch (scope) {
     case "account":
-      return w < 0 && /^\d{12}$/.test(v);
+      return w < 0 && IAM.ACCOUNT_ID.regex.test(v);
     case "arn":
       return ANY_ARN_ACCOUNT.test(head) || (w < 0 && ANY_ARN_ACCOUNT.test(v));
     case "organization":

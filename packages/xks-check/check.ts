@@ -257,8 +257,8 @@ function stats(durations: readonly number[], roundTrips: readonly number[]): Lat
 }
 
 /**
- * FAIL when any call took over KMS's 250 ms (each such call is a failed KMS request), WARN when the
- * round trip (TCP connect) is over the recommended 35 ms.
+ * FAIL when any call took over KMS's {@link KMS_BUDGET_MS} (each such call is a failed KMS request), WARN when the
+ * round trip (TCP connect) is over the recommended {@link RECOMMENDED_ROUND_TRIP_MS}.
  */
 function latencyRow(l: LatencyStats | undefined, durations: readonly number[]): CheckRow {
   if (!l) return { check: "latency", verdict: "SKIP", detail: "no completed call" };

@@ -4,17 +4,13 @@
  * history, process list). Every message names the variable or field, never the value.
  */
 import type { GetSecretValueCommand, GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
-import { SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
+import { SECRETS_MANAGER, XKS } from "@cmk-stacks/aws-limits";
 import { XksInputError, type XksCredential } from "./model";
 
 /** Environment variable holding the access key id. */
 export const ACCESS_KEY_ID_VAR = "XKS_ACCESS_KEY_ID";
 /** Environment variable holding the secret access key. */
 export const SECRET_ACCESS_KEY_VAR = "XKS_SECRET_ACCESS_KEY";
-
-/** KMS's formats for XksProxyAuthenticationCredential (CreateCustomKeyStore). */
-const ACCESS_KEY_ID_FORMAT = /^[A-Z2-7]{20,30}$/;
-const SECRET_FORMAT = /^[a-zA-Z0-9/+=]{43,64}$/;
 
 /** The part of a Secrets Manager client this tool uses (inject a fake in tests). */
 export interface SecretsClient {
@@ -25,16 +21,18 @@ export interface SecretsClient {
 export type SecretsClientFactory = (region: string) => SecretsClient;
 
 /**
- * Checks both values against the formats KMS accepts. `labels` name where each came from
+ * Checks both values against the formats KMS accepts (XksProxyAuthenticationCredential: the
+ * rulebook's {@link XKS.ACCESS_KEY_ID} and {@link XKS.SECRET_ACCESS_KEY}). `labels` name where each came from
  * (a variable or a secret field) for the message; the values never appear in it.
  */
 export function validateCredential(values: { readonly accessKeyId: unknown; readonly secretAccessKey: unknown }, labels: { readonly accessKeyId: string; readonly secretAccessKey: string }): XksCredential {
   const problems: string[] = [];
-  if (typeof values.accessKeyId !== "string" || !ACCESS_KEY_ID_FORMAT.test(values.accessKeyId)) {
-    problems.push(`${labels.accessKeyId} is not a valid XKS access key id (20-30 characters, A-Z and 2-7 only)`);
+  const [id, secret] = [XKS.ACCESS_KEY_ID_LENGTH, XKS.SECRET_ACCESS_KEY_LENGTH];
+  if (typeof values.accessKeyId !== "string" || !XKS.ACCESS_KEY_ID.regex.test(values.accessKeyId)) {
+    problems.push(`${labels.accessKeyId} is not a valid XKS access key id (${id.min}-${id.max} characters, A-Z and 2-7 only)`);
   }
-  if (typeof values.secretAccessKey !== "string" || !SECRET_FORMAT.test(values.secretAccessKey)) {
-    problems.push(`${labels.secretAccessKey} is not a valid XKS secret access key (43-64 characters: letters, digits, /, + and =)`);
+  if (typeof values.secretAccessKey !== "string" || !XKS.SECRET_ACCESS_KEY.regex.test(values.secretAccessKey)) {
+    problems.push(`${labels.secretAccessKey} is not a valid XKS secret access key (${secret.min}-${secret.max} characters: letters, digits, /, + and =)`);
   }
   if (problems.length > 0) throw new XksInputError(problems.join("; "));
   return { accessKeyId: values.accessKeyId as string, secretAccessKey: values.secretAccessKey as string };

@@ -3,6 +3,7 @@
  * would give (a ConnectionErrorCode for the store, or the CreateKey exception for a key). The
  * README's table is this file in prose; keep them together.
  */
+import { KMS_BUDGET_MS } from "./model";
 import type { CallFailure } from "./transport";
 import { describeNames } from "./tls-names";
 
@@ -56,7 +57,7 @@ export function networkProblem(f: CallFailure, ctx: FixContext): Problem {
       return {
         check: "connection",
         detail: `connected, but no answer within ${ctx.timeoutMs} ms`,
-        fix: `the proxy did not answer within ${ctx.timeoutMs} ms (KMS allows 250 ms): check the proxy and its key manager respond, and their logs (KMS error XKS_PROXY_TIMED_OUT)`,
+        fix: `the proxy did not answer within ${ctx.timeoutMs} ms (KMS allows ${KMS_BUDGET_MS} ms): check the proxy and its key manager respond, and their logs (KMS error XKS_PROXY_TIMED_OUT)`,
       };
     case "reset":
       return {

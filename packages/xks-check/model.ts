@@ -2,12 +2,13 @@
  * Types shared by the XKS proxy preflight: its options (a plain object, so tests and other tools
  * do not depend on `environments/`), the rows of its report and the input error that maps to exit 2.
  */
+import { CLOUDWATCH, XKS } from "@cmk-stacks/aws-limits";
 
 /** The proxy authentication credential KMS signs with. Never printed, never taken from arguments. */
 export interface XksCredential {
-  /** 20-30 characters, `A-Z` and `2-7`. */
+  /** {@link XKS.ACCESS_KEY_ID}: {@link XKS.ACCESS_KEY_ID_LENGTH} characters, `A-Z` and `2-7`. */
   readonly accessKeyId: string;
-  /** 43-64 characters, letters, digits, `/`, `+`, `=`. */
+  /** {@link XKS.SECRET_ACCESS_KEY}: {@link XKS.SECRET_ACCESS_KEY_LENGTH} characters, letters, digits, `/`, `+`, `=`. */
   readonly secretAccessKey: string;
 }
 
@@ -100,9 +101,9 @@ export class XksInputError extends Error {
   }
 }
 
-/** KMS gives the proxy this long per call. */
-export const KMS_BUDGET_MS = 250;
-/** The XKS proxy API spec recommends a round trip of at most this between AWS and the key manager. */
-export const RECOMMENDED_ROUND_TRIP_MS = 35;
-/** Certificates expiring sooner than this are a warning (KMS publishes XksProxyCertificateDaysToExpire). */
-export const CERT_WARN_DAYS = 30;
+/** KMS gives the proxy this long per call: the rulebook's {@link XKS.PROXY_TIMEOUT_MS}. */
+export const KMS_BUDGET_MS = XKS.PROXY_TIMEOUT_MS.value;
+/** The XKS proxy API spec recommends a round trip of at most this between AWS and the key manager: {@link XKS.RECOMMENDED_ROUND_TRIP_MS}. */
+export const RECOMMENDED_ROUND_TRIP_MS = XKS.RECOMMENDED_ROUND_TRIP_MS.value;
+/** Certificates expiring sooner than this are a warning (KMS publishes XksProxyCertificateDaysToExpire): the alarm's default, {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT}. */
+export const CERT_WARN_DAYS = CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value;

@@ -1,6 +1,6 @@
 /**
  * One XKS proxy call over Node's https, shaped like KMS's: a new TLS connection per call (so the
- * time includes TCP and TLS setup, as KMS's 250 ms budget does), TLS 1.2+ with only the cipher
+ * time includes TCP and TLS setup, as KMS's budget, XKS.PROXY_TIMEOUT_MS, does), TLS 1.2+ with only the cipher
  * suites the XKS spec requires, the private DNS name for SNI, Host and the certificate check,
  * certificate verification always on, one deadline for the whole call.
  */

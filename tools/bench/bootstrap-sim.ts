@@ -7,12 +7,13 @@
 import { CreateHsmCommand, DescribeClustersCommand, InitializeClusterCommand, type Cluster, type Hsm } from "@aws-sdk/client-cloudhsm-v2";
 import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, TagResourceCommand } from "@aws-sdk/client-secrets-manager";
+import { HOOKS } from "@cmk-stacks/aws-limits";
 import { GetCommandInvocationCommand, GetParameterCommand, ListCommandsCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { COMMAND_POLL, pollFor, pollsNeeded, TYPICAL_MS, type Random } from "../../hooks/lib/backoff";
 import type { HookClients } from "../../hooks/lib/clients";
 import { VirtualClock } from "../../hooks/lib/clock";
 import { memoryLogger } from "../../hooks/lib/logger";
-import { RateLimiter } from "../../hooks/lib/rate-limiter";
+import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import type { Sender } from "../../hooks/lib/runtime";
 import { bootstrapCloudHsmKeyStore, type BootstrapIds } from "../../hooks/orchestrate";
 
@@ -279,8 +280,8 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
   };
 
   const { log } = memoryLogger();
-  const limiter = new RateLimiter(clock, 5);
-  return bootstrapCloudHsmKeyStore(clients, { clock, log, timeoutMs: 45 * 60_000, random: SIM_RANDOM, limiter }, terraform, IDS).then(() => {
+  const limiter = new RateLimiter(clock, CUSTOM_KEY_STORE_RPS);
+  return bootstrapCloudHsmKeyStore(clients, { clock, log, timeoutMs: HOOKS.TIMEOUT_MINUTES_DEFAULT.value * 60_000, random: SIM_RANDOM, limiter }, terraform, IDS).then(() => {
     const totalMs = clock.now();
     const criticalPathMs = lat.hsmCreateMs + lat.initializeMs + lat.activateCommandMs + lat.activateMs + lat.hsmCreateMs + lat.kmsuserCommandMs + lat.createKeyStoreMs + lat.connectMs;
     const p = (policy: Parameters<typeof pollsNeeded>[0], ms: number) => pollsNeeded(policy, ms, SIM_RANDOM);

@@ -24,7 +24,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-clo
 import { FSxClient } from "@aws-sdk/client-fsx";
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { realClock } from "../../hooks/lib/clock";
-import { RateLimiter } from "../../hooks/lib/rate-limiter";
+import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import { runTeardown } from "../ops/teardown";
 import { createTerraformRunner } from "../ops/teardown-steps/terraform-runner";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
@@ -202,7 +202,7 @@ async function runTeardownTwice(env: EnvironmentConfig, root: string, bin: strin
         terraform: runner,
         io: { out: (l: string) => lines.push(l), confirm: async () => false },
         clock: realClock,
-        kmsLimiter: new RateLimiter(realClock, 5, 1000),
+        kmsLimiter: new RateLimiter(realClock, CUSTOM_KEY_STORE_RPS, 1000),
       };
       const opts = { env: env.name, region: env.region, execute: true, yes: true, deleteObjects: true, deleteFileSystems: false, deleteBackups: false, unusedForDays: 30, force: true, withoutAlarm: false, cloudTrailLogGroup: TEARDOWN_LOG_GROUP };
       const r = await runTeardown(opts, deps);

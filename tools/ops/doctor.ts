@@ -5,7 +5,7 @@
  * endpoint per service the admin host needs, an S3 gateway endpoint, one HSM per entry of
  * cloudHsm.hsmAzs, ...), so doctor needs no synth.
  */
-import { CLOUDHSM, NETWORK } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, KMS, NETWORK } from "@cmk-stacks/aws-limits";
 import { DescribeClustersCommand, type Cluster } from "@aws-sdk/client-cloudhsm-v2";
 import { DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeTransitGatewaysCommand, DescribeVpcEndpointsCommand, DescribeVpcsCommand, DescribeVpnGatewaysCommand, type Filter, type Subnet, type VpcEndpoint } from "@aws-sdk/client-ec2";
 import { GetOpenIDConnectProviderCommand, GetRoleCommand, ListOpenIDConnectProvidersCommand } from "@aws-sdk/client-iam";
@@ -23,8 +23,8 @@ import { stackNames } from "./env";
 import { notChecked, type Finding } from "./findings";
 import { checkSession } from "./session";
 
-/** KMS: custom key stores per account and Region; not in Service Quotas (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
-export const CUSTOM_KEY_STORES_PER_REGION = 10;
+/** KMS: custom key stores per account and Region; not in Service Quotas: the rulebook's {@link KMS.CUSTOM_KEY_STORES_PER_REGION}. */
+export const CUSTOM_KEY_STORES_PER_REGION = KMS.CUSTOM_KEY_STORES_PER_REGION.value;
 /** CloudHSM quotas: the rulebook's defaults when Service Quotas has no value. */
 export const CLOUDHSM_DEFAULTS = { clusters: CLOUDHSM.CLUSTERS_PER_REGION_QUOTA_DEFAULT.value, hsms: CLOUDHSM.HSMS_PER_REGION_QUOTA_DEFAULT.value, hsmsPerCluster: CLOUDHSM.HSMS_PER_CLUSTER.max } as const;
 /** VPC quota codes in Service Quotas and their defaults: the rulebook's {@link NETWORK.VPC_QUOTAS}. */

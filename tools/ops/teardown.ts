@@ -9,8 +9,9 @@
  *   3. key stores (after their keys are deleted) and CloudHSM HSMs, cluster, backups;
  *   4. a guarded Terraform phase deletes the keys stack, forgetting what the API handled;
  *   5. once KMS has deleted every key: the alarm is removed, and the run says the teardown is over.
- * Phases that must wait for AWS (the 7-30 day key window) stop the run with the date to run again.
+ * Phases that must wait for AWS (the key deletion window, KMS.DELETION_WINDOW_DAYS) stop the run with the date to run again.
  */
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { awsErrorCode, errorMessage } from "../../hooks/lib/errors";
 import { readAlarm, ensureAlarm, removeAlarm, alarmNames } from "./teardown-steps/alarm";
 import { bucketLine, bucketRefusal, describeBuckets, describeFileSystems, emptyBucket, fileSystemRefusal } from "./teardown-steps/data";
@@ -259,9 +260,9 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
     out(ctx, `  ${backups.length} backup(s) of ${id} still hold its key material:`);
     for (const b of backups) out(ctx, `    ${b.BackupId ?? "?"} (${b.BackupState ?? "?"}, ${b.CreateTimestamp ? day(new Date(b.CreateTimestamp)) : "?"}): ${deleteBackupCommand(b.BackupId ?? "?", ctx.opts.region)}`);
     if (ctx.opts.deleteBackups && ctx.opts.execute && !c) {
-      await confirmOrStop(ctx, `Delete ${backups.length} backup(s) of ${id}? (restorable for 7 days)`);
+      await confirmOrStop(ctx, `Delete ${backups.length} backup(s) of ${id}? (restorable for ${CLOUDHSM.BACKUP_PENDING_DELETION_DAYS.value} days)`);
       await deleteBackups(ctx.deps, backups);
-      out(ctx, `  backups of ${id}: deletion requested (PENDING_DELETION for 7 days; aws cloudhsmv2 restore-backup undoes it)`);
+      out(ctx, `  backups of ${id}: deletion requested (PENDING_DELETION for ${CLOUDHSM.BACKUP_PENDING_DELETION_DAYS.value} days; aws cloudhsmv2 restore-backup undoes it)`);
     } else out(ctx, "  the teardown leaves backups alone unless --delete-backups is given");
   }
   return remaining === 0;

@@ -2,7 +2,7 @@
  * The state bucket and its KMS key, as an S3 backend needs them (docs/state-backend.md):
  *   - the KMS key of `backend.kmsKeyId`: when it is an alias ARN that does not exist yet, a
  *     symmetric customer managed key with automatic rotation on, a key policy that refuses a
- *     deletion window under 30 days, and the alias;
+ *     deletion window under the longest KMS allows (KMS.DELETION_WINDOW_DAYS.max), and the alias;
  *   - the bucket: versioned; default encryption aws:kms with that key and the S3 Bucket Key on;
  *     a bucket policy denying every request not sent over TLS (aws:SecureTransport false);
  *     Block Public Access all on; object ownership BucketOwnerEnforced (ACLs off).
@@ -26,6 +26,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyRotationCommand, GetKeyRotationStatusCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { KMS } from "@cmk-stacks/aws-limits";
 
 /** The settings `npm run state-bucket` makes and `npm run doctor` can check. */
 export const STATE_BUCKET_SETTINGS = {
@@ -35,7 +36,8 @@ export const STATE_BUCKET_SETTINGS = {
   publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
   objectOwnership: "BucketOwnerEnforced",
   tlsOnlyStatementSid: "DenyInsecureTransport",
-  keyDeletionWindowMinDays: 30,
+  /** The longest window KMS allows: a deletion of the state key can be noticed and cancelled for as long as possible. */
+  keyDeletionWindowMinDays: KMS.DELETION_WINDOW_DAYS.max,
 } as const;
 
 export interface StateBucketTarget {
@@ -82,7 +84,7 @@ export function tlsOnlyStatement(bucket: string, region: string): Record<string,
 /**
  * Key policy of a key this creates: the account administers it through IAM (the default key
  * policy, https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html), and no
- * one may schedule its deletion with a window under 30 days
+ * one may schedule its deletion with a window under `keyDeletionWindowMinDays`
  * (kms:ScheduleKeyDeletionPendingWindowInDays, https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
  */
 export function stateKeyPolicy(account: string, region: string): string {
@@ -91,7 +93,7 @@ export function stateKeyPolicy(account: string, region: string): string {
     Statement: [
       { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:${partitionOf(region)}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
       {
-        Sid: "DeletionWindowAtLeast30Days",
+        Sid: `DeletionWindowAtLeast${STATE_BUCKET_SETTINGS.keyDeletionWindowMinDays}Days`,
         Effect: "Deny",
         Principal: "*",
         Action: "kms:ScheduleKeyDeletion",
@@ -141,8 +143,8 @@ async function ensureKey(t: StateBucketTarget, kms: KMSClient, apply: boolean, s
       kms.send(
         new CreateKeyCommand({
           Description: `Terraform state in s3://${t.bucket} (cmk-stacks)`,
-          KeySpec: "SYMMETRIC_DEFAULT",
-          KeyUsage: "ENCRYPT_DECRYPT",
+          KeySpec: KMS.SYMMETRIC_KEY_SPEC,
+          KeyUsage: KMS.KEY_USAGE.encryptDecrypt,
           Policy: stateKeyPolicy(account, region),
           Tags: Object.entries(t.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
         }),
@@ -157,7 +159,7 @@ async function ensureKey(t: StateBucketTarget, kms: KMSClient, apply: boolean, s
   }
   const problems: string[] = [];
   if (meta.KeyManager !== "CUSTOMER") problems.push("is AWS managed (its policy is not yours to set)");
-  if (meta.KeySpec !== "SYMMETRIC_DEFAULT" || meta.KeyUsage !== "ENCRYPT_DECRYPT") problems.push(`is ${meta.KeySpec}/${meta.KeyUsage}, not a symmetric encryption key`);
+  if (meta.KeySpec !== KMS.SYMMETRIC_KEY_SPEC || meta.KeyUsage !== KMS.KEY_USAGE.encryptDecrypt) problems.push(`is ${meta.KeySpec}/${meta.KeyUsage}, not a symmetric encryption key`);
   if (meta.KeyState !== "Enabled") problems.push(`is ${meta.KeyState}, not Enabled`);
   if (problems.length) throw new StateBucketError(`the KMS key ${t.kmsKeyId} ${problems.join(", ")}: S3 default encryption needs an enabled symmetric customer managed key`);
   const rotation = await aws("kms:GetKeyRotationStatus", () => kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.KeyId })));

@@ -1,4 +1,5 @@
 /** Blocks in-place updates of a custom key store's credential, cluster or trust anchor. */
+import { XKS } from "@cmk-stacks/aws-limits";
 import { actionOf, isUnknown, valuesOf } from "../plan-index";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 
@@ -16,8 +17,7 @@ const CRITICAL: Record<string, string> = {
  * the one procedure is the operator step (no allowlisting a credential change).
  */
 const INSTEAD: Record<string, string> = {
-  xks_proxy_authentication_credential:
-    "never change the XKS proxy credential through Terraform: put back ignore_changes on xks_proxy_authentication_credential and rotate it with the operator step rotate-xks-credential (checks the new credential against the proxy with xks-check, updates the store while it stays CONNECTED, waits up to 5 minutes, proves an Encrypt/Decrypt round trip, then says when the old one may be retired; docs/xks.md#rotating-the-proxy-credential-rotate-xks-credential)",
+  xks_proxy_authentication_credential: `never change the XKS proxy credential through Terraform: put back ignore_changes on xks_proxy_authentication_credential and rotate it with the operator step rotate-xks-credential (checks the new credential against the proxy with xks-check, updates the store while it stays CONNECTED, waits up to ${XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES.value} minutes, proves an Encrypt/Decrypt round trip, then says when the old one may be retired; docs/xks.md#rotating-the-proxy-credential-rotate-xks-credential)`,
   key_store_password: "never change the kmsuser password through Terraform: put back ignore_changes on key_store_password; to recover a store that cannot log in, run the operator step reset-kmsuser-password (hooks/README.md)",
   cloud_hsm_cluster_id: `never repoint a store at another cluster: point it only at a clone restored from this cluster's backups, and then allow the change with ${ALLOW_HOW}`,
   trust_anchor_certificate: `keep the trust anchor the cluster was initialized with; change it only together with a deliberate move to a restored clone, allowed with ${ALLOW_HOW}`,

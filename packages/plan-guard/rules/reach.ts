@@ -4,6 +4,7 @@
  * organizations, everyone, principals the guard cannot place in an account. Each finding says who
  * gains what, why it matters and how to declare it when intended.
  */
+import { IAM } from "@cmk-stacks/aws-limits";
 import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { valuesOf, type PlanIndex } from "../plan-index";
@@ -99,7 +100,7 @@ export function providerAccounts(idx: PlanIndex, address: string, ownOnly = fals
   const providers = idx.plan.configuration?.provider_config ?? {};
   const pinned = (key: string): string[] => {
     const v = (providers[key]?.expressions as Record<string, { constant_value?: unknown }> | undefined)?.allowed_account_ids?.constant_value;
-    return Array.isArray(v) ? v.filter((a): a is string => typeof a === "string" && /^\d{12}$/.test(a)) : [];
+    return Array.isArray(v) ? v.filter((a): a is string => typeof a === "string" && IAM.ACCOUNT_ID.regex.test(a)) : [];
   };
   const key = idx.config.get(address.replace(/\[[^\]]*\]/g, ""))?.resource.provider_config_key;
   const own = key ? pinned(key) : [];

@@ -1,4 +1,4 @@
-import { EBS, SERVICE_LINKED_ROLES } from "@cmk-stacks/aws-limits";
+import { EBS, IAM, SERVICE_LINKED_ROLES } from "@cmk-stacks/aws-limits";
 import { describeShape } from "./rules";
 
 describeShape("EBS", EBS);
@@ -54,7 +54,7 @@ describe("role names", () => {
   });
 
   test.each(Object.entries(SERVICE_LINKED_ROLES.ROLE_NAMES))("%s's role name fits IAM's role name length", (_service, known) => {
-    expect(known.name.length).toBeLessThanOrEqual(SERVICE_LINKED_ROLES.ROLE_NAME_MAX);
+    expect(known.name.length).toBeLessThanOrEqual(IAM.NAME_LENGTH.max);
   });
 });
 

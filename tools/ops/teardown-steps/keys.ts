@@ -3,7 +3,7 @@
  * while the deletion is pending.
  *
  * - Deleting keys: https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html
- *   (7-30 day window; the key is deleted at the end of it, up to 24 h later).
+ *   (a window of {@link KMS.DELETION_WINDOW_DAYS}; the key is deleted at the end of it, up to 24 h later).
  * - Last use: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyLastUsage.html
  *   (tracking has a start date; an empty answer for a key older than it proves nothing before it;
  *   AWS says not to use it as the sole indicator: the key is disabled first, so a forgotten user

@@ -40,7 +40,7 @@ export interface TeardownOptions {
   readonly unusedForDays: number;
   /** Delete keys used within `unusedForDays` all the same. */
   readonly force: boolean;
-  /** Pending window for ScheduleKeyDeletion (7-30); default: each key's configured window. */
+  /** Pending window for ScheduleKeyDeletion (the rulebook's KMS.DELETION_WINDOW_DAYS); default: each key's configured window. */
   readonly pendingWindowDays?: number;
   /** CloudWatch Logs group that receives the account's CloudTrail trail (for the pending-deletion alarm). */
   readonly cloudTrailLogGroup?: string;
