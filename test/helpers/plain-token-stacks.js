@@ -16,7 +16,16 @@ const { isNativeError } = require("node:util").types;
 
 /** V8's plain formatting of a captured stack: the header line, then one `at` line per frame. */
 function plainStack(error, frames) {
-  return [String(error), ...frames.map((f) => `    at ${String(f)}`)].join("\n");
+  return [header(error), ...frames.map((f) => `    at ${String(f)}`)].join("\n");
+}
+
+/** The first line: the object as a string, or its tag when it has no string form (a null prototype). */
+function header(error) {
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }
 
 /** Wraps `mapped` (source-map-support's prepareStackTrace): Errors keep it, other objects get plainStack. */
