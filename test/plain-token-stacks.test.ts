@@ -15,7 +15,8 @@ interface Unused {
 export type { Unused };
 
 // The formatter the setup file installed, read before this file requires the helper (which would install it too).
-const installed = Error.prepareStackTrace;
+// Typed for what V8 hands it: cdktf's creation stacks are captured on plain objects, not Errors.
+const installed = Error.prepareStackTrace as ((error: object, frames: NodeJS.CallSite[]) => unknown) | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { plainForNonErrors, plainStack } = require("./helpers/plain-token-stacks") as {
   plainForNonErrors: (mapped: unknown) => (error: unknown, frames: unknown[]) => string;
