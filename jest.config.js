@@ -16,6 +16,9 @@ const shared = {
   globalSetup: "<rootDir>/test/helpers/global-setup.js",
   globalTeardown: "<rootDir>/test/helpers/global-teardown.js",
 };
+// cdktf's token creation stacks without jest's source maps (an Error's stack keeps them): a third of
+// the CPU of a composition (test/helpers/plain-token-stacks.js).
+const plainTokenStacks = "<rootDir>/test/helpers/plain-token-stacks.js";
 
 module.exports = {
   testTimeout: 30000,
@@ -31,13 +34,14 @@ module.exports = {
       roots: ["<rootDir>/test"],
       testMatch: ["<rootDir>/test/**/*.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", ...integrationPatterns],
-      setupFilesAfterEnv: ["<rootDir>/test/helpers/no-child-process.js"],
+      setupFilesAfterEnv: [plainTokenStacks, "<rootDir>/test/helpers/no-child-process.js"],
     },
     {
       ...shared,
       displayName: "integration",
       roots: ["<rootDir>/test"],
       testMatch: Object.keys(INTEGRATION).map((p) => `<rootDir>/${p}`),
+      setupFilesAfterEnv: [plainTokenStacks],
     },
   ],
 };

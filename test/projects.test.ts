@@ -71,8 +71,8 @@ describe("every suite is in exactly one project", () => {
 
   test("the configuration: unit ignores the listed suites and installs the guard; integration runs exactly the listed suites", () => {
     expect(config.projects.map((p) => p.displayName)).toEqual(["unit", "integration"]);
-    expect(unit?.setupFilesAfterEnv).toEqual(["<rootDir>/test/helpers/no-child-process.js"]);
-    expect(integration?.setupFilesAfterEnv).toBeUndefined();
+    expect(unit?.setupFilesAfterEnv).toEqual(["<rootDir>/test/helpers/plain-token-stacks.js", "<rootDir>/test/helpers/no-child-process.js"]);
+    expect(integration?.setupFilesAfterEnv).toEqual(["<rootDir>/test/helpers/plain-token-stacks.js"]);
     expect(integration?.testMatch).toEqual(listed.map((p) => `<rootDir>/${p}`));
     expect(integrationPatterns).toHaveLength(listed.length);
     expect(all.filter(ignoredByUnit).sort()).toEqual([...listed].sort());

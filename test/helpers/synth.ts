@@ -6,7 +6,6 @@ import type { EnvironmentConfig } from "../../environments/types";
 import { composeApp, composeEnvironment, type ComposedApp } from "../../stacks/compose";
 import { isUserError } from "../../environments/errors";
 import { PropsError } from "../../modules/core/errors";
-import { withPlainStackTraces } from "./stack-traces";
 
 /** A synthesized stack's cdk.tf.json. */
 export interface StackJson {
@@ -27,12 +26,8 @@ afterAll(() => {
 export function synthEnvs(envs: Record<string, EnvironmentConfig>): { stacks: Record<string, StackJson>; composed: ComposedApp; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), "cmk-synth-"));
   dirs.push(outdir);
-  // Composed and synthesized without jest's source-mapped stack traces (./stack-traces.ts): a third of the CPU.
-  const composed = withPlainStackTraces(() => {
-    const c = composeApp(envs, composeEnvironment, outdir);
-    c.app.synth();
-    return c;
-  });
+  const composed = composeApp(envs, composeEnvironment, outdir);
+  composed.app.synth();
   const stacks: Record<string, StackJson> = {};
   for (const s of composed.stacks) {
     stacks[s.node.id] = JSON.parse(readFileSync(join(outdir, "stacks", s.node.id, "cdk.tf.json"), "utf8")) as StackJson;

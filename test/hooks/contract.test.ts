@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
 import { Testing } from "cdktf";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
@@ -42,21 +41,6 @@ describe("hooks/README.md is generated from the contract", () => {
 test("INVALID_CREDENTIALS and USER_LOCKED_OUT on a CloudHSM store point at reset-kmsuser-password", () => {
   const table = renderConnectionErrorTable().split("\n");
   for (const code of ["INVALID_CREDENTIALS", "USER_LOCKED_OUT"]) expect(table.find((l) => l.startsWith(`| \`${code}\` | CloudHSM |`))).toContain("run reset-kmsuser-password");
-});
-
-test("the contract module loads no AWS SDK, cdktf or constructs module", async () => {
-  const result = await build({ entryPoints: [join(ROOT, "hooks", "contract.ts")], bundle: true, write: false, metafile: true, platform: "node", logLevel: "silent" });
-  const inputs = Object.keys(result.metafile.inputs);
-  expect(inputs.filter((i) => /node_modules\/(@aws-sdk|@smithy|cdktf|constructs|@cdktf)\//.test(i))).toEqual([]);
-  // Besides itself and the id patterns, only the rulebook (dependency-free: its own files, nothing else).
-  const rulebook = inputs.filter((i) => i.startsWith("packages/aws-limits/"));
-  expect(rulebook).toContain("packages/aws-limits/index.ts");
-  expect(
-    inputs
-      .filter((i) => !rulebook.includes(i))
-      .map((i) => i.replace(/^.*?hooks\//, "hooks/"))
-      .sort(),
-  ).toEqual(["hooks/contract.ts", "hooks/lib/validate.ts"]);
 });
 
 describe("the runners agree with the contract", () => {

@@ -262,11 +262,3 @@ describe("fails when", () => {
     }
   });
 });
-
-test("the built command (npm run state-bucket) refuses an unknown environment with one line and exit 1", () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
-  const r = spawnSync(process.execPath, [join(__dirname, "..", "..", "..", ".build", "state-bucket.js"), "no-such-env"], { encoding: "utf8", env: { PATH: process.env.PATH } });
-  expect(r.status).toBe(1);
-  expect(r.stderr.trim()).toBe(`state-bucket: no environment "no-such-env" (environments: ${Object.keys(environments).join(", ")})`);
-});
