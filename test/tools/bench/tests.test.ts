@@ -39,5 +39,9 @@ test("over 60 s, or a failed test, is MISSED; one project alone has no target", 
   expect(testsRows({ ...figures, passed: false })[0].ok).toBe(false);
   const failed = { ...figures, projects: { ...figures.projects, unit: { ...figures.projects.unit, failed: 2 } } };
   expect(testsRows(failed)[1]).toMatchObject({ figure: "91 suites, 2874 tests (2 FAILED); suites sum 80.5 s; ran 1.2 s -> 40.3 s", ok: false });
+  const skipped = { ...figures, wallSeconds: 40, projects: { ...figures.projects, integration: { ...figures.projects.integration, skipped: 5 } } };
+  expect(testsRows(skipped)[0]).toMatchObject({ ok: false });
+  expect(testsRows(skipped)[0].figure).toMatch(/; 5 tests SKIPPED: not a full run$/);
+  expect(testsRows(skipped)[2]).toMatchObject({ figure: "31 suites, 310 tests (5 SKIPPED); suites sum 120.3 s; ran 1.1 s -> 57.9 s", ok: false });
   expect(testsRows({ ...figures, project: "integration", wallSeconds: 200 })[0]).toMatchObject({ what: "npm test, integration project only", target: "(information)", ok: true });
 });
