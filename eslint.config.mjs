@@ -20,12 +20,23 @@ const testOnly = {
 /** Constructs take plain props; stacks/ maps an environment onto them. */
 const environmentsFromModules = {
   group: ["**/environments", "**/environments/**"],
-  message: "modules/ must not import from environments/ (types included): take plain props and let stacks/ map the environment.",
+  message:
+    "modules/ must not import from environments/ (types included): take plain props and let stacks/ map the environment.",
 };
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", ".build/", "cdktf.out/", ".cdktf.out.partial-*/", "coverage/", ".gen/", ".scratch/", "packages/*/dist/", "schema/"],
+    ignores: [
+      "node_modules/",
+      ".build/",
+      "cdktf.out/",
+      ".cdktf.out.partial-*/",
+      "coverage/",
+      ".gen/",
+      ".scratch/",
+      "packages/*/dist/",
+      "schema/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -40,14 +51,24 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/await-thenable": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          caughtErrorsIgnorePattern: "^_",
+          destructuredArrayIgnorePattern: "^_",
+        },
+      ],
       "@typescript-eslint/no-explicit-any": "error",
       "no-restricted-imports": ["error", { paths: [providerRoot], patterns: [testOnly] }],
     },
   },
   {
     files: ["modules/**"],
-    rules: { "no-restricted-imports": ["error", { paths: [providerRoot], patterns: [testOnly, environmentsFromModules] }] },
+    rules: {
+      "no-restricted-imports": ["error", { paths: [providerRoot], patterns: [testOnly, environmentsFromModules] }],
+    },
   },
   {
     // Packages are self-contained; everything else uses a package through its entry point

@@ -19,7 +19,12 @@ export function internalErrorLine(e: unknown): string {
 /** Prints an error as the CLIs do: ConfigError lines (exit 1), or one internal-error line (exit 2). */
 /** A ConfigError, or a construct's PropsError: `lines` are the whole message. */
 export function isUserError(e: unknown): e is Error & { readonly lines: readonly string[] } {
-  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[USER_ERROR] === true && Array.isArray((e as { lines?: unknown }).lines);
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    (e as Record<symbol, unknown>)[USER_ERROR] === true &&
+    Array.isArray((e as { lines?: unknown }).lines)
+  );
 }
 
 export function reportError(e: unknown): void {

@@ -38,7 +38,12 @@ export function loadEnvironmentFile(path: string): EnvironmentConfig[] {
   }
   const repeated = duplicateFields(text);
   if (repeated.length) {
-    throw new ConfigError(repeated.map((d) => `ENV_CONFIG: ${path}: ${d.field} appears more than once (line ${d.line}): a JSON reader keeps only the last; keep one`));
+    throw new ConfigError(
+      repeated.map(
+        (d) =>
+          `ENV_CONFIG: ${path}: ${d.field} appears more than once (line ${d.line}): a JSON reader keeps only the last; keep one`,
+      ),
+    );
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
   const bad = list.findIndex((e) => e === null || typeof e !== "object" || Array.isArray(e));
@@ -65,7 +70,9 @@ function decodeJsonText(path: string, bytes: Buffer): string {
   for (const [encoding, bom] of OTHER_BOMS) {
     if (bytes.length >= bom.length && bom.every((b, i) => bytes[i] === b)) {
       const hex = bom.map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
-      throw new ConfigError([`ENV_CONFIG: ${path} is ${encoding} text (byte-order mark ${hex}): save it as UTF-8 (JSON text is UTF-8, RFC 8259)`]);
+      throw new ConfigError([
+        `ENV_CONFIG: ${path} is ${encoding} text (byte-order mark ${hex}): save it as UTF-8 (JSON text is UTF-8, RFC 8259)`,
+      ]);
     }
   }
   const utf8Bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
@@ -95,7 +102,8 @@ function duplicateFields(text: string): { field: string; line: number }[] {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const field = path ? `${path}.${key}` : key;
-        if (seen.has(key)) out.push({ field, line: lines.linePos((pair.key as { range?: number[] }).range?.[0] ?? 0).line });
+        if (seen.has(key))
+          out.push({ field, line: lines.linePos((pair.key as { range?: number[] }).range?.[0] ?? 0).line });
         seen.add(key);
         children.push({ node: pair.value, path: field });
       }
@@ -111,12 +119,15 @@ function duplicateFields(text: string): { field: string; line: number }[] {
  * The environments to synthesize: those in `ENV_CONFIG` if set (each registered under its own
  * `name`), otherwise every shipped environment.
  */
-export function selectEnvironments(envVar: string | undefined = process.env.ENV_CONFIG): Record<string, EnvironmentConfig> {
+export function selectEnvironments(
+  envVar: string | undefined = process.env.ENV_CONFIG,
+): Record<string, EnvironmentConfig> {
   if (!envVar) return { ...environments };
   const out: Record<string, EnvironmentConfig> = {};
   loadEnvironmentFile(envVar).forEach((env, i) => {
     const name = typeof env.name === "string" && env.name ? env.name : `(unnamed ${i})`;
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new ConfigError([`ENV_CONFIG: environment name "${name}" appears more than once in ${envVar}`]);
+    if (Object.prototype.hasOwnProperty.call(out, name))
+      throw new ConfigError([`ENV_CONFIG: environment name "${name}" appears more than once in ${envVar}`]);
     // An own property even for a name such as "__proto__" (then refused by the name rule).
     Object.defineProperty(out, name, { value: env, enumerable: true, writable: true, configurable: true });
   });

@@ -37,7 +37,9 @@ export const prod: EnvironmentConfig = {
     // No internet path in a key environment: the admin host installs the CloudHSM CLI from a copy
     // in a bucket of this account and Region, through the S3 gateway endpoint (docs/cloudhsm.md,
     // "Getting the CloudHSM CLI onto the admin host", says how to put the RPM there).
-    adminHost: { cliPackage: "s3://northwind-prod-software-333333333333/cloudhsm/cloudhsm-cli-latest.amzn2023.x86_64.rpm" },
+    adminHost: {
+      cliPackage: "s3://northwind-prod-software-333333333333/cloudhsm/cloudhsm-cli-latest.amzn2023.x86_64.rpm",
+    },
     // The operator signs the cluster CSR with the organisation's offline CA. The files below are
     // the second-apply inputs; see docs/keys.md "Key stores".
     trust: {
@@ -52,7 +54,10 @@ export const prod: EnvironmentConfig = {
     publicZone: { id: "Z0PRODNORTHWIND1", domain: "prod.northwind-health.example" },
     uriPath: "/northwind/kms/xks/v1",
     proxyTargets: ["192.168.10.21", "192.168.20.21", "192.168.30.21"],
-    credential: { source: "secretsManager", secretArn: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf" },
+    credential: {
+      source: "secretsManager",
+      secretArn: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf",
+    },
   },
   // CloudWatch alarms (docs/alarms.md) to the key custodians' on-call address; thresholds are the
   // defaults (80% of the request quota; XKS certificate 30 days, latency 200 ms, credential 90 days).

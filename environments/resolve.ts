@@ -4,7 +4,16 @@
  * and throws on input that does not fit it).
  */
 import { EBS, FSX } from "@cmk-stacks/aws-limits";
-import type { BackendConfig, BucketConfig, CloudHsmTrustConfig, EnvironmentConfig, FsxDeploymentType, KeyStoreKind, NetworkConfig, XksConfig } from "./types";
+import type {
+  BackendConfig,
+  BucketConfig,
+  CloudHsmTrustConfig,
+  EnvironmentConfig,
+  FsxDeploymentType,
+  KeyStoreKind,
+  NetworkConfig,
+  XksConfig,
+} from "./types";
 import type { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { EnvironmentSchema, type SIGNING_KEY_SPECS } from "./schema";
 import { KMS, XKS } from "@cmk-stacks/aws-limits";
@@ -37,7 +46,10 @@ export interface ResolvedKey {
   /** Principals that may only decrypt (set only when configured). @default - none */
   readonly decryptOnlyUsers?: readonly string[];
   /** Other accounts and what each may do (set only when configured). @default - none */
-  readonly externalAccounts?: readonly { readonly account: string; readonly allow: readonly ("use" | "grantsForAwsResources")[] }[];
+  readonly externalAccounts?: readonly {
+    readonly account: string;
+    readonly allow: readonly ("use" | "grantsForAwsResources")[];
+  }[];
 }
 
 /** An asymmetric signing key (always in AWS KMS). */
@@ -62,8 +74,15 @@ export interface ResolvedSigningKey {
 export type CloudHsmPhase = "awaiting-certificate" | "ready";
 
 /** The phase of a CloudHSM configuration (raw or resolved): `provided` trust without its two files is awaiting the certificate. */
-export function cloudHsmPhase(trust: { readonly mode?: unknown; readonly signedCertificateFile?: unknown; readonly trustAnchorFile?: unknown } | undefined): CloudHsmPhase {
-  return trust?.mode === "provided" && (trust.signedCertificateFile === undefined || trust.trustAnchorFile === undefined) ? "awaiting-certificate" : "ready";
+export function cloudHsmPhase(
+  trust:
+    | { readonly mode?: unknown; readonly signedCertificateFile?: unknown; readonly trustAnchorFile?: unknown }
+    | undefined,
+): CloudHsmPhase {
+  return trust?.mode === "provided" &&
+    (trust.signedCertificateFile === undefined || trust.trustAnchorFile === undefined)
+    ? "awaiting-certificate"
+    : "ready";
 }
 
 export interface ResolvedCloudHsm {
@@ -75,7 +94,12 @@ export interface ResolvedCloudHsm {
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;
   readonly keyStoreName: string;
-  readonly adminHost: { readonly instanceType: string; readonly amiId?: string; readonly cliPreinstalled: boolean; readonly cliPackage?: string };
+  readonly adminHost: {
+    readonly instanceType: string;
+    readonly amiId?: string;
+    readonly cliPreinstalled: boolean;
+    readonly cliPackage?: string;
+  };
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
@@ -101,10 +125,17 @@ export interface ResolvedFsx {
 }
 
 export interface ResolvedAlarms {
-  readonly subscriptions: readonly { readonly protocol: "email" | "https" | "sqs" | "lambda"; readonly endpoint: string }[];
+  readonly subscriptions: readonly {
+    readonly protocol: "email" | "https" | "sqs" | "lambda";
+    readonly endpoint: string;
+  }[];
   readonly requestQuotaShare: number;
   /** Only with an external key store (so the printed configuration validates again). */
-  readonly xks?: { readonly certificateDays: number; readonly latencyShare: number; readonly credentialRotationDays: number };
+  readonly xks?: {
+    readonly certificateDays: number;
+    readonly latencyShare: number;
+    readonly credentialRotationDays: number;
+  };
 }
 
 export interface ResolvedEnvironment {
@@ -123,7 +154,11 @@ export interface ResolvedEnvironment {
   readonly xks?: ResolvedXks;
   readonly data: {
     readonly buckets: Readonly<Record<string, BucketConfig>>;
-    readonly ebs?: { readonly key: string; readonly serviceLinkedRoles: readonly string[]; readonly createServiceLinkedRoles: boolean };
+    readonly ebs?: {
+      readonly key: string;
+      readonly serviceLinkedRoles: readonly string[];
+      readonly createServiceLinkedRoles: boolean;
+    };
     readonly fsx?: ResolvedFsx;
   };
   readonly hooks: { readonly runner: "local" | "lambda"; readonly timeoutMinutes: number };
@@ -138,7 +173,9 @@ const partitionOf = partitionOfRegion;
  * `ENV_CONFIG` file): without the fields derived from others (`partition` from the Region,
  * `cloudHsm.phase` from the trust settings), which the input does not take.
  */
-export function asConfigInput(env: ResolvedEnvironment): Omit<ResolvedEnvironment, "partition" | "cloudHsm"> & { readonly cloudHsm?: Omit<ResolvedCloudHsm, "phase"> } {
+export function asConfigInput(
+  env: ResolvedEnvironment,
+): Omit<ResolvedEnvironment, "partition" | "cloudHsm"> & { readonly cloudHsm?: Omit<ResolvedCloudHsm, "phase"> } {
   const { partition: _partition, ...rest } = env;
   if (!rest.cloudHsm) return rest;
   const { phase: _phase, ...cloudHsm } = rest.cloudHsm;
@@ -158,12 +195,16 @@ export function keysAwaitingCertificate(env: ResolvedEnvironment): string[] {
 export function firstApplyNote(env: ResolvedEnvironment): string | undefined {
   if (env.cloudHsm?.phase !== "awaiting-certificate") return undefined;
   const keys = keysAwaitingCertificate(env);
-  const waiting = [...keys.map((k) => `keys.${k}`), ...(env.data.fsx && keys.includes(env.data.fsx.key) ? ["data.fsx"] : [])];
+  const waiting = [
+    ...keys.map((k) => `keys.${k}`),
+    ...(env.data.fsx && keys.includes(env.data.fsx.key) ? ["data.fsx"] : []),
+  ];
   return `NOTE ${env.name}: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: ${waiting.join(", ") || "nothing"}`;
 }
 
 /** The EC2 Auto Scaling service-linked role: the default of `data.ebs.serviceLinkedRoles` ({@link EBS.DEFAULT_SERVICE_LINKED_ROLES}). */
-export const autoScalingServiceLinkedRole = (partition: string, account: string): string => EBS.defaultServiceLinkedRoleArns(partition, account)[0];
+export const autoScalingServiceLinkedRole = (partition: string, account: string): string =>
+  EBS.defaultServiceLinkedRoleArns(partition, account)[0];
 
 /**
  * The user's tags and the tool's, every key kept: zod's record parse drops a key named `__proto__`
@@ -171,7 +212,8 @@ export const autoScalingServiceLinkedRole = (partition: string, account: string)
  */
 function resolvedTags(input: Readonly<Record<string, string>> | undefined, envName: string): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const [k, v] of [...Object.entries(input ?? {}), ...Object.entries(reservedTags(envName))]) Object.defineProperty(tags, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of [...Object.entries(input ?? {}), ...Object.entries(reservedTags(envName))])
+    Object.defineProperty(tags, k, { value: v, enumerable: true, writable: true, configurable: true });
   return tags;
 }
 
@@ -195,10 +237,20 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         users: [...k.users],
         policy: k.policy,
         // Only external keys carry these, so every other key resolves exactly as before.
-        ...(k.origin === "external" ? { origin: "external" as const, importers: [...(k.importers ?? [])], ...(k.keyMaterialValidityDays !== undefined ? { keyMaterialValidityDays: k.keyMaterialValidityDays } : {}) } : {}),
+        ...(k.origin === "external"
+          ? {
+              origin: "external" as const,
+              importers: [...(k.importers ?? [])],
+              ...(k.keyMaterialValidityDays !== undefined
+                ? { keyMaterialValidityDays: k.keyMaterialValidityDays }
+                : {}),
+            }
+          : {}),
         ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
         ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
-        ...(k.externalAccounts?.length ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) } : {}),
+        ...(k.externalAccounts?.length
+          ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
+          : {}),
       },
     ]),
   );
@@ -250,7 +302,9 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
             ...env.xks,
             healthCheck: {
               protocol: env.xks.healthCheck.protocol,
-              ...(env.xks.healthCheck.protocol === "HTTPS" ? { path: env.xks.healthCheck.path ?? XKS.DEFAULT_HEALTH_CHECK.value.httpsPath } : {}),
+              ...(env.xks.healthCheck.protocol === "HTTPS"
+                ? { path: env.xks.healthCheck.path ?? XKS.DEFAULT_HEALTH_CHECK.value.httpsPath }
+                : {}),
               intervalSeconds: env.xks.healthCheck.intervalSeconds,
               healthyThreshold: env.xks.healthCheck.healthyThreshold,
               unhealthyThreshold: env.xks.healthCheck.unhealthyThreshold,
@@ -264,7 +318,10 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
         ? {
             ebs: {
               key: env.data.ebs.key,
-              serviceLinkedRoles: [...(env.data.ebs.serviceLinkedRoles ?? EBS.defaultServiceLinkedRoleArns(partitionOf(env.region), env.account))],
+              serviceLinkedRoles: [
+                ...(env.data.ebs.serviceLinkedRoles ??
+                  EBS.defaultServiceLinkedRoleArns(partitionOf(env.region), env.account)),
+              ],
               createServiceLinkedRoles: env.data.ebs.createServiceLinkedRoles,
             },
           }

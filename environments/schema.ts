@@ -28,15 +28,27 @@ export const BackendSchema = z
     z
       .strictObject({
         type: z.literal("s3"),
-        bucket: str("State bucket (must already exist as `npm run state-bucket -- <env>` makes it: versioned, KMS-encrypted, TLS-only, public access blocked)."),
-        keyPrefix: str(`Key prefix; each stack's state is \`${STATE_BACKEND.stateKey("<stack>", "<prefix>")}\`. Default: ${STATE_BACKEND.KEY_PREFIX.value}.`).optional(),
+        bucket: str(
+          "State bucket (must already exist as `npm run state-bucket -- <env>` makes it: versioned, KMS-encrypted, TLS-only, public access blocked).",
+        ),
+        keyPrefix: str(
+          `Key prefix; each stack's state is \`${STATE_BACKEND.stateKey("<stack>", "<prefix>")}\`. Default: ${STATE_BACKEND.KEY_PREFIX.value}.`,
+        ).optional(),
         region: str("Region of the state bucket. Default: the environment's Region.").optional(),
-        useLockfile: z.boolean().describe(`S3 native lock file. Default: ${STATE_BACKEND.USE_LOCKFILE.value}.`).optional(),
+        useLockfile: z
+          .boolean()
+          .describe(`S3 native lock file. Default: ${STATE_BACKEND.USE_LOCKFILE.value}.`)
+          .optional(),
         kmsKeyId: str(
           "ARN of the KMS key (arn:aws:kms:<region>:<account>:key/<id>) or alias (arn:aws:kms:<region>:<account>:alias/<name>) that encrypts the state objects, in the bucket's Region. Required: state holds the kmsuser password, the XKS credential and (generated trust) TLS private keys in cleartext.",
         ),
-        encrypt: z.boolean().describe("Server-side encryption of the state objects. Default: true; false is refused.").optional(),
-        roleArn: str("IAM role that Terraform assumes to read and write the state (the backend's assume_role.role_arn). Default: none (the caller's own credentials).").optional(),
+        encrypt: z
+          .boolean()
+          .describe("Server-side encryption of the state objects. Default: true; false is refused.")
+          .optional(),
+        roleArn: str(
+          "IAM role that Terraform assumes to read and write the state (the backend's assume_role.role_arn). Default: none (the caller's own credentials).",
+        ).optional(),
       })
       .describe("An S3 bucket with S3-native locking, encrypted with a KMS key (see docs/state-backend.md)."),
   ])
@@ -47,7 +59,9 @@ export const SubnetSchema = z.strictObject({
   cidr: str("IPv4 CIDR inside the VPC CIDR."),
 });
 
-const onPremisesCidrs = strings("Address ranges of the data centres (XKS proxies, admin networks) that must stay routable. Default: none.").default([]);
+const onPremisesCidrs = strings(
+  "Address ranges of the data centres (XKS proxies, admin networks) that must stay routable. Default: none.",
+).default([]);
 
 /**
  * How a new VPC reaches the data centre (`onPremisesCidrs`), on the route table of every private
@@ -58,17 +72,27 @@ export const NewVpcOnPremisesConnectionSchema = z
     z
       .strictObject({
         type: z.literal("transitGateway"),
-        transitGatewayId: str("tgw- id of the transit gateway that reaches the data centre (yours, or shared with this account through AWS RAM)."),
+        transitGatewayId: str(
+          "tgw- id of the transit gateway that reaches the data centre (yours, or shared with this account through AWS RAM).",
+        ),
       })
-      .describe("The stack attaches the VPC to the transit gateway (one subnet per AZ) and routes every onPremisesCidrs range to it."),
+      .describe(
+        "The stack attaches the VPC to the transit gateway (one subnet per AZ) and routes every onPremisesCidrs range to it.",
+      ),
     z
       .strictObject({
         type: z.literal("vpnGateway"),
-        vpnGatewayId: str("vgw- id of an existing, detached virtual private gateway. Default: a new one (Amazon side ASN 64512).").optional(),
+        vpnGatewayId: str(
+          "vgw- id of an existing, detached virtual private gateway. Default: a new one (Amazon side ASN 64512).",
+        ).optional(),
       })
-      .describe("A virtual private gateway attached to the VPC, with route propagation on the subnets' route table: the VPN or Direct Connect routes it learns must cover onPremisesCidrs."),
+      .describe(
+        "A virtual private gateway attached to the VPC, with route propagation on the subnets' route table: the VPN or Direct Connect routes it learns must cover onPremisesCidrs.",
+      ),
   ])
-  .describe("How the VPC reaches onPremisesCidrs; required with xks. Default: none (the VPC has only its local route).");
+  .describe(
+    "How the VPC reaches onPremisesCidrs; required with xks. Default: none (the VPC has only its local route).",
+  );
 
 /** An existing VPC's path to the data centre is its owner's: the routes are checked at plan time. */
 export const ExistingVpcOnPremisesConnectionSchema = z
@@ -81,8 +105,14 @@ export const NetworkSchema = z
   .discriminatedUnion("mode", [
     z.strictObject({
       mode: z.literal("new"),
-      cidr: str(`VPC IPv4 CIDR (/${NETWORK.VPC_CIDR_PREFIX.min} to /${NETWORK.VPC_CIDR_PREFIX.max}). Must not overlap onPremisesCidrs.`),
-      subnets: z.array(SubnetSchema).describe(`Private subnets; at least ${NETWORK.MIN_AZS.value} distinct AZs. No public subnets are ever created.`),
+      cidr: str(
+        `VPC IPv4 CIDR (/${NETWORK.VPC_CIDR_PREFIX.min} to /${NETWORK.VPC_CIDR_PREFIX.max}). Must not overlap onPremisesCidrs.`,
+      ),
+      subnets: z
+        .array(SubnetSchema)
+        .describe(
+          `Private subnets; at least ${NETWORK.MIN_AZS.value} distinct AZs. No public subnets are ever created.`,
+        ),
       onPremisesCidrs,
       onPremisesConnection: NewVpcOnPremisesConnectionSchema.optional(),
       natGateway: z.literal(false).describe("A NAT gateway needs a public subnet; only false is supported.").optional(),
@@ -95,7 +125,9 @@ export const NetworkSchema = z
         .array(
           SubnetSchema.extend({
             id: str("subnet- id of the existing private subnet."),
-            routeTableId: str("rtb- id of the route table the subnet uses (its explicit association, or the VPC's main route table); required with xks, cloudHsm or onPremisesConnection (the S3 gateway endpoint goes on it; routes are checked on it).").optional(),
+            routeTableId: str(
+              "rtb- id of the route table the subnet uses (its explicit association, or the VPC's main route table); required with xks, cloudHsm or onPremisesConnection (the S3 gateway endpoint goes on it; routes are checked on it).",
+            ).optional(),
           }).strict(),
         )
         .describe("Existing private subnets with their AZ, CIDR and route table."),
@@ -124,18 +156,33 @@ export const ExternalAccountSchema = z
       )
       .default([...KMS.DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value]),
   })
-  .describe("Another account allowed to use the key (by its root: that account's IAM policies then decide which of its principals may, naming this key's ARN).");
+  .describe(
+    "Another account allowed to use the key (by its root: that account's IAM policies then decide which of its principals may, naming this key's ARN).",
+  );
 
 export const KeySchema = z
   .strictObject({
     alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
     description: str('Key description. Default: "Customer key <name> (<env>)".').optional(),
-    store: KeyStoreKindSchema.describe("Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.").default(KMS.DEFAULT_KEY_STORE.value),
+    store: KeyStoreKindSchema.describe(
+      "Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.",
+    ).default(KMS.DEFAULT_KEY_STORE.value),
     xksKeyId: str("Id of the key in the external key manager (store xks only).").optional(),
-    deletionWindowDays: int(`Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
-    rotation: z.boolean().describe("Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.").optional(),
-    administrators: strings("IAM role or user ARNs of this account that manage the key but cannot use it for cryptography (key administration does not work across accounts). At least one."),
-    users: strings("IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it: of this account, or of an account in externalAccounts allowed use."),
+    deletionWindowDays: int(
+      `Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`,
+    ).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
+    rotation: z
+      .boolean()
+      .describe(
+        "Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.",
+      )
+      .optional(),
+    administrators: strings(
+      "IAM role or user ARNs of this account that manage the key but cannot use it for cryptography (key administration does not work across accounts). At least one.",
+    ),
+    users: strings(
+      "IAM role or user ARNs that use the key (encrypt, decrypt, data keys, grants for AWS services) but cannot manage it: of this account, or of an account in externalAccounts allowed use.",
+    ),
     policy: z
       .enum(["account", "closed"])
       .describe(
@@ -154,9 +201,18 @@ export const KeySchema = z
     keyMaterialValidityDays: int(
       `origin external only: days each import of the material stays valid (ImportKeyMaterial KEY_MATERIAL_EXPIRES, ValidTo = import time + this), ${KMS.KEY_MATERIAL_VALIDITY_DAYS.min}-${KMS.KEY_MATERIAL_VALIDITY_DAYS.max}; an alarm on SecondsUntilKeyMaterialExpiration warns ${KMS.DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS.value} days before (half the validity when shorter). Default: the material does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE).`,
     ).optional(),
-    encryptOnlyUsers: strings("IAM role or user ARNs that may encrypt and generate data keys under the key but never decrypt (explicitly denied). Default: none.").optional(),
-    decryptOnlyUsers: strings("IAM role or user ARNs that may decrypt under the key but never encrypt (explicitly denied). Default: none.").optional(),
-    externalAccounts: z.array(ExternalAccountSchema).describe("Other accounts that may use the key (a SaaS, a central data account); each must name the key by its ARN, and its requests count against this account's KMS request quotas. Default: none.").optional(),
+    encryptOnlyUsers: strings(
+      "IAM role or user ARNs that may encrypt and generate data keys under the key but never decrypt (explicitly denied). Default: none.",
+    ).optional(),
+    decryptOnlyUsers: strings(
+      "IAM role or user ARNs that may decrypt under the key but never encrypt (explicitly denied). Default: none.",
+    ).optional(),
+    externalAccounts: z
+      .array(ExternalAccountSchema)
+      .describe(
+        "Other accounts that may use the key (a SaaS, a central data account); each must name the key by its ARN, and its requests count against this account's KMS request quotas. Default: none.",
+      )
+      .optional(),
   })
   .describe("A customer managed KMS key with separation of duties.");
 
@@ -168,24 +224,43 @@ export const SigningKeySchema = z
     alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
     description: str('Key description. Default: "Signing key <name> (<env>)".').optional(),
     keySpec: z.enum(SIGNING_KEY_SPECS).describe("Asymmetric key spec (KMS CreateKey KeySpec)."),
-    store: KeyStoreKindSchema.describe("Only aws-kms: custom key stores (CloudHSM, external) hold only symmetric encryption keys.").default(KMS.DEFAULT_KEY_STORE.value),
-    deletionWindowDays: int(`Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
-    administrators: strings("IAM role or user ARNs that manage the key but cannot sign or verify with it. At least one."),
+    store: KeyStoreKindSchema.describe(
+      "Only aws-kms: custom key stores (CloudHSM, external) hold only symmetric encryption keys.",
+    ).default(KMS.DEFAULT_KEY_STORE.value),
+    deletionWindowDays: int(
+      `Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`,
+    ).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
+    administrators: strings(
+      "IAM role or user ARNs that manage the key but cannot sign or verify with it. At least one.",
+    ),
     signers: strings("IAM role or user ARNs that may sign (kms:Sign). Default: none.").optional(),
-    verifiers: strings("IAM role or user ARNs that may verify signatures in KMS (kms:Verify). Default: none.").optional(),
-    publicKeyReaders: strings("IAM role or user ARNs that may download the public key (kms:GetPublicKey) to verify outside AWS. Default: none.").optional(),
-    policy: z.enum(["account", "closed"]).describe("As for keys: account (the account root keeps kms:*) or closed (only the listed principals).").default(KMS.DEFAULT_KEY_POLICY_FORM.value),
+    verifiers: strings(
+      "IAM role or user ARNs that may verify signatures in KMS (kms:Verify). Default: none.",
+    ).optional(),
+    publicKeyReaders: strings(
+      "IAM role or user ARNs that may download the public key (kms:GetPublicKey) to verify outside AWS. Default: none.",
+    ).optional(),
+    policy: z
+      .enum(["account", "closed"])
+      .describe("As for keys: account (the account root keeps kms:*) or closed (only the listed principals).")
+      .default(KMS.DEFAULT_KEY_POLICY_FORM.value),
   })
   .describe("An asymmetric signing key (SIGN_VERIFY) in AWS KMS; never offered to S3, EBS or FSx.");
 
 export const CloudHsmTrustSchema = z
   .discriminatedUnion("mode", [
-    z.strictObject({ mode: z.literal("generated") }).describe("A CA made by Terraform (tls provider; the CA key is in state)."),
+    z
+      .strictObject({ mode: z.literal("generated") })
+      .describe("A CA made by Terraform (tls provider; the CA key is in state)."),
     z
       .strictObject({
         mode: z.literal("provided"),
-        signedCertificateFile: str("PEM file (path relative to the repository) with the cluster certificate signed from the CSR output. Absent on the first apply.").optional(),
-        trustAnchorFile: str("PEM file (path relative to the repository) with the issuing CA certificate (the trust anchor). Absent on the first apply.").optional(),
+        signedCertificateFile: str(
+          "PEM file (path relative to the repository) with the cluster certificate signed from the CSR output. Absent on the first apply.",
+        ).optional(),
+        trustAnchorFile: str(
+          "PEM file (path relative to the repository) with the issuing CA certificate (the trust anchor). Absent on the first apply.",
+        ).optional(),
       })
       .describe("The operator signs the cluster CSR offline."),
   ])
@@ -194,8 +269,13 @@ export const CloudHsmTrustSchema = z
 export const AdminHostSchema = z
   .strictObject({
     instanceType: str("EC2 instance type.").default(CLOUDHSM.ADMIN_HOST_INSTANCE_TYPE_DEFAULT.value),
-    amiId: str("An AMI of the Amazon Linux 2023 family (dnf, AWS CLI, SSM agent). Default: the latest Amazon Linux 2023 via SSM parameter.").optional(),
-    cliPreinstalled: z.boolean().describe("amiId already has the CloudHSM CLI: nothing is installed at boot, cliPackage unset. Needs amiId.").default(false),
+    amiId: str(
+      "An AMI of the Amazon Linux 2023 family (dnf, AWS CLI, SSM agent). Default: the latest Amazon Linux 2023 via SSM parameter.",
+    ).optional(),
+    cliPreinstalled: z
+      .boolean()
+      .describe("amiId already has the CloudHSM CLI: nothing is installed at boot, cliPackage unset. Needs amiId.")
+      .default(false),
     cliPackage: str(
       "Where the host installs the CloudHSM CLI RPM from at boot: an s3://bucket/key.rpm object in a bucket in this Region (read through the S3 gateway endpoint; the host's role may read that object only), or an https:// URL, which needs NAT (network.natGateway, existing VPCs only). Every CloudHSM environment needs one way to get the CLI: this, cliPreinstalled, or NAT. Default: the CloudHSM download URL, which needs NAT.",
     ).optional(),
@@ -205,11 +285,20 @@ export const AdminHostSchema = z
 export const CloudHsmSchema = z
   .strictObject({
     hsmType: z.enum(CLOUDHSM.HSM_TYPES).default(CLOUDHSM.HSM_TYPE_DEFAULT.value),
-    mode: z.enum(CLOUDHSM.CLUSTER_MODES).describe("Cluster mode (hsm2m.medium only; hsm1.medium is always FIPS).").default(CLOUDHSM.CLUSTER_MODE_DEFAULT.value),
-    hsmAzs: strings(`AZ of each HSM; the first is created alone before activation. At least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} distinct AZs, each with a subnet.`),
-    backupRetentionDays: int(`Days CloudHSM keeps backups, ${CLOUDHSM.BACKUP_RETENTION_DAYS.min}-${CLOUDHSM.BACKUP_RETENTION_DAYS.max}.`).default(CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value),
+    mode: z
+      .enum(CLOUDHSM.CLUSTER_MODES)
+      .describe("Cluster mode (hsm2m.medium only; hsm1.medium is always FIPS).")
+      .default(CLOUDHSM.CLUSTER_MODE_DEFAULT.value),
+    hsmAzs: strings(
+      `AZ of each HSM; the first is created alone before activation. At least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} distinct AZs, each with a subnet.`,
+    ),
+    backupRetentionDays: int(
+      `Days CloudHSM keeps backups, ${CLOUDHSM.BACKUP_RETENTION_DAYS.min}-${CLOUDHSM.BACKUP_RETENTION_DAYS.max}.`,
+    ).default(CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value),
     trust: CloudHsmTrustSchema,
-    keyStoreName: str(`KMS custom key store name, ${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars.`),
+    keyStoreName: str(
+      `KMS custom key store name, ${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars.`,
+    ),
     adminHost: AdminHostSchema.prefault({}),
   })
   .describe("A CloudHSM cluster and its KMS custom key store. Default: none.");
@@ -219,23 +308,38 @@ export const XksHealthCheckSchema = z
     protocol: z.enum(["TCP", "HTTPS"]).default(XKS.DEFAULT_HEALTH_CHECK.value.protocol),
     path: str(`HTTPS only. Default: ${XKS.DEFAULT_HEALTH_CHECK.value.httpsPath}.`).optional(),
     intervalSeconds: int("Seconds between checks.").default(XKS.DEFAULT_HEALTH_CHECK.value.intervalSeconds),
-    healthyThreshold: int("Checks before a target is healthy.").default(XKS.DEFAULT_HEALTH_CHECK.value.healthyThreshold),
-    unhealthyThreshold: int("Checks before a target is unhealthy.").default(XKS.DEFAULT_HEALTH_CHECK.value.unhealthyThreshold),
+    healthyThreshold: int("Checks before a target is healthy.").default(
+      XKS.DEFAULT_HEALTH_CHECK.value.healthyThreshold,
+    ),
+    unhealthyThreshold: int("Checks before a target is unhealthy.").default(
+      XKS.DEFAULT_HEALTH_CHECK.value.unhealthyThreshold,
+    ),
   })
   .describe("Target group health check.");
 
 export const XksCredentialSchema = z
   .discriminatedUnion("source", [
-    z.strictObject({ source: z.literal("variable") }).describe("Sensitive Terraform variables xks_access_key_id / xks_secret_access_key."),
-    z.strictObject({ source: z.literal("secretsManager"), secretArn: str("A secret whose JSON holds accessKeyId and secretAccessKey.") }).describe("A Secrets Manager secret."),
+    z
+      .strictObject({ source: z.literal("variable") })
+      .describe("Sensitive Terraform variables xks_access_key_id / xks_secret_access_key."),
+    z
+      .strictObject({
+        source: z.literal("secretsManager"),
+        secretArn: str("A secret whose JSON holds accessKeyId and secretAccessKey."),
+      })
+      .describe("A Secrets Manager secret."),
   ])
   .describe("Where the proxy authentication credential comes from; never a literal here.");
 
 export const XksSchema = z
   .strictObject({
-    keyStoreName: str(`KMS custom key store name, ${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars.`),
+    keyStoreName: str(
+      `KMS custom key store name, ${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars.`,
+    ),
     privateDnsName: str("Private DNS name of the endpoint service; the proxy's TLS certificate must match it."),
-    publicZone: z.strictObject({ id: str("Route 53 hosted zone id."), domain: str("The zone's domain.") }).describe("Public hosted zone where the domain-verification TXT record goes."),
+    publicZone: z
+      .strictObject({ id: str("Route 53 hosted zone id."), domain: str("The zone's domain.") })
+      .describe("Public hosted zone where the domain-verification TXT record goes."),
     uriPath: str("Proxy URI path, /<prefix>/kms/xks/v1."),
     proxyTargets: strings("Private IPv4 addresses of the on-premises proxies (port 443); at least 2."),
     healthCheck: XksHealthCheckSchema.prefault({}),
@@ -256,12 +360,20 @@ export const FsxSchema = z
   .strictObject({
     key: str("Logical name of the key in keys."),
     deploymentType: FsxDeploymentTypeSchema.default(FSX.DEPLOYMENT_TYPE.value),
-    storageCapacityGiB: int(`SSD capacity in GiB: ${FSX.STORAGE_CAPACITY_PER_HA_PAIR_GIB.min} x haPairs to ${FSX.STORAGE_CAPACITY_PER_HA_PAIR_GIB.max} x haPairs.`),
+    storageCapacityGiB: int(
+      `SSD capacity in GiB: ${FSX.STORAGE_CAPACITY_PER_HA_PAIR_GIB.min} x haPairs to ${FSX.STORAGE_CAPACITY_PER_HA_PAIR_GIB.max} x haPairs.`,
+    ),
     throughputPerHaPair: int("Throughput per HA pair in MB/s; allowed values depend on the deployment type."),
-    haPairs: int(`HA pairs, ${FSX.HA_PAIRS.min}-${FSX.HA_PAIRS.max} (multi-AZ: ${FSX.haPairsRange("MULTI_AZ_1").max}).`).default(FSX.HA_PAIRS_DEFAULT.value),
-    subnetAzs: strings(`AZs of the subnets to use (multi-AZ: exactly ${FSX.subnetAzCount("MULTI_AZ_1")}, single-AZ: ${FSX.subnetAzCount("SINGLE_AZ_1")}), each with a network subnet.`),
+    haPairs: int(
+      `HA pairs, ${FSX.HA_PAIRS.min}-${FSX.HA_PAIRS.max} (multi-AZ: ${FSX.haPairsRange("MULTI_AZ_1").max}).`,
+    ).default(FSX.HA_PAIRS_DEFAULT.value),
+    subnetAzs: strings(
+      `AZs of the subnets to use (multi-AZ: exactly ${FSX.subnetAzCount("MULTI_AZ_1")}, single-AZ: ${FSX.subnetAzCount("SINGLE_AZ_1")}), each with a network subnet.`,
+    ),
     preferredAz: str("Preferred AZ, one of subnetAzs. Default: the first of subnetAzs.").optional(),
-    automaticBackupRetentionDays: int(`Days of automatic backups, ${FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.min}-${FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.max}.`).default(FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value),
+    automaticBackupRetentionDays: int(
+      `Days of automatic backups, ${FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.min}-${FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.max}.`,
+    ).default(FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value),
     clientCidrs: strings("CIDRs allowed to reach NFS/SMB/iSCSI/management ports. Default: the VPC CIDR.").optional(),
   })
   .describe("FSx for NetApp ONTAP file system encrypted with a customer key. Default: none.");
@@ -277,7 +389,9 @@ export const DataSchema = z
         ).optional(),
         createServiceLinkedRoles: z
           .boolean()
-          .describe("Create each role of serviceLinkedRoles in the keys stack (aws_iam_service_linked_role, before the key) instead of expecting it to exist. Only for an account that does not have them yet: IAM refuses to create a service-linked role that exists.")
+          .describe(
+            "Create each role of serviceLinkedRoles in the keys stack (aws_iam_service_linked_role, before the key) instead of expecting it to exist. Only for an account that does not have them yet: IAM refuses to create a service-linked role that exists.",
+          )
           .default(false),
       })
       .describe("EBS encryption by default with a customer key. Default: not managed.")
@@ -288,60 +402,94 @@ export const DataSchema = z
 
 export const HooksSchema = z
   .strictObject({
-    runner: z.enum(["local", "lambda"]).describe("local: Node on the machine running Terraform. lambda: a function in the VPC (Terraform Cloud).").default("local"),
-    timeoutMinutes: int(`Upper bound for each waiting step, ${HOOKS.TIMEOUT_MINUTES.min}-${HOOKS.TIMEOUT_MINUTES.max} minutes.`).default(HOOKS.TIMEOUT_MINUTES_DEFAULT.value),
+    runner: z
+      .enum(["local", "lambda"])
+      .describe("local: Node on the machine running Terraform. lambda: a function in the VPC (Terraform Cloud).")
+      .default("local"),
+    timeoutMinutes: int(
+      `Upper bound for each waiting step, ${HOOKS.TIMEOUT_MINUTES.min}-${HOOKS.TIMEOUT_MINUTES.max} minutes.`,
+    ).default(HOOKS.TIMEOUT_MINUTES_DEFAULT.value),
   })
   .describe("How the bootstrap hooks run.");
 
 export const AlarmSubscriptionSchema = z
   .strictObject({
-    protocol: z.enum(["email", "https", "sqs", "lambda"]).describe("SNS subscription protocol. email and https subscriptions stay pending until the recipient confirms them; sqs and lambda need an ARN in this account and Region (an encrypted queue's key must let sns.amazonaws.com use it)."),
-    endpoint: str("email: an address; https: an https:// URL; sqs: a queue ARN; lambda: a function ARN (this account and Region)."),
+    protocol: z
+      .enum(["email", "https", "sqs", "lambda"])
+      .describe(
+        "SNS subscription protocol. email and https subscriptions stay pending until the recipient confirms them; sqs and lambda need an ARN in this account and Region (an encrypted queue's key must let sns.amazonaws.com use it).",
+      ),
+    endpoint: str(
+      "email: an address; https: an https:// URL; sqs: a queue ARN; lambda: a function ARN (this account and Region).",
+    ),
   })
   .describe("Who receives the alarms: an SNS subscription of the environment's alarm topic.");
 
 export const AlarmsSchema = z
   .strictObject({
-    subscriptions: z.array(AlarmSubscriptionSchema).describe("Where alarm notifications go; at least one (an alarm nobody receives warns nobody)."),
-    requestQuotaShare: z.number().describe(`Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, ${CLOUDWATCH.SHARE_WORDS}.`).default(CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT.value),
+    subscriptions: z
+      .array(AlarmSubscriptionSchema)
+      .describe("Where alarm notifications go; at least one (an alarm nobody receives warns nobody)."),
+    requestQuotaShare: z
+      .number()
+      .describe(
+        `Share of the account's KMS request quota for symmetric cryptographic operations (Service Quotas, per second) at which the quota alarm fires, ${CLOUDWATCH.SHARE_WORDS}.`,
+      )
+      .default(CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT.value),
     xks: z
       .strictObject({
-        certificateDays: int(`Days before the XKS proxy's TLS certificate expires at which to alarm, ${CLOUDWATCH.XKS_CERTIFICATE_DAYS.min}-${CLOUDWATCH.XKS_CERTIFICATE_DAYS.max} (AWS suggests at least 10; a renewal through change control takes longer).`).default(
-          CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value,
-        ),
+        certificateDays: int(
+          `Days before the XKS proxy's TLS certificate expires at which to alarm, ${CLOUDWATCH.XKS_CERTIFICATE_DAYS.min}-${CLOUDWATCH.XKS_CERTIFICATE_DAYS.max} (AWS suggests at least 10; a renewal through change control takes longer).`,
+        ).default(CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value),
         latencyShare: z
           .number()
           .describe(
             `Share of KMS's ${XKS.PROXY_TIMEOUT_MS.value} ms budget for an XKS proxy answer above which the average latency alarms, ${CLOUDWATCH.SHARE_WORDS} (${CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value}: ${Math.round(XKS.PROXY_TIMEOUT_MS.value * CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value)} ms).`,
           )
           .default(CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value),
-        credentialRotationDays: int(`Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, ${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.min}-${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.max} days.`).default(
-          CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value,
-        ),
+        credentialRotationDays: int(
+          `Rotation policy of the XKS proxy authentication credential: alarm when XksProxyCredentialAge exceeds it, ${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.min}-${CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS.max} days.`,
+        ).default(CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value),
       })
       .describe("Thresholds of the external key store alarms (only with xks).")
       .prefault({}),
   })
-  .describe("CloudWatch alarms that warn before keys fail, sent to one SNS topic encrypted with a dedicated AWS-KMS key (docs/alarms.md). Default: none (opt in: subscriptions are a decision only you can make).");
+  .describe(
+    "CloudWatch alarms that warn before keys fail, sent to one SNS topic encrypted with a dedicated AWS-KMS key (docs/alarms.md). Default: none (opt in: subscriptions are a decision only you can make).",
+  );
 
 export const EnvironmentSchema = z
   .strictObject({
     $schema: str("The JSON Schema this file follows (for editors); ignored.").optional(),
-    name: str(`Short name, lowercase letters, digits and -, ${NAMES.ENVIRONMENT_NAME_LENGTH.min}-${NAMES.ENVIRONMENT_NAME_LENGTH.max} chars; prefixes the stack names.`),
+    name: str(
+      `Short name, lowercase letters, digits and -, ${NAMES.ENVIRONMENT_NAME_LENGTH.min}-${NAMES.ENVIRONMENT_NAME_LENGTH.max} chars; prefixes the stack names.`,
+    ),
     account: str("12-digit AWS account id every resource lives in."),
     region: str("AWS Region, e.g. eu-west-1."),
-    tags: z.record(z.string(), z.string()).describe("Tags added to every taggable resource (Environment, ManagedBy and Stack are set by the tool).").default({}),
+    tags: z
+      .record(z.string(), z.string())
+      .describe("Tags added to every taggable resource (Environment, ManagedBy and Stack are set by the tool).")
+      .default({}),
     backend: BackendSchema.default({ type: "local" }),
     network: NetworkSchema,
-    keys: z.record(z.string(), KeySchema).describe("Customer keys by logical name (an identifier; used for construct ids: renaming it replaces the key)."),
-    signingKeys: z.record(z.string(), SigningKeySchema).describe("Asymmetric signing keys by logical name (an identifier; renaming it replaces the key). Default: none.").optional(),
+    keys: z
+      .record(z.string(), KeySchema)
+      .describe("Customer keys by logical name (an identifier; used for construct ids: renaming it replaces the key)."),
+    signingKeys: z
+      .record(z.string(), SigningKeySchema)
+      .describe("Asymmetric signing keys by logical name (an identifier; renaming it replaces the key). Default: none.")
+      .optional(),
     cloudHsm: CloudHsmSchema.optional(),
     xks: XksSchema.optional(),
     data: DataSchema,
     hooks: HooksSchema.prefault({}),
     alarms: AlarmsSchema.optional(),
   })
-  .meta({ id: "Environment", title: "cmk-stacks environment", description: "One environment: one AWS account and Region, synthesized as <name>-keys and <name>-data." });
+  .meta({
+    id: "Environment",
+    title: "cmk-stacks environment",
+    description: "One environment: one AWS account and Region, synthesized as <name>-keys and <name>-data.",
+  });
 
 /** What an `ENV_CONFIG` file holds: one environment or a non-empty list of them. */
 export const EnvironmentFileSchema = z.union([EnvironmentSchema, z.array(EnvironmentSchema).min(1)]);

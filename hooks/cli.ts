@@ -44,13 +44,17 @@ const STDIN_MAX_BYTES = 64 * 1024;
  * echoed and kept in the shell's scrollback; pipe it from the key manager instead.
  */
 export async function readStdin(stream: NodeJS.ReadStream = process.stdin): Promise<Uint8Array> {
-  if (stream.isTTY) throw new Error("standard input is a terminal; pipe the secret from your key manager instead of typing it (docs/byok.md, docs/xks.md)");
+  if (stream.isTTY)
+    throw new Error(
+      "standard input is a terminal; pipe the secret from your key manager instead of typing it (docs/byok.md, docs/xks.md)",
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     size += b.length;
-    if (size > STDIN_MAX_BYTES) throw new Error(`standard input holds more than ${STDIN_MAX_BYTES} bytes; pipe one key only`);
+    if (size > STDIN_MAX_BYTES)
+      throw new Error(`standard input holds more than ${STDIN_MAX_BYTES} bytes; pipe one key only`);
     chunks.push(b);
   }
   return Buffer.concat(chunks);
@@ -120,7 +124,11 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
       readMaterial: deps.stdin ?? (() => readStdin()),
       xksExtraCaPem: deps.xksExtraCaPem,
     });
-    stdout(log.redact(`${step}: ${result.status === "ALREADY_DONE" ? "already done" : "done"} (${result.state}) in ${formatDuration(clock.now() - started)}`));
+    stdout(
+      log.redact(
+        `${step}: ${result.status === "ALREADY_DONE" ? "already done" : "done"} (${result.state}) in ${formatDuration(clock.now() - started)}`,
+      ),
+    );
     return EXIT.done;
   } catch (err) {
     stderr(log.redact(oneLineError(step, err)));

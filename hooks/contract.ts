@@ -48,10 +48,22 @@ export interface StepArgs {
 export type ArgName = Exclude<keyof StepArgs, "region">;
 
 /** One argument: an id checked against its AWS shape (`hooks/lib/validate.ts`), a bounded integer, or an on/off flag. */
-export type ArgSpec = { readonly kind: "id"; readonly id: IdKind; readonly required: boolean; readonly help: string } | { readonly kind: "int"; readonly min: number; readonly max?: number; readonly default: number; readonly help: string } | { readonly kind: "flag"; readonly help: string };
+export type ArgSpec =
+  | { readonly kind: "id"; readonly id: IdKind; readonly required: boolean; readonly help: string }
+  | {
+      readonly kind: "int";
+      readonly min: number;
+      readonly max?: number;
+      readonly default: number;
+      readonly help: string;
+    }
+  | { readonly kind: "flag"; readonly help: string };
 
 /** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, or the resource an argument names. */
-export type ResourceRef = "*" | "run-shell-script-document" | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName };
+export type ResourceRef =
+  | "*"
+  | "run-shell-script-document"
+  | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName };
 
 export interface StatementSpec {
   readonly actions: readonly string[];
@@ -81,13 +93,23 @@ const FORCE = (help: string): ArgSpec => ({ kind: "flag", help });
 /** Arguments every step takes (`region` defaults to `AWS_REGION` in the Lambda runner). */
 export const COMMON_ARGS = {
   region: { kind: "id", id: "region", required: true, help: "AWS Region" },
-  timeoutMinutes: { kind: "int", min: HOOKS.RUN_TIMEOUT_MINUTES.min, max: HOOKS.RUN_TIMEOUT_MINUTES.max, default: HOOKS.TIMEOUT_MINUTES_DEFAULT.value, help: "overall budget of the step" },
+  timeoutMinutes: {
+    kind: "int",
+    min: HOOKS.RUN_TIMEOUT_MINUTES.min,
+    max: HOOKS.RUN_TIMEOUT_MINUTES.max,
+    default: HOOKS.TIMEOUT_MINUTES_DEFAULT.value,
+    help: "overall budget of the step",
+  },
 } as const satisfies Record<string, ArgSpec>;
 
 /** Lambda event fields that steer the chain of invocations, not the step (`hooks/lambda.ts`). */
 export const LAMBDA_EVENT_FIELDS = ["step", "attempt", "finalAttempt"] as const;
 
-const DESCRIBE_CLUSTERS: StatementSpec = { actions: ["cloudhsm:DescribeClusters"], resources: "*", note: "DescribeClusters takes no resource ARN" };
+const DESCRIBE_CLUSTERS: StatementSpec = {
+  actions: ["cloudhsm:DescribeClusters"],
+  resources: "*",
+  note: "DescribeClusters takes no resource ARN",
+};
 const ON_INSTANCE: readonly StatementSpec[] = [
   { actions: ["ssm:SendCommand"], resources: ["run-shell-script-document", { of: "instance", arg: "instanceId" }] },
   { actions: ["ssm:ListCommands", "ssm:GetCommandInvocation"], resources: "*", note: "these take no resource ARN" },
@@ -106,36 +128,85 @@ const TRUST_ANCHOR = id("parameterName", "SSM parameter name holding the trust a
  * Metrics `check-key-store-health` publishes (embedded metric format, dimension CustomKeyStoreId)
  * and the alarms in `modules/alarms/cloudhsm-health-check.ts` read.
  */
-export const KEY_STORE_HEALTH_METRICS = { namespace: "cmk-stacks/KeyStoreHealth", connected: "KeyStoreConnected", activeHsms: "ActiveHsms" } as const;
+export const KEY_STORE_HEALTH_METRICS = {
+  namespace: "cmk-stacks/KeyStoreHealth",
+  connected: "KeyStoreConnected",
+  activeHsms: "ActiveHsms",
+} as const;
 
 /** Every step the bootstrap program knows, by name. */
 export const STEP_CONTRACT = {
   "initialize-cluster": {
-    description: "InitializeCluster with the signed cluster certificate and the trust anchor, then wait for INITIALIZED",
+    description:
+      "InitializeCluster with the signed cluster certificate and the trust anchor, then wait for INITIALIZED",
     inGraph: true,
-    args: { clusterId: CLUSTER_ID, certificateParameter: id("parameterName", "SSM parameter name holding the signed cluster certificate PEM"), trustAnchorParameter: TRUST_ANCHOR },
-    iam: [DESCRIBE_CLUSTERS, { actions: ["cloudhsm:InitializeCluster"], resources: cluster }, { actions: ["ssm:GetParameter"], resources: [parameter("certificateParameter"), parameter("trustAnchorParameter")], note: "plus kms:Decrypt if a parameter is a SecureString" }],
+    args: {
+      clusterId: CLUSTER_ID,
+      certificateParameter: id("parameterName", "SSM parameter name holding the signed cluster certificate PEM"),
+      trustAnchorParameter: TRUST_ANCHOR,
+    },
+    iam: [
+      DESCRIBE_CLUSTERS,
+      { actions: ["cloudhsm:InitializeCluster"], resources: cluster },
+      {
+        actions: ["ssm:GetParameter"],
+        resources: [parameter("certificateParameter"), parameter("trustAnchorParameter")],
+        note: "plus kms:Decrypt if a parameter is a SecureString",
+      },
+    ],
   },
   "activate-cluster": {
-    description: "activate the cluster as the admin (password generated into the admin secret), on the admin instance through SSM",
+    description:
+      "activate the cluster as the admin (password generated into the admin secret), on the admin instance through SSM",
     inGraph: true,
-    args: { clusterId: CLUSTER_ID, instanceId: INSTANCE_ID, adminSecretArn: ADMIN_SECRET, trustAnchorParameter: TRUST_ANCHOR },
-    iam: [DESCRIBE_CLUSTERS, { actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], resources: secret("adminSecretArn") }, ...ON_INSTANCE],
+    args: {
+      clusterId: CLUSTER_ID,
+      instanceId: INSTANCE_ID,
+      adminSecretArn: ADMIN_SECRET,
+      trustAnchorParameter: TRUST_ANCHOR,
+    },
+    iam: [
+      DESCRIBE_CLUSTERS,
+      {
+        actions: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+        resources: secret("adminSecretArn"),
+      },
+      ...ON_INSTANCE,
+    ],
   },
   "set-backup-retention": {
     description: "set the cluster's backup retention (ModifyCluster; the provider has no argument for it)",
     inGraph: true,
-    args: { clusterId: CLUSTER_ID, days: { kind: "int", min: CLOUDHSM.BACKUP_RETENTION_DAYS.min, max: CLOUDHSM.BACKUP_RETENTION_DAYS.max, default: CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value, help: "days CloudHSM keeps backups" } },
+    args: {
+      clusterId: CLUSTER_ID,
+      days: {
+        kind: "int",
+        min: CLOUDHSM.BACKUP_RETENTION_DAYS.min,
+        max: CLOUDHSM.BACKUP_RETENTION_DAYS.max,
+        default: CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value,
+        help: "days CloudHSM keeps backups",
+      },
+    },
     iam: [DESCRIBE_CLUSTERS, { actions: ["cloudhsm:ModifyCluster"], resources: cluster }],
   },
   "wait-hsms-active": {
     description: "wait until the cluster has the given number of ACTIVE HSMs",
     inGraph: true,
-    args: { clusterId: CLUSTER_ID, minHsms: { kind: "int", min: CLOUDHSM.HSMS_PER_CLUSTER.min, max: CLOUDHSM.HSMS_PER_CLUSTER.max, default: CLOUDHSM.KEY_STORE_MIN_HSMS.value, help: "ACTIVE HSMs needed" } },
+    args: {
+      clusterId: CLUSTER_ID,
+      minHsms: {
+        kind: "int",
+        min: CLOUDHSM.HSMS_PER_CLUSTER.min,
+        max: CLOUDHSM.HSMS_PER_CLUSTER.max,
+        default: CLOUDHSM.KEY_STORE_MIN_HSMS.value,
+        help: "ACTIVE HSMs needed",
+      },
+    },
     iam: [DESCRIBE_CLUSTERS],
   },
   "create-kmsuser": {
-    description: "create the kmsuser crypto user (password generated into the kmsuser secret) and verify it on every HSM",
+    description:
+      "create the kmsuser crypto user (password generated into the kmsuser secret) and verify it on every HSM",
     inGraph: true,
     args: {
       clusterId: CLUSTER_ID,
@@ -147,13 +218,26 @@ export const STEP_CONTRACT = {
     },
     iam: [
       DESCRIBE_CLUSTERS,
-      { actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], resources: secret("adminSecretArn"), note: "read only, so the logger can mask it" },
-      { actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:TagResource"], resources: secret("kmsuserSecretArn") },
+      {
+        actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        resources: secret("adminSecretArn"),
+        note: "read only, so the logger can mask it",
+      },
+      {
+        actions: [
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:TagResource",
+        ],
+        resources: secret("kmsuserSecretArn"),
+      },
       ...ON_INSTANCE,
     ],
   },
   "reset-kmsuser-password": {
-    description: "operator-run recovery (INVALID_CREDENTIALS, USER_LOCKED_OUT): disconnect the store, set a new kmsuser password on every HSM, update the store, reconnect",
+    description:
+      "operator-run recovery (INVALID_CREDENTIALS, USER_LOCKED_OUT): disconnect the store, set a new kmsuser password on every HSM, update the store, reconnect",
     inGraph: false,
     args: {
       keyStoreId: id("keyStoreId", "custom key store id"),
@@ -166,11 +250,20 @@ export const STEP_CONTRACT = {
     iam: [
       DESCRIBE_CLUSTERS,
       {
-        actions: ["kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore", "kms:UpdateCustomKeyStore", "kms:ConnectCustomKeyStore"],
+        actions: [
+          "kms:DescribeCustomKeyStores",
+          "kms:DisconnectCustomKeyStore",
+          "kms:UpdateCustomKeyStore",
+          "kms:ConnectCustomKeyStore",
+        ],
         resources: "*",
         note: "the *CustomKeyStore actions take no resource ARN",
       },
-      { actions: ["secretsmanager:GetSecretValue"], resources: secret("adminSecretArn"), note: "read only, so the logger can mask it" },
+      {
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: secret("adminSecretArn"),
+        note: "read only, so the logger can mask it",
+      },
       { actions: ["secretsmanager:PutSecretValue"], resources: secret("kmsuserSecretArn") },
       ...ON_INSTANCE,
     ],
@@ -181,13 +274,29 @@ export const STEP_CONTRACT = {
     args: {
       keyId: id("kmsKeyId", "KMS key id (origin EXTERNAL)"),
       // 0 (no expiry) or KMS.KEY_MATERIAL_VALIDITY_DAYS.
-      validDays: { kind: "int", min: 0, max: KMS.KEY_MATERIAL_VALIDITY_DAYS.max, default: 0, help: "days the material stays valid (KEY_MATERIAL_EXPIRES); 0: it does not expire" },
+      validDays: {
+        kind: "int",
+        min: 0,
+        max: KMS.KEY_MATERIAL_VALIDITY_DAYS.max,
+        default: 0,
+        help: "days the material stays valid (KEY_MATERIAL_EXPIRES); 0: it does not expire",
+      },
       reimport: FORCE("import the same material again into a key that holds it (a new expiry)"),
-      rotate: FORCE("import NEW material (ImportType NEW_KEY_MATERIAL) and rotate to it (RotateKeyOnDemand); old ciphertexts stay readable"),
+      rotate: FORCE(
+        "import NEW material (ImportType NEW_KEY_MATERIAL) and rotate to it (RotateKeyOnDemand); old ciphertexts stay readable",
+      ),
     },
     iam: [
       {
-        actions: ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt"],
+        actions: [
+          "kms:DescribeKey",
+          "kms:ListResourceTags",
+          "kms:GetParametersForImport",
+          "kms:ImportKeyMaterial",
+          "kms:RotateKeyOnDemand",
+          "kms:Encrypt",
+          "kms:Decrypt",
+        ],
         resources: { of: "key", arg: "keyId" },
         note: "run by an importer of the key (its key policy names them); the KeyMaterialValidityDays tag must match --valid-days; Encrypt/Decrypt prove the import",
       },
@@ -201,15 +310,41 @@ export const STEP_CONTRACT = {
       "the new credential would travel in an invocation payload or need a standing secretsmanager:GetSecretValue and kms:UpdateCustomKeyStore grant on a role every apply invokes, and the proxy check must run where the proxy is reachable by its private DNS name: run it from an operator's machine (npm run -s hook -- rotate-xks-credential ..., docs/xks.md)",
     args: {
       keyStoreId: id("keyStoreId", "external key store id"),
-      keyId: optionalId("kmsKeyId", "enabled KMS key in the store for the Encrypt/Decrypt round trip (default: the first one ListKeys finds; the stack output names one)"),
-      credentialSecretArn: optionalId("secretArn", "secret whose JSON holds the NEW accessKeyId and secretAccessKey (default: the same JSON on standard input)"),
-      connectTo: optionalId("hostPort", "<ip or host>:<port> of a proxy (or the load balancer) to dial for the check, when this host does not resolve the private DNS name; TLS still checks the name"),
+      keyId: optionalId(
+        "kmsKeyId",
+        "enabled KMS key in the store for the Encrypt/Decrypt round trip (default: the first one ListKeys finds; the stack output names one)",
+      ),
+      credentialSecretArn: optionalId(
+        "secretArn",
+        "secret whose JSON holds the NEW accessKeyId and secretAccessKey (default: the same JSON on standard input)",
+      ),
+      connectTo: optionalId(
+        "hostPort",
+        "<ip or host>:<port> of a proxy (or the load balancer) to dial for the check, when this host does not resolve the private DNS name; TLS still checks the name",
+      ),
     },
     iam: [
-      { actions: ["kms:DescribeCustomKeyStores", "kms:UpdateCustomKeyStore", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"], resources: "*", note: "the *CustomKeyStore actions take no resource ARN; Connect/Disconnect only to reconnect a store found FAILED" },
-      { actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"], resources: { of: "key", arg: "keyId" }, note: "the round trip that proves the new credential (the key policy must allow the operator too); without --key-id, DescribeKey on the account's keys (key/*) to find one" },
+      {
+        actions: [
+          "kms:DescribeCustomKeyStores",
+          "kms:UpdateCustomKeyStore",
+          "kms:ConnectCustomKeyStore",
+          "kms:DisconnectCustomKeyStore",
+        ],
+        resources: "*",
+        note: "the *CustomKeyStore actions take no resource ARN; Connect/Disconnect only to reconnect a store found FAILED",
+      },
+      {
+        actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"],
+        resources: { of: "key", arg: "keyId" },
+        note: "the round trip that proves the new credential (the key policy must allow the operator too); without --key-id, DescribeKey on the account's keys (key/*) to find one",
+      },
       { actions: ["kms:ListKeys"], resources: "*", note: "only without --key-id; ListKeys takes no resource ARN" },
-      { actions: ["secretsmanager:GetSecretValue"], resources: secret("credentialSecretArn"), note: "only with --credential-secret-arn (plus kms:Decrypt on the secret's key)" },
+      {
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: secret("credentialSecretArn"),
+        note: "only with --credential-secret-arn (plus kms:Decrypt on the secret's key)",
+      },
     ],
   },
   "connect-key-store": {
@@ -218,15 +353,37 @@ export const STEP_CONTRACT = {
     args: { keyStoreId: id("keyStoreId", "custom key store id") },
     iam: [
       { ...DESCRIBE_CLUSTERS, note: "retry of INSUFFICIENT_CLOUDHSM_HSMS while HSMs are created" },
-      { actions: ["kms:DescribeCustomKeyStores", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"], resources: "*", note: "the *CustomKeyStore actions take no resource ARN" },
+      {
+        actions: ["kms:DescribeCustomKeyStores", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"],
+        resources: "*",
+        note: "the *CustomKeyStore actions take no resource ARN",
+      },
     ],
   },
   "check-key-store-health": {
-    description: "scheduled health check of a CloudHSM key store: publishes whether it is CONNECTED and how many HSMs are ACTIVE as CloudWatch metrics (embedded metric format) for the alarms",
+    description:
+      "scheduled health check of a CloudHSM key store: publishes whether it is CONNECTED and how many HSMs are ACTIVE as CloudWatch metrics (embedded metric format) for the alarms",
     inGraph: false,
     scheduled: true,
-    args: { keyStoreId: id("keyStoreId", "custom key store id"), clusterId: CLUSTER_ID, minHsms: { kind: "int", min: CLOUDHSM.HSMS_PER_CLUSTER.min, max: CLOUDHSM.HSMS_PER_CLUSTER.max, default: CLOUDHSM.KEY_STORE_MIN_HSMS.value, help: "ACTIVE HSMs below which the cluster is reported unhealthy" } },
-    iam: [DESCRIBE_CLUSTERS, { actions: ["kms:DescribeCustomKeyStores"], resources: "*", note: "DescribeCustomKeyStores takes no resource ARN" }],
+    args: {
+      keyStoreId: id("keyStoreId", "custom key store id"),
+      clusterId: CLUSTER_ID,
+      minHsms: {
+        kind: "int",
+        min: CLOUDHSM.HSMS_PER_CLUSTER.min,
+        max: CLOUDHSM.HSMS_PER_CLUSTER.max,
+        default: CLOUDHSM.KEY_STORE_MIN_HSMS.value,
+        help: "ACTIVE HSMs below which the cluster is reported unhealthy",
+      },
+    },
+    iam: [
+      DESCRIBE_CLUSTERS,
+      {
+        actions: ["kms:DescribeCustomKeyStores"],
+        resources: "*",
+        note: "DescribeCustomKeyStores takes no resource ARN",
+      },
+    ],
   },
 } as const satisfies Record<string, StepSpec>;
 
@@ -243,7 +400,9 @@ export function isStepName(name: unknown): name is StepName {
  * Fixed budgets (minutes) of the steps that make one API call: one Lambda invocation is enough,
  * whatever `hooks.timeoutMinutes` says. Read at synth time only (the wiring), not by the runners.
  */
-export const STEP_BUDGET_MINUTES: Readonly<Partial<Record<StepName, number>>> = { "set-backup-retention": HOOKS.ONE_CALL_STEP_BUDGET_MINUTES.value };
+export const STEP_BUDGET_MINUTES: Readonly<Partial<Record<StepName, number>>> = {
+  "set-backup-retention": HOOKS.ONE_CALL_STEP_BUDGET_MINUTES.value,
+};
 
 /** The budget of one run of `step`: its fixed budget where the contract sets one, otherwise `configured`. */
 export function budgetMinutes(step: StepName, configured: number): number {
@@ -272,13 +431,21 @@ const unknownStep = (step: unknown) => `unknown step '${String(step)}'; one of: 
  * carry them: strings, numbers, booleans) and returns the validated arguments with defaults, or
  * one message per problem (unknown step, unknown, missing or malformed argument).
  */
-export function parseStepInput(step: unknown, input: Readonly<Record<string, unknown>>): { readonly ok: true; readonly step: StepName; readonly args: StepArgs & { readonly timeoutMinutes: number } } | { readonly ok: false; readonly problems: string[] } {
+export function parseStepInput(
+  step: unknown,
+  input: Readonly<Record<string, unknown>>,
+):
+  | { readonly ok: true; readonly step: StepName; readonly args: StepArgs & { readonly timeoutMinutes: number } }
+  | { readonly ok: false; readonly problems: string[] } {
   if (!isStepName(step)) return { ok: false, problems: [unknownStep(step)] };
   const specs = new Map(argsOf(step));
   const problems: string[] = [];
   const args: Record<string, unknown> = {};
   for (const name of Object.keys(input)) {
-    if (!specs.has(name) && input[name] !== undefined) problems.push(`'--${kebab(name)}' is not an argument of ${step}; it takes ${[...specs.keys()].map((n) => `--${kebab(n)}`).join(", ")}`);
+    if (!specs.has(name) && input[name] !== undefined)
+      problems.push(
+        `'--${kebab(name)}' is not an argument of ${step}; it takes ${[...specs.keys()].map((n) => `--${kebab(n)}`).join(", ")}`,
+      );
   }
   for (const [name, spec] of specs) {
     const value = input[name];
@@ -289,12 +456,15 @@ export function parseStepInput(step: unknown, input: Readonly<Record<string, unk
       else problems.push(...checkIds({ [spec.id]: value }));
       args[name] = value;
     } else if (spec.kind === "int") {
-      const n = value === undefined ? spec.default : typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+      const n =
+        value === undefined ? spec.default : typeof value === "string" && value.trim() !== "" ? Number(value) : value;
       const range = spec.max === undefined ? `at least ${spec.min}` : `${spec.min}-${spec.max}`;
-      if (typeof n !== "number" || !Number.isInteger(n) || n < spec.min || (spec.max !== undefined && n > spec.max)) problems.push(`'--${kebab(name)}' must be an integer ${range}. Received: ${String(value).slice(0, 40)}`);
+      if (typeof n !== "number" || !Number.isInteger(n) || n < spec.min || (spec.max !== undefined && n > spec.max))
+        problems.push(`'--${kebab(name)}' must be an integer ${range}. Received: ${String(value).slice(0, 40)}`);
       args[name] = n;
     } else {
-      if (value !== undefined && typeof value !== "boolean" && value !== "true" && value !== "false") problems.push(`'--${kebab(name)}' is an on/off flag. Received: ${String(value).slice(0, 40)}`);
+      if (value !== undefined && typeof value !== "boolean" && value !== "true" && value !== "false")
+        problems.push(`'--${kebab(name)}' is an on/off flag. Received: ${String(value).slice(0, 40)}`);
       args[name] = value === true || value === "true";
     }
   }
@@ -311,8 +481,12 @@ export function wiringProblems(step: string, flags: readonly string[]): string[]
   if (!isStepName(step)) return [unknownStep(step)];
   const spec: StepSpec = STEP_CONTRACT[step];
   const known = Object.keys(spec.args).map(kebab);
-  const problems = flags.filter((f) => !known.includes(f)).map((f) => `'--${f}' is not an argument of ${step}; it takes ${known.map((k) => `--${k}`).join(", ")}`);
-  for (const [name, arg] of Object.entries(spec.args) as [string, ArgSpec][]) if (arg.kind === "id" && arg.required && !flags.includes(kebab(name))) problems.push(`'--${kebab(name)}' is required for ${step}`);
+  const problems = flags
+    .filter((f) => !known.includes(f))
+    .map((f) => `'--${f}' is not an argument of ${step}; it takes ${known.map((k) => `--${k}`).join(", ")}`);
+  for (const [name, arg] of Object.entries(spec.args) as [string, ArgSpec][])
+    if (arg.kind === "id" && arg.required && !flags.includes(kebab(name)))
+      problems.push(`'--${kebab(name)}' is required for ${step}`);
   return problems;
 }
 
@@ -359,7 +533,10 @@ export function permissionsFor(step: string, scope: StepScope): IamStatement[] {
   return STEP_CONTRACT[step].iam.map((st: StatementSpec) => ({
     Effect: "Allow",
     Action: [...st.actions],
-    Resource: typeof st.resources === "string" || !Array.isArray(st.resources) ? arn(st.resources as ResourceRef, scope) : (st.resources as readonly ResourceRef[]).map((r) => arn(r, scope)),
+    Resource:
+      typeof st.resources === "string" || !Array.isArray(st.resources)
+        ? arn(st.resources as ResourceRef, scope)
+        : (st.resources as readonly ResourceRef[]).map((r) => arn(r, scope)),
   }));
 }
 
@@ -378,16 +555,29 @@ export function renderStepsTable(): string {
     const spec: StepSpec = STEP_CONTRACT[step];
     const args = Object.entries(spec.args) as [string, ArgSpec][];
     const required = args.filter(([, a]) => a.kind === "id" && a.required).map(([n, a]) => describeArg(n, a));
-    const optional = [...args.filter(([, a]) => !(a.kind === "id" && a.required)), ["timeoutMinutes", COMMON_ARGS.timeoutMinutes] as [string, ArgSpec]].map(([n, a]) => describeArg(n, a));
+    const optional = [
+      ...args.filter(([, a]) => !(a.kind === "id" && a.required)),
+      ["timeoutMinutes", COMMON_ARGS.timeoutMinutes] as [string, ArgSpec],
+    ].map(([n, a]) => describeArg(n, a));
     return `| \`${step}\` | ${spec.inGraph ? "yes" : spec.scheduled ? "no (scheduled)" : "no (operator-run)"} | ${required.join(" ")} | ${optional.join(", ")} | ${spec.description} |`;
   });
-  return ["| step | in the graph | required flags (besides `--region`) | optional (default) | what it does |", "|---|---|---|---|---|", ...rows].join("\n");
+  return [
+    "| step | in the graph | required flags (besides `--region`) | optional (default) | what it does |",
+    "|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }
 
 function describeResource(ref: ResourceRef): string {
   if (ref === "*") return "`*`";
   if (ref === "run-shell-script-document") return "`arn:<partition>:ssm:<region>::document/AWS-RunShellScript`";
-  const what = { cluster: "cluster ARN", instance: "instance ARN", parameter: "parameter ARN", secret: "secret", key: "key ARN" }[ref.of];
+  const what = {
+    cluster: "cluster ARN",
+    instance: "instance ARN",
+    parameter: "parameter ARN",
+    secret: "secret",
+    key: "key ARN",
+  }[ref.of];
   return `${what} (\`--${kebab(ref.arg)}\`)`;
 }
 

@@ -23,14 +23,41 @@ import { setBackupRetention } from "./steps/set-backup-retention";
 import { waitHsmsActive } from "./steps/wait-hsms-active";
 
 /** Runs one step with arguments `parseStepInput` accepted (ids present and well-formed, defaults applied). */
-export type StepRunner = (args: StepArgs, clients: HookClients, runtime: StepRuntime & { limiter?: RateLimiter; readMaterial?: MaterialSource; xksExtraCaPem?: readonly string[] }) => Promise<StepResult>;
+export type StepRunner = (
+  args: StepArgs,
+  clients: HookClients,
+  runtime: StepRuntime & { limiter?: RateLimiter; readMaterial?: MaterialSource; xksExtraCaPem?: readonly string[] },
+) => Promise<StepResult>;
 
 /** Every step of the contract and the function that runs it. */
 export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
-  "initialize-cluster": (a, c, r) => initializeCluster({ ...r, clients: c, clusterId: req(a.clusterId), certificateParameter: req(a.certificateParameter), trustAnchorParameter: req(a.trustAnchorParameter) }),
-  "activate-cluster": (a, c, r) => activateCluster({ ...r, clients: c, region: a.region, clusterId: req(a.clusterId), instanceId: req(a.instanceId), adminSecretArn: req(a.adminSecretArn), trustAnchorParameter: req(a.trustAnchorParameter) }),
-  "set-backup-retention": (a, c, r) => setBackupRetention({ ...r, clients: c, clusterId: req(a.clusterId), days: a.days ?? CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value }),
-  "wait-hsms-active": (a, c, r) => waitHsmsActive({ ...r, clients: c, clusterId: req(a.clusterId), minHsms: a.minHsms }),
+  "initialize-cluster": (a, c, r) =>
+    initializeCluster({
+      ...r,
+      clients: c,
+      clusterId: req(a.clusterId),
+      certificateParameter: req(a.certificateParameter),
+      trustAnchorParameter: req(a.trustAnchorParameter),
+    }),
+  "activate-cluster": (a, c, r) =>
+    activateCluster({
+      ...r,
+      clients: c,
+      region: a.region,
+      clusterId: req(a.clusterId),
+      instanceId: req(a.instanceId),
+      adminSecretArn: req(a.adminSecretArn),
+      trustAnchorParameter: req(a.trustAnchorParameter),
+    }),
+  "set-backup-retention": (a, c, r) =>
+    setBackupRetention({
+      ...r,
+      clients: c,
+      clusterId: req(a.clusterId),
+      days: a.days ?? CLOUDHSM.BACKUP_RETENTION_DAYS_DEFAULT.value,
+    }),
+  "wait-hsms-active": (a, c, r) =>
+    waitHsmsActive({ ...r, clients: c, clusterId: req(a.clusterId), minHsms: a.minHsms }),
   "create-kmsuser": (a, c, r) =>
     createKmsuser({
       ...r,
@@ -55,7 +82,20 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       trustAnchorParameter: req(a.trustAnchorParameter),
       force: a.force,
     }),
-  "import-key-material": (a, c, r) => importKeyMaterial({ clock: r.clock, log: r.log, timeoutMs: r.timeoutMs, yieldAt: r.yieldAt, random: r.random, readMaterial: r.readMaterial, clients: c, keyId: req(a.keyId), validDays: a.validDays ?? 0, reimport: a.reimport, rotate: a.rotate }),
+  "import-key-material": (a, c, r) =>
+    importKeyMaterial({
+      clock: r.clock,
+      log: r.log,
+      timeoutMs: r.timeoutMs,
+      yieldAt: r.yieldAt,
+      random: r.random,
+      readMaterial: r.readMaterial,
+      clients: c,
+      keyId: req(a.keyId),
+      validDays: a.validDays ?? 0,
+      reimport: a.reimport,
+      rotate: a.rotate,
+    }),
   // Standard input carries the new credential here (never an argument); the Lambda runner refuses the step (contract: cliOnly).
   "rotate-xks-credential": (a, c, r) =>
     rotateXksCredential({
@@ -75,10 +115,23 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       connectTo: a.connectTo,
     }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
-  "check-key-store-health": (a, c, r) => checkKeyStoreHealth({ ...r, clients: c, keyStoreId: req(a.keyStoreId), clusterId: req(a.clusterId), minHsms: a.minHsms }),
+  "check-key-store-health": (a, c, r) =>
+    checkKeyStoreHealth({
+      ...r,
+      clients: c,
+      keyStoreId: req(a.keyStoreId),
+      clusterId: req(a.clusterId),
+      minHsms: a.minHsms,
+    }),
 };
 
 function req(value: string | undefined): string {
-  if (!value) throw new HookError("hooks", "InvalidInput", "a required id is missing", "pass every flag the step lists (hooks/README.md)");
+  if (!value)
+    throw new HookError(
+      "hooks",
+      "InvalidInput",
+      "a required id is missing",
+      "pass every flag the step lists (hooks/README.md)",
+    );
   return value;
 }

@@ -35,13 +35,38 @@ export interface BootstrapIds {
  * it: first HSM -> initialize -> activate -> remaining HSMs in parallel -> wait for them ->
  * kmsuser -> key store -> connect. Each step gets the full `timeoutMs` budget.
  */
-export async function bootstrapCloudHsmKeyStore(clients: HookClients, runtime: StepRuntime & { readonly limiter?: RateLimiter }, terraform: TerraformActions, ids: BootstrapIds): Promise<{ readonly keyStoreId: string }> {
+export async function bootstrapCloudHsmKeyStore(
+  clients: HookClients,
+  runtime: StepRuntime & { readonly limiter?: RateLimiter },
+  terraform: TerraformActions,
+  ids: BootstrapIds,
+): Promise<{ readonly keyStoreId: string }> {
   const [firstAz, ...otherAzs] = ids.hsmAzs;
   await terraform.createHsm(firstAz);
-  await initializeCluster({ ...runtime, clients, clusterId: ids.clusterId, certificateParameter: ids.certificateParameter, trustAnchorParameter: ids.trustAnchorParameter });
-  await activateCluster({ ...runtime, clients, clusterId: ids.clusterId, region: ids.region, instanceId: ids.instanceId, adminSecretArn: ids.adminSecretArn, trustAnchorParameter: ids.trustAnchorParameter });
+  await initializeCluster({
+    ...runtime,
+    clients,
+    clusterId: ids.clusterId,
+    certificateParameter: ids.certificateParameter,
+    trustAnchorParameter: ids.trustAnchorParameter,
+  });
+  await activateCluster({
+    ...runtime,
+    clients,
+    clusterId: ids.clusterId,
+    region: ids.region,
+    instanceId: ids.instanceId,
+    adminSecretArn: ids.adminSecretArn,
+    trustAnchorParameter: ids.trustAnchorParameter,
+  });
   await Promise.all(otherAzs.map((az) => terraform.createHsm(az)));
-  await waitHsmsActive({ ...runtime, clients, clusterId: ids.clusterId, minHsms: ids.hsmAzs.length, minAzs: Math.min(2, new Set(ids.hsmAzs).size) });
+  await waitHsmsActive({
+    ...runtime,
+    clients,
+    clusterId: ids.clusterId,
+    minHsms: ids.hsmAzs.length,
+    minAzs: Math.min(2, new Set(ids.hsmAzs).size),
+  });
   await createKmsuser({
     ...runtime,
     clients,

@@ -7,7 +7,14 @@ export abstract class ShippedEnvironmentStack extends EnvironmentStack {
   readonly env: ResolvedEnvironment;
 
   protected constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
-    super(scope, id, { name: env.name, account: env.account, region: env.region, partition: env.partition, tags: env.tags, backend: env.backend });
+    super(scope, id, {
+      name: env.name,
+      account: env.account,
+      region: env.region,
+      partition: env.partition,
+      tags: env.tags,
+      backend: env.backend,
+    });
     this.env = env;
   }
 }

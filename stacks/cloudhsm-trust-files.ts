@@ -33,7 +33,10 @@ export function clusterTrustSource(trust: ResolvedCloudHsm["trust"], root: strin
  * trust anchor must be self-signed and must have signed the cluster certificate. One line per
  * problem, naming the field and the path.
  */
-export function readPemFiles(root: string, files: { signedCertificateFile: string; trustAnchorFile: string }): { signedCertificateFile: string; trustAnchorFile: string } {
+export function readPemFiles(
+  root: string,
+  files: { signedCertificateFile: string; trustAnchorFile: string },
+): { signedCertificateFile: string; trustAnchorFile: string } {
   const problems: string[] = [];
   const out: Record<string, string> = {};
   const parsed: Record<string, X509Certificate> = {};
@@ -41,7 +44,9 @@ export function readPemFiles(root: string, files: { signedCertificateFile: strin
     const where = `cloudHsm.trust.${field}`;
     const full = isAbsolute(path) ? path : join(root, path);
     if (!existsSync(full)) {
-      problems.push(`${where}: ${path} does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)`);
+      problems.push(
+        `${where}: ${path} does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)`,
+      );
       continue;
     }
     if (!statSync(full).isFile()) {
@@ -51,7 +56,9 @@ export function readPemFiles(root: string, files: { signedCertificateFile: strin
     // A relative path stays inside the root even through symbolic links.
     const escape = relative(realpathSync(root), realpathSync(full));
     if (!isAbsolute(path) && (escape.startsWith("..") || isAbsolute(escape))) {
-      problems.push(`${where}: ${path} leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`);
+      problems.push(
+        `${where}: ${path} leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`,
+      );
       continue;
     }
     let text: string;
@@ -62,7 +69,8 @@ export function readPemFiles(root: string, files: { signedCertificateFile: strin
       continue;
     }
     const cert = parsePemCertificate(text);
-    if (cert === "not-pem") problems.push(`${where}: ${path} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`);
+    if (cert === "not-pem")
+      problems.push(`${where}: ${path} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`);
     else if (cert === "not-x509") problems.push(`${where}: ${path} is not a parseable X.509 certificate`);
     else {
       parsed[field] = cert;
@@ -73,11 +81,17 @@ export function readPemFiles(root: string, files: { signedCertificateFile: strin
   const anchor = parsed.trustAnchorFile;
   const pair = trustPairProblem(cert, anchor);
   if (pair === "same-certificate") {
-    problems.push(`cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} holds the same certificate as ${files.signedCertificateFile} (the trust anchor is the issuing CA's certificate, not the cluster's)`);
+    problems.push(
+      `cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} holds the same certificate as ${files.signedCertificateFile} (the trust anchor is the issuing CA's certificate, not the cluster's)`,
+    );
   } else if (pair === "anchor-not-self-signed") {
-    problems.push(`cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)`);
+    problems.push(
+      `cloudHsm.trust.trustAnchorFile: ${files.trustAnchorFile} is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)`,
+    );
   } else if (pair === "not-signed-by-anchor") {
-    problems.push(`cloudHsm.trust.signedCertificateFile: ${files.signedCertificateFile} was not signed by the trust anchor in ${files.trustAnchorFile}`);
+    problems.push(
+      `cloudHsm.trust.signedCertificateFile: ${files.signedCertificateFile} was not signed by the trust anchor in ${files.trustAnchorFile}`,
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   return { signedCertificateFile: out.signedCertificateFile, trustAnchorFile: out.trustAnchorFile };

@@ -6,7 +6,10 @@
 import type { Finding } from "../modules/compliance";
 
 /** True when the command line or the environment asks for the detailed report. */
-export function verboseRequested(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): boolean {
+export function verboseRequested(
+  argv: readonly string[] = process.argv,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return argv.includes("--verbose") || env.CMK_VERBOSE === "1";
 }
 

@@ -42,7 +42,11 @@ export interface ComposedApp {
  * Validates, resolves and composes; throws ConfigError with one line per problem (configuration
  * violations first, then construct-level refusals, then unsuppressed compliance findings).
  */
-export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, compose: Composer, outdir = "cdktf.out"): ComposedApp {
+export function composeApp(
+  envs: Readonly<Record<string, EnvironmentConfig>>,
+  compose: Composer,
+  outdir = "cdktf.out",
+): ComposedApp {
   const problems = validationMessages(envs);
   if (problems.length) throw new ConfigError(problems);
   const app = new App({ outdir, skipValidation: false });
@@ -55,12 +59,17 @@ export function composeApp(envs: Readonly<Record<string, EnvironmentConfig>>, co
       const note = firstApplyNote(resolved);
       if (note) notes.push(note);
     } catch (e) {
-      if (isUserError(e)) errors.push(...e.lines.map((l) => (l.startsWith("environments.") ? l : `environments.${env.name}.${l}`)));
+      if (isUserError(e))
+        errors.push(...e.lines.map((l) => (l.startsWith("environments.") ? l : `environments.${env.name}.${l}`)));
       else throw e;
     }
   }
   if (errors.length) throw new ConfigError(errors);
-  const stacks = app.node.findAll().filter((c): c is TerraformStack => (c as { synthesizer?: unknown }).synthesizer !== undefined && c !== app) as TerraformStack[];
+  const stacks = app.node
+    .findAll()
+    .filter(
+      (c): c is TerraformStack => (c as { synthesizer?: unknown }).synthesizer !== undefined && c !== app,
+    ) as TerraformStack[];
   const aspect = checkCompliance(stacks);
   const failing = aspect.findings.filter((f) => !f.suppressedBecause);
   if (failing.length) {
@@ -90,7 +99,10 @@ const FIELD_OF_CONSTRUCT: readonly [RegExp, (m: RegExpExecArray) => string][] = 
  * The configuration field a construct path comes from (`prod-keys/key-records/...` ->
  * `environments.prod.keys.records`), or undefined for a construct no environment describes.
  */
-export function configurationField(constructPath: string, envs: Readonly<Record<string, EnvironmentConfig>>): string | undefined {
+export function configurationField(
+  constructPath: string,
+  envs: Readonly<Record<string, EnvironmentConfig>>,
+): string | undefined {
   const [stack, top] = constructPath.split("/");
   const env = Object.keys(envs).find((name) => stack === `${name}-keys` || stack === `${name}-data`);
   if (!env) return undefined;
@@ -121,7 +133,11 @@ function moveInto(from: string, to: string): void {
  * Synthesizes into a fresh folder beside `outdir`, then moves the files into `outdir`, the manifest
  * last. Files cdktf does not write (a stack's `.terraform`, lock files) stay, as with a plain synth.
  */
-function synthesizeInto(loadEnvs: () => Readonly<Record<string, EnvironmentConfig>>, compose: Composer, outdir: string): ComposedApp {
+function synthesizeInto(
+  loadEnvs: () => Readonly<Record<string, EnvironmentConfig>>,
+  compose: Composer,
+  outdir: string,
+): ComposedApp {
   const target = resolve(outdir);
   const staging = join(dirname(target), `.${target.split(/[\\/]/).pop()}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
@@ -134,7 +150,10 @@ function synthesizeInto(loadEnvs: () => Readonly<Record<string, EnvironmentConfi
     // A stack's assets are cdktf's alone: replaced whole, so an asset of an earlier synth (a hook
     // bundle under an old hash) does not stay beside the one cdk.tf.json names.
     const stacksDir = join(staging, "stacks");
-    if (existsSync(stacksDir)) for (const stack of readdirSync(stacksDir)) if (existsSync(join(stacksDir, stack, "assets"))) rmSync(join(target, "stacks", stack, "assets"), { recursive: true, force: true });
+    if (existsSync(stacksDir))
+      for (const stack of readdirSync(stacksDir))
+        if (existsSync(join(stacksDir, stack, "assets")))
+          rmSync(join(target, "stacks", stack, "assets"), { recursive: true, force: true });
     moveInto(staging, target);
     renameSync(held, join(target, "manifest.json"));
     return composed;
@@ -148,12 +167,17 @@ function synthesizeInto(loadEnvs: () => Readonly<Record<string, EnvironmentConfi
  * The CLI path: compose and synthesize, printing problems one per line (no stack trace) and
  * setting a non-zero exit code instead of throwing.
  */
-export function synthesizeOrReport(loadEnvs: () => Readonly<Record<string, EnvironmentConfig>>, compose: Composer): void {
+export function synthesizeOrReport(
+  loadEnvs: () => Readonly<Record<string, EnvironmentConfig>>,
+  compose: Composer,
+): void {
   try {
     const composed = synthesizeInto(loadEnvs, compose, process.env.CDKTF_OUTDIR ?? "cdktf.out");
     const suppressed = composed.findings.filter((f) => f.suppressedBecause).length;
     if (!process.env.CDKTF_OUTDIR || process.env.CMK_VERBOSE || verboseRequested()) {
-      process.stdout.write(`synthesized ${composed.stacks.map((s) => s.node.id).join(", ")}; compliance: ${composed.checks} checks, ${suppressed} suppressed with a reason\n`);
+      process.stdout.write(
+        `synthesized ${composed.stacks.map((s) => s.node.id).join(", ")}; compliance: ${composed.checks} checks, ${suppressed} suppressed with a reason\n`,
+      );
     }
     // --verbose / npm run compliance: name each suppressed finding and its reason (stacks/compliance-report.ts).
     if (verboseRequested())

@@ -81,7 +81,11 @@ export class KeysStack extends ShippedEnvironmentStack {
 
     // The EBS default key's service-linked roles, created first when the account lacks them.
     const ebs = env.data.ebs;
-    const serviceLinkedRoles = ebs?.createServiceLinkedRoles ? ebs.serviceLinkedRoles.map((roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn })) : [];
+    const serviceLinkedRoles = ebs?.createServiceLinkedRoles
+      ? ebs.serviceLinkedRoles.map(
+          (roleArn) => new ServiceLinkedRole(this, ServiceLinkedRole.defaultId(roleArn), { roleArn }),
+        )
+      : [];
 
     // ALARMS (opt in): the topic, the account request quota and each key store's alarms; imported
     // keys' expiry alarms notify the same topic.
@@ -92,7 +96,8 @@ export class KeysStack extends ShippedEnvironmentStack {
       alarms = new KmsAlarms(this, "alarms", {
         subscriptions: env.alarms.subscriptions,
         requestQuotaShare: env.alarms.requestQuotaShare,
-        cloudHsm: cloudHsmStore && cloudHsmClusterId ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId } : undefined,
+        cloudHsm:
+          cloudHsmStore && cloudHsmClusterId ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId } : undefined,
         xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks } : undefined,
       });
     }
@@ -149,7 +154,9 @@ export class KeysStack extends ShippedEnvironmentStack {
       const source = env.xks.credential;
       const flags = `--region '${env.region}' --key-store-id '${this.keyStores.xks.keyStoreId}' --key-id '${keys[xksKeyName].keyId}'`;
       const command =
-        source.source === "secretsManager" ? `npm run -s hook -- rotate-xks-credential ${flags} --credential-secret-arn '${source.secretArn}'` : `<print {"accessKeyId":"...","secretAccessKey":"..."} of the NEW credential from your key manager> | npm run -s hook -- rotate-xks-credential ${flags}`;
+        source.source === "secretsManager"
+          ? `npm run -s hook -- rotate-xks-credential ${flags} --credential-secret-arn '${source.secretArn}'`
+          : `<print {"accessKeyId":"...","secretAccessKey":"..."} of the NEW credential from your key manager> | npm run -s hook -- rotate-xks-credential ${flags}`;
       const out = new TerraformOutput(this, "xks_rotate_credential_command", {
         value: command,
         description: `Replaces the XKS proxy credential without an outage, run by an operator from a host that reaches the proxy (add --connect-to <proxy ip>:443 where ${env.xks.privateDnsName} does not resolve)${source.source === "secretsManager" ? " after the new credential is the secret's current version" : ""}; never by apply (docs/xks.md)`,

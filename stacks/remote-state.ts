@@ -17,7 +17,10 @@ export function localStateProblems(envs: Readonly<Record<string, EnvironmentConf
         const b = (env as { backend?: unknown }).backend;
         return b === undefined || (typeof b === "object" && b !== null && (b as { type?: unknown }).type === "local");
       })
-      .map(([name]) => `environments.${name}.backend: local state is not allowed for an environment deployed by CI (the runner's disk is thrown away after each job): set backend to { type: "s3", ... } or { type: "cloud", ... }`)
+      .map(
+        ([name]) =>
+          `environments.${name}.backend: local state is not allowed for an environment deployed by CI (the runner's disk is thrown away after each job): set backend to { type: "s3", ... } or { type: "cloud", ... }`,
+      )
   );
 }
 

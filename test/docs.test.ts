@@ -28,7 +28,9 @@ function namedPaths(doc: string): string[] {
   // cdktf.out/ is what `npm run synth` writes: a fresh clone has none until then.
   const spans = [...text.matchAll(/`([^`\s]+)`/g)]
     .map((m) => m[1].replace(/[.,:;]+$/, ""))
-    .filter((p) => p.includes("/") && !/[<>*$]/.test(p) && topLevel.has(p.split("/")[0]) && !p.startsWith("cdktf.out/"));
+    .filter(
+      (p) => p.includes("/") && !/[<>*$]/.test(p) && topLevel.has(p.split("/")[0]) && !p.startsWith("cdktf.out/"),
+    );
   return [...new Set([...links, ...spans])];
 }
 

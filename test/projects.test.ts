@@ -9,18 +9,40 @@ import { join, relative } from "node:path";
 
 // CommonJS helpers shared with jest.config.js.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { INTEGRATION, integrationPatterns, waiting } = require("./helpers/projects") as { INTEGRATION: Record<string, { starts: string; waits?: string }>; integrationPatterns: string[]; waiting: string[] };
+const { INTEGRATION, integrationPatterns, waiting } = require("./helpers/projects") as {
+  INTEGRATION: Record<string, { starts: string; waits?: string }>;
+  integrationPatterns: string[];
+  waiting: string[];
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { installGuard, METHODS } = require("./helpers/no-child-process") as { installGuard: (cp: Record<string, unknown>, suite: () => string) => () => void; METHODS: string[] };
+const { installGuard, METHODS } = require("./helpers/no-child-process") as {
+  installGuard: (cp: Record<string, unknown>, suite: () => string) => () => void;
+  METHODS: string[];
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const config = require("../jest.config") as { projects: { displayName: string; testMatch: string[]; testPathIgnorePatterns?: string[]; setupFilesAfterEnv?: string[] }[] };
+const config = require("../jest.config") as {
+  projects: {
+    displayName: string;
+    testMatch: string[];
+    testPathIgnorePatterns?: string[];
+    setupFilesAfterEnv?: string[];
+  }[];
+};
 
 const ROOT = join(__dirname, "..");
-const RULE = "Unit suites run in-process: a suite that needs Terraform, moto, npm, a shell, python, a pseudo-terminal or a built CLI belongs to the integration project: list it in test/helpers/projects.js (docs/testing.md)";
-const refusal = (method: string, command: string) => `test/projects.test.ts is a unit suite and started a child process (child_process.${method}: ${command}). ${RULE}`;
+const RULE =
+  "Unit suites run in-process: a suite that needs Terraform, moto, npm, a shell, python, a pseudo-terminal or a built CLI belongs to the integration project: list it in test/helpers/projects.js (docs/testing.md)";
+const refusal = (method: string, command: string) =>
+  `test/projects.test.ts is a unit suite and started a child process (child_process.${method}: ${command}). ${RULE}`;
 
 function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith(".test.ts") ? [relative(ROOT, join(dir, e.name)).replaceAll("\\", "/")] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? testFiles(join(dir, e.name))
+      : e.name.endsWith(".test.ts")
+        ? [relative(ROOT, join(dir, e.name)).replaceAll("\\", "/")]
+        : [],
+  );
 }
 
 describe("a unit suite cannot start a process", () => {
@@ -28,10 +50,16 @@ describe("a unit suite cannot start a process", () => {
     expect(() => childProcess.spawnSync("terraform", ["version"])).toThrow(refusal("spawnSync", "terraform"));
     expect(() => childProcess.spawn("moto_server", ["-p", "0"])).toThrow(refusal("spawn", "moto_server"));
     expect(() => childProcess.execFileSync("npm", ["pack"])).toThrow(refusal("execFileSync", "npm"));
-    expect(() => childProcess.execFile("python3", ["-c", "import pty"], () => undefined)).toThrow(refusal("execFile", "python3"));
+    expect(() => childProcess.execFile("python3", ["-c", "import pty"], () => undefined)).toThrow(
+      refusal("execFile", "python3"),
+    );
     expect(() => childProcess.execSync("bash -c true")).toThrow(refusal("execSync", "bash"));
-    expect(() => childProcess.exec("terraform plan -input=false", () => undefined)).toThrow(refusal("exec", "terraform"));
-    expect(() => childProcess.fork(join(ROOT, ".build", "main.js"))).toThrow(refusal("fork", join(ROOT, ".build", "main.js")));
+    expect(() => childProcess.exec("terraform plan -input=false", () => undefined)).toThrow(
+      refusal("exec", "terraform"),
+    );
+    expect(() => childProcess.fork(join(ROOT, ".build", "main.js"))).toThrow(
+      refusal("fork", join(ROOT, ".build", "main.js")),
+    );
   });
 
   test("the same through require() and the node: prefix (one module object)", () => {
@@ -56,7 +84,10 @@ describe("a unit suite cannot start a process", () => {
     const cp: Record<string, unknown> = { ...originals };
     const restore = installGuard(cp, () => "test/some/suite.test.ts");
     expect(METHODS).toEqual(["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"]);
-    for (const m of METHODS) expect(() => (cp[m] as (c: string) => void)("terraform")).toThrow(`test/some/suite.test.ts is a unit suite and started a child process (child_process.${m}: terraform). ${RULE}`);
+    for (const m of METHODS)
+      expect(() => (cp[m] as (c: string) => void)("terraform")).toThrow(
+        `test/some/suite.test.ts is a unit suite and started a child process (child_process.${m}: terraform). ${RULE}`,
+      );
     restore();
     for (const m of METHODS) expect(cp[m]).toBe(originals[m]);
   });
@@ -67,11 +98,17 @@ describe("every suite is in exactly one project", () => {
   const listed = Object.keys(INTEGRATION);
   const unit = config.projects.find((p) => p.displayName === "unit");
   const integration = config.projects.find((p) => p.displayName === "integration");
-  const ignoredByUnit = (f: string) => (unit?.testPathIgnorePatterns ?? []).some((p) => new RegExp(p.replace("<rootDir>", ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).test(join(ROOT, f)));
+  const ignoredByUnit = (f: string) =>
+    (unit?.testPathIgnorePatterns ?? []).some((p) =>
+      new RegExp(p.replace("<rootDir>", ROOT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).test(join(ROOT, f)),
+    );
 
   test("the configuration: unit ignores the listed suites and installs the guard; integration runs exactly the listed suites", () => {
     expect(config.projects.map((p) => p.displayName)).toEqual(["unit", "integration"]);
-    expect(unit?.setupFilesAfterEnv).toEqual(["<rootDir>/test/helpers/plain-token-stacks.js", "<rootDir>/test/helpers/no-child-process.js"]);
+    expect(unit?.setupFilesAfterEnv).toEqual([
+      "<rootDir>/test/helpers/plain-token-stacks.js",
+      "<rootDir>/test/helpers/no-child-process.js",
+    ]);
     expect(integration?.setupFilesAfterEnv).toEqual(["<rootDir>/test/helpers/plain-token-stacks.js"]);
     expect(integration?.testMatch).toEqual(listed.map((p) => `<rootDir>/${p}`));
     expect(integrationPatterns).toHaveLength(listed.length);
@@ -81,12 +118,15 @@ describe("every suite is in exactly one project", () => {
   test("every listed integration suite exists and says what it starts; only offline, emulator and teardown are waited for", () => {
     expect(listed.filter((p) => !existsSync(join(ROOT, p)))).toEqual([]);
     expect(listed.filter((p) => !p.endsWith(".test.ts") || !INTEGRATION[p].starts)).toEqual([]);
-    expect(new Set(listed.map((p) => INTEGRATION[p].waits).filter(Boolean))).toEqual(new Set(["offline", "emulator", "teardown"]));
+    expect(new Set(listed.map((p) => INTEGRATION[p].waits).filter(Boolean))).toEqual(
+      new Set(["offline", "emulator", "teardown"]),
+    );
     expect(waiting).toEqual(listed.filter((p) => INTEGRATION[p].waits));
   });
 
   test("a suite that reaches for a process or a background run is listed (the guard would fail it at run time; this names it before)", () => {
-    const starts = /\bchild_process\b|\bfrom "esbuild"|\b(offlineRun|emulatorRun|teardownFixture|startMoto|findTerraform|terraformDriftRunner)\(/;
+    const starts =
+      /\bchild_process\b|\bfrom "esbuild"|\b(offlineRun|emulatorRun|teardownFixture|startMoto|findTerraform|terraformDriftRunner)\(/;
     const unlisted = all.filter((f) => !listed.includes(f) && starts.test(readFileSync(join(ROOT, f), "utf8")));
     // This file names child_process to prove the guard.
     expect(unlisted).toEqual(["test/projects.test.ts"]);
@@ -95,7 +135,9 @@ describe("every suite is in exactly one project", () => {
 
 describe("the global setup starts a background run only when a suite of the run waits for it", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { wanted } = require("./helpers/global-setup") as { wanted: (g: Record<string, unknown>, kind: string) => boolean };
+  const { wanted } = require("./helpers/global-setup") as {
+    wanted: (g: Record<string, unknown>, kind: string) => boolean;
+  };
   const kinds = ["offline", "emulator", "teardown"];
   const which = (g: Record<string, unknown>) => kinds.filter((k) => wanted(g, k));
 

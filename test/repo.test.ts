@@ -8,7 +8,9 @@ test("LICENSE is the licence package.json declares (Apache-2.0)", () => {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { license: string };
   expect(pkg.license).toBe("Apache-2.0");
   const text = readFileSync(join(root, "LICENSE"), "utf8");
-  expect(text).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004\s+http:\/\/www\.apache\.org\/licenses\/\s+TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION/);
+  expect(text).toMatch(
+    /^\s*Apache License\s+Version 2\.0, January 2004\s+http:\/\/www\.apache\.org\/licenses\/\s+TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION/,
+  );
   expect(text.trim().endsWith("END OF TERMS AND CONDITIONS")).toBe(true);
 });
 

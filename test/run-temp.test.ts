@@ -42,8 +42,13 @@ describe("the run directory", () => {
   });
 
   test("fails when asked to remove a directory that is not a run directory", () => {
-    const env: Record<string, string | undefined> = { CMK_SYSTEM_TMP: sandbox, CMK_RUN_TMP: join(sandbox, "cdktf.outdir.other-run") };
-    expect(() => removeRunTemp(env)).toThrow(`run-temp: refusing to remove ${join(sandbox, "cdktf.outdir.other-run")}: not a cmk-jest-run-* directory in ${sandbox}`);
+    const env: Record<string, string | undefined> = {
+      CMK_SYSTEM_TMP: sandbox,
+      CMK_RUN_TMP: join(sandbox, "cdktf.outdir.other-run"),
+    };
+    expect(() => removeRunTemp(env)).toThrow(
+      `run-temp: refusing to remove ${join(sandbox, "cdktf.outdir.other-run")}: not a cmk-jest-run-* directory in ${sandbox}`,
+    );
   });
 
   test("CMK_KEEP_WORK=1 keeps it and says where", () => {
@@ -68,7 +73,13 @@ test("a jest run with the project's setup and teardown leaves the system temp di
       globalSetup: "<rootDir>/test/helpers/global-setup.js",
       globalTeardown: "<rootDir>/test/helpers/global-teardown.js",
     };
-    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: system, TMP: system, TEMP: system, CMK_SKIP_TERRAFORM: "1" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TMPDIR: system,
+      TMP: system,
+      TEMP: system,
+      CMK_SKIP_TERRAFORM: "1",
+    };
     delete env.CMK_RUN_TMP;
     delete env.CMK_SYSTEM_TMP;
     delete env.CMK_KEEP_WORK;
@@ -77,7 +88,11 @@ test("a jest run with the project's setup and teardown leaves the system temp di
     delete env.CMK_TEARDOWN_FIXTURE;
     delete env.CMK_RUN_EMULATOR;
     env.CMK_SKIP_MOTO = "1";
-    const r = spawnSync(process.execPath, [join(root, "node_modules", "jest", "bin", "jest.js"), "--config", JSON.stringify(config), "--runInBand", "--ci"], { cwd: root, env, encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, "node_modules", "jest", "bin", "jest.js"), "--config", JSON.stringify(config), "--runInBand", "--ci"],
+      { cwd: root, env, encoding: "utf8" },
+    );
     expect(r.stderr).toContain("1 passed");
     expect(r.status).toBe(0);
     // jest's own transform cache (`jest_<uid>`, one per user, reused by every run) is not the run's.

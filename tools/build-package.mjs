@@ -49,10 +49,14 @@ const result = await build({
 const own = relative(root, dir);
 const strays = Object.keys(result.metafile.inputs)
   .map((input) => relative(root, resolve(root, input)))
-  .filter((p) => !p.split(sep).includes("node_modules") && !p.startsWith(own + sep) && !/^packages[\\/][^\\/]+[\\/]/.test(p));
+  .filter(
+    (p) => !p.split(sep).includes("node_modules") && !p.startsWith(own + sep) && !/^packages[\\/][^\\/]+[\\/]/.test(p),
+  );
 if (strays.length > 0) {
   rmSync(dist, { recursive: true, force: true });
-  console.error(`build-package: ${pkg.name} bundles files from outside packages/ (a package imports nothing outside its folder but packages by name):\n  ${strays.join("\n  ")}`);
+  console.error(
+    `build-package: ${pkg.name} bundles files from outside packages/ (a package imports nothing outside its folder but packages by name):\n  ${strays.join("\n  ")}`,
+  );
   process.exit(2);
 }
 // The package is Apache-2.0 like the repository: ship the licence text with it.
@@ -65,7 +69,8 @@ for (const input of Object.keys(result.metafile.inputs)) {
   const parts = relative(root, resolve(root, input)).split(sep);
   const at = parts.lastIndexOf("node_modules");
   // A workspace package this one imports by name (`@cmk-stacks/aws-limits`) is bundled too: named like the others.
-  if (at < 0 && parts[0] === "packages" && join(root, parts[0], parts[1]) !== dir) packageDirs.add(join(root, parts[0], parts[1]));
+  if (at < 0 && parts[0] === "packages" && join(root, parts[0], parts[1]) !== dir)
+    packageDirs.add(join(root, parts[0], parts[1]));
   if (at < 0) continue;
   const name = parts[at + 1].startsWith("@") ? parts.slice(at + 1, at + 3) : [parts[at + 1]];
   packageDirs.add(join(root, ...parts.slice(0, at + 1), ...name));
@@ -74,9 +79,15 @@ const notices = [...packageDirs]
   .map((d) => {
     const p = JSON.parse(readFileSync(join(d, "package.json"), "utf8"));
     const file = readdirSync(d).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-    const text = file && existsSync(join(d, file)) ? readFileSync(join(d, file), "utf8").trim() : `(no licence file in the package; package.json says ${p.license})`;
+    const text =
+      file && existsSync(join(d, file))
+        ? readFileSync(join(d, file), "utf8").trim()
+        : `(no licence file in the package; package.json says ${p.license})`;
     return { id: `${p.name}@${p.version}`, text: `${p.name}@${p.version} (${p.license ?? "see below"})\n\n${text}\n` };
   })
   .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 const header = `${pkg.name} bundles the following packages in ${binPath}.\n`;
-writeFileSync(join(dist, "THIRD-PARTY-LICENSES.txt"), [header, ...notices.map((n) => n.text)].join(`\n${"-".repeat(72)}\n\n`));
+writeFileSync(
+  join(dist, "THIRD-PARTY-LICENSES.txt"),
+  [header, ...notices.map((n) => n.text)].join(`\n${"-".repeat(72)}\n\n`),
+);

@@ -43,7 +43,8 @@ function newest(path) {
   if (!st.isDirectory()) return st.mtimeMs;
   let t = 0;
   // A workspace package's own build output (packages/*/dist, tools/build-package.mjs) is not a source.
-  for (const e of readdirSync(path, { withFileTypes: true })) if (e.name !== "dist" && e.name !== "node_modules") t = Math.max(t, newest(join(path, e.name)));
+  for (const e of readdirSync(path, { withFileTypes: true }))
+    if (e.name !== "dist" && e.name !== "node_modules") t = Math.max(t, newest(join(path, e.name)));
   return t;
 }
 
@@ -54,18 +55,39 @@ const zipOut = join(out, "hooks-lambda.zip");
 
 // Like make: nothing to do when every output is newer than every source (a synth right after
 // another, or after `npm test` built it, skips esbuild's start-up: ~0.7 s).
-const sourcesNewest = Math.max(...["main.ts", "environments", "stacks", "modules", "tools", "packages", "hooks", "package-lock.json"].map((p) => newest(join(root, p))));
+const sourcesNewest = Math.max(
+  ...["main.ts", "environments", "stacks", "modules", "tools", "packages", "hooks", "package-lock.json"].map((p) =>
+    newest(join(root, p)),
+  ),
+);
 // The hook steps use xks-check (rotate-xks-credential) and the rulebook: packages/ is a hook source too.
-const hooksNewest = Math.max(newest(join(root, "hooks")), newest(join(root, "packages")), newest(join(root, "package-lock.json")));
+const hooksNewest = Math.max(
+  newest(join(root, "hooks")),
+  newest(join(root, "packages")),
+  newest(join(root, "package-lock.json")),
+);
 const fresh = (o, since) => existsSync(o) && statSync(o).mtimeMs >= since;
-if (!process.argv.includes("--force") && Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) && fresh(hookOut, hooksNewest) && fresh(lambdaOut, hooksNewest) && fresh(zipOut, hooksNewest)) {
+if (
+  !process.argv.includes("--force") &&
+  Object.keys(entryPoints).every((n) => fresh(join(out, `${n}.js`), sourcesNewest)) &&
+  fresh(hookOut, hooksNewest) &&
+  fresh(lambdaOut, hooksNewest) &&
+  fresh(zipOut, hooksNewest)
+) {
   process.exit(0);
 }
 
 const { build } = await import("esbuild");
 const { default: archiver } = await import("archiver");
 
-const common = { bundle: true, platform: "node", target: CLI_NODE_TARGET, format: "cjs", logLevel: "warning", sourcemap: false };
+const common = {
+  bundle: true,
+  platform: "node",
+  target: CLI_NODE_TARGET,
+  format: "cjs",
+  logLevel: "warning",
+  sourcemap: false,
+};
 // Every build refuses test-only packages (tools/test-only-packages.mjs).
 const { testOnlyPackages } = await import("./test-only-packages.mjs");
 common.plugins = [testOnlyPackages];
@@ -80,7 +102,13 @@ const workspacePackages = {
       const [, name, ...rest] = a.path.split("/");
       const dir = join(root, "packages", name);
       if (rest.length > 0 || !existsSync(join(dir, "package.json"))) {
-        return { errors: [{ text: `${a.path}: import a workspace package by its name only (its entry point, packages/<name>/index.ts), never its internals (imported by ${a.importer})` }] };
+        return {
+          errors: [
+            {
+              text: `${a.path}: import a workspace package by its name only (its entry point, packages/<name>/index.ts), never its internals (imported by ${a.importer})`,
+            },
+          ],
+        };
       }
       // Its TypeScript entry: `types` (packages/<name>/package.json; `main` would put it in the tarball).
       return { path: join(dir, JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).types) };
@@ -89,7 +117,13 @@ const workspacePackages = {
 };
 
 const { main: mainEntry, ...toolEntries } = entryPoints;
-await build({ ...common, plugins: [testOnlyPackages, workspacePackages], entryPoints: toolEntries, outdir: out, packages: "external" });
+await build({
+  ...common,
+  plugins: [testOnlyPackages, workspacePackages],
+  entryPoints: toolEntries,
+  outdir: out,
+  packages: "external",
+});
 
 // The app (run by every synth) is bundled WITH its packages: one file to compile instead of ~600
 // modules to resolve, and two things cdktf does that synthesis does not need are replaced:
@@ -106,28 +140,54 @@ const synthOnly = {
   setup(b) {
     for (const [i, stub] of stubs.entries()) {
       if (stub.module) {
-        b.onResolve({ filter: new RegExp(`^${escape(stub.module)}$`) }, () => ({ path: String(i), namespace: "synth-only" }));
+        b.onResolve({ filter: new RegExp(`^${escape(stub.module)}$`) }, () => ({
+          path: String(i),
+          namespace: "synth-only",
+        }));
       } else {
         const file = new RegExp(`${stub.file.split("/").map(escape).join("[\\\\/]")}$`);
         b.onLoad({ filter: file }, () => ({ contents: stub.contents, loader: "js" }));
       }
     }
-    b.onLoad({ filter: /.*/, namespace: "synth-only" }, (args) => ({ contents: stubs[Number(args.path)].contents, loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "synth-only" }, (args) => ({
+      contents: stubs[Number(args.path)].contents,
+      loader: "js",
+    }));
   },
 };
 if (mainEntry) {
-  await build({ ...common, entryPoints: { main: mainEntry }, outdir: out, plugins: [testOnlyPackages, synthOnly], minifyWhitespace: true, minifySyntax: true });
+  await build({
+    ...common,
+    entryPoints: { main: mainEntry },
+    outdir: out,
+    plugins: [testOnlyPackages, synthOnly],
+    minifyWhitespace: true,
+    minifySyntax: true,
+  });
 }
 
 // The hook bundle inlines the SDK, so it takes most of the build time: rebuild it only when a
 // hook source or the lock file changed since it was last written.
 const hookEntry = join(root, "hooks/cli.ts");
 if (existsSync(hookEntry) && !fresh(hookOut, hooksNewest)) {
-  await build({ ...common, entryPoints: { hooks: hookEntry }, outdir: join(out, "hooks-bundle"), minify: true, legalComments: "none" });
+  await build({
+    ...common,
+    entryPoints: { hooks: hookEntry },
+    outdir: join(out, "hooks-bundle"),
+    minify: true,
+    legalComments: "none",
+  });
 }
 const lambdaEntry = join(root, "hooks/lambda.ts");
 if (existsSync(lambdaEntry) && !fresh(lambdaOut, hooksNewest)) {
-  await build({ ...common, target: LAMBDA_NODE_TARGET, entryPoints: { hooks: lambdaEntry }, outdir: join(out, "hooks-lambda"), minify: true, legalComments: "none" });
+  await build({
+    ...common,
+    target: LAMBDA_NODE_TARGET,
+    entryPoints: { hooks: lambdaEntry },
+    outdir: join(out, "hooks-lambda"),
+    minify: true,
+    legalComments: "none",
+  });
 }
 
 // The Lambda runner's code: the Lambda bundle as a zip, made here once rather than by cdktf's

@@ -7,7 +7,11 @@ export const testOnlyPackages = {
   name: "test-only-packages",
   setup(b) {
     b.onResolve({ filter: TEST_ONLY_PACKAGES }, (a) => ({
-      errors: [{ text: `${a.path} is a test-only package (AGPL-licensed devDependency): it must never enter a bundle (imported by ${a.importer})` }],
+      errors: [
+        {
+          text: `${a.path} is a test-only package (AGPL-licensed devDependency): it must never enter a bundle (imported by ${a.importer})`,
+        },
+      ],
     }));
   },
 };

@@ -20,7 +20,8 @@ const WORDING: Readonly<Record<string, string>> = {
   "service-linked role": "a service-linked role no other environment creates in this account",
   "Terraform Cloud workspace": "a workspace name no other stack uses in the same organization",
   "S3 state object": "a state object no other stack uses in the same bucket",
-  "VPC for the CloudHSM service endpoints": "a VPC in which no other CloudHSM environment creates its service endpoints",
+  "VPC for the CloudHSM service endpoints":
+    "a VPC in which no other CloudHSM environment creates its service endpoints",
 };
 
 /** Reporting order: the first four as before, then the others. */
@@ -36,7 +37,10 @@ function wording(u: NameUse): string {
 /** Violations of the cross-environment uniqueness rules. */
 export function acrossEnvironments(envs: Readonly<Record<string, EnvironmentConfig>>): Violation[] {
   const uses = Object.entries(envs).flatMap(([env, config]) => namesOf(config).map((u) => ({ env, u })));
-  const kinds = [...new Set(uses.map(({ u }) => u.kind))].sort((a, b) => (ORDER.includes(a) ? ORDER.indexOf(a) : ORDER.length) - (ORDER.includes(b) ? ORDER.indexOf(b) : ORDER.length));
+  const kinds = [...new Set(uses.map(({ u }) => u.kind))].sort(
+    (a, b) =>
+      (ORDER.includes(a) ? ORDER.indexOf(a) : ORDER.length) - (ORDER.includes(b) ? ORDER.indexOf(b) : ORDER.length),
+  );
   const out: Violation[] = [];
   for (const kind of kinds) {
     const first = new Map<string, { env: string; u: NameUse }>();
@@ -47,13 +51,20 @@ export function acrossEnvironments(envs: Readonly<Record<string, EnvironmentConf
       if (!seen) {
         first.set(key, { env, u });
       } else if (seen.env !== env) {
-        const holder = seen.u.derived ? `the stacks derive it from ${at(seen.u, seen.env)}` : `${at(seen.u, seen.env)} has it`;
+        const holder = seen.u.derived
+          ? `the stacks derive it from ${at(seen.u, seen.env)}`
+          : `${at(seen.u, seen.env)} has it`;
         out.push({ path: at(u, env), value: u.value, rule: `${wording(u)} (${holder})`, source: u.source });
       } else if (seen.u.derived !== u.derived) {
         // Inside one environment: the user's name against the one the stacks derive.
         const mine = u.derived ? seen.u : u;
         const theirs = u.derived ? u : seen.u;
-        out.push({ path: at(mine, env), value: mine.value, rule: `a ${kind} the stacks do not already use: they give "${theirs.name}" to a resource of their own (derived from environments.${env}.name)`, source: mine.source });
+        out.push({
+          path: at(mine, env),
+          value: mine.value,
+          rule: `a ${kind} the stacks do not already use: they give "${theirs.name}" to a resource of their own (derived from environments.${env}.name)`,
+          source: mine.source,
+        });
       }
     }
   }

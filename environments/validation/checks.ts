@@ -22,7 +22,8 @@ export const isBool = (v: unknown): boolean => typeof v === "boolean";
 
 export const nonEmptyArray = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
 
-export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** IAM role or user ARN (the principals a key policy names): the rulebook's {@link IAM.PRINCIPAL_ARN}. */
 export const IAM_PRINCIPAL_ARN = IAM.PRINCIPAL_ARN.regex;
@@ -42,7 +43,8 @@ export const partitionOfRegion = IAM.partitionOfRegion;
  * resource names: an identifier, so that two names can never map to the same id.
  */
 export const LOGICAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-export const LOGICAL_NAME_RULE = "an identifier: a letter, then letters, digits or '_', at most 64 chars (it becomes part of construct ids and Terraform names)";
+export const LOGICAL_NAME_RULE =
+  "an identifier: a letter, then letters, digits or '_', at most 64 chars (it becomes part of construct ids and Terraform names)";
 
 /**
  * Characters AWS allows in tag keys and values (Tagging AWS resources, "Tag naming limits and
@@ -76,13 +78,16 @@ export const contains = (outer: Cidr, inner: Cidr): boolean => outer.first <= in
 export const containsIp = (outer: Cidr, ip: number): boolean => outer.first <= ip && ip <= outer.last;
 
 /** RFC 1918 and RFC 6598 ranges: the only addresses an NLB IP target outside the VPC may have. */
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map((c) => parseCidr(c) as Cidr);
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map(
+  (c) => parseCidr(c) as Cidr,
+);
 
 /** AWS Region code, e.g. `eu-west-1`, `us-gov-west-1`. */
 export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 /** An AZ belongs to a Region when it is the Region followed by a letter (`eu-west-1a`). */
-export const azInRegion = (az: unknown, region: string): boolean => isString(az) && az.length === region.length + 1 && az.startsWith(region) && /[a-z]$/.test(az);
+export const azInRegion = (az: unknown, region: string): boolean =>
+  isString(az) && az.length === region.length + 1 && az.startsWith(region) && /[a-z]$/.test(az);
 
 /** DNS host name (lowercase labels of at most 63 chars, the rulebook's {@link NAMES.DNS_NAME_LENGTH} in all). */
 export const isHostname = (v: unknown): boolean => NAMES.isDnsName(v);

@@ -6,7 +6,12 @@ import { CLOUDHSM, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { isString, matches, oneOf } from "./checks";
 
 /** A relative path that stays inside the repository once normalised (no absolute path, no `..`). */
-export const insideRepository = (v: unknown): boolean => isString(v) && !posix.isAbsolute(v) && !v.includes("\\") && !posix.normalize(v).startsWith("../") && posix.normalize(v) !== "..";
+export const insideRepository = (v: unknown): boolean =>
+  isString(v) &&
+  !posix.isAbsolute(v) &&
+  !v.includes("\\") &&
+  !posix.normalize(v).startsWith("../") &&
+  posix.normalize(v) !== "..";
 const SRC_REPO = "certificate files are read from the repository";
 import type { EnvironmentConfig } from "../types";
 
@@ -15,13 +20,24 @@ const SRC_CLI_PATH = "CloudHSM admin host: private subnets without NAT reach onl
 /** "'a' or 'b'". */
 const quotedOr = (list: readonly string[]): string => list.map((v) => `'${v}'`).join(" or ");
 
-const subnetAzs = (env: EnvironmentConfig): string[] => (Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : []);
+const subnetAzs = (env: EnvironmentConfig): string[] =>
+  Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
 
 export const cloudHsmTable: ConstraintTable = {
   domain: "cloudhsm",
   fields: [
-    { field: "cloudHsm.hsmType", rule: quotedOr(CLOUDHSM.HSM_TYPES), source: "CloudHSM CreateCluster HsmType", check: oneOf(...CLOUDHSM.HSM_TYPES) },
-    { field: "cloudHsm.mode", rule: quotedOr(CLOUDHSM.CLUSTER_MODES), source: "CloudHSM CreateCluster Mode", check: oneOf(...CLOUDHSM.CLUSTER_MODES) },
+    {
+      field: "cloudHsm.hsmType",
+      rule: quotedOr(CLOUDHSM.HSM_TYPES),
+      source: "CloudHSM CreateCluster HsmType",
+      check: oneOf(...CLOUDHSM.HSM_TYPES),
+    },
+    {
+      field: "cloudHsm.mode",
+      rule: quotedOr(CLOUDHSM.CLUSTER_MODES),
+      source: "CloudHSM CreateCluster Mode",
+      check: oneOf(...CLOUDHSM.CLUSTER_MODES),
+    },
     {
       field: "cloudHsm.mode",
       rule: "'FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode)",
@@ -36,19 +52,60 @@ export const cloudHsmTable: ConstraintTable = {
       required: true,
       check: (v) => Array.isArray(v) && inRange(CLOUDHSM.HSMS_PER_CLUSTER, v.length) && CLOUDHSM.hsmAzsServeKeyStore(v),
     },
-    { field: "cloudHsm.hsmAzs.*", rule: (c) => `an AZ with a subnet in network.subnets (${subnetAzs(c.env).join(", ")})`, source: "CloudHSM CreateHsm AvailabilityZone", check: (v, c) => isString(v) && subnetAzs(c.env).includes(v) },
+    {
+      field: "cloudHsm.hsmAzs.*",
+      rule: (c) => `an AZ with a subnet in network.subnets (${subnetAzs(c.env).join(", ")})`,
+      source: "CloudHSM CreateHsm AvailabilityZone",
+      check: (v, c) => isString(v) && subnetAzs(c.env).includes(v),
+    },
     {
       field: "cloudHsm.backupRetentionDays",
       rule: `${CLOUDHSM.BACKUP_RETENTION_DAYS.min}-${CLOUDHSM.BACKUP_RETENTION_DAYS.max} days`,
       source: "CloudHSM BackupRetentionPolicy",
       check: (v) => typeof v === "number" && inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, v),
     },
-    { field: "cloudHsm.keyStoreName", rule: `${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars`, source: "KMS CreateCustomKeyStore CustomKeyStoreName", required: true, check: KMS.isCustomKeyStoreName },
-    { field: "cloudHsm.trust.mode", rule: "'generated' or 'provided'", source: "cluster trust modes", required: true, check: oneOf("generated", "provided") },
-    { field: "cloudHsm.trust.signedCertificateFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster SignedCert", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
-    { field: "cloudHsm.trust.trustAnchorFile", rule: "a path to a PEM file, relative to the repository", source: "CloudHSM InitializeCluster TrustAnchor", when: (c) => c.parent.mode === "provided", check: matches(/^[\w./-]+\.(pem|crt)$/) },
-    { field: "cloudHsm.trust.signedCertificateFile", rule: "a path inside the repository (relative, no '..' above it)", source: SRC_REPO, when: (c) => c.parent.mode === "provided", check: insideRepository },
-    { field: "cloudHsm.trust.trustAnchorFile", rule: "a path inside the repository (relative, no '..' above it)", source: SRC_REPO, when: (c) => c.parent.mode === "provided", check: insideRepository },
+    {
+      field: "cloudHsm.keyStoreName",
+      rule: `${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars`,
+      source: "KMS CreateCustomKeyStore CustomKeyStoreName",
+      required: true,
+      check: KMS.isCustomKeyStoreName,
+    },
+    {
+      field: "cloudHsm.trust.mode",
+      rule: "'generated' or 'provided'",
+      source: "cluster trust modes",
+      required: true,
+      check: oneOf("generated", "provided"),
+    },
+    {
+      field: "cloudHsm.trust.signedCertificateFile",
+      rule: "a path to a PEM file, relative to the repository",
+      source: "CloudHSM InitializeCluster SignedCert",
+      when: (c) => c.parent.mode === "provided",
+      check: matches(/^[\w./-]+\.(pem|crt)$/),
+    },
+    {
+      field: "cloudHsm.trust.trustAnchorFile",
+      rule: "a path to a PEM file, relative to the repository",
+      source: "CloudHSM InitializeCluster TrustAnchor",
+      when: (c) => c.parent.mode === "provided",
+      check: matches(/^[\w./-]+\.(pem|crt)$/),
+    },
+    {
+      field: "cloudHsm.trust.signedCertificateFile",
+      rule: "a path inside the repository (relative, no '..' above it)",
+      source: SRC_REPO,
+      when: (c) => c.parent.mode === "provided",
+      check: insideRepository,
+    },
+    {
+      field: "cloudHsm.trust.trustAnchorFile",
+      rule: "a path inside the repository (relative, no '..' above it)",
+      source: SRC_REPO,
+      when: (c) => c.parent.mode === "provided",
+      check: insideRepository,
+    },
     {
       field: "cloudHsm.trust.trustAnchorFile",
       rule: "a file other than signedCertificateFile (the trust anchor is the issuing CA's certificate, not the cluster's)",
@@ -56,8 +113,18 @@ export const cloudHsmTable: ConstraintTable = {
       when: (c) => c.parent.mode === "provided" && isString(c.parent.signedCertificateFile),
       check: (v, c) => !isString(v) || posix.normalize(v) !== posix.normalize(String(c.parent.signedCertificateFile)),
     },
-    { field: "cloudHsm.adminHost.instanceType", rule: CLOUDHSM.INSTANCE_TYPE.allowed, source: "EC2 instance types", check: matches(CLOUDHSM.INSTANCE_TYPE.regex) },
-    { field: "cloudHsm.adminHost.amiId", rule: "an AMI id (ami- and 8 or 17 hex chars)", source: "EC2 resource ids", check: matches(CLOUDHSM.AMI_ID.regex) },
+    {
+      field: "cloudHsm.adminHost.instanceType",
+      rule: CLOUDHSM.INSTANCE_TYPE.allowed,
+      source: "EC2 instance types",
+      check: matches(CLOUDHSM.INSTANCE_TYPE.regex),
+    },
+    {
+      field: "cloudHsm.adminHost.amiId",
+      rule: "an AMI id (ami- and 8 or 17 hex chars)",
+      source: "EC2 resource ids",
+      check: matches(CLOUDHSM.AMI_ID.regex),
+    },
     {
       field: "cloudHsm.adminHost.cliPackage",
       rule: CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.allowed,
@@ -81,7 +148,8 @@ export const cloudHsmTable: ConstraintTable = {
   ],
   cross: [
     {
-      description: "the admin host has a way to get the CloudHSM CLI (an s3:// mirror in the Region, an AMI with it, or NAT)",
+      description:
+        "the admin host has a way to get the CloudHSM CLI (an s3:// mirror in the Region, an AMI with it, or NAT)",
       source: SRC_CLI_PATH,
       check: (env) => {
         const host = env.cloudHsm?.adminHost;
@@ -107,16 +175,27 @@ export const cloudHsmTable: ConstraintTable = {
         const t = env.cloudHsm?.trust;
         if (!t || t.mode !== "provided") return [];
         const has = [t.signedCertificateFile, t.trustAnchorFile].map((f) => f !== undefined);
-        return has[0] === has[1] ? [] : [{ path: `cloudHsm.trust.${has[0] ? "trustAnchorFile" : "signedCertificateFile"}`, value: undefined, rule: "set together with the other file (both absent on the first apply, both present on the second)", source: "CloudHSM InitializeCluster" } as Violation];
+        return has[0] === has[1]
+          ? []
+          : [
+              {
+                path: `cloudHsm.trust.${has[0] ? "trustAnchorFile" : "signedCertificateFile"}`,
+                value: undefined,
+                rule: "set together with the other file (both absent on the first apply, both present on the second)",
+                source: "CloudHSM InitializeCluster",
+              } as Violation,
+            ];
       },
     },
     {
-      description: "while awaiting the CloudHSM certificate (provided trust without its files), no bucket or EBS default encryption uses a cloudhsm key (FSx on one waits for the second apply)",
+      description:
+        "while awaiting the CloudHSM certificate (provided trust without its files), no bucket or EBS default encryption uses a cloudhsm key (FSx on one waits for the second apply)",
       source: "CloudHSM InitializeCluster: the key store, and its keys, exist only after the second apply",
       check: (env) => {
         if (!env.cloudHsm || cloudHsmPhase(env.cloudHsm.trust) !== "awaiting-certificate") return [];
         const keys = env.keys && typeof env.keys === "object" ? env.keys : {};
-        const waiting = (key: unknown) => isString(key) && Object.prototype.hasOwnProperty.call(keys, key) && keys[key]?.store === "cloudhsm";
+        const waiting = (key: unknown) =>
+          isString(key) && Object.prototype.hasOwnProperty.call(keys, key) && keys[key]?.store === "cloudhsm";
         const refused = (path: string, key: unknown): Violation => ({
           path,
           value: key,
@@ -124,14 +203,28 @@ export const cloudHsmTable: ConstraintTable = {
           source: "CloudHSM InitializeCluster",
           message: `${formatValue(key)} is a cloudhsm key, which exists only after the cluster certificate is provided (cloudHsm.trust.signedCertificateFile and trustAnchorFile): use another key until then`,
         });
-        const buckets = env.data?.buckets && typeof env.data.buckets === "object" ? Object.entries(env.data.buckets) : [];
-        return [...buckets.filter(([, b]) => waiting(b?.key)).map(([name, b]) => refused(`data.buckets.${name}.key`, b.key)), ...(waiting(env.data?.ebs?.key) ? [refused("data.ebs.key", env.data?.ebs?.key)] : [])];
+        const buckets =
+          env.data?.buckets && typeof env.data.buckets === "object" ? Object.entries(env.data.buckets) : [];
+        return [
+          ...buckets.filter(([, b]) => waiting(b?.key)).map(([name, b]) => refused(`data.buckets.${name}.key`, b.key)),
+          ...(waiting(env.data?.ebs?.key) ? [refused("data.ebs.key", env.data?.ebs?.key)] : []),
+        ];
       },
     },
     {
       description: "key store names are unique",
       source: "KMS CreateCustomKeyStore: names are unique per account and Region",
-      check: (env) => (env.cloudHsm && env.xks && env.cloudHsm.keyStoreName === env.xks.keyStoreName ? [{ path: "xks.keyStoreName", value: env.xks.keyStoreName, rule: "a name different from cloudHsm.keyStoreName", source: "KMS CreateCustomKeyStore: names are unique per account and Region" }] : []),
+      check: (env) =>
+        env.cloudHsm && env.xks && env.cloudHsm.keyStoreName === env.xks.keyStoreName
+          ? [
+              {
+                path: "xks.keyStoreName",
+                value: env.xks.keyStoreName,
+                rule: "a name different from cloudHsm.keyStoreName",
+                source: "KMS CreateCustomKeyStore: names are unique per account and Region",
+              },
+            ]
+          : [],
     },
   ],
 };

@@ -68,7 +68,11 @@ export interface ConstraintTable {
 }
 
 /** Walks a `*` pattern, yielding every concrete match (parent, key, segments). */
-function* walk(node: unknown, pattern: readonly string[], segments: string[]): Generator<{ parent: Record<string, unknown>; key: string; segments: string[] }> {
+function* walk(
+  node: unknown,
+  pattern: readonly string[],
+  segments: string[],
+): Generator<{ parent: Record<string, unknown>; key: string; segments: string[] }> {
   if (node === null || typeof node !== "object") return;
   const [head, ...rest] = pattern;
   const obj = node as Record<string, unknown>;
@@ -94,7 +98,12 @@ export interface ReadTracker {
 const untracked: ReadTracker = { reset: () => undefined, tainted: false };
 
 /** Checks one environment against the tables; paths are prefixed with `environments.<name>`. */
-export function checkTables(env: EnvironmentConfig, tables: readonly ConstraintTable[], prefix: string, reads: ReadTracker = untracked): Violation[] {
+export function checkTables(
+  env: EnvironmentConfig,
+  tables: readonly ConstraintTable[],
+  prefix: string,
+  reads: ReadTracker = untracked,
+): Violation[] {
   const out: Violation[] = [];
   for (const table of tables) {
     for (const rule of table.fields) {
@@ -134,7 +143,11 @@ export function formatValue(value: unknown, secret?: boolean): string {
   if (typeof value === "string") {
     // Invisible and direction-changing characters (zero-width space, right-to-left override, ...)
     // written as \uXXXX, so the value the user reads is the value that was refused.
-    const shown = (s: string): string => JSON.stringify(s).replace(/[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\u00a0\u2000-\u200a\u3000]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const shown = (s: string): string =>
+      JSON.stringify(s).replace(
+        /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\u00a0\u2000-\u200a\u3000]/gu,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      );
     return value.length > 1024 ? `${shown(value.slice(0, 160))}... (${value.length} chars)` : shown(value);
   }
   if (Array.isArray(value) || (value !== null && typeof value === "object")) {

@@ -21,18 +21,56 @@ function backendRegion(c: { env: EnvironmentConfig; parent: Record<string, unkno
 export const environmentTable: ConstraintTable = {
   domain: "environment",
   fields: [
-    { field: "name", rule: NAMES.ENVIRONMENT_NAME.allowed, source: "stack and resource naming", required: true, check: matches(NAMES.ENVIRONMENT_NAME.regex) },
-    { field: "account", rule: IAM.ACCOUNT_ID.allowed, source: "AWS account identifiers", required: true, check: matches(IAM.ACCOUNT_ID.regex) },
-    { field: "region", rule: "an AWS Region code such as eu-west-1", source: "AWS Regions", required: true, check: matches(REGION) },
+    {
+      field: "name",
+      rule: NAMES.ENVIRONMENT_NAME.allowed,
+      source: "stack and resource naming",
+      required: true,
+      check: matches(NAMES.ENVIRONMENT_NAME.regex),
+    },
+    {
+      field: "account",
+      rule: IAM.ACCOUNT_ID.allowed,
+      source: "AWS account identifiers",
+      required: true,
+      check: matches(IAM.ACCOUNT_ID.regex),
+    },
+    {
+      field: "region",
+      rule: "an AWS Region code such as eu-west-1",
+      source: "AWS Regions",
+      required: true,
+      check: matches(REGION),
+    },
     { field: "tags", rule: "an object of string tags", source: "AWS tagging", check: isObject },
-    { field: "tags.*", rule: "a string of at most 256 chars", source: "AWS tagging: tag values", check: matches(/^[\s\S]*$/, 0, 256) },
-    { field: "tags", rule: "at most 40 tags with keys of 1-128 chars, not starting with 'aws:'", source: "AWS tagging: tag keys", check: (v) => isObject(v) && Object.keys(v).length <= 40 && Object.keys(v).every((k) => k.length >= 1 && k.length <= 128 && !k.toLowerCase().startsWith("aws:")) },
-    { field: "tags.*", rule: TAG_CHARS_RULE, source: "AWS tagging: allowed characters", check: (v) => !isString(v) || TAG_CHARS.test(v) },
+    {
+      field: "tags.*",
+      rule: "a string of at most 256 chars",
+      source: "AWS tagging: tag values",
+      check: matches(/^[\s\S]*$/, 0, 256),
+    },
+    {
+      field: "tags",
+      rule: "at most 40 tags with keys of 1-128 chars, not starting with 'aws:'",
+      source: "AWS tagging: tag keys",
+      check: (v) =>
+        isObject(v) &&
+        Object.keys(v).length <= 40 &&
+        Object.keys(v).every((k) => k.length >= 1 && k.length <= 128 && !k.toLowerCase().startsWith("aws:")),
+    },
+    {
+      field: "tags.*",
+      rule: TAG_CHARS_RULE,
+      source: "AWS tagging: allowed characters",
+      check: (v) => !isString(v) || TAG_CHARS.test(v),
+    },
     {
       field: "tags.*",
       rule: (c) => {
         const key = c.segments[c.segments.length - 1];
-        return key === "Stack" ? "unset: the tool tags every resource with its stack name" : `unset or "${reservedTags(String(c.env.name))[key]}": the tool sets the ${key} tag`;
+        return key === "Stack"
+          ? "unset: the tool tags every resource with its stack name"
+          : `unset or "${reservedTags(String(c.env.name))[key]}": the tool sets the ${key} tag`;
       },
       source: "tags set by cmk-stacks",
       when: (c) => RESERVED.includes(c.segments[c.segments.length - 1]),
@@ -48,8 +86,21 @@ export const environmentTable: ConstraintTable = {
       source: "key store connection can take 20-30 min",
       check: (v) => typeof v === "number" && inRange(HOOKS.TIMEOUT_MINUTES, v),
     },
-    { field: "backend.type", rule: "'local', 'cloud' or 's3'", source: "Terraform backends", required: false, check: oneOf("local", "cloud", "s3") },
-    { field: "backend.organization", rule: "an organization name: letters, digits, '_' and '-'", source: "Terraform Cloud organizations", when: (c) => c.parent.type === "cloud", required: true, check: matches(STATE_BACKEND.CLOUD_ORGANIZATION) },
+    {
+      field: "backend.type",
+      rule: "'local', 'cloud' or 's3'",
+      source: "Terraform backends",
+      required: false,
+      check: oneOf("local", "cloud", "s3"),
+    },
+    {
+      field: "backend.organization",
+      rule: "an organization name: letters, digits, '_' and '-'",
+      source: "Terraform Cloud organizations",
+      when: (c) => c.parent.type === "cloud",
+      required: true,
+      check: matches(STATE_BACKEND.CLOUD_ORGANIZATION),
+    },
     {
       field: "backend.workspacePrefix",
       rule: `letters, digits, '_' and '-' (at most ${STATE_BACKEND.CLOUD_WORKSPACE_PREFIX_LENGTH.max} ${STATE_BACKEND.CLOUD_WORKSPACE_PREFIX_LENGTH.unit})`,
@@ -57,21 +108,61 @@ export const environmentTable: ConstraintTable = {
       when: (c) => c.parent.type === "cloud",
       check: matches(STATE_BACKEND.CLOUD_WORKSPACE_PREFIX),
     },
-    { field: "backend.hostname", rule: "a host name", source: "Terraform Cloud / Enterprise", when: (c) => c.parent.type === "cloud", check: matches(STATE_BACKEND.CLOUD_HOSTNAME_PATTERN, NAMES.DNS_NAME_LENGTH.min, NAMES.DNS_NAME_LENGTH.max) },
-    { field: "backend.bucket", rule: "an S3 bucket name", source: "S3 backend", when: (c) => c.parent.type === "s3", required: true, check: S3.isValidBucketName },
-    { field: "backend.keyPrefix", rule: "a key prefix without leading or trailing '/'", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(STATE_BACKEND.KEY_PREFIX_PATTERN, STATE_BACKEND.KEY_PREFIX_LENGTH.min, STATE_BACKEND.KEY_PREFIX_LENGTH.max) },
-    { field: "backend.region", rule: "an AWS Region code", source: "S3 backend", when: (c) => c.parent.type === "s3", check: matches(REGION) },
-    { field: "backend.useLockfile", rule: "true or false", source: "S3 backend locking", when: (c) => c.parent.type === "s3", check: (v) => typeof v === "boolean" },
+    {
+      field: "backend.hostname",
+      rule: "a host name",
+      source: "Terraform Cloud / Enterprise",
+      when: (c) => c.parent.type === "cloud",
+      check: matches(STATE_BACKEND.CLOUD_HOSTNAME_PATTERN, NAMES.DNS_NAME_LENGTH.min, NAMES.DNS_NAME_LENGTH.max),
+    },
+    {
+      field: "backend.bucket",
+      rule: "an S3 bucket name",
+      source: "S3 backend",
+      when: (c) => c.parent.type === "s3",
+      required: true,
+      check: S3.isValidBucketName,
+    },
+    {
+      field: "backend.keyPrefix",
+      rule: "a key prefix without leading or trailing '/'",
+      source: "S3 backend",
+      when: (c) => c.parent.type === "s3",
+      check: matches(
+        STATE_BACKEND.KEY_PREFIX_PATTERN,
+        STATE_BACKEND.KEY_PREFIX_LENGTH.min,
+        STATE_BACKEND.KEY_PREFIX_LENGTH.max,
+      ),
+    },
+    {
+      field: "backend.region",
+      rule: "an AWS Region code",
+      source: "S3 backend",
+      when: (c) => c.parent.type === "s3",
+      check: matches(REGION),
+    },
+    {
+      field: "backend.useLockfile",
+      rule: "true or false",
+      source: "S3 backend locking",
+      when: (c) => c.parent.type === "s3",
+      check: (v) => typeof v === "boolean",
+    },
     // State of a keys stack holds the kmsuser password, the XKS credential and (generated trust) TLS
     // private keys in cleartext: an S3 backend must encrypt it with a KMS key the team controls.
     // https://developer.hashicorp.com/terraform/language/backend/s3 (kms_key_id, encrypt, assume_role)
     {
       field: "backend.kmsKeyId",
-      rule: (c) => `the ARN of a customer managed KMS key or alias in the state bucket's Region (${backendRegion(c)}); required: the state holds the kmsuser password, the XKS credential and TLS private keys in cleartext`,
+      rule: (c) =>
+        `the ARN of a customer managed KMS key or alias in the state bucket's Region (${backendRegion(c)}); required: the state holds the kmsuser password, the XKS credential and TLS private keys in cleartext`,
       source: "S3 backend kms_key_id; S3 SSE-KMS keys must be in the bucket's Region",
       when: (c) => c.parent.type === "s3",
       required: true,
-      check: (v, c) => isString(v) && STATE_BACKEND.KMS_KEY_OR_ALIAS_ARN.test(v) && v.split(":")[3] === backendRegion(c) && v.split(":")[1] === partitionOfRegion(backendRegion(c)),
+      check: (v, c) =>
+        isString(v) &&
+        STATE_BACKEND.KMS_KEY_OR_ALIAS_ARN.test(v) &&
+        v.split(":")[3] === backendRegion(c) &&
+        v.split(":")[1] === partitionOfRegion(backendRegion(c)),
     },
     {
       field: "backend.encrypt",
@@ -90,14 +181,23 @@ export const environmentTable: ConstraintTable = {
   ],
   cross: [
     {
-      description: "the names the stacks derive from the environment name follow AWS's naming rules (an ELB name may not start with internal-)",
+      description:
+        "the names the stacks derive from the environment name follow AWS's naming rules (an ELB name may not start with internal-)",
       source: "ELB CreateLoadBalancer / CreateTargetGroup Name",
       check: derivedNameProblems,
     },
     {
       description: "network, keys and data sections are present",
       source: "environment contract",
-      check: (env) => (["network", "keys", "data"] as const).filter((k) => !isObject((env as unknown as Record<string, unknown>)[k])).map((k) => ({ path: k, value: (env as unknown as Record<string, unknown>)[k], rule: "a section object", source: "environment contract" })),
+      check: (env) =>
+        (["network", "keys", "data"] as const)
+          .filter((k) => !isObject((env as unknown as Record<string, unknown>)[k]))
+          .map((k) => ({
+            path: k,
+            value: (env as unknown as Record<string, unknown>)[k],
+            rule: "a section object",
+            source: "environment contract",
+          })),
     },
     {
       description: "tag keys use the characters AWS allows",
@@ -106,7 +206,12 @@ export const environmentTable: ConstraintTable = {
         isObject(env.tags)
           ? Object.keys(env.tags)
               .filter((k) => !TAG_CHARS.test(k))
-              .map((k) => ({ path: `tags.${k}`, value: k, rule: `a tag key of ${TAG_CHARS_RULE}`, source: "AWS tagging: allowed characters" }))
+              .map((k) => ({
+                path: `tags.${k}`,
+                value: k,
+                rule: `a tag key of ${TAG_CHARS_RULE}`,
+                source: "AWS tagging: allowed characters",
+              }))
           : [],
     },
     {

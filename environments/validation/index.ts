@@ -14,7 +14,16 @@ import { acrossEnvironments } from "./across";
 export { formatViolation, type Violation } from "./engine";
 
 /** Every table, in reporting order. */
-export const TABLES: readonly ConstraintTable[] = [environmentTable, networkTable, keysTable, signingKeysTable, consumersTable, cloudHsmTable, xksTable, alarmsTable];
+export const TABLES: readonly ConstraintTable[] = [
+  environmentTable,
+  networkTable,
+  keysTable,
+  signingKeysTable,
+  consumersTable,
+  cloudHsmTable,
+  xksTable,
+  alarmsTable,
+];
 
 /**
  * Checks each environment (keyed by the name it is registered under); returns every violation:
@@ -37,7 +46,12 @@ export function validateEnvironments(envs: Readonly<Record<string, EnvironmentCo
     const clean = shape.sanitized as unknown as EnvironmentConfig;
     const rules: Violation[] = [];
     if (typeof clean.name === "string" && clean.name !== key) {
-      rules.push({ path: `${prefix}.name`, value: clean.name, rule: `"${key}", the name the environment is registered under`, source: "stack naming" });
+      rules.push({
+        path: `${prefix}.name`,
+        value: clean.name,
+        rule: `"${key}", the name the environment is registered under`,
+        source: "stack naming",
+      });
     }
     const tracked = trackReads(shape.sanitized, shape.poisoned);
     rules.push(...checkTables(tracked.env as unknown as EnvironmentConfig, TABLES, prefix, tracked.reads));

@@ -3,7 +3,18 @@ import { IAM, inRange, KMS, XKS, type Range } from "@cmk-stacks/aws-limits";
 import type { EnvironmentConfig } from "../types";
 import type { ConstraintTable, CrossRule, FieldContext, FieldRule, Violation } from "./engine";
 import { autoScalingServiceLinkedRole } from "../resolve";
-import { accountOfArn, duplicates, isObject, isString, LOGICAL_NAME, LOGICAL_NAME_RULE, matches, nonEmptyArray, oneOf, partitionOfRegion } from "./checks";
+import {
+  accountOfArn,
+  duplicates,
+  isObject,
+  isString,
+  LOGICAL_NAME,
+  LOGICAL_NAME_RULE,
+  matches,
+  nonEmptyArray,
+  oneOf,
+  partitionOfRegion,
+} from "./checks";
 
 const store = (c: FieldContext): unknown => c.parent.store ?? KMS.DEFAULT_KEY_STORE.value;
 /** A whole number in the rulebook's `range`, and its words (`7-30 days`). */
@@ -12,9 +23,22 @@ const within =
   (v: unknown): boolean =>
     typeof v === "number" && inRange(range, v);
 const span = (range: Range): string => `${range.min}-${range.max}${range.unit ? ` ${range.unit}` : ""}`;
-const aliasRule = { rule: KMS.ALIAS_NAME.allowed, source: "KMS CreateAlias", required: true, check: KMS.isAliasName } as const;
-const descriptionRule = { rule: `at most ${KMS.DESCRIPTION_LENGTH.max} chars`, source: "KMS CreateKey Description", check: (v: unknown) => isString(v) && v.length <= KMS.DESCRIPTION_LENGTH.max } as const;
-const deletionWindowRule = { rule: span(KMS.DELETION_WINDOW_DAYS), source: "KMS ScheduleKeyDeletion", check: within(KMS.DELETION_WINDOW_DAYS) } as const;
+const aliasRule = {
+  rule: KMS.ALIAS_NAME.allowed,
+  source: "KMS CreateAlias",
+  required: true,
+  check: KMS.isAliasName,
+} as const;
+const descriptionRule = {
+  rule: `at most ${KMS.DESCRIPTION_LENGTH.max} chars`,
+  source: "KMS CreateKey Description",
+  check: (v: unknown) => isString(v) && v.length <= KMS.DESCRIPTION_LENGTH.max,
+} as const;
+const deletionWindowRule = {
+  rule: span(KMS.DELETION_WINDOW_DAYS),
+  source: "KMS ScheduleKeyDeletion",
+  check: within(KMS.DELETION_WINDOW_DAYS),
+} as const;
 const external = (c: FieldContext): boolean => c.parent.origin === "external";
 
 const SRC_IAM_QUOTAS = `IAM quotas: role and user names ${IAM.NAME_LENGTH.max} chars, paths ${IAM.PATH_LENGTH.max} chars`;
@@ -22,11 +46,14 @@ const IAM_LENGTH_RULE = IAM.PRINCIPAL_LENGTHS_ALLOWED;
 const iamLengthsOk = IAM.principalLengthsOk;
 /** The same predicate as the key constructs (modules/keys/key-props.ts). */
 const isPrincipal = (v: unknown): boolean => IAM.isPrincipalArn(v);
-const partitionRule = (c: FieldContext) => `an ARN in the partition of ${String(c.env.region)} (arn:${partitionOfRegion(String(c.env.region))}:...)`;
-const partitionOk = (v: unknown, c: FieldContext): boolean => !IAM.isPrincipalArn(v) || IAM.isPrincipalArn(v, partitionOfRegion(String(c.env.region)));
+const partitionRule = (c: FieldContext) =>
+  `an ARN in the partition of ${String(c.env.region)} (arn:${partitionOfRegion(String(c.env.region))}:...)`;
+const partitionOk = (v: unknown, c: FieldContext): boolean =>
+  !IAM.isPrincipalArn(v) || IAM.isPrincipalArn(v, partitionOfRegion(String(c.env.region)));
 const hasRegion = (c: FieldContext) => isString(c.env.region);
 const SRC_ACCOUNTS = "AWS account ids: 12 digits";
-const SRC_CROSS_ACCOUNT = "KMS: allowing users in other accounts to use a KMS key (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html)";
+const SRC_CROSS_ACCOUNT =
+  "KMS: allowing users in other accounts to use a KMS key (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html)";
 
 /** The rules of a list of IAM principals (`<field>.*`): an IAM role or user ARN, IAM lengths, the Region's partition. */
 function principalList(field: string): FieldRule[] {
@@ -38,7 +65,12 @@ function principalList(field: string): FieldRule[] {
 }
 
 /** Lists of principals of one key that must not share a principal (IAM names compared case-insensitively). */
-function disjointRoles(section: "keys" | "signingKeys", lists: readonly string[], source: string, reportedLists: readonly string[] = lists): CrossRule["check"] {
+function disjointRoles(
+  section: "keys" | "signingKeys",
+  lists: readonly string[],
+  source: string,
+  reportedLists: readonly string[] = lists,
+): CrossRule["check"] {
   return (env) => {
     const out: Violation[] = [];
     const all = (env as unknown as Record<string, unknown>)[section];
@@ -52,7 +84,12 @@ function disjointRoles(section: "keys" | "signingKeys", lists: readonly string[]
           const id = String(v).toLowerCase();
           const first = seen.get(id);
           if (first !== undefined && first !== list && reportedLists.includes(list)) {
-            out.push({ path: `${section}.${name}.${list}.${i}`, value: v, rule: `a principal not also in ${first} of this key (one role per principal)`, source });
+            out.push({
+              path: `${section}.${name}.${list}.${i}`,
+              value: v,
+              rule: `a principal not also in ${first} of this key (one role per principal)`,
+              source,
+            });
           } else if (first === undefined) seen.set(id, list);
         });
       }
@@ -68,7 +105,9 @@ function serviceRolesOf(env: EnvironmentConfig, name: string): unknown[] {
   const ebs = env.data?.ebs;
   if (!isObject(ebs) || ebs.key !== name) return [];
   if (Array.isArray(ebs.serviceLinkedRoles)) return ebs.serviceLinkedRoles;
-  return isString(env.region) && isString(env.account) ? [autoScalingServiceLinkedRole(partitionOfRegion(env.region), env.account)] : [];
+  return isString(env.region) && isString(env.account)
+    ? [autoScalingServiceLinkedRole(partitionOfRegion(env.region), env.account)]
+    : [];
 }
 
 /**
@@ -80,12 +119,36 @@ function serviceRolesOf(env: EnvironmentConfig, name: string): unknown[] {
  * Pairs not listed are compatible: users and service-linked roles get the same allows and denies.
  */
 const CONTRADICTIONS: readonly { list: string; other: string; why: string }[] = [
-  { list: "importers", other: "encryptOnlyUsers", why: "encrypt-only users are denied kms:Decrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure" },
-  { list: "importers", other: "decryptOnlyUsers", why: "decrypt-only users are denied kms:Encrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure" },
-  { list: "administrators", other: "data.ebs.serviceLinkedRoles", why: "administrators are denied Decrypt, GenerateDataKey* and CreateGrant, which the service needs to launch encrypted volumes" },
-  { list: "encryptOnlyUsers", other: "data.ebs.serviceLinkedRoles", why: "encrypt-only users are denied Decrypt and CreateGrant, which the service needs to launch encrypted volumes" },
-  { list: "decryptOnlyUsers", other: "data.ebs.serviceLinkedRoles", why: "decrypt-only users are denied GenerateDataKey* and CreateGrant, which the service needs to launch encrypted volumes" },
-  { list: "importers", other: "data.ebs.serviceLinkedRoles", why: "importers are denied CreateGrant, which the service needs to launch encrypted volumes" },
+  {
+    list: "importers",
+    other: "encryptOnlyUsers",
+    why: "encrypt-only users are denied kms:Decrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure",
+  },
+  {
+    list: "importers",
+    other: "decryptOnlyUsers",
+    why: "decrypt-only users are denied kms:Encrypt, which the Encrypt/Decrypt round trip that ends import-key-material needs: every import would report failure",
+  },
+  {
+    list: "administrators",
+    other: "data.ebs.serviceLinkedRoles",
+    why: "administrators are denied Decrypt, GenerateDataKey* and CreateGrant, which the service needs to launch encrypted volumes",
+  },
+  {
+    list: "encryptOnlyUsers",
+    other: "data.ebs.serviceLinkedRoles",
+    why: "encrypt-only users are denied Decrypt and CreateGrant, which the service needs to launch encrypted volumes",
+  },
+  {
+    list: "decryptOnlyUsers",
+    other: "data.ebs.serviceLinkedRoles",
+    why: "decrypt-only users are denied GenerateDataKey* and CreateGrant, which the service needs to launch encrypted volumes",
+  },
+  {
+    list: "importers",
+    other: "data.ebs.serviceLinkedRoles",
+    why: "importers are denied CreateGrant, which the service needs to launch encrypted volumes",
+  },
 ];
 
 /** The roles of one key that contradict each other in its policy ({@link CONTRADICTIONS}), IAM names compared case-insensitively. */
@@ -94,13 +157,23 @@ function contradictoryRoles(env: EnvironmentConfig): Violation[] {
   for (const [name, k] of Object.entries(isObject(env.keys) ? env.keys : {})) {
     if (!isObject(k)) continue;
     const key = k as Record<string, unknown>;
-    const listOf = (field: string): unknown[] => (field === "data.ebs.serviceLinkedRoles" ? serviceRolesOf(env, name) : Array.isArray(key[field]) ? (key[field] as unknown[]) : []);
+    const listOf = (field: string): unknown[] =>
+      field === "data.ebs.serviceLinkedRoles"
+        ? serviceRolesOf(env, name)
+        : Array.isArray(key[field])
+          ? (key[field] as unknown[])
+          : [];
     for (const { list, other, why } of CONTRADICTIONS) {
       const others = new Set(listOf(other).map((v) => String(v).toLowerCase()));
       listOf(list).forEach((v, i) => {
         if (!others.has(String(v).toLowerCase())) return;
         const where = other.startsWith("data.") ? `${other} (this key is data.ebs.key)` : `${other} of this key`;
-        out.push({ path: `keys.${name}.${list}.${i}`, value: v, rule: `a principal not also in ${where}: ${why}`, source: SRC_DUTIES });
+        out.push({
+          path: `keys.${name}.${list}.${i}`,
+          value: v,
+          rule: `a principal not also in ${where}: ${why}`,
+          source: SRC_DUTIES,
+        });
       });
     }
   }
@@ -120,10 +193,14 @@ function crossAccountPrincipals(section: "keys" | "signingKeys", env: Environmen
   if (!isString(own) || !IAM.ACCOUNT_ID.regex.test(own)) return out;
   const all = (env as unknown as Record<string, unknown>)[section];
   const ownOnly: Record<string, string> = {
-    administrators: "key administration works only in the key's own account, and another account never manages a key here",
+    administrators:
+      "key administration works only in the key's own account, and another account never manages a key here",
     importers: "GetParametersForImport and ImportKeyMaterial work only in the key's own account",
   };
-  const shared = section === "keys" ? ["users", "encryptOnlyUsers", "decryptOnlyUsers"] : ["signers", "verifiers", "publicKeyReaders"];
+  const shared =
+    section === "keys"
+      ? ["users", "encryptOnlyUsers", "decryptOnlyUsers"]
+      : ["signers", "verifiers", "publicKeyReaders"];
   for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
     if (!isObject(k)) continue;
     const externalAccounts = Array.isArray(k.externalAccounts) ? k.externalAccounts.filter(isObject) : [];
@@ -134,18 +211,47 @@ function crossAccountPrincipals(section: "keys" | "signingKeys", env: Environmen
         const account = accountOfArn(v);
         const path = `${section}.${name}.${list}.${i}`;
         // The same rule as the key constructs (modules/keys/key-policy.ts, imported-key.ts, signing-key.ts).
-        const role = list === "administrators" ? "administer" : list === "importers" ? "import" : section === "signingKeys" ? "sign" : "use";
+        const role =
+          list === "administrators"
+            ? "administer"
+            : list === "importers"
+              ? "import"
+              : section === "signingKeys"
+                ? "sign"
+                : "use";
         const problem = KMS.otherAccountProblem(role, account, own, externalAccounts);
         if (problem === undefined) return;
         if (list in ownOnly) {
-          out.push({ path, value: v, rule: `a principal of this environment's account (${own}): ${ownOnly[list]}`, source: SRC_CROSS_ACCOUNT });
+          out.push({
+            path,
+            value: v,
+            rule: `a principal of this environment's account (${own}): ${ownOnly[list]}`,
+            source: SRC_CROSS_ACCOUNT,
+          });
         } else if (section === "signingKeys") {
-          out.push({ path, value: v, rule: `a principal of this environment's account (${own}): signing keys are not shared with other accounts (they have no externalAccounts)`, source: SRC_CROSS_ACCOUNT });
+          out.push({
+            path,
+            value: v,
+            rule: `a principal of this environment's account (${own}): signing keys are not shared with other accounts (they have no externalAccounts)`,
+            source: SRC_CROSS_ACCOUNT,
+          });
         } else if (problem === "account-not-declared") {
-          out.push({ path, value: v, rule: `a principal of this environment's account (${own}) or of an account declared in keys.${name}.externalAccounts (${account} is not)`, source: SRC_CROSS_ACCOUNT });
+          out.push({
+            path,
+            value: v,
+            rule: `a principal of this environment's account (${own}) or of an account declared in keys.${name}.externalAccounts (${account} is not)`,
+            source: SRC_CROSS_ACCOUNT,
+          });
         } else {
-          const allows = externalAccounts.filter((a) => a.account === account).flatMap((a) => (Array.isArray(a.allow) ? a.allow : []));
-          out.push({ path, value: v, rule: `a principal of an account whose keys.${name}.externalAccounts entry allows 'use' (${account} allows only ${allows.join(", ")})`, source: SRC_CROSS_ACCOUNT });
+          const allows = externalAccounts
+            .filter((a) => a.account === account)
+            .flatMap((a) => (Array.isArray(a.allow) ? a.allow : []));
+          out.push({
+            path,
+            value: v,
+            rule: `a principal of an account whose keys.${name}.externalAccounts entry allows 'use' (${account} allows only ${allows.join(", ")})`,
+            source: SRC_CROSS_ACCOUNT,
+          });
         }
       });
     }
@@ -171,13 +277,28 @@ function samePrincipalOtherPath(env: EnvironmentConfig): Violation[] {
     const iamPath = (m[3] ?? "").toLowerCase();
     const seen = first.get(id);
     if (!seen) first.set(id, { path: iamPath, field });
-    else if (seen.path !== iamPath) out.push({ path: field, value: v, rule: `the same path as ${seen.field} (/${seen.path ? `${seen.path}/` : ""}): IAM ${m[2]} names are unique per account whatever the path, so one of the two ARNs names a ${m[2]} that does not exist`, source: SRC_IAM_NAMES });
+    else if (seen.path !== iamPath)
+      out.push({
+        path: field,
+        value: v,
+        rule: `the same path as ${seen.field} (/${seen.path ? `${seen.path}/` : ""}): IAM ${m[2]} names are unique per account whatever the path, so one of the two ARNs names a ${m[2]} that does not exist`,
+        source: SRC_IAM_NAMES,
+      });
   };
   for (const section of ["keys", "signingKeys"] as const) {
     const all = (env as unknown as Record<string, unknown>)[section];
     for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
       if (!isObject(k)) continue;
-      for (const list of ["administrators", "users", "encryptOnlyUsers", "decryptOnlyUsers", "importers", "signers", "verifiers", "publicKeyReaders"]) {
+      for (const list of [
+        "administrators",
+        "users",
+        "encryptOnlyUsers",
+        "decryptOnlyUsers",
+        "importers",
+        "signers",
+        "verifiers",
+        "publicKeyReaders",
+      ]) {
         const values = (k as Record<string, unknown>)[list];
         if (Array.isArray(values)) values.forEach((v, i) => visit(`${section}.${name}.${list}.${i}`, v));
       }
@@ -188,37 +309,138 @@ function samePrincipalOtherPath(env: EnvironmentConfig): Violation[] {
   return out;
 }
 
-const SRC_IAM_NAMES = "IAM identifiers: names are unique per account regardless of path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)";
+const SRC_IAM_NAMES =
+  "IAM identifiers: names are unique per account regardless of path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)";
 
 export const keysTable: ConstraintTable = {
   domain: "keys",
   fields: [
-    { field: "keys", rule: "an object with at least one key", source: "environment contract", required: true, check: (v) => isObject(v) && Object.keys(v).length > 0 },
+    {
+      field: "keys",
+      rule: "an object with at least one key",
+      source: "environment contract",
+      required: true,
+      check: (v) => isObject(v) && Object.keys(v).length > 0,
+    },
     { field: "keys.*", rule: "a key object", source: "environment contract", check: isObject },
     { field: "keys.*.alias", ...aliasRule },
     { field: "keys.*.description", ...descriptionRule },
-    { field: "keys.*.store", rule: "'aws-kms', 'cloudhsm' or 'xks'", source: "KMS key origins", check: oneOf("aws-kms", "cloudhsm", "xks") },
+    {
+      field: "keys.*.store",
+      rule: "'aws-kms', 'cloudhsm' or 'xks'",
+      source: "KMS key origins",
+      check: oneOf("aws-kms", "cloudhsm", "xks"),
+    },
     { field: "keys.*.deletionWindowDays", ...deletionWindowRule },
-    { field: "keys.*.rotation", rule: "true or false", source: "KMS EnableKeyRotation", check: (v) => typeof v === "boolean" },
-    { field: "keys.*.rotation", rule: "false or unset for keys in a custom key store (automatic rotation is not supported there)", source: "KMS EnableKeyRotation: custom key stores", when: (c) => store(c) !== "aws-kms", check: (v) => v === false },
-    { field: "keys.*.xksKeyId", rule: XKS.KEY_ID.allowed, source: "KMS CreateKey XksKeyId", when: (c) => store(c) === "xks", required: true, check: matches(XKS.KEY_ID.regex) },
-    { field: "keys.*.xksKeyId", rule: "unset unless store is 'xks'", source: "KMS CreateKey XksKeyId", when: (c) => store(c) !== "xks", check: () => false },
-    { field: "keys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    {
+      field: "keys.*.rotation",
+      rule: "true or false",
+      source: "KMS EnableKeyRotation",
+      check: (v) => typeof v === "boolean",
+    },
+    {
+      field: "keys.*.rotation",
+      rule: "false or unset for keys in a custom key store (automatic rotation is not supported there)",
+      source: "KMS EnableKeyRotation: custom key stores",
+      when: (c) => store(c) !== "aws-kms",
+      check: (v) => v === false,
+    },
+    {
+      field: "keys.*.xksKeyId",
+      rule: XKS.KEY_ID.allowed,
+      source: "KMS CreateKey XksKeyId",
+      when: (c) => store(c) === "xks",
+      required: true,
+      check: matches(XKS.KEY_ID.regex),
+    },
+    {
+      field: "keys.*.xksKeyId",
+      rule: "unset unless store is 'xks'",
+      source: "KMS CreateKey XksKeyId",
+      when: (c) => store(c) !== "xks",
+      check: () => false,
+    },
+    {
+      field: "keys.*.administrators",
+      rule: "at least one IAM role or user ARN",
+      source: "key policy: separation of duties",
+      required: true,
+      check: (v) => Array.isArray(v) && v.length > 0,
+    },
     { field: "keys.*.administrators.*", rule: IAM.PRINCIPAL_ARN.allowed, source: "IAM ARNs", check: isPrincipal },
     { field: "keys.*.administrators.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
-    { field: "keys.*.administrators.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
-    { field: "keys.*.users", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
-    { field: "keys.*.policy", rule: "'account' (the account root keeps kms:*, IAM may grant use) or 'closed' (only the listed administrators and users)", source: "KMS key policies: default key policy", check: oneOf("account", "closed") },
-    { field: "keys.*.origin", rule: "'aws-kms' (KMS generates the material) or 'external' (imported by an operator)", source: "KMS CreateKey Origin", check: oneOf("aws-kms", "external") },
-    { field: "keys.*.origin", rule: "'external' only with store 'aws-kms' (keys in a custom key store cannot hold imported material)", source: "KMS ImportKeyMaterial: not for keys in a custom key store", when: (c) => store(c) !== "aws-kms", check: (v) => v !== "external" },
-    { field: "keys.*.rotation", rule: "false or unset for imported key material (origin 'external': rotate on demand with new material, docs/byok.md)", source: "KMS EnableKeyRotation: not for imported key material", when: external, check: (v) => v === false },
-    { field: "keys.*.importers", rule: "at least one IAM role or user ARN (who imports the material)", source: "KMS ImportKeyMaterial: key policy", when: external, required: true, check: (v) => Array.isArray(v) && v.length > 0 },
-    { field: "keys.*.importers", rule: "unset unless origin is 'external'", source: "KMS ImportKeyMaterial", when: (c) => !external(c), check: () => false },
+    {
+      field: "keys.*.administrators.*",
+      rule: partitionRule,
+      source: "ARN partitions",
+      when: hasRegion,
+      check: partitionOk,
+    },
+    {
+      field: "keys.*.users",
+      rule: "at least one IAM role or user ARN",
+      source: "key policy: separation of duties",
+      required: true,
+      check: (v) => Array.isArray(v) && v.length > 0,
+    },
+    {
+      field: "keys.*.policy",
+      rule: "'account' (the account root keeps kms:*, IAM may grant use) or 'closed' (only the listed administrators and users)",
+      source: "KMS key policies: default key policy",
+      check: oneOf("account", "closed"),
+    },
+    {
+      field: "keys.*.origin",
+      rule: "'aws-kms' (KMS generates the material) or 'external' (imported by an operator)",
+      source: "KMS CreateKey Origin",
+      check: oneOf("aws-kms", "external"),
+    },
+    {
+      field: "keys.*.origin",
+      rule: "'external' only with store 'aws-kms' (keys in a custom key store cannot hold imported material)",
+      source: "KMS ImportKeyMaterial: not for keys in a custom key store",
+      when: (c) => store(c) !== "aws-kms",
+      check: (v) => v !== "external",
+    },
+    {
+      field: "keys.*.rotation",
+      rule: "false or unset for imported key material (origin 'external': rotate on demand with new material, docs/byok.md)",
+      source: "KMS EnableKeyRotation: not for imported key material",
+      when: external,
+      check: (v) => v === false,
+    },
+    {
+      field: "keys.*.importers",
+      rule: "at least one IAM role or user ARN (who imports the material)",
+      source: "KMS ImportKeyMaterial: key policy",
+      when: external,
+      required: true,
+      check: (v) => Array.isArray(v) && v.length > 0,
+    },
+    {
+      field: "keys.*.importers",
+      rule: "unset unless origin is 'external'",
+      source: "KMS ImportKeyMaterial",
+      when: (c) => !external(c),
+      check: () => false,
+    },
     { field: "keys.*.importers.*", rule: IAM.PRINCIPAL_ARN.allowed, source: "IAM ARNs", check: isPrincipal },
     { field: "keys.*.importers.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.importers.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
-    { field: "keys.*.keyMaterialValidityDays", rule: span(KMS.KEY_MATERIAL_VALIDITY_DAYS), source: `KMS ImportKeyMaterial ValidTo (at most ${KMS.KEY_MATERIAL_VALIDITY_DAYS.max} days from the request)`, when: external, check: within(KMS.KEY_MATERIAL_VALIDITY_DAYS) },
-    { field: "keys.*.keyMaterialValidityDays", rule: "unset unless origin is 'external'", source: "KMS ImportKeyMaterial ExpirationModel", when: (c) => !external(c), check: () => false },
+    {
+      field: "keys.*.keyMaterialValidityDays",
+      rule: span(KMS.KEY_MATERIAL_VALIDITY_DAYS),
+      source: `KMS ImportKeyMaterial ValidTo (at most ${KMS.KEY_MATERIAL_VALIDITY_DAYS.max} days from the request)`,
+      when: external,
+      check: within(KMS.KEY_MATERIAL_VALIDITY_DAYS),
+    },
+    {
+      field: "keys.*.keyMaterialValidityDays",
+      rule: "unset unless origin is 'external'",
+      source: "KMS ImportKeyMaterial ExpirationModel",
+      when: (c) => !external(c),
+      check: () => false,
+    },
     { field: "keys.*.users.*", rule: IAM.PRINCIPAL_ARN.allowed, source: "IAM ARNs", check: isPrincipal },
     { field: "keys.*.users.*", rule: IAM_LENGTH_RULE, source: SRC_IAM_QUOTAS, check: iamLengthsOk },
     { field: "keys.*.users.*", rule: partitionRule, source: "ARN partitions", when: hasRegion, check: partitionOk },
@@ -228,11 +450,38 @@ export const keysTable: ConstraintTable = {
     // store and an external key store as for any KMS key (only the key store itself cannot be
     // shared): https://docs.aws.amazon.com/kms/latest/developerguide/authorize-key-store.html,
     // https://docs.aws.amazon.com/kms/latest/developerguide/authorize-xks-key-store.html
-    { field: "keys.*.externalAccounts.*", rule: "an object { account, allow }", source: "environment contract", check: isObject },
-    { field: "keys.*.externalAccounts.*.account", rule: IAM.ACCOUNT_ID.allowed, source: SRC_ACCOUNTS, required: true, check: matches(IAM.ACCOUNT_ID.regex) },
-    { field: "keys.*.externalAccounts.*.account", rule: (c) => `another account than this environment's (${String(c.env.account)}), whose own principals are listed in users`, source: SRC_CROSS_ACCOUNT, check: (v, c) => v !== c.env.account },
-    { field: "keys.*.externalAccounts.*.allow", rule: "a non-empty list of distinct 'use', 'grantsForAwsResources'", source: SRC_CROSS_ACCOUNT, check: (v) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length },
-    { field: "keys.*.externalAccounts.*.allow.*", rule: "'use' or 'grantsForAwsResources'", source: SRC_CROSS_ACCOUNT, check: oneOf("use", "grantsForAwsResources") },
+    {
+      field: "keys.*.externalAccounts.*",
+      rule: "an object { account, allow }",
+      source: "environment contract",
+      check: isObject,
+    },
+    {
+      field: "keys.*.externalAccounts.*.account",
+      rule: IAM.ACCOUNT_ID.allowed,
+      source: SRC_ACCOUNTS,
+      required: true,
+      check: matches(IAM.ACCOUNT_ID.regex),
+    },
+    {
+      field: "keys.*.externalAccounts.*.account",
+      rule: (c) =>
+        `another account than this environment's (${String(c.env.account)}), whose own principals are listed in users`,
+      source: SRC_CROSS_ACCOUNT,
+      check: (v, c) => v !== c.env.account,
+    },
+    {
+      field: "keys.*.externalAccounts.*.allow",
+      rule: "a non-empty list of distinct 'use', 'grantsForAwsResources'",
+      source: SRC_CROSS_ACCOUNT,
+      check: (v) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length,
+    },
+    {
+      field: "keys.*.externalAccounts.*.allow.*",
+      rule: "'use' or 'grantsForAwsResources'",
+      source: SRC_CROSS_ACCOUNT,
+      check: oneOf("use", "grantsForAwsResources"),
+    },
   ],
   cross: [
     {
@@ -241,7 +490,12 @@ export const keysTable: ConstraintTable = {
       check: (env) =>
         Object.keys(isObject(env.keys) ? env.keys : {})
           .filter((name) => !LOGICAL_NAME.test(name))
-          .map((name): Violation => ({ path: `keys.${name}`, value: name, rule: `a key name that is ${LOGICAL_NAME_RULE}`, source: "construct ids" })),
+          .map((name): Violation => ({
+            path: `keys.${name}`,
+            value: name,
+            rule: `a key name that is ${LOGICAL_NAME_RULE}`,
+            source: "construct ids",
+          })),
     },
     {
       description: "aliases are unique",
@@ -249,7 +503,14 @@ export const keysTable: ConstraintTable = {
       check: (env) => {
         const entries = Object.entries(isObject(env.keys) ? env.keys : {}).filter(([, k]) => isObject(k));
         const dup = new Set(duplicates(entries.map(([, k]) => k.alias)));
-        return entries.filter(([, k]) => dup.has(k.alias)).map(([name, k]) => ({ path: `keys.${name}.alias`, value: k.alias, rule: "an alias no other key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
+        return entries
+          .filter(([, k]) => dup.has(k.alias))
+          .map(([name, k]) => ({
+            path: `keys.${name}.alias`,
+            value: k.alias,
+            rule: "an alias no other key uses",
+            source: "KMS CreateAlias: alias names are unique per account and Region",
+          }));
       },
     },
     {
@@ -263,7 +524,12 @@ export const keysTable: ConstraintTable = {
           const admins = new Set(k.administrators.map((a) => String(a).toLowerCase()));
           k.users.forEach((u, i) => {
             if (admins.has(String(u).toLowerCase())) {
-              out.push({ path: `keys.${name}.users.${i}`, value: u, rule: "a principal that is not also an administrator of this key", source: "key policy: separation of duties" });
+              out.push({
+                path: `keys.${name}.users.${i}`,
+                value: u,
+                rule: "a principal that is not also an administrator of this key",
+                source: "key policy: separation of duties",
+              });
             }
           });
           // Importers prove the import with Encrypt/Decrypt, which administrators are denied; they are
@@ -271,9 +537,19 @@ export const keysTable: ConstraintTable = {
           const users = new Set(k.users.map((u) => String(u).toLowerCase()));
           (Array.isArray(k.importers) ? k.importers : []).forEach((u, i) => {
             if (admins.has(String(u).toLowerCase())) {
-              out.push({ path: `keys.${name}.importers.${i}`, value: u, rule: "a principal that is not also an administrator of this key (administrators are denied the Encrypt/Decrypt round trip)", source: "key policy: separation of duties" });
+              out.push({
+                path: `keys.${name}.importers.${i}`,
+                value: u,
+                rule: "a principal that is not also an administrator of this key (administrators are denied the Encrypt/Decrypt round trip)",
+                source: "key policy: separation of duties",
+              });
             } else if (users.has(String(u).toLowerCase())) {
-              out.push({ path: `keys.${name}.importers.${i}`, value: u, rule: "a principal that is not also a user of this key (importers are denied CreateGrant, which users need for AWS services)", source: "key policy: separation of duties" });
+              out.push({
+                path: `keys.${name}.importers.${i}`,
+                value: u,
+                rule: "a principal that is not also a user of this key (importers are denied CreateGrant, which users need for AWS services)",
+                source: "key policy: separation of duties",
+              });
             }
           });
         }
@@ -284,10 +560,16 @@ export const keysTable: ConstraintTable = {
       description: "encrypt-only and decrypt-only users are neither administrators, full users nor in the other list",
       source: "key policy: separation of duties",
       // administrators against users has its own rule above.
-      check: disjointRoles("keys", ["administrators", "users", "encryptOnlyUsers", "decryptOnlyUsers"], "key policy: separation of duties", ["encryptOnlyUsers", "decryptOnlyUsers"]),
+      check: disjointRoles(
+        "keys",
+        ["administrators", "users", "encryptOnlyUsers", "decryptOnlyUsers"],
+        "key policy: separation of duties",
+        ["encryptOnlyUsers", "decryptOnlyUsers"],
+      ),
     },
     {
-      description: "importers are neither encrypt-only nor decrypt-only users; the EBS key's service-linked roles hold no role that is denied what the service needs",
+      description:
+        "importers are neither encrypt-only nor decrypt-only users; the EBS key's service-linked roles hold no role that is denied what the service needs",
       source: SRC_DUTIES,
       check: contradictoryRoles,
     },
@@ -297,7 +579,8 @@ export const keysTable: ConstraintTable = {
       check: samePrincipalOtherPath,
     },
     {
-      description: "principals of other accounts: never administrators or importers; users only from an account declared in externalAccounts with 'use'",
+      description:
+        "principals of other accounts: never administrators or importers; users only from an account declared in externalAccounts with 'use'",
       source: SRC_CROSS_ACCOUNT,
       check: (env) => crossAccountPrincipals("keys", env),
     },
@@ -310,7 +593,13 @@ export const keysTable: ConstraintTable = {
           const list = isObject(k) && Array.isArray(k.externalAccounts) ? k.externalAccounts : [];
           const accounts = list.map((a) => (isObject(a) ? a.account : undefined));
           accounts.forEach((a, i) => {
-            if (isString(a) && accounts.indexOf(a) !== i) out.push({ path: `keys.${name}.externalAccounts.${i}.account`, value: a, rule: "an account listed once for this key", source: SRC_CROSS_ACCOUNT });
+            if (isString(a) && accounts.indexOf(a) !== i)
+              out.push({
+                path: `keys.${name}.externalAccounts.${i}.account`,
+                value: a,
+                rule: "an account listed once for this key",
+                source: SRC_CROSS_ACCOUNT,
+              });
           });
         }
         return out;
@@ -324,10 +613,20 @@ export const keysTable: ConstraintTable = {
         for (const [name, k] of Object.entries(isObject(env.keys) ? env.keys : {})) {
           if (!isObject(k)) continue;
           if (k.store === "cloudhsm" && !isObject(env.cloudHsm)) {
-            out.push({ path: `keys.${name}.store`, value: k.store, rule: "'cloudhsm' only when the environment has a cloudHsm section", source: "KMS CreateKey CustomKeyStoreId" });
+            out.push({
+              path: `keys.${name}.store`,
+              value: k.store,
+              rule: "'cloudhsm' only when the environment has a cloudHsm section",
+              source: "KMS CreateKey CustomKeyStoreId",
+            });
           }
           if (k.store === "xks" && !isObject(env.xks)) {
-            out.push({ path: `keys.${name}.store`, value: k.store, rule: "'xks' only when the environment has an xks section", source: "KMS CreateKey CustomKeyStoreId" });
+            out.push({
+              path: `keys.${name}.store`,
+              value: k.store,
+              rule: "'xks' only when the environment has an xks section",
+              source: "KMS CreateKey CustomKeyStoreId",
+            });
           }
         }
         return out;
@@ -337,15 +636,25 @@ export const keysTable: ConstraintTable = {
       description: "each external key is used by one KMS key",
       source: "KMS: a KMS key in an external key store cannot be recreated, one KMS key per external key",
       check: (env) => {
-        const entries = Object.entries(isObject(env.keys) ? env.keys : {}).filter(([, k]) => isObject(k) && k.store === "xks" && isString(k.xksKeyId));
+        const entries = Object.entries(isObject(env.keys) ? env.keys : {}).filter(
+          ([, k]) => isObject(k) && k.store === "xks" && isString(k.xksKeyId),
+        );
         const dup = new Set(duplicates(entries.map(([, k]) => k.xksKeyId)));
-        return entries.filter(([, k]) => dup.has(k.xksKeyId)).map(([name, k]): Violation => ({ path: `keys.${name}.xksKeyId`, value: k.xksKeyId, rule: "an external key id no other key uses", source: "KMS CreateKey XksKeyId" }));
+        return entries
+          .filter(([, k]) => dup.has(k.xksKeyId))
+          .map(([name, k]): Violation => ({
+            path: `keys.${name}.xksKeyId`,
+            value: k.xksKeyId,
+            rule: "an external key id no other key uses",
+            source: "KMS CreateKey XksKeyId",
+          }));
       },
     },
   ],
 };
 
-const SRC_ASYMMETRIC = "KMS: only symmetric encryption keys can be created in a custom key store (https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-compare.html)";
+const SRC_ASYMMETRIC =
+  "KMS: only symmetric encryption keys can be created in a custom key store (https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-compare.html)";
 
 /** Asymmetric signing keys: spec, store, roles. */
 export const signingKeysTable: ConstraintTable = {
@@ -354,15 +663,38 @@ export const signingKeysTable: ConstraintTable = {
     { field: "signingKeys.*", rule: "a signing key object", source: "environment contract", check: isObject },
     { field: "signingKeys.*.alias", ...aliasRule },
     { field: "signingKeys.*.description", ...descriptionRule },
-    { field: "signingKeys.*.keySpec", rule: KMS.SIGNING_KEY_SPECS.join(", "), source: "KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html)", required: true, check: oneOf(...KMS.SIGNING_KEY_SPECS) },
-    { field: "signingKeys.*.store", rule: "'aws-kms' (custom key stores hold only symmetric encryption keys)", source: SRC_ASYMMETRIC, check: oneOf("aws-kms") },
+    {
+      field: "signingKeys.*.keySpec",
+      rule: KMS.SIGNING_KEY_SPECS.join(", "),
+      source:
+        "KMS CreateKey KeySpec for SIGN_VERIFY keys (https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html)",
+      required: true,
+      check: oneOf(...KMS.SIGNING_KEY_SPECS),
+    },
+    {
+      field: "signingKeys.*.store",
+      rule: "'aws-kms' (custom key stores hold only symmetric encryption keys)",
+      source: SRC_ASYMMETRIC,
+      check: oneOf("aws-kms"),
+    },
     { field: "signingKeys.*.deletionWindowDays", ...deletionWindowRule },
-    { field: "signingKeys.*.administrators", rule: "at least one IAM role or user ARN", source: "key policy: separation of duties", required: true, check: (v) => Array.isArray(v) && v.length > 0 },
+    {
+      field: "signingKeys.*.administrators",
+      rule: "at least one IAM role or user ARN",
+      source: "key policy: separation of duties",
+      required: true,
+      check: (v) => Array.isArray(v) && v.length > 0,
+    },
     ...principalList("signingKeys.*.administrators"),
     ...principalList("signingKeys.*.signers"),
     ...principalList("signingKeys.*.verifiers"),
     ...principalList("signingKeys.*.publicKeyReaders"),
-    { field: "signingKeys.*.policy", rule: "'account' or 'closed'", source: "KMS key policies: default key policy", check: oneOf("account", "closed") },
+    {
+      field: "signingKeys.*.policy",
+      rule: "'account' or 'closed'",
+      source: "KMS key policies: default key policy",
+      check: oneOf("account", "closed"),
+    },
   ],
   cross: [
     {
@@ -371,8 +703,26 @@ export const signingKeysTable: ConstraintTable = {
       check: (env) => {
         const keys = new Set(Object.keys(isObject(env.keys) ? env.keys : {}));
         return Object.keys(isObject(env.signingKeys) ? env.signingKeys : {}).flatMap((name): Violation[] => [
-          ...(LOGICAL_NAME.test(name) ? [] : [{ path: `signingKeys.${name}`, value: name, rule: `a signing key name that is ${LOGICAL_NAME_RULE}`, source: "construct ids" }]),
-          ...(keys.has(name) ? [{ path: `signingKeys.${name}`, value: name, rule: "a name no key in keys uses", source: "consumers name keys by these names" }] : []),
+          ...(LOGICAL_NAME.test(name)
+            ? []
+            : [
+                {
+                  path: `signingKeys.${name}`,
+                  value: name,
+                  rule: `a signing key name that is ${LOGICAL_NAME_RULE}`,
+                  source: "construct ids",
+                },
+              ]),
+          ...(keys.has(name)
+            ? [
+                {
+                  path: `signingKeys.${name}`,
+                  value: name,
+                  rule: "a name no key in keys uses",
+                  source: "consumers name keys by these names",
+                },
+              ]
+            : []),
         ]);
       },
     },
@@ -380,10 +730,21 @@ export const signingKeysTable: ConstraintTable = {
       description: "signing key aliases are unique, also against keys",
       source: "KMS CreateAlias: alias names are unique per account and Region",
       check: (env) => {
-        const taken = new Set(Object.values(isObject(env.keys) ? env.keys : {}).map((k) => (isObject(k) ? k.alias : undefined)));
-        const entries = Object.entries(isObject(env.signingKeys) ? env.signingKeys : {}).filter(([, k]) => isObject(k) && isString(k.alias));
+        const taken = new Set(
+          Object.values(isObject(env.keys) ? env.keys : {}).map((k) => (isObject(k) ? k.alias : undefined)),
+        );
+        const entries = Object.entries(isObject(env.signingKeys) ? env.signingKeys : {}).filter(
+          ([, k]) => isObject(k) && isString(k.alias),
+        );
         const dup = new Set(duplicates(entries.map(([, k]) => k.alias)));
-        return entries.filter(([, k]) => dup.has(k.alias) || taken.has(k.alias)).map(([name, k]): Violation => ({ path: `signingKeys.${name}.alias`, value: k.alias, rule: "an alias no other key or signing key uses", source: "KMS CreateAlias: alias names are unique per account and Region" }));
+        return entries
+          .filter(([, k]) => dup.has(k.alias) || taken.has(k.alias))
+          .map(([name, k]): Violation => ({
+            path: `signingKeys.${name}.alias`,
+            value: k.alias,
+            rule: "an alias no other key or signing key uses",
+            source: "KMS CreateAlias: alias names are unique per account and Region",
+          }));
       },
     },
     {
@@ -391,16 +752,32 @@ export const signingKeysTable: ConstraintTable = {
       source: "key policy: a key nobody may use",
       check: (env) =>
         Object.entries(isObject(env.signingKeys) ? env.signingKeys : {})
-          .filter(([, k]) => isObject(k) && !["signers", "verifiers", "publicKeyReaders"].some((l) => nonEmptyArray((k as Record<string, unknown>)[l])))
-          .map(([name]): Violation => ({ path: `signingKeys.${name}.signers`, value: undefined, rule: "at least one principal in signers, verifiers or publicKeyReaders", source: "key policy: a key nobody may use" })),
+          .filter(
+            ([, k]) =>
+              isObject(k) &&
+              !["signers", "verifiers", "publicKeyReaders"].some((l) =>
+                nonEmptyArray((k as Record<string, unknown>)[l]),
+              ),
+          )
+          .map(([name]): Violation => ({
+            path: `signingKeys.${name}.signers`,
+            value: undefined,
+            rule: "at least one principal in signers, verifiers or publicKeyReaders",
+            source: "key policy: a key nobody may use",
+          })),
     },
     {
       description: "administrators of a signing key do not sign, verify or read its public key",
       source: "key policy: separation of duties",
-      check: disjointRoles("signingKeys", ["administrators", "signers", "verifiers", "publicKeyReaders"], "key policy: separation of duties"),
+      check: disjointRoles(
+        "signingKeys",
+        ["administrators", "signers", "verifiers", "publicKeyReaders"],
+        "key policy: separation of duties",
+      ),
     },
     {
-      description: "principals of signing keys are of the environment's account (signing keys have no externalAccounts)",
+      description:
+        "principals of signing keys are of the environment's account (signing keys have no externalAccounts)",
       source: SRC_CROSS_ACCOUNT,
       check: (env) => crossAccountPrincipals("signingKeys", env),
     },

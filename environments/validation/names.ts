@@ -49,16 +49,24 @@ const SRC_ALIAS = "KMS CreateAlias: alias names are unique per account and Regio
 const SRC_STORE = "KMS CreateCustomKeyStore: names are unique per account and Region";
 const SRC_BUCKET = "S3 bucket names are globally unique";
 const SRC_DNS = "VPC endpoint service private DNS names are unique";
-const SRC_ELB = "ELB CreateLoadBalancer / CreateTargetGroup Name: unique per account and Region (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html)";
-const SRC_IAM = "IAM CreateRole / CreateInstanceProfile: names are unique per account, whatever the Region, and compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)";
-const SRC_REGIONAL = "unique per account and Region: Lambda CreateFunction, CloudWatch Logs CreateLogGroup, SNS CreateTopic, CloudWatch PutMetricAlarm, EventBridge PutRule, Secrets Manager CreateSecret, SSM PutParameter";
-const SRC_SLR = "IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)";
-const SRC_EBS = "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
-const SRC_ENDPOINTS = "AWS PrivateLink: an interface endpoint's private DNS name can be enabled once per VPC, so a second endpoint for the same service with private DNS is refused (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html)";
-const SRC_WORKSPACE = "Terraform Cloud: workspace names are unique per organization; two stacks in one workspace overwrite each other's state";
+const SRC_ELB =
+  "ELB CreateLoadBalancer / CreateTargetGroup Name: unique per account and Region (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html)";
+const SRC_IAM =
+  "IAM CreateRole / CreateInstanceProfile: names are unique per account, whatever the Region, and compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)";
+const SRC_REGIONAL =
+  "unique per account and Region: Lambda CreateFunction, CloudWatch Logs CreateLogGroup, SNS CreateTopic, CloudWatch PutMetricAlarm, EventBridge PutRule, Secrets Manager CreateSecret, SSM PutParameter";
+const SRC_SLR =
+  "IAM CreateServiceLinkedRole: a role that exists is refused (InvalidInput), role names compared without case (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)";
+const SRC_EBS =
+  "EC2 ModifyEbsDefaultKmsKeyId / EnableEbsEncryptionByDefault: one setting per account and Region, so each environment's apply would undo the other's (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyEbsDefaultKmsKeyId.html)";
+const SRC_ENDPOINTS =
+  "AWS PrivateLink: an interface endpoint's private DNS name can be enabled once per VPC, so a second endpoint for the same service with private DNS is refused (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html)";
+const SRC_WORKSPACE =
+  "Terraform Cloud: workspace names are unique per organization; two stacks in one workspace overwrite each other's state";
 const SRC_STATE = "S3 backend: one state object per key; two stacks on one key overwrite each other's state";
 
-const entries = (v: unknown): [string, Record<string, unknown>][] => (isObject(v) ? (Object.entries(v).filter(([, x]) => isObject(x)) as [string, Record<string, unknown>][]) : []);
+const entries = (v: unknown): [string, Record<string, unknown>][] =>
+  isObject(v) ? (Object.entries(v).filter(([, x]) => isObject(x)) as [string, Record<string, unknown>][]) : [];
 
 /** Every unique name the stacks of `env` create, with the field it comes from. */
 export function namesOf(env: EnvironmentConfig): NameUse[] {
@@ -68,26 +76,88 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   const regional = `${account}/${region}`;
   const regionalText = `account ${account}, Region ${region}`;
   const out: NameUse[] = [];
-  const user = (kind: string, path: string, value: unknown, scope: string, scopeText: string, source: string, caseInsensitive = false) => {
-    if (isString(value)) out.push({ kind, scope, scopeText, name: value, path, value, derived: false, source, caseInsensitive });
+  const user = (
+    kind: string,
+    path: string,
+    value: unknown,
+    scope: string,
+    scopeText: string,
+    source: string,
+    caseInsensitive = false,
+  ) => {
+    if (isString(value))
+      out.push({ kind, scope, scopeText, name: value, path, value, derived: false, source, caseInsensitive });
   };
-  const derived = (kind: string, name: string, scope: string, scopeText: string, source: string, caseInsensitive = false) => out.push({ kind, scope, scopeText, name, path: "name", value: env.name, derived: true, source, caseInsensitive });
+  const derived = (
+    kind: string,
+    name: string,
+    scope: string,
+    scopeText: string,
+    source: string,
+    caseInsensitive = false,
+  ) =>
+    out.push({ kind, scope, scopeText, name, path: "name", value: env.name, derived: true, source, caseInsensitive });
 
-  for (const [k, key] of entries(e.keys)) user("KMS alias", `keys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
-  for (const [k, key] of entries(e.signingKeys)) user("KMS alias", `signingKeys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
-  for (const s of ["cloudHsm", "xks"]) if (isObject(e[s])) user("custom key store name", `${s}.keyStoreName`, (e[s] as Record<string, unknown>).keyStoreName, regional, regionalText, SRC_STORE);
-  for (const [b, bucket] of entries(env.data?.buckets)) user("S3 bucket name", `data.buckets.${b}.bucketName`, bucket.bucketName, "global", "all of AWS", SRC_BUCKET);
-  if (isObject(env.xks)) user("endpoint service private DNS name", "xks.privateDnsName", env.xks.privateDnsName, "global", "all of AWS", SRC_DNS);
+  for (const [k, key] of entries(e.keys))
+    user("KMS alias", `keys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
+  for (const [k, key] of entries(e.signingKeys))
+    user("KMS alias", `signingKeys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
+  for (const s of ["cloudHsm", "xks"])
+    if (isObject(e[s]))
+      user(
+        "custom key store name",
+        `${s}.keyStoreName`,
+        (e[s] as Record<string, unknown>).keyStoreName,
+        regional,
+        regionalText,
+        SRC_STORE,
+      );
+  for (const [b, bucket] of entries(env.data?.buckets))
+    user("S3 bucket name", `data.buckets.${b}.bucketName`, bucket.bucketName, "global", "all of AWS", SRC_BUCKET);
+  if (isObject(env.xks))
+    user(
+      "endpoint service private DNS name",
+      "xks.privateDnsName",
+      env.xks.privateDnsName,
+      "global",
+      "all of AWS",
+      SRC_DNS,
+    );
 
   const ebs = env.data?.ebs;
   if (isObject(ebs)) {
-    out.push({ kind: "EBS default key setting", scope: regional, scopeText: regionalText, name: "EBS encryption by default", path: "data.ebs", value: ebs.key, derived: false, source: SRC_EBS });
+    out.push({
+      kind: "EBS default key setting",
+      scope: regional,
+      scopeText: regionalText,
+      name: "EBS encryption by default",
+      path: "data.ebs",
+      value: ebs.key,
+      derived: false,
+      source: SRC_EBS,
+    });
     if (ebs.createServiceLinkedRoles === true) {
-      const roles = Array.isArray(ebs.serviceLinkedRoles) ? ebs.serviceLinkedRoles : isString(env.region) ? EBS.defaultServiceLinkedRoleArns(partitionOfRegion(env.region), account) : [];
+      const roles = Array.isArray(ebs.serviceLinkedRoles)
+        ? ebs.serviceLinkedRoles
+        : isString(env.region)
+          ? EBS.defaultServiceLinkedRoleArns(partitionOfRegion(env.region), account)
+          : [];
       roles.forEach((r, i) => {
         if (!isString(r)) return;
-        const path = Array.isArray(ebs.serviceLinkedRoles) ? `data.ebs.serviceLinkedRoles.${i}` : "data.ebs.createServiceLinkedRoles";
-        out.push({ kind: "service-linked role", scope: account, scopeText: `account ${account}`, name: r.slice(r.lastIndexOf("/") + 1), path, value: Array.isArray(ebs.serviceLinkedRoles) ? r : true, derived: false, source: SRC_SLR, caseInsensitive: true });
+        const path = Array.isArray(ebs.serviceLinkedRoles)
+          ? `data.ebs.serviceLinkedRoles.${i}`
+          : "data.ebs.createServiceLinkedRoles";
+        out.push({
+          kind: "service-linked role",
+          scope: account,
+          scopeText: `account ${account}`,
+          name: r.slice(r.lastIndexOf("/") + 1),
+          path,
+          value: Array.isArray(ebs.serviceLinkedRoles) ? r : true,
+          derived: false,
+          source: SRC_SLR,
+          caseInsensitive: true,
+        });
       });
     }
   }
@@ -98,7 +168,16 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   // set is refused: a private DNS name is enabled once per VPC.
   const network = env.network as Record<string, unknown> | undefined;
   if (isObject(env.cloudHsm) && isObject(network) && network.mode === "existing" && isString(network.vpcId)) {
-    out.push({ kind: "VPC for the CloudHSM service endpoints", scope: regional, scopeText: regionalText, name: network.vpcId, path: "network.vpcId", value: network.vpcId, derived: false, source: SRC_ENDPOINTS });
+    out.push({
+      kind: "VPC for the CloudHSM service endpoints",
+      scope: regional,
+      scopeText: regionalText,
+      name: network.vpcId,
+      path: "network.vpcId",
+      value: network.vpcId,
+      derived: false,
+      source: SRC_ENDPOINTS,
+    });
   }
 
   const backend = env.backend as Record<string, unknown> | undefined;
@@ -108,11 +187,30 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
         const host = isString(backend.hostname) ? backend.hostname : STATE_BACKEND.CLOUD_HOSTNAME.value;
         const workspace = `${isString(backend.workspacePrefix) ? backend.workspacePrefix : ""}${stack}`;
         // Compared without case (organization and workspace): the safe side, two names that differ only in case are one mistake away from one workspace.
-        out.push({ kind: "Terraform Cloud workspace", scope: `${host}/${backend.organization.toLowerCase()}`, scopeText: `organization ${backend.organization} on ${host}`, name: workspace, path: "backend", value: workspace, derived: false, source: SRC_WORKSPACE, caseInsensitive: true });
+        out.push({
+          kind: "Terraform Cloud workspace",
+          scope: `${host}/${backend.organization.toLowerCase()}`,
+          scopeText: `organization ${backend.organization} on ${host}`,
+          name: workspace,
+          path: "backend",
+          value: workspace,
+          derived: false,
+          source: SRC_WORKSPACE,
+          caseInsensitive: true,
+        });
       }
       if (backend.type === "s3" && isString(backend.bucket)) {
         const key = STATE_BACKEND.stateKey(stack, isString(backend.keyPrefix) ? backend.keyPrefix : undefined);
-        out.push({ kind: "S3 state object", scope: `s3://${backend.bucket}`, scopeText: `bucket ${backend.bucket}`, name: key, path: "backend", value: key, derived: false, source: SRC_STATE });
+        out.push({
+          kind: "S3 state object",
+          scope: `s3://${backend.bucket}`,
+          scopeText: `bucket ${backend.bucket}`,
+          name: key,
+          path: "backend",
+          value: key,
+          derived: false,
+          source: SRC_STATE,
+        });
       }
     }
   }
@@ -136,20 +234,39 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   if (isObject(env.cloudHsm)) {
     derived("IAM role name", `${n}-cloudhsm-admin`, account, `account ${account}`, SRC_IAM, true);
     derived("IAM instance profile name", `${n}-cloudhsm-admin`, account, `account ${account}`, SRC_IAM, true);
-    for (const s of ["admin-password", "kmsuser-password"]) derived("secret name", `${n}/cloudhsm/${s}`, regional, regionalText, SRC_REGIONAL);
-    if (isObject(env.cloudHsm.trust) && env.cloudHsm.trust.mode === "provided") for (const p of ["cluster-certificate", "trust-anchor"]) derived("SSM parameter name", `/${n}/cloudhsm/${p}`, regional, regionalText, SRC_REGIONAL);
-    if (isObject(env.alarms)) derived("EventBridge rule name", `${n}-kms-cloudhsm-health`, regional, regionalText, SRC_REGIONAL);
+    for (const s of ["admin-password", "kmsuser-password"])
+      derived("secret name", `${n}/cloudhsm/${s}`, regional, regionalText, SRC_REGIONAL);
+    if (isObject(env.cloudHsm.trust) && env.cloudHsm.trust.mode === "provided")
+      for (const p of ["cluster-certificate", "trust-anchor"])
+        derived("SSM parameter name", `/${n}/cloudhsm/${p}`, regional, regionalText, SRC_REGIONAL);
+    if (isObject(env.alarms))
+      derived("EventBridge rule name", `${n}-kms-cloudhsm-health`, regional, regionalText, SRC_REGIONAL);
   }
   // CloudWatch alarms: the topic's prefix `<name>-kms-` when alarms are on (modules/alarms/).
   const alarmNames: string[] = [];
   if (isObject(env.alarms)) {
     alarmNames.push("kms-request-quota");
-    if (isObject(env.xks)) for (const a of ["throttled", "certificate-expiry", "credential-age", "latency", "retryable-errors", "non-retryable-errors", "key-manager-degraded", "key-manager-unavailable"]) alarmNames.push(`kms-xks-${a}`);
-    if (isObject(env.cloudHsm)) for (const a of ["throttled", "store-not-connected", "active-hsms"]) alarmNames.push(`kms-cloudhsm-${a}`);
+    if (isObject(env.xks))
+      for (const a of [
+        "throttled",
+        "certificate-expiry",
+        "credential-age",
+        "latency",
+        "retryable-errors",
+        "non-retryable-errors",
+        "key-manager-degraded",
+        "key-manager-unavailable",
+      ])
+        alarmNames.push(`kms-xks-${a}`);
+    if (isObject(env.cloudHsm))
+      for (const a of ["throttled", "store-not-connected", "active-hsms"]) alarmNames.push(`kms-cloudhsm-${a}`);
   }
-  for (const [k, key] of entries(e.keys)) if (key.origin === "external" && key.keyMaterialValidityDays !== undefined) alarmNames.push(`${isObject(env.alarms) ? "kms-" : ""}key-${k}-material-expiry`);
+  for (const [k, key] of entries(e.keys))
+    if (key.origin === "external" && key.keyMaterialValidityDays !== undefined)
+      alarmNames.push(`${isObject(env.alarms) ? "kms-" : ""}key-${k}-material-expiry`);
   for (const a of alarmNames) derived("CloudWatch alarm name", `${n}-${a}`, regional, regionalText, SRC_REGIONAL);
-  if (isObject(env.data?.fsx)) derived("secret name", `${n}/fsx-ontap/fsxadmin-password`, regional, regionalText, SRC_REGIONAL);
+  if (isObject(env.data?.fsx))
+    derived("secret name", `${n}/fsx-ontap/fsxadmin-password`, regional, regionalText, SRC_REGIONAL);
   return out;
 }
 
@@ -159,7 +276,13 @@ export function derivedNameProblems(env: EnvironmentConfig): Violation[] {
   for (const use of namesOf(env).filter((u) => u.derived)) {
     const elb = use.kind === "load balancer name" || use.kind === "target group name";
     const problem = elb ? NAMES.elbNameProblem(use.name, use.kind === "load balancer name") : undefined;
-    if (problem) out.push({ path: "name", value: env.name, rule: `a name whose ${use.kind} "${use.name}" AWS accepts: ${problem}`, source: SRC_ELB });
+    if (problem)
+      out.push({
+        path: "name",
+        value: env.name,
+        rule: `a name whose ${use.kind} "${use.name}" AWS accepts: ${problem}`,
+        source: SRC_ELB,
+      });
   }
   return out;
 }

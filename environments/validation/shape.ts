@@ -37,12 +37,14 @@ function get(root: unknown, path: Path): unknown {
 
 function set(root: unknown, path: Path, value: unknown): void {
   const parent = get(root, path.slice(0, -1));
-  if (parent !== null && typeof parent === "object") (parent as Record<PropertyKey, unknown>)[path[path.length - 1]] = value;
+  if (parent !== null && typeof parent === "object")
+    (parent as Record<PropertyKey, unknown>)[path[path.length - 1]] = value;
 }
 
 function remove(root: unknown, path: Path): void {
   const parent = get(root, path.slice(0, -1));
-  if (parent !== null && typeof parent === "object") delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
+  if (parent !== null && typeof parent === "object")
+    delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]];
 }
 
 /**
@@ -55,7 +57,8 @@ function remove(root: unknown, path: Path): void {
 export const MAX_DEPTH = 32;
 
 /** Sets an own property, even one named `__proto__` (a plain assignment would set the prototype). */
-const define = (obj: Record<PropertyKey, unknown>, key: PropertyKey, value: unknown) => Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+const define = (obj: Record<PropertyKey, unknown>, key: PropertyKey, value: unknown) =>
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 
 /**
  * Deep copy of plain objects and arrays (other values kept as they are), iterative so that no input
@@ -63,11 +66,17 @@ const define = (obj: Record<PropertyKey, unknown>, key: PropertyKey, value: unkn
  */
 export function boundedCopy(value: unknown, maxDepth = MAX_DEPTH): { copy: unknown; cut: PropertyKey[][] } {
   const cut: PropertyKey[][] = [];
-  const fresh = (v: unknown): unknown => (Array.isArray(v) ? new Array<unknown>(v.length) : v !== null && typeof v === "object" ? {} : v);
+  const fresh = (v: unknown): unknown =>
+    Array.isArray(v) ? new Array<unknown>(v.length) : v !== null && typeof v === "object" ? {} : v;
   const root = fresh(value);
-  const stack: { from: unknown; to: unknown; path: PropertyKey[] }[] = root !== value ? [{ from: value, to: root, path: [] }] : [];
+  const stack: { from: unknown; to: unknown; path: PropertyKey[] }[] =
+    root !== value ? [{ from: value, to: root, path: [] }] : [];
   while (stack.length) {
-    const { from, to, path } = stack.pop() as { from: Record<PropertyKey, unknown>; to: Record<PropertyKey, unknown>; path: PropertyKey[] };
+    const { from, to, path } = stack.pop() as {
+      from: Record<PropertyKey, unknown>;
+      to: Record<PropertyKey, unknown>;
+      path: PropertyKey[];
+    };
     for (const [k, v] of Object.entries(from)) {
       const key: PropertyKey = Array.isArray(from) ? Number(k) : k;
       let child = fresh(v);
@@ -110,21 +119,32 @@ function schemaAt(schema: z.ZodType, path: Path, data: unknown): z.ZodType | und
   while (s) {
     const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
     const type = def.type as string;
-    if (type === "optional" || type === "default" || type === "prefault" || type === "nullable" || type === "readonly") {
+    if (
+      type === "optional" ||
+      type === "default" ||
+      type === "prefault" ||
+      type === "nullable" ||
+      type === "readonly"
+    ) {
       s = def.innerType as z.ZodType;
       continue;
     }
     if (type === "union") {
       const options = def.options as z.ZodType[];
       const disc = def.discriminator as string | undefined;
-      const nodeValue = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[disc ?? ""] : undefined;
+      const nodeValue =
+        node !== null && typeof node === "object" ? (node as Record<string, unknown>)[disc ?? ""] : undefined;
       s = disc
         ? options.find((o) => {
             const shape = (o as unknown as { shape?: Record<string, z.ZodType> }).shape;
             const lit = shape?.[disc] as unknown as { _zod: { def: { values?: unknown[] } } } | undefined;
             return lit?._zod.def.values?.includes(nodeValue);
           })
-        : options.find((o) => (o as unknown as { _zod: { def: { type: string } } })._zod.def.type === (Array.isArray(node) ? "array" : "object"));
+        : options.find(
+            (o) =>
+              (o as unknown as { _zod: { def: { type: string } } })._zod.def.type ===
+              (Array.isArray(node) ? "array" : "object"),
+          );
       continue;
     }
     if (i === path.length) return s;
@@ -142,7 +162,8 @@ function schemaAt(schema: z.ZodType, path: Path, data: unknown): z.ZodType | und
 function knownFields(path: Path, data: unknown): string[] {
   const s = schemaAt(EnvironmentSchema, path, data) as unknown as { shape?: Record<string, unknown> } | undefined;
   if (s?.shape) return Object.keys(s.shape).filter((k) => k !== "$schema");
-  const parent = schemaAt(EnvironmentSchema, path.slice(0, -1), data) as unknown as { shape?: Record<string, z.ZodType> } | undefined;
+  const parent = schemaAt(EnvironmentSchema, path.slice(0, -1), data) as unknown as
+    { shape?: Record<string, z.ZodType> } | undefined;
   const union = parent?.shape?.[String(path[path.length - 1])];
   let def = (union as unknown as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
   while (def && def.innerType) def = (def.innerType as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
@@ -157,7 +178,8 @@ interface DiscriminatorIssue {
   readonly options?: unknown[];
 }
 
-const isDiscriminatorIssue = (i: z.core.$ZodIssue): i is z.core.$ZodIssue & DiscriminatorIssue => i.code === "invalid_union" && (i as unknown as DiscriminatorIssue).discriminator !== undefined;
+const isDiscriminatorIssue = (i: z.core.$ZodIssue): i is z.core.$ZodIssue & DiscriminatorIssue =>
+  i.code === "invalid_union" && (i as unknown as DiscriminatorIssue).discriminator !== undefined;
 
 /**
  * Parses, and where a union's discriminator (`network.mode`, `backend.type`...) matches no option,
@@ -172,7 +194,8 @@ function parseAll(env: unknown): z.core.$ZodIssue[] {
     const result = EnvironmentSchema.safeParse(probe);
     if (result.success) return discriminators;
     const fresh = result.error.issues.filter((i) => isDiscriminatorIssue(i) && !probed.has(dotted(i.path)));
-    if (fresh.length === 0) return [...discriminators, ...result.error.issues.filter((i) => !probed.has(dotted(i.path)))];
+    if (fresh.length === 0)
+      return [...discriminators, ...result.error.issues.filter((i) => !probed.has(dotted(i.path)))];
     for (const issue of fresh as (z.core.$ZodIssue & DiscriminatorIssue)[]) {
       probed.add(dotted(issue.path));
       discriminators.push(issue);
@@ -193,7 +216,8 @@ function parseAll(env: unknown): z.core.$ZodIssue[] {
 /** Terraform string templates (`${...}`, `%{...}`) and CDKTF token markers. */
 export const TEMPLATE = /\$\{|%\{|TfToken\[/;
 
-const TEMPLATE_RULE = "data, not a Terraform template: no '${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time)";
+const TEMPLATE_RULE =
+  "data, not a Terraform template: no '${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time)";
 
 /** Every string (and field name) holding template syntax, in document order. */
 function templates(root: unknown, base: PropertyKey[], out: Violation[]): void {
@@ -202,14 +226,22 @@ function templates(root: unknown, base: PropertyKey[], out: Violation[]): void {
   while (stack.length) {
     const { node, path, named } = stack.pop() as { node: unknown; path: PropertyKey[]; named: boolean };
     const key = String(path[path.length - 1]);
-    if (named && TEMPLATE.test(key)) out.push({ path: dotted(path), value: key, rule: `a field name that is ${TEMPLATE_RULE}`, source: "Terraform string templates" });
+    if (named && TEMPLATE.test(key))
+      out.push({
+        path: dotted(path),
+        value: key,
+        rule: `a field name that is ${TEMPLATE_RULE}`,
+        source: "Terraform string templates",
+      });
     if (typeof node === "string") {
-      if (TEMPLATE.test(node)) out.push({ path: dotted(path), value: node, rule: TEMPLATE_RULE, source: "Terraform string templates" });
+      if (TEMPLATE.test(node))
+        out.push({ path: dotted(path), value: node, rule: TEMPLATE_RULE, source: "Terraform string templates" });
       continue;
     }
     if (node === null || typeof node !== "object") continue;
     const children = Object.entries(node);
-    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i][1], path: [...path, children[i][0]], named: true });
+    for (let i = children.length - 1; i >= 0; i--)
+      stack.push({ node: children[i][1], path: [...path, children[i][0]], named: true });
   }
 }
 
@@ -239,14 +271,21 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
       for (const key of issue.keys) {
         const known = knownFields(issue.path, env);
         const near = closest(key, known);
-        const message = near ? `unknown field (did you mean "${near}"?)` : `unknown field (known fields: ${known.join(", ")})`;
+        const message = near
+          ? `unknown field (did you mean "${near}"?)`
+          : `unknown field (known fields: ${known.join(", ")})`;
         problems.push({ path: dotted([...issue.path, key]), value: undefined, rule: "", source: SOURCE, message });
         drop([...issue.path, key]);
       }
       continue;
     }
     if (value === undefined && !Array.isArray(get(env, issue.path.slice(0, -1)))) {
-      const expected = issue.code === "invalid_type" ? (EXPECTED[issue.expected] ?? issue.expected) : isDiscriminatorIssue(issue) ? `one of ${(issue.options ?? []).map(quote).join(", ")}` : "a value";
+      const expected =
+        issue.code === "invalid_type"
+          ? (EXPECTED[issue.expected] ?? issue.expected)
+          : isDiscriminatorIssue(issue)
+            ? `one of ${(issue.options ?? []).map(quote).join(", ")}`
+            : "a value";
       fallbacks.push({ path: at, value, rule: expected, source: SOURCE });
       continue;
     }
@@ -266,7 +305,11 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
     }
     if (wrongType) {
       problems.push({ path: at, value, rule: expected, source: SOURCE });
-      if (issue.code === "invalid_type" && (issue.expected === "object" || issue.expected === "record") && !Array.isArray(get(env, issue.path.slice(0, -1)))) {
+      if (
+        issue.code === "invalid_type" &&
+        (issue.expected === "object" || issue.expected === "record") &&
+        !Array.isArray(get(env, issue.path.slice(0, -1)))
+      ) {
         // An entry stays (empty) so that references to its name do not fail as well.
         poisoned.add(at);
         set(sanitized, issue.path, {});
@@ -289,7 +332,13 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
   for (const path of bounded.cut) {
     const at = dotted(path);
     if (reported.some((p) => p === "" || at === p || at.startsWith(`${p}.`))) continue;
-    problems.push({ path: at, value: undefined, rule: "", source: SOURCE, message: `nested deeper than ${MAX_DEPTH} levels (no field of an environment is deeper than 6)` });
+    problems.push({
+      path: at,
+      value: undefined,
+      rule: "",
+      source: SOURCE,
+      message: `nested deeper than ${MAX_DEPTH} levels (no field of an environment is deeper than 6)`,
+    });
     poisoned.add(at);
   }
   return { problems, fallbacks, sanitized, poisoned };
@@ -299,7 +348,10 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
  * The sanitized environment behind a proxy that notes every read of a refused value (or of
  * anything inside one), for the tables' ReadTracker.
  */
-export function trackReads(sanitized: Record<string, unknown>, poisoned: ReadonlySet<string>): { env: Record<string, unknown>; reads: ReadTracker } {
+export function trackReads(
+  sanitized: Record<string, unknown>,
+  poisoned: ReadonlySet<string>,
+): { env: Record<string, unknown>; reads: ReadTracker } {
   const state = { tainted: false };
   const isPoisoned = (path: string) => {
     for (const p of poisoned) if (path === p || path.startsWith(`${p}.`)) return true;
@@ -317,7 +369,9 @@ export function trackReads(sanitized: Record<string, unknown>, poisoned: Readonl
         if (typeof key === "symbol") return value;
         const child = path ? `${path}.${key}` : key;
         if (isPoisoned(child)) state.tainted = true;
-        return value !== null && typeof value === "object" && Object.prototype.hasOwnProperty.call(t, key) ? wrap(value, child) : value;
+        return value !== null && typeof value === "object" && Object.prototype.hasOwnProperty.call(t, key)
+          ? wrap(value, child)
+          : value;
       },
     });
     byPath.set(path, proxy);

@@ -84,7 +84,14 @@ export const TYPICAL_MS = {
 export const DEFAULT_POLL: BackoffPolicy = { initialMs: 15_000, maxMs: 60_000, factor: 1.5, jitter: 0.1 };
 
 /** SSM command invocations finish in seconds to minutes: poll faster than AWS state. */
-export const COMMAND_POLL: PollPolicy = { initialMs: 3_000, maxMs: 15_000, factor: 1.5, jitter: 0.1, expectedMs: TYPICAL_MS.ssmCommand, settleMs: 2_000 };
+export const COMMAND_POLL: PollPolicy = {
+  initialMs: 3_000,
+  maxMs: 15_000,
+  factor: 1.5,
+  jitter: 0.1,
+  expectedMs: TYPICAL_MS.ssmCommand,
+  settleMs: 2_000,
+};
 
 /** Retries of a failed call (throttling, network): 1 s growing x2 to 20 s, full-ish jitter. */
 export const RETRY_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 20_000, factor: 2, jitter: 0.5 };

@@ -31,7 +31,10 @@ export function configuredEndpoint(serviceEnvSuffix: string, env: NodeJS.Process
 }
 
 /** A CloudHSM v2 client that honours `AWS_ENDPOINT_URL(_CLOUDHSM_V2)` like the newer clients. */
-export function cloudHsmClient(config: { region: string } & Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CloudHSMV2Client {
+export function cloudHsmClient(
+  config: { region: string } & Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): CloudHSMV2Client {
   const endpoint = configuredEndpoint("CLOUDHSM_V2", env);
   return new CloudHSMV2Client(endpoint ? { ...config, endpoint } : config);
 }

@@ -66,7 +66,8 @@ export async function guarded<T>(log: Redactor, body: () => Promise<T>): Promise
     return await body();
   } catch (err) {
     if (err instanceof StepInProgress) throw err;
-    if (err instanceof HookError) throw new HookError(err.label, err.code, log.redact(err.detail), log.redact(err.action));
+    if (err instanceof HookError)
+      throw new HookError(err.label, err.code, log.redact(err.detail), log.redact(err.action));
     const safe = new Error(log.redact(errorMessage(err)));
     safe.name = awsErrorCode(err);
     throw Object.assign(safe, { code: awsErrorCode(err) });

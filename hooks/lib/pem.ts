@@ -1,7 +1,8 @@
 import { createPublicKey, X509Certificate } from "node:crypto";
 
 const CERT_PEM = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
-const CSR_PEM = /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)-----END (?:NEW )?CERTIFICATE REQUEST-----/;
+const CSR_PEM =
+  /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([A-Za-z0-9+/=\s]+)-----END (?:NEW )?CERTIFICATE REQUEST-----/;
 
 /** True when `text` is exactly one PEM certificate block. */
 export function isPemCertificate(text: string): boolean {
@@ -32,7 +33,8 @@ export function csrPublicKeyDer(csrPem: string): Buffer | undefined {
     const version = readTlv(der, info.contentStart);
     const subject = readTlv(der, version.end);
     const spki = readTlv(der, subject.end);
-    if (outer.tag !== 0x30 || info.tag !== 0x30 || version.tag !== 0x02 || subject.tag !== 0x30 || spki.tag !== 0x30) return undefined;
+    if (outer.tag !== 0x30 || info.tag !== 0x30 || version.tag !== 0x02 || subject.tag !== 0x30 || spki.tag !== 0x30)
+      return undefined;
     return der.subarray(spki.start, spki.end);
   } catch {
     return undefined;

@@ -72,5 +72,12 @@ sys.exit(code if code >= 0 else 128 - code)`;
  * command cannot be started. Usage: `printf '%s\n%s\n' "$PW" "$PW" | cmk_pty cloudhsm-cli user create ...`.
  */
 export function ptyHelperLines(): string[] {
-  return ['command -v python3 >/dev/null || { echo "python3 is required on the admin host (CloudHSM CLI password prompts need a terminal)" >&2; exit 3; }', "CMK_PTY_PY=\"$(cat <<'CMK_PTY_EOF'", PTY_PY, "CMK_PTY_EOF", ')"', 'cmk_pty() { python3 -c "$CMK_PTY_PY" "$@"; }'];
+  return [
+    'command -v python3 >/dev/null || { echo "python3 is required on the admin host (CloudHSM CLI password prompts need a terminal)" >&2; exit 3; }',
+    "CMK_PTY_PY=\"$(cat <<'CMK_PTY_EOF'",
+    PTY_PY,
+    "CMK_PTY_EOF",
+    ')"',
+    'cmk_pty() { python3 -c "$CMK_PTY_PY" "$@"; }',
+  ];
 }

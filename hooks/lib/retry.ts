@@ -10,12 +10,45 @@ import type { RedactingLogger } from "./logger";
  */
 export const SDK_RETRY_CONFIG = { maxAttempts: 8, retryMode: "adaptive" } as const;
 
-const THROTTLING = new Set(["ThrottlingException", "Throttling", "ThrottledException", "TooManyRequests", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown", "ProvisionedThroughputExceededException"]);
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "ThrottledException",
+  "TooManyRequests",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ProvisionedThroughputExceededException",
+]);
 
-const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "TimeoutError", "RequestTimeout", "RequestTimeoutException", "NetworkingError"]);
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "NetworkingError",
+]);
 
 /** Service-side transient failures worth a retry. */
-const TRANSIENT = new Set(["KMSInternalException", "DependencyTimeoutException", "CloudHsmInternalFailureException", "InternalServerError", "InternalFailure", "ServiceUnavailable", "InternalServiceError", "InternalServiceErrorException"]);
+const TRANSIENT = new Set([
+  "KMSInternalException",
+  "DependencyTimeoutException",
+  "CloudHsmInternalFailureException",
+  "InternalServerError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "InternalServiceError",
+  "InternalServiceErrorException",
+]);
 
 /** True for throttling errors (HTTP 429 or a throttling code). */
 export function isThrottling(err: unknown): boolean {
@@ -57,7 +90,9 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: Ret
     } catch (err) {
       if (!isRetryable(err) || attempt + 1 >= maxAttempts) throw err;
       const delay = backoffDelay(opts.policy ?? RETRY_BACKOFF, attempt, opts.random);
-      opts.log.warn(`[${opts.label}] ${what} failed with ${awsErrorCode(err)} (${errorMessage(err)}); retry ${attempt + 1}/${maxAttempts - 1} in ${Math.round(delay / 1000)}s`);
+      opts.log.warn(
+        `[${opts.label}] ${what} failed with ${awsErrorCode(err)} (${errorMessage(err)}); retry ${attempt + 1}/${maxAttempts - 1} in ${Math.round(delay / 1000)}s`,
+      );
       await opts.clock.sleep(delay);
     }
   }

@@ -1,5 +1,9 @@
 import { createHash, randomInt } from "node:crypto";
-import { GetSecretValueCommand, PutSecretValueCommand, type GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type GetSecretValueCommandOutput,
+} from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode, errorMessage, HookError } from "./errors";
 import { withRetry } from "./retry";
 import type { Sender, StepRuntime } from "./runtime";
@@ -44,10 +48,17 @@ export async function ensureSecretValue(input: EnsureSecretInput): Promise<{ val
   // Same token for the same secret: a retried PutSecretValue cannot create a second version.
   const token = createHash("sha256").update(`cmk-hooks:${input.secretArn}`).digest("hex");
   try {
-    await withRetry("PutSecretValue", () => input.secrets.send(new PutSecretValueCommand({ SecretId: input.secretArn, SecretString: value, ClientRequestToken: token })), {
-      ...input.runtime,
-      label: input.label,
-    });
+    await withRetry(
+      "PutSecretValue",
+      () =>
+        input.secrets.send(
+          new PutSecretValueCommand({ SecretId: input.secretArn, SecretString: value, ClientRequestToken: token }),
+        ),
+      {
+        ...input.runtime,
+        label: input.label,
+      },
+    );
   } catch (err) {
     const code = awsErrorCode(err);
     if (code === "ResourceExistsException") {
@@ -60,13 +71,20 @@ export async function ensureSecretValue(input: EnsureSecretInput): Promise<{ val
 }
 
 /** The secret's value, or undefined if it has none (`allowEmpty`), else a HookError. */
-export async function readSecretValue(input: Omit<EnsureSecretInput, "generate">, allowEmpty: boolean): Promise<string | undefined> {
+export async function readSecretValue(
+  input: Omit<EnsureSecretInput, "generate">,
+  allowEmpty: boolean,
+): Promise<string | undefined> {
   let out: GetSecretValueCommandOutput;
   try {
-    out = (await withRetry("GetSecretValue", () => input.secrets.send(new GetSecretValueCommand({ SecretId: input.secretArn })), {
-      ...input.runtime,
-      label: input.label,
-    })) as GetSecretValueCommandOutput;
+    out = (await withRetry(
+      "GetSecretValue",
+      () => input.secrets.send(new GetSecretValueCommand({ SecretId: input.secretArn })),
+      {
+        ...input.runtime,
+        label: input.label,
+      },
+    )) as GetSecretValueCommandOutput;
   } catch (err) {
     const code = awsErrorCode(err);
     // A secret created without a value answers ResourceNotFoundException for AWSCURRENT.
@@ -80,7 +98,12 @@ export async function readSecretValue(input: Omit<EnsureSecretInput, "generate">
   }
   input.runtime.log.registerSecret(value);
   if (!HSM_PASSWORD_PATTERN.test(value)) {
-    throw new HookError(input.label, "InvalidSecretValue", `the ${input.purpose} stored in ${input.secretArn} is not 7-32 alphanumeric characters`, `put a 7-32 character alphanumeric value in the secret (or, before first use only, delete its versions so the hook generates one), then re-run`);
+    throw new HookError(
+      input.label,
+      "InvalidSecretValue",
+      `the ${input.purpose} stored in ${input.secretArn} is not 7-32 alphanumeric characters`,
+      `put a 7-32 character alphanumeric value in the secret (or, before first use only, delete its versions so the hook generates one), then re-run`,
+    );
   }
   return value;
 }
@@ -92,5 +115,10 @@ function secretError(input: Omit<EnsureSecretInput, "generate">, code: string, d
     SecretEmpty: `run the step that stores the ${input.purpose} first (activate-cluster stores the admin password)`,
     DecryptionFailure: `grant the hook role kms:Decrypt on the secret's KMS key`,
   };
-  return new HookError(input.label, code, `${input.purpose}: ${detail}`, actions[code] ?? `fix the cause above and re-run (the step is idempotent)`);
+  return new HookError(
+    input.label,
+    code,
+    `${input.purpose}: ${detail}`,
+    actions[code] ?? `fix the cause above and re-run (the step is idempotent)`,
+  );
 }

@@ -1,4 +1,11 @@
-import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, type GetCommandInvocationCommandOutput, type ListCommandsCommandOutput, type SendCommandCommandOutput } from "@aws-sdk/client-ssm";
+import {
+  GetCommandInvocationCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
+  type GetCommandInvocationCommandOutput,
+  type ListCommandsCommandOutput,
+  type SendCommandCommandOutput,
+} from "@aws-sdk/client-ssm";
 import { COMMAND_POLL } from "./backoff";
 import { awsErrorCode, errorMessage, HookError } from "./errors";
 import type { ProgressReporter } from "./progress";
@@ -56,7 +63,10 @@ export async function runShellCommand(input: RunCommandInput): Promise<CommandOu
               DocumentName: "AWS-RunShellScript",
               InstanceIds: [instanceId],
               Comment: input.comment.slice(0, 100),
-              Parameters: { commands: [input.script], executionTimeout: [String(input.executionTimeoutSeconds ?? 900)] },
+              Parameters: {
+                commands: [input.script],
+                executionTimeout: [String(input.executionTimeoutSeconds ?? 900)],
+              },
             }),
           ),
         retry,
@@ -65,7 +75,13 @@ export async function runShellCommand(input: RunCommandInput): Promise<CommandOu
     } catch (err) {
       throw sendError(progress.label, instanceId, err);
     }
-    if (!commandId) throw new HookError(progress.label, "SendCommandNoId", "SSM returned no command id", "re-run; if it repeats, check the SSM service health");
+    if (!commandId)
+      throw new HookError(
+        progress.label,
+        "SendCommandNoId",
+        "SSM returned no command id",
+        "re-run; if it repeats, check the SSM service health",
+      );
   }
 
   const id = commandId;
@@ -77,7 +93,9 @@ export async function runShellCommand(input: RunCommandInput): Promise<CommandOu
     first: { Status: "Pending" as const },
     describe: async () => {
       try {
-        return (await ssm.send(new GetCommandInvocationCommand({ CommandId: id, InstanceId: instanceId }))) as GetCommandInvocationCommandOutput;
+        return (await ssm.send(
+          new GetCommandInvocationCommand({ CommandId: id, InstanceId: instanceId }),
+        )) as GetCommandInvocationCommandOutput;
       } catch (err) {
         // The invocation is not visible for a moment after SendCommand.
         if (awsErrorCode(err) === "InvocationDoesNotExist") return { Status: "Pending" as const };
@@ -100,11 +118,17 @@ export async function runShellCommand(input: RunCommandInput): Promise<CommandOu
 
 async function findInFlight(input: RunCommandInput): Promise<string | undefined> {
   try {
-    const listed = (await withRetry("ListCommands", () => input.ssm.send(new ListCommandsCommand({ InstanceId: input.instanceId, MaxResults: 50 })), {
-      ...input.runtime,
-      label: input.progress.label,
-    })) as ListCommandsCommandOutput;
-    const match = (listed.Commands ?? []).find((c) => c.Comment === input.comment.slice(0, 100) && IN_FLIGHT.has(c.Status ?? ""));
+    const listed = (await withRetry(
+      "ListCommands",
+      () => input.ssm.send(new ListCommandsCommand({ InstanceId: input.instanceId, MaxResults: 50 })),
+      {
+        ...input.runtime,
+        label: input.progress.label,
+      },
+    )) as ListCommandsCommandOutput;
+    const match = (listed.Commands ?? []).find(
+      (c) => c.Comment === input.comment.slice(0, 100) && IN_FLIGHT.has(c.Status ?? ""),
+    );
     return match?.CommandId;
   } catch (err) {
     throw sendError(input.progress.label, input.instanceId, err);
@@ -118,7 +142,12 @@ function sendError(label: string, instanceId: string, err: unknown): HookError {
     AccessDeniedException: `grant the hook role ssm:SendCommand on document AWS-RunShellScript and instance ${instanceId}, ssm:ListCommands and ssm:GetCommandInvocation`,
     UnsupportedPlatformType: `use a Linux admin instance (the scripts need bash)`,
   };
-  return new HookError(label, code, `SSM Run Command on ${instanceId} failed: ${errorMessage(err)}`, actions[code] ?? "fix the cause above and re-run (the step is idempotent)");
+  return new HookError(
+    label,
+    code,
+    `SSM Run Command on ${instanceId} failed: ${errorMessage(err)}`,
+    actions[code] ?? "fix the cause above and re-run (the step is idempotent)",
+  );
 }
 
 /** The value after `HOOK_RESULT ` in a script's output (the scripts print exactly one). */

@@ -15,7 +15,8 @@ export const ID_PATTERNS = {
   region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
   ip: /^(\d{1,3}\.){3}\d{1,3}$/,
   /** `<host>:<port>`: an IPv4 address or a DNS name, and a port (rotate-xks-credential --connect-to). */
-  hostPort: /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
+  hostPort:
+    /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
   /** A single-Region KMS key id (a UUID), as DescribeKey returns KeyId. */
   kmsKeyId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
 } as const;
@@ -27,7 +28,10 @@ export function checkIds(values: Partial<Record<IdKind, string | undefined>>): s
   const problems: string[] = [];
   for (const [kind, value] of Object.entries(values) as [IdKind, string | undefined][]) {
     if (value === undefined) continue;
-    if (!ID_PATTERNS[kind].test(value)) problems.push(`'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value}`);
+    if (!ID_PATTERNS[kind].test(value))
+      problems.push(
+        `'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value}`,
+      );
   }
   return problems;
 }

@@ -56,7 +56,12 @@ export async function waitUntil<S>(spec: WaitSpec<S>): Promise<S> {
     }
     const now = clock.now();
     if (now >= deadline) {
-      throw new HookError(progress.label, "TIMEOUT", `still ${progress.state} after ${formatDuration(progress.elapsed())} waiting for ${spec.target}`, spec.timeoutAction);
+      throw new HookError(
+        progress.label,
+        "TIMEOUT",
+        `still ${progress.state} after ${formatDuration(progress.elapsed())} waiting for ${spec.target}`,
+        spec.timeoutAction,
+      );
     }
     // The last poll lands exactly on the deadline so the timeout reports the freshest state.
     const delay = Math.min(schedule.next(now - waitStart), deadline - now);

@@ -43,7 +43,12 @@ export function scriptPrologue(): string[] {
  * "Enter password:" / "Confirm password:" prompts under a pseudo-terminal (lib/pty.ts).
  * `user list` needs no login and tells whether activation already happened.
  */
-export function activationScript(args: { region: string; trustAnchorParameter: string; adminSecretArn: string; hsmIp: string }): string {
+export function activationScript(args: {
+  region: string;
+  trustAnchorParameter: string;
+  adminSecretArn: string;
+  hsmIp: string;
+}): string {
   const region = shellQuote(args.region);
   return [
     ...scriptPrologue(),
@@ -70,9 +75,16 @@ async function activateClusterBody(input: ActivateClusterInput): Promise<StepRes
   const { clients, clusterId, log } = input;
   const progress = new ProgressReporter(`activate-cluster ${clusterId}`, input.clock, log);
   const label = progress.label;
-  const problems = checkIds({ clusterId, region: input.region, instanceId: input.instanceId, secretArn: input.adminSecretArn, parameterName: input.trustAnchorParameter });
+  const problems = checkIds({
+    clusterId,
+    region: input.region,
+    instanceId: input.instanceId,
+    secretArn: input.adminSecretArn,
+    parameterName: input.trustAnchorParameter,
+  });
   if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the hook's arguments");
-  const describe = () => withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  const describe = () =>
+    withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
 
   let cluster = await describe();
   progress.observe(cluster.State ?? "UNKNOWN");
@@ -97,11 +109,28 @@ async function activateClusterBody(input: ActivateClusterInput): Promise<StepRes
     if (cluster.State === "ACTIVE") return { status: "DONE", state: "ACTIVE", elapsedMs: progress.elapsed() };
   }
   if (cluster.State !== "INITIALIZED") {
-    throw new HookError(label, "ClusterNotInitialized", `cluster is ${cluster.State}, activation needs INITIALIZED`, "run initialize-cluster first");
+    throw new HookError(
+      label,
+      "ClusterNotInitialized",
+      `cluster is ${cluster.State}, activation needs INITIALIZED`,
+      "run initialize-cluster first",
+    );
   }
   const hsm = activeHsms(cluster).find((h) => h.EniIp);
-  if (!hsm?.EniIp) throw new HookError(label, "NoActiveHsm", "the cluster has no ACTIVE HSM with an IP address", "wait for the first HSM to be ACTIVE (or re-create it), then re-run");
-  if (checkIds({ ip: hsm.EniIp }).length) throw new HookError(label, "InvalidHsmIp", `unexpected HSM address ${hsm.EniIp}`, "report this; the script only accepts IPv4 addresses");
+  if (!hsm?.EniIp)
+    throw new HookError(
+      label,
+      "NoActiveHsm",
+      "the cluster has no ACTIVE HSM with an IP address",
+      "wait for the first HSM to be ACTIVE (or re-create it), then re-run",
+    );
+  if (checkIds({ ip: hsm.EniIp }).length)
+    throw new HookError(
+      label,
+      "InvalidHsmIp",
+      `unexpected HSM address ${hsm.EniIp}`,
+      "report this; the script only accepts IPv4 addresses",
+    );
 
   const { created } = await ensureSecretValue({
     secrets: clients.secrets,
@@ -111,13 +140,22 @@ async function activateClusterBody(input: ActivateClusterInput): Promise<StepRes
     runtime: input,
     generate: () => generatePassword(32),
   });
-  progress.note(created ? `admin password generated and stored in ${input.adminSecretArn}` : `reusing the admin password stored in ${input.adminSecretArn}`);
+  progress.note(
+    created
+      ? `admin password generated and stored in ${input.adminSecretArn}`
+      : `reusing the admin password stored in ${input.adminSecretArn}`,
+  );
 
   const outcome = await runShellCommand({
     ssm: clients.ssm,
     instanceId: input.instanceId,
     comment: `cmk-hooks activate-cluster ${clusterId}`,
-    script: activationScript({ region: input.region, trustAnchorParameter: input.trustAnchorParameter, adminSecretArn: input.adminSecretArn, hsmIp: hsm.EniIp }),
+    script: activationScript({
+      region: input.region,
+      trustAnchorParameter: input.trustAnchorParameter,
+      adminSecretArn: input.adminSecretArn,
+      hsmIp: hsm.EniIp,
+    }),
     runtime: input,
     progress,
   });
@@ -130,7 +168,11 @@ async function activateClusterBody(input: ActivateClusterInput): Promise<StepRes
       `read command ${outcome.commandId} output in SSM Run Command history; check the instance reaches ${hsm.EniIp} on TCP ${CLOUDHSM.CLUSTER_PORTS.min}-${CLOUDHSM.CLUSTER_PORTS.max}, has the CloudHSM CLI and can read ${input.adminSecretArn}; then re-run (the stored password is reused)`,
     );
   }
-  progress.note(result === "ALREADY_ACTIVE" ? "the HSM reports the admin already activated" : "cluster activate succeeded on the HSM");
+  progress.note(
+    result === "ALREADY_ACTIVE"
+      ? "the HSM reports the admin already activated"
+      : "cluster activate succeeded on the HSM",
+  );
 
   const final = await waitUntil<Cluster>({
     runtime: input,
@@ -143,7 +185,8 @@ async function activateClusterBody(input: ActivateClusterInput): Promise<StepRes
     done: (c) => c.State === "ACTIVE",
     check: (c) => checkClusterHealthy(c, label),
     policy: pollFor(TYPICAL_MS.activate),
-    timeoutAction: "the HSM accepted the activation but the cluster is not ACTIVE yet: check the CloudHSM console, then re-run (it will only wait)",
+    timeoutAction:
+      "the HSM accepted the activation but the cluster is not ACTIVE yet: check the CloudHSM console, then re-run (it will only wait)",
   });
   return { status: "DONE", state: final.State ?? "UNKNOWN", elapsedMs: progress.elapsed() };
 }

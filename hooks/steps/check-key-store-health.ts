@@ -44,17 +44,27 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
   const minHsms = input.minHsms ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
   const progress = new ProgressReporter(`check-key-store-health ${keyStoreId}`, input.clock, log);
   const label = progress.label;
-  const kms = <T>(what: string, command: object) => withRetry(what, () => clients.kms.send(command), { ...input, label }) as Promise<T>;
+  const kms = <T>(what: string, command: object) =>
+    withRetry(what, () => clients.kms.send(command), { ...input, label }) as Promise<T>;
   const store = await describeKeyStore(
     kms,
     label,
     keyStoreId,
-    (what, err) => new HookError(label, awsErrorCode(err), `${what} failed: ${errorMessage(err)}`, "grant the hook role kms:DescribeCustomKeyStores (hooks/README.md); the alarms report the missing check"),
+    (what, err) =>
+      new HookError(
+        label,
+        awsErrorCode(err),
+        `${what} failed: ${errorMessage(err)}`,
+        "grant the hook role kms:DescribeCustomKeyStores (hooks/README.md); the alarms report the missing check",
+      ),
     "check --key-store-id and --region",
   );
   let cluster;
   try {
-    cluster = await withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+    cluster = await withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), {
+      ...input,
+      label,
+    });
   } catch (err) {
     throw err instanceof HookError ? err : cloudHsmError(label, "DescribeClusters", err);
   }
@@ -81,7 +91,10 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
     }),
   );
   const state = `${connectionState(store)}, ${active} HSMs ACTIVE`;
-  const problems = [...(connected ? [] : [`key store is ${connectionState(store)}, not CONNECTED`]), ...(active < minHsms ? [`${active} ACTIVE HSMs, fewer than ${minHsms}`] : [])];
+  const problems = [
+    ...(connected ? [] : [`key store is ${connectionState(store)}, not CONNECTED`]),
+    ...(active < minHsms ? [`${active} ACTIVE HSMs, fewer than ${minHsms}`] : []),
+  ];
   if (problems.length) log.warn(`[${label}] unhealthy: ${problems.join("; ")}`);
   else progress.note(`healthy (${state})`);
   return { status: "ALREADY_DONE", state, elapsedMs: progress.elapsed() };

@@ -1,4 +1,8 @@
-import { ConnectCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
+import {
+  ConnectCustomKeyStoreCommand,
+  DisconnectCustomKeyStoreCommand,
+  type CustomKeyStoresListEntry,
+} from "@aws-sdk/client-kms";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { describeCluster, type Cluster } from "../lib/cluster";
 import { CONNECTION_ERRORS, connectionErrorAction, type KeyStoreType } from "../lib/connection-errors";
@@ -42,9 +46,17 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
   const maxReconnects = input.maxReconnects ?? 3;
   // Set once the first describe is handled: a FAILED found then gets one recovery cycle.
   let startedFailed = false;
-  const kms = <T>(what: string, command: object) => withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
+  const kms = <T>(what: string, command: object) =>
+    withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
 
-  const describe = () => describeKeyStore(kms, label, keyStoreId, (what, err) => kmsError(label, what, err), "check --key-store-id and --region (Terraform creates the key store)");
+  const describe = () =>
+    describeKeyStore(
+      kms,
+      label,
+      keyStoreId,
+      (what, err) => kmsError(label, what, err),
+      "check --key-store-id and --region (Terraform creates the key store)",
+    );
   const stateOf = connectionState;
 
   let store = await describe();
@@ -66,15 +78,27 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
       case "DISCONNECTED": {
         const accepted = await connect();
         // Accepted: the store is CONNECTING now, so the wait sleeps before describing again.
-        const first = accepted ? { ...store, ConnectionState: "CONNECTING" as const, ConnectionErrorCode: undefined } : undefined;
-        store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState === "CONNECTED" || s.ConnectionState === "FAILED", first);
+        const first = accepted
+          ? { ...store, ConnectionState: "CONNECTING" as const, ConnectionErrorCode: undefined }
+          : undefined;
+        store = await waitFor(
+          "CONNECTED",
+          connectPolicy,
+          (s) => s.ConnectionState === "CONNECTED" || s.ConnectionState === "FAILED",
+          first,
+        );
         break;
       }
       case "CONNECTING":
         store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState !== "CONNECTING", store);
         break;
       case "DISCONNECTING":
-        store = await waitFor("DISCONNECTED", pollFor(TYPICAL_MS.disconnect), (s) => s.ConnectionState !== "DISCONNECTING", store);
+        store = await waitFor(
+          "DISCONNECTED",
+          pollFor(TYPICAL_MS.disconnect),
+          (s) => s.ConnectionState !== "DISCONNECTING",
+          store,
+        );
         break;
       case "FAILED": {
         const code = store.ConnectionErrorCode ?? "UNKNOWN";
@@ -83,7 +107,9 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
         const retry = await shouldRetry(code, store);
         if (recover && !retry) {
           reconnects++;
-          progress.note(`found FAILED with ${code} from an earlier attempt: disconnecting, then connecting again (KMS connects a FAILED store only after it is DISCONNECTED)`);
+          progress.note(
+            `found FAILED with ${code} from an earlier attempt: disconnecting, then connecting again (KMS connects a FAILED store only after it is DISCONNECTED)`,
+          );
         } else if (!retry || reconnects >= maxReconnects) {
           const tried = reconnects > 0 ? ` (after ${reconnects} reconnect${reconnects > 1 ? "s" : ""})` : "";
           const meaning = CONNECTION_ERRORS[code]?.meaning ?? "connection failed";
@@ -95,13 +121,24 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
         try {
           await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
         } catch (err) {
-          if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException") throw kmsError(label, "DisconnectCustomKeyStore", err);
+          if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
+            throw kmsError(label, "DisconnectCustomKeyStore", err);
         }
-        store = await waitFor("DISCONNECTED", pollFor(TYPICAL_MS.disconnect), (s) => s.ConnectionState === "DISCONNECTED", undefined);
+        store = await waitFor(
+          "DISCONNECTED",
+          pollFor(TYPICAL_MS.disconnect),
+          (s) => s.ConnectionState === "DISCONNECTED",
+          undefined,
+        );
         break;
       }
       default:
-        throw new HookError(label, "UnknownConnectionState", `key store is in state ${store.ConnectionState}`, "check the key store in the KMS console and re-run");
+        throw new HookError(
+          label,
+          "UnknownConnectionState",
+          `key store is in state ${store.ConnectionState}`,
+          "check the key store in the KMS console and re-run",
+        );
     }
   }
 
@@ -117,7 +154,12 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
     }
   }
 
-  function waitFor(target: string, policy: ReturnType<typeof pollFor>, done: (s: CustomKeyStoresListEntry) => boolean, first: CustomKeyStoresListEntry | undefined) {
+  function waitFor(
+    target: string,
+    policy: ReturnType<typeof pollFor>,
+    done: (s: CustomKeyStoresListEntry) => boolean,
+    first: CustomKeyStoresListEntry | undefined,
+  ) {
     return waitUntil<CustomKeyStoresListEntry>({
       runtime: input,
       progress,
@@ -139,7 +181,8 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
     const clusterId = failed.CloudHsmClusterId;
     if (!clients.cloudhsm || !clusterId) return false;
     const cloudhsm = clients.cloudhsm;
-    const read = () => withRetry("DescribeClusters", () => describeCluster(cloudhsm, clusterId, label), { ...input, label });
+    const read = () =>
+      withRetry("DescribeClusters", () => describeCluster(cloudhsm, clusterId, label), { ...input, label });
     const cluster = await read();
     const creating = (c: Cluster) => (c.Hsms ?? []).some((h) => h.State === "CREATE_IN_PROGRESS");
     if (!creating(cluster)) return false;
@@ -150,7 +193,8 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
       target: "HSMs ACTIVE",
       first: cluster,
       describe: read,
-      stateOf: (c) => `FAILED(INSUFFICIENT_CLOUDHSM_HSMS), ${(c.Hsms ?? []).filter((h) => h.State === "ACTIVE").length} HSMs ACTIVE`,
+      stateOf: (c) =>
+        `FAILED(INSUFFICIENT_CLOUDHSM_HSMS), ${(c.Hsms ?? []).filter((h) => h.State === "ACTIVE").length} HSMs ACTIVE`,
       done: (c) => !creating(c),
       policy: pollFor(TYPICAL_MS.hsmCreate),
       timeoutAction: "check the HSMs being created in the CloudHSM console, then re-run",
@@ -163,12 +207,18 @@ function kmsError(label: string, what: string, err: unknown): HookError {
   const code = awsErrorCode(err);
   const actions: Record<string, string> = {
     CloudHsmClusterNotActiveException: "activate the cluster first (initialize-cluster, activate-cluster)",
-    CloudHsmClusterInvalidConfigurationException: "the cluster needs at least 2 ACTIVE HSMs in different AZs and its original security group rules; fix and re-run",
+    CloudHsmClusterInvalidConfigurationException:
+      "the cluster needs at least 2 ACTIVE HSMs in different AZs and its original security group rules; fix and re-run",
     CustomKeyStoreNotFoundException: "check --key-store-id and --region",
     CustomKeyStoreInvalidStateException: "another operation is changing the key store: re-run in a few minutes",
     AccessDeniedException: `grant the hook role kms:${what} on the key store (see hooks/README.md)`,
     KMSInternalException: "transient AWS failure: re-run the step (it is idempotent)",
     DependencyTimeoutException: "transient AWS failure: re-run the step (it is idempotent)",
   };
-  return new HookError(label, code, `${what} failed: ${errorMessage(err)}`, actions[code] ?? "fix the cause above and re-run (the step is idempotent)");
+  return new HookError(
+    label,
+    code,
+    `${what} failed: ${errorMessage(err)}`,
+    actions[code] ?? "fix the cause above and re-run (the step is idempotent)",
+  );
 }

@@ -1,6 +1,10 @@
 import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { createHash } from "node:crypto";
-import { DescribeSecretCommand, TagResourceCommand, type DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
+import {
+  DescribeSecretCommand,
+  TagResourceCommand,
+  type DescribeSecretCommandOutput,
+} from "@aws-sdk/client-secrets-manager";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { checkClusterHealthy, describeCluster, hsmSummary, type Cluster, type Hsm } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
@@ -55,7 +59,13 @@ export interface HsmTarget {
  * lists users on each HSM separately so a gap is attributed to one HSM. Output lines:
  * `HOOK_RESULT <created|exists>` and `HOOK_HSM <id> <az> <ip> <exit code> <base64 user list JSON>` per HSM.
  */
-export function kmsuserScript(args: { region: string; trustAnchorParameter: string; adminSecretArn: string; kmsuserSecretArn: string; hsms: readonly HsmTarget[] }): string {
+export function kmsuserScript(args: {
+  region: string;
+  trustAnchorParameter: string;
+  adminSecretArn: string;
+  kmsuserSecretArn: string;
+  hsms: readonly HsmTarget[];
+}): string {
   const region = shellQuote(args.region);
   const allIps = args.hsms.map((h) => shellQuote(h.ip)).join(" ");
   return [
@@ -78,16 +88,26 @@ export function kmsuserScript(args: { region: string; trustAnchorParameter: stri
 
 /** Admin login for single-command mode: CLOUDHSM_ROLE and CLOUDHSM_PIN (`admin:<password>`), read on the instance. */
 export function adminLogin(region: string, adminSecretArn: string): string[] {
-  return ["export CLOUDHSM_ROLE=admin", `CLOUDHSM_PIN="admin:$(aws secretsmanager get-secret-value --region ${shellQuote(region)} --secret-id ${shellQuote(adminSecretArn)} --query SecretString --output text)"`, "export CLOUDHSM_PIN"];
+  return [
+    "export CLOUDHSM_ROLE=admin",
+    `CLOUDHSM_PIN="admin:$(aws secretsmanager get-secret-value --region ${shellQuote(region)} --secret-id ${shellQuote(adminSecretArn)} --query SecretString --output text)"`,
+    "export CLOUDHSM_PIN",
+  ];
 }
 
 /** `user list` on each HSM alone, one `HOOK_HSM <id> <az> <ip> <exit code> <base64 JSON>` line each. */
 export function perHsmUserList(hsms: readonly HsmTarget[]): string[] {
-  return hsms.flatMap((h) => [`configure-cli -a ${shellQuote(h.ip)}`, `if OUT="$(cloudhsm-cli user list 2>&1)"; then RC=0; else RC=$?; fi`, `echo "HOOK_HSM ${h.id} ${h.az} ${h.ip} $RC $(printf '%s' "$OUT" | base64 -w0)"`]);
+  return hsms.flatMap((h) => [
+    `configure-cli -a ${shellQuote(h.ip)}`,
+    `if OUT="$(cloudhsm-cli user list 2>&1)"; then RC=0; else RC=$?; fi`,
+    `echo "HOOK_HSM ${h.id} ${h.az} ${h.ip} $RC $(printf '%s' "$OUT" | base64 -w0)"`,
+  ]);
 }
 
 interface UserListJson {
-  readonly data?: { readonly users?: readonly { readonly username?: string; readonly role?: string; readonly locked?: string }[] };
+  readonly data?: {
+    readonly users?: readonly { readonly username?: string; readonly role?: string; readonly locked?: string }[];
+  };
 }
 
 /** Per-HSM verdicts from the script output; problems name the HSM, its AZ and IP. */
@@ -113,7 +133,8 @@ export function verifyKmsuserOutput(stdout: string, hsms: readonly HsmTarget[]):
     }
     const user = parsed.data?.users?.find((u) => u.username === "kmsuser");
     if (!user) problems.push(`${where}: kmsuser is missing`);
-    else if (user.role !== "crypto-user") problems.push(`${where}: kmsuser has role ${user.role}, expected crypto-user`);
+    else if (user.role !== "crypto-user")
+      problems.push(`${where}: kmsuser has role ${user.role}, expected crypto-user`);
     else if (user.locked === "true") problems.push(`${where}: kmsuser is locked`);
   }
   return problems;
@@ -133,16 +154,27 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
   const { clients, clusterId, log } = input;
   const progress = new ProgressReporter(`create-kmsuser ${clusterId}`, input.clock, log);
   const label = progress.label;
-  const problems = checkIds({ clusterId, region: input.region, instanceId: input.instanceId, parameterName: input.trustAnchorParameter });
+  const problems = checkIds({
+    clusterId,
+    region: input.region,
+    instanceId: input.instanceId,
+    parameterName: input.trustAnchorParameter,
+  });
   problems.push(...checkIds({ secretArn: input.adminSecretArn }), ...checkIds({ secretArn: input.kmsuserSecretArn }));
   if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the hook's arguments");
-  const describe = () => withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  const describe = () =>
+    withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
 
   let cluster = await describe();
   progress.observe(hsmSummary(cluster));
   checkClusterHealthy(cluster, label);
   if (cluster.State !== "ACTIVE") {
-    throw new HookError(label, "ClusterNotActive", `cluster is ${cluster.State}, kmsuser needs an ACTIVE cluster`, "run initialize-cluster and activate-cluster first");
+    throw new HookError(
+      label,
+      "ClusterNotActive",
+      `cluster is ${cluster.State}, kmsuser needs an ACTIVE cluster`,
+      "run initialize-cluster and activate-cluster first",
+    );
   }
   const allActive = (c: Cluster) => (c.Hsms ?? []).length > 0 && (c.Hsms ?? []).every((h) => h.State === "ACTIVE");
   if (!allActive(cluster)) {
@@ -173,9 +205,17 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
     return { status: "ALREADY_DONE", state: "VERIFIED", elapsedMs: progress.elapsed() };
   }
   // Read (not only described) so the logger can mask it should the CLI ever echo it in command output.
-  const adminPassword = await readSecretValue({ secrets: clients.secrets, secretArn: input.adminSecretArn, purpose: "admin password", label, runtime: input }, true);
+  const adminPassword = await readSecretValue(
+    { secrets: clients.secrets, secretArn: input.adminSecretArn, purpose: "admin password", label, runtime: input },
+    true,
+  );
   if (adminPassword === undefined) {
-    throw new HookError(label, "AdminPasswordMissing", `${input.adminSecretArn} has no value`, "run activate-cluster first (it stores the admin password)");
+    throw new HookError(
+      label,
+      "AdminPasswordMissing",
+      `${input.adminSecretArn} has no value`,
+      "run activate-cluster first (it stores the admin password)",
+    );
   }
   const { created } = await ensureSecretValue({
     secrets: clients.secrets,
@@ -185,13 +225,23 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
     runtime: input,
     generate: () => generatePassword(32),
   });
-  progress.note(created ? `kmsuser password generated and stored in ${input.kmsuserSecretArn}` : `reusing the kmsuser password stored in ${input.kmsuserSecretArn}`);
+  progress.note(
+    created
+      ? `kmsuser password generated and stored in ${input.kmsuserSecretArn}`
+      : `reusing the kmsuser password stored in ${input.kmsuserSecretArn}`,
+  );
 
   const outcome = await runShellCommand({
     ssm: clients.ssm,
     instanceId: input.instanceId,
     comment: `cmk-hooks create-kmsuser ${clusterId}`,
-    script: kmsuserScript({ region: input.region, trustAnchorParameter: input.trustAnchorParameter, adminSecretArn: input.adminSecretArn, kmsuserSecretArn: input.kmsuserSecretArn, hsms }),
+    script: kmsuserScript({
+      region: input.region,
+      trustAnchorParameter: input.trustAnchorParameter,
+      adminSecretArn: input.adminSecretArn,
+      kmsuserSecretArn: input.kmsuserSecretArn,
+      hsms,
+    }),
     runtime: input,
     progress,
   });
@@ -213,12 +263,26 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
       `check that the admin instance reaches the HSM(s) named on TCP ${CLOUDHSM.CLUSTER_PORTS.min}-${CLOUDHSM.CLUSTER_PORTS.max} (security group of the cluster), then re-run: the CLI creates missing users when configured with every HSM`,
     );
   }
-  progress.note(`kmsuser ${result === "KMSUSER_CREATED" ? "created and" : "already existed;"} verified on ${hsms.map((h) => `${h.id} (${h.az})`).join(", ")}`);
+  progress.note(
+    `kmsuser ${result === "KMSUSER_CREATED" ? "created and" : "already existed;"} verified on ${hsms.map((h) => `${h.id} (${h.az})`).join(", ")}`,
+  );
   try {
-    await withRetry("TagResource", () => clients.secrets.send(new TagResourceCommand({ SecretId: input.kmsuserSecretArn, Tags: [{ Key: VERIFIED_TAG, Value: fingerprint }] })), { ...input, label });
+    await withRetry(
+      "TagResource",
+      () =>
+        clients.secrets.send(
+          new TagResourceCommand({
+            SecretId: input.kmsuserSecretArn,
+            Tags: [{ Key: VERIFIED_TAG, Value: fingerprint }],
+          }),
+        ),
+      { ...input, label },
+    );
   } catch (err) {
     // Only costs a verification on the next run: not worth failing the step for.
-    log.warn(`[${label}] could not tag ${input.kmsuserSecretArn} (${awsErrorCode(err)}); the next run will verify again`);
+    log.warn(
+      `[${label}] could not tag ${input.kmsuserSecretArn} (${awsErrorCode(err)}); the next run will verify again`,
+    );
   }
   return { status: "DONE", state: "VERIFIED", elapsedMs: progress.elapsed() };
 }
@@ -227,8 +291,17 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
 export function hsmTarget(label: string): (h: Hsm) => HsmTarget {
   return (h) => {
     const ip = h.EniIp ?? "";
-    if (checkIds({ ip }).length || !/^hsm-[a-z0-9]+$/.test(h.HsmId ?? "") || !/^[a-z0-9-]+$/.test(h.AvailabilityZone ?? "")) {
-      throw new HookError(label, "UnexpectedHsmDescription", `HSM ${h.HsmId} has an unexpected id, AZ or IP (${h.AvailabilityZone}, ${ip})`, "report this; the script only accepts plain ids and IPv4 addresses");
+    if (
+      checkIds({ ip }).length ||
+      !/^hsm-[a-z0-9]+$/.test(h.HsmId ?? "") ||
+      !/^[a-z0-9-]+$/.test(h.AvailabilityZone ?? "")
+    ) {
+      throw new HookError(
+        label,
+        "UnexpectedHsmDescription",
+        `HSM ${h.HsmId} has an unexpected id, AZ or IP (${h.AvailabilityZone}, ${ip})`,
+        "report this; the script only accepts plain ids and IPv4 addresses",
+      );
     }
     return { id: h.HsmId as string, az: h.AvailabilityZone as string, ip };
   };
@@ -238,12 +311,25 @@ function hasValue(secret: DescribeSecretCommandOutput): boolean {
   return Object.values(secret.VersionIdsToStages ?? {}).some((stages) => stages.includes("AWSCURRENT"));
 }
 
-async function describeSecret(input: CreateKmsuserInput, arn: string, label: string): Promise<DescribeSecretCommandOutput> {
+async function describeSecret(
+  input: CreateKmsuserInput,
+  arn: string,
+  label: string,
+): Promise<DescribeSecretCommandOutput> {
   try {
-    return (await withRetry("DescribeSecret", () => input.clients.secrets.send(new DescribeSecretCommand({ SecretId: arn })), { ...input, label })) as DescribeSecretCommandOutput;
+    return (await withRetry(
+      "DescribeSecret",
+      () => input.clients.secrets.send(new DescribeSecretCommand({ SecretId: arn })),
+      { ...input, label },
+    )) as DescribeSecretCommandOutput;
   } catch (err) {
     const code = awsErrorCode(err);
-    const action = code === "ResourceNotFoundException" ? `check that ${arn} exists (Terraform creates it)` : code === "AccessDeniedException" ? `grant the hook role secretsmanager:DescribeSecret on ${arn}` : "fix the cause above and re-run";
+    const action =
+      code === "ResourceNotFoundException"
+        ? `check that ${arn} exists (Terraform creates it)`
+        : code === "AccessDeniedException"
+          ? `grant the hook role secretsmanager:DescribeSecret on ${arn}`
+          : "fix the cause above and re-run";
     throw new HookError(label, code, `DescribeSecret ${arn} failed: ${errorMessage(err)}`, action);
   }
 }

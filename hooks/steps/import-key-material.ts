@@ -81,9 +81,14 @@ export function parseMaterial(input: Uint8Array): Buffer {
     const keys = (doc as { data?: { keys?: Record<string, unknown> } } | undefined)?.data?.keys;
     const values = keys && typeof keys === "object" ? Object.values(keys) : [];
     if (values.length === 1 && fromBase64(values[0])) return fromBase64(values[0]) as Buffer;
-    if (values.length > 1) throw new Error(`the Vault export on stdin holds ${values.length} key versions; export exactly one (transit/export/encryption-key/<name>/<version>)`);
+    if (values.length > 1)
+      throw new Error(
+        `the Vault export on stdin holds ${values.length} key versions; export exactly one (transit/export/encryption-key/<name>/<version>)`,
+      );
   }
-  throw new Error(`stdin is not a 256-bit symmetric key (${raw.length} bytes read; expected 32 raw bytes, their base64 on one line, or the JSON of 'vault read -format=json transit/export/encryption-key/<name>/<version>')`);
+  throw new Error(
+    `stdin is not a 256-bit symmetric key (${raw.length} bytes read; expected 32 raw bytes, their base64 on one line, or the JSON of 'vault read -format=json transit/export/encryption-key/<name>/<version>')`,
+  );
 }
 
 /** The material encrypted under the wrapping public key ({@link KMS.IMPORT_WRAPPING_ALGORITHM}), in memory. */
@@ -118,10 +123,21 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   const label = `import-key-material ${input.keyId}`;
   const fail = (code: string, detail: string, action: string) => new HookError(label, code, detail, action);
   const bad = checkIds({ kmsKeyId: input.keyId });
-  if (bad.length) throw fail("InvalidInput", bad.join("; "), "pass the key id from the stack output key_<name>_import_command");
+  if (bad.length)
+    throw fail("InvalidInput", bad.join("; "), "pass the key id from the stack output key_<name>_import_command");
   const validity = KMS.KEY_MATERIAL_VALIDITY_DAYS;
-  if (!(input.validDays === 0 || inRange(validity, input.validDays))) throw fail("InvalidInput", `--valid-days ${input.validDays} is not allowed`, `pass 0 (no expiry) or ${validity.min}-${validity.max} days (KMS ImportKeyMaterial ValidTo)`);
-  if (input.reimport && input.rotate) throw fail("InvalidInput", "--reimport and --rotate were both given", "pass --reimport to import the same material again, or --rotate to import new material");
+  if (!(input.validDays === 0 || inRange(validity, input.validDays)))
+    throw fail(
+      "InvalidInput",
+      `--valid-days ${input.validDays} is not allowed`,
+      `pass 0 (no expiry) or ${validity.min}-${validity.max} days (KMS ImportKeyMaterial ValidTo)`,
+    );
+  if (input.reimport && input.rotate)
+    throw fail(
+      "InvalidInput",
+      "--reimport and --rotate were both given",
+      "pass --reimport to import the same material again, or --rotate to import new material",
+    );
 
   const { clock, log } = input;
   const kms = input.clients.kms;
@@ -129,7 +145,11 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   const retry = { clock, log, label, random: input.random };
   const limiter = input.importLimiter ?? new RateLimiter(clock, GET_PARAMETERS_FOR_IMPORT_RPS);
   const describe = async (): Promise<KeyMetadata> => {
-    const out = (await withRetry("DescribeKey", () => kms.send(new DescribeKeyCommand({ KeyId: input.keyId })), retry)) as DescribeKeyCommandOutput;
+    const out = (await withRetry(
+      "DescribeKey",
+      () => kms.send(new DescribeKeyCommand({ KeyId: input.keyId })),
+      retry,
+    )) as DescribeKeyCommandOutput;
     if (!out.KeyMetadata) throw fail("KeyNotFound", "DescribeKey returned no key", "check the key id and the Region");
     return out.KeyMetadata;
   };
@@ -139,19 +159,46 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
     throw mapKmsError(label, "DescribeKey", err);
   });
   progress.observe(String(key.KeyState));
-  if (key.Origin !== "EXTERNAL") throw fail("NotAnImportedKey", `the key's origin is ${String(key.Origin)}, not EXTERNAL: KMS imports material only into keys created without it`, 'use the key of an origin "external" key (stack output key_<name>_import_command)');
-  if (key.KeySpec !== KMS.SYMMETRIC_KEY_SPEC) throw fail("UnsupportedKeySpec", `the key is ${String(key.KeySpec)}; this step imports 256-bit symmetric material only`, "import asymmetric or HMAC material with the AWS CLI as the KMS developer guide describes");
-  if (key.KeyState === "PendingDeletion" || key.KeyState === "PendingReplicaDeletion") throw fail("KeyPendingDeletion", `the key is ${key.KeyState}`, "cancel the deletion first (CancelKeyDeletion), then enable the key and import again");
-  if (key.KeyState === "Disabled") throw fail("KeyDisabled", "the key is Disabled", "enable it (EnableKey, a key administrator) and run the step again");
+  if (key.Origin !== "EXTERNAL")
+    throw fail(
+      "NotAnImportedKey",
+      `the key's origin is ${String(key.Origin)}, not EXTERNAL: KMS imports material only into keys created without it`,
+      'use the key of an origin "external" key (stack output key_<name>_import_command)',
+    );
+  if (key.KeySpec !== KMS.SYMMETRIC_KEY_SPEC)
+    throw fail(
+      "UnsupportedKeySpec",
+      `the key is ${String(key.KeySpec)}; this step imports 256-bit symmetric material only`,
+      "import asymmetric or HMAC material with the AWS CLI as the KMS developer guide describes",
+    );
+  if (key.KeyState === "PendingDeletion" || key.KeyState === "PendingReplicaDeletion")
+    throw fail(
+      "KeyPendingDeletion",
+      `the key is ${key.KeyState}`,
+      "cancel the deletion first (CancelKeyDeletion), then enable the key and import again",
+    );
+  if (key.KeyState === "Disabled")
+    throw fail(
+      "KeyDisabled",
+      "the key is Disabled",
+      "enable it (EnableKey, a key administrator) and run the step again",
+    );
   const holdsMaterial = key.KeyState !== "PendingImport";
   if (holdsMaterial && !input.reimport && !input.rotate) {
-    progress.note(`already holds key material (${describeExpiry(key)}); left alone (--reimport: same material, new expiry; --rotate: new material)`);
+    progress.note(
+      `already holds key material (${describeExpiry(key)}); left alone (--reimport: same material, new expiry; --rotate: new material)`,
+    );
     return { status: "ALREADY_DONE", state: String(key.KeyState), elapsedMs: progress.elapsed() };
   }
-  if (!holdsMaterial && input.rotate) throw fail("NoMaterialYet", "the key has no material to rotate from", "import its first material without --rotate");
+  if (!holdsMaterial && input.rotate)
+    throw fail("NoMaterialYet", "the key has no material to rotate from", "import its first material without --rotate");
   // The configured expiry (ImportedKey tags the key with it): an import with another one would
   // either expire without an alarm or never expire against the configuration.
-  const tags = (await withRetry("ListResourceTags", () => kms.send(new ListResourceTagsCommand({ KeyId: input.keyId })), retry).catch((err: unknown) => {
+  const tags = (await withRetry(
+    "ListResourceTags",
+    () => kms.send(new ListResourceTagsCommand({ KeyId: input.keyId })),
+    retry,
+  ).catch((err: unknown) => {
     throw mapKmsError(label, "ListResourceTags", err);
   })) as ListResourceTagsCommandOutput | undefined;
   const configured = tags?.Tags?.find((t) => t.TagKey === VALIDITY_TAG)?.TagValue;
@@ -164,13 +211,21 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   }
 
   if (!input.readMaterial)
-    throw fail("NoMaterialSource", "this step reads the key material from standard input, which this runner does not have", "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)");
+    throw fail(
+      "NoMaterialSource",
+      "this step reads the key material from standard input, which this runner does not have",
+      "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)",
+    );
   let material: Buffer;
   const piped = await input.readMaterial();
   try {
     material = parseMaterial(piped);
   } catch (err) {
-    throw fail("InvalidKeyMaterial", errorMessage(err), "pipe exactly one 256-bit key: 32 raw bytes, their base64, or a Vault transit export of one version");
+    throw fail(
+      "InvalidKeyMaterial",
+      errorMessage(err),
+      "pipe exactly one 256-bit key: 32 raw bytes, their base64, or a Vault transit export of one version",
+    );
   } finally {
     // The bytes read (raw, base64 or JSON) are a copy of the key too.
     piped.fill(0);
@@ -181,21 +236,44 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   log.registerSecret(material.toString("hex"));
 
   const importType = input.rotate ? "NEW_KEY_MATERIAL" : input.reimport ? "EXISTING_KEY_MATERIAL" : undefined;
-  const expiry = input.validDays > 0 ? { ExpirationModel: "KEY_MATERIAL_EXPIRES" as const, ValidTo: new Date(clock.now() + input.validDays * DAY_MS) } : { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const };
+  const expiry =
+    input.validDays > 0
+      ? { ExpirationModel: "KEY_MATERIAL_EXPIRES" as const, ValidTo: new Date(clock.now() + input.validDays * DAY_MS) }
+      : { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const };
   const previousMaterial = key.CurrentKeyMaterialId;
   try {
     for (let fetches = 1; ; fetches++) {
       const params = await getParameters(input, limiter, retry, label);
       const validTo = params.ParametersValidTo?.getTime() ?? clock.now() + DAY_MS;
       if (validTo - clock.now() < TOKEN_MARGIN_MS) {
-        if (fetches >= MAX_PARAMETER_FETCHES) throw fail("ExpiredImportTokenException", `the import token is valid until ${new Date(validTo).toISOString()}, too close to now`, "check this machine's clock and run the step again");
+        if (fetches >= MAX_PARAMETER_FETCHES)
+          throw fail(
+            "ExpiredImportTokenException",
+            `the import token is valid until ${new Date(validTo).toISOString()}, too close to now`,
+            "check this machine's clock and run the step again",
+          );
         progress.note("import token too close to its end: fetching a new wrapping key");
         continue;
       }
-      progress.note(`wrapping key ${KMS.IMPORT_WRAPPING_KEY_SPEC}, ${KMS.IMPORT_WRAPPING_ALGORITHM}; import token valid until ${new Date(validTo).toISOString()}`);
+      progress.note(
+        `wrapping key ${KMS.IMPORT_WRAPPING_KEY_SPEC}, ${KMS.IMPORT_WRAPPING_ALGORITHM}; import token valid until ${new Date(validTo).toISOString()}`,
+      );
       const wrapped = wrapMaterial(material, params.PublicKey as Uint8Array);
       try {
-        await withRetry("ImportKeyMaterial", () => kms.send(new ImportKeyMaterialCommand({ KeyId: input.keyId, ImportToken: params.ImportToken, EncryptedKeyMaterial: wrapped, ...expiry, ...(importType ? { ImportType: importType } : {}) })), retry);
+        await withRetry(
+          "ImportKeyMaterial",
+          () =>
+            kms.send(
+              new ImportKeyMaterialCommand({
+                KeyId: input.keyId,
+                ImportToken: params.ImportToken,
+                EncryptedKeyMaterial: wrapped,
+                ...expiry,
+                ...(importType ? { ImportType: importType } : {}),
+              }),
+            ),
+          retry,
+        );
         break;
       } catch (err) {
         if (awsErrorCode(err) === "ExpiredImportTokenException" && fetches < MAX_PARAMETER_FETCHES) {
@@ -208,10 +286,16 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   } finally {
     material.fill(0);
   }
-  progress.note(`imported (${importType ?? "first or same material"}; ${expiry.ExpirationModel}${"ValidTo" in expiry && expiry.ValidTo ? ` until ${expiry.ValidTo.toISOString()}` : ""})`);
+  progress.note(
+    `imported (${importType ?? "first or same material"}; ${expiry.ExpirationModel}${"ValidTo" in expiry && expiry.ValidTo ? ` until ${expiry.ValidTo.toISOString()}` : ""})`,
+  );
 
   if (input.rotate) {
-    await withRetry("RotateKeyOnDemand", () => kms.send(new RotateKeyOnDemandCommand({ KeyId: input.keyId })), retry).catch((err: unknown) => {
+    await withRetry(
+      "RotateKeyOnDemand",
+      () => kms.send(new RotateKeyOnDemandCommand({ KeyId: input.keyId })),
+      retry,
+    ).catch((err: unknown) => {
       throw mapKmsError(label, "RotateKeyOnDemand", err);
     });
     await waitUntil({
@@ -219,10 +303,14 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
       progress,
       target: "the new material to be current",
       describe,
-      stateOf: (k) => (k.CurrentKeyMaterialId && k.CurrentKeyMaterialId !== previousMaterial ? `${String(k.KeyState)}, rotated` : `${String(k.KeyState)}, rotating`),
+      stateOf: (k) =>
+        k.CurrentKeyMaterialId && k.CurrentKeyMaterialId !== previousMaterial
+          ? `${String(k.KeyState)}, rotated`
+          : `${String(k.KeyState)}, rotating`,
       done: (k) => !!k.CurrentKeyMaterialId && k.CurrentKeyMaterialId !== previousMaterial,
       policy: pollFor(60_000, { initialMs: 5_000, maxMs: 30_000, factor: 1.5, jitter: 0.1 }),
-      timeoutAction: "run the step again without --rotate to check the key; ListKeyRotations shows the rotation's progress",
+      timeoutAction:
+        "run the step again without --rotate to check the key; ListKeyRotations shows the rotation's progress",
     });
   }
 
@@ -233,14 +321,34 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   return { status: "DONE", state: String(after.KeyState), elapsedMs: progress.elapsed() };
 }
 
-async function getParameters(input: ImportKeyMaterialInput, limiter: RateLimiter, retry: Parameters<typeof withRetry>[2], label: string): Promise<GetParametersForImportCommandOutput> {
+async function getParameters(
+  input: ImportKeyMaterialInput,
+  limiter: RateLimiter,
+  retry: Parameters<typeof withRetry>[2],
+  label: string,
+): Promise<GetParametersForImportCommandOutput> {
   try {
     const out = (await withRetry(
       "GetParametersForImport",
-      () => limiter.run(() => input.clients.kms.send(new GetParametersForImportCommand({ KeyId: input.keyId, WrappingAlgorithm: KMS.IMPORT_WRAPPING_ALGORITHM, WrappingKeySpec: KMS.IMPORT_WRAPPING_KEY_SPEC }))),
+      () =>
+        limiter.run(() =>
+          input.clients.kms.send(
+            new GetParametersForImportCommand({
+              KeyId: input.keyId,
+              WrappingAlgorithm: KMS.IMPORT_WRAPPING_ALGORITHM,
+              WrappingKeySpec: KMS.IMPORT_WRAPPING_KEY_SPEC,
+            }),
+          ),
+        ),
       retry,
     )) as GetParametersForImportCommandOutput;
-    if (!out.PublicKey || !out.ImportToken) throw new HookError(label, "InvalidResponse", "GetParametersForImport returned no public key or token", "run the step again");
+    if (!out.PublicKey || !out.ImportToken)
+      throw new HookError(
+        label,
+        "InvalidResponse",
+        "GetParametersForImport returned no public key or token",
+        "run the step again",
+      );
     return out;
   } catch (err) {
     if (err instanceof HookError) throw err;
@@ -248,14 +356,41 @@ async function getParameters(input: ImportKeyMaterialInput, limiter: RateLimiter
   }
 }
 
-async function roundTrip(input: ImportKeyMaterialInput, label: string, retry: Parameters<typeof withRetry>[2]): Promise<void> {
+async function roundTrip(
+  input: ImportKeyMaterialInput,
+  label: string,
+  retry: Parameters<typeof withRetry>[2],
+): Promise<void> {
   const probe = randomBytes(KEY_BYTES);
   try {
-    const enc = (await withRetry("Encrypt", () => input.clients.kms.send(new EncryptCommand({ KeyId: input.keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT })), retry)) as EncryptCommandOutput;
-    const dec = (await withRetry("Decrypt", () => input.clients.kms.send(new DecryptCommand({ KeyId: input.keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT })), retry)) as DecryptCommandOutput;
+    const enc = (await withRetry(
+      "Encrypt",
+      () =>
+        input.clients.kms.send(
+          new EncryptCommand({ KeyId: input.keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT }),
+        ),
+      retry,
+    )) as EncryptCommandOutput;
+    const dec = (await withRetry(
+      "Decrypt",
+      () =>
+        input.clients.kms.send(
+          new DecryptCommand({
+            KeyId: input.keyId,
+            CiphertextBlob: enc.CiphertextBlob,
+            EncryptionContext: CHECK_CONTEXT,
+          }),
+        ),
+      retry,
+    )) as DecryptCommandOutput;
     const back = dec.Plaintext ? Buffer.from(dec.Plaintext) : Buffer.alloc(0);
     if (back.length !== probe.length || !timingSafeEqual(back, probe)) {
-      throw new HookError(label, "RoundTripFailed", "Decrypt did not return what Encrypt was given", "do not use the key: check it with DescribeKey and ListKeyRotations, and report it to AWS Support");
+      throw new HookError(
+        label,
+        "RoundTripFailed",
+        "Decrypt did not return what Encrypt was given",
+        "do not use the key: check it with DescribeKey and ListKeyRotations, and report it to AWS Support",
+      );
     }
   } catch (err) {
     if (err instanceof HookError) throw err;
@@ -264,19 +399,23 @@ async function roundTrip(input: ImportKeyMaterialInput, label: string, retry: Pa
 }
 
 function describeExpiry(k: KeyMetadata): string {
-  if (k.ExpirationModel === "KEY_MATERIAL_EXPIRES") return `expires ${k.ValidTo ? k.ValidTo.toISOString() : "(date unknown)"}`;
+  if (k.ExpirationModel === "KEY_MATERIAL_EXPIRES")
+    return `expires ${k.ValidTo ? k.ValidTo.toISOString() : "(date unknown)"}`;
   return k.ExpirationModel === "KEY_MATERIAL_DOES_NOT_EXPIRE" ? "does not expire" : `${String(k.KeyState)}`;
 }
 
 /** What the operator does next for each KMS error of this step. */
 const ACTIONS: Record<string, string> = {
-  AccessDeniedException: "run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key",
+  AccessDeniedException:
+    "run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key",
   NotFoundException: "check the key id and the Region (--region)",
-  IncorrectKeyMaterialException: "this is not the material the key holds: re-import the same material, or pass --rotate to import new material",
+  IncorrectKeyMaterialException:
+    "this is not the material the key holds: re-import the same material, or pass --rotate to import new material",
   InvalidImportTokenException: "run the step again (a fresh wrapping key and token)",
   InvalidCiphertextException: "run the step again; if it persists, the material is not a 256-bit key",
   ExpiredImportTokenException: "run the step again (a fresh wrapping key and token)",
-  KMSInvalidStateException: "check the key's state with DescribeKey (it must be Enabled or PendingImport, not pending deletion)",
+  KMSInvalidStateException:
+    "check the key's state with DescribeKey (it must be Enabled or PendingImport, not pending deletion)",
   UnsupportedOperationException: "the key cannot take this import (new material needs a single-Region symmetric key)",
   LimitExceededException: "the key holds the most materials KMS allows: see ListKeyRotations",
   DisabledException: "enable the key (EnableKey) and run the step again",
@@ -284,5 +423,10 @@ const ACTIONS: Record<string, string> = {
 
 function mapKmsError(label: string, call: string, err: unknown): HookError {
   const code = awsErrorCode(err);
-  return new HookError(label, code, `${call} failed: ${errorMessage(err)}`, ACTIONS[code] ?? "fix the cause above and run the step again (it is idempotent)");
+  return new HookError(
+    label,
+    code,
+    `${call} failed: ${errorMessage(err)}`,
+    ACTIONS[code] ?? "fix the cause above and run the step again (it is idempotent)",
+  );
 }

@@ -1,7 +1,14 @@
 import { InitializeClusterCommand, type InitializeClusterCommandOutput } from "@aws-sdk/client-cloudhsm-v2";
 import { GetParameterCommand, type GetParameterCommandOutput } from "@aws-sdk/client-ssm";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
-import { activeHsms, checkClusterHealthy, cloudHsmError, describeCluster, hsmSummary, type Cluster } from "../lib/cluster";
+import {
+  activeHsms,
+  checkClusterHealthy,
+  cloudHsmError,
+  describeCluster,
+  hsmSummary,
+  type Cluster,
+} from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
 import { certificateMatchesCsr, isPemCertificate, parseCertificate } from "../lib/pem";
 import { ProgressReporter } from "../lib/progress";
@@ -34,7 +41,8 @@ async function initializeClusterBody(input: InitializeClusterInput): Promise<Ste
   const { clients, clusterId, log } = input;
   const progress = new ProgressReporter(`initialize-cluster ${clusterId}`, input.clock, log);
   const label = progress.label;
-  const describe = () => withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  const describe = () =>
+    withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
 
   const summary = (c: Cluster) => `${hsmSummary(c)}${c.Certificates?.ClusterCsr ? ", CSR ready" : ""}`;
   let cluster = await describe();
@@ -56,7 +64,8 @@ async function initializeClusterBody(input: InitializeClusterInput): Promise<Ste
       done: (c) => c.State !== "UNINITIALIZED" || (activeHsms(c).length > 0 && Boolean(c.Certificates?.ClusterCsr)),
       check: (c) => checkClusterHealthy(c, label),
       policy: pollFor(TYPICAL_MS.hsmCreate),
-      timeoutAction: "check that exactly one HSM was created in the cluster (aws_cloudhsm_v2_hsm) and that its creation did not fail",
+      timeoutAction:
+        "check that exactly one HSM was created in the cluster (aws_cloudhsm_v2_hsm) and that its creation did not fail",
     });
   }
 
@@ -68,17 +77,26 @@ async function initializeClusterBody(input: InitializeClusterInput): Promise<Ste
     const trustAnchor = await readPem(input, input.trustAnchorParameter, "trust anchor", label);
     checkCertificates(label, signedCert, trustAnchor, csr, input);
     try {
-      const out = (await withRetry("InitializeCluster", () => clients.cloudhsm.send(new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: signedCert, TrustAnchor: trustAnchor })), {
-        ...input,
-        label,
-      })) as InitializeClusterCommandOutput;
+      const out = (await withRetry(
+        "InitializeCluster",
+        () =>
+          clients.cloudhsm.send(
+            new InitializeClusterCommand({ ClusterId: clusterId, SignedCert: signedCert, TrustAnchor: trustAnchor }),
+          ),
+        {
+          ...input,
+          label,
+        },
+      )) as InitializeClusterCommandOutput;
       progress.note("InitializeCluster accepted");
       first = { ...cluster, State: out.State ?? "INITIALIZE_IN_PROGRESS", StateMessage: undefined };
     } catch (err) {
       // A concurrent run may have won the race: if the cluster moved on, just wait for it.
       const now = await describe();
       if (now.State === "UNINITIALIZED") throw cloudHsmError(label, "InitializeCluster", err);
-      log.warn(`[${label}] InitializeCluster answered ${awsErrorCode(err)} but the cluster is ${now.State}: continuing`);
+      log.warn(
+        `[${label}] InitializeCluster answered ${awsErrorCode(err)} but the cluster is ${now.State}: continuing`,
+      );
       first = now;
     }
   }
@@ -94,20 +112,36 @@ async function initializeClusterBody(input: InitializeClusterInput): Promise<Ste
     check: (c) => {
       checkClusterHealthy(c, label);
       if (c.State === "UNINITIALIZED" && c.StateMessage) {
-        throw new HookError(label, "InitializeFailed", `cluster went back to UNINITIALIZED: ${c.StateMessage}`, "check the certificate and trust anchor parameters, then re-run");
+        throw new HookError(
+          label,
+          "InitializeFailed",
+          `cluster went back to UNINITIALIZED: ${c.StateMessage}`,
+          "check the certificate and trust anchor parameters, then re-run",
+        );
       }
     },
     policy: pollFor(TYPICAL_MS.initialize),
-    timeoutAction: "check the cluster's StateMessage in the CloudHSM console; re-run once it is INITIALIZED or UNINITIALIZED",
+    timeoutAction:
+      "check the cluster's StateMessage in the CloudHSM console; re-run once it is INITIALIZED or UNINITIALIZED",
   });
   return { status: "DONE", state: final.State ?? "UNKNOWN", elapsedMs: progress.elapsed() };
 }
 
 async function readPem(input: InitializeClusterInput, name: string, what: string, label: string): Promise<string> {
   try {
-    const out = (await withRetry("GetParameter", () => input.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })), { ...input, label })) as GetParameterCommandOutput;
+    const out = (await withRetry(
+      "GetParameter",
+      () => input.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })),
+      { ...input, label },
+    )) as GetParameterCommandOutput;
     const value = out.Parameter?.Value ?? "";
-    if (!value) throw new HookError(label, "ParameterEmpty", `SSM parameter ${name} (${what}) is empty`, `store the ${what} PEM in ${name}, then re-run`);
+    if (!value)
+      throw new HookError(
+        label,
+        "ParameterEmpty",
+        `SSM parameter ${name} (${what}) is empty`,
+        `store the ${what} PEM in ${name}, then re-run`,
+      );
     return value.trim() + "\n";
   } catch (err) {
     if (err instanceof HookError) throw err;
@@ -123,19 +157,69 @@ async function readPem(input: InitializeClusterInput, name: string, what: string
 }
 
 /** Catches the mismatches InitializeCluster would reject (or worse, accept) before calling it. */
-function checkCertificates(label: string, signedPem: string, anchorPem: string, csr: string, input: InitializeClusterInput): void {
+function checkCertificates(
+  label: string,
+  signedPem: string,
+  anchorPem: string,
+  csr: string,
+  input: InitializeClusterInput,
+): void {
   const fix = `sign the CSR of cluster ${input.clusterId} (DescribeClusters Certificates.ClusterCsr) with the CA whose self-signed certificate is in ${input.trustAnchorParameter}, store the result in ${input.certificateParameter}, then re-run`;
-  if (!isPemCertificate(signedPem)) throw new HookError(label, "InvalidCertificate", `${input.certificateParameter} does not hold a single PEM certificate`, fix);
-  if (!isPemCertificate(anchorPem)) throw new HookError(label, "InvalidTrustAnchor", `${input.trustAnchorParameter} does not hold a single PEM certificate`, `store the self-signed root CA certificate (PEM) in ${input.trustAnchorParameter}, then re-run`);
+  if (!isPemCertificate(signedPem))
+    throw new HookError(
+      label,
+      "InvalidCertificate",
+      `${input.certificateParameter} does not hold a single PEM certificate`,
+      fix,
+    );
+  if (!isPemCertificate(anchorPem))
+    throw new HookError(
+      label,
+      "InvalidTrustAnchor",
+      `${input.trustAnchorParameter} does not hold a single PEM certificate`,
+      `store the self-signed root CA certificate (PEM) in ${input.trustAnchorParameter}, then re-run`,
+    );
   const signed = parseCertificate(signedPem);
   const anchor = parseCertificate(anchorPem);
-  if (!signed) throw new HookError(label, "InvalidCertificate", `${input.certificateParameter} is not a parseable X.509 certificate`, fix);
-  if (!anchor) throw new HookError(label, "InvalidTrustAnchor", `${input.trustAnchorParameter} is not a parseable X.509 certificate`, `store the self-signed root CA certificate (PEM) in ${input.trustAnchorParameter}, then re-run`);
+  if (!signed)
+    throw new HookError(
+      label,
+      "InvalidCertificate",
+      `${input.certificateParameter} is not a parseable X.509 certificate`,
+      fix,
+    );
+  if (!anchor)
+    throw new HookError(
+      label,
+      "InvalidTrustAnchor",
+      `${input.trustAnchorParameter} is not a parseable X.509 certificate`,
+      `store the self-signed root CA certificate (PEM) in ${input.trustAnchorParameter}, then re-run`,
+    );
   if (!anchor.verify(anchor.publicKey)) {
-    throw new HookError(label, "InvalidTrustAnchor", `the trust anchor in ${input.trustAnchorParameter} is not self-signed`, "InitializeCluster needs the root CA certificate itself as trust anchor: store the root, then re-run");
+    throw new HookError(
+      label,
+      "InvalidTrustAnchor",
+      `the trust anchor in ${input.trustAnchorParameter} is not self-signed`,
+      "InitializeCluster needs the root CA certificate itself as trust anchor: store the root, then re-run",
+    );
   }
-  if (!signed.verify(anchor.publicKey)) throw new HookError(label, "CertificateNotSignedByTrustAnchor", `the cluster certificate was not signed by the trust anchor's key`, fix);
+  if (!signed.verify(anchor.publicKey))
+    throw new HookError(
+      label,
+      "CertificateNotSignedByTrustAnchor",
+      `the cluster certificate was not signed by the trust anchor's key`,
+      fix,
+    );
   const matches = certificateMatchesCsr(signed, csr);
-  if (matches === false) throw new HookError(label, "CertificateDoesNotMatchCsr", `the cluster certificate's public key is not the key of the cluster's CSR (was another cluster's CSR signed?)`, fix);
-  if (matches === undefined) input.log.warn(`[${label}] could not parse the cluster CSR to compare public keys; relying on InitializeCluster's own check`);
+  if (matches === false)
+    throw new HookError(
+      label,
+      "CertificateDoesNotMatchCsr",
+      `the cluster certificate's public key is not the key of the cluster's CSR (was another cluster's CSR signed?)`,
+      fix,
+    );
+  if (matches === undefined)
+    input.log.warn(
+      `[${label}] could not parse the cluster CSR to compare public keys; relying on InitializeCluster's own check`,
+    );
 }

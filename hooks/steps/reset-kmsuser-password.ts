@@ -1,6 +1,10 @@
 import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { randomUUID } from "node:crypto";
-import { DisconnectCustomKeyStoreCommand, UpdateCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
+import {
+  DisconnectCustomKeyStoreCommand,
+  UpdateCustomKeyStoreCommand,
+  type CustomKeyStoresListEntry,
+} from "@aws-sdk/client-kms";
 import { PutSecretValueCommand, type PutSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { checkClusterHealthy, describeCluster, hsmSummary } from "../lib/cluster";
@@ -16,7 +20,14 @@ import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
 import { scriptPrologue, TRUST_ANCHOR_PATH } from "./activate-cluster";
 import { connectKeyStore } from "./connect-key-store";
-import { adminLogin, hsmTarget, perHsmUserList, verifyKmsuserOutput, type HsmTarget, type KmsuserOnHostInput } from "./create-kmsuser";
+import {
+  adminLogin,
+  hsmTarget,
+  perHsmUserList,
+  verifyKmsuserOutput,
+  type HsmTarget,
+  type KmsuserOnHostInput,
+} from "./create-kmsuser";
 
 /** Inputs of `reset-kmsuser-password` (the new password goes to the kmsuser secret as a new AWSCURRENT version). */
 export interface ResetKmsuserPasswordInput extends KmsuserOnHostInput {
@@ -37,7 +48,14 @@ const VERSION_ID = /^[A-Za-z0-9-]{32,64}$/;
  * answers the `user change-password` prompts under a pseudo-terminal (lib/pty.ts) from `printf`,
  * then lists users HSM by HSM. Output: `HOOK_RESULT PASSWORD_CHANGED` and one `HOOK_HSM` line per HSM.
  */
-export function resetPasswordScript(args: { region: string; trustAnchorParameter: string; adminSecretArn: string; kmsuserSecretArn: string; versionId: string; hsms: readonly HsmTarget[] }): string {
+export function resetPasswordScript(args: {
+  region: string;
+  trustAnchorParameter: string;
+  adminSecretArn: string;
+  kmsuserSecretArn: string;
+  versionId: string;
+  hsms: readonly HsmTarget[];
+}): string {
   const region = shellQuote(args.region);
   const allIps = args.hsms.map((h) => shellQuote(h.ip)).join(" ");
   return [
@@ -77,42 +95,83 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
   const { clients, keyStoreId, log } = input;
   const progress = new ProgressReporter(`reset-kmsuser-password ${keyStoreId}`, input.clock, log);
   const label = progress.label;
-  const problems = checkIds({ keyStoreId, region: input.region, instanceId: input.instanceId, parameterName: input.trustAnchorParameter });
+  const problems = checkIds({
+    keyStoreId,
+    region: input.region,
+    instanceId: input.instanceId,
+    parameterName: input.trustAnchorParameter,
+  });
   problems.push(...checkIds({ secretArn: input.adminSecretArn }), ...checkIds({ secretArn: input.kmsuserSecretArn }));
   if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the hook's arguments");
   const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
-  const kms = <T>(what: string, command: object) => withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
+  const kms = <T>(what: string, command: object) =>
+    withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
 
-  const describe = () => describeKeyStore(kms, label, keyStoreId, (what, err) => kmsError(label, what, err), "check --key-store-id and --region");
+  const describe = () =>
+    describeKeyStore(
+      kms,
+      label,
+      keyStoreId,
+      (what, err) => kmsError(label, what, err),
+      "check --key-store-id and --region",
+    );
   const stateOf = connectionState;
 
   let store = await describe();
   progress.observe(stateOf(store));
   if (store.CustomKeyStoreType === "EXTERNAL_KEY_STORE") {
-    throw new HookError(label, "NotACloudHsmKeyStore", `${keyStoreId} is an external key store (no kmsuser)`, "for XKS INVALID_CREDENTIALS update the proxy credential (docs/xks.md)");
+    throw new HookError(
+      label,
+      "NotACloudHsmKeyStore",
+      `${keyStoreId} is an external key store (no kmsuser)`,
+      "for XKS INVALID_CREDENTIALS update the proxy credential (docs/xks.md)",
+    );
   }
   const clusterId = store.CloudHsmClusterId ?? "";
-  if (checkIds({ clusterId }).length) throw new HookError(label, "UnexpectedClusterId", `the key store names cluster ${clusterId || "(none)"}`, "check the key store in the KMS console");
+  if (checkIds({ clusterId }).length)
+    throw new HookError(
+      label,
+      "UnexpectedClusterId",
+      `the key store names cluster ${clusterId || "(none)"}`,
+      "check the key store in the KMS console",
+    );
   if ((store.ConnectionState === "CONNECTED" || store.ConnectionState === "CONNECTING") && !input.force) {
     throw new HookError(
       label,
       `KeyStore${store.ConnectionState}`,
       `the key store is ${store.ConnectionState}: resetting the kmsuser password disconnects it, and every key in it is unusable until it reconnects (up to 20-30 minutes)`,
-      store.ConnectionState === "CONNECTING" ? "wait for the connection with connect-key-store; reset only if it fails with INVALID_CREDENTIALS or USER_LOCKED_OUT" : "reset only to recover from INVALID_CREDENTIALS or USER_LOCKED_OUT; to do it anyway, re-run with --force",
+      store.ConnectionState === "CONNECTING"
+        ? "wait for the connection with connect-key-store; reset only if it fails with INVALID_CREDENTIALS or USER_LOCKED_OUT"
+        : "reset only to recover from INVALID_CREDENTIALS or USER_LOCKED_OUT; to do it anyway, re-run with --force",
     );
   }
 
   // The HSMs that will get the new password; all must be ACTIVE (a password changed on some only locks KMS out of the others).
-  const describeClusterOnce = () => withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  const describeClusterOnce = () =>
+    withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
   const cluster = await describeClusterOnce();
   checkClusterHealthy(cluster, label);
   const hsmList = cluster.Hsms ?? [];
   if (cluster.State !== "ACTIVE" || hsmList.length === 0 || hsmList.some((h) => h.State !== "ACTIVE")) {
-    throw new HookError(label, "ClusterNotReady", `cluster ${clusterId} is ${hsmSummary(cluster)}`, "wait until every HSM is ACTIVE (wait-hsms-active), then re-run");
+    throw new HookError(
+      label,
+      "ClusterNotReady",
+      `cluster ${clusterId} is ${hsmSummary(cluster)}`,
+      "wait until every HSM is ACTIVE (wait-hsms-active), then re-run",
+    );
   }
   const hsms = hsmList.map(hsmTarget(label));
-  const adminPassword = await readSecretValue({ secrets: clients.secrets, secretArn: input.adminSecretArn, purpose: "admin password", label, runtime: input }, true);
-  if (adminPassword === undefined) throw new HookError(label, "AdminPasswordMissing", `${input.adminSecretArn} has no value`, "check the admin secret (activate-cluster stores it)");
+  const adminPassword = await readSecretValue(
+    { secrets: clients.secrets, secretArn: input.adminSecretArn, purpose: "admin password", label, runtime: input },
+    true,
+  );
+  if (adminPassword === undefined)
+    throw new HookError(
+      label,
+      "AdminPasswordMissing",
+      `${input.adminSecretArn} has no value`,
+      "check the admin secret (activate-cluster stores it)",
+    );
 
   // 1. DISCONNECTED.
   if (store.ConnectionState !== "DISCONNECTED") {
@@ -121,7 +180,8 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
       try {
         await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
       } catch (err) {
-        if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException") throw kmsError(label, "DisconnectCustomKeyStore", err);
+        if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
+          throw kmsError(label, "DisconnectCustomKeyStore", err);
       }
     }
     store = await waitUntil<CustomKeyStoresListEntry>({
@@ -142,18 +202,37 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
   const versionId = randomUUID();
   let put: PutSecretValueCommandOutput;
   try {
-    put = (await withRetry("PutSecretValue", () => clients.secrets.send(new PutSecretValueCommand({ SecretId: input.kmsuserSecretArn, SecretString: password, ClientRequestToken: versionId })), { ...input, label })) as PutSecretValueCommandOutput;
+    put = (await withRetry(
+      "PutSecretValue",
+      () =>
+        clients.secrets.send(
+          new PutSecretValueCommand({
+            SecretId: input.kmsuserSecretArn,
+            SecretString: password,
+            ClientRequestToken: versionId,
+          }),
+        ),
+      { ...input, label },
+    )) as PutSecretValueCommandOutput;
   } catch (err) {
     const code = awsErrorCode(err);
     throw new HookError(
       label,
       code,
       `PutSecretValue on ${input.kmsuserSecretArn} failed: ${errorMessage(err)}`,
-      code === "AccessDeniedException" ? `grant the role secretsmanager:PutSecretValue on ${input.kmsuserSecretArn}, then re-run` : "fix the cause above and re-run (the store stays DISCONNECTED)",
+      code === "AccessDeniedException"
+        ? `grant the role secretsmanager:PutSecretValue on ${input.kmsuserSecretArn}, then re-run`
+        : "fix the cause above and re-run (the store stays DISCONNECTED)",
     );
   }
   const storedVersion = put.VersionId ?? versionId;
-  if (!VERSION_ID.test(storedVersion)) throw new HookError(label, "UnexpectedVersionId", `Secrets Manager returned version id ${storedVersion}`, "report this; re-run");
+  if (!VERSION_ID.test(storedVersion))
+    throw new HookError(
+      label,
+      "UnexpectedVersionId",
+      `Secrets Manager returned version id ${storedVersion}`,
+      "report this; re-run",
+    );
   progress.note(`new kmsuser password stored in ${input.kmsuserSecretArn} (version ${storedVersion})`);
 
   // 3. On every HSM, as the admin.
@@ -182,20 +261,34 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
   }
   const gaps = verifyKmsuserOutput(outcome.stdout, hsms);
   if (gaps.length) {
-    throw new HookError(label, "KmsuserNotOnEveryHsm", gaps.join("; "), "fix the HSM(s) named (create-kmsuser --force creates a missing kmsuser), then re-run this step");
+    throw new HookError(
+      label,
+      "KmsuserNotOnEveryHsm",
+      gaps.join("; "),
+      "fix the HSM(s) named (create-kmsuser --force creates a missing kmsuser), then re-run this step",
+    );
   }
   progress.note(`kmsuser password changed on ${hsms.map((h) => `${h.id} (${h.az})`).join(", ")}`);
 
   // 4. Tell KMS (write-only: DescribeCustomKeyStores never returns it).
   try {
-    await kms("UpdateCustomKeyStore", new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId, KeyStorePassword: password }));
+    await kms(
+      "UpdateCustomKeyStore",
+      new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId, KeyStorePassword: password }),
+    );
   } catch (err) {
     throw kmsError(label, "UpdateCustomKeyStore", err);
   }
   progress.note("UpdateCustomKeyStore accepted the new password");
 
   // 5. Connect and wait, with the remaining budget (KMS then rotates the password again, by design).
-  const result = await connectKeyStore({ ...input, clients: { kms: clients.kms, cloudhsm: clients.cloudhsm }, keyStoreId, limiter, timeoutMs: Math.max(1, input.timeoutMs - progress.elapsed()) });
+  const result = await connectKeyStore({
+    ...input,
+    clients: { kms: clients.kms, cloudhsm: clients.cloudhsm },
+    keyStoreId,
+    limiter,
+    timeoutMs: Math.max(1, input.timeoutMs - progress.elapsed()),
+  });
   return { status: "DONE", state: result.state, elapsedMs: progress.elapsed() };
 }
 
@@ -203,11 +296,18 @@ function kmsError(label: string, what: string, err: unknown): HookError {
   const code = awsErrorCode(err);
   const actions: Record<string, string> = {
     CustomKeyStoreNotFoundException: "check --key-store-id and --region",
-    CustomKeyStoreInvalidStateException: "the key store must be DISCONNECTED for UpdateCustomKeyStore: check nothing else reconnected it, then re-run",
+    CustomKeyStoreInvalidStateException:
+      "the key store must be DISCONNECTED for UpdateCustomKeyStore: check nothing else reconnected it, then re-run",
     CloudHsmClusterNotActiveException: "the cluster must be ACTIVE: check it in the CloudHSM console, then re-run",
-    CloudHsmClusterInvalidConfigurationException: "the cluster needs at least 2 ACTIVE HSMs in different AZs and its original security group rules; fix and re-run",
+    CloudHsmClusterInvalidConfigurationException:
+      "the cluster needs at least 2 ACTIVE HSMs in different AZs and its original security group rules; fix and re-run",
     AccessDeniedException: `grant the role kms:${what} (see hooks/README.md, IAM per step)`,
     KMSInternalException: "transient AWS failure: re-run the step",
   };
-  return new HookError(label, code, `${what} failed: ${errorMessage(err)}`, actions[code] ?? "fix the cause above and re-run");
+  return new HookError(
+    label,
+    code,
+    `${what} failed: ${errorMessage(err)}`,
+    actions[code] ?? "fix the cause above and re-run",
+  );
 }

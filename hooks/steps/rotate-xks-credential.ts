@@ -1,8 +1,25 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { DecryptCommand, DescribeKeyCommand, EncryptCommand, ListKeysCommand, UpdateCustomKeyStoreCommand, type ListKeysCommandOutput, type CustomKeyStoresListEntry, type DecryptCommandOutput, type DescribeKeyCommandOutput, type EncryptCommandOutput } from "@aws-sdk/client-kms";
+import {
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  ListKeysCommand,
+  UpdateCustomKeyStoreCommand,
+  type ListKeysCommandOutput,
+  type CustomKeyStoresListEntry,
+  type DecryptCommandOutput,
+  type DescribeKeyCommandOutput,
+  type EncryptCommandOutput,
+} from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, type GetSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { XKS } from "@cmk-stacks/aws-limits";
-import { runXksCheck, validateCredential, type XksCheckOptions, type XksCheckReport, type XksCredential } from "@cmk-stacks/xks-check";
+import {
+  runXksCheck,
+  validateCredential,
+  type XksCheckOptions,
+  type XksCheckReport,
+  type XksCredential,
+} from "@cmk-stacks/xks-check";
 import { formatDuration } from "../lib/clock";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { connectionState, describeKeyStore } from "../lib/key-store";
@@ -77,23 +94,48 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
   const settleMs = input.settleMs ?? XKS_UPDATE_SETTLE_MS;
   const problems = checkIds({ keyStoreId, region: input.region, kmsKeyId: input.keyId, hostPort: input.connectTo });
   if (input.credentialSecretArn !== undefined) problems.push(...checkIds({ secretArn: input.credentialSecretArn }));
-  if (input.timeoutMs < settleMs + 60_000) problems.push(`--timeout-minutes must leave room for the ${formatDuration(settleMs)} KMS takes to use the new credential (at least ${Math.ceil(settleMs / 60_000) + 1})`);
-  if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the step's arguments (stack output xks_rotate_credential_command)");
+  if (input.timeoutMs < settleMs + 60_000)
+    problems.push(
+      `--timeout-minutes must leave room for the ${formatDuration(settleMs)} KMS takes to use the new credential (at least ${Math.ceil(settleMs / 60_000) + 1})`,
+    );
+  if (problems.length)
+    throw new HookError(
+      label,
+      "InvalidInput",
+      problems.join("; "),
+      "fix the step's arguments (stack output xks_rotate_credential_command)",
+    );
   const limiter = input.limiter ?? new RateLimiter(clock, CUSTOM_KEY_STORE_RPS);
   const retry = { clock, log, label, random: input.random };
-  const kms = <T>(what: string, command: object) => withRetry(what, () => limiter.run(() => clients.kms.send(command)), retry) as Promise<T>;
-  const describe = () => describeKeyStore(kms, label, keyStoreId, (what, err) => kmsError(label, what, err), "check --key-store-id and --region (stack output xks_rotate_credential_command)");
+  const kms = <T>(what: string, command: object) =>
+    withRetry(what, () => limiter.run(() => clients.kms.send(command)), retry) as Promise<T>;
+  const describe = () =>
+    describeKeyStore(
+      kms,
+      label,
+      keyStoreId,
+      (what, err) => kmsError(label, what, err),
+      "check --key-store-id and --region (stack output xks_rotate_credential_command)",
+    );
 
   // 1. The store.
   const store = await describe();
   progress.observe(connectionState(store));
-  if (store.CustomKeyStoreType !== "EXTERNAL_KEY_STORE") throw new HookError(label, "NotAnExternalKeyStore", `${keyStoreId} is a ${String(store.CustomKeyStoreType)} key store`, "pass the external key store's id; a CloudHSM store's kmsuser password is recovered with reset-kmsuser-password");
+  if (store.CustomKeyStoreType !== "EXTERNAL_KEY_STORE")
+    throw new HookError(
+      label,
+      "NotAnExternalKeyStore",
+      `${keyStoreId} is a ${String(store.CustomKeyStoreType)} key store`,
+      "pass the external key store's id; a CloudHSM store's kmsuser password is recovered with reset-kmsuser-password",
+    );
   if (store.ConnectionState !== "CONNECTED" && store.ConnectionState !== "FAILED") {
     throw new HookError(
       label,
       `KeyStore${String(store.ConnectionState)}`,
       `the key store is ${String(store.ConnectionState)}: the step replaces the credential of a CONNECTED store (no outage) or of a FAILED one (reconnected after the update)`,
-      store.ConnectionState === "DISCONNECTED" ? "connect it first (connect-key-store), then re-run; it was disconnected on purpose? then update it by hand later" : "wait for the connection state to settle (connect-key-store), then re-run",
+      store.ConnectionState === "DISCONNECTED"
+        ? "connect it first (connect-key-store), then re-run; it was disconnected on purpose? then update it by hand later"
+        : "wait for the connection state to settle (connect-key-store), then re-run",
     );
   }
   const endpoint = store.XksProxyConfiguration?.UriEndpoint ?? "";
@@ -102,7 +144,12 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
   try {
     host = new URL(endpoint).hostname;
   } catch {
-    throw new HookError(label, "UnexpectedXksConfiguration", `the store's proxy URI endpoint is ${endpoint || "(none)"}`, "check the key store in the KMS console");
+    throw new HookError(
+      label,
+      "UnexpectedXksConfiguration",
+      `the store's proxy URI endpoint is ${endpoint || "(none)"}`,
+      "check the key store in the KMS console",
+    );
   }
 
   // The key of the round trip, known before anything changes: a rotation that cannot be proved is not started.
@@ -112,16 +159,37 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
   // 2. The new credential, masked from the moment it is read.
   const credential = await readNewCredential(input, label);
   log.registerSecret(credential.secretAccessKey);
-  progress.note(`new credential read (access key id ${credential.accessKeyId}); the secret access key is never printed`);
+  progress.note(
+    `new credential read (access key id ${credential.accessKeyId}); the secret access key is never printed`,
+  );
 
   // 3. The proxy must accept it before KMS is told anything.
-  const target = input.connectTo ? { host: input.connectTo.slice(0, input.connectTo.lastIndexOf(":")), port: Number(input.connectTo.slice(input.connectTo.lastIndexOf(":") + 1)) } : undefined;
+  const target = input.connectTo
+    ? {
+        host: input.connectTo.slice(0, input.connectTo.lastIndexOf(":")),
+        port: Number(input.connectTo.slice(input.connectTo.lastIndexOf(":") + 1)),
+      }
+    : undefined;
   const check = input.proxyCheck ?? runXksCheck;
   let report: XksCheckReport;
   try {
-    report = await check({ privateDnsName: host, uriPath, region: input.region, credential, connectTo: target, extraCaPem: input.xksExtraCaPem ? [...input.xksExtraCaPem] : undefined, samples: 1, keys: [] });
+    report = await check({
+      privateDnsName: host,
+      uriPath,
+      region: input.region,
+      credential,
+      connectTo: target,
+      extraCaPem: input.xksExtraCaPem ? [...input.xksExtraCaPem] : undefined,
+      samples: 1,
+      keys: [],
+    });
   } catch (err) {
-    throw new HookError(label, "ProxyCheckFailed", `the proxy check could not run: ${errorMessage(err)}`, "fix the cause above and re-run (nothing was changed)");
+    throw new HookError(
+      label,
+      "ProxyCheckFailed",
+      `the proxy check could not run: ${errorMessage(err)}`,
+      "fix the cause above and re-run (nothing was changed)",
+    );
   }
   const failed = report.rows.filter((r) => r.verdict === "FAIL" && BLOCKING_ROWS.test(r.check));
   if (failed.length) {
@@ -142,21 +210,39 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
       `${failed[0].fix ?? "check the proxy"}; run from a host that reaches the proxy (in the VPC or the data centre), with --connect-to <proxy ip>:443 if this host does not resolve ${host}`,
     );
   }
-  for (const r of report.rows.filter((r) => r.verdict === "FAIL" || r.verdict === "WARN")) progress.note(`proxy check ${r.verdict}: ${r.check}: ${r.fix ?? r.detail}`);
+  for (const r of report.rows.filter((r) => r.verdict === "FAIL" || r.verdict === "WARN"))
+    progress.note(`proxy check ${r.verdict}: ${r.check}: ${r.fix ?? r.detail}`);
   progress.note(`the proxy accepts the new credential (GetHealthStatus at ${report.via ?? host})`);
 
   // 4. Tell KMS, without disconnecting (the credential may change in any connection state).
   try {
-    await kms("UpdateCustomKeyStore", new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId, XksProxyAuthenticationCredential: { AccessKeyId: credential.accessKeyId, RawSecretAccessKey: credential.secretAccessKey } }));
+    await kms(
+      "UpdateCustomKeyStore",
+      new UpdateCustomKeyStoreCommand({
+        CustomKeyStoreId: keyStoreId,
+        XksProxyAuthenticationCredential: {
+          AccessKeyId: credential.accessKeyId,
+          RawSecretAccessKey: credential.secretAccessKey,
+        },
+      }),
+    );
   } catch (err) {
     throw kmsError(label, "UpdateCustomKeyStore", err);
   }
-  progress.note(`UpdateCustomKeyStore accepted the new credential (KMS checked the proxy with it); the old one stays in use until KMS switches, up to ${XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES.value} minutes`);
+  progress.note(
+    `UpdateCustomKeyStore accepted the new credential (KMS checked the proxy with it); the old one stays in use until KMS switches, up to ${XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES.value} minutes`,
+  );
   const updatedAt = clock.now();
 
   // A FAILED store (e.g. INVALID_CREDENTIALS) is reconnected now that it has a credential the proxy accepts.
   if (store.ConnectionState === "FAILED") {
-    await connectKeyStore({ ...input, clients: { kms: clients.kms }, keyStoreId, limiter, timeoutMs: Math.max(1, input.timeoutMs - progress.elapsed() - settleMs) });
+    await connectKeyStore({
+      ...input,
+      clients: { kms: clients.kms },
+      keyStoreId,
+      limiter,
+      timeoutMs: Math.max(1, input.timeoutMs - progress.elapsed() - settleMs),
+    });
   }
 
   // 5. Up to XKS.CREDENTIAL_UPDATE_SETTLE_MINUTES for KMS to use it everywhere; the store must stay CONNECTED meanwhile.
@@ -184,7 +270,9 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
         );
       }
     }
-    progress.note(`waiting for KMS to use the new credential: ${formatDuration(Math.min(clock.now() - updatedAt, settleMs))} of ${formatDuration(settleMs)}`);
+    progress.note(
+      `waiting for KMS to use the new credential: ${formatDuration(Math.min(clock.now() - updatedAt, settleMs))} of ${formatDuration(settleMs)}`,
+    );
   }
 
   // 6. Proof: a round trip through the proxy, signed with the new credential.
@@ -206,19 +294,31 @@ async function readNewCredential(input: RotateXksCredentialInput, label: string)
     from = `the secret ${input.credentialSecretArn}`;
     let out: GetSecretValueCommandOutput;
     try {
-      out = (await withRetry("GetSecretValue", () => input.clients.secrets.send(new GetSecretValueCommand({ SecretId: input.credentialSecretArn })), { ...input, label })) as GetSecretValueCommandOutput;
+      out = (await withRetry(
+        "GetSecretValue",
+        () => input.clients.secrets.send(new GetSecretValueCommand({ SecretId: input.credentialSecretArn })),
+        { ...input, label },
+      )) as GetSecretValueCommandOutput;
     } catch (err) {
       const code = awsErrorCode(err);
       throw new HookError(
         label,
         code,
         `GetSecretValue on ${input.credentialSecretArn} failed: ${errorMessage(err)}`,
-        code === "AccessDeniedException" || code === "DecryptionFailure" ? `grant this identity secretsmanager:GetSecretValue on ${input.credentialSecretArn} and kms:Decrypt on its key` : "check the secret's ARN and Region, then re-run (nothing was changed)",
+        code === "AccessDeniedException" || code === "DecryptionFailure"
+          ? `grant this identity secretsmanager:GetSecretValue on ${input.credentialSecretArn} and kms:Decrypt on its key`
+          : "check the secret's ARN and Region, then re-run (nothing was changed)",
       );
     }
     text = out.SecretString ?? "";
   } else {
-    if (!input.readCredential) throw new HookError(label, "NoCredentialSource", "this runner has no standard input to read the new credential from", STDIN_HELP);
+    if (!input.readCredential)
+      throw new HookError(
+        label,
+        "NoCredentialSource",
+        "this runner has no standard input to read the new credential from",
+        STDIN_HELP,
+      );
     from = "standard input";
     let raw: Uint8Array;
     try {
@@ -236,13 +336,24 @@ async function readNewCredential(input: RotateXksCredentialInput, label: string)
     // JSON.parse's message quotes the text, i.e. the secret: never pass it on.
     throw new HookError(label, "InvalidCredential", `${from} is not JSON`, STDIN_HELP);
   }
-  const obj = (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
+  const obj = (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {}) as Record<
+    string,
+    unknown
+  >;
   // Masked before it is validated, so not even a malformed value can reach a line.
   if (typeof obj.secretAccessKey === "string") input.log.registerSecret(obj.secretAccessKey);
   try {
-    return validateCredential({ accessKeyId: obj.accessKeyId, secretAccessKey: obj.secretAccessKey }, { accessKeyId: `accessKeyId (${from})`, secretAccessKey: `secretAccessKey (${from})` });
+    return validateCredential(
+      { accessKeyId: obj.accessKeyId, secretAccessKey: obj.secretAccessKey },
+      { accessKeyId: `accessKeyId (${from})`, secretAccessKey: `secretAccessKey (${from})` },
+    );
   } catch (err) {
-    throw new HookError(label, "InvalidCredential", errorMessage(err), `give the credential exactly as KMS takes it (CreateCustomKeyStore XksProxyAuthenticationCredential): ${STDIN_HELP}`);
+    throw new HookError(
+      label,
+      "InvalidCredential",
+      errorMessage(err),
+      `give the credential exactly as KMS takes it (CreateCustomKeyStore XksProxyAuthenticationCredential): ${STDIN_HELP}`,
+    );
   }
 }
 
@@ -254,27 +365,50 @@ export const KEY_SEARCH_LIMIT = 500;
  * of the store among the account's keys (ListKeys, then DescribeKey each, at most
  * {@link KEY_SEARCH_LIMIT}).
  */
-async function keyForRoundTrip(input: RotateXksCredentialInput, label: string, retry: Parameters<typeof withRetry>[2]): Promise<string> {
+async function keyForRoundTrip(
+  input: RotateXksCredentialInput,
+  label: string,
+  retry: Parameters<typeof withRetry>[2],
+): Promise<string> {
   const kms = input.clients.kms;
   const describeKey = async (keyId: string) => {
     try {
-      return ((await withRetry("DescribeKey", () => kms.send(new DescribeKeyCommand({ KeyId: keyId })), retry)) as DescribeKeyCommandOutput).KeyMetadata;
+      return (
+        (await withRetry(
+          "DescribeKey",
+          () => kms.send(new DescribeKeyCommand({ KeyId: keyId })),
+          retry,
+        )) as DescribeKeyCommandOutput
+      ).KeyMetadata;
     } catch (err) {
       const code = awsErrorCode(err);
       throw new HookError(
         label,
         code,
         `DescribeKey ${keyId} failed: ${errorMessage(err)}`,
-        code === "AccessDeniedException" ? `allow this identity kms:DescribeKey, kms:Encrypt and kms:Decrypt on the key (its key policy and IAM); nothing was changed` : "check --key-id and --region; nothing was changed",
+        code === "AccessDeniedException"
+          ? `allow this identity kms:DescribeKey, kms:Encrypt and kms:Decrypt on the key (its key policy and IAM); nothing was changed`
+          : "check --key-id and --region; nothing was changed",
       );
     }
   };
   if (input.keyId) {
     const key = await describeKey(input.keyId);
     if (key?.CustomKeyStoreId !== input.keyStoreId) {
-      throw new HookError(label, "KeyNotInStore", `key ${input.keyId} is not in ${input.keyStoreId} (its store: ${key?.CustomKeyStoreId ?? "none"})`, "pass a key of this external key store (stack output xks_rotate_credential_command); nothing was changed");
+      throw new HookError(
+        label,
+        "KeyNotInStore",
+        `key ${input.keyId} is not in ${input.keyStoreId} (its store: ${key?.CustomKeyStoreId ?? "none"})`,
+        "pass a key of this external key store (stack output xks_rotate_credential_command); nothing was changed",
+      );
     }
-    if (key.KeyState !== "Enabled") throw new HookError(label, "KeyNotEnabled", `key ${input.keyId} is ${String(key.KeyState)}`, "pass an enabled key of the store for the round trip; nothing was changed");
+    if (key.KeyState !== "Enabled")
+      throw new HookError(
+        label,
+        "KeyNotEnabled",
+        `key ${input.keyId} is ${String(key.KeyState)}`,
+        "pass an enabled key of the store for the round trip; nothing was changed",
+      );
     return input.keyId;
   }
   let seen = 0;
@@ -282,9 +416,18 @@ async function keyForRoundTrip(input: RotateXksCredentialInput, label: string, r
   do {
     let page: ListKeysCommandOutput;
     try {
-      page = (await withRetry("ListKeys", () => kms.send(new ListKeysCommand({ Limit: 100, Marker: marker })), retry)) as ListKeysCommandOutput;
+      page = (await withRetry(
+        "ListKeys",
+        () => kms.send(new ListKeysCommand({ Limit: 100, Marker: marker })),
+        retry,
+      )) as ListKeysCommandOutput;
     } catch (err) {
-      throw new HookError(label, awsErrorCode(err), `ListKeys failed: ${errorMessage(err)}`, "pass --key-id (stack output xks_rotate_credential_command), or allow this identity kms:ListKeys; nothing was changed");
+      throw new HookError(
+        label,
+        awsErrorCode(err),
+        `ListKeys failed: ${errorMessage(err)}`,
+        "pass --key-id (stack output xks_rotate_credential_command), or allow this identity kms:ListKeys; nothing was changed",
+      );
     }
     for (const entry of page.Keys ?? []) {
       if (!entry.KeyId || ++seen > KEY_SEARCH_LIMIT) break;
@@ -301,30 +444,61 @@ async function keyForRoundTrip(input: RotateXksCredentialInput, label: string, r
   );
 }
 
-async function roundTrip(input: RotateXksCredentialInput, keyId: string, label: string, retry: Parameters<typeof withRetry>[2]): Promise<void> {
+async function roundTrip(
+  input: RotateXksCredentialInput,
+  keyId: string,
+  label: string,
+  retry: Parameters<typeof withRetry>[2],
+): Promise<void> {
   const kms = input.clients.kms;
   const probe = randomBytes(32);
   try {
-    const enc = (await withRetry("Encrypt", () => kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT })), retry)) as EncryptCommandOutput;
-    const dec = (await withRetry("Decrypt", () => kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT })), retry)) as DecryptCommandOutput;
+    const enc = (await withRetry(
+      "Encrypt",
+      () => kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: probe, EncryptionContext: CHECK_CONTEXT })),
+      retry,
+    )) as EncryptCommandOutput;
+    const dec = (await withRetry(
+      "Decrypt",
+      () =>
+        kms.send(
+          new DecryptCommand({ KeyId: keyId, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: CHECK_CONTEXT }),
+        ),
+      retry,
+    )) as DecryptCommandOutput;
     const back = dec.Plaintext ? Buffer.from(dec.Plaintext) : Buffer.alloc(0);
     if (back.length !== probe.length || !timingSafeEqual(back, probe)) {
-      throw new HookError(label, "RoundTripFailed", "Decrypt did not return what Encrypt was given", "do NOT retire the old credential; check the key and the proxy's logs, and report it to AWS Support");
+      throw new HookError(
+        label,
+        "RoundTripFailed",
+        "Decrypt did not return what Encrypt was given",
+        "do NOT retire the old credential; check the key and the proxy's logs, and report it to AWS Support",
+      );
     }
   } catch (err) {
     if (err instanceof HookError) throw err;
     const code = awsErrorCode(err);
     const actions: Record<string, string> = {
-      KMSInvalidStateException: "the key or its store is not usable: check DescribeCustomKeyStores (FAILED with INVALID_CREDENTIALS: a proxy rejects the new credential; add it to every proxy and run connect-key-store) and the key's state; do NOT retire the old credential",
-      CustomKeyStoreInvalidStateException: "the store is not CONNECTED: run connect-key-store, then re-run; do NOT retire the old credential",
-      XksKeyNotFoundException: "the key manager no longer has this key's external key: check it there; do NOT retire the old credential",
-      XksKeyInvalidConfigurationException: "the external key is not an enabled AES-256 key with ENCRYPT and DECRYPT in the key manager: fix it there",
+      KMSInvalidStateException:
+        "the key or its store is not usable: check DescribeCustomKeyStores (FAILED with INVALID_CREDENTIALS: a proxy rejects the new credential; add it to every proxy and run connect-key-store) and the key's state; do NOT retire the old credential",
+      CustomKeyStoreInvalidStateException:
+        "the store is not CONNECTED: run connect-key-store, then re-run; do NOT retire the old credential",
+      XksKeyNotFoundException:
+        "the key manager no longer has this key's external key: check it there; do NOT retire the old credential",
+      XksKeyInvalidConfigurationException:
+        "the external key is not an enabled AES-256 key with ENCRYPT and DECRYPT in the key manager: fix it there",
       DependencyTimeoutException: `the proxy did not answer within KMS's ${XKS.PROXY_TIMEOUT_MS.value} ms: check the proxy and the link, then re-run; do NOT retire the old credential`,
       AccessDeniedException: `allow this identity kms:DescribeKey, kms:Encrypt and kms:Decrypt on ${keyId} (its key policy and IAM), then re-run: the new credential is already set, the step only proves it`,
       DisabledException: "the key is disabled: pass an enabled key of the store",
       NotFoundException: "check --key-id and --region",
     };
-    throw new HookError(label, code, `the Encrypt/Decrypt round trip on ${keyId} failed: ${errorMessage(err)}`, actions[code] ?? "re-run the step (it is safe: the same credential is set again); do NOT retire the old credential until a round trip succeeds");
+    throw new HookError(
+      label,
+      code,
+      `the Encrypt/Decrypt round trip on ${keyId} failed: ${errorMessage(err)}`,
+      actions[code] ??
+        "re-run the step (it is safe: the same credential is set again); do NOT retire the old credential until a round trip succeeds",
+    );
   }
 }
 
@@ -344,6 +518,13 @@ function kmsError(label: string, what: string, err: unknown): HookError {
     KMSInternalException: `transient AWS failure, still there after retries (${unchanged} unless a re-run shows otherwise): re-run the step`,
     AccessDeniedException: `grant this identity kms:${what} (hooks/README.md, IAM per step), then re-run`,
   };
-  const throttled = isThrottling(err) ? `KMS allows ${CUSTOM_KEY_STORE_RPS} *CustomKeyStore requests per second per account and Region and the step's retries ran out: wait a minute and re-run (${unchanged} unless a re-run shows otherwise)` : undefined;
-  return new HookError(label, code, `${what} failed: ${errorMessage(err)}`, actions[code] ?? throttled ?? "fix the cause above and re-run (the step is safe to re-run)");
+  const throttled = isThrottling(err)
+    ? `KMS allows ${CUSTOM_KEY_STORE_RPS} *CustomKeyStore requests per second per account and Region and the step's retries ran out: wait a minute and re-run (${unchanged} unless a re-run shows otherwise)`
+    : undefined;
+  return new HookError(
+    label,
+    code,
+    `${what} failed: ${errorMessage(err)}`,
+    actions[code] ?? throttled ?? "fix the cause above and re-run (the step is safe to re-run)",
+  );
 }

@@ -29,22 +29,41 @@ async function body(input: SetBackupRetentionInput): Promise<StepResult> {
   const label = progress.label;
   if (!inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, days)) {
     const range = CLOUDHSM.BACKUP_RETENTION_DAYS;
-    throw new HookError(label, "InvalidInput", `backup retention ${days} days is not allowed`, `pass --days between ${range.min} and ${range.max} (CloudHSM BackupRetentionPolicy)`);
+    throw new HookError(
+      label,
+      "InvalidInput",
+      `backup retention ${days} days is not allowed`,
+      `pass --days between ${range.min} and ${range.max} (CloudHSM BackupRetentionPolicy)`,
+    );
   }
-  const cluster = await withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  const cluster = await withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), {
+    ...input,
+    label,
+  });
   checkClusterHealthy(cluster, label);
   const current = cluster.BackupRetentionPolicy;
-  const describeRetention = (p: typeof current) => (p?.Value ? `${p.Value} ${(p.Type ?? "DAYS").toLowerCase()}` : "the default retention");
+  const describeRetention = (p: typeof current) =>
+    p?.Value ? `${p.Value} ${(p.Type ?? "DAYS").toLowerCase()}` : "the default retention";
   progress.observe(`backups kept for ${describeRetention(current)}`);
   if (current?.Type === "DAYS" && current.Value === String(days)) {
     progress.note("already done");
     return { status: "ALREADY_DONE", state: `${days} days`, elapsedMs: progress.elapsed() };
   }
   try {
-    await withRetry("ModifyCluster", () => clients.cloudhsm.send(new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: String(days) } })), {
-      ...input,
-      label,
-    });
+    await withRetry(
+      "ModifyCluster",
+      () =>
+        clients.cloudhsm.send(
+          new ModifyClusterCommand({
+            ClusterId: clusterId,
+            BackupRetentionPolicy: { Type: "DAYS", Value: String(days) },
+          }),
+        ),
+      {
+        ...input,
+        label,
+      },
+    );
   } catch (err) {
     throw cloudHsmError(label, "ModifyCluster", err);
   }

@@ -38,7 +38,8 @@ async function waitHsmsActiveBody(input: WaitHsmsActiveInput): Promise<StepResul
   const minAzs = input.minAzs ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
   const progress = new ProgressReporter(`wait-hsms-active ${clusterId}`, input.clock, log);
   const label = progress.label;
-  const describe = () => withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  const describe = () =>
+    withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
   const first = await describe();
   progress.observe(hsmSummary(first));
   checkClusterHealthy(first, label);

@@ -59,7 +59,13 @@ export function alarmKeyPolicy(env: IEnvironment, alarmNamePrefix: string): Doc 
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "AccountManagesKey", Effect: "Allow", Principal: { AWS: `arn:${env.partition}:iam::${env.account}:root` }, Action: [...ADMIN_ACTIONS], Resource: "*" },
+      {
+        Sid: "AccountManagesKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${env.partition}:iam::${env.account}:root` },
+        Action: [...ADMIN_ACTIONS],
+        Resource: "*",
+      },
       {
         Sid: "CloudWatchAlarmsUseKey",
         Effect: "Allow",
@@ -81,8 +87,22 @@ export function alarmTopicPolicy(env: IEnvironment, alarmNamePrefix: string, top
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn, Condition: fromOwnAlarms(env, alarmNamePrefix) },
-      { Sid: "OnlyAwsServicesPublish", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:PrincipalIsAWSService": "false" } } },
+      {
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: fromOwnAlarms(env, alarmNamePrefix),
+      },
+      {
+        Sid: "OnlyAwsServicesPublish",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: { Bool: { "aws:PrincipalIsAWSService": "false" } },
+      },
     ],
   };
 }
@@ -103,13 +123,19 @@ export class AlarmTopic extends Construct implements IAlarmTopic {
     const env = EnvironmentStack.of(this);
     const window = props.keyDeletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value;
     const problems: string[] = [];
-    if (props.subscriptions.length === 0) problems.push(`${this.node.path}.subscriptions: [] is not allowed (at least one subscription: an alarm nobody receives warns nobody, SNS Subscribe)`);
+    if (props.subscriptions.length === 0)
+      problems.push(
+        `${this.node.path}.subscriptions: [] is not allowed (at least one subscription: an alarm nobody receives warns nobody, SNS Subscribe)`,
+      );
     const windowProblem = deletionWindowProblem(this.node.path, "keyDeletionWindowDays", window);
     if (windowProblem) problems.push(windowProblem);
     const seen = new Set<string>();
     props.subscriptions.forEach((s, i) => {
       const k = `${s.protocol} ${s.endpoint}`;
-      if (seen.has(k)) problems.push(`${this.node.path}.subscriptions.${i}: ${shown(k)} is not allowed (listed twice; SNS keeps one subscription per protocol and endpoint)`);
+      if (seen.has(k))
+        problems.push(
+          `${this.node.path}.subscriptions.${i}: ${shown(k)} is not allowed (listed twice; SNS keeps one subscription per protocol and endpoint)`,
+        );
       seen.add(k);
     });
     throwIfProblems(problems);
@@ -132,11 +158,18 @@ export class AlarmTopic extends Construct implements IAlarmTopic {
     this.topicArn = this.topic.arn;
     // The ARN is known before apply (partition, Region, account, name): the policy is plain JSON.
     const arn = `arn:${env.partition}:sns:${env.region}:${env.account}:${topicName}`;
-    new SnsTopicPolicy(this, "policy", { arn: this.topic.arn, policy: JSON.stringify(alarmTopicPolicy(env, this.alarmNamePrefix, arn)) });
+    new SnsTopicPolicy(this, "policy", {
+      arn: this.topic.arn,
+      policy: JSON.stringify(alarmTopicPolicy(env, this.alarmNamePrefix, arn)),
+    });
     for (const s of props.subscriptions) {
       // Ids from the subscription itself, so reordering the list replaces nothing.
       const hash = createHash("sha256").update(`${s.protocol} ${s.endpoint}`).digest("hex").slice(0, 12);
-      new SnsTopicSubscription(this, `subscription-${s.protocol}-${hash}`, { topicArn: this.topic.arn, protocol: s.protocol, endpoint: s.endpoint });
+      new SnsTopicSubscription(this, `subscription-${s.protocol}-${hash}`, {
+        topicArn: this.topic.arn,
+        protocol: s.protocol,
+        endpoint: s.endpoint,
+      });
     }
   }
 }

@@ -47,11 +47,22 @@ export class CloudHsmHealthCheck extends Construct {
     const runtime = HookRuntime.of(this);
     const at = this.node.path;
     const problems: string[] = [];
-    if (props.keyStore.kind !== "cloudhsm") problems.push(`${at}.keyStore: ${shown(props.keyStore.kind)} is not allowed (a CloudHSM key store; external key stores have KMS metrics of their own)`);
-    if (!inRange(hsms, minHsms)) problems.push(`${at}.minActiveHsms: ${shown(minHsms)} is not allowed (${hsms.min} to ${hsms.max}, HSMs per CloudHSM cluster)`);
-    if (!inRange(every, interval)) problems.push(`${at}.intervalMinutes: ${shown(interval)} is not allowed (${every.min} to ${every.max} ${every.unit}, EventBridge rate expression)`);
+    if (props.keyStore.kind !== "cloudhsm")
+      problems.push(
+        `${at}.keyStore: ${shown(props.keyStore.kind)} is not allowed (a CloudHSM key store; external key stores have KMS metrics of their own)`,
+      );
+    if (!inRange(hsms, minHsms))
+      problems.push(
+        `${at}.minActiveHsms: ${shown(minHsms)} is not allowed (${hsms.min} to ${hsms.max}, HSMs per CloudHSM cluster)`,
+      );
+    if (!inRange(every, interval))
+      problems.push(
+        `${at}.intervalMinutes: ${shown(interval)} is not allowed (${every.min} to ${every.max} ${every.unit}, EventBridge rate expression)`,
+      );
     if (runtime.runner !== "lambda" || !runtime.network) {
-      problems.push(`${at}: the stack's HookRuntime runner ${shown(runtime.runner)} is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)`);
+      problems.push(
+        `${at}: the stack's HookRuntime runner ${shown(runtime.runner)} is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)`,
+      );
     }
     throwIfProblems(problems);
 
@@ -72,9 +83,21 @@ export class CloudHsmHealthCheck extends Construct {
       arn: fn.arn,
       // A check that cannot answer in time fails (no metric: the alarms fire) instead of running for
       // the function's 15 minutes and piling up behind the next ones (HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES).
-      input: JSON.stringify({ step: STEP, keyStoreId: props.keyStore.keyStoreId, clusterId: props.clusterId, minHsms, timeoutMinutes: HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES.value }),
+      input: JSON.stringify({
+        step: STEP,
+        keyStoreId: props.keyStore.keyStoreId,
+        clusterId: props.clusterId,
+        minHsms,
+        timeoutMinutes: HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES.value,
+      }),
     });
-    new LambdaPermission(this, "invoke", { statementId: "cloudhsm-health-schedule", action: "lambda:InvokeFunction", functionName: fn.functionName, principal: "events.amazonaws.com", sourceArn: rule.arn });
+    new LambdaPermission(this, "invoke", {
+      statementId: "cloudhsm-health-schedule",
+      action: "lambda:InvokeFunction",
+      functionName: fn.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: rule.arn,
+    });
 
     // Three checks per period: one late or failed run does not alarm, three do.
     const common = {
@@ -87,15 +110,27 @@ export class CloudHsmHealthCheck extends Construct {
       treatMissingData: "breaching",
       dependsOn: afterConnect,
     };
-    topicAlarm(this, "cloudhsm-store-not-connected", props.topic, `The CloudHSM key store ${props.keyStore.keyStoreId} is not CONNECTED (or its health check did not run): its keys are unusable. See the ${STEP} lines in the hook function's log`, {
-      ...common,
-      metricName: KEY_STORE_HEALTH_METRICS.connected,
-      threshold: 1,
-    });
-    topicAlarm(this, "cloudhsm-active-hsms", props.topic, `Fewer than ${minHsms} ACTIVE HSMs in ${props.clusterId} (or the health check did not run): one more failure and the key store's keys are unusable. Add an HSM`, {
-      ...common,
-      metricName: KEY_STORE_HEALTH_METRICS.activeHsms,
-      threshold: minHsms,
-    });
+    topicAlarm(
+      this,
+      "cloudhsm-store-not-connected",
+      props.topic,
+      `The CloudHSM key store ${props.keyStore.keyStoreId} is not CONNECTED (or its health check did not run): its keys are unusable. See the ${STEP} lines in the hook function's log`,
+      {
+        ...common,
+        metricName: KEY_STORE_HEALTH_METRICS.connected,
+        threshold: 1,
+      },
+    );
+    topicAlarm(
+      this,
+      "cloudhsm-active-hsms",
+      props.topic,
+      `Fewer than ${minHsms} ACTIVE HSMs in ${props.clusterId} (or the health check did not run): one more failure and the key store's keys are unusable. Add an HSM`,
+      {
+        ...common,
+        metricName: KEY_STORE_HEALTH_METRICS.activeHsms,
+        threshold: minHsms,
+      },
+    );
   }
 }

@@ -44,31 +44,68 @@ export class KeyStoreAlarms extends Construct {
     const problems: string[] = [];
     if (keyStore.kind !== "xks") {
       for (const prop of ["certificateDays", "latencyShare", "credentialRotationDays"] as const) {
-        if (props[prop] !== undefined) problems.push(`${at}.${prop}: ${shown(props[prop])} is not allowed (external key stores only; this store is ${keyStore.kind})`);
+        if (props[prop] !== undefined)
+          problems.push(
+            `${at}.${prop}: ${shown(props[prop])} is not allowed (external key stores only; this store is ${keyStore.kind})`,
+          );
       }
     }
-    if (!inRange(certRange, certificateDays)) problems.push(`${at}.certificateDays: ${shown(certificateDays)} is not allowed (${certRange.min} to ${certRange.max} ${certRange.unit}, XksProxyCertificateDaysToExpire)`);
-    if (!CLOUDWATCH.isShare(latencyShare)) problems.push(`${at}.latencyShare: ${shown(latencyShare)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS} of the ${XKS_TIMEOUT_MS} ms XKS timeout)`);
-    if (!inRange(credRange, credentialDays)) problems.push(`${at}.credentialRotationDays: ${shown(credentialDays)} is not allowed (${credRange.min} to ${credRange.max} ${credRange.unit}, XksProxyCredentialAge)`);
+    if (!inRange(certRange, certificateDays))
+      problems.push(
+        `${at}.certificateDays: ${shown(certificateDays)} is not allowed (${certRange.min} to ${certRange.max} ${certRange.unit}, XksProxyCertificateDaysToExpire)`,
+      );
+    if (!CLOUDWATCH.isShare(latencyShare))
+      problems.push(
+        `${at}.latencyShare: ${shown(latencyShare)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS} of the ${XKS_TIMEOUT_MS} ms XKS timeout)`,
+      );
+    if (!inRange(credRange, credentialDays))
+      problems.push(
+        `${at}.credentialRotationDays: ${shown(credentialDays)} is not allowed (${credRange.min} to ${credRange.max} ${credRange.unit}, XksProxyCredentialAge)`,
+      );
     throwIfProblems(problems);
 
     const store = `CustomKeyStoreId = '${keyStore.keyStoreId}'`;
-    const q = (stat: string, metric: string, where = "") => `SELECT ${stat}(${metric}) FROM "AWS/KMS" WHERE ${store}${where}`;
+    const q = (stat: string, metric: string, where = "") =>
+      `SELECT ${stat}(${metric}) FROM "AWS/KMS" WHERE ${store}${where}`;
     const throttle = keyStore.kind === "xks" ? "ExternalKeyStoreThrottle" : "CloudHSMKeyStoreThrottle";
-    topicAlarm(this, `${keyStore.kind}-throttled`, topic, `KMS throttled requests to the ${keyStore.kind} key store ${keyStore.keyStoreId} (custom key store request quota, 1,800/s by default): callers see ThrottlingException`, {
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      evaluationPeriods: 1,
-      treatMissingData: "notBreaching",
-      ...insightsQuery(q("SUM", throttle), CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value, `${throttle} (sum over operations)`),
-    });
+    topicAlarm(
+      this,
+      `${keyStore.kind}-throttled`,
+      topic,
+      `KMS throttled requests to the ${keyStore.kind} key store ${keyStore.keyStoreId} (custom key store request quota, 1,800/s by default): callers see ThrottlingException`,
+      {
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        evaluationPeriods: 1,
+        treatMissingData: "notBreaching",
+        ...insightsQuery(
+          q("SUM", throttle),
+          CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value,
+          `${throttle} (sum over operations)`,
+        ),
+      },
+    );
     if (keyStore.kind !== "xks") return;
 
     // Statistics, periods and thresholds as https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html
     // recommends (certificate: Minimum over 5 minutes; latency: Average over 5 minutes above 200 ms;
     // errors: more than 5 in a minute, with ErrorType = 'Retryable' / 'Non-retryable' as its queries filter).
-    const alarm = (name: string, description: string, comparisonOperator: string, threshold: number, query: string, label: string, periodSeconds = CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value) =>
-      topicAlarm(this, `xks-${name}`, topic, description, { comparisonOperator, threshold, evaluationPeriods: 1, treatMissingData: "notBreaching", ...insightsQuery(query, periodSeconds, label) });
+    const alarm = (
+      name: string,
+      description: string,
+      comparisonOperator: string,
+      threshold: number,
+      query: string,
+      label: string,
+      periodSeconds = CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value,
+    ) =>
+      topicAlarm(this, `xks-${name}`, topic, description, {
+        comparisonOperator,
+        threshold,
+        evaluationPeriods: 1,
+        treatMissingData: "notBreaching",
+        ...insightsQuery(query, periodSeconds, label),
+      });
     alarm(
       "certificate-expiry",
       `The XKS proxy's TLS certificate expires in fewer than ${certificateDays} days: once expired, every key in the external key store is unusable until it is renewed`,
@@ -80,21 +117,64 @@ export class KeyStoreAlarms extends Construct {
     const budget = Math.round(XKS_TIMEOUT_MS * latencyShare);
     const minutes = CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS.value / 60;
     const errors = CLOUDWATCH.XKS_PROXY_ERRORS_PER_MINUTE.value;
-    alarm("latency", `XKS proxy answers take more than ${budget} ms on average over ${minutes} minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`, "GreaterThanThreshold", budget, q("AVG", "XksProxyLatency"), "XksProxyLatency (average, ms)");
-    alarm("retryable-errors", `More than ${errors} retryable XKS proxy errors (timeouts, network) in a minute`, "GreaterThanThreshold", errors, q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"), "Retryable errors", 60);
-    alarm("non-retryable-errors", `More than ${errors} non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured`, "GreaterThanThreshold", errors, q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"), "Non-retryable errors", 60);
-    alarm("key-manager-degraded", "An external key manager instance behind the XKS proxy is Degraded", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Degraded'"), "external key managers Degraded");
-    alarm("key-manager-unavailable", "An external key manager instance behind the XKS proxy is Unavailable", "GreaterThanThreshold", 0, q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Unavailable'"), "external key managers Unavailable");
-    topicAlarm(this, "xks-credential-age", topic, `The XKS proxy authentication credential is older than the ${credentialDays}-day rotation policy: add a new credential to the proxy, then run the operator step rotate-xks-credential (stack output xks_rotate_credential_command, docs/xks.md)`, {
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: credentialDays,
-      evaluationPeriods: 1,
-      treatMissingData: "notBreaching",
-      namespace: "AWS/KMS",
-      metricName: "XksProxyCredentialAge",
-      dimensions: { CustomKeyStoreId: keyStore.keyStoreId },
-      statistic: "Maximum",
-      period: CLOUDWATCH.XKS_CREDENTIAL_AGE_PERIOD_SECONDS.value,
-    });
+    alarm(
+      "latency",
+      `XKS proxy answers take more than ${budget} ms on average over ${minutes} minutes (KMS gives up at ${XKS_TIMEOUT_MS} ms)`,
+      "GreaterThanThreshold",
+      budget,
+      q("AVG", "XksProxyLatency"),
+      "XksProxyLatency (average, ms)",
+    );
+    alarm(
+      "retryable-errors",
+      `More than ${errors} retryable XKS proxy errors (timeouts, network) in a minute`,
+      "GreaterThanThreshold",
+      errors,
+      q("SUM", "XksProxyErrors", " AND ErrorType = 'Retryable'"),
+      "Retryable errors",
+      60,
+    );
+    alarm(
+      "non-retryable-errors",
+      `More than ${errors} non-retryable XKS proxy errors in a minute: the key store, the proxy or the external key manager is misconfigured`,
+      "GreaterThanThreshold",
+      errors,
+      q("SUM", "XksProxyErrors", " AND ErrorType = 'Non-retryable'"),
+      "Non-retryable errors",
+      60,
+    );
+    alarm(
+      "key-manager-degraded",
+      "An external key manager instance behind the XKS proxy is Degraded",
+      "GreaterThanThreshold",
+      0,
+      q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Degraded'"),
+      "external key managers Degraded",
+    );
+    alarm(
+      "key-manager-unavailable",
+      "An external key manager instance behind the XKS proxy is Unavailable",
+      "GreaterThanThreshold",
+      0,
+      q("MAX", "XksExternalKeyManagerStates", " AND XksExternalKeyManagerState = 'Unavailable'"),
+      "external key managers Unavailable",
+    );
+    topicAlarm(
+      this,
+      "xks-credential-age",
+      topic,
+      `The XKS proxy authentication credential is older than the ${credentialDays}-day rotation policy: add a new credential to the proxy, then run the operator step rotate-xks-credential (stack output xks_rotate_credential_command, docs/xks.md)`,
+      {
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: credentialDays,
+        evaluationPeriods: 1,
+        treatMissingData: "notBreaching",
+        namespace: "AWS/KMS",
+        metricName: "XksProxyCredentialAge",
+        dimensions: { CustomKeyStoreId: keyStore.keyStoreId },
+        statistic: "Maximum",
+        period: CLOUDWATCH.XKS_CREDENTIAL_AGE_PERIOD_SECONDS.value,
+      },
+    );
   }
 }

@@ -13,7 +13,12 @@ export interface KmsAlarmsProps {
   /** The CloudHSM key store and its cluster. @default - none */
   readonly cloudHsm?: { readonly keyStore: IKeyStore; readonly clusterId: string };
   /** The external key store and its thresholds (see {@link KeyStoreAlarms}). @default - none */
-  readonly xks?: { readonly keyStore: IKeyStore; readonly certificateDays?: number; readonly latencyShare?: number; readonly credentialRotationDays?: number };
+  readonly xks?: {
+    readonly keyStore: IKeyStore;
+    readonly certificateDays?: number;
+    readonly latencyShare?: number;
+    readonly credentialRotationDays?: number;
+  };
 }
 
 /** Every alarm of an environment's keys (docs/alarms.md): the topic, the account quota, and each key store's alarms. */
@@ -26,7 +31,11 @@ export class KmsAlarms extends Construct {
     new RequestQuotaAlarm(this, "account", { topic: this.topic, share: props.requestQuotaShare });
     if (props.cloudHsm) {
       new KeyStoreAlarms(this, "cloudhsm", { topic: this.topic, keyStore: props.cloudHsm.keyStore });
-      new CloudHsmHealthCheck(this, "cloudhsm-health", { topic: this.topic, keyStore: props.cloudHsm.keyStore, clusterId: props.cloudHsm.clusterId });
+      new CloudHsmHealthCheck(this, "cloudhsm-health", {
+        topic: this.topic,
+        keyStore: props.cloudHsm.keyStore,
+        clusterId: props.cloudHsm.clusterId,
+      });
     }
     if (props.xks) {
       const { keyStore, ...thresholds } = props.xks;

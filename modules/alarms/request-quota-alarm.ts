@@ -27,29 +27,46 @@ export class RequestQuotaAlarm extends Construct {
   constructor(scope: Construct, id: string, props: RequestQuotaAlarmProps) {
     super(scope, id);
     const share = props.share ?? CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT.value;
-    throwIfProblems(CLOUDWATCH.isShare(share) ? [] : [`${this.node.path}.share: ${shown(share)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS}, of the KMS request quota)`]);
+    throwIfProblems(
+      CLOUDWATCH.isShare(share)
+        ? []
+        : [
+            `${this.node.path}.share: ${shown(share)} is not allowed (a share ${CLOUDWATCH.SHARE_WORDS}, of the KMS request quota)`,
+          ],
+    );
     const { periodSeconds, evaluationPeriods, datapointsToAlarm } = CLOUDWATCH.REQUEST_QUOTA_ALARM;
     const window = `${datapointsToAlarm} of ${evaluationPeriods} ${periodSeconds / 60 === 1 ? "minutes" : `${periodSeconds / 60}-minute periods`}`;
-    topicAlarm(this, "request-quota", props.topic, `KMS symmetric cryptographic requests above ${Math.round(share * 100)}% of the account's per-second quota (${window}): requests will be throttled`, {
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      threshold: share,
-      evaluationPeriods,
-      datapointsToAlarm,
-      treatMissingData: "notBreaching",
-      metricQuery: [
-        {
-          id: "m1",
-          returnData: false,
-          metric: {
-            namespace: "AWS/Usage",
-            metricName: "CallCount",
-            dimensions: { Service: "KMS", Type: "API", Resource: "CryptographicOperationsSymmetric", Class: "None" },
-            period: periodSeconds,
-            stat: "Sum",
+    topicAlarm(
+      this,
+      "request-quota",
+      props.topic,
+      `KMS symmetric cryptographic requests above ${Math.round(share * 100)}% of the account's per-second quota (${window}): requests will be throttled`,
+      {
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: share,
+        evaluationPeriods,
+        datapointsToAlarm,
+        treatMissingData: "notBreaching",
+        metricQuery: [
+          {
+            id: "m1",
+            returnData: false,
+            metric: {
+              namespace: "AWS/Usage",
+              metricName: "CallCount",
+              dimensions: { Service: "KMS", Type: "API", Resource: "CryptographicOperationsSymmetric", Class: "None" },
+              period: periodSeconds,
+              stat: "Sum",
+            },
           },
-        },
-        { id: "share", expression: "(m1 / PERIOD(m1)) / SERVICE_QUOTA(m1)", label: "share of the per-second request quota", returnData: true },
-      ],
-    });
+          {
+            id: "share",
+            expression: "(m1 / PERIOD(m1)) / SERVICE_QUOTA(m1)",
+            label: "share of the per-second request quota",
+            returnData: true,
+          },
+        ],
+      },
+    );
   }
 }

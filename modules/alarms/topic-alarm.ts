@@ -1,15 +1,27 @@
 import type { Construct } from "constructs";
-import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmConfig,
+} from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { IAlarmTopic } from "./alarm-topic";
 
 /** What differs between alarms: the metric (or query), threshold and evaluation. */
-export type AlarmSpec = Omit<CloudwatchMetricAlarmConfig, "alarmName" | "alarmActions" | "okActions" | "alarmDescription">;
+export type AlarmSpec = Omit<
+  CloudwatchMetricAlarmConfig,
+  "alarmName" | "alarmActions" | "okActions" | "alarmDescription"
+>;
 
 /**
  * A CloudWatch alarm named `<topic prefix><name>` (the topic and key policies admit only alarms
  * named so) that notifies the topic when it fires and when it recovers.
  */
-export function topicAlarm(scope: Construct, name: string, topic: IAlarmTopic, description: string, spec: AlarmSpec): CloudwatchMetricAlarm {
+export function topicAlarm(
+  scope: Construct,
+  name: string,
+  topic: IAlarmTopic,
+  description: string,
+  spec: AlarmSpec,
+): CloudwatchMetricAlarm {
   return new CloudwatchMetricAlarm(scope, name, {
     ...spec,
     alarmName: `${topic.alarmNamePrefix}${name}`,
@@ -20,6 +32,10 @@ export function topicAlarm(scope: Construct, name: string, topic: IAlarmTopic, d
 }
 
 /** A Metrics Insights query as an alarm's only series (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-alarms.html). */
-export function insightsQuery(query: string, periodSeconds: number, label: string): Pick<CloudwatchMetricAlarmConfig, "metricQuery"> {
+export function insightsQuery(
+  query: string,
+  periodSeconds: number,
+  label: string,
+): Pick<CloudwatchMetricAlarmConfig, "metricQuery"> {
   return { metricQuery: [{ id: "q1", expression: query, period: periodSeconds, label, returnData: true }] };
 }

@@ -7,7 +7,12 @@ import { PropsError } from "../core/errors";
 export type BackendProps =
   | { readonly type: "local" }
   /** Terraform Cloud / Enterprise: one workspace per stack, `<workspacePrefix><stack>`; `hostname` defaults to the rulebook's {@link STATE_BACKEND.CLOUD_HOSTNAME}. */
-  | { readonly type: "cloud"; readonly organization: string; readonly workspacePrefix?: string; readonly hostname?: string }
+  | {
+      readonly type: "cloud";
+      readonly organization: string;
+      readonly workspacePrefix?: string;
+      readonly hostname?: string;
+    }
   /**
    * An S3 bucket (must exist: `npm run state-bucket -- <env>`) with S3-native locking unless
    * `useLockfile` is false ({@link STATE_BACKEND.USE_LOCKFILE}); objects are `<keyPrefix>/<stack>.tfstate`
@@ -29,7 +34,12 @@ export type BackendProps =
  * Configures where a stack keeps its state, as chosen in the environment module: local files
  * (default), Terraform Cloud (one workspace per stack) or S3 with native locking.
  */
-export function configureBackend(stack: TerraformStack, stackName: string, backend: BackendProps, region: string): void {
+export function configureBackend(
+  stack: TerraformStack,
+  stackName: string,
+  backend: BackendProps,
+  region: string,
+): void {
   switch (backend.type) {
     case "local":
       // Relative to the stack's working directory (cdktf.out/stacks/<stack>): state files live at
@@ -49,7 +59,10 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       return;
     case "s3":
       {
-        if (!backend.kmsKeyId) throw new PropsError([`${stackName}.backend.kmsKeyId: (missing) is not allowed (a KMS key or alias ARN: the state holds secrets in cleartext)`]);
+        if (!backend.kmsKeyId)
+          throw new PropsError([
+            `${stackName}.backend.kmsKeyId: (missing) is not allowed (a KMS key or alias ARN: the state holds secrets in cleartext)`,
+          ]);
         // https://developer.hashicorp.com/terraform/language/backend/s3: `kms_key_id` encrypts each
         // state object with that key (SSE-KMS); `assume_role { role_arn }` (Terraform >= 1.6).
         const s3 = new S3Backend(stack, {

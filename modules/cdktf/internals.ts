@@ -26,7 +26,12 @@ export { resolve } from "cdktf/lib/_tokens";
 export type { Precondition } from "cdktf/lib/terraform-conditions";
 
 /** The modules tools/build.mjs replaces in the app bundle (by package name or by file under node_modules). */
-export const BUNDLE_STUBS: readonly { readonly why: string; readonly module?: string; readonly file?: string; readonly contents: string }[] = stubs.stubs;
+export const BUNDLE_STUBS: readonly {
+  readonly why: string;
+  readonly module?: string;
+  readonly file?: string;
+  readonly contents: string;
+}[] = stubs.stubs;
 
 /**
  * Removes cdktf's `terraform version` check from a construct (CloudBackend registers it): synthesis
@@ -35,7 +40,8 @@ export const BUNDLE_STUBS: readonly { readonly why: string; readonly module?: st
  */
 export function withoutBinaryCheck(construct: Construct): void {
   const node = construct.node as unknown as { _validations?: unknown[] };
-  if (!Array.isArray(node._validations)) throw new Error("constructs changed: Node._validations is gone (see modules/cdktf/internals.ts)");
+  if (!Array.isArray(node._validations))
+    throw new Error("constructs changed: Node._validations is gone (see modules/cdktf/internals.ts)");
   node._validations = node._validations.filter((v) => !(v instanceof ValidateTerraformVersion));
 }
 

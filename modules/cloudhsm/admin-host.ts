@@ -92,13 +92,30 @@ export class AdminHost extends Construct {
       role: role.name,
       policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
     });
-    const statements: object[] = [{ Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...props.secretArns] }];
+    const statements: object[] = [
+      {
+        Sid: "ReadOwnSecrets",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: [...props.secretArns],
+      },
+    ];
     if (parameterArns.length) {
-      statements.push({ Sid: "ReadTrustParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [...parameterArns] });
+      statements.push({
+        Sid: "ReadTrustParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter"],
+        Resource: [...parameterArns],
+      });
     }
     const s3Package = /^s3:\/\/([^/]+)\/(.+)$/.exec(props.cliPackage ?? "");
     if (s3Package && !props.cliPreinstalled) {
-      statements.push({ Sid: "ReadCliPackage", Effect: "Allow", Action: ["s3:GetObject"], Resource: `arn:${partition}:s3:::${s3Package[1]}/${s3Package[2]}` });
+      statements.push({
+        Sid: "ReadCliPackage",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: `arn:${partition}:s3:::${s3Package[1]}/${s3Package[2]}`,
+      });
     }
     const policy = new IamRolePolicy(this, "own-secrets", {
       name: "read-own-secrets",
@@ -154,7 +171,9 @@ export class AdminHost extends Construct {
 
     // depends_on defers the lookup to the apply that creates the host (a first plan needs no AWS
     // call); ignore_changes on ami keeps a newer image from replacing a running host.
-    const ami = props.amiId ?? new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER, dependsOn: [role] }).insecureValue;
+    const ami =
+      props.amiId ??
+      new DataAwsSsmParameter(this, "al2023-ami", { name: AL2023_AMI_PARAMETER, dependsOn: [role] }).insecureValue;
     this.instance = new Instance(this, "instance", {
       ami,
       instanceType,
@@ -164,7 +183,12 @@ export class AdminHost extends Construct {
       associatePublicIpAddress: false,
       monitoring: true,
       ebsOptimized: true,
-      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+        instanceMetadataTags: "disabled",
+      },
       rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
       userData: props.cliPreinstalled ? undefined : installCliScript(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL, region),
       tags: { Name: name },
@@ -182,23 +206,37 @@ function adminHostProblems(where: string, props: AdminHostProps): string[] {
   const at = (prop: string) => `${where}.${prop}`;
   const problems: string[] = [];
   if (!Object.prototype.hasOwnProperty.call(props.network.subnetIdByAz, props.az)) {
-    problems.push(`${at("az")}: ${shown(props.az)} is not allowed (an AZ with a subnet in the network: ${Object.keys(props.network.subnetIdByAz).join(", ") || "none"}; EC2 RunInstances SubnetId)`);
+    problems.push(
+      `${at("az")}: ${shown(props.az)} is not allowed (an AZ with a subnet in the network: ${Object.keys(props.network.subnetIdByAz).join(", ") || "none"}; EC2 RunInstances SubnetId)`,
+    );
   }
   if (props.instanceType !== undefined && !CLOUDHSM.INSTANCE_TYPE.regex.test(props.instanceType)) {
-    problems.push(`${at("instanceType")}: ${shown(props.instanceType)} is not allowed (${CLOUDHSM.INSTANCE_TYPE.allowed}, EC2 RunInstances InstanceType)`);
+    problems.push(
+      `${at("instanceType")}: ${shown(props.instanceType)} is not allowed (${CLOUDHSM.INSTANCE_TYPE.allowed}, EC2 RunInstances InstanceType)`,
+    );
   }
   if (props.amiId !== undefined && !CLOUDHSM.AMI_ID.regex.test(props.amiId)) {
-    problems.push(`${at("amiId")}: ${shown(props.amiId)} is not allowed (an AMI id: ${CLOUDHSM.AMI_ID.allowed}, EC2 RunInstances ImageId)`);
+    problems.push(
+      `${at("amiId")}: ${shown(props.amiId)} is not allowed (an AMI id: ${CLOUDHSM.AMI_ID.allowed}, EC2 RunInstances ImageId)`,
+    );
   }
   if (props.cliPreinstalled && props.amiId === undefined) {
-    problems.push(`${at("cliPreinstalled")}: true is not allowed (without amiId: the default Amazon Linux 2023 image has no CloudHSM CLI)`);
+    problems.push(
+      `${at("cliPreinstalled")}: true is not allowed (without amiId: the default Amazon Linux 2023 image has no CloudHSM CLI)`,
+    );
   }
   if (props.cliPreinstalled && props.cliPackage !== undefined) {
-    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (with cliPreinstalled nothing is installed at boot)`);
+    problems.push(
+      `${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (with cliPreinstalled nothing is installed at boot)`,
+    );
   } else if (props.cliPackage !== undefined && !CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.regex.test(props.cliPackage)) {
-    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.allowed}: it goes into the user data script)`);
+    problems.push(
+      `${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${CLOUDHSM.ADMIN_HOST_CLI_PACKAGE.allowed}: it goes into the user data script)`,
+    );
   } else if (!props.cliPreinstalled && !props.natGateway && !(props.cliPackage ?? "").startsWith("s3://")) {
-    problems.push(`${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${props.cliPackage === undefined ? "the default https download" : "an https:// download"} needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)`);
+    problems.push(
+      `${at("cliPackage")}: ${shown(props.cliPackage)} is not allowed (${props.cliPackage === undefined ? "the default https download" : "an https:// download"} needs natGateway; without NAT use an s3://<bucket>/<key>.rpm copy in this Region, or amiId with cliPreinstalled)`,
+    );
   }
   return problems;
 }
@@ -211,7 +249,9 @@ function adminHostProblems(where: string, props: AdminHostProps): string[] {
 export function installCliScript(source: string, region: string): string {
   // From S3 (a mirror in this Region, through the gateway endpoint): copy with the host's role.
   const fetch = source.startsWith("s3://")
-    ? [`  if aws s3 cp '${source}' /tmp/cloudhsm-cli.rpm --region '${region}' && dnf install -y /tmp/cloudhsm-cli.rpm; then echo "cmk: CloudHSM CLI installed"; exit 0; fi`]
+    ? [
+        `  if aws s3 cp '${source}' /tmp/cloudhsm-cli.rpm --region '${region}' && dnf install -y /tmp/cloudhsm-cli.rpm; then echo "cmk: CloudHSM CLI installed"; exit 0; fi`,
+      ]
     : [`  if dnf install -y '${source}'; then echo "cmk: CloudHSM CLI installed"; exit 0; fi`];
   return [
     "#!/bin/bash",

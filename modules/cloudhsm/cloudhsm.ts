@@ -22,7 +22,10 @@ import { AdminHost, type AdminHostProps } from "./admin-host";
 export type CloudHsmPhase = "awaiting-certificate" | "ready";
 
 /** The admin host's settings (network, security groups and secrets come from CloudHsm). */
-export type CloudHsmAdminHostOptions = Pick<AdminHostProps, "instanceType" | "amiId" | "cliPreinstalled" | "cliPackage" | "natGateway">;
+export type CloudHsmAdminHostOptions = Pick<
+  AdminHostProps,
+  "instanceType" | "amiId" | "cliPreinstalled" | "cliPackage" | "natGateway"
+>;
 
 export interface CloudHsmProps {
   /** The network of the cluster, the admin host and the endpoints (a subnet in every HSM AZ). */
@@ -106,9 +109,20 @@ export class CloudHsm extends Construct {
       network,
       services: runtime.runner === "lambda" ? [...SSM_HOST_SERVICES, ...IN_VPC_HOOK_SERVICES] : SSM_HOST_SERVICES,
     });
-    this.cluster = new HsmCluster(this, "hsm", { network, hsmType: props.hsmType, mode: props.mode, hsmAzs: props.hsmAzs });
+    this.cluster = new HsmCluster(this, "hsm", {
+      network,
+      hsmType: props.hsmType,
+      mode: props.mode,
+      hsmAzs: props.hsmAzs,
+    });
     this.credentials = new HsmCredentials(this, "credentials");
-    const trust = phase === "ready" ? new ClusterTrust(this, "trust", { trust: props.trust ?? { mode: "generated" }, csr: () => this.cluster.csr() }) : undefined;
+    const trust =
+      phase === "ready"
+        ? new ClusterTrust(this, "trust", {
+            trust: props.trust ?? { mode: "generated" },
+            csr: () => this.cluster.csr(),
+          })
+        : undefined;
     this.trust = trust;
     const secretArns = [this.credentials.adminSecret.arn, this.credentials.kmsuserSecret.arn];
     this.adminHost = new AdminHost(this, "admin-host", {
@@ -131,26 +145,53 @@ export class CloudHsm extends Construct {
     }
     const { certificateParameter: cert, trustAnchorParameter: anchor, trustAnchorPem } = trust;
 
-    const step = (name: string, args: Record<string, string>, dependsOn: readonly ITerraformDependable[], minutes = timeoutMinutes) => new HookStep(this, name, { step: name, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
+    const step = (
+      name: string,
+      args: Record<string, string>,
+      dependsOn: readonly ITerraformDependable[],
+      minutes = timeoutMinutes,
+    ) => new HookStep(this, name, { step: name, args, timeoutMinutes: minutes, dependsOn: [...dependsOn] });
     const clusterId = this.cluster.clusterId;
-    const init = step("initialize-cluster", { "cluster-id": clusterId, "certificate-parameter": cert.name, "trust-anchor-parameter": anchor.name }, [
-      this.cluster.firstHsm,
-      // The Lambda runner reaches CloudHSM and SSM through the endpoints.
-      ...this.endpoints.endpoints,
-    ]);
+    const init = step(
+      "initialize-cluster",
+      { "cluster-id": clusterId, "certificate-parameter": cert.name, "trust-anchor-parameter": anchor.name },
+      [
+        this.cluster.firstHsm,
+        // The Lambda runner reaches CloudHSM and SSM through the endpoints.
+        ...this.endpoints.endpoints,
+      ],
+    );
     // Backup retention has no provider argument: a hook applies it (ModifyCluster), beside
     // initialisation, within the contract's fixed budget for that one call.
-    const retention = step("set-backup-retention", { "cluster-id": clusterId, days: String(backupRetentionDays) }, [this.cluster.cluster, ...this.endpoints.endpoints], budgetMinutes("set-backup-retention", timeoutMinutes));
-    const activate = step("activate-cluster", { "cluster-id": clusterId, "instance-id": this.adminHost.instanceId, "admin-secret-arn": this.credentials.adminSecret.arn, "trust-anchor-parameter": anchor.name }, [
-      init.resource,
-      this.adminHost.instance,
-      ...this.adminHost.readyWhen,
-      ...this.cluster.accessRules,
-      ...this.endpoints.endpoints,
-    ]);
+    const retention = step(
+      "set-backup-retention",
+      { "cluster-id": clusterId, days: String(backupRetentionDays) },
+      [this.cluster.cluster, ...this.endpoints.endpoints],
+      budgetMinutes("set-backup-retention", timeoutMinutes),
+    );
+    const activate = step(
+      "activate-cluster",
+      {
+        "cluster-id": clusterId,
+        "instance-id": this.adminHost.instanceId,
+        "admin-secret-arn": this.credentials.adminSecret.arn,
+        "trust-anchor-parameter": anchor.name,
+      },
+      [
+        init.resource,
+        this.adminHost.instance,
+        ...this.adminHost.readyWhen,
+        ...this.cluster.accessRules,
+        ...this.endpoints.endpoints,
+      ],
+    );
     const others = this.cluster.addRemainingHsms([activate.resource]);
     // Terraform already waits for each HSM to be ACTIVE; the hook re-checks the cluster as a whole.
-    const wait = step("wait-hsms-active", { "cluster-id": clusterId, "min-hsms": String(CLOUDHSM.KEY_STORE_MIN_HSMS.value) }, others);
+    const wait = step(
+      "wait-hsms-active",
+      { "cluster-id": clusterId, "min-hsms": String(CLOUDHSM.KEY_STORE_MIN_HSMS.value) },
+      others,
+    );
     const kmsuser = step(
       "create-kmsuser",
       {
@@ -185,43 +226,77 @@ export class CloudHsm extends Construct {
       .join(" ")}`;
     if (runtime.runner === "lambda") {
       runtime.grantStep("reset-kmsuser-password", resetArgs);
-      const event = { step: "reset-kmsuser-password", region, ...Object.fromEntries(Object.entries(resetArgs).map(([k, v]) => [camel(k), v])) };
+      const event = {
+        step: "reset-kmsuser-password",
+        region,
+        ...Object.fromEntries(Object.entries(resetArgs).map(([k, v]) => [camel(k), v])),
+      };
       resetCommand = `aws lambda invoke --region '${region}' --function-name '${runtime.lambda().functionName}' --cli-read-timeout 0 --cli-binary-format raw-in-base64-out --payload '${JSON.stringify(event)}' reset-kmsuser-password.json`;
     }
-    output(this, "cloudhsm_kmsuser_recovery_command", resetCommand, "Recovery from INVALID_CREDENTIALS / USER_LOCKED_OUT, run by an operator, never by apply (docs/cloudhsm.md)");
-    this.steps = { "initialize-cluster": init, "set-backup-retention": retention, "activate-cluster": activate, "wait-hsms-active": wait, "create-kmsuser": kmsuser, "connect-key-store": this.keyStore.connect };
+    output(
+      this,
+      "cloudhsm_kmsuser_recovery_command",
+      resetCommand,
+      "Recovery from INVALID_CREDENTIALS / USER_LOCKED_OUT, run by an operator, never by apply (docs/cloudhsm.md)",
+    );
+    this.steps = {
+      "initialize-cluster": init,
+      "set-backup-retention": retention,
+      "activate-cluster": activate,
+      "wait-hsms-active": wait,
+      "create-kmsuser": kmsuser,
+      "connect-key-store": this.keyStore.connect,
+    };
   }
 
   /** The props' problems (the parts the child constructs do not check), one line each. */
   private problems(props: CloudHsmProps, phase: string, backupRetentionDays: number, timeoutMinutes: number): string[] {
     const at = (prop: string) => `${this.node.path}.${prop}`;
     const problems: string[] = [];
-    if (phase !== "ready" && phase !== "awaiting-certificate") problems.push(`${at("phase")}: ${shown(phase)} is not allowed ("awaiting-certificate" or "ready")`);
+    if (phase !== "ready" && phase !== "awaiting-certificate")
+      problems.push(`${at("phase")}: ${shown(phase)} is not allowed ("awaiting-certificate" or "ready")`);
     if (phase === "awaiting-certificate" && props.trust !== undefined) {
-      problems.push(`${at("trust")}: ${shown(props.trust)} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)`);
+      problems.push(
+        `${at("trust")}: ${shown(props.trust)} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)`,
+      );
     }
     if (!CLOUDHSM.hsmAzsServeKeyStore(props.hsmAzs)) {
       const n = CLOUDHSM.KEY_STORE_MIN_HSMS.value;
-      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (at least ${n} HSMs in at least ${n} AZs: a KMS custom key store needs ${n} ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)`);
+      problems.push(
+        `${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (at least ${n} HSMs in at least ${n} AZs: a KMS custom key store needs ${n} ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)`,
+      );
     }
     if (!inRange(CLOUDHSM.BACKUP_RETENTION_DAYS, backupRetentionDays)) {
       const days = CLOUDHSM.BACKUP_RETENTION_DAYS;
-      problems.push(`${at("backupRetentionDays")}: ${shown(backupRetentionDays)} is not allowed (${days.min} to ${days.max} ${days.unit}, CloudHSM ModifyCluster BackupRetentionPolicy)`);
+      problems.push(
+        `${at("backupRetentionDays")}: ${shown(backupRetentionDays)} is not allowed (${days.min} to ${days.max} ${days.unit}, CloudHSM ModifyCluster BackupRetentionPolicy)`,
+      );
     }
     if (!KMS.isCustomKeyStoreName(props.keyStoreName)) {
-      problems.push(`${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+      problems.push(
+        `${at("keyStoreName")}: ${shown(props.keyStoreName)} is not allowed (${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`,
+      );
     }
-    if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes)) problems.push(`${at("hookTimeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
+    if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes))
+      problems.push(
+        `${at("hookTimeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`,
+      );
     return problems;
   }
 
   /** The CSR and what to do with it; keys and consumers on the store wait for the second apply. */
   private firstApplyOutputs(): void {
-    output(this, "cloudhsm_cluster_csr", this.cluster.csr(), "CloudHSM cluster CSR: sign it with your CA (see docs/cloudhsm.md)");
+    output(
+      this,
+      "cloudhsm_cluster_csr",
+      this.cluster.csr(),
+      "CloudHSM cluster CSR: sign it with your CA (see docs/cloudhsm.md)",
+    );
     output(
       this,
       "cloudhsm_next_steps",
-      "Sign the cluster_csr output with your offline CA, save the certificate and the CA certificate as PEM files in the repository, " + "set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again (initialise, activate, HSMs, kmsuser, key store, keys).",
+      "Sign the cluster_csr output with your offline CA, save the certificate and the CA certificate as PEM files in the repository, " +
+        "set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again (initialise, activate, HSMs, kmsuser, key store, keys).",
       "What to do with the CSR",
     );
   }

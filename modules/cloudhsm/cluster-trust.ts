@@ -21,7 +21,9 @@ const STANDARD_TIER_MAX = 4096;
  * - `provided`: the operator signed the CSR offline; the signed certificate and the issuing CA's
  *   self-signed certificate (the trust anchor), as PEM text.
  */
-export type ClusterTrustSource = { readonly mode: "generated" } | { readonly mode: "provided"; readonly certificatePem: string; readonly trustAnchorPem: string };
+export type ClusterTrustSource =
+  | { readonly mode: "generated" }
+  | { readonly mode: "provided"; readonly certificatePem: string; readonly trustAnchorPem: string };
 
 export interface ClusterTrustProps {
   readonly trust: ClusterTrustSource;
@@ -49,7 +51,10 @@ export function parsePemCertificate(text: string): X509Certificate | PemProblem 
 export type TrustPairProblem = "same-certificate" | "anchor-not-self-signed" | "not-signed-by-anchor";
 
 /** Checks what can be checked: with no (parseable) certificate, only that the anchor is self-signed. */
-export function trustPairProblem(certificate: X509Certificate | undefined, anchor: X509Certificate | undefined): TrustPairProblem | undefined {
+export function trustPairProblem(
+  certificate: X509Certificate | undefined,
+  anchor: X509Certificate | undefined,
+): TrustPairProblem | undefined {
   if (!anchor) return undefined;
   if (certificate?.raw.equals(anchor.raw)) return "same-certificate";
   if (!anchor.verify(anchor.publicKey)) return "anchor-not-self-signed";
@@ -78,15 +83,32 @@ export class ClusterTrust extends Construct {
       ({ certificatePem: certificate, trustAnchorPem: anchor } = props.trust);
       throwIfProblems(this.providedProblems(certificate, anchor));
     } else if (props.trust.mode === "generated") {
-      if (!props.csr) throwIfProblems([`${at("csr")}: ${shown(undefined)} is not allowed (the generated CA signs the cluster CSR: pass csr, CloudHSM InitializeCluster SignedCert)`]);
+      if (!props.csr)
+        throwIfProblems([
+          `${at("csr")}: ${shown(undefined)} is not allowed (the generated CA signs the cluster CSR: pass csr, CloudHSM InitializeCluster SignedCert)`,
+        ]);
       ({ certificate, anchor } = this.generate((props.csr as () => string)()));
     } else {
-      throw new PropsError([`${at("trust.mode")}: ${shown((props.trust as { mode?: unknown }).mode)} is not allowed ("generated" or "provided")`]);
+      throw new PropsError([
+        `${at("trust.mode")}: ${shown((props.trust as { mode?: unknown }).mode)} is not allowed ("generated" or "provided")`,
+      ]);
     }
     const prefix = EnvironmentStack.of(this).name;
     this.trustAnchorPem = anchor;
-    this.certificateParameter = parameter(this, "certificate", `/${prefix}/cloudhsm/cluster-certificate`, "Cluster certificate signed from the CloudHSM CSR (public)", certificate);
-    this.trustAnchorParameter = parameter(this, "trust-anchor", `/${prefix}/cloudhsm/trust-anchor`, "Trust anchor (issuing CA certificate) of the CloudHSM cluster (public)", anchor);
+    this.certificateParameter = parameter(
+      this,
+      "certificate",
+      `/${prefix}/cloudhsm/cluster-certificate`,
+      "Cluster certificate signed from the CloudHSM CSR (public)",
+      certificate,
+    );
+    this.trustAnchorParameter = parameter(
+      this,
+      "trust-anchor",
+      `/${prefix}/cloudhsm/trust-anchor`,
+      "Trust anchor (issuing CA certificate) of the CloudHSM cluster (public)",
+      anchor,
+    );
   }
 
   /** The `provided` certificates' problems, one line each (tokens are not checked: unknown until apply). */
@@ -102,14 +124,27 @@ export class ClusterTrust extends Construct {
     ] as const) {
       if (Token.isUnresolved(pem)) continue;
       const cert = parsePemCertificate(pem);
-      if (cert === "not-pem") problems.push(`${at(prop)}: ${value(pem)} is not allowed (one PEM -----BEGIN CERTIFICATE----- block, ${source})`);
-      else if (cert === "not-x509") problems.push(`${at(prop)}: ${value(pem)} is not allowed (a parseable X.509 certificate, ${source})`);
+      if (cert === "not-pem")
+        problems.push(
+          `${at(prop)}: ${value(pem)} is not allowed (one PEM -----BEGIN CERTIFICATE----- block, ${source})`,
+        );
+      else if (cert === "not-x509")
+        problems.push(`${at(prop)}: ${value(pem)} is not allowed (a parseable X.509 certificate, ${source})`);
       else parsed[prop] = cert;
     }
     const pair = trustPairProblem(parsed.certificatePem, parsed.trustAnchorPem);
-    if (pair === "same-certificate") problems.push(`${at("trustAnchorPem")}: ${value(trustAnchorPem)} is not allowed (the issuing CA's certificate, not the cluster certificate itself, CloudHSM InitializeCluster TrustAnchor)`);
-    if (pair === "anchor-not-self-signed") problems.push(`${at("trustAnchorPem")}: ${value(trustAnchorPem)} is not allowed (a self-signed root CA certificate, CloudHSM InitializeCluster TrustAnchor)`);
-    if (pair === "not-signed-by-anchor") problems.push(`${at("certificatePem")}: ${value(certificatePem)} is not allowed (a certificate signed by trustAnchorPem, CloudHSM InitializeCluster SignedCert)`);
+    if (pair === "same-certificate")
+      problems.push(
+        `${at("trustAnchorPem")}: ${value(trustAnchorPem)} is not allowed (the issuing CA's certificate, not the cluster certificate itself, CloudHSM InitializeCluster TrustAnchor)`,
+      );
+    if (pair === "anchor-not-self-signed")
+      problems.push(
+        `${at("trustAnchorPem")}: ${value(trustAnchorPem)} is not allowed (a self-signed root CA certificate, CloudHSM InitializeCluster TrustAnchor)`,
+      );
+    if (pair === "not-signed-by-anchor")
+      problems.push(
+        `${at("certificatePem")}: ${value(certificatePem)} is not allowed (a certificate signed by trustAnchorPem, CloudHSM InitializeCluster SignedCert)`,
+      );
     return problems;
   }
 

@@ -60,15 +60,28 @@ export class HsmCluster extends Construct {
     const at = (prop: string) => `${this.node.path}.${prop}`;
     const problems: string[] = [];
     const quoted = (list: readonly string[]) => list.map((v) => `"${v}"`).join(" or ");
-    if (!(CLOUDHSM.HSM_TYPES as readonly string[]).includes(hsmType)) problems.push(`${at("hsmType")}: ${shown(hsmType)} is not allowed (${quoted(CLOUDHSM.HSM_TYPES)}, CloudHSM CreateCluster HsmType)`);
-    if (!(CLOUDHSM.CLUSTER_MODES as readonly string[]).includes(mode)) problems.push(`${at("mode")}: ${shown(mode)} is not allowed (${quoted(CLOUDHSM.CLUSTER_MODES)}, CloudHSM CreateCluster Mode)`);
-    else if (!CLOUDHSM.modeAllowedFor(hsmType, mode)) problems.push(`${at("mode")}: ${shown(mode)} is not allowed (${hsmType} clusters are always FIPS, CloudHSM CreateCluster Mode)`);
+    if (!(CLOUDHSM.HSM_TYPES as readonly string[]).includes(hsmType))
+      problems.push(
+        `${at("hsmType")}: ${shown(hsmType)} is not allowed (${quoted(CLOUDHSM.HSM_TYPES)}, CloudHSM CreateCluster HsmType)`,
+      );
+    if (!(CLOUDHSM.CLUSTER_MODES as readonly string[]).includes(mode))
+      problems.push(
+        `${at("mode")}: ${shown(mode)} is not allowed (${quoted(CLOUDHSM.CLUSTER_MODES)}, CloudHSM CreateCluster Mode)`,
+      );
+    else if (!CLOUDHSM.modeAllowedFor(hsmType, mode))
+      problems.push(
+        `${at("mode")}: ${shown(mode)} is not allowed (${hsmType} clusters are always FIPS, CloudHSM CreateCluster Mode)`,
+      );
     if (!inRange(CLOUDHSM.HSMS_PER_CLUSTER, props.hsmAzs.length)) {
-      problems.push(`${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (${CLOUDHSM.HSMS_PER_CLUSTER.min}-${CLOUDHSM.HSMS_PER_CLUSTER.max} HSMs, CloudHSM quota of HSMs per cluster)`);
+      problems.push(
+        `${at("hsmAzs")}: ${shown(props.hsmAzs)} is not allowed (${CLOUDHSM.HSMS_PER_CLUSTER.min}-${CLOUDHSM.HSMS_PER_CLUSTER.max} HSMs, CloudHSM quota of HSMs per cluster)`,
+      );
     }
     props.hsmAzs.forEach((az, i) => {
       if (!Object.prototype.hasOwnProperty.call(props.network.subnetIdByAz, az)) {
-        problems.push(`${at(`hsmAzs[${i}]`)}: ${shown(az)} is not allowed (an AZ with a subnet in the network: ${Object.keys(props.network.subnetIdByAz).join(", ") || "none"}; CloudHSM CreateHsm AvailabilityZone)`);
+        problems.push(
+          `${at(`hsmAzs[${i}]`)}: ${shown(az)} is not allowed (an AZ with a subnet in the network: ${Object.keys(props.network.subnetIdByAz).join(", ") || "none"}; CloudHSM CreateHsm AvailabilityZone)`,
+        );
       }
     });
     throwIfProblems(problems);
@@ -123,7 +136,9 @@ export class HsmCluster extends Construct {
    */
   csr(): string {
     const existing = this.node.tryFindChild("after-first-hsm") as DataAwsCloudhsmV2Cluster | undefined;
-    const data = existing ?? new DataAwsCloudhsmV2Cluster(this, "after-first-hsm", { clusterId: this.clusterId, dependsOn: [this.firstHsm] });
+    const data =
+      existing ??
+      new DataAwsCloudhsmV2Cluster(this, "after-first-hsm", { clusterId: this.clusterId, dependsOn: [this.firstHsm] });
     return data.clusterCertificates.get(0).clusterCsr;
   }
 

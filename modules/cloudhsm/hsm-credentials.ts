@@ -35,7 +35,9 @@ export class HsmCredentials extends Construct {
     const recoveryWindowInDays = props.recoveryWindowInDays ?? SECRETS_MANAGER.DEFAULT_RECOVERY_WINDOW_DAYS.value;
     const range = SECRETS_MANAGER.RECOVERY_WINDOW_DAYS;
     if (!inRange(range, recoveryWindowInDays)) {
-      throwIfProblems([`${this.node.path}.recoveryWindowInDays: ${shown(recoveryWindowInDays)} is not allowed (${range.min} to ${range.max} days, Secrets Manager DeleteSecret RecoveryWindowInDays)`]);
+      throwIfProblems([
+        `${this.node.path}.recoveryWindowInDays: ${shown(recoveryWindowInDays)} is not allowed (${range.min} to ${range.max} days, Secrets Manager DeleteSecret RecoveryWindowInDays)`,
+      ]);
     }
     const prefix = EnvironmentStack.of(this).name;
     const secret = (sid: string, name: string, description: string, ignoreChanges?: string[]) =>
@@ -46,9 +48,18 @@ export class HsmCredentials extends Construct {
         tags: { ...CREDENTIAL_TAG, Name: `${prefix}-cloudhsm-${name}` },
         lifecycle: { preventDestroy: true, ignoreChanges },
       });
-    this.adminSecret = secret("admin", "admin-password", "CloudHSM admin (crypto officer) password; written by the activate-cluster hook");
+    this.adminSecret = secret(
+      "admin",
+      "admin-password",
+      "CloudHSM admin (crypto officer) password; written by the activate-cluster hook",
+    );
     // create-kmsuser tags the secret with the HSM set it verified: that one tag is the hook's, not
     // Terraform's (without this, every plan would remove it and every run would verify again).
-    this.kmsuserSecret = secret("kmsuser", "kmsuser-password", "CloudHSM kmsuser password for the KMS custom key store; written by the create-kmsuser and reset-kmsuser-password hooks", [`tags["${KMSUSER_VERIFIED_TAG}"]`]);
+    this.kmsuserSecret = secret(
+      "kmsuser",
+      "kmsuser-password",
+      "CloudHSM kmsuser password for the KMS custom key store; written by the create-kmsuser and reset-kmsuser-password hooks",
+      [`tags["${KMSUSER_VERIFIED_TAG}"]`],
+    );
   }
 }

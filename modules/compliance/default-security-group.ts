@@ -8,7 +8,9 @@ export const defaultSecurityGroup: ComplianceRule = {
   documentation: "https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html",
   resourceTypes: ["aws_vpc"],
   check: (r, stack) => {
-    const sg = stack.find((o) => o.type === "aws_default_security_group" && refersTo(o.attributes.vpc_id, r.construct, "id"));
+    const sg = stack.find(
+      (o) => o.type === "aws_default_security_group" && refersTo(o.attributes.vpc_id, r.construct, "id"),
+    );
     if (!sg) return "no aws_default_security_group emptying the default group";
     const rules = [sg.attributes.ingress, sg.attributes.egress].filter((x) => Array.isArray(x) && x.length > 0);
     return rules.length ? "the default security group has rules" : undefined;

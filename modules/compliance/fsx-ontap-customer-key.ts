@@ -6,5 +6,8 @@ export const fsxOntapCustomerKey: ComplianceRule = {
   title: "FSx for ONTAP is encrypted with a KMS customer key",
   documentation: "https://docs.aws.amazon.com/fsx/latest/ONTAPGuide/encryption-at-rest.html",
   resourceTypes: ["aws_fsx_ontap_file_system"],
-  check: (r) => (typeof r.attributes.kms_key_id === "string" && r.attributes.kms_key_id !== "" ? undefined : "kms_key_id is not set (the AWS managed key would be used)"),
+  check: (r) =>
+    typeof r.attributes.kms_key_id === "string" && r.attributes.kms_key_id !== ""
+      ? undefined
+      : "kms_key_id is not set (the AWS managed key would be used)",
 };

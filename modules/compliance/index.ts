@@ -30,7 +30,21 @@ export type { ComplianceRule } from "./rule";
  * run do not depend on which construct files happen to be loaded. Add a new rule here.
  */
 export const RULES: readonly ComplianceRule[] = Object.freeze(
-  [kmsKeyRotation, kmsPolicyNoWildcard, kmsDeletionWindow, preventDestroy, s3SseKms, s3Versioning, s3PublicAccessBlock, ebsEncryptionByDefault, defaultSecurityGroup, fsxOntapCustomerKey, instanceImdsv2, vpcEndpointServiceAcceptance, s3BucketKeyCustomStore].map((rule) => Object.freeze(rule)),
+  [
+    kmsKeyRotation,
+    kmsPolicyNoWildcard,
+    kmsDeletionWindow,
+    preventDestroy,
+    s3SseKms,
+    s3Versioning,
+    s3PublicAccessBlock,
+    ebsEncryptionByDefault,
+    defaultSecurityGroup,
+    fsxOntapCustomerKey,
+    instanceImdsv2,
+    vpcEndpointServiceAcceptance,
+    s3BucketKeyCustomStore,
+  ].map((rule) => Object.freeze(rule)),
 );
 
 export interface Finding {
@@ -49,7 +63,10 @@ export class ComplianceAspect implements IAspect {
   readonly findings: Finding[] = [];
   checked = 0;
   private readonly seen = new Set<string>();
-  private readonly stackViews = new Map<TerraformStack, { all: ResourceView[]; byResource: Map<TerraformResource, ResourceView> }>();
+  private readonly stackViews = new Map<
+    TerraformStack,
+    { all: ResourceView[]; byResource: Map<TerraformResource, ResourceView> }
+  >();
 
   visit(node: IConstruct): void {
     if (!TerraformResource.isTerraformResource(node) || this.seen.has(node.node.path)) return;
@@ -73,7 +90,14 @@ export class ComplianceAspect implements IAspect {
       const problem = rule.check(view, views.all);
       if (problem === undefined) continue;
       const reason = suppressionFor(resource, rule.id);
-      this.findings.push({ ruleId: rule.id, title: rule.title, documentation: rule.documentation, path: resource.node.path, message: problem, ...(reason ? { suppressedBecause: reason } : {}) });
+      this.findings.push({
+        ruleId: rule.id,
+        title: rule.title,
+        documentation: rule.documentation,
+        path: resource.node.path,
+        message: problem,
+        ...(reason ? { suppressedBecause: reason } : {}),
+      });
     }
   }
 }

@@ -9,6 +9,8 @@ export const kmsDeletionWindow: ComplianceRule = {
   resourceTypes: ["aws_kms_key", "aws_kms_external_key"],
   check: (r) => {
     const days = r.attributes.deletion_window_in_days;
-    return typeof days === "number" && inRange(KMS.DELETION_WINDOW_DAYS, days) ? undefined : `deletion_window_in_days is ${String(days)}`;
+    return typeof days === "number" && inRange(KMS.DELETION_WINDOW_DAYS, days)
+      ? undefined
+      : `deletion_window_in_days is ${String(days)}`;
   },
 };

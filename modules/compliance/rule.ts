@@ -49,7 +49,9 @@ export function suppress(scope: IConstruct, ruleId: string, reason: string): voi
 /** The reason a rule is suppressed for this construct (or an ancestor), if it is. */
 export function suppressionFor(construct: IConstruct, ruleId: string): string | undefined {
   for (const scope of [...construct.node.scopes].reverse()) {
-    const entry = scope.node.metadata.find((m) => m.type === SUPPRESSIONS && (m.data as { ruleId: string }).ruleId === ruleId);
+    const entry = scope.node.metadata.find(
+      (m) => m.type === SUPPRESSIONS && (m.data as { ruleId: string }).ruleId === ruleId,
+    );
     if (entry) return (entry.data as { reason: string }).reason;
   }
   return undefined;

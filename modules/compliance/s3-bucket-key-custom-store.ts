@@ -15,9 +15,14 @@ function customStoreKeys(scope: IConstruct): TerraformResource[] {
   if (!keys) {
     keys = root.node
       .findAll()
-      .filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c) && (c as TerraformResource).terraformResourceType === "aws_kms_key")
+      .filter(
+        (c): c is TerraformResource =>
+          TerraformResource.isTerraformResource(c) && (c as TerraformResource).terraformResourceType === "aws_kms_key",
+      )
       .filter((k) => {
-        const byName = (k.toTerraform() as { resource?: { aws_kms_key?: Record<string, { custom_key_store_id?: unknown }> } }).resource?.aws_kms_key ?? {};
+        const byName =
+          (k.toTerraform() as { resource?: { aws_kms_key?: Record<string, { custom_key_store_id?: unknown }> } })
+            .resource?.aws_kms_key ?? {};
         return Object.values(byName).some((a) => a.custom_key_store_id !== undefined);
       });
     storeKeysByRoot.set(root, keys);
@@ -32,7 +37,8 @@ function customStoreKeys(scope: IConstruct): TerraformResource[] {
  * add a cross-stack reference as a side effect.
  */
 function names(value: string, key: TerraformResource, from: IConstruct): boolean {
-  if (TerraformStack.of(key) === TerraformStack.of(from)) return ["arn", "key_id", "id"].some((a) => refersTo(value, key, a));
+  if (TerraformStack.of(key) === TerraformStack.of(from))
+    return ["arn", "key_id", "id"].some((a) => refersTo(value, key, a));
   const owner = key.node.scope as { keyArn?: unknown; keyId?: unknown } | undefined;
   return owner !== undefined && (value === owner.keyArn || value === owner.keyId);
 }
@@ -53,6 +59,8 @@ export const s3BucketKeyCustomStore: ComplianceRule = {
       const keyId = x.apply_server_side_encryption_by_default?.kms_master_key_id;
       return typeof keyId === "string" && keys.some((k) => names(keyId, k, r.construct));
     });
-    return underStore.every((x) => x.bucket_key_enabled === true) ? undefined : "bucket_key_enabled is not true for a bucket encrypted under a custom-key-store key";
+    return underStore.every((x) => x.bucket_key_enabled === true)
+      ? undefined
+      : "bucket_key_enabled is not true for a bucket encrypted under a custom-key-store key";
   },
 };

@@ -8,7 +8,9 @@ export const s3PublicAccessBlock: ComplianceRule = {
   documentation: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
   resourceTypes: ["aws_s3_bucket"],
   check: (r, stack) => {
-    const b = stack.find((o) => o.type === "aws_s3_bucket_public_access_block" && refersTo(o.attributes.bucket, r.construct, "id"));
+    const b = stack.find(
+      (o) => o.type === "aws_s3_bucket_public_access_block" && refersTo(o.attributes.bucket, r.construct, "id"),
+    );
     if (!b) return "no aws_s3_bucket_public_access_block for this bucket";
     const flags = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
     const off = flags.filter((f) => b.attributes[f] !== true);

@@ -12,10 +12,18 @@ export const s3SseKms: ComplianceRule = {
   documentation: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
   resourceTypes: ["aws_s3_bucket"],
   check: (r, stack) => {
-    const config = stack.find((o) => o.type === "aws_s3_bucket_server_side_encryption_configuration" && refersTo(o.attributes.bucket, r.construct, "id"));
+    const config = stack.find(
+      (o) =>
+        o.type === "aws_s3_bucket_server_side_encryption_configuration" &&
+        refersTo(o.attributes.bucket, r.construct, "id"),
+    );
     if (!config) return "no aws_s3_bucket_server_side_encryption_configuration for this bucket";
     const rules = (config.attributes.rule ?? []) as SseRule[];
-    const ok = rules.some((x) => x.apply_server_side_encryption_by_default?.sse_algorithm === "aws:kms" && !!x.apply_server_side_encryption_by_default.kms_master_key_id);
+    const ok = rules.some(
+      (x) =>
+        x.apply_server_side_encryption_by_default?.sse_algorithm === "aws:kms" &&
+        !!x.apply_server_side_encryption_by_default.kms_master_key_id,
+    );
     if (!ok) return "default encryption is not aws:kms with a customer key";
     return rules.every((x) => x.bucket_key_enabled === true) ? undefined : "bucket_key_enabled is not true";
   },

@@ -8,7 +8,9 @@ export const s3Versioning: ComplianceRule = {
   documentation: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
   resourceTypes: ["aws_s3_bucket"],
   check: (r, stack) => {
-    const v = stack.find((o) => o.type === "aws_s3_bucket_versioning" && refersTo(o.attributes.bucket, r.construct, "id"));
+    const v = stack.find(
+      (o) => o.type === "aws_s3_bucket_versioning" && refersTo(o.attributes.bucket, r.construct, "id"),
+    );
     const status = (v?.attributes.versioning_configuration as { status?: string } | undefined)?.status;
     return status === "Enabled" ? undefined : "no aws_s3_bucket_versioning with status Enabled for this bucket";
   },

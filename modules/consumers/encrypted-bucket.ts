@@ -31,7 +31,13 @@ export class EncryptedBucket extends Construct {
   constructor(scope: Construct, id: string, props: EncryptedBucketProps) {
     super(scope, id);
     const nameProblem = Token.isUnresolved(props.bucketName) ? undefined : S3.bucketNameProblem(props.bucketName);
-    throwIfProblems(nameProblem ? [`${this.node.path}.bucketName: ${shown(props.bucketName)} is not allowed (${nameProblem}, S3 bucket naming rules)`] : []);
+    throwIfProblems(
+      nameProblem
+        ? [
+            `${this.node.path}.bucketName: ${shown(props.bucketName)} is not allowed (${nameProblem}, S3 bucket naming rules)`,
+          ]
+        : [],
+    );
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,
       forceDestroy: false,
@@ -91,7 +97,14 @@ export function bucketPolicy(bucketArn: string, keyArn: string): object {
   const SSE = "s3:x-amz-server-side-encryption";
   const KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
   const SSE_C = "s3:x-amz-server-side-encryption-customer-algorithm";
-  const denyPut = (Sid: string, Condition: Record<string, Record<string, string>>) => ({ Sid, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: objects, Condition });
+  const denyPut = (Sid: string, Condition: Record<string, Record<string, string>>) => ({
+    Sid,
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: objects,
+    Condition,
+  });
   return {
     Version: "2012-10-17",
     Statement: [
@@ -104,7 +117,10 @@ export function bucketPolicy(bucketArn: string, keyArn: string): object {
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
       denyPut("DenyPutWithOtherEncryptionType", { Null: { [SSE]: "false" }, StringNotEquals: { [SSE]: "aws:kms" } }),
-      denyPut("DenyPutWithSseKmsWithoutThisKey", { StringEquals: { [SSE]: "aws:kms" }, StringNotEquals: { [KEY_ID]: keyArn } }),
+      denyPut("DenyPutWithSseKmsWithoutThisKey", {
+        StringEquals: { [SSE]: "aws:kms" },
+        StringNotEquals: { [KEY_ID]: keyArn },
+      }),
       denyPut("DenyPutNamingOtherKey", { Null: { [KEY_ID]: "false" }, StringNotEquals: { [KEY_ID]: keyArn } }),
       denyPut("DenyPutWithSseC", { Null: { [SSE_C]: "false" } }),
     ],

@@ -98,7 +98,8 @@ export class FsxOntap extends Construct {
     });
     this.adminSecret = new SecretsmanagerSecret(this, "fsxadmin", {
       name: `${namePrefix}/fsx-ontap/fsxadmin-password`,
-      description: "fsxadmin password of the ONTAP file system (generated at creation; rotate with UpdateFileSystem, then update this secret)",
+      description:
+        "fsxadmin password of the ONTAP file system (generated at creation; rotate with UpdateFileSystem, then update this secret)",
       recoveryWindowInDays: SECRETS_MANAGER.DEFAULT_RECOVERY_WINDOW_DAYS.value,
       tags: { "cmk:holds": "fsx-admin-credential", Name: `${name}-fsxadmin` },
       lifecycle: { preventDestroy: true },
@@ -167,7 +168,8 @@ function resolveFsxOntapProps(p: FsxOntapProps) {
  */
 function fsxOntapProblems(path: string, p: FsxOntapProps, c: ReturnType<typeof resolveFsxOntapProps>): string[] {
   const problems: string[] = [];
-  const refuse = (prop: string, value: unknown, why: string) => problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
+  const refuse = (prop: string, value: unknown, why: string) =>
+    problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
   const judged = (v: unknown): boolean => v !== undefined && !Token.isUnresolved(v);
   const allowed = FSX.THROUGHPUT_PER_HA_PAIR[c.deploymentType];
   if (!allowed) {
@@ -177,31 +179,62 @@ function fsxOntapProblems(path: string, p: FsxOntapProps, c: ReturnType<typeof r
   const multiAz = FSX.isMultiAz(c.deploymentType);
   if (judged(c.haPairs) && !FSX.haPairsAllowed(c.deploymentType, c.haPairs)) {
     const r = FSX.haPairsRange(c.deploymentType);
-    refuse("haPairs", c.haPairs, `${r.min === r.max ? r.min : `${r.min} to ${r.max}`} for ${c.deploymentType}, FSx CreateFileSystem HAPairs`);
+    refuse(
+      "haPairs",
+      c.haPairs,
+      `${r.min === r.max ? r.min : `${r.min} to ${r.max}`} for ${c.deploymentType}, FSx CreateFileSystem HAPairs`,
+    );
   }
   const pairs = judged(c.haPairs) ? c.haPairs : FSX.HA_PAIRS_DEFAULT.value;
   if (judged(p.storageCapacityGiB) && !FSX.storageCapacityAllowed(pairs, c.storageCapacityGiB)) {
     const r = FSX.storageCapacityRange(pairs);
-    refuse("storageCapacityGiB", c.storageCapacityGiB, `${r.min} to ${r.max} ${r.unit} for ${pairs} HA pair(s), FSx CreateFileSystem StorageCapacity`);
+    refuse(
+      "storageCapacityGiB",
+      c.storageCapacityGiB,
+      `${r.min} to ${r.max} ${r.unit} for ${pairs} HA pair(s), FSx CreateFileSystem StorageCapacity`,
+    );
   }
   if (judged(c.throughputPerHaPair) && !FSX.throughputAllowed(c.deploymentType, c.throughputPerHaPair)) {
-    refuse("throughputPerHaPair", c.throughputPerHaPair, `one of ${allowed.join(", ")} MB/s for ${c.deploymentType}, FSx CreateFileSystem ThroughputCapacityPerHAPair`);
+    refuse(
+      "throughputPerHaPair",
+      c.throughputPerHaPair,
+      `one of ${allowed.join(", ")} MB/s for ${c.deploymentType}, FSx CreateFileSystem ThroughputCapacityPerHAPair`,
+    );
   }
   const count = FSX.subnetAzCount(c.deploymentType);
   if (c.subnetAzs.length !== count || new Set(c.subnetAzs).size !== c.subnetAzs.length) {
-    refuse("subnetAzs", c.subnetAzs, `${multiAz ? `exactly ${count} distinct AZs for a multi-AZ` : `exactly ${count} AZ for a single-AZ`} file system, FSx CreateFileSystem SubnetIds`);
+    refuse(
+      "subnetAzs",
+      c.subnetAzs,
+      `${multiAz ? `exactly ${count} distinct AZs for a multi-AZ` : `exactly ${count} AZ for a single-AZ`} file system, FSx CreateFileSystem SubnetIds`,
+    );
   }
   const known = Object.keys(p.network.subnetIdByAz);
   c.subnetAzs.forEach((az, i) => {
-    if (judged(az) && !known.includes(az)) refuse(`subnetAzs.${i}`, az, `an AZ with a subnet in the network (${known.join(", ") || "none"})`);
+    if (judged(az) && !known.includes(az))
+      refuse(`subnetAzs.${i}`, az, `an AZ with a subnet in the network (${known.join(", ") || "none"})`);
   });
-  if (judged(c.preferredAz) && !c.subnetAzs.includes(c.preferredAz)) refuse("preferredAz", c.preferredAz, `one of subnetAzs (${c.subnetAzs.join(", ")}), FSx CreateFileSystem PreferredSubnetId`);
+  if (judged(c.preferredAz) && !c.subnetAzs.includes(c.preferredAz))
+    refuse(
+      "preferredAz",
+      c.preferredAz,
+      `one of subnetAzs (${c.subnetAzs.join(", ")}), FSx CreateFileSystem PreferredSubnetId`,
+    );
   const backupDays = FSX.AUTOMATIC_BACKUP_RETENTION_DAYS;
   if (judged(c.automaticBackupRetentionDays) && !inRange(backupDays, c.automaticBackupRetentionDays)) {
-    refuse("automaticBackupRetentionDays", c.automaticBackupRetentionDays, `${backupDays.min} to ${backupDays.max} ${backupDays.unit}, FSx CreateFileSystem AutomaticBackupRetentionDays`);
+    refuse(
+      "automaticBackupRetentionDays",
+      c.automaticBackupRetentionDays,
+      `${backupDays.min} to ${backupDays.max} ${backupDays.unit}, FSx CreateFileSystem AutomaticBackupRetentionDays`,
+    );
   }
   c.clientCidrs.forEach((cidr, i) => {
-    if (judged(cidr) && c.clientCidrs.indexOf(cidr) !== i) refuse(`clientCidrs.${i}`, cidr, "a range listed once: EC2 refuses a duplicate security group rule (InvalidPermission.Duplicate)");
+    if (judged(cidr) && c.clientCidrs.indexOf(cidr) !== i)
+      refuse(
+        `clientCidrs.${i}`,
+        cidr,
+        "a range listed once: EC2 refuses a duplicate security group rule (InvalidPermission.Duplicate)",
+      );
   });
   return problems;
 }

@@ -52,7 +52,9 @@ export class EnvironmentStack extends TerraformStack implements IEnvironment {
   static of(scope: IConstruct): EnvironmentStack {
     const stack = TerraformStack.of(scope);
     if (stack instanceof EnvironmentStack) return stack;
-    throw new PropsError([`${scope.node.path}: is in the stack "${stack.node.id}", which is not an EnvironmentStack (its constructs read the account, Region, partition and name prefix from an EnvironmentStack: new EnvironmentStack(app, id, { name, account, region }))`]);
+    throw new PropsError([
+      `${scope.node.path}: is in the stack "${stack.node.id}", which is not an EnvironmentStack (its constructs read the account, Region, partition and name prefix from an EnvironmentStack: new EnvironmentStack(app, id, { name, account, region }))`,
+    ]);
   }
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {

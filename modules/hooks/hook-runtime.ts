@@ -92,16 +92,27 @@ export class HookRuntime extends Construct {
     this.runner = props.runner ?? "local";
     this.network = props.network;
     const problems: string[] = [];
-    if (id !== HookRuntime.ID) problems.push(`${this.node.path}: the id ${shown(id)} is not allowed (one runtime per stack, with the id "${HookRuntime.ID}", which HookRuntime.of finds)`);
+    if (id !== HookRuntime.ID)
+      problems.push(
+        `${this.node.path}: the id ${shown(id)} is not allowed (one runtime per stack, with the id "${HookRuntime.ID}", which HookRuntime.of finds)`,
+      );
     if (this.runner === "lambda") {
       const subnets = props.network?.subnetIds;
-      if (!props.network) problems.push(`${this.node.path}.network: (missing) is not allowed (the lambda runner runs the function in the VPC's private subnets)`);
+      if (!props.network)
+        problems.push(
+          `${this.node.path}.network: (missing) is not allowed (the lambda runner runs the function in the VPC's private subnets)`,
+        );
       else if (!subnets || !inRange(LAMBDA_SUBNETS, subnets.length)) {
-        problems.push(`${this.node.path}.network.subnetIds: ${shown(subnets)} is not allowed (${LAMBDA_SUBNETS.min} to ${LAMBDA_SUBNETS.max} subnets, Lambda VpcConfig SubnetIds)`);
+        problems.push(
+          `${this.node.path}.network.subnetIds: ${shown(subnets)} is not allowed (${LAMBDA_SUBNETS.min} to ${LAMBDA_SUBNETS.max} subnets, Lambda VpcConfig SubnetIds)`,
+        );
       }
       // Only a lambda runner reads the stack's environment (a local runner works in any TerraformStack).
       const name = `${EnvironmentStack.of(this).name}-hooks`;
-      if (name.length > MAX_FUNCTION_NAME) problems.push(`${this.node.path}.functionName: ${shown(name)} is not allowed (at most ${MAX_FUNCTION_NAME} characters, Lambda CreateFunction FunctionName and IAM CreateRole RoleName: use a shorter EnvironmentStack name)`);
+      if (name.length > MAX_FUNCTION_NAME)
+        problems.push(
+          `${this.node.path}.functionName: ${shown(name)} is not allowed (at most ${MAX_FUNCTION_NAME} characters, Lambda CreateFunction FunctionName and IAM CreateRole RoleName: use a shorter EnvironmentStack name)`,
+        );
     }
     throwIfProblems(problems);
   }
@@ -123,7 +134,10 @@ export class HookRuntime extends Construct {
     if (this.fn) return this.fn;
     const { name: namePrefix, partition } = EnvironmentStack.of(this);
     const vpc = this.network;
-    if (this.runner !== "lambda" || !vpc) throw new PropsError([`${this.node.path}.runner: ${shown(this.runner)} is not allowed (a Lambda function needs the lambda runner and its network)`]);
+    if (this.runner !== "lambda" || !vpc)
+      throw new PropsError([
+        `${this.node.path}.runner: ${shown(this.runner)} is not allowed (a Lambda function needs the lambda runner and its network)`,
+      ]);
     const archive = new TerraformAsset(this, "lambda-bundle", { path: requireLambdaZip(), type: AssetType.FILE });
     const role = new IamRole(this, "role", {
       name: `${namePrefix}-hooks`,
@@ -133,19 +147,35 @@ export class HookRuntime extends Construct {
       }),
     });
     // ENI management in the VPC and its own log stream; nothing else is managed-policy wide.
-    const vpcAccess = new IamRolePolicyAttachment(this, "vpc-access", { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole` });
+    const vpcAccess = new IamRolePolicyAttachment(this, "vpc-access", {
+      role: role.name,
+      policyArn: `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`,
+    });
     const steps = new IamRolePolicy(this, "steps", {
       role: role.id,
       name: "hook-steps",
-      policy: Lazy.stringValue({ produce: () => JSON.stringify({ Version: "2012-10-17", Statement: mergeStatements(this.statements) }) }),
+      policy: Lazy.stringValue({
+        produce: () => JSON.stringify({ Version: "2012-10-17", Statement: mergeStatements(this.statements) }),
+      }),
     });
     const sg = new SecurityGroup(this, "sg", {
       name: `${namePrefix}-hooks`,
       description: "Hook Lambda: HTTPS to the VPC endpoints only",
       vpcId: vpc.vpcId,
-      egress: [{ description: "AWS APIs through the VPC interface endpoints", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [vpc.cidr] }],
+      egress: [
+        {
+          description: "AWS APIs through the VPC interface endpoints",
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrBlocks: [vpc.cidr],
+        },
+      ],
     });
-    const logs = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${namePrefix}-hooks`, retentionInDays: CLOUDWATCH.HOOK_LOG_RETENTION_DAYS_DEFAULT.value });
+    const logs = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${namePrefix}-hooks`,
+      retentionInDays: CLOUDWATCH.HOOK_LOG_RETENTION_DAYS_DEFAULT.value,
+    });
     this.fn = new LambdaFunction(this, "function", {
       functionName: `${namePrefix}-hooks`,
       description: "cmk-stacks bootstrap hooks (initialise, activate, kmsuser, connect)",

@@ -14,7 +14,11 @@ export { HOOK_BUNDLE_DIR } from "./hook-runtime";
 const MINUTES_PER_INVOCATION = HOOKS.MINUTES_PER_INVOCATION;
 
 /** Bounds and default of a step's wait: the rulebook's {@link HOOKS.TIMEOUT_MINUTES} and {@link HOOKS.TIMEOUT_MINUTES_DEFAULT}. */
-export const HOOK_TIMEOUT_MINUTES = { min: HOOKS.TIMEOUT_MINUTES.min, max: HOOKS.TIMEOUT_MINUTES.max, default: HOOKS.TIMEOUT_MINUTES_DEFAULT.value } as const;
+export const HOOK_TIMEOUT_MINUTES = {
+  min: HOOKS.TIMEOUT_MINUTES.min,
+  max: HOOKS.TIMEOUT_MINUTES.max,
+  default: HOOKS.TIMEOUT_MINUTES_DEFAULT.value,
+} as const;
 
 export interface HookStepProps {
   /** Step name as the contract (`hooks/contract.ts`) defines it (e.g. `connect-key-store`). */
@@ -106,17 +110,26 @@ export class HookStep extends Construct {
 function hookStepProblems(where: string, props: HookStepProps): string[] {
   const problems: string[] = [];
   if (!isStepName(props.step)) {
-    problems.push(`${where}.step: ${shown(props.step)} is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`);
+    problems.push(
+      `${where}.step: ${shown(props.step)} is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`,
+    );
   } else if ((STEP_CONTRACT[props.step] as StepSpec).cliOnly) {
     // Neither runner may run it from the graph: it reads a secret from an operator's standard input.
-    problems.push(`${where}.step: ${shown(props.step)} is not allowed (an operator runs it from the command line, never Terraform: ${(STEP_CONTRACT[props.step] as StepSpec).cliOnly})`);
+    problems.push(
+      `${where}.step: ${shown(props.step)} is not allowed (an operator runs it from the command line, never Terraform: ${(STEP_CONTRACT[props.step] as StepSpec).cliOnly})`,
+    );
   } else {
-    for (const problem of wiringProblems(props.step, Object.keys(props.args))) problems.push(`${where}.args: ${shown(Object.keys(props.args))} is not allowed (${problem})`);
+    for (const problem of wiringProblems(props.step, Object.keys(props.args)))
+      problems.push(`${where}.args: ${shown(Object.keys(props.args))} is not allowed (${problem})`);
   }
   for (const [flag, value] of Object.entries(props.args)) {
-    if (!Token.isUnresolved(value) && /['\n\r]/.test(value)) problems.push(`${where}.args.${flag}: ${shown(value)} is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`);
+    if (!Token.isUnresolved(value) && /['\n\r]/.test(value))
+      problems.push(
+        `${where}.args.${flag}: ${shown(value)} is not allowed (an id or name without quotes or line breaks: the local runner passes it single-quoted to a shell)`,
+      );
   }
   const t = props.timeoutMinutes;
-  if (t !== undefined && !inRange(HOOKS.TIMEOUT_MINUTES, t)) problems.push(`${where}.timeoutMinutes: ${shown(t)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
+  if (t !== undefined && !inRange(HOOKS.TIMEOUT_MINUTES, t))
+    problems.push(`${where}.timeoutMinutes: ${shown(t)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
   return problems;
 }

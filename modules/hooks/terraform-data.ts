@@ -46,7 +46,12 @@ export class TerraformData extends TerraformResource {
 
   protected synthesizeHclAttributes(): Record<string, unknown> {
     return {
-      triggers_replace: { value: this.props.triggersReplace, isBlock: false, type: "map", storageClassType: "stringMap" },
+      triggers_replace: {
+        value: this.props.triggersReplace,
+        isBlock: false,
+        type: "map",
+        storageClassType: "stringMap",
+      },
       input: { value: this.props.input, isBlock: false, type: "map", storageClassType: "stringMap" },
     };
   }

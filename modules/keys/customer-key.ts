@@ -132,7 +132,10 @@ export class CustomerKey extends Construct implements ICustomerKey {
       decryptOnlyUsers: props.decryptOnlyUsers,
       externalAccounts: props.externalAccounts,
     };
-    throwIfProblems([...customerKeyProblems(this.node.path, stack.partition, store, rotation, props), ...keyPolicyProblems(this.node.path, policy)]);
+    throwIfProblems([
+      ...customerKeyProblems(this.node.path, stack.partition, store, rotation, props),
+      ...keyPolicyProblems(this.node.path, policy),
+    ]);
 
     this.name = props.name ?? id;
     this.store = store;
@@ -152,10 +155,18 @@ export class CustomerKey extends Construct implements ICustomerKey {
       bypassPolicyLockoutSafetyCheck: false,
       policy: JSON.stringify(buildKeyPolicy(policy)),
       tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store },
-      dependsOn: props.keyStore || props.dependsOn?.length ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])] : undefined,
+      dependsOn:
+        props.keyStore || props.dependsOn?.length
+          ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])]
+          : undefined,
       lifecycle: { preventDestroy: true },
     });
-    if (store !== "aws-kms") suppress(this.resource, "CKV_AWS_7", "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)");
+    if (store !== "aws-kms")
+      suppress(
+        this.resource,
+        "CKV_AWS_7",
+        "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)",
+      );
     const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;
@@ -172,22 +183,52 @@ export class CustomerKey extends Construct implements ICustomerKey {
 }
 
 /** Every invariant of the props at once, one line each (`<path>.<prop>: <value> is not allowed (<why>)`). Unresolved tokens are not judged. */
-function customerKeyProblems(path: string, partition: string, store: KeyStoreKind, rotation: boolean, p: CustomerKeyProps): string[] {
+function customerKeyProblems(
+  path: string,
+  partition: string,
+  store: KeyStoreKind,
+  rotation: boolean,
+  p: CustomerKeyProps,
+): string[] {
   const problems: string[] = keyBaseProblems(path, partition, p);
-  const refuse = (prop: string, value: unknown, why: string) => problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
-  if (p.store !== undefined && p.store !== "aws-kms" && p.store !== "cloudhsm" && p.store !== "xks") refuse("store", p.store, "'aws-kms', 'cloudhsm' or 'xks'");
+  const refuse = (prop: string, value: unknown, why: string) =>
+    problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
+  if (p.store !== undefined && p.store !== "aws-kms" && p.store !== "cloudhsm" && p.store !== "xks")
+    refuse("store", p.store, "'aws-kms', 'cloudhsm' or 'xks'");
   else if (store === "aws-kms") {
-    if (p.keyStore) refuse("keyStore.kind", p.keyStore.kind, `store is "aws-kms": an AWS-KMS key is not created in a custom key store, KMS CreateKey CustomKeyStoreId`);
+    if (p.keyStore)
+      refuse(
+        "keyStore.kind",
+        p.keyStore.kind,
+        `store is "aws-kms": an AWS-KMS key is not created in a custom key store, KMS CreateKey CustomKeyStoreId`,
+      );
   } else {
-    if (!p.keyStore) refuse("keyStore", undefined, `a "${store}" key is created in a ${store} key store, KMS CreateKey CustomKeyStoreId`);
-    else if (p.keyStore.kind !== store) refuse("keyStore.kind", p.keyStore.kind, `store is "${store}": the key store must be of the same kind, KMS CreateKey CustomKeyStoreId`);
-    if (rotation) refuse("rotation", true, "keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation");
+    if (!p.keyStore)
+      refuse(
+        "keyStore",
+        undefined,
+        `a "${store}" key is created in a ${store} key store, KMS CreateKey CustomKeyStoreId`,
+      );
+    else if (p.keyStore.kind !== store)
+      refuse(
+        "keyStore.kind",
+        p.keyStore.kind,
+        `store is "${store}": the key store must be of the same kind, KMS CreateKey CustomKeyStoreId`,
+      );
+    if (rotation)
+      refuse("rotation", true, "keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation");
   }
   if (store === "xks") {
-    if (p.xksKeyId === undefined) refuse("xksKeyId", undefined, "required for a key in an external key store, KMS CreateKey XksKeyId");
-    else if (!Token.isUnresolved(p.xksKeyId) && !XKS.KEY_ID.regex.test(p.xksKeyId)) refuse("xksKeyId", p.xksKeyId, `${XKS.KEY_ID.allowed}, KMS CreateKey XksKeyId`);
+    if (p.xksKeyId === undefined)
+      refuse("xksKeyId", undefined, "required for a key in an external key store, KMS CreateKey XksKeyId");
+    else if (!Token.isUnresolved(p.xksKeyId) && !XKS.KEY_ID.regex.test(p.xksKeyId))
+      refuse("xksKeyId", p.xksKeyId, `${XKS.KEY_ID.allowed}, KMS CreateKey XksKeyId`);
   } else if (p.xksKeyId !== undefined) {
-    refuse("xksKeyId", p.xksKeyId, `only for a key in an external key store (store is "${store}"), KMS CreateKey XksKeyId`);
+    refuse(
+      "xksKeyId",
+      p.xksKeyId,
+      `only for a key in an external key store (store is "${store}"), KMS CreateKey XksKeyId`,
+    );
   }
   return problems;
 }

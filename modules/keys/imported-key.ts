@@ -14,18 +14,38 @@ import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IAlarmTopic } from "../alarms/alarm-topic";
 
 /** What importers may do: fetch a wrapping key, import (or import new material and rotate to it), and prove the key works. */
-export const IMPORT_ACTIONS = ["kms:DescribeKey", "kms:ListResourceTags", "kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:ListKeyRotations", "kms:Encrypt", "kms:Decrypt"] as const;
+export const IMPORT_ACTIONS = [
+  "kms:DescribeKey",
+  "kms:ListResourceTags",
+  "kms:GetParametersForImport",
+  "kms:ImportKeyMaterial",
+  "kms:RotateKeyOnDemand",
+  "kms:ListKeyRotations",
+  "kms:Encrypt",
+  "kms:Decrypt",
+] as const;
 /** Tag carrying the configured validity in days ("0": does not expire); the import step refuses another `--valid-days`. */
 export const VALIDITY_TAG = "KeyMaterialValidityDays";
 /** Management actions importers are explicitly denied, whatever IAM says (as users are). */
-const DENIED_TO_IMPORTERS = ["kms:CancelKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource", "kms:CreateGrant"];
+const DENIED_TO_IMPORTERS = [
+  "kms:CancelKeyDeletion",
+  "kms:DisableKey",
+  "kms:PutKeyPolicy",
+  "kms:ScheduleKeyDeletion",
+  "kms:UpdateAlias",
+  "kms:DeleteAlias",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:CreateGrant",
+];
 const DAY_SECONDS = 86_400;
 
 /**
  * Alias, roles, description, deletion window and policy form as every key ({@link KeyBaseProps});
  * encrypt-only and decrypt-only users and other accounts as for a CustomerKey; plus the import's own.
  */
-export interface ImportedKeyProps extends KeyBaseProps, Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts"> {
+export interface ImportedKeyProps
+  extends KeyBaseProps, Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts"> {
   /** Logical name (`keys.<name>`): part of the alarm and output names. */
   readonly name: string;
   /**
@@ -83,7 +103,10 @@ export class ImportedKey extends Construct implements ICustomerKey {
     // The checks every key shares (alias, roles, deletion window, policy form), then the import's own.
     const problems = keyBaseProblems(this.node.path, env.partition, props);
     const window = props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value;
-    if (props.importers.length === 0) problems.push(`${at("importers")}: [] is not allowed (at least one principal to import the material, KMS ImportKeyMaterial)`);
+    if (props.importers.length === 0)
+      problems.push(
+        `${at("importers")}: [] is not allowed (at least one principal to import the material, KMS ImportKeyMaterial)`,
+      );
     const admins = new Set(props.administrators.map((a) => a.toLowerCase()));
     const users = new Set(props.users.map((u) => u.toLowerCase()));
     const encryptOnly = new Set((props.encryptOnlyUsers ?? []).map((u) => u.toLowerCase()));
@@ -92,20 +115,48 @@ export class ImportedKey extends Construct implements ICustomerKey {
     props.importers.forEach((p, i) => {
       const id = p.toLowerCase();
       const account = IAM.accountOfArn(p);
-      if (admins.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)`);
-      else if (users.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)`);
+      if (admins.has(id))
+        problems.push(
+          `${at(`importers.${i}`)}: ${shown(p)} is not allowed (an administrator is denied the Encrypt/Decrypt round trip that proves the import, key policy: separation of duties)`,
+        );
+      else if (users.has(id))
+        problems.push(
+          `${at(`importers.${i}`)}: ${shown(p)} is not allowed (importers are denied CreateGrant, which users need for AWS services, key policy: separation of duties)`,
+        );
       else if (encryptOnly.has(id) || decryptOnly.has(id)) {
         const [list, denied] = encryptOnly.has(id) ? ["encryptOnlyUsers", "Decrypt"] : ["decryptOnlyUsers", "Encrypt"];
-        problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in ${list}, which are denied kms:${denied}: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`);
-      } else if (services.has(id)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`);
-      if (KMS.otherAccountProblem("import", account, env.account)) problems.push(`${at(`importers.${i}`)}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)`);
+        problems.push(
+          `${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in ${list}, which are denied kms:${denied}: the Encrypt/Decrypt round trip that ends every import would fail, key policy: separation of duties)`,
+        );
+      } else if (services.has(id))
+        problems.push(
+          `${at(`importers.${i}`)}: ${shown(p)} is not allowed (also in serviceRoles: importers are denied CreateGrant, which the service needs, key policy: separation of duties)`,
+        );
+      if (KMS.otherAccountProblem("import", account, env.account))
+        problems.push(
+          `${at(`importers.${i}`)}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: GetParametersForImport and ImportKeyMaterial work only there, KMS ImportKeyMaterial)`,
+        );
     });
     const validity = props.keyMaterialValidityDays;
     const validityRange = KMS.KEY_MATERIAL_VALIDITY_DAYS;
-    if (validity !== undefined && !inRange(validityRange, validity)) problems.push(`${at("keyMaterialValidityDays")}: ${shown(validity)} is not allowed (${validityRange.min} to ${validityRange.max} days, KMS ImportKeyMaterial ValidTo)`);
-    const warningSeconds = props.expiryWarningDays !== undefined ? props.expiryWarningDays * DAY_SECONDS : Math.min(KMS.DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS.value * DAY_SECONDS, ((validity ?? 0) * DAY_SECONDS) / 2);
-    if (props.expiryWarningDays !== undefined && (validity === undefined || props.expiryWarningDays <= 0 || props.expiryWarningDays >= validity)) {
-      problems.push(`${at("expiryWarningDays")}: ${shown(props.expiryWarningDays)} is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which ${validity === undefined ? "is unset: the material does not expire" : `is ${validity}`})`);
+    if (validity !== undefined && !inRange(validityRange, validity))
+      problems.push(
+        `${at("keyMaterialValidityDays")}: ${shown(validity)} is not allowed (${validityRange.min} to ${validityRange.max} days, KMS ImportKeyMaterial ValidTo)`,
+      );
+    const warningSeconds =
+      props.expiryWarningDays !== undefined
+        ? props.expiryWarningDays * DAY_SECONDS
+        : Math.min(
+            KMS.DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS.value * DAY_SECONDS,
+            ((validity ?? 0) * DAY_SECONDS) / 2,
+          );
+    if (
+      props.expiryWarningDays !== undefined &&
+      (validity === undefined || props.expiryWarningDays <= 0 || props.expiryWarningDays >= validity)
+    ) {
+      problems.push(
+        `${at("expiryWarningDays")}: ${shown(props.expiryWarningDays)} is not allowed (more than 0 and fewer days than keyMaterialValidityDays, which ${validity === undefined ? "is unset: the material does not expire" : `is ${validity}`})`,
+      );
     }
     const policyProps: KeyPolicyProps = {
       partition: env.partition,
@@ -125,13 +176,31 @@ export class ImportedKey extends Construct implements ICustomerKey {
     const policy = buildKeyPolicy(policyProps);
     const importers = [...props.importers].sort();
     policy.Statement.push(
-      { Sid: "KeyMaterialImport", Effect: "Allow", Principal: { AWS: importers }, Action: [...IMPORT_ACTIONS], Resource: "*" },
-      { Sid: "ImportersCannotManageKey", Effect: "Deny", Principal: { AWS: importers }, Action: DENIED_TO_IMPORTERS, Resource: "*" },
+      {
+        Sid: "KeyMaterialImport",
+        Effect: "Allow",
+        Principal: { AWS: importers },
+        Action: [...IMPORT_ACTIONS],
+        Resource: "*",
+      },
+      {
+        Sid: "ImportersCannotManageKey",
+        Effect: "Deny",
+        Principal: { AWS: importers },
+        Action: DENIED_TO_IMPORTERS,
+        Resource: "*",
+      },
       // Deleting the material makes every ciphertext unreadable until the same material is
       // imported again; nobody may do it while this statement stands (removing it is a key-policy
       // change the plan guard shows). Expiry is configured, never an API call.
       // https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteImportedKeyMaterial.html
-      { Sid: "NobodyDeletesImportedMaterial", Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:DeleteImportedKeyMaterial", Resource: "*" },
+      {
+        Sid: "NobodyDeletesImportedMaterial",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "kms:DeleteImportedKeyMaterial",
+        Resource: "*",
+      },
     );
     this.resource = new KmsExternalKey(this, "key", {
       description: props.description ?? `Imported customer key ${props.name} (${env.name})`,
@@ -142,7 +211,12 @@ export class ImportedKey extends Construct implements ICustomerKey {
       // Never bypassed (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check).
       bypassPolicyLockoutSafetyCheck: false,
       policy: JSON.stringify(policy),
-      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: "aws-kms", KeyOrigin: "EXTERNAL", [VALIDITY_TAG]: String(validity ?? 0) },
+      tags: {
+        Name: props.alias.replace(/^alias\//, ""),
+        KeyStore: "aws-kms",
+        KeyOrigin: "EXTERNAL",
+        [VALIDITY_TAG]: String(validity ?? 0),
+      },
       dependsOn: props.dependsOn?.length ? [...props.dependsOn] : undefined,
       // key_material_base64 is never set. The import step sets the expiry; the provider reads it back
       // into valid_to on refresh (an optional, not computed, attribute), which would otherwise be
@@ -159,7 +233,9 @@ export class ImportedKey extends Construct implements ICustomerKey {
       // (same material, new ValidTo) still avoids an outage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html#key-material-expiration
       this.expiryAlarm = new CloudwatchMetricAlarm(this, "material-expiry", {
-        alarmName: props.alarmTopic ? `${props.alarmTopic.alarmNamePrefix}key-${props.name}-material-expiry` : `${env.name}-key-${props.name}-material-expiry`,
+        alarmName: props.alarmTopic
+          ? `${props.alarmTopic.alarmNamePrefix}key-${props.name}-material-expiry`
+          : `${env.name}-key-${props.name}-material-expiry`,
         alarmDescription: `Imported key material of ${props.alias} expires in less than ${Math.round((warningSeconds / DAY_SECONDS) * 10) / 10} days: re-import it (docs/byok.md)`,
         namespace: "AWS/KMS",
         metricName: "SecondsUntilKeyMaterialExpiration",
@@ -178,7 +254,9 @@ export class ImportedKey extends Construct implements ICustomerKey {
     }
     // Operator-run, never by apply: the material comes from the operator's key manager on stdin
     // (docs/byok.md). The command holds ids only; the material is never an argument.
-    this.importCommand = `<export of the 256-bit key from your key manager> | npm run -s hook -- import-key-material --region '${env.region}' --key-id '${this.resource.id}'` + (validity !== undefined ? ` --valid-days ${validity}` : "");
+    this.importCommand =
+      `<export of the 256-bit key from your key manager> | npm run -s hook -- import-key-material --region '${env.region}' --key-id '${this.resource.id}'` +
+      (validity !== undefined ? ` --valid-days ${validity}` : "");
     const out = new TerraformOutput(this, "import-command", {
       value: this.importCommand,
       description: `Imports the key material of ${props.alias} (run by an importer, material on stdin; docs/byok.md)`,

@@ -55,15 +55,36 @@ export const ADMIN_ACTIONS = [
 ] as const;
 
 /** Cryptographic actions for a symmetric encryption key. */
-export const USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"] as const;
+export const USE_ACTIONS = [
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey*",
+  "kms:ReEncrypt*",
+] as const;
 
 /** Actions administrators are explicitly denied, whatever IAM says. */
 const DENIED_TO_ADMINS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:CreateGrant"];
 /** Actions users and service roles are explicitly denied, whatever IAM says. */
-const DENIED_TO_USERS = ["kms:CancelKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource"];
+const DENIED_TO_USERS = [
+  "kms:CancelKeyDeletion",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:PutKeyPolicy",
+  "kms:ScheduleKeyDeletion",
+  "kms:UpdateAlias",
+  "kms:DeleteAlias",
+  "kms:TagResource",
+  "kms:UntagResource",
+];
 
 /** What an encrypt-only user may do: encrypt and make data keys (under this key), never decrypt. */
-export const ENCRYPT_ONLY_ACTIONS = ["kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"] as const;
+export const ENCRYPT_ONLY_ACTIONS = [
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey*",
+  "kms:ReEncryptTo",
+] as const;
 /** What a decrypt-only user may do: decrypt (and re-encrypt away from this key), never encrypt. */
 export const DECRYPT_ONLY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom"] as const;
 /** Denied to encrypt-only users whatever IAM says (a grant to themselves would give them Decrypt). */
@@ -140,11 +161,16 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   const seen = new Set<string>();
   for (const [i, a] of (p.externalAccounts ?? []).entries()) {
     const where = `${at}.externalAccounts.${i}`;
-    if (!IAM.ACCOUNT_ID.regex.test(a.account)) out.push(`${where}.account: ${JSON.stringify(a.account)} is not allowed (${IAM.ACCOUNT_ID.allowed})`);
-    else if (a.account === p.account) out.push(`${where}.account: "${a.account}" is not allowed (the key's own account: list its principals in users, KMS key policies)`);
+    if (!IAM.ACCOUNT_ID.regex.test(a.account))
+      out.push(`${where}.account: ${JSON.stringify(a.account)} is not allowed (${IAM.ACCOUNT_ID.allowed})`);
+    else if (a.account === p.account)
+      out.push(
+        `${where}.account: "${a.account}" is not allowed (the key's own account: list its principals in users, KMS key policies)`,
+      );
     else if (seen.has(a.account)) out.push(`${where}.account: "${a.account}" is not allowed (listed once per key)`);
     seen.add(a.account);
-    if (a.allow.length === 0) out.push(`${where}.allow: [] is not allowed (at least one of use, grantsForAwsResources)`);
+    if (a.allow.length === 0)
+      out.push(`${where}.allow: [] is not allowed (at least one of use, grantsForAwsResources)`);
   }
   // Principals of another account: KMS honours a key policy's permissions for them only for use and
   // grants, never for administration ("Cross-account use: No" in each administrative operation's API
@@ -154,7 +180,10 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   const accountOf = IAM.accountOfArn;
   p.administrators.forEach((a, i) => {
     const account = accountOf(a);
-    if (KMS.otherAccountProblem("administer", account, p.account)) out.push(`${at}.administrators.${i}: ${JSON.stringify(a)} is not allowed (a principal of the key's account ${p.account}: key administration works only there, and another account never manages the key, KMS key policies)`);
+    if (KMS.otherAccountProblem("administer", account, p.account))
+      out.push(
+        `${at}.administrators.${i}: ${JSON.stringify(a)} is not allowed (a principal of the key's account ${p.account}: key administration works only there, and another account never manages the key, KMS key policies)`,
+      );
   });
   for (const [prop, list] of [
     ["users", p.users],
@@ -163,7 +192,10 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   ] as const) {
     list.forEach((u, i) => {
       const account = accountOf(u);
-      if (KMS.otherAccountProblem("use", account, p.account, p.externalAccounts)) out.push(`${at}.${prop}.${i}: ${JSON.stringify(u)} is not allowed (a principal of the key's account ${p.account}, or of an account in externalAccounts allowed 'use' (${account} is not), KMS key policies)`);
+      if (KMS.otherAccountProblem("use", account, p.account, p.externalAccounts))
+        out.push(
+          `${at}.${prop}.${i}: ${JSON.stringify(u)} is not allowed (a principal of the key's account ${p.account}, or of an account in externalAccounts allowed 'use' (${account} is not), KMS key policies)`,
+        );
     });
   }
   // A service-linked role (EBS default key) needs Decrypt, GenerateDataKey* and CreateGrant: a role
@@ -175,7 +207,10 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
     ["decryptOnlyUsers", p.decryptOnlyUsers ?? []],
   ] as const) {
     list.forEach((r, i) => {
-      if (services.has(r.toLowerCase())) out.push(`${at}.${prop}.${i}: ${JSON.stringify(r)} is not allowed (also in serviceRoles: ${prop} are denied Decrypt, GenerateDataKey* or CreateGrant, which the service needs, key policy: separation of duties)`);
+      if (services.has(r.toLowerCase()))
+        out.push(
+          `${at}.${prop}.${i}: ${JSON.stringify(r)} is not allowed (also in serviceRoles: ${prop} are denied Decrypt, GenerateDataKey* or CreateGrant, which the service needs, key policy: separation of duties)`,
+        );
     });
   }
   const roles: [string, readonly string[]][] = [
@@ -188,7 +223,10 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
   for (const [prop, list] of roles) {
     for (const principal of list) {
       const first = holder.get(principal.toLowerCase());
-      if (first && first !== prop && prop !== "users") out.push(`${at}.${prop}: ${JSON.stringify(principal)} is not allowed (also in ${first}: one role per principal, separation of duties)`);
+      if (first && first !== prop && prop !== "users")
+        out.push(
+          `${at}.${prop}: ${JSON.stringify(principal)} is not allowed (also in ${first}: one role per principal, separation of duties)`,
+        );
       if (!first) holder.set(principal.toLowerCase(), prop);
     }
   }
@@ -226,28 +264,102 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
   if (services.length) {
     // As AWS documents for the EC2 Auto Scaling service-linked role and EBS encryption.
     statements.push(
-      { Sid: "ServiceLinkedRoleUse", Effect: "Allow", Principal: { AWS: services }, Action: [...USE_ACTIONS], Resource: "*" },
-      { Sid: "ServiceLinkedRoleGrantsForAwsResources", Effect: "Allow", Principal: { AWS: services }, Action: "kms:CreateGrant", Resource: "*", Condition: FOR_AWS_RESOURCES },
+      {
+        Sid: "ServiceLinkedRoleUse",
+        Effect: "Allow",
+        Principal: { AWS: services },
+        Action: [...USE_ACTIONS],
+        Resource: "*",
+      },
+      {
+        Sid: "ServiceLinkedRoleGrantsForAwsResources",
+        Effect: "Allow",
+        Principal: { AWS: services },
+        Action: "kms:CreateGrant",
+        Resource: "*",
+        Condition: FOR_AWS_RESOURCES,
+      },
     );
   }
   if (encryptOnly.length) {
-    statements.push({ Sid: "EncryptOnly", Effect: "Allow", Principal: { AWS: encryptOnly }, Action: [...ENCRYPT_ONLY_ACTIONS], Resource: "*" }, { Sid: "EncryptOnlyUsersCannotDecrypt", Effect: "Deny", Principal: { AWS: encryptOnly }, Action: DENIED_TO_ENCRYPT_ONLY, Resource: "*" });
+    statements.push(
+      {
+        Sid: "EncryptOnly",
+        Effect: "Allow",
+        Principal: { AWS: encryptOnly },
+        Action: [...ENCRYPT_ONLY_ACTIONS],
+        Resource: "*",
+      },
+      {
+        Sid: "EncryptOnlyUsersCannotDecrypt",
+        Effect: "Deny",
+        Principal: { AWS: encryptOnly },
+        Action: DENIED_TO_ENCRYPT_ONLY,
+        Resource: "*",
+      },
+    );
   }
   if (decryptOnly.length) {
-    statements.push({ Sid: "DecryptOnly", Effect: "Allow", Principal: { AWS: decryptOnly }, Action: [...DECRYPT_ONLY_ACTIONS], Resource: "*" }, { Sid: "DecryptOnlyUsersCannotEncrypt", Effect: "Deny", Principal: { AWS: decryptOnly }, Action: DENIED_TO_DECRYPT_ONLY, Resource: "*" });
+    statements.push(
+      {
+        Sid: "DecryptOnly",
+        Effect: "Allow",
+        Principal: { AWS: decryptOnly },
+        Action: [...DECRYPT_ONLY_ACTIONS],
+        Resource: "*",
+      },
+      {
+        Sid: "DecryptOnlyUsersCannotEncrypt",
+        Effect: "Deny",
+        Principal: { AWS: decryptOnly },
+        Action: DENIED_TO_DECRYPT_ONLY,
+        Resource: "*",
+      },
+    );
   }
   statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? []));
-  statements.push({ Sid: "UsersCannotManageKey", Effect: "Deny", Principal: { AWS: [...users, ...services, ...encryptOnly, ...decryptOnly] }, Action: DENIED_TO_USERS, Resource: "*" });
+  statements.push({
+    Sid: "UsersCannotManageKey",
+    Effect: "Deny",
+    Principal: { AWS: [...users, ...services, ...encryptOnly, ...decryptOnly] },
+    Action: DENIED_TO_USERS,
+    Resource: "*",
+  });
   return { Version: "2012-10-17", Statement: statements };
 }
 
 /** The account-root statement (account form) and the administrators' allow and deny. */
-function administration(p: { partition: string; account: string; form?: KeyPolicyForm }, admins: string[], deniedToAdmins: string[]): Statement[] {
+function administration(
+  p: { partition: string; account: string; form?: KeyPolicyForm },
+  admins: string[],
+  deniedToAdmins: string[],
+): Statement[] {
   const out: Statement[] = [];
   if ((p.form ?? KMS.DEFAULT_KEY_POLICY_FORM.value) === "account") {
-    out.push({ Sid: "AccountRootKeepsAccess", Effect: "Allow", Principal: { AWS: `arn:${p.partition}:iam::${p.account}:root` }, Action: "kms:*", Resource: "*" });
+    out.push({
+      Sid: "AccountRootKeepsAccess",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${p.partition}:iam::${p.account}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    });
   }
-  out.push({ Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: admins }, Action: [...ADMIN_ACTIONS], Resource: "*" }, { Sid: "AdministratorsCannotUseKey", Effect: "Deny", Principal: { AWS: admins }, Action: deniedToAdmins, Resource: "*" });
+  out.push(
+    {
+      Sid: "KeyAdministration",
+      Effect: "Allow",
+      Principal: { AWS: admins },
+      Action: [...ADMIN_ACTIONS],
+      Resource: "*",
+    },
+    {
+      Sid: "AdministratorsCannotUseKey",
+      Effect: "Deny",
+      Principal: { AWS: admins },
+      Action: deniedToAdmins,
+      Resource: "*",
+    },
+  );
   return out;
 }
 
@@ -267,9 +379,23 @@ function externalAccountStatements(partition: string, accounts: readonly Externa
     .map(root)
     .sort();
   const out: Statement[] = [];
-  if (users.length) out.push({ Sid: "ExternalAccountsUseKey", Effect: "Allow", Principal: { AWS: users }, Action: [...USE_ACTIONS], Resource: "*" });
+  if (users.length)
+    out.push({
+      Sid: "ExternalAccountsUseKey",
+      Effect: "Allow",
+      Principal: { AWS: users },
+      Action: [...USE_ACTIONS],
+      Resource: "*",
+    });
   if (granters.length) {
-    out.push({ Sid: "ExternalAccountsGrantsForAwsResources", Effect: "Allow", Principal: { AWS: granters }, Action: GRANT_ACTIONS, Resource: "*", Condition: FOR_AWS_RESOURCES });
+    out.push({
+      Sid: "ExternalAccountsGrantsForAwsResources",
+      Effect: "Allow",
+      Principal: { AWS: granters },
+      Action: GRANT_ACTIONS,
+      Resource: "*",
+      Condition: FOR_AWS_RESOURCES,
+    });
   }
   return out;
 }
@@ -299,10 +425,38 @@ export function buildSigningKeyPolicy(p: SigningKeyPolicyProps): { Version: "201
   const verifiers = [...(p.verifiers ?? [])].sort();
   const readers = [...(p.publicKeyReaders ?? [])].sort();
   const statements: Statement[] = [...administration(p, [...p.administrators].sort(), DENIED_TO_SIGNING_ADMINS)];
-  if (signers.length) statements.push({ Sid: "Signing", Effect: "Allow", Principal: { AWS: signers }, Action: [...SIGN_ACTIONS], Resource: "*" });
-  if (verifiers.length) statements.push({ Sid: "Verification", Effect: "Allow", Principal: { AWS: verifiers }, Action: [...VERIFY_ACTIONS], Resource: "*" });
-  if (readers.length) statements.push({ Sid: "PublicKeyReading", Effect: "Allow", Principal: { AWS: readers }, Action: [...PUBLIC_KEY_ACTIONS], Resource: "*" });
+  if (signers.length)
+    statements.push({
+      Sid: "Signing",
+      Effect: "Allow",
+      Principal: { AWS: signers },
+      Action: [...SIGN_ACTIONS],
+      Resource: "*",
+    });
+  if (verifiers.length)
+    statements.push({
+      Sid: "Verification",
+      Effect: "Allow",
+      Principal: { AWS: verifiers },
+      Action: [...VERIFY_ACTIONS],
+      Resource: "*",
+    });
+  if (readers.length)
+    statements.push({
+      Sid: "PublicKeyReading",
+      Effect: "Allow",
+      Principal: { AWS: readers },
+      Action: [...PUBLIC_KEY_ACTIONS],
+      Resource: "*",
+    });
   const roles = [...new Set([...signers, ...verifiers, ...readers])].sort();
-  if (roles.length) statements.push({ Sid: "UsersCannotManageKey", Effect: "Deny", Principal: { AWS: roles }, Action: DENIED_TO_USERS, Resource: "*" });
+  if (roles.length)
+    statements.push({
+      Sid: "UsersCannotManageKey",
+      Effect: "Deny",
+      Principal: { AWS: roles },
+      Action: DENIED_TO_USERS,
+      Resource: "*",
+    });
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -36,13 +36,17 @@ export const isAliasName = (alias: string): boolean => KMS.isAliasName(alias);
 
 /** The line refusing an alias KMS CreateAlias refuses, or undefined. */
 export function aliasProblem(path: string, prop: string, alias: string): string | undefined {
-  return isAliasName(alias) ? undefined : `${path}.${prop}: ${shown(alias)} is not allowed (${KMS.ALIAS_NAME.allowed}, KMS CreateAlias AliasName)`;
+  return isAliasName(alias)
+    ? undefined
+    : `${path}.${prop}: ${shown(alias)} is not allowed (${KMS.ALIAS_NAME.allowed}, KMS CreateAlias AliasName)`;
 }
 
 /** The line refusing a key deletion window outside {@link KMS.DELETION_WINDOW_DAYS} (KMS ScheduleKeyDeletion PendingWindowInDays), or undefined. */
 export function deletionWindowProblem(path: string, prop: string, days: number): string | undefined {
   const { min, max } = KMS.DELETION_WINDOW_DAYS;
-  return inRange(KMS.DELETION_WINDOW_DAYS, days) ? undefined : `${path}.${prop}: ${shown(days)} is not allowed (${min} to ${max} days, KMS ScheduleKeyDeletion PendingWindowInDays)`;
+  return inRange(KMS.DELETION_WINDOW_DAYS, days)
+    ? undefined
+    : `${path}.${prop}: ${shown(days)} is not allowed (${min} to ${max} days, KMS ScheduleKeyDeletion PendingWindowInDays)`;
 }
 
 /**
@@ -51,13 +55,22 @@ export function deletionWindowProblem(path: string, prop: string, days: number):
  */
 export function keyBaseProblems(path: string, partition: string, p: KeyBaseProps): string[] {
   const problems: string[] = [];
-  const refuse = (prop: string, value: unknown, why: string) => problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
+  const refuse = (prop: string, value: unknown, why: string) =>
+    problems.push(`${path}.${prop}: ${shown(value)} is not allowed (${why})`);
 
   const aliasLine = literal(p.alias) ? aliasProblem(path, "alias", p.alias) : undefined;
   if (aliasLine) problems.push(aliasLine);
-  if (literal(p.description) && p.description.length > KMS.DESCRIPTION_LENGTH.max) refuse("description", `${p.description.slice(0, 40)}...`, `at most ${KMS.DESCRIPTION_LENGTH.max} chars, KMS CreateKey Description`);
+  if (literal(p.description) && p.description.length > KMS.DESCRIPTION_LENGTH.max)
+    refuse(
+      "description",
+      `${p.description.slice(0, 40)}...`,
+      `at most ${KMS.DESCRIPTION_LENGTH.max} chars, KMS CreateKey Description`,
+    );
   const window = p.deletionWindowDays;
-  const windowProblem = window !== undefined && !Token.isUnresolved(window) ? deletionWindowProblem(path, "deletionWindowDays", window) : undefined;
+  const windowProblem =
+    window !== undefined && !Token.isUnresolved(window)
+      ? deletionWindowProblem(path, "deletionWindowDays", window)
+      : undefined;
   if (windowProblem) problems.push(windowProblem);
 
   const form = p.policy ?? KMS.DEFAULT_KEY_POLICY_FORM.value;
@@ -65,9 +78,20 @@ export function keyBaseProblems(path: string, partition: string, p: KeyBaseProps
   // Every statement of a key policy needs a principal: KMS refuses an empty list with
   // MalformedPolicyDocumentException (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html).
   if (p.administrators.length === 0) {
-    refuse("administrators", [], form === "closed" ? "at least one administrator for a closed key policy, or nobody could manage the key" : "at least one administrator: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException");
+    refuse(
+      "administrators",
+      [],
+      form === "closed"
+        ? "at least one administrator for a closed key policy, or nobody could manage the key"
+        : "at least one administrator: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException",
+    );
   }
-  if (p.users.length === 0) refuse("users", [], "at least one user: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException");
+  if (p.users.length === 0)
+    refuse(
+      "users",
+      [],
+      "at least one user: a key policy statement without a principal is refused, KMS CreateKey MalformedPolicyDocumentException",
+    );
   const principalRule = `an IAM role or user ARN of the partition ${partition} (arn:${partition}:iam::<account>:role/<name>), key policy Principal`;
   // The same predicates as the validation table (environments/validation/keys.ts): one rule, one verdict.
   const principalProblem = (prop: string, arn: string): boolean => {
@@ -84,7 +108,12 @@ export function keyBaseProblems(path: string, partition: string, p: KeyBaseProps
   p.users.forEach((u, i) => {
     if (!literal(u)) return;
     if (principalProblem(`users.${i}`, u)) return;
-    if (admins.has(u.toLowerCase())) refuse(`users.${i}`, u, "also an administrator of this key: administrators are denied its use and users its administration, so it could do neither");
+    if (admins.has(u.toLowerCase()))
+      refuse(
+        `users.${i}`,
+        u,
+        "also an administrator of this key: administrators are denied its use and users its administration, so it could do neither",
+      );
   });
   return problems;
 }

@@ -38,7 +38,13 @@ export class ServiceLinkedRole extends IamServiceLinkedRole {
   constructor(scope: Construct, id: string, props: ServiceLinkedRoleProps) {
     const stack = EnvironmentStack.of(scope);
     const parsed = parseServiceLinkedRoleArn(props.roleArn, stack.partition, stack.account);
-    throwIfProblems(typeof parsed === "string" ? [`${scope.node.path ? `${scope.node.path}/` : ""}${id}.roleArn: ${shown(props.roleArn)} is not allowed (${parsed})`] : []);
+    throwIfProblems(
+      typeof parsed === "string"
+        ? [
+            `${scope.node.path ? `${scope.node.path}/` : ""}${id}.roleArn: ${shown(props.roleArn)} is not allowed (${parsed})`,
+          ]
+        : [],
+    );
     const { service, suffix } = parsed as { service: string; suffix?: string };
     super(scope, id, { awsServiceName: service, customSuffix: suffix });
     this.roleArn = props.roleArn;
@@ -50,12 +56,17 @@ export class ServiceLinkedRole extends IamServiceLinkedRole {
  * the ARN is not one (the rulebook's {@link SERVICE_LINKED_ROLES.ARN} and {@link SERVICE_LINKED_ROLES.ROLE_NAMES},
  * shared with the validation table).
  */
-export function parseServiceLinkedRoleArn(arn: string, partition: string, account: string): { service: string; suffix?: string } | string {
+export function parseServiceLinkedRoleArn(
+  arn: string,
+  partition: string,
+  account: string,
+): { service: string; suffix?: string } | string {
   const expected = `arn:${partition}:iam::${account}:role/aws-service-role/<service>.amazonaws.com/<role name>`;
   if (Token.isUnresolved(arn)) return `a literal ARN (${expected}): the service and suffix are read from it`;
   const m = SERVICE_LINKED_ROLES.ARN.exec(arn);
   if (!m) return `a service-linked role ARN (${expected}), IAM CreateServiceLinkedRole`;
-  if (m[1] !== partition || m[2] !== account) return `a role of this stack's partition and account (${expected}): IAM creates the role in the deploying account`;
+  if (m[1] !== partition || m[2] !== account)
+    return `a role of this stack's partition and account (${expected}): IAM creates the role in the deploying account`;
   const name = m[4];
   // IAM names the role itself (the service's name, then `_<custom suffix>` where the service takes
   // one): a key policy naming any other name names a role that will not exist.

@@ -55,18 +55,24 @@ export class SigningKey extends Construct {
     const problems: string[] = [];
     const window = props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value;
     if (!(SIGNING_KEY_SPECS as readonly string[]).includes(props.keySpec)) {
-      problems.push(`${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}, KMS CreateKey KeySpec for SIGN_VERIFY)`);
+      problems.push(
+        `${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}, KMS CreateKey KeySpec for SIGN_VERIFY)`,
+      );
     }
     const aliasLine = aliasProblem(at, "alias", props.alias);
     if (aliasLine) problems.push(aliasLine);
     const windowProblem = deletionWindowProblem(at, "deletionWindowDays", window);
     if (windowProblem) problems.push(windowProblem);
     if (props.administrators.length === 0) {
-      problems.push(`${at}.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)`);
+      problems.push(
+        `${at}.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)`,
+      );
     }
     const roles = [...(props.signers ?? []), ...(props.verifiers ?? []), ...(props.publicKeyReaders ?? [])];
     if (roles.length === 0) {
-      problems.push(`${at}.signers: (missing) is not allowed (at least one signer, verifier or public-key reader: a signing key nobody may use)`);
+      problems.push(
+        `${at}.signers: (missing) is not allowed (at least one signer, verifier or public-key reader: a signing key nobody may use)`,
+      );
     }
     // A signing key is not shared with other accounts (it has no externalAccounts), and key
     // administration works only in the key's own account (KMS key policies:
@@ -79,7 +85,10 @@ export class SigningKey extends Construct {
     ] as const) {
       list.forEach((p, i) => {
         const account = IAM.accountOfArn(p);
-        if (KMS.otherAccountProblem(prop === "administrators" ? "administer" : "sign", account, env.account)) problems.push(`${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`);
+        if (KMS.otherAccountProblem(prop === "administrators" ? "administer" : "sign", account, env.account))
+          problems.push(
+            `${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`,
+          );
       });
     }
     throwIfProblems(problems);
@@ -108,7 +117,11 @@ export class SigningKey extends Construct {
       tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: "aws-kms" },
       lifecycle: { preventDestroy: true },
     });
-    suppress(this.resource, "CKV_AWS_7", "asymmetric (SIGN_VERIFY) keys cannot rotate automatically: KMS supports automatic rotation only for symmetric encryption keys (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)");
+    suppress(
+      this.resource,
+      "CKV_AWS_7",
+      "asymmetric (SIGN_VERIFY) keys cannot rotate automatically: KMS supports automatic rotation only for symmetric encryption keys (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)",
+    );
     const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;

@@ -47,13 +47,21 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
     const at = (prop: string) => `${this.node.path}.${prop}`;
     const problems: string[] = [];
     const names = KMS.CUSTOM_KEY_STORE_NAME_LENGTH;
-    if (!KMS.isCustomKeyStoreName(props.name)) problems.push(`${at("name")}: ${shown(props.name)} is not allowed (${names.min}-${names.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+    if (!KMS.isCustomKeyStoreName(props.name))
+      problems.push(
+        `${at("name")}: ${shown(props.name)} is not allowed (${names.min}-${names.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`,
+      );
     const pem = props.trustAnchorPem;
     const anchor = KMS.TRUST_ANCHOR_CERTIFICATE_LENGTH;
     if (!Token.isUnresolved(pem) && !inRange(anchor, pem.length)) {
-      problems.push(`${at("trustAnchorPem")}: a ${pem.length}-character value is not allowed (${anchor.min}-${anchor.max} characters, KMS CreateCustomKeyStore TrustAnchorCertificate)`);
+      problems.push(
+        `${at("trustAnchorPem")}: a ${pem.length}-character value is not allowed (${anchor.min}-${anchor.max} characters, KMS CreateCustomKeyStore TrustAnchorCertificate)`,
+      );
     }
-    if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes)) problems.push(`${at("timeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`);
+    if (!inRange(HOOKS.TIMEOUT_MINUTES, timeoutMinutes))
+      problems.push(
+        `${at("timeoutMinutes")}: ${shown(timeoutMinutes)} is not allowed (${HOOKS.timeoutMinutesAllowed()})`,
+      );
     throwIfProblems(problems);
     // Read only after create-kmsuser stored it (depends_on), sensitive, never in the configuration.
     const password = new DataAwsSecretsmanagerSecretVersion(this, "kmsuser-password", {

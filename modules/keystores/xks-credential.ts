@@ -84,14 +84,21 @@ export class XksCredential extends Construct {
   constructor(scope: Construct, id: string, props: XksCredentialProps) {
     super(scope, id);
     const source = props.source;
-    if (source.source === "secretsManager" && !Token.isUnresolved(source.secretArn) && !SECRETS_MANAGER.SECRET_ARN.regex.test(source.secretArn)) {
-      throwIfProblems([`${this.node.path}.source.secretArn: ${shown(source.secretArn)} is not allowed (${SECRETS_MANAGER.SECRET_ARN.allowed})`]);
+    if (
+      source.source === "secretsManager" &&
+      !Token.isUnresolved(source.secretArn) &&
+      !SECRETS_MANAGER.SECRET_ARN.regex.test(source.secretArn)
+    ) {
+      throwIfProblems([
+        `${this.node.path}.source.secretArn: ${shown(source.secretArn)} is not allowed (${SECRETS_MANAGER.SECRET_ARN.allowed})`,
+      ]);
     }
     const stack = TerraformStack.of(this);
     let where: string;
     let idExpr: string;
     let secretExpr: string;
-    const later = "Once the store exists, plans need no credential and ignore it; change it with the operator step rotate-xks-credential (docs/xks.md).";
+    const later =
+      "Once the store exists, plans need no credential and ignore it; change it with the operator step rotate-xks-credential (docs/xks.md).";
     if (source.source === "secretsManager") {
       stackVariable(
         stack,
@@ -100,7 +107,10 @@ export class XksCredential extends Construct {
         false,
         `Set to true only for the plan and apply that create the external key store: Terraform then reads its XKS proxy credential from ${source.secretArn}. Later plans leave it unset (the store ignores its credential; rotate-xks-credential changes it).`,
       );
-      const secret = new DataAwsSecretsmanagerSecretVersion(this, "secret", { secretId: source.secretArn, count: Token.asNumber(`\${var.${XKS_READ_CREDENTIAL_SECRET_VARIABLE} == true ? 1 : 0}`) });
+      const secret = new DataAwsSecretsmanagerSecretVersion(this, "secret", {
+        secretId: source.secretArn,
+        count: Token.asNumber(`\${var.${XKS_READ_CREDENTIAL_SECRET_VARIABLE} == true ? 1 : 0}`),
+      });
       const json = `jsondecode(data.${secret.terraformResourceType}.${secret.friendlyUniqueId}[0].secret_string)`;
       idExpr = `try(${json}.accessKeyId, null)`;
       secretExpr = `try(${json}.secretAccessKey, null)`;
@@ -126,7 +136,9 @@ export class XksCredential extends Construct {
       secretExpr = `var.${XKS_SECRET_ACCESS_KEY_VARIABLE}`;
       this.supplied = `nonsensitive(${idExpr} != null || ${secretExpr} != null)`;
       where = `variables ${XKS_ACCESS_KEY_ID_VARIABLE} / ${XKS_SECRET_ACCESS_KEY_VARIABLE}`;
-      const ci = props.ciSecretNames ? `; in CI, the deploy's keys plan and apply steps set them from the GitHub secrets ${props.ciSecretNames.accessKeyId} and ${props.ciSecretNames.secretAccessKey}` : "";
+      const ci = props.ciSecretNames
+        ? `; in CI, the deploy's keys plan and apply steps set them from the GitHub secrets ${props.ciSecretNames.accessKeyId} and ${props.ciSecretNames.secretAccessKey}`
+        : "";
       this.missingMessage = `Creating the external key store needs its XKS proxy authentication credential and this plan has none: set the sensitive variables ${XKS_ACCESS_KEY_ID_VARIABLE} and ${XKS_SECRET_ACCESS_KEY_VARIABLE} for the plan and apply that create it (TF_VAR_${XKS_ACCESS_KEY_ID_VARIABLE} / TF_VAR_${XKS_SECRET_ACCESS_KEY_VARIABLE}, or a tfvars file kept out of version control${ci}). ${later}`;
     }
     this.accessKeyId = Token.asString(`\${${idExpr}}`);
@@ -135,7 +147,10 @@ export class XksCredential extends Construct {
       condition: `\${!(${this.supplied}) || can(regex(${JSON.stringify(format.pattern)}, ${value}))}`,
       errorMessage: `The XKS proxy ${what} (${where}) must be ${format.allowed} (KMS CreateCustomKeyStore XksProxyAuthenticationCredential); give both values or neither. The value is not shown.`,
     });
-    this.preconditions = [check(idExpr, XKS_CREDENTIAL_FORMATS.accessKeyId, "access key id"), check(secretExpr, XKS_CREDENTIAL_FORMATS.secretAccessKey, "secret access key")];
+    this.preconditions = [
+      check(idExpr, XKS_CREDENTIAL_FORMATS.accessKeyId, "access key id"),
+      check(secretExpr, XKS_CREDENTIAL_FORMATS.secretAccessKey, "secret access key"),
+    ];
     this.idExpr = idExpr;
     this.secretExpr = secretExpr;
   }
@@ -148,7 +163,9 @@ export class XksCredential extends Construct {
     return {
       ignoreChanges: [BLOCK],
       precondition: [...this.preconditions],
-      postcondition: [{ condition: `\${length(self.${BLOCK}) > 0 || ${this.supplied}}`, errorMessage: this.missingMessage }],
+      postcondition: [
+        { condition: `\${length(self.${BLOCK}) > 0 || ${this.supplied}}`, errorMessage: this.missingMessage },
+      ],
     };
   }
 
@@ -167,7 +184,13 @@ export class XksCredential extends Construct {
 }
 
 /** A stack-level variable named exactly `name`, nullable, default null (a plan may leave it unset). */
-function stackVariable(stack: TerraformStack, name: string, type: "string" | "bool", sensitive: boolean, description: string): TerraformVariable {
+function stackVariable(
+  stack: TerraformStack,
+  name: string,
+  type: "string" | "bool",
+  sensitive: boolean,
+  description: string,
+): TerraformVariable {
   const variable = new TerraformVariable(stack, name, { type, sensitive, nullable: true, description });
   variable.overrideLogicalId(name);
   // TerraformVariable cannot take `default: null` (its synthesis drops or fails on it).

@@ -59,11 +59,15 @@ export class XksKeyStore extends Construct {
     const problems: string[] = [];
     const { keyStoreName, uriPath } = props;
     if (!Token.isUnresolved(keyStoreName) && !KMS.isCustomKeyStoreName(keyStoreName)) {
-      problems.push(`${this.node.path}.keyStoreName: ${shown(keyStoreName)} is not allowed (${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`);
+      problems.push(
+        `${this.node.path}.keyStoreName: ${shown(keyStoreName)} is not allowed (${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} characters, KMS CreateCustomKeyStore CustomKeyStoreName)`,
+      );
     }
     // The same predicate and words as the validation table (environments/validation/xks.ts) and xks-check.
     if (!Token.isUnresolved(uriPath) && !XKS.isUriPath(uriPath)) {
-      problems.push(`${this.node.path}.uriPath: ${shown(uriPath)} is not allowed (${XKS.URI_PATH.allowed}, KMS CreateCustomKeyStore XksProxyUriPath)`);
+      problems.push(
+        `${this.node.path}.uriPath: ${shown(uriPath)} is not allowed (${XKS.URI_PATH.allowed}, KMS CreateCustomKeyStore XksProxyUriPath)`,
+      );
     }
     throwIfProblems(problems);
     this.endpoint = new XksProxyEndpoint(this, "endpoint", {
@@ -73,7 +77,10 @@ export class XksKeyStore extends Construct {
       proxyTargets: props.proxyTargets,
       healthCheck: props.healthCheck,
     });
-    this.credential = new XksCredential(this, "credential", { source: props.credential, ciSecretNames: props.credentialCiSecretNames });
+    this.credential = new XksCredential(this, "credential", {
+      source: props.credential,
+      ciSecretNames: props.credentialCiSecretNames,
+    });
     const credentialLifecycle = this.credential.lifecycle();
     this.resource = new KmsCustomKeyStore(this, "store", {
       customKeyStoreName: keyStoreName,

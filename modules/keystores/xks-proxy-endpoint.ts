@@ -221,23 +221,57 @@ export class XksProxyEndpoint extends Construct {
 }
 
 /** What {@link XksProxyEndpoint} refuses, one line each (`where` is its construct path). Token values are left to AWS. */
-function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, derived: { readonly azs: readonly string[]; readonly onPremisesCidrs: readonly string[]; readonly namePrefix: string }): string[] {
+function xksProxyEndpointProblems(
+  where: string,
+  props: XksProxyEndpointProps,
+  derived: {
+    readonly azs: readonly string[];
+    readonly onPremisesCidrs: readonly string[];
+    readonly namePrefix: string;
+  },
+): string[] {
   const { azs, onPremisesCidrs } = derived;
   const problems: string[] = [];
-  const at = (prop: string, value: unknown, why: string) => problems.push(`${where}.${prop}: ${shown(value)} is not allowed (${why})`);
-  if (azs.length < 2) at("network.subnetIdByAz", azs, "subnets in at least 2 distinct AZs for the XKS load balancer, https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html");
-  if (onPremisesCidrs.length === 0) at("network.onPremisesCidrs", onPremisesCidrs, "the data centre ranges holding the proxies: the XKS load balancer's only egress");
+  const at = (prop: string, value: unknown, why: string) =>
+    problems.push(`${where}.${prop}: ${shown(value)} is not allowed (${why})`);
+  if (azs.length < 2)
+    at(
+      "network.subnetIdByAz",
+      azs,
+      "subnets in at least 2 distinct AZs for the XKS load balancer, https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html",
+    );
+  if (onPremisesCidrs.length === 0)
+    at(
+      "network.onPremisesCidrs",
+      onPremisesCidrs,
+      "the data centre ranges holding the proxies: the XKS load balancer's only egress",
+    );
   const targetGroupName = `${derived.namePrefix}-xks-proxies`;
   // The ELB name rules (the rulebook's NAMES.elbNameBreaks, as validation checks the derived names).
   // The target group's name is the longer one: its length is the one to report.
-  if (NAMES.elbNameBreaks(targetGroupName, false).includes("length")) at("targetGroupName", targetGroupName, `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`);
+  if (NAMES.elbNameBreaks(targetGroupName, false).includes("length"))
+    at(
+      "targetGroupName",
+      targetGroupName,
+      `at most ${MAX_LB_NAME} characters, ELB CreateTargetGroup Name: use a shorter EnvironmentStack name`,
+    );
   for (const [prop, name, loadBalancer] of [
     ["loadBalancerName", `${derived.namePrefix}-xks`, true],
     ["targetGroupName", targetGroupName, false],
   ] as const) {
     const broken = NAMES.elbNameBreaks(name, loadBalancer);
-    if (broken.includes("characters") || broken.includes("hyphen")) at(prop, name, "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name");
-    else if (broken.includes("reserved-prefix")) at(prop, name, `not starting with "${NAMES.ELB_RESERVED_PREFIX}" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name`);
+    if (broken.includes("characters") || broken.includes("hyphen"))
+      at(
+        prop,
+        name,
+        "letters, digits and hyphens, not starting or ending with a hyphen, ELB CreateLoadBalancer / CreateTargetGroup Name: use another EnvironmentStack name",
+      );
+    else if (broken.includes("reserved-prefix"))
+      at(
+        prop,
+        name,
+        `not starting with "${NAMES.ELB_RESERVED_PREFIX}" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name`,
+      );
   }
 
   const dns = props.privateDnsName;
@@ -245,37 +279,69 @@ function xksProxyEndpointProblems(where: string, props: XksProxyEndpointProps, d
     if (!NAMES.isDnsName(dns)) {
       at("privateDnsName", dns, "a lowercase DNS name such as xks.example.com, VPC endpoint service PrivateDnsName");
     } else if (!XKS.isUriEndpoint(`https://${dns}`)) {
-      at("privateDnsName", dns, `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} characters, KMS CreateCustomKeyStore XksProxyUriEndpoint`);
+      at(
+        "privateDnsName",
+        dns,
+        `a name whose URI endpoint https://<name> is ${XKS.URI_ENDPOINT_LENGTH.min}-${XKS.URI_ENDPOINT_LENGTH.max} characters, KMS CreateCustomKeyStore XksProxyUriEndpoint`,
+      );
     } else if (known(props.publicZone.domain) && !dns.endsWith(`.${props.publicZone.domain}`)) {
-      at("privateDnsName", dns, `a subdomain of publicZone.domain ${props.publicZone.domain}, where its ownership is verified with a TXT record`);
+      at(
+        "privateDnsName",
+        dns,
+        `a subdomain of publicZone.domain ${props.publicZone.domain}, where its ownership is verified with a TXT record`,
+      );
     }
   }
-  if (known(props.publicZone.id) && !XKS.HOSTED_ZONE_ID.regex.test(props.publicZone.id)) at("publicZone.id", props.publicZone.id, "a Route 53 hosted zone id: Z followed by uppercase letters and digits");
+  if (known(props.publicZone.id) && !XKS.HOSTED_ZONE_ID.regex.test(props.publicZone.id))
+    at("publicZone.id", props.publicZone.id, "a Route 53 hosted zone id: Z followed by uppercase letters and digits");
 
-  if (props.proxyTargets.length === 0) at("proxyTargets", props.proxyTargets, "at least one proxy address, the target group's IP targets");
+  if (props.proxyTargets.length === 0)
+    at("proxyTargets", props.proxyTargets, "at least one proxy address, the target group's IP targets");
   const ranges = onPremisesCidrs.filter(known).map(parseIpv4Cidr);
   props.proxyTargets.forEach((ip, i) => {
     if (!known(ip)) return;
     if (!isIPv4(ip)) at(`proxyTargets.${i}`, ip, "an IPv4 address, ELB RegisterTargets Id of an ip target");
-    else if (props.proxyTargets.indexOf(ip) !== i) at(`proxyTargets.${i}`, ip, "listed twice: each proxy is one target");
+    else if (props.proxyTargets.indexOf(ip) !== i)
+      at(`proxyTargets.${i}`, ip, "listed twice: each proxy is one target");
     else if (ranges.length && !ranges.some((r) => r && ipv4ToNumber(ip) >= r.first && ipv4ToNumber(ip) <= r.last)) {
-      at(`proxyTargets.${i}`, ip, `an address inside network.onPremisesCidrs (${onPremisesCidrs.join(", ")}), the load balancer's only egress`);
+      at(
+        `proxyTargets.${i}`,
+        ip,
+        `an address inside network.onPremisesCidrs (${onPremisesCidrs.join(", ")}), the load balancer's only egress`,
+      );
     }
   });
 
   const hc = props.healthCheck ?? {};
-  if (hc.path !== undefined && (hc.protocol ?? "TCP") !== "HTTPS") at("healthCheck.path", hc.path, "a path with protocol HTTPS only: a TCP health check opens a connection and sends nothing");
-  else if (hc.path !== undefined && (!XKS.HEALTH_CHECK_PATH.regex.test(hc.path) || !inRange(XKS.HEALTH_CHECK_PATH_LENGTH, hc.path.length)))
-    at("healthCheck.path", hc.path, `${XKS.HEALTH_CHECK_PATH.allowed}, at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} characters, ELB CreateTargetGroup HealthCheckPath`);
+  if (hc.path !== undefined && (hc.protocol ?? "TCP") !== "HTTPS")
+    at(
+      "healthCheck.path",
+      hc.path,
+      "a path with protocol HTTPS only: a TCP health check opens a connection and sends nothing",
+    );
+  else if (
+    hc.path !== undefined &&
+    (!XKS.HEALTH_CHECK_PATH.regex.test(hc.path) || !inRange(XKS.HEALTH_CHECK_PATH_LENGTH, hc.path.length))
+  )
+    at(
+      "healthCheck.path",
+      hc.path,
+      `${XKS.HEALTH_CHECK_PATH.allowed}, at most ${XKS.HEALTH_CHECK_PATH_LENGTH.max} characters, ELB CreateTargetGroup HealthCheckPath`,
+    );
   // The XKS health operation is a SigV4-signed POST (https://github.com/aws/aws-kms-xksproxy-api-spec);
   // an NLB HTTPS health check sends an unsigned GET, which every proxy refuses
   // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html).
   else if (hc.protocol === "HTTPS" && XKS.isProxyApiPath(hc.path ?? "")) {
-    at("healthCheck.path", hc.path, "a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP");
+    at(
+      "healthCheck.path",
+      hc.path,
+      "a path outside the XKS proxy API, whose signed POST a health check cannot send: use protocol TCP",
+    );
   }
   const bounded = (prop: "intervalSeconds" | "healthyThreshold" | "unhealthyThreshold", range: Range, api: string) => {
     const v = hc[prop];
-    if (v !== undefined && !inRange(range, v)) at(`healthCheck.${prop}`, v, `${range.min} to ${range.max}, ELB CreateTargetGroup ${api}`);
+    if (v !== undefined && !inRange(range, v))
+      at(`healthCheck.${prop}`, v, `${range.min} to ${range.max}, ELB CreateTargetGroup ${api}`);
   };
   bounded("intervalSeconds", XKS.HEALTH_CHECK_INTERVAL_SECONDS, "HealthCheckIntervalSeconds");
   bounded("healthyThreshold", XKS.HEALTH_CHECK_THRESHOLD, "HealthyThresholdCount");

@@ -100,7 +100,10 @@ export class OnPremisesConnection extends Construct {
       let vgwId: string;
       const deps: ITerraformDependable[] = [];
       if (connection.vpnGatewayId) {
-        const attachment = new VpnGatewayAttachment(this, "vgw-attachment", { vpcId: props.vpcId, vpnGatewayId: connection.vpnGatewayId });
+        const attachment = new VpnGatewayAttachment(this, "vgw-attachment", {
+          vpcId: props.vpcId,
+          vpnGatewayId: connection.vpnGatewayId,
+        });
         vgwId = connection.vpnGatewayId;
         deps.push(attachment);
       } else {
@@ -109,7 +112,15 @@ export class OnPremisesConnection extends Construct {
         deps.push(vgw);
       }
       ready.push(...deps);
-      routeTables.forEach((rt, i) => ready.push(new VpnGatewayRoutePropagation(this, `propagation${i ? `-${i}` : ""}`, { routeTableId: rt.routeTableId, vpnGatewayId: vgwId, dependsOn: deps })));
+      routeTables.forEach((rt, i) =>
+        ready.push(
+          new VpnGatewayRoutePropagation(this, `propagation${i ? `-${i}` : ""}`, {
+            routeTableId: rt.routeTableId,
+            vpnGatewayId: vgwId,
+            dependsOn: deps,
+          }),
+        ),
+      );
     } else {
       routeTables.forEach((rt) =>
         ready.push(
@@ -136,22 +147,45 @@ export class OnPremisesConnection extends Construct {
 function onPremisesConnectionProblems(where: string, props: OnPremisesConnectionProps): string[] {
   const { connection, onPremisesCidrs, routeTables } = props;
   const problems: string[] = [];
-  if (onPremisesCidrs.length === 0) problems.push(`${where}.onPremisesCidrs: [] is not allowed (the data centre ranges routed through the connection: at least one)`);
+  if (onPremisesCidrs.length === 0)
+    problems.push(
+      `${where}.onPremisesCidrs: [] is not allowed (the data centre ranges routed through the connection: at least one)`,
+    );
   onPremisesCidrs.forEach((cidr, i) => {
-    if (known(cidr) && !parseIpv4Cidr(cidr)) problems.push(`${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (an IPv4 CIDR with no host bits set, the DestinationCidrBlock of EC2 CreateRoute)`);
-    else if (onPremisesCidrs.indexOf(cidr) !== i) problems.push(`${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (listed twice: one route per destination in a route table, EC2 CreateRoute)`);
+    if (known(cidr) && !parseIpv4Cidr(cidr))
+      problems.push(
+        `${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (an IPv4 CIDR with no host bits set, the DestinationCidrBlock of EC2 CreateRoute)`,
+      );
+    else if (onPremisesCidrs.indexOf(cidr) !== i)
+      problems.push(
+        `${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (listed twice: one route per destination in a route table, EC2 CreateRoute)`,
+      );
   });
-  if (routeTables.length === 0) problems.push(`${where}.routeTables: [] is not allowed (the route tables of the private subnets, where the routes go or are checked: at least one)`);
+  if (routeTables.length === 0)
+    problems.push(
+      `${where}.routeTables: [] is not allowed (the route tables of the private subnets, where the routes go or are checked: at least one)`,
+    );
   if (connection.type === "transitGateway") {
     if (known(connection.transitGatewayId) && !NETWORK.TRANSIT_GATEWAY_ID.regex.test(connection.transitGatewayId)) {
-      problems.push(`${where}.connection.transitGatewayId: ${shown(connection.transitGatewayId)} is not allowed (${NETWORK.TRANSIT_GATEWAY_ID.allowed})`);
+      problems.push(
+        `${where}.connection.transitGatewayId: ${shown(connection.transitGatewayId)} is not allowed (${NETWORK.TRANSIT_GATEWAY_ID.allowed})`,
+      );
     }
     if (props.attachmentSubnetIds.length === 0) {
-      problems.push(`${where}.attachmentSubnetIds: [] is not allowed (a transit gateway VPC attachment needs one subnet in each AZ it serves, EC2 CreateTransitGatewayVpcAttachment SubnetIds)`);
+      problems.push(
+        `${where}.attachmentSubnetIds: [] is not allowed (a transit gateway VPC attachment needs one subnet in each AZ it serves, EC2 CreateTransitGatewayVpcAttachment SubnetIds)`,
+      );
     }
   }
-  if (connection.type === "vpnGateway" && connection.vpnGatewayId !== undefined && known(connection.vpnGatewayId) && !NETWORK.VPN_GATEWAY_ID.regex.test(connection.vpnGatewayId)) {
-    problems.push(`${where}.connection.vpnGatewayId: ${shown(connection.vpnGatewayId)} is not allowed (${NETWORK.VPN_GATEWAY_ID.allowed})`);
+  if (
+    connection.type === "vpnGateway" &&
+    connection.vpnGatewayId !== undefined &&
+    known(connection.vpnGatewayId) &&
+    !NETWORK.VPN_GATEWAY_ID.regex.test(connection.vpnGatewayId)
+  ) {
+    problems.push(
+      `${where}.connection.vpnGatewayId: ${shown(connection.vpnGatewayId)} is not allowed (${NETWORK.VPN_GATEWAY_ID.allowed})`,
+    );
   }
   return problems;
 }
@@ -178,7 +212,11 @@ export function routeTableUsedBy(associations: string, subnetIds: readonly strin
  */
 export function routeCovers(routes: string, cidr: string): string {
   const [address, prefix] = cidr.split("/");
-  return `anytrue([for r in ${routes} : try(tonumber(split("/", r.cidr_block)[1]) <= ${Number(prefix)} && ` + `cidrhost(format("%s/%s", "${address}", split("/", r.cidr_block)[1]), 0) == cidrhost(r.cidr_block, 0) && ` + `r.nat_gateway_id == "" && !startswith(r.gateway_id, "igw-"), false)])`;
+  return (
+    `anytrue([for r in ${routes} : try(tonumber(split("/", r.cidr_block)[1]) <= ${Number(prefix)} && ` +
+    `cidrhost(format("%s/%s", "${address}", split("/", r.cidr_block)[1]), 0) == cidrhost(r.cidr_block, 0) && ` +
+    `r.nat_gateway_id == "" && !startswith(r.gateway_id, "igw-"), false)])`
+  );
 }
 
 /** HCL: some route in `routes` sends 0.0.0.0/0 to a NAT gateway, or to a transit gateway (centralised egress). */

@@ -9,7 +9,15 @@ import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { INetwork } from "./network";
 import { known, parseIpv4Cidr, rangeContains, rangesOverlap } from "./cidr";
-import { natDefaultRoute, OnPremisesConnection, usedBy, type ExistingRoutesConnection, type RouteTableUse, type TransitGatewayConnection, type VpnGatewayConnection } from "./on-premises-connection";
+import {
+  natDefaultRoute,
+  OnPremisesConnection,
+  usedBy,
+  type ExistingRoutesConnection,
+  type RouteTableUse,
+  type TransitGatewayConnection,
+  type VpnGatewayConnection,
+} from "./on-premises-connection";
 
 export type { INetwork } from "./network";
 
@@ -108,7 +116,8 @@ export class PrivateNetwork extends Construct implements INetwork {
       this.subnetIds = props.subnets.map((s) => s.id);
       this.subnetIdByAz = firstPerAz(props.subnets.map((s) => [s.az, s.id]));
       const tables = new Map<string, string[]>();
-      for (const s of props.subnets) if (s.routeTableId) tables.set(s.routeTableId, [...(tables.get(s.routeTableId) ?? []), s.id]);
+      for (const s of props.subnets)
+        if (s.routeTableId) tables.set(s.routeTableId, [...(tables.get(s.routeTableId) ?? []), s.id]);
       const uses: RouteTableUse[] = [...tables].map(([routeTableId, subnetIds]) => ({ routeTableId, subnetIds }));
       this.routeTableIds = uses.map((u) => u.routeTableId);
       if (props.natGateway) {
@@ -157,11 +166,16 @@ export class PrivateNetwork extends Construct implements INetwork {
     this.subnetIdByAz = firstPerAz(subnets);
     // No route table is created: every private subnet uses the VPC's main route table.
     this.routeTableIds = [vpc.mainRouteTableId];
-    this.onPremises = this.connect(props.onPremisesConnection, [{ routeTableId: vpc.mainRouteTableId, subnetIds: this.subnetIds }]);
+    this.onPremises = this.connect(props.onPremisesConnection, [
+      { routeTableId: vpc.mainRouteTableId, subnetIds: this.subnetIds },
+    ]);
     this.onPremisesReady = this.onPremises?.ready ?? [];
   }
 
-  private connect(connection: PrivateNetworkProps["onPremisesConnection"], routeTables: readonly RouteTableUse[]): OnPremisesConnection | undefined {
+  private connect(
+    connection: PrivateNetworkProps["onPremisesConnection"],
+    routeTables: readonly RouteTableUse[],
+  ): OnPremisesConnection | undefined {
     if (!connection) return undefined;
     return new OnPremisesConnection(this, "on-premises", {
       vpcId: this.vpcId,
@@ -177,34 +191,48 @@ export class PrivateNetwork extends Construct implements INetwork {
 function privateNetworkProblems(where: string, props: PrivateNetworkProps): string[] {
   const problems: string[] = [];
   const vpc = known(props.cidr) ? parseIpv4Cidr(props.cidr) : undefined;
-  if (known(props.cidr) && !NETWORK.isVpcCidr(props.cidr)) problems.push(`${where}.cidr: ${shown(props.cidr)} is not allowed (${CIDR_SIZES})`);
+  if (known(props.cidr) && !NETWORK.isVpcCidr(props.cidr))
+    problems.push(`${where}.cidr: ${shown(props.cidr)} is not allowed (${CIDR_SIZES})`);
   if (props.mode === "existing" && known(props.vpcId) && !NETWORK.VPC_ID.regex.test(props.vpcId)) {
     problems.push(`${where}.vpcId: ${shown(props.vpcId)} is not allowed (${NETWORK.VPC_ID.allowed})`);
   }
   const azs = [...new Set(props.subnets.map((s) => s.az))];
   if (azs.length < NETWORK.MIN_AZS.value) {
     const n = NETWORK.MIN_AZS.value;
-    problems.push(`${where}.subnets: ${shown(azs)} is not allowed (subnets in at least ${n} distinct AZs: CloudHSM clusters, network load balancers and interface endpoints need ${n} AZs for availability)`);
+    problems.push(
+      `${where}.subnets: ${shown(azs)} is not allowed (subnets in at least ${n} distinct AZs: CloudHSM clusters, network load balancers and interface endpoints need ${n} AZs for availability)`,
+    );
   }
   const parsed = props.subnets.map((s) => (known(s.cidr) ? parseIpv4Cidr(s.cidr) : undefined));
   props.subnets.forEach((s, i) => {
     const at = `${where}.subnets.${i}`;
     const range = parsed[i];
-    if (known(s.cidr) && !NETWORK.isSubnetCidr(s.cidr)) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (${CIDR_SIZES})`);
-    else if (range && vpc && !rangeContains(vpc, range)) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (a range inside the VPC CIDR ${props.cidr}, Amazon VPC CreateSubnet)`);
+    if (known(s.cidr) && !NETWORK.isSubnetCidr(s.cidr))
+      problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (${CIDR_SIZES})`);
+    else if (range && vpc && !rangeContains(vpc, range))
+      problems.push(
+        `${at}.cidr: ${shown(s.cidr)} is not allowed (a range inside the VPC CIDR ${props.cidr}, Amazon VPC CreateSubnet)`,
+      );
     else if (range) {
       const j = parsed.findIndex((other, k) => k < i && other !== undefined && rangesOverlap(other, range));
-      if (j >= 0) problems.push(`${at}.cidr: ${shown(s.cidr)} is not allowed (overlaps subnets.${j}.cidr ${props.subnets[j].cidr}: subnet CIDRs in a VPC cannot overlap, Amazon VPC CreateSubnet)`);
+      if (j >= 0)
+        problems.push(
+          `${at}.cidr: ${shown(s.cidr)} is not allowed (overlaps subnets.${j}.cidr ${props.subnets[j].cidr}: subnet CIDRs in a VPC cannot overlap, Amazon VPC CreateSubnet)`,
+        );
     }
     if ("id" in s && known(s.id)) {
-      if (!NETWORK.SUBNET_ID.regex.test(s.id)) problems.push(`${at}.id: ${shown(s.id)} is not allowed (${NETWORK.SUBNET_ID.allowed})`);
-      else if (props.subnets.findIndex((o) => "id" in o && o.id === s.id) !== i) problems.push(`${at}.id: ${shown(s.id)} is not allowed (each subnet listed once)`);
+      if (!NETWORK.SUBNET_ID.regex.test(s.id))
+        problems.push(`${at}.id: ${shown(s.id)} is not allowed (${NETWORK.SUBNET_ID.allowed})`);
+      else if (props.subnets.findIndex((o) => "id" in o && o.id === s.id) !== i)
+        problems.push(`${at}.id: ${shown(s.id)} is not allowed (each subnet listed once)`);
     }
   });
   (props.onPremisesCidrs ?? []).forEach((cidr, i) => {
     const range = known(cidr) ? parseIpv4Cidr(cidr) : undefined;
     if (range && vpc && rangesOverlap(range, vpc)) {
-      problems.push(`${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (overlaps the VPC CIDR ${props.cidr}: traffic to it would stay in the VPC, and XKS over PrivateLink needs the VPC and the key manager's network apart)`);
+      problems.push(
+        `${where}.onPremisesCidrs.${i}: ${shown(cidr)} is not allowed (overlaps the VPC CIDR ${props.cidr}: traffic to it would stay in the VPC, and XKS over PrivateLink needs the VPC and the key manager's network apart)`,
+      );
     }
   });
   return problems;

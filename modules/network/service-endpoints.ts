@@ -55,10 +55,17 @@ export class ServiceEndpoints extends Construct {
     const where = this.node.path;
     const problems: string[] = [];
     services.forEach((service, i) => {
-      if (!SERVICE_NAME.regex.test(service)) problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (${SERVICE_NAME.allowed})`);
-      else if (services.indexOf(service) !== i) problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (listed twice: one interface endpoint per service and VPC with private DNS)`);
+      if (!SERVICE_NAME.regex.test(service))
+        problems.push(`${where}.services.${i}: ${shown(service)} is not allowed (${SERVICE_NAME.allowed})`);
+      else if (services.indexOf(service) !== i)
+        problems.push(
+          `${where}.services.${i}: ${shown(service)} is not allowed (listed twice: one interface endpoint per service and VPC with private DNS)`,
+        );
     });
-    if (subnetIds.length === 0) problems.push(`${where}.network.subnetIdByAz: {} is not allowed (an interface endpoint needs a subnet in at least one AZ, EC2 CreateVpcEndpoint SubnetIds)`);
+    if (subnetIds.length === 0)
+      problems.push(
+        `${where}.network.subnetIdByAz: {} is not allowed (an interface endpoint needs a subnet in at least one AZ, EC2 CreateVpcEndpoint SubnetIds)`,
+      );
     throwIfProblems(problems);
     const { region, name: namePrefix } = EnvironmentStack.of(this);
     const sg = new SecurityGroup(this, "sg", {

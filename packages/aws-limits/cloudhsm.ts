@@ -139,7 +139,8 @@ export const ADMIN_HOST_CLI_PACKAGE_DEFAULT: Default<string> = {
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
  */
 export const ADMIN_HOST_CLI_PACKAGE: Pattern = {
-  regex: /^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~/%+-]+\.rpm)$/,
+  regex:
+    /^(https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/%+-]+\.rpm|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[A-Za-z0-9._~/%+-]+\.rpm)$/,
   allowed: "an https:// URL or an s3://<bucket>/<key> object ending in .rpm, without spaces or quotes",
   doc: "https://docs.aws.amazon.com/cloudhsm/latest/userguide/gs_cloudhsm_cli-install.html",
 };
@@ -159,4 +160,8 @@ export const HSMS_PER_REGION_QUOTA_DEFAULT: Default<number> = {
 };
 
 /** Days a deleted backup stays restorable (DeleteBackup: PENDING_DELETION, undone by RestoreBackup) before CloudHSM deletes it. */
-export const BACKUP_PENDING_DELETION_DAYS: Limit = { value: 7, unit: "days", doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteBackup.html" };
+export const BACKUP_PENDING_DELETION_DAYS: Limit = {
+  value: 7,
+  unit: "days",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteBackup.html",
+};

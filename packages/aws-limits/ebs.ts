@@ -16,4 +16,5 @@ export const DEFAULT_SERVICE_LINKED_ROLES: Default<readonly { readonly service: 
 };
 
 /** The ARNs of {@link DEFAULT_SERVICE_LINKED_ROLES} in `partition` and `account`. */
-export const defaultServiceLinkedRoleArns = (partition: string, account: string): string[] => DEFAULT_SERVICE_LINKED_ROLES.value.map((r) => roleArn(partition, account, r.service, r.name));
+export const defaultServiceLinkedRoleArns = (partition: string, account: string): string[] =>
+  DEFAULT_SERVICE_LINKED_ROLES.value.map((r) => roleArn(partition, account, r.service, r.name));

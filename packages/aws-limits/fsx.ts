@@ -4,7 +4,8 @@
  */
 import { inRange, type Default, type Range } from "./rule";
 
-const CREATE_ONTAP_DOC = "https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystemOntapConfiguration.html";
+const CREATE_ONTAP_DOC =
+  "https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystemOntapConfiguration.html";
 const CREATE_DOC = "https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystem.html";
 
 /** ONTAP deployment types (CreateFileSystemOntapConfiguration DeploymentType). https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystemOntapConfiguration.html */
@@ -15,7 +16,11 @@ export type DeploymentType = (typeof DEPLOYMENT_TYPES)[number];
 export const DEPLOYMENT_TYPE_WORDS = `${DEPLOYMENT_TYPES.slice(0, -1).join(", ")} or ${DEPLOYMENT_TYPES[DEPLOYMENT_TYPES.length - 1]}`;
 
 /** The deployment type when none is given: first-generation multi-AZ, the type with the widest Region and throughput support. */
-export const DEPLOYMENT_TYPE: Default<DeploymentType> = { value: "MULTI_AZ_1", why: "multi-AZ: the file system survives the loss of an AZ", doc: CREATE_ONTAP_DOC };
+export const DEPLOYMENT_TYPE: Default<DeploymentType> = {
+  value: "MULTI_AZ_1",
+  why: "multi-AZ: the file system survives the loss of an AZ",
+  doc: CREATE_ONTAP_DOC,
+};
 
 /** Whether the deployment type spans two AZs (a multi-AZ HA pair). */
 export const isMultiAz = (deploymentType: string): boolean => deploymentType.startsWith("MULTI_AZ");
@@ -44,7 +49,11 @@ export function throughputAllowed(deploymentType: string, throughput: unknown): 
 export const HA_PAIRS: Range = { min: 1, max: 12, integer: true, doc: CREATE_ONTAP_DOC };
 
 /** HA pairs when none are given. */
-export const HA_PAIRS_DEFAULT: Default<number> = { value: 1, why: "AWS's default; the only value except for SINGLE_AZ_2", doc: CREATE_ONTAP_DOC };
+export const HA_PAIRS_DEFAULT: Default<number> = {
+  value: 1,
+  why: "AWS's default; the only value except for SINGLE_AZ_2",
+  doc: CREATE_ONTAP_DOC,
+};
 
 /** The deployment type that scales out to more than one HA pair. */
 export const SCALE_OUT_DEPLOYMENT_TYPE: DeploymentType = "SINGLE_AZ_2";
@@ -59,24 +68,46 @@ export function haPairsRange(deploymentType: string): Range {
 }
 
 /** Whether `haPairs` is a number of HA pairs the deployment type allows. */
-export const haPairsAllowed = (deploymentType: string, haPairs: unknown): boolean => typeof haPairs === "number" && inRange(haPairsRange(deploymentType), haPairs);
+export const haPairsAllowed = (deploymentType: string, haPairs: unknown): boolean =>
+  typeof haPairs === "number" && inRange(haPairsRange(deploymentType), haPairs);
 
 /** SSD storage capacity per HA pair in GiB (StorageCapacity is this times HAPairs). https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystem.html */
-export const STORAGE_CAPACITY_PER_HA_PAIR_GIB: Range = { min: 1024, max: 524288, integer: true, unit: "GiB", doc: CREATE_DOC };
+export const STORAGE_CAPACITY_PER_HA_PAIR_GIB: Range = {
+  min: 1024,
+  max: 524288,
+  integer: true,
+  unit: "GiB",
+  doc: CREATE_DOC,
+};
 
 /** The capacity range of a file system with `haPairs` HA pairs. */
 export function storageCapacityRange(haPairs: number): Range {
-  return { ...STORAGE_CAPACITY_PER_HA_PAIR_GIB, min: STORAGE_CAPACITY_PER_HA_PAIR_GIB.min * haPairs, max: STORAGE_CAPACITY_PER_HA_PAIR_GIB.max * haPairs };
+  return {
+    ...STORAGE_CAPACITY_PER_HA_PAIR_GIB,
+    min: STORAGE_CAPACITY_PER_HA_PAIR_GIB.min * haPairs,
+    max: STORAGE_CAPACITY_PER_HA_PAIR_GIB.max * haPairs,
+  };
 }
 
 /** Whether `gib` is a capacity a file system with `haPairs` HA pairs may have. */
-export const storageCapacityAllowed = (haPairs: number, gib: unknown): boolean => typeof gib === "number" && inRange(storageCapacityRange(haPairs), gib);
+export const storageCapacityAllowed = (haPairs: number, gib: unknown): boolean =>
+  typeof gib === "number" && inRange(storageCapacityRange(haPairs), gib);
 
 /** Days of automatic backups (0 turns them off). */
-export const AUTOMATIC_BACKUP_RETENTION_DAYS: Range = { min: 0, max: 90, integer: true, unit: "days", doc: CREATE_ONTAP_DOC };
+export const AUTOMATIC_BACKUP_RETENTION_DAYS: Range = {
+  min: 0,
+  max: 90,
+  integer: true,
+  unit: "days",
+  doc: CREATE_ONTAP_DOC,
+};
 
 /** Days of automatic backups when none are given (AWS's default). */
-export const AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT: Default<number> = { value: 30, why: "AWS's default: a month of daily backups", doc: CREATE_ONTAP_DOC };
+export const AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT: Default<number> = {
+  value: 30,
+  why: "AWS's default: a month of daily backups",
+  doc: CREATE_ONTAP_DOC,
+};
 
 /** Length of the `fsxadmin` password ONTAP accepts (FsxAdminPassword). https://docs.aws.amazon.com/fsx/latest/APIReference/API_CreateFileSystemOntapConfiguration.html */
 export const ADMIN_PASSWORD_LENGTH: Range = { min: 8, max: 50, integer: true, unit: "chars", doc: CREATE_ONTAP_DOC };
@@ -102,8 +133,14 @@ export const defaultPreferredAz = (subnetAzs: readonly string[]): string => subn
 export const defaultClientCidrs = (vpcCidr: string): string[] => [vpcCidr];
 
 /** Ports clients use on an ONTAP file system (NFS, SMB, iSCSI, management). https://docs.aws.amazon.com/fsx/latest/ONTAPGuide/limit-access-security-groups.html */
-export const ONTAP_PORTS: readonly { readonly protocol: "tcp" | "udp"; readonly port: number; readonly what: string }[] = [
-  ...[111, 635, 2049, 4045, 4046].flatMap((port) => (["tcp", "udp"] as const).map((protocol) => ({ protocol, port, what: "NFS" }))),
+export const ONTAP_PORTS: readonly {
+  readonly protocol: "tcp" | "udp";
+  readonly port: number;
+  readonly what: string;
+}[] = [
+  ...[111, 635, 2049, 4045, 4046].flatMap((port) =>
+    (["tcp", "udp"] as const).map((protocol) => ({ protocol, port, what: "NFS" })),
+  ),
   { protocol: "tcp", port: 445, what: "SMB" },
   { protocol: "tcp", port: 3260, what: "iSCSI" },
   { protocol: "tcp", port: 22, what: "ONTAP CLI (SSH)" },

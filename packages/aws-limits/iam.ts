@@ -8,7 +8,11 @@ const IDENTIFIERS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_
 const QUOTAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html";
 
 /** A 12-digit AWS account id. */
-export const ACCOUNT_ID: Pattern = { regex: /^\d{12}$/, allowed: "a 12-digit AWS account id", doc: "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html" };
+export const ACCOUNT_ID: Pattern = {
+  regex: /^\d{12}$/,
+  allowed: "a 12-digit AWS account id",
+  doc: "https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html",
+};
 
 /**
  * An IAM role or user ARN (the principals a key policy names), in the partitions this project
@@ -22,7 +26,11 @@ export const PRINCIPAL_ARN: Pattern = {
 
 /** Whether `arn` is an IAM role or user ARN ({@link PRINCIPAL_ARN}), and of `partition` when one is given. */
 export function isPrincipalArn(arn: unknown, partition?: string): boolean {
-  return typeof arn === "string" && PRINCIPAL_ARN.regex.test(arn) && (partition === undefined || arn.startsWith(`arn:${partition}:`));
+  return (
+    typeof arn === "string" &&
+    PRINCIPAL_ARN.regex.test(arn) &&
+    (partition === undefined || arn.startsWith(`arn:${partition}:`))
+  );
 }
 
 /** IAM role and user names. */

@@ -8,7 +8,13 @@ const API = "https://docs.aws.amazon.com/kms/latest/APIReference";
 const GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide";
 
 /** ScheduleKeyDeletion PendingWindowInDays: the days KMS waits before it deletes a key. */
-export const DELETION_WINDOW_DAYS: Range = { min: 7, max: 30, integer: true, unit: "days", doc: `${API}/API_ScheduleKeyDeletion.html` };
+export const DELETION_WINDOW_DAYS: Range = {
+  min: 7,
+  max: 30,
+  integer: true,
+  unit: "days",
+  doc: `${API}/API_ScheduleKeyDeletion.html`,
+};
 
 /** The deletion window every key of this project gets unless configured otherwise. */
 export const DEFAULT_DELETION_WINDOW_DAYS: Default<number> = {
@@ -22,7 +28,13 @@ export const DEFAULT_DELETION_WINDOW_DAYS: Default<number> = {
  * in all, never `alias/aws/...` (reserved for AWS managed keys).
  */
 /** Length of a whole alias name, `alias/` included. */
-export const ALIAS_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateAlias.html` };
+export const ALIAS_NAME_LENGTH: Range = {
+  min: 1,
+  max: 256,
+  integer: true,
+  unit: "characters",
+  doc: `${API}/API_CreateAlias.html`,
+};
 /** The prefix of the aliases of AWS managed keys: CreateAlias refuses it. */
 export const RESERVED_ALIAS_PREFIX = "alias/aws/";
 export const ALIAS_NAME: Pattern = {
@@ -33,14 +45,31 @@ export const ALIAS_NAME: Pattern = {
 
 /** Whether `alias` is a name CreateAlias accepts ({@link ALIAS_NAME}, {@link ALIAS_NAME_LENGTH}, not {@link RESERVED_ALIAS_PREFIX}). */
 export function isAliasName(alias: unknown): boolean {
-  return typeof alias === "string" && ALIAS_NAME.regex.test(alias) && alias.length <= ALIAS_NAME_LENGTH.max && !alias.startsWith(RESERVED_ALIAS_PREFIX);
+  return (
+    typeof alias === "string" &&
+    ALIAS_NAME.regex.test(alias) &&
+    alias.length <= ALIAS_NAME_LENGTH.max &&
+    !alias.startsWith(RESERVED_ALIAS_PREFIX)
+  );
 }
 
 /** CreateKey Description. */
-export const DESCRIPTION_LENGTH: Range = { min: 0, max: 8192, integer: true, unit: "characters", doc: `${API}/API_CreateKey.html` };
+export const DESCRIPTION_LENGTH: Range = {
+  min: 0,
+  max: 8192,
+  integer: true,
+  unit: "characters",
+  doc: `${API}/API_CreateKey.html`,
+};
 
 /** ImportKeyMaterial ValidTo (ExpirationModel KEY_MATERIAL_EXPIRES): at most 365 days from the request. */
-export const KEY_MATERIAL_VALIDITY_DAYS: Range = { min: 1, max: 365, integer: true, unit: "days", doc: `${API}/API_ImportKeyMaterial.html` };
+export const KEY_MATERIAL_VALIDITY_DAYS: Range = {
+  min: 1,
+  max: 365,
+  integer: true,
+  unit: "days",
+  doc: `${API}/API_ImportKeyMaterial.html`,
+};
 
 /**
  * The wrapping key this project asks GetParametersForImport for when it imports 256-bit symmetric
@@ -69,7 +98,15 @@ export const DEFAULT_KEY_MATERIAL_EXPIRY_WARNING_DAYS: Default<number> = {
  * Key specs KMS offers for asymmetric SIGN_VERIFY keys, RSA and ECC (ML-DSA and China's SM2 are not
  * offered by this project). https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html
  */
-export const SIGNING_KEY_SPECS = ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"] as const;
+export const SIGNING_KEY_SPECS = [
+  "RSA_2048",
+  "RSA_3072",
+  "RSA_4096",
+  "ECC_NIST_P256",
+  "ECC_NIST_P384",
+  "ECC_NIST_P521",
+  "ECC_SECG_P256K1",
+] as const;
 export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
 
 /**
@@ -93,7 +130,11 @@ export function automaticRotationSupported(key: { readonly store: string; readon
 }
 
 /** Where a key's material lives unless configured otherwise: AWS KMS itself (this project's default). */
-export const DEFAULT_KEY_STORE: Default<"aws-kms"> = { value: "aws-kms", why: "a custom key store (CloudHSM, external) is a decision only the user can make", doc: `${GUIDE}/key-store-overview.html` };
+export const DEFAULT_KEY_STORE: Default<"aws-kms"> = {
+  value: "aws-kms",
+  why: "a custom key store (CloudHSM, external) is a decision only the user can make",
+  doc: `${GUIDE}/key-store-overview.html`,
+};
 
 /** The key policy form unless configured otherwise (this project's default). */
 export const DEFAULT_KEY_POLICY_FORM: Default<"account"> = {
@@ -129,30 +170,58 @@ export function otherAccountProblem(
   if (role !== "use") return "own-account-only";
   const declared = externalAccounts.filter((a) => a.account === principalAccount);
   if (declared.length === 0) return "account-not-declared";
-  return declared.some((a) => (Array.isArray(a.allow) ? (a.allow as readonly unknown[]) : DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value).includes("use")) ? undefined : "account-not-allowed-use";
+  return declared.some((a) =>
+    (Array.isArray(a.allow) ? (a.allow as readonly unknown[]) : DEFAULT_EXTERNAL_ACCOUNT_ALLOW.value).includes("use"),
+  )
+    ? undefined
+    : "account-not-allowed-use";
 }
 
 /** CreateCustomKeyStore CustomKeyStoreName (CloudHSM and external key stores); unique per account and Region. */
-export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = { min: 1, max: 256, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
+export const CUSTOM_KEY_STORE_NAME_LENGTH: Range = {
+  min: 1,
+  max: 256,
+  integer: true,
+  unit: "characters",
+  doc: `${API}/API_CreateCustomKeyStore.html`,
+};
 /** Whether `name` has a length CreateCustomKeyStore accepts ({@link CUSTOM_KEY_STORE_NAME_LENGTH}). */
 export function isCustomKeyStoreName(name: unknown): boolean {
-  return typeof name === "string" && name.length >= CUSTOM_KEY_STORE_NAME_LENGTH.min && name.length <= CUSTOM_KEY_STORE_NAME_LENGTH.max;
+  return (
+    typeof name === "string" &&
+    name.length >= CUSTOM_KEY_STORE_NAME_LENGTH.min &&
+    name.length <= CUSTOM_KEY_STORE_NAME_LENGTH.max
+  );
 }
 
 /**
  * The request quota of the *CustomKeyStore APIs (Create, Connect, Disconnect, Describe, Update,
  * Delete), per account and Region, shared with anything else calling them: 5 requests per second.
  */
-export const CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND: Limit = { value: 5, unit: "requests per second", doc: `${GUIDE}/requests-per-second.html` };
+export const CUSTOM_KEY_STORE_API_REQUESTS_PER_SECOND: Limit = {
+  value: 5,
+  unit: "requests per second",
+  doc: `${GUIDE}/requests-per-second.html`,
+};
 
 /** Custom key stores (CloudHSM and external) per account and Region: 10, a resource quota that is not in Service Quotas. */
 export const CUSTOM_KEY_STORES_PER_REGION: Limit = { value: 10, doc: `${GUIDE}/resource-limits.html` };
 
 /** The request quota of GetParametersForImport per account and Region: 1 request per second. */
-export const GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND: Limit = { value: 1, unit: "requests per second", doc: `${GUIDE}/requests-per-second.html` };
+export const GET_PARAMETERS_FOR_IMPORT_REQUESTS_PER_SECOND: Limit = {
+  value: 1,
+  unit: "requests per second",
+  doc: `${GUIDE}/requests-per-second.html`,
+};
 
 /** CreateCustomKeyStore TrustAnchorCertificate (a CloudHSM key store's trust anchor PEM). */
-export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = { min: 1, max: 5000, integer: true, unit: "characters", doc: `${API}/API_CreateCustomKeyStore.html` };
+export const TRUST_ANCHOR_CERTIFICATE_LENGTH: Range = {
+  min: 1,
+  max: 5000,
+  integer: true,
+  unit: "characters",
+  doc: `${API}/API_CreateCustomKeyStore.html`,
+};
 
 /**
  * The operations a grant may permit (CreateGrant Operations, GrantOperation).

@@ -71,5 +71,10 @@ export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Whether `v` is a lowercase DNS host name of at least two labels within {@link DNS_NAME_LENGTH}. */
 export function isDnsName(v: unknown): boolean {
-  return typeof v === "string" && v.length <= DNS_NAME_LENGTH.max && v.split(".").length >= 2 && v.split(".").every((l) => DNS_LABEL.test(l));
+  return (
+    typeof v === "string" &&
+    v.length <= DNS_NAME_LENGTH.max &&
+    v.split(".").length >= 2 &&
+    v.split(".").every((l) => DNS_LABEL.test(l))
+  );
 }

@@ -46,7 +46,9 @@ export interface Limit {
 
 /** Whether `value` lies in `range` (and is whole when the range says so). */
 export function inRange(range: Range, value: number): boolean {
-  return Number.isFinite(value) && value >= range.min && value <= range.max && (!range.integer || Number.isInteger(value));
+  return (
+    Number.isFinite(value) && value >= range.min && value <= range.max && (!range.integer || Number.isInteger(value))
+  );
 }
 
 /** "between 7 and 30 days" / "a whole number between 7 and 30 days". */

@@ -28,7 +28,8 @@ export const BUCKET_NAME_RULE = `${BUCKET_NAME_LENGTH.min}-${BUCKET_NAME_LENGTH.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
  */
 export function bucketNameProblem(name: string): string | undefined {
-  if (name.length < BUCKET_NAME_LENGTH.min || name.length > BUCKET_NAME_LENGTH.max) return `${BUCKET_NAME_LENGTH.min} to ${BUCKET_NAME_LENGTH.max} chars`;
+  if (name.length < BUCKET_NAME_LENGTH.min || name.length > BUCKET_NAME_LENGTH.max)
+    return `${BUCKET_NAME_LENGTH.min} to ${BUCKET_NAME_LENGTH.max} chars`;
   if (!/^[a-z0-9.-]+$/.test(name)) return "only lowercase letters, digits, '.' and '-'";
   if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return "begins and ends with a letter or digit";
   if (name.includes("..")) return "no two adjacent periods";

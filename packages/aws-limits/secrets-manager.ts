@@ -14,13 +14,21 @@ export const SECRET_ARN: Pattern = {
 };
 
 /** The partition, Region, account and name of a secret ARN ({@link SECRET_ARN}), or undefined. */
-export function parseSecretArn(arn: unknown): { partition: string; region: string; account: string; name: string } | undefined {
+export function parseSecretArn(
+  arn: unknown,
+): { partition: string; region: string; account: string; name: string } | undefined {
   const m = typeof arn === "string" ? SECRET_ARN.regex.exec(arn) : null;
   return m ? { partition: m[1], region: m[2], account: m[3], name: m[4] } : undefined;
 }
 
 /** DeleteSecret RecoveryWindowInDays: the days a deleted secret stays recoverable. */
-export const RECOVERY_WINDOW_DAYS: Range = { min: 7, max: 30, integer: true, unit: "days", doc: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html" };
+export const RECOVERY_WINDOW_DAYS: Range = {
+  min: 7,
+  max: 30,
+  integer: true,
+  unit: "days",
+  doc: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html",
+};
 
 /** The recovery window of the secrets this project creates unless configured otherwise. */
 export const DEFAULT_RECOVERY_WINDOW_DAYS: Default<number> = {

@@ -10,7 +10,9 @@ import { NAME_LENGTH } from "./iam";
  * principal>/`; groups: the service principal, the role name (at most IAM's {@link NAME_LENGTH}).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
  */
-export const ARN_TAIL = new RegExp(`:role\\/aws-service-role\\/([a-z0-9.-]+\\.amazonaws\\.com)\\/([\\w+=,.@-]{${NAME_LENGTH.min},${NAME_LENGTH.max}})$`);
+export const ARN_TAIL = new RegExp(
+  `:role\\/aws-service-role\\/([a-z0-9.-]+\\.amazonaws\\.com)\\/([\\w+=,.@-]{${NAME_LENGTH.min},${NAME_LENGTH.max}})$`,
+);
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -18,10 +20,12 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export const ARN = new RegExp(`^arn:([^:]+):iam::([^:]*)${ARN_TAIL.source}`);
 
 /** A service-linked role ARN of exactly this partition and account. */
-export const arnOf = (partition: string, account: string): RegExp => new RegExp(`^arn:${escape(partition)}:iam::${escape(account)}${ARN_TAIL.source}`);
+export const arnOf = (partition: string, account: string): RegExp =>
+  new RegExp(`^arn:${escape(partition)}:iam::${escape(account)}${ARN_TAIL.source}`);
 
 /** The ARN of the role `name` of `service` in `partition` and `account`. */
-export const roleArn = (partition: string, account: string, service: string, name: string): string => `arn:${partition}:iam::${account}:role/aws-service-role/${service}/${name}`;
+export const roleArn = (partition: string, account: string, service: string, name: string): string =>
+  `arn:${partition}:iam::${account}:role/aws-service-role/${service}/${name}`;
 
 /**
  * The name IAM gives the service-linked role of each service that launches EBS volumes, and whether
@@ -71,4 +75,7 @@ export function allowedRoleNames(service: string): string | undefined {
 export const CLOUDHSM_ROLE = { service: "cloudhsm.amazonaws.com", name: "AWSServiceRoleForCloudHSM" } as const;
 
 /** Elastic Load Balancing's service-linked role, which ELB creates on first use (the XKS load balancer). https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html */
-export const ELB_ROLE = { service: "elasticloadbalancing.amazonaws.com", name: "AWSServiceRoleForElasticLoadBalancing" } as const;
+export const ELB_ROLE = {
+  service: "elasticloadbalancing.amazonaws.com",
+  name: "AWSServiceRoleForElasticLoadBalancing",
+} as const;

@@ -19,7 +19,12 @@ export const URI_PATH: Pattern = {
 
 /** Whether `path` is a proxy URI path KMS accepts ({@link URI_PATH}, {@link URI_PATH_LENGTH}). */
 export function isUriPath(path: unknown): boolean {
-  return typeof path === "string" && path.length >= URI_PATH_LENGTH.min && path.length <= URI_PATH_LENGTH.max && URI_PATH.regex.test(path);
+  return (
+    typeof path === "string" &&
+    path.length >= URI_PATH_LENGTH.min &&
+    path.length <= URI_PATH_LENGTH.max &&
+    URI_PATH.regex.test(path)
+  );
 }
 
 export const URI_ENDPOINT_LENGTH: Range = { min: 10, max: 128, integer: true, unit: "characters", doc: CREATE };
@@ -32,7 +37,12 @@ export const URI_ENDPOINT: Pattern = {
 
 /** Whether `endpoint` is a proxy URI endpoint KMS accepts ({@link URI_ENDPOINT}, {@link URI_ENDPOINT_LENGTH}). */
 export function isUriEndpoint(endpoint: unknown): boolean {
-  return typeof endpoint === "string" && endpoint.length >= URI_ENDPOINT_LENGTH.min && endpoint.length <= URI_ENDPOINT_LENGTH.max && URI_ENDPOINT.regex.test(endpoint);
+  return (
+    typeof endpoint === "string" &&
+    endpoint.length >= URI_ENDPOINT_LENGTH.min &&
+    endpoint.length <= URI_ENDPOINT_LENGTH.max &&
+    URI_ENDPOINT.regex.test(endpoint)
+  );
 }
 
 // The endpoint service's private DNS name and the public zone's domain are DNS names: NAMES.isDnsName
@@ -89,19 +99,37 @@ export function isProxyApiPath(path: string): boolean {
 }
 
 /** Target group HealthCheckIntervalSeconds of the proxies' target group. */
-export const HEALTH_CHECK_INTERVAL_SECONDS: Range = { min: 5, max: 300, integer: true, unit: "seconds", doc: TARGET_GROUP };
+export const HEALTH_CHECK_INTERVAL_SECONDS: Range = {
+  min: 5,
+  max: 300,
+  integer: true,
+  unit: "seconds",
+  doc: TARGET_GROUP,
+};
 /** Target group HealthyThresholdCount and UnhealthyThresholdCount. */
 export const HEALTH_CHECK_THRESHOLD: Range = { min: 2, max: 10, integer: true, doc: TARGET_GROUP };
 /** Target group HealthCheckPath: a path starting with `/`. */
 export const HEALTH_CHECK_PATH: Pattern = { regex: /^\/\S*$/, allowed: "a path starting with '/'", doc: TARGET_GROUP };
-export const HEALTH_CHECK_PATH_LENGTH: Range = { min: 1, max: 1024, integer: true, unit: "characters", doc: TARGET_GROUP };
+export const HEALTH_CHECK_PATH_LENGTH: Range = {
+  min: 1,
+  max: 1024,
+  integer: true,
+  unit: "characters",
+  doc: TARGET_GROUP,
+};
 
 /**
  * The proxies' health check unless configured otherwise (this project's defaults): a TCP connection
  * on 443, since the XKS health operation is a SigV4-signed POST no load balancer health check can
  * send; every 10 seconds, healthy and unhealthy after 3 checks; HTTPS checks ask for `/`.
  */
-export const DEFAULT_HEALTH_CHECK: Default<{ readonly protocol: "TCP"; readonly intervalSeconds: number; readonly healthyThreshold: number; readonly unhealthyThreshold: number; readonly httpsPath: string }> = {
+export const DEFAULT_HEALTH_CHECK: Default<{
+  readonly protocol: "TCP";
+  readonly intervalSeconds: number;
+  readonly healthyThreshold: number;
+  readonly unhealthyThreshold: number;
+  readonly httpsPath: string;
+}> = {
   value: { protocol: "TCP", intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 3, httpsPath: "/" },
   why: "TCP: the XKS health API is a signed POST; 10 s and 3 checks take a failed proxy out within about 30 s",
   doc: "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-health-checks.html",
@@ -113,17 +141,29 @@ export const DEFAULT_HEALTH_CHECK: Default<{ readonly protocol: "TCP"; readonly 
  * https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html (XksProxyLatency),
  * https://github.com/aws/aws-kms-xksproxy-api-spec
  */
-export const PROXY_TIMEOUT_MS: Limit = { value: 250, unit: "ms", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html" };
+export const PROXY_TIMEOUT_MS: Limit = {
+  value: 250,
+  unit: "ms",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html",
+};
 
 /**
  * The round trip between AWS and the key manager recommended at most, so calls stay within
  * {@link PROXY_TIMEOUT_MS} under load. Stated in the XKS proxy API specification
  * (https://github.com/aws/aws-kms-xksproxy-api-spec), which the external key store guide points to.
  */
-export const RECOMMENDED_ROUND_TRIP_MS: Limit = { value: 35, unit: "ms", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html" };
+export const RECOMMENDED_ROUND_TRIP_MS: Limit = {
+  value: 35,
+  unit: "ms",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html",
+};
 
 /**
  * After UpdateCustomKeyStore changes the proxy credential, "it can take up to five minutes for the
  * changes to be fully effective": the old credential must keep working that long.
  */
-export const CREDENTIAL_UPDATE_SETTLE_MINUTES: Limit = { value: 5, unit: "minutes", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html" };
+export const CREDENTIAL_UPDATE_SETTLE_MINUTES: Limit = {
+  value: 5,
+  unit: "minutes",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html",
+};

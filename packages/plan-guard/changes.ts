@@ -20,11 +20,14 @@ export const SENSITIVE = "(sensitive)";
 export const UNKNOWN = "(known after apply)";
 
 /** Attribute, block and map-key names that hold secrets (defence in depth over the provider's marks). */
-const SECRET_NAME = /pass(word|wd|phrase)|secret|private[_-]?key|priv[_-]?key|token|key[_-]?material|credential|api[_-]?key|access[_-]?key|auth[_-]?key|signing[_-]?key|client[_-]?key|session[_-]?key|_pem$|^pem|pkcs|salt|cookie|bearer|authorization|(^|[_-])(pw|pwd|psk|pin|otp)($|[_-])/i;
+const SECRET_NAME =
+  /pass(word|wd|phrase)|secret|private[_-]?key|priv[_-]?key|token|key[_-]?material|credential|api[_-]?key|access[_-]?key|auth[_-]?key|signing[_-]?key|client[_-]?key|session[_-]?key|_pem$|^pem|pkcs|salt|cookie|bearer|authorization|(^|[_-])(pw|pwd|psk|pin|otp)($|[_-])/i;
 /** Names that match {@link SECRET_NAME} but only identify or configure a secret (`secret_id`, `recovery_window_in_days`). */
-const SECRET_REFERENCE = /(_ids?|_arns?|_names?|_enabled|_days|_type|_stages?|_count|_expiration|_rotation)$|^http_tokens$/i;
+const SECRET_REFERENCE =
+  /(_ids?|_arns?|_names?|_enabled|_days|_type|_stages?|_count|_expiration|_rotation)$|^http_tokens$/i;
 /** Values that are secrets whatever their name. */
-const SECRET_VALUE = /-----BEGIN[A-Z ]*PRIVATE KEY-----|-----BEGIN [A-Z ]*ENCRYPTED|^AKIA[0-9A-Z]{16}$|^ASIA[0-9A-Z]{16}$/;
+const SECRET_VALUE =
+  /-----BEGIN[A-Z ]*PRIVATE KEY-----|-----BEGIN [A-Z ]*ENCRYPTED|^AKIA[0-9A-Z]{16}$|^ASIA[0-9A-Z]{16}$/;
 
 /** Whether a string holds JSON (a Lambda input, a container definition) with a secret-named key anywhere in it. */
 function jsonWithSecret(s: string): boolean {
@@ -80,10 +83,23 @@ const POLICY_ATTRIBUTES: Record<string, readonly string[]> = {
   aws_secretsmanager_secret_policy: ["policy"],
 };
 /** Identity policies: documents without a principal grant the role, user or group they belong to. */
-const IDENTITY_POLICY_TYPES = new Set(["aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy"]);
+const IDENTITY_POLICY_TYPES = new Set([
+  "aws_iam_role_policy",
+  "aws_iam_policy",
+  "aws_iam_user_policy",
+  "aws_iam_group_policy",
+]);
 /** Attributes listing the principals allowed to connect to an endpoint service. */
-const PRINCIPAL_ATTRIBUTES: Record<string, string> = { aws_vpc_endpoint_service: "allowed_principals", aws_vpc_endpoint_service_allowed_principal: "principal_arn" };
-const KMS_KEY_TYPES = new Set(["aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key", "aws_kms_replica_external_key"]);
+const PRINCIPAL_ATTRIBUTES: Record<string, string> = {
+  aws_vpc_endpoint_service: "allowed_principals",
+  aws_vpc_endpoint_service_allowed_principal: "principal_arn",
+};
+const KMS_KEY_TYPES = new Set([
+  "aws_kms_key",
+  "aws_kms_external_key",
+  "aws_kms_replica_key",
+  "aws_kms_replica_external_key",
+]);
 /** The path of a change whose whole value Terraform marks sensitive. */
 const ALL = "(every attribute)";
 /** Derived copies that only repeat another attribute. */
@@ -115,7 +131,8 @@ export interface AttributeChange {
 
 type Marks = JsonValue | undefined;
 
-const isRecord = (v: unknown): v is Record<string, JsonValue> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, JsonValue> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function scalar(v: JsonValue | undefined): string {
   if (v === undefined || v === null) return "null";
@@ -130,14 +147,25 @@ function segment(key: string): string {
  * Flattens a value to rendered leaves by path: lists of scalars stay one leaf, blocks and maps
  * are walked. Sensitive, secret-named and unknown parts become one masked leaf.
  */
-function flatten(value: JsonValue | undefined, sensitive: Marks, unknown: Marks, path: string, secret: boolean, out: Map<string, string>): void {
+function flatten(
+  value: JsonValue | undefined,
+  sensitive: Marks,
+  unknown: Marks,
+  path: string,
+  secret: boolean,
+  out: Map<string, string>,
+): void {
   if (sensitive === true) return void out.set(path, SENSITIVE);
   if (unknown === true) return void out.set(path, UNKNOWN);
   if (value === undefined) return;
   if (Array.isArray(value)) {
     const s = Array.isArray(sensitive) ? sensitive : [];
     const u = Array.isArray(unknown) ? unknown : [];
-    if (value.every((x) => x === null || typeof x !== "object") && !s.some((x) => x === true) && !u.some((x) => x === true)) {
+    if (
+      value.every((x) => x === null || typeof x !== "object") &&
+      !s.some((x) => x === true) &&
+      !u.some((x) => x === true)
+    ) {
       if (secret && value.some((x) => x !== null && typeof x !== "boolean")) return void out.set(path, SENSITIVE);
       if (value.some((x) => typeof x === "string" && secretValue(x))) return void out.set(path, SENSITIVE);
       return void out.set(path, `[${value.map((x) => scalar(x)).join(", ")}]`);
@@ -179,7 +207,11 @@ function special(type: string, attr: string): boolean {
   return (POLICY_ATTRIBUTES[type] ?? []).includes(attr) || PRINCIPAL_ATTRIBUTES[type] === attr;
 }
 
-function topMark(rc: ResourceChange, which: "before_sensitive" | "after_sensitive" | "after_unknown", attr: string): JsonValue | undefined {
+function topMark(
+  rc: ResourceChange,
+  which: "before_sensitive" | "after_sensitive" | "after_unknown",
+  attr: string,
+): JsonValue | undefined {
   const m = (rc.change as unknown as Record<string, JsonValue | undefined>)[which];
   return m === true ? true : isRecord(m) ? m[attr] : undefined;
 }
@@ -195,9 +227,17 @@ function policySide(rc: ResourceChange, which: "before" | "after", attr: string)
 /** The key's default policy (the account root with kms:*) when the key's ARN names the account. */
 function defaultKeyPolicy(rc: ResourceChange): string | undefined {
   if (!KMS_KEY_TYPES.has(rc.type)) return undefined;
-  const arns = [rc.change.before, rc.change.after].map((v) => (isRecord(v) && typeof v.arn === "string" ? v.arn : undefined));
+  const arns = [rc.change.before, rc.change.after].map((v) =>
+    isRecord(v) && typeof v.arn === "string" ? v.arn : undefined,
+  );
   const account = arns.map((a) => (a ? /^arn:[a-z-]+:kms:[a-z0-9-]*:(\d{12}):/.exec(a)?.[1] : undefined)).find(Boolean);
-  return account ? JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }] }) : undefined;
+  return account
+    ? JSON.stringify({
+        Statement: [
+          { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+        ],
+      })
+    : undefined;
 }
 
 const NO_STATEMENTS = '{"Statement":[]}';
@@ -214,7 +254,10 @@ function specialChanges(rc: ResourceChange, action: string): AttributeChange[] {
     // A new resource had no document at all (not the default one); one created without a policy shows none.
     if (action === "create" && (a === null || a === "")) continue;
     const b = action === "create" ? NO_STATEMENTS : policySide(rc, "before", attr);
-    const lines = policyDiff(b, a, { defaultPolicy: defaultKeyPolicy(rc), identity: IDENTITY_POLICY_TYPES.has(rc.type) ? IDENTITY : undefined });
+    const lines = policyDiff(b, a, {
+      defaultPolicy: defaultKeyPolicy(rc),
+      identity: IDENTITY_POLICY_TYPES.has(rc.type) ? IDENTITY : undefined,
+    });
     if (lines.length) out.push({ path: attr, policy: lines });
   }
   const pattr = PRINCIPAL_ATTRIBUTES[rc.type];
@@ -223,7 +266,11 @@ function specialChanges(rc: ResourceChange, action: string): AttributeChange[] {
     else {
       const list = (v: JsonValue | undefined): string[] => {
         const x = isRecord(v) ? v[pattr] : undefined;
-        return Array.isArray(x) ? x.filter((p): p is string => typeof p === "string") : typeof x === "string" ? [x] : [];
+        return Array.isArray(x)
+          ? x.filter((p): p is string => typeof p === "string")
+          : typeof x === "string"
+            ? [x]
+            : [];
       };
       const lines = principalListDiff(action === "create" ? [] : list(rc.change.before), list(rc.change.after));
       if (lines.length) out.push({ path: pattr, policy: lines });
@@ -243,13 +290,15 @@ export function attributeChanges(rc: ResourceChange): AttributeChange[] {
   const after = side(rc, "after");
   const out: AttributeChange[] = [];
   if (action === "create") {
-    for (const [path, v] of after) if (v !== "null" && v !== UNKNOWN && v !== "[]" && v !== "{}" && v !== '""') out.push({ path, after: v });
+    for (const [path, v] of after)
+      if (v !== "null" && v !== UNKNOWN && v !== "[]" && v !== "{}" && v !== '""') out.push({ path, after: v });
   } else {
     const before = side(rc, "before");
     for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const b = before.get(path) ?? "null";
       const a = after.get(path) ?? "null";
-      if (b !== a || (b === SENSITIVE && a === SENSITIVE && sensitiveChanged(rc, path))) out.push({ path, before: b, after: a });
+      if (b !== a || (b === SENSITIVE && a === SENSITIVE && sensitiveChanged(rc, path)))
+        out.push({ path, before: b, after: a });
     }
   }
   return [...specialChanges(rc, action), ...out];
@@ -294,7 +343,9 @@ export function describeChange(rc: ResourceChange, max = MAX_LINES): string[] {
   const lines = changeLines(attributeChanges(rc), max);
   const forced = rc.change.replace_paths;
   if (actionOf(rc.change.actions) === "replace" && Array.isArray(forced) && forced.length) {
-    const names = [...new Set(forced.map((p) => (Array.isArray(p) ? p.map(String).join(".") : "")).filter(Boolean))].sort();
+    const names = [
+      ...new Set(forced.map((p) => (Array.isArray(p) ? p.map(String).join(".") : "")).filter(Boolean)),
+    ].sort();
     if (names.length) lines.unshift(`replaced because of: ${names.join(", ")}`);
   }
   return lines;

@@ -19,7 +19,18 @@ import { topicPolicyRule } from "./rules/topic-policy";
 import type { Rule } from "./rules/rule";
 
 /** The rules, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [destroyRule, disableRule, importedMaterialRule, keyStoreRule, hsmCountRule, keyPolicyRule, grantRule, topicPolicyRule, dataLossRule, driftRule];
+export const RULES: readonly Rule[] = [
+  destroyRule,
+  disableRule,
+  importedMaterialRule,
+  keyStoreRule,
+  hsmCountRule,
+  keyPolicyRule,
+  grantRule,
+  topicPolicyRule,
+  dataLossRule,
+  driftRule,
+];
 
 /** Options of {@link classifyPlans}. */
 export interface ClassifyOptions {
@@ -39,7 +50,14 @@ function counts(idx: PlanIndex, file: string | undefined, digest: string): Stack
   }
   const drift = (idx.plan.resource_drift ?? []).length;
   if (drift) c.drift = drift;
-  return { stack: idx.stack, ...(file ? { file } : {}), ...(idx.plan.terraform_version ? { terraformVersion: idx.plan.terraform_version } : {}), counts: c, resources: idx.changes.length, digest };
+  return {
+    stack: idx.stack,
+    ...(file ? { file } : {}),
+    ...(idx.plan.terraform_version ? { terraformVersion: idx.plan.terraform_version } : {}),
+    counts: c,
+    resources: idx.changes.length,
+    digest,
+  };
 }
 
 /**
@@ -47,7 +65,11 @@ function counts(idx: PlanIndex, file: string | undefined, digest: string): Stack
  * allowed ones with the entry that covered them, risky ones, unused allowlist entries, counts by
  * action, and the key/consumer graph. Pure: reads nothing, prints nothing.
  */
-export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlist, opts: ClassifyOptions = {}): GuardResult {
+export function classifyPlans(
+  plans: readonly LoadedPlan[],
+  allowlist?: Allowlist,
+  opts: ClassifyOptions = {},
+): GuardResult {
   forgetReadPolicies();
   const indexes = plans.map((p) => new PlanIndex(p));
   const now = opts.now ?? new Date();
@@ -61,32 +83,59 @@ export function classifyPlans(plans: readonly LoadedPlan[], allowlist?: Allowlis
     try {
       return run();
     } catch (e) {
-      inputErrors.push(`${stack}: the guard could not check ${what} (${e instanceof Error ? e.message : String(e)}); please report this`);
+      inputErrors.push(
+        `${stack}: the guard could not check ${what} (${e instanceof Error ? e.message : String(e)}); please report this`,
+      );
       return [];
     }
   };
   for (const idx of indexes) {
-    const ctx = { declaredAccounts: declaredAccounts(allowlist, idx.stack, now), declaredOrganizations: declaredOrganizations(allowlist, idx.stack, now) };
+    const ctx = {
+      declaredAccounts: declaredAccounts(allowlist, idx.stack, now),
+      declaredOrganizations: declaredOrganizations(allowlist, idx.stack, now),
+    };
     const found = RULES.flatMap((rule) => guarded(`rule ${rule.name}`, idx.stack, () => rule(idx, ctx)));
     const blockedHere = found.filter((f) => f.severity === "block");
     blocking.push(...blockedHere);
     const named = new Set(found.map((f) => f.address));
-    risky.push(...found.filter((f) => f.severity === "risky"), ...guarded("the risky changes", idx.stack, () => riskyFindings(idx, named)));
-    if (idx.plan.errored) warnings.push(`${idx.stack}: the plan errored, so Terraform will not apply it; the guard checked the changes it lists`);
-    if (idx.plan.format_version.startsWith("0.") && !idx.plan.configuration) warnings.push(`${idx.stack}: no configuration in the plan, so consumers of keys cannot be shown`);
+    risky.push(
+      ...found.filter((f) => f.severity === "risky"),
+      ...guarded("the risky changes", idx.stack, () => riskyFindings(idx, named)),
+    );
+    if (idx.plan.errored)
+      warnings.push(
+        `${idx.stack}: the plan errored, so Terraform will not apply it; the guard checked the changes it lists`,
+      );
+    if (idx.plan.format_version.startsWith("0.") && !idx.plan.configuration)
+      warnings.push(`${idx.stack}: no configuration in the plan, so consumers of keys cannot be shown`);
   }
-  const { blocked, allowed, unused } = applyAllowlist(blocking, allowlist, { now, digests: new Map(plans.map((p, i) => [p.stack, digests[i]])) });
+  const { blocked, allowed, unused } = applyAllowlist(blocking, allowlist, {
+    now,
+    digests: new Map(plans.map((p, i) => [p.stack, digests[i]])),
+  });
   for (const e of unused) {
     const what = `allowlist entry ${e.index} (${e.stack ? `${e.stack} ` : ""}${e.address})`;
-    warnings.push(expired(e.expires, now) ? `${what} expired on ${e.expires}: remove it` : `${what} matched nothing: remove it or fix the address${e.digest ? " (or the plan it was written for has changed)" : ""}`);
+    warnings.push(
+      expired(e.expires, now)
+        ? `${what} expired on ${e.expires}: remove it`
+        : `${what} matched nothing: remove it or fix the address${e.digest ? " (or the plan it was written for has changed)" : ""}`,
+    );
   }
   for (const e of allowlist?.externalAccounts ?? []) {
-    if (expired(e.expires, now)) warnings.push(`externalAccounts[${e.index}] (${e.account}) expired on ${e.expires}: key policies granting it are blocked again; remove it or renew it`);
+    if (expired(e.expires, now))
+      warnings.push(
+        `externalAccounts[${e.index}] (${e.account}) expired on ${e.expires}: key policies granting it are blocked again; remove it or renew it`,
+      );
   }
   for (const e of allowlist?.externalOrganizations ?? []) {
-    if (expired(e.expires, now)) warnings.push(`externalOrganizations[${e.index}] (${e.organization}) expired on ${e.expires}: policies opening keys to it are blocked again; remove it or renew it`);
+    if (expired(e.expires, now))
+      warnings.push(
+        `externalOrganizations[${e.index}] (${e.organization}) expired on ${e.expires}: policies opening keys to it are blocked again; remove it or renew it`,
+      );
   }
-  const graph = opts.withoutGraph ? { nodes: [], edges: [] } : (guarded("the key graph", "summary", () => [buildGraph(indexes)])[0] ?? { nodes: [], edges: [] });
+  const graph = opts.withoutGraph
+    ? { nodes: [], edges: [] }
+    : (guarded("the key graph", "summary", () => [buildGraph(indexes)])[0] ?? { nodes: [], edges: [] });
   return {
     stacks: indexes.map((idx, i) => counts(idx, plans[i].file, digests[i])),
     blocked,

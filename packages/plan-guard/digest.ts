@@ -50,11 +50,15 @@ function maskedText(value: unknown, sensitive: unknown, unknown: unknown): strin
     const s = isRecord(sensitive) ? sensitive : EMPTY_RECORD;
     const u = isRecord(unknown) ? unknown : EMPTY_RECORD;
     let keys = Object.keys(value);
-    const extra = Object.keys(u).filter((k) => !Object.prototype.hasOwnProperty.call(value, k) && (u[k] === true || isRecord(u[k]) || Array.isArray(u[k])));
+    const extra = Object.keys(u).filter(
+      (k) =>
+        !Object.prototype.hasOwnProperty.call(value, k) && (u[k] === true || isRecord(u[k]) || Array.isArray(u[k])),
+    );
     if (extra.length) keys = keys.concat(extra);
     keys.sort();
     let out = "{";
-    for (let i = 0; i < keys.length; i++) out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${maskedText(value[keys[i]], s[keys[i]], u[keys[i]])}`;
+    for (let i = 0; i < keys.length; i++)
+      out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${maskedText(value[keys[i]], s[keys[i]], u[keys[i]])}`;
     return `${out}}`;
   }
   if (value === undefined) return unknown !== undefined && unknown !== false ? UNKNOWN_TEXT : "null";

@@ -10,10 +10,15 @@ export function blockLine(f: Finding): string {
 /** All lines for a result: each plan's digest, blocked, allowed, risky (`RISKY ...: what. Advice: what to check.`), warnings, then a verdict. */
 export function formatResult(r: GuardResult): string[] {
   const lines = [
-    ...r.stacks.filter((s) => s.digest).map((s) => `PLAN [${s.stack}] ${s.digest} (an allowlist entry's digest names exactly this plan)`),
+    ...r.stacks
+      .filter((s) => s.digest)
+      .map((s) => `PLAN [${s.stack}] ${s.digest} (an allowlist entry's digest names exactly this plan)`),
     ...r.inputErrors.map((e) => `ERROR ${e}`),
     ...r.blocked.map(blockLine),
-    ...r.allowed.map(({ finding: f, entry }) => `ALLOWED [${f.stack}] ${f.address} (${f.action}): ${f.rule}, allowed by allowlist entry ${entry.index}: ${entry.reason}`),
+    ...r.allowed.map(
+      ({ finding: f, entry }) =>
+        `ALLOWED [${f.stack}] ${f.address} (${f.action}): ${f.rule}, allowed by allowlist entry ${entry.index}: ${entry.reason}`,
+    ),
     // A risky line carries its advice: what the reviewer should check for this resource type.
     ...r.risky.map((f) => `RISKY [${f.stack}] ${f.address} (${f.action}): ${f.why}. Advice: ${f.fix}.`),
     ...r.warnings.map((w) => `WARNING ${w}`),

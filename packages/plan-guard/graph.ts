@@ -21,7 +21,8 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
   const byStack = new Map(indexes.map((i) => [i.stack, i]));
   const nodes = new Map<string, GraphNode>();
   const actionByConfig = new Map<string, GuardAction>();
-  const typeOf = (address: string): string => /(?:^|\.)((?:data\.)?[a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+$/.exec(address)?.[1]?.replace(/^data\./, "") ?? "";
+  const typeOf = (address: string): string =>
+    /(?:^|\.)((?:data\.)?[a-z][a-z0-9_]*)\.[A-Za-z0-9_-]+$/.exec(address)?.[1]?.replace(/^data\./, "") ?? "";
   // A configuration address's action: the first instance's that is not a no-op.
   for (const idx of indexes) {
     for (const rc of idx.changes) {
@@ -42,7 +43,15 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
     const stack = remoteStack(dataSource);
     const origin = byStack.get(stack);
     const expr = origin?.plan.configuration?.root_module?.outputs?.[output]?.expression;
-    const target = expr ? referencesOf({ address: "output", mode: "managed", type: "output", name: output, expressions: { value: expr } }).find((r) => r.target)?.target : undefined;
+    const target = expr
+      ? referencesOf({
+          address: "output",
+          mode: "managed",
+          type: "output",
+          name: output,
+          expressions: { value: expr },
+        }).find((r) => r.target)?.target
+      : undefined;
     return target ? { stack, address: target } : { stack, address: `output.${output}` };
   };
   // Keep what the plan touches: edges with a changing end (the first MAX_EDGES), and changing keys even without consumers.
@@ -54,9 +63,14 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
       if (edges.length >= MAX_EDGES) break;
       if (resource.mode === "data") continue;
       for (const ref of idx.references(addr)) {
-        const target = ref.remote ? resolveRemote(ref.remote.dataSource, ref.remote.output) : ref.target ? { stack: idx.stack, address: ref.target } : undefined;
+        const target = ref.remote
+          ? resolveRemote(ref.remote.dataSource, ref.remote.output)
+          : ref.target
+            ? { stack: idx.stack, address: ref.target }
+            : undefined;
         if (!target) continue;
-        const keyish = isKeyLike(typeOf(target.address)) || (ref.remote !== undefined && /kms|key/i.test(ref.remote.output));
+        const keyish =
+          isKeyLike(typeOf(target.address)) || (ref.remote !== undefined && /kms|key/i.test(ref.remote.output));
         if (!keyish || !(touched(`${idx.stack}|${addr}`) || touched(`${target.stack}|${target.address}`))) continue;
         edges.push({ from: node(idx.stack, addr), to: node(target.stack, target.address), via: ref.via });
         if (edges.length >= MAX_EDGES) break;
@@ -66,7 +80,8 @@ export function buildGraph(indexes: readonly PlanIndex[]): { nodes: GraphNode[];
   const keep = new Set(edges.flatMap((e) => [e.from, e.to]));
   for (const idx of indexes) {
     for (const rc of idx.changes) {
-      if (isKeyLike(rc.type) && actionOf(rc.change.actions) !== "no-op") keep.add(node(idx.stack, configAddressOf(rc.address)));
+      if (isKeyLike(rc.type) && actionOf(rc.change.actions) !== "no-op")
+        keep.add(node(idx.stack, configAddressOf(rc.address)));
     }
   }
   return { nodes: [...keep].map((id) => nodes.get(id)).filter((n): n is GraphNode => !!n), edges };

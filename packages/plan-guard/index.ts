@@ -9,7 +9,15 @@ export type { AllowContext } from "./allowlist";
 export { describeChange, attributeChanges, changeLines } from "./changes";
 export { policyDiff, principalListDiff } from "./policy-diff";
 export { mdText, mdCode, oneLine } from "./markdown";
-export { readPlanFile, validatePlanJson, checkPlanJson, stackNameFor, parsePlanArg, SUPPORTED_FORMATS, MAX_DEPTH } from "./read";
+export {
+  readPlanFile,
+  validatePlanJson,
+  checkPlanJson,
+  stackNameFor,
+  parsePlanArg,
+  SUPPORTED_FORMATS,
+  MAX_DEPTH,
+} from "./read";
 export { parsePolicy, decide, managers, publicStatements, grantedPrincipals } from "./policy";
 export { judgePolicy } from "./rules/key-policy";
 export { runCli } from "./run-cli";
@@ -19,4 +27,17 @@ export { actionOf } from "./plan-index";
 export { planDigest, digestInput, DIGEST_FORMAT, DIGEST_PATTERN } from "./digest";
 export * from "./model";
 export { isObject } from "./plan-json";
-export type { JsonValue, JsonObject, PlanValuesResource, PlanValuesModule, PlanChange, ResourceChange, ConfigExpression, ConfigExpressions, ConfigResource, ConfigModule, PlanConfiguration, PlanJson } from "./plan-json";
+export type {
+  JsonValue,
+  JsonObject,
+  PlanValuesResource,
+  PlanValuesModule,
+  PlanChange,
+  ResourceChange,
+  ConfigExpression,
+  ConfigExpressions,
+  ConfigResource,
+  ConfigModule,
+  PlanConfiguration,
+  PlanJson,
+} from "./plan-json";

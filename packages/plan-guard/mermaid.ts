@@ -29,7 +29,11 @@ export function renderMermaid(r: GuardResult): string | undefined {
     const members = nodes.filter((n) => set.has(n.id)).map((n) => ids.get(n.id));
     if (members.length) lines.push(`  class ${members.join(",")} ${name}`);
   };
-  lines.push("  classDef blocked fill:#fdd,stroke:#c00,stroke-width:2px", "  classDef allowed fill:#ffd,stroke:#a80", "  classDef risky fill:#ffe9cc,stroke:#d80");
+  lines.push(
+    "  classDef blocked fill:#fdd,stroke:#c00,stroke-width:2px",
+    "  classDef allowed fill:#ffd,stroke:#a80",
+    "  classDef risky fill:#ffe9cc,stroke:#d80",
+  );
   cls(risky, "risky");
   cls(allowed, "allowed");
   cls(blocked, "blocked");

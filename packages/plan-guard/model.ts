@@ -16,7 +16,8 @@ export interface LoadedPlan {
  * (`["delete","create"]` and `["create","delete"]` are both `replace`), plus `drift` for changes
  * made outside Terraform (`resource_drift`).
  */
-export type GuardAction = "create" | "read" | "update" | "delete" | "replace" | "forget" | "no-op" | "drift" | "unknown";
+export type GuardAction =
+  "create" | "read" | "update" | "delete" | "replace" | "forget" | "no-op" | "drift" | "unknown";
 
 /** Every action an allowlist entry may name. */
 export const ALLOWABLE_ACTIONS: readonly GuardAction[] = ["delete", "replace", "forget", "update", "drift", "unknown"];

@@ -2,7 +2,16 @@
  * Per-plan lookups the rules share, built once in linear time: resource changes by address and by
  * type, configuration resources by address, and the references each configuration resource makes.
  */
-import { isObject, type ConfigExpression, type ConfigModule, type ConfigResource, type JsonObject, type JsonValue, type PlanJson, type ResourceChange } from "./plan-json";
+import {
+  isObject,
+  type ConfigExpression,
+  type ConfigModule,
+  type ConfigResource,
+  type JsonObject,
+  type JsonValue,
+  type PlanJson,
+  type ResourceChange,
+} from "./plan-json";
 import type { GuardAction, LoadedPlan } from "./model";
 
 /** Collapses Terraform's action list into one {@link GuardAction}. */

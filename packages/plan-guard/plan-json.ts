@@ -57,7 +57,8 @@ export interface ResourceChange {
 }
 
 /** A configuration expression: a constant, references, or nested blocks of expressions. */
-export type ConfigExpression = { constant_value?: JsonValue; references?: string[] } | ConfigExpressions | ConfigExpressions[];
+export type ConfigExpression =
+  { constant_value?: JsonValue; references?: string[] } | ConfigExpressions | ConfigExpressions[];
 
 /** The expressions of one block, by attribute name. */
 export interface ConfigExpressions {
@@ -86,7 +87,10 @@ export interface ConfigModule {
 
 /** The `configuration` section. */
 export interface PlanConfiguration {
-  provider_config?: Record<string, { name?: string; full_name?: string; alias?: string; expressions?: ConfigExpressions; module_address?: string }>;
+  provider_config?: Record<
+    string,
+    { name?: string; full_name?: string; alias?: string; expressions?: ConfigExpressions; module_address?: string }
+  >;
   root_module?: ConfigModule;
 }
 
@@ -94,7 +98,10 @@ export interface PlanConfiguration {
 export interface PlanJson {
   format_version: string;
   terraform_version?: string;
-  planned_values?: { outputs?: Record<string, { sensitive?: boolean; value?: JsonValue; type?: JsonValue }>; root_module?: PlanValuesModule };
+  planned_values?: {
+    outputs?: Record<string, { sensitive?: boolean; value?: JsonValue; type?: JsonValue }>;
+    root_module?: PlanValuesModule;
+  };
   resource_changes?: ResourceChange[];
   resource_drift?: ResourceChange[];
   output_changes?: Record<string, PlanChange>;

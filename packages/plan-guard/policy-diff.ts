@@ -9,7 +9,14 @@
  * the guard refuses to judge is reported as unreadable here too.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html
  */
-import { globMatch, keySpelling, normalisePrincipal, parsePolicy, type ConditionEntry, type PolicyStatement } from "./policy";
+import {
+  globMatch,
+  keySpelling,
+  normalisePrincipal,
+  parsePolicy,
+  type ConditionEntry,
+  type PolicyStatement,
+} from "./policy";
 
 /** One side of a policy attribute: its text, none at all, or known only after apply. */
 export type PolicySide = string | null | undefined | { readonly unknown: true };
@@ -74,7 +81,8 @@ function conditionText(c: ConditionEntry): string {
   const ifExists = op.endsWith("ifexists") ? " (if present)" : "";
   if (ifExists) op = op.slice(0, -8);
   const key = keySpelling(c);
-  if (op === "null") return c.values.map((v) => (v.toLowerCase() === "true" ? `${key} is absent` : `${key} is present`)).join(" or ");
+  if (op === "null")
+    return c.values.map((v) => (v.toLowerCase() === "true" ? `${key} is absent` : `${key} is present`)).join(" or ");
   const word = OPERATORS[op] ?? c.operator;
   return `${set}${key} ${word} ${c.values.join(" or ")}${ifExists}`;
 }
@@ -82,24 +90,48 @@ function conditionText(c: ConditionEntry): string {
 function whoOf(s: PolicyStatement, identity: string | undefined): { who: string; whoKey: string }[] {
   if (s.principal === "*") return [{ who: "everyone (*)", whoKey: "*" }];
   if (s.principal) {
-    return [...s.principal.aws.map((p) => ({ who: p === identity ? "this identity" : p, whoKey: normalisePrincipal(p) })), ...s.principal.service.map((p) => ({ who: `${p} (service)`, whoKey: `service:${p.toLowerCase()}` })), ...s.principal.other.map((p) => ({ who: p, whoKey: `other:${p}` }))];
+    return [
+      ...s.principal.aws.map((p) => ({ who: p === identity ? "this identity" : p, whoKey: normalisePrincipal(p) })),
+      ...s.principal.service.map((p) => ({ who: `${p} (service)`, whoKey: `service:${p.toLowerCase()}` })),
+      ...s.principal.other.map((p) => ({ who: p, whoKey: `other:${p}` })),
+    ];
   }
   const np = s.notPrincipal ?? { aws: [], service: [], other: [] };
   const except = [...np.aws, ...np.service, ...np.other];
-  return [{ who: `everyone except ${except.join(", ")}`, whoKey: `not:${except.map(normalisePrincipal).sort().join(",")}` }];
+  return [
+    { who: `everyone except ${except.join(", ")}`, whoKey: `not:${except.map(normalisePrincipal).sort().join(",")}` },
+  ];
 }
 
 function unitsOf(statements: readonly PolicyStatement[], identity?: string): Unit[] {
   const out: Unit[] = [];
   for (const s of statements) {
-    const resources = s.resources ? (s.resources.includes("*") ? "" : [...s.resources].sort().join(", ")) : s.notResources ? `everything except ${[...s.notResources].sort().join(", ")}` : "";
+    const resources = s.resources
+      ? s.resources.includes("*")
+        ? ""
+        : [...s.resources].sort().join(", ")
+      : s.notResources
+        ? `everything except ${[...s.notResources].sort().join(", ")}`
+        : "";
     const conditions = s.conditions.map(conditionText).sort();
-    const actions: { action: string; pattern?: string }[] = s.actions ? s.actions.map((a) => ({ action: a, pattern: a })) : [{ action: `every action except ${[...(s.notActions ?? [])].sort().join(", ")}` }];
+    const actions: { action: string; pattern?: string }[] = s.actions
+      ? s.actions.map((a) => ({ action: a, pattern: a }))
+      : [{ action: `every action except ${[...(s.notActions ?? [])].sort().join(", ")}` }];
     // head and tail are JSON (no raw NUL), so `head NUL action NUL tail` names one unit whatever the action holds.
     const tail = JSON.stringify([resources, conditions]);
     for (const w of whoOf(s, identity)) {
       const head = JSON.stringify([s.effect, w.whoKey]);
-      for (const a of actions) out.push({ effect: s.effect, who: w.who, whoKey: w.whoKey, action: a.action, pattern: a.pattern, resources, conditions, key: `${head}\u0000${a.action.toLowerCase()}\u0000${tail}` });
+      for (const a of actions)
+        out.push({
+          effect: s.effect,
+          who: w.who,
+          whoKey: w.whoKey,
+          action: a.action,
+          pattern: a.pattern,
+          resources,
+          conditions,
+          key: `${head}\u0000${a.action.toLowerCase()}\u0000${tail}`,
+        });
     }
   }
   return out;
@@ -108,7 +140,14 @@ function unitsOf(statements: readonly PolicyStatement[], identity?: string): Uni
 /** Whether `u` is still granted (or denied) by a unit of `others` at least as broad: same principal and resources, an action pattern covering it, and no more conditions. */
 function covered(u: Unit, others: readonly Unit[]): boolean {
   return others.some(
-    (o) => o.effect === u.effect && o.whoKey === u.whoKey && o.resources === u.resources && (o.pattern !== undefined && u.pattern !== undefined ? globMatch(o.pattern, u.pattern, true) : o.action.toLowerCase() === u.action.toLowerCase()) && o.conditions.every((c) => u.conditions.includes(c)),
+    (o) =>
+      o.effect === u.effect &&
+      o.whoKey === u.whoKey &&
+      o.resources === u.resources &&
+      (o.pattern !== undefined && u.pattern !== undefined
+        ? globMatch(o.pattern, u.pattern, true)
+        : o.action.toLowerCase() === u.action.toLowerCase()) &&
+      o.conditions.every((c) => u.conditions.includes(c)),
   );
 }
 
@@ -136,7 +175,13 @@ function read(side: PolicySide, defaultPolicy: string | undefined, identity: str
   if (text === undefined) return { units: [] };
   if (identity === undefined) {
     const parsed = parsePolicy(text);
-    if ("error" in parsed) return { error: parsed.error === "the key policy is not valid JSON" ? "not valid JSON" : parsed.error.replace(/^the key policy (cannot be read: )?/, "") };
+    if ("error" in parsed)
+      return {
+        error:
+          parsed.error === "the key policy is not valid JSON"
+            ? "not valid JSON"
+            : parsed.error.replace(/^the key policy (cannot be read: )?/, ""),
+      };
     return { units: unitsOf(parsed.statements) };
   }
   let doc: unknown;
@@ -148,8 +193,16 @@ function read(side: PolicySide, defaultPolicy: string | undefined, identity: str
   // An identity policy (IAM role, user, group) names no principal: it grants the identity it is attached to.
   const statements = (doc as { Statement?: unknown } | null)?.Statement;
   const list = Array.isArray(statements) ? statements : statements === undefined ? [] : [statements];
-  const isIdentityPolicy = identity !== undefined && list.length > 0 && list.every((s) => s && typeof s === "object" && !("Principal" in s) && !("NotPrincipal" in s));
-  const source = isIdentityPolicy ? JSON.stringify({ ...(doc as object), Statement: list.map((s) => ({ ...(s as object), Principal: { AWS: identity } })) }) : text;
+  const isIdentityPolicy =
+    identity !== undefined &&
+    list.length > 0 &&
+    list.every((s) => s && typeof s === "object" && !("Principal" in s) && !("NotPrincipal" in s));
+  const source = isIdentityPolicy
+    ? JSON.stringify({
+        ...(doc as object),
+        Statement: list.map((s) => ({ ...(s as object), Principal: { AWS: identity } })),
+      })
+    : text;
   const parsed = parsePolicy(source);
   if ("error" in parsed) return { error: parsed.error.replace(/^the key policy (cannot be read: )?/, "") };
   return { units: unitsOf(parsed.statements, identity) };
@@ -183,9 +236,15 @@ export function policyDiff(before: PolicySide, after: PolicySide, opts: PolicyDi
   const a = read(after, opts.defaultPolicy, opts.identity);
   if ("unknown" in a) return ["(known after apply)"];
   if ("error" in a) return [`cannot be read after the change (${a.error}): review the document itself`];
-  if ("error" in b) return [`cannot be read before the change (${b.error}); after it: ${describePolicy(a.units).join("; ") || "no statements"}`];
+  if ("error" in b)
+    return [
+      `cannot be read before the change (${b.error}); after it: ${describePolicy(a.units).join("; ") || "no statements"}`,
+    ];
   const was = "units" in b ? b.units : [];
-  if (was.length > MAX_UNITS || a.units.length > MAX_UNITS) return [`too large to compare (${Math.max(was.length, a.units.length)} principal-action pairs): review the document itself`];
+  if (was.length > MAX_UNITS || a.units.length > MAX_UNITS)
+    return [
+      `too large to compare (${Math.max(was.length, a.units.length)} principal-action pairs): review the document itself`,
+    ];
   const beforeKeys = new Set(was.map(keyOf));
   const afterKeys = new Set(a.units.map(keyOf));
   const gained = a.units.filter((u) => !beforeKeys.has(keyOf(u)) && !covered(u, was));
@@ -209,7 +268,8 @@ export function policyDiff(before: PolicySide, after: PolicySide, opts: PolicyDi
     ),
   ];
   if ("unknown" in b) return [`before: (known after apply)`, ...lines];
-  if (lines.length === 0 && normalised(before) !== normalised(after)) return ["the document changes, the rights it gives do not (statements reordered, regrouped or renamed)"];
+  if (lines.length === 0 && normalised(before) !== normalised(after))
+    return ["the document changes, the rights it gives do not (statements reordered, regrouped or renamed)"];
   return lines;
 }
 
@@ -243,5 +303,8 @@ function normalised(side: PolicySide): string {
 export function principalListDiff(before: readonly string[], after: readonly string[]): string[] {
   const b = new Set(before);
   const a = new Set(after);
-  return [...[...a].filter((p) => !b.has(p)).map((p) => `${p} may now connect`), ...[...b].filter((p) => !a.has(p)).map((p) => `${p} may no longer connect`)];
+  return [
+    ...[...a].filter((p) => !b.has(p)).map((p) => `${p} may now connect`),
+    ...[...b].filter((p) => !a.has(p)).map((p) => `${p} may no longer connect`),
+  ];
 }

@@ -31,8 +31,13 @@ export interface PolicyStatement {
   readonly index: number;
   readonly effect: "Allow" | "Deny";
   /** `"*"`: everyone; otherwise the AWS principals (ARNs or account ids) and service principals. */
-  readonly principal?: "*" | { readonly aws: readonly string[]; readonly service: readonly string[]; readonly other: readonly string[] };
-  readonly notPrincipal?: { readonly aws: readonly string[]; readonly service: readonly string[]; readonly other: readonly string[] };
+  readonly principal?:
+    "*" | { readonly aws: readonly string[]; readonly service: readonly string[]; readonly other: readonly string[] };
+  readonly notPrincipal?: {
+    readonly aws: readonly string[];
+    readonly service: readonly string[];
+    readonly other: readonly string[];
+  };
   readonly actions?: readonly string[];
   readonly notActions?: readonly string[];
   readonly resources?: readonly string[];
@@ -72,11 +77,23 @@ function strList(v: unknown, where: string): string[] {
  * exactly as KMS does.
  */
 const DOCUMENT_ELEMENTS = ["Version", "Id", "Statement"];
-const STATEMENT_ELEMENTS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const STATEMENT_ELEMENTS = [
+  "Sid",
+  "Effect",
+  "Principal",
+  "NotPrincipal",
+  "Action",
+  "NotAction",
+  "Resource",
+  "NotResource",
+  "Condition",
+];
 const PRINCIPAL_TYPES = ["AWS", "Service", "Federated", "CanonicalUser"];
 
 function onlyElements(o: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const k in o) if (!known.includes(k)) throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
+  for (const k in o)
+    if (!known.includes(k))
+      throw new Error(`${where ? `${where}.` : ""}${k} is not a policy element (${known.join(", ")})`);
 }
 
 function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
@@ -85,7 +102,9 @@ function principalOf(v: unknown, where: string): PolicyStatement["principal"] {
   const o = v as Record<string, unknown>;
   const aws = o.AWS === undefined ? [] : strList(o.AWS, `${where}.AWS`);
   const service = o.Service === undefined ? [] : strList(o.Service, `${where}.Service`);
-  for (const k of Object.keys(o)) if (!PRINCIPAL_TYPES.includes(k)) throw new Error(`${where}.${k} is not a principal type (${PRINCIPAL_TYPES.join(", ")})`);
+  for (const k of Object.keys(o))
+    if (!PRINCIPAL_TYPES.includes(k))
+      throw new Error(`${where}.${k} is not a principal type (${PRINCIPAL_TYPES.join(", ")})`);
   const other = Object.entries(o)
     .filter(([k]) => k !== "AWS" && k !== "Service")
     .flatMap(([k, x]) => strList(x, `${where}.${k}`));
@@ -116,15 +135,23 @@ function conditionsOf(v: unknown, where: string): ConditionEntry[] {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${where} must be an object`);
   const out: ConditionEntry[] = [];
   for (const [operator, block] of Object.entries(v as Record<string, unknown>)) {
-    if (!CONDITION_OPERATOR.test(operator)) throw new Error(`${where}.${operator} is not a condition operator (operators are case-sensitive: StringEquals, ArnLike, ForAnyValue:StringLike, BoolIfExists, Null, ...)`);
-    if (typeof block !== "object" || block === null || Array.isArray(block)) throw new Error(`${where}.${operator} must be an object`);
+    if (!CONDITION_OPERATOR.test(operator))
+      throw new Error(
+        `${where}.${operator} is not a condition operator (operators are case-sensitive: StringEquals, ArnLike, ForAnyValue:StringLike, BoolIfExists, Null, ...)`,
+      );
+    if (typeof block !== "object" || block === null || Array.isArray(block))
+      throw new Error(`${where}.${operator} must be an object`);
     const seen = new Set<string>();
     for (const [key, raw] of Object.entries(block as Record<string, unknown>)) {
       // Condition keys are case-insensitive: two spellings of one key in one operator are one field written twice.
-      if (seen.has(key.toLowerCase())) throw new Error(`${where}.${operator}.${key} appears twice in one operator (condition keys are case-insensitive)`);
+      if (seen.has(key.toLowerCase()))
+        throw new Error(
+          `${where}.${operator}.${key} appears twice in one operator (condition keys are case-insensitive)`,
+        );
       seen.add(key.toLowerCase());
       const list = Array.isArray(raw) ? raw : [raw];
-      if (!list.every((x) => typeof x === "string" || typeof x === "boolean" || typeof x === "number")) throw new Error(`${where}.${operator}.${key} must be strings, numbers or booleans`);
+      if (!list.every((x) => typeof x === "string" || typeof x === "boolean" || typeof x === "number"))
+        throw new Error(`${where}.${operator}.${key} must be strings, numbers or booleans`);
       const entry: ConditionEntry = { operator, key: key.toLowerCase(), values: list.map(String) };
       SPELLING.set(entry, key);
       out.push(entry);
@@ -162,7 +189,8 @@ function readPolicy(text: string): ParsedPolicy {
     return { error: "the key policy is not valid JSON" };
   }
   try {
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the policy must be a JSON object");
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+      throw new Error("the policy must be a JSON object");
     const twice = firstRepeatedField(text, doc);
     if (twice) throw new Error(`${twice} appears twice in one object (JSON parsers keep different ones)`);
     onlyElements(doc as Record<string, unknown>, DOCUMENT_ELEMENTS, "");
@@ -174,10 +202,17 @@ function readPolicy(text: string): ParsedPolicy {
       const o = s as Record<string, unknown>;
       onlyElements(o, STATEMENT_ELEMENTS, where);
       if (o.Effect !== "Allow" && o.Effect !== "Deny") throw new Error(`${where}.Effect must be Allow or Deny`);
-      if ((o.Principal === undefined) === (o.NotPrincipal === undefined)) throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
-      if ((o.Action === undefined) === (o.NotAction === undefined)) throw new Error(`${where} needs exactly one of Action and NotAction`);
+      if ((o.Principal === undefined) === (o.NotPrincipal === undefined))
+        throw new Error(`${where} needs exactly one of Principal and NotPrincipal`);
+      if ((o.Action === undefined) === (o.NotAction === undefined))
+        throw new Error(`${where} needs exactly one of Action and NotAction`);
       const np = o.NotPrincipal === undefined ? undefined : principalOf(o.NotPrincipal, `${where}.NotPrincipal`);
-      const st: { -readonly [K in keyof PolicyStatement]: PolicyStatement[K] } & { [MEMO]: Memo } = { index: i, effect: o.Effect, conditions: conditionsOf(o.Condition, `${where}.Condition`), [MEMO]: {} };
+      const st: { -readonly [K in keyof PolicyStatement]: PolicyStatement[K] } & { [MEMO]: Memo } = {
+        index: i,
+        effect: o.Effect,
+        conditions: conditionsOf(o.Condition, `${where}.Condition`),
+        [MEMO]: {},
+      };
       if (o.Principal !== undefined) st.principal = principalOf(o.Principal, `${where}.Principal`);
       // NotPrincipal "*" excludes everyone: the statement applies to nobody.
       if (np !== undefined) st.notPrincipal = np === "*" ? { aws: ["*"], service: [], other: [] } : np;
@@ -235,7 +270,9 @@ function memoised<T>(f: (s: string) => T): (s: string) => T {
 }
 
 /** The account a principal or resource (ARN or account id) belongs to. */
-export const accountOf: (principal: string) => string | undefined = memoised((principal) => (ACCOUNT.test(principal) ? principal : ARN_ACCOUNT.exec(principal)?.[1]));
+export const accountOf: (principal: string) => string | undefined = memoised((principal) =>
+  ACCOUNT.test(principal) ? principal : ARN_ACCOUNT.exec(principal)?.[1],
+);
 
 const ROOT_ARN = /^arn:[a-z-]+:iam::(\d{12}):root$/;
 
@@ -307,14 +344,34 @@ export interface RequestContext {
 const ABSENT_KEYS =
   /^(kms:grantisforawsresource|kms:grantoperations|kms:granteeprincipal|kms:retiringprincipal|kms:grantconstrainttype|kms:encryptioncontext:.*|kms:encryptioncontextkeys|kms:encryptionalgorithm|kms:signingalgorithm|kms:macalgorithm|kms:messagetype|kms:wrappingalgorithm|kms:wrappingkeyspec|kms:expirationmodel|kms:validto|kms:replicaregion|kms:primaryregion|kms:requestalias|kms:recipientattestation:.*|aws:requesttag\/.*|aws:tagkeys)$/;
 /** Global keys present in every signed request (values unknown unless derived from the caller). */
-const PRESENT_KEYS = new Set(["aws:principalarn", "aws:principalaccount", "kms:calleraccount", "aws:currenttime", "aws:epochtime", "aws:securetransport", "aws:requestedregion", "aws:userid", "aws:principaltype", "aws:principalisawsservice", "aws:viaawsservice"]);
+const PRESENT_KEYS = new Set([
+  "aws:principalarn",
+  "aws:principalaccount",
+  "kms:calleraccount",
+  "aws:currenttime",
+  "aws:epochtime",
+  "aws:securetransport",
+  "aws:requestedregion",
+  "aws:userid",
+  "aws:principaltype",
+  "aws:principalisawsservice",
+  "aws:viaawsservice",
+]);
 
 function knownValue(key: string, r: RequestContext, now: Date): string | undefined {
-  if (key === "aws:principalarn") return isAccountPrincipal(r.principal) ? `arn:aws:iam::${accountOf(r.principal)}:root` : r.principal;
+  if (key === "aws:principalarn")
+    return isAccountPrincipal(r.principal) ? `arn:aws:iam::${accountOf(r.principal)}:root` : r.principal;
   if (key === "aws:principalaccount" || key === "kms:calleraccount") return accountOf(r.principal);
   // KMS endpoints accept HTTPS only.
   if (key === "aws:securetransport") return "true";
-  if (key === "aws:principaltype") return isAccountPrincipal(r.principal) ? "Account" : /:role\//.test(r.principal) ? "AssumedRole" : /:user\//.test(r.principal) ? "User" : undefined;
+  if (key === "aws:principaltype")
+    return isAccountPrincipal(r.principal)
+      ? "Account"
+      : /:role\//.test(r.principal)
+        ? "AssumedRole"
+        : /:user\//.test(r.principal)
+          ? "User"
+          : undefined;
   if (key === "aws:currenttime") return now.toISOString();
   if (key === "aws:epochtime") return String(Math.floor(now.getTime() / 1000));
   return undefined;
@@ -366,7 +423,14 @@ function compare(base: string, pattern: string, value: string): Tri {
   }
 }
 
-const NEGATED: Record<string, string> = { stringnotequals: "stringequals", stringnotequalsignorecase: "stringequalsignorecase", stringnotlike: "stringlike", arnnotequals: "arnequals", arnnotlike: "arnlike", datenotequals: "dateequals" };
+const NEGATED: Record<string, string> = {
+  stringnotequals: "stringequals",
+  stringnotequalsignorecase: "stringequalsignorecase",
+  stringnotlike: "stringlike",
+  arnnotequals: "arnequals",
+  arnnotlike: "arnlike",
+  datenotequals: "dateequals",
+};
 
 /** Far enough ahead that every date a policy names has passed. */
 const FAR_FUTURE = new Date(Date.UTC(9999, 0, 1));
@@ -413,8 +477,10 @@ function evalAt(c: ConditionEntry, r: RequestContext, now: Date): Tri {
   }
   // Present (or perhaps present) with a value we cannot know: only a pure wildcard decides.
   const wildcard = c.values.some((v) => /^\*+$/.test(v));
-  if ((op === "stringlike" || op === "arnlike") && wildcard && !negated) return absent === false || whenAbsent ? true : undefined;
-  if (negated && (negated === "stringlike" || negated === "arnlike") && wildcard) return absent === false && !set ? false : undefined;
+  if ((op === "stringlike" || op === "arnlike") && wildcard && !negated)
+    return absent === false || whenAbsent ? true : undefined;
+  if (negated && (negated === "stringlike" || negated === "arnlike") && wildcard)
+    return absent === false && !set ? false : undefined;
   return undefined;
 }
 
@@ -441,7 +507,11 @@ export function decide(statements: readonly PolicyStatement[], r: RequestContext
 }
 
 /** Principals that can change the policy: `sure` regardless of the request, `maybe` depending on it. */
-export function managers(statements: readonly PolicyStatement[], keyArn?: string, granted: readonly string[] = grantedPrincipals(statements)): { sure: string[]; maybe: string[] } {
+export function managers(
+  statements: readonly PolicyStatement[],
+  keyArn?: string,
+  granted: readonly string[] = grantedPrincipals(statements),
+): { sure: string[]; maybe: string[] } {
   const sure: string[] = [];
   const maybe: string[] = [];
   for (const p of candidates(statements, granted)) {
@@ -467,7 +537,8 @@ function candidates(statements: readonly PolicyStatement[], granted: readonly st
     if (s.effect !== "Deny") continue;
     for (const c of s.conditions) {
       const op = c.operator.toLowerCase();
-      if (c.key === "aws:principalarn" && NEGATED[op] !== undefined) for (const v of c.values) if (!/[*?]/.test(v) && accountOf(v) !== undefined) out.add(v);
+      if (c.key === "aws:principalarn" && NEGATED[op] !== undefined)
+        for (const v of c.values) if (!/[*?]/.test(v) && accountOf(v) !== undefined) out.add(v);
     }
   }
   return [...out];
@@ -513,11 +584,19 @@ const GLOBAL_KEYS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_
  * so they narrow a service principal, never `Principal: "*"`.
  */
 export const CALLER_NARROWING_KEYS: Readonly<Record<string, CallerKey>> = {
-  "kms:calleraccount": { scope: "account", narrows: "aws", doc: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account" },
+  "kms:calleraccount": {
+    scope: "account",
+    narrows: "aws",
+    doc: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account",
+  },
   "aws:principalaccount": { scope: "account", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalaccount` },
   "aws:principalarn": { scope: "arn", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalarn` },
   "aws:principalorgid": { scope: "organization", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalorgid` },
-  "aws:principalorgpaths": { scope: "org-path", narrows: "aws", doc: `${GLOBAL_KEYS}#condition-keys-principalorgpaths` },
+  "aws:principalorgpaths": {
+    scope: "org-path",
+    narrows: "aws",
+    doc: `${GLOBAL_KEYS}#condition-keys-principalorgpaths`,
+  },
   "aws:sourceaccount": { scope: "account", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourceaccount` },
   "aws:sourcearn": { scope: "arn", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourcearn` },
   "aws:sourceorgid": { scope: "organization", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourceorgid` },
@@ -544,7 +623,12 @@ const ORG_PATH = /^(o-[a-z0-9]{10,32})\//;
 const ANY_ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
 
 /** The key's own account or organization, as a policy variable (resolved by IAM at request time). */
-const OWN_VARIABLE: Record<CallerScope, RegExp> = { account: /^\$\{aws:resourceaccount\}$/i, arn: /^$/, organization: /^\$\{aws:resourceorgid\}$/i, "org-path": /^$/ };
+const OWN_VARIABLE: Record<CallerScope, RegExp> = {
+  account: /^\$\{aws:resourceaccount\}$/i,
+  arn: /^$/,
+  organization: /^\$\{aws:resourceorgid\}$/i,
+  "org-path": /^$/,
+};
 
 /**
  * Whether one value of a caller-narrowing key, under this operator, names one account, principal,
@@ -601,7 +685,10 @@ export interface Reach {
   readonly servicesUnconfined: string[];
 }
 
-function boundOf(s: PolicyStatement, kind: "aws" | "service"): { principals: string[]; organizations: string[] } | undefined {
+function boundOf(
+  s: PolicyStatement,
+  kind: "aws" | "service",
+): { principals: string[]; organizations: string[] } | undefined {
   const entries = s.conditions.filter((c) => narrowsCaller(c, kind));
   if (!entries.length) return undefined;
   const values = (c: ConditionEntry) => c.values.filter((v) => !v.includes("${"));

@@ -33,7 +33,8 @@ function tooDeep(v: unknown): boolean {
     const [x, d] = stack.pop() as [unknown, number];
     if (typeof x !== "object" || x === null) continue;
     if (d >= MAX_DEPTH) return true;
-    for (const c of Array.isArray(x) ? x : Object.values(x)) if (typeof c === "object" && c !== null) stack.push([c, d + 1]);
+    for (const c of Array.isArray(x) ? x : Object.values(x))
+      if (typeof c === "object" && c !== null) stack.push([c, d + 1]);
   }
   return false;
 }
@@ -47,7 +48,14 @@ class Problems {
 }
 
 const isStr = (v: unknown): v is string => typeof v === "string";
-const optional = (o: Record<string, unknown>, k: string, ok: (v: unknown) => boolean, path: string, what: string, p: Problems): void => {
+const optional = (
+  o: Record<string, unknown>,
+  k: string,
+  ok: (v: unknown) => boolean,
+  path: string,
+  what: string,
+  p: Problems,
+): void => {
   if (o[k] !== undefined && !ok(o[k])) {
     p.add(`${path}.${k}`, what);
     delete o[k];
@@ -73,7 +81,18 @@ function checkValue(c: Record<string, unknown>, k: string, path: string, p: Prob
  * replacement under `lifecycle { destroy = false }`):
  * https://developer.hashicorp.com/terraform/internals/json-format#change-representation
  */
-const KNOWN_ACTIONS = new Set(["no-op", "create", "read", "update", "delete", "forget", "delete,create", "create,delete", "create,forget", "forget,create"]);
+const KNOWN_ACTIONS = new Set([
+  "no-op",
+  "create",
+  "read",
+  "update",
+  "delete",
+  "forget",
+  "delete,create",
+  "create,delete",
+  "create,forget",
+  "forget,create",
+]);
 
 /** Checks one resource change; returns false when it cannot be read at all (it is then left out, and reported). */
 function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChange {
@@ -97,7 +116,14 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
   optional(rc, "module_address", isStr, path, "expected a string", p);
   optional(rc, "previous_address", isStr, path, "expected a string", p);
   optional(rc, "action_reason", isStr, path, "expected a string", p);
-  optional(rc, "index", (v) => isStr(v) || (typeof v === "number" && Number.isFinite(v)), path, "expected a string or a number", p);
+  optional(
+    rc,
+    "index",
+    (v) => isStr(v) || (typeof v === "number" && Number.isFinite(v)),
+    path,
+    "expected a string or a number",
+    p,
+  );
   const change = rc.change;
   if (!isObject(change)) {
     p.add(`${path}.change`, "expected an object");
@@ -113,24 +139,50 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
   checkValue(change, "before", `${path}.change`, p);
   checkValue(change, "after", `${path}.change`, p);
   checkValue(change, "after_unknown", `${path}.change`, p, true);
-  optional(change, "replace_paths", (v) => Array.isArray(v) && !tooDeep(v), `${path}.change`, "expected an array of paths", p);
+  optional(
+    change,
+    "replace_paths",
+    (v) => Array.isArray(v) && !tooDeep(v),
+    `${path}.change`,
+    "expected an array of paths",
+    p,
+  );
   if (ok && !KNOWN_ACTIONS.has((change.actions as string[]).join(","))) {
-    p.add(`${path}.change.actions`, `[${(change.actions as string[]).map((a) => JSON.stringify(a)).join(", ")}] is no action list Terraform writes (${[...KNOWN_ACTIONS].map((a) => `[${a}]`).join(", ")})`);
+    p.add(
+      `${path}.change.actions`,
+      `[${(change.actions as string[]).map((a) => JSON.stringify(a)).join(", ")}] is no action list Terraform writes (${[...KNOWN_ACTIONS].map((a) => `[${a}]`).join(", ")})`,
+    );
   }
   // A deposed object (left over by create_before_destroy) is only ever destroyed or forgotten: a
   // deposed entry that creates or updates would be skipped as "the old object" while it changes rights.
-  if (ok && typeof rc.deposed === "string" && path.startsWith("resource_changes") && !(change.actions as string[]).every((a) => a === "delete" || a === "forget" || a === "no-op")) {
-    p.add(`${path}.deposed`, `a deposed object with actions [${(change.actions as string[]).join(", ")}]: Terraform only destroys or forgets a deposed object`);
+  if (
+    ok &&
+    typeof rc.deposed === "string" &&
+    path.startsWith("resource_changes") &&
+    !(change.actions as string[]).every((a) => a === "delete" || a === "forget" || a === "no-op")
+  ) {
+    p.add(
+      `${path}.deposed`,
+      `a deposed object with actions [${(change.actions as string[]).join(", ")}]: Terraform only destroys or forgets a deposed object`,
+    );
   }
   // A data source is only ever read: any other action on one is no plan Terraform writes (and would hide a change).
   if (ok && rc.mode === "data" && !(change.actions as string[]).every((a) => a === "read" || a === "no-op")) {
-    p.add(`${path}.mode`, `"data" with actions [${(change.actions as string[]).join(", ")}]: a data source is only read`);
+    p.add(
+      `${path}.mode`,
+      `"data" with actions [${(change.actions as string[]).join(", ")}]: a data source is only read`,
+    );
     ok = false;
   }
   if (!ok) return false;
   // Terraform 1.0.0 wrote resource_drift entries without an address: rebuild it.
   if (typeof rc.address !== "string") {
-    const index = typeof rc.index === "number" ? `[${rc.index}]` : typeof rc.index === "string" ? `[${JSON.stringify(rc.index)}]` : "";
+    const index =
+      typeof rc.index === "number"
+        ? `[${rc.index}]`
+        : typeof rc.index === "string"
+          ? `[${JSON.stringify(rc.index)}]`
+          : "";
     const prefix = typeof rc.module_address === "string" && rc.module_address ? `${rc.module_address}.` : "";
     rc.address = `${prefix}${rc.mode === "data" ? "data." : ""}${rc.type}.${rc.name}${index}`;
   }
@@ -143,10 +195,19 @@ function checkChange(rc: unknown, path: string, p: Problems): rc is ResourceChan
  * A plan that contradicts itself (`aws_kms_key.x` whose type is `aws_s3_bucket`) is reported with
  * the path of the contradicting field and left out: the guard trusts neither side.
  */
-function agreesWithAddress(r: Record<string, unknown>, path: string, p: Problems, hasModuleField: boolean, address = r.address as string): boolean {
+function agreesWithAddress(
+  r: Record<string, unknown>,
+  path: string,
+  p: Problems,
+  hasModuleField: boolean,
+  address = r.address as string,
+): boolean {
   const a = parseAddress(address);
   if (!a) {
-    p.add(`${path}.address`, `${JSON.stringify(address.length > 200 ? `${address.slice(0, 200)}...` : address)} is not a resource address`);
+    p.add(
+      `${path}.address`,
+      `${JSON.stringify(address.length > 200 ? `${address.slice(0, 200)}...` : address)} is not a resource address`,
+    );
     return false;
   }
   const said: [string, unknown, unknown][] = [
@@ -162,7 +223,11 @@ function agreesWithAddress(r: Record<string, unknown>, path: string, p: Problems
   }
   if (r.index !== undefined) said.push(["index", r.index, a.index]);
   const wrong = said.filter(([, v, expected]) => v !== expected);
-  for (const [field, v, expected] of wrong) p.add(`${path}.${field}`, `${JSON.stringify(v ?? null)} contradicts the address ${JSON.stringify(address)} (which says ${JSON.stringify(expected ?? null)})`);
+  for (const [field, v, expected] of wrong)
+    p.add(
+      `${path}.${field}`,
+      `${JSON.stringify(v ?? null)} contradicts the address ${JSON.stringify(address)} (which says ${JSON.stringify(expected ?? null)})`,
+    );
   return wrong.length === 0;
 }
 
@@ -174,7 +239,11 @@ function checkUnique(value: Record<string, unknown>, field: string, p: Problems)
   list.forEach((rc: ResourceChange, i) => {
     const key = `${rc.address}\u0000${rc.deposed ?? ""}`;
     const first = seen.get(key);
-    if (first !== undefined) p.add(`${field}[${i}].address`, `${JSON.stringify(rc.address)}${rc.deposed ? ` (deposed ${rc.deposed})` : ""} is listed twice (also at ${field}[${first}])`);
+    if (first !== undefined)
+      p.add(
+        `${field}[${i}].address`,
+        `${JSON.stringify(rc.address)}${rc.deposed ? ` (deposed ${rc.deposed})` : ""} is listed twice (also at ${field}[${first}])`,
+      );
     else seen.set(key, i);
   });
 }
@@ -183,7 +252,11 @@ function checkUnique(value: Record<string, unknown>, field: string, p: Problems)
  * The resources of `planned_values` or `prior_state` (each checked against its own address), by
  * address, with the path each was found at. Module nesting is walked without recursion.
  */
-function valuesResources(root: unknown, path: string, p: Problems): Map<string, { type: string; mode: string; path: string }> {
+function valuesResources(
+  root: unknown,
+  path: string,
+  p: Problems,
+): Map<string, { type: string; mode: string; path: string }> {
   const out = new Map<string, { type: string; mode: string; path: string }>();
   const stack: [unknown, string, number][] = [[root, path, 0]];
   while (stack.length) {
@@ -199,12 +272,24 @@ function valuesResources(root: unknown, path: string, p: Problems): Map<string, 
         // Terraform 0.12 wrote prior_state addresses without the instance key (it is in `index`), and
         // in child modules relative to the module: read them as the full address they stand for.
         let address = r.address;
-        if (isStr(m.address) && m.address !== "" && !address.startsWith(`${m.address}.`) && !address.startsWith("module.")) address = `${m.address}.${address}`;
-        if (r.index !== undefined && (isStr(r.index) || typeof r.index === "number") && !address.endsWith("]")) address += typeof r.index === "number" ? `[${r.index}]` : `[${JSON.stringify(r.index)}]`;
+        if (
+          isStr(m.address) &&
+          m.address !== "" &&
+          !address.startsWith(`${m.address}.`) &&
+          !address.startsWith("module.")
+        )
+          address = `${m.address}.${address}`;
+        if (r.index !== undefined && (isStr(r.index) || typeof r.index === "number") && !address.endsWith("]"))
+          address += typeof r.index === "number" ? `[${r.index}]` : `[${JSON.stringify(r.index)}]`;
         if (!agreesWithAddress(r, rp, p, false, address)) return;
         const parsed = parseAddress(address) as ParsedAddress;
-        if (isStr(m.address) && parsed.module !== m.address) p.add(`${rp}.address`, `${JSON.stringify(r.address)} is not in the module ${JSON.stringify(m.address)} that lists it`);
-        else if (!isStr(m.address) && parsed.module !== "") p.add(`${rp}.address`, `${JSON.stringify(r.address)} is listed in the root module`);
+        if (isStr(m.address) && parsed.module !== m.address)
+          p.add(
+            `${rp}.address`,
+            `${JSON.stringify(r.address)} is not in the module ${JSON.stringify(m.address)} that lists it`,
+          );
+        else if (!isStr(m.address) && parsed.module !== "")
+          p.add(`${rp}.address`, `${JSON.stringify(r.address)} is listed in the root module`);
         out.set(address, { type: r.type, mode: (r.mode as string | undefined) ?? "managed", path: rp });
       });
     }
@@ -219,15 +304,26 @@ function valuesResources(root: unknown, path: string, p: Problems): Map<string, 
 /** `resource_changes` against `planned_values` and `prior_state`: one address, one type. */
 function checkAgreement(value: Record<string, unknown>, p: Problems): void {
   const sections: [Map<string, { type: string; mode: string; path: string }>, string][] = [];
-  if (isObject(value.planned_values)) sections.push([valuesResources(value.planned_values.root_module, "planned_values.root_module", p), "planned_values"]);
-  if (isObject(value.prior_state) && isObject(value.prior_state.values)) sections.push([valuesResources(value.prior_state.values.root_module, "prior_state.values.root_module", p), "prior_state"]);
+  if (isObject(value.planned_values))
+    sections.push([
+      valuesResources(value.planned_values.root_module, "planned_values.root_module", p),
+      "planned_values",
+    ]);
+  if (isObject(value.prior_state) && isObject(value.prior_state.values))
+    sections.push([
+      valuesResources(value.prior_state.values.root_module, "prior_state.values.root_module", p),
+      "prior_state",
+    ]);
   const list = Array.isArray(value.resource_changes) ? (value.resource_changes as ResourceChange[]) : [];
   const keep = list.filter((rc, i) => {
     let ok = true;
     for (const [resources] of sections) {
       const other = resources.get(rc.address);
       if (other && other.type !== rc.type) {
-        p.add(`resource_changes[${i}].type`, `${JSON.stringify(rc.type)} but ${other.path}.type says ${JSON.stringify(other.type)} for ${JSON.stringify(rc.address)}`);
+        p.add(
+          `resource_changes[${i}].type`,
+          `${JSON.stringify(rc.type)} but ${other.path}.type says ${JSON.stringify(other.type)} for ${JSON.stringify(rc.address)}`,
+        );
         ok = false;
       }
     }
@@ -267,12 +363,22 @@ function checkModule(m: unknown, path: string, p: Problems, depth: number): Reco
         }
         // In the configuration, addresses are relative to their module and have no instance key.
         const a = parseAddress(r.address);
-        if (!a || a.module !== "" || a.index !== undefined || a.type !== r.type || (r.mode !== undefined && r.mode !== a.mode) || (r.name !== undefined && r.name !== a.name)) {
+        if (
+          !a ||
+          a.module !== "" ||
+          a.index !== undefined ||
+          a.type !== r.type ||
+          (r.mode !== undefined && r.mode !== a.mode) ||
+          (r.name !== undefined && r.name !== a.name)
+        ) {
           p.add(`${rp}.type`, `${JSON.stringify(r.type)} contradicts the address ${JSON.stringify(r.address)}`);
           return false;
         }
         if (r.expressions !== undefined && (!isObject(r.expressions) || tooDeep(r.expressions))) {
-          p.add(`${rp}.expressions`, isObject(r.expressions) ? `nested deeper than ${MAX_DEPTH} levels` : "expected an object");
+          p.add(
+            `${rp}.expressions`,
+            isObject(r.expressions) ? `nested deeper than ${MAX_DEPTH} levels` : "expected an object",
+          );
           delete r.expressions;
         }
         return true;
@@ -305,7 +411,8 @@ function checkModule(m: unknown, path: string, p: Problems, depth: number): Reco
         } else if (depth >= MAX_DEPTH) {
           p.add(cp, `modules nested deeper than ${MAX_DEPTH} levels`);
           delete m.module_calls[k];
-        } else if (call.module !== undefined && !checkModule(call.module, `${cp}.module`, p, depth + 1)) delete call.module;
+        } else if (call.module !== undefined && !checkModule(call.module, `${cp}.module`, p, depth + 1))
+          delete call.module;
       }
     }
   }
@@ -322,8 +429,16 @@ function checkModule(m: unknown, path: string, p: Problems, depth: number): Reco
 export function checkPlanJson(value: unknown, file: string): { plan: PlanJson; problems: string[] } {
   if (!isObject(value)) throw new InputError(file, "not a Terraform plan (expected a JSON object)");
   const fv = value.format_version;
-  if (typeof fv !== "string") throw new InputError(file, "not a Terraform plan (no format_version; expected `terraform show -json PLANFILE` output)");
-  if (!(SUPPORTED_FORMATS as readonly string[]).includes(fv)) throw new InputError(file, `unsupported format_version "${fv.length > 40 ? `${fv.slice(0, 40)}...` : fv}" (supported: ${SUPPORTED_FORMATS.join(", ")})`);
+  if (typeof fv !== "string")
+    throw new InputError(
+      file,
+      "not a Terraform plan (no format_version; expected `terraform show -json PLANFILE` output)",
+    );
+  if (!(SUPPORTED_FORMATS as readonly string[]).includes(fv))
+    throw new InputError(
+      file,
+      `unsupported format_version "${fv.length > 40 ? `${fv.slice(0, 40)}...` : fv}" (supported: ${SUPPORTED_FORMATS.join(", ")})`,
+    );
   if (!("planned_values" in value) && !("resource_changes" in value)) {
     const hint = "values" in value ? " (this is `terraform show -json` of a state, not of a plan file)" : "";
     throw new InputError(file, `not a Terraform plan: no planned_values or resource_changes${hint}`);
@@ -340,9 +455,13 @@ export function checkPlanJson(value: unknown, file: string): { plan: PlanJson; p
     if (!isObject(value.configuration)) {
       p.add("configuration", "expected an object");
       delete value.configuration;
-    } else if (!checkModule(value.configuration.root_module, "configuration.root_module", p, 0)) delete value.configuration.root_module;
+    } else if (!checkModule(value.configuration.root_module, "configuration.root_module", p, 0))
+      delete value.configuration.root_module;
   }
-  return { plan: value as unknown as PlanJson, problems: p.list.map((x) => `${file}: ${x.replace(/^\(plan\)\./, "")}`) };
+  return {
+    plan: value as unknown as PlanJson,
+    problems: p.list.map((x) => `${file}: ${x.replace(/^\(plan\)\./, "")}`),
+  };
 }
 
 /** Like {@link checkPlanJson}, but throws {@link InputError} on the first problem. */
@@ -360,7 +479,14 @@ export function readPlanFile(arg: string): LoadedPlan {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(file, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? (e as Error).message})`);
+    throw new InputError(
+      file,
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a directory"
+          : `cannot read (${code ?? (e as Error).message})`,
+    );
   }
   let json: unknown;
   try {

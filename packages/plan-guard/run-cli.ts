@@ -31,13 +31,18 @@ interface Options {
 
 function program(io: CliIo): Command {
   return new Command("plan-guard")
-    .description("Fails when Terraform plans would delete, replace or forget key- or data-bearing resources, or make keys unusable.")
+    .description(
+      "Fails when Terraform plans would delete, replace or forget key- or data-bearing resources, or make keys unusable.",
+    )
     .argument("<plan.json...>", "`terraform show -json` output, one file per stack; `name=path` names the stack")
     .option("--allowlist <file>", `committed allowlist (default: ${DEFAULT_ALLOWLIST} when it exists)`)
     .option("--summary <file>", "write the Markdown summary for a pull-request comment")
     .option("--markdown", "print the Markdown summary on stdout instead of the line report")
     .option("--quiet", "print only blocked changes, errors and the verdict")
-    .option("--changes", "also print every change with the values it sets (secrets masked, policies as rights gained and lost)")
+    .option(
+      "--changes",
+      "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError(false);
@@ -47,7 +52,10 @@ function program(io: CliIo): Command {
  * Runs the plan guard and resolves with its exit code: 0 nothing blocked, 1 blocked, 2 unreadable
  * or invalid input (usage, plan or allowlist). Never throws for a user's mistake.
  */
-export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) },
+): Promise<number> {
   const cmd = program(io);
   try {
     cmd.parse([...argv], { from: "user" });
@@ -90,7 +98,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     try {
       writeFileSync(opts.summary, summary);
     } catch (e) {
-      io.err(`plan-guard: ${opts.summary}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      io.err(
+        `plan-guard: ${opts.summary}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
       return 2;
     }
   }
@@ -107,7 +117,15 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
   if (opts.markdown) io.out(summary);
   else {
     const lines = formatResult(result).filter((l) => !l.startsWith("ERROR "));
-    for (const l of opts.quiet ? lines.filter((x) => x.startsWith("BLOCKED") || x.startsWith("plan-guard:") || (result.blocked.length > 0 && x.startsWith("PLAN "))) : lines) io.out(l);
+    for (const l of opts.quiet
+      ? lines.filter(
+          (x) =>
+            x.startsWith("BLOCKED") ||
+            x.startsWith("plan-guard:") ||
+            (result.blocked.length > 0 && x.startsWith("PLAN ")),
+        )
+      : lines)
+      io.out(l);
   }
   return result.exitCode;
 }

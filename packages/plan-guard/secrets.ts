@@ -18,7 +18,11 @@ export const CREDENTIAL_TAG = { key: "cmk:holds", value: "key-store-credential" 
 export const FSX_ADMIN_TAG = { key: "cmk:holds", value: "fsx-admin-credential" } as const;
 
 const KEY_STORE_CREDENTIAL_ATTRS = ["key_store_password", "xks_proxy_authentication_credential"];
-const VERSION_TYPES = ["aws_secretsmanager_secret_version", "data.aws_secretsmanager_secret_version", "data.aws_secretsmanager_secret"];
+const VERSION_TYPES = [
+  "aws_secretsmanager_secret_version",
+  "data.aws_secretsmanager_secret_version",
+  "data.aws_secretsmanager_secret",
+];
 
 function tagged(v: JsonObject, value: string): boolean {
   for (const t of [v.tags, v.tags_all]) if (isObject(t) && t[CREDENTIAL_TAG.key] === value) return true;
@@ -41,7 +45,11 @@ function secretsOfVersion(idx: PlanIndex, versionAddress: string): string[] {
   const ids = [constant, ...shown].filter((x): x is string => typeof x === "string");
   if (ids.length) {
     for (const s of idx.ofTypes("aws_secretsmanager_secret")) {
-      const names = [s.change.before, s.change.after].flatMap((v) => [valuesOf(v).arn, valuesOf(v).id, valuesOf(v).name]);
+      const names = [s.change.before, s.change.after].flatMap((v) => [
+        valuesOf(v).arn,
+        valuesOf(v).id,
+        valuesOf(v).name,
+      ]);
       if (ids.some((id) => names.includes(id))) out.push(configAddressOf(s.address));
     }
   }
@@ -69,7 +77,8 @@ function roles(idx: PlanIndex): Roles {
   let r = cache.get(idx);
   if (r) return r;
   r = { keyStore: new Set(), keyStoreIds: new Set(), fsxAdmin: new Set() };
-  const isVersion = (t: string | undefined): boolean => !!t && VERSION_TYPES.some((v) => t.replace(/^(module\.[^.]+\.)+/, "").startsWith(`${v}.`));
+  const isVersion = (t: string | undefined): boolean =>
+    !!t && VERSION_TYPES.some((v) => t.replace(/^(module\.[^.]+\.)+/, "").startsWith(`${v}.`));
   for (const [addr, { resource }] of idx.config) {
     if (resource.type === "aws_kms_custom_key_store") {
       for (const ref of idx.references(addr)) {
@@ -87,13 +96,15 @@ function roles(idx: PlanIndex): Roles {
   const fsxSources = new Set<string>();
   for (const [addr, { resource }] of idx.config) {
     if (!/^aws_fsx_ontap_file_system$/.test(resource.type)) continue;
-    for (const ref of idx.references(addr)) if (ref.via === "fsx_admin_password" && ref.target) fsxSources.add(ref.target);
+    for (const ref of idx.references(addr))
+      if (ref.via === "fsx_admin_password" && ref.target) fsxSources.add(ref.target);
   }
   if (fsxSources.size) {
     for (const [addr, { resource }] of idx.config) {
       if (resource.type !== "aws_secretsmanager_secret_version") continue;
       const refs = idx.references(addr);
-      if (refs.some((x) => x.via === "secret_string" && x.target && fsxSources.has(x.target))) for (const s of secretsOfVersion(idx, addr)) r.fsxAdmin.add(s);
+      if (refs.some((x) => x.via === "secret_string" && x.target && fsxSources.has(x.target)))
+        for (const s of secretsOfVersion(idx, addr)) r.fsxAdmin.add(s);
     }
   }
   cache.set(idx, r);
@@ -117,14 +128,22 @@ export function holdsCredential(rc: ResourceChange, idx: PlanIndex): boolean {
   if (r.keyStoreIds.size) {
     const b = valuesOf(rc.change.before),
       a = valuesOf(rc.change.after);
-    const ids = rc.type === "aws_secretsmanager_secret" ? [b.arn, b.id, b.name, a.arn, a.id, a.name] : rc.type === "aws_secretsmanager_secret_version" ? [b.secret_id, a.secret_id, constantSecretId(idx, rc.address)] : [];
+    const ids =
+      rc.type === "aws_secretsmanager_secret"
+        ? [b.arn, b.id, b.name, a.arn, a.id, a.name]
+        : rc.type === "aws_secretsmanager_secret_version"
+          ? [b.secret_id, a.secret_id, constantSecretId(idx, rc.address)]
+          : [];
     if (ids.some((x) => typeof x === "string" && r.keyStoreIds.has(x))) return true;
   }
   const secrets = secretOf(rc, idx);
   if (secrets.length === 0) return false;
   if (secrets.some((s) => r.keyStore.has(s))) return true;
   const own = rc.type === "aws_secretsmanager_secret" ? [rc] : secretChanges(idx, secrets);
-  return own.some((s) => tagged(valuesOf(s.change.before), CREDENTIAL_TAG.value) || tagged(valuesOf(s.change.after), CREDENTIAL_TAG.value));
+  return own.some(
+    (s) =>
+      tagged(valuesOf(s.change.before), CREDENTIAL_TAG.value) || tagged(valuesOf(s.change.after), CREDENTIAL_TAG.value),
+  );
 }
 
 /** Whether a secret or secret version holds the fsxadmin password of an FSx for ONTAP file system. */
@@ -133,5 +152,8 @@ export function holdsFsxAdmin(rc: ResourceChange, idx: PlanIndex): boolean {
   if (secrets.length === 0) return false;
   if (secrets.some((s) => roles(idx).fsxAdmin.has(s))) return true;
   const own = rc.type === "aws_secretsmanager_secret" ? [rc] : secretChanges(idx, secrets);
-  return own.some((s) => tagged(valuesOf(s.change.before), FSX_ADMIN_TAG.value) || tagged(valuesOf(s.change.after), FSX_ADMIN_TAG.value));
+  return own.some(
+    (s) =>
+      tagged(valuesOf(s.change.before), FSX_ADMIN_TAG.value) || tagged(valuesOf(s.change.after), FSX_ADMIN_TAG.value),
+  );
 }

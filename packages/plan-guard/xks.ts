@@ -56,10 +56,16 @@ const cache = new WeakMap<PlanIndex, XksPath>();
 function detect(idx: PlanIndex): XksPath {
   const roles = new Map<string, XksRole>();
   const stores = idx.ofTypes("aws_kms_custom_key_store");
-  const storeNames = new Set(stores.flatMap((s) => bothValues(s).flatMap((v) => strings(v.xks_proxy_vpc_endpoint_service_name))));
-  const principals = idx.ofTypes("aws_vpc_endpoint_service_allowed_principal").filter((p) => bothValues(p).some((v) => strings(v.principal_arn).some(isKmsPrincipal)));
+  const storeNames = new Set(
+    stores.flatMap((s) => bothValues(s).flatMap((v) => strings(v.xks_proxy_vpc_endpoint_service_name))),
+  );
+  const principals = idx
+    .ofTypes("aws_vpc_endpoint_service_allowed_principal")
+    .filter((p) => bothValues(p).some((v) => strings(v.principal_arn).some(isKmsPrincipal)));
   for (const p of principals) roles.set(p.address, "principal");
-  const principalServiceIds = new Set(principals.flatMap((p) => bothValues(p).flatMap((v) => strings(v.vpc_endpoint_service_id))));
+  const principalServiceIds = new Set(
+    principals.flatMap((p) => bothValues(p).flatMap((v) => strings(v.vpc_endpoint_service_id))),
+  );
   const services = idx.ofTypes("aws_vpc_endpoint_service").filter((svc) => {
     const vals = bothValues(svc);
     return (
@@ -76,20 +82,45 @@ function detect(idx: PlanIndex): XksPath {
   // application load balancer (an endpoint service cannot front one); an absent type does not exclude it.
   const nlbs = idx.ofTypes("aws_lb", "aws_alb").filter((lb) => {
     const vals = bothValues(lb);
-    if (vals.some((v) => v.load_balancer_type === "application") && !vals.some((v) => v.load_balancer_type === "network")) return false;
-    return vals.some((v) => strings(v.arn).some((a) => listed.has(a))) || services.some((s) => idx.refersTo(s.address, lb.address));
+    if (
+      vals.some((v) => v.load_balancer_type === "application") &&
+      !vals.some((v) => v.load_balancer_type === "network")
+    )
+      return false;
+    return (
+      vals.some((v) => strings(v.arn).some((a) => listed.has(a))) ||
+      services.some((s) => idx.refersTo(s.address, lb.address))
+    );
   });
   for (const lb of nlbs) roles.set(lb.address, "nlb");
   const nlbArns = new Set(nlbs.flatMap((lb) => bothValues(lb).flatMap((v) => strings(v.arn))));
-  const listeners = idx.ofTypes("aws_lb_listener", "aws_alb_listener").filter((l) => bothValues(l).some((v) => strings(v.load_balancer_arn).some((a) => nlbArns.has(a))) || nlbs.some((lb) => idx.refersTo(l.address, lb.address, "load_balancer_arn")));
+  const listeners = idx
+    .ofTypes("aws_lb_listener", "aws_alb_listener")
+    .filter(
+      (l) =>
+        bothValues(l).some((v) => strings(v.load_balancer_arn).some((a) => nlbArns.has(a))) ||
+        nlbs.some((lb) => idx.refersTo(l.address, lb.address, "load_balancer_arn")),
+    );
   for (const l of listeners) roles.set(l.address, "listener");
   const forwarded = new Set(listeners.flatMap((l) => bothValues(l).flatMap((v) => [...allStrings(v.default_action)])));
-  const groups = idx.ofTypes("aws_lb_target_group", "aws_alb_target_group").filter((g) => bothValues(g).some((v) => strings(v.arn).some((a) => forwarded.has(a))) || listeners.some((l) => idx.refersTo(l.address, g.address, "default_action")));
+  const groups = idx
+    .ofTypes("aws_lb_target_group", "aws_alb_target_group")
+    .filter(
+      (g) =>
+        bothValues(g).some((v) => strings(v.arn).some((a) => forwarded.has(a))) ||
+        listeners.some((l) => idx.refersTo(l.address, g.address, "default_action")),
+    );
   for (const g of groups) roles.set(g.address, "target-group");
   const attachments = new Map<string, ResourceChange[]>();
   for (const g of groups) {
     const arns = new Set(bothValues(g).flatMap((v) => strings(v.arn)));
-    const mine = idx.ofTypes("aws_lb_target_group_attachment", "aws_alb_target_group_attachment").filter((a) => bothValues(a).some((v) => strings(v.target_group_arn).some((x) => arns.has(x))) || idx.refersTo(a.address, g.address, "target_group_arn"));
+    const mine = idx
+      .ofTypes("aws_lb_target_group_attachment", "aws_alb_target_group_attachment")
+      .filter(
+        (a) =>
+          bothValues(a).some((v) => strings(v.target_group_arn).some((x) => arns.has(x))) ||
+          idx.refersTo(a.address, g.address, "target_group_arn"),
+      );
     for (const a of mine) roles.set(a.address, "attachment");
     attachments.set(g.address, mine);
   }
@@ -120,8 +151,13 @@ export function emptiedTargetGroups(idx: PlanIndex): { group: string; leaving: R
     // target only when the new one differs from every target that leaves: registering a target that
     // is already registered changes nothing, and the old attachment's delete then deregisters it
     // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html).
-    const target = (v: JsonObject): string | undefined => (typeof v.target_id === "string" ? `${v.target_id}:${typeof v.port === "number" ? v.port : ""}` : undefined);
-    const leavingTargets = new Set(existing.filter((a) => actionOf(a.change.actions) !== "no-op" && actionOf(a.change.actions) !== "read").map((a) => target(valuesOf(a.change.before))));
+    const target = (v: JsonObject): string | undefined =>
+      typeof v.target_id === "string" ? `${v.target_id}:${typeof v.port === "number" ? v.port : ""}` : undefined;
+    const leavingTargets = new Set(
+      existing
+        .filter((a) => actionOf(a.change.actions) !== "no-op" && actionOf(a.change.actions) !== "read")
+        .map((a) => target(valuesOf(a.change.before))),
+    );
     const stays = (a: ResourceChange): boolean => {
       const act = actionOf(a.change.actions);
       if (act === "replace" && a.change.actions[0] === "create") {

@@ -5,14 +5,30 @@
  */
 import { randomUUID } from "node:crypto";
 import { httpProblem, networkProblem, type FixContext } from "./fixes";
-import { CERT_WARN_DAYS, KMS_BUDGET_MS, RECOMMENDED_ROUND_TRIP_MS, type CheckRow, type LatencyStats, type XksCheckDeps, type XksCheckOptions, type XksCheckReport, type XksKeyRef, XksInputError } from "./model";
+import {
+  CERT_WARN_DAYS,
+  KMS_BUDGET_MS,
+  RECOMMENDED_ROUND_TRIP_MS,
+  type CheckRow,
+  type LatencyStats,
+  type XksCheckDeps,
+  type XksCheckOptions,
+  type XksCheckReport,
+  type XksKeyRef,
+  XksInputError,
+} from "./model";
 import { keyProblems, parseHealth, parseKeyMetadata, type HealthStatus } from "./responses";
 import { signXksRequest } from "./sign";
 import { describeNames, matchNames } from "./tls-names";
 import { kmsTlsContext, xksPost, type CallResult, type CallTarget, type TlsInfo } from "./transport";
 
 /** @default values of the options, also shown in `--help` and the README. */
-export const DEFAULTS = { samples: 10, timeoutMs: 2000, metadataOperation: "CreateKey", principalArn: "AWS Internal" } as const;
+export const DEFAULTS = {
+  samples: 10,
+  timeoutMs: 2000,
+  metadataOperation: "CreateKey",
+  principalArn: "AWS Internal",
+} as const;
 
 const DAY_MS = 86_400_000;
 
@@ -26,8 +42,12 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
   const principalArn = options.principalArn ?? DEFAULTS.principalArn;
   const keys = options.keys ?? [];
   // A call cut off before KMS's budget would hide a slow proxy; samples must be whole numbers.
-  if (!(Number.isInteger(timeoutMs) && timeoutMs > KMS_BUDGET_MS)) throw new XksInputError(`timeoutMs must be an integer over ${KMS_BUDGET_MS} (KMS's budget). Received: ${timeoutMs}`);
-  if (!(Number.isInteger(samples) && samples >= 1)) throw new XksInputError(`samples must be an integer of at least 1. Received: ${samples}`);
+  if (!(Number.isInteger(timeoutMs) && timeoutMs > KMS_BUDGET_MS))
+    throw new XksInputError(
+      `timeoutMs must be an integer over ${KMS_BUDGET_MS} (KMS's budget). Received: ${timeoutMs}`,
+    );
+  if (!(Number.isInteger(samples) && samples >= 1))
+    throw new XksInputError(`samples must be an integer of at least 1. Received: ${samples}`);
   const host = options.privateDnsName;
   const target: CallTarget = {
     host,
@@ -38,7 +58,14 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
     secureContext: kmsTlsContext(options.extraCaPem ?? []),
   };
   const address = `${target.connectHost.includes(":") ? `[${target.connectHost}]` : target.connectHost}:${target.connectPort}`;
-  const ctx: FixContext & { principalArn: string; operation: string } = { host, address, uriPath: options.uriPath, timeoutMs, principalArn, operation };
+  const ctx: FixContext & { principalArn: string; operation: string } = {
+    host,
+    address,
+    uriPath: options.uriPath,
+    timeoutMs,
+    principalArn,
+    operation,
+  };
   const rows: CheckRow[] = [];
   const durations: number[] = [];
   const roundTrips: number[] = [];
@@ -53,7 +80,8 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
     else if (result.failure.kind === "response-timeout") durations.push(timeoutMs);
     return result;
   };
-  const health = (timed = true): Promise<CallResult> => call("/health", { kmsOperation: "KmsHealthCheck", kmsRequestId: requestId() }, timed);
+  const health = (timed = true): Promise<CallResult> =>
+    call("/health", { kmsOperation: "KmsHealthCheck", kmsRequestId: requestId() }, timed);
   const skipRest = (why: string): void => {
     for (const name of ["health", ...keys.map((k) => `key ${keyLabel(k)}`), "latency"]) {
       if (!rows.some((r) => r.check === name)) rows.push({ check: name, verdict: "SKIP", detail: why });
@@ -68,7 +96,11 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
     const p = networkProblem(first.failure, ctx);
     // A TLS failure means TCP got through: say so, it halves the search for the cause.
     if (first.timing.connectMs !== undefined && p.check !== "connection") {
-      rows.unshift({ check: "connection", verdict: "PASS", detail: `TCP to ${address} in ${ms(first.timing.connectMs)}` });
+      rows.unshift({
+        check: "connection",
+        verdict: "PASS",
+        detail: `TCP to ${address} in ${ms(first.timing.connectMs)}`,
+      });
     }
     rows.push({ check: p.check, verdict: "FAIL", detail: p.detail, fix: p.fix });
     skipRest("not reached");
@@ -99,7 +131,12 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
   return finish(options, target, rows, latency);
 }
 
-function finish(options: XksCheckOptions, target: CallTarget, rows: CheckRow[], latency: LatencyStats | undefined): XksCheckReport {
+function finish(
+  options: XksCheckOptions,
+  target: CallTarget,
+  rows: CheckRow[],
+  latency: LatencyStats | undefined,
+): XksCheckReport {
   return {
     target: `https://${options.privateDnsName}${options.uriPath}`,
     via: options.connectTo ? `${target.connectHost}:${target.connectPort}` : undefined,
@@ -117,12 +154,24 @@ function tlsRows(tls: TlsInfo, host: string, now: Date): CheckRow[] {
   const rows: CheckRow[] = [];
   const modern = tls.protocol === "TLSv1.2" || tls.protocol === "TLSv1.3";
   rows.push(
-    modern ? { check: "tls version", verdict: "PASS", detail: `${tls.protocol}, ${tls.cipher}` } : { check: "tls version", verdict: "FAIL", detail: tls.protocol, fix: "the proxy does not offer TLS 1.2 or later: enable TLS 1.2 or 1.3 on the proxy (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)" },
+    modern
+      ? { check: "tls version", verdict: "PASS", detail: `${tls.protocol}, ${tls.cipher}` }
+      : {
+          check: "tls version",
+          verdict: "FAIL",
+          detail: tls.protocol,
+          fix: "the proxy does not offer TLS 1.2 or later: enable TLS 1.2 or 1.3 on the proxy (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
+        },
   );
   const m = matchNames(tls.names, host);
   const shown = describeNames(tls.names);
   if (!m.matches) {
-    rows.push({ check: "certificate names", verdict: "FAIL", detail: `${shown}: does not match ${host}`, fix: `certificate names do not include ${host}: issue the proxy certificate for the private DNS name (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)` });
+    rows.push({
+      check: "certificate names",
+      verdict: "FAIL",
+      detail: `${shown}: does not match ${host}`,
+      fix: `certificate names do not include ${host}: issue the proxy certificate for the private DNS name (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)`,
+    });
   } else if (!m.commonNameMatches) {
     rows.push({
       check: "certificate names",
@@ -159,7 +208,10 @@ function tlsRows(tls: TlsInfo, host: string, now: Date): CheckRow[] {
 }
 
 /** The health row from the first call's answer. */
-function healthCheckRow(r: Extract<CallResult, { ok: true }>, ctx: FixContext & { principalArn: string; operation: string }): CheckRow {
+function healthCheckRow(
+  r: Extract<CallResult, { ok: true }>,
+  ctx: FixContext & { principalArn: string; operation: string },
+): CheckRow {
   if (r.status !== 200) {
     const p = httpProblem(r.status, r.body, ctx);
     return { check: "health", verdict: "FAIL", detail: p.detail, fix: p.fix };
@@ -210,10 +262,21 @@ export function healthVerdict(h: HealthStatus): CheckRow {
   return { check: "health", verdict: "PASS", detail: `ACTIVE; ${detail}` };
 }
 
-async function keyRow(key: XksKeyRef, call: (path: string, md: Record<string, string>) => Promise<CallResult>, ctx: FixContext & { principalArn: string; operation: string }, operation: string, principalArn: string, requestId: () => string): Promise<CheckRow> {
+async function keyRow(
+  key: XksKeyRef,
+  call: (path: string, md: Record<string, string>) => Promise<CallResult>,
+  ctx: FixContext & { principalArn: string; operation: string },
+  operation: string,
+  principalArn: string,
+  requestId: () => string,
+): Promise<CheckRow> {
   const label = keyLabel(key);
   const check = `key ${label}`;
-  const r = await call(`/keys/${key.xksKeyId}/metadata`, { awsPrincipalArn: principalArn, kmsOperation: operation, kmsRequestId: requestId() });
+  const r = await call(`/keys/${key.xksKeyId}/metadata`, {
+    awsPrincipalArn: principalArn,
+    kmsOperation: operation,
+    kmsRequestId: requestId(),
+  });
   if (!r.ok) {
     const p = networkProblem(r.failure, ctx);
     return { check, verdict: "FAIL", detail: p.detail, fix: p.fix };
@@ -253,7 +316,13 @@ function stats(durations: readonly number[], roundTrips: readonly number[]): Lat
   if (durations.length === 0) return undefined;
   const d = [...durations].sort((a, b) => a - b);
   const rt = [...roundTrips].sort((a, b) => a - b);
-  return { count: d.length, p50: percentile(d, 50), p95: percentile(d, 95), max: d[d.length - 1], roundTripP50: rt.length > 0 ? percentile(rt, 50) : undefined };
+  return {
+    count: d.length,
+    p50: percentile(d, 50),
+    p95: percentile(d, 95),
+    max: d[d.length - 1],
+    roundTripP50: rt.length > 0 ? percentile(rt, 50) : undefined,
+  };
 }
 
 /**

@@ -25,14 +25,21 @@ export type SecretsClientFactory = (region: string) => SecretsClient;
  * rulebook's {@link XKS.ACCESS_KEY_ID} and {@link XKS.SECRET_ACCESS_KEY}). `labels` name where each came from
  * (a variable or a secret field) for the message; the values never appear in it.
  */
-export function validateCredential(values: { readonly accessKeyId: unknown; readonly secretAccessKey: unknown }, labels: { readonly accessKeyId: string; readonly secretAccessKey: string }): XksCredential {
+export function validateCredential(
+  values: { readonly accessKeyId: unknown; readonly secretAccessKey: unknown },
+  labels: { readonly accessKeyId: string; readonly secretAccessKey: string },
+): XksCredential {
   const problems: string[] = [];
   const [id, secret] = [XKS.ACCESS_KEY_ID_LENGTH, XKS.SECRET_ACCESS_KEY_LENGTH];
   if (typeof values.accessKeyId !== "string" || !XKS.ACCESS_KEY_ID.regex.test(values.accessKeyId)) {
-    problems.push(`${labels.accessKeyId} is not a valid XKS access key id (${id.min}-${id.max} characters, A-Z and 2-7 only)`);
+    problems.push(
+      `${labels.accessKeyId} is not a valid XKS access key id (${id.min}-${id.max} characters, A-Z and 2-7 only)`,
+    );
   }
   if (typeof values.secretAccessKey !== "string" || !XKS.SECRET_ACCESS_KEY.regex.test(values.secretAccessKey)) {
-    problems.push(`${labels.secretAccessKey} is not a valid XKS secret access key (${secret.min}-${secret.max} characters: letters, digits, /, + and =)`);
+    problems.push(
+      `${labels.secretAccessKey} is not a valid XKS secret access key (${secret.min}-${secret.max} characters: letters, digits, /, + and =)`,
+    );
   }
   if (problems.length > 0) throw new XksInputError(problems.join("; "));
   return { accessKeyId: values.accessKeyId as string, secretAccessKey: values.secretAccessKey as string };
@@ -68,20 +75,33 @@ export async function resolveCredential(source: CredentialSource): Promise<XksCr
   const label = source.secretLabel ?? "--credential-secret";
   if (source.secretArn !== undefined) {
     if (envId !== undefined || envSecret !== undefined) {
-      throw new XksInputError(`${ACCESS_KEY_ID_VAR}/${SECRET_ACCESS_KEY_VAR} are set and ${label} names a secret: unset the variables or drop the secret, so one credential is tested`);
+      throw new XksInputError(
+        `${ACCESS_KEY_ID_VAR}/${SECRET_ACCESS_KEY_VAR} are set and ${label} names a secret: unset the variables or drop the secret, so one credential is tested`,
+      );
     }
     return readSecretCredential(source.secretArn, label, source.secretsClient);
   }
   if (envId === undefined && envSecret === undefined) {
-    throw new XksInputError(`no XKS proxy credential: set ${ACCESS_KEY_ID_VAR} and ${SECRET_ACCESS_KEY_VAR} in the environment, or pass --credential-secret <secret ARN>`);
+    throw new XksInputError(
+      `no XKS proxy credential: set ${ACCESS_KEY_ID_VAR} and ${SECRET_ACCESS_KEY_VAR} in the environment, or pass --credential-secret <secret ARN>`,
+    );
   }
   if (envId === undefined || envSecret === undefined) {
-    throw new XksInputError(`${envId === undefined ? ACCESS_KEY_ID_VAR : SECRET_ACCESS_KEY_VAR} is not set: set both ${ACCESS_KEY_ID_VAR} and ${SECRET_ACCESS_KEY_VAR}`);
+    throw new XksInputError(
+      `${envId === undefined ? ACCESS_KEY_ID_VAR : SECRET_ACCESS_KEY_VAR} is not set: set both ${ACCESS_KEY_ID_VAR} and ${SECRET_ACCESS_KEY_VAR}`,
+    );
   }
-  return validateCredential({ accessKeyId: envId, secretAccessKey: envSecret }, { accessKeyId: ACCESS_KEY_ID_VAR, secretAccessKey: SECRET_ACCESS_KEY_VAR });
+  return validateCredential(
+    { accessKeyId: envId, secretAccessKey: envSecret },
+    { accessKeyId: ACCESS_KEY_ID_VAR, secretAccessKey: SECRET_ACCESS_KEY_VAR },
+  );
 }
 
-async function readSecretCredential(arn: string, label: string, factory?: SecretsClientFactory): Promise<XksCredential> {
+async function readSecretCredential(
+  arn: string,
+  label: string,
+  factory?: SecretsClientFactory,
+): Promise<XksCredential> {
   const region = secretRegion(arn, label);
   // Loaded only when a secret is used: the SDK is the slowest module this tool can load.
   const sdk = await import("@aws-sdk/client-secrets-manager");
@@ -92,21 +112,32 @@ async function readSecretCredential(arn: string, label: string, factory?: Secret
   } catch (e) {
     // Only the error's name: SDK messages can be long, and nothing here should echo payloads.
     const name = e instanceof Error ? e.name : "unknown error";
-    throw new XksInputError(`${label} ${arn}: cannot read the secret (${name}): check it exists in ${region} and this identity may call secretsmanager:GetSecretValue and kms:Decrypt on its key`);
+    throw new XksInputError(
+      `${label} ${arn}: cannot read the secret (${name}): check it exists in ${region} and this identity may call secretsmanager:GetSecretValue and kms:Decrypt on its key`,
+    );
   }
   if (typeof out.SecretString !== "string") {
-    throw new XksInputError(`${label} ${arn}: the secret has no string value: store JSON {"accessKeyId": "...", "secretAccessKey": "..."}`);
+    throw new XksInputError(
+      `${label} ${arn}: the secret has no string value: store JSON {"accessKeyId": "...", "secretAccessKey": "..."}`,
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(out.SecretString);
   } catch {
     // JSON.parse's message quotes the text it choked on, i.e. the secret: never pass it on.
-    throw new XksInputError(`${label} ${arn}: the secret is not JSON: store {"accessKeyId": "...", "secretAccessKey": "..."}`);
+    throw new XksInputError(
+      `${label} ${arn}: the secret is not JSON: store {"accessKeyId": "...", "secretAccessKey": "..."}`,
+    );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new XksInputError(`${label} ${arn}: the secret is not a JSON object: store {"accessKeyId": "...", "secretAccessKey": "..."}`);
+    throw new XksInputError(
+      `${label} ${arn}: the secret is not a JSON object: store {"accessKeyId": "...", "secretAccessKey": "..."}`,
+    );
   }
   const obj = parsed as Record<string, unknown>;
-  return validateCredential({ accessKeyId: obj.accessKeyId, secretAccessKey: obj.secretAccessKey }, { accessKeyId: `secret field accessKeyId`, secretAccessKey: `secret field secretAccessKey` });
+  return validateCredential(
+    { accessKeyId: obj.accessKeyId, secretAccessKey: obj.secretAccessKey },
+    { accessKeyId: `secret field accessKeyId`, secretAccessKey: `secret field secretAccessKey` },
+  );
 }

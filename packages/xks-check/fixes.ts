@@ -50,7 +50,10 @@ export function networkProblem(f: CallFailure, ctx: FixContext): Problem {
     case "connect-timeout":
       return {
         check: "connection",
-        detail: f.kind === "connect-timeout" ? `no TCP connection to ${ctx.address} within ${ctx.timeoutMs} ms` : `${ctx.address} unreachable (${f.code})`,
+        detail:
+          f.kind === "connect-timeout"
+            ? `no TCP connection to ${ctx.address} within ${ctx.timeoutMs} ms`
+            : `${ctx.address} unreachable (${f.code})`,
         fix: `cannot reach ${ctx.address} (${f.kind === "connect-timeout" ? `no connection within ${ctx.timeoutMs} ms` : f.code}): check the routes and firewalls from the VPC to the proxy on TCP 443, and that the proxy runs ${NOT_REACHABLE}`,
       };
     case "response-timeout":
@@ -136,36 +139,77 @@ export function errorNameOf(body: string): string | undefined {
 }
 
 /** What a non-200 answer means. `key` is set for GetKeyMetadata. */
-export function httpProblem(status: number, body: string, ctx: FixContext & { readonly principalArn: string; readonly operation: string }, key?: { readonly label: string; readonly id: string }): { detail: string; fix: string } {
+export function httpProblem(
+  status: number,
+  body: string,
+  ctx: FixContext & { readonly principalArn: string; readonly operation: string },
+  key?: { readonly label: string; readonly id: string },
+): { detail: string; fix: string } {
   const name = errorNameOf(body) ?? (status === 401 ? "AuthenticationFailedException" : undefined);
   const shown = `HTTP ${status}${name ? ` ${name}` : ""}`;
   const subject = key ? `key ${key.label}` : "the health check";
   switch (name) {
     case "AuthenticationFailedException":
-      return { detail: shown, fix: "the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS)" };
+      return {
+        detail: shown,
+        fix: "the proxy rejected the request signature (AuthenticationFailedException): check the access key id and secret configured in the proxy and in the key store (KMS error INVALID_CREDENTIALS)",
+      };
     case "AccessDeniedException":
-      return { detail: shown, fix: `the proxy denied ${ctx.operation} on ${subject} for ${ctx.principalArn} (AccessDeniedException): allow it in the proxy's authorization rules (KMS error XKS_PROXY_ACCESS_DENIED)` };
+      return {
+        detail: shown,
+        fix: `the proxy denied ${ctx.operation} on ${subject} for ${ctx.principalArn} (AccessDeniedException): allow it in the proxy's authorization rules (KMS error XKS_PROXY_ACCESS_DENIED)`,
+      };
     case "InvalidUriPathException":
-      return { detail: shown, fix: `the proxy does not serve ${ctx.uriPath} (InvalidUriPathException): set xks.uriPath (--uri-path) to the path configured in the proxy (KMS error XKS_PROXY_INVALID_CONFIGURATION)` };
+      return {
+        detail: shown,
+        fix: `the proxy does not serve ${ctx.uriPath} (InvalidUriPathException): set xks.uriPath (--uri-path) to the path configured in the proxy (KMS error XKS_PROXY_INVALID_CONFIGURATION)`,
+      };
     case "KeyNotFoundException":
-      return { detail: shown, fix: `${subject} is not in the key manager (KeyNotFoundException): create the key in the key manager first, or correct its xksKeyId (KMS error XksKeyNotFoundException on CreateKey)` };
+      return {
+        detail: shown,
+        fix: `${subject} is not in the key manager (KeyNotFoundException): create the key in the key manager first, or correct its xksKeyId (KMS error XksKeyNotFoundException on CreateKey)`,
+      };
     case "InvalidStateException":
       return key
-        ? { detail: shown, fix: `${subject} is disabled or blocked in the key manager (InvalidStateException): enable it there (KMS error XksKeyInvalidConfigurationException on CreateKey)` }
-        : { detail: shown, fix: "the proxy reports its key store disabled or blocked (InvalidStateException): enable it in the key manager or proxy (KMS cannot connect the key store)" };
+        ? {
+            detail: shown,
+            fix: `${subject} is disabled or blocked in the key manager (InvalidStateException): enable it there (KMS error XksKeyInvalidConfigurationException on CreateKey)`,
+          }
+        : {
+            detail: shown,
+            fix: "the proxy reports its key store disabled or blocked (InvalidStateException): enable it in the key manager or proxy (KMS cannot connect the key store)",
+          };
     case "ThrottlingException":
-      return { detail: shown, fix: `the proxy throttled ${subject} (ThrottlingException): raise the proxy's request quota for ${ctx.uriPath} ${NOT_REACHABLE}` };
+      return {
+        detail: shown,
+        fix: `the proxy throttled ${subject} (ThrottlingException): raise the proxy's request quota for ${ctx.uriPath} ${NOT_REACHABLE}`,
+      };
     case "DependencyTimeoutException":
-      return { detail: shown, fix: `the proxy timed out reaching its key manager (DependencyTimeoutException): check the key manager is up and reachable from the proxy ${NOT_REACHABLE}` };
+      return {
+        detail: shown,
+        fix: `the proxy timed out reaching its key manager (DependencyTimeoutException): check the key manager is up and reachable from the proxy ${NOT_REACHABLE}`,
+      };
     case "InternalException":
-      return { detail: shown, fix: "the proxy failed internally (InternalException): read the proxy's logs and check its link to the key manager (KMS error XKS_PROXY_INVALID_RESPONSE)" };
+      return {
+        detail: shown,
+        fix: "the proxy failed internally (InternalException): read the proxy's logs and check its link to the key manager (KMS error XKS_PROXY_INVALID_RESPONSE)",
+      };
     default:
       if (status === 403 && !name) {
-        return { detail: shown, fix: `the proxy answered HTTP 403 to ${subject}: check its authorization rules and the access key id configured in the proxy and in the key store (KMS error XKS_PROXY_ACCESS_DENIED)` };
+        return {
+          detail: shown,
+          fix: `the proxy answered HTTP 403 to ${subject}: check its authorization rules and the access key id configured in the proxy and in the key store (KMS error XKS_PROXY_ACCESS_DENIED)`,
+        };
       }
       if (status === 404 && !name && !key) {
-        return { detail: shown, fix: `nothing answers at ${ctx.uriPath}/health (HTTP 404): set xks.uriPath (--uri-path) to the path configured in the proxy (KMS error XKS_PROXY_INVALID_CONFIGURATION)` };
+        return {
+          detail: shown,
+          fix: `nothing answers at ${ctx.uriPath}/health (HTTP 404): set xks.uriPath (--uri-path) to the path configured in the proxy (KMS error XKS_PROXY_INVALID_CONFIGURATION)`,
+        };
       }
-      return { detail: shown, fix: `unexpected ${shown} for ${subject}: check the proxy implements XKS proxy API v1 at ${ctx.uriPath} and read its logs (KMS error XKS_PROXY_INVALID_RESPONSE)` };
+      return {
+        detail: shown,
+        fix: `unexpected ${shown} for ${subject}: check the proxy implements XKS proxy API v1 at ${ctx.uriPath} and read its logs (KMS error XKS_PROXY_INVALID_RESPONSE)`,
+      };
   }
 }

@@ -29,7 +29,8 @@ export function parseUriPath(value: string, label = "--uri-path"): string {
 
 /** Checks an external key id ({@link XKS.KEY_ID}). */
 export function parseKeyId(value: string, label = "--key"): string {
-  if (!XKS.KEY_ID.regex.test(value)) throw new XksInputError(`${label}: "${value}" must be ${XKS.KEY_ID.allowed} (an xksKeyId)`);
+  if (!XKS.KEY_ID.regex.test(value))
+    throw new XksInputError(`${label}: "${value}" must be ${XKS.KEY_ID.allowed} (an xksKeyId)`);
   return value;
 }
 
@@ -44,7 +45,9 @@ export function parseConnectTo(value: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([a-zA-Z0-9.-]+))(?::(\d{1,5}))?$/.exec(value);
   const port = m?.[3] === undefined ? 443 : Number(m[3]);
   if (!m || port < 1 || port > 65535 || (m[1] !== undefined && isIP(m[1]) !== 6)) {
-    throw new XksInputError(`--connect-to: "${value}" must be <host>:<port> or [<IPv6>]:<port>, e.g. 192.168.10.11:443`);
+    throw new XksInputError(
+      `--connect-to: "${value}" must be <host>:<port> or [<IPv6>]:<port>, e.g. 192.168.10.11:443`,
+    );
   }
   return { host: m[1] ?? m[2], port };
 }
@@ -58,7 +61,8 @@ export function readCaFile(path: string): string[] {
     throw new XksInputError(`--ca-file: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   }
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (pems.length === 0) throw new XksInputError(`--ca-file: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (pems.length === 0)
+    throw new XksInputError(`--ca-file: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   pems.forEach((pem, i) => {
     try {
       new X509Certificate(pem);
@@ -72,13 +76,15 @@ export function readCaFile(path: string): string[] {
 /** Parses a whole number flag within bounds. */
 export function parseIntFlag(value: string, flag: string, min: number, max: number): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new XksInputError(`${flag}: "${value}" must be a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new XksInputError(`${flag}: "${value}" must be a whole number from ${min} to ${max}`);
   return n;
 }
 
 /** `CreateKey` (before the KMS key exists) or `DescribeKey` (after). */
 export function parseOperation(value: string): MetadataOperation {
-  if (value !== "CreateKey" && value !== "DescribeKey") throw new XksInputError(`--kms-operation: "${value}" must be CreateKey or DescribeKey`);
+  if (value !== "CreateKey" && value !== "DescribeKey")
+    throw new XksInputError(`--kms-operation: "${value}" must be CreateKey or DescribeKey`);
   return value;
 }
 

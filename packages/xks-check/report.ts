@@ -10,8 +10,19 @@ export function formatReport(report: XksCheckReport): string[] {
   const line = (c: string[]): string => `${c[0].padEnd(w0)}  ${c[1].padEnd(w1)}  ${c[2]}`.trimEnd();
   const fails = report.rows.filter((r) => r.verdict === "FAIL").length;
   const warns = report.rows.filter((r) => r.verdict === "WARN").length;
-  const out = [`xks-check: ${report.target}${report.via ? ` via ${report.via}` : ""}`, "", line(head), ...body.map(line), ""];
-  for (const r of report.rows) if (r.fix && (r.verdict === "FAIL" || r.verdict === "WARN")) out.push(`${r.verdict} ${r.fix}`);
-  out.push(fails > 0 ? `xks-check: ${fails} failure(s), ${warns} warning(s): KMS would not connect or use these keys as they are (exit 1)` : `xks-check: all checks passed${warns > 0 ? ` with ${warns} warning(s)` : ""} (exit 0)`);
+  const out = [
+    `xks-check: ${report.target}${report.via ? ` via ${report.via}` : ""}`,
+    "",
+    line(head),
+    ...body.map(line),
+    "",
+  ];
+  for (const r of report.rows)
+    if (r.fix && (r.verdict === "FAIL" || r.verdict === "WARN")) out.push(`${r.verdict} ${r.fix}`);
+  out.push(
+    fails > 0
+      ? `xks-check: ${fails} failure(s), ${warns} warning(s): KMS would not connect or use these keys as they are (exit 1)`
+      : `xks-check: all checks passed${warns > 0 ? ` with ${warns} warning(s)` : ""} (exit 0)`,
+  );
   return out;
 }

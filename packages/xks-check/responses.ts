@@ -12,7 +12,11 @@ export interface HealthStatus {
   readonly xksProxyVendor: string;
   readonly xksProxyModel: string;
   readonly ekmVendor: string;
-  readonly ekmFleetDetails: readonly { readonly id: string; readonly model: string; readonly healthStatus: EkmHealth }[];
+  readonly ekmFleetDetails: readonly {
+    readonly id: string;
+    readonly model: string;
+    readonly healthStatus: EkmHealth;
+  }[];
 }
 
 /** GetKeyMetadata response. */
@@ -31,7 +35,9 @@ function parseObject(body: string): Record<string, unknown> | string {
   } catch {
     return "not JSON";
   }
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : "not a JSON object";
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : "not a JSON object";
 }
 
 const isText = (v: unknown): v is string => typeof v === "string" && v.length > 0;
@@ -42,7 +48,8 @@ export function parseHealth(body: string): Parsed<HealthStatus> {
   const o = parseObject(body);
   if (typeof o === "string") return { ok: false, why: o };
   const missing: string[] = [];
-  if (!(Number.isInteger(o.xksProxyFleetSize) && (o.xksProxyFleetSize as number) > 0)) missing.push("xksProxyFleetSize (integer > 0)");
+  if (!(Number.isInteger(o.xksProxyFleetSize) && (o.xksProxyFleetSize as number) > 0))
+    missing.push("xksProxyFleetSize (integer > 0)");
   for (const f of ["xksProxyVendor", "xksProxyModel", "ekmVendor"] as const) if (!isText(o[f])) missing.push(f);
   const fleet = o.ekmFleetDetails;
   if (!Array.isArray(fleet) || fleet.length < 1 || fleet.length > 10) {
@@ -65,7 +72,8 @@ export function parseKeyMetadata(body: string): Parsed<KeyMetadata> {
   if (typeof o === "string") return { ok: false, why: o };
   const missing: string[] = [];
   if (!isText(o.keySpec)) missing.push("keySpec");
-  if (!Array.isArray(o.keyUsage) || o.keyUsage.length > 10 || !o.keyUsage.every((u) => typeof u === "string")) missing.push("keyUsage (array of at most 10 strings)");
+  if (!Array.isArray(o.keyUsage) || o.keyUsage.length > 10 || !o.keyUsage.every((u) => typeof u === "string"))
+    missing.push("keyUsage (array of at most 10 strings)");
   if (!isText(o.keyStatus)) missing.push("keyStatus");
   if (missing.length > 0) return { ok: false, why: `missing or invalid: ${missing.join(", ")}` };
   return { ok: true, value: o as unknown as KeyMetadata };
@@ -79,7 +87,8 @@ export function keyProblems(m: KeyMetadata): { problem: string; action: string }
   const out: { problem: string; action: string }[] = [];
   if (m.keySpec !== "AES_256") out.push({ problem: `is ${m.keySpec}, not AES_256`, action: "use a 256-bit AES key" });
   const missingUses = ["ENCRYPT", "DECRYPT"].filter((u) => !m.keyUsage.includes(u));
-  if (missingUses.length > 0) out.push({ problem: `does not allow ${missingUses.join(" and ")}`, action: "allow ENCRYPT and DECRYPT on it" });
+  if (missingUses.length > 0)
+    out.push({ problem: `does not allow ${missingUses.join(" and ")}`, action: "allow ENCRYPT and DECRYPT on it" });
   if (m.keyStatus !== "ENABLED") out.push({ problem: `is ${m.keyStatus}`, action: "enable it" });
   return out;
 }

@@ -3,7 +3,17 @@ import { Command, CommanderError, Option } from "commander";
 import { DEFAULTS, runXksCheck } from "./check";
 import { ACCESS_KEY_ID_VAR, resolveCredential, SECRET_ACCESS_KEY_VAR, type SecretsClientFactory } from "./credentials";
 import { XksInputError, type XksCheckDeps, type XksCheckOptions } from "./model";
-import { MIN_TIMEOUT_MS, parseConnectTo, parseEndpoint, parseIntFlag, parseKeyId, parseOperation, parseRegion, parseUriPath, readCaFile } from "./options";
+import {
+  MIN_TIMEOUT_MS,
+  parseConnectTo,
+  parseEndpoint,
+  parseIntFlag,
+  parseKeyId,
+  parseOperation,
+  parseRegion,
+  parseUriPath,
+  readCaFile,
+} from "./options";
 import { formatReport } from "./report";
 import { parseTarget, readTargetFile, targetJson, type TargetSpec } from "./target";
 
@@ -73,30 +83,52 @@ interface Flags {
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 // Flags that look like a credential: refused before commander sees them, so their value is never echoed.
-const CREDENTIAL_FLAG = /^--?(access-key|secret|xks-access|xks-secret|aws-access|aws-secret|password|credential(?!-secret)|key-id)/i;
+const CREDENTIAL_FLAG =
+  /^--?(access-key|secret|xks-access|xks-secret|aws-access|aws-secret|password|credential(?!-secret)|key-id)/i;
 
 function program(io: CliIo, withEnvironments: boolean): Command {
-  const cmd = new Command("xks-check").description("Calls the XKS proxy as KMS does (health, key metadata; SigV4, TLS) and reports what KMS would reject.");
+  const cmd = new Command("xks-check").description(
+    "Calls the XKS proxy as KMS does (health, key metadata; SigV4, TLS) and reports what KMS would reject.",
+  );
   if (withEnvironments) {
     cmd
       .option("--env <name>", 'environment to check (its xks.privateDnsName, xks.uriPath, region and store "xks" keys)')
       // Not `--env-file`: Node 20 reads that flag itself, even after the script name, and exits 9.
-      .option("--environment-file <file>", "JSON environment file (one environment or an array, as for ENV_CONFIG) instead of the shipped ones");
+      .option(
+        "--environment-file <file>",
+        "JSON environment file (one environment or an array, as for ENV_CONFIG) instead of the shipped ones",
+      );
   }
   const from = withEnvironments ? "the environment's or target file's" : "the target file's";
   return cmd
-    .option("--target <file>", "JSON target file: endpoint, uriPath, region, keys, credentialSecret, principalArn (README); - reads standard input")
+    .option(
+      "--target <file>",
+      "JSON target file: endpoint, uriPath, region, keys, credentialSecret, principalArn (README); - reads standard input",
+    )
     .option("--endpoint <url>", `proxy URI endpoint, https://<private DNS name> (overrides ${from})`)
     .option("--uri-path <path>", `proxy URI path, /<prefix>/kms/xks/v1 (overrides ${from})`)
     .option("--key <xksKeyId>", `external key id to look up; repeat for more (replaces ${from} keys)`, collect, [])
     .option("--region <region>", `Region KMS signs for (overrides ${from})`)
-    .option("--credential-secret <arn>", "Secrets Manager secret with {accessKeyId, secretAccessKey} (default: XKS_ACCESS_KEY_ID / XKS_SECRET_ACCESS_KEY)")
-    .option("--connect-to <host:port>", "connect here instead of resolving the private DNS name (SNI, Host and certificate still use the name)")
+    .option(
+      "--credential-secret <arn>",
+      "Secrets Manager secret with {accessKeyId, secretAccessKey} (default: XKS_ACCESS_KEY_ID / XKS_SECRET_ACCESS_KEY)",
+    )
+    .option(
+      "--connect-to <host:port>",
+      "connect here instead of resolving the private DNS name (SNI, Host and certificate still use the name)",
+    )
     .option("--ca-file <pem>", "extra trusted CA certificates (PEM); repeatable", collect, [])
     .option("--samples <n>", "health calls timed for the latency figures", String(DEFAULTS.samples))
     .option("--timeout-ms <ms>", "upper bound per call, connection included", String(DEFAULTS.timeoutMs))
-    .addOption(new Option("--kms-operation <op>", "kmsOperation sent with GetKeyMetadata").choices(["CreateKey", "DescribeKey"]).default(DEFAULTS.metadataOperation))
-    .option("--principal-arn <arn>", "awsPrincipalArn sent with GetKeyMetadata (default: the target's principalArn, for an environment its account's root; else \"AWS Internal\")")
+    .addOption(
+      new Option("--kms-operation <op>", "kmsOperation sent with GetKeyMetadata")
+        .choices(["CreateKey", "DescribeKey"])
+        .default(DEFAULTS.metadataOperation),
+    )
+    .option(
+      "--principal-arn <arn>",
+      "awsPrincipalArn sent with GetKeyMetadata (default: the target's principalArn, for an environment its account's root; else \"AWS Internal\")",
+    )
     .option("--json", "print the report as JSON")
     .option("--print-target", "print the target as JSON (a --target file) instead of checking it; needs no credential")
     .exitOverride()
@@ -108,7 +140,10 @@ function program(io: CliIo, withEnvironments: boolean): Command {
 async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
   let base: TargetSpec | undefined;
   const fromEnvironment = f.env !== undefined || f.environmentFile !== undefined;
-  if (f.target !== undefined && fromEnvironment) throw new XksInputError(`--target and ${f.env !== undefined ? "--env" : "--environment-file"} both name the target: pass one of them`);
+  if (f.target !== undefined && fromEnvironment)
+    throw new XksInputError(
+      `--target and ${f.env !== undefined ? "--env" : "--environment-file"} both name the target: pass one of them`,
+    );
   if (f.target !== undefined) base = readTargetFile(f.target);
   else if (fromEnvironment && deps.environments) {
     const t = await deps.environments.load(f.env, f.environmentFile);
@@ -118,10 +153,16 @@ async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
   const uriPath = f.uriPath !== undefined ? parseUriPath(f.uriPath) : base?.uriPath;
   const region = f.region !== undefined ? parseRegion(f.region) : base?.region;
   const keys = f.key.length > 0 ? f.key.map((k) => ({ xksKeyId: parseKeyId(k) })) : (base?.keys ?? []);
-  const missing = [privateDnsName === undefined ? "--endpoint" : undefined, uriPath === undefined ? "--uri-path" : undefined, region === undefined ? "--region" : undefined].filter((x): x is string => x !== undefined);
+  const missing = [
+    privateDnsName === undefined ? "--endpoint" : undefined,
+    uriPath === undefined ? "--uri-path" : undefined,
+    region === undefined ? "--region" : undefined,
+  ].filter((x): x is string => x !== undefined);
   if (missing.length > 0 || privateDnsName === undefined || uriPath === undefined || region === undefined) {
     const whole = deps.environments ? "--env <name>" : "--target <file>";
-    throw new XksInputError(`missing ${missing.join(", ")}: pass ${whole}, or --endpoint https://<private DNS name> --uri-path /<prefix>/kms/xks/v1 --region <region> [--key <id>...]`);
+    throw new XksInputError(
+      `missing ${missing.join(", ")}: pass ${whole}, or --endpoint https://<private DNS name> --uri-path /<prefix>/kms/xks/v1 --region <region> [--key <id>...]`,
+    );
   }
   const principalArn = f.principalArn ?? base?.principalArn;
   return { ...base, privateDnsName, uriPath, region, keys, ...(principalArn !== undefined ? { principalArn } : {}) };
@@ -132,23 +173,39 @@ async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
  * 1 at least one check failed (each with its fix), 2 bad input (flags, environment, credential).
  * Never throws for a user's mistake, never prints the credential.
  */
-export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }, deps: CliDeps = {}): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) },
+  deps: CliDeps = {},
+): Promise<number> {
   if (argv.some((a) => a === "--env-file" || a.startsWith("--env-file="))) {
-    io.err("xks-check: --env-file is read by Node 20 itself (it exits 9 before this tool runs): use --environment-file <file>");
+    io.err(
+      "xks-check: --env-file is read by Node 20 itself (it exits 9 before this tool runs): use --environment-file <file>",
+    );
     return 2;
   }
   const bad = argv.find((a) => CREDENTIAL_FLAG.test(a));
   if (bad !== undefined) {
-    io.err(`xks-check: ${bad.split("=")[0]}: credentials are never taken from arguments: set XKS_ACCESS_KEY_ID and XKS_SECRET_ACCESS_KEY in the environment, or pass --credential-secret <secret ARN>`);
+    io.err(
+      `xks-check: ${bad.split("=")[0]}: credentials are never taken from arguments: set XKS_ACCESS_KEY_ID and XKS_SECRET_ACCESS_KEY in the environment, or pass --credential-secret <secret ARN>`,
+    );
     return 2;
   }
   const envFlag = deps.environments ? undefined : argv.find((a) => /^--env(ironment-file)?(=|$)/.test(a));
   if (envFlag !== undefined) {
-    io.err(`xks-check: ${envFlag.split("=")[0]}: this command reads no project environments: pass --target <file> (in the cmk-stacks repository, \`npm run -s xks:check -- --env <name> --print-target\` prints it), or --endpoint, --uri-path, --region and --key`);
+    io.err(
+      `xks-check: ${envFlag.split("=")[0]}: this command reads no project environments: pass --target <file> (in the cmk-stacks repository, \`npm run -s xks:check -- --env <name> --print-target\` prints it), or --endpoint, --uri-path, --region and --key`,
+    );
     return 2;
   }
   // Commander quotes unknown options whole: cut any `=value` so nothing pasted there is echoed.
-  const cmd = program({ out: io.out, err: (l) => io.err(`xks-check: ${l.replace(/^error: /, "").replace(/(--[\w-]+)=[^\s']+/g, "$1=...")}`) }, deps.environments !== undefined);
+  const cmd = program(
+    {
+      out: io.out,
+      err: (l) => io.err(`xks-check: ${l.replace(/^error: /, "").replace(/(--[\w-]+)=[^\s']+/g, "$1=...")}`),
+    },
+    deps.environments !== undefined,
+  );
   try {
     cmd.parse([...argv], { from: "user" });
   } catch (e) {
@@ -164,7 +221,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
   try {
     const t = await resolveTarget(f, deps);
     if (f.printTarget) {
-      io.out(JSON.stringify(targetJson(f.credentialSecret !== undefined ? { ...t, secretArn: f.credentialSecret } : t), null, 2));
+      io.out(
+        JSON.stringify(
+          targetJson(f.credentialSecret !== undefined ? { ...t, secretArn: f.credentialSecret } : t),
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     const env = deps.env ?? process.env;

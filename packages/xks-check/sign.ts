@@ -22,7 +22,14 @@ export interface SignedXksRequest {
  * Signs `POST https://<host><path>` with `body`. Content-Type and Content-Length are added after
  * signing, so they are sent but not signed (KMS signs only Host and X-Amz-Date).
  */
-export async function signXksRequest(credential: XksCredential, region: string, host: string, path: string, body: string, signingDate: Date): Promise<SignedXksRequest> {
+export async function signXksRequest(
+  credential: XksCredential,
+  region: string,
+  host: string,
+  path: string,
+  body: string,
+  signingDate: Date,
+): Promise<SignedXksRequest> {
   // applyChecksum off: KMS does not send x-amz-content-sha256; the payload hash is still signed.
   const signer = new SignatureV4({
     service: XKS_SIGNING_SERVICE,
@@ -31,7 +38,14 @@ export async function signXksRequest(credential: XksCredential, region: string, 
     sha256: Sha256,
     applyChecksum: false,
   });
-  const request = new HttpRequest({ method: "POST", protocol: "https:", hostname: host, path, headers: { host }, body });
+  const request = new HttpRequest({
+    method: "POST",
+    protocol: "https:",
+    hostname: host,
+    path,
+    headers: { host },
+    body,
+  });
   const signed = await signer.sign(request, { signingDate });
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) headers[k] = v;

@@ -90,18 +90,22 @@ export function parseTarget(value: unknown, label: string, fields: Readonly<Reco
       return undefined;
     }
   };
-  if (!isPlainObject(value)) throw new XksInputError(`${label}: must be a JSON object with ${TARGET_FIELDS.join(", ")} (got ${kind(value)})`);
+  if (!isPlainObject(value))
+    throw new XksInputError(`${label}: must be a JSON object with ${TARGET_FIELDS.join(", ")} (got ${kind(value)})`);
 
   for (const k of Object.keys(value)) {
-    if (!(TARGET_FIELDS as readonly string[]).includes(k)) problems.push(`${name(shown(k))}: not a field of the target (allowed: ${TARGET_FIELDS.join(", ")})`);
+    if (!(TARGET_FIELDS as readonly string[]).includes(k))
+      problems.push(`${name(shown(k))}: not a field of the target (allowed: ${TARGET_FIELDS.join(", ")})`);
   }
-  for (const k of ["endpoint", "uriPath", "region"] as const) if (value[k] === undefined) problems.push(`${name(k)}: missing (required)`);
+  for (const k of ["endpoint", "uriPath", "region"] as const)
+    if (value[k] === undefined) problems.push(`${name(k)}: missing (required)`);
   const privateDnsName = value.endpoint === undefined ? undefined : check("endpoint", value.endpoint, parseEndpoint);
   const uriPath = value.uriPath === undefined ? undefined : check("uriPath", value.uriPath, parseUriPath);
   const region = value.region === undefined ? undefined : check("region", value.region, parseRegion);
 
   const keys: XksKeyRef[] = [];
-  if (value.keys !== undefined && !Array.isArray(value.keys)) problems.push(`${name("keys")}: must be an array of {"xksKeyId": "...", "name": "..."} (got ${kind(value.keys)})`);
+  if (value.keys !== undefined && !Array.isArray(value.keys))
+    problems.push(`${name("keys")}: must be an array of {"xksKeyId": "...", "name": "..."} (got ${kind(value.keys)})`);
   if (Array.isArray(value.keys)) {
     value.keys.forEach((key: unknown, i) => {
       const at = `keys[${i}]`;
@@ -109,7 +113,9 @@ export function parseTarget(value: unknown, label: string, fields: Readonly<Reco
         problems.push(`${name(at)}: must be an object {"xksKeyId": "...", "name": "..."} (got ${kind(key)})`);
         return;
       }
-      for (const k of Object.keys(key)) if (!(KEY_FIELDS as readonly string[]).includes(k)) problems.push(`${name(`${at}.${shown(k)}`)}: not a field of a key (allowed: ${KEY_FIELDS.join(", ")})`);
+      for (const k of Object.keys(key))
+        if (!(KEY_FIELDS as readonly string[]).includes(k))
+          problems.push(`${name(`${at}.${shown(k)}`)}: not a field of a key (allowed: ${KEY_FIELDS.join(", ")})`);
       let id: string | undefined;
       if (key.xksKeyId === undefined) problems.push(`${name(`${at}.xksKeyId`)}: missing (required)`);
       else id = check(`${at}.xksKeyId`, key.xksKeyId, parseKeyId);
@@ -122,10 +128,13 @@ export function parseTarget(value: unknown, label: string, fields: Readonly<Reco
   if (value.credentialSecret !== undefined) {
     // Never echoed: a field meant for an ARN is where a pasted credential would land.
     if (typeof value.credentialSecret !== "string" || !isSecretArn(value.credentialSecret)) {
-      problems.push(`${name("credentialSecret")}: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); the value is not shown`);
+      problems.push(
+        `${name("credentialSecret")}: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); the value is not shown`,
+      );
     } else secretArn = value.credentialSecret;
   }
-  const principalArn = value.principalArn === undefined ? undefined : check("principalArn", value.principalArn, parsePrincipalArn);
+  const principalArn =
+    value.principalArn === undefined ? undefined : check("principalArn", value.principalArn, parsePrincipalArn);
 
   if (problems.length > 0 || privateDnsName === undefined || uriPath === undefined || region === undefined) {
     // One problem a line, each prefixed as the command prints its first (run-cli.ts).
@@ -142,7 +151,10 @@ export function parseTarget(value: unknown, label: string, fields: Readonly<Reco
 }
 
 /** Reads and validates a target file (`-` reads standard input). */
-export function readTargetFile(path: string, read: (path: string | 0) => string = (p) => readFileSync(p, "utf8")): TargetSpec {
+export function readTargetFile(
+  path: string,
+  read: (path: string | 0) => string = (p) => readFileSync(p, "utf8"),
+): TargetSpec {
   const label = `--target ${path}`;
   let text: string;
   try {
@@ -173,12 +185,18 @@ export function targetJson(t: TargetSpec): XksTarget {
 }
 
 function parseKeyName(value: string, label: string): string {
-  if (!KEY_NAME.test(value)) throw new XksInputError(`${label}: ${JSON.stringify(value)} must be 1-64 letters, digits, _, . or -, starting with a letter or digit`);
+  if (!KEY_NAME.test(value))
+    throw new XksInputError(
+      `${label}: ${JSON.stringify(value)} must be 1-64 letters, digits, _, . or -, starting with a letter or digit`,
+    );
   return value;
 }
 
 function parsePrincipalArn(value: string, label: string): string {
-  if (!PRINCIPAL_ARN.test(value)) throw new XksInputError(`${label}: ${JSON.stringify(value)} must be an IAM principal ARN (arn:aws:iam::<account>:root, a role or user ARN) or "AWS Internal"`);
+  if (!PRINCIPAL_ARN.test(value))
+    throw new XksInputError(
+      `${label}: ${JSON.stringify(value)} must be an IAM principal ARN (arn:aws:iam::<account>:root, a role or user ARN) or "AWS Internal"`,
+    );
   return value;
 }
 

@@ -32,7 +32,9 @@ export function nameCovers(pattern: string, host: string): boolean {
   // Only `*` as the whole leftmost label, and not directly under a top-level domain (`*.com`).
   if (first !== "*" || rest.length < 2 || rest.some((l) => l.includes("*") || l === "")) return false;
   const hostLabels = h.split(".");
-  return hostLabels.length === rest.length + 1 && hostLabels[0] !== "" && hostLabels.slice(1).join(".") === rest.join(".");
+  return (
+    hostLabels.length === rest.length + 1 && hostLabels[0] !== "" && hostLabels.slice(1).join(".") === rest.join(".")
+  );
 }
 
 /** Matches a certificate's names against the private DNS name. */
@@ -44,7 +46,10 @@ export function matchNames(names: CertificateNames, host: string): NameMatch {
 }
 
 /** Reads the names from Node's peer certificate fields (`subject.CN`, `subjectaltname`). */
-export function namesFromPeer(subjectCn: string | readonly string[] | undefined, subjectAltName: string | undefined): CertificateNames {
+export function namesFromPeer(
+  subjectCn: string | readonly string[] | undefined,
+  subjectAltName: string | undefined,
+): CertificateNames {
   const commonNames = subjectCn === undefined ? [] : typeof subjectCn === "string" ? [subjectCn] : [...subjectCn];
   const dnsSans = (subjectAltName ?? "")
     .split(/,\s*/)

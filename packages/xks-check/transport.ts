@@ -7,13 +7,26 @@
 import { request, type RequestOptions } from "node:https";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
-import { checkServerIdentity, createSecureContext, rootCertificates, type DetailedPeerCertificate, type PeerCertificate, type SecureContext, type TLSSocket } from "node:tls";
+import {
+  checkServerIdentity,
+  createSecureContext,
+  rootCertificates,
+  type DetailedPeerCertificate,
+  type PeerCertificate,
+  type SecureContext,
+  type TLSSocket,
+} from "node:tls";
 import { X509Certificate } from "node:crypto";
 import type { SignedXksRequest } from "./sign";
 import { namesFromPeer, type CertificateNames } from "./tls-names";
 
 /** The cipher suites the XKS proxy API spec requires the proxy to offer (at least one). */
-export const KMS_CIPHER_SUITES = ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"] as const;
+export const KMS_CIPHER_SUITES = [
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+] as const;
 
 /** Largest response body read; XKS answers are a few hundred bytes. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -34,7 +47,11 @@ export interface CallTarget {
 
 /** Trust (Node's public roots plus `extraCaPem`), TLS 1.2+ and KMS's cipher suites, for every call of a run. */
 export function kmsTlsContext(extraCaPem: readonly string[]): SecureContext {
-  return createSecureContext({ ca: [...rootCertificates, ...extraCaPem], minVersion: "TLSv1.2", ciphers: KMS_CIPHER_SUITES.join(":") });
+  return createSecureContext({
+    ca: [...rootCertificates, ...extraCaPem],
+    minVersion: "TLSv1.2",
+    ciphers: KMS_CIPHER_SUITES.join(":"),
+  });
 }
 
 /** Milliseconds from the start of the call. */
@@ -59,7 +76,22 @@ export interface TlsInfo {
 }
 
 /** Why a call got no HTTP response. */
-export type FailureKind = "dns" | "refused" | "unreachable" | "connect-timeout" | "response-timeout" | "reset" | "tls-name" | "tls-untrusted" | "tls-expired" | "tls-version" | "tls-cipher" | "not-tls" | "tls-other" | "too-large" | "network";
+export type FailureKind =
+  | "dns"
+  | "refused"
+  | "unreachable"
+  | "connect-timeout"
+  | "response-timeout"
+  | "reset"
+  | "tls-name"
+  | "tls-untrusted"
+  | "tls-expired"
+  | "tls-version"
+  | "tls-cipher"
+  | "not-tls"
+  | "tls-other"
+  | "too-large"
+  | "network";
 
 /** A call that got no usable HTTP response. */
 export interface CallFailure {
@@ -71,7 +103,15 @@ export interface CallFailure {
 }
 
 /** Outcome of one call. */
-export type CallResult = { readonly ok: true; readonly status: number; readonly body: string; readonly timing: CallTiming; readonly tls: TlsInfo } | { readonly ok: false; readonly failure: CallFailure; readonly timing: CallTiming; readonly tls?: TlsInfo };
+export type CallResult =
+  | {
+      readonly ok: true;
+      readonly status: number;
+      readonly body: string;
+      readonly timing: CallTiming;
+      readonly tls: TlsInfo;
+    }
+  | { readonly ok: false; readonly failure: CallFailure; readonly timing: CallTiming; readonly tls?: TlsInfo };
 
 /** Sends one signed request and resolves with what happened; never rejects, never leaves a socket open. */
 export function xksPost(target: CallTarget, signed: SignedXksRequest): Promise<CallResult> {
@@ -92,7 +132,8 @@ export function xksPost(target: CallTarget, signed: SignedXksRequest): Promise<C
       req.destroy();
       resolve(result);
     };
-    const fail = (kind: FailureKind, code: string): void => settle({ ok: false, failure: { kind, code, names }, timing: timing(), tls });
+    const fail = (kind: FailureKind, code: string): void =>
+      settle({ ok: false, failure: { kind, code, names }, timing: timing(), tls });
 
     // secureContext is passed through to tls.connect; @types/node leaves it out of RequestOptions.
     const options: RequestOptions & { readonly secureContext: SecureContext } = {
@@ -121,7 +162,13 @@ export function xksPost(target: CallTarget, signed: SignedXksRequest): Promise<C
       });
       res.on("end", () => {
         if (!tls) return fail("tls-other", "NO_TLS_INFO");
-        settle({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), timing: timing(), tls });
+        settle({
+          ok: true,
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString("utf8"),
+          timing: timing(),
+          tls,
+        });
       });
       res.on("error", (e: NodeJS.ErrnoException) => fail("reset", e.code ?? "ERR_RESPONSE"));
     });
@@ -139,7 +186,10 @@ export function xksPost(target: CallTarget, signed: SignedXksRequest): Promise<C
       const { kind, code } = classifyError(e);
       fail(kind, code);
     });
-    const timer = setTimeout(() => fail(connectMs === undefined ? "connect-timeout" : "response-timeout", "TIMEOUT"), target.timeoutMs);
+    const timer = setTimeout(
+      () => fail(connectMs === undefined ? "connect-timeout" : "response-timeout", "TIMEOUT"),
+      target.timeoutMs,
+    );
     req.end(signed.body);
   });
 }
@@ -158,15 +208,21 @@ function readTls(s: TLSSocket, extraCas: readonly X509Certificate[]): TlsInfo {
 /** True when a certificate of the presented chain is, or was issued by, one of the extra CAs. */
 function chainUsesExtraCa(leaf: DetailedPeerCertificate, extraCas: readonly X509Certificate[]): boolean {
   const seen = new Set<string>();
-  for (let c: DetailedPeerCertificate | undefined = leaf; c && c.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+  for (
+    let c: DetailedPeerCertificate | undefined = leaf;
+    c && c.raw && !seen.has(c.fingerprint256);
+    c = c.issuerCertificate
+  ) {
     seen.add(c.fingerprint256);
     const x = new X509Certificate(c.raw);
-    if (extraCas.some((ca) => ca.fingerprint256 === x.fingerprint256 || (x.checkIssued(ca) && x.verify(ca.publicKey)))) return true;
+    if (extraCas.some((ca) => ca.fingerprint256 === x.fingerprint256 || (x.checkIssued(ca) && x.verify(ca.publicKey))))
+      return true;
   }
   return false;
 }
 
-const UNTRUSTED = /^(UNABLE_TO_|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|CERT_REJECTED|CERT_SIGNATURE_FAILURE|INVALID_CA|PATH_LENGTH_EXCEEDED|CERT_CHAIN_TOO_LONG|INVALID_PURPOSE)/;
+const UNTRUSTED =
+  /^(UNABLE_TO_|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|CERT_REJECTED|CERT_SIGNATURE_FAILURE|INVALID_CA|PATH_LENGTH_EXCEEDED|CERT_CHAIN_TOO_LONG|INVALID_PURPOSE)/;
 
 /** Maps a Node/OpenSSL error to what it means for the operator. */
 export function classifyError(e: NodeJS.ErrnoException): { kind: FailureKind; code: string } {
@@ -174,13 +230,21 @@ export function classifyError(e: NodeJS.ErrnoException): { kind: FailureKind; co
   const msg = (e.message ?? "").toLowerCase();
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return { kind: "dns", code };
   if (code === "ECONNREFUSED") return { kind: "refused", code };
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "ETIMEDOUT" || code === "EADDRNOTAVAIL") return { kind: "unreachable", code };
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "ETIMEDOUT" || code === "EADDRNOTAVAIL")
+    return { kind: "unreachable", code };
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return { kind: "tls-name", code };
   if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") return { kind: "tls-expired", code };
   if (UNTRUSTED.test(code)) return { kind: "tls-untrusted", code };
-  if (msg.includes("protocol version") || msg.includes("unsupported protocol") || msg.includes("no protocols available")) return { kind: "tls-version", code: code === "UNKNOWN" ? "EPROTO" : code };
-  if (msg.includes("wrong version number") || msg.includes("packet length too long") || msg.includes("http request")) return { kind: "not-tls", code };
-  if (msg.includes("no shared cipher") || msg.includes("handshake failure") || msg.includes("no cipher")) return { kind: "tls-cipher", code };
+  if (
+    msg.includes("protocol version") ||
+    msg.includes("unsupported protocol") ||
+    msg.includes("no protocols available")
+  )
+    return { kind: "tls-version", code: code === "UNKNOWN" ? "EPROTO" : code };
+  if (msg.includes("wrong version number") || msg.includes("packet length too long") || msg.includes("http request"))
+    return { kind: "not-tls", code };
+  if (msg.includes("no shared cipher") || msg.includes("handshake failure") || msg.includes("no cipher"))
+    return { kind: "tls-cipher", code };
   if (code === "EPROTO" || code.startsWith("ERR_SSL")) return { kind: "tls-other", code };
   if (code === "ECONNRESET" || code === "EPIPE" || msg.includes("socket hang up")) return { kind: "reset", code };
   return { kind: "network", code };

@@ -29,31 +29,48 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("nesting of any depth", () => {
-  test.each([100, 10_000, 200_000])("a tag value nested %d levels is refused as a wrong type, naming the tag", (depth) => {
-    expect(validationMessages({ dev: { ...dev, tags: { Team: nested(depth) } } as unknown as EnvironmentConfig })).toEqual([`environments.dev.tags.Team: ${shownNested(depth)} is not allowed (a string, ${SCHEMA})`]);
-  });
+  test.each([100, 10_000, 200_000])(
+    "a tag value nested %d levels is refused as a wrong type, naming the tag",
+    (depth) => {
+      expect(
+        validationMessages({ dev: { ...dev, tags: { Team: nested(depth) } } as unknown as EnvironmentConfig }),
+      ).toEqual([`environments.dev.tags.Team: ${shownNested(depth)} is not allowed (a string, ${SCHEMA})`]);
+    },
+  );
 
   test("an unknown field nested 200,000 levels is one unknown field", () => {
     const messages = validationMessages({ dev: { ...dev, extra: nested(200_000) } as unknown as EnvironmentConfig });
-    expect(messages).toEqual(["environments.dev.extra: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, cloudHsm, xks, data, hooks, alarms)"]);
+    expect(messages).toEqual([
+      "environments.dev.extra: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, cloudHsm, xks, data, hooks, alarms)",
+    ]);
   });
 
   test("a reference cycle in a TypeScript environment is refused where it is, not followed forever", () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
-    const env = { ...dev, keys: { ...dev.keys, appData: { ...dev.keys.appData, users: [cycle] } } } as unknown as EnvironmentConfig;
+    const env = {
+      ...dev,
+      keys: { ...dev.keys, appData: { ...dev.keys.appData, users: [cycle] } },
+    } as unknown as EnvironmentConfig;
     const shown = `${JSON.stringify(boundedCopy(cycle).copy).slice(0, 77)}...`;
-    expect(validationMessages({ dev: env })).toEqual([`environments.dev.keys.appData.users.0: ${shown} is not allowed (a string, ${SCHEMA})`]);
+    expect(validationMessages({ dev: env })).toEqual([
+      `environments.dev.keys.appData.users.0: ${shown} is not allowed (a string, ${SCHEMA})`,
+    ]);
   });
 
   test("an ENV_CONFIG file nested 100,000 levels is read and refused with the field named", () => {
     const file = join(dir, "deep.json");
-    const text = JSON.stringify(dev).replace('"CostCentre":"platform-dev"', `"CostCentre":${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    const text = JSON.stringify(dev).replace(
+      '"CostCentre":"platform-dev"',
+      `"CostCentre":${"[".repeat(100_000)}${"]".repeat(100_000)}`,
+    );
     writeFileSync(file, text);
     const [env] = loadEnvironmentFile(file);
     // Values deeper than MAX_DEPTH (counted from the environment) are cut: tags.CostCentre is 2 deep.
     const shown = `${"[".repeat(MAX_DEPTH - 1)}null${"]".repeat(MAX_DEPTH - 1)}`;
-    expect(validationMessages({ dev: env })).toEqual([`environments.dev.tags.CostCentre: ${shown} is not allowed (a string, ${SCHEMA})`]);
+    expect(validationMessages({ dev: env })).toEqual([
+      `environments.dev.tags.CostCentre: ${shown} is not allowed (a string, ${SCHEMA})`,
+    ]);
   });
 
   test("the bounded copy stops at the bound and says where", () => {
@@ -65,26 +82,45 @@ describe("nesting of any depth", () => {
 });
 
 describe("every legal tag key", () => {
-  const tags = JSON.parse('{"__proto__":"p","constructor":"c","prototype":"q","toString":"s","Team":"t"}') as Record<string, string>;
+  const tags = JSON.parse('{"__proto__":"p","constructor":"c","prototype":"q","toString":"s","Team":"t"}') as Record<
+    string,
+    string
+  >;
   const env = { ...dev, tags } as EnvironmentConfig;
 
   test("is accepted and resolved as an own key", () => {
     expect(validationMessages({ dev: env })).toEqual([]);
     const resolved = resolveEnvironment(env).tags;
-    expect(Object.keys(resolved)).toEqual(["__proto__", "constructor", "prototype", "toString", "Team", "Environment", "ManagedBy"]);
+    expect(Object.keys(resolved)).toEqual([
+      "__proto__",
+      "constructor",
+      "prototype",
+      "toString",
+      "Team",
+      "Environment",
+      "ManagedBy",
+    ]);
     expect(Object.getPrototypeOf(resolved)).toBe(Object.prototype);
   });
 
   test("reaches the provider's default tags (a tomap expression, which keeps __proto__)", () => {
     const { stacks } = synthEnvs({ dev: env });
     const provider = (stacks["dev-keys"].provider as { aws: { default_tags: { tags: unknown }[] }[] }).aws[0];
-    expect(provider.default_tags[0].tags).toBe('${tomap({"__proto__" = "p", "constructor" = "c", "prototype" = "q", "toString" = "s", "Team" = "t", "Environment" = "dev", "ManagedBy" = "cmk-stacks", "Stack" = "dev-keys"})}');
+    expect(provider.default_tags[0].tags).toBe(
+      '${tomap({"__proto__" = "p", "constructor" = "c", "prototype" = "q", "toString" = "s", "Team" = "t", "Environment" = "dev", "ManagedBy" = "cmk-stacks", "Stack" = "dev-keys"})}',
+    );
   });
 
   test("tags without __proto__ stay a plain map", () => {
     const { stacks } = synthEnvs({ dev: { ...dev, tags: { constructor: "c", Team: "t" } } });
     const provider = (stacks["dev-data"].provider as { aws: { default_tags: { tags: unknown }[] }[] }).aws[0];
-    expect(provider.default_tags[0].tags).toEqual({ constructor: "c", Team: "t", Environment: "dev", ManagedBy: "cmk-stacks", Stack: "dev-data" });
+    expect(provider.default_tags[0].tags).toEqual({
+      constructor: "c",
+      Team: "t",
+      Environment: "dev",
+      ManagedBy: "cmk-stacks",
+      Stack: "dev-data",
+    });
   });
 });
 
@@ -103,6 +139,8 @@ describe("byte-order marks in ENV_CONFIG", () => {
   ] as const)("a %s file is refused by name", (encoding, bom, body, hex) => {
     const file = join(dir, `bom-${hex.replace(/ /g, "")}.json`);
     writeFileSync(file, Buffer.concat([Buffer.from(bom), Buffer.from(text, body)]));
-    expect(configErrorLines(() => loadEnvironmentFile(file))).toEqual([`ENV_CONFIG: ${file} is ${encoding} text (byte-order mark ${hex}): save it as UTF-8 (JSON text is UTF-8, RFC 8259)`]);
+    expect(configErrorLines(() => loadEnvironmentFile(file))).toEqual([
+      `ENV_CONFIG: ${file} is ${encoding} text (byte-order mark ${hex}): save it as UTF-8 (JSON text is UTF-8, RFC 8259)`,
+    ]);
   });
 });

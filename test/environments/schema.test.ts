@@ -26,10 +26,17 @@ test("every object in the JSON Schema is closed (additionalProperties false), li
 });
 
 test("the schema documents its defaults (deletion window 30 days, FIPS, local runner)", () => {
-  const env = (environmentJsonSchema().$defs as Record<string, { properties: Record<string, { properties?: Record<string, { default?: unknown }>; default?: unknown }> }>).Environment;
+  const env = (
+    environmentJsonSchema().$defs as Record<
+      string,
+      { properties: Record<string, { properties?: Record<string, { default?: unknown }>; default?: unknown }> }
+    >
+  ).Environment;
   expect(env.properties.hooks.default).toEqual({});
   expect(env.properties.hooks.properties?.runner.default).toBe("local");
-  const key = (env.properties.keys as unknown as { additionalProperties: { properties: Record<string, { default?: unknown }> } }).additionalProperties;
+  const key = (
+    env.properties.keys as unknown as { additionalProperties: { properties: Record<string, { default?: unknown }> } }
+  ).additionalProperties;
   expect(key.properties.deletionWindowDays.default).toBe(30);
   expect(key.properties.store.default).toBe("aws-kms");
 });

@@ -22,7 +22,8 @@ export function emulatorSkipReason(): string | undefined {
   if (process.env.CMK_SKIP_MOTO) return "CMK_SKIP_MOTO is set";
   const tf = findTerraform();
   if (!tf.ok) return tf.reason;
-  if (!process.env.CMK_EMULATOR) return "the jest global setup did not start the emulator run (moto is not installed: python3 -c 'import moto')";
+  if (!process.env.CMK_EMULATOR)
+    return "the jest global setup did not start the emulator run (moto is not installed: python3 -c 'import moto')";
   return undefined;
 }
 
@@ -35,7 +36,9 @@ async function waitFor<T>(variable: string, what: string, minutes: number): Prom
     await new Promise((r) => setTimeout(r, 250));
   }
   if (!existsSync(paths.results)) {
-    throw new Error(`${what} wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 3000)}`);
+    throw new Error(
+      `${what} wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 3000)}`,
+    );
   }
   return JSON.parse(readFileSync(paths.results, "utf8")) as T;
 }
@@ -45,8 +48,14 @@ export const emulatorRun = (): Promise<EmulatorResults> => waitFor("CMK_EMULATOR
 
 /** Why the teardown's emulator test is skipped here, or undefined when it runs. */
 export function teardownFixtureSkipReason(): string | undefined {
-  return emulatorSkipReason() ?? (process.env.CMK_TEARDOWN_FIXTURE ? undefined : "the jest global setup did not start the teardown's deploy against moto");
+  return (
+    emulatorSkipReason() ??
+    (process.env.CMK_TEARDOWN_FIXTURE
+      ? undefined
+      : "the jest global setup did not start the teardown's deploy against moto")
+  );
 }
 
 /** Waits (up to 12 minutes: under `npm test` it shares 2 cores with the offline plans and the unit suites) for the background deploy and teardown of dev (tools/emulator/teardown-fixture.ts). */
-export const teardownFixture = (): Promise<TeardownFixture> => waitFor("CMK_TEARDOWN_FIXTURE", "the teardown of dev against moto", 12);
+export const teardownFixture = (): Promise<TeardownFixture> =>
+  waitFor("CMK_TEARDOWN_FIXTURE", "the teardown of dev against moto", 12);

@@ -35,7 +35,9 @@ const root = join(__dirname, "..", "..");
 
 /** A copy of prod under another name (aliases, buckets renamed), with other trust settings and no XKS. */
 function prodVariant(prod, name, trust) {
-  const text = JSON.stringify(prod).replaceAll("alias/prod/", `alias/${name}/`).replaceAll("northwind-prod-", `northwind-${name}-`);
+  const text = JSON.stringify(prod)
+    .replaceAll("alias/prod/", `alias/${name}/`)
+    .replaceAll("northwind-prod-", `northwind-${name}-`);
   const env = { ...JSON.parse(text), name, backend: { type: "local" } };
   env.cloudHsm.trust = trust;
   // What must be unique across environments, or is set by the tool itself, is renamed or dropped.
@@ -74,7 +76,17 @@ module.exports = async (globalConfig, projectConfig) => {
  */
 function wanted(globalConfig, kind) {
   const g = globalConfig ?? {};
-  if (!g.testPathPattern || g.findRelatedTests || g.onlyChanged || g.changedSince || g.lastCommit || g.onlyFailures || g.watch || g.watchAll) return true;
+  if (
+    !g.testPathPattern ||
+    g.findRelatedTests ||
+    g.onlyChanged ||
+    g.changedSince ||
+    g.lastCommit ||
+    g.onlyFailures ||
+    g.watch ||
+    g.watchAll
+  )
+    return true;
   let pattern;
   try {
     pattern = new RegExp(g.testPathPattern, "i");
@@ -92,19 +104,50 @@ function wanted(globalConfig, kind) {
 function startOffline() {
   globalThis.__cmkStopping = false;
   const work = mkdtempSync(join(tmpdir(), "cmk-jest-offline-"));
-  const paths = { results: join(work, "results.json"), stdout: join(work, "validate.stdout"), stderr: join(work, "validate.stderr"), exit: join(work, "validate.exit") };
+  const paths = {
+    results: join(work, "results.json"),
+    stdout: join(work, "validate.stdout"),
+    stderr: join(work, "validate.stderr"),
+    exit: join(work, "validate.exit"),
+  };
   process.env.CMK_OFFLINE = JSON.stringify(paths);
-  const config = (name) => new Promise((resolve, reject) => execFile(process.execPath, [join(root, ".build", "config.js"), name], { encoding: "utf8" }, (e, out, err) => (e ? reject(new Error(`config ${name}: ${err || e.message}`)) : resolve(JSON.parse(out)))));
+  const config = (name) =>
+    new Promise((resolve, reject) =>
+      execFile(process.execPath, [join(root, ".build", "config.js"), name], { encoding: "utf8" }, (e, out, err) =>
+        e ? reject(new Error(`config ${name}: ${err || e.message}`)) : resolve(JSON.parse(out)),
+      ),
+    );
   const started = Promise.all([config("dev"), config("staging"), config("prod")]).then(([dev, staging, prod]) => {
     if (globalThis.__cmkStopping) return;
-    const envs = [dev, staging, prod, prodVariant(prod, "first", { mode: "provided" }), prodVariant(prod, "gen", { mode: "generated" })];
+    const envs = [
+      dev,
+      staging,
+      prod,
+      prodVariant(prod, "first", { mode: "provided" }),
+      prodVariant(prod, "gen", { mode: "generated" }),
+    ];
     const envFile = join(work, "environments.json");
     writeFileSync(envFile, JSON.stringify(envs));
-    const child = spawn(process.execPath, [join(root, ".build", "validate.js"), "--keep", work, "--plan-only", "--only", "^(?!(first|gen)-data$)", "--save-plans", "^(prod-|first-keys$|staging-keys$)", "--results", paths.results], {
-      cwd: root,
-      env: { ...process.env, ENV_CONFIG: envFile },
-      stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, ".build", "validate.js"),
+        "--keep",
+        work,
+        "--plan-only",
+        "--only",
+        "^(?!(first|gen)-data$)",
+        "--save-plans",
+        "^(prod-|first-keys$|staging-keys$)",
+        "--results",
+        paths.results,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, ENV_CONFIG: envFile },
+        stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
+      },
+    );
     child.on("exit", (code) => recordExit(paths.exit, code));
     globalThis.__cmkOfflineChild = child;
   });
@@ -122,7 +165,12 @@ function startOffline() {
 /** Records a background run's exit code; its directory is gone when the run was stopped at teardown. */
 function recordExit(file, code) {
   const name = file.replace(/^.*[\\/]/, "").replace(/\.exit$/, "");
-  if (globalThis.__cmkBackground) globalThis.__cmkBackground.runs.push({ name, endedAfter: (Date.now() - globalThis.__cmkBackground.start) / 1000, exitCode: code });
+  if (globalThis.__cmkBackground)
+    globalThis.__cmkBackground.runs.push({
+      name,
+      endedAfter: (Date.now() - globalThis.__cmkBackground.start) / 1000,
+      exitCode: code,
+    });
   try {
     writeFileSync(file, String(code ?? 1));
   } catch {
@@ -138,13 +186,27 @@ function startEmulator(globalConfig) {
   if (!emulatorWanted && !teardownWanted) return;
   // Finds the modules without importing them (importing moto takes ~1.5 s).
   try {
-    execFileSync("python3", ["-c", 'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("moto", "flask", "flask_cors")) else 1)'], { stdio: "ignore", timeout: 20000 });
+    execFileSync(
+      "python3",
+      [
+        "-c",
+        'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("moto", "flask", "flask_cors")) else 1)',
+      ],
+      { stdio: "ignore", timeout: 20000 },
+    );
   } catch {
     return;
   }
   const run = (name, results, extra) => {
     const work = mkdtempSync(join(tmpdir(), `cmk-jest-${name}-`));
-    const paths = { work, results: join(work, results), moto: join(work, "moto.json"), stdout: join(work, `${name}.stdout`), stderr: join(work, `${name}.stderr`), exit: join(work, `${name}.exit`) };
+    const paths = {
+      work,
+      results: join(work, results),
+      moto: join(work, "moto.json"),
+      stdout: join(work, `${name}.stdout`),
+      stderr: join(work, `${name}.stderr`),
+      exit: join(work, `${name}.exit`),
+    };
     const child = spawn(process.execPath, [join(root, ".build", "emulator.js"), "dev", "--work", work, ...extra], {
       cwd: root,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

@@ -34,7 +34,8 @@ module.exports = async () => {
   removeRunTemp();
   // `npm run bench -- --tests` (tools/bench/tests.ts): when each background run ended.
   const bench = process.env.CMK_BENCH_BACKGROUND;
-  if (bench && globalThis.__cmkBackground?.runs.length) writeFileSync(bench, JSON.stringify(globalThis.__cmkBackground.runs));
+  if (bench && globalThis.__cmkBackground?.runs.length)
+    writeFileSync(bench, JSON.stringify(globalThis.__cmkBackground.runs));
 };
 
 /**

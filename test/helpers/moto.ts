@@ -24,7 +24,8 @@ export function motoSkipReason(): string | undefined {
       execFileSync("moto_server", ["--help"], { stdio: "ignore", timeout: 20_000 });
       probed = null;
     } catch {
-      probed = "moto is not installed (python3 -c 'import moto' and moto_server with its server extras: pip install 'moto[server]')";
+      probed =
+        "moto is not installed (python3 -c 'import moto' and moto_server with its server extras: pip install 'moto[server]')";
     }
   }
   return probed ?? undefined;

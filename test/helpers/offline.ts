@@ -36,7 +36,12 @@ export function offlineSkipReason(): string | undefined {
  * `only`, waits only until those stacks are done (each writes `<scratch>/<stack>/result.json`).
  */
 export async function offlineRun(only?: readonly string[]): Promise<OfflineRun> {
-  const paths = JSON.parse(process.env.CMK_OFFLINE ?? "{}") as { results: string; stdout: string; stderr: string; exit: string };
+  const paths = JSON.parse(process.env.CMK_OFFLINE ?? "{}") as {
+    results: string;
+    stdout: string;
+    stderr: string;
+    exit: string;
+  };
   const deadline = Date.now() + 240_000;
   const scratch = join(paths.results, "..", "scratch");
   const partDone = () => only !== undefined && only.every((s) => existsSync(join(scratch, s, "result.json")));
@@ -45,7 +50,9 @@ export async function offlineRun(only?: readonly string[]): Promise<OfflineRun> 
     await new Promise((r) => setTimeout(r, 250));
   }
   if (partDone() && !existsSync(paths.exit)) {
-    const part = Object.fromEntries((only ?? []).map((s) => [s, JSON.parse(readFileSync(join(scratch, s, "result.json"), "utf8")) as OfflineStack]));
+    const part = Object.fromEntries(
+      (only ?? []).map((s) => [s, JSON.parse(readFileSync(join(scratch, s, "result.json"), "utf8")) as OfflineStack]),
+    );
     return {
       stacks: part,
       stdout: "",
@@ -53,7 +60,9 @@ export async function offlineRun(only?: readonly string[]): Promise<OfflineRun> 
     };
   }
   if (!existsSync(paths.results)) {
-    throw new Error(`the offline Terraform run wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 500)}`);
+    throw new Error(
+      `the offline Terraform run wrote no results (exit ${readFileSync(paths.exit, "utf8")}): ${readFileSync(paths.stderr, "utf8").slice(0, 500)}`,
+    );
   }
   const doc = JSON.parse(readFileSync(paths.results, "utf8")) as { results: OfflineStack[] };
   const stacks = Object.fromEntries(doc.results.map((r) => [r.stack, r]));

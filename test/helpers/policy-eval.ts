@@ -40,10 +40,16 @@ export interface PolicyRequest {
 }
 
 /** An identity policy equal to AWS's AdministratorAccess managed policy. */
-export const ADMINISTRATOR_ACCESS: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+export const ADMINISTRATOR_ACCESS: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+};
 
 /** An identity policy allowing the given actions on every resource. */
-export const allowing = (...actions: string[]): PolicyDocument => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] });
+export const allowing = (...actions: string[]): PolicyDocument => ({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
+});
 
 /** The evaluator's decision; throws when it refuses the input (unknown action, malformed policy, bad context key). */
 export async function decide(req: PolicyRequest): Promise<Decision> {
@@ -62,7 +68,8 @@ export async function decide(req: PolicyRequest): Promise<Decision> {
     },
     {},
   );
-  if (result.resultType === "error") throw new Error(`the evaluator refused ${req.action} by ${req.principal}: ${JSON.stringify(result.errors)}`);
+  if (result.resultType === "error")
+    throw new Error(`the evaluator refused ${req.action} by ${req.principal}: ${JSON.stringify(result.errors)}`);
   return result.overallResult as Decision;
 }
 
@@ -103,7 +110,8 @@ export function policiesIn(stacks: Readonly<Record<string, StackJson>>): FoundPo
       for (const [type, byName] of Object.entries(json[kind] ?? {})) {
         for (const [name, body] of Object.entries(byName)) {
           const path = ((body["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path ?? "") as string;
-          for (const { at, document } of jsonPolicies(body, `${kind}.${type}.${name}`)) out.push({ stack, address: at, type, name, path, document });
+          for (const { at, document } of jsonPolicies(body, `${kind}.${type}.${name}`))
+            out.push({ stack, address: at, type, name, path, document });
         }
       }
     }
@@ -140,7 +148,9 @@ export function concretize(doc: PolicyDocument, stack: StackJson, keysStack: Sta
   const text = JSON.stringify(doc).replace(/\$\{([^}]+)\}/g, (ref, expr: string) => {
     const bucket = /^aws_s3_bucket\.([\w-]+)\.arn$/.exec(expr);
     if (bucket) return `arn:${t.partition}:s3:::${stack.resource?.aws_s3_bucket?.[bucket[1]]?.bucket as string}`;
-    const crossKey = /^data\.terraform_remote_state\.[\w-]+\.outputs\.cross-stack-output-aws_kms_key([\w-]+)arn$/.exec(expr);
+    const crossKey = /^data\.terraform_remote_state\.[\w-]+\.outputs\.cross-stack-output-aws_kms_key([\w-]+)arn$/.exec(
+      expr,
+    );
     if (crossKey) return keyArnOf(keysStack, crossKey[1]);
     const key = /^aws_kms_key\.([\w-]+)\.arn$/.exec(expr);
     if (key) return keyArnOf(keysStack, key[1]);

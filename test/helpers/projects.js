@@ -38,25 +38,35 @@ const INTEGRATION = {
   "test/tools/build.test.ts": { starts: "node -e, python3 (unzip)" },
   "test/tools/validate/require-terraform.test.ts": { starts: "node .build/validate.js, grep" },
   "test/run-temp.test.ts": { starts: "a nested jest run" },
-  "test/tools/eslint-rules/package-boundaries.test.ts": { starts: "node (ESLint on the repository's own config, as an ES module)" },
+  "test/tools/eslint-rules/package-boundaries.test.ts": {
+    starts: "node (ESLint on the repository's own config, as an ES module)",
+  },
   // The built command-line tools, run as a user runs them (node .build/<tool>.js).
   "test/stacks/main-cli.test.ts": { starts: "node .build/main.js, node .build/config.js" },
   "test/stacks/mutation.test.ts": { starts: "node .build/main.js" },
   "test/stacks/compliance-report.test.ts": { starts: "node .build/main.js" },
   "test/tools/ci/ci-cli.test.ts": { starts: "node .build/ci.js, node .build/main.js" },
-  "test/tools/ci/ci-tfc.test.ts": { starts: "tar (tfc-plan packs the configuration it uploads to the loopback Terraform Cloud)" },
-  "test/tools/deploy/deploy.test.ts": { starts: "a stand-in terraform (shell script) in nearly every test, node .build/deploy.js" },
+  "test/tools/ci/ci-tfc.test.ts": {
+    starts: "tar (tfc-plan packs the configuration it uploads to the loopback Terraform Cloud)",
+  },
+  "test/tools/deploy/deploy.test.ts": {
+    starts: "a stand-in terraform (shell script) in nearly every test, node .build/deploy.js",
+  },
   "test/tools/state-bucket/state-bucket-cli.test.ts": { starts: "node .build/state-bucket.js" },
   "test/tools/node20-output.test.ts": { starts: "the hook and xks-check bundles" },
   "test/tools/test-only-packages.test.ts": { starts: "node (the build's plugin)" },
-  "test/hooks/contract-bundle.test.ts": { starts: "esbuild's service process (bundles hooks/contract.ts to list what it loads)" },
+  "test/hooks/contract-bundle.test.ts": {
+    starts: "esbuild's service process (bundles hooks/contract.ts to list what it loads)",
+  },
   "test/packages/xks-check/cli.test.ts": { starts: "node .build/xks-check.js" },
   "test/packages/xks-check/environment-file.test.ts": { starts: "node .build/xks-check.js, node .build/config.js" },
 };
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** jest path patterns matching exactly the listed files (either path separator). */
-const integrationPatterns = Object.keys(INTEGRATION).map((p) => `<rootDir>/${p.split("/").map(escapeRegExp).join("[\\\\/]")}$`);
+const integrationPatterns = Object.keys(INTEGRATION).map(
+  (p) => `<rootDir>/${p.split("/").map(escapeRegExp).join("[\\\\/]")}$`,
+);
 /** The listed suites that wait for a background run. */
 const waiting = Object.entries(INTEGRATION)
   .filter(([, v]) => v.waits)

@@ -38,7 +38,15 @@ export function namespacesOf(lib: Record<string, unknown>): string[] {
 export const CHECKED_NAMESPACES: readonly string[] = namespacesOf(RULEBOOK as unknown as Record<string, unknown>);
 
 /** Where the sources that must read the rulebook live (relative to the repository root). */
-export const SOURCE_ROOTS: readonly string[] = ["main.ts", "environments", "modules", "stacks", "hooks", "packages", "tools"];
+export const SOURCE_ROOTS: readonly string[] = [
+  "main.ts",
+  "environments",
+  "modules",
+  "stacks",
+  "hooks",
+  "packages",
+  "tools",
+];
 
 /** The rulebook itself, which the scan leaves out. */
 export const RULEBOOK_DIR = "packages/aws-limits";
@@ -127,10 +135,14 @@ export function wordsOf(text: string): string[] {
     .filter((w) => w.length >= 2);
 }
 
-const ruleWords = (exportName: string) => [...new Set(wordsOf(exportName.replace(/_/g, " ")).filter((w) => !STOP.has(w)))];
+const ruleWords = (exportName: string) => [
+  ...new Set(wordsOf(exportName.replace(/_/g, " ")).filter((w) => !STOP.has(w))),
+];
 
 /** Whether `a` and `b` are one word, or one is the other with up to 2 more letters (pair/pairs, backup/backups), 4 letters at least. */
-const sameWord = (a: string, b: string) => a === b || (Math.min(a.length, b.length) >= 4 && Math.abs(a.length - b.length) <= 2 && (a.startsWith(b) || b.startsWith(a)));
+const sameWord = (a: string, b: string) =>
+  a === b ||
+  (Math.min(a.length, b.length) >= 4 && Math.abs(a.length - b.length) <= 2 && (a.startsWith(b) || b.startsWith(a)));
 
 /** Whether the context has the rule's words: its only word, or at least two of them (`admin password`, not just `password`). */
 function shares(context: ReadonlySet<string>, words: readonly string[]): boolean {
@@ -154,8 +166,10 @@ export function rulebookValues(lib: Record<string, unknown>): RulebookValue[] {
           out.push({ namespace: ns, path: `${path}.min`, value: v.min, kind: "bound", pair, words });
           out.push({ namespace: ns, path: `${path}.max`, value: v.max, kind: "bound", pair, words });
         }
-        if ("value" in v && (typeof v.value === "number" || typeof v.value === "string")) out.push({ namespace: ns, path: `${path}.value`, value: v.value, kind: "value", words });
-        if (v.regex instanceof RegExp) out.push({ namespace: ns, path: `${path}.regex`, value: v.regex, kind: "pattern", words });
+        if ("value" in v && (typeof v.value === "number" || typeof v.value === "string"))
+          out.push({ namespace: ns, path: `${path}.value`, value: v.value, kind: "value", words });
+        if (v.regex instanceof RegExp)
+          out.push({ namespace: ns, path: `${path}.regex`, value: v.regex, kind: "pattern", words });
       }
     }
   }
@@ -163,7 +177,11 @@ export function rulebookValues(lib: Record<string, unknown>): RulebookValue[] {
 }
 
 /** The TypeScript sources under `roots` (files or folders, relative to `base`), without node_modules, build output and declaration files. */
-export function sourceFiles(base: string, roots: readonly string[], skip: (rel: string) => boolean = () => false): string[] {
+export function sourceFiles(
+  base: string,
+  roots: readonly string[],
+  skip: (rel: string) => boolean = () => false,
+): string[] {
   const out: string[] = [];
   const visit = (abs: string) => {
     const rel = relative(base, abs);
@@ -177,7 +195,12 @@ export function sourceFiles(base: string, roots: readonly string[], skip: (rel: 
   return out;
 }
 
-const COMPARISONS = new Set([ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken, ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken]);
+const COMPARISONS = new Set([
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+]);
 const DEFAULTING = new Set([ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken]);
 const BOUND_METHODS = new Set(["min", "max", "gte", "lte", "gt", "lt", "length"]);
 const DEFAULT_METHODS = new Set(["default", "prefault"]);
@@ -193,8 +216,19 @@ export function findLiterals(file: string, text: string, values: readonly Rulebo
   const report = (pos: number, literal: string, form: string, rules: readonly RulebookValue[]) => {
     if (!rules.length) return;
     const line = lineOf(pos);
-    const paths = [...new Set(rules.map((r) => (form === "N-M" || form === "f(N, M)" ? r.path.replace(/\.(min|max)$/, "") : r.path)))];
-    out.set(`${line}\u0000${literal}\u0000${form}`, { file, line, literal, form, rules: paths, namespaces: [...new Set(rules.map((r) => r.namespace))].sort() });
+    const paths = [
+      ...new Set(
+        rules.map((r) => (form === "N-M" || form === "f(N, M)" ? r.path.replace(/\.(min|max)$/, "") : r.path)),
+      ),
+    ];
+    out.set(`${line}\u0000${literal}\u0000${form}`, {
+      file,
+      line,
+      literal,
+      form,
+      rules: paths,
+      namespaces: [...new Set(rules.map((r) => r.namespace))].sort(),
+    });
   };
 
   /** Words around `node`: its line, the names of its enclosing declarations, the (small) object literal it is in. */
@@ -203,7 +237,8 @@ export function findLiterals(file: string, text: string, values: readonly Rulebo
     let objectTaken = false;
     for (let p: ts.Node | undefined = node.parent; p; p = p.parent) {
       const named = (p as { name?: ts.Node }).name;
-      if (named && (ts.isIdentifier(named) || ts.isStringLiteral(named))) for (const w of wordsOf(named.text)) words.add(w);
+      if (named && (ts.isIdentifier(named) || ts.isStringLiteral(named)))
+        for (const w of wordsOf(named.text)) words.add(w);
       if (!objectTaken && ts.isObjectLiteralExpression(p)) {
         objectTaken = true;
         const t = p.getText();
@@ -212,27 +247,37 @@ export function findLiterals(file: string, text: string, values: readonly Rulebo
     }
     return words;
   };
-  const matching = (candidates: readonly RulebookValue[], context: ReadonlySet<string>) => candidates.filter((r) => shares(context, r.words));
+  const matching = (candidates: readonly RulebookValue[], context: ReadonlySet<string>) =>
+    candidates.filter((r) => shares(context, r.words));
   // Numbers up to TRIVIAL are everywhere: compared, they never count (a bound that small counts with its pair, `intIn(0, 90)`);
   // as a default they count with their context (`haPairs ?? 1`).
-  const numbersOf = (n: number, kinds: readonly RulebookValue["kind"][]) => values.filter((v) => v.value === n && kinds.includes(v.kind) && (Math.abs(n) > TRIVIAL || !kinds.includes("bound")));
+  const numbersOf = (n: number, kinds: readonly RulebookValue["kind"][]) =>
+    values.filter(
+      (v) => v.value === n && kinds.includes(v.kind) && (Math.abs(n) > TRIVIAL || !kinds.includes("bound")),
+    );
   const DEFAULT_KINDS: readonly RulebookValue["kind"][] = ["value", "constant"];
   const BOUND_KINDS: readonly RulebookValue["kind"][] = ["bound", "value", "constant"];
-  const pairsOf = (a: number, b: number) => values.filter((v) => v.kind === "bound" && v.path.endsWith(".min") && v.pair?.[0] === a && v.pair[1] === b);
+  const pairsOf = (a: number, b: number) =>
+    values.filter((v) => v.kind === "bound" && v.path.endsWith(".min") && v.pair?.[0] === a && v.pair[1] === b);
   const stringDefaults = (s: string) => values.filter((v) => v.kind === "value" && v.value === s);
   const patterns = (src: string) => values.filter((v) => v.kind === "pattern" && (v.value as RegExp).source === src);
 
   /** Paired numbers and `@default N` in prose (comments, strings, template text), judged against `context`. */
   const prose = (pos: number, s: string, context: ReadonlySet<string>) => {
-    for (const m of s.matchAll(/(?:between\s+)?\b(\d[\d_,]*)\s*(?:-|to|and|–)\s*(\d[\d_,]*)\b/g)) report(pos + (m.index ?? 0), m[0], "N-M", matching(pairsOf(num(m[1]), num(m[2])), context));
-    for (const m of s.matchAll(/@default\s+(?:-\s*)?(\d[\d_]*)\b/g)) report(pos + (m.index ?? 0), m[0], "@default N", matching(numbersOf(num(m[1]), DEFAULT_KINDS), context));
+    for (const m of s.matchAll(/(?:between\s+)?\b(\d[\d_,]*)\s*(?:-|to|and|–)\s*(\d[\d_,]*)\b/g))
+      report(pos + (m.index ?? 0), m[0], "N-M", matching(pairsOf(num(m[1]), num(m[2])), context));
+    for (const m of s.matchAll(/@default\s+(?:-\s*)?(\d[\d_]*)\b/g))
+      report(pos + (m.index ?? 0), m[0], "@default N", matching(numbersOf(num(m[1]), DEFAULT_KINDS), context));
   };
 
   const visit = (node: ts.Node): void => {
-    const single = (lit: ts.NumericLiteral, form: string, kinds: readonly RulebookValue["kind"][]) => report(lit.getStart(), lit.text, form, matching(numbersOf(num(lit.text), kinds), contextOf(lit)));
+    const single = (lit: ts.NumericLiteral, form: string, kinds: readonly RulebookValue["kind"][]) =>
+      report(lit.getStart(), lit.text, form, matching(numbersOf(num(lit.text), kinds), contextOf(lit)));
     if (ts.isBinaryExpression(node)) {
       const op = node.operatorToken.kind;
-      if (COMPARISONS.has(op)) for (const side of [node.left, node.right]) if (ts.isNumericLiteral(side)) single(side, `${ts.tokenToString(op)} N`, BOUND_KINDS);
+      if (COMPARISONS.has(op))
+        for (const side of [node.left, node.right])
+          if (ts.isNumericLiteral(side)) single(side, `${ts.tokenToString(op)} N`, BOUND_KINDS);
       // A per-unit bound (a rule named `..._PER_...`) scaled by a count (`1024 * haPairs`); other products are unit conversions (`minutes * 60`).
       if (op === ts.SyntaxKind.AsteriskToken)
         for (const side of [node.left, node.right])
@@ -248,27 +293,43 @@ export function findLiterals(file: string, text: string, values: readonly Rulebo
             );
       if (DEFAULTING.has(op)) {
         if (ts.isNumericLiteral(node.right)) single(node.right, `${ts.tokenToString(op)} N`, DEFAULT_KINDS);
-        if (ts.isStringLiteral(node.right)) report(node.right.getStart(), node.right.getText(), `${ts.tokenToString(op)} "..."`, stringDefaults(node.right.text));
+        if (ts.isStringLiteral(node.right))
+          report(
+            node.right.getStart(),
+            node.right.getText(),
+            `${ts.tokenToString(op)} "..."`,
+            stringDefaults(node.right.text),
+          );
       }
     }
     if (ts.isCallExpression(node)) {
       const callee = node.expression;
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
       const [first] = node.arguments;
-      if (name && first && ts.isNumericLiteral(first) && BOUND_METHODS.has(name)) single(first, `.${name}(N)`, BOUND_KINDS);
-      if (name && first && ts.isNumericLiteral(first) && DEFAULT_METHODS.has(name)) single(first, `.${name}(N)`, DEFAULT_KINDS);
-      if (name && first && ts.isStringLiteral(first) && DEFAULT_METHODS.has(name)) report(first.getStart(), first.getText(), `.${name}("...")`, stringDefaults(first.text));
+      if (name && first && ts.isNumericLiteral(first) && BOUND_METHODS.has(name))
+        single(first, `.${name}(N)`, BOUND_KINDS);
+      if (name && first && ts.isNumericLiteral(first) && DEFAULT_METHODS.has(name))
+        single(first, `.${name}(N)`, DEFAULT_KINDS);
+      if (name && first && ts.isStringLiteral(first) && DEFAULT_METHODS.has(name))
+        report(first.getStart(), first.getText(), `.${name}("...")`, stringDefaults(first.text));
       const args = node.arguments;
       for (let i = 0; i + 1 < args.length; i++) {
         const [a, b] = [args[i], args[i + 1]];
-        if (ts.isNumericLiteral(a) && ts.isNumericLiteral(b)) report(a.getStart(), `${a.text}, ${b.text}`, "f(N, M)", matching(pairsOf(num(a.text), num(b.text)), contextOf(a)));
+        if (ts.isNumericLiteral(a) && ts.isNumericLiteral(b))
+          report(
+            a.getStart(),
+            `${a.text}, ${b.text}`,
+            "f(N, M)",
+            matching(pairsOf(num(a.text), num(b.text)), contextOf(a)),
+          );
       }
     }
     if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) {
       const literal = node.getText();
       report(node.getStart(), literal, "regex", patterns(literal.slice(1, literal.lastIndexOf("/"))));
     }
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) prose(node.getStart(), node.text, contextOf(node));
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))
+      prose(node.getStart(), node.text, contextOf(node));
     if (ts.isTemplateExpression(node)) {
       const context = contextOf(node);
       prose(node.head.getStart(), node.head.text, context);
@@ -294,8 +355,20 @@ export function findLiterals(file: string, text: string, values: readonly Rulebo
 }
 
 /** The findings in the files, without the named exceptions. */
-export function scan(base: string, files: readonly string[], values: readonly RulebookValue[], exceptions: readonly Exception[] = []): Finding[] {
-  return files.flatMap((f) => findLiterals(f, readFileSync(join(base, f), "utf8"), values)).filter((f) => !exceptions.some((e) => e.file === f.file && (String(e.value) === f.literal || f.literal.includes(String(e.value)))));
+export function scan(
+  base: string,
+  files: readonly string[],
+  values: readonly RulebookValue[],
+  exceptions: readonly Exception[] = [],
+): Finding[] {
+  return files
+    .flatMap((f) => findLiterals(f, readFileSync(join(base, f), "utf8"), values))
+    .filter(
+      (f) =>
+        !exceptions.some(
+          (e) => e.file === f.file && (String(e.value) === f.literal || f.literal.includes(String(e.value))),
+        ),
+    );
 }
 
 /**
@@ -308,4 +381,5 @@ export function against(findings: readonly Finding[], namespaces: readonly strin
 }
 
 /** One line per finding, for messages: `file:line literal (form) restates A, B`. */
-export const describeFinding = (f: Finding): string => `${f.file}:${f.line} ${f.literal} (${f.form}) restates ${f.rules.join(", ")}`;
+export const describeFinding = (f: Finding): string =>
+  `${f.file}:${f.line} ${f.literal} (${f.form}) restates ${f.rules.join(", ")}`;

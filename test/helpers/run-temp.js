@@ -30,7 +30,8 @@ function removeRunTemp(env = process.env, log = (l) => process.stderr.write(`${l
   const system = env.CMK_SYSTEM_TMP;
   if (!dir || !system) return undefined;
   const rel = relative(system, dir);
-  if (isAbsolute(rel) || rel.includes("/") || rel.includes("\\") || !rel.startsWith(PREFIX)) throw new Error(`run-temp: refusing to remove ${dir}: not a ${PREFIX}* directory in ${system}`);
+  if (isAbsolute(rel) || rel.includes("/") || rel.includes("\\") || !rel.startsWith(PREFIX))
+    throw new Error(`run-temp: refusing to remove ${dir}: not a ${PREFIX}* directory in ${system}`);
   if (env.CMK_KEEP_WORK) log(`kept this run's temporary files in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
   for (const v of VARS) env[v] = system;

@@ -23,7 +23,11 @@ afterAll(() => {
 });
 
 /** Synthesizes the environments; returns each stack's JSON by stack name plus the composed app. */
-export function synthEnvs(envs: Record<string, EnvironmentConfig>): { stacks: Record<string, StackJson>; composed: ComposedApp; outdir: string } {
+export function synthEnvs(envs: Record<string, EnvironmentConfig>): {
+  stacks: Record<string, StackJson>;
+  composed: ComposedApp;
+  outdir: string;
+} {
   const outdir = mkdtempSync(join(tmpdir(), "cmk-synth-"));
   dirs.push(outdir);
   const composed = composeApp(envs, composeEnvironment, outdir);

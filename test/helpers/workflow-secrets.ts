@@ -63,7 +63,8 @@ const APPLYING = /\bapply\b|tfc-apply|apply-stack\.sh/;
 export function secretNames(value: unknown): string[] {
   const text = typeof value === "string" ? value : JSON.stringify(value ?? "");
   const names: string[] = [];
-  for (const m of text.matchAll(SECRET_REF)) names.push(m[1] ?? m[2] ?? (m[3] !== undefined ? m[3].replace(/\{\d+\}/g, "*") : "<dynamic>"));
+  for (const m of text.matchAll(SECRET_REF))
+    names.push(m[1] ?? m[2] ?? (m[3] !== undefined ? m[3].replace(/\{\d+\}/g, "*") : "<dynamic>"));
   return names;
 }
 
@@ -99,24 +100,40 @@ export function secretProblems(workflows: Readonly<Record<string, Workflow>>): s
   const problems: string[] = [];
   const check = (file: string, w: Workflow, pr: boolean, via: string) => {
     const where = (job: string, step?: string) => `${via}${file}:${job}${step !== undefined ? `:${step}` : ""}`;
-    for (const n of secretNames(w.env)) problems.push(`${via}${file}: workflow-level env reads secret ${n} (every step of every job would see it)`);
-    for (const t of triggers(w).filter((x) => x === "pull_request_target" || x === "workflow_run")) problems.push(`${via}${file}: trigger ${t} runs with the repository's secrets and a write token for code a pull request controls: use pull_request`);
-    if (w.permissions === undefined) problems.push(`${via}${file}: no workflow-level permissions: set contents: read (the default token may write)`);
-    for (const scope of writes(w.permissions)) problems.push(`${via}${file}: workflow-level permissions write ${scope} (every job would get it): grant it on the one job that needs it`);
+    for (const n of secretNames(w.env))
+      problems.push(`${via}${file}: workflow-level env reads secret ${n} (every step of every job would see it)`);
+    for (const t of triggers(w).filter((x) => x === "pull_request_target" || x === "workflow_run"))
+      problems.push(
+        `${via}${file}: trigger ${t} runs with the repository's secrets and a write token for code a pull request controls: use pull_request`,
+      );
+    if (w.permissions === undefined)
+      problems.push(`${via}${file}: no workflow-level permissions: set contents: read (the default token may write)`);
+    for (const scope of writes(w.permissions))
+      problems.push(
+        `${via}${file}: workflow-level permissions write ${scope} (every job would get it): grant it on the one job that needs it`,
+      );
     for (const [id, job] of Object.entries(w.jobs ?? {})) {
-      for (const n of secretNames(job.env)) problems.push(`${where(id)}: job-level env reads secret ${n} (every step, npm ci included, would see it)`);
+      for (const n of secretNames(job.env))
+        problems.push(`${where(id)}: job-level env reads secret ${n} (every step, npm ci included, would see it)`);
       // A job's container or services (their env, credentials) reach every step too.
       for (const key of Object.keys(job).filter((k) => !["env", "steps", "secrets", "with", "if"].includes(k))) {
-        for (const n of secretNames(job[key])) problems.push(`${where(id)}: secret ${n} in the job's ${key} (every step would see it)`);
+        for (const n of secretNames(job[key]))
+          problems.push(`${where(id)}: secret ${n} in the job's ${key} (every step would see it)`);
       }
       for (const scope of writes(job.permissions)) {
         const steps = job.steps ?? [];
         if (scope === "id-token") {
-          if (!steps.some((st) => st.uses?.startsWith("aws-actions/configure-aws-credentials"))) problems.push(`${where(id)}: id-token: write without an AWS session step (anything in the job could mint the token)`);
+          if (!steps.some((st) => st.uses?.startsWith("aws-actions/configure-aws-credentials")))
+            problems.push(
+              `${where(id)}: id-token: write without an AWS session step (anything in the job could mint the token)`,
+            );
           continue;
         }
         const code = steps.find((st) => st.uses?.startsWith("actions/checkout") || RUNS_CODE.test(st.run ?? ""));
-        if (code) problems.push(`${where(id)}: permissions write ${scope} in a job that runs repository or package code (${code.id ?? code.name ?? code.uses ?? "a step"}): post from a job that runs none`);
+        if (code)
+          problems.push(
+            `${where(id)}: permissions write ${scope} in a job that runs repository or package code (${code.id ?? code.name ?? code.uses ?? "a step"}): post from a job that runs none`,
+          );
       }
       const env = envName(job) ?? "";
       const gated = env !== "" && !/-plan$/.test(env);
@@ -128,7 +145,8 @@ export function secretProblems(workflows: Readonly<Record<string, Workflow>>): s
           if (!workflows[callee]) problems.push(`${where(id)}: calls ${callee}, which does not exist`);
           else check(callee, workflows[callee], pr, `${via}${file}:${id} -> `);
         }
-        for (const n of secretNames(job.with)) problems.push(`${where(id)}: passes secret ${n} as an input (inputs are not masked): use secrets`);
+        for (const n of secretNames(job.with))
+          problems.push(`${where(id)}: passes secret ${n} as an input (inputs are not masked): use secrets`);
         continue;
       }
       let session = "";
@@ -136,28 +154,49 @@ export function secretProblems(workflows: Readonly<Record<string, Workflow>>): s
         const label = s.id ?? s.name ?? `step ${i + 1}`;
         const names = [...secretNames(s.env), ...secretNames(s.with)];
         const runText = s.run ?? "";
-        for (const n of secretNames(runText)) problems.push(`${where(id, label)}: secret ${n} expanded into the script`);
+        for (const n of secretNames(runText))
+          problems.push(`${where(id, label)}: secret ${n} expanded into the script`);
         if (INSTALL.test(runText)) {
-          if (names.length) problems.push(`${where(id, label)}: installs packages with secret ${names.join(", ")} in its environment`);
-          if (AWS_OUTPUT.test(JSON.stringify(s.env ?? {}))) problems.push(`${where(id, label)}: installs packages with an AWS session in its environment`);
-          if (session) problems.push(`${where(id, label)}: installs packages after the AWS session of step ${session} (its install scripts would run with it)`);
+          if (names.length)
+            problems.push(`${where(id, label)}: installs packages with secret ${names.join(", ")} in its environment`);
+          if (AWS_OUTPUT.test(JSON.stringify(s.env ?? {})))
+            problems.push(`${where(id, label)}: installs packages with an AWS session in its environment`);
+          if (session)
+            problems.push(
+              `${where(id, label)}: installs packages after the AWS session of step ${session} (its install scripts would run with it)`,
+            );
         }
         const aws = s.uses?.startsWith("aws-actions/configure-aws-credentials");
         if (aws) {
           session = label;
-          if (String(s.with?.["output-env-credentials"]) !== "false") problems.push(`${where(id, label)}: exports the AWS session to every later step of the job: set output-env-credentials: false and hand its outputs to the one step that needs them`);
+          if (String(s.with?.["output-env-credentials"]) !== "false")
+            problems.push(
+              `${where(id, label)}: exports the AWS session to every later step of the job: set output-env-credentials: false and hand its outputs to the one step that needs them`,
+            );
         }
         for (const [k, v] of Object.entries(s.with ?? {})) {
           const ns = secretNames(v);
-          if (ns.length && !(aws && k === "role-to-assume")) problems.push(`${where(id, label)}: secret ${ns.join(", ")} in with.${k}: put it in the step's env`);
+          if (ns.length && !(aws && k === "role-to-assume"))
+            problems.push(`${where(id, label)}: secret ${ns.join(", ")} in with.${k}: put it in the step's env`);
         }
         for (const n of names) {
           if (pr) {
-            const allowed = (/^AWS_PLAN_ROLE_/.test(n) && aws) || (n === "TF_API_TOKEN_PLAN" && PLAN_STEP.test(runText) && !APPLYING.test(runText));
-            if (!allowed) problems.push(`${where(id, label)}: a pull-request job reads secret ${n}: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step`);
+            const allowed =
+              (/^AWS_PLAN_ROLE_/.test(n) && aws) ||
+              (n === "TF_API_TOKEN_PLAN" && PLAN_STEP.test(runText) && !APPLYING.test(runText));
+            if (!allowed)
+              problems.push(
+                `${where(id, label)}: a pull-request job reads secret ${n}: only AWS_PLAN_ROLE_* (role-to-assume) and TF_API_TOKEN_PLAN on a read-only plan step`,
+              );
           }
-          if ((/^AWS_DEPLOY_ROLE_/.test(n) || n === "TF_API_TOKEN") && !gated) problems.push(`${where(id, label)}: deploy credential ${n} outside the gated GitHub environment (job environment: ${env || "none"})`);
-          if (/^XKS_/.test(n) && !/-keys\b/.test(runText)) problems.push(`${where(id, label)}: XKS credential ${n} on a step that does not plan or apply a keys stack`);
+          if ((/^AWS_DEPLOY_ROLE_/.test(n) || n === "TF_API_TOKEN") && !gated)
+            problems.push(
+              `${where(id, label)}: deploy credential ${n} outside the gated GitHub environment (job environment: ${env || "none"})`,
+            );
+          if (/^XKS_/.test(n) && !/-keys\b/.test(runText))
+            problems.push(
+              `${where(id, label)}: XKS credential ${n} on a step that does not plan or apply a keys stack`,
+            );
         }
       });
     }

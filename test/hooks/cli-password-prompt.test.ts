@@ -115,16 +115,29 @@ function argvLog(dir: string): string {
   return existsSync(join(dir, "argv.log")) ? readFileSync(join(dir, "argv.log"), "utf8") : "";
 }
 
-const available = ["bash", "python3", "sha256sum", "base64"].every((c) => spawnSync("bash", ["-c", `command -v ${c}`]).status === 0);
+const available = ["bash", "python3", "sha256sum", "base64"].every(
+  (c) => spawnSync("bash", ["-c", `command -v ${c}`]).status === 0,
+);
 // The interpreter's own folder first: version-manager shims (pyenv) cost seconds per start.
-const pythonDir = available ? dirname(execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim()) : "";
+const pythonDir = available
+  ? dirname(execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim())
+  : "";
 const hostPath = (dir: string) => [join(dir, "bin"), pythonDir, process.env.PATH].filter(Boolean).join(":");
 const describeIf = available ? describe : describe.skip;
 
 describeIf.each(["tty", "stdin"] as const)("with a cloudhsm-cli that reads the password from %s", (mode) => {
   test("activate-cluster: the admin password reaches the CLI twice, never in argv or output", () => {
     const dir = fakeHost(mode, { [IDS.adminSecretArn]: ADMIN_PW });
-    const r = run(activationScript({ region: IDS.region, trustAnchorParameter: IDS.trustAnchorParameter, adminSecretArn: IDS.adminSecretArn, hsmIp: "10.0.1.10" }), dir, mode);
+    const r = run(
+      activationScript({
+        region: IDS.region,
+        trustAnchorParameter: IDS.trustAnchorParameter,
+        adminSecretArn: IDS.adminSecretArn,
+        hsmIp: "10.0.1.10",
+      }),
+      dir,
+      mode,
+    );
     expect(r.output).toContain("HOOK_RESULT ACTIVATED");
     expect(r.status).toBe(0);
     expect(readFileSync(join(dir, "received-activate"), "utf8").trim()).toBe(sha(ADMIN_PW));
@@ -134,7 +147,17 @@ describeIf.each(["tty", "stdin"] as const)("with a cloudhsm-cli that reads the p
 
   test("create-kmsuser: admin login through CLOUDHSM_PIN, the kmsuser password through the prompt, verified on every HSM", () => {
     const dir = fakeHost(mode, { [IDS.adminSecretArn]: ADMIN_PW, [IDS.kmsuserSecretArn]: KMSUSER_PW }, ["activated"]);
-    const r = run(kmsuserScript({ region: IDS.region, trustAnchorParameter: IDS.trustAnchorParameter, adminSecretArn: IDS.adminSecretArn, kmsuserSecretArn: IDS.kmsuserSecretArn, hsms }), dir, mode);
+    const r = run(
+      kmsuserScript({
+        region: IDS.region,
+        trustAnchorParameter: IDS.trustAnchorParameter,
+        adminSecretArn: IDS.adminSecretArn,
+        kmsuserSecretArn: IDS.kmsuserSecretArn,
+        hsms,
+      }),
+      dir,
+      mode,
+    );
     expect(r.status).toBe(0);
     expect(r.output).toContain("HOOK_RESULT KMSUSER_CREATED");
     expect(verifyKmsuserOutput(r.output, hsms)).toEqual([]);
@@ -148,8 +171,22 @@ describeIf.each(["tty", "stdin"] as const)("with a cloudhsm-cli that reads the p
 
   test("reset-kmsuser-password: the new password (read by version id) reaches change-password, never in argv or output", () => {
     const version = "0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b";
-    const dir = fakeHost(mode, { [IDS.adminSecretArn]: ADMIN_PW, [`${IDS.kmsuserSecretArn}${version}`]: NEW_PW }, ["activated", "kmsuser"]);
-    const r = run(resetPasswordScript({ region: IDS.region, trustAnchorParameter: IDS.trustAnchorParameter, adminSecretArn: IDS.adminSecretArn, kmsuserSecretArn: IDS.kmsuserSecretArn, versionId: version, hsms }), dir, mode);
+    const dir = fakeHost(mode, { [IDS.adminSecretArn]: ADMIN_PW, [`${IDS.kmsuserSecretArn}${version}`]: NEW_PW }, [
+      "activated",
+      "kmsuser",
+    ]);
+    const r = run(
+      resetPasswordScript({
+        region: IDS.region,
+        trustAnchorParameter: IDS.trustAnchorParameter,
+        adminSecretArn: IDS.adminSecretArn,
+        kmsuserSecretArn: IDS.kmsuserSecretArn,
+        versionId: version,
+        hsms,
+      }),
+      dir,
+      mode,
+    );
     expect(r.status).toBe(0);
     expect(r.output).toContain("HOOK_RESULT PASSWORD_CHANGED");
     expect(verifyKmsuserOutput(r.output, hsms)).toEqual([]);
@@ -177,7 +214,12 @@ describeIf("the prompt helper", () => {
   test("an unexpected extra prompt stops the command with exit 125 instead of hanging", () => {
     const dir = fakeHost("tty", { [IDS.adminSecretArn]: ADMIN_PW });
     // Only one answer for a command that asks twice.
-    const script = activationScript({ region: IDS.region, trustAnchorParameter: IDS.trustAnchorParameter, adminSecretArn: IDS.adminSecretArn, hsmIp: "10.0.1.10" }).replace(`printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW"`, `printf '%s\\n' "$ADMIN_PW"`);
+    const script = activationScript({
+      region: IDS.region,
+      trustAnchorParameter: IDS.trustAnchorParameter,
+      adminSecretArn: IDS.adminSecretArn,
+      hsmIp: "10.0.1.10",
+    }).replace(`printf '%s\\n%s\\n' "$ADMIN_PW" "$ADMIN_PW"`, `printf '%s\\n' "$ADMIN_PW"`);
     const r = run(script, dir, "tty");
     expect(r.status).toBe(125);
     expect(r.output).toContain("cmk-pty: cloudhsm-cli asked for more passwords than the script provides");

@@ -13,7 +13,12 @@ describe("cli runner", () => {
   const run = async (argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(argv, { clients, clock: new VirtualClock(0), stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    const code = await runCli(argv, {
+      clients,
+      clock: new VirtualClock(0),
+      stdout: (l) => out.push(l),
+      stderr: (l) => err.push(l),
+    });
     return { code, out, err };
   };
 
@@ -27,7 +32,9 @@ describe("cli runner", () => {
     failsAgain(kms, "USER_NOT_FOUND");
     const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);
     expect(r.code).toBe(1);
-    expect(r.err.at(-1)).toBe("[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run");
+    expect(r.err.at(-1)).toBe(
+      "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
+    );
   });
 
   test.each([
@@ -35,7 +42,21 @@ describe("cli runner", () => {
     [["connect-key-store", "--region", "eu-west-1"]],
     [["connect-key-store", "--region", "eu-west-1", "--key-store-id", "bad"]],
     [["reset-kmsuser-password", "--region", "eu-west-1", "--key-store-id", IDS.keyStoreId]],
-    [["initialize-cluster", "--region", "eu-west-1", "--cluster-id", IDS.clusterId, "--certificate-parameter", "/a", "--trust-anchor-parameter", "/b", "--timeout-minutes", "0"]],
+    [
+      [
+        "initialize-cluster",
+        "--region",
+        "eu-west-1",
+        "--cluster-id",
+        IDS.clusterId,
+        "--certificate-parameter",
+        "/a",
+        "--trust-anchor-parameter",
+        "/b",
+        "--timeout-minutes",
+        "0",
+      ],
+    ],
   ])("fails with exit 2 on bad input %j", async (argv) => {
     expect((await run(argv)).code).toBe(2);
     expect(kms.calls()).toHaveLength(0);

@@ -8,7 +8,14 @@ import { build } from "esbuild";
 const ROOT = join(__dirname, "..", "..");
 
 test("the contract module loads no AWS SDK, cdktf or constructs module", async () => {
-  const result = await build({ entryPoints: [join(ROOT, "hooks", "contract.ts")], bundle: true, write: false, metafile: true, platform: "node", logLevel: "silent" });
+  const result = await build({
+    entryPoints: [join(ROOT, "hooks", "contract.ts")],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: "node",
+    logLevel: "silent",
+  });
   const inputs = Object.keys(result.metafile.inputs);
   expect(inputs.filter((i) => /node_modules\/(@aws-sdk|@smithy|cdktf|constructs|@cdktf)\//.test(i))).toEqual([]);
   // Besides itself and the id patterns, only the rulebook (dependency-free: its own files, nothing else).

@@ -4,7 +4,15 @@ import { Testing } from "cdktf";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { renderConnectionErrorTable } from "../../hooks/lib/connection-errors";
-import { kebab, renderIamTable, renderStepsTable, STEP_CONTRACT, STEP_NAMES, type StepName, type StepSpec } from "../../hooks/contract";
+import {
+  kebab,
+  renderIamTable,
+  renderStepsTable,
+  STEP_CONTRACT,
+  STEP_NAMES,
+  type StepName,
+  type StepSpec,
+} from "../../hooks/contract";
 import { STEP_RUNNERS } from "../../hooks/dispatch";
 import { runCli } from "../../hooks/cli";
 import { createHandler } from "../../hooks/lambda";
@@ -22,7 +30,15 @@ const ACCOUNT = "123456789012";
 
 /** Literal values for every flag a step takes (kebab-case). */
 function flagsOf(step: StepName): Record<string, string> {
-  const values: Record<string, string> = { ...IDS, days: "30", minHsms: "2", force: "true", validDays: "180", reimport: "true", rotate: "false" };
+  const values: Record<string, string> = {
+    ...IDS,
+    days: "30",
+    minHsms: "2",
+    force: "true",
+    validDays: "180",
+    reimport: "true",
+    rotate: "false",
+  };
   return Object.fromEntries(Object.keys(STEP_CONTRACT[step].args).map((name) => [kebab(name), values[name]]));
 }
 
@@ -40,7 +56,8 @@ describe("hooks/README.md is generated from the contract", () => {
 
 test("INVALID_CREDENTIALS and USER_LOCKED_OUT on a CloudHSM store point at reset-kmsuser-password", () => {
   const table = renderConnectionErrorTable().split("\n");
-  for (const code of ["INVALID_CREDENTIALS", "USER_LOCKED_OUT"]) expect(table.find((l) => l.startsWith(`| \`${code}\` | CloudHSM |`))).toContain("run reset-kmsuser-password");
+  for (const code of ["INVALID_CREDENTIALS", "USER_LOCKED_OUT"])
+    expect(table.find((l) => l.startsWith(`| \`${code}\` | CloudHSM |`))).toContain("run reset-kmsuser-password");
 });
 
 describe("the runners agree with the contract", () => {
@@ -62,61 +79,122 @@ describe("the runners agree with the contract", () => {
 
   const cli = async (argv: string[]) => {
     const err: string[] = [];
-    const code = await runCli(argv, { clients, clock: new VirtualClock(0), stdout: () => undefined, stderr: (l) => err.push(l) });
+    const code = await runCli(argv, {
+      clients,
+      clock: new VirtualClock(0),
+      stdout: () => undefined,
+      stderr: (l) => err.push(l),
+    });
     return { code, err };
   };
 
   test("CLI: an unknown step is refused with exit 2 and one line", async () => {
-    expect(await cli(["format-disk", "--region", IDS.region])).toEqual({ code: 2, err: ["error: unknown command 'format-disk'"] });
+    expect(await cli(["format-disk", "--region", IDS.region])).toEqual({
+      code: 2,
+      err: ["error: unknown command 'format-disk'"],
+    });
   });
 
   test("CLI: a flag the step does not take is refused with exit 2 and one line", async () => {
-    expect(await cli(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId, "--cluster-id", IDS.clusterId])).toEqual({ code: 2, err: ["error: unknown option '--cluster-id'"] });
+    expect(
+      await cli([
+        "connect-key-store",
+        "--region",
+        IDS.region,
+        "--key-store-id",
+        IDS.keyStoreId,
+        "--cluster-id",
+        IDS.clusterId,
+      ]),
+    ).toEqual({ code: 2, err: ["error: unknown option '--cluster-id'"] });
     expect(kms.calls()).toHaveLength(0);
   });
 
   test("CLI: a malformed number is refused with exit 2, naming the flag and its range", async () => {
-    expect(await cli(["set-backup-retention", "--region", IDS.region, "--cluster-id", IDS.clusterId, "--days", "400"])).toEqual({ code: 2, err: ["error: '--days' must be an integer 7-379. Received: 400"] });
+    expect(
+      await cli(["set-backup-retention", "--region", IDS.region, "--cluster-id", IDS.clusterId, "--days", "400"]),
+    ).toEqual({ code: 2, err: ["error: '--days' must be an integer 7-379. Received: 400"] });
   });
 
-  const lambda = (event: Record<string, unknown>) => createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined })(event as never, { getRemainingTimeInMillis: () => 900_000 });
+  const lambda = (event: Record<string, unknown>) =>
+    createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined })(event as never, {
+      getRemainingTimeInMillis: () => 900_000,
+    });
 
   test("Lambda: an unknown step is refused naming the known ones", async () => {
-    await expect(lambda({ step: "format-disk", region: IDS.region })).rejects.toThrow(`[hooks] InvalidInput: unknown step 'format-disk'; one of: ${STEP_NAMES.join(", ")}. Next: fix the aws_lambda_invocation input`);
+    await expect(lambda({ step: "format-disk", region: IDS.region })).rejects.toThrow(
+      `[hooks] InvalidInput: unknown step 'format-disk'; one of: ${STEP_NAMES.join(", ")}. Next: fix the aws_lambda_invocation input`,
+    );
   });
 
   test("Lambda: a field the step does not take is refused (a typo is not silently ignored)", async () => {
-    await expect(lambda({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId, keystoreId: "cks-other" })).rejects.toThrow(
+    await expect(
+      lambda({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId, keystoreId: "cks-other" }),
+    ).rejects.toThrow(
       "[connect-key-store] InvalidInput: '--keystore-id' is not an argument of connect-key-store; it takes --region, --timeout-minutes, --key-store-id. Next: fix the aws_lambda_invocation input",
     );
     expect(kms.calls()).toHaveLength(0);
   });
 
   test("Lambda: the chain fields and string numbers of aws_lambda_invocation are accepted", async () => {
-    kms.onAnyCommand().resolves({ CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM", ConnectionState: "CONNECTED" }] });
-    await expect(lambda({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId, timeoutMinutes: "45", attempt: 1, finalAttempt: false })).resolves.toMatchObject({ status: "DONE", alreadyDone: true });
+    kms.onAnyCommand().resolves({
+      CustomKeyStores: [
+        { CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM", ConnectionState: "CONNECTED" },
+      ],
+    });
+    await expect(
+      lambda({
+        step: "connect-key-store",
+        region: IDS.region,
+        keyStoreId: IDS.keyStoreId,
+        timeoutMinutes: "45",
+        attempt: 1,
+        finalAttempt: false,
+      }),
+    ).resolves.toMatchObject({ status: "DONE", alreadyDone: true });
   });
 });
 
 describe("the hook wiring agrees with the contract", () => {
   function stack(runner: "local" | "lambda") {
     const s = new EnvironmentStack(Testing.app(), "s", { name: "x", account: ACCOUNT, region: IDS.region });
-    const network = { vpcId: "vpc-0123456789abcdef0", cidr: "10.0.0.0/16", subnetIdByAz: { "eu-west-1a": "subnet-a" }, subnetIds: ["subnet-a"], routeTableIds: [], onPremisesReady: [] };
+    const network = {
+      vpcId: "vpc-0123456789abcdef0",
+      cidr: "10.0.0.0/16",
+      subnetIdByAz: { "eu-west-1a": "subnet-a" },
+      subnetIds: ["subnet-a"],
+      routeTableIds: [],
+      onPremisesReady: [],
+    };
     new HookRuntime(s, HookRuntime.ID, { runner, network });
     return s;
   }
 
   test.each(["local", "lambda"] as const)("%s runner: an unknown step is refused at synth time", (runner) => {
-    expect(configErrorLines(() => new HookStep(stack(runner), "x", { step: "format-disk", args: {}, timeoutMinutes: 10 }))).toEqual([`s/x.step: "format-disk" is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`]);
+    expect(
+      configErrorLines(() => new HookStep(stack(runner), "x", { step: "format-disk", args: {}, timeoutMinutes: 10 })),
+    ).toEqual([`s/x.step: "format-disk" is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`]);
   });
 
-  test.each(["local", "lambda"] as const)("%s runner: a missing or unknown flag is refused at synth time, all at once", (runner) => {
-    expect(configErrorLines(() => new HookStep(stack(runner), "x", { step: "initialize-cluster", args: { "cluster-id": IDS.clusterId, "key-store-id": IDS.keyStoreId }, timeoutMinutes: 10 }))).toEqual([
-      `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--key-store-id' is not an argument of initialize-cluster; it takes --cluster-id, --certificate-parameter, --trust-anchor-parameter)`,
-      `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--certificate-parameter' is required for initialize-cluster)`,
-      `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--trust-anchor-parameter' is required for initialize-cluster)`,
-    ]);
-  });
+  test.each(["local", "lambda"] as const)(
+    "%s runner: a missing or unknown flag is refused at synth time, all at once",
+    (runner) => {
+      expect(
+        configErrorLines(
+          () =>
+            new HookStep(stack(runner), "x", {
+              step: "initialize-cluster",
+              args: { "cluster-id": IDS.clusterId, "key-store-id": IDS.keyStoreId },
+              timeoutMinutes: 10,
+            }),
+        ),
+      ).toEqual([
+        `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--key-store-id' is not an argument of initialize-cluster; it takes --cluster-id, --certificate-parameter, --trust-anchor-parameter)`,
+        `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--certificate-parameter' is required for initialize-cluster)`,
+        `s/x.args: ["cluster-id","key-store-id"] is not allowed ('--trust-anchor-parameter' is required for initialize-cluster)`,
+      ]);
+    },
+  );
 
   // The Lambda role of a stack wiring every step, evaluated with an IAM evaluator: each action the
   // contract lists is allowed on the resources it names, and only there. Partition, Region and
@@ -125,18 +203,41 @@ describe("the hook wiring agrees with the contract", () => {
   // Every step a graph may wire (rotate-xks-credential is command-line only, refused below).
   const WIRABLE = STEP_NAMES.filter((step) => !(STEP_CONTRACT[step] as StepSpec).cliOnly);
   for (const step of WIRABLE) new HookStep(s, step, { step, args: flagsOf(step), timeoutMinutes: 10 });
-  const json = JSON.parse(Testing.synth(s)) as { resource: { aws_iam_role_policy: Record<string, { policy: string }> } };
-  const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy) as PolicyDocument & { Statement: { Action: string[] }[] };
+  const json = JSON.parse(Testing.synth(s)) as {
+    resource: { aws_iam_role_policy: Record<string, { policy: string }> };
+  };
+  const policy = JSON.parse(Object.values(json.resource.aws_iam_role_policy)[0].policy) as PolicyDocument & {
+    Statement: { Action: string[] }[];
+  };
   const principal = `arn:aws:iam::${ACCOUNT}:role/x-hooks`;
   // A KMS key is reached only through its key policy: the default one delegates to IAM (account root).
-  const keyPolicy: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }] };
-  const allowed = (action: string, resource: string) => decide({ principal, action, resource, resourceAccount: ACCOUNT, identityPolicies: [policy], ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}) });
+  const keyPolicy: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+    ],
+  };
+  const allowed = (action: string, resource: string) =>
+    decide({
+      principal,
+      action,
+      resource,
+      resourceAccount: ACCOUNT,
+      identityPolicies: [policy],
+      ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}),
+    });
 
   const expected: Record<Exclude<StepName, "rotate-xks-credential">, [string, string[]][]> = {
     "initialize-cluster": [
       ["cloudhsm:DescribeClusters", ["*"]],
       ["cloudhsm:InitializeCluster", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],
-      ["ssm:GetParameter", [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cmk/cluster-certificate`, `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cmk/trust-anchor`]],
+      [
+        "ssm:GetParameter",
+        [
+          `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cmk/cluster-certificate`,
+          `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cmk/trust-anchor`,
+        ],
+      ],
     ],
     "activate-cluster": [
       ["secretsmanager:PutSecretValue", [IDS.adminSecretArn]],
@@ -144,7 +245,9 @@ describe("the hook wiring agrees with the contract", () => {
       ["ssm:SendCommand", [`arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/${IDS.instanceId}`]],
       ["ssm:GetCommandInvocation", ["*"]],
     ],
-    "set-backup-retention": [["cloudhsm:ModifyCluster", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]]],
+    "set-backup-retention": [
+      ["cloudhsm:ModifyCluster", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],
+    ],
     "wait-hsms-active": [["cloudhsm:DescribeClusters", ["*"]]],
     "create-kmsuser": [
       ["secretsmanager:TagResource", [IDS.kmsuserSecretArn]],
@@ -164,20 +267,36 @@ describe("the hook wiring agrees with the contract", () => {
   };
 
   test.each(WIRABLE)("%s: the synthesized role allows what the contract lists, on its resources", async (step) => {
-    for (const [action, resources] of expected[step as keyof typeof expected]) for (const resource of resources) expect(await allowed(action, resource)).toBe("Allowed");
+    for (const [action, resources] of expected[step as keyof typeof expected])
+      for (const resource of resources) expect(await allowed(action, resource)).toBe("Allowed");
     // ...and the contract lists them (the table above is the reviewer's reading of the contract).
     const listed = STEP_CONTRACT[step].iam.flatMap((st) => [...st.actions]);
     for (const [action] of expected[step as keyof typeof expected]) expect(listed).toContain(action);
   });
 
   test("the synthesized role holds exactly the contract's actions, scoped: not on another cluster, secret or instance", async () => {
-    expect([...new Set(policy.Statement.flatMap((st) => st.Action))].sort()).toEqual([...new Set(WIRABLE.flatMap((step) => STEP_CONTRACT[step].iam.flatMap((st) => [...st.actions])))].sort());
-    expect(await allowed("cloudhsm:InitializeCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`)).toBe("ImplicitlyDenied");
-    expect(await allowed("cloudhsm:ModifyCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`)).toBe("ImplicitlyDenied");
+    expect([...new Set(policy.Statement.flatMap((st) => st.Action))].sort()).toEqual(
+      [...new Set(WIRABLE.flatMap((step) => STEP_CONTRACT[step].iam.flatMap((st) => [...st.actions])))].sort(),
+    );
+    expect(
+      await allowed("cloudhsm:InitializeCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`),
+    ).toBe("ImplicitlyDenied");
+    expect(
+      await allowed("cloudhsm:ModifyCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`),
+    ).toBe("ImplicitlyDenied");
     expect(await allowed("secretsmanager:TagResource", IDS.adminSecretArn)).toBe("ImplicitlyDenied");
-    expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe("ImplicitlyDenied");
-    expect(await allowed("ssm:GetParameter", `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/other`)).toBe("ImplicitlyDenied");
+    expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(await allowed("ssm:GetParameter", `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/other`)).toBe(
+      "ImplicitlyDenied",
+    );
     expect(await allowed("kms:Decrypt", "*")).toBe("ImplicitlyDenied");
-    expect(await allowed("kms:ImportKeyMaterial", `arn:aws:kms:eu-west-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`)).toBe("ImplicitlyDenied");
+    expect(
+      await allowed(
+        "kms:ImportKeyMaterial",
+        `arn:aws:kms:eu-west-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
+      ),
+    ).toBe("ImplicitlyDenied");
   });
 });

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
-import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, type KMSClient } from "@aws-sdk/client-kms";
+import {
+  ConnectCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+  type KMSClient,
+} from "@aws-sdk/client-kms";
 import type { HookClients } from "../../hooks/lib/clients";
 import { CloudHSMV2Client, type Cluster } from "@aws-sdk/client-cloudhsm-v2";
 import { VirtualClock } from "../../hooks/lib/clock";
@@ -46,7 +51,13 @@ export function clusterOutput(state: string, hsms: readonly HsmSpec[] = [], csr?
       {
         ClusterId: IDS.clusterId,
         State: state,
-        Hsms: hsms.map(([s, az, ip], i) => ({ HsmId: `hsm-${"abcdefghij"[i]}${"klmnopqrst"[i]}1234567`, State: s, AvailabilityZone: az, EniIp: ip, ClusterId: IDS.clusterId })),
+        Hsms: hsms.map(([s, az, ip], i) => ({
+          HsmId: `hsm-${"abcdefghij"[i]}${"klmnopqrst"[i]}1234567`,
+          State: s,
+          AvailabilityZone: az,
+          EniIp: ip,
+          ClusterId: IDS.clusterId,
+        })),
         Certificates: csr ? { ClusterCsr: csr } : {},
       },
     ],
@@ -55,7 +66,11 @@ export function clusterOutput(state: string, hsms: readonly HsmSpec[] = [], csr?
 
 /** An SDK-shaped service error. */
 export function awsError(name: string, message = name, status = 400): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? "server" : "client" });
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: { httpStatusCode: status },
+    $fault: status >= 500 ? "server" : "client",
+  });
 }
 
 /** A Node network error as the SDK surfaces it. */
@@ -80,7 +95,14 @@ export function kmsOnly(kms: AwsClientStub<KMSClient>): () => HookClients {
 
 /** A DescribeCustomKeyStores answer for the test store. */
 export const store = (state: string, code?: string) => ({
-  CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM" as const, ConnectionState: state as "CONNECTED", ConnectionErrorCode: code as "USER_NOT_FOUND" | undefined }],
+  CustomKeyStores: [
+    {
+      CustomKeyStoreId: IDS.keyStoreId,
+      CustomKeyStoreType: "AWS_CLOUDHSM" as const,
+      ConnectionState: state as "CONNECTED",
+      ConnectionErrorCode: code as "USER_NOT_FOUND" | undefined,
+    },
+  ],
 });
 
 /** A store found FAILED(code): the step disconnects, reconnects once, and it fails again with the same code. */
@@ -88,6 +110,8 @@ export function failsAgain(kms: AwsClientStub<KMSClient>, code: string): void {
   kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
     const disconnects = kms.commandCalls(DisconnectCustomKeyStoreCommand).length;
     if (disconnects === 0) return store("FAILED", code);
-    return kms.commandCalls(ConnectCustomKeyStoreCommand).length < disconnects ? store("DISCONNECTED") : store("FAILED", code);
+    return kms.commandCalls(ConnectCustomKeyStoreCommand).length < disconnects
+      ? store("DISCONNECTED")
+      : store("FAILED", code);
   });
 }

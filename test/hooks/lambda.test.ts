@@ -40,7 +40,13 @@ describe("lambda runner", () => {
       const start = clock.now();
       return handler(event, { getRemainingTimeInMillis: () => 15 * 60_000 - (clock.now() - start) });
     };
-    await expect(invokeUntilDone(invoke, { step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId }, { maxInvocations: 2 })).rejects.toThrow(
+    await expect(
+      invokeUntilDone(
+        invoke,
+        { step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId },
+        { maxInvocations: 2 },
+      ),
+    ).rejects.toThrow(
       "[connect-key-store cks-1234567890abcdef0] TIMEOUT: still CONNECTING when the last invocation ended. Next: re-apply (the next invocation resumes the wait) or raise the number of invocations in the chain",
     );
   });
@@ -48,7 +54,12 @@ describe("lambda runner", () => {
   test("throws the mapped one-line message on failure", async () => {
     failsAgain(kms, "USER_NOT_FOUND");
     const handler = createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined });
-    await expect(handler({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
+    await expect(
+      handler(
+        { step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId },
+        { getRemainingTimeInMillis: () => 900_000 },
+      ),
+    ).rejects.toThrow(
       "[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: kmsuser does not exist on one or more HSMs of the cluster (after 1 reconnect). Next: run create-kmsuser with --force (it creates kmsuser and verifies it on every HSM), then re-run",
     );
   });
@@ -56,7 +67,12 @@ describe("lambda runner", () => {
 
 test("the Lambda handler knows reset-kmsuser-password and names every missing id at once", async () => {
   const handler = createHandler({ clients, clock: new VirtualClock(0), sink: () => undefined });
-  await expect(handler({ step: "reset-kmsuser-password", region: IDS.region, keyStoreId: IDS.keyStoreId }, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(
+  await expect(
+    handler(
+      { step: "reset-kmsuser-password", region: IDS.region, keyStoreId: IDS.keyStoreId },
+      { getRemainingTimeInMillis: () => 900_000 },
+    ),
+  ).rejects.toThrow(
     "[reset-kmsuser-password] InvalidInput: '--instance-id' is required for reset-kmsuser-password; '--admin-secret-arn' is required for reset-kmsuser-password; '--kmsuser-secret-arn' is required for reset-kmsuser-password; '--trust-anchor-parameter' is required for reset-kmsuser-password. Next: fix the aws_lambda_invocation input",
   );
   expect(kms.calls()).toHaveLength(0);

@@ -1,6 +1,11 @@
 import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { activateCluster } from "../../hooks/steps/activate-cluster";
@@ -38,8 +43,18 @@ beforeEach(() => {
       .commandCalls(PutSecretValueCommand)
       .map((c) => c.args[0].input.SecretString ?? "")
       .join(" / ");
-    const known = script.includes("user create") ? `${ADMIN} / ${KMSUSER}` : script.includes("change-password") ? `${ADMIN} / ${generated}` : ADMIN;
-    return { CommandId: input.CommandId, Status: "Failed", ResponseCode: 1, StandardOutputContent: `pw=${known}`, StandardErrorContent: `error near ${known} ${Buffer.from(ADMIN).toString("base64")}` };
+    const known = script.includes("user create")
+      ? `${ADMIN} / ${KMSUSER}`
+      : script.includes("change-password")
+        ? `${ADMIN} / ${generated}`
+        : ADMIN;
+    return {
+      CommandId: input.CommandId,
+      Status: "Failed",
+      ResponseCode: 1,
+      StandardOutputContent: `pw=${known}`,
+      StandardErrorContent: `error near ${known} ${Buffer.from(ADMIN).toString("base64")}`,
+    };
   });
 });
 
@@ -50,19 +65,42 @@ function everything(rt: ReturnType<typeof runtime>, err: unknown): string[] {
 }
 
 test.each([
-  ["activate-cluster", () => cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("INITIALIZED", two.slice(0, 1))), (rt: ReturnType<typeof runtime>) => activateCluster({ ...rt, clients: { cloudhsm, ssm, secrets: sm }, ...IDS })],
-  ["create-kmsuser", () => cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("ACTIVE", two)), (rt: ReturnType<typeof runtime>) => createKmsuser({ ...rt, clients: { cloudhsm, ssm, secrets: sm }, ...IDS })],
+  [
+    "activate-cluster",
+    () => cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("INITIALIZED", two.slice(0, 1))),
+    (rt: ReturnType<typeof runtime>) => activateCluster({ ...rt, clients: { cloudhsm, ssm, secrets: sm }, ...IDS }),
+  ],
+  [
+    "create-kmsuser",
+    () => cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("ACTIVE", two)),
+    (rt: ReturnType<typeof runtime>) => createKmsuser({ ...rt, clients: { cloudhsm, ssm, secrets: sm }, ...IDS }),
+  ],
   [
     "reset-kmsuser-password",
     () => {
       cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("ACTIVE", two));
-      kms.on(DescribeCustomKeyStoresCommand).resolves({ CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: "AWS_CLOUDHSM", ConnectionState: "DISCONNECTED", CloudHsmClusterId: IDS.clusterId }] });
+      kms.on(DescribeCustomKeyStoresCommand).resolves({
+        CustomKeyStores: [
+          {
+            CustomKeyStoreId: IDS.keyStoreId,
+            CustomKeyStoreType: "AWS_CLOUDHSM",
+            ConnectionState: "DISCONNECTED",
+            CloudHsmClusterId: IDS.clusterId,
+          },
+        ],
+      });
     },
-    (rt: ReturnType<typeof runtime>) => resetKmsuserPassword({ ...rt, clients: { kms, cloudhsm, ssm, secrets: sm }, ...IDS }),
+    (rt: ReturnType<typeof runtime>) =>
+      resetKmsuserPassword({ ...rt, clients: { kms, cloudhsm, ssm, secrets: sm }, ...IDS }),
   ],
   [
     "connect-key-store",
-    () => kms.on(DescribeCustomKeyStoresCommand).rejects(Object.assign(new Error(`invalid credential ${XKS}`), { name: "XksProxyIncorrectAuthenticationCredentialException" })),
+    () =>
+      kms.on(DescribeCustomKeyStoresCommand).rejects(
+        Object.assign(new Error(`invalid credential ${XKS}`), {
+          name: "XksProxyIncorrectAuthenticationCredentialException",
+        }),
+      ),
     (rt: ReturnType<typeof runtime>) => {
       rt.log.registerSecret(XKS);
       return connectKeyStore({ ...rt, clients: { kms }, keyStoreId: IDS.keyStoreId });

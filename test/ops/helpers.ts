@@ -32,7 +32,9 @@ export const mocks = {
 /** Resets every mock and answers GetCallerIdentity with `account`. */
 export function resetMocks(account: string): void {
   for (const m of Object.values(mocks)) m.reset();
-  mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/Operator/me`, UserId: "AROAEXAMPLE:me" });
+  mocks.sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/Operator/me`, UserId: "AROAEXAMPLE:me" });
 }
 
 /** Real client objects (their `send` is mocked above), never reaching the network. */
@@ -42,11 +44,18 @@ export function mockedClients(region = "eu-west-1"): OpsClients {
 
 /** An AWS SDK error as the SDK throws it. */
 export function awsError(name: string, message = name, status = 400): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? "server" : "client" });
+  return Object.assign(new Error(message), {
+    name,
+    $metadata: { httpStatusCode: status },
+    $fault: status >= 500 ? "server" : "client",
+  });
 }
 
 /** A shipped environment's configuration with changes, resolved. */
-export function envWith(name: "dev" | "staging" | "prod", change: (e: EnvironmentConfig) => EnvironmentConfig = (e) => e): ResolvedEnvironment {
+export function envWith(
+  name: "dev" | "staging" | "prod",
+  change: (e: EnvironmentConfig) => EnvironmentConfig = (e) => e,
+): ResolvedEnvironment {
   return resolveEnvironment(change(structuredClone(environments[name])));
 }
 
@@ -54,5 +63,13 @@ export function envWith(name: "dev" | "staging" | "prod", change: (e: Environmen
 export function captureIo(now?: Date): CliIo & { out: string[]; err: string[]; text(): string } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), clients: () => mockedClients(), now, text: () => out.join("") + err.join("") };
+  return {
+    out,
+    err,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    clients: () => mockedClients(),
+    now,
+    text: () => out.join("") + err.join(""),
+  };
 }

@@ -28,12 +28,24 @@ function run(
 describe("teardown command line", () => {
   beforeEach(() => {
     const m = mocks();
-    m.kms.on(DescribeKeyCommand).callsFake((input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, KeyState: "Enabled" } }));
+    m.kms
+      .on(DescribeKeyCommand)
+      .callsFake((input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, KeyState: "Enabled" } }));
     m.kms.on(GetKeyLastUsageCommand).resolves({});
   });
 
   test("fails when flags are wrong, naming each flag, all at once, exit 64, nothing run", async () => {
-    const r = run(["dev", "--unused-for", "ten", "--window", "45", "--alarm-topic", "topic", "--without-alarm", "--yes"]);
+    const r = run([
+      "dev",
+      "--unused-for",
+      "ten",
+      "--window",
+      "45",
+      "--alarm-topic",
+      "topic",
+      "--without-alarm",
+      "--yes",
+    ]);
     expect(await r.code).toBe(64);
     expect(r.err).toEqual([
       'teardown: --unused-for must be a whole number of days (got "ten")',
@@ -48,7 +60,8 @@ describe("teardown command line", () => {
   test("unknown options, bad values and an unknown environment are reported together, exit 64; a value that looks like a flag stays its option's", async () => {
     const r = run(["nope", "--bogus", "--window", "-3", "--delete-objects=yes", "-z"]);
     expect(await r.code).toBe(64);
-    const options = "(options: --execute, --yes, --delete-objects, --delete-file-systems, --delete-backups, --unused-for, --force, --window, --cloudtrail-log-group, --alarm-topic, --without-alarm, --allowlist, --help)";
+    const options =
+      "(options: --execute, --yes, --delete-objects, --delete-file-systems, --delete-backups, --unused-for, --force, --window, --cloudtrail-log-group, --alarm-topic, --without-alarm, --allowlist, --help)";
     expect(r.err).toEqual([
       `teardown: unknown option --bogus ${options}`,
       'teardown: --delete-objects takes no value (got "--delete-objects=yes")',
@@ -62,7 +75,9 @@ describe("teardown command line", () => {
   test("--help lists the exit codes, exit 0", async () => {
     const r = run(["--help"]);
     expect(await r.code).toBe(0);
-    expect(r.out.join("\n")).toContain("Exit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.");
+    expect(r.out.join("\n")).toContain(
+      "Exit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.",
+    );
   });
 
   test("fails when the environment is unknown, exit 64", async () => {
@@ -87,7 +102,9 @@ describe("teardown command line", () => {
   test("--execute without a terminal and without --yes stops before the first change, exit 1", async () => {
     const r = run(["dev", "--execute", "--cloudtrail-log-group", "trail-logs"]);
     expect(await r.code).toBe(1);
-    expect(r.out.at(-1)).toBe("REFUSED: not confirmed: nothing applied to dev-data; run again (or pass --yes) to continue");
+    expect(r.out.at(-1)).toBe(
+      "REFUSED: not confirmed: nothing applied to dev-data; run again (or pass --yes) to continue",
+    );
     expect(r.tf.calls).not.toContain("apply dev-data");
   });
 });

@@ -7,7 +7,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { mockClient } from "aws-sdk-client-mock";
-import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, TagResourceCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+  PutMetricAlarmCommand,
+  TagResourceCommand,
+} from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { FSxClient } from "@aws-sdk/client-fsx";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -16,7 +23,13 @@ import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { VirtualClock } from "../../hooks/lib/clock";
 import { RateLimiter } from "../../hooks/lib/rate-limiter";
 import type { PlanJson } from "@cmk-stacks/plan-guard";
-import type { StateResource, TeardownConfig, TeardownDeps, TeardownOptions, TerraformRunner } from "../../tools/ops/teardown";
+import type {
+  StateResource,
+  TeardownConfig,
+  TeardownDeps,
+  TeardownOptions,
+  TerraformRunner,
+} from "../../tools/ops/teardown";
 import { cloudhsmMock } from "../hooks/helpers";
 
 export const NOW = Date.parse("2026-12-07T12:00:00Z");
@@ -29,20 +42,62 @@ export const ALARM_ARN = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:cmk-st
 /** dev's data stack state (ids only, as the real runner keeps them). */
 export function devData(): StateResource[] {
   return [
-    { address: "aws_s3_bucket.bucket-appData_bucket_9DEBFB04", type: "aws_s3_bucket", values: { id: BUCKET, bucket: BUCKET, arn: `arn:aws:s3:::${BUCKET}` } },
-    { address: "aws_s3_bucket_versioning.bucket-appData_versioning_84A27E09", type: "aws_s3_bucket_versioning", values: { id: BUCKET } },
-    { address: "aws_s3_bucket_policy.bucket-appData_policy_9B28ABDD", type: "aws_s3_bucket_policy", values: { id: BUCKET } },
-    { address: "aws_ebs_default_kms_key.ebs_default-key_09574F1D", type: "aws_ebs_default_kms_key", values: { id: "eu-west-1", key_arn: `arn:aws:kms:eu-west-1:111111111111:key/${KEY_B}` } },
-    { address: "aws_ebs_encryption_by_default.ebs_by-default_06384E85", type: "aws_ebs_encryption_by_default", values: { id: "eu-west-1" } },
+    {
+      address: "aws_s3_bucket.bucket-appData_bucket_9DEBFB04",
+      type: "aws_s3_bucket",
+      values: { id: BUCKET, bucket: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
+    },
+    {
+      address: "aws_s3_bucket_versioning.bucket-appData_versioning_84A27E09",
+      type: "aws_s3_bucket_versioning",
+      values: { id: BUCKET },
+    },
+    {
+      address: "aws_s3_bucket_policy.bucket-appData_policy_9B28ABDD",
+      type: "aws_s3_bucket_policy",
+      values: { id: BUCKET },
+    },
+    {
+      address: "aws_ebs_default_kms_key.ebs_default-key_09574F1D",
+      type: "aws_ebs_default_kms_key",
+      values: { id: "eu-west-1", key_arn: `arn:aws:kms:eu-west-1:111111111111:key/${KEY_B}` },
+    },
+    {
+      address: "aws_ebs_encryption_by_default.ebs_by-default_06384E85",
+      type: "aws_ebs_encryption_by_default",
+      values: { id: "eu-west-1" },
+    },
   ];
 }
 
 /** dev's keys stack state. */
 export function devKeys(): StateResource[] {
   return [
-    { address: "aws_kms_key.key-appData_key_638EC278", type: "aws_kms_key", values: { id: KEY_A, key_id: KEY_A, arn: `arn:aws:kms:eu-west-1:111111111111:key/${KEY_A}`, deletion_window_in_days: 7 } },
-    { address: "aws_kms_key.key-volumes_key_58DAD119", type: "aws_kms_key", values: { id: KEY_B, key_id: KEY_B, arn: `arn:aws:kms:eu-west-1:111111111111:key/${KEY_B}`, deletion_window_in_days: 30 } },
-    { address: "aws_kms_alias.key-appData_alias_8559D2C8", type: "aws_kms_alias", values: { id: "alias/dev/app-data" } },
+    {
+      address: "aws_kms_key.key-appData_key_638EC278",
+      type: "aws_kms_key",
+      values: {
+        id: KEY_A,
+        key_id: KEY_A,
+        arn: `arn:aws:kms:eu-west-1:111111111111:key/${KEY_A}`,
+        deletion_window_in_days: 7,
+      },
+    },
+    {
+      address: "aws_kms_key.key-volumes_key_58DAD119",
+      type: "aws_kms_key",
+      values: {
+        id: KEY_B,
+        key_id: KEY_B,
+        arn: `arn:aws:kms:eu-west-1:111111111111:key/${KEY_B}`,
+        deletion_window_in_days: 30,
+      },
+    },
+    {
+      address: "aws_kms_alias.key-appData_alias_8559D2C8",
+      type: "aws_kms_alias",
+      values: { id: "alias/dev/app-data" },
+    },
     { address: "aws_vpc.network_vpc_4E8F0223", type: "aws_vpc", values: { id: "vpc-0123456789abcdef0" } },
   ];
 }
@@ -88,10 +143,21 @@ export class FakeTerraform implements TerraformRunner {
         type: r.type,
         name: r.address.split(".")[1],
         provider_name: "registry.terraform.io/hashicorp/aws",
-        change: { actions: [forget ? "forget" : "delete"], before: { ...r.values }, after: null, after_unknown: {}, before_sensitive: {}, after_sensitive: false },
+        change: {
+          actions: [forget ? "forget" : "delete"],
+          before: { ...r.values },
+          after: null,
+          after_unknown: {},
+          before_sensitive: {},
+          after_sensitive: false,
+        },
       };
     });
-    return { format_version: "1.2", terraform_version: "1.11.4", resource_changes: [...changes, ...(this.extraChanges ?? [])] } as unknown as PlanJson;
+    return {
+      format_version: "1.2",
+      terraform_version: "1.11.4",
+      resource_changes: [...changes, ...(this.extraChanges ?? [])],
+    } as unknown as PlanJson;
   }
 
   async apply(path: string): Promise<void> {
@@ -122,7 +188,16 @@ export function mocks() {
     alarm.tags = [];
     return {};
   });
-  cloudwatch.on(DescribeAlarmsCommand).callsFake(() => ({ MetricAlarms: alarm.exists ? [{ AlarmArn: ALARM_ARN, AlarmDescription: "Someone used ... CloudTrail log group: aws-cloudtrail-logs-111111111111 " }] : [] }));
+  cloudwatch.on(DescribeAlarmsCommand).callsFake(() => ({
+    MetricAlarms: alarm.exists
+      ? [
+          {
+            AlarmArn: ALARM_ARN,
+            AlarmDescription: "Someone used ... CloudTrail log group: aws-cloudtrail-logs-111111111111 ",
+          },
+        ]
+      : [],
+  }));
   cloudwatch.on(TagResourceCommand).callsFake((input: { Tags: { Key: string; Value: string }[] }) => {
     alarm.tags.push(...input.Tags);
     return {};
@@ -152,7 +227,10 @@ export function devOptions(over: Partial<TeardownOptions> = {}): TeardownOptions
 }
 
 /** Dependencies over the mocks, a fake Terraform and a virtual clock at {@link NOW}. */
-export function deps(tf: FakeTerraform, answers: boolean[] = []): TeardownDeps & { lines: string[]; questions: string[]; clock: VirtualClock } {
+export function deps(
+  tf: FakeTerraform,
+  answers: boolean[] = [],
+): TeardownDeps & { lines: string[]; questions: string[]; clock: VirtualClock } {
   const lines: string[] = [];
   const questions: string[] = [];
   const clock = new VirtualClock(NOW);

@@ -23,7 +23,11 @@ import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from "@aws-sdk/cli
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
-import { TEARDOWN_BUCKET as BUCKET, TEARDOWN_LOG_GROUP, type TeardownFixture } from "../../tools/emulator/teardown-fixture";
+import {
+  TEARDOWN_BUCKET as BUCKET,
+  TEARDOWN_LOG_GROUP,
+  type TeardownFixture,
+} from "../../tools/emulator/teardown-fixture";
 import { createOpsClients, destroyOpsClients } from "../../tools/ops/clients";
 import { PENDING_DELETION_FILTER } from "../../tools/ops/teardown-steps/alarm";
 import { teardownFixture, teardownFixtureSkipReason } from "../helpers/emulator";
@@ -45,11 +49,17 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
     // Both runs happened in the background (tools/emulator/teardown-fixture.ts); the second changes nothing in AWS.
     const [first, second] = fixture.runs;
     const lines = first.lines;
-    expect({ first: { outcome: first.outcome, exitCode: first.exitCode }, tail: lines.slice(-3) }).toMatchObject({ first: { outcome: "waiting", exitCode: 3 } });
+    expect({ first: { outcome: first.outcome, exitCode: first.exitCode }, tail: lines.slice(-3) }).toMatchObject({
+      first: { outcome: "waiting", exitCode: 3 },
+    });
     expect(lines).toContain(`  bucket ${BUCKET}: holds 3 object version(s) and delete marker(s)`);
-    expect(lines.some((l) => /^ {2}key [0-9a-f-]{36}: last use unknown \(GetKeyLastUsage failed with /.test(l))).toBe(true);
+    expect(lines.some((l) => /^ {2}key [0-9a-f-]{36}: last use unknown \(GetKeyLastUsage failed with /.test(l))).toBe(
+      true,
+    );
     expect(lines).toContain("  applied: dev-data deleted 6, forgot 1");
-    expect(lines.filter((l) => /^ {2}key [0-9a-f-]{36}: disabled, deletion scheduled for \d{4}-\d{2}-\d{2}/.test(l))).toHaveLength(2);
+    expect(
+      lines.filter((l) => /^ {2}key [0-9a-f-]{36}: disabled, deletion scheduled for \d{4}-\d{2}-\d{2}/.test(l)),
+    ).toHaveLength(2);
 
     await withEnv(moto.env, async () => {
       const ops = createOpsClients("eu-west-1");
@@ -57,18 +67,34 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
       try {
         // What moto now holds.
         expect((await ops.s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
-        expect((await ops.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "tag:Stack", Values: ["dev-keys"] }] }))).Vpcs ?? []).toEqual([]);
-        const keyIds = lines.map((l) => /^ {2}key ([0-9a-f-]{36}): disabled/.exec(l)?.[1]).filter((x): x is string => !!x);
-        for (const id of keyIds) expect((await ops.kms.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata?.KeyState).toBe("PendingDeletion");
-        const alarms = await ops.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ["cmk-stacks-dev-kms-key-pending-deletion-use"] }));
-        expect(alarms.MetricAlarms?.[0]).toMatchObject({ MetricName: "KMSKeyPendingDeletionErrorCount", Namespace: "CloudTrailLogMetrics", Threshold: 1 });
+        expect(
+          (await ops.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "tag:Stack", Values: ["dev-keys"] }] })))
+            .Vpcs ?? [],
+        ).toEqual([]);
+        const keyIds = lines
+          .map((l) => /^ {2}key ([0-9a-f-]{36}): disabled/.exec(l)?.[1])
+          .filter((x): x is string => !!x);
+        for (const id of keyIds)
+          expect((await ops.kms.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata?.KeyState).toBe(
+            "PendingDeletion",
+          );
+        const alarms = await ops.cloudwatch.send(
+          new DescribeAlarmsCommand({ AlarmNames: ["cmk-stacks-dev-kms-key-pending-deletion-use"] }),
+        );
+        expect(alarms.MetricAlarms?.[0]).toMatchObject({
+          MetricName: "KMSKeyPendingDeletionErrorCount",
+          Namespace: "CloudTrailLogMetrics",
+          Threshold: 1,
+        });
         const filters = await logs.send(new DescribeMetricFiltersCommand({ logGroupName: TEARDOWN_LOG_GROUP }));
         expect(filters.metricFilters?.[0]?.filterPattern).toBe(PENDING_DELETION_FILTER);
         // Both stacks' state as Terraform left it (the local backend's files the deploy and the teardown
         // used): no resource. The second run read it through the teardown's own Terraform runner too
         // (`terraform show -json`, "nothing left" for both stacks below): no further Terraform run here.
         for (const stack of ["dev-data", "dev-keys"]) {
-          const state = JSON.parse(readFileSync(join(fixture.root, "state", `${stack}.tfstate`), "utf8")) as { resources: unknown[] };
+          const state = JSON.parse(readFileSync(join(fixture.root, "state", `${stack}.tfstate`), "utf8")) as {
+            resources: unknown[];
+          };
           expect([stack, state.resources]).toEqual([stack, []]);
         }
       } finally {
@@ -83,6 +109,8 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
     expect(second.lines.filter((l) => l.includes("(no longer in Terraform state)): pending deletion"))).toHaveLength(4);
     // Both stacks (the data phase and the keys phase), read through the teardown's Terraform runner.
     expect(second.lines.filter((l) => l === "  nothing left in its Terraform state")).toHaveLength(2);
-    expect(second.lines.at(-1)).toMatch(/^WAITING: 2 key\(s\) pending deletion; KMS deletes the last on \d{4}-\d{2}-\d{2} \(up to 24 h later\); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after \d{4}-\d{2}-\d{2}$/);
+    expect(second.lines.at(-1)).toMatch(
+      /^WAITING: 2 key\(s\) pending deletion; KMS deletes the last on \d{4}-\d{2}-\d{2} \(up to 24 h later\); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after \d{4}-\d{2}-\d{2}$/,
+    );
   });
 });

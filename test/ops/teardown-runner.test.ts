@@ -6,17 +6,52 @@ describe("reading a stack's state for the teardown", () => {
       values: {
         root_module: {
           resources: [
-            { address: "aws_kms_custom_key_store.s", mode: "managed", type: "aws_kms_custom_key_store", values: { id: "cks-1", cloud_hsm_cluster_id: "cluster-a", key_store_password: "kmsuser-Secret1", trust_anchor_certificate: "-----BEGIN CERTIFICATE-----" } },
-            { address: "tls_private_key.ca", mode: "managed", type: "tls_private_key", values: { id: "x", private_key_pem: "-----BEGIN PRIVATE KEY-----" } },
-            { address: "data.aws_secretsmanager_secret_version.v", mode: "data", type: "aws_secretsmanager_secret_version", values: { secret_string: "{}" } },
+            {
+              address: "aws_kms_custom_key_store.s",
+              mode: "managed",
+              type: "aws_kms_custom_key_store",
+              values: {
+                id: "cks-1",
+                cloud_hsm_cluster_id: "cluster-a",
+                key_store_password: "kmsuser-Secret1",
+                trust_anchor_certificate: "-----BEGIN CERTIFICATE-----",
+              },
+            },
+            {
+              address: "tls_private_key.ca",
+              mode: "managed",
+              type: "tls_private_key",
+              values: { id: "x", private_key_pem: "-----BEGIN PRIVATE KEY-----" },
+            },
+            {
+              address: "data.aws_secretsmanager_secret_version.v",
+              mode: "data",
+              type: "aws_secretsmanager_secret_version",
+              values: { secret_string: "{}" },
+            },
           ],
-          child_modules: [{ resources: [{ address: "module.m.aws_kms_key.k", mode: "managed", type: "aws_kms_key", values: { key_id: "k1", deletion_window_in_days: 7, policy: "{}" } }] }],
+          child_modules: [
+            {
+              resources: [
+                {
+                  address: "module.m.aws_kms_key.k",
+                  mode: "managed",
+                  type: "aws_kms_key",
+                  values: { key_id: "k1", deletion_window_in_days: 7, policy: "{}" },
+                },
+              ],
+            },
+          ],
         },
       },
     };
     const rs = stateResources(doc);
     expect(rs).toEqual([
-      { address: "aws_kms_custom_key_store.s", type: "aws_kms_custom_key_store", values: { id: "cks-1", cloud_hsm_cluster_id: "cluster-a" } },
+      {
+        address: "aws_kms_custom_key_store.s",
+        type: "aws_kms_custom_key_store",
+        values: { id: "cks-1", cloud_hsm_cluster_id: "cluster-a" },
+      },
       { address: "tls_private_key.ca", type: "tls_private_key", values: { id: "x" } },
       { address: "module.m.aws_kms_key.k", type: "aws_kms_key", values: { key_id: "k1", deletion_window_in_days: 7 } },
     ]);

@@ -2,7 +2,16 @@
  * The two trust modes, the first apply of `provided` (no certificate yet), the synth-time checks of
  * the certificate files, and that no password or private key ever lands in cdktf.out.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { configErrorLines, only, resources, synthEnvs, type StackJson } from "../helpers/synth";
@@ -13,7 +22,9 @@ import { REPO_ROOT } from "../../stacks/cloudhsm-trust-files";
 
 const P = (env: string) => `${env}-keys/cloudhsm`;
 /** The environment in another account, its principals with it (principals of another account are refused). */
-const inAccount = <T extends { account: string }>(env: T, account: string): T => ({ ...(JSON.parse(JSON.stringify(env).replaceAll(env.account, account)) as T) });
+const inAccount = <T extends { account: string }>(env: T, account: string): T => ({
+  ...(JSON.parse(JSON.stringify(env).replaceAll(env.account, account)) as T),
+});
 
 describe("trust `provided`, first apply (no certificate files yet)", () => {
   const env = prodCloudHsmOnly((e) => {
@@ -38,7 +49,11 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
   test("stops after the first HSM: no hooks, no other HSM, no key store, no cloudhsm key", () => {
     const keys = stacks["first-keys"];
     expect(Object.keys(byPath(keys, `${P("first")}/hsm/hsm-`))).toEqual([`${P("first")}/hsm/hsm-eu-west-1a-1`]);
-    expect(Object.keys(byPath(keys, P("first"))).filter((p) => /initialize-cluster|activate-cluster|create-kmsuser|wait-hsms-active|key-store/.test(p))).toEqual([]);
+    expect(
+      Object.keys(byPath(keys, P("first"))).filter((p) =>
+        /initialize-cluster|activate-cluster|create-kmsuser|wait-hsms-active|key-store/.test(p),
+      ),
+    ).toEqual([]);
     expect(resources(keys, "aws_kms_custom_key_store")).toEqual({});
     expect(resources(keys, "aws_ssm_parameter")).toEqual({});
     expect(
@@ -52,9 +67,16 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
   test("outputs the CSR (read after HSM 1 exists) and what to do with it", () => {
     const keys = stacks["first-keys"];
     const [name, cluster] = Object.entries(keys.data?.aws_cloudhsm_v2_cluster ?? {})[0];
-    expect(cluster).toMatchObject({ cluster_id: ref(keys, `${P("first")}/hsm/cluster`, "cluster_id"), depends_on: [ref(keys, `${P("first")}/hsm/hsm-eu-west-1a-1`, "x").replace(/^\$\{|\.x\}$/g, "")] });
-    expect(keys.output?.cloudhsm_cluster_csr?.value).toBe(`\${data.aws_cloudhsm_v2_cluster.${name}.cluster_certificates[0].cluster_csr}`);
-    expect(keys.output?.cloudhsm_next_steps?.value).toContain("set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again");
+    expect(cluster).toMatchObject({
+      cluster_id: ref(keys, `${P("first")}/hsm/cluster`, "cluster_id"),
+      depends_on: [ref(keys, `${P("first")}/hsm/hsm-eu-west-1a-1`, "x").replace(/^\$\{|\.x\}$/g, "")],
+    });
+    expect(keys.output?.cloudhsm_cluster_csr?.value).toBe(
+      `\${data.aws_cloudhsm_v2_cluster.${name}.cluster_certificates[0].cluster_csr}`,
+    );
+    expect(keys.output?.cloudhsm_next_steps?.value).toContain(
+      "set cloudHsm.trust.signedCertificateFile and cloudHsm.trust.trustAnchorFile, then apply again",
+    );
   });
 
   test("the cluster, secrets, endpoints and admin host are already there, so the second apply only adds", () => {
@@ -65,7 +87,9 @@ describe("trust `provided`, first apply (no certificate files yet)", () => {
   });
 
   test("prints one NOTE per environment and synthesis (the keys and the data stack both read the phase) naming what waits for the second apply", () => {
-    expect(notes[0]).toBe("NOTE first: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: keys.fileShares, data.fsx\n");
+    expect(notes[0]).toBe(
+      "NOTE first: CloudHSM trust files not set (first apply): the stack stops after the first HSM and outputs the CSR; skipped until the second apply: keys.fileShares, data.fsx\n",
+    );
     expect(notes[1].match(/^NOTE \w+:/gm)).toEqual(["NOTE first:", "NOTE second:"]);
   });
 
@@ -89,7 +113,11 @@ describe("trust `generated` (tls provider: synthesized and asserted here; cannot
   test("an RSA 4096 CA key, a self-signed CA certificate (the trust anchor) and the CSR signed by it, CSR changes ignored", () => {
     expect(only(keys, "tls_private_key")).toMatchObject({ algorithm: "RSA", rsa_bits: 4096 });
     const ca = only(keys, "tls_self_signed_cert");
-    expect(ca).toMatchObject({ is_ca_certificate: true, private_key_pem: ref(keys, `${P("gen")}/trust/ca-key`, "private_key_pem"), allowed_uses: expect.arrayContaining(["cert_signing"]) });
+    expect(ca).toMatchObject({
+      is_ca_certificate: true,
+      private_key_pem: ref(keys, `${P("gen")}/trust/ca-key`, "private_key_pem"),
+      allowed_uses: expect.arrayContaining(["cert_signing"]),
+    });
     const [csrName] = Object.keys(keys.data?.aws_cloudhsm_v2_cluster ?? {});
     expect(only(keys, "tls_locally_signed_cert")).toMatchObject({
       cert_request_pem: `\${data.aws_cloudhsm_v2_cluster.${csrName}.cluster_certificates[0].cluster_csr}`,
@@ -101,9 +129,15 @@ describe("trust `generated` (tls provider: synthesized and asserted here; cannot
   });
 
   test("the parameters and the key store take the generated certificates; the whole chain is still synthesized", () => {
-    expect(byPath(keys, `${P("gen")}/trust/certificate`)[`${P("gen")}/trust/certificate`].body.value).toBe(ref(keys, `${P("gen")}/trust/cluster-cert`, "cert_pem"));
-    expect(byPath(keys, `${P("gen")}/trust/trust-anchor`)[`${P("gen")}/trust/trust-anchor`].body.value).toBe(ref(keys, `${P("gen")}/trust/ca`, "cert_pem"));
-    expect(only(keys, "aws_kms_custom_key_store").trust_anchor_certificate).toBe(ref(keys, `${P("gen")}/trust/ca`, "cert_pem"));
+    expect(byPath(keys, `${P("gen")}/trust/certificate`)[`${P("gen")}/trust/certificate`].body.value).toBe(
+      ref(keys, `${P("gen")}/trust/cluster-cert`, "cert_pem"),
+    );
+    expect(byPath(keys, `${P("gen")}/trust/trust-anchor`)[`${P("gen")}/trust/trust-anchor`].body.value).toBe(
+      ref(keys, `${P("gen")}/trust/ca`, "cert_pem"),
+    );
+    expect(only(keys, "aws_kms_custom_key_store").trust_anchor_certificate).toBe(
+      ref(keys, `${P("gen")}/trust/ca`, "cert_pem"),
+    );
     expect(Object.keys(byPath(keys, `${P("gen")}/hsm/hsm-`))).toHaveLength(3);
   });
 });
@@ -111,9 +145,14 @@ describe("trust `generated` (tls provider: synthesized and asserted here; cannot
 describe("certificate files of `provided` (checked at synth)", () => {
   const withFiles = (cert: string, anchor: string) =>
     prodCloudHsmOnly((e) => {
-      (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
+      (e.cloudHsm as { trust: unknown }).trust = {
+        mode: "provided",
+        signedCertificateFile: cert,
+        trustAnchorFile: anchor,
+      };
     });
-  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
+  const compose = (cert: string, anchor: string) => () =>
+    composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
   const F = "test/hooks/fixtures";
 
   test("accepts a certificate signed by a self-signed trust anchor", () => {
@@ -130,8 +169,22 @@ describe("certificate files of `provided` (checked at synth)", () => {
         "environments.prod.cloudHsm.trust.trustAnchorFile: environments/certs/none/customerCA.crt does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)",
       ],
     ],
-    ["fails when the certificate was not signed by the trust anchor", `${F}/cluster-cert.pem`, `${F}/other-ca.pem`, ["environments.prod.cloudHsm.trust.signedCertificateFile: test/hooks/fixtures/cluster-cert.pem was not signed by the trust anchor in test/hooks/fixtures/other-ca.pem"]],
-    ["fails when the trust anchor is not self-signed", `${F}/trust-anchor.pem`, `${F}/cluster-cert.pem`, ["environments.prod.cloudHsm.trust.trustAnchorFile: test/hooks/fixtures/cluster-cert.pem is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)"]],
+    [
+      "fails when the certificate was not signed by the trust anchor",
+      `${F}/cluster-cert.pem`,
+      `${F}/other-ca.pem`,
+      [
+        "environments.prod.cloudHsm.trust.signedCertificateFile: test/hooks/fixtures/cluster-cert.pem was not signed by the trust anchor in test/hooks/fixtures/other-ca.pem",
+      ],
+    ],
+    [
+      "fails when the trust anchor is not self-signed",
+      `${F}/trust-anchor.pem`,
+      `${F}/cluster-cert.pem`,
+      [
+        "environments.prod.cloudHsm.trust.trustAnchorFile: test/hooks/fixtures/cluster-cert.pem is not self-signed (InitializeCluster needs the root CA certificate as trust anchor)",
+      ],
+    ],
   ])("%s", (_name, cert, anchor, expected) => {
     expect(configErrorLines(compose(cert, anchor))).toEqual(expected);
   });
@@ -142,7 +195,9 @@ describe("certificate files of `provided` (checked at synth)", () => {
     const csrAsPem = join(relative(REPO_ROOT, dir), "cluster.pem");
     writeFileSync(join(REPO_ROOT, csrAsPem), readFileSync(join(REPO_ROOT, F, "cluster.csr"), "utf8"));
     try {
-      expect(configErrorLines(compose(csrAsPem, `${F}/trust-anchor.pem`))).toEqual([`environments.prod.cloudHsm.trust.signedCertificateFile: ${csrAsPem} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`]);
+      expect(configErrorLines(compose(csrAsPem, `${F}/trust-anchor.pem`))).toEqual([
+        `environments.prod.cloudHsm.trust.signedCertificateFile: ${csrAsPem} is not a PEM certificate (one -----BEGIN CERTIFICATE----- block expected)`,
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -152,9 +207,14 @@ describe("certificate files of `provided` (checked at synth)", () => {
 describe("certificate files that are not plain files inside the repository (checked at synth, never a crash)", () => {
   const withFiles = (cert: string, anchor: string) =>
     prodCloudHsmOnly((e) => {
-      (e.cloudHsm as { trust: unknown }).trust = { mode: "provided", signedCertificateFile: cert, trustAnchorFile: anchor };
+      (e.cloudHsm as { trust: unknown }).trust = {
+        mode: "provided",
+        signedCertificateFile: cert,
+        trustAnchorFile: anchor,
+      };
     });
-  const compose = (cert: string, anchor: string) => () => composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
+  const compose = (cert: string, anchor: string) => () =>
+    composeApp({ prod: withFiles(cert, anchor) }, composeEnvironment, "/tmp/unused");
   const F = "test/hooks/fixtures";
   let dir = "";
   let rel = "";
@@ -175,11 +235,15 @@ describe("certificate files that are not plain files inside the repository (chec
   });
 
   test("fails when a certificate path is a directory", () => {
-    expect(configErrorLines(compose(`${rel}/folder.crt`, `${F}/trust-anchor.pem`))).toEqual([`environments.prod.cloudHsm.trust.signedCertificateFile: ${rel}/folder.crt is not a file (a PEM certificate file expected)`]);
+    expect(configErrorLines(compose(`${rel}/folder.crt`, `${F}/trust-anchor.pem`))).toEqual([
+      `environments.prod.cloudHsm.trust.signedCertificateFile: ${rel}/folder.crt is not a file (a PEM certificate file expected)`,
+    ]);
   });
 
   test("fails when a path leads outside the repository through a symbolic link", () => {
-    expect(configErrorLines(compose(`${F}/cluster-cert.pem`, `${rel}/link.pem`))).toEqual([`environments.prod.cloudHsm.trust.trustAnchorFile: ${rel}/link.pem leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`]);
+    expect(configErrorLines(compose(`${F}/cluster-cert.pem`, `${rel}/link.pem`))).toEqual([
+      `environments.prod.cloudHsm.trust.trustAnchorFile: ${rel}/link.pem leads outside the repository (through a symbolic link or '..'); keep certificate files inside it`,
+    ]);
   });
 
   test("fails when the trust anchor file holds the cluster certificate itself", () => {
@@ -203,7 +267,8 @@ describe("no password and no private key in cdktf.out", () => {
     ),
   };
   const { outdir } = synthEnvs(envs);
-  const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
   const texts = files(outdir)
     .filter((f) => /\.(json|tf|txt)$/.test(f))
     .map((f) => [f, readFileSync(f, "utf8")] as const);
@@ -219,11 +284,17 @@ describe("no password and no private key in cdktf.out", () => {
       if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
       else if (v && typeof v === "object")
         for (const [k, x] of Object.entries(v)) {
-          if (/password|secret_string|private_key_pem|pin$/i.test(k) && typeof x === "string" && !/^\$\{[^}]+\}$/.test(x)) found.push(`${path}.${k}`);
+          if (
+            /password|secret_string|private_key_pem|pin$/i.test(k) &&
+            typeof x === "string" &&
+            !/^\$\{[^}]+\}$/.test(x)
+          )
+            found.push(`${path}.${k}`);
           walk(x, `${path}.${k}`);
         }
     };
-    for (const [f, text] of texts.filter(([f]) => f.endsWith("cdk.tf.json"))) walk(JSON.parse(text), f.replace(outdir, ""));
+    for (const [f, text] of texts.filter(([f]) => f.endsWith("cdk.tf.json")))
+      walk(JSON.parse(text), f.replace(outdir, ""));
     expect(found).toEqual([]);
     expect(texts.some(([, t]) => t.includes("key_store_password"))).toBe(true);
   });

@@ -8,12 +8,34 @@ import { environments } from "../../environments";
 import { resolveEnvironment } from "../../environments/resolve";
 import type { EnvironmentConfig } from "../../environments/types";
 import { synthEnvs, variant, type StackJson } from "../helpers/synth";
-import { ADMINISTRATOR_ACCESS, allowing, concretize, decide, keyArnOf, policiesIn, stackTarget, unknownActions, type Decision, type PolicyDocument } from "../helpers/policy-eval";
+import {
+  ADMINISTRATOR_ACCESS,
+  allowing,
+  concretize,
+  decide,
+  keyArnOf,
+  policiesIn,
+  stackTarget,
+  unknownActions,
+  type Decision,
+  type PolicyDocument,
+} from "../helpers/policy-eval";
 
-const closedVariant = (env: EnvironmentConfig): EnvironmentConfig => variant(env, Object.fromEntries([...Object.keys(env.keys).map((k) => `keys.${k}.policy`), ...Object.keys(env.signingKeys ?? {}).map((k) => `signingKeys.${k}.policy`)].map((p) => [p, "closed"])));
+const closedVariant = (env: EnvironmentConfig): EnvironmentConfig =>
+  variant(
+    env,
+    Object.fromEntries(
+      [
+        ...Object.keys(env.keys).map((k) => `keys.${k}.policy`),
+        ...Object.keys(env.signingKeys ?? {}).map((k) => `signingKeys.${k}.policy`),
+      ].map((p) => [p, "closed"]),
+    ),
+  );
 
 const shipped = synthEnvs(environments).stacks;
-const closed = synthEnvs(Object.fromEntries(Object.entries(environments).map(([n, e]) => [n, closedVariant(e)]))).stacks;
+const closed = synthEnvs(
+  Object.fromEntries(Object.entries(environments).map(([n, e]) => [n, closedVariant(e)])),
+).stacks;
 
 interface KeyUnderTest {
   readonly label: string;
@@ -34,7 +56,10 @@ function keysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): 
     const keysStack = stacks[`${envName}-keys`];
     const t = stackTarget(keysStack);
     // Keys with imported material (aws_kms_external_key) carry the same policy plus the importers'.
-    for (const [resName, res] of Object.entries({ ...(keysStack.resource?.aws_kms_key ?? {}), ...(keysStack.resource?.aws_kms_external_key ?? {}) })) {
+    for (const [resName, res] of Object.entries({
+      ...(keysStack.resource?.aws_kms_key ?? {}),
+      ...(keysStack.resource?.aws_kms_external_key ?? {}),
+    })) {
       const path = (res["//"] as { metadata: { path: string } }).metadata.path;
       // Signing keys have their own table below.
       if (res.key_usage === "SIGN_VERIFY") continue;
@@ -86,7 +111,8 @@ const FOR_AWS = { "kms:GrantIsForAWSResource": "true" };
 /** A role of another account, with the IAM policy its own account must attach (key policy + IAM both needed cross-account). */
 const externalRole = (partition: string, account: string) => `arn:${partition}:iam::${account}:role/PartnerApp`;
 const NOT_FOR_AWS = { "kms:GrantIsForAWSResource": "false" };
-const autoScalingRole = (k: KeyUnderTest) => `arn:${k.partition}:iam::${k.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+const autoScalingRole = (k: KeyUnderTest) =>
+  `arn:${k.partition}:iam::${k.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 
 /** The table for one key: principals x actions x request context -> decision. */
 function rowsFor(k: KeyUnderTest): Row[] {
@@ -95,13 +121,45 @@ function rowsFor(k: KeyUnderTest): Row[] {
   const admin = ADMINISTRATOR_ACCESS;
   for (const a of cfg.administrators) {
     // Even with AdministratorAccess in IAM, a key administrator gets no cryptography and no grants.
-    for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom"]) {
-      rows.push({ who: "administrator with AdministratorAccess", principal: a, action, identity: [admin], expected: "ExplicitlyDenied" });
+    for (const action of [
+      "kms:Decrypt",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+    ]) {
+      rows.push({
+        who: "administrator with AdministratorAccess",
+        principal: a,
+        action,
+        identity: [admin],
+        expected: "ExplicitlyDenied",
+      });
     }
-    rows.push({ who: "administrator with AdministratorAccess, grant for a non-AWS resource", principal: a, action: "kms:CreateGrant", context: NOT_FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
-    rows.push({ who: "administrator with AdministratorAccess, grant for an AWS resource", principal: a, action: "kms:CreateGrant", context: FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+    rows.push({
+      who: "administrator with AdministratorAccess, grant for a non-AWS resource",
+      principal: a,
+      action: "kms:CreateGrant",
+      context: NOT_FOR_AWS,
+      identity: [admin],
+      expected: "ExplicitlyDenied",
+    });
+    rows.push({
+      who: "administrator with AdministratorAccess, grant for an AWS resource",
+      principal: a,
+      action: "kms:CreateGrant",
+      context: FOR_AWS,
+      identity: [admin],
+      expected: "ExplicitlyDenied",
+    });
     // The key policy alone lets administrators manage the key (what keeps a closed key manageable).
-    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DescribeKey", "kms:TagResource"]) {
+    for (const action of [
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+      "kms:DisableKey",
+      "kms:DescribeKey",
+      "kms:TagResource",
+    ]) {
       rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "Allowed" });
     }
   }
@@ -109,26 +167,76 @@ function rowsFor(k: KeyUnderTest): Row[] {
     for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:DescribeKey"]) {
       rows.push({ who: "user, no IAM policy", principal: u, action, expected: "Allowed" });
     }
-    rows.push({ who: "user, grant for an AWS resource", principal: u, action: "kms:CreateGrant", context: FOR_AWS, expected: "Allowed" });
-    rows.push({ who: "user, grant for a non-AWS resource", principal: u, action: "kms:CreateGrant", context: NOT_FOR_AWS, expected: "ImplicitlyDenied" });
-    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CancelKeyDeletion", "kms:DeleteAlias"]) {
-      rows.push({ who: "user with AdministratorAccess", principal: u, action, identity: [admin], expected: "ExplicitlyDenied" });
+    rows.push({
+      who: "user, grant for an AWS resource",
+      principal: u,
+      action: "kms:CreateGrant",
+      context: FOR_AWS,
+      expected: "Allowed",
+    });
+    rows.push({
+      who: "user, grant for a non-AWS resource",
+      principal: u,
+      action: "kms:CreateGrant",
+      context: NOT_FOR_AWS,
+      expected: "ImplicitlyDenied",
+    });
+    for (const action of [
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+      "kms:DisableKey",
+      "kms:CancelKeyDeletion",
+      "kms:DeleteAlias",
+    ]) {
+      rows.push({
+        who: "user with AdministratorAccess",
+        principal: u,
+        action,
+        identity: [admin],
+        expected: "ExplicitlyDenied",
+      });
     }
   }
   for (const u of cfg.encryptOnlyUsers ?? []) {
-    for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:DescribeKey"]) {
+    for (const action of [
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptTo",
+      "kms:DescribeKey",
+    ]) {
       rows.push({ who: "encrypt-only user, no IAM policy", principal: u, action, expected: "Allowed" });
     }
     // Even with AdministratorAccess: no decryption, no grant that could give it, no management.
     for (const action of ["kms:Decrypt", "kms:ReEncryptFrom", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) {
-      rows.push({ who: "encrypt-only user with AdministratorAccess", principal: u, action, identity: [admin], expected: "ExplicitlyDenied" });
+      rows.push({
+        who: "encrypt-only user with AdministratorAccess",
+        principal: u,
+        action,
+        identity: [admin],
+        expected: "ExplicitlyDenied",
+      });
     }
-    rows.push({ who: "encrypt-only user with AdministratorAccess, grant for an AWS resource", principal: u, action: "kms:CreateGrant", context: FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+    rows.push({
+      who: "encrypt-only user with AdministratorAccess, grant for an AWS resource",
+      principal: u,
+      action: "kms:CreateGrant",
+      context: FOR_AWS,
+      identity: [admin],
+      expected: "ExplicitlyDenied",
+    });
   }
   for (const u of cfg.decryptOnlyUsers ?? []) {
-    for (const action of ["kms:Decrypt", "kms:ReEncryptFrom", "kms:DescribeKey"]) rows.push({ who: "decrypt-only user, no IAM policy", principal: u, action, expected: "Allowed" });
+    for (const action of ["kms:Decrypt", "kms:ReEncryptFrom", "kms:DescribeKey"])
+      rows.push({ who: "decrypt-only user, no IAM policy", principal: u, action, expected: "Allowed" });
     for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:PutKeyPolicy"]) {
-      rows.push({ who: "decrypt-only user with AdministratorAccess", principal: u, action, identity: [admin], expected: "ExplicitlyDenied" });
+      rows.push({
+        who: "decrypt-only user with AdministratorAccess",
+        principal: u,
+        action,
+        identity: [admin],
+        expected: "ExplicitlyDenied",
+      });
     }
   }
   for (const ext of cfg.externalAccounts ?? []) {
@@ -136,60 +244,201 @@ function rowsFor(k: KeyUnderTest): Row[] {
     const use: Decision = ext.allow.includes("use") ? "Allowed" : "ImplicitlyDenied";
     // Cross-account use needs both the key policy and the other account's IAM policy.
     for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:DescribeKey"]) {
-      rows.push({ who: `account ${ext.account}'s role with an IAM policy allowing the action`, principal: role, action, identity: [allowing(action)], expected: use });
-      rows.push({ who: `account ${ext.account}'s role without an IAM policy`, principal: role, action, expected: "ImplicitlyDenied" });
+      rows.push({
+        who: `account ${ext.account}'s role with an IAM policy allowing the action`,
+        principal: role,
+        action,
+        identity: [allowing(action)],
+        expected: use,
+      });
+      rows.push({
+        who: `account ${ext.account}'s role without an IAM policy`,
+        principal: role,
+        action,
+        expected: "ImplicitlyDenied",
+      });
     }
     // Never management, whatever the other account's IAM says.
-    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CancelKeyDeletion", "kms:TagResource", "kms:UpdateAlias", "kms:EnableKeyRotation"]) {
-      rows.push({ who: `account ${ext.account}'s role with AdministratorAccess`, principal: role, action, identity: [admin], expected: "ImplicitlyDenied" });
+    for (const action of [
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+      "kms:DisableKey",
+      "kms:CancelKeyDeletion",
+      "kms:TagResource",
+      "kms:UpdateAlias",
+      "kms:EnableKeyRotation",
+    ]) {
+      rows.push({
+        who: `account ${ext.account}'s role with AdministratorAccess`,
+        principal: role,
+        action,
+        identity: [admin],
+        expected: "ImplicitlyDenied",
+      });
     }
     const grants: Decision = ext.allow.includes("grantsForAwsResources") ? "Allowed" : "ImplicitlyDenied";
-    rows.push({ who: `account ${ext.account}'s role, grant for an AWS resource`, principal: role, action: "kms:CreateGrant", context: FOR_AWS, identity: [allowing("kms:CreateGrant")], expected: grants });
-    rows.push({ who: `account ${ext.account}'s role, grant for a non-AWS resource`, principal: role, action: "kms:CreateGrant", context: NOT_FOR_AWS, identity: [admin], expected: "ImplicitlyDenied" });
-    rows.push({ who: `account ${ext.account}'s role, grant without the condition key`, principal: role, action: "kms:CreateGrant", identity: [admin], expected: "ImplicitlyDenied" });
+    rows.push({
+      who: `account ${ext.account}'s role, grant for an AWS resource`,
+      principal: role,
+      action: "kms:CreateGrant",
+      context: FOR_AWS,
+      identity: [allowing("kms:CreateGrant")],
+      expected: grants,
+    });
+    rows.push({
+      who: `account ${ext.account}'s role, grant for a non-AWS resource`,
+      principal: role,
+      action: "kms:CreateGrant",
+      context: NOT_FOR_AWS,
+      identity: [admin],
+      expected: "ImplicitlyDenied",
+    });
+    rows.push({
+      who: `account ${ext.account}'s role, grant without the condition key`,
+      principal: role,
+      action: "kms:CreateGrant",
+      identity: [admin],
+      expected: "ImplicitlyDenied",
+    });
   }
   const other = `arn:${k.partition}:iam::${k.account}:role/CloudAdministrators`;
   const delegated: Decision = k.form === "account" ? "Allowed" : "ImplicitlyDenied";
   for (const action of ["kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) {
-    rows.push({ who: "an unlisted identity with AdministratorAccess", principal: other, action, identity: [admin], expected: delegated });
+    rows.push({
+      who: "an unlisted identity with AdministratorAccess",
+      principal: other,
+      action,
+      identity: [admin],
+      expected: delegated,
+    });
   }
-  rows.push({ who: "an unlisted identity without IAM policies", principal: other, action: "kms:Decrypt", expected: "ImplicitlyDenied" });
-  rows.push({ who: "another account's administrator", principal: "arn:aws:iam::999999999999:role/Admin", action: "kms:Decrypt", identity: [admin], expected: "ImplicitlyDenied" });
+  rows.push({
+    who: "an unlisted identity without IAM policies",
+    principal: other,
+    action: "kms:Decrypt",
+    expected: "ImplicitlyDenied",
+  });
+  rows.push({
+    who: "another account's administrator",
+    principal: "arn:aws:iam::999999999999:role/Admin",
+    action: "kms:Decrypt",
+    identity: [admin],
+    expected: "ImplicitlyDenied",
+  });
   // Imported material (BYOK): importers import and prove the key, nothing else; nobody in the
   // account deletes the material, whatever IAM says.
   for (const imp of cfg.importers ?? []) {
-    for (const action of ["kms:GetParametersForImport", "kms:ImportKeyMaterial", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]) {
+    for (const action of [
+      "kms:GetParametersForImport",
+      "kms:ImportKeyMaterial",
+      "kms:RotateKeyOnDemand",
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:DescribeKey",
+    ]) {
       rows.push({ who: "importer, no IAM policy", principal: imp, action, expected: "Allowed" });
     }
-    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DeleteImportedKeyMaterial"]) {
-      rows.push({ who: "importer with AdministratorAccess", principal: imp, action, identity: [admin], expected: "ExplicitlyDenied" });
+    for (const action of [
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+      "kms:DisableKey",
+      "kms:DeleteImportedKeyMaterial",
+    ]) {
+      rows.push({
+        who: "importer with AdministratorAccess",
+        principal: imp,
+        action,
+        identity: [admin],
+        expected: "ExplicitlyDenied",
+      });
     }
-    rows.push({ who: "importer with AdministratorAccess, grant for an AWS resource", principal: imp, action: "kms:CreateGrant", context: FOR_AWS, identity: [admin], expected: "ExplicitlyDenied" });
+    rows.push({
+      who: "importer with AdministratorAccess, grant for an AWS resource",
+      principal: imp,
+      action: "kms:CreateGrant",
+      context: FOR_AWS,
+      identity: [admin],
+      expected: "ExplicitlyDenied",
+    });
   }
   if (cfg.origin === "external") {
     for (const p of [...cfg.administrators, `arn:${k.partition}:iam::${k.account}:role/CloudAdministrators`]) {
-      rows.push({ who: "anyone in the account with AdministratorAccess", principal: p, action: "kms:DeleteImportedKeyMaterial", identity: [admin], expected: "ExplicitlyDenied" });
+      rows.push({
+        who: "anyone in the account with AdministratorAccess",
+        principal: p,
+        action: "kms:DeleteImportedKeyMaterial",
+        identity: [admin],
+        expected: "ExplicitlyDenied",
+      });
     }
-    for (const a of cfg.administrators) for (const action of ["kms:GetParametersForImport", "kms:ImportKeyMaterial"]) rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "ImplicitlyDenied" });
-    for (const u of cfg.users) rows.push({ who: "user, no IAM policy", principal: u, action: "kms:ImportKeyMaterial", expected: "ImplicitlyDenied" });
+    for (const a of cfg.administrators)
+      for (const action of ["kms:GetParametersForImport", "kms:ImportKeyMaterial"])
+        rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "ImplicitlyDenied" });
+    for (const u of cfg.users)
+      rows.push({
+        who: "user, no IAM policy",
+        principal: u,
+        action: "kms:ImportKeyMaterial",
+        expected: "ImplicitlyDenied",
+      });
   }
   const asg = autoScalingRole(k);
   if (k.isEbsDefault) {
     // https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
-    rows.push({ who: "Auto Scaling service-linked role, grant for an AWS resource", principal: asg, action: "kms:CreateGrant", context: FOR_AWS, expected: "Allowed" });
-    rows.push({ who: "Auto Scaling service-linked role, grant for a non-AWS resource", principal: asg, action: "kms:CreateGrant", context: NOT_FOR_AWS, expected: "ImplicitlyDenied" });
-    rows.push({ who: "Auto Scaling service-linked role, grant without the condition key", principal: asg, action: "kms:CreateGrant", expected: "ImplicitlyDenied" });
-    for (const action of ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]) {
+    rows.push({
+      who: "Auto Scaling service-linked role, grant for an AWS resource",
+      principal: asg,
+      action: "kms:CreateGrant",
+      context: FOR_AWS,
+      expected: "Allowed",
+    });
+    rows.push({
+      who: "Auto Scaling service-linked role, grant for a non-AWS resource",
+      principal: asg,
+      action: "kms:CreateGrant",
+      context: NOT_FOR_AWS,
+      expected: "ImplicitlyDenied",
+    });
+    rows.push({
+      who: "Auto Scaling service-linked role, grant without the condition key",
+      principal: asg,
+      action: "kms:CreateGrant",
+      expected: "ImplicitlyDenied",
+    });
+    for (const action of [
+      "kms:Decrypt",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+    ]) {
       rows.push({ who: "Auto Scaling service-linked role", principal: asg, action, expected: "Allowed" });
     }
-    rows.push({ who: "Auto Scaling service-linked role", principal: asg, action: "kms:PutKeyPolicy", expected: "ExplicitlyDenied" });
+    rows.push({
+      who: "Auto Scaling service-linked role",
+      principal: asg,
+      action: "kms:PutKeyPolicy",
+      expected: "ExplicitlyDenied",
+    });
   } else {
-    rows.push({ who: "Auto Scaling service-linked role on a key that is not the EBS default", principal: asg, action: "kms:CreateGrant", context: FOR_AWS, expected: "ImplicitlyDenied" });
+    rows.push({
+      who: "Auto Scaling service-linked role on a key that is not the EBS default",
+      principal: asg,
+      action: "kms:CreateGrant",
+      context: FOR_AWS,
+      expected: "ImplicitlyDenied",
+    });
   }
   return rows;
 }
 
-const keyCases = keys.flatMap((k) => rowsFor(k).map((r) => [`${k.label}: ${r.who} ${r.action}${r.context ? ` ${JSON.stringify(r.context)}` : ""}`, k, r] as const));
+const keyCases = keys.flatMap((k) =>
+  rowsFor(k).map(
+    (r) => [`${k.label}: ${r.who} ${r.action}${r.context ? ` ${JSON.stringify(r.context)}` : ""}`, k, r] as const,
+  ),
+);
 
 test.each(keyCases)("key policy %s", async (_label, k, r) => {
   const decision = await decide({
@@ -207,7 +456,11 @@ test.each(keyCases)("key policy %s", async (_label, k, r) => {
 test("the shipped environments exercise encrypt-only users and another account", () => {
   const cfgs = keys.map((k) => resolveEnvironment(environments[k.env as keyof typeof environments]).keys[k.keyName]);
   expect(cfgs.some((c) => c.encryptOnlyUsers?.length)).toBe(true);
-  expect(cfgs.some((c) => c.externalAccounts?.some((a) => a.allow.includes("use") && a.allow.includes("grantsForAwsResources")))).toBe(true);
+  expect(
+    cfgs.some((c) =>
+      c.externalAccounts?.some((a) => a.allow.includes("use") && a.allow.includes("grantsForAwsResources")),
+    ),
+  ).toBe(true);
 });
 
 // ---- signing keys ----------------------------------------------------------------------------
@@ -227,8 +480,17 @@ function signingKeysOf(stacks: Record<string, StackJson>, form: "account" | "clo
     const keysStack = stacks[`${envName}-keys`];
     for (const [resName, res] of Object.entries(keysStack.resource?.aws_kms_key ?? {})) {
       if (res.key_usage !== "SIGN_VERIFY") continue;
-      const keyName = /\/signing-key-([^/]+)\/key$/.exec((res["//"] as { metadata: { path: string } }).metadata.path)?.[1] as string;
-      out.push({ label: `${form} ${envName}.${keyName}`, env: envName, keyName, account: stackTarget(keysStack).account, keyArn: keyArnOf(keysStack, resName), policy: JSON.parse(res.policy as string) as PolicyDocument });
+      const keyName = /\/signing-key-([^/]+)\/key$/.exec(
+        (res["//"] as { metadata: { path: string } }).metadata.path,
+      )?.[1] as string;
+      out.push({
+        label: `${form} ${envName}.${keyName}`,
+        env: envName,
+        keyName,
+        account: stackTarget(keysStack).account,
+        keyArn: keyArnOf(keysStack, resName),
+        policy: JSON.parse(res.policy as string) as PolicyDocument,
+      });
     }
   }
   return out;
@@ -237,9 +499,13 @@ function signingKeysOf(stacks: Record<string, StackJson>, form: "account" | "clo
 const signingKeys = [...signingKeysOf(shipped, "account"), ...signingKeysOf(closed, "closed")];
 
 test("every signing key of every shipped environment is evaluated, in both forms", () => {
-  const expected = Object.entries(environments).flatMap(([e, env]) => Object.keys(env.signingKeys ?? {}).map((k) => `${e}.${k}`));
+  const expected = Object.entries(environments).flatMap(([e, env]) =>
+    Object.keys(env.signingKeys ?? {}).map((k) => `${e}.${k}`),
+  );
   expect(expected.length).toBeGreaterThan(0);
-  expect(signingKeys.map((k) => k.label).sort()).toEqual(["account", "closed"].flatMap((f) => expected.map((e) => `${f} ${e}`)).sort());
+  expect(signingKeys.map((k) => k.label).sort()).toEqual(
+    ["account", "closed"].flatMap((f) => expected.map((e) => `${f} ${e}`)).sort(),
+  );
 });
 
 function signingRows(k: SigningKeyUnderTest): Row[] {
@@ -248,27 +514,64 @@ function signingRows(k: SigningKeyUnderTest): Row[] {
   const rows: Row[] = [];
   const only = (who: string, principals: readonly string[], allowed: string) => {
     for (const p of principals) {
-      for (const action of ["kms:Sign", "kms:Verify", "kms:GetPublicKey", "kms:Decrypt", "kms:Encrypt", "kms:CreateGrant"]) {
-        rows.push({ who: `${who}, no IAM policy`, principal: p, action, expected: action === allowed ? "Allowed" : "ImplicitlyDenied" });
+      for (const action of [
+        "kms:Sign",
+        "kms:Verify",
+        "kms:GetPublicKey",
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:CreateGrant",
+      ]) {
+        rows.push({
+          who: `${who}, no IAM policy`,
+          principal: p,
+          action,
+          expected: action === allowed ? "Allowed" : "ImplicitlyDenied",
+        });
       }
       rows.push({ who: `${who}, no IAM policy`, principal: p, action: "kms:DescribeKey", expected: "Allowed" });
-      for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"]) rows.push({ who: `${who} with AdministratorAccess`, principal: p, action, identity: [ADMINISTRATOR_ACCESS], expected: "ExplicitlyDenied" });
+      for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"])
+        rows.push({
+          who: `${who} with AdministratorAccess`,
+          principal: p,
+          action,
+          identity: [ADMINISTRATOR_ACCESS],
+          expected: "ExplicitlyDenied",
+        });
     }
   };
   only("signer", cfg.signers, "kms:Sign");
   only("verifier", cfg.verifiers, "kms:Verify");
   only("public-key reader", cfg.publicKeyReaders, "kms:GetPublicKey");
   for (const a of cfg.administrators) {
-    for (const action of ["kms:Sign", "kms:Verify", "kms:CreateGrant"]) rows.push({ who: "administrator with AdministratorAccess", principal: a, action, identity: [ADMINISTRATOR_ACCESS], expected: "ExplicitlyDenied" });
-    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"]) rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "Allowed" });
+    for (const action of ["kms:Sign", "kms:Verify", "kms:CreateGrant"])
+      rows.push({
+        who: "administrator with AdministratorAccess",
+        principal: a,
+        action,
+        identity: [ADMINISTRATOR_ACCESS],
+        expected: "ExplicitlyDenied",
+      });
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"])
+      rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "Allowed" });
   }
   return rows;
 }
 
-const signingCases = signingKeys.flatMap((k) => signingRows(k).map((r) => [`${k.label}: ${r.who} ${r.action}`, k, r] as const));
+const signingCases = signingKeys.flatMap((k) =>
+  signingRows(k).map((r) => [`${k.label}: ${r.who} ${r.action}`, k, r] as const),
+);
 
 test.each(signingCases)("signing key policy %s", async (_label, k, r) => {
-  const decision = await decide({ principal: r.principal, action: r.action, resource: k.keyArn, resourceAccount: k.account, context: r.context, identityPolicies: r.identity, resourcePolicy: k.policy });
+  const decision = await decide({
+    principal: r.principal,
+    action: r.action,
+    resource: k.keyArn,
+    resourceAccount: k.account,
+    context: r.context,
+    identityPolicies: r.identity,
+    resourcePolicy: k.policy,
+  });
   expect(decision).toBe(r.expected);
 });
 
@@ -298,10 +601,20 @@ function bucketsOf(stacks: Record<string, StackJson>): BucketUnderTest[] {
     for (const [name, res] of Object.entries(data.resource?.aws_s3_bucket_policy ?? {})) {
       const bucketRes = /^\$\{aws_s3_bucket\.([\w-]+)\.id\}$/.exec(res.bucket as string)?.[1] as string;
       const bucketName = data.resource?.aws_s3_bucket?.[bucketRes]?.bucket as string;
-      const sse = Object.values(data.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).find((s) => s.bucket === `\${aws_s3_bucket.${bucketRes}.id}`) as {
+      const sse = Object.values(data.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).find(
+        (s) => s.bucket === `\${aws_s3_bucket.${bucketRes}.id}`,
+      ) as {
         rule: { apply_server_side_encryption_by_default: { kms_master_key_id: string } }[];
       };
-      const defaultKey = concretize({ Statement: [{ Effect: "Allow", Resource: sse.rule[0].apply_server_side_encryption_by_default.kms_master_key_id }] }, data, keysStack);
+      const defaultKey = concretize(
+        {
+          Statement: [
+            { Effect: "Allow", Resource: sse.rule[0].apply_server_side_encryption_by_default.kms_master_key_id },
+          ],
+        },
+        data,
+        keysStack,
+      );
       out.push({
         label: `${envName} ${bucketName} (${name})`,
         account: t.account,
@@ -339,7 +652,11 @@ function putRows(b: BucketUnderTest): [string, Record<string, string>, Decision]
     ["aws:kms with this key's ARN", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: keyArn }, "Allowed"],
     ["aws:kms without a key id (S3 would use aws/s3)", { ...TLS, [SSE]: "aws:kms" }, "ExplicitlyDenied"],
     ["aws:kms with another key's ARN", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: otherKey }, "ExplicitlyDenied"],
-    ["aws:kms with this key's bare key id (resolved in the requester's account)", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: keyId }, "ExplicitlyDenied"],
+    [
+      "aws:kms with this key's bare key id (resolved in the requester's account)",
+      { ...TLS, [SSE]: "aws:kms", [KEY_ID]: keyId },
+      "ExplicitlyDenied",
+    ],
     ["aws:kms with an alias ARN", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: aliasArn }, "ExplicitlyDenied"],
     ["aws:kms with an alias name", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: "alias/some-alias" }, "ExplicitlyDenied"],
     ["SSE-S3 (AES256)", { ...TLS, [SSE]: "AES256" }, "ExplicitlyDenied"],
@@ -348,12 +665,18 @@ function putRows(b: BucketUnderTest): [string, Record<string, string>, Decision]
     ["SSE-C", { ...TLS, [SSE_C]: "AES256" }, "ExplicitlyDenied"],
     ["another key id without an encryption type", { ...TLS, [KEY_ID]: otherKey }, "ExplicitlyDenied"],
     ["no encryption header over plain HTTP", { "aws:SecureTransport": "false" }, "ExplicitlyDenied"],
-    ["aws:kms with this key's ARN over plain HTTP", { "aws:SecureTransport": "false", [SSE]: "aws:kms", [KEY_ID]: keyArn }, "ExplicitlyDenied"],
+    [
+      "aws:kms with this key's ARN over plain HTTP",
+      { "aws:SecureTransport": "false", [SSE]: "aws:kms", [KEY_ID]: keyArn },
+      "ExplicitlyDenied",
+    ],
   ];
 }
 
 const writer = (b: BucketUnderTest) => `arn:aws:iam::${b.account}:role/ReportWriter`;
-const bucketCases = buckets.flatMap((b) => putRows(b).map(([what, ctx, expected]) => [`${b.label}: PutObject with ${what}`, b, ctx, expected] as const));
+const bucketCases = buckets.flatMap((b) =>
+  putRows(b).map(([what, ctx, expected]) => [`${b.label}: PutObject with ${what}`, b, ctx, expected] as const),
+);
 
 test.each(bucketCases)("bucket policy %s", async (_label, b, context, expected) => {
   const decision = await decide({
@@ -368,33 +691,69 @@ test.each(bucketCases)("bucket policy %s", async (_label, b, context, expected) 
   expect(decision).toBe(expected);
 });
 
-test.each(buckets.map((b) => [b.label, b] as const))("bucket policy %s: reads need TLS and nothing else", async (_label, b) => {
-  const read = (secure: string) => decide({ principal: writer(b), action: "s3:GetObject", resource: `${b.bucketArn}/reports/x.csv`, resourceAccount: b.account, context: { "aws:SecureTransport": secure }, identityPolicies: [allowing("s3:GetObject")], resourcePolicy: b.policy });
-  expect(await read("true")).toBe("Allowed");
-  expect(await read("false")).toBe("ExplicitlyDenied");
-});
+test.each(buckets.map((b) => [b.label, b] as const))(
+  "bucket policy %s: reads need TLS and nothing else",
+  async (_label, b) => {
+    const read = (secure: string) =>
+      decide({
+        principal: writer(b),
+        action: "s3:GetObject",
+        resource: `${b.bucketArn}/reports/x.csv`,
+        resourceAccount: b.account,
+        context: { "aws:SecureTransport": secure },
+        identityPolicies: [allowing("s3:GetObject")],
+        resourcePolicy: b.policy,
+      });
+    expect(await read("true")).toBe("Allowed");
+    expect(await read("false")).toBe("ExplicitlyDenied");
+  },
+);
 
 // ---- every action name exists ------------------------------------------------------------------
 
 test("every action in every synthesized policy (key, bucket, IAM role and trust policies) exists", async () => {
   const found = [...policiesIn(shipped), ...policiesIn(closed)];
   // The customer keys (imported ones included), the signing keys, plus each alarm topic key (shipped and closed forms alike).
-  expect(found.filter((p) => p.type === "aws_kms_key" || p.type === "aws_kms_external_key").length).toBe(keys.length + signingKeys.length + 2 * alarmTopics.length);
+  expect(found.filter((p) => p.type === "aws_kms_key" || p.type === "aws_kms_external_key").length).toBe(
+    keys.length + signingKeys.length + 2 * alarmTopics.length,
+  );
   expect(found.some((p) => p.type === "aws_iam_role_policy")).toBe(true);
   const unknown: string[] = [];
-  for (const p of found) for (const a of await unknownActions(p.document)) unknown.push(`${p.stack} ${p.address}: ${a}`);
+  for (const p of found)
+    for (const a of await unknownActions(p.document)) unknown.push(`${p.stack} ${p.address}: ${a}`);
   expect(unknown).toEqual([]);
 });
 
 test("the action check itself notices a misspelt action and a wildcard that matches nothing", async () => {
-  expect(await unknownActions({ Statement: [{ Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"], Resource: "*" }] })).toEqual(["kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"]);
+  expect(
+    await unknownActions({
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"],
+          Resource: "*",
+        },
+      ],
+    }),
+  ).toEqual(["kms:Decrpyt", "kms:Frobnicate*", "nosuchservice:Get"]);
 });
 
 describe("a configured list of service-linked roles replaces the Auto Scaling default", () => {
-  const eks = "arn:aws:iam::111111111111:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup";
+  const eks =
+    "arn:aws:iam::111111111111:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup";
   const stacks = synthEnvs({ dev: variant(environments.dev, { "data.ebs.serviceLinkedRoles": [eks] }) }).stacks;
-  const [volumes] = keysOf({ ...shipped, ...stacks }, "account").filter((k) => k.env === "dev" && k.keyName === "volumes");
-  const grant = (principal: string) => decide({ principal, action: "kms:CreateGrant", resource: volumes.keyArn, resourceAccount: volumes.account, context: FOR_AWS, resourcePolicy: volumes.policy });
+  const [volumes] = keysOf({ ...shipped, ...stacks }, "account").filter(
+    (k) => k.env === "dev" && k.keyName === "volumes",
+  );
+  const grant = (principal: string) =>
+    decide({
+      principal,
+      action: "kms:CreateGrant",
+      resource: volumes.keyArn,
+      resourceAccount: volumes.account,
+      context: FOR_AWS,
+      resourcePolicy: volumes.policy,
+    });
   test("the listed role may create grants for AWS resources; Auto Scaling's, no longer listed, may not", async () => {
     expect(await grant(eks)).toBe("Allowed");
     expect(await grant(autoScalingRole(volumes))).toBe("ImplicitlyDenied");
@@ -406,10 +765,20 @@ describe("a configured list of service-linked roles replaces the Auto Scaling de
 const alarmTopics = Object.keys(environments).flatMap((envName) => {
   const keysStack = shipped[`${envName}-keys`];
   const t = stackTarget(keysStack);
-  const key = Object.entries(keysStack.resource?.aws_kms_key ?? {}).find(([, r]) => /\/alarms\/topic\/key$/.test((r["//"] as { metadata: { path: string } }).metadata.path));
+  const key = Object.entries(keysStack.resource?.aws_kms_key ?? {}).find(([, r]) =>
+    /\/alarms\/topic\/key$/.test((r["//"] as { metadata: { path: string } }).metadata.path),
+  );
   const topicPolicy = Object.values(keysStack.resource?.aws_sns_topic_policy ?? {})[0];
   if (!key || !topicPolicy) return [];
-  return [{ envName, ...t, keyArn: keyArnOf(keysStack, key[0]), keyPolicy: JSON.parse(key[1].policy as string) as PolicyDocument, topicPolicy: JSON.parse(topicPolicy.policy as string) as PolicyDocument }];
+  return [
+    {
+      envName,
+      ...t,
+      keyArn: keyArnOf(keysStack, key[0]),
+      keyPolicy: JSON.parse(key[1].policy as string) as PolicyDocument,
+      topicPolicy: JSON.parse(topicPolicy.policy as string) as PolicyDocument,
+    },
+  ];
 });
 
 test("the shipped environments with alarms are prod and staging", () => {
@@ -420,17 +789,42 @@ describe.each(alarmTopics)("alarm topic of $envName", (a) => {
   const topicArn = `arn:${a.partition}:sns:${a.region}:${a.account}:${a.envName}-kms-alarms`;
   const alarm = (account: string, name: string) => `arn:${a.partition}:cloudwatch:${a.region}:${account}:alarm:${name}`;
   const cw = (action: string, resource: string, policy: PolicyDocument, alarmArn: string, account = a.account) =>
-    decide({ principal: "cloudwatch.amazonaws.com", action, resource, resourceAccount: a.account, resourcePolicy: policy, context: { "aws:SourceAccount": account, "aws:SourceArn": alarmArn, "aws:PrincipalIsAWSService": "true" } });
+    decide({
+      principal: "cloudwatch.amazonaws.com",
+      action,
+      resource,
+      resourceAccount: a.account,
+      resourcePolicy: policy,
+      context: { "aws:SourceAccount": account, "aws:SourceArn": alarmArn, "aws:PrincipalIsAWSService": "true" },
+    });
   const admin = (action: string, resource: string, policy: PolicyDocument) =>
-    decide({ principal: `arn:${a.partition}:iam::${a.account}:role/CloudAdministrators`, action, resource, resourceAccount: a.account, resourcePolicy: policy, identityPolicies: [ADMINISTRATOR_ACCESS], context: { "aws:PrincipalIsAWSService": "false" } });
+    decide({
+      principal: `arn:${a.partition}:iam::${a.account}:role/CloudAdministrators`,
+      action,
+      resource,
+      resourceAccount: a.account,
+      resourcePolicy: policy,
+      identityPolicies: [ADMINISTRATOR_ACCESS],
+      context: { "aws:PrincipalIsAWSService": "false" },
+    });
 
   test("CloudWatch alarms of the environment encrypt with the key and publish; other accounts' alarms do not", async () => {
     const own = alarm(a.account, `${a.envName}-kms-request-quota`);
     expect(await cw("kms:GenerateDataKey", a.keyArn, a.keyPolicy, own)).toBe("Allowed");
     expect(await cw("kms:Decrypt", a.keyArn, a.keyPolicy, own)).toBe("Allowed");
     expect(await cw("sns:Publish", topicArn, a.topicPolicy, own)).toBe("Allowed");
-    expect(await cw("kms:GenerateDataKey", a.keyArn, a.keyPolicy, alarm("999999999999", `${a.envName}-kms-x`), "999999999999")).toBe("ImplicitlyDenied");
-    expect(await cw("sns:Publish", topicArn, a.topicPolicy, alarm("999999999999", `${a.envName}-kms-x`), "999999999999")).toBe("ImplicitlyDenied");
+    expect(
+      await cw(
+        "kms:GenerateDataKey",
+        a.keyArn,
+        a.keyPolicy,
+        alarm("999999999999", `${a.envName}-kms-x`),
+        "999999999999",
+      ),
+    ).toBe("ImplicitlyDenied");
+    expect(
+      await cw("sns:Publish", topicArn, a.topicPolicy, alarm("999999999999", `${a.envName}-kms-x`), "999999999999"),
+    ).toBe("ImplicitlyDenied");
   });
 
   test("an administrator manages the key but neither decrypts with it nor publishes", async () => {

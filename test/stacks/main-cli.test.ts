@@ -1,6 +1,16 @@
 /** The synth command as a user runs it: `node .build/main.js` (what `npm run synth` runs after building). */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environments } from "../../environments";
@@ -71,16 +81,32 @@ test("fails when ENV_CONFIG is not JSON, with one line naming the file", () => {
     encoding: "utf8",
   });
   expect(r.status).toBe(1);
-  expect(r.stderr).toMatch(new RegExp(`^ENV_CONFIG: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not valid JSON: .+\\n$`));
+  expect(r.stderr).toMatch(
+    new RegExp(`^ENV_CONFIG: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not valid JSON: .+\\n$`),
+  );
 });
 
 test("fails when ENV_CONFIG nests 100,000 levels deep: one line naming the field, exit 1, no internal error, nothing written", () => {
   const file = join(work, "deep.json");
-  writeFileSync(file, JSON.stringify(environments.dev).replace('"CostCentre":"platform-dev"', `"CostCentre":${"[".repeat(100_000)}${"]".repeat(100_000)}`));
+  writeFileSync(
+    file,
+    JSON.stringify(environments.dev).replace(
+      '"CostCentre":"platform-dev"',
+      `"CostCentre":${"[".repeat(100_000)}${"]".repeat(100_000)}`,
+    ),
+  );
   const outdir = join(work, "deep");
-  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], {
+    cwd: root,
+    env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir },
+    encoding: "utf8",
+  });
   expect(r.status).toBe(1);
-  expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^environments\.dev\.tags\.CostCentre: \[{31}null\]{31} is not allowed \(a string, configuration schema/)]);
+  expect(r.stderr.trim().split("\n")).toEqual([
+    expect.stringMatching(
+      /^environments\.dev\.tags\.CostCentre: \[{31}null\]{31} is not allowed \(a string, configuration schema/,
+    ),
+  ]);
   expect(existsSync(outdir)).toBe(false);
 });
 
@@ -88,16 +114,25 @@ test("ENV_CONFIG with a UTF-8 byte-order mark synthesizes", () => {
   const file = join(work, "bom.json");
   writeFileSync(file, `\ufeff${JSON.stringify(environments.dev)}`);
   const outdir = join(work, "bom");
-  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], {
+    cwd: root,
+    env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir },
+    encoding: "utf8",
+  });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["dev-data", "dev-keys"]);
 });
 
 test("ENV_CONFIG synthesizes just that environment, from the output of npm run config", () => {
-  const config = spawnSync(process.execPath, [join(root, ".build", "config.js"), "dev"], { cwd: root, encoding: "utf8" });
+  const config = spawnSync(process.execPath, [join(root, ".build", "config.js"), "dev"], {
+    cwd: root,
+    encoding: "utf8",
+  });
   expect(config.status).toBe(0);
-  const resolved = JSON.parse(config.stdout) as { keys: Record<string, { deletionWindowDays: number; rotation: boolean }> };
+  const resolved = JSON.parse(config.stdout) as {
+    keys: Record<string, { deletionWindowDays: number; rotation: boolean }>;
+  };
   expect(resolved.keys.volumes).toMatchObject({ deletionWindowDays: 30, rotation: true });
   const outdir = join(work, "one");
   const r = runSynth(resolved, outdir);
@@ -106,19 +141,30 @@ test("ENV_CONFIG synthesizes just that environment, from the output of npm run c
   expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["dev-data", "dev-keys"]);
 });
 
-test.each(["qa", "constructor"])("npm run config rejects an unknown environment (%s) with the list of known ones", (name) => {
-  // A name the registry does not hold (README "Adding an environment" may have added a "qa").
-  let unknown = name;
-  while (Object.prototype.hasOwnProperty.call(environments, unknown)) unknown += "x";
-  const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), unknown], { cwd: root, encoding: "utf8" });
-  expect(r.status).toBe(2);
-  expect(r.stderr).toBe(`config: unknown environment "${unknown}" (known: ${Object.keys(environments).join(", ")})\n`);
-});
+test.each(["qa", "constructor"])(
+  "npm run config rejects an unknown environment (%s) with the list of known ones",
+  (name) => {
+    // A name the registry does not hold (README "Adding an environment" may have added a "qa").
+    let unknown = name;
+    while (Object.prototype.hasOwnProperty.call(environments, unknown)) unknown += "x";
+    const r = spawnSync(process.execPath, [join(root, ".build", "config.js"), unknown], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      `config: unknown environment "${unknown}" (known: ${Object.keys(environments).join(", ")})\n`,
+    );
+  },
+);
 
 describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token stack traces stubbed; KeysStack skips the preparing pass)", () => {
   /** Every file under `dir`, relative, with its content. */
   const tree = (dir: string): Record<string, string> => {
-    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+      );
     return Object.fromEntries(walk(dir).map((f) => [f.slice(dir.length + 1), readFileSync(f, "latin1")]));
   };
 
@@ -143,7 +189,9 @@ describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token st
     const { run: r, outdir } = fullSynth();
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(JSON.parse(readFileSync(join(outdir, "stacks", "prod-keys", "cdk.tf.json"), "utf8")).terraform).toMatchObject({
+    expect(
+      JSON.parse(readFileSync(join(outdir, "stacks", "prod-keys", "cdk.tf.json"), "utf8")).terraform,
+    ).toMatchObject({
       required_version: ">= 1.5.0",
       cloud: { organization: expect.any(String) },
     });

@@ -22,7 +22,8 @@ import { composeApp, composeEnvironment, synthesizeOrReport } from "../../stacks
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Mutation = { kind: string; path: string[]; apply: (env: { [k: string]: Json }) => void; names: string };
 
-const resolvedJson = (env: EnvironmentConfig): { [k: string]: Json } => JSON.parse(JSON.stringify(asConfigInput(resolveEnvironment(env)))) as { [k: string]: Json };
+const resolvedJson = (env: EnvironmentConfig): { [k: string]: Json } =>
+  JSON.parse(JSON.stringify(asConfigInput(resolveEnvironment(env)))) as { [k: string]: Json };
 
 function at(root: Json, path: string[]): Json {
   return path.reduce<Json>((n, p) => (n as { [k: string]: Json })[p], root);
@@ -34,7 +35,16 @@ function setAt(root: Json, path: string[], value: Json | undefined): void {
   else parent[path[path.length - 1]] = value;
 }
 
-const wrongType = (v: Json): Json => (typeof v === "string" ? 42 : typeof v === "number" ? "7" : typeof v === "boolean" ? "yes" : Array.isArray(v) ? "x" : "x");
+const wrongType = (v: Json): Json =>
+  typeof v === "string"
+    ? 42
+    : typeof v === "number"
+      ? "7"
+      : typeof v === "boolean"
+        ? "yes"
+        : Array.isArray(v)
+          ? "x"
+          : "x";
 
 /** Every mutation of every field of `env`. */
 function mutations(env: { [k: string]: Json }): Mutation[] {
@@ -46,12 +56,18 @@ function mutations(env: { [k: string]: Json }): Mutation[] {
       if (!inArray) out.push({ kind: "delete", path, apply: (e) => setAt(e, path, undefined), names: name });
       out.push({ kind: "null", path, apply: (e) => setAt(e, path, null), names: name });
       out.push({ kind: "wrong type", path, apply: (e) => setAt(e, path, wrongType(node)), names: name });
-      if (typeof node === "string") out.push({ kind: "template", path, apply: (e) => setAt(e, path, '${file("/etc/passwd")}'), names: name });
+      if (typeof node === "string")
+        out.push({ kind: "template", path, apply: (e) => setAt(e, path, '${file("/etc/passwd")}'), names: name });
     }
     if (node !== null && typeof node === "object") {
       if (!Array.isArray(node) && !["tags"].includes(path[path.length - 1])) {
         const unknown = [...path, "zzUnknown"];
-        out.push({ kind: "unknown sibling", path: unknown, apply: (e) => setAt(e, unknown, 1), names: unknown.join(".") });
+        out.push({
+          kind: "unknown sibling",
+          path: unknown,
+          apply: (e) => setAt(e, unknown, 1),
+          names: unknown.join("."),
+        });
       }
       for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
     }
@@ -77,11 +93,13 @@ describe.each(Object.keys(environments))("every field of %s", (name) => {
         wrong.push(`${m.kind} ${m.names}: threw ${String(e)}`);
         continue;
       }
-      if (lines.some((l) => l.includes("\n") || !l.startsWith(`${prefix}.`))) wrong.push(`${m.kind} ${m.names}: malformed ${JSON.stringify(lines)}`);
+      if (lines.some((l) => l.includes("\n") || !l.startsWith(`${prefix}.`)))
+        wrong.push(`${m.kind} ${m.names}: malformed ${JSON.stringify(lines)}`);
       // Deleting a field may be fine (a default applies) or break a rule elsewhere (a bucket's key,
       // an xks key without xks): any well-formed lines will do.
       if (m.kind === "delete") continue;
-      if (lines.length !== 1 || !lines[0].startsWith(`${prefix}.${m.names}:`)) wrong.push(`${m.kind} ${m.names}: ${JSON.stringify(lines)}`);
+      if (lines.length !== 1 || !lines[0].startsWith(`${prefix}.${m.names}:`))
+        wrong.push(`${m.kind} ${m.names}: ${JSON.stringify(lines)}`);
     }
     expect(wrong).toEqual([]);
   });
@@ -89,7 +107,8 @@ describe.each(Object.keys(environments))("every field of %s", (name) => {
   test("deleting any optional field still composes (defaults apply) or is refused with lines, never a crash", () => {
     const wrong: string[] = [];
     // One composition per field of the schema (keys.*.description once, not once per key): each takes ~0.2 s.
-    const general = (m: Mutation) => m.path.map((p, i) => (i > 0 && ["keys", "buckets", "tags"].includes(m.path[i - 1]) ? "*" : p)).join(".");
+    const general = (m: Mutation) =>
+      m.path.map((p, i) => (i > 0 && ["keys", "buckets", "tags"].includes(m.path[i - 1]) ? "*" : p)).join(".");
     const seen = new Set<string>();
     for (const m of all.filter((x) => x.kind === "delete")) {
       if (seen.has(general(m))) continue;
@@ -112,8 +131,13 @@ describe.each(Object.keys(environments))("every field of %s", (name) => {
 
 /** Every file under `dir`, relative, with its content and modification time. */
 function snapshot(dir: string): Record<string, string> {
-  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
-  return Object.fromEntries(walk(dir).map((f) => [f.slice(dir.length + 1), `${readFileSync(f, "latin1")}@${statSync(f).mtimeMs}`]));
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+    );
+  return Object.fromEntries(
+    walk(dir).map((f) => [f.slice(dir.length + 1), `${readFileSync(f, "latin1")}@${statSync(f).mtimeMs}`]),
+  );
 }
 
 describe("the command line on mutated input", () => {
@@ -134,7 +158,11 @@ describe("the command line on mutated input", () => {
   const run = (config: unknown) => {
     const file = join(work, `env-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, JSON.stringify(config));
-    return spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir }, encoding: "utf8" });
+    return spawnSync(process.execPath, [join(root, ".build", "main.js")], {
+      cwd: root,
+      env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: outdir },
+      encoding: "utf8",
+    });
   };
 
   const dev = resolvedJson(environments.dev);
@@ -146,14 +174,43 @@ describe("the command line on mutated input", () => {
   };
 
   test.each([
-    ["null section", change(dev, (e) => (e.network = null)), ["environments.dev.network: null is not allowed (an object, configuration schema (schema/environment.schema.json))"]],
-    ["wrong type", change(dev, (e) => ((e.hooks as { [k: string]: Json }).timeoutMinutes = "45")), ['environments.dev.hooks.timeoutMinutes: "45" is not allowed (a number, configuration schema (schema/environment.schema.json))']],
-    ["unknown field", change(dev, (e) => ((e.keys as { [k: string]: { [k: string]: Json } }).appData.rotaton = false)), ['environments.dev.keys.appData.rotaton: unknown field (did you mean "rotation"?)']],
-    ["template", change(dev, (e) => ((e.tags as { [k: string]: Json }).Owner = '${file("x")}')), [`environments.dev.tags.Owner: "\${file(\\"x\\")}" is not allowed (data, not a Terraform template: no '\${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates)`]],
+    [
+      "null section",
+      change(dev, (e) => (e.network = null)),
+      [
+        "environments.dev.network: null is not allowed (an object, configuration schema (schema/environment.schema.json))",
+      ],
+    ],
+    [
+      "wrong type",
+      change(dev, (e) => ((e.hooks as { [k: string]: Json }).timeoutMinutes = "45")),
+      [
+        'environments.dev.hooks.timeoutMinutes: "45" is not allowed (a number, configuration schema (schema/environment.schema.json))',
+      ],
+    ],
+    [
+      "unknown field",
+      change(dev, (e) => ((e.keys as { [k: string]: { [k: string]: Json } }).appData.rotaton = false)),
+      ['environments.dev.keys.appData.rotaton: unknown field (did you mean "rotation"?)'],
+    ],
+    [
+      "template",
+      change(dev, (e) => ((e.tags as { [k: string]: Json }).Owner = '${file("x")}')),
+      [
+        `environments.dev.tags.Owner: "\${file(\\"x\\")}" is not allowed (data, not a Terraform template: no '\${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates)`,
+      ],
+    ],
     [
       "construct-level error (a certificate file that does not exist)",
-      change(prod, (e) => ((e.cloudHsm as { [k: string]: { [k: string]: Json } }).trust.signedCertificateFile = "environments/certs/prod.crt")),
-      ["environments.prod.cloudHsm.trust.signedCertificateFile: environments/certs/prod.crt does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)"],
+      change(
+        prod,
+        (e) =>
+          ((e.cloudHsm as { [k: string]: { [k: string]: Json } }).trust.signedCertificateFile =
+            "environments/certs/prod.crt"),
+      ),
+      [
+        "environments.prod.cloudHsm.trust.signedCertificateFile: environments/certs/prod.crt does not exist (put the PEM file there, or remove both file fields for the first apply, which outputs the cluster CSR)",
+      ],
     ],
   ])("%s: exit 1, one line per problem, no stack trace, cdktf.out untouched", (_kind, config, expected) => {
     const r = run(config);
@@ -208,11 +265,17 @@ describe("errors after validation leave the output folder as it was", () => {
         composeEnvironment(app, env);
         // A key the tables would never let through, in the dev keys stack.
         const stack = app.node.findChild("dev-keys") as TerraformStack;
-        new KmsKey(stack.node.findChild("key-appData"), "weak", { enableKeyRotation: false, deletionWindowInDays: 30, policy: "{}" });
+        new KmsKey(stack.node.findChild("key-appData"), "weak", {
+          enableKeyRotation: false,
+          deletionWindowInDays: 30,
+          policy: "{}",
+        });
       },
     );
     expect(process.exitCode).toBe(1);
-    expect(errors).toContain("compliance CKV_AWS_7 (KMS key rotation is enabled): dev-keys/key-appData/weak: enable_key_rotation is not true (configuration field: environments.dev.keys.appData; see https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)\n");
+    expect(errors).toContain(
+      "compliance CKV_AWS_7 (KMS key rotation is enabled): dev-keys/key-appData/weak: enable_key_rotation is not true (configuration field: environments.dev.keys.appData; see https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)\n",
+    );
     expect(snapshot(outdir)).toEqual(before);
     expect(readdirSync(work)).toEqual(["out"]);
   });
@@ -227,7 +290,9 @@ describe("errors after validation leave the output folder as it was", () => {
       },
     );
     expect(process.exitCode).toBe(2);
-    expect(errors).toBe("internal error: TypeError: Cannot read properties of undefined (reading 'az') (a bug in cmk-stacks, not in your configuration: please report it with the command you ran; CMK_DEBUG=1 prints the stack trace)\n");
+    expect(errors).toBe(
+      "internal error: TypeError: Cannot read properties of undefined (reading 'az') (a bug in cmk-stacks, not in your configuration: please report it with the command you ran; CMK_DEBUG=1 prints the stack trace)\n",
+    );
     expect(snapshot(outdir)).toEqual(before);
     expect(readdirSync(work)).toEqual(["out"]);
   });

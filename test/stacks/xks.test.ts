@@ -7,7 +7,11 @@ import { only, resources, synthEnvs, variant, type StackJson } from "../helpers/
 import { stackGraph } from "../helpers/stack-graph";
 
 /** Prod's XKS half: the CloudHSM parts are another module's concern and are left out here. */
-const prodXks = variant<EnvironmentConfig>(environments.prod, { cloudHsm: undefined, "keys.fileShares": undefined, "data.fsx": undefined });
+const prodXks = variant<EnvironmentConfig>(environments.prod, {
+  cloudHsm: undefined,
+  "keys.fileShares": undefined,
+  "data.fsx": undefined,
+});
 
 // A canary in the environment Terraform would read: the app must never copy it into cdktf.out.
 const CANARY_ID = "CANARYACCESSKEYID234567";
@@ -35,7 +39,14 @@ describe("staging-keys: the PrivateLink path to the proxies", () => {
       port: 443,
       ip_address_type: "ipv4",
       vpc_id: ref("network/vpc", "id"),
-      health_check: { enabled: true, protocol: "TCP", port: "traffic-port", interval: 10, healthy_threshold: 3, unhealthy_threshold: 3 },
+      health_check: {
+        enabled: true,
+        protocol: "TCP",
+        port: "traffic-port",
+        interval: 10,
+        healthy_threshold: 3,
+        unhealthy_threshold: 3,
+      },
     });
     expect((only(keys, "aws_lb_target_group").health_check as Record<string, unknown>).path).toBeUndefined();
   });
@@ -78,10 +89,20 @@ describe("staging-keys: the PrivateLink path to the proxies", () => {
     const sg = body(keys, at("xks/endpoint/sg"));
     expect(sg.ingress).toBeUndefined();
     expect(sg.egress).toBeUndefined();
-    const rule = (r: Record<string, unknown>) => [r.security_group_id, r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4];
+    const rule = (r: Record<string, unknown>) => [
+      r.security_group_id,
+      r.ip_protocol,
+      r.from_port,
+      r.to_port,
+      r.cidr_ipv4,
+    ];
     const sgId = ref("xks/endpoint/sg", "id");
-    expect(Object.values(resources(keys, "aws_vpc_security_group_ingress_rule")).map(rule)).toEqual([[sgId, "tcp", 443, 443, "10.20.0.0/16"]]);
-    expect(Object.values(resources(keys, "aws_vpc_security_group_egress_rule")).map(rule)).toEqual([[sgId, "tcp", 443, 443, "192.168.0.0/16"]]);
+    expect(Object.values(resources(keys, "aws_vpc_security_group_ingress_rule")).map(rule)).toEqual([
+      [sgId, "tcp", 443, 443, "10.20.0.0/16"],
+    ]);
+    expect(Object.values(resources(keys, "aws_vpc_security_group_egress_rule")).map(rule)).toEqual([
+      [sgId, "tcp", 443, 443, "192.168.0.0/16"],
+    ]);
   });
 
   test("endpoint service: no acceptance, private DNS name, IPv4, on the NLB, guarded; principals only through the separate resource", () => {
@@ -109,7 +130,11 @@ describe("staging-keys: the PrivateLink path to the proxies", () => {
       records: [ref("xks/endpoint/service", "private_dns_name_configuration[0].value")],
     });
     const verification = only(keys, "aws_vpc_endpoint_service_private_dns_verification");
-    expect(verification).toMatchObject({ service_id: ref("xks/endpoint/service", "id"), wait_for_verification: true, depends_on: [at("xks/endpoint/verification-txt")] });
+    expect(verification).toMatchObject({
+      service_id: ref("xks/endpoint/service", "id"),
+      wait_for_verification: true,
+      depends_on: [at("xks/endpoint/verification-txt")],
+    });
     expect(verification.region).toBeUndefined();
   });
 });
@@ -131,17 +156,27 @@ describe("staging-keys: the external key store", () => {
 
   test("credential from two sensitive string variables (default null), given only to create the store, format-checked by preconditions that never print it", () => {
     expect(store().xks_proxy_authentication_credential).toBeUndefined();
-    expect((store().dynamic as Record<string, { content: unknown }>).xks_proxy_authentication_credential.content).toEqual({ access_key_id: "${var.xks_access_key_id}", raw_secret_access_key: "${var.xks_secret_access_key}" });
+    expect(
+      (store().dynamic as Record<string, { content: unknown }>).xks_proxy_authentication_credential.content,
+    ).toEqual({ access_key_id: "${var.xks_access_key_id}", raw_secret_access_key: "${var.xks_secret_access_key}" });
     expect(Object.keys(keys.variable ?? {}).sort()).toEqual(["xks_access_key_id", "xks_secret_access_key"]);
     for (const v of Object.values(keys.variable ?? {})) {
       expect(v).toMatchObject({ type: "string", sensitive: true, nullable: true, default: null });
       expect(v.validation).toBeUndefined();
     }
-    const lifecycle = store().lifecycle as { prevent_destroy: boolean; ignore_changes?: unknown; precondition: { condition: string; error_message: string }[]; postcondition: { condition: string; error_message: string }[] };
+    const lifecycle = store().lifecycle as {
+      prevent_destroy: boolean;
+      ignore_changes?: unknown;
+      precondition: { condition: string; error_message: string }[];
+      postcondition: { condition: string; error_message: string }[];
+    };
     expect(lifecycle.prevent_destroy).toBe(true);
     expect(lifecycle.ignore_changes).toEqual(["xks_proxy_authentication_credential"]);
     const given = "nonsensitive(var.xks_access_key_id != null || var.xks_secret_access_key != null)";
-    expect(lifecycle.precondition.map((p) => p.condition)).toEqual([`\${!(${given}) || can(regex("^[A-Z2-7]{20,30}$", var.xks_access_key_id))}`, `\${!(${given}) || can(regex("^[a-zA-Z0-9/+=]{43,64}$", var.xks_secret_access_key))}`]);
+    expect(lifecycle.precondition.map((p) => p.condition)).toEqual([
+      `\${!(${given}) || can(regex("^[A-Z2-7]{20,30}$", var.xks_access_key_id))}`,
+      `\${!(${given}) || can(regex("^[a-zA-Z0-9/+=]{43,64}$", var.xks_secret_access_key))}`,
+    ]);
     expect(lifecycle.postcondition).toEqual([
       {
         condition: `\${length(self.xks_proxy_authentication_credential) > 0 || ${given}}`,
@@ -157,7 +192,9 @@ describe("staging-keys: the external key store", () => {
     expect(connect.triggers_replace).toEqual({ step: "connect-key-store", "key-store-id": ref("xks/store", "id") });
     expect(connect.depends_on).toEqual([at("xks/store")]);
     const command = (connect.provisioner as { "local-exec": { command: string } }[])[0]["local-exec"].command;
-    expect(command).toMatch(/hooks\.js" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id '\$\{aws_kms_custom_key_store\.[\w-]+\.id\}'$/);
+    expect(command).toMatch(
+      /hooks\.js" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id '\$\{aws_kms_custom_key_store\.[\w-]+\.id\}'$/,
+    );
   });
 
   test("the XKS key lives in the store with its external key id, without rotation, once the store is connected", () => {
@@ -183,17 +220,23 @@ describe("staging-keys: the external key store", () => {
       ["xks/connect/run", "xks/store"],
       ["key-records/key", "xks/connect/run"],
     ];
-    for (const [later, earlier] of order) expect([later, graph.dependsOn(at(later), at(earlier))]).toEqual([later, true]);
+    for (const [later, earlier] of order)
+      expect([later, graph.dependsOn(at(later), at(earlier))]).toEqual([later, true]);
     // and never the other way round
-    for (const [later, earlier] of order) expect([earlier, graph.dependsOn(at(earlier), at(later))]).toEqual([earlier, false]);
+    for (const [later, earlier] of order)
+      expect([earlier, graph.dependsOn(at(earlier), at(later))]).toEqual([earlier, false]);
     // the store waits on the principal and the verification directly, not through a lucky reference
-    expect([...graph.dependenciesOf(at("xks/store"))]).toEqual(expect.arrayContaining([at("xks/endpoint/kms-principal"), at("xks/endpoint/verification")]));
+    expect([...graph.dependenciesOf(at("xks/store"))]).toEqual(
+      expect.arrayContaining([at("xks/endpoint/kms-principal"), at("xks/endpoint/verification")]),
+    );
     // the AWS-KMS key does not wait for the external store
     expect(graph.dependsOn(at("key-volumes/key"), at("xks/store"))).toBe(false);
   });
 
   test("compliance: CKV_AWS_123 suppressed on the XKS endpoint service and CKV_AWS_7 on the XKS key, each with its reason", () => {
-    const suppressed = composed.findings.filter((f) => f.path.startsWith("staging-keys/")).map((f) => [f.ruleId, f.path, f.suppressedBecause]);
+    const suppressed = composed.findings
+      .filter((f) => f.path.startsWith("staging-keys/"))
+      .map((f) => [f.ruleId, f.path, f.suppressedBecause]);
     expect(suppressed).toEqual(
       expect.arrayContaining([
         ["CKV_AWS_123", "staging-keys/xks/endpoint/service", XKS_ACCEPTANCE_REASON],
@@ -209,10 +252,15 @@ describe("staging-data: the bucket under the XKS key", () => {
   test("encrypts with the XKS key (through the keys stack's output) with the bucket key on", () => {
     const data = stacks["staging-data"];
     const sse = only(data, "aws_s3_bucket_server_side_encryption_configuration");
-    const [rule] = sse.rule as { apply_server_side_encryption_by_default: { kms_master_key_id: string; sse_algorithm: string }; bucket_key_enabled: boolean }[];
+    const [rule] = sse.rule as {
+      apply_server_side_encryption_by_default: { kms_master_key_id: string; sse_algorithm: string };
+      bucket_key_enabled: boolean;
+    }[];
     expect(rule.bucket_key_enabled).toBe(true);
     expect(rule.apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");
-    const output = /outputs\.([\w-]+)\}$/.exec(rule.apply_server_side_encryption_by_default.kms_master_key_id)?.[1] as string;
+    const output = /outputs\.([\w-]+)\}$/.exec(
+      rule.apply_server_side_encryption_by_default.kms_master_key_id,
+    )?.[1] as string;
     expect(keys.output?.[output]?.value).toBe(ref("key-records/key", "arn"));
   });
 });
@@ -221,7 +269,10 @@ describe("prod-keys: credential from Secrets Manager", () => {
   const prod = stacks["prod-keys"];
   test("read from the secret by ARN and decoded, only when xks_read_credential_secret is true; the rotation command names the secret", () => {
     const [name, secret] = Object.entries(prod.data?.aws_secretsmanager_secret_version ?? {})[0];
-    expect(secret).toMatchObject({ secret_id: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf", count: "${var.xks_read_credential_secret == true ? 1 : 0}" });
+    expect(secret).toMatchObject({
+      secret_id: "arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf",
+      count: "${var.xks_read_credential_secret == true ? 1 : 0}",
+    });
     const ks = only(prod, "aws_kms_custom_key_store");
     expect(ks.dynamic).toEqual({
       xks_proxy_authentication_credential: {
@@ -232,16 +283,26 @@ describe("prod-keys: credential from Secrets Manager", () => {
         },
       },
     });
-    expect((ks.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual(["xks_proxy_authentication_credential"]);
+    expect((ks.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual([
+      "xks_proxy_authentication_credential",
+    ]);
     expect(Object.keys(prod.variable ?? {})).toEqual(["xks_read_credential_secret"]);
     expect(prod.output?.xks_rotate_credential_command.value).toBe(
       `npm run -s hook -- rotate-xks-credential --region 'eu-west-1' --key-store-id '\${aws_kms_custom_key_store.xks_store_D14A6E9B.id}' --key-id '\${aws_kms_key.key-records_key_6E3EDEB1.key_id}' --credential-secret-arn 'arn:aws:secretsmanager:eu-west-1:333333333333:secret:prod/xks-proxy-credential-AbCdEf'`,
     );
   });
   test("the Region-specific KMS principal and prod's own names", () => {
-    expect(only(prod, "aws_vpc_endpoint_service_allowed_principal").principal_arn).toBe("cks.kms.eu-west-1.amazonaws.com");
-    expect(only(prod, "aws_kms_custom_key_store").xks_proxy_uri_endpoint).toBe("https://xks.prod.northwind-health.example");
-    expect(Object.values(resources(prod, "aws_lb_target_group_attachment")).map((t) => t.target_id)).toEqual(["192.168.10.21", "192.168.20.21", "192.168.30.21"]);
+    expect(only(prod, "aws_vpc_endpoint_service_allowed_principal").principal_arn).toBe(
+      "cks.kms.eu-west-1.amazonaws.com",
+    );
+    expect(only(prod, "aws_kms_custom_key_store").xks_proxy_uri_endpoint).toBe(
+      "https://xks.prod.northwind-health.example",
+    );
+    expect(Object.values(resources(prod, "aws_lb_target_group_attachment")).map((t) => t.target_id)).toEqual([
+      "192.168.10.21",
+      "192.168.20.21",
+      "192.168.30.21",
+    ]);
   });
 });
 

@@ -5,7 +5,17 @@ import { join } from "node:path";
 import { LAMBDA_RUNTIME, LAMBDA_ZIP } from "../../modules/hooks/hook-runtime";
 
 const root = join(__dirname, "..", "..");
-const targets = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", `import * as t from ${JSON.stringify(join(root, "tools", "build-targets.mjs"))}; console.log(JSON.stringify(t));`], { encoding: "utf8" })) as { CLI_NODE_TARGET: string; LAMBDA_NODE_TARGET: string };
+const targets = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import * as t from ${JSON.stringify(join(root, "tools", "build-targets.mjs"))}; console.log(JSON.stringify(t));`,
+    ],
+    { encoding: "utf8" },
+  ),
+) as { CLI_NODE_TARGET: string; LAMBDA_NODE_TARGET: string };
 
 test("the Lambda bundle is compiled for the function's runtime, the CLI bundle for Node 20", () => {
   expect(LAMBDA_RUNTIME).toBe("nodejs22.x");
@@ -17,7 +27,16 @@ test("the Lambda zip holds one hooks.js exporting the handler (built by the jest
   const dir = mkdtempSync(join(tmpdir(), "lambda-zip-"));
   try {
     // The zip is read with Python's zipfile (no unzip dependency), then loaded as Lambda would.
-    execFileSync("python3", ["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.namelist()); z.extractall(sys.argv[2])", LAMBDA_ZIP, dir], { encoding: "utf8" });
+    execFileSync(
+      "python3",
+      [
+        "-c",
+        "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.namelist()); z.extractall(sys.argv[2])",
+        LAMBDA_ZIP,
+        dir,
+      ],
+      { encoding: "utf8" },
+    );
     const mod = jest.requireActual<Record<string, unknown>>(join(dir, "hooks.js"));
     expect(typeof mod.handler).toBe("function");
     // The CLI runner is not part of the Lambda bundle.

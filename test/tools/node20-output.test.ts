@@ -33,7 +33,13 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function run(bundle: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   // Test-only stand-in credentials (the AWS documentation's example pair), never real ones.
-  const env = { PATH: process.env.PATH ?? "", AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", AWS_MAX_ATTEMPTS: "1" };
+  const env = {
+    PATH: process.env.PATH ?? "",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    AWS_MAX_ATTEMPTS: "1",
+  };
   return new Promise((resolve) => {
     execFile(process.execPath, [bundle, ...args], { env, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -42,15 +48,36 @@ function run(bundle: string, args: string[]): Promise<{ code: number; stdout: st
 }
 
 test(`a hook run prints only the runner's own line (Node ${process.versions.node})`, async () => {
-  const r = await run(hooks, ["connect-key-store", "--key-store-id", "cks-1234567890abcdef0", "--region", "eu-west-1", "--timeout-minutes", "1"]);
+  const r = await run(hooks, [
+    "connect-key-store",
+    "--key-store-id",
+    "cks-1234567890abcdef0",
+    "--region",
+    "eu-west-1",
+    "--timeout-minutes",
+    "1",
+  ]);
   expect(targets).toContain("TrentService.DescribeCustomKeyStores");
   expect(r.code).toBe(1);
   expect(r.stderr).not.toContain("NodeVersionSupportWarning");
-  expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^\[connect-key-store cks-1234567890abcdef0\] ResourceNotFoundException: /)]);
+  expect(r.stderr.trim().split("\n")).toEqual([
+    expect.stringMatching(/^\[connect-key-store cks-1234567890abcdef0\] ResourceNotFoundException: /),
+  ]);
 });
 
 test("an xks:check run reading its credential from Secrets Manager prints only the tool's own line", async () => {
-  const r = await run(xksCheck, ["--endpoint", "https://xks.example.com", "--uri-path", "/test/kms/xks/v1", "--region", "eu-west-1", "--key", "k1", "--credential-secret", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:xks-AbCdEf"]);
+  const r = await run(xksCheck, [
+    "--endpoint",
+    "https://xks.example.com",
+    "--uri-path",
+    "/test/kms/xks/v1",
+    "--region",
+    "eu-west-1",
+    "--key",
+    "k1",
+    "--credential-secret",
+    "arn:aws:secretsmanager:eu-west-1:111122223333:secret:xks-AbCdEf",
+  ]);
   expect(targets).toContain("secretsmanager.GetSecretValue");
   expect(r.code).toBe(2);
   expect(r.stderr).not.toContain("NodeVersionSupportWarning");

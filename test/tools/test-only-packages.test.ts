@@ -30,7 +30,9 @@ test("the build refuses a bundle that would contain it (the plugin every build i
         console.log("bundled");
       } catch (e) { console.log(e.errors[0].text); }
     }`;
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" }).trim().split("\n");
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" })
+    .trim()
+    .split("\n");
   expect(out).toEqual([
     `@cloud-copilot/iam-simulate is a test-only package (AGPL-licensed devDependency): it must never enter a bundle (imported by ${join(root, "leak.ts")})`,
     `@cloud-copilot/iam-simulate is a test-only package (AGPL-licensed devDependency): it must never enter a bundle (imported by ${join(root, "leak.ts")})`,

@@ -4,7 +4,17 @@
  * tools (the bundles in .build) to prove what a pull request and a deploy do.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -17,7 +27,9 @@ const root = join(__dirname, "..", "..");
 const dir = join(root, ".github", "workflows");
 const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
 const text = (f: string) => readFileSync(join(dir, f), "utf8");
-const scripts = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+const scripts = Object.keys(
+  (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts,
+);
 
 interface Step {
   id?: string;
@@ -86,7 +98,8 @@ describe("supply chain and runtime", () => {
       for (const line of text(f).split("\n")) {
         const m = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
         if (!m || m[1].startsWith("./")) continue;
-        if (!/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(m[1]) || !/^\s*# v\d+\.\d+\.\d+\s*$/.test(m[2])) bad.push(`${f}: ${line.trim()}`);
+        if (!/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(m[1]) || !/^\s*# v\d+\.\d+\.\d+\s*$/.test(m[2]))
+          bad.push(`${f}: ${line.trim()}`);
       }
     }
     expect(bad).toEqual([]);
@@ -95,21 +108,34 @@ describe("supply chain and runtime", () => {
   test("CI runs the current Node.js LTS line, one of those package.json names as supported", () => {
     // Node.js 26 is the Active LTS line from 2026-10-28 (24 and 22 are in maintenance):
     // https://github.com/nodejs/Release#release-schedule
-    const versions = allJobs().flatMap(({ job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/setup-node")).map((s) => String(s.with?.["node-version"])));
+    const versions = allJobs().flatMap(({ job }) =>
+      (job.steps ?? [])
+        .filter((s) => s.uses?.startsWith("actions/setup-node"))
+        .map((s) => String(s.with?.["node-version"])),
+    );
     expect(versions.length).toBeGreaterThan(0);
     expect([...new Set(versions)]).toEqual(["26"]);
-    const engines = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    const engines = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { engines: { node: string } })
+      .engines.node;
     expect(engines).toBe("^22.12.0 || ^24.0.0 || ^26.0.0");
   });
 
   test("every install skips package install scripts (esbuild needs none: its binary comes as an optional dependency)", () => {
-    const installs = allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? "")).map((s) => `${f}:${id}: ${s.run?.trim()}`));
+    const installs = allJobs().flatMap(({ f, id, job }) =>
+      (job.steps ?? [])
+        .filter((s) => /\bnpm (ci|install|i)\b/.test(s.run ?? ""))
+        .map((s) => `${f}:${id}: ${s.run?.trim()}`),
+    );
     expect(installs.length).toBeGreaterThan(5);
-    for (const line of installs) for (const cmd of line.match(/npm (ci|install|i)\b[^\n;&|]*/g) ?? []) expect(`${line.split(":")[0]}: ${cmd}`).toMatch(/--ignore-scripts/);
+    for (const line of installs)
+      for (const cmd of line.match(/npm (ci|install|i)\b[^\n;&|]*/g) ?? [])
+        expect(`${line.split(":")[0]}: ${cmd}`).toMatch(/--ignore-scripts/);
   });
 
   test("checkouts keep no GitHub token in .git/config (package scripts and tools could read it)", () => {
-    const checkouts = allJobs().flatMap(({ job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout")));
+    const checkouts = allJobs().flatMap(({ job }) =>
+      (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout")),
+    );
     expect(checkouts.length).toBeGreaterThan(5);
     for (const s of checkouts) expect(s.with?.["persist-credentials"]).toBe(false);
   });
@@ -117,9 +143,12 @@ describe("supply chain and runtime", () => {
 
 describe("state is never local in CI", () => {
   test("every synthesis in CI requires remote state (the tests in the same job keep their own)", () => {
-    const steps = allJobs().flatMap(({ job }) => (job.steps ?? []).filter((s) => s.run?.includes("npm run synth")).map((s) => ({ job, s })));
+    const steps = allJobs().flatMap(({ job }) =>
+      (job.steps ?? []).filter((s) => s.run?.includes("npm run synth")).map((s) => ({ job, s })),
+    );
     expect(steps.length).toBeGreaterThanOrEqual(2);
-    for (const { job, s } of steps) expect(s.env?.CMK_REQUIRE_REMOTE_STATE ?? job.env?.CMK_REQUIRE_REMOTE_STATE).toBe("1");
+    for (const { job, s } of steps)
+      expect(s.env?.CMK_REQUIRE_REMOTE_STATE ?? job.env?.CMK_REQUIRE_REMOTE_STATE).toBe("1");
   });
 
   test("the matrix tool refuses an environment with local state, naming the field", () => {
@@ -139,9 +168,15 @@ describe("state is never local in CI", () => {
       const file = join(work, "env.json");
       writeFileSync(file, JSON.stringify({ ...environments.dev, backend: { type: "local" } }));
       const out = join(work, "out");
-      const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, encoding: "utf8", env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: out, CMK_REQUIRE_REMOTE_STATE: "1" } });
+      const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, ENV_CONFIG: file, CDKTF_OUTDIR: out, CMK_REQUIRE_REMOTE_STATE: "1" },
+      });
       expect(r.status).toBe(1);
-      expect(r.stderr.trim()).toBe('environments.dev.backend: local state is not allowed for an environment deployed by CI (the runner\'s disk is thrown away after each job): set backend to { type: "s3", ... } or { type: "cloud", ... }');
+      expect(r.stderr.trim()).toBe(
+        'environments.dev.backend: local state is not allowed for an environment deployed by CI (the runner\'s disk is thrown away after each job): set backend to { type: "s3", ... } or { type: "cloud", ... }',
+      );
       expect(existsSync(out)).toBe(false);
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -154,13 +189,31 @@ describe("state is never local in CI", () => {
 });
 
 describe("Terraform Cloud token", () => {
-  const tfSteps = () => allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => /terraform -chdir=\S+ (init|plan|show|apply)|npm run -s ci -- tfc-|tools\/ci\/(plan|apply|drift)-stack\.sh/.test(s.run ?? "")).map((s) => ({ f, id, job, s })));
+  const tfSteps = () =>
+    allJobs().flatMap(({ f, id, job }) =>
+      (job.steps ?? [])
+        .filter((s) =>
+          /terraform -chdir=\S+ (init|plan|show|apply)|npm run -s ci -- tfc-|tools\/ci\/(plan|apply|drift)-stack\.sh/.test(
+            s.run ?? "",
+          ),
+        )
+        .map((s) => ({ f, id, job, s })),
+    );
 
   test("every step that runs Terraform or talks to Terraform Cloud gets the token in the variable the CLI reads: the plan-only token, except the gated applies", () => {
     const steps = tfSteps();
-    expect([...new Set(steps.map(({ f, id }) => `${f}:${id}`))].sort()).toEqual(["deploy-environment.yml:apply-data", "deploy-environment.yml:apply-keys", "deploy-environment.yml:plan-data", "deploy-environment.yml:plan-keys", "drift.yml:drift", "plan.yml:plan"]);
+    expect([...new Set(steps.map(({ f, id }) => `${f}:${id}`))].sort()).toEqual([
+      "deploy-environment.yml:apply-data",
+      "deploy-environment.yml:apply-keys",
+      "deploy-environment.yml:plan-data",
+      "deploy-environment.yml:plan-keys",
+      "drift.yml:drift",
+      "plan.yml:plan",
+    ]);
     for (const { id, s } of steps) {
-      expect(s.env?.TF_TOKEN_app_terraform_io).toBe(id.startsWith("apply-") ? "${{ secrets.TF_API_TOKEN }}" : "${{ secrets.TF_API_TOKEN_PLAN }}");
+      expect(s.env?.TF_TOKEN_app_terraform_io).toBe(
+        id.startsWith("apply-") ? "${{ secrets.TF_API_TOKEN }}" : "${{ secrets.TF_API_TOKEN_PLAN }}",
+      );
     }
     for (const { job } of allJobs()) expect(job.env?.TF_TOKEN_app_terraform_io).toBeUndefined();
   });
@@ -174,12 +227,18 @@ describe("Terraform Cloud token", () => {
       expect(run).not.toMatch(/\$\{\{\s*secrets/);
       expect(run).not.toMatch(/(echo|printf|cat)[^\n]*(TF_TOKEN|AWS_SECRET|AWS_SESSION|TF_VAR_xks)|set -x/);
     }
-    for (const { job } of allJobs()) for (const s of job.steps ?? []) expect(JSON.stringify(s.with ?? {})).not.toMatch(/TF_API_TOKEN/);
+    for (const { job } of allJobs())
+      for (const s of job.steps ?? []) expect(JSON.stringify(s.with ?? {})).not.toMatch(/TF_API_TOKEN/);
   });
 });
 
 describe("long applies survive", () => {
-  const awsSteps = () => allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials")).map((s) => ({ f, id, job, s })));
+  const awsSteps = () =>
+    allJobs().flatMap(({ f, id, job }) =>
+      (job.steps ?? [])
+        .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))
+        .map((s) => ({ f, id, job, s })),
+    );
 
   test("every job has a timeout (a called workflow's jobs have their own)", () => {
     const missing = allJobs()
@@ -192,7 +251,10 @@ describe("long applies survive", () => {
     expect(awsSteps().length).toBeGreaterThanOrEqual(6);
     for (const { f, id, job, s } of awsSteps()) {
       const seconds = Number(s.with?.["role-duration-seconds"]);
-      expect([`${f}:${id}`, seconds >= Number(job["timeout-minutes"]) * 60 && seconds <= 43200]).toEqual([`${f}:${id}`, true]);
+      expect([`${f}:${id}`, seconds >= Number(job["timeout-minutes"]) * 60 && seconds <= 43200]).toEqual([
+        `${f}:${id}`,
+        true,
+      ]);
     }
   });
 
@@ -218,17 +280,30 @@ describe("the matrix follows the registered environments", () => {
     expect(plan.jobs.synth.outputs?.envs).toBe("${{ steps.envs.outputs.list }}");
     expect(plan.jobs.plan.strategy?.matrix).toEqual({ target: "${{ fromJSON(needs.synth.outputs.envs) }}" });
     const deploy = wf("deploy.yml");
-    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('npm run -s ci -- changed-envs --before "$RUNNER_TEMP/synth-before" --after "$RUNNER_TEMP/synth-after"');
-    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('--runs "$RUNNER_TEMP/runs.json" --run-id "$GITHUB_RUN_ID" --before-sha "$BEFORE"');
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain(
+      'npm run -s ci -- changed-envs --before "$RUNNER_TEMP/synth-before" --after "$RUNNER_TEMP/synth-after"',
+    );
+    expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain(
+      '--runs "$RUNNER_TEMP/runs.json" --run-id "$GITHUB_RUN_ID" --before-sha "$BEFORE"',
+    );
     expect(stepRunning(deploy.jobs.changes, "changed-envs").env?.BEFORE).toBe("${{ github.event.before }}");
-    expect(stepRunning(deploy.jobs.changes, "gh api").run).toBe('gh api "repos/${GITHUB_REPOSITORY}/actions/workflows/deploy.yml/runs?branch=main&per_page=20" > "$RUNNER_TEMP/runs.json" || echo \'{}\' > "$RUNNER_TEMP/runs.json"');
+    expect(stepRunning(deploy.jobs.changes, "gh api").run).toBe(
+      'gh api "repos/${GITHUB_REPOSITORY}/actions/workflows/deploy.yml/runs?branch=main&per_page=20" > "$RUNNER_TEMP/runs.json" || echo \'{}\' > "$RUNNER_TEMP/runs.json"',
+    );
     expect(deploy.jobs.changes.permissions).toEqual({ contents: "read", actions: "read" });
     expect(stepRunning(deploy.jobs.changes, "changed-envs").run).toContain('matrix="$(npm run -s envs)"'); // workflow_dispatch: all
-    expect(deploy.jobs.deploy.strategy).toEqual({ "max-parallel": 1, "fail-fast": true, matrix: { target: "${{ fromJSON(needs.changes.outputs.matrix) }}" } });
+    expect(deploy.jobs.deploy.strategy).toEqual({
+      "max-parallel": 1,
+      "fail-fast": true,
+      matrix: { target: "${{ fromJSON(needs.changes.outputs.matrix) }}" },
+    });
     // An empty matrix: the job does not run, so no environment asks for an approval.
     expect(deploy.jobs.deploy.if).toBe("needs.changes.outputs.matrix != '[]' && needs.changes.outputs.matrix != ''");
     expect(deploy.jobs.deploy.uses).toBe("./.github/workflows/deploy-environment.yml");
-    expect(deploy.jobs.deploy.with).toEqual({ environment: "${{ matrix.target.env }}", secret_suffix: "${{ matrix.target.secretSuffix }}" });
+    expect(deploy.jobs.deploy.with).toEqual({
+      environment: "${{ matrix.target.env }}",
+      secret_suffix: "${{ matrix.target.secretSuffix }}",
+    });
     const env = wf("deploy-environment.yml").jobs;
     expect(Object.fromEntries(Object.entries(env).map(([id, j]) => [id, j.environment]))).toEqual({
       "plan-keys": "${{ inputs.environment }}-plan",
@@ -239,8 +314,10 @@ describe("the matrix follows the registered environments", () => {
     expect(wf("drift.yml").jobs.drift.strategy?.matrix).toEqual({ target: "${{ fromJSON(needs.envs.outputs.list) }}" });
     // No environment is named in a workflow: no literal matrix, job or GitHub environment.
     for (const { job } of allJobs()) {
-      for (const v of Object.values(job.strategy?.matrix ?? {})) expect(String(v)).toMatch(/^\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\) \}\}$/);
-      if (job.environment !== undefined) expect(job.environment).toMatch(/^\$\{\{ (inputs\.environment|matrix\.target\.env) \}\}(-plan)?$/);
+      for (const v of Object.values(job.strategy?.matrix ?? {}))
+        expect(String(v)).toMatch(/^\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\) \}\}$/);
+      if (job.environment !== undefined)
+        expect(job.environment).toMatch(/^\$\{\{ (inputs\.environment|matrix\.target\.env) \}\}(-plan)?$/);
     }
     for (const f of files) {
       const yaml = text(f)
@@ -256,14 +333,27 @@ describe("the matrix follows the registered environments", () => {
     const j = wf("deploy-environment.yml").jobs;
     expect(j["apply-keys"]).toMatchObject({ needs: "plan-keys", if: "needs.plan-keys.outputs.changes == 'true'" });
     expect(j["plan-data"].needs).toEqual(["plan-keys", "apply-keys"]);
-    expect(j["plan-data"].if).toBe("${{ !cancelled() && needs.plan-keys.result == 'success' && (needs.apply-keys.result == 'success' || needs.apply-keys.result == 'skipped') }}");
-    expect(j["apply-data"]).toMatchObject({ needs: "plan-data", if: "${{ !cancelled() && needs.plan-data.result == 'success' && needs.plan-data.outputs.changes == 'true' }}" });
+    expect(j["plan-data"].if).toBe(
+      "${{ !cancelled() && needs.plan-keys.result == 'success' && (needs.apply-keys.result == 'success' || needs.apply-keys.result == 'skipped') }}",
+    );
+    expect(j["apply-data"]).toMatchObject({
+      needs: "plan-data",
+      if: "${{ !cancelled() && needs.plan-data.result == 'success' && needs.plan-data.outputs.changes == 'true' }}",
+    });
     for (const [plan, apply] of [
       ["plan-keys", "apply-keys"],
       ["plan-data", "apply-data"],
     ]) {
-      expect(j[plan].outputs).toMatchObject({ digest: "${{ steps.plan.outputs.digest }}", changes: "${{ steps.plan.outputs.changes }}", "run-id": "${{ steps.plan.outputs.run-id }}" });
-      expect(stepRunning(j[apply], "apply-stack.sh").env).toMatchObject({ APPROVED: `\${{ needs.${plan}.outputs.digest }}`, RUN_ID: `\${{ needs.${plan}.outputs.run-id }}`, MODE: `\${{ needs.${plan}.outputs.mode }}` });
+      expect(j[plan].outputs).toMatchObject({
+        digest: "${{ steps.plan.outputs.digest }}",
+        changes: "${{ steps.plan.outputs.changes }}",
+        "run-id": "${{ steps.plan.outputs.run-id }}",
+      });
+      expect(stepRunning(j[apply], "apply-stack.sh").env).toMatchObject({
+        APPROVED: `\${{ needs.${plan}.outputs.digest }}`,
+        RUN_ID: `\${{ needs.${plan}.outputs.run-id }}`,
+        MODE: `\${{ needs.${plan}.outputs.mode }}`,
+      });
     }
   });
 
@@ -278,8 +368,13 @@ describe("the matrix follows the registered environments", () => {
         .replace(/-dev-/g, `-${name}-`),
     ) as EnvironmentConfig;
     const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "envs"], { cwd: root, encoding: "utf8" });
-    expect(JSON.parse(r.stdout)).toEqual(Object.keys(environments).map((env) => ({ env, secretSuffix: env.replace(/-/g, "_").toUpperCase() })));
-    expect(ciEnvironments({ ...environments, [name]: added }).map((e) => e.env)).toEqual([...Object.keys(environments), name]);
+    expect(JSON.parse(r.stdout)).toEqual(
+      Object.keys(environments).map((env) => ({ env, secretSuffix: env.replace(/-/g, "_").toUpperCase() })),
+    );
+    expect(ciEnvironments({ ...environments, [name]: added }).map((e) => e.env)).toEqual([
+      ...Object.keys(environments),
+      name,
+    ]);
   });
 });
 
@@ -290,17 +385,31 @@ describe("no plan leaves its job", () => {
       .map((f) => ({ f, text: readFileSync(join(root, "tools", "ci", f), "utf8") }));
 
   test("artifacts: only the synthesized configuration, the redacted reports and the comment rendered from them are uploaded", () => {
-    const uploads = allJobs().flatMap(({ f, id, job }) => (job.steps ?? []).filter((s) => s.uses?.startsWith("actions/upload-artifact")).map((s) => `${f}:${id}:${String(s.with?.path)}`));
-    expect(uploads.sort()).toEqual(["plan.yml:plan:reports/", "plan.yml:render:comment.md", "plan.yml:synth:cdktf.out"]);
+    const uploads = allJobs().flatMap(({ f, id, job }) =>
+      (job.steps ?? [])
+        .filter((s) => s.uses?.startsWith("actions/upload-artifact"))
+        .map((s) => `${f}:${id}:${String(s.with?.path)}`),
+    );
+    expect(uploads.sort()).toEqual([
+      "plan.yml:plan:reports/",
+      "plan.yml:render:comment.md",
+      "plan.yml:synth:cdktf.out",
+    ]);
     for (const { f, text: t } of [...files.map((f) => ({ f, text: text(f) })), ...scripts()]) {
-      for (const line of t.split("\n").filter((l) => /show -json/.test(l) && !l.trim().startsWith("#"))) expect([f, line]).toEqual([f, expect.stringMatching(/> "\$(PLANS|plans)\//)]);
+      for (const line of t.split("\n").filter((l) => /show -json/.test(l) && !l.trim().startsWith("#")))
+        expect([f, line]).toEqual([f, expect.stringMatching(/> "\$(PLANS|plans)\//)]);
     }
   });
 
   test("job summaries hold only the rendered, redacted reports and fixed lines", () => {
     for (const { f, text: t } of [...files.map((f) => ({ f, text: text(f) })), ...scripts()]) {
       for (const line of t.split("\n").filter((l) => /GITHUB_STEP_SUMMARY/.test(l) && !l.trim().startsWith("#"))) {
-        expect([f, line.trim()]).toEqual([f, expect.stringMatching(/^(npm run -s ci -- (summary|drift-summary) .*|\{ echo .*\} >> "\$GITHUB_STEP_SUMMARY"|echo "### \$\{stack\}: applied the approved plan \(\$\{APPROVED\}\)" >> "\$GITHUB_STEP_SUMMARY")$/)]);
+        expect([f, line.trim()]).toEqual([
+          f,
+          expect.stringMatching(
+            /^(npm run -s ci -- (summary|drift-summary) .*|\{ echo .*\} >> "\$GITHUB_STEP_SUMMARY"|echo "### \$\{stack\}: applied the approved plan \(\$\{APPROVED\}\)" >> "\$GITHUB_STEP_SUMMARY")$/,
+          ),
+        ]);
       }
     }
   });
@@ -311,7 +420,11 @@ describe("no plan leaves its job", () => {
     expect(planStep).toMatch(/-out="\$PLANS\/\$1\.tfplan"/);
     expect(stepRunning(wf("plan.yml").jobs.plan, "plan:guard").run).toContain('rm -rf "$PLANS"');
     for (const { f, text: t } of scripts()) {
-      expect([f, /plans="\$RUNNER_TEMP\/(plans|drift)-\$\{stack\}"/.test(t), t.includes(`trap 'rm -rf "$plans"' EXIT`)]).toEqual([f, true, true]);
+      expect([
+        f,
+        /plans="\$RUNNER_TEMP\/(plans|drift)-\$\{stack\}"/.test(t),
+        t.includes(`trap 'rm -rf "$plans"' EXIT`),
+      ]).toEqual([f, true, true]);
     }
   });
 });
@@ -341,7 +454,11 @@ describe("the pull-request comment is posted whatever failed", () => {
     expect(plan.jobs.render.permissions).toEqual({ contents: "read" });
     expect(plan.jobs.comment.permissions).toEqual({ "pull-requests": "write" });
     // No checkout, no package, no script of the repository: download, post, and a fixed exit.
-    expect(plan.jobs.comment.steps?.map((s) => s.uses?.replace(/@.*/, "") ?? s.run?.trim())).toEqual(["actions/download-artifact", "actions/github-script", 'echo "see the pull-request comment"\nexit 1']);
+    expect(plan.jobs.comment.steps?.map((s) => s.uses?.replace(/@.*/, "") ?? s.run?.trim())).toEqual([
+      "actions/download-artifact",
+      "actions/github-script",
+      'echo "see the pull-request comment"\nexit 1',
+    ]);
   });
 });
 
@@ -380,26 +497,49 @@ exit 98
   chmodSync(join(bin, "terraform"), 0o755);
   chmodSync(join(bin, "npm"), 0o755);
 
-  const plan = (outputs: Record<string, string[]>, changes: { address: string; type: string; actions: string[]; after?: unknown }[]) => ({
+  const plan = (
+    outputs: Record<string, string[]>,
+    changes: { address: string; type: string; actions: string[]; after?: unknown }[],
+  ) => ({
     format_version: "1.2",
     terraform_version: "1.11.4",
     planned_values: { root_module: {} },
-    resource_changes: changes.map((c) => ({ address: c.address, mode: "managed", type: c.type, name: c.address.split(".")[1], provider_name: "registry.terraform.io/hashicorp/aws", change: { actions: c.actions, before: null, after: c.after ?? {}, after_unknown: {} } })),
-    output_changes: Object.fromEntries(Object.entries(outputs).map(([k, a]) => [k, { actions: a, before: null, after: null, after_unknown: true }])),
+    resource_changes: changes.map((c) => ({
+      address: c.address,
+      mode: "managed",
+      type: c.type,
+      name: c.address.split(".")[1],
+      provider_name: "registry.terraform.io/hashicorp/aws",
+      change: { actions: c.actions, before: null, after: c.after ?? {}, after_unknown: {} },
+    })),
+    output_changes: Object.fromEntries(
+      Object.entries(outputs).map(([k, a]) => [k, { actions: a, before: null, after: null, after_unknown: true }]),
+    ),
   });
 
-  function runStep(script: string, opts: { fixtures: Record<string, unknown>; fail?: string[]; drift?: string[]; mode?: string; env?: Record<string, string> }) {
+  function runStep(
+    script: string,
+    opts: {
+      fixtures: Record<string, unknown>;
+      fail?: string[];
+      drift?: string[];
+      mode?: string;
+      env?: Record<string, string>;
+    },
+  ) {
     const cwd = mkdtempSync(join(work, "job-"));
     // The repository's CI scripts, where a checkout puts them.
     mkdirSync(join(cwd, "tools", "ci"), { recursive: true });
-    for (const f of readdirSync(join(root, "tools", "ci")).filter((x) => x.endsWith(".sh"))) copyFileSync(join(root, "tools", "ci", f), join(cwd, "tools", "ci", f));
+    for (const f of readdirSync(join(root, "tools", "ci")).filter((x) => x.endsWith(".sh")))
+      copyFileSync(join(root, "tools", "ci", f), join(cwd, "tools", "ci", f));
     const output = join(cwd, "github-output");
     const summary = join(cwd, "step-summary");
     writeFileSync(output, "");
     writeFileSync(summary, "");
     const fixtures = join(cwd, "fixtures");
     mkdirSync(fixtures);
-    for (const [stack, p] of Object.entries(opts.fixtures)) writeFileSync(join(fixtures, `${stack}.json`), JSON.stringify(p));
+    for (const [stack, p] of Object.entries(opts.fixtures))
+      writeFileSync(join(fixtures, `${stack}.json`), JSON.stringify(p));
     for (const s of ["dev-keys", "dev-data"]) mkdirSync(join(cwd, "cdktf.out", "stacks", s), { recursive: true });
     copyFileSync(join(root, "plan-guard.allow.json"), join(cwd, "plan-guard.allow.json"));
     const temp = join(cwd, "runner-temp");
@@ -434,7 +574,14 @@ exit 98
         .filter(Boolean)
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
-    return { r, cwd, temp, outputs, summary: readFileSync(summary, "utf8"), log: readFileSync(log, "utf8").trim().split("\n") };
+    return {
+      r,
+      cwd,
+      temp,
+      outputs,
+      summary: readFileSync(summary, "utf8"),
+      log: readFileSync(log, "utf8").trim().split("\n"),
+    };
   }
 
   const planJob = wf("plan.yml").jobs.plan;
@@ -442,12 +589,32 @@ exit 98
   const secret = "s3cr3t-kmsuser-password";
   const keysCreating = plan({ "cross-stack-output-aws_kms_keykey-appData_key_ABCarn": ["create"] }, [
     { address: "aws_kms_key.key-appData_key_ABC", type: "aws_kms_key", actions: ["create"] },
-    { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: secret } },
+    {
+      address: "aws_secretsmanager_secret_version.pw",
+      type: "aws_secretsmanager_secret_version",
+      actions: ["create"],
+      after: { secret_string: secret },
+    },
   ]);
 
   // As the comment job gets it: the synth job's output, `npm run -s envs`.
   const comment = (cwd: string, synth = "success", envs = '[{"env":"dev","secretSuffix":"DEV"}]') => {
-    const r = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "comment", "--reports", join(cwd, "reports"), "--envs", envs, "--synth", synth, "--out", join(cwd, "c.md")], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(root, ".build", "ci.js"),
+        "comment",
+        "--reports",
+        join(cwd, "reports"),
+        "--envs",
+        envs,
+        "--synth",
+        synth,
+        "--out",
+        join(cwd, "c.md"),
+      ],
+      { encoding: "utf8" },
+    );
     return { code: r.status, text: readFileSync(join(cwd, "c.md"), "utf8") };
   };
 
@@ -455,7 +622,11 @@ exit 98
     const { r, cwd, temp, log } = runStep(planAndGuard, { fixtures: { "dev-keys": keysCreating }, fail: ["dev-data"] });
     expect(r.status).toBe(0);
     // The data stack is not planned at all: its inputs do not exist yet.
-    expect(log.filter((l) => l.startsWith("terraform"))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show"]);
+    expect(log.filter((l) => l.startsWith("terraform"))).toEqual([
+      "terraform dev-keys init",
+      "terraform dev-keys plan",
+      "terraform dev-keys show",
+    ]);
     expect(log.find((l) => l.startsWith("guard"))).toMatch(/^guard dev-keys=\S+\/plans\/dev-keys\.json --allowlist/);
     const report = JSON.parse(readFileSync(join(cwd, "reports", "dev.json"), "utf8"));
     expect(report.stacks).toEqual([
@@ -465,7 +636,11 @@ exit 98
         changes: [
           { address: "aws_kms_key.key-appData_key_ABC", action: "create" },
           // Not marked sensitive in this fixture: masked by its name all the same.
-          { address: "aws_secretsmanager_secret_version.pw", action: "create", details: ["secret_string = (sensitive)"] },
+          {
+            address: "aws_secretsmanager_secret_version.pw",
+            action: "create",
+            details: ["secret_string = (sensitive)"],
+          },
         ],
         digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       },
@@ -487,7 +662,10 @@ exit 98
   test("when the keys plan fails, the guard still runs, the report says what failed and the comment fails the check", () => {
     const { r, cwd, log } = runStep(planAndGuard, { fixtures: {}, fail: ["dev-keys"] });
     expect(r.status).not.toBe(0); // the guard had no plan to read: exit 2
-    expect(log.filter((l) => l.startsWith("terraform"))).toEqual(["terraform dev-keys init", "terraform dev-keys plan"]);
+    expect(log.filter((l) => l.startsWith("terraform"))).toEqual([
+      "terraform dev-keys init",
+      "terraform dev-keys plan",
+    ]);
     const report = JSON.parse(readFileSync(join(cwd, "reports", "dev.json"), "utf8"));
     expect(report.stacks).toEqual([
       { stack: "dev-keys", status: "failed", note: "terraform plan failed" },
@@ -504,9 +682,20 @@ exit 98
     const data = plan({}, [{ address: "aws_s3_bucket.b", type: "aws_s3_bucket", actions: ["create"] }]);
     const { r, log, cwd } = runStep(planAndGuard, { fixtures: { "dev-keys": keys, "dev-data": data } });
     expect(r.status).toBe(0);
-    expect(log.filter((l) => l.startsWith("terraform")).map((l) => l.split(" ").slice(1).join(" "))).toEqual(["dev-keys init", "dev-keys plan", "dev-keys show", "dev-data init", "dev-data plan", "dev-data show"]);
+    expect(log.filter((l) => l.startsWith("terraform")).map((l) => l.split(" ").slice(1).join(" "))).toEqual([
+      "dev-keys init",
+      "dev-keys plan",
+      "dev-keys show",
+      "dev-data init",
+      "dev-data plan",
+      "dev-data show",
+    ]);
     expect(log.find((l) => l.startsWith("guard"))).toMatch(/dev-data=\S+ dev-keys=\S+/);
-    expect(JSON.parse(readFileSync(join(cwd, "reports", "dev.json"), "utf8")).stacks.map((s: { status: string }) => s.status)).toEqual(["planned", "planned"]);
+    expect(
+      JSON.parse(readFileSync(join(cwd, "reports", "dev.json"), "utf8")).stacks.map(
+        (s: { status: string }) => s.status,
+      ),
+    ).toEqual(["planned", "planned"]);
   });
 
   test("the comment reports a plan job that never finished and a failed synthesis", () => {
@@ -522,14 +711,29 @@ exit 98
   const applyKeys = stepRunning(deployJobs["apply-keys"], "apply-stack.sh").run ?? "";
   const keysPlan = plan({}, [
     { address: "aws_kms_key.k", type: "aws_kms_key", actions: ["create"], after: { description: "app data" } },
-    { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: secret } },
+    {
+      address: "aws_secretsmanager_secret_version.pw",
+      type: "aws_secretsmanager_secret_version",
+      actions: ["create"],
+      after: { secret_string: secret },
+    },
   ]);
   const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
   test("deploy, plan job: plans, guards, shows the rendered plan with its digest to the approvers, outputs the digest, leaves no plan behind", () => {
     const { r, outputs, summary, log, temp } = runStep(planKeys, { fixtures: { "dev-keys": keysPlan } });
     expect(r.status).toBe(0);
-    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "ci record", "guard dev-keys", "ci guard-result", "ci plan-digest", "ci has-changes", "ci summary"]);
+    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual([
+      "terraform dev-keys init",
+      "terraform dev-keys plan",
+      "terraform dev-keys show",
+      "ci record",
+      "guard dev-keys",
+      "ci guard-result",
+      "ci plan-digest",
+      "ci has-changes",
+      "ci summary",
+    ]);
     expect(outputs).toEqual({ digest: expect.stringMatching(DIGEST), changes: "true", "run-id": "" });
     expect(summary).toContain(`## Plan of dev-keys for approval (digest ${outputs.digest})`);
     expect(summary).toContain('| create | <code>aws_kms_key.k</code> | description = "app data" |');
@@ -541,9 +745,19 @@ exit 98
 
   test("deploy, apply job: plans again and applies exactly that saved plan when its digest is the approved one", () => {
     const approved = runStep(planKeys, { fixtures: { "dev-keys": keysPlan } }).outputs.digest;
-    const { r, log, summary, temp } = runStep(applyKeys, { fixtures: { "dev-keys": keysPlan }, env: { APPROVED: approved, RUN_ID: "", WAIT_MINUTES: "140" } });
+    const { r, log, summary, temp } = runStep(applyKeys, {
+      fixtures: { "dev-keys": keysPlan },
+      env: { APPROVED: approved, RUN_ID: "", WAIT_MINUTES: "140" },
+    });
     expect(r.status).toBe(0);
-    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual(["terraform dev-keys init", "terraform dev-keys plan", "terraform dev-keys show", "ci check-digest", "guard dev-keys", "terraform dev-keys apply"]);
+    expect(log.map((l) => l.replace(/=\S+/g, "").replace(/ --allowlist.*/, ""))).toEqual([
+      "terraform dev-keys init",
+      "terraform dev-keys plan",
+      "terraform dev-keys show",
+      "ci check-digest",
+      "guard dev-keys",
+      "terraform dev-keys apply",
+    ]);
     expect(r.stderr).toContain(`plan digest ${approved}: the approved plan`);
     expect(summary.trim()).toBe(`### dev-keys: applied the approved plan (${approved})`);
     expect(readdirSync(temp).filter((f) => f.startsWith("plans"))).toEqual([]);
@@ -553,15 +767,30 @@ exit 98
     const approved = runStep(planKeys, { fixtures: { "dev-keys": keysPlan } }).outputs.digest;
     // Between the approval and the apply, the key's description changed.
     const changed = plan({}, [
-      { address: "aws_kms_key.k", type: "aws_kms_key", actions: ["create"], after: { description: "app data, edited" } },
-      { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: secret } },
+      {
+        address: "aws_kms_key.k",
+        type: "aws_kms_key",
+        actions: ["create"],
+        after: { description: "app data, edited" },
+      },
+      {
+        address: "aws_secretsmanager_secret_version.pw",
+        type: "aws_secretsmanager_secret_version",
+        actions: ["create"],
+        after: { secret_string: secret },
+      },
     ]);
-    const { r, log, summary } = runStep(applyKeys, { fixtures: { "dev-keys": changed }, env: { APPROVED: approved, RUN_ID: "", WAIT_MINUTES: "140" } });
+    const { r, log, summary } = runStep(applyKeys, {
+      fixtures: { "dev-keys": changed },
+      env: { APPROVED: approved, RUN_ID: "", WAIT_MINUTES: "140" },
+    });
     expect(r.status).toBe(1);
     expect(log.some((l) => l.includes("apply"))).toBe(false);
     const changedFile = join(work, "changed.json");
     writeFileSync(changedFile, JSON.stringify(changed));
-    const now = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "plan-digest", changedFile], { encoding: "utf8" }).stdout.trim();
+    const now = spawnSync(process.execPath, [join(root, ".build", "ci.js"), "plan-digest", changedFile], {
+      encoding: "utf8",
+    }).stdout.trim();
     expect(now).toMatch(DIGEST);
     expect(now).not.toBe(approved);
     const message = `REFUSED: the plan differs from the approved one (approved ${approved}, planned now ${now}). Nothing was applied. Something changed after the approval (another merge, drift, a provider release): run the deploy again and review the new plan.`;
@@ -571,7 +800,10 @@ exit 98
   });
 
   test("deploy, apply job: refuses to run without an approved digest", () => {
-    const { r, log } = runStep(applyKeys, { fixtures: { "dev-keys": keysPlan }, env: { APPROVED: "", RUN_ID: "", WAIT_MINUTES: "140" } });
+    const { r, log } = runStep(applyKeys, {
+      fixtures: { "dev-keys": keysPlan },
+      env: { APPROVED: "", RUN_ID: "", WAIT_MINUTES: "140" },
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("::error::no approved digest for dev-keys: the plan job did not finish");
     expect(log).toEqual([""]);
@@ -582,7 +814,9 @@ exit 98
     const { r, outputs, summary } = runStep(planKeys, { fixtures: { "dev-keys": blocked } });
     expect(r.status).toBe(1);
     expect(outputs).toEqual({});
-    expect(r.stdout).toContain("::error::the plan guard refused the plan of dev-keys: nothing is applied (see the job summary)");
+    expect(r.stdout).toContain(
+      "::error::the plan guard refused the plan of dev-keys: nothing is applied (see the job summary)",
+    );
     expect(summary).toContain("| delete | <code>aws_kms_key.k</code> |  |");
   });
 
@@ -595,9 +829,19 @@ exit 98
   test("drift: read-only plans of both stacks, never an apply; the summary names what drifted and the job fails", () => {
     const step = wf("drift.yml").jobs.drift.steps?.at(-1)?.run ?? "";
     const data = plan({}, [{ address: "aws_s3_bucket.b", type: "aws_s3_bucket", actions: ["update"] }]);
-    const { r, log, summary } = runStep(step, { fixtures: { "dev-keys": plan({}, []), "dev-data": data }, drift: ["dev-data"] });
+    const { r, log, summary } = runStep(step, {
+      fixtures: { "dev-keys": plan({}, []), "dev-data": data },
+      drift: ["dev-data"],
+    });
     expect(r.status).toBe(1);
-    expect(log.filter((l) => l.startsWith("terraform")).map((l) => l.slice(10))).toEqual(["dev-keys init", "dev-keys plan", "dev-keys show", "dev-data init", "dev-data plan", "dev-data show"]);
+    expect(log.filter((l) => l.startsWith("terraform")).map((l) => l.slice(10))).toEqual([
+      "dev-keys init",
+      "dev-keys plan",
+      "dev-keys show",
+      "dev-data init",
+      "dev-data plan",
+      "dev-data show",
+    ]);
     expect(summary).toContain("- `dev-keys`: ✅ no drift");
     expect(summary).toContain("- `dev-data`: ⚠️ drift: a deploy of the default branch would make 1 change");
     expect(summary).toContain("  | update | `aws_s3_bucket.b` |");

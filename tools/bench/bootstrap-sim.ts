@@ -4,11 +4,31 @@
  * the total with the critical path of those latencies and counts the polls against what the
  * poll schedules need. Runs in milliseconds; no network.
  */
-import { CreateHsmCommand, DescribeClustersCommand, InitializeClusterCommand, type Cluster, type Hsm } from "@aws-sdk/client-cloudhsm-v2";
-import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand } from "@aws-sdk/client-kms";
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, TagResourceCommand } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateHsmCommand,
+  DescribeClustersCommand,
+  InitializeClusterCommand,
+  type Cluster,
+  type Hsm,
+} from "@aws-sdk/client-cloudhsm-v2";
+import {
+  ConnectCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+} from "@aws-sdk/client-kms";
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  TagResourceCommand,
+} from "@aws-sdk/client-secrets-manager";
 import { HOOKS } from "@cmk-stacks/aws-limits";
-import { GetCommandInvocationCommand, GetParameterCommand, ListCommandsCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import {
+  GetCommandInvocationCommand,
+  GetParameterCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
+} from "@aws-sdk/client-ssm";
 import { COMMAND_POLL, pollFor, pollsNeeded, TYPICAL_MS, type Random } from "../../hooks/lib/backoff";
 import type { HookClients } from "../../hooks/lib/clients";
 import { VirtualClock } from "../../hooks/lib/clock";
@@ -160,11 +180,22 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
     if (initializedAt !== undefined) return now >= initializedAt ? "INITIALIZED" : "INITIALIZE_IN_PROGRESS";
     return "UNINITIALIZED";
   };
-  const describeHsm = (h: SimHsm, now: number): Hsm => ({ HsmId: h.id, AvailabilityZone: h.az, EniIp: h.ip, ClusterId: IDS.clusterId, State: now >= h.readyAt ? "ACTIVE" : "CREATE_IN_PROGRESS" });
+  const describeHsm = (h: SimHsm, now: number): Hsm => ({
+    HsmId: h.id,
+    AvailabilityZone: h.az,
+    EniIp: h.ip,
+    ClusterId: IDS.clusterId,
+    State: now >= h.readyAt ? "ACTIVE" : "CREATE_IN_PROGRESS",
+  });
   const describeCluster = (now: number): Cluster => {
     const state = clusterState(now);
     const firstActive = hsms.some((h) => now >= h.readyAt);
-    return { ClusterId: IDS.clusterId, State: state, Hsms: hsms.map((h) => describeHsm(h, now)), Certificates: state === "UNINITIALIZED" && firstActive ? { ClusterCsr: PKI.csr } : {} };
+    return {
+      ClusterId: IDS.clusterId,
+      State: state,
+      Hsms: hsms.map((h) => describeHsm(h, now)),
+      Certificates: state === "UNINITIALIZED" && firstActive ? { ClusterCsr: PKI.csr } : {},
+    };
   };
   const commandStatus = (id: string, now: number): string => {
     const c = commands.get(id);
@@ -214,10 +245,19 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
       const script = c.input.Parameters?.commands?.[0] ?? "";
       if (script.includes("cluster activate")) {
         const readyAt = now + lat.activateCommandMs;
-        commands.set(id, { readyAt, done: false, stdout: "HOOK_RESULT ACTIVATED\n", onDone: () => (activeAt = readyAt + lat.activateMs) });
+        commands.set(id, {
+          readyAt,
+          done: false,
+          stdout: "HOOK_RESULT ACTIVATED\n",
+          onDone: () => (activeAt = readyAt + lat.activateMs),
+        });
       } else {
         const lines = hsms.map((h) => `HOOK_HSM ${h.id} ${h.az} ${h.ip} 0 ${userList()}`);
-        commands.set(id, { readyAt: now + lat.kmsuserCommandMs, done: false, stdout: ["HOOK_RESULT KMSUSER_CREATED", ...lines].join("\n") });
+        commands.set(id, {
+          readyAt: now + lat.kmsuserCommandMs,
+          done: false,
+          stdout: ["HOOK_RESULT KMSUSER_CREATED", ...lines].join("\n"),
+        });
       }
       return { Command: { CommandId: id } };
     }
@@ -225,7 +265,11 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
       count("GetCommandInvocation");
       const id = c.input.CommandId ?? "";
       const status = commandStatus(id, now);
-      return { Status: status, ResponseCode: status === "Success" ? 0 : -1, StandardOutputContent: status === "Success" ? commands.get(id)?.stdout : "" };
+      return {
+        Status: status,
+        ResponseCode: status === "Success" ? 0 : -1,
+        StandardOutputContent: status === "Success" ? commands.get(id)?.stdout : "",
+      };
     }
     throw new Error(`sim: unexpected SSM command ${c.constructor.name}`);
   });
@@ -236,22 +280,38 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
       if (v === undefined) throw Object.assign(new Error("no value"), { name: "ResourceNotFoundException" });
       return { SecretString: v };
     }
-    if (c instanceof PutSecretValueCommand) return (count("PutSecretValue"), secrets.set(c.input.SecretId ?? "", c.input.SecretString ?? ""), {});
+    if (c instanceof PutSecretValueCommand)
+      return (count("PutSecretValue"), secrets.set(c.input.SecretId ?? "", c.input.SecretString ?? ""), {});
     if (c instanceof DescribeSecretCommand) {
       count("DescribeSecret");
       const arn = c.input.SecretId ?? "";
       const tag = tags.get(arn);
-      return { ARN: arn, VersionIdsToStages: secrets.has(arn) ? { v1: ["AWSCURRENT"] } : {}, Tags: tag ? [{ Key: "cmk-hooks:kmsuser-verified", Value: tag }] : [] };
+      return {
+        ARN: arn,
+        VersionIdsToStages: secrets.has(arn) ? { v1: ["AWSCURRENT"] } : {},
+        Tags: tag ? [{ Key: "cmk-hooks:kmsuser-verified", Value: tag }] : [],
+      };
     }
-    if (c instanceof TagResourceCommand) return (count("TagResource"), tags.set(c.input.SecretId ?? "", c.input.Tags?.[0]?.Value ?? ""), {});
+    if (c instanceof TagResourceCommand)
+      return (count("TagResource"), tags.set(c.input.SecretId ?? "", c.input.Tags?.[0]?.Value ?? ""), {});
     throw new Error(`sim: unexpected Secrets Manager command ${c.constructor.name}`);
   });
   const kms = sender((c, now) => {
     if (c instanceof DescribeCustomKeyStoresCommand) {
       count("DescribeCustomKeyStores");
       if (!keyStore) return { CustomKeyStores: [] };
-      const state = keyStore.connectedAt === undefined ? "DISCONNECTED" : now >= keyStore.connectedAt ? "CONNECTED" : "CONNECTING";
-      return { CustomKeyStores: [{ CustomKeyStoreId: keyStore.id, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: IDS.clusterId, ConnectionState: state }] };
+      const state =
+        keyStore.connectedAt === undefined ? "DISCONNECTED" : now >= keyStore.connectedAt ? "CONNECTED" : "CONNECTING";
+      return {
+        CustomKeyStores: [
+          {
+            CustomKeyStoreId: keyStore.id,
+            CustomKeyStoreType: "AWS_CLOUDHSM",
+            CloudHsmClusterId: IDS.clusterId,
+            ConnectionState: state,
+          },
+        ],
+      };
     }
     if (c instanceof ConnectCustomKeyStoreCommand) {
       count("ConnectCustomKeyStore");
@@ -266,9 +326,15 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
   const terraform = {
     createHsm: async (az: string) => {
       count("CreateHsm");
-      if (hsms.length > 0 && clusterState(clock.now()) !== "ACTIVE") throw new Error("sim: second CreateHsm before the cluster is ACTIVE");
+      if (hsms.length > 0 && clusterState(clock.now()) !== "ACTIVE")
+        throw new Error("sim: second CreateHsm before the cluster is ACTIVE");
       const n = hsms.length;
-      hsms.push({ id: `hsm-sim${"abcdefghij"[n]}`, az, ip: `10.0.${n + 1}.10`, readyAt: clock.now() + lat.hsmCreateMs });
+      hsms.push({
+        id: `hsm-sim${"abcdefghij"[n]}`,
+        az,
+        ip: `10.0.${n + 1}.10`,
+        readyAt: clock.now() + lat.hsmCreateMs,
+      });
       await Promise.resolve(CreateHsmCommand);
     },
     createKeyStore: async () => {
@@ -281,15 +347,36 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
 
   const { log } = memoryLogger();
   const limiter = new RateLimiter(clock, CUSTOM_KEY_STORE_RPS);
-  return bootstrapCloudHsmKeyStore(clients, { clock, log, timeoutMs: HOOKS.TIMEOUT_MINUTES_DEFAULT.value * 60_000, random: SIM_RANDOM, limiter }, terraform, IDS).then(() => {
+  return bootstrapCloudHsmKeyStore(
+    clients,
+    { clock, log, timeoutMs: HOOKS.TIMEOUT_MINUTES_DEFAULT.value * 60_000, random: SIM_RANDOM, limiter },
+    terraform,
+    IDS,
+  ).then(() => {
     const totalMs = clock.now();
-    const criticalPathMs = lat.hsmCreateMs + lat.initializeMs + lat.activateCommandMs + lat.activateMs + lat.hsmCreateMs + lat.kmsuserCommandMs + lat.createKeyStoreMs + lat.connectMs;
+    const criticalPathMs =
+      lat.hsmCreateMs +
+      lat.initializeMs +
+      lat.activateCommandMs +
+      lat.activateMs +
+      lat.hsmCreateMs +
+      lat.kmsuserCommandMs +
+      lat.createKeyStoreMs +
+      lat.connectMs;
     const p = (policy: Parameters<typeof pollsNeeded>[0], ms: number) => pollsNeeded(policy, ms, SIM_RANDOM);
     const hsmPoll = pollFor(TYPICAL_MS.hsmCreate);
     const expectedCallsByOperation: Record<string, number> = {
       // initialize: first describe + polls for HSM1 + polls for INITIALIZED; activate: first + polls for ACTIVE;
       // wait-hsms-active: first + polls for the parallel HSMs; create-kmsuser: one describe.
-      DescribeClusters: 1 + p(hsmPoll, lat.hsmCreateMs) + p(pollFor(TYPICAL_MS.initialize), lat.initializeMs) + 1 + p(pollFor(TYPICAL_MS.activate), lat.activateMs) + 1 + p(hsmPoll, lat.hsmCreateMs) + 1,
+      DescribeClusters:
+        1 +
+        p(hsmPoll, lat.hsmCreateMs) +
+        p(pollFor(TYPICAL_MS.initialize), lat.initializeMs) +
+        1 +
+        p(pollFor(TYPICAL_MS.activate), lat.activateMs) +
+        1 +
+        p(hsmPoll, lat.hsmCreateMs) +
+        1,
       GetCommandInvocation: p(COMMAND_POLL, lat.activateCommandMs) + p(COMMAND_POLL, lat.kmsuserCommandMs),
       DescribeCustomKeyStores: 1 + p(pollFor(TYPICAL_MS.connectCloudHsm), lat.connectMs),
       CreateHsm: IDS.hsmAzs.length,
@@ -305,6 +392,13 @@ export function runBootstrapSimulation(latencies: Partial<SimLatencies> = {}): P
       ConnectCustomKeyStore: 1,
     };
     const expectedCalls = Object.values(expectedCallsByOperation).reduce((a, b) => a + b, 0);
-    return { criticalPathMs, totalMs, overheadPct: ((totalMs - criticalPathMs) / criticalPathMs) * 100, calls, expectedCalls, expectedCallsByOperation };
+    return {
+      criticalPathMs,
+      totalMs,
+      overheadPct: ((totalMs - criticalPathMs) / criticalPathMs) * 100,
+      calls,
+      expectedCalls,
+      expectedCallsByOperation,
+    };
   });
 }

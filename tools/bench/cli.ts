@@ -21,14 +21,20 @@ import { parseBenchArgs, type BenchOptions, type MeasurementName } from "./optio
 import { measureTests, readmeLine, testsRows } from "./tests";
 
 const root = join(__dirname, "..");
-const parsed = parseBenchArgs(process.argv.slice(2), { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) });
+const parsed = parseBenchArgs(process.argv.slice(2), {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+});
 if (typeof parsed === "number") process.exit(parsed);
 const opts: BenchOptions = parsed;
 const runs = opts.runs;
 const wanted = (m: MeasurementName) => opts.only.includes(m);
 let step = 0;
 /** Progress on stderr (the table on stdout stays clean): which measurement, how many runs. */
-const progress = (what: string, n?: number) => process.stderr.write(`bench: [${++step}/${opts.only.length}] ${what}${n ? ` (${n} run${n === 1 ? "" : "s"} after a warm-up)` : ""}...\n`);
+const progress = (what: string, n?: number) =>
+  process.stderr.write(
+    `bench: [${++step}/${opts.only.length}] ${what}${n ? ` (${n} run${n === 1 ? "" : "s"} after a warm-up)` : ""}...\n`,
+  );
 const work = mkdtempSync(join(tmpdir(), "cmk-bench-"));
 const env = (extra: NodeJS.ProcessEnv) => ({ ...process.env, CDKTF_OUTDIR: join(work, "out"), ...extra });
 
@@ -41,7 +47,8 @@ interface Row {
 const rows: Row[] = [];
 /** Lines printed under the table. */
 const notes: string[] = [];
-const fmt = (m: Measurement) => `${(m.medianMs / 1000).toFixed(2)} s median (${runs} run${runs === 1 ? "" : "s"})${m.peakMb !== undefined ? `, peak ${m.peakMb.toFixed(0)} MB` : ""}`;
+const fmt = (m: Measurement) =>
+  `${(m.medianMs / 1000).toFixed(2)} s median (${runs} run${runs === 1 ? "" : "s"})${m.peakMb !== undefined ? `, peak ${m.peakMb.toFixed(0)} MB` : ""}`;
 
 function timed(what: string, m: Measurement, maxS: number, maxMb?: number): void {
   const okTime = m.medianMs <= maxS * 1000;
@@ -52,7 +59,11 @@ function timed(what: string, m: Measurement, maxS: number, maxMb?: number): void
 try {
   if (wanted("app")) {
     progress("app, shipped environments", runs);
-    const shipped = measure("app, shipped environments", process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: env({ ENV_CONFIG: "" }), runs });
+    const shipped = measure("app, shipped environments", process.execPath, [join(root, ".build", "main.js")], {
+      cwd: root,
+      env: env({ ENV_CONFIG: "" }),
+      runs,
+    });
     timed("app: 3 shipped environments (6 stacks)", shipped, 0.6, 300);
   }
 
@@ -60,18 +71,31 @@ try {
     progress("app, 50 generated environments", Math.min(runs, 3));
     const fifty = join(work, "fifty.json");
     writeFileSync(fifty, JSON.stringify(generateEnvironments(50)));
-    const scale = measure("app, 50 environments", process.execPath, [join(root, ".build", "main.js")], { cwd: root, env: env({ ENV_CONFIG: fifty }), runs: Math.min(runs, 3) });
+    const scale = measure("app, 50 environments", process.execPath, [join(root, ".build", "main.js")], {
+      cwd: root,
+      env: env({ ENV_CONFIG: fifty }),
+      runs: Math.min(runs, 3),
+    });
     timed("app: 50 generated environments (100 stacks)", scale, 3);
   }
 
   if (wanted("cdktf")) {
     progress("cdktf synth, then our part of it", runs);
-    const cdktf = measure("cdktf synth", join(root, "node_modules", ".bin", "cdktf"), ["synth", "--output", join(work, "cdktf-out")], { cwd: root, env: env({ CHECKPOINT_DISABLE: "1", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "1" }), runs });
+    const cdktf = measure(
+      "cdktf synth",
+      join(root, "node_modules", ".bin", "cdktf"),
+      ["synth", "--output", join(work, "cdktf-out")],
+      { cwd: root, env: env({ CHECKPOINT_DISABLE: "1", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "1" }), runs },
+    );
     timed("cdktf synth: 3 shipped environments", cdktf, 2.5, 300);
     // Where cdktf synth's time goes: our part is what its `app` command runs (the build's freshness
     // check, then the app); the rest is the CDKTF CLI loading its own modules (convert, get, the
     // terminal UI: ~3.5 s of module compilation on this machine) before it starts the app.
-    const ours = measure("build check + app", "/bin/sh", ["-c", "node tools/build.mjs && node .build/main.js"], { cwd: root, env: env({ ENV_CONFIG: "" }), runs });
+    const ours = measure("build check + app", "/bin/sh", ["-c", "node tools/build.mjs && node .build/main.js"], {
+      cwd: root,
+      env: env({ ENV_CONFIG: "" }),
+      runs,
+    });
     rows.push({
       what: "  of which cdktf.json's app (build check + app)",
       figure: `${(ours.medianMs / 1000).toFixed(2)} s; the CDKTF CLI's own start-up: ${((cdktf.medianMs - ours.medianMs) / 1000).toFixed(2)} s`,
@@ -79,19 +103,39 @@ try {
       ok: true,
     });
     const stock = 9.8;
-    rows.push({ what: "speed-up over the stock cdktf template (9.8 s, 1.4 GB)", figure: `${(stock / (cdktf.medianMs / 1000)).toFixed(1)}x`, target: ">= 4x", ok: stock / (cdktf.medianMs / 1000) >= 4 });
+    rows.push({
+      what: "speed-up over the stock cdktf template (9.8 s, 1.4 GB)",
+      figure: `${(stock / (cdktf.medianMs / 1000)).toFixed(1)}x`,
+      target: ">= 4x",
+      ok: stock / (cdktf.medianMs / 1000) >= 4,
+    });
   }
 
   // The offline Terraform checks (one run: they take tens of seconds), where a Terraform CLI exists.
   if (wanted("validate")) {
     progress("npm run validate, once");
     const start = Date.now();
-    const v = spawnSync(process.execPath, [join(root, ".build", "validate.js")], { cwd: root, env: env({ ENV_CONFIG: "" }), encoding: "utf8" });
+    const v = spawnSync(process.execPath, [join(root, ".build", "validate.js")], {
+      cwd: root,
+      env: env({ ENV_CONFIG: "" }),
+      encoding: "utf8",
+    });
     const wall = (Date.now() - start) / 1000;
     if (!/SKIPPED/.test(v.stdout)) {
       const last = v.stdout.trim().split("\n").pop() ?? "";
-      rows.push({ what: "npm run validate: every shipped stack, real provider, offline", figure: `${wall.toFixed(1)} s (1 run; ${last.replace(/^validate: /, "")})`, target: "(information)", ok: v.status === 0 });
-    } else rows.push({ what: "npm run validate", figure: "skipped: no Terraform CLI or provider mirror", target: "(information)", ok: true });
+      rows.push({
+        what: "npm run validate: every shipped stack, real provider, offline",
+        figure: `${wall.toFixed(1)} s (1 run; ${last.replace(/^validate: /, "")})`,
+        target: "(information)",
+        ok: v.status === 0,
+      });
+    } else
+      rows.push({
+        what: "npm run validate",
+        figure: "skipped: no Terraform CLI or provider mirror",
+        target: "(information)",
+        ok: true,
+      });
   }
 
   if (wanted("tests")) {
@@ -111,8 +155,16 @@ async function optional(): Promise<void> {
   if (wanted("bootstrap"))
     try {
       progress("bootstrap orchestration, virtual clock");
-      const sim = (await import("./bootstrap-sim")) as { runBootstrapSimulation: () => Promise<Record<string, unknown>> | Record<string, unknown> };
-      const r = (await sim.runBootstrapSimulation()) as { criticalPathMs: number; totalMs: number; overheadPct: number; calls?: Record<string, number>; expectedCalls?: number };
+      const sim = (await import("./bootstrap-sim")) as {
+        runBootstrapSimulation: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+      };
+      const r = (await sim.runBootstrapSimulation()) as {
+        criticalPathMs: number;
+        totalMs: number;
+        overheadPct: number;
+        calls?: Record<string, number>;
+        expectedCalls?: number;
+      };
       const calls = r.calls ? Object.values(r.calls).reduce((a, b) => a + b, 0) : undefined;
       rows.push({
         what: "bootstrap orchestration vs critical path (virtual clock)",
@@ -126,19 +178,35 @@ async function optional(): Promise<void> {
   if (wanted("guard"))
     try {
       progress("plan guard, 50,000-resource plan with 10,000 key-policy updates");
-      const guard = (await import("@cmk-stacks/plan-guard")) as { benchPlanGuard: () => { resources: number; keyPolicyUpdates: number; ms: number } };
+      const guard = (await import("@cmk-stacks/plan-guard")) as {
+        benchPlanGuard: () => { resources: number; keyPolicyUpdates: number; ms: number };
+      };
       const r = guard.benchPlanGuard();
-      rows.push({ what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan, ${r.keyPolicyUpdates.toLocaleString("en")} key-policy updates`, figure: `${r.ms.toFixed(0)} ms median`, target: "< 3000 ms", ok: r.ms < 3000 });
+      rows.push({
+        what: `plan guard: ${r.resources.toLocaleString("en")}-resource plan, ${r.keyPolicyUpdates.toLocaleString("en")} key-policy updates`,
+        figure: `${r.ms.toFixed(0)} ms median`,
+        target: "< 3000 ms",
+        ok: r.ms < 3000,
+      });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
     }
 }
 
 void optional().then(() => {
-  const width = [Math.max(...rows.map((r) => r.what.length)), Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.target.length))];
-  const line = (a: string, b: string, c: string, d: string) => `| ${a.padEnd(width[0])} | ${b.padEnd(width[1])} | ${c.padEnd(width[2])} | ${d} |`;
-  process.stdout.write(`benchmark ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} cores\n`);
-  process.stdout.write(`${line("what", "measured", "target", "ok")}\n${line("-".repeat(width[0]), "-".repeat(width[1]), "-".repeat(width[2]), "--")}\n`);
+  const width = [
+    Math.max(...rows.map((r) => r.what.length)),
+    Math.max(...rows.map((r) => r.figure.length)),
+    Math.max(...rows.map((r) => r.target.length)),
+  ];
+  const line = (a: string, b: string, c: string, d: string) =>
+    `| ${a.padEnd(width[0])} | ${b.padEnd(width[1])} | ${c.padEnd(width[2])} | ${d} |`;
+  process.stdout.write(
+    `benchmark ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} cores\n`,
+  );
+  process.stdout.write(
+    `${line("what", "measured", "target", "ok")}\n${line("-".repeat(width[0]), "-".repeat(width[1]), "-".repeat(width[2]), "--")}\n`,
+  );
   for (const r of rows) process.stdout.write(`${line(r.what, r.figure, r.target, r.ok ? "ok" : "MISSED")}\n`);
   for (const n of notes) process.stdout.write(`${n}\n`);
   if (rows.some((r) => !r.ok)) process.exitCode = 1;

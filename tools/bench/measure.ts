@@ -21,17 +21,26 @@ export function median(values: readonly number[]): number {
 }
 
 /** Runs `cmd args` `runs` times (after one warm-up run) in `cwd` with `env`; throws if a run fails. */
-export function measure(label: string, cmd: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; runs?: number }): Measurement {
+export function measure(
+  label: string,
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; runs?: number },
+): Measurement {
   const runs = opts.runs ?? 5;
   const times: number[] = [];
   const peaks: number[] = [];
   const useTime = existsSync(GNU_TIME);
   for (let i = 0; i <= runs; i++) {
     const start = process.hrtime.bigint();
-    const r = useTime ? spawnSync(GNU_TIME, ["-f", "__PEAK_KB__ %M", cmd, ...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" }) : spawnSync(cmd, [...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" });
+    const r = useTime
+      ? spawnSync(GNU_TIME, ["-f", "__PEAK_KB__ %M", cmd, ...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" })
+      : spawnSync(cmd, [...args], { cwd: opts.cwd, env: opts.env, encoding: "utf8" });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status !== 0) {
-      throw new Error(`${label}: "${cmd} ${args.join(" ")}" exited ${r.status}: ${(r.stderr ?? "").split("\n").slice(-5).join(" | ")}`);
+      throw new Error(
+        `${label}: "${cmd} ${args.join(" ")}" exited ${r.status}: ${(r.stderr ?? "").split("\n").slice(-5).join(" | ")}`,
+      );
     }
     if (i === 0) continue; // warm-up: file system cache, lazy compilation caches
     times.push(ms);

@@ -28,15 +28,29 @@ export interface BenchOptions {
  * Parses the command line; resolves with the options, or with an exit code after printing help
  * (0) or a one-line error (2).
  */
-export function parseBenchArgs(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }, env: NodeJS.ProcessEnv = process.env): BenchOptions | number {
+export function parseBenchArgs(
+  argv: readonly string[],
+  io: { out: (s: string) => void; err: (s: string) => void },
+  env: NodeJS.ProcessEnv = process.env,
+): BenchOptions | number {
   const names = Object.keys(MEASUREMENTS) as MeasurementName[];
   const program = new Command("bench")
-    .description("Measures the speed figures the README quotes, on this machine; a missed target is printed as MISSED and exits 1.")
+    .description(
+      "Measures the speed figures the README quotes, on this machine; a missed target is printed as MISSED and exits 1.",
+    )
     .addOption(new Option("--only <names>", `comma-separated measurements to run (default: all): ${names.join(", ")}`))
-    .addOption(new Option("--runs <n>", "timed runs per measurement, after one warm-up (the 50-environment run uses at most 3)").default(env.BENCH_RUNS ?? "5"))
+    .addOption(
+      new Option(
+        "--runs <n>",
+        "timed runs per measurement, after one warm-up (the 50-environment run uses at most 3)",
+      ).default(env.BENCH_RUNS ?? "5"),
+    )
     .addOption(new Option("--tests", "measure `npm test` once (the same as --only tests)"))
     .addOption(new Option("--project <name>", `with --tests: one jest project (${PROJECTS.join(", ")})`))
-    .addHelpText("after", `\nMeasurements:\n${names.map((n) => `  ${n.padEnd(10)} ${MEASUREMENTS[n]}`).join("\n")}\n\nBENCH_VALIDATE=0 skips validate (as --only without it does).`)
+    .addHelpText(
+      "after",
+      `\nMeasurements:\n${names.map((n) => `  ${n.padEnd(10)} ${MEASUREMENTS[n]}`).join("\n")}\n\nBENCH_VALIDATE=0 skips validate (as --only without it does).`,
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   try {
@@ -48,7 +62,8 @@ export function parseBenchArgs(argv: readonly string[], io: { out: (s: string) =
   const o = program.opts<{ only?: string; runs: string; tests?: boolean; project?: string }>();
   const problems: string[] = [];
   const runs = Number(o.runs);
-  if (!Number.isInteger(runs) || runs < 1 || runs > 50) problems.push(`bench: --runs: "${o.runs}" is not allowed (a whole number from 1 to 50)`);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50)
+    problems.push(`bench: --runs: "${o.runs}" is not allowed (a whole number from 1 to 50)`);
   const only = o.only
     ? o.only
         .split(",")
@@ -57,14 +72,23 @@ export function parseBenchArgs(argv: readonly string[], io: { out: (s: string) =
     : o.tests
       ? ["tests"]
       : names.filter((n) => n !== "tests" && (n !== "validate" || env.BENCH_VALIDATE !== "0"));
-  if (o.tests && o.only && !only.includes("tests")) problems.push("bench: --tests: not with --only without tests (use one of them)");
-  if (o.project !== undefined && !(PROJECTS as readonly string[]).includes(o.project)) problems.push(`bench: --project: "${o.project}" is not a jest project (known: ${PROJECTS.join(", ")})`);
+  if (o.tests && o.only && !only.includes("tests"))
+    problems.push("bench: --tests: not with --only without tests (use one of them)");
+  if (o.project !== undefined && !(PROJECTS as readonly string[]).includes(o.project))
+    problems.push(`bench: --project: "${o.project}" is not a jest project (known: ${PROJECTS.join(", ")})`);
   if (o.project !== undefined && !only.includes("tests")) problems.push("bench: --project: only with --tests");
   const unknown = only.filter((n) => !(names as string[]).includes(n));
-  if (unknown.length) problems.push(`bench: --only: unknown measurement${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")} (known: ${names.join(", ")})`);
+  if (unknown.length)
+    problems.push(
+      `bench: --only: unknown measurement${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => `"${u}"`).join(", ")} (known: ${names.join(", ")})`,
+    );
   if (problems.length) {
     for (const p of problems) io.err(p);
     return 2;
   }
-  return { only: only as MeasurementName[], runs, ...(o.project ? { project: o.project as (typeof PROJECTS)[number] } : {}) };
+  return {
+    only: only as MeasurementName[],
+    runs,
+    ...(o.project ? { project: o.project as (typeof PROJECTS)[number] } : {}),
+  };
 }

@@ -69,8 +69,15 @@ function ticksPerSecond(): number {
 
 /** The test files of one project, as jest lists them (its own configuration decides). */
 function listTests(root: string, project: string): Set<string> {
-  const r = spawnSync(process.execPath, [join(root, "node_modules", "jest", "bin", "jest.js"), "--listTests", "--json", "--selectProjects", project], { cwd: root, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`jest --listTests --selectProjects ${project} exited ${r.status}: ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" | ")}`);
+  const r = spawnSync(
+    process.execPath,
+    [join(root, "node_modules", "jest", "bin", "jest.js"), "--listTests", "--json", "--selectProjects", project],
+    { cwd: root, encoding: "utf8" },
+  );
+  if (r.status !== 0)
+    throw new Error(
+      `jest --listTests --selectProjects ${project} exited ${r.status}: ${(r.stderr ?? "").trim().split("\n").slice(-3).join(" | ")}`,
+    );
   const json = r.stdout.slice(r.stdout.indexOf("["));
   return new Set((JSON.parse(json) as string[]).map((f) => relative(root, f)));
 }
@@ -84,16 +91,30 @@ export function measureTests(root: string, work: string, project?: string): Test
   const loadBefore = loadavg()[0];
   const cpuBefore = childCpuSeconds(ticks);
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [join(root, "node_modules", "jest", "bin", "jest.js"), "--ci", "--json", "--outputFile", out, ...(project ? ["--selectProjects", project] : [])], {
-    cwd: root,
-    env: { ...process.env, CMK_BENCH_BACKGROUND: background },
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(root, "node_modules", "jest", "bin", "jest.js"),
+      "--ci",
+      "--json",
+      "--outputFile",
+      out,
+      ...(project ? ["--selectProjects", project] : []),
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, CMK_BENCH_BACKGROUND: background },
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpuAfter = childCpuSeconds(ticks);
   const loadAfter = loadavg()[0];
-  if (!existsSync(out)) throw new Error(`jest wrote no results (exit ${r.status}): ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`);
+  if (!existsSync(out))
+    throw new Error(
+      `jest wrote no results (exit ${r.status}): ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`,
+    );
   const json = JSON.parse(readFileSync(out, "utf8")) as JestJson;
   const projects: Record<string, ProjectFigures> = {};
   for (const name of ["unit", "integration"]) {
@@ -148,12 +169,26 @@ export function testsRows(f: TestsFigures): { what: string; figure: string; targ
   ];
   // A timing of a run that skipped tests (a missing tool, a background run that did not start) is not a timing of npm test.
   const skipped = Object.values(f.projects).reduce((a, p) => a + (p.skipped ?? 0), 0);
-  if (skipped > 0) rows[0] = { ...rows[0], figure: `${rows[0].figure}; ${skipped} tests SKIPPED: not a full run`, ok: false };
+  if (skipped > 0)
+    rows[0] = { ...rows[0], figure: `${rows[0].figure}; ${skipped} tests SKIPPED: not a full run`, ok: false };
   for (const [name, p] of Object.entries(f.projects)) {
-    rows.push({ what: `  ${name} project`, figure: `${p.suites} suites, ${p.tests} tests${p.failed ? ` (${p.failed} FAILED)` : ""}${p.skipped ? ` (${p.skipped} SKIPPED)` : ""}; suites sum ${s(p.suiteSeconds)}; ran ${s(p.firstStart)} -> ${s(p.lastEnd)}`, target: "(information)", ok: p.failed === 0 && !p.skipped });
+    rows.push({
+      what: `  ${name} project`,
+      figure: `${p.suites} suites, ${p.tests} tests${p.failed ? ` (${p.failed} FAILED)` : ""}${p.skipped ? ` (${p.skipped} SKIPPED)` : ""}; suites sum ${s(p.suiteSeconds)}; ran ${s(p.firstStart)} -> ${s(p.lastEnd)}`,
+      target: "(information)",
+      ok: p.failed === 0 && !p.skipped,
+    });
   }
   for (const b of f.background) {
-    rows.push({ what: `  background: ${b.name}`, figure: b.endedAfter === undefined ? "stopped at teardown" : `ended ${s(b.endedAfter)} after the global setup started (exit ${b.exitCode})`, target: "(information)", ok: true });
+    rows.push({
+      what: `  background: ${b.name}`,
+      figure:
+        b.endedAfter === undefined
+          ? "stopped at teardown"
+          : `ended ${s(b.endedAfter)} after the global setup started (exit ${b.exitCode})`,
+      target: "(information)",
+      ok: true,
+    });
   }
   return rows;
 }

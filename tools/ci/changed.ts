@@ -67,11 +67,15 @@ interface WorkflowRun {
 export function untrustedBase(runsJson: unknown, currentRunId: number, before: string): string | undefined {
   const runs = (runsJson as { workflow_runs?: unknown } | null)?.workflow_runs;
   if (!Array.isArray(runs)) return "the earlier deploy runs could not be read";
-  const previous = (runs as WorkflowRun[]).filter((r) => typeof r.id === "number" && r.id < currentRunId).sort((a, b) => (b.id as number) - (a.id as number))[0];
+  const previous = (runs as WorkflowRun[])
+    .filter((r) => typeof r.id === "number" && r.id < currentRunId)
+    .sort((a, b) => (b.id as number) - (a.id as number))[0];
   if (!previous) return "no earlier deploy run";
   if (previous.status !== "completed") return `the previous deploy run ${String(previous.id)} has not completed`;
-  if (previous.conclusion !== "success") return `the previous deploy run ${String(previous.id)} ended ${String(previous.conclusion)}`;
-  if (previous.head_sha !== before) return `the previous deploy run ${String(previous.id)} deployed ${String(previous.head_sha).slice(0, 12)}, not the commit before this push (a run in between was replaced or skipped)`;
+  if (previous.conclusion !== "success")
+    return `the previous deploy run ${String(previous.id)} ended ${String(previous.conclusion)}`;
+  if (previous.head_sha !== before)
+    return `the previous deploy run ${String(previous.id)} deployed ${String(previous.head_sha).slice(0, 12)}, not the commit before this push (a run in between was replaced or skipped)`;
   return undefined;
 }
 
@@ -86,8 +90,14 @@ export interface ChangedEnvironments {
  * The environments whose stacks (`<env>-keys`, `<env>-data`) differ between the two outputs.
  * `before` undefined or without a `stacks/` folder: every environment counts as changed.
  */
-export function changedEnvironments(envs: readonly CiEnvironment[], before: string | undefined, after: string, distrust?: string): ChangedEnvironments {
-  if (!existsSync(join(after, "stacks"))) throw new Error(`${after}: no synthesized stacks (run npm run synth with CDKTF_OUTDIR=${after} first)`);
+export function changedEnvironments(
+  envs: readonly CiEnvironment[],
+  before: string | undefined,
+  after: string,
+  distrust?: string,
+): ChangedEnvironments {
+  if (!existsSync(join(after, "stacks")))
+    throw new Error(`${after}: no synthesized stacks (run npm run synth with CDKTF_OUTDIR=${after} first)`);
   const comparable = before !== undefined && existsSync(join(before, "stacks"));
   const changed: CiEnvironment[] = [];
   const lines: string[] = [];
@@ -102,7 +112,9 @@ export function changedEnvironments(envs: readonly CiEnvironment[], before: stri
       lines.push(`${e.env}: deploy (nothing to compare with: no synthesized output of the previous commit)`);
       continue;
     }
-    const diffs = [`${e.env}-keys`, `${e.env}-data`].map((s) => [s, stackDifference(before, after, s)] as const).filter(([, d]) => d !== undefined);
+    const diffs = [`${e.env}-keys`, `${e.env}-data`]
+      .map((s) => [s, stackDifference(before, after, s)] as const)
+      .filter(([, d]) => d !== undefined);
     if (diffs.length) {
       changed.push(e);
       lines.push(`${e.env}: deploy (${diffs.map(([s, d]) => `${s}: ${d}`).join("; ")})`);

@@ -20,11 +20,30 @@ import { basename } from "node:path";
 import { Command, CommanderError } from "commander";
 import { environments } from "../../environments";
 import { isUserError } from "../../environments/errors";
-import { blockLine, checkPlanJson, classifyPlans, DIGEST_PATTERN, digestInput, InputError, loadAllowlist, planDigest } from "@cmk-stacks/plan-guard";
+import {
+  blockLine,
+  checkPlanJson,
+  classifyPlans,
+  DIGEST_PATTERN,
+  digestInput,
+  InputError,
+  loadAllowlist,
+  planDigest,
+} from "@cmk-stacks/plan-guard";
 import { changedEnvironments, untrustedBase } from "./changed";
 import { renderDrift } from "./drift";
 import { ciEnvironments, matrixOf } from "./envs";
-import { dataStackMustWait, failed, loadReport, loadReports, recordStack, redactedChanges, renderComment, saveReport, type StackStatus } from "./report";
+import {
+  dataStackMustWait,
+  failed,
+  loadReport,
+  loadReports,
+  recordStack,
+  redactedChanges,
+  renderComment,
+  saveReport,
+  type StackStatus,
+} from "./report";
 import { CONFIRMABLE, TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "./tfc";
 
 export interface Io {
@@ -49,25 +68,39 @@ class CliError extends Error {}
 /** Exit code of a refused apply: the plan is not the one that was approved. */
 const MISMATCH = 1;
 
-function client(io: Io, stackDir: string, waitMinutes?: string): { c: TfcClient; ws: NonNullable<ReturnType<typeof cloudWorkspaceOf>> } {
+function client(
+  io: Io,
+  stackDir: string,
+  waitMinutes?: string,
+): { c: TfcClient; ws: NonNullable<ReturnType<typeof cloudWorkspaceOf>> } {
   const ws = cloudWorkspaceOf(stackDir);
   if (!ws) throw new CliError(`${stackDir}: not a Terraform Cloud stack (no cloud block)`);
   const variable = tokenVariable(ws.hostname);
   const token = io.env[variable];
-  if (!token) throw new CliError(`${variable} is not set: give this step the Terraform Cloud token in that variable (secret TF_API_TOKEN_PLAN for plans, TF_API_TOKEN for applies)`);
+  if (!token)
+    throw new CliError(
+      `${variable} is not set: give this step the Terraform Cloud token in that variable (secret TF_API_TOKEN_PLAN for plans, TF_API_TOKEN for applies)`,
+    );
   const baseUrl = io.baseUrl ? io.baseUrl(ws.hostname) : `https://${ws.hostname}`;
   let timeoutMs: number | undefined;
   if (waitMinutes !== undefined) {
     const n = Number(waitMinutes);
-    if (!Number.isInteger(n) || n < 1 || n > 24 * 60) throw new CliError(`--wait-minutes must be a whole number of minutes from 1 to 1440, not "${waitMinutes}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 24 * 60)
+      throw new CliError(`--wait-minutes must be a whole number of minutes from 1 to 1440, not "${waitMinutes}"`);
     timeoutMs = n * 60_000;
   }
-  return { c: new TfcClient({ baseUrl, token, fetch: io.fetch, pollMs: io.pollMs, timeoutMs, log: (l) => io.err(l) }), ws };
+  return {
+    c: new TfcClient({ baseUrl, token, fetch: io.fetch, pollMs: io.pollMs, timeoutMs, log: (l) => io.err(l) }),
+    ws,
+  };
 }
 
 /** A digest given on the command line, checked for shape before anything is compared with it. */
 function expectedDigest(value: string): string {
-  if (!DIGEST_PATTERN.test(value)) throw new CliError(`--expect must be a plan digest (sha256: and 64 hex digits, as plan-digest prints it), not "${value.slice(0, 80)}"`);
+  if (!DIGEST_PATTERN.test(value))
+    throw new CliError(
+      `--expect must be a plan digest (sha256: and 64 hex digits, as plan-digest prints it), not "${value.slice(0, 80)}"`,
+    );
   return value;
 }
 
@@ -79,7 +112,8 @@ export function mismatchMessage(expected: string, actual: string): string {
 /** The run id from --run-id or a --run-file written by tfc-plan. */
 function runIdOf(o: { runId?: string; runFile?: string }): { runId: string; status?: string } {
   if (o.runId) {
-    if (!/^run-[A-Za-z0-9]{1,64}$/.test(o.runId)) throw new CliError(`--run-id must be a Terraform Cloud run id (run-...), not "${o.runId.slice(0, 80)}"`);
+    if (!/^run-[A-Za-z0-9]{1,64}$/.test(o.runId))
+      throw new CliError(`--run-id must be a Terraform Cloud run id (run-...), not "${o.runId.slice(0, 80)}"`);
     return { runId: o.runId };
   }
   if (!o.runFile) throw new CliError("give --run-id or --run-file");
@@ -89,7 +123,9 @@ function runIdOf(o: { runId?: string; runFile?: string }): { runId: string; stat
 }
 
 function program(io: Io, setCode: (n: number) => void): Command {
-  const p = new Command("ci").exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  const p = new Command("ci")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   p.command("envs")
     .description("print the registered environments as a JSON array of names (refuses local state)")
     .option("--detail", "print objects with each environment's backend instead of names")
@@ -98,17 +134,26 @@ function program(io: Io, setCode: (n: number) => void): Command {
       io.out(JSON.stringify(o.detail ? list : matrixOf(list)));
     });
   p.command("changed-envs")
-    .description("print the deploy matrix: the environments whose synthesized stacks (cdk.tf.json and assets) differ between two synthesized outputs")
-    .requiredOption("--before <dir>", "synthesized output of the previous commit (missing or empty: every environment counts as changed)")
+    .description(
+      "print the deploy matrix: the environments whose synthesized stacks (cdk.tf.json and assets) differ between two synthesized outputs",
+    )
+    .requiredOption(
+      "--before <dir>",
+      "synthesized output of the previous commit (missing or empty: every environment counts as changed)",
+    )
     .requiredOption("--after <dir>", "synthesized output of the pushed commit")
-    .option("--runs <file>", "the deploy workflow's recent runs (GitHub API JSON): unless the run before this one succeeded on --before-sha, every environment is deployed")
+    .option(
+      "--runs <file>",
+      "the deploy workflow's recent runs (GitHub API JSON): unless the run before this one succeeded on --before-sha, every environment is deployed",
+    )
     .option("--run-id <id>", "this run's id (with --runs)")
     .option("--before-sha <sha>", "the commit before the push (with --runs)")
     .action((o: { before: string; after: string; runs?: string; runId?: string; beforeSha?: string }) => {
       let distrust: string | undefined;
       if (o.runs !== undefined) {
         const id = Number(o.runId);
-        if (!Number.isSafeInteger(id) || id <= 0 || !o.beforeSha) throw new CliError("--runs needs --run-id <number> and --before-sha <sha>");
+        if (!Number.isSafeInteger(id) || id <= 0 || !o.beforeSha)
+          throw new CliError("--runs needs --run-id <number> and --before-sha <sha>");
         let runs: unknown;
         try {
           runs = JSON.parse(readFileSync(o.runs, "utf8"));
@@ -128,7 +173,9 @@ function program(io: Io, setCode: (n: number) => void): Command {
       io.out(JSON.stringify(r.matrix));
     });
   p.command("plan-digest")
-    .description("print the digest of a plan (`terraform show -json`): sha256:<hex>, the same for two plans that apply the same change")
+    .description(
+      "print the digest of a plan (`terraform show -json`): sha256:<hex>, the same for two plans that apply the same change",
+    )
     .argument("<plan.json>")
     .action((file: string) => {
       io.out(planDigest(readJson(file)));
@@ -170,7 +217,10 @@ function program(io: Io, setCode: (n: number) => void): Command {
     .argument("<report>", "the environment's report file (created when missing)")
     .requiredOption("--env <env>", "environment name")
     .requiredOption("--stack <stack>", "stack name")
-    .option("--plan <plan.json>", "`terraform show -json` of the stack's plan: status planned, addresses and actions only")
+    .option(
+      "--plan <plan.json>",
+      "`terraform show -json` of the stack's plan: status planned, addresses and actions only",
+    )
     .option("--status <status>", "pending | failed | skipped (without --plan)")
     .option("--note <text>", "for pending: the stack to apply first; otherwise what failed")
     .action((file: string, o: { env: string; stack: string; plan?: string; status?: string; note?: string }) => {
@@ -187,8 +237,16 @@ function program(io: Io, setCode: (n: number) => void): Command {
         return;
       }
       const allowed: StackStatus[] = ["pending", "failed", "skipped"];
-      if (!allowed.includes(o.status as StackStatus)) throw new CliError(`--status must be one of ${allowed.join(", ")} (or give --plan)`);
-      saveReport(file, recordStack(report, { stack: o.stack, status: o.status as StackStatus, note: o.note?.split("\n")[0].slice(0, 200) }));
+      if (!allowed.includes(o.status as StackStatus))
+        throw new CliError(`--status must be one of ${allowed.join(", ")} (or give --plan)`);
+      saveReport(
+        file,
+        recordStack(report, {
+          stack: o.stack,
+          status: o.status as StackStatus,
+          note: o.note?.split("\n")[0].slice(0, 200),
+        }),
+      );
     });
   p.command("data-must-wait")
     .description("exit 0 when the keys plan creates or changes an output the data stack reads, else 1")
@@ -204,17 +262,24 @@ function program(io: Io, setCode: (n: number) => void): Command {
     .option("--summary <file>", "the guard's --summary output")
     .action((file: string, o: { env: string; exit: string; summary?: string }) => {
       const report = loadReport(file, o.env);
-      const summary = o.summary && existsSync(o.summary) ? readFileSync(o.summary, "utf8") : "The guard wrote no summary.";
+      const summary =
+        o.summary && existsSync(o.summary) ? readFileSync(o.summary, "utf8") : "The guard wrote no summary.";
       saveReport(file, { ...report, guard: { exitCode: Number.parseInt(o.exit, 10), summary } });
     });
   p.command("comment")
     .description("render the one pull-request comment from every report; exit 1 when the check must fail")
     .requiredOption("--reports <dir>")
-    .requiredOption("--envs <json>", "the environments the run planned (the envs job's output: matrix entries or names)")
+    .requiredOption(
+      "--envs <json>",
+      "the environments the run planned (the envs job's output: matrix entries or names)",
+    )
     .requiredOption("--synth <result>", "the synth job's result")
     .requiredOption("--out <file>")
     .option("--run-url <url>")
-    .option("--max-length <chars>", "longest text to write (value lines are cut to fit); default: a pull-request comment's limit")
+    .option(
+      "--max-length <chars>",
+      "longest text to write (value lines are cut to fit); default: a pull-request comment's limit",
+    )
     .action((o: { reports: string; envs: string; synth: string; out: string; runUrl?: string; maxLength?: string }) => {
       let parsed: unknown = [];
       try {
@@ -223,15 +288,26 @@ function program(io: Io, setCode: (n: number) => void): Command {
         // The envs job failed: the synth result says why, and no environment was planned.
       }
       // The matrix entries of `npm run -s envs` ({ env, secretSuffix }), or plain names.
-      const envs = (Array.isArray(parsed) ? parsed : []).map((e: unknown) => (typeof e === "string" ? e : (e as { env?: unknown } | null)?.env)).filter((e): e is string => typeof e === "string");
+      const envs = (Array.isArray(parsed) ? parsed : [])
+        .map((e: unknown) => (typeof e === "string" ? e : (e as { env?: unknown } | null)?.env))
+        .filter((e): e is string => typeof e === "string");
       const maxLength = o.maxLength === undefined ? undefined : Number(o.maxLength);
-      if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength > 0)) throw new CliError(`--max-length must be a positive whole number of characters, not "${o.maxLength}"`);
-      const input = { envs, reports: loadReports(o.reports), synth: o.synth, runUrl: o.runUrl, ...(maxLength ? { maxLength } : {}) };
+      if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength > 0))
+        throw new CliError(`--max-length must be a positive whole number of characters, not "${o.maxLength}"`);
+      const input = {
+        envs,
+        reports: loadReports(o.reports),
+        synth: o.synth,
+        runUrl: o.runUrl,
+        ...(maxLength ? { maxLength } : {}),
+      };
       writeFileSync(o.out, `${renderComment(input)}\n`);
       setCode(failed(input) ? 1 : 0);
     });
   p.command("drift-summary")
-    .description("print an environment's drift report as Markdown; exit 0 no drift, 1 drift, 2 a stack could not be checked")
+    .description(
+      "print an environment's drift report as Markdown; exit 0 no drift, 1 drift, 2 a stack could not be checked",
+    )
     .argument("<report>")
     .requiredOption("--env <env>")
     .action((file: string, o: { env: string }) => {
@@ -241,7 +317,9 @@ function program(io: Io, setCode: (n: number) => void): Command {
       setCode(r.failed ? 2 : r.drifted ? 1 : 0);
     });
   p.command("tfc-mode")
-    .description("print the execution mode (remote, agent, local) of a cloud stack's workspace, or `none` for another backend")
+    .description(
+      "print the execution mode (remote, agent, local) of a cloud stack's workspace, or `none` for another backend",
+    )
     .argument("<stack-dir>")
     .action(async (dir: string) => {
       if (!cloudWorkspaceOf(dir)) return io.out("none");
@@ -251,64 +329,96 @@ function program(io: Io, setCode: (n: number) => void): Command {
   p.command("tfc-plan")
     .description("upload a stack's configuration, run its plan in Terraform Cloud, write the plan JSON and the run id")
     .argument("<stack-dir>")
-    .requiredOption("--plan-json <file>", "where to write the plan JSON (keep it in the job: it holds sensitive values)")
+    .requiredOption(
+      "--plan-json <file>",
+      "where to write the plan JSON (keep it in the job: it holds sensitive values)",
+    )
     .requiredOption("--run-file <file>", "where to write the run id and status, for tfc-apply")
     .option("--speculative", "a plan-only run that can never be applied (pull requests)")
     .option("--message <text>", "run message", "cmk-stacks CI")
     .action(async (dir: string, o: { planJson: string; runFile: string; speculative?: boolean; message: string }) => {
       const { c, ws } = client(io, dir);
       const { id, mode } = await c.workspace(ws);
-      if (mode === "local") throw new CliError(`TFC workspace ${ws.workspace} uses local execution: run terraform in the job instead`);
+      if (mode === "local")
+        throw new CliError(`TFC workspace ${ws.workspace} uses local execution: run terraform in the job instead`);
       // The configuration as Terraform reads it: the stack directory without any local .terraform.
-      const tarball = execFileSync("tar", ["-czf", "-", "--exclude=./.terraform", "-C", dir, "."], { maxBuffer: 512 * 1024 * 1024 });
+      const tarball = execFileSync("tar", ["-czf", "-", "--exclude=./.terraform", "-C", dir, "."], {
+        maxBuffer: 512 * 1024 * 1024,
+      });
       const run = await c.plan(id, tarball, { speculative: Boolean(o.speculative), message: o.message });
       writeFileSync(o.planJson, JSON.stringify(await c.planJson(run.planId)), { mode: 0o600 });
       writeFileSync(o.runFile, JSON.stringify({ runId: run.runId, status: run.status }));
       io.err(`TFC run ${run.runId}: plan ${run.status}`);
     });
   p.command("tfc-apply")
-    .description("re-read a planned run's plan, refuse it unless its digest is the approved one, then confirm it and wait until applied")
+    .description(
+      "re-read a planned run's plan, refuse it unless its digest is the approved one, then confirm it and wait until applied",
+    )
     .argument("<stack-dir>")
     .option("--run-id <id>", "the run the plan job started (its output)")
     .option("--run-file <file>", "or the run file tfc-plan wrote")
     .requiredOption("--expect <digest>", "the approved plan's digest (the plan job's output)")
-    .option("--wait-minutes <n>", "how long to wait for the apply (size it for the stack: see docs/team-workflow.md)", "60")
-    .option("--allowlist <file>", "run the plan guard again on the run's plan with this allowlist before confirming (an entry may have expired since the approval)")
+    .option(
+      "--wait-minutes <n>",
+      "how long to wait for the apply (size it for the stack: see docs/team-workflow.md)",
+      "60",
+    )
+    .option(
+      "--allowlist <file>",
+      "run the plan guard again on the run's plan with this allowlist before confirming (an entry may have expired since the approval)",
+    )
     .option("--stack <name>", "the stack name the allowlist entries use (default: the stack directory's name)")
-    .action(async (dir: string, o: { runId?: string; runFile?: string; expect: string; waitMinutes: string; allowlist?: string; stack?: string }) => {
-      const expected = expectedDigest(o.expect);
-      const { runId } = runIdOf(o);
-      const { c } = client(io, dir, o.waitMinutes);
-      const run = await c.run(runId);
-      const confirmable = CONFIRMABLE.has(run.status);
-      if (!confirmable && run.status !== "planned_and_finished") throw new CliError(`TFC run ${runId} is ${run.status}, not a plan waiting for confirmation: nothing was applied`);
-      if (!run.planId) throw new CliError(`TFC run ${runId} has no plan`);
-      // The same run's plan, read again now: what a confirmation would apply.
-      const planned = await c.planJson(run.planId);
-      const actual = planDigest(planned);
-      if (actual !== expected) {
-        if (confirmable) await c.discard(runId, "discarded by cmk-stacks CI: its plan is not the approved one");
-        io.err(`ci: ${mismatchMessage(expected, actual)}${confirmable ? ` TFC run ${runId} was discarded.` : ""}`);
-        setCode(MISMATCH);
-        return;
-      }
-      if (!confirmable) return io.err(`TFC run ${runId}: no changes, nothing to apply`);
-      if (o.allowlist !== undefined) {
-        // The guard again, as the Terraform-in-the-job path does: the same plan, but an allowlist
-        // entry that allowed it may have expired (or been removed) since the approval.
-        const refusal = guardAgain(planned, o.stack ?? basename(dir), o.allowlist, runId);
-        if (refusal.length) {
-          await c.discard(runId, "discarded by cmk-stacks CI: the plan guard refuses the approved plan now");
-          for (const line of refusal) io.err(line);
-          io.err(`ci: REFUSED: the plan guard refuses the approved plan now (digest ${actual}). Nothing was applied; TFC run ${runId} was discarded.`);
+    .action(
+      async (
+        dir: string,
+        o: {
+          runId?: string;
+          runFile?: string;
+          expect: string;
+          waitMinutes: string;
+          allowlist?: string;
+          stack?: string;
+        },
+      ) => {
+        const expected = expectedDigest(o.expect);
+        const { runId } = runIdOf(o);
+        const { c } = client(io, dir, o.waitMinutes);
+        const run = await c.run(runId);
+        const confirmable = CONFIRMABLE.has(run.status);
+        if (!confirmable && run.status !== "planned_and_finished")
+          throw new CliError(
+            `TFC run ${runId} is ${run.status}, not a plan waiting for confirmation: nothing was applied`,
+          );
+        if (!run.planId) throw new CliError(`TFC run ${runId} has no plan`);
+        // The same run's plan, read again now: what a confirmation would apply.
+        const planned = await c.planJson(run.planId);
+        const actual = planDigest(planned);
+        if (actual !== expected) {
+          if (confirmable) await c.discard(runId, "discarded by cmk-stacks CI: its plan is not the approved one");
+          io.err(`ci: ${mismatchMessage(expected, actual)}${confirmable ? ` TFC run ${runId} was discarded.` : ""}`);
           setCode(MISMATCH);
           return;
         }
-      }
-      io.err(`TFC run ${runId}: plan digest ${actual} is the approved plan; confirming`);
-      await c.apply(runId, `applied by cmk-stacks CI: plan digest ${actual} approved`);
-      io.err(`TFC run ${runId}: applied`);
-    });
+        if (!confirmable) return io.err(`TFC run ${runId}: no changes, nothing to apply`);
+        if (o.allowlist !== undefined) {
+          // The guard again, as the Terraform-in-the-job path does: the same plan, but an allowlist
+          // entry that allowed it may have expired (or been removed) since the approval.
+          const refusal = guardAgain(planned, o.stack ?? basename(dir), o.allowlist, runId);
+          if (refusal.length) {
+            await c.discard(runId, "discarded by cmk-stacks CI: the plan guard refuses the approved plan now");
+            for (const line of refusal) io.err(line);
+            io.err(
+              `ci: REFUSED: the plan guard refuses the approved plan now (digest ${actual}). Nothing was applied; TFC run ${runId} was discarded.`,
+            );
+            setCode(MISMATCH);
+            return;
+          }
+        }
+        io.err(`TFC run ${runId}: plan digest ${actual} is the approved plan; confirming`);
+        await c.apply(runId, `applied by cmk-stacks CI: plan digest ${actual} approved`);
+        io.err(`TFC run ${runId}: applied`);
+      },
+    );
   p.command("tfc-discard")
     .description("discard a planned run (the plan guard refused it)")
     .argument("<stack-dir>")
@@ -353,7 +463,11 @@ export async function runCi(argv: readonly string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
-  void runCi(process.argv.slice(2), { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env }).then((c) => {
+  void runCi(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+  }).then((c) => {
     process.exitCode = c;
   });
 }

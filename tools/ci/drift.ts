@@ -9,7 +9,10 @@ import type { EnvironmentReport } from "./report";
 const cell = (s: string) => s.replace(/[|`<>]/g, (c) => `\\${c}`).replace(/\n/g, " ");
 
 /** Markdown for the job summary, and whether any stack drifted or could not be checked. */
-export function renderDrift(report: EnvironmentReport, stacks: readonly string[]): { markdown: string; drifted: boolean; failed: boolean } {
+export function renderDrift(
+  report: EnvironmentReport,
+  stacks: readonly string[],
+): { markdown: string; drifted: boolean; failed: boolean } {
   const lines = [`## Drift: ${report.env}`, ""];
   let drifted = false;
   let failed = false;
@@ -26,10 +29,19 @@ export function renderDrift(report: EnvironmentReport, stacks: readonly string[]
       continue;
     }
     drifted = true;
-    lines.push(`- \`${name}\`: ⚠️ drift: a deploy of the default branch would make ${changes.length} change${changes.length === 1 ? "" : "s"}`, "", "  | action | address |", "  |---|---|", ...changes.slice(0, 150).map((c) => `  | ${c.action} | \`${cell(c.address)}\` |`));
+    lines.push(
+      `- \`${name}\`: ⚠️ drift: a deploy of the default branch would make ${changes.length} change${changes.length === 1 ? "" : "s"}`,
+      "",
+      "  | action | address |",
+      "  |---|---|",
+      ...changes.slice(0, 150).map((c) => `  | ${c.action} | \`${cell(c.address)}\` |`),
+    );
     if (changes.length > 150) lines.push("", `  _and ${changes.length - 150} more._`);
     lines.push("");
   }
-  lines.push("", "_Read-only plans (no apply, no state lock). Drift is either a change made outside Terraform (revert it, or bring it into the configuration) or a change merged but not deployed (run the deploy workflow)._");
+  lines.push(
+    "",
+    "_Read-only plans (no apply, no state lock). Drift is either a change made outside Terraform (revert it, or bring it into the configuration) or a change merged but not deployed (run the deploy workflow)._",
+  );
   return { markdown: lines.join("\n"), drifted, failed };
 }

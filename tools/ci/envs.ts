@@ -34,7 +34,8 @@ export const PLAN_ENVIRONMENT_SUFFIX = "-plan";
  */
 export function secretSuffix(name: string): string {
   const suffix = name.replace(/-/g, "_").toUpperCase();
-  if (!/^[A-Z0-9_]+$/.test(suffix)) throw new Error(`"${name}" cannot be part of a GitHub secret name: use letters, digits and - only`);
+  if (!/^[A-Z0-9_]+$/.test(suffix))
+    throw new Error(`"${name}" cannot be part of a GitHub secret name: use letters, digits and - only`);
   return suffix;
 }
 
@@ -43,7 +44,10 @@ export function ciEnvironments(envs: Readonly<Record<string, EnvironmentConfig>>
   const problems = localStateProblems(envs);
   const nameProblems = Object.entries(envs)
     .filter(([key, env]) => env.name !== key)
-    .map(([key]) => `environments.${key}.name: must equal its registry key "${key}" (the workflows name stacks and secrets after it)`);
+    .map(
+      ([key]) =>
+        `environments.${key}.name: must equal its registry key "${key}" (the workflows name stacks and secrets after it)`,
+    );
   const suffixProblems: string[] = [];
   const bySuffix = new Map<string, string>();
   for (const key of Object.keys(envs)) {
@@ -56,16 +60,26 @@ export function ciEnvironments(envs: Readonly<Record<string, EnvironmentConfig>>
     }
     const other = bySuffix.get(suffix);
     if (other !== undefined) {
-      suffixProblems.push(`environments.${key}: its GitHub secrets would be those of "${other}" (both end in _${suffix}: secret names are case-insensitive and - becomes _): rename one of them`);
+      suffixProblems.push(
+        `environments.${key}: its GitHub secrets would be those of "${other}" (both end in _${suffix}: secret names are case-insensitive and - becomes _): rename one of them`,
+      );
     } else bySuffix.set(suffix, key);
   }
   // `<env>-plan` is the GitHub environment of <env>'s plan jobs: no registered environment may have that name.
   for (const key of Object.keys(envs)) {
     const owner = Object.keys(envs).find((k) => `${k}${PLAN_ENVIRONMENT_SUFFIX}`.toLowerCase() === key.toLowerCase());
-    if (owner !== undefined) suffixProblems.push(`environments.${key}: "${key}" is the GitHub environment of ${owner}'s plan jobs (${owner}${PLAN_ENVIRONMENT_SUFFIX}): rename it`);
+    if (owner !== undefined)
+      suffixProblems.push(
+        `environments.${key}: "${key}" is the GitHub environment of ${owner}'s plan jobs (${owner}${PLAN_ENVIRONMENT_SUFFIX}): rename it`,
+      );
   }
-  if (problems.length || nameProblems.length || suffixProblems.length) throw new ConfigError([...nameProblems, ...suffixProblems, ...problems]);
-  return Object.entries(envs).map(([env, cfg]) => ({ env, secretSuffix: secretSuffix(env), backend: cfg.backend?.type === "cloud" ? "cloud" : "s3" }));
+  if (problems.length || nameProblems.length || suffixProblems.length)
+    throw new ConfigError([...nameProblems, ...suffixProblems, ...problems]);
+  return Object.entries(envs).map(([env, cfg]) => ({
+    env,
+    secretSuffix: secretSuffix(env),
+    backend: cfg.backend?.type === "cloud" ? "cloud" : "s3",
+  }));
 }
 
 /** One entry of a workflow matrix: the environment and the suffix of its secrets' names. */

@@ -93,8 +93,12 @@ export function redactedChanges(plan: unknown): RedactedChange[] {
  * outputs are missing ("Unable to find remote state", "Unsupported attribute") or stale.
  */
 export function dataStackMustWait(keysPlan: unknown): boolean {
-  const outputs = (keysPlan as { output_changes?: Record<string, { actions?: string[] }> } | null)?.output_changes ?? {};
-  return Object.entries(outputs).some(([name, c]) => name.startsWith("cross-stack-output-") && (c.actions ?? []).some((a) => a === "create" || a === "update"));
+  const outputs =
+    (keysPlan as { output_changes?: Record<string, { actions?: string[] }> } | null)?.output_changes ?? {};
+  return Object.entries(outputs).some(
+    ([name, c]) =>
+      name.startsWith("cross-stack-output-") && (c.actions ?? []).some((a) => a === "create" || a === "update"),
+  );
 }
 
 /** Adds or replaces one stack's entry. */
@@ -133,8 +137,15 @@ function stackSection(s: StackReport, lines: Detail): string[] {
       const changes = s.changes ?? [];
       if (!changes.length) return [`#### \`${s.stack}\`: no changes`, ""];
       const shown = changes.slice(0, MAX_LISTED);
-      const rows = [`#### \`${s.stack}\`: ${changes.length} change${changes.length === 1 ? "" : "s"}`, "", "| action | address | what changes |", "|---|---|---|", ...shown.map((c) => `| ${cell(c.action)} | ${mdCode(c.address)} | ${detailCell(c, lines)} |`)];
-      if (changes.length > shown.length) rows.push("", `_and ${changes.length - shown.length} more (see the job log)._`);
+      const rows = [
+        `#### \`${s.stack}\`: ${changes.length} change${changes.length === 1 ? "" : "s"}`,
+        "",
+        "| action | address | what changes |",
+        "|---|---|---|",
+        ...shown.map((c) => `| ${cell(c.action)} | ${mdCode(c.address)} | ${detailCell(c, lines)} |`),
+      ];
+      if (changes.length > shown.length)
+        rows.push("", `_and ${changes.length - shown.length} more (see the job log)._`);
       return [...rows, ""];
     }
   }
@@ -145,7 +156,9 @@ function stackSection(s: StackReport, lines: Detail): string[] {
  * approvers saw in the job summary, and a reviewer can compare that with this one.
  */
 export function digestLines(s: StackReport): string[] {
-  return s.status === "planned" && s.digest && /^sha256:[0-9a-f]{64}$/.test(s.digest) ? [`Plan digest of \`${s.stack}\`: \`${s.digest}\``, ""] : [];
+  return s.status === "planned" && s.digest && /^sha256:[0-9a-f]{64}$/.test(s.digest)
+    ? [`Plan digest of \`${s.stack}\`: \`${s.digest}\``, ""]
+    : [];
 }
 
 /** Every environment's reports found in `dir` (`<env>.json`). */
@@ -159,7 +172,9 @@ export function loadReports(dir: string): EnvironmentReport[] {
     }
   };
   walk(dir);
-  return files.map((f) => JSON.parse(readFileSync(f, "utf8")) as EnvironmentReport).sort((a, b) => a.env.localeCompare(b.env));
+  return files
+    .map((f) => JSON.parse(readFileSync(f, "utf8")) as EnvironmentReport)
+    .sort((a, b) => a.env.localeCompare(b.env));
 }
 
 export interface CommentInput {
@@ -187,7 +202,9 @@ export function failed(input: CommentInput): boolean {
   if (input.synth !== "success") return true;
   return input.envs.some((env) => {
     const r = input.reports.find((x) => x.env === env);
-    return !r || !r.guard || r.guard.exitCode !== 0 || r.stacks.some((s) => s.status === "failed" || s.status === "skipped");
+    return (
+      !r || !r.guard || r.guard.exitCode !== 0 || r.stacks.some((s) => s.status === "failed" || s.status === "skipped")
+    );
   });
 }
 
@@ -210,27 +227,46 @@ function renderAt(input: CommentInput, lines: Detail): string {
   const out = [COMMENT_MARKER];
   const bad = failed(input);
   const pending = input.reports.flatMap((r) => r.stacks.filter((s) => s.status === "pending"));
-  out.push(`## Plans: ${bad ? "❌ action needed" : "✅ nothing blocked"}${pending.length ? ` (${pending.length} stack${pending.length === 1 ? "" : "s"} planned after the keys are applied)` : ""}`, "");
+  out.push(
+    `## Plans: ${bad ? "❌ action needed" : "✅ nothing blocked"}${pending.length ? ` (${pending.length} stack${pending.length === 1 ? "" : "s"} planned after the keys are applied)` : ""}`,
+    "",
+  );
   if (input.synth !== "success") {
-    out.push(`❌ Synthesis and tests: ${cell(input.synth)}. No stack could be planned${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`, "");
+    out.push(
+      `❌ Synthesis and tests: ${cell(input.synth)}. No stack could be planned${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`,
+      "",
+    );
     return out.join("\n");
   }
   for (const env of input.envs) {
     const r = input.reports.find((x) => x.env === env);
     out.push(`### ${env}`, "");
     if (!r) {
-      out.push(`❌ The plan job did not finish, so nothing was reviewed for ${env}${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`, "");
+      out.push(
+        `❌ The plan job did not finish, so nothing was reviewed for ${env}${input.runUrl ? `: see [the run](${input.runUrl})` : ""}.`,
+        "",
+      );
       continue;
     }
     for (const s of r.stacks) out.push(...stackSection(s, lines), ...digestLines(s));
     if (!r.guard) out.push("❌ The plan guard did not run.", "");
     else {
       // The guard's own Markdown (verdict, blocked/risky tables, Mermaid picture) minus its marker.
-      const body = r.guard.summary.replace(COMMENT_MARKER, "").trim().replace(/^## /gm, "#### ").replace(/^### /gm, "##### ");
+      const body = r.guard.summary
+        .replace(COMMENT_MARKER, "")
+        .trim()
+        .replace(/^## /gm, "#### ")
+        .replace(/^### /gm, "##### ");
       out.push("<details open><summary>Plan guard</summary>", "", body, "", "</details>", "");
     }
   }
-  if (lines < DETAIL_LEVELS[0]) out.push(`_Values are cut to ${lines === 0 ? "none" : `${lines} line${lines === 1 ? "" : "s"}`} per change to fit GitHub's size limit for this text._`, "");
-  out.push("_Values Terraform marks sensitive, and attributes named like secrets, read (sensitive); policies are shown as the rights they give. The plan JSON holds sensitive values in cleartext and never leaves its job._");
+  if (lines < DETAIL_LEVELS[0])
+    out.push(
+      `_Values are cut to ${lines === 0 ? "none" : `${lines} line${lines === 1 ? "" : "s"}`} per change to fit GitHub's size limit for this text._`,
+      "",
+    );
+  out.push(
+    "_Values Terraform marks sensitive, and attributes named like secrets, read (sensitive); policies are shown as the rights they give. The plan JSON holds sensitive values in cleartext and never leaves its job._",
+  );
   return out.join("\n");
 }

@@ -24,11 +24,18 @@ export class TfcError extends Error {}
 
 /** The `cloud` block of a synthesized stack, or undefined for another backend. */
 export function cloudWorkspaceOf(stackDir: string): CloudWorkspace | undefined {
-  const json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { terraform?: { cloud?: { hostname?: string; organization?: string; workspaces?: { name?: string } } } };
+  const json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as {
+    terraform?: { cloud?: { hostname?: string; organization?: string; workspaces?: { name?: string } } };
+  };
   const c = json.terraform?.cloud;
   if (!c) return undefined;
-  if (!c.organization || !c.workspaces?.name) throw new TfcError(`${stackDir}: the cloud block names no organization or workspace`);
-  return { hostname: c.hostname ?? STATE_BACKEND.CLOUD_HOSTNAME.value, organization: c.organization, workspace: c.workspaces.name };
+  if (!c.organization || !c.workspaces?.name)
+    throw new TfcError(`${stackDir}: the cloud block names no organization or workspace`);
+  return {
+    hostname: c.hostname ?? STATE_BACKEND.CLOUD_HOSTNAME.value,
+    organization: c.organization,
+    workspace: c.workspaces.name,
+  };
 }
 
 /** `TF_TOKEN_app_terraform_io` for `app.terraform.io` (dots to underscores, as the CLI expects). */
@@ -48,17 +55,33 @@ export interface TfcClientOptions {
   readonly log?: (line: string) => void;
 }
 
-type JsonApi = { data: { id: string; attributes: Record<string, unknown>; relationships?: Record<string, { data?: { id: string } }> } };
+type JsonApi = {
+  data: { id: string; attributes: Record<string, unknown>; relationships?: Record<string, { data?: { id: string } }> };
+};
 
 /** Run states after which the plan is complete and its JSON can be read. */
-const PLANNED = new Set(["planned", "planned_and_finished", "planned_and_saved", "cost_estimated", "policy_checked", "post_plan_completed"]);
+const PLANNED = new Set([
+  "planned",
+  "planned_and_finished",
+  "planned_and_saved",
+  "cost_estimated",
+  "policy_checked",
+  "post_plan_completed",
+]);
 /**
  * Run states in which the run waits for its confirmation (`POST /runs/:id/actions/apply`):
  * https://developer.hashicorp.com/terraform/cloud-docs/api-docs/run#run-states
  */
 export const CONFIRMABLE = new Set(["planned", "cost_estimated", "policy_checked", "post_plan_completed"]);
 /** Run states that end a run without a usable plan or apply. */
-const FAILED = new Set(["errored", "canceled", "force_canceled", "discarded", "policy_soft_failed", "post_plan_errored"]);
+const FAILED = new Set([
+  "errored",
+  "canceled",
+  "force_canceled",
+  "discarded",
+  "policy_soft_failed",
+  "post_plan_errored",
+]);
 
 export class TfcClient {
   private readonly fetch: typeof fetch;
@@ -91,7 +114,8 @@ export class TfcClient {
       } catch {
         /* not JSON */
       }
-      const hint = res.status === 401 || res.status === 404 ? " (is the token set, and may it read this workspace?)" : "";
+      const hint =
+        res.status === 401 || res.status === 404 ? " (is the token set, and may it read this workspace?)" : "";
       throw new TfcError(`TFC ${method} ${path}: HTTP ${res.status}${detail ? `: ${detail}` : ""}${hint}`);
     }
     return res.status === 204 ? undefined : res.json();
@@ -102,16 +126,21 @@ export class TfcClient {
     for (;;) {
       const v = await poll();
       if (v !== undefined) return v;
-      if (Date.now() - start > this.timeoutMs) throw new TfcError(`TFC: gave up waiting for ${what} after ${Math.round(this.timeoutMs / 60000)} min`);
+      if (Date.now() - start > this.timeoutMs)
+        throw new TfcError(`TFC: gave up waiting for ${what} after ${Math.round(this.timeoutMs / 60000)} min`);
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
 
   /** The workspace's id and execution mode. */
   async workspace(w: CloudWorkspace): Promise<{ id: string; mode: ExecutionMode }> {
-    const r = (await this.call("GET", `/organizations/${encodeURIComponent(w.organization)}/workspaces/${encodeURIComponent(w.workspace)}`)) as JsonApi;
+    const r = (await this.call(
+      "GET",
+      `/organizations/${encodeURIComponent(w.organization)}/workspaces/${encodeURIComponent(w.workspace)}`,
+    )) as JsonApi;
     const mode = r.data.attributes["execution-mode"];
-    if (mode !== "remote" && mode !== "local" && mode !== "agent") throw new TfcError(`TFC workspace ${w.workspace}: unknown execution mode ${JSON.stringify(mode)}`);
+    if (mode !== "remote" && mode !== "local" && mode !== "agent")
+      throw new TfcError(`TFC workspace ${w.workspace}: unknown execution mode ${JSON.stringify(mode)}`);
     return { id: r.data.id, mode };
   }
 
@@ -119,14 +148,22 @@ export class TfcClient {
    * Uploads the configuration (a .tar.gz of the stack directory), starts a run and waits for its
    * plan. `speculative` runs (pull requests) can never be applied.
    */
-  async plan(workspaceId: string, tarball: Buffer, opts: { speculative: boolean; message: string }): Promise<{ runId: string; planId: string; status: string }> {
+  async plan(
+    workspaceId: string,
+    tarball: Buffer,
+    opts: { speculative: boolean; message: string },
+  ): Promise<{ runId: string; planId: string; status: string }> {
     const cv = (await this.call("POST", `/workspaces/${workspaceId}/configuration-versions`, {
       data: { type: "configuration-versions", attributes: { "auto-queue-runs": false, speculative: opts.speculative } },
     })) as JsonApi;
     const uploadUrl = cv.data.attributes["upload-url"];
     if (typeof uploadUrl !== "string") throw new TfcError("TFC: the configuration version has no upload URL");
     // The upload URL is pre-signed: no token goes with it.
-    const up = await this.fetch(uploadUrl, { method: "PUT", headers: { "Content-Type": "application/octet-stream" }, body: tarball });
+    const up = await this.fetch(uploadUrl, {
+      method: "PUT",
+      headers: { "Content-Type": "application/octet-stream" },
+      body: tarball,
+    });
     if (!up.ok) throw new TfcError(`TFC: configuration upload failed: HTTP ${up.status}`);
     await this.wait("the configuration upload", async () => {
       const s = (await this.call("GET", `/configuration-versions/${cv.data.id}`)) as JsonApi;
@@ -138,7 +175,10 @@ export class TfcClient {
       data: {
         type: "runs",
         attributes: { message: opts.message, "plan-only": opts.speculative, "auto-apply": false },
-        relationships: { workspace: { data: { type: "workspaces", id: workspaceId } }, "configuration-version": { data: { type: "configuration-versions", id: cv.data.id } } },
+        relationships: {
+          workspace: { data: { type: "workspaces", id: workspaceId } },
+          "configuration-version": { data: { type: "configuration-versions", id: cv.data.id } },
+        },
       },
     })) as JsonApi;
     const runId = run.data.id;

@@ -45,7 +45,13 @@ export interface PlanPaths {
 
 export function planPaths(root: string, stack: string): PlanPaths {
   const dir = join(root, ".plans", stack);
-  return { dir, plan: join(dir, "tfplan"), json: join(dir, "plan.json"), meta: join(dir, "plan.meta.json"), summary: join(dir, "summary.md") };
+  return {
+    dir,
+    plan: join(dir, "tfplan"),
+    json: join(dir, "plan.json"),
+    meta: join(dir, "plan.meta.json"),
+    summary: join(dir, "summary.md"),
+  };
 }
 
 /** Creates `.plans/<stack>/` (and `.plans`) with mode 0700, tightening them if they exist. */
@@ -79,7 +85,12 @@ export function readMeta(p: PlanPaths): PlanMeta | undefined {
   if (!existsSync(p.meta)) return undefined;
   try {
     const m = JSON.parse(readFileSync(p.meta, "utf8")) as PlanMeta;
-    return m.format === META_FORMAT && typeof m.digest === "string" && typeof m.stackHash === "string" && typeof m.createdAt === "string" ? m : undefined;
+    return m.format === META_FORMAT &&
+      typeof m.digest === "string" &&
+      typeof m.stackHash === "string" &&
+      typeof m.createdAt === "string"
+      ? m
+      : undefined;
   } catch {
     return undefined;
   }

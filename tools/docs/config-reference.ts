@@ -72,9 +72,11 @@ function deref(node: JsonSchema, root: JsonSchema): JsonSchema {
   let n = node;
   for (let i = 0; typeof n.$ref === "string" && i < 32; i++) {
     const ref = n.$ref;
-    if (ref !== "#" && !ref.startsWith("#/")) throw new Error(`configuration reference: only local $ref are supported, got ${ref}`);
+    if (ref !== "#" && !ref.startsWith("#/"))
+      throw new Error(`configuration reference: only local $ref are supported, got ${ref}`);
     let target: unknown = root;
-    for (const part of ref === "#" ? [] : ref.slice(2).split("/")) target = isSchema(target) ? target[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+    for (const part of ref === "#" ? [] : ref.slice(2).split("/"))
+      target = isSchema(target) ? target[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
     if (!isSchema(target)) throw new Error(`configuration reference: unresolved $ref ${ref}`);
     const { $ref: _ref, ...rest } = n;
     n = { ...target, ...rest };
@@ -102,7 +104,9 @@ const isObjectNode = (n: JsonSchema) => n.type === "object" || isSchema(n.proper
 export function splitDefault(description: string): { description: string; default?: string } {
   const m = /(^|\s)Default: (.+?)\.(?=\s|$)/.exec(description);
   if (!m) return { description };
-  const rest = `${description.slice(0, m.index)}${m[1]}${description.slice(m.index + m[0].length)}`.replace(/\s+/g, " ").trim();
+  const rest = `${description.slice(0, m.index)}${m[1]}${description.slice(m.index + m[0].length)}`
+    .replace(/\s+/g, " ")
+    .trim();
   return { description: rest, default: m[2] };
 }
 
@@ -115,7 +119,8 @@ function typeOf(node: JsonSchema, root: JsonSchema): string {
   if (options) return options.map((o) => typeOf(o, root)).join(" or ");
   if (n.type === "array") return `list of ${isSchema(n.items) ? plural(typeOf(n.items, root)) : "values"}`;
   if (isObjectNode(n)) {
-    if (isSchema(n.additionalProperties) && !isSchema(n.properties)) return `map of name to ${typeOf(n.additionalProperties, root)}`;
+    if (isSchema(n.additionalProperties) && !isSchema(n.properties))
+      return `map of name to ${typeOf(n.additionalProperties, root)}`;
     return "object";
   }
   if (Array.isArray(n.type)) return n.type.join(" or ");
@@ -138,13 +143,18 @@ function limitsOf(node: JsonSchema, root: JsonSchema, prefix = ""): string[] {
   if (lo !== undefined || hi !== undefined) {
     const from = lo === undefined ? "" : `${n.exclusiveMinimum !== undefined ? "> " : ">= "}${String(lo)}`;
     const to = hi === undefined ? "" : `${n.exclusiveMaximum !== undefined ? "< " : "<= "}${String(hi)}`;
-    out.push(`${prefix}${safe(n.minimum) !== undefined && safe(n.maximum) !== undefined ? `${String(lo)} to ${String(hi)}` : [from, to].filter(Boolean).join(" and ")}`);
+    out.push(
+      `${prefix}${safe(n.minimum) !== undefined && safe(n.maximum) !== undefined ? `${String(lo)} to ${String(hi)}` : [from, to].filter(Boolean).join(" and ")}`,
+    );
   }
-  if (n.minLength !== undefined || n.maxLength !== undefined) out.push(`${prefix}${n.minLength ?? 0} to ${n.maxLength ?? "any number of"} characters`);
+  if (n.minLength !== undefined || n.maxLength !== undefined)
+    out.push(`${prefix}${n.minLength ?? 0} to ${n.maxLength ?? "any number of"} characters`);
   if (typeof n.pattern === "string") out.push(`${prefix}matches \`${n.pattern}\``);
   if (typeof n.format === "string" && n.format !== "regex") out.push(`${prefix}format ${n.format}`);
-  if (n.minItems !== undefined || n.maxItems !== undefined) out.push(`${prefix}${n.minItems ?? 0} to ${n.maxItems ?? "any number of"} entries`);
-  if (n.type === "array" && isSchema(n.items) && !isObjectNode(deref(n.items, root))) out.push(...limitsOf(n.items, root, "each: "));
+  if (n.minItems !== undefined || n.maxItems !== undefined)
+    out.push(`${prefix}${n.minItems ?? 0} to ${n.maxItems ?? "any number of"} entries`);
+  if (n.type === "array" && isSchema(n.items) && !isObjectNode(deref(n.items, root)))
+    out.push(...limitsOf(n.items, root, "each: "));
   return out;
 }
 
@@ -162,7 +172,11 @@ export function referenceRows(node: JsonSchema, root: JsonSchema = node): Refere
 }
 
 /** {@link referenceRows} with the constraint tables' rules attached (before variants are merged, so a rule of one variant stays on it). */
-export function checkedRows(node: JsonSchema, tables: readonly ReferenceTable[], root: JsonSchema = node): { rows: ReferenceRow[]; unmatched: string[] } {
+export function checkedRows(
+  node: JsonSchema,
+  tables: readonly ReferenceTable[],
+  root: JsonSchema = node,
+): { rows: ReferenceRow[]; unmatched: string[] } {
   const { rows, unmatched } = attachChecks(variantRows(node, root), tables);
   return { rows: mergeVariants(rows), unmatched };
 }
@@ -173,28 +187,55 @@ function variantRows(node: JsonSchema, root: JsonSchema): ReferenceRow[] {
   const row = (n: JsonSchema, at: Walk, type: string, limits: string[] = limitsOf(n, root)) => {
     const split = splitDefault(typeof n.description === "string" ? n.description : "");
     const declared = n.default === undefined ? undefined : code(n.default);
-    rows.push({ path: at.path, pattern: at.pattern, when: at.when, variants: at.variants, type, required: at.required, default: declared ?? split.default, limits, checks: [], description: split.description });
+    rows.push({
+      path: at.path,
+      pattern: at.pattern,
+      when: at.when,
+      variants: at.variants,
+      type,
+      required: at.required,
+      default: declared ?? split.default,
+      limits,
+      checks: [],
+      description: split.description,
+    });
   };
   const join = (a: string, b: string) => (a ? `${a}.${b}` : b);
 
   const visit = (raw: JsonSchema, at: Walk): void => {
     // A recursive schema would never end: no field of a configuration is this deep.
-    if (at.pattern.split(".").length > 32) throw new Error(`configuration reference: ${at.path} is nested more than 32 levels (a recursive schema?)`);
+    if (at.pattern.split(".").length > 32)
+      throw new Error(`configuration reference: ${at.path} is nested more than 32 levels (a recursive schema?)`);
     const n = deref(raw, root);
     const options = unionOptions(n);
     if (options && options.some((o) => isObjectNode(deref(o, root)))) {
       const objects = options.map((o) => deref(o, root));
       const tag = discriminator(objects);
-      const tagOf = (o: JsonSchema): unknown => (tag ? ((o.properties as JsonSchema)[tag] as JsonSchema).const : undefined);
+      const tagOf = (o: JsonSchema): unknown =>
+        tag ? ((o.properties as JsonSchema)[tag] as JsonSchema).const : undefined;
       if (at.path) row(n, at, tag ? `object, by \`${tag}\`` : "one of the forms below");
       if (tag) {
         // The tag itself: one row listing every variant and what it means.
-        const meanings = objects.filter((o) => typeof o.description === "string").map((o) => `${code(tagOf(o))}: ${String(o.description)}`);
-        rows.push({ path: join(at.path, tag), pattern: join(at.pattern, tag), when: at.when, variants: at.variants, type: objects.map((o) => code(tagOf(o))).join(" \\| "), required: true, limits: [], checks: [], description: meanings.join(" ") });
+        const meanings = objects
+          .filter((o) => typeof o.description === "string")
+          .map((o) => `${code(tagOf(o))}: ${String(o.description)}`);
+        rows.push({
+          path: join(at.path, tag),
+          pattern: join(at.pattern, tag),
+          when: at.when,
+          variants: at.variants,
+          type: objects.map((o) => code(tagOf(o))).join(" \\| "),
+          required: true,
+          limits: [],
+          checks: [],
+          description: meanings.join(" "),
+        });
       }
       objects.forEach((o, i) => {
         const when = tag ? `${tag}: ${JSON.stringify(tagOf(o))}` : `form ${i + 1}`;
-        const variants = tag ? [...(at.variants ?? []), { pattern: at.pattern, tag, value: tagOf(o), values: objects.map(tagOf) }] : at.variants;
+        const variants = tag
+          ? [...(at.variants ?? []), { pattern: at.pattern, tag, value: tagOf(o), values: objects.map(tagOf) }]
+          : at.variants;
         visitObject(o, { ...at, when: at.when ? `${at.when}, ${when}` : when, variants }, tag);
       });
       return;
@@ -208,7 +249,13 @@ function variantRows(node: JsonSchema, root: JsonSchema): ReferenceRow[] {
       const value = deref(n.additionalProperties, root);
       if (isObjectNode(value) || unionOptions(value)) {
         row(n, at, "map of name to object");
-        visit(value, { path: `${at.path}.<name>`, pattern: `${at.pattern}.*`, required: false, when: at.when, variants: at.variants });
+        visit(value, {
+          path: `${at.path}.<name>`,
+          pattern: `${at.pattern}.*`,
+          required: false,
+          when: at.when,
+          variants: at.variants,
+        });
       } else {
         row(n, at, typeOf(n, root), [...limitsOf(n, root), ...limitsOf(value, root, "each value: ")]);
       }
@@ -218,7 +265,13 @@ function variantRows(node: JsonSchema, root: JsonSchema): ReferenceRow[] {
       row(n, at, "list of objects");
       // The element's own row only when it says something the list's row does not.
       const items = deref(n.items, root);
-      const element = { path: `${at.path}[]`, pattern: `${at.pattern}.*`, required: false, when: at.when, variants: at.variants };
+      const element = {
+        path: `${at.path}[]`,
+        pattern: `${at.pattern}.*`,
+        required: false,
+        when: at.when,
+        variants: at.variants,
+      };
       if (typeof items.description === "string") row(items, element, "object");
       visitObject(items, element);
       return;
@@ -231,7 +284,13 @@ function variantRows(node: JsonSchema, root: JsonSchema): ReferenceRow[] {
     const required = new Set(Array.isArray(o.required) ? (o.required as string[]) : []);
     for (const [key, child] of Object.entries(isSchema(o.properties) ? o.properties : {})) {
       if (key === tag || !isSchema(child)) continue;
-      visit(child, { path: join(at.path, key), pattern: join(at.pattern, key), required: required.has(key), when: at.when, variants: at.variants });
+      visit(child, {
+        path: join(at.path, key),
+        pattern: join(at.pattern, key),
+        required: required.has(key),
+        when: at.when,
+        variants: at.variants,
+      });
     }
   };
 
@@ -243,7 +302,10 @@ function variantRows(node: JsonSchema, root: JsonSchema): ReferenceRow[] {
 function mergeVariants(rows: readonly ReferenceRow[]): ReferenceRow[] {
   const out: ReferenceRow[] = [];
   const whens = new Map<ReferenceRow, string[]>();
-  const same = (a: ReferenceRow, b: ReferenceRow) => a.path === b.path && JSON.stringify({ ...a, when: undefined, variants: undefined }) === JSON.stringify({ ...b, when: undefined, variants: undefined });
+  const same = (a: ReferenceRow, b: ReferenceRow) =>
+    a.path === b.path &&
+    JSON.stringify({ ...a, when: undefined, variants: undefined }) ===
+      JSON.stringify({ ...b, when: undefined, variants: undefined });
   for (const r of rows) {
     const twin = out.find((o) => same(o, r));
     if (twin && twin.when !== undefined && r.when !== undefined) whens.get(twin)?.push(r.when);
@@ -256,12 +318,17 @@ function mergeVariants(rows: readonly ReferenceRow[]): ReferenceRow[] {
   return out.map((r) => {
     const w = whens.get(r) ?? [];
     if (w.length <= 1) return r;
-    return w.length === r.variants?.at(-1)?.values.length ? { ...r, when: undefined, variants: undefined } : { ...r, when: w.join(" or ") };
+    return w.length === r.variants?.at(-1)?.values.length
+      ? { ...r, when: undefined, variants: undefined }
+      : { ...r, when: w.join(" or ") };
   });
 }
 
 /** Attaches each table's field rules to the rows they check; returns the rules no row matched. */
-export function attachChecks(rows: readonly ReferenceRow[], tables: readonly ReferenceTable[]): { rows: ReferenceRow[]; unmatched: string[] } {
+export function attachChecks(
+  rows: readonly ReferenceRow[],
+  tables: readonly ReferenceTable[],
+): { rows: ReferenceRow[]; unmatched: string[] } {
   const checks = new Map<ReferenceRow, string[]>(rows.map((r) => [r, [...r.checks]]));
   const unmatched: string[] = [];
   for (const table of tables) {
@@ -313,7 +380,11 @@ function appliesToVariant(rule: ReferenceFieldRule, row: ReferenceRow): boolean 
     }
   };
   if (holds(row.variants) !== false) return true;
-  const alternatives = row.variants.flatMap((v, i) => v.values.filter((x) => x !== v.value).map((x) => row.variants?.map((w, j) => (j === i ? { ...w, value: x } : w)) ?? []));
+  const alternatives = row.variants.flatMap((v, i) =>
+    v.values
+      .filter((x) => x !== v.value)
+      .map((x) => row.variants?.map((w, j) => (j === i ? { ...w, value: x } : w)) ?? []),
+  );
   return !alternatives.some((alt) => holds(alt) === true);
 }
 
@@ -327,17 +398,25 @@ export function cell(text: string): string {
 
 /** One section's table. */
 export function renderRows(rows: readonly ReferenceRow[]): string {
-  const lines = ["| field | type | required | default | allowed (checked at synth) | description |", "|---|---|---|---|---|---|"];
+  const lines = [
+    "| field | type | required | default | allowed (checked at synth) | description |",
+    "|---|---|---|---|---|---|",
+  ];
   for (const r of rows) {
     const field = `\`${r.path}\`${r.when ? ` (${r.when.replace(/(\w+): ("[^"]*")/g, "`$1: $2`")})` : ""}`;
     const allowed = [...r.limits, ...r.checks].map(cell).join("<br>");
-    lines.push(`| ${field} | ${r.type} | ${r.required ? "yes" : "no"} | ${r.default === undefined ? "" : cell(r.default)} | ${allowed} | ${cell(r.description)} |`);
+    lines.push(
+      `| ${field} | ${r.type} | ${r.required ? "yes" : "no"} | ${r.default === undefined ? "" : cell(r.default)} | ${allowed} | ${cell(r.description)} |`,
+    );
   }
   return lines.join("\n");
 }
 
 /** Sections: the top-level objects and maps each get one; the top-level scalars share the first. */
-export function sections(rows: readonly ReferenceRow[], general = "General"): { title: string; description?: string; rows: ReferenceRow[] }[] {
+export function sections(
+  rows: readonly ReferenceRow[],
+  general = "General",
+): { title: string; description?: string; rows: ReferenceRow[] }[] {
   const out: { title: string; description?: string; rows: ReferenceRow[] }[] = [{ title: general, rows: [] }];
   for (const r of rows) {
     const top = r.path.split(/[.[]/)[0];
@@ -355,7 +434,11 @@ export function sections(rows: readonly ReferenceRow[], general = "General"): { 
 }
 
 /** The whole generated block: a section per top-level field, then each table's rules across fields. */
-export function renderReference(root: JsonSchema, tables: readonly ReferenceTable[], entry?: string): { text: string; unmatched: string[] } {
+export function renderReference(
+  root: JsonSchema,
+  tables: readonly ReferenceTable[],
+  entry?: string,
+): { text: string; unmatched: string[] } {
   const start = entry === undefined ? root : deref({ $ref: entry }, root);
   const { rows, unmatched } = checkedRows(start, tables, root);
   const parts: string[] = [];

@@ -22,9 +22,13 @@ const program = new Command("emulator")
     const envs = selectEnvironments();
     const env = Object.prototype.hasOwnProperty.call(envs, name) ? envs[name] : undefined;
     if (!env) throw new Error(`unknown environment ${name}`);
-    const onMoto = (m: { endpoint: string; pid: number }) => writeFileSync(join(opts.work, "moto.json"), JSON.stringify({ endpoint: m.endpoint, pid: m.pid }));
+    const onMoto = (m: { endpoint: string; pid: number }) =>
+      writeFileSync(join(opts.work, "moto.json"), JSON.stringify({ endpoint: m.endpoint, pid: m.pid }));
     if (opts.teardown) {
-      const fixture = await prepareTeardownFixture(env, opts.work, { onMoto, log: (l) => process.stdout.write(`${l}\n`) });
+      const fixture = await prepareTeardownFixture(env, opts.work, {
+        onMoto,
+        log: (l) => process.stdout.write(`${l}\n`),
+      });
       writeFileSync(join(opts.work, "teardown.json"), JSON.stringify(fixture, null, 2));
       return;
     }

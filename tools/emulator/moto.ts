@@ -57,7 +57,9 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Starts moto_server (in `accountId`, when given) on a free loopback port and waits (up to `timeoutMs`) until it answers. */
-export async function startMoto(opts: { region?: string; accountId?: string; timeoutMs?: number; logFile?: string } = {}): Promise<Moto> {
+export async function startMoto(
+  opts: { region?: string; accountId?: string; timeoutMs?: number; logFile?: string } = {},
+): Promise<Moto> {
   const region = opts.region ?? "us-east-1";
   const timeoutMs = opts.timeoutMs ?? 30_000;
   // Port 0: the operating system picks a free port as moto binds it, and moto reports which. A port
@@ -137,7 +139,11 @@ export async function stopMotoGroup(pid: number): Promise<void> {
 /** The {@link Moto} handle of a server started elsewhere (the background emulator run). */
 export function attachMoto(endpoint: string, pid: number, region: string): Moto {
   const post = async (path: string, body?: unknown) => {
-    const res = await fetch(`${endpoint}${path}`, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const res = await fetch(`${endpoint}${path}`, {
+      method: "POST",
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
   };
@@ -147,7 +153,8 @@ export function attachMoto(endpoint: string, pid: number, region: string): Moto 
     pid,
     env: motoEnv(endpoint, region),
     reset: () => post("/moto-api/reset"),
-    setTransition: (modelName: string, transition: Record<string, unknown>) => post("/moto-api/state-manager/set-transition", { model_name: modelName, transition }),
+    setTransition: (modelName: string, transition: Record<string, unknown>) =>
+      post("/moto-api/state-manager/set-transition", { model_name: modelName, transition }),
     stop: () => stopMotoGroup(pid),
   };
 }

@@ -15,7 +15,23 @@ import { startMoto, type Moto } from "./moto";
  * Provider `endpoints` keys pointed at moto: every service a shipped stack uses
  * (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/custom-service-endpoints).
  */
-export const EMULATED_ENDPOINTS = ["cloudhsmv2", "cloudwatch", "ec2", "elbv2", "fsx", "iam", "kms", "lambda", "logs", "route53", "s3", "secretsmanager", "sns", "ssm", "sts"] as const;
+export const EMULATED_ENDPOINTS = [
+  "cloudhsmv2",
+  "cloudwatch",
+  "ec2",
+  "elbv2",
+  "fsx",
+  "iam",
+  "kms",
+  "lambda",
+  "logs",
+  "route53",
+  "s3",
+  "secretsmanager",
+  "sns",
+  "ssm",
+  "sts",
+] as const;
 
 /** The override file (`zz_moto_override.tf.json`): endpoints at moto, moto's dummy credentials, the account check kept. */
 export function motoOverride(moto: Pick<Moto, "endpoint" | "env">, account: string): object {
@@ -45,11 +61,15 @@ export function motoOverride(moto: Pick<Moto, "endpoint" | "env">, account: stri
  * faked), with the cause; docs/emulator.md lists them with the rest of what moto lacks.
  */
 export const MOTO_UNSUPPORTED: Readonly<Record<string, string>> = {
-  aws_ebs_default_kms_key: "moto does not implement EC2 GetEbsDefaultKmsKeyId (it answers HTTP 500), which the provider reads after every ModifyEbsDefaultKmsKeyId",
+  aws_ebs_default_kms_key:
+    "moto does not implement EC2 GetEbsDefaultKmsKeyId (it answers HTTP 500), which the provider reads after every ModifyEbsDefaultKmsKeyId",
 };
 
 /** Removes the MOTO_UNSUPPORTED resources (and `depends_on` entries naming them); returns their addresses. */
-export function withoutUnsupported(stackJson: Record<string, unknown>): { json: Record<string, unknown>; left: { address: string; cause: string }[] } {
+export function withoutUnsupported(stackJson: Record<string, unknown>): {
+  json: Record<string, unknown>;
+  left: { address: string; cause: string }[];
+} {
   const json = structuredClone(stackJson);
   const resources = (json.resource ?? {}) as Record<string, Record<string, unknown>>;
   const left: { address: string; cause: string }[] = [];
@@ -106,7 +126,11 @@ const gc = { GOGC: process.env.GOGC ?? "400" };
  * Applies `env`'s stacks (keys, then data with the keys stack's real outputs as its remote state)
  * against a moto it starts, in `work`. `onMoto` is called as soon as moto runs (to record its pid).
  */
-export async function runEmulator(env: EnvironmentConfig, work: string, opts: { onMoto?: (m: Moto) => void; log?: (line: string) => void } = {}): Promise<EmulatorResults> {
+export async function runEmulator(
+  env: EnvironmentConfig,
+  work: string,
+  opts: { onMoto?: (m: Moto) => void; log?: (line: string) => void } = {},
+): Promise<EmulatorResults> {
   const started = Date.now();
   const log = opts.log ?? (() => undefined);
   const moto = await startMoto({ region: env.region, accountId: env.account, logFile: join(work, "moto.log") });
@@ -121,26 +145,62 @@ export async function runEmulator(env: EnvironmentConfig, work: string, opts: { 
     const stack = s.node.id;
     const t0 = Date.now();
     const dir = join(work, stack);
-    const { json, left } = withoutUnsupported(JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")) as Record<string, unknown>);
+    const { json, left } = withoutUnsupported(
+      JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")) as Record<string, unknown>,
+    );
     prepareScratch(json, dir, { remoteStates, deferDataReads: false });
     writeFileSync(join(dir, "zz_moto_override.tf.json"), JSON.stringify(motoOverride(moto, env.account), null, 2));
     const seconds = () => Math.round((Date.now() - t0) / 100) / 10;
     try {
       await init(dir);
       log(`${stack}: apply`);
-      const apply = await terraform(dir, ["apply", "-auto-approve", "-input=false", "-no-color", "-lock=false"], { timeoutMs: 300_000, env: gc });
+      const apply = await terraform(dir, ["apply", "-auto-approve", "-input=false", "-no-color", "-lock=false"], {
+        timeoutMs: 300_000,
+        env: gc,
+      });
       if (apply.code !== 0) {
         results.push({ stack, dir, applied: false, summary: firstError(apply), seconds: seconds(), leftOut: left });
         continue;
       }
-      const again = await terraform(dir, ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], { timeoutMs: 300_000, env: gc });
+      const again = await terraform(dir, ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"], {
+        timeoutMs: 300_000,
+        env: gc,
+      });
       const out = await terraform(dir, ["output", "-json", "-no-color"], { env: gc });
-      remoteStates[stack] = Object.fromEntries(Object.entries(JSON.parse(out.stdout || "{}") as Record<string, { value: unknown }>).map(([k, v]) => [k, v.value]));
-      results.push({ stack, dir, applied: true, secondPlanExit: again.code, summary: again.code === 1 ? firstError(again) : summaryOf(again), seconds: seconds(), leftOut: left });
+      remoteStates[stack] = Object.fromEntries(
+        Object.entries(JSON.parse(out.stdout || "{}") as Record<string, { value: unknown }>).map(([k, v]) => [
+          k,
+          v.value,
+        ]),
+      );
+      results.push({
+        stack,
+        dir,
+        applied: true,
+        secondPlanExit: again.code,
+        summary: again.code === 1 ? firstError(again) : summaryOf(again),
+        seconds: seconds(),
+        leftOut: left,
+      });
       log(`${stack}: applied, second plan exit ${again.code} (${seconds()} s)`);
     } catch (e) {
-      results.push({ stack, dir, applied: false, summary: (e as Error).message.split("\n")[0], seconds: seconds(), leftOut: left });
+      results.push({
+        stack,
+        dir,
+        applied: false,
+        summary: (e as Error).message.split("\n")[0],
+        seconds: seconds(),
+        leftOut: left,
+      });
     }
   }
-  return { environment: env.name, account: env.account, region: env.region, endpoint: moto.endpoint, pid: moto.pid, stacks: results, seconds: Math.round((Date.now() - started) / 100) / 10 };
+  return {
+    environment: env.name,
+    account: env.account,
+    region: env.region,
+    endpoint: moto.endpoint,
+    pid: moto.pid,
+    stacks: results,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
 }

@@ -52,7 +52,12 @@ export interface TeardownFixture {
   readonly mirror: string;
   readonly seconds: number;
   /** The teardown's two runs: outcome, exit code, every output line, seconds. */
-  readonly runs: readonly { readonly outcome: string; readonly exitCode: number; readonly lines: readonly string[]; readonly seconds: number }[];
+  readonly runs: readonly {
+    readonly outcome: string;
+    readonly exitCode: number;
+    readonly lines: readonly string[];
+    readonly seconds: number;
+  }[];
 }
 
 /** The CloudWatch Logs group the teardown's alarm on use of a pending key reads (created by the fixture, as CloudTrail would). */
@@ -66,7 +71,15 @@ export const TEARDOWN_LOG_GROUP = "aws-cloudtrail-logs-dev";
  * offline runs (tools/terraform/run.ts), an apply against moto grew to 2.2 GB, at 400 to 0.6 GB.
  */
 export function fixtureTerraformEnv(root: string, motoEnv: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, TF_CLI_CONFIG_FILE: join(root, "terraform.tfrc"), TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1", GOGC: process.env.GOGC ?? "400", ...motoEnv };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TF_CLI_CONFIG_FILE: join(root, "terraform.tfrc"),
+    TF_IN_AUTOMATION: "1",
+    CHECKPOINT_DISABLE: "1",
+    GOGC: process.env.GOGC ?? "400",
+    ...motoEnv,
+  };
 }
 
 /**
@@ -77,7 +90,9 @@ export function fixtureTerraformEnv(root: string, motoEnv: Record<string, string
 export function forMoto(config: JsonObject, stack: string, stateDir: string, endpoint: string): JsonObject {
   const doc = withoutUnsupported(JSON.parse(JSON.stringify(config)) as Record<string, unknown>).json as JsonObject;
   if (isObject(doc.resource)) {
-    for (const p of Object.values(isObject(doc.resource.aws_s3_bucket_policy) ? doc.resource.aws_s3_bucket_policy : {})) {
+    for (const p of Object.values(
+      isObject(doc.resource.aws_s3_bucket_policy) ? doc.resource.aws_s3_bucket_policy : {},
+    )) {
       if (!isObject(p) || typeof p.policy !== "string") continue;
       const policy = JSON.parse(p.policy) as { Statement: { Sid?: string }[] };
       policy.Statement = policy.Statement.filter((st) => st.Sid !== "DenyInsecureTransport");
@@ -104,7 +119,17 @@ export function forMoto(config: JsonObject, stack: string, stateDir: string, end
       s3_use_path_style: true,
       // An action moto does not implement answers 500: fail in seconds, not after minutes of retries.
       max_retries: 2,
-      endpoints: [{ ec2: endpoint, kms: endpoint, s3: endpoint, sts: endpoint, iam: endpoint, cloudwatch: endpoint, logs: endpoint }],
+      endpoints: [
+        {
+          ec2: endpoint,
+          kms: endpoint,
+          s3: endpoint,
+          sts: endpoint,
+          iam: endpoint,
+          cloudwatch: endpoint,
+          logs: endpoint,
+        },
+      ],
     });
   }
   const remote = isObject(doc.data) && isObject(doc.data.terraform_remote_state) ? doc.data.terraform_remote_state : {};
@@ -124,7 +149,9 @@ async function seedObjects(region: string): Promise<void> {
     const key = (await ops.kms.send(new DescribeKeyCommand({ KeyId: "alias/dev/app-data" }))).KeyMetadata?.Arn;
     const sse = { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: key };
     await ops.s3.send(new PutObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json", Body: "{}", ...sse }));
-    await ops.s3.send(new PutObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json", Body: '{"v":2}', ...sse }));
+    await ops.s3.send(
+      new PutObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json", Body: '{"v":2}', ...sse }),
+    );
     await ops.s3.send(new DeleteObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json" }));
   } finally {
     destroyOpsClients(ops);
@@ -136,7 +163,11 @@ async function seedObjects(region: string): Promise<void> {
  * the bucket. `onMoto` is called as soon as moto runs (to record its pid). Sets moto's environment
  * in this process (the caller is a process of its own).
  */
-export async function prepareTeardownFixture(env: EnvironmentConfig, work: string, opts: { onMoto?: (m: Moto) => void; log?: (line: string) => void } = {}): Promise<TeardownFixture> {
+export async function prepareTeardownFixture(
+  env: EnvironmentConfig,
+  work: string,
+  opts: { onMoto?: (m: Moto) => void; log?: (line: string) => void } = {},
+): Promise<TeardownFixture> {
   const started = Date.now();
   const log = opts.log ?? (() => undefined);
   const found = findTerraform();
@@ -155,7 +186,9 @@ export async function prepareTeardownFixture(env: EnvironmentConfig, work: strin
     // From Terraform's first error on (the plan before it repeats the stack's whole configuration).
     const out = `${r.stdout}\n${r.stderr}`;
     const at = out.indexOf("Error:");
-    throw new Error(`terraform ${args[0]} in ${dir} against moto failed (exit ${r.status ?? r.signal}):\n${(at >= 0 ? out.slice(at) : out.slice(-1500)).slice(0, 3000)}`);
+    throw new Error(
+      `terraform ${args[0]} in ${dir} against moto failed (exit ${r.status ?? r.signal}):\n${(at >= 0 ? out.slice(at) : out.slice(-1500)).slice(0, 3000)}`,
+    );
   };
   const outdir = join(work, "synth");
   const composed = composeApp({ [env.name]: env }, composeEnvironment, outdir);
@@ -168,11 +201,16 @@ export async function prepareTeardownFixture(env: EnvironmentConfig, work: strin
     // The deploy, against moto.
     const dir = join(root, "apply", stack);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(forMoto(synthesized, stack, join(root, "state"), moto.endpoint)));
+    writeFileSync(
+      join(dir, "cdk.tf.json"),
+      JSON.stringify(forMoto(synthesized, stack, join(root, "state"), moto.endpoint)),
+    );
     terraform(dir, ["init", "-input=false", "-no-color"]);
     if (stack.endsWith("-data")) {
       const resources = isObject(synthesized.resource) ? synthesized.resource : {};
-      const first = ["aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration"].flatMap((type) => Object.keys(isObject(resources[type]) ? resources[type] : {}).map((name) => `-target=${type}.${name}`));
+      const first = ["aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration"].flatMap((type) =>
+        Object.keys(isObject(resources[type]) ? resources[type] : {}).map((name) => `-target=${type}.${name}`),
+      );
       log(`${stack}: apply of the bucket's versioning and encryption, then objects written`);
       terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", ...first]);
       await seedObjects(env.region);
@@ -182,17 +220,38 @@ export async function prepareTeardownFixture(env: EnvironmentConfig, work: strin
   }
   log(`applied (${Math.round((Date.now() - started) / 1000)} s); teardown`);
   const runs = await runTeardownTwice(env, root, found.bin, tfEnv, moto.endpoint, log);
-  return { root, endpoint: moto.endpoint, pid: moto.pid, region: env.region, bin: found.bin, mirror: found.mirror, seconds: Math.round((Date.now() - started) / 100) / 10, runs };
+  return {
+    root,
+    endpoint: moto.endpoint,
+    pid: moto.pid,
+    region: env.region,
+    bin: found.bin,
+    mirror: found.mirror,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    runs,
+  };
 }
 
 /** `teardown --execute --yes --delete-objects --force` of `env`, twice (the second resumes), against moto. */
-async function runTeardownTwice(env: EnvironmentConfig, root: string, bin: string, tfEnv: NodeJS.ProcessEnv, endpoint: string, log: (line: string) => void): Promise<TeardownFixture["runs"]> {
+async function runTeardownTwice(
+  env: EnvironmentConfig,
+  root: string,
+  bin: string,
+  tfEnv: NodeJS.ProcessEnv,
+  endpoint: string,
+  log: (line: string) => void,
+): Promise<TeardownFixture["runs"]> {
   const ops = createOpsClients(env.region);
   const logs = new CloudWatchLogsClient({ region: env.region });
   const fsx = new FSxClient({ region: env.region });
   try {
     await logs.send(new CreateLogGroupCommand({ logGroupName: TEARDOWN_LOG_GROUP }));
-    const runner = createTerraformRunner({ root, bin, env: tfEnv, transform: (c, stack) => forMoto(c, stack, join(root, "state"), endpoint) });
+    const runner = createTerraformRunner({
+      root,
+      bin,
+      env: tfEnv,
+      transform: (c, stack) => forMoto(c, stack, join(root, "state"), endpoint),
+    });
     const runs: { outcome: string; exitCode: number; lines: string[]; seconds: number }[] = [];
     for (const n of [1, 2]) {
       const t0 = Date.now();
@@ -204,7 +263,19 @@ async function runTeardownTwice(env: EnvironmentConfig, root: string, bin: strin
         clock: realClock,
         kmsLimiter: new RateLimiter(realClock, CUSTOM_KEY_STORE_RPS, 1000),
       };
-      const opts = { env: env.name, region: env.region, execute: true, yes: true, deleteObjects: true, deleteFileSystems: false, deleteBackups: false, unusedForDays: 30, force: true, withoutAlarm: false, cloudTrailLogGroup: TEARDOWN_LOG_GROUP };
+      const opts = {
+        env: env.name,
+        region: env.region,
+        execute: true,
+        yes: true,
+        deleteObjects: true,
+        deleteFileSystems: false,
+        deleteBackups: false,
+        unusedForDays: 30,
+        force: true,
+        withoutAlarm: false,
+        cloudTrailLogGroup: TEARDOWN_LOG_GROUP,
+      };
       const r = await runTeardown(opts, deps);
       runs.push({ ...r, lines, seconds: Math.round((Date.now() - t0) / 100) / 10 });
       log(`teardown run ${n}: ${r.outcome} (${runs[runs.length - 1].seconds} s)`);

@@ -58,12 +58,18 @@ const within = (dir, path) => path === dir || path.startsWith(dir + sep);
 module.exports = {
   meta: {
     type: "problem",
-    docs: { description: "Workspace packages import nothing outside their folder but declared packages; the rest of the repository imports a package by its name only." },
+    docs: {
+      description:
+        "Workspace packages import nothing outside their folder but declared packages; the rest of the repository imports a package by its name only.",
+    },
     schema: [{ type: "object", properties: { root: { type: "string" } }, additionalProperties: false }],
     messages: {
-      leaves: '"{{spec}}" leaves packages/{{pkg}}/: a package imports nothing outside its folder (take what it needs as an argument, or move the code into the package).',
-      absolute: '"{{spec}}" is a path into the repository, not a package: packages/{{pkg}}/ imports only its own files (relative paths) and the packages its package.json declares.',
-      undeclared: '"{{spec}}": {{name}} is not declared in packages/{{pkg}}/package.json: add it to dependencies or devDependencies (exact version), or do not import it.',
+      leaves:
+        '"{{spec}}" leaves packages/{{pkg}}/: a package imports nothing outside its folder (take what it needs as an argument, or move the code into the package).',
+      absolute:
+        '"{{spec}}" is a path into the repository, not a package: packages/{{pkg}}/ imports only its own files (relative paths) and the packages its package.json declares.',
+      undeclared:
+        '"{{spec}}": {{name}} is not declared in packages/{{pkg}}/package.json: add it to dependencies or devDependencies (exact version), or do not import it.',
       deep: '"{{spec}}" reaches into {{name}}: import the package by its name ("{{name}}"); its entry point (packages/{{target}}/index.ts) exports what other code needs.',
       path: '"{{spec}}" is a path into packages/{{target}}/: import the package by its name ("{{name}}"); its entry point (index.ts) exports what other code needs.',
     },
@@ -91,19 +97,29 @@ module.exports = {
       const relativeSpec = spec === "." || spec === ".." || spec.startsWith("./") || spec.startsWith("../");
       if (ownDir !== undefined) {
         if (relativeSpec) {
-          if (!within(ownDir, resolve(dirname(file), spec))) context.report({ node, messageId: "leaves", data: { spec, pkg: own } });
+          if (!within(ownDir, resolve(dirname(file), spec)))
+            context.report({ node, messageId: "leaves", data: { spec, pkg: own } });
           return;
         }
-        if (isAbsolute(spec) || spec.startsWith("file:")) return context.report({ node, messageId: "absolute", data: { spec, pkg: own } });
+        if (isAbsolute(spec) || spec.startsWith("file:"))
+          return context.report({ node, messageId: "absolute", data: { spec, pkg: own } });
         if (spec.startsWith("node:") || BUILTINS.has(spec.split("/")[0])) return;
         const name = packageName(spec);
         const m = manifest(ownDir) ?? {};
-        const declared = [m.dependencies, m.devDependencies, m.peerDependencies, m.optionalDependencies].some((d) => d && Object.prototype.hasOwnProperty.call(d, name));
+        const declared = [m.dependencies, m.devDependencies, m.peerDependencies, m.optionalDependencies].some(
+          (d) => d && Object.prototype.hasOwnProperty.call(d, name),
+        );
         if (declared) {
-          if (spec !== name && name.startsWith("@cmk-stacks/")) context.report({ node, messageId: "deep", data: { spec, name, target: name.slice("@cmk-stacks/".length) } });
+          if (spec !== name && name.startsWith("@cmk-stacks/"))
+            context.report({
+              node,
+              messageId: "deep",
+              data: { spec, name, target: name.slice("@cmk-stacks/".length) },
+            });
           return;
         }
-        if (topFolders(root).has(spec.split("/")[0])) return context.report({ node, messageId: "absolute", data: { spec, pkg: own } });
+        if (topFolders(root).has(spec.split("/")[0]))
+          return context.report({ node, messageId: "absolute", data: { spec, pkg: own } });
         return context.report({ node, messageId: "undeclared", data: { spec, name, pkg: own } });
       }
       // Outside the packages: by name, through the entry point only.
@@ -130,10 +146,12 @@ module.exports = {
       ExportAllDeclaration: (n) => check(n.source, n.source.value),
       ImportExpression: (n) => check(n.source, literal(n.source)),
       CallExpression: (n) => {
-        if (n.callee.type === "Identifier" && n.callee.name === "require" && n.arguments.length === 1) check(n.arguments[0], literal(n.arguments[0]));
+        if (n.callee.type === "Identifier" && n.callee.name === "require" && n.arguments.length === 1)
+          check(n.arguments[0], literal(n.arguments[0]));
       },
       TSImportEqualsDeclaration: (n) => {
-        if (n.moduleReference.type === "TSExternalModuleReference") check(n.moduleReference.expression, literal(n.moduleReference.expression));
+        if (n.moduleReference.type === "TSExternalModuleReference")
+          check(n.moduleReference.expression, literal(n.moduleReference.expression));
       },
       TSImportType: (n) => {
         // typescript-eslint 8 names the string `source` (older versions: `argument`, a literal type).

@@ -26,7 +26,8 @@ export interface CliIo {
 export function splitUnknownOptions(cmd: Command, argv: readonly string[]): { known: string[]; unknown: string[] } {
   // `unknown` holds unknown flags, and `--flag=value` of a flag that takes no value (reported as such).
   const byFlag = new Map<string, { required: boolean; optional: boolean }>();
-  for (const o of cmd.options) for (const f of [o.long, o.short]) if (f) byFlag.set(f, { required: o.required, optional: o.optional });
+  for (const o of cmd.options)
+    for (const f of [o.long, o.short]) if (f) byFlag.set(f, { required: o.required, optional: o.optional });
   for (const f of ["-h", "--help"]) byFlag.set(f, { required: false, optional: false });
   const known: string[] = [];
   const unknown: string[] = [];
@@ -59,7 +60,11 @@ export function splitUnknownOptions(cmd: Command, argv: readonly string[]): { kn
 /** The problem line for each unknown option, with the options the command knows. */
 export function unknownOptionProblems(cmd: Command, unknown: readonly string[]): string[] {
   const flags = cmd.options.map((o) => o.long).filter((f): f is string => !!f);
-  return unknown.map((u) => (u.includes("=") ? `${u.split("=")[0]} takes no value (got ${JSON.stringify(u)})` : `unknown option ${u} (options: ${flags.join(", ")}, --help)`));
+  return unknown.map((u) =>
+    u.includes("=")
+      ? `${u.split("=")[0]} takes no value (got ${JSON.stringify(u)})`
+      : `unknown option ${u} (options: ${flags.join(", ")}, --help)`,
+  );
 }
 
 export const processIo: CliIo = {
@@ -76,7 +81,12 @@ export async function runOpsCli<O extends { json?: boolean }>(
   argv: readonly string[],
   io: CliIo,
   configure: (program: Command) => Command,
-  check: (env: ResolvedEnvironment, clients: OpsClients, opts: O, progress: (line: string) => void) => Promise<{ findings: Finding[]; extra?: Record<string, unknown> }>,
+  check: (
+    env: ResolvedEnvironment,
+    clients: OpsClients,
+    opts: O,
+    progress: (line: string) => void,
+  ) => Promise<{ findings: Finding[]; extra?: Record<string, unknown> }>,
 ): Promise<number> {
   let code: number = EXIT.healthy;
   const program = configure(new Command(name))
@@ -106,7 +116,11 @@ export async function runOpsCli<O extends { json?: boolean }>(
       try {
         const progress = (line: string) => io.stderr(`${name}: ${line}\n`);
         const { findings, extra } = await check(env, clients, opts, progress);
-        io.stdout(opts.json ? renderJson(name, env.name, findings, extra) : renderTable(`${name} ${env.name} (account ${env.account}, ${env.region})`, findings));
+        io.stdout(
+          opts.json
+            ? renderJson(name, env.name, findings, extra)
+            : renderTable(`${name} ${env.name} (account ${env.account}, ${env.region})`, findings),
+        );
         code = exitCodeOf(findings);
       } finally {
         if (!io.clients) destroyOpsClients(clients);

@@ -60,5 +60,6 @@ export function createOpsClients(region: string, env: NodeJS.ProcessEnv = proces
 
 /** Destroys every client's sockets (a CLI otherwise waits for keep-alive connections to close). */
 export function destroyOpsClients(c: OpsClients): void {
-  for (const client of [c.kms, c.cloudhsm, c.cloudwatch, c.ec2, c.iam, c.route53, c.s3, c.quotas, c.sts]) client.destroy();
+  for (const client of [c.kms, c.cloudhsm, c.cloudwatch, c.ec2, c.iam, c.route53, c.s3, c.quotas, c.sts])
+    client.destroy();
 }

@@ -13,7 +13,11 @@ import type { DriftRunner } from "./status";
 
 function run(bin: string, args: readonly string[], cwd: string): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd, env: { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, args, {
+      cwd,
+      env: { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
     child.stderr.resume();
@@ -31,7 +35,9 @@ export function planSummary(stdout: string): string | undefined {
 }
 
 /** A drift runner for the stacks under `<root>/cdktf.out/stacks` (or `dirs`, stack -> directory). */
-export function terraformDriftRunner(opts: { root?: string; dirs?: Readonly<Record<string, string>>; terraformBin?: string } = {}): DriftRunner {
+export function terraformDriftRunner(
+  opts: { root?: string; dirs?: Readonly<Record<string, string>>; terraformBin?: string } = {},
+): DriftRunner {
   const bin = opts.terraformBin ?? process.env.TERRAFORM_BIN ?? "terraform";
   return async (stack) => {
     const dir = opts.dirs?.[stack] ?? stackDir(stack, opts.root);

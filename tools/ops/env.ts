@@ -19,7 +19,10 @@ import { resolveEnvironment, type ResolvedEnvironment } from "../../environments
 import { validationMessages } from "../../environments/validation";
 
 /** Stacks of an environment, in deploy order. */
-export const stackNames = (env: { readonly name: string }): { keys: string; data: string } => ({ keys: `${env.name}-keys`, data: `${env.name}-data` });
+export const stackNames = (env: { readonly name: string }): { keys: string; data: string } => ({
+  keys: `${env.name}-keys`,
+  data: `${env.name}-data`,
+});
 
 /** The prefix of every alarm the environment's alarm topic receives (modules/alarms/alarm-topic.ts). */
 export const alarmNamePrefix = (env: { readonly name: string }): string => `${env.name}-kms-`;
@@ -29,11 +32,16 @@ export const alarmNamePrefix = (env: { readonly name: string }): string => `${en
  * environments. Throws ConfigError (every problem, one per line) for an unknown name or a
  * configuration that does not validate.
  */
-export function loadEnvironment(name: string, envVar: string | undefined = process.env.ENV_CONFIG): ResolvedEnvironment {
+export function loadEnvironment(
+  name: string,
+  envVar: string | undefined = process.env.ENV_CONFIG,
+): ResolvedEnvironment {
   const all = selectEnvironments(envVar);
   const known = Object.keys(all);
   if (!Object.prototype.hasOwnProperty.call(all, name)) {
-    throw new ConfigError([`unknown environment "${name}" (known: ${known.join(", ") || "none"}${envVar ? `, from ENV_CONFIG=${envVar}` : ""})`]);
+    throw new ConfigError([
+      `unknown environment "${name}" (known: ${known.join(", ") || "none"}${envVar ? `, from ENV_CONFIG=${envVar}` : ""})`,
+    ]);
   }
   const problems = validationMessages({ [name]: all[name] });
   if (problems.length) throw new ConfigError(problems);

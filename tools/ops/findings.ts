@@ -46,11 +46,25 @@ export function overallOf(findings: readonly Finding[]): "healthy" | "degraded" 
   return "healthy";
 }
 
-const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthorizationError", "NotAuthorized", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"]);
+const DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
+  "UnauthorizedAccess",
+  "AuthorizationError",
+  "NotAuthorized",
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "ExpiredToken",
+  "ExpiredTokenException",
+]);
 
 /** True for an error that says the caller may not make the call (or has no valid session). */
 export function isAccessDenied(err: unknown): boolean {
-  return DENIED.has(awsErrorCode(err)) || (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode === 403;
+  return (
+    DENIED.has(awsErrorCode(err)) ||
+    (err as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode === 403
+  );
 }
 
 /**
@@ -60,9 +74,21 @@ export function isAccessDenied(err: unknown): boolean {
 export function notChecked(check: string, subject: string, action: string, err: unknown): Finding {
   const code = awsErrorCode(err);
   if (isAccessDenied(err)) {
-    return { check, subject, severity: "unknown", detail: `not checked: ${action} was denied (${code})`, fix: `run with a role allowed ${action}, or check this by hand` };
+    return {
+      check,
+      subject,
+      severity: "unknown",
+      detail: `not checked: ${action} was denied (${code})`,
+      fix: `run with a role allowed ${action}, or check this by hand`,
+    };
   }
-  return { check, subject, severity: "unknown", detail: `not checked: ${action} failed (${code})`, fix: "re-run; if it persists, check the Region, the network path to the AWS endpoint and the service's health" };
+  return {
+    check,
+    subject,
+    severity: "unknown",
+    detail: `not checked: ${action} failed (${code})`,
+    fix: "re-run; if it persists, check the Region, the network path to the AWS endpoint and the service's health",
+  };
 }
 
 const MARK: Record<Severity, string> = { ok: "ok", degraded: "DEGRADED", broken: "BROKEN", unknown: "UNKNOWN" };
@@ -84,6 +110,11 @@ export function renderTable(title: string, findings: readonly Finding[]): string
 }
 
 /** The JSON document `--json` prints. */
-export function renderJson(command: string, environment: string, findings: readonly Finding[], extra: Record<string, unknown> = {}): string {
+export function renderJson(
+  command: string,
+  environment: string,
+  findings: readonly Finding[],
+  extra: Record<string, unknown> = {},
+): string {
   return `${JSON.stringify({ command, environment, overall: overallOf(findings), exitCode: exitCodeOf(findings), ...extra, findings }, null, 2)}\n`;
 }

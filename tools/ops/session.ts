@@ -12,9 +12,22 @@ export async function checkSession(env: ResolvedEnvironment, c: OpsClients): Pro
   try {
     const who = await c.sts.send(new GetCallerIdentityCommand({}));
     if (who.Account === env.account) return undefined;
-    return { check: "session", subject: who.Account ?? "unknown", severity: "broken", detail: `the session is in account ${who.Account ?? "unknown"}, the environment in ${env.account}: nothing else checked`, fix: `use a profile or role of account ${env.account} (AWS_PROFILE=...)` };
+    return {
+      check: "session",
+      subject: who.Account ?? "unknown",
+      severity: "broken",
+      detail: `the session is in account ${who.Account ?? "unknown"}, the environment in ${env.account}: nothing else checked`,
+      fix: `use a profile or role of account ${env.account} (AWS_PROFILE=...)`,
+    };
   } catch (e) {
-    if (!isAccessDenied(e) && awsErrorCode(e) !== "CredentialsProviderError") return notChecked("session", env.account, "sts:GetCallerIdentity", e);
-    return { check: "session", subject: env.account, severity: "unknown", detail: `no usable AWS session (${awsErrorCode(e)}): nothing checked`, fix: "sign in (aws sso login, or AWS_PROFILE=...) and re-run" };
+    if (!isAccessDenied(e) && awsErrorCode(e) !== "CredentialsProviderError")
+      return notChecked("session", env.account, "sts:GetCallerIdentity", e);
+    return {
+      check: "session",
+      subject: env.account,
+      severity: "unknown",
+      detail: `no usable AWS session (${awsErrorCode(e)}): nothing checked`,
+      fix: "sign in (aws sso login, or AWS_PROFILE=...) and re-run",
+    };
   }
 }

@@ -8,13 +8,25 @@ import { processIo, runOpsCli, type CliIo } from "./cli-common";
 import { terraformDriftRunner } from "./drift";
 import { runStatus, type DriftRunner } from "./status";
 
-export function statusCli(argv: readonly string[], io: CliIo = processIo, drift: DriftRunner = terraformDriftRunner()): Promise<number> {
+export function statusCli(
+  argv: readonly string[],
+  io: CliIo = processIo,
+  drift: DriftRunner = terraformDriftRunner(),
+): Promise<number> {
   return runOpsCli<{ json?: boolean; drift?: boolean }>(
     "status",
     argv,
     io,
-    (p: Command) => p.description("read-only health of a deployed environment: key stores, HSMs, backups, XKS, keys, alarms, drift").option("--drift", "also run terraform plan -detailed-exitcode in each synthesized stack (needs backend access; minutes)"),
-    async (env, clients, opts, progress) => ({ findings: await runStatus(env, clients, { progress, now: io.now, drift: opts.drift ? drift : undefined }) }),
+    (p: Command) =>
+      p
+        .description("read-only health of a deployed environment: key stores, HSMs, backups, XKS, keys, alarms, drift")
+        .option(
+          "--drift",
+          "also run terraform plan -detailed-exitcode in each synthesized stack (needs backend access; minutes)",
+        ),
+    async (env, clients, opts, progress) => ({
+      findings: await runStatus(env, clients, { progress, now: io.now, drift: opts.drift ? drift : undefined }),
+    }),
   );
 }
 

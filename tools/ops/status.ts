@@ -7,9 +7,19 @@
  * (XksProxyConfiguration.AccessKeyId), which is never read here, and AWS error messages (which can
  * quote request parameters) are reduced to their code.
  */
-import { DescribeBackupsCommand, DescribeClustersCommand, type Backup, type Cluster } from "@aws-sdk/client-cloudhsm-v2";
+import {
+  DescribeBackupsCommand,
+  DescribeClustersCommand,
+  type Backup,
+  type Cluster,
+} from "@aws-sdk/client-cloudhsm-v2";
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
-import { DescribeCustomKeyStoresCommand, DescribeKeyCommand, type CustomKeyStoresListEntry, type KeyMetadata } from "@aws-sdk/client-kms";
+import {
+  DescribeCustomKeyStoresCommand,
+  DescribeKeyCommand,
+  type CustomKeyStoresListEntry,
+  type KeyMetadata,
+} from "@aws-sdk/client-kms";
 import { connectionErrorAction, CONNECTION_ERRORS, type KeyStoreType } from "../../hooks/lib/connection-errors";
 import { awsErrorCode } from "../../hooks/lib/errors";
 import type { ResolvedEnvironment } from "../../environments/resolve";
@@ -51,12 +61,16 @@ interface StoreSeen {
   readonly entry?: CustomKeyStoresListEntry;
 }
 
-const storeType = (kind: "cloudhsm" | "xks"): KeyStoreType => (kind === "cloudhsm" ? "AWS_CLOUDHSM" : "EXTERNAL_KEY_STORE");
+const storeType = (kind: "cloudhsm" | "xks"): KeyStoreType =>
+  kind === "cloudhsm" ? "AWS_CLOUDHSM" : "EXTERNAL_KEY_STORE";
 const days = (ms: number) => Math.floor(ms / DAY_MS);
 const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "unknown");
 
 /** Connection state of each configured key store, with the documented fix for its error code. */
-export async function checkKeyStores(env: ResolvedEnvironment, c: OpsClients): Promise<{ findings: Finding[]; stores: StoreSeen[] }> {
+export async function checkKeyStores(
+  env: ResolvedEnvironment,
+  c: OpsClients,
+): Promise<{ findings: Finding[]; stores: StoreSeen[] }> {
   const wanted: { kind: "cloudhsm" | "xks"; name: string }[] = [];
   if (env.cloudHsm) wanted.push({ kind: "cloudhsm", name: env.cloudHsm.keyStoreName });
   if (env.xks) wanted.push({ kind: "xks", name: env.xks.keyStoreName });
@@ -80,8 +94,20 @@ export async function checkKeyStores(env: ResolvedEnvironment, c: OpsClients): P
       const firstApply = w.kind === "cloudhsm" && env.cloudHsm?.phase === "awaiting-certificate";
       findings.push(
         firstApply
-          ? { check, subject: w.name, severity: "degraded", detail: "not created yet: the CloudHSM trust files are not set (first apply)", fix: "sign the cluster CSR, set cloudHsm.trust's files and apply the keys stack again (docs/cloudhsm.md)" }
-          : { check, subject: w.name, severity: "broken", detail: "no custom key store of this name in the account and Region", fix: `deploy ${stackNames(env).keys} (its keys in this store are unusable without it)` },
+          ? {
+              check,
+              subject: w.name,
+              severity: "degraded",
+              detail: "not created yet: the CloudHSM trust files are not set (first apply)",
+              fix: "sign the cluster CSR, set cloudHsm.trust's files and apply the keys stack again (docs/cloudhsm.md)",
+            }
+          : {
+              check,
+              subject: w.name,
+              severity: "broken",
+              detail: "no custom key store of this name in the account and Region",
+              fix: `deploy ${stackNames(env).keys} (its keys in this store are unusable without it)`,
+            },
       );
       continue;
     }
@@ -91,10 +117,22 @@ export async function checkKeyStores(env: ResolvedEnvironment, c: OpsClients): P
     if (state === "CONNECTED") {
       findings.push({ check, subject: w.name, severity: "ok", detail: `${id} CONNECTED` });
     } else if (state === "CONNECTING") {
-      findings.push({ check, subject: w.name, severity: "degraded", detail: `${id} CONNECTING`, fix: "wait: a CloudHSM key store takes up to 20 minutes to connect, an external key store a few; re-run status" });
+      findings.push({
+        check,
+        subject: w.name,
+        severity: "degraded",
+        detail: `${id} CONNECTING`,
+        fix: "wait: a CloudHSM key store takes up to 20 minutes to connect, an external key store a few; re-run status",
+      });
     } else if (code) {
       const meaning = CONNECTION_ERRORS[code]?.meaning;
-      findings.push({ check, subject: w.name, severity: "broken", detail: `${id} ${state} ${code}${meaning ? `: ${meaning}` : ""}`, fix: connectionErrorAction(code, storeType(w.kind)) });
+      findings.push({
+        check,
+        subject: w.name,
+        severity: "broken",
+        detail: `${id} ${state} ${code}${meaning ? `: ${meaning}` : ""}`,
+        fix: connectionErrorAction(code, storeType(w.kind)),
+      });
     } else {
       findings.push({
         check,
@@ -109,7 +147,11 @@ export async function checkKeyStores(env: ResolvedEnvironment, c: OpsClients): P
 }
 
 /** The cluster of the CloudHSM key store (by the store's cluster id; else the cluster tagged with the environment). */
-async function findCluster(env: ResolvedEnvironment, c: OpsClients, store: StoreSeen | undefined): Promise<{ cluster?: Cluster; finding?: Finding }> {
+async function findCluster(
+  env: ResolvedEnvironment,
+  c: OpsClients,
+  store: StoreSeen | undefined,
+): Promise<{ cluster?: Cluster; finding?: Finding }> {
   const clusterId = store?.entry?.CloudHsmClusterId;
   try {
     if (clusterId) {
@@ -123,10 +165,14 @@ async function findCluster(env: ResolvedEnvironment, c: OpsClients, store: Store
       clusters.push(...(out.Clusters ?? []));
       token = out.NextToken;
     } while (token);
-    const mine = clusters.filter((cl) => cl.State !== "DELETED" && (cl.TagList ?? []).some((t) => t.Key === "Environment" && t.Value === env.name));
+    const mine = clusters.filter(
+      (cl) => cl.State !== "DELETED" && (cl.TagList ?? []).some((t) => t.Key === "Environment" && t.Value === env.name),
+    );
     return { cluster: mine[0] };
   } catch (e) {
-    return { finding: notChecked("hsms", clusterId ?? env.cloudHsm?.keyStoreName ?? "cluster", "cloudhsm:DescribeClusters", e) };
+    return {
+      finding: notChecked("hsms", clusterId ?? env.cloudHsm?.keyStoreName ?? "cluster", "cloudhsm:DescribeClusters", e),
+    };
   }
 }
 
@@ -136,23 +182,45 @@ export function hsmFindings(env: ResolvedEnvironment, cluster: Cluster | undefin
   if (!cfg) return [];
   if (!cluster && storeUnread) {
     return [
-      { check: "hsms", subject: cfg.keyStoreName, severity: "unknown", detail: `not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=${env.name}`, fix: "fix what the key-store finding names (kms:DescribeCustomKeyStores denied or failing), then re-run" },
+      {
+        check: "hsms",
+        subject: cfg.keyStoreName,
+        severity: "unknown",
+        detail: `not checked: the key store could not be read (its cluster id) and no cluster is tagged Environment=${env.name}`,
+        fix: "fix what the key-store finding names (kms:DescribeCustomKeyStores denied or failing), then re-run",
+      },
     ];
   }
   if (!cluster) {
-    return [{ check: "hsms", subject: cfg.keyStoreName, severity: "broken", detail: "no CloudHSM cluster found (by the key store's cluster id, or tagged Environment=" + env.name + ")", fix: `deploy ${stackNames(env).keys}` }];
+    return [
+      {
+        check: "hsms",
+        subject: cfg.keyStoreName,
+        severity: "broken",
+        detail: "no CloudHSM cluster found (by the key store's cluster id, or tagged Environment=" + env.name + ")",
+        fix: `deploy ${stackNames(env).keys}`,
+      },
+    ];
   }
   const id = cluster.ClusterId ?? "cluster";
   const out: Finding[] = [];
   const state = cluster.State ?? "unknown";
   if (state !== "ACTIVE") {
-    const bootstrap = ["CREATE_IN_PROGRESS", "UNINITIALIZED", "INITIALIZE_IN_PROGRESS", "INITIALIZED", "UPDATE_IN_PROGRESS"].includes(state);
+    const bootstrap = [
+      "CREATE_IN_PROGRESS",
+      "UNINITIALIZED",
+      "INITIALIZE_IN_PROGRESS",
+      "INITIALIZED",
+      "UPDATE_IN_PROGRESS",
+    ].includes(state);
     out.push({
       check: "cluster",
       subject: id,
       severity: bootstrap ? "degraded" : "broken",
       detail: `cluster ${state}${cluster.StateMessage ? ` (${cluster.StateMessage.slice(0, 160)})` : ""}`,
-      fix: bootstrap ? `finish the bootstrap: apply ${stackNames(env).keys} again (its hook steps resume)` : "see the cluster's state message in the CloudHSM console; restore from a backup if the cluster is lost (docs/cloudhsm.md)",
+      fix: bootstrap
+        ? `finish the bootstrap: apply ${stackNames(env).keys} again (its hook steps resume)`
+        : "see the cluster's state message in the CloudHSM console; restore from a backup if the cluster is lost (docs/cloudhsm.md)",
     });
   }
   // The first apply of `provided` trust creates only the first HSM (resolve.ts CloudHsmPhase).
@@ -176,13 +244,39 @@ export function hsmFindings(env: ResolvedEnvironment, cluster: Cluster | undefin
     else if (have < want) {
       // KMS needs 2 ACTIVE HSMs in different AZs to connect a store, and one to serve it.
       const severity = totalActive === 0 ? "broken" : "degraded";
-      out.push({ check: "hsms", subject: `${id} ${az}`, severity, detail, fix: `apply ${stackNames(env).keys} to recreate the missing HSM (aws_cloudhsm_v2_hsm in ${az}); CloudHSM clones it from the cluster's keys` });
-    } else out.push({ check: "hsms", subject: `${id} ${az}`, severity: "degraded", detail: `${detail} (more than configured: cost, and not in the configuration)`, fix: `delete the extra HSM or add ${az} to cloudHsm.hsmAzs` });
+      out.push({
+        check: "hsms",
+        subject: `${id} ${az}`,
+        severity,
+        detail,
+        fix: `apply ${stackNames(env).keys} to recreate the missing HSM (aws_cloudhsm_v2_hsm in ${az}); CloudHSM clones it from the cluster's keys`,
+      });
+    } else
+      out.push({
+        check: "hsms",
+        subject: `${id} ${az}`,
+        severity: "degraded",
+        detail: `${detail} (more than configured: cost, and not in the configuration)`,
+        fix: `delete the extra HSM or add ${az} to cloudHsm.hsmAzs`,
+      });
   }
   if (cfg.phase !== "awaiting-certificate" && totalActive > 0 && activeAzs < 2) {
-    out.push({ check: "hsms", subject: id, severity: "degraded", detail: `ACTIVE HSMs in ${activeAzs} AZ: a key store needs 2 in different AZs to (re)connect`, fix: `apply ${stackNames(env).keys} to recreate the missing HSMs` });
+    out.push({
+      check: "hsms",
+      subject: id,
+      severity: "degraded",
+      detail: `ACTIVE HSMs in ${activeAzs} AZ: a key store needs 2 in different AZs to (re)connect`,
+      fix: `apply ${stackNames(env).keys} to recreate the missing HSMs`,
+    });
   }
-  if (other.length) out.push({ check: "hsms", subject: id, severity: "degraded", detail: `not ACTIVE: ${other.join(", ")}`, fix: "wait for CREATE_IN_PROGRESS; a DEGRADED HSM is replaced by deleting it and applying again" });
+  if (other.length)
+    out.push({
+      check: "hsms",
+      subject: id,
+      severity: "degraded",
+      detail: `not ACTIVE: ${other.join(", ")}`,
+      fix: "wait for CREATE_IN_PROGRESS; a DEGRADED HSM is replaced by deleting it and applying again",
+    });
   return out;
 }
 
@@ -192,7 +286,9 @@ export async function checkBackups(c: OpsClients, clusterId: string, now: Date):
   try {
     let token: string | undefined;
     do {
-      const out = await c.cloudhsm.send(new DescribeBackupsCommand({ Filters: { clusterIds: [clusterId], states: ["READY"] }, NextToken: token }));
+      const out = await c.cloudhsm.send(
+        new DescribeBackupsCommand({ Filters: { clusterIds: [clusterId], states: ["READY"] }, NextToken: token }),
+      );
       backups.push(...(out.Backups ?? []));
       token = out.NextToken;
     } while (token);
@@ -200,18 +296,43 @@ export async function checkBackups(c: OpsClients, clusterId: string, now: Date):
     return [notChecked("backup", clusterId, "cloudhsm:DescribeBackups", e)];
   }
   const ready = backups.filter((b) => b.BackupState === "READY" && b.CreateTimestamp);
-  const newest = ready.reduce<Backup | undefined>((a, b) => (!a || (b.CreateTimestamp as Date) > (a.CreateTimestamp as Date) ? b : a), undefined);
+  const newest = ready.reduce<Backup | undefined>(
+    (a, b) => (!a || (b.CreateTimestamp as Date) > (a.CreateTimestamp as Date) ? b : a),
+    undefined,
+  );
   if (!newest) {
-    return [{ check: "backup", subject: clusterId, severity: "degraded", detail: "no READY backup of the cluster", fix: "CloudHSM backs an initialized cluster up at least every 24 hours: if the cluster has been ACTIVE longer, open an AWS Support case" }];
+    return [
+      {
+        check: "backup",
+        subject: clusterId,
+        severity: "degraded",
+        detail: "no READY backup of the cluster",
+        fix: "CloudHSM backs an initialized cluster up at least every 24 hours: if the cluster has been ACTIVE longer, open an AWS Support case",
+      },
+    ];
   }
   const ageHours = (now.getTime() - (newest.CreateTimestamp as Date).getTime()) / 3_600_000;
   const detail = `newest ${newest.BackupId ?? "backup"} at ${iso(newest.CreateTimestamp)} (${ageHours.toFixed(1)} h old, limit ${BACKUP_MAX_AGE_HOURS} h)`;
   if (ageHours <= BACKUP_MAX_AGE_HOURS) return [{ check: "backup", subject: clusterId, severity: "ok", detail }];
-  return [{ check: "backup", subject: clusterId, severity: "degraded", detail, fix: "CloudHSM takes a backup at least every 24 hours while the cluster has an ACTIVE HSM: check the HSMs, then open an AWS Support case if none is taken" }];
+  return [
+    {
+      check: "backup",
+      subject: clusterId,
+      severity: "degraded",
+      detail,
+      fix: "CloudHSM takes a backup at least every 24 hours while the cluster has an ACTIVE HSM: check the HSMs, then open an AWS Support case if none is taken",
+    },
+  ];
 }
 
 /** The newest datapoint of an AWS/KMS metric of a key store over the last 3 hours. */
-async function latestMetric(c: OpsClients, metric: string, storeId: string, stat: "Minimum" | "Maximum", now: Date): Promise<number | undefined> {
+async function latestMetric(
+  c: OpsClients,
+  metric: string,
+  storeId: string,
+  stat: "Minimum" | "Maximum",
+  now: Date,
+): Promise<number | undefined> {
   const out = await c.cloudwatch.send(
     new GetMetricStatisticsCommand({
       Namespace: "AWS/KMS",
@@ -223,7 +344,9 @@ async function latestMetric(c: OpsClients, metric: string, storeId: string, stat
       Statistics: [stat],
     }),
   );
-  const points = (out.Datapoints ?? []).filter((d) => d.Timestamp && d[stat] !== undefined).sort((a, b) => (b.Timestamp as Date).getTime() - (a.Timestamp as Date).getTime());
+  const points = (out.Datapoints ?? [])
+    .filter((d) => d.Timestamp && d[stat] !== undefined)
+    .sort((a, b) => (b.Timestamp as Date).getTime() - (a.Timestamp as Date).getTime());
   return points[0]?.[stat];
 }
 
@@ -231,7 +354,12 @@ async function latestMetric(c: OpsClients, metric: string, storeId: string, stat
  * XKS proxy certificate days left and credential age, from the metrics KMS publishes for a
  * connected external key store (https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html).
  */
-export async function checkXksMetrics(env: ResolvedEnvironment, c: OpsClients, store: StoreSeen, now: Date): Promise<Finding[]> {
+export async function checkXksMetrics(
+  env: ResolvedEnvironment,
+  c: OpsClients,
+  store: StoreSeen,
+  now: Date,
+): Promise<Finding[]> {
   const id = store.entry?.CustomKeyStoreId;
   if (!id) return [];
   const limits = env.alarms?.xks ?? XKS_DEFAULTS;
@@ -288,7 +416,13 @@ export function materialWarningDays(validityDays: number | undefined): number {
   return validityDays !== undefined && validityDays < 60 ? Math.floor(validityDays / 2) : 30;
 }
 
-function keyFinding(alias: string, meta: KeyMetadata, env: ResolvedEnvironment, validityDays: number | undefined, now: Date): Finding[] {
+function keyFinding(
+  alias: string,
+  meta: KeyMetadata,
+  env: ResolvedEnvironment,
+  validityDays: number | undefined,
+  now: Date,
+): Finding[] {
   const id = meta.KeyId ?? "";
   const subject = alias;
   const admin = "a key administrator";
@@ -300,12 +434,26 @@ function keyFinding(alias: string, meta: KeyMetadata, env: ResolvedEnvironment, 
         const warn = materialWarningDays(validityDays);
         const detail = `imported material valid to ${iso(meta.ValidTo)} (${days(left)} days left, warning at ${warn})`;
         const fix = `re-import the same material before it expires: npm run -s hook -- import-key-material --region ${env.region} --key-id ${id} --reimport --valid-days ${validityDays ?? KMS.KEY_MATERIAL_VALIDITY_DAYS.max} (docs/byok.md)`;
-        out.push(left <= 0 ? { check: "key-material", subject, severity: "broken", detail, fix } : left < warn * DAY_MS ? { check: "key-material", subject, severity: "degraded", detail, fix } : { check: "key-material", subject, severity: "ok", detail });
+        out.push(
+          left <= 0
+            ? { check: "key-material", subject, severity: "broken", detail, fix }
+            : left < warn * DAY_MS
+              ? { check: "key-material", subject, severity: "degraded", detail, fix }
+              : { check: "key-material", subject, severity: "ok", detail },
+        );
       }
       return out;
     }
     case "Disabled":
-      return [{ check: "key", subject, severity: "degraded", detail: `${id} Disabled: every cryptographic request with it fails`, fix: `if not intended: kms:EnableKey by ${admin} (aws kms enable-key --key-id ${id})` }];
+      return [
+        {
+          check: "key",
+          subject,
+          severity: "degraded",
+          detail: `${id} Disabled: every cryptographic request with it fails`,
+          fix: `if not intended: kms:EnableKey by ${admin} (aws kms enable-key --key-id ${id})`,
+        },
+      ];
     case "PendingDeletion":
     case "PendingReplicaDeletion":
       return [
@@ -318,19 +466,53 @@ function keyFinding(alias: string, meta: KeyMetadata, env: ResolvedEnvironment, 
         },
       ];
     case "PendingImport":
-      return [{ check: "key", subject, severity: "broken", detail: `${id} PendingImport: no key material (never imported, expired or deleted)`, fix: `import the material: npm run -s hook -- import-key-material --region ${env.region} --key-id ${id} (docs/byok.md)` }];
+      return [
+        {
+          check: "key",
+          subject,
+          severity: "broken",
+          detail: `${id} PendingImport: no key material (never imported, expired or deleted)`,
+          fix: `import the material: npm run -s hook -- import-key-material --region ${env.region} --key-id ${id} (docs/byok.md)`,
+        },
+      ];
     case "Unavailable":
-      return [{ check: "key", subject, severity: "broken", detail: `${id} Unavailable: its custom key store is disconnected`, fix: "connect the key store (see the key-store finding)" }];
+      return [
+        {
+          check: "key",
+          subject,
+          severity: "broken",
+          detail: `${id} Unavailable: its custom key store is disconnected`,
+          fix: "connect the key store (see the key-store finding)",
+        },
+      ];
     default:
-      return [{ check: "key", subject, severity: "degraded", detail: `${id} ${meta.KeyState ?? "unknown state"}`, fix: "wait for the change in progress, then re-run status" }];
+      return [
+        {
+          check: "key",
+          subject,
+          severity: "degraded",
+          detail: `${id} ${meta.KeyState ?? "unknown state"}`,
+          fix: "wait for the change in progress, then re-run status",
+        },
+      ];
   }
 }
 
 /** Each configured key and signing key by alias: its state, and imported material expiry. */
 export async function checkKeys(env: ResolvedEnvironment, c: OpsClients, now: Date): Promise<Finding[]> {
   const wanted = [
-    ...Object.entries(env.keys).map(([name, k]) => ({ name, alias: k.alias, validity: k.origin === "external" ? k.keyMaterialValidityDays : undefined, awaiting: k.store === "cloudhsm" && env.cloudHsm?.phase === "awaiting-certificate" })),
-    ...Object.entries(env.signingKeys ?? {}).map(([name, k]) => ({ name, alias: k.alias, validity: undefined, awaiting: false })),
+    ...Object.entries(env.keys).map(([name, k]) => ({
+      name,
+      alias: k.alias,
+      validity: k.origin === "external" ? k.keyMaterialValidityDays : undefined,
+      awaiting: k.store === "cloudhsm" && env.cloudHsm?.phase === "awaiting-certificate",
+    })),
+    ...Object.entries(env.signingKeys ?? {}).map(([name, k]) => ({
+      name,
+      alias: k.alias,
+      validity: undefined,
+      awaiting: false,
+    })),
   ];
   const out: Finding[] = [];
   for (const w of wanted) {
@@ -342,8 +524,20 @@ export async function checkKeys(env: ResolvedEnvironment, c: OpsClients, now: Da
       if (awsErrorCode(e) === "NotFoundException") {
         out.push(
           w.awaiting
-            ? { check: "key", subject: w.alias, severity: "degraded", detail: "not created yet: waits for the CloudHSM certificate (second apply)", fix: "sign the cluster CSR and apply the keys stack again (docs/cloudhsm.md)" }
-            : { check: "key", subject: w.alias, severity: "broken", detail: "no key with this alias", fix: `deploy ${stackNames(env).keys}; if the alias was deleted by hand, recreate it pointing at the key (aws kms create-alias)` },
+            ? {
+                check: "key",
+                subject: w.alias,
+                severity: "degraded",
+                detail: "not created yet: waits for the CloudHSM certificate (second apply)",
+                fix: "sign the cluster CSR and apply the keys stack again (docs/cloudhsm.md)",
+              }
+            : {
+                check: "key",
+                subject: w.alias,
+                severity: "broken",
+                detail: "no key with this alias",
+                fix: `deploy ${stackNames(env).keys}; if the alias was deleted by hand, recreate it pointing at the key (aws kms create-alias)`,
+              },
         );
       } else out.push(notChecked("key", w.alias, "kms:DescribeKey", e));
     }
@@ -359,16 +553,30 @@ export async function checkAlarms(env: ResolvedEnvironment, c: OpsClients): Prom
   try {
     let token: string | undefined;
     do {
-      const out = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmTypes: ["MetricAlarm"], NextToken: token }));
+      const out = await c.cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmTypes: ["MetricAlarm"], NextToken: token }),
+      );
       alarms.push(...(out.MetricAlarms ?? []));
       token = out.NextToken;
     } while (token);
   } catch (e) {
     return [notChecked("alarm", `${prefix}*`, "cloudwatch:DescribeAlarms", e)];
   }
-  if (alarms.length === 0) return [{ check: "alarm", subject: `${prefix}*`, severity: "degraded", detail: "no alarm with this prefix: nobody is warned before keys fail", fix: `deploy ${stackNames(env).keys} (alarms are configured)` }];
+  if (alarms.length === 0)
+    return [
+      {
+        check: "alarm",
+        subject: `${prefix}*`,
+        severity: "degraded",
+        detail: "no alarm with this prefix: nobody is warned before keys fail",
+        fix: `deploy ${stackNames(env).keys} (alarms are configured)`,
+      },
+    ];
   const firing = alarms.filter((a) => a.StateValue === "ALARM");
-  if (firing.length === 0) return [{ check: "alarm", subject: `${prefix}*`, severity: "ok", detail: `${alarms.length} alarms, none in ALARM` }];
+  if (firing.length === 0)
+    return [
+      { check: "alarm", subject: `${prefix}*`, severity: "ok", detail: `${alarms.length} alarms, none in ALARM` },
+    ];
   return firing.map((a) => ({
     check: "alarm",
     subject: a.AlarmName ?? prefix,
@@ -386,10 +594,37 @@ export async function checkDrift(env: ResolvedEnvironment, run: DriftRunner): Pr
   const results = await Promise.all(stacks.map((s) => run(s)));
   for (const [i, stack] of stacks.entries()) {
     const r = results[i];
-    if ("missing" in r) out.push({ check: "drift", subject: stack, severity: "unknown", detail: `not checked: ${r.missing}`, fix: "run npm run synth, then status --drift again" });
-    else if (r.exitCode === 0) out.push({ check: "drift", subject: stack, severity: "ok", detail: "no changes (the deployed resources match the configuration)" });
-    else if (r.exitCode === 2) out.push({ check: "drift", subject: stack, severity: "degraded", detail: `drift: ${r.summary ?? "the plan has changes"}`, fix: `review cdktf plan ${stack} (npm run ci / terraform plan), then apply through the plan guard or revert the change made outside Terraform` });
-    else out.push({ check: "drift", subject: stack, severity: "unknown", detail: `not checked: terraform plan failed (exit ${r.exitCode})`, fix: `run terraform plan in cdktf.out/stacks/${stack} to see why (backend access, init)` });
+    if ("missing" in r)
+      out.push({
+        check: "drift",
+        subject: stack,
+        severity: "unknown",
+        detail: `not checked: ${r.missing}`,
+        fix: "run npm run synth, then status --drift again",
+      });
+    else if (r.exitCode === 0)
+      out.push({
+        check: "drift",
+        subject: stack,
+        severity: "ok",
+        detail: "no changes (the deployed resources match the configuration)",
+      });
+    else if (r.exitCode === 2)
+      out.push({
+        check: "drift",
+        subject: stack,
+        severity: "degraded",
+        detail: `drift: ${r.summary ?? "the plan has changes"}`,
+        fix: `review cdktf plan ${stack} (npm run ci / terraform plan), then apply through the plan guard or revert the change made outside Terraform`,
+      });
+    else
+      out.push({
+        check: "drift",
+        subject: stack,
+        severity: "unknown",
+        detail: `not checked: terraform plan failed (exit ${r.exitCode})`,
+        fix: `run terraform plan in cdktf.out/stacks/${stack} to see why (backend access, init)`,
+      });
   }
   return out;
 }

@@ -48,7 +48,9 @@ interface Flags {
 
 function program(out: (l: string) => void, err: (l: string) => void): Command {
   return new Command("teardown")
-    .description("Takes an environment down in AWS's order: data stack, keys (scheduled for deletion), key stores and CloudHSM clusters, keys stack. Dry run unless --execute; every run continues from where things are.")
+    .description(
+      "Takes an environment down in AWS's order: data stack, keys (scheduled for deletion), key stores and CloudHSM clusters, keys stack. Dry run unless --execute; every run continues from where things are.",
+    )
     .argument("<env>", "environment name (dev, staging, prod, or one from ENV_CONFIG)")
     .option("--execute", "act (default: describe what would be done)")
     .option("--yes", "do not ask before each phase acts (automation)")
@@ -57,12 +59,21 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .option("--delete-backups", "delete the CloudHSM backups that still hold key material once the cluster is gone")
     .option("--unused-for <days>", "refuse to delete a key used within this many days", "30")
     .option("--force", "delete keys used within --unused-for all the same")
-    .option("--window <days>", `pending window for key deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days (default: each key's configured window)`)
-    .option("--cloudtrail-log-group <name>", "CloudWatch Logs group of the account's CloudTrail trail, for the alarm on use of a key pending deletion")
+    .option(
+      "--window <days>",
+      `pending window for key deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days (default: each key's configured window)`,
+    )
+    .option(
+      "--cloudtrail-log-group <name>",
+      "CloudWatch Logs group of the account's CloudTrail trail, for the alarm on use of a key pending deletion",
+    )
     .option("--alarm-topic <arn>", "SNS topic that alarm notifies")
     .option("--without-alarm", "schedule key deletion without that alarm")
     .option("--allowlist <file>", "committed plan-guard allowlist (default: plan-guard.allow.json when it exists)")
-    .addHelpText("after", "\nExit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.\nSee docs/operations.md#teardown.")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.\nSee docs/operations.md#teardown.",
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
     .showHelpAfterError(false);
@@ -73,10 +84,16 @@ export function flagProblems(f: Flags): string[] {
   const p: string[] = [];
   if (!/^\d+$/.test(f.unusedFor)) p.push(`--unused-for must be a whole number of days (got "${f.unusedFor}")`);
   const window = KMS.DELETION_WINDOW_DAYS;
-  if (f.window !== undefined && (!/^\d+$/.test(f.window) || !inRange(window, Number(f.window)))) p.push(`--window must be a whole number of days from ${window.min} to ${window.max}, KMS's pending window (got "${f.window}")`);
-  if (f.withoutAlarm && (f.cloudtrailLogGroup || f.alarmTopic)) p.push("--without-alarm cannot be combined with --cloudtrail-log-group or --alarm-topic");
-  if (f.alarmTopic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(f.alarmTopic)) p.push(`--alarm-topic must be an SNS topic ARN (got "${f.alarmTopic}")`);
-  if (f.cloudtrailLogGroup !== undefined && !/^[\w./#-]{1,512}$/.test(f.cloudtrailLogGroup)) p.push(`--cloudtrail-log-group must be a CloudWatch Logs group name (got "${f.cloudtrailLogGroup}")`);
+  if (f.window !== undefined && (!/^\d+$/.test(f.window) || !inRange(window, Number(f.window))))
+    p.push(
+      `--window must be a whole number of days from ${window.min} to ${window.max}, KMS's pending window (got "${f.window}")`,
+    );
+  if (f.withoutAlarm && (f.cloudtrailLogGroup || f.alarmTopic))
+    p.push("--without-alarm cannot be combined with --cloudtrail-log-group or --alarm-topic");
+  if (f.alarmTopic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(f.alarmTopic))
+    p.push(`--alarm-topic must be an SNS topic ARN (got "${f.alarmTopic}")`);
+  if (f.cloudtrailLogGroup !== undefined && !/^[\w./#-]{1,512}$/.test(f.cloudtrailLogGroup))
+    p.push(`--cloudtrail-log-group must be a CloudWatch Logs group name (got "${f.cloudtrailLogGroup}")`);
   if (f.yes && !f.execute) p.push("--yes only makes sense with --execute");
   return p;
 }

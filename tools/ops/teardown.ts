@@ -14,21 +14,70 @@
 import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { awsErrorCode, errorMessage } from "../../hooks/lib/errors";
 import { readAlarm, ensureAlarm, removeAlarm, alarmNames } from "./teardown-steps/alarm";
-import { bucketLine, bucketRefusal, describeBuckets, describeFileSystems, emptyBucket, fileSystemRefusal } from "./teardown-steps/data";
-import { describeKey, isPending, KEY_TYPES, keyLine, lastUse, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, runAgainAfter, scheduleDeletion, stateKeys, windowFor, type KeyState } from "./teardown-steps/keys";
-import { day, str, TeardownStop, type StateResource, type TeardownDeps, type TeardownOptions, type TeardownResult } from "./teardown-steps/model";
-import { clusterLine, deleteBackupCommand, deleteBackups, deleteCluster, deleteStore, describeCluster, describeStore, liveBackups, storeLine } from "./teardown-steps/stores";
+import {
+  bucketLine,
+  bucketRefusal,
+  describeBuckets,
+  describeFileSystems,
+  emptyBucket,
+  fileSystemRefusal,
+} from "./teardown-steps/data";
+import {
+  describeKey,
+  isPending,
+  KEY_TYPES,
+  keyLine,
+  lastUse,
+  MAX_WINDOW_DAYS,
+  MIN_WINDOW_DAYS,
+  runAgainAfter,
+  scheduleDeletion,
+  stateKeys,
+  windowFor,
+  type KeyState,
+} from "./teardown-steps/keys";
+import {
+  day,
+  str,
+  TeardownStop,
+  type StateResource,
+  type TeardownDeps,
+  type TeardownOptions,
+  type TeardownResult,
+} from "./teardown-steps/model";
+import {
+  clusterLine,
+  deleteBackupCommand,
+  deleteBackups,
+  deleteCluster,
+  deleteStore,
+  describeCluster,
+  describeStore,
+  liveBackups,
+  storeLine,
+} from "./teardown-steps/stores";
 import { intentFor, runTerraformPhase, type PhaseIntent } from "./teardown-steps/terraform-phase";
 
 export { TeardownStop } from "./teardown-steps/model";
-export type { TeardownClients, TeardownDeps, TeardownIo, TeardownOptions, TeardownResult, TerraformRunner, StateResource, TeardownConfig, Outcome } from "./teardown-steps/model";
+export type {
+  TeardownClients,
+  TeardownDeps,
+  TeardownIo,
+  TeardownOptions,
+  TeardownResult,
+  TerraformRunner,
+  StateResource,
+  TeardownConfig,
+  Outcome,
+} from "./teardown-steps/model";
 
 const DAY_MS = 86_400_000;
 
 /** Resource types the keys stack's Terraform phase forgets (the API phases removed them), with why. */
 const KEYS_FORGET: Readonly<Record<string, string>> = {
   aws_kms_key: "pending deletion through ScheduleKeyDeletion (prevent_destroy; last use checked; alarm on use)",
-  aws_kms_external_key: "pending deletion through ScheduleKeyDeletion (prevent_destroy; last use checked; alarm on use)",
+  aws_kms_external_key:
+    "pending deletion through ScheduleKeyDeletion (prevent_destroy; last use checked; alarm on use)",
   aws_kms_replica_key: "pending deletion through ScheduleKeyDeletion",
   aws_kms_replica_external_key: "pending deletion through ScheduleKeyDeletion",
   aws_kms_custom_key_store: "deleted through the API after its keys (the provider's delete ignores API errors)",
@@ -38,13 +87,15 @@ const KEYS_FORGET: Readonly<Record<string, string>> = {
 
 /** Resource types the data stack's Terraform phase forgets, with why. */
 const DATA_FORGET: Readonly<Record<string, string>> = {
-  aws_ebs_encryption_by_default: "the account keeps EBS encryption by default on (deleting the resource would turn it off); the default key is reset to aws/ebs",
+  aws_ebs_encryption_by_default:
+    "the account keeps EBS encryption by default on (deleting the resource would turn it off); the default key is reset to aws/ebs",
 };
 
 /** Why deleting a resource is safe at its phase. */
 function deleteReason(r: StateResource): string {
   if (r.type === "aws_s3_bucket") return "bucket emptied (checked by the teardown)";
-  if (r.type === "aws_ebs_default_kms_key") return "resets the account's EBS default key to the AWS managed key aws/ebs before the customer key is deleted";
+  if (r.type === "aws_ebs_default_kms_key")
+    return "resets the account's EBS default key to the AWS managed key aws/ebs before the customer key is deleted";
   if (r.type.startsWith("aws_fsx_")) return "file system backed up by the operator (--delete-file-systems)";
   if (r.type === "aws_kms_alias") return "its key is pending deletion";
   return "the environment is being torn down";
@@ -66,7 +117,8 @@ function out(ctx: Ctx, line: string): void {
 /** Asks before an API action unless --yes; a "no" stops the run. */
 async function confirmOrStop(ctx: Ctx, question: string): Promise<void> {
   if (ctx.opts.yes) return;
-  if (!(await ctx.deps.io.confirm(question))) throw new TeardownStop("refused", "not confirmed: nothing changed; run again (or pass --yes) to continue");
+  if (!(await ctx.deps.io.confirm(question)))
+    throw new TeardownStop("refused", "not confirmed: nothing changed; run again (or pass --yes) to continue");
 }
 
 /** Stops the phase: in execute mode the run ends; in a dry run later phases are described only. */
@@ -87,27 +139,42 @@ async function dataPhase(ctx: Ctx, stack: string, data: StateResource[]): Promis
   const buckets = await describeBuckets(ctx.deps.clients, data);
   const fss = await describeFileSystems(ctx.deps.clients, data);
   for (const b of buckets) out(ctx, `  ${bucketLine(b)}`);
-  for (const f of fss) out(ctx, `  FSx file system ${f.id}: ${f.exists ? `exists, ${f.volumes.length} volume(s)` : "already deleted"}`);
-  for (const r of data.filter((x) => x.type === "aws_ebs_default_kms_key")) out(ctx, `  EBS default key ${str(r, "key_arn") ?? "?"}: Terraform resets it to aws/ebs; encryption by default stays on`);
-  const refusals = [...buckets.filter((b) => b.exists && b.entries > 0 && !ctx.opts.deleteObjects).map(bucketRefusal), ...fss.filter((f) => f.exists && !ctx.opts.deleteFileSystems).map((f) => fileSystemRefusal(f, ctx.opts))];
+  for (const f of fss)
+    out(ctx, `  FSx file system ${f.id}: ${f.exists ? `exists, ${f.volumes.length} volume(s)` : "already deleted"}`);
+  for (const r of data.filter((x) => x.type === "aws_ebs_default_kms_key"))
+    out(
+      ctx,
+      `  EBS default key ${str(r, "key_arn") ?? "?"}: Terraform resets it to aws/ebs; encryption by default stays on`,
+    );
+  const refusals = [
+    ...buckets.filter((b) => b.exists && b.entries > 0 && !ctx.opts.deleteObjects).map(bucketRefusal),
+    ...fss.filter((f) => f.exists && !ctx.opts.deleteFileSystems).map((f) => fileSystemRefusal(f, ctx.opts)),
+  ];
   if (refusals.length) return stop(ctx, "refused", refusals.join("\n  "));
   const toEmpty = buckets.filter((b) => b.exists && b.entries > 0);
   const intent = intentFor(stack, data, (r) => DATA_FORGET[r.type], deleteReason);
   if (!ctx.opts.execute) {
-    for (const b of toEmpty) out(ctx, `  would delete every object version and delete marker of bucket ${b.bucket} (--delete-objects)`);
+    for (const b of toEmpty)
+      out(ctx, `  would delete every object version and delete marker of bucket ${b.bucket} (--delete-objects)`);
     describeIntent(ctx, intent);
     ctx.after = true;
     return;
   }
   if (toEmpty.length) {
-    await confirmOrStop(ctx, `Delete every object version and delete marker of ${toEmpty.map((b) => b.bucket).join(", ")}? This cannot be undone.`);
+    await confirmOrStop(
+      ctx,
+      `Delete every object version and delete marker of ${toEmpty.map((b) => b.bucket).join(", ")}? This cannot be undone.`,
+    );
     for (const b of toEmpty) await emptyBucket(ctx.deps.clients, b.bucket, (l) => out(ctx, l));
   }
   await runTerraformPhase(ctx.deps, ctx.opts.yes, intent);
 }
 
 function describeIntent(ctx: Ctx, intent: PhaseIntent): void {
-  out(ctx, `  would run the guarded Terraform phase of ${intent.stack} (plan, plan guard with entries for that plan's digest, confirmation, apply): delete ${intent.remove.size}, forget ${intent.forget.size}`);
+  out(
+    ctx,
+    `  would run the guarded Terraform phase of ${intent.stack} (plan, plan guard with entries for that plan's digest, confirmation, apply): delete ${intent.remove.size}, forget ${intent.forget.size}`,
+  );
   for (const a of intent.remove.keys()) out(ctx, `    delete ${a}`);
   for (const [a, why] of intent.forget) out(ctx, `    forget ${a} (${why})`);
 }
@@ -115,7 +182,8 @@ function describeIntent(ctx: Ctx, intent: PhaseIntent): void {
 /** Every key the environment had: the keys stack's state, plus those the alarm remembers after Terraform forgot them. */
 async function allKeys(ctx: Ctx, keys: StateResource[], remembered: ReadonlyMap<string, string>): Promise<KeyState[]> {
   const known = stateKeys(keys);
-  for (const id of remembered.keys()) if (!known.some((k) => k.keyId === id)) known.push({ address: "(no longer in Terraform state)", keyId: id });
+  for (const id of remembered.keys())
+    if (!known.some((k) => k.keyId === id)) known.push({ address: "(no longer in Terraform state)", keyId: id });
   const outStates: KeyState[] = [];
   for (const k of known) outStates.push(await describeKey(ctx.deps, k));
   return outStates;
@@ -127,15 +195,25 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
   const toSchedule = keyStates.filter((k) => !isPending(k) && k.state !== "Deleted");
   const alarm = await readAlarm(ctx.deps, ctx.opts.env);
   const names = alarmNames(ctx.opts.env);
-  out(ctx, `  alarm on use while pending (${names.alarm}): ${alarm ? `in place, watching ${alarm.keys.size} key(s)` : "none"}`);
+  out(
+    ctx,
+    `  alarm on use while pending (${names.alarm}): ${alarm ? `in place, watching ${alarm.keys.size} key(s)` : "none"}`,
+  );
   if (toSchedule.length === 0) {
     // Keys already pending (an earlier run, or scheduled by hand) keep an alarm while they wait.
     const pending = keyStates.filter(isPending);
     const unwatched = pending.filter((k) => !alarm?.keys.has(k.keyId));
     if (unwatched.length && ctx.opts.cloudTrailLogGroup && ctx.opts.execute) {
-      await ensureAlarm(ctx.deps, ctx.opts.env, ctx.opts.cloudTrailLogGroup, ctx.opts.alarmTopicArn, new Map(unwatched.map((k) => [k.keyId, k.deletionDate ?? new Date(ctx.deps.clock.now())])));
+      await ensureAlarm(
+        ctx.deps,
+        ctx.opts.env,
+        ctx.opts.cloudTrailLogGroup,
+        ctx.opts.alarmTopicArn,
+        new Map(unwatched.map((k) => [k.keyId, k.deletionDate ?? new Date(ctx.deps.clock.now())])),
+      );
       out(ctx, `  alarm now also watches ${unwatched.map((k) => k.keyId).join(", ")}`);
-    } else if (unwatched.length) out(ctx, `  ${unwatched.length} pending key(s) have no alarm: pass --cloudtrail-log-group to add one`);
+    } else if (unwatched.length)
+      out(ctx, `  ${unwatched.length} pending key(s) have no alarm: pass --cloudtrail-log-group to add one`);
     return;
   }
   if (dataLeft && !ctx.opts.execute) {
@@ -149,7 +227,8 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
     if (use.refusal && !ctx.opts.force) refusals.push(use.refusal);
     else if (use.refusal) out(ctx, `  key ${k.keyId}: --force: deleting despite: ${use.refusal}`);
     const w = windowFor(k, ctx.opts.pendingWindowDays);
-    if (!Number.isInteger(w) || w < MIN_WINDOW_DAYS || w > MAX_WINDOW_DAYS) refusals.push(`key ${k.keyId}: pending window ${w} days is outside KMS's ${MIN_WINDOW_DAYS}-${MAX_WINDOW_DAYS}`);
+    if (!Number.isInteger(w) || w < MIN_WINDOW_DAYS || w > MAX_WINDOW_DAYS)
+      refusals.push(`key ${k.keyId}: pending window ${w} days is outside KMS's ${MIN_WINDOW_DAYS}-${MAX_WINDOW_DAYS}`);
     windows.set(k.keyId, w);
     if (k.customKeyStoreId) {
       const s = await describeStore(ctx.deps, k.customKeyStoreId);
@@ -168,19 +247,34 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
   if (refusals.length) return stop(ctx, "refused", refusals.join("\n  "));
   const plan = toSchedule.map((k) => `${k.keyId} (${windows.get(k.keyId)} days)`).join(", ");
   if (!ctx.opts.execute || dataLeft) {
-    out(ctx, `  would ${ctx.opts.withoutAlarm ? "" : `create the alarm ${names.alarm} (metric filter on ${ctx.opts.cloudTrailLogGroup ?? "?"}), then `}disable and schedule deletion of: ${plan}`);
+    out(
+      ctx,
+      `  would ${ctx.opts.withoutAlarm ? "" : `create the alarm ${names.alarm} (metric filter on ${ctx.opts.cloudTrailLogGroup ?? "?"}), then `}disable and schedule deletion of: ${plan}`,
+    );
     ctx.after = true;
     return;
   }
-  await confirmOrStop(ctx, `Disable and schedule deletion of ${toSchedule.length} key(s): ${plan}? Data encrypted under them becomes unreadable when the window ends.`);
+  await confirmOrStop(
+    ctx,
+    `Disable and schedule deletion of ${toSchedule.length} key(s): ${plan}? Data encrypted under them becomes unreadable when the window ends.`,
+  );
   const now = ctx.deps.clock.now();
   if (!ctx.opts.withoutAlarm && ctx.opts.cloudTrailLogGroup) {
-    const arn = await ensureAlarm(ctx.deps, ctx.opts.env, ctx.opts.cloudTrailLogGroup, ctx.opts.alarmTopicArn, new Map(toSchedule.map((k) => [k.keyId, new Date(now + (windows.get(k.keyId) ?? MAX_WINDOW_DAYS) * DAY_MS)])));
+    const arn = await ensureAlarm(
+      ctx.deps,
+      ctx.opts.env,
+      ctx.opts.cloudTrailLogGroup,
+      ctx.opts.alarmTopicArn,
+      new Map(toSchedule.map((k) => [k.keyId, new Date(now + (windows.get(k.keyId) ?? MAX_WINDOW_DAYS) * DAY_MS)])),
+    );
     out(ctx, `  alarm ${arn}: in place`);
   }
   for (const k of toSchedule) {
     const date = await scheduleDeletion(ctx.deps, k, windows.get(k.keyId) ?? MAX_WINDOW_DAYS);
-    out(ctx, `  key ${k.keyId}: disabled, deletion scheduled for ${day(date)}; to keep it: aws kms cancel-key-deletion --key-id ${k.keyId} --region ${ctx.opts.region} (it stays disabled)`);
+    out(
+      ctx,
+      `  key ${k.keyId}: disabled, deletion scheduled for ${day(date)}; to keep it: aws kms cancel-key-deletion --key-id ${k.keyId} --region ${ctx.opts.region} (it stays disabled)`,
+    );
     Object.assign(k, { state: "PendingDeletion", deletionDate: date });
   }
 }
@@ -219,9 +313,17 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
       const date = runAgainAfter(left, ctx.deps.clock.now()) as Date;
       const cloudHsm = (s.CustomKeyStoreType ?? "AWS_CLOUDHSM") === "AWS_CLOUDHSM";
       if (cloudHsm && s.ConnectionState !== "CONNECTED") {
-        out(ctx, `  WARNING key store ${id} is ${s.ConnectionState ?? "?"} while ${left.length} key(s) are pending deletion: KMS deletes their material from the cluster only while it is CONNECTED; connect it (aws kms connect-custom-key-store --custom-key-store-id ${id}) before ${day(date)}`);
+        out(
+          ctx,
+          `  WARNING key store ${id} is ${s.ConnectionState ?? "?"} while ${left.length} key(s) are pending deletion: KMS deletes their material from the cluster only while it is CONNECTED; connect it (aws kms connect-custom-key-store --custom-key-store-id ${id}) before ${day(date)}`,
+        );
       }
-      stop(ctx, "waiting", `key store ${id} keeps ${left.length} key(s) pending deletion until ${day(date)}${cloudHsm ? " and stays CONNECTED meanwhile" : ""}; run the teardown again on or after ${day(date)}`, date);
+      stop(
+        ctx,
+        "waiting",
+        `key store ${id} keeps ${left.length} key(s) pending deletion until ${day(date)}${cloudHsm ? " and stays CONNECTED meanwhile" : ""}; run the teardown again on or after ${day(date)}`,
+        date,
+      );
       continue;
     }
     if (!ctx.opts.execute || ctx.after) {
@@ -232,7 +334,10 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
     await confirmOrStop(ctx, `Disconnect and delete key store ${id}?`);
     await deleteStore(ctx.deps, id, s);
     remaining--;
-    out(ctx, `  key store ${id}: deleted${s.CustomKeyStoreType === "EXTERNAL_KEY_STORE" ? "; KMS never deletes the external keys: delete them in the external key manager if they must go" : ""}`);
+    out(
+      ctx,
+      `  key store ${id}: deleted${s.CustomKeyStoreType === "EXTERNAL_KEY_STORE" ? "; KMS never deletes the external keys: delete them in the external key manager if they must go" : ""}`,
+    );
   }
   for (const id of clusterIds) {
     const storesLeft = await Promise.all(storeIds.map(async (sid) => ({ sid, s: await describeStore(ctx.deps, sid) })));
@@ -258,26 +363,51 @@ async function storesPhase(ctx: Ctx, keys: StateResource[], keyStates: KeyState[
     const backups = await liveBackups(ctx.deps, id);
     if (backups.length === 0) continue;
     out(ctx, `  ${backups.length} backup(s) of ${id} still hold its key material:`);
-    for (const b of backups) out(ctx, `    ${b.BackupId ?? "?"} (${b.BackupState ?? "?"}, ${b.CreateTimestamp ? day(new Date(b.CreateTimestamp)) : "?"}): ${deleteBackupCommand(b.BackupId ?? "?", ctx.opts.region)}`);
+    for (const b of backups)
+      out(
+        ctx,
+        `    ${b.BackupId ?? "?"} (${b.BackupState ?? "?"}, ${b.CreateTimestamp ? day(new Date(b.CreateTimestamp)) : "?"}): ${deleteBackupCommand(b.BackupId ?? "?", ctx.opts.region)}`,
+      );
     if (ctx.opts.deleteBackups && ctx.opts.execute && !c) {
-      await confirmOrStop(ctx, `Delete ${backups.length} backup(s) of ${id}? (restorable for ${CLOUDHSM.BACKUP_PENDING_DELETION_DAYS.value} days)`);
+      await confirmOrStop(
+        ctx,
+        `Delete ${backups.length} backup(s) of ${id}? (restorable for ${CLOUDHSM.BACKUP_PENDING_DELETION_DAYS.value} days)`,
+      );
       await deleteBackups(ctx.deps, backups);
-      out(ctx, `  backups of ${id}: deletion requested (PENDING_DELETION for ${CLOUDHSM.BACKUP_PENDING_DELETION_DAYS.value} days; aws cloudhsmv2 restore-backup undoes it)`);
+      out(
+        ctx,
+        `  backups of ${id}: deletion requested (PENDING_DELETION for ${CLOUDHSM.BACKUP_PENDING_DELETION_DAYS.value} days; aws cloudhsmv2 restore-backup undoes it)`,
+      );
     } else out(ctx, "  the teardown leaves backups alone unless --delete-backups is given");
   }
   return remaining === 0;
 }
 
-async function keysTerraformPhase(ctx: Ctx, stack: string, keys: StateResource[], keyStates: KeyState[], storesGone: boolean): Promise<void> {
+async function keysTerraformPhase(
+  ctx: Ctx,
+  stack: string,
+  keys: StateResource[],
+  keyStates: KeyState[],
+  storesGone: boolean,
+): Promise<void> {
   out(ctx, `== 4/5 keys stack ${stack} through Terraform ==`);
   if (keys.length === 0) {
     out(ctx, "  nothing left in its Terraform state");
     return;
   }
   const unscheduled = keyStates.filter((k) => !isPending(k) && k.state !== "Deleted");
-  const intent = intentFor(stack, keys, (r) => KEYS_FORGET[r.type] ?? (KEY_TYPES.has(r.type) ? KEYS_FORGET.aws_kms_key : undefined), deleteReason);
+  const intent = intentFor(
+    stack,
+    keys,
+    (r) => KEYS_FORGET[r.type] ?? (KEY_TYPES.has(r.type) ? KEYS_FORGET.aws_kms_key : undefined),
+    deleteReason,
+  );
   if (unscheduled.length || !storesGone || ctx.after) {
-    if (!ctx.after) out(ctx, `  waits for ${unscheduled.length ? "every key to be pending deletion" : "the key stores and clusters to be deleted"}`);
+    if (!ctx.after)
+      out(
+        ctx,
+        `  waits for ${unscheduled.length ? "every key to be pending deletion" : "the key stores and clusters to be deleted"}`,
+      );
     if (!ctx.opts.execute) describeIntent(ctx, intent);
     ctx.after = true;
     return;
@@ -302,12 +432,20 @@ async function finishPhase(ctx: Ctx, keyStates: KeyState[]): Promise<void> {
       ctx.after = true;
       return;
     }
-    stop(ctx, "waiting", `${left.length} key(s) pending deletion; KMS deletes the last on ${day(new Date(date.getTime() - DAY_MS))} (up to 24 h later)${alarm ? `; the alarm ${alarmNames(ctx.opts.env).alarm} reports any use meanwhile` : ""}; run the teardown again on or after ${day(date)}`, date);
+    stop(
+      ctx,
+      "waiting",
+      `${left.length} key(s) pending deletion; KMS deletes the last on ${day(new Date(date.getTime() - DAY_MS))} (up to 24 h later)${alarm ? `; the alarm ${alarmNames(ctx.opts.env).alarm} reports any use meanwhile` : ""}; run the teardown again on or after ${day(date)}`,
+      date,
+    );
     return;
   }
   if (alarm) {
     if (!ctx.opts.execute || ctx.after) {
-      out(ctx, `  would remove the alarm ${alarmNames(ctx.opts.env).alarm} and its metric filter (every key it watched is deleted)`);
+      out(
+        ctx,
+        `  would remove the alarm ${alarmNames(ctx.opts.env).alarm} and its metric filter (every key it watched is deleted)`,
+      );
       ctx.after = true;
       return;
     }
@@ -324,7 +462,10 @@ async function finishPhase(ctx: Ctx, keyStates: KeyState[]): Promise<void> {
  */
 export async function runTeardown(opts: TeardownOptions, deps: TeardownDeps): Promise<TeardownResult> {
   const ctx: Ctx = { opts, deps, after: false, refusals: [] };
-  out(ctx, `Teardown of ${opts.env} (${opts.region}): ${opts.execute ? "EXECUTE" : "dry run, nothing is changed (--execute to act)"}`);
+  out(
+    ctx,
+    `Teardown of ${opts.env} (${opts.region}): ${opts.execute ? "EXECUTE" : "dry run, nothing is changed (--execute to act)"}`,
+  );
   try {
     const dataStack = `${opts.env}-data`;
     const keysStack = `${opts.env}-keys`;
@@ -343,13 +484,19 @@ export async function runTeardown(opts: TeardownOptions, deps: TeardownDeps): Pr
   } catch (err) {
     if (err instanceof TeardownStop) {
       deps.io.out(`${err.outcome === "waiting" ? "WAITING" : "REFUSED"}: ${err.message}`);
-      return { outcome: err.outcome, exitCode: err.outcome === "waiting" ? 3 : 1, ...(err.runAgainAfter ? { runAgainAfter: err.runAgainAfter } : {}) };
+      return {
+        outcome: err.outcome,
+        exitCode: err.outcome === "waiting" ? 3 : 1,
+        ...(err.runAgainAfter ? { runAgainAfter: err.runAgainAfter } : {}),
+      };
     }
     throw new Error(`${awsErrorCode(err) !== "Unknown" ? `${awsErrorCode(err)}: ` : ""}${errorMessage(err)}`);
   }
   if (!opts.execute) {
-    if (ctx.refusals.length) deps.io.out(`DRY RUN: an executed run would stop with REFUSED (${ctx.refusals.length} problem(s) above)`);
-    else if (ctx.waitUntil) deps.io.out(`DRY RUN: an executed run would act as above, then wait until ${day(ctx.waitUntil)}`);
+    if (ctx.refusals.length)
+      deps.io.out(`DRY RUN: an executed run would stop with REFUSED (${ctx.refusals.length} problem(s) above)`);
+    else if (ctx.waitUntil)
+      deps.io.out(`DRY RUN: an executed run would act as above, then wait until ${day(ctx.waitUntil)}`);
     else deps.io.out(ctx.after ? "DRY RUN: run with --execute to do the above" : "DRY RUN: nothing left to tear down");
     return { outcome: "dry-run", exitCode: ctx.refusals.length ? 1 : 0 };
   }

@@ -24,7 +24,10 @@ class Refusal extends Error {}
 /** Clients from the usual credential chain; AWS_ENDPOINT_URL (an emulator) also turns on path-style S3 addressing. */
 function defaultClients(env: NodeJS.ProcessEnv): (bucketRegion: string, keyRegion: string) => StateBucketClients {
   const emulated = Boolean(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
-  return (bucketRegion, keyRegion) => ({ s3: new S3Client({ region: bucketRegion, forcePathStyle: emulated }), kms: new KMSClient({ region: keyRegion }) });
+  return (bucketRegion, keyRegion) => ({
+    s3: new S3Client({ region: bucketRegion, forcePathStyle: emulated }),
+    kms: new KMSClient({ region: keyRegion }),
+  });
 }
 
 const PAD = 13;
@@ -39,17 +42,32 @@ async function run(io: StateBucketIo, name: string, apply: boolean): Promise<num
     throw new Refusal(`${name} does not validate (above): fix it first`);
   }
   const b = env.backend;
-  if (!b || b.type === "local") throw new Refusal(`environments.${name}.backend is local: its state files stay on this disk, there is no bucket to make (CI refuses local state)`);
-  if (b.type === "cloud") throw new Refusal(`environments.${name}.backend is Terraform Cloud (${b.organization}): TFC keeps and encrypts the state, there is no bucket to make`);
+  if (!b || b.type === "local")
+    throw new Refusal(
+      `environments.${name}.backend is local: its state files stay on this disk, there is no bucket to make (CI refuses local state)`,
+    );
+  if (b.type === "cloud")
+    throw new Refusal(
+      `environments.${name}.backend is Terraform Cloud (${b.organization}): TFC keeps and encrypts the state, there is no bucket to make`,
+    );
   const region = b.region ?? env.region;
   const keyRegion = b.kmsKeyId.split(":")[3];
   const clients = (io.clients ?? defaultClients(io.env))(region, keyRegion);
   io.out(`${apply ? "" : "dry run: "}state bucket of ${name}: s3://${b.bucket} (${region}), key ${b.kmsKeyId}`);
-  const steps = await ensureStateBucket({ bucket: b.bucket, region, kmsKeyId: b.kmsKeyId, tags: { ManagedBy: "cmk-stacks", Environment: name } }, clients, { apply });
+  const steps = await ensureStateBucket(
+    { bucket: b.bucket, region, kmsKeyId: b.kmsKeyId, tags: { ManagedBy: "cmk-stacks", Environment: name } },
+    clients,
+    { apply },
+  );
   for (const s of steps) io.out(`${s.status.padEnd(PAD)}${s.what}: ${s.detail}`);
   const pending = steps.filter((s) => s.status === "would change").length;
   const changed = steps.filter((s) => s.status === "changed").length;
-  if (!apply) io.out(pending ? `dry run: ${pending} would change; run again with --apply to make ${pending === 1 ? "it" : "them"}` : "dry run: everything is as it must be");
+  if (!apply)
+    io.out(
+      pending
+        ? `dry run: ${pending} would change; run again with --apply to make ${pending === 1 ? "it" : "them"}`
+        : "dry run: everything is as it must be",
+    );
   else io.out(changed ? `done: ${changed} changed` : "done: everything was already as it must be");
   return 0;
 }
@@ -79,7 +97,11 @@ export async function runStateBucket(argv: readonly string[], io: StateBucketIo)
 }
 
 if (require.main === module) {
-  void runStateBucket(process.argv.slice(2), { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env }).then((c) => {
+  void runStateBucket(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+  }).then((c) => {
     process.exitCode = c;
   });
 }

@@ -25,7 +25,14 @@ import {
   type BucketLocationConstraint,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyRotationCommand, GetKeyRotationStatusCommand, type KMSClient } from "@aws-sdk/client-kms";
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  EnableKeyRotationCommand,
+  GetKeyRotationStatusCommand,
+  type KMSClient,
+} from "@aws-sdk/client-kms";
 import { KMS } from "@cmk-stacks/aws-limits";
 
 /** The settings `npm run state-bucket` makes and `npm run doctor` can check. */
@@ -33,7 +40,12 @@ export const STATE_BUCKET_SETTINGS = {
   versioning: "Enabled",
   sseAlgorithm: "aws:kms",
   bucketKeyEnabled: true,
-  publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+  publicAccessBlock: {
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: true,
+    RestrictPublicBuckets: true,
+  },
   objectOwnership: "BucketOwnerEnforced",
   tlsOnlyStatementSid: "DenyInsecureTransport",
   /** The longest window KMS allows: a deletion of the state key can be noticed and cancelled for as long as possible. */
@@ -66,7 +78,8 @@ export interface Step {
   readonly detail: string;
 }
 
-const partitionOf = (region: string) => (region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws");
+const partitionOf = (region: string) =>
+  region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
 
 /** The TLS-only statement: https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit */
 export function tlsOnlyStatement(bucket: string, region: string): Record<string, unknown> {
@@ -91,14 +104,24 @@ export function stateKeyPolicy(account: string, region: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:${partitionOf(region)}:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+      {
+        Sid: "EnableIamPolicies",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partitionOf(region)}:iam::${account}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
       {
         Sid: `DeletionWindowAtLeast${STATE_BUCKET_SETTINGS.keyDeletionWindowMinDays}Days`,
         Effect: "Deny",
         Principal: "*",
         Action: "kms:ScheduleKeyDeletion",
         Resource: "*",
-        Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": String(STATE_BUCKET_SETTINGS.keyDeletionWindowMinDays) } },
+        Condition: {
+          NumericLessThan: {
+            "kms:ScheduleKeyDeletionPendingWindowInDays": String(STATE_BUCKET_SETTINGS.keyDeletionWindowMinDays),
+          },
+        },
       },
     ],
   });
@@ -113,7 +136,10 @@ async function aws<T>(api: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (e) {
     const name = errName(e);
-    const hint = name === "AccessDenied" || name === "AccessDeniedException" ? ": the credentials in use may not do this (see docs/state-backend.md, Permissions)" : "";
+    const hint =
+      name === "AccessDenied" || name === "AccessDeniedException"
+        ? ": the credentials in use may not do this (see docs/state-backend.md, Permissions)"
+        : "";
     throw new StateBucketError(`${api} failed: ${name}${hint}`);
   }
 }
@@ -124,7 +150,12 @@ function parseKmsArn(arn: string): { region: string; account: string; alias?: st
 }
 
 /** The key (created when its alias does not exist yet); returns its ARN. */
-async function ensureKey(t: StateBucketTarget, kms: KMSClient, apply: boolean, steps: Step[]): Promise<string | undefined> {
+async function ensureKey(
+  t: StateBucketTarget,
+  kms: KMSClient,
+  apply: boolean,
+  steps: Step[],
+): Promise<string | undefined> {
   const { region, account, alias } = parseKmsArn(t.kmsKeyId);
   let meta;
   try {
@@ -133,7 +164,10 @@ async function ensureKey(t: StateBucketTarget, kms: KMSClient, apply: boolean, s
     if (errName(e) !== "NotFoundException") return aws("kms:DescribeKey", () => Promise.reject(e));
   }
   if (!meta) {
-    if (!alias) throw new StateBucketError(`the KMS key ${t.kmsKeyId} does not exist: name an existing key, or an alias ARN (arn:aws:kms:<region>:<account>:alias/<name>) for this command to create the key`);
+    if (!alias)
+      throw new StateBucketError(
+        `the KMS key ${t.kmsKeyId} does not exist: name an existing key, or an alias ARN (arn:aws:kms:<region>:<account>:alias/<name>) for this command to create the key`,
+      );
     const detail = `create a symmetric customer managed key in ${account}/${region}, automatic rotation on, deletion window at least ${STATE_BUCKET_SETTINGS.keyDeletionWindowMinDays} days (key policy), and ${alias}`;
     if (!apply) {
       steps.push({ what: "KMS key", status: "would change", detail });
@@ -159,12 +193,20 @@ async function ensureKey(t: StateBucketTarget, kms: KMSClient, apply: boolean, s
   }
   const problems: string[] = [];
   if (meta.KeyManager !== "CUSTOMER") problems.push("is AWS managed (its policy is not yours to set)");
-  if (meta.KeySpec !== KMS.SYMMETRIC_KEY_SPEC || meta.KeyUsage !== KMS.KEY_USAGE.encryptDecrypt) problems.push(`is ${meta.KeySpec}/${meta.KeyUsage}, not a symmetric encryption key`);
+  if (meta.KeySpec !== KMS.SYMMETRIC_KEY_SPEC || meta.KeyUsage !== KMS.KEY_USAGE.encryptDecrypt)
+    problems.push(`is ${meta.KeySpec}/${meta.KeyUsage}, not a symmetric encryption key`);
   if (meta.KeyState !== "Enabled") problems.push(`is ${meta.KeyState}, not Enabled`);
-  if (problems.length) throw new StateBucketError(`the KMS key ${t.kmsKeyId} ${problems.join(", ")}: S3 default encryption needs an enabled symmetric customer managed key`);
-  const rotation = await aws("kms:GetKeyRotationStatus", () => kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.KeyId })));
-  if (rotation.KeyRotationEnabled) steps.push({ what: "KMS key", status: "ok", detail: `${meta.Arn}: enabled, rotation on` });
-  else if (!apply) steps.push({ what: "KMS key", status: "would change", detail: `${meta.Arn}: turn automatic rotation on` });
+  if (problems.length)
+    throw new StateBucketError(
+      `the KMS key ${t.kmsKeyId} ${problems.join(", ")}: S3 default encryption needs an enabled symmetric customer managed key`,
+    );
+  const rotation = await aws("kms:GetKeyRotationStatus", () =>
+    kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.KeyId })),
+  );
+  if (rotation.KeyRotationEnabled)
+    steps.push({ what: "KMS key", status: "ok", detail: `${meta.Arn}: enabled, rotation on` });
+  else if (!apply)
+    steps.push({ what: "KMS key", status: "would change", detail: `${meta.Arn}: turn automatic rotation on` });
   else {
     await aws("kms:EnableKeyRotation", () => kms.send(new EnableKeyRotationCommand({ KeyId: meta.KeyId })));
     steps.push({ what: "KMS key", status: "changed", detail: `${meta.Arn}: turned automatic rotation on` });
@@ -173,7 +215,14 @@ async function ensureKey(t: StateBucketTarget, kms: KMSClient, apply: boolean, s
 }
 
 /** Brings one setting to what it must be: `get` says whether it already is (undefined: it is not). */
-async function setting(steps: Step[], apply: boolean, what: string, want: string, isRight: () => Promise<boolean>, put: () => Promise<unknown>): Promise<void> {
+async function setting(
+  steps: Step[],
+  apply: boolean,
+  what: string,
+  want: string,
+  isRight: () => Promise<boolean>,
+  put: () => Promise<unknown>,
+): Promise<void> {
   if (await isRight()) return void steps.push({ what, status: "ok", detail: want });
   if (!apply) return void steps.push({ what, status: "would change", detail: want });
   await put();
@@ -191,11 +240,18 @@ async function absentOn<T>(api: string, codes: string[], call: () => Promise<T>)
 }
 
 /** Makes (or, without `apply`, reports) the state bucket and its key as they must be. */
-export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClients, opts: { apply: boolean }): Promise<Step[]> {
+export async function ensureStateBucket(
+  t: StateBucketTarget,
+  c: StateBucketClients,
+  opts: { apply: boolean },
+): Promise<Step[]> {
   const steps: Step[] = [];
   const { apply } = opts;
   const keyRegion = parseKmsArn(t.kmsKeyId).region;
-  if (keyRegion !== t.region) throw new StateBucketError(`the KMS key ${t.kmsKeyId} is in ${keyRegion} and the bucket in ${t.region}: S3 default encryption needs a key in the bucket's Region`);
+  if (keyRegion !== t.region)
+    throw new StateBucketError(
+      `the KMS key ${t.kmsKeyId} is in ${keyRegion} and the bucket in ${t.region}: S3 default encryption needs a key in the bucket's Region`,
+    );
   const keyArn = await ensureKey(t, c.kms, apply, steps);
 
   let exists = true;
@@ -204,8 +260,14 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
   } catch (e) {
     const code = status(e);
     if (code === 404 || errName(e) === "NotFound" || errName(e) === "NoSuchBucket") exists = false;
-    else if (code === 403) throw new StateBucketError(`s3://${t.bucket} exists but these credentials may not use it (403): S3 bucket names are global; if another account owns it, choose another backend.bucket`);
-    else if (code === 301) throw new StateBucketError(`s3://${t.bucket} exists in another Region than ${t.region}: set backend.region to the bucket's Region`);
+    else if (code === 403)
+      throw new StateBucketError(
+        `s3://${t.bucket} exists but these credentials may not use it (403): S3 bucket names are global; if another account owns it, choose another backend.bucket`,
+      );
+    else if (code === 301)
+      throw new StateBucketError(
+        `s3://${t.bucket} exists in another Region than ${t.region}: set backend.region to the bucket's Region`,
+      );
     else throw new StateBucketError(`s3:HeadBucket failed: ${errName(e)}`);
   }
   if (!exists) {
@@ -213,7 +275,8 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
     if (!apply) {
       steps.push({ what: "bucket", status: "would change", detail });
       // The rest follows the creation: report it as to be done.
-      for (const w of ["versioning", "default encryption", "public access block", "object ownership", "bucket policy"]) steps.push({ what: w, status: "would change", detail: describeSetting(w, t) });
+      for (const w of ["versioning", "default encryption", "public access block", "object ownership", "bucket policy"])
+        steps.push({ what: w, status: "would change", detail: describeSetting(w, t) });
       return steps;
     }
     await aws("s3:CreateBucket", () =>
@@ -222,7 +285,9 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
           Bucket: t.bucket,
           ObjectOwnership: STATE_BUCKET_SETTINGS.objectOwnership,
           // us-east-1 takes no location constraint.
-          ...(t.region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: t.region as BucketLocationConstraint } }),
+          ...(t.region === "us-east-1"
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: t.region as BucketLocationConstraint } }),
         }),
       ),
     );
@@ -234,8 +299,18 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
     apply,
     "versioning",
     describeSetting("versioning", t),
-    async () => (await aws("s3:GetBucketVersioning", () => c.s3.send(new GetBucketVersioningCommand({ Bucket: t.bucket })))).Status === STATE_BUCKET_SETTINGS.versioning,
-    () => aws("s3:PutBucketVersioning", () => c.s3.send(new PutBucketVersioningCommand({ Bucket: t.bucket, VersioningConfiguration: { Status: STATE_BUCKET_SETTINGS.versioning } }))),
+    async () =>
+      (await aws("s3:GetBucketVersioning", () => c.s3.send(new GetBucketVersioningCommand({ Bucket: t.bucket }))))
+        .Status === STATE_BUCKET_SETTINGS.versioning,
+    () =>
+      aws("s3:PutBucketVersioning", () =>
+        c.s3.send(
+          new PutBucketVersioningCommand({
+            Bucket: t.bucket,
+            VersioningConfiguration: { Status: STATE_BUCKET_SETTINGS.versioning },
+          }),
+        ),
+      ),
   );
   // The configured id (alias or key ARN) or the key it names both count as "the configured key".
   const keyIds = new Set([t.kmsKeyId, ...(keyArn ? [keyArn] : [])]);
@@ -245,16 +320,33 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
     "default encryption",
     describeSetting("default encryption", t),
     async () => {
-      const enc = await absentOn("s3:GetBucketEncryption", ["ServerSideEncryptionConfigurationNotFoundError"], () => c.s3.send(new GetBucketEncryptionCommand({ Bucket: t.bucket })));
+      const enc = await absentOn("s3:GetBucketEncryption", ["ServerSideEncryptionConfigurationNotFoundError"], () =>
+        c.s3.send(new GetBucketEncryptionCommand({ Bucket: t.bucket })),
+      );
       const rules = enc?.ServerSideEncryptionConfiguration?.Rules ?? [];
-      return rules.length === 1 && rules[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm === STATE_BUCKET_SETTINGS.sseAlgorithm && keyIds.has(rules[0].ApplyServerSideEncryptionByDefault?.KMSMasterKeyID ?? "") && rules[0].BucketKeyEnabled === true;
+      return (
+        rules.length === 1 &&
+        rules[0].ApplyServerSideEncryptionByDefault?.SSEAlgorithm === STATE_BUCKET_SETTINGS.sseAlgorithm &&
+        keyIds.has(rules[0].ApplyServerSideEncryptionByDefault?.KMSMasterKeyID ?? "") &&
+        rules[0].BucketKeyEnabled === true
+      );
     },
     () =>
       aws("s3:PutBucketEncryption", () =>
         c.s3.send(
           new PutBucketEncryptionCommand({
             Bucket: t.bucket,
-            ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: STATE_BUCKET_SETTINGS.sseAlgorithm, KMSMasterKeyID: t.kmsKeyId }, BucketKeyEnabled: true }] },
+            ServerSideEncryptionConfiguration: {
+              Rules: [
+                {
+                  ApplyServerSideEncryptionByDefault: {
+                    SSEAlgorithm: STATE_BUCKET_SETTINGS.sseAlgorithm,
+                    KMSMasterKeyID: t.kmsKeyId,
+                  },
+                  BucketKeyEnabled: true,
+                },
+              ],
+            },
           }),
         ),
       ),
@@ -265,11 +357,23 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
     "public access block",
     describeSetting("public access block", t),
     async () => {
-      const pab = await absentOn("s3:GetPublicAccessBlock", ["NoSuchPublicAccessBlockConfiguration"], () => c.s3.send(new GetPublicAccessBlockCommand({ Bucket: t.bucket })));
+      const pab = await absentOn("s3:GetPublicAccessBlock", ["NoSuchPublicAccessBlockConfiguration"], () =>
+        c.s3.send(new GetPublicAccessBlockCommand({ Bucket: t.bucket })),
+      );
       const cfg = pab?.PublicAccessBlockConfiguration;
-      return Boolean(cfg?.BlockPublicAcls && cfg.IgnorePublicAcls && cfg.BlockPublicPolicy && cfg.RestrictPublicBuckets);
+      return Boolean(
+        cfg?.BlockPublicAcls && cfg.IgnorePublicAcls && cfg.BlockPublicPolicy && cfg.RestrictPublicBuckets,
+      );
     },
-    () => aws("s3:PutPublicAccessBlock", () => c.s3.send(new PutPublicAccessBlockCommand({ Bucket: t.bucket, PublicAccessBlockConfiguration: { ...STATE_BUCKET_SETTINGS.publicAccessBlock } }))),
+    () =>
+      aws("s3:PutPublicAccessBlock", () =>
+        c.s3.send(
+          new PutPublicAccessBlockCommand({
+            Bucket: t.bucket,
+            PublicAccessBlockConfiguration: { ...STATE_BUCKET_SETTINGS.publicAccessBlock },
+          }),
+        ),
+      ),
   );
   await setting(
     steps,
@@ -277,10 +381,20 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
     "object ownership",
     describeSetting("object ownership", t),
     async () => {
-      const oc = await absentOn("s3:GetBucketOwnershipControls", ["OwnershipControlsNotFoundError"], () => c.s3.send(new GetBucketOwnershipControlsCommand({ Bucket: t.bucket })));
+      const oc = await absentOn("s3:GetBucketOwnershipControls", ["OwnershipControlsNotFoundError"], () =>
+        c.s3.send(new GetBucketOwnershipControlsCommand({ Bucket: t.bucket })),
+      );
       return oc?.OwnershipControls?.Rules?.[0]?.ObjectOwnership === STATE_BUCKET_SETTINGS.objectOwnership;
     },
-    () => aws("s3:PutBucketOwnershipControls", () => c.s3.send(new PutBucketOwnershipControlsCommand({ Bucket: t.bucket, OwnershipControls: { Rules: [{ ObjectOwnership: STATE_BUCKET_SETTINGS.objectOwnership }] } }))),
+    () =>
+      aws("s3:PutBucketOwnershipControls", () =>
+        c.s3.send(
+          new PutBucketOwnershipControlsCommand({
+            Bucket: t.bucket,
+            OwnershipControls: { Rules: [{ ObjectOwnership: STATE_BUCKET_SETTINGS.objectOwnership }] },
+          }),
+        ),
+      ),
   );
   const want = tlsOnlyStatement(t.bucket, t.region);
   let current: { Version?: string; Statement?: Record<string, unknown>[] } | undefined;
@@ -290,7 +404,9 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
     "bucket policy",
     describeSetting("bucket policy", t),
     async () => {
-      const pol = await absentOn("s3:GetBucketPolicy", ["NoSuchBucketPolicy"], () => c.s3.send(new GetBucketPolicyCommand({ Bucket: t.bucket })));
+      const pol = await absentOn("s3:GetBucketPolicy", ["NoSuchBucketPolicy"], () =>
+        c.s3.send(new GetBucketPolicyCommand({ Bucket: t.bucket })),
+      );
       current = pol?.Policy ? (JSON.parse(pol.Policy) as typeof current) : undefined;
       const statements = current?.Statement ? [current.Statement].flat() : [];
       return statements.some((s) => JSON.stringify(normalised(s)) === JSON.stringify(normalised(want)));
@@ -299,7 +415,9 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
       // Other statements in an existing policy are kept; a statement with our Sid is replaced.
       const others = (current?.Statement ? [current.Statement].flat() : []).filter((s) => s.Sid !== want.Sid);
       const policy = { Version: current?.Version ?? "2012-10-17", Statement: [...others, want] };
-      return aws("s3:PutBucketPolicy", () => c.s3.send(new PutBucketPolicyCommand({ Bucket: t.bucket, Policy: JSON.stringify(policy) })));
+      return aws("s3:PutBucketPolicy", () =>
+        c.s3.send(new PutBucketPolicyCommand({ Bucket: t.bucket, Policy: JSON.stringify(policy) })),
+      );
     },
   );
   return steps;
@@ -308,7 +426,8 @@ export async function ensureStateBucket(t: StateBucketTarget, c: StateBucketClie
 /** A statement with its lists sorted, for comparison. */
 function normalised(s: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(s).sort()) out[k] = Array.isArray(s[k]) ? [...(s[k] as unknown[])].map(String).sort() : s[k];
+  for (const k of Object.keys(s).sort())
+    out[k] = Array.isArray(s[k]) ? [...(s[k] as unknown[])].map(String).sort() : s[k];
   return out;
 }
 

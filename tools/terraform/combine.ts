@@ -36,7 +36,8 @@ export interface CombinedModule {
 const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
 
 function checkModuleName(name: string): void {
-  if (!MODULE_NAME.test(name)) throw new Error(`module name ${JSON.stringify(name)} is not allowed (lower-case letters, digits, - and _)`);
+  if (!MODULE_NAME.test(name))
+    throw new Error(`module name ${JSON.stringify(name)} is not allowed (lower-case letters, digits, - and _)`);
 }
 
 /**
@@ -68,10 +69,20 @@ export function writeModuleRoot(dir: string, initialisedDir: string, modules: re
   }
   copyProviderInstallation(initialisedDir, dir);
   cpSync(join(initialisedDir, "terraform-cli.tfrc"), join(dir, "terraform-cli.tfrc"));
-  const manifest = [{ Key: "", Source: "", Dir: "." }, ...modules.map((m) => ({ Key: m.name, Source: m.source, Dir: m.source.replace(/^\.\//, "") }))];
+  const manifest = [
+    { Key: "", Source: "", Dir: "." },
+    ...modules.map((m) => ({ Key: m.name, Source: m.source, Dir: m.source.replace(/^\.\//, "") })),
+  ];
   mkdirSync(join(dir, ".terraform", "modules"), { recursive: true });
   writeFileSync(join(dir, ".terraform", "modules", "modules.json"), JSON.stringify({ Modules: manifest }));
-  const outputs = Object.fromEntries(modules.flatMap((m) => Object.entries(m.outputs ?? {}).map(([o, spec]) => [exported(m.name, o), { value: `\${module.${m.name}.${o}}`, ...(spec.sensitive ? { sensitive: true } : {}) }])));
+  const outputs = Object.fromEntries(
+    modules.flatMap((m) =>
+      Object.entries(m.outputs ?? {}).map(([o, spec]) => [
+        exported(m.name, o),
+        { value: `\${module.${m.name}.${o}}`, ...(spec.sensitive ? { sensitive: true } : {}) },
+      ]),
+    ),
+  );
   writeFileSync(
     join(dir, "main.tf.json"),
     JSON.stringify({
@@ -86,7 +97,11 @@ export function writeModuleRoot(dir: string, initialisedDir: string, modules: re
  * {@link writeModuleRoot}), and merges their states under the module addresses. Returns the state
  * file name to plan against, if any case has one.
  */
-export function writeCombinedRoot(dir: string, initialisedDir: string, cases: readonly CombinedCase[]): string | undefined {
+export function writeCombinedRoot(
+  dir: string,
+  initialisedDir: string,
+  cases: readonly CombinedCase[],
+): string | undefined {
   for (const c of cases) {
     checkModuleName(c.name);
     mkdirSync(join(dir, c.name), { recursive: true });
@@ -165,14 +180,33 @@ export function modulePlan(plan: PlanJson, name: string): PlanJson {
   const key = (k: string) => (k.startsWith(`${prefix}:`) ? k.slice(prefix.length + 1) : strip(k, prefix));
   const rewriteConfig = (m: ConfigModule): ConfigModule => ({
     ...m,
-    ...(m.resources ? { resources: m.resources.map((r) => ({ ...r, ...(r.provider_config_key ? { provider_config_key: key(r.provider_config_key) } : {}) })) } : {}),
-    ...(m.module_calls ? { module_calls: Object.fromEntries(Object.entries(m.module_calls).map(([k, c]) => [k, { ...c, ...(c.module ? { module: rewriteConfig(c.module) } : {}) }])) } : {}),
+    ...(m.resources
+      ? {
+          resources: m.resources.map((r) => ({
+            ...r,
+            ...(r.provider_config_key ? { provider_config_key: key(r.provider_config_key) } : {}),
+          })),
+        }
+      : {}),
+    ...(m.module_calls
+      ? {
+          module_calls: Object.fromEntries(
+            Object.entries(m.module_calls).map(([k, c]) => [
+              k,
+              { ...c, ...(c.module ? { module: rewriteConfig(c.module) } : {}) },
+            ]),
+          ),
+        }
+      : {}),
   });
   const config = inner ? rewriteConfig(inner) : undefined;
   const providerConfig = Object.fromEntries(
     Object.entries(plan.configuration?.provider_config ?? {})
       .filter(([, v]) => v.module_address === prefix || v.module_address?.startsWith(`${prefix}.`))
-      .map(([k, { module_address: at, ...v }]) => [key(k), { ...v, ...(at && at !== prefix ? { module_address: strip(at, prefix) } : {}) }]),
+      .map(([k, { module_address: at, ...v }]) => [
+        key(k),
+        { ...v, ...(at && at !== prefix ? { module_address: strip(at, prefix) } : {}) },
+      ]),
   );
   // Outputs re-exported by writeModuleRoot, under their own names again.
   const own = <T>(byName: Record<string, T> | undefined): Record<string, T> =>
@@ -187,9 +221,26 @@ export function modulePlan(plan: PlanJson, name: string): PlanJson {
     ...plan,
     resource_changes: (plan.resource_changes ?? []).filter(mine).map(rewrite),
     ...(plan.resource_drift ? { resource_drift: plan.resource_drift.filter(mine).map(rewrite) } : {}),
-    ...(plan.planned_values ? { planned_values: { ...plan.planned_values, outputs: own(plan.planned_values.outputs), ...(planned ? { root_module: planned } : { root_module: {} }) } } : {}),
-    ...(plan.prior_state?.values ? { prior_state: { ...plan.prior_state, values: { ...plan.prior_state.values, outputs: {}, root_module: prior ?? {} } } } : {}),
-    ...(plan.configuration ? { configuration: { ...plan.configuration, provider_config: providerConfig, root_module: config ?? {} } } : {}),
+    ...(plan.planned_values
+      ? {
+          planned_values: {
+            ...plan.planned_values,
+            outputs: own(plan.planned_values.outputs),
+            ...(planned ? { root_module: planned } : { root_module: {} }),
+          },
+        }
+      : {}),
+    ...(plan.prior_state?.values
+      ? {
+          prior_state: {
+            ...plan.prior_state,
+            values: { ...plan.prior_state.values, outputs: {}, root_module: prior ?? {} },
+          },
+        }
+      : {}),
+    ...(plan.configuration
+      ? { configuration: { ...plan.configuration, provider_config: providerConfig, root_module: config ?? {} } }
+      : {}),
     output_changes: own(plan.output_changes),
   };
 }

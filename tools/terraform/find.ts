@@ -37,7 +37,8 @@ const cache = new Map<string, FindTerraformResult>();
 /** Terraform's name for this machine's platform, as used in mirror directory names. */
 export function platformName(): string {
   const os = process.platform === "win32" ? "windows" : process.platform;
-  const arch = ({ x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm" } as Record<string, string>)[process.arch] ?? process.arch;
+  const arch =
+    ({ x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm" } as Record<string, string>)[process.arch] ?? process.arch;
   return `${os}_${arch}`;
 }
 
@@ -107,7 +108,12 @@ export function scanMirror(mirror: string, platform = platformName()): Record<st
 /** Mirror directories to try, in order: `TF_PLUGIN_MIRROR`, `/opt/tf-plugins`, the user's plugin dirs. */
 export function mirrorCandidates(env: SearchEnv = process.env): string[] {
   const home = env.HOME ?? homedir();
-  return [env.TF_PLUGIN_MIRROR, "/opt/tf-plugins", join(home, ".terraform.d", "plugins"), join(home, ".local", "share", "terraform", "plugins")].filter((d): d is string => !!d);
+  return [
+    env.TF_PLUGIN_MIRROR,
+    "/opt/tf-plugins",
+    join(home, ".terraform.d", "plugins"),
+    join(home, ".local", "share", "terraform", "plugins"),
+  ].filter((d): d is string => !!d);
 }
 
 /**
@@ -128,7 +134,11 @@ function search(env: SearchEnv): FindTerraformResult {
   const bin = findBinary(env);
   if (!bin) return { ok: false, reason: "no terraform binary (looked at TERRAFORM_BIN, PATH, /usr/local/bin)" };
   // An unreadable CLI config file only warns, but point it at nothing to keep the output clean.
-  const run = spawnSync(bin, ["version", "-json"], { encoding: "utf8", timeout: 15000, env: { ...env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "" } });
+  const run = spawnSync(bin, ["version", "-json"], {
+    encoding: "utf8",
+    timeout: 15000,
+    env: { ...env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "" },
+  });
   let version: string | undefined;
   try {
     version = (JSON.parse(run.stdout) as { terraform_version?: string }).terraform_version;
@@ -142,5 +152,8 @@ function search(env: SearchEnv): FindTerraformResult {
     const providers = scanMirror(mirror, platform);
     if (providers["registry.terraform.io/hashicorp/aws"]) return { ok: true, bin, version, mirror, providers };
   }
-  return { ok: false, reason: `no provider mirror with hashicorp/aws for ${platform} (looked at ${mirrorCandidates(env).join(", ")})` };
+  return {
+    ok: false,
+    reason: `no provider mirror with hashicorp/aws for ${platform} (looked at ${mirrorCandidates(env).join(", ")})`,
+  };
 }

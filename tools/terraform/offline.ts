@@ -13,15 +13,44 @@
  */
 export { findTerraform, scanMirror, mirrorCandidates, platformName, compareVersions } from "./find";
 export type { FindTerraformResult, TerraformFound, TerraformMissing } from "./find";
-export { prepareScratch, cliConfigText, writeCliConfig, normalizeSource, remoteStackName, SCRATCH_FILES } from "./scratch";
+export {
+  prepareScratch,
+  cliConfigText,
+  writeCliConfig,
+  normalizeSource,
+  remoteStackName,
+  SCRATCH_FILES,
+} from "./scratch";
 export type { PrepareScratchOptions, PreparedScratch } from "./scratch";
 export { terraform, terraformEnv, init, validate, plan, showJson, providerSchemas, firstError } from "./run";
 export type { TerraformRun, TerraformRunOptions, PlanOptions, ProviderSchemasJson, SchemaBlock } from "./run";
-export { placeholderOutputs, placeholderForOutput, placeholderId, placeholderArn, planLocation, stateFromPlan, sensitivePaths, configAddress } from "./placeholders";
+export {
+  placeholderOutputs,
+  placeholderForOutput,
+  placeholderId,
+  placeholderArn,
+  planLocation,
+  stateFromPlan,
+  sensitivePaths,
+  configAddress,
+} from "./placeholders";
 export type { PlanLocation, StateFromPlanOptions } from "./placeholders";
 export { copyProviderInstallation, writeCombinedRoot, writeModuleRoot, modulePlan } from "./combine";
 export type { CombinedCase, CombinedModule } from "./combine";
 export { outputsState, stableUuid, ctyType } from "./state";
 export type { TerraformState, StateResource, StateInstance, StatePathStep } from "./state";
-export type { JsonValue, JsonObject, PlanValuesResource, PlanValuesModule, PlanChange, ResourceChange, ConfigExpression, ConfigExpressions, ConfigResource, ConfigModule, PlanConfiguration, PlanJson } from "@cmk-stacks/plan-guard";
+export type {
+  JsonValue,
+  JsonObject,
+  PlanValuesResource,
+  PlanValuesModule,
+  PlanChange,
+  ResourceChange,
+  ConfigExpression,
+  ConfigExpressions,
+  ConfigResource,
+  ConfigModule,
+  PlanConfiguration,
+  PlanJson,
+} from "@cmk-stacks/plan-guard";
 export { isObject } from "@cmk-stacks/plan-guard";

@@ -4,7 +4,17 @@
  * configuration shows deletes, replacements and forgets without ever touching AWS.
  */
 import { createHash } from "node:crypto";
-import { isObject, type ConfigExpression, type ConfigModule, type ConfigResource, type JsonObject, type JsonValue, type PlanJson, type PlanValuesModule, type ResourceChange } from "@cmk-stacks/plan-guard";
+import {
+  isObject,
+  type ConfigExpression,
+  type ConfigModule,
+  type ConfigResource,
+  type JsonObject,
+  type JsonValue,
+  type PlanJson,
+  type PlanValuesModule,
+  type ResourceChange,
+} from "@cmk-stacks/plan-guard";
 import type { ProviderSchemasJson, SchemaBlock } from "./run";
 import { stableUuid, type StatePathStep, type StateResource, type TerraformState } from "./state";
 
@@ -40,7 +50,8 @@ export function planLocation(plan: PlanJson): PlanLocation {
     const r = ex.region;
     if (!region && isObject(r) && typeof r.constant_value === "string") region = r.constant_value;
     const ids = ex.allowed_account_ids;
-    if (!account && isObject(ids) && Array.isArray(ids.constant_value) && typeof ids.constant_value[0] === "string") account = ids.constant_value[0];
+    if (!account && isObject(ids) && Array.isArray(ids.constant_value) && typeof ids.constant_value[0] === "string")
+      account = ids.constant_value[0];
   }
   if (!account) {
     const values: JsonValue[] = (plan.resource_changes ?? []).map((rc) => rc.change.after ?? rc.change.before ?? null);
@@ -67,16 +78,33 @@ export function placeholderId(type: string, seed: string): string {
 /** An ARN in the shape AWS uses for the resource type. */
 export function placeholderArn(type: string, id: string, loc: PlanLocation): string {
   const m = /^aws_([a-z0-9]+)_(.+)$/.exec(type);
-  const service = type.startsWith("aws_kms_") ? "kms" : type.startsWith("aws_cloudhsm") ? "cloudhsm" : (m?.[1] ?? "placeholder");
+  const service = type.startsWith("aws_kms_")
+    ? "kms"
+    : type.startsWith("aws_cloudhsm")
+      ? "cloudhsm"
+      : (m?.[1] ?? "placeholder");
   if (type === "aws_s3_bucket") return `arn:aws:s3:::${id}`;
-  if (service === "kms" && type === "aws_kms_alias") return `arn:aws:kms:${loc.region}:${loc.account}:${id.startsWith("alias/") ? id : `alias/${id}`}`;
+  if (service === "kms" && type === "aws_kms_alias")
+    return `arn:aws:kms:${loc.region}:${loc.account}:${id.startsWith("alias/") ? id : `alias/${id}`}`;
   if (service === "kms") return `arn:aws:kms:${loc.region}:${loc.account}:key/${id}`;
   return `arn:aws:${service}:${loc.region}:${loc.account}:${m?.[2] ?? "resource"}/${id}`;
 }
 
 /** Resource type named inside a CDKTF output name (`cross-stack-output-aws_kms_keykeyarn`: type, construct id, attribute). */
 function typeInName(name: string): string {
-  const known = ["aws_kms_external_key", "aws_kms_replica_external_key", "aws_kms_replica_key", "aws_kms_custom_key_store", "aws_kms_alias", "aws_kms_key", "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm", "aws_s3_bucket", "aws_ebs_volume", "aws_fsx_ontap_file_system"];
+  const known = [
+    "aws_kms_external_key",
+    "aws_kms_replica_external_key",
+    "aws_kms_replica_key",
+    "aws_kms_custom_key_store",
+    "aws_kms_alias",
+    "aws_kms_key",
+    "aws_cloudhsm_v2_cluster",
+    "aws_cloudhsm_v2_hsm",
+    "aws_s3_bucket",
+    "aws_ebs_volume",
+    "aws_fsx_ontap_file_system",
+  ];
   return known.find((t) => name.includes(t)) ?? name.match(/aws_[a-z0-9_]+?(?=[._]|$)/)?.[0] ?? "";
 }
 
@@ -117,9 +145,15 @@ export interface StateFromPlanOptions {
   readonly schemas?: ProviderSchemasJson;
 }
 
-function schemaFor(schemas: ProviderSchemasJson | undefined, provider: string | undefined, type: string): SchemaBlock | undefined {
+function schemaFor(
+  schemas: ProviderSchemasJson | undefined,
+  provider: string | undefined,
+  type: string,
+): SchemaBlock | undefined {
   if (!schemas?.provider_schemas) return undefined;
-  const p = (provider && schemas.provider_schemas[provider]) || Object.values(schemas.provider_schemas).find((x) => x.resource_schemas?.[type]);
+  const p =
+    (provider && schemas.provider_schemas[provider]) ||
+    Object.values(schemas.provider_schemas).find((x) => x.resource_schemas?.[type]);
   return p?.resource_schemas?.[type]?.block;
 }
 
@@ -152,24 +186,33 @@ function placeholderAttr(key: string, shape: JsonValue | undefined, ctx: FillCon
   if (key.endsWith("_arn")) return placeholderArn(ctx.type, `${key}-${hex(ctx.address, 8)}`, ctx.loc);
   const typed = emptyOfType(ctx.block, key);
   if (typed !== undefined) return typed;
-  if (key.endsWith("_id") || key === "name" || key.endsWith("_name")) return `placeholder-${key}-${hex(ctx.address, 8)}`;
+  if (key.endsWith("_id") || key === "name" || key.endsWith("_name"))
+    return `placeholder-${key}-${hex(ctx.address, 8)}`;
   // null suits every type; Terraform keeps a null computed attribute as it is when nothing else changes.
   return null;
 }
 
-function fill(values: JsonObject, unknown: JsonValue | undefined, shape: JsonValue | undefined, ctx: FillContext, top: boolean): void {
+function fill(
+  values: JsonObject,
+  unknown: JsonValue | undefined,
+  shape: JsonValue | undefined,
+  ctx: FillContext,
+  top: boolean,
+): void {
   if (!isObject(unknown)) return;
   for (const [k, u] of Object.entries(unknown)) {
     const s = isObject(shape) ? shape[k] : undefined;
     if (u === true) {
-      if (values[k] === undefined || values[k] === null) values[k] = top ? placeholderAttr(k, s, ctx) : Array.isArray(s) ? [] : isObject(s) ? {} : null;
+      if (values[k] === undefined || values[k] === null)
+        values[k] = top ? placeholderAttr(k, s, ctx) : Array.isArray(s) ? [] : isObject(s) ? {} : null;
     } else if (isObject(values[k]) && isObject(u)) {
       fill(values[k] as JsonObject, u, s, ctx, false);
     } else if (Array.isArray(values[k]) && Array.isArray(u)) {
       const arr = values[k] as JsonValue[];
       u.forEach((ue, i) => {
         const se = Array.isArray(s) ? s[i] : undefined;
-        if (ue === true && (arr[i] === undefined || arr[i] === null)) arr[i] = Array.isArray(se) ? [] : isObject(se) ? {} : null;
+        if (ue === true && (arr[i] === undefined || arr[i] === null))
+          arr[i] = Array.isArray(se) ? [] : isObject(se) ? {} : null;
         else if (isObject(arr[i]) && isObject(ue)) fill(arr[i] as JsonObject, ue, se, ctx, false);
       });
     }
@@ -180,9 +223,14 @@ function fill(values: JsonObject, unknown: JsonValue | undefined, shape: JsonVal
 export function sensitivePaths(shape: JsonValue | undefined, prefix: StatePathStep[] = []): StatePathStep[][] {
   if (shape === true) return prefix.length ? [prefix] : [];
   const out: StatePathStep[][] = [];
-  if (Array.isArray(shape)) shape.forEach((s, i) => out.push(...sensitivePaths(s, [...prefix, { type: "index", value: { value: i, type: "number" } }])));
+  if (Array.isArray(shape))
+    shape.forEach((s, i) =>
+      out.push(...sensitivePaths(s, [...prefix, { type: "index", value: { value: i, type: "number" } }])),
+    );
   // Object keys are attributes (or nested-block attributes): sensitive map elements are rare and Terraform re-derives them from the schema anyway.
-  else if (isObject(shape)) for (const [k, s] of Object.entries(shape)) out.push(...sensitivePaths(s, [...prefix, { type: "get_attr", value: k }]));
+  else if (isObject(shape))
+    for (const [k, s] of Object.entries(shape))
+      out.push(...sensitivePaths(s, [...prefix, { type: "get_attr", value: k }]));
   return out;
 }
 
@@ -226,9 +274,14 @@ interface PendingCopy {
  * so the state agrees with itself and a re-plan shows no spurious update. Expressions with several
  * references are left alone: their shape (interpolation, function) is not in the plan.
  */
-function copySources(expr: ConfigExpression | undefined, modulePrefix: string): { from: string; attr: string }[] | undefined {
+function copySources(
+  expr: ConfigExpression | undefined,
+  modulePrefix: string,
+): { from: string; attr: string }[] | undefined {
   if (!isObject(expr as JsonValue) || !Array.isArray((expr as { references?: unknown }).references)) return undefined;
-  const refs = (expr as { references: string[] }).references.filter((r) => !/^(var|local|each|count|path|terraform|self)\./.test(r));
+  const refs = (expr as { references: string[] }).references.filter(
+    (r) => !/^(var|local|each|count|path|terraform|self)\./.test(r),
+  );
   const attrRefs = [...new Set(refs.filter((r) => REFERENCE.test(r)))];
   if (attrRefs.length === 0) return undefined;
   // The other references Terraform lists are the same resources without the attribute (`aws_kms_key.k`).
@@ -265,12 +318,27 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
       const rc = changes.get(r.address);
       const values = structuredClone(r.values ?? {});
       const known = typeof values.id === "string" ? values.id : undefined;
-      const ids = { id: known ?? (r.type === "aws_s3_bucket" && typeof values.bucket === "string" ? values.bucket : placeholderId(r.type, r.address)) };
-      const ctx: FillContext = { type: r.type, address: r.address, loc, ids, block: schemaFor(opts.schemas, r.provider_name, r.type) };
+      const ids = {
+        id:
+          known ??
+          (r.type === "aws_s3_bucket" && typeof values.bucket === "string"
+            ? values.bucket
+            : placeholderId(r.type, r.address)),
+      };
+      const ctx: FillContext = {
+        type: r.type,
+        address: r.address,
+        loc,
+        ids,
+        block: schemaFor(opts.schemas, r.provider_name, r.type),
+      };
       const module = m.address && m.address !== "" ? m.address : undefined;
       const cfg = config.get(configAddress(r.address));
       for (const [k, u] of Object.entries(isObject(rc?.change.after_unknown) ? rc.change.after_unknown : {})) {
-        const sources = u === true && (values[k] === undefined || values[k] === null) ? copySources(cfg?.expressions?.[k], module ? `${module}.` : "") : undefined;
+        const sources =
+          u === true && (values[k] === undefined || values[k] === null)
+            ? copySources(cfg?.expressions?.[k], module ? `${module}.` : "")
+            : undefined;
         if (sources) pending.push({ values, key: k, sources });
       }
       fill(values, rc?.change.after_unknown, r.sensitive_values, ctx, true);
@@ -278,7 +346,11 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
       const key = `${module ?? ""}|${r.type}|${r.name}`;
       let res = byResource.get(key);
       if (!res) {
-        const provider = providerAddress(plan, r.provider_name ?? "registry.terraform.io/hashicorp/aws", cfg?.provider_config_key);
+        const provider = providerAddress(
+          plan,
+          r.provider_name ?? "registry.terraform.io/hashicorp/aws",
+          cfg?.provider_config_key,
+        );
         res = { ...(module ? { module } : {}), mode: "managed", type: r.type, name: r.name, provider, instances: [] };
         byResource.set(key, res);
       }
@@ -296,7 +368,11 @@ export function stateFromPlan(plan: PlanJson, opts: StateFromPlanOptions = {}): 
       const got = p.sources.map((src) => byAddress.get(src.from)?.[src.attr]);
       if (got.some((v) => v === undefined || v === null)) continue;
       const isList = Array.isArray(p.values[p.key]);
-      if (p.sources.length === 1) p.values[p.key] = isList && !Array.isArray(got[0]) ? [structuredClone(got[0] as JsonValue)] : structuredClone(got[0] as JsonValue);
+      if (p.sources.length === 1)
+        p.values[p.key] =
+          isList && !Array.isArray(got[0])
+            ? [structuredClone(got[0] as JsonValue)]
+            : structuredClone(got[0] as JsonValue);
       else if (isList) p.values[p.key] = got.map((v) => structuredClone(v as JsonValue));
     }
   }

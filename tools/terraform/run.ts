@@ -22,7 +22,8 @@ export interface TerraformRunOptions {
 }
 
 /** Variables that would change what Terraform does behind our back (extra args, another data dir, a plugin cache). */
-const STRIPPED = /^(TF_CLI_ARGS.*|TF_DATA_DIR|TF_WORKSPACE|TF_PLUGIN_CACHE_DIR|TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE|TF_CLI_CONFIG_FILE|TF_REGISTRY_.*|AWS_PROFILE|AWS_DEFAULT_PROFILE|AWS_CONFIG_FILE|AWS_SHARED_CREDENTIALS_FILE|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
+const STRIPPED =
+  /^(TF_CLI_ARGS.*|TF_DATA_DIR|TF_WORKSPACE|TF_PLUGIN_CACHE_DIR|TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE|TF_CLI_CONFIG_FILE|TF_REGISTRY_.*|AWS_PROFILE|AWS_DEFAULT_PROFILE|AWS_CONFIG_FILE|AWS_SHARED_CREDENTIALS_FILE|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
 
 /**
  * The environment of every run: the scratch dir's CLI config (mirror only), no checkpoint calls,
@@ -70,7 +71,11 @@ export function terraform(dir: string, args: readonly string[], opts: TerraformR
   if (!found.ok) return Promise.reject(new Error(`cannot run Terraform offline: ${found.reason}`));
   if (!existsSync(join(dir, SCRATCH_FILES.cliConfig))) writeCliConfig(dir, found.mirror);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(found.bin, args, { cwd: dir, env: terraformEnv(dir, opts.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(found.bin, args, {
+      cwd: dir,
+      env: terraformEnv(dir, opts.env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
@@ -88,7 +93,11 @@ export function terraform(dir: string, args: readonly string[], opts: TerraformR
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+      resolvePromise({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
   });
 }

@@ -42,7 +42,16 @@ export interface PreparedScratch {
 }
 
 /** Provider settings that would reach AWS or pin a real account: dropped in the scratch copy. */
-const NETWORK_PROVIDER_SETTINGS = ["profile", "shared_config_files", "shared_credentials_files", "token", "assume_role", "assume_role_with_web_identity", "allowed_account_ids", "forbidden_account_ids"];
+const NETWORK_PROVIDER_SETTINGS = [
+  "profile",
+  "shared_config_files",
+  "shared_credentials_files",
+  "token",
+  "assume_role",
+  "assume_role_with_web_identity",
+  "allowed_account_ids",
+  "forbidden_account_ids",
+];
 
 /** Full provider source address ("aws" and "hashicorp/aws" mean registry.terraform.io/hashicorp/aws). */
 export function normalizeSource(source: string): string {
@@ -54,7 +63,18 @@ export function normalizeSource(source: string): string {
 
 /** The CLI configuration that installs providers from the mirror only, never from a registry. */
 export function cliConfigText(mirror: string): string {
-  return ["provider_installation {", "  filesystem_mirror {", `    path    = ${JSON.stringify(mirror)}`, '    include = ["registry.terraform.io/*/*"]', "  }", "  direct {", '    exclude = ["registry.terraform.io/*/*"]', "  }", "}", ""].join("\n");
+  return [
+    "provider_installation {",
+    "  filesystem_mirror {",
+    `    path    = ${JSON.stringify(mirror)}`,
+    '    include = ["registry.terraform.io/*/*"]',
+    "  }",
+    "  direct {",
+    '    exclude = ["registry.terraform.io/*/*"]',
+    "  }",
+    "}",
+    "",
+  ].join("\n");
 }
 
 /** Writes the CLI configuration into `dir` and returns its path. */
@@ -108,7 +128,13 @@ function rewriteProviders(config: JsonObject, found: TerraformFound): string[] {
 }
 
 /** AWS data sources that compute locally and never call an API: left as they are. */
-const LOCAL_DATA_SOURCES = new Set(["aws_iam_policy_document", "aws_partition", "aws_region", "aws_arn", "aws_default_tags"]);
+const LOCAL_DATA_SOURCES = new Set([
+  "aws_iam_policy_document",
+  "aws_partition",
+  "aws_region",
+  "aws_arn",
+  "aws_default_tags",
+]);
 
 /** The stand-in resource every deferred read depends on. */
 export const DEFERRED_READS_RESOURCE = "offline_deferred_reads";
@@ -143,7 +169,11 @@ function deferAwsDataReads(config: JsonObject): string[] {
   return deferred;
 }
 
-function rewriteRemoteStates(config: JsonObject, dir: string, remoteStates: Record<string, Record<string, unknown>>): Record<string, string> {
+function rewriteRemoteStates(
+  config: JsonObject,
+  dir: string,
+  remoteStates: Record<string, Record<string, unknown>>,
+): Record<string, string> {
   const files: Record<string, string> = {};
   const data = isObject(config.data) ? config.data : {};
   const remote = isObject(data.terraform_remote_state) ? data.terraform_remote_state : {};

@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import type { JsonValue } from "@cmk-stacks/plan-guard";
 
 /** One step of a path inside a resource's attributes (how state v4 records sensitive paths). */
-export type StatePathStep = { type: "get_attr"; value: string } | { type: "index"; value: { value: string | number; type: "string" | "number" } };
+export type StatePathStep =
+  { type: "get_attr"; value: string } | { type: "index"; value: { value: string | number; type: "string" | "number" } };
 
 /** One instance of a resource in state. */
 export interface StateInstance {
@@ -52,7 +53,11 @@ export function ctyType(v: JsonValue): JsonValue {
 }
 
 /** A state holding only outputs: what a `terraform_remote_state` data source reads. */
-export function outputsState(outputs: Record<string, unknown>, seed: string, terraformVersion = "1.11.0"): TerraformState {
+export function outputsState(
+  outputs: Record<string, unknown>,
+  seed: string,
+  terraformVersion = "1.11.0",
+): TerraformState {
   return {
     version: 4,
     terraform_version: terraformVersion,

@@ -6,7 +6,20 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { copyProviderInstallation, findTerraform, init, modulePlan, plan, placeholderForOutput, prepareScratch, showJson, validate, writeModuleRoot, type PlanJson, type TerraformFound } from "../terraform/offline";
+import {
+  copyProviderInstallation,
+  findTerraform,
+  init,
+  modulePlan,
+  plan,
+  placeholderForOutput,
+  prepareScratch,
+  showJson,
+  validate,
+  writeModuleRoot,
+  type PlanJson,
+  type TerraformFound,
+} from "../terraform/offline";
 
 export interface StackResult {
   readonly stack: string;
@@ -66,16 +79,36 @@ function planLine(stdout: string): string {
 /** The outputs a data stack's remote state reads: placeholders named after each keys-stack output. */
 function outputsOf(keys: StackJson): Record<string, unknown> {
   const provider = keys.provider?.aws?.[0];
-  const loc = { region: provider?.region ?? "us-east-1", account: provider?.allowed_account_ids?.[0] ?? "123456789012" };
+  const loc = {
+    region: provider?.region ?? "us-east-1",
+    account: provider?.allowed_account_ids?.[0] ?? "123456789012",
+  };
   return Object.fromEntries(Object.keys(keys.output ?? {}).map((name) => [name, placeholderForOutput(name, loc)]));
 }
 
-async function runStack(json: StackJson, dir: string, stack: string, remoteStates: Record<string, Record<string, unknown>>, tf: TerraformFound, initialised: { dir?: string }, savePlan: boolean, planOnly: boolean): Promise<StackResult> {
+async function runStack(
+  json: StackJson,
+  dir: string,
+  stack: string,
+  remoteStates: Record<string, Record<string, unknown>>,
+  tf: TerraformFound,
+  initialised: { dir?: string },
+  savePlan: boolean,
+  planOnly: boolean,
+): Promise<StackResult> {
   const start = Date.now();
-  const done = (ok: boolean, summary: string, planJson?: PlanJson): StackResult => ({ stack, ok, summary, seconds: (Date.now() - start) / 1000, dir, ...(planJson ? { plan: planJson } : {}) });
+  const done = (ok: boolean, summary: string, planJson?: PlanJson): StackResult => ({
+    stack,
+    ok,
+    summary,
+    seconds: (Date.now() - start) / 1000,
+    dir,
+    ...(planJson ? { plan: planJson } : {}),
+  });
   try {
     const prepared = prepareScratch(json, dir, { remoteStates, terraform: tf });
-    if (prepared.missingProviders.length) return done(false, `needs providers the offline mirror does not hold: ${prepared.missingProviders.join(", ")}`);
+    if (prepared.missingProviders.length)
+      return done(false, `needs providers the offline mirror does not hold: ${prepared.missingProviders.join(", ")}`);
     writeVarFile(dir, json);
     // After the first `terraform init`, reuse its result (a combined run's fallback re-runs
     // prepared copies that already have it).
@@ -89,7 +122,9 @@ async function runStack(json: StackJson, dir: string, stack: string, remoteState
     }
     if (!planOnly) await validate(dir);
     const planned = await plan(dir, { out: "offline.tfplan" });
-    const deferred = prepared.deferredDataSources.length ? ` (${prepared.deferredDataSources.length} AWS data reads deferred to apply)` : "";
+    const deferred = prepared.deferredDataSources.length
+      ? ` (${prepared.deferredDataSources.length} AWS data reads deferred to apply)`
+      : "";
     const planJson = savePlan ? await showJson(dir, "offline.tfplan") : undefined;
     return done(true, `${planOnly ? "" : "validate ok, "}plan ok: ${planLine(planned.stdout)}${deferred}`, planJson);
   } catch (e) {
@@ -167,7 +202,8 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
   const ready: { item: PhaseItem; dir: string; deferred: number }[] = [];
   for (const item of items) {
     const dir = join(ctx.scratch, item.stack);
-    const fail = (summary: string) => add({ stack: item.stack, ok: false, summary, seconds: (Date.now() - start) / 1000, dir });
+    const fail = (summary: string) =>
+      add({ stack: item.stack, ok: false, summary, seconds: (Date.now() - start) / 1000, dir });
     try {
       const prepared = prepareScratch(item.json, dir, { remoteStates: item.remote, terraform: ctx.tf });
       if (prepared.missingProviders.length) {
@@ -200,7 +236,12 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
         name: item.stack,
         source: `../${item.stack}`,
         args: dummyArgs(item.json),
-        outputs: Object.fromEntries(Object.entries(item.json.output ?? {}).map(([name, o]) => [name, { sensitive: (o as { sensitive?: boolean }).sensitive === true }])),
+        outputs: Object.fromEntries(
+          Object.entries(item.json.output ?? {}).map(([name, o]) => [
+            name,
+            { sensitive: (o as { sensitive?: boolean }).sensitive === true },
+          ]),
+        ),
       })),
     );
     await Promise.all([ctx.planOnly ? undefined : validate(rootDir), plan(rootDir, { out: "offline.tfplan" })]);
@@ -209,17 +250,37 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
     for (const { item, dir, deferred } of ready) {
       const mine = modulePlan(combined, item.stack);
       const note = deferred ? ` (${deferred} AWS data reads deferred to apply)` : "";
-      add({ stack: item.stack, ok: true, summary: `${ctx.planOnly ? "" : "validate ok, "}plan ok: ${jsonPlanLine(mine)}${note}`, seconds, dir, ...(ctx.save(item.stack) ? { plan: mine } : {}) });
+      add({
+        stack: item.stack,
+        ok: true,
+        summary: `${ctx.planOnly ? "" : "validate ok, "}plan ok: ${jsonPlanLine(mine)}${note}`,
+        seconds,
+        dir,
+        ...(ctx.save(item.stack) ? { plan: mine } : {}),
+      });
     }
     return results;
   } catch {
     // One stack's error fails the combined run: run each stack alone for a precise report.
-    ctx.progress(`validate: the combined run of ${ready.map(({ item }) => item.stack).join(", ")} failed; running each stack on its own...`);
+    ctx.progress(
+      `validate: the combined run of ${ready.map(({ item }) => item.stack).join(", ")} failed; running each stack on its own...`,
+    );
     const queue = [...ready];
     const worker = async () => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         const { item, dir } = next;
-        add(await runStack(item.json, dir, item.stack, item.remote, ctx.tf, ctx.initialised, ctx.save(item.stack), ctx.planOnly));
+        add(
+          await runStack(
+            item.json,
+            dir,
+            item.stack,
+            item.remote,
+            ctx.tf,
+            ctx.initialised,
+            ctx.save(item.stack),
+            ctx.planOnly,
+          ),
+        );
       }
     };
     await Promise.all([worker(), worker()]);
@@ -234,7 +295,11 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
  * know them either: they are attributes of resources not yet created), so the two do not wait
  * for each other. Each stack keeps its own initialised scratch copy in `scratch/<stack>`.
  */
-export async function validateOffline(outdir: string, scratch: string, opts: ValidateOfflineOptions = {}): Promise<StackResult[]> {
+export async function validateOffline(
+  outdir: string,
+  scratch: string,
+  opts: ValidateOfflineOptions = {},
+): Promise<StackResult[]> {
   const tf = findTerraform();
   if (!tf.ok) throw new Error(tf.reason);
   mkdirSync(scratch, { recursive: true });

@@ -5,7 +5,13 @@
  * the small JSON object of packages/xks-check/target.ts. The preflight validates that object itself
  * and never reads an environment, so its published bundle carries no configuration code.
  */
-import { XksInputError, type EnvironmentTarget, type EnvironmentTargets, type XksTarget, type XksTargetKey } from "@cmk-stacks/xks-check";
+import {
+  XksInputError,
+  type EnvironmentTarget,
+  type EnvironmentTargets,
+  type XksTarget,
+  type XksTargetKey,
+} from "@cmk-stacks/xks-check";
 import type { EnvironmentConfig } from "../../environments/types";
 import { partitionOfRegion } from "../../environments/validation/checks";
 
@@ -30,7 +36,8 @@ async function shippedOrFile(file?: string): Promise<Readonly<Record<string, Env
  */
 export function xksTargetOf(env: EnvironmentConfig): EnvironmentTarget & { readonly target: XksTarget } {
   const where = `environments.${env.name}`;
-  if (!env.xks) throw new XksInputError(`${where} has no xks section: pass --endpoint, --uri-path, --region and --key instead`);
+  if (!env.xks)
+    throw new XksInputError(`${where} has no xks section: pass --endpoint, --uri-path, --region and --key instead`);
   const fields: Record<string, string> = {
     endpoint: `${where}.xks.privateDnsName`,
     uriPath: `${where}.xks.uriPath`,
@@ -41,7 +48,8 @@ export function xksTargetOf(env: EnvironmentConfig): EnvironmentTarget & { reado
   const keys: XksTargetKey[] = Object.entries(env.keys ?? {})
     .filter(([, k]) => k.store === "xks")
     .map(([name, k], i) => {
-      if (k.xksKeyId === undefined) throw new XksInputError(`${where}.keys.${name}.xksKeyId is missing (store "xks" needs it)`);
+      if (k.xksKeyId === undefined)
+        throw new XksInputError(`${where}.keys.${name}.xksKeyId is missing (store "xks" needs it)`);
       fields[`keys[${i}].xksKeyId`] = `${where}.keys.${name}.xksKeyId`;
       fields[`keys[${i}].name`] = `${where}.keys.${name}`;
       return { name, xksKeyId: k.xksKeyId };
@@ -69,12 +77,17 @@ export function environmentTargets(load: LoadEnvironments = shippedOrFile): Envi
       } catch (e) {
         if (e instanceof XksInputError) throw e;
         // A configuration error lists every problem, one line each; anything else is one line.
-        const lines = Array.isArray((e as { lines?: unknown }).lines) ? (e as { lines: unknown[] }).lines.map(String) : [(e instanceof Error ? e.message : String(e)).split("\n")[0]];
+        const lines = Array.isArray((e as { lines?: unknown }).lines)
+          ? (e as { lines: unknown[] }).lines.map(String)
+          : [(e instanceof Error ? e.message : String(e)).split("\n")[0]];
         throw new XksInputError(lines.map((l) => `${label}: ${l.replace(/^ENV_CONFIG: /, "")}`).join("\nxks-check: "));
       }
       const names = Object.keys(envs);
       const chosen = name ?? (names.length === 1 ? names[0] : undefined);
-      if (chosen === undefined) throw new XksInputError(`--environment-file ${file} holds ${names.length} environments (${names.join(", ")}): pick one with --env`);
+      if (chosen === undefined)
+        throw new XksInputError(
+          `--environment-file ${file} holds ${names.length} environments (${names.join(", ")}): pick one with --env`,
+        );
       const env = Object.prototype.hasOwnProperty.call(envs, chosen) ? envs[chosen] : undefined;
       if (!env) throw new XksInputError(`--env: no environment "${chosen}" (known: ${names.join(", ") || "none"})`);
       return xksTargetOf(env);

@@ -35,7 +35,9 @@ function list(v: JsonValue | undefined): JsonObject[] {
 function expiresCurrent(rule: JsonObject, inline: boolean): boolean {
   const on = inline ? rule.enabled === true : rule.status === "Enabled";
   if (!on) return false;
-  return list(rule.expiration).some((e) => (typeof e.days === "number" && e.days > 0) || (typeof e.date === "string" && e.date !== ""));
+  return list(rule.expiration).some(
+    (e) => (typeof e.days === "number" && e.days > 0) || (typeof e.date === "string" && e.date !== ""),
+  );
 }
 
 function expiringRules(v: JsonObject, attr: string, inline: boolean): string[] {
@@ -55,7 +57,12 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
   // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket_versioning
   const deleteLast = action === "replace" && rc.change.actions[0] === "create";
   // Lifecycle expiration of current objects, new or changed.
-  const lifecycle = rc.type === "aws_s3_bucket_lifecycle_configuration" ? { attr: "rule", inline: false } : rc.type === "aws_s3_bucket" ? { attr: "lifecycle_rule", inline: true } : undefined;
+  const lifecycle =
+    rc.type === "aws_s3_bucket_lifecycle_configuration"
+      ? { attr: "rule", inline: false }
+      : rc.type === "aws_s3_bucket"
+        ? { attr: "lifecycle_rule", inline: true }
+        : undefined;
   if (lifecycle && present) {
     const had = new Set(expiringRules(b, lifecycle.attr, lifecycle.inline));
     if (expiringRules(a, lifecycle.attr, lifecycle.inline).some((r) => !had.has(r))) {
@@ -83,7 +90,9 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
   };
   if (rc.type === "aws_s3_bucket_versioning" || rc.type === "aws_s3_bucket") {
     const was = status(b) === "Enabled";
-    const suspended = (rc.type === "aws_s3_bucket_versioning" && (action === "delete" || action === "replace")) || (present && status(a) !== undefined && status(a) !== "Enabled");
+    const suspended =
+      (rc.type === "aws_s3_bucket_versioning" && (action === "delete" || action === "replace")) ||
+      (present && status(a) !== undefined && status(a) !== "Enabled");
     if (was && suspended) {
       out.push(
         finding(
@@ -141,7 +150,11 @@ export const dataLossRule: Rule = (idx) => {
     const action = actionOf(rc.change.actions);
     if (action === "no-op" || action === "read") continue;
     if (rc.type.startsWith("aws_s3_")) out.push(...s3Findings(idx, rc, action));
-    if ((rc.type === "aws_secretsmanager_secret" || rc.type === "aws_secretsmanager_secret_version") && GONE.has(action) && holdsFsxAdmin(rc, idx)) {
+    if (
+      (rc.type === "aws_secretsmanager_secret" || rc.type === "aws_secretsmanager_secret_version") &&
+      GONE.has(action) &&
+      holdsFsxAdmin(rc, idx)
+    ) {
       out.push(
         finding(
           idx,
@@ -155,7 +168,9 @@ export const dataLossRule: Rule = (idx) => {
       );
     }
     if (rc.type === "aws_vpc_endpoint_service" && xksRole(rc, idx) === "service" && action === "update") {
-      const had = (v: JsonObject): boolean => Array.isArray(v.allowed_principals) && v.allowed_principals.some((p) => typeof p === "string" && isKmsPrincipal(p));
+      const had = (v: JsonObject): boolean =>
+        Array.isArray(v.allowed_principals) &&
+        v.allowed_principals.some((p) => typeof p === "string" && isKmsPrincipal(p));
       const after = valuesOf(rc.change.after);
       const unknown = valuesOf(rc.change.after_unknown as JsonValue).allowed_principals === true;
       if (had(valuesOf(rc.change.before)) && !unknown && !had(after)) {

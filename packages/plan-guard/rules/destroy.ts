@@ -8,15 +8,22 @@ const FIX = {
   delete:
     "keep the resource; for a rename or refactor use a `moved` block (CDKTF: `moveTo`), not a `removed` block (that forgets it and prevent_destroy no longer protects it); if the deletion is really intended, follow the teardown procedure (npm run teardown, docs/operations.md), or allow it with " +
     ALLOW_HOW,
-  replace: "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with " + ALLOW_HOW,
-  forget: "keep the resource in the configuration: `removed { lifecycle { destroy = false } }` leaves it unmanaged and unprotected; for a rename use a `moved` block (CDKTF: `moveTo`); to hand it to another state, import it there in the same change and allow this with " + ALLOW_HOW,
-  unknown: "the guard does not know this action: review the plan by hand and, if it is safe, allow it with " + ALLOW_HOW,
+  replace:
+    "revert the argument that forces replacement, or use a `moved` block if only the address changed; to really change it, create the new resource beside the old one, migrate, and retire the old one in its own change with " +
+    ALLOW_HOW,
+  forget:
+    "keep the resource in the configuration: `removed { lifecycle { destroy = false } }` leaves it unmanaged and unprotected; for a rename use a `moved` block (CDKTF: `moveTo`); to hand it to another state, import it there in the same change and allow this with " +
+    ALLOW_HOW,
+  unknown:
+    "the guard does not know this action: review the plan by hand and, if it is safe, allow it with " + ALLOW_HOW,
 } as const;
 
 function replacePaths(rc: ResourceChange): string {
   const paths = rc.change.replace_paths;
   if (!Array.isArray(paths) || paths.length === 0) return "";
-  const names = paths.map((p) => (Array.isArray(p) ? p.filter((s) => typeof s === "string").join(".") : "")).filter(Boolean);
+  const names = paths
+    .map((p) => (Array.isArray(p) ? p.filter((s) => typeof s === "string").join(".") : ""))
+    .filter(Boolean);
   return names.length ? ` (forced by ${[...new Set(names)].sort().join(", ")})` : "";
 }
 

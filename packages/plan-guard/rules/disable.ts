@@ -32,7 +32,17 @@ export const disableRule: Rule = (idx) => {
           ),
         );
       } else if (before && isUnknown(rc, attr)) {
-        out.push(finding(idx, rc, "update", "key-enabled-unknown", "risky", `${attr} is known only after apply: the key might be disabled`, "make the value known at plan time"));
+        out.push(
+          finding(
+            idx,
+            rc,
+            "update",
+            "key-enabled-unknown",
+            "risky",
+            `${attr} is known only after apply: the key might be disabled`,
+            "make the value known at plan time",
+          ),
+        );
       }
     }
   }

@@ -18,7 +18,8 @@ function mentionsPending(v: JsonValue | undefined): boolean {
   return false;
 }
 
-const FIX = "cancel the deletion now (`aws kms cancel-key-deletion --key-id <id>`; the key comes back Disabled, so enable it), re-plan and check the key is back; never apply a plan that creates a new key in its place";
+const FIX =
+  "cancel the deletion now (`aws kms cancel-key-deletion --key-id <id>`; the key comes back Disabled, so enable it), re-plan and check the key is back; never apply a plan that creates a new key in its place";
 
 /** Rules `drift-key-pending-deletion` (block) and `drift-deleted` (risky, other key- or data-bearing resources). */
 export const driftRule: Rule = (idx) => {
@@ -42,7 +43,18 @@ export const driftRule: Rule = (idx) => {
       );
     } else if (gone) {
       const kb = keyBearing(rc, idx);
-      if (kb) out.push(finding(idx, rc, "drift", "drift-deleted", "risky", `this ${kb.what} was deleted outside Terraform; the plan recreates it empty`, "find out who deleted it and restore it from backup before applying"));
+      if (kb)
+        out.push(
+          finding(
+            idx,
+            rc,
+            "drift",
+            "drift-deleted",
+            "risky",
+            `this ${kb.what} was deleted outside Terraform; the plan recreates it empty`,
+            "find out who deleted it and restore it from backup before applying",
+          ),
+        );
     }
   }
   return out;

@@ -29,9 +29,15 @@ import { FIX_FOREIGN, planAccounts, providerAccounts } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
 
 const IAM_PRINCIPAL_TYPES = new Set(["aws_iam_role", "aws_iam_user", "aws_iam_service_linked_role"]);
-const FIX_UNPLACED = "give the grantee as the ARN of a role or user (arn:<partition>:iam::<account>:role/<name>) known at plan time, or created in this plan with the same provider as the grant";
+const FIX_UNPLACED =
+  "give the grantee as the ARN of a role or user (arn:<partition>:iam::<account>:role/<name>) known at plan time, or created in this plan with the same provider as the grant";
 
-type Who = { kind: "principal"; value: string; account: string } | { kind: "service"; value: string } | { kind: "unplaced"; value: string } | { kind: "after-apply"; from?: string } | { kind: "none" };
+type Who =
+  | { kind: "principal"; value: string; account: string }
+  | { kind: "service"; value: string }
+  | { kind: "unplaced"; value: string }
+  | { kind: "after-apply"; from?: string }
+  | { kind: "none" };
 
 function providerOf(idx: PlanIndex, address: string): string | undefined {
   return idx.config.get(configAddressOf(address))?.resource.provider_config_key;
@@ -43,7 +49,11 @@ function whoIs(rc: ResourceChange, idx: PlanIndex, attr: string): Who {
     const grantProvider = providerOf(idx, rc.address);
     const ref = idx.references(rc.address).find((r) => r.via === attr && r.target);
     const target = ref?.target;
-    const sameAccount = target && IAM_PRINCIPAL_TYPES.has(target.replace(/^(?:module\.[^.]+\.)*/, "").split(".")[0]) && idx.config.has(target) && providerOf(idx, target) === grantProvider;
+    const sameAccount =
+      target &&
+      IAM_PRINCIPAL_TYPES.has(target.replace(/^(?:module\.[^.]+\.)*/, "").split(".")[0]) &&
+      idx.config.has(target) &&
+      providerOf(idx, target) === grantProvider;
     return { kind: "after-apply", ...(sameAccount ? { from: target } : {}) };
   }
   const v = valuesOf(rc.change.after)[attr];
@@ -57,7 +67,10 @@ function whoIs(rc: ResourceChange, idx: PlanIndex, attr: string): Who {
 function describeGrant(rc: ResourceChange): string {
   const a = valuesOf(rc.change.after);
   const ops = Array.isArray(a.operations) ? a.operations.filter((o): o is string => typeof o === "string") : [];
-  const constraints = Array.isArray(a.constraints) && a.constraints.length ? " (only with the encryption context its constraints name: that limits requests, not who makes them)" : "";
+  const constraints =
+    Array.isArray(a.constraints) && a.constraints.length
+      ? " (only with the encryption context its constraints name: that limits requests, not who makes them)"
+      : "";
   const onward = ops.includes("CreateGrant") ? "; CreateGrant lets it hand the key on to further principals" : "";
   return `${ops.length ? ops.join(", ") : "the operations the grant lists"}${constraints}${onward}`;
 }
@@ -70,8 +83,14 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   // (a grantee in none of them is in an account this plan does not manage).
   const pinned = providerAccounts(idx, rc.address, true);
   const fromPlan = planAccounts(idx);
-  const own = new Set(keyAccount ? [keyAccount] : pinned.length ? pinned : fromPlan.length ? fromPlan : providerAccounts(idx, rc.address));
-  const keyName = keyArn ?? (typeof valuesOf(rc.change.after).key_id === "string" ? String(valuesOf(rc.change.after).key_id) : "a key known only after apply");
+  const own = new Set(
+    keyAccount ? [keyAccount] : pinned.length ? pinned : fromPlan.length ? fromPlan : providerAccounts(idx, rc.address),
+  );
+  const keyName =
+    keyArn ??
+    (typeof valuesOf(rc.change.after).key_id === "string"
+      ? String(valuesOf(rc.change.after).key_id)
+      : "a key known only after apply");
   const before = valuesOf(rc.change.before);
   const roles: [string, string, string][] = [
     ["grantee_principal", "grantee", describeGrant(rc)],
@@ -80,7 +99,13 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   for (const [attr, role, gains] of roles) {
     const w = whoIs(rc, idx, attr);
     // A replacement that keeps the principal gives nobody anything new.
-    if (w.kind === "principal" && before[attr] === w.value && (attr === "retiring_principal" || JSON.stringify(before.operations) === JSON.stringify(valuesOf(rc.change.after).operations))) continue;
+    if (
+      w.kind === "principal" &&
+      before[attr] === w.value &&
+      (attr === "retiring_principal" ||
+        JSON.stringify(before.operations) === JSON.stringify(valuesOf(rc.change.after).operations))
+    )
+      continue;
     if (w.kind === "none") continue;
     if (w.kind === "after-apply") {
       if (w.from)
@@ -124,11 +149,31 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
       continue;
     }
     if (w.kind === "unplaced") {
-      out.push(finding(idx, rc, action, "key-grant-principal-unplaced", "block", `the guard cannot tell which account the grant's ${role} ${w.value} is in (not an ARN with an account id, nor an account id); it gains ${gains} on ${keyName}`, FIX_UNPLACED));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-grant-principal-unplaced",
+          "block",
+          `the guard cannot tell which account the grant's ${role} ${w.value} is in (not an ARN with an account id, nor an account id); it gains ${gains} on ${keyName}`,
+          FIX_UNPLACED,
+        ),
+      );
       continue;
     }
     if (own.size === 0) {
-      out.push(finding(idx, rc, action, "key-grant-accounts", "risky", `the guard cannot tell which account owns ${keyName}; the grant's ${role} ${w.value} (account ${w.account}) gains ${gains}`, "check the account is meant to use the key"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-grant-accounts",
+          "risky",
+          `the guard cannot tell which account owns ${keyName}; the grant's ${role} ${w.value} (account ${w.account}) gains ${gains}`,
+          "check the account is meant to use the key",
+        ),
+      );
       continue;
     }
     if (own.has(w.account)) continue;
@@ -147,7 +192,15 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
       );
     } else {
       out.push(
-        finding(idx, rc, action, "key-grant-external-account-added", "risky", `the grant gives ${w.value}, of declared external account ${w.account}, as ${role}: ${gains} on ${keyName} (declared in the allowlist's externalAccounts, ${w.account}: ${reason})`, "check the account and what it may do"),
+        finding(
+          idx,
+          rc,
+          action,
+          "key-grant-external-account-added",
+          "risky",
+          `the grant gives ${w.value}, of declared external account ${w.account}, as ${role}: ${gains} on ${keyName} (declared in the allowlist's externalAccounts, ${w.account}: ${reason})`,
+          "check the account and what it may do",
+        ),
       );
     }
   }

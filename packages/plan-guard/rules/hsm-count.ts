@@ -18,11 +18,18 @@ function clusterKeys(idx: PlanIndex): Map<string, string> {
   return keys;
 }
 
-function clusterOf(rc: ResourceChange, side: "before" | "after", idx: PlanIndex, keys: Map<string, string>): string | undefined {
+function clusterOf(
+  rc: ResourceChange,
+  side: "before" | "after",
+  idx: PlanIndex,
+  keys: Map<string, string>,
+): string | undefined {
   const id = valuesOf(rc.change[side]).cluster_id;
   if (typeof id === "string") return keys.get(id) ?? id;
   if (side === "after") {
-    const ref = idx.references(rc.address).find((r) => r.via === "cluster_id" && r.target?.includes("aws_cloudhsm_v2_cluster."));
+    const ref = idx
+      .references(rc.address)
+      .find((r) => r.via === "cluster_id" && r.target?.includes("aws_cloudhsm_v2_cluster."));
     if (ref?.target) return ref.target;
     return clusterOf(rc, "before", idx, keys);
   }

@@ -21,7 +21,8 @@ import { finding, type Rule } from "./rule";
 const EXTERNAL_KEY_TYPES = ["aws_kms_external_key", "aws_kms_replica_external_key"];
 const MATERIAL = "key_material_base64";
 const set = (v: unknown): boolean => v !== undefined && v !== null && v !== "";
-const time = (v: unknown): number | undefined => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined);
+const time = (v: unknown): number | undefined =>
+  typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined;
 
 export const importedMaterialRule: Rule = (idx) => {
   const out = [];
@@ -48,7 +49,10 @@ export const importedMaterialRule: Rule = (idx) => {
       );
     }
     if (action !== "update") continue;
-    if (set(before[MATERIAL]) && (isUnknown(rc, MATERIAL) || JSON.stringify(before[MATERIAL]) !== JSON.stringify(after[MATERIAL] ?? null))) {
+    if (
+      set(before[MATERIAL]) &&
+      (isUnknown(rc, MATERIAL) || JSON.stringify(before[MATERIAL]) !== JSON.stringify(after[MATERIAL] ?? null))
+    ) {
       out.push(
         finding(
           idx,
@@ -64,7 +68,17 @@ export const importedMaterialRule: Rule = (idx) => {
     const b = time(before.valid_to);
     const a = time(after.valid_to);
     if (isUnknown(rc, "valid_to")) {
-      out.push(finding(idx, rc, action, "imported-material-expiry-unknown", "risky", "valid_to is known only after apply: the material might be set to expire", "make the expiry known at plan time"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "imported-material-expiry-unknown",
+          "risky",
+          "valid_to is known only after apply: the material might be set to expire",
+          "make the expiry known at plan time",
+        ),
+      );
     } else if (a !== undefined && (b === undefined || a < b || a <= now)) {
       const when = new Date(a).toISOString();
       out.push(

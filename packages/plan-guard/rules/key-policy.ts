@@ -20,11 +20,21 @@ import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
-import { accountOf, grantedPrincipals, isAccountPrincipal, managers, normalisePrincipal, parsePolicy, publicStatements, type PolicyStatement } from "../policy";
+import {
+  accountOf,
+  grantedPrincipals,
+  isAccountPrincipal,
+  managers,
+  normalisePrincipal,
+  parsePolicy,
+  publicStatements,
+  type PolicyStatement,
+} from "../policy";
 import { judgeReach, KEY_SUBJECT, planAccounts, providerAccounts } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
 
-const FIX_LOCKOUT = "keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time";
+const FIX_LOCKOUT =
+  "keep an Allow of kms:PutKeyPolicy for the account root (arn:aws:iam::<account>:root with kms:*) or for named administrators, and no Deny that cancels it; change administrators through the role lists, one at a time";
 
 /** A policy value of the resource's side: the text, absent (KMS default policy), unknown, or unusable. */
 type Side = { kind: "default" } | { kind: "text"; text: string } | { kind: "unknown" } | { kind: "bad"; why: string };
@@ -48,7 +58,8 @@ export function keyArns(idx: PlanIndex): Map<string, string> {
       const vals = [valuesOf(k.change.before), valuesOf(k.change.after)];
       const arn = vals.map((v) => v.arn).find((a): a is string => typeof a === "string");
       if (!arn) continue;
-      for (const v of vals) for (const id of [v.id, v.key_id, v.arn]) if (typeof id === "string" && !m.has(id)) m.set(id, arn);
+      for (const v of vals)
+        for (const id of [v.id, v.key_id, v.arn]) if (typeof id === "string" && !m.has(id)) m.set(id, arn);
       if (!m.has(configAddressOf(k.address))) m.set(configAddressOf(k.address), arn);
     }
     keyArnIndex.set(idx, m);
@@ -59,17 +70,24 @@ export function keyArns(idx: PlanIndex): Map<string, string> {
 /** The ARN of the key a resource names in `attr` (`key_id`): by value (id, key id or ARN of a key in the plan, or an ARN), else by the configuration's reference. */
 export function keyArnNamedBy(rc: ResourceChange, idx: PlanIndex, attr: string): string | undefined {
   const arns = keyArns(idx);
-  const ids = [valuesOf(rc.change.after), valuesOf(rc.change.before)].map((v) => v[attr]).filter((k): k is string => typeof k === "string");
+  const ids = [valuesOf(rc.change.after), valuesOf(rc.change.before)]
+    .map((v) => v[attr])
+    .filter((k): k is string => typeof k === "string");
   for (const k of ids) {
     const arn = arns.get(k);
     if (arn) return arn;
   }
-  for (const r of idx.references(rc.address)) if (r.via === attr && r.target && arns.has(r.target)) return arns.get(r.target);
+  for (const r of idx.references(rc.address))
+    if (r.via === attr && r.target && arns.has(r.target)) return arns.get(r.target);
   return ids.find((k) => k.startsWith("arn:"));
 }
 
 function sameSide(a: Side, b: Side): boolean {
-  return a.kind === b.kind && (a.kind !== "text" || a.text === (b as { text: string }).text) && (a.kind !== "bad" || a.why === (b as { why: string }).why);
+  return (
+    a.kind === b.kind &&
+    (a.kind !== "text" || a.text === (b as { text: string }).text) &&
+    (a.kind !== "bad" || a.why === (b as { why: string }).why)
+  );
 }
 
 /** The key's ARN (for Resource matching) and account, from the key or the key the policy resource names. */
@@ -86,7 +104,16 @@ const UNKNOWN_ACCOUNT = "000000000000";
 
 /** The default key policy KMS applies when none is given: the account root with kms:*. */
 function defaultStatements(account: string): PolicyStatement[] {
-  return [{ index: 0, effect: "Allow", principal: { aws: [account], service: [], other: [] }, actions: ["kms:*"], resources: ["*"], conditions: [] }];
+  return [
+    {
+      index: 0,
+      effect: "Allow",
+      principal: { aws: [account], service: [], other: [] },
+      actions: ["kms:*"],
+      resources: ["*"],
+      conditions: [],
+    },
+  ];
 }
 
 /**
@@ -97,11 +124,20 @@ function defaultStatements(account: string): PolicyStatement[] {
  */
 const MAX_KEY_POLICY_BYTES = 32_768;
 
-function statementsOf(side: Side, account: () => string | undefined): PolicyStatement[] | { error: string } | undefined {
+function statementsOf(
+  side: Side,
+  account: () => string | undefined,
+): PolicyStatement[] | { error: string } | undefined {
   if (side.kind === "unknown") return undefined;
   if (side.kind === "bad") return { error: side.why };
-  if (side.kind === "text" && side.text.length > MAX_KEY_POLICY_BYTES / 4 && Buffer.byteLength(side.text, "utf8") > MAX_KEY_POLICY_BYTES) {
-    return { error: `the key policy is ${Buffer.byteLength(side.text, "utf8")} bytes, and KMS accepts at most ${MAX_KEY_POLICY_BYTES}` };
+  if (
+    side.kind === "text" &&
+    side.text.length > MAX_KEY_POLICY_BYTES / 4 &&
+    Buffer.byteLength(side.text, "utf8") > MAX_KEY_POLICY_BYTES
+  ) {
+    return {
+      error: `the key policy is ${Buffer.byteLength(side.text, "utf8")} bytes, and KMS accepts at most ${MAX_KEY_POLICY_BYTES}`,
+    };
   }
   if (side.kind === "default") return defaultStatements(account() ?? UNKNOWN_ACCOUNT);
   const parsed = parsePolicy(side.text);
@@ -114,10 +150,23 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const { arn, account: keyAccount } = keyIdentity(rc, idx);
   const beforeSide = action === "create" ? undefined : sideOf(rc, "before");
   const afterSide = sideOf(rc, "after");
-  const policyChanged = beforeSide === undefined || !sameSide(beforeSide, afterSide) || bypass !== (valuesOf(rc.change.before).bypass_policy_lockout_safety_check === true);
+  const policyChanged =
+    beforeSide === undefined ||
+    !sameSide(beforeSide, afterSide) ||
+    bypass !== (valuesOf(rc.change.before).bypass_policy_lockout_safety_check === true);
   if (!policyChanged) return out;
   if (afterSide.kind === "unknown") {
-    return [finding(idx, rc, action, "key-policy-unknown", "risky", "the key policy is known only after apply: the guard cannot check that the key stays manageable and closed to other accounts", "make the policy known at plan time")];
+    return [
+      finding(
+        idx,
+        rc,
+        action,
+        "key-policy-unknown",
+        "risky",
+        "the key policy is known only after apply: the guard cannot check that the key stays manageable and closed to other accounts",
+        "make the policy known at plan time",
+      ),
+    ];
   }
   const before = beforeSide ? statementsOf(beforeSide, () => keyAccount) : [];
   const beforeList = Array.isArray(before) ? before : [];
@@ -126,7 +175,17 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const after = statementsOf(afterSide, () => keyAccount ?? accountsOf(beforeList)[0]);
   if (after === undefined) return out;
   if (!Array.isArray(after)) {
-    return [finding(idx, rc, action, "key-policy-unreadable", "block", `${after.error}: the guard cannot tell whether the key stays manageable, so it fails closed`, "write the policy as a JSON policy document (jsonencode) with Effect, Principal, Action and Resource in every statement")];
+    return [
+      finding(
+        idx,
+        rc,
+        action,
+        "key-policy-unreadable",
+        "block",
+        `${after.error}: the guard cannot tell whether the key stays manageable, so it fails closed`,
+        "write the policy as a JSON policy document (jsonencode) with Effect, Principal, Action and Resource in every statement",
+      ),
+    ];
   }
   // Another account that had rights and has none now: what it encrypted under the key (its own
   // data, in its own account) becomes unreadable to it.
@@ -136,7 +195,17 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
     const now = new Set(accountsIn(grantedAfter));
     const lost = accountsIn(grantedBefore).filter((a) => a !== keyAccount && !now.has(a));
     if (lost.length) {
-      out.push(finding(idx, rc, action, "key-policy-external-account-removed", "risky", `accounts that lose every right on the key: ${lost.join(", ")}; what they encrypted under it becomes unreadable to them`, "make sure each account has re-encrypted its data under another key first"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-policy-external-account-removed",
+          "risky",
+          `accounts that lose every right on the key: ${lost.join(", ")}; what they encrypted under it becomes unreadable to them`,
+          "make sure each account has re-encrypted its data under another key first",
+        ),
+      );
     }
   }
   // No policy: KMS applies its default one (the account root with kms:*), manageable by the account.
@@ -157,14 +226,46 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
         ),
       );
     } else {
-      out.push(finding(idx, rc, action, "key-policy-lockout-conditional", "risky", `only some requests may change the key policy afterwards (conditions decide for ${m.maybe.join(", ")})${bypassNote}`, "check the conditions can be met by an administrator"));
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-policy-lockout-conditional",
+          "risky",
+          `only some requests may change the key policy afterwards (conditions decide for ${m.maybe.join(", ")})${bypassNote}`,
+          "check the conditions can be met by an administrator",
+        ),
+      );
     }
   } else {
     const was = new Set(managers(beforeList, arn, grantedBefore).sure.map(normalisePrincipal));
     const now = new Set(m.sure.map(normalisePrincipal));
     const gone = [...was].filter((p) => !now.has(p) && p !== `account:${UNKNOWN_ACCOUNT}`);
-    if (gone.length) out.push(finding(idx, rc, action, "key-policy-admins-removed", "risky", `principals who can no longer change the key policy: ${gone.map((p) => p.replace(/^account:/, "account ")).join(", ")}`, "check someone who can manage the key remains"));
-    if (bypass) out.push(finding(idx, rc, action, "key-policy-bypass", "risky", "bypass_policy_lockout_safety_check = true: KMS will not refuse a policy that locks the key", "leave it false"));
+    if (gone.length)
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-policy-admins-removed",
+          "risky",
+          `principals who can no longer change the key policy: ${gone.map((p) => p.replace(/^account:/, "account ")).join(", ")}`,
+          "check someone who can manage the key remains",
+        ),
+      );
+    if (bypass)
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          "key-policy-bypass",
+          "risky",
+          "bypass_policy_lockout_safety_check = true: KMS will not refuse a policy that locks the key",
+          "leave it false",
+        ),
+      );
   }
   const owner = ownAccounts(idx, rc.address, keyAccount, beforeList, after, m.sure);
   out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, owner.own, KEY_SUBJECT));
@@ -177,14 +278,25 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
  * the policy (before, then after), else the one account the old, then the new, policy names. The
  * accounts an old policy shared the key with are not the key's own: they are judged like any other.
  */
-function ownAccounts(idx: PlanIndex, address: string, keyAccount: string | undefined, before: readonly PolicyStatement[], after: readonly PolicyStatement[], afterManagers: readonly string[]): { own: Set<string>; inferred?: string } {
+function ownAccounts(
+  idx: PlanIndex,
+  address: string,
+  keyAccount: string | undefined,
+  before: readonly PolicyStatement[],
+  after: readonly PolicyStatement[],
+  afterManagers: readonly string[],
+): { own: Set<string>; inferred?: string } {
   if (keyAccount) return { own: new Set([keyAccount]) };
   const one = (accounts: readonly (string | undefined)[]): string | undefined => {
     const set = new Set(accounts.filter((a): a is string => !!a && a !== UNKNOWN_ACCOUNT));
     return set.size === 1 ? [...set][0] : undefined;
   };
   const roots = (sure: readonly string[]) => sure.filter(isAccountPrincipal).map(accountOf);
-  const evidence = one(providerAccounts(idx, address, true)) ?? one(planAccounts(idx)) ?? one(providerAccounts(idx, address)) ?? (before.length ? one(roots(managers(before).sure)) : undefined);
+  const evidence =
+    one(providerAccounts(idx, address, true)) ??
+    one(planAccounts(idx)) ??
+    one(providerAccounts(idx, address)) ??
+    (before.length ? one(roots(managers(before).sure)) : undefined);
   if (evidence) return { own: new Set([evidence]) };
   // Only the new policy itself says whose key it is (a plan with no ARN and no allowed_account_ids):
   // it is believed, so a policy handing the key to another account's root alone is not caught here.
@@ -217,9 +329,16 @@ export const keyPolicyRule: Rule = (idx, ctx) => {
 };
 
 /** For tests: the verdict on one policy document alone. */
-export function judgePolicy(text: string, keyArn?: string): { manageable: "sure" | "maybe" | "no"; public: boolean; granted: string[] } | { error: string } {
+export function judgePolicy(
+  text: string,
+  keyArn?: string,
+): { manageable: "sure" | "maybe" | "no"; public: boolean; granted: string[] } | { error: string } {
   const parsed = parsePolicy(text);
   if ("error" in parsed) return parsed;
   const m = managers(parsed.statements, keyArn);
-  return { manageable: m.sure.length ? "sure" : m.maybe.length ? "maybe" : "no", public: publicStatements(parsed.statements).length > 0, granted: grantedPrincipals(parsed.statements) };
+  return {
+    manageable: m.sure.length ? "sure" : m.maybe.length ? "maybe" : "no",
+    public: publicStatements(parsed.statements).length > 0,
+    granted: grantedPrincipals(parsed.statements),
+  };
 }

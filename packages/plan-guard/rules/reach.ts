@@ -34,7 +34,11 @@ function add(out: Gains, key: string, shown: string, actions: readonly string[])
 }
 
 /** Principals (by account or ARN), organizations (`org:o-...`), unplaced principals (`unplaced:...`) and the actions each gains. */
-export function gainsOf(statements: readonly PolicyStatement[]): { gains: Gains; open: PolicyStatement[]; servicesUnconfined: { statement: PolicyStatement; services: string[] }[] } {
+export function gainsOf(statements: readonly PolicyStatement[]): {
+  gains: Gains;
+  open: PolicyStatement[];
+  servicesUnconfined: { statement: PolicyStatement; services: string[] }[];
+} {
   const gains: Gains = new Map();
   const open: PolicyStatement[] = [];
   const servicesUnconfined: { statement: PolicyStatement; services: string[] }[] = [];
@@ -62,7 +66,9 @@ function gained(before: { lower: Set<string> } | undefined, after: { actions: st
 
 const ACTIONS_SHOWN = 8;
 function list(actions: readonly string[]): string {
-  return actions.length > ACTIONS_SHOWN ? `${actions.slice(0, ACTIONS_SHOWN).join(", ")} and ${actions.length - ACTIONS_SHOWN} more` : actions.join(", ");
+  return actions.length > ACTIONS_SHOWN
+    ? `${actions.slice(0, ACTIONS_SHOWN).join(", ")} and ${actions.length - ACTIONS_SHOWN} more`
+    : actions.join(", ");
 }
 
 /** `principal (actions)` for each newly reached item. */
@@ -79,7 +85,8 @@ export function planAccounts(idx: PlanIndex): string[] {
     const set = new Set<string>();
     for (const rc of idx.changes) {
       for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)]) {
-        const a = typeof v.arn === "string" ? /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] : undefined;
+        const a =
+          typeof v.arn === "string" ? /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] : undefined;
         if (a) set.add(a);
       }
     }
@@ -99,7 +106,8 @@ export function planAccounts(idx: PlanIndex): string[] {
 export function providerAccounts(idx: PlanIndex, address: string, ownOnly = false): string[] {
   const providers = idx.plan.configuration?.provider_config ?? {};
   const pinned = (key: string): string[] => {
-    const v = (providers[key]?.expressions as Record<string, { constant_value?: unknown }> | undefined)?.allowed_account_ids?.constant_value;
+    const v = (providers[key]?.expressions as Record<string, { constant_value?: unknown }> | undefined)
+      ?.allowed_account_ids?.constant_value;
     return Array.isArray(v) ? v.filter((a): a is string => typeof a === "string" && IAM.ACCOUNT_ID.regex.test(a)) : [];
   };
   const key = idx.config.get(address.replace(/\[[^\]]*\]/g, ""))?.resource.provider_config_key;
@@ -133,17 +141,29 @@ export const TOPIC_SUBJECT: Subject = {
   harm: "they can read the alarms (subscribe), silence them (change subscriptions or the policy) or publish forged ones",
 };
 
-export const FIX_FOREIGN = "if intended, declare the account in the allowlist's externalAccounts (account, stack, reason with the ticket that approved it; cmk-stacks: also in the key's externalAccounts), reviewed by the security team; otherwise remove the principal";
-export const FIX_ORGANIZATION = "if intended, declare the organization in the allowlist's externalOrganizations (organization, stack, reason with the ticket that approved it); otherwise narrow the statement to named accounts with aws:PrincipalAccount";
+export const FIX_FOREIGN =
+  "if intended, declare the account in the allowlist's externalAccounts (account, stack, reason with the ticket that approved it; cmk-stacks: also in the key's externalAccounts), reviewed by the security team; otherwise remove the principal";
+export const FIX_ORGANIZATION =
+  "if intended, declare the organization in the allowlist's externalOrganizations (organization, stack, reason with the ticket that approved it); otherwise narrow the statement to named accounts with aws:PrincipalAccount";
 const FIX_PUBLIC =
   "name the principals, or add a condition that pins the caller (StringEquals on kms:CallerAccount or aws:PrincipalAccount with account ids, aws:PrincipalArn, aws:PrincipalOrgID of a declared organization); kms:ViaService, encryption context and network conditions do not pin the caller";
-const FIX_UNPLACED = "name the principal by its ARN (arn:<partition>:iam::<account>:role/<name>) or account id, so its account can be checked";
+const FIX_UNPLACED =
+  "name the principal by its ARN (arn:<partition>:iam::<account>:role/<name>) or account id, so its account can be checked";
 
 /**
  * Findings for the principals a policy newly reaches. `own`: the accounts the subject belongs to
  * (empty when the guard cannot tell: then every account is reported, as risky, rather than judged).
  */
-export function judgeReach(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ctx: RuleContext, before: readonly PolicyStatement[], after: readonly PolicyStatement[], own: ReadonlySet<string>, subject: Subject): Finding[] {
+export function judgeReach(
+  idx: PlanIndex,
+  rc: ResourceChange,
+  action: Finding["action"],
+  ctx: RuleContext,
+  before: readonly PolicyStatement[],
+  after: readonly PolicyStatement[],
+  own: ReadonlySet<string>,
+  subject: Subject,
+): Finding[] {
   const out: Finding[] = [];
   const now = gainsOf(after);
   const was = gainsOf(before).gains;
@@ -225,18 +245,51 @@ export function judgeReach(idx: PlanIndex, rc: ResourceChange, action: Finding["
   const principals = fresh.filter((f) => !f.key.startsWith("org:") && !f.key.startsWith("unplaced:"));
   if (own.size === 0) {
     const accounts = [...new Set(principals.map((p) => accountOf(p.shown)).filter((a): a is string => !!a))];
-    if (accounts.length > 1) out.push(finding(idx, rc, action, `${subject.rule}-accounts`, "risky", `the guard cannot tell which account owns ${subject.thing}; ${subject.policy} grants accounts ${accounts.join(", ")}`, "check every account is meant to use it"));
+    if (accounts.length > 1)
+      out.push(
+        finding(
+          idx,
+          rc,
+          action,
+          `${subject.rule}-accounts`,
+          "risky",
+          `the guard cannot tell which account owns ${subject.thing}; ${subject.policy} grants accounts ${accounts.join(", ")}`,
+          "check every account is meant to use it",
+        ),
+      );
     return out;
   }
   const foreign = principals.filter((p) => !own.has(accountOf(p.shown) as string));
   const declared = foreign.filter((p) => ctx.declaredAccounts.has(accountOf(p.shown) as string));
   const undeclared = foreign.filter((p) => !ctx.declaredAccounts.has(accountOf(p.shown) as string));
   if (undeclared.length) {
-    out.push(finding(idx, rc, action, `${subject.rule}-cross-account`, "block", `${subject.policy} gives principals of another account rights they did not have: ${who(undeclared)} (${subject.thing} belongs to ${[...own].join(", ")}); ${subject.harm}`, FIX_FOREIGN));
+    out.push(
+      finding(
+        idx,
+        rc,
+        action,
+        `${subject.rule}-cross-account`,
+        "block",
+        `${subject.policy} gives principals of another account rights they did not have: ${who(undeclared)} (${subject.thing} belongs to ${[...own].join(", ")}); ${subject.harm}`,
+        FIX_FOREIGN,
+      ),
+    );
   }
   if (declared.length) {
-    const reasons = [...new Set(declared.map((p) => accountOf(p.shown) as string))].map((a) => `${a}: ${ctx.declaredAccounts.get(a)}`);
-    out.push(finding(idx, rc, action, `${subject.rule}-external-account-added`, "risky", `${subject.policy} newly lets declared external accounts use ${subject.thing}: ${who(declared)} (declared in the allowlist's externalAccounts, ${reasons.join("; ")})`, "check the account and what it may do"));
+    const reasons = [...new Set(declared.map((p) => accountOf(p.shown) as string))].map(
+      (a) => `${a}: ${ctx.declaredAccounts.get(a)}`,
+    );
+    out.push(
+      finding(
+        idx,
+        rc,
+        action,
+        `${subject.rule}-external-account-added`,
+        "risky",
+        `${subject.policy} newly lets declared external accounts use ${subject.thing}: ${who(declared)} (declared in the allowlist's externalAccounts, ${reasons.join("; ")})`,
+        "check the account and what it may do",
+      ),
+    );
   }
   return out;
 }

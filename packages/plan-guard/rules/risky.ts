@@ -81,17 +81,26 @@ const kmsKey: Check = (rc, action) => {
   if (expires) parts.push(expires.why);
   const policy = policyLines(rc);
   if (policy.length) parts.push(...policy);
-  if (b(rc).enable_key_rotation === true && a(rc).enable_key_rotation === false) parts.push("automatic key rotation turned off (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)");
+  if (b(rc).enable_key_rotation === true && a(rc).enable_key_rotation === false)
+    parts.push(
+      "automatic key rotation turned off (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)",
+    );
   const rb = num(b(rc).rotation_period_in_days);
   const ra = num(a(rc).rotation_period_in_days);
-  if (rb !== undefined && ra !== undefined && ra > rb) parts.push(`rotation period lengthened from ${rb} to ${ra} days`);
+  if (rb !== undefined && ra !== undefined && ra > rb)
+    parts.push(`rotation period lengthened from ${rb} to ${ra} days`);
   const db = num(b(rc).deletion_window_in_days);
   const da = num(a(rc).deletion_window_in_days);
-  if (db !== undefined && da !== undefined && da < db) parts.push(`deletion window shortened from ${db} to ${da} days: a mistaken ScheduleKeyDeletion can be cancelled for ${da} days only (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html)`);
+  if (db !== undefined && da !== undefined && da < db)
+    parts.push(
+      `deletion window shortened from ${db} to ${da} days: a mistaken ScheduleKeyDeletion can be cancelled for ${da} days only (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html)`,
+    );
   if (!parts.length) return undefined;
   return {
     why: parts.join("; "),
-    fix: policy.length ? `check every principal should gain or lose exactly these rights; one that loses kms:Decrypt can no longer read what it encrypted (${KEY_POLICY_DOCS})` : "check the weaker setting is intended and approved",
+    fix: policy.length
+      ? `check every principal should gain or lose exactly these rights; one that loses kms:Decrypt can no longer read what it encrypted (${KEY_POLICY_DOCS})`
+      : "check the weaker setting is intended and approved",
   };
 };
 
@@ -104,7 +113,12 @@ const keyPolicy: Check = (rc, action) => {
   }
   if (action !== "update" && action !== "replace") return undefined;
   const lines = policyLines(rc);
-  return lines.length ? { why: lines.join("; "), fix: `check every principal should gain or lose exactly these rights (${KEY_POLICY_DOCS})` } : undefined;
+  return lines.length
+    ? {
+        why: lines.join("; "),
+        fix: `check every principal should gain or lose exactly these rights (${KEY_POLICY_DOCS})`,
+      }
+    : undefined;
 };
 
 const alias: Check = (rc, action) => {
@@ -116,14 +130,19 @@ const alias: Check = (rc, action) => {
     };
   }
   if (GONE.has(action)) {
-    return { why: `${action} of the alias: callers naming the key by this alias fail (NotFoundException) until it exists again`, fix: "keep the alias while anything names it" };
+    return {
+      why: `${action} of the alias: callers naming the key by this alias fail (NotFoundException) until it exists again`,
+      fix: "keep the alias while anything names it",
+    };
   }
   return undefined;
 };
 
 const grant: Check = (rc, action) => {
   const v = action === "delete" ? b(rc) : a(rc);
-  const who = isUnknown(rc, "grantee_principal") ? "a principal known only after apply" : String(v.grantee_principal ?? "a principal");
+  const who = isUnknown(rc, "grantee_principal")
+    ? "a principal known only after apply"
+    : String(v.grantee_principal ?? "a principal");
   const ops = Array.isArray(v.operations) ? v.operations.join(", ") : "operations";
   if (action === "create" || action === "replace") {
     return {
@@ -131,7 +150,11 @@ const grant: Check = (rc, action) => {
       fix: "check the grantee and the operations; retire the grant when it is no longer needed (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html)",
     };
   }
-  if (action === "delete" || action === "forget") return { why: `the grant goes: ${who} can no longer ${ops} through it`, fix: "check nothing still relies on it (an AWS service using the key for this principal)" };
+  if (action === "delete" || action === "forget")
+    return {
+      why: `the grant goes: ${who} can no longer ${ops} through it`,
+      fix: "check nothing still relies on it (an AWS service using the key for this principal)",
+    };
   return undefined;
 };
 
@@ -139,7 +162,8 @@ const keyStore: Check = (rc, action) => {
   if (action !== "update") return undefined;
   const attrs = meaningful(rc);
   if (!attrs.length) return undefined;
-  const xks = b(rc).custom_key_store_type === "EXTERNAL_KEY_STORE" || a(rc).custom_key_store_type === "EXTERNAL_KEY_STORE";
+  const xks =
+    b(rc).custom_key_store_type === "EXTERNAL_KEY_STORE" || a(rc).custom_key_store_type === "EXTERNAL_KEY_STORE";
   return {
     why: `key store settings change (${describe(attrs)})${xks ? ": KMS checks the new proxy settings with GetHealthStatus first; most of them can only change while the store is disconnected, and then no key in it can be used" : ": a CloudHSM key store must be disconnected for this, and then no key in it can be used"}`,
     fix: `plan the disconnect window, check the new settings reach the same key manager or cluster (ciphertext is unrecoverable otherwise), reconnect and wait for CONNECTED (${xks ? "https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html" : "https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateCustomKeyStore.html"})`,
@@ -149,13 +173,21 @@ const keyStore: Check = (rc, action) => {
 const cluster: Check = (rc, action) => {
   if (action !== "update") return undefined;
   const attrs = meaningful(rc);
-  return attrs.length ? { why: `CloudHSM cluster settings change (${describe(attrs)})`, fix: "check the key store keeps reaching the cluster and its HSMs (https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-clusters.html)" } : undefined;
+  return attrs.length
+    ? {
+        why: `CloudHSM cluster settings change (${describe(attrs)})`,
+        fix: "check the key store keeps reaching the cluster and its HSMs (https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-clusters.html)",
+      }
+    : undefined;
 };
 
 const ebsByDefault: Check = (rc, action) => {
   if (action === "delete" || (action !== "forget" && a(rc).enabled === false)) {
     return {
-      why: action === "delete" ? "EBS encryption by default goes: on destroy the provider turns it off for the account in this Region" : "EBS encryption by default is off: new volumes in this Region are created unencrypted unless each asks",
+      why:
+        action === "delete"
+          ? "EBS encryption by default goes: on destroy the provider turns it off for the account in this Region"
+          : "EBS encryption by default is off: new volumes in this Region are created unencrypted unless each asks",
       fix: "keep encryption by default on (https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html)",
     };
   }
@@ -170,7 +202,10 @@ const ebsDefaultKey: Check = (rc, action) => {
     };
   }
   if (action === "replace" || (action === "update" && changedAttributes(rc).includes("key_arn"))) {
-    return { why: `new EBS volumes are encrypted by default under ${String(a(rc).key_arn ?? "another key")} (was ${String(b(rc).key_arn)})`, fix: "check the new key's policy lets EBS and the instance roles use it; existing volumes keep their key" };
+    return {
+      why: `new EBS volumes are encrypted by default under ${String(a(rc).key_arn ?? "another key")} (was ${String(b(rc).key_arn)})`,
+      fix: "check the new key's policy lets EBS and the instance roles use it; existing volumes keep their key",
+    };
   }
   return undefined;
 };
@@ -195,24 +230,37 @@ function fieldValues(v: unknown, field: string): string[] {
 const bucketEncryption: Check = (rc, action) => {
   const sse = (v: Record<string, unknown>) => fieldValues(v.rule, "sse_algorithm");
   if (action === "delete") {
-    return { why: "the bucket's default encryption configuration goes: new objects are then encrypted with S3 managed keys (SSE-S3), not the customer key", fix: "keep SSE-KMS with the customer key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html)" };
+    return {
+      why: "the bucket's default encryption configuration goes: new objects are then encrypted with S3 managed keys (SSE-S3), not the customer key",
+      fix: "keep SSE-KMS with the customer key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html)",
+    };
   }
   if (action === "create" || action === "update" || action === "replace") {
     const after = sse(a(rc));
     if (after.length && after.every((x) => x === "AES256")) {
-      return { why: "the bucket's default encryption is SSE-S3 (AES256): new objects are not encrypted under the customer key", fix: "use aws:kms with the customer key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)" };
+      return {
+        why: "the bucket's default encryption is SSE-S3 (AES256): new objects are not encrypted under the customer key",
+        fix: "use aws:kms with the customer key (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)",
+      };
     }
     if (action === "create") return undefined;
     const keys = (v: Record<string, unknown>) => fieldValues(v.rule, "kms_master_key_id");
-    if (JSON.stringify(sse(b(rc))) !== JSON.stringify(after) || JSON.stringify(keys(b(rc))) !== JSON.stringify(keys(a(rc)))) {
+    if (
+      JSON.stringify(sse(b(rc))) !== JSON.stringify(after) ||
+      JSON.stringify(keys(b(rc))) !== JSON.stringify(keys(a(rc)))
+    ) {
       return {
         why: `the bucket's default encryption changes (${[...sse(b(rc)), ...keys(b(rc))].join(", ") || "none"} → ${[...after, ...keys(a(rc))].join(", ") || "none"}): new objects are encrypted under it; existing objects keep their key`,
         fix: "check the new key's policy lets the bucket's writers and readers use it, and the old key stays for existing objects (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html)",
       };
     }
-    const bucketKey = (v: Record<string, unknown>) => JSON.stringify(v.rule ?? null).includes('"bucket_key_enabled":true');
+    const bucketKey = (v: Record<string, unknown>) =>
+      JSON.stringify(v.rule ?? null).includes('"bucket_key_enabled":true');
     if (bucketKey(b(rc)) && !bucketKey(a(rc))) {
-      return { why: "S3 Bucket Keys turned off: every object write and read calls KMS, against the key's request quota (a custom key store's is far lower)", fix: "keep bucket_key_enabled = true (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html)" };
+      return {
+        why: "S3 Bucket Keys turned off: every object write and read calls KMS, against the key's request quota (a custom key store's is far lower)",
+        fix: "keep bucket_key_enabled = true (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html)",
+      };
     }
   }
   return undefined;
@@ -220,20 +268,34 @@ const bucketEncryption: Check = (rc, action) => {
 
 const publicAccessBlock: Check = (rc, action) => {
   if (action !== "create") return undefined; // turning a setting off or deleting the block is blocked (s3-public-access-opened)
-  const off = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter((k) => a(rc)[k] === false);
-  return off.length ? { why: `the bucket's public access block is created with ${off.join(", ")} off: a policy or ACL mistake can then publish the data`, fix: "turn all four settings on (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)" } : undefined;
+  const off = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].filter(
+    (k) => a(rc)[k] === false,
+  );
+  return off.length
+    ? {
+        why: `the bucket's public access block is created with ${off.join(", ")} off: a policy or ACL mistake can then publish the data`,
+        fix: "turn all four settings on (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html)",
+      }
+    : undefined;
 };
 
 const versioning: Check = (rc, action) => {
   if (action !== "create") return undefined; // Enabled -> Suspended and deleting it are blocked (s3-versioning-suspended)
   const status = JSON.stringify(a(rc).versioning_configuration ?? null).match(/"status":"([^"]*)"/)?.[1];
-  return status && status !== "Enabled" ? { why: `the bucket's versioning is created ${status}: an overwrite or delete destroys the only copy`, fix: "enable versioning (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html)" } : undefined;
+  return status && status !== "Enabled"
+    ? {
+        why: `the bucket's versioning is created ${status}: an overwrite or delete destroys the only copy`,
+        fix: "enable versioning (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html)",
+      }
+    : undefined;
 };
 
 /** Accounts in the ARNs of the plan's resources (the accounts the stack lives in). */
 function planAccounts(idx: PlanIndex): Set<string> {
   const out = new Set<string>();
-  for (const rc of idx.changes) for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)]) if (typeof v.arn === "string") out.add(/^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] ?? "");
+  for (const rc of idx.changes)
+    for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)])
+      if (typeof v.arn === "string") out.add(/^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] ?? "");
   out.delete("");
   return out;
 }
@@ -243,59 +305,121 @@ function resourcePolicy(what: string, docs: string): Check {
   return (rc, action, idx) => {
     if (action === "update" || action === "replace") {
       const lines = policyLines(rc);
-      return lines.length ? { why: `${what} changes: ${lines.join("; ")}`, fix: `check every principal should gain or lose exactly these rights (${docs})` } : undefined;
+      return lines.length
+        ? {
+            why: `${what} changes: ${lines.join("; ")}`,
+            fix: `check every principal should gain or lose exactly these rights (${docs})`,
+          }
+        : undefined;
     }
     if (action !== "create" || typeof a(rc).policy !== "string") return undefined;
     const parsed = parsePolicy(a(rc).policy as string);
-    if ("error" in parsed) return { why: `the new ${what} cannot be read (${parsed.error.replace(/^the key policy /, "")})`, fix: `review the document itself (${docs})` };
+    if ("error" in parsed)
+      return {
+        why: `the new ${what} cannot be read (${parsed.error.replace(/^the key policy /, "")})`,
+        fix: `review the document itself (${docs})`,
+      };
     const open = publicStatements(parsed.statements);
     const own = planAccounts(idx);
-    const foreign = own.size ? [...new Set(grantedPrincipals(parsed.statements).filter((p) => accountOf(p) !== undefined && !own.has(accountOf(p) as string)))] : [];
-    const parts = [...(open.length ? [`statement ${open.map((s) => s.index + 1).join(", ")} allows everyone (Principal "*" with no condition confining the caller)`] : []), ...(foreign.length ? [`principals of other accounts get rights: ${foreign.join(", ")}`] : [])];
-    return parts.length ? { why: `the new ${what}: ${parts.join("; ")}`, fix: `check this access is intended (${docs})` } : undefined;
+    const foreign = own.size
+      ? [
+          ...new Set(
+            grantedPrincipals(parsed.statements).filter(
+              (p) => accountOf(p) !== undefined && !own.has(accountOf(p) as string),
+            ),
+          ),
+        ]
+      : [];
+    const parts = [
+      ...(open.length
+        ? [
+            `statement ${open.map((s) => s.index + 1).join(", ")} allows everyone (Principal "*" with no condition confining the caller)`,
+          ]
+        : []),
+      ...(foreign.length ? [`principals of other accounts get rights: ${foreign.join(", ")}`] : []),
+    ];
+    return parts.length
+      ? { why: `the new ${what}: ${parts.join("; ")}`, fix: `check this access is intended (${docs})` }
+      : undefined;
   };
 }
 
-const topicPolicy = resourcePolicy("topic policy", "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html");
+const topicPolicy = resourcePolicy(
+  "topic policy",
+  "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html",
+);
 
 /** A bucket that can be emptied by Terraform, or whose object lock changes. */
 const bucket: Check = (rc, action) => {
   if (action !== "update" && action !== "create") return undefined;
   const parts: string[] = [];
-  if (a(rc).force_destroy === true && b(rc).force_destroy !== true) parts.push("force_destroy = true: a destroy deletes every object (and version) first instead of failing on a non-empty bucket");
-  if (action === "update" && changedAttributes(rc).includes("object_lock_configuration")) parts.push("the object lock configuration changes");
-  return parts.length ? { why: parts.join("; "), fix: "keep force_destroy false for buckets holding data (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket#force_destroy)" } : undefined;
+  if (a(rc).force_destroy === true && b(rc).force_destroy !== true)
+    parts.push(
+      "force_destroy = true: a destroy deletes every object (and version) first instead of failing on a non-empty bucket",
+    );
+  if (action === "update" && changedAttributes(rc).includes("object_lock_configuration"))
+    parts.push("the object lock configuration changes");
+  return parts.length
+    ? {
+        why: parts.join("; "),
+        fix: "keep force_destroy false for buckets holding data (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket#force_destroy)",
+      }
+    : undefined;
 };
 
 const endpointService: Check = (rc, action, idx) => {
   const lines = policyLines(rc);
   const xks = xksRole(rc, idx) !== undefined;
-  const others = lines.filter((l) => !isKmsPrincipal(l.replace(/^[a-z_]+: /, "").replace(/ may (now|no longer) connect$/, "")));
+  const others = lines.filter(
+    (l) => !isKmsPrincipal(l.replace(/^[a-z_]+: /, "").replace(/ may (now|no longer) connect$/, "")),
+  );
   const gained = others.filter((l) => l.endsWith("may now connect"));
   const lost = lines.filter((l) => l.endsWith("may no longer connect"));
   if (action === "create") {
     return gained.length
-      ? { why: `${gained.join("; ")}${xks ? ": the XKS endpoint service needs only KMS's principal cks.kms.<region>.amazonaws.com" : ""}`, fix: "check each principal should reach the proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)" }
+      ? {
+          why: `${gained.join("; ")}${xks ? ": the XKS endpoint service needs only KMS's principal cks.kms.<region>.amazonaws.com" : ""}`,
+          fix: "check each principal should reach the proxies (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)",
+        }
       : undefined;
   }
   if (action !== "update") return undefined;
   const attrs = meaningful(rc).filter((x) => x !== "allowed_principals" && x !== "principal_arn");
-  const parts = [...gained, ...lost, ...(attrs.length ? [`endpoint service settings change (${describe(attrs)})`] : [])];
+  const parts = [
+    ...gained,
+    ...lost,
+    ...(attrs.length ? [`endpoint service settings change (${describe(attrs)})`] : []),
+  ];
   return parts.length
-    ? { why: parts.join("; "), fix: `check the change${xks ? ": KMS connects to the external key store proxy through this service, and a broken service makes every key in the store unusable" : ""} (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)` }
+    ? {
+        why: parts.join("; "),
+        fix: `check the change${xks ? ": KMS connects to the external key store proxy through this service, and a broken service makes every key in the store unusable" : ""} (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)`,
+      }
     : undefined;
 };
 
 const xksPlumbing: Check = (rc, action, idx) => {
   if (action !== "update" || !xksRole(rc, idx)) return undefined;
   const attrs = meaningful(rc);
-  return attrs.length ? { why: `${keyBearing(rc, idx)?.what ?? rc.type} changes (${describe(attrs)})`, fix: "check KMS still reaches the XKS proxy through it: port, protocol, certificate and targets (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)" } : undefined;
+  return attrs.length
+    ? {
+        why: `${keyBearing(rc, idx)?.what ?? rc.type} changes (${describe(attrs)})`,
+        fix: "check KMS still reaches the XKS proxy through it: port, protocol, certificate and targets (https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html)",
+      }
+    : undefined;
 };
 
 const credentialSecret: Check = (rc, action, idx) => {
   if (action !== "update" || !keyBearing(rc, idx)) return undefined;
-  const attrs = meaningful(rc).filter((x) => ["kms_key_id", "policy", "recovery_window_in_days", "replica"].includes(x));
-  return attrs.length ? { why: `the secret holding a key-store or HSM credential changes (${describe(attrs)})`, fix: "check the hooks and the operators who read it keep access (its key and policy) and it stays recoverable" } : undefined;
+  const attrs = meaningful(rc).filter((x) =>
+    ["kms_key_id", "policy", "recovery_window_in_days", "replica"].includes(x),
+  );
+  return attrs.length
+    ? {
+        why: `the secret holding a key-store or HSM credential changes (${describe(attrs)})`,
+        fix: "check the hooks and the operators who read it keep access (its key and policy) and it stays recoverable",
+      }
+    : undefined;
 };
 
 /** FSx settings whose lowering removes the way back after a mistake. */
@@ -303,11 +427,20 @@ const fsx: Check = (rc, action) => {
   const parts: string[] = [];
   const rb = num(b(rc).automatic_backup_retention_days);
   const ra = num(a(rc).automatic_backup_retention_days);
-  if (ra === 0 && (action === "create" || (rb ?? 0) > 0)) parts.push("automatic backups turned off (automatic_backup_retention_days = 0)");
-  else if (action === "update" && rb !== undefined && ra !== undefined && ra < rb) parts.push(`automatic backups kept ${ra} days instead of ${rb}`);
-  if (a(rc).skip_final_backup === true && (action === "create" || b(rc).skip_final_backup !== true)) parts.push("no final backup when it is deleted (skip_final_backup = true)");
-  if (action === "update" && b(rc).copy_tags_to_backups === true && a(rc).copy_tags_to_backups === false) parts.push("backups no longer carry the tags");
-  return parts.length ? { why: `FSx backups weakened: ${parts.join("; ")}`, fix: "keep automatic backups and the final backup (https://docs.aws.amazon.com/fsx/latest/ONTAPGuide/using-backups.html)" } : undefined;
+  if (ra === 0 && (action === "create" || (rb ?? 0) > 0))
+    parts.push("automatic backups turned off (automatic_backup_retention_days = 0)");
+  else if (action === "update" && rb !== undefined && ra !== undefined && ra < rb)
+    parts.push(`automatic backups kept ${ra} days instead of ${rb}`);
+  if (a(rc).skip_final_backup === true && (action === "create" || b(rc).skip_final_backup !== true))
+    parts.push("no final backup when it is deleted (skip_final_backup = true)");
+  if (action === "update" && b(rc).copy_tags_to_backups === true && a(rc).copy_tags_to_backups === false)
+    parts.push("backups no longer carry the tags");
+  return parts.length
+    ? {
+        why: `FSx backups weakened: ${parts.join("; ")}`,
+        fix: "keep automatic backups and the final backup (https://docs.aws.amazon.com/fsx/latest/ONTAPGuide/using-backups.html)",
+      }
+    : undefined;
 };
 
 const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
@@ -316,26 +449,60 @@ const ANYWHERE = new Set(["0.0.0.0/0", "::/0"]);
 const openIngress: Check = (rc, action) => {
   if (action !== "create" && action !== "update" && action !== "replace") return undefined;
   const v = a(rc);
-  const rules: Record<string, unknown>[] = rc.type === "aws_security_group" ? (Array.isArray(v.ingress) ? (v.ingress as Record<string, unknown>[]) : []) : rc.type === "aws_security_group_rule" && v.type !== "ingress" ? [] : [v as Record<string, unknown>];
-  const open = rules.filter((r) => [r.cidr_ipv4, r.cidr_ipv6, ...(Array.isArray(r.cidr_blocks) ? r.cidr_blocks : []), ...(Array.isArray(r.ipv6_cidr_blocks) ? r.ipv6_cidr_blocks : [])].some((c) => typeof c === "string" && ANYWHERE.has(c)));
+  const rules: Record<string, unknown>[] =
+    rc.type === "aws_security_group"
+      ? Array.isArray(v.ingress)
+        ? (v.ingress as Record<string, unknown>[])
+        : []
+      : rc.type === "aws_security_group_rule" && v.type !== "ingress"
+        ? []
+        : [v as Record<string, unknown>];
+  const open = rules.filter((r) =>
+    [
+      r.cidr_ipv4,
+      r.cidr_ipv6,
+      ...(Array.isArray(r.cidr_blocks) ? r.cidr_blocks : []),
+      ...(Array.isArray(r.ipv6_cidr_blocks) ? r.ipv6_cidr_blocks : []),
+    ].some((c) => typeof c === "string" && ANYWHERE.has(c)),
+  );
   if (!open.length) return undefined;
-  const ports = open.map((r) => (r.ip_protocol === "-1" || r.protocol === "-1" ? "every port" : `${String(r.ip_protocol ?? r.protocol)} ${String(r.from_port)}-${String(r.to_port)}`));
-  return { why: `inbound traffic from anywhere (0.0.0.0/0 or ::/0) on ${[...new Set(ports)].join(", ")}`, fix: "allow only the client ranges that need it (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html)" };
+  const ports = open.map((r) =>
+    r.ip_protocol === "-1" || r.protocol === "-1"
+      ? "every port"
+      : `${String(r.ip_protocol ?? r.protocol)} ${String(r.from_port)}-${String(r.to_port)}`,
+  );
+  return {
+    why: `inbound traffic from anywhere (0.0.0.0/0 or ::/0) on ${[...new Set(ports)].join(", ")}`,
+    fix: "allow only the client ranges that need it (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html)",
+  };
 };
 
 const alarmPath: Check = (rc, action) => {
   if (action === "create") return undefined;
-  if (GONE.has(action)) return { why: `${action} of ${rc.type}: an alarm that warns before keys fail (or its delivery) goes away`, fix: "review before applying: a key store or quota failure would then arrive unannounced (docs/alarms.md)" };
+  if (GONE.has(action))
+    return {
+      why: `${action} of ${rc.type}: an alarm that warns before keys fail (or its delivery) goes away`,
+      fix: "review before applying: a key store or quota failure would then arrive unannounced (docs/alarms.md)",
+    };
   const attrs = meaningful(rc);
   if (rc.type === "aws_sns_topic_policy" || rc.type === "aws_sns_topic") {
     const lines = policyLines(rc);
     const rest = attrs.filter((x) => x !== "policy");
     if (!lines.length && !rest.length) return undefined;
-    return { why: [...lines, ...(rest.length ? [`topic settings change (${describe(rest)})`] : [])].join("; "), fix: "check CloudWatch can still publish to the topic and nobody else can (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html)" };
+    return {
+      why: [...lines, ...(rest.length ? [`topic settings change (${describe(rest)})`] : [])].join("; "),
+      fix: "check CloudWatch can still publish to the topic and nobody else can (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html)",
+    };
   }
   if (!attrs.length) return undefined;
-  const off = a(rc).actions_enabled === false && b(rc).actions_enabled !== false ? "; its actions are turned off (actions_enabled = false)" : "";
-  return { why: `${rc.type} changes (${describe(attrs)})${off}: an alarm that warns before keys fail, or its delivery`, fix: "check it still fires and reaches the on-call (docs/alarms.md)" };
+  const off =
+    a(rc).actions_enabled === false && b(rc).actions_enabled !== false
+      ? "; its actions are turned off (actions_enabled = false)"
+      : "";
+  return {
+    why: `${rc.type} changes (${describe(attrs)})${off}: an alarm that warns before keys fail, or its delivery`,
+    fix: "check it still fires and reaches the on-call (docs/alarms.md)",
+  };
 };
 
 const route: Check = (rc, action) =>
@@ -358,7 +525,10 @@ const CHECKS: Record<string, Check> = {
   aws_s3_bucket_server_side_encryption_configuration: bucketEncryption,
   aws_s3_bucket_public_access_block: publicAccessBlock,
   aws_s3_bucket_versioning: versioning,
-  aws_s3_bucket_policy: resourcePolicy("bucket policy", "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html"),
+  aws_s3_bucket_policy: resourcePolicy(
+    "bucket policy",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html",
+  ),
   aws_s3_bucket: bucket,
   aws_vpc_endpoint_service: endpointService,
   aws_vpc_endpoint_service_allowed_principal: endpointService,
@@ -371,7 +541,8 @@ const CHECKS: Record<string, Check> = {
   aws_vpc_security_group_ingress_rule: openIngress,
   aws_security_group: openIngress,
   aws_security_group_rule: openIngress,
-  aws_sns_topic_policy: (rc, action, idx) => (action === "create" ? topicPolicy(rc, action, idx) : alarmPath(rc, action, idx)),
+  aws_sns_topic_policy: (rc, action, idx) =>
+    action === "create" ? topicPolicy(rc, action, idx) : alarmPath(rc, action, idx),
 };
 
 const FSX_FILE_SYSTEM = /^aws_fsx_[a-z0-9_]*(file_system|volume)$/;

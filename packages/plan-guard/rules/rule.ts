@@ -15,7 +15,8 @@ export interface RuleContext {
  * How a blocked change is let through, in every rule's advice: an allowlist entry names the change
  * it allows (plan digest and/or expiry), never only an address and a reason.
  */
-export const ALLOW_HOW = "an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
+export const ALLOW_HOW =
+  "an entry in plan-guard.allow.json with its address, a reason, and this plan's digest (the PLAN line) and/or the last day it applies (expires)";
 
 /** One rule of the guard. */
 export type Rule = (idx: PlanIndex, ctx: RuleContext) => Finding[];
@@ -26,7 +27,15 @@ export function addressOf(rc: ResourceChange): string {
 }
 
 /** Builds a finding for a resource change. */
-export function finding(idx: PlanIndex, rc: ResourceChange, action: GuardAction, rule: string, severity: Finding["severity"], why: string, fix: string): Finding {
+export function finding(
+  idx: PlanIndex,
+  rc: ResourceChange,
+  action: GuardAction,
+  rule: string,
+  severity: Finding["severity"],
+  why: string,
+  fix: string,
+): Finding {
   return { stack: idx.stack, address: addressOf(rc), type: rc.type, action, rule, severity, why, fix };
 }
 
@@ -39,5 +48,10 @@ export function changedAttributes(rc: ResourceChange): string[] {
   const a = after && typeof after === "object" && !Array.isArray(after) ? after : {};
   const u = unknown && typeof unknown === "object" && !Array.isArray(unknown) ? unknown : {};
   const keys = new Set([...Object.keys(b), ...Object.keys(a)]);
-  return [...keys].filter((k) => (u as Record<string, unknown>)[k] === true || JSON.stringify(b[k] ?? null) !== JSON.stringify(a[k] ?? null)).sort();
+  return [...keys]
+    .filter(
+      (k) =>
+        (u as Record<string, unknown>)[k] === true || JSON.stringify(b[k] ?? null) !== JSON.stringify(a[k] ?? null),
+    )
+    .sort();
 }

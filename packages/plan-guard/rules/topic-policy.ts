@@ -20,7 +20,9 @@ function text(v: unknown): string | undefined {
 
 /** The topic's account: from the topic ARN (`arn` of either resource), else the plan's single account. */
 function ownAccounts(rc: ResourceChange, idx: PlanIndex): Set<string> {
-  const arns = [valuesOf(rc.change.before), valuesOf(rc.change.after)].map((v) => v.arn).filter((a): a is string => typeof a === "string");
+  const arns = [valuesOf(rc.change.before), valuesOf(rc.change.after)]
+    .map((v) => v.arn)
+    .filter((a): a is string => typeof a === "string");
   const own = new Set(arns.map(accountOf).filter((a): a is string => !!a));
   if (own.size === 0) {
     const mine = providerAccounts(idx, rc.address, true);
@@ -37,14 +39,39 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const beforeText = action === "create" ? undefined : text(valuesOf(rc.change.before).policy);
   if (isUnknown(rc, "policy")) {
     // aws_sns_topic computes SNS's own default policy when none is configured.
-    const configured = rc.type === "aws_sns_topic_policy" || idx.references(rc.address).some((r) => r.via === "policy") || isConfigured(idx, rc.address);
-    return configured ? [finding(idx, rc, action, "topic-policy-unknown", "risky", "the topic policy is known only after apply: the guard cannot check it stays closed to other accounts", "make the policy known at plan time")] : [];
+    const configured =
+      rc.type === "aws_sns_topic_policy" ||
+      idx.references(rc.address).some((r) => r.via === "policy") ||
+      isConfigured(idx, rc.address);
+    return configured
+      ? [
+          finding(
+            idx,
+            rc,
+            action,
+            "topic-policy-unknown",
+            "risky",
+            "the topic policy is known only after apply: the guard cannot check it stays closed to other accounts",
+            "make the policy known at plan time",
+          ),
+        ]
+      : [];
   }
   const afterText = text(valuesOf(rc.change.after).policy);
   if (afterText === undefined || afterText === beforeText) return [];
   const after = parsePolicy(afterText);
   if ("error" in after) {
-    return [finding(idx, rc, action, "topic-policy-unreadable", "block", `${after.error.replace("key policy", "topic policy")}: the guard cannot tell who it lets in, so it fails closed`, "write the policy as a JSON policy document (jsonencode)")];
+    return [
+      finding(
+        idx,
+        rc,
+        action,
+        "topic-policy-unreadable",
+        "block",
+        `${after.error.replace("key policy", "topic policy")}: the guard cannot tell who it lets in, so it fails closed`,
+        "write the policy as a JSON policy document (jsonencode)",
+      ),
+    ];
   }
   const beforeParsed = beforeText === undefined ? undefined : parsePolicy(beforeText);
   const before: readonly PolicyStatement[] = beforeParsed && !("error" in beforeParsed) ? beforeParsed.statements : [];

@@ -35,10 +35,20 @@ const cases: [string, EnvironmentConfig][] = [
     "dev with alarms and an imported key that expires",
     variant(environments.dev, {
       alarms: { subscriptions: [{ protocol: "email", endpoint: "a@example.com" }] },
-      "keys.imported": { alias: "alias/dev/imported", origin: "external", importers: ["arn:aws:iam::111111111111:role/Custodians"], keyMaterialValidityDays: 90, administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"], users: ["arn:aws:iam::111111111111:role/AppDataWriters"] },
+      "keys.imported": {
+        alias: "alias/dev/imported",
+        origin: "external",
+        importers: ["arn:aws:iam::111111111111:role/Custodians"],
+        keyMaterialValidityDays: 90,
+        administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"],
+        users: ["arn:aws:iam::111111111111:role/AppDataWriters"],
+      },
     }),
   ],
-  ["staging without alarms (the expiry alarm is named without the topic prefix)", { ...environments.staging, alarms: undefined }],
+  [
+    "staging without alarms (the expiry alarm is named without the topic prefix)",
+    { ...environments.staging, alarms: undefined },
+  ],
 ];
 
 test.each(cases)("every unique name the stacks of %s create is known to validation", (_title, env) => {
@@ -46,7 +56,9 @@ test.each(cases)("every unique name the stacks of %s create is known to validati
   const known = new Set(namesOf(env).map((u) => `${u.kind}: ${u.name}`));
   const created: string[] = [];
   for (const stack of Object.values(stacks)) {
-    for (const [type, attribute, kind] of NAMED) for (const r of Object.values(resources(stack, type))) if (typeof r[attribute] === "string") created.push(`${kind}: ${r[attribute] as string}`);
+    for (const [type, attribute, kind] of NAMED)
+      for (const r of Object.values(resources(stack, type)))
+        if (typeof r[attribute] === "string") created.push(`${kind}: ${r[attribute] as string}`);
   }
   expect(created.length).toBeGreaterThan(0);
   expect(created.filter((c) => !known.has(c))).toEqual([]);

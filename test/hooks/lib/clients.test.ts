@@ -11,7 +11,10 @@ describe("configuredEndpoint", () => {
   test.each([
     [{}, undefined],
     [{ AWS_ENDPOINT_URL: "http://127.0.0.1:1" }, "http://127.0.0.1:1"],
-    [{ AWS_ENDPOINT_URL: "http://127.0.0.1:1", AWS_ENDPOINT_URL_CLOUDHSM_V2: "http://127.0.0.1:2" }, "http://127.0.0.1:2"],
+    [
+      { AWS_ENDPOINT_URL: "http://127.0.0.1:1", AWS_ENDPOINT_URL_CLOUDHSM_V2: "http://127.0.0.1:2" },
+      "http://127.0.0.1:2",
+    ],
     [{ AWS_ENDPOINT_URL_KMS: "http://127.0.0.1:3" }, undefined],
     [{ AWS_ENDPOINT_URL: "http://127.0.0.1:1", AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" }, undefined],
     [{ AWS_ENDPOINT_URL: "" }, undefined],
@@ -28,7 +31,10 @@ describe("every hook client sends to AWS_ENDPOINT_URL", () => {
     server = createServer((req: IncomingMessage, res) => {
       req.resume();
       req.on("end", () => {
-        seen.push({ target: String(req.headers["x-amz-target"] ?? `${req.method} ${req.url}`), auth: String(req.headers.authorization ?? "") });
+        seen.push({
+          target: String(req.headers["x-amz-target"] ?? `${req.method} ${req.url}`),
+          auth: String(req.headers.authorization ?? ""),
+        });
         res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
         res.end("{}");
       });
@@ -53,8 +59,18 @@ describe("every hook client sends to AWS_ENDPOINT_URL", () => {
       await c.secrets.send(new ListSecretsCommand({}));
       for (const client of Object.values(c)) (client as { destroy(): void }).destroy();
     });
-    expect(seen.map((s) => s.target)).toEqual(["TrentService.ListKeys", "BaldrApiService.DescribeClusters", "AmazonSSM.DescribeParameters", "secretsmanager.ListSecrets"]);
-    expect(seen.map((s) => /Credential=testing\/\d{8}\/eu-west-1\/([a-z0-9-]+)\//.exec(s.auth)?.[1])).toEqual(["kms", "cloudhsm", "ssm", "secretsmanager"]);
+    expect(seen.map((s) => s.target)).toEqual([
+      "TrentService.ListKeys",
+      "BaldrApiService.DescribeClusters",
+      "AmazonSSM.DescribeParameters",
+      "secretsmanager.ListSecrets",
+    ]);
+    expect(seen.map((s) => /Credential=testing\/\d{8}\/eu-west-1\/([a-z0-9-]+)\//.exec(s.auth)?.[1])).toEqual([
+      "kms",
+      "cloudhsm",
+      "ssm",
+      "secretsmanager",
+    ]);
   });
 
   test("AWS_ENDPOINT_URL_CLOUDHSM_V2 wins over AWS_ENDPOINT_URL for CloudHSM", async () => {
@@ -67,11 +83,14 @@ describe("every hook client sends to AWS_ENDPOINT_URL", () => {
   });
 
   test("without a configured endpoint the CloudHSM client resolves the Regional AWS endpoint", async () => {
-    const endpoint = await withEnv({ AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_CLOUDHSM_V2: undefined }, async () => {
-      const client = cloudHsmClient({ region: "eu-west-1" });
-      expect(client.config.endpoint).toBeUndefined();
-      return client.config.isCustomEndpoint;
-    });
+    const endpoint = await withEnv(
+      { AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_CLOUDHSM_V2: undefined },
+      async () => {
+        const client = cloudHsmClient({ region: "eu-west-1" });
+        expect(client.config.endpoint).toBeUndefined();
+        return client.config.isCustomEndpoint;
+      },
+    );
     expect(endpoint).toBe(false);
   });
 });

@@ -18,14 +18,21 @@ const HOSTILE: string[] = [
 ];
 
 describe("identifier patterns", () => {
-  test.each(Object.keys(ID_PATTERNS) as IdKind[])("%s rejects every 10,000-character hostile argument in under 50 ms", (kind) => {
-    for (const value of HOSTILE) {
-      const start = process.hrtime.bigint();
-      const ok = ID_PATTERNS[kind].test(value);
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      expect({ value: value.slice(0, 20), ok, fast: ms < 50 }).toEqual({ value: value.slice(0, 20), ok: false, fast: true });
-    }
-  });
+  test.each(Object.keys(ID_PATTERNS) as IdKind[])(
+    "%s rejects every 10,000-character hostile argument in under 50 ms",
+    (kind) => {
+      for (const value of HOSTILE) {
+        const start = process.hrtime.bigint();
+        const ok = ID_PATTERNS[kind].test(value);
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        expect({ value: value.slice(0, 20), ok, fast: ms < 50 }).toEqual({
+          value: value.slice(0, 20),
+          ok: false,
+          fast: true,
+        });
+      }
+    },
+  );
 
   test.each([
     ["/cmk/dev/kmsuser", true],
@@ -40,6 +47,8 @@ describe("identifier patterns", () => {
   });
 
   test("a long bad value is named and shortened in the message", () => {
-    expect(checkIds({ parameterName: "a".repeat(N) + "!" })).toEqual([`'parameterName' value must match ${ID_PATTERNS.parameterName.source}. Received: ${"a".repeat(80)}... (${N + 1} characters)`]);
+    expect(checkIds({ parameterName: "a".repeat(N) + "!" })).toEqual([
+      `'parameterName' value must match ${ID_PATTERNS.parameterName.source}. Received: ${"a".repeat(80)}... (${N + 1} characters)`,
+    ]);
   });
 });

@@ -8,7 +8,12 @@ import { awsError, cloudhsmMock, clusterOutput, IDS, runtime, store, thrown } fr
 
 const kms = mockClient(KMSClient);
 const cloudhsm = cloudhsmMock();
-const input = (rt = runtime()) => ({ ...rt, clients: { kms: kms as never, cloudhsm: cloudhsm as never }, keyStoreId: IDS.keyStoreId, clusterId: IDS.clusterId });
+const input = (rt = runtime()) => ({
+  ...rt,
+  clients: { kms: kms as never, cloudhsm: cloudhsm as never },
+  keyStoreId: IDS.keyStoreId,
+  clusterId: IDS.clusterId,
+});
 const twoActive = clusterOutput("ACTIVE", [
   ["ACTIVE", "eu-west-1a", "10.0.1.10"],
   ["ACTIVE", "eu-west-1b", "10.0.2.10"],
@@ -19,7 +24,10 @@ const oneActive = clusterOutput("ACTIVE", [
 ]);
 
 /** The embedded-metric-format line the step printed, parsed. */
-const metricsLine = (lines: string[]) => JSON.parse(lines.find((l) => l.startsWith("{")) as string) as Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } };
+const metricsLine = (lines: string[]) =>
+  JSON.parse(lines.find((l) => l.startsWith("{")) as string) as Record<string, unknown> & {
+    _aws: { CloudWatchMetrics: unknown[] };
+  };
 
 beforeEach(() => {
   kms.reset();
@@ -30,7 +38,10 @@ test("a CONNECTED store with 2 ACTIVE HSMs: metrics 1 and 2 in embedded metric f
   kms.on(DescribeCustomKeyStoresCommand).resolves(store("CONNECTED"));
   cloudhsm.on(DescribeClustersCommand).resolves(twoActive);
   const rt = runtime();
-  expect(await checkKeyStoreHealth(input(rt))).toMatchObject({ status: "ALREADY_DONE", state: "CONNECTED, 2 HSMs ACTIVE" });
+  expect(await checkKeyStoreHealth(input(rt))).toMatchObject({
+    status: "ALREADY_DONE",
+    state: "CONNECTED, 2 HSMs ACTIVE",
+  });
   const line = metricsLine(rt.lines);
   expect(line).toMatchObject({ CustomKeyStoreId: IDS.keyStoreId, KeyStoreConnected: 1, ActiveHsms: 2 });
   expect(line._aws.CloudWatchMetrics).toEqual([
@@ -53,7 +64,9 @@ test("a store that left CONNECTED (FAILED) and a cluster with 1 ACTIVE HSM: metr
   const rt = runtime();
   expect(await checkKeyStoreHealth(input(rt))).toMatchObject({ state: "FAILED(USER_LOCKED_OUT), 1 HSMs ACTIVE" });
   expect(metricsLine(rt.lines)).toMatchObject({ KeyStoreConnected: 0, ActiveHsms: 1 });
-  expect(rt.lines.filter((l) => l.startsWith("WARN"))).toEqual([`WARN [check-key-store-health ${IDS.keyStoreId}] unhealthy: key store is FAILED(USER_LOCKED_OUT), not CONNECTED; 1 ACTIVE HSMs, fewer than 2`]);
+  expect(rt.lines.filter((l) => l.startsWith("WARN"))).toEqual([
+    `WARN [check-key-store-health ${IDS.keyStoreId}] unhealthy: key store is FAILED(USER_LOCKED_OUT), not CONNECTED; 1 ACTIVE HSMs, fewer than 2`,
+  ]);
 });
 
 test("a DISCONNECTED store publishes 0", async () => {
@@ -65,17 +78,27 @@ test("a DISCONNECTED store publishes 0", async () => {
 });
 
 test("converges through throttling", async () => {
-  kms.on(DescribeCustomKeyStoresCommand).rejectsOnce(awsError("ThrottlingException", "Rate exceeded")).resolves(store("CONNECTED"));
-  cloudhsm.on(DescribeClustersCommand).rejectsOnce(awsError("ThrottlingException", "Rate exceeded")).resolves(twoActive);
+  kms
+    .on(DescribeCustomKeyStoresCommand)
+    .rejectsOnce(awsError("ThrottlingException", "Rate exceeded"))
+    .resolves(store("CONNECTED"));
+  cloudhsm
+    .on(DescribeClustersCommand)
+    .rejectsOnce(awsError("ThrottlingException", "Rate exceeded"))
+    .resolves(twoActive);
   const rt = runtime();
   expect(await checkKeyStoreHealth(input(rt))).toMatchObject({ state: "CONNECTED, 2 HSMs ACTIVE" });
 });
 
 test("fails when access is denied: one line with the next action, and no metric (the alarms treat missing data as breaching)", async () => {
-  kms.on(DescribeCustomKeyStoresCommand).rejects(awsError("AccessDeniedException", "not authorized to perform kms:DescribeCustomKeyStores"));
+  kms
+    .on(DescribeCustomKeyStoresCommand)
+    .rejects(awsError("AccessDeniedException", "not authorized to perform kms:DescribeCustomKeyStores"));
   const rt = runtime();
   const err = await thrown(() => checkKeyStoreHealth(input(rt)));
-  expect(err.message).toBe(`[check-key-store-health ${IDS.keyStoreId}] AccessDeniedException: DescribeCustomKeyStores failed: not authorized to perform kms:DescribeCustomKeyStores. Next: grant the hook role kms:DescribeCustomKeyStores (hooks/README.md); the alarms report the missing check`);
+  expect(err.message).toBe(
+    `[check-key-store-health ${IDS.keyStoreId}] AccessDeniedException: DescribeCustomKeyStores failed: not authorized to perform kms:DescribeCustomKeyStores. Next: grant the hook role kms:DescribeCustomKeyStores (hooks/README.md); the alarms report the missing check`,
+  );
   expect(rt.lines.some((l) => l.startsWith("{"))).toBe(false);
 });
 
@@ -85,8 +108,23 @@ test("the Lambda runner accepts the scheduled event (step, ids, minimum, budget;
   const lines: string[] = [];
   const saved = process.env.AWS_REGION;
   process.env.AWS_REGION = IDS.region; // what Lambda sets; the schedule's event carries no region
-  const handler = createHandler({ clients: () => ({ kms, cloudhsm, ssm: kms, secrets: kms }) as never, clock: new VirtualClock(0), sink: (l) => lines.push(l) });
-  await expect(handler({ step: "check-key-store-health", keyStoreId: IDS.keyStoreId, clusterId: IDS.clusterId, minHsms: 2, timeoutMinutes: 2 } as never, { getRemainingTimeInMillis: () => 60_000 })).resolves.toMatchObject({
+  const handler = createHandler({
+    clients: () => ({ kms, cloudhsm, ssm: kms, secrets: kms }) as never,
+    clock: new VirtualClock(0),
+    sink: (l) => lines.push(l),
+  });
+  await expect(
+    handler(
+      {
+        step: "check-key-store-health",
+        keyStoreId: IDS.keyStoreId,
+        clusterId: IDS.clusterId,
+        minHsms: 2,
+        timeoutMinutes: 2,
+      } as never,
+      { getRemainingTimeInMillis: () => 60_000 },
+    ),
+  ).resolves.toMatchObject({
     status: "DONE",
     state: "CONNECTED, 2 HSMs ACTIVE",
   });

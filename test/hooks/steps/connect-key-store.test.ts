@@ -1,4 +1,13 @@
-import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, KMSClient, type ConnectionErrorCodeType, type ConnectionStateType, type CustomKeyStoreType, type DescribeCustomKeyStoresCommandOutput } from "@aws-sdk/client-kms";
+import {
+  ConnectCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+  KMSClient,
+  type ConnectionErrorCodeType,
+  type ConnectionStateType,
+  type CustomKeyStoreType,
+  type DescribeCustomKeyStoresCommandOutput,
+} from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { CONNECTION_ERRORS, connectionErrorAction } from "../../../hooks/lib/connection-errors";
 import { connectKeyStore } from "../../../hooks/steps/connect-key-store";
@@ -22,13 +31,20 @@ const input = (rt = runtime()) => ({ ...rt, clients: { kms }, keyStoreId: IDS.ke
 beforeEach(() => kms.reset());
 
 test("connects a DISCONNECTED store and waits for CONNECTED, one line per state change", async () => {
-  kms.on(DescribeCustomKeyStoresCommand).resolvesOnce(store("DISCONNECTED")).resolvesOnce(store("CONNECTING")).resolves(store("CONNECTED"));
+  kms
+    .on(DescribeCustomKeyStoresCommand)
+    .resolvesOnce(store("DISCONNECTED"))
+    .resolvesOnce(store("CONNECTING"))
+    .resolves(store("CONNECTED"));
   kms.on(ConnectCustomKeyStoreCommand).resolves({});
   const rt = runtime();
   const result = await connectKeyStore(input(rt));
   expect(result).toMatchObject({ status: "DONE", state: "CONNECTED" });
   expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
-  expect(rt.lines.filter((l) => l.includes("->"))).toEqual(["[connect-key-store cks-1234567890abcdef0] DISCONNECTED -> CONNECTING after 0s", "[connect-key-store cks-1234567890abcdef0] CONNECTING -> CONNECTED after 38s"]);
+  expect(rt.lines.filter((l) => l.includes("->"))).toEqual([
+    "[connect-key-store cks-1234567890abcdef0] DISCONNECTED -> CONNECTING after 0s",
+    "[connect-key-store cks-1234567890abcdef0] CONNECTING -> CONNECTED after 38s",
+  ]);
 });
 
 test("re-run after success makes no mutating call", async () => {
@@ -57,10 +73,16 @@ test("converges through throttling and network errors at every call", async () =
   expect((await connectKeyStore(input())).state).toBe("CONNECTED");
 });
 
-const codes = Object.entries(CONNECTION_ERRORS).flatMap(([code, info]) => info.stores.map((type) => [code, type, info.retryable] as const));
+const codes = Object.entries(CONNECTION_ERRORS).flatMap(([code, info]) =>
+  info.stores.map((type) => [code, type, info.retryable] as const),
+);
 
 /** Describe answers that follow the calls made: FAILED(code) until disconnected, then per `afterConnect`. */
-function failedStore(type: string, code: string, afterConnect: (connects: number) => DescribeCustomKeyStoresCommandOutput): void {
+function failedStore(
+  type: string,
+  code: string,
+  afterConnect: (connects: number) => DescribeCustomKeyStoresCommandOutput,
+): void {
   kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
     const disconnects = kms.commandCalls(DisconnectCustomKeyStoreCommand).length;
     const connects = kms.commandCalls(ConnectCustomKeyStoreCommand).length;
@@ -72,35 +94,43 @@ function failedStore(type: string, code: string, afterConnect: (connects: number
   kms.on(ConnectCustomKeyStoreCommand).resolves({});
 }
 
-test.each(codes.filter(([, , retryable]) => !retryable))("recovers a store found FAILED with %s (%s) once the cause is fixed: disconnect, DISCONNECTED, connect", async (code, type) => {
-  failedStore(type, code, () => store("CONNECTED", type));
-  const rt = runtime();
-  expect(await connectKeyStore(input(rt))).toMatchObject({ status: "DONE", state: "CONNECTED" });
-  expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
-  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
-  // Disconnect strictly before connect (KMS refuses ConnectCustomKeyStore on a FAILED store).
-  const order = kms
-    .calls()
-    .map((c) => (c.args[0] as object).constructor.name)
-    .filter((n) => n !== "DescribeCustomKeyStoresCommand");
-  expect(order).toEqual(["DisconnectCustomKeyStoreCommand", "ConnectCustomKeyStoreCommand"]);
-  expect(rt.lines).toEqual([
-    `[connect-key-store cks-1234567890abcdef0] FAILED(${code}) at 0s`,
-    `[connect-key-store cks-1234567890abcdef0] found FAILED with ${code} from an earlier attempt: disconnecting, then connecting again (KMS connects a FAILED store only after it is DISCONNECTED)`,
-    `[connect-key-store cks-1234567890abcdef0] FAILED(${code}) -> DISCONNECTED after 0s`,
-    "[connect-key-store cks-1234567890abcdef0] ConnectCustomKeyStore accepted",
-    "[connect-key-store cks-1234567890abcdef0] DISCONNECTED -> CONNECTING after 0s",
-    expect.stringMatching(/^\[connect-key-store cks-1234567890abcdef0\] CONNECTING -> CONNECTED after \d+s$/),
-  ]);
-});
+test.each(codes.filter(([, , retryable]) => !retryable))(
+  "recovers a store found FAILED with %s (%s) once the cause is fixed: disconnect, DISCONNECTED, connect",
+  async (code, type) => {
+    failedStore(type, code, () => store("CONNECTED", type));
+    const rt = runtime();
+    expect(await connectKeyStore(input(rt))).toMatchObject({ status: "DONE", state: "CONNECTED" });
+    expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
+    expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
+    // Disconnect strictly before connect (KMS refuses ConnectCustomKeyStore on a FAILED store).
+    const order = kms
+      .calls()
+      .map((c) => (c.args[0] as object).constructor.name)
+      .filter((n) => n !== "DescribeCustomKeyStoresCommand");
+    expect(order).toEqual(["DisconnectCustomKeyStoreCommand", "ConnectCustomKeyStoreCommand"]);
+    expect(rt.lines).toEqual([
+      `[connect-key-store cks-1234567890abcdef0] FAILED(${code}) at 0s`,
+      `[connect-key-store cks-1234567890abcdef0] found FAILED with ${code} from an earlier attempt: disconnecting, then connecting again (KMS connects a FAILED store only after it is DISCONNECTED)`,
+      `[connect-key-store cks-1234567890abcdef0] FAILED(${code}) -> DISCONNECTED after 0s`,
+      "[connect-key-store cks-1234567890abcdef0] ConnectCustomKeyStore accepted",
+      "[connect-key-store cks-1234567890abcdef0] DISCONNECTED -> CONNECTING after 0s",
+      expect.stringMatching(/^\[connect-key-store cks-1234567890abcdef0\] CONNECTING -> CONNECTED after \d+s$/),
+    ]);
+  },
+);
 
-test.each(codes.filter(([, , retryable]) => !retryable))("reports %s (%s) with the mapped action when the store fails again after the recovery", async (code, type) => {
-  failedStore(type, code, () => store("FAILED", type, code));
-  const err = await thrown(() => connectKeyStore(input()));
-  expect(err.message).toBe(`[connect-key-store cks-1234567890abcdef0] ${code}: ${CONNECTION_ERRORS[code].meaning} (after 1 reconnect). Next: ${connectionErrorAction(code, type)}`);
-  expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
-  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
-});
+test.each(codes.filter(([, , retryable]) => !retryable))(
+  "reports %s (%s) with the mapped action when the store fails again after the recovery",
+  async (code, type) => {
+    failedStore(type, code, () => store("FAILED", type, code));
+    const err = await thrown(() => connectKeyStore(input()));
+    expect(err.message).toBe(
+      `[connect-key-store cks-1234567890abcdef0] ${code}: ${CONNECTION_ERRORS[code].meaning} (after 1 reconnect). Next: ${connectionErrorAction(code, type)}`,
+    );
+    expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
+    expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
+  },
+);
 
 test("a non-transient code after its own connect stops at once (no disconnect: nothing changed since)", async () => {
   kms
@@ -109,25 +139,36 @@ test("a non-transient code after its own connect stops at once (no disconnect: n
     .resolves(store("FAILED", "AWS_CLOUDHSM", "USER_NOT_FOUND"));
   kms.on(ConnectCustomKeyStoreCommand).resolves({});
   const err = await thrown(() => connectKeyStore(input()));
-  expect(err.message).toBe(`[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: ${CONNECTION_ERRORS.USER_NOT_FOUND.meaning}. Next: ${connectionErrorAction("USER_NOT_FOUND", "AWS_CLOUDHSM")}`);
+  expect(err.message).toBe(
+    `[connect-key-store cks-1234567890abcdef0] USER_NOT_FOUND: ${CONNECTION_ERRORS.USER_NOT_FOUND.meaning}. Next: ${connectionErrorAction("USER_NOT_FOUND", "AWS_CLOUDHSM")}`,
+  );
   expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(0);
 });
 
-test.each(codes.filter(([code, , retryable]) => retryable && code !== "INSUFFICIENT_CLOUDHSM_HSMS"))("disconnects and reconnects on transient %s (%s), then converges", async (code, type) => {
-  kms
-    .on(DescribeCustomKeyStoresCommand)
-    .resolvesOnce(store("FAILED", type, code))
-    .resolvesOnce(store("DISCONNECTED", type))
-    .resolves(store("CONNECTED", type));
-  kms.on(DisconnectCustomKeyStoreCommand).resolves({});
-  kms.on(ConnectCustomKeyStoreCommand).resolves({});
-  expect((await connectKeyStore(input())).state).toBe("CONNECTED");
-  expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
-  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
-});
+test.each(codes.filter(([code, , retryable]) => retryable && code !== "INSUFFICIENT_CLOUDHSM_HSMS"))(
+  "disconnects and reconnects on transient %s (%s), then converges",
+  async (code, type) => {
+    kms
+      .on(DescribeCustomKeyStoresCommand)
+      .resolvesOnce(store("FAILED", type, code))
+      .resolvesOnce(store("DISCONNECTED", type))
+      .resolves(store("CONNECTED", type));
+    kms.on(DisconnectCustomKeyStoreCommand).resolves({});
+    kms.on(ConnectCustomKeyStoreCommand).resolves({});
+    expect((await connectKeyStore(input())).state).toBe("CONNECTED");
+    expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(1);
+    expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(1);
+  },
+);
 
 test("gives up on a transient code after the bounded reconnects, naming them", async () => {
-  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => (kms.commandCalls(DisconnectCustomKeyStoreCommand).length > kms.commandCalls(ConnectCustomKeyStoreCommand).length ? store("DISCONNECTED") : store("FAILED", "AWS_CLOUDHSM", "NETWORK_ERRORS")));
+  kms
+    .on(DescribeCustomKeyStoresCommand)
+    .callsFake(() =>
+      kms.commandCalls(DisconnectCustomKeyStoreCommand).length > kms.commandCalls(ConnectCustomKeyStoreCommand).length
+        ? store("DISCONNECTED")
+        : store("FAILED", "AWS_CLOUDHSM", "NETWORK_ERRORS"),
+    );
   kms.on(DisconnectCustomKeyStoreCommand).resolves({});
   kms.on(ConnectCustomKeyStoreCommand).resolves({});
   const err = await thrown(() => connectKeyStore(input()));
@@ -137,7 +178,9 @@ test("gives up on a transient code after the bounded reconnects, naming them", a
 });
 
 test("INSUFFICIENT_CLOUDHSM_HSMS without HSMs being created: one recovery, then the mapped action", async () => {
-  failedStore("AWS_CLOUDHSM", "INSUFFICIENT_CLOUDHSM_HSMS", () => store("FAILED", "AWS_CLOUDHSM", "INSUFFICIENT_CLOUDHSM_HSMS"));
+  failedStore("AWS_CLOUDHSM", "INSUFFICIENT_CLOUDHSM_HSMS", () =>
+    store("FAILED", "AWS_CLOUDHSM", "INSUFFICIENT_CLOUDHSM_HSMS"),
+  );
   const err = await thrown(() => connectKeyStore(input()));
   expect(err.message).toBe(
     "[connect-key-store cks-1234567890abcdef0] INSUFFICIENT_CLOUDHSM_HSMS: the cluster has fewer than the 2 ACTIVE HSMs in different AZs a key store needs (after 1 reconnect). Next: add HSMs so the cluster has at least 2 ACTIVE HSMs in 2 different AZs (aws_cloudhsm_v2_hsm), then re-run",
@@ -147,9 +190,13 @@ test("INSUFFICIENT_CLOUDHSM_HSMS without HSMs being created: one recovery, then 
 
 test("maps ConnectCustomKeyStore exceptions to actions", async () => {
   kms.on(DescribeCustomKeyStoresCommand).resolves(store("DISCONNECTED"));
-  kms.on(ConnectCustomKeyStoreCommand).rejects(awsError("CloudHsmClusterNotActiveException", "The cluster is not active"));
+  kms
+    .on(ConnectCustomKeyStoreCommand)
+    .rejects(awsError("CloudHsmClusterNotActiveException", "The cluster is not active"));
   const err = await thrown(() => connectKeyStore(input()));
-  expect(err.message).toBe("[connect-key-store cks-1234567890abcdef0] CloudHsmClusterNotActiveException: ConnectCustomKeyStore failed: The cluster is not active. Next: activate the cluster first (initialize-cluster, activate-cluster)");
+  expect(err.message).toBe(
+    "[connect-key-store cks-1234567890abcdef0] CloudHsmClusterNotActiveException: ConnectCustomKeyStore failed: The cluster is not active. Next: activate the cluster first (initialize-cluster, activate-cluster)",
+  );
 });
 
 test("times out with the last state and elapsed time", async () => {

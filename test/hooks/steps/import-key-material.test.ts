@@ -1,7 +1,21 @@
 import { constants, generateKeyPairSync, privateDecrypt } from "node:crypto";
-import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GetParametersForImportCommand, ImportKeyMaterialCommand, KMSClient, ListResourceTagsCommand, RotateKeyOnDemandCommand, type KeyMetadata } from "@aws-sdk/client-kms";
+import {
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  GetParametersForImportCommand,
+  ImportKeyMaterialCommand,
+  KMSClient,
+  ListResourceTagsCommand,
+  RotateKeyOnDemandCommand,
+  type KeyMetadata,
+} from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
-import { importKeyMaterial, parseMaterial, type ImportKeyMaterialInput } from "../../../hooks/steps/import-key-material";
+import {
+  importKeyMaterial,
+  parseMaterial,
+  type ImportKeyMaterialInput,
+} from "../../../hooks/steps/import-key-material";
 import { Readable } from "node:stream";
 import { readStdin, runCli } from "../../../hooks/cli";
 import { createHandler } from "../../../hooks/lambda";
@@ -18,9 +32,21 @@ const wrapping = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const PUBLIC_DER = wrapping.publicKey.export({ type: "spki", format: "der" });
 
 const meta = (state: string, extra: Partial<KeyMetadata> = {}): { KeyMetadata: KeyMetadata } => ({
-  KeyMetadata: { KeyId: IDS.keyId, Arn: KEY_ARN, KeyState: state as KeyMetadata["KeyState"], Origin: "EXTERNAL", KeySpec: "SYMMETRIC_DEFAULT", KeyManager: "CUSTOMER", ...extra } as KeyMetadata,
+  KeyMetadata: {
+    KeyId: IDS.keyId,
+    Arn: KEY_ARN,
+    KeyState: state as KeyMetadata["KeyState"],
+    Origin: "EXTERNAL",
+    KeySpec: "SYMMETRIC_DEFAULT",
+    KeyManager: "CUSTOMER",
+    ...extra,
+  } as KeyMetadata,
 });
-const unwrap = (wrapped: Uint8Array) => privateDecrypt({ key: wrapping.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.from(wrapped));
+const unwrap = (wrapped: Uint8Array) =>
+  privateDecrypt(
+    { key: wrapping.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+    Buffer.from(wrapped),
+  );
 
 /** KMS answering like a real key: parameters valid 24 h from the virtual clock, a working round trip. */
 function kmsWorks(clock: VirtualClock, firstState = "PendingImport", afterState = "Enabled"): void {
@@ -29,14 +55,28 @@ function kmsWorks(clock: VirtualClock, firstState = "PendingImport", afterState 
     .resolvesOnce(meta(firstState, { CurrentKeyMaterialId: firstState === "PendingImport" ? undefined : "m1" }))
     .resolves(meta(afterState, { CurrentKeyMaterialId: "m1" }));
   let token = 0;
-  kms.on(GetParametersForImportCommand).callsFake(() => ({ KeyId: KEY_ARN, PublicKey: new Uint8Array(PUBLIC_DER), ImportToken: Buffer.from(`token-${++token}`), ParametersValidTo: new Date(clock.now() + DAY) }));
+  kms.on(GetParametersForImportCommand).callsFake(() => ({
+    KeyId: KEY_ARN,
+    PublicKey: new Uint8Array(PUBLIC_DER),
+    ImportToken: Buffer.from(`token-${++token}`),
+    ParametersValidTo: new Date(clock.now() + DAY),
+  }));
   kms.on(ImportKeyMaterialCommand).resolves({ KeyId: KEY_ARN });
   kms.on(ListResourceTagsCommand).resolves({ Tags: [{ TagKey: "Name", TagValue: "staging/archive" }] });
-  kms.on(EncryptCommand).callsFake((input: { Plaintext: Uint8Array }) => ({ KeyId: KEY_ARN, CiphertextBlob: Buffer.concat([Buffer.from("ct:"), Buffer.from(input.Plaintext)]) }));
-  kms.on(DecryptCommand).callsFake((input: { CiphertextBlob: Uint8Array }) => ({ KeyId: KEY_ARN, Plaintext: Buffer.from(input.CiphertextBlob).subarray(3) }));
+  kms.on(EncryptCommand).callsFake((input: { Plaintext: Uint8Array }) => ({
+    KeyId: KEY_ARN,
+    CiphertextBlob: Buffer.concat([Buffer.from("ct:"), Buffer.from(input.Plaintext)]),
+  }));
+  kms.on(DecryptCommand).callsFake((input: { CiphertextBlob: Uint8Array }) => ({
+    KeyId: KEY_ARN,
+    Plaintext: Buffer.from(input.CiphertextBlob).subarray(3),
+  }));
 }
 
-function input(rt: ReturnType<typeof runtime>, extra: Partial<ImportKeyMaterialInput> = {}): ImportKeyMaterialInput & { reads: () => number } {
+function input(
+  rt: ReturnType<typeof runtime>,
+  extra: Partial<ImportKeyMaterialInput> = {},
+): ImportKeyMaterialInput & { reads: () => number } {
   let reads = 0;
   return {
     ...rt,
@@ -61,14 +101,23 @@ test("happy path: wrapping key RSA_4096 / RSAES_OAEP_SHA_256, material wrapped i
   kmsWorks(rt.clock);
   const result = await importKeyMaterial(input(rt));
   expect(result).toMatchObject({ status: "DONE", state: "Enabled" });
-  expect(kms.commandCalls(GetParametersForImportCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: IDS.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_4096" }]);
+  expect(kms.commandCalls(GetParametersForImportCommand).map((c) => c.args[0].input)).toEqual([
+    { KeyId: IDS.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_4096" },
+  ]);
   const [imp] = importInputs();
-  expect(imp).toMatchObject({ KeyId: IDS.keyId, ImportToken: Buffer.from("token-1"), ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: new Date(1_000_000 + 180 * DAY) });
+  expect(imp).toMatchObject({
+    KeyId: IDS.keyId,
+    ImportToken: Buffer.from("token-1"),
+    ExpirationModel: "KEY_MATERIAL_EXPIRES",
+    ValidTo: new Date(1_000_000 + 180 * DAY),
+  });
   // First import: no ImportType (KMS takes NEW_KEY_MATERIAL for a key that never had material).
   expect(imp).not.toHaveProperty("ImportType");
   // What KMS receives unwraps, with the wrapping private key, to exactly the material.
   expect(unwrap(imp.EncryptedKeyMaterial as Uint8Array).equals(MATERIAL)).toBe(true);
-  expect(kms.commandCalls(EncryptCommand)[0].args[0].input.EncryptionContext).toEqual({ purpose: "cmk-stacks import-key-material round trip" });
+  expect(kms.commandCalls(EncryptCommand)[0].args[0].input.EncryptionContext).toEqual({
+    purpose: "cmk-stacks import-key-material round trip",
+  });
   expect(rt.lines).toEqual([
     `[import-key-material ${IDS.keyId}] PendingImport at 0s`,
     `[import-key-material ${IDS.keyId}] wrapping key RSA_4096, RSAES_OAEP_SHA_256; import token valid until 1970-01-02T00:16:40.000Z`,
@@ -114,12 +163,16 @@ test("material that does not expire: KEY_MATERIAL_DOES_NOT_EXPIRE and no ValidTo
 
 test("a key already holding material is left alone: DescribeKey only, the material is not even read", async () => {
   const rt = runtime();
-  kms.on(DescribeKeyCommand).resolves(meta("Enabled", { ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: new Date(Date.UTC(2027, 5, 1)) }));
+  kms
+    .on(DescribeKeyCommand)
+    .resolves(meta("Enabled", { ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: new Date(Date.UTC(2027, 5, 1)) }));
   const inp = input(rt);
   expect(await importKeyMaterial(inp)).toMatchObject({ status: "ALREADY_DONE", state: "Enabled" });
   expect(kms.calls()).toHaveLength(1);
   expect(inp.reads()).toBe(0);
-  expect(rt.lines.at(-1)).toBe(`[import-key-material ${IDS.keyId}] already holds key material (expires 2027-06-01T00:00:00.000Z); left alone (--reimport: same material, new expiry; --rotate: new material)`);
+  expect(rt.lines.at(-1)).toBe(
+    `[import-key-material ${IDS.keyId}] already holds key material (expires 2027-06-01T00:00:00.000Z); left alone (--reimport: same material, new expiry; --rotate: new material)`,
+  );
 });
 
 test("--reimport imports the same material again (EXISTING_KEY_MATERIAL) with the new expiry", async () => {
@@ -127,7 +180,11 @@ test("--reimport imports the same material again (EXISTING_KEY_MATERIAL) with th
   kmsWorks(rt.clock, "Enabled");
   expect(await importKeyMaterial(input(rt, { reimport: true, validDays: 30 }))).toMatchObject({ status: "DONE" });
   expect(importInputs()).toHaveLength(1);
-  expect(importInputs()[0]).toMatchObject({ ImportType: "EXISTING_KEY_MATERIAL", ExpirationModel: "KEY_MATERIAL_EXPIRES", ValidTo: new Date(30 * DAY) });
+  expect(importInputs()[0]).toMatchObject({
+    ImportType: "EXISTING_KEY_MATERIAL",
+    ExpirationModel: "KEY_MATERIAL_EXPIRES",
+    ValidTo: new Date(30 * DAY),
+  });
   expect(kms.commandCalls(RotateKeyOnDemandCommand)).toHaveLength(0);
 });
 
@@ -141,9 +198,13 @@ test("re-import after the material expired (the key is PendingImport again): a p
 test("IncorrectKeyMaterialException (other material than the key holds) names the fix, and nothing else is called", async () => {
   const rt = runtime();
   kmsWorks(rt.clock, "Enabled");
-  kms.on(ImportKeyMaterialCommand).rejects(awsError("IncorrectKeyMaterialException", "The key material does not match"));
+  kms
+    .on(ImportKeyMaterialCommand)
+    .rejects(awsError("IncorrectKeyMaterialException", "The key material does not match"));
   const err = await thrown(() => importKeyMaterial(input(rt, { reimport: true })));
-  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] IncorrectKeyMaterialException: ImportKeyMaterial failed: The key material does not match. Next: this is not the material the key holds: re-import the same material, or pass --rotate to import new material`);
+  expect(err.message).toBe(
+    `[import-key-material ${IDS.keyId}] IncorrectKeyMaterialException: ImportKeyMaterial failed: The key material does not match. Next: this is not the material the key holds: re-import the same material, or pass --rotate to import new material`,
+  );
   expect(kms.commandCalls(EncryptCommand)).toHaveLength(0);
 });
 
@@ -168,7 +229,9 @@ test("--rotate on a key without material is refused before the material is read"
   kms.on(DescribeKeyCommand).resolves(meta("PendingImport"));
   const inp = input(rt, { rotate: true });
   const err = await thrown(() => importKeyMaterial(inp));
-  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] NoMaterialYet: the key has no material to rotate from. Next: import its first material without --rotate`);
+  expect(err.message).toBe(
+    `[import-key-material ${IDS.keyId}] NoMaterialYet: the key has no material to rotate from. Next: import its first material without --rotate`,
+  );
   expect(inp.reads()).toBe(0);
 });
 
@@ -181,7 +244,12 @@ test("throttling on GetParametersForImport (1 request/s): backoff on the clock, 
     calls++;
     times.push(rt.clock.now());
     if (calls <= 2) throw awsError("ThrottlingException", "Rate exceeded", 400);
-    return { KeyId: KEY_ARN, PublicKey: new Uint8Array(PUBLIC_DER), ImportToken: Buffer.from("token-3"), ParametersValidTo: new Date(rt.clock.now() + DAY) };
+    return {
+      KeyId: KEY_ARN,
+      PublicKey: new Uint8Array(PUBLIC_DER),
+      ImportToken: Buffer.from("token-3"),
+      ParametersValidTo: new Date(rt.clock.now() + DAY),
+    };
   });
   expect(await importKeyMaterial(input(rt))).toMatchObject({ status: "DONE" });
   expect(calls).toBe(3);
@@ -203,12 +271,20 @@ test("throttling on GetParametersForImport (1 request/s): backoff on the clock, 
 test("the 24-hour import token expired before the import: one new wrapping key and token, wrapped again, imported", async () => {
   const rt = runtime();
   kmsWorks(rt.clock);
-  kms.on(ImportKeyMaterialCommand).rejectsOnce(awsError("ExpiredImportTokenException", "The import token has expired")).resolves({ KeyId: KEY_ARN });
+  kms
+    .on(ImportKeyMaterialCommand)
+    .rejectsOnce(awsError("ExpiredImportTokenException", "The import token has expired"))
+    .resolves({ KeyId: KEY_ARN });
   expect(await importKeyMaterial(input(rt))).toMatchObject({ status: "DONE" });
   expect(kms.commandCalls(GetParametersForImportCommand)).toHaveLength(2);
-  expect(importInputs().map((i) => Buffer.from(i.ImportToken as Uint8Array).toString())).toEqual(["token-1", "token-2"]);
+  expect(importInputs().map((i) => Buffer.from(i.ImportToken as Uint8Array).toString())).toEqual([
+    "token-1",
+    "token-2",
+  ]);
   expect(unwrap(importInputs()[1].EncryptedKeyMaterial as Uint8Array).equals(MATERIAL)).toBe(true);
-  expect(rt.lines).toContain(`[import-key-material ${IDS.keyId}] the import token expired before the import: fetching a new wrapping key`);
+  expect(rt.lines).toContain(
+    `[import-key-material ${IDS.keyId}] the import token expired before the import: fetching a new wrapping key`,
+  );
 });
 
 test("a token that expires twice stops with the AWS code and the next action (bounded: two wrapping keys at most)", async () => {
@@ -216,16 +292,25 @@ test("a token that expires twice stops with the AWS code and the next action (bo
   kmsWorks(rt.clock);
   kms.on(ImportKeyMaterialCommand).rejects(awsError("ExpiredImportTokenException", "The import token has expired"));
   const err = await thrown(() => importKeyMaterial(input(rt)));
-  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] ExpiredImportTokenException: ImportKeyMaterial failed: The import token has expired. Next: run the step again (a fresh wrapping key and token)`);
+  expect(err.message).toBe(
+    `[import-key-material ${IDS.keyId}] ExpiredImportTokenException: ImportKeyMaterial failed: The import token has expired. Next: run the step again (a fresh wrapping key and token)`,
+  );
   expect(kms.commandCalls(GetParametersForImportCommand)).toHaveLength(2);
 });
 
 test("a token already at its end when returned (a clock far off): a second fetch, then a clear stop", async () => {
   const rt = runtime();
   kmsWorks(rt.clock);
-  kms.on(GetParametersForImportCommand).resolves({ KeyId: KEY_ARN, PublicKey: new Uint8Array(PUBLIC_DER), ImportToken: Buffer.from("t"), ParametersValidTo: new Date(rt.clock.now() + 60_000) });
+  kms.on(GetParametersForImportCommand).resolves({
+    KeyId: KEY_ARN,
+    PublicKey: new Uint8Array(PUBLIC_DER),
+    ImportToken: Buffer.from("t"),
+    ParametersValidTo: new Date(rt.clock.now() + 60_000),
+  });
   const err = await thrown(() => importKeyMaterial(input(rt)));
-  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] ExpiredImportTokenException: the import token is valid until 1970-01-01T00:01:00.000Z, too close to now. Next: check this machine's clock and run the step again`);
+  expect(err.message).toBe(
+    `[import-key-material ${IDS.keyId}] ExpiredImportTokenException: the import token is valid until 1970-01-01T00:01:00.000Z, too close to now. Next: check this machine's clock and run the step again`,
+  );
   expect(kms.commandCalls(GetParametersForImportCommand)).toHaveLength(2);
   expect(importInputs()).toHaveLength(0);
 });
@@ -235,7 +320,9 @@ test("the round trip failing (Decrypt returns other bytes) is a failure, not a s
   kmsWorks(rt.clock);
   kms.on(DecryptCommand).resolves({ KeyId: KEY_ARN, Plaintext: Buffer.alloc(32, 7) });
   const err = await thrown(() => importKeyMaterial(input(rt)));
-  expect(err.message).toBe(`[import-key-material ${IDS.keyId}] RoundTripFailed: Decrypt did not return what Encrypt was given. Next: do not use the key: check it with DescribeKey and ListKeyRotations, and report it to AWS Support`);
+  expect(err.message).toBe(
+    `[import-key-material ${IDS.keyId}] RoundTripFailed: Decrypt did not return what Encrypt was given. Next: do not use the key: check it with DescribeKey and ListKeyRotations, and report it to AWS Support`,
+  );
 });
 
 test("the round trip refused (the runner is not an importer) names the IAM fix", async () => {
@@ -249,7 +336,11 @@ test("the round trip refused (the runner is not an importer) names the IAM fix",
 });
 
 test.each([
-  ["a KMS-generated key", meta("Enabled", { Origin: "AWS_KMS" }), "NotAnImportedKey: the key's origin is AWS_KMS, not EXTERNAL: KMS imports material only into keys created without it"],
+  [
+    "a KMS-generated key",
+    meta("Enabled", { Origin: "AWS_KMS" }),
+    "NotAnImportedKey: the key's origin is AWS_KMS, not EXTERNAL: KMS imports material only into keys created without it",
+  ],
   ["a key pending deletion", meta("PendingDeletion"), "KeyPendingDeletion: the key is PendingDeletion"],
   ["a disabled key", meta("Disabled"), "KeyDisabled: the key is Disabled"],
 ])("fails before reading the material for %s", async (_, described, start) => {
@@ -266,12 +357,27 @@ describe("the material's forms", () => {
   test.each([
     ["32 raw bytes", MATERIAL],
     ["base64 on one line", Buffer.from(`${MATERIAL.toString("base64")}\n`)],
-    ["a Vault transit export of one version", Buffer.from(JSON.stringify({ data: { keys: { "3": MATERIAL.toString("base64") }, name: "archive", type: "aes256-gcm96" } }))],
+    [
+      "a Vault transit export of one version",
+      Buffer.from(
+        JSON.stringify({ data: { keys: { "3": MATERIAL.toString("base64") }, name: "archive", type: "aes256-gcm96" } }),
+      ),
+    ],
   ])("%s", (_, bytes) => expect(parseMaterial(bytes).equals(MATERIAL)).toBe(true));
 
   test.each([
-    ["31 bytes", Buffer.alloc(31, 1), "stdin is not a 256-bit symmetric key (31 bytes read; expected 32 raw bytes, their base64 on one line, or the JSON of 'vault read -format=json transit/export/encryption-key/<name>/<version>')"],
-    ["a Vault export of two versions", Buffer.from(JSON.stringify({ data: { keys: { "1": MATERIAL.toString("base64"), "2": MATERIAL.toString("base64") } } })), "the Vault export on stdin holds 2 key versions; export exactly one (transit/export/encryption-key/<name>/<version>)"],
+    [
+      "31 bytes",
+      Buffer.alloc(31, 1),
+      "stdin is not a 256-bit symmetric key (31 bytes read; expected 32 raw bytes, their base64 on one line, or the JSON of 'vault read -format=json transit/export/encryption-key/<name>/<version>')",
+    ],
+    [
+      "a Vault export of two versions",
+      Buffer.from(
+        JSON.stringify({ data: { keys: { "1": MATERIAL.toString("base64"), "2": MATERIAL.toString("base64") } } }),
+      ),
+      "the Vault export on stdin holds 2 key versions; export exactly one (transit/export/encryption-key/<name>/<version>)",
+    ],
   ])("refuses %s without quoting it", (_, bytes, message) => expect(() => parseMaterial(bytes)).toThrow(message));
 });
 
@@ -281,13 +387,16 @@ describe("runners", () => {
     kmsWorks(clock);
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(["import-key-material", "--region", IDS.region, "--key-id", IDS.keyId, "--valid-days", "180"], {
-      clients: kmsOnly(kms),
-      clock,
-      stdout: (l) => out.push(l),
-      stderr: (l) => err.push(l),
-      stdin: async () => Buffer.from(`${MATERIAL.toString("base64")}\n`),
-    });
+    const code = await runCli(
+      ["import-key-material", "--region", IDS.region, "--key-id", IDS.keyId, "--valid-days", "180"],
+      {
+        clients: kmsOnly(kms),
+        clock,
+        stdout: (l) => out.push(l),
+        stderr: (l) => err.push(l),
+        stdin: async () => Buffer.from(`${MATERIAL.toString("base64")}\n`),
+      },
+    );
     expect(code).toBe(0);
     expect(out).toEqual(["import-key-material: done (Enabled) in 0s"]);
     const all = [...out, ...err].join("\n");
@@ -296,7 +405,12 @@ describe("runners", () => {
 
   test("CLI: a malformed --key-id is bad input (exit 2) before any call", async () => {
     const err: string[] = [];
-    const code = await runCli(["import-key-material", "--region", IDS.region, "--key-id", "alias/archive"], { clients: kmsOnly(kms), stderr: (l) => err.push(l), stdout: () => undefined, stdin: async () => MATERIAL });
+    const code = await runCli(["import-key-material", "--region", IDS.region, "--key-id", "alias/archive"], {
+      clients: kmsOnly(kms),
+      stderr: (l) => err.push(l),
+      stdout: () => undefined,
+      stdin: async () => MATERIAL,
+    });
     expect(code).toBe(2);
     expect(err[0]).toMatch(/^error: 'kmsKeyId' value must match /);
     expect(kms.calls()).toHaveLength(0);
@@ -306,7 +420,12 @@ describe("runners", () => {
     const clock = new VirtualClock(0);
     kms.on(DescribeKeyCommand).resolves(meta("PendingImport"));
     const handler = createHandler({ clients: kmsOnly(kms), clock, sink: () => undefined });
-    const err = await thrown(() => handler({ step: "import-key-material", region: IDS.region, keyId: IDS.keyId }, { getRemainingTimeInMillis: () => 900_000 }));
+    const err = await thrown(() =>
+      handler(
+        { step: "import-key-material", region: IDS.region, keyId: IDS.keyId },
+        { getRemainingTimeInMillis: () => 900_000 },
+      ),
+    );
     expect(err.message).toBe(
       `[import-key-material ${IDS.keyId}] NoMaterialSource: this step reads the key material from standard input, which this runner does not have. Next: run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)`,
     );
@@ -319,29 +438,69 @@ describe("secrets: the plaintext material never appears in a line, an error or a
   const leaks = (texts: string[]) => texts.filter((t) => forms.some((f) => t.includes(f)));
 
   test.each([
-    ["ImportKeyMaterial fails with an error that (absurdly) quotes the material", () => kms.on(ImportKeyMaterialCommand).rejects(awsError("InvalidCiphertextException", `bad material ${MATERIAL.toString("base64")} / ${MATERIAL.toString("hex")}`))],
-    ["Encrypt fails quoting it", () => kms.on(EncryptCommand).rejects(awsError("KMSInternalException", `internal ${MATERIAL.toString("hex")}`, 400))],
+    [
+      "ImportKeyMaterial fails with an error that (absurdly) quotes the material",
+      () =>
+        kms
+          .on(ImportKeyMaterialCommand)
+          .rejects(
+            awsError(
+              "InvalidCiphertextException",
+              `bad material ${MATERIAL.toString("base64")} / ${MATERIAL.toString("hex")}`,
+            ),
+          ),
+    ],
+    [
+      "Encrypt fails quoting it",
+      () =>
+        kms.on(EncryptCommand).rejects(awsError("KMSInternalException", `internal ${MATERIAL.toString("hex")}`, 400)),
+    ],
   ])("%s", async (_, arrange) => {
     const rt = runtime();
     kmsWorks(rt.clock);
     arrange();
     const err = (await thrown(() => importKeyMaterial(input(rt)))) as Error & { detail?: string; action?: string };
-    const sent = kms.calls().map((c) => JSON.stringify(c.args[0].input, (_k, v: unknown) => (v && typeof v === "object" && (v as { type?: string }).type === "Buffer" ? Buffer.from((v as { data: number[] }).data).toString("hex") : v)));
-    expect(leaks([...rt.lines, err.message, String(err.stack), err.detail ?? "", err.action ?? "", JSON.stringify(err), ...sent])).toEqual([]);
+    const sent = kms
+      .calls()
+      .map((c) =>
+        JSON.stringify(c.args[0].input, (_k, v: unknown) =>
+          v && typeof v === "object" && (v as { type?: string }).type === "Buffer"
+            ? Buffer.from((v as { data: number[] }).data).toString("hex")
+            : v,
+        ),
+      );
+    expect(
+      leaks([
+        ...rt.lines,
+        err.message,
+        String(err.stack),
+        err.detail ?? "",
+        err.action ?? "",
+        JSON.stringify(err),
+        ...sent,
+      ]),
+    ).toEqual([]);
     expect(err.message).toContain("****");
   });
 });
 
 describe("reading standard input (the CLI's material source)", () => {
-  const stream = (chunks: Buffer[], isTTY = false) => Object.assign(Readable.from(chunks), { isTTY }) as unknown as NodeJS.ReadStream;
+  const stream = (chunks: Buffer[], isTTY = false) =>
+    Object.assign(Readable.from(chunks), { isTTY }) as unknown as NodeJS.ReadStream;
 
   test("reads a pipe to its end", async () => {
-    expect(Buffer.from(await readStdin(stream([MATERIAL.subarray(0, 10), MATERIAL.subarray(10)]))).equals(MATERIAL)).toBe(true);
+    expect(
+      Buffer.from(await readStdin(stream([MATERIAL.subarray(0, 10), MATERIAL.subarray(10)]))).equals(MATERIAL),
+    ).toBe(true);
   });
   test("refuses a terminal (typed material would be echoed)", async () => {
-    await expect(readStdin(stream([], true))).rejects.toThrow("standard input is a terminal; pipe the secret from your key manager instead of typing it (docs/byok.md, docs/xks.md)");
+    await expect(readStdin(stream([], true))).rejects.toThrow(
+      "standard input is a terminal; pipe the secret from your key manager instead of typing it (docs/byok.md, docs/xks.md)",
+    );
   });
   test("refuses more than 64 KiB", async () => {
-    await expect(readStdin(stream([Buffer.alloc(40_000), Buffer.alloc(40_000)]))).rejects.toThrow("standard input holds more than 65536 bytes; pipe one key only");
+    await expect(readStdin(stream([Buffer.alloc(40_000), Buffer.alloc(40_000)]))).rejects.toThrow(
+      "standard input holds more than 65536 bytes; pipe one key only",
+    );
   });
 });

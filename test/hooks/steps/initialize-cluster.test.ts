@@ -15,7 +15,13 @@ function params(cert = fixture("cluster-cert.pem"), anchor = fixture("trust-anch
 }
 
 function input(rt = runtime()) {
-  return { ...rt, clients: { cloudhsm: cloudhsm as never, ssm }, clusterId: IDS.clusterId, certificateParameter: IDS.certificateParameter, trustAnchorParameter: IDS.trustAnchorParameter };
+  return {
+    ...rt,
+    clients: { cloudhsm: cloudhsm as never, ssm },
+    clusterId: IDS.clusterId,
+    certificateParameter: IDS.certificateParameter,
+    trustAnchorParameter: IDS.trustAnchorParameter,
+  };
 }
 
 beforeEach(() => {
@@ -39,8 +45,14 @@ test("waits for the first HSM and the CSR, initializes, waits for INITIALIZED", 
   expect(result.state).toBe("INITIALIZED");
   const init = cloudhsm.commandCalls(InitializeClusterCommand);
   expect(init).toHaveLength(1);
-  expect(init[0].args[0].input).toEqual({ ClusterId: IDS.clusterId, SignedCert: fixture("cluster-cert.pem").trim() + "\n", TrustAnchor: fixture("trust-anchor.pem").trim() + "\n" });
-  expect(rt.lines).toContain("[initialize-cluster cluster-abcdefghijk] INITIALIZE_IN_PROGRESS -> INITIALIZED after 1m15s");
+  expect(init[0].args[0].input).toEqual({
+    ClusterId: IDS.clusterId,
+    SignedCert: fixture("cluster-cert.pem").trim() + "\n",
+    TrustAnchor: fixture("trust-anchor.pem").trim() + "\n",
+  });
+  expect(rt.lines).toContain(
+    "[initialize-cluster cluster-abcdefghijk] INITIALIZE_IN_PROGRESS -> INITIALIZED after 1m15s",
+  );
   expect(rt.lines[0]).toBe("[initialize-cluster cluster-abcdefghijk] UNINITIALIZED, 0/1 HSMs ACTIVE at 0s");
 });
 
@@ -105,20 +117,28 @@ test("fails when the certificate parameter does not exist", async () => {
 
 test("fails with the mapped action when InitializeCluster is rejected", async () => {
   cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("UNINITIALIZED", hsm("ACTIVE"), csr));
-  cloudhsm.on(InitializeClusterCommand).rejects(awsError("CloudHsmInvalidRequestException", "The certificate is invalid"));
+  cloudhsm
+    .on(InitializeClusterCommand)
+    .rejects(awsError("CloudHsmInvalidRequestException", "The certificate is invalid"));
   params();
   const err = await thrown(() => initializeCluster(input()));
-  expect(err.message).toBe("[initialize-cluster cluster-abcdefghijk] CloudHsmInvalidRequestException: InitializeCluster failed: The certificate is invalid. Next: read the message: usually the cluster is in the wrong state or the certificate does not match the CSR; fix and re-run");
+  expect(err.message).toBe(
+    "[initialize-cluster cluster-abcdefghijk] CloudHsmInvalidRequestException: InitializeCluster failed: The certificate is invalid. Next: read the message: usually the cluster is in the wrong state or the certificate does not match the CSR; fix and re-run",
+  );
 });
 
 test("fails when the cluster is DEGRADED", async () => {
   cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("UNINITIALIZED", hsm("DEGRADED")));
   const err = await thrown(() => initializeCluster(input()));
-  expect(err.message).toMatch(/^\[initialize-cluster cluster-abcdefghijk\] ClusterDegraded: cluster cluster-abcdefghijk is DEGRADED \(HSM hsm-ak1234567 in eu-west-1a/);
+  expect(err.message).toMatch(
+    /^\[initialize-cluster cluster-abcdefghijk\] ClusterDegraded: cluster cluster-abcdefghijk is DEGRADED \(HSM hsm-ak1234567 in eu-west-1a/,
+  );
 });
 
 test("times out naming the last state and the elapsed time", async () => {
   cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("UNINITIALIZED", hsm("CREATE_IN_PROGRESS")));
   const err = await thrown(() => initializeCluster(input(runtime(20))));
-  expect(err.message).toBe("[initialize-cluster cluster-abcdefghijk] TIMEOUT: still UNINITIALIZED, 0/1 HSMs ACTIVE after 20m00s waiting for an ACTIVE first HSM and the cluster CSR. Next: check that exactly one HSM was created in the cluster (aws_cloudhsm_v2_hsm) and that its creation did not fail");
+  expect(err.message).toBe(
+    "[initialize-cluster cluster-abcdefghijk] TIMEOUT: still UNINITIALIZED, 0/1 HSMs ACTIVE after 20m00s waiting for an ACTIVE first HSM and the cluster CSR. Next: check that exactly one HSM was created in the cluster (aws_cloudhsm_v2_hsm) and that its creation did not fail",
+  );
 });

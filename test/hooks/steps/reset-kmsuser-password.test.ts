@@ -1,5 +1,13 @@
 import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { ConnectCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, KMSClient, UpdateCustomKeyStoreCommand, type ConnectionErrorCodeType, type ConnectionStateType } from "@aws-sdk/client-kms";
+import {
+  ConnectCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+  KMSClient,
+  UpdateCustomKeyStoreCommand,
+  type ConnectionErrorCodeType,
+  type ConnectionStateType,
+} from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
@@ -14,14 +22,41 @@ const two = [
   ["ACTIVE", "eu-west-1a", "10.0.1.10"],
   ["ACTIVE", "eu-west-1b", "10.0.2.10"],
 ] as const;
-const users = (list: { username: string; locked?: string }[]) => Buffer.from(JSON.stringify({ data: { users: list.map((u) => ({ role: u.username === "admin" ? "admin" : "crypto-user", locked: "false", ...u })) } })).toString("base64");
-const verified = ["HOOK_RESULT PASSWORD_CHANGED", `HOOK_HSM hsm-ak1234567 eu-west-1a 10.0.1.10 0 ${users([{ username: "admin" }, { username: "kmsuser" }])}`, `HOOK_HSM hsm-bl1234567 eu-west-1b 10.0.2.10 0 ${users([{ username: "admin" }, { username: "kmsuser" }])}`].join("\n");
+const users = (list: { username: string; locked?: string }[]) =>
+  Buffer.from(
+    JSON.stringify({
+      data: {
+        users: list.map((u) => ({ role: u.username === "admin" ? "admin" : "crypto-user", locked: "false", ...u })),
+      },
+    }),
+  ).toString("base64");
+const verified = [
+  "HOOK_RESULT PASSWORD_CHANGED",
+  `HOOK_HSM hsm-ak1234567 eu-west-1a 10.0.1.10 0 ${users([{ username: "admin" }, { username: "kmsuser" }])}`,
+  `HOOK_HSM hsm-bl1234567 eu-west-1b 10.0.2.10 0 ${users([{ username: "admin" }, { username: "kmsuser" }])}`,
+].join("\n");
 const store = (state: string, code?: string, type = "AWS_CLOUDHSM") => ({
-  CustomKeyStores: [{ CustomKeyStoreId: IDS.keyStoreId, CustomKeyStoreType: type as "AWS_CLOUDHSM", ConnectionState: state as ConnectionStateType, ConnectionErrorCode: code as ConnectionErrorCodeType | undefined, CloudHsmClusterId: IDS.clusterId }],
+  CustomKeyStores: [
+    {
+      CustomKeyStoreId: IDS.keyStoreId,
+      CustomKeyStoreType: type as "AWS_CLOUDHSM",
+      ConnectionState: state as ConnectionStateType,
+      ConnectionErrorCode: code as ConnectionErrorCodeType | undefined,
+      CloudHsmClusterId: IDS.clusterId,
+    },
+  ],
 });
-const input = (rt = runtime(), force?: boolean) => ({ ...rt, clients: { kms, cloudhsm: cloudhsm as never, ssm, secrets }, ...IDS, force });
+const input = (rt = runtime(), force?: boolean) => ({
+  ...rt,
+  clients: { kms, cloudhsm: cloudhsm as never, ssm, secrets },
+  ...IDS,
+  force,
+});
 /** Commands sent to KMS, Secrets Manager and SSM, in the order they were sent (sinon's global call ids). */
-const commandNames = () => [...kms.calls(), ...secrets.calls(), ...ssm.calls()].sort((a, b) => (a as unknown as { callId: number }).callId - (b as unknown as { callId: number }).callId).map((c) => (c.args[0] as object).constructor.name);
+const commandNames = () =>
+  [...kms.calls(), ...secrets.calls(), ...ssm.calls()]
+    .sort((a, b) => (a as unknown as { callId: number }).callId - (b as unknown as { callId: number }).callId)
+    .map((c) => (c.args[0] as object).constructor.name);
 
 /** The store as KMS would report it given the calls made so far, starting from `initial`. */
 function storeFollowingCalls(initial: ReturnType<typeof store>): void {
@@ -35,8 +70,12 @@ function storeFollowingCalls(initial: ReturnType<typeof store>): void {
 beforeEach(() => {
   for (const m of [kms, cloudhsm, ssm, secrets]) m.reset();
   cloudhsm.on(DescribeClustersCommand).resolves(clusterOutput("ACTIVE", two));
-  secrets.on(GetSecretValueCommand, { SecretId: IDS.adminSecretArn }).resolves({ SecretString: "StoredAdminPassword1" });
-  secrets.on(PutSecretValueCommand).callsFake((i: { ClientRequestToken?: string }) => ({ VersionId: i.ClientRequestToken }));
+  secrets
+    .on(GetSecretValueCommand, { SecretId: IDS.adminSecretArn })
+    .resolves({ SecretString: "StoredAdminPassword1" });
+  secrets
+    .on(PutSecretValueCommand)
+    .callsFake((i: { ClientRequestToken?: string }) => ({ VersionId: i.ClientRequestToken }));
   ssm.on(ListCommandsCommand).resolves({ Commands: [] });
   ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-1" } });
   ssm.on(GetCommandInvocationCommand).resolves({ Status: "Success", ResponseCode: 0, StandardOutputContent: verified });
@@ -52,18 +91,31 @@ test("recovers a store FAILED with INVALID_CREDENTIALS: disconnect, new password
   expect(result).toMatchObject({ status: "DONE", state: "CONNECTED" });
 
   const mutating = commandNames().filter((n) => !/^(Describe|Get|List)/.test(n));
-  expect(mutating).toEqual(["DisconnectCustomKeyStoreCommand", "PutSecretValueCommand", "SendCommandCommand", "UpdateCustomKeyStoreCommand", "ConnectCustomKeyStoreCommand"]);
+  expect(mutating).toEqual([
+    "DisconnectCustomKeyStoreCommand",
+    "PutSecretValueCommand",
+    "SendCommandCommand",
+    "UpdateCustomKeyStoreCommand",
+    "ConnectCustomKeyStoreCommand",
+  ]);
   // KMS order: every UpdateCustomKeyStore after the store was disconnected, the connect after the update.
   const kmsOrder = kms
     .calls()
     .map((c) => (c.args[0] as object).constructor.name)
     .filter((n) => n !== "DescribeCustomKeyStoresCommand");
-  expect(kmsOrder).toEqual(["DisconnectCustomKeyStoreCommand", "UpdateCustomKeyStoreCommand", "ConnectCustomKeyStoreCommand"]);
+  expect(kmsOrder).toEqual([
+    "DisconnectCustomKeyStoreCommand",
+    "UpdateCustomKeyStoreCommand",
+    "ConnectCustomKeyStoreCommand",
+  ]);
 
   const put = secrets.commandCalls(PutSecretValueCommand)[0].args[0].input;
   expect(put.SecretId).toBe(IDS.kmsuserSecretArn);
   expect(put.SecretString).toMatch(/^[A-Za-z0-9]{32}$/);
-  expect(kms.commandCalls(UpdateCustomKeyStoreCommand)[0].args[0].input).toEqual({ CustomKeyStoreId: IDS.keyStoreId, KeyStorePassword: put.SecretString });
+  expect(kms.commandCalls(UpdateCustomKeyStoreCommand)[0].args[0].input).toEqual({
+    CustomKeyStoreId: IDS.keyStoreId,
+    KeyStorePassword: put.SecretString,
+  });
 
   const script = ssm.commandCalls(SendCommandCommand)[0].args[0].input.Parameters?.commands?.[0] ?? "";
   expect(script).toContain(`--version-id '${put.ClientRequestToken}'`);
@@ -71,7 +123,9 @@ test("recovers a store FAILED with INVALID_CREDENTIALS: disconnect, new password
   expect(script).toContain("configure-cli -a '10.0.1.10' '10.0.2.10'");
   expect(script).not.toContain(put.SecretString);
   expect(rt.lines.join("\n")).not.toContain(put.SecretString);
-  expect(rt.lines).toContain("[reset-kmsuser-password cks-1234567890abcdef0] UpdateCustomKeyStore accepted the new password");
+  expect(rt.lines).toContain(
+    "[reset-kmsuser-password cks-1234567890abcdef0] UpdateCustomKeyStore accepted the new password",
+  );
 });
 
 test("a DISCONNECTED store is not disconnected again", async () => {
@@ -99,7 +153,9 @@ test("with --force a CONNECTED store is disconnected first", async () => {
 test("fails on an external key store", async () => {
   kms.on(DescribeCustomKeyStoresCommand).resolves(store("FAILED", "INVALID_CREDENTIALS", "EXTERNAL_KEY_STORE"));
   const err = await thrown(() => resetKmsuserPassword(input()));
-  expect(err.message).toBe("[reset-kmsuser-password cks-1234567890abcdef0] NotACloudHsmKeyStore: cks-1234567890abcdef0 is an external key store (no kmsuser). Next: for XKS INVALID_CREDENTIALS update the proxy credential (docs/xks.md)");
+  expect(err.message).toBe(
+    "[reset-kmsuser-password cks-1234567890abcdef0] NotACloudHsmKeyStore: cks-1234567890abcdef0 is an external key store (no kmsuser). Next: for XKS INVALID_CREDENTIALS update the proxy credential (docs/xks.md)",
+  );
 });
 
 test("does not give KMS a password that is not on every HSM", async () => {
@@ -107,16 +163,30 @@ test("does not give KMS a password that is not on every HSM", async () => {
   ssm.on(GetCommandInvocationCommand).resolves({
     Status: "Success",
     ResponseCode: 0,
-    StandardOutputContent: ["HOOK_RESULT PASSWORD_CHANGED", `HOOK_HSM hsm-ak1234567 eu-west-1a 10.0.1.10 0 ${users([{ username: "kmsuser" }])}`, `HOOK_HSM hsm-bl1234567 eu-west-1b 10.0.2.10 0 ${users([{ username: "kmsuser", locked: "true" }])}`].join("\n"),
+    StandardOutputContent: [
+      "HOOK_RESULT PASSWORD_CHANGED",
+      `HOOK_HSM hsm-ak1234567 eu-west-1a 10.0.1.10 0 ${users([{ username: "kmsuser" }])}`,
+      `HOOK_HSM hsm-bl1234567 eu-west-1b 10.0.2.10 0 ${users([{ username: "kmsuser", locked: "true" }])}`,
+    ].join("\n"),
   });
   const err = await thrown(() => resetKmsuserPassword(input()));
-  expect(err.message).toBe("[reset-kmsuser-password cks-1234567890abcdef0] KmsuserNotOnEveryHsm: HSM hsm-bl1234567 (eu-west-1b, 10.0.2.10): kmsuser is locked. Next: fix the HSM(s) named (create-kmsuser --force creates a missing kmsuser), then re-run this step");
+  expect(err.message).toBe(
+    "[reset-kmsuser-password cks-1234567890abcdef0] KmsuserNotOnEveryHsm: HSM hsm-bl1234567 (eu-west-1b, 10.0.2.10): kmsuser is locked. Next: fix the HSM(s) named (create-kmsuser --force creates a missing kmsuser), then re-run this step",
+  );
   expect(kms.commandCalls(UpdateCustomKeyStoreCommand)).toHaveLength(0);
   expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(0);
 });
 
 test("a failed connect afterwards reports its code and action", async () => {
-  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => (kms.commandCalls(ConnectCustomKeyStoreCommand).length > 0 ? store("FAILED", "NETWORK_ERRORS") : kms.commandCalls(DisconnectCustomKeyStoreCommand).length > 0 ? store("DISCONNECTED") : store("FAILED", "INVALID_CREDENTIALS")));
+  kms
+    .on(DescribeCustomKeyStoresCommand)
+    .callsFake(() =>
+      kms.commandCalls(ConnectCustomKeyStoreCommand).length > 0
+        ? store("FAILED", "NETWORK_ERRORS")
+        : kms.commandCalls(DisconnectCustomKeyStoreCommand).length > 0
+          ? store("DISCONNECTED")
+          : store("FAILED", "INVALID_CREDENTIALS"),
+    );
   const err = await thrown(() => resetKmsuserPassword({ ...input(), timeoutMs: 30 * 60_000 }));
   expect(err.message).toMatch(/^\[connect-key-store cks-1234567890abcdef0\] (NETWORK_ERRORS|TIMEOUT): /);
   expect(kms.commandCalls(UpdateCustomKeyStoreCommand)).toHaveLength(1);

@@ -23,10 +23,37 @@ const keyPolicy = JSON.parse(only(json, "aws_kms_key").policy as string) as Poli
 const topicPolicy = JSON.parse(only(json, "aws_sns_topic_policy").policy as string) as PolicyDocument;
 
 /** CloudWatch (the service principal) acting for an alarm. */
-const cloudWatch = (action: string, resource: string, policy: PolicyDocument, alarmArn = OWN_ALARM, account = ACCOUNT) =>
-  decide({ principal: "cloudwatch.amazonaws.com", action, resource, resourceAccount: ACCOUNT, resourcePolicy: policy, context: { "aws:SourceAccount": account, "aws:SourceArn": alarmArn, "aws:PrincipalIsAWSService": "true" } });
-const role = (action: string, resource: string, policy: PolicyDocument, identity: PolicyDocument[], account = ACCOUNT) =>
-  decide({ principal: `arn:aws:iam::${account}:role/Ops`, action, resource, resourceAccount: ACCOUNT, resourcePolicy: policy, identityPolicies: identity, context: { "aws:PrincipalIsAWSService": "false" } });
+const cloudWatch = (
+  action: string,
+  resource: string,
+  policy: PolicyDocument,
+  alarmArn = OWN_ALARM,
+  account = ACCOUNT,
+) =>
+  decide({
+    principal: "cloudwatch.amazonaws.com",
+    action,
+    resource,
+    resourceAccount: ACCOUNT,
+    resourcePolicy: policy,
+    context: { "aws:SourceAccount": account, "aws:SourceArn": alarmArn, "aws:PrincipalIsAWSService": "true" },
+  });
+const role = (
+  action: string,
+  resource: string,
+  policy: PolicyDocument,
+  identity: PolicyDocument[],
+  account = ACCOUNT,
+) =>
+  decide({
+    principal: `arn:aws:iam::${account}:role/Ops`,
+    action,
+    resource,
+    resourceAccount: ACCOUNT,
+    resourcePolicy: policy,
+    identityPolicies: identity,
+    context: { "aws:PrincipalIsAWSService": "false" },
+  });
 
 test("a dedicated AWS-KMS-origin key (rotation, 30-day window, prevent_destroy) encrypts the topic; one subscription per entry", () => {
   expect(only(json, "aws_kms_key")).toMatchObject({
@@ -37,9 +64,14 @@ test("a dedicated AWS-KMS-origin key (rotation, 30-day window, prevent_destroy) 
     lifecycle: { prevent_destroy: true },
   });
   expect(only(json, "aws_kms_key").custom_key_store_id).toBeUndefined();
-  expect(only(json, "aws_sns_topic")).toMatchObject({ name: "test-kms-alarms", kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.alarms_key_.*\.arn\}$/) });
+  expect(only(json, "aws_sns_topic")).toMatchObject({
+    name: "test-kms-alarms",
+    kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.alarms_key_.*\.arn\}$/),
+  });
   expect(only(json, "aws_kms_alias")).toMatchObject({ name: "alias/test-kms-alarms" });
-  expect(Object.values(json.resource.aws_sns_topic_subscription)).toEqual([expect.objectContaining({ protocol: "email", endpoint: "oncall@example.com" })]);
+  expect(Object.values(json.resource.aws_sns_topic_subscription)).toEqual([
+    expect.objectContaining({ protocol: "email", endpoint: "oncall@example.com" }),
+  ]);
 });
 
 describe("key policy, evaluated", () => {
@@ -47,11 +79,33 @@ describe("key policy, evaluated", () => {
     expect(await cloudWatch(action, KEY_ARN, keyPolicy)).toBe("Allowed");
   });
   test("CloudWatch may do nothing more (no Encrypt, no ReEncrypt, no grant, no management)", async () => {
-    for (const action of ["kms:Encrypt", "kms:ReEncryptFrom", "kms:CreateGrant", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]) expect(await cloudWatch(action, KEY_ARN, keyPolicy)).toBe("ImplicitlyDenied");
+    for (const action of [
+      "kms:Encrypt",
+      "kms:ReEncryptFrom",
+      "kms:CreateGrant",
+      "kms:PutKeyPolicy",
+      "kms:ScheduleKeyDeletion",
+    ])
+      expect(await cloudWatch(action, KEY_ARN, keyPolicy)).toBe("ImplicitlyDenied");
   });
   test("CloudWatch acting for another account's alarm, or an alarm not named with the prefix, may not use the key", async () => {
-    expect(await cloudWatch("kms:GenerateDataKey", KEY_ARN, keyPolicy, `arn:aws:cloudwatch:${REGION}:${OTHER}:alarm:test-kms-x`, OTHER)).toBe("ImplicitlyDenied");
-    expect(await cloudWatch("kms:GenerateDataKey", KEY_ARN, keyPolicy, `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:someone-else`)).toBe("ImplicitlyDenied");
+    expect(
+      await cloudWatch(
+        "kms:GenerateDataKey",
+        KEY_ARN,
+        keyPolicy,
+        `arn:aws:cloudwatch:${REGION}:${OTHER}:alarm:test-kms-x`,
+        OTHER,
+      ),
+    ).toBe("ImplicitlyDenied");
+    expect(
+      await cloudWatch(
+        "kms:GenerateDataKey",
+        KEY_ARN,
+        keyPolicy,
+        `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:someone-else`,
+      ),
+    ).toBe("ImplicitlyDenied");
   });
   test("an administrator of the account manages the key but cannot decrypt with it", async () => {
     expect(await role("kms:PutKeyPolicy", KEY_ARN, keyPolicy, [ADMINISTRATOR_ACCESS])).toBe("Allowed");
@@ -69,8 +123,18 @@ describe("topic policy, evaluated", () => {
     expect(await cloudWatch("sns:Publish", TOPIC_ARN, topicPolicy)).toBe("Allowed");
   });
   test("CloudWatch for another account's alarm, or an alarm without the prefix, does not", async () => {
-    expect(await cloudWatch("sns:Publish", TOPIC_ARN, topicPolicy, `arn:aws:cloudwatch:${REGION}:${OTHER}:alarm:test-kms-x`, OTHER)).toBe("ImplicitlyDenied");
-    expect(await cloudWatch("sns:Publish", TOPIC_ARN, topicPolicy, `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:other`)).toBe("ImplicitlyDenied");
+    expect(
+      await cloudWatch(
+        "sns:Publish",
+        TOPIC_ARN,
+        topicPolicy,
+        `arn:aws:cloudwatch:${REGION}:${OTHER}:alarm:test-kms-x`,
+        OTHER,
+      ),
+    ).toBe("ImplicitlyDenied");
+    expect(
+      await cloudWatch("sns:Publish", TOPIC_ARN, topicPolicy, `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:other`),
+    ).toBe("ImplicitlyDenied");
   });
   test("no IAM principal publishes, not even an administrator of the account", async () => {
     expect(await role("sns:Publish", TOPIC_ARN, topicPolicy, [ADMINISTRATOR_ACCESS])).toBe("ExplicitlyDenied");
@@ -84,8 +148,12 @@ describe("topic policy, evaluated", () => {
 
 test("a topic name sets the alarm name prefix the policies admit", () => {
   const named = synth({ subscriptions: [{ protocol: "email", endpoint: "a@example.com" }], topicName: "kms-oncall" });
-  const policy = JSON.parse(only(named, "aws_sns_topic_policy").policy as string) as { Statement: { Condition?: { ArnLike?: Record<string, string> } }[] };
-  expect(policy.Statement[0].Condition?.ArnLike).toEqual({ "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:kms-oncall-*` });
+  const policy = JSON.parse(only(named, "aws_sns_topic_policy").policy as string) as {
+    Statement: { Condition?: { ArnLike?: Record<string, string> } }[];
+  };
+  expect(policy.Statement[0].Condition?.ArnLike).toEqual({
+    "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:kms-oncall-*`,
+  });
 });
 
 test("fails when there is no subscription, the window is out of range and a subscription repeats, all at once", () => {
@@ -94,5 +162,7 @@ test("fails when there is no subscription, the window is out of range and a subs
     "test/alarms.subscriptions: [] is not allowed (at least one subscription: an alarm nobody receives warns nobody, SNS Subscribe)",
     "test/alarms.keyDeletionWindowDays: 45 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)",
   ]);
-  expect(propsErrorLines(() => synth({ subscriptions: [sub, sub] }))).toEqual(['test/alarms.subscriptions.1: "email a@example.com" is not allowed (listed twice; SNS keeps one subscription per protocol and endpoint)']);
+  expect(propsErrorLines(() => synth({ subscriptions: [sub, sub] }))).toEqual([
+    'test/alarms.subscriptions.1: "email a@example.com" is not allowed (listed twice; SNS keeps one subscription per protocol and endpoint)',
+  ]);
 });

@@ -6,8 +6,22 @@ import { KmsAlarms, type KmsAlarmsProps } from "../../../modules/alarms/kms-alar
 type Json = { resource: Record<string, Record<string, Record<string, unknown>>> };
 
 function alarmNames(props: Omit<KmsAlarmsProps, "subscriptions">): string[] {
-  const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "123456789012", region: "eu-west-1" });
-  new HookRuntime(stack, HookRuntime.ID, { runner: "lambda", network: { vpcId: "vpc-1", cidr: "10.0.0.0/16", subnetIdByAz: { "eu-west-1a": "subnet-1" }, subnetIds: ["subnet-1"], routeTableIds: [], onPremisesReady: [] } });
+  const stack = new EnvironmentStack(Testing.app(), "test", {
+    name: "test",
+    account: "123456789012",
+    region: "eu-west-1",
+  });
+  new HookRuntime(stack, HookRuntime.ID, {
+    runner: "lambda",
+    network: {
+      vpcId: "vpc-1",
+      cidr: "10.0.0.0/16",
+      subnetIdByAz: { "eu-west-1a": "subnet-1" },
+      subnetIds: ["subnet-1"],
+      routeTableIds: [],
+      onPremisesReady: [],
+    },
+  });
   new KmsAlarms(stack, "alarms", { subscriptions: [{ protocol: "email", endpoint: "oncall@example.com" }], ...props });
   const json = JSON.parse(Testing.synth(stack)) as Json;
   return Object.values(json.resource.aws_cloudwatch_metric_alarm)
@@ -22,7 +36,10 @@ test("minimal props: the topic and the account request quota alarm only", () => 
 test("with both key stores: each store's alarms and the CloudHSM health check", () => {
   expect(
     alarmNames({
-      cloudHsm: { keyStore: { kind: "cloudhsm", keyStoreId: "cks-hsm", readyWhen: [] }, clusterId: "cluster-abcdefghijk" },
+      cloudHsm: {
+        keyStore: { kind: "cloudhsm", keyStoreId: "cks-hsm", readyWhen: [] },
+        clusterId: "cluster-abcdefghijk",
+      },
       xks: { keyStore: { kind: "xks", keyStoreId: "cks-xks", readyWhen: [] }, certificateDays: 14 },
     }),
   ).toEqual([

@@ -4,9 +4,25 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { App, Aspects, CloudBackend, LocalBackend, NamedCloudWorkspace, TerraformOutput, TerraformStack, Token, type IAspect } from "cdktf";
+import {
+  App,
+  Aspects,
+  CloudBackend,
+  LocalBackend,
+  NamedCloudWorkspace,
+  TerraformOutput,
+  TerraformStack,
+  Token,
+  type IAspect,
+} from "cdktf";
 import type { IConstruct } from "constructs";
-import { BUNDLE_STUBS, invokeAspects, prepareWithoutResolvePass, resolve, withoutBinaryCheck } from "../../../modules/cdktf/internals";
+import {
+  BUNDLE_STUBS,
+  invokeAspects,
+  prepareWithoutResolvePass,
+  resolve,
+  withoutBinaryCheck,
+} from "../../../modules/cdktf/internals";
 
 const root = join(__dirname, "..", "..", "..");
 
@@ -30,7 +46,10 @@ test("resolve turns a token into the value that will be synthesized", () => {
 test("CloudBackend's `terraform version` check is a ValidateTerraformVersion in node._validations, and withoutBinaryCheck removes it", () => {
   const stack = new TerraformStack(new App({ outdir: "/nonexistent" }), "s");
   const backend = new CloudBackend(stack, { organization: "o", workspaces: new NamedCloudWorkspace("w") });
-  const validations = () => (backend.node as unknown as { _validations: { constructor: { name: string } }[] })._validations.map((v) => v.constructor.name);
+  const validations = () =>
+    (backend.node as unknown as { _validations: { constructor: { name: string } }[] })._validations.map(
+      (v) => v.constructor.name,
+    );
   expect(validations()).toContain("ValidateTerraformVersion");
   withoutBinaryCheck(backend);
   expect(validations()).not.toContain("ValidateTerraformVersion");
@@ -40,7 +59,9 @@ test("CloudBackend's `terraform version` check is a ValidateTerraformVersion in 
 
 test("fails when constructs no longer keeps validations in _validations", () => {
   const fake = { node: {} } as unknown as IConstruct;
-  expect(() => withoutBinaryCheck(fake)).toThrow("constructs changed: Node._validations is gone (see modules/cdktf/internals.ts)");
+  expect(() => withoutBinaryCheck(fake)).toThrow(
+    "constructs changed: Node._validations is gone (see modules/cdktf/internals.ts)",
+  );
 });
 
 test("prepareStack's only job besides the preparing resolve pass is ensuring a backend", () => {
@@ -52,21 +73,27 @@ test("prepareStack's only job besides the preparing resolve pass is ensuring a b
 });
 
 describe("bundle stubs", () => {
-  test.each(BUNDLE_STUBS.filter((s) => s.file).map((s) => [s.file as string, s]))("%s exists and exports what the stub replaces", (file, stub) => {
-    const real = jest.requireActual<Record<string, unknown>>(join(root, "node_modules", file));
-    const replaced: Record<string, unknown> = {};
-    new Function("exports", stub.contents)(replaced);
-    expect(Object.keys(replaced).sort()).toEqual(
-      Object.keys(real)
-        .filter((k) => k !== "__esModule")
-        .sort(),
-    );
-  });
+  test.each(BUNDLE_STUBS.filter((s) => s.file).map((s) => [s.file as string, s]))(
+    "%s exists and exports what the stub replaces",
+    (file, stub) => {
+      const real = jest.requireActual<Record<string, unknown>>(join(root, "node_modules", file));
+      const replaced: Record<string, unknown> = {};
+      new Function("exports", stub.contents)(replaced);
+      expect(Object.keys(replaced).sort()).toEqual(
+        Object.keys(real)
+          .filter((k) => k !== "__esModule")
+          .sort(),
+      );
+    },
+  );
 
-  test.each(BUNDLE_STUBS.filter((s) => s.module).map((s) => [s.module as string]))("cdktf still loads %s (else the stub is dead weight)", (name) => {
-    const src = readFileSync(join(root, "node_modules", "cdktf", "lib", "private", "fs.js"), "utf8");
-    expect(src).toMatch(new RegExp(`require\\("${name}"\\)`));
-  });
+  test.each(BUNDLE_STUBS.filter((s) => s.module).map((s) => [s.module as string]))(
+    "cdktf still loads %s (else the stub is dead weight)",
+    (name) => {
+      const src = readFileSync(join(root, "node_modules", "cdktf", "lib", "private", "fs.js"), "utf8");
+      expect(src).toMatch(new RegExp(`require\\("${name}"\\)`));
+    },
+  );
 
   test("the app bundle applies every stub", () => {
     const bundle = readFileSync(join(root, ".build", "main.js"), "utf8");
@@ -89,7 +116,8 @@ test("no other source reaches into cdktf's internals", () => {
       if (statSync(p).isDirectory()) walk(p);
       else if (/\.(ts|mjs|js)$/.test(name) && p !== join(root, "modules", "cdktf", "internals.ts")) {
         const src = readFileSync(p, "utf8");
-        if (/["']cdktf\/lib\/|_validations|ensureBackendExists\(|private[\\/]stack-trace/.test(src)) found.push(p.slice(root.length + 1));
+        if (/["']cdktf\/lib\/|_validations|ensureBackendExists\(|private[\\/]stack-trace/.test(src))
+          found.push(p.slice(root.length + 1));
       }
     }
   };

@@ -5,7 +5,11 @@ import { CloudHsm, type CloudHsmProps } from "../../../modules/cloudhsm/cloudhsm
 import { NETWORK, all, errorLines, one, synth, testStack, type Synthesized } from "./stack";
 
 const pem = (f: string) => readFileSync(join(__dirname, "../../hooks/fixtures", f), "utf8");
-const PROVIDED = { mode: "provided", certificatePem: pem("cluster-cert.pem"), trustAnchorPem: pem("trust-anchor.pem") } as const;
+const PROVIDED = {
+  mode: "provided",
+  certificatePem: pem("cluster-cert.pem"),
+  trustAnchorPem: pem("trust-anchor.pem"),
+} as const;
 const MINIMAL: CloudHsmProps = {
   network: NETWORK,
   hsmAzs: ["eu-west-1a", "eu-west-1b"],
@@ -42,9 +46,17 @@ describe("phase awaiting-certificate", () => {
 
   test("outputs the cluster id, the CSR read after the first HSM exists, and what to do with it", () => {
     const [csrRead] = Object.keys(json.data?.aws_cloudhsm_v2_cluster ?? {});
-    expect(Object.keys(json.output ?? {}).sort()).toEqual(["cloudhsm_cluster_csr", "cloudhsm_cluster_id", "cloudhsm_next_steps"]);
-    expect(json.output?.cloudhsm_cluster_csr.value).toBe(`\${data.aws_cloudhsm_v2_cluster.${csrRead}.cluster_certificates[0].cluster_csr}`);
-    expect(json.data?.aws_cloudhsm_v2_cluster?.[csrRead].depends_on).toEqual([`aws_cloudhsm_v2_hsm.${Object.keys(all(json, "aws_cloudhsm_v2_hsm"))[0]}`]);
+    expect(Object.keys(json.output ?? {}).sort()).toEqual([
+      "cloudhsm_cluster_csr",
+      "cloudhsm_cluster_id",
+      "cloudhsm_next_steps",
+    ]);
+    expect(json.output?.cloudhsm_cluster_csr.value).toBe(
+      `\${data.aws_cloudhsm_v2_cluster.${csrRead}.cluster_certificates[0].cluster_csr}`,
+    );
+    expect(json.data?.aws_cloudhsm_v2_cluster?.[csrRead].depends_on).toEqual([
+      `aws_cloudhsm_v2_hsm.${Object.keys(all(json, "aws_cloudhsm_v2_hsm"))[0]}`,
+    ]);
   });
 
   test("the admin host may read its two secrets only (no parameter exists yet)", () => {
@@ -65,14 +77,26 @@ describe("phase ready, provided trust, local runner", () => {
       "create-kmsuser": 45,
       "connect-key-store": 45,
     });
-    expect(Object.keys(hsm.steps)).toEqual(["initialize-cluster", "set-backup-retention", "activate-cluster", "wait-hsms-active", "create-kmsuser", "connect-key-store"]);
+    expect(Object.keys(hsm.steps)).toEqual([
+      "initialize-cluster",
+      "set-backup-retention",
+      "activate-cluster",
+      "wait-hsms-active",
+      "create-kmsuser",
+      "connect-key-store",
+    ]);
   });
 
   test("backup retention 90 days by default; the second HSM after activation; the store named as given, with the provided anchor", () => {
-    const retention = Object.values(all(json, "terraform_data")).find((d) => (d.triggers_replace as Record<string, string>).step === "set-backup-retention");
+    const retention = Object.values(all(json, "terraform_data")).find(
+      (d) => (d.triggers_replace as Record<string, string>).step === "set-backup-retention",
+    );
     expect((retention?.triggers_replace as Record<string, string>).days).toBe("90");
     expect(Object.keys(all(json, "aws_cloudhsm_v2_hsm"))).toHaveLength(2);
-    expect(one(json, "aws_kms_custom_key_store")).toMatchObject({ custom_key_store_name: "t-cloudhsm", trust_anchor_certificate: PROVIDED.trustAnchorPem });
+    expect(one(json, "aws_kms_custom_key_store")).toMatchObject({
+      custom_key_store_name: "t-cloudhsm",
+      trust_anchor_certificate: PROVIDED.trustAnchorPem,
+    });
     expect(hsm.keyStore?.kind).toBe("cloudhsm");
   });
 
@@ -106,13 +130,28 @@ describe("phase ready, generated trust (the default), lambda runner, other setti
 
   test("the recovery command invokes the function with the step's arguments by camelCase name", () => {
     const command = json.output?.cloudhsm_kmsuser_recovery_command.value ?? "";
-    const payload = JSON.parse(/--payload '(.*)' reset-kmsuser-password\.json$/.exec(command)?.[1] ?? "{}") as Record<string, string>;
-    expect(command).toMatch(/^aws lambda invoke --region 'eu-west-1' --function-name '\$\{aws_lambda_function\.[^}]+\.function_name\}' /);
-    expect(Object.keys(payload)).toEqual(["step", "region", "keyStoreId", "instanceId", "adminSecretArn", "kmsuserSecretArn", "trustAnchorParameter"]);
+    const payload = JSON.parse(/--payload '(.*)' reset-kmsuser-password\.json$/.exec(command)?.[1] ?? "{}") as Record<
+      string,
+      string
+    >;
+    expect(command).toMatch(
+      /^aws lambda invoke --region 'eu-west-1' --function-name '\$\{aws_lambda_function\.[^}]+\.function_name\}' /,
+    );
+    expect(Object.keys(payload)).toEqual([
+      "step",
+      "region",
+      "keyStoreId",
+      "instanceId",
+      "adminSecretArn",
+      "kmsuserSecretArn",
+      "trustAnchorParameter",
+    ]);
   });
 
   test("the invocation events carry the budgets: 30 minutes, and 5 for set-backup-retention, with 379 days", () => {
-    const events = Object.values(all(json, "aws_lambda_invocation")).map((i) => JSON.parse(String(i.input)) as Record<string, unknown>);
+    const events = Object.values(all(json, "aws_lambda_invocation")).map(
+      (i) => JSON.parse(String(i.input)) as Record<string, unknown>,
+    );
     expect(events.find((e) => e.step === "set-backup-retention")).toMatchObject({ timeoutMinutes: 5, days: "379" });
     expect(events.find((e) => e.step === "create-kmsuser")).toMatchObject({ timeoutMinutes: 30 });
   });
@@ -129,9 +168,17 @@ test.each([
   [
     "fails when trust is given while awaiting the certificate",
     { phase: "awaiting-certificate", trust: { mode: "generated" } },
-    ['test/cloudhsm.trust: {"mode":"generated"} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)'],
+    [
+      'test/cloudhsm.trust: {"mode":"generated"} is not allowed (unset while awaiting the certificate: the first apply only outputs the cluster CSR, CloudHSM InitializeCluster)',
+    ],
   ],
-  ["fails when the HSMs are not in 2 AZs", { hsmAzs: ["eu-west-1a", "eu-west-1a"] }, ['test/cloudhsm.hsmAzs: ["eu-west-1a","eu-west-1a"] is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)']],
+  [
+    "fails when the HSMs are not in 2 AZs",
+    { hsmAzs: ["eu-west-1a", "eu-west-1a"] },
+    [
+      'test/cloudhsm.hsmAzs: ["eu-west-1a","eu-west-1a"] is not allowed (at least 2 HSMs in at least 2 AZs: a KMS custom key store needs 2 ACTIVE HSMs in different AZs, KMS CreateCustomKeyStore)',
+    ],
+  ],
   [
     "fails with every problem at once",
     { phase: "first", hsmAzs: ["eu-west-1a"], backupRetentionDays: 6, keyStoreName: "", hookTimeoutMinutes: 0.5 },
@@ -143,8 +190,20 @@ test.each([
       "test/cloudhsm.hookTimeoutMinutes: 0.5 is not allowed (whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes)",
     ],
   ],
-  ["fails when backup retention is over 379 days", { backupRetentionDays: 380 }, ["test/cloudhsm.backupRetentionDays: 380 is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)"]],
-  ["fails with the child's line when an HSM AZ has no subnet", { hsmAzs: ["eu-west-1a", "eu-west-1d"] }, ['test/cloudhsm/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)']],
+  [
+    "fails when backup retention is over 379 days",
+    { backupRetentionDays: 380 },
+    [
+      "test/cloudhsm.backupRetentionDays: 380 is not allowed (7 to 379 days, CloudHSM ModifyCluster BackupRetentionPolicy)",
+    ],
+  ],
+  [
+    "fails with the child's line when an HSM AZ has no subnet",
+    { hsmAzs: ["eu-west-1a", "eu-west-1d"] },
+    [
+      'test/cloudhsm/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)',
+    ],
+  ],
 ])("%s", (_name, props, expected) => {
   expect(errorLines(() => build(props as Partial<CloudHsmProps>))).toEqual(expected);
 });

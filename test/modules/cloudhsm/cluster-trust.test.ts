@@ -29,7 +29,10 @@ test("generated: a tls CA signs the CSR it is given; the parameters hold referen
   const { stack } = build({ trust: { mode: "generated" }, csr: () => "${data.example.csr}" });
   const json = synth(stack);
   expect(one(json, "tls_private_key")).toMatchObject({ algorithm: "RSA", rsa_bits: 4096 });
-  expect(one(json, "tls_locally_signed_cert")).toMatchObject({ cert_request_pem: "${data.example.csr}", lifecycle: { ignore_changes: ["cert_request_pem"] } });
+  expect(one(json, "tls_locally_signed_cert")).toMatchObject({
+    cert_request_pem: "${data.example.csr}",
+    lifecycle: { ignore_changes: ["cert_request_pem"] },
+  });
   const [caName] = Object.keys(all(json, "tls_self_signed_cert"));
   const [signedName] = Object.keys(all(json, "tls_locally_signed_cert"));
   expect(Object.values(all(json, "aws_ssm_parameter")).map((p) => [p.name, p.tier, p.value])).toEqual([
@@ -41,13 +44,33 @@ test("generated: a tls CA signs the CSR it is given; the parameters hold referen
 
 const start = (text: string) => JSON.stringify(`${text.slice(0, 37)}...`);
 test.each([
-  ["fails when the certificate is a CSR, not a certificate", { mode: "provided", certificatePem: CSR, trustAnchorPem: ANCHOR }, [`test/trust.trust.certificatePem: ${start(CSR)} is not allowed (one PEM -----BEGIN CERTIFICATE----- block, CloudHSM InitializeCluster SignedCert)`]],
-  ["fails when the certificate was not signed by the trust anchor", { mode: "provided", certificatePem: CERT, trustAnchorPem: OTHER_CA }, [`test/trust.trust.certificatePem: ${start(CERT)} is not allowed (a certificate signed by trustAnchorPem, CloudHSM InitializeCluster SignedCert)`]],
-  ["fails when the trust anchor is not self-signed", { mode: "provided", certificatePem: ANCHOR, trustAnchorPem: CERT }, [`test/trust.trust.trustAnchorPem: ${start(CERT)} is not allowed (a self-signed root CA certificate, CloudHSM InitializeCluster TrustAnchor)`]],
+  [
+    "fails when the certificate is a CSR, not a certificate",
+    { mode: "provided", certificatePem: CSR, trustAnchorPem: ANCHOR },
+    [
+      `test/trust.trust.certificatePem: ${start(CSR)} is not allowed (one PEM -----BEGIN CERTIFICATE----- block, CloudHSM InitializeCluster SignedCert)`,
+    ],
+  ],
+  [
+    "fails when the certificate was not signed by the trust anchor",
+    { mode: "provided", certificatePem: CERT, trustAnchorPem: OTHER_CA },
+    [
+      `test/trust.trust.certificatePem: ${start(CERT)} is not allowed (a certificate signed by trustAnchorPem, CloudHSM InitializeCluster SignedCert)`,
+    ],
+  ],
+  [
+    "fails when the trust anchor is not self-signed",
+    { mode: "provided", certificatePem: ANCHOR, trustAnchorPem: CERT },
+    [
+      `test/trust.trust.trustAnchorPem: ${start(CERT)} is not allowed (a self-signed root CA certificate, CloudHSM InitializeCluster TrustAnchor)`,
+    ],
+  ],
   [
     "fails when the trust anchor is the cluster certificate itself",
     { mode: "provided", certificatePem: CERT, trustAnchorPem: CERT },
-    [`test/trust.trust.trustAnchorPem: ${start(CERT)} is not allowed (the issuing CA's certificate, not the cluster certificate itself, CloudHSM InitializeCluster TrustAnchor)`],
+    [
+      `test/trust.trust.trustAnchorPem: ${start(CERT)} is not allowed (the issuing CA's certificate, not the cluster certificate itself, CloudHSM InitializeCluster TrustAnchor)`,
+    ],
   ],
   [
     "fails with both problems when the certificate is not PEM and the anchor is not self-signed",
@@ -62,5 +85,7 @@ test.each([
 });
 
 test("fails when generated has no CSR to sign", () => {
-  expect(errorLines(() => build({ trust: { mode: "generated" } }))).toEqual(["test/trust.csr: (missing) is not allowed (the generated CA signs the cluster CSR: pass csr, CloudHSM InitializeCluster SignedCert)"]);
+  expect(errorLines(() => build({ trust: { mode: "generated" } }))).toEqual([
+    "test/trust.csr: (missing) is not allowed (the generated CA signs the cluster CSR: pass csr, CloudHSM InitializeCluster SignedCert)",
+  ]);
 });

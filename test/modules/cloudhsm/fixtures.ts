@@ -19,7 +19,10 @@ export function prodCloudHsmOnly(changes: (env: Draft) => void = () => undefined
 }
 
 /** Resources whose construct path starts with `prefix`, by path (type and attributes). */
-export function byPath(stack: StackJson, prefix: string): Record<string, { type: string; name: string; body: Record<string, unknown> }> {
+export function byPath(
+  stack: StackJson,
+  prefix: string,
+): Record<string, { type: string; name: string; body: Record<string, unknown> }> {
   const out: Record<string, { type: string; name: string; body: Record<string, unknown> }> = {};
   for (const [type, all] of Object.entries(stack.resource ?? {})) {
     for (const [name, body] of Object.entries(all)) {

@@ -31,7 +31,11 @@ export function buildGraph(stack: StackJson): Graph {
       for (const [name, body] of Object.entries(byName)) {
         const address = `${prefix}${type}.${name}`;
         const edges = new Set<string>();
-        const { depends_on: dependsOn, "//": meta, ...rest } = body as { depends_on?: string[]; "//"?: { metadata?: { path?: string } } };
+        const {
+          depends_on: dependsOn,
+          "//": meta,
+          ...rest
+        } = body as { depends_on?: string[]; "//"?: { metadata?: { path?: string } } };
         for (const d of dependsOn ?? []) edges.add(d);
         references(rest, edges);
         edges.delete(address);
@@ -70,6 +74,9 @@ export function under(g: Graph, prefix: string): string[] {
 /** The one address at exactly this construct path. */
 export function at(g: Graph, path: string): string {
   const a = g.byPath.get(path);
-  if (!a) throw new Error(`no resource at ${path}; have: ${[...g.byPath.keys()].filter((p) => p.startsWith(path.split("/").slice(0, 2).join("/"))).join(", ")}`);
+  if (!a)
+    throw new Error(
+      `no resource at ${path}; have: ${[...g.byPath.keys()].filter((p) => p.startsWith(path.split("/").slice(0, 2).join("/"))).join(", ")}`,
+    );
   return a;
 }

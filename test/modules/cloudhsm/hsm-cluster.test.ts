@@ -26,7 +26,10 @@ describe("minimal props (network and two AZs)", () => {
 
   test("exactly one HSM before addRemainingHsms; the others depend on what they are given only", () => {
     expect(Object.keys(all(json(), "aws_cloudhsm_v2_hsm"))).toHaveLength(1);
-    expect(one(json(), "aws_cloudhsm_v2_hsm")).toMatchObject({ subnet_id: "subnet-0000000000000000a", lifecycle: { prevent_destroy: true } });
+    expect(one(json(), "aws_cloudhsm_v2_hsm")).toMatchObject({
+      subnet_id: "subnet-0000000000000000a",
+      lifecycle: { prevent_destroy: true },
+    });
     expect(one(json(), "aws_cloudhsm_v2_hsm").depends_on).toBeUndefined();
     cluster.addRemainingHsms([activation]);
     const hsms = Object.values(all(json(), "aws_cloudhsm_v2_hsm"));
@@ -43,7 +46,10 @@ test("hsm1.medium takes no mode; a repeated AZ gets its own stable id and one su
   cluster.addRemainingHsms([]);
   const json = synth(stack);
   expect(one(json, "aws_cloudhsm_v2_cluster").mode).toBeUndefined();
-  expect(one(json, "aws_cloudhsm_v2_cluster").subnet_ids).toEqual(["subnet-0000000000000000a", "subnet-0000000000000000b"]);
+  expect(one(json, "aws_cloudhsm_v2_cluster").subnet_ids).toEqual([
+    "subnet-0000000000000000a",
+    "subnet-0000000000000000b",
+  ]);
   expect(
     Object.keys(all(json, "aws_cloudhsm_v2_hsm"))
       .map((k) => k.replace(/_[0-9A-F]{8}$/, ""))
@@ -57,10 +63,30 @@ test("NON_FIPS is sent for hsm2m.medium", () => {
 });
 
 test.each([
-  ["fails when hsm1.medium is asked for NON_FIPS", { hsmType: "hsm1.medium", mode: "NON_FIPS" }, ['test/hsm.mode: "NON_FIPS" is not allowed (hsm1.medium clusters are always FIPS, CloudHSM CreateCluster Mode)']],
-  ["fails when an HSM AZ has no subnet in the network", { hsmAzs: ["eu-west-1a", "eu-west-1d"] }, ['test/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)']],
-  ["fails when there is no HSM", { hsmAzs: [] }, ["test/hsm.hsmAzs: [] is not allowed (1-28 HSMs, CloudHSM quota of HSMs per cluster)"]],
-  ["fails when there are more than 28 HSMs", { hsmAzs: Array.from({ length: 29 }, () => "eu-west-1a") }, [`test/hsm.hsmAzs: ${JSON.stringify(Array.from({ length: 29 }, () => "eu-west-1a"))} is not allowed (1-28 HSMs, CloudHSM quota of HSMs per cluster)`]],
+  [
+    "fails when hsm1.medium is asked for NON_FIPS",
+    { hsmType: "hsm1.medium", mode: "NON_FIPS" },
+    ['test/hsm.mode: "NON_FIPS" is not allowed (hsm1.medium clusters are always FIPS, CloudHSM CreateCluster Mode)'],
+  ],
+  [
+    "fails when an HSM AZ has no subnet in the network",
+    { hsmAzs: ["eu-west-1a", "eu-west-1d"] },
+    [
+      'test/hsm.hsmAzs[1]: "eu-west-1d" is not allowed (an AZ with a subnet in the network: eu-west-1a, eu-west-1b, eu-west-1c; CloudHSM CreateHsm AvailabilityZone)',
+    ],
+  ],
+  [
+    "fails when there is no HSM",
+    { hsmAzs: [] },
+    ["test/hsm.hsmAzs: [] is not allowed (1-28 HSMs, CloudHSM quota of HSMs per cluster)"],
+  ],
+  [
+    "fails when there are more than 28 HSMs",
+    { hsmAzs: Array.from({ length: 29 }, () => "eu-west-1a") },
+    [
+      `test/hsm.hsmAzs: ${JSON.stringify(Array.from({ length: 29 }, () => "eu-west-1a"))} is not allowed (1-28 HSMs, CloudHSM quota of HSMs per cluster)`,
+    ],
+  ],
   [
     "fails with every problem at once",
     { hsmType: "hsm3.large", mode: "FAST", hsmAzs: ["us-east-1a"] },

@@ -21,7 +21,11 @@ const t = skip ? test.skip : test;
 if (skip) console.warn(`SKIPPED the kmsuser secret tag plan test: ${skip}`);
 
 /** The secret as AWS describes it after create-kmsuser tagged it. */
-function taggedSecret(name: string, resourceName: string, tags: Record<string, string>): TerraformState["resources"][number] {
+function taggedSecret(
+  name: string,
+  resourceName: string,
+  tags: Record<string, string>,
+): TerraformState["resources"][number] {
   const arn = `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${name}-AbCdEf`;
   const withTag = { ...tags, [KMSUSER_VERIFIED_TAG]: "0123456789abcdef0123456789abcdef" };
   return {
@@ -55,7 +59,11 @@ function taggedSecret(name: string, resourceName: string, tags: Record<string, s
 t(
   "a kmsuser secret carrying the create-kmsuser tag plans no change; without ignore_changes it would plan an update",
   async () => {
-    const stack = new EnvironmentStack(Testing.app(), "t-keys", { name: "t", account: "111122223333", region: "eu-west-1" });
+    const stack = new EnvironmentStack(Testing.app(), "t-keys", {
+      name: "t",
+      account: "111122223333",
+      region: "eu-west-1",
+    });
     new HsmCredentials(stack, "credentials");
     const json = JSON.parse(Testing.synth(stack)) as Json;
     const secrets = json.resource.aws_secretsmanager_secret;
@@ -78,18 +86,36 @@ t(
         serial: 1,
         lineage: "00000000-0000-4000-8000-000000000001",
         outputs: {},
-        resources: [taggedSecret("t/cloudhsm/kmsuser-password", name, tags), taggedSecret("t/cloudhsm/control", "control", tags)],
+        resources: [
+          taggedSecret("t/cloudhsm/kmsuser-password", name, tags),
+          taggedSecret("t/cloudhsm/control", "control", tags),
+        ],
         check_results: null,
       };
       writeFileSync(join(dir, "tagged.tfstate"), JSON.stringify(state));
       // One Terraform process (the machine-readable plan stream), generous time for a loaded machine.
-      const run = await terraform(dir, ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", "-state=tagged.tfstate"], { timeoutMs: 540_000 });
+      const run = await terraform(
+        dir,
+        ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", "-state=tagged.tfstate"],
+        { timeoutMs: 540_000 },
+      );
       const messages = run.stdout
         .split("\n")
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { type: string; change?: { resource: { addr: string }; action: string }; diagnostic?: { summary: string } });
-      expect(messages.filter((m) => m.type === "diagnostic" && (m as { "@level"?: string })["@level"] === "error")).toEqual([]);
-      const planned = messages.filter((m) => m.type === "planned_change").map((m) => [m.change?.resource.addr, m.change?.action]);
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              type: string;
+              change?: { resource: { addr: string }; action: string };
+              diagnostic?: { summary: string };
+            },
+        );
+      expect(
+        messages.filter((m) => m.type === "diagnostic" && (m as { "@level"?: string })["@level"] === "error"),
+      ).toEqual([]);
+      const planned = messages
+        .filter((m) => m.type === "planned_change")
+        .map((m) => [m.change?.resource.addr, m.change?.action]);
       expect(planned).toEqual([["aws_secretsmanager_secret.control", "update"]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,11 @@ export interface Synthesized {
 export const NETWORK: INetwork = {
   vpcId: "vpc-0123456789abcdef0",
   cidr: "10.30.0.0/16",
-  subnetIdByAz: { "eu-west-1a": "subnet-0000000000000000a", "eu-west-1b": "subnet-0000000000000000b", "eu-west-1c": "subnet-0000000000000000c" },
+  subnetIdByAz: {
+    "eu-west-1a": "subnet-0000000000000000a",
+    "eu-west-1b": "subnet-0000000000000000b",
+    "eu-west-1c": "subnet-0000000000000000c",
+  },
   subnetIds: ["subnet-0000000000000000a", "subnet-0000000000000000b", "subnet-0000000000000000c"],
   routeTableIds: ["rtb-0123456789abcdef0"],
   onPremisesReady: [],
@@ -25,7 +29,11 @@ export const NETWORK: INetwork = {
 
 /** `new EnvironmentStack(Testing.app(), "test", { name: "t", ... })`, with a hook runtime when a runner is given. */
 export function testStack(runner?: "local" | "lambda"): EnvironmentStack {
-  const stack = new EnvironmentStack(Testing.app(), "test", { name: "t", account: "111111111111", region: "eu-west-1" });
+  const stack = new EnvironmentStack(Testing.app(), "test", {
+    name: "t",
+    account: "111111111111",
+    region: "eu-west-1",
+  });
   if (runner) {
     new HookRuntime(stack, HookRuntime.ID, {
       runner,

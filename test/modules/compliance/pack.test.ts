@@ -15,7 +15,11 @@ const AWS_DOCS = /https:\/\/docs\.aws\.amazon\.com\/\S+/;
 /** Files and notes outside the repository that a user cannot open. */
 const OUTSIDE = /\/work\/|shared\/design|AWS-FACTS|HOUSE-STYLE|ARCHITECTURE\.md|design notes?\b/i;
 
-const isRule = (v: unknown): v is ComplianceRule => typeof v === "object" && v !== null && typeof (v as ComplianceRule).id === "string" && typeof (v as ComplianceRule).check === "function";
+const isRule = (v: unknown): v is ComplianceRule =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as ComplianceRule).id === "string" &&
+  typeof (v as ComplianceRule).check === "function";
 
 /** The rules each file of the folder exports (index.ts and rule.ts hold none). */
 const rulesByFile = readdirSync(folder)
@@ -68,7 +72,8 @@ describe("the pack", () => {
 function sources(dir = root): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
-    if (name === "node_modules" || name.startsWith(".") || (dir === root && ["test", "cdktf.out"].includes(name))) continue;
+    if (name === "node_modules" || name.startsWith(".") || (dir === root && ["test", "cdktf.out"].includes(name)))
+      continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...sources(p));
     else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) out.push(p);
@@ -78,11 +83,15 @@ function sources(dir = root): string[] {
 
 /** Every `suppress(scope, ruleId, reason)` call in the sources, with its reason read statically. */
 function suppressions(): { where: string; reasons: string[] }[] {
-  const files = sources().map((f) => ({ f, sf: ts.createSourceFile(f, readFileSync(f, "utf8"), ts.ScriptTarget.Latest, true) }));
+  const files = sources().map((f) => ({
+    f,
+    sf: ts.createSourceFile(f, readFileSync(f, "utf8"), ts.ScriptTarget.Latest, true),
+  }));
   const constants = new Map<string, ts.Expression>();
   for (const { sf } of files) {
     const collect = (n: ts.Node): void => {
-      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) constants.set(n.name.text, n.initializer);
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer)
+        constants.set(n.name.text, n.initializer);
       ts.forEachChild(n, collect);
     };
     collect(sf);
@@ -92,7 +101,8 @@ function suppressions(): { where: string; reasons: string[] }[] {
     if (ts.isTemplateExpression(e)) return [e.head.text + e.templateSpans.map((s) => s.literal.text).join("")];
     if (ts.isParenthesizedExpression(e)) return texts(e.expression);
     if (ts.isConditionalExpression(e)) return [...texts(e.whenTrue), ...texts(e.whenFalse)];
-    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) return [texts(e.left).join("") + texts(e.right).join("")];
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken)
+      return [texts(e.left).join("") + texts(e.right).join("")];
     if (ts.isIdentifier(e) && constants.has(e.text)) return texts(constants.get(e.text)!);
     return [`(a reason that cannot be read statically: ${e.getText()})`];
   };
@@ -101,7 +111,11 @@ function suppressions(): { where: string; reasons: string[] }[] {
     const visit = (n: ts.Node): void => {
       if (ts.isCallExpression(n)) {
         const callee = n.expression;
-        const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : "";
+        const name = ts.isIdentifier(callee)
+          ? callee.text
+          : ts.isPropertyAccessExpression(callee)
+            ? callee.name.text
+            : "";
         if (name === "suppress" && n.arguments.length === 3) {
           const line = sf.getLineAndCharacterOfPosition(n.getStart()).line + 1;
           found.push({ where: `${relative(root, f)}:${line}`, reasons: texts(n.arguments[2]) });
@@ -118,11 +132,15 @@ describe("suppression reasons", () => {
   const all = suppressions();
 
   test("the scan finds the suppressions the constructs make (rotation for store keys, acceptance for XKS)", () => {
-    expect(all.map((s) => s.where.split(":")[0])).toEqual(expect.arrayContaining(["modules/keys/customer-key.ts", "modules/keystores/xks-proxy-endpoint.ts"]));
+    expect(all.map((s) => s.where.split(":")[0])).toEqual(
+      expect.arrayContaining(["modules/keys/customer-key.ts", "modules/keystores/xks-proxy-endpoint.ts"]),
+    );
   });
 
   test("each cites an AWS documentation page and no file outside the repository", () => {
-    const bad = all.flatMap(({ where, reasons }) => reasons.filter((r) => !AWS_DOCS.test(r) || OUTSIDE.test(r)).map((r) => `${where}: ${r}`));
+    const bad = all.flatMap(({ where, reasons }) =>
+      reasons.filter((r) => !AWS_DOCS.test(r) || OUTSIDE.test(r)).map((r) => `${where}: ${r}`),
+    );
     expect(bad).toEqual([]);
   });
 });

@@ -15,7 +15,8 @@ import { propsErrorLines } from "../../helpers/synth";
 const ACCOUNT = "111111111111";
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/0b0b0b0b-0000-4000-8000-000000000000`;
 const key = { name: "reports", keyArn: KEY_ARN } as ICustomerKey;
-const testStack = () => new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region: "eu-west-1" });
+const testStack = () =>
+  new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region: "eu-west-1" });
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack)) as StackJson;
 const one = (json: StackJson, type: string) => {
   const all = Object.values(json.resource?.[type] ?? {});
@@ -31,16 +32,38 @@ describe("EncryptedBucket with minimal props", () => {
   const bucketRef = `\${aws_s3_bucket.${bucketName}.id}`;
 
   test("private, versioned, kept on destroy, never force-destroyed, tagged with the key's name", () => {
-    expect(one(json, "aws_s3_bucket")).toMatchObject({ bucket: "t-reports-111111111111", force_destroy: false, tags: { EncryptionKey: "reports" }, lifecycle: { prevent_destroy: true } });
-    expect(one(json, "aws_s3_bucket_versioning")).toMatchObject({ bucket: bucketRef, versioning_configuration: { status: "Enabled" } });
-    expect(one(json, "aws_s3_bucket_public_access_block")).toMatchObject({ bucket: bucketRef, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
-    expect(one(json, "aws_s3_bucket_ownership_controls")).toMatchObject({ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } });
+    expect(one(json, "aws_s3_bucket")).toMatchObject({
+      bucket: "t-reports-111111111111",
+      force_destroy: false,
+      tags: { EncryptionKey: "reports" },
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(one(json, "aws_s3_bucket_versioning")).toMatchObject({
+      bucket: bucketRef,
+      versioning_configuration: { status: "Enabled" },
+    });
+    expect(one(json, "aws_s3_bucket_public_access_block")).toMatchObject({
+      bucket: bucketRef,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(one(json, "aws_s3_bucket_ownership_controls")).toMatchObject({
+      bucket: bucketRef,
+      rule: { object_ownership: "BucketOwnerEnforced" },
+    });
   });
 
   test("SSE-KMS under the customer key by default, bucket key on", () => {
     expect(one(json, "aws_s3_bucket_server_side_encryption_configuration")).toMatchObject({
       bucket: bucketRef,
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: KEY_ARN }, bucket_key_enabled: true }],
+      rule: [
+        {
+          apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: KEY_ARN },
+          bucket_key_enabled: true,
+        },
+      ],
     });
   });
 
@@ -51,17 +74,39 @@ describe("EncryptedBucket with minimal props", () => {
 
   // The synthesized policy with the bucket's ARN reference replaced by the ARN it will have.
   const bucketArn = "arn:aws:s3:::t-reports-111111111111";
-  const policy = JSON.parse((one(json, "aws_s3_bucket_policy").policy as string).split(`\${aws_s3_bucket.${bucketName}.arn}`).join(bucketArn)) as PolicyDocument;
+  const policy = JSON.parse(
+    (one(json, "aws_s3_bucket_policy").policy as string).split(`\${aws_s3_bucket.${bucketName}.arn}`).join(bucketArn),
+  ) as PolicyDocument;
   const SSE = "s3:x-amz-server-side-encryption";
   const KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
   const TLS = { "aws:SecureTransport": "true" };
   test.each<[string, string, Record<string, string>, Decision]>([
     ["PutObject without encryption headers (the bucket default applies)", "s3:PutObject", TLS, "Allowed"],
-    ["PutObject with aws:kms and this key's ARN", "s3:PutObject", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: KEY_ARN }, "Allowed"],
-    ["PutObject with aws:kms and no key id (aws/s3 would be used)", "s3:PutObject", { ...TLS, [SSE]: "aws:kms" }, "ExplicitlyDenied"],
-    ["PutObject with another key", "s3:PutObject", { ...TLS, [SSE]: "aws:kms", [KEY_ID]: KEY_ARN.replace("0b0b0b0b", "0c0c0c0c") }, "ExplicitlyDenied"],
+    [
+      "PutObject with aws:kms and this key's ARN",
+      "s3:PutObject",
+      { ...TLS, [SSE]: "aws:kms", [KEY_ID]: KEY_ARN },
+      "Allowed",
+    ],
+    [
+      "PutObject with aws:kms and no key id (aws/s3 would be used)",
+      "s3:PutObject",
+      { ...TLS, [SSE]: "aws:kms" },
+      "ExplicitlyDenied",
+    ],
+    [
+      "PutObject with another key",
+      "s3:PutObject",
+      { ...TLS, [SSE]: "aws:kms", [KEY_ID]: KEY_ARN.replace("0b0b0b0b", "0c0c0c0c") },
+      "ExplicitlyDenied",
+    ],
     ["PutObject with SSE-S3", "s3:PutObject", { ...TLS, [SSE]: "AES256" }, "ExplicitlyDenied"],
-    ["PutObject with SSE-C", "s3:PutObject", { ...TLS, "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" }, "ExplicitlyDenied"],
+    [
+      "PutObject with SSE-C",
+      "s3:PutObject",
+      { ...TLS, "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" },
+      "ExplicitlyDenied",
+    ],
     ["GetObject over TLS", "s3:GetObject", TLS, "Allowed"],
     ["GetObject over plain HTTP", "s3:GetObject", { "aws:SecureTransport": "false" }, "ExplicitlyDenied"],
   ])("bucket policy: %s", async (_label, action, context, expected) => {
@@ -80,11 +125,17 @@ describe("EncryptedBucket with minimal props", () => {
 
 test("EncryptedBucket under a CustomerKey of the same stack references the key resource", () => {
   const stack = testStack();
-  const appKey = new CustomerKey(stack, "appData", { alias: "alias/t/app", administrators: [`arn:aws:iam::${ACCOUNT}:role/A`], users: [`arn:aws:iam::${ACCOUNT}:role/U`] });
+  const appKey = new CustomerKey(stack, "appData", {
+    alias: "alias/t/app",
+    administrators: [`arn:aws:iam::${ACCOUNT}:role/A`],
+    users: [`arn:aws:iam::${ACCOUNT}:role/U`],
+  });
   new EncryptedBucket(stack, "reports", { bucketName: "t-reports", key: appKey });
   const json = synth(stack);
   const [keyName] = Object.keys(json.resource?.aws_kms_key ?? {});
-  expect(JSON.stringify(one(json, "aws_s3_bucket_server_side_encryption_configuration"))).toContain(`\${aws_kms_key.${keyName}.arn}`);
+  expect(JSON.stringify(one(json, "aws_s3_bucket_server_side_encryption_configuration"))).toContain(
+    `\${aws_kms_key.${keyName}.arn}`,
+  );
   expect(one(json, "aws_s3_bucket").tags).toEqual({ EncryptionKey: "appData" });
 });
 
@@ -103,7 +154,9 @@ describe("EncryptedBucket refuses names S3 refuses", () => {
     ["fails when the name has a reserved suffix", "reports-s3alias", "no suffix -s3alias (reserved)"],
     ["fails when the name has the --x-s3 suffix", "reports--x-s3", "no suffix --x-s3 (reserved)"],
   ])("%s", (_label, bucketName, why) => {
-    expect(propsErrorLines(() => new EncryptedBucket(testStack(), "reports", { bucketName, key }))).toEqual([`test/reports.bucketName: "${bucketName}" is not allowed (${why}, S3 bucket naming rules)`]);
+    expect(propsErrorLines(() => new EncryptedBucket(testStack(), "reports", { bucketName, key }))).toEqual([
+      `test/reports.bucketName: "${bucketName}" is not allowed (${why}, S3 bucket naming rules)`,
+    ]);
   });
 
   test("names at the limits are accepted", () => {

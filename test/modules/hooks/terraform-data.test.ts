@@ -4,7 +4,8 @@ import { TerraformData } from "../../../modules/hooks/terraform-data";
 import { resolve } from "../../../modules/cdktf/internals";
 import { only, type StackJson } from "../../helpers/synth";
 
-const stack = () => new EnvironmentStack(Testing.app(), "test", { name: "t", account: "111111111111", region: "eu-west-1" });
+const stack = () =>
+  new EnvironmentStack(Testing.app(), "test", { name: "t", account: "111111111111", region: "eu-west-1" });
 
 test("with no props: a bare terraform_data resource", () => {
   const s = stack();
@@ -22,7 +23,9 @@ test("triggers, input, a local-exec provisioner and depends_on as Terraform read
     provisioners: [{ type: "local-exec", command: "true", environment: { A: "1" } }],
   });
   const json = JSON.parse(Testing.synth(s)) as StackJson;
-  const [firstName, dName] = Object.keys(json.resource?.terraform_data ?? {}).sort((a) => (a.startsWith("first") ? -1 : 1));
+  const [firstName, dName] = Object.keys(json.resource?.terraform_data ?? {}).sort((a) =>
+    a.startsWith("first") ? -1 : 1,
+  );
   expect(json.resource?.terraform_data[dName]).toEqual({
     triggers_replace: { step: "connect-key-store" },
     input: { name: "x" },

@@ -21,7 +21,8 @@ const minimal: CustomerKeyProps = { alias: "alias/t/app", administrators: [ADMIN
 const cloudHsmStore: IKeyStore = { kind: "cloudhsm", keyStoreId: "cks-1234567890", readyWhen: [] };
 const xksStore: IKeyStore = { kind: "xks", keyStoreId: "cks-0987654321", readyWhen: [] };
 
-const testStack = (region = "eu-west-1") => new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region });
+const testStack = (region = "eu-west-1") =>
+  new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region });
 const synth = (stack: TerraformStack) => JSON.parse(Testing.synth(stack)) as StackJson;
 const kmsKey = (json: StackJson) => Object.values(json.resource?.aws_kms_key ?? {})[0] as Record<string, unknown>;
 /** Synthesizes one key built with `props` in a fresh test stack. */
@@ -55,7 +56,9 @@ describe("CustomerKey with minimal props", () => {
 
   test("the alias points at the key", () => {
     const [name] = Object.keys(json.resource?.aws_kms_key ?? {});
-    expect(Object.values(json.resource?.aws_kms_alias ?? {})).toEqual([expect.objectContaining({ name: "alias/t/app", target_key_id: `\${aws_kms_key.${name}.key_id}` })]);
+    expect(Object.values(json.resource?.aws_kms_alias ?? {})).toEqual([
+      expect.objectContaining({ name: "alias/t/app", target_key_id: `\${aws_kms_key.${name}.key_id}` }),
+    ]);
   });
 
   test("the name defaults to the construct id; the store to aws-kms", () => {
@@ -64,12 +67,28 @@ describe("CustomerKey with minimal props", () => {
   });
 
   test("the partition of the policy's account root follows the stack's Region (GovCloud)", () => {
-    const gov = JSON.parse(kmsKey(keyJson({ ...minimal, administrators: [ADMIN.replace("arn:aws:", "arn:aws-us-gov:")], users: [USER.replace("arn:aws:", "arn:aws-us-gov:")] }, "us-gov-west-1")).policy as string) as PolicyDocument;
-    expect((gov.Statement as { Sid: string; Principal: unknown }[]).find((s) => s.Sid === "AccountRootKeepsAccess")?.Principal).toEqual({ AWS: `arn:aws-us-gov:iam::${ACCOUNT}:root` });
+    const gov = JSON.parse(
+      kmsKey(
+        keyJson(
+          {
+            ...minimal,
+            administrators: [ADMIN.replace("arn:aws:", "arn:aws-us-gov:")],
+            users: [USER.replace("arn:aws:", "arn:aws-us-gov:")],
+          },
+          "us-gov-west-1",
+        ),
+      ).policy as string,
+    ) as PolicyDocument;
+    expect(
+      (gov.Statement as { Sid: string; Principal: unknown }[]).find((s) => s.Sid === "AccountRootKeepsAccess")
+        ?.Principal,
+    ).toEqual({ AWS: `arn:aws-us-gov:iam::${ACCOUNT}:root` });
   });
 
   test("the synthesized policy is what buildKeyPolicy builds from the stack's partition and account", () => {
-    expect(key.policy).toBe(JSON.stringify(buildKeyPolicy({ partition: "aws", account: ACCOUNT, administrators: [ADMIN], users: [USER] })));
+    expect(key.policy).toBe(
+      JSON.stringify(buildKeyPolicy({ partition: "aws", account: ACCOUNT, administrators: [ADMIN], users: [USER] })),
+    );
   });
 });
 
@@ -83,28 +102,150 @@ describe("the key policy a CustomerKey synthesizes, evaluated", () => {
   const account = policyOf({ ...minimal, serviceRoles: [SLR] });
   const closed = policyOf({ ...minimal, policy: "closed" });
 
-  type Row = [label: string, policy: PolicyDocument, principal: string, action: string, context: Record<string, string> | undefined, identity: PolicyDocument[] | undefined, expected: Decision];
+  type Row = [
+    label: string,
+    policy: PolicyDocument,
+    principal: string,
+    action: string,
+    context: Record<string, string> | undefined,
+    identity: PolicyDocument[] | undefined,
+    expected: Decision,
+  ];
   const rows: Row[] = [
     ["administrator manages the key", account, ADMIN, "kms:ScheduleKeyDeletion", undefined, undefined, "Allowed"],
-    ["administrator with AdministratorAccess cannot decrypt", account, ADMIN, "kms:Decrypt", undefined, [ADMINISTRATOR_ACCESS], "ExplicitlyDenied"],
-    ["administrator cannot create grants", account, ADMIN, "kms:CreateGrant", FOR_AWS, [ADMINISTRATOR_ACCESS], "ExplicitlyDenied"],
+    [
+      "administrator with AdministratorAccess cannot decrypt",
+      account,
+      ADMIN,
+      "kms:Decrypt",
+      undefined,
+      [ADMINISTRATOR_ACCESS],
+      "ExplicitlyDenied",
+    ],
+    [
+      "administrator cannot create grants",
+      account,
+      ADMIN,
+      "kms:CreateGrant",
+      FOR_AWS,
+      [ADMINISTRATOR_ACCESS],
+      "ExplicitlyDenied",
+    ],
     ["user encrypts", account, USER, "kms:Encrypt", undefined, undefined, "Allowed"],
     ["user creates a grant for an AWS resource", account, USER, "kms:CreateGrant", FOR_AWS, undefined, "Allowed"],
-    ["user cannot create a grant for anything else", account, USER, "kms:CreateGrant", NOT_FOR_AWS, undefined, "ImplicitlyDenied"],
-    ["user with AdministratorAccess cannot change the policy", account, USER, "kms:PutKeyPolicy", undefined, [ADMINISTRATOR_ACCESS], "ExplicitlyDenied"],
-    ["service-linked role creates a grant for an AWS resource", account, SLR, "kms:CreateGrant", FOR_AWS, undefined, "Allowed"],
-    ["service-linked role cannot create a grant for anything else", account, SLR, "kms:CreateGrant", NOT_FOR_AWS, undefined, "ImplicitlyDenied"],
+    [
+      "user cannot create a grant for anything else",
+      account,
+      USER,
+      "kms:CreateGrant",
+      NOT_FOR_AWS,
+      undefined,
+      "ImplicitlyDenied",
+    ],
+    [
+      "user with AdministratorAccess cannot change the policy",
+      account,
+      USER,
+      "kms:PutKeyPolicy",
+      undefined,
+      [ADMINISTRATOR_ACCESS],
+      "ExplicitlyDenied",
+    ],
+    [
+      "service-linked role creates a grant for an AWS resource",
+      account,
+      SLR,
+      "kms:CreateGrant",
+      FOR_AWS,
+      undefined,
+      "Allowed",
+    ],
+    [
+      "service-linked role cannot create a grant for anything else",
+      account,
+      SLR,
+      "kms:CreateGrant",
+      NOT_FOR_AWS,
+      undefined,
+      "ImplicitlyDenied",
+    ],
     ["service-linked role decrypts", account, SLR, "kms:Decrypt", undefined, undefined, "Allowed"],
-    ["service-linked role cannot schedule deletion", account, SLR, "kms:ScheduleKeyDeletion", undefined, undefined, "ExplicitlyDenied"],
-    ["account form: an unlisted identity with AdministratorAccess decrypts", account, OTHER, "kms:Decrypt", undefined, [ADMINISTRATOR_ACCESS], "Allowed"],
-    ["closed form: an unlisted identity with AdministratorAccess cannot decrypt", closed, OTHER, "kms:Decrypt", undefined, [ADMINISTRATOR_ACCESS], "ImplicitlyDenied"],
-    ["closed form: an unlisted identity with AdministratorAccess cannot change the policy", closed, OTHER, "kms:PutKeyPolicy", undefined, [ADMINISTRATOR_ACCESS], "ImplicitlyDenied"],
-    ["closed form: the administrator keeps PutKeyPolicy", closed, ADMIN, "kms:PutKeyPolicy", undefined, undefined, "Allowed"],
-    ["closed form: no service-linked role unless listed", closed, SLR, "kms:CreateGrant", FOR_AWS, undefined, "ImplicitlyDenied"],
-    ["another account's administrator cannot decrypt", account, "arn:aws:iam::999999999999:role/Admin", "kms:Decrypt", undefined, [ADMINISTRATOR_ACCESS], "ImplicitlyDenied"],
+    [
+      "service-linked role cannot schedule deletion",
+      account,
+      SLR,
+      "kms:ScheduleKeyDeletion",
+      undefined,
+      undefined,
+      "ExplicitlyDenied",
+    ],
+    [
+      "account form: an unlisted identity with AdministratorAccess decrypts",
+      account,
+      OTHER,
+      "kms:Decrypt",
+      undefined,
+      [ADMINISTRATOR_ACCESS],
+      "Allowed",
+    ],
+    [
+      "closed form: an unlisted identity with AdministratorAccess cannot decrypt",
+      closed,
+      OTHER,
+      "kms:Decrypt",
+      undefined,
+      [ADMINISTRATOR_ACCESS],
+      "ImplicitlyDenied",
+    ],
+    [
+      "closed form: an unlisted identity with AdministratorAccess cannot change the policy",
+      closed,
+      OTHER,
+      "kms:PutKeyPolicy",
+      undefined,
+      [ADMINISTRATOR_ACCESS],
+      "ImplicitlyDenied",
+    ],
+    [
+      "closed form: the administrator keeps PutKeyPolicy",
+      closed,
+      ADMIN,
+      "kms:PutKeyPolicy",
+      undefined,
+      undefined,
+      "Allowed",
+    ],
+    [
+      "closed form: no service-linked role unless listed",
+      closed,
+      SLR,
+      "kms:CreateGrant",
+      FOR_AWS,
+      undefined,
+      "ImplicitlyDenied",
+    ],
+    [
+      "another account's administrator cannot decrypt",
+      account,
+      "arn:aws:iam::999999999999:role/Admin",
+      "kms:Decrypt",
+      undefined,
+      [ADMINISTRATOR_ACCESS],
+      "ImplicitlyDenied",
+    ],
   ];
   test.each(rows)("%s", async (_label, policy, principal, action, context, identity, expected) => {
-    expect(await decide({ principal, action, resource: KEY_ARN, resourceAccount: ACCOUNT, context, identityPolicies: identity, resourcePolicy: policy })).toBe(expected);
+    expect(
+      await decide({
+        principal,
+        action,
+        resource: KEY_ARN,
+        resourceAccount: ACCOUNT,
+        context,
+        identityPolicies: identity,
+        resourcePolicy: policy,
+      }),
+    ).toBe(expected);
   });
 });
 
@@ -113,7 +254,11 @@ describe("CustomerKey in a custom key store", () => {
     const stack = testStack();
     const key = new CustomerKey(stack, "records", { ...minimal, keyStore: cloudHsmStore });
     const json = kmsKey(synth(stack));
-    expect(json).toMatchObject({ custom_key_store_id: "cks-1234567890", enable_key_rotation: false, tags: { Name: "t/app", KeyStore: "cloudhsm" } });
+    expect(json).toMatchObject({
+      custom_key_store_id: "cks-1234567890",
+      enable_key_rotation: false,
+      tags: { Name: "t/app", KeyStore: "cloudhsm" },
+    });
     expect(json.xks_key_id).toBeUndefined();
     expect(key.store).toBe("cloudhsm");
     const rotation = checkCompliance([stack]).findings.filter((f) => f.ruleId === "CKV_AWS_7");
@@ -121,44 +266,131 @@ describe("CustomerKey in a custom key store", () => {
   });
 
   test("an XKS key carries its external key id", () => {
-    expect(kmsKey(keyJson({ ...minimal, keyStore: xksStore, xksKeyId: "ext-key-1" }))).toMatchObject({ custom_key_store_id: "cks-0987654321", xks_key_id: "ext-key-1", enable_key_rotation: false });
+    expect(kmsKey(keyJson({ ...minimal, keyStore: xksStore, xksKeyId: "ext-key-1" }))).toMatchObject({
+      custom_key_store_id: "cks-0987654321",
+      xks_key_id: "ext-key-1",
+      enable_key_rotation: false,
+    });
   });
 
   test("the key waits for the store to be ready and for dependsOn (e.g. a service-linked role it names)", () => {
     const stack = testStack();
-    const slr = new ServiceLinkedRole(stack, "slr", { roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling` });
-    const connected = new ServiceLinkedRole(stack, "connected", { roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS` });
-    new CustomerKey(stack, "records", { ...minimal, keyStore: { ...cloudHsmStore, readyWhen: [connected] }, dependsOn: [slr] });
-    expect(kmsKey(synth(stack)).depends_on).toEqual(["aws_iam_service_linked_role.connected", "aws_iam_service_linked_role.slr"]);
+    const slr = new ServiceLinkedRole(stack, "slr", {
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    });
+    const connected = new ServiceLinkedRole(stack, "connected", {
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS`,
+    });
+    new CustomerKey(stack, "records", {
+      ...minimal,
+      keyStore: { ...cloudHsmStore, readyWhen: [connected] },
+      dependsOn: [slr],
+    });
+    expect(kmsKey(synth(stack)).depends_on).toEqual([
+      "aws_iam_service_linked_role.connected",
+      "aws_iam_service_linked_role.slr",
+    ]);
   });
 });
 
 describe("CustomerKey refuses props it cannot build from, every problem at once", () => {
   const P = "test/appData";
   test.each<[string, Partial<CustomerKeyProps>, string[]]>([
-    ["fails when the deletion window is 45 days", { deletionWindowDays: 45 }, [`${P}.deletionWindowDays: 45 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`]],
-    ["fails when the deletion window is 6 days", { deletionWindowDays: 6 }, [`${P}.deletionWindowDays: 6 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`]],
-    ["fails when the deletion window is not whole days", { deletionWindowDays: 7.5 }, [`${P}.deletionWindowDays: 7.5 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`]],
-    ["fails when the alias lacks the alias/ prefix", { alias: "t/app" }, [`${P}.alias: "t/app" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`]],
-    ["fails when the alias is in the reserved alias/aws/ namespace", { alias: "alias/aws/s3" }, [`${P}.alias: "alias/aws/s3" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`]],
+    [
+      "fails when the deletion window is 45 days",
+      { deletionWindowDays: 45 },
+      [`${P}.deletionWindowDays: 45 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`],
+    ],
+    [
+      "fails when the deletion window is 6 days",
+      { deletionWindowDays: 6 },
+      [`${P}.deletionWindowDays: 6 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`],
+    ],
+    [
+      "fails when the deletion window is not whole days",
+      { deletionWindowDays: 7.5 },
+      [`${P}.deletionWindowDays: 7.5 is not allowed (7 to 30 days, KMS ScheduleKeyDeletion PendingWindowInDays)`],
+    ],
+    [
+      "fails when the alias lacks the alias/ prefix",
+      { alias: "t/app" },
+      [
+        `${P}.alias: "t/app" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`,
+      ],
+    ],
+    [
+      "fails when the alias is in the reserved alias/aws/ namespace",
+      { alias: "alias/aws/s3" },
+      [
+        `${P}.alias: "alias/aws/s3" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`,
+      ],
+    ],
     [
       "fails when the alias is longer than 256 chars",
       { alias: `alias/${"a".repeat(251)}` },
-      [`${P}.alias: "alias/${"a".repeat(251)}" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`],
+      [
+        `${P}.alias: "alias/${"a".repeat(251)}" is not allowed ('alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName)`,
+      ],
     ],
-    ["fails when rotation is asked for a key in a custom key store (refused, not passed through)", { keyStore: cloudHsmStore, rotation: true }, [`${P}.rotation: true is not allowed (keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation)`]],
-    ["fails when a store key has no key store", { store: "xks", xksKeyId: "k1" }, [`${P}.keyStore: (missing) is not allowed (a "xks" key is created in a xks key store, KMS CreateKey CustomKeyStoreId)`]],
-    ["fails when the key store is of the other kind", { store: "xks", xksKeyId: "k1", keyStore: cloudHsmStore }, [`${P}.keyStore.kind: "cloudhsm" is not allowed (store is "xks": the key store must be of the same kind, KMS CreateKey CustomKeyStoreId)`]],
-    ["fails when an aws-kms key is given a key store", { store: "aws-kms", keyStore: cloudHsmStore }, [`${P}.keyStore.kind: "cloudhsm" is not allowed (store is "aws-kms": an AWS-KMS key is not created in a custom key store, KMS CreateKey CustomKeyStoreId)`]],
-    ["fails when an XKS key has no external key id", { keyStore: xksStore }, [`${P}.xksKeyId: (missing) is not allowed (required for a key in an external key store, KMS CreateKey XksKeyId)`]],
-    ["fails when the external key id has characters KMS refuses", { keyStore: xksStore, xksKeyId: "key 1" }, [`${P}.xksKeyId: "key 1" is not allowed (1-128 chars of letters, digits, '-', '_', '.', KMS CreateKey XksKeyId)`]],
+    [
+      "fails when rotation is asked for a key in a custom key store (refused, not passed through)",
+      { keyStore: cloudHsmStore, rotation: true },
+      [
+        `${P}.rotation: true is not allowed (keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation)`,
+      ],
+    ],
+    [
+      "fails when a store key has no key store",
+      { store: "xks", xksKeyId: "k1" },
+      [
+        `${P}.keyStore: (missing) is not allowed (a "xks" key is created in a xks key store, KMS CreateKey CustomKeyStoreId)`,
+      ],
+    ],
+    [
+      "fails when the key store is of the other kind",
+      { store: "xks", xksKeyId: "k1", keyStore: cloudHsmStore },
+      [
+        `${P}.keyStore.kind: "cloudhsm" is not allowed (store is "xks": the key store must be of the same kind, KMS CreateKey CustomKeyStoreId)`,
+      ],
+    ],
+    [
+      "fails when an aws-kms key is given a key store",
+      { store: "aws-kms", keyStore: cloudHsmStore },
+      [
+        `${P}.keyStore.kind: "cloudhsm" is not allowed (store is "aws-kms": an AWS-KMS key is not created in a custom key store, KMS CreateKey CustomKeyStoreId)`,
+      ],
+    ],
+    [
+      "fails when an XKS key has no external key id",
+      { keyStore: xksStore },
+      [`${P}.xksKeyId: (missing) is not allowed (required for a key in an external key store, KMS CreateKey XksKeyId)`],
+    ],
+    [
+      "fails when the external key id has characters KMS refuses",
+      { keyStore: xksStore, xksKeyId: "key 1" },
+      [`${P}.xksKeyId: "key 1" is not allowed (1-128 chars of letters, digits, '-', '_', '.', KMS CreateKey XksKeyId)`],
+    ],
     [
       "fails when a principal's IAM name is longer than IAM allows (the validation table's rule, IAM.principalLengthsOk)",
       { users: [`arn:aws:iam::${ACCOUNT}:role/team/${"n".repeat(65)}`] },
-      [`${P}.users.0: "arn:aws:iam::${ACCOUNT}:role/team/${"n".repeat(65)}" is not allowed (a role or user name of at most 64 chars and a path of at most 512 chars, IAM quotas)`],
+      [
+        `${P}.users.0: "arn:aws:iam::${ACCOUNT}:role/team/${"n".repeat(65)}" is not allowed (a role or user name of at most 64 chars and a path of at most 512 chars, IAM quotas)`,
+      ],
     ],
-    ["fails when a key outside an external key store has an external key id", { xksKeyId: "k1" }, [`${P}.xksKeyId: "k1" is not allowed (only for a key in an external key store (store is "aws-kms"), KMS CreateKey XksKeyId)`]],
-    ["fails when a closed key policy has no administrator (nobody could manage the key)", { policy: "closed", administrators: [] }, [`${P}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`]],
+    [
+      "fails when a key outside an external key store has an external key id",
+      { xksKeyId: "k1" },
+      [
+        `${P}.xksKeyId: "k1" is not allowed (only for a key in an external key store (store is "aws-kms"), KMS CreateKey XksKeyId)`,
+      ],
+    ],
+    [
+      "fails when a closed key policy has no administrator (nobody could manage the key)",
+      { policy: "closed", administrators: [] },
+      [
+        `${P}.administrators: [] is not allowed (at least one administrator for a closed key policy, or nobody could manage the key)`,
+      ],
+    ],
     [
       "fails when a role list is empty (a key policy statement without a principal)",
       { administrators: [], users: [] },
@@ -178,12 +410,16 @@ describe("CustomerKey refuses props it cannot build from, every problem at once"
     [
       "fails when a principal is in another partition than the stack",
       { users: [USER, `arn:aws-cn:iam::${ACCOUNT}:role/AppWriters`] },
-      [`${P}.users.1: "arn:aws-cn:iam::${ACCOUNT}:role/AppWriters" is not allowed (an IAM role or user ARN of the partition aws (arn:aws:iam::<account>:role/<name>), key policy Principal)`],
+      [
+        `${P}.users.1: "arn:aws-cn:iam::${ACCOUNT}:role/AppWriters" is not allowed (an IAM role or user ARN of the partition aws (arn:aws:iam::<account>:role/<name>), key policy Principal)`,
+      ],
     ],
     [
       "fails when a user is also an administrator (IAM names compared case-insensitively)",
       { users: [ADMIN.toLowerCase()] },
-      [`${P}.users.0: "${ADMIN.toLowerCase()}" is not allowed (also an administrator of this key: administrators are denied its use and users its administration, so it could do neither)`],
+      [
+        `${P}.users.0: "${ADMIN.toLowerCase()}" is not allowed (also an administrator of this key: administrators are denied its use and users its administration, so it could do neither)`,
+      ],
     ],
     [
       "reports every problem at once",
@@ -225,7 +461,15 @@ test("grants for consumers are created in the consumer's stack", () => {
   const key = new CustomerKey(keyStack, "key", minimal);
   const grant = key.grantEncryptDecrypt(consumer, "app-grant", `arn:aws:iam::${ACCOUNT}:role/App`);
   expect(TerraformStack.of(grant)).toBe(consumer);
-  expect(grant.operationsInput).toEqual(["Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey"]);
+  expect(grant.operationsInput).toEqual([
+    "Encrypt",
+    "Decrypt",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "DescribeKey",
+  ]);
   expect(grant.granteePrincipalInput).toBe(`arn:aws:iam::${ACCOUNT}:role/App`);
   expect(grant.nameInput).toBe("app-grant");
 });

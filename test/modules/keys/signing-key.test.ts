@@ -13,11 +13,18 @@ type Json = { resource: Record<string, Record<string, Record<string, unknown>>> 
 
 function synth(props: Partial<SigningKeyProps> = {}, region = "eu-west-1"): Json {
   const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "111122223333", region });
-  new SigningKey(stack, "releases", { alias: "alias/test/releases", keySpec: "ECC_NIST_P256", administrators: [ADMIN], signers: [SIGNER], ...props });
+  new SigningKey(stack, "releases", {
+    alias: "alias/test/releases",
+    keySpec: "ECC_NIST_P256",
+    administrators: [ADMIN],
+    signers: [SIGNER],
+    ...props,
+  });
   return JSON.parse(Testing.synth(stack)) as Json;
 }
 const keyOf = (j: Json) => Object.values(j.resource.aws_kms_key)[0];
-const sids = (j: Json) => (JSON.parse(keyOf(j).policy as string) as { Statement: { Sid: string }[] }).Statement.map((s) => s.Sid);
+const sids = (j: Json) =>
+  (JSON.parse(keyOf(j).policy as string) as { Statement: { Sid: string }[] }).Statement.map((s) => s.Sid);
 
 test("an asymmetric SIGN_VERIFY key in AWS KMS: no key store, no rotation, prevent_destroy, 30-day default window, its alias", () => {
   const j = synth();
@@ -37,18 +44,51 @@ test("an asymmetric SIGN_VERIFY key in AWS KMS: no key store, no rotation, preve
 });
 
 test("the policy has a statement only for the roles given, with the stack's partition and account", () => {
-  expect(sids(synth())).toEqual(["AccountRootKeepsAccess", "KeyAdministration", "AdministratorsCannotUseKey", "Signing", "UsersCannotManageKey"]);
-  const all = synth({ verifiers: ["arn:aws-cn:iam::111122223333:role/V"], publicKeyReaders: ["arn:aws-cn:iam::111122223333:role/R"], signers: ["arn:aws-cn:iam::111122223333:role/S"], administrators: ["arn:aws-cn:iam::111122223333:role/A"], policy: "closed" }, "cn-north-1");
-  expect(sids(all)).toEqual(["KeyAdministration", "AdministratorsCannotUseKey", "Signing", "Verification", "PublicKeyReading", "UsersCannotManageKey"]);
-  const china = JSON.parse(keyOf(synth({}, "cn-north-1")).policy as string) as { Statement: { Principal: { AWS: string } }[] };
+  expect(sids(synth())).toEqual([
+    "AccountRootKeepsAccess",
+    "KeyAdministration",
+    "AdministratorsCannotUseKey",
+    "Signing",
+    "UsersCannotManageKey",
+  ]);
+  const all = synth(
+    {
+      verifiers: ["arn:aws-cn:iam::111122223333:role/V"],
+      publicKeyReaders: ["arn:aws-cn:iam::111122223333:role/R"],
+      signers: ["arn:aws-cn:iam::111122223333:role/S"],
+      administrators: ["arn:aws-cn:iam::111122223333:role/A"],
+      policy: "closed",
+    },
+    "cn-north-1",
+  );
+  expect(sids(all)).toEqual([
+    "KeyAdministration",
+    "AdministratorsCannotUseKey",
+    "Signing",
+    "Verification",
+    "PublicKeyReading",
+    "UsersCannotManageKey",
+  ]);
+  const china = JSON.parse(keyOf(synth({}, "cn-north-1")).policy as string) as {
+    Statement: { Principal: { AWS: string } }[];
+  };
   expect(china.Statement[0].Principal.AWS).toBe("arn:aws-cn:iam::111122223333:root");
 });
 
 test("every invariant is guarded at once, one line each", () => {
-  const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "111122223333", region: "eu-west-1" });
+  const stack = new EnvironmentStack(Testing.app(), "test", {
+    name: "test",
+    account: "111122223333",
+    region: "eu-west-1",
+  });
   let error: unknown;
   try {
-    new SigningKey(stack, "bad", { alias: "alias/aws/x", keySpec: "SYMMETRIC_DEFAULT" as never, administrators: [], deletionWindowDays: 45 });
+    new SigningKey(stack, "bad", {
+      alias: "alias/aws/x",
+      keySpec: "SYMMETRIC_DEFAULT" as never,
+      administrators: [],
+      deletionWindowDays: 45,
+    });
   } catch (e) {
     error = e;
   }
@@ -63,10 +103,20 @@ test("every invariant is guarded at once, one line each", () => {
 });
 
 test("principals of another account are refused (signing keys are not shared; administration stays in the key's account)", () => {
-  const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "111122223333", region: "eu-west-1" });
+  const stack = new EnvironmentStack(Testing.app(), "test", {
+    name: "test",
+    account: "111122223333",
+    region: "eu-west-1",
+  });
   let error: unknown;
   try {
-    new SigningKey(stack, "release", { alias: "alias/test/release", keySpec: "ECC_NIST_P256", administrators: ["arn:aws:iam::555555555555:role/KeyAdmin"], signers: ["arn:aws:iam::111122223333:role/Signer"], verifiers: ["arn:aws:iam::555555555555:role/Verifier"] });
+    new SigningKey(stack, "release", {
+      alias: "alias/test/release",
+      keySpec: "ECC_NIST_P256",
+      administrators: ["arn:aws:iam::555555555555:role/KeyAdmin"],
+      signers: ["arn:aws:iam::111122223333:role/Signer"],
+      verifiers: ["arn:aws:iam::555555555555:role/Verifier"],
+    });
   } catch (e) {
     error = e;
   }
@@ -84,8 +134,17 @@ test("the construct, the schema and the validation table offer the same key spec
 });
 
 test("a SigningKey is not an ICustomerKey: S3, EBS and FSx constructs cannot be given one", () => {
-  const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: "111122223333", region: "eu-west-1" });
-  const key = new SigningKey(stack, "k", { alias: "alias/k", keySpec: "RSA_2048", administrators: [ADMIN], signers: [SIGNER] });
+  const stack = new EnvironmentStack(Testing.app(), "test", {
+    name: "test",
+    account: "111122223333",
+    region: "eu-west-1",
+  });
+  const key = new SigningKey(stack, "k", {
+    alias: "alias/k",
+    keySpec: "RSA_2048",
+    administrators: [ADMIN],
+    signers: [SIGNER],
+  });
   // @ts-expect-error: no grant(), no store: the type system refuses it where a consumer wants a key.
   const asConsumerKey: ICustomerKey = key;
   expect(asConsumerKey).toBe(key);

@@ -6,7 +6,12 @@ import { errorLines, one, synth, testStack } from "../cloudhsm/stack";
 
 const ANCHOR = readFileSync(join(__dirname, "../../hooks/fixtures/trust-anchor.pem"), "utf8");
 const SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:t/cloudhsm/kmsuser-password-AbCdEf";
-const MINIMAL: CloudHsmKeyStoreProps = { name: "t-cloudhsm", clusterId: "cluster-abcdefghijk", trustAnchorPem: ANCHOR, kmsuserSecretArn: SECRET };
+const MINIMAL: CloudHsmKeyStoreProps = {
+  name: "t-cloudhsm",
+  clusterId: "cluster-abcdefghijk",
+  trustAnchorPem: ANCHOR,
+  kmsuserSecretArn: SECRET,
+};
 const build = (props: Partial<CloudHsmKeyStoreProps> = {}) => {
   const stack = testStack("local");
   const store = new CloudHsmKeyStore(stack, "key-store", { ...MINIMAL, ...props });
@@ -31,9 +36,16 @@ describe("minimal props (local hook runner)", () => {
   });
 
   test("connect-key-store runs after the store, in the stack's Region, with the default 45-minute budget; keys wait for it", () => {
-    const run = one(json, "terraform_data") as { provisioner: { "local-exec": { command: string } }[]; depends_on: string[] };
+    const run = one(json, "terraform_data") as {
+      provisioner: { "local-exec": { command: string } }[];
+      depends_on: string[];
+    };
     const [storeName] = Object.keys(json.resource.aws_kms_custom_key_store);
-    expect(run.provisioner[0]["local-exec"].command).toMatch(new RegExp(`hooks\\.js" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id '\\$\\{aws_kms_custom_key_store\\.${storeName}\\.id\\}'$`));
+    expect(run.provisioner[0]["local-exec"].command).toMatch(
+      new RegExp(
+        `hooks\\.js" connect-key-store --region 'eu-west-1' --timeout-minutes 45 --key-store-id '\\$\\{aws_kms_custom_key_store\\.${storeName}\\.id\\}'$`,
+      ),
+    );
     expect(run.depends_on).toEqual([`aws_kms_custom_key_store.${storeName}`]);
     expect(store.kind).toBe("cloudhsm");
     expect(store.readyWhen).toEqual([store.connect.resource]);
@@ -48,13 +60,33 @@ test("the store and the password read wait for what `after` names; the hook take
   const second = Object.values(json.resource.aws_kms_custom_key_store).find((s) => s.custom_key_store_name === "b");
   const [firstRun] = Object.keys(json.resource.terraform_data).filter((k) => k.startsWith("first"));
   expect(second?.depends_on).toEqual([`terraform_data.${firstRun}`]);
-  expect(Object.values(json.resource.terraform_data).map((d) => JSON.stringify(d.provisioner).match(/--timeout-minutes (\d+)/)?.[1])).toEqual(["45", "90"]);
+  expect(
+    Object.values(json.resource.terraform_data).map(
+      (d) => JSON.stringify(d.provisioner).match(/--timeout-minutes (\d+)/)?.[1],
+    ),
+  ).toEqual(["45", "90"]);
 });
 
 test.each([
-  ["fails when the name is empty", { name: "" }, ['test/key-store.name: "" is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)']],
-  ["fails when the name is longer than 256 characters", { name: "n".repeat(257) }, [`test/key-store.name: "${"n".repeat(257)}" is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`]],
-  ["fails when the trust anchor is longer than 5000 characters", { trustAnchorPem: "x".repeat(5001) }, ["test/key-store.trustAnchorPem: a 5001-character value is not allowed (1-5000 characters, KMS CreateCustomKeyStore TrustAnchorCertificate)"]],
+  [
+    "fails when the name is empty",
+    { name: "" },
+    ['test/key-store.name: "" is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)'],
+  ],
+  [
+    "fails when the name is longer than 256 characters",
+    { name: "n".repeat(257) },
+    [
+      `test/key-store.name: "${"n".repeat(257)}" is not allowed (1-256 characters, KMS CreateCustomKeyStore CustomKeyStoreName)`,
+    ],
+  ],
+  [
+    "fails when the trust anchor is longer than 5000 characters",
+    { trustAnchorPem: "x".repeat(5001) },
+    [
+      "test/key-store.trustAnchorPem: a 5001-character value is not allowed (1-5000 characters, KMS CreateCustomKeyStore TrustAnchorCertificate)",
+    ],
+  ],
   [
     "fails with every problem at once",
     { name: "", trustAnchorPem: "", timeoutMinutes: 0 },

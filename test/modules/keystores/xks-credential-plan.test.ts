@@ -17,7 +17,21 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
 import { classifyPlans } from "@cmk-stacks/plan-guard";
-import { findTerraform, init, modulePlan, prepareScratch, showJson, stateFromPlan, terraform, writeCombinedRoot, type JsonObject, type PlanJson, type TerraformFound, type TerraformRun, type TerraformState } from "../../../tools/terraform/offline";
+import {
+  findTerraform,
+  init,
+  modulePlan,
+  prepareScratch,
+  showJson,
+  stateFromPlan,
+  terraform,
+  writeCombinedRoot,
+  type JsonObject,
+  type PlanJson,
+  type TerraformFound,
+  type TerraformRun,
+  type TerraformState,
+} from "../../../tools/terraform/offline";
 import { XksCredential, type XksCredentialSource } from "../../../modules/keystores/xks-credential";
 import { scratchDir } from "../../tools/terraform/fixtures";
 import { synthesized, testStack } from "../network/fixtures";
@@ -37,7 +51,10 @@ const ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:xks-AbCdEf";
 /** A stack holding only the store, wired exactly as XksKeyStore wires it. */
 function storeStack(source: XksCredentialSource, opts: { dropIgnoreChanges?: boolean } = {}): Record<string, unknown> {
   const s = testStack("xc");
-  const credential = new XksCredential(s, "credential", { source, ciSecretNames: { accessKeyId: "XKS_ACCESS_KEY_ID_XC", secretAccessKey: "XKS_SECRET_ACCESS_KEY_XC" } });
+  const credential = new XksCredential(s, "credential", {
+    source,
+    ciSecretNames: { accessKeyId: "XKS_ACCESS_KEY_ID_XC", secretAccessKey: "XKS_SECRET_ACCESS_KEY_XC" },
+  });
   const lifecycle = credential.lifecycle();
   const store = new KmsCustomKeyStore(s, "store", {
     customKeyStoreName: "xc-xks",
@@ -46,13 +63,18 @@ function storeStack(source: XksCredentialSource, opts: { dropIgnoreChanges?: boo
     xksProxyUriEndpoint: "https://xks.example.com",
     xksProxyUriPath: "/example/kms/xks/v1",
     xksProxyVpcEndpointServiceName: "com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0",
-    lifecycle: { preventDestroy: true, ...lifecycle, ignoreChanges: opts.dropIgnoreChanges ? [] : lifecycle.ignoreChanges },
+    lifecycle: {
+      preventDestroy: true,
+      ...lifecycle,
+      ignoreChanges: opts.dropIgnoreChanges ? [] : lifecycle.ignoreChanges,
+    },
   });
   credential.attachTo(store);
   return synthesized(s) as unknown as Record<string, unknown>;
 }
 
-const storeChange = (p: PlanJson) => (p.resource_changes ?? []).find((c) => c.address === "aws_kms_custom_key_store.store");
+const storeChange = (p: PlanJson) =>
+  (p.resource_changes ?? []).find((c) => c.address === "aws_kms_custom_key_store.store");
 const flat = (text: string) => text.replace(/[│╷╵]/g, "").replace(/\s+/g, " ");
 
 /** One case: a stack configuration (prepared for offline use), the state it is planned against, its variables' values. */
@@ -85,7 +107,10 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
   const configs: Record<"variable" | "noIgnore" | "secret", JsonObject> = {} as never;
 
   /** Writes the cases as modules of a root in `scratch/<root>`, each stack variable exposed as a root variable. */
-  function combined(root: string, cases: readonly Case[]): { dir: string; args: string[]; env: Record<string, string> } {
+  function combined(
+    root: string,
+    cases: readonly Case[],
+  ): { dir: string; args: string[]; env: Record<string, string> } {
     const dir = join(scratch.dir, root);
     const stateFile = writeCombinedRoot(
       dir,
@@ -94,12 +119,23 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
         name: c.name,
         config: c.config,
         ...(c.state ? { state: c.state } : {}),
-        args: Object.fromEntries(Object.keys((c.config.variable ?? {}) as object).map((v) => [v, `\${var.${c.name}_${v}}`])),
+        args: Object.fromEntries(
+          Object.keys((c.config.variable ?? {}) as object).map((v) => [v, `\${var.${c.name}_${v}}`]),
+        ),
       })),
     );
-    const variable = Object.fromEntries(cases.flatMap((c) => Object.entries((c.config.variable ?? {}) as Record<string, object>).map(([v, decl]) => [`${c.name}_${v}`, decl])));
+    const variable = Object.fromEntries(
+      cases.flatMap((c) =>
+        Object.entries((c.config.variable ?? {}) as Record<string, object>).map(([v, decl]) => [
+          `${c.name}_${v}`,
+          decl,
+        ]),
+      ),
+    );
     writeFileSync(join(dir, "variables.tf.json"), JSON.stringify({ variable }));
-    const env = Object.fromEntries(cases.flatMap((c) => Object.entries(c.vars ?? {}).map(([v, value]) => [`TF_VAR_${c.name}_${v}`, value])));
+    const env = Object.fromEntries(
+      cases.flatMap((c) => Object.entries(c.vars ?? {}).map(([v, value]) => [`TF_VAR_${c.name}_${v}`, value])),
+    );
     return { dir, args: stateFile ? [`-state=${stateFile}`] : [], env };
   }
 
@@ -139,7 +175,9 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
             .join("\n"),
         ),
       );
-    const errors = Object.fromEntries(cases.map((c) => [c.name, all.filter((b) => b.includes(` on ${c.name}/cdk.tf.json line `))]));
+    const errors = Object.fromEntries(
+      cases.map((c) => [c.name, all.filter((b) => b.includes(` on ${c.name}/cdk.tf.json line `))]),
+    );
     return { run: r, all, errors };
   }
 
@@ -155,7 +193,11 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
   };
 
   beforeAll(async () => {
-    const stacks = { variable: storeStack({ source: "variable" }), noIgnore: storeStack({ source: "variable" }, { dropIgnoreChanges: true }), secret: storeStack({ source: "secretsManager", secretArn: ARN }) };
+    const stacks = {
+      variable: storeStack({ source: "variable" }),
+      noIgnore: storeStack({ source: "variable" }, { dropIgnoreChanges: true }),
+      secret: storeStack({ source: "secretsManager", secretArn: ARN }),
+    };
     for (const [k, stack] of Object.entries(stacks)) {
       const p = prepareScratch(stack, join(scratch.dir, k), { terraform: tf });
       configs[k as keyof typeof configs] = JSON.parse(readFileSync(p.configFile, "utf8")) as JsonObject;
@@ -174,14 +216,28 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
     [failingRun, againRun] = await Promise.all([
       failed("failing", [
         { name: "missing", config: configs.variable },
-        { name: "malformed", config: configs.variable, vars: { xks_access_key_id: "not-a-key-id-lowercase", xks_secret_access_key: SECRET } },
+        {
+          name: "malformed",
+          config: configs.variable,
+          vars: { xks_access_key_id: "not-a-key-id-lowercase", xks_secret_access_key: SECRET },
+        },
         { name: "unignored_none", config: configs.noIgnore, state: created },
         { name: "secret_unread", config: configs.secret },
       ]),
       planned("again", [
         { name: "none", config: configs.variable, state: created },
-        { name: "other", config: configs.variable, state: created, vars: { xks_access_key_id: OTHER_ID, xks_secret_access_key: OTHER_SECRET } },
-        { name: "unignored_other", config: configs.noIgnore, state: created, vars: { xks_access_key_id: OTHER_ID, xks_secret_access_key: OTHER_SECRET } },
+        {
+          name: "other",
+          config: configs.variable,
+          state: created,
+          vars: { xks_access_key_id: OTHER_ID, xks_secret_access_key: OTHER_SECRET },
+        },
+        {
+          name: "unignored_other",
+          config: configs.noIgnore,
+          state: created,
+          vars: { xks_access_key_id: OTHER_ID, xks_secret_access_key: OTHER_SECRET },
+        },
         { name: "secret_again", config: configs.secret, state: secretCreated },
       ]),
     ]);
@@ -195,14 +251,18 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
       expect(failing().all).toHaveLength(4);
       const [text] = failing().errors.missing;
       expect(text).toContain("Resource postcondition failed");
-      expect(text).toContain("Creating the external key store needs its XKS proxy authentication credential and this plan has none: set the sensitive variables xks_access_key_id and xks_secret_access_key");
+      expect(text).toContain(
+        "Creating the external key store needs its XKS proxy authentication credential and this plan has none: set the sensitive variables xks_access_key_id and xks_secret_access_key",
+      );
       expect(text).toContain("the GitHub secrets XKS_ACCESS_KEY_ID_XC and XKS_SECRET_ACCESS_KEY_XC");
     });
 
     test("with the credential the store is planned with it; a plan against the created store needs none and ignores another", () => {
       const c = storeChange(plans().created);
       expect(c?.change.actions).toEqual(["create"]);
-      expect((c?.change.after as { xks_proxy_authentication_credential: unknown }).xks_proxy_authentication_credential).toEqual([{ access_key_id: ID, raw_secret_access_key: SECRET }]);
+      expect(
+        (c?.change.after as { xks_proxy_authentication_credential: unknown }).xks_proxy_authentication_credential,
+      ).toEqual([{ access_key_id: ID, raw_secret_access_key: SECRET }]);
       for (const p of [again().none, again().other]) {
         expect(storeChange(p)?.change.actions).toEqual(["no-op"]);
         expect(classifyPlans([{ stack: "xc-keys", plan: p }]).blocked).toEqual([]);
@@ -212,7 +272,9 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
     test("a malformed credential fails its format check without showing the value", () => {
       expect(failing().run.code).toBe(1);
       const text = failing().errors.malformed.join(" ");
-      expect(text).toContain("The XKS proxy access key id (variables xks_access_key_id / xks_secret_access_key) must be 20-30 characters");
+      expect(text).toContain(
+        "The XKS proxy access key id (variables xks_access_key_id / xks_secret_access_key) must be 20-30 characters",
+      );
       const all = failing().run.stdout + failing().run.stderr;
       expect(all).not.toContain("not-a-key-id-lowercase");
       expect(all).not.toContain(SECRET);
@@ -224,23 +286,35 @@ run("XKS credential: given only to create the store (real Terraform, offline)", 
       const blocked = classifyPlans([{ stack: "xc-keys", plan: p }]).blocked.map((f) => [f.address, f.rule]);
       expect(blocked).toEqual([["aws_kms_custom_key_store.store", "key-store-critical-update"]]);
       expect(failing().run.code).toBe(1);
-      expect(failing().errors.unignored_none.join(" ")).toContain("Creating the external key store needs its XKS proxy authentication credential");
+      expect(failing().errors.unignored_none.join(" ")).toContain(
+        "Creating the external key store needs its XKS proxy authentication credential",
+      );
     });
   });
 
   describe("secretsManager source", () => {
     test("a first plan that does not read the secret fails, naming the switch; with it the secret is read and the store planned", () => {
       expect(failing().run.code).toBe(1);
-      expect(failing().errors.secret_unread.join(" ")).toContain(`plan and apply the creation with TF_VAR_xks_read_credential_secret=true, so Terraform reads accessKeyId / secretAccessKey of the secret ${ARN}`);
+      expect(failing().errors.secret_unread.join(" ")).toContain(
+        `plan and apply the creation with TF_VAR_xks_read_credential_secret=true, so Terraform reads accessKeyId / secretAccessKey of the secret ${ARN}`,
+      );
 
       const created = plans().secret_read;
       expect(storeChange(created)?.change.actions).toEqual(["create"]);
       // Read during apply offline (no AWS): the data source is in the plan, its values unknown.
-      expect((created.resource_changes ?? []).some((c) => c.address.startsWith("data.aws_secretsmanager_secret_version.") && c.address.endsWith("[0]"))).toBe(true);
+      expect(
+        (created.resource_changes ?? []).some(
+          (c) => c.address.startsWith("data.aws_secretsmanager_secret_version.") && c.address.endsWith("[0]"),
+        ),
+      ).toBe(true);
 
       // Against the created store (its credential in state), no read and no change.
       expect(storeChange(again().secret_again)?.change.actions).toEqual(["no-op"]);
-      expect((again().secret_again.resource_changes ?? []).filter((c) => c.address.startsWith("data.aws_secretsmanager_secret_version."))).toEqual([]);
+      expect(
+        (again().secret_again.resource_changes ?? []).filter((c) =>
+          c.address.startsWith("data.aws_secretsmanager_secret_version."),
+        ),
+      ).toEqual([]);
     });
   });
 });

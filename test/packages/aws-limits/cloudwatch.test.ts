@@ -12,10 +12,15 @@ test("every range has min <= max and an AWS documentation page", () => {
 
 test("every default names its AWS page and a reason, and lies in its range", () => {
   expect(defaults.length).toBe(6);
-  for (const [name, d] of defaults) expect([name, AWS_DOC.test(String(d.doc)), (d.why ?? "").length > 0]).toEqual([name, true, true]);
+  for (const [name, d] of defaults)
+    expect([name, AWS_DOC.test(String(d.doc)), (d.why ?? "").length > 0]).toEqual([name, true, true]);
   expect(inRange(CLOUDWATCH.XKS_CERTIFICATE_DAYS, CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value)).toBe(true);
-  expect(inRange(CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS, CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value)).toBe(true);
-  expect(inRange(CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES, CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES_DEFAULT.value)).toBe(true);
+  expect(inRange(CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS, CLOUDWATCH.XKS_CREDENTIAL_ROTATION_DAYS_DEFAULT.value)).toBe(
+    true,
+  );
+  expect(
+    inRange(CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES, CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES_DEFAULT.value),
+  ).toBe(true);
   expect(CLOUDWATCH.isShare(CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT.value)).toBe(true);
   expect(CLOUDWATCH.isShare(CLOUDWATCH.XKS_LATENCY_SHARE_DEFAULT.value)).toBe(true);
 });
@@ -39,7 +44,12 @@ test("the words of a share match what isShare allows", () => {
 });
 
 test("alarm settings link their AWS pages; the request quota alarm needs fewer breaching minutes than it evaluates", () => {
-  for (const limit of [CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS, CLOUDWATCH.XKS_PROXY_ERRORS_PER_MINUTE, CLOUDWATCH.XKS_CREDENTIAL_AGE_PERIOD_SECONDS, CLOUDWATCH.HEALTH_CHECKS_PER_ALARM_PERIOD]) {
+  for (const limit of [
+    CLOUDWATCH.XKS_ALARM_PERIOD_SECONDS,
+    CLOUDWATCH.XKS_PROXY_ERRORS_PER_MINUTE,
+    CLOUDWATCH.XKS_CREDENTIAL_AGE_PERIOD_SECONDS,
+    CLOUDWATCH.HEALTH_CHECKS_PER_ALARM_PERIOD,
+  ]) {
     expect(limit.value).toBeGreaterThan(0);
     expect(limit.doc).toMatch(/https:\/\/docs\.aws\.amazon\.com\/\S+\.html/);
   }

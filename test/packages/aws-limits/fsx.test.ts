@@ -5,7 +5,11 @@ describeShape("FSX", FSX);
 
 // The cases validation and the FsxOntap construct used to be held equal on (one predicate now serves both):
 // HAPairs is 1 except for SINGLE_AZ_2 (1-12); StorageCapacity is 1024-524288 GiB per HA pair.
-const cases = FSX.DEPLOYMENT_TYPES.flatMap((deploymentType) => [1, 2, 12, 13].flatMap((haPairs) => [1024, 2048, 524288 * 2, 524288 * 2 + 1].map((gib) => [deploymentType, haPairs, gib] as const)));
+const cases = FSX.DEPLOYMENT_TYPES.flatMap((deploymentType) =>
+  [1, 2, 12, 13].flatMap((haPairs) =>
+    [1024, 2048, 524288 * 2, 524288 * 2 + 1].map((gib) => [deploymentType, haPairs, gib] as const),
+  ),
+);
 
 describe("HA pairs and capacity", () => {
   test.each(cases)("%s with %s HA pair(s) and %s GiB", (deploymentType, haPairs, gib) => {
@@ -14,9 +18,12 @@ describe("HA pairs and capacity", () => {
     expect(FSX.storageCapacityAllowed(haPairs, gib)).toBe(gib >= 1024 * haPairs && gib <= 524288 * haPairs);
   });
 
-  test.each([1.5, 0, -1, Number.NaN, "1", undefined])("fails when HA pairs are not a whole number in range (%p)", (v) => {
-    expect(FSX.haPairsAllowed("SINGLE_AZ_2", v)).toBe(false);
-  });
+  test.each([1.5, 0, -1, Number.NaN, "1", undefined])(
+    "fails when HA pairs are not a whole number in range (%p)",
+    (v) => {
+      expect(FSX.haPairsAllowed("SINGLE_AZ_2", v)).toBe(false);
+    },
+  );
 
   test("fails when the capacity is not a whole number", () => {
     expect(FSX.storageCapacityAllowed(1, 1024.5)).toBe(false);
@@ -50,7 +57,11 @@ test("AZs: 2 for the multi-AZ types, 1 for the single-AZ types", () => {
 });
 
 test("defaults: MULTI_AZ_1, 1 HA pair, 30 days of backups inside 0-90, a generated password inside ONTAP's length", () => {
-  expect([FSX.DEPLOYMENT_TYPE.value, FSX.HA_PAIRS_DEFAULT.value, FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value]).toEqual(["MULTI_AZ_1", 1, 30]);
+  expect([
+    FSX.DEPLOYMENT_TYPE.value,
+    FSX.HA_PAIRS_DEFAULT.value,
+    FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value,
+  ]).toEqual(["MULTI_AZ_1", 1, 30]);
   expect([FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.min, FSX.AUTOMATIC_BACKUP_RETENTION_DAYS.max]).toEqual([0, 90]);
   expect(FSX.ADMIN_PASSWORD_GENERATED_LENGTH.value).toBeGreaterThanOrEqual(FSX.ADMIN_PASSWORD_LENGTH.min);
   expect(FSX.ADMIN_PASSWORD_GENERATED_LENGTH.value).toBeLessThanOrEqual(FSX.ADMIN_PASSWORD_LENGTH.max);

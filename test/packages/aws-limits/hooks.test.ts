@@ -1,8 +1,14 @@
 import { HOOKS, inRange, type Range } from "@cmk-stacks/aws-limits";
 
 const AWS_DOC = /https:\/\/docs\.aws\.amazon\.com\/\S+\.html/;
-const ranges = Object.entries(HOOKS).filter(([, v]) => typeof v === "object" && v !== null && "min" in v) as [string, Range][];
-const limits = Object.entries(HOOKS).filter(([, v]) => typeof v === "object" && v !== null && "value" in v) as [string, { value: number; doc?: string }][];
+const ranges = Object.entries(HOOKS).filter(([, v]) => typeof v === "object" && v !== null && "min" in v) as [
+  string,
+  Range,
+][];
+const limits = Object.entries(HOOKS).filter(([, v]) => typeof v === "object" && v !== null && "value" in v) as [
+  string,
+  { value: number; doc?: string },
+][];
 
 test("every range has min <= max and links an AWS page", () => {
   expect(ranges.length).toBeGreaterThanOrEqual(4);
@@ -15,7 +21,12 @@ test("every limit and default links an AWS page (project rules say why in the sa
 
 describe("the hook wait budget (one rule for the graph, a wider one for the runners)", () => {
   test("the graph's budget is 5-120 whole minutes, 45 by default", () => {
-    expect([HOOKS.TIMEOUT_MINUTES.min, HOOKS.TIMEOUT_MINUTES.max, HOOKS.TIMEOUT_MINUTES.integer, HOOKS.TIMEOUT_MINUTES_DEFAULT.value]).toEqual([5, 120, true, 45]);
+    expect([
+      HOOKS.TIMEOUT_MINUTES.min,
+      HOOKS.TIMEOUT_MINUTES.max,
+      HOOKS.TIMEOUT_MINUTES.integer,
+      HOOKS.TIMEOUT_MINUTES_DEFAULT.value,
+    ]).toEqual([5, 120, true, 45]);
     expect(inRange(HOOKS.TIMEOUT_MINUTES, HOOKS.TIMEOUT_MINUTES_DEFAULT.value)).toBe(true);
   });
 
@@ -49,16 +60,24 @@ describe("the hook wait budget (one rule for the graph, a wider one for the runn
   });
 
   test("the words every construct uses name the range and the invocations it takes", () => {
-    expect(HOOKS.timeoutMinutesAllowed()).toBe("whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes");
+    expect(HOOKS.timeoutMinutesAllowed()).toBe(
+      "whole minutes from 5 to 120: one apply, at most 9 Lambda invocations of 15 minutes",
+    );
   });
 });
 
 test("Lambda's VPC takes 1 to 16 subnets", () => {
-  expect([inRange(HOOKS.LAMBDA_VPC_SUBNETS, 0), inRange(HOOKS.LAMBDA_VPC_SUBNETS, 1), inRange(HOOKS.LAMBDA_VPC_SUBNETS, 16), inRange(HOOKS.LAMBDA_VPC_SUBNETS, 17)]).toEqual([false, true, true, false]);
+  expect([
+    inRange(HOOKS.LAMBDA_VPC_SUBNETS, 0),
+    inRange(HOOKS.LAMBDA_VPC_SUBNETS, 1),
+    inRange(HOOKS.LAMBDA_VPC_SUBNETS, 16),
+    inRange(HOOKS.LAMBDA_VPC_SUBNETS, 17),
+  ]).toEqual([false, true, true, false]);
 });
 
 test("typical durations fit the default budget and cite AWS", () => {
   const { doc, ...minutes } = HOOKS.TYPICAL_MINUTES;
   expect(doc).toMatch(AWS_DOC);
-  for (const [op, m] of Object.entries(minutes)) expect([op, m > 0 && m <= HOOKS.TIMEOUT_MINUTES_DEFAULT.value]).toEqual([op, true]);
+  for (const [op, m] of Object.entries(minutes))
+    expect([op, m > 0 && m <= HOOKS.TIMEOUT_MINUTES_DEFAULT.value]).toEqual([op, true]);
 });

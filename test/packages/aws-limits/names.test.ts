@@ -24,7 +24,11 @@ test.each([
   ["a".repeat(33), false, "at most 32 characters"],
   ["prod_xks", false, "letters, digits and hyphens only"],
   ["-prod", false, "not starting or ending with a hyphen"],
-  ["internal-xks", true, `not starting with "internal-" (ELB reserves it for the DNS names of internal load balancers)`],
+  [
+    "internal-xks",
+    true,
+    `not starting with "internal-" (ELB reserves it for the DNS names of internal load balancers)`,
+  ],
   ["internal-xks-proxies", false, undefined],
 ])("ELB name %s (load balancer: %s): %s", (name, loadBalancer, problem) => {
   expect(NAMES.elbNameProblem(name, loadBalancer)).toBe(problem);

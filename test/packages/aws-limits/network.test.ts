@@ -37,7 +37,8 @@ test.each([
 test("each id pattern names its AWS page and says what is allowed", () => {
   const ids = patterns.filter(([name]) => name.endsWith("_ID"));
   expect(ids.length).toBe(5);
-  for (const [name, p] of ids) expect([name, AWS_DOC.test(p.doc), /8 or 17 hex characters$/.test(p.allowed)]).toEqual([name, true, true]);
+  for (const [name, p] of ids)
+    expect([name, AWS_DOC.test(p.doc), /8 or 17 hex characters$/.test(p.allowed)]).toEqual([name, true, true]);
 });
 
 test.each([
@@ -59,12 +60,35 @@ describe("the CIDR parser validation and constructs share", () => {
     ["255.255.255.255/32", { first: 4294967295, last: 4294967295, prefix: 32 }],
   ])("%s", (text, range) => expect(NETWORK.parseIpv4Cidr(text)).toEqual(range));
 
-  test.each(["10.0.0.1/16", "10.0.0.0", "10.0.0.0/33", "10.0.0.0/16/1", "010.0.0.0/16", "256.0.0.0/8", "10.0.0/24", " 10.0.0.0/16", "10.0.0.0/016", 42, undefined])("refuses %p", (text) => {
+  test.each([
+    "10.0.0.1/16",
+    "10.0.0.0",
+    "10.0.0.0/33",
+    "10.0.0.0/16/1",
+    "010.0.0.0/16",
+    "256.0.0.0/8",
+    "10.0.0/24",
+    " 10.0.0.0/16",
+    "10.0.0.0/016",
+    42,
+    undefined,
+  ])("refuses %p", (text) => {
     expect(NETWORK.parseIpv4Cidr(text)).toBeUndefined();
   });
 
   test("VPC and subnet CIDRs take /16 to /28 network addresses only", () => {
-    expect(["10.0.0.0/15", "10.0.0.0/16", "10.0.0.0/28", "10.0.0.0/29", "10.0.0.1/28"].map(NETWORK.isVpcCidr)).toEqual([false, true, true, false, false]);
-    expect(["10.0.0.0/15", "10.0.0.0/16", "10.0.0.0/28", "10.0.0.0/29"].map(NETWORK.isSubnetCidr)).toEqual([false, true, true, false]);
+    expect(["10.0.0.0/15", "10.0.0.0/16", "10.0.0.0/28", "10.0.0.0/29", "10.0.0.1/28"].map(NETWORK.isVpcCidr)).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(["10.0.0.0/15", "10.0.0.0/16", "10.0.0.0/28", "10.0.0.0/29"].map(NETWORK.isSubnetCidr)).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 });

@@ -37,6 +37,8 @@ describe("bucket names", () => {
   });
 
   test("the rule in words is built from the rule's numbers and lists", () => {
-    expect(S3.BUCKET_NAME_RULE).toBe("3-63 chars of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address, no prefix xn--/sthree-/amzn-s3-demo-, no suffix -s3alias/--ol-s3/.mrap/--x-s3");
+    expect(S3.BUCKET_NAME_RULE).toBe(
+      "3-63 chars of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address, no prefix xn--/sthree-/amzn-s3-demo-, no suffix -s3alias/--ol-s3/.mrap/--x-s3",
+    );
   });
 });

@@ -1,7 +1,11 @@
 import { STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import { describeShape } from "./rules";
 
-describeShape("STATE_BACKEND", STATE_BACKEND, ["docs.aws.amazon.com", "developer.hashicorp.com", "datatracker.ietf.org"]);
+describeShape("STATE_BACKEND", STATE_BACKEND, [
+  "docs.aws.amazon.com",
+  "developer.hashicorp.com",
+  "datatracker.ietf.org",
+]);
 
 test("the state key of a stack: <prefix>/<stack>.tfstate, prefix cmk by default", () => {
   expect(STATE_BACKEND.stateKey("prod-keys")).toBe("cmk/prod-keys.tfstate");
@@ -41,5 +45,9 @@ test.each([
 });
 
 test("defaults: S3-native locking on (Terraform 1.10 or later), app.terraform.io", () => {
-  expect([STATE_BACKEND.USE_LOCKFILE.value, STATE_BACKEND.CLOUD_HOSTNAME.value, STATE_BACKEND.LOCKFILE_MIN_TERRAFORM.value]).toEqual([true, "app.terraform.io", "1.10.0"]);
+  expect([
+    STATE_BACKEND.USE_LOCKFILE.value,
+    STATE_BACKEND.CLOUD_HOSTNAME.value,
+    STATE_BACKEND.LOCKFILE_MIN_TERRAFORM.value,
+  ]).toEqual([true, "app.terraform.io", "1.10.0"]);
 });

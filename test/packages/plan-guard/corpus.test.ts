@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { classifyPlans, readPlanFile, runCli, type LoadedPlan, type PlanJson } from "@cmk-stacks/plan-guard";
 
 /** The shared corpus beside the checkout (`../shared`), else where this machine keeps it; CMK_PLAN_CORPUS overrides. */
-const CORPUS = process.env.CMK_PLAN_CORPUS ?? [join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"), "/work/shared/corpora/terraform-plans"].find((d) => existsSync(d)) ?? "../shared/corpora/terraform-plans";
+const CORPUS =
+  process.env.CMK_PLAN_CORPUS ??
+  [
+    join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"),
+    "/work/shared/corpora/terraform-plans",
+  ].find((d) => existsSync(d)) ??
+  "../shared/corpora/terraform-plans";
 const present = existsSync(CORPUS);
 const t = present ? test : test.skip;
 const files = present
@@ -42,7 +48,8 @@ describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () 
 
   t("every file exits 0, 1 for the listed blocks, or 2 exactly when it is not a plan", async () => {
     const got: Record<string, number> = {};
-    for (const f of files) got[f] = await runCli([join(CORPUS, f), "--allowlist", join(__dirname, "empty.allow.json")], silent);
+    for (const f of files)
+      got[f] = await runCli([join(CORPUS, f), "--allowlist", join(__dirname, "empty.allow.json")], silent);
     const expected = Object.fromEntries(files.map((f) => [f, NOT_PLANS.has(f) ? 2 : BLOCKED.has(f) ? 1 : 0]));
     expect(got).toEqual(expected);
   });
@@ -58,7 +65,12 @@ describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () 
   const load = (f: string): LoadedPlan => readPlanFile(join(CORPUS, f));
   const decide = (f: string) => {
     const r = classifyPlans([load(f)]);
-    return { exit: r.exitCode, blocked: r.blocked.length, risky: r.risky.map((x) => `${x.address} ${x.action}`), counts: r.stacks[0].counts };
+    return {
+      exit: r.exitCode,
+      blocked: r.blocked.length,
+      risky: r.risky.map((x) => `${x.address} ${x.action}`),
+      counts: r.stacks[0].counts,
+    };
   };
 
   t.each([
@@ -87,7 +99,12 @@ describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () 
   });
 
   t("drift plans (Terraform 1.0 without addresses, 1.x with) pass", () => {
-    for (const f of ["terraform-equivalence-tests/drift_simple.json", "terraform-show-json/drift.json", "terraform-compliance/test_issue_522__plan.out.json"]) expect(decide(f).exit).toBe(0);
+    for (const f of [
+      "terraform-equivalence-tests/drift_simple.json",
+      "terraform-show-json/drift.json",
+      "terraform-compliance/test_issue_522__plan.out.json",
+    ])
+      expect(decide(f).exit).toBe(0);
   });
 
   const mutate = (f: string, actions: string[]): LoadedPlan => {
@@ -107,7 +124,10 @@ describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () 
     [["create", "delete"], "replace"],
     [["forget"], "forget"],
   ])("the same corpus plans with the KMS key's action set to %j are blocked", (actions, action) => {
-    for (const f of ["terraform-compliance/test_kms_key_rotation_success__plan.out.json", "terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json"]) {
+    for (const f of [
+      "terraform-compliance/test_kms_key_rotation_success__plan.out.json",
+      "terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json",
+    ]) {
       const r = classifyPlans([mutate(f, actions)]);
       expect(r.exitCode).toBe(1);
       expect(r.blocked.map((b) => [b.type, b.action])).toEqual([["aws_kms_key", action]]);
@@ -115,7 +135,15 @@ describe(`the plan corpus${present ? "" : ` (skipped: ${CORPUS} missing)`}`, () 
   });
 
   t("the DynamoDB table appears as the consumer of the replaced key in the graph", () => {
-    const r = classifyPlans([mutate("terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json", ["delete", "create"])]);
-    expect(r.graph.edges.map((e) => [r.graph.nodes.find((n) => n.id === e.from)?.address, e.via, r.graph.nodes.find((n) => n.id === e.to)?.address])).toEqual([["aws_dynamodb_table.test", "server_side_encryption", "aws_kms_key.test"]]);
+    const r = classifyPlans([
+      mutate("terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json", ["delete", "create"]),
+    ]);
+    expect(
+      r.graph.edges.map((e) => [
+        r.graph.nodes.find((n) => n.id === e.from)?.address,
+        e.via,
+        r.graph.nodes.find((n) => n.id === e.to)?.address,
+      ]),
+    ).toEqual([["aws_dynamodb_table.test", "server_side_encryption", "aws_kms_key.test"]]);
   });
 });

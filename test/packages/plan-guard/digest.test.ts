@@ -20,7 +20,13 @@ const policyChange = (principal: string, extra: Record<string, unknown> = {}) =>
         after_sensitive: {},
       },
     },
-    { address: "aws_s3_bucket.logs", type: "aws_s3_bucket", mode: "managed", name: "logs", change: { actions: ["no-op"], before: { bucket: "logs" }, after: { bucket: "logs" } } },
+    {
+      address: "aws_s3_bucket.logs",
+      type: "aws_s3_bucket",
+      mode: "managed",
+      name: "logs",
+      change: { actions: ["no-op"], before: { bucket: "logs" }, after: { bucket: "logs" } },
+    },
     {
       address: "aws_kms_custom_key_store.xks",
       type: "aws_kms_custom_key_store",
@@ -28,8 +34,17 @@ const policyChange = (principal: string, extra: Record<string, unknown> = {}) =>
       name: "xks",
       change: {
         actions: ["update"],
-        before: { xks_proxy_authentication_credential: [{ access_key_id: "OLDOLDOLDOLDOLDOLDOLD", raw_secret_access_key: "old-secret" }] },
-        after: { xks_proxy_authentication_credential: [{ access_key_id: "NEWNEWNEWNEWNEWNEWNEW", raw_secret_access_key: "new-secret" }], id: null },
+        before: {
+          xks_proxy_authentication_credential: [
+            { access_key_id: "OLDOLDOLDOLDOLDOLDOLD", raw_secret_access_key: "old-secret" },
+          ],
+        },
+        after: {
+          xks_proxy_authentication_credential: [
+            { access_key_id: "NEWNEWNEWNEWNEWNEWNEW", raw_secret_access_key: "new-secret" },
+          ],
+          id: null,
+        },
         after_unknown: { id: true },
         before_sensitive: { xks_proxy_authentication_credential: [{ raw_secret_access_key: true }] },
         after_sensitive: { xks_proxy_authentication_credential: [{ raw_secret_access_key: true }] },
@@ -47,12 +62,18 @@ describe("planDigest", () => {
   });
 
   test("changes when a value a reviewer would see changes", () => {
-    expect(planDigest(policyChange("arn:aws:iam::111111111111:root"))).not.toBe(planDigest(policyChange("arn:aws:iam::555555555555:root")));
+    expect(planDigest(policyChange("arn:aws:iam::111111111111:root"))).not.toBe(
+      planDigest(policyChange("arn:aws:iam::555555555555:root")),
+    );
   });
 
   test("ignores timestamps, the Terraform version, no-op changes, drift and field order", () => {
     const a = policyChange("arn:aws:iam::111111111111:root");
-    const b = policyChange("arn:aws:iam::111111111111:root", { timestamp: "2027-01-01T00:00:00Z", terraform_version: "1.12.0", resource_drift: [{ address: "x" }] });
+    const b = policyChange("arn:aws:iam::111111111111:root", {
+      timestamp: "2027-01-01T00:00:00Z",
+      terraform_version: "1.12.0",
+      resource_drift: [{ address: "x" }],
+    });
     b.resource_changes = [b.resource_changes[2], b.resource_changes[0]];
     expect(planDigest(b)).toBe(planDigest(a));
   });
@@ -65,13 +86,19 @@ describe("planDigest", () => {
     expect(input).toContain('"id":"(known after apply)"');
     // A different secret behind the same mask gives the same digest: the digest says nothing about it.
     const other = policyChange("p");
-    (other.resource_changes[2].change.after as { xks_proxy_authentication_credential: { raw_secret_access_key: string }[] }).xks_proxy_authentication_credential[0].raw_secret_access_key = "another";
+    (
+      other.resource_changes[2].change.after as {
+        xks_proxy_authentication_credential: { raw_secret_access_key: string }[];
+      }
+    ).xks_proxy_authentication_credential[0].raw_secret_access_key = "another";
     expect(planDigest(other)).toBe(planDigest(policyChange("p")));
   });
 
   test("covers output changes and an action that differs", () => {
     const base = policyChange("p");
-    const withOutput = policyChange("p", { output_changes: { arn: { actions: ["create"], before: null, after: "arn:1", after_unknown: false } } });
+    const withOutput = policyChange("p", {
+      output_changes: { arn: { actions: ["create"], before: null, after: "arn:1", after_unknown: false } },
+    });
     expect(planDigest(withOutput)).not.toBe(planDigest(base));
     const replaced = policyChange("p");
     replaced.resource_changes[0].change.actions = ["delete", "create"];
@@ -85,18 +112,55 @@ describe("planDigest", () => {
 });
 
 describe("planDigest hashes exactly the text digestInput reads", () => {
-  const { syntheticPlan } = jest.requireActual<typeof import("../../../packages/plan-guard/bench")>("../../../packages/plan-guard/bench");
+  const { syntheticPlan } = jest.requireActual<typeof import("../../../packages/plan-guard/bench")>(
+    "../../../packages/plan-guard/bench",
+  );
   const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
   const tricky = {
     resource_changes: [
-      { address: "b", type: "t", change: { actions: ["create"], before: null, after: { list: [], m: { constructor: 1 } }, after_unknown: { list: [true, true], extra: true, nested: { x: true }, constructor: true }, after_sensitive: { m: { constructor: true } } } },
-      { address: "a", deposed: "d1", type: "t", change: { actions: ["delete"], before: { __proto__: "x", n: 1.5, s: 'q"uote' }, after: null, before_sensitive: { n: true } } },
-      { address: "a", type: "t", change: { actions: ["update"], before: [1, [2]], after: [1, [3], 4], after_unknown: [false, [true], false, true] } },
+      {
+        address: "b",
+        type: "t",
+        change: {
+          actions: ["create"],
+          before: null,
+          after: { list: [], m: { constructor: 1 } },
+          after_unknown: { list: [true, true], extra: true, nested: { x: true }, constructor: true },
+          after_sensitive: { m: { constructor: true } },
+        },
+      },
+      {
+        address: "a",
+        deposed: "d1",
+        type: "t",
+        change: {
+          actions: ["delete"],
+          before: { __proto__: "x", n: 1.5, s: 'q"uote' },
+          after: null,
+          before_sensitive: { n: true },
+        },
+      },
+      {
+        address: "a",
+        type: "t",
+        change: {
+          actions: ["update"],
+          before: [1, [2]],
+          after: [1, [3], 4],
+          after_unknown: [false, [true], false, true],
+        },
+      },
     ],
-    output_changes: { z: { actions: ["create"], before: null, after: "v", after_unknown: false }, a: { actions: ["update"], before: { k: 1 }, after: { k: 2 }, after_sensitive: true } },
+    output_changes: {
+      z: { actions: ["create"], before: null, after: "v", after_unknown: false },
+      a: { actions: ["update"], before: { k: 1 }, after: { k: 2 }, after_sensitive: true },
+    },
   };
   test.each([
-    ["a crafted plan with unknowns, sensitive marks, deposed objects and odd keys", JSON.parse(JSON.stringify(tricky)) as unknown],
+    [
+      "a crafted plan with unknowns, sensitive marks, deposed objects and odd keys",
+      JSON.parse(JSON.stringify(tricky)) as unknown,
+    ],
     ["the bench's synthetic plan", syntheticPlan(300, 60)],
     ["an empty plan", {}],
   ])("%s", (_what, plan) => {

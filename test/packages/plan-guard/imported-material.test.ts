@@ -10,11 +10,19 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { EnvironmentStack } from "../../../modules/core/environment-stack";
 import { ImportedKey } from "../../../modules/keys/imported-key";
-import { blockLine, classifyPlans, judgePolicy, type JsonObject, type LoadedPlan, type PlanJson } from "@cmk-stacks/plan-guard";
+import {
+  blockLine,
+  classifyPlans,
+  judgePolicy,
+  type JsonObject,
+  type LoadedPlan,
+  type PlanJson,
+} from "@cmk-stacks/plan-guard";
 import { valuesOf } from "../../../packages/plan-guard/plan-index";
 import { planOf, policy, rc, ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT } from "./builders";
 
-const CORPUS_PLAN = "/work/shared/corpora/terraform-plans/terraform-compliance/test_kms_key_rotation_success__plan.out.json";
+const CORPUS_PLAN =
+  "/work/shared/corpora/terraform-plans/terraform-compliance/test_kms_key_rotation_success__plan.out.json";
 const MATERIAL = "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k="; // base64 of a made-up 256-bit key
 const ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const POLICY = policy(ROOT_STATEMENT, ADMIN_STATEMENT, USE_STATEMENT);
@@ -37,8 +45,16 @@ const keyValues = (extra: JsonObject = {}): JsonObject => ({
 });
 
 /** The corpus plan with its aws_kms_key turned into aws_kms_external_key, then `edit`ed. */
-function derived(actions: string[], before: JsonObject | null, after: JsonObject | null, change: JsonObject = {}, configured: JsonObject = {}): LoadedPlan {
-  const base: PlanJson = existsSync(CORPUS_PLAN) ? (JSON.parse(readFileSync(CORPUS_PLAN, "utf8")) as PlanJson) : (planOf([rc("aws_kms_key.test-key", ["create"], null, {})]).plan as PlanJson);
+function derived(
+  actions: string[],
+  before: JsonObject | null,
+  after: JsonObject | null,
+  change: JsonObject = {},
+  configured: JsonObject = {},
+): LoadedPlan {
+  const base: PlanJson = existsSync(CORPUS_PLAN)
+    ? (JSON.parse(readFileSync(CORPUS_PLAN, "utf8")) as PlanJson)
+    : (planOf([rc("aws_kms_key.test-key", ["create"], null, {})]).plan as PlanJson);
   const key = (base.resource_changes ?? []).find((r) => r.type === "aws_kms_key");
   if (!key) throw new Error("the corpus plan has no aws_kms_key");
   Object.assign(key, { address: "aws_kms_external_key.test-key", type: "aws_kms_external_key", name: "test-key" });
@@ -46,25 +62,46 @@ function derived(actions: string[], before: JsonObject | null, after: JsonObject
   for (const r of base.configuration?.root_module?.resources ?? []) {
     if (r.type !== "aws_kms_key") continue;
     Object.assign(r, { address: "aws_kms_external_key.test-key", type: "aws_kms_external_key" });
-    r.expressions = { description: { constant_value: "Imported customer key archive (staging)" }, ...configured } as typeof r.expressions;
+    r.expressions = {
+      description: { constant_value: "Imported customer key archive (staging)" },
+      ...configured,
+    } as typeof r.expressions;
   }
   return { stack: "staging-keys", plan: base };
 }
 
 const verdict = (p: LoadedPlan) => {
   const r = classifyPlans([p]);
-  return { exit: r.exitCode, blocked: r.blocked.map((f) => [f.address, f.action, f.rule]), risky: r.risky.map((f) => [f.address, f.rule]), lines: r.blocked.map(blockLine) };
+  return {
+    exit: r.exitCode,
+    blocked: r.blocked.map((f) => [f.address, f.action, f.rule]),
+    risky: r.risky.map((f) => [f.address, f.rule]),
+    lines: r.blocked.map(blockLine),
+  };
 };
 
 describe("aws_kms_external_key is guarded like every KMS key", () => {
   test("created without material (what ImportedKey synthesizes): passes, and a plain create is nothing to review", () => {
-    const v = verdict(derived(["create"], null, keyValues({ key_state: null, expiration_model: null, enabled: null }), { after_sensitive: { key_material_base64: false } }));
+    const v = verdict(
+      derived(["create"], null, keyValues({ key_state: null, expiration_model: null, enabled: null }), {
+        after_sensitive: { key_material_base64: false },
+      }),
+    );
     expect(v).toEqual({ exit: 0, blocked: [], risky: [], lines: [] });
   });
 
   test("created with an expiry: risky, with the date and what happens then", () => {
-    const r = classifyPlans([derived(["create"], null, keyValues({ valid_to: "2099-01-01T00:00:00Z", key_state: null, enabled: null }), { after_sensitive: { key_material_base64: false } })]);
-    expect(r.risky.map((f) => [f.rule, f.why])).toEqual([["key-resource-change", "the imported key material expires at 2099-01-01T00:00:00Z: KMS then deletes it and every request under the key fails (PendingImport) until the same material is imported again"]]);
+    const r = classifyPlans([
+      derived(["create"], null, keyValues({ valid_to: "2099-01-01T00:00:00Z", key_state: null, enabled: null }), {
+        after_sensitive: { key_material_base64: false },
+      }),
+    ]);
+    expect(r.risky.map((f) => [f.rule, f.why])).toEqual([
+      [
+        "key-resource-change",
+        "the imported key material expires at 2099-01-01T00:00:00Z: KMS then deletes it and every request under the key fails (PendingImport) until the same material is imported again",
+      ],
+    ]);
   });
 
   test.each([
@@ -80,11 +117,19 @@ describe("aws_kms_external_key is guarded like every KMS key", () => {
   });
 
   test("disabling it is blocked (key-disabled)", () => {
-    expect(verdict(derived(["update"], keyValues(), keyValues({ enabled: false }))).blocked).toEqual([["aws_kms_external_key.test-key", "update", "key-disabled"]]);
+    expect(verdict(derived(["update"], keyValues(), keyValues({ enabled: false }))).blocked).toEqual([
+      ["aws_kms_external_key.test-key", "update", "key-disabled"],
+    ]);
   });
 
   test("a policy that drops the administrators' PutKeyPolicy is judged like any key policy", () => {
-    const locked = policy({ Sid: "KeyUse", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/app" }, Action: ["kms:Decrypt"], Resource: "*" });
+    const locked = policy({
+      Sid: "KeyUse",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::111122223333:role/app" },
+      Action: ["kms:Decrypt"],
+      Resource: "*",
+    });
     const v = verdict(derived(["update"], keyValues(), keyValues({ policy: locked })));
     expect(v.exit).toBe(1);
     expect(v.blocked.map((b) => b[2])).toContain("key-policy-lockout");
@@ -93,9 +138,35 @@ describe("aws_kms_external_key is guarded like every KMS key", () => {
 
 describe("plaintext material in the plan", () => {
   test.each([
-    ["set on create", derived(["create"], null, keyValues({ key_material_base64: MATERIAL }), { after_sensitive: { key_material_base64: true } }, { key_material_base64: { constant_value: MATERIAL } }), "create"],
-    ["already in state, no change (no-op)", derived(["no-op"], keyValues({ key_material_base64: MATERIAL }), keyValues({ key_material_base64: MATERIAL }), {}, { key_material_base64: { references: ["var.material"] } }), "no-op"],
-    ["known only after apply", derived(["create"], null, keyValues({ key_material_base64: null }), { after_unknown: { key_material_base64: true } }), "create"],
+    [
+      "set on create",
+      derived(
+        ["create"],
+        null,
+        keyValues({ key_material_base64: MATERIAL }),
+        { after_sensitive: { key_material_base64: true } },
+        { key_material_base64: { constant_value: MATERIAL } },
+      ),
+      "create",
+    ],
+    [
+      "already in state, no change (no-op)",
+      derived(
+        ["no-op"],
+        keyValues({ key_material_base64: MATERIAL }),
+        keyValues({ key_material_base64: MATERIAL }),
+        {},
+        { key_material_base64: { references: ["var.material"] } },
+      ),
+      "no-op",
+    ],
+    [
+      "known only after apply",
+      derived(["create"], null, keyValues({ key_material_base64: null }), {
+        after_unknown: { key_material_base64: true },
+      }),
+      "create",
+    ],
   ])("%s: blocked (key-material-in-plan), and the material is never quoted", (_, plan, action) => {
     const r = classifyPlans([plan]);
     expect(r.exitCode).toBe(1);
@@ -108,8 +179,14 @@ describe("plaintext material in the plan", () => {
 });
 
 describe("a real plan of the shipped staging-keys (Terraform 1.11.4, AWS provider 5.100.0, offline: npm run validate -- --save-plans), its imported key only", () => {
-  const real = (): PlanJson => JSON.parse(readFileSync(join(__dirname, "..", "..", "fixtures", "staging-keys-external-key.plan.json"), "utf8")) as PlanJson;
-  const keyOf = (p: PlanJson) => (p.resource_changes ?? []).find((r) => r.type === "aws_kms_external_key") as NonNullable<PlanJson["resource_changes"]>[number];
+  const real = (): PlanJson =>
+    JSON.parse(
+      readFileSync(join(__dirname, "..", "..", "fixtures", "staging-keys-external-key.plan.json"), "utf8"),
+    ) as PlanJson;
+  const keyOf = (p: PlanJson) =>
+    (p.resource_changes ?? []).find((r) => r.type === "aws_kms_external_key") as NonNullable<
+      PlanJson["resource_changes"]
+    >[number];
 
   test("as synthesized (no material; the provider still flags key_material_base64 sensitive): passes, nothing to review", () => {
     const p = real();
@@ -124,23 +201,39 @@ describe("a real plan of the shipped staging-keys (Terraform 1.11.4, AWS provide
     const p = real();
     (keyOf(p).change.after as JsonObject).key_material_base64 = MATERIAL;
     const r = classifyPlans([{ stack: "staging-keys", plan: p }]);
-    expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([["aws_kms_external_key.key-archive_key_99BD6519", "key-material-in-plan"]]);
+    expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([
+      ["aws_kms_external_key.key-archive_key_99BD6519", "key-material-in-plan"],
+    ]);
     expect(JSON.stringify(r)).not.toContain(MATERIAL);
   });
 
   test("planned by the real provider with key_material_base64 in the configuration: show -json carries it in cleartext; blocked, never quoted", () => {
-    const p = JSON.parse(readFileSync(join(__dirname, "..", "..", "fixtures", "staging-keys-external-key-with-material.plan.json"), "utf8")) as PlanJson;
+    const p = JSON.parse(
+      readFileSync(
+        join(__dirname, "..", "..", "fixtures", "staging-keys-external-key-with-material.plan.json"),
+        "utf8",
+      ),
+    ) as PlanJson;
     expect(valuesOf(keyOf(p).change.after).key_material_base64).toBe(MATERIAL);
     const r = classifyPlans([{ stack: "staging-keys", plan: p }]);
-    expect(r.blocked.map((f) => [f.address, f.action, f.rule])).toEqual([["aws_kms_external_key.key-archive_key_99BD6519", "create", "key-material-in-plan"]]);
+    expect(r.blocked.map((f) => [f.address, f.action, f.rule])).toEqual([
+      ["aws_kms_external_key.key-archive_key_99BD6519", "create", "key-material-in-plan"],
+    ]);
     expect(JSON.stringify(r)).not.toContain(MATERIAL);
   });
 
   test("the same key applied, then deleted: blocked", () => {
     const p = real();
     const k = keyOf(p);
-    k.change = { ...k.change, actions: ["delete"], before: { ...(k.change.after as JsonObject), id: "1234abcd-12ab-34cd-56ef-1234567890ab", arn: ARN }, after: null };
-    expect(classifyPlans([{ stack: "staging-keys", plan: p }]).blocked.map((f) => [f.action, f.rule])).toEqual([["delete", "destroy-key-bearing"]]);
+    k.change = {
+      ...k.change,
+      actions: ["delete"],
+      before: { ...(k.change.after as JsonObject), id: "1234abcd-12ab-34cd-56ef-1234567890ab", arn: ARN },
+      after: null,
+    };
+    expect(classifyPlans([{ stack: "staging-keys", plan: p }]).blocked.map((f) => [f.action, f.rule])).toEqual([
+      ["delete", "destroy-key-bearing"],
+    ]);
   });
 });
 
@@ -166,8 +259,24 @@ describe("changes shaped like DeleteImportedKeyMaterial", () => {
   });
 
   test("moving the expiry earlier, and into the past: blocked", () => {
-    expect(verdict(derived(["update"], keyValues({ valid_to: "2099-06-01T00:00:00Z" }), keyValues({ valid_to: "2099-01-01T00:00:00Z" }))).blocked.map((b) => b[2])).toEqual(["imported-material-expires"]);
-    expect(verdict(derived(["update"], keyValues({ valid_to: "2000-06-01T00:00:00Z" }), keyValues({ valid_to: "2000-07-01T00:00:00Z" }))).lines[0]).toContain("sets valid_to to 2000-07-01T00:00:00.000Z (in the past): KMS deletes the material");
+    expect(
+      verdict(
+        derived(
+          ["update"],
+          keyValues({ valid_to: "2099-06-01T00:00:00Z" }),
+          keyValues({ valid_to: "2099-01-01T00:00:00Z" }),
+        ),
+      ).blocked.map((b) => b[2]),
+    ).toEqual(["imported-material-expires"]);
+    expect(
+      verdict(
+        derived(
+          ["update"],
+          keyValues({ valid_to: "2000-06-01T00:00:00Z" }),
+          keyValues({ valid_to: "2000-07-01T00:00:00Z" }),
+        ),
+      ).lines[0],
+    ).toContain("sets valid_to to 2000-07-01T00:00:00.000Z (in the past): KMS deletes the material");
   });
 
   test("near misses pass: a later expiry (shown for review), an expiry removed, a description change (neither is)", () => {
@@ -192,7 +301,14 @@ describe("changes shaped like DeleteImportedKeyMaterial", () => {
 test("the policy ImportedKey synthesizes (importers, a Deny of DeleteImportedKeyMaterial to everyone) is manageable, not public, in both forms", () => {
   for (const form of ["account", "closed"] as const) {
     const stack = new EnvironmentStack(Testing.app(), "t", { name: "t", account: "111122223333", region: "eu-west-1" });
-    const key = new ImportedKey(stack, "k", { name: "k", alias: "alias/t/k", policy: form, administrators: ["arn:aws:iam::111122223333:role/admin"], users: ["arn:aws:iam::111122223333:role/app"], importers: ["arn:aws:iam::111122223333:role/custodian"] });
+    const key = new ImportedKey(stack, "k", {
+      name: "k",
+      alias: "alias/t/k",
+      policy: form,
+      administrators: ["arn:aws:iam::111122223333:role/admin"],
+      users: ["arn:aws:iam::111122223333:role/app"],
+      importers: ["arn:aws:iam::111122223333:role/custodian"],
+    });
     expect(judgePolicy(key.resource.policyInput as string, ARN)).toMatchObject({ manageable: "sure", public: false });
   }
 });

@@ -11,6 +11,13 @@ test.each([
   ['[{"k":1},{"k":2,"k":3}]', "[1].k"],
 ])("%s: %s", (text, path) => expect(paths(text)).toEqual([path, path]));
 
-test.each(['{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}', '{"a":"\\"b\\":1","b":2}', '{"x":"\\\\","y":"{\\"z\\":1,\\"z\\":2}"}', "[]", '"text"', '{"":1,"  ":2}'])("%s has no field written twice", (text) => {
+test.each([
+  '{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}',
+  '{"a":"\\"b\\":1","b":2}',
+  '{"x":"\\\\","y":"{\\"z\\":1,\\"z\\":2}"}',
+  "[]",
+  '"text"',
+  '{"":1,"  ":2}',
+])("%s has no field written twice", (text) => {
   expect(paths(text)).toEqual([undefined, undefined]);
 });

@@ -18,7 +18,10 @@ const run = async (content: unknown, name = "plan.json") => {
   writeFileSync(file, JSON.stringify(content));
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli([`k=${file}`, "--allowlist", join(__dirname, "empty.allow.json")], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli([`k=${file}`, "--allowlist", join(__dirname, "empty.allow.json")], {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
   return { code, out, err, file };
 };
 
@@ -26,20 +29,31 @@ const keyDelete = () => rc("aws_kms_key.main", ["delete"], { id: "k1" }, null);
 
 describe("malformed plans", () => {
   test("a bad entry is named by its path, exit 2, and the readable key delete is still reported", async () => {
-    const plan = planOf([keyDelete(), rc("aws_s3_bucket.b", ["delete"], { bucket: "b" }, null)]).plan as unknown as { resource_changes: { change: { actions: unknown } }[] };
+    const plan = planOf([keyDelete(), rc("aws_s3_bucket.b", ["delete"], { bucket: "b" }, null)]).plan as unknown as {
+      resource_changes: { change: { actions: unknown } }[];
+    };
     plan.resource_changes[1].change.actions = [7];
     const r = await run(plan);
     expect(r.code).toBe(2);
     expect(r.err).toEqual([`plan-guard: ${r.file}: resource_changes[1].change.actions: expected an array of strings`]);
-    expect(r.out.filter((l) => l.startsWith("BLOCKED"))).toEqual([expect.stringMatching(/^BLOCKED \[k\] aws_kms_key\.main \(delete\): /)]);
+    expect(r.out.filter((l) => l.startsWith("BLOCKED"))).toEqual([
+      expect.stringMatching(/^BLOCKED \[k\] aws_kms_key\.main \(delete\): /),
+    ]);
     expect(r.out.at(-1)).toBe("plan-guard: input errors (exit 2); 1 blocked change(s) in what could be read");
   });
 
   test("every problem at once, each with its path", async () => {
     const plan = planOf([keyDelete()]).plan as unknown as Record<string, unknown>;
     plan.resource_drift = "no";
-    (plan.configuration as Record<string, unknown>).root_module = { resources: [{ address: 3 }], module_calls: { m: 4 } };
-    (plan.resource_changes as Record<string, unknown>[]).push({ type: "aws_kms_key", name: "x", change: { actions: ["update"], before: "text", after: {} } });
+    (plan.configuration as Record<string, unknown>).root_module = {
+      resources: [{ address: 3 }],
+      module_calls: { m: 4 },
+    };
+    (plan.resource_changes as Record<string, unknown>[]).push({
+      type: "aws_kms_key",
+      name: "x",
+      change: { actions: ["update"], before: "text", after: {} },
+    });
     const r = await run(plan);
     expect(r.code).toBe(2);
     expect(r.err.map((l) => l.slice(`plan-guard: ${r.file}: `.length))).toEqual([
@@ -55,7 +69,9 @@ describe("malformed plans", () => {
     const plan = planOf([{ ...keyDelete(), mode: "data" }]).plan;
     const r = await run(plan);
     expect(r.code).toBe(2);
-    expect(r.err).toEqual([`plan-guard: ${r.file}: resource_changes[0].mode: "data" with actions [delete]: a data source is only read`]);
+    expect(r.err).toEqual([
+      `plan-guard: ${r.file}: resource_changes[0].mode: "data" with actions [delete]: a data source is only read`,
+    ]);
   });
 
   test("a value nested 100,000 deep is reported, not a stack overflow", async () => {
@@ -119,15 +135,35 @@ const MUTATIONS: [string, (r: () => number) => Json | undefined][] = [
   ["long array", () => Array.from({ length: 20_000 }, (_, i) => i)],
 ];
 
-const CORPUS = process.env.CMK_PLAN_CORPUS ?? [join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"), "/work/shared/corpora/terraform-plans"].find((d) => existsSync(d));
+const CORPUS =
+  process.env.CMK_PLAN_CORPUS ??
+  [
+    join(__dirname, "..", "..", "..", "..", "shared", "corpora", "terraform-plans"),
+    "/work/shared/corpora/terraform-plans",
+  ].find((d) => existsSync(d));
 const corpusPlans: [string, Json][] = CORPUS
-  ? ["terraform-compliance/test_kms_key_rotation_success__plan.out.json", "terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json", "terraform-equivalence-tests/drift_simple.json", "terraform-show-json/basic-delete.json", "terraform-json/deep_module.json", "terraform-json/actions.json"]
+  ? [
+      "terraform-compliance/test_kms_key_rotation_success__plan.out.json",
+      "terraform-compliance/test_dynamodb_kms_key_problem__plan.out.json",
+      "terraform-equivalence-tests/drift_simple.json",
+      "terraform-show-json/basic-delete.json",
+      "terraform-json/deep_module.json",
+      "terraform-json/actions.json",
+    ]
       .filter((f) => existsSync(join(CORPUS, f)))
       .map((f) => [f, JSON.parse(readFileSync(join(CORPUS, f), "utf8")) as Json])
   : [];
 
 describe("fuzz: mutated real and crafted plans", () => {
-  const crafted: [string, Json][] = [["crafted key delete", planOf([keyDelete(), rc("aws_s3_bucket.b", ["update"], { bucket: "b", tags: { a: "1" } }, { bucket: "b", tags: { a: "2" } })]).plan as unknown as Json]];
+  const crafted: [string, Json][] = [
+    [
+      "crafted key delete",
+      planOf([
+        keyDelete(),
+        rc("aws_s3_bucket.b", ["update"], { bucket: "b", tags: { a: "1" } }, { bucket: "b", tags: { a: "2" } }),
+      ]).plan as unknown as Json,
+    ],
+  ];
   const bases = [...crafted, ...corpusPlans];
 
   test(`${bases.length} plans x 60 mutations: exit 0/1/2, never a crash; a readable key delete is never a silent pass`, () => {
@@ -159,15 +195,25 @@ describe("fuzz: mutated real and crafted plans", () => {
         } catch (e) {
           // Only a plan that is no plan at all may throw, and only as one line naming the file.
           const msg = (e as Error).message;
-          if ((e as Error).name !== "InputError" || !msg.startsWith("fuzz.json: ") || msg.includes("\n")) failures.push(`${name} ${done.join(" ")}: crashed: ${msg}`);
+          if ((e as Error).name !== "InputError" || !msg.startsWith("fuzz.json: ") || msg.includes("\n"))
+            failures.push(`${name} ${done.join(" ")}: crashed: ${msg}`);
           continue;
         }
         if (![0, 1, 2].includes(code)) failures.push(`${name} ${done.join(" ")}: exit ${code}`);
-        const touchedKey = done.some((d) => d.startsWith("resource_changes[0]") || d.startsWith("resource_changes=") || d.startsWith("resource_changes["));
+        const touchedKey = done.some(
+          (d) =>
+            d.startsWith("resource_changes[0]") ||
+            d.startsWith("resource_changes=") ||
+            d.startsWith("resource_changes["),
+        );
         // Silent pass: something of the key's change survives the mutations, yet nothing is blocked and no error is raised.
-        const keyLeft = JSON.stringify((plan as { resource_changes?: Json }).resource_changes ?? null).includes('"aws_kms_key"');
-        if (name === "crafted key delete" && keyLeft && code === 0) failures.push(`${name} ${done.join(" ")}: silent pass`);
-        if (name === "crafted key delete" && !touchedKey && !blockedKey) failures.push(`${name} ${done.join(" ")}: the key delete was not reported`);
+        const keyLeft = JSON.stringify((plan as { resource_changes?: Json }).resource_changes ?? null).includes(
+          '"aws_kms_key"',
+        );
+        if (name === "crafted key delete" && keyLeft && code === 0)
+          failures.push(`${name} ${done.join(" ")}: silent pass`);
+        if (name === "crafted key delete" && !touchedKey && !blockedKey)
+          failures.push(`${name} ${done.join(" ")}: the key delete was not reported`);
       }
     }
     expect(failures).toEqual([]);

@@ -7,7 +7,20 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findTerraform, modulePlan, plan, providerSchemas, showJson, stateFromPlan, writeCombinedRoot, type CombinedCase, type JsonObject, type PlanJson, type ProviderSchemasJson, type TerraformState } from "../../../tools/terraform/offline";
+import {
+  findTerraform,
+  modulePlan,
+  plan,
+  providerSchemas,
+  showJson,
+  stateFromPlan,
+  writeCombinedRoot,
+  type CombinedCase,
+  type JsonObject,
+  type PlanJson,
+  type ProviderSchemasJson,
+  type TerraformState,
+} from "../../../tools/terraform/offline";
 import { classifyPlans, describeChange, type GuardResult } from "@cmk-stacks/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
@@ -46,14 +59,17 @@ function removeResource(c: Config, type: string, name: string, cascade: boolean)
   const address = `${type}.${name}`;
   for (const byName of Object.values(c.resource)) {
     for (const block of Object.values(byName)) {
-      if (Array.isArray(block.depends_on)) block.depends_on = (block.depends_on as string[]).filter((d) => d !== address);
+      if (Array.isArray(block.depends_on))
+        block.depends_on = (block.depends_on as string[]).filter((d) => d !== address);
     }
   }
   if (!cascade) return;
   for (const [t2, byName] of Object.entries(c.resource)) {
-    for (const [n2, block] of Object.entries(byName)) if (JSON.stringify(block).includes(`\${${address}.`)) removeResource(c, t2, n2, true);
+    for (const [n2, block] of Object.entries(byName))
+      if (JSON.stringify(block).includes(`\${${address}.`)) removeResource(c, t2, n2, true);
   }
-  for (const [o, block] of Object.entries(c.output ?? {})) if (JSON.stringify(block).includes(`\${${address}.`)) delete c.output?.[o];
+  for (const [o, block] of Object.entries(c.output ?? {}))
+    if (JSON.stringify(block).includes(`\${${address}.`)) delete c.output?.[o];
 }
 
 /**
@@ -62,7 +78,16 @@ function removeResource(c: Config, type: string, name: string, cascade: boolean)
  * them). Their unknown-at-plan values (maps of hook triggers, nested subnet mappings) cannot be
  * rebuilt into a faithful state from a plan, and they are not what the guard is about.
  */
-const CORE_TYPES = new Set(["aws_vpc", "aws_subnet", "aws_cloudhsm_v2_cluster", "aws_cloudhsm_v2_hsm", "aws_kms_custom_key_store", "aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret"]);
+const CORE_TYPES = new Set([
+  "aws_vpc",
+  "aws_subnet",
+  "aws_cloudhsm_v2_cluster",
+  "aws_cloudhsm_v2_hsm",
+  "aws_kms_custom_key_store",
+  "aws_kms_key",
+  "aws_kms_alias",
+  "aws_secretsmanager_secret",
+]);
 function keysCore(c: Config): void {
   // Offline, the kmsuser password's data source read is deferred, so every plan would show the
   // store's password as "known after apply". Online it reads the same secret each time: model
@@ -71,18 +96,24 @@ function keysCore(c: Config): void {
     // sensitive(), as the secret version's value is: Terraform tracks the mark in state too.
     if (store.key_store_password !== undefined) store.key_store_password = '${sensitive("offlineStandIn1")}';
   }
-  for (const type of Object.keys(c.resource)) if (!CORE_TYPES.has(type) && type !== "terraform_data") delete c.resource[type];
+  for (const type of Object.keys(c.resource))
+    if (!CORE_TYPES.has(type) && type !== "terraform_data") delete c.resource[type];
   delete c.output;
-  const kept = new Set(Object.entries(c.resource).flatMap(([t, byName]) => Object.keys(byName).map((n) => `${t}.${n}`)));
+  const kept = new Set(
+    Object.entries(c.resource).flatMap(([t, byName]) => Object.keys(byName).map((n) => `${t}.${n}`)),
+  );
   const data = (c as unknown as { data?: Record<string, Record<string, Block>> }).data ?? {};
   for (const byName of [...Object.values(c.resource), ...Object.values(data)]) {
     for (const block of Object.values(byName)) {
-      if (Array.isArray(block.depends_on)) block.depends_on = (block.depends_on as string[]).filter((d) => kept.has(d) || d.startsWith("terraform_data."));
+      if (Array.isArray(block.depends_on))
+        block.depends_on = (block.depends_on as string[]).filter((d) => kept.has(d) || d.startsWith("terraform_data."));
     }
   }
   for (const [type, byName] of Object.entries(c.resource)) {
     for (const [name, block] of Object.entries(byName)) {
-      const refs = [...JSON.stringify(block).matchAll(/\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\./g)].map((m) => `${m[1]}.${m[2]}`);
+      const refs = [...JSON.stringify(block).matchAll(/\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\./g)].map(
+        (m) => `${m[1]}.${m[2]}`,
+      );
       if (refs.some((r) => !kept.has(r)) && c.resource[type]?.[name]) removeResource(c, type, name, true);
     }
   }
@@ -97,9 +128,13 @@ let schemas: ProviderSchemasJson | undefined;
  */
 async function awsSchemas(dir: string, planJson: PlanJson): Promise<ProviderSchemasJson> {
   const found = findTerraform();
-  const fixture = JSON.parse(readFileSync(join(__dirname, "..", "..", "fixtures", "aws-5.100.0-schemas.json"), "utf8")) as ProviderSchemasJson;
+  const fixture = JSON.parse(
+    readFileSync(join(__dirname, "..", "..", "fixtures", "aws-5.100.0-schemas.json"), "utf8"),
+  ) as ProviderSchemasJson;
   const known = fixture.provider_schemas?.["registry.terraform.io/hashicorp/aws"]?.resource_schemas ?? {};
-  const covered = (planJson.resource_changes ?? []).every((r) => r.type === "terraform_data" || known[r.type] !== undefined);
+  const covered = (planJson.resource_changes ?? []).every(
+    (r) => r.type === "terraform_data" || known[r.type] !== undefined,
+  );
   if (found.ok && found.providers["registry.terraform.io/hashicorp/aws"] === "5.100.0" && covered) return fixture;
   return providerSchemas(dir);
 }
@@ -123,10 +158,14 @@ function baseline(stack: string, core: boolean): Promise<{ original: Config; sta
       const state = stateFromPlan(run.plan(stack), { schemas });
       if (core) {
         // The applied state of the core: the same resources, and the stand-in password keysCore set.
-        const kept = new Set(Object.entries(original.resource).flatMap(([t, byName]) => Object.keys(byName).map((n) => `${t}.${n}`)));
+        const kept = new Set(
+          Object.entries(original.resource).flatMap(([t, byName]) => Object.keys(byName).map((n) => `${t}.${n}`)),
+        );
         state.resources = state.resources.filter((r) => kept.has(`${r.type}.${r.name}`));
         for (const r of state.resources) {
-          if (r.type === "aws_kms_custom_key_store") for (const i of r.instances) if (i.attributes.key_store_password !== undefined) i.attributes.key_store_password = "offlineStandIn1";
+          if (r.type === "aws_kms_custom_key_store")
+            for (const i of r.instances)
+              if (i.attributes.key_store_password !== undefined) i.attributes.key_store_password = "offlineStandIn1";
         }
       }
       return { original, state };
@@ -193,7 +232,8 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
             // change a key's store: the CloudHSM-store key moved to AWS KMS
             delete c.resource.aws_kms_key[named(c, "aws_kms_key", "key-fileShares_key")].custom_key_store_id;
             // change the CloudHSM key store's trust anchor, with its ignore_changes lifted
-            const store = c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")];
+            const store =
+              c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")];
             store.trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBnewanchor\n-----END CERTIFICATE-----\n";
             store.lifecycle = {};
             // drop an HSM (3 -> 2)
@@ -223,7 +263,9 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
           (c) => {
             c.resource.aws_vpc[named(c, "aws_vpc", "network_vpc")].tags = { Name: "prod-keys", Owner: "platform" };
             // as shipped, the key store ignores trust-anchor edits, which would otherwise replace it
-            c.resource.aws_kms_custom_key_store[named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")].trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n";
+            c.resource.aws_kms_custom_key_store[
+              named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")
+            ].trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n";
           },
           "harmless",
           true,
@@ -240,12 +282,37 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
               doc.Statement.push(statement);
               key(prefix).policy = JSON.stringify(doc);
             };
-            add("key-volumes_key", { Sid: "ThroughS3", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } });
-            add("key-fileShares_key", { Sid: "Group", Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "AWS:PrincipalOrgID": "o-abc123def4" } } });
+            add("key-volumes_key", {
+              Sid: "ThroughS3",
+              Effect: "Allow",
+              Principal: "*",
+              Action: "kms:Decrypt",
+              Resource: "*",
+              Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+            });
+            add("key-fileShares_key", {
+              Sid: "Group",
+              Effect: "Allow",
+              Principal: { AWS: "*" },
+              Action: ["kms:Decrypt"],
+              Resource: "*",
+              Condition: { StringEquals: { "AWS:PrincipalOrgID": "o-abc123def4" } },
+            });
             const volumes = named(c, "aws_kms_key", "key-volumes_key");
             c.resource.aws_kms_grant = {
-              share: { for_each: { reader: "arn:aws:iam::444455556666:role/reader" }, name: "share-${each.key}", key_id: `\${aws_kms_key.${volumes}.key_id}`, grantee_principal: "${each.value}", operations: ["Decrypt", "DescribeKey"] },
-              own: { name: "own", key_id: `\${aws_kms_key.${volumes}.arn}`, grantee_principal: "arn:aws:iam::333333333333:role/app", operations: ["Decrypt"] },
+              share: {
+                for_each: { reader: "arn:aws:iam::444455556666:role/reader" },
+                name: "share-${each.key}",
+                key_id: `\${aws_kms_key.${volumes}.key_id}`,
+                grantee_principal: "${each.value}",
+                operations: ["Decrypt", "DescribeKey"],
+              },
+              own: {
+                name: "own",
+                key_id: `\${aws_kms_key.${volumes}.arn}`,
+                grantee_principal: "arn:aws:iam::333333333333:role/app",
+                operations: ["Decrypt"],
+              },
             };
           },
           "sharing",
@@ -255,7 +322,10 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
           "prod-data",
           (c) => {
             const fs = c.resource.aws_fsx_ontap_file_system[named(c, "aws_fsx_ontap_file_system", "fsx_fs")];
-            fs.kms_key_id = String(fs.kms_key_id).replace(/key-fileShares_key_242034BFarn/, "key-volumes_key_58DAD119arn");
+            fs.kms_key_id = String(fs.kms_key_id).replace(
+              /key-fileShares_key_242034BFarn/,
+              "key-volumes_key_58DAD119arn",
+            );
           },
           "fsx-key",
         ),
@@ -266,7 +336,14 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
             const grant = (key: string, principal: string) => {
               const block = c.resource.aws_kms_key[named(c, "aws_kms_key", key)];
               const doc = JSON.parse(block.policy as string) as { Statement: object[] };
-              doc.Statement.push({ Sid: "ReadViaS3", Effect: "Allow", Principal: { AWS: principal }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } } });
+              doc.Statement.push({
+                Sid: "ReadViaS3",
+                Effect: "Allow",
+                Principal: { AWS: principal },
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+              });
               block.policy = JSON.stringify(doc);
             };
             grant("key-volumes_key", "arn:aws:iam::555555555555:root");
@@ -287,17 +364,23 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
     harmless = classifyPlans([{ stack: "prod-keys", plan: harmlessPlan }]);
   }, 300_000);
 
-  t("rights given by a grant to another account, a ViaService-only statement and an undeclared organization are blocked", () => {
-    expect(sharing.blocked.map((f) => `${f.address} ${f.action} ${f.rule}`).sort()).toEqual([
-      'aws_kms_grant.share["reader"] create key-grant-cross-account',
-      "aws_kms_key.key-fileShares_key_242034BF update key-policy-cross-organization",
-      "aws_kms_key.key-volumes_key_58DAD119 update key-policy-public",
-    ]);
-    expect(sharing.blocked.find((f) => f.rule === "key-grant-cross-account")?.why).toMatch(/^the grant gives arn:aws:iam::444455556666:role\/reader, a principal of another account, as grantee: Decrypt, DescribeKey on arn:aws:kms:eu-west-1:333333333333:key\/\S+ \(the key belongs to 333333333333\)/);
-    expect(sharing.risky.map((f) => `${f.address} ${f.rule}`)).toEqual(["aws_kms_grant.own key-resource-change"]);
-    // Real plans do not contradict themselves: the reader's consistency checks find nothing.
-    for (const p of [sharingPlan, harmlessPlan, run.plan("prod-keys"), run.plan("prod-data")]) expect(checkPlanJson(structuredClone(p), "p.json").problems).toEqual([]);
-  });
+  t(
+    "rights given by a grant to another account, a ViaService-only statement and an undeclared organization are blocked",
+    () => {
+      expect(sharing.blocked.map((f) => `${f.address} ${f.action} ${f.rule}`).sort()).toEqual([
+        'aws_kms_grant.share["reader"] create key-grant-cross-account',
+        "aws_kms_key.key-fileShares_key_242034BF update key-policy-cross-organization",
+        "aws_kms_key.key-volumes_key_58DAD119 update key-policy-public",
+      ]);
+      expect(sharing.blocked.find((f) => f.rule === "key-grant-cross-account")?.why).toMatch(
+        /^the grant gives arn:aws:iam::444455556666:role\/reader, a principal of another account, as grantee: Decrypt, DescribeKey on arn:aws:kms:eu-west-1:333333333333:key\/\S+ \(the key belongs to 333333333333\)/,
+      );
+      expect(sharing.risky.map((f) => `${f.address} ${f.rule}`)).toEqual(["aws_kms_grant.own key-resource-change"]);
+      // Real plans do not contradict themselves: the reader's consistency checks find nothing.
+      for (const p of [sharingPlan, harmlessPlan, run.plan("prod-keys"), run.plan("prod-data")])
+        expect(checkPlanJson(structuredClone(p), "p.json").problems).toEqual([]);
+    },
+  );
 
   t("removing a key is blocked as a delete", () => {
     expect(decisions(keys)).toContain("aws_kms_key.key-volumes_key_58DAD119 delete destroy-key-bearing");
@@ -305,29 +388,44 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
 
   t("changing a key's store is blocked as a replacement", () => {
     expect(decisions(keys)).toContain("aws_kms_key.key-fileShares_key_242034BF replace destroy-key-bearing");
-    expect(keys.blocked.find((f) => f.address.startsWith("aws_kms_key.key-fileShares"))?.why).toContain("forced by custom_key_store_id");
+    expect(keys.blocked.find((f) => f.address.startsWith("aws_kms_key.key-fileShares"))?.why).toContain(
+      "forced by custom_key_store_id",
+    );
   });
 
   t("changing a key store's trust anchor is blocked as a replacement", () => {
-    expect(decisions(keys)).toContain("aws_kms_custom_key_store.cloudhsm_key-store_96BAF9D0 replace destroy-key-bearing");
+    expect(decisions(keys)).toContain(
+      "aws_kms_custom_key_store.cloudhsm_key-store_96BAF9D0 replace destroy-key-bearing",
+    );
   });
 
   t("dropping an HSM is blocked", () => {
-    expect(decisions(keys)).toContain("aws_cloudhsm_v2_hsm.cloudhsm_hsm-eu-west-1c-1_41A9E378 delete destroy-key-bearing");
+    expect(decisions(keys)).toContain(
+      "aws_cloudhsm_v2_hsm.cloudhsm_hsm-eu-west-1c-1_41A9E378 delete destroy-key-bearing",
+    );
     expect(keys.exitCode).toBe(1);
   });
 
   t("a removed block is blocked as a forget (a key, and an HSM)", () => {
     expect(decisions(forgetKey)).toContain("aws_kms_key.key-volumes_key_58DAD119 forget destroy-key-bearing");
     expect(forgetKey.exitCode).toBe(1);
-    expect(decisions(keys)).toContain("aws_cloudhsm_v2_hsm.cloudhsm_hsm-eu-west-1b-1_AD48B983 forget destroy-key-bearing");
+    expect(decisions(keys)).toContain(
+      "aws_cloudhsm_v2_hsm.cloudhsm_hsm-eu-west-1b-1_AD48B983 forget destroy-key-bearing",
+    );
   });
 
   t("a harmless tag change passes, and as shipped a trust-anchor edit plans nothing", () => {
     expect(decisions(harmless)).toEqual([]);
     expect(harmless.exitCode).toBe(0);
     expect(harmless.blocked).toEqual([]);
-    const changes = (harmlessPlan.resource_changes ?? []).filter((c) => c.change.actions.join() !== "no-op" && c.change.actions.join() !== "read" && c.address !== "terraform_data.offline_deferred_reads").map((c) => `${c.address} ${c.change.actions.join("+")}`);
+    const changes = (harmlessPlan.resource_changes ?? [])
+      .filter(
+        (c) =>
+          c.change.actions.join() !== "no-op" &&
+          c.change.actions.join() !== "read" &&
+          c.address !== "terraform_data.offline_deferred_reads",
+      )
+      .map((c) => `${c.address} ${c.change.actions.join("+")}`);
     expect(changes).toEqual(["aws_vpc.network_vpc_4E8F0223 update"]);
   });
 
@@ -342,13 +440,31 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
     expect(harmless.risky).toEqual([]);
   });
 
-  t("a key-policy update planned by Terraform reads as the right gained: blocked for another account, RISKY for a role of the key's own", () => {
-    const change = (prefix: string) => (policyPlan.resource_changes ?? []).find((c) => c.address.startsWith(prefix)) as NonNullable<PlanJson["resource_changes"]>[number];
-    expect(change("aws_kms_key.key-volumes_key").change.actions).toEqual(["update"]);
-    expect(describeChange(change("aws_kms_key.key-volumes_key"))).toEqual(["policy: arn:aws:iam::555555555555:root gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)"]);
-    expect(describeChange(change("aws_kms_key.key-fileShares_key"))).toEqual(["policy: arn:aws:iam::333333333333:role/Reporting gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)"]);
-    const r = classifyPlans([{ stack: "prod-keys", plan: policyPlan }], undefined, { withoutGraph: true });
-    expect(r.blocked.map((f) => `${f.address} ${f.rule}`)).toEqual(["aws_kms_key.key-volumes_key_58DAD119 key-policy-cross-account"]);
-    expect(r.risky.map((f) => [f.address, f.rule, f.why])).toEqual([["aws_kms_key.key-fileShares_key_242034BF", "key-resource-change", "policy: arn:aws:iam::333333333333:role/Reporting gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)"]]);
-  });
+  t(
+    "a key-policy update planned by Terraform reads as the right gained: blocked for another account, RISKY for a role of the key's own",
+    () => {
+      const change = (prefix: string) =>
+        (policyPlan.resource_changes ?? []).find((c) => c.address.startsWith(prefix)) as NonNullable<
+          PlanJson["resource_changes"]
+        >[number];
+      expect(change("aws_kms_key.key-volumes_key").change.actions).toEqual(["update"]);
+      expect(describeChange(change("aws_kms_key.key-volumes_key"))).toEqual([
+        "policy: arn:aws:iam::555555555555:root gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)",
+      ]);
+      expect(describeChange(change("aws_kms_key.key-fileShares_key"))).toEqual([
+        "policy: arn:aws:iam::333333333333:role/Reporting gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)",
+      ]);
+      const r = classifyPlans([{ stack: "prod-keys", plan: policyPlan }], undefined, { withoutGraph: true });
+      expect(r.blocked.map((f) => `${f.address} ${f.rule}`)).toEqual([
+        "aws_kms_key.key-volumes_key_58DAD119 key-policy-cross-account",
+      ]);
+      expect(r.risky.map((f) => [f.address, f.rule, f.why])).toEqual([
+        [
+          "aws_kms_key.key-fileShares_key_242034BF",
+          "key-resource-change",
+          "policy: arn:aws:iam::333333333333:role/Reporting gained kms:Decrypt (when kms:ViaService = s3.eu-west-1.amazonaws.com)",
+        ],
+      ]);
+    },
+  );
 });

@@ -18,7 +18,11 @@ beforeAll(async () => {
 }, 250_000);
 
 t(`with the committed allowlist the shared key is shown, not blocked${why}`, () => {
-  const r = classifyPlans([{ stack: "staging-keys", plan: run.plan("staging-keys") }], loadAllowlist(join(__dirname, "..", "..", "..", "plan-guard.allow.json")), { withoutGraph: true });
+  const r = classifyPlans(
+    [{ stack: "staging-keys", plan: run.plan("staging-keys") }],
+    loadAllowlist(join(__dirname, "..", "..", "..", "plan-guard.allow.json")),
+    { withoutGraph: true },
+  );
   expect(r.exitCode).toBe(0);
   expect(r.risky.filter((f) => f.rule === "key-policy-external-account-added").map((f) => [f.address, f.why])).toEqual([
     [
@@ -31,12 +35,24 @@ t(`with the committed allowlist the shared key is shown, not blocked${why}`, () 
 });
 
 t(`without the declaration the same real plan is blocked${why}`, () => {
-  const r = classifyPlans([{ stack: "staging-keys", plan: run.plan("staging-keys") }], { entries: [] }, { withoutGraph: true });
+  const r = classifyPlans(
+    [{ stack: "staging-keys", plan: run.plan("staging-keys") }],
+    { entries: [] },
+    { withoutGraph: true },
+  );
   expect(r.exitCode).toBe(1);
   expect(r.blocked.map((f) => f.rule)).toEqual(["key-policy-cross-account"]);
 });
 
 t(`the signing key is planned as an asymmetric key in AWS KMS${why}`, () => {
-  const signing = (run.plan("staging-keys").resource_changes ?? []).filter((c) => c.type === "aws_kms_key" && (c.change.after as Record<string, unknown>).key_usage === "SIGN_VERIFY");
-  expect(signing.map((c) => [c.change.actions, (c.change.after as Record<string, unknown>).customer_master_key_spec, (c.change.after as Record<string, unknown>).custom_key_store_id])).toEqual([[["create"], "ECC_NIST_P256", null]]);
+  const signing = (run.plan("staging-keys").resource_changes ?? []).filter(
+    (c) => c.type === "aws_kms_key" && (c.change.after as Record<string, unknown>).key_usage === "SIGN_VERIFY",
+  );
+  expect(
+    signing.map((c) => [
+      c.change.actions,
+      (c.change.after as Record<string, unknown>).customer_master_key_spec,
+      (c.change.after as Record<string, unknown>).custom_key_store_id,
+    ]),
+  ).toEqual([[["create"], "ECC_NIST_P256", null]]);
 });

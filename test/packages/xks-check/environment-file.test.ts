@@ -22,7 +22,9 @@ let prod: Record<string, unknown>;
 
 beforeAll(async () => {
   if (!existsSync(bundle)) execFileSync(process.execPath, [join(root, "tools", "build.mjs")]);
-  prod = JSON.parse(execFileSync(process.execPath, [join(root, ".build", "config.js"), "prod"], { encoding: "utf8" })) as Record<string, unknown>;
+  prod = JSON.parse(
+    execFileSync(process.execPath, [join(root, ".build", "config.js"), "prod"], { encoding: "utf8" }),
+  ) as Record<string, unknown>;
   const certs = await makeCerts();
   caFile = join(dir, "ca.pem");
   writeFileSync(caFile, certs.caPem);
@@ -35,9 +37,18 @@ afterAll(async () => {
 
 function runBundle(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bundle, ...args], { env: { PATH: process.env.PATH ?? "", ...CRED_ENV }, timeout: 15_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as NodeJS.ErrnoException & { code?: number | string }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bundle, ...args],
+      { env: { PATH: process.env.PATH ?? "", ...CRED_ENV }, timeout: 15_000 },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? Number((err as NodeJS.ErrnoException & { code?: number | string }).code ?? 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
@@ -49,15 +60,37 @@ const file = (name: string, content: unknown): string => {
 
 test("node reads --env-file itself on this Node (why the flag is renamed); when Node lets it through, the tool names the new flag", async () => {
   const missing = await runBundle(["--env-file", join(dir, "missing.json")]);
-  if (process.versions.node.startsWith("20.")) expect({ code: missing.code, stdout: missing.stdout }).toEqual({ code: 9, stdout: "" });
+  if (process.versions.node.startsWith("20."))
+    expect({ code: missing.code, stdout: missing.stdout }).toEqual({ code: 9, stdout: "" });
   // An existing file is loaded by Node as dotenv (!) and the flag still reaches the tool.
   const existing = await runBundle(["--env-file", file("any.json", prod)]);
-  expect({ code: existing.code, stderr: existing.stderr.trim() }).toEqual({ code: 2, stderr: "xks-check: --env-file is read by Node 20 itself (it exits 9 before this tool runs): use --environment-file <file>" });
+  expect({ code: existing.code, stderr: existing.stderr.trim() }).toEqual({
+    code: 2,
+    stderr:
+      "xks-check: --env-file is read by Node 20 itself (it exits 9 before this tool runs): use --environment-file <file>",
+  });
 });
 
 test("--environment-file reaches the tool: a valid file checks the proxy (flags override the target)", async () => {
   const f = file("prod.json", prod);
-  const r = await runBundle(["--environment-file", f, "--endpoint", `https://${HOST}`, "--uri-path", URI_PATH, "--region", REGION, "--key", "records-01", "--connect-to", `127.0.0.1:${p.port}`, "--ca-file", caFile, "--samples", "1"]);
+  const r = await runBundle([
+    "--environment-file",
+    f,
+    "--endpoint",
+    `https://${HOST}`,
+    "--uri-path",
+    URI_PATH,
+    "--region",
+    REGION,
+    "--key",
+    "records-01",
+    "--connect-to",
+    `127.0.0.1:${p.port}`,
+    "--ca-file",
+    caFile,
+    "--samples",
+    "1",
+  ]);
   // 0, or 1 when a loaded machine pushes the latency over KMS's budget: either way the checks ran.
   expect({ ran: r.code === 0 || r.code === 1, stderr: r.stderr }).toEqual({ ran: true, stderr: "" });
   expect(r.stdout).toContain(HOST);
@@ -70,7 +103,10 @@ test("an invalid environment file: every problem on its own line, named by field
   expect(r.code).toBe(2);
   const lines = r.stderr.trim().split("\n");
   expect(lines.length).toBeGreaterThanOrEqual(2);
-  for (const l of lines) expect(l).toMatch(new RegExp(`^xks-check: --environment-file ${f.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: environments\\.prod\\.`));
+  for (const l of lines)
+    expect(l).toMatch(
+      new RegExp(`^xks-check: --environment-file ${f.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: environments\\.prod\\.`),
+    );
   expect(lines.some((l) => l.includes("environments.prod.region"))).toBe(true);
   expect(lines.some((l) => l.includes("environments.prod.account"))).toBe(true);
   expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -79,5 +115,10 @@ test("an invalid environment file: every problem on its own line, named by field
 test("--env-file given to the tool directly (not through node) gets the hint", async () => {
   const err: string[] = [];
   const code = await runCli(["--env-file", "x.json"], { out: () => undefined, err: (l) => err.push(l) });
-  expect([code, err]).toEqual([2, ["xks-check: --env-file is read by Node 20 itself (it exits 9 before this tool runs): use --environment-file <file>"]]);
+  expect([code, err]).toEqual([
+    2,
+    [
+      "xks-check: --env-file is read by Node 20 itself (it exits 9 before this tool runs): use --environment-file <file>",
+    ],
+  ]);
 });

@@ -30,7 +30,11 @@ export interface TestCerts {
   readonly wildcard: { readonly key: string; readonly cert: string };
 }
 
-async function leaf(cn: string, sans: string[], ca: { key: string; cert: string }): Promise<{ key: string; cert: string }> {
+async function leaf(
+  cn: string,
+  sans: string[],
+  ca: { key: string; cert: string },
+): Promise<{ key: string; cert: string }> {
   const pems = await generate([{ name: "commonName", value: cn }], {
     keyType: "ec",
     algorithm: "sha256",
@@ -103,7 +107,10 @@ export const HEALTHY = {
   ],
 };
 
-export const AES_KEY = { status: 200, body: { keySpec: "AES_256", keyUsage: ["ENCRYPT", "DECRYPT"], keyStatus: "ENABLED" } };
+export const AES_KEY = {
+  status: 200,
+  body: { keySpec: "AES_256", keyUsage: ["ENCRYPT", "DECRYPT"], keyStatus: "ENABLED" },
+};
 
 function parseAmzDate(v: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(v);
@@ -118,14 +125,40 @@ function parseAmzDate(v: string): Date {
  */
 async function signatureValid(req: IncomingMessage, body: string, credential: XksCredential): Promise<boolean> {
   const auth = req.headers.authorization ?? "";
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
-  if (!m || m[1] !== credential.accessKeyId || m[3] !== REGION || m[4] !== "kms-xks-proxy" || m[5] !== "host;x-amz-date") return false;
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (
+    !m ||
+    m[1] !== credential.accessKeyId ||
+    m[3] !== REGION ||
+    m[4] !== "kms-xks-proxy" ||
+    m[5] !== "host;x-amz-date"
+  )
+    return false;
   const amzDate = String(req.headers["x-amz-date"] ?? "");
   const date = parseAmzDate(amzDate);
   if (Number.isNaN(date.getTime()) || Math.abs(Date.now() - date.getTime()) > 5 * 60_000) return false;
   const host = String(req.headers.host ?? "");
-  const signer = new SignatureV4({ service: "kms-xks-proxy", region: REGION, credentials: credential, sha256: Sha256, applyChecksum: false });
-  const expected = await signer.sign(new HttpRequest({ method: req.method ?? "", protocol: "https:", hostname: host, path: req.url ?? "", headers: { host }, body }), { signingDate: date });
+  const signer = new SignatureV4({
+    service: "kms-xks-proxy",
+    region: REGION,
+    credentials: credential,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const expected = await signer.sign(
+    new HttpRequest({
+      method: req.method ?? "",
+      protocol: "https:",
+      hostname: host,
+      path: req.url ?? "",
+      headers: { host },
+      body,
+    }),
+    { signingDate: date },
+  );
   return expected.headers.authorization === auth;
 }
 
@@ -136,51 +169,64 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Starts the fake proxy on 127.0.0.1 (random port) with `cert`. */
-export async function startFakeProxy(cert: { key: string; cert: string }, behaviour: FakeBehaviour = {}, tlsOptions: { maxVersion?: "TLSv1.1" } = {}): Promise<FakeProxy> {
+export async function startFakeProxy(
+  cert: { key: string; cert: string },
+  behaviour: FakeBehaviour = {},
+  tlsOptions: { maxVersion?: "TLSv1.1" } = {},
+): Promise<FakeProxy> {
   const requests: Received[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const state: { behaviour: FakeBehaviour } = { behaviour };
-  const server: Server = createServer({ key: cert.key, cert: cert.cert, ...(tlsOptions.maxVersion ? { maxVersion: tlsOptions.maxVersion, minVersion: "TLSv1" } : {}) }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
-      const b = state.behaviour;
-      const answer = async (): Promise<void> => {
-        if (req.method !== "POST") return send(res, 405, { errorName: "ValidationException" });
-        if (!(await signatureValid(req, body, b.credential ?? CREDENTIAL))) return send(res, 401, { errorName: "AuthenticationFailedException", errorMessage: "signature mismatch" });
-        const path = req.url ?? "";
-        if (!path.startsWith(`${URI_PATH}/`)) return send(res, 404, { errorName: "InvalidUriPathException" });
-        const rest = path.slice(URI_PATH.length);
-        let md: Record<string, unknown> = {};
-        try {
-          md = (JSON.parse(body) as { requestMetadata: Record<string, unknown> }).requestMetadata ?? {};
-        } catch {
-          return send(res, 400, { errorName: "ValidationException" });
-        }
-        if (typeof md.kmsRequestId !== "string" || typeof md.kmsOperation !== "string") return send(res, 400, { errorName: "ValidationException" });
-        if (rest === "/health") {
-          const h = b.health ?? { status: 200, body: HEALTHY };
-          return send(res, h.status, h.body);
-        }
-        const km = /^\/keys\/([^/]+)\/metadata$/.exec(rest);
-        if (!km) return send(res, 404, { errorName: "InvalidUriPathException" });
-        if (typeof md.awsPrincipalArn !== "string") return send(res, 400, { errorName: "ValidationException" });
-        const k = (b.keys ?? {})[km[1]];
-        if (!k) return send(res, 404, { errorName: "KeyNotFoundException" });
-        return send(res, k.status, k.body);
-      };
-      const go = (): void => void answer();
-      if (b.delayMs) {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          go();
-        }, b.delayMs);
-        timers.add(t);
-      } else go();
-    });
-  });
+  const server: Server = createServer(
+    {
+      key: cert.key,
+      cert: cert.cert,
+      ...(tlsOptions.maxVersion ? { maxVersion: tlsOptions.maxVersion, minVersion: "TLSv1" } : {}),
+    },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8");
+        requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+        const b = state.behaviour;
+        const answer = async (): Promise<void> => {
+          if (req.method !== "POST") return send(res, 405, { errorName: "ValidationException" });
+          if (!(await signatureValid(req, body, b.credential ?? CREDENTIAL)))
+            return send(res, 401, { errorName: "AuthenticationFailedException", errorMessage: "signature mismatch" });
+          const path = req.url ?? "";
+          if (!path.startsWith(`${URI_PATH}/`)) return send(res, 404, { errorName: "InvalidUriPathException" });
+          const rest = path.slice(URI_PATH.length);
+          let md: Record<string, unknown> = {};
+          try {
+            md = (JSON.parse(body) as { requestMetadata: Record<string, unknown> }).requestMetadata ?? {};
+          } catch {
+            return send(res, 400, { errorName: "ValidationException" });
+          }
+          if (typeof md.kmsRequestId !== "string" || typeof md.kmsOperation !== "string")
+            return send(res, 400, { errorName: "ValidationException" });
+          if (rest === "/health") {
+            const h = b.health ?? { status: 200, body: HEALTHY };
+            return send(res, h.status, h.body);
+          }
+          const km = /^\/keys\/([^/]+)\/metadata$/.exec(rest);
+          if (!km) return send(res, 404, { errorName: "InvalidUriPathException" });
+          if (typeof md.awsPrincipalArn !== "string") return send(res, 400, { errorName: "ValidationException" });
+          const k = (b.keys ?? {})[km[1]];
+          if (!k) return send(res, 404, { errorName: "KeyNotFoundException" });
+          return send(res, k.status, k.body);
+        };
+        const go = (): void => void answer();
+        if (b.delayMs) {
+          const t = setTimeout(() => {
+            timers.delete(t);
+            go();
+          }, b.delayMs);
+          timers.add(t);
+        } else go();
+      });
+    },
+  );
   // Handshake failures (wrong TLS version, untrusted client) are expected in some tests.
   server.on("tlsClientError", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

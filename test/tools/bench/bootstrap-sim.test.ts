@@ -14,7 +14,12 @@ test("makes no more AWS calls than the poll schedules need", async () => {
 });
 
 test("still converges, with bounded overhead, when AWS is 10% slower than typical", async () => {
-  const r = await runBootstrapSimulation({ hsmCreateMs: 11 * 60_000, initializeMs: 4.4 * 60_000, activateMs: 4.4 * 60_000, connectMs: 22 * 60_000 });
+  const r = await runBootstrapSimulation({
+    hsmCreateMs: 11 * 60_000,
+    initializeMs: 4.4 * 60_000,
+    activateMs: 4.4 * 60_000,
+    connectMs: 22 * 60_000,
+  });
   expect(r.overheadPct).toBeLessThan(5);
   expect(Object.values(r.calls).reduce((a, b) => a + b, 0)).toBe(r.expectedCalls);
 });

@@ -11,7 +11,10 @@ const byName = (envs: EnvironmentConfig[]) => Object.fromEntries(envs.map((e) =>
  * called `env01`, the name the generator would otherwise give its first copy.
  */
 function readmeCopy(name: string, account: string): EnvironmentConfig {
-  const text = JSON.stringify(environments.dev).replaceAll("111111111111", account).replaceAll("alias/dev/", "alias/acme-").replaceAll("northwind-dev-", "acme-");
+  const text = JSON.stringify(environments.dev)
+    .replaceAll("111111111111", account)
+    .replaceAll("alias/dev/", "alias/acme-")
+    .replaceAll("northwind-dev-", "acme-");
   return { ...(JSON.parse(text) as EnvironmentConfig), name, tags: { CostCentre: "qa" } };
 }
 

@@ -18,7 +18,10 @@ test("--help lists every measurement and the options, and exits 0", () => {
 
 test("defaults: every measurement but the test run's, 5 runs; BENCH_RUNS and BENCH_VALIDATE=0 still work", () => {
   expect(parse([]).result).toEqual({ only: ["app", "scale", "cdktf", "validate", "bootstrap", "guard"], runs: 5 });
-  expect(parse([], { BENCH_RUNS: "9", BENCH_VALIDATE: "0" }).result).toEqual({ only: ["app", "scale", "cdktf", "bootstrap", "guard"], runs: 9 });
+  expect(parse([], { BENCH_RUNS: "9", BENCH_VALIDATE: "0" }).result).toEqual({
+    only: ["app", "scale", "cdktf", "bootstrap", "guard"],
+    runs: 9,
+  });
 });
 
 test("--only picks measurements and --runs sets the runs", () => {
@@ -28,13 +31,20 @@ test("--only picks measurements and --runs sets the runs", () => {
 test("fails with one line per problem, all at once, exit 2", () => {
   const r = parse(["--only", "app,synth,gaurd", "--runs", "many"]);
   expect(r.result).toBe(2);
-  expect(r.err).toEqual(['bench: --runs: "many" is not allowed (a whole number from 1 to 50)', 'bench: --only: unknown measurements "synth", "gaurd" (known: app, scale, cdktf, validate, bootstrap, guard, tests)']);
+  expect(r.err).toEqual([
+    'bench: --runs: "many" is not allowed (a whole number from 1 to 50)',
+    'bench: --only: unknown measurements "synth", "gaurd" (known: app, scale, cdktf, validate, bootstrap, guard, tests)',
+  ]);
 });
 
 test("--tests measures npm test alone (not by default); --project picks one jest project", () => {
   expect(parse(["--tests"]).result).toStrictEqual({ only: ["tests"], runs: 5 });
   expect(parse(["--tests", "--project", "unit"]).result).toStrictEqual({ only: ["tests"], runs: 5, project: "unit" });
-  expect(parse(["--only", "tests,guard", "--project", "integration"]).result).toStrictEqual({ only: ["tests", "guard"], runs: 5, project: "integration" });
+  expect(parse(["--only", "tests,guard", "--project", "integration"]).result).toStrictEqual({
+    only: ["tests", "guard"],
+    runs: 5,
+    project: "integration",
+  });
   expect(parse(["--help"]).out.join("\n")).toMatch(/--tests +measure `npm test` once/);
 });
 

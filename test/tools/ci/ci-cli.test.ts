@@ -15,7 +15,9 @@ const work = mkdtempSync(join(tmpdir(), "cmk-ci-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 test("`npm run -s envs` prints the matrix entries", () => {
-  const r = spawnSync(process.execPath, [join(__dirname, "..", "..", "..", ".build", "ci.js"), "envs"], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [join(__dirname, "..", "..", "..", ".build", "ci.js"), "envs"], {
+    encoding: "utf8",
+  });
   expect(JSON.parse(r.stdout)).toEqual([
     { env: "dev", secretSuffix: "DEV" },
     { env: "staging", secretSuffix: "STAGING" },
@@ -29,7 +31,10 @@ test("the same commit synthesized twice is identical: a push that changes no sta
   const b = mkdtempSync(join(work, "synth-b-"));
   const main = join(__dirname, "..", "..", "..", ".build", "main.js");
   for (const d of [a, b]) {
-    const r = spawnSync(process.execPath, [main], { encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: d, CMK_REQUIRE_REMOTE_STATE: "1" } });
+    const r = spawnSync(process.execPath, [main], {
+      encoding: "utf8",
+      env: { ...process.env, CDKTF_OUTDIR: d, CMK_REQUIRE_REMOTE_STATE: "1" },
+    });
     expect(r.status).toBe(0);
   }
   expect(changedEnvironments(envs, a, b).matrix).toEqual([]);

@@ -2,7 +2,17 @@
  * `npm run plan` / `npm run apply` (tools/deploy/cli.ts) against a fake `terraform` on PATH: what
  * was run, what was refused with which message, and that no plan JSON (cleartext secrets) is left.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planDigest } from "@cmk-stacks/plan-guard";
@@ -33,7 +43,9 @@ esac
 );
 chmodSync(join(bin, "terraform"), 0o755);
 
-const planJson = (changes: { address: string; type: string; actions: string[]; before?: unknown; after?: unknown }[]) => ({
+const planJson = (
+  changes: { address: string; type: string; actions: string[]; before?: unknown; after?: unknown }[],
+) => ({
   format_version: "1.2",
   terraform_version: "1.11.4",
   planned_values: { root_module: {} },
@@ -43,28 +55,68 @@ const planJson = (changes: { address: string; type: string; actions: string[]; b
     type: c.type,
     name: c.address.split(".")[1],
     provider_name: "registry.terraform.io/hashicorp/aws",
-    change: { actions: c.actions, before: c.before ?? null, after: c.after ?? {}, after_unknown: {}, after_sensitive: c.after ? { secret_string: true } : {} },
+    change: {
+      actions: c.actions,
+      before: c.before ?? null,
+      after: c.after ?? {},
+      after_unknown: {},
+      after_sensitive: c.after ? { secret_string: true } : {},
+    },
   })),
 });
 
 const creates = planJson([
   { address: "aws_kms_alias.app", type: "aws_kms_alias", actions: ["create"], after: { name: "alias/dev/app" } },
-  { address: "aws_secretsmanager_secret_version.pw", type: "aws_secretsmanager_secret_version", actions: ["create"], after: { secret_string: SECRET } },
+  {
+    address: "aws_secretsmanager_secret_version.pw",
+    type: "aws_secretsmanager_secret_version",
+    actions: ["create"],
+    after: { secret_string: SECRET },
+  },
 ]);
-const deletesKey = planJson([{ address: "aws_kms_key.app", type: "aws_kms_key", actions: ["delete"], before: { key_id: "1234abcd-12ab-34cd-56ef-1234567890ab", deletion_window_in_days: 30 }, after: null }]);
+const deletesKey = planJson([
+  {
+    address: "aws_kms_key.app",
+    type: "aws_kms_key",
+    actions: ["delete"],
+    before: { key_id: "1234abcd-12ab-34cd-56ef-1234567890ab", deletion_window_in_days: 30 },
+    after: null,
+  },
+]);
 const noChanges = planJson([]);
 
 interface Project {
   root: string;
   log: () => string[];
-  run: (argv: string[], o?: { plan?: unknown; stale?: boolean; minutesLater?: number; ask?: (q: string) => Promise<string>; env?: NodeJS.ProcessEnv; fetch?: typeof fetch }) => Promise<{ code: number; out: string[]; err: string[]; asked: string[] }>;
+  run: (
+    argv: string[],
+    o?: {
+      plan?: unknown;
+      stale?: boolean;
+      minutesLater?: number;
+      ask?: (q: string) => Promise<string>;
+      env?: NodeJS.ProcessEnv;
+      fetch?: typeof fetch;
+    },
+  ) => Promise<{ code: number; out: string[]; err: string[]; asked: string[] }>;
   /** What the next synthesis writes as the stack's cdk.tf.json. */
   stackJson: Record<string, unknown>;
 }
 
 const T0 = new Date("2026-12-07T10:00:00Z");
 
-function project(stack = "dev-keys", backend: Record<string, unknown> = { s3: { bucket: "b", key: "k", region: "eu-west-1", encrypt: true, kms_key_id: "arn:aws:kms:eu-west-1:111111111111:alias/s" } }): Project {
+function project(
+  stack = "dev-keys",
+  backend: Record<string, unknown> = {
+    s3: {
+      bucket: "b",
+      key: "k",
+      region: "eu-west-1",
+      encrypt: true,
+      kms_key_id: "arn:aws:kms:eu-west-1:111111111111:alias/s",
+    },
+  },
+): Project {
   const root = mkdtempSync(join(work, "project-"));
   writeFileSync(join(root, "plan-guard.allow.json"), JSON.stringify({ allow: [] }));
   const log = join(root, "terraform.log");
@@ -83,7 +135,14 @@ function project(stack = "dev-keys", backend: Record<string, unknown> = { s3: { 
         out: (s) => out.push(...s.split("\n")),
         err: (s) => err.push(...s.split("\n")),
         root,
-        env: { PATH: `${bin}:${process.env.PATH}`, ROOT: root, LOG: log, PLAN_JSON: planFile, ...(o.stale ? { STALE: "1" } : {}), ...(o.env ?? {}) },
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          ROOT: root,
+          LOG: log,
+          PLAN_JSON: planFile,
+          ...(o.stale ? { STALE: "1" } : {}),
+          ...(o.env ?? {}),
+        },
         synth: async () => {
           const dir = join(root, "cdktf.out", "stacks", stack);
           mkdirSync(join(dir, "assets"), { recursive: true });
@@ -128,19 +187,34 @@ describe("npm run plan", () => {
     const p = project();
     const r = await p.run(["plan", "dev-keys"]);
     expect(r.code).toBe(0);
-    expect(p.log()).toEqual(["-chdir=$ROOT/cdktf.out/stacks/dev-keys init -input=false", "-chdir=$ROOT/cdktf.out/stacks/dev-keys plan -input=false -out=$ROOT/.plans/dev-keys/tfplan", "-chdir=$ROOT/cdktf.out/stacks/dev-keys show -json $ROOT/.plans/dev-keys/tfplan"]);
+    expect(p.log()).toEqual([
+      "-chdir=$ROOT/cdktf.out/stacks/dev-keys init -input=false",
+      "-chdir=$ROOT/cdktf.out/stacks/dev-keys plan -input=false -out=$ROOT/.plans/dev-keys/tfplan",
+      "-chdir=$ROOT/cdktf.out/stacks/dev-keys show -json $ROOT/.plans/dev-keys/tfplan",
+    ]);
     // The pull-request comment's renderer: changes and the guard's verdict.
     expect(r.out).toContain("#### `dev-keys`: 2 changes");
     expect(r.out).toContain('| create | <code>aws_kms_alias.app</code> | name = "alias/dev/app" |');
     expect(r.out.join("\n")).toContain("## Plan guard: ✅ nothing blocked");
     const digest = planDigest(creates);
-    expect(r.out.at(-1)).toBe(`plan: saved the reviewed plan of dev-keys: digest ${digest}. Apply exactly this plan within ${MAX_PLAN_AGE_MINUTES} minutes with: npm run apply -- dev-keys`);
+    expect(r.out.at(-1)).toBe(
+      `plan: saved the reviewed plan of dev-keys: digest ${digest}. Apply exactly this plan within ${MAX_PLAN_AGE_MINUTES} minutes with: npm run apply -- dev-keys`,
+    );
     expect(readdirSync(planDir(p.root)).sort()).toEqual(["plan.meta.json", "summary.md", "tfplan"]);
     expect(statSync(join(p.root, ".plans")).mode & 0o777).toBe(0o700);
     expect(statSync(planDir(p.root)).mode & 0o777).toBe(0o700);
-    for (const f of ["plan.meta.json", "summary.md", "tfplan"]) expect(statSync(join(planDir(p.root), f)).mode & 0o777).toBe(0o600);
+    for (const f of ["plan.meta.json", "summary.md", "tfplan"])
+      expect(statSync(join(planDir(p.root), f)).mode & 0o777).toBe(0o600);
     const meta = JSON.parse(readFileSync(join(planDir(p.root), "plan.meta.json"), "utf8"));
-    expect(meta).toEqual({ format: "cmk-laptop-plan/1", stack: "dev-keys", createdAt: T0.toISOString(), digest, stackHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), guardExitCode: 0, changes: 2 });
+    expect(meta).toEqual({
+      format: "cmk-laptop-plan/1",
+      stack: "dev-keys",
+      createdAt: T0.toISOString(),
+      digest,
+      stackHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      guardExitCode: 0,
+      changes: 2,
+    });
     // The secret is in the binary plan only (and in the fake's fixture): never in output, summary or record.
     expect([...r.out, ...r.err].join("\n")).not.toContain(SECRET);
     expect(filesContaining(p.root, SECRET)).toEqual([".plans/dev-keys/tfplan", "fixture.plan.json"]);
@@ -191,7 +265,10 @@ describe("npm run plan", () => {
     const p = project();
     const r = await p.run(["plan", "dev-keys"], { env: { FAIL_PLAN: "1" } });
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(["Error: No valid credential sources found", "plan: terraform plan failed (exit 1, see above)"]);
+    expect(r.err).toEqual([
+      "Error: No valid credential sources found",
+      "plan: terraform plan failed (exit 1, see above)",
+    ]);
     expect(readdirSync(planDir(p.root))).toEqual([]);
   });
 
@@ -216,9 +293,15 @@ describe("npm run apply", () => {
     const r = await p.run(["apply", "dev-keys"], { minutesLater: 5, ask: async () => "yes" });
     expect(r.code).toBe(0);
     expect(r.asked).toEqual(['Apply this plan to dev-keys? Type "yes" to apply: ']);
-    expect(r.out[0]).toBe(`apply: the reviewed plan of dev-keys: digest ${planDigest(creates)}, 2 changes, made 5 minutes ago, nothing blocked by the plan guard (summary: ${join(planDir(p.root), "summary.md")}).`);
-    expect(p.log().at(-1)).toBe("-chdir=$ROOT/cdktf.out/stacks/dev-keys apply -input=false $ROOT/.plans/dev-keys/tfplan");
-    expect(r.out.at(-1)).toBe(`apply: applied the reviewed plan of dev-keys (digest ${planDigest(creates)}); the plan file is deleted.`);
+    expect(r.out[0]).toBe(
+      `apply: the reviewed plan of dev-keys: digest ${planDigest(creates)}, 2 changes, made 5 minutes ago, nothing blocked by the plan guard (summary: ${join(planDir(p.root), "summary.md")}).`,
+    );
+    expect(p.log().at(-1)).toBe(
+      "-chdir=$ROOT/cdktf.out/stacks/dev-keys apply -input=false $ROOT/.plans/dev-keys/tfplan",
+    );
+    expect(r.out.at(-1)).toBe(
+      `apply: applied the reviewed plan of dev-keys (digest ${planDigest(creates)}); the plan file is deleted.`,
+    );
     expect(readdirSync(planDir(p.root))).toEqual([]);
     expect(filesContaining(p.root, SECRET)).toEqual(["fixture.plan.json"]);
   });
@@ -227,7 +310,9 @@ describe("npm run apply", () => {
     const p = await planned();
     const r = await p.run(["apply", "dev-keys"], { ask: async () => "y" });
     expect(r.code).toBe(1);
-    expect(r.err).toEqual([`apply: not confirmed: nothing was applied (the plan is kept until it is applied, replaced or ${MAX_PLAN_AGE_MINUTES} minutes old)`]);
+    expect(r.err).toEqual([
+      `apply: not confirmed: nothing was applied (the plan is kept until it is applied, replaced or ${MAX_PLAN_AGE_MINUTES} minutes old)`,
+    ]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
     expect(readdirSync(planDir(p.root)).sort()).toEqual(["plan.meta.json", "summary.md", "tfplan"]);
   });
@@ -236,7 +321,9 @@ describe("npm run apply", () => {
     const p = await planned();
     const r = await p.run(["apply", "dev-keys"]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual([`apply: no terminal to confirm on: pass --yes, or --digest ${planDigest(creates)} to apply only the plan with that digest`]);
+    expect(r.err).toEqual([
+      `apply: no terminal to confirm on: pass --yes, or --digest ${planDigest(creates)} to apply only the plan with that digest`,
+    ]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
   });
 
@@ -244,8 +331,12 @@ describe("npm run apply", () => {
     const p = await planned();
     const wrong = `sha256:${"0".repeat(64)}`;
     const bad = await p.run(["apply", "dev-keys", "--digest", wrong]);
-    expect(bad.err).toEqual([`apply: --digest ${wrong} is not the digest of the reviewed plan of dev-keys (${planDigest(creates)}): nothing was applied`]);
-    expect((await p.run(["apply", "dev-keys", "--digest", "abc"])).err).toEqual(['apply: --digest "abc" is not a plan digest (sha256: and 64 hex digits)']);
+    expect(bad.err).toEqual([
+      `apply: --digest ${wrong} is not the digest of the reviewed plan of dev-keys (${planDigest(creates)}): nothing was applied`,
+    ]);
+    expect((await p.run(["apply", "dev-keys", "--digest", "abc"])).err).toEqual([
+      'apply: --digest "abc" is not a plan digest (sha256: and 64 hex digits)',
+    ]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
     const ok = await p.run(["apply", "dev-keys", "--digest", planDigest(creates)]);
     expect(ok.code).toBe(0);
@@ -257,7 +348,9 @@ describe("npm run apply", () => {
     const p = project();
     const r = await p.run(["apply", "dev-keys", "--yes"]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(["apply: no reviewed plan of dev-keys: run npm run plan -- dev-keys first, review what it prints, then apply"]);
+    expect(r.err).toEqual([
+      "apply: no reviewed plan of dev-keys: run npm run plan -- dev-keys first, review what it prints, then apply",
+    ]);
     expect(p.log()).toEqual([]);
   });
 
@@ -273,24 +366,37 @@ describe("npm run apply", () => {
   });
 
   test.each([
-    ["the configuration", (p: Project) => (p.stackJson = { ...p.stackJson, resource: { aws_kms_alias: { app: { name: "alias/dev/other" } } } })],
-    ["the backend", (p: Project) => (p.stackJson = { ...p.stackJson, terraform: { backend: { local: { path: "x" } } } })],
+    [
+      "the configuration",
+      (p: Project) =>
+        (p.stackJson = { ...p.stackJson, resource: { aws_kms_alias: { app: { name: "alias/dev/other" } } } }),
+    ],
+    [
+      "the backend",
+      (p: Project) => (p.stackJson = { ...p.stackJson, terraform: { backend: { local: { path: "x" } } } }),
+    ],
   ])("fails when the synthesized stack changed since the plan (%s)", async (_what, change) => {
     const p = await planned();
     change(p);
     const r = await p.run(["apply", "dev-keys", "--yes"]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(["apply: the synthesized stack dev-keys changed since it was planned (configuration, code or hook bundle): the reviewed plan is not what this checkout would deploy. The plan is deleted; plan again: npm run plan -- dev-keys"]);
+    expect(r.err).toEqual([
+      "apply: the synthesized stack dev-keys changed since it was planned (configuration, code or hook bundle): the reviewed plan is not what this checkout would deploy. The plan is deleted; plan again: npm run plan -- dev-keys",
+    ]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
     expect(readdirSync(planDir(p.root))).toEqual([]);
   });
 
   test("fails when the plan file is no longer the reviewed plan (replaced after the review): both digests, nothing applied, the plan deleted", async () => {
     const p = await planned();
-    const other = planJson([{ address: "aws_kms_alias.app", type: "aws_kms_alias", actions: ["create"], after: { name: "alias/dev/other" } }]);
+    const other = planJson([
+      { address: "aws_kms_alias.app", type: "aws_kms_alias", actions: ["create"], after: { name: "alias/dev/other" } },
+    ]);
     const r = await p.run(["apply", "dev-keys", "--yes"], { plan: other });
     expect(r.code).toBe(1);
-    expect(r.err).toEqual([`apply: the plan file of dev-keys is not the reviewed plan (reviewed ${planDigest(creates)}, this file ${planDigest(other)}): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys`]);
+    expect(r.err).toEqual([
+      `apply: the plan file of dev-keys is not the reviewed plan (reviewed ${planDigest(creates)}, this file ${planDigest(other)}): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys`,
+    ]);
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
     expect(readdirSync(planDir(p.root))).toEqual([]);
     // The saved plan (the fake's holds the secret) is gone, and its JSON was read into memory only.
@@ -299,24 +405,50 @@ describe("npm run apply", () => {
 
   test("the guard runs again at apply: an allowlist entry removed (or expired) since the plan refuses it", async () => {
     const p = project();
-    const allow = { allow: [{ address: "aws_kms_key.app", stack: "dev-keys", reason: "retired after migration (#9)", digest: planDigest(deletesKey) }] };
+    const allow = {
+      allow: [
+        {
+          address: "aws_kms_key.app",
+          stack: "dev-keys",
+          reason: "retired after migration (#9)",
+          digest: planDigest(deletesKey),
+        },
+      ],
+    };
     writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify(allow));
     expect((await p.run(["plan", "dev-keys"], { plan: deletesKey })).code).toBe(0);
     writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify({ allow: [] }));
     const r = await p.run(["apply", "dev-keys", "--yes"], { plan: deletesKey });
     expect(r.code).toBe(1);
     expect(r.err[0]).toMatch(/^apply: BLOCKED \[dev-keys\] aws_kms_key\.app \(delete\): /);
-    expect(r.err.at(-1)).toBe("apply: the plan guard refuses the reviewed plan of dev-keys now (an allowlist entry expired, changed or was removed since it was planned): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys");
+    expect(r.err.at(-1)).toBe(
+      "apply: the plan guard refuses the reviewed plan of dev-keys now (an allowlist entry expired, changed or was removed since it was planned): nothing was applied. The plan is deleted; plan again: npm run plan -- dev-keys",
+    );
     expect(p.log().filter((l) => l.includes(" apply "))).toEqual([]);
     expect(readdirSync(planDir(p.root))).toEqual([]);
   });
 
   test("the entry still there: the allowed plan is applied", async () => {
     const p = project();
-    writeFileSync(join(p.root, "plan-guard.allow.json"), JSON.stringify({ allow: [{ address: "aws_kms_key.app", stack: "dev-keys", reason: "retired after migration (#9)", digest: planDigest(deletesKey) }] }));
+    writeFileSync(
+      join(p.root, "plan-guard.allow.json"),
+      JSON.stringify({
+        allow: [
+          {
+            address: "aws_kms_key.app",
+            stack: "dev-keys",
+            reason: "retired after migration (#9)",
+            digest: planDigest(deletesKey),
+          },
+        ],
+      }),
+    );
     expect((await p.run(["plan", "dev-keys"], { plan: deletesKey })).code).toBe(0);
     const r = await p.run(["apply", "dev-keys", "--yes"], { plan: deletesKey });
-    expect([r.code, r.out.at(-1)]).toEqual([0, `apply: applied the reviewed plan of dev-keys (digest ${planDigest(deletesKey)}); the plan file is deleted.`]);
+    expect([r.code, r.out.at(-1)]).toEqual([
+      0,
+      `apply: applied the reviewed plan of dev-keys (digest ${planDigest(deletesKey)}); the plan file is deleted.`,
+    ]);
   });
 
   test("fails when Terraform says the saved plan is stale: explained, plan deleted", async () => {
@@ -331,30 +463,39 @@ describe("npm run apply", () => {
 });
 
 describe("Terraform Cloud backends", () => {
-  const cloud = { cloud: { hostname: "app.terraform.io", organization: "northwind", workspaces: { name: "cmk-prod-keys" } } };
+  const cloud = {
+    cloud: { hostname: "app.terraform.io", organization: "northwind", workspaces: { name: "cmk-prod-keys" } },
+  };
   const TOKEN = "tfc-token-value";
   const tfc = (mode: string) => {
     const calls: { url: string; auth: string | null }[] = [];
     const f = (async (url: string | URL, init?: RequestInit) => {
       calls.push({ url: String(url), auth: new Headers(init?.headers).get("authorization") });
-      return new Response(JSON.stringify({ data: { id: "ws-1", attributes: { "execution-mode": mode } } }), { status: 200 });
+      return new Response(JSON.stringify({ data: { id: "ws-1", attributes: { "execution-mode": mode } } }), {
+        status: 200,
+      });
     }) as typeof fetch;
     return { f, calls };
   };
 
-  test.each(["remote", "agent"])("fails for a workspace in %s execution, pointing at TFC's confirm flow; Terraform never runs", async (mode) => {
-    const p = project("prod-keys", cloud);
-    p.stackJson = { terraform: cloud };
-    const { f, calls } = tfc(mode);
-    const r = await p.run(["plan", "prod-keys"], { env: { TF_TOKEN_app_terraform_io: TOKEN }, fetch: f });
-    expect(r.code).toBe(1);
-    expect(r.err).toEqual([
-      `plan: prod-keys: Terraform Cloud workspace northwind/cmk-prod-keys uses ${mode} execution: Terraform runs in TFC, so there is no local plan file to guard and apply (terraform plan -out); use the Terraform Cloud flow instead: the run's plan in TFC, the plan guard on its JSON, then TFC's own confirm (README, Terraform Cloud: remote and local execution). A workspace in local execution (TFC keeps the state only) works like S3 state here.`,
-    ]);
-    expect(calls).toEqual([{ url: "https://tfc.test/api/v2/organizations/northwind/workspaces/cmk-prod-keys", auth: `Bearer ${TOKEN}` }]);
-    expect(p.log()).toEqual([]);
-    expect(r.err.join("\n")).not.toContain(TOKEN);
-  });
+  test.each(["remote", "agent"])(
+    "fails for a workspace in %s execution, pointing at TFC's confirm flow; Terraform never runs",
+    async (mode) => {
+      const p = project("prod-keys", cloud);
+      p.stackJson = { terraform: cloud };
+      const { f, calls } = tfc(mode);
+      const r = await p.run(["plan", "prod-keys"], { env: { TF_TOKEN_app_terraform_io: TOKEN }, fetch: f });
+      expect(r.code).toBe(1);
+      expect(r.err).toEqual([
+        `plan: prod-keys: Terraform Cloud workspace northwind/cmk-prod-keys uses ${mode} execution: Terraform runs in TFC, so there is no local plan file to guard and apply (terraform plan -out); use the Terraform Cloud flow instead: the run's plan in TFC, the plan guard on its JSON, then TFC's own confirm (README, Terraform Cloud: remote and local execution). A workspace in local execution (TFC keeps the state only) works like S3 state here.`,
+      ]);
+      expect(calls).toEqual([
+        { url: "https://tfc.test/api/v2/organizations/northwind/workspaces/cmk-prod-keys", auth: `Bearer ${TOKEN}` },
+      ]);
+      expect(p.log()).toEqual([]);
+      expect(r.err.join("\n")).not.toContain(TOKEN);
+    },
+  );
 
   test("a workspace in local execution is planned like S3 state", async () => {
     const p = project("prod-keys", cloud);

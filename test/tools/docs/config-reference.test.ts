@@ -6,7 +6,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as z from "zod";
-import { attachChecks, BEGIN, checkedRows, CONTEXT_RULE, END, referenceRows, renderReference, renderRows, replaceBetweenMarkers, splitDefault, type JsonSchema, type ReferenceTable } from "../../../tools/docs/config-reference";
+import {
+  attachChecks,
+  BEGIN,
+  checkedRows,
+  CONTEXT_RULE,
+  END,
+  referenceRows,
+  renderReference,
+  renderRows,
+  replaceBetweenMarkers,
+  splitDefault,
+  type JsonSchema,
+  type ReferenceTable,
+} from "../../../tools/docs/config-reference";
 import { CONFIGURATION_PAGE, configurationReference } from "../../../tools/docs/configuration";
 
 const ROOT = join(__dirname, "..", "..", "..");
@@ -38,11 +51,27 @@ describe("rendering", () => {
       .regex(/^alias\//)
       .describe("Alias. Default: alias/<name>.")
       .optional(),
-    keys: z.record(z.string(), z.strictObject({ users: z.array(z.string()).describe("Who uses it."), store: z.enum(["aws-kms", "xks"]).default("aws-kms") }).describe("A key.")).describe("Keys by name."),
+    keys: z
+      .record(
+        z.string(),
+        z
+          .strictObject({
+            users: z.array(z.string()).describe("Who uses it."),
+            store: z.enum(["aws-kms", "xks"]).default("aws-kms"),
+          })
+          .describe("A key."),
+      )
+      .describe("Keys by name."),
     backend: z
       .discriminatedUnion("type", [
         z.strictObject({ type: z.literal("local") }).describe("Local files."),
-        z.strictObject({ type: z.literal("s3"), bucket: z.string().describe("Bucket."), region: z.string().describe("Region.").optional() }).describe("S3."),
+        z
+          .strictObject({
+            type: z.literal("s3"),
+            bucket: z.string().describe("Bucket."),
+            region: z.string().describe("Region.").optional(),
+          })
+          .describe("S3."),
         z.strictObject({ type: z.literal("gcs"), region: z.string().describe("Region.").optional() }).describe("GCS."),
       ])
       .default({ type: "local" }),
@@ -70,13 +99,21 @@ describe("rendering", () => {
   });
 
   test("a field in every variant of a union carries no qualifier", () => {
-    const U = z.strictObject({ net: z.discriminatedUnion("mode", [z.strictObject({ mode: z.literal("new"), cidr: z.string() }), z.strictObject({ mode: z.literal("existing"), cidr: z.string() })]) });
+    const U = z.strictObject({
+      net: z.discriminatedUnion("mode", [
+        z.strictObject({ mode: z.literal("new"), cidr: z.string() }),
+        z.strictObject({ mode: z.literal("existing"), cidr: z.string() }),
+      ]),
+    });
     const rows = referenceRows(json(U));
     expect(rows.filter((r) => r.path === "net.cidr").map((r) => r.when)).toEqual([undefined]);
   });
 
   test("lists of objects, and table rules on each element of a list of strings", () => {
-    const S = z.strictObject({ subnets: z.array(z.strictObject({ az: z.string() })).describe("Subnets."), users: z.array(z.string()).optional() });
+    const S = z.strictObject({
+      subnets: z.array(z.strictObject({ az: z.string() })).describe("Subnets."),
+      users: z.array(z.string()).optional(),
+    });
     const table: ReferenceTable = {
       domain: "t",
       fields: [
@@ -95,13 +132,23 @@ describe("rendering", () => {
       ["users", ["each: an IAM ARN (IAM)", `each: ${CONTEXT_RULE} (partitions)`]],
     ]);
     const text = renderReference(json(S), [table]).text;
-    expect(text).toContain("| `users` | list of strings | no |  | each: an IAM ARN (IAM)<br>each: depends on other fields");
+    expect(text).toContain(
+      "| `users` | list of strings | no |  | each: an IAM ARN (IAM)<br>each: depends on other fields",
+    );
     expect(text).toContain("  - users are distinct (IAM \\| names)");
   });
 
   test("a table rule whose condition is decided by a union's tag shows only on that variant", () => {
-    const B = z.strictObject({ backend: z.discriminatedUnion("type", [z.strictObject({ type: z.literal("a"), flag: z.boolean().optional() }), z.strictObject({ type: z.literal("b"), flag: z.boolean().optional() })]) });
-    const table: ReferenceTable = { domain: "t", fields: [{ field: "backend.flag", rule: "only false for a", source: "S", when: (c) => c.parent.type === "a" }] };
+    const B = z.strictObject({
+      backend: z.discriminatedUnion("type", [
+        z.strictObject({ type: z.literal("a"), flag: z.boolean().optional() }),
+        z.strictObject({ type: z.literal("b"), flag: z.boolean().optional() }),
+      ]),
+    });
+    const table: ReferenceTable = {
+      domain: "t",
+      fields: [{ field: "backend.flag", rule: "only false for a", source: "S", when: (c) => c.parent.type === "a" }],
+    };
     const { rows } = checkedRows(json(B), [table]);
     expect(rows.filter((r) => r.path === "backend.flag").map((r) => [r.when, r.checks])).toEqual([
       ['type: "a"', ["only false for a (S)"]],
@@ -115,18 +162,27 @@ describe("rendering", () => {
   });
 
   test("a table rule on a field the schema does not have is reported", () => {
-    expect(attachChecks(referenceRows(json(Small)), [{ domain: "keys", fields: [{ field: "keys.*.rotaton", rule: "x", source: "y" }] }]).unmatched).toEqual(["keys: keys.*.rotaton"]);
+    expect(
+      attachChecks(referenceRows(json(Small)), [
+        { domain: "keys", fields: [{ field: "keys.*.rotaton", rule: "x", source: "y" }] },
+      ]).unmatched,
+    ).toEqual(["keys: keys.*.rotaton"]);
   });
 
   test("Default sentences move out of the description; pipes in cells are escaped", () => {
-    expect(splitDefault("Host. Default: app.terraform.io.")).toEqual({ description: "Host.", default: "app.terraform.io" });
+    expect(splitDefault("Host. Default: app.terraform.io.")).toEqual({
+      description: "Host.",
+      default: "app.terraform.io",
+    });
     expect(splitDefault("No default here.")).toEqual({ description: "No default here." });
     const rows = referenceRows(json(z.strictObject({ a: z.string().describe("x | y") })));
     expect(renderRows(rows)).toContain("| x \\| y |");
   });
 
   test("the block is replaced between the markers only, and missing markers are an error", () => {
-    expect(replaceBetweenMarkers(`head\n${BEGIN}\nold\n${END}\ntail\n`, "new")).toBe(`head\n${BEGIN}\n\nnew\n\n${END}\ntail\n`);
+    expect(replaceBetweenMarkers(`head\n${BEGIN}\nold\n${END}\ntail\n`, "new")).toBe(
+      `head\n${BEGIN}\n\nnew\n\n${END}\ntail\n`,
+    );
     expect(() => replaceBetweenMarkers("no markers", "new")).toThrow(/markers/);
   });
 });

@@ -21,7 +21,10 @@ beforeAll(() => {
     mkdirSync(join(root, path, ".."), { recursive: true });
     writeFileSync(join(root, path), text);
   };
-  write("packages/a/package.json", JSON.stringify({ name: "@cmk-stacks/a", devDependencies: { commander: "14.0.3", "@cmk-stacks/b": "0.1.0" } }));
+  write(
+    "packages/a/package.json",
+    JSON.stringify({ name: "@cmk-stacks/a", devDependencies: { commander: "14.0.3", "@cmk-stacks/b": "0.1.0" } }),
+  );
   write("packages/b/package.json", JSON.stringify({ name: "@cmk-stacks/b" }));
   for (const dir of ["tools", "environments", "hooks"]) mkdirSync(join(root, dir), { recursive: true });
 });
@@ -44,21 +47,39 @@ function lint(path: string, code: string): string[] {
 describe("inside packages/a/", () => {
   const inA = "packages/a/rules/probe.ts";
   test.each([
-    ['import { plan } from "../../../tools/terraform/offline";', '"../../../tools/terraform/offline" leaves packages/a/'],
-    ['import type { EnvironmentConfig } from "../../../environments/types";', '"../../../environments/types" leaves packages/a/'],
+    [
+      'import { plan } from "../../../tools/terraform/offline";',
+      '"../../../tools/terraform/offline" leaves packages/a/',
+    ],
+    [
+      'import type { EnvironmentConfig } from "../../../environments/types";',
+      '"../../../environments/types" leaves packages/a/',
+    ],
     ['export * from "../../b/model";', '"../../b/model" leaves packages/a/'],
     ['export { x } from "../../../hooks/x";', '"../../../hooks/x" leaves packages/a/'],
     ['async function f() { return import("../../../environments"); }', '"../../../environments" leaves packages/a/'],
     ["async function f() { return import(`../../../environments`); }", '"../../../environments" leaves packages/a/'],
     ['const m = require("../../../tools/ci/cli");', '"../../../tools/ci/cli" leaves packages/a/'],
     ['import x = require("../../../hooks/lib/errors");', '"../../../hooks/lib/errors" leaves packages/a/'],
-    ['type T = import("../../../environments/types").EnvironmentConfig;', '"../../../environments/types" leaves packages/a/'],
+    [
+      'type T = import("../../../environments/types").EnvironmentConfig;',
+      '"../../../environments/types" leaves packages/a/',
+    ],
     ['import "../..";', '"../.." leaves packages/a/'],
-    ['import { x } from "/srv/repo/environments/types";', '"/srv/repo/environments/types" is a path into the repository, not a package'],
+    [
+      'import { x } from "/srv/repo/environments/types";',
+      '"/srv/repo/environments/types" is a path into the repository, not a package',
+    ],
     ['import { x } from "environments/types";', '"environments/types" is a path into the repository, not a package'],
     ['import { z } from "zod";', '"zod": zod is not declared in packages/a/package.json'],
-    ['import { s } from "@aws-sdk/client-kms/dist-cjs/x";', '"@aws-sdk/client-kms/dist-cjs/x": @aws-sdk/client-kms is not declared in packages/a/package.json'],
-    ['import { rule } from "@cmk-stacks/b/rules";', '"@cmk-stacks/b/rules" reaches into @cmk-stacks/b: import the package by its name ("@cmk-stacks/b")'],
+    [
+      'import { s } from "@aws-sdk/client-kms/dist-cjs/x";',
+      '"@aws-sdk/client-kms/dist-cjs/x": @aws-sdk/client-kms is not declared in packages/a/package.json',
+    ],
+    [
+      'import { rule } from "@cmk-stacks/b/rules";',
+      '"@cmk-stacks/b/rules" reaches into @cmk-stacks/b: import the package by its name ("@cmk-stacks/b")',
+    ],
   ])("refuses %s", (code, start) => {
     const messages = lint(inA, code);
     expect(messages).toHaveLength(1);
@@ -83,12 +104,32 @@ describe("inside packages/a/", () => {
 
 describe("outside the packages", () => {
   test.each([
-    ["tools/ci/probe.ts", 'import { classifyPlans } from "../../packages/b/classify";', '"../../packages/b/classify" is a path into packages/b/: import the package by its name ("@cmk-stacks/b")'],
-    ["tools/ci/probe.ts", 'import { classifyPlans } from "../../packages/b";', '"../../packages/b" is a path into packages/b/: import the package by its name ("@cmk-stacks/b")'],
-    ["tools/bench/probe.ts", 'async function f() { return import("../../packages/b/bench"); }', '"../../packages/b/bench" is a path into packages/b/'],
-    ["hooks/steps/probe.ts", 'import type { XksCheckOptions } from "../../packages/a/model";', '"../../packages/a/model" is a path into packages/a/: import the package by its name ("@cmk-stacks/a")'],
+    [
+      "tools/ci/probe.ts",
+      'import { classifyPlans } from "../../packages/b/classify";',
+      '"../../packages/b/classify" is a path into packages/b/: import the package by its name ("@cmk-stacks/b")',
+    ],
+    [
+      "tools/ci/probe.ts",
+      'import { classifyPlans } from "../../packages/b";',
+      '"../../packages/b" is a path into packages/b/: import the package by its name ("@cmk-stacks/b")',
+    ],
+    [
+      "tools/bench/probe.ts",
+      'async function f() { return import("../../packages/b/bench"); }',
+      '"../../packages/b/bench" is a path into packages/b/',
+    ],
+    [
+      "hooks/steps/probe.ts",
+      'import type { XksCheckOptions } from "../../packages/a/model";',
+      '"../../packages/a/model" is a path into packages/a/: import the package by its name ("@cmk-stacks/a")',
+    ],
     ["main.ts", 'export * from "./packages/b/index";', '"./packages/b/index" is a path into packages/b/'],
-    ["tools/ci/probe.ts", 'import { digest } from "@cmk-stacks/b/digest";', '"@cmk-stacks/b/digest" reaches into @cmk-stacks/b: import the package by its name ("@cmk-stacks/b")'],
+    [
+      "tools/ci/probe.ts",
+      'import { digest } from "@cmk-stacks/b/digest";',
+      '"@cmk-stacks/b/digest" reaches into @cmk-stacks/b: import the package by its name ("@cmk-stacks/b")',
+    ],
   ])("%s: refuses %s", (path, code, start) => {
     const messages = lint(path, code);
     expect(messages).toHaveLength(1);
@@ -96,7 +137,12 @@ describe("outside the packages", () => {
   });
 
   test("allows a package by its name, and anything else", () => {
-    expect(lint("tools/ci/probe.ts", 'import { classifyPlans, type PlanJson } from "@cmk-stacks/b";\nimport { x } from "../terraform/offline";\nimport { z } from "zod";')).toEqual([]);
+    expect(
+      lint(
+        "tools/ci/probe.ts",
+        'import { classifyPlans, type PlanJson } from "@cmk-stacks/b";\nimport { x } from "../terraform/offline";\nimport { z } from "zod";',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -117,7 +163,9 @@ test("the repository's eslint.config.mjs applies it to everything but the tests,
     for (const [filePath, code] of probes) fired[filePath] = (await eslint.lintText(code, { filePath }))[0].messages.map((m) => m.ruleId + ": " + m.message);
     console.log(JSON.stringify({ on, fired }));
   `;
-  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: repo, encoding: "utf8" })) as { on: Record<string, number>; fired: Record<string, string[]> };
+  const out = JSON.parse(
+    execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: repo, encoding: "utf8" }),
+  ) as { on: Record<string, number>; fired: Record<string, string[]> };
   expect(out.on).toEqual({
     "packages/plan-guard/classify.ts": 2,
     "packages/xks-check/rules/x.ts": 2,
@@ -130,7 +178,15 @@ test("the repository's eslint.config.mjs applies it to everything but the tests,
     "test/packages/plan-guard/rules.test.ts": 0,
   });
   expect(out.fired).toEqual({
-    "packages/plan-guard/probe.mjs": [expect.stringMatching(/^cmk\/package-boundaries: "\.\.\/\.\.\/tools\/terraform\/offline\.ts" leaves packages\/plan-guard\//)],
-    "tools/probe.mjs": [expect.stringMatching(/^cmk\/package-boundaries: "\.\.\/packages\/plan-guard\/classify\.ts" is a path into packages\/plan-guard\/: import the package by its name \("@cmk-stacks\/plan-guard"\)/)],
+    "packages/plan-guard/probe.mjs": [
+      expect.stringMatching(
+        /^cmk\/package-boundaries: "\.\.\/\.\.\/tools\/terraform\/offline\.ts" leaves packages\/plan-guard\//,
+      ),
+    ],
+    "tools/probe.mjs": [
+      expect.stringMatching(
+        /^cmk\/package-boundaries: "\.\.\/packages\/plan-guard\/classify\.ts" is a path into packages\/plan-guard\/: import the package by its name \("@cmk-stacks\/plan-guard"\)/,
+      ),
+    ],
   });
 }, 60_000);

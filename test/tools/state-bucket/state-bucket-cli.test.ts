@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { environments } from "../../../environments";
 
 test("the built command (npm run state-bucket) refuses an unknown environment with one line and exit 1", () => {
-  const r = spawnSync(process.execPath, [join(__dirname, "..", "..", "..", ".build", "state-bucket.js"), "no-such-env"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+  const r = spawnSync(
+    process.execPath,
+    [join(__dirname, "..", "..", "..", ".build", "state-bucket.js"), "no-such-env"],
+    { encoding: "utf8", env: { PATH: process.env.PATH } },
+  );
   expect(r.status).toBe(1);
-  expect(r.stderr.trim()).toBe(`state-bucket: no environment "no-such-env" (environments: ${Object.keys(environments).join(", ")})`);
+  expect(r.stderr.trim()).toBe(
+    `state-bucket: no environment "no-such-env" (environments: ${Object.keys(environments).join(", ")})`,
+  );
 });

@@ -15,7 +15,15 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, EnableKeyRotationCommand, GetKeyRotationStatusCommand, KMSClient, KMSServiceException } from "@aws-sdk/client-kms";
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  EnableKeyRotationCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  KMSServiceException,
+} from "@aws-sdk/client-kms";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,8 +43,10 @@ const BUCKET = "northwind-dev-tf-state-111111111111";
 const ALIAS = "arn:aws:kms:eu-west-1:111111111111:alias/northwind-dev-tf-state";
 const KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-const s3Error = (name: string, status: number) => new S3ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message: name });
-const kmsError = (name: string) => new KMSServiceException({ name, $fault: "client", $metadata: { httpStatusCode: 400 }, message: name });
+const s3Error = (name: string, status: number) =>
+  new S3ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message: name });
+const kmsError = (name: string) =>
+  new KMSServiceException({ name, $fault: "client", $metadata: { httpStatusCode: 400 }, message: name });
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -62,25 +72,63 @@ function freshAccount() {
   s3.on(GetBucketVersioningCommand).resolves({});
   s3.on(GetBucketEncryptionCommand).rejects(s3Error("ServerSideEncryptionConfigurationNotFoundError", 404));
   s3.on(GetPublicAccessBlockCommand).rejects(s3Error("NoSuchPublicAccessBlockConfiguration", 404));
-  s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } });
+  s3.on(GetBucketOwnershipControlsCommand).resolves({
+    OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+  });
   s3.on(GetBucketPolicyCommand).rejects(s3Error("NoSuchBucketPolicy", 404));
 }
 
 /** Everything as it must be. */
 function readyAccount(policy = { Version: "2012-10-17", Statement: [tlsOnlyStatement(BUCKET, "eu-west-1")] }) {
-  kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", Arn: KEY_ARN, KeyManager: "CUSTOMER", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", KeyState: "Enabled" } });
+  kms.on(DescribeKeyCommand).resolves({
+    KeyMetadata: {
+      KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+      Arn: KEY_ARN,
+      KeyManager: "CUSTOMER",
+      KeySpec: "SYMMETRIC_DEFAULT",
+      KeyUsage: "ENCRYPT_DECRYPT",
+      KeyState: "Enabled",
+    },
+  });
   kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true });
   s3.on(HeadBucketCommand).resolves({});
   s3.on(GetBucketVersioningCommand).resolves({ Status: "Enabled" });
-  s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: KEY_ARN }, BucketKeyEnabled: true }] } });
-  s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } });
-  s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } });
+  s3.on(GetBucketEncryptionCommand).resolves({
+    ServerSideEncryptionConfiguration: {
+      Rules: [
+        {
+          ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: KEY_ARN },
+          BucketKeyEnabled: true,
+        },
+      ],
+    },
+  });
+  s3.on(GetPublicAccessBlockCommand).resolves({
+    PublicAccessBlockConfiguration: {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    },
+  });
+  s3.on(GetBucketOwnershipControlsCommand).resolves({
+    OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] },
+  });
   s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify(policy) });
 }
 
-const WRITES_S3 = [CreateBucketCommand, PutBucketVersioningCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, PutBucketOwnershipControlsCommand, PutBucketPolicyCommand];
+const WRITES_S3 = [
+  CreateBucketCommand,
+  PutBucketVersioningCommand,
+  PutBucketEncryptionCommand,
+  PutPublicAccessBlockCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+];
 const WRITES_KMS = [CreateKeyCommand, EnableKeyRotationCommand, CreateAliasCommand];
-const writes = () => [...WRITES_S3.flatMap((c) => s3.commandCalls(c as never)), ...WRITES_KMS.flatMap((c) => kms.commandCalls(c as never))].length;
+const writes = () =>
+  [...WRITES_S3.flatMap((c) => s3.commandCalls(c as never)), ...WRITES_KMS.flatMap((c) => kms.commandCalls(c as never))]
+    .length;
 
 test("a dry run in a fresh account says what it would create, and changes nothing", async () => {
   freshAccount();
@@ -124,12 +172,46 @@ test("--apply in a fresh account creates the key (rotation, 30-day floor, alias)
     Resource: "*",
     Condition: { NumericLessThan: { "kms:ScheduleKeyDeletionPendingWindowInDays": "30" } },
   });
-  expect(kms.commandCalls(EnableKeyRotationCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" }]);
-  expect(kms.commandCalls(CreateAliasCommand).map((c) => c.args[0].input)).toEqual([{ AliasName: "alias/northwind-dev-tf-state", TargetKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" }]);
-  expect(s3.commandCalls(CreateBucketCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, ObjectOwnership: "BucketOwnerEnforced", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }]);
-  expect(s3.commandCalls(PutBucketVersioningCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }]);
-  expect(s3.commandCalls(PutBucketEncryptionCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: ALIAS }, BucketKeyEnabled: true }] } }]);
-  expect(s3.commandCalls(PutPublicAccessBlockCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }]);
+  expect(kms.commandCalls(EnableKeyRotationCommand).map((c) => c.args[0].input)).toEqual([
+    { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" },
+  ]);
+  expect(kms.commandCalls(CreateAliasCommand).map((c) => c.args[0].input)).toEqual([
+    { AliasName: "alias/northwind-dev-tf-state", TargetKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" },
+  ]);
+  expect(s3.commandCalls(CreateBucketCommand).map((c) => c.args[0].input)).toEqual([
+    {
+      Bucket: BUCKET,
+      ObjectOwnership: "BucketOwnerEnforced",
+      CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+    },
+  ]);
+  expect(s3.commandCalls(PutBucketVersioningCommand).map((c) => c.args[0].input)).toEqual([
+    { Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } },
+  ]);
+  expect(s3.commandCalls(PutBucketEncryptionCommand).map((c) => c.args[0].input)).toEqual([
+    {
+      Bucket: BUCKET,
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: ALIAS },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    },
+  ]);
+  expect(s3.commandCalls(PutPublicAccessBlockCommand).map((c) => c.args[0].input)).toEqual([
+    {
+      Bucket: BUCKET,
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
+    },
+  ]);
   // Object ownership came with CreateBucket: not set again.
   expect(s3.commandCalls(PutBucketOwnershipControlsCommand)).toHaveLength(0);
   const put = JSON.parse(s3.commandCalls(PutBucketPolicyCommand)[0].args[0].input.Policy as string);
@@ -154,20 +236,34 @@ test("run again when everything is in place: describes only, changes nothing (id
   const r = await run(["dev", "--apply"]);
   expect(r.code).toBe(0);
   expect(writes()).toBe(0);
-  expect(r.out.filter((l) => !l.startsWith("ok"))).toEqual([`state bucket of dev: s3://${BUCKET} (eu-west-1), key ${ALIAS}`, "done: everything was already as it must be"]);
+  expect(r.out.filter((l) => !l.startsWith("ok"))).toEqual([
+    `state bucket of dev: s3://${BUCKET} (eu-west-1), key ${ALIAS}`,
+    "done: everything was already as it must be",
+  ]);
   expect(r.out).toContain(`ok           KMS key: ${KEY_ARN}: enabled, rotation on`);
 });
 
 test("fixes only what differs: versioning suspended, rotation off, an existing policy kept and the TLS statement added", async () => {
-  const other = { Sid: "AllowCiRole", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/TerraformState" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` };
+  const other = {
+    Sid: "AllowCiRole",
+    Effect: "Allow",
+    Principal: { AWS: "arn:aws:iam::111111111111:role/TerraformState" },
+    Action: "s3:GetObject",
+    Resource: `arn:aws:s3:::${BUCKET}/*`,
+  };
   readyAccount({ Version: "2012-10-17", Statement: [other] });
   s3.on(GetBucketVersioningCommand).resolves({ Status: "Suspended" });
   kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: false });
   const r = await run(["dev", "--apply"]);
   expect(r.code).toBe(0);
   expect(s3.commandCalls(PutBucketVersioningCommand)).toHaveLength(1);
-  expect(kms.commandCalls(EnableKeyRotationCommand).map((c) => c.args[0].input)).toEqual([{ KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" }]);
-  expect(JSON.parse(s3.commandCalls(PutBucketPolicyCommand)[0].args[0].input.Policy as string).Statement).toEqual([other, tlsOnlyStatement(BUCKET, "eu-west-1")]);
+  expect(kms.commandCalls(EnableKeyRotationCommand).map((c) => c.args[0].input)).toEqual([
+    { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" },
+  ]);
+  expect(JSON.parse(s3.commandCalls(PutBucketPolicyCommand)[0].args[0].input.Policy as string).Statement).toEqual([
+    other,
+    tlsOnlyStatement(BUCKET, "eu-west-1"),
+  ]);
   expect(s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(0);
   expect(s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(0);
   expect(r.out.at(-1)).toBe("done: 3 changed");
@@ -175,24 +271,53 @@ test("fixes only what differs: versioning suspended, rotation off, an existing p
 
 test("default encryption with another key, or without the bucket key, is set to the configured key", async () => {
   readyAccount();
-  s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: "arn:aws:kms:eu-west-1:111111111111:key/other" }, BucketKeyEnabled: true }] } });
-  expect((await run(["dev"])).out).toContain(`would change default encryption: default encryption aws:kms with ${ALIAS}, S3 Bucket Key on`);
-  s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: KEY_ARN }, BucketKeyEnabled: false }] } });
-  expect((await run(["dev"])).out).toContain(`would change default encryption: default encryption aws:kms with ${ALIAS}, S3 Bucket Key on`);
+  s3.on(GetBucketEncryptionCommand).resolves({
+    ServerSideEncryptionConfiguration: {
+      Rules: [
+        {
+          ApplyServerSideEncryptionByDefault: {
+            SSEAlgorithm: "aws:kms",
+            KMSMasterKeyID: "arn:aws:kms:eu-west-1:111111111111:key/other",
+          },
+          BucketKeyEnabled: true,
+        },
+      ],
+    },
+  });
+  expect((await run(["dev"])).out).toContain(
+    `would change default encryption: default encryption aws:kms with ${ALIAS}, S3 Bucket Key on`,
+  );
+  s3.on(GetBucketEncryptionCommand).resolves({
+    ServerSideEncryptionConfiguration: {
+      Rules: [
+        {
+          ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: KEY_ARN },
+          BucketKeyEnabled: false,
+        },
+      ],
+    },
+  });
+  expect((await run(["dev"])).out).toContain(
+    `would change default encryption: default encryption aws:kms with ${ALIAS}, S3 Bucket Key on`,
+  );
   expect(writes()).toBe(0);
 });
 
 describe("fails when", () => {
   test("the environment keeps local or Terraform Cloud state: nothing to make", async () => {
     const local = await run(["prod"], {});
-    expect(local.err).toEqual(["state-bucket: environments.prod.backend is Terraform Cloud (northwind-health): TFC keeps and encrypts the state, there is no bucket to make"]);
+    expect(local.err).toEqual([
+      "state-bucket: environments.prod.backend is Terraform Cloud (northwind-health): TFC keeps and encrypts the state, there is no bucket to make",
+    ]);
     const dir = mkdtempSync(join(tmpdir(), "state-bucket-"));
     try {
       const file = join(dir, "env.json");
       writeFileSync(file, JSON.stringify({ ...environments.dev, backend: { type: "local" } }));
       const r = await run(["dev"], { ENV_CONFIG: file });
       expect(r.code).toBe(1);
-      expect(r.err).toEqual(["state-bucket: environments.dev.backend is local: its state files stay on this disk, there is no bucket to make (CI refuses local state)"]);
+      expect(r.err).toEqual([
+        "state-bucket: environments.dev.backend is local: its state files stay on this disk, there is no bucket to make (CI refuses local state)",
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -202,18 +327,25 @@ describe("fails when", () => {
   test("the environment is unknown", async () => {
     const r = await run(["no-such-env"]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual([`state-bucket: no environment "no-such-env" (environments: ${Object.keys(environments).join(", ")})`]);
+    expect(r.err).toEqual([
+      `state-bucket: no environment "no-such-env" (environments: ${Object.keys(environments).join(", ")})`,
+    ]);
   });
 
   test("the key is a key ARN that does not exist (only an alias can be created)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "state-bucket-"));
     try {
       const file = join(dir, "env.json");
-      writeFileSync(file, JSON.stringify({ ...environments.dev, backend: { ...environments.dev.backend, kmsKeyId: KEY_ARN } }));
+      writeFileSync(
+        file,
+        JSON.stringify({ ...environments.dev, backend: { ...environments.dev.backend, kmsKeyId: KEY_ARN } }),
+      );
       kms.on(DescribeKeyCommand).rejects(kmsError("NotFoundException"));
       const r = await run(["dev", "--apply"], { ENV_CONFIG: file });
       expect(r.code).toBe(1);
-      expect(r.err).toEqual([`state-bucket: the KMS key ${KEY_ARN} does not exist: name an existing key, or an alias ARN (arn:aws:kms:<region>:<account>:alias/<name>) for this command to create the key`]);
+      expect(r.err).toEqual([
+        `state-bucket: the KMS key ${KEY_ARN} does not exist: name an existing key, or an alias ARN (arn:aws:kms:<region>:<account>:alias/<name>) for this command to create the key`,
+      ]);
       expect(writes()).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -222,9 +354,20 @@ describe("fails when", () => {
 
   test("the key is disabled", async () => {
     readyAccount();
-    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", Arn: KEY_ARN, KeyManager: "CUSTOMER", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", KeyState: "Disabled" } });
+    kms.on(DescribeKeyCommand).resolves({
+      KeyMetadata: {
+        KeyId: "k",
+        Arn: KEY_ARN,
+        KeyManager: "CUSTOMER",
+        KeySpec: "SYMMETRIC_DEFAULT",
+        KeyUsage: "ENCRYPT_DECRYPT",
+        KeyState: "Disabled",
+      },
+    });
     const r = await run(["dev", "--apply"]);
-    expect(r.err).toEqual([`state-bucket: the KMS key ${ALIAS} is Disabled, not Enabled: S3 default encryption needs an enabled symmetric customer managed key`]);
+    expect(r.err).toEqual([
+      `state-bucket: the KMS key ${ALIAS} is Disabled, not Enabled: S3 default encryption needs an enabled symmetric customer managed key`,
+    ]);
     expect(writes()).toBe(0);
   });
 
@@ -232,7 +375,9 @@ describe("fails when", () => {
     readyAccount();
     s3.on(HeadBucketCommand).rejects(s3Error("Forbidden", 403));
     const r = await run(["dev", "--apply"]);
-    expect(r.err).toEqual([`state-bucket: s3://${BUCKET} exists but these credentials may not use it (403): S3 bucket names are global; if another account owns it, choose another backend.bucket`]);
+    expect(r.err).toEqual([
+      `state-bucket: s3://${BUCKET} exists but these credentials may not use it (403): S3 bucket names are global; if another account owns it, choose another backend.bucket`,
+    ]);
     expect(writes()).toBe(0);
   });
 
@@ -241,7 +386,9 @@ describe("fails when", () => {
     kms.on(CreateKeyCommand).rejects(kmsError("AccessDeniedException"));
     const r = await run(["dev", "--apply"]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual(["state-bucket: kms:CreateKey failed: AccessDeniedException: the credentials in use may not do this (see docs/state-backend.md, Permissions)"]);
+    expect(r.err).toEqual([
+      "state-bucket: kms:CreateKey failed: AccessDeniedException: the credentials in use may not do this (see docs/state-backend.md, Permissions)",
+    ]);
     expect(s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
   });
 

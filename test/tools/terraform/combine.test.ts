@@ -2,7 +2,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { modulePlan, writeCombinedRoot, writeModuleRoot, type PlanJson, type TerraformState } from "../../../tools/terraform/offline";
+import {
+  modulePlan,
+  writeCombinedRoot,
+  writeModuleRoot,
+  type PlanJson,
+  type TerraformState,
+} from "../../../tools/terraform/offline";
 
 const combined: PlanJson = {
   format_version: "1.2",
@@ -10,25 +16,81 @@ const combined: PlanJson = {
     outputs: { a__key_arn: { sensitive: false }, b__key_arn: { sensitive: true } },
     root_module: {
       child_modules: [
-        { address: "module.a", resources: [{ address: "module.a.aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k" }] },
-        { address: "module.b", resources: [{ address: "module.b.aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k" }] },
+        {
+          address: "module.a",
+          resources: [{ address: "module.a.aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k" }],
+        },
+        {
+          address: "module.b",
+          resources: [{ address: "module.b.aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k" }],
+        },
       ],
     },
   },
   resource_changes: [
-    { address: "module.a.aws_kms_key.k", module_address: "module.a", mode: "managed", type: "aws_kms_key", name: "k", change: { actions: ["delete"] } },
-    { address: "module.b.aws_kms_key.k", module_address: "module.b", mode: "managed", type: "aws_kms_key", name: "k", change: { actions: ["create"] } },
+    {
+      address: "module.a.aws_kms_key.k",
+      module_address: "module.a",
+      mode: "managed",
+      type: "aws_kms_key",
+      name: "k",
+      change: { actions: ["delete"] },
+    },
+    {
+      address: "module.b.aws_kms_key.k",
+      module_address: "module.b",
+      mode: "managed",
+      type: "aws_kms_key",
+      name: "k",
+      change: { actions: ["create"] },
+    },
   ],
   output_changes: { a__key_arn: { actions: ["delete"] }, b__key_arn: { actions: ["create"], after_unknown: true } },
   configuration: {
     provider_config: {
-      "module.a:aws": { name: "aws", full_name: "registry.terraform.io/hashicorp/aws", module_address: "module.a", expressions: { region: { constant_value: "eu-west-1" } } },
-      "module.b:aws": { name: "aws", full_name: "registry.terraform.io/hashicorp/aws", module_address: "module.b", expressions: { region: { constant_value: "us-east-1" } } },
+      "module.a:aws": {
+        name: "aws",
+        full_name: "registry.terraform.io/hashicorp/aws",
+        module_address: "module.a",
+        expressions: { region: { constant_value: "eu-west-1" } },
+      },
+      "module.b:aws": {
+        name: "aws",
+        full_name: "registry.terraform.io/hashicorp/aws",
+        module_address: "module.b",
+        expressions: { region: { constant_value: "us-east-1" } },
+      },
     },
     root_module: {
       module_calls: {
-        a: { source: "./a", module: { resources: [{ address: "aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k", provider_config_key: "module.a:aws" }] } },
-        b: { source: "./b", module: { resources: [{ address: "aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k", provider_config_key: "module.b:aws" }] } },
+        a: {
+          source: "./a",
+          module: {
+            resources: [
+              {
+                address: "aws_kms_key.k",
+                mode: "managed",
+                type: "aws_kms_key",
+                name: "k",
+                provider_config_key: "module.a:aws",
+              },
+            ],
+          },
+        },
+        b: {
+          source: "./b",
+          module: {
+            resources: [
+              {
+                address: "aws_kms_key.k",
+                mode: "managed",
+                type: "aws_kms_key",
+                name: "k",
+                provider_config_key: "module.b:aws",
+              },
+            ],
+          },
+        },
       },
     },
   },
@@ -36,7 +98,9 @@ const combined: PlanJson = {
 
 test("modulePlan keeps only the module's changes, with root-module addresses", () => {
   const b = modulePlan(combined, "b");
-  expect(b.resource_changes).toEqual([{ address: "aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k", change: { actions: ["create"] } }]);
+  expect(b.resource_changes).toEqual([
+    { address: "aws_kms_key.k", mode: "managed", type: "aws_kms_key", name: "k", change: { actions: ["create"] } },
+  ]);
   expect(b.planned_values?.root_module?.resources?.map((r) => r.address)).toEqual(["aws_kms_key.k"]);
   expect(b.output_changes).toEqual({ key_arn: { actions: ["create"], after_unknown: true } });
   expect(b.planned_values?.outputs).toEqual({ key_arn: { sensitive: true } });
@@ -58,10 +122,20 @@ describe("combined roots", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("writeModuleRoot calls each module with its arguments, re-exports outputs, and writes the module manifest", () => {
-    writeModuleRoot(join(dir, "root"), installed, [{ name: "prod-keys", source: "../prod-keys", args: { xks_secret: "dummy" }, outputs: { arn: { sensitive: true }, id: {} } }]);
+    writeModuleRoot(join(dir, "root"), installed, [
+      {
+        name: "prod-keys",
+        source: "../prod-keys",
+        args: { xks_secret: "dummy" },
+        outputs: { arn: { sensitive: true }, id: {} },
+      },
+    ]);
     expect(JSON.parse(readFileSync(join(dir, "root", "main.tf.json"), "utf8"))).toEqual({
       module: { "prod-keys": { source: "../prod-keys", xks_secret: "dummy" } },
-      output: { "prod-keys__arn": { value: "${module.prod-keys.arn}", sensitive: true }, "prod-keys__id": { value: "${module.prod-keys.id}" } },
+      output: {
+        "prod-keys__arn": { value: "${module.prod-keys.arn}", sensitive: true },
+        "prod-keys__id": { value: "${module.prod-keys.id}" },
+      },
     });
     expect(JSON.parse(readFileSync(join(dir, "root", ".terraform", "modules", "modules.json"), "utf8"))).toEqual({
       Modules: [
@@ -82,7 +156,11 @@ describe("combined roots", () => {
         resources: [{ mode: "managed", type, name: "x", provider, instances: [] }],
       }) as unknown as TerraformState;
     const file = writeCombinedRoot(join(dir, "cases"), installed, [
-      { name: "one", config: { provider: { aws: [{}] } }, state: state("aws_kms_key", 'provider["registry.terraform.io/hashicorp/aws"]') },
+      {
+        name: "one",
+        config: { provider: { aws: [{}] } },
+        state: state("aws_kms_key", 'provider["registry.terraform.io/hashicorp/aws"]'),
+      },
       { name: "two", config: {}, state: state("terraform_data", 'provider["terraform.io/builtin/terraform"]') },
     ]);
     const merged = JSON.parse(readFileSync(join(dir, "cases", file as string), "utf8")) as TerraformState;
@@ -93,6 +171,8 @@ describe("combined roots", () => {
   });
 
   test("a module name that is not a plain identifier is refused", () => {
-    expect(() => writeCombinedRoot(join(dir, "bad"), installed, [{ name: "../escape", config: {} }])).toThrow('module name "../escape" is not allowed (lower-case letters, digits, - and _)');
+    expect(() => writeCombinedRoot(join(dir, "bad"), installed, [{ name: "../escape", config: {} }])).toThrow(
+      'module name "../escape" is not allowed (lower-case letters, digits, - and _)',
+    );
   });
 });

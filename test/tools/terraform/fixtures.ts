@@ -14,11 +14,19 @@ export function keysStack(): Json {
       required_providers: { aws: { source: "aws", version: "6.25.0" } },
       backend: { s3: { bucket: "state-bucket", key: "cmk/t-keys.tfstate", region: "eu-west-1" } },
     },
-    provider: { aws: [{ region: "eu-west-1", allowed_account_ids: ["111122223333"], default_tags: [{ tags: { Stack: "t-keys" } }] }] },
+    provider: {
+      aws: [
+        { region: "eu-west-1", allowed_account_ids: ["111122223333"], default_tags: [{ tags: { Stack: "t-keys" } }] },
+      ],
+    },
     resource: {
       aws_kms_key: {
         guarded: { description: "guarded key", deletion_window_in_days: 30, lifecycle: { prevent_destroy: true } },
-        signing: { description: "signing key", customer_master_key_spec: "SYMMETRIC_DEFAULT", deletion_window_in_days: 30 },
+        signing: {
+          description: "signing key",
+          customer_master_key_spec: "SYMMETRIC_DEFAULT",
+          deletion_window_in_days: 30,
+        },
       },
       aws_kms_alias: { guarded: { name: "alias/t-guarded", target_key_id: "${aws_kms_key.guarded.key_id}" } },
       aws_s3_bucket: { logs: { bucket: "t-keys-logs-111122223333", tags: { Team: "a" } } },
@@ -37,7 +45,11 @@ export function dataStack(): Json {
     provider: { aws: [{ region: "eu-west-1" }] },
     data: {
       terraform_remote_state: {
-        "cross-stack-reference-input-t-keys": { backend: "local", config: { path: "../../../terraform.t-keys.tfstate" }, workspace: "${terraform.workspace}" },
+        "cross-stack-reference-input-t-keys": {
+          backend: "local",
+          config: { path: "../../../terraform.t-keys.tfstate" },
+          workspace: "${terraform.workspace}",
+        },
       },
     },
     resource: {
@@ -45,7 +57,15 @@ export function dataStack(): Json {
       aws_s3_bucket_server_side_encryption_configuration: {
         data: {
           bucket: "${aws_s3_bucket.data.id}",
-          rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${data.terraform_remote_state.cross-stack-reference-input-t-keys.outputs.cross-stack-output-aws_kms_keyguardedarn}" } }],
+          rule: [
+            {
+              apply_server_side_encryption_by_default: {
+                sse_algorithm: "aws:kms",
+                kms_master_key_id:
+                  "${data.terraform_remote_state.cross-stack-reference-input-t-keys.outputs.cross-stack-output-aws_kms_keyguardedarn}",
+              },
+            },
+          ],
         },
       },
     },

@@ -20,7 +20,11 @@ function validate(args: string[], ci?: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, TERRAFORM_BIN: broken, PATH: work, HOME: work };
   delete env.CI;
   if (ci !== undefined) env.CI = ci;
-  const r = spawnSync(process.execPath, [join(root, ".build", "validate.js"), ...args], { cwd: root, encoding: "utf8", env });
+  const r = spawnSync(process.execPath, [join(root, ".build", "validate.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env,
+  });
   return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
@@ -41,7 +45,9 @@ test.each([
 ])("on a laptop (%s) it skips, saying nothing was validated", (_what, ci) => {
   const r = validate([], ci);
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe(`validate: SKIPPED: ${broken} did not answer \`terraform version -json\` (nothing was validated; build the provider mirror as the README says (Development > Offline Terraform: terraform providers mirror), or pass TF_PLUGIN_MIRROR=<dir>)`);
+  expect(r.stdout).toBe(
+    `validate: SKIPPED: ${broken} did not answer \`terraform version -json\` (nothing was validated; build the provider mirror as the README says (Development > Offline Terraform: terraform providers mirror), or pass TF_PLUGIN_MIRROR=<dir>)`,
+  );
 });
 
 test("terraformRequired: the flag, or CI set to anything but empty, 0 or false", () => {
@@ -54,8 +60,14 @@ test("terraformRequired: the flag, or CI set to anything but empty, 0 or false",
 });
 
 test(".ci/run and the pull-request workflow require Terraform", () => {
-  const run = spawnSync("grep", ["-c", "npm run validate -- --require-terraform", join(root, ".ci", "run")], { encoding: "utf8" });
+  const run = spawnSync("grep", ["-c", "npm run validate -- --require-terraform", join(root, ".ci", "run")], {
+    encoding: "utf8",
+  });
   expect(run.stdout.trim()).toBe("1");
-  const plan = spawnSync("grep", ["-c", "npm run validate -- --require-terraform", join(root, ".github", "workflows", "plan.yml")], { encoding: "utf8" });
+  const plan = spawnSync(
+    "grep",
+    ["-c", "npm run validate -- --require-terraform", join(root, ".github", "workflows", "plan.yml")],
+    { encoding: "utf8" },
+  );
   expect(plan.stdout.trim()).toBe("1");
 });

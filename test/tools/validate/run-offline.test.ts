@@ -25,7 +25,10 @@ function outdir(name: string, stacks: Record<string, object>): string {
   return dir;
 }
 
-const ok = (input: string) => ({ resource: { terraform_data: { marker: { input } } }, output: { marker: { value: "${terraform_data.marker.output}" } } });
+const ok = (input: string) => ({
+  resource: { terraform_data: { marker: { input } } },
+  output: { marker: { value: "${terraform_data.marker.output}" } },
+});
 
 t(
   `all stacks pass in one combined run each for keys and data, with per-stack summaries${why}`,
@@ -40,7 +43,9 @@ t(
     });
     // The plan of one module, as if planned alone: root addresses, its own output.
     const b = results.find((r) => r.stack === "b-keys")?.plan;
-    expect(b?.resource_changes?.map((c) => `${c.address} ${c.change.actions.join()}`)).toEqual(["terraform_data.marker create"]);
+    expect(b?.resource_changes?.map((c) => `${c.address} ${c.change.actions.join()}`)).toEqual([
+      "terraform_data.marker create",
+    ]);
     expect(Object.keys(b?.output_changes ?? {})).toEqual(["marker"]);
   },
   60_000,
@@ -54,13 +59,22 @@ t(
     // What a user sees, in order: each phase says what it waits for, and each stack's line comes
     // as that stack finishes (here, the per-stack reruns one by one), not all at the end.
     const seen: string[] = [];
-    const results = await validateOffline(out, join(work, "bad-scratch"), { planOnly: true, progress: (l) => seen.push(l), report: (r) => seen.push(`${r.ok ? "ok" : "FAIL"} ${r.stack}`) });
+    const results = await validateOffline(out, join(work, "bad-scratch"), {
+      planOnly: true,
+      progress: (l) => seen.push(l),
+      report: (r) => seen.push(`${r.ok ? "ok" : "FAIL"} ${r.stack}`),
+    });
     expect(seen[0]).toBe("validate: planning a-keys, b-keys in one Terraform run...");
     expect(seen[1]).toBe("validate: the combined run of a-keys, b-keys failed; running each stack on its own...");
     expect(seen.slice(2).sort()).toEqual(["FAIL b-keys", "ok a-keys"]);
     const line = Object.fromEntries(results.map((r) => [r.stack, [r.ok, r.summary]]));
     expect(line["a-keys"]).toEqual([true, "plan ok: 1 to add, 0 to change, 0 to destroy"]);
-    expect(line["b-keys"]).toEqual([false, expect.stringMatching(/^terraform plan failed in b-keys: Error: Extraneous JSON object property .*not_an_argument/)]);
+    expect(line["b-keys"]).toEqual([
+      false,
+      expect.stringMatching(
+        /^terraform plan failed in b-keys: Error: Extraneous JSON object property .*not_an_argument/,
+      ),
+    ]);
   },
   60_000,
 );

@@ -15,14 +15,20 @@ beforeAll(async () => {
 
 t(`npm run validate passes every shipped stack through terraform plan (which validates first)${why}`, () => {
   for (const s of ["dev-keys", "dev-data", "staging-keys", "staging-data", "prod-keys", "prod-data"]) {
-    expect([s, run.stacks[s]?.ok, run.stacks[s]?.summary]).toEqual([s, true, expect.stringMatching(/^plan ok: \d+ to add, 0 to change, 0 to destroy/)]);
+    expect([s, run.stacks[s]?.ok, run.stacks[s]?.summary]).toEqual([
+      s,
+      true,
+      expect.stringMatching(/^plan ok: \d+ to add, 0 to change, 0 to destroy/),
+    ]);
   }
   expect(run.stdout).toMatch(/^ok {3}prod-keys {8}plan ok: /m);
   expect(run.stdout.trim().split("\n").pop()).toBe("validate: 7 passed, 1 failed");
 });
 
 t(`prod plans the whole CloudHSM and XKS path${why}`, () => {
-  const created = (stack: string, type: string) => (run.plan(stack).resource_changes ?? []).filter((c) => c.type === type && c.change.actions.join() === "create").length;
+  const created = (stack: string, type: string) =>
+    (run.plan(stack).resource_changes ?? []).filter((c) => c.type === type && c.change.actions.join() === "create")
+      .length;
   expect(created("prod-keys", "aws_cloudhsm_v2_cluster")).toBe(1);
   expect(created("prod-keys", "aws_cloudhsm_v2_hsm")).toBe(3);
   expect(created("prod-keys", "aws_kms_custom_key_store")).toBe(2);
@@ -35,7 +41,10 @@ t(`prod plans the whole CloudHSM and XKS path${why}`, () => {
 
 t(`the CloudHSM first apply (no certificate files yet) stops after the first HSM${why}`, () => {
   expect(run.stacks["first-keys"]).toMatchObject({ ok: true });
-  const created = (type: string) => (run.plan("first-keys").resource_changes ?? []).filter((c) => c.type === type && c.change.actions.join() === "create").length;
+  const created = (type: string) =>
+    (run.plan("first-keys").resource_changes ?? []).filter(
+      (c) => c.type === type && c.change.actions.join() === "create",
+    ).length;
   expect(created("aws_cloudhsm_v2_cluster")).toBe(1);
   expect(created("aws_cloudhsm_v2_hsm")).toBe(1);
   expect(created("aws_kms_custom_key_store")).toBe(0);
@@ -44,5 +53,8 @@ t(`the CloudHSM first apply (no certificate files yet) stops after the first HSM
 });
 
 t(`generated trust needs the tls provider, which the offline mirror does not hold${why}`, () => {
-  expect(run.stacks["gen-keys"]).toMatchObject({ ok: false, summary: "needs providers the offline mirror does not hold: registry.terraform.io/hashicorp/tls" });
+  expect(run.stacks["gen-keys"]).toMatchObject({
+    ok: false,
+    summary: "needs providers the offline mirror does not hold: registry.terraform.io/hashicorp/tls",
+  });
 });

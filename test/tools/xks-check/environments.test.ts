@@ -13,7 +13,12 @@ const env = (over: Record<string, unknown> = {}, xks: Record<string, unknown> = 
     name: "staging",
     account: "222222222222",
     region: "eu-west-1",
-    xks: { privateDnsName: "xks.staging.example.com", uriPath: "/nw/kms/xks/v1", credential: { source: "secretsManager", secretArn: ARN }, ...xks },
+    xks: {
+      privateDnsName: "xks.staging.example.com",
+      uriPath: "/nw/kms/xks/v1",
+      credential: { source: "secretsManager", secretArn: ARN },
+      ...xks,
+    },
     keys: {
       records: { alias: "alias/r", store: "xks", xksKeyId: "records-01", administrators: [], users: [] },
       volumes: { alias: "alias/v", administrators: [], users: [] },
@@ -22,10 +27,17 @@ const env = (over: Record<string, unknown> = {}, xks: Record<string, unknown> = 
     ...over,
   }) as unknown as EnvironmentConfig;
 
-async function run(argv: string[], envs: Record<string, EnvironmentConfig>): Promise<{ code: number; out: string[]; err: string[] }> {
+async function run(
+  argv: string[],
+  envs: Record<string, EnvironmentConfig>,
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) }, { env: {}, environments: environmentTargets(async () => envs) });
+  const code = await runCli(
+    argv,
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    { env: {}, environments: environmentTargets(async () => envs) },
+  );
   return { code, out, err };
 }
 
@@ -65,8 +77,16 @@ test("a credential in Terraform variables names no secret; the principal is in t
 });
 
 test.each([
-  ["no xks section", env({ xks: undefined }), "environments.staging has no xks section: pass --endpoint, --uri-path, --region and --key instead"],
-  ["an xks key without its id", env({ keys: { records: { alias: "alias/r", store: "xks", administrators: [], users: [] } } }), 'environments.staging.keys.records.xksKeyId is missing (store "xks" needs it)'],
+  [
+    "no xks section",
+    env({ xks: undefined }),
+    "environments.staging has no xks section: pass --endpoint, --uri-path, --region and --key instead",
+  ],
+  [
+    "an xks key without its id",
+    env({ keys: { records: { alias: "alias/r", store: "xks", administrators: [], users: [] } } }),
+    'environments.staging.keys.records.xksKeyId is missing (store "xks" needs it)',
+  ],
 ])("fails when the environment has %s", (_what, e, message) => {
   expect(() => xksTargetOf(e)).toThrow(new XksInputError(message));
 });
@@ -85,7 +105,9 @@ test("the preflight's refusals name the environment's fields, every problem at o
 });
 
 test("--print-target prints the environment's target as a target file, flags applied, no credential needed", async () => {
-  const r = await run(["--env", "staging", "--key", "other-01", "--principal-arn", "AWS Internal", "--print-target"], { staging: env() });
+  const r = await run(["--env", "staging", "--key", "other-01", "--principal-arn", "AWS Internal", "--print-target"], {
+    staging: env(),
+  });
   expect([r.code, r.err]).toEqual([0, []]);
   expect(JSON.parse(r.out.join("\n"))).toEqual({
     endpoint: "https://xks.staging.example.com",

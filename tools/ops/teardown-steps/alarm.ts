@@ -8,7 +8,13 @@
  * The alarm also remembers which keys the teardown scheduled (one tag per key), so a later run
  * can confirm their deletion after Terraform has forgotten them; it is removed when all are gone.
  */
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, TagResourceCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+  PutMetricAlarmCommand,
+  TagResourceCommand,
+} from "@aws-sdk/client-cloudwatch";
 import { DeleteMetricFilterCommand, PutMetricFilterCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { awsErrorCode } from "../../../hooks/lib/errors";
 import { day, type TeardownDeps } from "./model";
@@ -23,7 +29,10 @@ export const PENDING_KEY_TAG = "cmk-stacks:pending-key:";
 
 /** The alarm's and the metric filter's names for an environment. */
 export function alarmNames(env: string): { alarm: string; filter: string } {
-  return { alarm: `cmk-stacks-${env}-kms-key-pending-deletion-use`, filter: `cmk-stacks-${env}-kms-key-pending-deletion` };
+  return {
+    alarm: `cmk-stacks-${env}-kms-key-pending-deletion-use`,
+    filter: `cmk-stacks-${env}-kms-key-pending-deletion`,
+  };
 }
 
 /** The alarm as it stands: its ARN, log group (from its description) and the keys it remembers. */
@@ -38,29 +47,51 @@ const LOG_GROUP_MARK = "CloudTrail log group: ";
 /** The environment's pending-deletion alarm, if there is one. */
 export async function readAlarm(deps: TeardownDeps, env: string): Promise<PendingAlarm | undefined> {
   const { alarm } = alarmNames(env);
-  const res = (await deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm], AlarmTypes: ["MetricAlarm"] }))) as { MetricAlarms?: { AlarmArn?: string; AlarmDescription?: string }[] };
+  const res = (await deps.clients.cloudwatch.send(
+    new DescribeAlarmsCommand({ AlarmNames: [alarm], AlarmTypes: ["MetricAlarm"] }),
+  )) as { MetricAlarms?: { AlarmArn?: string; AlarmDescription?: string }[] };
   const found = res.MetricAlarms?.[0];
   if (!found?.AlarmArn) return undefined;
-  const tags = (await deps.clients.cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: found.AlarmArn }))) as { Tags?: { Key?: string; Value?: string }[] };
+  const tags = (await deps.clients.cloudwatch.send(
+    new ListTagsForResourceCommand({ ResourceARN: found.AlarmArn }),
+  )) as { Tags?: { Key?: string; Value?: string }[] };
   const keys = new Map<string, string>();
-  for (const t of tags.Tags ?? []) if (t.Key?.startsWith(PENDING_KEY_TAG)) keys.set(t.Key.slice(PENDING_KEY_TAG.length), t.Value ?? "");
+  for (const t of tags.Tags ?? [])
+    if (t.Key?.startsWith(PENDING_KEY_TAG)) keys.set(t.Key.slice(PENDING_KEY_TAG.length), t.Value ?? "");
   const desc = found.AlarmDescription ?? "";
   const at = desc.indexOf(LOG_GROUP_MARK);
-  return { arn: found.AlarmArn, keys, ...(at >= 0 ? { logGroup: desc.slice(at + LOG_GROUP_MARK.length).split(" ")[0] } : {}) };
+  return {
+    arn: found.AlarmArn,
+    keys,
+    ...(at >= 0 ? { logGroup: desc.slice(at + LOG_GROUP_MARK.length).split(" ")[0] } : {}),
+  };
 }
 
 /**
  * Creates (or updates) the metric filter and the alarm, and tags the alarm with the keys about to
  * be scheduled. Done before ScheduleKeyDeletion, so no use in the window goes unnoticed.
  */
-export async function ensureAlarm(deps: TeardownDeps, env: string, logGroup: string, topicArn: string | undefined, keys: ReadonlyMap<string, Date>): Promise<string> {
+export async function ensureAlarm(
+  deps: TeardownDeps,
+  env: string,
+  logGroup: string,
+  topicArn: string | undefined,
+  keys: ReadonlyMap<string, Date>,
+): Promise<string> {
   const names = alarmNames(env);
   await deps.clients.logs.send(
     new PutMetricFilterCommand({
       logGroupName: logGroup,
       filterName: names.filter,
       filterPattern: PENDING_DELETION_FILTER,
-      metricTransformations: [{ metricName: PENDING_DELETION_METRIC, metricNamespace: PENDING_DELETION_NAMESPACE, metricValue: "1", defaultValue: 0 }],
+      metricTransformations: [
+        {
+          metricName: PENDING_DELETION_METRIC,
+          metricNamespace: PENDING_DELETION_NAMESPACE,
+          metricValue: "1",
+          defaultValue: 0,
+        },
+      ],
     }),
   );
   await deps.clients.cloudwatch.send(
@@ -81,7 +112,12 @@ export async function ensureAlarm(deps: TeardownDeps, env: string, logGroup: str
   const current = await readAlarm(deps, env);
   if (!current) throw new Error(`the alarm ${names.alarm} was created but cannot be read back`);
   if (keys.size > 0) {
-    await deps.clients.cloudwatch.send(new TagResourceCommand({ ResourceARN: current.arn, Tags: [...keys].map(([id, date]) => ({ Key: `${PENDING_KEY_TAG}${id}`, Value: day(date) })) }));
+    await deps.clients.cloudwatch.send(
+      new TagResourceCommand({
+        ResourceARN: current.arn,
+        Tags: [...keys].map(([id, date]) => ({ Key: `${PENDING_KEY_TAG}${id}`, Value: day(date) })),
+      }),
+    );
   }
   return current.arn;
 }

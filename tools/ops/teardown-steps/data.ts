@@ -2,7 +2,11 @@
  * Data phase, API part: buckets must be empty before Terraform may delete them, and FSx file
  * systems are deleted only when the operator says their data is backed up.
  */
-import { DeleteObjectsCommand, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectsCommand,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
+} from "@aws-sdk/client-s3";
 import { DescribeFileSystemsCommand, DescribeVolumesCommand } from "@aws-sdk/client-fsx";
 import { awsErrorCode } from "../../../hooks/lib/errors";
 import { str, type StateResource, type TeardownClients, type TeardownOptions } from "./model";
@@ -18,7 +22,10 @@ export interface BucketState {
 }
 
 /** One page of a bucket's versions and delete markers, as DeleteObjects identifiers. */
-async function page(s3: TeardownClients["s3"], bucket: string): Promise<{ exists: boolean; ids: { Key: string; VersionId?: string }[]; more: boolean }> {
+async function page(
+  s3: TeardownClients["s3"],
+  bucket: string,
+): Promise<{ exists: boolean; ids: { Key: string; VersionId?: string }[]; more: boolean }> {
   let out: ListObjectVersionsCommandOutput;
   try {
     out = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
@@ -26,12 +33,17 @@ async function page(s3: TeardownClients["s3"], bucket: string): Promise<{ exists
     if (awsErrorCode(err) === "NoSuchBucket") return { exists: false, ids: [], more: false };
     throw err;
   }
-  const ids = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined).map((v) => ({ Key: v.Key as string, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
+  const ids = [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]
+    .filter((v) => v.Key !== undefined)
+    .map((v) => ({ Key: v.Key as string, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
   return { exists: true, ids, more: out.IsTruncated === true };
 }
 
 /** The buckets of the data stack's state and what each holds. */
-export async function describeBuckets(clients: TeardownClients, data: readonly StateResource[]): Promise<BucketState[]> {
+export async function describeBuckets(
+  clients: TeardownClients,
+  data: readonly StateResource[],
+): Promise<BucketState[]> {
   const out: BucketState[] = [];
   for (const r of data.filter((x) => x.type === "aws_s3_bucket")) {
     const bucket = str(r, "bucket") ?? str(r, "id");
@@ -60,17 +72,27 @@ export function bucketRefusal(b: BucketState): string {
  * bucket: https://docs.aws.amazon.com/AmazonS3/latest/userguide/empty-bucket.html). Stops on the
  * first page with errors (Object Lock retention, legal hold, access denied) and says which.
  */
-export async function emptyBucket(clients: TeardownClients, bucket: string, out: (line: string) => void): Promise<number> {
+export async function emptyBucket(
+  clients: TeardownClients,
+  bucket: string,
+  out: (line: string) => void,
+): Promise<number> {
   let deleted = 0;
   for (;;) {
     const p = await page(clients.s3, bucket);
     if (!p.exists || p.ids.length === 0) break;
-    const res = (await clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: p.ids, Quiet: true } }))) as { Errors?: { Key?: string; VersionId?: string; Code?: string; Message?: string }[] };
+    const res = (await clients.s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: p.ids, Quiet: true } }),
+    )) as { Errors?: { Key?: string; VersionId?: string; Code?: string; Message?: string }[] };
     const errors = res.Errors ?? [];
     deleted += p.ids.length - errors.length;
     if (errors.length > 0) {
-      const first = errors.slice(0, 3).map((e) => `${e.Key ?? "?"} (version ${e.VersionId ?? "null"}): ${e.Code ?? "error"}`);
-      throw new Error(`bucket ${bucket}: ${errors.length} object version(s) could not be deleted, e.g. ${first.join("; ")}; Object Lock retention or a legal hold keeps them until it ends`);
+      const first = errors
+        .slice(0, 3)
+        .map((e) => `${e.Key ?? "?"} (version ${e.VersionId ?? "null"}): ${e.Code ?? "error"}`);
+      throw new Error(
+        `bucket ${bucket}: ${errors.length} object version(s) could not be deleted, e.g. ${first.join("; ")}; Object Lock retention or a legal hold keeps them until it ends`,
+      );
     }
     out(`  bucket ${bucket}: deleted ${deleted} object version(s) and delete marker(s) so far`);
   }
@@ -85,7 +107,10 @@ export interface FileSystemState {
 }
 
 /** The FSx file systems of the data stack's state. */
-export async function describeFileSystems(clients: TeardownClients, data: readonly StateResource[]): Promise<FileSystemState[]> {
+export async function describeFileSystems(
+  clients: TeardownClients,
+  data: readonly StateResource[],
+): Promise<FileSystemState[]> {
   const out: FileSystemState[] = [];
   for (const r of data.filter((x) => x.type.startsWith("aws_fsx_") && x.type.endsWith("_file_system"))) {
     const id = str(r, "id");
@@ -101,7 +126,9 @@ export async function describeFileSystems(clients: TeardownClients, data: readon
     }
     let volumes: { id: string; name: string }[] = [];
     try {
-      const v = (await clients.fsx.send(new DescribeVolumesCommand({ Filters: [{ Name: "file-system-id", Values: [id] }] }))) as { Volumes?: { VolumeId?: string; Name?: string }[] };
+      const v = (await clients.fsx.send(
+        new DescribeVolumesCommand({ Filters: [{ Name: "file-system-id", Values: [id] }] }),
+      )) as { Volumes?: { VolumeId?: string; Name?: string }[] };
       volumes = (v.Volumes ?? []).map((x) => ({ id: x.VolumeId ?? "?", name: x.Name ?? "?" }));
     } catch {
       // Listing volumes only makes the refusal more precise; the refusal stands without it.

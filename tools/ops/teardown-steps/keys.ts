@@ -11,13 +11,24 @@
  * - Keys in a CloudHSM key store: https://docs.aws.amazon.com/kms/latest/developerguide/delete-cmk-keystore.html
  *   (the store must stay connected for KMS to delete the key material from the cluster).
  */
-import { DescribeKeyCommand, DisableKeyCommand, GetKeyLastUsageCommand, ScheduleKeyDeletionCommand, type KeyMetadata } from "@aws-sdk/client-kms";
+import {
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  GetKeyLastUsageCommand,
+  ScheduleKeyDeletionCommand,
+  type KeyMetadata,
+} from "@aws-sdk/client-kms";
 import { KMS } from "@cmk-stacks/aws-limits";
 import { awsErrorCode } from "../../../hooks/lib/errors";
 import { day, str, type StateResource, type TeardownDeps } from "./model";
 
 /** Terraform types whose instances are KMS keys. */
-export const KEY_TYPES = new Set(["aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key", "aws_kms_replica_external_key"]);
+export const KEY_TYPES = new Set([
+  "aws_kms_key",
+  "aws_kms_external_key",
+  "aws_kms_replica_key",
+  "aws_kms_replica_external_key",
+]);
 
 /** KMS's documented window: the rulebook's {@link KMS.DELETION_WINDOW_DAYS}. */
 export const MIN_WINDOW_DAYS = KMS.DELETION_WINDOW_DAYS.min;
@@ -37,29 +48,46 @@ export interface KeyState {
 }
 
 /** The keys of a keys stack's state. */
-export function stateKeys(keys: readonly StateResource[]): { address: string; keyId: string; windowDays?: number; customKeyStoreId?: string }[] {
+export function stateKeys(
+  keys: readonly StateResource[],
+): { address: string; keyId: string; windowDays?: number; customKeyStoreId?: string }[] {
   return keys
     .filter((r) => KEY_TYPES.has(r.type))
     .map((r) => {
       const keyId = str(r, "key_id") ?? str(r, "id") ?? "";
       const w = r.values.deletion_window_in_days;
       const store = str(r, "custom_key_store_id");
-      return { address: r.address, keyId, ...(typeof w === "number" ? { windowDays: w } : {}), ...(store ? { customKeyStoreId: store } : {}) };
+      return {
+        address: r.address,
+        keyId,
+        ...(typeof w === "number" ? { windowDays: w } : {}),
+        ...(store ? { customKeyStoreId: store } : {}),
+      };
     })
     .filter((k) => k.keyId !== "");
 }
 
 /** DescribeKey, with NotFoundException as `Deleted` (what KMS answers once the window has run out). */
-export async function describeKey(deps: TeardownDeps, key: { address: string; keyId: string; windowDays?: number; customKeyStoreId?: string }): Promise<KeyState> {
+export async function describeKey(
+  deps: TeardownDeps,
+  key: { address: string; keyId: string; windowDays?: number; customKeyStoreId?: string },
+): Promise<KeyState> {
   let meta: KeyMetadata | undefined;
   try {
-    meta = ((await deps.clients.kms.send(new DescribeKeyCommand({ KeyId: key.keyId }))) as { KeyMetadata?: KeyMetadata }).KeyMetadata;
+    meta = (
+      (await deps.clients.kms.send(new DescribeKeyCommand({ KeyId: key.keyId }))) as { KeyMetadata?: KeyMetadata }
+    ).KeyMetadata;
   } catch (err) {
     if (awsErrorCode(err) === "NotFoundException") return { ...key, state: "Deleted" };
     throw err;
   }
   const store = meta?.CustomKeyStoreId ?? key.customKeyStoreId;
-  return { ...key, state: meta?.KeyState ?? "Unknown", ...(meta?.DeletionDate ? { deletionDate: new Date(meta.DeletionDate) } : {}), ...(store ? { customKeyStoreId: store } : {}) };
+  return {
+    ...key,
+    state: meta?.KeyState ?? "Unknown",
+    ...(meta?.DeletionDate ? { deletionDate: new Date(meta.DeletionDate) } : {}),
+    ...(store ? { customKeyStoreId: store } : {}),
+  };
 }
 
 /**
@@ -73,8 +101,10 @@ export function isPending(k: Pick<KeyState, "state">): boolean {
 /** One line per key for the report. */
 export function keyLine(k: KeyState): string {
   if (k.state === "Deleted") return `key ${k.keyId} (${k.address}): deleted`;
-  if (k.state === "PendingReplicaDeletion") return `key ${k.keyId} (${k.address}): pending deletion once its replica keys are deleted (schedule theirs in their Regions)`;
-  if (k.state === "PendingDeletion") return `key ${k.keyId} (${k.address}): pending deletion, deleted by KMS on ${k.deletionDate ? day(k.deletionDate) : "?"} (up to 24 h later)`;
+  if (k.state === "PendingReplicaDeletion")
+    return `key ${k.keyId} (${k.address}): pending deletion once its replica keys are deleted (schedule theirs in their Regions)`;
+  if (k.state === "PendingDeletion")
+    return `key ${k.keyId} (${k.address}): pending deletion, deleted by KMS on ${k.deletionDate ? day(k.deletionDate) : "?"} (up to 24 h later)`;
   return `key ${k.keyId} (${k.address}): ${k.state}${k.customKeyStoreId ? ` in key store ${k.customKeyStoreId}` : ""}`;
 }
 
@@ -92,28 +122,45 @@ export interface LastUse {
  * before that date.
  */
 export async function lastUse(deps: TeardownDeps, keyId: string, unusedForDays: number): Promise<LastUse> {
-  let res: { KeyLastUsage?: { Operation?: string; Timestamp?: Date; CloudTrailEventId?: string }; TrackingStartDate?: Date; KeyCreationDate?: Date };
+  let res: {
+    KeyLastUsage?: { Operation?: string; Timestamp?: Date; CloudTrailEventId?: string };
+    TrackingStartDate?: Date;
+    KeyCreationDate?: Date;
+  };
   try {
     res = await deps.kmsLimiter.run(() => deps.clients.kms.send(new GetKeyLastUsageCommand({ KeyId: keyId })));
   } catch (err) {
     const code = awsErrorCode(err);
-    const why = code === "ThrottlingException" ? "KMS throttled GetKeyLastUsage (5 requests/s per account and Region) after the SDK's retries; run again in a minute" : `GetKeyLastUsage failed with ${code}`;
-    return { line: `last use unknown (${why})`, refusal: `key ${keyId}: its last use cannot be read (${why}): check CloudTrail for its use, then run again or pass --force` };
+    const why =
+      code === "ThrottlingException"
+        ? "KMS throttled GetKeyLastUsage (5 requests/s per account and Region) after the SDK's retries; run again in a minute"
+        : `GetKeyLastUsage failed with ${code}`;
+    return {
+      line: `last use unknown (${why})`,
+      refusal: `key ${keyId}: its last use cannot be read (${why}): check CloudTrail for its use, then run again or pass --force`,
+    };
   }
   const used = res.KeyLastUsage?.Timestamp ? new Date(res.KeyLastUsage.Timestamp) : undefined;
   if (used) {
     const op = res.KeyLastUsage?.Operation ?? "a cryptographic operation";
-    const event = res.KeyLastUsage?.CloudTrailEventId ? ` (CloudTrail event ${res.KeyLastUsage.CloudTrailEventId})` : "";
+    const event = res.KeyLastUsage?.CloudTrailEventId
+      ? ` (CloudTrail event ${res.KeyLastUsage.CloudTrailEventId})`
+      : "";
     const line = `last used on ${day(used)} by ${op}${event}`;
     if (deps.clock.now() - used.getTime() < unusedForDays * DAY_MS) {
-      return { line, refusal: `key ${keyId} was used on ${day(used)} by ${op}${event}, within the last ${unusedForDays} days: find and stop its users, or pass --force (or a shorter --unused-for)` };
+      return {
+        line,
+        refusal: `key ${keyId} was used on ${day(used)} by ${op}${event}, within the last ${unusedForDays} days: find and stop its users, or pass --force (or a shorter --unused-for)`,
+      };
     }
     return { line };
   }
   const tracking = res.TrackingStartDate ? new Date(res.TrackingStartDate) : undefined;
   const created = res.KeyCreationDate ? new Date(res.KeyCreationDate) : undefined;
-  if (tracking && created && created.getTime() >= tracking.getTime()) return { line: `never used since it was created on ${day(created)}` };
-  if (tracking) return { line: `not used since tracking began on ${day(tracking)}; any earlier use is only in CloudTrail` };
+  if (tracking && created && created.getTime() >= tracking.getTime())
+    return { line: `never used since it was created on ${day(created)}` };
+  if (tracking)
+    return { line: `not used since tracking began on ${day(tracking)}; any earlier use is only in CloudTrail` };
   return { line: "no recorded use (KMS gave no tracking start date)" };
 }
 
@@ -125,7 +172,9 @@ export function windowFor(key: { windowDays?: number }, override?: number): numb
 /** DisableKey (when enabled), then ScheduleKeyDeletion; returns the deletion date. */
 export async function scheduleDeletion(deps: TeardownDeps, key: KeyState, windowDays: number): Promise<Date> {
   if (key.state === "Enabled") await deps.clients.kms.send(new DisableKeyCommand({ KeyId: key.keyId }));
-  const res = (await deps.clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.keyId, PendingWindowInDays: windowDays }))) as { DeletionDate?: Date };
+  const res = (await deps.clients.kms.send(
+    new ScheduleKeyDeletionCommand({ KeyId: key.keyId, PendingWindowInDays: windowDays }),
+  )) as { DeletionDate?: Date };
   return res.DeletionDate ? new Date(res.DeletionDate) : new Date(deps.clock.now() + windowDays * DAY_MS);
 }
 

@@ -12,8 +12,21 @@
  *   after its keys are gone, the store; then its endpoint service, load balancer and DNS record
  *   (Terraform deletes those in the keys stack's phase). KMS never deletes the external keys.
  */
-import { DeleteBackupCommand, DeleteClusterCommand, DeleteHsmCommand, DescribeBackupsCommand, DescribeClustersCommand, type Backup, type Cluster } from "@aws-sdk/client-cloudhsm-v2";
-import { DeleteCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
+import {
+  DeleteBackupCommand,
+  DeleteClusterCommand,
+  DeleteHsmCommand,
+  DescribeBackupsCommand,
+  DescribeClustersCommand,
+  type Backup,
+  type Cluster,
+} from "@aws-sdk/client-cloudhsm-v2";
+import {
+  DeleteCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+  type CustomKeyStoresListEntry,
+} from "@aws-sdk/client-kms";
 import { formatDuration } from "../../../hooks/lib/clock";
 import { awsErrorCode, errorMessage } from "../../../hooks/lib/errors";
 import { TeardownStop, type TeardownDeps } from "./model";
@@ -21,7 +34,9 @@ import { TeardownStop, type TeardownDeps } from "./model";
 /** DescribeCustomKeyStores for one store; undefined once it is deleted. */
 export async function describeStore(deps: TeardownDeps, id: string): Promise<CustomKeyStoresListEntry | undefined> {
   try {
-    const res = (await deps.kmsLimiter.run(() => deps.clients.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id })))) as { CustomKeyStores?: CustomKeyStoresListEntry[] };
+    const res = (await deps.kmsLimiter.run(() =>
+      deps.clients.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id })),
+    )) as { CustomKeyStores?: CustomKeyStoresListEntry[] };
     return res.CustomKeyStores?.[0];
   } catch (err) {
     if (awsErrorCode(err) === "CustomKeyStoreNotFoundException") return undefined;
@@ -39,7 +54,13 @@ export function storeLine(id: string, s: CustomKeyStoresListEntry | undefined): 
 }
 
 /** Polls `describe` until `done`, within the run's wait budget; past it, stops with "run again". */
-async function waitFor<T>(deps: TeardownDeps, what: string, describe: () => Promise<T>, done: (t: T) => boolean, stateOf: (t: T) => string): Promise<T> {
+async function waitFor<T>(
+  deps: TeardownDeps,
+  what: string,
+  describe: () => Promise<T>,
+  done: (t: T) => boolean,
+  stateOf: (t: T) => string,
+): Promise<T> {
   const start = deps.clock.now();
   const pollMs = deps.pollMs ?? 15_000;
   const maxMs = deps.maxWaitMs ?? 30 * 60_000;
@@ -47,7 +68,11 @@ async function waitFor<T>(deps: TeardownDeps, what: string, describe: () => Prom
     const t = await describe();
     if (done(t)) return t;
     const elapsed = deps.clock.now() - start;
-    if (elapsed >= maxMs) throw new TeardownStop("waiting", `${what}: still ${stateOf(t)} after ${formatDuration(elapsed)}; run the teardown again later to continue from here`);
+    if (elapsed >= maxMs)
+      throw new TeardownStop(
+        "waiting",
+        `${what}: still ${stateOf(t)} after ${formatDuration(elapsed)}; run the teardown again later to continue from here`,
+      );
     deps.io.out(`  ${what}: ${stateOf(t)} (${formatDuration(elapsed)})`);
     await deps.clock.sleep(pollMs);
   }
@@ -60,7 +85,9 @@ async function waitFor<T>(deps: TeardownDeps, what: string, describe: () => Prom
 export async function deleteStore(deps: TeardownDeps, id: string, current: CustomKeyStoresListEntry): Promise<void> {
   if (current.ConnectionState !== "DISCONNECTED") {
     deps.io.out(`  key store ${id}: DisconnectCustomKeyStore`);
-    await deps.kmsLimiter.run(() => deps.clients.kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id })));
+    await deps.kmsLimiter.run(() =>
+      deps.clients.kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id })),
+    );
     await waitFor(
       deps,
       `key store ${id}`,
@@ -75,10 +102,16 @@ export async function deleteStore(deps: TeardownDeps, id: string, current: Custo
   } catch (err) {
     const code = awsErrorCode(err);
     if (code === "CustomKeyStoreHasCMKsException") {
-      throw new TeardownStop("refused", `key store ${id} still holds KMS keys (KMS: ${errorMessage(err)}): keys this environment's state does not list were created in it; find them (aws kms list-keys, then describe-key: CustomKeyStoreId), schedule their deletion, and run again after their window`);
+      throw new TeardownStop(
+        "refused",
+        `key store ${id} still holds KMS keys (KMS: ${errorMessage(err)}): keys this environment's state does not list were created in it; find them (aws kms list-keys, then describe-key: CustomKeyStoreId), schedule their deletion, and run again after their window`,
+      );
     }
     if (code === "CustomKeyStoreInvalidStateException") {
-      throw new TeardownStop("refused", `key store ${id} cannot be deleted in its current state (KMS: ${errorMessage(err)}): it must be DISCONNECTED; someone may have connected it again; run the teardown again`);
+      throw new TeardownStop(
+        "refused",
+        `key store ${id} cannot be deleted in its current state (KMS: ${errorMessage(err)}): it must be DISCONNECTED; someone may have connected it again; run the teardown again`,
+      );
     }
     if (code === "CustomKeyStoreNotFoundException") return;
     throw err;
@@ -87,7 +120,9 @@ export async function deleteStore(deps: TeardownDeps, id: string, current: Custo
 
 /** DescribeClusters for one cluster; undefined once it is deleted. */
 export async function describeCluster(deps: TeardownDeps, clusterId: string): Promise<Cluster | undefined> {
-  const res = (await deps.clients.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }))) as { Clusters?: Cluster[] };
+  const res = (await deps.clients.cloudhsm.send(
+    new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }),
+  )) as { Clusters?: Cluster[] };
   const c = res.Clusters?.find((x) => x.ClusterId === clusterId);
   return c && c.State !== "DELETED" ? c : undefined;
 }
@@ -103,7 +138,9 @@ export function clusterLine(id: string, c: Cluster | undefined): string {
 export async function deleteCluster(deps: TeardownDeps, clusterId: string, current: Cluster): Promise<void> {
   for (const h of current.Hsms ?? []) {
     if (!h.HsmId || h.State === "DELETE_IN_PROGRESS" || h.State === "DELETED") continue;
-    deps.io.out(`  CloudHSM cluster ${clusterId}: DeleteHsm ${h.HsmId} (${h.AvailabilityZone ?? "?"}); CloudHSM takes a backup first`);
+    deps.io.out(
+      `  CloudHSM cluster ${clusterId}: DeleteHsm ${h.HsmId} (${h.AvailabilityZone ?? "?"}); CloudHSM takes a backup first`,
+    );
     await deps.clients.cloudhsm.send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: h.HsmId }));
   }
   await waitFor(
@@ -119,7 +156,10 @@ export async function deleteCluster(deps: TeardownDeps, clusterId: string, curre
   } catch (err) {
     const msg = errorMessage(err);
     if (/hsm/i.test(msg)) {
-      throw new TeardownStop("refused", `CloudHSM cluster ${clusterId} was not deleted: it still has HSMs (CloudHSM: ${awsErrorCode(err)}: ${msg}); someone may have added one; run the teardown again to delete it first`);
+      throw new TeardownStop(
+        "refused",
+        `CloudHSM cluster ${clusterId} was not deleted: it still has HSMs (CloudHSM: ${awsErrorCode(err)}: ${msg}); someone may have added one; run the teardown again to delete it first`,
+      );
     }
     throw err;
   }
@@ -130,7 +170,9 @@ export async function liveBackups(deps: TeardownDeps, clusterId: string): Promis
   const out: Backup[] = [];
   let token: string | undefined;
   do {
-    const res = (await deps.clients.cloudhsm.send(new DescribeBackupsCommand({ Filters: { clusterIds: [clusterId] }, ...(token ? { NextToken: token } : {}) }))) as { Backups?: Backup[]; NextToken?: string };
+    const res = (await deps.clients.cloudhsm.send(
+      new DescribeBackupsCommand({ Filters: { clusterIds: [clusterId] }, ...(token ? { NextToken: token } : {}) }),
+    )) as { Backups?: Backup[]; NextToken?: string };
     out.push(...(res.Backups ?? []).filter((b) => b.BackupState !== "DELETED" && b.BackupState !== "PENDING_DELETION"));
     token = res.NextToken;
   } while (token);
@@ -144,5 +186,6 @@ export function deleteBackupCommand(backupId: string, region: string): string {
 
 /** Deletes backups (only with --delete-backups): each goes PENDING_DELETION for 7 days. */
 export async function deleteBackups(deps: TeardownDeps, backups: readonly Backup[]): Promise<void> {
-  for (const b of backups) if (b.BackupId) await deps.clients.cloudhsm.send(new DeleteBackupCommand({ BackupId: b.BackupId }));
+  for (const b of backups)
+    if (b.BackupId) await deps.clients.cloudhsm.send(new DeleteBackupCommand({ BackupId: b.BackupId }));
 }

@@ -13,7 +13,16 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { blockLine, classifyPlans, formatResult, loadAllowlist, planDigest, type Allowlist, type GuardAction, type PlanJson } from "@cmk-stacks/plan-guard";
+import {
+  blockLine,
+  classifyPlans,
+  formatResult,
+  loadAllowlist,
+  planDigest,
+  type Allowlist,
+  type GuardAction,
+  type PlanJson,
+} from "@cmk-stacks/plan-guard";
 import { TeardownStop, type StateResource, type TeardownConfig, type TeardownDeps } from "./model";
 
 /** What the phase means to do with each resource of the state. */
@@ -41,7 +50,12 @@ export function resourceAddress(address: string): string {
 }
 
 /** Splits a state into forget / delete by `forgetReason` (undefined: delete with `deleteReason`). */
-export function intentFor(stack: string, state: readonly StateResource[], forgetReason: (r: StateResource) => string | undefined, deleteReason: (r: StateResource) => string): PhaseIntent {
+export function intentFor(
+  stack: string,
+  state: readonly StateResource[],
+  forgetReason: (r: StateResource) => string | undefined,
+  deleteReason: (r: StateResource) => string,
+): PhaseIntent {
   const forget = new Map<string, string>();
   const remove = new Map<string, string>();
   for (const r of state) {
@@ -86,10 +100,21 @@ export function phaseEntries(plan: PlanJson, intent: PhaseIntent, committed: All
   const result = classifyPlans([{ stack: intent.stack, plan }], committed, { withoutGraph: true });
   const entries: PhaseAllowEntry[] = [];
   for (const f of result.blocked) {
-    const reason = f.action === "forget" ? intent.forget.get(f.address) : f.action === "delete" ? intent.remove.get(f.address) : undefined;
+    const reason =
+      f.action === "forget"
+        ? intent.forget.get(f.address)
+        : f.action === "delete"
+          ? intent.remove.get(f.address)
+          : undefined;
     if (!reason) continue;
     if (entries.some((e) => e.address === f.address && e.actions.includes(f.action))) continue;
-    entries.push({ address: f.address, stack: intent.stack, actions: [f.action], reason: `teardown of ${intent.stack}: ${reason}`, digest });
+    entries.push({
+      address: f.address,
+      stack: intent.stack,
+      actions: [f.action],
+      reason: `teardown of ${intent.stack}: ${reason}`,
+      digest,
+    });
   }
   return entries;
 }
@@ -98,12 +123,17 @@ export function phaseEntries(plan: PlanJson, intent: PhaseIntent, committed: All
  * The allowlist file of a phase: the committed file's entries (allow, externalAccounts,
  * externalOrganizations, as parsed) plus this plan's, in the shape packages/plan-guard/allowlist.ts reads.
  */
-export function allowlistDocument(committed: Allowlist | undefined, entries: readonly PhaseAllowEntry[]): Record<string, unknown> {
+export function allowlistDocument(
+  committed: Allowlist | undefined,
+  entries: readonly PhaseAllowEntry[],
+): Record<string, unknown> {
   const strip = <T extends { index: number }>({ index: _i, ...rest }: T) => rest;
   return {
     allow: [...(committed?.entries ?? []).map(strip), ...entries],
     ...(committed?.externalAccounts?.length ? { externalAccounts: committed.externalAccounts.map(strip) } : {}),
-    ...(committed?.externalOrganizations?.length ? { externalOrganizations: committed.externalOrganizations.map(strip) } : {}),
+    ...(committed?.externalOrganizations?.length
+      ? { externalOrganizations: committed.externalOrganizations.map(strip) }
+      : {}),
   };
 }
 
@@ -126,12 +156,21 @@ export async function runTerraformPhase(deps: TeardownDeps, yes: boolean, intent
   }
 }
 
-async function reviewAndApply(deps: TeardownDeps, yes: boolean, intent: PhaseIntent, dir: string, planFile: string): Promise<void> {
+async function reviewAndApply(
+  deps: TeardownDeps,
+  yes: boolean,
+  intent: PhaseIntent,
+  dir: string,
+  planFile: string,
+): Promise<void> {
   const { io } = deps;
   const plan = await deps.terraform.show(dir, planFile);
   const unintended = unintendedChanges(plan, intent);
   if (unintended.length) {
-    throw new TeardownStop("refused", `the ${intent.stack} teardown plan would also change what the teardown does not intend: ${unintended.join(", ")}; nothing applied (has the state or the configuration changed?)`);
+    throw new TeardownStop(
+      "refused",
+      `the ${intent.stack} teardown plan would also change what the teardown does not intend: ${unintended.join(", ")}; nothing applied (has the state or the configuration changed?)`,
+    );
   }
   const committed = committedAllowlist(deps.allowlistFile);
   const entries = phaseEntries(plan, intent, committed);
@@ -149,7 +188,10 @@ async function reviewAndApply(deps: TeardownDeps, yes: boolean, intent: PhaseInt
   const guard = classifyPlans([{ stack: intent.stack, plan }], merged, { withoutGraph: true });
   for (const l of formatResult(guard)) io.out(`  ${l}`);
   if (guard.exitCode !== 0) {
-    throw new TeardownStop("refused", `the plan guard blocks the ${intent.stack} teardown plan: ${guard.blocked.map(blockLine).join("; ") || guard.inputErrors.join("; ")}`);
+    throw new TeardownStop(
+      "refused",
+      `the plan guard blocks the ${intent.stack} teardown plan: ${guard.blocked.map(blockLine).join("; ") || guard.inputErrors.join("; ")}`,
+    );
   }
   const forgets = (plan.resource_changes ?? []).filter((rc) => actionsOf(rc) === "forget").map((rc) => rc.address);
   const deletes = (plan.resource_changes ?? []).filter((rc) => actionsOf(rc) === "delete").map((rc) => rc.address);
@@ -157,11 +199,18 @@ async function reviewAndApply(deps: TeardownDeps, yes: boolean, intent: PhaseInt
   for (const a of deletes) io.out(`    delete ${a}`);
   for (const a of forgets) io.out(`    forget ${a} (${intent.forget.get(a) ?? ""})`);
   if (!yes && !(await io.confirm(`Apply this plan to ${intent.stack} (digest ${digest})?`))) {
-    throw new TeardownStop("refused", `not confirmed: nothing applied to ${intent.stack}; run again (or pass --yes) to continue`);
+    throw new TeardownStop(
+      "refused",
+      `not confirmed: nothing applied to ${intent.stack}; run again (or pass --yes) to continue`,
+    );
   }
   // The saved plan must still be the reviewed one.
   const again = planDigest(await deps.terraform.show(dir, planFile));
-  if (again !== digest) throw new TeardownStop("refused", `the plan file of ${intent.stack} changed after review (digest ${again}, reviewed ${digest}); nothing applied`);
+  if (again !== digest)
+    throw new TeardownStop(
+      "refused",
+      `the plan file of ${intent.stack} changed after review (digest ${again}, reviewed ${digest}); nothing applied`,
+    );
   await deps.terraform.apply(dir, planFile);
   io.out(`  applied: ${intent.stack} deleted ${deletes.length}, forgot ${forgets.length}`);
 }

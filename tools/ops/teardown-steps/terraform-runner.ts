@@ -14,7 +14,19 @@ import { isObject, type JsonObject, type PlanJson } from "@cmk-stacks/plan-guard
 import type { StateResource, TeardownConfig, TerraformRunner } from "./model";
 
 /** The only state attributes the teardown reads. */
-export const KEPT_ATTRIBUTES = ["id", "arn", "bucket", "key_id", "key_arn", "deletion_window_in_days", "custom_key_store_id", "custom_key_store_type", "cloud_hsm_cluster_id", "cluster_id", "hsm_id"] as const;
+export const KEPT_ATTRIBUTES = [
+  "id",
+  "arn",
+  "bucket",
+  "key_id",
+  "key_arn",
+  "deletion_window_in_days",
+  "custom_key_store_id",
+  "custom_key_store_type",
+  "cloud_hsm_cluster_id",
+  "cluster_id",
+  "hsm_id",
+] as const;
 
 /** Options of {@link createTerraformRunner}. */
 export interface TerraformRunnerOptions {
@@ -36,9 +48,19 @@ interface Run {
   stderr: string;
 }
 
-function run(bin: string, dir: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
+function run(
+  bin: string,
+  dir: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: dir, env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, args, {
+      cwd: dir,
+      env: { ...env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
@@ -50,7 +72,11 @@ function run(bin: string, dir: string, args: readonly string[], env: NodeJS.Proc
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
   });
 }
@@ -92,9 +118,15 @@ export function createTerraformRunner(opts: TerraformRunnerOptions = {}): Terraf
 
   const write = async (stack: string, config: TeardownConfig): Promise<string> => {
     const source = join(root, "cdktf.out", "stacks", stack, "cdk.tf.json");
-    if (!existsSync(source)) throw new Error(`${source} does not exist: run \`npm run synth\` first (the teardown uses the synthesized stack's backend and provider)`);
+    if (!existsSync(source))
+      throw new Error(
+        `${source} does not exist: run \`npm run synth\` first (the teardown uses the synthesized stack's backend and provider)`,
+      );
     const synthesized = JSON.parse(readFileSync(source, "utf8")) as JsonObject;
-    const base: JsonObject = { terraform: synthesized.terraform ?? {}, ...(synthesized.provider ? { provider: synthesized.provider } : {}) };
+    const base: JsonObject = {
+      terraform: synthesized.terraform ?? {},
+      ...(synthesized.provider ? { provider: synthesized.provider } : {}),
+    };
     if (config.removed.length) base.removed = config.removed as unknown as JsonObject[];
     const doc = opts.transform ? opts.transform(base, stack) : base;
     const dir = join(root, "cdktf.out", "teardown", stack);
@@ -127,7 +159,10 @@ export function createTerraformRunner(opts: TerraformRunnerOptions = {}): Terraf
     },
     async apply(dir, planFile) {
       const r = await run(bin, dir, ["apply", "-input=false", "-no-color", planFile], env, 3 * 60 * 60_000);
-      if (r.code !== 0) throw new Error(`terraform apply failed in ${dir}: ${firstError(r)}; run the teardown again to see where things are`);
+      if (r.code !== 0)
+        throw new Error(
+          `terraform apply failed in ${dir}: ${firstError(r)}; run the teardown again to see where things are`,
+        );
     },
   };
 }
