@@ -51,11 +51,11 @@ export const environmentTable: ConstraintTable = {
     },
     {
       field: "tags",
-      rule: `at most ${TAGGING.ENVIRONMENT_TAGS_MAX.value} tags with keys of ${TAGGING.TAG_KEY_LENGTH.min}-${TAGGING.TAG_KEY_LENGTH.max} chars, not starting with '${TAGGING.RESERVED_KEY_PREFIX}'`,
+      rule: `at most ${TAGGING.TAGS_MAX.value} tags with keys of ${TAGGING.TAG_KEY_LENGTH.min}-${TAGGING.TAG_KEY_LENGTH.max} chars, not starting with '${TAGGING.RESERVED_KEY_PREFIX}'`,
       source: "AWS tagging: tag keys",
       check: (v) =>
         isObject(v) &&
-        Object.keys(v).length <= TAGGING.ENVIRONMENT_TAGS_MAX.value &&
+        Object.keys(v).length <= TAGGING.TAGS_MAX.value &&
         Object.keys(v).every(TAGGING.isUserTagKey),
     },
     {

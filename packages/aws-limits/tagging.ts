@@ -15,19 +15,20 @@ export const TAGS_PER_RESOURCE: Limit = { value: 50, unit: "tags", doc: TAGGING 
  * Tags the tool itself may add to a resource on top of the environment's `tags`: Environment,
  * ManagedBy and Stack on every resource, Name on the cluster, instances and secrets, and a
  * credential tag on the CloudHSM secrets, with room to spare for a construct that adds one.
- * Project rule, so that the environment's tags plus the tool's never pass {@link TAGS_PER_RESOURCE}.
+ * Project rule (its `doc` is AWS's limit it works within), so that the environment's tags plus the
+ * tool's never pass {@link TAGS_PER_RESOURCE}.
  */
 export const TOOL_TAGS_RESERVED: Limit = {
   value: 10,
   unit: "tags",
-  doc: `project rule, within AWS's ${TAGS_PER_RESOURCE.value} tags per resource: ${TAGGING}`,
+  doc: TAGGING,
 };
 
-/** The environment's own `tags`: at most {@link TAGS_PER_RESOURCE} less {@link TOOL_TAGS_RESERVED} (40). */
-export const ENVIRONMENT_TAGS_MAX: Limit = {
+/** The environment's own `tags`: at most {@link TAGS_PER_RESOURCE} less {@link TOOL_TAGS_RESERVED} (40). Project rule. */
+export const TAGS_MAX: Limit = {
   value: TAGS_PER_RESOURCE.value - TOOL_TAGS_RESERVED.value,
   unit: "tags",
-  doc: `project rule, within AWS's ${TAGS_PER_RESOURCE.value} tags per resource: ${TAGGING}`,
+  doc: TAGGING,
 };
 
 /** Tag key length: 1-128 Unicode characters. */
