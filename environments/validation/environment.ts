@@ -54,9 +54,7 @@ export const environmentTable: ConstraintTable = {
       rule: `at most ${TAGGING.TAGS_MAX.value} tags with keys of ${TAGGING.TAG_KEY_LENGTH.min}-${TAGGING.TAG_KEY_LENGTH.max} chars, not starting with '${TAGGING.RESERVED_KEY_PREFIX}'`,
       source: "AWS tagging: tag keys",
       check: (v) =>
-        isObject(v) &&
-        Object.keys(v).length <= TAGGING.TAGS_MAX.value &&
-        Object.keys(v).every(TAGGING.isUserTagKey),
+        isObject(v) && Object.keys(v).length <= TAGGING.TAGS_MAX.value && Object.keys(v).every(TAGGING.isUserTagKey),
     },
     {
       field: "tags.*",

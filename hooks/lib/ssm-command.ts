@@ -66,7 +66,9 @@ export async function runShellCommand(input: RunCommandInput): Promise<CommandOu
               Comment: input.comment.slice(0, 100),
               Parameters: {
                 commands: [input.script],
-                executionTimeout: [String(input.executionTimeoutSeconds ?? HOOKS.SSM_EXECUTION_TIMEOUT_SECONDS_DEFAULT.value)],
+                executionTimeout: [
+                  String(input.executionTimeoutSeconds ?? HOOKS.SSM_EXECUTION_TIMEOUT_SECONDS_DEFAULT.value),
+                ],
               },
             }),
           ),
