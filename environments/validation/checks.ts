@@ -1,5 +1,5 @@
 /** Small predicates the constraint tables are written with. Each takes `unknown`: input may be JSON. */
-import { IAM, NAMES, NETWORK } from "@cmk-stacks/aws-limits";
+import { IAM, NAMES, NETWORK, TAGGING } from "@cmk-stacks/aws-limits";
 
 export const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -46,11 +46,8 @@ export const LOGICAL_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export const LOGICAL_NAME_RULE =
   "an identifier: a letter, then letters, digits or '_', at most 64 chars (it becomes part of construct ids and Terraform names)";
 
-/**
- * Characters AWS allows in tag keys and values (Tagging AWS resources, "Tag naming limits and
- * requirements"): https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
- */
-export const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** Characters AWS allows in tag keys and values: the rulebook's {@link TAGGING.TAG_CHARS}. */
+export const TAG_CHARS = TAGGING.TAG_CHARS.regex;
 
 /** Parsed IPv4 CIDR as an integer range. */
 export interface Cidr {
@@ -82,8 +79,8 @@ export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", 
   (c) => parseCidr(c) as Cidr,
 );
 
-/** AWS Region code, e.g. `eu-west-1`, `us-gov-west-1`. */
-export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** AWS Region code, e.g. `eu-west-1`, `us-gov-west-1`: the rulebook's {@link IAM.REGION}. */
+export const REGION = IAM.REGION.regex;
 
 /** An AZ belongs to a Region when it is the Region followed by a letter (`eu-west-1a`). */
 export const azInRegion = (az: unknown, region: string): boolean =>

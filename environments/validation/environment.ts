@@ -1,5 +1,5 @@
 /** Environment-wide fields: identity, tags, state backend, hook runner. */
-import { HOOKS, IAM, inRange, NAMES, S3, STATE_BACKEND } from "@cmk-stacks/aws-limits";
+import { HOOKS, IAM, inRange, NAMES, S3, STATE_BACKEND, TAGGING } from "@cmk-stacks/aws-limits";
 import type { ConstraintTable } from "./engine";
 import { isObject, isString, matches, oneOf, partitionOfRegion, REGION, TAG_CHARS } from "./checks";
 import { reservedTags } from "../resolve";
@@ -7,11 +7,11 @@ import type { EnvironmentConfig } from "../types";
 
 /** Tags the tool sets on every resource (the stack name is added per stack by the provider's default tags). */
 const RESERVED = ["Environment", "ManagedBy", "Stack"];
-const TAG_CHARS_RULE = "letters, digits, spaces and _ . : / = + - @ only";
+const TAG_CHARS_RULE = TAGGING.TAG_CHARS.allowed;
 import { derivedNameProblems } from "./names";
 
-/** An IAM role ARN, paths allowed. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns */
-export const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** An IAM role ARN, paths allowed: the rulebook's {@link IAM.ROLE_ARN}. */
+export const IAM_ROLE_ARN = IAM.ROLE_ARN.regex;
 
 /** The Region of the state bucket: `backend.region`, else the environment's. */
 function backendRegion(c: { env: EnvironmentConfig; parent: Record<string, unknown> }): string {
@@ -45,18 +45,16 @@ export const environmentTable: ConstraintTable = {
     { field: "tags", rule: "an object of string tags", source: "AWS tagging", check: isObject },
     {
       field: "tags.*",
-      rule: "a string of at most 256 chars",
+      rule: `a string of at most ${TAGGING.TAG_VALUE_LENGTH.max} chars`,
       source: "AWS tagging: tag values",
-      check: matches(/^[\s\S]*$/, 0, 256),
+      check: matches(/^[\s\S]*$/, TAGGING.TAG_VALUE_LENGTH.min, TAGGING.TAG_VALUE_LENGTH.max),
     },
     {
       field: "tags",
-      rule: "at most 40 tags with keys of 1-128 chars, not starting with 'aws:'",
+      rule: `at most ${TAGGING.TAGS_MAX.value} tags with keys of ${TAGGING.TAG_KEY_LENGTH.min}-${TAGGING.TAG_KEY_LENGTH.max} chars, not starting with '${TAGGING.RESERVED_KEY_PREFIX}'`,
       source: "AWS tagging: tag keys",
       check: (v) =>
-        isObject(v) &&
-        Object.keys(v).length <= 40 &&
-        Object.keys(v).every((k) => k.length >= 1 && k.length <= 128 && !k.toLowerCase().startsWith("aws:")),
+        isObject(v) && Object.keys(v).length <= TAGGING.TAGS_MAX.value && Object.keys(v).every(TAGGING.isUserTagKey),
     },
     {
       field: "tags.*",

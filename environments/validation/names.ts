@@ -10,13 +10,19 @@
  * modules/alarms/alarm-topic.ts, modules/hooks/hook-runtime.ts, modules/cloudhsm/...): a test
  * compares them with the names in the synthesized stacks (test/environments/validation/names.test.ts).
  *
- * Audit of the derived names against each type's AWS rule, for the longest environment name (20 of
- * `[a-z][a-z0-9-]`): load balancer `<name>-xks` (32, ELB: no `internal-` prefix: refused here) and
- * target group `<name>-xks-proxies` (exactly 32); IAM role and instance profile `<name>-hooks`,
- * `<name>-cloudhsm-admin` (64); Lambda function `<name>-hooks` (64); EventBridge rule
- * `<name>-kms-cloudhsm-health` (64); SNS topic `<name>-kms-alarms` (256); alarm names (255); secret,
- * SSM parameter and log group names (512, 2048, 512); KMS alias `alias/<name>-kms-alarms` (256);
- * Terraform Cloud workspace `<prefix, 60><name>-keys` (90). Only the `internal-` prefix can break.
+ * Audit of the derived names against each type's AWS rule, for the longest environment name
+ * ({@link NAMES.ENVIRONMENT_NAME_LENGTH}.max of `[a-z][a-z0-9-]`). Where the rulebook has the rule:
+ * load balancer `<name>-xks` and target group `<name>-xks-proxies` ({@link NAMES.ELB_NAME_LENGTH}:
+ * the target group reaches it exactly, test/environments/validation/names.test.ts; a load balancer
+ * may not start with {@link NAMES.ELB_RESERVED_PREFIX}: refused here); IAM role and instance profile
+ * `<name>-hooks`, `<name>-cloudhsm-admin` ({@link IAM.NAME_LENGTH}); Lambda function `<name>-hooks`
+ * ({@link HOOKS.LAMBDA_FUNCTION_NAME_MAX}); log group names ({@link CLOUDWATCH.LOG_GROUP_NAME}); KMS
+ * alias `alias/<name>-kms-alarms` ({@link KMS.ALIAS_NAME_LENGTH}); Terraform Cloud workspace
+ * `<prefix><name>-keys` ({@link STATE_BACKEND.CLOUD_WORKSPACE_PREFIX_LENGTH}). Names of types the
+ * rulebook has no rule for stay far below AWS's limits: EventBridge rule `<name>-kms-cloudhsm-health`
+ * (40 of 64, https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html), SNS topic
+ * `<name>-kms-alarms` (31 of 256, https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html),
+ * alarm, secret and SSM parameter names (limits of 255 and more). Only the `internal-` prefix can break.
  */
 import { EBS, NAMES, STATE_BACKEND } from "@cmk-stacks/aws-limits";
 import type { EnvironmentConfig } from "../types";

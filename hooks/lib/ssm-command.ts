@@ -6,6 +6,7 @@ import {
   type ListCommandsCommandOutput,
   type SendCommandCommandOutput,
 } from "@aws-sdk/client-ssm";
+import { HOOKS } from "@cmk-stacks/aws-limits";
 import { COMMAND_POLL } from "./backoff";
 import { awsErrorCode, errorMessage, HookError } from "./errors";
 import type { ProgressReporter } from "./progress";
@@ -65,7 +66,9 @@ export async function runShellCommand(input: RunCommandInput): Promise<CommandOu
               Comment: input.comment.slice(0, 100),
               Parameters: {
                 commands: [input.script],
-                executionTimeout: [String(input.executionTimeoutSeconds ?? 900)],
+                executionTimeout: [
+                  String(input.executionTimeoutSeconds ?? HOOKS.SSM_EXECUTION_TIMEOUT_SECONDS_DEFAULT.value),
+                ],
               },
             }),
           ),

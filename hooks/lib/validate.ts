@@ -3,7 +3,7 @@
  * Every pattern runs in linear time: no group that can match the same text in two ways is repeated
  * (`(\/?x+)+` tried 2^n splits of a hostile argument).
  */
-import { SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
+import { IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
 
 export const ID_PATTERNS = {
   clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
@@ -12,7 +12,8 @@ export const ID_PATTERNS = {
   /** The rulebook's {@link SECRETS_MANAGER.SECRET_ARN}. */
   secretArn: SECRETS_MANAGER.SECRET_ARN.regex,
   parameterName: /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/,
-  region: /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
+  /** The rulebook's {@link IAM.REGION}. */
+  region: IAM.REGION.regex,
   ip: /^(\d{1,3}\.){3}\d{1,3}$/,
   /** `<host>:<port>`: an IPv4 address or a DNS name, and a port (rotate-xks-credential --connect-to). */
   hostPort:

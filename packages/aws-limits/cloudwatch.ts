@@ -3,7 +3,7 @@
  * the validation table (`environments/validation/alarms.ts`) and the alarm constructs
  * (`modules/alarms/`) read them from here.
  */
-import type { Default, Limit, Range } from "./rule";
+import type { Default, Limit, Pattern, Range } from "./rule";
 
 /** What a share allows, in words. */
 export const SHARE_WORDS = "greater than 0 and at most 1";
@@ -126,4 +126,14 @@ export const HOOK_LOG_RETENTION_DAYS_DEFAULT: Default<number> = {
   value: 365,
   why: "a year of bootstrap and health check logs, for audit",
   doc: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html",
+};
+
+/**
+ * A CloudWatch Logs log group name: 1-512 characters of letters, digits and `_ - . / #` (CreateLogGroup
+ * `logGroupName`, pattern `[\.\-_/#A-Za-z0-9]+`).
+ */
+export const LOG_GROUP_NAME: Pattern = {
+  regex: /^[\w./#-]{1,512}$/,
+  allowed: "1-512 letters, digits and _ - . / #",
+  doc: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
 };

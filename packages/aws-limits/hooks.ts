@@ -134,3 +134,16 @@ export const LAMBDA_MEMORY_MB_DEFAULT: Default<number> = {
   why: "the steps mostly wait on AWS; 256 MB also buys a little more CPU than 128",
   doc: "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html",
 };
+
+/**
+ * The `executionTimeout` (seconds) a bootstrap step's SSM Run Command script (AWS-RunShellScript)
+ * gets when the step sets none. Project rule, shorter than Run Command's own default of 3600
+ * seconds: the scripts (cloudhsm-cli calls on the admin instance) finish in seconds, and a hung
+ * one should fail within one Lambda invocation ({@link LAMBDA_TIMEOUT_SECONDS}.max) rather than
+ * hold the step for an hour.
+ */
+export const SSM_EXECUTION_TIMEOUT_SECONDS_DEFAULT: Default<number> = {
+  value: LAMBDA_TIMEOUT_SECONDS.max,
+  why: "a hung admin-instance script fails within one Lambda invocation instead of Run Command's 1-hour default",
+  doc: "https://docs.aws.amazon.com/systems-manager/latest/userguide/monitor-commands.html#monitor-about-status-timeouts",
+};

@@ -67,3 +67,41 @@ export function partitionOfRegion(region: string): string {
   if (region.startsWith("us-gov-")) return "aws-us-gov";
   return "aws";
 }
+
+/**
+ * An IAM role ARN, paths allowed (the state backend's `assume_role.role_arn`), in the partitions
+ * this project deploys to: the same as {@link PRINCIPAL_ARN} (aws, aws-cn, aws-us-gov), roles only.
+ * The role must also be in the partition of the state bucket's Region ({@link partitionOfRegion}),
+ * which is one of these three: an ARN of the ISO partitions (aws-iso, aws-iso-b), which an older
+ * copy of this pattern let through, could never be in it, so this rule does not name them.
+ */
+export const ROLE_ARN: Pattern = {
+  regex: /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+  allowed: "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+  doc: `${IDENTIFIERS}#identifiers-arns`,
+};
+
+/**
+ * An AWS Region code (`eu-west-1`, `us-gov-west-1`, `cn-north-1`, and the ISO Regions' shape
+ * `us-iso-east-1`, `us-isob-east-1`): what the environment's `region` and the hook runners' `--region`
+ * accept. https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+ */
+export const REGION: Pattern = {
+  regex: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/,
+  allowed: "an AWS Region code such as eu-west-1",
+  doc: "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html",
+};
+
+/**
+ * The start of any ARN that names an account (`arn:<partition>:<service>:<region>:<account>:...`),
+ * the account captured; an ARN without one (an S3 bucket's) does not match. A prefix, not a whole
+ * value: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ */
+export const ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
+
+/** The account id of any ARN ({@link ARN_ACCOUNT}), of `service` when one is given (`kms`), or undefined. */
+export function accountOfAnyArn(arn: unknown, service?: string): string | undefined {
+  if (typeof arn !== "string") return undefined;
+  const m = ARN_ACCOUNT.exec(arn);
+  return m && (service === undefined || arn.split(":")[2] === service) ? m[1] : undefined;
+}

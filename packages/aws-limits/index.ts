@@ -17,4 +17,5 @@ export * as CLOUDWATCH from "./cloudwatch";
 export * as HOOKS from "./hooks";
 export * as STATE_BACKEND from "./state-backend";
 export * as NAMES from "./names";
+export * as TAGGING from "./tagging";
 export * as SERVICE_LINKED_ROLES from "./service-linked-roles";

@@ -12,6 +12,7 @@
  * - values unknown until apply read `(known after apply)`.
  * The lines are plain text: whoever renders them (Markdown, a terminal) escapes them.
  */
+import { IAM } from "@cmk-stacks/aws-limits";
 import type { JsonValue, ResourceChange } from "./plan-json";
 import { actionOf } from "./plan-index";
 import { IDENTITY, policyDiff, principalListDiff, type PolicySide } from "./policy-diff";
@@ -230,7 +231,7 @@ function defaultKeyPolicy(rc: ResourceChange): string | undefined {
   const arns = [rc.change.before, rc.change.after].map((v) =>
     isRecord(v) && typeof v.arn === "string" ? v.arn : undefined,
   );
-  const account = arns.map((a) => (a ? /^arn:[a-z-]+:kms:[a-z0-9-]*:(\d{12}):/.exec(a)?.[1] : undefined)).find(Boolean);
+  const account = arns.map((a) => IAM.accountOfAnyArn(a, "kms")).find(Boolean);
   return account
     ? JSON.stringify({
         Statement: [

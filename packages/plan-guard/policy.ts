@@ -254,8 +254,8 @@ export function globMatch(pattern: string, value: string, caseless = false): boo
 }
 
 const ACCOUNT = IAM.ACCOUNT_ID.regex;
-/** The account field of any ARN (`arn:aws:iam::111122223333:role/x`, `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x`). */
-const ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
+/** The account field of any ARN (`arn:aws:iam::111122223333:role/x`, `arn:aws:cloudwatch:eu-west-1:111122223333:alarm:x`): the rulebook's {@link IAM.ARN_ACCOUNT}. */
+const ARN_ACCOUNT = IAM.ARN_ACCOUNT;
 
 /** Answers already computed for a string (bounded: cleared when full). */
 function memoised<T>(f: (s: string) => T): (s: string) => T {
@@ -620,7 +620,6 @@ function positiveOperator(operator: string): boolean {
 /** The organization id an organization path starts with (`o-abc123def4/r-ab12/...`). */
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const ORG_PATH = /^(o-[a-z0-9]{10,32})\//;
-const ANY_ARN_ACCOUNT = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/;
 
 /** The key's own account or organization, as a policy variable (resolved by IAM at request time). */
 const OWN_VARIABLE: Record<CallerScope, RegExp> = {
@@ -649,7 +648,7 @@ function valueNarrows(scope: CallerScope, operator: string, v: string): boolean 
     case "account":
       return w < 0 && IAM.ACCOUNT_ID.regex.test(v);
     case "arn":
-      return ANY_ARN_ACCOUNT.test(head) || (w < 0 && ANY_ARN_ACCOUNT.test(v));
+      return ARN_ACCOUNT.test(head) || (w < 0 && ARN_ACCOUNT.test(v));
     case "organization":
       return w < 0 && ORG_ID.test(v);
     case "org-path":
@@ -698,7 +697,7 @@ function boundOf(
   });
   // The conditions are ANDed: any one of them bounds the reach. Take the account-level one naming the fewest accounts.
   if (accountLevel.length) {
-    const accounts = (c: ConditionEntry) => new Set(values(c).map((v) => ANY_ARN_ACCOUNT.exec(v)?.[1] ?? v)).size;
+    const accounts = (c: ConditionEntry) => new Set(values(c).map((v) => ARN_ACCOUNT.exec(v)?.[1] ?? v)).size;
     const tightest = accountLevel.reduce((a, b) => (accounts(b) < accounts(a) ? b : a));
     return { principals: values(tightest), organizations: [] };
   }

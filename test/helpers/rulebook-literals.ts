@@ -139,9 +139,14 @@ const ruleWords = (exportName: string) => [
   ...new Set(wordsOf(exportName.replace(/_/g, " ")).filter((w) => !STOP.has(w))),
 ];
 
-/** Whether `a` and `b` are one word, or one is the other with up to 2 more letters (pair/pairs, backup/backups), 4 letters at least. */
+/**
+ * Whether `a` and `b` are one word, or one is the other with up to 2 more letters (pair/pairs,
+ * backup/backups), 4 letters at least; a shorter word only with its plural `s` (tag/tags).
+ */
 const sameWord = (a: string, b: string) =>
   a === b ||
+  a === `${b}s` ||
+  b === `${a}s` ||
   (Math.min(a.length, b.length) >= 4 && Math.abs(a.length - b.length) <= 2 && (a.startsWith(b) || b.startsWith(a)));
 
 /** Whether the context has the rule's words: its only word, or at least two of them (`admin password`, not just `password`). */

@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { realClock, type Clock } from "../../hooks/lib/clock";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
-import { inRange, KMS } from "@cmk-stacks/aws-limits";
+import { CLOUDWATCH, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { ConfigError } from "../../environments/errors";
 import { splitUnknownOptions, unknownOptionProblems } from "./cli-common";
 import { createOpsClients, destroyOpsClients } from "./clients";
@@ -92,7 +92,7 @@ export function flagProblems(f: Flags): string[] {
     p.push("--without-alarm cannot be combined with --cloudtrail-log-group or --alarm-topic");
   if (f.alarmTopic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(f.alarmTopic))
     p.push(`--alarm-topic must be an SNS topic ARN (got "${f.alarmTopic}")`);
-  if (f.cloudtrailLogGroup !== undefined && !/^[\w./#-]{1,512}$/.test(f.cloudtrailLogGroup))
+  if (f.cloudtrailLogGroup !== undefined && !CLOUDWATCH.LOG_GROUP_NAME.regex.test(f.cloudtrailLogGroup))
     p.push(`--cloudtrail-log-group must be a CloudWatch Logs group name (got "${f.cloudtrailLogGroup}")`);
   if (f.yes && !f.execute) p.push("--yes only makes sense with --execute");
   return p;

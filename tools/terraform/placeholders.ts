@@ -4,6 +4,7 @@
  * configuration shows deletes, replacements and forgets without ever touching AWS.
  */
 import { createHash } from "node:crypto";
+import { IAM } from "@cmk-stacks/aws-limits";
 import {
   isObject,
   type ConfigExpression,
@@ -23,8 +24,6 @@ export interface PlanLocation {
   region: string;
   account: string;
 }
-
-const ARN_ACCOUNT = /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/;
 
 function firstString(v: JsonValue | undefined, test: (s: string) => string | undefined, depth = 0): string | undefined {
   if (v === undefined || v === null || depth > 8) return undefined;
@@ -55,7 +54,7 @@ export function planLocation(plan: PlanJson): PlanLocation {
   }
   if (!account) {
     const values: JsonValue[] = (plan.resource_changes ?? []).map((rc) => rc.change.after ?? rc.change.before ?? null);
-    account = firstString(values, (s) => ARN_ACCOUNT.exec(s)?.[1]);
+    account = firstString(values, (s) => IAM.accountOfAnyArn(s));
   }
   return { region: region ?? "us-east-1", account: account ?? "123456789012" };
 }

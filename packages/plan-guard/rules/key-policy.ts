@@ -16,6 +16,7 @@
  * principals able to change it than before, `bypass_policy_lockout_safety_check = true`.
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
+import { IAM } from "@cmk-stacks/aws-limits";
 import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
@@ -95,7 +96,7 @@ function keyIdentity(rc: ResourceChange, idx: PlanIndex): { arn?: string; accoun
   const own = [valuesOf(rc.change.before), valuesOf(rc.change.after)];
   let arn = own.map((v) => v.arn).find((a): a is string => typeof a === "string");
   if (!arn && rc.type === "aws_kms_key_policy") arn = keyArnNamedBy(rc, idx, "key_id");
-  const account = arn ? /^arn:[a-z-]+:kms:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1] : undefined;
+  const account = IAM.accountOfAnyArn(arn, "kms");
   return { ...(arn ? { arn } : {}), ...(account ? { account } : {}) };
 }
 

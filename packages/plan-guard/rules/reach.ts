@@ -85,8 +85,7 @@ export function planAccounts(idx: PlanIndex): string[] {
     const set = new Set<string>();
     for (const rc of idx.changes) {
       for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)]) {
-        const a =
-          typeof v.arn === "string" ? /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] : undefined;
+        const a = typeof v.arn === "string" ? IAM.accountOfAnyArn(v.arn) : undefined;
         if (a) set.add(a);
       }
     }

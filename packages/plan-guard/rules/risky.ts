@@ -17,6 +17,7 @@
  * - a security group opened to the whole internet.
  * Deletes and replacements of key- or data-bearing resources are blocked by their own rules.
  */
+import { IAM } from "@cmk-stacks/aws-limits";
 import type { ResourceChange } from "../plan-json";
 import { policyChanges } from "../changes";
 import type { Finding, GuardAction } from "../model";
@@ -295,7 +296,7 @@ function planAccounts(idx: PlanIndex): Set<string> {
   const out = new Set<string>();
   for (const rc of idx.changes)
     for (const v of [valuesOf(rc.change.before), valuesOf(rc.change.after)])
-      if (typeof v.arn === "string") out.add(/^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/.exec(v.arn)?.[1] ?? "");
+      if (typeof v.arn === "string") out.add(IAM.accountOfAnyArn(v.arn) ?? "");
   out.delete("");
   return out;
 }

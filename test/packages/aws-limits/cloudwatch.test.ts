@@ -58,3 +58,17 @@ test("alarm settings link their AWS pages; the request quota alarm needs fewer b
   expect(q.periodSeconds % 60).toBe(0);
   expect(q.doc).toMatch(AWS_DOC);
 });
+
+describe("CloudWatch Logs log group names: CLOUDWATCH.LOG_GROUP_NAME", () => {
+  test.each([
+    ["/aws/cloudtrail/org-trail", true],
+    ["aws-cloudtrail-logs-111111111111_a.b#c", true],
+    ["g".repeat(512), true],
+    ["g".repeat(513), false],
+    ["", false],
+    ["with space", false],
+    ["colon:name", false],
+  ])("%j -> %s", (name, ok) => {
+    expect(CLOUDWATCH.LOG_GROUP_NAME.regex.test(name)).toBe(ok);
+  });
+});

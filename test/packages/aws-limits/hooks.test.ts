@@ -81,3 +81,8 @@ test("typical durations fit the default budget and cite AWS", () => {
   for (const [op, m] of Object.entries(minutes))
     expect([op, m > 0 && m <= HOOKS.TIMEOUT_MINUTES_DEFAULT.value]).toEqual([op, true]);
 });
+
+test("an SSM Run Command script gets at most one Lambda invocation by default (Run Command's own default is 3600 s)", () => {
+  expect(HOOKS.SSM_EXECUTION_TIMEOUT_SECONDS_DEFAULT.value).toBe(HOOKS.LAMBDA_TIMEOUT_SECONDS.max);
+  expect(HOOKS.SSM_EXECUTION_TIMEOUT_SECONDS_DEFAULT.value).toBeLessThan(3600);
+});

@@ -73,3 +73,48 @@ test.each([
 ])("account id %s -> %s", (id, ok) => {
   expect(IAM.ACCOUNT_ID.regex.test(id)).toBe(ok);
 });
+
+describe("the state backend's role ARN: IAM.ROLE_ARN, the partitions of IAM.PRINCIPAL_ARN", () => {
+  test.each([
+    [`arn:aws:iam::${ACCOUNT}:role/TerraformState`, true],
+    [`arn:aws-cn:iam::${ACCOUNT}:role/path/TerraformState`, true],
+    [`arn:aws-us-gov:iam::${ACCOUNT}:role/TerraformState`, true],
+    // no Region this project accepts maps to an ISO partition (IAM.partitionOfRegion)
+    [`arn:aws-iso:iam::${ACCOUNT}:role/TerraformState`, false],
+    [`arn:aws-iso-b:iam::${ACCOUNT}:role/TerraformState`, false],
+    [`arn:aws:iam::${ACCOUNT}:user/alice`, false],
+    [`arn:aws:iam::${ACCOUNT}:role/${"n".repeat(513)}`, false],
+  ])("%s -> %s", (arn, ok) => {
+    expect(IAM.ROLE_ARN.regex.test(arn)).toBe(ok);
+  });
+});
+
+describe("Region codes: IAM.REGION (the environment's region and the hook runners' --region)", () => {
+  test.each([
+    ["eu-west-1", true],
+    ["us-gov-west-1", true],
+    ["cn-north-1", true],
+    ["us-iso-east-1", true],
+    ["us-isob-east-1", true],
+    ["us-isoxx-east-1", false],
+    ["eu-west-1a", false],
+    ["EU-WEST-1", false],
+    ["eu-west", false],
+  ])("%s -> %s", (region, ok) => {
+    expect(IAM.REGION.regex.test(region)).toBe(ok);
+  });
+});
+
+describe("the account of any ARN: IAM.accountOfAnyArn", () => {
+  test.each([
+    [`arn:aws:iam::${ACCOUNT}:role/x`, undefined, ACCOUNT],
+    [`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:x`, undefined, ACCOUNT],
+    [`arn:aws-cn:kms:cn-north-1:${ACCOUNT}:key/abc`, "kms", ACCOUNT],
+    [`arn:aws:sns:eu-west-1:${ACCOUNT}:topic`, "kms", undefined],
+    ["arn:aws:s3:::bucket", undefined, undefined],
+    [ACCOUNT, undefined, undefined],
+    [42, undefined, undefined],
+  ])("%s (%s) -> %s", (arn, service, account) => {
+    expect(IAM.accountOfAnyArn(arn, service)).toBe(account);
+  });
+});

@@ -106,6 +106,33 @@ describe("the checker finds a literal limit or default", () => {
       "const ok = /^[A-Za-z0-9!_.*'()-]+(\\/[A-Za-z0-9!_.*'()-]+)*$/.test(v);",
       [[1, "/^[A-Za-z0-9!_.*'()-]+(\\/[A-Za-z0-9!_.*'()-]+)*$/", "regex"]],
     ],
+    [
+      "a short rule word in its plural (tag: tags)",
+      "const ok = tagKeys.every((k) => k.length <= 128);",
+      [[1, "128", "<= N"]],
+    ],
+    ["a tag count", "const ok = Object.keys(tags).length <= 40;", [[1, "40", "<= N"]]],
+    ["a tag value range", "const tagValue = matches(/^[\\s\\S]*$/, 0, 256);", [[1, "0, 256", "f(N, M)"]]],
+    [
+      "an SSM execution timeout default",
+      "const t = String(input.executionTimeoutSeconds ?? 900);",
+      [[1, "900", "?? N"]],
+    ],
+    [
+      "a log group name pattern",
+      "if (!/^[\\w./#-]{1,512}$/.test(logGroup)) x();",
+      [[1, "/^[\\w./#-]{1,512}$/", "regex"]],
+    ],
+    [
+      "the ARN account prefix",
+      "const a = /^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\\d{12}):/.exec(arn)?.[1];",
+      [[1, "/^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:(\\d{12}):/", "regex"]],
+    ],
+    [
+      "a Region pattern in an object",
+      "const P = { region: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d$/ };",
+      [[1, "/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d$/", "regex"]],
+    ],
   ])("%s", (_what, text, expected) => {
     expect(found(text)).toEqual(expected);
   });
@@ -120,6 +147,7 @@ describe("the checker finds a literal limit or default", () => {
       "const r = p.automaticBackupRetentionDays ?? FSX.AUTOMATIC_BACKUP_RETENTION_DAYS_DEFAULT.value;",
     ],
     ["a pair that is no range", 'backupRetention: "0-91 days"'],
+    ["a short word that is not the rule's, nor its plural", "const ok = tagline.length <= 128;"],
   ])("not %s", (_what, text) => {
     expect(found(text)).toEqual([]);
   });
