@@ -26,11 +26,18 @@ export function reservedTags(envName: string): Record<string, string> {
 
 export interface ResolvedKey {
   readonly alias: string;
+  /** More aliases of the key, besides `alias` (set only when configured). @default - none */
+  readonly aliases?: readonly string[];
   readonly description: string;
   readonly store: KeyStoreKind;
   readonly xksKeyId?: string;
   readonly deletionWindowDays: number;
   readonly rotation: boolean;
+  /**
+   * Days between automatic rotations; set exactly when `rotation` is true.
+   * @default - KMS.DEFAULT_ROTATION_PERIOD_DAYS.value ({@link KMS.DEFAULT_ROTATION_PERIOD_DAYS}) for keys that rotate
+   */
+  readonly rotationPeriodDays?: number;
   readonly administrators: readonly string[];
   readonly users: readonly string[];
   /** Key policy form (always set by resolveEnvironment). @default - KMS.DEFAULT_KEY_POLICY_FORM.value ({@link KMS.DEFAULT_KEY_POLICY_FORM}) */
@@ -224,15 +231,19 @@ function resolvedTags(input: Readonly<Record<string, string>> | undefined, envNa
 export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironment {
   const env = EnvironmentSchema.parse(input);
   const keys = Object.fromEntries(
-    Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => [
+    Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => {
+      const rotation = k.rotation ?? KMS.automaticRotationSupported(k);
+      return [
       name,
       {
         alias: k.alias,
+        ...(k.aliases?.length ? { aliases: [...k.aliases] } : {}),
         description: k.description ?? `Customer key ${name} (${env.name})`,
         store: k.store,
         ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
         deletionWindowDays: k.deletionWindowDays,
-        rotation: k.rotation ?? KMS.automaticRotationSupported(k),
+        rotation,
+        ...(rotation ? { rotationPeriodDays: k.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value } : {}),
         administrators: [...k.administrators],
         users: [...k.users],
         policy: k.policy,
@@ -252,7 +263,8 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
           ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
           : {}),
       },
-    ]),
+    ];
+    }),
   );
   const signingKeys = Object.fromEntries(
     Object.entries(env.signingKeys ?? {}).map(([name, k]): [string, ResolvedSigningKey] => [
