@@ -31,9 +31,7 @@ test.each<[string, EnvironmentConfig, Record<string, unknown>, string[]]>([
     "a period that is not whole days",
     dev,
     { "keys.appData.rotationPeriodDays": 180.5 },
-    [
-      `environments.dev.keys.appData.rotationPeriodDays: 180.5 is not allowed (90-2560 days, ${PERIOD})`,
-    ],
+    [`environments.dev.keys.appData.rotationPeriodDays: 180.5 is not allowed (90-2560 days, ${PERIOD})`],
   ],
   [
     "a period given as a string",

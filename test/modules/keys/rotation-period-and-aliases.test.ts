@@ -19,7 +19,8 @@ const xksStore: IKeyStore = { kind: "xks", keyStoreId: "cks-0987654321", readyWh
 const ALIAS_RULE =
   "'alias/' then letters, digits, ':', '/', '_', '-', at most 256 chars, not 'alias/aws/...' (reserved for AWS managed keys), KMS CreateAlias AliasName";
 
-const testStack = () => new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region: "eu-west-1" });
+const testStack = () =>
+  new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region: "eu-west-1" });
 const keyJson = (props: Partial<CustomerKeyProps>): StackJson => {
   const stack = testStack();
   new CustomerKey(stack, "appData", { ...minimal, ...props });
