@@ -234,36 +234,36 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => {
       const rotation = k.rotation ?? KMS.automaticRotationSupported(k);
       return [
-      name,
-      {
-        alias: k.alias,
-        ...(k.aliases?.length ? { aliases: [...k.aliases] } : {}),
-        description: k.description ?? `Customer key ${name} (${env.name})`,
-        store: k.store,
-        ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
-        deletionWindowDays: k.deletionWindowDays,
-        rotation,
-        ...(rotation ? { rotationPeriodDays: k.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value } : {}),
-        administrators: [...k.administrators],
-        users: [...k.users],
-        policy: k.policy,
-        // Only external keys carry these, so every other key resolves exactly as before.
-        ...(k.origin === "external"
-          ? {
-              origin: "external" as const,
-              importers: [...(k.importers ?? [])],
-              ...(k.keyMaterialValidityDays !== undefined
-                ? { keyMaterialValidityDays: k.keyMaterialValidityDays }
-                : {}),
-            }
-          : {}),
-        ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
-        ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
-        ...(k.externalAccounts?.length
-          ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
-          : {}),
-      },
-    ];
+        name,
+        {
+          alias: k.alias,
+          ...(k.aliases?.length ? { aliases: [...k.aliases] } : {}),
+          description: k.description ?? `Customer key ${name} (${env.name})`,
+          store: k.store,
+          ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
+          deletionWindowDays: k.deletionWindowDays,
+          rotation,
+          ...(rotation ? { rotationPeriodDays: k.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value } : {}),
+          administrators: [...k.administrators],
+          users: [...k.users],
+          policy: k.policy,
+          // Only external keys carry these, so every other key resolves exactly as before.
+          ...(k.origin === "external"
+            ? {
+                origin: "external" as const,
+                importers: [...(k.importers ?? [])],
+                ...(k.keyMaterialValidityDays !== undefined
+                  ? { keyMaterialValidityDays: k.keyMaterialValidityDays }
+                  : {}),
+              }
+            : {}),
+          ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
+          ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
+          ...(k.externalAccounts?.length
+            ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
+            : {}),
+        },
+      ];
     }),
   );
   const signingKeys = Object.fromEntries(

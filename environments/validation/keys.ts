@@ -548,7 +548,8 @@ export const keysTable: ConstraintTable = {
       },
     },
     {
-      description: "every alias of a key (aliases) is unique: against its own alias, its other aliases, other keys and signing keys",
+      description:
+        "every alias of a key (aliases) is unique: against its own alias, its other aliases, other keys and signing keys",
       source: "KMS CreateAlias: alias names are unique per account and Region",
       check: (env) => {
         const uses: { path: string; value: string }[] = [];

@@ -155,9 +155,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
       enableKeyRotation: rotation,
       // Stated for every key that rotates, so Terraform restores a period changed outside it:
       // https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html
-      rotationPeriodInDays: rotation
-        ? (props.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value)
-        : undefined,
+      rotationPeriodInDays: rotation ? (props.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value) : undefined,
       customKeyStoreId: props.keyStore?.keyStoreId,
       xksKeyId: props.xksKeyId,
       // Never bypassed: with a closed policy that does not name the deploying principal as an
