@@ -33,11 +33,15 @@ export const dev: EnvironmentConfig = {
   keys: {
     appData: {
       alias: "alias/dev/app-data",
+      // A second name for the same key (e.g. what the upload service was configured with); its own aws_kms_alias.
+      aliases: ["alias/dev/uploads"],
       administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"],
       users: ["arn:aws:iam::111111111111:role/AppDataWriters"],
       // The ingest service writes (encrypts) but can never read back what it wrote.
       encryptOnlyUsers: ["arn:aws:iam::111111111111:role/AppDataIngest"],
       deletionWindowDays: 7,
+      // Rotated every 180 days instead of AWS's yearly default (docs/keys.md: cost of rotation).
+      rotationPeriodDays: 180,
     },
     volumes: {
       alias: "alias/dev/ebs",

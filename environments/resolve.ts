@@ -26,11 +26,18 @@ export function reservedTags(envName: string): Record<string, string> {
 
 export interface ResolvedKey {
   readonly alias: string;
+  /** More aliases of the key, besides `alias` (set only when configured). @default - none */
+  readonly aliases?: readonly string[];
   readonly description: string;
   readonly store: KeyStoreKind;
   readonly xksKeyId?: string;
   readonly deletionWindowDays: number;
   readonly rotation: boolean;
+  /**
+   * Days between automatic rotations; set exactly when `rotation` is true.
+   * @default - KMS.DEFAULT_ROTATION_PERIOD_DAYS.value ({@link KMS.DEFAULT_ROTATION_PERIOD_DAYS}) for keys that rotate
+   */
+  readonly rotationPeriodDays?: number;
   readonly administrators: readonly string[];
   readonly users: readonly string[];
   /** Key policy form (always set by resolveEnvironment). @default - KMS.DEFAULT_KEY_POLICY_FORM.value ({@link KMS.DEFAULT_KEY_POLICY_FORM}) */
@@ -224,35 +231,40 @@ function resolvedTags(input: Readonly<Record<string, string>> | undefined, envNa
 export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironment {
   const env = EnvironmentSchema.parse(input);
   const keys = Object.fromEntries(
-    Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => [
-      name,
-      {
-        alias: k.alias,
-        description: k.description ?? `Customer key ${name} (${env.name})`,
-        store: k.store,
-        ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
-        deletionWindowDays: k.deletionWindowDays,
-        rotation: k.rotation ?? KMS.automaticRotationSupported(k),
-        administrators: [...k.administrators],
-        users: [...k.users],
-        policy: k.policy,
-        // Only external keys carry these, so every other key resolves exactly as before.
-        ...(k.origin === "external"
-          ? {
-              origin: "external" as const,
-              importers: [...(k.importers ?? [])],
-              ...(k.keyMaterialValidityDays !== undefined
-                ? { keyMaterialValidityDays: k.keyMaterialValidityDays }
-                : {}),
-            }
-          : {}),
-        ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
-        ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
-        ...(k.externalAccounts?.length
-          ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
-          : {}),
-      },
-    ]),
+    Object.entries(env.keys).map(([name, k]): [string, ResolvedKey] => {
+      const rotation = k.rotation ?? KMS.automaticRotationSupported(k);
+      return [
+        name,
+        {
+          alias: k.alias,
+          ...(k.aliases?.length ? { aliases: [...k.aliases] } : {}),
+          description: k.description ?? `Customer key ${name} (${env.name})`,
+          store: k.store,
+          ...(k.xksKeyId !== undefined ? { xksKeyId: k.xksKeyId } : {}),
+          deletionWindowDays: k.deletionWindowDays,
+          rotation,
+          ...(rotation ? { rotationPeriodDays: k.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value } : {}),
+          administrators: [...k.administrators],
+          users: [...k.users],
+          policy: k.policy,
+          // Only external keys carry these, so every other key resolves exactly as before.
+          ...(k.origin === "external"
+            ? {
+                origin: "external" as const,
+                importers: [...(k.importers ?? [])],
+                ...(k.keyMaterialValidityDays !== undefined
+                  ? { keyMaterialValidityDays: k.keyMaterialValidityDays }
+                  : {}),
+              }
+            : {}),
+          ...(k.encryptOnlyUsers?.length ? { encryptOnlyUsers: [...k.encryptOnlyUsers] } : {}),
+          ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
+          ...(k.externalAccounts?.length
+            ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
+            : {}),
+        },
+      ];
+    }),
   );
   const signingKeys = Object.fromEntries(
     Object.entries(env.signingKeys ?? {}).map(([name, k]): [string, ResolvedSigningKey] => [

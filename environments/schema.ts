@@ -163,6 +163,9 @@ export const ExternalAccountSchema = z
 export const KeySchema = z
   .strictObject({
     alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
+    aliases: strings(
+      `More aliases of the key, each alias/... and never ${KMS.RESERVED_ALIAS_PREFIX}...; alias stays the key's primary alias (its Name tag and messages). Every alias is unique across the environment's keys and signing keys; at most ${KMS.ALIASES_PER_KEY.value - 1} here (${KMS.ALIASES_PER_KEY.value} aliases per key in all). Default: none.`,
+    ).optional(),
     description: str('Key description. Default: "Customer key <name> (<env>)".').optional(),
     store: KeyStoreKindSchema.describe(
       "Key material origin. cloudhsm needs cloudHsm, xks needs xks and xksKeyId.",
@@ -174,9 +177,12 @@ export const KeySchema = z
     rotation: z
       .boolean()
       .describe(
-        "Yearly automatic rotation; only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.",
+        "Automatic rotation (every rotationPeriodDays); only for aws-kms keys. Default: true for aws-kms keys, false for custom key stores and imported (origin external) keys.",
       )
       .optional(),
+    rotationPeriodDays: int(
+      `Days between automatic rotations (KMS EnableKeyRotation RotationPeriodInDays), ${KMS.ROTATION_PERIOD_DAYS.min}-${KMS.ROTATION_PERIOD_DAYS.max}; only for keys that rotate (store aws-kms, origin aws-kms, rotation not false). Default: ${KMS.DEFAULT_ROTATION_PERIOD_DAYS.value} (AWS's default).`,
+    ).optional(),
     administrators: strings(
       "IAM role or user ARNs of this account that manage the key but cannot use it for cryptography (key administration does not work across accounts). At least one.",
     ),

@@ -110,6 +110,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         keys[name] = new ImportedKey(this, `key-${name}`, {
           name,
           alias: config.alias,
+          aliases: config.aliases,
           description: config.description,
           administrators: config.administrators,
           users: config.users,
@@ -129,9 +130,11 @@ export class KeysStack extends ShippedEnvironmentStack {
       keys[name] = new CustomerKey(this, `key-${name}`, {
         name,
         alias: config.alias,
+        aliases: config.aliases,
         description: config.description,
         deletionWindowDays: config.deletionWindowDays,
         rotation: config.rotation,
+        rotationPeriodDays: config.rotationPeriodDays,
         administrators: config.administrators,
         users: config.users,
         policy: config.policy,

@@ -324,6 +324,13 @@ export const keysTable: ConstraintTable = {
     },
     { field: "keys.*", rule: "a key object", source: "environment contract", check: isObject },
     { field: "keys.*.alias", ...aliasRule },
+    {
+      field: "keys.*.aliases",
+      rule: `a list of at most ${KMS.ALIASES_PER_KEY.value - 1} more aliases (${KMS.ALIASES_PER_KEY.value} per key with alias)`,
+      source: "KMS resource quotas: aliases per KMS key",
+      check: (v) => Array.isArray(v) && v.length <= KMS.ALIASES_PER_KEY.value - 1,
+    },
+    { field: "keys.*.aliases.*", ...aliasRule, required: false },
     { field: "keys.*.description", ...descriptionRule },
     {
       field: "keys.*.store",
@@ -344,6 +351,33 @@ export const keysTable: ConstraintTable = {
       source: "KMS EnableKeyRotation: custom key stores",
       when: (c) => store(c) !== "aws-kms",
       check: (v) => v === false,
+    },
+    {
+      field: "keys.*.rotationPeriodDays",
+      rule: span(KMS.ROTATION_PERIOD_DAYS),
+      source: "KMS EnableKeyRotation RotationPeriodInDays",
+      check: within(KMS.ROTATION_PERIOD_DAYS),
+    },
+    {
+      field: "keys.*.rotationPeriodDays",
+      rule: "unset for keys in a custom key store (they never rotate automatically)",
+      source: "KMS EnableKeyRotation: custom key stores",
+      when: (c) => store(c) !== "aws-kms",
+      check: () => false,
+    },
+    {
+      field: "keys.*.rotationPeriodDays",
+      rule: "unset for imported key material (origin 'external' never rotates automatically: rotate on demand, docs/byok.md)",
+      source: "KMS EnableKeyRotation: not for imported key material",
+      when: (c) => store(c) === "aws-kms" && external(c),
+      check: () => false,
+    },
+    {
+      field: "keys.*.rotationPeriodDays",
+      rule: "unset when rotation is false (the key does not rotate automatically)",
+      source: "KMS EnableKeyRotation RotationPeriodInDays",
+      when: (c) => store(c) === "aws-kms" && !external(c) && c.parent.rotation === false,
+      check: () => false,
     },
     {
       field: "keys.*.xksKeyId",
@@ -511,6 +545,44 @@ export const keysTable: ConstraintTable = {
             rule: "an alias no other key uses",
             source: "KMS CreateAlias: alias names are unique per account and Region",
           }));
+      },
+    },
+    {
+      description:
+        "every alias of a key (aliases) is unique: against its own alias, its other aliases, other keys and signing keys",
+      source: "KMS CreateAlias: alias names are unique per account and Region",
+      check: (env) => {
+        const uses: { path: string; value: string }[] = [];
+        const sections: [string, unknown][] = [
+          ["keys", env.keys],
+          ["signingKeys", (env as unknown as Record<string, unknown>).signingKeys],
+        ];
+        for (const [section, all] of sections)
+          for (const [name, k] of Object.entries(isObject(all) ? all : {})) {
+            if (!isObject(k)) continue;
+            if (isString(k.alias)) uses.push({ path: `${section}.${name}.alias`, value: k.alias });
+            const more = (k as Record<string, unknown>).aliases;
+            if (section === "keys" && Array.isArray(more))
+              more.forEach((v, i) => {
+                if (isString(v)) uses.push({ path: `${section}.${name}.aliases.${i}`, value: v });
+              });
+          }
+        // Only the extra aliases are reported here: two primary aliases are the rules above.
+        return uses
+          .filter((u) => u.path.includes(".aliases."))
+          .flatMap((u): Violation[] => {
+            const others = uses.filter((o) => o.value === u.value && o.path !== u.path).map((o) => o.path);
+            return others.length
+              ? [
+                  {
+                    path: u.path,
+                    value: u.value,
+                    rule: `an alias no other key or alias uses (also at ${others.join(", ")})`,
+                    source: "KMS CreateAlias: alias names are unique per account and Region",
+                  },
+                ]
+              : [];
+          });
       },
     },
     {

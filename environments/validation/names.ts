@@ -104,8 +104,13 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   ) =>
     out.push({ kind, scope, scopeText, name, path: "name", value: env.name, derived: true, source, caseInsensitive });
 
-  for (const [k, key] of entries(e.keys))
+  for (const [k, key] of entries(e.keys)) {
     user("KMS alias", `keys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
+    if (Array.isArray(key.aliases))
+      key.aliases.forEach((a: unknown, i: number) =>
+        user("KMS alias", `keys.${k}.aliases.${i}`, a, regional, regionalText, SRC_ALIAS),
+      );
+  }
   for (const [k, key] of entries(e.signingKeys))
     user("KMS alias", `signingKeys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
   for (const s of ["cloudHsm", "xks"])

@@ -3,13 +3,13 @@ import { Token, type ITerraformDependable } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import type { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
-import { KMS, XKS } from "@cmk-stacks/aws-limits";
+import { inRange, KMS, XKS } from "@cmk-stacks/aws-limits";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IKeyStore } from "../keystores/key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { buildKeyPolicy, keyPolicyProblems, type ExternalAccountAccess, type KeyPolicyProps } from "./key-policy";
-import { keyBaseProblems, type KeyBaseProps } from "./key-props";
+import { createExtraAliases, keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { suppress } from "../compliance/rule";
 
 /** Where a key's material lives: AWS KMS itself, a CloudHSM key store or an external key store (XKS). */
@@ -50,11 +50,17 @@ export interface CustomerKeyProps extends KeyBaseProps {
   /** At most {@link KMS.DESCRIPTION_LENGTH} chars. @default - `Customer key <name> (<environment name>)` */
   readonly description?: string;
   /**
-   * Yearly automatic rotation of the key material. Keys in a custom key store cannot rotate
-   * automatically, so `true` is refused for them.
+   * Automatic rotation of the key material (every `rotationPeriodDays`). Keys in a custom key store
+   * cannot rotate automatically, so `true` is refused for them.
    * @default - {@link KMS.automaticRotationSupported}: true for AWS-KMS-origin keys, false for keys in a custom key store
    */
   readonly rotation?: boolean;
+  /**
+   * Days between automatic rotations (EnableKeyRotation RotationPeriodInDays,
+   * {@link KMS.ROTATION_PERIOD_DAYS}); only for a key that rotates, refused otherwise.
+   * @default - KMS.DEFAULT_ROTATION_PERIOD_DAYS.value ({@link KMS.DEFAULT_ROTATION_PERIOD_DAYS}) when the key rotates
+   */
+  readonly rotationPeriodDays?: number;
   /**
    * Where the key material lives; `cloudhsm` and `xks` need a `keyStore` of that kind.
    * @default - the kind of `keyStore`, or KMS.DEFAULT_KEY_STORE.value ({@link KMS.DEFAULT_KEY_STORE}) without one
@@ -147,6 +153,9 @@ export class CustomerKey extends Construct implements ICustomerKey {
       deletionWindowInDays: props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value,
       isEnabled: true,
       enableKeyRotation: rotation,
+      // Stated for every key that rotates, so Terraform restores a period changed outside it:
+      // https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html
+      rotationPeriodInDays: rotation ? (props.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value) : undefined,
       customKeyStoreId: props.keyStore?.keyStoreId,
       xksKeyId: props.xksKeyId,
       // Never bypassed: with a closed policy that does not name the deploying principal as an
@@ -167,7 +176,9 @@ export class CustomerKey extends Construct implements ICustomerKey {
         "CKV_AWS_7",
         "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)",
       );
+    // The primary alias keeps its construct id "alias"; each extra alias has an id of its own name.
     const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
+    createExtraAliases(this, props.aliases, this.resource.keyId);
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;
     this.aliasName = alias.name;
@@ -217,6 +228,23 @@ function customerKeyProblems(
       );
     if (rotation)
       refuse("rotation", true, "keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation");
+  }
+  const period = p.rotationPeriodDays;
+  if (period !== undefined && !Token.isUnresolved(period)) {
+    if (!rotation)
+      refuse(
+        "rotationPeriodDays",
+        period,
+        store === "aws-kms"
+          ? "only for a key that rotates (rotation is false), KMS EnableKeyRotation RotationPeriodInDays"
+          : "keys in a custom key store cannot rotate automatically, KMS EnableKeyRotation RotationPeriodInDays",
+      );
+    else if (!inRange(KMS.ROTATION_PERIOD_DAYS, period))
+      refuse(
+        "rotationPeriodDays",
+        period,
+        `${KMS.ROTATION_PERIOD_DAYS.min} to ${KMS.ROTATION_PERIOD_DAYS.max} days, KMS EnableKeyRotation RotationPeriodInDays`,
+      );
   }
   if (store === "xks") {
     if (p.xksKeyId === undefined)

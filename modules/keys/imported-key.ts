@@ -9,7 +9,7 @@ import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { CustomerKeyProps, GrantProps, ICustomerKey } from "./customer-key";
 import { buildKeyPolicy, keyPolicyProblems, type KeyPolicyProps } from "./key-policy";
-import { keyBaseProblems, type KeyBaseProps } from "./key-props";
+import { createExtraAliases, keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IAlarmTopic } from "../alarms/alarm-topic";
 
@@ -224,6 +224,7 @@ export class ImportedKey extends Construct implements ICustomerKey {
       lifecycle: { preventDestroy: true, ignoreChanges: ["valid_to"] },
     });
     const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.id });
+    createExtraAliases(this, props.aliases, this.resource.id);
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.id;
     this.aliasName = alias.name;

@@ -1,4 +1,6 @@
 import { Token } from "cdktf";
+import type { Construct } from "constructs";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { IAM, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { shown } from "../core/errors";
 import type { KeyPolicyForm } from "./key-policy";
@@ -10,6 +12,14 @@ import type { KeyPolicyForm } from "./key-policy";
 export interface KeyBaseProps {
   /** The key's alias: {@link KMS.ALIAS_NAME} (`alias/...`, never `alias/aws/...`). */
   readonly alias: string;
+  /**
+   * More aliases of the key, each its own `aws_kms_alias` with a construct id derived from its name
+   * ({@link extraAliasId}), so adding, removing or reordering one never touches another; `alias`
+   * keeps its construct id `alias`. Each {@link KMS.ALIAS_NAME}, distinct from `alias` and each other,
+   * at most {@link KMS.ALIASES_PER_KEY} aliases per key in all.
+   * @default - none
+   */
+  readonly aliases?: readonly string[];
   /** Principals (IAM role or user ARNs of the stack's partition) that manage the key and are denied its cryptographic use: at least one. */
   readonly administrators: readonly string[];
   /** Principals (IAM role or user ARNs of the stack's partition) that use the key and are denied its administration: at least one. */
@@ -60,6 +70,7 @@ export function keyBaseProblems(path: string, partition: string, p: KeyBaseProps
 
   const aliasLine = literal(p.alias) ? aliasProblem(path, "alias", p.alias) : undefined;
   if (aliasLine) problems.push(aliasLine);
+  problems.push(...extraAliasProblems(path, p.alias, p.aliases));
   if (literal(p.description) && p.description.length > KMS.DESCRIPTION_LENGTH.max)
     refuse(
       "description",
@@ -116,4 +127,49 @@ export function keyBaseProblems(path: string, partition: string, p: KeyBaseProps
       );
   });
   return problems;
+}
+
+/**
+ * What is wrong with a key's extra aliases: each a name KMS CreateAlias accepts, none equal to the
+ * key's `alias` or to another of them (both places named), at most {@link KMS.ALIASES_PER_KEY} in all.
+ */
+export function extraAliasProblems(path: string, alias: string, aliases: readonly string[] | undefined): string[] {
+  if (aliases === undefined) return [];
+  const problems: string[] = [];
+  const max = KMS.ALIASES_PER_KEY.value - 1;
+  if (aliases.length > max)
+    problems.push(
+      `${path}.aliases: ${aliases.length} aliases is not allowed (at most ${max} more aliases, ${KMS.ALIASES_PER_KEY.value} per key with alias, KMS resource quotas: aliases per KMS key)`,
+    );
+  aliases.forEach((a, i) => {
+    if (!literal(a)) return;
+    const line = aliasProblem(path, `aliases.${i}`, a);
+    if (line) return void problems.push(line);
+    const earlier = aliases.indexOf(a);
+    const first = literal(alias) && alias === a ? "alias" : earlier < i ? `aliases.${earlier}` : undefined;
+    if (first)
+      problems.push(
+        `${path}.aliases.${i}: ${shown(a)} is not allowed (already the key's ${first}: each alias names one key once, KMS CreateAlias)`,
+      );
+  });
+  return problems;
+}
+
+/**
+ * The construct id of an extra alias: `alias-` and its name after `alias/`, every character other
+ * than a letter, digit or `-` written as `_` and its hex code, so two names never share an id and
+ * the id (and the Terraform address) of an alias depends on nothing but its own name.
+ */
+export function extraAliasId(alias: string): string {
+  const rest = alias.replace(/^alias\//, "");
+  return `alias-${rest.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}`;
+}
+
+/** Creates one `aws_kms_alias` per extra alias in `scope`, each pointing at `targetKeyId`. */
+export function createExtraAliases(
+  scope: Construct,
+  aliases: readonly string[] | undefined,
+  targetKeyId: string,
+): KmsAlias[] {
+  return (aliases ?? []).map((name) => new KmsAlias(scope, extraAliasId(name), { name, targetKeyId }));
 }

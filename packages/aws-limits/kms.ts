@@ -53,6 +53,16 @@ export function isAliasName(alias: unknown): boolean {
   );
 }
 
+/**
+ * Aliases one key may have: the "Aliases per KMS key" resource quota (adjustable). Aliases cost
+ * nothing, but each counts toward this quota.
+ */
+export const ALIASES_PER_KEY: Limit = {
+  value: 50,
+  unit: "aliases",
+  doc: `${GUIDE}/resource-limits.html#aliases-per-key`,
+};
+
 /** CreateKey Description. */
 export const DESCRIPTION_LENGTH: Range = {
   min: 0,
@@ -128,6 +138,22 @@ export const KEY_USAGE = { encryptDecrypt: "ENCRYPT_DECRYPT", signVerify: "SIGN_
 export function automaticRotationSupported(key: { readonly store: string; readonly origin?: string }): boolean {
   return key.store === "aws-kms" && (key.origin === undefined || key.origin === "aws-kms");
 }
+
+/** EnableKeyRotation RotationPeriodInDays: the days between automatic rotations of a key's material. */
+export const ROTATION_PERIOD_DAYS: Range = {
+  min: 90,
+  max: 2560,
+  integer: true,
+  unit: "days",
+  doc: `${API}/API_EnableKeyRotation.html`,
+};
+
+/** The rotation period KMS uses when RotationPeriodInDays is not given (this project does not change it). */
+export const DEFAULT_ROTATION_PERIOD_DAYS: Default<number> = {
+  value: 365,
+  why: "AWS's default: yearly rotation (each rotated key version adds to the key's monthly cost for its first two rotations)",
+  doc: `${API}/API_EnableKeyRotation.html`,
+};
 
 /** Where a key's material lives unless configured otherwise: AWS KMS itself (this project's default). */
 export const DEFAULT_KEY_STORE: Default<"aws-kms"> = {

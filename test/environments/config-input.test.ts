@@ -405,6 +405,7 @@ describe("across the environments of one synth", () => {
     expect(validationMessages({ dev, dev2: again })).toEqual([
       'environments.dev2.data.buckets.appData.bucketName: "northwind-dev-app-data-111111111111" is not allowed (a bucket name no other environment uses (environments.dev.data.buckets.appData.bucketName has it), S3 bucket names are globally unique)',
       'environments.dev2.keys.appData.alias: "alias/dev/app-data" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.appData.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
+      'environments.dev2.keys.appData.aliases.0: "alias/dev/uploads" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.appData.aliases.0 has it), KMS CreateAlias: alias names are unique per account and Region)',
       'environments.dev2.keys.volumes.alias: "alias/dev/ebs" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.volumes.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
       `environments.dev2.data.ebs: "volumes" is not allowed (EBS default encryption set by one environment per account and Region (environments.dev.data.ebs has it), ${SRC_EBS})`,
     ]);

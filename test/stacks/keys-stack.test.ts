@@ -41,7 +41,21 @@ test("each key gets its alias", () => {
   const aliases = Object.values(resources(keysStack, "aws_kms_alias"))
     .map((a) => a.name)
     .sort();
-  expect(aliases).toEqual(["alias/dev/app-data", "alias/dev/ebs"]);
+  expect(aliases).toEqual(["alias/dev/app-data", "alias/dev/ebs", "alias/dev/uploads"]);
+});
+
+test("a key's extra alias is its own aws_kms_alias on the same key; the primary alias keeps its construct id", () => {
+  const all = resources(keysStack, "aws_kms_alias");
+  const [primaryId] = Object.entries(all).find(([, a]) => a.name === "alias/dev/app-data") ?? [];
+  const [extraId, extra] = Object.entries(all).find(([, a]) => a.name === "alias/dev/uploads") ?? [];
+  expect(primaryId).toMatch(/^key-appData_alias_[0-9A-F]{8}$/);
+  expect(extraId).toMatch(/^key-appData_alias-dev_2fuploads_[0-9A-F]{8}$/);
+  expect(extra?.target_key_id).toBe(all[primaryId as string]?.target_key_id);
+});
+
+test("rotation period: stated on every key that rotates, the configured one on appData, AWS's 365 days elsewhere", () => {
+  expect(appKey.rotation_period_in_days).toBe(180);
+  expect(volumesKey.rotation_period_in_days).toBe(365);
 });
 
 test("key policy: root keeps access, admins manage but are denied use, users use but are denied management", () => {

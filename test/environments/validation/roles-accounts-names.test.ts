@@ -330,6 +330,7 @@ describe("across environments", () => {
       ...create,
       "data.buckets.appData.bucketName": "northwind-dev2-app-data",
       "keys.appData.alias": "alias/dev2/app-data",
+      "keys.appData.aliases": ["alias/dev2/uploads"],
       "keys.volumes.alias": "alias/dev2/ebs",
     });
     const c = variant(elsewhere("dev3", "111111111111", "eu-central-1"), {

@@ -42,6 +42,14 @@ describe("KMS rules", () => {
       "CKV_AWS_7 k: enable_key_rotation is not true",
     ]);
   });
+  test.each([
+    [90, []],
+    [2560, []],
+    [89, ["CKV_AWS_7 k: rotation_period_in_days is 89 (90-2560 days)"]],
+    [2561, ["CKV_AWS_7 k: rotation_period_in_days is 2561 (90-2560 days)"]],
+  ])("CKV_AWS_7 judges a stated rotation period of %s days", (days, findings) => {
+    expect(findingsFor((s) => new KmsKey(s, "k", { ...goodKey, rotationPeriodInDays: days }))).toEqual(findings);
+  });
   test("CKV_AWS_33 fails when an Allow statement names Principal *", () => {
     const policy = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt" }] });
     expect(findingsFor((s) => new KmsKey(s, "k", { ...goodKey, policy }))).toEqual([

@@ -114,3 +114,23 @@ test("the grants consumers get are grant operations KMS knows", async () => {
   const { ENCRYPT_DECRYPT_OPERATIONS } = await import("../../../modules/keys/grants");
   for (const op of ENCRYPT_DECRYPT_OPERATIONS) expect(KMS.GRANT_OPERATIONS).toContain(op);
 });
+
+test.each([
+  [89, false],
+  [90, true],
+  [365, true],
+  [2560, true],
+  [2561, false],
+  [180.5, false],
+])("rotation period (EnableKeyRotation RotationPeriodInDays) %s days -> %s", (days, ok) => {
+  expect(inRange(KMS.ROTATION_PERIOD_DAYS, days)).toBe(ok);
+});
+
+test("the default rotation period is AWS's yearly one, inside the range; a key has at most 50 aliases", () => {
+  expect(KMS.DEFAULT_ROTATION_PERIOD_DAYS.value).toBe(365);
+  expect(inRange(KMS.ROTATION_PERIOD_DAYS, KMS.DEFAULT_ROTATION_PERIOD_DAYS.value)).toBe(true);
+  expect(KMS.ALIASES_PER_KEY.value).toBe(50);
+  expect(KMS.ALIASES_PER_KEY.doc).toMatch(
+    /^https:\/\/docs\.aws\.amazon\.com\/kms\/latest\/developerguide\/resource-limits\.html/,
+  );
+});

@@ -102,6 +102,74 @@ describe("aliases in use", () => {
     expect(decisions(r)).toEqual([["aws_kms_key.main", "delete", "destroy-key-bearing"]]);
     expect(r.risky.map((f) => [f.address, f.action])).toEqual([["aws_kms_alias.main", "delete"]]);
   });
+
+  // A key with several aliases (keys.<name>.aliases): each alias is its own resource, judged alone.
+  const KEY = (actions: string[]) =>
+    rc(
+      "aws_kms_key.main",
+      actions,
+      { id: "k1", key_id: "k1" },
+      actions[0] === "delete" ? null : { id: "k1", key_id: "k1" },
+    );
+  test("a key with two aliases: deleting the extra alias is blocked although the primary alias stays", () => {
+    const p = planOf([
+      rc(
+        "aws_kms_alias.main",
+        ["no-op"],
+        { name: "alias/main", target_key_id: "k1" },
+        { name: "alias/main", target_key_id: "k1" },
+      ),
+      rc("aws_kms_alias.extra", ["delete"], { name: "alias/uploads", target_key_id: "k1" }, null),
+      KEY(["no-op"]),
+    ]);
+    expect(lines(p)).toEqual([
+      `BLOCKED [dev-keys] aws_kms_alias.extra (delete): deletes this KMS alias in use; everything that names the key by this alias (applications, encryption settings, other stacks) fails at once. Avoid: ${DELETE_FIX}.`,
+    ]);
+  });
+
+  test("a key with two aliases: adding a third is not blocked, repointing the extra one is reported", () => {
+    const r = classifyPlans([
+      planOf([
+        rc(
+          "aws_kms_alias.main",
+          ["no-op"],
+          { name: "alias/main", target_key_id: "k1" },
+          { name: "alias/main", target_key_id: "k1" },
+        ),
+        rc(
+          "aws_kms_alias.extra",
+          ["update"],
+          { name: "alias/uploads", target_key_id: "k1" },
+          { name: "alias/uploads", target_key_id: "k2" },
+        ),
+        rc("aws_kms_alias.third", ["create"], null, { name: "alias/reports", target_key_id: "k1" }),
+        KEY(["no-op"]),
+      ]),
+    ]);
+    expect(decisions(r)).toEqual([]);
+    expect(r.risky.map((f) => [f.address, f.action, f.why])).toEqual([
+      [
+        "aws_kms_alias.extra",
+        "update",
+        "the alias now points at k2 (was k1): everything that encrypts by this alias uses the new key from the next request",
+      ],
+    ]);
+  });
+
+  test("a key with two aliases going with its key: the key is blocked, both aliases only risky", () => {
+    const r = classifyPlans([
+      planOf([
+        rc("aws_kms_alias.main", ["delete"], { name: "alias/main", target_key_id: "k1" }, null),
+        rc("aws_kms_alias.extra", ["delete"], { name: "alias/uploads", target_key_id: "k1" }, null),
+        KEY(["delete"]),
+      ]),
+    ]);
+    expect(decisions(r)).toEqual([["aws_kms_key.main", "delete", "destroy-key-bearing"]]);
+    expect(r.risky.map((f) => [f.address, f.action])).toEqual([
+      ["aws_kms_alias.main", "delete"],
+      ["aws_kms_alias.extra", "delete"],
+    ]);
+  });
 });
 
 describe("secrets holding key-store or HSM credentials: by their role, never by their name", () => {
