@@ -22,6 +22,7 @@ const INTEGRATION = {
   "test/tools/validate/run-offline.test.ts": { starts: "terraform plan on tiny stacks" },
   "test/tools/terraform/timeout.test.ts": { starts: "a stand-in terraform that hangs" },
   "test/ops/drift.test.ts": { starts: "a stand-in terraform (shell script)" },
+  "test/ops/teardown-runner-process.test.ts": { starts: "a stand-in terraform (shell script)" },
   "test/tools/validate/validate.test.ts": { starts: "nothing itself", waits: "offline" },
   "test/packages/plan-guard/real-plans.test.ts": { starts: "terraform plan/show/providers schema", waits: "offline" },
   "test/packages/plan-guard/real-first-plans.test.ts": { starts: "nothing itself", waits: "offline" },

@@ -90,7 +90,7 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
         expect(filters.metricFilters?.[0]?.filterPattern).toBe(PENDING_DELETION_FILTER);
         // Both stacks' state as Terraform left it (the local backend's files the deploy and the teardown
         // used): no resource. The second run read it through the teardown's own Terraform runner too
-        // (`terraform show -json`, "nothing left" for both stacks below): no further Terraform run here.
+        // (`terraform state pull`, "nothing left" for both stacks below): no further Terraform run here.
         for (const stack of ["dev-data", "dev-keys"]) {
           const state = JSON.parse(readFileSync(join(fixture.root, "state", `${stack}.tfstate`), "utf8")) as {
             resources: unknown[];

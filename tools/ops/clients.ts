@@ -38,10 +38,16 @@ export interface OpsClients {
 /**
  * Clients for `region`. `stateRegion` is the Region of the S3 state bucket when it differs (the
  * backend's `region`). S3 uses path-style addressing only when an endpoint is configured (moto
- * serves buckets by path; AWS by virtual host).
+ * serves buckets by path; AWS by virtual host). `retry` replaces SDK_RETRY_CONFIG: only the
+ * emulator's teardown fixture passes one (moto answers an action it lacks with HTTP 500 at once,
+ * every time; the production retries back off for seconds before reporting it).
  */
-export function createOpsClients(region: string, env: NodeJS.ProcessEnv = process.env): OpsClients {
-  const config = { region, ...SDK_RETRY_CONFIG };
+export function createOpsClients(
+  region: string,
+  env: NodeJS.ProcessEnv = process.env,
+  retry: { readonly maxAttempts: number; readonly retryMode: "standard" | "adaptive" } = SDK_RETRY_CONFIG,
+): OpsClients {
+  const config = { region, ...retry };
   const custom = Boolean(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
   return {
     region,

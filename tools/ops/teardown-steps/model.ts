@@ -50,7 +50,7 @@ export interface TeardownOptions {
   readonly alarmTopicArn?: string;
 }
 
-/** One resource of a stack's Terraform state (`terraform show -json`, values limited to what the teardown reads). */
+/** One resource of a stack's Terraform state (`terraform state pull`, values limited to what the teardown reads). */
 export interface StateResource {
   readonly address: string;
   readonly type: string;
