@@ -12,10 +12,14 @@ const { INTEGRATION, integrationPatterns } = require("./test/helpers/projects");
 const shared = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
-  // Run temp directory and the make-like build for both; the background runs for integration only.
-  globalSetup: "<rootDir>/test/helpers/global-setup.js",
-  globalTeardown: "<rootDir>/test/helpers/global-teardown.js",
 };
+// Run temp directory and the make-like build for both; the background runs for integration only.
+// One setup module per project: jest runs each distinct module once, with the first test's project
+// config (test/helpers/global-setup-unit.js says why that matters).
+const hooks = (project) => ({
+  globalSetup: `<rootDir>/test/helpers/global-setup-${project}.js`,
+  globalTeardown: `<rootDir>/test/helpers/global-teardown-${project}.js`,
+});
 // cdktf's token creation stacks without jest's source maps (an Error's stack keeps them): a third of
 // the CPU of a composition (test/helpers/plain-token-stacks.js).
 const plainTokenStacks = "<rootDir>/test/helpers/plain-token-stacks.js";
@@ -30,6 +34,7 @@ module.exports = {
   projects: [
     {
       ...shared,
+      ...hooks("unit"),
       displayName: "unit",
       roots: ["<rootDir>/test"],
       testMatch: ["<rootDir>/test/**/*.test.ts"],
@@ -38,6 +43,7 @@ module.exports = {
     },
     {
       ...shared,
+      ...hooks("integration"),
       displayName: "integration",
       roots: ["<rootDir>/test"],
       testMatch: Object.keys(INTEGRATION).map((p) => `<rootDir>/${p}`),

@@ -26,6 +26,8 @@ const config = require("../jest.config") as {
     testMatch: string[];
     testPathIgnorePatterns?: string[];
     setupFilesAfterEnv?: string[];
+    globalSetup?: string;
+    globalTeardown?: string;
   }[];
 };
 
@@ -113,6 +115,39 @@ describe("every suite is in exactly one project", () => {
     expect(integration?.testMatch).toEqual(listed.map((p) => `<rootDir>/${p}`));
     expect(integrationPatterns).toHaveLength(listed.length);
     expect(all.filter(ignoredByUnit).sort()).toEqual([...listed].sort());
+  });
+
+  // jest runs each distinct globalSetup module once per run, with the project config of the first test that
+  // names it: one module shared by both projects ran as "unit" whenever a unit test came first, and the
+  // integration suites that wait for the background runs were silently skipped.
+  test("each project has a global setup and teardown module of its own, which runs the shared one as that project", () => {
+    expect(config.projects.map((p) => [p.displayName, p.globalSetup, p.globalTeardown])).toEqual([
+      ["unit", "<rootDir>/test/helpers/global-setup-unit.js", "<rootDir>/test/helpers/global-teardown-unit.js"],
+      [
+        "integration",
+        "<rootDir>/test/helpers/global-setup-integration.js",
+        "<rootDir>/test/helpers/global-teardown-integration.js",
+      ],
+    ]);
+    const calls: unknown[] = [];
+    jest.isolateModules(() => {
+      jest.doMock("./helpers/global-setup", () => (g: unknown, p: unknown) => calls.push([g, p]));
+      for (const project of ["unit", "integration"]) {
+        // The first test of the run may belong to the other project: its config is what jest passes.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require(`./helpers/global-setup-${project}`) as (g: unknown, p: unknown) => unknown)(
+          { g: 1 },
+          {
+            displayName: { name: "other" },
+            rootDir: ROOT,
+          },
+        );
+      }
+    });
+    expect(calls).toEqual([
+      [{ g: 1 }, { displayName: { name: "unit" }, rootDir: ROOT }],
+      [{ g: 1 }, { displayName: { name: "integration" }, rootDir: ROOT }],
+    ]);
   });
 
   test("every listed integration suite exists and says what it starts; only offline, emulator and teardown are waited for", () => {
