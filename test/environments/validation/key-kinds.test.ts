@@ -248,3 +248,36 @@ test("resolution: an HMAC key's spec, store, window and policy form default; rol
 test("the shipped dev environment validates with its HMAC key", () => {
   expect(messagesFor(dev)).toEqual([]);
 });
+
+test("an HMAC key alias the stacks give the alarm topic's key is refused", () => {
+  expect(
+    messagesFor(
+      variant(staging, {
+        "macKeys.m": {
+          alias: "alias/staging-kms-alarms",
+          administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
+          macVerifiers: ["arn:aws:iam::222222222222:role/V"],
+        },
+      }),
+    ),
+  ).toEqual([
+    'environments.staging.macKeys.m.alias: "alias/staging-kms-alarms" is not allowed (a KMS alias the stacks do not already use: they give "alias/staging-kms-alarms" to a resource of their own (derived from environments.staging.name), KMS CreateAlias: alias names are unique per account and Region)',
+  ]);
+});
+
+test("an HMAC key alias another environment of the same account and Region has is refused", () => {
+  const dev2 = variant(dev, {
+    name: "dev2",
+    keys: {
+      k: {
+        alias: "alias/x/k",
+        administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"],
+        users: ["arn:aws:iam::111111111111:role/U"],
+      },
+    },
+    data: {},
+  });
+  expect(validationMessages({ dev, dev2 })).toEqual([
+    'environments.dev2.macKeys.webhooks.alias: "alias/dev/webhook-mac" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.macKeys.webhooks.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
+  ]);
+});
