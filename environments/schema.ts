@@ -271,7 +271,9 @@ export const MacKeySchema = z
     deletionWindowDays: int(
       `Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`,
     ).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
-    administrators: strings("IAM role or user ARNs that manage the key but cannot generate or verify MACs. At least one."),
+    administrators: strings(
+      "IAM role or user ARNs that manage the key but cannot generate or verify MACs. At least one.",
+    ),
     macGenerators: strings("IAM role or user ARNs that may generate MACs (kms:GenerateMac). Default: none.").optional(),
     macVerifiers: strings("IAM role or user ARNs that may verify MACs (kms:VerifyMac). Default: none.").optional(),
     policy: z

@@ -898,7 +898,8 @@ export const macKeysTable: ConstraintTable = {
     {
       field: "macKeys.*.keySpec",
       rule: KMS.HMAC_KEY_SPECS.join(", "),
-      source: "KMS CreateKey KeySpec for GENERATE_VERIFY_MAC keys (https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html)",
+      source:
+        "KMS CreateKey KeySpec for GENERATE_VERIFY_MAC keys (https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html)",
       check: oneOf(...KMS.HMAC_KEY_SPECS),
     },
     {
@@ -997,7 +998,11 @@ export const macKeysTable: ConstraintTable = {
     {
       description: "administrators of an HMAC key do not generate or verify MACs with it",
       source: "key policy: separation of duties",
-      check: disjointRoles("macKeys", ["administrators", "macGenerators", "macVerifiers"], "key policy: separation of duties"),
+      check: disjointRoles(
+        "macKeys",
+        ["administrators", "macGenerators", "macVerifiers"],
+        "key policy: separation of duties",
+      ),
     },
     {
       description: "principals of HMAC keys are of the environment's account (HMAC keys have no externalAccounts)",

@@ -129,7 +129,12 @@ export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
  * Ed25519 (ED25519_SHA_512, ED25519_PH_SHA_512): https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html,
  * provider 6.21.0 (AWS SDK for Go v2 with ECC_NIST_EDWARDS25519).
  */
-export const SIGNING_KEY_SPECS_AWAITING_PROVIDER = ["ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"] as const;
+export const SIGNING_KEY_SPECS_AWAITING_PROVIDER = [
+  "ML_DSA_44",
+  "ML_DSA_65",
+  "ML_DSA_87",
+  "ECC_NIST_EDWARDS25519",
+] as const;
 export type SigningKeySpecAwaitingProvider = (typeof SIGNING_KEY_SPECS_AWAITING_PROVIDER)[number];
 /** The AWS provider release that accepts each spec of {@link SIGNING_KEY_SPECS_AWAITING_PROVIDER}. */
 export const PROVIDER_VERSION_ACCEPTING: Readonly<Record<SigningKeySpecAwaitingProvider, string>> = {
