@@ -149,7 +149,8 @@ export const PLANNING_PROVIDER_VERSION = "5.100.0";
 
 /**
  * Key specs of HMAC keys (KeyUsage GENERATE_VERIFY_MAC): AWS-KMS origin only, in the AWS KMS key
- * store, never rotated automatically, never imported (AWS allows imported HMAC material, this project does not): see {@link HMAC_KEY_RULE}.
+ * store (no custom key store), never rotated automatically; AWS also allows imported HMAC material and
+ * multi-Region HMAC keys, which this project does not make.
  * https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html
  */
 export const HMAC_KEY_SPECS = ["HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"] as const;
@@ -160,9 +161,6 @@ export const DEFAULT_HMAC_KEY_SPEC: Default<HmacKeySpec> = {
   why: "HMAC with SHA-256, the spec most MAC consumers (JWT HS256, webhook signatures) expect",
   doc: "https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html#hmac-key-specs",
 };
-/** Where HMAC keys may live and what they cannot do. */
-export const HMAC_KEY_RULE =
-  "HMAC keys are created in the AWS KMS key store only: no custom key store (CloudHSM, external), no automatic rotation (https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html)";
 
 /**
  * The key spec of a symmetric encryption key: the only spec a key in a custom key store (CloudHSM
