@@ -49,6 +49,18 @@ export const dev: EnvironmentConfig = {
       users: ["arn:aws:iam::111111111111:role/PlatformOperators"],
     },
   },
+  // An HMAC key (GENERATE_VERIFY_MAC, $1/month like any KMS key): the webhook service signs outgoing
+  // payloads with kms:GenerateMac; the receiving gateway may only check them (kms:VerifyMac).
+  macKeys: {
+    webhooks: {
+      alias: "alias/dev/webhook-mac",
+      keySpec: "HMAC_256",
+      administrators: ["arn:aws:iam::111111111111:role/KeyAdministrators"],
+      macGenerators: ["arn:aws:iam::111111111111:role/WebhookSender"],
+      macVerifiers: ["arn:aws:iam::111111111111:role/WebhookGateway"],
+      deletionWindowDays: 7,
+    },
+  },
   data: {
     buckets: { appData: { bucketName: "northwind-dev-app-data-111111111111", key: "appData" } },
     ebs: { key: "volumes" },

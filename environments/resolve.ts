@@ -72,6 +72,18 @@ export interface ResolvedSigningKey {
   readonly policy: "account" | "closed";
 }
 
+/** An HMAC key (always in AWS KMS). */
+export interface ResolvedMacKey {
+  readonly alias: string;
+  readonly description: string;
+  readonly keySpec: KMS.HmacKeySpec;
+  readonly deletionWindowDays: number;
+  readonly administrators: readonly string[];
+  readonly macGenerators: readonly string[];
+  readonly macVerifiers: readonly string[];
+  readonly policy: "account" | "closed";
+}
+
 /**
  * Where a CloudHSM environment stands, decided once from the trust settings ({@link cloudHsmPhase}):
  * `awaiting-certificate` is the first apply of `provided` trust (no certificate files yet): the
@@ -157,6 +169,8 @@ export interface ResolvedEnvironment {
   readonly keys: Readonly<Record<string, ResolvedKey>>;
   /** Set only when the environment has signing keys. */
   readonly signingKeys?: Readonly<Record<string, ResolvedSigningKey>>;
+  /** Set only when the environment has HMAC keys. */
+  readonly macKeys?: Readonly<Record<string, ResolvedMacKey>>;
   readonly cloudHsm?: ResolvedCloudHsm;
   readonly xks?: ResolvedXks;
   readonly data: {
@@ -282,6 +296,21 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
       },
     ]),
   );
+  const macKeys = Object.fromEntries(
+    Object.entries(env.macKeys ?? {}).map(([name, k]): [string, ResolvedMacKey] => [
+      name,
+      {
+        alias: k.alias,
+        description: k.description ?? `HMAC key ${name} (${env.name})`,
+        keySpec: k.keySpec,
+        deletionWindowDays: k.deletionWindowDays,
+        administrators: [...k.administrators],
+        macGenerators: [...(k.macGenerators ?? [])],
+        macVerifiers: [...(k.macVerifiers ?? [])],
+        policy: k.policy,
+      },
+    ]),
+  );
   const fsx = env.data.fsx;
   const hsm = env.cloudHsm;
   return {
@@ -294,6 +323,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     network: env.network,
     keys,
     ...(Object.keys(signingKeys).length ? { signingKeys } : {}),
+    ...(Object.keys(macKeys).length ? { macKeys } : {}),
     ...(hsm
       ? {
           cloudHsm: {

@@ -229,7 +229,11 @@ export const SigningKeySchema = z
   .strictObject({
     alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
     description: str('Key description. Default: "Signing key <name> (<env>)".').optional(),
-    keySpec: z.enum(SIGNING_KEY_SPECS).describe("Asymmetric key spec (KMS CreateKey KeySpec)."),
+    keySpec: z
+      .enum(SIGNING_KEY_SPECS)
+      .describe(
+        `Asymmetric key spec (KMS CreateKey KeySpec). ${KMS.SIGNING_KEY_SPECS_AWAITING_PROVIDER.join(", ")} are refused until the AWS provider npm run validate plans with accepts them (docs/keys.md).`,
+      ),
     store: KeyStoreKindSchema.describe(
       "Only aws-kms: custom key stores (CloudHSM, external) hold only symmetric encryption keys.",
     ).default(KMS.DEFAULT_KEY_STORE.value),
@@ -252,6 +256,32 @@ export const SigningKeySchema = z
       .default(KMS.DEFAULT_KEY_POLICY_FORM.value),
   })
   .describe("An asymmetric signing key (SIGN_VERIFY) in AWS KMS; never offered to S3, EBS or FSx.");
+
+export const MacKeySchema = z
+  .strictObject({
+    alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
+    description: str('Key description. Default: "HMAC key <name> (<env>)".').optional(),
+    keySpec: z
+      .enum(KMS.HMAC_KEY_SPECS)
+      .describe("HMAC key spec (KMS CreateKey KeySpec, KeyUsage GENERATE_VERIFY_MAC).")
+      .default(KMS.DEFAULT_HMAC_KEY_SPEC.value),
+    store: KeyStoreKindSchema.describe(
+      "Only aws-kms: custom key stores (CloudHSM, external) hold only symmetric encryption keys.",
+    ).default(KMS.DEFAULT_KEY_STORE.value),
+    deletionWindowDays: int(
+      `Waiting period before deletion, ${KMS.DELETION_WINDOW_DAYS.min}-${KMS.DELETION_WINDOW_DAYS.max} days.`,
+    ).default(KMS.DEFAULT_DELETION_WINDOW_DAYS.value),
+    administrators: strings(
+      "IAM role or user ARNs that manage the key but cannot generate or verify MACs. At least one.",
+    ),
+    macGenerators: strings("IAM role or user ARNs that may generate MACs (kms:GenerateMac). Default: none.").optional(),
+    macVerifiers: strings("IAM role or user ARNs that may verify MACs (kms:VerifyMac). Default: none.").optional(),
+    policy: z
+      .enum(["account", "closed"])
+      .describe("As for keys: account (the account root keeps kms:*) or closed (only the listed principals).")
+      .default(KMS.DEFAULT_KEY_POLICY_FORM.value),
+  })
+  .describe("An HMAC key (GENERATE_VERIFY_MAC) in AWS KMS; never offered to S3, EBS or FSx.");
 
 export const CloudHsmTrustSchema = z
   .discriminatedUnion("mode", [
@@ -484,6 +514,10 @@ export const EnvironmentSchema = z
     signingKeys: z
       .record(z.string(), SigningKeySchema)
       .describe("Asymmetric signing keys by logical name (an identifier; renaming it replaces the key). Default: none.")
+      .optional(),
+    macKeys: z
+      .record(z.string(), MacKeySchema)
+      .describe("HMAC keys by logical name (an identifier; renaming it replaces the key). Default: none.")
       .optional(),
     cloudHsm: CloudHsmSchema.optional(),
     xks: XksSchema.optional(),

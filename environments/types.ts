@@ -20,6 +20,7 @@ import type {
   HooksSchema,
   KeySchema,
   SigningKeySchema,
+  MacKeySchema,
   ExternalAccountSchema,
   KeyStoreKindSchema,
   NetworkSchema,
@@ -47,6 +48,8 @@ export type KeyStoreKind = z.output<typeof KeyStoreKindSchema>;
 export type KeyConfig = z.input<typeof KeySchema>;
 /** An asymmetric signing key (SIGN_VERIFY) in AWS KMS. */
 export type SigningKeyConfig = z.input<typeof SigningKeySchema>;
+/** An HMAC key (GENERATE_VERIFY_MAC) in AWS KMS. */
+export type MacKeyConfig = z.input<typeof MacKeySchema>;
 /** Another account allowed to use a key, and what it may do. */
 export type ExternalAccountConfig = z.input<typeof ExternalAccountSchema>;
 /** CloudHSM cluster and the KMS custom key store on it. */

@@ -5,6 +5,7 @@ import { PrivateNetwork } from "../modules/network/private-network";
 import { CustomerKey, type ICustomerKey } from "../modules/keys/customer-key";
 import { ImportedKey } from "../modules/keys/imported-key";
 import { SigningKey } from "../modules/keys/signing-key";
+import { MacKey } from "../modules/keys/mac-key";
 import type { IKeyStore } from "../modules/keystores/key-store";
 import { XksKeyStore } from "../modules/keystores/xks-key-store";
 import { CloudHsm } from "../modules/cloudhsm/cloudhsm";
@@ -30,6 +31,8 @@ export class KeysStack extends ShippedEnvironmentStack {
   readonly keys: Readonly<Record<string, ICustomerKey>>;
   /** Asymmetric signing keys: never in `keys`, so no consumer can be given one. */
   readonly signingKeys: Readonly<Record<string, SigningKey>>;
+  /** HMAC keys: never in `keys`, so no consumer can be given one. */
+  readonly macKeys: Readonly<Record<string, MacKey>>;
   readonly keyStores: Partial<Record<IKeyStore["kind"], IKeyStore>> = {};
 
   constructor(scope: Construct, id: string, env: ResolvedEnvironment) {
@@ -179,6 +182,21 @@ export class KeysStack extends ShippedEnvironmentStack {
           signers: k.signers,
           verifiers: k.verifiers,
           publicKeyReaders: k.publicKeyReaders,
+          policy: k.policy,
+        }),
+      ]),
+    );
+    this.macKeys = Object.fromEntries(
+      Object.entries(env.macKeys ?? {}).map(([name, k]) => [
+        name,
+        new MacKey(this, `mac-key-${name}`, {
+          alias: k.alias,
+          description: k.description,
+          keySpec: k.keySpec,
+          deletionWindowDays: k.deletionWindowDays,
+          administrators: k.administrators,
+          macGenerators: k.macGenerators,
+          macVerifiers: k.macVerifiers,
           policy: k.policy,
         }),
       ]),

@@ -21,13 +21,16 @@ const SRC_SLR_NAME =
 const keyNames = (env: EnvironmentConfig): string[] => (isObject(env.keys) ? Object.keys(env.keys) : []);
 const signingKeyNames = (env: EnvironmentConfig): string[] =>
   isObject(env.signingKeys) ? Object.keys(env.signingKeys) : [];
+const macKeyNames = (env: EnvironmentConfig): string[] => (isObject(env.macKeys) ? Object.keys(env.macKeys) : []);
 /** A consumer's key: a symmetric key of `keys`; a signing key is named as such (S3, EBS and FSx encrypt only with symmetric keys). */
 const keyRef = (c: FieldContext) => {
   const named = c.parent[c.segments[c.segments.length - 1]];
   const why =
     isString(named) && signingKeyNames(c.env).includes(named)
       ? `; "${named}" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys`
-      : "";
+      : isString(named) && macKeyNames(c.env).includes(named)
+        ? `; "${named}" is an HMAC key (GENERATE_VERIFY_MAC), and S3, EBS and FSx encrypt only with symmetric encryption keys`
+        : "";
   return `the name of a key in keys (${keyNames(c.env).join(", ") || "none defined"})${why}`;
 };
 const deployment = (c: FieldContext): FsxDeploymentType =>

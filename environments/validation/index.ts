@@ -3,7 +3,7 @@ import type { EnvironmentConfig } from "../types";
 import { checkTables, formatViolation, type ConstraintTable, type Violation } from "./engine";
 import { environmentTable } from "./environment";
 import { networkTable } from "./network";
-import { keysTable, signingKeysTable } from "./keys";
+import { keysTable, macKeysTable, signingKeysTable } from "./keys";
 import { consumersTable } from "./consumers";
 import { cloudHsmTable } from "./cloudhsm";
 import { xksTable } from "./xks";
@@ -19,6 +19,7 @@ export const TABLES: readonly ConstraintTable[] = [
   networkTable,
   keysTable,
   signingKeysTable,
+  macKeysTable,
   consumersTable,
   cloudHsmTable,
   xksTable,

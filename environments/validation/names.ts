@@ -113,6 +113,8 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
   }
   for (const [k, key] of entries(e.signingKeys))
     user("KMS alias", `signingKeys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
+  for (const [k, key] of entries(e.macKeys))
+    user("KMS alias", `macKeys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);
   for (const s of ["cloudHsm", "xks"])
     if (isObject(e[s]))
       user(

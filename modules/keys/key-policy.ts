@@ -22,6 +22,8 @@
  *   https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
  * - asymmetric signing keys ({@link buildSigningKeyPolicy}): signers may only sign, verifiers only
  *   verify, public-key readers only read the public key.
+ * - HMAC keys ({@link buildMacKeyPolicy}): MAC generators may only generate MACs, MAC verifiers only
+ *   verify them.
  * Statements for the optional inputs are added only when they are given, so a policy without them
  * is byte-for-byte what it was before they existed.
  */
@@ -101,6 +103,11 @@ export const VERIFY_ACTIONS = ["kms:DescribeKey", "kms:Verify"] as const;
 export const PUBLIC_KEY_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey"] as const;
 /** Administrators of a signing key are denied its cryptographic operations whatever IAM says. */
 const DENIED_TO_SIGNING_ADMINS = ["kms:CreateGrant", "kms:Sign", "kms:Verify"];
+/** What an HMAC key's generators and verifiers may do (https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html). */
+export const GENERATE_MAC_ACTIONS = ["kms:DescribeKey", "kms:GenerateMac"] as const;
+export const VERIFY_MAC_ACTIONS = ["kms:DescribeKey", "kms:VerifyMac"] as const;
+/** Administrators of an HMAC key are denied its cryptographic operations whatever IAM says. */
+const DENIED_TO_MAC_ADMINS = ["kms:CreateGrant", "kms:GenerateMac", "kms:VerifyMac"];
 
 /**
  * What another account may do with a key: `use` = encrypt, decrypt, re-encrypt, data keys and
@@ -450,6 +457,56 @@ export function buildSigningKeyPolicy(p: SigningKeyPolicyProps): { Version: "201
       Resource: "*",
     });
   const roles = [...new Set([...signers, ...verifiers, ...readers])].sort();
+  if (roles.length)
+    statements.push({
+      Sid: "UsersCannotManageKey",
+      Effect: "Deny",
+      Principal: { AWS: roles },
+      Action: DENIED_TO_USERS,
+      Resource: "*",
+    });
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+export interface MacKeyPolicyProps {
+  readonly partition: string;
+  readonly account: string;
+  readonly administrators: readonly string[];
+  /** May call kms:GenerateMac (and DescribeKey). @default - none */
+  readonly macGenerators?: readonly string[];
+  /** May call kms:VerifyMac (and DescribeKey). @default - none */
+  readonly macVerifiers?: readonly string[];
+  /** @default - KMS.DEFAULT_KEY_POLICY_FORM.value ({@link KMS.DEFAULT_KEY_POLICY_FORM}) */
+  readonly form?: KeyPolicyForm;
+}
+
+/**
+ * The policy of an HMAC (GENERATE_VERIFY_MAC) key: administration as for encryption keys, then one
+ * statement per role with exactly its operation
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/hmac-authz.html), and the roles denied key
+ * management. No grants: no AWS service consumes an HMAC key here.
+ */
+export function buildMacKeyPolicy(p: MacKeyPolicyProps): { Version: "2012-10-17"; Statement: Statement[] } {
+  const generators = [...(p.macGenerators ?? [])].sort();
+  const verifiers = [...(p.macVerifiers ?? [])].sort();
+  const statements: Statement[] = [...administration(p, [...p.administrators].sort(), DENIED_TO_MAC_ADMINS)];
+  if (generators.length)
+    statements.push({
+      Sid: "MacGeneration",
+      Effect: "Allow",
+      Principal: { AWS: generators },
+      Action: [...GENERATE_MAC_ACTIONS],
+      Resource: "*",
+    });
+  if (verifiers.length)
+    statements.push({
+      Sid: "MacVerification",
+      Effect: "Allow",
+      Principal: { AWS: verifiers },
+      Action: [...VERIFY_MAC_ACTIONS],
+      Resource: "*",
+    });
+  const roles = [...new Set([...generators, ...verifiers])].sort();
   if (roles.length)
     statements.push({
       Sid: "UsersCannotManageKey",

@@ -8,7 +8,11 @@ import { suppress } from "../compliance/rule";
 import { buildSigningKeyPolicy, type KeyPolicyForm } from "./key-policy";
 import { aliasProblem, deletionWindowProblem } from "./key-props";
 
-/** Key specs KMS offers for SIGN_VERIFY keys, RSA and ECC: the rulebook's {@link KMS.SIGNING_KEY_SPECS}. */
+/**
+ * Key specs KMS offers for SIGN_VERIFY keys, RSA and ECC: the rulebook's {@link KMS.SIGNING_KEY_SPECS}.
+ * ML-DSA and Ed25519 are refused with the provider release that accepts them
+ * ({@link KMS.SIGNING_KEY_SPECS_AWAITING_PROVIDER}).
+ */
 export const SIGNING_KEY_SPECS = KMS.SIGNING_KEY_SPECS;
 export type SigningKeySpec = KMS.SigningKeySpec;
 
@@ -55,8 +59,14 @@ export class SigningKey extends Construct {
     const problems: string[] = [];
     const window = props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value;
     if (!(SIGNING_KEY_SPECS as readonly string[]).includes(props.keySpec)) {
+      const awaiting = (KMS.SIGNING_KEY_SPECS_AWAITING_PROVIDER as readonly string[]).includes(props.keySpec)
+        ? (props.keySpec as unknown as KMS.SigningKeySpecAwaitingProvider)
+        : undefined;
+      const why = awaiting
+        ? `; KMS offers ${awaiting} but the AWS provider ${KMS.PLANNING_PROVIDER_VERSION} that npm run validate plans with rejects it (the provider accepts it from ${KMS.PROVIDER_VERSION_ACCEPTING[awaiting]})`
+        : "";
       problems.push(
-        `${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}, KMS CreateKey KeySpec for SIGN_VERIFY)`,
+        `${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}${why}, KMS CreateKey KeySpec for SIGN_VERIFY)`,
       );
     }
     const aliasLine = aliasProblem(at, "alias", props.alias);

@@ -120,6 +120,49 @@ export const SIGNING_KEY_SPECS = [
 export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
 
 /**
+ * SIGN_VERIFY key specs KMS offers that this project refuses until the AWS provider it plans with
+ * accepts them: the provider validates customer_master_key_spec against its AWS SDK's KeySpec enum,
+ * and the offline mirror `npm run validate` plans with is 5.100.0, which knows neither. Each entry
+ * names the provider release that accepts the spec.
+ * ML-DSA (FIPS 204; algorithm ML_DSA_SHAKE_256): https://docs.aws.amazon.com/kms/latest/developerguide/mldsa.html,
+ * provider support https://github.com/hashicorp/terraform-provider-aws/pull/43128 (merged 2025-06-20, 6.x).
+ * Ed25519 (ED25519_SHA_512, ED25519_PH_SHA_512): https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html,
+ * provider 6.21.0 (AWS SDK for Go v2 with ECC_NIST_EDWARDS25519).
+ */
+export const SIGNING_KEY_SPECS_AWAITING_PROVIDER = [
+  "ML_DSA_44",
+  "ML_DSA_65",
+  "ML_DSA_87",
+  "ECC_NIST_EDWARDS25519",
+] as const;
+export type SigningKeySpecAwaitingProvider = (typeof SIGNING_KEY_SPECS_AWAITING_PROVIDER)[number];
+/** The AWS provider release that accepts each spec of {@link SIGNING_KEY_SPECS_AWAITING_PROVIDER}. */
+export const PROVIDER_VERSION_ACCEPTING: Readonly<Record<SigningKeySpecAwaitingProvider, string>> = {
+  ML_DSA_44: "6.1.0",
+  ML_DSA_65: "6.1.0",
+  ML_DSA_87: "6.1.0",
+  ECC_NIST_EDWARDS25519: "6.21.0",
+};
+
+/** The AWS provider version of the offline mirror `npm run validate` plans with. */
+export const PLANNING_PROVIDER_VERSION = "5.100.0";
+
+/**
+ * Key specs of HMAC keys (KeyUsage GENERATE_VERIFY_MAC): AWS-KMS origin only, in the AWS KMS key
+ * store (no custom key store), never rotated automatically; AWS also allows imported HMAC material and
+ * multi-Region HMAC keys, which this project does not make.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html
+ */
+export const HMAC_KEY_SPECS = ["HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"] as const;
+export type HmacKeySpec = (typeof HMAC_KEY_SPECS)[number];
+/** Default HMAC key spec: HMAC_256 (SHA-256, a 256-bit key). */
+export const DEFAULT_HMAC_KEY_SPEC: Default<HmacKeySpec> = {
+  value: "HMAC_256",
+  why: "HMAC with SHA-256, the spec most MAC consumers (JWT HS256, webhook signatures) expect",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html#hmac-key-specs",
+};
+
+/**
  * The key spec of a symmetric encryption key: the only spec a key in a custom key store (CloudHSM
  * or external) can have, and the only spec S3, EBS and FSx encrypt with.
  * https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
@@ -127,7 +170,11 @@ export type SigningKeySpec = (typeof SIGNING_KEY_SPECS)[number];
 export const SYMMETRIC_KEY_SPEC = "SYMMETRIC_DEFAULT";
 
 /** CreateKey KeyUsage of the keys this project makes. https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html */
-export const KEY_USAGE = { encryptDecrypt: "ENCRYPT_DECRYPT", signVerify: "SIGN_VERIFY" } as const;
+export const KEY_USAGE = {
+  encryptDecrypt: "ENCRYPT_DECRYPT",
+  signVerify: "SIGN_VERIFY",
+  generateVerifyMac: "GENERATE_VERIFY_MAC",
+} as const;
 
 /**
  * Automatic rotation is for symmetric encryption keys whose material KMS generates: never for keys

@@ -52,7 +52,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     dev,
     { natGateway: true },
     [
-      "environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, cloudHsm, xks, data, hooks, alarms)",
+      "environments.dev.natGateway: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, macKeys, cloudHsm, xks, data, hooks, alarms)",
     ],
   ],
   [
@@ -284,6 +284,9 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
       "keys.volumes.users": ["arn:aws-cn:iam::111111111111:role/PlatformOperators"],
       "keys.appData.users": ["arn:aws-cn:iam::111111111111:role/AppDataWriters"],
       "keys.appData.encryptOnlyUsers": ["arn:aws-cn:iam::111111111111:role/AppDataIngest"],
+      "macKeys.webhooks.administrators": ["arn:aws-cn:iam::111111111111:role/KeyAdministrators"],
+      "macKeys.webhooks.macGenerators": ["arn:aws-cn:iam::111111111111:role/WebhookSender"],
+      "macKeys.webhooks.macVerifiers": ["arn:aws-cn:iam::111111111111:role/WebhookGateway"],
       "backend.kmsKeyId": "arn:aws-cn:kms:cn-north-1:111111111111:alias/northwind-dev-tf-state",
       "backend.roleArn": "arn:aws-cn:iam::111111111111:role/TerraformState",
     },
@@ -407,6 +410,7 @@ describe("across the environments of one synth", () => {
       'environments.dev2.keys.appData.alias: "alias/dev/app-data" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.appData.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
       'environments.dev2.keys.appData.aliases.0: "alias/dev/uploads" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.appData.aliases.0 has it), KMS CreateAlias: alias names are unique per account and Region)',
       'environments.dev2.keys.volumes.alias: "alias/dev/ebs" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.keys.volumes.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
+      'environments.dev2.macKeys.webhooks.alias: "alias/dev/webhook-mac" is not allowed (an alias no other environment in the same account and Region uses (environments.dev.macKeys.webhooks.alias has it), KMS CreateAlias: alias names are unique per account and Region)',
       `environments.dev2.data.ebs: "volumes" is not allowed (EBS default encryption set by one environment per account and Region (environments.dev.data.ebs has it), ${SRC_EBS})`,
     ]);
   });

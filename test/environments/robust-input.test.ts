@@ -41,7 +41,7 @@ describe("nesting of any depth", () => {
   test("an unknown field nested 200,000 levels is one unknown field", () => {
     const messages = validationMessages({ dev: { ...dev, extra: nested(200_000) } as unknown as EnvironmentConfig });
     expect(messages).toEqual([
-      "environments.dev.extra: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, cloudHsm, xks, data, hooks, alarms)",
+      "environments.dev.extra: unknown field (known fields: name, account, region, tags, backend, network, keys, signingKeys, macKeys, cloudHsm, xks, data, hooks, alarms)",
     ]);
   });
 

@@ -28,6 +28,7 @@ const closedVariant = (env: EnvironmentConfig): EnvironmentConfig =>
       [
         ...Object.keys(env.keys).map((k) => `keys.${k}.policy`),
         ...Object.keys(env.signingKeys ?? {}).map((k) => `signingKeys.${k}.policy`),
+        ...Object.keys(env.macKeys ?? {}).map((k) => `macKeys.${k}.policy`),
       ].map((p) => [p, "closed"]),
     ),
   );
@@ -61,8 +62,8 @@ function keysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): 
       ...(keysStack.resource?.aws_kms_external_key ?? {}),
     })) {
       const path = (res["//"] as { metadata: { path: string } }).metadata.path;
-      // Signing keys have their own table below.
-      if (res.key_usage === "SIGN_VERIFY") continue;
+      // Signing keys and HMAC keys have their own tables below.
+      if (res.key_usage === "SIGN_VERIFY" || res.key_usage === "GENERATE_VERIFY_MAC") continue;
       const keyName = /\/key-([^/]+)\/key$/.exec(path)?.[1] as string;
       // The alarm topic's own key is evaluated below ("alarm topic key and topic policy").
       if (keyName === undefined && /\/alarms\/topic\/key$/.test(path)) continue;
@@ -575,6 +576,107 @@ test.each(signingCases)("signing key policy %s", async (_label, k, r) => {
   expect(decision).toBe(r.expected);
 });
 
+// ---- HMAC keys -------------------------------------------------------------------------------
+
+function macKeysOf(stacks: Record<string, StackJson>, form: "account" | "closed"): SigningKeyUnderTest[] {
+  const out: SigningKeyUnderTest[] = [];
+  for (const envName of Object.keys(environments)) {
+    const keysStack = stacks[`${envName}-keys`];
+    for (const [resName, res] of Object.entries(keysStack.resource?.aws_kms_key ?? {})) {
+      if (res.key_usage !== "GENERATE_VERIFY_MAC") continue;
+      const keyName = /\/mac-key-([^/]+)\/key$/.exec(
+        (res["//"] as { metadata: { path: string } }).metadata.path,
+      )?.[1] as string;
+      out.push({
+        label: `${form} ${envName}.${keyName}`,
+        env: envName,
+        keyName,
+        account: stackTarget(keysStack).account,
+        keyArn: keyArnOf(keysStack, resName),
+        policy: JSON.parse(res.policy as string) as PolicyDocument,
+      });
+    }
+  }
+  return out;
+}
+
+const macKeys = [...macKeysOf(shipped, "account"), ...macKeysOf(closed, "closed")];
+
+test("every HMAC key of every shipped environment is evaluated, in both forms (dev ships one)", () => {
+  const expected = Object.entries(environments).flatMap(([e, env]) =>
+    Object.keys(env.macKeys ?? {}).map((k) => `${e}.${k}`),
+  );
+  expect(expected).toContain("dev.webhooks");
+  expect(macKeys.map((k) => k.label).sort()).toEqual(
+    ["account", "closed"].flatMap((f) => expected.map((e) => `${f} ${e}`)).sort(),
+  );
+});
+
+function macRows(k: SigningKeyUnderTest): Row[] {
+  const cfg = resolveEnvironment(environments[k.env as keyof typeof environments]).macKeys?.[k.keyName];
+  if (!cfg) throw new Error(`no configuration for ${k.label}`);
+  const rows: Row[] = [];
+  const only = (who: string, principals: readonly string[], allowed: string) => {
+    for (const p of principals) {
+      for (const action of [
+        "kms:GenerateMac",
+        "kms:VerifyMac",
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:Sign",
+        "kms:CreateGrant",
+      ]) {
+        rows.push({
+          who: `${who}, no IAM policy`,
+          principal: p,
+          action,
+          expected: action === allowed ? "Allowed" : "ImplicitlyDenied",
+        });
+      }
+      rows.push({ who: `${who}, no IAM policy`, principal: p, action: "kms:DescribeKey", expected: "Allowed" });
+      for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"])
+        rows.push({
+          who: `${who} with AdministratorAccess`,
+          principal: p,
+          action,
+          identity: [ADMINISTRATOR_ACCESS],
+          expected: "ExplicitlyDenied",
+        });
+    }
+  };
+  only("MAC generator", cfg.macGenerators, "kms:GenerateMac");
+  only("MAC verifier", cfg.macVerifiers, "kms:VerifyMac");
+  for (const a of cfg.administrators) {
+    for (const action of ["kms:GenerateMac", "kms:VerifyMac", "kms:CreateGrant"])
+      rows.push({
+        who: "administrator with AdministratorAccess",
+        principal: a,
+        action,
+        identity: [ADMINISTRATOR_ACCESS],
+        expected: "ExplicitlyDenied",
+      });
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey"])
+      rows.push({ who: "administrator, no IAM policy", principal: a, action, expected: "Allowed" });
+  }
+  return rows;
+}
+
+const macCases = macKeys.flatMap((k) => macRows(k).map((r) => [`${k.label}: ${r.who} ${r.action}`, k, r] as const));
+
+test.each(macCases)("HMAC key policy %s", async (_label, k, r) => {
+  const decision = await decide({
+    principal: r.principal,
+    action: r.action,
+    resource: k.keyArn,
+    resourceAccount: k.account,
+    context: r.context,
+    identityPolicies: r.identity,
+    resourcePolicy: k.policy,
+  });
+  expect(decision).toBe(r.expected);
+});
+
 test("the closed form names no account root; the account form does", () => {
   const rootOf = (k: KeyUnderTest) => JSON.stringify(k.policy).includes(`:iam::${k.account}:root`);
   expect(keys.filter((k) => k.form === "closed" && rootOf(k)).map((k) => k.label)).toEqual([]);
@@ -713,9 +815,9 @@ test.each(buckets.map((b) => [b.label, b] as const))(
 
 test("every action in every synthesized policy (key, bucket, IAM role and trust policies) exists", async () => {
   const found = [...policiesIn(shipped), ...policiesIn(closed)];
-  // The customer keys (imported ones included), the signing keys, plus each alarm topic key (shipped and closed forms alike).
+  // The customer keys (imported ones included), the signing keys, the HMAC keys, plus each alarm topic key (shipped and closed forms alike).
   expect(found.filter((p) => p.type === "aws_kms_key" || p.type === "aws_kms_external_key").length).toBe(
-    keys.length + signingKeys.length + 2 * alarmTopics.length,
+    keys.length + signingKeys.length + macKeys.length + 2 * alarmTopics.length,
   );
   expect(found.some((p) => p.type === "aws_iam_role_policy")).toBe(true);
   const unknown: string[] = [];

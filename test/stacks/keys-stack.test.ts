@@ -41,7 +41,7 @@ test("each key gets its alias", () => {
   const aliases = Object.values(resources(keysStack, "aws_kms_alias"))
     .map((a) => a.name)
     .sort();
-  expect(aliases).toEqual(["alias/dev/app-data", "alias/dev/ebs", "alias/dev/uploads"]);
+  expect(aliases).toEqual(["alias/dev/app-data", "alias/dev/ebs", "alias/dev/uploads", "alias/dev/webhook-mac"]);
 });
 
 test("a key's extra alias is its own aws_kms_alias on the same key; the primary alias keeps its construct id", () => {

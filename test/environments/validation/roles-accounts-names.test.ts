@@ -332,6 +332,7 @@ describe("across environments", () => {
       "keys.appData.alias": "alias/dev2/app-data",
       "keys.appData.aliases": ["alias/dev2/uploads"],
       "keys.volumes.alias": "alias/dev2/ebs",
+      "macKeys.webhooks.alias": "alias/dev2/webhook-mac",
     });
     const c = variant(elsewhere("dev3", "111111111111", "eu-central-1"), {
       ...create,

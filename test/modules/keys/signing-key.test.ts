@@ -129,8 +129,38 @@ test("principals of another account are refused (signing keys are not shared; ad
 
 test("the construct, the schema and the validation table offer the same key specs", () => {
   expect([...SCHEMA_SPECS]).toEqual([...SIGNING_KEY_SPECS]);
-  const rule = signingKeysTable.fields.find((f) => f.field === "signingKeys.*.keySpec");
-  expect(rule?.rule).toBe(SIGNING_KEY_SPECS.join(", "));
+  const rule = signingKeysTable.fields.find((f) => f.field === "signingKeys.*.keySpec")?.rule;
+  const words = (spec: string) =>
+    typeof rule === "function" ? rule({ env: {} as never, parent: { keySpec: spec }, segments: [] }) : rule;
+  expect(words("RSA_2048")).toBe(SIGNING_KEY_SPECS.join(", "));
+});
+
+test.each([
+  ["ML_DSA_44", "6.1.0"],
+  ["ML_DSA_65", "6.1.0"],
+  ["ML_DSA_87", "6.1.0"],
+  ["ECC_NIST_EDWARDS25519", "6.21.0"],
+])("%s is refused by the construct, naming the provider release that accepts it (%s)", (spec, version) => {
+  const stack = new EnvironmentStack(Testing.app(), "test", {
+    name: "test",
+    account: "111122223333",
+    region: "eu-west-1",
+  });
+  let error: unknown;
+  try {
+    new SigningKey(stack, "pq", {
+      alias: "alias/test/pq",
+      keySpec: spec as never,
+      administrators: [ADMIN],
+      signers: [SIGNER],
+    });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(PropsError);
+  expect((error as PropsError).lines).toEqual([
+    `test/pq.keySpec: "${spec}" is not allowed (RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1; KMS offers ${spec} but the AWS provider 5.100.0 that npm run validate plans with rejects it (the provider accepts it from ${version}), KMS CreateKey KeySpec for SIGN_VERIFY)`,
+  ]);
 });
 
 test("a SigningKey is not an ICustomerKey: S3, EBS and FSx constructs cannot be given one", () => {
