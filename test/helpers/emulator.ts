@@ -16,15 +16,22 @@ interface Paths {
   exit: string;
 }
 
-/** Why the emulator-backed tests are skipped here, or undefined when they run. */
-export function emulatorSkipReason(): string | undefined {
+/** Why no run against moto can happen here (settings, Terraform), or undefined. */
+function motoRunSkipReason(): string | undefined {
   if (process.env.CMK_SKIP_TERRAFORM && !process.env.CMK_RUN_EMULATOR) return "CMK_SKIP_TERRAFORM is set";
   if (process.env.CMK_SKIP_MOTO) return "CMK_SKIP_MOTO is set";
   const tf = findTerraform();
-  if (!tf.ok) return tf.reason;
-  if (!process.env.CMK_EMULATOR)
-    return "the jest global setup did not start the emulator run (moto is not installed: python3 -c 'import moto')";
-  return undefined;
+  return tf.ok ? undefined : tf.reason;
+}
+
+/** Why the emulator-backed tests are skipped here, or undefined when they run. */
+export function emulatorSkipReason(): string | undefined {
+  return (
+    motoRunSkipReason() ??
+    (process.env.CMK_EMULATOR
+      ? undefined
+      : "the jest global setup did not start the emulator run (moto is not installed: python3 -c 'import moto')")
+  );
 }
 
 /** Waits (up to `minutes`) for a background run, then reads its results. */
@@ -48,11 +55,12 @@ export const emulatorRun = (): Promise<EmulatorResults> => waitFor("CMK_EMULATOR
 
 /** Why the teardown's emulator test is skipped here, or undefined when it runs. */
 export function teardownFixtureSkipReason(): string | undefined {
+  // Its own background run: a run of this suite alone starts no emulator run (global-setup.js).
   return (
-    emulatorSkipReason() ??
+    motoRunSkipReason() ??
     (process.env.CMK_TEARDOWN_FIXTURE
       ? undefined
-      : "the jest global setup did not start the teardown's deploy against moto")
+      : "the jest global setup did not start the teardown's deploy against moto (moto is not installed: python3 -c 'import moto')")
   );
 }
 

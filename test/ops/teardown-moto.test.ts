@@ -16,6 +16,7 @@
  *   the apply, so the reset of the EBS default key is proven with mocked clients only;
  * - bucket policy enforcement over plain HTTP: see tools/emulator/teardown-fixture.ts.
  */
+import { environments } from "../../environments";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
@@ -39,6 +40,9 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
 (skip ? describe.skip : describe)("teardown of dev against moto", () => {
   let moto: Moto;
   let fixture: TeardownFixture;
+  // Every KMS key dev's keys stack makes (its keys, signing keys and HMAC keys; dev has no alarm topic key).
+  const dev = environments.dev;
+  const DEV_KEYS = [dev.keys, dev.signingKeys ?? {}, dev.macKeys ?? {}].reduce((n, k) => n + Object.keys(k).length, 0);
 
   beforeAll(async () => {
     fixture = await teardownFixture();
@@ -59,7 +63,7 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
     expect(lines).toContain("  applied: dev-data deleted 6, forgot 1");
     expect(
       lines.filter((l) => /^ {2}key [0-9a-f-]{36}: disabled, deletion scheduled for \d{4}-\d{2}-\d{2}/.test(l)),
-    ).toHaveLength(2);
+    ).toHaveLength(DEV_KEYS);
 
     await withEnv(moto.env, async () => {
       const ops = createOpsClients("eu-west-1");
@@ -106,11 +110,15 @@ if (skip) console.warn(`teardown against moto skipped: ${skip}`);
     // The re-run resumed from AWS's state: nothing left to do but wait; the keys come from the alarm's tags.
     expect(second.outcome).toBe("waiting");
     // Each key once in the keys phase and once in the last phase's wait.
-    expect(second.lines.filter((l) => l.includes("(no longer in Terraform state)): pending deletion"))).toHaveLength(4);
+    expect(second.lines.filter((l) => l.includes("(no longer in Terraform state)): pending deletion"))).toHaveLength(
+      2 * DEV_KEYS,
+    );
     // Both stacks (the data phase and the keys phase), read through the teardown's Terraform runner.
     expect(second.lines.filter((l) => l === "  nothing left in its Terraform state")).toHaveLength(2);
     expect(second.lines.at(-1)).toMatch(
-      /^WAITING: 2 key\(s\) pending deletion; KMS deletes the last on \d{4}-\d{2}-\d{2} \(up to 24 h later\); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after \d{4}-\d{2}-\d{2}$/,
+      new RegExp(
+        `^WAITING: ${DEV_KEYS} key\\(s\\) pending deletion; KMS deletes the last on \\d{4}-\\d{2}-\\d{2} \\(up to 24 h later\\); the alarm cmk-stacks-dev-kms-key-pending-deletion-use reports any use meanwhile; run the teardown again on or after \\d{4}-\\d{2}-\\d{2}$`,
+      ),
     );
   });
 });
