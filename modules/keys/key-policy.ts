@@ -428,40 +428,46 @@ export interface SigningKeyPolicyProps {
  * and the roles denied key management. No grants: no AWS service consumes a signing key here.
  */
 export function buildSigningKeyPolicy(p: SigningKeyPolicyProps): { Version: "2012-10-17"; Statement: Statement[] } {
-  const signers = [...(p.signers ?? [])].sort();
-  const verifiers = [...(p.verifiers ?? [])].sort();
-  const readers = [...(p.publicKeyReaders ?? [])].sort();
-  const statements: Statement[] = [...administration(p, [...p.administrators].sort(), DENIED_TO_SIGNING_ADMINS)];
-  if (signers.length)
+  return roleKeyPolicy(p, DENIED_TO_SIGNING_ADMINS, [
+    { sid: "Signing", principals: p.signers, actions: SIGN_ACTIONS },
+    { sid: "Verification", principals: p.verifiers, actions: VERIFY_ACTIONS },
+    { sid: "PublicKeyReading", principals: p.publicKeyReaders, actions: PUBLIC_KEY_ACTIONS },
+  ]);
+}
+
+/**
+ * A key whose users each have exactly one role (signing and HMAC keys): administration, then one Allow
+ * statement per role that has principals (sorted), then every user denied key management.
+ */
+function roleKeyPolicy(
+  p: {
+    readonly partition: string;
+    readonly account: string;
+    readonly administrators: readonly string[];
+    readonly form?: KeyPolicyForm;
+  },
+  deniedToAdmins: readonly string[],
+  roles: readonly { sid: string; principals?: readonly string[]; actions: readonly string[] }[],
+): { Version: "2012-10-17"; Statement: Statement[] } {
+  const statements: Statement[] = [...administration(p, [...p.administrators].sort(), [...deniedToAdmins])];
+  const users = new Set<string>();
+  for (const role of roles) {
+    const principals = [...(role.principals ?? [])].sort();
+    if (!principals.length) continue;
+    principals.forEach((x) => users.add(x));
     statements.push({
-      Sid: "Signing",
+      Sid: role.sid,
       Effect: "Allow",
-      Principal: { AWS: signers },
-      Action: [...SIGN_ACTIONS],
+      Principal: { AWS: principals },
+      Action: [...role.actions],
       Resource: "*",
     });
-  if (verifiers.length)
-    statements.push({
-      Sid: "Verification",
-      Effect: "Allow",
-      Principal: { AWS: verifiers },
-      Action: [...VERIFY_ACTIONS],
-      Resource: "*",
-    });
-  if (readers.length)
-    statements.push({
-      Sid: "PublicKeyReading",
-      Effect: "Allow",
-      Principal: { AWS: readers },
-      Action: [...PUBLIC_KEY_ACTIONS],
-      Resource: "*",
-    });
-  const roles = [...new Set([...signers, ...verifiers, ...readers])].sort();
-  if (roles.length)
+  }
+  if (users.size)
     statements.push({
       Sid: "UsersCannotManageKey",
       Effect: "Deny",
-      Principal: { AWS: roles },
+      Principal: { AWS: [...users].sort() },
       Action: DENIED_TO_USERS,
       Resource: "*",
     });
@@ -487,33 +493,8 @@ export interface MacKeyPolicyProps {
  * management. No grants: no AWS service consumes an HMAC key here.
  */
 export function buildMacKeyPolicy(p: MacKeyPolicyProps): { Version: "2012-10-17"; Statement: Statement[] } {
-  const generators = [...(p.macGenerators ?? [])].sort();
-  const verifiers = [...(p.macVerifiers ?? [])].sort();
-  const statements: Statement[] = [...administration(p, [...p.administrators].sort(), DENIED_TO_MAC_ADMINS)];
-  if (generators.length)
-    statements.push({
-      Sid: "MacGeneration",
-      Effect: "Allow",
-      Principal: { AWS: generators },
-      Action: [...GENERATE_MAC_ACTIONS],
-      Resource: "*",
-    });
-  if (verifiers.length)
-    statements.push({
-      Sid: "MacVerification",
-      Effect: "Allow",
-      Principal: { AWS: verifiers },
-      Action: [...VERIFY_MAC_ACTIONS],
-      Resource: "*",
-    });
-  const roles = [...new Set([...generators, ...verifiers])].sort();
-  if (roles.length)
-    statements.push({
-      Sid: "UsersCannotManageKey",
-      Effect: "Deny",
-      Principal: { AWS: roles },
-      Action: DENIED_TO_USERS,
-      Resource: "*",
-    });
-  return { Version: "2012-10-17", Statement: statements };
+  return roleKeyPolicy(p, DENIED_TO_MAC_ADMINS, [
+    { sid: "MacGeneration", principals: p.macGenerators, actions: GENERATE_MAC_ACTIONS },
+    { sid: "MacVerification", principals: p.macVerifiers, actions: VERIFY_MAC_ACTIONS },
+  ]);
 }
