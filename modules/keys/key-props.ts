@@ -1,6 +1,7 @@
 import { Token } from "cdktf";
 import type { Construct } from "constructs";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { IAM, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { shown } from "../core/errors";
 import type { KeyPolicyForm } from "./key-policy";
@@ -172,4 +173,75 @@ export function createExtraAliases(
   targetKeyId: string,
 ): KmsAlias[] {
   return (aliases ?? []).map((name) => new KmsAlias(scope, extraAliasId(name), { name, targetKeyId }));
+}
+
+/**
+ * The refusals every single-purpose key (signing, HMAC) shares, in this order: its alias, its deletion
+ * window, at least one administrator, `noUser` when none of `users` lists anyone, and every principal in
+ * the key's own account. Such keys are not shared with other accounts, and key administration works only
+ * in the key's own account (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
+ */
+export function singlePurposeKeyProblems(
+  path: string,
+  account: string,
+  p: { readonly alias: string; readonly window: number; readonly administrators: readonly string[] },
+  users: readonly (readonly [prop: string, list: readonly string[] | undefined])[],
+  words: { readonly noUser: string; readonly kinds: string },
+): string[] {
+  const problems: string[] = [];
+  const aliasLine = aliasProblem(path, "alias", p.alias);
+  if (aliasLine) problems.push(aliasLine);
+  const windowProblem = deletionWindowProblem(path, "deletionWindowDays", p.window);
+  if (windowProblem) problems.push(windowProblem);
+  if (p.administrators.length === 0) {
+    problems.push(
+      `${path}.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)`,
+    );
+  }
+  if (users.every(([, list]) => (list ?? []).length === 0)) problems.push(`${path}.${words.noUser}`);
+  for (const [prop, list] of [["administrators", p.administrators], ...users] as const) {
+    (list ?? []).forEach((principal, i) => {
+      if (
+        KMS.otherAccountProblem(prop === "administrators" ? "administer" : "sign", IAM.accountOfArn(principal), account)
+      )
+        problems.push(
+          `${path}.${prop}.${i}: ${shown(principal)} is not allowed (a principal of the key's account ${account}: ${words.kinds} are not shared with other accounts, KMS key policies)`,
+        );
+    });
+  }
+  return problems;
+}
+
+/**
+ * The key and alias of a single-purpose key (signing, HMAC) in the AWS KMS key store: KMS-generated
+ * material, no automatic rotation (the caller suppresses CKV_AWS_7 with its reason, written at the call
+ * so the compliance pack's test reads it), the lockout safety check never bypassed, `prevent_destroy`.
+ * Construct ids `key` and `alias` under `scope`.
+ */
+export function singlePurposeKey(
+  scope: Construct,
+  p: {
+    readonly description: string;
+    readonly keyUsage: string;
+    readonly keySpec: string;
+    readonly window: number;
+    readonly policy: object;
+    readonly alias: string;
+  },
+): { resource: KmsKey; aliasName: string } {
+  const resource = new KmsKey(scope, "key", {
+    description: p.description,
+    keyUsage: p.keyUsage,
+    customerMasterKeySpec: p.keySpec,
+    multiRegion: false,
+    deletionWindowInDays: p.window,
+    isEnabled: true,
+    enableKeyRotation: false,
+    bypassPolicyLockoutSafetyCheck: false,
+    policy: JSON.stringify(p.policy),
+    tags: { Name: p.alias.replace(/^alias\//, ""), KeyStore: "aws-kms" },
+    lifecycle: { preventDestroy: true },
+  });
+  const alias = new KmsAlias(scope, "alias", { name: p.alias, targetKeyId: resource.keyId });
+  return { resource, aliasName: alias.name };
 }

@@ -1,12 +1,11 @@
 import { Construct } from "constructs";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { IAM, KMS } from "@cmk-stacks/aws-limits";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KMS } from "@cmk-stacks/aws-limits";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { suppress } from "../compliance/rule";
 import { buildMacKeyPolicy, type KeyPolicyForm } from "./key-policy";
-import { aliasProblem, deletionWindowProblem } from "./key-props";
+import { singlePurposeKey, singlePurposeKeyProblems } from "./key-props";
 
 export interface MacKeyProps {
   /** Alias name, `alias/...` (never `alias/aws/...`). */
@@ -54,68 +53,47 @@ export class MacKey extends Construct {
         `${at}.keySpec: ${shown(spec)} is not allowed (${KMS.HMAC_KEY_SPECS.join(", ")}, KMS CreateKey KeySpec for GENERATE_VERIFY_MAC)`,
       );
     }
-    const aliasLine = aliasProblem(at, "alias", props.alias);
-    if (aliasLine) problems.push(aliasLine);
-    const windowProblem = deletionWindowProblem(at, "deletionWindowDays", window);
-    if (windowProblem) problems.push(windowProblem);
-    if (props.administrators.length === 0) {
-      problems.push(
-        `${at}.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)`,
-      );
-    }
-    if ([...(props.macGenerators ?? []), ...(props.macVerifiers ?? [])].length === 0) {
-      problems.push(
-        `${at}.macGenerators: (missing) is not allowed (at least one MAC generator or verifier: an HMAC key nobody may use)`,
-      );
-    }
-    // An HMAC key is not shared with other accounts here, and key administration works only in the
-    // key's own account (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
-    for (const [prop, list] of [
-      ["administrators", props.administrators],
-      ["macGenerators", props.macGenerators ?? []],
-      ["macVerifiers", props.macVerifiers ?? []],
-    ] as const) {
-      list.forEach((p, i) => {
-        const account = IAM.accountOfArn(p);
-        if (KMS.otherAccountProblem(prop === "administrators" ? "administer" : "sign", account, env.account))
-          problems.push(
-            `${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: HMAC keys are not shared with other accounts, KMS key policies)`,
-          );
-      });
-    }
+    problems.push(
+      ...singlePurposeKeyProblems(
+        at,
+        env.account,
+        { alias: props.alias, window, administrators: props.administrators },
+        [
+          ["macGenerators", props.macGenerators],
+          ["macVerifiers", props.macVerifiers],
+        ],
+        {
+          noUser:
+            "macGenerators: (missing) is not allowed (at least one MAC generator or verifier: an HMAC key nobody may use)",
+          kinds: "HMAC keys",
+        },
+      ),
+    );
     throwIfProblems(problems);
 
-    this.resource = new KmsKey(this, "key", {
+    const { resource, aliasName } = singlePurposeKey(this, {
       description: props.description ?? `HMAC key ${id}`,
       keyUsage: KMS.KEY_USAGE.generateVerifyMac,
-      customerMasterKeySpec: spec,
-      multiRegion: false,
-      deletionWindowInDays: window,
-      isEnabled: true,
-      // Automatic rotation is not supported for HMAC keys.
-      enableKeyRotation: false,
-      bypassPolicyLockoutSafetyCheck: false,
-      policy: JSON.stringify(
-        buildMacKeyPolicy({
-          partition: env.partition,
-          account: env.account,
-          administrators: props.administrators,
-          macGenerators: props.macGenerators,
-          macVerifiers: props.macVerifiers,
-          form: props.policy,
-        }),
-      ),
-      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: "aws-kms" },
-      lifecycle: { preventDestroy: true },
+      keySpec: spec,
+      window,
+      policy: buildMacKeyPolicy({
+        partition: env.partition,
+        account: env.account,
+        administrators: props.administrators,
+        macGenerators: props.macGenerators,
+        macVerifiers: props.macVerifiers,
+        form: props.policy,
+      }),
+      alias: props.alias,
     });
     suppress(
-      this.resource,
+      resource,
       "CKV_AWS_7",
       "HMAC (GENERATE_VERIFY_MAC) keys cannot rotate automatically: KMS supports automatic rotation only for symmetric encryption keys (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)",
     );
-    const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
-    this.keyArn = this.resource.arn;
-    this.keyId = this.resource.keyId;
-    this.aliasName = alias.name;
+    this.resource = resource;
+    this.keyArn = resource.arn;
+    this.keyId = resource.keyId;
+    this.aliasName = aliasName;
   }
 }

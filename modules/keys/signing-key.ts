@@ -1,12 +1,11 @@
 import { Construct } from "constructs";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { IAM, KMS } from "@cmk-stacks/aws-limits";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KMS } from "@cmk-stacks/aws-limits";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { suppress } from "../compliance/rule";
 import { buildSigningKeyPolicy, type KeyPolicyForm } from "./key-policy";
-import { aliasProblem, deletionWindowProblem } from "./key-props";
+import { singlePurposeKey, singlePurposeKeyProblems } from "./key-props";
 
 /**
  * Key specs KMS offers for SIGN_VERIFY keys, RSA and ECC: the rulebook's {@link KMS.SIGNING_KEY_SPECS}.
@@ -69,72 +68,49 @@ export class SigningKey extends Construct {
         `${at}.keySpec: ${shown(props.keySpec)} is not allowed (${SIGNING_KEY_SPECS.join(", ")}${why}, KMS CreateKey KeySpec for SIGN_VERIFY)`,
       );
     }
-    const aliasLine = aliasProblem(at, "alias", props.alias);
-    if (aliasLine) problems.push(aliasLine);
-    const windowProblem = deletionWindowProblem(at, "deletionWindowDays", window);
-    if (windowProblem) problems.push(windowProblem);
-    if (props.administrators.length === 0) {
-      problems.push(
-        `${at}.administrators: [] is not allowed (at least one administrator, or nobody but the account root could manage the key)`,
-      );
-    }
-    const roles = [...(props.signers ?? []), ...(props.verifiers ?? []), ...(props.publicKeyReaders ?? [])];
-    if (roles.length === 0) {
-      problems.push(
-        `${at}.signers: (missing) is not allowed (at least one signer, verifier or public-key reader: a signing key nobody may use)`,
-      );
-    }
-    // A signing key is not shared with other accounts (it has no externalAccounts), and key
-    // administration works only in the key's own account (KMS key policies:
-    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
-    for (const [prop, list] of [
-      ["administrators", props.administrators],
-      ["signers", props.signers ?? []],
-      ["verifiers", props.verifiers ?? []],
-      ["publicKeyReaders", props.publicKeyReaders ?? []],
-    ] as const) {
-      list.forEach((p, i) => {
-        const account = IAM.accountOfArn(p);
-        if (KMS.otherAccountProblem(prop === "administrators" ? "administer" : "sign", account, env.account))
-          problems.push(
-            `${at}.${prop}.${i}: ${shown(p)} is not allowed (a principal of the key's account ${env.account}: signing keys are not shared with other accounts, KMS key policies)`,
-          );
-      });
-    }
+    problems.push(
+      ...singlePurposeKeyProblems(
+        at,
+        env.account,
+        { alias: props.alias, window, administrators: props.administrators },
+        [
+          ["signers", props.signers],
+          ["verifiers", props.verifiers],
+          ["publicKeyReaders", props.publicKeyReaders],
+        ],
+        {
+          noUser:
+            "signers: (missing) is not allowed (at least one signer, verifier or public-key reader: a signing key nobody may use)",
+          kinds: "signing keys",
+        },
+      ),
+    );
     throwIfProblems(problems);
 
-    this.resource = new KmsKey(this, "key", {
+    const { resource, aliasName } = singlePurposeKey(this, {
       description: props.description ?? `Signing key ${id}`,
       keyUsage: KMS.KEY_USAGE.signVerify,
-      customerMasterKeySpec: props.keySpec,
-      multiRegion: false,
-      deletionWindowInDays: window,
-      isEnabled: true,
-      // Automatic rotation is for symmetric encryption keys only.
-      enableKeyRotation: false,
-      bypassPolicyLockoutSafetyCheck: false,
-      policy: JSON.stringify(
-        buildSigningKeyPolicy({
-          partition: env.partition,
-          account: env.account,
-          administrators: props.administrators,
-          signers: props.signers,
-          verifiers: props.verifiers,
-          publicKeyReaders: props.publicKeyReaders,
-          form: props.policy,
-        }),
-      ),
-      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: "aws-kms" },
-      lifecycle: { preventDestroy: true },
+      keySpec: props.keySpec,
+      window,
+      policy: buildSigningKeyPolicy({
+        partition: env.partition,
+        account: env.account,
+        administrators: props.administrators,
+        signers: props.signers,
+        verifiers: props.verifiers,
+        publicKeyReaders: props.publicKeyReaders,
+        form: props.policy,
+      }),
+      alias: props.alias,
     });
     suppress(
-      this.resource,
+      resource,
       "CKV_AWS_7",
       "asymmetric (SIGN_VERIFY) keys cannot rotate automatically: KMS supports automatic rotation only for symmetric encryption keys (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)",
     );
-    const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
-    this.keyArn = this.resource.arn;
-    this.keyId = this.resource.keyId;
-    this.aliasName = alias.name;
+    this.resource = resource;
+    this.keyArn = resource.arn;
+    this.keyId = resource.keyId;
+    this.aliasName = aliasName;
   }
 }
