@@ -292,50 +292,62 @@ export async function checkQuotas(env: ResolvedEnvironment, c: OpsClients, needs
     );
   const live = (e: VpcEndpoint) =>
     !["deleted", "deleting", "rejected", "failed", "expired"].includes(String(e.State ?? "").toLowerCase());
-  if (needs.interfaceEndpoints) {
-    const q = VPC_QUOTAS.interfaceEndpointsPerVpc;
+  /** One VPC quota: what is used (and, when the environment already counts, what it still needs) against the quota. */
+  const vpcQuota = async (
+    what: string,
+    subject: string,
+    api: string,
+    q: (typeof VPC_QUOTAS)[keyof typeof VPC_QUOTAS],
+    count: () => Promise<{ used: number; need: number }>,
+  ) => {
     try {
-      const used =
-        env.network.mode === "existing"
-          ? (await endpoints([{ Name: "vpc-id", Values: [env.network.vpcId] }])).filter(
-              (e) => live(e) && e.VpcEndpointType !== "Gateway",
-            ).length
-          : 0;
+      const { used, need } = await count();
       out.push(
         quotaFinding(
-          `interface endpoints per VPC${env.network.mode === "existing" ? ` (${env.network.vpcId})` : " (new VPC)"}`,
+          subject,
           used,
-          needs.interfaceEndpoints,
+          need,
           await quotaValue(c, "vpc", q.code, q.name, q.default),
           increase("Amazon VPC", q.name, q.code),
         ),
       );
     } catch (e) {
-      out.push(notChecked("quota", "interface endpoints per VPC", "ec2:DescribeVpcEndpoints", e));
+      out.push(notChecked("quota", what, api, e));
     }
+  };
+  if (needs.interfaceEndpoints) {
+    await vpcQuota(
+      "interface endpoints per VPC",
+      `interface endpoints per VPC${env.network.mode === "existing" ? ` (${env.network.vpcId})` : " (new VPC)"}`,
+      "ec2:DescribeVpcEndpoints",
+      VPC_QUOTAS.interfaceEndpointsPerVpc,
+      async () => ({
+        used:
+          env.network.mode === "existing"
+            ? (await endpoints([{ Name: "vpc-id", Values: [env.network.vpcId] }])).filter(
+                (e) => live(e) && e.VpcEndpointType !== "Gateway",
+              ).length
+            : 0,
+        need: needs.interfaceEndpoints,
+      }),
+    );
   }
   if (needs.gatewayEndpoints) {
-    const q = VPC_QUOTAS.gatewayEndpointsPerRegion;
-    try {
-      const used = (await endpoints([{ Name: "vpc-endpoint-type", Values: ["Gateway"] }])).filter(
-        (e) => live(e) && e.VpcEndpointType === "Gateway",
-      ).length;
-      out.push(
-        quotaFinding(
-          "gateway endpoints per Region",
-          used,
-          needs.gatewayEndpoints,
-          await quotaValue(c, "vpc", q.code, q.name, q.default),
-          increase("Amazon VPC", q.name, q.code),
-        ),
-      );
-    } catch (e) {
-      out.push(notChecked("quota", "gateway endpoints per Region", "ec2:DescribeVpcEndpoints", e));
-    }
+    await vpcQuota(
+      "gateway endpoints per Region",
+      "gateway endpoints per Region",
+      "ec2:DescribeVpcEndpoints",
+      VPC_QUOTAS.gatewayEndpointsPerRegion,
+      async () => ({
+        used: (await endpoints([{ Name: "vpc-endpoint-type", Values: ["Gateway"] }])).filter(
+          (e) => live(e) && e.VpcEndpointType === "Gateway",
+        ).length,
+        need: needs.gatewayEndpoints,
+      }),
+    );
   }
   if (needs.vpcs) {
-    const q = VPC_QUOTAS.vpcsPerRegion;
-    try {
+    await vpcQuota("VPCs per Region", "VPCs per Region", "ec2:DescribeVpcs", VPC_QUOTAS.vpcsPerRegion, async () => {
       const vpcs = await pages((NextToken) =>
         c.ec2.send(new DescribeVpcsCommand({ NextToken })).then((r) => ({ items: r.Vpcs, next: r.NextToken })),
       );
@@ -343,18 +355,8 @@ export async function checkQuotas(env: ResolvedEnvironment, c: OpsClients, needs
       const mine = vpcs.filter((v) =>
         (v.Tags ?? []).some((t) => t.Key === "Environment" && t.Value === env.name),
       ).length;
-      out.push(
-        quotaFinding(
-          "VPCs per Region",
-          vpcs.length - mine,
-          Math.max(0, needs.vpcs - mine),
-          await quotaValue(c, "vpc", q.code, q.name, q.default),
-          increase("Amazon VPC", q.name, q.code),
-        ),
-      );
-    } catch (e) {
-      out.push(notChecked("quota", "VPCs per Region", "ec2:DescribeVpcs", e));
-    }
+      return { used: vpcs.length - mine, need: Math.max(0, needs.vpcs - mine) };
+    });
   }
   return out;
 }
