@@ -57,6 +57,12 @@ export interface ResolvedKey {
     readonly account: string;
     readonly allow: readonly ("use" | "grantsForAwsResources")[];
   }[];
+  /** Manual rotation (set only when configured). @default - one generation, nothing retired */
+  readonly generations?: {
+    readonly current: number;
+    readonly retired?: readonly number[];
+    readonly xksKeyIds?: Readonly<Record<string, string>>;
+  };
 }
 
 /** An asymmetric signing key (always in AWS KMS). */
@@ -275,6 +281,15 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
           ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
           ...(k.externalAccounts?.length
             ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
+            : {}),
+          ...(k.generations
+            ? {
+                generations: {
+                  current: k.generations.current,
+                  ...(k.generations.retired?.length ? { retired: [...k.generations.retired] } : {}),
+                  ...(k.generations.xksKeyIds ? { xksKeyIds: { ...k.generations.xksKeyIds } } : {}),
+                },
+              }
             : {}),
         },
       ];

@@ -219,6 +219,28 @@ export const KeySchema = z
         "Other accounts that may use the key (a SaaS, a central data account); each must name the key by its ARN, and its requests count against this account's KMS request quotas. Default: none.",
       )
       .optional(),
+    generations: z
+      .strictObject({
+        current: int(
+          `The generation the aliases point at (${KMS.FIRST_KEY_GENERATION.value}: the key as first created). Raising it creates a new key in the same key store (resource key-gen<n>), moves every alias to it and keeps the earlier generations enabled for decryption only (users keep Decrypt, ReEncryptFrom and grants for AWS resources; Encrypt, GenerateDataKey* and ReEncryptTo are denied). Above ${KMS.FIRST_KEY_GENERATION.value} only for store cloudhsm or xks: those keys cannot rotate otherwise (docs/keys.md, ${KMS.MANUAL_ROTATION_DOC}).`,
+        ),
+        retired: z
+          .array(z.number().int())
+          .describe(
+            "Earlier generations to retire: each is left out of the configuration, so the next apply schedules its deletion with deletionWindowDays (the plan guard shows it as the retirement of a rotated key and blocks it until allowed). Only after the data under it is re-encrypted (docs/keys.md). Default: none.",
+          )
+          .optional(),
+        xksKeyIds: z
+          .record(z.string(), z.string())
+          .describe(
+            "store xks only: the external key id of every generation after the first, by generation number ({ \"2\": \"...\" }); each a different external key (new key material). Generation 1 uses xksKeyId.",
+          )
+          .optional(),
+      })
+      .describe(
+        "Manual rotation of a key in a custom key store: a new KMS key per generation, aliases moved, the previous key kept for decryption, retired only when listed. Default: one generation, no rotation.",
+      )
+      .optional(),
   })
   .describe("A customer managed KMS key with separation of duties.");
 

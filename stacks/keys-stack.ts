@@ -149,6 +149,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         externalAccounts: config.externalAccounts,
         serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
         dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
+        generations: config.generations,
       });
     }
     this.keys = keys;

@@ -316,6 +316,8 @@ function samePrincipalOtherPath(env: EnvironmentConfig): Violation[] {
 const SRC_IAM_NAMES =
   "IAM identifiers: names are unique per account regardless of path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)";
 
+const SRC_MANUAL_ROTATION = `KMS: rotate keys manually (${KMS.MANUAL_ROTATION_DOC})`;
+
 export const keysTable: ConstraintTable = {
   domain: "keys",
   fields: [
@@ -727,8 +729,72 @@ export const keysTable: ConstraintTable = {
           }));
       },
     },
+    {
+      description:
+        "generations (manual rotation): only for keys in a custom key store; retired generations are earlier ones, each once; in an external key store every later generation has its own external key",
+      source: SRC_MANUAL_ROTATION,
+      check: keyGenerations,
+    },
   ],
 };
+
+/**
+ * The rules of `keys.<name>.generations`, from the rulebook's one check ({@link KMS.keyGenerationsProblems},
+ * which the CustomerKey construct calls too), plus what only the whole environment shows: an FSx
+ * file system's key never changes (its kms_key_id forces a new file system), and an external key
+ * serves one KMS key across all keys and generations.
+ */
+function keyGenerations(env: EnvironmentConfig): Violation[] {
+  const out: Violation[] = [];
+  const keys = Object.entries(isObject(env.keys) ? env.keys : {});
+  const fsxKey = isObject(env.data) && isObject(env.data.fsx) ? env.data.fsx.key : undefined;
+  const external = new Map<string, string>();
+  for (const [name, k] of keys) if (isObject(k) && isString(k.xksKeyId)) external.set(k.xksKeyId, name);
+  for (const [name, k] of keys) {
+    if (!isObject(k) || k.generations === undefined) continue;
+    const at = `keys.${name}.generations`;
+    const g = k.generations;
+    if (!isObject(g)) {
+      out.push({ path: at, value: g, rule: "an object { current, retired?, xksKeyIds? }", source: SRC_MANUAL_ROTATION });
+      continue;
+    }
+    for (const p of KMS.keyGenerationsProblems({
+      store: isString(k.store) ? k.store : KMS.DEFAULT_KEY_STORE.value,
+      origin: isString(k.origin) ? k.origin : undefined,
+      current: g.current,
+      retired: g.retired,
+      xksKeyIds: g.xksKeyIds,
+      xksKeyId: k.xksKeyId,
+      xksKeyIdPattern: XKS.KEY_ID.regex,
+    }))
+      out.push({ path: `${at}.${p.field}`, value: p.value, rule: p.why, source: SRC_MANUAL_ROTATION });
+    if (
+      name === fsxKey &&
+      typeof g.current === "number" &&
+      g.current > KMS.FIRST_KEY_GENERATION.value
+    )
+      out.push({
+        path: `${at}.current`,
+        value: g.current,
+        rule: `${KMS.FIRST_KEY_GENERATION.value} while data.fsx uses this key: an FSx file system keeps the key it was created with (kms_key_id forces a new file system, which loses its data); create a new file system under another key and migrate (docs/keys.md)`,
+        source: "FSx CreateFileSystem KmsKeyId",
+      });
+    if (isObject(g.xksKeyIds))
+      for (const [n, id] of Object.entries(g.xksKeyIds)) {
+        if (!isString(id)) continue;
+        const owner = external.get(id);
+        if (owner !== undefined && owner !== name)
+          out.push({
+            path: `${at}.xksKeyIds.${n}`,
+            value: id,
+            rule: `an external key id no other key uses (keys.${owner} uses it)`,
+            source: "KMS CreateKey XksKeyId",
+          });
+        else if (owner === undefined) external.set(id, name);
+      }
+  }
+  return out;
+}
 
 const SRC_ASYMMETRIC =
   "KMS: only symmetric encryption keys can be created in a custom key store (https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-compare.html)";

@@ -104,7 +104,41 @@ export interface CustomerKeyProps extends KeyBaseProps {
    * @default - none
    */
   readonly externalAccounts?: readonly ExternalAccountAccess[];
+  /**
+   * Manual rotation, for keys in a custom key store (they rotate neither automatically nor on demand):
+   * each generation is a KMS key of its own in the same store; the aliases point at the current one,
+   * earlier ones stay enabled for decryption only, and a generation listed in `retired` is left out,
+   * which schedules its deletion with its deletion window. See {@link KeyGenerations}.
+   * @default - one generation (KMS.FIRST_KEY_GENERATION.value, {@link KMS.FIRST_KEY_GENERATION}), nothing retired
+   */
+  readonly generations?: KeyGenerations;
 }
+
+/**
+ * The generations of a manually rotated key (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html).
+ * Generation 1 keeps the construct ids `key` (and the aliases theirs), so turning rotation on never
+ * replaces an existing key; generation n > 1 is the resource `key-gen<n>`.
+ */
+export interface KeyGenerations {
+  /** The generation the aliases point at. Above 1 only for keys in a custom key store. */
+  readonly current: number;
+  /**
+   * Earlier generations to retire: left out of the configuration, so Terraform schedules their
+   * deletion (ScheduleKeyDeletion with the key's deletion window). Never implied: each is listed.
+   * @default - none: every earlier generation stays, decrypt-only
+   */
+  readonly retired?: readonly number[];
+  /**
+   * Store xks: the external key of each generation after the first (`{ "2": "<id>" }`): a new
+   * generation needs new key material. Generation 1 uses `xksKeyId`.
+   * @default - none (required for every generation after the first in an external key store)
+   */
+  readonly xksKeyIds?: Readonly<Record<string, string>>;
+}
+
+/** Tags of a key that has generations: its number and whether it is the one the aliases point at. */
+export const GENERATION_TAG = "KeyGeneration";
+export const GENERATION_STATE_TAG = "KeyGenerationState";
 
 /**
  * A symmetric customer managed key with an alias and a separation-of-duties policy. Secure by
@@ -119,8 +153,10 @@ export class CustomerKey extends Construct implements ICustomerKey {
   readonly keyId: string;
   readonly aliasName: string;
   readonly store: KeyStoreKind;
-  /** The underlying resource, for escape hatches kept in one place. */
+  /** The underlying resource (the current generation's key), for escape hatches kept in one place. */
   readonly resource: KmsKey;
+  /** Every generation kept in the configuration (the current one and those kept for decryption), by number. */
+  readonly generations: ReadonlyMap<number, KmsKey>;
 
   constructor(scope: Construct, id: string, props: CustomerKeyProps) {
     super(scope, id);
@@ -145,8 +181,55 @@ export class CustomerKey extends Construct implements ICustomerKey {
 
     this.name = props.name ?? id;
     this.store = store;
-    this.resource = new KmsKey(this, "key", {
-      description: props.description ?? `Customer key ${this.name} (${stack.name})`,
+    const first = KMS.FIRST_KEY_GENERATION.value;
+    const current = props.generations?.current ?? first;
+    const retired = new Set(props.generations?.retired ?? []);
+    const description = props.description ?? `Customer key ${this.name} (${stack.name})`;
+    const generations = new Map<number, KmsKey>();
+    for (let n = first; n <= current; n++) {
+      if (retired.has(n)) continue;
+      const superseded = n < current;
+      const key = this.generationKey(n === first ? "key" : `key-gen${n}`, {
+        description: n === first ? description : `${description} generation ${n}`,
+        xksKeyId: n === first ? props.xksKeyId : props.generations?.xksKeyIds?.[String(n)],
+        policy: superseded ? { ...policy, encryptOnlyUsers: undefined, superseded: true } : policy,
+        tags: props.generations
+          ? { [GENERATION_TAG]: String(n), [GENERATION_STATE_TAG]: superseded ? "superseded" : "current" }
+          : {},
+        store,
+        rotation,
+        props,
+      });
+      generations.set(n, key);
+    }
+    this.generations = generations;
+    this.resource = generations.get(current) as KmsKey;
+    // Every alias points at the current generation (an in-place UpdateAlias when it changes, never a
+    // new alias): https://docs.aws.amazon.com/kms/latest/developerguide/alias-manage.html#alias-update
+    // The primary alias keeps its construct id "alias"; each extra alias has an id of its own name.
+    const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
+    createExtraAliases(this, props.aliases, this.resource.keyId);
+    this.keyArn = this.resource.arn;
+    this.keyId = this.resource.keyId;
+    this.aliasName = alias.name;
+  }
+
+  /** One generation's KMS key: the same settings for every generation, its own description, external key, policy and tags. */
+  private generationKey(
+    id: string,
+    g: {
+      description: string;
+      xksKeyId?: string;
+      policy: KeyPolicyProps;
+      tags: Record<string, string>;
+      store: KeyStoreKind;
+      rotation: boolean;
+      props: CustomerKeyProps;
+    },
+  ): KmsKey {
+    const { props, store, rotation } = g;
+    const resource = new KmsKey(this, id, {
+      description: g.description,
       keyUsage: KMS.KEY_USAGE.encryptDecrypt,
       customerMasterKeySpec: KMS.SYMMETRIC_KEY_SPEC,
       multiRegion: false,
@@ -157,13 +240,13 @@ export class CustomerKey extends Construct implements ICustomerKey {
       // https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html
       rotationPeriodInDays: rotation ? (props.rotationPeriodDays ?? KMS.DEFAULT_ROTATION_PERIOD_DAYS.value) : undefined,
       customKeyStoreId: props.keyStore?.keyStoreId,
-      xksKeyId: props.xksKeyId,
+      xksKeyId: g.xksKeyId,
       // Never bypassed: with a closed policy that does not name the deploying principal as an
       // administrator, KMS refuses CreateKey/PutKeyPolicy instead of leaving a key nobody can manage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
-      policy: JSON.stringify(buildKeyPolicy(policy)),
-      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store },
+      policy: JSON.stringify(buildKeyPolicy(g.policy)),
+      tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store, ...g.tags },
       dependsOn:
         props.keyStore || props.dependsOn?.length
           ? [...(props.keyStore?.readyWhen ?? []), ...(props.dependsOn ?? [])]
@@ -172,16 +255,11 @@ export class CustomerKey extends Construct implements ICustomerKey {
     });
     if (store !== "aws-kms")
       suppress(
-        this.resource,
+        resource,
         "CKV_AWS_7",
         "keys in a custom key store (CloudHSM or external) cannot rotate automatically: KMS rejects EnableKeyRotation for them (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html)",
       );
-    // The primary alias keeps its construct id "alias"; each extra alias has an id of its own name.
-    const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
-    createExtraAliases(this, props.aliases, this.resource.keyId);
-    this.keyArn = this.resource.arn;
-    this.keyId = this.resource.keyId;
-    this.aliasName = alias.name;
+    return resource;
   }
 
   grant(scope: Construct, id: string, props: GrantProps): KmsGrant {
@@ -244,6 +322,30 @@ function customerKeyProblems(
         "rotationPeriodDays",
         period,
         `${KMS.ROTATION_PERIOD_DAYS.min} to ${KMS.ROTATION_PERIOD_DAYS.max} days, KMS EnableKeyRotation RotationPeriodInDays`,
+      );
+  }
+  if (p.generations !== undefined) {
+    for (const g of KMS.keyGenerationsProblems({
+      store,
+      current: p.generations.current,
+      retired: p.generations.retired,
+      xksKeyIds: p.generations.xksKeyIds,
+      xksKeyId: p.xksKeyId,
+      xksKeyIdPattern: XKS.KEY_ID.regex,
+    }))
+      refuse(`generations.${g.field}`, g.value, `${g.why}, ${KMS.MANUAL_ROTATION_DOC}`);
+    const current = p.generations.current;
+    const suffix = ` generation ${current}`;
+    if (
+      typeof p.description === "string" &&
+      !Token.isUnresolved(p.description) &&
+      current > KMS.FIRST_KEY_GENERATION.value &&
+      p.description.length + suffix.length > KMS.DESCRIPTION_LENGTH.max
+    )
+      refuse(
+        "description",
+        p.description,
+        `at most ${KMS.DESCRIPTION_LENGTH.max - suffix.length} chars with generations: each later generation's description adds "${suffix}", KMS CreateKey Description`,
       );
   }
   if (store === "xks") {

@@ -156,7 +156,20 @@ export interface KeyPolicyProps {
    * @default - none
    */
   readonly externalAccounts?: readonly ExternalAccountAccess[];
+  /**
+   * A superseded generation of a manually rotated key (its aliases moved to a newer key): kept only
+   * to decrypt what it encrypted. Users, service roles and other accounts' `use` keep Decrypt,
+   * DescribeKey and ReEncryptFrom (re-encryption to the new key) and users their grants for AWS
+   * resources (an EBS volume under the old key still attaches); users and service roles are
+   * explicitly denied Encrypt, GenerateDataKey* and ReEncryptTo; encrypt-only users get nothing.
+   * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html
+   * @default false
+   */
+  readonly superseded?: boolean;
 }
+
+/** What a superseded generation's users may no longer do: anything that makes new ciphertext under it. */
+export const DENIED_ON_SUPERSEDED = ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"] as const;
 
 /**
  * The invariants of the key-policy inputs a key construct guards itself (PropsError lines,
@@ -254,11 +267,13 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
   const admins = [...p.administrators].sort();
   const users = [...p.users].sort();
   const services = [...(p.serviceRoles ?? [])].sort();
-  const encryptOnly = [...(p.encryptOnlyUsers ?? [])].sort();
+  const superseded = p.superseded === true;
+  const encryptOnly = superseded ? [] : [...(p.encryptOnlyUsers ?? [])].sort();
   const decryptOnly = [...(p.decryptOnlyUsers ?? [])].sort();
+  const useActions = superseded ? [...DECRYPT_ONLY_ACTIONS] : [...USE_ACTIONS];
   const statements: Statement[] = [...administration(p, admins, DENIED_TO_ADMINS)];
   statements.push(
-    { Sid: "KeyUse", Effect: "Allow", Principal: { AWS: users }, Action: [...USE_ACTIONS], Resource: "*" },
+    { Sid: "KeyUse", Effect: "Allow", Principal: { AWS: users }, Action: useActions, Resource: "*" },
     {
       Sid: "KeyUseByAwsServicesThroughGrants",
       Effect: "Allow",
@@ -275,7 +290,7 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
         Sid: "ServiceLinkedRoleUse",
         Effect: "Allow",
         Principal: { AWS: services },
-        Action: [...USE_ACTIONS],
+        Action: useActions,
         Resource: "*",
       },
       {
@@ -324,7 +339,15 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
       },
     );
   }
-  statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? []));
+  statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? [], useActions));
+  if (superseded)
+    statements.push({
+      Sid: "SupersededGenerationDecryptOnly",
+      Effect: "Deny",
+      Principal: { AWS: [...users, ...services] },
+      Action: [...DENIED_ON_SUPERSEDED],
+      Resource: "*",
+    });
   statements.push({
     Sid: "UsersCannotManageKey",
     Effect: "Deny",
@@ -375,7 +398,11 @@ function administration(
  * use to its own principals through IAM policies (which must name this key's ARN); nothing of key
  * management is ever allowed. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
  */
-function externalAccountStatements(partition: string, accounts: readonly ExternalAccountAccess[]): Statement[] {
+function externalAccountStatements(
+  partition: string,
+  accounts: readonly ExternalAccountAccess[],
+  useActions: readonly string[] = USE_ACTIONS,
+): Statement[] {
   const root = (a: ExternalAccountAccess) => `arn:${partition}:iam::${a.account}:root`;
   const users = accounts
     .filter((a) => a.allow.includes("use"))
@@ -391,7 +418,7 @@ function externalAccountStatements(partition: string, accounts: readonly Externa
       Sid: "ExternalAccountsUseKey",
       Effect: "Allow",
       Principal: { AWS: users },
-      Action: [...USE_ACTIONS],
+      Action: [...useActions],
       Resource: "*",
     });
   if (granters.length) {

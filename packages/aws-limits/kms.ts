@@ -320,3 +320,141 @@ export const GRANT_OPERATIONS = [
   "DeriveSharedSecret",
 ] as const;
 export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
+
+/**
+ * The request quota of GetKeyLastUsage per account and Region (2026-04): 5 requests per second. The
+ * plan guard's `--last-use` and the teardown's last-use check stay under it.
+ */
+export const GET_KEY_LAST_USAGE_REQUESTS_PER_SECOND: Limit = {
+  value: 5,
+  unit: "requests per second",
+  doc: `${GUIDE}/requests-per-second.html`,
+};
+
+/**
+ * Manual rotation ("Rotate keys manually"): a new KMS key, the aliases moved to it, the previous key
+ * kept enabled so KMS can still decrypt what it encrypted. The only rotation keys in a CloudHSM or
+ * external key store have: they rotate neither automatically nor on demand.
+ */
+export const MANUAL_ROTATION_DOC = `${GUIDE}/rotate-keys-manually.html`;
+
+/** The first generation of a key: the key created before any manual rotation (this project's numbering). */
+export const FIRST_KEY_GENERATION: Default<number> = {
+  value: 1,
+  why: "generation 1 is the key as first created; each manual rotation adds the next number",
+  doc: MANUAL_ROTATION_DOC,
+};
+
+/** A key's manual-rotation settings, as a configuration or a construct states them. */
+export interface KeyGenerationsInput {
+  /** `store` of the key (`aws-kms`, `cloudhsm`, `xks`). */
+  readonly store: string;
+  /** `origin` of the key (`aws-kms` or `external`). */
+  readonly origin?: string;
+  readonly current: unknown;
+  readonly retired?: unknown;
+  readonly xksKeyIds?: unknown;
+  /** The first generation's external key id (store xks). */
+  readonly xksKeyId?: unknown;
+  /** The pattern an external key id must match (the rulebook's XKS.KEY_ID.regex). */
+  readonly xksKeyIdPattern: RegExp;
+}
+
+/** One problem of a key's `generations`: the field under `generations`, the value and why it is refused. */
+export interface KeyGenerationsProblem {
+  readonly field: string;
+  readonly value: unknown;
+  readonly why: string;
+}
+
+const isWhole = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
+
+/**
+ * Every problem of a key's manual-rotation settings at once (shared by the validation table and the
+ * CustomerKey construct, so they cannot disagree):
+ * - `current` is a whole number, at least {@link FIRST_KEY_GENERATION}; above it only for keys in a
+ *   custom key store (an AWS-KMS key rotates automatically or on demand without changing its id or
+ *   needing re-encryption; imported material rotates on demand, docs/byok.md);
+ * - `retired` lists earlier generations only (never the current one), each once;
+ * - store xks: `xksKeyIds` names the external key of every generation after the first (a new
+ *   generation needs new key material: another key in the external key manager), each unique and
+ *   different from `xksKeyId`; other stores: no `xksKeyIds`.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html
+ */
+export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsProblem[] {
+  const out: KeyGenerationsProblem[] = [];
+  const first = FIRST_KEY_GENERATION.value;
+  const current = g.current;
+  const customStore = g.store === "cloudhsm" || g.store === "xks";
+  if (!isWhole(current) || current < first)
+    out.push({ field: "current", value: current, why: `a whole number, at least ${first}` });
+  else if (current > first && !customStore)
+    out.push({
+      field: "current",
+      value: current,
+      why:
+        g.origin === "external"
+          ? `${first} for imported key material (store aws-kms, origin external): rotate it on demand with new material (docs/byok.md), which keeps the key id`
+          : `${first} for an AWS-KMS key: it rotates automatically or on demand (rotation, rotationPeriodDays), keeping its id and without re-encryption; generations are for keys in a custom key store, which cannot rotate (${MANUAL_ROTATION_DOC})`,
+    });
+  const top = isWhole(current) ? current : first;
+  if (g.retired !== undefined) {
+    if (!Array.isArray(g.retired)) out.push({ field: "retired", value: g.retired, why: "a list of generation numbers" });
+    else {
+      const seen = new Set<number>();
+      g.retired.forEach((r: unknown, i) => {
+        if (!isWhole(r) || r < first || r >= top)
+          out.push({
+            field: `retired.${i}`,
+            value: r,
+            why:
+              isWhole(r) && r === top
+                ? "the current generation is never retired: rotate to a new generation first"
+                : `an earlier generation, ${first} to ${Math.max(first, top - 1)}${top === first ? " (there is none before the current one)" : ""}`,
+          });
+        else if (seen.has(r)) out.push({ field: `retired.${i}`, value: r, why: "listed once" });
+        if (isWhole(r)) seen.add(r);
+      });
+    }
+  }
+  if (g.store === "xks") {
+    const ids = g.xksKeyIds;
+    const byGeneration = ids !== undefined && ids !== null && typeof ids === "object" && !Array.isArray(ids);
+    if (ids !== undefined && !byGeneration)
+      out.push({ field: "xksKeyIds", value: ids, why: "an object: generation number -> external key id" });
+    const map = byGeneration ? (ids as Record<string, unknown>) : {};
+    const used = new Map<string, string>();
+    if (typeof g.xksKeyId === "string") used.set(g.xksKeyId, "xksKeyId");
+    for (let n = first + 1; n <= top; n++) {
+      if (!(String(n) in map))
+        out.push({
+          field: `xksKeyIds.${n}`,
+          value: undefined,
+          why: `required: generation ${n} is a new key in the external key store and needs its own external key (new key material), KMS CreateKey XksKeyId`,
+        });
+    }
+    for (const [k, v] of Object.entries(map)) {
+      const n = Number(k);
+      if (!/^[0-9]+$/.test(k) || n <= first || n > top)
+        out.push({
+          field: `xksKeyIds.${k}`,
+          value: v,
+          why:
+            top > first
+              ? `only for generations ${first + 1} to ${top} (generation ${first} uses xksKeyId)`
+              : `unset while current is ${first} (generation ${first} uses xksKeyId)`,
+        });
+      else if (typeof v !== "string" || !g.xksKeyIdPattern.test(v))
+        out.push({ field: `xksKeyIds.${k}`, value: v, why: "an external key id (the XKS key id pattern), KMS CreateKey XksKeyId" });
+      else if (used.has(v))
+        out.push({
+          field: `xksKeyIds.${k}`,
+          value: v,
+          why: `the external key of ${used.get(v)}: a new generation needs new key material, another external key`,
+        });
+      if (typeof v === "string" && !used.has(v)) used.set(v, `xksKeyIds.${k}`);
+    }
+  } else if (g.xksKeyIds !== undefined)
+    out.push({ field: "xksKeyIds", value: g.xksKeyIds, why: `only for keys in an external key store (store is "${g.store}")` });
+  return out;
+}
