@@ -233,7 +233,7 @@ export const KeySchema = z
         xksKeyIds: z
           .record(z.string(), z.string())
           .describe(
-            "store xks only: the external key id of every generation after the first, by generation number ({ \"2\": \"...\" }); each a different external key (new key material). Generation 1 uses xksKeyId.",
+            'store xks only: the external key id of every generation after the first, by generation number ({ "2": "..." }); each a different external key (new key material). Generation 1 uses xksKeyId.',
           )
           .optional(),
       })

@@ -755,7 +755,12 @@ function keyGenerations(env: EnvironmentConfig): Violation[] {
     const at = `keys.${name}.generations`;
     const g = k.generations;
     if (!isObject(g)) {
-      out.push({ path: at, value: g, rule: "an object { current, retired?, xksKeyIds? }", source: SRC_MANUAL_ROTATION });
+      out.push({
+        path: at,
+        value: g,
+        rule: "an object { current, retired?, xksKeyIds? }",
+        source: SRC_MANUAL_ROTATION,
+      });
       continue;
     }
     for (const p of KMS.keyGenerationsProblems({
@@ -768,11 +773,7 @@ function keyGenerations(env: EnvironmentConfig): Violation[] {
       xksKeyIdPattern: XKS.KEY_ID.regex,
     }))
       out.push({ path: `${at}.${p.field}`, value: p.value, rule: p.why, source: SRC_MANUAL_ROTATION });
-    if (
-      name === fsxKey &&
-      typeof g.current === "number" &&
-      g.current > KMS.FIRST_KEY_GENERATION.value
-    )
+    if (name === fsxKey && typeof g.current === "number" && g.current > KMS.FIRST_KEY_GENERATION.value)
       out.push({
         path: `${at}.current`,
         value: g.current,

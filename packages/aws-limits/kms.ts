@@ -399,7 +399,8 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
     });
   const top = isWhole(current) ? current : first;
   if (g.retired !== undefined) {
-    if (!Array.isArray(g.retired)) out.push({ field: "retired", value: g.retired, why: "a list of generation numbers" });
+    if (!Array.isArray(g.retired))
+      out.push({ field: "retired", value: g.retired, why: "a list of generation numbers" });
     else {
       const seen = new Set<number>();
       g.retired.forEach((r: unknown, i) => {
@@ -445,7 +446,11 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
               : `unset while current is ${first} (generation ${first} uses xksKeyId)`,
         });
       else if (typeof v !== "string" || !g.xksKeyIdPattern.test(v))
-        out.push({ field: `xksKeyIds.${k}`, value: v, why: "an external key id (the XKS key id pattern), KMS CreateKey XksKeyId" });
+        out.push({
+          field: `xksKeyIds.${k}`,
+          value: v,
+          why: "an external key id (the XKS key id pattern), KMS CreateKey XksKeyId",
+        });
       else if (used.has(v))
         out.push({
           field: `xksKeyIds.${k}`,
@@ -455,6 +460,10 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
       if (typeof v === "string" && !used.has(v)) used.set(v, `xksKeyIds.${k}`);
     }
   } else if (g.xksKeyIds !== undefined)
-    out.push({ field: "xksKeyIds", value: g.xksKeyIds, why: `only for keys in an external key store (store is "${g.store}")` });
+    out.push({
+      field: "xksKeyIds",
+      value: g.xksKeyIds,
+      why: `only for keys in an external key store (store is "${g.store}")`,
+    });
   return out;
 }

@@ -114,8 +114,12 @@ describe("the superseded generation is decrypt-only for its users (evaluated)", 
   // The other account's side: its own IAM allows everything, so the key policy alone decides.
   const crossAccount = (principal: string) =>
     principal.includes(`::${OTHER}:`) ? { identityPolicies: [ADMINISTRATOR_ACCESS] } : {};
-  const ask = (policy: PolicyDocument, principal: string, action: string, extra: Partial<Parameters<typeof decide>[0]> = {}) =>
-    decide({ principal, action, resource: KEY_ARN, resourceAccount: ACCOUNT, resourcePolicy: policy, ...extra });
+  const ask = (
+    policy: PolicyDocument,
+    principal: string,
+    action: string,
+    extra: Partial<Parameters<typeof decide>[0]> = {},
+  ) => decide({ principal, action, resource: KEY_ARN, resourceAccount: ACCOUNT, resourcePolicy: policy, ...extra });
 
   test.each<[string, string, string]>([
     [USER, "kms:Decrypt", "Allowed"],
