@@ -14,6 +14,7 @@ import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
 import { riskyFindings } from "./rules/risky";
+import { rotationRule } from "./rules/rotation";
 import { grantRule } from "./rules/grant";
 import { topicPolicyRule } from "./rules/topic-policy";
 import type { Rule } from "./rules/rule";
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   topicPolicyRule,
   dataLossRule,
   driftRule,
+  rotationRule,
 ];
 
 /** Options of {@link classifyPlans}. */

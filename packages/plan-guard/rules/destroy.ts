@@ -3,6 +3,7 @@ import type { ResourceChange } from "../plan-json";
 import { actionOf } from "../plan-index";
 import { keyBearing } from "../resources";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
+import { retirementFinding } from "./rotation";
 
 const FIX = {
   delete:
@@ -35,6 +36,12 @@ export const destroyRule: Rule = (idx) => {
     if (action !== "delete" && action !== "replace" && action !== "forget" && action !== "unknown") continue;
     const kb = keyBearing(rc, idx);
     if (!kb) continue;
+    // A superseded generation of a rotated key, retired on purpose: named as such, still blocked.
+    const retired = retirementFinding(idx, rc, kb.loss);
+    if (retired) {
+      out.push(retired);
+      continue;
+    }
     const verb =
       action === "delete"
         ? `deletes this ${kb.what}`

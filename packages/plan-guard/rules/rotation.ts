@@ -1,0 +1,149 @@
+/**
+ * Manual rotation of keys that cannot rotate (keys in a CloudHSM or external key store): a new key,
+ * the alias moved to it, the previous key kept enabled for decryption, and later, in its own change,
+ * the previous key retired (deleted with its deletion window).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html
+ *
+ * - `key-rotation` (risky): an alias moves from a key that stays (enabled) to another key. Shown as a
+ *   rotation naming both keys and their generations, instead of a bare "alias repointed".
+ * - `retire-rotated-key` (blocks, as every key deletion): the deletion of a key that the
+ *   configuration marks as a superseded generation (tag `KeyGenerationState = superseded`) and that
+ *   no alias points at, after this plan. The finding names the key and its generation and still
+ *   says what its loss costs; an unrelated key deletion stays `destroy-key-bearing`.
+ */
+import type { ResourceChange } from "../plan-json";
+import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { KMS_KEY_TYPES } from "../resources";
+import { ALLOW_HOW, finding, type Rule } from "./rule";
+import type { Finding } from "../model";
+
+/** Tags the key constructs put on every generation of a rotated key (modules/keys/customer-key.ts). */
+export const GENERATION_TAG = "KeyGeneration";
+export const GENERATION_STATE_TAG = "KeyGenerationState";
+
+const MANUAL_ROTATION = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html";
+const GONE = new Set(["delete", "replace", "forget"]);
+
+/** The tags a key has before or after the change (tags_all included: provider default tags). */
+function tagsOf(v: unknown): Record<string, unknown> {
+  const o = valuesOf(v as never);
+  const tags = valuesOf(o.tags as never);
+  const all = valuesOf(o.tags_all as never);
+  return { ...all, ...tags };
+}
+
+/** `key <address> (generation n of <name>)`, with what the plan knows. */
+function keyWords(rc: ResourceChange, side: "before" | "after"): string {
+  const tags = tagsOf(side === "before" ? rc.change.before : rc.change.after);
+  const gen = typeof tags[GENERATION_TAG] === "string" ? `generation ${tags[GENERATION_TAG] as string}` : undefined;
+  const name = typeof tags.Name === "string" ? `of ${tags.Name}` : undefined;
+  const extra = [gen, name].filter(Boolean).join(" ");
+  return `key ${rc.address}${extra ? ` (${extra})` : ""}`;
+}
+
+/** The KMS key change whose id (before) is `id`: key_id, id or arn. */
+function keyById(idx: PlanIndex, id: unknown): ResourceChange | undefined {
+  if (typeof id !== "string" || !id) return undefined;
+  for (const rc of idx.ofTypes(...KMS_KEY_TYPES)) {
+    const b = valuesOf(rc.change.before);
+    if (b.key_id === id || b.id === id || b.arn === id) return rc;
+  }
+  return undefined;
+}
+
+/** The key an alias points at after the change: by its id, else by the configuration's reference. */
+function newTarget(idx: PlanIndex, alias: ResourceChange): ResourceChange | undefined {
+  const after = valuesOf(alias.change.after).target_key_id;
+  if (typeof after === "string" && !isUnknown(alias, "target_key_id")) {
+    for (const rc of idx.ofTypes(...KMS_KEY_TYPES)) {
+      const a = valuesOf(rc.change.after);
+      if (a.key_id === after || a.id === after || a.arn === after) return rc;
+    }
+  }
+  const ref = idx.references(alias.address).find((r) => r.via === "target_key_id" && r.target);
+  if (!ref?.target) return undefined;
+  return idx.changes.find((rc) => !rc.deposed && rc.address.replace(/\[[^\]]*\]/g, "") === ref.target);
+}
+
+/** Rule `key-rotation` (risky): an alias moved from a key that stays to another key. */
+export const rotationRule: Rule = (idx) => {
+  const out: Finding[] = [];
+  for (const alias of idx.ofTypes("aws_kms_alias")) {
+    if (actionOf(alias.change.actions) !== "update") continue;
+    const before = valuesOf(alias.change.before).target_key_id;
+    const after = valuesOf(alias.change.after).target_key_id;
+    if (!isUnknown(alias, "target_key_id") && before === after) continue;
+    const old = keyById(idx, before);
+    if (!old) continue; // the previous key is not in this plan: the generic alias note stays
+    const name = valuesOf(alias.change.before).name ?? valuesOf(alias.change.after).name;
+    const next = newTarget(idx, alias);
+    // Both keys in this plan (a generation added beside the previous one): otherwise the generic
+    // "alias repointed" note (risky.ts) stays, as the guard cannot say what the new key is.
+    if (!next || next === old) continue;
+    const nextWords = `${keyWords(next, "after")}${actionOf(next.change.actions) === "create" ? ", created in this plan" : ""}`;
+    const oldAction = actionOf(old.change.actions);
+    const oldAfter = valuesOf(old.change.after);
+    const disabled = oldAfter.is_enabled === false || oldAfter.enabled === false;
+    if (GONE.has(oldAction) || disabled) {
+      out.push(
+        finding(
+          idx,
+          alias,
+          "update",
+          "key-rotation",
+          "risky",
+          `alias ${String(name)} moves from ${keyWords(old, "before")} to ${nextWords}, but the previous key is ${disabled ? "disabled" : `${oldAction}d`} in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
+          `keep the previous key enabled until its data is re-encrypted, and retire it in its own change (${MANUAL_ROTATION})`,
+        ),
+      );
+      continue;
+    }
+    const narrowed = oldAction === "update" && valuesOf(old.change.before).policy !== oldAfter.policy;
+    const state = tagsOf(old.change.after)[GENERATION_STATE_TAG];
+    out.push(
+      finding(
+        idx,
+        alias,
+        "update",
+        "key-rotation",
+        "risky",
+        `ROTATION: alias ${String(name)}: ${keyWords(old, "after")} -> ${nextWords}; the previous key is kept, enabled, for decryption${narrowed ? ` (its policy changes in this plan${state === "superseded" ? ": users keep decrypt only" : ""})` : ""}; everything that encrypts by this alias uses the new key from the next request`,
+        `check every caller has rights on the new key; then re-encrypt what the previous key protects (docs/keys.md, "Rotating a key in a custom key store") and retire it in a later change (generations.retired), never in this one (${MANUAL_ROTATION})`,
+      ),
+    );
+  }
+  return out;
+};
+
+/**
+ * The finding for the deletion of a retired generation, or `undefined` when `rc` is not one: a
+ * KMS key deleted (not replaced or forgotten) whose tags mark it a superseded generation and that no
+ * alias targets after this plan.
+ */
+export function retirementFinding(idx: PlanIndex, rc: ResourceChange, loss: string): Finding | undefined {
+  if (rc.type !== "aws_kms_key" || actionOf(rc.change.actions) !== "delete") return undefined;
+  const tags = tagsOf(rc.change.before);
+  if (tags[GENERATION_STATE_TAG] !== "superseded") return undefined;
+  const b = valuesOf(rc.change.before);
+  const ids = new Set([b.key_id, b.id, b.arn].filter((x): x is string => typeof x === "string" && x !== ""));
+  for (const alias of idx.ofTypes("aws_kms_alias")) {
+    const action = actionOf(alias.change.actions);
+    if (action === "delete" || action === "forget") continue;
+    const after = action === "no-op" ? valuesOf(alias.change.before) : valuesOf(alias.change.after);
+    if (typeof after.target_key_id === "string" && ids.has(after.target_key_id)) return undefined;
+  }
+  const days = typeof b.deletion_window_in_days === "number" ? b.deletion_window_in_days : undefined;
+  const gen =
+    typeof tags[GENERATION_TAG] === "string" ? `generation ${tags[GENERATION_TAG] as string}` : "a generation";
+  const name = typeof tags.Name === "string" ? tags.Name : rc.address;
+  const id = typeof b.key_id === "string" ? ` (${b.key_id})` : "";
+  return finding(
+    idx,
+    rc,
+    "delete",
+    "retire-rotated-key",
+    "block",
+    `retires ${gen} of key ${name}${id}, a rotated key kept for decryption (no alias points at it): KMS schedules its deletion${days ? ` after its ${days}-day window` : ""}; ${loss}`,
+    `retire it only after every object under it is re-encrypted under the current generation and --last-use shows no recent use (docs/keys.md, "Retiring a generation"); within the window CancelKeyDeletion still saves it; to retire it, allow this with ${ALLOW_HOW}`,
+  );
+}
