@@ -43,6 +43,10 @@ const result = await build({
   absWorkingDir: root, // metafile paths are relative to it
   banner: { js: "#!/usr/bin/env node" },
   plugins: [testOnlyPackages],
+  // Optional peer dependencies stay out of the bundle: loaded at run time only by the option that
+  // needs them (plan-guard --last-use imports @aws-sdk/client-kms when asked, and says per key that
+  // it could not check when the SDK is not installed), so the published command stays small.
+  external: Object.keys(pkg.peerDependencies ?? {}),
 });
 // Self-contained: the bundle holds the package's own files, npm packages and the workspace packages
 // (packages/<name>, imported by name), never the rest of the repository (environments/, tools/, ...).

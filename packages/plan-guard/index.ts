@@ -41,3 +41,21 @@ export type {
   PlanConfiguration,
   PlanJson,
 } from "./plan-json";
+export {
+  lastUseTargets,
+  checkLastUse,
+  describeLastUse,
+  lastUseLines,
+  lastUseMarkdown,
+  sdkLastUsageReader,
+  whyNotChecked,
+  DEFAULT_LAST_USE_TIMEOUT_MS,
+} from "./last-use";
+export type {
+  LastUseTarget,
+  LastUseEntry,
+  LastUseOptions,
+  LastUseClock,
+  LastUsageReader,
+  KeyLastUsageAnswer,
+} from "./last-use";

@@ -10,6 +10,18 @@ import { actionOf } from "./plan-index";
 import { InputError, type Allowlist, type LoadedPlan } from "./model";
 import { readPlanFile } from "./read";
 import { renderSummary } from "./summary";
+import { mdText } from "./markdown";
+import {
+  checkLastUse,
+  DEFAULT_LAST_USE_TIMEOUT_MS,
+  lastUseLines,
+  lastUseMarkdown,
+  lastUseTargets,
+  sdkLastUsageReader,
+  type LastUseClock,
+  type LastUseEntry,
+  type LastUsageReader,
+} from "./last-use";
 
 /** Where the command line writes (injectable for tests). */
 export interface CliIo {
@@ -17,6 +29,10 @@ export interface CliIo {
   readonly err: (line: string) => void;
   /** The clock allowlist expiry dates are checked against (tests). @default - the system clock */
   readonly now?: () => Date;
+  /** Where `--last-use` reads GetKeyLastUsage (tests inject one). @default - the AWS SDK's KMS client, when installed */
+  readonly lastUseReader?: () => Promise<LastUsageReader | { readonly unavailable: string }>;
+  /** The clock of `--last-use`'s rate limit and deadline (tests). @default - the system clock */
+  readonly lastUseClock?: LastUseClock;
 }
 
 const DEFAULT_ALLOWLIST = "plan-guard.allow.json";
@@ -27,6 +43,9 @@ interface Options {
   markdown?: boolean;
   quiet?: boolean;
   changes?: boolean;
+  lastUse?: boolean;
+  lastUseTimeout?: string;
+  region?: string;
 }
 
 function program(io: CliIo): Command {
@@ -42,6 +61,18 @@ function program(io: CliIo): Command {
     .option(
       "--changes",
       "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
+    )
+    .option(
+      "--last-use",
+      "with read-only AWS credentials: for every key the plans delete, disable, narrow or repoint, when KMS last saw it used and for what (GetKeyLastUsage); never changes the verdict",
+    )
+    .option(
+      "--last-use-timeout <seconds>",
+      `bound on all --last-use requests together (default ${DEFAULT_LAST_USE_TIMEOUT_MS / 1000})`,
+    )
+    .option(
+      "--region <region>",
+      "--last-use: the Region of keys whose ARN the plan does not show (default: AWS_REGION)",
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
@@ -91,9 +122,29 @@ export async function runCli(
       inputErrors.push(e.message);
     }
   }
+  let timeoutMs = DEFAULT_LAST_USE_TIMEOUT_MS;
+  if (opts.lastUseTimeout !== undefined) {
+    const seconds = Number(opts.lastUseTimeout);
+    if (!/^[0-9]+$/.test(opts.lastUseTimeout) || seconds < 1) {
+      io.err(
+        `plan-guard: --last-use-timeout: ${JSON.stringify(opts.lastUseTimeout)} is not a whole number of seconds (1 or more)`,
+      );
+      return 2;
+    }
+    timeoutMs = seconds * 1000;
+  }
   const result = classifyPlans(named, allowlist, { inputErrors, ...(io.now ? { now: io.now() } : {}) });
   for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
-  const summary = renderSummary(result);
+  let lastUse: LastUseEntry[] | undefined;
+  if (opts.lastUse) {
+    const reader = await (io.lastUseReader ?? sdkLastUsageReader)();
+    lastUse = await checkLastUse(lastUseTargets(named), reader, {
+      timeoutMs,
+      defaultRegion: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+      ...(io.lastUseClock ? { clock: io.lastUseClock } : {}),
+    });
+  }
+  const summary = renderSummary(result) + (lastUse ? lastUseMarkdown(lastUse, mdText) : "");
   if (opts.summary) {
     try {
       writeFileSync(opts.summary, summary);
@@ -116,12 +167,15 @@ export async function runCli(
   }
   if (opts.markdown) io.out(summary);
   else {
-    const lines = formatResult(result).filter((l) => !l.startsWith("ERROR "));
+    const all = formatResult(result).filter((l) => !l.startsWith("ERROR "));
+    // The last-use lines go before the verdict (the last line); plan text never starts a line.
+    const lines = lastUse ? [...all.slice(0, -1), ...lastUseLines(lastUse).map(oneLine), ...all.slice(-1)] : all;
     for (const l of opts.quiet
       ? lines.filter(
           (x) =>
             x.startsWith("BLOCKED") ||
             x.startsWith("plan-guard:") ||
+            x.startsWith("LAST-USE") ||
             (result.blocked.length > 0 && x.startsWith("PLAN ")),
         )
       : lines)
