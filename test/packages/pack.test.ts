@@ -135,6 +135,8 @@ describe.each(cases)("packages/$dir", ({ dir, name, usage, run }) => {
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
       dependencies?: object;
       devDependencies: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
     };
     expect(manifest).toMatchObject({
       name,
@@ -145,8 +147,13 @@ describe.each(cases)("packages/$dir", ({ dir, name, usage, run }) => {
     expect(Object.keys(manifest.dependencies ?? {})).toEqual([]);
     // Every package bundled in is named, with its licence text.
     const notices = readFileSync(join(installed, "dist", "THIRD-PARTY-LICENSES.txt"), "utf8");
-    for (const [dep, version] of Object.entries(manifest.devDependencies))
-      expect(notices).toContain(`${dep}@${version} (`);
+    // Optional peer dependencies (plan-guard's @aws-sdk/client-kms, loaded only by --last-use) stay out of the bundle.
+    const peers = Object.keys(manifest.peerDependencies ?? {});
+    for (const peer of peers) expect(manifest.peerDependenciesMeta?.[peer]?.optional).toBe(true);
+    for (const [dep, version] of Object.entries(manifest.devDependencies)) {
+      if (peers.includes(dep)) expect(notices).not.toContain(`${dep}@`);
+      else expect(notices).toContain(`${dep}@${version} (`);
+    }
     // Self-contained: no configuration layer (schema, validation: zod, yaml) rides along.
     expect(notices).not.toMatch(/^(zod|yaml)@/m);
 
