@@ -12,7 +12,7 @@
  *   says what its loss costs; an unrelated key deletion stays `destroy-key-bearing`.
  */
 import type { ResourceChange } from "../plan-json";
-import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 import type { Finding } from "../model";
@@ -41,28 +41,37 @@ function keyWords(rc: ResourceChange, side: "before" | "after"): string {
   return `key ${rc.address}${extra ? ` (${extra})` : ""}`;
 }
 
+/** Per plan: KMS key changes by every id they had before (key_id, id, arn), built once (linear). */
+const keysBefore = new WeakMap<PlanIndex, Map<unknown, ResourceChange>>();
+
 /** The KMS key change whose id (before) is `id`: key_id, id or arn. */
 function keyById(idx: PlanIndex, id: unknown): ResourceChange | undefined {
   if (typeof id !== "string" || !id) return undefined;
-  for (const rc of idx.ofTypes(...KMS_KEY_TYPES)) {
-    const b = valuesOf(rc.change.before);
-    if (b.key_id === id || b.id === id || b.arn === id) return rc;
+  let m = keysBefore.get(idx);
+  if (!m) {
+    m = new Map();
+    for (const rc of idx.ofTypes(...KMS_KEY_TYPES)) {
+      const b = valuesOf(rc.change.before);
+      for (const k of [b.key_id, b.id, b.arn]) if (typeof k === "string" && k && !m.has(k)) m.set(k, rc);
+    }
+    keysBefore.set(idx, m);
   }
-  return undefined;
+  return m.get(id);
 }
 
 /** The key an alias points at after the change: by its id, else by the configuration's reference. */
 function newTarget(idx: PlanIndex, alias: ResourceChange): ResourceChange | undefined {
   const after = valuesOf(alias.change.after).target_key_id;
+  // An existing key keeps its ids, so its id before is its id after.
   if (typeof after === "string" && !isUnknown(alias, "target_key_id")) {
-    for (const rc of idx.ofTypes(...KMS_KEY_TYPES)) {
-      const a = valuesOf(rc.change.after);
-      if (a.key_id === after || a.id === after || a.arn === after) return rc;
-    }
+    const rc = keyById(idx, after);
+    if (rc) return rc;
   }
   const ref = idx.references(alias.address).find((r) => r.via === "target_key_id" && r.target);
   if (!ref?.target) return undefined;
-  return idx.changes.find((rc) => !rc.deposed && rc.address.replace(/\[[^\]]*\]/g, "") === ref.target);
+  return (
+    idx.byAddress.get(ref.target) ?? idx.changes.find((rc) => !rc.deposed && configAddressOf(rc.address) === ref.target)
+  );
 }
 
 /** Rule `key-rotation` (risky): an alias moved from a key that stays to another key. */
