@@ -222,7 +222,7 @@ export const KeySchema = z
     generations: z
       .strictObject({
         current: int(
-          `The generation the aliases point at (${KMS.FIRST_KEY_GENERATION.value}: the key as first created). Raising it creates a new key in the same key store (resource key-gen<n>), moves every alias to it and keeps the earlier generations enabled for decryption only (users keep Decrypt, ReEncryptFrom and grants for AWS resources; Encrypt, GenerateDataKey* and ReEncryptTo are denied). Above ${KMS.FIRST_KEY_GENERATION.value} only for store cloudhsm or xks: those keys cannot rotate otherwise (docs/keys.md, ${KMS.MANUAL_ROTATION_DOC}).`,
+          `The generation the aliases point at, ${KMS.KEY_GENERATIONS.min}-${KMS.KEY_GENERATIONS.max} (${KMS.FIRST_KEY_GENERATION.value}: the key as first created). Raising it creates a new key in the same key store (resource key-gen<n>), moves every alias to it and keeps the earlier generations enabled for decryption only (users keep Decrypt, ReEncryptFrom and grants for AWS resources; Encrypt, GenerateDataKey* and ReEncryptTo are denied). Above ${KMS.FIRST_KEY_GENERATION.value} only for store cloudhsm or xks: those keys cannot rotate otherwise (docs/keys.md, ${KMS.MANUAL_ROTATION_DOC}).`,
         ),
         retired: z
           .array(z.number().int())

@@ -345,6 +345,17 @@ export const FIRST_KEY_GENERATION: Default<number> = {
   doc: MANUAL_ROTATION_DOC,
 };
 
+/**
+ * The generation numbers a key may have (this project's bound, not AWS's): 100 generations is a
+ * century of yearly rotations; the bound keeps a typo (`current: 1e9`) from asking for millions of keys.
+ */
+export const KEY_GENERATIONS: Range = {
+  min: 1,
+  max: 100,
+  integer: true,
+  doc: MANUAL_ROTATION_DOC,
+};
+
 /** A key's manual-rotation settings, as a configuration or a construct states them. */
 export interface KeyGenerationsInput {
   /** `store` of the key (`aws-kms`, `cloudhsm`, `xks`). */
@@ -386,8 +397,13 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
   const first = FIRST_KEY_GENERATION.value;
   const current = g.current;
   const customStore = g.store === "cloudhsm" || g.store === "xks";
-  if (!isWhole(current) || current < first)
-    out.push({ field: "current", value: current, why: `a whole number, at least ${first}` });
+  const valid = isWhole(current) && current >= first && current <= KEY_GENERATIONS.max;
+  if (!valid)
+    out.push({
+      field: "current",
+      value: current,
+      why: `a whole number from ${first} to ${KEY_GENERATIONS.max} (${KEY_GENERATIONS.max} generations is a century of yearly rotations)`,
+    });
   else if (current > first && !customStore)
     out.push({
       field: "current",
@@ -397,7 +413,7 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
           ? `${first} for imported key material (store aws-kms, origin external): rotate it on demand with new material (docs/byok.md), which keeps the key id`
           : `${first} for an AWS-KMS key: it rotates automatically or on demand (rotation, rotationPeriodDays), keeping its id and without re-encryption; generations are for keys in a custom key store, which cannot rotate (${MANUAL_ROTATION_DOC})`,
     });
-  const top = isWhole(current) ? current : first;
+  const top = valid ? current : first;
   if (g.retired !== undefined) {
     if (!Array.isArray(g.retired))
       out.push({ field: "retired", value: g.retired, why: "a list of generation numbers" });

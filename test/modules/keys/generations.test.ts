@@ -178,7 +178,7 @@ describe("refusals, every problem at once", () => {
 
   test("current below 1, a retired current generation, a repeated and an unknown one", () => {
     expect(refusal({ generations: { current: 0 } })).toEqual([
-      `test/appData.generations.current: 0 is not allowed (a whole number, at least 1, ${MANUAL})`,
+      `test/appData.generations.current: 0 is not allowed (a whole number from 1 to 100 (100 generations is a century of yearly rotations), ${MANUAL})`,
     ]);
     expect(refusal({ generations: { current: 3, retired: [3, 1, 1, 7] } })).toEqual([
       `test/appData.generations.retired.0: 3 is not allowed (the current generation is never retired: rotate to a new generation first, ${MANUAL})`,

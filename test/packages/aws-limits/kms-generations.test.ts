@@ -16,6 +16,7 @@ test("GetKeyLastUsage: 5 requests per second, stated on AWS's request quotas pag
     "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html",
   );
   expect(KMS.FIRST_KEY_GENERATION.value).toBe(1);
+  expect(KMS.KEY_GENERATIONS).toMatchObject({ min: 1, max: 100, integer: true });
 });
 
 test.each<[string, Partial<Parameters<typeof KMS.keyGenerationsProblems>[0]>, unknown[][]]>([
@@ -27,6 +28,13 @@ test.each<[string, Partial<Parameters<typeof KMS.keyGenerationsProblems>[0]>, un
     [],
   ],
   ["a fraction", { current: 1.5 }, [["current", 1.5]]],
+  ["beyond the project's bound (a typo must not ask for a billion keys)", { current: 1e9 }, [["current", 1e9]]],
+  [
+    "an XKS key beyond the bound is not asked for a billion external keys",
+    { store: "xks", current: 1e9, xksKeyId: "e1" },
+    [["current", 1e9]],
+  ],
+  ["the bound itself", { current: 100, retired: Array.from({ length: 99 }, (_, i) => i + 1) }, []],
   ["a string", { current: "2" }, [["current", "2"]]],
   ["AWS-KMS above 1", { store: "aws-kms", current: 2 }, [["current", 2]]],
   ["retired not a list", { current: 2, retired: 1 }, [["retired", 1]]],
