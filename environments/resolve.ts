@@ -57,6 +57,12 @@ export interface ResolvedKey {
     readonly account: string;
     readonly allow: readonly ("use" | "grantsForAwsResources")[];
   }[];
+  /** A multi-Region primary key (set only when true). @default - KMS.DEFAULT_MULTI_REGION.value ({@link KMS.DEFAULT_MULTI_REGION}) */
+  readonly multiRegion?: boolean;
+  /** Regions with a replica of a multi-Region key (set only when configured). @default - none */
+  readonly replicaRegions?: readonly string[];
+  /** AWS services that use the key on the account's behalf (set only when configured). @default - none */
+  readonly services?: readonly { readonly service: KMS.KeyPolicyServiceName; readonly sourceArns: readonly string[] }[];
 }
 
 /** An asymmetric signing key (always in AWS KMS). */
@@ -275,6 +281,11 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
           ...(k.decryptOnlyUsers?.length ? { decryptOnlyUsers: [...k.decryptOnlyUsers] } : {}),
           ...(k.externalAccounts?.length
             ? { externalAccounts: k.externalAccounts.map((a) => ({ account: a.account, allow: [...a.allow] })) }
+            : {}),
+          ...(k.multiRegion ? { multiRegion: true } : {}),
+          ...(k.replicaRegions?.length ? { replicaRegions: [...k.replicaRegions] } : {}),
+          ...(k.services?.length
+            ? { services: k.services.map((s) => ({ service: s.service, sourceArns: [...s.sourceArns] })) }
             : {}),
         },
       ];

@@ -127,6 +127,7 @@ export class KeysStack extends ShippedEnvironmentStack {
           externalAccounts: config.externalAccounts,
           serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
           dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
+          services: config.services,
         });
         continue;
       }
@@ -149,6 +150,9 @@ export class KeysStack extends ShippedEnvironmentStack {
         externalAccounts: config.externalAccounts,
         serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
         dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
+        services: config.services,
+        multiRegion: config.multiRegion,
+        replicaRegions: config.replicaRegions,
       });
     }
     this.keys = keys;
