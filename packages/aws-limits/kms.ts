@@ -457,7 +457,7 @@ export function serviceSourceArnProblem(
     return `an ARN of the key's account ${key.account} (${shape}): the service acts for that account only`;
   if (!REGION.regex.test(region)) return `a literal Region in the ARN (${shape})`;
   if (s.sameRegion && !key.regions.includes(region))
-    return `a ${s.arnService} ARN in the key's Region${key.regions.length > 1 ? "s" : ""} ${key.regions.join(", ")}: the ${s.principal} principal uses only a key of its own Region`;
+    return `a ${s.arnService} ARN in the key's Region${key.regions.length > 1 ? "s" : ""} ${key.regions.join(", ")}: ${servicePrincipal(service, region)} uses only a key (or replica) of its own Region`;
   const star = resource.indexOf("*");
   const name = star >= 0 ? resource.slice(0, star) : resource;
   if (star >= 0 && (!s.wildcard || star !== resource.length - 1))
