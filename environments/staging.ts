@@ -85,8 +85,14 @@ export const staging: EnvironmentConfig = {
       administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
       users: ["arn:aws:iam::222222222222:role/Auditors"],
       services: [
-        { service: "cloudtrail", sourceArns: ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/northwind-staging-audit"] },
-        { service: "logs", sourceArns: ["arn:aws:logs:eu-west-1:222222222222:log-group:/northwind/staging/audit-trail"] },
+        {
+          service: "cloudtrail",
+          sourceArns: ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/northwind-staging-audit"],
+        },
+        {
+          service: "logs",
+          sourceArns: ["arn:aws:logs:eu-west-1:222222222222:log-group:/northwind/staging/audit-trail"],
+        },
       ],
     },
   },

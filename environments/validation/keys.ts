@@ -325,7 +325,12 @@ const SRC_REPLICATE = "KMS ReplicateKey ReplicaRegion";
 
 /** Multi-Region primary keys and their replicas: the same rules as the construct's multiRegionProblems. */
 const multiRegionRules: FieldRule[] = [
-  { field: "keys.*.multiRegion", rule: "true or false", source: "KMS CreateKey MultiRegion", check: (v) => typeof v === "boolean" },
+  {
+    field: "keys.*.multiRegion",
+    rule: "true or false",
+    source: "KMS CreateKey MultiRegion",
+    check: (v) => typeof v === "boolean",
+  },
   {
     field: "keys.*.multiRegion",
     rule: "false or unset for keys in a custom key store (a multi-Region key lives in the AWS KMS key store only)",
@@ -347,7 +352,12 @@ const multiRegionRules: FieldRule[] = [
     when: (c) => c.parent.multiRegion !== true,
     check: () => false,
   },
-  { field: "keys.*.replicaRegions.*", rule: IAM.REGION.allowed, source: SRC_REPLICATE, check: matches(IAM.REGION.regex) },
+  {
+    field: "keys.*.replicaRegions.*",
+    rule: IAM.REGION.allowed,
+    source: SRC_REPLICATE,
+    check: matches(IAM.REGION.regex),
+  },
   {
     field: "keys.*.replicaRegions.*",
     rule: (c) => `another Region than the environment's own (${String(c.env.region)}), where the primary key is`,
@@ -395,7 +405,12 @@ const SRC_SERVICES = "key policy statements for AWS services (docs/keys.md)";
 
 /** AWS services that use a key on the account's behalf: the same rules as the construct's keyServiceProblems. */
 const serviceRules: FieldRule[] = [
-  { field: "keys.*.services.*", rule: "an object { service, sourceArns }", source: "environment contract", check: isObject },
+  {
+    field: "keys.*.services.*",
+    rule: "an object { service, sourceArns }",
+    source: "environment contract",
+    check: isObject,
+  },
   {
     field: "keys.*.services.*.service",
     rule: `one of ${KMS.KEY_POLICY_SERVICE_NAMES.join(", ")} (the services whose key policy statement AWS documents)`,

@@ -45,7 +45,9 @@ const DAY_SECONDS = 86_400;
  * encrypt-only and decrypt-only users and other accounts as for a CustomerKey; plus the import's own.
  */
 export interface ImportedKeyProps
-  extends KeyBaseProps, Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts" | "services"> {
+  extends
+    KeyBaseProps,
+    Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts" | "services"> {
   /** Logical name (`keys.<name>`): part of the alarm and output names. */
   readonly name: string;
   /**

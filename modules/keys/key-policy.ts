@@ -200,7 +200,9 @@ export function keyServiceProblems(
       return;
     }
     if (seen.has(s.service))
-      out.push(`${where}.service: ${JSON.stringify(s.service)} is not allowed (listed once per key: put every source ARN in one entry)`);
+      out.push(
+        `${where}.service: ${JSON.stringify(s.service)} is not allowed (listed once per key: put every source ARN in one entry)`,
+      );
     seen.add(s.service);
     if (s.sourceArns.length === 0)
       out.push(
@@ -210,7 +212,8 @@ export function keyServiceProblems(
     s.sourceArns.forEach((arn, j) => {
       const why = KMS.serviceSourceArnProblem(s.service, arn, key);
       if (why) out.push(`${where}.sourceArns.${j}: ${JSON.stringify(arn)} is not allowed (${why})`);
-      else if (arns.has(arn)) out.push(`${where}.sourceArns.${j}: ${JSON.stringify(arn)} is not allowed (listed twice)`);
+      else if (arns.has(arn))
+        out.push(`${where}.sourceArns.${j}: ${JSON.stringify(arn)} is not allowed (listed twice)`);
       arns.add(arn);
     });
   });
@@ -408,9 +411,7 @@ function serviceStatements(p: KeyPolicyProps): Statement[] {
     const entry = (p.services ?? []).find((s) => s.service === name);
     if (!entry) continue;
     const def = KMS.KEY_POLICY_SERVICES[name];
-    const arns = [...new Set(entry.sourceArns)]
-      .filter((a) => !def.sameRegion || a.split(":")[3] === region)
-      .sort();
+    const arns = [...new Set(entry.sourceArns)].filter((a) => !def.sameRegion || a.split(":")[3] === region).sort();
     if (!arns.length) continue;
     const Principal = { Service: KMS.servicePrincipal(name, region) };
     const one = (v: string[]) => (v.length === 1 ? v[0] : v);

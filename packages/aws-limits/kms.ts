@@ -375,6 +375,8 @@ export interface KeyPolicyService {
   readonly resource: RegExp;
   /** The resource part in words, for messages. */
   readonly resourceShape: string;
+  /** The resource type the resource part starts with (`trail/`, `log-group:`): a wildcard needs a name after it. */
+  readonly resourceType: string;
   /** Whether a source ARN may end in `*` after a non-empty name prefix (the statement compares with ArnLike). */
   readonly wildcard: boolean;
   /** Whether a source ARN must be in the key's own Region (a Region-bound service principal). */
@@ -389,6 +391,7 @@ export const KEY_POLICY_SERVICES = {
     arnService: "cloudtrail",
     resource: /^trail\/[A-Za-z0-9._-]{3,128}$/,
     resourceShape: "trail/<trail name>",
+    resourceType: "trail/",
     wildcard: false,
     sameRegion: false,
     actions: ["kms:GenerateDataKey*"],
@@ -399,6 +402,7 @@ export const KEY_POLICY_SERVICES = {
     arnService: "logs",
     resource: /^log-group:[A-Za-z0-9._/#-]{1,512}$/,
     resourceShape: "log-group:<log group name>",
+    resourceType: "log-group:",
     wildcard: true,
     sameRegion: true,
     actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
@@ -409,6 +413,7 @@ export const KEY_POLICY_SERVICES = {
     arnService: "cloudwatch",
     resource: /^alarm:[^*?]{1,255}$/,
     resourceShape: "alarm:<alarm name>",
+    resourceType: "alarm:",
     wildcard: true,
     sameRegion: false,
     actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
@@ -419,6 +424,7 @@ export const KEY_POLICY_SERVICES = {
     arnService: "events",
     resource: /^rule\/([A-Za-z0-9._/-]{1,256}\/)?[A-Za-z0-9._-]{1,64}$/,
     resourceShape: "rule/<rule name> or rule/<event bus name>/<rule name>",
+    resourceType: "rule/",
     wildcard: true,
     sameRegion: false,
     actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
@@ -465,7 +471,7 @@ export function serviceSourceArnProblem(
       ? `at most one '*', at the end of the name (${shape}*)`
       : `an exact ARN without wildcards (${shape}): the statement compares aws:SourceArn with StringEquals`;
   const probe = star >= 0 ? `${name}x` : name;
-  if (!s.resource.test(probe) || (star >= 0 && /[:/]$/.test(name)))
+  if (!s.resource.test(probe) || (star >= 0 && name.length <= s.resourceType.length))
     return star >= 0
       ? `a wildcard only after a non-empty name prefix (${shape.replace(/<[^>]+>$/, "<prefix>")}*): '*' alone matches every one of the account's resources`
       : `an ARN ${shape}`;

@@ -25,13 +25,18 @@ const ALARMS = `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:t-kms-*`;
 const RULE = `arn:aws:events:eu-west-1:${ACCOUNT}:rule/key-events`;
 
 const testStack = () =>
-  new EnvironmentStack(Testing.app(), "test", { name: "t", account: ACCOUNT, region: "eu-west-1", tags: { Team: "keys" } });
+  new EnvironmentStack(Testing.app(), "test", {
+    name: "t",
+    account: ACCOUNT,
+    region: "eu-west-1",
+    tags: { Team: "keys" },
+  });
 const synth = (props: Partial<CustomerKeyProps>): StackJson => {
   const stack = testStack();
   new CustomerKey(stack, "appData", { ...minimal, ...props });
   return JSON.parse(Testing.synth(stack)) as StackJson;
 };
-const refusal = (props: Partial<CustomerKeyProps>): string[] =>
+const refusal = (props: Partial<CustomerKeyProps>): readonly string[] =>
   propsErrorLines(() => new CustomerKey(testStack(), "appData", { ...minimal, ...props }));
 const one = (json: StackJson, type: string) => Object.values(json.resource?.[type] ?? {})[0] as Record<string, unknown>;
 
@@ -62,7 +67,9 @@ describe("multi-Region keys", () => {
     ]);
     expect(providers[0].alias).toBeUndefined();
     const replicas = Object.values(json.resource?.aws_kms_replica_key ?? {}) as Record<string, unknown>[];
-    expect(replicas.map((r) => [r.provider, r.deletion_window_in_days, r.enabled, r.bypass_policy_lockout_safety_check])).toEqual([
+    expect(
+      replicas.map((r) => [r.provider, r.deletion_window_in_days, r.enabled, r.bypass_policy_lockout_safety_check]),
+    ).toEqual([
       ["aws.eu-central-1", 14, true, false],
       ["aws.us-east-1", 14, true, false],
     ]);
@@ -86,7 +93,12 @@ describe("multi-Region keys", () => {
   test("two keys replicated to one Region share that Region's provider", () => {
     const stack = testStack();
     new CustomerKey(stack, "a", { ...minimal, multiRegion: true, replicaRegions: ["eu-central-1"] });
-    new CustomerKey(stack, "b", { ...minimal, alias: "alias/t/b", multiRegion: true, replicaRegions: ["eu-central-1"] });
+    new CustomerKey(stack, "b", {
+      ...minimal,
+      alias: "alias/t/b",
+      multiRegion: true,
+      replicaRegions: ["eu-central-1"],
+    });
     const json = JSON.parse(Testing.synth(stack)) as StackJson;
     expect((json.provider as { aws: unknown[] }).aws).toHaveLength(2);
     expect(Object.keys(json.resource?.aws_kms_replica_key ?? {})).toHaveLength(2);
@@ -249,7 +261,10 @@ describe("service statements", () => {
             ],
           },
           { service: "cloudwatch", sourceArns: [] },
-          { service: "events", sourceArns: [`arn:aws:events:eu-west-1:${ACCOUNT}:rule/*`, `arn:aws:events:eu-west-1:${ACCOUNT}:*`] },
+          {
+            service: "events",
+            sourceArns: [`arn:aws:events:eu-west-1:${ACCOUNT}:rule/*`, `arn:aws:events:eu-west-1:${ACCOUNT}:*`],
+          },
           { service: "logs", sourceArns: [LOG_GROUP] },
         ],
       }),
@@ -336,13 +351,18 @@ describe("service statements, evaluated", () => {
     expect(await ask("cloudtrail.amazonaws.com", "kms:DescribeKey", { "aws:SourceArn": TRAIL })).toBe("Allowed");
     const otherTrail = `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/other`;
     const foreignTrail = `arn:aws:cloudtrail:eu-west-1:${OTHER}:trail/audit`;
-    expect(await ask("cloudtrail.amazonaws.com", "kms:GenerateDataKey", trailContext(otherTrail))).toBe("ImplicitlyDenied");
+    expect(await ask("cloudtrail.amazonaws.com", "kms:GenerateDataKey", trailContext(otherTrail))).toBe(
+      "ImplicitlyDenied",
+    );
     expect(await ask("cloudtrail.amazonaws.com", "kms:GenerateDataKey", trailContext(foreignTrail, OTHER))).toBe(
       "ImplicitlyDenied",
     );
     // A trail of another account naming ours in the encryption context is still refused by aws:SourceArn.
     expect(
-      await ask("cloudtrail.amazonaws.com", "kms:GenerateDataKey", { ...trailContext(foreignTrail, OTHER), "kms:EncryptionContext:aws:cloudtrail:arn": TRAIL }),
+      await ask("cloudtrail.amazonaws.com", "kms:GenerateDataKey", {
+        ...trailContext(foreignTrail, OTHER),
+        "kms:EncryptionContext:aws:cloudtrail:arn": TRAIL,
+      }),
     ).toBe("ImplicitlyDenied");
     expect(await ask("cloudtrail.amazonaws.com", "kms:Decrypt", trailContext(TRAIL))).toBe("ImplicitlyDenied");
   });
@@ -352,10 +372,18 @@ describe("service statements, evaluated", () => {
     expect(await ask("logs.eu-west-1.amazonaws.com", "kms:Decrypt", logs(LOG_GROUP))).toBe("Allowed");
     expect(await ask("logs.eu-west-1.amazonaws.com", "kms:GenerateDataKey", logs(LOG_GROUP))).toBe("Allowed");
     expect(
-      await ask("logs.eu-west-1.amazonaws.com", "kms:Decrypt", logs(`arn:aws:logs:eu-west-1:${OTHER}:log-group:/app/audit`)),
+      await ask(
+        "logs.eu-west-1.amazonaws.com",
+        "kms:Decrypt",
+        logs(`arn:aws:logs:eu-west-1:${OTHER}:log-group:/app/audit`),
+      ),
     ).toBe("ImplicitlyDenied");
     expect(
-      await ask("logs.eu-west-1.amazonaws.com", "kms:Decrypt", logs(`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/other`)),
+      await ask(
+        "logs.eu-west-1.amazonaws.com",
+        "kms:Decrypt",
+        logs(`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/other`),
+      ),
     ).toBe("ImplicitlyDenied");
     expect(await ask("logs.us-east-1.amazonaws.com", "kms:Decrypt", logs(LOG_GROUP))).toBe("ImplicitlyDenied");
     expect(await ask("logs.eu-west-1.amazonaws.com", "kms:PutKeyPolicy", logs(LOG_GROUP))).toBe("ImplicitlyDenied");
@@ -366,11 +394,19 @@ describe("service statements, evaluated", () => {
     const own = `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:t-kms-quota`;
     expect(await ask("cloudwatch.amazonaws.com", "kms:GenerateDataKey", alarm(own))).toBe("Allowed");
     expect(await ask("cloudwatch.amazonaws.com", "kms:Decrypt", alarm(own))).toBe("Allowed");
-    expect(await ask("cloudwatch.amazonaws.com", "kms:Decrypt", alarm(`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:other`))).toBe(
-      "ImplicitlyDenied",
-    );
     expect(
-      await ask("cloudwatch.amazonaws.com", "kms:Decrypt", alarm(`arn:aws:cloudwatch:eu-west-1:${OTHER}:alarm:t-kms-quota`, OTHER)),
+      await ask(
+        "cloudwatch.amazonaws.com",
+        "kms:Decrypt",
+        alarm(`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:other`),
+      ),
+    ).toBe("ImplicitlyDenied");
+    expect(
+      await ask(
+        "cloudwatch.amazonaws.com",
+        "kms:Decrypt",
+        alarm(`arn:aws:cloudwatch:eu-west-1:${OTHER}:alarm:t-kms-quota`, OTHER),
+      ),
     ).toBe("ImplicitlyDenied");
     expect(await ask("cloudwatch.amazonaws.com", "kms:Encrypt", alarm(own))).toBe("ImplicitlyDenied");
   });

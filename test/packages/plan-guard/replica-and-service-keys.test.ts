@@ -14,7 +14,13 @@ const ADMIN = `arn:aws:iam::${ACCT}:role/KeyAdmin`;
 const APP = `arn:aws:iam::${ACCT}:role/app`;
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCT}:key/mrk-1234abcd12ab34cd56ef1234567890ab`;
 const REPLICA_ARN = `arn:aws:kms:eu-central-1:${ACCT}:key/mrk-1234abcd12ab34cd56ef1234567890ab`;
-const ROOT = { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: "kms:*", Resource: "*" };
+const ROOT = {
+  Sid: "Root",
+  Effect: "Allow",
+  Principal: { AWS: `arn:aws:iam::${ACCT}:root` },
+  Action: "kms:*",
+  Resource: "*",
+};
 const withServices = (region: string) =>
   JSON.stringify(
     buildKeyPolicy({
@@ -86,9 +92,9 @@ describe("a replica key's policy is judged like any key policy", () => {
         Resource: "*",
       }),
     };
-    expect(
-      verdict(planOf([rc("aws_kms_replica_external_key.eu", ["update"], before, after)])).blocked,
-    ).toEqual(["key-policy-cross-account"]);
+    expect(verdict(planOf([rc("aws_kms_replica_external_key.eu", ["update"], before, after)])).blocked).toEqual([
+      "key-policy-cross-account",
+    ]);
   });
 });
 
@@ -98,19 +104,30 @@ describe("service statements", () => {
   });
 
   test.each<[string, object]>([
-    ["CloudTrail without aws:SourceArn (the encryption context alone)", {
-      Principal: { Service: "cloudtrail.amazonaws.com" },
-      Condition: { StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${ACCT}:trail/*` } },
-    }],
+    [
+      "CloudTrail without aws:SourceArn (the encryption context alone)",
+      {
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Condition: {
+          StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${ACCT}:trail/*` },
+        },
+      },
+    ],
     ["CloudWatch Logs without a condition", { Principal: { Service: "logs.eu-west-1.amazonaws.com" } }],
-    ["CloudWatch Logs with a log-group wildcard that names no account", {
-      Principal: { Service: "logs.eu-west-1.amazonaws.com" },
-      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:*" } },
-    }],
-    ["EventBridge with aws:SourceArn IfExists", {
-      Principal: { Service: "events.amazonaws.com" },
-      Condition: { ArnLikeIfExists: { "aws:SourceArn": `arn:aws:events:eu-west-1:${ACCT}:rule/x` } },
-    }],
+    [
+      "CloudWatch Logs with a log-group wildcard that names no account",
+      {
+        Principal: { Service: "logs.eu-west-1.amazonaws.com" },
+        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:*" } },
+      },
+    ],
+    [
+      "EventBridge with aws:SourceArn IfExists",
+      {
+        Principal: { Service: "events.amazonaws.com" },
+        Condition: { ArnLikeIfExists: { "aws:SourceArn": `arn:aws:events:eu-west-1:${ACCT}:rule/x` } },
+      },
+    ],
   ])("a service principal without its confused-deputy condition is flagged: %s", (_label, s) => {
     const p = policy(ROOT, { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", ...s });
     expect(verdict(keyUpdate(p))).toEqual({ blocked: [], risky: ["key-policy-service-unconfined"] });
@@ -133,7 +150,9 @@ describe("service statements", () => {
       Principal: { Service: "logs.eu-west-1.amazonaws.com" },
       Action: "kms:Decrypt",
       Resource: "*",
-      Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:eu-west-1:${OUTSIDER}:log-group:/a` } },
+      Condition: {
+        ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:eu-west-1:${OUTSIDER}:log-group:/a` },
+      },
     });
     expect(verdict(keyUpdate(p)).blocked).toEqual(["key-policy-cross-account"]);
   });
