@@ -177,7 +177,6 @@ export class CustomerKey extends Construct implements ICustomerKey {
       externalAccounts: props.externalAccounts,
       services: props.services,
       region: stack.region,
-      keyRegions: [stack.region, ...(props.replicaRegions ?? [])],
     };
     const multiRegion = props.multiRegion ?? KMS.DEFAULT_MULTI_REGION.value;
     throwIfProblems([

@@ -164,11 +164,6 @@ export interface KeyPolicyProps {
   readonly services?: readonly KeyServiceAccess[];
   /** The Region of the key this policy is for (a Region-bound service principal such as CloudWatch Logs'). Required with `services`. */
   readonly region?: string;
-  /**
-   * Every Region the key lives in (a multi-Region key's primary first, then its replicas), against
-   * which source ARNs of a Region-bound service are judged. @default - `[region]`
-   */
-  readonly keyRegions?: readonly string[];
 }
 
 /** One AWS service that uses the key on the account's behalf, and the resources it may use it for. */
@@ -406,6 +401,7 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
  */
 function serviceStatements(p: KeyPolicyProps): Statement[] {
   const out: Statement[] = [];
+  if (p.services?.length && !p.region) throw new Error("buildKeyPolicy: region is required with services");
   const region = p.region ?? "";
   for (const name of KMS.KEY_POLICY_SERVICE_NAMES) {
     const entry = (p.services ?? []).find((s) => s.service === name);

@@ -66,7 +66,7 @@ t(`the multi-Region audit key and its replica are planned, and their service sta
   expect(replicas.map((c) => [c.address.replace(/_[0-9A-F]{8}$/, ""), c.change.actions])).toEqual([
     ["aws_kms_replica_key.key-audit_replica-eu-central-1_key", ["create"]],
   ]);
-  const configured = plan.configuration?.root_module.resources?.find((r) => r.address === replicas[0].address);
+  const configured = plan.configuration?.root_module?.resources?.find((r) => r.address === replicas[0].address);
   expect(configured?.provider_config_key).toBe("aws.eu-central-1");
   const r = classifyPlans([{ stack: "staging-keys", plan }], { entries: [] }, { withoutGraph: true });
   const onAudit = [...r.blocked, ...r.risky].filter((f) => /key-audit_/.test(f.address)).map((f) => f.rule);

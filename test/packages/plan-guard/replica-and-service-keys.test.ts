@@ -27,7 +27,6 @@ const withServices = (region: string) =>
       partition: "aws",
       account: ACCT,
       region,
-      keyRegions: ["eu-west-1", "eu-central-1"],
       administrators: [ADMIN],
       users: [APP],
       services: [
