@@ -135,3 +135,26 @@ test("twice the same service and an empty source list, with a known service", ()
 test("dev stays single-Region and without service statements", () => {
   expect(Object.values(resolveEnvironment(dev).keys).some((k) => k.multiRegion || k.services)).toBe(false);
 });
+
+test("a replica's alias may not be an alias another environment uses in the replica's Region", () => {
+  const frankfurt = variant(staging, {
+    name: "frankfurt",
+    region: "eu-central-1",
+    "network.subnets": [
+      { az: "eu-central-1a", cidr: "10.20.0.0/24" },
+      { az: "eu-central-1b", cidr: "10.20.1.0/24" },
+      { az: "eu-central-1c", cidr: "10.20.2.0/24" },
+    ],
+    keys: { audit: { ...staging.keys.audit, multiRegion: undefined, replicaRegions: undefined, services: undefined } },
+    signingKeys: undefined,
+    macKeys: undefined,
+    xks: undefined,
+    alarms: undefined,
+    data: {},
+    backend: { type: "local" },
+  });
+  const lines = validationMessages({ staging, frankfurt });
+  expect(lines.filter((l) => l.includes("alias/staging/audit"))).toEqual([
+    'environments.frankfurt.keys.audit.alias: "alias/staging/audit" is not allowed (an alias no other environment in the same account and Region uses (environments.staging.keys.audit.replicaRegions.0 has it), KMS CreateAlias: alias names are unique per account and Region)',
+  ]);
+});
