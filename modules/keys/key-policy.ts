@@ -28,6 +28,7 @@
  * is byte-for-byte what it was before they existed.
  */
 
+import { Token } from "cdktf";
 import { IAM, KMS } from "@cmk-stacks/aws-limits";
 
 /** Administrative actions (no cryptography, no grant creation). */
@@ -205,6 +206,8 @@ export function keyServiceProblems(
       );
     const arns = new Set<string>();
     s.sourceArns.forEach((arn, j) => {
+      // An ARN known only at apply (a token, e.g. a trail's arn) is not judged.
+      if (Token.isUnresolved(arn)) return;
       const why = KMS.serviceSourceArnProblem(s.service, arn, key);
       if (why) out.push(`${where}.sourceArns.${j}: ${JSON.stringify(arn)} is not allowed (${why})`);
       else if (arns.has(arn))
@@ -407,7 +410,10 @@ function serviceStatements(p: KeyPolicyProps): Statement[] {
     const entry = (p.services ?? []).find((s) => s.service === name);
     if (!entry) continue;
     const def = KMS.KEY_POLICY_SERVICES[name];
-    const arns = [...new Set(entry.sourceArns)].filter((a) => !def.sameRegion || a.split(":")[3] === region).sort();
+    // An ARN known only at apply cannot be placed in a Region: it goes into every policy of the key.
+    const arns = [...new Set(entry.sourceArns)]
+      .filter((a) => !def.sameRegion || Token.isUnresolved(a) || a.split(":")[3] === region)
+      .sort();
     if (!arns.length) continue;
     const Principal = { Service: KMS.servicePrincipal(name, region) };
     const one = (v: string[]) => (v.length === 1 ? v[0] : v);

@@ -425,3 +425,17 @@ describe("service statements, evaluated", () => {
     expect(await ask("s3.amazonaws.com", "kms:GenerateDataKey", everything)).toBe("ImplicitlyDenied");
   });
 });
+
+describe("source ARNs known only at apply", () => {
+  test("a token ARN (a trail's arn) is not judged and goes into the statement as a reference", () => {
+    const stack = testStack();
+    const { CloudtrailEventDataStore } = jest.requireActual<
+      typeof import("@cdktf/provider-aws/lib/cloudtrail-event-data-store")
+    >("@cdktf/provider-aws/lib/cloudtrail-event-data-store");
+    const store = new CloudtrailEventDataStore(stack, "eds", { name: "audit" });
+    new CustomerKey(stack, "appData", { ...minimal, services: [{ service: "cloudtrail", sourceArns: [store.arn] }] });
+    const json = JSON.parse(Testing.synth(stack)) as StackJson;
+    const trail = serviceStatements(statementsOf(json))[0] as { Condition: { StringEquals: Record<string, string> } };
+    expect(trail.Condition.StringEquals["aws:SourceArn"]).toBe("${aws_cloudtrail_event_data_store.eds.arn}");
+  });
+});
