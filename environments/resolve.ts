@@ -63,6 +63,12 @@ export interface ResolvedKey {
     readonly retired?: readonly number[];
     readonly xksKeyIds?: Readonly<Record<string, string>>;
   };
+  /** A multi-Region primary key (set only when true). @default - KMS.DEFAULT_MULTI_REGION.value ({@link KMS.DEFAULT_MULTI_REGION}) */
+  readonly multiRegion?: boolean;
+  /** Regions with a replica of a multi-Region key (set only when configured). @default - none */
+  readonly replicaRegions?: readonly string[];
+  /** AWS services that use the key on the account's behalf (set only when configured). @default - none */
+  readonly services?: readonly { readonly service: KMS.KeyPolicyServiceName; readonly sourceArns: readonly string[] }[];
 }
 
 /** An asymmetric signing key (always in AWS KMS). */
@@ -290,6 +296,11 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
                   ...(k.generations.xksKeyIds ? { xksKeyIds: { ...k.generations.xksKeyIds } } : {}),
                 },
               }
+            : {}),
+          ...(k.multiRegion ? { multiRegion: true } : {}),
+          ...(k.replicaRegions?.length ? { replicaRegions: [...k.replicaRegions] } : {}),
+          ...(k.services?.length
+            ? { services: k.services.map((s) => ({ service: s.service, sourceArns: [...s.sourceArns] })) }
             : {}),
         },
       ];

@@ -160,6 +160,19 @@ export const ExternalAccountSchema = z
     "Another account allowed to use the key (by its root: that account's IAM policies then decide which of its principals may, naming this key's ARN).",
   );
 
+export const KeyServiceSchema = z
+  .strictObject({
+    service: z
+      .enum(KMS.KEY_POLICY_SERVICE_NAMES as [KMS.KeyPolicyServiceName, ...KMS.KeyPolicyServiceName[]])
+      .describe(
+        "cloudtrail: trails encrypting log files (aws:SourceArn, kms:EncryptionContext:aws:cloudtrail:arn). logs: CloudWatch Logs log groups in the key's Region (kms:EncryptionContext:aws:logs:arn). cloudwatch: CloudWatch alarms publishing to an SNS topic encrypted with the key (aws:SourceAccount, aws:SourceArn). events: EventBridge rules sending to such a topic (aws:SourceAccount, aws:SourceArn).",
+      ),
+    sourceArns: strings(
+      "ARNs of this account's resources the service acts for: trails (arn:<partition>:cloudtrail:<region>:<account>:trail/<name>, exact), log groups (...:logs:<region>:<account>:log-group:<name>), alarms (...:cloudwatch:<region>:<account>:alarm:<name>), rules (...:events:<region>:<account>:rule/<name>); a trailing * only after a non-empty name prefix, never for trails. At least one.",
+    ),
+  })
+  .describe("An AWS service allowed to use the key for the listed resources of this account only.");
+
 export const KeySchema = z
   .strictObject({
     alias: str(`Alias, alias/...; never ${KMS.RESERVED_ALIAS_PREFIX}....`),
@@ -239,6 +252,21 @@ export const KeySchema = z
       })
       .describe(
         "Manual rotation of a key in a custom key store: a new KMS key per generation, aliases moved, the previous key kept for decryption, retired only when listed. Default: one generation, no rotation.",
+      )
+      .optional(),
+    multiRegion: z
+      .boolean()
+      .describe(
+        `A multi-Region primary key (KMS CreateKey MultiRegion): only store aws-kms with origin aws-kms. Fixed at creation: changing it on an existing key replaces the key (the plan guard blocks that). Default: ${KMS.DEFAULT_MULTI_REGION.value}.`,
+      )
+      .optional(),
+    replicaRegions: strings(
+      `multiRegion only: Regions (of this environment's partition, not its own Region, each once: ${KMS.REPLICAS_PER_REGION.value} replica per Region) that get a replica with the same key policy, deletion window and aliases, through one AWS provider per Region. Each replica is billed as a key and counts toward that Region's quota of ${KMS.CUSTOMER_MANAGED_KEYS_PER_REGION.value} customer managed keys. Default: none.`,
+    ).optional(),
+    services: z
+      .array(KeyServiceSchema)
+      .describe(
+        `AWS services that use the key on this account's behalf, each narrowed to source ARNs as its documentation prescribes (docs/keys.md): ${KMS.KEY_POLICY_SERVICE_NAMES.join(", ")}. Default: none.`,
       )
       .optional(),
   })

@@ -74,6 +74,27 @@ export const staging: EnvironmentConfig = {
       administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
       users: ["arn:aws:iam::222222222222:role/ArchiveService"],
     },
+    // The audit trail's key (docs/keys.md): CloudTrail encrypts the organisation trail's log files
+    // and CloudWatch Logs the trail's log group with it, each only for these resources of this
+    // account; auditors decrypt. Multi-Region with a replica in eu-central-1, where the disaster
+    // recovery copy of the logs is read (the replica is billed as a second key).
+    audit: {
+      alias: "alias/staging/audit",
+      multiRegion: true,
+      replicaRegions: ["eu-central-1"],
+      administrators: ["arn:aws:iam::222222222222:role/KeyAdministrators"],
+      users: ["arn:aws:iam::222222222222:role/Auditors"],
+      services: [
+        {
+          service: "cloudtrail",
+          sourceArns: ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/northwind-staging-audit"],
+        },
+        {
+          service: "logs",
+          sourceArns: ["arn:aws:logs:eu-west-1:222222222222:log-group:/northwind/staging/audit-trail"],
+        },
+      ],
+    },
   },
   // Release artefacts are signed in CI; deploy tooling verifies in KMS, auditors check offline
   // with the public key.

@@ -127,6 +127,7 @@ export class KeysStack extends ShippedEnvironmentStack {
           externalAccounts: config.externalAccounts,
           serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
           dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
+          services: config.services,
         });
         continue;
       }
@@ -150,6 +151,9 @@ export class KeysStack extends ShippedEnvironmentStack {
         serviceRoles: ebs?.key === name ? ebs.serviceLinkedRoles : undefined,
         dependsOn: ebs?.key === name ? serviceLinkedRoles : undefined,
         generations: config.generations,
+        services: config.services,
+        multiRegion: config.multiRegion,
+        replicaRegions: config.replicaRegions,
       });
     }
     this.keys = keys;

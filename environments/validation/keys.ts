@@ -313,6 +313,142 @@ function samePrincipalOtherPath(env: EnvironmentConfig): Violation[] {
   return out;
 }
 
+/** The key config a rule on `keys.<name>.<...>` belongs to. */
+const keyOf = (c: FieldContext): Record<string, unknown> => {
+  const keys = isObject(c.env.keys) ? c.env.keys : {};
+  const k = keys[c.segments[1]];
+  return isObject(k) ? k : {};
+};
+const index = (c: FieldContext): number => Number(c.segments[c.segments.length - 1]);
+const SRC_MULTI_REGION = `KMS multi-Region keys (${KMS.MULTI_REGION_DOC})`;
+const SRC_REPLICATE = "KMS ReplicateKey ReplicaRegion";
+
+/** Multi-Region primary keys and their replicas: the same rules as the construct's multiRegionProblems. */
+const multiRegionRules: FieldRule[] = [
+  {
+    field: "keys.*.multiRegion",
+    rule: "true or false",
+    source: "KMS CreateKey MultiRegion",
+    check: (v) => typeof v === "boolean",
+  },
+  {
+    field: "keys.*.multiRegion",
+    rule: "false or unset for keys in a custom key store (a multi-Region key lives in the AWS KMS key store only)",
+    source: "KMS CreateKey MultiRegion: not in a custom key store",
+    when: (c) => !(KMS.MULTI_REGION_STORES as readonly unknown[]).includes(store(c)),
+    check: (v) => v !== true,
+  },
+  {
+    field: "keys.*.multiRegion",
+    rule: "false or unset for imported key material (origin 'external'): the same material would have to be imported into the primary and every replica, and the import-key-material step imports into one key (docs/byok.md)",
+    source: `${SRC_MULTI_REGION}: imported key material`,
+    when: external,
+    check: (v) => v !== true,
+  },
+  {
+    field: "keys.*.replicaRegions",
+    rule: "unset unless multiRegion is true (only a multi-Region primary key has replicas)",
+    source: SRC_REPLICATE,
+    when: (c) => c.parent.multiRegion !== true,
+    check: () => false,
+  },
+  {
+    field: "keys.*.replicaRegions.*",
+    rule: IAM.REGION.allowed,
+    source: SRC_REPLICATE,
+    check: matches(IAM.REGION.regex),
+  },
+  {
+    field: "keys.*.replicaRegions.*",
+    rule: (c) => `another Region than the environment's own (${String(c.env.region)}), where the primary key is`,
+    source: SRC_REPLICATE,
+    when: hasRegion,
+    check: (v, c) => v !== c.env.region,
+  },
+  {
+    field: "keys.*.replicaRegions.*",
+    rule: (c) => `a Region of the environment's partition ${partitionOfRegion(String(c.env.region))}`,
+    source: `${SRC_REPLICATE}: same partition`,
+    when: hasRegion,
+    check: (v, c) => !isString(v) || partitionOfRegion(v) === partitionOfRegion(String(c.env.region)),
+  },
+  {
+    field: "keys.*.replicaRegions.*",
+    rule: `each Region once (${KMS.REPLICAS_PER_REGION.value} replica per Region)`,
+    source: SRC_REPLICATE,
+    check: (v, c) => (c.parent as unknown as unknown[]).indexOf(v) === index(c),
+  },
+];
+
+/** The Regions of a key: the environment's, then its replicas'. */
+const regionsOf = (c: FieldContext): string[] => {
+  const replicas = keyOf(c).replicaRegions;
+  return [String(c.env.region), ...(Array.isArray(replicas) ? replicas.filter(isString) : [])];
+};
+const serviceOf = (c: FieldContext): unknown => {
+  const list = keyOf(c).services;
+  const entry = Array.isArray(list) ? list[Number(c.segments[3])] : undefined;
+  return isObject(entry) ? entry.service : undefined;
+};
+const knownService = (v: unknown): v is KMS.KeyPolicyServiceName =>
+  (KMS.KEY_POLICY_SERVICE_NAMES as readonly unknown[]).includes(v);
+const sourceArnProblem = (v: unknown, c: FieldContext): string | undefined => {
+  const service = serviceOf(c);
+  if (!knownService(service) || !isString(v)) return undefined;
+  return KMS.serviceSourceArnProblem(service, v, {
+    partition: partitionOfRegion(String(c.env.region)),
+    account: String(c.env.account),
+    regions: regionsOf(c),
+  });
+};
+const SRC_SERVICES = "key policy statements for AWS services (docs/keys.md)";
+
+/** AWS services that use a key on the account's behalf: the same rules as the construct's keyServiceProblems. */
+const serviceRules: FieldRule[] = [
+  {
+    field: "keys.*.services.*",
+    rule: "an object { service, sourceArns }",
+    source: "environment contract",
+    check: isObject,
+  },
+  {
+    field: "keys.*.services.*.service",
+    rule: `one of ${KMS.KEY_POLICY_SERVICE_NAMES.join(", ")} (the services whose key policy statement AWS documents)`,
+    source: SRC_SERVICES,
+    required: true,
+    check: knownService,
+  },
+  {
+    field: "keys.*.services.*.service",
+    rule: "each service once per key (every source ARN in one entry)",
+    source: SRC_SERVICES,
+    check: (v, c) => {
+      const list = keyOf(c).services as unknown[];
+      return list.findIndex((e) => isObject(e) && e.service === v) === Number(c.segments[3]);
+    },
+  },
+  {
+    field: "keys.*.services.*.sourceArns",
+    rule: "at least one ARN (a service statement without a source would let the service use the key for any account: confused deputy)",
+    source: "IAM: the confused deputy problem (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)",
+    required: true,
+    check: nonEmptyArray,
+  },
+  {
+    field: "keys.*.services.*.sourceArns.*",
+    rule: (c) => sourceArnProblem(c.parent[Number(c.segments[5])], c) ?? "",
+    source: "the service's key policy statement (docs/keys.md)",
+    when: hasRegion,
+    check: (v, c) => sourceArnProblem(v, c) === undefined,
+  },
+  {
+    field: "keys.*.services.*.sourceArns.*",
+    rule: "each ARN once",
+    source: SRC_SERVICES,
+    check: (v, c) => (c.parent as unknown as unknown[]).indexOf(v) === index(c),
+  },
+];
+
 const SRC_IAM_NAMES =
   "IAM identifiers: names are unique per account regardless of path (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html)";
 
@@ -522,6 +658,8 @@ export const keysTable: ConstraintTable = {
       source: SRC_CROSS_ACCOUNT,
       check: oneOf("use", "grantsForAwsResources"),
     },
+    ...multiRegionRules,
+    ...serviceRules,
   ],
   cross: [
     {

@@ -110,6 +110,21 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
       key.aliases.forEach((a: unknown, i: number) =>
         user("KMS alias", `keys.${k}.aliases.${i}`, a, regional, regionalText, SRC_ALIAS),
       );
+    // A multi-Region key's replicas carry its aliases in their own Regions (names are per account and Region).
+    if (key.multiRegion === true && Array.isArray(key.replicaRegions))
+      key.replicaRegions.forEach((r: unknown, j: number) => {
+        if (!isString(r) || r === region) return;
+        const names = [key.alias, ...(Array.isArray(key.aliases) ? key.aliases : [])];
+        for (const a of names)
+          user(
+            "KMS alias",
+            `keys.${k}.replicaRegions.${j}`,
+            a,
+            `${account}/${r}`,
+            `account ${account}, Region ${r}`,
+            SRC_ALIAS,
+          );
+      });
   }
   for (const [k, key] of entries(e.signingKeys))
     user("KMS alias", `signingKeys.${k}.alias`, key.alias, regional, regionalText, SRC_ALIAS);

@@ -43,6 +43,8 @@ export class EnvironmentStack extends TerraformStack implements IEnvironment {
   readonly account: string;
   readonly region: string;
   readonly partition: string;
+  private readonly providerSettings: { readonly account: string; readonly tags: Record<string, string> };
+  private readonly regionProviders = new Map<string, AwsProvider>();
 
   /**
    * The EnvironmentStack `scope` is in (like aws-cdk's `Stack.of`). Constructs read the account,
@@ -63,16 +65,40 @@ export class EnvironmentStack extends TerraformStack implements IEnvironment {
     this.account = props.account;
     this.region = props.region;
     this.partition = props.partition ?? partitionOfRegion(props.region);
+    this.providerSettings = { account: props.account, tags: { ...(props.tags ?? {}), Stack: id } };
     new AwsProvider(this, "aws", {
       region: props.region,
       // A deploy with credentials for another account fails before touching anything.
       allowedAccountIds: [props.account],
-      defaultTags: [{ tags: defaultTags({ ...(props.tags ?? {}), Stack: id }) }],
+      defaultTags: [{ tags: defaultTags(this.providerSettings.tags) }],
     });
     // terraform_data (1.4) and the hooks' provisioners; Terraform refuses older CLIs itself
     // (the S3 backend raises this to 1.10 for its native lock file).
     this.addOverride("terraform.required_version", ">= 1.5.0");
     configureBackend(this, id, props.backend ?? { type: "local" }, props.region);
+  }
+
+  /**
+   * The AWS provider for another Region of this stack's account (e.g. a multi-Region key's replica),
+   * created once per Region with the alias `<region>`, the same account pin and default tags as the
+   * stack's own provider. The stack's own Region is refused: its resources use the default provider.
+   */
+  providerFor(region: string): AwsProvider {
+    if (region === this.region)
+      throw new PropsError([
+        `${this.node.path}.providerFor: ${JSON.stringify(region)} is not allowed (the stack's own Region: use the default provider)`,
+      ]);
+    let provider = this.regionProviders.get(region);
+    if (!provider) {
+      provider = new AwsProvider(this, `aws-${region}`, {
+        alias: region,
+        region,
+        allowedAccountIds: [this.providerSettings.account],
+        defaultTags: [{ tags: defaultTags(this.providerSettings.tags) }],
+      });
+      this.regionProviders.set(region, provider);
+    }
+    return provider;
   }
 }
 

@@ -2,14 +2,22 @@ import { Construct } from "constructs";
 import { Token, type ITerraformDependable } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsReplicaKey } from "@cdktf/provider-aws/lib/kms-replica-key";
 import type { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
-import { inRange, KMS, XKS } from "@cmk-stacks/aws-limits";
+import { IAM, inRange, KMS, XKS } from "@cmk-stacks/aws-limits";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IKeyStore } from "../keystores/key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
-import { buildKeyPolicy, keyPolicyProblems, type ExternalAccountAccess, type KeyPolicyProps } from "./key-policy";
-import { createExtraAliases, keyBaseProblems, type KeyBaseProps } from "./key-props";
+import {
+  buildKeyPolicy,
+  keyPolicyProblems,
+  keyServiceProblems,
+  type ExternalAccountAccess,
+  type KeyPolicyProps,
+  type KeyServiceAccess,
+} from "./key-policy";
+import { createExtraAliases, extraAliasId, keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { suppress } from "../compliance/rule";
 
 /** Where a key's material lives: AWS KMS itself, a CloudHSM key store or an external key store (XKS). */
@@ -112,6 +120,34 @@ export interface CustomerKeyProps extends KeyBaseProps {
    * @default - one generation (KMS.FIRST_KEY_GENERATION.value, {@link KMS.FIRST_KEY_GENERATION}), nothing retired
    */
   readonly generations?: KeyGenerations;
+  /**
+   * AWS services that use the key on the account's behalf (CloudTrail, CloudWatch Logs, CloudWatch
+   * alarms and EventBridge rules publishing to an encrypted SNS topic), each narrowed to the listed
+   * source ARNs of this account as the service's documentation prescribes ({@link KMS.KEY_POLICY_SERVICES}).
+   * @default - none
+   */
+  readonly services?: readonly KeyServiceAccess[];
+  /**
+   * A multi-Region primary key (KMS CreateKey MultiRegion): only in the AWS KMS key store. Fixed at
+   * creation: changing it replaces the key, which the plan guard blocks.
+   * @default - KMS.DEFAULT_MULTI_REGION.value ({@link KMS.DEFAULT_MULTI_REGION})
+   */
+  readonly multiRegion?: boolean;
+  /**
+   * Regions (of the stack's partition, not its own Region, each once: {@link KMS.REPLICAS_PER_REGION})
+   * that get a replica of the key (aws_kms_replica_key through a provider of that Region), with the
+   * same key policy built for that Region, the same deletion window and the same aliases. Only with
+   * `multiRegion`. Each replica is billed as a key and counts toward its Region's key quota.
+   * @default - none
+   */
+  readonly replicaRegions?: readonly string[];
+}
+
+/** A replica of a multi-Region key in another Region. */
+export interface KeyReplica {
+  readonly region: string;
+  readonly resource: KmsReplicaKey;
+  readonly keyArn: string;
 }
 
 /**
@@ -157,6 +193,8 @@ export class CustomerKey extends Construct implements ICustomerKey {
   readonly resource: KmsKey;
   /** Every generation kept in the configuration (the current one and those kept for decryption), by number. */
   readonly generations: ReadonlyMap<number, KmsKey>;
+  /** The replicas of a multi-Region key, in the order of `replicaRegions`. */
+  readonly replicas: readonly KeyReplica[];
 
   constructor(scope: Construct, id: string, props: CustomerKeyProps) {
     super(scope, id);
@@ -173,10 +211,19 @@ export class CustomerKey extends Construct implements ICustomerKey {
       encryptOnlyUsers: props.encryptOnlyUsers,
       decryptOnlyUsers: props.decryptOnlyUsers,
       externalAccounts: props.externalAccounts,
+      services: props.services,
+      region: stack.region,
     };
+    const multiRegion = props.multiRegion ?? KMS.DEFAULT_MULTI_REGION.value;
     throwIfProblems([
       ...customerKeyProblems(this.node.path, stack.partition, store, rotation, props),
       ...keyPolicyProblems(this.node.path, policy),
+      ...multiRegionProblems(this.node.path, stack, store, multiRegion, props.replicaRegions),
+      ...keyServiceProblems(this.node.path, props.services, {
+        partition: stack.partition,
+        account: stack.account,
+        regions: [stack.region, ...(props.replicaRegions ?? [])],
+      }),
     ]);
 
     this.name = props.name ?? id;
@@ -198,6 +245,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
           : {},
         store,
         rotation,
+        multiRegion,
         props,
       });
       generations.set(n, key);
@@ -209,6 +257,29 @@ export class CustomerKey extends Construct implements ICustomerKey {
     // The primary alias keeps its construct id "alias"; each extra alias has an id of its own name.
     const alias = new KmsAlias(this, "alias", { name: props.alias, targetKeyId: this.resource.keyId });
     createExtraAliases(this, props.aliases, this.resource.keyId);
+    // Replicas (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-replicate.html):
+    // each in its Region through that Region's provider, with its own policy (built for its Region),
+    // deletion window, tags and aliases; material, rotation and key spec come from the primary.
+    // (Multi-Region keys are AWS-KMS keys only, generations custom-store keys only: never both.)
+    this.replicas = (multiRegion ? (props.replicaRegions ?? []) : []).map((region) => {
+      const scope = new Construct(this, `replica-${region}`);
+      const provider = stack.providerFor(region);
+      const replica = new KmsReplicaKey(scope, "key", {
+        provider,
+        primaryKeyArn: this.resource.arn,
+        description: `${description} (replica in ${region})`.slice(0, KMS.DESCRIPTION_LENGTH.max),
+        deletionWindowInDays: props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value,
+        enabled: true,
+        bypassPolicyLockoutSafetyCheck: false,
+        policy: JSON.stringify(buildKeyPolicy({ ...policy, region })),
+        tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store, ReplicaOf: this.name },
+        lifecycle: { preventDestroy: true },
+      });
+      new KmsAlias(scope, "alias", { provider, name: props.alias, targetKeyId: replica.keyId });
+      for (const name of props.aliases ?? [])
+        new KmsAlias(scope, extraAliasId(name), { provider, name, targetKeyId: replica.keyId });
+      return { region, resource: replica, keyArn: replica.arn };
+    });
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;
     this.aliasName = alias.name;
@@ -224,15 +295,18 @@ export class CustomerKey extends Construct implements ICustomerKey {
       tags: Record<string, string>;
       store: KeyStoreKind;
       rotation: boolean;
+      multiRegion: boolean;
       props: CustomerKeyProps;
     },
   ): KmsKey {
-    const { props, store, rotation } = g;
+    const { props, store, rotation, multiRegion } = g;
     const resource = new KmsKey(this, id, {
       description: g.description,
       keyUsage: KMS.KEY_USAGE.encryptDecrypt,
       customerMasterKeySpec: KMS.SYMMETRIC_KEY_SPEC,
-      multiRegion: false,
+      // Fixed at creation (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html#KMS-CreateKey-request-MultiRegion):
+      // changing it plans a replacement, which the plan guard blocks.
+      multiRegion,
       deletionWindowInDays: props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value,
       isEnabled: true,
       enableKeyRotation: rotation,
@@ -360,5 +434,47 @@ function customerKeyProblems(
       `only for a key in an external key store (store is "${store}"), KMS CreateKey XksKeyId`,
     );
   }
+  return problems;
+}
+
+/**
+ * What is wrong with a key's multi-Region settings: only in the AWS KMS key store
+ * ({@link KMS.MULTI_REGION_STORES}); replica Regions only for a multi-Region key, each a Region code of
+ * the stack's partition, never the stack's own Region, each once ({@link KMS.REPLICAS_PER_REGION}).
+ */
+export function multiRegionProblems(
+  path: string,
+  stack: { readonly region: string; readonly partition: string },
+  store: string,
+  multiRegion: boolean,
+  replicaRegions: readonly string[] | undefined,
+): string[] {
+  const problems: string[] = [];
+  if (multiRegion && !(KMS.MULTI_REGION_STORES as readonly string[]).includes(store))
+    problems.push(
+      `${path}.multiRegion: true is not allowed (only for keys in the AWS KMS key store (store is "${store}"): a key in a custom key store cannot be multi-Region, KMS CreateKey MultiRegion)`,
+    );
+  if (replicaRegions === undefined) return problems;
+  if (!multiRegion && replicaRegions.length)
+    problems.push(
+      `${path}.replicaRegions: ${shown(replicaRegions)} is not allowed (only for a multi-Region key: set multiRegion: true, KMS ReplicateKey)`,
+    );
+  replicaRegions.forEach((region, i) => {
+    const at = `${path}.replicaRegions.${i}`;
+    if (typeof region !== "string" || !IAM.REGION.regex.test(region))
+      problems.push(`${at}: ${shown(region)} is not allowed (${IAM.REGION.allowed}, KMS ReplicateKey ReplicaRegion)`);
+    else if (region === stack.region)
+      problems.push(
+        `${at}: ${shown(region)} is not allowed (the primary key's own Region: a replica is in another Region, KMS ReplicateKey ReplicaRegion)`,
+      );
+    else if (IAM.partitionOfRegion(region) !== stack.partition)
+      problems.push(
+        `${at}: ${shown(region)} is not allowed (a Region of the primary key's partition ${stack.partition}, KMS ReplicateKey ReplicaRegion)`,
+      );
+    else if (replicaRegions.indexOf(region) < i)
+      problems.push(
+        `${at}: ${shown(region)} is not allowed (already replicaRegions.${replicaRegions.indexOf(region)}: at most ${KMS.REPLICAS_PER_REGION.value} replica per Region, KMS ReplicateKey)`,
+      );
+  });
   return problems;
 }

@@ -8,7 +8,7 @@ import { IAM, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { CustomerKeyProps, GrantProps, ICustomerKey } from "./customer-key";
-import { buildKeyPolicy, keyPolicyProblems, type KeyPolicyProps } from "./key-policy";
+import { buildKeyPolicy, keyPolicyProblems, keyServiceProblems, type KeyPolicyProps } from "./key-policy";
 import { createExtraAliases, keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IAlarmTopic } from "../alarms/alarm-topic";
@@ -45,7 +45,9 @@ const DAY_SECONDS = 86_400;
  * encrypt-only and decrypt-only users and other accounts as for a CustomerKey; plus the import's own.
  */
 export interface ImportedKeyProps
-  extends KeyBaseProps, Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts"> {
+  extends
+    KeyBaseProps,
+    Pick<CustomerKeyProps, "encryptOnlyUsers" | "decryptOnlyUsers" | "externalAccounts" | "services"> {
   /** Logical name (`keys.<name>`): part of the alarm and output names. */
   readonly name: string;
   /**
@@ -168,8 +170,17 @@ export class ImportedKey extends Construct implements ICustomerKey {
       encryptOnlyUsers: props.encryptOnlyUsers,
       decryptOnlyUsers: props.decryptOnlyUsers,
       externalAccounts: props.externalAccounts,
+      services: props.services,
+      region: env.region,
     };
     problems.push(...keyPolicyProblems(this.node.path, policyProps));
+    problems.push(
+      ...keyServiceProblems(this.node.path, props.services, {
+        partition: env.partition,
+        account: env.account,
+        regions: [env.region],
+      }),
+    );
     throwIfProblems(problems);
 
     this.name = props.name;

@@ -28,6 +28,7 @@
  * is byte-for-byte what it was before they existed.
  */
 
+import { Token } from "cdktf";
 import { IAM, KMS } from "@cmk-stacks/aws-limits";
 
 /** Administrative actions (no cryptography, no grant creation). */
@@ -166,6 +167,65 @@ export interface KeyPolicyProps {
    * @default false
    */
   readonly superseded?: boolean;
+  /**
+   * AWS services that use the key on the account's behalf, each narrowed to the listed source ARNs
+   * as the service's documentation prescribes ({@link KMS.KEY_POLICY_SERVICES}).
+   * @default - none
+   */
+  readonly services?: readonly KeyServiceAccess[];
+  /** The Region of the key this policy is for (a Region-bound service principal such as CloudWatch Logs'). Required with `services`. */
+  readonly region?: string;
+}
+
+/** One AWS service that uses the key on the account's behalf, and the resources it may use it for. */
+export interface KeyServiceAccess {
+  /** One of {@link KMS.KEY_POLICY_SERVICE_NAMES}. */
+  readonly service: KMS.KeyPolicyServiceName;
+  /** ARNs of the account's resources the service acts for (trails, log groups, alarms, rules): at least one. */
+  readonly sourceArns: readonly string[];
+}
+
+/**
+ * The problems of a key's `services` (construct format, `<path>.services.<i>...: <value> is not
+ * allowed (<why>)`): a known service, listed once, at least one source ARN, each one that
+ * {@link KMS.serviceSourceArnProblem} accepts, none twice. Shared with the validation table.
+ */
+export function keyServiceProblems(
+  at: string,
+  services: readonly KeyServiceAccess[] | undefined,
+  key: { readonly partition: string; readonly account: string; readonly regions: readonly string[] },
+): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  (services ?? []).forEach((s, i) => {
+    const where = `${at}.services.${i}`;
+    if (!(KMS.KEY_POLICY_SERVICE_NAMES as readonly string[]).includes(s.service)) {
+      out.push(
+        `${where}.service: ${JSON.stringify(s.service)} is not allowed (one of ${KMS.KEY_POLICY_SERVICE_NAMES.join(", ")}: the services whose key policy statement AWS documents, docs/keys.md)`,
+      );
+      return;
+    }
+    if (seen.has(s.service))
+      out.push(
+        `${where}.service: ${JSON.stringify(s.service)} is not allowed (listed once per key: put every source ARN in one entry)`,
+      );
+    seen.add(s.service);
+    if (s.sourceArns.length === 0)
+      out.push(
+        `${where}.sourceArns: [] is not allowed (at least one ARN: a service statement without a source would let the service use the key for any account, confused deputy)`,
+      );
+    const arns = new Set<string>();
+    s.sourceArns.forEach((arn, j) => {
+      // An ARN known only at apply (a token, e.g. a trail's arn) is not judged.
+      if (Token.isUnresolved(arn)) return;
+      const why = KMS.serviceSourceArnProblem(s.service, arn, key);
+      if (why) out.push(`${where}.sourceArns.${j}: ${JSON.stringify(arn)} is not allowed (${why})`);
+      else if (arns.has(arn))
+        out.push(`${where}.sourceArns.${j}: ${JSON.stringify(arn)} is not allowed (listed twice)`);
+      arns.add(arn);
+    });
+  });
+  return out;
 }
 
 /** What a superseded generation's users may no longer do: anything that makes new ciphertext under it. */
@@ -256,10 +316,10 @@ export function keyPolicyProblems(at: string, p: KeyPolicyProps): string[] {
 interface Statement {
   Sid: string;
   Effect: "Allow" | "Deny";
-  Principal: { AWS: string | string[] };
+  Principal: { AWS: string | string[] } | { Service: string };
   Action: string | string[];
   Resource: "*";
-  Condition?: Record<string, Record<string, string | boolean>>;
+  Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }
 
 /** The key policy document as an object (stable order: it is diffed in plans). */
@@ -340,6 +400,7 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
     );
   }
   statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? [], useActions));
+  statements.push(...serviceStatements(p));
   if (superseded)
     statements.push({
       Sid: "SupersededGenerationDecryptOnly",
@@ -356,6 +417,83 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
     Resource: "*",
   });
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The statements of the AWS services that use the key on the account's behalf, each as its own
+ * documentation prescribes ({@link KMS.KEY_POLICY_SERVICES}, one doc URL each), in the fixed order of
+ * that list; source ARNs sorted. A Region-bound service (CloudWatch Logs) gets a statement only for
+ * its ARNs in this key's Region, with that Region's principal.
+ */
+function serviceStatements(p: KeyPolicyProps): Statement[] {
+  const out: Statement[] = [];
+  if (p.services?.length && !p.region) throw new Error("buildKeyPolicy: region is required with services");
+  const region = p.region ?? "";
+  for (const name of KMS.KEY_POLICY_SERVICE_NAMES) {
+    const entry = (p.services ?? []).find((s) => s.service === name);
+    if (!entry) continue;
+    const def = KMS.KEY_POLICY_SERVICES[name];
+    // An ARN known only at apply cannot be placed in a Region: it goes into every policy of the key.
+    const arns = [...new Set(entry.sourceArns)]
+      .filter((a) => !def.sameRegion || Token.isUnresolved(a) || a.split(":")[3] === region)
+      .sort();
+    if (!arns.length) continue;
+    const Principal = { Service: KMS.servicePrincipal(name, region) };
+    const one = (v: string[]) => (v.length === 1 ? v[0] : v);
+    switch (name) {
+      case "cloudtrail":
+        // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+        // (granting encrypt permissions for trails; enable CloudTrail to describe KMS key properties)
+        out.push(
+          {
+            Sid: "CloudTrailEncryptsLogs",
+            Effect: "Allow",
+            Principal,
+            Action: [...def.actions],
+            Resource: "*",
+            Condition: {
+              StringEquals: { "aws:SourceArn": one(arns) },
+              StringLike: {
+                "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${p.partition}:cloudtrail:*:${p.account}:trail/*`,
+              },
+            },
+          },
+          {
+            Sid: "CloudTrailDescribesKey",
+            Effect: "Allow",
+            Principal,
+            Action: "kms:DescribeKey",
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceArn": one(arns) } },
+          },
+        );
+        break;
+      case "logs":
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+        out.push({
+          Sid: "CloudWatchLogsUseKey",
+          Effect: "Allow",
+          Principal,
+          Action: [...def.actions],
+          Resource: "*",
+          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": one(arns) } },
+        });
+        break;
+      case "cloudwatch":
+      case "events":
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+        out.push({
+          Sid: name === "cloudwatch" ? "CloudWatchAlarmsUseKey" : "EventBridgeRulesUseKey",
+          Effect: "Allow",
+          Principal,
+          Action: [...def.actions],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": p.account }, ArnLike: { "aws:SourceArn": one(arns) } },
+        });
+        break;
+    }
+  }
+  return out;
 }
 
 /** The account-root statement (account form) and the administrators' allow and deny. */

@@ -3,6 +3,7 @@
  * Each rule once, with the AWS page that states it.
  */
 import type { Default, Limit, Pattern, Range } from "./rule";
+import { REGION } from "./iam";
 
 const API = "https://docs.aws.amazon.com/kms/latest/APIReference";
 const GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide";
@@ -482,4 +483,160 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
       why: `only for keys in an external key store (store is "${g.store}")`,
     });
   return out;
+}
+
+/**
+ * Multi-Region keys: a primary key (CreateKey MultiRegion, fixed at creation: changing it replaces the
+ * key) and replica keys (ReplicateKey), each replica in another Region of the primary's partition, at
+ * most one per Region. "You cannot create a multi-Region key in a custom key store" (CloudHSM, XKS).
+ * A replica has its own key policy, aliases, deletion window and tags; it shares key material, key
+ * spec, origin and automatic rotation with the primary. Each replica is billed and counted as a key
+ * in its Region. https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html
+ */
+export const MULTI_REGION_DOC = `${GUIDE}/multi-region-keys-overview.html`;
+/** Replicas of one primary key in one Region: "each must be in a different Region" (ReplicateKey ReplicaRegion). */
+export const REPLICAS_PER_REGION: Limit = { value: 1, unit: "replica", doc: `${API}/API_ReplicateKey.html` };
+/** The key stores a multi-Region key may live in: AWS KMS only (CreateKey MultiRegion). */
+export const MULTI_REGION_STORES = ["aws-kms"] as const;
+/** Keys are single-Region unless asked: a multi-Region key's material leaves the Region, a decision to make on purpose. */
+export const DEFAULT_MULTI_REGION: Default<false> = {
+  value: false,
+  why: "a multi-Region key's material is copied to every replica Region: a data-residency decision to make on purpose, and each replica is billed as a key",
+  doc: `${API}/API_CreateKey.html#KMS-CreateKey-request-MultiRegion`,
+};
+/**
+ * Customer managed keys per Region and account (adjustable quota): every replica counts in its Region.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#kms-keys-limit
+ */
+export const CUSTOMER_MANAGED_KEYS_PER_REGION: Limit = {
+  value: 100_000,
+  unit: "keys",
+  doc: `${GUIDE}/resource-limits.html#kms-keys-limit`,
+};
+
+/**
+ * The AWS services a key policy may let use a key on the account's behalf, each with the statement its
+ * own documentation prescribes (service principal, the actions it needs, the confused-deputy
+ * conditions), and the shape of the source ARNs that narrow it. A fixed list: a service missing here is
+ * refused, never guessed.
+ * - `cloudtrail`: trails encrypting log and digest files; `aws:SourceArn` (StringEquals: exact trail
+ *   ARNs) and `kms:EncryptionContext:aws:cloudtrail:arn` on GenerateDataKey*, `aws:SourceArn` on
+ *   DescribeKey.
+ * - `logs`: CloudWatch Logs log groups (principal `logs.<region>.amazonaws.com`); ArnLike
+ *   `kms:EncryptionContext:aws:logs:arn`, which Logs sets to the log group's ARN.
+ * - `cloudwatch`: CloudWatch alarms publishing to an SNS topic encrypted with the key; aws:SourceAccount
+ *   and ArnLike aws:SourceArn (alarm ARNs).
+ * - `events`: EventBridge rules sending to an SNS topic encrypted with the key; aws:SourceAccount and
+ *   ArnLike aws:SourceArn (rule ARNs).
+ */
+export interface KeyPolicyService {
+  /** The service principal; `{region}` stands for the key's Region. */
+  readonly principal: string;
+  /** The service field of its source ARNs (`arn:<partition>:<service>:...`). */
+  readonly arnService: string;
+  /** The resource part of a source ARN after `<account>:` (a trailing `*` is judged apart). */
+  readonly resource: RegExp;
+  /** The resource part in words, for messages. */
+  readonly resourceShape: string;
+  /** The resource type the resource part starts with (`trail/`, `log-group:`): a wildcard needs a name after it. */
+  readonly resourceType: string;
+  /** Whether a source ARN may end in `*` after a non-empty name prefix (the statement compares with ArnLike). */
+  readonly wildcard: boolean;
+  /** Whether a source ARN must be in the key's own Region (a Region-bound service principal). */
+  readonly sameRegion: boolean;
+  readonly actions: readonly string[];
+  readonly doc: string;
+}
+
+export const KEY_POLICY_SERVICES = {
+  cloudtrail: {
+    principal: "cloudtrail.amazonaws.com",
+    arnService: "cloudtrail",
+    resource: /^trail\/[A-Za-z0-9._-]{3,128}$/,
+    resourceShape: "trail/<trail name>",
+    resourceType: "trail/",
+    wildcard: false,
+    sameRegion: false,
+    actions: ["kms:GenerateDataKey*"],
+    doc: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html",
+  },
+  logs: {
+    principal: "logs.{region}.amazonaws.com",
+    arnService: "logs",
+    resource: /^log-group:[A-Za-z0-9._/#-]{1,512}$/,
+    resourceShape: "log-group:<log group name>",
+    resourceType: "log-group:",
+    wildcard: true,
+    sameRegion: true,
+    actions: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+    doc: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
+  },
+  cloudwatch: {
+    principal: "cloudwatch.amazonaws.com",
+    arnService: "cloudwatch",
+    resource: /^alarm:[^*?]{1,255}$/,
+    resourceShape: "alarm:<alarm name>",
+    resourceType: "alarm:",
+    wildcard: true,
+    sameRegion: false,
+    actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    doc: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services",
+  },
+  events: {
+    principal: "events.amazonaws.com",
+    arnService: "events",
+    resource: /^rule\/([A-Za-z0-9._/-]{1,256}\/)?[A-Za-z0-9._-]{1,64}$/,
+    resourceShape: "rule/<rule name> or rule/<event bus name>/<rule name>",
+    resourceType: "rule/",
+    wildcard: true,
+    sameRegion: false,
+    actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+    doc: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services",
+  },
+} as const satisfies Record<string, KeyPolicyService>;
+export type KeyPolicyServiceName = keyof typeof KEY_POLICY_SERVICES;
+export const KEY_POLICY_SERVICE_NAMES = Object.keys(KEY_POLICY_SERVICES) as KeyPolicyServiceName[];
+
+/** The service principal of `service` for a key in `region`. */
+export function servicePrincipal(service: KeyPolicyServiceName, region: string): string {
+  return KEY_POLICY_SERVICES[service].principal.replace("{region}", region);
+}
+
+/**
+ * Why `arn` cannot narrow `service`'s statement on a key of `account` in `partition` (whose Regions are
+ * `regions`, the primary's first), or undefined when it can: the service's ARN shape, the key's
+ * partition and account (a service acting for another account is that account's business), a literal
+ * Region, and a wildcard only as a trailing `*` after a non-empty name where the statement compares
+ * with ArnLike (`trail/*`, `log-group:*` would admit every resource of the account).
+ */
+export function serviceSourceArnProblem(
+  service: KeyPolicyServiceName,
+  arn: string,
+  key: { readonly partition: string; readonly account: string; readonly regions: readonly string[] },
+): string | undefined {
+  const s: KeyPolicyService = KEY_POLICY_SERVICES[service];
+  const shape = `arn:${key.partition}:${s.arnService}:<region>:${key.account}:${s.resourceShape}`;
+  const parts = arn.split(":");
+  if (parts.length < 6 || parts[0] !== "arn") return `an ARN ${shape}`;
+  const [, partition, arnService, region, account] = parts;
+  const resource = parts.slice(5).join(":");
+  if (arnService !== s.arnService) return `an ARN of ${s.arnService} (${shape}), not of ${arnService}`;
+  if (partition !== key.partition) return `an ARN of the key's partition ${key.partition} (${shape})`;
+  if (account !== key.account)
+    return `an ARN of the key's account ${key.account} (${shape}): the service acts for that account only`;
+  if (!REGION.regex.test(region)) return `a literal Region in the ARN (${shape})`;
+  if (s.sameRegion && !key.regions.includes(region))
+    return `a ${s.arnService} ARN in the key's Region${key.regions.length > 1 ? "s" : ""} ${key.regions.join(", ")}: ${servicePrincipal(service, region)} uses only a key (or replica) of its own Region`;
+  const star = resource.indexOf("*");
+  const name = star >= 0 ? resource.slice(0, star) : resource;
+  if (star >= 0 && (!s.wildcard || star !== resource.length - 1))
+    return s.wildcard
+      ? `at most one '*', at the end of the name (${shape}*)`
+      : `an exact ARN without wildcards (${shape}): the statement compares aws:SourceArn with StringEquals`;
+  const probe = star >= 0 ? `${name}x` : name;
+  if (!s.resource.test(probe) || (star >= 0 && name.length <= s.resourceType.length))
+    return star >= 0
+      ? `a wildcard only after a non-empty name prefix (${shape.replace(/<[^>]+>$/, "<prefix>")}*): '*' alone matches every one of the account's resources`
+      : `an ARN ${shape}`;
+  return undefined;
 }

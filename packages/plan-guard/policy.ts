@@ -556,6 +556,11 @@ export interface CallerKey {
    * is what the calling service says it acts for).
    */
   readonly narrows: "aws" | "service";
+  /**
+   * Only for these service principals (a key the named service itself sets, such as the encryption
+   * context CloudWatch Logs puts on every request: the log group's ARN). @default - every service principal
+   */
+  readonly services?: RegExp;
   readonly doc: string;
 }
 
@@ -601,6 +606,16 @@ export const CALLER_NARROWING_KEYS: Readonly<Record<string, CallerKey>> = {
   "aws:sourcearn": { scope: "arn", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourcearn` },
   "aws:sourceorgid": { scope: "organization", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourceorgid` },
   "aws:sourceorgpaths": { scope: "org-path", narrows: "service", doc: `${GLOBAL_KEYS}#condition-keys-sourceorgpaths` },
+  // CloudWatch Logs sets this encryption context to the log group's ARN on every request it makes with
+  // the key, and AWS documents it as the condition that confines logs.<region>.amazonaws.com to
+  // the account's log groups (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+  // Only for that principal: for any other caller the encryption context is the caller's choice.
+  "kms:encryptioncontext:aws:logs:arn": {
+    scope: "arn",
+    narrows: "service",
+    services: /^logs\.[a-z0-9-]+\.amazonaws\.com$/,
+    doc: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
+  },
 };
 
 /**
@@ -688,7 +703,11 @@ function boundOf(
   s: PolicyStatement,
   kind: "aws" | "service",
 ): { principals: string[]; organizations: string[] } | undefined {
-  const entries = s.conditions.filter((c) => narrowsCaller(c, kind));
+  const entries = s.conditions.filter((c) => {
+    const only = CALLER_NARROWING_KEYS[c.key]?.services;
+    const principals = s.principal && s.principal !== "*" ? s.principal.service : [];
+    return narrowsCaller(c, kind) && (!only || (principals.length > 0 && principals.every((p) => only.test(p))));
+  });
   if (!entries.length) return undefined;
   const values = (c: ConditionEntry) => c.values.filter((v) => !v.includes("${"));
   const accountLevel = entries.filter((c) => {

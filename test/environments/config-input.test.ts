@@ -431,6 +431,7 @@ describe("across the environments of one synth", () => {
       "keys.records.alias": "alias/s2/records",
       "keys.volumes.alias": "alias/s2/ebs",
       "keys.archive.alias": "alias/s2/archive",
+      "keys.audit.alias": "alias/s2/audit",
     });
     expect(validationMessages({ staging, s2 })).toEqual([
       'environments.s2.signingKeys.releases.alias: "alias/staging/releases" is not allowed (an alias no other environment in the same account and Region uses (environments.staging.signingKeys.releases.alias has it), KMS CreateAlias: alias names are unique per account and Region)',

@@ -40,7 +40,7 @@ test("staging's archive key: an aws_kms_external_key without material, its alias
     /^<export of the 256-bit key from your key manager> \| npm run -s hook -- import-key-material --region 'eu-west-1' --key-id '\$\{aws_kms_external_key\.key-archive_key_[0-9A-F]+\.id\}' --valid-days 180$/,
   );
   // The other keys stay aws_kms_key, untouched (beside the signing key and the alarm topic's own key).
-  expect(Object.keys(resources(keys, "aws_kms_key")).filter((id) => id.startsWith("key-"))).toHaveLength(2);
+  expect(Object.keys(resources(keys, "aws_kms_key")).filter((id) => id.startsWith("key-"))).toHaveLength(3);
 });
 
 test("material that does not expire: no alarm, no --valid-days, the tag says 0", () => {

@@ -213,7 +213,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     dev,
     { "keys.appData.keySpec": "HMAC_256" },
     [
-      "environments.dev.keys.appData.keySpec: unknown field (known fields: alias, aliases, description, store, xksKeyId, deletionWindowDays, rotation, rotationPeriodDays, administrators, users, policy, origin, importers, keyMaterialValidityDays, encryptOnlyUsers, decryptOnlyUsers, externalAccounts, generations)",
+      "environments.dev.keys.appData.keySpec: unknown field (known fields: alias, aliases, description, store, xksKeyId, deletionWindowDays, rotation, rotationPeriodDays, administrators, users, policy, origin, importers, keyMaterialValidityDays, encryptOnlyUsers, decryptOnlyUsers, externalAccounts, generations, multiRegion, replicaRegions, services)",
     ],
   ],
 ];

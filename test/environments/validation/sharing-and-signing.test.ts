@@ -113,7 +113,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     staging,
     { "data.buckets.records.key": "releases" },
     [
-      'environments.staging.data.buckets.records.key: "releases" is not allowed (the name of a key in keys (records, volumes, archive); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, S3 SSE-KMS)',
+      'environments.staging.data.buckets.records.key: "releases" is not allowed (the name of a key in keys (records, volumes, archive, audit); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, S3 SSE-KMS)',
     ],
   ],
   [
@@ -121,7 +121,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string[]][] = 
     staging,
     { "data.ebs.key": "releases" },
     [
-      'environments.staging.data.ebs.key: "releases" is not allowed (the name of a key in keys (records, volumes, archive); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, EC2 ModifyEbsDefaultKmsKeyId)',
+      'environments.staging.data.ebs.key: "releases" is not allowed (the name of a key in keys (records, volumes, archive, audit); "releases" is a signing key (SIGN_VERIFY), and S3, EBS and FSx encrypt only with symmetric encryption keys, EC2 ModifyEbsDefaultKmsKeyId)',
     ],
   ],
   [

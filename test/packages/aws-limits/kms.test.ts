@@ -134,3 +134,40 @@ test("the default rotation period is AWS's yearly one, inside the range; a key h
     /^https:\/\/docs\.aws\.amazon\.com\/kms\/latest\/developerguide\/resource-limits\.html/,
   );
 });
+
+describe("multi-Region keys and service statements", () => {
+  test("each service has an https AWS doc link, a principal, actions and a source ARN shape", () => {
+    for (const name of KMS.KEY_POLICY_SERVICE_NAMES) {
+      const s = KMS.KEY_POLICY_SERVICES[name];
+      expect(s.doc).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+      expect(s.principal).toMatch(/\.amazonaws\.com$/);
+      expect(s.actions.length).toBeGreaterThan(0);
+    }
+    expect(KMS.MULTI_REGION_DOC).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+    expect(KMS.REPLICAS_PER_REGION.doc).toMatch(/API_ReplicateKey\.html$/);
+    expect(KMS.servicePrincipal("logs", "eu-west-1")).toBe("logs.eu-west-1.amazonaws.com");
+    expect(KMS.servicePrincipal("cloudtrail", "eu-west-1")).toBe("cloudtrail.amazonaws.com");
+  });
+
+  const key = { partition: "aws", account: "111111111111", regions: ["eu-west-1", "eu-central-1"] };
+  test.each<[KMS.KeyPolicyServiceName, string, boolean]>([
+    ["cloudtrail", "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail", true],
+    ["cloudtrail", "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-*", false],
+    ["cloudtrail", "arn:aws:cloudtrail:us-east-1:111111111111:trail/ab", false],
+    ["logs", "arn:aws:logs:eu-west-1:111111111111:log-group:/app/x", true],
+    ["logs", "arn:aws:logs:eu-central-1:111111111111:log-group:/app/*", true],
+    ["logs", "arn:aws:logs:eu-west-1:111111111111:log-group:/app/*/x", false],
+    ["logs", "arn:aws:logs:eu-west-1:111111111111:log-group:*", false],
+    ["logs", "arn:aws:logs:us-east-1:111111111111:log-group:/app", false],
+    ["logs", "arn:aws:logs:eu-west-1:222222222222:log-group:/app", false],
+    ["cloudwatch", "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:kms-*", true],
+    ["cloudwatch", "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:*", false],
+    ["events", "arn:aws:events:eu-west-1:111111111111:rule/bus/rule-a", true],
+    ["events", "arn:aws:events:eu-west-1:111111111111:rule/bus/*", true],
+    ["events", "arn:aws:events:eu-west-1:111111111111:rule/*", false],
+    ["events", "arn:aws-cn:events:cn-north-1:111111111111:rule/a", false],
+    ["events", "not an arn", false],
+  ])("%s %s -> %s", (service, arn, ok) => {
+    expect(KMS.serviceSourceArnProblem(service, arn, key) === undefined).toBe(ok);
+  });
+});

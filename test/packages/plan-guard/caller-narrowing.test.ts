@@ -224,7 +224,9 @@ describe('the guard\'s verdict on Principal "*" under a condition', () => {
     for (const [key, k] of Object.entries(CALLER_NARROWING_KEYS))
       expect([key, k.doc]).toEqual([
         key,
-        expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\/.+#condition(s-kms-caller-account|-keys-[a-z]+)$/),
+        expect.stringMatching(
+          /^https:\/\/docs\.aws\.amazon\.com\/(.+#condition(s-kms-caller-account|-keys-[a-z]+)|AmazonCloudWatch\/latest\/logs\/encrypt-log-data-kms\.html)$/,
+        ),
       ]);
     expect(Object.keys(CALLER_NARROWING_KEYS).sort()).toEqual([
       "aws:principalaccount",
@@ -236,6 +238,7 @@ describe('the guard\'s verdict on Principal "*" under a condition', () => {
       "aws:sourceorgid",
       "aws:sourceorgpaths",
       "kms:calleraccount",
+      "kms:encryptioncontext:aws:logs:arn",
     ]);
   });
 });

@@ -56,3 +56,19 @@ t(`the signing key is planned as an asymmetric key in AWS KMS${why}`, () => {
     ]),
   ).toEqual([[["create"], "ECC_NIST_P256", null]]);
 });
+
+t(`the multi-Region audit key and its replica are planned, and their service statements raise nothing${why}`, () => {
+  const plan = run.plan("staging-keys");
+  const changes = plan.resource_changes ?? [];
+  const audit = changes.find((c) => c.type === "aws_kms_key" && c.address.startsWith("aws_kms_key.key-audit_key_"));
+  expect((audit?.change.after as Record<string, unknown>).multi_region).toBe(true);
+  const replicas = changes.filter((c) => c.type === "aws_kms_replica_key");
+  expect(replicas.map((c) => [c.address.replace(/_[0-9A-F]{8}$/, ""), c.change.actions])).toEqual([
+    ["aws_kms_replica_key.key-audit_replica-eu-central-1_key", ["create"]],
+  ]);
+  const configured = plan.configuration?.root_module?.resources?.find((r) => r.address === replicas[0].address);
+  expect(configured?.provider_config_key).toBe("aws.eu-central-1");
+  const r = classifyPlans([{ stack: "staging-keys", plan }], { entries: [] }, { withoutGraph: true });
+  const onAudit = [...r.blocked, ...r.risky].filter((f) => /key-audit_/.test(f.address)).map((f) => f.rule);
+  expect(onAudit.filter((rule) => rule.startsWith("key-policy"))).toEqual([]);
+});
