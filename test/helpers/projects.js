@@ -60,6 +60,9 @@ const INTEGRATION = {
     starts: "esbuild's service process (bundles hooks/contract.ts to list what it loads)",
   },
   "test/packages/xks-check/cli.test.ts": { starts: "node .build/xks-check.js" },
+  "test/tools/cdktn/synth-cdktn.test.ts": {
+    starts: "node tools/cdktn/build.mjs (esbuild), node .build/synth-cdktn.js",
+  },
   "test/packages/xks-check/environment-file.test.ts": { starts: "node .build/xks-check.js, node .build/config.js" },
 };
 

@@ -112,7 +112,9 @@ export function differenceLines(diffs: readonly Difference[]): string[] {
   return diffs.map(
     (d) =>
       `${d.kind === "unexplained" ? "UNEXPLAINED" : d.kind}: ${d.file}${d.path ? ` ${d.path}` : ""}${
-        d.cdktf !== undefined || d.cdktn !== undefined ? `: cdktf ${d.cdktf ?? "(missing)"}, cdktn ${d.cdktn ?? "(missing)"}` : ""
+        d.cdktf !== undefined || d.cdktn !== undefined
+          ? `: cdktf ${d.cdktf ?? "(missing)"}, cdktn ${d.cdktn ?? "(missing)"}`
+          : ""
       }`,
   );
 }
