@@ -145,3 +145,59 @@ describe("every AWS SDK client sends to AWS_ENDPOINT_URL", () => {
     expect(hosts).toEqual(["cloudhsmv2.eu-west-1.amazonaws.com"]);
   });
 });
+
+describe("one version of the SDK", () => {
+  const docs = readFileSync(join(root, "docs", "toolchain.md"), "utf8");
+  const common = /The common version is\s+\*\*(3\.\d+\.\d+)\*\*/.exec(docs)?.[1];
+  /** `| \`@aws-sdk/client-x\` | 3.y.z | ...` rows of the table of clients that cannot reach it. */
+  const exceptions = Object.fromEntries(
+    [...docs.matchAll(/^\| `(@aws-sdk\/client-[a-z0-9-]+)` \| (3\.\d+\.\d+) \|/gm)].map((m) => [m[1], m[2]]),
+  );
+
+  test("every client is on the common version, or in docs/toolchain.md's table at exactly its version", () => {
+    expect(common).toBeDefined();
+    const off = Object.fromEntries(CLIENTS.filter(([, v]) => v !== common));
+    expect(off).toEqual(exceptions);
+    expect(Object.keys(exceptions).sort()).toEqual([
+      "@aws-sdk/client-cloudhsm-v2",
+      "@aws-sdk/client-fsx",
+      "@aws-sdk/client-service-quotas",
+    ]);
+  });
+
+  test("the SDK's core packages are installed once each; only the CloudHSM 3.332 tree keeps older copies", () => {
+    const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version?: string }>;
+    };
+    const copies: Record<string, { path: string; version: string }[]> = {};
+    for (const [path, p] of Object.entries(lock.packages)) {
+      const m = /node_modules\/(@(?:smithy|aws-sdk|aws-crypto)\/[^/]+)$/.exec(path);
+      if (m && p.version) (copies[m[1]] ??= []).push({ path, version: p.version });
+    }
+    // The core every current client shares: one copy.
+    for (const name of [
+      "@aws-sdk/core",
+      "@smithy/core",
+      "@smithy/types",
+      "@smithy/protocol-http",
+      "@smithy/signature-v4",
+      "@smithy/node-http-handler",
+    ])
+      expect([name, copies[name]?.length]).toEqual([name, 1]);
+    // The current credential chain sits once at the top, not once per client.
+    for (const name of [
+      "@aws-sdk/credential-provider-node",
+      "@aws-sdk/credential-provider-ini",
+      "@aws-sdk/credential-provider-sso",
+    ]) {
+      const current = copies[name].filter((c) => !/^3\.3\d\d\./.test(c.version));
+      expect([name, current.map((c) => c.path)]).toEqual([name, [`node_modules/${name}`]]);
+    }
+    // Any package in more than one version: the extra ones are the 3.3xx / @aws-crypto 3.x the CloudHSM client pins.
+    const versions = Object.entries(copies)
+      .map(([name, cs]) => [name, [...new Set(cs.map((c) => c.version))]] as const)
+      .filter(([, vs]) => vs.length > 1);
+    for (const [name, vs] of versions)
+      expect([name, vs.filter((v) => !/^3\.(3\d\d\.\d+|0\.0)$/.test(v)).length]).toEqual([name, 1]);
+  });
+});

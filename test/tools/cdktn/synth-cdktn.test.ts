@@ -4,10 +4,11 @@
  * the provider source's spelling and the library version (docs/toolchain.md).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Difference } from "../../../tools/cdktn/compare";
+import { prodCloudHsmOnly } from "../../modules/cloudhsm/fixtures";
 
 const root = join(__dirname, "..", "..", "..");
 const work = mkdtempSync(join(tmpdir(), "cmk-cdktn-"));
@@ -75,4 +76,42 @@ test("the cdktn output has the keys stacks' assets (compared above: identical) a
     terraform: { required_providers: Record<string, unknown> };
   };
   expect(Object.keys(keys.terraform.required_providers)).toEqual(["aws"]);
+});
+
+test("the generated trust mode (the tls binding, mapped onto cdktn too) differs only as the shipped stacks do", () => {
+  const env = prodCloudHsmOnly((e) => {
+    e.name = "gen";
+    (e.cloudHsm as { trust: unknown }).trust = { mode: "generated" };
+  });
+  const file = join(work, "gen.json");
+  writeFileSync(file, JSON.stringify(env));
+  const r = spawnSync(
+    process.execPath,
+    [join(root, ".build", "synth-cdktn.js"), "--out", join(work, "gen"), "--json"],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, ENV_CONFIG: file },
+    },
+  );
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  const diffs = JSON.parse(r.stdout) as Difference[];
+  expect(diffs.map((d) => `${d.file} ${d.path} ${d.kind}`)).toEqual([
+    "manifest.json version library-version",
+    "stacks/gen-data/cdk.tf.json //.metadata.version library-version",
+    "stacks/gen-data/cdk.tf.json terraform.required_providers.aws.source provider-source-spelling",
+    "stacks/gen-data/cdk.tf.json terraform.required_providers.aws.version provider-version",
+    "stacks/gen-keys/cdk.tf.json //.metadata.version library-version",
+    "stacks/gen-keys/cdk.tf.json terraform.required_providers.aws.source provider-source-spelling",
+    "stacks/gen-keys/cdk.tf.json terraform.required_providers.aws.version provider-version",
+  ]);
+  const keys = JSON.parse(readFileSync(join(work, "gen", "stacks", "gen-keys", "cdk.tf.json"), "utf8")) as {
+    terraform: { required_providers: Record<string, unknown> };
+    resource: Record<string, unknown>;
+  };
+  expect(keys.terraform.required_providers.tls).toEqual({ source: "hashicorp/tls", version: ">= 4.1.0, < 5.0.0" });
+  expect(Object.keys(keys.resource)).toEqual(
+    expect.arrayContaining(["tls_private_key", "tls_self_signed_cert", "tls_locally_signed_cert"]),
+  );
 });
