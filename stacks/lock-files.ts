@@ -152,8 +152,9 @@ export function constraintAllows(constraint: string, version: string): boolean {
       case "<=":
         return d <= 0;
       default: {
-        // ~> x.y allows >= x.y, < (x+1).0; ~> x.y.z allows >= x.y.z, < x.(y+1).0.
+        // ~> x.y allows >= x.y, < (x+1).0; ~> x.y.z allows >= x.y.z, < x.(y+1).0; ~> x only >= x.
         const given = m[2].split(".").length;
+        if (given === 1) return d >= 0;
         const upper = given >= 3 ? [c[0], c[1] + 1, 0] : [c[0] + 1, 0, 0];
         return d >= 0 && cmp(v, upper) < 0;
       }

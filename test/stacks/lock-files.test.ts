@@ -90,6 +90,8 @@ describe("constraintAllows (Terraform's version constraint syntax)", () => {
     ["~> 6.25", "7.0.0", false],
     ["~> 6.25.0", "6.25.9", true],
     ["~> 6.25.0", "6.26.0", false],
+    ["~> 6", "7.2.0", true],
+    ["~> 6", "5.9.0", false],
     ["6.25.0", "6.25.0", true],
     ["= 6.25.0", "6.25.1", false],
     [">= 6.0, != 6.30.0", "6.30.0", false],
