@@ -1,8 +1,8 @@
 // The CDK Terrain compatibility build (`npm run synth:cdktn`, docs/toolchain.md): the app's SAME
 // source (main.ts and everything it imports) bundled with `cdktf` replaced by `cdktn` and
 // `@cdktf/provider-aws/lib/...` by `@cdktn/provider-aws/lib/...`, the same deep path. Both are
-// devDependencies: no shipped bundle may contain them (tools/test-only-packages.mjs refuses them
-// in every build of tools/build.mjs); this build alone maps them in.
+// devDependencies: no shipped bundle may contain them (`compatOnlyPackages` in
+// tools/test-only-packages.mjs refuses them in every build of tools/build.mjs); this build alone maps them in.
 // `@cdktf/provider-tls` has no CDK Terrain edition on npm: it is bundled as it is, its own
 // `require("cdktf")` mapped to cdktn like ours (its constructs extend cdktn's classes).
 // The two stubs of the cdktf app bundle (modules/cdktf/bundle-stubs.json) are not applied: cdktn
