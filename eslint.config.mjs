@@ -30,6 +30,7 @@ export default tseslint.config(
       "node_modules/",
       ".build/",
       "cdktf.out/",
+      "cdktn.out/",
       ".cdktf.out.partial-*/",
       "coverage/",
       ".gen/",

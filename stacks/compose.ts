@@ -16,6 +16,7 @@ import { checkCompliance, type Finding } from "../modules/compliance";
 import { suppressedLines, verboseRequested } from "./compliance-report";
 import { KeysStack } from "./keys-stack";
 import { DataStack } from "./data-stack";
+import { installLockFiles, locksDirFromEnv } from "./lock-files";
 
 /** Builds the stacks of one environment into the app. */
 export type Composer = (app: App, env: ResolvedEnvironment) => void;
@@ -131,7 +132,8 @@ function moveInto(from: string, to: string): void {
 
 /**
  * Synthesizes into a fresh folder beside `outdir`, then moves the files into `outdir`, the manifest
- * last. Files cdktf does not write (a stack's `.terraform`, lock files) stay, as with a plain synth.
+ * last. Files cdktf does not write (a stack's `.terraform`) stay, as with a plain synth; a stack's
+ * committed lock file (terraform-locks/, stacks/lock-files.ts) replaces the one there.
  */
 function synthesizeInto(
   loadEnvs: () => Readonly<Record<string, EnvironmentConfig>>,
@@ -144,6 +146,10 @@ function synthesizeInto(
   try {
     const composed = composeApp(loadEnvs(), compose, staging);
     composed.app.synth();
+    // The committed dependency lock files, checked against what was synthesized (stacks/lock-files.ts).
+    const locks = locksDirFromEnv();
+    const lockProblems = locks ? installLockFiles(staging, locks) : [];
+    if (lockProblems.length) throw new ConfigError(lockProblems);
     const manifest = join(staging, "manifest.json");
     const held = `${staging}.manifest.json`;
     renameSync(manifest, held);

@@ -28,6 +28,7 @@ const tools = {
   doctor: "tools/ops/doctor-cli.ts",
   emulator: "tools/emulator/cli.ts",
   teardown: "tools/ops/teardown-cli.ts",
+  "synth-cdktn": "tools/cdktn/cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
@@ -89,8 +90,8 @@ const common = {
   sourcemap: false,
 };
 // Every build refuses test-only packages (tools/test-only-packages.mjs).
-const { testOnlyPackages } = await import("./test-only-packages.mjs");
-common.plugins = [testOnlyPackages];
+const { testOnlyPackages, compatOnlyPackages } = await import("./test-only-packages.mjs");
+common.plugins = [testOnlyPackages, compatOnlyPackages];
 
 // The workspace packages (packages/*, `@cmk-stacks/<name>`) are TypeScript sources, not built
 // modules Node could load: the tools bundle them even though other packages stay external. Only
@@ -119,7 +120,7 @@ const workspacePackages = {
 const { main: mainEntry, ...toolEntries } = entryPoints;
 await build({
   ...common,
-  plugins: [testOnlyPackages, workspacePackages],
+  plugins: [testOnlyPackages, compatOnlyPackages, workspacePackages],
   entryPoints: toolEntries,
   outdir: out,
   packages: "external",
@@ -160,7 +161,7 @@ if (mainEntry) {
     ...common,
     entryPoints: { main: mainEntry },
     outdir: out,
-    plugins: [testOnlyPackages, synthOnly],
+    plugins: [testOnlyPackages, compatOnlyPackages, synthOnly],
     minifyWhitespace: true,
     minifySyntax: true,
   });

@@ -7,6 +7,7 @@ import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { SelfSignedCert } from "@cdktf/provider-tls/lib/self-signed-cert";
 import { LocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 import { EnvironmentStack } from "../core/environment-stack";
+import { allowProviderUpdates } from "../core/provider-requirement";
 import { PropsError, shown, throwIfProblems } from "../core/errors";
 
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
@@ -150,7 +151,7 @@ export class ClusterTrust extends Construct {
 
   private generate(csr: string): { certificate: string; anchor: string } {
     const stack = TerraformStack.of(this);
-    if (!stack.node.tryFindChild("tls")) new TlsProvider(stack, "tls", {});
+    if (!stack.node.tryFindChild("tls")) allowProviderUpdates(stack, new TlsProvider(stack, "tls", {}), "tls");
     const caKey = new PrivateKey(this, "ca-key", { algorithm: "RSA", rsaBits: 4096 });
     const ca = new SelfSignedCert(this, "ca", {
       privateKeyPem: caKey.privateKeyPem,

@@ -4,6 +4,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { IAM } from "@cmk-stacks/aws-limits";
 import { PropsError } from "./errors";
 import { configureBackend, type BackendProps } from "../backend/state-backend";
+import { allowProviderUpdates } from "./provider-requirement";
 
 /** Where a construct is deployed: what constructs read from their stack instead of taking it as props. */
 export interface IEnvironment {
@@ -66,12 +67,14 @@ export class EnvironmentStack extends TerraformStack implements IEnvironment {
     this.region = props.region;
     this.partition = props.partition ?? partitionOfRegion(props.region);
     this.providerSettings = { account: props.account, tags: { ...(props.tags ?? {}), Stack: id } };
-    new AwsProvider(this, "aws", {
+    const aws = new AwsProvider(this, "aws", {
       region: props.region,
       // A deploy with credentials for another account fails before touching anything.
       allowedAccountIds: [props.account],
       defaultTags: [{ tags: defaultTags(this.providerSettings.tags) }],
     });
+    // Later 6.x releases allowed; the lock file decides which one `terraform init` installs.
+    allowProviderUpdates(this, aws, "aws");
     // terraform_data (1.4) and the hooks' provisioners; Terraform refuses older CLIs itself
     // (the S3 backend raises this to 1.10 for its native lock file).
     this.addOverride("terraform.required_version", ">= 1.5.0");

@@ -20,6 +20,7 @@ const INTEGRATION = {
   "test/modules/cloudhsm/kmsuser-secret-tag.test.ts": { starts: "terraform init/apply" },
   "test/modules/network/on-premises-route-checks.test.ts": { starts: "terraform console" },
   "test/tools/validate/run-offline.test.ts": { starts: "terraform plan on tiny stacks" },
+  "test/tools/terraform/lock-init.test.ts": { starts: "terraform init (dependency lock files)" },
   "test/tools/terraform/timeout.test.ts": { starts: "a stand-in terraform that hangs" },
   "test/ops/drift.test.ts": { starts: "a stand-in terraform (shell script)" },
   "test/ops/teardown-runner-process.test.ts": { starts: "a stand-in terraform (shell script)" },
@@ -60,6 +61,9 @@ const INTEGRATION = {
     starts: "esbuild's service process (bundles hooks/contract.ts to list what it loads)",
   },
   "test/packages/xks-check/cli.test.ts": { starts: "node .build/xks-check.js" },
+  "test/tools/cdktn/synth-cdktn.test.ts": {
+    starts: "node tools/cdktn/build.mjs (esbuild), node .build/synth-cdktn.js",
+  },
   "test/packages/xks-check/environment-file.test.ts": { starts: "node .build/xks-check.js, node .build/config.js" },
 };
 

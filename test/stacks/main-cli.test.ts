@@ -181,6 +181,19 @@ describe("the bundled app (tools/build.mjs: cdktf bundled, archiver and token st
     }
     const a = tree(join(bundled, "stacks"));
     const b = tree(join(outdir, "stacks"));
+    // The CLI also puts each stack's committed dependency lock file beside it (stacks/lock-files.ts).
+    const locks = Object.keys(a).filter((f) => f.endsWith(".terraform.lock.hcl"));
+    expect(locks.sort()).toEqual(
+      Object.keys(b)
+        .filter((f) => f.endsWith("cdk.tf.json"))
+        .map((f) => f.replace("cdk.tf.json", ".terraform.lock.hcl"))
+        .sort(),
+    );
+    for (const f of locks) {
+      const stack = f.split(/[\\/]/)[0];
+      expect(a[f]).toBe(readFileSync(join(root, "terraform-locks", `${stack}.terraform.lock.hcl`), "utf8"));
+      delete a[f];
+    }
     expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
     for (const f of Object.keys(b)) expect([f, a[f] === b[f]]).toEqual([f, true]);
   });
@@ -212,4 +225,26 @@ test("an earlier synth's assets do not stay: a stack's assets folder is replaced
   expect(existsSync(stale)).toBe(false);
   expect(readdirSync(join(assets, bundle))).toHaveLength(1);
   expect(existsSync(join(outdir, "stacks", "prod-keys", ".terraform"))).toBe(true);
+});
+
+test("a committed lock file terraform init would fail on stops synthesis with one line naming it (CMK_TERRAFORM_LOCKS)", () => {
+  const locks = join(work, "bad-locks");
+  mkdirSync(locks, { recursive: true });
+  writeFileSync(
+    join(locks, "dev-keys.terraform.lock.hcl"),
+    'provider "registry.terraform.io/hashicorp/aws" {\n  version     = "5.100.0"\n  constraints = ">= 6.25.0, < 7.0.0"\n}\n',
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDKTF_OUTDIR: join(work, "bad-locks-out"),
+    CMK_TERRAFORM_LOCKS: locks,
+  };
+  delete env.ENV_CONFIG;
+  const r = spawnSync(process.execPath, [join(root, ".build", "main.js")], { cwd: root, env, encoding: "utf8" });
+  expect(r.status).toBe(1);
+  expect(r.stderr.trim().split("\n")).toEqual([
+    'terraform-locks/dev-keys.terraform.lock.hcl: registry.terraform.io/hashicorp/aws is locked at 5.100.0, which the stack\'s requirement ">= 6.25.0, < 7.0.0" does not allow (terraform init would fail: lock a version it allows, e.g. with terraform init -upgrade, then npm run plan saves it)',
+  ]);
+  // Nothing written: the output folder was never created.
+  expect(existsSync(join(work, "bad-locks-out", "stacks"))).toBe(false);
 });

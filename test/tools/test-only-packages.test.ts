@@ -38,3 +38,25 @@ test("the build refuses a bundle that would contain it (the plugin every build i
     `@cloud-copilot/iam-simulate is a test-only package (AGPL-licensed devDependency): it must never enter a bundle (imported by ${join(root, "leak.ts")})`,
   ]);
 });
+
+test("the shipped builds refuse CDK Terrain (devDependencies of the compatibility build only)", () => {
+  const script = `
+    import { build } from "esbuild";
+    import { compatOnlyPackages } from "./tools/test-only-packages.mjs";
+    for (const spec of ["cdktn", "cdktn/lib/_tokens", "@cdktn/provider-aws/lib/kms-key"]) {
+      try {
+        await build({ stdin: { contents: 'import * as x from "' + spec + '"; console.log(x);', resolveDir: process.cwd(), sourcefile: "leak.ts", loader: "ts" },
+          bundle: true, platform: "node", write: false, packages: "external", plugins: [compatOnlyPackages], logLevel: "silent" });
+        console.log("bundled");
+      } catch (e) { console.log(e.errors[0].text); }
+    }`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" })
+    .trim()
+    .split("\n");
+  expect(out).toEqual(
+    ["cdktn", "cdktn/lib/_tokens", "@cdktn/provider-aws/lib/kms-key"].map(
+      (spec) =>
+        `${spec} is CDK Terrain, a devDependency of the compatibility build only (npm run synth:cdktn, docs/toolchain.md): shipped code imports cdktf (imported by ${join(root, "leak.ts")})`,
+    ),
+  );
+});

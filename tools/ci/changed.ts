@@ -1,7 +1,7 @@
 /**
  * Which environments a push changed: the synthesized stacks of the pushed commit compared with
- * those of the commit before it. Only what Terraform reads counts: each stack's `cdk.tf.json` and
- * its `assets/` (hook bundles, Lambda zips), byte for byte. A docs-only or test-only change leaves
+ * those of the commit before it. Only what Terraform reads counts: each stack's `cdk.tf.json`, its
+ * `assets/` (hook bundles, Lambda zips) and its dependency lock file, byte for byte. A docs-only or test-only change leaves
  * every stack identical, so the deploy matrix is empty and nobody is asked to approve anything.
  * Anything that cannot be compared (no synthesized output for the previous commit: the first push,
  * a force push, a synthesis that failed) counts as changed: deploying too much is safe, deploying
@@ -12,8 +12,12 @@ import { join, relative } from "node:path";
 import type { CiEnvironment, MatrixEntry } from "./envs";
 import { matrixOf } from "./envs";
 
-/** What Terraform or a CLI writes into a stack directory after synthesis: never compared. */
-const IGNORED = new Set([".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup"]);
+/**
+ * What Terraform or a CLI writes into a stack directory after synthesis: never compared. The
+ * dependency lock file is compared: synthesis writes the committed one (stacks/lock-files.ts), and
+ * a changed one changes the provider version every plan installs.
+ */
+const IGNORED = new Set([".terraform", "terraform.tfstate", "terraform.tfstate.backup"]);
 
 /** Every file of a stack directory (relative path -> contents), or undefined when the stack is missing. */
 function stackFiles(outdir: string, stack: string): Map<string, Buffer> | undefined {

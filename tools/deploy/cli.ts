@@ -7,7 +7,17 @@
  * `cdktf deploy` stays available and runs no guard. Every refusal is one line on stderr.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Command, CommanderError } from "commander";
@@ -25,6 +35,7 @@ import {
   type Allowlist,
 } from "@cmk-stacks/plan-guard";
 import { redactedChanges, renderComment } from "../ci/report";
+import { LOCKS_DIR, lockFileOf } from "../../stacks/lock-files";
 import { TfcClient, TfcError, cloudWorkspaceOf, tokenVariable } from "../ci/tfc";
 import {
   MAX_PLAN_AGE_MINUTES,
@@ -192,11 +203,33 @@ async function plan(io: DeployIo, stack: string): Promise<number> {
   }
 }
 
+/**
+ * After `terraform init`: when init wrote or changed the stack's dependency lock file (hashes of
+ * the installed provider recorded, a provider added, `-upgrade` run by hand before), the new file
+ * goes back to the committed one in terraform-locks/ (stacks/lock-files.ts), to review and commit;
+ * the next synth would otherwise put the old one back. `CMK_TERRAFORM_LOCKS` as for synth.
+ */
+function saveLockFile(io: DeployIo, stack: string, stackDir: string): void {
+  if (io.env.CMK_TERRAFORM_LOCKS === "none") return;
+  const written = join(stackDir, ".terraform.lock.hcl");
+  if (!existsSync(written)) return;
+  const dir = io.env.CMK_TERRAFORM_LOCKS || join(io.root, LOCKS_DIR);
+  const committed = lockFileOf(dir, stack);
+  const had = existsSync(committed);
+  if (had && readFileSync(committed).equals(readFileSync(written))) return;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(written, committed);
+  io.err(
+    `plan: terraform init ${had ? "changed" : "wrote"} the dependency lock file of ${stack}: saved to ${committed} (review and commit it: it decides the provider version every later plan uses)`,
+  );
+}
+
 async function planInto(io: DeployIo, stack: string, p: PlanPaths): Promise<number> {
   const stackDir = await synthesized(io, stack);
   await checkCloudBackend(io, stack, stackDir);
   const hash = stackHash(stackDir);
   await tf(io, stackDir, ["init", "-input=false"], "init");
+  saveLockFile(io, stack, stackDir);
   await tf(io, stackDir, ["plan", "-input=false", `-out=${p.plan}`], "plan");
   if (!existsSync(p.plan)) throw new Refusal(`terraform plan wrote no plan file at ${p.plan}`);
   chmodSync(p.plan, 0o600);

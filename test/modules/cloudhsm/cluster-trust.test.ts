@@ -40,6 +40,11 @@ test("generated: a tls CA signs the CSR it is given; the parameters hold referen
     ["/t/cloudhsm/trust-anchor", "Standard", `\${tls_self_signed_cert.${caName}.cert_pem}`],
   ]);
   expect(Object.keys(json.provider ?? {})).toEqual(expect.arrayContaining(["aws", "tls"]));
+  // Both providers allow later releases of the binding's major version (modules/core/provider-requirement.ts).
+  expect((json as unknown as { terraform: { required_providers: unknown } }).terraform.required_providers).toEqual({
+    aws: { source: "aws", version: ">= 6.25.0, < 7.0.0" },
+    tls: { source: "hashicorp/tls", version: ">= 4.1.0, < 5.0.0" },
+  });
 });
 
 const start = (text: string) => JSON.stringify(`${text.slice(0, 37)}...`);

@@ -311,12 +311,22 @@ describe("changed-envs: only environments whose synthesized stacks changed are d
     ]);
   });
 
+  test("a changed dependency lock file counts: it decides the provider version every plan installs", () => {
+    const before = base();
+    const after = base();
+    before["staging-keys"] = { ...before["staging-keys"], ".terraform.lock.hcl": 'version = "6.25.0"' };
+    after["staging-keys"] = { ...after["staging-keys"], ".terraform.lock.hcl": 'version = "6.30.0"' };
+    expect(changedEnvironments(envs, outdir(before), outdir(after)).lines[1]).toBe(
+      "staging: deploy (staging-keys: .terraform.lock.hcl changed)",
+    );
+  });
+
   test("added and removed files count; Terraform's own files in a stack directory do not", () => {
     const before = base();
     before["staging-keys"] = {
       ...before["staging-keys"],
       ".terraform/providers/x": "1",
-      ".terraform.lock.hcl": "lock",
+      "terraform.tfstate": "state",
     };
     const after = base();
     after["dev-keys"] = { "cdk.tf.json": after["dev-keys"]["cdk.tf.json"] };

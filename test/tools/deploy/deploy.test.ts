@@ -26,13 +26,16 @@ const SECRET = "s3cr3t-kmsuser-password";
 const bin = join(work, "bin");
 mkdirSync(bin);
 // Logs each call (subcommand and arguments, the project root shortened to $ROOT); `plan -out` writes
-// a "binary" plan holding the secret; `show -json` prints $PLAN_JSON; `apply` fails as stale when $STALE is set.
+// a "binary" plan holding the secret; `show -json` prints $PLAN_JSON; `apply` fails as stale when $STALE is set;
+// `init` writes $INIT_LOCK as the stack's dependency lock file when it is set.
 writeFileSync(
   join(bin, "terraform"),
   `#!/bin/sh
 echo "$*" | sed "s#$ROOT#\\$ROOT#g" >> "$LOG"
+dir="\${1#-chdir=}"
 shift
 case "$1" in
+  init) if [ -n "$INIT_LOCK" ]; then printf '%s' "$INIT_LOCK" > "$dir/.terraform.lock.hcl"; fi;;
   plan) if [ -n "$FAIL_PLAN" ]; then echo "Error: No valid credential sources found" >&2; exit 1; fi
         for a in "$@"; do case "$a" in -out=*) echo "binary plan: ${SECRET}" > "\${a#-out=}";; esac; done;;
   show) cat "$PLAN_JSON"; if [ -n "$FAIL_SHOW" ]; then echo "Error: interrupted" >&2; exit 1; fi;;
@@ -183,6 +186,28 @@ function filesContaining(dir: string, text: string): string[] {
 }
 
 describe("npm run plan", () => {
+  test("saves a dependency lock file that terraform init wrote or changed into terraform-locks/, to commit", async () => {
+    const p = project();
+    const saved = join(p.root, "terraform-locks", "dev-keys.terraform.lock.hcl");
+    const line = (what: string) =>
+      `plan: terraform init ${what} the dependency lock file of dev-keys: saved to ${saved} (review and commit it: it decides the provider version every later plan uses)`;
+    const first = 'provider "registry.terraform.io/hashicorp/aws" {\n  version = "6.25.0"\n}\n';
+    let r = await p.run(["plan", "dev-keys"], { env: { INIT_LOCK: first } });
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(line("wrote"));
+    expect(readFileSync(saved, "utf8")).toBe(first);
+    // Unchanged: nothing said, nothing written.
+    r = await p.run(["plan", "dev-keys"], { env: { INIT_LOCK: first } });
+    expect(r.err.filter((l) => l.includes("lock file"))).toEqual([]);
+    const upgraded = first.replace("6.25.0", "6.30.0");
+    r = await p.run(["plan", "dev-keys"], { env: { INIT_LOCK: upgraded } });
+    expect(r.err).toContain(line("changed"));
+    expect(readFileSync(saved, "utf8")).toBe(upgraded);
+    // CMK_TERRAFORM_LOCKS=none: no lock files at all.
+    r = await p.run(["plan", "dev-keys"], { env: { INIT_LOCK: first, CMK_TERRAFORM_LOCKS: "none" } });
+    expect(readFileSync(saved, "utf8")).toBe(upgraded);
+  });
+
   test("synthesizes, plans into .plans/<stack>/ (0700), runs the guard, prints the summary, records the digest and deletes the JSON", async () => {
     const p = project();
     const r = await p.run(["plan", "dev-keys"]);
