@@ -154,7 +154,9 @@ describe("trusted CAs (the XKS proxy API spec's TrustedCertificateAuthorities): 
   });
 
   test("Amazon Root CA 1 in Node's own store has the listed fingerprint (same form, same bytes)", () => {
-    const amazon = rootCertificates.map((p) => new X509Certificate(p)).find((c) => /CN=Amazon Root CA 1$/m.test(c.subject));
+    const amazon = rootCertificates
+      .map((p) => new X509Certificate(p))
+      .find((c) => /CN=Amazon Root CA 1$/m.test(c.subject));
     expect(amazon?.fingerprint256).toBe(XKS.TRUSTED_CAS.find((c) => c.alias === "amazonrootca1")?.sha256);
   });
 
