@@ -183,3 +183,24 @@ export const CERTIFICATE_EXPIRY_AWS_ALARM_DAYS: Limit = {
   unit: "days",
   doc: "https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html",
 };
+
+/**
+ * How often the hook function reads the proxy's certificate for the certificate alarm (project rule):
+ * hourly. Expiry moves by days; an alarm period of three checks still notices a check that stopped
+ * running within hours. Within CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES (an EventBridge rate).
+ */
+export const CERTIFICATE_CHECK_INTERVAL_MINUTES_DEFAULT: Default<number> = {
+  value: 60,
+  why: "expiry moves by days; three missed hourly checks alarm within three hours",
+  doc: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html",
+};
+
+/**
+ * Bound for the health step's TLS handshake with the proxy (project rule): far above KMS's own
+ * per-call budget ({@link PROXY_TIMEOUT_MS}), since this reads a certificate and is not a latency test.
+ */
+export const CERTIFICATE_READ_TIMEOUT_MS: Limit = {
+  value: 10_000,
+  unit: "ms",
+  doc: "project rule: https://docs.aws.amazon.com/kms/latest/developerguide/xks-troubleshooting.html",
+};
