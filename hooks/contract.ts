@@ -369,10 +369,10 @@ export const STEP_CONTRACT = {
     scheduled: true,
     args: {
       keyStoreId: id("keyStoreId", "custom key store id"),
-      clusterId: optionalId("clusterId", "CloudHSM cluster id (CloudHSM key stores only)"),
+      clusterId: optionalId("clusterId", "CloudHSM cluster id; CloudHSM key stores only"),
       connectTo: optionalId(
         "hostPort",
-        "external key stores: <host>:<port> dialled for the proxy's certificate (the load balancer) instead of the URI endpoint's host",
+        "external key stores: <host>:<port> to dial for the proxy's certificate, e.g. the load balancer; default the URI endpoint's host on 443",
       ),
       minHsms: {
         kind: "int",
