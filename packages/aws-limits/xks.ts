@@ -202,5 +202,5 @@ export const CERTIFICATE_CHECK_INTERVAL_MINUTES_DEFAULT: Default<number> = {
 export const CERTIFICATE_READ_TIMEOUT_MS: Limit = {
   value: 10_000,
   unit: "ms",
-  doc: "project rule: https://docs.aws.amazon.com/kms/latest/developerguide/xks-troubleshooting.html",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/xks-troubleshooting.html",
 };
