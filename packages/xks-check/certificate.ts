@@ -74,21 +74,8 @@ export type CertificateRead =
 export function readProxyCertificate(target: CertificateTarget): Promise<CertificateRead> {
   return new Promise<CertificateRead>((resolve) => {
     let settled = false;
-    let socket: TLSSocket | undefined;
     let connected = false;
-    const settle = (r: CertificateRead): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket?.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(
-      () =>
-        settle({ ok: false, failure: { kind: connected ? "response-timeout" : "connect-timeout", code: "TIMEOUT" } }),
-      target.timeoutMs,
-    );
-    socket = connect({
+    const socket: TLSSocket = connect({
       host: target.connectHost ?? target.host,
       port: target.connectPort ?? 443,
       servername: isIP(target.host) ? undefined : target.host,
@@ -98,14 +85,25 @@ export function readProxyCertificate(target: CertificateTarget): Promise<Certifi
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
     });
+    const timer = setTimeout(
+      () =>
+        settle({ ok: false, failure: { kind: connected ? "response-timeout" : "connect-timeout", code: "TIMEOUT" } }),
+      target.timeoutMs,
+    );
+    const settle = (r: CertificateRead): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
     socket.once("connect", () => {
       connected = true;
     });
     socket.once("secureConnect", () => {
-      const s = socket as TLSSocket;
-      const peer = s.getPeerCertificate(true);
+      const peer = socket.getPeerCertificate(true);
       if (!peer?.raw) return settle({ ok: false, failure: { kind: "tls-other", code: "NO_PEER_CERTIFICATE" } });
-      const error = s.authorizationError as unknown as Error | string | null | undefined;
+      const error = socket.authorizationError as unknown as Error | string | null | undefined;
       settle({
         ok: true,
         certificate: {

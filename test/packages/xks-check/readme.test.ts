@@ -12,7 +12,10 @@ test.each([
   ["the endpoint's length", `${words(XKS.URI_ENDPOINT_LENGTH)}, no port`],
   ["the URI path's length", `\`/kms/xks/v1\`), ${words(XKS.URI_PATH_LENGTH)}`],
   ["the certificate warning", `fewer than ${CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value} days left (FAIL under`],
-  ["AWS's certificate alarm point", `FAIL under ${XKS.CERTIFICATE_EXPIRY_AWS_ALARM_DAYS.value}, AWS's recommended alarm point`],
+  [
+    "AWS's certificate alarm point",
+    `FAIL under ${XKS.CERTIFICATE_EXPIRY_AWS_ALARM_DAYS.value}, AWS's recommended alarm point`,
+  ],
 ])("the README states %s as the rulebook does", (_what, text) => {
   expect(readme).toContain(text);
 });
