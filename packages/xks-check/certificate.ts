@@ -193,7 +193,7 @@ export function subjectLabel(c: X509Certificate): string {
   return cn ?? c.subject.replace(/\n/g, ", ");
 }
 
-/** The certificate of the chain that expires first (the anchor from the store excluded), and its days left. */
+/** The certificate of the path (the chain and its anchor) that expires first, and its days left. */
 export function soonestExpiry(
   cert: ProxyCertificate,
   now: Date,
@@ -202,16 +202,22 @@ export function soonestExpiry(
   readonly certificate: X509Certificate;
   readonly daysLeft: number;
   readonly validTo: Date;
-  readonly isLeaf: boolean;
+  readonly role: "leaf" | "intermediate" | "root";
 } {
-  const presented = cert.chain.filter((c, i) => i === 0 || c.fingerprint256 !== anchor?.fingerprint256);
-  const withDates = presented.map((c, i) => ({ c, to: new Date(c.validTo), i }));
-  const first = withDates.reduce((a, b) => (b.to.getTime() < a.to.getTime() ? b : a));
+  const path =
+    anchor && !cert.chain.some((c) => c.fingerprint256 === anchor.fingerprint256)
+      ? [...cert.chain, anchor]
+      : cert.chain;
+  const last = path.length - 1;
+  const first = path
+    .map((c, i) => ({ c, to: new Date(c.validTo), i }))
+    .reduce((a, b) => (b.to.getTime() < a.to.getTime() ? b : a));
+  const isRoot = first.i > 0 && first.i === last && first.c.subject === first.c.issuer;
   return {
     certificate: first.c,
     validTo: first.to,
     daysLeft: Math.floor((first.to.getTime() - now.getTime()) / DAY_MS),
-    isLeaf: first.i === 0,
+    role: first.i === 0 ? "leaf" : isRoot ? "root" : "intermediate",
   };
 }
 
@@ -309,13 +315,15 @@ function expiryRow(
     };
   const s = soonestExpiry(cert, now, anchor);
   const date = s.validTo.toISOString().slice(0, 10);
-  const which = s.isLeaf ? "the proxy certificate" : `the intermediate CA certificate ${subjectLabel(s.certificate)}`;
-  const detail = `${date} (${s.daysLeft} days left${s.isLeaf ? "" : `, intermediate ${subjectLabel(s.certificate)}`})`;
+  const leaf = s.role === "leaf";
+  const ca = `${s.role} ${subjectLabel(s.certificate)}`;
+  const which = leaf ? "the proxy certificate" : `the ${s.role} CA certificate ${subjectLabel(s.certificate)}`;
+  const detail = `${date} (${s.daysLeft} days left${leaf ? "" : `, ${ca}`})`;
   if (s.daysLeft < 0)
     return {
       check: "certificate expiry",
       verdict: "FAIL",
-      detail: `expired ${date}${s.isLeaf ? "" : ` (intermediate ${subjectLabel(s.certificate)})`}`,
+      detail: `expired ${date}${leaf ? "" : ` (${ca})`}`,
       fix: `${which} expired on ${date}: install a current certificate and chain on the proxy ${TLS_ERROR}`,
     };
   if (s.daysLeft < failDays)
@@ -323,7 +331,7 @@ function expiryRow(
       check: "certificate expiry",
       verdict: "FAIL",
       detail,
-      fix: `${which} expires in ${s.daysLeft} days (${date}), inside AWS's ${failDays}-day alarm point: renew it and install it on every proxy now (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION once expired)`,
+      fix: `${which} expires in ${s.daysLeft} days (${date}), inside AWS's ${failDays}-day alarm point: ${s.role === "root" ? "get the proxy certificate issued under a root that stays valid and install it" : "renew it and install it"} on every proxy now (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION once expired)`,
     };
   if (s.daysLeft < warnDays)
     return {

@@ -138,6 +138,28 @@ describe("fails when", () => {
     });
   });
 
+  test("the root this host trusts expires first: the row names the root", async () => {
+    const shortRoot = await makeCa("Short-lived Root", undefined, { notAfter: daysFrom(now, 6) });
+    const leaf = await makeLeaf(HOST, [HOST], shortRoot, { notAfter: daysFrom(now, 200) });
+    const server = await serveCertificate(leaf);
+    servers.push(server);
+    const r = await readProxyCertificate({
+      host: HOST,
+      connectHost: "127.0.0.1",
+      connectPort: server.port,
+      timeoutMs: 2000,
+      roots: [shortRoot.cert],
+    });
+    if (!r.ok) throw new Error(r.failure.code);
+    const row = certificateRows(r.certificate, HOST, now, { trust: { list: trust.list, roots: [shortRoot.cert] } })[2];
+    expect(row).toEqual({
+      check: "certificate expiry",
+      verdict: "FAIL",
+      detail: `${date(shortRoot.cert)} (5 days left, root Short-lived Root)`,
+      fix: `the root CA certificate Short-lived Root expires in 5 days (${date(shortRoot.cert)}), inside AWS's 10-day alarm point: get the proxy certificate issued under a root that stays valid and install it on every proxy now (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION once expired)`,
+    });
+  });
+
   test("it is not valid yet", async () => {
     const leaf = await makeLeaf(HOST, [HOST], issuing, { notBefore: daysFrom(now, 2), notAfter: daysFrom(now, 300) });
     const from = new Date(new X509Certificate(leaf.cert).validFrom).toISOString().slice(0, 10);
