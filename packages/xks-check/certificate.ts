@@ -165,7 +165,14 @@ export function judgeChain(
     anchor = store.find((s) => top.checkIssued(s) && top.verify(s.publicKey));
   }
   if (!anchor) return { viaExtraCa: false };
-  const path = [...cert.chain, anchor];
+  const anchorAt = cert.chain.findIndex((c) => c.fingerprint256 === anchor.fingerprint256);
+  const path = anchorAt >= 0 ? cert.chain.slice(0, anchorAt + 1) : [...cert.chain, anchor];
+  // OpenSSL stops at its first error: after a time error, the signatures below it are checked here.
+  if (
+    cert.verifyError &&
+    !path.every((c, i) => i === path.length - 1 || (c.checkIssued(path[i + 1]) && c.verify(path[i + 1].publicKey)))
+  )
+    return { viaExtraCa: false };
   const byPrint = list.find((ca) => path.some((c) => c.fingerprint256 === ca.sha256));
   const byName = byPrint ? undefined : list.find((ca) => path.some((c) => sameName(c.subject, ca.subject)));
   const viaExtraCa = !roots.some((r) => r.fingerprint256 === anchor.fingerprint256);
@@ -204,10 +211,9 @@ export function soonestExpiry(
   readonly validTo: Date;
   readonly role: "leaf" | "intermediate" | "root";
 } {
-  const path =
-    anchor && !cert.chain.some((c) => c.fingerprint256 === anchor.fingerprint256)
-      ? [...cert.chain, anchor]
-      : cert.chain;
+  // The path ends at the anchor (a certificate the proxy sends beyond it plays no part).
+  const at = anchor ? cert.chain.findIndex((c) => c.fingerprint256 === anchor.fingerprint256) : -1;
+  const path = !anchor ? cert.chain : at >= 0 ? cert.chain.slice(0, at + 1) : [...cert.chain, anchor];
   const last = path.length - 1;
   const first = path
     .map((c, i) => ({ c, to: new Date(c.validTo), i }))
