@@ -99,7 +99,7 @@ export class XksCertificateCheck extends Construct {
       this,
       "xks-certificate-checked",
       props.topic,
-      `The XKS proxy's TLS certificate (or an intermediate) expires in fewer than ${certificateDays} days, or the scheduled ${STEP} could not read it: once expired, every key in the external key store is unusable. This alarm also covers wildcard certificates, for which KMS publishes no XksProxyCertificateDaysToExpire. See the ${STEP} lines in the hook function's log`,
+      `The XKS proxy's TLS certificate (or a CA certificate of its chain) expires in fewer than ${certificateDays} days, or the scheduled ${STEP} could not read it: once expired, every key in the external key store is unusable. This alarm also covers wildcard certificates, for which KMS publishes no XksProxyCertificateDaysToExpire. See the ${STEP} lines in the hook function's log`,
       {
         namespace: KEY_STORE_HEALTH_METRICS.namespace,
         metricName: KEY_STORE_HEALTH_METRICS.xksCertificateDays,

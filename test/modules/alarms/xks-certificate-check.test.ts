@@ -110,7 +110,7 @@ describe("XksCertificateCheck", () => {
       }),
     ]);
     expect(alarms[0].alarm_description).toBe(
-      "The XKS proxy's TLS certificate (or an intermediate) expires in fewer than 30 days, or the scheduled check-key-store-health could not read it: once expired, every key in the external key store is unusable. This alarm also covers wildcard certificates, for which KMS publishes no XksProxyCertificateDaysToExpire. See the check-key-store-health lines in the hook function's log",
+      "The XKS proxy's TLS certificate (or a CA certificate of its chain) expires in fewer than 30 days, or the scheduled check-key-store-health could not read it: once expired, every key in the external key store is unusable. This alarm also covers wildcard certificates, for which KMS publishes no XksProxyCertificateDaysToExpire. See the check-key-store-health lines in the hook function's log",
     );
   });
 
