@@ -132,6 +132,8 @@ export const KEY_STORE_HEALTH_METRICS = {
   namespace: "cmk-stacks/KeyStoreHealth",
   connected: "KeyStoreConnected",
   activeHsms: "ActiveHsms",
+  /** External key stores: days until the proxy's certificate chain expires (read by modules/alarms/xks-certificate-check.ts). */
+  xksCertificateDays: "XksCertificateDaysToExpire",
 } as const;
 
 /** Every step the bootstrap program knows, by name. */
@@ -362,12 +364,16 @@ export const STEP_CONTRACT = {
   },
   "check-key-store-health": {
     description:
-      "scheduled health check of a CloudHSM key store: publishes whether it is CONNECTED and how many HSMs are ACTIVE as CloudWatch metrics (embedded metric format) for the alarms",
+      "scheduled health check of a key store, as CloudWatch metrics (embedded metric format) for the alarms: for a CloudHSM key store whether it is CONNECTED and how many HSMs are ACTIVE; for an external key store the days until the proxy's TLS certificate expires (read on a TLS handshake, wildcard names included), with its names and chain checked against AWS's XKS trusted list",
     inGraph: false,
     scheduled: true,
     args: {
       keyStoreId: id("keyStoreId", "custom key store id"),
-      clusterId: CLUSTER_ID,
+      clusterId: optionalId("clusterId", "CloudHSM cluster id; CloudHSM key stores only"),
+      connectTo: optionalId(
+        "hostPort",
+        "external key stores: <host>:<port> to dial for the proxy's certificate, e.g. the load balancer; default the URI endpoint's host on 443",
+      ),
       minHsms: {
         kind: "int",
         min: CLOUDHSM.HSMS_PER_CLUSTER.min,

@@ -120,8 +120,10 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       ...r,
       clients: c,
       keyStoreId: req(a.keyStoreId),
-      clusterId: req(a.clusterId),
+      clusterId: a.clusterId,
       minHsms: a.minHsms,
+      connectTo: a.connectTo,
+      xksExtraCaPem: r.xksExtraCaPem,
     }),
 };
 

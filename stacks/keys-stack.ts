@@ -41,9 +41,10 @@ export class KeysStack extends ShippedEnvironmentStack {
     // How this stack's bootstrap hooks run (local Node, or a Lambda function in this VPC).
     new HookRuntime(this, HookRuntime.ID, { runner: env.hooks.runner, network: this.network });
     // KEY STORES: each key-store module registers itself in this.keyStores here (cloudhsm, xks).
+    let xksProxyAddress: string | undefined;
     if (env.xks) {
       const { keyStoreName, privateDnsName, publicZone, uriPath, proxyTargets, healthCheck, credential } = env.xks;
-      this.keyStores.xks = new XksKeyStore(this, "xks", {
+      const xks = new XksKeyStore(this, "xks", {
         keyStoreName,
         privateDnsName,
         publicZone,
@@ -55,7 +56,9 @@ export class KeysStack extends ShippedEnvironmentStack {
         credentialCiSecretNames: ciSecretNames(env.name),
         network: this.network,
         connectTimeoutMinutes: env.hooks.timeoutMinutes,
-      }).keyStore;
+      });
+      this.keyStores.xks = xks.keyStore;
+      xksProxyAddress = xks.endpoint.address;
     }
     const hsm = env.cloudHsm;
     let cloudHsmClusterId: string | undefined;
@@ -101,7 +104,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         requestQuotaShare: env.alarms.requestQuotaShare,
         cloudHsm:
           cloudHsmStore && cloudHsmClusterId ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId } : undefined,
-        xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks } : undefined,
+        xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks, proxyAddress: xksProxyAddress } : undefined,
       });
     }
 

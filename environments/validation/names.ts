@@ -270,6 +270,10 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
     if (isObject(env.alarms))
       derived("EventBridge rule name", `${n}-kms-cloudhsm-health`, regional, regionalText, SRC_REGIONAL);
   }
+  // The XKS certificate check runs only in the hook function (modules/alarms/xks-certificate-check.ts).
+  const xksCertificateCheck = isObject(env.alarms) && isObject(env.xks) && lambda;
+  if (xksCertificateCheck)
+    derived("EventBridge rule name", `${n}-kms-xks-certificate`, regional, regionalText, SRC_REGIONAL);
   // CloudWatch alarms: the topic's prefix `<name>-kms-` when alarms are on (modules/alarms/).
   const alarmNames: string[] = [];
   if (isObject(env.alarms)) {
@@ -286,6 +290,7 @@ export function namesOf(env: EnvironmentConfig): NameUse[] {
         "key-manager-unavailable",
       ])
         alarmNames.push(`kms-xks-${a}`);
+    if (xksCertificateCheck) alarmNames.push("kms-xks-certificate-checked");
     if (isObject(env.cloudHsm))
       for (const a of ["throttled", "store-not-connected", "active-hsms"]) alarmNames.push(`kms-cloudhsm-${a}`);
   }

@@ -1,4 +1,12 @@
-import { CLOUDHSM } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, XKS } from "@cmk-stacks/aws-limits";
+import type { CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
+import {
+  certificateRows,
+  judgeChain,
+  readProxyCertificate,
+  soonestExpiry,
+  type CertificateTrust,
+} from "@cmk-stacks/xks-check";
 import { activeHsms, cloudHsmError, describeCluster } from "../lib/cluster";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { connectionState, describeKeyStore } from "../lib/key-store";
@@ -14,14 +22,27 @@ export const HEALTH_NAMESPACE = KEY_STORE_HEALTH_METRICS.namespace;
 const CONNECTED_METRIC = KEY_STORE_HEALTH_METRICS.connected;
 /** HSMs of the store's cluster in state ACTIVE. */
 const ACTIVE_HSMS_METRIC = KEY_STORE_HEALTH_METRICS.activeHsms;
+/** External key stores: days until the first certificate of the proxy's chain expires (negative once expired). */
+const XKS_CERTIFICATE_DAYS_METRIC = KEY_STORE_HEALTH_METRICS.xksCertificateDays;
 
 /** Inputs of `check-key-store-health`. */
 export interface CheckKeyStoreHealthInput extends StepRuntime {
   readonly clients: { readonly kms: Sender; readonly cloudhsm: Sender };
   readonly keyStoreId: string;
-  readonly clusterId: string;
+  /** The CloudHSM key store's cluster (required for a CloudHSM key store, unused for an external one). */
+  readonly clusterId?: string;
   /** ACTIVE HSMs below which the step reports the cluster unhealthy. Default 2. */
   readonly minHsms?: number;
+  /**
+   * External key stores: `<host>:<port>` dialled to read the proxy's certificate instead of the URI
+   * endpoint's host (the private DNS name resolves only for KMS's endpoint; the hook function dials
+   * the internal load balancer in its own VPC). @default - the URI endpoint's host, port 443
+   */
+  readonly connectTo?: string;
+  /** Extra CA certificates for the certificate read (tests). @default [] */
+  readonly xksExtraCaPem?: readonly string[];
+  /** CAs counted as trusted and the roots chains are built to (tests). @default - AWS's list and Node's roots */
+  readonly xksTrust?: CertificateTrust;
 }
 
 /**
@@ -40,7 +61,7 @@ export function checkKeyStoreHealth(input: CheckKeyStoreHealthInput): Promise<St
 }
 
 async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
-  const { clients, keyStoreId, clusterId, log } = input;
+  const { clients, keyStoreId, log } = input;
   const minHsms = input.minHsms ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
   const progress = new ProgressReporter(`check-key-store-health ${keyStoreId}`, input.clock, log);
   const label = progress.label;
@@ -59,6 +80,15 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
       ),
     "check --key-store-id and --region",
   );
+  if (store.CustomKeyStoreType === "EXTERNAL_KEY_STORE") return xksCertificate(input, store, progress);
+  const clusterId = input.clusterId;
+  if (!clusterId)
+    throw new HookError(
+      label,
+      "InvalidInput",
+      `${keyStoreId} is a CloudHSM key store and no cluster id was given`,
+      "pass --cluster-id (the schedule's clusterId) of the store's cluster",
+    );
   let cluster;
   try {
     cluster = await withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), {
@@ -97,5 +127,81 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
   ];
   if (problems.length) log.warn(`[${label}] unhealthy: ${problems.join("; ")}`);
   else progress.note(`healthy (${state})`);
+  return { status: "ALREADY_DONE", state, elapsedMs: progress.elapsed() };
+}
+
+/**
+ * External key stores: the proxy's TLS certificate read on one handshake (no request sent) and
+ * judged as xks-check does (names, AWS's trusted list, expiry), its days to expiry published as
+ * {@link XKS_CERTIFICATE_DAYS_METRIC}. KMS's own `XksProxyCertificateDaysToExpire` stays empty for a
+ * certificate whose subject CN holds a wildcard
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/xks-monitoring.html); this metric does not.
+ * A certificate that cannot be read publishes nothing (the alarm counts that as a breach) and fails.
+ */
+async function xksCertificate(
+  input: CheckKeyStoreHealthInput,
+  store: CustomKeyStoresListEntry,
+  progress: ProgressReporter,
+): Promise<StepResult> {
+  const { keyStoreId, log } = input;
+  const label = progress.label;
+  const endpoint = store.XksProxyConfiguration?.UriEndpoint ?? "";
+  const host = endpoint.replace(/^https:\/\//, "");
+  if (!XKS.isUriEndpoint(endpoint))
+    throw new HookError(
+      label,
+      "InvalidState",
+      `DescribeCustomKeyStores shows no usable proxy URI endpoint for ${keyStoreId}`,
+      "check the store's XksProxyUriEndpoint (https://<private DNS name>)",
+    );
+  // --connect-to is `<host>:<port>` (checked by the contract's hostPort pattern).
+  const colon = input.connectTo?.lastIndexOf(":") ?? -1;
+  const connectHost = input.connectTo && colon > 0 ? input.connectTo.slice(0, colon) : host;
+  const connectPort = input.connectTo && colon > 0 ? Number(input.connectTo.slice(colon + 1)) : undefined;
+  const read = await readProxyCertificate({
+    host,
+    connectHost,
+    connectPort,
+    timeoutMs: Math.min(XKS.CERTIFICATE_READ_TIMEOUT_MS.value, input.timeoutMs),
+    extraCaPem: input.xksExtraCaPem,
+    roots: input.xksTrust?.roots,
+  });
+  const address = input.connectTo ?? host;
+  if (!read.ok)
+    throw new HookError(
+      label,
+      read.failure.code,
+      `cannot read the proxy's TLS certificate at ${address} for ${host} (${read.failure.kind})`,
+      input.connectTo
+        ? `the hook function must reach ${address} on TCP: check the load balancer, its targets and the function's security group (docs/xks.md, "Certificate expiry"); the certificate alarm reports the missing check`
+        : "run it where the private DNS name resolves and reaches the proxy, or pass --connect-to <load balancer DNS name>:443",
+    );
+  const now = new Date(input.clock.now());
+  const rows = certificateRows(read.certificate, host, now, {
+    trust: input.xksTrust,
+    extraCaPem: input.xksExtraCaPem,
+  });
+  const anchor = judgeChain(read.certificate, input.xksTrust, input.xksExtraCaPem).anchor;
+  const days = soonestExpiry(read.certificate, now, anchor).daysLeft;
+  log.info(
+    JSON.stringify({
+      _aws: {
+        Timestamp: input.clock.now(),
+        CloudWatchMetrics: [
+          {
+            Namespace: HEALTH_NAMESPACE,
+            Dimensions: [["CustomKeyStoreId"]],
+            Metrics: [{ Name: XKS_CERTIFICATE_DAYS_METRIC, Unit: "None" }],
+          },
+        ],
+      },
+      CustomKeyStoreId: keyStoreId,
+      [XKS_CERTIFICATE_DAYS_METRIC]: days,
+    }),
+  );
+  const problems = rows.filter((r) => r.verdict === "WARN" || r.verdict === "FAIL");
+  for (const r of problems) log.warn(`[${label}] ${r.check} ${r.verdict}: ${r.fix ?? r.detail}`);
+  const state = `${connectionState(store)}, certificate ${days} days to expiry`;
+  if (problems.length === 0) progress.note(`healthy (${state}; ${rows.map((r) => r.detail).join("; ")})`);
   return { status: "ALREADY_DONE", state, elapsedMs: progress.elapsed() };
 }

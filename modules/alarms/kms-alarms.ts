@@ -2,6 +2,8 @@ import { Construct } from "constructs";
 import type { IKeyStore } from "../keystores/key-store";
 import { AlarmTopic, type AlarmSubscription } from "./alarm-topic";
 import { CloudHsmHealthCheck } from "./cloudhsm-health-check";
+import { HookRuntime } from "../hooks/hook-runtime";
+import { XksCertificateCheck } from "./xks-certificate-check";
 import { KeyStoreAlarms } from "./key-store-alarms";
 import { RequestQuotaAlarm } from "./request-quota-alarm";
 
@@ -18,6 +20,12 @@ export interface KmsAlarmsProps {
     readonly certificateDays?: number;
     readonly latencyShare?: number;
     readonly credentialRotationDays?: number;
+    /**
+     * `<host>:<port>` of the load balancer in front of the proxies: with the lambda runner, the
+     * hook function reads the certificate there on a schedule and a second expiry alarm watches it
+     * ({@link XksCertificateCheck}; covers wildcard certificates). @default - none: only KMS's metric
+     */
+    readonly proxyAddress?: string;
   };
 }
 
@@ -38,8 +46,16 @@ export class KmsAlarms extends Construct {
       });
     }
     if (props.xks) {
-      const { keyStore, ...thresholds } = props.xks;
+      const { keyStore, proxyAddress, ...thresholds } = props.xks;
       new KeyStoreAlarms(this, "xks", { topic: this.topic, keyStore, ...thresholds });
+      // Only a function in the VPC can run it on a schedule; the local runner keeps KMS's metric alone (docs/xks.md).
+      if (proxyAddress && HookRuntime.of(this).runner === "lambda")
+        new XksCertificateCheck(this, "xks-certificate", {
+          topic: this.topic,
+          keyStore,
+          proxyAddress,
+          certificateDays: thresholds.certificateDays,
+        });
     }
   }
 }

@@ -89,6 +89,11 @@ export class XksProxyEndpoint extends Construct {
   readonly verification: VpcEndpointServicePrivateDnsVerification;
   /** The endpoint service name, e.g. `com.amazonaws.vpce.eu-west-1.vpce-svc-...`. */
   readonly serviceName: string;
+  /**
+   * `<load balancer DNS name>:443`: where a client inside the VPC reaches the proxies (the private
+   * DNS name resolves only through KMS's endpoint). The certificate check of `check-key-store-health` dials it.
+   */
+  readonly address: string;
   /** Everything KMS needs in place before CreateCustomKeyStore calls the proxy's health API. */
   readonly ready: readonly ITerraformDependable[];
 
@@ -179,6 +184,7 @@ export class XksProxyEndpoint extends Construct {
       tags: { Name: `${namePrefix}-xks` },
       lifecycle: { preventDestroy: true },
     });
+    this.address = `${this.loadBalancer.dnsName}:${HTTPS}`;
     this.listener = new LbListener(this, "listener", {
       loadBalancerArn: this.loadBalancer.arn,
       protocol: "TCP",

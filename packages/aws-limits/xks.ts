@@ -167,3 +167,40 @@ export const CREDENTIAL_UPDATE_SETTLE_MINUTES: Limit = {
   unit: "minutes",
   doc: "https://docs.aws.amazon.com/kms/latest/developerguide/update-xks-keystore.html",
 };
+
+// The proxy's TLS certificate (https://docs.aws.amazon.com/kms/latest/developerguide/xks-troubleshooting.html,
+// XKS_PROXY_INVALID_TLS_CONFIGURATION): TLS 1.2 or 1.3, not expired, its subject CN matching the URI
+// endpoint's host (`*.<parent>` allowed), issued by a CA on AWS's list (./xks-trusted-cas.ts).
+export { TRUSTED_CAS, TRUSTED_CA_SOURCE, type TrustedCa } from "./xks-trusted-cas";
+
+/**
+ * AWS's recommended certificate alarm: `XksProxyCertificateDaysToExpire` (Minimum, 5 minutes) lower
+ * than 10 days. xks-check fails a certificate this close to expiry (renew now); the project's earlier
+ * warning is `CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT`.
+ */
+export const CERTIFICATE_EXPIRY_AWS_ALARM_DAYS: Limit = {
+  value: 10,
+  unit: "days",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html",
+};
+
+/**
+ * How often the hook function reads the proxy's certificate for the certificate alarm (project rule):
+ * hourly. Expiry moves by days; an alarm period of three checks still notices a check that stopped
+ * running within hours. Within CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES (an EventBridge rate).
+ */
+export const CERTIFICATE_CHECK_INTERVAL_MINUTES_DEFAULT: Default<number> = {
+  value: 60,
+  why: "expiry moves by days; three missed hourly checks alarm within three hours",
+  doc: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html",
+};
+
+/**
+ * Bound for the health step's TLS handshake with the proxy (project rule): far above KMS's own
+ * per-call budget ({@link PROXY_TIMEOUT_MS}), since this reads a certificate and is not a latency test.
+ */
+export const CERTIFICATE_READ_TIMEOUT_MS: Limit = {
+  value: 10_000,
+  unit: "ms",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/xks-troubleshooting.html",
+};

@@ -4,9 +4,9 @@
  * options in, report out (the CLI reads flags, environments and credentials).
  */
 import { randomUUID } from "node:crypto";
+import { certificateRows, readProxyCertificate } from "./certificate";
 import { httpProblem, networkProblem, type FixContext } from "./fixes";
 import {
-  CERT_WARN_DAYS,
   KMS_BUDGET_MS,
   RECOMMENDED_ROUND_TRIP_MS,
   type CheckRow,
@@ -19,7 +19,6 @@ import {
 } from "./model";
 import { keyProblems, parseHealth, parseKeyMetadata, type HealthStatus } from "./responses";
 import { signXksRequest } from "./sign";
-import { describeNames, matchNames } from "./tls-names";
 import { kmsTlsContext, xksPost, type CallResult, type CallTarget, type TlsInfo } from "./transport";
 
 /** @default values of the options, also shown in `--help` and the README. */
@@ -29,8 +28,6 @@ export const DEFAULTS = {
   metadataOperation: "CreateKey",
   principalArn: "AWS Internal",
 } as const;
-
-const DAY_MS = 86_400_000;
 
 /** Runs the preflight against the proxy and resolves with the report; never rejects for a proxy problem. */
 export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps = {}): Promise<XksCheckReport> {
@@ -55,7 +52,7 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
     connectPort: options.connectTo?.port ?? 443,
     extraCaPem: options.extraCaPem ?? [],
     timeoutMs,
-    secureContext: kmsTlsContext(options.extraCaPem ?? []),
+    secureContext: kmsTlsContext(options.extraCaPem ?? [], options.trust?.roots),
   };
   const address = `${target.connectHost.includes(":") ? `[${target.connectHost}]` : target.connectHost}:${target.connectPort}`;
   const ctx: FixContext & { principalArn: string; operation: string } = {
@@ -90,8 +87,20 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
 
   // The first call reads the certificate and warms up this process (TLS and crypto setup, JIT):
   // it is not timed, so the figures are the proxy's, not this tool's start-up.
+  // The certificate is read on a handshake of its own, which accepts what it is shown: an expired,
+  // untrusted or misnamed certificate is judged (names, AWS's trusted list, expiry) rather than only refused.
+  const read = await readProxyCertificate({ ...target, roots: options.trust?.roots });
+  const certRows = read.ok
+    ? certificateRows(read.certificate, host, now(), {
+        trust: options.trust,
+        extraCaPem: options.extraCaPem,
+        warnDays: options.certificateWarnDays,
+        failDays: options.certificateFailDays,
+      })
+    : [];
   const first = await health(false);
-  if (first.tls) rows.push(...tlsRows(first.tls, host, now()));
+  if (first.tls) rows.push(tlsVersionRow(first.tls));
+  rows.push(...certRows);
   if (!first.ok) {
     const p = networkProblem(first.failure, ctx);
     // A TLS failure means TCP got through: say so, it halves the search for the cause.
@@ -102,7 +111,9 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
         detail: `TCP to ${address} in ${ms(first.timing.connectMs)}`,
       });
     }
-    rows.push({ check: p.check, verdict: "FAIL", detail: p.detail, fix: p.fix });
+    // A certificate row that already fails says it better (and names the trusted list).
+    if (!rows.some((r) => r.check === p.check && r.verdict === "FAIL"))
+      rows.push({ check: p.check, verdict: "FAIL", detail: p.detail, fix: p.fix });
     skipRest("not reached");
     return finish(options, target, rows, undefined);
   }
@@ -149,62 +160,17 @@ function finish(
 const keyLabel = (k: XksKeyRef): string => (k.name ? `${k.name} (${k.xksKeyId})` : k.xksKeyId);
 const ms = (v: number): string => `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
 
-/** TLS version, names, trust and expiry from a completed handshake. */
-function tlsRows(tls: TlsInfo, host: string, now: Date): CheckRow[] {
-  const rows: CheckRow[] = [];
+/** The TLS version of a completed call (the certificate rows come from `certificate.ts`). */
+function tlsVersionRow(tls: TlsInfo): CheckRow {
   const modern = tls.protocol === "TLSv1.2" || tls.protocol === "TLSv1.3";
-  rows.push(
-    modern
-      ? { check: "tls version", verdict: "PASS", detail: `${tls.protocol}, ${tls.cipher}` }
-      : {
-          check: "tls version",
-          verdict: "FAIL",
-          detail: tls.protocol,
-          fix: "the proxy does not offer TLS 1.2 or later: enable TLS 1.2 or 1.3 on the proxy (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
-        },
-  );
-  const m = matchNames(tls.names, host);
-  const shown = describeNames(tls.names);
-  if (!m.matches) {
-    rows.push({
-      check: "certificate names",
-      verdict: "FAIL",
-      detail: `${shown}: does not match ${host}`,
-      fix: `certificate names do not include ${host}: issue the proxy certificate for the private DNS name (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)`,
-    });
-  } else if (!m.commonNameMatches) {
-    rows.push({
-      check: "certificate names",
-      verdict: "WARN",
-      detail: `${shown}: ${host} matches ${m.matchedBy} but not the CN`,
-      fix: `the certificate's subject CN does not match ${host} (a SAN does): AWS documents the CN as the name KMS matches, so issue the certificate with CN ${host} too (else KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)`,
-    });
-  } else {
-    rows.push({ check: "certificate names", verdict: "PASS", detail: `${shown}: ${host} matches ${m.matchedBy}` });
-  }
-  rows.push(
-    tls.viaExtraCa
-      ? {
-          check: "certificate trust",
-          verdict: "WARN",
-          detail: "trusted only through --ca-file",
-          fix: "the certificate is trusted only through --ca-file: KMS trusts public CAs only, so serve a public-CA certificate before connecting the key store (else KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
-        }
-      : { check: "certificate trust", verdict: "PASS", detail: "chains to a public root" },
-  );
-  const days = Math.floor((tls.validTo.getTime() - now.getTime()) / DAY_MS);
-  const date = tls.validTo.toISOString().slice(0, 10);
-  rows.push(
-    days < CERT_WARN_DAYS
-      ? {
-          check: "certificate expiry",
-          verdict: "WARN",
-          detail: `${date} (${days} days left)`,
-          fix: `the proxy certificate expires in ${days} days (${date}): renew it before then (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION once expired)`,
-        }
-      : { check: "certificate expiry", verdict: "PASS", detail: `${date} (${days} days left)` },
-  );
-  return rows;
+  return modern
+    ? { check: "tls version", verdict: "PASS", detail: `${tls.protocol}, ${tls.cipher}` }
+    : {
+        check: "tls version",
+        verdict: "FAIL",
+        detail: tls.protocol,
+        fix: "the proxy does not offer TLS 1.2 or later: enable TLS 1.2 or 1.3 on the proxy (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
+      };
 }
 
 /** The health row from the first call's answer. */

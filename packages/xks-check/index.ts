@@ -22,6 +22,20 @@ export {
   type NameMatch,
 } from "./tls-names";
 export {
+  readProxyCertificate,
+  certificateRows,
+  judgeChain,
+  soonestExpiry,
+  sameName,
+  subjectLabel,
+  type CertificateTrust,
+  type CertificateTarget,
+  type CertificateRead,
+  type ChainVerdict,
+  type ExpiryThresholds,
+  type ProxyCertificate,
+} from "./certificate";
+export {
   xksPost,
   classifyError,
   KMS_CIPHER_SUITES,

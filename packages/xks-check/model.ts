@@ -3,6 +3,7 @@
  * do not depend on `environments/`), the rows of its report and the input error that maps to exit 2.
  */
 import { CLOUDWATCH, XKS } from "@cmk-stacks/aws-limits";
+import type { CertificateTrust } from "./certificate";
 
 /** The proxy authentication credential KMS signs with. Never printed, never taken from arguments. */
 export interface XksCredential {
@@ -39,6 +40,12 @@ export interface XksCheckOptions {
   readonly connectTo?: { readonly host: string; readonly port: number };
   /** Extra trusted CA certificates (PEM), added to Node's public roots. @default [] */
   readonly extraCaPem?: readonly string[];
+  /** CAs counted as trusted and the roots chains are built to (tests inject a stand-in). @default - AWS's list ({@link XKS.TRUSTED_CAS}) and Node's public roots */
+  readonly trust?: CertificateTrust;
+  /** Certificate days left below which the expiry row warns. @default - {@link CERT_WARN_DAYS} */
+  readonly certificateWarnDays?: number;
+  /** Certificate days left below which the expiry row fails. @default - {@link CERT_FAIL_DAYS} (AWS's alarm point) */
+  readonly certificateFailDays?: number;
   /** Health calls timed for the latency figures. @default 10 */
   readonly samples?: number;
   /** Upper bound for each call, connection included. @default 2000 */
@@ -107,3 +114,5 @@ export const KMS_BUDGET_MS = XKS.PROXY_TIMEOUT_MS.value;
 export const RECOMMENDED_ROUND_TRIP_MS = XKS.RECOMMENDED_ROUND_TRIP_MS.value;
 /** Certificates expiring sooner than this are a warning (KMS publishes XksProxyCertificateDaysToExpire): the alarm's default, {@link CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT}. */
 export const CERT_WARN_DAYS = CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value;
+/** Certificates expiring sooner than this fail: AWS's recommended alarm point, {@link XKS.CERTIFICATE_EXPIRY_AWS_ALARM_DAYS}. */
+export const CERT_FAIL_DAYS = XKS.CERTIFICATE_EXPIRY_AWS_ALARM_DAYS.value;

@@ -45,10 +45,13 @@ export interface CallTarget {
   readonly secureContext: SecureContext;
 }
 
-/** Trust (Node's public roots plus `extraCaPem`), TLS 1.2+ and KMS's cipher suites, for every call of a run. */
-export function kmsTlsContext(extraCaPem: readonly string[]): SecureContext {
+/** Trust (`roots`, by default Node's public roots, plus `extraCaPem`), TLS 1.2+ and KMS's cipher suites, for every call of a run. */
+export function kmsTlsContext(
+  extraCaPem: readonly string[],
+  roots: readonly string[] = rootCertificates,
+): SecureContext {
   return createSecureContext({
-    ca: [...rootCertificates, ...extraCaPem],
+    ca: [...roots, ...extraCaPem],
     minVersion: "TLSv1.2",
     ciphers: KMS_CIPHER_SUITES.join(":"),
   });

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
+import type { XksCheckOptions, XksCheckReport } from "@cmk-stacks/xks-check";
 import { runCli } from "../../../hooks/cli";
 import { createHandler } from "../../../hooks/lambda";
 import { VirtualClock } from "../../../hooks/lib/clock";
@@ -141,6 +142,38 @@ test("success: proxy checked with the new credential, store updated while CONNEC
     rt.lines.findIndex((l) => l.includes("5m00s of 5m00s")),
   );
   noSecretIn(rt.lines);
+}, 30_000);
+
+test("a root missing from the rulebook's copy of AWS's list, or a certificate close to expiry, does not stop a rotation; both are printed", async () => {
+  kmsWorks();
+  const rt = runtime();
+  const seen: XksCheckOptions[] = [];
+  const proxyCheck = async (o: XksCheckOptions): Promise<XksCheckReport> => {
+    seen.push(o);
+    return {
+      target: `https://${o.privateDnsName}${o.uriPath}`,
+      exitCode: 1,
+      rows: [
+        { check: "connection", verdict: "PASS", detail: "ok" },
+        {
+          check: "certificate trust",
+          verdict: "FAIL",
+          detail: "chains to Some Root, not on AWS's XKS trusted list",
+          fix: "get the proxy certificate from a CA on the list",
+        },
+        { check: "certificate expiry", verdict: "WARN", detail: "5 days left", fix: "renew it before then" },
+        { check: "health", verdict: "PASS", detail: "ACTIVE" },
+      ],
+    };
+  };
+  expect(await rotateXksCredential(input(rt, { proxyCheck }))).toMatchObject({ status: "DONE" });
+  expect(seen[0]).toMatchObject({ certificateFailDays: 0 });
+  expect(updates()).toHaveLength(1);
+  const label = `[rotate-xks-credential ${IDS.keyStoreId}]`;
+  expect(rt.lines).toContain(
+    `${label} proxy check FAIL: certificate trust: get the proxy certificate from a CA on the list`,
+  );
+  expect(rt.lines).toContain(`${label} proxy check WARN: certificate expiry: renew it before then`);
 }, 30_000);
 
 test("the proxy rejects the new credential: stops before UpdateCustomKeyStore", async () => {

@@ -1,3 +1,5 @@
+import { X509Certificate } from "node:crypto";
+import { rootCertificates } from "node:tls";
 import { NAMES, XKS, inRange } from "@cmk-stacks/aws-limits";
 import { describeShapes } from "../../helpers/rulebook";
 
@@ -123,4 +125,42 @@ test.each([
   [`Z${"A".repeat(32)}`, false],
 ])("hosted zone id %s -> %s", (id, ok) => {
   expect(XKS.HOSTED_ZONE_ID.regex.test(id)).toBe(ok);
+});
+
+// Read by xks-check's certificate trust row (packages/xks-check/certificate.ts) and the health step's XKS check.
+describe("trusted CAs (the XKS proxy API spec's TrustedCertificateAuthorities): XKS.TRUSTED_CAS", () => {
+  test("AWS's 130 roots as read on 2026-12-07, each with a unique alias and SHA-256 fingerprint in X509Certificate's form", () => {
+    expect(XKS.TRUSTED_CAS).toHaveLength(130);
+    expect(new Set(XKS.TRUSTED_CAS.map((c) => c.alias)).size).toBe(130);
+    expect(new Set(XKS.TRUSTED_CAS.map((c) => c.sha256)).size).toBe(130);
+    for (const c of XKS.TRUSTED_CAS) {
+      expect([c.alias, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(c.sha256)]).toEqual([c.alias, true]);
+      expect([c.alias, /(^|, )(CN|OU)=/.test(c.subject)]).toEqual([c.alias, true]);
+    }
+    expect(XKS.TRUSTED_CAS.find((c) => c.alias === "amazonrootca1")).toEqual({
+      alias: "amazonrootca1",
+      subject: "CN=Amazon Root CA 1, O=Amazon, C=US",
+      sha256: "8E:CD:E6:88:4F:3D:87:B1:12:5B:A3:1A:C3:FC:B1:3D:70:16:DE:7F:57:CC:90:4F:E1:CB:97:C6:AE:98:19:6E",
+    });
+  });
+
+  test("the source names AWS's file, the commit and the date read, and how the list is matched", () => {
+    expect(XKS.TRUSTED_CA_SOURCE).toMatchObject({
+      url: "https://github.com/aws/aws-kms-xksproxy-api-spec/blob/main/TrustedCertificateAuthorities",
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      readOn: "2026-12-07",
+      matchedBy: expect.stringContaining("SHA-256 fingerprint"),
+    });
+  });
+
+  test("Amazon Root CA 1 in Node's own store has the listed fingerprint (same form, same bytes)", () => {
+    const amazon = rootCertificates
+      .map((p) => new X509Certificate(p))
+      .find((c) => /CN=Amazon Root CA 1$/m.test(c.subject));
+    expect(amazon?.fingerprint256).toBe(XKS.TRUSTED_CAS.find((c) => c.alias === "amazonrootca1")?.sha256);
+  });
+
+  test("AWS's certificate alarm point is 10 days, below the project's earlier warning", () => {
+    expect(XKS.CERTIFICATE_EXPIRY_AWS_ALARM_DAYS).toMatchObject({ value: 10, unit: "days" });
+  });
 });

@@ -1,4 +1,5 @@
 /** The preflight's core against a local fake XKS proxy: each failure KMS would hit, with its exact fix line. */
+import { X509Certificate } from "node:crypto";
 import { runXksCheck, type XksCheckOptions, type XksCheckReport } from "@cmk-stacks/xks-check";
 import {
   AES_KEY,
@@ -115,13 +116,33 @@ describe("a healthy proxy", () => {
     });
   });
 
+  test("a CA standing in for one on AWS's trusted list (injected trust) makes the trust row pass, in the table order", async () => {
+    const p = await proxy(certs.good, { keys: { "records-01": AES_KEY } });
+    const fingerprint = new X509Certificate(certs.caPem).fingerprint256;
+    const trust = {
+      list: [{ alias: "testca", subject: "CN=xks-check test CA", sha256: fingerprint }],
+      roots: [certs.caPem],
+    };
+    const r = await runXksCheck(opts(p.port, { extraCaPem: [], trust, samples: 1 }));
+    expect(r.exitCode).toBe(0);
+    expect(r.rows.slice(0, 5).map((x) => [x.check, x.verdict])).toEqual([
+      ["connection", "PASS"],
+      ["tls version", "PASS"],
+      ["certificate names", "PASS"],
+      ["certificate trust", "PASS"],
+      ["certificate expiry", "PASS"],
+    ]);
+    expect(r.rows[3].detail).toBe("chains to xks-check test CA, on AWS's XKS trusted list (testca, SHA-256 match)");
+  });
+
   test("a wildcard certificate for the parent domain matches; its CN matching too keeps it a pass", async () => {
     const p = await proxy(certs.wildcard, { keys: { "records-01": AES_KEY } });
     const r = await runXksCheck(opts(p.port, { samples: 1 }));
     expect(r.rows.find((x) => x.check === "certificate names")).toEqual({
       check: "certificate names",
       verdict: "PASS",
-      detail: "CN *.example.com; SAN *.example.com: xks.example.com matches *.example.com",
+      detail:
+        "CN *.example.com; SAN *.example.com: xks.example.com matches *.example.com (wildcard CN: KMS publishes no XksProxyCertificateDaysToExpire for it, so alarm on this check's expiry instead)",
     });
     expect(r.exitCode).toBe(0);
   });
@@ -158,7 +179,7 @@ describe("fails when", () => {
     const p = await proxy(certs.good);
     const r = await runXksCheck(opts(p.port, { extraCaPem: [] }));
     expect(fixes(r)).toEqual([
-      "the certificate chain is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): serve a certificate from a public CA with its full chain (for a test CA, pass --ca-file) (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
+      "the certificate chain does not verify (UNABLE_TO_VERIFY_LEAF_SIGNATURE): serve a certificate from a CA on AWS's XKS trusted list (https://github.com/aws/aws-kms-xksproxy-api-spec/blob/main/TrustedCertificateAuthorities) with its full chain (for a test CA, pass --ca-file) (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
     ]);
   });
 
