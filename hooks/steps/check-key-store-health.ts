@@ -7,6 +7,7 @@ import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 
 import { KEY_STORE_HEALTH_METRICS } from "../contract";
+import { describeWindow, scalePhase, type ScaleWindow } from "../lib/scale-window";
 
 /** CloudWatch namespace of the metrics this step publishes (read by modules/alarms/cloudhsm-health-check.ts). */
 export const HEALTH_NAMESPACE = KEY_STORE_HEALTH_METRICS.namespace;
@@ -14,6 +15,8 @@ export const HEALTH_NAMESPACE = KEY_STORE_HEALTH_METRICS.namespace;
 const CONNECTED_METRIC = KEY_STORE_HEALTH_METRICS.connected;
 /** HSMs of the store's cluster in state ACTIVE. */
 const ACTIVE_HSMS_METRIC = KEY_STORE_HEALTH_METRICS.activeHsms;
+/** 1 while a scale-to-zero cluster is down on its schedule (published only with a window). */
+const SCALED_DOWN_METRIC = KEY_STORE_HEALTH_METRICS.scaledDown;
 
 /** Inputs of `check-key-store-health`. */
 export interface CheckKeyStoreHealthInput extends StepRuntime {
@@ -22,6 +25,8 @@ export interface CheckKeyStoreHealthInput extends StepRuntime {
   readonly clusterId: string;
   /** ACTIVE HSMs below which the step reports the cluster unhealthy. Default 2. */
   readonly minHsms?: number;
+  /** The cluster's scale-to-zero schedule: within it zero HSMs and a DISCONNECTED store are expected. */
+  readonly window?: ScaleWindow;
 }
 
 /**
@@ -70,6 +75,11 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
   }
   const connected = store.ConnectionState === "CONNECTED" ? 1 : 0;
   const active = activeHsms(cluster).length;
+  // Scale to zero: within the schedule's window the store and the HSMs are down on purpose. The step
+  // says so in a third metric the alarms read (their math ignores the other two while it is 1);
+  // outside the window it is 0 and zero HSMs alarm as always.
+  const phase = input.window ? scalePhase(input.window, new Date(input.clock.now())) : undefined;
+  const scaledDown = phase && phase.phase !== "up" ? 1 : 0;
   log.info(
     JSON.stringify({
       _aws: {
@@ -81,6 +91,7 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
             Metrics: [
               { Name: CONNECTED_METRIC, Unit: "Count" },
               { Name: ACTIVE_HSMS_METRIC, Unit: "Count" },
+              ...(input.window ? [{ Name: SCALED_DOWN_METRIC, Unit: "Count" }] : []),
             ],
           },
         ],
@@ -88,9 +99,14 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
       CustomKeyStoreId: keyStoreId,
       [CONNECTED_METRIC]: connected,
       [ACTIVE_HSMS_METRIC]: active,
+      ...(input.window ? { [SCALED_DOWN_METRIC]: scaledDown } : {}),
     }),
   );
-  const state = `${connectionState(store)}, ${active} HSMs ACTIVE`;
+  const state = `${connectionState(store)}, ${active} HSMs ACTIVE${scaledDown ? `, scaled down on schedule (${phase?.phase}; ${describeWindow(input.window as ScaleWindow)})` : ""}`;
+  if (scaledDown) {
+    progress.note(`expected: ${state}`);
+    return { status: "ALREADY_DONE", state, elapsedMs: progress.elapsed() };
+  }
   const problems = [
     ...(connected ? [] : [`key store is ${connectionState(store)}, not CONNECTED`]),
     ...(active < minHsms ? [`${active} ACTIVE HSMs, fewer than ${minHsms}`] : []),
