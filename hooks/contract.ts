@@ -151,8 +151,7 @@ const SCALE_WINDOW_ARGS = {
     help: "scale-to-zero: minutes a scale-up may take (zero HSMs stay expected that long after it starts)",
   },
 } as const satisfies Partial<Record<ArgName, ArgSpec>>;
-const CREATE_DELETE_HSM_NOTE =
-  "CreateHsm/DeleteHsm on the cluster ARN only; DescribeClusters and DescribeBackups take no resource ARN";
+const CREATE_DELETE_HSM_NOTE = "CreateHsm on the cluster ARN only";
 
 /**
  * Metrics `check-key-store-health` publishes (embedded metric format, dimension CustomKeyStoreId)
@@ -437,7 +436,11 @@ export const STEP_CONTRACT = {
     iam: [
       DESCRIBE_CLUSTERS,
       { actions: ["cloudhsm:DescribeBackups"], resources: "*", note: "DescribeBackups takes no resource ARN" },
-      { actions: ["cloudhsm:DeleteHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE },
+      {
+        actions: ["cloudhsm:DeleteHsm"],
+        resources: "*",
+        note: "DeleteHsm takes no resource ARN (Service Authorization Reference, AWS CloudHSM: no resource type), so IAM cannot hold it to one cluster; the step deletes only HSMs of the cluster its key store is on (KeyStoreClusterMismatch otherwise), and only the schedules of scale-to-zero stacks grant it",
+      },
       {
         actions: ["kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore"],
         resources: "*",

@@ -273,7 +273,8 @@ describe("the hook wiring agrees with the contract", () => {
     "ensure-hsms": [["cloudhsm:CreateHsm", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]]],
     "scale-down": [
       ["cloudhsm:DescribeBackups", ["*"]],
-      ["cloudhsm:DeleteHsm", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],
+      // DeleteHsm has no resource type (Service Authorization Reference): "*" is all IAM can say.
+      ["cloudhsm:DeleteHsm", ["*"]],
       ["kms:DisconnectCustomKeyStore", ["*"]],
     ],
     "scale-up": [
@@ -301,14 +302,17 @@ describe("the hook wiring agrees with the contract", () => {
       await allowed("cloudhsm:ModifyCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`),
     ).toBe("ImplicitlyDenied");
     // Scale to zero: HSMs are created and deleted on the configured cluster only; never the cluster itself.
-    for (const action of ["cloudhsm:CreateHsm", "cloudhsm:DeleteHsm"])
+    for (const action of ["cloudhsm:CreateHsm"])
       expect(await allowed(action, `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`)).toBe(
         "ImplicitlyDenied",
       );
-    for (const action of ["cloudhsm:DeleteCluster", "cloudhsm:DeleteBackup", "kms:DeleteCustomKeyStore"])
-      expect(await allowed(action, `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`)).toBe(
-        "ImplicitlyDenied",
-      );
+    expect(await allowed("cloudhsm:DeleteCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`)).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(await allowed("cloudhsm:DeleteBackup", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:backup/backup-abcdefghijk`)).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(await allowed("kms:DeleteCustomKeyStore", "*")).toBe("ImplicitlyDenied");
     expect(await allowed("secretsmanager:TagResource", IDS.adminSecretArn)).toBe("ImplicitlyDenied");
     expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe(
       "ImplicitlyDenied",
