@@ -4,22 +4,11 @@
  * the schedules and their role (evaluated), the health check's window and alarms.
  */
 import { synthEnvs, resources } from "../helpers/synth";
-import { byPath, prodCloudHsmOnly } from "../modules/cloudhsm/fixtures";
+import { byPath } from "../modules/cloudhsm/fixtures";
+import { sandbox } from "./scale-to-zero.fixture";
 import { decide, type PolicyDocument } from "../helpers/policy-eval";
-import type { EnvironmentConfig } from "../../environments/types";
 
 type Draft = Record<string, any>;
-
-/** prod's CloudHSM setup as a sandbox that scales to zero. */
-export function sandbox(changes: (env: Draft) => void = () => undefined): EnvironmentConfig {
-  return prodCloudHsmOnly((env: Draft) => {
-    env.name = "sandbox";
-    env.tags = { CostCentre: "platform-sandbox" };
-    delete env.data.fsx;
-    env.cloudHsm.scaleToZero = { downAt: "19:00", upAt: "07:00", timezone: "Europe/Berlin" };
-    changes(env);
-  });
-}
 
 const { stacks } = synthEnvs({ sandbox: sandbox() });
 const keys = stacks["sandbox-keys"];
