@@ -45,8 +45,9 @@ let calls: string[];
 let nextHsm = 0;
 
 function advance(): void {
+  // A deleting HSM is gone at the next describe; a creating one is ACTIVE.
   hsms = hsms
-    .filter((h) => h.State !== "DELETE_IN_PROGRESS" || (h.State = "DELETED") === "")
+    .filter((h) => h.State !== "DELETE_IN_PROGRESS")
     .map((h) => (h.State === "CREATE_IN_PROGRESS" ? { ...h, State: "ACTIVE" } : h));
 }
 
@@ -136,9 +137,9 @@ describe("missingAzs", () => {
   test("counts live HSMs AZ by AZ (an AZ listed twice needs two); deleting ones do not count", () => {
     const cluster = {
       Hsms: [
-        { AvailabilityZone: "eu-west-1a", State: "ACTIVE" },
-        { AvailabilityZone: "eu-west-1b", State: "DELETE_IN_PROGRESS" },
-        { AvailabilityZone: "eu-west-1c", State: "CREATE_IN_PROGRESS" },
+        { HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "eu-west-1a", State: "ACTIVE" },
+        { HsmId: "hsm-bbbbbbbbbbb", AvailabilityZone: "eu-west-1b", State: "DELETE_IN_PROGRESS" },
+        { HsmId: "hsm-ccccccccccc", AvailabilityZone: "eu-west-1c", State: "CREATE_IN_PROGRESS" },
       ],
     };
     expect(missingAzs(["eu-west-1a", "eu-west-1a", "eu-west-1b", "eu-west-1c"], cluster)).toEqual([
