@@ -194,3 +194,14 @@ export function scaleTimesProblems(t: ScaleToZeroTimes, timeoutMinutes: number):
   }
   return problems;
 }
+
+/** The window of a configured schedule: the scale-up's whole chain (its invocations, 15 minutes apart) counts as "scaling up". */
+export function windowOf(t: ScaleToZeroTimes, timeoutMinutes: number): ScaleWindow {
+  return {
+    downAt: t.downAt,
+    upAt: t.upAt,
+    weekdays: t.weekdays ?? CLOUDHSM.SCALE_WEEKDAYS_DEFAULT.value,
+    timezone: t.timezone ?? CLOUDHSM.SCALE_TIMEZONE_DEFAULT.value,
+    upMinutes: invocationsFor(timeoutMinutes) * MINUTES_BETWEEN_INVOCATIONS,
+  };
+}

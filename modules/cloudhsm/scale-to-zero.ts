@@ -13,6 +13,7 @@ import {
   scaleTimesProblems,
   type ScaleToZeroTimes,
   type ScaleWindow,
+  windowOf,
 } from "../../hooks/lib/scale-window";
 
 export { MINUTES_BETWEEN_INVOCATIONS, invocationsFor, type ScaleToZeroTimes };
@@ -68,14 +69,8 @@ export class ScaleToZeroSchedule extends Construct {
     const weekdays = props.weekdays ?? CLOUDHSM.SCALE_WEEKDAYS_DEFAULT.value;
     const timezone = props.timezone ?? CLOUDHSM.SCALE_TIMEZONE_DEFAULT.value;
     const invocations = invocationsFor(props.timeoutMinutes);
-    this.window = {
-      downAt: props.downAt,
-      upAt: props.upAt,
-      weekdays,
-      timezone,
-      // The scale-up's whole chain: zero HSMs stay expected until its last invocation has ended.
-      upMinutes: invocations * MINUTES_BETWEEN_INVOCATIONS,
-    };
+    // The scale-up's whole chain: zero HSMs stay expected until its last invocation has ended.
+    this.window = windowOf(props, props.timeoutMinutes);
 
     const downArgs = { "cluster-id": props.clusterId, "key-store-id": props.keyStoreId };
     const upArgs = { ...downArgs, "hsm-azs": props.hsmAzs.join(",") };
