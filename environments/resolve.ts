@@ -342,7 +342,9 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
             trust: hsm.trust,
             keyStoreName: hsm.keyStoreName,
             adminHost: hsm.adminHost,
-            ...(hsm.scaleToZero ? { scaleToZero: { ...hsm.scaleToZero, weekdays: [...hsm.scaleToZero.weekdays] } } : {}),
+            ...(hsm.scaleToZero
+              ? { scaleToZero: { ...hsm.scaleToZero, weekdays: [...hsm.scaleToZero.weekdays] } }
+              : {}),
           },
         }
       : {}),

@@ -135,7 +135,10 @@ const INSTANCE_ID = id("instanceId", "admin instance (SSM managed) id");
 const ADMIN_SECRET = id("secretArn", "ARN of the secret holding the admin password");
 const KMSUSER_SECRET = id("secretArn", "ARN of the secret holding the kmsuser password");
 const TRUST_ANCHOR = id("parameterName", "SSM parameter name holding the trust anchor PEM");
-const HSM_AZS = id("azList", "AZ of each HSM, comma-separated, as cloudHsm.hsmAzs lists them (an AZ twice: two HSMs there)");
+const HSM_AZS = id(
+  "azList",
+  "AZ of each HSM, comma-separated, as cloudHsm.hsmAzs lists them (an AZ twice: two HSMs there)",
+);
 const KEY_STORE_ID = id("keyStoreId", "CloudHSM key store id (on --cluster-id)");
 /** The scale-to-zero window of a health check; all or none (docs/cloudhsm.md "Scale to zero"). */
 const SCALE_WINDOW_ARGS = {
@@ -422,10 +425,7 @@ export const STEP_CONTRACT = {
       "scale-to-zero clusters: create the HSMs --hsm-azs lists that are missing (the first alone; CreateHsm restores the latest backup) and wait until they are ACTIVE; Terraform owns no HSM of such a cluster",
     inGraph: true,
     args: { clusterId: CLUSTER_ID, hsmAzs: HSM_AZS },
-    iam: [
-      DESCRIBE_CLUSTERS,
-      { actions: ["cloudhsm:CreateHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE },
-    ],
+    iam: [DESCRIBE_CLUSTERS, { actions: ["cloudhsm:CreateHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE }],
   },
   "scale-down": {
     description:

@@ -27,7 +27,11 @@ const REFUSED = "an environment without cloudHsm.scaleToZero: scale to zero is f
 /** The keys in the CloudHSM key store, by logical name. */
 function cloudHsmKeys(env: EnvironmentConfig): Set<string> {
   const keys = env.keys && typeof env.keys === "object" ? env.keys : {};
-  return new Set(Object.entries(keys).filter(([, k]) => k?.store === "cloudhsm").map(([name]) => name));
+  return new Set(
+    Object.entries(keys)
+      .filter(([, k]) => k?.store === "cloudhsm")
+      .map(([name]) => name),
+  );
 }
 
 /** Every reason `env` is production-like (or cannot run the schedule), one violation each. */
@@ -77,7 +81,8 @@ export function scaleToZeroRefusals(env: EnvironmentConfig): Violation[] {
     });
   // The times, days and zone, and the distance between the runs (one check, shared with the construct).
   const z = env.cloudHsm.scaleToZero;
-  const timeout = typeof env.hooks?.timeoutMinutes === "number" ? env.hooks.timeoutMinutes : HOOKS.TIMEOUT_MINUTES_DEFAULT.value;
+  const timeout =
+    typeof env.hooks?.timeoutMinutes === "number" ? env.hooks.timeoutMinutes : HOOKS.TIMEOUT_MINUTES_DEFAULT.value;
   for (const p of scaleTimesProblems(z, timeout))
     out.push({ path: `cloudHsm.scaleToZero.${p.field}`, value: p.value, rule: p.rule, source: SRC });
   return out;

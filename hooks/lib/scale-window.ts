@@ -112,7 +112,9 @@ export function scaledDownOnSchedule(w: ScaleWindow, at: Date): boolean {
 export function cronExpression(hhmm: string, weekdays: readonly Weekday[], offsetMinutes = 0): string {
   const total = minutesOf(hhmm) + offsetMinutes;
   const dayShift = Math.floor(total / DAY_MINUTES);
-  const [h, m] = clock(total % DAY_MINUTES).split(":").map(Number);
+  const [h, m] = clock(total % DAY_MINUTES)
+    .split(":")
+    .map(Number);
   const days = DAYS.filter((d) => weekdays.includes(d)).map((d) => DAYS[(DAYS.indexOf(d) + dayShift) % DAYS.length]);
   return `cron(${m} ${h} ? * ${days.join(",")} *)`;
 }

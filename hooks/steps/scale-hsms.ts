@@ -28,7 +28,14 @@ import {
 } from "@aws-sdk/client-cloudhsm-v2";
 import { DisconnectCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
-import { checkClusterHealthy, cloudHsmError, describeCluster, hsmSummary, type Cluster, type Hsm } from "../lib/cluster";
+import {
+  checkClusterHealthy,
+  cloudHsmError,
+  describeCluster,
+  hsmSummary,
+  type Cluster,
+  type Hsm,
+} from "../lib/cluster";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { connectionState, describeKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
@@ -172,11 +179,7 @@ async function checkedStore(
 }
 
 /** The cluster's backups in `states`, newest first (one page: the newest are what matter here). */
-async function backups(
-  input: ScaleInput,
-  label: string,
-  states: readonly string[],
-): Promise<Backup[]> {
+async function backups(input: ScaleInput, label: string, states: readonly string[]): Promise<Backup[]> {
   let out: DescribeBackupsCommandOutput;
   try {
     out = (await withRetry(

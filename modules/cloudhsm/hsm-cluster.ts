@@ -108,7 +108,9 @@ export class HsmCluster extends Construct {
     this.clusterId = this.cluster.clusterId;
     this.securityGroupId = this.cluster.securityGroupId;
     this.firstHsm =
-      props.hsmOwner === "hook-steps" ? this.ensureHsms("ensure-first-hsm", [props.hsmAzs[0]]) : this.hsm(props.hsmAzs[0], 1);
+      props.hsmOwner === "hook-steps"
+        ? this.ensureHsms("ensure-first-hsm", [props.hsmAzs[0]])
+        : this.hsm(props.hsmAzs[0], 1);
   }
 
   /** The `ensure-hsms` step for `azs` (scale to zero: the HSMs belong to the hook steps). */

@@ -215,7 +215,12 @@ export const TIER_TAG_KEYS = ["environment", "env", "stage", "tier"] as const;
 /** Whether an environment's name or tier tags mark it production-like ({@link PROD_LIKE_WORDS}). */
 export function prodLikeBy(name: unknown, tags: unknown): { readonly name: boolean; readonly tags: string[] } {
   const words = PROD_LIKE_WORDS as readonly string[];
-  const byName = typeof name === "string" && name.toLowerCase().split("-").some((w) => words.includes(w));
+  const byName =
+    typeof name === "string" &&
+    name
+      .toLowerCase()
+      .split("-")
+      .some((w) => words.includes(w));
   const byTags =
     tags !== null && typeof tags === "object"
       ? Object.entries(tags as Record<string, unknown>)

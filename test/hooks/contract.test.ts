@@ -306,12 +306,12 @@ describe("the hook wiring agrees with the contract", () => {
       expect(await allowed(action, `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`)).toBe(
         "ImplicitlyDenied",
       );
-    expect(await allowed("cloudhsm:DeleteCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`)).toBe(
-      "ImplicitlyDenied",
-    );
-    expect(await allowed("cloudhsm:DeleteBackup", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:backup/backup-abcdefghijk`)).toBe(
-      "ImplicitlyDenied",
-    );
+    expect(
+      await allowed("cloudhsm:DeleteCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`),
+    ).toBe("ImplicitlyDenied");
+    expect(
+      await allowed("cloudhsm:DeleteBackup", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:backup/backup-abcdefghijk`),
+    ).toBe("ImplicitlyDenied");
     expect(await allowed("kms:DeleteCustomKeyStore", "*")).toBe("ImplicitlyDenied");
     expect(await allowed("secretsmanager:TagResource", IDS.adminSecretArn)).toBe("ImplicitlyDenied");
     expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe(

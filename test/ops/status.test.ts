@@ -667,9 +667,7 @@ describe("scale to zero (cloudHsm.scaleToZero): status shows the scaled-down sta
     });
     mocks.cloudhsm.on(DescribeClustersCommand).resolves({ Clusters: [cluster([])] });
     mocks.cloudhsm.on(DescribeBackupsCommand).resolves({
-      Backups: [
-        { BackupId: "backup-friday", BackupState: "READY", CreateTimestamp: new Date("2026-12-11T19:05:00Z") },
-      ],
+      Backups: [{ BackupId: "backup-friday", BackupState: "READY", CreateTimestamp: new Date("2026-12-11T19:05:00Z") }],
     });
   };
 
@@ -699,7 +697,9 @@ describe("scale to zero (cloudHsm.scaleToZero): status shows the scaled-down sta
     const hsms = only(fs, "hsms").filter((f) => f.severity !== "ok");
     expect(hsms.length).toBeGreaterThan(0);
     for (const f of hsms) {
-      expect(f.fix).toContain("missing outside the scale-to-zero window (down 19:00, up 07:00 (UTC) on MON,TUE,WED,THU,FRI)");
+      expect(f.fix).toContain(
+        "missing outside the scale-to-zero window (down 19:00, up 07:00 (UTC) on MON,TUE,WED,THU,FRI)",
+      );
       expect(f.fix).toContain(
         "npm run hook -- scale-up --region eu-west-1 --cluster-id cluster-abcdefghijk --key-store-id cks-1111111111111111a --hsm-azs eu-west-1a,eu-west-1b,eu-west-1c",
       );

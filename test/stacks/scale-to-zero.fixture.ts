@@ -2,7 +2,6 @@
 import { prodCloudHsmOnly } from "../modules/cloudhsm/fixtures";
 import type { EnvironmentConfig } from "../../environments/types";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Draft = Record<string, any>;
 
 /** prod's CloudHSM setup as a sandbox that scales to zero. */
@@ -15,4 +14,3 @@ export function sandbox(changes: (env: Draft) => void = () => undefined): Enviro
     changes(env);
   });
 }
-

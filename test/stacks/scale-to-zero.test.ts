@@ -79,7 +79,9 @@ describe("the schedules", () => {
   });
 
   test("the schedules' role: only EventBridge Scheduler of this account and group may assume it, and it may only invoke the hook function", async () => {
-    const role = Object.values(resources(keys, "aws_iam_role")).find((r) => r.name === "sandbox-cloudhsm-scale") as Draft;
+    const role = Object.values(resources(keys, "aws_iam_role")).find(
+      (r) => r.name === "sandbox-cloudhsm-scale",
+    ) as Draft;
     const trust = JSON.parse(role.assume_role_policy) as PolicyDocument;
     expect(trust.Statement).toEqual([
       {

@@ -666,7 +666,12 @@ export function scaleToZeroView(
   return {
     store: f.store.map((x) =>
       x.check === "key-store" && x.subject === store?.name && storeDown
-        ? { check: x.check, subject: x.subject, severity: "ok", detail: `${storeId} DISCONNECTED: ${window}; KMS refuses its keys until scale-up` }
+        ? {
+            check: x.check,
+            subject: x.subject,
+            severity: "ok",
+            detail: `${storeId} DISCONNECTED: ${window}; KMS refuses its keys until scale-up`,
+          }
         : x,
     ),
     hsms:
@@ -675,7 +680,12 @@ export function scaleToZeroView(
         : f.hsms.map((x) => (x.severity === "ok" ? x : { ...x, fix: scaleUp })),
     backup: f.backup.map((x) =>
       x.severity === "degraded" && live.length === 0 && !/no READY backup/.test(x.detail)
-        ? { check: x.check, subject: x.subject, severity: "ok", detail: `${x.detail}; no HSM to back up while ${window}` }
+        ? {
+            check: x.check,
+            subject: x.subject,
+            severity: "ok",
+            detail: `${x.detail}; no HSM to back up while ${window}`,
+          }
         : x,
     ),
   };

@@ -71,7 +71,7 @@ export const scaleToZeroRule: Rule = (idx) => {
             "scale-to-zero-terraform-hsm",
             "block",
             `Terraform owns an HSM of a scale-to-zero cluster (schedule ${kept[0].address}): the schedule deletes it every evening and the next plan would create it again, without reconnecting the key store`,
-            "let the hook steps own the HSMs (CloudHsm with scaleToZero: HsmCluster hsmOwner \"hook-steps\"); for an existing HSM use a `removed` block with destroy = false, never a delete",
+            'let the hook steps own the HSMs (CloudHsm with scaleToZero: HsmCluster hsmOwner "hook-steps"); for an existing HSM use a `removed` block with destroy = false, never a delete',
           ),
         );
       }

@@ -57,7 +57,7 @@ test("every production marker and schedule problem at once, each naming its fiel
   ]);
 });
 
-test("a name that only contains the letters (\"products\", \"prodigy\") is not production-like; a Team tag is not a tier tag", () => {
+test('a name that only contains the letters ("products", "prodigy") is not production-like; a Team tag is not a tier tag', () => {
   for (const name of ["products", "prodigy-lab"]) {
     const env = sandbox((e: Draft) => {
       e.name = name;

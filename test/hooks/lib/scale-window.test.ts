@@ -42,7 +42,14 @@ describe("scalePhase", () => {
   });
 
   test("a window inside one day (down 01:00, up 05:00, every day)", () => {
-    const night: ScaleWindow = { ...W, downAt: "01:00", upAt: "05:00", weekdays: ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"], timezone: "UTC", upMinutes: 30 };
+    const night: ScaleWindow = {
+      ...W,
+      downAt: "01:00",
+      upAt: "05:00",
+      weekdays: ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"],
+      timezone: "UTC",
+      upMinutes: 30,
+    };
     expect(scalePhase(night, utc(8, 0, 59)).phase).toBe("up");
     expect(scalePhase(night, utc(8, 1, 0)).phase).toBe("down");
     expect(scalePhase(night, utc(8, 5, 10)).phase).toBe("scaling-up");
@@ -63,9 +70,10 @@ describe("cronExpression", () => {
 describe("scaleTimesProblems", () => {
   test("every problem at once, each naming its field", () => {
     expect(
-      scaleTimesProblems({ downAt: "7pm", upAt: "24:00", weekdays: ["MON", "MON", "FUN" as never], timezone: "Mars/Olympus" }, 45).map(
-        (p) => p.field,
-      ),
+      scaleTimesProblems(
+        { downAt: "7pm", upAt: "24:00", weekdays: ["MON", "MON", "FUN" as never], timezone: "Mars/Olympus" },
+        45,
+      ).map((p) => p.field),
     ).toEqual(["downAt", "upAt", "weekdays", "timezone"]);
   });
   test("the two runs must not overlap: 45 minutes of budget is 4 invocations of 15 minutes either way", () => {

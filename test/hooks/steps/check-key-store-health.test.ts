@@ -184,6 +184,8 @@ describe("a scale-to-zero cluster (its window given)", () => {
         },
         { getRemainingTimeInMillis: () => 60_000 },
       ),
-    ).rejects.toThrow("a scale-to-zero window needs --down-at, --up-at, --weekdays and --timezone together; missing --up-at, --weekdays");
+    ).rejects.toThrow(
+      "a scale-to-zero window needs --down-at, --up-at, --weekdays and --timezone together; missing --up-at, --weekdays",
+    );
   });
 });

@@ -54,14 +54,20 @@ function advance(): void {
 function install(): void {
   cloudhsm.on(DescribeClustersCommand).callsFake(() => {
     const out = {
-      Clusters: [{ ClusterId: IDS.clusterId, State: "ACTIVE", Hsms: hsms.map((h) => ({ ...h, ClusterId: IDS.clusterId })) }],
+      Clusters: [
+        { ClusterId: IDS.clusterId, State: "ACTIVE", Hsms: hsms.map((h) => ({ ...h, ClusterId: IDS.clusterId })) },
+      ],
     };
     advance();
     return out;
   });
   cloudhsm.on(CreateHsmCommand).callsFake((input: { AvailabilityZone: string }) => {
     calls.push(`CreateHsm ${input.AvailabilityZone}`);
-    const hsm = { HsmId: `hsm-new${nextHsm++}abcdefg`, AvailabilityZone: input.AvailabilityZone, State: "CREATE_IN_PROGRESS" };
+    const hsm = {
+      HsmId: `hsm-new${nextHsm++}abcdefg`,
+      AvailabilityZone: input.AvailabilityZone,
+      State: "CREATE_IN_PROGRESS",
+    };
     hsms.push(hsm);
     return { Hsm: hsm };
   });
@@ -110,7 +116,11 @@ function install(): void {
   });
 }
 
-const active = (az: string, n = 0): FakeHsm => ({ HsmId: `hsm-old${n}abcdefghij`, AvailabilityZone: az, State: "ACTIVE" });
+const active = (az: string, n = 0): FakeHsm => ({
+  HsmId: `hsm-old${n}abcdefghij`,
+  AvailabilityZone: az,
+  State: "ACTIVE",
+});
 const readyBackup = (): FakeBackup => ({
   BackupId: "backup-dailyabcdefg",
   BackupState: "READY",

@@ -846,7 +846,9 @@ describe("scale to zero (cloudHsm.scaleToZero)", () => {
   const schedule = (actions: string[], step = "scale-down") => {
     const body = {
       name: "sandbox-cloudhsm-down-1",
-      target: [{ arn: "arn:aws:lambda:eu-west-1:111111111111:function:sandbox-hooks", input: JSON.stringify({ step }) }],
+      target: [
+        { arn: "arn:aws:lambda:eu-west-1:111111111111:function:sandbox-hooks", input: JSON.stringify({ step }) },
+      ],
     };
     return rc(
       "aws_scheduler_schedule.down-1",
@@ -876,7 +878,9 @@ describe("scale to zero (cloudHsm.scaleToZero)", () => {
     expect(ruled(r, "scale-to-zero").map((f) => [f.address, f.rule, f.severity])).toEqual([
       ["aws_cloudhsm_v2_hsm.a", "scale-to-zero-terraform-hsm", "block"],
     ]);
-    expect(ruled(r, "scale-to-zero")[0].why).toContain("the next plan would create it again, without reconnecting the key store");
+    expect(ruled(r, "scale-to-zero")[0].why).toContain(
+      "the next plan would create it again, without reconnecting the key store",
+    );
   });
 
   test("the schedule's input still unknown (first apply): recognised by its name", () => {
