@@ -178,28 +178,28 @@ export type ScaleWeekday = (typeof SCALE_WEEKDAYS)[number];
 export const SCALE_WEEKDAYS_DEFAULT: Default<readonly ScaleWeekday[]> = {
   value: ["MON", "TUE", "WED", "THU", "FRI"],
   why: "working days: the HSMs are down every night and from Friday's scale-down to Monday's scale-up",
-  doc: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html",
 };
 
 /** A wall-clock time of a scale-to-zero schedule (the hours and minutes fields of a Scheduler cron expression). */
 export const SCALE_CLOCK_TIME: Pattern = {
   regex: /^(?:[01]\d|2[0-3]):[0-5]\d$/,
   allowed: "HH:MM on a 24-hour clock (00:00 to 23:59)",
-  doc: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html",
 };
 
 /** The time zone a scale-to-zero schedule runs in (Scheduler ScheduleExpressionTimezone: an IANA name). */
 export const SCALE_TIMEZONE: Pattern = {
   regex: /^(?:UTC|[A-Z][A-Za-z_-]+(?:\/[A-Za-z0-9_+-]+){1,2})$/,
   allowed: "an IANA time zone name such as UTC or Europe/Berlin",
-  doc: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html#scheduler-CreateSchedule-request-ScheduleExpressionTimezone",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html",
 };
 
 /** Default time zone of a scale-to-zero schedule. */
 export const SCALE_TIMEZONE_DEFAULT: Default<string> = {
   value: "UTC",
   why: "the Scheduler's own default; name your office's zone so the schedule follows daylight saving time",
-  doc: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html#scheduler-CreateSchedule-request-ScheduleExpressionTimezone",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html",
 };
 
 /**
