@@ -18,6 +18,7 @@ import {
 import { ensureHsms, missingAzs, scaleDown, scaleUp } from "../../../hooks/steps/scale-hsms";
 import { createHandler } from "../../../hooks/lambda";
 import { VirtualClock } from "../../../hooks/lib/clock";
+import { runCli } from "../../../hooks/cli";
 import { awsError, cloudhsmMock, IDS, runtime, thrown } from "../helpers";
 
 const kms = mockClient(KMSClient);
@@ -341,6 +342,60 @@ describe("scale-up", () => {
     storeCluster = "cluster-zzzzzzzzzzz";
     const err = await thrown(() => run());
     expect(err.message).toContain("KeyStoreClusterMismatch");
+    expect(calls).toEqual([]);
+  });
+});
+
+describe("the command-line runner runs them too", () => {
+  const cli = async (argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, {
+      clients: () => clients() as never,
+      clock: new VirtualClock(0),
+      stdout: (l) => out.push(l),
+      stderr: (l) => err.push(l),
+    });
+    return { code, out, err };
+  };
+
+  test("scale-up --hsm-azs: exit 0, HSMs created, store connected", async () => {
+    storeState = "DISCONNECTED";
+    const r = await cli([
+      "scale-up",
+      "--region",
+      IDS.region,
+      "--cluster-id",
+      IDS.clusterId,
+      "--key-store-id",
+      IDS.keyStoreId,
+      "--hsm-azs",
+      "eu-west-1a,eu-west-1b",
+    ]);
+    expect(r.code).toBe(0);
+    expect(calls).toEqual(["CreateHsm eu-west-1a", "CreateHsm eu-west-1b", "ConnectCustomKeyStore"]);
+  });
+
+  test("a malformed --hsm-azs is refused before any call, naming the flag's pattern", async () => {
+    const r = await cli([
+      "ensure-hsms",
+      "--region",
+      IDS.region,
+      "--cluster-id",
+      IDS.clusterId,
+      "--hsm-azs",
+      "eu-west-1a;rm",
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.err.join("\n")).toContain("'azList' value must match");
+    expect(calls).toEqual([]);
+  });
+
+  test("scale-down without --key-store-id: refused, nothing deleted", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    const r = await cli(["scale-down", "--region", IDS.region, "--cluster-id", IDS.clusterId]);
+    expect(r.code).not.toBe(0);
+    expect(r.err.join("\n")).toContain("required option '--key-store-id <value>' not specified");
     expect(calls).toEqual([]);
   });
 });
