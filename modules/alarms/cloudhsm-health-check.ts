@@ -137,6 +137,27 @@ export class CloudHsmHealthCheck extends Construct {
       });
       return;
     }
+    // A scale run that fails (no READY backup, a refused DeleteHsm/CreateHsm, a last invocation still
+    // waiting) leaves HSMs billing at night or the store down in the morning: the hook function's
+    // errors alarm (any failed invocation of it; its log says which step).
+    topicAlarm(
+      this,
+      "cloudhsm-scale-run-failed",
+      props.topic,
+      `The hook function ${fn.functionName} failed (a scale-down or scale-up of ${props.clusterId}, or another step it ran): the HSMs may still be billing or the key store still down. See its log`,
+      {
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: fn.functionName },
+        statistic: "Sum",
+        period: interval * 60,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+        dependsOn: afterConnect,
+      },
+    );
     // Scale to zero: while the check reports the cluster down on schedule (ScaledDownOnSchedule 1)
     // the expressions read as healthy; a missing check still leaves no data, which breaches.
     const { namespace, dimensions, statistic, period, ...rest } = common;

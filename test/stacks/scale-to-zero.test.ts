@@ -152,4 +152,17 @@ describe("the health check knows the window", () => {
     expect(hsms.metric_query.find((q: Draft) => q.id === "e1").expression).toBe("IF(scaled >= 1, 2, hsms)");
     expect(store.metric_query.find((q: Draft) => q.id === "e1").expression).toBe("MAX([connected, scaled])");
   });
+
+  test("a failed scale run alarms: the hook function's Errors, missing data not breaching", () => {
+    const alarms = Object.values(resources(keys, "aws_cloudwatch_metric_alarm")) as Draft[];
+    const failed = alarms.find((a) => String(a.alarm_name).endsWith("cloudhsm-scale-run-failed")) as Draft;
+    expect(failed).toMatchObject({
+      namespace: "AWS/Lambda",
+      metric_name: "Errors",
+      statistic: "Sum",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 0,
+      treat_missing_data: "notBreaching",
+    });
+  });
 });
