@@ -47,7 +47,9 @@ export interface HsmClusterProps {
 /**
  * A CloudHSM cluster in the subnets of the HSM AZs, with exactly one HSM (`hsmAzs[0]`): a second
  * CreateHsm before the cluster is ACTIVE fails, so the others come from `addRemainingHsms`, which
- * the caller runs after activation. Every cluster and HSM carries `prevent_destroy`.
+ * the caller runs after activation. Every cluster and HSM carries `prevent_destroy`. With `hsmOwner:
+ * "hook-steps"` (scale to zero) there is no HSM resource: `firstHsm` and `addRemainingHsms` are
+ * `ensure-hsms` hook steps in the same places of the graph.
  *
  * Backup retention: the AWS provider 5.100 that plans offline here has no attribute for it;
  * `CloudHsm` sets it with the `set-backup-retention` hook (ModifyCluster).
