@@ -273,6 +273,31 @@ describe("scale-down", () => {
     expect(calls.some((c) => c.startsWith("DeleteHsm"))).toBe(false);
   });
 
+  test("DescribeBackups denied (CloudHsmAccessDeniedException): refused before the store is touched", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    cloudhsm.on(DescribeBackupsCommand).rejects(awsError("CloudHsmAccessDeniedException", "not authorized"));
+    const err = await thrown(() => run());
+    expect(err.message).toContain("DescribeBackups failed: not authorized");
+    expect(err.message).toContain("grant the hook role the cloudhsm action");
+    expect(calls).toEqual([]);
+    expect(storeState).toBe("CONNECTED");
+  });
+
+  test("an unknown key store (CustomKeyStoreNotFoundException): refused, nothing changed", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    kms.on(DescribeCustomKeyStoresCommand).rejects(awsError("CustomKeyStoreNotFoundException", "no such store"));
+    const err = await thrown(() => run());
+    expect(err.message).toContain("CustomKeyStoreNotFoundException");
+    expect(calls).toEqual([]);
+  });
+
+  test("a cluster that does not exist: ClusterNotFound, nothing changed", async () => {
+    cloudhsm.on(DescribeClustersCommand).resolves({ Clusters: [] });
+    const err = await thrown(() => run());
+    expect(err.message).toContain(`cluster ${IDS.clusterId} does not exist in this account and Region`);
+    expect(calls).toEqual([]);
+  });
+
   test("DeleteHsm refused (CloudHsmInvalidRequestException): mapped, one line", async () => {
     hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
     cloudhsm.on(DeleteHsmCommand).rejects(awsError("CloudHsmInvalidRequestException", "cluster busy"));
@@ -323,6 +348,30 @@ describe("scale-up", () => {
     expect(calls).toEqual(["CreateHsm eu-west-1a", "CreateHsm eu-west-1b", "ConnectCustomKeyStore"]);
     expect(storeState).toBe("CONNECTED");
     expect(result.state).toBe("2 HSMs ACTIVE, key store CONNECTED");
+  });
+
+  test("the store fails to connect (FAILED, INVALID_CREDENTIALS): the mapped action, after the HSMs were created", async () => {
+    storeState = "DISCONNECTED";
+    kms.on(ConnectCustomKeyStoreCommand).callsFake(() => {
+      calls.push("ConnectCustomKeyStore");
+      storeState = "FAILED";
+      return {};
+    });
+    kms.on(DescribeCustomKeyStoresCommand).callsFake(() => ({
+      CustomKeyStores: [
+        {
+          CustomKeyStoreId: IDS.keyStoreId,
+          CustomKeyStoreType: "AWS_CLOUDHSM",
+          CloudHsmClusterId: storeCluster,
+          ConnectionState: storeState,
+          ...(storeState === "FAILED" ? { ConnectionErrorCode: "INVALID_CREDENTIALS" } : {}),
+        },
+      ],
+    }));
+    const err = await thrown(() => run());
+    expect(err.message).toContain("INVALID_CREDENTIALS");
+    expect(err.message).toContain("reset-kmsuser-password");
+    expect(calls.slice(0, 2)).toEqual(["CreateHsm eu-west-1a", "CreateHsm eu-west-1b"]);
   });
 
   test("already up: ALREADY_DONE, nothing created or connected", async () => {
