@@ -17,7 +17,7 @@
  * silent there; outside the window the health check's alarms report missing HSMs.
  */
 import type { ResourceChange } from "../plan-json";
-import { actionOf, valuesOf } from "../plan-index";
+import { actionOf, valuesOf, type PlanIndex } from "../plan-index";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 
 const DOWN_NAME = /-cloudhsm-down-\d+$/;
@@ -40,10 +40,17 @@ function isScaleDownSchedule(rc: ResourceChange, side: "before" | "after"): bool
   return typeof v.name === "string" && DOWN_NAME.test(v.name);
 }
 
+/** The `scale-down` schedules the plan keeps (the stack stays a scale-to-zero stack). */
+export function keptScaleDownSchedules(idx: PlanIndex): ResourceChange[] {
+  return idx
+    .ofTypes("aws_scheduler_schedule")
+    .filter((s) => actionOf(s.change.actions) !== "delete" && isScaleDownSchedule(s, "after"));
+}
+
 /** Rules `scale-to-zero-terraform-hsm`, `scale-to-zero-exit`, `scale-to-zero-handover`. */
 export const scaleToZeroRule: Rule = (idx) => {
   const schedules = idx.ofTypes("aws_scheduler_schedule");
-  const kept = schedules.filter((s) => actionOf(s.change.actions) !== "delete" && isScaleDownSchedule(s, "after"));
+  const kept = keptScaleDownSchedules(idx);
   const leaving = schedules.filter((s) => actionOf(s.change.actions) === "delete" && isScaleDownSchedule(s, "before"));
   const hsms = idx.ofTypes("aws_cloudhsm_v2_hsm").filter((h) => !h.deposed);
   const out = [];

@@ -897,6 +897,16 @@ describe("scale to zero (cloudHsm.scaleToZero)", () => {
       ["aws_cloudhsm_v2_hsm.b", "scale-to-zero-handover", "risky"],
     ]);
     expect(r.blocked.map((f) => f.rule)).toContain("destroy-key-bearing");
+    // The HSMs stay in AWS: no "leaves the cluster with 0 HSMs" line for a hand-over.
+    expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2")).toEqual([]);
+  });
+
+  test("forgetting HSMs in a stack without the schedule still trips the count", () => {
+    const r = classifyPlans([planOf([hsm("a", ["forget"]), hsm("b", ["forget"])])]);
+    expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2").map((f) => f.address)).toEqual([
+      "aws_cloudhsm_v2_hsm.a",
+      "aws_cloudhsm_v2_hsm.b",
+    ]);
   });
 
   test("leaving scale to zero by creating HSMs is blocked (the hook-made HSMs stay: import them)", () => {
