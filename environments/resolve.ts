@@ -131,6 +131,13 @@ export interface ResolvedCloudHsm {
     readonly cliPreinstalled: boolean;
     readonly cliPackage?: string;
   };
+  /** Scale to zero (`cloudHsm.scaleToZero`), with its defaults. */
+  readonly scaleToZero?: {
+    readonly downAt: string;
+    readonly upAt: string;
+    readonly weekdays: readonly CLOUDHSM.ScaleWeekday[];
+    readonly timezone: string;
+  };
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
@@ -361,6 +368,9 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
             trust: hsm.trust,
             keyStoreName: hsm.keyStoreName,
             adminHost: hsm.adminHost,
+            ...(hsm.scaleToZero
+              ? { scaleToZero: { ...hsm.scaleToZero, weekdays: [...hsm.scaleToZero.weekdays] } }
+              : {}),
           },
         }
       : {}),

@@ -368,6 +368,28 @@ export const AdminHostSchema = z
   })
   .describe("The SSM-managed admin host that runs the in-VPC steps.");
 
+export const ScaleToZeroSchema = z
+  .strictObject({
+    downAt: str(
+      `Scale-down time in timezone, ${CLOUDHSM.SCALE_CLOCK_TIME.allowed}: a READY backup is confirmed, the key store disconnected (KMS refuses its keys until scale-up) and every HSM deleted (DeleteHsm takes a backup).`,
+    ),
+    upAt: str(
+      `Scale-up time in timezone, ${CLOUDHSM.SCALE_CLOCK_TIME.allowed}: the HSMs of hsmAzs are created again (CreateHsm restores the latest backup) and the store reconnected. At least one scale run (hooks.timeoutMinutes, in 15-minute invocations) away from downAt.`,
+    ),
+    weekdays: z
+      .array(z.enum(CLOUDHSM.SCALE_WEEKDAYS))
+      .describe(
+        `Days of both (${CLOUDHSM.SCALE_WEEKDAYS.join(", ")}); on the other days the HSMs stay as the last run left them.`,
+      )
+      .default([...CLOUDHSM.SCALE_WEEKDAYS_DEFAULT.value]),
+    timezone: str(`${CLOUDHSM.SCALE_TIMEZONE.allowed}; the schedule follows its daylight saving time.`).default(
+      CLOUDHSM.SCALE_TIMEZONE_DEFAULT.value,
+    ),
+  })
+  .describe(
+    "Scale to zero (non-production only, docs/cloudhsm.md): the HSMs are deleted on a schedule and recreated later; hook steps own them instead of Terraform. Refused for production-like environments. Needs hooks.runner lambda. Default: none (the HSMs run around the clock).",
+  );
+
 export const CloudHsmSchema = z
   .strictObject({
     hsmType: z.enum(CLOUDHSM.HSM_TYPES).default(CLOUDHSM.HSM_TYPE_DEFAULT.value),
@@ -386,6 +408,7 @@ export const CloudHsmSchema = z
       `KMS custom key store name, ${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.min}-${KMS.CUSTOM_KEY_STORE_NAME_LENGTH.max} chars.`,
     ),
     adminHost: AdminHostSchema.prefault({}),
+    scaleToZero: ScaleToZeroSchema.optional(),
   })
   .describe("A CloudHSM cluster and its KMS custom key store. Default: none.");
 

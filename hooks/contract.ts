@@ -42,6 +42,18 @@ export interface StepArgs {
   readonly credentialSecretArn?: string;
   /** `<host>:<port>` to dial for the proxy check instead of the store's private DNS name (rotate-xks-credential). */
   readonly connectTo?: string;
+  /** AZ of each HSM, comma-separated (ensure-hsms, scale-up). */
+  readonly hsmAzs?: string;
+  /** Scale-to-zero window (check-key-store-health): scale-down time, `HH:MM` local. */
+  readonly downAt?: string;
+  /** Scale-to-zero window: scale-up time, `HH:MM` local. */
+  readonly upAt?: string;
+  /** Scale-to-zero window: days, comma-separated (`MON,TUE`). */
+  readonly weekdays?: string;
+  /** Scale-to-zero window: IANA time zone of the times. */
+  readonly timezone?: string;
+  /** Scale-to-zero window: minutes a scale-up may take (the window ends that long after it starts). */
+  readonly upMinutes?: number;
 }
 
 /** A step-specific argument (every step also takes the {@link COMMON_ARGS}). */
@@ -123,6 +135,26 @@ const INSTANCE_ID = id("instanceId", "admin instance (SSM managed) id");
 const ADMIN_SECRET = id("secretArn", "ARN of the secret holding the admin password");
 const KMSUSER_SECRET = id("secretArn", "ARN of the secret holding the kmsuser password");
 const TRUST_ANCHOR = id("parameterName", "SSM parameter name holding the trust anchor PEM");
+const HSM_AZS = id(
+  "azList",
+  "AZ of each HSM, comma-separated, as cloudHsm.hsmAzs lists them (an AZ twice: two HSMs there)",
+);
+const KEY_STORE_ID = id("keyStoreId", "CloudHSM key store id (on --cluster-id)");
+/** The scale-to-zero window of a health check; all or none (docs/cloudhsm.md "Scale to zero"). */
+const SCALE_WINDOW_ARGS = {
+  downAt: optionalId("clockTime", "scale-to-zero: the daily scale-down time, HH:MM in --timezone"),
+  upAt: optionalId("clockTime", "scale-to-zero: the daily scale-up time, HH:MM in --timezone"),
+  weekdays: optionalId("weekdays", "scale-to-zero: the days of both, comma-separated (MON,TUE)"),
+  timezone: optionalId("timezone", "scale-to-zero: IANA time zone of the times"),
+  upMinutes: {
+    kind: "int",
+    min: HOOKS.TIMEOUT_MINUTES.min,
+    max: HOOKS.TIMEOUT_MINUTES.max,
+    default: HOOKS.TIMEOUT_MINUTES_DEFAULT.value,
+    help: "scale-to-zero: minutes a scale-up may take (zero HSMs stay expected that long after it starts)",
+  },
+} as const satisfies Partial<Record<ArgName, ArgSpec>>;
+const CREATE_DELETE_HSM_NOTE = "CreateHsm on the cluster ARN only";
 
 /**
  * Metrics `check-key-store-health` publishes (embedded metric format, dimension CustomKeyStoreId)
@@ -134,6 +166,8 @@ export const KEY_STORE_HEALTH_METRICS = {
   activeHsms: "ActiveHsms",
   /** External key stores: days until the proxy's certificate chain expires (read by modules/alarms/xks-certificate-check.ts). */
   xksCertificateDays: "XksCertificateDaysToExpire",
+  /** 1 while a scale-to-zero cluster is down on its schedule (only clusters with `cloudHsm.scaleToZero`). */
+  scaledDown: "ScaledDownOnSchedule",
 } as const;
 
 /** Every step the bootstrap program knows, by name. */
@@ -381,6 +415,7 @@ export const STEP_CONTRACT = {
         default: CLOUDHSM.KEY_STORE_MIN_HSMS.value,
         help: "ACTIVE HSMs below which the cluster is reported unhealthy",
       },
+      ...SCALE_WINDOW_ARGS,
     },
     iam: [
       DESCRIBE_CLUSTERS,
@@ -388,6 +423,50 @@ export const STEP_CONTRACT = {
         actions: ["kms:DescribeCustomKeyStores"],
         resources: "*",
         note: "DescribeCustomKeyStores takes no resource ARN",
+      },
+    ],
+  },
+  "ensure-hsms": {
+    description:
+      "scale-to-zero clusters: create the HSMs --hsm-azs lists that are missing (the first alone; CreateHsm restores the latest backup) and wait until they are ACTIVE; Terraform owns no HSM of such a cluster",
+    inGraph: true,
+    args: { clusterId: CLUSTER_ID, hsmAzs: HSM_AZS },
+    iam: [DESCRIBE_CLUSTERS, { actions: ["cloudhsm:CreateHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE }],
+  },
+  "scale-down": {
+    description:
+      "scheduled (scale-to-zero): require a READY backup, disconnect the key store (KMS refuses its keys until scale-up), delete every HSM (DeleteHsm takes a backup), wait until none is left and that backup is READY",
+    inGraph: false,
+    scheduled: true,
+    args: { clusterId: CLUSTER_ID, keyStoreId: KEY_STORE_ID },
+    iam: [
+      DESCRIBE_CLUSTERS,
+      { actions: ["cloudhsm:DescribeBackups"], resources: "*", note: "DescribeBackups takes no resource ARN" },
+      {
+        actions: ["cloudhsm:DeleteHsm"],
+        resources: "*",
+        note: "DeleteHsm takes no resource ARN (Service Authorization Reference, AWS CloudHSM: no resource type), so IAM cannot hold it to one cluster; the step deletes only HSMs of the cluster its key store is on (KeyStoreClusterMismatch otherwise), and only the schedules of scale-to-zero stacks grant it",
+      },
+      {
+        actions: ["kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore"],
+        resources: "*",
+        note: "the *CustomKeyStore actions take no resource ARN",
+      },
+    ],
+  },
+  "scale-up": {
+    description:
+      "scheduled (scale-to-zero): create the HSMs --hsm-azs lists (at least 2 AZs; CreateHsm restores the latest backup), wait until ACTIVE, connect the key store and wait for CONNECTED",
+    inGraph: false,
+    scheduled: true,
+    args: { clusterId: CLUSTER_ID, keyStoreId: KEY_STORE_ID, hsmAzs: HSM_AZS },
+    iam: [
+      DESCRIBE_CLUSTERS,
+      { actions: ["cloudhsm:CreateHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE },
+      {
+        actions: ["kms:DescribeCustomKeyStores", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"],
+        resources: "*",
+        note: "the *CustomKeyStore actions take no resource ARN; Disconnect only to reconnect a store found FAILED",
       },
     ],
   },

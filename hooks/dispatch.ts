@@ -5,12 +5,13 @@
  * Both runners (`cli.ts`, `lambda.ts`) validate their input with `parseStepInput` first and then
  * call `STEP_RUNNERS[step]` with the validated arguments.
  */
-import { CLOUDHSM } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, HOOKS } from "@cmk-stacks/aws-limits";
 import type { HookClients } from "./lib/clients";
 import { HookError } from "./lib/errors";
 import type { RateLimiter } from "./lib/rate-limiter";
 import type { StepResult, StepRuntime } from "./lib/runtime";
-import type { StepArgs, StepName } from "./contract";
+import { kebab, type StepArgs, type StepName } from "./contract";
+import { isKnownTimezone, type ScaleWindow, type Weekday } from "./lib/scale-window";
 import { activateCluster } from "./steps/activate-cluster";
 import { checkKeyStoreHealth } from "./steps/check-key-store-health";
 import { connectKeyStore } from "./steps/connect-key-store";
@@ -19,6 +20,7 @@ import { importKeyMaterial, type MaterialSource } from "./steps/import-key-mater
 import { initializeCluster } from "./steps/initialize-cluster";
 import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
 import { rotateXksCredential } from "./steps/rotate-xks-credential";
+import { ensureHsms, scaleDown, scaleUp } from "./steps/scale-hsms";
 import { setBackupRetention } from "./steps/set-backup-retention";
 import { waitHsmsActive } from "./steps/wait-hsms-active";
 
@@ -124,8 +126,47 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       minHsms: a.minHsms,
       connectTo: a.connectTo,
       xksExtraCaPem: r.xksExtraCaPem,
+      window: scaleWindowOf(a),
+    }),
+  "ensure-hsms": (a, c, r) =>
+    ensureHsms({ ...r, clients: c, clusterId: req(a.clusterId), hsmAzs: req(a.hsmAzs).split(",") }),
+  "scale-down": (a, c, r) =>
+    scaleDown({ ...r, clients: c, clusterId: req(a.clusterId), keyStoreId: req(a.keyStoreId) }),
+  "scale-up": (a, c, r) =>
+    scaleUp({
+      ...r,
+      clients: c,
+      clusterId: req(a.clusterId),
+      keyStoreId: req(a.keyStoreId),
+      hsmAzs: req(a.hsmAzs).split(","),
     }),
 };
+
+/**
+ * The health check's scale-to-zero window: all four of --down-at, --up-at, --weekdays, --timezone,
+ * or none (a cluster that is never scaled down).
+ */
+function scaleWindowOf(a: StepArgs): ScaleWindow | undefined {
+  const given = { downAt: a.downAt, upAt: a.upAt, weekdays: a.weekdays, timezone: a.timezone };
+  const missing = Object.entries(given).filter(([, v]) => !v);
+  if (missing.length === 4) return undefined;
+  if (missing.length || !isKnownTimezone(a.timezone as string))
+    throw new HookError(
+      "check-key-store-health",
+      "InvalidInput",
+      missing.length
+        ? `a scale-to-zero window needs --down-at, --up-at, --weekdays and --timezone together; missing ${missing.map(([k]) => `--${kebab(k)}`).join(", ")}`
+        : `--timezone ${a.timezone} is not a time zone this runtime knows`,
+      "pass the window as the schedule does (modules/alarms/cloudhsm-health-check.ts)",
+    );
+  return {
+    downAt: a.downAt as string,
+    upAt: a.upAt as string,
+    weekdays: (a.weekdays as string).split(",") as Weekday[],
+    timezone: a.timezone as string,
+    upMinutes: a.upMinutes ?? HOOKS.TIMEOUT_MINUTES_DEFAULT.value,
+  };
+}
 
 function req(value: string | undefined): string {
   if (!value)

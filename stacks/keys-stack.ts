@@ -15,6 +15,7 @@ import { ShippedEnvironmentStack } from "./base-stack";
 import { ServiceLinkedRole } from "../modules/keys/service-linked-role";
 import { prepareWithoutResolvePass } from "../modules/cdktf/internals";
 import { KmsAlarms } from "../modules/alarms/kms-alarms";
+import type { ScaleWindow } from "../hooks/lib/scale-window";
 
 /**
  * Long-lived key infrastructure: network, key stores and keys. Guarded by `prevent_destroy` and
@@ -62,6 +63,7 @@ export class KeysStack extends ShippedEnvironmentStack {
     }
     const hsm = env.cloudHsm;
     let cloudHsmClusterId: string | undefined;
+    let cloudHsmScaleWindow: ScaleWindow | undefined;
     if (hsm) {
       const cloudHsm = new CloudHsm(this, "cloudhsm", {
         network: this.network,
@@ -75,8 +77,10 @@ export class KeysStack extends ShippedEnvironmentStack {
         // Only an existing VPC can declare NAT (a new one never has a public subnet).
         adminHost: { ...hsm.adminHost, natGateway: env.network.mode === "existing" && env.network.natGateway === true },
         hookTimeoutMinutes: env.hooks.timeoutMinutes,
+        ...(hsm.scaleToZero ? { scaleToZero: hsm.scaleToZero } : {}),
       });
       if (cloudHsm.keyStore) this.keyStores.cloudhsm = cloudHsm.keyStore;
+      cloudHsmScaleWindow = cloudHsm.scaleWindow;
       cloudHsmClusterId = cloudHsm.cluster.clusterId;
       // The composer prints the same line once per environment (stacks/compose.ts).
       const note = firstApplyNote(env);
@@ -103,7 +107,9 @@ export class KeysStack extends ShippedEnvironmentStack {
         subscriptions: env.alarms.subscriptions,
         requestQuotaShare: env.alarms.requestQuotaShare,
         cloudHsm:
-          cloudHsmStore && cloudHsmClusterId ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId } : undefined,
+          cloudHsmStore && cloudHsmClusterId
+            ? { keyStore: cloudHsmStore, clusterId: cloudHsmClusterId, scaleWindow: cloudHsmScaleWindow }
+            : undefined,
         xks: xksStore ? { keyStore: xksStore, ...env.alarms.xks, proxyAddress: xksProxyAddress } : undefined,
       });
     }

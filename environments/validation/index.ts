@@ -6,6 +6,7 @@ import { networkTable } from "./network";
 import { keysTable, macKeysTable, signingKeysTable } from "./keys";
 import { consumersTable } from "./consumers";
 import { cloudHsmTable } from "./cloudhsm";
+import { scaleToZeroTable } from "./scale-to-zero";
 import { xksTable } from "./xks";
 import { alarmsTable } from "./alarms";
 import { checkShape, trackReads } from "./shape";
@@ -22,6 +23,7 @@ export const TABLES: readonly ConstraintTable[] = [
   macKeysTable,
   consumersTable,
   cloudHsmTable,
+  scaleToZeroTable,
   xksTable,
   alarmsTable,
 ];

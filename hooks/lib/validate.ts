@@ -3,7 +3,10 @@
  * Every pattern runs in linear time: no group that can match the same text in two ways is repeated
  * (`(\/?x+)+` tried 2^n splits of a hostile argument).
  */
-import { IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
+
+const AZ = "[a-z]{2}(?:-[a-z]+)+-\\d[a-z]";
+const DAY = `(?:${CLOUDHSM.SCALE_WEEKDAYS.join("|")})`;
 
 export const ID_PATTERNS = {
   clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
@@ -20,6 +23,14 @@ export const ID_PATTERNS = {
     /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
   /** A single-Region KMS key id (a UUID), as DescribeKey returns KeyId. */
   kmsKeyId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  /** Comma-separated AZ names, one per HSM (`eu-west-1a,eu-west-1b`; ensure-hsms --hsm-azs). */
+  azList: new RegExp(`^${AZ}(?:,${AZ})*$`),
+  /** The rulebook's {@link CLOUDHSM.SCALE_CLOCK_TIME} (`19:00`). */
+  clockTime: CLOUDHSM.SCALE_CLOCK_TIME.regex,
+  /** Comma-separated day names of {@link CLOUDHSM.SCALE_WEEKDAYS} (`MON,TUE`). */
+  weekdays: new RegExp(`^${DAY}(?:,${DAY})*$`),
+  /** The rulebook's {@link CLOUDHSM.SCALE_TIMEZONE} (`Europe/Berlin`). */
+  timezone: CLOUDHSM.SCALE_TIMEZONE.regex,
 } as const;
 
 export type IdKind = keyof typeof ID_PATTERNS;

@@ -15,6 +15,7 @@ import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 
 import { KEY_STORE_HEALTH_METRICS } from "../contract";
+import { describeWindow, scalePhase, type ScaleWindow } from "../lib/scale-window";
 
 /** CloudWatch namespace of the metrics this step publishes (read by modules/alarms/cloudhsm-health-check.ts). */
 export const HEALTH_NAMESPACE = KEY_STORE_HEALTH_METRICS.namespace;
@@ -24,6 +25,8 @@ const CONNECTED_METRIC = KEY_STORE_HEALTH_METRICS.connected;
 const ACTIVE_HSMS_METRIC = KEY_STORE_HEALTH_METRICS.activeHsms;
 /** External key stores: days until the first certificate of the proxy's chain expires (negative once expired). */
 const XKS_CERTIFICATE_DAYS_METRIC = KEY_STORE_HEALTH_METRICS.xksCertificateDays;
+/** 1 while a scale-to-zero cluster is down on its schedule (published only with a window). */
+const SCALED_DOWN_METRIC = KEY_STORE_HEALTH_METRICS.scaledDown;
 
 /** Inputs of `check-key-store-health`. */
 export interface CheckKeyStoreHealthInput extends StepRuntime {
@@ -43,6 +46,8 @@ export interface CheckKeyStoreHealthInput extends StepRuntime {
   readonly xksExtraCaPem?: readonly string[];
   /** CAs counted as trusted and the roots chains are built to (tests). @default - AWS's list and Node's roots */
   readonly xksTrust?: CertificateTrust;
+  /** The cluster's scale-to-zero schedule: within it zero HSMs and a DISCONNECTED store are expected. */
+  readonly window?: ScaleWindow;
 }
 
 /**
@@ -100,6 +105,11 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
   }
   const connected = store.ConnectionState === "CONNECTED" ? 1 : 0;
   const active = activeHsms(cluster).length;
+  // Scale to zero: within the schedule's window the store and the HSMs are down on purpose. The step
+  // says so in a third metric the alarms read (their math ignores the other two while it is 1);
+  // outside the window it is 0 and zero HSMs alarm as always.
+  const phase = input.window ? scalePhase(input.window, new Date(input.clock.now())) : undefined;
+  const scaledDown = phase && phase.phase !== "up" ? 1 : 0;
   log.info(
     JSON.stringify({
       _aws: {
@@ -111,6 +121,7 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
             Metrics: [
               { Name: CONNECTED_METRIC, Unit: "Count" },
               { Name: ACTIVE_HSMS_METRIC, Unit: "Count" },
+              ...(input.window ? [{ Name: SCALED_DOWN_METRIC, Unit: "Count" }] : []),
             ],
           },
         ],
@@ -118,9 +129,14 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
       CustomKeyStoreId: keyStoreId,
       [CONNECTED_METRIC]: connected,
       [ACTIVE_HSMS_METRIC]: active,
+      ...(input.window ? { [SCALED_DOWN_METRIC]: scaledDown } : {}),
     }),
   );
-  const state = `${connectionState(store)}, ${active} HSMs ACTIVE`;
+  const state = `${connectionState(store)}, ${active} HSMs ACTIVE${scaledDown ? `, scaled down on schedule (${phase?.phase}; ${describeWindow(input.window as ScaleWindow)})` : ""}`;
+  if (scaledDown) {
+    progress.note(`expected: ${state}`);
+    return { status: "ALREADY_DONE", state, elapsedMs: progress.elapsed() };
+  }
   const problems = [
     ...(connected ? [] : [`key store is ${connectionState(store)}, not CONNECTED`]),
     ...(active < minHsms ? [`${active} ACTIVE HSMs, fewer than ${minHsms}`] : []),

@@ -9,6 +9,7 @@ import { HookRuntime } from "../hooks/hook-runtime";
 import type { IKeyStore } from "../keystores/key-store";
 import type { IAlarmTopic } from "./alarm-topic";
 import { topicAlarm } from "./topic-alarm";
+import type { ScaleWindow } from "../../hooks/lib/scale-window";
 
 const STEP = "check-key-store-health";
 
@@ -25,6 +26,12 @@ export interface CloudHsmHealthCheckProps {
   readonly minActiveHsms?: number;
   /** Minutes between checks, within {@link CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES}. @default - the rulebook's {@link CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES_DEFAULT} */
   readonly intervalMinutes?: number;
+  /**
+   * The cluster's scale-to-zero window (`CloudHsm.scaleWindow`): the check publishes whether the
+   * cluster is down on schedule, and both alarms ignore a DISCONNECTED store and missing HSMs while
+   * it is; outside the window they fire as always. @default - none (the HSMs run around the clock)
+   */
+  readonly scaleWindow?: ScaleWindow;
 }
 
 /**
@@ -67,6 +74,10 @@ export class CloudHsmHealthCheck extends Construct {
     throwIfProblems(problems);
 
     const args = { "key-store-id": props.keyStore.keyStoreId, "cluster-id": props.clusterId };
+    const w = props.scaleWindow;
+    const windowInput = w
+      ? { downAt: w.downAt, upAt: w.upAt, weekdays: w.weekdays.join(","), timezone: w.timezone, upMinutes: w.upMinutes }
+      : {};
     runtime.grantStep(STEP, args);
     const fn = runtime.lambda();
     // Checks (and the alarms, which count a missing check as a breach) start once the store is
@@ -89,6 +100,7 @@ export class CloudHsmHealthCheck extends Construct {
         clusterId: props.clusterId,
         minHsms,
         timeoutMinutes: HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES.value,
+        ...windowInput,
       }),
     });
     new LambdaPermission(this, "invoke", {
@@ -110,27 +122,74 @@ export class CloudHsmHealthCheck extends Construct {
       treatMissingData: "breaching",
       dependsOn: afterConnect,
     };
-    topicAlarm(
-      this,
-      "cloudhsm-store-not-connected",
-      props.topic,
-      `The CloudHSM key store ${props.keyStore.keyStoreId} is not CONNECTED (or its health check did not run): its keys are unusable. See the ${STEP} lines in the hook function's log`,
-      {
+    const connectedWhy = `The CloudHSM key store ${props.keyStore.keyStoreId} is not CONNECTED (or its health check did not run): its keys are unusable. See the ${STEP} lines in the hook function's log`;
+    const hsmsWhy = `Fewer than ${minHsms} ACTIVE HSMs in ${props.clusterId} (or the health check did not run): one more failure and the key store's keys are unusable. Add an HSM`;
+    if (!w) {
+      topicAlarm(this, "cloudhsm-store-not-connected", props.topic, connectedWhy, {
         ...common,
         metricName: KEY_STORE_HEALTH_METRICS.connected,
         threshold: 1,
-      },
-    );
-    topicAlarm(
-      this,
-      "cloudhsm-active-hsms",
-      props.topic,
-      `Fewer than ${minHsms} ACTIVE HSMs in ${props.clusterId} (or the health check did not run): one more failure and the key store's keys are unusable. Add an HSM`,
-      {
+      });
+      topicAlarm(this, "cloudhsm-active-hsms", props.topic, hsmsWhy, {
         ...common,
         metricName: KEY_STORE_HEALTH_METRICS.activeHsms,
         threshold: minHsms,
+      });
+      return;
+    }
+    // A scale run that fails (no READY backup, a refused DeleteHsm/CreateHsm, a last invocation still
+    // waiting) leaves HSMs billing at night or the store down in the morning: the hook function's
+    // errors alarm (any failed invocation of it; its log says which step).
+    topicAlarm(
+      this,
+      "cloudhsm-scale-run-failed",
+      props.topic,
+      `The hook function ${fn.functionName} failed (a scale-down or scale-up of ${props.clusterId}, or another step it ran): the HSMs may still be billing or the key store still down. See its log`,
+      {
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: fn.functionName },
+        statistic: "Sum",
+        period: interval * 60,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+        dependsOn: afterConnect,
       },
     );
+    // Scale to zero: while the check reports the cluster down on schedule (ScaledDownOnSchedule 1)
+    // the expressions read as healthy; a missing check still leaves no data, which breaches.
+    const { namespace, dimensions, statistic, period, ...rest } = common;
+    const metric = (id: string, metricName: string) => ({
+      id,
+      returnData: false,
+      metric: { namespace, metricName, dimensions, stat: statistic, period },
+    });
+    const scaled = metric("scaled", KEY_STORE_HEALTH_METRICS.scaledDown);
+    const outside = `outside the scale-to-zero window (${w.downAt}-${w.upAt} ${w.timezone}, ${w.weekdays.join(",")})`;
+    topicAlarm(this, "cloudhsm-store-not-connected", props.topic, `${connectedWhy}; ${outside}`, {
+      ...rest,
+      threshold: 1,
+      metricQuery: [
+        metric("connected", KEY_STORE_HEALTH_METRICS.connected),
+        scaled,
+        { id: "e1", expression: "MAX([connected, scaled])", label: "connected or down on schedule", returnData: true },
+      ],
+    });
+    topicAlarm(this, "cloudhsm-active-hsms", props.topic, `${hsmsWhy}; ${outside}`, {
+      ...rest,
+      threshold: minHsms,
+      metricQuery: [
+        metric("hsms", KEY_STORE_HEALTH_METRICS.activeHsms),
+        scaled,
+        {
+          id: "e1",
+          expression: `IF(scaled >= 1, ${minHsms}, hsms)`,
+          label: "ACTIVE HSMs (the minimum while down on schedule)",
+          returnData: true,
+        },
+      ],
+    });
   }
 }

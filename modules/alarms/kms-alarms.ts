@@ -6,6 +6,7 @@ import { HookRuntime } from "../hooks/hook-runtime";
 import { XksCertificateCheck } from "./xks-certificate-check";
 import { KeyStoreAlarms } from "./key-store-alarms";
 import { RequestQuotaAlarm } from "./request-quota-alarm";
+import type { ScaleWindow } from "../../hooks/lib/scale-window";
 
 export interface KmsAlarmsProps {
   /** Who receives the alarms. At least one. */
@@ -13,7 +14,7 @@ export interface KmsAlarmsProps {
   /** Share of the account's KMS request quota at which to alarm. @default - the rulebook's `CLOUDWATCH.REQUEST_QUOTA_SHARE_DEFAULT` (see {@link RequestQuotaAlarm}) */
   readonly requestQuotaShare?: number;
   /** The CloudHSM key store and its cluster. @default - none */
-  readonly cloudHsm?: { readonly keyStore: IKeyStore; readonly clusterId: string };
+  readonly cloudHsm?: { readonly keyStore: IKeyStore; readonly clusterId: string; readonly scaleWindow?: ScaleWindow };
   /** The external key store and its thresholds (see {@link KeyStoreAlarms}). @default - none */
   readonly xks?: {
     readonly keyStore: IKeyStore;
@@ -43,6 +44,7 @@ export class KmsAlarms extends Construct {
         topic: this.topic,
         keyStore: props.cloudHsm.keyStore,
         clusterId: props.cloudHsm.clusterId,
+        scaleWindow: props.cloudHsm.scaleWindow,
       });
     }
     if (props.xks) {

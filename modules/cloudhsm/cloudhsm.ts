@@ -13,6 +13,8 @@ import { HsmCluster, type ClusterMode, type HsmType } from "./hsm-cluster";
 import { ClusterTrust, type ClusterTrustSource } from "./cluster-trust";
 import { HsmCredentials } from "./hsm-credentials";
 import { AdminHost, type AdminHostProps } from "./admin-host";
+import { ScaleToZeroSchedule, type ScaleToZeroTimes } from "./scale-to-zero";
+import type { ScaleWindow } from "../../hooks/lib/scale-window";
 
 /**
  * Where a CloudHSM deployment stands: `awaiting-certificate` is the first apply of an operator-signed
@@ -71,6 +73,13 @@ export interface CloudHsmProps {
    * @default - the rulebook's {@link HOOKS.TIMEOUT_MINUTES_DEFAULT}
    */
   readonly hookTimeoutMinutes?: number;
+  /**
+   * Scale to zero (non-production only; docs/cloudhsm.md "Scale to zero"): the HSMs belong to the
+   * `ensure-hsms` hook steps instead of Terraform, and a schedule deletes them after disconnecting the
+   * store and recreates them before reconnecting it. Needs the lambda runner.
+   * @default - none: Terraform owns the HSMs and they run around the clock
+   */
+  readonly scaleToZero?: ScaleToZeroTimes;
 }
 
 /**
@@ -93,6 +102,10 @@ export class CloudHsm extends Construct {
   readonly phase: CloudHsmPhase;
   /** The bootstrap steps by hook name (only those synthesized). */
   readonly steps: Readonly<Record<string, HookStep>>;
+  /** The scale-to-zero schedule (with `scaleToZero`, once the store exists). */
+  readonly scaleToZero?: ScaleToZeroSchedule;
+  /** When the HSMs are down on purpose (with `scaleToZero`): the health check's and `status`'s window. */
+  readonly scaleWindow?: ScaleWindow;
 
   constructor(scope: Construct, id: string, props: CloudHsmProps) {
     super(scope, id);
@@ -114,6 +127,7 @@ export class CloudHsm extends Construct {
       hsmType: props.hsmType,
       mode: props.mode,
       hsmAzs: props.hsmAzs,
+      ...(props.scaleToZero ? { hsmOwner: "hook-steps" as const, hookTimeoutMinutes: timeoutMinutes } : {}),
     });
     this.credentials = new HsmCredentials(this, "credentials");
     const trust =
@@ -247,6 +261,17 @@ export class CloudHsm extends Construct {
       "create-kmsuser": kmsuser,
       "connect-key-store": this.keyStore.connect,
     };
+    if (props.scaleToZero) {
+      this.scaleToZero = new ScaleToZeroSchedule(this, "scale-to-zero", {
+        ...props.scaleToZero,
+        clusterId,
+        keyStoreId: this.keyStore.keyStoreId,
+        hsmAzs: props.hsmAzs,
+        timeoutMinutes,
+        after: this.keyStore.readyWhen,
+      });
+      this.scaleWindow = this.scaleToZero.window;
+    }
   }
 
   /** The props' problems (the parts the child constructs do not check), one line each. */

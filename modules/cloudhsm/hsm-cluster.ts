@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { CLOUDHSM, inRange } from "@cmk-stacks/aws-limits";
-import type { ITerraformDependable } from "cdktf";
+import type { ITerraformDependable, TerraformResource } from "cdktf";
 import { CloudhsmV2Cluster } from "@cdktf/provider-aws/lib/cloudhsm-v2-cluster";
 import { CloudhsmV2Hsm } from "@cdktf/provider-aws/lib/cloudhsm-v2-hsm";
 import { DataAwsCloudhsmV2Cluster } from "@cdktf/provider-aws/lib/data-aws-cloudhsm-v2-cluster";
@@ -8,6 +8,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { INetwork } from "../network/network";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
+import { HookStep } from "../hooks/hook-step";
 
 /** TCP ports of the HSM ENIs (CloudHSM client and CLI): the rulebook's {@link CLOUDHSM.CLUSTER_PORTS}. */
 export const HSM_PORTS = { from: CLOUDHSM.CLUSTER_PORTS.min, to: CLOUDHSM.CLUSTER_PORTS.max } as const;
@@ -31,27 +32,39 @@ export interface HsmClusterProps {
    * @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT}
    */
   readonly mode?: ClusterMode;
+  /**
+   * Who owns the HSMs. `terraform`: one `aws_cloudhsm_v2_hsm` each (with `prevent_destroy`).
+   * `hook-steps` (scale to zero, `cloudHsm.scaleToZero`): the `ensure-hsms` hook step creates them
+   * once, in the same order, and Terraform holds no HSM resource, so the HSMs a schedule deletes and
+   * recreates are never drift a plan would "fix" (docs/cloudhsm.md "Scale to zero").
+   * @default "terraform"
+   */
+  readonly hsmOwner?: "terraform" | "hook-steps";
+  /** Budget of the `ensure-hsms` steps (`hook-steps` only). @default - the rulebook's {@link HOOKS.TIMEOUT_MINUTES_DEFAULT} */
+  readonly hookTimeoutMinutes?: number;
 }
 
 /**
  * A CloudHSM cluster in the subnets of the HSM AZs, with exactly one HSM (`hsmAzs[0]`): a second
  * CreateHsm before the cluster is ACTIVE fails, so the others come from `addRemainingHsms`, which
- * the caller runs after activation. Every cluster and HSM carries `prevent_destroy`.
+ * the caller runs after activation. Every cluster and HSM carries `prevent_destroy`. With `hsmOwner:
+ * "hook-steps"` (scale to zero) there is no HSM resource: `firstHsm` and `addRemainingHsms` are
+ * `ensure-hsms` hook steps in the same places of the graph.
  *
  * Backup retention: the AWS provider 5.100 that plans offline here has no attribute for it;
  * `CloudHsm` sets it with the `set-backup-retention` hook (ModifyCluster).
  */
 export class HsmCluster extends Construct {
   readonly cluster: CloudhsmV2Cluster;
-  /** The only HSM created before initialisation. */
-  readonly firstHsm: CloudhsmV2Hsm;
+  /** The only HSM created before initialisation (with `hook-steps`, the step that creates it). */
+  readonly firstHsm: TerraformResource;
   readonly clusterId: string;
   /** The security group CloudHSM created for the cluster (members reach each other on {@link CLOUDHSM.CLUSTER_PORTS}). */
   readonly securityGroupId: string;
   /** The rules admitting clients to the HSMs (`allowHsmAccessFrom`), for `depends_on`. */
   readonly accessRules: VpcSecurityGroupIngressRule[] = [];
   private readonly props: HsmClusterProps;
-  private remaining?: CloudhsmV2Hsm[];
+  private remaining?: TerraformResource[];
 
   constructor(scope: Construct, id: string, props: HsmClusterProps) {
     super(scope, id);
@@ -96,7 +109,20 @@ export class HsmCluster extends Construct {
     });
     this.clusterId = this.cluster.clusterId;
     this.securityGroupId = this.cluster.securityGroupId;
-    this.firstHsm = this.hsm(props.hsmAzs[0], 1);
+    this.firstHsm =
+      props.hsmOwner === "hook-steps"
+        ? this.ensureHsms("ensure-first-hsm", [props.hsmAzs[0]])
+        : this.hsm(props.hsmAzs[0], 1);
+  }
+
+  /** The `ensure-hsms` step for `azs` (scale to zero: the HSMs belong to the hook steps). */
+  private ensureHsms(id: string, azs: readonly string[], after?: readonly ITerraformDependable[]): TerraformResource {
+    return new HookStep(this, id, {
+      step: "ensure-hsms",
+      args: { "cluster-id": this.clusterId, "hsm-azs": azs.join(",") },
+      timeoutMinutes: this.props.hookTimeoutMinutes,
+      dependsOn: after ? [...after] : undefined,
+    }).resource;
   }
 
   /**
@@ -120,8 +146,12 @@ export class HsmCluster extends Construct {
    * The HSMs after the first (`hsmAzs[1..]`), each depending on `after` only (the activation), so
    * Terraform creates them in parallel. Call once.
    */
-  addRemainingHsms(after: readonly ITerraformDependable[]): CloudhsmV2Hsm[] {
+  addRemainingHsms(after: readonly ITerraformDependable[]): TerraformResource[] {
     if (this.remaining) throw new Error(`${this.node.path}: addRemainingHsms was already called`);
+    if (this.props.hsmOwner === "hook-steps") {
+      this.remaining = [this.ensureHsms("ensure-hsms", this.props.hsmAzs, after)];
+      return this.remaining;
+    }
     const seen: Record<string, number> = { [this.props.hsmAzs[0]]: 1 };
     this.remaining = this.props.hsmAzs.slice(1).map((az) => {
       seen[az] = (seen[az] ?? 0) + 1;

@@ -165,3 +165,78 @@ export const BACKUP_PENDING_DELETION_DAYS: Limit = {
   unit: "days",
   doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteBackup.html",
 };
+
+/**
+ * Days of the week a scale-to-zero schedule (`cloudHsm.scaleToZero.weekdays`) may name: the
+ * day-of-week names of an EventBridge Scheduler cron expression
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based).
+ */
+export const SCALE_WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
+export type ScaleWeekday = (typeof SCALE_WEEKDAYS)[number];
+
+/** Default days of a scale-to-zero schedule: working days (the HSMs stay down from Friday evening to Monday morning). */
+export const SCALE_WEEKDAYS_DEFAULT: Default<readonly ScaleWeekday[]> = {
+  value: ["MON", "TUE", "WED", "THU", "FRI"],
+  why: "working days: the HSMs are down every night and from Friday's scale-down to Monday's scale-up",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html",
+};
+
+/** A wall-clock time of a scale-to-zero schedule (the hours and minutes fields of a Scheduler cron expression). */
+export const SCALE_CLOCK_TIME: Pattern = {
+  regex: /^(?:[01]\d|2[0-3]):[0-5]\d$/,
+  allowed: "HH:MM on a 24-hour clock (00:00 to 23:59)",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html",
+};
+
+/** The time zone a scale-to-zero schedule runs in (Scheduler ScheduleExpressionTimezone: an IANA name). */
+export const SCALE_TIMEZONE: Pattern = {
+  regex: /^(?:UTC|[A-Z][A-Za-z_-]+(?:\/[A-Za-z0-9_+-]+){1,2})$/,
+  allowed: "an IANA time zone name such as UTC or Europe/Berlin",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html",
+};
+
+/** Default time zone of a scale-to-zero schedule. */
+export const SCALE_TIMEZONE_DEFAULT: Default<string> = {
+  value: "UTC",
+  why: "the Scheduler's own default; name your office's zone so the schedule follows daylight saving time",
+  doc: "https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html",
+};
+
+/**
+ * Words that make an environment production-like for scale-to-zero (this project's rule, not
+ * AWS's): an environment whose name holds one as a `-`-separated word, or whose Environment, Env,
+ * Stage or Tier tag equals one, is refused `cloudHsm.scaleToZero` (a scheduled key store outage).
+ */
+export const PROD_LIKE_WORDS = ["prod", "production", "prd", "live"] as const;
+
+/** Tag keys (any case) whose value says which tier an environment is; see {@link PROD_LIKE_WORDS}. */
+export const TIER_TAG_KEYS = ["environment", "env", "stage", "tier"] as const;
+
+/** Whether an environment's name or tier tags mark it production-like ({@link PROD_LIKE_WORDS}). */
+export function prodLikeBy(name: unknown, tags: unknown): { readonly name: boolean; readonly tags: string[] } {
+  const words = PROD_LIKE_WORDS as readonly string[];
+  const byName =
+    typeof name === "string" &&
+    name
+      .toLowerCase()
+      .split("-")
+      .some((w) => words.includes(w));
+  const byTags =
+    tags !== null && typeof tags === "object"
+      ? Object.entries(tags as Record<string, unknown>)
+          .filter(
+            ([k, v]) =>
+              (TIER_TAG_KEYS as readonly string[]).includes(k.toLowerCase()) &&
+              typeof v === "string" &&
+              words.includes(v.trim().toLowerCase()),
+          )
+          .map(([k]) => k)
+      : [];
+  return { name: byName, tags: byTags };
+}
+
+/**
+ * What AWS charges for CloudHSM: per HSM and hour, from creation to deletion, whatever the load.
+ * The figure differs by Region and HSM type: read it there.
+ */
+export const PRICING_PAGE = "https://aws.amazon.com/cloudhsm/pricing/";

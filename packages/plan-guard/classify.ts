@@ -13,6 +13,7 @@ import { hsmCountRule } from "./rules/hsm-count";
 import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
+import { scaleToZeroRule } from "./rules/scale-to-zero";
 import { riskyFindings } from "./rules/risky";
 import { rotationRule } from "./rules/rotation";
 import { grantRule } from "./rules/grant";
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   importedMaterialRule,
   keyStoreRule,
   hsmCountRule,
+  scaleToZeroRule,
   keyPolicyRule,
   grantRule,
   topicPolicyRule,

@@ -38,6 +38,12 @@ function flagsOf(step: StepName): Record<string, string> {
     validDays: "180",
     reimport: "true",
     rotate: "false",
+    hsmAzs: "eu-west-1a,eu-west-1b",
+    downAt: "19:00",
+    upAt: "07:00",
+    weekdays: "MON,TUE,WED,THU,FRI",
+    timezone: "Europe/Berlin",
+    upMinutes: "60",
   };
   return Object.fromEntries(Object.keys(STEP_CONTRACT[step].args).map((name) => [kebab(name), values[name]]));
 }
@@ -264,6 +270,17 @@ describe("the hook wiring agrees with the contract", () => {
       ["kms:DescribeCustomKeyStores", ["*"]],
       ["cloudhsm:DescribeClusters", ["*"]],
     ],
+    "ensure-hsms": [["cloudhsm:CreateHsm", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]]],
+    "scale-down": [
+      ["cloudhsm:DescribeBackups", ["*"]],
+      // DeleteHsm has no resource type (Service Authorization Reference): "*" is all IAM can say.
+      ["cloudhsm:DeleteHsm", ["*"]],
+      ["kms:DisconnectCustomKeyStore", ["*"]],
+    ],
+    "scale-up": [
+      ["cloudhsm:CreateHsm", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],
+      ["kms:ConnectCustomKeyStore", ["*"]],
+    ],
   };
 
   test.each(WIRABLE)("%s: the synthesized role allows what the contract lists, on its resources", async (step) => {
@@ -284,6 +301,18 @@ describe("the hook wiring agrees with the contract", () => {
     expect(
       await allowed("cloudhsm:ModifyCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`),
     ).toBe("ImplicitlyDenied");
+    // Scale to zero: HSMs are created and deleted on the configured cluster only; never the cluster itself.
+    for (const action of ["cloudhsm:CreateHsm"])
+      expect(await allowed(action, `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/cluster-zzzzzzzzzzz`)).toBe(
+        "ImplicitlyDenied",
+      );
+    expect(
+      await allowed("cloudhsm:DeleteCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`),
+    ).toBe("ImplicitlyDenied");
+    expect(
+      await allowed("cloudhsm:DeleteBackup", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:backup/backup-abcdefghijk`),
+    ).toBe("ImplicitlyDenied");
+    expect(await allowed("kms:DeleteCustomKeyStore", "*")).toBe("ImplicitlyDenied");
     expect(await allowed("secretsmanager:TagResource", IDS.adminSecretArn)).toBe("ImplicitlyDenied");
     expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe(
       "ImplicitlyDenied",

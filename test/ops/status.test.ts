@@ -646,3 +646,71 @@ describe("the CLI", () => {
     }
   });
 });
+
+describe("scale to zero (cloudHsm.scaleToZero): status shows the scaled-down state", () => {
+  const sleepy = envWith("prod", (e) => ({
+    ...e,
+    cloudHsm: { ...e.cloudHsm!, scaleToZero: { downAt: "19:00", upAt: "07:00", timezone: "UTC" } },
+  }));
+  const SUNDAY = new Date("2026-12-13T12:00:00Z");
+  const scaledDown = () => {
+    mocks.kms.on(DescribeCustomKeyStoresCommand, { CustomKeyStoreName: "prod-cloudhsm" }).resolves({
+      CustomKeyStores: [
+        {
+          CustomKeyStoreId: "cks-1111111111111111a",
+          CustomKeyStoreName: "prod-cloudhsm",
+          CustomKeyStoreType: "AWS_CLOUDHSM",
+          ConnectionState: "DISCONNECTED",
+          CloudHsmClusterId: "cluster-abcdefghijk",
+        },
+      ],
+    });
+    mocks.cloudhsm.on(DescribeClustersCommand).resolves({ Clusters: [cluster([])] });
+    mocks.cloudhsm.on(DescribeBackupsCommand).resolves({
+      Backups: [{ BackupId: "backup-friday", BackupState: "READY", CreateTimestamp: new Date("2026-12-11T19:05:00Z") }],
+    });
+  };
+
+  test("Sunday, down on schedule: the DISCONNECTED store, zero HSMs and a 41-hour-old backup are ok, with the window", async () => {
+    healthy();
+    scaledDown();
+    const fs = await runStatus(sleepy, mockedClients(), { now: SUNDAY });
+    const window = "scaled down on schedule (down; down 19:00, up 07:00 (UTC) on MON,TUE,WED,THU,FRI)";
+    expect(only(fs, "key-store")[0]).toEqual({
+      check: "key-store",
+      subject: "prod-cloudhsm",
+      severity: "ok",
+      detail: `cks-1111111111111111a DISCONNECTED: ${window}; KMS refuses its keys until scale-up`,
+    });
+    expect(only(fs, "hsms")).toEqual([
+      { check: "hsms", subject: "cluster-abcdefghijk", severity: "ok", detail: `0 HSMs: ${window}` },
+    ]);
+    expect(only(fs, "backup")[0]).toMatchObject({ severity: "ok" });
+    expect(only(fs, "backup")[0].detail).toContain("no HSM to back up while scaled down on schedule");
+  });
+
+  test("Monday noon, outside the window: zero HSMs and the DISCONNECTED store are broken, the fix is scale-up (not an apply)", async () => {
+    healthy();
+    scaledDown();
+    const fs = await runStatus(sleepy, mockedClients(), { now: NOW });
+    expect(exitCodeOf(fs)).toBe(EXIT.broken);
+    const hsms = only(fs, "hsms").filter((f) => f.severity !== "ok");
+    expect(hsms.length).toBeGreaterThan(0);
+    for (const f of hsms) {
+      expect(f.fix).toContain(
+        "missing outside the scale-to-zero window (down 19:00, up 07:00 (UTC) on MON,TUE,WED,THU,FRI)",
+      );
+      expect(f.fix).toContain(
+        "npm run hook -- scale-up --region eu-west-1 --cluster-id cluster-abcdefghijk --key-store-id cks-1111111111111111a --hsm-azs eu-west-1a,eu-west-1b,eu-west-1c",
+      );
+    }
+    expect(only(fs, "key-store")[0].severity).toBe("broken");
+  });
+
+  test("without scaleToZero nothing changes: zero HSMs on a Sunday are broken", async () => {
+    healthy();
+    scaledDown();
+    const fs = await runStatus(prod, mockedClients(), { now: SUNDAY });
+    expect(only(fs, "hsms").every((f) => f.severity === "broken")).toBe(true);
+  });
+});

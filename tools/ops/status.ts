@@ -28,6 +28,7 @@ import { alarmNamePrefix, stackNames } from "./env";
 import { notChecked, type Finding } from "./findings";
 import { checkSession } from "./session";
 import { KMS } from "@cmk-stacks/aws-limits";
+import { describeWindow, scalePhase, windowOf } from "../../hooks/lib/scale-window";
 
 const DAY_MS = 86_400_000;
 /** CloudHSM backs a cluster up at least once every 24 hours (https://docs.aws.amazon.com/cloudhsm/latest/userguide/backups.html). */
@@ -630,6 +631,67 @@ export async function checkDrift(env: ResolvedEnvironment, run: DriftRunner): Pr
 }
 
 /**
+ * Scale to zero (`cloudHsm.scaleToZero`): while the schedule has the cluster down (or its scale-up
+ * chain is still running), a DISCONNECTED store, zero HSMs and a backup older than a day (nothing to
+ * back up) are the schedule, reported `ok` with the window; outside it they stay findings, with
+ * scale-up as the fix instead of an apply (Terraform owns no HSM of such a cluster).
+ */
+export function scaleToZeroView(
+  env: ResolvedEnvironment,
+  now: Date,
+  store: StoreSeen | undefined,
+  cluster: Cluster | undefined,
+  f: { readonly store: Finding[]; readonly hsms: Finding[]; readonly backup: Finding[] },
+): { store: Finding[]; hsms: Finding[]; backup: Finding[] } {
+  const cfg = env.cloudHsm?.scaleToZero;
+  if (!cfg || !env.cloudHsm) return { ...f };
+  const w = windowOf(cfg, env.hooks.timeoutMinutes);
+  const { phase } = scalePhase(w, now);
+  const live = (cluster?.Hsms ?? []).filter((h) => h.State !== "DELETED" && h.State !== "DELETE_IN_PROGRESS");
+  const window = `scaled down on schedule (${phase}; ${describeWindow(w)})`;
+  const storeId = store?.entry?.CustomKeyStoreId ?? "<key-store-id>";
+  const clusterId = cluster?.ClusterId ?? "<cluster-id>";
+  const runUp = `run scale-up: npm run hook -- scale-up --region ${env.region} --cluster-id ${clusterId} --key-store-id ${storeId} --hsm-azs ${env.cloudHsm.hsmAzs.join(",")} (lambda runner: invoke the hook function with that event; Terraform owns no HSM of this cluster)`;
+  const scaleUp = `wait for the scheduled scale-up, or ${runUp}`;
+  if (phase === "up")
+    return {
+      ...f,
+      hsms: f.hsms.map((x) =>
+        x.severity !== "ok" && /aws_cloudhsm_v2_hsm|recreate the missing HSMs/.test(x.fix ?? "")
+          ? { ...x, fix: `missing outside the scale-to-zero window (${describeWindow(w)}): ${runUp}` }
+          : x,
+      ),
+    };
+  const storeDown = store?.entry?.ConnectionState === "DISCONNECTED" && !store.entry.ConnectionErrorCode;
+  return {
+    store: f.store.map((x) =>
+      x.check === "key-store" && x.subject === store?.name && storeDown
+        ? {
+            check: x.check,
+            subject: x.subject,
+            severity: "ok",
+            detail: `${storeId} DISCONNECTED: ${window}; KMS refuses its keys until scale-up`,
+          }
+        : x,
+    ),
+    hsms:
+      cluster && live.length === 0
+        ? [{ check: "hsms", subject: clusterId, severity: "ok", detail: `0 HSMs: ${window}` }]
+        : f.hsms.map((x) => (x.severity === "ok" ? x : { ...x, fix: scaleUp })),
+    backup: f.backup.map((x) =>
+      x.severity === "degraded" && live.length === 0 && !/no READY backup/.test(x.detail)
+        ? {
+            check: x.check,
+            subject: x.subject,
+            severity: "ok",
+            detail: `${x.detail}; no HSM to back up while ${window}`,
+          }
+        : x,
+    ),
+  };
+}
+
+/**
  * Every status check, in order: the session's account, key stores, the CloudHSM cluster (HSMs per
  * AZ, newest backup), XKS metrics, keys, alarms, drift when asked.
  */
@@ -650,8 +712,12 @@ export async function runStatus(env: ResolvedEnvironment, c: OpsClients, opts: S
     if (finding) findings.push(finding);
     else {
       const unread = storeFindings.some((f) => f.subject === store?.name && f.severity === "unknown");
-      findings.push(...hsmFindings(env, cluster, unread));
-      if (cluster?.ClusterId) findings.push(...(await checkBackups(c, cluster.ClusterId, now)));
+      const hsm = hsmFindings(env, cluster, unread);
+      const backup = cluster?.ClusterId ? await checkBackups(c, cluster.ClusterId, now) : [];
+      const scaled = scaleToZeroView(env, now, store, cluster, { store: storeFindings, hsms: hsm, backup });
+      // The store findings (pushed first) read through the schedule too.
+      findings.splice(0, storeFindings.length, ...scaled.store);
+      findings.push(...scaled.hsms, ...scaled.backup);
     }
   }
   const xks = stores.find((s) => s.kind === "xks");

@@ -22,9 +22,15 @@ describe("identifier patterns", () => {
     "%s rejects every 10,000-character hostile argument in under 50 ms",
     (kind) => {
       for (const value of HOSTILE) {
-        const start = process.hrtime.bigint();
-        const ok = ID_PATTERNS[kind].test(value);
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        // The fastest of three runs: a quadratic or exponential pattern is slow every time, while a
+        // loaded machine (other jest workers) can deschedule one run for longer than the bound.
+        let ok = true;
+        let ms = Infinity;
+        for (let run = 0; run < 3; run++) {
+          const start = process.hrtime.bigint();
+          ok = ID_PATTERNS[kind].test(value);
+          ms = Math.min(ms, Number(process.hrtime.bigint() - start) / 1e6);
+        }
         expect({ value: value.slice(0, 20), ok, fast: ms < 50 }).toEqual({
           value: value.slice(0, 20),
           ok: false,

@@ -132,3 +132,60 @@ test("the Lambda runner accepts the scheduled event (step, ids, minimum, budget;
   else process.env.AWS_REGION = saved;
   expect(lines.some((l) => l.includes('"ActiveHsms":2'))).toBe(true);
 });
+
+describe("a scale-to-zero cluster (its window given)", () => {
+  const window = {
+    downAt: "19:00",
+    upAt: "07:00",
+    weekdays: ["MON", "TUE", "WED", "THU", "FRI"] as const,
+    timezone: "Europe/Berlin",
+    upMinutes: 60,
+  };
+  const none = clusterOutput("ACTIVE", []);
+  /** A runtime whose clock reads `at`. */
+  const at = (date: Date) => ({ ...runtime(), clock: new VirtualClock(date.getTime()) });
+
+  test("down on schedule (Saturday): ScaledDownOnSchedule 1, no warning, the real values still published", async () => {
+    kms.on(DescribeCustomKeyStoresCommand).resolves(store("DISCONNECTED"));
+    cloudhsm.on(DescribeClustersCommand).resolves(none);
+    const rt = at(new Date(Date.UTC(2026, 11, 12, 11)));
+    const result = await checkKeyStoreHealth({ ...input(rt), window: { ...window, weekdays: [...window.weekdays] } });
+    expect(result.state).toMatch(/^DISCONNECTED, 0 HSMs ACTIVE, scaled down on schedule \(down; /);
+    expect(metricsLine(rt.lines)).toMatchObject({ KeyStoreConnected: 0, ActiveHsms: 0, ScaledDownOnSchedule: 1 });
+    expect(rt.lines.filter((l) => l.startsWith("WARN"))).toEqual([]);
+  });
+
+  test("zero HSMs outside the window (Tuesday 10:00): ScaledDownOnSchedule 0 and the warning, as for any cluster", async () => {
+    kms.on(DescribeCustomKeyStoresCommand).resolves(store("DISCONNECTED"));
+    cloudhsm.on(DescribeClustersCommand).resolves(none);
+    const rt = at(new Date(Date.UTC(2026, 11, 8, 9)));
+    await checkKeyStoreHealth({ ...input(rt), window: { ...window, weekdays: [...window.weekdays] } });
+    expect(metricsLine(rt.lines)).toMatchObject({ KeyStoreConnected: 0, ActiveHsms: 0, ScaledDownOnSchedule: 0 });
+    expect(rt.lines.filter((l) => l.startsWith("WARN"))).toEqual([
+      `WARN [check-key-store-health ${IDS.keyStoreId}] unhealthy: key store is DISCONNECTED, not CONNECTED; 0 ACTIVE HSMs, fewer than 2`,
+    ]);
+  });
+
+  test("the Lambda event must carry the whole window or none of it", async () => {
+    const handler = createHandler({
+      clients: () => ({ kms, cloudhsm, ssm: kms, secrets: kms }) as never,
+      clock: new VirtualClock(0),
+      sink: () => undefined,
+    });
+    await expect(
+      handler(
+        {
+          step: "check-key-store-health",
+          region: IDS.region,
+          keyStoreId: IDS.keyStoreId,
+          clusterId: IDS.clusterId,
+          downAt: "19:00",
+          timezone: "Europe/Berlin",
+        },
+        { getRemainingTimeInMillis: () => 60_000 },
+      ),
+    ).rejects.toThrow(
+      "a scale-to-zero window needs --down-at, --up-at, --weekdays and --timezone together; missing --up-at, --weekdays",
+    );
+  });
+});

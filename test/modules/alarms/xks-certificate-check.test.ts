@@ -88,7 +88,15 @@ describe("XksCertificateCheck", () => {
     expect(parseStepInput(step, { ...args, region: "eu-west-1" })).toEqual({
       ok: true,
       step: "check-key-store-health",
-      args: { region: "eu-west-1", keyStoreId: xks.keyStoreId, connectTo: ADDRESS, minHsms: 2, timeoutMinutes: 2 },
+      args: {
+        region: "eu-west-1",
+        keyStoreId: xks.keyStoreId,
+        connectTo: ADDRESS,
+        minHsms: 2,
+        timeoutMinutes: 2,
+        // the scale-to-zero window's scale-up budget (unused without a window) takes its default
+        upMinutes: 45,
+      },
     });
   });
 

@@ -84,3 +84,35 @@ test.each([
 ])("AMI id %s allowed: %s", (id, ok) => {
   expect(CLOUDHSM.AMI_ID.regex.test(id)).toBe(ok);
 });
+
+describe("prodLikeBy (scale to zero's production markers)", () => {
+  test.each([
+    ["prod", {}, true, []],
+    ["eu-prod-2", {}, true, []],
+    ["production", {}, true, []],
+    ["live", {}, true, []],
+    ["products", {}, false, []],
+    ["prodigy-lab", {}, false, []],
+    ["sandbox", { Environment: "Production" }, false, ["Environment"]],
+    ["sandbox", { stage: " prd " }, false, ["stage"]],
+    ["sandbox", { Team: "prod", Environment: "dev" }, false, []],
+    ["sandbox", undefined, false, []],
+  ])("%s with tags %j: name %s, tags %j", (name, tags, byName, byTags) => {
+    expect(CLOUDHSM.prodLikeBy(name, tags)).toEqual({ name: byName, tags: byTags });
+  });
+
+  test("the scale-to-zero patterns accept what they say and nothing else", () => {
+    expect(["00:00", "07:30", "23:59"].every((t) => CLOUDHSM.SCALE_CLOCK_TIME.regex.test(t))).toBe(true);
+    expect(["24:00", "7:30", "07:60", "0730", "07:30 "].some((t) => CLOUDHSM.SCALE_CLOCK_TIME.regex.test(t))).toBe(
+      false,
+    );
+    expect(
+      ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"].every((t) =>
+        CLOUDHSM.SCALE_TIMEZONE.regex.test(t),
+      ),
+    ).toBe(true);
+    expect(["utc", "Europe", "Europe/Berlin'; rm", "../etc"].some((t) => CLOUDHSM.SCALE_TIMEZONE.regex.test(t))).toBe(
+      false,
+    );
+  });
+});

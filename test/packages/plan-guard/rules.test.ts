@@ -841,3 +841,86 @@ describe("RISKY is what a reviewer must read", () => {
     expect(r.risky).toEqual([]);
   });
 });
+
+describe("scale to zero (cloudHsm.scaleToZero)", () => {
+  const schedule = (actions: string[], step = "scale-down") => {
+    const body = {
+      name: "sandbox-cloudhsm-down-1",
+      target: [
+        { arn: "arn:aws:lambda:eu-west-1:111111111111:function:sandbox-hooks", input: JSON.stringify({ step }) },
+      ],
+    };
+    return rc(
+      "aws_scheduler_schedule.down-1",
+      actions,
+      actions[0] === "create" ? null : body,
+      actions[0] === "delete" ? null : body,
+    );
+  };
+  const hsm = (name: string, actions: string[]) =>
+    rc(
+      `aws_cloudhsm_v2_hsm.${name}`,
+      actions,
+      actions[0] === "create" ? null : { cluster_id: "cluster-x" },
+      actions[0] === "delete" || actions[0] === "forget" ? null : { cluster_id: "cluster-x" },
+    );
+  const ruled = (r: ReturnType<typeof classifyPlans>, prefix: string) =>
+    [...r.blocked, ...r.risky].filter((f) => f.rule.startsWith(prefix));
+
+  test("a scale-to-zero stack without HSM resources (scaled down or not): no finding at all, no HSM count", () => {
+    const r = classifyPlans([planOf([schedule(["no-op"])])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky).toEqual([]);
+  });
+
+  test("Terraform owning an HSM beside the schedule is blocked: the next plan after a scale-down would recreate it", () => {
+    const r = classifyPlans([planOf([schedule(["no-op"]), hsm("a", ["create"])])]);
+    expect(ruled(r, "scale-to-zero").map((f) => [f.address, f.rule, f.severity])).toEqual([
+      ["aws_cloudhsm_v2_hsm.a", "scale-to-zero-terraform-hsm", "block"],
+    ]);
+    expect(ruled(r, "scale-to-zero")[0].why).toContain(
+      "the next plan would create it again, without reconnecting the key store",
+    );
+  });
+
+  test("the schedule's input still unknown (first apply): recognised by its name", () => {
+    const s = schedule(["create"]);
+    (s.change.after as Record<string, unknown>).target = [{}];
+    const r = classifyPlans([planOf([s, hsm("a", ["create"])])]);
+    expect(ruled(r, "scale-to-zero").map((f) => f.rule)).toEqual(["scale-to-zero-terraform-hsm"]);
+  });
+
+  test("handing existing HSMs over (removed, destroy = false) is explained as risky, and still needs its allow (destroy-key-bearing)", () => {
+    const r = classifyPlans([planOf([schedule(["create"]), hsm("a", ["forget"]), hsm("b", ["forget"])])]);
+    expect(ruled(r, "scale-to-zero").map((f) => [f.address, f.rule, f.severity])).toEqual([
+      ["aws_cloudhsm_v2_hsm.a", "scale-to-zero-handover", "risky"],
+      ["aws_cloudhsm_v2_hsm.b", "scale-to-zero-handover", "risky"],
+    ]);
+    expect(r.blocked.map((f) => f.rule)).toContain("destroy-key-bearing");
+    // The HSMs stay in AWS: no "leaves the cluster with 0 HSMs" line for a hand-over.
+    expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2")).toEqual([]);
+  });
+
+  test("forgetting HSMs in a stack without the schedule still trips the count", () => {
+    const r = classifyPlans([planOf([hsm("a", ["forget"]), hsm("b", ["forget"])])]);
+    expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2").map((f) => f.address)).toEqual([
+      "aws_cloudhsm_v2_hsm.a",
+      "aws_cloudhsm_v2_hsm.b",
+    ]);
+  });
+
+  test("leaving scale to zero by creating HSMs is blocked (the hook-made HSMs stay: import them)", () => {
+    const r = classifyPlans([planOf([schedule(["delete"]), hsm("a", ["create"]), hsm("b", ["create"])])]);
+    expect(ruled(r, "scale-to-zero").map((f) => [f.address, f.rule])).toEqual([
+      ["aws_cloudhsm_v2_hsm.a", "scale-to-zero-exit"],
+      ["aws_cloudhsm_v2_hsm.b", "scale-to-zero-exit"],
+    ]);
+  });
+
+  test("a schedule of another step (or a stack without scale to zero) changes nothing", () => {
+    const other = schedule(["no-op"], "check-key-store-health");
+    (other.change.after as Record<string, unknown>).name = "sandbox-other";
+    const r = classifyPlans([planOf([other, hsm("a", ["create"])])]);
+    expect(ruled(r, "scale-to-zero")).toEqual([]);
+  });
+});

@@ -1,0 +1,342 @@
+/**
+ * Scale to zero (`cloudHsm.scaleToZero`, docs/cloudhsm.md "Scale to zero"): the three steps that own
+ * a scale-to-zero cluster's HSMs instead of Terraform.
+ *
+ * - `ensure-hsms` (in the graph): creates the HSMs the configuration lists that are missing, the first
+ *   alone, and waits until they are ACTIVE. CreateHsm on a cluster that has a backup restores the
+ *   latest backup onto the new HSM
+ *   (https://docs.aws.amazon.com/cloudhsm/latest/userguide/create-hsm.html: "If you create an HSM in a
+ *   cluster that has backups, AWS CloudHSM restores the most recent backup").
+ * - `scale-down` (scheduled): confirms a READY backup, disconnects the key store (KMS then refuses
+ *   every request for its keys with KMSInvalidStateException until it reconnects:
+ *   https://docs.aws.amazon.com/kms/latest/developerguide/disconnect-keystore.html), deletes every HSM
+ *   (DeleteHsm takes a backup first: https://docs.aws.amazon.com/cloudhsm/latest/userguide/backups.html)
+ *   and waits until they are gone and that backup is READY.
+ * - `scale-up` (scheduled): `ensure-hsms` for every HSM of the configuration (at least 2 in 2 AZs,
+ *   which KMS needs), then `connect-key-store`.
+ *
+ * Every step describes first and acts only on what is missing, so a resumed Lambda invocation (or an
+ * operator re-running it) continues where the last one stopped. Waits are bounded by the step's budget.
+ */
+import { CLOUDHSM, inRange } from "@cmk-stacks/aws-limits";
+import {
+  CreateHsmCommand,
+  DeleteHsmCommand,
+  DescribeBackupsCommand,
+  type Backup,
+  type DescribeBackupsCommandOutput,
+} from "@aws-sdk/client-cloudhsm-v2";
+import { DisconnectCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
+import { pollFor, TYPICAL_MS } from "../lib/backoff";
+import {
+  checkClusterHealthy,
+  cloudHsmError,
+  describeCluster,
+  hsmSummary,
+  type Cluster,
+  type Hsm,
+} from "../lib/cluster";
+import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
+import { connectionState, describeKeyStore } from "../lib/key-store";
+import { ProgressReporter } from "../lib/progress";
+import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../lib/rate-limiter";
+import { withRetry } from "../lib/retry";
+import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
+import { waitUntil } from "../lib/wait";
+import { connectKeyStore } from "./connect-key-store";
+
+/** HSMs that exist or are coming (DELETE_IN_PROGRESS and DELETED ones do not count). */
+const LIVE = new Set(["CREATE_IN_PROGRESS", "ACTIVE", "DEGRADED"]);
+const liveHsms = (c: Cluster): Hsm[] => (c.Hsms ?? []).filter((h) => LIVE.has(h.State ?? ""));
+const deleting = (c: Cluster): Hsm[] => (c.Hsms ?? []).filter((h) => h.State === "DELETE_IN_PROGRESS");
+
+export interface EnsureHsmsInput extends StepRuntime {
+  readonly clients: { readonly cloudhsm: Sender };
+  readonly clusterId: string;
+  /** AZ of each HSM, as the configuration lists them (`cloudHsm.hsmAzs`); an AZ listed twice holds two. */
+  readonly hsmAzs: readonly string[];
+}
+
+/** The AZs (with repeats) of HSMs still to create: `wanted` minus the live HSMs, AZ by AZ. */
+export function missingAzs(wanted: readonly string[], cluster: Cluster): string[] {
+  const have = new Map<string, number>();
+  for (const h of liveHsms(cluster)) have.set(h.AvailabilityZone ?? "", (have.get(h.AvailabilityZone ?? "") ?? 0) + 1);
+  const missing: string[] = [];
+  for (const az of wanted) {
+    const n = have.get(az) ?? 0;
+    if (n > 0) have.set(az, n - 1);
+    else missing.push(az);
+  }
+  return missing;
+}
+
+/** True when every HSM `wanted` lists is ACTIVE. */
+function allActive(wanted: readonly string[], cluster: Cluster): boolean {
+  const active = { ...cluster, Hsms: (cluster.Hsms ?? []).filter((h) => h.State === "ACTIVE") };
+  return missingAzs(wanted, active).length === 0;
+}
+
+/** `ensure-hsms`: the configured HSMs exist and are ACTIVE (see the file comment). */
+export function ensureHsms(input: EnsureHsmsInput): Promise<StepResult> {
+  return guarded(input.log, async () => {
+    const progress = new ProgressReporter(`ensure-hsms ${input.clusterId}`, input.clock, input.log);
+    const status = await ensureHsmsBody(input, progress);
+    return { status, state: progress.state, elapsedMs: progress.elapsed() };
+  });
+}
+
+async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter): Promise<StepResult["status"]> {
+  const { clients, clusterId, hsmAzs } = input;
+  const label = progress.label;
+  if (!inRange(CLOUDHSM.HSMS_PER_CLUSTER, hsmAzs.length))
+    throw new HookError(
+      label,
+      "InvalidInput",
+      `${hsmAzs.length} HSMs asked for; a cluster holds ${CLOUDHSM.HSMS_PER_CLUSTER.min} to ${CLOUDHSM.HSMS_PER_CLUSTER.max}`,
+      "fix --hsm-azs",
+    );
+  const call = <T>(what: string, command: object) =>
+    withRetry(what, () => clients.cloudhsm.send(command), { ...input, label }).catch((err: unknown) => {
+      throw err instanceof HookError ? err : cloudHsmError(label, what, err);
+    }) as Promise<T>;
+  const describe = () =>
+    withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  const wait = (target: string, done: (c: Cluster) => boolean, first?: Cluster) =>
+    waitUntil<Cluster>({
+      runtime: input,
+      progress,
+      target,
+      first,
+      describe,
+      stateOf: hsmSummary,
+      done,
+      check: (c) => checkClusterHealthy(c, label),
+      policy: pollFor(TYPICAL_MS.hsmCreate),
+      timeoutAction: `check the cluster's HSMs in the CloudHSM console (a failed CreateHsm, the HSM quota), then re-run: the step creates only what is missing`,
+    });
+
+  let cluster = await describe();
+  progress.observe(hsmSummary(cluster));
+  checkClusterHealthy(cluster, label);
+  if (missingAzs(hsmAzs, cluster).length === 0 && allActive(hsmAzs, cluster)) {
+    progress.note(`already done (${liveHsms(cluster).length} HSMs ACTIVE)`);
+    return "ALREADY_DONE";
+  }
+  // A scale-down still deleting: CreateHsm after it, so the new HSMs restore the backup it takes.
+  if (deleting(cluster).length) cluster = await wait("no HSM DELETE_IN_PROGRESS", (c) => !deleting(c).length, cluster);
+  let missing = missingAzs(hsmAzs, cluster);
+  // The first HSM alone: an uninitialised cluster takes one HSM before it is ACTIVE, and the others
+  // copy the first one's keys.
+  if (liveHsms(cluster).length === 0 && missing.length) {
+    progress.note(`CreateHsm in ${missing[0]} (restores the cluster's latest backup, if any)`);
+    await call("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: missing[0] }));
+    cluster = await wait(`the first HSM ACTIVE`, (c) => (c.Hsms ?? []).some((h) => h.State === "ACTIVE"));
+    missing = missingAzs(hsmAzs, cluster);
+  }
+  if (missing.length) {
+    progress.note(`CreateHsm in ${missing.join(", ")}`);
+    for (const az of missing)
+      await call("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
+  }
+  await wait(`${hsmAzs.length} ACTIVE HSMs (${hsmAzs.join(", ")})`, (c) => allActive(hsmAzs, c));
+  return "DONE";
+}
+
+export interface ScaleInput extends StepRuntime {
+  readonly clients: { readonly kms: Sender; readonly cloudhsm: Sender };
+  readonly clusterId: string;
+  readonly keyStoreId: string;
+  readonly limiter?: RateLimiter;
+}
+
+/** The store, refused unless it is the CloudHSM store on `clusterId` (a wrong pair never loses HSMs). */
+async function checkedStore(
+  input: ScaleInput,
+  label: string,
+  kms: <T>(what: string, command: object) => Promise<T>,
+): Promise<CustomKeyStoresListEntry> {
+  const store = await describeKeyStore(
+    kms,
+    label,
+    input.keyStoreId,
+    (what, err) =>
+      new HookError(
+        label,
+        awsErrorCode(err),
+        `${what} failed: ${errorMessage(err)}`,
+        "grant the hook role the kms action named above (hooks/README.md)",
+      ),
+    "check --key-store-id and --region",
+  );
+  if (store.CloudHsmClusterId !== input.clusterId)
+    throw new HookError(
+      label,
+      "KeyStoreClusterMismatch",
+      `key store ${input.keyStoreId} is on cluster ${store.CloudHsmClusterId ?? "(none: not a CloudHSM key store)"}, not ${input.clusterId}`,
+      "pass the cluster of the store (the stack's cloudhsm_cluster_id output); nothing was changed",
+    );
+  return store;
+}
+
+/** The cluster's backups in `states`, newest first (one page: the newest are what matter here). */
+async function backups(input: ScaleInput, label: string, states: readonly string[]): Promise<Backup[]> {
+  let out: DescribeBackupsCommandOutput;
+  try {
+    out = (await withRetry(
+      "DescribeBackups",
+      () =>
+        input.clients.cloudhsm.send(
+          new DescribeBackupsCommand({
+            Filters: { clusterIds: [input.clusterId], states: [...states] },
+            SortAscending: false,
+          }),
+        ),
+      { ...input, label },
+    )) as DescribeBackupsCommandOutput;
+  } catch (err) {
+    throw cloudHsmError(label, "DescribeBackups", err);
+  }
+  return [...(out.Backups ?? [])]
+    .filter((b) => b.ClusterId === input.clusterId && states.includes(b.BackupState ?? ""))
+    .sort((a, b) => (b.CreateTimestamp?.getTime() ?? 0) - (a.CreateTimestamp?.getTime() ?? 0));
+}
+
+function kmsSender(input: ScaleInput, label: string) {
+  const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
+  return <T>(what: string, command: object) =>
+    withRetry(what, () => limiter.run(() => input.clients.kms.send(command)), { ...input, label }) as Promise<T>;
+}
+
+/** `scale-down`: backup checkpoint, disconnect, delete every HSM (see the file comment). */
+export function scaleDown(input: ScaleInput): Promise<StepResult> {
+  return guarded(input.log, () => scaleDownBody(input));
+}
+
+async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
+  const { clients, clusterId, keyStoreId } = input;
+  const progress = new ProgressReporter(`scale-down ${clusterId}`, input.clock, input.log);
+  const label = progress.label;
+  const kms = kmsSender(input, label);
+  let store = await checkedStore(input, label, kms);
+  const describe = () =>
+    withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  let cluster = await describe();
+  progress.observe(`${connectionState(store)}, ${hsmSummary(cluster)}`);
+  if (cluster.State === "DELETE_IN_PROGRESS" || cluster.State === "DELETED") checkClusterHealthy(cluster, label);
+  const startedWith = liveHsms(cluster).length;
+
+  // 1. Checkpoint: the HSMs go only when a READY backup exists (CreateHsm restores the latest one on
+  // scale-up; without one the new HSMs would be empty and every key of the store lost to KMS).
+  const ready = await backups(input, label, ["READY"]);
+  if (startedWith > 0 && ready.length === 0)
+    throw new HookError(
+      label,
+      "NoReadyBackup",
+      `cluster ${clusterId} has no READY backup: its HSMs are kept (a scale-up could not restore the keys)`,
+      "wait for the cluster's daily backup (CloudHSM backs up at least every 24 hours) and re-run; the store was not disconnected",
+    );
+  if (ready.length)
+    progress.note(`checkpoint: newest READY backup ${ready[0].BackupId} of ${ready[0].CreateTimestamp?.toISOString()}`);
+
+  // 2. Disconnect: KMS refuses requests for the store's keys from now until scale-up reconnects it.
+  if (store.ConnectionState !== "DISCONNECTED") {
+    if (store.ConnectionState !== "DISCONNECTING") {
+      progress.note(`disconnecting ${keyStoreId}: KMS refuses its keys (KMSInvalidStateException) until scale-up`);
+      try {
+        await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
+      } catch (err) {
+        if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
+          throw new HookError(
+            label,
+            awsErrorCode(err),
+            `DisconnectCustomKeyStore failed: ${errorMessage(err)}`,
+            "fix the cause above and re-run; no HSM was deleted",
+          );
+      }
+    }
+    store = await waitUntil<CustomKeyStoresListEntry>({
+      runtime: input,
+      progress,
+      target: "DISCONNECTED",
+      describe: () => checkedStore(input, label, kms),
+      stateOf: connectionState,
+      done: (s) => s.ConnectionState === "DISCONNECTED",
+      policy: pollFor(TYPICAL_MS.disconnect),
+      timeoutAction: "check the key store in the KMS console, then re-run (no HSM was deleted)",
+    });
+  }
+
+  // 3. Delete every HSM (each DeleteHsm takes a backup first).
+  cluster = await describe();
+  for (const hsm of liveHsms(cluster)) {
+    progress.note(`DeleteHsm ${hsm.HsmId} (${hsm.AvailabilityZone})`);
+    try {
+      await withRetry(
+        "DeleteHsm",
+        () => clients.cloudhsm.send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsm.HsmId })),
+        { ...input, label },
+      );
+    } catch (err) {
+      throw cloudHsmError(label, "DeleteHsm", err);
+    }
+  }
+  const gone = (c: Cluster) => (c.Hsms ?? []).every((h) => h.State === "DELETED");
+  cluster = await waitUntil<Cluster>({
+    runtime: input,
+    progress,
+    target: "no HSM",
+    first: startedWith === 0 ? cluster : undefined,
+    describe,
+    stateOf: hsmSummary,
+    done: gone,
+    policy: pollFor(TYPICAL_MS.hsmCreate),
+    timeoutAction: "check the HSMs in the CloudHSM console, then re-run scale-down (it deletes what is left)",
+  });
+
+  // 4. The backup DeleteHsm took is READY before the step reports the cluster safely at zero.
+  const pending = () => backups(input, label, ["CREATE_IN_PROGRESS"]);
+  await waitUntil<Backup[]>({
+    runtime: input,
+    progress,
+    target: "no backup CREATE_IN_PROGRESS",
+    describe: pending,
+    stateOf: (b) => (b.length ? `backup ${b[0].BackupId} CREATE_IN_PROGRESS` : "backups READY"),
+    done: (b) => b.length === 0,
+    policy: pollFor(TYPICAL_MS.hsmCreate),
+    timeoutAction: "check the cluster's backups in the CloudHSM console; scale-up restores the newest READY one",
+  });
+  const newest = (await backups(input, label, ["READY"]))[0];
+  const state = `0 HSMs, key store ${connectionState(store)}, newest READY backup ${newest?.BackupId ?? "(none)"}`;
+  progress.observe(state);
+  return {
+    status: startedWith === 0 && store.ConnectionState === "DISCONNECTED" ? "ALREADY_DONE" : "DONE",
+    state,
+    elapsedMs: progress.elapsed(),
+  };
+}
+
+/** `scale-up`: the configured HSMs (>= 2 AZs), then the store CONNECTED (see the file comment). */
+export function scaleUp(input: ScaleInput & { readonly hsmAzs: readonly string[] }): Promise<StepResult> {
+  return guarded(input.log, async () => {
+    const progress = new ProgressReporter(`scale-up ${input.clusterId}`, input.clock, input.log);
+    const label = progress.label;
+    if (!CLOUDHSM.hsmAzsServeKeyStore(input.hsmAzs))
+      throw new HookError(
+        label,
+        "InvalidInput",
+        `--hsm-azs ${input.hsmAzs.join(",")}: a key store needs at least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} HSMs in ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} AZs`,
+        "pass the configuration's cloudHsm.hsmAzs",
+      );
+    await checkedStore(input, label, kmsSender(input, label));
+    const hsms = await ensureHsmsBody(input, progress);
+    // The rest of the budget, not a new one: the whole scale-up stays within --timeout-minutes.
+    const connected = await connectKeyStore({
+      ...input,
+      timeoutMs: Math.max(0, input.timeoutMs - progress.elapsed()),
+    });
+    const already = hsms === "ALREADY_DONE" && connected.status === "ALREADY_DONE";
+    const state = `${input.hsmAzs.length} HSMs ACTIVE, key store ${connected.state}`;
+    progress.observe(state);
+    return { status: already ? "ALREADY_DONE" : "DONE", state, elapsedMs: progress.elapsed() };
+  });
+}
