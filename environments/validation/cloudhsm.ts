@@ -33,6 +33,14 @@ export const cloudHsmTable: ConstraintTable = {
       check: oneOf(...CLOUDHSM.HSM_TYPES),
     },
     {
+      // Every cluster here backs a KMS CloudHSM key store; the rulebook lists the types KMS accepts.
+      field: "cloudHsm.hsmType",
+      rule: `a type whose clusters a KMS CloudHSM key store accepts (${quotedOr(CLOUDHSM.KEY_STORE_HSM_TYPES)}; ${CLOUDHSM.KEY_STORE_HSM_TYPES_DOC})`,
+      source: "KMS CreateCustomKeyStore CloudHsmClusterId",
+      when: (c) => isString(c.parent.hsmType) && (CLOUDHSM.HSM_TYPES as readonly string[]).includes(c.parent.hsmType),
+      check: (v) => CLOUDHSM.keyStoreAcceptsHsmType(v),
+    },
+    {
       field: "cloudHsm.mode",
       rule: quotedOr(CLOUDHSM.CLUSTER_MODES),
       source: "CloudHSM CreateCluster Mode",

@@ -39,7 +39,8 @@ export interface HsmClusterProps {
  * the caller runs after activation. Every cluster and HSM carries `prevent_destroy`.
  *
  * Backup retention: the AWS provider 5.100 that plans offline here has no attribute for it;
- * `CloudHsm` sets it with the `set-backup-retention` hook (ModifyCluster).
+ * `CloudHsm` sets it with the `set-backup-retention` hook (ModifyCluster). The HSM type is
+ * Terraform's only at creation (`ignore_changes`): later changes belong to `migrate-hsm-type`.
  */
 export class HsmCluster extends Construct {
   readonly cluster: CloudhsmV2Cluster;
@@ -92,7 +93,11 @@ export class HsmCluster extends Construct {
       ...(CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(hsmType) ? {} : { mode }),
       subnetIds: azs.map((az) => props.network.subnetIdByAz[az]),
       tags: { Name: `${EnvironmentStack.of(this).name}-cloudhsm` },
-      lifecycle: { preventDestroy: true },
+      // `hsm_type` is ForceNew in the AWS provider (5.100 and 6.x): a cluster AWS migrated from
+      // hsm1.medium to hsm2m.medium, or a configuration changed to the new type, would plan a NEW
+      // cluster (every key lost). The change is ModifyCluster's, run by the `migrate-hsm-type` step:
+      // https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html
+      lifecycle: { preventDestroy: true, ignoreChanges: ["hsm_type"] },
     });
     this.clusterId = this.cluster.clusterId;
     this.securityGroupId = this.cluster.securityGroupId;

@@ -24,6 +24,13 @@ describe("minimal props (network and two AZs)", () => {
     });
   });
 
+  test("the HSM type is Terraform's only at creation: a later change (AWS's migration, or migrate-hsm-type) never plans a new cluster", () => {
+    expect(one(json(), "aws_cloudhsm_v2_cluster").lifecycle).toEqual({
+      prevent_destroy: true,
+      ignore_changes: ["hsm_type"],
+    });
+  });
+
   test("exactly one HSM before addRemainingHsms; the others depend on what they are given only", () => {
     expect(Object.keys(all(json(), "aws_cloudhsm_v2_hsm"))).toHaveLength(1);
     expect(one(json(), "aws_cloudhsm_v2_hsm")).toMatchObject({
