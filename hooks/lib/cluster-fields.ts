@@ -14,10 +14,14 @@
  * API: https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_ModifyCluster.html and
  * https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_Cluster.html
  */
-import { ModifyClusterCommand, type Cluster, type ModifyClusterRequest } from "@aws-sdk/client-cloudhsm-v2";
+import { ModifyClusterCommand, type Cluster, type Hsm, type ModifyClusterRequest } from "@aws-sdk/client-cloudhsm-v2";
+
+/** An HSM with its type (3.332 does not model it; the deserializer passes the HSM list through as JSON). */
+export type HsmWithType = Hsm & { readonly HsmType?: string };
 
 /** A cluster with the members 3.332 does not model. */
-export type ClusterWithType = Cluster & {
+export type ClusterWithType = Omit<Cluster, "Hsms"> & {
+  readonly Hsms?: HsmWithType[];
   /** Until when the cluster can be rolled back to its original HSM type (a migration started less than 24 h ago). */
   readonly HsmTypeRollbackExpiration?: Date;
   readonly Mode?: string;

@@ -3,7 +3,7 @@
  * Every pattern runs in linear time: no group that can match the same text in two ways is repeated
  * (`(\/?x+)+` tried 2^n splits of a hostile argument).
  */
-import { IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
 
 export const ID_PATTERNS = {
   clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
@@ -18,6 +18,8 @@ export const ID_PATTERNS = {
   /** `<host>:<port>`: an IPv4 address or a DNS name, and a port (rotate-xks-credential --connect-to). */
   hostPort:
     /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
+  /** The rulebook's {@link CLOUDHSM.HSM_TYPE} (migrate-hsm-type --hsm-type). */
+  hsmType: CLOUDHSM.HSM_TYPE.regex,
   /** A single-Region KMS key id (a UUID), as DescribeKey returns KeyId. */
   kmsKeyId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
 } as const;

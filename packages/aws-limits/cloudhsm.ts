@@ -6,6 +6,13 @@
  */
 import type { Default, Limit, Pattern, Range } from "./rule";
 
+/** An HSM type as ModifyCluster HsmType takes it (at most 32 characters). */
+export const HSM_TYPE: Pattern = {
+  regex: /^(?=.{1,32}$)p?hsm[0-9][a-z.]*\.[a-zA-Z]+$/,
+  allowed: "an HSM type such as hsm2m.medium",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_ModifyCluster.html",
+};
+
 /** HSM types CreateCluster takes (https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_CreateCluster.html, HsmType). */
 export const HSM_TYPES = ["hsm1.medium", "hsm2m.medium"] as const;
 export type HsmType = (typeof HSM_TYPES)[number];
