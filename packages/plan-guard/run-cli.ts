@@ -5,6 +5,7 @@ import { loadAllowlist } from "./allowlist";
 import { describeChange } from "./changes";
 import { classifyPlans } from "./classify";
 import { formatResult } from "./format";
+import { loadLiveClusters } from "./live-clusters";
 import { oneLine } from "./markdown";
 import { actionOf } from "./plan-index";
 import { InputError, type Allowlist, type LoadedPlan } from "./model";
@@ -27,6 +28,7 @@ interface Options {
   markdown?: boolean;
   quiet?: boolean;
   changes?: boolean;
+  cloudhsmClusters?: string;
 }
 
 function program(io: CliIo): Command {
@@ -39,6 +41,10 @@ function program(io: CliIo): Command {
     .option("--summary <file>", "write the Markdown summary for a pull-request comment")
     .option("--markdown", "print the Markdown summary on stdout instead of the line report")
     .option("--quiet", "print only blocked changes, errors and the verdict")
+    .option(
+      "--cloudhsm-clusters <file>",
+      "output of `aws cloudhsmv2 describe-clusters`: names the HSM AWS put in place of one the plan would re-create",
+    )
     .option(
       "--changes",
       "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
@@ -91,7 +97,20 @@ export async function runCli(
       inputErrors.push(e.message);
     }
   }
-  const result = classifyPlans(named, allowlist, { inputErrors, ...(io.now ? { now: io.now() } : {}) });
+  let cloudHsmClusters;
+  if (opts.cloudhsmClusters) {
+    try {
+      cloudHsmClusters = loadLiveClusters(opts.cloudhsmClusters);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      inputErrors.push(e.message);
+    }
+  }
+  const result = classifyPlans(named, allowlist, {
+    inputErrors,
+    ...(io.now ? { now: io.now() } : {}),
+    ...(cloudHsmClusters ? { cloudHsmClusters } : {}),
+  });
   for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
   const summary = renderSummary(result);
   if (opts.summary) {
