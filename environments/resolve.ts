@@ -119,6 +119,8 @@ export interface ResolvedCloudHsm {
     readonly cliPreinstalled: boolean;
     readonly cliPackage?: string;
   };
+  /** HSMs AWS replaced, adopted by import (`<az>-<n>` -> HSM id); absent when none. */
+  readonly adoptHsms?: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
@@ -335,6 +337,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
             trust: hsm.trust,
             keyStoreName: hsm.keyStoreName,
             adminHost: hsm.adminHost,
+            ...(hsm.adoptHsms && Object.keys(hsm.adoptHsms).length ? { adoptHsms: { ...hsm.adoptHsms } } : {}),
           },
         }
       : {}),

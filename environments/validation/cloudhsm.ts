@@ -54,6 +54,12 @@ export const cloudHsmTable: ConstraintTable = {
       check: (v, c) => CLOUDHSM.modeAllowedFor(c.parent.hsmType, v),
     },
     {
+      field: "cloudHsm.adoptHsms.*",
+      rule: `an HSM id (${CLOUDHSM.HSM_ID.allowed})`,
+      source: "CloudHSM DescribeClusters HsmId",
+      check: matches(CLOUDHSM.HSM_ID.regex),
+    },
+    {
       field: "cloudHsm.hsmAzs",
       rule: `${CLOUDHSM.KEY_STORE_MIN_HSMS.value}-${CLOUDHSM.HSMS_PER_CLUSTER.max} AZs, at least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} of them distinct (a key store needs ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} active HSMs in different AZs)`,
       source: "KMS CreateCustomKeyStore; CloudHSM quotas",

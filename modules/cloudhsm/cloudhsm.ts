@@ -52,6 +52,8 @@ export interface CloudHsmProps {
   readonly trust?: ClusterTrustSource;
   /** @default - the rulebook's {@link CLOUDHSM.HSM_TYPE_DEFAULT} */
   readonly hsmType?: HsmType;
+  /** HSMs AWS replaced, adopted by import ({@link HsmClusterProps.adoptHsms}). @default - none */
+  readonly adoptHsms?: Readonly<Record<string, string>>;
   /** @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT} */
   readonly mode?: ClusterMode;
   /**
@@ -114,6 +116,7 @@ export class CloudHsm extends Construct {
       hsmType: props.hsmType,
       mode: props.mode,
       hsmAzs: props.hsmAzs,
+      adoptHsms: props.adoptHsms,
     });
     this.credentials = new HsmCredentials(this, "credentials");
     const trust =

@@ -31,6 +31,15 @@ export interface HsmClusterProps {
    * @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT}
    */
   readonly mode?: ClusterMode;
+  /**
+   * HSMs AWS put in place of unhealthy ones, by `<az>-<n>` (the n-th HSM in that AZ): each becomes
+   * a Terraform import block at that HSM's address, so the plan adopts the replacement instead of
+   * creating an extra HSM (provider issue #8648; the plan guard's `cloudhsm-hsm-replaced-by-aws`).
+   * Terraform skips an import whose address is still in the state: `terraform apply -refresh-only`
+   * first, so the old HSM leaves it.
+   * @default - none
+   */
+  readonly adoptHsms?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -85,6 +94,19 @@ export class HsmCluster extends Construct {
         );
       }
     });
+    const names = new Set<string>();
+    const seenPerAz: Record<string, number> = {};
+    for (const az of props.hsmAzs) names.add(`${az}-${(seenPerAz[az] = (seenPerAz[az] ?? 0) + 1)}`);
+    for (const [name, hsmId] of Object.entries(props.adoptHsms ?? {})) {
+      if (!names.has(name))
+        problems.push(
+          `${at(`adoptHsms.${name}`)}: ${shown(name)} is not allowed (an HSM of hsmAzs as '<az>-<n>': ${[...names].join(", ")})`,
+        );
+      if (typeof hsmId !== "string" || !CLOUDHSM.HSM_ID.regex.test(hsmId))
+        problems.push(
+          `${at(`adoptHsms.${name}`)}: ${shown(hsmId)} is not allowed (${CLOUDHSM.HSM_ID.allowed}, CloudHSM HsmId)`,
+        );
+    }
     throwIfProblems(problems);
     this.props = props;
     const azs = [...new Set(props.hsmAzs)];
@@ -149,11 +171,14 @@ export class HsmCluster extends Construct {
 
   /** Ids stay stable when the list is reordered: `hsm-<az>-<n>` (n-th HSM in that AZ). */
   private hsm(az: string, n: number, after?: readonly ITerraformDependable[]): CloudhsmV2Hsm {
-    return new CloudhsmV2Hsm(this, `hsm-${az}-${n}`, {
+    const hsm = new CloudhsmV2Hsm(this, `hsm-${az}-${n}`, {
       clusterId: this.clusterId,
       subnetId: this.props.network.subnetIdByAz[az],
       dependsOn: after ? [...after] : undefined,
       lifecycle: { preventDestroy: true },
     });
+    const adopted = this.props.adoptHsms?.[`${az}-${n}`];
+    if (adopted) hsm.importFrom(adopted);
+    return hsm;
   }
 }

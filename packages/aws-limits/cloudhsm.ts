@@ -13,6 +13,13 @@ export const HSM_TYPE: Pattern = {
   doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_ModifyCluster.html",
 };
 
+/** An HSM id (CreateHsm returns it; DeleteHsm HsmId). */
+export const HSM_ID: Pattern = {
+  regex: /^hsm-[2-7a-zA-Z]{11,16}$/,
+  allowed: "hsm- and 11-16 letters or digits 2-7",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteHsm.html",
+};
+
 /** HSM types CreateCluster takes (https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_CreateCluster.html, HsmType). */
 export const HSM_TYPES = ["hsm1.medium", "hsm2m.medium"] as const;
 export type HsmType = (typeof HSM_TYPES)[number];

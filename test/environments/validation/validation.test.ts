@@ -682,6 +682,12 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     "environments.prod.cloudHsm.mode: \"NON_FIPS\" is not allowed ('FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode), CloudHSM CreateCluster Mode)",
   ],
   [
+    "adopted HSM id malformed",
+    prod,
+    { "cloudHsm.adoptHsms": { "eu-west-1b-1": "i-0123456789abcdef0" } },
+    'environments.prod.cloudHsm.adoptHsms.eu-west-1b-1: "i-0123456789abcdef0" is not allowed (an HSM id (hsm- and 11-16 letters or digits 2-7), CloudHSM DescribeClusters HsmId)',
+  ],
+  [
     "HSMs in one AZ",
     prod,
     { "cloudHsm.hsmAzs": ["eu-west-1a", "eu-west-1a"] },

@@ -106,3 +106,30 @@ test.each([
 ])("%s", (_name, props, expected) => {
   expect(errorLines(() => build(props as Partial<HsmClusterProps>))).toEqual(expected);
 });
+
+describe("adoptHsms: an HSM AWS replaced is imported at its address, not re-created", () => {
+  test("each adopted HSM is one import block to that HSM's address; the others are untouched", () => {
+    const { stack, cluster } = build({
+      hsmAzs: ["eu-west-1a", "eu-west-1b", "eu-west-1b"],
+      adoptHsms: { "eu-west-1b-2": "hsm-newnewnewnew" },
+    });
+    cluster.addRemainingHsms([]);
+    const json = synth(stack) as unknown as { import?: { to: string; id: string }[] };
+    const address = Object.keys(all(json as never, "aws_cloudhsm_v2_hsm")).find((k) => k.includes("eu-west-1b-2"));
+    expect(json.import).toEqual([{ to: `aws_cloudhsm_v2_hsm.${address}`, id: "hsm-newnewnewnew" }]);
+  });
+
+  test("none adopted: no import block", () => {
+    const { stack } = build();
+    expect((synth(stack) as unknown as { import?: unknown }).import).toBeUndefined();
+  });
+
+  test("an HSM name not in hsmAzs and a malformed id are refused, both at once", () => {
+    expect(
+      errorLines(() => build({ adoptHsms: { "eu-west-1c-1": "hsm-newnewnewnew", "eu-west-1a-1": "hsm-x; rm" } })),
+    ).toEqual([
+      `test/hsm.adoptHsms.eu-west-1c-1: "eu-west-1c-1" is not allowed (an HSM of hsmAzs as '<az>-<n>': eu-west-1a-1, eu-west-1b-1)`,
+      `test/hsm.adoptHsms.eu-west-1a-1: "hsm-x; rm" is not allowed (hsm- and 11-16 letters or digits 2-7, CloudHSM HsmId)`,
+    ]);
+  });
+});
