@@ -126,7 +126,11 @@ async function body(input: MigrateHsmTypeInput): Promise<StepResult> {
       );
     await pinCheckpoint(input, label, progress);
     try {
-      const out = (await withRetry("ModifyCluster", () => clients.cloudhsm.send(modifyClusterHsmType(clusterId, target)), retry)) as {
+      const out = (await withRetry(
+        "ModifyCluster",
+        () => clients.cloudhsm.send(modifyClusterHsmType(clusterId, target)),
+        retry,
+      )) as {
         Cluster?: ClusterWithType;
       };
       progress.note(
@@ -205,7 +209,9 @@ async function pinCheckpoint(input: MigrateHsmTypeInput, label: string, progress
       `cluster ${clusterId} has no READY backup to keep as the checkpoint before the change`,
       "wait for CloudHSM's daily backup (or add an HSM, which takes one), then re-run",
     );
-  const age = newest.CreateTimestamp ? ` taken ${formatDuration(clock.now() - newest.CreateTimestamp.getTime())} ago` : "";
+  const age = newest.CreateTimestamp
+    ? ` taken ${formatDuration(clock.now() - newest.CreateTimestamp.getTime())} ago`
+    : "";
   if (!newest.NeverExpires) {
     try {
       await withRetry(

@@ -191,7 +191,8 @@ export const HSM_TYPE_MIGRATIONS: readonly { readonly from: HsmType; readonly to
 ];
 
 /** Page of the documented HSM type migration (ModifyCluster HsmType, limited-write mode, rollback). */
-export const HSM_TYPE_MIGRATION_DOC = "https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html";
+export const HSM_TYPE_MIGRATION_DOC =
+  "https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html";
 
 /** Whether AWS documents changing a cluster's HSM type from `from` to `to` in place (ModifyCluster). */
 export function hsmTypeMigrationDocumented(from: unknown, to: unknown): boolean {

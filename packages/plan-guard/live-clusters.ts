@@ -29,7 +29,8 @@ export function parseLiveClusters(text: string, file: string): LiveCluster[] {
       ClusterId: cluster.ClusterId,
       Hsms: hsms.map((h: unknown, j) => {
         const hsm = (h ?? {}) as Record<string, unknown>;
-        if (typeof hsm.HsmId !== "string") throw new InputError(file, `Clusters[${i}].Hsms[${j}].HsmId is not a string`);
+        if (typeof hsm.HsmId !== "string")
+          throw new InputError(file, `Clusters[${i}].Hsms[${j}].HsmId is not a string`);
         return {
           HsmId: hsm.HsmId,
           AvailabilityZone: optional(hsm.AvailabilityZone),

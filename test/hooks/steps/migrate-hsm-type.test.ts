@@ -45,8 +45,18 @@ const modified = (...args: Parameters<typeof cluster>) => ({ Cluster: cluster(..
 
 const BACKUPS = {
   Backups: [
-    { BackupId: "backup-older234567", BackupState: "READY", ClusterId: IDS.clusterId, CreateTimestamp: new Date(-30 * HOUR) },
-    { BackupId: "backup-newer234567", BackupState: "READY", ClusterId: IDS.clusterId, CreateTimestamp: new Date(-2 * HOUR) },
+    {
+      BackupId: "backup-older234567",
+      BackupState: "READY",
+      ClusterId: IDS.clusterId,
+      CreateTimestamp: new Date(-30 * HOUR),
+    },
+    {
+      BackupId: "backup-newer234567",
+      BackupState: "READY",
+      ClusterId: IDS.clusterId,
+      CreateTimestamp: new Date(-2 * HOUR),
+    },
   ],
 };
 
@@ -97,9 +107,7 @@ test("pins the newest READY backup, calls ModifyCluster(HsmType) and waits until
     "[migrate-hsm-type cluster-abcdefghijk] checkpoint: backup backup-newer234567 taken 2h00m00s ago kept (NeverExpires); release it after the migration with aws cloudhsmv2 modify-backup-attributes --backup-id backup-newer234567 --no-never-expires",
     "[migrate-hsm-type cluster-abcdefghijk] ModifyCluster accepted: hsm1.medium -> hsm2m.medium; the cluster is in limited-write mode (no new keys, users or key changes) until it ends",
     "[migrate-hsm-type cluster-abcdefghijk] ACTIVE, hsm1.medium, HSMs 0/2 ACTIVE on hsm2m.medium -> UPDATE_IN_PROGRESS, hsm2m.medium, HSMs 0/2 ACTIVE on hsm2m.medium after 0s",
-    expect.stringMatching(
-      /-> UPDATE_IN_PROGRESS, hsm2m.medium, HSMs 1\/2 ACTIVE on hsm2m.medium after \d+s$/,
-    ),
+    expect.stringMatching(/-> UPDATE_IN_PROGRESS, hsm2m.medium, HSMs 1\/2 ACTIVE on hsm2m.medium after \d+s$/),
     expect.stringMatching(/-> ACTIVE, hsm2m.medium, HSMs 2\/2 ACTIVE on hsm2m.medium after /),
     expect.stringMatching(
       /^\[migrate-hsm-type cluster-abcdefghijk\] done: a manual rollback \(migrate-hsm-type --hsm-type <the original type>\) is possible until 1970-01-02T00:00:00.000Z \(HsmTypeRollbackExpiration, /,
@@ -122,7 +130,9 @@ test("a migration already running (a re-run after a timeout, or AWS's own) is on
   cloudhsm
     .on(DescribeClustersCommand)
     .callsFake(() =>
-      n++ < 2 ? cluster("UPDATE_IN_PROGRESS", NEW, [NEW, OLD]) : cluster("ACTIVE", NEW, [NEW, NEW], { rollbackUntil: HOUR }),
+      n++ < 2
+        ? cluster("UPDATE_IN_PROGRESS", NEW, [NEW, OLD])
+        : cluster("ACTIVE", NEW, [NEW, NEW], { rollbackUntil: HOUR }),
     );
   expect(await migrateHsmType(input())).toMatchObject({ status: "DONE" });
   expect(cloudhsm.commandCalls(ModifyClusterCommand)).toHaveLength(0);
@@ -187,7 +197,10 @@ test("backups over several pages: the newest READY one is pinned; one already pi
     .resolves({ Backups: [{ ...BACKUPS.Backups[1], NeverExpires: true }] });
   cloudhsm.on(ModifyClusterCommand).rejects(awsError("CloudHsmAccessDeniedException", "not authorized"));
   await thrown(() => migrateHsmType(input()));
-  expect(inputsOf(DescribeBackupsCommand).map((i: { NextToken?: string }) => i.NextToken)).toEqual([undefined, "page2"]);
+  expect(inputsOf(DescribeBackupsCommand).map((i: { NextToken?: string }) => i.NextToken)).toEqual([
+    undefined,
+    "page2",
+  ]);
   expect(cloudhsm.commandCalls(ModifyBackupAttributesCommand)).toHaveLength(0);
 });
 
@@ -248,7 +261,9 @@ test.each([
   cloudhsm.on(ModifyClusterCommand).rejects(awsError(code, "the service said no", status));
   const err = await thrown(() => migrateHsmType(input()));
   expect(err.message).toMatch(
-    new RegExp(`^\\[migrate-hsm-type cluster-abcdefghijk\\] ${code}: ModifyCluster failed: the service said no\\. Next: `),
+    new RegExp(
+      `^\\[migrate-hsm-type cluster-abcdefghijk\\] ${code}: ModifyCluster failed: the service said no\\. Next: `,
+    ),
   );
   expect(err.message).toContain(next);
 });
@@ -282,8 +297,11 @@ test("CLI runs it with --hsm-type; a malformed type is refused before any call; 
   expect(cloudhsm.calls()).toHaveLength(1);
   const handler = createHandler({ clients } as never);
   await expect(
-    handler({ step: "migrate-hsm-type", region: IDS.region, clusterId: IDS.clusterId, hsmType: NEW } as never, {
-      getRemainingTimeInMillis: () => 900_000,
-    } as never),
+    handler(
+      { step: "migrate-hsm-type", region: IDS.region, clusterId: IDS.clusterId, hsmType: NEW } as never,
+      {
+        getRemainingTimeInMillis: () => 900_000,
+      } as never,
+    ),
   ).rejects.toThrow("the Lambda runner does not run migrate-hsm-type");
 });

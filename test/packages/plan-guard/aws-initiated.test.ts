@@ -28,10 +28,10 @@ const newAfter = { cluster_id: CLUSTER, subnet_id: "subnet-0000000000000000b" };
 
 /** The plan Terraform makes after AWS replaced the HSM in eu-west-1b. */
 const replacedPlan = () =>
-  planOf(
-    [rc(OTHER, ["no-op"], keptHsm, keptHsm), rc(ADDR, ["create"], null, newAfter)],
-    { drift: [rc(ADDR, ["delete"], oldHsm, null)], stack: "prod-keys" },
-  );
+  planOf([rc(OTHER, ["no-op"], keptHsm, keptHsm), rc(ADDR, ["create"], null, newAfter)], {
+    drift: [rc(ADDR, ["delete"], oldHsm, null)],
+    stack: "prod-keys",
+  });
 
 const live = (hsms: object[]) => [{ ClusterId: CLUSTER, Hsms: hsms as never }];
 const hsm = (id: string, az: string, extra: object = {}) => ({
@@ -82,7 +82,9 @@ describe("an HSM AWS replaced", () => {
       rule: "cloudhsm-hsm-replaced-by-aws",
       why: "HSM hsm-oldoldoldol in eu-west-1b (ENI 10.0.2.10) was deleted outside Terraform and cluster cluster-abcdefghijk has no ACTIVE HSM in that AZ that the state does not know: this plan re-creates it",
     });
-    expect(result.blocked[0].fix).toMatch(/^if the HSM was deleted on purpose or lost, re-creating it is right: allow it with an entry in plan-guard.allow.json/);
+    expect(result.blocked[0].fix).toMatch(
+      /^if the HSM was deleted on purpose or lost, re-creating it is right: allow it with an entry in plan-guard.allow.json/,
+    );
   });
 
   test("without the live HSMs: still blocked, with how to find the replacement", () => {
@@ -105,15 +107,21 @@ describe("an HSM AWS replaced", () => {
 
   test("after adoption (an import at the address, nothing created) nothing is blocked", () => {
     const imported = planOf([
-      rc(ADDR, ["no-op"], { ...oldHsm, hsm_id: "hsm-newnewnewne" }, { ...oldHsm, hsm_id: "hsm-newnewnewne" }, {
-        change: {
-          actions: ["no-op"],
-          before: oldHsm,
-          after: oldHsm,
-          after_unknown: {},
-          importing: { id: "hsm-newnewnewne" },
-        } as never,
-      }),
+      rc(
+        ADDR,
+        ["no-op"],
+        { ...oldHsm, hsm_id: "hsm-newnewnewne" },
+        { ...oldHsm, hsm_id: "hsm-newnewnewne" },
+        {
+          change: {
+            actions: ["no-op"],
+            before: oldHsm,
+            after: oldHsm,
+            after_unknown: {},
+            importing: { id: "hsm-newnewnewne" },
+          } as never,
+        },
+      ),
     ]);
     expect(classifyPlans([imported]).blocked).toEqual([]);
   });
@@ -196,7 +204,9 @@ describe("--cloudhsm-clusters", () => {
   test("parseLiveClusters keeps only what the rule reads", () => {
     expect(
       parseLiveClusters(
-        JSON.stringify({ Clusters: [{ ClusterId: CLUSTER, Certificates: { x: 1 }, Hsms: [{ HsmId: "hsm-a", EniIp: "10.0.0.1" }] }] }),
+        JSON.stringify({
+          Clusters: [{ ClusterId: CLUSTER, Certificates: { x: 1 }, Hsms: [{ HsmId: "hsm-a", EniIp: "10.0.0.1" }] }],
+        }),
         "f",
       ),
     ).toEqual([
@@ -214,7 +224,9 @@ describe("--cloudhsm-clusters", () => {
         ],
       },
     ]);
-    expect(() => parseLiveClusters("{", "f")).toThrow("f: not JSON (expected the output of aws cloudhsmv2 describe-clusters)");
+    expect(() => parseLiveClusters("{", "f")).toThrow(
+      "f: not JSON (expected the output of aws cloudhsmv2 describe-clusters)",
+    );
     expect(() => parseLiveClusters("{}", "f")).toThrow("f: no Clusters list");
   });
 });
