@@ -23,6 +23,13 @@ const quotedOr = (list: readonly string[]): string => list.map((v) => `'${v}'`).
 const subnetAzs = (env: EnvironmentConfig): string[] =>
   Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
 
+/** `<az>-<n>` of each HSM in `hsmAzs` (the n-th HSM in that AZ), as HsmCluster names them. */
+const hsmNames = (azs: unknown): string[] => {
+  if (!Array.isArray(azs)) return [];
+  const seen: Record<string, number> = {};
+  return azs.filter(isString).map((az) => `${az}-${(seen[az] = (seen[az] ?? 0) + 1)}`);
+};
+
 export const cloudHsmTable: ConstraintTable = {
   domain: "cloudhsm",
   fields: [
@@ -52,6 +59,17 @@ export const cloudHsmTable: ConstraintTable = {
       source: "CloudHSM CreateCluster Mode",
       when: (c) => isString(c.parent.hsmType) && CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(c.parent.hsmType),
       check: (v, c) => CLOUDHSM.modeAllowedFor(c.parent.hsmType, v),
+    },
+    {
+      field: "cloudHsm.adoptHsms",
+      rule: (c) =>
+        `names of HSMs in hsmAzs, '<az>-<n>' for the n-th HSM in that AZ (${hsmNames(c.parent.hsmAzs).join(", ") || "none"})`,
+      source: "the HSM addresses HsmCluster synthesizes",
+      check: (v, c) =>
+        typeof v === "object" &&
+        v !== null &&
+        !Array.isArray(v) &&
+        Object.keys(v).every((k) => hsmNames(c.parent.hsmAzs).includes(k)),
     },
     {
       field: "cloudHsm.adoptHsms.*",
