@@ -24,10 +24,13 @@ export const hsmTypeRule: Rule = (idx) => {
     const typeChanges = (from !== undefined && to !== undefined && from !== to) || isUnknown(rc, "hsm_type");
     if (!typeChanges && !forcedByHsmType(rc.change.replace_paths)) continue;
     const id = typeof b.cluster_id === "string" ? b.cluster_id : typeof b.id === "string" ? b.id : "<cluster id>";
-    const documented = CLOUDHSM.hsmTypeMigrationDocumented(from, to) || CLOUDHSM.hsmTypeMigrationDocumented(to, from);
-    const path = documented
-      ? `AWS changes the HSM type in place: keep lifecycle ignore_changes on hsm_type (HsmCluster sets it) and run the operator step \`npm run -s hook -- migrate-hsm-type --region <region> --cluster-id ${id} --hsm-type ${to ?? "<type>"}\` (backup checkpoint, ModifyCluster, limited-write mode about ${CLOUDHSM.HSM_TYPE_MIGRATION_MINUTES_PER_HSM.value} minutes per HSM, ${CLOUDHSM.HSM_TYPE_ROLLBACK_HOURS.value}-hour rollback window; docs/cloudhsm.md, ${CLOUDHSM.HSM_TYPE_MIGRATION_DOC})`
-      : `AWS documents no in-place change from ${from ?? "this type"} to ${to ?? "that type"} (only ${CLOUDHSM.HSM_TYPE_MIGRATIONS.map((m) => `${m.from} -> ${m.to}`).join(", ")}, ${CLOUDHSM.HSM_TYPE_MIGRATION_DOC}): put hsm_type back and keep ignore_changes on it`;
+    // `from` is what the state (AWS) has, `to` what the configuration asks for.
+    const awsMigrated = CLOUDHSM.hsmTypeMigrationDocumented(to, from);
+    const path = awsMigrated
+      ? `AWS already migrated this cluster to ${from} (${CLOUDHSM.HSM_TYPE_MIGRATION_DOC}): set cloudHsm.hsmType to ${from} and keep lifecycle ignore_changes on hsm_type (HsmCluster sets it); nothing is to be run (going back to ${to ?? "the old type"} is the manual rollback, migrate-hsm-type inside the ${CLOUDHSM.HSM_TYPE_ROLLBACK_HOURS.value}-hour window only)`
+      : CLOUDHSM.hsmTypeMigrationDocumented(from, to)
+        ? `AWS changes the HSM type in place: keep lifecycle ignore_changes on hsm_type (HsmCluster sets it) and run the operator step \`npm run -s hook -- migrate-hsm-type --region <region> --cluster-id ${id} --hsm-type ${to}\` (backup checkpoint, ModifyCluster, limited-write mode about ${CLOUDHSM.HSM_TYPE_MIGRATION_MINUTES_PER_HSM.value} minutes per HSM, ${CLOUDHSM.HSM_TYPE_ROLLBACK_HOURS.value}-hour rollback window; docs/cloudhsm.md, ${CLOUDHSM.HSM_TYPE_MIGRATION_DOC})`
+        : `AWS documents no in-place change from ${from ?? "this type"} to ${to ?? "that type"} (only ${CLOUDHSM.HSM_TYPE_MIGRATIONS.map((m) => `${m.from} -> ${m.to}`).join(", ")}, ${CLOUDHSM.HSM_TYPE_MIGRATION_DOC}): put hsm_type back and keep ignore_changes on it`;
     out.push(
       finding(
         idx,

@@ -157,14 +157,32 @@ describe("hsm_type changed (AWS migrated the cluster, or the configuration says 
     return p;
   };
 
-  test("a replacement forced by hsm_type is blocked with the migration path named", () => {
+  test("AWS migrated the cluster, the configuration still says hsm1.medium: blocked, the advice is to update the configuration", () => {
     const result = classifyPlans([withReplace("hsm2m.medium", "hsm1.medium")]);
     const f = result.blocked.find((b) => b.rule === "cloudhsm-hsm-type-replace");
     expect(f).toMatchObject({
       action: "replace",
       why: "replaces the CloudHSM cluster because hsm_type changes (hsm2m.medium -> hsm1.medium; hsm_type is ForceNew in the AWS provider): the new cluster would hold none of the key store's keys, and every key in the store would become unusable for good",
-      fix: "AWS changes the HSM type in place: keep lifecycle ignore_changes on hsm_type (HsmCluster sets it) and run the operator step `npm run -s hook -- migrate-hsm-type --region <region> --cluster-id cluster-abcdefghijk --hsm-type hsm1.medium` (backup checkpoint, ModifyCluster, limited-write mode about 30 minutes per HSM, 24-hour rollback window; docs/cloudhsm.md, https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html)",
+      fix: "AWS already migrated this cluster to hsm2m.medium (https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html): set cloudHsm.hsmType to hsm2m.medium and keep lifecycle ignore_changes on hsm_type (HsmCluster sets it); nothing is to be run (going back to hsm1.medium is the manual rollback, migrate-hsm-type inside the 24-hour window only)",
     });
+  });
+
+  test("the configuration asks for hsm2m.medium: blocked, migrate-hsm-type named", () => {
+    const f = classifyPlans([withReplace("hsm1.medium", "hsm2m.medium")]).blocked.find(
+      (b) => b.rule === "cloudhsm-hsm-type-replace",
+    );
+    expect(f?.fix).toBe(
+      "AWS changes the HSM type in place: keep lifecycle ignore_changes on hsm_type (HsmCluster sets it) and run the operator step `npm run -s hook -- migrate-hsm-type --region <region> --cluster-id cluster-abcdefghijk --hsm-type hsm2m.medium` (backup checkpoint, ModifyCluster, limited-write mode about 30 minutes per HSM, 24-hour rollback window; docs/cloudhsm.md, https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html)",
+    );
+  });
+
+  test("an undocumented type change: blocked, and said to be no in-place change", () => {
+    const f = classifyPlans([withReplace("hsm2m.medium", "hsm3.large")]).blocked.find(
+      (b) => b.rule === "cloudhsm-hsm-type-replace",
+    );
+    expect(f?.fix).toMatch(
+      /^AWS documents no in-place change from hsm2m.medium to hsm3.large \(only hsm1.medium -> hsm2m.medium, /,
+    );
   });
 
   test("a replacement for another reason (subnets) is not named as an HSM type change", () => {
