@@ -124,6 +124,11 @@ async function body(input: MigrateHsmTypeInput): Promise<StepResult> {
         `the cluster is ${first.State ?? "in an unknown state"}; only an ACTIVE cluster changes HSM type`,
         "finish the cluster's bootstrap (or wait for the running change), then re-run",
       );
+    const active = (first.Hsms ?? []).filter((h) => h.State === "ACTIVE").length;
+    if (active < CLOUDHSM.KEY_STORE_MIN_HSMS.value)
+      progress.note(
+        `only ${active} ACTIVE HSM${active === 1 ? "" : "s"}: while AWS replaces ${active === 1 ? "it" : "them"} the cluster has none, and the key store's keys are unusable (AWS asks for a highly available cluster first)`,
+      );
     await pinCheckpoint(input, label, progress);
     try {
       const out = (await withRetry(

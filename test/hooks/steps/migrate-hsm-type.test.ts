@@ -179,6 +179,18 @@ test("the wait is bounded by AWS's 30 minutes per HSM (plus one HSM's time): 3 H
   expect(rt.clock.now()).toBe(2 * HOUR);
 });
 
+test("a single-HSM cluster is migrated too, with the outage said first", async () => {
+  const rt = runtime();
+  migrating([cluster("ACTIVE", NEW, [NEW])], cluster("ACTIVE", OLD, [OLD]));
+  cloudhsm.on(DescribeBackupsCommand).resolves(BACKUPS);
+  cloudhsm.on(ModifyBackupAttributesCommand).resolves({});
+  cloudhsm.on(ModifyClusterCommand).resolves(modified("UPDATE_IN_PROGRESS", NEW, [OLD]));
+  expect(await migrateHsmType(input(rt))).toMatchObject({ status: "DONE" });
+  expect(rt.lines[1]).toBe(
+    "[migrate-hsm-type cluster-abcdefghijk] only 1 ACTIVE HSM: while AWS replaces it the cluster has none, and the key store's keys are unusable (AWS asks for a highly available cluster first)",
+  );
+});
+
 test("no READY backup: refused before any change (AWS's backups are the only way back)", async () => {
   cloudhsm.on(DescribeClustersCommand).resolves(cluster("ACTIVE", OLD, [OLD, OLD]));
   cloudhsm.on(DescribeBackupsCommand).resolves({ Backups: [] });
