@@ -138,6 +138,8 @@ export interface ResolvedCloudHsm {
     readonly weekdays: readonly CLOUDHSM.ScaleWeekday[];
     readonly timezone: string;
   };
+  /** HSMs AWS replaced, adopted by import (`<az>-<n>` -> HSM id); absent when none. */
+  readonly adoptHsms?: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedXks extends Omit<XksConfig, "healthCheck"> {
@@ -371,6 +373,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
             ...(hsm.scaleToZero
               ? { scaleToZero: { ...hsm.scaleToZero, weekdays: [...hsm.scaleToZero.weekdays] } }
               : {}),
+            ...(hsm.adoptHsms && Object.keys(hsm.adoptHsms).length ? { adoptHsms: { ...hsm.adoptHsms } } : {}),
           },
         }
       : {}),

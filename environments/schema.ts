@@ -409,6 +409,12 @@ export const CloudHsmSchema = z
     ),
     adminHost: AdminHostSchema.prefault({}),
     scaleToZero: ScaleToZeroSchema.optional(),
+    adoptHsms: z
+      .record(z.string(), z.string())
+      .describe(
+        "HSMs AWS put in place of unhealthy ones, adopted instead of re-created: '<az>-<n>' (the n-th HSM in that AZ, as the plan guard names it) -> the replacement's HSM id. Synthesized as a Terraform import block (the plan shows an import, not a create); run terraform apply -refresh-only first so the old HSM leaves the state (docs/cloudhsm.md). Default: none.",
+      )
+      .optional(),
   })
   .describe("A CloudHSM cluster and its KMS custom key store. Default: none.");
 

@@ -40,6 +40,8 @@ export interface StepArgs {
   readonly rotate?: boolean;
   /** Secret holding the new XKS proxy credential as JSON (rotate-xks-credential); absent: standard input. */
   readonly credentialSecretArn?: string;
+  /** The HSM type the cluster should have (migrate-hsm-type). */
+  readonly hsmType?: string;
   /** `<host>:<port>` to dial for the proxy check instead of the store's private DNS name (rotate-xks-credential). */
   readonly connectTo?: string;
   /** AZ of each HSM, comma-separated (ensure-hsms, scale-up). */
@@ -381,6 +383,26 @@ export const STEP_CONTRACT = {
         resources: secret("credentialSecretArn"),
         note: "only with --credential-secret-arn (plus kms:Decrypt on the secret's key)",
       },
+    ],
+  },
+  "migrate-hsm-type": {
+    description: `operator-run, as AWS documents it (${CLOUDHSM.HSM_TYPE_MIGRATION_DOC}): the cluster's HSM type changed in place by ModifyCluster, never a new cluster (Terraform ignores hsm_type after creation); the newest READY backup pinned first (NeverExpires), limited-write mode while AWS replaces the HSMs one at a time, a wait bounded by ${CLOUDHSM.HSM_TYPE_MIGRATION_MINUTES_PER_HSM.value} minutes per HSM plus one (--timeout-minutes does not apply), AWS's automatic rollback reported, and the ${CLOUDHSM.HSM_TYPE_ROLLBACK_HOURS.value}-hour manual rollback window (HsmTypeRollbackExpiration); back to the original type inside that window is the manual rollback`,
+    inGraph: false,
+    cliOnly:
+      "the change puts the cluster in limited-write mode for about 30 minutes per HSM and is scheduled by people (a maintenance window, no new keys meanwhile), never by an apply: no Terraform resource may trigger it and the hook role every apply invokes holds no ModifyCluster HsmType or ModifyBackupAttributes grant; run it from an operator's machine (npm run -s hook -- migrate-hsm-type ..., docs/cloudhsm.md)",
+    args: {
+      clusterId: CLUSTER_ID,
+      hsmType: id("hsmType", "the HSM type the cluster should have (hsm2m.medium)"),
+    },
+    iam: [
+      { ...DESCRIBE_CLUSTERS, note: "DescribeClusters takes no resource ARN; also the wait" },
+      { actions: ["cloudhsm:DescribeBackups"], resources: "*", note: "DescribeBackups takes no resource ARN" },
+      {
+        actions: ["cloudhsm:ModifyBackupAttributes"],
+        resources: "*",
+        note: "the checkpoint backup is found at run time (its ARN is not known before)",
+      },
+      { actions: ["cloudhsm:ModifyCluster"], resources: cluster },
     ],
   },
   "connect-key-store": {

@@ -18,6 +18,7 @@ import { connectKeyStore } from "./steps/connect-key-store";
 import { createKmsuser } from "./steps/create-kmsuser";
 import { importKeyMaterial, type MaterialSource } from "./steps/import-key-material";
 import { initializeCluster } from "./steps/initialize-cluster";
+import { migrateHsmType } from "./steps/migrate-hsm-type";
 import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
 import { rotateXksCredential } from "./steps/rotate-xks-credential";
 import { ensureHsms, scaleDown, scaleUp } from "./steps/scale-hsms";
@@ -116,6 +117,8 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       credentialSecretArn: a.credentialSecretArn,
       connectTo: a.connectTo,
     }),
+  "migrate-hsm-type": (a, c, r) =>
+    migrateHsmType({ ...r, clients: c, clusterId: req(a.clusterId), hsmType: req(a.hsmType) }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
   "check-key-store-health": (a, c, r) =>
     checkKeyStoreHealth({

@@ -23,6 +23,13 @@ const quotedOr = (list: readonly string[]): string => list.map((v) => `'${v}'`).
 const subnetAzs = (env: EnvironmentConfig): string[] =>
   Array.isArray(env.network?.subnets) ? env.network.subnets.map((s) => s?.az).filter(isString) : [];
 
+/** `<az>-<n>` of each HSM in `hsmAzs` (the n-th HSM in that AZ), as HsmCluster names them. */
+const hsmNames = (azs: unknown): string[] => {
+  if (!Array.isArray(azs)) return [];
+  const seen: Record<string, number> = {};
+  return azs.filter(isString).map((az) => `${az}-${(seen[az] = (seen[az] ?? 0) + 1)}`);
+};
+
 export const cloudHsmTable: ConstraintTable = {
   domain: "cloudhsm",
   fields: [
@@ -31,6 +38,14 @@ export const cloudHsmTable: ConstraintTable = {
       rule: quotedOr(CLOUDHSM.HSM_TYPES),
       source: "CloudHSM CreateCluster HsmType",
       check: oneOf(...CLOUDHSM.HSM_TYPES),
+    },
+    {
+      // Every cluster here backs a KMS CloudHSM key store; the rulebook lists the types KMS accepts.
+      field: "cloudHsm.hsmType",
+      rule: `a type whose clusters a KMS CloudHSM key store accepts (${quotedOr(CLOUDHSM.KEY_STORE_HSM_TYPES)}; ${CLOUDHSM.KEY_STORE_HSM_TYPES_DOC})`,
+      source: "KMS CreateCustomKeyStore CloudHsmClusterId",
+      when: (c) => isString(c.parent.hsmType) && (CLOUDHSM.HSM_TYPES as readonly string[]).includes(c.parent.hsmType),
+      check: (v) => CLOUDHSM.keyStoreAcceptsHsmType(v),
     },
     {
       field: "cloudHsm.mode",
@@ -44,6 +59,30 @@ export const cloudHsmTable: ConstraintTable = {
       source: "CloudHSM CreateCluster Mode",
       when: (c) => isString(c.parent.hsmType) && CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(c.parent.hsmType),
       check: (v, c) => CLOUDHSM.modeAllowedFor(c.parent.hsmType, v),
+    },
+    {
+      field: "cloudHsm.adoptHsms",
+      rule: (c) =>
+        `names of HSMs in hsmAzs, '<az>-<n>' for the n-th HSM in that AZ (${hsmNames(c.parent.hsmAzs).join(", ") || "none"})`,
+      source: "the HSM addresses HsmCluster synthesizes",
+      check: (v, c) =>
+        typeof v === "object" &&
+        v !== null &&
+        !Array.isArray(v) &&
+        Object.keys(v).every((k) => hsmNames(c.parent.hsmAzs).includes(k)),
+    },
+    {
+      field: "cloudHsm.adoptHsms",
+      rule: "unset with scaleToZero (the hook steps own the HSMs there: ensure-hsms and scale-up count the HSMs AWS put in place and create none)",
+      source: "docs/cloudhsm.md, Scale to zero",
+      when: (c) => c.parent.scaleToZero !== undefined,
+      check: (v) => v === undefined,
+    },
+    {
+      field: "cloudHsm.adoptHsms.*",
+      rule: `an HSM id (${CLOUDHSM.HSM_ID.allowed})`,
+      source: "CloudHSM DescribeClusters HsmId",
+      check: matches(CLOUDHSM.HSM_ID.regex),
     },
     {
       field: "cloudHsm.hsmAzs",

@@ -2,6 +2,7 @@ import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import { keepUnmodelledClusterFields } from "./cluster-fields";
 import { SDK_RETRY_CONFIG } from "./retry";
 import type { Sender } from "./runtime";
 
@@ -30,13 +31,19 @@ export function configuredEndpoint(serviceEnvSuffix: string, env: NodeJS.Process
   return env.AWS_ENDPOINT_URL || undefined;
 }
 
-/** A CloudHSM v2 client that honours `AWS_ENDPOINT_URL(_CLOUDHSM_V2)` like the newer clients. */
+/**
+ * A CloudHSM v2 client that honours `AWS_ENDPOINT_URL(_CLOUDHSM_V2)` like the newer clients and keeps
+ * the cluster fields 3.332 does not model.
+ */
 export function cloudHsmClient(
   config: { region: string } & Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
 ): CloudHSMV2Client {
   const endpoint = configuredEndpoint("CLOUDHSM_V2", env);
-  return new CloudHSMV2Client(endpoint ? { ...config, endpoint } : config);
+  const client = new CloudHSMV2Client(endpoint ? { ...config, endpoint } : config);
+  // HsmTypeRollbackExpiration and Mode, which the 3.332 deserializer drops (./cluster-fields.ts).
+  keepUnmodelledClusterFields(client);
+  return client;
 }
 
 /** Real clients for `region` with the SDK's adaptive retry strategy. */

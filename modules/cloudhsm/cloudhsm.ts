@@ -54,6 +54,8 @@ export interface CloudHsmProps {
   readonly trust?: ClusterTrustSource;
   /** @default - the rulebook's {@link CLOUDHSM.HSM_TYPE_DEFAULT} */
   readonly hsmType?: HsmType;
+  /** HSMs AWS replaced, adopted by import ({@link HsmClusterProps.adoptHsms}). @default - none */
+  readonly adoptHsms?: Readonly<Record<string, string>>;
   /** @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT} */
   readonly mode?: ClusterMode;
   /**
@@ -128,6 +130,7 @@ export class CloudHsm extends Construct {
       mode: props.mode,
       hsmAzs: props.hsmAzs,
       ...(props.scaleToZero ? { hsmOwner: "hook-steps" as const, hookTimeoutMinutes: timeoutMinutes } : {}),
+      adoptHsms: props.adoptHsms,
     });
     this.credentials = new HsmCredentials(this, "credentials");
     const trust =

@@ -42,6 +42,15 @@ export interface HsmClusterProps {
   readonly hsmOwner?: "terraform" | "hook-steps";
   /** Budget of the `ensure-hsms` steps (`hook-steps` only). @default - the rulebook's {@link HOOKS.TIMEOUT_MINUTES_DEFAULT} */
   readonly hookTimeoutMinutes?: number;
+  /**
+   * HSMs AWS put in place of unhealthy ones, by `<az>-<n>` (the n-th HSM in that AZ): each becomes
+   * a Terraform import block at that HSM's address, so the plan adopts the replacement instead of
+   * creating an extra HSM (provider issue #8648; the plan guard's `cloudhsm-hsm-replaced-by-aws`).
+   * Terraform skips an import whose address is still in the state: `terraform apply -refresh-only`
+   * first, so the old HSM leaves it.
+   * @default - none
+   */
+  readonly adoptHsms?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -52,7 +61,8 @@ export interface HsmClusterProps {
  * `ensure-hsms` hook steps in the same places of the graph.
  *
  * Backup retention: the AWS provider 5.100 that plans offline here has no attribute for it;
- * `CloudHsm` sets it with the `set-backup-retention` hook (ModifyCluster).
+ * `CloudHsm` sets it with the `set-backup-retention` hook (ModifyCluster). The HSM type is
+ * Terraform's only at creation (`ignore_changes`): later changes belong to `migrate-hsm-type`.
  */
 export class HsmCluster extends Construct {
   readonly cluster: CloudhsmV2Cluster;
@@ -97,6 +107,23 @@ export class HsmCluster extends Construct {
         );
       }
     });
+    const names = new Set<string>();
+    const seenPerAz: Record<string, number> = {};
+    for (const az of props.hsmAzs) names.add(`${az}-${(seenPerAz[az] = (seenPerAz[az] ?? 0) + 1)}`);
+    if (props.hsmOwner === "hook-steps" && Object.keys(props.adoptHsms ?? {}).length > 0)
+      problems.push(
+        `${at("adoptHsms")}: ${shown(props.adoptHsms)} is not allowed (unset with hsmOwner "hook-steps": the hook steps own the HSMs and count the ones AWS put in place)`,
+      );
+    for (const [name, hsmId] of Object.entries(props.adoptHsms ?? {})) {
+      if (!names.has(name))
+        problems.push(
+          `${at(`adoptHsms.${name}`)}: ${shown(name)} is not allowed (an HSM of hsmAzs as '<az>-<n>': ${[...names].join(", ")})`,
+        );
+      if (typeof hsmId !== "string" || !CLOUDHSM.HSM_ID.regex.test(hsmId))
+        problems.push(
+          `${at(`adoptHsms.${name}`)}: ${shown(hsmId)} is not allowed (${CLOUDHSM.HSM_ID.allowed}, CloudHSM HsmId)`,
+        );
+    }
     throwIfProblems(problems);
     this.props = props;
     const azs = [...new Set(props.hsmAzs)];
@@ -105,7 +132,11 @@ export class HsmCluster extends Construct {
       ...(CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(hsmType) ? {} : { mode }),
       subnetIds: azs.map((az) => props.network.subnetIdByAz[az]),
       tags: { Name: `${EnvironmentStack.of(this).name}-cloudhsm` },
-      lifecycle: { preventDestroy: true },
+      // `hsm_type` is ForceNew in the AWS provider (5.100 and 6.x): a cluster AWS migrated from
+      // hsm1.medium to hsm2m.medium, or a configuration changed to the new type, would plan a NEW
+      // cluster (every key lost). The change is ModifyCluster's, run by the `migrate-hsm-type` step:
+      // https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html
+      lifecycle: { preventDestroy: true, ignoreChanges: ["hsm_type"] },
     });
     this.clusterId = this.cluster.clusterId;
     this.securityGroupId = this.cluster.securityGroupId;
@@ -174,11 +205,14 @@ export class HsmCluster extends Construct {
 
   /** Ids stay stable when the list is reordered: `hsm-<az>-<n>` (n-th HSM in that AZ). */
   private hsm(az: string, n: number, after?: readonly ITerraformDependable[]): CloudhsmV2Hsm {
-    return new CloudhsmV2Hsm(this, `hsm-${az}-${n}`, {
+    const hsm = new CloudhsmV2Hsm(this, `hsm-${az}-${n}`, {
       clusterId: this.clusterId,
       subnetId: this.props.network.subnetIdByAz[az],
       dependsOn: after ? [...after] : undefined,
       lifecycle: { preventDestroy: true },
     });
+    const adopted = this.props.adoptHsms?.[`${az}-${n}`];
+    if (adopted) hsm.importFrom(adopted);
+    return hsm;
   }
 }

@@ -6,6 +6,20 @@
  */
 import type { Default, Limit, Pattern, Range } from "./rule";
 
+/** An HSM type as ModifyCluster HsmType takes it (at most 32 characters). */
+export const HSM_TYPE: Pattern = {
+  regex: /^(?=.{1,32}$)p?hsm[0-9][a-z.]*\.[a-zA-Z]+$/,
+  allowed: "an HSM type such as hsm2m.medium",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_ModifyCluster.html",
+};
+
+/** An HSM id (CreateHsm returns it; DeleteHsm HsmId). */
+export const HSM_ID: Pattern = {
+  regex: /^hsm-[2-7a-zA-Z]{11,16}$/,
+  allowed: "hsm- and 11-16 letters or digits 2-7",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteHsm.html",
+};
+
 /** HSM types CreateCluster takes (https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_CreateCluster.html, HsmType). */
 export const HSM_TYPES = ["hsm1.medium", "hsm2m.medium"] as const;
 export type HsmType = (typeof HSM_TYPES)[number];
@@ -240,3 +254,69 @@ export function prodLikeBy(name: unknown, tags: unknown): { readonly name: boole
  * The figure differs by Region and HSM type: read it there.
  */
 export const PRICING_PAGE = "https://aws.amazon.com/cloudhsm/pricing/";
+/**
+ * HSM type changes AWS documents for an existing cluster: ModifyCluster(HsmType) replaces the HSMs
+ * one at a time, in place (same IPs), with a backup before each; never a new cluster. Any other
+ * change of `hsmType` is a new cluster (`hsm_type` is ForceNew in the AWS provider), which this
+ * project never plans. https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html
+ */
+export const HSM_TYPE_MIGRATIONS: readonly { readonly from: HsmType; readonly to: HsmType }[] = [
+  { from: "hsm1.medium", to: "hsm2m.medium" },
+];
+
+/** Page of the documented HSM type migration (ModifyCluster HsmType, limited-write mode, rollback). */
+export const HSM_TYPE_MIGRATION_DOC =
+  "https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html";
+
+/** Whether AWS documents changing a cluster's HSM type from `from` to `to` in place (ModifyCluster). */
+export function hsmTypeMigrationDocumented(from: unknown, to: unknown): boolean {
+  return HSM_TYPE_MIGRATIONS.some((m) => m.from === from && m.to === to);
+}
+
+/** Minutes AWS gives for migrating one HSM ("each individual HSM migration takes approximately 30 minutes"). */
+export const HSM_TYPE_MIGRATION_MINUTES_PER_HSM: Limit = {
+  value: 30,
+  unit: "minutes per HSM",
+  doc: HSM_TYPE_MIGRATION_DOC,
+};
+
+/**
+ * How long a `migrate-hsm-type` run waits: AWS's per-HSM time for every HSM of the cluster plus one
+ * HSM's time of margin (AWS says "approximately"). Past it the step stops waiting (the migration
+ * goes on at AWS) and says so; a re-run resumes the wait.
+ */
+export function hsmTypeMigrationWaitMinutes(hsms: number): number {
+  return (Math.max(hsms, 1) + 1) * HSM_TYPE_MIGRATION_MINUTES_PER_HSM.value;
+}
+
+/**
+ * Hours after a migration starts during which it can be rolled back by hand (ModifyCluster back to
+ * the original type); DescribeClusters gives the end as `HsmTypeRollbackExpiration`.
+ */
+export const HSM_TYPE_ROLLBACK_HOURS: Limit = {
+  value: 24,
+  unit: "hours",
+  doc: HSM_TYPE_MIGRATION_DOC,
+};
+
+/**
+ * HSM types whose clusters a KMS CloudHSM key store accepts (CreateCustomKeyStore /
+ * UpdateCustomKeyStore CloudHsmClusterId). Checked on 2026-12-07 from AWS's pages: an earlier
+ * English copy of "Migrating from hsm1.medium to hsm2m.medium" ({@link HSM_TYPE_MIGRATION_DOC})
+ * carried the warning "AWS KMS CloudHSM key stores don't support hsm2m.medium clusters. Do not
+ * migrate until support is added."; the current rendering of the same page
+ * (https://docs.aws.amazon.com/pt_br/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html) no longer
+ * has it, the KMS prerequisites (https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html)
+ * name no HSM type, and hsm1.medium is past its end of support (new clusters are hsm2m.medium), so
+ * both types are accepted. Should AWS state a restriction again, remove the type here: validation
+ * then refuses it for a key store's cluster with {@link KEY_STORE_HSM_TYPES_DOC} linked.
+ */
+export const KEY_STORE_HSM_TYPES: readonly HsmType[] = ["hsm1.medium", "hsm2m.medium"];
+
+/** The page that states which clusters a key store accepts (linked by the refusal). */
+export const KEY_STORE_HSM_TYPES_DOC = HSM_TYPE_MIGRATION_DOC;
+
+/** Whether a KMS CloudHSM key store accepts a cluster of `hsmType` ({@link KEY_STORE_HSM_TYPES} unless given). */
+export function keyStoreAcceptsHsmType(hsmType: unknown, accepted: readonly string[] = KEY_STORE_HSM_TYPES): boolean {
+  return typeof hsmType === "string" && accepted.includes(hsmType);
+}

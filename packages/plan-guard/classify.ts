@@ -10,6 +10,8 @@ import { destroyRule } from "./rules/destroy";
 import { disableRule } from "./rules/disable";
 import { driftRule } from "./rules/drift";
 import { hsmCountRule } from "./rules/hsm-count";
+import { hsmReplacedRule } from "./rules/hsm-replaced";
+import { hsmTypeRule } from "./rules/hsm-type";
 import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
@@ -18,7 +20,7 @@ import { riskyFindings } from "./rules/risky";
 import { rotationRule } from "./rules/rotation";
 import { grantRule } from "./rules/grant";
 import { topicPolicyRule } from "./rules/topic-policy";
-import type { Rule } from "./rules/rule";
+import type { LiveCluster, Rule } from "./rules/rule";
 
 /** The rules, in the order their findings are listed. */
 export const RULES: readonly Rule[] = [
@@ -28,6 +30,8 @@ export const RULES: readonly Rule[] = [
   keyStoreRule,
   hsmCountRule,
   scaleToZeroRule,
+  hsmTypeRule,
+  hsmReplacedRule,
   keyPolicyRule,
   grantRule,
   topicPolicyRule,
@@ -44,6 +48,8 @@ export interface ClassifyOptions {
   readonly withoutGraph?: boolean;
   /** The time allowlist expiry dates are checked against. @default - now */
   readonly now?: Date;
+  /** The CloudHSM clusters as AWS describes them (`--cloudhsm-clusters`). @default - not known */
+  readonly cloudHsmClusters?: readonly LiveCluster[];
 }
 
 function counts(idx: PlanIndex, file: string | undefined, digest: string): StackCounts {
@@ -97,6 +103,7 @@ export function classifyPlans(
     const ctx = {
       declaredAccounts: declaredAccounts(allowlist, idx.stack, now),
       declaredOrganizations: declaredOrganizations(allowlist, idx.stack, now),
+      ...(opts.cloudHsmClusters ? { cloudHsmClusters: opts.cloudHsmClusters } : {}),
     };
     const found = RULES.flatMap((rule) => guarded(`rule ${rule.name}`, idx.stack, () => rule(idx, ctx)));
     const blockedHere = found.filter((f) => f.severity === "block");

@@ -5,6 +5,7 @@ import { loadAllowlist } from "./allowlist";
 import { describeChange } from "./changes";
 import { classifyPlans } from "./classify";
 import { formatResult } from "./format";
+import { loadLiveClusters } from "./live-clusters";
 import { oneLine } from "./markdown";
 import { actionOf } from "./plan-index";
 import { InputError, type Allowlist, type LoadedPlan } from "./model";
@@ -46,6 +47,7 @@ interface Options {
   lastUse?: boolean;
   lastUseTimeout?: string;
   region?: string;
+  cloudhsmClusters?: string;
 }
 
 function program(io: CliIo): Command {
@@ -58,6 +60,10 @@ function program(io: CliIo): Command {
     .option("--summary <file>", "write the Markdown summary for a pull-request comment")
     .option("--markdown", "print the Markdown summary on stdout instead of the line report")
     .option("--quiet", "print only blocked changes, errors and the verdict")
+    .option(
+      "--cloudhsm-clusters <file>",
+      "output of `aws cloudhsmv2 describe-clusters`: names the HSM AWS put in place of one the plan would re-create",
+    )
     .option(
       "--changes",
       "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
@@ -133,7 +139,20 @@ export async function runCli(
     }
     timeoutMs = seconds * 1000;
   }
-  const result = classifyPlans(named, allowlist, { inputErrors, ...(io.now ? { now: io.now() } : {}) });
+  let cloudHsmClusters;
+  if (opts.cloudhsmClusters) {
+    try {
+      cloudHsmClusters = loadLiveClusters(opts.cloudhsmClusters);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      inputErrors.push(e.message);
+    }
+  }
+  const result = classifyPlans(named, allowlist, {
+    inputErrors,
+    ...(io.now ? { now: io.now() } : {}),
+    ...(cloudHsmClusters ? { cloudHsmClusters } : {}),
+  });
   for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
   let lastUse: LastUseEntry[] | undefined;
   if (opts.lastUse) {

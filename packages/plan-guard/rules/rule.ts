@@ -3,8 +3,23 @@ import type { ResourceChange } from "../plan-json";
 import type { Finding, GuardAction } from "../model";
 import type { PlanIndex } from "../plan-index";
 
+/** One cluster as `aws cloudhsmv2 describe-clusters` shows it (the fields the guard reads). */
+export interface LiveCluster {
+  readonly ClusterId: string;
+  readonly Hsms: readonly {
+    readonly HsmId: string;
+    readonly AvailabilityZone?: string;
+    readonly SubnetId?: string;
+    readonly EniId?: string;
+    readonly EniIp?: string;
+    readonly State?: string;
+  }[];
+}
+
 /** What a rule knows besides the plan. */
 export interface RuleContext {
+  /** The CloudHSM clusters as AWS describes them now (`--cloudhsm-clusters`). @default - not known */
+  readonly cloudHsmClusters?: readonly LiveCluster[];
   /** Accounts declared as sharing keys on purpose for this stack (allowlist `externalAccounts`), with the reason. */
   readonly declaredAccounts: ReadonlyMap<string, string>;
   /** Organizations declared for this stack (allowlist `externalOrganizations`), with the reason. @default - none */

@@ -682,6 +682,18 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     "environments.prod.cloudHsm.mode: \"NON_FIPS\" is not allowed ('FIPS' for hsm1.medium (only hsm2m.medium clusters have a mode), CloudHSM CreateCluster Mode)",
   ],
   [
+    "adopted HSM not among the cluster's HSMs",
+    prod,
+    { "cloudHsm.adoptHsms": { "eu-west-1d-1": "hsm-newnewnewnew" } },
+    'environments.prod.cloudHsm.adoptHsms: {"eu-west-1d-1":"hsm-newnewnewnew"} is not allowed (names of HSMs in hsmAzs, \'<az>-<n>\' for the n-th HSM in that AZ (eu-west-1a-1, eu-west-1b-1, eu-west-1c-1), the HSM addresses HsmCluster synthesizes)',
+  ],
+  [
+    "adopted HSM id malformed",
+    prod,
+    { "cloudHsm.adoptHsms": { "eu-west-1b-1": "i-0123456789abcdef0" } },
+    'environments.prod.cloudHsm.adoptHsms.eu-west-1b-1: "i-0123456789abcdef0" is not allowed (an HSM id (hsm- and 11-16 letters or digits 2-7), CloudHSM DescribeClusters HsmId)',
+  ],
+  [
     "HSMs in one AZ",
     prod,
     { "cloudHsm.hsmAzs": ["eu-west-1a", "eu-west-1a"] },

@@ -24,6 +24,13 @@ describe("minimal props (network and two AZs)", () => {
     });
   });
 
+  test("the HSM type is Terraform's only at creation: a later change (AWS's migration, or migrate-hsm-type) never plans a new cluster", () => {
+    expect(one(json(), "aws_cloudhsm_v2_cluster").lifecycle).toEqual({
+      prevent_destroy: true,
+      ignore_changes: ["hsm_type"],
+    });
+  });
+
   test("exactly one HSM before addRemainingHsms; the others depend on what they are given only", () => {
     expect(Object.keys(all(json(), "aws_cloudhsm_v2_hsm"))).toHaveLength(1);
     expect(one(json(), "aws_cloudhsm_v2_hsm")).toMatchObject({
@@ -98,4 +105,31 @@ test.each([
   ],
 ])("%s", (_name, props, expected) => {
   expect(errorLines(() => build(props as Partial<HsmClusterProps>))).toEqual(expected);
+});
+
+describe("adoptHsms: an HSM AWS replaced is imported at its address, not re-created", () => {
+  test("each adopted HSM is one import block to that HSM's address; the others are untouched", () => {
+    const { stack, cluster } = build({
+      hsmAzs: ["eu-west-1a", "eu-west-1b", "eu-west-1b"],
+      adoptHsms: { "eu-west-1b-2": "hsm-newnewnewnew" },
+    });
+    cluster.addRemainingHsms([]);
+    const json = synth(stack) as unknown as { import?: { to: string; id: string }[] };
+    const address = Object.keys(all(json as never, "aws_cloudhsm_v2_hsm")).find((k) => k.includes("eu-west-1b-2"));
+    expect(json.import).toEqual([{ to: `aws_cloudhsm_v2_hsm.${address}`, id: "hsm-newnewnewnew" }]);
+  });
+
+  test("none adopted: no import block", () => {
+    const { stack } = build();
+    expect((synth(stack) as unknown as { import?: unknown }).import).toBeUndefined();
+  });
+
+  test("an HSM name not in hsmAzs and a malformed id are refused, both at once", () => {
+    expect(
+      errorLines(() => build({ adoptHsms: { "eu-west-1c-1": "hsm-newnewnewnew", "eu-west-1a-1": "hsm-x; rm" } })),
+    ).toEqual([
+      `test/hsm.adoptHsms.eu-west-1c-1: "eu-west-1c-1" is not allowed (an HSM of hsmAzs as '<az>-<n>': eu-west-1a-1, eu-west-1b-1)`,
+      `test/hsm.adoptHsms.eu-west-1a-1: "hsm-x; rm" is not allowed (hsm- and 11-16 letters or digits 2-7, CloudHSM HsmId)`,
+    ]);
+  });
 });

@@ -180,7 +180,7 @@ describe("HookStep refuses what the contract or a runner cannot run", () => {
       "fails when the contract does not define the step",
       { step: "format-disk", args: {} },
       [
-        'prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, import-key-material, rotate-xks-credential, connect-key-store, check-key-store-health, ensure-hsms, scale-down, scale-up)',
+        'prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, import-key-material, rotate-xks-credential, migrate-hsm-type, connect-key-store, check-key-store-health, ensure-hsms, scale-down, scale-up)',
       ],
     ],
     [

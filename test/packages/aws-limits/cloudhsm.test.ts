@@ -116,3 +116,40 @@ describe("prodLikeBy (scale to zero's production markers)", () => {
     );
   });
 });
+
+describe("HSM type migration and key store acceptance (issue 21)", () => {
+  test("the only documented in-place change is hsm1.medium -> hsm2m.medium; never the reverse or a no-op", () => {
+    expect(CLOUDHSM.hsmTypeMigrationDocumented("hsm1.medium", "hsm2m.medium")).toBe(true);
+    expect(CLOUDHSM.hsmTypeMigrationDocumented("hsm2m.medium", "hsm1.medium")).toBe(false);
+    expect(CLOUDHSM.hsmTypeMigrationDocumented("hsm2m.medium", "hsm2m.medium")).toBe(false);
+    expect(CLOUDHSM.hsmTypeMigrationDocumented(undefined, "hsm2m.medium")).toBe(false);
+  });
+
+  test("the wait covers AWS's 30 minutes for every HSM plus one HSM's time", () => {
+    expect([1, 2, 3, 0].map(CLOUDHSM.hsmTypeMigrationWaitMinutes)).toEqual([60, 90, 120, 60]);
+    expect(CLOUDHSM.HSM_TYPE_ROLLBACK_HOURS.value).toBe(24);
+    expect(AWS_DOC.test(CLOUDHSM.HSM_TYPE_MIGRATION_DOC)).toBe(true);
+  });
+
+  test("a key store accepts both HSM types today (checked on AWS's pages); a type missing from the list is refused", () => {
+    expect(CLOUDHSM.HSM_TYPES.map((t) => CLOUDHSM.keyStoreAcceptsHsmType(t))).toEqual([true, true]);
+    expect(CLOUDHSM.keyStoreAcceptsHsmType("hsm2m.medium", ["hsm1.medium"])).toBe(false);
+    expect(CLOUDHSM.keyStoreAcceptsHsmType(42)).toBe(false);
+    expect(AWS_DOC.test(CLOUDHSM.KEY_STORE_HSM_TYPES_DOC)).toBe(true);
+  });
+
+  test.each([
+    ["hsm2m.medium", true],
+    ["hsm1.medium", true],
+    ["phsm9x.large", true],
+    ["hsm2m.medium;rm -rf", false],
+    ["HSM2.medium", false],
+    [`hsm2${"a".repeat(40)}.medium`, false],
+  ])("HSM_TYPE pattern: %s -> %s", (v, ok) => expect(CLOUDHSM.HSM_TYPE.regex.test(v)).toBe(ok));
+
+  test.each([
+    ["hsm-abcdefghijk", true],
+    ["hsm-abc", false],
+    ["hsm-abcdefghij1", false],
+  ])("HSM_ID pattern: %s -> %s", (v, ok) => expect(CLOUDHSM.HSM_ID.regex.test(v)).toBe(ok));
+});

@@ -242,6 +242,11 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
             const hsmB = named(c, "aws_cloudhsm_v2_hsm", "cloudhsm_hsm-eu-west-1b");
             removeResource(c, "aws_cloudhsm_v2_hsm", hsmB, false);
             c.removed = [{ from: `aws_cloudhsm_v2_hsm.${hsmB}`, lifecycle: { destroy: false } }];
+            // the cluster's hsm_type differs from the state (AWS migrated it), with its ignore_changes lifted
+            const cluster = c.resource.aws_cloudhsm_v2_cluster[named(c, "aws_cloudhsm_v2_cluster", "cloudhsm_cluster")];
+            cluster.hsm_type = "hsm1.medium";
+            delete cluster.mode;
+            cluster.lifecycle = {};
           },
           "destructive",
           true,
@@ -266,6 +271,11 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
             c.resource.aws_kms_custom_key_store[
               named(c, "aws_kms_custom_key_store", "cloudhsm_key-store")
             ].trust_anchor_certificate = "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n";
+            // as shipped, the cluster ignores hsm_type: a configuration still on hsm1.medium after AWS's
+            // migration to hsm2m.medium (the state) plans nothing, where the provider would replace the cluster
+            const cluster = c.resource.aws_cloudhsm_v2_cluster[named(c, "aws_cloudhsm_v2_cluster", "cloudhsm_cluster")];
+            cluster.hsm_type = "hsm1.medium";
+            delete cluster.mode;
           },
           "harmless",
           true,
@@ -414,7 +424,24 @@ describe(`plan guard on real plans of the shipped prod environment${why}`, () =>
     );
   });
 
-  t("a harmless tag change passes, and as shipped a trust-anchor edit plans nothing", () => {
+  t(
+    "a cluster whose hsm_type differs from the state, without ignore_changes, is a replacement the guard explains",
+    () => {
+      expect(decisions(keys)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^aws_cloudhsm_v2_cluster\.cloudhsm_cluster_[0-9A-F]{8} replace cloudhsm-hsm-type-replace$/,
+          ),
+          expect.stringMatching(/^aws_cloudhsm_v2_cluster\.cloudhsm_cluster_[0-9A-F]{8} replace destroy-key-bearing$/),
+        ]),
+      );
+      expect(keys.blocked.find((f) => f.rule === "cloudhsm-hsm-type-replace")?.fix).toMatch(
+        /^AWS already migrated this cluster to hsm2m.medium/,
+      );
+    },
+  );
+
+  t("a harmless tag change passes, and as shipped a trust-anchor or hsm_type edit plans nothing", () => {
     expect(decisions(harmless)).toEqual([]);
     expect(harmless.exitCode).toBe(0);
     expect(harmless.blocked).toEqual([]);
