@@ -94,3 +94,13 @@ test("unknown fields and wrong types are refused by the shape check, naming the 
   expect(lines.some((l) => l.includes("cloudHsm.scaleToZero.at"))).toBe(true);
   expect(lines.join("\n")).not.toMatch(/\n\s+at /);
 });
+
+test("adoptHsms is refused with scaleToZero (the hook steps own the HSMs: nothing to import)", () => {
+  const env = sandbox((e: Draft) => {
+    e.cloudHsm.adoptHsms = { [`${e.cloudHsm.hsmAzs[0]}-1`]: "hsm-abcdefghijk" };
+  });
+  const az = (env.cloudHsm as Draft).hsmAzs[0];
+  expect(messagesFor(env)).toEqual([
+    `environments.sandbox.cloudHsm.adoptHsms: {"${az}-1":"hsm-abcdefghijk"} is not allowed (unset with scaleToZero (the hook steps own the HSMs there: ensure-hsms and scale-up count the HSMs AWS put in place and create none), docs/cloudhsm.md, Scale to zero)`,
+  ]);
+});
