@@ -18,6 +18,7 @@ import { createKmsuser } from "./steps/create-kmsuser";
 import { importKeyMaterial, type MaterialSource } from "./steps/import-key-material";
 import { initializeCluster } from "./steps/initialize-cluster";
 import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
+import { restoreKeyStore } from "./steps/restore-key-store";
 import { rotateXksCredential } from "./steps/rotate-xks-credential";
 import { setBackupRetention } from "./steps/set-backup-retention";
 import { waitHsmsActive } from "./steps/wait-hsms-active";
@@ -113,6 +114,22 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
       keyId: a.keyId,
       credentialSecretArn: a.credentialSecretArn,
       connectTo: a.connectTo,
+    }),
+  "restore-key-store": (a, c, r) =>
+    restoreKeyStore({
+      ...r,
+      clients: c,
+      region: a.region,
+      keyStoreId: req(a.keyStoreId),
+      subnetIds: req(a.subnetIds).split(","),
+      hsmType: req(a.hsmType),
+      mode: a.mode,
+      backupId: a.backupId,
+      lastConnected: a.lastConnected ? new Date(a.lastConnected) : undefined,
+      instanceId: req(a.instanceId),
+      adminSecretArn: req(a.adminSecretArn),
+      kmsuserSecretArn: req(a.kmsuserSecretArn),
+      trustAnchorParameter: req(a.trustAnchorParameter),
     }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
   "check-key-store-health": (a, c, r) =>

@@ -3,7 +3,7 @@
  * Every pattern runs in linear time: no group that can match the same text in two ways is repeated
  * (`(\/?x+)+` tried 2^n splits of a hostile argument).
  */
-import { IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
 
 export const ID_PATTERNS = {
   clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
@@ -20,6 +20,18 @@ export const ID_PATTERNS = {
     /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
   /** A single-Region KMS key id (a UUID), as DescribeKey returns KeyId. */
   kmsKeyId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  /** A CloudHSM backup id (DescribeBackups BackupId). */
+  backupId: /^backup-[2-7a-zA-Z]{11,16}$/,
+  /** A VPC subnet id. */
+  subnetId: /^subnet-[0-9a-f]{8,17}$/,
+  /** Subnet ids separated by commas (restore-key-store --subnet-ids); each item starts with a literal comma, so linear. */
+  subnetIds: /^subnet-[0-9a-f]{8,17}(?:,subnet-[0-9a-f]{8,17})*$/,
+  /** One of the rulebook's {@link CLOUDHSM.HSM_TYPES}. */
+  hsmType: new RegExp(`^(?:${CLOUDHSM.HSM_TYPES.map((t) => t.replace(/\./g, "\\.")).join("|")})$`),
+  /** One of the rulebook's {@link CLOUDHSM.CLUSTER_MODES}. */
+  clusterMode: new RegExp(`^(?:${CLOUDHSM.CLUSTER_MODES.join("|")})$`),
+  /** A UTC time in ISO 8601 (`2026-12-01T10:00:00Z`), as CloudTrail shows eventTime. */
+  isoTime: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z$/,
 } as const;
 
 export type IdKind = keyof typeof ID_PATTERNS;
