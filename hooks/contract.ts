@@ -367,7 +367,10 @@ export const STEP_CONTRACT = {
       keyStoreId: id("keyStoreId", "CloudHSM key store id"),
       subnetIds: id("subnetIds", "subnets of the restored cluster, comma-separated, one per AZ (an HSM in each)"),
       hsmType: id("hsmType", "HSM type of the backup's cluster (the environment's cloudHsm.hsmType)"),
-      mode: optionalId("clusterMode", "mode of the backup's cluster, hsm2m.medium only (the environment's cloudHsm.mode)"),
+      mode: optionalId(
+        "clusterMode",
+        "mode of the backup's cluster, hsm2m.medium only (the environment's cloudHsm.mode)",
+      ),
       backupId: optionalId("backupId", "backup to restore (default: the newest READY backup of the store's cluster)"),
       lastConnected: optionalId(
         "isoTime",
@@ -380,7 +383,12 @@ export const STEP_CONTRACT = {
     },
     iam: [
       {
-        actions: ["cloudhsm:DescribeClusters", "cloudhsm:DescribeBackups", "cloudhsm:CreateCluster", "cloudhsm:TagResource"],
+        actions: [
+          "cloudhsm:DescribeClusters",
+          "cloudhsm:DescribeBackups",
+          "cloudhsm:CreateCluster",
+          "cloudhsm:TagResource",
+        ],
         resources: "*",
         note: "these take no resource ARN, or name a cluster that does not exist yet; TagResource for the restored-for tag CreateCluster sets",
       },

@@ -145,7 +145,8 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
   const retrying = <T>(what: string, fn: () => Promise<unknown>) =>
     withRetry(what, fn, { ...input, label }) as Promise<T>;
-  const kms = <T>(what: string, command: object) => retrying<T>(what, () => limiter.run(() => clients.kms.send(command)));
+  const kms = <T>(what: string, command: object) =>
+    retrying<T>(what, () => limiter.run(() => clients.kms.send(command)));
   const hsm = async <T>(what: string, command: object): Promise<T> => {
     try {
       return await retrying<T>(what, () => clients.cloudhsm.send(command));
@@ -366,7 +367,12 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
         : b.BackupState === "CREATE_IN_PROGRESS"
           ? "wait until it is READY, then re-run"
           : "pick another backup with --backup-id";
-    throw new HookError(label, "BackupNotReady", `backup ${b.BackupId} is ${b.BackupState ?? "UNKNOWN"}, not READY`, action);
+    throw new HookError(
+      label,
+      "BackupNotReady",
+      `backup ${b.BackupId} is ${b.BackupState ?? "UNKNOWN"}, not READY`,
+      action,
+    );
   }
 
   async function newestBackupOf(oldClusterId: string): Promise<Backup> {
@@ -411,10 +417,7 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     } while (NextToken);
     return all.find(
       (c) =>
-        c.SourceBackupId === backupId &&
-        c.State !== "DELETED" &&
-        c.State !== "DELETE_IN_PROGRESS" &&
-        restoredHere(c),
+        c.SourceBackupId === backupId && c.State !== "DELETED" && c.State !== "DELETE_IN_PROGRESS" && restoredHere(c),
     );
   }
 
@@ -438,11 +441,7 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     return found;
   }
 
-  function checkCertificate(
-    restored: Cluster,
-    previous: Cluster | undefined,
-    current: CustomKeyStoresListEntry,
-  ): void {
+  function checkCertificate(restored: Cluster, previous: Cluster | undefined, current: CustomKeyStoresListEntry): void {
     const pem = restored.Certificates?.ClusterCertificate ?? "";
     const cert = parseCertificate(pem);
     const anchor = parseCertificate(current.TrustAnchorCertificate ?? "");
