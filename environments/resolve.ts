@@ -113,6 +113,13 @@ export interface ResolvedCloudHsm {
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;
   readonly keyStoreName: string;
+  /** Set after `npm run restore`: the restored cluster Terraform imports (see `CloudHsmRestoredSchema`). */
+  readonly restored?: {
+    readonly clusterId: string;
+    readonly backupId: string;
+    readonly hsmIds: readonly string[];
+    readonly previousClusterId?: string;
+  };
   readonly adminHost: {
     readonly instanceType: string;
     readonly amiId?: string;
@@ -335,6 +342,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
             trust: hsm.trust,
             keyStoreName: hsm.keyStoreName,
             adminHost: hsm.adminHost,
+            ...(hsm.restored ? { restored: { ...hsm.restored, hsmIds: [...hsm.restored.hsmIds] } } : {}),
           },
         }
       : {}),

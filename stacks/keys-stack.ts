@@ -68,6 +68,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         trust: hsm.phase === "ready" ? clusterTrustSource(hsm.trust) : undefined,
         hsmType: hsm.hsmType,
         mode: hsm.mode,
+        restored: hsm.restored,
         backupRetentionDays: hsm.backupRetentionDays,
         // Only an existing VPC can declare NAT (a new one never has a public subnet).
         adminHost: { ...hsm.adminHost, natGateway: env.network.mode === "existing" && env.network.natGateway === true },

@@ -20,8 +20,8 @@ export const ID_PATTERNS = {
     /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
   /** A single-Region KMS key id (a UUID), as DescribeKey returns KeyId. */
   kmsKeyId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  /** A CloudHSM backup id (DescribeBackups BackupId). */
-  backupId: /^backup-[2-7a-zA-Z]{11,16}$/,
+  /** The rulebook's {@link CLOUDHSM.BACKUP_ID}. */
+  backupId: CLOUDHSM.BACKUP_ID.regex,
   /** A VPC subnet id. */
   subnetId: /^subnet-[0-9a-f]{8,17}$/,
   /** Subnet ids separated by commas (restore-key-store --subnet-ids); each item starts with a literal comma, so linear. */

@@ -9,7 +9,7 @@ import { CloudHsmKeyStore } from "../keystores/cloudhsm-key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { budgetMinutes, camel } from "../../hooks/contract";
-import { HsmCluster, type ClusterMode, type HsmType } from "./hsm-cluster";
+import { HsmCluster, type ClusterMode, type HsmType, type RestoredCluster } from "./hsm-cluster";
 import { ClusterTrust, type ClusterTrustSource } from "./cluster-trust";
 import { HsmCredentials } from "./hsm-credentials";
 import { AdminHost, type AdminHostProps } from "./admin-host";
@@ -54,6 +54,8 @@ export interface CloudHsmProps {
   readonly hsmType?: HsmType;
   /** @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT} */
   readonly mode?: ClusterMode;
+  /** The cluster restored by `restore-key-store` (`HsmCluster` imports it). @default - a cluster Terraform creates */
+  readonly restored?: RestoredCluster;
   /**
    * Days CloudHSM keeps backups, within {@link CLOUDHSM.BACKUP_RETENTION_DAYS} (ModifyCluster
    * BackupRetentionPolicy, set by a hook).
@@ -114,6 +116,7 @@ export class CloudHsm extends Construct {
       hsmType: props.hsmType,
       mode: props.mode,
       hsmAzs: props.hsmAzs,
+      restored: props.restored,
     });
     this.credentials = new HsmCredentials(this, "credentials");
     const trust =

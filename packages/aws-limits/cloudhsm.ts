@@ -165,3 +165,24 @@ export const BACKUP_PENDING_DELETION_DAYS: Limit = {
   unit: "days",
   doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteBackup.html",
 };
+
+/** A cluster id as CloudHSM returns it (ClusterId). */
+export const CLUSTER_ID: Pattern = {
+  regex: /^cluster-[2-7a-zA-Z]{11,16}$/,
+  allowed: "cluster- followed by 11-16 letters and digits 2-7",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_Cluster.html",
+};
+
+/** A backup id as CloudHSM returns it (BackupId). */
+export const BACKUP_ID: Pattern = {
+  regex: /^backup-[2-7a-zA-Z]{11,16}$/,
+  allowed: "backup- followed by 11-16 letters and digits 2-7",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_Backup.html",
+};
+
+/** An HSM id as CloudHSM returns it (HsmId). */
+export const HSM_ID: Pattern = {
+  regex: /^hsm-[2-7a-zA-Z]{11,16}$/,
+  allowed: "hsm- followed by 11-16 letters and digits 2-7",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_Hsm.html",
+};
