@@ -13,6 +13,7 @@ import { hsmCountRule } from "./rules/hsm-count";
 import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
+import { restoreRule } from "./rules/restore";
 import { riskyFindings } from "./rules/risky";
 import { grantRule } from "./rules/grant";
 import { topicPolicyRule } from "./rules/topic-policy";
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   importedMaterialRule,
   keyStoreRule,
   hsmCountRule,
+  restoreRule,
   keyPolicyRule,
   grantRule,
   topicPolicyRule,
