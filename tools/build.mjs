@@ -28,6 +28,7 @@ const tools = {
   doctor: "tools/ops/doctor-cli.ts",
   emulator: "tools/emulator/cli.ts",
   teardown: "tools/ops/teardown-cli.ts",
+  restore: "tools/ops/restore-cli.ts",
 };
 
 const entryPoints = Object.fromEntries(
