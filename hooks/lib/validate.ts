@@ -6,7 +6,8 @@
 import { CLOUDHSM, IAM, SECRETS_MANAGER } from "@cmk-stacks/aws-limits";
 
 export const ID_PATTERNS = {
-  clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
+  /** The rulebook's {@link CLOUDHSM.CLUSTER_ID}. */
+  clusterId: CLOUDHSM.CLUSTER_ID.regex,
   keyStoreId: /^cks-[a-z0-9]{8,24}$/,
   instanceId: /^(i|mi)-[0-9a-f]{8,17}$/,
   /** The rulebook's {@link SECRETS_MANAGER.SECRET_ARN}. */
