@@ -20,7 +20,8 @@ import {
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { parseStepInput } from "../../../hooks/contract";
+import { parseStepInput, STEP_CONTRACT } from "../../../hooks/contract";
+import { createHandler } from "../../../hooks/lambda";
 import {
   keysLostWith,
   newestReadyBackup,
@@ -489,6 +490,23 @@ test("the runners' argument check names each bad flag", () => {
   expect(problems[0]).toMatch(/^'subnetIds' value must match /);
   expect(problems[1]).toMatch(/^'hsmType' value must match .*Received: hsm3\.large$/);
   expect(problems[2]).toMatch(/^'isoTime' value must match .*Received: yesterday$/);
+});
+
+test("the Lambda runner refuses the step before reading its input (command line only), touching nothing", async () => {
+  const handler = createHandler({
+    clients: () => ({ kms, cloudhsm: kms, ssm: kms, secrets: kms }),
+    sink: () => undefined,
+  });
+  const err = await thrown(() =>
+    handler(
+      { step: "restore-key-store", keyStoreId: IDS.keyStoreId } as never,
+      { getRemainingTimeInMillis: () => 900_000 } as never,
+    ),
+  );
+  expect(err.message).toBe(
+    `[restore-key-store] CommandLineOnly: the Lambda runner does not run restore-key-store: ${STEP_CONTRACT["restore-key-store"].cliOnly}. Next: run it from an operator's machine (hooks/README.md)`,
+  );
+  expect(kms.calls()).toHaveLength(0);
 });
 
 describe("the rules", () => {
