@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { HsmCluster, type RestoredCluster } from "../../../modules/cloudhsm/hsm-cluster";
 import { CloudHsmKeyStore } from "../../../modules/keystores/cloudhsm-key-store";
+import type { JsonValue } from "@cmk-stacks/plan-guard";
 import { findTerraform, init, prepareScratch, terraform, type TerraformState } from "../../../tools/terraform/offline";
 import { fixture } from "../../hooks/helpers";
 import { NETWORK, testStack } from "./stack";
@@ -49,7 +50,11 @@ function build(restored?: RestoredCluster): Json {
   return json;
 }
 
-const instance = (type: string, name: string, attributes: Record<string, unknown>) => ({
+const instance = (
+  type: string,
+  name: string,
+  attributes: Record<string, JsonValue>,
+): TerraformState["resources"][number] => ({
   mode: "managed" as const,
   type,
   name,
@@ -62,7 +67,7 @@ function stateFor(original: Json, restored: Json): TerraformState {
   const names = (json: Json, type: string) => Object.keys(json.resource[type] ?? {});
   const [oldCluster] = names(original, "aws_cloudhsm_v2_cluster");
   const [newCluster] = names(restored, "aws_cloudhsm_v2_cluster");
-  const cluster = (id: string, backup: string | null) => ({
+  const cluster = (id: string, backup: string | null): Record<string, JsonValue> => ({
     id,
     cluster_id: id,
     cluster_state: "ACTIVE",
@@ -76,7 +81,7 @@ function stateFor(original: Json, restored: Json): TerraformState {
     tags_all: { Name: "t-cloudhsm" },
     cluster_certificates: [],
   });
-  const hsm = (id: string, clusterId: string, az: string) => ({
+  const hsm = (id: string, clusterId: string, az: string): Record<string, JsonValue> => ({
     id,
     hsm_id: id,
     cluster_id: clusterId,
