@@ -53,7 +53,8 @@ export function restorePlanOf(idx: PlanIndex): RestorePlan | undefined {
 
 function findRestore(idx: PlanIndex): RestorePlan | undefined {
   for (const cluster of idx.ofTypes(CLUSTER)) {
-    const id = importedId(cluster);
+    // Imported by this plan, or already in state from an earlier apply of the same restore.
+    const id = importedId(cluster) ?? str(valuesOf(cluster.change.before).id);
     const action = actionOf(cluster.change.actions);
     const backupId = str(valuesOf(cluster.change.after).source_backup_identifier);
     if (!id || !backupId || (action !== "no-op" && action !== "update")) continue;
@@ -138,7 +139,7 @@ export const restoreRule: Rule = (idx) => {
         actionOf(restore.cluster.change.actions),
         "cloudhsm-restore",
         "risky",
-        `a restore: imports CloudHSM cluster ${restore.clusterId}, created from backup ${restore.backupId} by restore-key-store, which key store ${restore.store.address} already uses (its cloud_hsm_cluster_id belongs to the step, not to Terraform)${forgotten.length ? `; forgets the lost cluster's ${forgotten.length} resource${forgotten.length > 1 ? "s" : ""} (removed blocks, never destroyed)` : ""}; nothing is replaced`,
+        `a restore: ${importedId(restore.cluster) ? "imports" : "keeps"} CloudHSM cluster ${restore.clusterId}, created from backup ${restore.backupId} by restore-key-store, which key store ${restore.store.address} already uses (its cloud_hsm_cluster_id belongs to the step, not to Terraform)${forgotten.length ? `; forgets the lost cluster's ${forgotten.length} resource${forgotten.length > 1 ? "s" : ""} (removed blocks, never destroyed)` : ""}; nothing is replaced`,
         `expected after ${COMMAND} and cloudHsm.restored (${RUNBOOK}): apply it; delete the lost cluster and HSMs in AWS, if any remain, only after restore-key-store proved every key`,
       ),
     );

@@ -13,7 +13,15 @@ import { Testing } from "cdktf";
 import { HsmCluster, type RestoredCluster } from "../../../modules/cloudhsm/hsm-cluster";
 import { CloudHsmKeyStore } from "../../../modules/keystores/cloudhsm-key-store";
 import type { JsonValue } from "@cmk-stacks/plan-guard";
-import { findTerraform, init, prepareScratch, terraform, type TerraformState } from "../../../tools/terraform/offline";
+import { classifyPlans, type GuardResult } from "@cmk-stacks/plan-guard";
+import {
+  findTerraform,
+  init,
+  prepareScratch,
+  showJson,
+  terraform,
+  type TerraformState,
+} from "../../../tools/terraform/offline";
 import { fixture } from "../../hooks/helpers";
 import { NETWORK, testStack } from "./stack";
 
@@ -125,7 +133,10 @@ function stateFor(original: Json, restored: Json): TerraformState {
   };
 }
 
-async function planned(json: Json, state: TerraformState): Promise<{ changes: string[][]; errors: string[] }> {
+async function planned(
+  json: Json,
+  state: TerraformState,
+): Promise<{ changes: string[][]; errors: string[]; guard: GuardResult }> {
   const dir = mkdtempSync(join(tmpdir(), "restored-plan-"));
   try {
     prepareScratch(json, dir);
@@ -133,9 +144,11 @@ async function planned(json: Json, state: TerraformState): Promise<{ changes: st
     writeFileSync(join(dir, "s.tfstate"), JSON.stringify(state));
     const run = await terraform(
       dir,
-      ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", "-state=s.tfstate"],
+      ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", "-state=s.tfstate", "-out=p.bin"],
       { timeoutMs: 540_000 },
     );
+    // The plan guard on the same plan, as `terraform show -json` writes it.
+    const guard = classifyPlans([{ stack: "t-keys", plan: await showJson(dir, "p.bin") }]);
     const messages = run.stdout
       .split("\n")
       .filter(Boolean)
@@ -156,6 +169,7 @@ async function planned(json: Json, state: TerraformState): Promise<{ changes: st
         .filter((m) => m.type === "planned_change")
         .map((m) => [m.change?.resource.addr ?? "", m.change?.action ?? ""])
         .sort(),
+      guard,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -182,12 +196,26 @@ t(
       ["aws_cloudhsm_v2_cluster.hsm_cluster-cluster-restoredabcd_E3AAB3D9", "update"],
     ]);
 
+    // The guard: nothing blocked; the forgets shown as the restore's.
+    expect(result.guard.blocked.map((f) => [f.address, f.rule])).toEqual([]);
+    expect(
+      result.guard.risky
+        .filter((f) => f.rule === "cloudhsm-restore" && f.action === "forget")
+        .map((f) => f.address)
+        .sort(),
+    ).toEqual([...forgotten].sort());
+
     const control = JSON.parse(JSON.stringify(restored)) as Json;
     for (const c of Object.values(control.resource.aws_cloudhsm_v2_cluster)) delete c.source_backup_identifier;
     const replaced = await planned(control, state);
     expect(
       replaced.changes.filter(([addr]) => addr.startsWith("aws_cloudhsm_v2_cluster.")).map(([, a]) => a),
     ).toContain("replace");
+    // ...which the guard blocks, naming the restore command.
+    const blocked = replaced.guard.blocked.find(
+      (f) => f.address.includes("cluster-restoredabcd") && f.action === "replace",
+    );
+    expect(blocked?.fix).toMatch(/^never replace a cluster: .*npm run restore -- <env>/);
   },
   900_000,
 );

@@ -84,6 +84,21 @@ describe("near misses are not a restore: the forgets are blocked", () => {
     ["aws_cloudhsm_v2_hsm.hsm_hsm-a-1", "forget", "destroy-key-bearing"],
     ["aws_cloudhsm_v2_hsm.hsm_hsm-b-1", "forget", "destroy-key-bearing"],
   ];
+  test("a restore applied in two steps (the cluster imported earlier) is still recognised", () => {
+    const earlier = rc(
+      NEW_CLUSTER,
+      ["no-op"],
+      { id: NEW, source_backup_identifier: "backup-newestreadya" },
+      {
+        id: NEW,
+        source_backup_identifier: "backup-newestreadya",
+      },
+    );
+    const v = verdict(restorePlan({ cluster: earlier }));
+    expect(v.blocked).toEqual([]);
+    expect(v.result.risky.find((f) => f.address === NEW_CLUSTER)?.why).toMatch(/^a restore: keeps CloudHSM cluster /);
+  });
+
   test.each([
     ["the store still points at the lost cluster (restore-key-store did not run)", { store: store(OLD) }],
     ["the imported cluster was not made from a backup", { cluster: restoredCluster(null) }],
