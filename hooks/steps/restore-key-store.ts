@@ -454,6 +454,10 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
         `the restored cluster ${restored.ClusterId} has no cluster certificate`,
         fix,
       );
+    if (!anchor)
+      progress.note(
+        "the store's trust anchor could not be read: UpdateCustomKeyStore checks the cluster (CloudHsmClusterNotRelatedException)",
+      );
     if (anchor && !(cert.checkIssued(anchor) && cert.verify(anchor.publicKey)))
       throw new HookError(
         label,
