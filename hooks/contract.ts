@@ -411,7 +411,7 @@ export const STEP_CONTRACT = {
           "ec2:RevokeSecurityGroupEgress",
         ],
         resources: "*",
-        note: "CreateCluster and CreateHsm make the cluster's security group and the HSMs' network interfaces as the caller",
+        note: "CreateCluster and CreateHsm make the cluster's security group and the HSMs' network interfaces as the caller (the CloudHSM administrators' policy, https://docs.aws.amazon.com/cloudhsm/latest/userguide/create-iam-user.html)",
       },
       {
         actions: [
