@@ -138,6 +138,15 @@ test("what cannot be found is reported all at once, by the names the stack gives
   ]);
 });
 
+test("a run that fails after the repoint prints the setting to apply before re-running", async () => {
+  kms.on(EncryptCommand).rejects(Object.assign(new Error("no"), { name: "AccessDeniedException" }));
+  expect(await run(["prod"])).toBe(1);
+  const text = err.join("\n");
+  expect(text).toContain(`restore: the store already uses the restored cluster ${NEW}. Set cloudHsm.restored to`);
+  expect(text).toContain('"hsmIds": [\n    "hsm-restoredhsmaa",\n    "hsm-restoredhsmbb"\n  ]');
+  expect(text).toContain("then run npm run restore again: it resumes");
+});
+
 test("runs the step with what it found, then prints the cloudHsm.restored setting (HSMs in hsmAzs order)", async () => {
   expect(await run(["prod"])).toBe(0);
   expect(kms.commandCalls(EncryptCommand).map((c) => c.args[0].input.KeyId)).toEqual([KEY]);

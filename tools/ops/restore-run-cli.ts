@@ -159,7 +159,21 @@ export async function runRestoreCli(argv: readonly string[], deps: RestoreCliDep
       stdout: out,
       stderr: err,
     });
-    if (code !== 0) return code === 2 ? RESTORE_EXIT.usage : RESTORE_EXIT.failed;
+    if (code !== 0) {
+      // Repointed but not finished (e.g. the kmsuser reset could not reach the new HSMs: the
+      // admin host is admitted to the restored cluster's security group only by Terraform).
+      const partial =
+        code === 2 ? undefined : await restoredSetting(env, made.clients, t.keyStoreId).catch(() => undefined);
+      if (partial)
+        err(
+          [
+            `restore: the store already uses the restored cluster ${partial.clusterId}. Set cloudHsm.restored to`,
+            JSON.stringify(partial, null, 2),
+            "and apply the keys stack (it imports the cluster and admits the admin host to its security group), then run npm run restore again: it resumes. docs/cloudhsm.md#restore",
+          ].join("\n"),
+        );
+      return code === 2 ? RESTORE_EXIT.usage : RESTORE_EXIT.failed;
+    }
     const setting = await restoredSetting(env, made.clients, t.keyStoreId);
     if (!setting) {
       err("restore: the store does not use a restored cluster after the step; check it with npm run status");
