@@ -125,6 +125,13 @@ export interface ResolvedCloudHsm {
   readonly backupRetentionDays: number;
   readonly trust: CloudHsmTrustConfig;
   readonly keyStoreName: string;
+  /** Set after `npm run restore`: the restored cluster Terraform imports (see `CloudHsmRestoredSchema`). */
+  readonly restored?: {
+    readonly clusterId: string;
+    readonly backupId: string;
+    readonly hsmIds: readonly string[];
+    readonly previousClusterId?: string;
+  };
   readonly adminHost: {
     readonly instanceType: string;
     readonly amiId?: string;
@@ -374,6 +381,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
               ? { scaleToZero: { ...hsm.scaleToZero, weekdays: [...hsm.scaleToZero.weekdays] } }
               : {}),
             ...(hsm.adoptHsms && Object.keys(hsm.adoptHsms).length ? { adoptHsms: { ...hsm.adoptHsms } } : {}),
+            ...(hsm.restored ? { restored: { ...hsm.restored, hsmIds: [...hsm.restored.hsmIds] } } : {}),
           },
         }
       : {}),

@@ -390,6 +390,25 @@ export const ScaleToZeroSchema = z
     "Scale to zero (non-production only, docs/cloudhsm.md): the HSMs are deleted on a schedule and recreated later; hook steps own them instead of Terraform. Refused for production-like environments. Needs hooks.runner lambda. Default: none (the HSMs run around the clock).",
   );
 
+export const CloudHsmRestoredSchema = z
+  .strictObject({
+    clusterId: str(
+      `The cluster restore-key-store created from a backup (npm run restore prints it): ${CLOUDHSM.CLUSTER_ID.allowed}. Terraform imports it; the key store keeps its id (the step set it).`,
+    ),
+    backupId: str(
+      `The backup it was created from (${CLOUDHSM.BACKUP_ID.allowed}): the cluster's source_backup_identifier, which Terraform would otherwise plan to replace.`,
+    ),
+    hsmIds: strings(
+      `The HSMs restore-key-store created (${CLOUDHSM.HSM_ID.allowed}), in the order of hsmAzs, at most one per entry: imported; the remaining hsmAzs get new HSMs.`,
+    ),
+    previousClusterId: str(
+      "Only when the cluster being replaced was itself restored: its clusterId (the previous restored.clusterId), so Terraform forgets its addresses. Default: the cluster replaced is the original one.",
+    ).optional(),
+  })
+  .describe(
+    "After npm run restore (docs/cloudhsm.md#restore): Terraform imports the restored cluster and its HSMs and forgets the lost ones (import and removed blocks), never replacing the cluster, the key store or a key. Default: none.",
+  );
+
 export const CloudHsmSchema = z
   .strictObject({
     hsmType: z.enum(CLOUDHSM.HSM_TYPES).default(CLOUDHSM.HSM_TYPE_DEFAULT.value),
@@ -415,6 +434,7 @@ export const CloudHsmSchema = z
         "HSMs AWS put in place of unhealthy ones, adopted instead of re-created: '<az>-<n>' (the n-th HSM in that AZ, as the plan guard names it) -> the replacement's HSM id. Synthesized as a Terraform import block (the plan shows an import, not a create); run terraform apply -refresh-only first so the old HSM leaves the state (docs/cloudhsm.md). Default: none.",
       )
       .optional(),
+    restored: CloudHsmRestoredSchema.optional(),
   })
   .describe("A CloudHSM cluster and its KMS custom key store. Default: none.");
 

@@ -40,7 +40,7 @@ export interface StepArgs {
   readonly rotate?: boolean;
   /** Secret holding the new XKS proxy credential as JSON (rotate-xks-credential); absent: standard input. */
   readonly credentialSecretArn?: string;
-  /** The HSM type the cluster should have (migrate-hsm-type). */
+  /** The HSM type the cluster should have (migrate-hsm-type); of the restored cluster, the backup's (restore-key-store). */
   readonly hsmType?: string;
   /** `<host>:<port>` to dial for the proxy check instead of the store's private DNS name (rotate-xks-credential). */
   readonly connectTo?: string;
@@ -56,6 +56,14 @@ export interface StepArgs {
   readonly timezone?: string;
   /** Scale-to-zero window: minutes a scale-up may take (the window ends that long after it starts). */
   readonly upMinutes?: number;
+  /** Subnets of the restored cluster, comma-separated, one per AZ (restore-key-store). */
+  readonly subnetIds?: string;
+  /** Mode of the restored cluster, hsm2m.medium only: the backup's (restore-key-store). */
+  readonly mode?: string;
+  /** Backup to restore; default the newest READY one of the store's cluster (restore-key-store). */
+  readonly backupId?: string;
+  /** When the store last connected, ISO 8601 UTC (restore-key-store: no kmsuser password reset for a newer backup). */
+  readonly lastConnected?: string;
 }
 
 /** A step-specific argument (every step also takes the {@link COMMON_ARGS}). */
@@ -403,6 +411,87 @@ export const STEP_CONTRACT = {
         note: "the checkpoint backup is found at run time (its ARN is not known before)",
       },
       { actions: ["cloudhsm:ModifyCluster"], resources: cluster },
+    ],
+  },
+  "restore-key-store": {
+    description:
+      "operator-run recovery of a lost cluster (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET): a READY backup (the newest; refused if keys of the store postdate it), a cluster from it with an HSM in each AZ, its certificate checked against the store's trust anchor, disconnect, UpdateCustomKeyStore(CloudHsmClusterId), kmsuser password reset when the backup predates the last connect, connect, an Encrypt/Decrypt round trip per key; resumes where it stopped (npm run restore)",
+    inGraph: false,
+    cliOnly:
+      "it creates a cluster and HSMs (cloudhsm:CreateCluster, the EC2 rights CloudHSM uses as the caller) and round-trips every key of the store (kms:Encrypt/Decrypt on any key): rights that must not stand on a role every apply invokes; run it with an operator's credentials (npm run restore, docs/cloudhsm.md#restore)",
+    args: {
+      keyStoreId: id("keyStoreId", "CloudHSM key store id"),
+      subnetIds: id("subnetIds", "subnets of the restored cluster, comma-separated, one per AZ (an HSM in each)"),
+      hsmType: id("hsmType", "HSM type of the backup's cluster (the environment's cloudHsm.hsmType)"),
+      mode: optionalId(
+        "clusterMode",
+        "mode of the backup's cluster, hsm2m.medium only (the environment's cloudHsm.mode)",
+      ),
+      backupId: optionalId("backupId", "backup to restore (default: the newest READY backup of the store's cluster)"),
+      lastConnected: optionalId(
+        "isoTime",
+        "when the store last connected (CloudTrail ConnectCustomKeyStore eventTime); a newer backup skips the kmsuser password reset (default: unknown, reset)",
+      ),
+      instanceId: INSTANCE_ID,
+      adminSecretArn: ADMIN_SECRET,
+      kmsuserSecretArn: KMSUSER_SECRET,
+      trustAnchorParameter: TRUST_ANCHOR,
+    },
+    iam: [
+      {
+        actions: [
+          "cloudhsm:DescribeClusters",
+          "cloudhsm:DescribeBackups",
+          "cloudhsm:CreateCluster",
+          "cloudhsm:TagResource",
+        ],
+        resources: "*",
+        note: "these take no resource ARN, or name a cluster that does not exist yet; TagResource for the restored-for tag CreateCluster sets",
+      },
+      {
+        actions: ["cloudhsm:CreateHsm"],
+        resources: "*",
+        note: "on the cluster the step creates (its id is not known in advance)",
+      },
+      {
+        actions: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeAvailabilityZones",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeVpcs",
+          "ec2:CreateSecurityGroup",
+          "ec2:DescribeSecurityGroups",
+          "ec2:AuthorizeSecurityGroupIngress",
+          "ec2:AuthorizeSecurityGroupEgress",
+          "ec2:RevokeSecurityGroupEgress",
+        ],
+        resources: "*",
+        note: "CreateCluster and CreateHsm make the cluster's security group and the HSMs' network interfaces as the caller (the CloudHSM administrators' policy, https://docs.aws.amazon.com/cloudhsm/latest/userguide/create-iam-user.html)",
+      },
+      {
+        actions: [
+          "kms:DescribeCustomKeyStores",
+          "kms:DisconnectCustomKeyStore",
+          "kms:UpdateCustomKeyStore",
+          "kms:ConnectCustomKeyStore",
+          "kms:ListKeys",
+        ],
+        resources: "*",
+        note: "the *CustomKeyStore actions and ListKeys take no resource ARN",
+      },
+      {
+        actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"],
+        resources: "*",
+        note: "every key of the account is described to find the store's keys (ids unknown in advance); Encrypt/Decrypt prove each (their key policies must allow the operator)",
+      },
+      {
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: secret("adminSecretArn"),
+        note: "the kmsuser password reset: read only, so the logger can mask it",
+      },
+      { actions: ["secretsmanager:PutSecretValue"], resources: secret("kmsuserSecretArn") },
+      ...ON_INSTANCE,
     ],
   },
   "connect-key-store": {

@@ -20,6 +20,7 @@ import { importKeyMaterial, type MaterialSource } from "./steps/import-key-mater
 import { initializeCluster } from "./steps/initialize-cluster";
 import { migrateHsmType } from "./steps/migrate-hsm-type";
 import { resetKmsuserPassword } from "./steps/reset-kmsuser-password";
+import { restoreKeyStore } from "./steps/restore-key-store";
 import { rotateXksCredential } from "./steps/rotate-xks-credential";
 import { ensureHsms, scaleDown, scaleUp } from "./steps/scale-hsms";
 import { setBackupRetention } from "./steps/set-backup-retention";
@@ -119,6 +120,22 @@ export const STEP_RUNNERS: Readonly<Record<StepName, StepRunner>> = {
     }),
   "migrate-hsm-type": (a, c, r) =>
     migrateHsmType({ ...r, clients: c, clusterId: req(a.clusterId), hsmType: req(a.hsmType) }),
+  "restore-key-store": (a, c, r) =>
+    restoreKeyStore({
+      ...r,
+      clients: c,
+      region: a.region,
+      keyStoreId: req(a.keyStoreId),
+      subnetIds: req(a.subnetIds).split(","),
+      hsmType: req(a.hsmType),
+      mode: a.mode,
+      backupId: a.backupId,
+      lastConnected: a.lastConnected ? new Date(a.lastConnected) : undefined,
+      instanceId: req(a.instanceId),
+      adminSecretArn: req(a.adminSecretArn),
+      kmsuserSecretArn: req(a.kmsuserSecretArn),
+      trustAnchorParameter: req(a.trustAnchorParameter),
+    }),
   "connect-key-store": (a, c, r) => connectKeyStore({ ...r, clients: c, keyStoreId: req(a.keyStoreId) }),
   "check-key-store-health": (a, c, r) =>
     checkKeyStoreHealth({

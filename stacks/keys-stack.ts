@@ -74,6 +74,7 @@ export class KeysStack extends ShippedEnvironmentStack {
         hsmType: hsm.hsmType,
         mode: hsm.mode,
         adoptHsms: hsm.adoptHsms,
+        restored: hsm.restored,
         backupRetentionDays: hsm.backupRetentionDays,
         // Only an existing VPC can declare NAT (a new one never has a public subnet).
         adminHost: { ...hsm.adminHost, natGateway: env.network.mode === "existing" && env.network.natGateway === true },

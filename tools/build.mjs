@@ -29,6 +29,7 @@ const tools = {
   emulator: "tools/emulator/cli.ts",
   teardown: "tools/ops/teardown-cli.ts",
   "synth-cdktn": "tools/cdktn/cli.ts",
+  restore: "tools/ops/restore-cli.ts",
 };
 
 const entryPoints = Object.fromEntries(

@@ -79,6 +79,13 @@ export const cloudHsmTable: ConstraintTable = {
       check: (v) => v === undefined,
     },
     {
+      field: "cloudHsm.restored",
+      rule: "unset with scaleToZero (the hook steps own the HSMs there): turn scale to zero off, restore, then turn it on again (docs/cloudhsm.md)",
+      source: "docs/cloudhsm.md, Scale to zero",
+      when: (c) => c.parent.scaleToZero !== undefined,
+      check: (v) => v === undefined,
+    },
+    {
       field: "cloudHsm.adoptHsms.*",
       rule: `an HSM id (${CLOUDHSM.HSM_ID.allowed})`,
       source: "CloudHSM DescribeClusters HsmId",
@@ -176,6 +183,50 @@ export const cloudHsmTable: ConstraintTable = {
       source: "CloudHSM admin host AMI",
       when: (c) => c.parent.amiId === undefined,
       check: (v) => v !== true,
+    },
+    {
+      field: "cloudHsm.restored.clusterId",
+      rule: CLOUDHSM.CLUSTER_ID.allowed,
+      source: "CloudHSM ClusterId (npm run restore prints it)",
+      required: true,
+      check: matches(CLOUDHSM.CLUSTER_ID.regex),
+    },
+    {
+      field: "cloudHsm.restored.backupId",
+      rule: CLOUDHSM.BACKUP_ID.allowed,
+      source: "CloudHSM BackupId (the cluster's SourceBackupId)",
+      required: true,
+      check: matches(CLOUDHSM.BACKUP_ID.regex),
+    },
+    {
+      field: "cloudHsm.restored.hsmIds",
+      rule: (c) =>
+        `a list of at most ${Array.isArray(c.env.cloudHsm?.hsmAzs) ? c.env.cloudHsm.hsmAzs.length : "as many HSM ids as"} HSM ids (one per cloudHsm.hsmAzs entry, in its order), each once`,
+      source: "CloudHSM CreateHsm (restore-key-store creates one HSM per AZ)",
+      required: true,
+      check: (v, c) =>
+        Array.isArray(v) &&
+        new Set(v).size === v.length &&
+        (!Array.isArray(c.env.cloudHsm?.hsmAzs) || v.length <= c.env.cloudHsm.hsmAzs.length),
+    },
+    {
+      field: "cloudHsm.restored.hsmIds.*",
+      rule: CLOUDHSM.HSM_ID.allowed,
+      source: "CloudHSM HsmId",
+      check: matches(CLOUDHSM.HSM_ID.regex),
+    },
+    {
+      field: "cloudHsm.restored.previousClusterId",
+      rule: `${CLOUDHSM.CLUSTER_ID.allowed}, not restored.clusterId itself`,
+      source: "the restored cluster this one replaces (the previous restored.clusterId)",
+      check: (v, c) => matches(CLOUDHSM.CLUSTER_ID.regex)(v) && v !== c.parent.clusterId,
+    },
+    {
+      field: "cloudHsm.restored",
+      rule: "unset while awaiting the certificate (a cluster is restored only once it served a key store)",
+      source: "CloudHSM InitializeCluster; KMS UpdateCustomKeyStore",
+      when: (c) => cloudHsmPhase(c.env.cloudHsm?.trust) === "awaiting-certificate",
+      check: (v) => v === undefined,
     },
     {
       field: "cloudHsm.adminHost.cliPackage",

@@ -27,7 +27,7 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     meaning: "KMS cannot find the CloudHSM cluster of the key store",
     action: {
       AWS_CLOUDHSM:
-        "check that the cluster exists in this account and Region; if it was deleted, restore it from a backup and point the key store at the restored cluster (UpdateCustomKeyStore, same trust anchor)",
+        "check that the cluster exists in this account and Region; if it was deleted, restore it from its newest backup and point this same store at it with npm run restore -- <env> (docs/cloudhsm.md#restore); never create a new store",
     },
   },
   INSUFFICIENT_CLOUDHSM_HSMS: {
@@ -45,7 +45,7 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     meaning: "a subnet of the cluster has no free IP address for the KMS connection",
     action: {
       AWS_CLOUDHSM:
-        "free at least one IP address in every subnet of the cluster (or move the cluster to larger subnets), then re-run",
+        "free at least one IP address in every subnet of the cluster, then re-run; if they cannot be freed, restore the cluster into larger subnets with npm run restore -- <env> --subnet-ids <ids> (docs/cloudhsm.md#restore)",
     },
   },
   INTERNAL_ERROR: {
@@ -84,7 +84,7 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
     meaning: "a subnet in the cluster's configuration was deleted",
     action: {
       AWS_CLOUDHSM:
-        "restore the deleted subnet (same AZ) or create the cluster anew from a backup with existing subnets, then re-run",
+        "a deleted subnet cannot come back (a new one gets a new id): restore the cluster from a backup into existing subnets with npm run restore -- <env> [--subnet-ids <ids>] (docs/cloudhsm.md#restore)",
     },
   },
   USER_LOCKED_OUT: {
@@ -187,14 +187,15 @@ export const CONNECTION_ERRORS: Readonly<Record<string, ConnectionErrorInfo>> = 
 };
 
 /** The action for `code` on a store of `type`; a generic one for codes AWS adds later. */
-export function connectionErrorAction(code: string, type: KeyStoreType): string {
+export function connectionErrorAction(code: string, type: KeyStoreType, env?: string): string {
   const info = CONNECTION_ERRORS[code];
-  return (
+  const action =
     info?.action[type] ??
     info?.action.AWS_CLOUDHSM ??
     info?.action.EXTERNAL_KEY_STORE ??
-    `unknown connection error code: see the KMS developer guide (Troubleshooting a custom key store), fix, then re-run`
-  );
+    `unknown connection error code: see the KMS developer guide (Troubleshooting a custom key store), fix, then re-run`;
+  // The operator commands know the environment: `npm run restore -- prod`, not `-- <env>`.
+  return env ? action.replaceAll("<env>", env) : action;
 }
 
 /** Markdown table of every code (for hooks/README.md). */

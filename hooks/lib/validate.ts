@@ -9,7 +9,8 @@ const AZ = "[a-z]{2}(?:-[a-z]+)+-\\d[a-z]";
 const DAY = `(?:${CLOUDHSM.SCALE_WEEKDAYS.join("|")})`;
 
 export const ID_PATTERNS = {
-  clusterId: /^cluster-[2-7a-zA-Z]{11,16}$/,
+  /** The rulebook's {@link CLOUDHSM.CLUSTER_ID}. */
+  clusterId: CLOUDHSM.CLUSTER_ID.regex,
   keyStoreId: /^cks-[a-z0-9]{8,24}$/,
   instanceId: /^(i|mi)-[0-9a-f]{8,17}$/,
   /** The rulebook's {@link SECRETS_MANAGER.SECRET_ARN}. */
@@ -33,6 +34,16 @@ export const ID_PATTERNS = {
   weekdays: new RegExp(`^${DAY}(?:,${DAY})*$`),
   /** The rulebook's {@link CLOUDHSM.SCALE_TIMEZONE} (`Europe/Berlin`). */
   timezone: CLOUDHSM.SCALE_TIMEZONE.regex,
+  /** The rulebook's {@link CLOUDHSM.BACKUP_ID}. */
+  backupId: CLOUDHSM.BACKUP_ID.regex,
+  /** A VPC subnet id. */
+  subnetId: /^subnet-[0-9a-f]{8,17}$/,
+  /** Subnet ids separated by commas (restore-key-store --subnet-ids); each item starts with a literal comma, so linear. */
+  subnetIds: /^subnet-[0-9a-f]{8,17}(?:,subnet-[0-9a-f]{8,17})*$/,
+  /** One of the rulebook's {@link CLOUDHSM.CLUSTER_MODES}. */
+  clusterMode: new RegExp(`^(?:${CLOUDHSM.CLUSTER_MODES.join("|")})$`),
+  /** A UTC time in ISO 8601 (`2026-12-01T10:00:00Z`), as CloudTrail shows eventTime. */
+  isoTime: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z$/,
 } as const;
 
 export type IdKind = keyof typeof ID_PATTERNS;

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { cloudHsmNames } from "./names";
 import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import type { ITerraformDependable } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -79,7 +80,7 @@ export class AdminHost extends Construct {
     const parameterArns = props.parameterArns ?? [];
     const https = !props.cliPreinstalled && !(props.cliPackage ?? CLOUDHSM_CLI_RPM_URL).startsWith("s3://");
     const internetEgress = props.natGateway === true && https;
-    const name = `${prefix}-cloudhsm-admin`;
+    const name = cloudHsmNames(prefix).adminHost;
     const role = new IamRole(this, "role", {
       name,
       description: "CloudHSM admin host: SSM managed, reads its own two secrets and two parameters only",

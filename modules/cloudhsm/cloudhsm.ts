@@ -9,7 +9,7 @@ import { CloudHsmKeyStore } from "../keystores/cloudhsm-key-store";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import { budgetMinutes, camel } from "../../hooks/contract";
-import { HsmCluster, type ClusterMode, type HsmType } from "./hsm-cluster";
+import { HsmCluster, type ClusterMode, type HsmType, type RestoredCluster } from "./hsm-cluster";
 import { ClusterTrust, type ClusterTrustSource } from "./cluster-trust";
 import { HsmCredentials } from "./hsm-credentials";
 import { AdminHost, type AdminHostProps } from "./admin-host";
@@ -58,6 +58,8 @@ export interface CloudHsmProps {
   readonly adoptHsms?: Readonly<Record<string, string>>;
   /** @default - the rulebook's {@link CLOUDHSM.CLUSTER_MODE_DEFAULT} */
   readonly mode?: ClusterMode;
+  /** The cluster restored by `restore-key-store` (`HsmCluster` imports it). @default - a cluster Terraform creates */
+  readonly restored?: RestoredCluster;
   /**
    * Days CloudHSM keeps backups, within {@link CLOUDHSM.BACKUP_RETENTION_DAYS} (ModifyCluster
    * BackupRetentionPolicy, set by a hook).
@@ -131,6 +133,7 @@ export class CloudHsm extends Construct {
       hsmAzs: props.hsmAzs,
       ...(props.scaleToZero ? { hsmOwner: "hook-steps" as const, hookTimeoutMinutes: timeoutMinutes } : {}),
       adoptHsms: props.adoptHsms,
+      restored: props.restored,
     });
     this.credentials = new HsmCredentials(this, "credentials");
     const trust =

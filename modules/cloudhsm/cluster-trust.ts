@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { cloudHsmNames } from "./names";
 import { TerraformStack, Token } from "cdktf";
 import { X509Certificate } from "node:crypto";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
@@ -99,14 +100,14 @@ export class ClusterTrust extends Construct {
     this.certificateParameter = parameter(
       this,
       "certificate",
-      `/${prefix}/cloudhsm/cluster-certificate`,
+      cloudHsmNames(prefix).certificateParameter,
       "Cluster certificate signed from the CloudHSM CSR (public)",
       certificate,
     );
     this.trustAnchorParameter = parameter(
       this,
       "trust-anchor",
-      `/${prefix}/cloudhsm/trust-anchor`,
+      cloudHsmNames(prefix).trustAnchorParameter,
       "Trust anchor (issuing CA certificate) of the CloudHSM cluster (public)",
       anchor,
     );

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { CLOUDHSM, inRange } from "@cmk-stacks/aws-limits";
-import type { ITerraformDependable, TerraformResource } from "cdktf";
+import { TerraformStack, type ITerraformDependable, type TerraformResource } from "cdktf";
 import { CloudhsmV2Cluster } from "@cdktf/provider-aws/lib/cloudhsm-v2-cluster";
 import { CloudhsmV2Hsm } from "@cdktf/provider-aws/lib/cloudhsm-v2-hsm";
 import { DataAwsCloudhsmV2Cluster } from "@cdktf/provider-aws/lib/data-aws-cloudhsm-v2-cluster";
@@ -51,6 +51,24 @@ export interface HsmClusterProps {
    * @default - none
    */
   readonly adoptHsms?: Readonly<Record<string, string>>;
+  /**
+   * The cluster `restore-key-store` created from a backup (after `npm run restore`): Terraform
+   * imports it and its HSMs (import blocks) at addresses of their own and forgets the lost cluster
+   * and HSMs (removed blocks, destroy = false), so nothing is replaced or destroyed.
+   * @default - a cluster created by Terraform
+   */
+  readonly restored?: RestoredCluster;
+}
+
+/** A cluster restored from a backup by `restore-key-store` (the environment's `cloudHsm.restored`). */
+export interface RestoredCluster {
+  readonly clusterId: string;
+  /** Its SourceBackupId: `source_backup_identifier` is ForceNew and not Computed in the provider, so it must be set. */
+  readonly backupId: string;
+  /** The HSMs the step created, by position in `hsmAzs` (imported); the remaining positions get new HSMs. */
+  readonly hsmIds: readonly string[];
+  /** The cluster replaced, when it was itself restored (its addresses carry its id). @default - the original cluster */
+  readonly previousClusterId?: string;
 }
 
 /**
@@ -124,13 +142,21 @@ export class HsmCluster extends Construct {
           `${at(`adoptHsms.${name}`)}: ${shown(hsmId)} is not allowed (${CLOUDHSM.HSM_ID.allowed}, CloudHSM HsmId)`,
         );
     }
+    const restored = props.restored;
+    if (restored) problems.push(...restoredProblems(restored, props.hsmAzs.length, at));
+    if (restored && props.hsmOwner === "hook-steps")
+      problems.push(
+        `${at("restored")}: ${shown(restored)} is not allowed (unset with hsmOwner "hook-steps": turn scale to zero off, restore, then turn it on again; docs/cloudhsm.md)`,
+      );
     throwIfProblems(problems);
     this.props = props;
     const azs = [...new Set(props.hsmAzs)];
-    this.cluster = new CloudhsmV2Cluster(this, "cluster", {
+    this.cluster = new CloudhsmV2Cluster(this, `cluster${suffix(restored?.clusterId)}`, {
       hsmType,
       ...(CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(hsmType) ? {} : { mode }),
       subnetIds: azs.map((az) => props.network.subnetIdByAz[az]),
+      // Read back from the cluster's SourceBackupId: unset, the imported cluster would plan a replacement.
+      ...(restored ? { sourceBackupIdentifier: restored.backupId } : {}),
       tags: { Name: `${EnvironmentStack.of(this).name}-cloudhsm` },
       // `hsm_type` is ForceNew in the AWS provider (5.100 and 6.x): a cluster AWS migrated from
       // hsm1.medium to hsm2m.medium, or a configuration changed to the new type, would plan a NEW
@@ -138,12 +164,16 @@ export class HsmCluster extends Construct {
       // https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html
       lifecycle: { preventDestroy: true, ignoreChanges: ["hsm_type"] },
     });
+    if (restored) {
+      this.cluster.importFrom(restored.clusterId);
+      this.forgetReplaced(restored);
+    }
     this.clusterId = this.cluster.clusterId;
     this.securityGroupId = this.cluster.securityGroupId;
     this.firstHsm =
       props.hsmOwner === "hook-steps"
         ? this.ensureHsms("ensure-first-hsm", [props.hsmAzs[0]])
-        : this.hsm(props.hsmAzs[0], 1);
+        : this.hsm(props.hsmAzs[0], 1, 0);
   }
 
   /** The `ensure-hsms` step for `azs` (scale to zero: the HSMs belong to the hook steps). */
@@ -154,6 +184,35 @@ export class HsmCluster extends Construct {
       timeoutMinutes: this.props.hookTimeoutMinutes,
       dependsOn: after ? [...after] : undefined,
     }).resource;
+  }
+
+  /**
+   * Removed blocks (destroy = false) for the cluster and HSM addresses of the cluster replaced by a
+   * restore: Terraform forgets them instead of planning their destruction (refused: prevent_destroy).
+   * https://developer.hashicorp.com/terraform/language/resources/syntax#removing-resources
+   */
+  private forgetReplaced(restored: RestoredCluster): void {
+    const stack = TerraformStack.of(this);
+    const old = suffix(restored.previousClusterId);
+    const addressOf = (type: string, id: string): string => {
+      // The address the replaced resource had: the logical id of a construct at its former path.
+      const ghost = new Construct(this, id);
+      const address = `${type}.${stack.getLogicalId(ghost.node)}`;
+      this.node.tryRemoveChild(id);
+      return address;
+    };
+    const seen: Record<string, number> = {};
+    const from = [
+      addressOf(CloudhsmV2Cluster.tfResourceType, `cluster${old}`),
+      ...this.props.hsmAzs.map((az) => {
+        seen[az] = (seen[az] ?? 0) + 1;
+        return addressOf(CloudhsmV2Hsm.tfResourceType, `hsm-${az}-${seen[az]}${old}`);
+      }),
+    ];
+    stack.addOverride(
+      "removed",
+      from.map((address) => ({ from: address, lifecycle: { destroy: false } })),
+    );
   }
 
   /**
@@ -184,9 +243,9 @@ export class HsmCluster extends Construct {
       return this.remaining;
     }
     const seen: Record<string, number> = { [this.props.hsmAzs[0]]: 1 };
-    this.remaining = this.props.hsmAzs.slice(1).map((az) => {
+    this.remaining = this.props.hsmAzs.slice(1).map((az, i) => {
       seen[az] = (seen[az] ?? 0) + 1;
-      return this.hsm(az, seen[az], after);
+      return this.hsm(az, seen[az], i + 1, after);
     });
     return this.remaining;
   }
@@ -203,16 +262,48 @@ export class HsmCluster extends Construct {
     return data.clusterCertificates.get(0).clusterCsr;
   }
 
-  /** Ids stay stable when the list is reordered: `hsm-<az>-<n>` (n-th HSM in that AZ). */
-  private hsm(az: string, n: number, after?: readonly ITerraformDependable[]): CloudhsmV2Hsm {
-    const hsm = new CloudhsmV2Hsm(this, `hsm-${az}-${n}`, {
+  /**
+   * Ids stay stable when the list is reordered: `hsm-<az>-<n>` (n-th HSM in that AZ), with the
+   * restored cluster's id appended for a restored cluster (position `index` imports `hsmIds[index]`).
+   */
+  private hsm(az: string, n: number, index: number, after?: readonly ITerraformDependable[]): CloudhsmV2Hsm {
+    const restored = this.props.restored;
+    const hsm = new CloudhsmV2Hsm(this, `hsm-${az}-${n}${suffix(restored?.clusterId)}`, {
       clusterId: this.clusterId,
       subnetId: this.props.network.subnetIdByAz[az],
       dependsOn: after ? [...after] : undefined,
       lifecycle: { preventDestroy: true },
     });
-    const adopted = this.props.adoptHsms?.[`${az}-${n}`];
-    if (adopted) hsm.importFrom(adopted);
+    // An HSM AWS put in place of this one (adoptHsms) wins over the one the restore created.
+    const imported = this.props.adoptHsms?.[`${az}-${n}`] ?? restored?.hsmIds[index];
+    if (imported) hsm.importFrom(imported);
     return hsm;
   }
+}
+
+/** `-<cluster id>` for a restored cluster's resources, nothing for the original ones. */
+const suffix = (clusterId: string | undefined): string => (clusterId ? `-${clusterId}` : "");
+
+/** The restored cluster's problems, each naming its property. */
+export function restoredProblems(r: RestoredCluster, hsmCount: number, at: (prop: string) => string): string[] {
+  const problems: string[] = [];
+  const pattern = (prop: string, value: unknown, p: { regex: RegExp; allowed: string }) => {
+    if (typeof value !== "string" || !p.regex.test(value))
+      problems.push(`${at(prop)}: ${shown(value)} is not allowed (${p.allowed})`);
+  };
+  pattern("restored.clusterId", r.clusterId, CLOUDHSM.CLUSTER_ID);
+  pattern("restored.backupId", r.backupId, CLOUDHSM.BACKUP_ID);
+  r.hsmIds.forEach((h, i) => pattern(`restored.hsmIds[${i}]`, h, CLOUDHSM.HSM_ID));
+  if (r.hsmIds.length > hsmCount || new Set(r.hsmIds).size !== r.hsmIds.length)
+    problems.push(
+      `${at("restored.hsmIds")}: ${shown(r.hsmIds)} is not allowed (at most ${hsmCount} HSM ids, one per hsmAzs entry, each once)`,
+    );
+  if (r.previousClusterId !== undefined) {
+    pattern("restored.previousClusterId", r.previousClusterId, CLOUDHSM.CLUSTER_ID);
+    if (r.previousClusterId === r.clusterId)
+      problems.push(
+        `${at("restored.previousClusterId")}: ${shown(r.previousClusterId)} is not allowed (the cluster replaced, not restored.clusterId itself)`,
+      );
+  }
+  return problems;
 }

@@ -81,7 +81,13 @@ export class CloudHsmKeyStore extends Construct implements IKeyStore {
       // reset-kmsuser-password writes a new one to the secret, but the provider's update sends
       // UpdateCustomKeyStore without disconnecting the store (refused while CONNECTED), so a
       // changed secret must never plan an update here.
-      lifecycle: { preventDestroy: true, ignoreChanges: ["trust_anchor_certificate", "key_store_password"] },
+      // The cluster id is owned by restore-key-store (UpdateCustomKeyStore CloudHsmClusterId, on a
+      // DISCONNECTED store, to a cluster with the same backup history): in the provider it forces a
+      // new store, which would orphan every key in it (docs/cloudhsm.md#restore).
+      lifecycle: {
+        preventDestroy: true,
+        ignoreChanges: ["trust_anchor_certificate", "key_store_password", "cloud_hsm_cluster_id"],
+      },
       timeouts: { create: "15m" },
     });
     this.keyStoreId = this.resource.id;

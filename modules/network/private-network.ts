@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { privateSubnetName } from "../cloudhsm/names";
 import { NETWORK } from "@cmk-stacks/aws-limits";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
@@ -157,7 +158,7 @@ export class PrivateNetwork extends Construct implements INetwork {
             availabilityZone: s.az,
             cidrBlock: s.cidr,
             mapPublicIpOnLaunch: false,
-            tags: { Name: `${namePrefix}-private-${s.az}` },
+            tags: { Name: privateSubnetName(namePrefix, s.az) },
           }).id,
         ] as [string, string],
     );

@@ -16,7 +16,7 @@ export const HSM_TYPE: Pattern = {
 /** An HSM id (CreateHsm returns it; DeleteHsm HsmId). */
 export const HSM_ID: Pattern = {
   regex: /^hsm-[2-7a-zA-Z]{11,16}$/,
-  allowed: "hsm- and 11-16 letters or digits 2-7",
+  allowed: "hsm- followed by 11-16 letters and digits 2-7",
   doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DeleteHsm.html",
 };
 
@@ -320,3 +320,16 @@ export const KEY_STORE_HSM_TYPES_DOC = HSM_TYPE_MIGRATION_DOC;
 export function keyStoreAcceptsHsmType(hsmType: unknown, accepted: readonly string[] = KEY_STORE_HSM_TYPES): boolean {
   return typeof hsmType === "string" && accepted.includes(hsmType);
 }
+/** A cluster id as CloudHSM returns it (ClusterId). */
+export const CLUSTER_ID: Pattern = {
+  regex: /^cluster-[2-7a-zA-Z]{11,16}$/,
+  allowed: "cluster- followed by 11-16 letters and digits 2-7",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_Cluster.html",
+};
+
+/** A backup id as CloudHSM returns it (BackupId). */
+export const BACKUP_ID: Pattern = {
+  regex: /^backup-[2-7a-zA-Z]{11,16}$/,
+  allowed: "backup- followed by 11-16 letters and digits 2-7",
+  doc: "https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_Backup.html",
+};

@@ -16,6 +16,7 @@ import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
 import { scaleToZeroRule } from "./rules/scale-to-zero";
+import { restoreRule } from "./rules/restore";
 import { riskyFindings } from "./rules/risky";
 import { rotationRule } from "./rules/rotation";
 import { grantRule } from "./rules/grant";
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   scaleToZeroRule,
   hsmTypeRule,
   hsmReplacedRule,
+  restoreRule,
   keyPolicyRule,
   grantRule,
   topicPolicyRule,

@@ -18,6 +18,7 @@ const INTEGRATION = {
   // Terraform: the real CLI and provider, offline.
   "test/modules/keystores/xks-credential-plan.test.ts": { starts: "terraform init/plan/apply" },
   "test/modules/cloudhsm/kmsuser-secret-tag.test.ts": { starts: "terraform init/apply" },
+  "test/modules/cloudhsm/restored-cluster-plan.test.ts": { starts: "terraform init/plan" },
   "test/modules/network/on-premises-route-checks.test.ts": { starts: "terraform console" },
   "test/tools/validate/run-offline.test.ts": { starts: "terraform plan on tiny stacks" },
   "test/tools/terraform/lock-init.test.ts": { starts: "terraform init (dependency lock files)" },

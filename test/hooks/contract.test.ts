@@ -233,7 +233,10 @@ describe("the hook wiring agrees with the contract", () => {
       ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}),
     });
 
-  const expected: Record<Exclude<StepName, "rotate-xks-credential" | "migrate-hsm-type">, [string, string[]][]> = {
+  const expected: Record<
+    Exclude<StepName, "rotate-xks-credential" | "migrate-hsm-type" | "restore-key-store">,
+    [string, string[]][]
+  > = {
     "initialize-cluster": [
       ["cloudhsm:DescribeClusters", ["*"]],
       ["cloudhsm:InitializeCluster", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],

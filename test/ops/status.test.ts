@@ -138,9 +138,20 @@ describe("key stores", () => {
       subject: name,
       severity: "broken",
       detail: `cks-3 FAILED ${code}: ${CONNECTION_ERRORS[code].meaning}`,
-      fix: connectionErrorAction(code, type),
+      fix: connectionErrorAction(code, type, "prod"),
     });
   });
+
+  test.each(["CLUSTER_NOT_FOUND", "SUBNET_NOT_FOUND", "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET"])(
+    "%s points at the restore command, for this environment",
+    async (code) => {
+      mocks.kms.on(DescribeCustomKeyStoresCommand, { CustomKeyStoreName: "prod-cloudhsm" }).resolves({
+        CustomKeyStores: [{ CustomKeyStoreId: "cks-3", ConnectionState: "FAILED", ConnectionErrorCode: code as never }],
+      });
+      const f = only(await status(), "key-store").find((x) => x.subject === "prod-cloudhsm");
+      expect(f?.fix).toMatch(/npm run restore -- prod( |$).*\(docs\/cloudhsm\.md#restore\)/);
+    },
+  );
 
   test("an error code AWS adds later still gets a fix (the generic one)", async () => {
     mocks.kms.on(DescribeCustomKeyStoresCommand, { CustomKeyStoreName: "prod-xks" }).resolves({

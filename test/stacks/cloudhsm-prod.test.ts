@@ -316,7 +316,10 @@ describe("credentials, trust and key store", () => {
       key_store_password: `\${data.aws_secretsmanager_secret_version.${pwName}.secret_string}`,
       trust_anchor_certificate: readFileSync(join(REPO_ROOT, "environments/certs/prod/customerCA.crt"), "utf8"),
       // The password is used at creation only: KMS rotates it, reset-kmsuser-password replaces it.
-      lifecycle: { prevent_destroy: true, ignore_changes: ["trust_anchor_certificate", "key_store_password"] },
+      lifecycle: {
+        prevent_destroy: true,
+        ignore_changes: ["trust_anchor_certificate", "key_store_password", "cloud_hsm_cluster_id"],
+      },
     });
     const kmsuser = under(buildGraph(keys), `${P}/create-kmsuser/`);
     expect(pw).toMatchObject({

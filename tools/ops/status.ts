@@ -132,7 +132,7 @@ export async function checkKeyStores(
         subject: w.name,
         severity: "broken",
         detail: `${id} ${state} ${code}${meaning ? `: ${meaning}` : ""}`,
-        fix: connectionErrorAction(code, storeType(w.kind)),
+        fix: connectionErrorAction(code, storeType(w.kind), env.name),
       });
     } else {
       findings.push({

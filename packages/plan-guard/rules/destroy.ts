@@ -2,6 +2,7 @@
 import type { ResourceChange } from "../plan-json";
 import { actionOf } from "../plan-index";
 import { keyBearing } from "../resources";
+import { restoreAdvice, restorePlanOf } from "./restore";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 import { retirementFinding } from "./rotation";
 
@@ -31,9 +32,12 @@ function replacePaths(rc: ResourceChange): string {
 /** Rule `destroy-key-bearing`. */
 export const destroyRule: Rule = (idx) => {
   const out = [];
+  // The lost cluster and HSMs a restore forgets are explained by the cloudhsm-restore rule instead.
+  const restored = restorePlanOf(idx)?.forgotten;
   for (const rc of idx.changes) {
     const action = actionOf(rc.change.actions);
     if (action !== "delete" && action !== "replace" && action !== "forget" && action !== "unknown") continue;
+    if (action === "forget" && restored?.has(rc.address)) continue;
     const kb = keyBearing(rc, idx);
     if (!kb) continue;
     // A superseded generation of a rotated key, retired on purpose: named as such, still blocked.
@@ -50,7 +54,19 @@ export const destroyRule: Rule = (idx) => {
           : action === "forget"
             ? `forgets this ${kb.what}: Terraform stops managing it, nothing protects it any more and the configuration no longer says it must exist`
             : `plans an unrecognised action [${rc.change.actions.join(", ")}] on this ${kb.what}`;
-    out.push(finding(idx, rc, action, "destroy-key-bearing", "block", `${verb}; ${kb.loss}`, FIX[action]));
+    // The key store or a cluster: the restore command is the one way to move a store to another cluster.
+    const restore = restoreAdvice(rc, action, idx);
+    out.push(
+      finding(
+        idx,
+        rc,
+        action,
+        "destroy-key-bearing",
+        "block",
+        `${verb}; ${kb.loss}${restore ? `; ${restore.why}` : ""}`,
+        restore?.fix ?? FIX[action],
+      ),
+    );
   }
   return out;
 };

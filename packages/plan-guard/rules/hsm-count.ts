@@ -6,6 +6,7 @@
  */
 import type { ResourceChange } from "../plan-json";
 import { actionOf, valuesOf, type PlanIndex } from "../plan-index";
+import { restorePlanOf } from "./restore";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 import { keptScaleDownSchedules } from "./scale-to-zero";
 
@@ -41,7 +42,9 @@ const GONE = new Set(["delete", "forget"]);
 
 /** Rule `hsm-count-below-2`. */
 export const hsmCountRule: Rule = (idx) => {
-  const hsms = idx.ofTypes("aws_cloudhsm_v2_hsm").filter((h) => !h.deposed);
+  // A restore forgets the lost cluster's HSMs: the key store uses the restored cluster's (cloudhsm-restore).
+  const restored = restorePlanOf(idx)?.forgotten;
+  const hsms = idx.ofTypes("aws_cloudhsm_v2_hsm").filter((h) => !h.deposed && !restored?.has(h.address));
   if (hsms.length === 0) return [];
   const keys = clusterKeys(idx);
   // A scale-to-zero stack hands its HSMs to the hook steps (forget, destroy = false): they stay in AWS,

@@ -104,3 +104,16 @@ test("adoptHsms is refused with scaleToZero (the hook steps own the HSMs: nothin
     `environments.sandbox.cloudHsm.adoptHsms: {"${az}-1":"hsm-abcdefghijk"} is not allowed (unset with scaleToZero (the hook steps own the HSMs there: ensure-hsms and scale-up count the HSMs AWS put in place and create none), docs/cloudhsm.md, Scale to zero)`,
   ]);
 });
+
+test("restored is refused with scaleToZero (turn scale to zero off to restore)", () => {
+  const env = sandbox((e: Draft) => {
+    e.cloudHsm.restored = {
+      clusterId: "cluster-abcdefghijk",
+      backupId: "backup-abcdefghijk",
+      hsmIds: ["hsm-abcdefghijk"],
+    };
+  });
+  expect(messagesFor(env)).toEqual([
+    `environments.sandbox.cloudHsm.restored: {"clusterId":"cluster-abcdefghijk","backupId":"backup-abcdefghijk","hsmIds":[... is not allowed (unset with scaleToZero (the hook steps own the HSMs there): turn scale to zero off, restore, then turn it on again (docs/cloudhsm.md), docs/cloudhsm.md, Scale to zero)`,
+  ]);
+});

@@ -691,7 +691,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     "adopted HSM id malformed",
     prod,
     { "cloudHsm.adoptHsms": { "eu-west-1b-1": "i-0123456789abcdef0" } },
-    'environments.prod.cloudHsm.adoptHsms.eu-west-1b-1: "i-0123456789abcdef0" is not allowed (an HSM id (hsm- and 11-16 letters or digits 2-7), CloudHSM DescribeClusters HsmId)',
+    'environments.prod.cloudHsm.adoptHsms.eu-west-1b-1: "i-0123456789abcdef0" is not allowed (an HSM id (hsm- followed by 11-16 letters and digits 2-7), CloudHSM DescribeClusters HsmId)',
   ],
   [
     "HSMs in one AZ",

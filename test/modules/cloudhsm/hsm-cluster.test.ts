@@ -129,7 +129,7 @@ describe("adoptHsms: an HSM AWS replaced is imported at its address, not re-crea
       errorLines(() => build({ adoptHsms: { "eu-west-1c-1": "hsm-newnewnewnew", "eu-west-1a-1": "hsm-x; rm" } })),
     ).toEqual([
       `test/hsm.adoptHsms.eu-west-1c-1: "eu-west-1c-1" is not allowed (an HSM of hsmAzs as '<az>-<n>': eu-west-1a-1, eu-west-1b-1)`,
-      `test/hsm.adoptHsms.eu-west-1a-1: "hsm-x; rm" is not allowed (hsm- and 11-16 letters or digits 2-7, CloudHSM HsmId)`,
+      `test/hsm.adoptHsms.eu-west-1a-1: "hsm-x; rm" is not allowed (hsm- followed by 11-16 letters and digits 2-7, CloudHSM HsmId)`,
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { HookRuntime } from "../../../modules/hooks/hook-runtime";
 import { HookStep, type HookStepProps } from "../../../modules/hooks/hook-step";
 import { NETWORK } from "../network/fixtures";
 import { configErrorLines } from "../../helpers/synth";
-import { STEP_CONTRACT } from "../../../hooks/contract";
+import { STEP_CONTRACT, STEP_NAMES } from "../../../hooks/contract";
 
 type Json = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 
@@ -180,7 +180,8 @@ describe("HookStep refuses what the contract or a runner cannot run", () => {
       "fails when the contract does not define the step",
       { step: "format-disk", args: {} },
       [
-        'prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: initialize-cluster, activate-cluster, set-backup-retention, wait-hsms-active, create-kmsuser, reset-kmsuser-password, import-key-material, rotate-xks-credential, migrate-hsm-type, connect-key-store, check-key-store-health, ensure-hsms, scale-down, scale-up)',
+        // Every step of the contract, in its order (restore-key-store included: issue 21).
+        `prod-keys/x.step: "format-disk" is not allowed (a step of the hook contract: ${STEP_NAMES.join(", ")})`,
       ],
     ],
     [

@@ -29,7 +29,11 @@ describe("minimal props (local hook runner)", () => {
       cloud_hsm_cluster_id: "cluster-abcdefghijk",
       trust_anchor_certificate: ANCHOR,
       key_store_password: `\${data.aws_secretsmanager_secret_version.${secretRead}.secret_string}`,
-      lifecycle: { prevent_destroy: true, ignore_changes: ["trust_anchor_certificate", "key_store_password"] },
+      // cloud_hsm_cluster_id: owned by restore-key-store (UpdateCustomKeyStore), ForceNew in the provider.
+      lifecycle: {
+        prevent_destroy: true,
+        ignore_changes: ["trust_anchor_certificate", "key_store_password", "cloud_hsm_cluster_id"],
+      },
     });
     expect(json.data?.aws_secretsmanager_secret_version?.[secretRead]).toMatchObject({ secret_id: SECRET });
     expect(one(json, "aws_kms_custom_key_store").depends_on).toBeUndefined();

@@ -1,0 +1,597 @@
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  CreateClusterCommand,
+  CreateHsmCommand,
+  DescribeBackupsCommand,
+  DescribeClustersCommand,
+  type Backup,
+  type CreateClusterCommandOutput,
+  type DescribeBackupsCommandOutput,
+  type DescribeClustersCommandOutput,
+} from "@aws-sdk/client-cloudhsm-v2";
+import {
+  DecryptCommand,
+  DescribeKeyCommand,
+  DisconnectCustomKeyStoreCommand,
+  EncryptCommand,
+  ListKeysCommand,
+  UpdateCustomKeyStoreCommand,
+  type CustomKeyStoresListEntry,
+  type DecryptCommandOutput,
+  type DescribeKeyCommandOutput,
+  type EncryptCommandOutput,
+  type KeyMetadata,
+  type ListKeysCommandOutput,
+} from "@aws-sdk/client-kms";
+import { pollFor, TYPICAL_MS } from "../lib/backoff";
+import { activeHsms, cloudHsmError, hsmSummary, type Cluster } from "../lib/cluster";
+import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
+import { connectionState, describeKeyStore } from "../lib/key-store";
+import { parseCertificate } from "../lib/pem";
+import { ProgressReporter } from "../lib/progress";
+import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
+import { withRetry } from "../lib/retry";
+import type { Sender, StepResult } from "../lib/runtime";
+import { checkIds } from "../lib/validate";
+import { waitUntil } from "../lib/wait";
+import { connectKeyStore } from "./connect-key-store";
+import type { KmsuserOnHostInput } from "./create-kmsuser";
+import { resetKmsuserPassword } from "./reset-kmsuser-password";
+
+/**
+ * Tag the step puts on the cluster it creates (value: the key store id), so a re-run (or the next
+ * Lambda invocation) finds the cluster it already made instead of creating another one.
+ */
+export const RESTORED_FOR_TAG = "cmk-stacks:restored-for";
+
+/** Inputs of `restore-key-store`. */
+export interface RestoreKeyStoreInput extends KmsuserOnHostInput {
+  readonly clients: { readonly kms: Sender; readonly cloudhsm: Sender; readonly ssm: Sender; readonly secrets: Sender };
+  /** The CloudHSM key store to repoint; its current (lost) cluster is read from DescribeCustomKeyStores. */
+  readonly keyStoreId: string;
+  /** Subnets of the new cluster, one per AZ (>= {@link CLOUDHSM.KEY_STORE_MIN_HSMS} AZs): one HSM is created in each. */
+  readonly subnetIds: readonly string[];
+  /** HSM type of the new cluster: the backup's (the environment's `cloudHsm.hsmType`). */
+  readonly hsmType: string;
+  /** Mode of the new cluster (hsm2m.medium only): the backup's (the environment's `cloudHsm.mode`). */
+  readonly mode?: string;
+  /** The backup to restore; default: the newest READY backup of the store's cluster. */
+  readonly backupId?: string;
+  /**
+   * When the store last connected (CloudTrail ConnectCustomKeyStore). KMS sets a new kmsuser password
+   * at every connect, so a backup taken before it holds an older one: the password is then reset.
+   * Unknown: reset (the safe path; it only costs a few minutes).
+   */
+  readonly lastConnected?: Date;
+  readonly limiter?: RateLimiter;
+}
+
+/** Why the kmsuser password must be reset after restoring `backupCreated`, or undefined when it need not. */
+export function passwordResetReason(backupCreated: Date, lastConnected: Date | undefined): string | undefined {
+  if (!lastConnected)
+    return "the store's last connect time is unknown (pass --last-connected to skip the reset when the backup is newer)";
+  if (backupCreated.getTime() < lastConnected.getTime())
+    return `the backup (${backupCreated.toISOString()}) predates the store's last connect (${lastConnected.toISOString()}), when KMS set a new kmsuser password`;
+  return undefined;
+}
+
+/**
+ * The keys of the store the backup does not hold: created after it, and not already pending
+ * deletion (KMSInvalidStateException after a restore, "Troubleshooting a custom key store",
+ * https://docs.aws.amazon.com/kms/latest/developerguide/fix-keystore.html).
+ */
+export function keysLostWith(backupCreated: Date, keys: readonly KeyMetadata[]): KeyMetadata[] {
+  return keys.filter(
+    (k) =>
+      k.KeyState !== "PendingDeletion" &&
+      k.CreationDate !== undefined &&
+      k.CreationDate.getTime() > backupCreated.getTime(),
+  );
+}
+
+/** The newest READY backup (CreateTimestamp), or undefined. */
+export function newestReadyBackup(backups: readonly Backup[]): Backup | undefined {
+  return backups
+    .filter((b) => b.BackupState === "READY" && b.CreateTimestamp)
+    .sort((a, b) => (b.CreateTimestamp as Date).getTime() - (a.CreateTimestamp as Date).getTime())[0];
+}
+
+/**
+ * Restores a CloudHSM key store whose cluster is lost (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND,
+ * INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET), in the order AWS documents
+ * ("Creating AWS CloudHSM clusters from backups", https://docs.aws.amazon.com/cloudhsm/latest/userguide/create-cluster-from-backup.html;
+ * "Editing AWS CloudHSM key store settings", https://docs.aws.amazon.com/kms/latest/developerguide/update-keystore.html):
+ * 1. a READY backup of the store's cluster (the newest by default), refused when keys of the store
+ *    were created after it (they would be lost: each is named);
+ * 2. CreateCluster(SourceBackupId) with the backup's HSM type and mode, in the given subnets, tagged
+ *    {@link RESTORED_FOR_TAG}; wait for ACTIVE; CreateHsm in every AZ (>= 2: CreateKey and store
+ *    updates need 2 ACTIVE HSMs in different AZs); wait for them;
+ * 3. the new cluster's certificate must chain to the store's trust anchor (and equal the old
+ *    cluster's when that still exists): only a cluster that shares the backup history is accepted
+ *    (CloudHsmClusterNotRelatedException);
+ * 4. DisconnectCustomKeyStore, wait; UpdateCustomKeyStore(CloudHsmClusterId);
+ * 5. reset the kmsuser password when the backup predates the last connect (`reset-kmsuser-password`,
+ *    which also connects), otherwise connect (`connect-key-store`);
+ * 6. an Encrypt/Decrypt round trip with every enabled key of the store.
+ * Every run describes first: a re-run resumes from where the last one stopped.
+ */
+export function restoreKeyStore(input: RestoreKeyStoreInput): Promise<StepResult> {
+  return guarded(input.log, () => restoreBody(input));
+}
+
+async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
+  const { clients, keyStoreId, log } = input;
+  const progress = new ProgressReporter(`restore-key-store ${keyStoreId}`, input.clock, log);
+  const label = progress.label;
+  const minAzs = CLOUDHSM.KEY_STORE_MIN_HSMS.value;
+  const problems = checkIds({
+    keyStoreId,
+    region: input.region,
+    instanceId: input.instanceId,
+    parameterName: input.trustAnchorParameter,
+    backupId: input.backupId,
+    hsmType: input.hsmType,
+    clusterMode: input.mode,
+  });
+  problems.push(...checkIds({ secretArn: input.adminSecretArn }), ...checkIds({ secretArn: input.kmsuserSecretArn }));
+  for (const s of input.subnetIds) problems.push(...checkIds({ subnetId: s }));
+  if (new Set(input.subnetIds).size < minAzs)
+    problems.push(`'subnetIds' must name at least ${minAzs} subnets (one per AZ, each gets an HSM)`);
+  if (input.mode !== undefined && !CLOUDHSM.modeAllowedFor(input.hsmType, input.mode))
+    problems.push(`'mode' ${input.mode} is not allowed for ${input.hsmType} (always FIPS)`);
+  if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the step's arguments");
+
+  const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
+  const retrying = <T>(what: string, fn: () => Promise<unknown>) =>
+    withRetry(what, fn, { ...input, label }) as Promise<T>;
+  const kms = <T>(what: string, command: object) =>
+    retrying<T>(what, () => limiter.run(() => clients.kms.send(command)));
+  const hsm = async <T>(what: string, command: object): Promise<T> => {
+    try {
+      return await retrying<T>(what, () => clients.cloudhsm.send(command));
+    } catch (err) {
+      throw cloudHsmStepError(label, what, err);
+    }
+  };
+  const describeStore = () =>
+    describeKeyStore(
+      kms,
+      label,
+      keyStoreId,
+      (what, err) => kmsError(label, what, err),
+      "check --key-store-id and --region",
+    );
+
+  // 0. The store and its current cluster.
+  let store = await describeStore();
+  progress.observe(connectionState(store));
+  if (store.CustomKeyStoreType === "EXTERNAL_KEY_STORE")
+    throw new HookError(
+      label,
+      "NotACloudHsmKeyStore",
+      `${keyStoreId} is an external key store (no CloudHSM cluster to restore)`,
+      "for an external key store fix the proxy (docs/xks.md)",
+    );
+  const storeClusterId = store.CloudHsmClusterId ?? "";
+  const clustersById = async (ids: readonly string[]): Promise<Cluster[]> => {
+    const out = await hsm<DescribeClustersCommandOutput>(
+      "DescribeClusters",
+      new DescribeClustersCommand({ Filters: { clusterIds: [...ids] } }),
+    );
+    return (out.Clusters ?? []).filter((c) => c.State !== "DELETED");
+  };
+  const storeCluster = storeClusterId ? (await clustersById([storeClusterId]))[0] : undefined;
+  const restoredHere = (c: Cluster | undefined) =>
+    !!c?.SourceBackupId && (c.TagList ?? []).some((t) => t.Key === RESTORED_FOR_TAG && t.Value === keyStoreId);
+
+  // Already repointed by an earlier run: connect (or reset) and prove the keys.
+  if (restoredHere(storeCluster) && (!input.backupId || storeCluster?.SourceBackupId === input.backupId)) {
+    const backup = await oneBackup(storeCluster?.SourceBackupId as string);
+    progress.note(`the store already points at ${storeClusterId}, restored from ${backup.BackupId}: resuming`);
+    if (store.ConnectionState !== "CONNECTED") await connectOrReset(backup);
+    const proven = await proveKeys();
+    return { status: "DONE", state: `CONNECTED, ${proven} keys proven`, elapsedMs: progress.elapsed() };
+  }
+  if (store.ConnectionState === "CONNECTED")
+    throw new HookError(
+      label,
+      "KeyStoreCONNECTED",
+      `the key store is CONNECTED to ${storeClusterId}: its cluster works, there is nothing to restore`,
+      "restore only a store whose cluster is lost (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET: npm run -s status); to move a working store, disconnect it first",
+    );
+
+  // 1. The backup, and the keys it would lose.
+  const backup = input.backupId ? await oneBackup(input.backupId) : await newestBackupOf(storeClusterId);
+  const created = backup.CreateTimestamp as Date;
+  progress.note(`backup ${backup.BackupId} of ${backup.ClusterId ?? "?"}, created ${created.toISOString()}`);
+  const extra = backup as Backup & { HsmType?: string; Mode?: string };
+  // SDK 3.332 (the last client-cloudhsm-v2) drops these from responses; newer answers carry them.
+  if (extra.HsmType && extra.HsmType !== input.hsmType)
+    throw new HookError(
+      label,
+      "HsmTypeMismatch",
+      `backup ${backup.BackupId} is of a ${extra.HsmType} cluster, not ${input.hsmType}`,
+      `restore with --hsm-type ${extra.HsmType} (the environment's cloudHsm.hsmType), or pick another backup with --backup-id`,
+    );
+  const mode = input.mode ?? (CLOUDHSM.FIPS_ONLY_HSM_TYPES.includes(input.hsmType) ? undefined : extra.Mode);
+  if (extra.Mode && mode && extra.Mode !== mode)
+    throw new HookError(
+      label,
+      "ModeMismatch",
+      `backup ${backup.BackupId} is of a ${extra.Mode} cluster, not ${mode}: a cluster's mode must equal its backup's`,
+      `restore with --mode ${extra.Mode} (the environment's cloudHsm.mode), or pick another backup with --backup-id`,
+    );
+  const keys = await storeKeys();
+  const lost = keysLostWith(created, keys);
+  if (lost.length)
+    throw new HookError(
+      label,
+      "BackupPredatesKeys",
+      `backup ${backup.BackupId} (${created.toISOString()}) predates ${lost.length} key${lost.length > 1 ? "s" : ""} of the store, which would be lost: ${lost.map((k) => `${k.KeyId} (created ${k.CreationDate?.toISOString()})`).join(", ")}`,
+      "pick a READY backup created after the newest of them with --backup-id (aws cloudhsmv2 describe-backups), or, if none exists and losing them is accepted, schedule their deletion first",
+    );
+
+  // 2. The cluster (found again on a re-run by its tag and backup), and one HSM per AZ.
+  let cluster = await findRestoredCluster(backup.BackupId as string);
+  if (cluster) progress.note(`resuming with ${cluster.ClusterId}, already created from ${backup.BackupId}`);
+  else {
+    const out = await hsm<CreateClusterCommandOutput>(
+      "CreateCluster",
+      new CreateClusterCommand({
+        HsmType: input.hsmType,
+        SubnetIds: [...input.subnetIds],
+        SourceBackupId: backup.BackupId,
+        TagList: [{ Key: RESTORED_FOR_TAG, Value: keyStoreId }],
+        // Mode: a field SDK 3.332's type lacks; its JSON serializer sends it as given.
+        ...(mode ? { Mode: mode } : {}),
+      }),
+    );
+    cluster = out.Cluster as Cluster;
+    progress.note(`CreateCluster accepted: ${cluster.ClusterId} from ${backup.BackupId}`);
+  }
+  const clusterId = cluster.ClusterId as string;
+  const describeNew = async () => {
+    const found = (await clustersById([clusterId]))[0];
+    if (!found)
+      throw new HookError(
+        label,
+        "ClusterNotFound",
+        `the restored cluster ${clusterId} is gone`,
+        "check the CloudHSM console (was it deleted?), then re-run: a new cluster is created",
+      );
+    return found;
+  };
+  const failIfBroken = (c: Cluster) => {
+    if (c.State === "DEGRADED" || c.State === "DELETE_IN_PROGRESS")
+      throw new HookError(
+        label,
+        `Cluster${c.State}`,
+        `the restored cluster ${clusterId} is ${c.State}: ${c.StateMessage ?? "no message"}`,
+        "read the state message in the CloudHSM console; delete the cluster if it cannot recover, then re-run",
+      );
+  };
+  cluster = await waitUntil<Cluster>({
+    runtime: input,
+    progress,
+    target: "the restored cluster ACTIVE",
+    first: cluster.State === "ACTIVE" ? cluster : undefined,
+    describe: describeNew,
+    stateOf: (c) => c.State ?? "UNKNOWN",
+    check: failIfBroken,
+    done: (c) => c.State === "ACTIVE",
+    policy: pollFor(TYPICAL_MS.hsmCreate),
+    timeoutAction: "re-run with a larger --timeout-minutes (the step resumes with the same cluster)",
+  });
+  const azs = Object.keys(cluster.SubnetMapping ?? {}).sort();
+  const withHsm = new Set((cluster.Hsms ?? []).map((h) => h.AvailabilityZone));
+  for (const az of azs.filter((a) => !withHsm.has(a))) {
+    await hsm("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
+    progress.note(`CreateHsm accepted in ${az}`);
+  }
+  cluster = await waitUntil<Cluster>({
+    runtime: input,
+    progress,
+    target: `an ACTIVE HSM in each of ${azs.join(", ")}`,
+    describe: describeNew,
+    stateOf: hsmSummary,
+    check: failIfBroken,
+    done: (c) => azs.every((az) => activeHsms(c).some((h) => h.AvailabilityZone === az)),
+    policy: pollFor(TYPICAL_MS.hsmCreate),
+    timeoutAction: "re-run with a larger --timeout-minutes (the step resumes with the same cluster and HSMs)",
+  });
+
+  // 3. The same cluster certificate (shared backup history), before the store is touched.
+  checkCertificate(cluster, storeCluster, store);
+
+  // 4. Repoint the store.
+  if (store.ConnectionState !== "DISCONNECTED") {
+    if (store.ConnectionState !== "DISCONNECTING") {
+      try {
+        await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
+      } catch (err) {
+        if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
+          throw kmsError(label, "DisconnectCustomKeyStore", err);
+      }
+    }
+    store = await waitUntil<CustomKeyStoresListEntry>({
+      runtime: input,
+      progress,
+      target: "DISCONNECTED",
+      describe: describeStore,
+      stateOf: connectionState,
+      done: (s) => s.ConnectionState === "DISCONNECTED",
+      policy: pollFor(TYPICAL_MS.disconnect),
+      timeoutAction: "check the key store in the KMS console, then re-run (the step resumes)",
+    });
+  }
+  try {
+    await kms(
+      "UpdateCustomKeyStore",
+      new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId, CloudHsmClusterId: clusterId }),
+    );
+  } catch (err) {
+    throw kmsError(label, "UpdateCustomKeyStore", err);
+  }
+  progress.note(`UpdateCustomKeyStore: the store now uses ${clusterId}`);
+
+  // 5. Password and connection; 6. every key.
+  await connectOrReset(backup);
+  const proven = await proveKeys();
+  progress.note(
+    `restored: set cloudHsm.restored = { clusterId: "${clusterId}", backupId: "${backup.BackupId}" } in the environment, then plan (docs/cloudhsm.md#restore)`,
+  );
+  return { status: "DONE", state: `CONNECTED, ${proven} keys proven`, elapsedMs: progress.elapsed() };
+
+  async function oneBackup(backupId: string): Promise<Backup> {
+    const out = await hsm<DescribeBackupsCommandOutput>(
+      "DescribeBackups",
+      new DescribeBackupsCommand({ Filters: { backupIds: [backupId] } }),
+    );
+    const found = (out.Backups ?? []).find((b) => b.BackupId === backupId);
+    if (!found)
+      throw new HookError(
+        label,
+        "BackupNotFound",
+        `backup ${backupId} does not exist in this account and Region`,
+        "list the backups with aws cloudhsmv2 describe-backups and pass one with --backup-id (a backup of another Region must be copied here first: CopyBackupToRegion)",
+      );
+    return readyOrExplain(found);
+  }
+
+  function readyOrExplain(b: Backup): Backup {
+    if (b.BackupState === "READY" && b.CreateTimestamp) return b;
+    const action =
+      b.BackupState === "PENDING_DELETION"
+        ? `restore it first (aws cloudhsmv2 restore-backup --backup-id ${b.BackupId}), then re-run`
+        : b.BackupState === "CREATE_IN_PROGRESS"
+          ? "wait until it is READY, then re-run"
+          : "pick another backup with --backup-id";
+    throw new HookError(
+      label,
+      "BackupNotReady",
+      `backup ${b.BackupId} is ${b.BackupState ?? "UNKNOWN"}, not READY`,
+      action,
+    );
+  }
+
+  async function newestBackupOf(oldClusterId: string): Promise<Backup> {
+    if (!oldClusterId)
+      throw new HookError(
+        label,
+        "UnexpectedClusterId",
+        "the key store names no cluster",
+        "pass the backup to restore with --backup-id",
+      );
+    const backups: Backup[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out: DescribeBackupsCommandOutput = await hsm<DescribeBackupsCommandOutput>(
+        "DescribeBackups",
+        new DescribeBackupsCommand({ Filters: { clusterIds: [oldClusterId] }, NextToken }),
+      );
+      backups.push(...(out.Backups ?? []));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    const newest = newestReadyBackup(backups);
+    if (!newest)
+      throw new HookError(
+        label,
+        "NoReadyBackup",
+        `cluster ${oldClusterId} has no READY backup${backups.length ? ` (${backups.map((b) => `${b.BackupId} ${b.BackupState}`).join(", ")})` : ""}`,
+        "a backup PENDING_DELETION can be restored (aws cloudhsmv2 restore-backup); a copy in another Region can be copied back (CopyBackupToRegion); then re-run, or pass --backup-id",
+      );
+    return newest;
+  }
+
+  async function findRestoredCluster(backupId: string): Promise<Cluster | undefined> {
+    const all: Cluster[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out: DescribeClustersCommandOutput = await hsm<DescribeClustersCommandOutput>(
+        "DescribeClusters",
+        new DescribeClustersCommand({ NextToken }),
+      );
+      all.push(...(out.Clusters ?? []));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return all.find(
+      (c) =>
+        c.SourceBackupId === backupId && c.State !== "DELETED" && c.State !== "DELETE_IN_PROGRESS" && restoredHere(c),
+    );
+  }
+
+  async function storeKeys(): Promise<KeyMetadata[]> {
+    const found: KeyMetadata[] = [];
+    let Marker: string | undefined;
+    do {
+      const page: ListKeysCommandOutput = await kms<ListKeysCommandOutput>("ListKeys", new ListKeysCommand({ Marker }));
+      for (const k of page.Keys ?? []) {
+        let meta: KeyMetadata | undefined;
+        try {
+          meta = (await kms<DescribeKeyCommandOutput>("DescribeKey", new DescribeKeyCommand({ KeyId: k.KeyId })))
+            .KeyMetadata;
+        } catch (err) {
+          throw kmsError(label, `DescribeKey ${k.KeyId}`, err);
+        }
+        if (meta?.CustomKeyStoreId === keyStoreId) found.push(meta);
+      }
+      Marker = page.Truncated ? page.NextMarker : undefined;
+    } while (Marker);
+    return found;
+  }
+
+  function checkCertificate(restored: Cluster, previous: Cluster | undefined, current: CustomKeyStoresListEntry): void {
+    const pem = restored.Certificates?.ClusterCertificate ?? "";
+    const cert = parseCertificate(pem);
+    const anchor = parseCertificate(current.TrustAnchorCertificate ?? "");
+    const fix =
+      "restore from a backup of the store's own cluster (or of a cluster restored from it): KMS accepts only a cluster that shares its backup history (CloudHsmClusterNotRelatedException); delete the cluster just created";
+    if (!cert)
+      throw new HookError(
+        label,
+        "ClusterCertificateMissing",
+        `the restored cluster ${restored.ClusterId} has no cluster certificate`,
+        fix,
+      );
+    if (!anchor)
+      progress.note(
+        "the store's trust anchor could not be read: UpdateCustomKeyStore checks the cluster (CloudHsmClusterNotRelatedException)",
+      );
+    if (anchor && !(cert.checkIssued(anchor) && cert.verify(anchor.publicKey)))
+      throw new HookError(
+        label,
+        "ClusterCertificateMismatch",
+        `the certificate of ${restored.ClusterId} is not signed by the store's trust anchor (${anchor.subject.replace(/\n/g, ", ")})`,
+        fix,
+      );
+    const before = previous?.Certificates?.ClusterCertificate;
+    if (before && previous?.ClusterId !== restored.ClusterId) {
+      const a = Buffer.from(parseCertificate(before)?.raw ?? Buffer.alloc(0));
+      const b = Buffer.from(cert.raw);
+      if (a.length !== b.length || !timingSafeEqual(a, b))
+        throw new HookError(
+          label,
+          "ClusterCertificateMismatch",
+          `the cluster certificate of ${restored.ClusterId} differs from that of ${previous.ClusterId}, the store's cluster`,
+          fix,
+        );
+    }
+    progress.note(`the cluster certificate of ${restored.ClusterId} chains to the store's trust anchor`);
+  }
+
+  async function connectOrReset(b: Backup): Promise<void> {
+    const reason = passwordResetReason(b.CreateTimestamp as Date, input.lastConnected);
+    const remaining = Math.max(1, input.timeoutMs - progress.elapsed());
+    if (reason) {
+      progress.note(`resetting the kmsuser password: ${reason}`);
+      await resetKmsuserPassword({ ...input, limiter, force: true, timeoutMs: remaining });
+    } else {
+      progress.note(
+        `no kmsuser password reset: the backup postdates the last connect (${input.lastConnected?.toISOString()})`,
+      );
+      await connectKeyStore({
+        ...input,
+        clients: { kms: clients.kms, cloudhsm: clients.cloudhsm },
+        keyStoreId,
+        limiter,
+        timeoutMs: remaining,
+      });
+    }
+  }
+
+  /** An Encrypt/Decrypt round trip with every enabled key of the store; disabled keys are listed, not failed. */
+  async function proveKeys(): Promise<number> {
+    const keys = await storeKeys();
+    let proven = 0;
+    const skipped: string[] = [];
+    for (const k of keys) {
+      if (k.KeyState !== "Enabled") {
+        skipped.push(`${k.KeyId} (${k.KeyState})`);
+        continue;
+      }
+      const plaintext = randomBytes(32);
+      try {
+        const enc = await kms<EncryptCommandOutput>(
+          "Encrypt",
+          new EncryptCommand({ KeyId: k.KeyId, Plaintext: plaintext }),
+        );
+        const dec = await kms<DecryptCommandOutput>(
+          "Decrypt",
+          new DecryptCommand({ KeyId: k.KeyId, CiphertextBlob: enc.CiphertextBlob }),
+        );
+        const back = Buffer.from(dec.Plaintext ?? new Uint8Array());
+        if (back.length !== plaintext.length || !timingSafeEqual(back, plaintext))
+          throw new HookError(
+            label,
+            "RoundTripMismatch",
+            `Decrypt with ${k.KeyId} did not return what Encrypt was given`,
+            "contact AWS Support with the key id",
+          );
+      } catch (err) {
+        if (err instanceof HookError) throw err;
+        const code = awsErrorCode(err);
+        throw new HookError(
+          label,
+          code,
+          `the Encrypt/Decrypt round trip with ${k.KeyId} failed: ${errorMessage(err)}`,
+          code === "KMSInvalidStateException"
+            ? "the key's material is not in the restored cluster (created after the backup?): restore a newer backup, or accept its loss"
+            : code === "AccessDeniedException"
+              ? `allow the operator kms:Encrypt and kms:Decrypt on ${k.KeyId} (its key policy), then re-run (the step resumes)`
+              : "fix the cause above and re-run (the step resumes)",
+        );
+      }
+      proven++;
+    }
+    progress.note(
+      `round trip proven with ${proven} key${proven === 1 ? "" : "s"}${skipped.length ? `; not tried: ${skipped.join(", ")}` : ""}`,
+    );
+    return proven;
+  }
+}
+
+function cloudHsmStepError(label: string, what: string, err: unknown): HookError {
+  if (err instanceof HookError) return err;
+  const code = awsErrorCode(err);
+  if (what === "CreateCluster" && code === "CloudHsmInvalidRequestException")
+    return new HookError(
+      label,
+      code,
+      `CreateCluster failed: ${errorMessage(err)}`,
+      "the HSM type and mode must be the backup's (--hsm-type, --mode), the subnets in one VPC, one per AZ, in the backup's Region; fix and re-run",
+    );
+  if (code === "CloudHsmResourceLimitExceededException" || /limit/i.test(errorMessage(err)))
+    return new HookError(
+      label,
+      code,
+      `${what} failed: ${errorMessage(err)}`,
+      `raise the CloudHSM quota (clusters or HSMs per Region, Service Quotas) or delete an unused cluster, then re-run (the step resumes)`,
+    );
+  return cloudHsmError(label, what, err);
+}
+
+function kmsError(label: string, what: string, err: unknown): HookError {
+  const code = awsErrorCode(err);
+  const actions: Record<string, string> = {
+    CloudHsmClusterNotRelatedException:
+      "the cluster does not share the store's backup history: restore from a backup of the store's own cluster, delete the cluster just created, then re-run",
+    CloudHsmClusterInUseException:
+      "another key store already uses that cluster: restore into a cluster of its own (never create a second store on it)",
+    CloudHsmClusterNotActiveException: "the cluster must be ACTIVE: check it in the CloudHSM console, then re-run",
+    CloudHsmClusterInvalidConfigurationException:
+      "the cluster needs at least 2 ACTIVE HSMs in different AZs and its original security group rules; fix and re-run",
+    CloudHsmClusterNotFoundException: "the restored cluster is gone: re-run (a new one is created)",
+    CustomKeyStoreNotFoundException: "check --key-store-id and --region",
+    CustomKeyStoreInvalidStateException:
+      "the store must be DISCONNECTED to change its cluster: check nothing else reconnected it, then re-run (the step resumes)",
+    AccessDeniedException: `grant the role kms:${what.split(" ")[0]} (see hooks/README.md, IAM per step)`,
+    KMSInternalException: "transient AWS failure: re-run (the step resumes)",
+  };
+  return new HookError(
+    label,
+    code,
+    `${what} failed: ${errorMessage(err)}`,
+    actions[code] ?? "fix the cause above and re-run (the step resumes)",
+  );
+}
