@@ -24,7 +24,7 @@
 //    Beside it, on a moto of its own, the deploy test/ops/teardown-moto.test.ts tears down
 //    (`--teardown`, tools/emulator/teardown-fixture.ts): that test then only runs the teardown.
 const { execFile, execFileSync, spawn } = require("node:child_process");
-const { mkdtempSync, openSync, writeFileSync } = require("node:fs");
+const { mkdtempSync, openSync, readFileSync, writeFileSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 
@@ -109,6 +109,7 @@ function startOffline() {
     stdout: join(work, "validate.stdout"),
     stderr: join(work, "validate.stderr"),
     exit: join(work, "validate.exit"),
+    cpu: join(work, "validate.cpu.json"),
   };
   process.env.CMK_OFFLINE = JSON.stringify(paths);
   const config = (name) =>
@@ -131,6 +132,7 @@ function startOffline() {
     const child = spawn(
       process.execPath,
       [
+        ...cpuReport(),
         join(root, ".build", "validate.js"),
         "--keep",
         work,
@@ -144,11 +146,11 @@ function startOffline() {
       ],
       {
         cwd: root,
-        env: { ...process.env, ENV_CONFIG: envFile },
+        env: { ...process.env, ENV_CONFIG: envFile, ...cpuEnv(paths) },
         stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
       },
     );
-    child.on("exit", (code) => recordExit(paths.exit, code));
+    child.on("exit", (code) => recordExit(paths.exit, code, paths.cpu));
     globalThis.__cmkOfflineChild = child;
   });
   started.catch((e) => {
@@ -162,15 +164,33 @@ function startOffline() {
   globalThis.__cmkOfflineStarting = started.catch(() => undefined);
 }
 
-/** Records a background run's exit code; its directory is gone when the run was stopped at teardown. */
-function recordExit(file, code) {
+/**
+ * For `npm run bench -- --tests` only (CMK_BENCH_BACKGROUND set): the background run is started with
+ * test/helpers/cpu-report.js preloaded, which writes its CPU seconds and its waited-for children's
+ * (Terraform) to `paths.cpu` at exit.
+ */
+const benching = () => !!process.env.CMK_BENCH_BACKGROUND;
+const cpuReport = () => (benching() ? ["-r", join(__dirname, "cpu-report.js")] : []);
+const cpuEnv = (paths) => (benching() ? { CMK_CPU_FILE: paths.cpu } : {});
+
+/** Records a background run's exit code (and, when benching, its CPU); its directory is gone when the run was stopped at teardown. */
+function recordExit(file, code, cpuFile) {
   const name = file.replace(/^.*[\\/]/, "").replace(/\.exit$/, "");
-  if (globalThis.__cmkBackground)
+  if (globalThis.__cmkBackground) {
+    let cpuSeconds;
+    try {
+      const cpu = JSON.parse(readFileSync(cpuFile, "utf8"));
+      cpuSeconds = cpu.own + (cpu.children ?? 0);
+    } catch {
+      // not benching, or the run was stopped before it wrote it
+    }
     globalThis.__cmkBackground.runs.push({
       name,
       endedAfter: (Date.now() - globalThis.__cmkBackground.start) / 1000,
       exitCode: code,
+      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
     });
+  }
   try {
     writeFileSync(file, String(code ?? 1));
   } catch {
@@ -206,13 +226,15 @@ function startEmulator(globalConfig) {
       stdout: join(work, `${name}.stdout`),
       stderr: join(work, `${name}.stderr`),
       exit: join(work, `${name}.exit`),
+      cpu: join(work, `${name}.cpu.json`),
     };
-    const child = spawn(process.execPath, [join(root, ".build", "emulator.js"), "dev", "--work", work, ...extra], {
+    const args = [...cpuReport(), join(root, ".build", "emulator.js"), "dev", "--work", work, ...extra];
+    const child = spawn(process.execPath, args, {
       cwd: root,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...cpuEnv(paths) },
       stdio: ["ignore", openSync(paths.stdout, "w"), openSync(paths.stderr, "w")],
     });
-    child.on("exit", (code) => recordExit(paths.exit, code));
+    child.on("exit", (code) => recordExit(paths.exit, code, paths.cpu));
     return { child, paths };
   };
   if (emulatorWanted) {

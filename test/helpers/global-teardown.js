@@ -53,6 +53,7 @@ async function stopEmulator(variable, child) {
   if (existsSync(paths.moto)) {
     const { pid } = JSON.parse(readFileSync(paths.moto, "utf8"));
     if (Number.isInteger(pid) && pid > 1) {
+      recordMotoCpu(variable, pid);
       try {
         process.kill(-pid, "SIGTERM");
       } catch {
@@ -61,4 +62,22 @@ async function stopEmulator(variable, child) {
     }
   }
   if (!process.env.CMK_KEEP_WORK) rmSync(paths.work, { recursive: true, force: true });
+}
+
+/**
+ * `npm run bench -- --tests`: moto_server is no waited-for child of anything (it outlives the run that
+ * started it), so its CPU is read from /proc before it is stopped and added to that run's figures.
+ */
+function recordMotoCpu(variable, pid) {
+  if (!process.env.CMK_BENCH_BACKGROUND || !globalThis.__cmkBackground) return;
+  const name = variable === "CMK_EMULATOR" ? "emulator" : "teardown";
+  const run = globalThis.__cmkBackground.runs.find((r) => r.name === name);
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime (fields 14 and 15) in USER_HZ (100 on Linux).
+    if (run) run.motoCpuSeconds = (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    // no /proc, or moto already gone
+  }
 }

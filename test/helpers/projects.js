@@ -58,6 +58,7 @@ const INTEGRATION = {
   "test/tools/state-bucket/state-bucket-cli.test.ts": { starts: "node .build/state-bucket.js" },
   "test/tools/node20-output.test.ts": { starts: "the hook and xks-check bundles" },
   "test/tools/test-only-packages.test.ts": { starts: "node (the build's plugin)" },
+  "test/tools/bench/cpu-report.test.ts": { starts: "node with the bench's CPU report preloaded, and a node child" },
   "test/hooks/contract-bundle.test.ts": {
     starts: "esbuild's service process (bundles hooks/contract.ts to list what it loads)",
   },

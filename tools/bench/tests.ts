@@ -30,6 +30,10 @@ export interface BackgroundRun {
   /** Seconds from the global setup's start to the run's end (undefined: stopped at teardown). */
   readonly endedAfter?: number;
   readonly exitCode?: number | null;
+  /** CPU seconds (user + system) of the run and the processes it waited for (Terraform); undefined where /proc is missing. */
+  readonly cpuSeconds?: number;
+  /** CPU seconds of the moto_server the run started (no waited-for child: read from /proc before it is stopped). */
+  readonly motoCpuSeconds?: number;
 }
 
 export interface TestsFigures {
@@ -185,7 +189,7 @@ export function testsRows(f: TestsFigures): { what: string; figure: string; targ
       figure:
         b.endedAfter === undefined
           ? "stopped at teardown"
-          : `ended ${s(b.endedAfter)} after the global setup started (exit ${b.exitCode})`,
+          : `ended ${s(b.endedAfter)} after the global setup started (exit ${b.exitCode})${b.cpuSeconds === undefined ? "" : `; ${s(b.cpuSeconds)} CPU`}${b.motoCpuSeconds === undefined ? "" : ` + moto ${s(b.motoCpuSeconds)}`}`,
       target: "(information)",
       ok: true,
     });

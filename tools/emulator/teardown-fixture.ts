@@ -14,15 +14,23 @@
  * - bucket policies: moto serves plain HTTP on loopback and evaluates bucket policies without the S3
  *   condition keys, so DenyInsecureTransport (aws:SecureTransport = false) would deny every object
  *   call and the SSE-KMS statements every PutObject: the first is left out of the applied policy, and
- *   the objects are written before the policy is applied (a first apply targets the bucket's
- *   versioning and encryption).
+ *   the objects are written while the policy Terraform applied is set aside, then that same policy
+ *   is put back (as an administrator would; what Terraform's state holds is unchanged). One apply of
+ *   the data stack, not a first apply targeting the bucket's versioning and encryption and a second
+ *   for the rest: each apply starts the AWS provider and costs ~10 s of CPU.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { FSxClient } from "@aws-sdk/client-fsx";
-import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  DeleteBucketPolicyCommand,
+  DeleteObjectCommand,
+  GetBucketPolicyCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { realClock } from "../../hooks/lib/clock";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import { runTeardown } from "../ops/teardown";
@@ -151,17 +159,29 @@ export function forMoto(config: JsonObject, stack: string, stateDir: string, end
   return doc;
 }
 
-/** Two versions of one object and a delete marker, written as the bucket policy demands (SSE-KMS under the environment's key). Needs moto's environment in process.env. */
+/**
+ * Two versions of one object and a delete marker, written as the bucket policy demands (SSE-KMS
+ * under the environment's key) while the applied policy is set aside (moto cannot evaluate its
+ * conditions, see above); the same policy document is then put back. Needs moto's environment in
+ * process.env.
+ */
 async function seedObjects(region: string): Promise<void> {
   const ops = createOpsClients(region);
   try {
-    const key = (await ops.kms.send(new DescribeKeyCommand({ KeyId: "alias/dev/app-data" }))).KeyMetadata?.Arn;
-    const sse = { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: key };
-    await ops.s3.send(new PutObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json", Body: "{}", ...sse }));
-    await ops.s3.send(
-      new PutObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json", Body: '{"v":2}', ...sse }),
-    );
-    await ops.s3.send(new DeleteObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json" }));
+    const { Policy: policy } = await ops.s3.send(new GetBucketPolicyCommand({ Bucket: TEARDOWN_BUCKET }));
+    if (!policy) throw new Error(`${TEARDOWN_BUCKET} has no bucket policy after the apply`);
+    await ops.s3.send(new DeleteBucketPolicyCommand({ Bucket: TEARDOWN_BUCKET }));
+    try {
+      const key = (await ops.kms.send(new DescribeKeyCommand({ KeyId: "alias/dev/app-data" }))).KeyMetadata?.Arn;
+      const sse = { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: key };
+      await ops.s3.send(new PutObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json", Body: "{}", ...sse }));
+      await ops.s3.send(
+        new PutObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json", Body: '{"v":2}', ...sse }),
+      );
+      await ops.s3.send(new DeleteObjectCommand({ Bucket: TEARDOWN_BUCKET, Key: "records/1.json" }));
+    } finally {
+      await ops.s3.send(new PutBucketPolicyCommand({ Bucket: TEARDOWN_BUCKET, Policy: policy }));
+    }
   } finally {
     destroyOpsClients(ops);
   }
@@ -215,19 +235,13 @@ export async function prepareTeardownFixture(
       JSON.stringify(forMoto(synthesized, stack, join(root, "state"), moto.endpoint)),
     );
     terraform(dir, ["init", "-input=false", "-no-color"]);
+    log(`${stack}: apply`);
+    // Each stack's first apply: its state is empty, there is nothing to refresh.
+    terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-refresh=false"]);
     if (stack.endsWith("-data")) {
-      const resources = isObject(synthesized.resource) ? synthesized.resource : {};
-      const first = ["aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration"].flatMap((type) =>
-        Object.keys(isObject(resources[type]) ? resources[type] : {}).map((name) => `-target=${type}.${name}`),
-      );
-      log(`${stack}: apply of the bucket's versioning and encryption, then objects written`);
-      terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", ...first]);
+      log(`${stack}: objects written to ${TEARDOWN_BUCKET}`);
       await seedObjects(env.region);
     }
-    log(`${stack}: apply`);
-    // The data stack's bucket was written by the targeted apply just above, and moto is written by
-    // this process alone: no refresh of it (the keys stack's first apply has nothing to refresh).
-    terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-refresh=false"]);
   }
   log(`applied (${Math.round((Date.now() - started) / 1000)} s); teardown`);
   const runs = await runTeardownTwice(env, root, found.bin, tfEnv, moto.endpoint, log);

@@ -176,7 +176,13 @@ export async function showJson(dir: string, planFile: string): Promise<PlanJson>
 
 /** The subset of `terraform providers schema -json` that {@link stateFromPlan} uses to type placeholders. */
 export interface ProviderSchemasJson {
-  provider_schemas?: Record<string, { resource_schemas?: Record<string, { version?: number; block?: SchemaBlock }> }>;
+  provider_schemas?: Record<
+    string,
+    {
+      resource_schemas?: Record<string, { version?: number; block?: SchemaBlock }>;
+      data_source_schemas?: Record<string, { version?: number; block?: SchemaBlock }>;
+    }
+  >;
 }
 
 /** A schema block: attributes with their cty types, nested blocks with their nesting mode. */

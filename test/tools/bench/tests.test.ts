@@ -65,6 +65,20 @@ test("the rows: the whole run against the 60 s target, then each project and bac
   ]);
 });
 
+test("a background run's CPU, and its moto_server's, when the bench measured them", () => {
+  const rows = testsRows({
+    ...figures,
+    background: [
+      { name: "validate", endedAfter: 35.55, exitCode: 0, cpuSeconds: 17.61 },
+      { name: "teardown", endedAfter: 99.9, exitCode: 0, cpuSeconds: 52.04, motoCpuSeconds: 2.46 },
+    ],
+  });
+  expect(rows.slice(-2).map((r) => [r.what, r.figure])).toEqual([
+    ["  background: validate", "ended 35.5 s after the global setup started (exit 0); 17.6 s CPU"],
+    ["  background: teardown", "ended 99.9 s after the global setup started (exit 0); 52.0 s CPU + moto 2.5 s"],
+  ]);
+});
+
 test("over 60 s, or a failed test, is MISSED; one project alone has no target", () => {
   expect(testsRows({ ...figures, wallSeconds: 60.5 })[0].ok).toBe(false);
   expect(testsRows({ ...figures, passed: false })[0].ok).toBe(false);
