@@ -422,7 +422,7 @@ export const STEP_CONTRACT = {
     args: {
       keyStoreId: id("keyStoreId", "CloudHSM key store id"),
       subnetIds: id("subnetIds", "subnets of the restored cluster, comma-separated, one per AZ (an HSM in each)"),
-      hsmType: id("hsmType", "HSM type of the backup's cluster (the environment's cloudHsm.hsmType)"),
+      hsmType: id("createHsmType", "HSM type of the backup's cluster (the environment's cloudHsm.hsmType)"),
       mode: optionalId(
         "clusterMode",
         "mode of the backup's cluster, hsm2m.medium only (the environment's cloudHsm.mode)",

@@ -24,6 +24,8 @@ export const ID_PATTERNS = {
     /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*):\d{1,5}$/,
   /** The rulebook's {@link CLOUDHSM.HSM_TYPE} (migrate-hsm-type --hsm-type). */
   hsmType: CLOUDHSM.HSM_TYPE.regex,
+  /** One of the rulebook's {@link CLOUDHSM.HSM_TYPES}, the types CreateCluster takes (restore-key-store --hsm-type). */
+  createHsmType: new RegExp(`^(?:${CLOUDHSM.HSM_TYPES.map((t) => t.replace(/\./g, "\\.")).join("|")})$`),
   /** A single-Region KMS key id (a UUID), as DescribeKey returns KeyId. */
   kmsKeyId: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
   /** Comma-separated AZ names, one per HSM (`eu-west-1a,eu-west-1b`; ensure-hsms --hsm-azs). */

@@ -41,6 +41,7 @@ export const ADMIN_ACTIONS = [
   "kms:DisableKeyRotation",
   "kms:EnableKey",
   "kms:EnableKeyRotation",
+  "kms:GetKeyLastUsage",
   "kms:GetKeyPolicy",
   "kms:GetKeyRotationStatus",
   "kms:ListAliases",

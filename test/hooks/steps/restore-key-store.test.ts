@@ -488,7 +488,7 @@ test("the runners' argument check names each bad flag", () => {
   const problems = parsed.ok ? [] : parsed.problems;
   expect(problems).toHaveLength(3);
   expect(problems[0]).toMatch(/^'subnetIds' value must match /);
-  expect(problems[1]).toMatch(/^'hsmType' value must match .*Received: hsm3\.large$/);
+  expect(problems[1]).toMatch(/^'createHsmType' value must match .*Received: hsm3\.large$/);
   expect(problems[2]).toMatch(/^'isoTime' value must match .*Received: yesterday$/);
 });
 
