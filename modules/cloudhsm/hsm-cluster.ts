@@ -170,6 +170,7 @@ export class HsmCluster extends Construct {
     }
     this.clusterId = this.cluster.clusterId;
     this.securityGroupId = this.cluster.securityGroupId;
+    if (props.hsmOwner === "hook-steps") this.forgetTerraformHsms();
     this.firstHsm =
       props.hsmOwner === "hook-steps"
         ? this.ensureHsms("ensure-first-hsm", [props.hsmAzs[0]])
@@ -192,26 +193,43 @@ export class HsmCluster extends Construct {
    * https://developer.hashicorp.com/terraform/language/resources/syntax#removing-resources
    */
   private forgetReplaced(restored: RestoredCluster): void {
-    const stack = TerraformStack.of(this);
     const old = suffix(restored.previousClusterId);
-    const addressOf = (type: string, id: string): string => {
-      // The address the replaced resource had: the logical id of a construct at its former path.
-      const ghost = new Construct(this, id);
-      const address = `${type}.${stack.getLogicalId(ghost.node)}`;
-      this.node.tryRemoveChild(id);
-      return address;
-    };
+    this.forget([this.formerAddress(CloudhsmV2Cluster.tfResourceType, `cluster${old}`), ...this.hsmAddresses(old)]);
+  }
+
+  /**
+   * Scale to zero (`hsmOwner: "hook-steps"`): removed blocks (destroy = false) for the addresses the
+   * HSMs had while Terraform owned them, so turning scale to zero on for an existing cluster hands
+   * its HSMs to the hook steps (Terraform forgets them; `ensure-hsms` finds them and creates none)
+   * instead of planning their destruction. A removed block for an address not in the state (a new
+   * environment) does nothing.
+   */
+  private forgetTerraformHsms(): void {
+    this.forget(this.hsmAddresses(""));
+  }
+
+  /** The addresses `hsm-<az>-<n><suffix>` of every HSM of `hsmAzs`. */
+  private hsmAddresses(idSuffix: string): string[] {
     const seen: Record<string, number> = {};
-    const from = [
-      addressOf(CloudhsmV2Cluster.tfResourceType, `cluster${old}`),
-      ...this.props.hsmAzs.map((az) => {
-        seen[az] = (seen[az] ?? 0) + 1;
-        return addressOf(CloudhsmV2Hsm.tfResourceType, `hsm-${az}-${seen[az]}${old}`);
-      }),
-    ];
-    stack.addOverride(
+    return this.props.hsmAzs.map((az) => {
+      seen[az] = (seen[az] ?? 0) + 1;
+      return this.formerAddress(CloudhsmV2Hsm.tfResourceType, `hsm-${az}-${seen[az]}${idSuffix}`);
+    });
+  }
+
+  /** The address a resource had: the logical id of a construct at its former path (never a child after the call). */
+  private formerAddress(type: string, id: string): string {
+    const ghost = new Construct(this, id);
+    const address = `${type}.${TerraformStack.of(this).getLogicalId(ghost.node)}`;
+    this.node.tryRemoveChild(id);
+    return address;
+  }
+
+  /** Removed blocks, destroy = false: https://developer.hashicorp.com/terraform/language/resources/syntax#removing-resources */
+  private forget(addresses: readonly string[]): void {
+    TerraformStack.of(this).addOverride(
       "removed",
-      from.map((address) => ({ from: address, lifecycle: { destroy: false } })),
+      addresses.map((address) => ({ from: address, lifecycle: { destroy: false } })),
     );
   }
 

@@ -79,3 +79,18 @@ test("the local runner and bad times: every problem at once, each naming its pro
     'test/cloudhsm/scale-to-zero: the stack\'s HookRuntime runner "local" is not allowed (scale-down and scale-up run on a schedule in the hook Lambda function: the lambda runner, with its network)',
   ]);
 });
+
+test("turning it on for an existing cluster: removed blocks (destroy = false) for every HSM address Terraform owned, no cluster", () => {
+  const { json } = build();
+  const removed = (json as { removed?: { from: string; lifecycle: { destroy: boolean } }[] }).removed ?? [];
+  expect(removed.map((r) => r.lifecycle)).toEqual([{ destroy: false }, { destroy: false }]);
+  // The same addresses the HSMs have without scaleToZero.
+  const owned = Object.keys(all(build({ scaleToZero: undefined }).json, "aws_cloudhsm_v2_hsm")).map(
+    (n) => `aws_cloudhsm_v2_hsm.${n}`,
+  );
+  expect(removed.map((r) => r.from).sort()).toEqual(owned.sort());
+});
+
+test("without scaleToZero there is no removed block", () => {
+  expect((build({ scaleToZero: undefined }).json as { removed?: unknown }).removed).toBeUndefined();
+});
