@@ -1,17 +1,15 @@
 import { Construct } from "constructs";
-import { CLOUDHSM, CLOUDWATCH, HOOKS, inRange } from "@cmk-stacks/aws-limits";
-import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { CLOUDHSM, CLOUDWATCH, inRange } from "@cmk-stacks/aws-limits";
 import { KEY_STORE_HEALTH_METRICS } from "../../hooks/contract";
 import { shown, throwIfProblems } from "../core/errors";
 import { HookRuntime } from "../hooks/hook-runtime";
 import type { IKeyStore } from "../keystores/key-store";
 import type { IAlarmTopic } from "./alarm-topic";
 import { topicAlarm } from "./topic-alarm";
+import { HEALTH_CHECK_STEP, healthAlarmCommon, intervalProblem, scheduleHealthCheck } from "./scheduled-check";
 import type { ScaleWindow } from "../../hooks/lib/scale-window";
 
-const STEP = "check-key-store-health";
+const STEP = HEALTH_CHECK_STEP;
 
 export interface CloudHsmHealthCheckProps {
   readonly topic: IAlarmTopic;
@@ -50,7 +48,6 @@ export class CloudHsmHealthCheck extends Construct {
     const minHsms = props.minActiveHsms ?? CLOUDHSM.KEY_STORE_MIN_HSMS.value;
     const interval = props.intervalMinutes ?? CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES_DEFAULT.value;
     const hsms = CLOUDHSM.HSMS_PER_CLUSTER;
-    const every = CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES;
     const runtime = HookRuntime.of(this);
     const at = this.node.path;
     const problems: string[] = [];
@@ -62,10 +59,8 @@ export class CloudHsmHealthCheck extends Construct {
       problems.push(
         `${at}.minActiveHsms: ${shown(minHsms)} is not allowed (${hsms.min} to ${hsms.max}, HSMs per CloudHSM cluster)`,
       );
-    if (!inRange(every, interval))
-      problems.push(
-        `${at}.intervalMinutes: ${shown(interval)} is not allowed (${every.min} to ${every.max} ${every.unit}, EventBridge rate expression)`,
-      );
+    const badInterval = intervalProblem(at, interval);
+    if (badInterval) problems.push(badInterval);
     if (runtime.runner !== "lambda" || !runtime.network) {
       problems.push(
         `${at}: the stack's HookRuntime runner ${shown(runtime.runner)} is not allowed (the check runs on a schedule in the hook Lambda function: the lambda runner, with its network)`,
@@ -78,50 +73,22 @@ export class CloudHsmHealthCheck extends Construct {
     const windowInput = w
       ? { downAt: w.downAt, upAt: w.upAt, weekdays: w.weekdays.join(","), timezone: w.timezone, upMinutes: w.upMinutes }
       : {};
-    runtime.grantStep(STEP, args);
-    const fn = runtime.lambda();
     // Checks (and the alarms, which count a missing check as a breach) start once the store is
     // connected, so a first deploy does not page anyone while KMS is still connecting it.
-    const afterConnect = [...props.keyStore.readyWhen];
-    const rule = new CloudwatchEventRule(this, "schedule", {
-      dependsOn: afterConnect,
-      name: `${props.topic.alarmNamePrefix}cloudhsm-health`,
+    const { fn, afterConnect } = scheduleHealthCheck(this, {
+      runtime,
+      keyStore: props.keyStore,
+      args,
+      ruleName: `${props.topic.alarmNamePrefix}cloudhsm-health`,
       description: `Runs ${STEP} for ${props.keyStore.keyStoreId} every ${interval} minutes`,
-      scheduleExpression: interval === 1 ? "rate(1 minute)" : `rate(${interval} minutes)`,
-    });
-    new CloudwatchEventTarget(this, "target", {
-      rule: rule.name,
-      arn: fn.arn,
-      // A check that cannot answer in time fails (no metric: the alarms fire) instead of running for
-      // the function's 15 minutes and piling up behind the next ones (HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES).
-      input: JSON.stringify({
-        step: STEP,
-        keyStoreId: props.keyStore.keyStoreId,
-        clusterId: props.clusterId,
-        minHsms,
-        timeoutMinutes: HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES.value,
-        ...windowInput,
-      }),
-    });
-    new LambdaPermission(this, "invoke", {
+      intervalMinutes: interval,
       statementId: "cloudhsm-health-schedule",
-      action: "lambda:InvokeFunction",
-      functionName: fn.functionName,
-      principal: "events.amazonaws.com",
-      sourceArn: rule.arn,
+      input: { clusterId: props.clusterId, minHsms },
+      trailingInput: windowInput,
     });
 
     // Three checks per period: one late or failed run does not alarm, three do.
-    const common = {
-      namespace: KEY_STORE_HEALTH_METRICS.namespace,
-      dimensions: { CustomKeyStoreId: props.keyStore.keyStoreId },
-      statistic: "Minimum",
-      period: interval * 60 * CLOUDWATCH.HEALTH_CHECKS_PER_ALARM_PERIOD.value,
-      evaluationPeriods: 1,
-      comparisonOperator: "LessThanThreshold",
-      treatMissingData: "breaching",
-      dependsOn: afterConnect,
-    };
+    const common = healthAlarmCommon(props.keyStore, interval, afterConnect);
     const connectedWhy = `The CloudHSM key store ${props.keyStore.keyStoreId} is not CONNECTED (or its health check did not run): its keys are unusable. See the ${STEP} lines in the hook function's log`;
     const hsmsWhy = `Fewer than ${minHsms} ACTIVE HSMs in ${props.clusterId} (or the health check did not run): one more failure and the key store's keys are unusable. Add an HSM`;
     if (!w) {

@@ -1,16 +1,14 @@
 import { Construct } from "constructs";
-import { CLOUDWATCH, HOOKS, inRange, XKS } from "@cmk-stacks/aws-limits";
-import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
-import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { CLOUDWATCH, inRange, XKS } from "@cmk-stacks/aws-limits";
 import { KEY_STORE_HEALTH_METRICS } from "../../hooks/contract";
 import { shown, throwIfProblems } from "../core/errors";
 import { HookRuntime } from "../hooks/hook-runtime";
 import type { IKeyStore } from "../keystores/key-store";
 import type { IAlarmTopic } from "./alarm-topic";
 import { topicAlarm } from "./topic-alarm";
+import { HEALTH_CHECK_STEP, healthAlarmCommon, intervalProblem, scheduleHealthCheck } from "./scheduled-check";
 
-const STEP = "check-key-store-health";
+const STEP = HEALTH_CHECK_STEP;
 
 export interface XksCertificateCheckProps {
   readonly topic: IAlarmTopic;
@@ -47,7 +45,6 @@ export class XksCertificateCheck extends Construct {
     const certificateDays = props.certificateDays ?? CLOUDWATCH.XKS_CERTIFICATE_DAYS_DEFAULT.value;
     const interval = props.intervalMinutes ?? XKS.CERTIFICATE_CHECK_INTERVAL_MINUTES_DEFAULT.value;
     const days = CLOUDWATCH.XKS_CERTIFICATE_DAYS;
-    const every = CLOUDWATCH.HEALTH_CHECK_INTERVAL_MINUTES;
     const runtime = HookRuntime.of(this);
     const at = this.node.path;
     const problems: string[] = [];
@@ -57,43 +54,24 @@ export class XksCertificateCheck extends Construct {
       problems.push(
         `${at}.certificateDays: ${shown(certificateDays)} is not allowed (${days.min} to ${days.max} ${days.unit})`,
       );
-    if (!inRange(every, interval))
-      problems.push(
-        `${at}.intervalMinutes: ${shown(interval)} is not allowed (${every.min} to ${every.max} ${every.unit}, EventBridge rate expression)`,
-      );
+    const badInterval = intervalProblem(at, interval);
+    if (badInterval) problems.push(badInterval);
     if (runtime.runner !== "lambda" || !runtime.network)
       problems.push(
         `${at}: the stack's HookRuntime runner ${shown(runtime.runner)} is not allowed (the check runs on a schedule in the hook Lambda function, in the VPC that reaches the load balancer: the lambda runner, with its network)`,
       );
     throwIfProblems(problems);
 
-    const args = { "key-store-id": props.keyStore.keyStoreId, "connect-to": props.proxyAddress };
-    runtime.grantStep(STEP, args);
-    const fn = runtime.lambda();
     // As for the CloudHSM check: nothing runs (and nothing alarms) before the store is connected.
-    const afterConnect = [...props.keyStore.readyWhen];
-    const rule = new CloudwatchEventRule(this, "schedule", {
-      dependsOn: afterConnect,
-      name: `${props.topic.alarmNamePrefix}xks-certificate`,
+    const { afterConnect } = scheduleHealthCheck(this, {
+      runtime,
+      keyStore: props.keyStore,
+      args: { "key-store-id": props.keyStore.keyStoreId, "connect-to": props.proxyAddress },
+      ruleName: `${props.topic.alarmNamePrefix}xks-certificate`,
       description: `Runs ${STEP} for ${props.keyStore.keyStoreId} every ${interval} minutes (the XKS proxy's certificate)`,
-      scheduleExpression: interval === 1 ? "rate(1 minute)" : `rate(${interval} minutes)`,
-    });
-    new CloudwatchEventTarget(this, "target", {
-      rule: rule.name,
-      arn: fn.arn,
-      input: JSON.stringify({
-        step: STEP,
-        keyStoreId: props.keyStore.keyStoreId,
-        connectTo: props.proxyAddress,
-        timeoutMinutes: HOOKS.HEALTH_CHECK_TIMEOUT_MINUTES.value,
-      }),
-    });
-    new LambdaPermission(this, "invoke", {
+      intervalMinutes: interval,
       statementId: "xks-certificate-schedule",
-      action: "lambda:InvokeFunction",
-      functionName: fn.functionName,
-      principal: "events.amazonaws.com",
-      sourceArn: rule.arn,
+      input: { connectTo: props.proxyAddress },
     });
     topicAlarm(
       this,
@@ -101,16 +79,9 @@ export class XksCertificateCheck extends Construct {
       props.topic,
       `The XKS proxy's TLS certificate (or a CA certificate of its chain) expires in fewer than ${certificateDays} days, or the scheduled ${STEP} could not read it: once expired, every key in the external key store is unusable. This alarm also covers wildcard certificates, for which KMS publishes no XksProxyCertificateDaysToExpire. See the ${STEP} lines in the hook function's log`,
       {
-        namespace: KEY_STORE_HEALTH_METRICS.namespace,
+        ...healthAlarmCommon(props.keyStore, interval, afterConnect),
         metricName: KEY_STORE_HEALTH_METRICS.xksCertificateDays,
-        dimensions: { CustomKeyStoreId: props.keyStore.keyStoreId },
-        statistic: "Minimum",
-        period: interval * 60 * CLOUDWATCH.HEALTH_CHECKS_PER_ALARM_PERIOD.value,
-        evaluationPeriods: 1,
-        comparisonOperator: "LessThanThreshold",
         threshold: certificateDays,
-        treatMissingData: "breaching",
-        dependsOn: afterConnect,
       },
     );
   }
