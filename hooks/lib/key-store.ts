@@ -1,10 +1,15 @@
 /** Reading a custom key store's connection state: shared by the steps that connect, disconnect or update it. */
 import {
   DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
   type CustomKeyStoresListEntry,
   type DescribeCustomKeyStoresCommandOutput,
 } from "@aws-sdk/client-kms";
-import { HookError } from "./errors";
+import { pollFor, TYPICAL_MS } from "./backoff";
+import { awsErrorCode, HookError } from "./errors";
+import type { ProgressReporter } from "./progress";
+import type { StepRuntime } from "./runtime";
+import { waitUntil } from "./wait";
 
 /** A KMS call through the step's rate limiter and retries. */
 export type KmsSend = <T>(what: string, command: object) => Promise<T>;
@@ -43,4 +48,50 @@ export async function describeKeyStore(
 /** The state as progress lines show it: `FAILED(<ConnectionErrorCode>)` for a failed store. */
 export function connectionState(s: CustomKeyStoresListEntry): string {
   return s.ConnectionState === "FAILED" ? `FAILED(${s.ConnectionErrorCode ?? "?"})` : (s.ConnectionState ?? "UNKNOWN");
+}
+
+/** How a step disconnects its store: see {@link disconnectKeyStore}. */
+export interface DisconnectSpec {
+  readonly kms: KmsSend;
+  readonly keyStoreId: string;
+  /** The store as last described. */
+  readonly store: CustomKeyStoresListEntry;
+  readonly describe: () => Promise<CustomKeyStoresListEntry>;
+  /** The step's own error for a refused DisconnectCustomKeyStore. */
+  readonly toError: (what: string, err: unknown) => HookError;
+  readonly runtime: StepRuntime;
+  readonly progress: ProgressReporter;
+  /** A progress line before DisconnectCustomKeyStore is sent (not when the store is already disconnecting). */
+  readonly note?: string;
+  /** Next action when the wait for DISCONNECTED times out. */
+  readonly timeoutAction: string;
+}
+
+/**
+ * The store DISCONNECTED: DisconnectCustomKeyStore unless it is already DISCONNECTING (a store that
+ * changed state meanwhile, CustomKeyStoreInvalidStateException, is waited for all the same), then a
+ * wait for DISCONNECTED. Returns the store as last described (unchanged when it was already DISCONNECTED).
+ */
+export async function disconnectKeyStore(spec: DisconnectSpec): Promise<CustomKeyStoresListEntry> {
+  const { store, keyStoreId } = spec;
+  if (store.ConnectionState === "DISCONNECTED") return store;
+  if (store.ConnectionState !== "DISCONNECTING") {
+    if (spec.note) spec.progress.note(spec.note);
+    try {
+      await spec.kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
+    } catch (err) {
+      if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
+        throw spec.toError("DisconnectCustomKeyStore", err);
+    }
+  }
+  return waitUntil<CustomKeyStoresListEntry>({
+    runtime: spec.runtime,
+    progress: spec.progress,
+    target: "DISCONNECTED",
+    describe: spec.describe,
+    stateOf: connectionState,
+    done: (s) => s.ConnectionState === "DISCONNECTED",
+    policy: pollFor(TYPICAL_MS.disconnect),
+    timeoutAction: spec.timeoutAction,
+  });
 }

@@ -1,15 +1,10 @@
 import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { randomUUID } from "node:crypto";
-import {
-  DisconnectCustomKeyStoreCommand,
-  UpdateCustomKeyStoreCommand,
-  type CustomKeyStoresListEntry,
-} from "@aws-sdk/client-kms";
+import { UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { PutSecretValueCommand, type PutSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
-import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { checkClusterHealthy, describeCluster, hsmSummary } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
-import { connectionState, describeKeyStore } from "../lib/key-store";
+import { connectionState, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
@@ -17,7 +12,6 @@ import type { Sender, StepResult } from "../lib/runtime";
 import { generatePassword, readSecretValue } from "../lib/secrets";
 import { hookResult, runShellCommand, shellQuote, tail } from "../lib/ssm-command";
 import { checkIds } from "../lib/validate";
-import { waitUntil } from "../lib/wait";
 import { scriptPrologue, TRUST_ANCHOR_PATH } from "./activate-cluster";
 import { connectKeyStore } from "./connect-key-store";
 import {
@@ -174,27 +168,17 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
     );
 
   // 1. DISCONNECTED.
-  if (store.ConnectionState !== "DISCONNECTED") {
-    if (store.ConnectionState !== "DISCONNECTING") {
-      progress.note(`disconnecting the key store: its keys are unusable until it reconnects`);
-      try {
-        await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
-      } catch (err) {
-        if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
-          throw kmsError(label, "DisconnectCustomKeyStore", err);
-      }
-    }
-    store = await waitUntil<CustomKeyStoresListEntry>({
-      runtime: input,
-      progress,
-      target: "DISCONNECTED",
-      describe,
-      stateOf,
-      done: (s) => s.ConnectionState === "DISCONNECTED",
-      policy: pollFor(TYPICAL_MS.disconnect),
-      timeoutAction: "check the key store in the KMS console, then re-run (a new password is generated each run)",
-    });
-  }
+  store = await disconnectKeyStore({
+    kms,
+    keyStoreId,
+    store,
+    describe,
+    toError: (what, err) => kmsError(label, what, err),
+    runtime: input,
+    progress,
+    note: "disconnecting the key store: its keys are unusable until it reconnects",
+    timeoutAction: "check the key store in the KMS console, then re-run (a new password is generated each run)",
+  });
 
   // 2. A new password, stored before it is set on the HSMs: if anything fails later, the secret holds what the HSMs may have.
   const password = generatePassword(32);

@@ -13,7 +13,6 @@ import {
 import {
   DecryptCommand,
   DescribeKeyCommand,
-  DisconnectCustomKeyStoreCommand,
   EncryptCommand,
   ListKeysCommand,
   UpdateCustomKeyStoreCommand,
@@ -27,7 +26,7 @@ import {
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, cloudHsmError, hsmSummary, type Cluster } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
-import { connectionState, describeKeyStore } from "../lib/key-store";
+import { connectionState, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { parseCertificate } from "../lib/pem";
 import { ProgressReporter } from "../lib/progress";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
@@ -305,26 +304,16 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   checkCertificate(cluster, storeCluster, store);
 
   // 4. Repoint the store.
-  if (store.ConnectionState !== "DISCONNECTED") {
-    if (store.ConnectionState !== "DISCONNECTING") {
-      try {
-        await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
-      } catch (err) {
-        if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
-          throw kmsError(label, "DisconnectCustomKeyStore", err);
-      }
-    }
-    store = await waitUntil<CustomKeyStoresListEntry>({
-      runtime: input,
-      progress,
-      target: "DISCONNECTED",
-      describe: describeStore,
-      stateOf: connectionState,
-      done: (s) => s.ConnectionState === "DISCONNECTED",
-      policy: pollFor(TYPICAL_MS.disconnect),
-      timeoutAction: "check the key store in the KMS console, then re-run (the step resumes)",
-    });
-  }
+  store = await disconnectKeyStore({
+    kms,
+    keyStoreId,
+    store,
+    describe: describeStore,
+    toError: (what, err) => kmsError(label, what, err),
+    runtime: input,
+    progress,
+    timeoutAction: "check the key store in the KMS console, then re-run (the step resumes)",
+  });
   try {
     await kms(
       "UpdateCustomKeyStore",
