@@ -26,7 +26,7 @@ import {
   type Backup,
   type DescribeBackupsCommandOutput,
 } from "@aws-sdk/client-cloudhsm-v2";
-import { DisconnectCustomKeyStoreCommand, type CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
+import type { CustomKeyStoresListEntry } from "@aws-sdk/client-kms";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import {
   checkClusterHealthy,
@@ -37,7 +37,7 @@ import {
   type Hsm,
 } from "../lib/cluster";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
-import { connectionState, describeKeyStore } from "../lib/key-store";
+import { connectionState, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
@@ -239,32 +239,23 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
     progress.note(`checkpoint: newest READY backup ${ready[0].BackupId} of ${ready[0].CreateTimestamp?.toISOString()}`);
 
   // 2. Disconnect: KMS refuses requests for the store's keys from now until scale-up reconnects it.
-  if (store.ConnectionState !== "DISCONNECTED") {
-    if (store.ConnectionState !== "DISCONNECTING") {
-      progress.note(`disconnecting ${keyStoreId}: KMS refuses its keys (KMSInvalidStateException) until scale-up`);
-      try {
-        await kms("DisconnectCustomKeyStore", new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: keyStoreId }));
-      } catch (err) {
-        if (awsErrorCode(err) !== "CustomKeyStoreInvalidStateException")
-          throw new HookError(
-            label,
-            awsErrorCode(err),
-            `DisconnectCustomKeyStore failed: ${errorMessage(err)}`,
-            "fix the cause above and re-run; no HSM was deleted",
-          );
-      }
-    }
-    store = await waitUntil<CustomKeyStoresListEntry>({
-      runtime: input,
-      progress,
-      target: "DISCONNECTED",
-      describe: () => checkedStore(input, label, kms),
-      stateOf: connectionState,
-      done: (s) => s.ConnectionState === "DISCONNECTED",
-      policy: pollFor(TYPICAL_MS.disconnect),
-      timeoutAction: "check the key store in the KMS console, then re-run (no HSM was deleted)",
-    });
-  }
+  store = await disconnectKeyStore({
+    kms,
+    keyStoreId,
+    store,
+    describe: () => checkedStore(input, label, kms),
+    toError: (what, err) =>
+      new HookError(
+        label,
+        awsErrorCode(err),
+        `${what} failed: ${errorMessage(err)}`,
+        "fix the cause above and re-run; no HSM was deleted",
+      ),
+    runtime: input,
+    progress,
+    note: `disconnecting ${keyStoreId}: KMS refuses its keys (KMSInvalidStateException) until scale-up`,
+    timeoutAction: "check the key store in the KMS console, then re-run (no HSM was deleted)",
+  });
 
   // 3. Delete every HSM (each DeleteHsm takes a backup first).
   cluster = await describe();
