@@ -141,3 +141,41 @@ export async function runOpsCli<O extends { json?: boolean }>(
   }
   return code;
 }
+
+/**
+ * A command whose help, version and errors go line by line to `out` and `err` (trailing newlines
+ * trimmed), which throws instead of exiting, and shows no help after an error (restore, teardown).
+ */
+export function lineOutput(cmd: Command, out: (line: string) => void, err: (line: string) => void): Command {
+  return cmd
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
+    .showHelpAfterError(false);
+}
+
+/**
+ * Parses `argv` with `cmd` (made with {@link lineOutput}), its unknown options taken out first. Returns
+ * the problem lines of the unknown options, to report with the command's other problems; or, when
+ * commander stops (help: 0; a missing or extra argument: `usageExit`, after commander's own message),
+ * the exit code, after `<name>: <problem>` on `err` for each unknown option.
+ */
+export function parseWithUnknownOptions(
+  name: string,
+  cmd: Command,
+  argv: readonly string[],
+  err: (line: string) => void,
+  usageExit: number,
+): { readonly unknownLines: string[] } | { readonly exitCode: number } {
+  const { known, unknown } = splitUnknownOptions(cmd, argv);
+  const unknownLines = unknownOptionProblems(cmd, unknown);
+  try {
+    cmd.parse(known, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      for (const p of unknownLines) err(`${name}: ${p}`);
+      return { exitCode: e.exitCode === 0 ? 0 : usageExit };
+    }
+    throw e;
+  }
+  return { unknownLines };
+}

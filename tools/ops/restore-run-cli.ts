@@ -1,7 +1,7 @@
 /** The restore command line as a function (the entry point only calls it), with injectable dependencies for tests. */
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { HOOKS } from "@cmk-stacks/aws-limits";
 import { isUserError } from "../../environments/errors";
 import type { ResolvedEnvironment } from "../../environments/resolve";
@@ -10,7 +10,7 @@ import { createClients } from "../../hooks/lib/clients";
 import type { Clock } from "../../hooks/lib/clock";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
 import { ID_PATTERNS } from "../../hooks/lib/validate";
-import { splitUnknownOptions, unknownOptionProblems } from "./cli-common";
+import { lineOutput, parseWithUnknownOptions } from "./cli-common";
 import { loadEnvironment } from "./env";
 import { findRestoreTargets, restoredSetting, type RestoreClients } from "./restore";
 
@@ -33,7 +33,7 @@ interface Flags {
 }
 
 function program(out: (l: string) => void, err: (l: string) => void): Command {
-  return new Command("restore")
+  const cmd = new Command("restore")
     .description(
       "Restores an environment's CloudHSM key store whose cluster is lost (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET): a cluster from a READY backup with an HSM in each AZ, the same store pointed at it, connected, every key proven; then prints the cloudHsm.restored setting that reconciles Terraform without replacing anything.",
     )
@@ -55,10 +55,8 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .addHelpText(
       "after",
       "\nExit codes: 0 restored, 1 failed (re-run: it resumes), 64 usage or configuration error.\nCredentials: the standard AWS chain. See docs/cloudhsm.md#restore.",
-    )
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
-    .showHelpAfterError(false);
+    );
+  return lineOutput(cmd, out, err);
 }
 
 /** Every problem with the flags at once, each naming the flag. */
@@ -95,17 +93,9 @@ export async function runRestoreCli(argv: readonly string[], deps: RestoreCliDep
   const out = deps.out ?? ((l: string) => console.log(l));
   const err = deps.err ?? ((l: string) => console.error(l));
   const cmd = program(out, err);
-  const { known, unknown } = splitUnknownOptions(cmd, argv);
-  const unknownLines = unknownOptionProblems(cmd, unknown);
-  try {
-    cmd.parse(known, { from: "user" });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      for (const p of unknownLines) err(`restore: ${p}`);
-      return e.exitCode === 0 ? RESTORE_EXIT.done : RESTORE_EXIT.usage;
-    }
-    throw e;
-  }
+  const parsed = parseWithUnknownOptions("restore", cmd, argv, err, RESTORE_EXIT.usage);
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { unknownLines } = parsed;
   const f = cmd.opts<Flags>();
   const problems = [...unknownLines, ...restoreFlagProblems(f)];
   let env: ResolvedEnvironment | undefined;

@@ -3,13 +3,13 @@ import { createInterface } from "node:readline/promises";
 import { existsSync } from "node:fs";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { FSxClient } from "@aws-sdk/client-fsx";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { realClock, type Clock } from "../../hooks/lib/clock";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
 import { CLOUDWATCH, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { ConfigError } from "../../environments/errors";
-import { splitUnknownOptions, unknownOptionProblems } from "./cli-common";
+import { lineOutput, parseWithUnknownOptions } from "./cli-common";
 import { createOpsClients, destroyOpsClients } from "./clients";
 import { loadEnvironment } from "./env";
 import { runTeardown } from "./teardown";
@@ -47,7 +47,7 @@ interface Flags {
 }
 
 function program(out: (l: string) => void, err: (l: string) => void): Command {
-  return new Command("teardown")
+  const cmd = new Command("teardown")
     .description(
       "Takes an environment down in AWS's order: data stack, keys (scheduled for deletion), key stores and CloudHSM clusters, keys stack. Dry run unless --execute; every run continues from where things are.",
     )
@@ -73,10 +73,8 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .addHelpText(
       "after",
       "\nExit codes: 0 finished, or a dry run with nothing refused; 1 refused or failed (nothing more applied), 3 waiting for AWS (run again on the day printed), 64 usage or configuration error.\nSee docs/operations.md#teardown.",
-    )
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) })
-    .showHelpAfterError(false);
+    );
+  return lineOutput(cmd, out, err);
 }
 
 /** Every problem with the flags at once, each naming the flag. */
@@ -127,17 +125,9 @@ export async function runTeardownCli(argv: readonly string[], deps: TeardownCliD
   const out = deps.out ?? ((l: string) => console.log(l));
   const err = deps.err ?? ((l: string) => console.error(l));
   const cmd = program(out, err);
-  const { known, unknown } = splitUnknownOptions(cmd, argv);
-  const unknownLines = unknownOptionProblems(cmd, unknown);
-  try {
-    cmd.parse(known, { from: "user" });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      for (const p of unknownLines) err(`teardown: ${p}`);
-      return e.exitCode === 0 ? 0 : 64;
-    }
-    throw e;
-  }
+  const parsed = parseWithUnknownOptions("teardown", cmd, argv, err, 64);
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { unknownLines } = parsed;
   const f = cmd.opts<Flags>();
   const env = cmd.args[0];
   const problems = [...unknownLines, ...flagProblems(f)];
