@@ -110,28 +110,11 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
   // outside the window it is 0 and zero HSMs alarm as always.
   const phase = input.window ? scalePhase(input.window, new Date(input.clock.now())) : undefined;
   const scaledDown = phase && phase.phase !== "up" ? 1 : 0;
-  log.info(
-    JSON.stringify({
-      _aws: {
-        Timestamp: input.clock.now(),
-        CloudWatchMetrics: [
-          {
-            Namespace: HEALTH_NAMESPACE,
-            Dimensions: [["CustomKeyStoreId"]],
-            Metrics: [
-              { Name: CONNECTED_METRIC, Unit: "Count" },
-              { Name: ACTIVE_HSMS_METRIC, Unit: "Count" },
-              ...(input.window ? [{ Name: SCALED_DOWN_METRIC, Unit: "Count" }] : []),
-            ],
-          },
-        ],
-      },
-      CustomKeyStoreId: keyStoreId,
-      [CONNECTED_METRIC]: connected,
-      [ACTIVE_HSMS_METRIC]: active,
-      ...(input.window ? { [SCALED_DOWN_METRIC]: scaledDown } : {}),
-    }),
-  );
+  publishMetrics(input, [
+    { name: CONNECTED_METRIC, unit: "Count", value: connected },
+    { name: ACTIVE_HSMS_METRIC, unit: "Count", value: active },
+    ...(input.window ? [{ name: SCALED_DOWN_METRIC, unit: "Count", value: scaledDown }] : []),
+  ]);
   const state = `${connectionState(store)}, ${active} HSMs ACTIVE${scaledDown ? `, scaled down on schedule (${phase?.phase}; ${describeWindow(input.window as ScaleWindow)})` : ""}`;
   if (scaledDown) {
     progress.note(`expected: ${state}`);
@@ -199,7 +182,23 @@ async function xksCertificate(
   });
   const anchor = judgeChain(read.certificate, input.xksTrust, input.xksExtraCaPem).anchor;
   const days = soonestExpiry(read.certificate, now, anchor).daysLeft;
-  log.info(
+  publishMetrics(input, [{ name: XKS_CERTIFICATE_DAYS_METRIC, unit: "None", value: days }]);
+  const problems = rows.filter((r) => r.verdict === "WARN" || r.verdict === "FAIL");
+  for (const r of problems) log.warn(`[${label}] ${r.check} ${r.verdict}: ${r.fix ?? r.detail}`);
+  const state = `${connectionState(store)}, certificate ${days} days to expiry`;
+  if (problems.length === 0) progress.note(`healthy (${state}; ${rows.map((r) => r.detail).join("; ")})`);
+  return { status: "ALREADY_DONE", state, elapsedMs: progress.elapsed() };
+}
+
+/**
+ * One line in CloudWatch embedded metric format with the store's values, dimension CustomKeyStoreId
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+ */
+function publishMetrics(
+  input: CheckKeyStoreHealthInput,
+  metrics: readonly { readonly name: string; readonly unit: string; readonly value: number }[],
+): void {
+  input.log.info(
     JSON.stringify({
       _aws: {
         Timestamp: input.clock.now(),
@@ -207,17 +206,12 @@ async function xksCertificate(
           {
             Namespace: HEALTH_NAMESPACE,
             Dimensions: [["CustomKeyStoreId"]],
-            Metrics: [{ Name: XKS_CERTIFICATE_DAYS_METRIC, Unit: "None" }],
+            Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })),
           },
         ],
       },
-      CustomKeyStoreId: keyStoreId,
-      [XKS_CERTIFICATE_DAYS_METRIC]: days,
+      CustomKeyStoreId: input.keyStoreId,
+      ...Object.fromEntries(metrics.map((m) => [m.name, m.value])),
     }),
   );
-  const problems = rows.filter((r) => r.verdict === "WARN" || r.verdict === "FAIL");
-  for (const r of problems) log.warn(`[${label}] ${r.check} ${r.verdict}: ${r.fix ?? r.detail}`);
-  const state = `${connectionState(store)}, certificate ${days} days to expiry`;
-  if (problems.length === 0) progress.note(`healthy (${state}; ${rows.map((r) => r.detail).join("; ")})`);
-  return { status: "ALREADY_DONE", state, elapsedMs: progress.elapsed() };
 }
