@@ -89,36 +89,24 @@ export const rotationRule: Rule = (idx) => {
     // Both keys in this plan (a generation added beside the previous one): otherwise the generic
     // "alias repointed" note (risky.ts) stays, as the guard cannot say what the new key is.
     if (!next || next === old) continue;
+    const flag = (why: string, fix: string) =>
+      out.push(finding(idx, alias, "update", "key-rotation", "risky", why, fix));
     const nextWords = `${keyWords(next, "after")}${actionOf(next.change.actions) === "create" ? ", created in this plan" : ""}`;
     const oldAction = actionOf(old.change.actions);
     const oldAfter = valuesOf(old.change.after);
     const disabled = oldAfter.is_enabled === false || oldAfter.enabled === false;
     if (GONE.has(oldAction) || disabled) {
-      out.push(
-        finding(
-          idx,
-          alias,
-          "update",
-          "key-rotation",
-          "risky",
-          `alias ${String(name)} moves from ${keyWords(old, "before")} to ${nextWords}, but the previous key is ${disabled ? "disabled" : `${oldAction}d`} in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
-          `keep the previous key enabled until its data is re-encrypted, and retire it in its own change (${MANUAL_ROTATION})`,
-        ),
+      flag(
+        `alias ${String(name)} moves from ${keyWords(old, "before")} to ${nextWords}, but the previous key is ${disabled ? "disabled" : `${oldAction}d`} in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
+        `keep the previous key enabled until its data is re-encrypted, and retire it in its own change (${MANUAL_ROTATION})`,
       );
       continue;
     }
     const narrowed = oldAction === "update" && valuesOf(old.change.before).policy !== oldAfter.policy;
     const state = tagsOf(old.change.after)[GENERATION_STATE_TAG];
-    out.push(
-      finding(
-        idx,
-        alias,
-        "update",
-        "key-rotation",
-        "risky",
-        `ROTATION: alias ${String(name)}: ${keyWords(old, "after")} -> ${nextWords}; the previous key is kept, enabled, for decryption${narrowed ? ` (its policy changes in this plan${state === "superseded" ? ": users keep decrypt only" : ""})` : ""}; everything that encrypts by this alias uses the new key from the next request`,
-        `check every caller has rights on the new key; then re-encrypt what the previous key protects (docs/keys.md, "Rotating a key in a custom key store") and retire it in a later change (generations.retired), never in this one (${MANUAL_ROTATION})`,
-      ),
+    flag(
+      `ROTATION: alias ${String(name)}: ${keyWords(old, "after")} -> ${nextWords}; the previous key is kept, enabled, for decryption${narrowed ? ` (its policy changes in this plan${state === "superseded" ? ": users keep decrypt only" : ""})` : ""}; everything that encrypts by this alias uses the new key from the next request`,
+      `check every caller has rights on the new key; then re-encrypt what the previous key protects (docs/keys.md, "Rotating a key in a custom key store") and retire it in a later change (generations.retired), never in this one (${MANUAL_ROTATION})`,
     );
   }
   return out;
