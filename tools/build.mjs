@@ -3,10 +3,11 @@
 // packages external (Node loads only the deep `@cdktf/provider-aws/lib/...` modules they use); the
 // app bundles its packages too (see below). The hook bundle inlines the AWS SDK as well, so it
 // runs anywhere with a bare Node (local runner, Lambda).
-import { createWriteStream, existsSync, readFileSync, readdirSync, renameSync, statSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLI_NODE_TARGET, LAMBDA_NODE_TARGET } from "./build-targets.mjs";
+import { newest } from "./newest-mtime.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, ".build");
@@ -37,18 +38,6 @@ const entryPoints = Object.fromEntries(
     .filter(([, src]) => existsSync(join(root, src)))
     .map(([name, src]) => [name, join(root, src)]),
 );
-
-/** Newest modification time among the files under `dir` (recursively), or of the file itself. */
-function newest(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let t = 0;
-  // A workspace package's own build output (packages/*/dist, tools/build-package.mjs) is not a source.
-  for (const e of readdirSync(path, { withFileTypes: true }))
-    if (e.name !== "dist" && e.name !== "node_modules") t = Math.max(t, newest(join(path, e.name)));
-  return t;
-}
 
 const hookOut = join(out, "hooks-bundle", "hooks.js");
 // The Lambda's own bundle: the handler only, compiled for the function's runtime.

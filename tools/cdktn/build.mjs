@@ -8,11 +8,12 @@
 // The two stubs of the cdktf app bundle (modules/cdktf/bundle-stubs.json) are not applied: cdktn
 // no longer loads archiver, and its stack-trace module exports more than the stub replaces
 // (CDKTN_DISABLE_CREATION_STACK=1 is its own switch for the same saving).
-import { existsSync, statSync, readdirSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLI_NODE_TARGET } from "../build-targets.mjs";
+import { newest } from "../newest-mtime.mjs";
 import { testOnlyPackages } from "../test-only-packages.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -40,16 +41,6 @@ const toCdktn = {
     });
   },
 };
-
-function newest(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let t = 0;
-  for (const e of readdirSync(path, { withFileTypes: true }))
-    if (e.name !== "dist" && e.name !== "node_modules") t = Math.max(t, newest(join(path, e.name)));
-  return t;
-}
 
 /** Builds .build/cdktn/main.js unless it is newer than every source (like tools/build.mjs). */
 export async function buildCdktn({ force = false } = {}) {
