@@ -34,6 +34,26 @@ export interface KmsuserOnHostInput extends StepRuntime {
   readonly trustAnchorParameter: string;
 }
 
+type Ids = Parameters<typeof checkIds>[0];
+
+/**
+ * The problems with the ids of a step run on the admin host: `first` (the step's own subject), the
+ * Region, instance and trust anchor parameter, `more` (the step's other ids), then the two secrets.
+ */
+export function kmsuserOnHostProblems(input: KmsuserOnHostInput, first: Ids, more: Ids = {}): string[] {
+  return [
+    ...checkIds({
+      ...first,
+      region: input.region,
+      instanceId: input.instanceId,
+      parameterName: input.trustAnchorParameter,
+      ...more,
+    }),
+    ...checkIds({ secretArn: input.adminSecretArn }),
+    ...checkIds({ secretArn: input.kmsuserSecretArn }),
+  ];
+}
+
 /** Inputs of `create-kmsuser`. */
 export interface CreateKmsuserInput extends KmsuserOnHostInput {
   readonly clients: { readonly cloudhsm: Sender; readonly ssm: Sender; readonly secrets: Sender };
@@ -154,13 +174,7 @@ async function createKmsuserBody(input: CreateKmsuserInput): Promise<StepResult>
   const { clients, clusterId, log } = input;
   const progress = new ProgressReporter(`create-kmsuser ${clusterId}`, input.clock, log);
   const label = progress.label;
-  const problems = checkIds({
-    clusterId,
-    region: input.region,
-    instanceId: input.instanceId,
-    parameterName: input.trustAnchorParameter,
-  });
-  problems.push(...checkIds({ secretArn: input.adminSecretArn }), ...checkIds({ secretArn: input.kmsuserSecretArn }));
+  const problems = kmsuserOnHostProblems(input, { clusterId });
   if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the hook's arguments");
   const describe = () =>
     withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });

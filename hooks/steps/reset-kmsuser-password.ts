@@ -17,6 +17,7 @@ import { connectKeyStore } from "./connect-key-store";
 import {
   adminLogin,
   hsmTarget,
+  kmsuserOnHostProblems,
   perHsmUserList,
   verifyKmsuserOutput,
   type HsmTarget,
@@ -89,13 +90,7 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
   const { clients, keyStoreId, log } = input;
   const progress = new ProgressReporter(`reset-kmsuser-password ${keyStoreId}`, input.clock, log);
   const label = progress.label;
-  const problems = checkIds({
-    keyStoreId,
-    region: input.region,
-    instanceId: input.instanceId,
-    parameterName: input.trustAnchorParameter,
-  });
-  problems.push(...checkIds({ secretArn: input.adminSecretArn }), ...checkIds({ secretArn: input.kmsuserSecretArn }));
+  const problems = kmsuserOnHostProblems(input, { keyStoreId });
   if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the hook's arguments");
   const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
   const kms = <T>(what: string, command: object) =>

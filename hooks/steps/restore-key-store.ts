@@ -35,7 +35,7 @@ import type { Sender, StepResult } from "../lib/runtime";
 import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
 import { connectKeyStore } from "./connect-key-store";
-import type { KmsuserOnHostInput } from "./create-kmsuser";
+import { kmsuserOnHostProblems, type KmsuserOnHostInput } from "./create-kmsuser";
 import { resetKmsuserPassword } from "./reset-kmsuser-password";
 
 /**
@@ -124,16 +124,11 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   const progress = new ProgressReporter(`restore-key-store ${keyStoreId}`, input.clock, log);
   const label = progress.label;
   const minAzs = CLOUDHSM.KEY_STORE_MIN_HSMS.value;
-  const problems = checkIds({
-    keyStoreId,
-    region: input.region,
-    instanceId: input.instanceId,
-    parameterName: input.trustAnchorParameter,
-    backupId: input.backupId,
-    hsmType: input.hsmType,
-    clusterMode: input.mode,
-  });
-  problems.push(...checkIds({ secretArn: input.adminSecretArn }), ...checkIds({ secretArn: input.kmsuserSecretArn }));
+  const problems = kmsuserOnHostProblems(
+    input,
+    { keyStoreId },
+    { backupId: input.backupId, hsmType: input.hsmType, clusterMode: input.mode },
+  );
   for (const s of input.subnetIds) problems.push(...checkIds({ subnetId: s }));
   if (new Set(input.subnetIds).size < minAzs)
     problems.push(`'subnetIds' must name at least ${minAzs} subnets (one per AZ, each gets an HSM)`);
