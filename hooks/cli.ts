@@ -15,7 +15,6 @@
 import { Command, CommanderError } from "commander";
 import { createClients, type HookClients } from "./lib/clients";
 import { formatDuration, realClock, type Clock } from "./lib/clock";
-import { awsErrorCode, errorMessage } from "./lib/errors";
 import { oneLineError } from "./lib/one-line";
 import { RedactingLogger } from "./lib/logger";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "./lib/rate-limiter";
@@ -134,17 +133,4 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     stderr(log.redact(oneLineError(step, err)));
     return EXIT.failed;
   }
-}
-
-if (require.main === module) {
-  // On Node 20 the AWS SDK prints a 7-line NodeVersionSupportWarning at its first client; the
-  // runner's output is its own lines only. (Set here, not in runCli: the Lambda runs Node 22+.)
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  runCli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`[hooks] ${awsErrorCode(err)}: ${errorMessage(err)}\n`);
-      process.exit(EXIT.failed);
-    },
-  );
 }

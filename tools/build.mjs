@@ -159,7 +159,7 @@ if (mainEntry) {
 
 // The hook bundle inlines the SDK, so it takes most of the build time: rebuild it only when a
 // hook source or the lock file changed since it was last written.
-const hookEntry = join(root, "hooks/cli.ts");
+const hookEntry = join(root, "hooks/main.ts");
 if (existsSync(hookEntry) && !fresh(hookOut, hooksNewest)) {
   await build({
     ...common,

@@ -45,3 +45,22 @@ test("the Lambda zip holds one hooks.js exporting the handler (built by the jest
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a tool that bundles the hook runner (npm run restore) runs only itself: the runner starts only from its own entry", () => {
+  // Inside a bundle `require.main === module` is true for every inlined module, so the runner's start
+  // lives in hooks/main.ts, not in hooks/cli.ts (which restore imports).
+  let out = "";
+  let status = 0;
+  try {
+    execFileSync(process.execPath, [join(root, ".build", "restore.js"), "no-such-env"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (e) {
+    const err = e as { status: number; stdout: string; stderr: string };
+    status = err.status;
+    out = `${err.stdout}${err.stderr}`;
+  }
+  expect(status).toBe(64);
+  expect(out.trim()).toBe('restore: unknown environment "no-such-env" (known: dev, staging, prod)');
+});
