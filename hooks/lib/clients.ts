@@ -1,4 +1,5 @@
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -12,6 +13,8 @@ export interface HookClients {
   readonly cloudhsm: Sender;
   readonly ssm: Sender;
   readonly secrets: Sender;
+  /** CloudTrail event history (restore-key-store's last connect); absent in runners that inject clients without it. */
+  readonly cloudtrail?: Sender;
 }
 
 /**
@@ -54,5 +57,7 @@ export function createClients(region: string): HookClients {
     cloudhsm: cloudHsmClient(config) as unknown as Sender,
     ssm: new SSMClient(config),
     secrets: new SecretsManagerClient(config),
+    // A current client: it reads AWS_ENDPOINT_URL(_CLOUDTRAIL) itself, like kms, ssm and secrets.
+    cloudtrail: new CloudTrailClient(config),
   };
 }

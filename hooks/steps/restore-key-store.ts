@@ -27,6 +27,7 @@ import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, cloudHsmError, hsmSummary, type Cluster } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
 import { connectionState, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
+import { lastConnectFromCloudTrail } from "../lib/last-connect";
 import { parseCertificate } from "../lib/pem";
 import { ProgressReporter } from "../lib/progress";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
@@ -46,7 +47,14 @@ export const RESTORED_FOR_TAG = "cmk-stacks:restored-for";
 
 /** Inputs of `restore-key-store`. */
 export interface RestoreKeyStoreInput extends KmsuserOnHostInput {
-  readonly clients: { readonly kms: Sender; readonly cloudhsm: Sender; readonly ssm: Sender; readonly secrets: Sender };
+  readonly clients: {
+    readonly kms: Sender;
+    readonly cloudhsm: Sender;
+    readonly ssm: Sender;
+    readonly secrets: Sender;
+    /** Reads the store's last connect from CloudTrail's event history when `lastConnected` is not given. */
+    readonly cloudtrail?: Sender;
+  };
   /** The CloudHSM key store to repoint; its current (lost) cluster is read from DescribeCustomKeyStores. */
   readonly keyStoreId: string;
   /** Subnets of the new cluster, one per AZ (>= {@link CLOUDHSM.KEY_STORE_MIN_HSMS} AZs): one HSM is created in each. */
@@ -60,7 +68,8 @@ export interface RestoreKeyStoreInput extends KmsuserOnHostInput {
   /**
    * When the store last connected (CloudTrail ConnectCustomKeyStore). KMS sets a new kmsuser password
    * at every connect, so a backup taken before it holds an older one: the password is then reset.
-   * Unknown: reset (the safe path; it only costs a few minutes).
+   * Given: it overrides the lookup; not given: read from CloudTrail's event history (LookupEvents,
+   * the last 90 days). Unknown: reset (the safe path; it only costs a few minutes).
    */
   readonly lastConnected?: Date;
   readonly limiter?: RateLimiter;
@@ -110,8 +119,9 @@ export function newestReadyBackup(backups: readonly Backup[]): Backup | undefine
  *    cluster's when that still exists): only a cluster that shares the backup history is accepted
  *    (CloudHsmClusterNotRelatedException);
  * 4. DisconnectCustomKeyStore, wait; UpdateCustomKeyStore(CloudHsmClusterId);
- * 5. reset the kmsuser password when the backup predates the last connect (`reset-kmsuser-password`,
- *    which also connects), otherwise connect (`connect-key-store`);
+ * 5. reset the kmsuser password when the backup predates the last connect (`--last-connected`, else
+ *    the newest ConnectCustomKeyStore event of the store in CloudTrail's event history; unknown: reset)
+ *    (`reset-kmsuser-password`, which also connects), otherwise connect (`connect-key-store`);
  * 6. an Encrypt/Decrypt round trip with every enabled key of the store.
  * Every run describes first: a re-run resumes from where the last one stopped.
  */
@@ -464,16 +474,33 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     progress.note(`the cluster certificate of ${restored.ClusterId} chains to the store's trust anchor`);
   }
 
+  /** The store's last connect: the --last-connected flag, else CloudTrail's event history, else unknown. */
+  async function lastConnect(): Promise<{ at?: Date; unknownWhy?: string }> {
+    if (input.lastConnected) {
+      progress.note(`the store last connected at ${input.lastConnected.toISOString()} (--last-connected)`);
+      return { at: input.lastConnected };
+    }
+    if (!clients.cloudtrail)
+      return { unknownWhy: "the store's last connect time is unknown (no CloudTrail client; pass --last-connected)" };
+    const found = await lastConnectFromCloudTrail({
+      cloudtrail: clients.cloudtrail,
+      keyStoreId,
+      clock: input.clock,
+      retrying,
+    });
+    if (found.at) progress.note(found.note);
+    return found.at ? { at: found.at } : { unknownWhy: found.note };
+  }
+
   async function connectOrReset(b: Backup): Promise<void> {
-    const reason = passwordResetReason(b.CreateTimestamp as Date, input.lastConnected);
+    const last = await lastConnect();
+    const reason = last.unknownWhy ?? passwordResetReason(b.CreateTimestamp as Date, last.at);
     const remaining = Math.max(1, input.timeoutMs - progress.elapsed());
     if (reason) {
       progress.note(`resetting the kmsuser password: ${reason}`);
       await resetKmsuserPassword({ ...input, limiter, force: true, timeoutMs: remaining });
     } else {
-      progress.note(
-        `no kmsuser password reset: the backup postdates the last connect (${input.lastConnected?.toISOString()})`,
-      );
+      progress.note(`no kmsuser password reset: the backup postdates the last connect (${last.at?.toISOString()})`);
       await connectKeyStore({
         ...input,
         clients: { kms: clients.kms, cloudhsm: clients.cloudhsm },

@@ -19,3 +19,4 @@ export * as STATE_BACKEND from "./state-backend";
 export * as NAMES from "./names";
 export * as TAGGING from "./tagging";
 export * as SERVICE_LINKED_ROLES from "./service-linked-roles";
+export * as CLOUDTRAIL from "./cloudtrail";
