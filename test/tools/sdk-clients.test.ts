@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CloudHSMV2Client, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { ListDashboardsCommand } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
@@ -24,6 +25,7 @@ import { ListServicesCommand } from "@aws-sdk/client-service-quotas";
 import { DescribeParametersCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { createClients } from "../../hooks/lib/clients";
+import type { Sender } from "../../hooks/lib/runtime";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
 import { createOpsClients, destroyOpsClients } from "../../tools/ops/clients";
 import { withEnv } from "../helpers/moto";
@@ -82,6 +84,7 @@ describe("every AWS SDK client sends to AWS_ENDPOINT_URL", () => {
         ["@aws-sdk/client-cloudhsm-v2", hooks.cloudhsm, new DescribeClustersCommand({})],
         ["@aws-sdk/client-ssm", hooks.ssm, new DescribeParametersCommand({})],
         ["@aws-sdk/client-secrets-manager", hooks.secrets, new ListSecretsCommand({})],
+        ["@aws-sdk/client-cloudtrail", hooks.cloudtrail as Sender, new LookupEventsCommand({})],
         ["@aws-sdk/client-kms", ops.kms, new ListKeysCommand({})],
         ["@aws-sdk/client-cloudhsm-v2", ops.cloudhsm, new DescribeClustersCommand({})],
         ["@aws-sdk/client-cloudwatch", ops.cloudwatch, new ListDashboardsCommand({})],
@@ -110,6 +113,7 @@ describe("every AWS SDK client sends to AWS_ENDPOINT_URL", () => {
     });
     expect(reached).toEqual({
       "@aws-sdk/client-cloudhsm-v2": "cloudhsm BaldrApiService.DescribeClusters",
+      "@aws-sdk/client-cloudtrail": "cloudtrail CloudTrail_20131101.LookupEvents",
       "@aws-sdk/client-cloudwatch": "monitoring GraniteServiceVersion20100801.ListDashboards",
       "@aws-sdk/client-cloudwatch-logs": "logs Logs_20140328.DescribeLogGroups",
       "@aws-sdk/client-ec2": "ec2 POST /",
@@ -160,6 +164,7 @@ describe("one version of the SDK", () => {
     expect(off).toEqual(exceptions);
     expect(Object.keys(exceptions).sort()).toEqual([
       "@aws-sdk/client-cloudhsm-v2",
+      "@aws-sdk/client-cloudtrail",
       "@aws-sdk/client-fsx",
       "@aws-sdk/client-service-quotas",
     ]);
