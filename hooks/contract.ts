@@ -415,7 +415,7 @@ export const STEP_CONTRACT = {
   },
   "restore-key-store": {
     description:
-      "operator-run recovery of a lost cluster (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET): a READY backup (the newest; refused if keys of the store postdate it), a cluster from it with an HSM in each AZ, its certificate checked against the store's trust anchor, disconnect, UpdateCustomKeyStore(CloudHsmClusterId), kmsuser password reset when the backup predates the last connect, connect, an Encrypt/Decrypt round trip per key; resumes where it stopped (npm run restore)",
+      "operator-run recovery of a lost cluster (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET): a READY backup (the newest; refused if keys of the store postdate it), a cluster from it with an HSM in each AZ, its certificate checked against the store's trust anchor, disconnect, UpdateCustomKeyStore(CloudHsmClusterId), kmsuser password reset when the backup predates the last connect (--last-connected, else CloudTrail's event history; unknown: reset), connect, an Encrypt/Decrypt round trip per key; resumes where it stopped (npm run restore)",
     inGraph: false,
     cliOnly:
       "it creates a cluster and HSMs (cloudhsm:CreateCluster, the EC2 rights CloudHSM uses as the caller) and round-trips every key of the store (kms:Encrypt/Decrypt on any key): rights that must not stand on a role every apply invokes; run it with an operator's credentials (npm run restore, docs/cloudhsm.md#restore)",
@@ -430,7 +430,7 @@ export const STEP_CONTRACT = {
       backupId: optionalId("backupId", "backup to restore (default: the newest READY backup of the store's cluster)"),
       lastConnected: optionalId(
         "isoTime",
-        "when the store last connected (CloudTrail ConnectCustomKeyStore eventTime); a newer backup skips the kmsuser password reset (default: unknown, reset)",
+        "when the store last connected (CloudTrail ConnectCustomKeyStore eventTime); a newer backup skips the kmsuser password reset (default: the newest such event of the store in CloudTrail's 90-day event history; none or no access: unknown, reset)",
       ),
       instanceId: INSTANCE_ID,
       adminSecretArn: ADMIN_SECRET,
@@ -484,6 +484,11 @@ export const STEP_CONTRACT = {
         actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"],
         resources: "*",
         note: "every key of the account is described to find the store's keys (ids unknown in advance); Encrypt/Decrypt prove each (their key policies must allow the operator)",
+      },
+      {
+        actions: ["cloudtrail:LookupEvents"],
+        resources: "*",
+        note: "the store's last connect (its newest ConnectCustomKeyStore event) when --last-connected is not given; LookupEvents takes no resource ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudtrail.html); denied: the time is unknown and the password is reset",
       },
       {
         actions: ["secretsmanager:GetSecretValue"],

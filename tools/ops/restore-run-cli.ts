@@ -41,7 +41,7 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
     .option("--backup-id <id>", "backup to restore (default: the newest READY backup of the store's cluster)")
     .option(
       "--last-connected <time>",
-      "when the store last connected, ISO 8601 UTC (CloudTrail ConnectCustomKeyStore); a backup newer than that skips the kmsuser password reset (default: reset)",
+      "when the store last connected, ISO 8601 UTC (CloudTrail ConnectCustomKeyStore); overrides the lookup; a backup newer than that skips the kmsuser password reset (default: the store's newest ConnectCustomKeyStore event in CloudTrail's 90-day event history; none found or no access: reset)",
     )
     .option(
       "--subnet-ids <ids>",
