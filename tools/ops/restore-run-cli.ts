@@ -82,7 +82,8 @@ function defaultClients(region: string): { clients: RestoreClients; close: () =>
   return {
     clients: { ...hooks, ec2 },
     close: () => {
-      for (const c of [hooks.kms, hooks.ssm, hooks.secrets, hooks.cloudtrail, ec2] as { destroy?: () => void }[]) c.destroy?.();
+      for (const c of [hooks.kms, hooks.ssm, hooks.secrets, hooks.cloudtrail, ec2] as { destroy?: () => void }[])
+        c.destroy?.();
       (hooks.cloudhsm as unknown as CloudHSMV2Client).destroy?.();
     },
   };

@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-kms";
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { mockClient } from "aws-sdk-client-mock";
 import { parseStepInput, STEP_CONTRACT } from "../../../hooks/contract";
 import { createHandler } from "../../../hooks/lambda";
@@ -36,6 +37,7 @@ const kms = mockClient(KMSClient);
 const cloudhsm = cloudhsmMock();
 const ssm = mockClient(SSMClient);
 const secrets = mockClient(SecretsManagerClient);
+const cloudtrail = mockClient(CloudTrailClient);
 
 const OLD = IDS.clusterId;
 const NEW = "cluster-restoredabcd";
@@ -188,7 +190,7 @@ function setUp(): void {
 }
 
 beforeEach(() => {
-  for (const m of [kms, cloudhsm, ssm, secrets]) m.reset();
+  for (const m of [kms, cloudhsm, ssm, secrets, cloudtrail]) m.reset();
   world = {
     storeState: "FAILED",
     storeCode: "CLUSTER_NOT_FOUND",
@@ -203,7 +205,7 @@ beforeEach(() => {
 
 const input = (over: Partial<RestoreKeyStoreInput> = {}, rt = runtime(60)) => ({
   ...rt,
-  clients: { kms, cloudhsm: cloudhsm as never, ssm, secrets },
+  clients: { kms, cloudhsm: cloudhsm as never, ssm, secrets, cloudtrail },
   region: IDS.region,
   keyStoreId: IDS.keyStoreId,
   instanceId: IDS.instanceId,
@@ -527,5 +529,199 @@ describe("the rules", () => {
   test("newestReadyBackup ignores backups that are not READY", () => {
     expect(newestReadyBackup(BACKUPS)?.BackupId).toBe("backup-newestreadya");
     expect(newestReadyBackup([BACKUPS[2], BACKUPS[3]])).toBeUndefined();
+  });
+});
+
+describe("the last connect from CloudTrail's event history (no --last-connected)", () => {
+  const OTHER_STORE = "cks-0123456789abcdef9";
+  /** A ConnectCustomKeyStore event as LookupEvents returns it (CloudTrailEvent is the record's JSON text). */
+  const connectEvent = (id: string, store: string, at: string, extra: object = {}) => ({
+    EventId: id,
+    EventName: "ConnectCustomKeyStore",
+    EventTime: t(at),
+    CloudTrailEvent: JSON.stringify({
+      eventName: "ConnectCustomKeyStore",
+      eventSource: "kms.amazonaws.com",
+      requestParameters: { customKeyStoreId: store },
+      ...extra,
+    }),
+  });
+  const LOOKUP = {
+    LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "ConnectCustomKeyStore" }],
+    MaxResults: 50,
+  };
+  const lookups = () => cloudtrail.commandCalls(LookupEventsCommand).map((c) => c.args[0].input);
+  const resets = () => secrets.commandCalls(PutSecretValueCommand).length;
+
+  test("an event older than the backup: no reset, the time and the event named", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .resolves({ Events: [connectEvent("ev-1", IDS.keyStoreId, "2026-10-01T00:00:00Z")] });
+    const rt = runtime(60);
+    const result = await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(result).toMatchObject({ status: "DONE" });
+    expect(resets()).toBe(0);
+    expect(lookups()).toEqual([LOOKUP]);
+    expect(rt.lines).toEqual(
+      expect.arrayContaining([
+        `${LABEL} the store last connected at 2026-10-01T00:00:00.000Z (CloudTrail ConnectCustomKeyStore event ev-1)`,
+        `${LABEL} no kmsuser password reset: the backup postdates the last connect (2026-10-01T00:00:00.000Z)`,
+      ]),
+    );
+  });
+
+  test("an event newer than the backup: the password is reset", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .resolves({ Events: [connectEvent("ev-2", IDS.keyStoreId, "2026-12-06T00:00:00Z")] });
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the backup (2026-12-05T00:00:00.000Z) predates the store's last connect (2026-12-06T00:00:00.000Z), when KMS set a new kmsuser password`,
+    );
+  });
+
+  test("other stores' events (and unreadable records) are ignored: the store's own newest event decides", async () => {
+    cloudtrail.on(LookupEventsCommand).resolves({
+      Events: [
+        connectEvent("ev-other", OTHER_STORE, "2026-12-07T00:00:00Z"),
+        {
+          EventId: "ev-bad",
+          EventName: "ConnectCustomKeyStore",
+          EventTime: t("2026-12-07T00:00:00Z"),
+          CloudTrailEvent: "{not json",
+        },
+        { EventId: "ev-none", EventName: "ConnectCustomKeyStore", EventTime: t("2026-12-07T00:00:00Z") },
+        connectEvent("ev-null", IDS.keyStoreId, "2026-12-07T00:00:00Z", { requestParameters: null }),
+        connectEvent("ev-mine", IDS.keyStoreId, "2026-10-01T00:00:00Z"),
+        connectEvent("ev-mine-older", IDS.keyStoreId, "2026-09-01T00:00:00Z"),
+      ],
+    });
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(resets()).toBe(0);
+    expect(rt.lines).toContain(
+      `${LABEL} the store last connected at 2026-10-01T00:00:00.000Z (CloudTrail ConnectCustomKeyStore event ev-mine)`,
+    );
+  });
+
+  test("pages until the store's first event, then stops (NextToken passed on)", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .resolvesOnce({ Events: [connectEvent("ev-o1", OTHER_STORE, "2026-12-07T00:00:00Z")], NextToken: "page-2" })
+      .resolvesOnce({ Events: [], NextToken: "page-3" })
+      .resolvesOnce({ Events: [connectEvent("ev-mine", IDS.keyStoreId, "2026-12-06T00:00:00Z")], NextToken: "page-4" })
+      .resolves({ Events: [connectEvent("ev-later-page", IDS.keyStoreId, "2026-09-01T00:00:00Z")] });
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(lookups()).toEqual([LOOKUP, { ...LOOKUP, NextToken: "page-2" }, { ...LOOKUP, NextToken: "page-3" }]);
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} the store last connected at 2026-12-06T00:00:00.000Z (CloudTrail ConnectCustomKeyStore event ev-mine)`,
+    );
+  });
+
+  test("no event of the store in the 90 days: unknown, reset, and the output says why", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .resolvesOnce({ Events: [connectEvent("ev-o1", OTHER_STORE, "2026-12-07T00:00:00Z")], NextToken: "page-2" })
+      .resolves({ Events: [connectEvent("ev-o2", OTHER_STORE, "2026-11-07T00:00:00Z")] });
+    const rt = runtime(60);
+    const result = await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(result).toMatchObject({ status: "DONE" });
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the store's last connect time is unknown: CloudTrail's event history (the last 90 days) holds no ConnectCustomKeyStore event of ${IDS.keyStoreId} (2 of other stores); pass --last-connected to skip the reset when the backup is newer`,
+    );
+  });
+
+  test("an empty history: the same, without the count of other stores' events", async () => {
+    cloudtrail.on(LookupEventsCommand).resolves({});
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the store's last connect time is unknown: CloudTrail's event history (the last 90 days) holds no ConnectCustomKeyStore event of ${IDS.keyStoreId}; pass --last-connected to skip the reset when the backup is newer`,
+    );
+  });
+
+  test("LookupEvents denied: unknown, reset, the missing permission named; the restore still completes", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .rejects(
+        awsError("AccessDeniedException", "User: arn:aws:sts::111111111111:assumed-role/ops/x is not authorized"),
+      );
+    const rt = runtime(60);
+    const result = await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(result).toMatchObject({ status: "DONE", state: "CONNECTED, 1 keys proven" });
+    expect(resets()).toBe(1);
+    expect(lookups()).toHaveLength(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the store's last connect time is unknown: CloudTrail LookupEvents was denied (AccessDeniedException); grant the operator cloudtrail:LookupEvents (resource "*") or pass --last-connected to skip needless resets`,
+    );
+  });
+
+  test("any other failure of the lookup: unknown, reset (never a failure of the restore)", async () => {
+    cloudtrail.on(LookupEventsCommand).rejects(awsError("InvalidLookupAttributesException", "bad attribute"));
+    const rt = runtime(60);
+    const result = await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(result).toMatchObject({ status: "DONE" });
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the store's last connect time is unknown: CloudTrail LookupEvents failed (InvalidLookupAttributesException: bad attribute); pass --last-connected to skip needless resets`,
+    );
+  });
+
+  test("throttling is retried (the event is still found)", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .rejectsOnce(awsError("ThrottlingException", "Rate exceeded"))
+      .resolves({ Events: [connectEvent("ev-1", IDS.keyStoreId, "2026-10-01T00:00:00Z")] });
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(lookups()).toHaveLength(2);
+    expect(resets()).toBe(0);
+    expect(
+      rt.lines.some((l) =>
+        /CloudTrail LookupEvents failed with ThrottlingException \(Rate exceeded\); retry 1\//.test(l),
+      ),
+    ).toBe(true);
+  });
+
+  test("at most 2 LookupEvents a second (the rulebook's CLOUDTRAIL.LOOKUP_EVENTS_REQUESTS_PER_SECOND)", async () => {
+    const rt = runtime(60);
+    const starts: number[] = [];
+    cloudtrail.on(LookupEventsCommand).callsFake((i: { NextToken?: string }) => {
+      starts.push(rt.clock.now());
+      const n = Number(i.NextToken ?? 0) + 1;
+      return Promise.resolve({
+        Events: [connectEvent(`ev-o${n}`, OTHER_STORE, "2026-12-07T00:00:00Z")],
+        NextToken: n < 6 ? String(n) : undefined,
+      });
+    });
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(starts).toHaveLength(6);
+    // Any 3 consecutive requests span at least a second.
+    for (let i = 2; i < starts.length; i++) expect(starts[i] - starts[i - 2]).toBeGreaterThanOrEqual(1000);
+  });
+
+  test("--last-connected overrides: CloudTrail is not asked", async () => {
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: t("2026-10-01T00:00:00Z") }, rt));
+    expect(lookups()).toEqual([]);
+    expect(resets()).toBe(0);
+    expect(rt.lines).toContain(`${LABEL} the store last connected at 2026-10-01T00:00:00.000Z (--last-connected)`);
+  });
+
+  test("a runner that gives no CloudTrail client: unknown, reset, said so", async () => {
+    const rt = runtime(60);
+    await restoreKeyStore(
+      input({ lastConnected: undefined, clients: { kms, cloudhsm: cloudhsm as never, ssm, secrets } }, rt),
+    );
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the store's last connect time is unknown (no CloudTrail client; pass --last-connected)`,
+    );
   });
 });
