@@ -253,9 +253,7 @@ describe("teardown of a scale-to-zero environment", () => {
     await runTeardown(devOptions({ execute: true, yes: true }), d);
     expect(d.lines).toContain(`  schedule ${GROUP}/dev-cloudhsm-down-1: already deleted`);
     const updates = m.scheduler.commandCalls(UpdateScheduleCommand);
-    expect(updates.map((c: { args: [{ input: { Name: string } }] }) => c.args[0].input.Name)).toEqual([
-      "dev-cloudhsm-up-1",
-    ]);
+    expect(updates.map((c) => c.args[0].input.Name)).toEqual(["dev-cloudhsm-up-1"]);
     expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(1);
   });
 
