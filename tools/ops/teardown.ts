@@ -219,7 +219,7 @@ async function scaleToZeroPhase(
     }
     out(
       ctx,
-      `  schedule ${s.group}/${s.name}: ${current.State ?? "?"} (${current.ScheduleExpression ?? "?"} ${current.ScheduleExpressionTimezone ?? "UTC"})`,
+      `  schedule ${s.group}/${s.name}: ${current.State ?? "?"} (${current.ScheduleExpression ?? "?"}${current.ScheduleExpressionTimezone ? ` ${current.ScheduleExpressionTimezone}` : ""})`,
     );
     found.push({ s, current });
   }
