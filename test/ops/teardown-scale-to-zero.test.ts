@@ -276,6 +276,45 @@ describe("teardown of a scale-to-zero environment", () => {
     expect(m.kms.commandCalls(DisableKeyCommand)).toHaveLength(0);
   });
 
+  test("execute with a key refused (used recently): neither the schedules nor the cluster are touched", async () => {
+    world(false);
+    schedules(scheduleOf("down"), scheduleOf("up"));
+    m.kms.on(GetKeyLastUsageCommand).resolves({
+      KeyLastUsage: { Operation: "Decrypt", Timestamp: new Date(NOW - 2 * DAY), CloudTrailEventId: "ev-2" },
+      TrackingStartDate: new Date("2026-04-01T00:00:00Z"),
+      KeyCreationDate: new Date("2025-01-01T00:00:00Z"),
+    });
+    const d = deps(tf());
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(r).toEqual({ outcome: "refused", exitCode: 1 });
+    expect(d.lines.at(-1)).toMatch(/^REFUSED: /);
+    expect(d.lines.join("\n")).not.toContain("connect it first");
+    expect(m.scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
+    expect(m.cloudhsm.commandCalls(CreateHsmCommand)).toHaveLength(0);
+    expect(m.kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(0);
+  });
+
+  test("keys already pending (an earlier run) in a scaled-down store: schedules disabled and the cluster brought up, the run then waits", async () => {
+    const w = world(false);
+    schedules(scheduleOf("down"), scheduleOf("up"));
+    m.kms.on(DescribeKeyCommand).callsFake((input: { KeyId: string }) => ({
+      KeyMetadata: {
+        KeyId: input.KeyId,
+        KeyState: "PendingDeletion",
+        CustomKeyStoreId: STORE,
+        DeletionDate: new Date(NOW + 10 * DAY),
+      },
+    }));
+    const d = deps(tf());
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(r.outcome).toBe("waiting");
+    expect(m.scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(2);
+    expect(m.cloudhsm.commandCalls(CreateHsmCommand)).toHaveLength(2);
+    expect(w.store).toBe("CONNECTED");
+    expect(d.lines.join("\n")).not.toContain("WARNING key store");
+    expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+  });
+
   test("AccessDenied on GetSchedule in a dry run: exit 1 with the same message", async () => {
     world(true);
     m.scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException" }));

@@ -57,7 +57,13 @@ import {
   storeLine,
 } from "./teardown-steps/stores";
 import { intentFor, runTerraformPhase, type PhaseIntent } from "./teardown-steps/terraform-phase";
-import { disableSchedule, readSchedule, scaleUpArgs, stateSchedules } from "./teardown-steps/schedules";
+import {
+  disableSchedule,
+  readSchedule,
+  scaleUpArgs,
+  stateSchedules,
+  type ScaleUpArgs,
+} from "./teardown-steps/schedules";
 import { scaleUp } from "../../hooks/steps/scale-hsms";
 import { HookError } from "../../hooks/lib/errors";
 import { RedactingLogger } from "../../hooks/lib/logger";
@@ -114,6 +120,14 @@ interface Ctx {
   waitUntil?: Date;
   /** Dry run only: CloudHSM key stores the scale-to-zero phase would connect (scale-up) before phase 2. */
   scalingUp: Set<string>;
+  /** Execute only: what the scale-to-zero phase must do before phase 2 acts (run once nothing refuses). */
+  scaleActions: (() => Promise<void>)[];
+}
+
+/** Runs (once) what the scale-to-zero phase left for phase 2: schedules disabled, then the scale-up. */
+async function runScaleActions(ctx: Ctx): Promise<void> {
+  const actions = ctx.scaleActions.splice(0);
+  for (const a of actions) await a();
 }
 
 function out(ctx: Ctx, line: string): void {
@@ -232,14 +246,17 @@ async function scaleToZeroPhase(
       );
     ctx.after = true;
   } else if (enabled.length) {
-    await confirmOrStop(
-      ctx,
-      `Disable the ${enabled.length} scale-to-zero schedule(s) ${enabled.map((x) => x.s.name).join(", ")}? The cluster then stays as it is until the teardown deletes it (terraform apply of the keys stack enables them again).`,
-    );
-    for (const { s, current } of enabled) {
-      await disableSchedule(ctx.deps, s, current);
-      out(ctx, `  schedule ${s.group}/${s.name}: DISABLED`);
-    }
+    out(ctx, `  ${enabled.length} schedule(s) to disable before any key is scheduled for deletion`);
+    ctx.scaleActions.push(async () => {
+      await confirmOrStop(
+        ctx,
+        `Disable the ${enabled.length} scale-to-zero schedule(s) ${enabled.map((x) => x.s.name).join(", ")}? The cluster then stays as it is until the teardown deletes it (terraform apply of the keys stack enables them again).`,
+      );
+      for (const { s, current } of enabled) {
+        await disableSchedule(ctx.deps, s, current);
+        out(ctx, `  schedule ${s.group}/${s.name}: DISABLED`);
+      }
+    });
   } else if (found.length) out(ctx, "  every schedule is DISABLED already");
   if (!keyStates.some((k) => k.state !== "Deleted")) {
     out(ctx, "  every key is deleted: the cluster need not be up");
@@ -267,12 +284,18 @@ async function scaleToZeroPhase(
     return;
   }
   const what = `the scale-up step: HSMs in ${up.hsmAzs.join(", ")} (CreateHsm restores the cluster's latest backup), until ACTIVE, then connect key store ${up.keyStoreId}, which stays CONNECTED through the keys' deletion window`;
+  ctx.scalingUp.add(up.keyStoreId);
   if (!act) {
     out(ctx, `  would run ${what}`);
-    ctx.scalingUp.add(up.keyStoreId);
     ctx.after = true;
     return;
   }
+  out(ctx, `  cluster ${up.clusterId} is scaled down: the scale-up runs before any key is scheduled for deletion`);
+  ctx.scaleActions.push(() => runScaleUp(ctx, up, what));
+}
+
+/** Runs the scale-up step (execute mode, from phase 2 once nothing refuses). */
+async function runScaleUp(ctx: Ctx, up: ScaleUpArgs, what: string): Promise<void> {
   await confirmOrStop(
     ctx,
     `Scale CloudHSM cluster ${up.clusterId} up (HSMs in ${up.hsmAzs.join(", ")}: billed hourly) and connect key store ${up.keyStoreId}?`,
@@ -314,6 +337,8 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
     `  alarm on use while pending (${names.alarm}): ${alarm ? `in place, watching ${alarm.keys.size} key(s)` : "none"}`,
   );
   if (toSchedule.length === 0) {
+    // Keys already pending (an earlier run, or scheduled by hand): the store stays CONNECTED meanwhile.
+    if (ctx.opts.execute && !dataLeft) await runScaleActions(ctx);
     // Keys already pending (an earlier run, or scheduled by hand) keep an alarm while they wait.
     const pending = keyStates.filter(isPending);
     const unwatched = pending.filter((k) => !alarm?.keys.has(k.keyId));
@@ -370,6 +395,7 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
     ctx.after = true;
     return;
   }
+  await runScaleActions(ctx);
   await confirmOrStop(
     ctx,
     `Disable and schedule deletion of ${toSchedule.length} key(s): ${plan}? Data encrypted under them becomes unreadable when the window ends.`,
@@ -577,7 +603,7 @@ async function finishPhase(ctx: Ctx, keyStates: KeyState[]): Promise<void> {
  * map are rethrown with their code for the command line to print.
  */
 export async function runTeardown(opts: TeardownOptions, deps: TeardownDeps): Promise<TeardownResult> {
-  const ctx: Ctx = { opts, deps, after: false, refusals: [], scalingUp: new Set() };
+  const ctx: Ctx = { opts, deps, after: false, refusals: [], scalingUp: new Set(), scaleActions: [] };
   out(
     ctx,
     `Teardown of ${opts.env} (${opts.region}): ${opts.execute ? "EXECUTE" : "dry run, nothing is changed (--execute to act)"}`,
