@@ -14,6 +14,8 @@ import {
 } from "@aws-sdk/client-kms";
 import { GetScheduleCommand, UpdateScheduleCommand } from "@aws-sdk/client-scheduler";
 import { runTeardown } from "../../tools/ops/teardown";
+import { stateSchedules } from "../../tools/ops/teardown-steps/schedules";
+import { stateResources } from "../../tools/ops/teardown-steps/terraform-runner";
 import { DAY, deps, devOptions, FakeTerraform, KEY_A, mocks, NOW, type Mocks } from "./teardown-helpers";
 
 const STORE = "cks-1234567890abcdef0";
@@ -339,6 +341,54 @@ describe("teardown of a scale-to-zero environment", () => {
       "    forget aws_kms_key.records (pending deletion through ScheduleKeyDeletion (prevent_destroy; last use checked; alarm on use))",
       "    forget aws_kms_custom_key_store.store (deleted through the API after its keys (the provider's delete ignores API errors))",
       "    forget aws_cloudhsm_v2_cluster.cluster (deleted through the API after its HSMs and its key store)",
+    ]);
+  });
+});
+
+describe("the schedules in the keys stack's state", () => {
+  test("terraform state pull keeps each schedule's name and group (and no target input); stateSchedules reads them", () => {
+    const doc = {
+      version: 4,
+      resources: [
+        {
+          mode: "managed",
+          type: "aws_scheduler_schedule",
+          name: "scale-to-zero_up-1",
+          instances: [
+            {
+              attributes: {
+                id: `${GROUP}/dev-cloudhsm-up-1`,
+                name: "dev-cloudhsm-up-1",
+                group_name: GROUP,
+                arn: `arn:aws:scheduler:eu-west-1:111111111111:schedule/${GROUP}/dev-cloudhsm-up-1`,
+                state: "ENABLED",
+                target: [{ arn: FN, role_arn: ROLE, input: "{}" }],
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const rs = stateResources(doc);
+    expect(rs).toEqual([
+      {
+        address: "aws_scheduler_schedule.scale-to-zero_up-1",
+        type: "aws_scheduler_schedule",
+        values: {
+          id: `${GROUP}/dev-cloudhsm-up-1`,
+          name: "dev-cloudhsm-up-1",
+          group_name: GROUP,
+          arn: `arn:aws:scheduler:eu-west-1:111111111111:schedule/${GROUP}/dev-cloudhsm-up-1`,
+        },
+      },
+    ]);
+    expect(stateSchedules(rs)).toEqual([
+      {
+        address: "aws_scheduler_schedule.scale-to-zero_up-1",
+        name: "dev-cloudhsm-up-1",
+        group: GROUP,
+        arn: `arn:aws:scheduler:eu-west-1:111111111111:schedule/${GROUP}/dev-cloudhsm-up-1`,
+      },
     ]);
   });
 });
