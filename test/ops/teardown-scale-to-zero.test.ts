@@ -317,6 +317,46 @@ describe("teardown of a scale-to-zero environment", () => {
     expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
   });
 
+  test("a scale-up that does not finish within the run's wait stops WAITING with no key scheduled; a refused CreateHsm stops REFUSED", async () => {
+    const w = world(false);
+    schedules(scheduleOf("down"), scheduleOf("up"));
+    m.cloudhsm.on(CreateHsmCommand).callsFake((input: { AvailabilityZone: string }) => {
+      const h = {
+        HsmId: "hsm-slowslowslo",
+        AvailabilityZone: input.AvailabilityZone,
+        State: "CREATE_IN_PROGRESS",
+        ClusterId: CLUSTER,
+      };
+      w.hsms.push(h);
+      return { Hsm: h };
+    });
+    const d = deps(tf());
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(r.outcome).toBe("waiting");
+    expect(d.lines.at(-1)).toMatch(
+      new RegExp(
+        `^WAITING: scale-up of cluster ${CLUSTER} is not done yet \\(.*\\); no key was scheduled for deletion; run the teardown again to continue$`,
+      ),
+    );
+    expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+    expect(m.kms.commandCalls(DisableKeyCommand)).toHaveLength(0);
+
+    m = mocks();
+    world(false);
+    schedules(scheduleOf("down"), scheduleOf("up"));
+    m.cloudhsm
+      .on(CreateHsmCommand)
+      .rejects(Object.assign(new Error("HSM quota exceeded"), { name: "CloudHsmInvalidRequestException" }));
+    const d2 = deps(tf());
+    const r2 = await runTeardown(devOptions({ execute: true, yes: true }), d2);
+    expect(r2).toEqual({ outcome: "refused", exitCode: 1 });
+    expect(d2.lines.at(-1)).toMatch(
+      new RegExp(`^REFUSED: scale-up of cluster ${CLUSTER} failed: .*HSM quota exceeded`),
+    );
+    expect(d2.lines.at(-1)).toContain("no key was scheduled for deletion");
+    expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+  });
+
   test("AccessDenied on GetSchedule in a dry run: exit 1 with the same message", async () => {
     world(true);
     m.scheduler.on(GetScheduleCommand).rejects(Object.assign(new Error("denied"), { name: "AccessDeniedException" }));
