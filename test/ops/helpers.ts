@@ -12,6 +12,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { environments } from "../../environments";
 import { resolveEnvironment, type ResolvedEnvironment } from "../../environments/resolve";
 import type { EnvironmentConfig } from "../../environments/types";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { createOpsClients, type OpsClients } from "../../tools/ops/clients";
 import type { CliIo } from "../../tools/ops/cli-common";
 
@@ -27,6 +28,7 @@ export const mocks = {
   s3: mockClient(S3Client),
   quotas: mockClient(ServiceQuotasClient),
   sts: mockClient(STSClient),
+  scheduler: mockClient(SchedulerClient),
 };
 
 /** Resets every mock and answers GetCallerIdentity with `account`. */

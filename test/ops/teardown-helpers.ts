@@ -20,6 +20,7 @@ import { FSxClient } from "@aws-sdk/client-fsx";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { VirtualClock } from "../../hooks/lib/clock";
 import { RateLimiter } from "../../hooks/lib/rate-limiter";
 import type { PlanJson } from "@cmk-stacks/plan-guard";
@@ -175,7 +176,8 @@ export function mocks() {
   const logs = mockClient(CloudWatchLogsClient);
   const fsx = mockClient(FSxClient);
   const cloudhsm = cloudhsmMock();
-  for (const m of [kms, s3, cloudwatch, logs, fsx, cloudhsm]) m.reset();
+  const scheduler = mockClient(SchedulerClient);
+  for (const m of [kms, s3, cloudwatch, logs, fsx, cloudhsm, scheduler]) m.reset();
   // Defaults: empty bucket; an alarm that exists once put, until deleted, with the tags it was given.
   s3.on(ListObjectVersionsCommand).resolves({ Versions: [], DeleteMarkers: [], IsTruncated: false });
   const alarm = { exists: false, tags: [] as { Key: string; Value: string }[] };
@@ -203,7 +205,7 @@ export function mocks() {
     return {};
   });
   cloudwatch.on(ListTagsForResourceCommand).callsFake(() => ({ Tags: alarm.tags }));
-  return { kms, s3, cloudwatch, logs, fsx, cloudhsm, alarm };
+  return { kms, s3, cloudwatch, logs, fsx, cloudhsm, scheduler, alarm };
 }
 
 export type Mocks = ReturnType<typeof mocks>;
@@ -243,6 +245,7 @@ export function deps(
       fsx: new FSxClient(region),
       cloudwatch: new CloudWatchClient(region),
       logs: new CloudWatchLogsClient(region),
+      scheduler: new SchedulerClient(region),
     },
     terraform: tf,
     io: {

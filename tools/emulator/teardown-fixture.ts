@@ -24,6 +24,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { FSxClient } from "@aws-sdk/client-fsx";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import {
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
@@ -286,6 +287,7 @@ async function runTeardownTwice(
   const ops = createOpsClients(env.region, process.env, FIXTURE_RETRY);
   const logs = new CloudWatchLogsClient({ region: env.region, ...FIXTURE_RETRY });
   const fsx = new FSxClient({ region: env.region, ...FIXTURE_RETRY });
+  const scheduler = new SchedulerClient({ region: env.region, ...FIXTURE_RETRY });
   try {
     await logs.send(new CreateLogGroupCommand({ logGroupName: TEARDOWN_LOG_GROUP }));
     const runner = createTerraformRunner({
@@ -299,7 +301,7 @@ async function runTeardownTwice(
       const t0 = Date.now();
       const lines: string[] = [];
       const deps = {
-        clients: { kms: ops.kms, s3: ops.s3, cloudhsm: ops.cloudhsm, cloudwatch: ops.cloudwatch, logs, fsx },
+        clients: { kms: ops.kms, s3: ops.s3, cloudhsm: ops.cloudhsm, cloudwatch: ops.cloudwatch, logs, fsx, scheduler },
         terraform: runner,
         io: { out: (l: string) => lines.push(l), confirm: async () => false },
         clock: realClock,
@@ -327,5 +329,6 @@ async function runTeardownTwice(
     destroyOpsClients(ops);
     logs.destroy();
     fsx.destroy();
+    scheduler.destroy();
   }
 }

@@ -17,6 +17,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { STSClient } from "@aws-sdk/client-sts";
 import { cloudHsmClient } from "../../hooks/lib/clients";
@@ -33,6 +34,8 @@ export interface OpsClients {
   readonly s3: S3Client;
   readonly quotas: ServiceQuotasClient;
   readonly sts: STSClient;
+  /** EventBridge Scheduler: a scale-to-zero environment's schedules (doctor). */
+  readonly scheduler: SchedulerClient;
 }
 
 /**
@@ -61,11 +64,12 @@ export function createOpsClients(
     s3: new S3Client({ ...config, ...(custom ? { forcePathStyle: true } : {}) }),
     quotas: new ServiceQuotasClient(config),
     sts: new STSClient(config),
+    scheduler: new SchedulerClient(config),
   };
 }
 
 /** Destroys every client's sockets (a CLI otherwise waits for keep-alive connections to close). */
 export function destroyOpsClients(c: OpsClients): void {
-  for (const client of [c.kms, c.cloudhsm, c.cloudwatch, c.ec2, c.iam, c.route53, c.s3, c.quotas, c.sts])
+  for (const client of [c.kms, c.cloudhsm, c.cloudwatch, c.ec2, c.iam, c.route53, c.s3, c.quotas, c.sts, c.scheduler])
     client.destroy();
 }

@@ -49,6 +49,7 @@ import type { OpsClients } from "./clients";
 import { stackNames } from "./env";
 import { notChecked, type Finding } from "./findings";
 import { checkSession } from "./session";
+import { checkScaleSchedules } from "./doctor-scale";
 
 /** KMS: custom key stores per account and Region; not in Service Quotas: the rulebook's {@link KMS.CUSTOM_KEY_STORES_PER_REGION}. */
 export const CUSTOM_KEY_STORES_PER_REGION = KMS.CUSTOM_KEY_STORES_PER_REGION.value;
@@ -76,6 +77,8 @@ export interface DoctorOptions {
   readonly tfc?: { readonly baseUrl?: string; readonly token?: string; readonly fetch?: typeof fetch };
   /** Process environment (tokens, role variables). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** The time the scale-to-zero window is judged at. @default now */
+  readonly now?: Date;
 }
 
 /** What the environment's first deploy creates, from its configuration. */
@@ -1120,6 +1123,7 @@ export async function runDoctor(env: ResolvedEnvironment, c: OpsClients, opts: D
   findings.push(...(await checkFreeAddresses(env, c, needs)));
   findings.push(...(await checkNamedResources(env, c)));
   findings.push(...(await checkCliSource(env, c)));
+  findings.push(...(await checkScaleSchedules(env, c, opts.now ?? new Date())));
   progress("state backend");
   findings.push(...(await checkStateBucket(env, opts.stateS3 ?? c.s3)));
   findings.push(...(await checkTfcWorkspaces(env, opts)));

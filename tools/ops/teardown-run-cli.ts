@@ -3,6 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { existsSync } from "node:fs";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { FSxClient } from "@aws-sdk/client-fsx";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { Command } from "commander";
 import { realClock, type Clock } from "../../hooks/lib/clock";
 import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter";
@@ -110,12 +111,14 @@ function defaultClients(region: string): { clients: TeardownClients; close: () =
   const ops = createOpsClients(region);
   const logs = new CloudWatchLogsClient({ region, ...SDK_RETRY_CONFIG });
   const fsx = new FSxClient({ region, ...SDK_RETRY_CONFIG });
+  const scheduler = new SchedulerClient({ region, ...SDK_RETRY_CONFIG });
   return {
-    clients: { kms: ops.kms, s3: ops.s3, cloudhsm: ops.cloudhsm, cloudwatch: ops.cloudwatch, logs, fsx },
+    clients: { kms: ops.kms, s3: ops.s3, cloudhsm: ops.cloudhsm, cloudwatch: ops.cloudwatch, logs, fsx, scheduler },
     close: () => {
       destroyOpsClients(ops);
       logs.destroy();
       fsx.destroy();
+      scheduler.destroy();
     },
   };
 }

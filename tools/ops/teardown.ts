@@ -57,6 +57,16 @@ import {
   storeLine,
 } from "./teardown-steps/stores";
 import { intentFor, runTerraformPhase, type PhaseIntent } from "./teardown-steps/terraform-phase";
+import {
+  disableSchedule,
+  readSchedule,
+  scaleUpArgs,
+  stateSchedules,
+  type ScaleUpArgs,
+} from "./teardown-steps/schedules";
+import { scaleUp } from "../../hooks/steps/scale-hsms";
+import { HookError } from "../../hooks/lib/errors";
+import { RedactingLogger } from "../../hooks/lib/logger";
 
 export { TeardownStop } from "./teardown-steps/model";
 export type {
@@ -108,6 +118,16 @@ interface Ctx {
   after: boolean;
   refusals: string[];
   waitUntil?: Date;
+  /** Dry run only: CloudHSM key stores the scale-to-zero phase would connect (scale-up) before phase 2. */
+  scalingUp: Set<string>;
+  /** Execute only: what the scale-to-zero phase must do before phase 2 acts (run once nothing refuses). */
+  scaleActions: (() => Promise<void>)[];
+}
+
+/** Runs (once) what the scale-to-zero phase left for phase 2: schedules disabled, then the scale-up. */
+async function runScaleActions(ctx: Ctx): Promise<void> {
+  const actions = ctx.scaleActions.splice(0);
+  for (const a of actions) await a();
 }
 
 function out(ctx: Ctx, line: string): void {
@@ -189,6 +209,123 @@ async function allKeys(ctx: Ctx, keys: StateResource[], remembered: ReadonlyMap<
   return outStates;
 }
 
+/**
+ * Scale to zero (tools/ops/teardown-steps/schedules.ts): before any key is scheduled for deletion the
+ * stack's schedules stop acting (disabled), and a scaled-down cluster is brought up (the `scale-up`
+ * hook step), so the key store stays CONNECTED through the deletion window.
+ */
+async function scaleToZeroPhase(
+  ctx: Ctx,
+  keys: StateResource[],
+  keyStates: KeyState[],
+  dataLeft: boolean,
+): Promise<void> {
+  const refs = stateSchedules(keys);
+  if (refs.length === 0) return;
+  out(ctx, "== before 2/5: scale to zero (cloudHsm.scaleToZero): schedules stopped, HSMs up ==");
+  const act = ctx.opts.execute && !dataLeft;
+  const found = [];
+  for (const s of refs) {
+    const current = await readSchedule(ctx.deps, s);
+    if (!current) {
+      out(ctx, `  schedule ${s.group}/${s.name}: already deleted`);
+      continue;
+    }
+    out(
+      ctx,
+      `  schedule ${s.group}/${s.name}: ${current.State ?? "?"} (${current.ScheduleExpression ?? "?"}${current.ScheduleExpressionTimezone ? ` ${current.ScheduleExpressionTimezone}` : ""})`,
+    );
+    found.push({ s, current });
+  }
+  const enabled = found.filter((x) => x.current.State !== "DISABLED");
+  if (enabled.length && !act) {
+    for (const { s } of enabled)
+      out(
+        ctx,
+        `  would disable schedule ${s.group}/${s.name} (UpdateSchedule State DISABLED, every other field as it is): no scale-down or scale-up while the keys are pending deletion`,
+      );
+    ctx.after = true;
+  } else if (enabled.length) {
+    out(ctx, `  ${enabled.length} schedule(s) to disable before any key is scheduled for deletion`);
+    ctx.scaleActions.push(async () => {
+      await confirmOrStop(
+        ctx,
+        `Disable the ${enabled.length} scale-to-zero schedule(s) ${enabled.map((x) => x.s.name).join(", ")}? The cluster then stays as it is until the teardown deletes it (terraform apply of the keys stack enables them again).`,
+      );
+      for (const { s, current } of enabled) {
+        await disableSchedule(ctx.deps, s, current);
+        out(ctx, `  schedule ${s.group}/${s.name}: DISABLED`);
+      }
+    });
+  } else if (found.length) out(ctx, "  every schedule is DISABLED already");
+  if (!keyStates.some((k) => k.state !== "Deleted")) {
+    out(ctx, "  every key is deleted: the cluster need not be up");
+    return;
+  }
+  const up = found.map((x) => scaleUpArgs(x.current)).find((a) => a !== undefined);
+  if (!up) {
+    out(
+      ctx,
+      "  no scale-up schedule left to read the cluster, key store and HSM AZs from: make sure the key store is CONNECTED (phase 2 checks it)",
+    );
+    return;
+  }
+  const store = await describeStore(ctx.deps, up.keyStoreId);
+  const cluster = await describeCluster(ctx.deps, up.clusterId);
+  out(ctx, `  ${storeLine(up.keyStoreId, store)}`);
+  out(ctx, `  ${clusterLine(up.clusterId, cluster)}`);
+  if (!store || !cluster) return;
+  const activeAzs = (cluster.Hsms ?? []).filter((h) => h.State === "ACTIVE").map((h) => h.AvailabilityZone);
+  if (store.ConnectionState === "CONNECTED" && CLOUDHSM.hsmAzsServeKeyStore(activeAzs)) {
+    out(
+      ctx,
+      `  cluster ${up.clusterId} is up and key store ${up.keyStoreId} CONNECTED: it stays so through the deletion window`,
+    );
+    return;
+  }
+  const what = `the scale-up step: HSMs in ${up.hsmAzs.join(", ")} (CreateHsm restores the cluster's latest backup), until ACTIVE, then connect key store ${up.keyStoreId}, which stays CONNECTED through the keys' deletion window`;
+  ctx.scalingUp.add(up.keyStoreId);
+  if (!act) {
+    out(ctx, `  would run ${what}`);
+    ctx.after = true;
+    return;
+  }
+  out(ctx, `  cluster ${up.clusterId} is scaled down: the scale-up runs before any key is scheduled for deletion`);
+  ctx.scaleActions.push(() => runScaleUp(ctx, up, what));
+}
+
+/** Runs the scale-up step (execute mode, from phase 2 once nothing refuses). */
+async function runScaleUp(ctx: Ctx, up: ScaleUpArgs, what: string): Promise<void> {
+  await confirmOrStop(
+    ctx,
+    `Scale CloudHSM cluster ${up.clusterId} up (HSMs in ${up.hsmAzs.join(", ")}: billed hourly) and connect key store ${up.keyStoreId}?`,
+  );
+  out(ctx, `  running ${what}`);
+  try {
+    const r = await scaleUp({
+      clients: { kms: ctx.deps.clients.kms, cloudhsm: ctx.deps.clients.cloudhsm },
+      clusterId: up.clusterId,
+      keyStoreId: up.keyStoreId,
+      hsmAzs: up.hsmAzs,
+      clock: ctx.deps.clock,
+      log: new RedactingLogger((l) => out(ctx, `    ${l}`)),
+      timeoutMs: ctx.deps.maxWaitMs ?? 30 * 60_000,
+      limiter: ctx.deps.kmsLimiter,
+    });
+    out(ctx, `  scale-up: ${r.state}`);
+  } catch (err) {
+    if (err instanceof HookError && err.code === "TIMEOUT")
+      throw new TeardownStop(
+        "waiting",
+        `scale-up of cluster ${up.clusterId} is not done yet (${err.detail}); no key was scheduled for deletion; run the teardown again to continue`,
+      );
+    throw new TeardownStop(
+      "refused",
+      `scale-up of cluster ${up.clusterId} failed: ${errorMessage(err)}; no key was scheduled for deletion (KMS deletes key material from the cluster only while the store is CONNECTED)`,
+    );
+  }
+}
+
 async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Promise<void> {
   out(ctx, "== 2/5 keys: last use, disable, schedule deletion ==");
   for (const k of keyStates) out(ctx, `  ${keyLine(k)}`);
@@ -200,6 +337,8 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
     `  alarm on use while pending (${names.alarm}): ${alarm ? `in place, watching ${alarm.keys.size} key(s)` : "none"}`,
   );
   if (toSchedule.length === 0) {
+    // Keys already pending (an earlier run, or scheduled by hand): the store stays CONNECTED meanwhile.
+    if (ctx.opts.execute && !dataLeft) await runScaleActions(ctx);
     // Keys already pending (an earlier run, or scheduled by hand) keep an alarm while they wait.
     const pending = keyStates.filter(isPending);
     const unwatched = pending.filter((k) => !alarm?.keys.has(k.keyId));
@@ -232,7 +371,9 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
     windows.set(k.keyId, w);
     if (k.customKeyStoreId) {
       const s = await describeStore(ctx.deps, k.customKeyStoreId);
-      if (s && (s.CustomKeyStoreType ?? "AWS_CLOUDHSM") === "AWS_CLOUDHSM" && s.ConnectionState !== "CONNECTED") {
+      if (ctx.scalingUp.has(k.customKeyStoreId))
+        out(ctx, `  key ${k.keyId}: key store ${k.customKeyStoreId} is CONNECTED by the scale-up above first`);
+      else if (s && (s.CustomKeyStoreType ?? "AWS_CLOUDHSM") === "AWS_CLOUDHSM" && s.ConnectionState !== "CONNECTED") {
         refusals.push(
           `key ${k.keyId} is in CloudHSM key store ${k.customKeyStoreId}, which is ${s.ConnectionState ?? "?"}: KMS deletes the key material from the cluster only while the store is CONNECTED (https://docs.aws.amazon.com/kms/latest/developerguide/delete-cmk-keystore.html); connect it first`,
         );
@@ -254,6 +395,7 @@ async function keysPhase(ctx: Ctx, keyStates: KeyState[], dataLeft: boolean): Pr
     ctx.after = true;
     return;
   }
+  await runScaleActions(ctx);
   await confirmOrStop(
     ctx,
     `Disable and schedule deletion of ${toSchedule.length} key(s): ${plan}? Data encrypted under them becomes unreadable when the window ends.`,
@@ -461,7 +603,7 @@ async function finishPhase(ctx: Ctx, keyStates: KeyState[]): Promise<void> {
  * map are rethrown with their code for the command line to print.
  */
 export async function runTeardown(opts: TeardownOptions, deps: TeardownDeps): Promise<TeardownResult> {
-  const ctx: Ctx = { opts, deps, after: false, refusals: [] };
+  const ctx: Ctx = { opts, deps, after: false, refusals: [], scalingUp: new Set(), scaleActions: [] };
   out(
     ctx,
     `Teardown of ${opts.env} (${opts.region}): ${opts.execute ? "EXECUTE" : "dry run, nothing is changed (--execute to act)"}`,
@@ -476,6 +618,7 @@ export async function runTeardown(opts: TeardownOptions, deps: TeardownDeps): Pr
     const keys = await deps.terraform.state(keysStack);
     const alarm = await readAlarm(deps, opts.env);
     const keyStates = await allKeys(ctx, keys, alarm?.keys ?? new Map());
+    await scaleToZeroPhase(ctx, keys, keyStates, dataLeft);
     await keysPhase(ctx, keyStates, dataLeft);
     const storesGone = await storesPhase(ctx, keys, keyStates);
     // Phases 2 and 3 act through the API only: the keys stack's state is still the one read above.

@@ -20,6 +20,8 @@ export interface TeardownClients {
   readonly fsx: Sender;
   readonly cloudwatch: Sender;
   readonly logs: Sender;
+  /** EventBridge Scheduler: a scale-to-zero environment's schedules are disabled before key deletion. */
+  readonly scheduler: Sender;
 }
 
 /** What the operator asked for (see the command line for each flag's meaning). */

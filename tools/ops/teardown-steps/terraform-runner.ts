@@ -29,6 +29,9 @@ export const KEPT_ATTRIBUTES = [
   "cloud_hsm_cluster_id",
   "cluster_id",
   "hsm_id",
+  // aws_scheduler_schedule (scale to zero): the teardown disables them by name and group.
+  "name",
+  "group_name",
 ] as const;
 
 /** Options of {@link createTerraformRunner}. */
