@@ -6,6 +6,7 @@
  * docs/toolchain.md, checked here against package.json); the SDK's core packages are installed once
  * each, except those only the CloudHSM client's 3.332 tree pins.
  */
+import { ListSchedulesCommand } from "@aws-sdk/client-scheduler";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -94,6 +95,7 @@ describe("every AWS SDK client sends to AWS_ENDPOINT_URL", () => {
         ["@aws-sdk/client-s3", ops.s3, new ListBucketsCommand({})],
         ["@aws-sdk/client-service-quotas", ops.quotas, new ListServicesCommand({})],
         ["@aws-sdk/client-sts", ops.sts, new GetCallerIdentityCommand({})],
+        ["@aws-sdk/client-scheduler", ops.scheduler, new ListSchedulesCommand({})],
         ["@aws-sdk/client-cloudwatch-logs", logs, new DescribeLogGroupsCommand({})],
         ["@aws-sdk/client-fsx", fsx, new DescribeFileSystemsCommand({})],
       ];
@@ -122,6 +124,7 @@ describe("every AWS SDK client sends to AWS_ENDPOINT_URL", () => {
       "@aws-sdk/client-kms": "kms TrentService.ListKeys",
       "@aws-sdk/client-route-53": "route53 GET /2013-04-01/hostedzone",
       "@aws-sdk/client-s3": "s3 GET /",
+      "@aws-sdk/client-scheduler": "scheduler GET /schedules",
       "@aws-sdk/client-secrets-manager": "secretsmanager secretsmanager.ListSecrets",
       "@aws-sdk/client-service-quotas": "servicequotas ServiceQuotasV20190624.ListServices",
       "@aws-sdk/client-ssm": "ssm AmazonSSM.DescribeParameters",

@@ -20,7 +20,7 @@
  *   for the rest: each apply starts the AWS provider and costs ~10 s of CPU.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { FSxClient } from "@aws-sdk/client-fsx";
@@ -211,24 +211,7 @@ export async function prepareTeardownFixture(
   writeFileSync(join(root, "terraform.tfrc"), cliConfigText(found.mirror));
   const tfEnv = fixtureTerraformEnv(root, moto.env);
   const terraform = (dir: string, args: string[]) => {
-    let r = spawnSync(found.bin, args, { cwd: dir, env: tfEnv, encoding: "utf8", timeout: 240_000 });
-    // Under load, moto can answer a revoke of the default security group's egress rule slower than the
-    // provider waits; the provider's retry then finds the rule gone (InvalidPermission.NotFound). This
-    // deploy only sets the stage for the teardown proof (the first apply is the emulator run's proof),
-    // so it applies once more, with a refresh, for that one error only.
-    if (r.status !== 0 && args[0] === "apply" && `${r.stdout}${r.stderr}`.includes("InvalidPermission.NotFound")) {
-      log(`${dir}: apply again after moto's InvalidPermission.NotFound on a retried security group rule revoke`);
-      r = spawnSync(
-        found.bin,
-        args.filter((a) => a !== "-refresh=false"),
-        {
-          cwd: dir,
-          env: tfEnv,
-          encoding: "utf8",
-          timeout: 240_000,
-        },
-      );
-    }
+    const r = spawnSync(found.bin, args, { cwd: dir, env: tfEnv, encoding: "utf8", timeout: 240_000 });
     if (r.status === 0) return;
     // From Terraform's first error on (the plan before it repeats the stack's whole configuration).
     const out = `${r.stdout}\n${r.stderr}`;
@@ -240,26 +223,43 @@ export async function prepareTeardownFixture(
   const outdir = join(work, "synth");
   const composed = composeApp({ [env.name]: env }, composeEnvironment, outdir);
   composed.app.synth();
-  for (const stack of [`${env.name}-keys`, `${env.name}-data`]) {
-    const synthesized = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")) as JsonObject;
-    // What `npm run synth` writes, for the teardown's runner to read.
-    mkdirSync(join(root, "cdktf.out", "stacks", stack), { recursive: true });
-    writeFileSync(join(root, "cdktf.out", "stacks", stack, "cdk.tf.json"), JSON.stringify(synthesized));
-    // The deploy, against moto.
-    const dir = join(root, "apply", stack);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, "cdk.tf.json"),
-      JSON.stringify(forMoto(synthesized, stack, join(root, "state"), moto.endpoint)),
-    );
-    terraform(dir, ["init", "-input=false", "-no-color"]);
-    log(`${stack}: apply`);
-    // Each stack's first apply: its state is empty, there is nothing to refresh.
-    terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-refresh=false"]);
-    if (stack.endsWith("-data")) {
-      log(`${stack}: objects written to ${TEARDOWN_BUCKET}`);
-      await seedObjects(env.region);
+  const deploy = async () => {
+    for (const stack of [`${env.name}-keys`, `${env.name}-data`]) {
+      const synthesized = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8")) as JsonObject;
+      // What `npm run synth` writes, for the teardown's runner to read.
+      mkdirSync(join(root, "cdktf.out", "stacks", stack), { recursive: true });
+      writeFileSync(join(root, "cdktf.out", "stacks", stack, "cdk.tf.json"), JSON.stringify(synthesized));
+      // The deploy, against moto.
+      const dir = join(root, "apply", stack);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, "cdk.tf.json"),
+        JSON.stringify(forMoto(synthesized, stack, join(root, "state"), moto.endpoint)),
+      );
+      terraform(dir, ["init", "-input=false", "-no-color"]);
+      log(`${stack}: apply`);
+      // Each stack's first apply: its state is empty, there is nothing to refresh.
+      terraform(dir, ["apply", "-input=false", "-no-color", "-auto-approve", "-refresh=false"]);
+      if (stack.endsWith("-data")) {
+        log(`${stack}: objects written to ${TEARDOWN_BUCKET}`);
+        await seedObjects(env.region);
+      }
     }
+  };
+  try {
+    await deploy();
+  } catch (e) {
+    // Under load, moto can answer slower than the provider waits; the provider then sends a create or
+    // revoke again that moto already carried out (seen: InvalidSubnet.Conflict on CreateSubnet,
+    // InvalidPermission.NotFound on a default security group rule). This deploy only sets the stage
+    // for the teardown proof (the first apply is the emulator run's proof), so it starts over once,
+    // from an empty moto and empty state; a second failure is reported as it is.
+    log(`deploy failed, starting over once from an empty moto: ${(e as Error).message.split("\n")[1] ?? ""}`);
+    const reset = await fetch(`${moto.endpoint}/moto-api/reset`, { method: "POST" });
+    if (!reset.ok) throw e;
+    rmSync(join(root, "state"), { recursive: true, force: true });
+    mkdirSync(join(root, "state"), { recursive: true });
+    await deploy();
   }
   log(`applied (${Math.round((Date.now() - started) / 1000)} s); teardown`);
   const runs = await runTeardownTwice(env, root, found.bin, tfEnv, moto.endpoint, log);
