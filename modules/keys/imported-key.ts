@@ -8,7 +8,7 @@ import { IAM, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { EnvironmentStack } from "../core/environment-stack";
 import { shown, throwIfProblems } from "../core/errors";
 import type { CustomerKeyProps, GrantProps, ICustomerKey } from "./customer-key";
-import { buildKeyPolicy, keyPolicyProblems, keyServiceProblems, type KeyPolicyProps } from "./key-policy";
+import { buildKeyPolicy, keyPolicyProblems, keyServiceProblems, limitedRole, type KeyPolicyProps } from "./key-policy";
 import { createExtraAliases, keyBaseProblems, type KeyBaseProps } from "./key-props";
 import { createGrant, ENCRYPT_DECRYPT_OPERATIONS } from "./grants";
 import type { IAlarmTopic } from "../alarms/alarm-topic";
@@ -187,20 +187,11 @@ export class ImportedKey extends Construct implements ICustomerKey {
     const policy = buildKeyPolicy(policyProps);
     const importers = [...props.importers].sort();
     policy.Statement.push(
-      {
-        Sid: "KeyMaterialImport",
-        Effect: "Allow",
-        Principal: { AWS: importers },
-        Action: [...IMPORT_ACTIONS],
-        Resource: "*",
-      },
-      {
-        Sid: "ImportersCannotManageKey",
-        Effect: "Deny",
-        Principal: { AWS: importers },
-        Action: DENIED_TO_IMPORTERS,
-        Resource: "*",
-      },
+      ...limitedRole(
+        importers,
+        { sid: "KeyMaterialImport", actions: IMPORT_ACTIONS },
+        { sid: "ImportersCannotManageKey", actions: DENIED_TO_IMPORTERS },
+      ),
       // Deleting the material makes every ciphertext unreadable until the same material is
       // imported again; nobody may do it while this statement stands (removing it is a key-policy
       // change the plan guard shows). Expiry is configured, never an API call.

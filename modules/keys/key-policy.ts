@@ -323,6 +323,22 @@ interface Statement {
   Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }
 
+/**
+ * A role of principals held to exactly its actions: an Allow of `allow.actions` and an explicit Deny
+ * of `deny.actions` for the same principals, in that order (so an IAM policy in the account form
+ * cannot widen the role).
+ */
+export function limitedRole(
+  principals: string[],
+  allow: { sid: string; actions: readonly string[] },
+  deny: { sid: string; actions: string[] },
+): [Statement, Statement] {
+  return [
+    { Sid: allow.sid, Effect: "Allow", Principal: { AWS: principals }, Action: [...allow.actions], Resource: "*" },
+    { Sid: deny.sid, Effect: "Deny", Principal: { AWS: principals }, Action: deny.actions, Resource: "*" },
+  ];
+}
+
 /** The key policy document as an object (stable order: it is diffed in plans). */
 export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Statement: Statement[] } {
   const admins = [...p.administrators].sort();
@@ -364,42 +380,22 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
       },
     );
   }
-  if (encryptOnly.length) {
+  if (encryptOnly.length)
     statements.push(
-      {
-        Sid: "EncryptOnly",
-        Effect: "Allow",
-        Principal: { AWS: encryptOnly },
-        Action: [...ENCRYPT_ONLY_ACTIONS],
-        Resource: "*",
-      },
-      {
-        Sid: "EncryptOnlyUsersCannotDecrypt",
-        Effect: "Deny",
-        Principal: { AWS: encryptOnly },
-        Action: DENIED_TO_ENCRYPT_ONLY,
-        Resource: "*",
-      },
+      ...limitedRole(
+        encryptOnly,
+        { sid: "EncryptOnly", actions: ENCRYPT_ONLY_ACTIONS },
+        { sid: "EncryptOnlyUsersCannotDecrypt", actions: DENIED_TO_ENCRYPT_ONLY },
+      ),
     );
-  }
-  if (decryptOnly.length) {
+  if (decryptOnly.length)
     statements.push(
-      {
-        Sid: "DecryptOnly",
-        Effect: "Allow",
-        Principal: { AWS: decryptOnly },
-        Action: [...DECRYPT_ONLY_ACTIONS],
-        Resource: "*",
-      },
-      {
-        Sid: "DecryptOnlyUsersCannotEncrypt",
-        Effect: "Deny",
-        Principal: { AWS: decryptOnly },
-        Action: DENIED_TO_DECRYPT_ONLY,
-        Resource: "*",
-      },
+      ...limitedRole(
+        decryptOnly,
+        { sid: "DecryptOnly", actions: DECRYPT_ONLY_ACTIONS },
+        { sid: "DecryptOnlyUsersCannotEncrypt", actions: DENIED_TO_DECRYPT_ONLY },
+      ),
     );
-  }
   statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? [], useActions));
   statements.push(...serviceStatements(p));
   if (superseded)
@@ -514,20 +510,11 @@ function administration(
     });
   }
   out.push(
-    {
-      Sid: "KeyAdministration",
-      Effect: "Allow",
-      Principal: { AWS: admins },
-      Action: [...ADMIN_ACTIONS],
-      Resource: "*",
-    },
-    {
-      Sid: "AdministratorsCannotUseKey",
-      Effect: "Deny",
-      Principal: { AWS: admins },
-      Action: deniedToAdmins,
-      Resource: "*",
-    },
+    ...limitedRole(
+      admins,
+      { sid: "KeyAdministration", actions: ADMIN_ACTIONS },
+      { sid: "AdministratorsCannotUseKey", actions: deniedToAdmins },
+    ),
   );
   return out;
 }
