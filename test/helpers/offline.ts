@@ -2,9 +2,10 @@
  * Access to the offline Terraform run the jest global setup starts in the background
  * (see global-setup.js): tests decide synchronously whether to skip, then wait for the run.
  */
+import type { PlanJson } from "@cmk-stacks/plan-guard";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { findTerraform, type PlanJson } from "../../tools/terraform/offline";
+import { findTerraform } from "../../tools/terraform/offline";
 
 export interface OfflineStack {
   stack: string;

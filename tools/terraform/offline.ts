@@ -39,18 +39,3 @@ export { copyProviderInstallation, writeCombinedRoot, writeModuleRoot, modulePla
 export type { CombinedCase, CombinedModule } from "./combine";
 export { outputsState, stableUuid, ctyType } from "./state";
 export type { TerraformState, StateResource, StateInstance, StatePathStep } from "./state";
-export type {
-  JsonValue,
-  JsonObject,
-  PlanValuesResource,
-  PlanValuesModule,
-  PlanChange,
-  ResourceChange,
-  ConfigExpression,
-  ConfigExpressions,
-  ConfigResource,
-  ConfigModule,
-  PlanConfiguration,
-  PlanJson,
-} from "@cmk-stacks/plan-guard";
-export { isObject } from "@cmk-stacks/plan-guard";

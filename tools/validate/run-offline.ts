@@ -4,6 +4,7 @@
  * run and the data stacks in another, their remote state holding placeholders named after each
  * keys-stack output.
  */
+import type { PlanJson } from "@cmk-stacks/plan-guard";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -17,7 +18,6 @@ import {
   showJson,
   validate,
   writeModuleRoot,
-  type PlanJson,
   type TerraformFound,
 } from "../terraform/offline";
 

@@ -16,7 +16,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KmsCustomKeyStore } from "@cdktf/provider-aws/lib/kms-custom-key-store";
-import { classifyPlans } from "@cmk-stacks/plan-guard";
+import { classifyPlans, type JsonObject, type PlanJson } from "@cmk-stacks/plan-guard";
 import {
   findTerraform,
   init,
@@ -26,8 +26,6 @@ import {
   stateFromPlan,
   terraform,
   writeCombinedRoot,
-  type JsonObject,
-  type PlanJson,
   type TerraformFound,
   type TerraformRun,
   type TerraformState,

@@ -16,12 +16,16 @@ import {
   stateFromPlan,
   writeCombinedRoot,
   type CombinedCase,
-  type JsonObject,
-  type PlanJson,
   type ProviderSchemasJson,
   type TerraformState,
 } from "../../../tools/terraform/offline";
-import { classifyPlans, describeChange, type GuardResult } from "@cmk-stacks/plan-guard";
+import {
+  classifyPlans,
+  describeChange,
+  type GuardResult,
+  type JsonObject,
+  type PlanJson,
+} from "@cmk-stacks/plan-guard";
 import { checkPlanJson } from "../../../packages/plan-guard/read";
 import { offlineRun, offlineSkipReason, type OfflineRun } from "../../helpers/offline";
 

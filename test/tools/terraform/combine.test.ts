@@ -1,14 +1,9 @@
 /** Cutting one module's part out of a combined plan, and the combined root's files (no Terraform needed). */
+import type { PlanJson } from "@cmk-stacks/plan-guard";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  modulePlan,
-  writeCombinedRoot,
-  writeModuleRoot,
-  type PlanJson,
-  type TerraformState,
-} from "../../../tools/terraform/offline";
+import { modulePlan, writeCombinedRoot, writeModuleRoot, type TerraformState } from "../../../tools/terraform/offline";
 
 const combined: PlanJson = {
   format_version: "1.2",

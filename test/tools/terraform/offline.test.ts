@@ -1,12 +1,7 @@
+import type { PlanJson } from "@cmk-stacks/plan-guard";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  placeholderOutputs,
-  prepareScratch,
-  scanMirror,
-  type PlanJson,
-  type TerraformFound,
-} from "../../../tools/terraform/offline";
+import { placeholderOutputs, prepareScratch, scanMirror, type TerraformFound } from "../../../tools/terraform/offline";
 import { dataStack, keysStack, scratchDir, type Json } from "./fixtures";
 
 const fakeFound: TerraformFound = {
