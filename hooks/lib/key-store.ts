@@ -8,11 +8,29 @@ import {
 import { pollFor, TYPICAL_MS } from "./backoff";
 import { awsErrorCode, HookError } from "./errors";
 import type { ProgressReporter } from "./progress";
-import type { StepRuntime } from "./runtime";
+import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "./rate-limiter";
+import { withRetry } from "./retry";
+import type { Sender, StepRuntime } from "./runtime";
 import { waitUntil } from "./wait";
 
 /** A KMS call through the step's rate limiter and retries. */
 export type KmsSend = <T>(what: string, command: object) => Promise<T>;
+
+/**
+ * A step's KMS calls for the *CustomKeyStore API: through `input.limiter` (shared with the steps it
+ * runs) or a limiter of its own at the API's request rate, and the step's retries. The limiter is
+ * returned too, for the steps the caller runs after it.
+ */
+export function customKeyStoreKms(
+  input: Pick<StepRuntime, "clock" | "log" | "random"> & { clients: { kms: Sender }; limiter?: RateLimiter },
+  label: string,
+): { limiter: RateLimiter; kms: KmsSend } {
+  const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
+  const retry = { clock: input.clock, log: input.log, label, random: input.random };
+  const kms: KmsSend = <T>(what: string, command: object) =>
+    withRetry(what, () => limiter.run(() => input.clients.kms.send(command)), retry) as Promise<T>;
+  return { limiter, kms };
+}
 
 /**
  * The key store as DescribeCustomKeyStores returns it. An API error goes through the step's own

@@ -7,9 +7,9 @@ import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { describeCluster, type Cluster } from "../lib/cluster";
 import { CONNECTION_ERRORS, connectionErrorAction, type KeyStoreType } from "../lib/connection-errors";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
-import { connectionState, describeKeyStore } from "../lib/key-store";
+import { connectionState, customKeyStoreKms, describeKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
-import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
+import type { RateLimiter } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { waitUntil } from "../lib/wait";
@@ -42,12 +42,10 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
   const { clients, keyStoreId, log } = input;
   const progress = new ProgressReporter(`connect-key-store ${keyStoreId}`, input.clock, log);
   const label = progress.label;
-  const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
   const maxReconnects = input.maxReconnects ?? 3;
   // Set once the first describe is handled: a FAILED found then gets one recovery cycle.
   let startedFailed = false;
-  const kms = <T>(what: string, command: object) =>
-    withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
+  const { kms } = customKeyStoreKms(input, label);
 
   const describe = () =>
     describeKeyStore(

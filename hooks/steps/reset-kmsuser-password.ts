@@ -4,9 +4,9 @@ import { UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { PutSecretValueCommand, type PutSecretValueCommandOutput } from "@aws-sdk/client-secrets-manager";
 import { checkClusterHealthy, describeCluster, hsmSummary } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
-import { connectionState, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
+import { connectionState, customKeyStoreKms, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
-import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
+import type { RateLimiter } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult } from "../lib/runtime";
 import { generatePassword, readSecretValue } from "../lib/secrets";
@@ -92,9 +92,7 @@ async function resetBody(input: ResetKmsuserPasswordInput): Promise<StepResult> 
   const label = progress.label;
   const problems = kmsuserOnHostProblems(input, { keyStoreId });
   if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the hook's arguments");
-  const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
-  const kms = <T>(what: string, command: object) =>
-    withRetry(what, () => limiter.run(() => clients.kms.send(command)), { ...input, label }) as Promise<T>;
+  const { limiter, kms } = customKeyStoreKms(input, label);
 
   const describe = () =>
     describeKeyStore(

@@ -26,11 +26,11 @@ import {
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, cloudHsmError, hsmSummary, type Cluster } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
-import { connectionState, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
+import { connectionState, customKeyStoreKms, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { lastConnectFromCloudTrail } from "../lib/last-connect";
 import { parseCertificate } from "../lib/pem";
 import { ProgressReporter } from "../lib/progress";
-import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "../lib/rate-limiter";
+import type { RateLimiter } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult } from "../lib/runtime";
 import { checkIds } from "../lib/validate";
@@ -146,11 +146,9 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     problems.push(`'mode' ${input.mode} is not allowed for ${input.hsmType} (always FIPS)`);
   if (problems.length) throw new HookError(label, "InvalidInput", problems.join("; "), "fix the step's arguments");
 
-  const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
   const retrying = <T>(what: string, fn: () => Promise<unknown>) =>
     withRetry(what, fn, { ...input, label }) as Promise<T>;
-  const kms = <T>(what: string, command: object) =>
-    retrying<T>(what, () => limiter.run(() => clients.kms.send(command)));
+  const { limiter, kms } = customKeyStoreKms(input, label);
   const hsm = async <T>(what: string, command: object): Promise<T> => {
     try {
       return await retrying<T>(what, () => clients.cloudhsm.send(command));

@@ -22,9 +22,9 @@ import {
 } from "@cmk-stacks/xks-check";
 import { formatDuration } from "../lib/clock";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
-import { connectionState, describeKeyStore } from "../lib/key-store";
+import { connectionState, customKeyStoreKms, describeKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
-import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../lib/rate-limiter";
+import { CUSTOM_KEY_STORE_RPS, type RateLimiter } from "../lib/rate-limiter";
 import { isRetryable, isThrottling, withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { checkIds } from "../lib/validate";
@@ -111,10 +111,8 @@ async function rotateBody(input: RotateXksCredentialInput): Promise<StepResult> 
       problems.join("; "),
       "fix the step's arguments (stack output xks_rotate_credential_command)",
     );
-  const limiter = input.limiter ?? new RateLimiter(clock, CUSTOM_KEY_STORE_RPS);
   const retry = { clock, log, label, random: input.random };
-  const kms = <T>(what: string, command: object) =>
-    withRetry(what, () => limiter.run(() => clients.kms.send(command)), retry) as Promise<T>;
+  const { limiter, kms } = customKeyStoreKms(input, label);
   const describe = () =>
     describeKeyStore(
       kms,

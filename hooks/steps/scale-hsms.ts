@@ -37,9 +37,9 @@ import {
   type Hsm,
 } from "../lib/cluster";
 import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
-import { connectionState, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
+import { connectionState, customKeyStoreKms, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
-import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../lib/rate-limiter";
+import type { RateLimiter } from "../lib/rate-limiter";
 import { withRetry } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { waitUntil } from "../lib/wait";
@@ -201,12 +201,6 @@ async function backups(input: ScaleInput, label: string, states: readonly string
     .sort((a, b) => (b.CreateTimestamp?.getTime() ?? 0) - (a.CreateTimestamp?.getTime() ?? 0));
 }
 
-function kmsSender(input: ScaleInput, label: string) {
-  const limiter = input.limiter ?? new RateLimiter(input.clock, CUSTOM_KEY_STORE_RPS);
-  return <T>(what: string, command: object) =>
-    withRetry(what, () => limiter.run(() => input.clients.kms.send(command)), { ...input, label }) as Promise<T>;
-}
-
 /** `scale-down`: backup checkpoint, disconnect, delete every HSM (see the file comment). */
 export function scaleDown(input: ScaleInput): Promise<StepResult> {
   return guarded(input.log, () => scaleDownBody(input));
@@ -216,7 +210,7 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
   const { clients, clusterId, keyStoreId } = input;
   const progress = new ProgressReporter(`scale-down ${clusterId}`, input.clock, input.log);
   const label = progress.label;
-  const kms = kmsSender(input, label);
+  const { kms } = customKeyStoreKms(input, label);
   let store = await checkedStore(input, label, kms);
   const describe = () =>
     withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
@@ -318,7 +312,7 @@ export function scaleUp(input: ScaleInput & { readonly hsmAzs: readonly string[]
         `--hsm-azs ${input.hsmAzs.join(",")}: a key store needs at least ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} HSMs in ${CLOUDHSM.KEY_STORE_MIN_HSMS.value} AZs`,
         "pass the configuration's cloudHsm.hsmAzs",
       );
-    await checkedStore(input, label, kmsSender(input, label));
+    await checkedStore(input, label, customKeyStoreKms(input, label).kms);
     const hsms = await ensureHsmsBody(input, progress);
     // The rest of the budget, not a new one: the whole scale-up stays within --timeout-minutes.
     const connected = await connectKeyStore({
