@@ -788,6 +788,31 @@ function deniesInsecure(policy: string): boolean {
   }
 }
 
+/** The state bucket's settings S3 reports as absent by an error code: each a degraded finding. */
+const MISSING_BUCKET_SETTING: ReadonlyMap<string, { detail: string; fix: string }> = new Map([
+  [
+    "ServerSideEncryptionConfigurationNotFoundError",
+    {
+      detail: "no default encryption configuration (S3 then uses SSE-S3)",
+      fix: "set default encryption to SSE-KMS with a customer managed key",
+    },
+  ],
+  [
+    "NoSuchBucketPolicy",
+    {
+      detail: "no bucket policy: requests without TLS are allowed",
+      fix: 'add a Deny of s3:* when "aws:SecureTransport" is "false"',
+    },
+  ],
+  [
+    "NoSuchPublicAccessBlockConfiguration",
+    {
+      detail: "no public access block on the bucket",
+      fix: "turn on all four Block Public Access settings",
+    },
+  ],
+]);
+
 /** The S3 state bucket as the README asks: versioned, KMS-encrypted, TLS only, public access blocked. */
 export async function checkStateBucket(env: ResolvedEnvironment, s3: S3Client): Promise<Finding[]> {
   if (env.backend.type !== "s3") return [];
@@ -814,32 +839,12 @@ export async function checkStateBucket(env: ResolvedEnvironment, s3: S3Client): 
     try {
       out.push(await run());
     } catch (e) {
-      const code = awsErrorCode(e);
-      if (code === "ServerSideEncryptionConfigurationNotFoundError")
-        out.push({
-          check,
-          subject: `${bucket} ${what}`,
-          severity: "degraded",
-          detail: "no default encryption configuration (S3 then uses SSE-S3)",
-          fix: "set default encryption to SSE-KMS with a customer managed key",
-        });
-      else if (code === "NoSuchBucketPolicy")
-        out.push({
-          check,
-          subject: `${bucket} ${what}`,
-          severity: "degraded",
-          detail: "no bucket policy: requests without TLS are allowed",
-          fix: 'add a Deny of s3:* when "aws:SecureTransport" is "false"',
-        });
-      else if (code === "NoSuchPublicAccessBlockConfiguration")
-        out.push({
-          check,
-          subject: `${bucket} ${what}`,
-          severity: "degraded",
-          detail: "no public access block on the bucket",
-          fix: "turn on all four Block Public Access settings",
-        });
-      else out.push(notChecked(check, `${bucket} ${what}`, action, e));
+      const missing = MISSING_BUCKET_SETTING.get(awsErrorCode(e));
+      out.push(
+        missing
+          ? { check, subject: `${bucket} ${what}`, severity: "degraded", ...missing }
+          : notChecked(check, `${bucket} ${what}`, action, e),
+      );
     }
   };
   await one("versioning", "s3:GetBucketVersioning", async () => {
