@@ -42,8 +42,9 @@ export interface ScaleToZeroScheduleProps extends ScaleToZeroTimes {
  * scale run would overlap the next invocation): the schedule's own invocations are the retries.
  *
  * The schedules' role may invoke the hook function only, and only EventBridge Scheduler for this
- * account's schedules in this group may assume it (confused-deputy conditions:
- * https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role).
+ * account's schedules in this group may assume it (confused-deputy conditions: aws:SourceArn is the
+ * schedule GROUP's ARN, never a schedule's or a name prefix,
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
  */
 export class ScaleToZeroSchedule extends Construct {
   readonly window: ScaleWindow;
@@ -85,7 +86,9 @@ export class ScaleToZeroSchedule extends Construct {
     });
 
     const group = new SchedulerScheduleGroup(this, "group", { name: `${name}-cloudhsm-scale` });
-    const groupSchedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${group.name}/*`;
+    // Scheduler sets aws:SourceArn to the schedule group's ARN when it assumes the role; a condition on
+    // `schedule/<group>/*` matches no request and every run would fail to assume the role.
+    const groupArn = `arn:${partition}:scheduler:${region}:${account}:schedule-group/${group.name}`;
     this.role = new IamRole(this, "role", {
       name: `${name}-cloudhsm-scale`,
       assumeRolePolicy: JSON.stringify({
@@ -95,7 +98,7 @@ export class ScaleToZeroSchedule extends Construct {
             Effect: "Allow",
             Principal: { Service: "scheduler.amazonaws.com" },
             Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": groupSchedules } },
+            Condition: { StringEquals: { "aws:SourceAccount": account, "aws:SourceArn": groupArn } },
           },
         ],
       }),

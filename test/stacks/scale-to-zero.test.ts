@@ -84,16 +84,39 @@ describe("the schedules", () => {
     ) as Draft;
     const trust = JSON.parse(role.assume_role_policy) as PolicyDocument;
     expect(trust.Statement).toEqual([
-      {
-        Effect: "Allow",
-        Principal: { Service: "scheduler.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": "333333333333" },
-          ArnLike: { "aws:SourceArn": expect.stringContaining(":scheduler:eu-west-1:333333333333:schedule/") },
-        },
-      },
+      expect.objectContaining({ Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }),
     ]);
+    // Evaluated: Scheduler assumes the role with aws:SourceArn = the schedule GROUP's ARN
+    // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html).
+    const group = Object.values(resources(keys, "aws_scheduler_schedule_group"))[0] as Draft;
+    const groupArn = (name: string, account = "333333333333", region = "eu-west-1") =>
+      `arn:aws:scheduler:${region}:${account}:schedule-group/${name}`;
+    const resolvedTrust = JSON.parse(
+      JSON.stringify(trust).replace(/\$\{aws_scheduler_schedule_group\.[^}]+\.name\}/g, group.name as string),
+    ) as PolicyDocument;
+    const assume = (principal: string, context: Record<string, string>) =>
+      decide({
+        principal,
+        action: "sts:AssumeRole",
+        resource: "arn:aws:iam::333333333333:role/sandbox-cloudhsm-scale",
+        resourceAccount: "333333333333",
+        resourcePolicy: resolvedTrust,
+        context,
+      });
+    const asScheduler = (sourceArn: string, account = "333333333333") =>
+      assume("scheduler.amazonaws.com", { "aws:SourceAccount": account, "aws:SourceArn": sourceArn });
+    expect(await asScheduler(groupArn("sandbox-cloudhsm-scale"))).toBe("Allowed");
+    expect(await asScheduler(groupArn("default"))).toBe("ImplicitlyDenied");
+    expect(await asScheduler(groupArn("sandbox-cloudhsm-scale", "444444444444"), "444444444444")).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(await asScheduler(groupArn("sandbox-cloudhsm-scale", "333333333333", "us-east-1"))).toBe("ImplicitlyDenied");
+    expect(
+      await assume("events.amazonaws.com", {
+        "aws:SourceAccount": "333333333333",
+        "aws:SourceArn": groupArn("sandbox-cloudhsm-scale"),
+      }),
+    ).toBe("ImplicitlyDenied");
     const inline = Object.values(resources(keys, "aws_iam_role_policy")).find(
       (p) => p.name === "invoke-hook-function",
     ) as Draft;
