@@ -162,8 +162,10 @@ export interface KeyPolicyProps {
    * A superseded generation of a manually rotated key (its aliases moved to a newer key): kept only
    * to decrypt what it encrypted. Users, service roles and other accounts' `use` keep Decrypt,
    * DescribeKey and ReEncryptFrom (re-encryption to the new key) and users their grants for AWS
-   * resources (an EBS volume under the old key still attaches); users and service roles are
-   * explicitly denied Encrypt, GenerateDataKey* and ReEncryptTo; encrypt-only users get nothing.
+   * resources (an EBS volume under the old key still attaches); EVERY principal is explicitly denied
+   * Encrypt, GenerateDataKey* and ReEncryptTo (in the account form an IAM policy allowing kms:* would
+   * otherwise still encrypt under it) and grants naming those operations that are not for an AWS
+   * resource (a grant to oneself would carry them past the key policy); encrypt-only users get nothing.
    * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html
    * @default false
    */
@@ -229,8 +231,20 @@ export function keyServiceProblems(
   return out;
 }
 
-/** What a superseded generation's users may no longer do: anything that makes new ciphertext under it. */
+/** What nobody may do with a superseded generation any more: anything that makes new ciphertext under it. */
 export const DENIED_ON_SUPERSEDED = ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncryptTo"] as const;
+/**
+ * The grant operations (kms:GrantOperations) that would make new ciphertext under a superseded generation
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#terms-grant-operations).
+ */
+export const ENCRYPTING_GRANT_OPERATIONS = [
+  "Encrypt",
+  "GenerateDataKey",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
+  "GenerateDataKeyWithoutPlaintext",
+  "ReEncryptTo",
+] as const;
 
 /**
  * The invariants of the key-policy inputs a key construct guards itself (PropsError lines,
@@ -399,13 +413,30 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
   statements.push(...externalAccountStatements(p.partition, p.externalAccounts ?? [], useActions));
   statements.push(...serviceStatements(p));
   if (superseded)
-    statements.push({
-      Sid: "SupersededGenerationDecryptOnly",
-      Effect: "Deny",
-      Principal: { AWS: [...users, ...services] },
-      Action: [...DENIED_ON_SUPERSEDED],
-      Resource: "*",
-    });
+    // Everyone, not only the listed users: in the account form the root's kms:* lets any identity whose
+    // IAM policy allows kms:* encrypt, and a grant it gives itself would carry Encrypt past the key policy.
+    // Grants for AWS resources stay (an EBS volume's attach grant is Decrypt only; a new volume or object
+    // still needs the caller's own GenerateDataKey*, denied here).
+    statements.push(
+      {
+        Sid: "SupersededGenerationDecryptOnly",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: [...DENIED_ON_SUPERSEDED],
+        Resource: "*",
+      },
+      {
+        Sid: "SupersededGenerationNoEncryptingGrants",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "kms:CreateGrant",
+        Resource: "*",
+        Condition: {
+          "ForAnyValue:StringEquals": { "kms:GrantOperations": [...ENCRYPTING_GRANT_OPERATIONS] },
+          BoolIfExists: { "kms:GrantIsForAWSResource": false },
+        },
+      },
+    );
   statements.push({
     Sid: "UsersCannotManageKey",
     Effect: "Deny",

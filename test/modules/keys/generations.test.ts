@@ -130,13 +130,13 @@ describe("the superseded generation is decrypt-only for its users (evaluated)", 
     [USER, "kms:GenerateDataKeyWithoutPlaintext", "ExplicitlyDenied"],
     [USER, "kms:ReEncryptTo", "ExplicitlyDenied"],
     [USER, "kms:ScheduleKeyDeletion", "ExplicitlyDenied"],
-    [WRITER, "kms:Encrypt", "ImplicitlyDenied"],
-    [WRITER, "kms:GenerateDataKey", "ImplicitlyDenied"],
+    [WRITER, "kms:Encrypt", "ExplicitlyDenied"],
+    [WRITER, "kms:GenerateDataKey", "ExplicitlyDenied"],
     [READER, "kms:Decrypt", "Allowed"],
     [READER, "kms:Encrypt", "ExplicitlyDenied"],
     [`arn:aws:iam::${OTHER}:root`, "kms:Decrypt", "Allowed"],
-    [`arn:aws:iam::${OTHER}:root`, "kms:Encrypt", "ImplicitlyDenied"],
-    [`arn:aws:iam::${OTHER}:root`, "kms:GenerateDataKey", "ImplicitlyDenied"],
+    [`arn:aws:iam::${OTHER}:root`, "kms:Encrypt", "ExplicitlyDenied"],
+    [`arn:aws:iam::${OTHER}:root`, "kms:GenerateDataKey", "ExplicitlyDenied"],
     [ADMIN, "kms:ScheduleKeyDeletion", "Allowed"],
     [ADMIN, "kms:Decrypt", "ExplicitlyDenied"],
   ])("generation 1: %s %s -> %s", async (principal, action, expected) => {
@@ -147,10 +147,59 @@ describe("the superseded generation is decrypt-only for its users (evaluated)", 
     expect(await ask(gen1, USER, "kms:Encrypt", { identityPolicies: [ADMINISTRATOR_ACCESS] })).toBe("ExplicitlyDenied");
   });
 
+  // Anyone of the account whose IAM allows kms:* (the account form's root statement) is no user of the key,
+  // yet used to encrypt under generation 1, directly or through a grant it gave itself.
+  const OPERATOR = `arn:aws:iam::${ACCOUNT}:role/PlatformOperator`;
+  test.each<[string, string]>([
+    ["kms:Encrypt", "ExplicitlyDenied"],
+    ["kms:GenerateDataKey", "ExplicitlyDenied"],
+    ["kms:GenerateDataKeyWithoutPlaintext", "ExplicitlyDenied"],
+    ["kms:GenerateDataKeyPair", "ExplicitlyDenied"],
+    ["kms:GenerateDataKeyPairWithoutPlaintext", "ExplicitlyDenied"],
+    ["kms:ReEncryptTo", "ExplicitlyDenied"],
+    ["kms:Decrypt", "Allowed"],
+    ["kms:ReEncryptFrom", "Allowed"],
+  ])("generation 1, an identity of the account with AdministratorAccess (no user): %s -> %s", async (action, expected) => {
+    expect(await ask(gen1, OPERATOR, action, { identityPolicies: [ADMINISTRATOR_ACCESS] })).toBe(expected);
+  });
+
+  test.each<[string, string[], string, string]>([
+    ["a grant to itself to encrypt", ["Encrypt"], "false", "ExplicitlyDenied"],
+    ["a grant to itself for data keys", ["Decrypt", "GenerateDataKeyWithoutPlaintext"], "false", "ExplicitlyDenied"],
+    ["a grant to itself to re-encrypt to the key", ["ReEncryptTo"], "false", "ExplicitlyDenied"],
+    ["a decrypt-only grant", ["Decrypt", "RetireGrant"], "false", "Allowed"],
+    ["an AWS resource's decrypt grant (EBS attach)", ["Decrypt"], "true", "Allowed"],
+  ])(
+    "generation 1, an identity with AdministratorAccess creating %s: %s",
+    async (_what, operations, forAws, expected) => {
+      expect(
+        await ask(gen1, OPERATOR, "kms:CreateGrant", {
+          identityPolicies: [ADMINISTRATOR_ACCESS],
+          context: { "kms:GrantOperations": operations, "kms:GrantIsForAWSResource": forAws },
+        }),
+      ).toBe(expected);
+    },
+  );
+
+  test("generation 2 (current) is untouched: the same identity still encrypts and grants through IAM", async () => {
+    expect(await ask(gen2, OPERATOR, "kms:Encrypt", { identityPolicies: [ADMINISTRATOR_ACCESS] })).toBe("Allowed");
+    expect(
+      await ask(gen2, OPERATOR, "kms:CreateGrant", {
+        identityPolicies: [ADMINISTRATOR_ACCESS],
+        context: { "kms:GrantOperations": ["Encrypt"], "kms:GrantIsForAWSResource": "false" },
+      }),
+    ).toBe("Allowed");
+  });
+
   test("users keep grants for AWS resources on generation 1 (an EBS volume under it still attaches), not others", async () => {
     expect(await ask(gen1, USER, "kms:CreateGrant", { context: { "kms:GrantIsForAWSResource": "true" } })).toBe(
       "Allowed",
     );
+    expect(
+      await ask(gen1, USER, "kms:CreateGrant", {
+        context: { "kms:GrantIsForAWSResource": "true", "kms:GrantOperations": ["Decrypt"] },
+      }),
+    ).toBe("Allowed");
     expect(await ask(gen1, USER, "kms:CreateGrant", { context: { "kms:GrantIsForAWSResource": "false" } })).toBe(
       "ImplicitlyDenied",
     );
