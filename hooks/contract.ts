@@ -81,11 +81,27 @@ export type ArgSpec =
     }
   | { readonly kind: "flag"; readonly help: string };
 
-/** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, or the resource an argument names. */
+/**
+ * Resources of one type in the step's account and Region (`arn:<partition>:<service>:<region>:<account>:<type>/*`):
+ * for a resource whose id is known only at run time (a cluster the step creates, its backup, the HSMs'
+ * network interfaces), narrower than `*`.
+ */
+export type AnyOfType =
+  | "kms:key"
+  | "cloudhsm:cluster"
+  | "cloudhsm:backup"
+  | "ec2:network-interface"
+  | "ec2:subnet"
+  | "ec2:security-group"
+  | "ec2:security-group-rule"
+  | "ec2:vpc";
+
+/** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, the resource an argument names, or every resource of a type in the account and Region. */
 export type ResourceRef =
   | "*"
   | "run-shell-script-document"
-  | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName };
+  | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName }
+  | { readonly anyOf: AnyOfType };
 
 export interface StatementSpec {
   readonly actions: readonly string[];
@@ -165,6 +181,42 @@ const SCALE_WINDOW_ARGS = {
   },
 } as const satisfies Partial<Record<ArgName, ArgSpec>>;
 const CREATE_DELETE_HSM_NOTE = "CreateHsm on the cluster ARN only";
+/** Service Authorization Reference, AWS CloudHSM: its "API operations" table lists the EC2 actions each operation authorizes as the caller. */
+const CLOUDHSM_SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudhsm.html";
+/** DeleteHsm deletes the HSM's network interface as the caller. */
+const DELETE_HSM_EC2: StatementSpec = {
+  actions: ["ec2:DeleteNetworkInterface"],
+  resources: { anyOf: "ec2:network-interface" },
+  note: `CloudHSM deletes (DeleteHsm) or replaces (CreateHsm) the HSM's network interface as the caller (${CLOUDHSM_SAR}, "API operations"); the account's and Region's interfaces only`,
+};
+/**
+ * What CreateHsm authorizes besides cloudhsm:CreateHsm (the same page): the HSM's network interface in the
+ * cluster's subnet and security group, and that security group's rules, as the caller. Scoped to the
+ * account and Region (the interface and group ids are CloudHSM's, known only at run time).
+ */
+const CREATE_HSM_EC2: readonly StatementSpec[] = [
+  {
+    actions: ["ec2:CreateNetworkInterface"],
+    resources: [{ anyOf: "ec2:network-interface" }, { anyOf: "ec2:subnet" }, { anyOf: "ec2:security-group" }],
+    note: `CreateHsm makes the HSM's network interface as the caller (${CLOUDHSM_SAR}, "API operations")`,
+  },
+  {
+    actions: [
+      "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateSecurityGroup",
+      "ec2:RevokeSecurityGroupEgress",
+    ],
+    resources: [{ anyOf: "ec2:security-group" }, { anyOf: "ec2:security-group-rule" }, { anyOf: "ec2:vpc" }],
+    note: `the cluster's security group, which CreateHsm (and CreateCluster) set up as the caller (${CLOUDHSM_SAR}, "API operations")`,
+  },
+  DELETE_HSM_EC2,
+  {
+    actions: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"],
+    resources: "*",
+    note: "CreateHsm reads them as the caller; these take no resource ARN",
+  },
+];
 
 /**
  * Metrics `check-key-store-health` publishes (embedded metric format, dimension CustomKeyStoreId)
@@ -397,7 +449,7 @@ export const STEP_CONTRACT = {
     description: `operator-run, as AWS documents it (${CLOUDHSM.HSM_TYPE_MIGRATION_DOC}): the cluster's HSM type changed in place by ModifyCluster, never a new cluster (Terraform ignores hsm_type after creation); the newest READY backup pinned first (NeverExpires), limited-write mode while AWS replaces the HSMs one at a time, a wait bounded by ${CLOUDHSM.HSM_TYPE_MIGRATION_MINUTES_PER_HSM.value} minutes per HSM plus one (--timeout-minutes does not apply), AWS's automatic rollback reported, and the ${CLOUDHSM.HSM_TYPE_ROLLBACK_HOURS.value}-hour manual rollback window (HsmTypeRollbackExpiration); back to the original type inside that window is the manual rollback`,
     inGraph: false,
     cliOnly:
-      "the change puts the cluster in limited-write mode for about 30 minutes per HSM and is scheduled by people (a maintenance window, no new keys meanwhile), never by an apply: no Terraform resource may trigger it and the hook role every apply invokes holds no ModifyCluster HsmType or ModifyBackupAttributes grant; run it from an operator's machine (npm run -s hook -- migrate-hsm-type ..., docs/cloudhsm.md)",
+      "the change puts the cluster in limited-write mode for about 30 minutes per HSM and is scheduled by people (a maintenance window, no new keys meanwhile), never by an apply: no Terraform resource may trigger it and the hook role every apply invokes holds no ModifyBackupAttributes grant (its ModifyCluster on the cluster, for set-backup-retention, cannot be held to the retention field: CloudHSM has no condition key for it, https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudhsm.html); run it from an operator's machine (npm run -s hook -- migrate-hsm-type ..., docs/cloudhsm.md)",
     args: {
       clusterId: CLUSTER_ID,
       hsmType: id("hsmType", "the HSM type the cluster should have (hsm2m.medium)"),
@@ -407,8 +459,8 @@ export const STEP_CONTRACT = {
       { actions: ["cloudhsm:DescribeBackups"], resources: "*", note: "DescribeBackups takes no resource ARN" },
       {
         actions: ["cloudhsm:ModifyBackupAttributes"],
-        resources: "*",
-        note: "the checkpoint backup is found at run time (its ARN is not known before)",
+        resources: { anyOf: "cloudhsm:backup" },
+        note: "the checkpoint backup is found at run time (its ARN is not known before): the account's and Region's backups",
       },
       { actions: ["cloudhsm:ModifyCluster"], resources: cluster },
     ],
@@ -450,24 +502,14 @@ export const STEP_CONTRACT = {
       },
       {
         actions: ["cloudhsm:CreateHsm"],
-        resources: "*",
-        note: "on the cluster the step creates (its id is not known in advance)",
+        resources: { anyOf: "cloudhsm:cluster" },
+        note: "on the cluster the step creates (its id is not known in advance): the account's and Region's clusters",
       },
+      ...CREATE_HSM_EC2,
       {
-        actions: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeAvailabilityZones",
-          "ec2:DescribeSubnets",
-          "ec2:DescribeVpcs",
-          "ec2:CreateSecurityGroup",
-          "ec2:DescribeSecurityGroups",
-          "ec2:AuthorizeSecurityGroupIngress",
-          "ec2:AuthorizeSecurityGroupEgress",
-          "ec2:RevokeSecurityGroupEgress",
-        ],
+        actions: ["ec2:DescribeAvailabilityZones", "ec2:DescribeVpcs"],
         resources: "*",
-        note: "CreateCluster and CreateHsm make the cluster's security group and the HSMs' network interfaces as the caller (the CloudHSM administrators' policy, https://docs.aws.amazon.com/cloudhsm/latest/userguide/create-iam-user.html)",
+        note: "CreateCluster reads the subnets' VPC and AZs as the caller (the CloudHSM administrators' policy, https://docs.aws.amazon.com/cloudhsm/latest/userguide/create-iam-user.html); these take no resource ARN",
       },
       {
         actions: [
@@ -482,8 +524,8 @@ export const STEP_CONTRACT = {
       },
       {
         actions: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt"],
-        resources: "*",
-        note: "every key of the account is described to find the store's keys (ids unknown in advance); Encrypt/Decrypt prove each (their key policies must allow the operator)",
+        resources: { anyOf: "kms:key" },
+        note: "every key of the account and Region is described to find the store's keys (ids unknown in advance); Encrypt/Decrypt prove each (their key policies must allow the operator)",
       },
       {
         actions: ["cloudtrail:LookupEvents"],
@@ -547,7 +589,11 @@ export const STEP_CONTRACT = {
       "scale-to-zero clusters: create the HSMs --hsm-azs lists that are missing (the first alone; CreateHsm restores the latest backup) and wait until they are ACTIVE; Terraform owns no HSM of such a cluster",
     inGraph: true,
     args: { clusterId: CLUSTER_ID, hsmAzs: HSM_AZS },
-    iam: [DESCRIBE_CLUSTERS, { actions: ["cloudhsm:CreateHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE }],
+    iam: [
+      DESCRIBE_CLUSTERS,
+      { actions: ["cloudhsm:CreateHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE },
+      ...CREATE_HSM_EC2,
+    ],
   },
   "scale-down": {
     description:
@@ -563,6 +609,7 @@ export const STEP_CONTRACT = {
         resources: "*",
         note: "DeleteHsm takes no resource ARN (Service Authorization Reference, AWS CloudHSM: no resource type), so IAM cannot hold it to one cluster; the step deletes only HSMs of the cluster its key store is on (KeyStoreClusterMismatch otherwise), and only the schedules of scale-to-zero stacks grant it",
       },
+      DELETE_HSM_EC2,
       {
         actions: ["kms:DescribeCustomKeyStores", "kms:DisconnectCustomKeyStore"],
         resources: "*",
@@ -579,6 +626,7 @@ export const STEP_CONTRACT = {
     iam: [
       DESCRIBE_CLUSTERS,
       { actions: ["cloudhsm:CreateHsm"], resources: cluster, note: CREATE_DELETE_HSM_NOTE },
+      ...CREATE_HSM_EC2,
       {
         actions: ["kms:DescribeCustomKeyStores", "kms:ConnectCustomKeyStore", "kms:DisconnectCustomKeyStore"],
         resources: "*",
@@ -712,6 +760,10 @@ export interface StepScope {
 function arn(ref: ResourceRef, s: StepScope): string {
   if (ref === "*") return "*";
   if (ref === "run-shell-script-document") return `arn:${s.partition}:ssm:${s.region}::document/AWS-RunShellScript`;
+  if ("anyOf" in ref) {
+    const [service, type] = ref.anyOf.split(":");
+    return `arn:${s.partition}:${service}:${s.region}:${s.account}:${type}/*`;
+  }
   const value = s.args[kebab(ref.arg)];
   switch (ref.of) {
     case "cluster":
@@ -772,6 +824,10 @@ export function renderStepsTable(): string {
 function describeResource(ref: ResourceRef): string {
   if (ref === "*") return "`*`";
   if (ref === "run-shell-script-document") return "`arn:<partition>:ssm:<region>::document/AWS-RunShellScript`";
+  if ("anyOf" in ref) {
+    const [service, type] = ref.anyOf.split(":");
+    return `\`arn:<partition>:${service}:<region>:<account>:${type}/*\``;
+  }
   const what = {
     cluster: "cluster ARN",
     instance: "instance ARN",

@@ -6,6 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { renderConnectionErrorTable } from "../../hooks/lib/connection-errors";
 import {
   kebab,
+  permissionsFor,
   renderIamTable,
   renderStepsTable,
   STEP_CONTRACT,
@@ -233,6 +234,30 @@ describe("the hook wiring agrees with the contract", () => {
       ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}),
     });
 
+  // What CreateHsm authorizes besides cloudhsm:CreateHsm: CloudHSM makes the HSM's network interface and
+  // sets up the cluster's security group as the caller (Service Authorization Reference, AWS CloudHSM,
+  // "API operations": https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudhsm.html).
+  const ec2 = (type: string, id: string, account = ACCOUNT, region = "eu-west-1") =>
+    `arn:aws:ec2:${region}:${account}:${type}/${id}`;
+  const CREATE_HSM_AS_CALLER: [string, string[]][] = [
+    [
+      "ec2:CreateNetworkInterface",
+      [
+        ec2("network-interface", "*"),
+        ec2("subnet", "subnet-0123456789abcdef0"),
+        ec2("security-group", "sg-0123456789abcdef0"),
+      ],
+    ],
+    ["ec2:DeleteNetworkInterface", [ec2("network-interface", "eni-0123456789abcdef0")]],
+    ["ec2:CreateSecurityGroup", [ec2("security-group", "*"), ec2("vpc", "vpc-0123456789abcdef0")]],
+    ["ec2:AuthorizeSecurityGroupIngress", [ec2("security-group", "sg-0123456789abcdef0")]],
+    ["ec2:AuthorizeSecurityGroupEgress", [ec2("security-group", "sg-0123456789abcdef0")]],
+    ["ec2:RevokeSecurityGroupEgress", [ec2("security-group", "sg-0123456789abcdef0")]],
+    ["ec2:DescribeNetworkInterfaces", ["*"]],
+    ["ec2:DescribeSecurityGroups", ["*"]],
+    ["ec2:DescribeSubnets", ["*"]],
+  ];
+
   const expected: Record<
     Exclude<StepName, "rotate-xks-credential" | "migrate-hsm-type" | "restore-key-store">,
     [string, string[]][]
@@ -273,15 +298,20 @@ describe("the hook wiring agrees with the contract", () => {
       ["kms:DescribeCustomKeyStores", ["*"]],
       ["cloudhsm:DescribeClusters", ["*"]],
     ],
-    "ensure-hsms": [["cloudhsm:CreateHsm", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]]],
+    "ensure-hsms": [
+      ["cloudhsm:CreateHsm", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],
+      ...CREATE_HSM_AS_CALLER,
+    ],
     "scale-down": [
       ["cloudhsm:DescribeBackups", ["*"]],
       // DeleteHsm has no resource type (Service Authorization Reference): "*" is all IAM can say.
       ["cloudhsm:DeleteHsm", ["*"]],
+      ["ec2:DeleteNetworkInterface", [`arn:aws:ec2:eu-west-1:${ACCOUNT}:network-interface/eni-0123456789abcdef0`]],
       ["kms:DisconnectCustomKeyStore", ["*"]],
     ],
     "scale-up": [
       ["cloudhsm:CreateHsm", [`arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`]],
+      ...CREATE_HSM_AS_CALLER,
       ["kms:ConnectCustomKeyStore", ["*"]],
     ],
   };
@@ -316,6 +346,16 @@ describe("the hook wiring agrees with the contract", () => {
       await allowed("cloudhsm:DeleteBackup", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:backup/backup-abcdefghijk`),
     ).toBe("ImplicitlyDenied");
     expect(await allowed("kms:DeleteCustomKeyStore", "*")).toBe("ImplicitlyDenied");
+    // The EC2 rights CreateHsm/DeleteHsm use as the caller: this account's and Region's only, nothing else of EC2.
+    for (const [action, resource] of [
+      ["ec2:AuthorizeSecurityGroupIngress", ec2("security-group", "sg-0123456789abcdef0", "999999999999")],
+      ["ec2:AuthorizeSecurityGroupIngress", ec2("security-group", "sg-0123456789abcdef0", ACCOUNT, "us-east-1")],
+      ["ec2:DeleteNetworkInterface", ec2("network-interface", "eni-0123456789abcdef0", ACCOUNT, "us-east-1")],
+      ["ec2:DeleteSecurityGroup", ec2("security-group", "sg-0123456789abcdef0")],
+      ["ec2:RunInstances", ec2("instance", "*")],
+      ["ec2:ModifyNetworkInterfaceAttribute", ec2("network-interface", "eni-0123456789abcdef0")],
+    ])
+      expect(await allowed(action, resource)).toBe("ImplicitlyDenied");
     expect(await allowed("secretsmanager:TagResource", IDS.adminSecretArn)).toBe("ImplicitlyDenied");
     expect(await allowed("ssm:SendCommand", `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0fffffffffffffff0`)).toBe(
       "ImplicitlyDenied",
@@ -330,5 +370,79 @@ describe("the hook wiring agrees with the contract", () => {
         `arn:aws:kms:eu-west-1:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
       ),
     ).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("the command-line steps' documented statements (evaluated): what each calls, scoped where AWS allows", () => {
+  const scope = (step: StepName) => ({ partition: "aws", region: "eu-west-1", account: ACCOUNT, args: flagsOf(step) });
+  const policyOf = (step: StepName): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: permissionsFor(step, scope(step)).map((st) => ({ ...st, Action: [...st.Action] })) as never,
+  });
+  const rootDelegates = (account: string): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
+    ],
+  });
+  const ask = (step: StepName, action: string, resource: string) => {
+    const account = resource.split(":")[4] || ACCOUNT;
+    return decide({
+      principal: `arn:aws:iam::${ACCOUNT}:role/Operator`,
+      action,
+      resource,
+      resourceAccount: account,
+      identityPolicies: [policyOf(step)],
+      ...(resource.includes(":kms:") ? { resourcePolicy: rootDelegates(ACCOUNT) } : {}),
+    });
+  };
+  const cluster = (region = "eu-west-1", account = ACCOUNT) =>
+    `arn:aws:cloudhsm:${region}:${account}:cluster/cluster-zzzzzzzzzzz`;
+  const key = (region = "eu-west-1") => `arn:aws:kms:${region}:${ACCOUNT}:key/${IDS.keyId}`;
+  const sg = (region = "eu-west-1", account = ACCOUNT) =>
+    `arn:aws:ec2:${region}:${account}:security-group/sg-0123456789abcdef0`;
+
+  test.each<[string, string, string]>([
+    ["cloudhsm:CreateHsm", cluster(), "Allowed"],
+    ["cloudhsm:CreateHsm", cluster("us-east-1"), "ImplicitlyDenied"],
+    ["cloudhsm:CreateHsm", cluster("eu-west-1", "999999999999"), "ImplicitlyDenied"],
+    ["ec2:CreateNetworkInterface", `arn:aws:ec2:eu-west-1:${ACCOUNT}:network-interface/*`, "Allowed"],
+    // CreateHsm authorizes DeleteNetworkInterface too (Service Authorization Reference, AWS CloudHSM).
+    [
+      "ec2:DeleteNetworkInterface",
+      `arn:aws:ec2:eu-west-1:${ACCOUNT}:network-interface/eni-0123456789abcdef0`,
+      "Allowed",
+    ],
+    ["ec2:AuthorizeSecurityGroupIngress", sg(), "Allowed"],
+    ["ec2:AuthorizeSecurityGroupIngress", sg("us-east-1"), "ImplicitlyDenied"],
+    ["ec2:AuthorizeSecurityGroupIngress", sg("eu-west-1", "999999999999"), "ImplicitlyDenied"],
+    ["ec2:DescribeVpcs", "*", "Allowed"],
+    ["kms:Encrypt", key(), "Allowed"],
+    ["kms:Decrypt", key(), "Allowed"],
+    ["kms:Encrypt", key("us-east-1"), "ImplicitlyDenied"],
+    ["kms:UpdateCustomKeyStore", "*", "Allowed"],
+    ["cloudhsm:DeleteCluster", cluster(), "ImplicitlyDenied"],
+    ["kms:ScheduleKeyDeletion", key(), "ImplicitlyDenied"],
+  ])("restore-key-store: %s on %s -> %s", async (action, resource, expected) => {
+    expect(await ask("restore-key-store", action, resource)).toBe(expected);
+  });
+
+  test.each<[string, string, string]>([
+    ["cloudhsm:ModifyBackupAttributes", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:backup/backup-abcdefghijk`, "Allowed"],
+    [
+      "cloudhsm:ModifyBackupAttributes",
+      `arn:aws:cloudhsm:us-east-1:${ACCOUNT}:backup/backup-abcdefghijk`,
+      "ImplicitlyDenied",
+    ],
+    [
+      "cloudhsm:ModifyBackupAttributes",
+      `arn:aws:cloudhsm:eu-west-1:999999999999:backup/backup-abcdefghijk`,
+      "ImplicitlyDenied",
+    ],
+    ["cloudhsm:ModifyCluster", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:cluster/${IDS.clusterId}`, "Allowed"],
+    ["cloudhsm:ModifyCluster", cluster(), "ImplicitlyDenied"],
+    ["cloudhsm:DeleteBackup", `arn:aws:cloudhsm:eu-west-1:${ACCOUNT}:backup/backup-abcdefghijk`, "ImplicitlyDenied"],
+  ])("migrate-hsm-type: %s on %s -> %s", async (action, resource, expected) => {
+    expect(await ask("migrate-hsm-type", action, resource)).toBe(expected);
   });
 });

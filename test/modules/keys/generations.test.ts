@@ -159,9 +159,12 @@ describe("the superseded generation is decrypt-only for its users (evaluated)", 
     ["kms:ReEncryptTo", "ExplicitlyDenied"],
     ["kms:Decrypt", "Allowed"],
     ["kms:ReEncryptFrom", "Allowed"],
-  ])("generation 1, an identity of the account with AdministratorAccess (no user): %s -> %s", async (action, expected) => {
-    expect(await ask(gen1, OPERATOR, action, { identityPolicies: [ADMINISTRATOR_ACCESS] })).toBe(expected);
-  });
+  ])(
+    "generation 1, an identity of the account with AdministratorAccess (no user): %s -> %s",
+    async (action, expected) => {
+      expect(await ask(gen1, OPERATOR, action, { identityPolicies: [ADMINISTRATOR_ACCESS] })).toBe(expected);
+    },
+  );
 
   test.each<[string, string[], string, string]>([
     ["a grant to itself to encrypt", ["Encrypt"], "false", "ExplicitlyDenied"],
