@@ -136,6 +136,9 @@ describe("the schedules", () => {
     expect(await ask("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:333333333333:function:other")).toBe(
       "ImplicitlyDenied",
     );
+    // The unqualified function only (the schedules' target): no version or alias of it.
+    expect(await ask("lambda:InvokeFunction", `${fn}:1`)).toBe("ImplicitlyDenied");
+    expect(await ask("lambda:InvokeFunction", `${fn}:live`)).toBe("ImplicitlyDenied");
     expect(await ask("lambda:UpdateFunctionCode", fn)).toBe("ImplicitlyDenied");
     expect(await ask("cloudhsm:DeleteHsm", "*")).toBe("ImplicitlyDenied");
   });
