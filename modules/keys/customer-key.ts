@@ -319,7 +319,8 @@ export class CustomerKey extends Construct implements ICustomerKey {
       // administrator, KMS refuses CreateKey/PutKeyPolicy instead of leaving a key nobody can manage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
-      policy: JSON.stringify(buildKeyPolicy(g.policy)),
+      // A multi-Region primary's administrators replicate it (kms:ReplicateKey); its replicas' policies leave that out.
+      policy: JSON.stringify(buildKeyPolicy(multiRegion ? { ...g.policy, multiRegionPrimary: true } : g.policy)),
       tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store, ...g.tags },
       dependsOn:
         props.keyStore || props.dependsOn?.length

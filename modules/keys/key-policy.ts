@@ -178,6 +178,14 @@ export interface KeyPolicyProps {
   readonly services?: readonly KeyServiceAccess[];
   /** The Region of the key this policy is for (a Region-bound service principal such as CloudWatch Logs'). Required with `services`. */
   readonly region?: string;
+  /**
+   * A multi-Region PRIMARY key: its administrators also get `kms:ReplicateKey`, which creating a replica
+   * needs in the primary's key policy (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html,
+   * "Required permissions"); in the `closed` form no IAM policy can supply it, and the deploying
+   * principal is an administrator. Never on a replica (a replica is not replicated).
+   * @default false
+   */
+  readonly multiRegionPrimary?: boolean;
 }
 
 /** One AWS service that uses the key on the account's behalf, and the resources it may use it for. */
@@ -362,7 +370,9 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
   const encryptOnly = superseded ? [] : [...(p.encryptOnlyUsers ?? [])].sort();
   const decryptOnly = [...(p.decryptOnlyUsers ?? [])].sort();
   const useActions = superseded ? [...DECRYPT_ONLY_ACTIONS] : [...USE_ACTIONS];
-  const statements: Statement[] = [...administration(p, admins, DENIED_TO_ADMINS)];
+  const statements: Statement[] = [
+    ...administration(p, admins, DENIED_TO_ADMINS, p.multiRegionPrimary ? ["kms:ReplicateKey"] : []),
+  ];
   statements.push(
     { Sid: "KeyUse", Effect: "Allow", Principal: { AWS: users }, Action: useActions, Resource: "*" },
     {
@@ -529,6 +539,7 @@ function administration(
   p: { partition: string; account: string; form?: KeyPolicyForm },
   admins: string[],
   deniedToAdmins: string[],
+  extraAdminActions: readonly string[] = [],
 ): Statement[] {
   const out: Statement[] = [];
   if ((p.form ?? KMS.DEFAULT_KEY_POLICY_FORM.value) === "account") {
@@ -543,7 +554,7 @@ function administration(
   out.push(
     ...limitedRole(
       admins,
-      { sid: "KeyAdministration", actions: ADMIN_ACTIONS },
+      { sid: "KeyAdministration", actions: [...ADMIN_ACTIONS, ...extraAdminActions].sort() },
       { sid: "AdministratorsCannotUseKey", actions: deniedToAdmins },
     ),
   );

@@ -76,8 +76,10 @@ describe("multi-Region keys", () => {
     for (const r of replicas) {
       expect(r.primary_key_arn).toBe("${aws_kms_key.appData_key_18A68D91.arn}");
       expect(r.lifecycle).toEqual({ prevent_destroy: true });
-      // The same policy as the primary's, built for the replica's Region (no service here: identical).
-      expect(r.policy).toBe(one(json, "aws_kms_key").policy);
+      // The same policy as the primary's, built for the replica's Region (no service here: identical), but
+      // for kms:ReplicateKey, which only the primary's administrators need.
+      expect(r.policy).toBe((one(json, "aws_kms_key").policy as string).replace('"kms:ReplicateKey",', ""));
+      expect(r.policy).not.toContain("kms:ReplicateKey");
     }
     const aliases = Object.values(json.resource?.aws_kms_alias ?? {}) as Record<string, unknown>[];
     expect(aliases.map((a) => [a.name, a.provider ?? "default"]).sort()).toEqual([
@@ -146,6 +148,35 @@ const statementsOf = (json: StackJson, type = "aws_kms_key"): Record<string, unk
   (JSON.parse(one(json, type).policy as string) as { Statement: Record<string, unknown>[] }).Statement;
 const serviceStatements = (statements: Record<string, unknown>[]) =>
   statements.filter((s) => (s.Principal as { Service?: string }).Service !== undefined);
+
+describe("replicating a multi-Region key (evaluated)", () => {
+  // ReplicateKey is authorized by the PRIMARY's key policy
+  // (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html, "Required permissions"). In the
+  // closed form the deploying principal is an administrator and no IAM policy can supply it: without it in the
+  // administrators' statement the first apply of every replica is refused.
+  const json = synth({ multiRegion: true, replicaRegions: ["eu-central-1"], policy: "closed" });
+  const primary = JSON.parse(one(json, "aws_kms_key").policy as string) as PolicyDocument;
+  const replica = JSON.parse(one(json, "aws_kms_replica_key").policy as string) as PolicyDocument;
+  const REPLICA_ARN = KEY_ARN.replace("eu-west-1", "eu-central-1");
+  const ask = (policy: PolicyDocument, principal: string, action: string, resource = KEY_ARN) =>
+    decide({ principal, action, resource, resourceAccount: ACCOUNT, resourcePolicy: policy });
+
+  test("the primary's administrators may replicate it (closed form, no IAM policy)", async () => {
+    expect(await ask(primary, ADMIN, "kms:ReplicateKey")).toBe("Allowed");
+  });
+
+  test("nobody else may, and a replica grants it to nobody; administrators still cannot use the key", async () => {
+    expect(await ask(primary, USER, "kms:ReplicateKey")).toBe("ImplicitlyDenied");
+    expect(await ask(primary, `arn:aws:iam::${ACCOUNT}:role/Other`, "kms:ReplicateKey")).toBe("ImplicitlyDenied");
+    expect(await ask(replica, ADMIN, "kms:ReplicateKey", REPLICA_ARN)).toBe("ImplicitlyDenied");
+    expect(await ask(replica, ADMIN, "kms:PutKeyPolicy", REPLICA_ARN)).toBe("Allowed");
+    expect(await ask(primary, ADMIN, "kms:Decrypt")).toBe("ExplicitlyDenied");
+  });
+
+  test("a single-Region key's administrators get no kms:ReplicateKey", () => {
+    expect(one(synth({ policy: "closed" }), "aws_kms_key").policy).not.toContain("kms:ReplicateKey");
+  });
+});
 
 describe("service statements", () => {
   const all: KeyServiceAccess[] = [
