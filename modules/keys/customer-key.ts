@@ -271,7 +271,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
         deletionWindowInDays: props.deletionWindowDays ?? KMS.DEFAULT_DELETION_WINDOW_DAYS.value,
         enabled: true,
         bypassPolicyLockoutSafetyCheck: false,
-        policy: JSON.stringify(buildKeyPolicy({ ...policy, region })),
+        policy: JSON.stringify(buildKeyPolicy({ ...policy, region, multiRegion: "replica" })),
         tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store, ReplicaOf: this.name },
         lifecycle: { preventDestroy: true },
       });
@@ -320,7 +320,7 @@ export class CustomerKey extends Construct implements ICustomerKey {
       // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
       bypassPolicyLockoutSafetyCheck: false,
       // A multi-Region primary's administrators replicate it (kms:ReplicateKey); its replicas' policies leave that out.
-      policy: JSON.stringify(buildKeyPolicy(multiRegion ? { ...g.policy, multiRegionPrimary: true } : g.policy)),
+      policy: JSON.stringify(buildKeyPolicy(multiRegion ? { ...g.policy, multiRegion: "primary" } : g.policy)),
       tags: { Name: props.alias.replace(/^alias\//, ""), KeyStore: store, ...g.tags },
       dependsOn:
         props.keyStore || props.dependsOn?.length

@@ -82,6 +82,9 @@ const DENIED_TO_USERS = [
   "kms:UntagResource",
 ];
 
+/** Also denied to users and service roles of a multi-Region key (primary or replica). */
+const DENIED_TO_USERS_OF_MULTI_REGION_KEYS = ["kms:ReplicateKey", "kms:UpdatePrimaryRegion"];
+
 /** What an encrypt-only user may do: encrypt and make data keys (under this key), never decrypt. */
 export const ENCRYPT_ONLY_ACTIONS = [
   "kms:DescribeKey",
@@ -179,13 +182,15 @@ export interface KeyPolicyProps {
   /** The Region of the key this policy is for (a Region-bound service principal such as CloudWatch Logs'). Required with `services`. */
   readonly region?: string;
   /**
-   * A multi-Region PRIMARY key: its administrators also get `kms:ReplicateKey`, which creating a replica
-   * needs in the primary's key policy (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html,
-   * "Required permissions"); in the `closed` form no IAM policy can supply it, and the deploying
-   * principal is an administrator. Never on a replica (a replica is not replicated).
-   * @default false
+   * A multi-Region key, its primary or a replica. The PRIMARY's administrators also get `kms:ReplicateKey`,
+   * which creating a replica needs in the primary's key policy
+   * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html, "Required permissions"); in
+   * the `closed` form no IAM policy can supply it, and the deploying principal is an administrator. On both,
+   * users and service roles are also denied `kms:ReplicateKey` and `kms:UpdatePrimaryRegion`: a replica
+   * made by a user would carry a key policy of the user's choosing (key management, like the other denies).
+   * @default - a single-Region key
    */
-  readonly multiRegionPrimary?: boolean;
+  readonly multiRegion?: "primary" | "replica";
 }
 
 /** One AWS service that uses the key on the account's behalf, and the resources it may use it for. */
@@ -371,7 +376,7 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
   const decryptOnly = [...(p.decryptOnlyUsers ?? [])].sort();
   const useActions = superseded ? [...DECRYPT_ONLY_ACTIONS] : [...USE_ACTIONS];
   const statements: Statement[] = [
-    ...administration(p, admins, DENIED_TO_ADMINS, p.multiRegionPrimary ? ["kms:ReplicateKey"] : []),
+    ...administration(p, admins, DENIED_TO_ADMINS, p.multiRegion === "primary" ? ["kms:ReplicateKey"] : []),
   ];
   statements.push(
     { Sid: "KeyUse", Effect: "Allow", Principal: { AWS: users }, Action: useActions, Resource: "*" },
@@ -451,7 +456,7 @@ export function buildKeyPolicy(p: KeyPolicyProps): { Version: "2012-10-17"; Stat
     Sid: "UsersCannotManageKey",
     Effect: "Deny",
     Principal: { AWS: [...users, ...services, ...encryptOnly, ...decryptOnly] },
-    Action: DENIED_TO_USERS,
+    Action: p.multiRegion ? [...DENIED_TO_USERS, ...DENIED_TO_USERS_OF_MULTI_REGION_KEYS] : DENIED_TO_USERS,
     Resource: "*",
   });
   return { Version: "2012-10-17", Statement: statements };

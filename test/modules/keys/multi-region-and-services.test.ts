@@ -79,7 +79,8 @@ describe("multi-Region keys", () => {
       // The same policy as the primary's, built for the replica's Region (no service here: identical), but
       // for kms:ReplicateKey, which only the primary's administrators need.
       expect(r.policy).toBe((one(json, "aws_kms_key").policy as string).replace('"kms:ReplicateKey",', ""));
-      expect(r.policy).not.toContain("kms:ReplicateKey");
+      const admins = (JSON.parse(r.policy as string) as { Statement: { Sid: string; Action: string[] }[] }).Statement;
+      expect(admins.find((st) => st.Sid === "KeyAdministration")?.Action).not.toContain("kms:ReplicateKey");
     }
     const aliases = Object.values(json.resource?.aws_kms_alias ?? {}) as Record<string, unknown>[];
     expect(aliases.map((a) => [a.name, a.provider ?? "default"]).sort()).toEqual([
@@ -166,15 +167,46 @@ describe("replicating a multi-Region key (evaluated)", () => {
   });
 
   test("nobody else may, and a replica grants it to nobody; administrators still cannot use the key", async () => {
-    expect(await ask(primary, USER, "kms:ReplicateKey")).toBe("ImplicitlyDenied");
+    expect(await ask(primary, USER, "kms:ReplicateKey")).toBe("ExplicitlyDenied");
     expect(await ask(primary, `arn:aws:iam::${ACCOUNT}:role/Other`, "kms:ReplicateKey")).toBe("ImplicitlyDenied");
     expect(await ask(replica, ADMIN, "kms:ReplicateKey", REPLICA_ARN)).toBe("ImplicitlyDenied");
     expect(await ask(replica, ADMIN, "kms:PutKeyPolicy", REPLICA_ARN)).toBe("Allowed");
     expect(await ask(primary, ADMIN, "kms:Decrypt")).toBe("ExplicitlyDenied");
   });
 
-  test("a single-Region key's administrators get no kms:ReplicateKey", () => {
+  test("a single-Region key's policy names no kms:ReplicateKey", () => {
     expect(one(synth({ policy: "closed" }), "aws_kms_key").policy).not.toContain("kms:ReplicateKey");
+  });
+
+  test("account form: a user whose IAM allows kms:* may neither replicate the key nor move its primary Region", async () => {
+    const account = synth({ multiRegion: true, replicaRegions: ["eu-central-1"] });
+    const p = JSON.parse(one(account, "aws_kms_key").policy as string) as PolicyDocument;
+    const r = JSON.parse(one(account, "aws_kms_replica_key").policy as string) as PolicyDocument;
+    const asUser = (policy: PolicyDocument, action: string, resource = KEY_ARN) =>
+      decide({
+        principal: USER,
+        action,
+        resource,
+        resourceAccount: ACCOUNT,
+        resourcePolicy: policy,
+        identityPolicies: [ADMINISTRATOR_ACCESS],
+      });
+    expect(await asUser(p, "kms:ReplicateKey")).toBe("ExplicitlyDenied");
+    expect(await asUser(p, "kms:UpdatePrimaryRegion")).toBe("ExplicitlyDenied");
+    expect(await asUser(r, "kms:UpdatePrimaryRegion", REPLICA_ARN)).toBe("ExplicitlyDenied");
+    // Still a user: the key's use is untouched.
+    expect(await asUser(p, "kms:Decrypt")).toBe("Allowed");
+    expect(await asUser(r, "kms:Encrypt", REPLICA_ARN)).toBe("Allowed");
+    // The administrators still replicate it.
+    expect(
+      await decide({
+        principal: ADMIN,
+        action: "kms:ReplicateKey",
+        resource: KEY_ARN,
+        resourceAccount: ACCOUNT,
+        resourcePolicy: p,
+      }),
+    ).toBe("Allowed");
   });
 });
 
