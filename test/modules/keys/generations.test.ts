@@ -194,6 +194,24 @@ describe("the superseded generation is decrypt-only for its users (evaluated)", 
     ).toBe("Allowed");
   });
 
+  test("an AWS service of `services` writes new logs under generation 2 only (generation 1 decrypt-only for it too)", async () => {
+    const TRAIL = `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/audit`;
+    const withTrail = keys(keyJson({ ...props, services: [{ service: "cloudtrail", sourceArns: [TRAIL] }] }));
+    const old = policyOf(withTrail.appData_key_18A68D91);
+    const now = policyOf(Object.entries(withTrail).find(([id]) => id.includes("key-gen2"))![1]);
+    // (The evaluator drops kms:EncryptionContext:<key> request keys: the condition key is rewritten to a
+    // stand-in it reads, identically in policy and request, as test/modules/keys/multi-region-and-services.test.ts does.)
+    const EC = "kms:EncryptionContext:aws:cloudtrail:arn";
+    const STAND_IN = "aws:PrincipalTag/kms-ec:aws:cloudtrail:arn";
+    const stand = (p: PolicyDocument) => JSON.parse(JSON.stringify(p).replaceAll(EC, STAND_IN)) as PolicyDocument;
+    const trail = (policy: PolicyDocument) =>
+      ask(stand(policy), "cloudtrail.amazonaws.com", "kms:GenerateDataKey", {
+        context: { "aws:SourceArn": TRAIL, [STAND_IN]: TRAIL },
+      });
+    expect(await trail(now)).toBe("Allowed");
+    expect(await trail(old)).toBe("ExplicitlyDenied");
+  });
+
   test("users keep grants for AWS resources on generation 1 (an EBS volume under it still attaches), not others", async () => {
     expect(await ask(gen1, USER, "kms:CreateGrant", { context: { "kms:GrantIsForAWSResource": "true" } })).toBe(
       "Allowed",
