@@ -203,8 +203,15 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
       "restore only a store whose cluster is lost (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET: npm run -s status); to move a working store, disconnect it first",
     );
 
-  // 1. The backup, and the keys it would lose.
-  const backup = input.backupId ? await oneBackup(input.backupId) : await newestBackupOf(storeClusterId);
+  // 1. The backup, and the keys it would lose. A cluster an earlier run created for this store is
+  // resumed with ITS backup: the default (the old cluster's newest READY backup) can change between
+  // runs (a daily backup of a cluster that still exists), and CreateCluster must never run twice.
+  const earlier = await earlierRestore();
+  const backup = earlier
+    ? await oneBackup(earlier.SourceBackupId as string)
+    : input.backupId
+      ? await oneBackup(input.backupId)
+      : await newestBackupOf(storeClusterId);
   const created = backup.CreateTimestamp as Date;
   progress.note(`backup ${backup.BackupId} of ${backup.ClusterId ?? "?"}, created ${created.toISOString()}`);
   const extra = backup as Backup & { HsmType?: string; Mode?: string };
@@ -235,7 +242,7 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     );
 
   // 2. The cluster (found again on a re-run by its tag and backup), and one HSM per AZ.
-  let cluster = await findRestoredCluster(backup.BackupId as string);
+  let cluster = earlier;
   if (cluster) progress.note(`resuming with ${cluster.ClusterId}, already created from ${backup.BackupId}`);
   else {
     const out = await hsm<CreateClusterCommandOutput>(
@@ -396,7 +403,39 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     return newest;
   }
 
-  async function findRestoredCluster(backupId: string): Promise<Cluster | undefined> {
+  /**
+   * The cluster an earlier run created for this store (tagged {@link RESTORED_FOR_TAG}, not being
+   * deleted), whatever its backup; refused when it is not the one `--backup-id` names, or when there
+   * are several (never a second CreateCluster beside one that exists).
+   */
+  async function earlierRestore(): Promise<Cluster | undefined> {
+    const found = await restoredClusters();
+    const ids = found.map((c) => `${c.ClusterId} (from ${c.SourceBackupId})`).join(", ");
+    const cleanup = (keep?: string) =>
+      `${keep ? `re-run with --backup-id ${keep} to resume with it, or ` : ""}delete the cluster${found.length > 1 ? "s" : ""} not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`;
+    if (input.backupId) {
+      const same = found.filter((c) => c.SourceBackupId === input.backupId);
+      if (same.length === 1) return same[0];
+      if (found.length)
+        throw new HookError(
+          label,
+          "RestoreInProgress",
+          `an earlier run already created ${ids} for ${keyStoreId}, not from --backup-id ${input.backupId}`,
+          cleanup(found.length === 1 ? found[0].SourceBackupId : undefined),
+        );
+      return undefined;
+    }
+    if (found.length > 1)
+      throw new HookError(
+        label,
+        "RestoreInProgress",
+        `earlier runs created ${found.length} clusters for ${keyStoreId}: ${ids}`,
+        `re-run with --backup-id naming the one to resume, or ${cleanup()}`,
+      );
+    return found[0];
+  }
+
+  async function restoredClusters(): Promise<Cluster[]> {
     const all: Cluster[] = [];
     let NextToken: string | undefined;
     do {
@@ -407,10 +446,7 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
       all.push(...(out.Clusters ?? []));
       NextToken = out.NextToken;
     } while (NextToken);
-    return all.find(
-      (c) =>
-        c.SourceBackupId === backupId && c.State !== "DELETED" && c.State !== "DELETE_IN_PROGRESS" && restoredHere(c),
-    );
+    return all.filter((c) => c.State !== "DELETED" && c.State !== "DELETE_IN_PROGRESS" && restoredHere(c));
   }
 
   async function storeKeys(): Promise<KeyMetadata[]> {

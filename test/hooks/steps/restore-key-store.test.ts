@@ -433,6 +433,46 @@ test("a re-run resumes with the cluster it created (found by tag and backup), ad
   expect(cloudhsm.commandCalls(CreateHsmCommand)[0].args[0].input.AvailabilityZone).toBe("eu-west-1b");
 });
 
+test("a re-run after a newer backup of the old cluster appeared resumes with the cluster it created, never a second CreateCluster", async () => {
+  // The old cluster still exists (SUBNET_NOT_FOUND) and took its daily backup between the two runs.
+  world.storeCode = "SUBNET_NOT_FOUND";
+  const newer = {
+    BackupId: "backup-dailyafterab",
+    BackupState: "READY",
+    ClusterId: OLD,
+    CreateTimestamp: t("2026-12-06T02:00:00Z"),
+  };
+  cloudhsm.on(DescribeBackupsCommand).callsFake((i: { Filters?: { backupIds?: string[] } }) => ({
+    Backups: i.Filters?.backupIds
+      ? [...BACKUPS, newer].filter((b) => i.Filters?.backupIds?.includes(b.BackupId))
+      : [...BACKUPS, newer],
+  }));
+  world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1a", 0)] };
+  world.creating = 0;
+  const rt = runtime(60);
+  await restoreKeyStore(input({}, rt));
+  expect(cloudhsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
+  expect(mutating()).toEqual([
+    "CreateHsm",
+    "DisconnectCustomKeyStore",
+    "UpdateCustomKeyStore",
+    "ConnectCustomKeyStore",
+    "Encrypt",
+    "Decrypt",
+  ]);
+  expect(rt.lines.join("\n")).toContain(`resuming with ${NEW}, already created from backup-newestreadya`);
+});
+
+test("--backup-id naming another backup than the cluster an earlier run created: refused, naming it, nothing created", async () => {
+  world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1a", 0)] };
+  world.creating = 0;
+  const err = await thrown(() => restoreKeyStore(input({ backupId: "backup-olderbackupa" })));
+  expect(err.message).toBe(
+    `${LABEL} RestoreInProgress: an earlier run already created ${NEW} (from backup-newestreadya) for ${IDS.keyStoreId}, not from --backup-id backup-olderbackupa. Next: re-run with --backup-id backup-newestreadya to resume with it, or delete the cluster not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`,
+  );
+  expect(mutating()).toEqual([]);
+});
+
 test("a re-run after the repoint only connects and proves the keys", async () => {
   world.storeCluster = NEW;
   world.storeState = "DISCONNECTED";
