@@ -551,7 +551,7 @@ export const STEP_CONTRACT = {
   },
   "scale-down": {
     description:
-      "scheduled (scale-to-zero): require a READY backup, disconnect the key store (KMS refuses its keys until scale-up), delete every HSM (DeleteHsm takes a backup), wait until none is left and that backup is READY",
+      "scheduled (scale-to-zero): require a READY backup, disconnect the key store (KMS refuses its keys until scale-up), delete every HSM but one (DeleteHsm takes a backup), wait until that backup is READY, then delete the last, wait until none is left and its backup is READY",
     inGraph: false,
     scheduled: true,
     args: { clusterId: CLUSTER_ID, keyStoreId: KEY_STORE_ID },

@@ -10,8 +10,9 @@
  * - `scale-down` (scheduled): confirms a READY backup, disconnects the key store (KMS then refuses
  *   every request for its keys with KMSInvalidStateException until it reconnects:
  *   https://docs.aws.amazon.com/kms/latest/developerguide/disconnect-keystore.html), deletes every HSM
- *   (DeleteHsm takes a backup first: https://docs.aws.amazon.com/cloudhsm/latest/userguide/backups.html)
- *   and waits until they are gone and that backup is READY.
+ *   but one (removing an HSM from an active cluster takes a backup:
+ *   https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-backups.html), waits until that backup is
+ *   READY, then deletes the last, and waits until they are gone and its backup is READY.
  * - `scale-up` (scheduled): `ensure-hsms` for every HSM of the configuration (at least 2 in 2 AZs,
  *   which KMS needs), then `connect-key-store`.
  *
@@ -251,9 +252,27 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
     timeoutAction: "check the key store in the KMS console, then re-run (no HSM was deleted)",
   });
 
-  // 3. Delete every HSM (each DeleteHsm takes a backup first).
-  cluster = await describe();
-  for (const hsm of liveHsms(cluster)) {
+  // 3. Delete every HSM (each DeleteHsm takes a backup first). All but one first: the last is deleted
+  // only once the backup those deletions took is READY. The store is DISCONNECTED, so that backup holds
+  // every key, including those created since the checkpoint; without it the last HSM stays and nothing is lost.
+  const known = new Set(ready.map((b) => b.BackupId));
+  const since = ready[0]?.CreateTimestamp?.getTime() ?? 0;
+  const takenNow = async () =>
+    (await backups(input, label, ["READY"])).filter(
+      (b) => !known.has(b.BackupId) && (b.CreateTimestamp?.getTime() ?? 0) >= since,
+    );
+  const waitForDeleteBackup = (timeoutAction: string) =>
+    waitUntil<Backup[]>({
+      runtime: input,
+      progress,
+      target: "a READY backup taken by DeleteHsm",
+      describe: takenNow,
+      stateOf: (b) => (b.length ? `backup ${b[0].BackupId} READY` : "no new READY backup"),
+      done: (b) => b.length > 0,
+      policy: pollFor(TYPICAL_MS.hsmCreate),
+      timeoutAction,
+    });
+  const deleteHsm = async (hsm: Hsm) => {
     progress.note(`DeleteHsm ${hsm.HsmId} (${hsm.AvailabilityZone})`);
     try {
       await withRetry(
@@ -264,7 +283,17 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
     } catch (err) {
       throw cloudHsmError(label, "DeleteHsm", err);
     }
+  };
+  cluster = await describe();
+  const toDelete = liveHsms(cluster);
+  for (const hsm of toDelete.slice(0, -1)) await deleteHsm(hsm);
+  if (toDelete.length > 1) {
+    const taken = await waitForDeleteBackup(
+      `the last HSM (${toDelete[toDelete.length - 1].HsmId}) is kept, so no key is lost: check the cluster's backups in the CloudHSM console, then re-run scale-down (or scale-up to bring the store back)`,
+    );
+    progress.note(`backup ${taken[0].BackupId} READY: it holds every key of the disconnected store`);
   }
+  if (toDelete.length) await deleteHsm(toDelete[toDelete.length - 1]);
   const gone = (c: Cluster) => (c.Hsms ?? []).every((h) => h.State === "DELETED");
   cluster = await waitUntil<Cluster>({
     runtime: input,
@@ -279,6 +308,10 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
   });
 
   // 4. The backup DeleteHsm took is READY before the step reports the cluster safely at zero.
+  if (toDelete.length === 1)
+    await waitForDeleteBackup(
+      `the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup${ready[0] ? `, else ${ready[0].BackupId}, which lacks keys created after ${ready[0].CreateTimestamp?.toISOString()}` : ""})`,
+    );
   const pending = () => backups(input, label, ["CREATE_IN_PROGRESS"]);
   await waitUntil<Backup[]>({
     runtime: input,

@@ -236,13 +236,49 @@ describe("scale-down", () => {
       "DescribeBackups READY",
       "DisconnectCustomKeyStore",
       "DeleteHsm hsm-old0abcdefghij",
+      // The last HSM goes only once the backup the first DeleteHsm took is READY.
+      "DescribeBackups READY",
+      "DescribeBackups READY",
       "DeleteHsm hsm-old1abcdefghij",
       "DescribeBackups READY",
     ]);
+    expect(rt.lines.join("\n")).toContain(
+      "backup backup-del1abcdefg READY: it holds every key of the disconnected store",
+    );
     expect(hsms).toEqual([]);
     expect(storeState).toBe("DISCONNECTED");
     expect(result.state).toBe("0 HSMs, key store DISCONNECTED, newest READY backup backup-del1abcdefg");
     expect(rt.lines.join("\n")).toContain("KMS refuses its keys (KMSInvalidStateException) until scale-up");
+  });
+
+  test("the backup DeleteHsm takes never becomes READY: TIMEOUT with the last HSM kept, so no key is lost", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    // DeleteHsm accepted, but no backup of it ever shows up READY.
+    cloudhsm.on(DeleteHsmCommand).callsFake((i: { HsmId: string }) => {
+      calls.push(`DeleteHsm ${i.HsmId}`);
+      hsms = hsms.map((h) => (h.HsmId === i.HsmId ? { ...h, State: "DELETE_IN_PROGRESS" } : h));
+      return { HsmId: i.HsmId };
+    });
+    const err = await thrown(() => run(runtime(20)));
+    expect(err.message).toMatch(
+      /^\[scale-down cluster-abcdefghijk\] TIMEOUT: still no new READY backup after 20m\d*s? waiting for a READY backup taken by DeleteHsm\. Next: the last HSM \(hsm-old1abcdefghij\) is kept, so no key is lost: check the cluster's backups in the CloudHSM console, then re-run scale-down \(or scale-up to bring the store back\)$/,
+    );
+    expect(calls.filter((c) => c.startsWith("DeleteHsm"))).toEqual(["DeleteHsm hsm-old0abcdefghij"]);
+    expect(hsms.filter((h) => h.State === "ACTIVE").map((h) => h.HsmId)).toEqual(["hsm-old1abcdefghij"]);
+  });
+
+  test("a single HSM whose DeleteHsm backup never becomes READY: not reported done, the older backup's gap named", async () => {
+    hsms = [active("eu-west-1a", 0)];
+    cloudhsm.on(DeleteHsmCommand).callsFake((i: { HsmId: string }) => {
+      calls.push(`DeleteHsm ${i.HsmId}`);
+      hsms = hsms.map((h) => (h.HsmId === i.HsmId ? { ...h, State: "DELETE_IN_PROGRESS" } : h));
+      return { HsmId: i.HsmId };
+    });
+    const err = await thrown(() => run(runtime(20)));
+    expect(err.message).toContain("TIMEOUT: still no new READY backup after 20m");
+    expect(err.message).toContain(
+      "Next: the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup, else backup-dailyabcdefg, which lacks keys created after 2026-12-07T03:00:00.000Z)",
+    );
   });
 
   test("no READY backup: refused before anything changes (the store stays connected, no HSM deleted)", async () => {
