@@ -771,6 +771,22 @@ describe("CloudHSM key store and cluster", () => {
     expect(r).toEqual({ outcome: "finished", exitCode: 0 });
   });
 
+  test("an HSM DescribeClusters still lists as DELETED does not hold up DeleteCluster", async () => {
+    const tf = hsmEnv("Deleted");
+    storeIs("CONNECTED", "CONNECTED", "DISCONNECTING", "DISCONNECTED", "gone");
+    const hsm = (State: string) => ({ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "eu-west-1a", State });
+    m.cloudhsm
+      .on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [hsm("ACTIVE")] }] })
+      .resolves({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [hsm("DELETED")] }] });
+    m.cloudhsm.on(DescribeBackupsCommand).resolves({ Backups: [] });
+    const d = deps(tf);
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(m.cloudhsm.commandCalls(DeleteHsmCommand)).toHaveLength(1);
+    expect(m.cloudhsm.commandCalls(DeleteClusterCommand)[0].args[0].input).toEqual({ ClusterId: CLUSTER });
+    expect(r).toEqual({ outcome: "finished", exitCode: 0 });
+  });
+
   test("--delete-backups deletes the backups once the cluster is gone", async () => {
     const tf = hsmEnv("Deleted");
     storeIs("gone");
