@@ -430,7 +430,7 @@ export const STEP_CONTRACT = {
       backupId: optionalId("backupId", "backup to restore (default: the newest READY backup of the store's cluster)"),
       lastConnected: optionalId(
         "isoTime",
-        "when the store last connected (CloudTrail ConnectCustomKeyStore eventTime); a newer backup skips the kmsuser password reset (default: the newest such event of the store in CloudTrail's 90-day event history; none or no access: unknown, reset)",
+        `when the store last connected (CloudTrail ConnectCustomKeyStore eventTime); a backup taken ${HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES.value} minutes or more after it skips the kmsuser password reset (default: the newest such event of the store in CloudTrail's 90-day event history; none or no access: unknown, reset)`,
       ),
       instanceId: INSTANCE_ID,
       adminSecretArn: ADMIN_SECRET,

@@ -1,4 +1,4 @@
-import { CLOUDHSM } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, HOOKS } from "@cmk-stacks/aws-limits";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   CreateClusterCommand,
@@ -75,12 +75,20 @@ export interface RestoreKeyStoreInput extends KmsuserOnHostInput {
   readonly limiter?: RateLimiter;
 }
 
-/** Why the kmsuser password must be reset after restoring `backupCreated`, or undefined when it need not. */
+/**
+ * Why the kmsuser password must be reset after restoring `backupCreated`, or undefined when it need not.
+ * KMS sets the new password while the connection is made, up to {@link HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES}
+ * after the ConnectCustomKeyStore call (https://docs.aws.amazon.com/kms/latest/developerguide/connect-keystore.html):
+ * a backup taken within that window may hold the password from before it.
+ */
 export function passwordResetReason(backupCreated: Date, lastConnected: Date | undefined): string | undefined {
   if (!lastConnected)
     return "the store's last connect time is unknown (pass --last-connected to skip the reset when the backup is newer)";
+  const windowMinutes = HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES.value;
   if (backupCreated.getTime() < lastConnected.getTime())
     return `the backup (${backupCreated.toISOString()}) predates the store's last connect (${lastConnected.toISOString()}), when KMS set a new kmsuser password`;
+  if (backupCreated.getTime() < lastConnected.getTime() + windowMinutes * 60_000)
+    return `the backup (${backupCreated.toISOString()}) was taken within ${windowMinutes} minutes of the store's last connect call (${lastConnected.toISOString()}), while KMS may still have been setting a new kmsuser password`;
   return undefined;
 }
 

@@ -552,10 +552,15 @@ test("the Lambda runner refuses the step before reading its input (command line 
 });
 
 describe("the rules", () => {
-  test("passwordResetReason: reset unless the backup is newer than the last connect", () => {
+  test("passwordResetReason: reset unless the backup is newer than the last connect and the connection it made", () => {
     expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-01T00:00:00Z"))).toBeUndefined();
-    expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-05T00:00:00Z"))).toBeUndefined();
+    expect(passwordResetReason(t("2026-12-05T00:30:00Z"), t("2026-12-05T00:00:00Z"))).toBeUndefined();
     expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-05T00:00:01Z"))).toContain("predates");
+    // KMS sets the password while connecting (up to HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES after the call).
+    expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-05T00:00:00Z"))).toBe(
+      "the backup (2026-12-05T00:00:00.000Z) was taken within 30 minutes of the store's last connect call (2026-12-05T00:00:00.000Z), while KMS may still have been setting a new kmsuser password",
+    );
+    expect(passwordResetReason(t("2026-12-05T00:29:59Z"), t("2026-12-05T00:00:00Z"))).toContain("within 30 minutes");
     expect(passwordResetReason(t("2026-12-05T00:00:00Z"), undefined)).toContain("unknown");
   });
   test("keysLostWith: keys created after the backup, except those pending deletion", () => {
@@ -619,6 +624,18 @@ describe("the last connect from CloudTrail's event history (no --last-connected)
     expect(resets()).toBe(1);
     expect(rt.lines).toContain(
       `${LABEL} resetting the kmsuser password: the backup (2026-12-05T00:00:00.000Z) predates the store's last connect (2026-12-06T00:00:00.000Z), when KMS set a new kmsuser password`,
+    );
+  });
+
+  test("a backup taken while the last connect may still have been running (within 30 minutes of its call): the password is reset", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .resolves({ Events: [connectEvent("ev-3", IDS.keyStoreId, "2026-12-04T23:50:00Z")] });
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the backup (2026-12-05T00:00:00.000Z) was taken within 30 minutes of the store's last connect call (2026-12-04T23:50:00.000Z), while KMS may still have been setting a new kmsuser password`,
     );
   });
 
