@@ -31,7 +31,7 @@ import { lastConnectFromCloudTrail } from "../lib/last-connect";
 import { parseCertificate } from "../lib/pem";
 import { ProgressReporter } from "../lib/progress";
 import type { RateLimiter } from "../lib/rate-limiter";
-import { withRetry } from "../lib/retry";
+import { noBlindRetry, withRetry, withRetryUnlessDone } from "../lib/retry";
 import type { Sender, StepResult } from "../lib/runtime";
 import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
@@ -164,6 +164,17 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
       throw cloudHsmStepError(label, what, err);
     }
   };
+  /** A CloudHSM call that is not idempotent: see {@link withRetryUnlessDone}. */
+  const once = async <T>(what: string, command: () => object, alreadyDone: () => Promise<T | undefined>) => {
+    try {
+      return (await withRetryUnlessDone(what, () => clients.cloudhsm.send(noBlindRetry(command())), alreadyDone, {
+        ...input,
+        label,
+      })) as T;
+    } catch (err) {
+      throw cloudHsmStepError(label, what, err);
+    }
+  };
   const describeStore = () =>
     describeKeyStore(
       kms,
@@ -253,16 +264,23 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   let cluster = earlier;
   if (cluster) progress.note(`resuming with ${cluster.ClusterId}, already created from ${backup.BackupId}`);
   else {
-    const out = await hsm<CreateClusterCommandOutput>(
+    // CreateCluster takes no client token: after a failure AWS may have acted on, the tagged cluster
+    // is looked for before it is sent again (never a second cluster).
+    const out = await once<CreateClusterCommandOutput>(
       "CreateCluster",
-      new CreateClusterCommand({
-        HsmType: input.hsmType,
-        SubnetIds: [...input.subnetIds],
-        SourceBackupId: backup.BackupId,
-        TagList: [{ Key: RESTORED_FOR_TAG, Value: keyStoreId }],
-        // Mode: a field SDK 3.332's type lacks; its JSON serializer sends it as given.
-        ...(mode ? { Mode: mode } : {}),
-      }),
+      () =>
+        new CreateClusterCommand({
+          HsmType: input.hsmType,
+          SubnetIds: [...input.subnetIds],
+          SourceBackupId: backup.BackupId,
+          TagList: [{ Key: RESTORED_FOR_TAG, Value: keyStoreId }],
+          // Mode: a field SDK 3.332's type lacks; its JSON serializer sends it as given.
+          ...(mode ? { Mode: mode } : {}),
+        }),
+      async () => {
+        const made = (await restoredClusters()).find((c) => c.SourceBackupId === backup.BackupId);
+        return made ? { Cluster: made, $metadata: {} } : undefined;
+      },
     );
     cluster = out.Cluster as Cluster;
     progress.note(`CreateCluster accepted: ${cluster.ClusterId} from ${backup.BackupId}`);
@@ -303,7 +321,14 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   const azs = Object.keys(cluster.SubnetMapping ?? {}).sort();
   const withHsm = new Set((cluster.Hsms ?? []).map((h) => h.AvailabilityZone));
   for (const az of azs.filter((a) => !withHsm.has(a))) {
-    await hsm("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
+    await once(
+      "CreateHsm",
+      () => new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }),
+      async () =>
+        ((await describeNew()).Hsms ?? []).some((h) => h.AvailabilityZone === az && h.State !== "DELETED")
+          ? {}
+          : undefined,
+    );
     progress.note(`CreateHsm accepted in ${az}`);
   }
   cluster = await waitUntil<Cluster>({

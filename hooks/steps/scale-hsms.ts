@@ -41,7 +41,7 @@ import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { connectionState, customKeyStoreKms, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
 import type { RateLimiter } from "../lib/rate-limiter";
-import { withRetry } from "../lib/retry";
+import { noBlindRetry, withRetry, withRetryUnlessDone } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { waitUntil } from "../lib/wait";
 import { connectKeyStore } from "./connect-key-store";
@@ -96,12 +96,23 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
       `${hsmAzs.length} HSMs asked for; a cluster holds ${CLOUDHSM.HSMS_PER_CLUSTER.min} to ${CLOUDHSM.HSMS_PER_CLUSTER.max}`,
       "fix --hsm-azs",
     );
-  const call = <T>(what: string, command: object) =>
-    withRetry(what, () => clients.cloudhsm.send(command), { ...input, label }).catch((err: unknown) => {
-      throw err instanceof HookError ? err : cloudHsmError(label, what, err);
-    }) as Promise<T>;
   const describe = () =>
     withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  // CreateHsm takes no client token: after a failure AWS may have acted on, the cluster is read before
+  // it is sent again (never a second HSM for one missing): HSMs in `az` beyond the `had` seen before.
+  const liveIn = (c: Cluster, az: string) => liveHsms(c).filter((h) => h.AvailabilityZone === az).length;
+  const createHsm = async (az: string, had: number) => {
+    try {
+      await withRetryUnlessDone(
+        "CreateHsm",
+        () => clients.cloudhsm.send(noBlindRetry(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }))),
+        async () => (liveIn(await describe(), az) > had ? {} : undefined),
+        { ...input, label },
+      );
+    } catch (err) {
+      throw err instanceof HookError ? err : cloudHsmError(label, "CreateHsm", err);
+    }
+  };
   const wait = (target: string, done: (c: Cluster) => boolean, first?: Cluster) =>
     waitUntil<Cluster>({
       runtime: input,
@@ -130,14 +141,18 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
   // copy the first one's keys.
   if (liveHsms(cluster).length === 0 && missing.length) {
     progress.note(`CreateHsm in ${missing[0]} (restores the cluster's latest backup, if any)`);
-    await call("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: missing[0] }));
+    await createHsm(missing[0], 0);
     cluster = await wait(`the first HSM ACTIVE`, (c) => (c.Hsms ?? []).some((h) => h.State === "ACTIVE"));
     missing = missingAzs(hsmAzs, cluster);
   }
   if (missing.length) {
     progress.note(`CreateHsm in ${missing.join(", ")}`);
-    for (const az of missing)
-      await call("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
+    const had = new Map<string, number>();
+    for (const az of missing) {
+      const n = had.get(az) ?? liveIn(cluster, az);
+      await createHsm(az, n);
+      had.set(az, n + 1);
+    }
   }
   await wait(`${hsmAzs.length} ACTIVE HSMs (${hsmAzs.join(", ")})`, (c) => allActive(hsmAzs, c));
   return "DONE";

@@ -473,6 +473,38 @@ test("--backup-id naming another backup than the cluster an earlier run created:
   expect(mutating()).toEqual([]);
 });
 
+test("CreateCluster that fails after AWS acted (a 500, a lost answer): the tagged cluster is found, never a second one", async () => {
+  cloudhsm.on(CreateClusterCommand).callsFake(() => {
+    world.existing = { ClusterId: NEW, Hsms: [] };
+    throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+  });
+  world.creating = 0;
+  const rt = runtime(60);
+  const result = await restoreKeyStore(input({}, rt));
+  expect(result.status).toBe("DONE");
+  expect(cloudhsm.commandCalls(CreateClusterCommand)).toHaveLength(1);
+  expect(rt.lines.join("\n")).toContain("CreateCluster had taken effect despite the error: not sent again");
+});
+
+test("CreateHsm that fails after AWS acted: not sent again for that AZ", async () => {
+  world.creating = 0;
+  let failed = false;
+  cloudhsm.on(CreateHsmCommand).callsFake((i: { AvailabilityZone: string }) => {
+    if (i.AvailabilityZone === "eu-west-1b" && !failed) {
+      failed = true;
+      world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1b", 1)] };
+      throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+    }
+    return { Hsm: {} };
+  });
+  await restoreKeyStore(input());
+  expect(
+    cloudhsm
+      .commandCalls(CreateHsmCommand)
+      .map((c: { args: [{ input: { AvailabilityZone: string } }] }) => c.args[0].input.AvailabilityZone),
+  ).toEqual(["eu-west-1a", "eu-west-1b"]);
+});
+
 test("a re-run after the repoint only connects and proves the keys", async () => {
   world.storeCluster = NEW;
   world.storeState = "DISCONNECTED";

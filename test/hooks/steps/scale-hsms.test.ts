@@ -198,6 +198,46 @@ describe("ensure-hsms", () => {
     expect(err.message).toContain("read the message");
   });
 
+  test("CreateHsm that fails after AWS acted (a 500, a lost answer): the cluster is read, the call is not sent again", async () => {
+    hsms = [active("eu-west-1a", 0)];
+    cloudhsm.on(CreateHsmCommand).callsFake((input: { AvailabilityZone: string }) => {
+      calls.push(`CreateHsm ${input.AvailabilityZone}`);
+      hsms.push({
+        HsmId: `hsm-new${nextHsm++}abcdefg`,
+        AvailabilityZone: input.AvailabilityZone,
+        State: "CREATE_IN_PROGRESS",
+      });
+      throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+    });
+    const rt = runtime();
+    const result = await ensureHsms({ ...rt, clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS });
+    expect(result.status).toBe("DONE");
+    expect(calls).toEqual(["CreateHsm eu-west-1b"]);
+    expect(hsms.filter((h) => h.AvailabilityZone === "eu-west-1b")).toHaveLength(1);
+    expect(rt.lines.join("\n")).toContain("CreateHsm had taken effect despite the error: not sent again");
+  });
+
+  test("CreateHsm throttled: sent again (a throttled request was refused, nothing was created)", async () => {
+    hsms = [active("eu-west-1a", 0)];
+    let first = true;
+    cloudhsm.on(CreateHsmCommand).callsFake((input: { AvailabilityZone: string }) => {
+      calls.push(`CreateHsm ${input.AvailabilityZone}`);
+      if (first) {
+        first = false;
+        throw awsError("ThrottlingException", "Rate exceeded");
+      }
+      hsms.push({
+        HsmId: `hsm-new${nextHsm++}abcdefg`,
+        AvailabilityZone: input.AvailabilityZone,
+        State: "CREATE_IN_PROGRESS",
+      });
+      return {};
+    });
+    await ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS });
+    expect(calls).toEqual(["CreateHsm eu-west-1b", "CreateHsm eu-west-1b"]);
+    expect(hsms.filter((h) => h.AvailabilityZone === "eu-west-1b")).toHaveLength(1);
+  });
+
   test("CreateHsm denied (CloudHsmAccessDeniedException): names the grant", async () => {
     cloudhsm.on(CreateHsmCommand).rejects(awsError("CloudHsmAccessDeniedException", "not authorized"));
     const err = await thrown(() =>
