@@ -290,9 +290,11 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
   const deleteHsm = async (hsm: Hsm) => {
     progress.note(`DeleteHsm ${hsm.HsmId} (${hsm.AvailabilityZone})`);
     try {
-      await withRetry(
+      // Sent again only when the HSM is still live (a second DeleteHsm of a deleting HSM is refused).
+      await withRetryUnlessDone(
         "DeleteHsm",
-        () => clients.cloudhsm.send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsm.HsmId })),
+        () => clients.cloudhsm.send(noBlindRetry(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsm.HsmId }))),
+        async () => (liveHsms(await describe()).some((h) => h.HsmId === hsm.HsmId) ? undefined : {}),
         { ...input, label },
       );
     } catch (err) {

@@ -374,6 +374,28 @@ describe("scale-down", () => {
     expect(calls).toEqual([]);
   });
 
+  test("DeleteHsm that fails after AWS acted (a 500): the HSM is seen deleting, the call is not sent again", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    let stamp = 19;
+    cloudhsm.on(DeleteHsmCommand).callsFake((i: { HsmId: string }) => {
+      calls.push(`DeleteHsm ${i.HsmId}`);
+      hsms = hsms.map((h) => (h.HsmId === i.HsmId ? { ...h, State: "DELETE_IN_PROGRESS" } : h));
+      backupList.push({
+        BackupId: `backup-del${backupList.length}abcdefg`,
+        BackupState: "CREATE_IN_PROGRESS",
+        ClusterId: IDS.clusterId,
+        CreateTimestamp: new Date(Date.UTC(2026, 11, 7, stamp++)),
+      });
+      throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+    });
+    const result = await run();
+    expect(result.status).toBe("DONE");
+    expect(calls.filter((c) => c.startsWith("DeleteHsm"))).toEqual([
+      "DeleteHsm hsm-old0abcdefghij",
+      "DeleteHsm hsm-old1abcdefghij",
+    ]);
+  });
+
   test("DeleteHsm refused (CloudHsmInvalidRequestException): mapped, one line", async () => {
     hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
     cloudhsm.on(DeleteHsmCommand).rejects(awsError("CloudHsmInvalidRequestException", "cluster busy"));
