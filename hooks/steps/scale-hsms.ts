@@ -98,6 +98,23 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
     );
   const describe = () =>
     withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  // Terraform owns no HSM of a scale-to-zero cluster: a degraded one is replaced by deleting it and re-running.
+  const healthy = (c: Cluster) => {
+    try {
+      checkClusterHealthy(c, label);
+    } catch (err) {
+      if (!(err instanceof HookError) || err.code !== "ClusterDegraded") throw err;
+      const hsm = (c.Hsms ?? []).find((h) => h.State === "DEGRADED");
+      throw new HookError(
+        label,
+        err.code,
+        err.detail,
+        hsm
+          ? `delete the degraded HSM (aws cloudhsmv2 delete-hsm --cluster-id ${clusterId} --hsm-id ${hsm.HsmId}), wait until it is gone, then re-run: the step creates what is missing (Terraform owns no HSM of a scale-to-zero cluster)`
+          : "read the cluster's state message in the CloudHSM console; contact AWS Support if it stays DEGRADED, then re-run",
+      );
+    }
+  };
   // CreateHsm takes no client token: after a failure AWS may have acted on, the cluster is read before
   // it is sent again (never a second HSM for one missing): HSMs in `az` beyond the `had` seen before.
   const liveIn = (c: Cluster, az: string) => liveHsms(c).filter((h) => h.AvailabilityZone === az).length;
@@ -122,14 +139,14 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
       describe,
       stateOf: hsmSummary,
       done,
-      check: (c) => checkClusterHealthy(c, label),
+      check: healthy,
       policy: pollFor(TYPICAL_MS.hsmCreate),
       timeoutAction: `check the cluster's HSMs in the CloudHSM console (a failed CreateHsm, the HSM quota), then re-run: the step creates only what is missing`,
     });
 
   let cluster = await describe();
   progress.observe(hsmSummary(cluster));
-  checkClusterHealthy(cluster, label);
+  healthy(cluster);
   if (missingAzs(hsmAzs, cluster).length === 0 && allActive(hsmAzs, cluster)) {
     progress.note(`already done (${liveHsms(cluster).length} HSMs ACTIVE)`);
     return "ALREADY_DONE";

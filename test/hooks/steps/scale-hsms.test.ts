@@ -246,6 +246,20 @@ describe("ensure-hsms", () => {
     expect(err.message).toContain("grant the hook role the cloudhsm action");
   });
 
+  test("a DEGRADED HSM: the action replaces it through the step, not through Terraform (which owns no HSM here)", async () => {
+    hsms = [
+      active("eu-west-1a", 0),
+      { HsmId: "hsm-sickabcdefghij", AvailabilityZone: "eu-west-1b", State: "DEGRADED" },
+    ];
+    const err = await thrown(() =>
+      ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS }),
+    );
+    expect(err.message).toBe(
+      `[ensure-hsms ${IDS.clusterId}] ClusterDegraded: cluster ${IDS.clusterId} is DEGRADED (HSM hsm-sickabcdefghij in eu-west-1b: no message). Next: delete the degraded HSM (aws cloudhsmv2 delete-hsm --cluster-id ${IDS.clusterId} --hsm-id hsm-sickabcdefghij), wait until it is gone, then re-run: the step creates what is missing (Terraform owns no HSM of a scale-to-zero cluster)`,
+    );
+    expect(calls).toEqual([]);
+  });
+
   test("HSMs that never become ACTIVE: TIMEOUT at the budget, naming the state", async () => {
     cloudhsm.on(DescribeClustersCommand).resolves({
       Clusters: [
