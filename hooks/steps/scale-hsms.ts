@@ -250,6 +250,15 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
   let cluster = await describe();
   progress.observe(`${connectionState(store)}, ${hsmSummary(cluster)}`);
   if (cluster.State === "DELETE_IN_PROGRESS" || cluster.State === "DELETED") checkClusterHealthy(cluster, label);
+  // An HSM type migration (UPDATE_IN_PROGRESS, limited-write mode) is AWS replacing the HSMs one at a
+  // time: no moment to delete them, and no reason to disconnect the store for a scale-down that waits.
+  if (cluster.State === "UPDATE_IN_PROGRESS")
+    throw new HookError(
+      label,
+      "ClusterUPDATE_IN_PROGRESS",
+      `cluster ${clusterId} is UPDATE_IN_PROGRESS (an HSM type change: ${CLOUDHSM.HSM_TYPE_MIGRATION_DOC}): its HSMs are kept and key store ${input.keyStoreId} stays ${connectionState(store)}`,
+      "re-run scale-down once the cluster is ACTIVE again (migrate-hsm-type waits for it); nothing was changed",
+    );
   const startedWith = liveHsms(cluster).length;
 
   // 1. Checkpoint: the HSMs go only when a READY backup exists (CreateHsm restores the latest one on

@@ -345,6 +345,19 @@ describe("scale-down", () => {
     expect(storeState).toBe("CONNECTED");
   });
 
+  test("a cluster changing HSM type (UPDATE_IN_PROGRESS): refused before the store is disconnected, nothing changed", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    cloudhsm.on(DescribeClustersCommand).resolves({
+      Clusters: [{ ClusterId: IDS.clusterId, State: "UPDATE_IN_PROGRESS", Hsms: hsms }],
+    });
+    const err = await thrown(() => run());
+    expect(err.message).toBe(
+      `[scale-down ${IDS.clusterId}] ClusterUPDATE_IN_PROGRESS: cluster ${IDS.clusterId} is UPDATE_IN_PROGRESS (an HSM type change: https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html): its HSMs are kept and key store ${IDS.keyStoreId} stays CONNECTED. Next: re-run scale-down once the cluster is ACTIVE again (migrate-hsm-type waits for it); nothing was changed`,
+    );
+    expect(calls).toEqual([]);
+    expect(storeState).toBe("CONNECTED");
+  });
+
   test("a store on another cluster: refused, nothing changed", async () => {
     hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
     storeCluster = "cluster-zzzzzzzzzzz";
