@@ -210,7 +210,18 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   if (restoredHere(storeCluster) && (!input.backupId || storeCluster?.SourceBackupId === input.backupId)) {
     const backup = await oneBackup(storeCluster?.SourceBackupId as string);
     progress.note(`the store already points at ${storeClusterId}, restored from ${backup.BackupId}: resuming`);
-    if (store.ConnectionState !== "CONNECTED") await connectOrReset(backup);
+    // CONNECTING: the earlier run's connect (after its reset, if any) is still going: its wait is resumed,
+    // never restarted by another reset (which would disconnect the store and start a new 20-30 minutes).
+    if (store.ConnectionState === "CONNECTING") {
+      progress.note("the connect of an earlier run is still going: waiting for it");
+      await connectKeyStore({
+        ...input,
+        clients: { kms: clients.kms, cloudhsm: clients.cloudhsm },
+        keyStoreId,
+        limiter,
+        timeoutMs: Math.max(1, input.timeoutMs - progress.elapsed()),
+      });
+    } else if (store.ConnectionState !== "CONNECTED") await connectOrReset(backup);
     const proven = await proveKeys();
     return { status: "DONE", state: `CONNECTED, ${proven} keys proven`, elapsedMs: progress.elapsed() };
   }

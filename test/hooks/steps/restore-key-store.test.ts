@@ -515,6 +515,29 @@ test("a re-run after the repoint only connects and proves the keys", async () =>
   expect(mutating()).toEqual(["ConnectCustomKeyStore", "Encrypt", "Decrypt"]);
 });
 
+test("a re-run while the earlier run's connect is still CONNECTING resumes that wait: no second reset, no new connect", async () => {
+  world.storeCluster = NEW;
+  world.storeState = "CONNECTING";
+  world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1a", 0), hsmOf("eu-west-1b", 1)] };
+  world.creating = 0;
+  let describes = 0;
+  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => ({
+    CustomKeyStores: [
+      {
+        CustomKeyStoreId: IDS.keyStoreId,
+        CustomKeyStoreType: "AWS_CLOUDHSM",
+        ConnectionState: ++describes > 3 ? "CONNECTED" : "CONNECTING",
+        CloudHsmClusterId: NEW,
+        TrustAnchorCertificate: fixture("trust-anchor.pem"),
+      },
+    ],
+  }));
+  // The last connect unknown: a reset decision would reset.
+  const result = await restoreKeyStore(input({ lastConnected: undefined }));
+  expect(result.state).toBe("CONNECTED, 1 keys proven");
+  expect(mutating()).toEqual(["Encrypt", "Decrypt"]);
+});
+
 test("a key whose material the backup lacks fails its round trip with KMSInvalidStateException, explained", async () => {
   kms.on(EncryptCommand).rejects(awsError("KMSInvalidStateException", "key unavailable"));
   const err = await thrown(() => restoreKeyStore(input()));
