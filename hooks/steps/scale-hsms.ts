@@ -336,6 +336,24 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
     );
     progress.note(`backup ${taken[0].BackupId} READY: it holds every key of the disconnected store`);
   }
+  const pending = () => backups(input, label, ["CREATE_IN_PROGRESS"]);
+  const noBackupInProgress = (timeoutAction: string) =>
+    waitUntil<Backup[]>({
+      runtime: input,
+      progress,
+      target: "no backup CREATE_IN_PROGRESS",
+      describe: pending,
+      stateOf: (b) => (b.length ? `backup ${b[0].BackupId} CREATE_IN_PROGRESS` : "backups READY"),
+      done: (b) => b.length === 0,
+      policy: pollFor(TYPICAL_MS.hsmCreate),
+      timeoutAction,
+    });
+  // One HSM left (a single-HSM cluster, or a run resumed after the others went): a backup still being
+  // made (the one the earlier deletions took) is READY before the last HSM goes.
+  if (toDelete.length === 1)
+    await noBackupInProgress(
+      `the last HSM (${toDelete[0].HsmId}) is kept while a backup is being made: check the cluster's backups in the CloudHSM console, then re-run scale-down`,
+    );
   if (toDelete.length) await deleteHsm(toDelete[toDelete.length - 1]);
   const gone = (c: Cluster) => (c.Hsms ?? []).every((h) => h.State === "DELETED");
   cluster = await waitUntil<Cluster>({
@@ -355,17 +373,9 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
     await waitForDeleteBackup(
       `the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup${ready[0] ? `, else ${ready[0].BackupId}, which lacks keys created after ${ready[0].CreateTimestamp?.toISOString()}` : ""})`,
     );
-  const pending = () => backups(input, label, ["CREATE_IN_PROGRESS"]);
-  await waitUntil<Backup[]>({
-    runtime: input,
-    progress,
-    target: "no backup CREATE_IN_PROGRESS",
-    describe: pending,
-    stateOf: (b) => (b.length ? `backup ${b[0].BackupId} CREATE_IN_PROGRESS` : "backups READY"),
-    done: (b) => b.length === 0,
-    policy: pollFor(TYPICAL_MS.hsmCreate),
-    timeoutAction: "check the cluster's backups in the CloudHSM console; scale-up restores the newest READY one",
-  });
+  await noBackupInProgress(
+    "check the cluster's backups in the CloudHSM console; scale-up restores the newest READY one",
+  );
   const newest = (await backups(input, label, ["READY"]))[0];
   const state = `0 HSMs, key store ${connectionState(store)}, newest READY backup ${newest?.BackupId ?? "(none)"}`;
   progress.observe(state);

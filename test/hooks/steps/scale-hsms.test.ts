@@ -335,6 +335,36 @@ describe("scale-down", () => {
     );
   });
 
+  test("resumed with one HSM left while the earlier deletion's backup is still being made: that backup is READY before the last HSM goes", async () => {
+    hsms = [active("eu-west-1b", 1)];
+    storeState = "DISCONNECTED";
+    backupList.push({
+      BackupId: "backup-phaseoneabcd",
+      BackupState: "CREATE_IN_PROGRESS",
+      ClusterId: IDS.clusterId,
+      CreateTimestamp: new Date(Date.UTC(2026, 11, 7, 19)),
+    });
+    // The backup stays CREATE_IN_PROGRESS for three describes.
+    let describes = 0;
+    cloudhsm.on(DescribeBackupsCommand).callsFake((input: { Filters: { states: string[] } }) => {
+      calls.push(`DescribeBackups ${input.Filters.states.join(",")}`);
+      const out = { Backups: backupList.filter((b) => input.Filters.states.includes(b.BackupState)) };
+      if (++describes >= 3)
+        backupList = backupList.map((b) =>
+          b.BackupState === "CREATE_IN_PROGRESS" ? { ...b, BackupState: "READY" } : b,
+        );
+      return out;
+    });
+    await run();
+    const deleteAt = calls.indexOf("DeleteHsm hsm-old1abcdefghij");
+    expect(deleteAt).toBeGreaterThan(0);
+    // The last poll before the DeleteHsm found no backup in progress.
+    expect(
+      calls.slice(0, deleteAt).filter((c) => c === "DescribeBackups CREATE_IN_PROGRESS").length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(backupList.find((b) => b.BackupId === "backup-phaseoneabcd")?.BackupState).toBe("READY");
+  });
+
   test("no READY backup: refused before anything changes (the store stays connected, no HSM deleted)", async () => {
     hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
     backupList = [];
