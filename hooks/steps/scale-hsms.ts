@@ -147,6 +147,17 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
   let cluster = await describe();
   progress.observe(hsmSummary(cluster));
   healthy(cluster);
+  // CreateHsm places an HSM only in an AZ of the cluster's subnets: an AZ outside them is refused
+  // before any HSM is created (never a half-created set).
+  const clusterAzs = Object.keys(cluster.SubnetMapping ?? {});
+  const outside = [...new Set(hsmAzs.filter((az) => clusterAzs.length > 0 && !clusterAzs.includes(az)))];
+  if (outside.length)
+    throw new HookError(
+      label,
+      "InvalidInput",
+      `--hsm-azs ${outside.join(",")}: cluster ${clusterId} has no subnet there (its AZs: ${clusterAzs.sort().join(", ")})`,
+      "list only AZs of the cluster's subnets in cloudHsm.hsmAzs (a cluster's subnets cannot change); nothing was created",
+    );
   if (missingAzs(hsmAzs, cluster).length === 0 && allActive(hsmAzs, cluster)) {
     progress.note(`already done (${liveHsms(cluster).length} HSMs ACTIVE)`);
     return "ALREADY_DONE";

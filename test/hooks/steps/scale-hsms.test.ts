@@ -174,6 +174,26 @@ describe("ensure-hsms", () => {
     expect(rt.lines.join("\n")).toMatch(/ACTIVE, 1\/1 HSMs ACTIVE[\s\S]*CreateHsm in eu-west-1b/);
   });
 
+  test("an AZ outside the cluster's subnets: refused before any HSM is created (never a half-created set)", async () => {
+    cloudhsm.on(DescribeClustersCommand).resolves({
+      Clusters: [
+        {
+          ClusterId: IDS.clusterId,
+          State: "ACTIVE",
+          Hsms: [],
+          SubnetMapping: { "eu-west-1a": "subnet-0a1b2c3d4e5f60001", "eu-west-1b": "subnet-0a1b2c3d4e5f60002" },
+        },
+      ],
+    });
+    const err = await thrown(() =>
+      ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: ["eu-west-1a", "eu-west-1c"] }),
+    );
+    expect(err.message).toBe(
+      `[ensure-hsms ${IDS.clusterId}] InvalidInput: --hsm-azs eu-west-1c: cluster ${IDS.clusterId} has no subnet there (its AZs: eu-west-1a, eu-west-1b). Next: list only AZs of the cluster's subnets in cloudHsm.hsmAzs (a cluster's subnets cannot change); nothing was created`,
+    );
+    expect(calls).toEqual([]);
+  });
+
   test("every HSM ACTIVE already: ALREADY_DONE, no CreateHsm", async () => {
     hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
     const result = await ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS });
