@@ -382,7 +382,7 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
   // 4. The backup DeleteHsm took is READY before the step reports the cluster safely at zero.
   if (toDelete.length === 1)
     await waitForDeleteBackup(
-      `the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup${ready[0] ? `, else ${ready[0].BackupId}, which lacks keys created after ${ready[0].CreateTimestamp?.toISOString()}` : ""})`,
+      `the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup${ready[0] ? `, now ${ready[0].BackupId}, which lacks keys created after ${ready[0].CreateTimestamp?.toISOString()}` : ""})`,
     );
   await noBackupInProgress(
     "check the cluster's backups in the CloudHSM console; scale-up restores the newest READY one",

@@ -351,7 +351,7 @@ describe("scale-down", () => {
     const err = await thrown(() => run(runtime(20)));
     expect(err.message).toContain("TIMEOUT: still no new READY backup after 20m");
     expect(err.message).toContain(
-      "Next: the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup, else backup-dailyabcdefg, which lacks keys created after 2026-12-07T03:00:00.000Z)",
+      "Next: the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup, now backup-dailyabcdefg, which lacks keys created after 2026-12-07T03:00:00.000Z)",
     );
   });
 
