@@ -457,9 +457,8 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     const ids = found.map((c) => `${c.ClusterId} (from ${c.SourceBackupId})`).join(", ");
     const cleanup = (keep?: string) =>
       `${keep ? `re-run with --backup-id ${keep} to resume with it, or ` : ""}delete the cluster${found.length > 1 ? "s" : ""} not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`;
-    if (input.backupId) {
-      const same = found.filter((c) => c.SourceBackupId === input.backupId);
-      if (same.length === 1) return same[0];
+    const same = input.backupId ? found.filter((c) => c.SourceBackupId === input.backupId) : found;
+    if (input.backupId && same.length === 0) {
       if (found.length)
         throw new HookError(
           label,
@@ -469,14 +468,14 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
         );
       return undefined;
     }
-    if (found.length > 1)
+    if (same.length > 1)
       throw new HookError(
         label,
         "RestoreInProgress",
         `earlier runs created ${found.length} clusters for ${keyStoreId}: ${ids}`,
         `re-run with --backup-id naming the one to resume, or ${cleanup()}`,
       );
-    return found[0];
+    return same[0];
   }
 
   async function restoredClusters(): Promise<Cluster[]> {

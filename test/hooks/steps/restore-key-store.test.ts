@@ -505,6 +505,27 @@ test("CreateHsm that fails after AWS acted: not sent again for that AZ", async (
   ).toEqual(["eu-west-1a", "eu-west-1b"]);
 });
 
+test("two clusters earlier runs created for the store: refused, naming both, nothing created", async () => {
+  const tagged = (id: string, backup: string): Cluster => ({
+    ClusterId: id,
+    State: "ACTIVE",
+    SourceBackupId: backup,
+    TagList: [{ Key: RESTORED_FOR_TAG, Value: IDS.keyStoreId }],
+  });
+  cloudhsm
+    .on(DescribeClustersCommand)
+    .callsFake((i: { Filters?: { clusterIds?: string[] } }) =>
+      i.Filters?.clusterIds
+        ? { Clusters: [] }
+        : { Clusters: [tagged(NEW, "backup-newestreadya"), tagged("cluster-secondabcdef", "backup-olderbackupa")] },
+    );
+  const err = await thrown(() => restoreKeyStore(input()));
+  expect(err.message).toBe(
+    `${LABEL} RestoreInProgress: earlier runs created 2 clusters for ${IDS.keyStoreId}: ${NEW} (from backup-newestreadya), cluster-secondabcdef (from backup-olderbackupa). Next: re-run with --backup-id naming the one to resume, or delete the clusters not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`,
+  );
+  expect(mutating()).toEqual([]);
+});
+
 test("a re-run after the repoint only connects and proves the keys", async () => {
   world.storeCluster = NEW;
   world.storeState = "DISCONNECTED";
