@@ -45,6 +45,9 @@ import { resetKmsuserPassword } from "./reset-kmsuser-password";
  */
 export const RESTORED_FOR_TAG = "cmk-stacks:restored-for";
 
+/** ConnectionErrorCodes that say the store's cluster is lost: what this step recovers from. */
+const LOST_CLUSTER_CODES = ["CLUSTER_NOT_FOUND", "SUBNET_NOT_FOUND", "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET"];
+
 /** Inputs of `restore-key-store`. */
 export interface RestoreKeyStoreInput extends KmsuserOnHostInput {
   readonly clients: {
@@ -206,8 +209,14 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   const restoredHere = (c: Cluster | undefined) =>
     !!c?.SourceBackupId && (c.TagList ?? []).some((t) => t.Key === RESTORED_FOR_TAG && t.Value === keyStoreId);
 
-  // Already repointed by an earlier run: connect (or reset) and prove the keys.
-  if (restoredHere(storeCluster) && (!input.backupId || storeCluster?.SourceBackupId === input.backupId)) {
+  // Already repointed by an earlier run: connect (or reset) and prove the keys. Not when KMS reports
+  // that cluster lost in turn (a restored cluster whose subnet went): that is a new restore, from its backups.
+  const lostAgain = store.ConnectionState === "FAILED" && LOST_CLUSTER_CODES.includes(store.ConnectionErrorCode ?? "");
+  if (
+    restoredHere(storeCluster) &&
+    !lostAgain &&
+    (!input.backupId || storeCluster?.SourceBackupId === input.backupId)
+  ) {
     const backup = await oneBackup(storeCluster?.SourceBackupId as string);
     progress.note(`the store already points at ${storeClusterId}, restored from ${backup.BackupId}: resuming`);
     // CONNECTING: the earlier run's connect (after its reset, if any) is still going: its wait is resumed,
@@ -453,7 +462,8 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
    * are several (never a second CreateCluster beside one that exists).
    */
   async function earlierRestore(): Promise<Cluster | undefined> {
-    const found = await restoredClusters();
+    // The store's own cluster is no unfinished restore (it is the lost one, when restored before).
+    const found = (await restoredClusters()).filter((c) => c.ClusterId !== storeClusterId);
     const ids = found.map((c) => `${c.ClusterId} (from ${c.SourceBackupId})`).join(", ");
     const cleanup = (keep?: string) =>
       `${keep ? `re-run with --backup-id ${keep} to resume with it, or ` : ""}delete the cluster${found.length > 1 ? "s" : ""} not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`;

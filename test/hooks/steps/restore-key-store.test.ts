@@ -526,6 +526,69 @@ test("two clusters earlier runs created for the store: refused, naming both, not
   expect(mutating()).toEqual([]);
 });
 
+test("a store on a restored cluster that is lost in turn (SUBNET_NOT_FOUND): restored again from that cluster's backup, not taken for an unfinished run", async () => {
+  const THIRD = "cluster-thirdabcdefg";
+  const ofNew = {
+    BackupId: "backup-ofnewclustera",
+    BackupState: "READY",
+    ClusterId: NEW,
+    CreateTimestamp: t("2026-12-06T00:00:00Z"),
+  };
+  const restoredNew: Cluster = {
+    ClusterId: NEW,
+    State: "ACTIVE",
+    SourceBackupId: "backup-newestreadya",
+    TagList: [{ Key: RESTORED_FOR_TAG, Value: IDS.keyStoreId }],
+    Hsms: [],
+    Certificates: { ClusterCertificate: fixture("cluster-cert.pem") },
+  };
+  const third = (): Cluster => ({
+    ClusterId: THIRD,
+    State: "ACTIVE",
+    SourceBackupId: ofNew.BackupId,
+    TagList: [{ Key: RESTORED_FOR_TAG, Value: IDS.keyStoreId }],
+    SubnetMapping: { "eu-west-1a": SUBNETS[0], "eu-west-1b": SUBNETS[1] },
+    Hsms: [hsmOf("eu-west-1a", 0), hsmOf("eu-west-1b", 1)].map((h) => ({ ...h, ClusterId: THIRD })),
+    Certificates: { ClusterCertificate: fixture("cluster-cert.pem") },
+  });
+  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
+    const updated = kms.commandCalls(UpdateCustomKeyStoreCommand).some((c) => c.args[0].input.CloudHsmClusterId);
+    const state = kms.commandCalls(ConnectCustomKeyStoreCommand).length
+      ? "CONNECTED"
+      : kms.commandCalls(DisconnectCustomKeyStoreCommand).length
+        ? "DISCONNECTED"
+        : "FAILED";
+    return {
+      CustomKeyStores: [
+        {
+          CustomKeyStoreId: IDS.keyStoreId,
+          CustomKeyStoreType: "AWS_CLOUDHSM",
+          ConnectionState: state,
+          ConnectionErrorCode: state === "FAILED" ? "SUBNET_NOT_FOUND" : undefined,
+          CloudHsmClusterId: updated ? THIRD : NEW,
+          TrustAnchorCertificate: fixture("trust-anchor.pem"),
+        },
+      ],
+    };
+  });
+  const created = () => cloudhsm.commandCalls(CreateClusterCommand).length > 0;
+  cloudhsm.on(DescribeClustersCommand).callsFake((i: { Filters?: { clusterIds?: string[] } }) => {
+    const ids = i.Filters?.clusterIds;
+    if (!ids) return { Clusters: [restoredNew, ...(created() ? [third()] : [])] };
+    if (ids[0] === NEW) return { Clusters: [restoredNew] };
+    if (ids[0] === THIRD) return { Clusters: [third()] };
+    return { Clusters: [] };
+  });
+  cloudhsm.on(DescribeBackupsCommand).callsFake((i: { Filters?: { backupIds?: string[] } }) => ({
+    Backups: i.Filters?.backupIds ? [ofNew].filter((b) => i.Filters?.backupIds?.includes(b.BackupId)) : [ofNew],
+  }));
+  cloudhsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: THIRD, State: "CREATE_IN_PROGRESS" } });
+  const result = await restoreKeyStore(input());
+  expect(result.status).toBe("DONE");
+  expect(cloudhsm.commandCalls(CreateClusterCommand)[0].args[0].input.SourceBackupId).toBe("backup-ofnewclustera");
+  expect(kms.commandCalls(UpdateCustomKeyStoreCommand)[0].args[0].input.CloudHsmClusterId).toBe(THIRD);
+});
+
 test("a re-run after the repoint only connects and proves the keys", async () => {
   world.storeCluster = NEW;
   world.storeState = "DISCONNECTED";
