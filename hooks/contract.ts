@@ -482,7 +482,7 @@ export const STEP_CONTRACT = {
       backupId: optionalId("backupId", "backup to restore (default: the newest READY backup of the store's cluster)"),
       lastConnected: optionalId(
         "isoTime",
-        "when the store last connected (CloudTrail ConnectCustomKeyStore eventTime); a newer backup skips the kmsuser password reset (default: the newest such event of the store in CloudTrail's 90-day event history; none or no access: unknown, reset)",
+        `when the store last connected (CloudTrail ConnectCustomKeyStore eventTime); a backup taken ${HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES.value} minutes or more after it skips the kmsuser password reset (default: the newest such event of the store in CloudTrail's 90-day event history; none or no access: unknown, reset)`,
       ),
       instanceId: INSTANCE_ID,
       adminSecretArn: ADMIN_SECRET,
@@ -597,7 +597,7 @@ export const STEP_CONTRACT = {
   },
   "scale-down": {
     description:
-      "scheduled (scale-to-zero): require a READY backup, disconnect the key store (KMS refuses its keys until scale-up), delete every HSM (DeleteHsm takes a backup), wait until none is left and that backup is READY",
+      "scheduled (scale-to-zero): require a READY backup, disconnect the key store (KMS refuses its keys until scale-up), delete every HSM but one (DeleteHsm takes a backup), wait until that backup is READY, then delete the last, wait until none is left and its backup is READY",
     inGraph: false,
     scheduled: true,
     args: { clusterId: CLUSTER_ID, keyStoreId: KEY_STORE_ID },

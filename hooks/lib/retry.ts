@@ -97,3 +97,80 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: Ret
     }
   }
 }
+
+/**
+ * A non-idempotent call (CreateCluster, CreateHsm: no client token) failed in a way after which AWS may
+ * have acted (a 5xx, a network error or timeout): the SDK must not send it again blindly. Not a
+ * retryable error to the SDK (no status, no retryable name or trait); {@link withRetryUnlessDone} looks first.
+ */
+export class AmbiguousCallError extends Error {
+  override readonly name = "AmbiguousCallError";
+  constructor(readonly original: unknown) {
+    super(errorMessage(original));
+  }
+}
+
+interface CommandWithStack {
+  readonly middlewareStack: {
+    add(
+      mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { step: "finalizeRequest"; priority: "low"; name: string },
+    ): void;
+  };
+}
+
+/**
+ * The command, made safe from the SDK's own retries for a call that is not idempotent: inside the SDK's
+ * retry middleware (finalizeRequest, priority high), a throttled attempt (refused, nothing done) is
+ * still retried by the SDK, any other retryable failure becomes an {@link AmbiguousCallError}, which
+ * the SDK does not retry. A command without a middleware stack (a test double) is returned as is.
+ */
+export function noBlindRetry<C extends object>(command: C): C {
+  const stack = (command as Partial<CommandWithStack>).middlewareStack;
+  stack?.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (isRetryable(err) && !isThrottling(err)) throw new AmbiguousCallError(err);
+        throw err;
+      }
+    },
+    { step: "finalizeRequest", priority: "low", name: "cmkNoBlindRetry" },
+  );
+  return command;
+}
+
+/**
+ * {@link withRetry} for a call that is not idempotent (build its command with {@link noBlindRetry}):
+ * a throttled call is retried as usual; after any other retryable failure `alreadyDone` is asked,
+ * after the backoff, whether the call took effect all the same, and what it finds is the result
+ * (the call is not sent again). Errors are rethrown as the service sent them.
+ */
+export async function withRetryUnlessDone<T>(
+  what: string,
+  fn: () => Promise<T>,
+  alreadyDone: () => Promise<T | undefined>,
+  opts: RetryOptions,
+): Promise<T> {
+  const maxAttempts = opts.maxAttempts ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (raw) {
+      const err = raw instanceof AmbiguousCallError ? raw.original : raw;
+      if (!isRetryable(err) || attempt + 1 >= maxAttempts) throw err;
+      const delay = backoffDelay(opts.policy ?? RETRY_BACKOFF, attempt, opts.random);
+      opts.log.warn(
+        `[${opts.label}] ${what} failed with ${awsErrorCode(err)} (${errorMessage(err)}); ${isThrottling(err) ? "retry" : "checking whether it took effect before retry"} ${attempt + 1}/${maxAttempts - 1} in ${Math.round(delay / 1000)}s`,
+      );
+      await opts.clock.sleep(delay);
+      if (isThrottling(err)) continue;
+      const done = await alreadyDone();
+      if (done !== undefined) {
+        opts.log.warn(`[${opts.label}] ${what} had taken effect despite the error: not sent again`);
+        return done;
+      }
+    }
+  }
+}

@@ -86,13 +86,20 @@ async function body(input: CheckKeyStoreHealthInput): Promise<StepResult> {
     "check --key-store-id and --region",
   );
   if (store.CustomKeyStoreType === "EXTERNAL_KEY_STORE") return xksCertificate(input, store, progress);
-  const clusterId = input.clusterId;
-  if (!clusterId)
+  if (!input.clusterId)
     throw new HookError(
       label,
       "InvalidInput",
       `${keyStoreId} is a CloudHSM key store and no cluster id was given`,
       "pass --cluster-id (the schedule's clusterId) of the store's cluster",
+    );
+  // KMS uses the store's cluster: after a restore (UpdateCustomKeyStore CloudHsmClusterId) the
+  // schedule still names the old one until the environment says so; its HSMs say nothing about the store.
+  const storeCluster = store.CloudHsmClusterId;
+  const clusterId = storeCluster && storeCluster !== input.clusterId ? storeCluster : input.clusterId;
+  if (clusterId !== input.clusterId)
+    log.warn(
+      `[${label}] the key store is on cluster ${clusterId}, not --cluster-id ${input.clusterId} (restored?): its HSMs are counted; set cloudHsm.restored in the environment and apply so the schedule names it (docs/cloudhsm.md#restore)`,
     );
   let cluster;
   try {

@@ -67,6 +67,7 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
   const type: KeyStoreType = store.CustomKeyStoreType === "EXTERNAL_KEY_STORE" ? "EXTERNAL_KEY_STORE" : "AWS_CLOUDHSM";
   const connectPolicy = pollFor(type === "EXTERNAL_KEY_STORE" ? TYPICAL_MS.connectXks : TYPICAL_MS.connectCloudHsm);
   let reconnects = 0;
+  let refused = 0;
 
   // Each pass handles the current state; every branch either returns, throws, or changes state.
   for (;;) {
@@ -76,15 +77,26 @@ async function connectKeyStoreBody(input: ConnectKeyStoreInput): Promise<StepRes
       case "DISCONNECTED": {
         const accepted = await connect();
         // Accepted: the store is CONNECTING now, so the wait sleeps before describing again.
-        const first = accepted
-          ? { ...store, ConnectionState: "CONNECTING" as const, ConnectionErrorCode: undefined }
-          : undefined;
-        store = await waitFor(
-          "CONNECTED",
-          connectPolicy,
-          (s) => s.ConnectionState === "CONNECTED" || s.ConnectionState === "FAILED",
-          first,
-        );
+        if (accepted)
+          store = await waitFor(
+            "CONNECTED",
+            connectPolicy,
+            (s) => s.ConnectionState === "CONNECTED" || s.ConnectionState === "FAILED",
+            { ...store, ConnectionState: "CONNECTING" as const, ConnectionErrorCode: undefined },
+          );
+        // Refused (CustomKeyStoreInvalidStateException: the store is DISCONNECTING or FAILED, someone else
+        // acts on it): the loop handles the next settled state (a DISCONNECTED one is connected again), a
+        // bounded number of times.
+        else {
+          if (++refused > maxReconnects)
+            throw new HookError(
+              label,
+              "CustomKeyStoreInvalidStateException",
+              `ConnectCustomKeyStore was refused ${refused} times: the store keeps changing state (${stateOf(store)})`,
+              "another process is connecting or disconnecting it (a scale-down, an operator, another run): let it finish, then re-run",
+            );
+          store = await waitFor("CONNECTED", connectPolicy, (s) => s.ConnectionState !== "DISCONNECTING", undefined);
+        }
         break;
       }
       case "CONNECTING":

@@ -29,7 +29,7 @@ import { checkClusterHealthy, cloudHsmError, describeCluster } from "../lib/clus
 import { modifyClusterHsmType, type ClusterWithType } from "../lib/cluster-fields";
 import { guarded, HookError } from "../lib/errors";
 import { ProgressReporter } from "../lib/progress";
-import { withRetry } from "../lib/retry";
+import { noBlindRetry, withRetry, withRetryUnlessDone } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { waitUntil } from "../lib/wait";
 
@@ -131,9 +131,14 @@ async function body(input: MigrateHsmTypeInput): Promise<StepResult> {
       );
     await pinCheckpoint(input, label, progress);
     try {
-      const out = (await withRetry(
+      // Not sent again after a failure AWS may have acted on: a change already running (or done) is the answer.
+      const out = (await withRetryUnlessDone(
         "ModifyCluster",
-        () => clients.cloudhsm.send(modifyClusterHsmType(clusterId, target)),
+        () => clients.cloudhsm.send(noBlindRetry(modifyClusterHsmType(clusterId, target))),
+        async () => {
+          const now = await describe();
+          return now.State === "UPDATE_IN_PROGRESS" || now.HsmType === target ? { Cluster: now } : undefined;
+        },
         retry,
       )) as {
         Cluster?: ClusterWithType;

@@ -1,4 +1,4 @@
-import { CLOUDHSM } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, HOOKS } from "@cmk-stacks/aws-limits";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   CreateClusterCommand,
@@ -31,7 +31,7 @@ import { lastConnectFromCloudTrail } from "../lib/last-connect";
 import { parseCertificate } from "../lib/pem";
 import { ProgressReporter } from "../lib/progress";
 import type { RateLimiter } from "../lib/rate-limiter";
-import { withRetry } from "../lib/retry";
+import { noBlindRetry, withRetry, withRetryUnlessDone } from "../lib/retry";
 import type { Sender, StepResult } from "../lib/runtime";
 import { checkIds } from "../lib/validate";
 import { waitUntil } from "../lib/wait";
@@ -44,6 +44,9 @@ import { resetKmsuserPassword } from "./reset-kmsuser-password";
  * Lambda invocation) finds the cluster it already made instead of creating another one.
  */
 export const RESTORED_FOR_TAG = "cmk-stacks:restored-for";
+
+/** ConnectionErrorCodes that say the store's cluster is lost: what this step recovers from. */
+const LOST_CLUSTER_CODES = ["CLUSTER_NOT_FOUND", "SUBNET_NOT_FOUND", "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET"];
 
 /** Inputs of `restore-key-store`. */
 export interface RestoreKeyStoreInput extends KmsuserOnHostInput {
@@ -75,12 +78,20 @@ export interface RestoreKeyStoreInput extends KmsuserOnHostInput {
   readonly limiter?: RateLimiter;
 }
 
-/** Why the kmsuser password must be reset after restoring `backupCreated`, or undefined when it need not. */
+/**
+ * Why the kmsuser password must be reset after restoring `backupCreated`, or undefined when it need not.
+ * KMS sets the new password while the connection is made, up to {@link HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES}
+ * after the ConnectCustomKeyStore call (https://docs.aws.amazon.com/kms/latest/developerguide/connect-keystore.html):
+ * a backup taken within that window may hold the password from before it.
+ */
 export function passwordResetReason(backupCreated: Date, lastConnected: Date | undefined): string | undefined {
   if (!lastConnected)
     return "the store's last connect time is unknown (pass --last-connected to skip the reset when the backup is newer)";
+  const windowMinutes = HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES.value;
   if (backupCreated.getTime() < lastConnected.getTime())
     return `the backup (${backupCreated.toISOString()}) predates the store's last connect (${lastConnected.toISOString()}), when KMS set a new kmsuser password`;
+  if (backupCreated.getTime() < lastConnected.getTime() + windowMinutes * 60_000)
+    return `the backup (${backupCreated.toISOString()}) was taken within ${windowMinutes} minutes of the store's last connect call (${lastConnected.toISOString()}), while KMS may still have been setting a new kmsuser password`;
   return undefined;
 }
 
@@ -156,6 +167,17 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
       throw cloudHsmStepError(label, what, err);
     }
   };
+  /** A CloudHSM call that is not idempotent: see {@link withRetryUnlessDone}. */
+  const once = async <T>(what: string, command: () => object, alreadyDone: () => Promise<T | undefined>) => {
+    try {
+      return (await withRetryUnlessDone(what, () => clients.cloudhsm.send(noBlindRetry(command())), alreadyDone, {
+        ...input,
+        label,
+      })) as T;
+    } catch (err) {
+      throw cloudHsmStepError(label, what, err);
+    }
+  };
   const describeStore = () =>
     describeKeyStore(
       kms,
@@ -187,11 +209,28 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   const restoredHere = (c: Cluster | undefined) =>
     !!c?.SourceBackupId && (c.TagList ?? []).some((t) => t.Key === RESTORED_FOR_TAG && t.Value === keyStoreId);
 
-  // Already repointed by an earlier run: connect (or reset) and prove the keys.
-  if (restoredHere(storeCluster) && (!input.backupId || storeCluster?.SourceBackupId === input.backupId)) {
+  // Already repointed by an earlier run: connect (or reset) and prove the keys. Not when KMS reports
+  // that cluster lost in turn (a restored cluster whose subnet went): that is a new restore, from its backups.
+  const lostAgain = store.ConnectionState === "FAILED" && LOST_CLUSTER_CODES.includes(store.ConnectionErrorCode ?? "");
+  if (
+    restoredHere(storeCluster) &&
+    !lostAgain &&
+    (!input.backupId || storeCluster?.SourceBackupId === input.backupId)
+  ) {
     const backup = await oneBackup(storeCluster?.SourceBackupId as string);
     progress.note(`the store already points at ${storeClusterId}, restored from ${backup.BackupId}: resuming`);
-    if (store.ConnectionState !== "CONNECTED") await connectOrReset(backup);
+    // CONNECTING: the earlier run's connect (after its reset, if any) is still going: its wait is resumed,
+    // never restarted by another reset (which would disconnect the store and start a new 20-30 minutes).
+    if (store.ConnectionState === "CONNECTING") {
+      progress.note("the connect of an earlier run is still going: waiting for it");
+      await connectKeyStore({
+        ...input,
+        clients: { kms: clients.kms, cloudhsm: clients.cloudhsm },
+        keyStoreId,
+        limiter,
+        timeoutMs: Math.max(1, input.timeoutMs - progress.elapsed()),
+      });
+    } else if (store.ConnectionState !== "CONNECTED") await connectOrReset(backup);
     const proven = await proveKeys();
     return { status: "DONE", state: `CONNECTED, ${proven} keys proven`, elapsedMs: progress.elapsed() };
   }
@@ -203,8 +242,15 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
       "restore only a store whose cluster is lost (CLUSTER_NOT_FOUND, SUBNET_NOT_FOUND, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET: npm run -s status); to move a working store, disconnect it first",
     );
 
-  // 1. The backup, and the keys it would lose.
-  const backup = input.backupId ? await oneBackup(input.backupId) : await newestBackupOf(storeClusterId);
+  // 1. The backup, and the keys it would lose. A cluster an earlier run created for this store is
+  // resumed with ITS backup: the default (the old cluster's newest READY backup) can change between
+  // runs (a daily backup of a cluster that still exists), and CreateCluster must never run twice.
+  const earlier = await earlierRestore();
+  const backup = earlier
+    ? await oneBackup(earlier.SourceBackupId as string)
+    : input.backupId
+      ? await oneBackup(input.backupId)
+      : await newestBackupOf(storeClusterId);
   const created = backup.CreateTimestamp as Date;
   progress.note(`backup ${backup.BackupId} of ${backup.ClusterId ?? "?"}, created ${created.toISOString()}`);
   const extra = backup as Backup & { HsmType?: string; Mode?: string };
@@ -235,19 +281,26 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     );
 
   // 2. The cluster (found again on a re-run by its tag and backup), and one HSM per AZ.
-  let cluster = await findRestoredCluster(backup.BackupId as string);
+  let cluster = earlier;
   if (cluster) progress.note(`resuming with ${cluster.ClusterId}, already created from ${backup.BackupId}`);
   else {
-    const out = await hsm<CreateClusterCommandOutput>(
+    // CreateCluster takes no client token: after a failure AWS may have acted on, the tagged cluster
+    // is looked for before it is sent again (never a second cluster).
+    const out = await once<CreateClusterCommandOutput>(
       "CreateCluster",
-      new CreateClusterCommand({
-        HsmType: input.hsmType,
-        SubnetIds: [...input.subnetIds],
-        SourceBackupId: backup.BackupId,
-        TagList: [{ Key: RESTORED_FOR_TAG, Value: keyStoreId }],
-        // Mode: a field SDK 3.332's type lacks; its JSON serializer sends it as given.
-        ...(mode ? { Mode: mode } : {}),
-      }),
+      () =>
+        new CreateClusterCommand({
+          HsmType: input.hsmType,
+          SubnetIds: [...input.subnetIds],
+          SourceBackupId: backup.BackupId,
+          TagList: [{ Key: RESTORED_FOR_TAG, Value: keyStoreId }],
+          // Mode: a field SDK 3.332's type lacks; its JSON serializer sends it as given.
+          ...(mode ? { Mode: mode } : {}),
+        }),
+      async () => {
+        const made = (await restoredClusters()).find((c) => c.SourceBackupId === backup.BackupId);
+        return made ? { Cluster: made, $metadata: {} } : undefined;
+      },
     );
     cluster = out.Cluster as Cluster;
     progress.note(`CreateCluster accepted: ${cluster.ClusterId} from ${backup.BackupId}`);
@@ -288,7 +341,14 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
   const azs = Object.keys(cluster.SubnetMapping ?? {}).sort();
   const withHsm = new Set((cluster.Hsms ?? []).map((h) => h.AvailabilityZone));
   for (const az of azs.filter((a) => !withHsm.has(a))) {
-    await hsm("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
+    await once(
+      "CreateHsm",
+      () => new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }),
+      async () =>
+        ((await describeNew()).Hsms ?? []).some((h) => h.AvailabilityZone === az && h.State !== "DELETED")
+          ? {}
+          : undefined,
+    );
     progress.note(`CreateHsm accepted in ${az}`);
   }
   cluster = await waitUntil<Cluster>({
@@ -396,7 +456,39 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
     return newest;
   }
 
-  async function findRestoredCluster(backupId: string): Promise<Cluster | undefined> {
+  /**
+   * The cluster an earlier run created for this store (tagged {@link RESTORED_FOR_TAG}, not being
+   * deleted), whatever its backup; refused when it is not the one `--backup-id` names, or when there
+   * are several (never a second CreateCluster beside one that exists).
+   */
+  async function earlierRestore(): Promise<Cluster | undefined> {
+    // The store's own cluster is no unfinished restore (it is the lost one, when restored before).
+    const found = (await restoredClusters()).filter((c) => c.ClusterId !== storeClusterId);
+    const ids = found.map((c) => `${c.ClusterId} (from ${c.SourceBackupId})`).join(", ");
+    const cleanup = (keep?: string) =>
+      `${keep ? `re-run with --backup-id ${keep} to resume with it, or ` : ""}delete the cluster${found.length > 1 ? "s" : ""} not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`;
+    const same = input.backupId ? found.filter((c) => c.SourceBackupId === input.backupId) : found;
+    if (input.backupId && same.length === 0) {
+      if (found.length)
+        throw new HookError(
+          label,
+          "RestoreInProgress",
+          `an earlier run already created ${ids} for ${keyStoreId}, not from --backup-id ${input.backupId}`,
+          cleanup(found.length === 1 ? found[0].SourceBackupId : undefined),
+        );
+      return undefined;
+    }
+    if (same.length > 1)
+      throw new HookError(
+        label,
+        "RestoreInProgress",
+        `earlier runs created ${found.length} clusters for ${keyStoreId}: ${ids}`,
+        `re-run with --backup-id naming the one to resume, or ${cleanup()}`,
+      );
+    return same[0];
+  }
+
+  async function restoredClusters(): Promise<Cluster[]> {
     const all: Cluster[] = [];
     let NextToken: string | undefined;
     do {
@@ -407,10 +499,7 @@ async function restoreBody(input: RestoreKeyStoreInput): Promise<StepResult> {
       all.push(...(out.Clusters ?? []));
       NextToken = out.NextToken;
     } while (NextToken);
-    return all.find(
-      (c) =>
-        c.SourceBackupId === backupId && c.State !== "DELETED" && c.State !== "DELETE_IN_PROGRESS" && restoredHere(c),
-    );
+    return all.filter((c) => c.State !== "DELETED" && c.State !== "DELETE_IN_PROGRESS" && restoredHere(c));
   }
 
   async function storeKeys(): Promise<KeyMetadata[]> {

@@ -10,8 +10,9 @@
  * - `scale-down` (scheduled): confirms a READY backup, disconnects the key store (KMS then refuses
  *   every request for its keys with KMSInvalidStateException until it reconnects:
  *   https://docs.aws.amazon.com/kms/latest/developerguide/disconnect-keystore.html), deletes every HSM
- *   (DeleteHsm takes a backup first: https://docs.aws.amazon.com/cloudhsm/latest/userguide/backups.html)
- *   and waits until they are gone and that backup is READY.
+ *   but one (removing an HSM from an active cluster takes a backup:
+ *   https://docs.aws.amazon.com/cloudhsm/latest/userguide/manage-backups.html), waits until that backup is
+ *   READY, then deletes the last, and waits until they are gone and its backup is READY.
  * - `scale-up` (scheduled): `ensure-hsms` for every HSM of the configuration (at least 2 in 2 AZs,
  *   which KMS needs), then `connect-key-store`.
  *
@@ -40,7 +41,7 @@ import { awsErrorCode, errorMessage, guarded, HookError } from "../lib/errors";
 import { connectionState, customKeyStoreKms, describeKeyStore, disconnectKeyStore } from "../lib/key-store";
 import { ProgressReporter } from "../lib/progress";
 import type { RateLimiter } from "../lib/rate-limiter";
-import { withRetry } from "../lib/retry";
+import { noBlindRetry, withRetry, withRetryUnlessDone } from "../lib/retry";
 import type { Sender, StepResult, StepRuntime } from "../lib/runtime";
 import { waitUntil } from "../lib/wait";
 import { connectKeyStore } from "./connect-key-store";
@@ -95,12 +96,40 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
       `${hsmAzs.length} HSMs asked for; a cluster holds ${CLOUDHSM.HSMS_PER_CLUSTER.min} to ${CLOUDHSM.HSMS_PER_CLUSTER.max}`,
       "fix --hsm-azs",
     );
-  const call = <T>(what: string, command: object) =>
-    withRetry(what, () => clients.cloudhsm.send(command), { ...input, label }).catch((err: unknown) => {
-      throw err instanceof HookError ? err : cloudHsmError(label, what, err);
-    }) as Promise<T>;
   const describe = () =>
     withRetry("DescribeClusters", () => describeCluster(clients.cloudhsm, clusterId, label), { ...input, label });
+  // Terraform owns no HSM of a scale-to-zero cluster: a degraded one is replaced by deleting it and re-running.
+  const healthy = (c: Cluster) => {
+    try {
+      checkClusterHealthy(c, label);
+    } catch (err) {
+      if (!(err instanceof HookError) || err.code !== "ClusterDegraded") throw err;
+      const hsm = (c.Hsms ?? []).find((h) => h.State === "DEGRADED");
+      throw new HookError(
+        label,
+        err.code,
+        err.detail,
+        hsm
+          ? `delete the degraded HSM (aws cloudhsmv2 delete-hsm --cluster-id ${clusterId} --hsm-id ${hsm.HsmId}), wait until it is gone, then re-run: the step creates what is missing (Terraform owns no HSM of a scale-to-zero cluster)`
+          : "read the cluster's state message in the CloudHSM console; contact AWS Support if it stays DEGRADED, then re-run",
+      );
+    }
+  };
+  // CreateHsm takes no client token: after a failure AWS may have acted on, the cluster is read before
+  // it is sent again (never a second HSM for one missing): HSMs in `az` beyond the `had` seen before.
+  const liveIn = (c: Cluster, az: string) => liveHsms(c).filter((h) => h.AvailabilityZone === az).length;
+  const createHsm = async (az: string, had: number) => {
+    try {
+      await withRetryUnlessDone(
+        "CreateHsm",
+        () => clients.cloudhsm.send(noBlindRetry(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }))),
+        async () => (liveIn(await describe(), az) > had ? {} : undefined),
+        { ...input, label },
+      );
+    } catch (err) {
+      throw err instanceof HookError ? err : cloudHsmError(label, "CreateHsm", err);
+    }
+  };
   const wait = (target: string, done: (c: Cluster) => boolean, first?: Cluster) =>
     waitUntil<Cluster>({
       runtime: input,
@@ -110,14 +139,25 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
       describe,
       stateOf: hsmSummary,
       done,
-      check: (c) => checkClusterHealthy(c, label),
+      check: healthy,
       policy: pollFor(TYPICAL_MS.hsmCreate),
       timeoutAction: `check the cluster's HSMs in the CloudHSM console (a failed CreateHsm, the HSM quota), then re-run: the step creates only what is missing`,
     });
 
   let cluster = await describe();
   progress.observe(hsmSummary(cluster));
-  checkClusterHealthy(cluster, label);
+  healthy(cluster);
+  // CreateHsm places an HSM only in an AZ of the cluster's subnets: an AZ outside them is refused
+  // before any HSM is created (never a half-created set).
+  const clusterAzs = Object.keys(cluster.SubnetMapping ?? {});
+  const outside = [...new Set(hsmAzs.filter((az) => clusterAzs.length > 0 && !clusterAzs.includes(az)))];
+  if (outside.length)
+    throw new HookError(
+      label,
+      "InvalidInput",
+      `--hsm-azs ${outside.join(",")}: cluster ${clusterId} has no subnet there (its AZs: ${clusterAzs.sort().join(", ")})`,
+      "list only AZs of the cluster's subnets in cloudHsm.hsmAzs (a cluster's subnets cannot change); nothing was created",
+    );
   if (missingAzs(hsmAzs, cluster).length === 0 && allActive(hsmAzs, cluster)) {
     progress.note(`already done (${liveHsms(cluster).length} HSMs ACTIVE)`);
     return "ALREADY_DONE";
@@ -129,14 +169,18 @@ async function ensureHsmsBody(input: EnsureHsmsInput, progress: ProgressReporter
   // copy the first one's keys.
   if (liveHsms(cluster).length === 0 && missing.length) {
     progress.note(`CreateHsm in ${missing[0]} (restores the cluster's latest backup, if any)`);
-    await call("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: missing[0] }));
+    await createHsm(missing[0], 0);
     cluster = await wait(`the first HSM ACTIVE`, (c) => (c.Hsms ?? []).some((h) => h.State === "ACTIVE"));
     missing = missingAzs(hsmAzs, cluster);
   }
   if (missing.length) {
     progress.note(`CreateHsm in ${missing.join(", ")}`);
-    for (const az of missing)
-      await call("CreateHsm", new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: az }));
+    const had = new Map<string, number>();
+    for (const az of missing) {
+      const n = had.get(az) ?? liveIn(cluster, az);
+      await createHsm(az, n);
+      had.set(az, n + 1);
+    }
   }
   await wait(`${hsmAzs.length} ACTIVE HSMs (${hsmAzs.join(", ")})`, (c) => allActive(hsmAzs, c));
   return "DONE";
@@ -217,6 +261,15 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
   let cluster = await describe();
   progress.observe(`${connectionState(store)}, ${hsmSummary(cluster)}`);
   if (cluster.State === "DELETE_IN_PROGRESS" || cluster.State === "DELETED") checkClusterHealthy(cluster, label);
+  // An HSM type migration (UPDATE_IN_PROGRESS, limited-write mode) is AWS replacing the HSMs one at a
+  // time: no moment to delete them, and no reason to disconnect the store for a scale-down that waits.
+  if (cluster.State === "UPDATE_IN_PROGRESS")
+    throw new HookError(
+      label,
+      "ClusterUPDATE_IN_PROGRESS",
+      `cluster ${clusterId} is UPDATE_IN_PROGRESS (an HSM type change: ${CLOUDHSM.HSM_TYPE_MIGRATION_DOC}): its HSMs are kept and key store ${input.keyStoreId} stays ${connectionState(store)}`,
+      "re-run scale-down once the cluster is ACTIVE again (migrate-hsm-type waits for it); nothing was changed",
+    );
   const startedWith = liveHsms(cluster).length;
 
   // 1. Checkpoint: the HSMs go only when a READY backup exists (CreateHsm restores the latest one on
@@ -251,20 +304,68 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
     timeoutAction: "check the key store in the KMS console, then re-run (no HSM was deleted)",
   });
 
-  // 3. Delete every HSM (each DeleteHsm takes a backup first).
-  cluster = await describe();
-  for (const hsm of liveHsms(cluster)) {
+  // 3. Delete every HSM (each DeleteHsm takes a backup first). All but one first: the last is deleted
+  // only once the backup those deletions took is READY. The store is DISCONNECTED, so that backup holds
+  // every key, including those created since the checkpoint; without it the last HSM stays and nothing is lost.
+  const known = new Set(ready.map((b) => b.BackupId));
+  const since = ready[0]?.CreateTimestamp?.getTime() ?? 0;
+  const takenNow = async () =>
+    (await backups(input, label, ["READY"])).filter(
+      (b) => !known.has(b.BackupId) && (b.CreateTimestamp?.getTime() ?? 0) >= since,
+    );
+  const waitForDeleteBackup = (timeoutAction: string) =>
+    waitUntil<Backup[]>({
+      runtime: input,
+      progress,
+      target: "a READY backup taken by DeleteHsm",
+      describe: takenNow,
+      stateOf: (b) => (b.length ? `backup ${b[0].BackupId} READY` : "no new READY backup"),
+      done: (b) => b.length > 0,
+      policy: pollFor(TYPICAL_MS.hsmCreate),
+      timeoutAction,
+    });
+  const deleteHsm = async (hsm: Hsm) => {
     progress.note(`DeleteHsm ${hsm.HsmId} (${hsm.AvailabilityZone})`);
     try {
-      await withRetry(
+      // Sent again only when the HSM is still live (a second DeleteHsm of a deleting HSM is refused).
+      await withRetryUnlessDone(
         "DeleteHsm",
-        () => clients.cloudhsm.send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsm.HsmId })),
+        () => clients.cloudhsm.send(noBlindRetry(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsm.HsmId }))),
+        async () => (liveHsms(await describe()).some((h) => h.HsmId === hsm.HsmId) ? undefined : {}),
         { ...input, label },
       );
     } catch (err) {
       throw cloudHsmError(label, "DeleteHsm", err);
     }
+  };
+  cluster = await describe();
+  const toDelete = liveHsms(cluster);
+  for (const hsm of toDelete.slice(0, -1)) await deleteHsm(hsm);
+  if (toDelete.length > 1) {
+    const taken = await waitForDeleteBackup(
+      `the last HSM (${toDelete[toDelete.length - 1].HsmId}) is kept, so no key is lost: check the cluster's backups in the CloudHSM console, then re-run scale-down (or scale-up to bring the store back)`,
+    );
+    progress.note(`backup ${taken[0].BackupId} READY: it holds every key of the disconnected store`);
   }
+  const pending = () => backups(input, label, ["CREATE_IN_PROGRESS"]);
+  const noBackupInProgress = (timeoutAction: string) =>
+    waitUntil<Backup[]>({
+      runtime: input,
+      progress,
+      target: "no backup CREATE_IN_PROGRESS",
+      describe: pending,
+      stateOf: (b) => (b.length ? `backup ${b[0].BackupId} CREATE_IN_PROGRESS` : "backups READY"),
+      done: (b) => b.length === 0,
+      policy: pollFor(TYPICAL_MS.hsmCreate),
+      timeoutAction,
+    });
+  // One HSM left (a single-HSM cluster, or a run resumed after the others went): a backup still being
+  // made (the one the earlier deletions took) is READY before the last HSM goes.
+  if (toDelete.length === 1)
+    await noBackupInProgress(
+      `the last HSM (${toDelete[0].HsmId}) is kept while a backup is being made: check the cluster's backups in the CloudHSM console, then re-run scale-down`,
+    );
+  if (toDelete.length) await deleteHsm(toDelete[toDelete.length - 1]);
   const gone = (c: Cluster) => (c.Hsms ?? []).every((h) => h.State === "DELETED");
   cluster = await waitUntil<Cluster>({
     runtime: input,
@@ -279,17 +380,13 @@ async function scaleDownBody(input: ScaleInput): Promise<StepResult> {
   });
 
   // 4. The backup DeleteHsm took is READY before the step reports the cluster safely at zero.
-  const pending = () => backups(input, label, ["CREATE_IN_PROGRESS"]);
-  await waitUntil<Backup[]>({
-    runtime: input,
-    progress,
-    target: "no backup CREATE_IN_PROGRESS",
-    describe: pending,
-    stateOf: (b) => (b.length ? `backup ${b[0].BackupId} CREATE_IN_PROGRESS` : "backups READY"),
-    done: (b) => b.length === 0,
-    policy: pollFor(TYPICAL_MS.hsmCreate),
-    timeoutAction: "check the cluster's backups in the CloudHSM console; scale-up restores the newest READY one",
-  });
+  if (toDelete.length === 1)
+    await waitForDeleteBackup(
+      `the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup${ready[0] ? `, now ${ready[0].BackupId}, which lacks keys created after ${ready[0].CreateTimestamp?.toISOString()}` : ""})`,
+    );
+  await noBackupInProgress(
+    "check the cluster's backups in the CloudHSM console; scale-up restores the newest READY one",
+  );
   const newest = (await backups(input, label, ["READY"]))[0];
   const state = `0 HSMs, key store ${connectionState(store)}, newest READY backup ${newest?.BackupId ?? "(none)"}`;
   progress.observe(state);

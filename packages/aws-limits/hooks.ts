@@ -128,6 +128,18 @@ export const TYPICAL_MINUTES = {
   doc: "https://docs.aws.amazon.com/kms/latest/developerguide/create-keystore.html",
 } as const;
 
+/**
+ * How long after its ConnectCustomKeyStore call a CloudHSM key store may still be connecting, i.e. when
+ * KMS may still set kmsuser's new password (it logs in and rotates it during the connection, which AWS
+ * says takes up to 20 minutes; 30 have been seen). `restore-key-store` counts a backup as holding the
+ * password KMS knows only when it was taken at least this long after the store's last connect call.
+ */
+export const CONNECT_PASSWORD_WINDOW_MINUTES: Default<number> = {
+  value: 30,
+  why: "a connection takes up to 20 minutes (30 seen), and KMS rotates the kmsuser password during it",
+  doc: "https://docs.aws.amazon.com/kms/latest/developerguide/connect-keystore.html",
+};
+
 /** Memory of the hook function in MB (Lambda allows 128-10,240): the steps are I/O-bound waits. */
 export const LAMBDA_MEMORY_MB_DEFAULT: Default<number> = {
   value: 256,

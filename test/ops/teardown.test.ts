@@ -412,6 +412,27 @@ describe("keys", () => {
     expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(2);
   });
 
+  test("no recorded use, but tracking began inside --unused-for: refused (a use before tracking is only in CloudTrail), untouched", async () => {
+    m.kms
+      .on(DescribeKeyCommand)
+      .callsFake((input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, KeyState: "Enabled" } }));
+    m.kms.on(GetKeyLastUsageCommand).resolves({
+      TrackingStartDate: new Date(NOW - 10 * DAY),
+      KeyCreationDate: new Date("2025-06-01T00:00:00Z"),
+    });
+    const tf = devTf();
+    tf.states.set("dev-data", []);
+    const d = deps(tf);
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(r.outcome).toBe("refused");
+    const since = new Date(NOW - 10 * DAY).toISOString().slice(0, 10);
+    expect(d.lines.join("\n")).toContain(
+      `REFUSED: key ${KEY_A} has no recorded use since KMS began tracking it on ${since}, less than 30 days ago, so a use earlier in the window is only in CloudTrail: check CloudTrail for its use, then run again with --force (or a --unused-for of at most 10 days)`,
+    );
+    expect(m.kms.commandCalls(DisableKeyCommand)).toHaveLength(0);
+    expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+  });
+
   test("a key never used since its creation after tracking began says so", async () => {
     m.kms
       .on(DescribeKeyCommand)
@@ -768,6 +789,22 @@ describe("CloudHSM key store and cluster", () => {
       "aws_kms_custom_key_store.store",
       "aws_kms_key.records",
     ]);
+    expect(r).toEqual({ outcome: "finished", exitCode: 0 });
+  });
+
+  test("an HSM DescribeClusters still lists as DELETED does not hold up DeleteCluster", async () => {
+    const tf = hsmEnv("Deleted");
+    storeIs("CONNECTED", "CONNECTED", "DISCONNECTING", "DISCONNECTED", "gone");
+    const hsm = (State: string) => ({ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "eu-west-1a", State });
+    m.cloudhsm
+      .on(DescribeClustersCommand)
+      .resolvesOnce({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [hsm("ACTIVE")] }] })
+      .resolves({ Clusters: [{ ClusterId: CLUSTER, State: "ACTIVE", Hsms: [hsm("DELETED")] }] });
+    m.cloudhsm.on(DescribeBackupsCommand).resolves({ Backups: [] });
+    const d = deps(tf);
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(m.cloudhsm.commandCalls(DeleteHsmCommand)).toHaveLength(1);
+    expect(m.cloudhsm.commandCalls(DeleteClusterCommand)[0].args[0].input).toEqual({ ClusterId: CLUSTER });
     expect(r).toEqual({ outcome: "finished", exitCode: 0 });
   });
 

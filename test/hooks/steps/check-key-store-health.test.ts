@@ -69,6 +69,26 @@ test("a store that left CONNECTED (FAILED) and a cluster with 1 ACTIVE HSM: metr
   ]);
 });
 
+test("a store repointed to a restored cluster: that cluster's HSMs are counted, not those of the --cluster-id it left, with a warning", async () => {
+  const RESTORED = "cluster-restoredabcd";
+  kms.on(DescribeCustomKeyStoresCommand).resolves({
+    CustomKeyStores: [{ ...store("CONNECTED").CustomKeyStores[0], CloudHsmClusterId: RESTORED }],
+  });
+  cloudhsm
+    .on(DescribeClustersCommand)
+    .callsFake((i: { Filters: { clusterIds: string[] } }) =>
+      i.Filters.clusterIds[0] === RESTORED
+        ? { Clusters: [{ ...oneActive.Clusters[0], ClusterId: RESTORED }] }
+        : twoActive,
+    );
+  const rt = runtime();
+  expect(await checkKeyStoreHealth(input(rt))).toMatchObject({ state: "CONNECTED, 1 HSMs ACTIVE" });
+  expect(metricsLine(rt.lines)).toMatchObject({ KeyStoreConnected: 1, ActiveHsms: 1 });
+  expect(rt.lines.filter((l) => l.startsWith("WARN"))[0]).toContain(
+    `the key store is on cluster ${RESTORED}, not --cluster-id ${IDS.clusterId} (restored?): its HSMs are counted`,
+  );
+});
+
 test("a DISCONNECTED store publishes 0", async () => {
   kms.on(DescribeCustomKeyStoresCommand).resolves(store("DISCONNECTED"));
   cloudhsm.on(DescribeClustersCommand).resolves(twoActive);

@@ -55,6 +55,35 @@ test("re-run after success makes no mutating call", async () => {
   expect(kms.commandCalls(DisconnectCustomKeyStoreCommand)).toHaveLength(0);
 });
 
+test("a connect refused while someone else disconnects the store: waits until it settles, then connects again", async () => {
+  kms
+    .on(DescribeCustomKeyStoresCommand)
+    .resolvesOnce(store("DISCONNECTED"))
+    .resolvesOnce(store("DISCONNECTING"))
+    .resolvesOnce(store("DISCONNECTED"))
+    .resolvesOnce(store("CONNECTING"))
+    .resolves(store("CONNECTED"));
+  kms
+    .on(ConnectCustomKeyStoreCommand)
+    .rejectsOnce(awsError("CustomKeyStoreInvalidStateException", "store is disconnecting"))
+    .resolves({});
+  const rt = runtime(10);
+  const result = await connectKeyStore(input(rt));
+  expect(result.state).toBe("CONNECTED");
+  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(2);
+  expect(rt.clock.now()).toBeLessThan(10 * 60_000);
+});
+
+test("a connect refused again and again: stops after the bounded attempts, naming the churn", async () => {
+  kms.on(DescribeCustomKeyStoresCommand).resolves(store("DISCONNECTED"));
+  kms.on(ConnectCustomKeyStoreCommand).rejects(awsError("CustomKeyStoreInvalidStateException", "busy"));
+  const err = await thrown(() => connectKeyStore(input(runtime(10))));
+  expect(err.message).toBe(
+    `[connect-key-store ${IDS.keyStoreId}] CustomKeyStoreInvalidStateException: ConnectCustomKeyStore was refused 4 times: the store keeps changing state (DISCONNECTED). Next: another process is connecting or disconnecting it (a scale-down, an operator, another run): let it finish, then re-run`,
+  );
+  expect(kms.commandCalls(ConnectCustomKeyStoreCommand)).toHaveLength(4);
+});
+
 test("a CONNECTING store is only waited for", async () => {
   kms.on(DescribeCustomKeyStoresCommand).resolvesOnce(store("CONNECTING")).resolves(store("CONNECTED"));
   expect((await connectKeyStore(input())).state).toBe("CONNECTED");

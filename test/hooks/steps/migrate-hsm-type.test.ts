@@ -125,6 +125,22 @@ test("a cluster already on the type: only DescribeClusters, and the rollback win
   );
 });
 
+test("ModifyCluster that fails after AWS acted (a 500): the change is seen running, the call is not sent again", async () => {
+  cloudhsm.on(DescribeBackupsCommand).resolves(BACKUPS);
+  cloudhsm.on(ModifyBackupAttributesCommand).resolves({});
+  migrating([
+    cluster("UPDATE_IN_PROGRESS", NEW, [OLD, OLD]),
+    cluster("UPDATE_IN_PROGRESS", NEW, [NEW, OLD]),
+    cluster("ACTIVE", NEW, [NEW, NEW], { rollbackUntil: 24 * HOUR }),
+  ]);
+  cloudhsm.on(ModifyClusterCommand).rejects(awsError("CloudHsmInternalFailureException", "internal failure", 500));
+  const rt = runtime();
+  const result = await migrateHsmType(input(rt));
+  expect(result.status).toBe("DONE");
+  expect(cloudhsm.commandCalls(ModifyClusterCommand)).toHaveLength(1);
+  expect(rt.lines.join("\n")).toContain("ModifyCluster had taken effect despite the error: not sent again");
+});
+
 test("a migration already running (a re-run after a timeout, or AWS's own) is only waited for: no backup pin, no ModifyCluster", async () => {
   let n = 0;
   cloudhsm

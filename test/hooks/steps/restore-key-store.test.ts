@@ -433,6 +433,162 @@ test("a re-run resumes with the cluster it created (found by tag and backup), ad
   expect(cloudhsm.commandCalls(CreateHsmCommand)[0].args[0].input.AvailabilityZone).toBe("eu-west-1b");
 });
 
+test("a re-run after a newer backup of the old cluster appeared resumes with the cluster it created, never a second CreateCluster", async () => {
+  // The old cluster still exists (SUBNET_NOT_FOUND) and took its daily backup between the two runs.
+  world.storeCode = "SUBNET_NOT_FOUND";
+  const newer = {
+    BackupId: "backup-dailyafterab",
+    BackupState: "READY",
+    ClusterId: OLD,
+    CreateTimestamp: t("2026-12-06T02:00:00Z"),
+  };
+  cloudhsm.on(DescribeBackupsCommand).callsFake((i: { Filters?: { backupIds?: string[] } }) => ({
+    Backups: i.Filters?.backupIds
+      ? [...BACKUPS, newer].filter((b) => i.Filters?.backupIds?.includes(b.BackupId))
+      : [...BACKUPS, newer],
+  }));
+  world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1a", 0)] };
+  world.creating = 0;
+  const rt = runtime(60);
+  await restoreKeyStore(input({}, rt));
+  expect(cloudhsm.commandCalls(CreateClusterCommand)).toHaveLength(0);
+  expect(mutating()).toEqual([
+    "CreateHsm",
+    "DisconnectCustomKeyStore",
+    "UpdateCustomKeyStore",
+    "ConnectCustomKeyStore",
+    "Encrypt",
+    "Decrypt",
+  ]);
+  expect(rt.lines.join("\n")).toContain(`resuming with ${NEW}, already created from backup-newestreadya`);
+});
+
+test("--backup-id naming another backup than the cluster an earlier run created: refused, naming it, nothing created", async () => {
+  world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1a", 0)] };
+  world.creating = 0;
+  const err = await thrown(() => restoreKeyStore(input({ backupId: "backup-olderbackupa" })));
+  expect(err.message).toBe(
+    `${LABEL} RestoreInProgress: an earlier run already created ${NEW} (from backup-newestreadya) for ${IDS.keyStoreId}, not from --backup-id backup-olderbackupa. Next: re-run with --backup-id backup-newestreadya to resume with it, or delete the cluster not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`,
+  );
+  expect(mutating()).toEqual([]);
+});
+
+test("CreateCluster that fails after AWS acted (a 500, a lost answer): the tagged cluster is found, never a second one", async () => {
+  cloudhsm.on(CreateClusterCommand).callsFake(() => {
+    world.existing = { ClusterId: NEW, Hsms: [] };
+    throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+  });
+  world.creating = 0;
+  const rt = runtime(60);
+  const result = await restoreKeyStore(input({}, rt));
+  expect(result.status).toBe("DONE");
+  expect(cloudhsm.commandCalls(CreateClusterCommand)).toHaveLength(1);
+  expect(rt.lines.join("\n")).toContain("CreateCluster had taken effect despite the error: not sent again");
+});
+
+test("CreateHsm that fails after AWS acted: not sent again for that AZ", async () => {
+  world.creating = 0;
+  let failed = false;
+  cloudhsm.on(CreateHsmCommand).callsFake((i: { AvailabilityZone: string }) => {
+    if (i.AvailabilityZone === "eu-west-1b" && !failed) {
+      failed = true;
+      world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1b", 1)] };
+      throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+    }
+    return { Hsm: {} };
+  });
+  await restoreKeyStore(input());
+  expect(
+    cloudhsm
+      .commandCalls(CreateHsmCommand)
+      .map((c: { args: [{ input: { AvailabilityZone: string } }] }) => c.args[0].input.AvailabilityZone),
+  ).toEqual(["eu-west-1a", "eu-west-1b"]);
+});
+
+test("two clusters earlier runs created for the store: refused, naming both, nothing created", async () => {
+  const tagged = (id: string, backup: string): Cluster => ({
+    ClusterId: id,
+    State: "ACTIVE",
+    SourceBackupId: backup,
+    TagList: [{ Key: RESTORED_FOR_TAG, Value: IDS.keyStoreId }],
+  });
+  cloudhsm
+    .on(DescribeClustersCommand)
+    .callsFake((i: { Filters?: { clusterIds?: string[] } }) =>
+      i.Filters?.clusterIds
+        ? { Clusters: [] }
+        : { Clusters: [tagged(NEW, "backup-newestreadya"), tagged("cluster-secondabcdef", "backup-olderbackupa")] },
+    );
+  const err = await thrown(() => restoreKeyStore(input()));
+  expect(err.message).toBe(
+    `${LABEL} RestoreInProgress: earlier runs created 2 clusters for ${IDS.keyStoreId}: ${NEW} (from backup-newestreadya), cluster-secondabcdef (from backup-olderbackupa). Next: re-run with --backup-id naming the one to resume, or delete the clusters not wanted (aws cloudhsmv2 delete-hsm for each HSM, then delete-cluster) and re-run`,
+  );
+  expect(mutating()).toEqual([]);
+});
+
+test("a store on a restored cluster that is lost in turn (SUBNET_NOT_FOUND): restored again from that cluster's backup, not taken for an unfinished run", async () => {
+  const THIRD = "cluster-thirdabcdefg";
+  const ofNew = {
+    BackupId: "backup-ofnewclustera",
+    BackupState: "READY",
+    ClusterId: NEW,
+    CreateTimestamp: t("2026-12-06T00:00:00Z"),
+  };
+  const restoredNew: Cluster = {
+    ClusterId: NEW,
+    State: "ACTIVE",
+    SourceBackupId: "backup-newestreadya",
+    TagList: [{ Key: RESTORED_FOR_TAG, Value: IDS.keyStoreId }],
+    Hsms: [],
+    Certificates: { ClusterCertificate: fixture("cluster-cert.pem") },
+  };
+  const third = (): Cluster => ({
+    ClusterId: THIRD,
+    State: "ACTIVE",
+    SourceBackupId: ofNew.BackupId,
+    TagList: [{ Key: RESTORED_FOR_TAG, Value: IDS.keyStoreId }],
+    SubnetMapping: { "eu-west-1a": SUBNETS[0], "eu-west-1b": SUBNETS[1] },
+    Hsms: [hsmOf("eu-west-1a", 0), hsmOf("eu-west-1b", 1)].map((h) => ({ ...h, ClusterId: THIRD })),
+    Certificates: { ClusterCertificate: fixture("cluster-cert.pem") },
+  });
+  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => {
+    const updated = kms.commandCalls(UpdateCustomKeyStoreCommand).some((c) => c.args[0].input.CloudHsmClusterId);
+    const state = kms.commandCalls(ConnectCustomKeyStoreCommand).length
+      ? "CONNECTED"
+      : kms.commandCalls(DisconnectCustomKeyStoreCommand).length
+        ? "DISCONNECTED"
+        : "FAILED";
+    return {
+      CustomKeyStores: [
+        {
+          CustomKeyStoreId: IDS.keyStoreId,
+          CustomKeyStoreType: "AWS_CLOUDHSM",
+          ConnectionState: state,
+          ConnectionErrorCode: state === "FAILED" ? "SUBNET_NOT_FOUND" : undefined,
+          CloudHsmClusterId: updated ? THIRD : NEW,
+          TrustAnchorCertificate: fixture("trust-anchor.pem"),
+        },
+      ],
+    };
+  });
+  const created = () => cloudhsm.commandCalls(CreateClusterCommand).length > 0;
+  cloudhsm.on(DescribeClustersCommand).callsFake((i: { Filters?: { clusterIds?: string[] } }) => {
+    const ids = i.Filters?.clusterIds;
+    if (!ids) return { Clusters: [restoredNew, ...(created() ? [third()] : [])] };
+    if (ids[0] === NEW) return { Clusters: [restoredNew] };
+    if (ids[0] === THIRD) return { Clusters: [third()] };
+    return { Clusters: [] };
+  });
+  cloudhsm.on(DescribeBackupsCommand).callsFake((i: { Filters?: { backupIds?: string[] } }) => ({
+    Backups: i.Filters?.backupIds ? [ofNew].filter((b) => i.Filters?.backupIds?.includes(b.BackupId)) : [ofNew],
+  }));
+  cloudhsm.on(CreateClusterCommand).resolves({ Cluster: { ClusterId: THIRD, State: "CREATE_IN_PROGRESS" } });
+  const result = await restoreKeyStore(input());
+  expect(result.status).toBe("DONE");
+  expect(cloudhsm.commandCalls(CreateClusterCommand)[0].args[0].input.SourceBackupId).toBe("backup-ofnewclustera");
+  expect(kms.commandCalls(UpdateCustomKeyStoreCommand)[0].args[0].input.CloudHsmClusterId).toBe(THIRD);
+});
+
 test("a re-run after the repoint only connects and proves the keys", async () => {
   world.storeCluster = NEW;
   world.storeState = "DISCONNECTED";
@@ -441,6 +597,29 @@ test("a re-run after the repoint only connects and proves the keys", async () =>
   const result = await restoreKeyStore(input());
   expect(result.state).toBe("CONNECTED, 1 keys proven");
   expect(mutating()).toEqual(["ConnectCustomKeyStore", "Encrypt", "Decrypt"]);
+});
+
+test("a re-run while the earlier run's connect is still CONNECTING resumes that wait: no second reset, no new connect", async () => {
+  world.storeCluster = NEW;
+  world.storeState = "CONNECTING";
+  world.existing = { ClusterId: NEW, Hsms: [hsmOf("eu-west-1a", 0), hsmOf("eu-west-1b", 1)] };
+  world.creating = 0;
+  let describes = 0;
+  kms.on(DescribeCustomKeyStoresCommand).callsFake(() => ({
+    CustomKeyStores: [
+      {
+        CustomKeyStoreId: IDS.keyStoreId,
+        CustomKeyStoreType: "AWS_CLOUDHSM",
+        ConnectionState: ++describes > 3 ? "CONNECTED" : "CONNECTING",
+        CloudHsmClusterId: NEW,
+        TrustAnchorCertificate: fixture("trust-anchor.pem"),
+      },
+    ],
+  }));
+  // The last connect unknown: a reset decision would reset.
+  const result = await restoreKeyStore(input({ lastConnected: undefined }));
+  expect(result.state).toBe("CONNECTED, 1 keys proven");
+  expect(mutating()).toEqual(["Encrypt", "Decrypt"]);
 });
 
 test("a key whose material the backup lacks fails its round trip with KMSInvalidStateException, explained", async () => {
@@ -512,10 +691,15 @@ test("the Lambda runner refuses the step before reading its input (command line 
 });
 
 describe("the rules", () => {
-  test("passwordResetReason: reset unless the backup is newer than the last connect", () => {
+  test("passwordResetReason: reset unless the backup is newer than the last connect and the connection it made", () => {
     expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-01T00:00:00Z"))).toBeUndefined();
-    expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-05T00:00:00Z"))).toBeUndefined();
+    expect(passwordResetReason(t("2026-12-05T00:30:00Z"), t("2026-12-05T00:00:00Z"))).toBeUndefined();
     expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-05T00:00:01Z"))).toContain("predates");
+    // KMS sets the password while connecting (up to HOOKS.CONNECT_PASSWORD_WINDOW_MINUTES after the call).
+    expect(passwordResetReason(t("2026-12-05T00:00:00Z"), t("2026-12-05T00:00:00Z"))).toBe(
+      "the backup (2026-12-05T00:00:00.000Z) was taken within 30 minutes of the store's last connect call (2026-12-05T00:00:00.000Z), while KMS may still have been setting a new kmsuser password",
+    );
+    expect(passwordResetReason(t("2026-12-05T00:29:59Z"), t("2026-12-05T00:00:00Z"))).toContain("within 30 minutes");
     expect(passwordResetReason(t("2026-12-05T00:00:00Z"), undefined)).toContain("unknown");
   });
   test("keysLostWith: keys created after the backup, except those pending deletion", () => {
@@ -579,6 +763,18 @@ describe("the last connect from CloudTrail's event history (no --last-connected)
     expect(resets()).toBe(1);
     expect(rt.lines).toContain(
       `${LABEL} resetting the kmsuser password: the backup (2026-12-05T00:00:00.000Z) predates the store's last connect (2026-12-06T00:00:00.000Z), when KMS set a new kmsuser password`,
+    );
+  });
+
+  test("a backup taken while the last connect may still have been running (within 30 minutes of its call): the password is reset", async () => {
+    cloudtrail
+      .on(LookupEventsCommand)
+      .resolves({ Events: [connectEvent("ev-3", IDS.keyStoreId, "2026-12-04T23:50:00Z")] });
+    const rt = runtime(60);
+    await restoreKeyStore(input({ lastConnected: undefined }, rt));
+    expect(resets()).toBe(1);
+    expect(rt.lines).toContain(
+      `${LABEL} resetting the kmsuser password: the backup (2026-12-05T00:00:00.000Z) was taken within 30 minutes of the store's last connect call (2026-12-04T23:50:00.000Z), while KMS may still have been setting a new kmsuser password`,
     );
   });
 

@@ -174,6 +174,26 @@ describe("ensure-hsms", () => {
     expect(rt.lines.join("\n")).toMatch(/ACTIVE, 1\/1 HSMs ACTIVE[\s\S]*CreateHsm in eu-west-1b/);
   });
 
+  test("an AZ outside the cluster's subnets: refused before any HSM is created (never a half-created set)", async () => {
+    cloudhsm.on(DescribeClustersCommand).resolves({
+      Clusters: [
+        {
+          ClusterId: IDS.clusterId,
+          State: "ACTIVE",
+          Hsms: [],
+          SubnetMapping: { "eu-west-1a": "subnet-0a1b2c3d4e5f60001", "eu-west-1b": "subnet-0a1b2c3d4e5f60002" },
+        },
+      ],
+    });
+    const err = await thrown(() =>
+      ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: ["eu-west-1a", "eu-west-1c"] }),
+    );
+    expect(err.message).toBe(
+      `[ensure-hsms ${IDS.clusterId}] InvalidInput: --hsm-azs eu-west-1c: cluster ${IDS.clusterId} has no subnet there (its AZs: eu-west-1a, eu-west-1b). Next: list only AZs of the cluster's subnets in cloudHsm.hsmAzs (a cluster's subnets cannot change); nothing was created`,
+    );
+    expect(calls).toEqual([]);
+  });
+
   test("every HSM ACTIVE already: ALREADY_DONE, no CreateHsm", async () => {
     hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
     const result = await ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS });
@@ -198,12 +218,66 @@ describe("ensure-hsms", () => {
     expect(err.message).toContain("read the message");
   });
 
+  test("CreateHsm that fails after AWS acted (a 500, a lost answer): the cluster is read, the call is not sent again", async () => {
+    hsms = [active("eu-west-1a", 0)];
+    cloudhsm.on(CreateHsmCommand).callsFake((input: { AvailabilityZone: string }) => {
+      calls.push(`CreateHsm ${input.AvailabilityZone}`);
+      hsms.push({
+        HsmId: `hsm-new${nextHsm++}abcdefg`,
+        AvailabilityZone: input.AvailabilityZone,
+        State: "CREATE_IN_PROGRESS",
+      });
+      throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+    });
+    const rt = runtime();
+    const result = await ensureHsms({ ...rt, clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS });
+    expect(result.status).toBe("DONE");
+    expect(calls).toEqual(["CreateHsm eu-west-1b"]);
+    expect(hsms.filter((h) => h.AvailabilityZone === "eu-west-1b")).toHaveLength(1);
+    expect(rt.lines.join("\n")).toContain("CreateHsm had taken effect despite the error: not sent again");
+  });
+
+  test("CreateHsm throttled: sent again (a throttled request was refused, nothing was created)", async () => {
+    hsms = [active("eu-west-1a", 0)];
+    let first = true;
+    cloudhsm.on(CreateHsmCommand).callsFake((input: { AvailabilityZone: string }) => {
+      calls.push(`CreateHsm ${input.AvailabilityZone}`);
+      if (first) {
+        first = false;
+        throw awsError("ThrottlingException", "Rate exceeded");
+      }
+      hsms.push({
+        HsmId: `hsm-new${nextHsm++}abcdefg`,
+        AvailabilityZone: input.AvailabilityZone,
+        State: "CREATE_IN_PROGRESS",
+      });
+      return {};
+    });
+    await ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS });
+    expect(calls).toEqual(["CreateHsm eu-west-1b", "CreateHsm eu-west-1b"]);
+    expect(hsms.filter((h) => h.AvailabilityZone === "eu-west-1b")).toHaveLength(1);
+  });
+
   test("CreateHsm denied (CloudHsmAccessDeniedException): names the grant", async () => {
     cloudhsm.on(CreateHsmCommand).rejects(awsError("CloudHsmAccessDeniedException", "not authorized"));
     const err = await thrown(() =>
       ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS }),
     );
     expect(err.message).toContain("grant the hook role the cloudhsm action");
+  });
+
+  test("a DEGRADED HSM: the action replaces it through the step, not through Terraform (which owns no HSM here)", async () => {
+    hsms = [
+      active("eu-west-1a", 0),
+      { HsmId: "hsm-sickabcdefghij", AvailabilityZone: "eu-west-1b", State: "DEGRADED" },
+    ];
+    const err = await thrown(() =>
+      ensureHsms({ ...runtime(), clients: clients(), clusterId: IDS.clusterId, hsmAzs: AZS }),
+    );
+    expect(err.message).toBe(
+      `[ensure-hsms ${IDS.clusterId}] ClusterDegraded: cluster ${IDS.clusterId} is DEGRADED (HSM hsm-sickabcdefghij in eu-west-1b: no message). Next: delete the degraded HSM (aws cloudhsmv2 delete-hsm --cluster-id ${IDS.clusterId} --hsm-id hsm-sickabcdefghij), wait until it is gone, then re-run: the step creates what is missing (Terraform owns no HSM of a scale-to-zero cluster)`,
+    );
+    expect(calls).toEqual([]);
   });
 
   test("HSMs that never become ACTIVE: TIMEOUT at the budget, naming the state", async () => {
@@ -236,13 +310,79 @@ describe("scale-down", () => {
       "DescribeBackups READY",
       "DisconnectCustomKeyStore",
       "DeleteHsm hsm-old0abcdefghij",
+      // The last HSM goes only once the backup the first DeleteHsm took is READY.
+      "DescribeBackups READY",
+      "DescribeBackups READY",
       "DeleteHsm hsm-old1abcdefghij",
       "DescribeBackups READY",
     ]);
+    expect(rt.lines.join("\n")).toContain(
+      "backup backup-del1abcdefg READY: it holds every key of the disconnected store",
+    );
     expect(hsms).toEqual([]);
     expect(storeState).toBe("DISCONNECTED");
     expect(result.state).toBe("0 HSMs, key store DISCONNECTED, newest READY backup backup-del1abcdefg");
     expect(rt.lines.join("\n")).toContain("KMS refuses its keys (KMSInvalidStateException) until scale-up");
+  });
+
+  test("the backup DeleteHsm takes never becomes READY: TIMEOUT with the last HSM kept, so no key is lost", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    // DeleteHsm accepted, but no backup of it ever shows up READY.
+    cloudhsm.on(DeleteHsmCommand).callsFake((i: { HsmId: string }) => {
+      calls.push(`DeleteHsm ${i.HsmId}`);
+      hsms = hsms.map((h) => (h.HsmId === i.HsmId ? { ...h, State: "DELETE_IN_PROGRESS" } : h));
+      return { HsmId: i.HsmId };
+    });
+    const err = await thrown(() => run(runtime(20)));
+    expect(err.message).toMatch(
+      /^\[scale-down cluster-abcdefghijk\] TIMEOUT: still no new READY backup after 20m\d*s? waiting for a READY backup taken by DeleteHsm\. Next: the last HSM \(hsm-old1abcdefghij\) is kept, so no key is lost: check the cluster's backups in the CloudHSM console, then re-run scale-down \(or scale-up to bring the store back\)$/,
+    );
+    expect(calls.filter((c) => c.startsWith("DeleteHsm"))).toEqual(["DeleteHsm hsm-old0abcdefghij"]);
+    expect(hsms.filter((h) => h.State === "ACTIVE").map((h) => h.HsmId)).toEqual(["hsm-old1abcdefghij"]);
+  });
+
+  test("a single HSM whose DeleteHsm backup never becomes READY: not reported done, the older backup's gap named", async () => {
+    hsms = [active("eu-west-1a", 0)];
+    cloudhsm.on(DeleteHsmCommand).callsFake((i: { HsmId: string }) => {
+      calls.push(`DeleteHsm ${i.HsmId}`);
+      hsms = hsms.map((h) => (h.HsmId === i.HsmId ? { ...h, State: "DELETE_IN_PROGRESS" } : h));
+      return { HsmId: i.HsmId };
+    });
+    const err = await thrown(() => run(runtime(20)));
+    expect(err.message).toContain("TIMEOUT: still no new READY backup after 20m");
+    expect(err.message).toContain(
+      "Next: the HSM is deleted and its backup is not READY: check the cluster's backups in the CloudHSM console before scale-up (it restores the newest READY backup, now backup-dailyabcdefg, which lacks keys created after 2026-12-07T03:00:00.000Z)",
+    );
+  });
+
+  test("resumed with one HSM left while the earlier deletion's backup is still being made: that backup is READY before the last HSM goes", async () => {
+    hsms = [active("eu-west-1b", 1)];
+    storeState = "DISCONNECTED";
+    backupList.push({
+      BackupId: "backup-phaseoneabcd",
+      BackupState: "CREATE_IN_PROGRESS",
+      ClusterId: IDS.clusterId,
+      CreateTimestamp: new Date(Date.UTC(2026, 11, 7, 19)),
+    });
+    // The backup stays CREATE_IN_PROGRESS for three describes.
+    let describes = 0;
+    cloudhsm.on(DescribeBackupsCommand).callsFake((input: { Filters: { states: string[] } }) => {
+      calls.push(`DescribeBackups ${input.Filters.states.join(",")}`);
+      const out = { Backups: backupList.filter((b) => input.Filters.states.includes(b.BackupState)) };
+      if (++describes >= 3)
+        backupList = backupList.map((b) =>
+          b.BackupState === "CREATE_IN_PROGRESS" ? { ...b, BackupState: "READY" } : b,
+        );
+      return out;
+    });
+    await run();
+    const deleteAt = calls.indexOf("DeleteHsm hsm-old1abcdefghij");
+    expect(deleteAt).toBeGreaterThan(0);
+    // The last poll before the DeleteHsm found no backup in progress.
+    expect(
+      calls.slice(0, deleteAt).filter((c) => c === "DescribeBackups CREATE_IN_PROGRESS").length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(backupList.find((b) => b.BackupId === "backup-phaseoneabcd")?.BackupState).toBe("READY");
   });
 
   test("no READY backup: refused before anything changes (the store stays connected, no HSM deleted)", async () => {
@@ -252,6 +392,19 @@ describe("scale-down", () => {
     expect(err.message).toContain("NoReadyBackup");
     expect(err.message).toContain("has no READY backup: its HSMs are kept");
     expect(calls).toEqual(["DescribeBackups READY"]);
+    expect(storeState).toBe("CONNECTED");
+  });
+
+  test("a cluster changing HSM type (UPDATE_IN_PROGRESS): refused before the store is disconnected, nothing changed", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    cloudhsm.on(DescribeClustersCommand).resolves({
+      Clusters: [{ ClusterId: IDS.clusterId, State: "UPDATE_IN_PROGRESS", Hsms: hsms }],
+    });
+    const err = await thrown(() => run());
+    expect(err.message).toBe(
+      `[scale-down ${IDS.clusterId}] ClusterUPDATE_IN_PROGRESS: cluster ${IDS.clusterId} is UPDATE_IN_PROGRESS (an HSM type change: https://docs.aws.amazon.com/cloudhsm/latest/userguide/hsm1-to-hsm2-migration.html): its HSMs are kept and key store ${IDS.keyStoreId} stays CONNECTED. Next: re-run scale-down once the cluster is ACTIVE again (migrate-hsm-type waits for it); nothing was changed`,
+    );
+    expect(calls).toEqual([]);
     expect(storeState).toBe("CONNECTED");
   });
 
@@ -296,6 +449,28 @@ describe("scale-down", () => {
     const err = await thrown(() => run());
     expect(err.message).toContain(`cluster ${IDS.clusterId} does not exist in this account and Region`);
     expect(calls).toEqual([]);
+  });
+
+  test("DeleteHsm that fails after AWS acted (a 500): the HSM is seen deleting, the call is not sent again", async () => {
+    hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
+    let stamp = 19;
+    cloudhsm.on(DeleteHsmCommand).callsFake((i: { HsmId: string }) => {
+      calls.push(`DeleteHsm ${i.HsmId}`);
+      hsms = hsms.map((h) => (h.HsmId === i.HsmId ? { ...h, State: "DELETE_IN_PROGRESS" } : h));
+      backupList.push({
+        BackupId: `backup-del${backupList.length}abcdefg`,
+        BackupState: "CREATE_IN_PROGRESS",
+        ClusterId: IDS.clusterId,
+        CreateTimestamp: new Date(Date.UTC(2026, 11, 7, stamp++)),
+      });
+      throw awsError("CloudHsmInternalFailureException", "internal failure", 500);
+    });
+    const result = await run();
+    expect(result.status).toBe("DONE");
+    expect(calls.filter((c) => c.startsWith("DeleteHsm"))).toEqual([
+      "DeleteHsm hsm-old0abcdefghij",
+      "DeleteHsm hsm-old1abcdefghij",
+    ]);
   });
 
   test("DeleteHsm refused (CloudHsmInvalidRequestException): mapped, one line", async () => {

@@ -159,6 +159,14 @@ export async function lastUse(deps: TeardownDeps, keyId: string, unusedForDays: 
   const created = res.KeyCreationDate ? new Date(res.KeyCreationDate) : undefined;
   if (tracking && created && created.getTime() >= tracking.getTime())
     return { line: `never used since it was created on ${day(created)}` };
+  if (tracking && deps.clock.now() - tracking.getTime() < unusedForDays * DAY_MS) {
+    // Tracking began inside the window: a use before it, still within the window, is not recorded.
+    const line = `not used since tracking began on ${day(tracking)}, less than ${unusedForDays} days ago; any earlier use is only in CloudTrail`;
+    return {
+      line,
+      refusal: `key ${keyId} has no recorded use since KMS began tracking it on ${day(tracking)}, less than ${unusedForDays} days ago, so a use earlier in the window is only in CloudTrail: check CloudTrail for its use, then run again with --force (or a --unused-for of at most ${Math.floor((deps.clock.now() - tracking.getTime()) / DAY_MS)} days)`,
+    };
+  }
   if (tracking)
     return { line: `not used since tracking began on ${day(tracking)}; any earlier use is only in CloudTrail` };
   return { line: "no recorded use (KMS gave no tracking start date)" };

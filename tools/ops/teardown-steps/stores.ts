@@ -134,6 +134,9 @@ export function clusterLine(id: string, c: Cluster | undefined): string {
   return `CloudHSM cluster ${id}: ${c.State ?? "?"}, ${hsms.length} HSM(s)${hsms.length ? `: ${hsms.join(", ")}` : ""}`;
 }
 
+/** HSMs of a cluster that are not DELETED yet. */
+const left = (c: Cluster): number => (c.Hsms ?? []).filter((h) => h.State !== "DELETED").length;
+
 /** Deletes every HSM, waits until none is left, then deletes the cluster. */
 export async function deleteCluster(deps: TeardownDeps, clusterId: string, current: Cluster): Promise<void> {
   for (const h of current.Hsms ?? []) {
@@ -147,8 +150,9 @@ export async function deleteCluster(deps: TeardownDeps, clusterId: string, curre
     deps,
     `CloudHSM cluster ${clusterId}`,
     () => describeCluster(deps, clusterId),
-    (c) => c === undefined || (c.Hsms ?? []).length === 0,
-    (c) => `${(c?.Hsms ?? []).length} HSM(s) left`,
+    // An HSM DescribeClusters still lists as DELETED is gone (HsmState DELETED), as scale-down counts it.
+    (c) => c === undefined || left(c) === 0,
+    (c) => `${c ? left(c) : 0} HSM(s) left`,
   );
   deps.io.out(`  CloudHSM cluster ${clusterId}: DeleteCluster`);
   try {
