@@ -140,7 +140,8 @@ const alias: Check = (rc, action) => {
 };
 
 const grant: Check = (rc, action) => {
-  const v = action === "delete" ? b(rc) : a(rc);
+  // A forgotten grant has no "after": it is read from its state, like a deleted one.
+  const v = action === "delete" || action === "forget" ? b(rc) : a(rc);
   const who = isUnknown(rc, "grantee_principal")
     ? "a principal known only after apply"
     : String(v.grantee_principal ?? "a principal");
@@ -151,7 +152,13 @@ const grant: Check = (rc, action) => {
       fix: "check the grantee and the operations; retire the grant when it is no longer needed (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html)",
     };
   }
-  if (action === "delete" || action === "forget")
+  // `removed` with destroy = false: Terraform stops managing the grant but does not retire it.
+  if (action === "forget")
+    return {
+      why: `the grant is forgotten, not retired: ${who} can still ${ops} on key ${String(v.key_id ?? "(unknown)")} through it, and the configuration no longer shows it (a later removal will not retire it)`,
+      fix: "retire the grant if it is no longer needed (delete it instead of forgetting it), or keep it in the configuration (https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html)",
+    };
+  if (action === "delete")
     return {
       why: `the grant goes: ${who} can no longer ${ops} through it`,
       fix: "check nothing still relies on it (an AWS service using the key for this principal)",

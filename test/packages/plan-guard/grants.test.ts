@@ -284,6 +284,20 @@ describe("grants", () => {
       ).blocked,
     ).toHaveLength(1);
   });
+
+  test("a forgotten grant (removed, destroy = false) is shown as still in force, not as gone", () => {
+    const before = { key_id: KEY_ID, grantee_principal: `arn:aws:iam::${OTHER}:role/r`, operations: ["Decrypt"] };
+    const r = classifyPlans([planOf([key(), rc("aws_kms_grant.g", ["forget"], before, null)])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => [f.address, f.action, f.rule, f.why])).toEqual([
+      [
+        "aws_kms_grant.g",
+        "forget",
+        "key-resource-change",
+        `the grant is forgotten, not retired: arn:aws:iam::${OTHER}:role/r can still Decrypt on key ${KEY_ID} through it, and the configuration no longer shows it (a later removal will not retire it)`,
+      ],
+    ]);
+  });
 });
 
 describe("key policies on every key kind, in child modules", () => {
