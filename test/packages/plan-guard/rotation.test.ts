@@ -125,6 +125,32 @@ describe("a rotation plan", () => {
     expect(gen1.map((f) => f.why).join(" ")).toMatch(/kms:Encrypt/);
   });
 
+  test("a previous key tagged superseded whose new policy still lets users encrypt is not called decrypt-only", () => {
+    const p = rotationPlan();
+    const gen1 = p.plan.resource_changes!.find((c) => c.address === GEN1)!;
+    // The tags say superseded, but the policy is the old one's with its statement id changed: users may still Encrypt.
+    const writable = (plain.appData_key_18A68D91.policy as string).replace('"Sid":"KeyUse"', '"Sid":"KeyUseKept"');
+    (gen1.change.after as Record<string, JsonValue>).policy = writable;
+    const why = classifyPlans([p]).risky.find((f) => f.rule === "key-rotation")?.why;
+    expect(why).toContain(
+      `the previous key is kept, enabled, for decryption (its policy changes in this plan, but it still lets arn:aws:iam::${ACCOUNT}:role/AppWriters make new ciphertext under it)`,
+    );
+    expect(why).not.toContain("users keep decrypt only");
+  });
+
+  test("an alias moved to a key outside the previous key's store is said to leave it", () => {
+    const p = rotationPlan();
+    const gen2 = p.plan.resource_changes!.find((c) => c.address === GEN2)!;
+    delete (gen2.change.after as Record<string, JsonValue>).custom_key_store_id;
+    expect(classifyPlans([p]).risky.find((f) => f.rule === "key-rotation")?.why).toContain(
+      `created in this plan; the new key is not in the previous key's store: key store cks-1234567890 -> no custom key store (KMS's own key material); the previous key`,
+    );
+    (gen2.change.after as Record<string, JsonValue>).custom_key_store_id = "cks-0987654321";
+    expect(classifyPlans([p]).risky.find((f) => f.rule === "key-rotation")?.why).toContain(
+      "the new key is not in the previous key's store: key store cks-1234567890 -> key store cks-0987654321",
+    );
+  });
+
   test("moving the alias while deleting the previous key in the same plan is not a rotation", () => {
     const p = rotationPlan();
     const changes = p.plan.resource_changes!.map((c) =>
