@@ -23,7 +23,13 @@ export const GENERATION_TAG = "KeyGeneration";
 export const GENERATION_STATE_TAG = "KeyGenerationState";
 
 const MANUAL_ROTATION = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html";
-const GONE = new Set(["delete", "replace", "forget"]);
+/** What the plan does to a previous key that is no rotation, in words (an action list the guard does not know included). */
+const GONE: ReadonlyMap<string, string> = new Map([
+  ["delete", "deleted"],
+  ["replace", "replaced"],
+  ["forget", "forgotten (no longer managed or protected)"],
+  ["unknown", "given an action the guard does not know"],
+]);
 
 /** The tags a key has before or after the change (tags_all included: provider default tags). */
 function tagsOf(v: unknown): Record<string, unknown> {
@@ -138,7 +144,7 @@ export const rotationRule: Rule = (idx) => {
     const disabled = oldAfter.is_enabled === false || oldAfter.enabled === false;
     if (GONE.has(oldAction) || disabled) {
       flag(
-        `alias ${String(name)} moves from ${keyWords(old, "before")} to ${nextWords}, but the previous key is ${disabled ? "disabled" : `${oldAction}d`} in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
+        `alias ${String(name)} moves from ${keyWords(old, "before")} to ${nextWords}, but the previous key is ${disabled ? "disabled" : GONE.get(oldAction)} in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
         `keep the previous key enabled until its data is re-encrypted, and retire it in its own change (${MANUAL_ROTATION})`,
       );
       continue;

@@ -162,6 +162,21 @@ describe("a rotation plan", () => {
       `alias alias/t/app moves from key ${GEN1} (of t/app) to key ${GEN2} (generation 2 of t/app), created in this plan, but the previous key is deleted in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
     );
   });
+
+  test.each([
+    [["forget"], "forgotten (no longer managed or protected)"],
+    [["delete", "update"], "given an action the guard does not know"],
+  ])("moving the alias while the previous key is %j is not a rotation either", (actions, words) => {
+    const p = rotationPlan();
+    const changes = p.plan.resource_changes!.map((c) =>
+      c.address === GEN1 ? rc(GEN1, actions, c.change.before ?? null, null) : c,
+    );
+    const r = classifyPlans([{ ...p, plan: { ...p.plan, resource_changes: changes } }]);
+    expect(r.blocked.map((f) => [f.address, f.rule])).toContainEqual([GEN1, "destroy-key-bearing"]);
+    expect(r.risky.find((f) => f.rule === "key-rotation")?.why).toContain(
+      `, but the previous key is ${words} in the same plan: this is not a rotation`,
+    );
+  });
 });
 
 describe("a retirement plan", () => {
