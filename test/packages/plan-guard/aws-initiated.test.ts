@@ -87,6 +87,23 @@ describe("an HSM AWS replaced", () => {
     );
   });
 
+  test("an old HSM whose AZ the state does not show is tied to no live HSM (nor one whose AZ the file omits)", () => {
+    const { availability_zone: _az, ...noAz } = oldHsm;
+    const p = planOf([rc(OTHER, ["no-op"], keptHsm, keptHsm), rc(ADDR, ["create"], null, newAfter)], {
+      drift: [rc(ADDR, ["delete"], noAz, null)],
+      stack: "prod-keys",
+    });
+    const result = classifyPlans([p], undefined, {
+      cloudHsmClusters: [{ ClusterId: CLUSTER, Hsms: [{ HsmId: "hsm-unplacedunpl", State: "ACTIVE" }] }],
+    });
+    expect(result.blocked.map((f) => [f.rule, f.why])).toEqual([
+      [
+        "cloudhsm-hsm-replaced-by-aws",
+        "HSM hsm-oldoldoldol in its AZ (ENI 10.0.2.10) was deleted outside Terraform and cluster cluster-abcdefghijk has no ACTIVE HSM in that AZ that the state does not know: this plan re-creates it",
+      ],
+    ]);
+  });
+
   test("without the live HSMs: still blocked, with how to find the replacement", () => {
     const result = classifyPlans([replacedPlan()]);
     expect(result.blocked).toHaveLength(1);
