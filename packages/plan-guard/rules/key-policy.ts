@@ -32,6 +32,7 @@ import {
   type PolicyStatement,
 } from "../policy";
 import { judgeReach, KEY_SUBJECT, planAccounts, providerAccounts } from "./reach";
+import { grantDelegationFinding } from "./grant-delegation";
 import { finding, type Rule, type RuleContext } from "./rule";
 
 const FIX_LOCKOUT =
@@ -268,6 +269,8 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
         ),
       );
   }
+  const delegation = grantDelegationFinding(idx, rc, action, beforeList, after, arn);
+  if (delegation) out.push(delegation);
   const owner = ownAccounts(idx, rc.address, keyAccount, beforeList, after, m.sure);
   out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, owner.own, KEY_SUBJECT));
   return out;
