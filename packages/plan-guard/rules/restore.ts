@@ -180,7 +180,9 @@ export function restoreAdvice(
 export const restoreRule: Rule = (idx) => {
   const out: Finding[] = [];
   const restore = restorePlanOf(idx);
-  if (restore) {
+  // Every plan after a restore keeps the restored cluster with the store on it: only the plan that
+  // imports the cluster or forgets the lost one is the restore a reviewer must read.
+  if (restore && (importedId(restore.cluster) || restore.forgotten.size)) {
     const forgotten = [...restore.forgotten];
     out.push(
       finding(

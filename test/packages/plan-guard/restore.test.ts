@@ -275,3 +275,15 @@ describe("a restore explains only the one cluster it replaces (crafted near-rest
     expect(v.blocked).toEqual([["aws_kms_key.records", "delete", "destroy-key-bearing"]]);
   });
 });
+
+test("the plans after a restore (restored cluster kept, nothing imported or forgotten) raise nothing", () => {
+  const kept = rc(
+    NEW_CLUSTER,
+    ["no-op"],
+    { id: NEW, source_backup_identifier: "backup-newestreadya" },
+    { id: NEW, source_backup_identifier: "backup-newestreadya" },
+  );
+  const r = classifyPlans([planOf([store(NEW), kept])]);
+  expect(r.blocked).toEqual([]);
+  expect(r.risky).toEqual([]);
+});
