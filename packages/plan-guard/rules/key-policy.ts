@@ -19,7 +19,16 @@
 import { IAM } from "@cmk-stacks/aws-limits";
 import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
-import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import {
+  actionOf,
+  asImported,
+  leavesObject,
+  configAddressOf,
+  isImport,
+  isUnknown,
+  valuesOf,
+  type PlanIndex,
+} from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
 import {
   accountOf,
@@ -150,7 +159,8 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const out: Finding[] = [];
   const bypass = valuesOf(rc.change.after).bypass_policy_lockout_safety_check === true;
   const { arn, account: keyAccount } = keyIdentity(rc, idx);
-  const beforeSide = action === "create" ? undefined : sideOf(rc, "before");
+  // An imported key's policy was never reviewed in a plan: judged as if created.
+  const beforeSide = action === "create" || isImport(rc) ? undefined : sideOf(rc, "before");
   const afterSide = sideOf(rc, "after");
   const policyChanged =
     beforeSide === undefined ||
@@ -327,7 +337,7 @@ export const keyPolicyRule: Rule = (idx, ctx) => {
     const action = actionOf(rc.change.actions);
     // A replaced key is also blocked by its own rule, but an allowlist entry approving the replacement
     // approves losing the old key, not what the new key's policy opens: the new policy is judged too.
-    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions) || isImport(rc)) out.push(...asImported(rc, check(idx, rc, action, ctx)));
   }
   return out;
 };

@@ -1,0 +1,99 @@
+/**
+ * Objects imported by a plan (`import` blocks, Terraform >= 1.5: `change.importing`): their rights were
+ * set outside Terraform and never reviewed in a plan, so the guard judges an imported key policy,
+ * grant or configured topic policy as if the plan created it. Before, an import (a no-op, or an update
+ * that keeps the policy) was not judged at all: a key shared with any account, or a grant to one,
+ * came under management silently, and no later plan would show it.
+ */
+import { classifyPlans, parseAllowlist, type ResourceChange } from "@cmk-stacks/plan-guard";
+import { cfg, planOf, policy, rc, ROOT_STATEMENT } from "./builders";
+
+const ACCT = "111122223333";
+const OUTSIDE = "999988887777";
+const KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
+const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCT}:key/${KEY_ID}`;
+const SHARED = policy(ROOT_STATEMENT, {
+  Sid: "Outside",
+  Effect: "Allow",
+  Principal: { AWS: `arn:aws:iam::${OUTSIDE}:root` },
+  Action: ["kms:Decrypt"],
+  Resource: "*",
+});
+const importing = (change: ResourceChange, id: string): ResourceChange => ({
+  ...change,
+  change: { ...change.change, importing: { id } } as ResourceChange["change"],
+});
+const key = (p: string, actions = ["no-op"]) => {
+  const v = { arn: KEY_ARN, key_id: KEY_ID, id: KEY_ID, policy: p, is_enabled: true };
+  return rc("aws_kms_key.k", actions, v, v);
+};
+const rules = (r: ReturnType<typeof classifyPlans>) => ({
+  blocked: r.blocked.map((f) => [f.address, f.action, f.rule]),
+  risky: r.risky.filter((f) => f.rule !== "key-resource-change").map((f) => [f.address, f.action, f.rule]),
+});
+
+describe("an imported key's policy is judged as if created", () => {
+  test("a key imported with a policy that shares it with an undeclared account is blocked, saying it is imported", () => {
+    const r = classifyPlans([planOf([importing(key(SHARED), KEY_ID)])]);
+    expect(rules(r)).toEqual({ blocked: [["aws_kms_key.k", "no-op", "key-policy-cross-account"]], risky: [] });
+    expect(r.blocked[0].why).toMatch(
+      new RegExp(
+        `^imported in this plan \\(its rights were set outside Terraform and never reviewed here\\), so judged as if created: the key policy gives principals of another account rights they did not have: arn:aws:iam::${OUTSIDE}:root \\(gains kms:Decrypt\\)`,
+      ),
+    );
+    // The same key already in state (not imported): its unchanged policy is not judged again.
+    expect(rules(classifyPlans([planOf([key(SHARED)])]))).toEqual({ blocked: [], risky: [] });
+  });
+
+  test("a declared account is shown for review; a key imported with the account-only policy raises nothing", () => {
+    const allow = parseAllowlist({ allow: [], externalAccounts: [{ account: OUTSIDE, reason: "partner (#7)" }] });
+    expect(rules(classifyPlans([planOf([importing(key(SHARED), KEY_ID)])], allow))).toEqual({
+      blocked: [],
+      risky: [["aws_kms_key.k", "no-op", "key-policy-external-account-added"]],
+    });
+    expect(rules(classifyPlans([planOf([importing(key(policy(ROOT_STATEMENT)), KEY_ID)])]))).toEqual({
+      blocked: [],
+      risky: [],
+    });
+  });
+
+  test("an imported aws_kms_key_policy opening the key to everyone is blocked", () => {
+    const open = policy(ROOT_STATEMENT, { Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" });
+    const v = { key_id: KEY_ARN, policy: open };
+    const r = classifyPlans([planOf([importing(rc("aws_kms_key_policy.p", ["no-op"], v, v), KEY_ID)])]);
+    expect(rules(r).blocked).toEqual([["aws_kms_key_policy.p", "no-op", "key-policy-public"]]);
+  });
+});
+
+test("an imported grant to another account is blocked (before, the grant was not judged at all)", () => {
+  const v = { key_id: KEY_ARN, grantee_principal: `arn:aws:iam::${OUTSIDE}:role/r`, operations: ["Decrypt"] };
+  const r = classifyPlans([planOf([importing(rc("aws_kms_grant.g", ["no-op"], v, v), `${KEY_ID}:abcd`)])]);
+  expect(rules(r).blocked).toEqual([["aws_kms_grant.g", "no-op", "key-grant-cross-account"]]);
+});
+
+describe("imported topics", () => {
+  const topic = (p: string) => {
+    const v = { arn: `arn:aws:sns:eu-west-1:${ACCT}:alarms`, policy: p };
+    return importing(rc("aws_sns_topic.t", ["no-op"], v, v), `arn:aws:sns:eu-west-1:${ACCT}:alarms`);
+  };
+  const open = policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "SNS:Subscribe", Resource: "*" });
+
+  test("a configured topic policy letting everyone subscribe is blocked", () => {
+    const r = classifyPlans([planOf([topic(open)], { config: [cfg("aws_sns_topic.t", {}, { policy: open })] })]);
+    expect(rules(r).blocked).toEqual([["aws_sns_topic.t", "no-op", "topic-policy-public"]]);
+  });
+
+  test("a topic whose configuration leaves the policy to SNS is not judged (SNS's owner-only default)", () => {
+    const snsDefault = policy({
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: ["SNS:Subscribe", "SNS:Publish"],
+      Resource: `arn:aws:sns:eu-west-1:${ACCT}:alarms`,
+      Condition: { StringEquals: { "AWS:SourceOwner": ACCT } },
+    });
+    expect(rules(classifyPlans([planOf([topic(snsDefault)], { config: [cfg("aws_sns_topic.t")] })]))).toEqual({
+      blocked: [],
+      risky: [],
+    });
+  });
+});
