@@ -42,6 +42,10 @@ function importedId(rc: ResourceChange): string | undefined {
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
 
+/** Only forgotten: `["forget"]`, not `["create", "forget"]` (a new object created at the address as well). */
+const onlyForgotten = (rc: ResourceChange): boolean =>
+  rc.change.actions.length === 1 && rc.change.actions[0] === "forget" && !rc.deposed;
+
 const cache = new WeakMap<PlanIndex, RestorePlan | null>();
 
 /** The restore this plan carries out, or undefined (memoised per plan). */
@@ -95,13 +99,15 @@ function findRestore(idx: PlanIndex): RestorePlan | undefined {
     const notLost = new Map<string, string>();
     const candidates = forgotten.filter((c) => {
       const cid = str(valuesOf(c.change.before).id);
-      const why = !cid
-        ? "the plan does not show its cluster id, so it cannot be the cluster the restore replaced"
-        : cid === id
-          ? `it is the restored cluster ${id} itself`
-          : used.has(cid)
-            ? `key store ${used.get(cid)} still names it (cloud_hsm_cluster_id ${cid}): it is not the lost cluster`
-            : undefined;
+      const why = !onlyForgotten(c)
+        ? "the plan also creates a new cluster at its address (create and forget): a restore imports its cluster, it creates none"
+        : !cid
+          ? "the plan does not show its cluster id, so it cannot be the cluster the restore replaced"
+          : cid === id
+            ? `it is the restored cluster ${id} itself`
+            : used.has(cid)
+              ? `key store ${used.get(cid)} still names it (cloud_hsm_cluster_id ${cid}): it is not the lost cluster`
+              : undefined;
       if (why) notLost.set(c.address, why);
       return !why;
     });
@@ -115,12 +121,7 @@ function findRestore(idx: PlanIndex): RestorePlan | undefined {
     const lostIds = new Set(lost.map((c) => str(valuesOf(c.change.before).id)).filter(Boolean));
     const hsms = idx
       .ofTypes(HSM)
-      .filter(
-        (h) =>
-          actionOf(h.change.actions) === "forget" &&
-          !h.deposed &&
-          lostIds.has(str(valuesOf(h.change.before).cluster_id) ?? ""),
-      );
+      .filter((h) => onlyForgotten(h) && lostIds.has(str(valuesOf(h.change.before).cluster_id) ?? ""));
     return {
       cluster,
       clusterId: id,

@@ -112,7 +112,8 @@ export const scaleToZeroRule: Rule = (idx) => {
     for (const h of hsms) {
       const action = actionOf(h.change.actions);
       if (!scaledHsm(idx, h)) continue;
-      if (action === "forget") {
+      // Only forgotten: `["create", "forget"]` also creates a Terraform-owned HSM, which the schedule would fight.
+      if (action === "forget" && h.change.actions.length === 1) {
         out.push(
           finding(
             idx,

@@ -287,3 +287,23 @@ test("the plans after a restore (restored cluster kept, nothing imported or forg
   expect(r.blocked).toEqual([]);
   expect(r.risky).toEqual([]);
 });
+
+test("a lost cluster or HSM that the plan also creates anew (create and forget) is no restore forget: blocked", () => {
+  const recreated = restorePlan({
+    extra: [],
+  });
+  const changes = recreated.plan.resource_changes!.map((c) =>
+    c.address === OLD_CLUSTER || c.address === "aws_cloudhsm_v2_hsm.hsm_hsm-a-1"
+      ? { ...c, change: { ...c.change, actions: ["create", "forget"], after: { cluster_id: OLD } } }
+      : c,
+  );
+  const v = verdict({ ...recreated, plan: { ...recreated.plan, resource_changes: changes } });
+  expect(v.blocked.filter(([, , rule]) => rule === "destroy-key-bearing")).toEqual([
+    [OLD_CLUSTER, "forget", "destroy-key-bearing"],
+    ["aws_cloudhsm_v2_hsm.hsm_hsm-a-1", "forget", "destroy-key-bearing"],
+    ["aws_cloudhsm_v2_hsm.hsm_hsm-b-1", "forget", "destroy-key-bearing"],
+  ]);
+  expect(v.result.blocked.find((f) => f.address === OLD_CLUSTER)?.why).toContain(
+    "the plan also creates a new cluster at its address (create and forget): a restore imports its cluster, it creates none",
+  );
+});

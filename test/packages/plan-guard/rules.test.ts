@@ -977,4 +977,21 @@ describe("scale to zero: only the HSMs of the cluster the schedule scales", () =
     ]);
     expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2")).toEqual([]);
   });
+
+  test("an HSM forgotten and created anew at its address (create and forget) is no hand-over: Terraform owns the new one", () => {
+    const r = classifyPlans([
+      planOf([
+        schedule("cluster-scaled"),
+        rc(
+          "aws_cloudhsm_v2_hsm.a",
+          ["create", "forget"],
+          { cluster_id: "cluster-scaled" },
+          { cluster_id: "cluster-scaled" },
+        ),
+      ]),
+    ]);
+    expect(
+      [...r.blocked, ...r.risky].filter((f) => f.rule.startsWith("scale-to-zero")).map((f) => [f.address, f.rule]),
+    ).toEqual([["aws_cloudhsm_v2_hsm.a", "scale-to-zero-terraform-hsm"]]);
+  });
 });
