@@ -106,9 +106,15 @@ function keyIdentity(rc: ResourceChange, idx: PlanIndex): { arn?: string; accoun
   const own = [valuesOf(rc.change.before), valuesOf(rc.change.after)];
   let arn = own.map((v) => v.arn).find((a): a is string => typeof a === "string");
   if (!arn && rc.type === "aws_kms_key_policy") arn = keyArnNamedBy(rc, idx, "key_id");
-  const account = IAM.accountOfAnyArn(arn, "kms");
+  // A replica is in its primary key's account (ReplicateKey, "Cross-account use: No":
+  // https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html): before it exists, its primary_key_arn says whose key it is.
+  const primary = own.map((v) => v.primary_key_arn).find((a): a is string => typeof a === "string");
+  const account =
+    IAM.accountOfAnyArn(arn, "kms") ?? (REPLICA_TYPES.has(rc.type) ? IAM.accountOfAnyArn(primary, "kms") : undefined);
   return { ...(arn ? { arn } : {}), ...(account ? { account } : {}) };
 }
+
+const REPLICA_TYPES = new Set(["aws_kms_replica_key", "aws_kms_replica_external_key"]);
 
 /** Stands for the key's own account in KMS's default policy when the plan does not show it. */
 const UNKNOWN_ACCOUNT = "000000000000";
