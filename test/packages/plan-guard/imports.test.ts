@@ -3,7 +3,8 @@
  * set outside Terraform and never reviewed in a plan, so the guard judges an imported key policy,
  * grant or configured topic policy as if the plan created it. Before, an import (a no-op, or an update
  * that keeps the policy) was not judged at all: a key shared with any account, or a grant to one,
- * came under management silently, and no later plan would show it.
+ * came under management silently, and no later plan would show it. Also: the account Terraform's
+ * credentials are in (`aws_caller_identity` read for the plan) is evidence of a new key's account.
  */
 import { classifyPlans, parseAllowlist, type ResourceChange } from "@cmk-stacks/plan-guard";
 import { cfg, planOf, policy, rc, ROOT_STATEMENT } from "./builders";
@@ -96,4 +97,32 @@ describe("imported topics", () => {
       risky: [],
     });
   });
+});
+
+test("a new key whose policy names only another account: the account Terraform read for the plan (aws_caller_identity) is the key's", () => {
+  const outsider = policy({ ...ROOT_STATEMENT, Principal: { AWS: `arn:aws:iam::${OUTSIDE}:root` } });
+  const p = planOf([rc("aws_kms_key.k", ["create"], null, { policy: outsider })]);
+  // Without any evidence of the key's account the policy's own account is believed (README: known limit).
+  expect(rules(classifyPlans([p])).blocked).toEqual([]);
+  p.plan.prior_state = {
+    values: {
+      root_module: {
+        child_modules: [
+          {
+            address: "module.m",
+            resources: [
+              {
+                address: "module.m.data.aws_caller_identity.me",
+                mode: "data",
+                type: "aws_caller_identity",
+                name: "me",
+                values: { account_id: ACCT, arn: `arn:aws:sts::${ACCT}:assumed-role/ci/run`, id: ACCT },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  };
+  expect(rules(classifyPlans([p])).blocked).toEqual([["aws_kms_key.k", "create", "key-policy-cross-account"]]);
 });
