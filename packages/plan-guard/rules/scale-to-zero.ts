@@ -105,7 +105,11 @@ export function scaledHsm(idx: PlanIndex, h: ResourceChange): boolean {
 export const scaleToZeroRule: Rule = (idx) => {
   const schedules = idx.ofTypes("aws_scheduler_schedule");
   const kept = keptScaleDownSchedules(idx);
-  const leaving = schedules.filter((s) => actionOf(s.change.actions) === "delete" && isScaleDownSchedule(s, "before"));
+  // A scale-down schedule that goes, or is changed to run something else (its target input or name).
+  const leaving = schedules.filter(
+    (s) =>
+      isScaleDownSchedule(s, "before") && (actionOf(s.change.actions) === "delete" || !isScaleDownSchedule(s, "after")),
+  );
   const hsms = idx.ofTypes("aws_cloudhsm_v2_hsm").filter((h) => !h.deposed);
   const out = [];
   if (kept.length) {

@@ -917,6 +917,18 @@ describe("scale to zero (cloudHsm.scaleToZero)", () => {
     ]);
   });
 
+  test("a scale-down schedule changed to run another step while HSMs are created is leaving scale to zero too", () => {
+    const s = schedule(["update"]);
+    s.change.after = {
+      name: "sandbox-other",
+      target: [{ input: JSON.stringify({ step: "check-key-store-health" }) }],
+    };
+    const r = classifyPlans([planOf([s, hsm("a", ["create"])])]);
+    expect(ruled(r, "scale-to-zero").map((f) => [f.address, f.rule])).toEqual([
+      ["aws_cloudhsm_v2_hsm.a", "scale-to-zero-exit"],
+    ]);
+  });
+
   test("a schedule of another step (or a stack without scale to zero) changes nothing", () => {
     const other = schedule(["no-op"], "check-key-store-health");
     (other.change.after as Record<string, unknown>).name = "sandbox-other";
