@@ -265,3 +265,38 @@ describe("--cloudhsm-clusters", () => {
     expect(() => parseLiveClusters("{}", "f")).toThrow("f: no Clusters list");
   });
 });
+
+describe("adopting an HSM (cloudHsm.adoptHsms: an import)", () => {
+  const importing = (change: ReturnType<typeof rc>, id: string) => ({
+    ...change,
+    change: { ...change.change, importing: { id } },
+  });
+  test("an HSM of another cluster imported at the address is replaced at once: blocked, saying the import destroys it", () => {
+    const foreign = {
+      ...oldHsm,
+      id: "hsm-foreignforei",
+      hsm_id: "hsm-foreignforei",
+      cluster_id: "cluster-othercluster",
+    };
+    const adopted = importing(
+      rc(ADDR, ["delete", "create"], foreign, newAfter, {
+        change: { actions: ["delete", "create"], before: foreign, after: newAfter, replace_paths: [["cluster_id"]] },
+      }),
+      "hsm-foreignforei",
+    );
+    const [f] = classifyPlans([planOf([adopted], { stack: "prod-keys" })]).blocked;
+    expect([f.address, f.action, f.rule]).toEqual([ADDR, "replace", "destroy-key-bearing"]);
+    expect(f.why).toContain(
+      "; the plan imports it (hsm-foreignforei) (an HSM of cluster cluster-othercluster, while the configuration puts it in cluster cluster-abcdefghijk) and replaces it at once: applying destroys the object it has just imported",
+    );
+    expect(f.fix).toBe(
+      "adopt only an ACTIVE HSM of the same cluster, in the AZ and subnet of the address (plan-guard --cloudhsm-clusters names AWS's replacement), or remove the import",
+    );
+  });
+
+  test("an HSM of the same cluster imported as it is: nothing blocked", () => {
+    const replacement = { ...oldHsm, id: "hsm-newnewnewne", hsm_id: "hsm-newnewnewne" };
+    const adopted = importing(rc(ADDR, ["no-op"], replacement, replacement), "hsm-newnewnewne");
+    expect(classifyPlans([planOf([rc(OTHER, ["no-op"], keptHsm, keptHsm), adopted])]).blocked).toEqual([]);
+  });
+});
