@@ -112,6 +112,12 @@ const keyPolicy: Check = (rc, action) => {
       fix: `keep the policy resource, or set the policy on the key itself in the same change (${KEY_POLICY_DOCS})`,
     };
   }
+  // `removed` with destroy = false: the policy stays on the key as it is, unmanaged.
+  if (action === "forget")
+    return {
+      why: "the aws_kms_key_policy is forgotten, not deleted: the key keeps this policy, but Terraform stops managing it, so a change made outside Terraform (PutKeyPolicy) shows in no plan",
+      fix: `keep the policy resource in the configuration (a \`moved\` block for a rename), or set the policy on the key itself in the same change (${KEY_POLICY_DOCS})`,
+    };
   if (action !== "update" && action !== "replace") return undefined;
   const lines = policyLines(rc);
   return lines.length

@@ -4,7 +4,8 @@
  * grant or configured topic policy as if the plan created it. Before, an import (a no-op, or an update
  * that keeps the policy) was not judged at all: a key shared with any account, or a grant to one,
  * came under management silently, and no later plan would show it. Also: the account Terraform's
- * credentials are in (`aws_caller_identity` read for the plan) is evidence of a new key's account.
+ * credentials are in (`aws_caller_identity` read for the plan) is evidence of a new key's account; and
+ * forgotten (`removed`, destroy = false) policies and access blocks are described as staying, unmanaged.
  */
 import { classifyPlans, parseAllowlist, type ResourceChange } from "@cmk-stacks/plan-guard";
 import { cfg, planOf, policy, rc, ROOT_STATEMENT } from "./builders";
@@ -125,4 +126,52 @@ test("a new key whose policy names only another account: the account Terraform r
     },
   };
   expect(rules(classifyPlans([p])).blocked).toEqual([["aws_kms_key.k", "create", "key-policy-cross-account"]]);
+});
+
+describe("forgotten protections (removed, destroy = false) are described as staying in place, unmanaged", () => {
+  test("a forgotten bucket policy and public access block: blocked, saying they stay but nothing shows a later change", () => {
+    const r = classifyPlans([
+      planOf([
+        rc("aws_s3_bucket_policy.p", ["forget"], { bucket: "records", policy: policy(ROOT_STATEMENT) }, null),
+        rc(
+          "aws_s3_bucket_public_access_block.b",
+          ["forget"],
+          {
+            bucket: "records",
+            block_public_acls: true,
+            block_public_policy: true,
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+          },
+          null,
+        ),
+      ]),
+    ]);
+    expect(r.blocked.map((f) => [f.address, f.rule, f.why])).toEqual([
+      [
+        "aws_s3_bucket_policy.p",
+        "s3-bucket-policy-removed",
+        "forgets the bucket policy: it stays in place for now, but Terraform stops managing it, so a change or removal outside Terraform shows in no plan; without it nothing refuses plain-HTTP access or writes not encrypted under the customer key",
+      ],
+      [
+        "aws_s3_bucket_public_access_block.b",
+        "s3-public-access-opened",
+        "forgets the public access block (block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets): it stays in place for now, but Terraform stops managing it, so turning it off outside Terraform shows in no plan; then one bucket policy or ACL mistake makes the data public, and a read cannot be taken back",
+      ],
+    ]);
+  });
+
+  test("a forgotten aws_kms_key_policy is shown: the key keeps it, unmanaged", () => {
+    const r = classifyPlans([
+      planOf([rc("aws_kms_key_policy.p", ["forget"], { key_id: KEY_ARN, policy: policy(ROOT_STATEMENT) }, null)]),
+    ]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => [f.address, f.rule, f.why])).toEqual([
+      [
+        "aws_kms_key_policy.p",
+        "key-resource-change",
+        "the aws_kms_key_policy is forgotten, not deleted: the key keeps this policy, but Terraform stops managing it, so a change made outside Terraform (PutKeyPolicy) shows in no plan",
+      ],
+    ]);
+  });
 });
