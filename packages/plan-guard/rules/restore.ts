@@ -75,6 +75,9 @@ function findRestore(idx: PlanIndex): RestorePlan | undefined {
     const action = actionOf(cluster.change.actions);
     const backupId = str(valuesOf(cluster.change.after).source_backup_identifier);
     if (cluster.deposed || !id || !backupId || (action !== "no-op" && action !== "update")) continue;
+    // The object read by the import is the one it names (a plan saying otherwise contradicts itself).
+    const readId = str(valuesOf(cluster.change.before).id);
+    if (readId && readId !== id) continue;
     // The store already uses it (restore-key-store repointed it, and the refreshed state says so),
     // and keeps using it after this plan: a plan that also moves the store elsewhere is no restore.
     const store = idx.ofTypes(STORE).find((s) => {

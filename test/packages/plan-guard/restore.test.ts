@@ -307,3 +307,23 @@ test("a lost cluster or HSM that the plan also creates anew (create and forget) 
     "the plan also creates a new cluster at its address (create and forget): a restore imports its cluster, it creates none",
   );
 });
+
+test("an import whose state is another cluster than the one it names is no restore", () => {
+  const mismatched = importing(
+    rc(
+      NEW_CLUSTER,
+      ["no-op"],
+      { id: "cluster-unrelatedabc", source_backup_identifier: "backup-newestreadya" },
+      { id: "cluster-unrelatedabc", source_backup_identifier: "backup-newestreadya" },
+    ),
+    NEW,
+  );
+  const v = verdict(restorePlan({ cluster: mismatched }));
+  expect(v.blocked).toEqual(
+    expect.arrayContaining([
+      [OLD_CLUSTER, "forget", "destroy-key-bearing"],
+      ["aws_cloudhsm_v2_hsm.hsm_hsm-a-1", "forget", "destroy-key-bearing"],
+    ]),
+  );
+  expect(v.risky).toEqual([]);
+});
