@@ -172,8 +172,8 @@ export function valuesOf(v: JsonValue | undefined): JsonObject {
   return isObject(v) ? v : {};
 }
 
-/** Whether `after_unknown` marks a top-level attribute unknown. */
+/** Whether `after_unknown` marks a top-level attribute unknown (`after_unknown: true`: the whole value is). */
 export function isUnknown(rc: ResourceChange, attr: string): boolean {
   const u = rc.change.after_unknown;
-  return isObject(u) && u[attr] === true;
+  return u === true || (isObject(u) && u[attr] === true);
 }

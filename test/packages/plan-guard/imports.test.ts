@@ -175,3 +175,32 @@ describe("forgotten protections (removed, destroy = false) are described as stay
     ]);
   });
 });
+
+test("after_unknown: true (the whole value unknown) hides no policy, grantee or cluster: each is unknown, not absent", () => {
+  const unknownAfter = (address: string, before: object) =>
+    rc(
+      address,
+      ["update"],
+      before,
+      {},
+      { change: { actions: ["update"], before: before as never, after: {}, after_unknown: true } },
+    );
+  const r = classifyPlans([
+    planOf([
+      unknownAfter("aws_kms_key.k", { arn: KEY_ARN, key_id: KEY_ID, policy: policy(ROOT_STATEMENT), is_enabled: true }),
+      unknownAfter("aws_kms_custom_key_store.s", {
+        id: "cks-1234567890abcdef0",
+        cloud_hsm_cluster_id: "cluster-abcdefghijk",
+      }),
+    ]),
+  ]);
+  expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([
+    ["aws_kms_custom_key_store.s", "key-store-critical-update"],
+  ]);
+  expect(r.risky.map((f) => [f.address, f.rule]).filter(([, rule]) => rule !== "key-resource-change")).toEqual(
+    expect.arrayContaining([
+      ["aws_kms_key.k", "key-policy-unknown"],
+      ["aws_kms_key.k", "key-enabled-unknown"],
+    ]),
+  );
+});
