@@ -263,6 +263,15 @@ describe("--cloudhsm-clusters", () => {
       "f: not JSON (expected the output of aws cloudhsmv2 describe-clusters)",
     );
     expect(() => parseLiveClusters("{}", "f")).toThrow("f: no Clusters list");
+    // An HSM of another cluster listed under this one (an edited or concatenated file) is refused, not matched.
+    expect(() =>
+      parseLiveClusters(
+        JSON.stringify({
+          Clusters: [{ ClusterId: CLUSTER, Hsms: [{ HsmId: "hsm-a", ClusterId: "cluster-othercluster" }] }],
+        }),
+        "f",
+      ),
+    ).toThrow('f: Clusters[0].Hsms[0].ClusterId is "cluster-othercluster", not its cluster "cluster-abcdefghijk"');
   });
 });
 
