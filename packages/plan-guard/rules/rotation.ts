@@ -167,6 +167,27 @@ export const rotationRule: Rule = (idx) => {
       `check every caller has rights on the new key; then re-encrypt what the previous key protects (docs/keys.md, "Rotating a key in a custom key store") and retire it in a later change (generations.retired), never in this one (${MANUAL_ROTATION})`,
     );
   }
+  // A superseded generation made writable again: its policy now lets someone make new ciphertext it did not.
+  for (const key of idx.ofTypes("aws_kms_key")) {
+    if (key.deposed || actionOf(key.change.actions) !== "update") continue;
+    const b = valuesOf(key.change.before);
+    const a = valuesOf(key.change.after);
+    if (tagsOf(a)[GENERATION_STATE_TAG] !== "superseded" || b.policy === a.policy || isUnknown(key, "policy")) continue;
+    const was = new Set(stillEncrypting(b.policy, b.arn) ?? []);
+    const now = (stillEncrypting(a.policy, a.arn) ?? []).filter((p) => !was.has(p));
+    if (!now.length) continue;
+    out.push(
+      finding(
+        idx,
+        key,
+        "update",
+        "key-generation-writable",
+        "risky",
+        `${keyWords(key, "after")} is a superseded generation (${GENERATION_STATE_TAG} = superseded), kept to decrypt, and its policy now lets ${now.join(", ")} make new ciphertext under it (Encrypt, GenerateDataKey* or ReEncryptTo): new data would land under a key meant to be retired`,
+        `keep the superseded generation decrypt-only (the key construct's deny of ${NEW_CIPHERTEXT.join(", ")}); encrypt under the current generation (${MANUAL_ROTATION})`,
+      ),
+    );
+  }
   return out;
 };
 

@@ -214,3 +214,24 @@ describe("a retirement plan", () => {
     expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([[GEN1, "destroy-key-bearing"]]);
   });
 });
+
+describe("a superseded generation's policy", () => {
+  const superseded = state(rotated.appData_key_18A68D91, "k1");
+  test("made writable again (its deny of Encrypt removed) is shown, naming who regains it", () => {
+    const writable = { ...superseded, policy: plain.appData_key_18A68D91.policy };
+    const r = classifyPlans([planOf([rc(GEN1, ["update"], superseded, writable)])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.filter((f) => f.rule === "key-generation-writable").map((f) => f.why)).toEqual([
+      `key ${GEN1} (generation 1 of t/app) is a superseded generation (KeyGenerationState = superseded), kept to decrypt, and its policy now lets arn:aws:iam::${ACCOUNT}:role/AppWriters make new ciphertext under it (Encrypt, GenerateDataKey* or ReEncryptTo): new data would land under a key meant to be retired`,
+    ]);
+  });
+
+  test("narrowed to decrypt-only (the rotation plan), or a current generation made writable: nothing of this rule", () => {
+    expect(classifyPlans([rotationPlan()]).risky.filter((f) => f.rule === "key-generation-writable")).toEqual([]);
+    const current = state(rotated[gen2Name], "k2");
+    const r = classifyPlans([
+      planOf([rc(GEN2, ["update"], current, { ...current, policy: plain.appData_key_18A68D91.policy })]),
+    ]);
+    expect(r.risky.filter((f) => f.rule === "key-generation-writable")).toEqual([]);
+  });
+});
