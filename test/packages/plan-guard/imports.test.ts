@@ -7,7 +7,7 @@
  * credentials are in (`aws_caller_identity` read for the plan) is evidence of a new key's account; and
  * forgotten (`removed`, destroy = false) policies and access blocks are described as staying, unmanaged.
  */
-import { classifyPlans, parseAllowlist, type ResourceChange } from "@cmk-stacks/plan-guard";
+import { classifyPlans, parseAllowlist, type JsonObject, type ResourceChange } from "@cmk-stacks/plan-guard";
 import { cfg, planOf, policy, rc, ROOT_STATEMENT } from "./builders";
 
 const ACCT = "111122223333";
@@ -177,14 +177,8 @@ describe("forgotten protections (removed, destroy = false) are described as stay
 });
 
 test("after_unknown: true (the whole value unknown) hides no policy, grantee or cluster: each is unknown, not absent", () => {
-  const unknownAfter = (address: string, before: object) =>
-    rc(
-      address,
-      ["update"],
-      before,
-      {},
-      { change: { actions: ["update"], before: before as never, after: {}, after_unknown: true } },
-    );
+  const unknownAfter = (address: string, before: JsonObject) =>
+    rc(address, ["update"], before, {}, { change: { actions: ["update"], before, after: {}, after_unknown: true } });
   const r = classifyPlans([
     planOf([
       unknownAfter("aws_kms_key.k", { arn: KEY_ARN, key_id: KEY_ID, policy: policy(ROOT_STATEMENT), is_enabled: true }),
