@@ -309,3 +309,38 @@ describe("adopting an HSM (cloudHsm.adoptHsms: an import)", () => {
     expect(classifyPlans([planOf([rc(OTHER, ["no-op"], keptHsm, keptHsm), adopted])]).blocked).toEqual([]);
   });
 });
+
+describe("an HSM or cluster moved in place (cloudhsm-identity-in-place)", () => {
+  test("an HSM import claiming to update cluster_id in place is blocked: the provider replaces an HSM for that", () => {
+    const foreign = {
+      ...oldHsm,
+      id: "hsm-foreignforei",
+      hsm_id: "hsm-foreignforei",
+      cluster_id: "cluster-othercluster",
+    };
+    const adopted = {
+      ...rc(ADDR, ["update"], foreign, { ...foreign, cluster_id: CLUSTER }),
+    };
+    (adopted.change as { importing?: object }).importing = { id: "hsm-foreignforei" };
+    const r = classifyPlans([planOf([adopted])]);
+    expect(r.blocked.map((f) => [f.address, f.action, f.rule, f.why])).toEqual([
+      [
+        ADDR,
+        "update",
+        "cloudhsm-identity-in-place",
+        "changes cluster_id of this CloudHSM HSM in place: the AWS provider replaces an HSM for that (ForceNew), so this is no change Terraform can apply as shown; the plan imports it, so the object imported is not the one the configuration describes",
+      ],
+    ]);
+  });
+
+  test("a cluster update of its backup or subnets is blocked (and is no restore); a tags update is not", () => {
+    const before = { id: CLUSTER, source_backup_identifier: "backup-aaaaaaaaaaa", subnet_ids: ["subnet-a"], tags: {} };
+    const moved = rc("aws_cloudhsm_v2_cluster.c", ["update"], before, {
+      ...before,
+      source_backup_identifier: "backup-bbbbbbbbbbb",
+    });
+    expect(classifyPlans([planOf([moved])]).blocked.map((f) => f.rule)).toEqual(["cloudhsm-identity-in-place"]);
+    const tagged = rc("aws_cloudhsm_v2_cluster.c", ["update"], before, { ...before, tags: { Name: "x" } });
+    expect(classifyPlans([planOf([tagged])]).blocked).toEqual([]);
+  });
+});
