@@ -344,3 +344,37 @@ describe("an HSM or cluster moved in place (cloudhsm-identity-in-place)", () => 
     expect(classifyPlans([planOf([tagged])]).blocked).toEqual([]);
   });
 });
+
+describe("a KMS key's identity changed in place (key-identity-in-place)", () => {
+  const KEY = "aws_kms_key.records";
+  const before = {
+    key_id: "1234abcd-12ab-34cd-56ef-1234567890ab",
+    custom_key_store_id: "cks-1234567890abcdef0",
+    key_usage: "ENCRYPT_DECRYPT",
+    customer_master_key_spec: "SYMMETRIC_DEFAULT",
+    multi_region: false,
+    xks_key_id: "",
+  };
+  test.each([
+    ["custom_key_store_id", { custom_key_store_id: "cks-0987654321fedcba0" }],
+    ["custom_key_store_id", { custom_key_store_id: null, description: "moved to KMS's own material" }],
+    ["multi_region", { multi_region: true }],
+    ["key_usage", { key_usage: "SIGN_VERIFY" }],
+  ])("an update of %s is blocked: the provider would make a new key", (attr, change) => {
+    const r = classifyPlans([planOf([rc(KEY, ["update"], before, { ...before, ...change })])]);
+    expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([[KEY, "key-identity-in-place"]]);
+    expect(r.blocked[0].why).toMatch(
+      new RegExp(`^changes ${attr} of this KMS key in place: the AWS provider replaces a key for that \\(ForceNew\\)`),
+    );
+  });
+
+  test('a replica\'s primary_key_arn changed in place is blocked; xks_key_id "" -> null and a description change are not', () => {
+    const replica = { primary_key_arn: "arn:aws:kms:eu-west-1:111122223333:key/mrk-1" };
+    const moved = rc("aws_kms_replica_key.eu", ["update"], replica, {
+      primary_key_arn: "arn:aws:kms:eu-west-1:111122223333:key/mrk-2",
+    });
+    expect(classifyPlans([planOf([moved])]).blocked.map((f) => f.rule)).toEqual(["key-identity-in-place"]);
+    const benign = rc(KEY, ["update"], before, { ...before, xks_key_id: null, description: "records" });
+    expect(classifyPlans([planOf([benign])]).blocked).toEqual([]);
+  });
+});

@@ -188,8 +188,10 @@ test("after_unknown: true (the whole value unknown) hides no policy, grantee or 
       }),
     ]),
   ]);
+  // What makes the key the key it is (its store, spec, ...) unknown too: fail closed.
   expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([
     ["aws_kms_custom_key_store.s", "key-store-critical-update"],
+    ["aws_kms_key.k", "key-identity-in-place"],
   ]);
   expect(r.risky.map((f) => [f.address, f.rule]).filter(([, rule]) => rule !== "key-resource-change")).toEqual(
     expect.arrayContaining([
