@@ -17,14 +17,15 @@ import { finding } from "./rule";
 
 const IAM_PRINCIPAL = /^arn:[a-z-]+:(?:iam|sts)::\d{12}:/;
 
-/** Whether the policy may let `p` call CreateGrant whatever the grant's keys say (grant keys read as absent). */
-function mayDelegate(statements: readonly PolicyStatement[], p: string, keyArn: string | undefined): boolean {
-  return decide(withoutRootAllows(statements), { principal: p, action: "kms:CreateGrant", keyArn }) !== false;
+/** Whether the policy's named statements ({@link withoutRootAllows}) may let `p` call CreateGrant whatever the grant's keys say (grant keys read as absent). */
+function mayDelegate(named: readonly PolicyStatement[], p: string, keyArn: string | undefined): boolean {
+  return decide(named, { principal: p, action: "kms:CreateGrant", keyArn }) !== false;
 }
 
 /**
  * The statements without the Allows to account principals only: an account-root Allow lets the
- * account's IAM policies decide (key-policy-default.html#key-policy-default-allow-root-enable-iam),
+ * account's IAM policies decide
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam),
  * it does not itself give a role anything. What remains is what the key policy gives by name.
  */
 function withoutRootAllows(statements: readonly PolicyStatement[]): readonly PolicyStatement[] {
@@ -53,9 +54,11 @@ export function grantDelegationFinding(
 ): Finding | undefined {
   // Named IAM principals only (not accounts, nor the resources a service statement's aws:SourceArn names),
   // that the key policy by name now lets create unconfined grants and did not before.
+  const namedAfter = withoutRootAllows(after);
+  const namedBefore = withoutRootAllows(before);
   const added = grantedPrincipals(after)
     .filter((p) => !isAccountPrincipal(p) && IAM_PRINCIPAL.test(p))
-    .filter((p) => mayDelegate(after, p, keyArn) && !mayDelegate(before, p, keyArn))
+    .filter((p) => mayDelegate(namedAfter, p, keyArn) && !mayDelegate(namedBefore, p, keyArn))
     .sort();
   if (!added.length) return undefined;
   return finding(
