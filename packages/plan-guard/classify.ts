@@ -16,6 +16,7 @@ import { importedMaterialRule } from "./rules/imported-material";
 import { keyPolicyRule } from "./rules/key-policy";
 import { keyStoreRule } from "./rules/key-store";
 import { scaleToZeroRule } from "./rules/scale-to-zero";
+import { cloudHsmInPlaceRule } from "./rules/cloudhsm-in-place";
 import { restoreRule } from "./rules/restore";
 import { riskyFindings } from "./rules/risky";
 import { rotationRule } from "./rules/rotation";
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   scaleToZeroRule,
   hsmTypeRule,
   hsmReplacedRule,
+  cloudHsmInPlaceRule,
   restoreRule,
   keyPolicyRule,
   grantRule,

@@ -31,6 +31,12 @@ export function parseLiveClusters(text: string, file: string): LiveCluster[] {
         const hsm = (h ?? {}) as Record<string, unknown>;
         if (typeof hsm.HsmId !== "string")
           throw new InputError(file, `Clusters[${i}].Hsms[${j}].HsmId is not a string`);
+        // DescribeClusters names each HSM's cluster: an HSM listed under another cluster is no answer AWS gives.
+        if (hsm.ClusterId !== undefined && hsm.ClusterId !== cluster.ClusterId)
+          throw new InputError(
+            file,
+            `Clusters[${i}].Hsms[${j}].ClusterId is ${JSON.stringify(hsm.ClusterId)}, not its cluster ${JSON.stringify(cluster.ClusterId)}`,
+          );
         return {
           HsmId: hsm.HsmId,
           AvailabilityZone: optional(hsm.AvailabilityZone),

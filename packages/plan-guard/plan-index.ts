@@ -12,7 +12,7 @@ import {
   type PlanJson,
   type ResourceChange,
 } from "./plan-json";
-import type { GuardAction, LoadedPlan } from "./model";
+import type { Finding, GuardAction, LoadedPlan } from "./model";
 
 /** Collapses Terraform's action list into one {@link GuardAction}. */
 export function actionOf(actions: readonly string[]): GuardAction {
@@ -147,13 +147,33 @@ export class PlanIndex {
   }
 }
 
+/**
+ * Whether the change imports an existing object (`change.importing`, Terraform >= 1.5). An imported
+ * object's rights were set outside Terraform and never reviewed in a plan: rules that judge what a
+ * policy or grant newly allows judge an imported one as if it were created.
+ * https://developer.hashicorp.com/terraform/internals/json-format#change-representation
+ */
+export function isImport(rc: ResourceChange): boolean {
+  const importing = (rc.change as { importing?: unknown }).importing;
+  return importing !== undefined && importing !== null;
+}
+
+/** An imported object's findings say why a policy that did not change is judged. */
+export function asImported(rc: ResourceChange, findings: Finding[]): Finding[] {
+  if (!isImport(rc)) return findings;
+  return findings.map((f) => ({
+    ...f,
+    why: `imported in this plan (its rights were set outside Terraform and never reviewed here), so judged as if created: ${f.why}`,
+  }));
+}
+
 /** `change.before` / `change.after` as an object (empty when absent, null or not an object). */
 export function valuesOf(v: JsonValue | undefined): JsonObject {
   return isObject(v) ? v : {};
 }
 
-/** Whether `after_unknown` marks a top-level attribute unknown. */
+/** Whether `after_unknown` marks a top-level attribute unknown (`after_unknown: true`: the whole value is). */
 export function isUnknown(rc: ResourceChange, attr: string): boolean {
   const u = rc.change.after_unknown;
-  return isObject(u) && u[attr] === true;
+  return u === true || (isObject(u) && u[attr] === true);
 }

@@ -120,8 +120,12 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
           action,
           "s3-public-access-opened",
           "block",
-          `${removed ? "removes the public access block" : "turns off"} (${off.join(", ")}): one bucket policy or ACL mistake then makes the data public, and a read cannot be taken back`,
-          "keep all four settings true; share data through named principals or access points instead",
+          action === "forget"
+            ? `forgets the public access block (${off.join(", ")}): it stays in place for now, but Terraform stops managing it, so turning it off outside Terraform shows in no plan; then one bucket policy or ACL mistake makes the data public, and a read cannot be taken back`
+            : `${removed ? "removes the public access block" : "turns off"} (${off.join(", ")}): one bucket policy or ACL mistake then makes the data public, and a read cannot be taken back`,
+          action === "forget"
+            ? "keep the public access block in the configuration (a `moved` block for a rename, not a `removed` block)"
+            : "keep all four settings true; share data through named principals or access points instead",
         ),
       );
     }
@@ -135,8 +139,12 @@ function s3Findings(idx: PlanIndex, rc: ResourceChange, action: Finding["action"
         action,
         "s3-bucket-policy-removed",
         "block",
-        "removes the bucket policy: nothing refuses plain-HTTP access or writes not encrypted under the customer key any more (objects written meanwhile land under a key the customer does not control)",
-        "keep the policy; change its statements in place, and keep the TLS and encryption denies",
+        action === "forget"
+          ? "forgets the bucket policy: it stays in place for now, but Terraform stops managing it, so a change or removal outside Terraform shows in no plan; without it nothing refuses plain-HTTP access or writes not encrypted under the customer key"
+          : "removes the bucket policy: nothing refuses plain-HTTP access or writes not encrypted under the customer key any more (objects written meanwhile land under a key the customer does not control)",
+        action === "forget"
+          ? "keep the bucket policy in the configuration (a `moved` block for a rename, not a `removed` block)"
+          : "keep the policy; change its statements in place, and keep the TLS and encryption denies",
       ),
     );
   }

@@ -1,6 +1,6 @@
 /** Blocks delete, replace (either order) and forget of every key- or data-bearing resource. */
 import type { ResourceChange } from "../plan-json";
-import { actionOf } from "../plan-index";
+import { actionOf, isImport, valuesOf } from "../plan-index";
 import { keyBearing } from "../resources";
 import { restoreAdvice, restorePlanOf } from "./restore";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
@@ -27,6 +27,32 @@ function replacePaths(rc: ResourceChange): string {
     .map((p) => (Array.isArray(p) ? p.filter((s) => typeof s === "string").join(".") : ""))
     .filter(Boolean);
   return names.length ? ` (forced by ${[...new Set(names)].sort().join(", ")})` : "";
+}
+
+/**
+ * For a replacement of an object the same plan imports: applying imports it and at once destroys it
+ * (the imported object's ForceNew settings differ from the configuration). For an HSM adopted from
+ * another cluster, says so: AWS replaces an HSM within its cluster, so an adoption names an HSM of the same one.
+ */
+function importReplaced(rc: ResourceChange): { why: string; fix: string } | undefined {
+  if (!isImport(rc)) return undefined;
+  const id = (rc.change as { importing?: { id?: unknown } }).importing?.id;
+  const b = valuesOf(rc.change.before);
+  const a = valuesOf(rc.change.after);
+  const otherCluster =
+    rc.type === "aws_cloudhsm_v2_hsm" &&
+    typeof b.cluster_id === "string" &&
+    typeof a.cluster_id === "string" &&
+    b.cluster_id !== a.cluster_id
+      ? ` (an HSM of cluster ${b.cluster_id}, while the configuration puts it in cluster ${a.cluster_id})`
+      : "";
+  return {
+    why: `the plan imports it${typeof id === "string" ? ` (${id})` : ""}${otherCluster} and replaces it at once: applying destroys the object it has just imported`,
+    fix:
+      rc.type === "aws_cloudhsm_v2_hsm"
+        ? "adopt only an ACTIVE HSM of the same cluster, in the AZ and subnet of the address (plan-guard --cloudhsm-clusters names AWS's replacement), or remove the import"
+        : "import only an object whose settings match the configuration (the replace paths name what differs), or remove the import",
+  };
 }
 
 /** Rule `destroy-key-bearing`. */
@@ -56,6 +82,8 @@ export const destroyRule: Rule = (idx) => {
             : `plans an unrecognised action [${rc.change.actions.join(", ")}] on this ${kb.what}`;
     // The key store or a cluster: the restore command is the one way to move a store to another cluster.
     const restore = restoreAdvice(rc, action, idx);
+    // An import that replaces what it imports (its settings differ from the configuration's ForceNew ones).
+    const imported = action === "replace" ? importReplaced(rc) : undefined;
     out.push(
       finding(
         idx,
@@ -63,8 +91,8 @@ export const destroyRule: Rule = (idx) => {
         action,
         "destroy-key-bearing",
         "block",
-        `${verb}; ${kb.loss}${restore ? `; ${restore.why}` : ""}`,
-        restore?.fix ?? FIX[action],
+        `${verb}; ${kb.loss}${restore ? `; ${restore.why}` : ""}${imported ? `; ${imported.why}` : ""}`,
+        imported?.fix ?? restore?.fix ?? FIX[action],
       ),
     );
   }

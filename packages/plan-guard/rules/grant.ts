@@ -22,7 +22,16 @@
  */
 import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
-import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import {
+  actionOf,
+  asImported,
+  leavesObject,
+  configAddressOf,
+  isImport,
+  isUnknown,
+  valuesOf,
+  type PlanIndex,
+} from "../plan-index";
 import { accountOf } from "../policy";
 import { keyArnNamedBy } from "./key-policy";
 import { FIX_FOREIGN, planAccounts, providerAccounts } from "./reach";
@@ -91,7 +100,8 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
     (typeof valuesOf(rc.change.after).key_id === "string"
       ? String(valuesOf(rc.change.after).key_id)
       : "a key known only after apply");
-  const before = valuesOf(rc.change.before);
+  // An imported grant was never reviewed in a plan: nothing it gives is taken as already there.
+  const before = isImport(rc) ? {} : valuesOf(rc.change.before);
   const roles: [string, string, string][] = [
     ["grantee_principal", "grantee", describeGrant(rc)],
     ["retiring_principal", "retiring principal", "RetireGrant on this grant (ending the grantee's access)"],
@@ -213,7 +223,7 @@ export const grantRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes("aws_kms_grant")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions) || isImport(rc)) out.push(...asImported(rc, check(idx, rc, action, ctx)));
   }
   return out;
 };

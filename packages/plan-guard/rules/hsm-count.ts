@@ -8,7 +8,7 @@ import type { ResourceChange } from "../plan-json";
 import { actionOf, valuesOf, type PlanIndex } from "../plan-index";
 import { restorePlanOf } from "./restore";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
-import { keptScaleDownSchedules } from "./scale-to-zero";
+import { scaledHsm } from "./scale-to-zero";
 
 function clusterKeys(idx: PlanIndex): Map<string, string> {
   const keys = new Map<string, string>();
@@ -49,13 +49,12 @@ export const hsmCountRule: Rule = (idx) => {
   const keys = clusterKeys(idx);
   // A scale-to-zero stack hands its HSMs to the hook steps (forget, destroy = false): they stay in AWS,
   // so they do not leave the cluster (scale-to-zero-handover explains it; destroy-key-bearing still asks for an allow).
-  const handover = keptScaleDownSchedules(idx).length > 0;
   const before = new Map<string, number>();
   const after = new Map<string, number>();
   const leaving = new Map<string, ResourceChange[]>();
   for (const h of hsms) {
     const action = actionOf(h.change.actions);
-    if (handover && action === "forget") continue;
+    if (action === "forget" && scaledHsm(idx, h)) continue;
     const b = action === "create" ? undefined : clusterOf(h, "before", idx, keys);
     const a = GONE.has(action) ? undefined : clusterOf(h, "after", idx, keys);
     if (b) before.set(b, (before.get(b) ?? 0) + 1);

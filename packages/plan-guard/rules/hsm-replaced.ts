@@ -40,6 +40,8 @@ export function replacementOf(
   cluster: LiveCluster,
   known: ReadonlySet<string>,
 ): string | undefined {
+  // Without the old HSM's AZ nothing ties a live HSM to it (two unknown AZs are not the same AZ).
+  if (old.az === undefined) return undefined;
   const candidates = cluster.Hsms.filter(
     (h) =>
       h.State === "ACTIVE" &&

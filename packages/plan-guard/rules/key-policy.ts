@@ -19,7 +19,16 @@
 import { IAM } from "@cmk-stacks/aws-limits";
 import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
-import { actionOf, leavesObject, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import {
+  actionOf,
+  asImported,
+  leavesObject,
+  configAddressOf,
+  isImport,
+  isUnknown,
+  valuesOf,
+  type PlanIndex,
+} from "../plan-index";
 import { KMS_KEY_TYPES } from "../resources";
 import {
   accountOf,
@@ -32,6 +41,7 @@ import {
   type PolicyStatement,
 } from "../policy";
 import { judgeReach, KEY_SUBJECT, planAccounts, providerAccounts } from "./reach";
+import { grantDelegationFinding } from "./grant-delegation";
 import { finding, type Rule, type RuleContext } from "./rule";
 
 const FIX_LOCKOUT =
@@ -96,9 +106,15 @@ function keyIdentity(rc: ResourceChange, idx: PlanIndex): { arn?: string; accoun
   const own = [valuesOf(rc.change.before), valuesOf(rc.change.after)];
   let arn = own.map((v) => v.arn).find((a): a is string => typeof a === "string");
   if (!arn && rc.type === "aws_kms_key_policy") arn = keyArnNamedBy(rc, idx, "key_id");
-  const account = IAM.accountOfAnyArn(arn, "kms");
+  // A replica is in its primary key's account (ReplicateKey, "Cross-account use: No":
+  // https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html): before it exists, its primary_key_arn says whose key it is.
+  const primary = own.map((v) => v.primary_key_arn).find((a): a is string => typeof a === "string");
+  const account =
+    IAM.accountOfAnyArn(arn, "kms") ?? (REPLICA_TYPES.has(rc.type) ? IAM.accountOfAnyArn(primary, "kms") : undefined);
   return { ...(arn ? { arn } : {}), ...(account ? { account } : {}) };
 }
+
+const REPLICA_TYPES = new Set(["aws_kms_replica_key", "aws_kms_replica_external_key"]);
 
 /** Stands for the key's own account in KMS's default policy when the plan does not show it. */
 const UNKNOWN_ACCOUNT = "000000000000";
@@ -149,7 +165,8 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
   const out: Finding[] = [];
   const bypass = valuesOf(rc.change.after).bypass_policy_lockout_safety_check === true;
   const { arn, account: keyAccount } = keyIdentity(rc, idx);
-  const beforeSide = action === "create" ? undefined : sideOf(rc, "before");
+  // An imported key's policy was never reviewed in a plan: judged as if created.
+  const beforeSide = action === "create" || isImport(rc) ? undefined : sideOf(rc, "before");
   const afterSide = sideOf(rc, "after");
   const policyChanged =
     beforeSide === undefined ||
@@ -268,6 +285,8 @@ function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ct
         ),
       );
   }
+  const delegation = grantDelegationFinding(idx, rc, action, beforeList, after, arn);
+  if (delegation) out.push(delegation);
   const owner = ownAccounts(idx, rc.address, keyAccount, beforeList, after, m.sure);
   out.push(...judgeReach(idx, rc, action, ctx, beforeList, after, owner.own, KEY_SUBJECT));
   return out;
@@ -324,7 +343,7 @@ export const keyPolicyRule: Rule = (idx, ctx) => {
     const action = actionOf(rc.change.actions);
     // A replaced key is also blocked by its own rule, but an allowlist entry approving the replacement
     // approves losing the old key, not what the new key's policy opens: the new policy is judged too.
-    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions) || isImport(rc)) out.push(...asImported(rc, check(idx, rc, action, ctx)));
   }
   return out;
 };

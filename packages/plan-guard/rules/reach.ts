@@ -78,7 +78,12 @@ function who(items: readonly { shown: string; actions: string[] }[]): string {
 
 const planAccountsCache = new WeakMap<PlanIndex, string[]>();
 
-/** Accounts in the ARNs (`arn` attributes) of the plan's resources. */
+/**
+ * Accounts in the ARNs (`arn` attributes) of the plan's resources, and the `account_id` of the
+ * `aws_caller_identity` data sources Terraform read for the plan (`prior_state`): the account the
+ * credentials, hence new resources, are in
+ * (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/caller_identity).
+ */
 export function planAccounts(idx: PlanIndex): string[] {
   let found = planAccountsCache.get(idx);
   if (!found) {
@@ -88,6 +93,16 @@ export function planAccounts(idx: PlanIndex): string[] {
         const a = typeof v.arn === "string" ? IAM.accountOfAnyArn(v.arn) : undefined;
         if (a) set.add(a);
       }
+    }
+    const modules = [idx.plan.prior_state?.values?.root_module];
+    for (let i = 0; i < modules.length && i < 10_000; i++) {
+      const m = modules[i];
+      if (!m || typeof m !== "object") continue;
+      for (const r of Array.isArray(m.resources) ? m.resources : []) {
+        const id = r?.mode === "data" && r.type === "aws_caller_identity" ? valuesOf(r.values).account_id : undefined;
+        if (typeof id === "string" && IAM.ACCOUNT_ID.regex.test(id)) set.add(id);
+      }
+      if (Array.isArray(m.child_modules)) modules.push(...m.child_modules);
     }
     found = [...set];
     planAccountsCache.set(idx, found);

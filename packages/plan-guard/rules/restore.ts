@@ -13,7 +13,7 @@
  */
 import type { Finding } from "../model";
 import type { ResourceChange } from "../plan-json";
-import { actionOf, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 
 const CLUSTER = "aws_cloudhsm_v2_cluster";
@@ -28,8 +28,10 @@ export interface RestorePlan {
   readonly clusterId: string;
   readonly backupId: string;
   readonly store: ResourceChange;
-  /** Addresses of the replaced cluster(s) and their HSMs, forgotten (never destroyed) by the restore. */
+  /** Addresses of the replaced cluster and its HSMs, forgotten (never destroyed) by the restore. */
   readonly forgotten: ReadonlySet<string>;
+  /** Clusters this plan forgets that are not the one the restore replaces, with why (they stay blocked). */
+  readonly notLost: ReadonlyMap<string, string>;
 }
 
 /** The id an import reads (`change.importing.id`, Terraform >= 1.5), or undefined. */
@@ -39,6 +41,10 @@ function importedId(rc: ResourceChange): string | undefined {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+
+/** Only forgotten: `["forget"]`, not `["create", "forget"]` (a new object created at the address as well). */
+const onlyForgotten = (rc: ResourceChange): boolean =>
+  rc.change.actions.length === 1 && rc.change.actions[0] === "forget" && !rc.deposed;
 
 const cache = new WeakMap<PlanIndex, RestorePlan | null>();
 
@@ -51,36 +57,81 @@ export function restorePlanOf(idx: PlanIndex): RestorePlan | undefined {
   return found;
 }
 
+/** The cluster ids a key store names, before and after the change (a store being created or replaced included). */
+function storeClusterIds(idx: PlanIndex): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const s of idx.ofTypes(STORE))
+    for (const v of [valuesOf(s.change.before), valuesOf(s.change.after)]) {
+      const id = str(v.cloud_hsm_cluster_id);
+      if (id && !ids.has(id)) ids.set(id, s.address);
+    }
+  return ids;
+}
+
 function findRestore(idx: PlanIndex): RestorePlan | undefined {
   for (const cluster of idx.ofTypes(CLUSTER)) {
     // Imported by this plan, or already in state from an earlier apply of the same restore.
     const id = importedId(cluster) ?? str(valuesOf(cluster.change.before).id);
     const action = actionOf(cluster.change.actions);
     const backupId = str(valuesOf(cluster.change.after).source_backup_identifier);
-    if (!id || !backupId || (action !== "no-op" && action !== "update")) continue;
-    // The store already uses it: restore-key-store repointed it, and the refreshed state says so.
+    if (cluster.deposed || !id || !backupId || (action !== "no-op" && action !== "update")) continue;
+    // The object read by the import is the one it names (a plan saying otherwise contradicts itself).
+    const readId = str(valuesOf(cluster.change.before).id);
+    if (readId && readId !== id) continue;
+    // The store already uses it (restore-key-store repointed it, and the refreshed state says so),
+    // and keeps using it after this plan: a plan that also moves the store elsewhere is no restore.
     const store = idx.ofTypes(STORE).find((s) => {
       const a = actionOf(s.change.actions);
-      const v = valuesOf(s.change.before);
-      return (a === "no-op" || a === "update") && v.cloud_hsm_cluster_id === id;
+      return (
+        !s.deposed &&
+        (a === "no-op" || a === "update") &&
+        valuesOf(s.change.before).cloud_hsm_cluster_id === id &&
+        !isUnknown(s, "cloud_hsm_cluster_id") &&
+        valuesOf(s.change.after).cloud_hsm_cluster_id === id
+      );
     });
     if (!store) continue;
-    const lost = idx
+    // The lost cluster: the one cluster the plan forgets besides the restored one, which no key store
+    // names before or after the plan (a cluster a store still uses, or one with no id the plan shows,
+    // is no lost cluster: forgetting it leaves a live store's cluster unprotected). A restore replaces
+    // one cluster; a plan forgetting several is not explained by it.
+    const used = storeClusterIds(idx);
+    const forgotten = idx
       .ofTypes(CLUSTER)
-      .filter((c) => c !== cluster && actionOf(c.change.actions) === "forget" && !c.deposed)
-      .filter((c) => str(valuesOf(c.change.before).id) !== id);
+      .filter((c) => c !== cluster && actionOf(c.change.actions) === "forget" && !c.deposed);
+    const notLost = new Map<string, string>();
+    const candidates = forgotten.filter((c) => {
+      const cid = str(valuesOf(c.change.before).id);
+      const why = !onlyForgotten(c)
+        ? "the plan also creates a new cluster at its address (create and forget): a restore imports its cluster, it creates none"
+        : !cid
+          ? "the plan does not show its cluster id, so it cannot be the cluster the restore replaced"
+          : cid === id
+            ? `it is the restored cluster ${id} itself`
+            : used.has(cid)
+              ? `key store ${used.get(cid)} still names it (cloud_hsm_cluster_id ${cid}): it is not the lost cluster`
+              : undefined;
+      if (why) notLost.set(c.address, why);
+      return !why;
+    });
+    if (candidates.length > 1)
+      for (const c of candidates)
+        notLost.set(
+          c.address,
+          `the plan forgets ${candidates.length} clusters (${candidates.map((x) => x.address).join(", ")}) and a restore replaces one`,
+        );
+    const lost = candidates.length === 1 ? candidates : [];
     const lostIds = new Set(lost.map((c) => str(valuesOf(c.change.before).id)).filter(Boolean));
     const hsms = idx
       .ofTypes(HSM)
-      .filter(
-        (h) => actionOf(h.change.actions) === "forget" && lostIds.has(str(valuesOf(h.change.before).cluster_id) ?? ""),
-      );
+      .filter((h) => onlyForgotten(h) && lostIds.has(str(valuesOf(h.change.before).cluster_id) ?? ""));
     return {
       cluster,
       clusterId: id,
       backupId,
       store,
       forgotten: new Set([...lost, ...hsms].map((r) => r.address)),
+      notLost,
     };
   }
   return undefined;
@@ -118,9 +169,12 @@ export function restoreAdvice(
       why: `the new cluster is not a clone of this one${forced.length ? ` (${forced.join(", ")}: ForceNew in the provider)` : ""}, and the key store's keys exist only in this cluster and its backups`,
       fix: `never replace a cluster: to move the key store to a cluster restored from a backup, run ${COMMAND} and set cloudHsm.restored to what it prints (Terraform imports it, nothing is replaced, ${RUNBOOK}); otherwise revert ${forced.length ? forced.join(", ") : "the argument that forces it"}`,
     };
-  if (rc.type === CLUSTER && action === "forget" && !restorePlanOf(idx)?.forgotten.has(rc.address))
+  const restore = rc.type === CLUSTER && action === "forget" ? restorePlanOf(idx) : undefined;
+  if (rc.type === CLUSTER && action === "forget" && !restore?.forgotten.has(rc.address))
     return {
-      why: "this is not a restore: no cluster restored from a backup that the key store already uses is imported in this plan",
+      why: restore
+        ? `this is not the cluster the restore to ${restore.clusterId} replaces: ${restore.notLost.get(rc.address) ?? "it is not the one cluster the restore forgets"}`
+        : "this is not a restore: no cluster restored from a backup that the key store already uses is imported in this plan",
       fix: `a cluster is forgotten only by a restore, in the plan that imports the cluster restore-key-store made: run ${COMMAND}, then set cloudHsm.restored (${RUNBOOK})`,
     };
   return undefined;
@@ -130,7 +184,9 @@ export function restoreAdvice(
 export const restoreRule: Rule = (idx) => {
   const out: Finding[] = [];
   const restore = restorePlanOf(idx);
-  if (restore) {
+  // Every plan after a restore keeps the restored cluster with the store on it: only the plan that
+  // imports the cluster or forgets the lost one is the restore a reviewer must read.
+  if (restore && (importedId(restore.cluster) || restore.forgotten.size)) {
     const forgotten = [...restore.forgotten];
     out.push(
       finding(

@@ -112,6 +112,12 @@ const keyPolicy: Check = (rc, action) => {
       fix: `keep the policy resource, or set the policy on the key itself in the same change (${KEY_POLICY_DOCS})`,
     };
   }
+  // `removed` with destroy = false: the policy stays on the key as it is, unmanaged.
+  if (action === "forget")
+    return {
+      why: "the aws_kms_key_policy is forgotten, not deleted: the key keeps this policy, but Terraform stops managing it, so a change made outside Terraform (PutKeyPolicy) shows in no plan",
+      fix: `keep the policy resource in the configuration (a \`moved\` block for a rename), or set the policy on the key itself in the same change (${KEY_POLICY_DOCS})`,
+    };
   if (action !== "update" && action !== "replace") return undefined;
   const lines = policyLines(rc);
   return lines.length
@@ -140,7 +146,8 @@ const alias: Check = (rc, action) => {
 };
 
 const grant: Check = (rc, action) => {
-  const v = action === "delete" ? b(rc) : a(rc);
+  // A forgotten grant has no "after": it is read from its state, like a deleted one.
+  const v = action === "delete" || action === "forget" ? b(rc) : a(rc);
   const who = isUnknown(rc, "grantee_principal")
     ? "a principal known only after apply"
     : String(v.grantee_principal ?? "a principal");
@@ -151,7 +158,13 @@ const grant: Check = (rc, action) => {
       fix: "check the grantee and the operations; retire the grant when it is no longer needed (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html)",
     };
   }
-  if (action === "delete" || action === "forget")
+  // `removed` with destroy = false: Terraform stops managing the grant but does not retire it.
+  if (action === "forget")
+    return {
+      why: `the grant is forgotten, not retired: ${who} can still ${ops} on key ${String(v.key_id ?? "(unknown)")} through it, and the configuration no longer shows it (a later removal will not retire it)`,
+      fix: "retire the grant if it is no longer needed (delete it instead of forgetting it), or keep it in the configuration (https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html)",
+    };
+  if (action === "delete")
     return {
       why: `the grant goes: ${who} can no longer ${ops} through it`,
       fix: "check nothing still relies on it (an AWS service using the key for this principal)",

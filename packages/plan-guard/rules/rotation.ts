@@ -16,13 +16,20 @@ import { actionOf, configAddressOf, isUnknown, valuesOf, type PlanIndex } from "
 import { KMS_KEY_TYPES } from "../resources";
 import { ALLOW_HOW, finding, type Rule } from "./rule";
 import type { Finding } from "../model";
+import { actionApplies, decide, grantedPrincipals, isAccountPrincipal, parsePolicy } from "../policy";
 
 /** Tags the key constructs put on every generation of a rotated key (modules/keys/customer-key.ts). */
 export const GENERATION_TAG = "KeyGeneration";
 export const GENERATION_STATE_TAG = "KeyGenerationState";
 
 const MANUAL_ROTATION = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html";
-const GONE = new Set(["delete", "replace", "forget"]);
+/** What the plan does to a previous key that is no rotation, in words (an action list the guard does not know included). */
+const GONE: ReadonlyMap<string, string> = new Map([
+  ["delete", "deleted"],
+  ["replace", "replaced"],
+  ["forget", "forgotten (no longer managed or protected)"],
+  ["unknown", "given an action the guard does not know"],
+]);
 
 /** The tags a key has before or after the change (tags_all included: provider default tags). */
 function tagsOf(v: unknown): Record<string, unknown> {
@@ -74,6 +81,46 @@ function newTarget(idx: PlanIndex, alias: ResourceChange): ResourceChange | unde
   );
 }
 
+/** What makes new ciphertext under a key (https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations). */
+const NEW_CIPHERTEXT = ["kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo"];
+
+/**
+ * The principals the key policy still lets make new ciphertext (surely or depending on the request):
+ * named IAM principals and service principals. Account principals are left out: the account root
+ * delegates to IAM policies, which the plan does not show. Undefined when the policy cannot be read.
+ */
+function stillEncrypting(policyText: unknown, keyArn: unknown): string[] | undefined {
+  if (typeof policyText !== "string") return undefined;
+  const parsed = parsePolicy(policyText);
+  if ("error" in parsed) return undefined;
+  const arn = typeof keyArn === "string" ? keyArn : undefined;
+  const out = new Set<string>();
+  for (const p of grantedPrincipals(parsed.statements)) {
+    if (isAccountPrincipal(p)) continue;
+    if (NEW_CIPHERTEXT.some((action) => decide(parsed.statements, { principal: p, action, keyArn: arn }) !== false))
+      out.add(p);
+  }
+  // The evaluator models AWS principals; a service principal's Allow of an encrypting action is listed as it stands.
+  for (const st of parsed.statements)
+    if (st.effect === "Allow" && st.principal && st.principal !== "*" && st.principal.service.length)
+      if (NEW_CIPHERTEXT.some((action) => actionApplies(st, action)))
+        for (const sp of st.principal.service) out.add(sp);
+  return [...out].sort();
+}
+
+/** `; the new key is in another key store (...)` when the alias leaves the previous key's store, else "". */
+function storeWords(old: ResourceChange, next: ResourceChange): string {
+  const before = valuesOf(old.change.before).custom_key_store_id ?? valuesOf(old.change.after).custom_key_store_id;
+  const after = valuesOf(next.change.after).custom_key_store_id;
+  if (isUnknown(next, "custom_key_store_id")) return "";
+  const name = (v: unknown) =>
+    typeof v === "string" && v ? `key store ${v}` : "no custom key store (KMS's own key material)";
+  const norm = (v: unknown) => (typeof v === "string" && v ? v : "");
+  return norm(before) === norm(after)
+    ? ""
+    : `; the new key is not in the previous key's store: ${name(before)} -> ${name(after)}`;
+}
+
 /** Rule `key-rotation` (risky): an alias moved from a key that stays to another key. */
 export const rotationRule: Rule = (idx) => {
   const out: Finding[] = [];
@@ -97,16 +144,48 @@ export const rotationRule: Rule = (idx) => {
     const disabled = oldAfter.is_enabled === false || oldAfter.enabled === false;
     if (GONE.has(oldAction) || disabled) {
       flag(
-        `alias ${String(name)} moves from ${keyWords(old, "before")} to ${nextWords}, but the previous key is ${disabled ? "disabled" : `${oldAction}d`} in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
+        `alias ${String(name)} moves from ${keyWords(old, "before")} to ${nextWords}, but the previous key is ${disabled ? "disabled" : GONE.get(oldAction)} in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
         `keep the previous key enabled until its data is re-encrypted, and retire it in its own change (${MANUAL_ROTATION})`,
       );
       continue;
     }
     const narrowed = oldAction === "update" && valuesOf(old.change.before).policy !== oldAfter.policy;
     const state = tagsOf(old.change.after)[GENERATION_STATE_TAG];
+    // "Users keep decrypt only" is said only when the previous key's new policy shows it, never from the tag alone.
+    const encrypting = narrowed && state === "superseded" ? stillEncrypting(oldAfter.policy, oldAfter.arn) : undefined;
+    const policyWords = !narrowed
+      ? ""
+      : ` (its policy changes in this plan${
+          encrypting === undefined
+            ? ""
+            : encrypting.length
+              ? `, but it still lets ${encrypting.join(", ")} make new ciphertext under it`
+              : ": users keep decrypt only"
+        })`;
     flag(
-      `ROTATION: alias ${String(name)}: ${keyWords(old, "after")} -> ${nextWords}; the previous key is kept, enabled, for decryption${narrowed ? ` (its policy changes in this plan${state === "superseded" ? ": users keep decrypt only" : ""})` : ""}; everything that encrypts by this alias uses the new key from the next request`,
+      `ROTATION: alias ${String(name)}: ${keyWords(old, "after")} -> ${nextWords}${storeWords(old, next)}; the previous key is kept, enabled, for decryption${policyWords}; everything that encrypts by this alias uses the new key from the next request`,
       `check every caller has rights on the new key; then re-encrypt what the previous key protects (docs/keys.md, "Rotating a key in a custom key store") and retire it in a later change (generations.retired), never in this one (${MANUAL_ROTATION})`,
+    );
+  }
+  // A superseded generation made writable again: its policy now lets someone make new ciphertext it did not.
+  for (const key of idx.ofTypes("aws_kms_key")) {
+    if (key.deposed || actionOf(key.change.actions) !== "update") continue;
+    const b = valuesOf(key.change.before);
+    const a = valuesOf(key.change.after);
+    if (tagsOf(a)[GENERATION_STATE_TAG] !== "superseded" || b.policy === a.policy || isUnknown(key, "policy")) continue;
+    const was = new Set(stillEncrypting(b.policy, b.arn) ?? []);
+    const now = (stillEncrypting(a.policy, a.arn) ?? []).filter((p) => !was.has(p));
+    if (!now.length) continue;
+    out.push(
+      finding(
+        idx,
+        key,
+        "update",
+        "key-generation-writable",
+        "risky",
+        `${keyWords(key, "after")} is a superseded generation (${GENERATION_STATE_TAG} = superseded), kept to decrypt, and its policy now lets ${now.join(", ")} make new ciphertext under it (Encrypt, GenerateDataKey* or ReEncryptTo): new data would land under a key meant to be retired`,
+        `keep the superseded generation decrypt-only (the key construct's deny of ${NEW_CIPHERTEXT.join(", ")}); encrypt under the current generation (${MANUAL_ROTATION})`,
+      ),
     );
   }
   return out;

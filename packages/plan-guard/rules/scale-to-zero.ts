@@ -47,17 +47,77 @@ export function keptScaleDownSchedules(idx: PlanIndex): ResourceChange[] {
     .filter((s) => actionOf(s.change.actions) !== "delete" && isScaleDownSchedule(s, "after"));
 }
 
+/**
+ * The clusters the kept `scale-down` schedules scale (the `clusterId` of their target input), or
+ * undefined when one of them does not show it (input unknown at plan time, or not ours): then every
+ * HSM of the stack counts as the schedules'.
+ */
+function scaledClusters(kept: readonly ResourceChange[]): Set<string> | undefined {
+  const ids = new Set<string>();
+  for (const s of kept) {
+    const targets = valuesOf(s.change.after).target;
+    let found = false;
+    for (const t of Array.isArray(targets) ? targets : []) {
+      const input = t && typeof t === "object" && !Array.isArray(t) ? (t as Record<string, unknown>).input : undefined;
+      if (typeof input !== "string") continue;
+      try {
+        const id = (JSON.parse(input) as { clusterId?: unknown }).clusterId;
+        if (typeof id === "string" && id) {
+          ids.add(id);
+          found = true;
+        }
+      } catch {
+        /* not JSON: not ours */
+      }
+    }
+    if (!found) return undefined;
+  }
+  return ids;
+}
+
+/**
+ * Whether an HSM belongs to a cluster the stack's scale-down schedules scale: its `cluster_id`
+ * (before for a forget, else after, else before) is one they name; when the schedules do not show
+ * their cluster, every HSM of the stack does. A forgotten HSM of another cluster is no hand-over.
+ */
+const scaledOf = new WeakMap<PlanIndex, { any: boolean; clusters?: Set<string> }>();
+
+export function scaledHsm(idx: PlanIndex, h: ResourceChange): boolean {
+  let memo = scaledOf.get(idx);
+  if (!memo) {
+    const kept = keptScaleDownSchedules(idx);
+    memo = { any: kept.length > 0, clusters: kept.length ? scaledClusters(kept) : undefined };
+    scaledOf.set(idx, memo);
+  }
+  if (!memo.any) return false;
+  const scaled = memo.clusters;
+  if (!scaled) return true;
+  const forget = actionOf(h.change.actions) === "forget";
+  const id = forget
+    ? valuesOf(h.change.before).cluster_id
+    : (valuesOf(h.change.after).cluster_id ?? valuesOf(h.change.before).cluster_id);
+  // Known only after apply (a new cluster): counted as the schedules' (fail closed).
+  if (typeof id !== "string") return !forget;
+  return scaled.has(id);
+}
+
 /** Rules `scale-to-zero-terraform-hsm`, `scale-to-zero-exit`, `scale-to-zero-handover`. */
 export const scaleToZeroRule: Rule = (idx) => {
   const schedules = idx.ofTypes("aws_scheduler_schedule");
   const kept = keptScaleDownSchedules(idx);
-  const leaving = schedules.filter((s) => actionOf(s.change.actions) === "delete" && isScaleDownSchedule(s, "before"));
+  // A scale-down schedule that goes, or is changed to run something else (its target input or name).
+  const leaving = schedules.filter(
+    (s) =>
+      isScaleDownSchedule(s, "before") && (actionOf(s.change.actions) === "delete" || !isScaleDownSchedule(s, "after")),
+  );
   const hsms = idx.ofTypes("aws_cloudhsm_v2_hsm").filter((h) => !h.deposed);
   const out = [];
   if (kept.length) {
     for (const h of hsms) {
       const action = actionOf(h.change.actions);
-      if (action === "forget") {
+      if (!scaledHsm(idx, h)) continue;
+      // Only forgotten: `["create", "forget"]` also creates a Terraform-owned HSM, which the schedule would fight.
+      if (action === "forget" && h.change.actions.length === 1) {
         out.push(
           finding(
             idx,

@@ -9,7 +9,7 @@
  */
 import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
-import { actionOf, leavesObject, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
+import { actionOf, asImported, leavesObject, isImport, isUnknown, valuesOf, type PlanIndex } from "../plan-index";
 import { accountOf, parsePolicy, type PolicyStatement } from "../policy";
 import { judgeReach, planAccounts, providerAccounts, TOPIC_SUBJECT } from "./reach";
 import { finding, type Rule, type RuleContext } from "./rule";
@@ -36,7 +36,10 @@ function ownAccounts(rc: ResourceChange, idx: PlanIndex): Set<string> {
 }
 
 function check(idx: PlanIndex, rc: ResourceChange, action: Finding["action"], ctx: RuleContext): Finding[] {
-  const beforeText = action === "create" ? undefined : text(valuesOf(rc.change.before).policy);
+  // An imported topic's configured policy was never reviewed in a plan: judged as if created (a topic
+  // whose configuration leaves the policy to SNS keeps SNS's owner-only default, not judged).
+  const imported = isImport(rc) && (rc.type === "aws_sns_topic_policy" || isConfigured(idx, rc.address));
+  const beforeText = action === "create" || imported ? undefined : text(valuesOf(rc.change.before).policy);
   if (isUnknown(rc, "policy")) {
     // aws_sns_topic computes SNS's own default policy when none is configured.
     const configured =
@@ -89,7 +92,7 @@ export const topicPolicyRule: Rule = (idx, ctx) => {
   for (const rc of idx.ofTypes("aws_sns_topic", "aws_sns_topic_policy")) {
     if (rc.deposed) continue;
     const action = actionOf(rc.change.actions);
-    if (leavesObject(rc.change.actions)) out.push(...check(idx, rc, action, ctx));
+    if (leavesObject(rc.change.actions) || isImport(rc)) out.push(...asImported(rc, check(idx, rc, action, ctx)));
   }
   return out;
 };

@@ -87,6 +87,23 @@ describe("an HSM AWS replaced", () => {
     );
   });
 
+  test("an old HSM whose AZ the state does not show is tied to no live HSM (nor one whose AZ the file omits)", () => {
+    const { availability_zone: _az, ...noAz } = oldHsm;
+    const p = planOf([rc(OTHER, ["no-op"], keptHsm, keptHsm), rc(ADDR, ["create"], null, newAfter)], {
+      drift: [rc(ADDR, ["delete"], noAz, null)],
+      stack: "prod-keys",
+    });
+    const result = classifyPlans([p], undefined, {
+      cloudHsmClusters: [{ ClusterId: CLUSTER, Hsms: [{ HsmId: "hsm-unplacedunpl", State: "ACTIVE" }] }],
+    });
+    expect(result.blocked.map((f) => [f.rule, f.why])).toEqual([
+      [
+        "cloudhsm-hsm-replaced-by-aws",
+        "HSM hsm-oldoldoldol in its AZ (ENI 10.0.2.10) was deleted outside Terraform and cluster cluster-abcdefghijk has no ACTIVE HSM in that AZ that the state does not know: this plan re-creates it",
+      ],
+    ]);
+  });
+
   test("without the live HSMs: still blocked, with how to find the replacement", () => {
     const result = classifyPlans([replacedPlan()]);
     expect(result.blocked).toHaveLength(1);
@@ -246,5 +263,118 @@ describe("--cloudhsm-clusters", () => {
       "f: not JSON (expected the output of aws cloudhsmv2 describe-clusters)",
     );
     expect(() => parseLiveClusters("{}", "f")).toThrow("f: no Clusters list");
+    // An HSM of another cluster listed under this one (an edited or concatenated file) is refused, not matched.
+    expect(() =>
+      parseLiveClusters(
+        JSON.stringify({
+          Clusters: [{ ClusterId: CLUSTER, Hsms: [{ HsmId: "hsm-a", ClusterId: "cluster-othercluster" }] }],
+        }),
+        "f",
+      ),
+    ).toThrow('f: Clusters[0].Hsms[0].ClusterId is "cluster-othercluster", not its cluster "cluster-abcdefghijk"');
+  });
+});
+
+describe("adopting an HSM (cloudHsm.adoptHsms: an import)", () => {
+  const importing = (change: ReturnType<typeof rc>, id: string) => ({
+    ...change,
+    change: { ...change.change, importing: { id } },
+  });
+  test("an HSM of another cluster imported at the address is replaced at once: blocked, saying the import destroys it", () => {
+    const foreign = {
+      ...oldHsm,
+      id: "hsm-foreignforei",
+      hsm_id: "hsm-foreignforei",
+      cluster_id: "cluster-othercluster",
+    };
+    const adopted = importing(
+      rc(ADDR, ["delete", "create"], foreign, newAfter, {
+        change: { actions: ["delete", "create"], before: foreign, after: newAfter, replace_paths: [["cluster_id"]] },
+      }),
+      "hsm-foreignforei",
+    );
+    const [f] = classifyPlans([planOf([adopted], { stack: "prod-keys" })]).blocked;
+    expect([f.address, f.action, f.rule]).toEqual([ADDR, "replace", "destroy-key-bearing"]);
+    expect(f.why).toContain(
+      "; the plan imports it (hsm-foreignforei) (an HSM of cluster cluster-othercluster, while the configuration puts it in cluster cluster-abcdefghijk) and replaces it at once: applying destroys the object it has just imported",
+    );
+    expect(f.fix).toBe(
+      "adopt only an ACTIVE HSM of the same cluster, in the AZ and subnet of the address (plan-guard --cloudhsm-clusters names AWS's replacement), or remove the import",
+    );
+  });
+
+  test("an HSM of the same cluster imported as it is: nothing blocked", () => {
+    const replacement = { ...oldHsm, id: "hsm-newnewnewne", hsm_id: "hsm-newnewnewne" };
+    const adopted = importing(rc(ADDR, ["no-op"], replacement, replacement), "hsm-newnewnewne");
+    expect(classifyPlans([planOf([rc(OTHER, ["no-op"], keptHsm, keptHsm), adopted])]).blocked).toEqual([]);
+  });
+});
+
+describe("an HSM or cluster moved in place (cloudhsm-identity-in-place)", () => {
+  test("an HSM import claiming to update cluster_id in place is blocked: the provider replaces an HSM for that", () => {
+    const foreign = {
+      ...oldHsm,
+      id: "hsm-foreignforei",
+      hsm_id: "hsm-foreignforei",
+      cluster_id: "cluster-othercluster",
+    };
+    const adopted = {
+      ...rc(ADDR, ["update"], foreign, { ...foreign, cluster_id: CLUSTER }),
+    };
+    (adopted.change as { importing?: object }).importing = { id: "hsm-foreignforei" };
+    const r = classifyPlans([planOf([adopted])]);
+    expect(r.blocked.map((f) => [f.address, f.action, f.rule, f.why])).toEqual([
+      [
+        ADDR,
+        "update",
+        "cloudhsm-identity-in-place",
+        "changes cluster_id of this CloudHSM HSM in place: the AWS provider replaces an HSM for that (ForceNew), so this is no change Terraform can apply as shown; the plan imports it, so the object imported is not the one the configuration describes",
+      ],
+    ]);
+  });
+
+  test("a cluster update of its backup or subnets is blocked (and is no restore); a tags update is not", () => {
+    const before = { id: CLUSTER, source_backup_identifier: "backup-aaaaaaaaaaa", subnet_ids: ["subnet-a"], tags: {} };
+    const moved = rc("aws_cloudhsm_v2_cluster.c", ["update"], before, {
+      ...before,
+      source_backup_identifier: "backup-bbbbbbbbbbb",
+    });
+    expect(classifyPlans([planOf([moved])]).blocked.map((f) => f.rule)).toEqual(["cloudhsm-identity-in-place"]);
+    const tagged = rc("aws_cloudhsm_v2_cluster.c", ["update"], before, { ...before, tags: { Name: "x" } });
+    expect(classifyPlans([planOf([tagged])]).blocked).toEqual([]);
+  });
+});
+
+describe("a KMS key's identity changed in place (key-identity-in-place)", () => {
+  const KEY = "aws_kms_key.records";
+  const before = {
+    key_id: "1234abcd-12ab-34cd-56ef-1234567890ab",
+    custom_key_store_id: "cks-1234567890abcdef0",
+    key_usage: "ENCRYPT_DECRYPT",
+    customer_master_key_spec: "SYMMETRIC_DEFAULT",
+    multi_region: false,
+    xks_key_id: "",
+  };
+  test.each([
+    ["custom_key_store_id", { custom_key_store_id: "cks-0987654321fedcba0" }],
+    ["custom_key_store_id", { custom_key_store_id: null, description: "moved to KMS's own material" }],
+    ["multi_region", { multi_region: true }],
+    ["key_usage", { key_usage: "SIGN_VERIFY" }],
+  ])("an update of %s is blocked: the provider would make a new key", (attr, change) => {
+    const r = classifyPlans([planOf([rc(KEY, ["update"], before, { ...before, ...change })])]);
+    expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([[KEY, "key-identity-in-place"]]);
+    expect(r.blocked[0].why).toMatch(
+      new RegExp(`^changes ${attr} of this KMS key in place: the AWS provider replaces a key for that \\(ForceNew\\)`),
+    );
+  });
+
+  test('a replica\'s primary_key_arn changed in place is blocked; xks_key_id "" -> null and a description change are not', () => {
+    const replica = { primary_key_arn: "arn:aws:kms:eu-west-1:111122223333:key/mrk-1" };
+    const moved = rc("aws_kms_replica_key.eu", ["update"], replica, {
+      primary_key_arn: "arn:aws:kms:eu-west-1:111122223333:key/mrk-2",
+    });
+    expect(classifyPlans([planOf([moved])]).blocked.map((f) => f.rule)).toEqual(["key-identity-in-place"]);
+    const benign = rc(KEY, ["update"], before, { ...before, xks_key_id: null, description: "records" });
+    expect(classifyPlans([planOf([benign])]).blocked).toEqual([]);
   });
 });

@@ -284,6 +284,20 @@ describe("grants", () => {
       ).blocked,
     ).toHaveLength(1);
   });
+
+  test("a forgotten grant (removed, destroy = false) is shown as still in force, not as gone", () => {
+    const before = { key_id: KEY_ID, grantee_principal: `arn:aws:iam::${OTHER}:role/r`, operations: ["Decrypt"] };
+    const r = classifyPlans([planOf([key(), rc("aws_kms_grant.g", ["forget"], before, null)])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.map((f) => [f.address, f.action, f.rule, f.why])).toEqual([
+      [
+        "aws_kms_grant.g",
+        "forget",
+        "key-resource-change",
+        `the grant is forgotten, not retired: arn:aws:iam::${OTHER}:role/r can still Decrypt on key ${KEY_ID} through it, and the configuration no longer shows it (a later removal will not retire it)`,
+      ],
+    ]);
+  });
 });
 
 describe("key policies on every key kind, in child modules", () => {
@@ -504,5 +518,53 @@ describe("the alarm topic's policy and its key", () => {
         planOf([topic], { config: [cfg("aws_sns_topic.t", { policy: "data.aws_iam_policy_document.p.json" })] }),
       ]).risky.map((f) => f.rule),
     ).toEqual(["topic-policy-unknown"]);
+  });
+});
+
+describe("a key policy that lets a named principal create grants without a condition (key-policy-grant-unconfined)", () => {
+  const ADMIN = `arn:aws:iam::${ACCT}:role/admin`;
+  const APP = `arn:aws:iam::${ACCT}:role/app`;
+  const admin = { Sid: "Admin", Effect: "Allow", Principal: { AWS: ADMIN }, Action: "kms:*", Resource: "*" };
+  const grants = (condition?: object) => ({
+    Sid: "Grants",
+    Effect: "Allow",
+    Principal: { AWS: APP },
+    Action: ["kms:CreateGrant", "kms:ListGrants"],
+    Resource: "*",
+    ...(condition ? { Condition: condition } : {}),
+  });
+  const judge = (before: object[], after: object[]) =>
+    classifyPlans([
+      planOf([
+        rc(
+          "aws_kms_key.k",
+          ["update"],
+          { arn: KEY_ARN, key_id: KEY_ID, id: KEY_ID, policy: policy(...before) },
+          { arn: KEY_ARN, key_id: KEY_ID, id: KEY_ID, policy: policy(...after) },
+        ),
+      ]),
+    ]).risky.filter((f) => f.rule === "key-policy-grant-unconfined");
+
+  test("a role newly given kms:CreateGrant with no condition is shown: it can hand the key to any account", () => {
+    const found = judge([admin], [admin, grants()]);
+    expect(found.map((f) => [f.address, f.severity, f.why, f.fix])).toEqual([
+      [
+        "aws_kms_key.k",
+        "risky",
+        `the key policy lets ${APP} call kms:CreateGrant without a condition confining the grant (kms:GrantIsForAWSResource): it can give any principal, in any account, rights on the key through grants that no plan and no key-policy check shows`,
+        'add Condition {"Bool": {"kms:GrantIsForAWSResource": "true"}} (grants for AWS services such as EBS only), or name the grantees with kms:GranteePrincipal; grants Terraform should own belong in aws_kms_grant, where the guard judges the grantee',
+      ],
+    ]);
+    // The same through a wildcard action, beside the account root's Allow.
+    expect(judge([ROOT, admin], [ROOT, admin, { ...grants(), Action: "kms:Create*" }])).toHaveLength(1);
+  });
+
+  test("confined by kms:GrantIsForAWSResource or the grantee, held before, or only through the account root: nothing", () => {
+    expect(judge([admin], [admin, grants({ Bool: { "kms:GrantIsForAWSResource": "true" } })])).toEqual([]);
+    expect(
+      judge([admin], [admin, grants({ StringEquals: { "kms:GranteePrincipal": `arn:aws:iam::${ACCT}:role/ebs` } })]),
+    ).toEqual([]);
+    expect(judge([admin, grants()], [admin, { ...grants(), Sid: "GrantsRenamed" }])).toEqual([]);
+    expect(judge([admin], [ROOT, admin])).toEqual([]);
   });
 });

@@ -95,6 +95,16 @@ describe("a replica key's policy is judged like any key policy", () => {
       "key-policy-cross-account",
     ]);
   });
+
+  test("a new replica whose policy names only another account is blocked: the replica is in its primary's account", () => {
+    const outsider = policy({ ...ROOT, Principal: { AWS: `arn:aws:iam::${OUTSIDER}:root` } });
+    for (const type of ["aws_kms_replica_key", "aws_kms_replica_external_key"]) {
+      const create = (p: string) =>
+        planOf([rc(`${type}.eu`, ["create"], null, { primary_key_arn: KEY_ARN, policy: p })]);
+      expect(verdict(create(outsider)).blocked).toEqual(["key-policy-cross-account"]);
+      expect(verdict(create(policy(ROOT))).blocked).toEqual([]);
+    }
+  });
 });
 
 describe("service statements", () => {

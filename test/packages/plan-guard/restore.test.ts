@@ -188,3 +188,142 @@ test("the HSM count rule does not count the lost cluster's forgotten HSMs in a r
     "aws_cloudhsm_v2_hsm.hsm_hsm-b-1",
   ]);
 });
+
+describe("a restore explains only the one cluster it replaces (crafted near-restores stay blocked)", () => {
+  const OTHER_STORE = "aws_kms_custom_key_store.other";
+  const B = "cluster-otherstoreab";
+  const otherStore = (actions: string[], before: string | null, after: string) =>
+    rc(OTHER_STORE, actions, before === null ? null : { id: "cks-0987654321fedcba0", cloud_hsm_cluster_id: before }, {
+      id: "cks-0987654321fedcba0",
+      cloud_hsm_cluster_id: after,
+    });
+  const forgetB = [
+    rc("aws_cloudhsm_v2_cluster.b", ["forget"], { id: B }, null),
+    hsm("aws_cloudhsm_v2_hsm.b_a", "hsm-otherstorehsmaa", B, ["forget"]),
+    hsm("aws_cloudhsm_v2_hsm.b_b", "hsm-otherstorehsmbb", B, ["forget"]),
+  ];
+
+  test("another key store's cluster forgotten beside a restore is blocked, naming the store that uses it", () => {
+    const v = verdict(planOf([store(NEW), restoredCluster(), otherStore(["no-op"], B, B), ...forgetB]));
+    expect(v.blocked.filter(([, , rule]) => rule === "destroy-key-bearing")).toEqual([
+      ["aws_cloudhsm_v2_cluster.b", "forget", "destroy-key-bearing"],
+      ["aws_cloudhsm_v2_hsm.b_a", "forget", "destroy-key-bearing"],
+      ["aws_cloudhsm_v2_hsm.b_b", "forget", "destroy-key-bearing"],
+    ]);
+    expect(v.risky).toEqual([[NEW_CLUSTER, "no-op"]]);
+    expect(v.result.blocked.find((f) => f.address === "aws_cloudhsm_v2_cluster.b")?.why).toContain(
+      `; this is not the cluster the restore to ${NEW} replaces: key store ${OTHER_STORE} still names it (cloud_hsm_cluster_id ${B}): it is not the lost cluster`,
+    );
+  });
+
+  test("a cluster forgotten while a store created in the same plan names it is blocked", () => {
+    const v = verdict(
+      planOf([
+        store(NEW),
+        restoredCluster(),
+        otherStore(["create"], null, OLD),
+        rc(OLD_CLUSTER, ["forget"], { id: OLD }, null),
+      ]),
+    );
+    expect(v.blocked).toEqual([[OLD_CLUSTER, "forget", "destroy-key-bearing"]]);
+  });
+
+  test("a forgotten cluster whose id the plan does not show is blocked", () => {
+    const v = verdict(planOf([store(NEW), restoredCluster(), rc(OLD_CLUSTER, ["forget"], {}, null)]));
+    expect(v.blocked).toEqual([[OLD_CLUSTER, "forget", "destroy-key-bearing"]]);
+    expect(v.result.blocked[0].why).toContain(
+      "this is not the cluster the restore to cluster-restoredabcd replaces: the plan does not show its cluster id",
+    );
+  });
+
+  test("two clusters forgotten beside one restore: neither is explained by it", () => {
+    const v = verdict(restorePlan({ extra: [rc("aws_cloudhsm_v2_cluster.b", ["forget"], { id: B }, null)] }));
+    expect(v.blocked.filter(([a]) => String(a).startsWith("aws_cloudhsm_v2_cluster"))).toEqual([
+      [OLD_CLUSTER, "forget", "destroy-key-bearing"],
+      ["aws_cloudhsm_v2_cluster.b", "forget", "destroy-key-bearing"],
+    ]);
+    expect(v.result.blocked.find((f) => f.address === OLD_CLUSTER)?.why).toContain(
+      `the plan forgets 2 clusters (${OLD_CLUSTER}, aws_cloudhsm_v2_cluster.b) and a restore replaces one`,
+    );
+    expect(v.risky.filter(([, a]) => a === "forget")).toEqual([]);
+  });
+
+  test("a store moved off the restored cluster in the same plan is no restore: the forgets stay blocked", () => {
+    const moved = rc(
+      STORE,
+      ["update"],
+      { id: "cks-1234567890abcdef0", cloud_hsm_cluster_id: NEW, custom_key_store_type: "AWS_CLOUDHSM" },
+      { id: "cks-1234567890abcdef0", cloud_hsm_cluster_id: OLD, custom_key_store_type: "AWS_CLOUDHSM" },
+    );
+    const v = verdict(restorePlan({ store: moved }));
+    expect(v.blocked).toEqual(
+      expect.arrayContaining([
+        [STORE, "update", "key-store-critical-update"],
+        [OLD_CLUSTER, "forget", "destroy-key-bearing"],
+        ["aws_cloudhsm_v2_hsm.hsm_hsm-a-1", "forget", "destroy-key-bearing"],
+      ]),
+    );
+    expect(v.risky).toEqual([]);
+  });
+
+  test("a restore with a key deletion in the same plan: the deletion stays blocked", () => {
+    const v = verdict(
+      restorePlan({
+        extra: [rc("aws_kms_key.records", ["delete"], { id: "1234abcd-12ab-34cd-56ef-1234567890ab" }, null)],
+      }),
+    );
+    expect(v.blocked).toEqual([["aws_kms_key.records", "delete", "destroy-key-bearing"]]);
+  });
+});
+
+test("the plans after a restore (restored cluster kept, nothing imported or forgotten) raise nothing", () => {
+  const kept = rc(
+    NEW_CLUSTER,
+    ["no-op"],
+    { id: NEW, source_backup_identifier: "backup-newestreadya" },
+    { id: NEW, source_backup_identifier: "backup-newestreadya" },
+  );
+  const r = classifyPlans([planOf([store(NEW), kept])]);
+  expect(r.blocked).toEqual([]);
+  expect(r.risky).toEqual([]);
+});
+
+test("a lost cluster or HSM that the plan also creates anew (create and forget) is no restore forget: blocked", () => {
+  const recreated = restorePlan({
+    extra: [],
+  });
+  const changes = recreated.plan.resource_changes!.map((c) =>
+    c.address === OLD_CLUSTER || c.address === "aws_cloudhsm_v2_hsm.hsm_hsm-a-1"
+      ? { ...c, change: { ...c.change, actions: ["create", "forget"], after: { cluster_id: OLD } } }
+      : c,
+  );
+  const v = verdict({ ...recreated, plan: { ...recreated.plan, resource_changes: changes } });
+  expect(v.blocked.filter(([, , rule]) => rule === "destroy-key-bearing")).toEqual([
+    [OLD_CLUSTER, "forget", "destroy-key-bearing"],
+    ["aws_cloudhsm_v2_hsm.hsm_hsm-a-1", "forget", "destroy-key-bearing"],
+    ["aws_cloudhsm_v2_hsm.hsm_hsm-b-1", "forget", "destroy-key-bearing"],
+  ]);
+  expect(v.result.blocked.find((f) => f.address === OLD_CLUSTER)?.why).toContain(
+    "the plan also creates a new cluster at its address (create and forget): a restore imports its cluster, it creates none",
+  );
+});
+
+test("an import whose state is another cluster than the one it names is no restore", () => {
+  const mismatched = importing(
+    rc(
+      NEW_CLUSTER,
+      ["no-op"],
+      { id: "cluster-unrelatedabc", source_backup_identifier: "backup-newestreadya" },
+      { id: "cluster-unrelatedabc", source_backup_identifier: "backup-newestreadya" },
+    ),
+    NEW,
+  );
+  const v = verdict(restorePlan({ cluster: mismatched }));
+  expect(v.blocked).toEqual(
+    expect.arrayContaining([
+      [OLD_CLUSTER, "forget", "destroy-key-bearing"],
+      ["aws_cloudhsm_v2_hsm.hsm_hsm-a-1", "forget", "destroy-key-bearing"],
+    ]),
+  );
+  expect(v.risky).toEqual([]);
+});

@@ -125,6 +125,32 @@ describe("a rotation plan", () => {
     expect(gen1.map((f) => f.why).join(" ")).toMatch(/kms:Encrypt/);
   });
 
+  test("a previous key tagged superseded whose new policy still lets users encrypt is not called decrypt-only", () => {
+    const p = rotationPlan();
+    const gen1 = p.plan.resource_changes!.find((c) => c.address === GEN1)!;
+    // The tags say superseded, but the policy is the old one's with its statement id changed: users may still Encrypt.
+    const writable = (plain.appData_key_18A68D91.policy as string).replace('"Sid":"KeyUse"', '"Sid":"KeyUseKept"');
+    (gen1.change.after as Record<string, JsonValue>).policy = writable;
+    const why = classifyPlans([p]).risky.find((f) => f.rule === "key-rotation")?.why;
+    expect(why).toContain(
+      `the previous key is kept, enabled, for decryption (its policy changes in this plan, but it still lets arn:aws:iam::${ACCOUNT}:role/AppWriters make new ciphertext under it)`,
+    );
+    expect(why).not.toContain("users keep decrypt only");
+  });
+
+  test("an alias moved to a key outside the previous key's store is said to leave it", () => {
+    const p = rotationPlan();
+    const gen2 = p.plan.resource_changes!.find((c) => c.address === GEN2)!;
+    delete (gen2.change.after as Record<string, JsonValue>).custom_key_store_id;
+    expect(classifyPlans([p]).risky.find((f) => f.rule === "key-rotation")?.why).toContain(
+      `created in this plan; the new key is not in the previous key's store: key store cks-1234567890 -> no custom key store (KMS's own key material); the previous key`,
+    );
+    (gen2.change.after as Record<string, JsonValue>).custom_key_store_id = "cks-0987654321";
+    expect(classifyPlans([p]).risky.find((f) => f.rule === "key-rotation")?.why).toContain(
+      "the new key is not in the previous key's store: key store cks-1234567890 -> key store cks-0987654321",
+    );
+  });
+
   test("moving the alias while deleting the previous key in the same plan is not a rotation", () => {
     const p = rotationPlan();
     const changes = p.plan.resource_changes!.map((c) =>
@@ -134,6 +160,21 @@ describe("a rotation plan", () => {
     expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([[GEN1, "destroy-key-bearing"]]);
     expect(r.risky.find((f) => f.rule === "key-rotation")?.why).toBe(
       `alias alias/t/app moves from key ${GEN1} (of t/app) to key ${GEN2} (generation 2 of t/app), created in this plan, but the previous key is deleted in the same plan: this is not a rotation, data still encrypted under it becomes unreadable`,
+    );
+  });
+
+  test.each([
+    [["forget"], "forgotten (no longer managed or protected)"],
+    [["delete", "update"], "given an action the guard does not know"],
+  ])("moving the alias while the previous key is %j is not a rotation either", (actions, words) => {
+    const p = rotationPlan();
+    const changes = p.plan.resource_changes!.map((c) =>
+      c.address === GEN1 ? rc(GEN1, actions, c.change.before ?? null, null) : c,
+    );
+    const r = classifyPlans([{ ...p, plan: { ...p.plan, resource_changes: changes } }]);
+    expect(r.blocked.map((f) => [f.address, f.rule])).toContainEqual([GEN1, "destroy-key-bearing"]);
+    expect(r.risky.find((f) => f.rule === "key-rotation")?.why).toContain(
+      `, but the previous key is ${words} in the same plan: this is not a rotation`,
     );
   });
 });
@@ -171,5 +212,26 @@ describe("a retirement plan", () => {
     const before = state(rotated.appData_key_18A68D91, "k1");
     const r = classifyPlans([planOf([rc(GEN1, ["delete", "create"], before, { ...before, key_id: null })])]);
     expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([[GEN1, "destroy-key-bearing"]]);
+  });
+});
+
+describe("a superseded generation's policy", () => {
+  const superseded = state(rotated.appData_key_18A68D91, "k1");
+  test("made writable again (its deny of Encrypt removed) is shown, naming who regains it", () => {
+    const writable = { ...superseded, policy: plain.appData_key_18A68D91.policy };
+    const r = classifyPlans([planOf([rc(GEN1, ["update"], superseded, writable)])]);
+    expect(r.blocked).toEqual([]);
+    expect(r.risky.filter((f) => f.rule === "key-generation-writable").map((f) => f.why)).toEqual([
+      `key ${GEN1} (generation 1 of t/app) is a superseded generation (KeyGenerationState = superseded), kept to decrypt, and its policy now lets arn:aws:iam::${ACCOUNT}:role/AppWriters make new ciphertext under it (Encrypt, GenerateDataKey* or ReEncryptTo): new data would land under a key meant to be retired`,
+    ]);
+  });
+
+  test("narrowed to decrypt-only (the rotation plan), or a current generation made writable: nothing of this rule", () => {
+    expect(classifyPlans([rotationPlan()]).risky.filter((f) => f.rule === "key-generation-writable")).toEqual([]);
+    const current = state(rotated[gen2Name], "k2");
+    const r = classifyPlans([
+      planOf([rc(GEN2, ["update"], current, { ...current, policy: plain.appData_key_18A68D91.policy })]),
+    ]);
+    expect(r.risky.filter((f) => f.rule === "key-generation-writable")).toEqual([]);
   });
 });

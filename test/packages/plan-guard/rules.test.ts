@@ -917,10 +917,93 @@ describe("scale to zero (cloudHsm.scaleToZero)", () => {
     ]);
   });
 
+  test("a scale-down schedule changed to run another step while HSMs are created is leaving scale to zero too", () => {
+    const s = schedule(["update"]);
+    s.change.after = {
+      name: "sandbox-other",
+      target: [{ input: JSON.stringify({ step: "check-key-store-health" }) }],
+    };
+    const r = classifyPlans([planOf([s, hsm("a", ["create"])])]);
+    expect(ruled(r, "scale-to-zero").map((f) => [f.address, f.rule])).toEqual([
+      ["aws_cloudhsm_v2_hsm.a", "scale-to-zero-exit"],
+    ]);
+  });
+
   test("a schedule of another step (or a stack without scale to zero) changes nothing", () => {
     const other = schedule(["no-op"], "check-key-store-health");
     (other.change.after as Record<string, unknown>).name = "sandbox-other";
     const r = classifyPlans([planOf([other, hsm("a", ["create"])])]);
     expect(ruled(r, "scale-to-zero")).toEqual([]);
+  });
+});
+
+describe("scale to zero: only the HSMs of the cluster the schedule scales", () => {
+  const schedule = (cluster: string) => {
+    const body = {
+      name: "sandbox-cloudhsm-down-1",
+      target: [
+        { input: JSON.stringify({ step: "scale-down", clusterId: cluster, keyStoreId: "cks-1234567890abcdef0" }) },
+      ],
+    };
+    return rc("aws_scheduler_schedule.down-1", ["no-op"], body, body);
+  };
+  const hsm = (name: string, cluster: string, actions: string[]) =>
+    rc(
+      `aws_cloudhsm_v2_hsm.${name}`,
+      actions,
+      actions[0] === "create" ? null : { cluster_id: cluster },
+      actions[0] === "forget" ? null : { cluster_id: cluster },
+    );
+
+  test("forgetting the HSMs of another cluster is no hand-over: not explained as one, and the count still trips", () => {
+    const r = classifyPlans([
+      planOf([
+        schedule("cluster-scaled"),
+        hsm("a", "cluster-other", ["forget"]),
+        hsm("b", "cluster-other", ["forget"]),
+      ]),
+    ]);
+    expect(r.risky.filter((f) => f.rule.startsWith("scale-to-zero"))).toEqual([]);
+    expect(r.blocked.map((f) => [f.address, f.rule])).toEqual([
+      ["aws_cloudhsm_v2_hsm.a", "destroy-key-bearing"],
+      ["aws_cloudhsm_v2_hsm.b", "destroy-key-bearing"],
+      ["aws_cloudhsm_v2_hsm.a", "hsm-count-below-2"],
+      ["aws_cloudhsm_v2_hsm.b", "hsm-count-below-2"],
+    ]);
+  });
+
+  test("the scaled cluster's HSMs are still handed over; another cluster's HSM is not blocked as the schedule's", () => {
+    const r = classifyPlans([
+      planOf([
+        schedule("cluster-scaled"),
+        hsm("a", "cluster-scaled", ["forget"]),
+        hsm("b", "cluster-scaled", ["forget"]),
+        hsm("c", "cluster-other", ["no-op"]),
+      ]),
+    ]);
+    expect(
+      [...r.blocked, ...r.risky].filter((f) => f.rule.startsWith("scale-to-zero")).map((f) => [f.address, f.rule]),
+    ).toEqual([
+      ["aws_cloudhsm_v2_hsm.a", "scale-to-zero-handover"],
+      ["aws_cloudhsm_v2_hsm.b", "scale-to-zero-handover"],
+    ]);
+    expect(r.blocked.filter((f) => f.rule === "hsm-count-below-2")).toEqual([]);
+  });
+
+  test("an HSM forgotten and created anew at its address (create and forget) is no hand-over: Terraform owns the new one", () => {
+    const r = classifyPlans([
+      planOf([
+        schedule("cluster-scaled"),
+        rc(
+          "aws_cloudhsm_v2_hsm.a",
+          ["create", "forget"],
+          { cluster_id: "cluster-scaled" },
+          { cluster_id: "cluster-scaled" },
+        ),
+      ]),
+    ]);
+    expect(
+      [...r.blocked, ...r.risky].filter((f) => f.rule.startsWith("scale-to-zero")).map((f) => [f.address, f.rule]),
+    ).toEqual([["aws_cloudhsm_v2_hsm.a", "scale-to-zero-terraform-hsm"]]);
   });
 });
