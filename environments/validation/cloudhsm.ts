@@ -17,6 +17,9 @@ import type { EnvironmentConfig } from "../types";
 
 const SRC_CLI_PATH = "CloudHSM admin host: private subnets without NAT reach only AWS endpoints and this Region's S3";
 
+const SRC_IMPORT_ONCE =
+  "Terraform import: each remote object at one resource address (https://developer.hashicorp.com/terraform/cli/import)";
+
 /** "'a' or 'b'". */
 const quotedOr = (list: readonly string[]): string => list.map((v) => `'${v}'`).join(" or ");
 
@@ -299,6 +302,22 @@ export const cloudHsmTable: ConstraintTable = {
           ...buckets.filter(([, b]) => waiting(b?.key)).map(([name, b]) => refused(`data.buckets.${name}.key`, b.key)),
           ...(waiting(env.data?.ebs?.key) ? [refused("data.ebs.key", env.data?.ebs?.key)] : []),
         ];
+      },
+    },
+    {
+      description: "each HSM id of adoptHsms and restored.hsmIds is imported at one address only",
+      source: SRC_IMPORT_ONCE,
+      check: (env) => {
+        const c = env.cloudHsm;
+        if (!c || !Array.isArray(c.hsmAzs)) return [];
+        const adopt = c.adoptHsms !== null && typeof c.adoptHsms === "object" ? c.adoptHsms : undefined;
+        const restored = Array.isArray(c.restored?.hsmIds) ? c.restored.hsmIds : undefined;
+        return CLOUDHSM.hsmsImportedTwice(c.hsmAzs, adopt, restored).map((t) => ({
+          path: `cloudHsm.${t.field}`,
+          value: t.hsmId,
+          rule: `an HSM no other address imports (cloudHsm.${t.first} imports it)`,
+          source: SRC_IMPORT_ONCE,
+        }));
       },
     },
     {
