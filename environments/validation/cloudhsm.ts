@@ -17,6 +17,7 @@ import type { EnvironmentConfig } from "../types";
 
 const SRC_CLI_PATH = "CloudHSM admin host: private subnets without NAT reach only AWS endpoints and this Region's S3";
 
+const SRC_HSM_ADDRESSES = "the HSM addresses HsmCluster synthesizes";
 const SRC_IMPORT_ONCE =
   "Terraform import: each remote object at one resource address (https://developer.hashicorp.com/terraform/cli/import)";
 
@@ -65,17 +66,6 @@ export const cloudHsmTable: ConstraintTable = {
     },
     {
       field: "cloudHsm.adoptHsms",
-      rule: (c) =>
-        `names of HSMs in hsmAzs, '<az>-<n>' for the n-th HSM in that AZ (${hsmNames(c.parent.hsmAzs).join(", ") || "none"})`,
-      source: "the HSM addresses HsmCluster synthesizes",
-      check: (v, c) =>
-        typeof v === "object" &&
-        v !== null &&
-        !Array.isArray(v) &&
-        Object.keys(v).every((k) => hsmNames(c.parent.hsmAzs).includes(k)),
-    },
-    {
-      field: "cloudHsm.adoptHsms",
       rule: "unset with scaleToZero (the hook steps own the HSMs there: ensure-hsms and scale-up count the HSMs AWS put in place and create none)",
       source: "docs/cloudhsm.md, Scale to zero",
       when: (c) => c.parent.scaleToZero !== undefined,
@@ -87,6 +77,14 @@ export const cloudHsmTable: ConstraintTable = {
       source: "docs/cloudhsm.md, Scale to zero",
       when: (c) => c.parent.scaleToZero !== undefined,
       check: (v) => v === undefined,
+    },
+    {
+      // The entry's name is what is wrong; the rule says so (the value shown is its HSM id).
+      field: "cloudHsm.adoptHsms.*",
+      rule: (c) =>
+        `an entry named after an HSM in hsmAzs, '<az>-<n>' for the n-th HSM in that AZ (${hsmNames(c.env.cloudHsm?.hsmAzs).join(", ") || "none"}), not '${c.segments[c.segments.length - 1]}'`,
+      source: SRC_HSM_ADDRESSES,
+      check: (_v, c) => hsmNames(c.env.cloudHsm?.hsmAzs).includes(c.segments[c.segments.length - 1]),
     },
     {
       field: "cloudHsm.adoptHsms.*",

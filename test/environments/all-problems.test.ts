@@ -51,8 +51,8 @@ test("generations: a retired generation written as a string does not hide curren
   expect(messages(env)).toEqual([
     `environments.prod.keys.fileShares.generations.retired.2: "2" is not allowed (a number, ${SCHEMA})`,
     `environments.prod.keys.fileShares.generations.current: 0 is not allowed (a whole number from 1 to 100 (100 generations is a century of yearly rotations), ${MANUAL})`,
-    `environments.prod.keys.fileShares.generations.retired.0: 0 is not allowed (an earlier generation, 1 to 1 (there is none before the current one), ${MANUAL})`,
-    `environments.prod.keys.fileShares.generations.retired.1: 1.5 is not allowed (an earlier generation, 1 to 1 (there is none before the current one), ${MANUAL})`,
+    `environments.prod.keys.fileShares.generations.retired.0: 0 is not allowed (an earlier generation than current, a whole number from 1, ${MANUAL})`,
+    `environments.prod.keys.fileShares.generations.retired.1: 1.5 is not allowed (an earlier generation than current, a whole number from 1, ${MANUAL})`,
   ]);
 });
 
@@ -99,4 +99,29 @@ test("a finding elsewhere that only follows from the missing element stays unrep
     e.network.subnets[2] = null;
   });
   expect(messages(env)).toEqual([`environments.prod.network.subnets.2: null is not allowed (an object, ${SCHEMA})`]);
+});
+
+describe("a value out of its range is reported once: no rule measures another field with it", () => {
+  test("generations.current out of range: retired and xksKeyIds are not checked against it", () => {
+    const env = JSON.parse(JSON.stringify(environments.prod)) as Draft;
+    env.keys.records.generations = { current: -1, retired: [1], xksKeyIds: { "2": "northwind-prod-records-02" } };
+    expect(messages(env as EnvironmentConfig)).toEqual([
+      `environments.prod.keys.records.generations.current: -1 is not allowed (a whole number from 1 to 100 (100 generations is a century of yearly rotations), ${MANUAL})`,
+    ]);
+  });
+
+  test("hooks.timeoutMinutes out of range: the scale-to-zero times are measured with the default", () => {
+    const env = sandbox((e) => (e.hooks.timeoutMinutes = 2 ** 53));
+    expect(messages(env)).toEqual([
+      "environments.sandbox.hooks.timeoutMinutes: 9007199254740992 is not allowed (5-120 minutes, key store connection can take 20-30 min)",
+    ]);
+  });
+
+  test("data.fsx.haPairs out of range: no storage capacity range is made from it", () => {
+    const env = JSON.parse(JSON.stringify(environments.prod)) as Draft;
+    env.data.fsx.haPairs = -1;
+    expect(messages(env as EnvironmentConfig)).toEqual([
+      "environments.prod.data.fsx.haPairs: -1 is not allowed (1 for MULTI_AZ_1, FSx for ONTAP CreateFileSystem)",
+    ]);
+  });
 });
