@@ -4,12 +4,18 @@
  * `cloudhsm-hsm-replaced-by-aws`). Only ids, AZs, subnets, ENIs and states are kept.
  */
 import { readFileSync } from "node:fs";
+import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { InputError } from "./model";
 import type { LiveCluster } from "./rules/rule";
 
 const optional = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The clusters in a DescribeClusters answer; throws InputError naming the first field that is wrong. */
+/**
+ * The clusters in a DescribeClusters answer. Throws one InputError naming every field that is wrong
+ * (all at once): a cluster or HSM that is not an object, a ClusterId or HsmId that is not one (the
+ * ids are printed in the guard's lines and summary, so only AWS's shapes pass).
+ */
 export function parseLiveClusters(text: string, file: string): LiveCluster[] {
   let doc: unknown;
   try {
@@ -17,22 +23,28 @@ export function parseLiveClusters(text: string, file: string): LiveCluster[] {
   } catch {
     throw new InputError(file, "not JSON (expected the output of aws cloudhsmv2 describe-clusters)");
   }
-  const clusters = (doc as { Clusters?: unknown })?.Clusters;
+  const clusters = isObject(doc) ? doc.Clusters : undefined;
   if (!Array.isArray(clusters))
     throw new InputError(file, "no Clusters list (expected the output of aws cloudhsmv2 describe-clusters)");
-  return clusters.map((c: unknown, i) => {
-    const cluster = (c ?? {}) as Record<string, unknown>;
-    if (typeof cluster.ClusterId !== "string") throw new InputError(file, `Clusters[${i}].ClusterId is not a string`);
-    const hsms = cluster.Hsms ?? [];
-    if (!Array.isArray(hsms)) throw new InputError(file, `Clusters[${i}].Hsms is not a list`);
+  const problems: string[] = [];
+  const parsed = clusters.map((c: unknown, i): LiveCluster => {
+    if (!isObject(c)) {
+      problems.push(`Clusters[${i}] is not an object`);
+      return { ClusterId: "", Hsms: [] };
+    }
+    if (typeof c.ClusterId !== "string" || !CLOUDHSM.CLUSTER_ID.regex.test(c.ClusterId))
+      problems.push(`Clusters[${i}].ClusterId is not ${CLOUDHSM.CLUSTER_ID.allowed}`);
+    const hsms = c.Hsms ?? [];
+    if (!Array.isArray(hsms)) problems.push(`Clusters[${i}].Hsms is not a list`);
     return {
-      ClusterId: cluster.ClusterId,
-      Hsms: hsms.map((h: unknown, j) => {
-        const hsm = (h ?? {}) as Record<string, unknown>;
-        if (typeof hsm.HsmId !== "string")
-          throw new InputError(file, `Clusters[${i}].Hsms[${j}].HsmId is not a string`);
+      ClusterId: typeof c.ClusterId === "string" ? c.ClusterId : "",
+      Hsms: (Array.isArray(hsms) ? hsms : []).map((h: unknown, j) => {
+        const hsm = isObject(h) ? h : {};
+        if (!isObject(h)) problems.push(`Clusters[${i}].Hsms[${j}] is not an object`);
+        else if (typeof hsm.HsmId !== "string" || !CLOUDHSM.HSM_ID.regex.test(hsm.HsmId))
+          problems.push(`Clusters[${i}].Hsms[${j}].HsmId is not ${CLOUDHSM.HSM_ID.allowed}`);
         return {
-          HsmId: hsm.HsmId,
+          HsmId: typeof hsm.HsmId === "string" ? hsm.HsmId : "",
           AvailabilityZone: optional(hsm.AvailabilityZone),
           SubnetId: optional(hsm.SubnetId),
           EniId: optional(hsm.EniId),
@@ -42,6 +54,8 @@ export function parseLiveClusters(text: string, file: string): LiveCluster[] {
       }),
     };
   });
+  if (problems.length) throw new InputError(file, problems.join("; "));
+  return parsed;
 }
 
 /** Reads and parses the file; a missing file is an InputError. */

@@ -12,9 +12,11 @@ import { InputError, type Allowlist, type LoadedPlan } from "./model";
 import { readPlanFile } from "./read";
 import { renderSummary } from "./summary";
 import { mdText } from "./markdown";
+import { IAM } from "@cmk-stacks/aws-limits";
 import {
   checkLastUse,
   DEFAULT_LAST_USE_TIMEOUT_MS,
+  MAX_LAST_USE_TIMEOUT_S,
   lastUseLines,
   lastUseMarkdown,
   lastUseTargets,
@@ -37,6 +39,10 @@ export interface CliIo {
 }
 
 const DEFAULT_ALLOWLIST = "plan-guard.allow.json";
+
+/** A flag's value in a problem line: quoted and escaped (no control character reaches the terminal), long ones cut. */
+const shown = (v: string): string =>
+  v.length > 200 ? `${JSON.stringify(v.slice(0, 160))}... (${v.length} characters)` : JSON.stringify(v);
 
 interface Options {
   allowlist?: string;
@@ -128,17 +134,18 @@ export async function runCli(
       inputErrors.push(e.message);
     }
   }
+  // The flags' problems are input errors too: reported with the others, all at once.
   let timeoutMs = DEFAULT_LAST_USE_TIMEOUT_MS;
   if (opts.lastUseTimeout !== undefined) {
     const seconds = Number(opts.lastUseTimeout);
-    if (!/^[0-9]+$/.test(opts.lastUseTimeout) || seconds < 1) {
-      io.err(
-        `plan-guard: --last-use-timeout: ${JSON.stringify(opts.lastUseTimeout)} is not a whole number of seconds (1 or more)`,
+    if (!/^[0-9]+$/.test(opts.lastUseTimeout) || seconds < 1 || seconds > MAX_LAST_USE_TIMEOUT_S)
+      inputErrors.push(
+        `--last-use-timeout: ${shown(opts.lastUseTimeout)} is not a whole number of seconds (1 or more, at most ${MAX_LAST_USE_TIMEOUT_S})`,
       );
-      return 2;
-    }
-    timeoutMs = seconds * 1000;
+    else timeoutMs = seconds * 1000;
   }
+  if (opts.region !== undefined && !IAM.REGION.regex.test(opts.region))
+    inputErrors.push(`--region: ${shown(opts.region)} is not ${IAM.REGION.allowed}`);
   let cloudHsmClusters;
   if (opts.cloudhsmClusters) {
     try {
@@ -155,7 +162,8 @@ export async function runCli(
   });
   for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
   let lastUse: LastUseEntry[] | undefined;
-  if (opts.lastUse) {
+  // Invalid input asks AWS nothing.
+  if (opts.lastUse && result.inputErrors.length === 0) {
     const reader = await (io.lastUseReader ?? sdkLastUsageReader)();
     lastUse = await checkLastUse(lastUseTargets(named), reader, {
       timeoutMs,

@@ -216,14 +216,40 @@ describe("--cloudhsm-clusters", () => {
     writeFileSync(bad, JSON.stringify({ Clusters: [{ ClusterId: CLUSTER, Hsms: [{ State: "ACTIVE" }] }] }));
     err.length = 0;
     expect(await runCli([`prod-keys=${planFile}`, "--cloudhsm-clusters", bad], io)).toBe(2);
-    expect(err.join("\n")).toContain(`${bad}: Clusters[0].Hsms[0].HsmId is not a string`);
+    expect(err.join("\n")).toContain(
+      `${bad}: Clusters[0].Hsms[0].HsmId is not hsm- followed by 11-16 letters and digits 2-7`,
+    );
+  });
+
+  test("every problem of the file at once, ids of AWS's shapes only (they are printed), nothing asked of AWS", () => {
+    const text = JSON.stringify({
+      Clusters: [
+        null,
+        { ClusterId: 5 },
+        { ClusterId: CLUSTER, Hsms: [null, { HsmId: "hsm-x\nBLOCKED fake" }, { HsmId: 7 }] },
+        { ClusterId: "x", Hsms: "no" },
+      ],
+    });
+    const ids = (what: string) => `${what} followed by 11-16 letters and digits 2-7`;
+    expect(() => parseLiveClusters(text, "f")).toThrow(
+      `f: Clusters[0] is not an object; Clusters[1].ClusterId is not ${ids("cluster-")}; Clusters[2].Hsms[0] is not an object; Clusters[2].Hsms[1].HsmId is not ${ids("hsm-")}; Clusters[2].Hsms[2].HsmId is not ${ids("hsm-")}; Clusters[3].ClusterId is not ${ids("cluster-")}; Clusters[3].Hsms is not a list`,
+    );
+    // __proto__ keys (JSON.parse makes them own properties) are data, never a prototype.
+    expect(
+      parseLiveClusters(
+        `{"__proto__":{"Clusters":[]},"Clusters":[{"ClusterId":"${CLUSTER}","__proto__":{"Hsms":5},"Hsms":[{"HsmId":"hsm-abcdefghijk","__proto__":{"State":"ACTIVE"}}]}]}`,
+        "f",
+      ).map((c) => c.Hsms.map((h) => [h.HsmId, h.State])),
+    ).toEqual([[["hsm-abcdefghijk", undefined]]]);
   });
 
   test("parseLiveClusters keeps only what the rule reads", () => {
     expect(
       parseLiveClusters(
         JSON.stringify({
-          Clusters: [{ ClusterId: CLUSTER, Certificates: { x: 1 }, Hsms: [{ HsmId: "hsm-a", EniIp: "10.0.0.1" }] }],
+          Clusters: [
+            { ClusterId: CLUSTER, Certificates: { x: 1 }, Hsms: [{ HsmId: "hsm-abcdefghijk", EniIp: "10.0.0.1" }] },
+          ],
         }),
         "f",
       ),
@@ -232,7 +258,7 @@ describe("--cloudhsm-clusters", () => {
         ClusterId: CLUSTER,
         Hsms: [
           {
-            HsmId: "hsm-a",
+            HsmId: "hsm-abcdefghijk",
             EniIp: "10.0.0.1",
             AvailabilityZone: undefined,
             SubnetId: undefined,
