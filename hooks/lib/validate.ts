@@ -63,14 +63,22 @@ export function isIsoTime(value: string): boolean {
 
 export type IdKind = keyof typeof ID_PATTERNS;
 
+/** Control and invisible characters written as \uXXXX: a value in a message never moves the cursor or recolours a terminal. */
+const visible = (s: string): string =>
+  s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 /** Problems with the given ids, one message per bad value (empty when all are valid). */
 export function checkIds(values: Partial<Record<IdKind, string | undefined>>): string[] {
   const problems: string[] = [];
   for (const [kind, value] of Object.entries(values) as [IdKind, string | undefined][]) {
     if (value === undefined) continue;
-    if (kind === "isoTime" ? !isIsoTime(value) : !ID_PATTERNS[kind].test(value))
+    if (kind === "isoTime" && ID_PATTERNS.isoTime.test(value) && !isIsoTime(value))
       problems.push(
-        `'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value}`,
+        `'isoTime' value must be a time of a real calendar day (the month has no such day). Received: ${value}`,
+      );
+    else if (!ID_PATTERNS[kind].test(value))
+      problems.push(
+        `'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${visible(value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value)}`,
       );
   }
   return problems;
