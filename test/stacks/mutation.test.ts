@@ -255,6 +255,22 @@ describe("the command line on mutated input", () => {
       ],
     ],
     [
+      "day-2 fields: a restored cluster with a template, one HSM adopted at two addresses, a retired generation as text",
+      change(resolvedJson(day2["prod (day 2)"]), (e) => {
+        const c = e.cloudHsm as { [k: string]: { [k: string]: Json } };
+        c.restored.backupId = "${var.backup}";
+        c.adoptHsms["eu-west-1a-1"] = "hsm-replacedhsmcc";
+        (
+          (e.keys as { [k: string]: { [k: string]: { [k: string]: Json } } }).records.generations.retired as Json[]
+        ).push("2");
+      }),
+      [
+        `environments.prod.keys.records.generations.retired.1: "2" is not allowed (a number, configuration schema (schema/environment.schema.json))`,
+        `environments.prod.cloudHsm.restored.backupId: "\${var.backup}" is not allowed (data, not a Terraform template: no '\${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates)`,
+        'environments.prod.cloudHsm.adoptHsms.eu-west-1c-1: "hsm-replacedhsmcc" is not allowed (an HSM no other address imports (cloudHsm.adoptHsms.eu-west-1a-1 imports it), Terraform import: each remote object at one resource address (https://developer.hashicorp.com/terraform/cli/import))',
+      ],
+    ],
+    [
       "construct-level error (a certificate file that does not exist)",
       change(
         prod,
