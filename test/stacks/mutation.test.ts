@@ -121,8 +121,11 @@ const cases: [string, EnvironmentConfig][] = [
   ...Object.entries(day2),
 ];
 
-test("the day-2 environments are valid as they are", () => {
-  for (const env of Object.values(day2)) expect(validationMessages({ [env.name]: env })).toEqual([]);
+test("the day-2 environments are valid as they are, and as npm run config writes them (the mutations' base)", () => {
+  for (const env of Object.values(day2)) {
+    expect(validationMessages({ [env.name]: env })).toEqual([]);
+    expect(validationMessages({ [env.name]: resolvedJson(env) as unknown as EnvironmentConfig })).toEqual([]);
+  }
 });
 
 describe.each(cases)("every field of %s", (_label, config) => {
