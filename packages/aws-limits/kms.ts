@@ -457,7 +457,10 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
     }
     for (const [k, v] of Object.entries(map)) {
       const n = Number(k);
-      if (!/^[0-9]+$/.test(k) || n <= first || n > top)
+      // "02" or "2.0" would name generation 2 beside "2", and the key is read by String(n): refused.
+      if (/^[0-9]+$/.test(k) && String(n) !== k)
+        out.push({ field: `xksKeyIds.${k}`, value: v, why: `a generation number as written plainly (${n}, not ${k})` });
+      else if (!/^[0-9]+$/.test(k) || n <= first || n > top)
         out.push({
           field: `xksKeyIds.${k}`,
           value: v,
