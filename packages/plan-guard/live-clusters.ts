@@ -3,7 +3,7 @@
  * guard can name the HSM AWS put in place of one the plan would re-create (rule
  * `cloudhsm-hsm-replaced-by-aws`). Only ids, AZs, subnets, ENIs and states are kept.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { CLOUDHSM } from "@cmk-stacks/aws-limits";
 import { InputError } from "./model";
 import type { LiveCluster } from "./rules/rule";
@@ -58,12 +58,27 @@ export function parseLiveClusters(text: string, file: string): LiveCluster[] {
   return parsed;
 }
 
-/** Reads and parses the file; a missing file is an InputError. */
+/**
+ * The largest file read: describe-clusters of every cluster a Region allows, with their HSMs and
+ * certificates, is well under a megabyte.
+ */
+export const MAX_LIVE_CLUSTERS_BYTES = 16 * 1024 * 1024;
+
+/** Reads and parses the file; a missing file, a device or pipe (/dev/zero never ends) or a huge one is an InputError. */
 export function loadLiveClusters(file: string): LiveCluster[] {
   let text: string;
   try {
+    const stat = statSync(file);
+    if (!stat.isFile())
+      throw new InputError(file, "not a file (expected the output of aws cloudhsmv2 describe-clusters)");
+    if (stat.size > MAX_LIVE_CLUSTERS_BYTES)
+      throw new InputError(
+        file,
+        `${stat.size} bytes, more than describe-clusters prints (at most ${MAX_LIVE_CLUSTERS_BYTES})`,
+      );
     text = readFileSync(file, "utf8");
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseLiveClusters(text, file);

@@ -2,11 +2,15 @@
  * Changes AWS makes itself, as Terraform plans them: an HSM AWS replaced (drift: deleted outside
  * Terraform; a create at the same address) and an hsm_type change (a cluster replacement).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { classifyPlans, runCli } from "@cmk-stacks/plan-guard";
-import { parseLiveClusters } from "../../../packages/plan-guard/live-clusters";
+import {
+  loadLiveClusters,
+  MAX_LIVE_CLUSTERS_BYTES,
+  parseLiveClusters,
+} from "../../../packages/plan-guard/live-clusters";
 import { hsmNameOf } from "../../../packages/plan-guard/rules/hsm-replaced";
 import { planOf, rc } from "./builders";
 
@@ -218,6 +222,21 @@ describe("--cloudhsm-clusters", () => {
     expect(await runCli([`prod-keys=${planFile}`, "--cloudhsm-clusters", bad], io)).toBe(2);
     expect(err.join("\n")).toContain(
       `${bad}: Clusters[0].Hsms[0].HsmId is not hsm- followed by 11-16 letters and digits 2-7`,
+    );
+  });
+
+  test("a directory, a device that never ends and a huge file are refused by name, unread", () => {
+    const huge = join(dir, "huge.json");
+    writeFileSync(huge, "");
+    truncateSync(huge, MAX_LIVE_CLUSTERS_BYTES + 1);
+    expect(() => loadLiveClusters(dir)).toThrow(
+      `${dir}: not a file (expected the output of aws cloudhsmv2 describe-clusters)`,
+    );
+    expect(() => loadLiveClusters("/dev/zero")).toThrow(
+      "/dev/zero: not a file (expected the output of aws cloudhsmv2 describe-clusters)",
+    );
+    expect(() => loadLiveClusters(huge)).toThrow(
+      `${huge}: ${MAX_LIVE_CLUSTERS_BYTES + 1} bytes, more than describe-clusters prints (at most ${MAX_LIVE_CLUSTERS_BYTES})`,
     );
   });
 
