@@ -57,38 +57,42 @@ interface Options {
 }
 
 function program(io: CliIo): Command {
-  return new Command("plan-guard")
-    .description(
-      "Fails when Terraform plans would delete, replace or forget key- or data-bearing resources, or make keys unusable.",
-    )
-    .argument("<plan.json...>", "`terraform show -json` output, one file per stack; `name=path` names the stack")
-    .option("--allowlist <file>", `committed allowlist (default: ${DEFAULT_ALLOWLIST} when it exists)`)
-    .option("--summary <file>", "write the Markdown summary for a pull-request comment")
-    .option("--markdown", "print the Markdown summary on stdout instead of the line report")
-    .option("--quiet", "print only blocked changes, errors and the verdict")
-    .option(
-      "--cloudhsm-clusters <file>",
-      "output of `aws cloudhsmv2 describe-clusters`: names the HSM AWS put in place of one the plan would re-create",
-    )
-    .option(
-      "--changes",
-      "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
-    )
-    .option(
-      "--last-use",
-      "with read-only AWS credentials: for every key the plans delete, disable, narrow or repoint, when KMS last saw it used and for what (GetKeyLastUsage); never changes the verdict",
-    )
-    .option(
-      "--last-use-timeout <seconds>",
-      `bound on all --last-use requests together (default ${DEFAULT_LAST_USE_TIMEOUT_MS / 1000})`,
-    )
-    .option(
-      "--region <region>",
-      "--last-use: the Region of keys whose ARN the plan does not show (default: AWS_REGION)",
-    )
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError(false);
+  return (
+    new Command("plan-guard")
+      .description(
+        "Fails when Terraform plans would delete, replace or forget key- or data-bearing resources, or make keys unusable.",
+      )
+      .argument("<plan.json...>", "`terraform show -json` output, one file per stack; `name=path` names the stack")
+      .option("--allowlist <file>", `committed allowlist (default: ${DEFAULT_ALLOWLIST} when it exists)`)
+      .option("--summary <file>", "write the Markdown summary for a pull-request comment")
+      .option("--markdown", "print the Markdown summary on stdout instead of the line report")
+      .option("--quiet", "print only blocked changes, errors and the verdict")
+      .option(
+        "--cloudhsm-clusters <file>",
+        "output of `aws cloudhsmv2 describe-clusters`: names the HSM AWS put in place of one the plan would re-create",
+      )
+      .option(
+        "--changes",
+        "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
+      )
+      .option(
+        "--last-use",
+        "with read-only AWS credentials: for every key the plans delete, disable, narrow or repoint, when KMS last saw it used and for what (GetKeyLastUsage); never changes the verdict",
+      )
+      .option(
+        "--last-use-timeout <seconds>",
+        `bound on all --last-use requests together (default ${DEFAULT_LAST_USE_TIMEOUT_MS / 1000})`,
+      )
+      .option(
+        "--region <region>",
+        "--last-use: the Region of keys whose ARN the plan does not show (default: AWS_REGION)",
+      )
+      // Unknown options are reported with every other input error (runCli), not one per run.
+      .allowUnknownOption()
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+      .showHelpAfterError(false)
+  );
 }
 
 /**
@@ -109,7 +113,10 @@ export async function runCli(
   const opts = cmd.opts<Options>();
   const inputErrors: string[] = [];
   const plans: LoadedPlan[] = [];
-  for (const arg of cmd.args) {
+  const known = cmd.options.map((o) => o.long).filter((f): f is string => f !== undefined);
+  for (const arg of cmd.args.filter((a) => a.startsWith("-") && a !== "-"))
+    inputErrors.push(`unknown option ${shown(arg.split("=")[0])} (options: ${known.join(", ")}, --help)`);
+  for (const arg of cmd.args.filter((a) => !a.startsWith("-") || a === "-")) {
     try {
       plans.push(readPlanFile(arg));
     } catch (e) {

@@ -380,7 +380,7 @@ describe("the command line", () => {
     ]);
   });
 
-  test("every flag problem at once with the other input errors (a timeout Node's timers cannot hold, a Region that is none, an unreadable file); AWS is not asked", async () => {
+  test("every flag problem at once with the other input errors (an unknown option, a timeout Node's timers cannot hold, a Region that is none, an unreadable file); AWS is not asked", async () => {
     let asked = 0;
     const errs: string[] = [];
     const code = await runCli(
@@ -393,6 +393,7 @@ describe("the command line", () => {
         "\u001b[2Jeu-west-1",
         "--cloudhsm-clusters",
         join(__dirname, "no-such-file.json"),
+        "--bogus=1",
       ],
       {
         out: () => undefined,
@@ -405,6 +406,7 @@ describe("the command line", () => {
     );
     expect([code, asked]).toEqual([2, 0]);
     expect(errs).toEqual([
+      'plan-guard: unknown option "--bogus" (options: --allowlist, --summary, --markdown, --quiet, --cloudhsm-clusters, --changes, --last-use, --last-use-timeout, --region, --help)',
       'plan-guard: --last-use-timeout: "99999999999999999999" is not a whole number of seconds (1 or more, at most 2147483)',
       'plan-guard: --region: "\\u001b[2Jeu-west-1" is not an AWS Region code such as eu-west-1',
       `plan-guard: ${join(__dirname, "no-such-file.json")}: cannot read (ENOENT)`,
