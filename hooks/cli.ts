@@ -80,7 +80,9 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
     for (const [arg, spec] of argsOf(name)) {
       const help = spec.kind === "id" ? "" : spec.kind === "int" ? `${spec.help} (default ${spec.default})` : spec.help;
       if (spec.kind === "flag") cmd.option(`--${kebab(arg)}`, help);
-      else if (spec.kind === "id" && spec.required) cmd.requiredOption(`--${kebab(arg)} <value>`, help);
+      // Required ids are plain options: parseStepInput names every missing one (and every bad value)
+      // at once, where commander would stop at the first.
+      else if (spec.kind === "id" && spec.required) cmd.option(`--${kebab(arg)} <value>`, `${spec.help} (required)`);
       else if (spec.kind === "id") cmd.option(`--${kebab(arg)} <value>`, spec.help);
       else cmd.option(`--${kebab(arg)} <n>`, help);
     }

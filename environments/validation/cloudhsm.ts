@@ -17,6 +17,10 @@ import type { EnvironmentConfig } from "../types";
 
 const SRC_CLI_PATH = "CloudHSM admin host: private subnets without NAT reach only AWS endpoints and this Region's S3";
 
+const SRC_HSM_ADDRESSES = "the HSM addresses HsmCluster synthesizes";
+const SRC_IMPORT_ONCE =
+  "Terraform import: each remote object at one resource address (https://developer.hashicorp.com/terraform/cli/import)";
+
 /** "'a' or 'b'". */
 const quotedOr = (list: readonly string[]): string => list.map((v) => `'${v}'`).join(" or ");
 
@@ -62,17 +66,6 @@ export const cloudHsmTable: ConstraintTable = {
     },
     {
       field: "cloudHsm.adoptHsms",
-      rule: (c) =>
-        `names of HSMs in hsmAzs, '<az>-<n>' for the n-th HSM in that AZ (${hsmNames(c.parent.hsmAzs).join(", ") || "none"})`,
-      source: "the HSM addresses HsmCluster synthesizes",
-      check: (v, c) =>
-        typeof v === "object" &&
-        v !== null &&
-        !Array.isArray(v) &&
-        Object.keys(v).every((k) => hsmNames(c.parent.hsmAzs).includes(k)),
-    },
-    {
-      field: "cloudHsm.adoptHsms",
       rule: "unset with scaleToZero (the hook steps own the HSMs there: ensure-hsms and scale-up count the HSMs AWS put in place and create none)",
       source: "docs/cloudhsm.md, Scale to zero",
       when: (c) => c.parent.scaleToZero !== undefined,
@@ -84,6 +77,14 @@ export const cloudHsmTable: ConstraintTable = {
       source: "docs/cloudhsm.md, Scale to zero",
       when: (c) => c.parent.scaleToZero !== undefined,
       check: (v) => v === undefined,
+    },
+    {
+      // The entry's name is what is wrong; the rule says so (the value shown is its HSM id).
+      field: "cloudHsm.adoptHsms.*",
+      rule: (c) =>
+        `an entry named after an HSM in hsmAzs, '<az>-<n>' for the n-th HSM in that AZ (${hsmNames(c.env.cloudHsm?.hsmAzs).join(", ") || "none"}), not '${c.segments[c.segments.length - 1]}'`,
+      source: SRC_HSM_ADDRESSES,
+      check: (_v, c) => hsmNames(c.env.cloudHsm?.hsmAzs).includes(c.segments[c.segments.length - 1]),
     },
     {
       field: "cloudHsm.adoptHsms.*",
@@ -299,6 +300,22 @@ export const cloudHsmTable: ConstraintTable = {
           ...buckets.filter(([, b]) => waiting(b?.key)).map(([name, b]) => refused(`data.buckets.${name}.key`, b.key)),
           ...(waiting(env.data?.ebs?.key) ? [refused("data.ebs.key", env.data?.ebs?.key)] : []),
         ];
+      },
+    },
+    {
+      description: "each HSM id of adoptHsms and restored.hsmIds is imported at one address only",
+      source: SRC_IMPORT_ONCE,
+      check: (env) => {
+        const c = env.cloudHsm;
+        if (!c || !Array.isArray(c.hsmAzs)) return [];
+        const adopt = c.adoptHsms !== null && typeof c.adoptHsms === "object" ? c.adoptHsms : undefined;
+        const restored = Array.isArray(c.restored?.hsmIds) ? c.restored.hsmIds : undefined;
+        return CLOUDHSM.hsmsImportedTwice(c.hsmAzs, adopt, restored).map((t) => ({
+          path: `cloudHsm.${t.field}`,
+          value: t.hsmId,
+          rule: `an HSM no other address imports (cloudHsm.${t.first} imports it)`,
+          source: SRC_IMPORT_ONCE,
+        }));
       },
     },
     {

@@ -133,6 +133,8 @@ export const consumersTable: ConstraintTable = {
       rule: capacityWords,
       source: SRC_FSX,
       required: true,
+      // Its range follows haPairs: a refused haPairs (reported there) gives it none.
+      when: (c) => FSX.haPairsAllowed(deployment(c), haPairs(c)),
       check: (v, c) => FSX.storageCapacityAllowed(haPairs(c), v),
     },
     {

@@ -93,6 +93,11 @@ function* walk(
 export interface ReadTracker {
   reset(): void;
   readonly tainted: boolean;
+  /**
+   * Whether a finding at `path` (relative to the environment) may only restate a refused value the
+   * rule read since the last reset. Absent: every finding of a rule that read one may.
+   */
+  covers?(path: string, by: "field" | "cross"): boolean;
 }
 
 const untracked: ReadTracker = { reset: () => undefined, tainted: false };
@@ -105,16 +110,24 @@ export function checkTables(
   reads: ReadTracker = untracked,
 ): Violation[] {
   const out: Violation[] = [];
+  const restates = (path: string, by: "field" | "cross") => reads.tainted && (reads.covers?.(path, by) ?? true);
   for (const table of tables) {
     for (const rule of table.fields) {
       for (const match of walk(env, rule.field.split("."), [])) {
         const value = match.parent[match.key];
         const ctx: FieldContext = { env, parent: match.parent, segments: match.segments };
         reads.reset();
-        if (rule.when && !rule.when(ctx)) continue;
-        if (value === undefined && !rule.required) continue;
-        const ok = value !== undefined && rule.check(value, ctx);
-        if (reads.tainted) continue;
+        let ok: boolean;
+        try {
+          if (rule.when && !rule.when(ctx)) continue;
+          if (value === undefined && !rule.required) continue;
+          ok = value !== undefined && rule.check(value, ctx);
+        } catch (e) {
+          // A rule that stumbled over a refused value (a hole a wrong element left in its list).
+          if (reads.tainted) continue;
+          throw e;
+        }
+        if (restates(match.segments.join("."), "field")) continue;
         if (!ok) {
           out.push({
             path: `${prefix}.${match.segments.join(".")}`,
@@ -128,9 +141,14 @@ export function checkTables(
     }
     for (const cross of table.cross ?? []) {
       reads.reset();
-      const found = cross.check(env);
-      if (reads.tainted) continue;
-      for (const v of found) out.push({ ...v, path: `${prefix}.${v.path}` });
+      let found: readonly Violation[];
+      try {
+        found = cross.check(env);
+      } catch (e) {
+        if (reads.tainted) continue;
+        throw e;
+      }
+      for (const v of found) if (!restates(v.path, "cross")) out.push({ ...v, path: `${prefix}.${v.path}` });
     }
   }
   return out;

@@ -56,7 +56,7 @@ export function validateEnvironments(envs: Readonly<Record<string, EnvironmentCo
         source: "stack naming",
       });
     }
-    const tracked = trackReads(shape.sanitized, shape.poisoned);
+    const tracked = trackReads(shape.sanitized, shape.poisoned, shape.members);
     rules.push(...checkTables(tracked.env as unknown as EnvironmentConfig, TABLES, prefix, tracked.reads));
     const ruled = new Set(rules.map((v) => v.path));
     const fallbacks = shape.fallbacks.map(at).filter((v) => !ruled.has(v.path) && !hidden(v.path));

@@ -15,7 +15,7 @@
  * Not production markers on their own, on purpose: FIPS mode (a staging copy of production keeps
  * the mode it tests) and `prevent_destroy` (every cluster and HSM carries it, in every environment).
  */
-import { CLOUDHSM, HOOKS } from "@cmk-stacks/aws-limits";
+import { CLOUDHSM, HOOKS, inRange } from "@cmk-stacks/aws-limits";
 import { scaleTimesProblems } from "../../hooks/lib/scale-window";
 import type { EnvironmentConfig } from "../types";
 import { isString } from "./checks";
@@ -81,8 +81,12 @@ export function scaleToZeroRefusals(env: EnvironmentConfig): Violation[] {
     });
   // The times, days and zone, and the distance between the runs (one check, shared with the construct).
   const z = env.cloudHsm.scaleToZero;
+  // A timeout out of its range is reported at hooks.timeoutMinutes: the distance between the runs is
+  // then measured with the default, not with a bound that only restates it.
   const timeout =
-    typeof env.hooks?.timeoutMinutes === "number" ? env.hooks.timeoutMinutes : HOOKS.TIMEOUT_MINUTES_DEFAULT.value;
+    typeof env.hooks?.timeoutMinutes === "number" && inRange(HOOKS.TIMEOUT_MINUTES, env.hooks.timeoutMinutes)
+      ? env.hooks.timeoutMinutes
+      : HOOKS.TIMEOUT_MINUTES_DEFAULT.value;
   for (const p of scaleTimesProblems(z, timeout))
     out.push({ path: `cloudHsm.scaleToZero.${p.field}`, value: p.value, rule: p.rule, source: SRC });
   return out;

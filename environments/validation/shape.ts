@@ -21,6 +21,11 @@ export interface ShapeResult {
   readonly sanitized: Record<string, unknown>;
   /** Paths whose value was removed or refused: table findings at or below them are not reported. */
   readonly poisoned: ReadonlySet<string>;
+  /**
+   * The poisoned paths that are one element of a list or one entry of a map: a finding about another
+   * element or entry (or another field beside the list) does not restate their problem.
+   */
+  readonly members: ReadonlySet<string>;
 }
 
 type Path = readonly PropertyKey[];
@@ -253,15 +258,18 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
   const env = bounded.copy as Record<string, unknown>;
   const sanitized = copy(env) as Record<string, unknown>;
   const poisoned = new Set<string>();
+  const members = new Set<string>();
+  const poison = (path: Path) => {
+    poisoned.add(dotted(path));
+    const holder = path.length > 0 ? schemaAt(EnvironmentSchema, path.slice(0, -1), env) : undefined;
+    const kind = (holder as unknown as { _zod: { def: { type: string } } } | undefined)?._zod.def.type;
+    if (kind === "array" || kind === "record") members.add(dotted(path));
+  };
   const drop = (path: Path) => {
-    // A wrong element makes its whole list unusable for the rules (they read lists whole).
-    let p = path;
-    while (p.length > 1 && Array.isArray(get(env, p.slice(0, -1)))) {
-      poisoned.add(dotted(p));
-      p = p.slice(0, -1);
-    }
-    poisoned.add(dotted(p));
-    remove(sanitized, p);
+    // A wrong element leaves a hole in its list: the other elements keep their index and are still
+    // checked (a rule that reads the hole is told so by trackReads).
+    poison(path);
+    remove(sanitized, path);
   };
 
   for (const issue of parseAll(env)) {
@@ -311,7 +319,7 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
         !Array.isArray(get(env, issue.path.slice(0, -1)))
       ) {
         // An entry stays (empty) so that references to its name do not fail as well.
-        poisoned.add(at);
+        poison(issue.path);
         set(sanitized, issue.path, {});
       } else {
         drop(issue.path);
@@ -325,7 +333,7 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
   templates(env, [], found);
   for (const v of found) {
     problems.push(v);
-    poisoned.add(v.path);
+    poison(v.path.split("."));
   }
   // Nesting beyond the bound, named where no shallower problem already covers it.
   const reported = [...problems, ...fallbacks].map((v) => v.path);
@@ -341,37 +349,52 @@ export function checkShape(input: Record<string, unknown>): ShapeResult {
     });
     poisoned.add(at);
   }
-  return { problems, fallbacks, sanitized, poisoned };
+  return { problems, fallbacks, sanitized, poisoned, members };
 }
 
 /**
  * The sanitized environment behind a proxy that notes every read of a refused value (or of
- * anything inside one), for the tables' ReadTracker.
+ * anything inside one), for the tables' ReadTracker. A rule that read a refused field may only
+ * restate its problem anywhere (its findings are dropped); one that read a refused element of a
+ * list or entry of a map (`members`) only at that element, or at the list and what holds it: its
+ * findings about the other elements, and about other fields, stand.
  */
 export function trackReads(
   sanitized: Record<string, unknown>,
   poisoned: ReadonlySet<string>,
+  members: ReadonlySet<string> = new Set(),
 ): { env: Record<string, unknown>; reads: ReadTracker } {
-  const state = { tainted: false };
-  const isPoisoned = (path: string) => {
-    for (const p of poisoned) if (path === p || path.startsWith(`${p}.`)) return true;
-    return false;
+  const read = new Set<string>();
+  const poisonedAt = (path: string) => {
+    for (const p of poisoned) if (path === p || path.startsWith(`${p}.`)) return p;
+    return undefined;
   };
+  const parentOf = (path: string) => path.slice(0, Math.max(path.lastIndexOf("."), 0));
+  const within = (path: string, scope: string) => scope === "" || path === scope || path.startsWith(`${scope}.`);
   const cache = new WeakMap<object, Map<string, object>>();
   const wrap = (target: object, path: string): object => {
     let byPath = cache.get(target);
     if (!byPath) cache.set(target, (byPath = new Map()));
     const known = byPath.get(path);
     if (known) return known;
+    const note = (key: string) => {
+      const p = poisonedAt(path ? `${path}.${key}` : key);
+      if (p !== undefined) read.add(p);
+    };
     const proxy = new Proxy(target, {
       get(t, key, receiver) {
         const value = Reflect.get(t, key, receiver) as unknown;
         if (typeof key === "symbol") return value;
-        const child = path ? `${path}.${key}` : key;
-        if (isPoisoned(child)) state.tainted = true;
+        note(key);
         return value !== null && typeof value === "object" && Object.prototype.hasOwnProperty.call(t, key)
-          ? wrap(value, child)
+          ? wrap(value, path ? `${path}.${key}` : key)
           : value;
+      },
+      // map, filter, some, every, forEach and includes ask whether an element exists before reading
+      // it: asking about a hole a refused element left is a read of that element.
+      has(t, key) {
+        if (typeof key !== "symbol") note(key);
+        return Reflect.has(t, key);
       },
     });
     byPath.set(path, proxy);
@@ -380,12 +403,20 @@ export function trackReads(
   return {
     env: wrap(sanitized, "") as Record<string, unknown>,
     reads: {
-      reset: () => {
-        state.tainted = false;
-      },
+      reset: () => read.clear(),
       get tainted() {
-        return state.tainted;
+        return read.size > 0;
       },
+      covers: (path: string, by: "field" | "cross") =>
+        [...read].some((p) => {
+          if (!members.has(p)) return true;
+          const list = parentOf(p);
+          // A field rule: its finding about another element of the same list stands (a duplicate, a
+          // second replica in one Region). A cross rule, which reports on many fields at once: its
+          // findings about the other fields of the object that holds the list stand too.
+          const keeps = !within(list, path) && within(path, by === "field" ? list : parentOf(list));
+          return within(path, p) || !keeps;
+        }),
     },
   };
 }

@@ -182,7 +182,9 @@ export function scaleTimesProblems(t: ScaleToZeroTimes, timeoutMinutes: number):
       value: tz,
       rule: `${CLOUDHSM.SCALE_TIMEZONE.allowed}, Scheduler ScheduleExpressionTimezone`,
     });
-  if (problems.length === 0) {
+  // The distance needs only the two times (the days and the zone move both alike): checked whenever
+  // they are valid, so that it is reported with a wrong zone or day, not after it is fixed.
+  if (!problems.some((p) => p.field === "downAt" || p.field === "upAt")) {
     const run = invocationsFor(timeoutMinutes) * MINUTES_BETWEEN_INVOCATIONS;
     const down = minutesOf(t.downAt);
     const up = minutesOf(t.upAt);

@@ -44,20 +44,41 @@ export const ID_PATTERNS = {
   subnetIds: /^subnet-[0-9a-f]{8,17}(?:,subnet-[0-9a-f]{8,17})*$/,
   /** One of the rulebook's {@link CLOUDHSM.CLUSTER_MODES}. */
   clusterMode: new RegExp(`^(?:${CLOUDHSM.CLUSTER_MODES.join("|")})$`),
-  /** A UTC time in ISO 8601 (`2026-12-01T10:00:00Z`), as CloudTrail shows eventTime. */
-  isoTime: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z$/,
+  /**
+   * A UTC time in ISO 8601 (`2026-12-01T10:00:00Z`), as CloudTrail shows eventTime; checkIds (and
+   * {@link isIsoTime}) also refuse a day the month does not have (`2026-02-30`).
+   */
+  isoTime: /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?Z$/,
 } as const;
 
+/**
+ * Whether `value` is an {@link ID_PATTERNS.isoTime} time of a real calendar day: `new Date` moves
+ * 2026-02-30 to March 2 instead of refusing it.
+ */
+export function isIsoTime(value: string): boolean {
+  if (!ID_PATTERNS.isoTime.test(value)) return false;
+  const at = new Date(value);
+  return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === value.slice(0, 10);
+}
+
 export type IdKind = keyof typeof ID_PATTERNS;
+
+/** Control and invisible characters written as \uXXXX: a value in a message never moves the cursor or recolours a terminal. */
+const visible = (s: string): string =>
+  s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** Problems with the given ids, one message per bad value (empty when all are valid). */
 export function checkIds(values: Partial<Record<IdKind, string | undefined>>): string[] {
   const problems: string[] = [];
   for (const [kind, value] of Object.entries(values) as [IdKind, string | undefined][]) {
     if (value === undefined) continue;
-    if (!ID_PATTERNS[kind].test(value))
+    if (kind === "isoTime" && ID_PATTERNS.isoTime.test(value) && !isIsoTime(value))
       problems.push(
-        `'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value}`,
+        `'isoTime' value must be a time of a real calendar day (the month has no such day). Received: ${value}`,
+      );
+    else if (!ID_PATTERNS[kind].test(value))
+      problems.push(
+        `'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${visible(value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value)}`,
       );
   }
   return problems;

@@ -142,6 +142,10 @@ export class HsmCluster extends Construct {
           `${at(`adoptHsms.${name}`)}: ${shown(hsmId)} is not allowed (${CLOUDHSM.HSM_ID.allowed}, CloudHSM HsmId)`,
         );
     }
+    for (const t of CLOUDHSM.hsmsImportedTwice(props.hsmAzs, props.adoptHsms, props.restored?.hsmIds))
+      problems.push(
+        `${at(t.field)}: ${shown(t.hsmId)} is not allowed (an HSM no other address imports (${t.first} imports it), Terraform import: each remote object at one resource address)`,
+      );
     const restored = props.restored;
     if (restored) problems.push(...restoredProblems(restored, props.hsmAzs.length, at));
     if (restored && props.hsmOwner === "hook-steps")

@@ -101,6 +101,38 @@ export function hsmAzsServeKeyStore(azs: readonly unknown[]): boolean {
 }
 
 /**
+ * The HSM each position of hsmAzs imports: the `adoptHsms` entry named `<az>-<n>` (the n-th HSM in
+ * that AZ), else the restored cluster's HSM at that index (`restored.hsmIds`), as HsmCluster
+ * synthesizes the import blocks. Terraform expects each remote object at one resource address only
+ * ("If you import the same object multiple times, Terraform may exhibit unwanted behavior",
+ * https://developer.hashicorp.com/terraform/cli/import): an HSM imported at two addresses would be
+ * managed twice, and destroyed with either. Returns every import of an id an earlier position
+ * already imports, each with the field that names it and the field of the first import; an id twice
+ * in restoredHsmIds alone is left to the rule that lists those ids each once.
+ */
+export function hsmsImportedTwice(
+  hsmAzs: readonly unknown[],
+  adoptHsms: Readonly<Record<string, unknown>> | undefined,
+  restoredHsmIds: readonly unknown[] | undefined,
+): { readonly field: string; readonly hsmId: string; readonly first: string }[] {
+  const seenPerAz: Record<string, number> = {};
+  const first = new Map<string, string>();
+  const twice: { field: string; hsmId: string; first: string }[] = [];
+  hsmAzs.forEach((az, i) => {
+    if (typeof az !== "string") return;
+    const name = `${az}-${(seenPerAz[az] = (seenPerAz[az] ?? 0) + 1)}`;
+    const adopted = adoptHsms !== undefined && Object.prototype.hasOwnProperty.call(adoptHsms, name);
+    const id = adopted ? adoptHsms[name] : restoredHsmIds?.[i];
+    if (typeof id !== "string") return;
+    const field = adopted ? `adoptHsms.${name}` : `restored.hsmIds.${i}`;
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, field);
+    else if (adopted || !earlier.startsWith("restored.")) twice.push({ field, hsmId: id, first: earlier });
+  });
+  return twice;
+}
+
+/**
  * TCP ports of the HSMs' network interfaces (CloudHSM client and CLI); the cluster's security group
  * must admit its members on them (KMS CloudHsmClusterInvalidConfigurationException).
  */

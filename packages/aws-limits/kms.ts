@@ -414,7 +414,9 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
           ? `${first} for imported key material (store aws-kms, origin external): rotate it on demand with new material (docs/byok.md), which keeps the key id`
           : `${first} for an AWS-KMS key: it rotates automatically or on demand (rotation, rotationPeriodDays), keeping its id and without re-encryption; generations are for keys in a custom key store, which cannot rotate (${MANUAL_ROTATION_DOC})`,
     });
-  const top = valid ? current : first;
+  // The bound the other fields are checked against; an invalid current (reported above) gives none,
+  // so that no finding below only restates it.
+  const top = valid ? current : Infinity;
   if (g.retired !== undefined) {
     if (!Array.isArray(g.retired))
       out.push({ field: "retired", value: g.retired, why: "a list of generation numbers" });
@@ -428,7 +430,9 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
             why:
               isWhole(r) && r === top
                 ? "the current generation is never retired: rotate to a new generation first"
-                : `an earlier generation, ${first} to ${Math.max(first, top - 1)}${top === first ? " (there is none before the current one)" : ""}`,
+                : !valid
+                  ? `an earlier generation than current, a whole number from ${first}`
+                  : `an earlier generation, ${first} to ${Math.max(first, top - 1)}${top === first ? " (there is none before the current one)" : ""}`,
           });
         else if (seen.has(r)) out.push({ field: `retired.${i}`, value: r, why: "listed once" });
         if (isWhole(r)) seen.add(r);
@@ -443,7 +447,7 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
     const map = byGeneration ? (ids as Record<string, unknown>) : {};
     const used = new Map<string, string>();
     if (typeof g.xksKeyId === "string") used.set(g.xksKeyId, "xksKeyId");
-    for (let n = first + 1; n <= top; n++) {
+    for (let n = first + 1; valid && n <= top; n++) {
       if (!(String(n) in map))
         out.push({
           field: `xksKeyIds.${n}`,
@@ -453,12 +457,16 @@ export function keyGenerationsProblems(g: KeyGenerationsInput): KeyGenerationsPr
     }
     for (const [k, v] of Object.entries(map)) {
       const n = Number(k);
-      if (!/^[0-9]+$/.test(k) || n <= first || n > top)
+      // "02" or "2.0" would name generation 2 beside "2", and the key is read by String(n): refused.
+      if (/^[0-9]+$/.test(k) && String(n) !== k)
+        out.push({ field: `xksKeyIds.${k}`, value: v, why: `a generation number as written plainly (${n}, not ${k})` });
+      else if (!/^[0-9]+$/.test(k) || n <= first || n > top)
         out.push({
           field: `xksKeyIds.${k}`,
           value: v,
-          why:
-            top > first
+          why: !valid
+            ? `only for generations after ${first}, up to current (generation ${first} uses xksKeyId)`
+            : top > first
               ? `only for generations ${first + 1} to ${top} (generation ${first} uses xksKeyId)`
               : `unset while current is ${first} (generation ${first} uses xksKeyId)`,
         });

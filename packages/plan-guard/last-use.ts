@@ -76,6 +76,12 @@ export interface LastUseEntry {
   readonly text: string;
 }
 
+/**
+ * The longest --last-use-timeout: Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer
+ * one fires at once (TimeoutOverflowWarning), so every request would end "not checked".
+ * https://nodejs.org/api/timers.html#settimeoutcallback-delay-args
+ */
+export const MAX_LAST_USE_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
 export const DEFAULT_LAST_USE_TIMEOUT_MS = 60_000;
 
 const KEY_ARN = /^arn:[a-z-]+:kms:([a-z0-9-]+):[0-9]{12}:(?:key|alias)\/(.+)$/;

@@ -12,9 +12,11 @@ import { InputError, type Allowlist, type LoadedPlan } from "./model";
 import { readPlanFile } from "./read";
 import { renderSummary } from "./summary";
 import { mdText } from "./markdown";
+import { IAM } from "@cmk-stacks/aws-limits";
 import {
   checkLastUse,
   DEFAULT_LAST_USE_TIMEOUT_MS,
+  MAX_LAST_USE_TIMEOUT_S,
   lastUseLines,
   lastUseMarkdown,
   lastUseTargets,
@@ -38,6 +40,10 @@ export interface CliIo {
 
 const DEFAULT_ALLOWLIST = "plan-guard.allow.json";
 
+/** A flag's value in a problem line: quoted and escaped (no control character reaches the terminal), long ones cut. */
+const shown = (v: string): string =>
+  v.length > 200 ? `${JSON.stringify(v.slice(0, 160))}... (${v.length} characters)` : JSON.stringify(v);
+
 interface Options {
   allowlist?: string;
   summary?: string;
@@ -51,38 +57,42 @@ interface Options {
 }
 
 function program(io: CliIo): Command {
-  return new Command("plan-guard")
-    .description(
-      "Fails when Terraform plans would delete, replace or forget key- or data-bearing resources, or make keys unusable.",
-    )
-    .argument("<plan.json...>", "`terraform show -json` output, one file per stack; `name=path` names the stack")
-    .option("--allowlist <file>", `committed allowlist (default: ${DEFAULT_ALLOWLIST} when it exists)`)
-    .option("--summary <file>", "write the Markdown summary for a pull-request comment")
-    .option("--markdown", "print the Markdown summary on stdout instead of the line report")
-    .option("--quiet", "print only blocked changes, errors and the verdict")
-    .option(
-      "--cloudhsm-clusters <file>",
-      "output of `aws cloudhsmv2 describe-clusters`: names the HSM AWS put in place of one the plan would re-create",
-    )
-    .option(
-      "--changes",
-      "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
-    )
-    .option(
-      "--last-use",
-      "with read-only AWS credentials: for every key the plans delete, disable, narrow or repoint, when KMS last saw it used and for what (GetKeyLastUsage); never changes the verdict",
-    )
-    .option(
-      "--last-use-timeout <seconds>",
-      `bound on all --last-use requests together (default ${DEFAULT_LAST_USE_TIMEOUT_MS / 1000})`,
-    )
-    .option(
-      "--region <region>",
-      "--last-use: the Region of keys whose ARN the plan does not show (default: AWS_REGION)",
-    )
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError(false);
+  return (
+    new Command("plan-guard")
+      .description(
+        "Fails when Terraform plans would delete, replace or forget key- or data-bearing resources, or make keys unusable.",
+      )
+      .argument("<plan.json...>", "`terraform show -json` output, one file per stack; `name=path` names the stack")
+      .option("--allowlist <file>", `committed allowlist (default: ${DEFAULT_ALLOWLIST} when it exists)`)
+      .option("--summary <file>", "write the Markdown summary for a pull-request comment")
+      .option("--markdown", "print the Markdown summary on stdout instead of the line report")
+      .option("--quiet", "print only blocked changes, errors and the verdict")
+      .option(
+        "--cloudhsm-clusters <file>",
+        "output of `aws cloudhsmv2 describe-clusters`: names the HSM AWS put in place of one the plan would re-create",
+      )
+      .option(
+        "--changes",
+        "also print every change with the values it sets (secrets masked, policies as rights gained and lost)",
+      )
+      .option(
+        "--last-use",
+        "with read-only AWS credentials: for every key the plans delete, disable, narrow or repoint, when KMS last saw it used and for what (GetKeyLastUsage); never changes the verdict",
+      )
+      .option(
+        "--last-use-timeout <seconds>",
+        `bound on all --last-use requests together (default ${DEFAULT_LAST_USE_TIMEOUT_MS / 1000})`,
+      )
+      .option(
+        "--region <region>",
+        "--last-use: the Region of keys whose ARN the plan does not show (default: AWS_REGION)",
+      )
+      // Unknown options are reported with every other input error (runCli), not one per run.
+      .allowUnknownOption()
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+      .showHelpAfterError(false)
+  );
 }
 
 /**
@@ -103,7 +113,10 @@ export async function runCli(
   const opts = cmd.opts<Options>();
   const inputErrors: string[] = [];
   const plans: LoadedPlan[] = [];
-  for (const arg of cmd.args) {
+  const known = cmd.options.map((o) => o.long).filter((f): f is string => f !== undefined);
+  for (const arg of cmd.args.filter((a) => a.startsWith("-") && a !== "-"))
+    inputErrors.push(`unknown option ${shown(arg.split("=")[0])} (options: ${known.join(", ")}, --help)`);
+  for (const arg of cmd.args.filter((a) => !a.startsWith("-") || a === "-")) {
     try {
       plans.push(readPlanFile(arg));
     } catch (e) {
@@ -128,17 +141,18 @@ export async function runCli(
       inputErrors.push(e.message);
     }
   }
+  // The flags' problems are input errors too: reported with the others, all at once.
   let timeoutMs = DEFAULT_LAST_USE_TIMEOUT_MS;
   if (opts.lastUseTimeout !== undefined) {
     const seconds = Number(opts.lastUseTimeout);
-    if (!/^[0-9]+$/.test(opts.lastUseTimeout) || seconds < 1) {
-      io.err(
-        `plan-guard: --last-use-timeout: ${JSON.stringify(opts.lastUseTimeout)} is not a whole number of seconds (1 or more)`,
+    if (!/^[0-9]+$/.test(opts.lastUseTimeout) || seconds < 1 || seconds > MAX_LAST_USE_TIMEOUT_S)
+      inputErrors.push(
+        `--last-use-timeout: ${shown(opts.lastUseTimeout)} is not a whole number of seconds (1 or more, at most ${MAX_LAST_USE_TIMEOUT_S})`,
       );
-      return 2;
-    }
-    timeoutMs = seconds * 1000;
+    else timeoutMs = seconds * 1000;
   }
+  if (opts.region !== undefined && !IAM.REGION.regex.test(opts.region))
+    inputErrors.push(`--region: ${shown(opts.region)} is not ${IAM.REGION.allowed}`);
   let cloudHsmClusters;
   if (opts.cloudhsmClusters) {
     try {
@@ -155,7 +169,8 @@ export async function runCli(
   });
   for (const e of result.inputErrors) io.err(`plan-guard: ${e}`);
   let lastUse: LastUseEntry[] | undefined;
-  if (opts.lastUse) {
+  // Invalid input asks AWS nothing.
+  if (opts.lastUse && result.inputErrors.length === 0) {
     const reader = await (io.lastUseReader ?? sdkLastUsageReader)();
     lastUse = await checkLastUse(lastUseTargets(named), reader, {
       timeoutMs,

@@ -3,11 +3,21 @@
  * check names the flag or field, the value received and what is allowed; a value is never a
  * credential (those come from `credentials.ts`).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { XKS } from "@cmk-stacks/aws-limits";
 import { XksInputError, KMS_BUDGET_MS, type MetadataOperation } from "./model";
+
+/**
+ * A value as an input error shows it: quoted, control characters escaped (nothing pasted into a flag
+ * moves the cursor or recolours the terminal), long ones cut.
+ */
+export const shown = (value: string): string =>
+  value.length > 200 ? `${JSON.stringify(value.slice(0, 160))}... (${value.length} characters)` : JSON.stringify(value);
+
+/** The largest --ca-file read: a bundle of every public root CA is about 200 KB. */
+export const MAX_CA_FILE_BYTES = 1024 * 1024;
 
 // KMS's constraints on the values the key store is created with come from the rulebook (XKS.URI_ENDPOINT, XKS.URI_PATH, XKS.KEY_ID).
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -16,27 +26,27 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export function parseEndpoint(value: string, label = "--endpoint"): string {
   const host = XKS.isUriEndpoint(value) ? value.slice("https://".length) : undefined;
   if (host === undefined || isIP(host) || !/[a-zA-Z]/.test(host)) {
-    throw new XksInputError(`${label}: "${value}" must be ${XKS.URI_ENDPOINT.allowed}`);
+    throw new XksInputError(`${label}: ${shown(value)} must be ${XKS.URI_ENDPOINT.allowed}`);
   }
   return host.toLowerCase();
 }
 
 /** Checks `/<prefix>/kms/xks/v1` ({@link XKS.URI_PATH}). */
 export function parseUriPath(value: string, label = "--uri-path"): string {
-  if (!XKS.isUriPath(value)) throw new XksInputError(`${label}: "${value}" must be ${XKS.URI_PATH.allowed}`);
+  if (!XKS.isUriPath(value)) throw new XksInputError(`${label}: ${shown(value)} must be ${XKS.URI_PATH.allowed}`);
   return value;
 }
 
 /** Checks an external key id ({@link XKS.KEY_ID}). */
 export function parseKeyId(value: string, label = "--key"): string {
   if (!XKS.KEY_ID.regex.test(value))
-    throw new XksInputError(`${label}: "${value}" must be ${XKS.KEY_ID.allowed} (an xksKeyId)`);
+    throw new XksInputError(`${label}: ${shown(value)} must be ${XKS.KEY_ID.allowed} (an xksKeyId)`);
   return value;
 }
 
 /** Checks a Region name such as `eu-west-1`. */
 export function parseRegion(value: string, label = "--region"): string {
-  if (!REGION.test(value)) throw new XksInputError(`${label}: "${value}" is not a Region name such as eu-west-1`);
+  if (!REGION.test(value)) throw new XksInputError(`${label}: ${shown(value)} is not a Region name such as eu-west-1`);
   return value;
 }
 
@@ -46,7 +56,7 @@ export function parseConnectTo(value: string): { host: string; port: number } {
   const port = m?.[3] === undefined ? 443 : Number(m[3]);
   if (!m || port < 1 || port > 65535 || (m[1] !== undefined && isIP(m[1]) !== 6)) {
     throw new XksInputError(
-      `--connect-to: "${value}" must be <host>:<port> or [<IPv6>]:<port>, e.g. 192.168.10.11:443`,
+      `--connect-to: ${shown(value)} must be <host>:<port> or [<IPv6>]:<port>, e.g. 192.168.10.11:443`,
     );
   }
   return { host: m[1] ?? m[2], port };
@@ -56,8 +66,16 @@ export function parseConnectTo(value: string): { host: string; port: number } {
 export function readCaFile(path: string): string[] {
   let text: string;
   try {
+    // Only a regular file, of a CA bundle's size: never a device or pipe that would not end (/dev/zero).
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new XksInputError(`--ca-file: ${path} is not a file`);
+    if (stat.size > MAX_CA_FILE_BYTES)
+      throw new XksInputError(
+        `--ca-file: ${path} holds ${stat.size} bytes, more than a CA bundle (at most ${MAX_CA_FILE_BYTES})`,
+      );
     text = readFileSync(path, "utf8");
   } catch (e) {
+    if (e instanceof XksInputError) throw e;
     throw new XksInputError(`--ca-file: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   }
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -77,14 +95,14 @@ export function readCaFile(path: string): string[] {
 export function parseIntFlag(value: string, flag: string, min: number, max: number): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max)
-    throw new XksInputError(`${flag}: "${value}" must be a whole number from ${min} to ${max}`);
+    throw new XksInputError(`${flag}: ${shown(value)} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
 /** `CreateKey` (before the KMS key exists) or `DescribeKey` (after). */
 export function parseOperation(value: string): MetadataOperation {
   if (value !== "CreateKey" && value !== "DescribeKey")
-    throw new XksInputError(`--kms-operation: "${value}" must be CreateKey or DescribeKey`);
+    throw new XksInputError(`--kms-operation: ${shown(value)} must be CreateKey or DescribeKey`);
   return value;
 }
 

@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { DEFAULTS, runXksCheck } from "./check";
 import { ACCESS_KEY_ID_VAR, resolveCredential, SECRET_ACCESS_KEY_VAR, type SecretsClientFactory } from "./credentials";
-import { XksInputError, type XksCheckDeps, type XksCheckOptions } from "./model";
+import { XksInputError, type MetadataOperation, type XksCheckDeps, type XksCheckOptions } from "./model";
 import {
   MIN_TIMEOUT_MS,
   parseConnectTo,
@@ -136,8 +136,19 @@ function program(io: CliIo, withEnvironments: boolean): Command {
     .showHelpAfterError(false);
 }
 
+/** Runs `parse`, noting its input error in `problems` instead of stopping (every problem at once). */
+function noting<T>(problems: string[], parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof XksInputError)) throw e;
+    problems.push(e.message);
+    return undefined;
+  }
+}
+
 /** The target from `--target`, `--env`/`--environment-file` and the explicit flags (flags win). */
-async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
+async function resolveTarget(f: Flags, deps: CliDeps, problems: string[] = []): Promise<TargetSpec | undefined> {
   let base: TargetSpec | undefined;
   const fromEnvironment = f.env !== undefined || f.environmentFile !== undefined;
   if (f.target !== undefined && fromEnvironment)
@@ -149,15 +160,22 @@ async function resolveTarget(f: Flags, deps: CliDeps): Promise<TargetSpec> {
     const t = await deps.environments.load(f.env, f.environmentFile);
     base = parseTarget(t.target, t.label, t.fields);
   }
-  const privateDnsName = f.endpoint !== undefined ? parseEndpoint(f.endpoint) : base?.privateDnsName;
-  const uriPath = f.uriPath !== undefined ? parseUriPath(f.uriPath) : base?.uriPath;
-  const region = f.region !== undefined ? parseRegion(f.region) : base?.region;
-  const keys = f.key.length > 0 ? f.key.map((k) => ({ xksKeyId: parseKeyId(k) })) : (base?.keys ?? []);
+  const before = problems.length;
+  const privateDnsName =
+    f.endpoint !== undefined ? noting(problems, () => parseEndpoint(f.endpoint as string)) : base?.privateDnsName;
+  const uriPath = f.uriPath !== undefined ? noting(problems, () => parseUriPath(f.uriPath as string)) : base?.uriPath;
+  const region = f.region !== undefined ? noting(problems, () => parseRegion(f.region as string)) : base?.region;
+  const keys =
+    f.key.length > 0
+      ? f.key.map((k) => ({ xksKeyId: noting(problems, () => parseKeyId(k)) ?? k }))
+      : (base?.keys ?? []);
+  // A flag given with a wrong value is reported as such above, not also as missing.
   const missing = [
-    privateDnsName === undefined ? "--endpoint" : undefined,
-    uriPath === undefined ? "--uri-path" : undefined,
-    region === undefined ? "--region" : undefined,
+    f.endpoint === undefined && privateDnsName === undefined ? "--endpoint" : undefined,
+    f.uriPath === undefined && uriPath === undefined ? "--uri-path" : undefined,
+    f.region === undefined && region === undefined ? "--region" : undefined,
   ].filter((x): x is string => x !== undefined);
+  if (problems.length > before && missing.length === 0) return undefined;
   if (missing.length > 0 || privateDnsName === undefined || uriPath === undefined || region === undefined) {
     const whole = deps.environments ? "--env <name>" : "--target <file>";
     throw new XksInputError(
@@ -218,8 +236,25 @@ export async function runCli(
   }
   const f = cmd.opts<Flags>();
   let options: XksCheckOptions;
+  // Every flag problem at once, before anything is read from AWS (the --credential-secret).
+  const problems: string[] = [];
+  const flagged = {
+    connectTo: f.connectTo !== undefined ? noting(problems, () => parseConnectTo(f.connectTo as string)) : undefined,
+    extraCaPem: f.caFile.flatMap((file) => noting(problems, () => readCaFile(file)) ?? []),
+    samples: noting(problems, () => parseIntFlag(f.samples, "--samples", 1, 1000)),
+    timeoutMs: noting(problems, () => parseIntFlag(f.timeoutMs, "--timeout-ms", MIN_TIMEOUT_MS, 60_000)),
+    metadataOperation: noting(problems, () => parseOperation(f.kmsOperation)),
+  };
   try {
-    const t = await resolveTarget(f, deps);
+    const t = await resolveTarget(f, deps, problems).catch((e: unknown) => {
+      if (!(e instanceof XksInputError)) throw e;
+      problems.unshift(e.message);
+      return undefined;
+    });
+    if (problems.length > 0 || t === undefined) {
+      for (const p of problems) io.err(`xks-check: ${p}`);
+      return 2;
+    }
     if (f.printTarget) {
       io.out(
         JSON.stringify(
@@ -246,11 +281,11 @@ export async function runCli(
       region: t.region,
       keys: t.keys,
       credential,
-      connectTo: f.connectTo !== undefined ? parseConnectTo(f.connectTo) : undefined,
-      extraCaPem: f.caFile.flatMap(readCaFile),
-      samples: parseIntFlag(f.samples, "--samples", 1, 1000),
-      timeoutMs: parseIntFlag(f.timeoutMs, "--timeout-ms", MIN_TIMEOUT_MS, 60_000),
-      metadataOperation: parseOperation(f.kmsOperation),
+      connectTo: flagged.connectTo,
+      extraCaPem: flagged.extraCaPem,
+      samples: flagged.samples as number,
+      timeoutMs: flagged.timeoutMs as number,
+      metadataOperation: flagged.metadataOperation as MetadataOperation,
       principalArn: t.principalArn ?? DEFAULTS.principalArn,
     };
   } catch (e) {

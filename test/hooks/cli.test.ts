@@ -22,6 +22,36 @@ describe("cli runner", () => {
     return { code, out, err };
   };
 
+  test("every missing argument and every bad value at once (migrate-hsm-type, restore-key-store), values shown escaped, no AWS call", async () => {
+    const migrate = await run(["migrate-hsm-type", "--cluster-id", "x", "--hsm-type", "\u001b[2Jhsm9"]);
+    expect([migrate.code, migrate.out]).toEqual([2, []]);
+    expect(migrate.err).toEqual([
+      "error: '--region' is required for migrate-hsm-type",
+      "error: 'clusterId' value must match ^cluster-[2-7a-zA-Z]{11,16}$. Received: x",
+      "error: 'hsmType' value must match ^(?=.{1,32}$)p?hsm[0-9][a-z.]*\\.[a-zA-Z]+$. Received: \\u001b[2Jhsm9",
+    ]);
+    const restore = await run([
+      "restore-key-store",
+      "--region",
+      IDS.region,
+      "--key-store-id",
+      IDS.keyStoreId,
+      "--last-connected",
+      "2026-02-30T10:00Z",
+    ]);
+    expect(restore.code).toBe(2);
+    expect(restore.err).toEqual([
+      "error: '--subnet-ids' is required for restore-key-store",
+      "error: '--hsm-type' is required for restore-key-store",
+      "error: 'isoTime' value must be a time of a real calendar day (the month has no such day). Received: 2026-02-30T10:00Z",
+      "error: '--instance-id' is required for restore-key-store",
+      "error: '--admin-secret-arn' is required for restore-key-store",
+      "error: '--kmsuser-secret-arn' is required for restore-key-store",
+      "error: '--trust-anchor-parameter' is required for restore-key-store",
+    ]);
+    expect(kms.calls()).toHaveLength(0);
+  });
+
   test("exit 0 and 'already done' on a connected store", async () => {
     kms.on(DescribeCustomKeyStoresCommand).resolves(store("CONNECTED"));
     const r = await run(["connect-key-store", "--region", IDS.region, "--key-store-id", IDS.keyStoreId]);

@@ -113,11 +113,43 @@ test("every flag problem at once, each naming its flag, nothing called", async (
   expect(err).toEqual([
     expect.stringMatching(/^restore: unknown option --bogus \(options: --backup-id, /),
     'restore: --backup-id must be a CloudHSM backup id (backup-...) (got "x")',
-    'restore: --last-connected must be an ISO 8601 UTC time such as 2026-12-01T10:00:00Z (got "yesterday")',
+    'restore: --last-connected must be an ISO 8601 UTC time of a real day such as 2026-12-01T10:00:00Z (got "yesterday")',
     'restore: --subnet-ids must be subnet ids separated by commas (got "a b")',
     expect.stringMatching(/^restore: --timeout-minutes must be a whole number from \d+ to \d+ \(got "0"\)$/),
   ]);
   expect(kms.calls()).toHaveLength(0);
+});
+
+test("a day the month does not have, one subnet twice, terminal escapes and huge values: refused, shown escaped and cut, nothing called", async () => {
+  expect(
+    await run([
+      "prod",
+      "--last-connected",
+      "2026-02-30T10:00:00Z",
+      "--subnet-ids",
+      "subnet-0123456789abcdef0,subnet-0123456789abcdef0",
+      "--backup-id",
+      "\u001b[2J\u001b]0;owned\u0007",
+      "--timeout-minutes",
+      "9".repeat(2000),
+    ]),
+  ).toBe(64);
+  expect(err).toEqual([
+    'restore: --backup-id must be a CloudHSM backup id (backup-...) (got "\\u001b[2J\\u001b]0;owned\\u0007")',
+    'restore: --last-connected must be an ISO 8601 UTC time of a real day such as 2026-12-01T10:00:00Z (got "2026-02-30T10:00:00Z")',
+    'restore: --subnet-ids must name each subnet once, one per HSM AZ (got "subnet-0123456789abcdef0,subnet-0123456789abcdef0")',
+    `restore: --timeout-minutes must be a whole number from 1 to 120 (got "${"9".repeat(160)}"... (2000 chars))`,
+  ]);
+  expect([kms, cloudhsm, ec2, ssm, secrets].map((m) => m.calls().length)).toEqual([0, 0, 0, 0, 0]);
+});
+
+test("the flag problems are reported beside commander's own (a missing <env>), not one per run", async () => {
+  expect(await run(["--backup-id", "x", "--timeout-minutes", "abc"])).toBe(64);
+  expect(err).toEqual([
+    "error: missing required argument 'env'",
+    'restore: --backup-id must be a CloudHSM backup id (backup-...) (got "x")',
+    'restore: --timeout-minutes must be a whole number from 1 to 120 (got "abc")',
+  ]);
 });
 
 test("an environment without CloudHSM is refused", async () => {

@@ -72,6 +72,17 @@ describe("teardown command line", () => {
     expect(r.out).toEqual([]);
   });
 
+  test("without <env>, the flag problems are still reported beside commander's line; values shown escaped and cut", async () => {
+    const r = run(["--unused-for", "\u001b[31mten", "--alarm-topic", "x".repeat(3000)]);
+    expect(await r.code).toBe(64);
+    expect(r.err).toEqual([
+      "error: missing required argument 'env'",
+      'teardown: --unused-for must be a whole number of days (got "\\u001b[31mten")',
+      `teardown: --alarm-topic must be an SNS topic ARN (got "${"x".repeat(160)}"... (3000 chars))`,
+    ]);
+    expect(r.tf.calls).toEqual([]);
+  });
+
   test("--help lists the exit codes, exit 0", async () => {
     const r = run(["--help"]);
     expect(await r.code).toBe(0);

@@ -1,9 +1,12 @@
 /**
  * Mutation test (issue 10): every field of each shipped environment's resolved JSON (the output
  * of `npm run config`, a valid ENV_CONFIG file) is deleted, set to null, given the wrong type,
- * given an unknown sibling, or (strings) given a Terraform template. Nothing may crash; every
- * problem is one line naming its field; the command line exits 1 with those lines and leaves
- * cdktf.out exactly as it was.
+ * given an unknown sibling (also one named `__proto__`), (strings) given a Terraform template
+ * (`${...}` or `%{...}`), or (numbers) set out of any range. Nothing may crash; every problem is
+ * one line naming its field; the command line exits 1 with those lines and leaves cdktf.out
+ * exactly as it was. Besides the shipped environments, two that hold what the shipped ones do not
+ * (issue 21's day-2 fields: a restored cluster, adopted HSMs, key generations, scale to zero) go
+ * through the same mutations.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -18,6 +21,7 @@ import { asConfigInput, resolveEnvironment } from "../../environments/resolve";
 import { validationMessages } from "../../environments/validation";
 import { isUserError } from "../../environments/errors";
 import { composeApp, composeEnvironment, synthesizeOrReport } from "../../stacks/compose";
+import { sandbox } from "./scale-to-zero.fixture";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Mutation = { kind: string; path: string[]; apply: (env: { [k: string]: Json }) => void; names: string };
@@ -32,7 +36,14 @@ function at(root: Json, path: string[]): Json {
 function setAt(root: Json, path: string[], value: Json | undefined): void {
   const parent = at(root, path.slice(0, -1)) as { [k: string]: Json };
   if (value === undefined) delete parent[path[path.length - 1]];
-  else parent[path[path.length - 1]] = value;
+  // An own property even when named __proto__ (as JSON.parse makes it), never the prototype.
+  else
+    Object.defineProperty(parent, path[path.length - 1], {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
 }
 
 const wrongType = (v: Json): Json =>
@@ -56,18 +67,25 @@ function mutations(env: { [k: string]: Json }): Mutation[] {
       if (!inArray) out.push({ kind: "delete", path, apply: (e) => setAt(e, path, undefined), names: name });
       out.push({ kind: "null", path, apply: (e) => setAt(e, path, null), names: name });
       out.push({ kind: "wrong type", path, apply: (e) => setAt(e, path, wrongType(node)), names: name });
-      if (typeof node === "string")
+      if (typeof node === "string") {
         out.push({ kind: "template", path, apply: (e) => setAt(e, path, '${file("/etc/passwd")}'), names: name });
+        out.push({ kind: "directive", path, apply: (e) => setAt(e, path, "%{ if true }x%{ endif }"), names: name });
+      }
+      if (typeof node === "number")
+        for (const n of [-1, 2 ** 53])
+          out.push({ kind: "out of range", path, apply: (e) => setAt(e, path, n), names: name });
     }
     if (node !== null && typeof node === "object") {
       if (!Array.isArray(node) && !["tags"].includes(path[path.length - 1])) {
-        const unknown = [...path, "zzUnknown"];
-        out.push({
-          kind: "unknown sibling",
-          path: unknown,
-          apply: (e) => setAt(e, unknown, 1),
-          names: unknown.join("."),
-        });
+        for (const key of ["zzUnknown", "__proto__"]) {
+          const unknown = [...path, key];
+          out.push({
+            kind: "unknown sibling",
+            path: unknown,
+            apply: (e) => setAt(e, unknown, 1),
+            names: unknown.join("."),
+          });
+        }
       }
       for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
     }
@@ -76,12 +94,47 @@ function mutations(env: { [k: string]: Json }): Mutation[] {
   return out;
 }
 
-describe.each(Object.keys(environments))("every field of %s", (name) => {
-  const base = resolvedJson(environments[name]);
+/** prod with a restored cluster, an adopted HSM and a rotated XKS key; a sandbox that scales to zero. */
+const day2: Record<string, EnvironmentConfig> = {
+  "prod (day 2)": (() => {
+    const env = JSON.parse(JSON.stringify(environments.prod)) as Record<string, any>;
+    env.cloudHsm.restored = {
+      clusterId: "cluster-restoredabcd",
+      backupId: "backup-newestreadya",
+      hsmIds: ["hsm-restoredhsmaa"],
+      previousClusterId: "cluster-originalabcd",
+    };
+    env.cloudHsm.adoptHsms = { "eu-west-1c-1": "hsm-replacedhsmcc" };
+    env.keys.records.generations = {
+      current: 3,
+      retired: [1],
+      xksKeyIds: { "2": "northwind-prod-records-02", "3": "northwind-prod-records-03" },
+    };
+    return env as EnvironmentConfig;
+  })(),
+  "sandbox (scale to zero)": sandbox((env) => {
+    env.cloudHsm.scaleToZero.weekdays = ["MON", "TUE", "WED", "THU", "FRI"];
+  }),
+};
+const cases: [string, EnvironmentConfig][] = [
+  ...Object.keys(environments).map((name): [string, EnvironmentConfig] => [name, environments[name]]),
+  ...Object.entries(day2),
+];
+
+test("the day-2 environments are valid as they are, and as npm run config writes them (the mutations' base)", () => {
+  for (const env of Object.values(day2)) {
+    expect(validationMessages({ [env.name]: env })).toEqual([]);
+    expect(validationMessages({ [env.name]: resolvedJson(env) as unknown as EnvironmentConfig })).toEqual([]);
+  }
+});
+
+describe.each(cases)("every field of %s", (_label, config) => {
+  const name = config.name;
+  const base = resolvedJson(config);
   const all = mutations(base);
   const prefix = `environments.${name}`;
 
-  test(`${all.length} mutations: no crash; null, wrong types, unknown fields and templates give exactly one line naming the field`, () => {
+  test(`${all.length} mutations: no crash; null, wrong types, unknown fields, templates and values out of range give exactly one line naming the field`, () => {
     const wrong: string[] = [];
     for (const m of all) {
       const env = JSON.parse(JSON.stringify(base)) as { [k: string]: Json };
@@ -98,7 +151,11 @@ describe.each(Object.keys(environments))("every field of %s", (name) => {
       // Deleting a field may be fine (a default applies) or break a rule elsewhere (a bucket's key,
       // an xks key without xks): any well-formed lines will do.
       if (m.kind === "delete") continue;
-      if (lines.length !== 1 || !lines[0].startsWith(`${prefix}.${m.names}:`))
+      // An entry named __proto__ in a map (keys, adoptHsms...) may break two rules, its name's and
+      // its value's: every line then names it.
+      const named = (l: string) => l.startsWith(`${prefix}.${m.names}:`);
+      const proto = m.path[m.path.length - 1] === "__proto__";
+      if (proto ? lines.length === 0 || !lines.every(named) : lines.length !== 1 || !named(lines[0]))
         wrong.push(`${m.kind} ${m.names}: ${JSON.stringify(lines)}`);
     }
     expect(wrong).toEqual([]);
@@ -198,6 +255,22 @@ describe("the command line on mutated input", () => {
       change(dev, (e) => ((e.tags as { [k: string]: Json }).Owner = '${file("x")}')),
       [
         `environments.dev.tags.Owner: "\${file(\\"x\\")}" is not allowed (data, not a Terraform template: no '\${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates)`,
+      ],
+    ],
+    [
+      "day-2 fields: a restored cluster with a template, one HSM adopted at two addresses, a retired generation as text",
+      change(resolvedJson(day2["prod (day 2)"]), (e) => {
+        const c = e.cloudHsm as { [k: string]: { [k: string]: Json } };
+        c.restored.backupId = "${var.backup}";
+        c.adoptHsms["eu-west-1a-1"] = "hsm-replacedhsmcc";
+        (
+          (e.keys as { [k: string]: { [k: string]: { [k: string]: Json } } }).records.generations.retired as Json[]
+        ).push("2");
+      }),
+      [
+        `environments.prod.keys.records.generations.retired.1: "2" is not allowed (a number, configuration schema (schema/environment.schema.json))`,
+        `environments.prod.cloudHsm.restored.backupId: "\${var.backup}" is not allowed (data, not a Terraform template: no '\${', '%{' or 'TfToken[' (Terraform would evaluate it at plan time), Terraform string templates)`,
+        'environments.prod.cloudHsm.adoptHsms.eu-west-1c-1: "hsm-replacedhsmcc" is not allowed (an HSM no other address imports (cloudHsm.adoptHsms.eu-west-1a-1 imports it), Terraform import: each remote object at one resource address (https://developer.hashicorp.com/terraform/cli/import))',
       ],
     ],
     [

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { internalErrorLine, isUserError } from "../../environments/errors";
+import { formatValue } from "../../environments/validation/engine";
 import type { ResolvedEnvironment } from "../../environments/resolve";
 import { createOpsClients, destroyOpsClients, type OpsClients } from "./clients";
 import { loadEnvironment } from "./env";
@@ -157,7 +158,8 @@ export function lineOutput(cmd: Command, out: (line: string) => void, err: (line
  * Parses `argv` with `cmd` (made with {@link lineOutput}), its unknown options taken out first. Returns
  * the problem lines of the unknown options, to report with the command's other problems; or, when
  * commander stops (help: 0; a missing or extra argument: `usageExit`, after commander's own message),
- * the exit code, after `<name>: <problem>` on `err` for each unknown option.
+ * the exit code, after `<name>: <problem>` on `err` for each unknown option and each problem
+ * `flagProblems` finds in the options parsed so far (all problems at once, not one per run).
  */
 export function parseWithUnknownOptions(
   name: string,
@@ -165,6 +167,7 @@ export function parseWithUnknownOptions(
   argv: readonly string[],
   err: (line: string) => void,
   usageExit: number,
+  flagProblems: () => readonly string[] = () => [],
 ): { readonly unknownLines: string[] } | { readonly exitCode: number } {
   const { known, unknown } = splitUnknownOptions(cmd, argv);
   const unknownLines = unknownOptionProblems(cmd, unknown);
@@ -172,10 +175,18 @@ export function parseWithUnknownOptions(
     cmd.parse(known, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) {
-      for (const p of unknownLines) err(`${name}: ${p}`);
+      const lines = e.exitCode === 0 ? [] : [...unknownLines, ...flagProblems()];
+      for (const p of lines) err(`${name}: ${p}`);
       return { exitCode: e.exitCode === 0 ? 0 : usageExit };
     }
     throw e;
   }
   return { unknownLines };
 }
+
+/**
+ * A flag's value as a problem line shows it: quoted, control and invisible characters escaped (no
+ * value may move the cursor or recolour the terminal), and cut after 160 characters when longer
+ * than 1024, with its length.
+ */
+export const shownArg = (value: string): string => formatValue(value);

@@ -9,8 +9,8 @@ import { runCli as runHookCli } from "../../hooks/cli";
 import { createClients } from "../../hooks/lib/clients";
 import type { Clock } from "../../hooks/lib/clock";
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
-import { ID_PATTERNS } from "../../hooks/lib/validate";
-import { lineOutput, parseWithUnknownOptions } from "./cli-common";
+import { ID_PATTERNS, isIsoTime } from "../../hooks/lib/validate";
+import { lineOutput, parseWithUnknownOptions, shownArg } from "./cli-common";
 import { loadEnvironment } from "./env";
 import { findRestoreTargets, restoredSetting, type RestoreClients } from "./restore";
 
@@ -63,15 +63,19 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
 export function restoreFlagProblems(f: Flags): string[] {
   const p: string[] = [];
   if (f.backupId !== undefined && !ID_PATTERNS.backupId.test(f.backupId))
-    p.push(`--backup-id must be a CloudHSM backup id (backup-...) (got "${f.backupId}")`);
-  if (f.lastConnected !== undefined && !ID_PATTERNS.isoTime.test(f.lastConnected))
-    p.push(`--last-connected must be an ISO 8601 UTC time such as 2026-12-01T10:00:00Z (got "${f.lastConnected}")`);
+    p.push(`--backup-id must be a CloudHSM backup id (backup-...) (got ${shownArg(f.backupId)})`);
+  if (f.lastConnected !== undefined && !isIsoTime(f.lastConnected))
+    p.push(
+      `--last-connected must be an ISO 8601 UTC time of a real day such as 2026-12-01T10:00:00Z (got ${shownArg(f.lastConnected)})`,
+    );
   if (f.subnetIds !== undefined && !ID_PATTERNS.subnetIds.test(f.subnetIds))
-    p.push(`--subnet-ids must be subnet ids separated by commas (got "${f.subnetIds}")`);
+    p.push(`--subnet-ids must be subnet ids separated by commas (got ${shownArg(f.subnetIds)})`);
+  else if (f.subnetIds !== undefined && new Set(f.subnetIds.split(",")).size !== f.subnetIds.split(",").length)
+    p.push(`--subnet-ids must name each subnet once, one per HSM AZ (got ${shownArg(f.subnetIds)})`);
   const t = Number(f.timeoutMinutes);
   if (!/^\d+$/.test(f.timeoutMinutes) || t < HOOKS.RUN_TIMEOUT_MINUTES.min || t > HOOKS.RUN_TIMEOUT_MINUTES.max)
     p.push(
-      `--timeout-minutes must be a whole number from ${HOOKS.RUN_TIMEOUT_MINUTES.min} to ${HOOKS.RUN_TIMEOUT_MINUTES.max} (got "${f.timeoutMinutes}")`,
+      `--timeout-minutes must be a whole number from ${HOOKS.RUN_TIMEOUT_MINUTES.min} to ${HOOKS.RUN_TIMEOUT_MINUTES.max} (got ${shownArg(f.timeoutMinutes)})`,
     );
   return p;
 }
@@ -94,7 +98,9 @@ export async function runRestoreCli(argv: readonly string[], deps: RestoreCliDep
   const out = deps.out ?? ((l: string) => console.log(l));
   const err = deps.err ?? ((l: string) => console.error(l));
   const cmd = program(out, err);
-  const parsed = parseWithUnknownOptions("restore", cmd, argv, err, RESTORE_EXIT.usage);
+  const parsed = parseWithUnknownOptions("restore", cmd, argv, err, RESTORE_EXIT.usage, () =>
+    restoreFlagProblems(cmd.opts<Flags>()),
+  );
   if ("exitCode" in parsed) return parsed.exitCode;
   const { unknownLines } = parsed;
   const f = cmd.opts<Flags>();

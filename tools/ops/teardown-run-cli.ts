@@ -10,7 +10,7 @@ import { CUSTOM_KEY_STORE_RPS, RateLimiter } from "../../hooks/lib/rate-limiter"
 import { SDK_RETRY_CONFIG } from "../../hooks/lib/retry";
 import { CLOUDWATCH, inRange, KMS } from "@cmk-stacks/aws-limits";
 import { ConfigError } from "../../environments/errors";
-import { lineOutput, parseWithUnknownOptions } from "./cli-common";
+import { lineOutput, parseWithUnknownOptions, shownArg } from "./cli-common";
 import { createOpsClients, destroyOpsClients } from "./clients";
 import { loadEnvironment } from "./env";
 import { runTeardown } from "./teardown";
@@ -81,18 +81,18 @@ function program(out: (l: string) => void, err: (l: string) => void): Command {
 /** Every problem with the flags at once, each naming the flag. */
 export function flagProblems(f: Flags): string[] {
   const p: string[] = [];
-  if (!/^\d+$/.test(f.unusedFor)) p.push(`--unused-for must be a whole number of days (got "${f.unusedFor}")`);
+  if (!/^\d+$/.test(f.unusedFor)) p.push(`--unused-for must be a whole number of days (got ${shownArg(f.unusedFor)})`);
   const window = KMS.DELETION_WINDOW_DAYS;
   if (f.window !== undefined && (!/^\d+$/.test(f.window) || !inRange(window, Number(f.window))))
     p.push(
-      `--window must be a whole number of days from ${window.min} to ${window.max}, KMS's pending window (got "${f.window}")`,
+      `--window must be a whole number of days from ${window.min} to ${window.max}, KMS's pending window (got ${shownArg(f.window)})`,
     );
   if (f.withoutAlarm && (f.cloudtrailLogGroup || f.alarmTopic))
     p.push("--without-alarm cannot be combined with --cloudtrail-log-group or --alarm-topic");
   if (f.alarmTopic !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(f.alarmTopic))
-    p.push(`--alarm-topic must be an SNS topic ARN (got "${f.alarmTopic}")`);
+    p.push(`--alarm-topic must be an SNS topic ARN (got ${shownArg(f.alarmTopic)})`);
   if (f.cloudtrailLogGroup !== undefined && !CLOUDWATCH.LOG_GROUP_NAME.regex.test(f.cloudtrailLogGroup))
-    p.push(`--cloudtrail-log-group must be a CloudWatch Logs group name (got "${f.cloudtrailLogGroup}")`);
+    p.push(`--cloudtrail-log-group must be a CloudWatch Logs group name (got ${shownArg(f.cloudtrailLogGroup)})`);
   if (f.yes && !f.execute) p.push("--yes only makes sense with --execute");
   return p;
 }
@@ -128,7 +128,7 @@ export async function runTeardownCli(argv: readonly string[], deps: TeardownCliD
   const out = deps.out ?? ((l: string) => console.log(l));
   const err = deps.err ?? ((l: string) => console.error(l));
   const cmd = program(out, err);
-  const parsed = parseWithUnknownOptions("teardown", cmd, argv, err, 64);
+  const parsed = parseWithUnknownOptions("teardown", cmd, argv, err, 64, () => flagProblems(cmd.opts<Flags>()));
   if ("exitCode" in parsed) return parsed.exitCode;
   const { unknownLines } = parsed;
   const f = cmd.opts<Flags>();

@@ -115,3 +115,15 @@ test("the resolved configuration carries generations only when configured", () =
   expect(resolveEnvironment(staging).keys.records.generations).toBeUndefined();
   expect("generations" in resolveEnvironment(staging).keys.records).toBe(false);
 });
+
+test('an xksKeyIds entry written 02 (beside 2, or alone) is refused: the construct reads generation 2 as "2"', () => {
+  const env = variant(prod, {
+    "keys.records.generations": {
+      current: 2,
+      xksKeyIds: { "2": "northwind-prod-records-02", "02": "northwind-prod-records-03" },
+    },
+  });
+  expect(messagesFor(env)).toEqual([
+    `environments.prod.keys.records.generations.xksKeyIds.02: "northwind-prod-records-03" is not allowed (a generation number as written plainly (2, not 02), ${MANUAL})`,
+  ]);
+});

@@ -48,3 +48,25 @@ test("no restore while awaiting the certificate", () => {
     'environments.prod.cloudHsm.restored: {"clusterId":"cluster-restoredabcd","backupId":"backup-newestreadya","hsmIds"... is not allowed (unset while awaiting the certificate (a cluster is restored only once it served a key store), CloudHSM InitializeCluster; KMS UpdateCustomKeyStore)',
   ]);
 });
+
+test("one HSM id imported at two addresses (adoptHsms twice, or adoptHsms and restored.hsmIds) is refused at each later one", () => {
+  const env = variant(prod, {
+    "cloudHsm.restored": { ...RESTORED, hsmIds: ["hsm-restoredhsmaa", "hsm-replacedhsmaa"] },
+    "cloudHsm.adoptHsms": { "eu-west-1a-1": "hsm-replacedhsmaa", "eu-west-1c-1": "hsm-replacedhsmaa" },
+  });
+  const rule = (first: string) =>
+    `an HSM no other address imports (cloudHsm.${first} imports it), Terraform import: each remote object at one resource address (https://developer.hashicorp.com/terraform/cli/import)`;
+  expect(validationMessages({ prod: env })).toEqual([
+    `environments.prod.cloudHsm.restored.hsmIds.1: "hsm-replacedhsmaa" is not allowed (${rule("adoptHsms.eu-west-1a-1")})`,
+    `environments.prod.cloudHsm.adoptHsms.eu-west-1c-1: "hsm-replacedhsmaa" is not allowed (${rule("adoptHsms.eu-west-1a-1")})`,
+  ]);
+  // The adopted HSM in place of the restored one at the same address: one import.
+  expect(
+    validationMessages({
+      prod: variant(prod, {
+        "cloudHsm.restored": RESTORED,
+        "cloudHsm.adoptHsms": { "eu-west-1a-1": "hsm-restoredhsmaa" },
+      }),
+    }),
+  ).toEqual([]);
+});

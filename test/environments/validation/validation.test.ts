@@ -685,7 +685,7 @@ const cases: [string, EnvironmentConfig, Record<string, unknown>, string][] = [
     "adopted HSM not among the cluster's HSMs",
     prod,
     { "cloudHsm.adoptHsms": { "eu-west-1d-1": "hsm-newnewnewnew" } },
-    'environments.prod.cloudHsm.adoptHsms: {"eu-west-1d-1":"hsm-newnewnewnew"} is not allowed (names of HSMs in hsmAzs, \'<az>-<n>\' for the n-th HSM in that AZ (eu-west-1a-1, eu-west-1b-1, eu-west-1c-1), the HSM addresses HsmCluster synthesizes)',
+    "environments.prod.cloudHsm.adoptHsms.eu-west-1d-1: \"hsm-newnewnewnew\" is not allowed (an entry named after an HSM in hsmAzs, '<az>-<n>' for the n-th HSM in that AZ (eu-west-1a-1, eu-west-1b-1, eu-west-1c-1), not 'eu-west-1d-1', the HSM addresses HsmCluster synthesizes)",
   ],
   [
     "adopted HSM id malformed",

@@ -87,4 +87,9 @@ describe("scaleTimesProblems", () => {
     expect(scaleTimesProblems({ downAt: "19:00", upAt: "20:00" }, 45)).toEqual([]);
     expect(scaleTimesProblems({ downAt: "19:00", upAt: "18:30" }, 45)[0]?.field).toBe("upAt");
   });
+  test("the distance is reported with a wrong zone or day (it needs only the two times)", () => {
+    expect(
+      scaleTimesProblems({ downAt: "19:00", upAt: "19:00", weekdays: [], timezone: "" }, 45).map((p) => p.field),
+    ).toEqual(["weekdays", "timezone", "upAt"]);
+  });
 });

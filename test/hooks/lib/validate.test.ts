@@ -1,5 +1,5 @@
 /** The runners' identifier patterns: what they accept, and that hostile arguments are rejected in linear time. */
-import { checkIds, ID_PATTERNS, type IdKind } from "../../../hooks/lib/validate";
+import { checkIds, ID_PATTERNS, isIsoTime, type IdKind } from "../../../hooks/lib/validate";
 
 const N = 10_000;
 /** Long near-misses: a valid-looking body that fails only at the last character, the shape that makes backtracking explode. */
@@ -56,5 +56,23 @@ describe("identifier patterns", () => {
     expect(checkIds({ parameterName: "a".repeat(N) + "!" })).toEqual([
       `'parameterName' value must match ${ID_PATTERNS.parameterName.source}. Received: ${"a".repeat(80)}... (${N + 1} characters)`,
     ]);
+  });
+});
+
+describe("isoTime: a UTC time of a real calendar day", () => {
+  test.each([
+    ["2026-12-01T10:00:00Z", true],
+    ["2026-12-01T10:00Z", true],
+    ["2028-02-29T23:59:59.999Z", true],
+    ["2026-02-29T10:00:00Z", false],
+    ["2026-02-30T10:00:00Z", false],
+    ["2026-04-31T10:00:00Z", false],
+    ["2026-13-45T99:99Z", false],
+    ["2026-12-01T24:00Z", false],
+    ["2026-12-01T10:00:60Z", false],
+    ["2026-12-01T10:00:00+01:00", false],
+  ])("%s -> %s (the pattern, isIsoTime and checkIds agree)", (value, ok) => {
+    expect(isIsoTime(value)).toBe(ok);
+    expect(checkIds({ isoTime: value })).toHaveLength(ok ? 0 : 1);
   });
 });

@@ -619,7 +619,7 @@ describe("the command-line runner runs them too", () => {
     hsms = [active("eu-west-1a", 0), active("eu-west-1b", 1)];
     const r = await cli(["scale-down", "--region", IDS.region, "--cluster-id", IDS.clusterId]);
     expect(r.code).not.toBe(0);
-    expect(r.err.join("\n")).toContain("required option '--key-store-id <value>' not specified");
+    expect(r.err.join("\n")).toContain("'--key-store-id' is required for scale-down");
     expect(calls).toEqual([]);
   });
 });

@@ -132,4 +132,33 @@ describe("adoptHsms: an HSM AWS replaced is imported at its address, not re-crea
       `test/hsm.adoptHsms.eu-west-1a-1: "hsm-x; rm" is not allowed (hsm- followed by 11-16 letters and digits 2-7, CloudHSM HsmId)`,
     ]);
   });
+
+  test("one HSM id at two addresses (two adopted, or adopted and restored elsewhere) is refused: Terraform would manage it twice", () => {
+    expect(
+      errorLines(() =>
+        build({
+          hsmAzs: ["eu-west-1a", "eu-west-1b", "eu-west-1b"],
+          adoptHsms: { "eu-west-1a-1": "hsm-newnewnewnew", "eu-west-1b-2": "hsm-newnewnewnew" },
+          restored: {
+            clusterId: "cluster-restoredabcd",
+            backupId: "backup-newestreadya",
+            hsmIds: ["hsm-restoredhsmaa", "hsm-newnewnewnew"],
+          },
+        }),
+      ),
+    ).toEqual([
+      `test/hsm.restored.hsmIds.1: "hsm-newnewnewnew" is not allowed (an HSM no other address imports (adoptHsms.eu-west-1a-1 imports it), Terraform import: each remote object at one resource address)`,
+      `test/hsm.adoptHsms.eu-west-1b-2: "hsm-newnewnewnew" is not allowed (an HSM no other address imports (adoptHsms.eu-west-1a-1 imports it), Terraform import: each remote object at one resource address)`,
+    ]);
+  });
+
+  test("an adopted HSM in place of the restored one at the same address imports once", () => {
+    const { stack, cluster } = build({
+      adoptHsms: { "eu-west-1a-1": "hsm-restoredhsmaa" },
+      restored: { clusterId: "cluster-restoredabcd", backupId: "backup-newestreadya", hsmIds: ["hsm-restoredhsmaa"] },
+    });
+    cluster.addRemainingHsms([]);
+    const json = synth(stack) as unknown as { import?: { to: string; id: string }[] };
+    expect(json.import?.filter((i) => i.id === "hsm-restoredhsmaa")).toHaveLength(1);
+  });
 });

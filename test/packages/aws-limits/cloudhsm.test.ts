@@ -153,3 +153,19 @@ describe("HSM type migration and key store acceptance (issue 21)", () => {
     ["hsm-abcdefghij1", false],
   ])("HSM_ID pattern: %s -> %s", (v, ok) => expect(CLOUDHSM.HSM_ID.regex.test(v)).toBe(ok));
 });
+
+describe("hsmsImportedTwice", () => {
+  const azs = ["eu-west-1a", "eu-west-1b", "eu-west-1b"];
+  test("each position imports its adopted HSM, else the restored one at its index; a second import of an id is named", () => {
+    expect(
+      CLOUDHSM.hsmsImportedTwice(azs, { "eu-west-1b-2": "hsm-aaaaaaaaaaa" }, ["hsm-aaaaaaaaaaa", "hsm-bbbbbbbbbbb"]),
+    ).toEqual([{ field: "adoptHsms.eu-west-1b-2", hsmId: "hsm-aaaaaaaaaaa", first: "restored.hsmIds.0" }]);
+  });
+  test("an adopted HSM replaces the restored one at its own address: one import", () => {
+    expect(CLOUDHSM.hsmsImportedTwice(azs, { "eu-west-1a-1": "hsm-aaaaaaaaaaa" }, ["hsm-aaaaaaaaaaa"])).toEqual([]);
+  });
+  test("an id twice in the restored ids alone is left to their each-once rule; non-strings are skipped", () => {
+    expect(CLOUDHSM.hsmsImportedTwice(azs, undefined, ["hsm-aaaaaaaaaaa", "hsm-aaaaaaaaaaa"])).toEqual([]);
+    expect(CLOUDHSM.hsmsImportedTwice([null, "eu-west-1a"], { "eu-west-1a-1": 5 }, [undefined])).toEqual([]);
+  });
+});

@@ -2,11 +2,15 @@
  * Changes AWS makes itself, as Terraform plans them: an HSM AWS replaced (drift: deleted outside
  * Terraform; a create at the same address) and an hsm_type change (a cluster replacement).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { classifyPlans, runCli } from "@cmk-stacks/plan-guard";
-import { parseLiveClusters } from "../../../packages/plan-guard/live-clusters";
+import {
+  loadLiveClusters,
+  MAX_LIVE_CLUSTERS_BYTES,
+  parseLiveClusters,
+} from "../../../packages/plan-guard/live-clusters";
 import { hsmNameOf } from "../../../packages/plan-guard/rules/hsm-replaced";
 import { planOf, rc } from "./builders";
 
@@ -233,14 +237,55 @@ describe("--cloudhsm-clusters", () => {
     writeFileSync(bad, JSON.stringify({ Clusters: [{ ClusterId: CLUSTER, Hsms: [{ State: "ACTIVE" }] }] }));
     err.length = 0;
     expect(await runCli([`prod-keys=${planFile}`, "--cloudhsm-clusters", bad], io)).toBe(2);
-    expect(err.join("\n")).toContain(`${bad}: Clusters[0].Hsms[0].HsmId is not a string`);
+    expect(err.join("\n")).toContain(
+      `${bad}: Clusters[0].Hsms[0].HsmId is not hsm- followed by 11-16 letters and digits 2-7`,
+    );
+  });
+
+  test("a directory, a device that never ends and a huge file are refused by name, unread", () => {
+    const huge = join(dir, "huge.json");
+    writeFileSync(huge, "");
+    truncateSync(huge, MAX_LIVE_CLUSTERS_BYTES + 1);
+    expect(() => loadLiveClusters(dir)).toThrow(
+      `${dir}: not a file (expected the output of aws cloudhsmv2 describe-clusters)`,
+    );
+    expect(() => loadLiveClusters("/dev/zero")).toThrow(
+      "/dev/zero: not a file (expected the output of aws cloudhsmv2 describe-clusters)",
+    );
+    expect(() => loadLiveClusters(huge)).toThrow(
+      `${huge}: ${MAX_LIVE_CLUSTERS_BYTES + 1} bytes, more than describe-clusters prints (at most ${MAX_LIVE_CLUSTERS_BYTES})`,
+    );
+  });
+
+  test("every problem of the file at once, ids of AWS's shapes only (they are printed), nothing asked of AWS", () => {
+    const text = JSON.stringify({
+      Clusters: [
+        null,
+        { ClusterId: 5 },
+        { ClusterId: CLUSTER, Hsms: [null, { HsmId: "hsm-x\nBLOCKED fake" }, { HsmId: 7 }] },
+        { ClusterId: "x", Hsms: "no" },
+      ],
+    });
+    const ids = (what: string) => `${what} followed by 11-16 letters and digits 2-7`;
+    expect(() => parseLiveClusters(text, "f")).toThrow(
+      `f: Clusters[0] is not an object; Clusters[1].ClusterId is not ${ids("cluster-")}; Clusters[2].Hsms[0] is not an object; Clusters[2].Hsms[1].HsmId is not ${ids("hsm-")}; Clusters[2].Hsms[2].HsmId is not ${ids("hsm-")}; Clusters[3].ClusterId is not ${ids("cluster-")}; Clusters[3].Hsms is not a list`,
+    );
+    // __proto__ keys (JSON.parse makes them own properties) are data, never a prototype.
+    expect(
+      parseLiveClusters(
+        `{"__proto__":{"Clusters":[]},"Clusters":[{"ClusterId":"${CLUSTER}","__proto__":{"Hsms":5},"Hsms":[{"HsmId":"hsm-abcdefghijk","__proto__":{"State":"ACTIVE"}}]}]}`,
+        "f",
+      ).map((c) => c.Hsms.map((h) => [h.HsmId, h.State])),
+    ).toEqual([[["hsm-abcdefghijk", undefined]]]);
   });
 
   test("parseLiveClusters keeps only what the rule reads", () => {
     expect(
       parseLiveClusters(
         JSON.stringify({
-          Clusters: [{ ClusterId: CLUSTER, Certificates: { x: 1 }, Hsms: [{ HsmId: "hsm-a", EniIp: "10.0.0.1" }] }],
+          Clusters: [
+            { ClusterId: CLUSTER, Certificates: { x: 1 }, Hsms: [{ HsmId: "hsm-abcdefghijk", EniIp: "10.0.0.1" }] },
+          ],
         }),
         "f",
       ),
@@ -249,7 +294,7 @@ describe("--cloudhsm-clusters", () => {
         ClusterId: CLUSTER,
         Hsms: [
           {
-            HsmId: "hsm-a",
+            HsmId: "hsm-abcdefghijk",
             EniIp: "10.0.0.1",
             AvailabilityZone: undefined,
             SubnetId: undefined,

@@ -375,6 +375,41 @@ describe("the command line", () => {
     expect(q.out.filter((l) => l.startsWith("LAST-USE"))).toHaveLength(7);
     const bad = await run([planFile, "--last-use", "--last-use-timeout", "soon"]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toEqual(['plan-guard: --last-use-timeout: "soon" is not a whole number of seconds (1 or more)']);
+    expect(bad.err).toEqual([
+      'plan-guard: --last-use-timeout: "soon" is not a whole number of seconds (1 or more, at most 2147483)',
+    ]);
+  });
+
+  test("every flag problem at once with the other input errors (an unknown option, a timeout Node's timers cannot hold, a Region that is none, an unreadable file); AWS is not asked", async () => {
+    let asked = 0;
+    const errs: string[] = [];
+    const code = await runCli(
+      [
+        planFile,
+        "--last-use",
+        "--last-use-timeout",
+        "99999999999999999999",
+        "--region",
+        "\u001b[2Jeu-west-1",
+        "--cloudhsm-clusters",
+        join(__dirname, "no-such-file.json"),
+        "--bogus=1",
+      ],
+      {
+        out: () => undefined,
+        err: (l) => errs.push(l),
+        lastUseReader: async () => {
+          asked++;
+          return { unavailable: "not here" };
+        },
+      },
+    );
+    expect([code, asked]).toEqual([2, 0]);
+    expect(errs).toEqual([
+      'plan-guard: unknown option "--bogus" (options: --allowlist, --summary, --markdown, --quiet, --cloudhsm-clusters, --changes, --last-use, --last-use-timeout, --region, --help)',
+      'plan-guard: --last-use-timeout: "99999999999999999999" is not a whole number of seconds (1 or more, at most 2147483)',
+      'plan-guard: --region: "\\u001b[2Jeu-west-1" is not an AWS Region code such as eu-west-1',
+      `plan-guard: ${join(__dirname, "no-such-file.json")}: cannot read (ENOENT)`,
+    ]);
   });
 });

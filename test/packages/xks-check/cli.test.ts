@@ -4,7 +4,7 @@
  * runCli with this repository's environments, tools/xks-check/environments.ts).
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
@@ -170,6 +170,62 @@ describe("input errors exit 2 with one line", () => {
   ])("%j", async (argv, line) => {
     const r = await run(argv, { env: CRED_ENV });
     expect([r.code, r.err]).toEqual([2, [line]]);
+  });
+
+  test("every flag problem at once (a missing, a non-PEM and a device --ca-file too), before the secret is read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xks-ca-"));
+    const notPem = join(dir, "key.pem");
+    writeFileSync(notPem, "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n");
+    const huge = join(dir, "huge.pem");
+    writeFileSync(huge, "");
+    truncateSync(huge, 2 * 1024 * 1024);
+    let read = 0;
+    const r = await run(
+      [
+        "--endpoint",
+        "https://xks.example.com/\u001b[2J",
+        "--uri-path",
+        URI_PATH,
+        "--region",
+        REGION,
+        "--key",
+        "bad/id",
+        "--ca-file",
+        "/nonexistent/ca.pem",
+        "--ca-file",
+        notPem,
+        "--ca-file",
+        "/dev/zero",
+        "--ca-file",
+        huge,
+        "--samples",
+        "0",
+        "--timeout-ms",
+        "100",
+        "--credential-secret",
+        "arn:aws:secretsmanager:eu-west-1:222222222222:secret:xks-AbCdEf",
+      ],
+      {
+        env: {},
+        secretsClient: () => {
+          read++;
+          throw new Error("the secret must not be read");
+        },
+      },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect([r.code, read, r.out]).toEqual([2, 0, []]);
+    expect(r.err).toEqual([
+      "xks-check: --ca-file: cannot read /nonexistent/ca.pem (ENOENT)",
+      `xks-check: --ca-file: ${notPem} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      "xks-check: --ca-file: /dev/zero is not a file",
+      `xks-check: --ca-file: ${huge} holds 2097152 bytes, more than a CA bundle (at most 1048576)`,
+      'xks-check: --samples: "0" must be a whole number from 1 to 1000',
+      'xks-check: --timeout-ms: "100" must be a whole number from 251 to 60000',
+      'xks-check: --endpoint: "https://xks.example.com/\\u001b[2J" must be https://<private DNS name>, 10-128 characters, with no port and no path',
+      `xks-check: --key: "bad/id" must be 1-128 chars of letters, digits, '-', '_', '.' (an xksKeyId)`,
+    ]);
+    expect(r.err.join("\n")).not.toContain("MC4CAQAwBQYDK2VwBCIEIA");
   });
 
   test("a credential passed as an argument is refused without echoing it", async () => {
