@@ -44,7 +44,7 @@ export function parseLiveClusters(text: string, file: string): LiveCluster[] {
         else if (typeof hsm.HsmId !== "string" || !CLOUDHSM.HSM_ID.regex.test(hsm.HsmId))
           problems.push(`Clusters[${i}].Hsms[${j}].HsmId is not ${CLOUDHSM.HSM_ID.allowed}`);
         // DescribeClusters names each HSM's cluster: an HSM listed under another cluster is no answer AWS gives.
-        else if (hsm.ClusterId !== undefined && hsm.ClusterId !== c.ClusterId)
+        if (isObject(h) && hsm.ClusterId !== undefined && hsm.ClusterId !== c.ClusterId)
           problems.push(
             `Clusters[${i}].Hsms[${j}].ClusterId is ${JSON.stringify(hsm.ClusterId)}, not its cluster ${JSON.stringify(c.ClusterId)}`,
           );

@@ -312,7 +312,7 @@ describe("--cloudhsm-clusters", () => {
     expect(() =>
       parseLiveClusters(
         JSON.stringify({
-          Clusters: [{ ClusterId: CLUSTER, Hsms: [{ HsmId: "hsm-a", ClusterId: "cluster-othercluster" }] }],
+          Clusters: [{ ClusterId: CLUSTER, Hsms: [{ HsmId: "hsm-abcdefghijk", ClusterId: "cluster-othercluster" }] }],
         }),
         "f",
       ),
