@@ -12,6 +12,8 @@ const { INTEGRATION, integrationPatterns } = require("./test/helpers/projects");
 const shared = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // cdktf's archiver, loaded when first called rather than with cdktf (test/helpers/lazy-archiver.js).
+  moduleNameMapper: { "^archiver$": "<rootDir>/test/helpers/lazy-archiver.js" },
 };
 // Run temp directory and the make-like build for both; the background runs for integration only.
 // One setup module per project: jest runs each distinct module once, with the first test's project

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvironmentConfig } from "../../environments/types";
-import { composeApp, composeEnvironment, type ComposedApp } from "../../stacks/compose";
+import type { ComposedApp } from "../../stacks/compose";
 import { isUserError } from "../../environments/errors";
 import { PropsError } from "../../modules/core/errors";
 
@@ -28,6 +28,11 @@ export function synthEnvs(envs: Record<string, EnvironmentConfig>): {
   composed: ComposedApp;
   outdir: string;
 } {
+  // The composition (every stack and construct, the schema, zod) is loaded here, on first use:
+  // most suites importing this file only read synthesized JSON or catch a refusal, and an import
+  // at the top cost each of them ~0.3 s of CPU.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { composeApp, composeEnvironment } = require("../../stacks/compose") as typeof import("../../stacks/compose");
   const outdir = mkdtempSync(join(tmpdir(), "cmk-synth-"));
   dirs.push(outdir);
   const composed = composeApp(envs, composeEnvironment, outdir);

@@ -8,7 +8,7 @@
  * for `plan`, 3.5 s for `show`), paid once per Terraform process whatever the configuration's
  * size. Planning N variants of a stack together pays it once instead of N times.
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ConfigModule, JsonObject, PlanJson, PlanValuesModule, ResourceChange } from "@cmk-stacks/plan-guard";
 import type { TerraformState } from "./state";
@@ -43,12 +43,15 @@ function checkModuleName(name: string): void {
 /**
  * Gives `dir` the provider installation of `initialisedDir` (a scratch copy that ran `terraform
  * init`: a symlink into the mirror and the lock file), replacing any it had: every offline run
- * needs the same single provider, so one init serves them all.
+ * needs the same single provider, so one init serves them all. A configuration that needs no
+ * provider (only `terraform_data`) has neither after its init: then there is nothing to copy.
  */
 export function copyProviderInstallation(initialisedDir: string, dir: string): void {
   rmSync(join(dir, ".terraform"), { recursive: true, force: true });
-  cpSync(join(initialisedDir, ".terraform"), join(dir, ".terraform"), { recursive: true, verbatimSymlinks: true });
-  cpSync(join(initialisedDir, ".terraform.lock.hcl"), join(dir, ".terraform.lock.hcl"));
+  if (existsSync(join(initialisedDir, ".terraform")))
+    cpSync(join(initialisedDir, ".terraform"), join(dir, ".terraform"), { recursive: true, verbatimSymlinks: true });
+  if (existsSync(join(initialisedDir, ".terraform.lock.hcl")))
+    cpSync(join(initialisedDir, ".terraform.lock.hcl"), join(dir, ".terraform.lock.hcl"));
 }
 
 /** Root output name of a module's re-exported output (see {@link modulePlan}). */
@@ -158,6 +161,58 @@ function rootOf(module: PlanValuesModule | undefined, prefix: string): PlanValue
   return rewrite(child);
 }
 
+/** `checks` of `terraform show -json`: a checked object (and its instances), by address. */
+interface CheckAddress {
+  module?: string;
+  to_display?: string;
+  [k: string]: unknown;
+}
+interface CheckResult {
+  address?: CheckAddress;
+  instances?: { address?: CheckAddress; [k: string]: unknown }[];
+  [k: string]: unknown;
+}
+
+/**
+ * The module's `relevant_attributes` and `checks` (each names resources by address; Terraform
+ * writes them for the whole root), with the addresses a root of its own would have.
+ */
+function moduleExtras(
+  plan: PlanJson,
+  prefix: string,
+): { relevant_attributes?: { resource: string; attribute: unknown }[]; checks?: CheckResult[] } {
+  const { relevant_attributes: relevant, checks } = plan as {
+    relevant_attributes?: { resource: string; attribute: unknown }[];
+    checks?: CheckResult[];
+  };
+  const inModule = (module: string | undefined) => module === prefix || !!module?.startsWith(`${prefix}.`);
+  const address = (a: CheckAddress): CheckAddress => {
+    const { module, ...rest } = a;
+    return {
+      ...rest,
+      ...(module && module !== prefix ? { module: strip(module, prefix) } : {}),
+      ...(a.to_display ? { to_display: strip(a.to_display, prefix) } : {}),
+    };
+  };
+  const ownRelevant = (relevant ?? [])
+    .filter((r) => r.resource.startsWith(`${prefix}.`))
+    .map((r) => ({ ...r, resource: strip(r.resource, prefix) }));
+  const ownChecks = (checks ?? [])
+    .filter((c) => inModule(c.address?.module))
+    .map((c) => ({
+      ...c,
+      ...(c.address ? { address: address(c.address) } : {}),
+      ...(c.instances
+        ? { instances: c.instances.map((i) => ({ ...i, ...(i.address ? { address: address(i.address) } : {}) })) }
+        : {}),
+    }));
+  // Terraform leaves both out when empty (omitempty).
+  return {
+    ...(ownRelevant.length ? { relevant_attributes: ownRelevant } : {}),
+    ...(ownChecks.length ? { checks: ownChecks } : {}),
+  };
+}
+
 /**
  * The part of a combined plan that belongs to `module.<name>`, with addresses as they would be
  * had that configuration been planned as a root module of its own.
@@ -217,8 +272,17 @@ export function modulePlan(plan: PlanJson, name: string): PlanJson {
     );
   const planned = rootOf(plan.planned_values?.root_module, prefix);
   const prior = rootOf(plan.prior_state?.values?.root_module, prefix);
+  const {
+    relevant_attributes: _relevant,
+    checks: _checks,
+    ...rest
+  } = plan as PlanJson & {
+    relevant_attributes?: unknown;
+    checks?: unknown;
+  };
   return {
-    ...plan,
+    ...rest,
+    ...moduleExtras(plan, prefix),
     resource_changes: (plan.resource_changes ?? []).filter(mine).map(rewrite),
     ...(plan.resource_drift ? { resource_drift: plan.resource_drift.filter(mine).map(rewrite) } : {}),
     ...(plan.planned_values

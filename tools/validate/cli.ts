@@ -1,11 +1,11 @@
 /**
  * `npm run validate`: synthesizes every shipped environment (or ENV_CONFIG's), then runs
  * `terraform validate` and `terraform plan -refresh=false` on each stack against the local
- * provider mirror, offline (the keys stacks in one Terraform run, the data stacks in another:
- * see run-offline.ts). One line per stack; exit 1 if any stack fails. When no Terraform CLI or
- * provider mirror is installed: exit 2 with a FAILED line under `--require-terraform` or in CI
- * (`CI` set, as GitHub Actions and most CI services do), so that a runner without the mirror
- * can never pass for a validated one; elsewhere (a laptop) a SKIPPED line and exit 0.
+ * provider mirror, offline (every stack in one Terraform run: see run-offline.ts). One line per
+ * stack; exit 1 if any stack fails. When no Terraform CLI or provider mirror is installed: exit 2
+ * with a FAILED line under `--require-terraform` or in CI (`CI` set, as GitHub Actions and most
+ * CI services do), so that a runner without the mirror can never pass for a validated one;
+ * elsewhere (a laptop) a SKIPPED line and exit 0.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,8 +1,7 @@
 /**
  * Validates and plans synthesized stacks with the real Terraform CLI and AWS provider, offline:
- * each stack in a scratch copy (see tools/terraform), the keys stacks together in one Terraform
- * run and the data stacks in another, their remote state holding placeholders named after each
- * keys-stack output.
+ * each stack in a scratch copy (see tools/terraform), all of them together in one Terraform run,
+ * the data stacks' remote state holding placeholders named after each keys-stack output.
  */
 import type { PlanJson } from "@cmk-stacks/plan-guard";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -289,11 +288,14 @@ async function runPhase(items: readonly PhaseItem[], root: string, ctx: PhaseCon
 }
 
 /**
- * Runs every stack in `outdir/stacks`: the keys stacks together in one Terraform run and, at the
- * same time, the other (data) stacks together in another (see {@link runPhase}). A data stack's
- * remote state holds placeholders named after each keys-stack output (the keys plan cannot
- * know them either: they are attributes of resources not yet created), so the two do not wait
- * for each other. Each stack keeps its own initialised scratch copy in `scratch/<stack>`.
+ * Runs every stack in `outdir/stacks` together in one Terraform run (see {@link runPhase}). A data
+ * stack's remote state holds placeholders named after each keys-stack output (the keys plan
+ * cannot know them either: they are attributes of resources not yet created), so no stack waits
+ * for another's plan. One run rather than one for the keys stacks and one for the data stacks at
+ * the same time: the same results and about the same wall time (`terraform plan` walks the graph
+ * on both cores), with one load of the AWS provider's schema for `plan` and one for `show`
+ * instead of two each (the test suite's offline run: 16.9 s -> 12.3 s of Terraform CPU).
+ * Each stack keeps its own initialised scratch copy in `scratch/<stack>`.
  */
 export async function validateOffline(
   outdir: string,
@@ -327,17 +329,10 @@ export async function validateOffline(
     const keysStack = `${stack.replace(/-(keys|data)$/, "")}-keys`;
     return all.includes(keysStack) ? { [keysStack]: outputsOf(read(keysStack)) } : {};
   };
-  await Promise.all([
-    runPhase(
-      stacks.filter(isKeys).map((stack) => ({ stack, json: read(stack), remote: {} })),
-      "_keys",
-      ctx,
-    ),
-    runPhase(
-      stacks.filter((s) => !isKeys(s)).map((stack) => ({ stack, json: read(stack), remote: remoteFor(stack) })),
-      "_data",
-      ctx,
-    ),
-  ]);
+  await runPhase(
+    stacks.map((stack) => ({ stack, json: read(stack), remote: isKeys(stack) ? {} : remoteFor(stack) })),
+    "_stacks",
+    ctx,
+  );
   return results;
 }

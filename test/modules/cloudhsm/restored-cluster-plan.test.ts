@@ -5,21 +5,27 @@
  * step changed), and forgets the lost cluster and HSMs instead of destroying them. The control, the
  * same configuration without source_backup_identifier, plans the cluster's replacement (the
  * provider's ForceNew, not Computed, argument).
+ *
+ * Both are child modules of one combined root (tools/terraform/combine.ts), planned by one init,
+ * one plan and one show: each Terraform process pays ~1.5-2 s of CPU to load the AWS provider's
+ * schema, whatever the configuration's size.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { HsmCluster, type RestoredCluster } from "../../../modules/cloudhsm/hsm-cluster";
 import { CloudHsmKeyStore } from "../../../modules/keystores/cloudhsm-key-store";
-import type { JsonValue } from "@cmk-stacks/plan-guard";
+import type { JsonObject, JsonValue } from "@cmk-stacks/plan-guard";
 import { classifyPlans, type GuardResult } from "@cmk-stacks/plan-guard";
 import {
   findTerraform,
   init,
+  modulePlan,
   prepareScratch,
   showJson,
   terraform,
+  writeCombinedRoot,
   type TerraformState,
 } from "../../../tools/terraform/offline";
 import { fixture } from "../../hooks/helpers";
@@ -133,22 +139,59 @@ function stateFor(original: Json, restored: Json): TerraformState {
   };
 }
 
+interface Planned {
+  changes: string[][];
+  errors: string[];
+  guard: GuardResult;
+}
+
+/**
+ * Plans each configuration against `state` in ONE Terraform run (tools/terraform/combine.ts: each
+ * a child module of a scratch root, the state merged under the module addresses), so one init, one
+ * plan and one show serve every case: each Terraform process pays the AWS provider's schema load.
+ * Each case's planned changes, errors and plan guard result read back as if planned alone.
+ */
 async function planned(
-  json: Json,
+  cases: Record<string, Json>,
   state: TerraformState,
-): Promise<{ changes: string[][]; errors: string[]; guard: GuardResult }> {
+): Promise<{ unattributed: unknown[]; cases: Record<string, Planned> }> {
   const dir = mkdtempSync(join(tmpdir(), "restored-plan-"));
   try {
-    prepareScratch(json, dir);
-    await init(dir);
-    writeFileSync(join(dir, "s.tfstate"), JSON.stringify(state));
+    // Terraform takes `import` blocks in the root module only: each case's are lifted into the
+    // root, their targets under the case's module address (the same imports, as a root calling
+    // that configuration as a module would write them).
+    const imports: JsonValue[] = [];
+    const configs = Object.entries(cases).map(([name, json]) => {
+      const p = prepareScratch(json, join(dir, "cases", name));
+      const { import: own, ...config } = JSON.parse(readFileSync(p.configFile, "utf8")) as JsonObject;
+      for (const i of (own ?? []) as { to: string; id: string }[]) imports.push({ ...i, to: `module.${name}.${i.to}` });
+      return { name, config };
+    });
+    const initialised = join(dir, "cases", configs[0].name);
+    await init(initialised);
+    const root = join(dir, "root");
+    const stateFile = writeCombinedRoot(
+      root,
+      initialised,
+      configs.map((c) => ({ ...c, state })),
+    );
+    writeFileSync(join(root, "imports.tf.json"), JSON.stringify({ import: imports }));
     const run = await terraform(
-      dir,
-      ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-json", "-state=s.tfstate", "-out=p.bin"],
+      root,
+      [
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        "-refresh=false",
+        "-json",
+        `-state=${stateFile}`,
+        "-out=p.bin",
+      ],
       { timeoutMs: 540_000 },
     );
     // The plan guard on the same plan, as `terraform show -json` writes it.
-    const guard = classifyPlans([{ stack: "t-keys", plan: await showJson(dir, "p.bin") }]);
+    const plan = await showJson(root, "p.bin");
     const messages = run.stdout
       .split("\n")
       .filter(Boolean)
@@ -158,19 +201,37 @@ async function planned(
             type: string;
             "@level"?: string;
             "@message"?: string;
-            change?: { resource: { addr: string }; action: string };
+            diagnostic?: { address?: string; range?: { filename?: string } };
+            change?: { resource: { addr: string; module: string }; action: string };
           },
       );
-    return {
-      errors: messages
-        .filter((m) => m.type === "diagnostic" && m["@level"] === "error")
-        .map((m) => m["@message"] ?? ""),
-      changes: messages
-        .filter((m) => m.type === "planned_change")
-        .map((m) => [m.change?.resource.addr ?? "", m.change?.action ?? ""])
-        .sort(),
-      guard,
-    };
+    // An error belongs to a case by the resource address it names or the file it points at.
+    const errors = messages
+      .filter((m) => m.type === "diagnostic" && m["@level"] === "error")
+      .map((m) => ({
+        address: m.diagnostic?.address ?? "",
+        file: m.diagnostic?.range?.filename ?? "",
+        message: m["@message"] ?? "",
+      }));
+    const inCase = (e: (typeof errors)[number], name: string) =>
+      e.address.startsWith(`module.${name}.`) || e.file.startsWith(`${name}/`);
+    const byCase = Object.fromEntries(
+      configs.map(({ name }) => {
+        const prefix = `module.${name}.`;
+        return [
+          name,
+          {
+            errors: errors.filter((e) => inCase(e, name)).map((e) => e.message),
+            changes: messages
+              .filter((m) => m.type === "planned_change" && m.change?.resource.addr.startsWith(prefix))
+              .map((m) => [m.change?.resource.addr.slice(prefix.length) ?? "", m.change?.action ?? ""])
+              .sort(),
+            guard: classifyPlans([{ stack: "t-keys", plan: modulePlan(plan, name) }]),
+          },
+        ];
+      }),
+    );
+    return { unattributed: errors.filter((e) => configs.every((c) => !inCase(e, c.name))), cases: byCase };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -182,8 +243,13 @@ t(
     const original = build();
     const restored = build(RESTORED);
     const state = stateFor(original, restored);
-    const result = await planned(restored, state);
+    const control = JSON.parse(JSON.stringify(restored)) as Json;
+    for (const c of Object.values(control.resource.aws_cloudhsm_v2_cluster)) delete c.source_backup_identifier;
+    // The restored configuration and the control, planned together against the same state.
+    const both = await planned({ restored, control }, state);
+    const result = both.cases.restored;
     expect(result.errors).toEqual([]);
+    expect(both.unattributed).toEqual([]);
     const forgotten = [
       ...Object.keys(original.resource.aws_cloudhsm_v2_cluster).map((n) => `aws_cloudhsm_v2_cluster.${n}`),
       ...Object.keys(original.resource.aws_cloudhsm_v2_hsm).map((n) => `aws_cloudhsm_v2_hsm.${n}`),
@@ -205,12 +271,12 @@ t(
         .sort(),
     ).toEqual([...forgotten].sort());
 
-    const control = JSON.parse(JSON.stringify(restored)) as Json;
-    for (const c of Object.values(control.resource.aws_cloudhsm_v2_cluster)) delete c.source_backup_identifier;
-    const replaced = await planned(control, state);
+    const replaced = both.cases.control;
     expect(
       replaced.changes.filter(([addr]) => addr.startsWith("aws_cloudhsm_v2_cluster.")).map(([, a]) => a),
     ).toContain("replace");
+    // (refused by its prevent_destroy, the plan's only errors)
+    expect(new Set(replaced.errors)).toEqual(new Set(["Error: Instance cannot be destroyed"]));
     // ...which the guard blocks, naming the restore command.
     const blocked = replaced.guard.blocked.find(
       (f) => f.address.includes("cluster-restoredabcd") && f.action === "replace",

@@ -108,6 +108,62 @@ test("modulePlan re-keys the module's provider configuration as a root's (region
   expect(a.configuration?.root_module?.resources?.[0].provider_config_key).toBe("aws");
 });
 
+test("modulePlan keeps only the module's relevant_attributes and checks, with root addresses; none left, none written", () => {
+  const check = (module: string, status: string) => ({
+    address: {
+      kind: "resource",
+      mode: "managed",
+      module,
+      name: "s",
+      to_display: `${module}.aws_kms_custom_key_store.s`,
+      type: "aws_kms_custom_key_store",
+    },
+    status,
+    instances: [{ address: { module, to_display: `${module}.aws_kms_custom_key_store.s` }, status }],
+  });
+  const plan = {
+    ...combined,
+    relevant_attributes: [
+      { resource: "module.a.aws_kms_key.k", attribute: ["arn"] },
+      { resource: "module.b.aws_kms_key.k", attribute: ["key_id"] },
+      { resource: "module.ab.aws_kms_key.k", attribute: ["arn"] },
+    ],
+    checks: [check("module.a", "pass"), check("module.b", "unknown"), check("module.b.module.inner", "fail")],
+  } as PlanJson;
+  const b = modulePlan(plan, "b") as PlanJson & { relevant_attributes?: unknown; checks?: unknown };
+  expect(b.relevant_attributes).toEqual([{ resource: "aws_kms_key.k", attribute: ["key_id"] }]);
+  expect(b.checks).toEqual([
+    {
+      address: {
+        kind: "resource",
+        mode: "managed",
+        name: "s",
+        to_display: "aws_kms_custom_key_store.s",
+        type: "aws_kms_custom_key_store",
+      },
+      status: "unknown",
+      instances: [{ address: { to_display: "aws_kms_custom_key_store.s" }, status: "unknown" }],
+    },
+    {
+      address: {
+        kind: "resource",
+        mode: "managed",
+        module: "module.inner",
+        name: "s",
+        to_display: "module.inner.aws_kms_custom_key_store.s",
+        type: "aws_kms_custom_key_store",
+      },
+      status: "fail",
+      instances: [
+        { address: { module: "module.inner", to_display: "module.inner.aws_kms_custom_key_store.s" }, status: "fail" },
+      ],
+    },
+  ]);
+  // A module with none of either: Terraform writes neither key for a root without them.
+  const c = modulePlan(plan, "c");
+  expect("relevant_attributes" in c || "checks" in c).toBe(false);
+});
+
 describe("combined roots", () => {
   const dir = mkdtempSync(join(tmpdir(), "cmk-combine-"));
   const installed = join(dir, "installed");

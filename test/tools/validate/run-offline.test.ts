@@ -1,7 +1,8 @@
 /**
  * The combined offline runs of `npm run validate` (tools/validate/run-offline.ts) with the real
  * Terraform CLI on tiny stacks that need no provider download (`terraform_data` only): every
- * stack planned in one run, and when that run fails, each stack alone so the error names its stack.
+ * stack, keys and data, planned in one run, and when that run fails, each stack alone so the
+ * error names its stack.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,10 +32,15 @@ const ok = (input: string) => ({
 });
 
 t(
-  `all stacks pass in one combined run each for keys and data, with per-stack summaries${why}`,
+  `all stacks, keys and data, pass in one combined run, with per-stack summaries${why}`,
   async () => {
     const out = outdir("good", { "a-keys": ok("a"), "b-keys": ok("b"), "a-data": ok("a-data") });
-    const results = await validateOffline(out, join(work, "good-scratch"), { savePlans: (s) => s === "b-keys" });
+    const seen: string[] = [];
+    const results = await validateOffline(out, join(work, "good-scratch"), {
+      savePlans: (s) => s === "b-keys",
+      progress: (l) => seen.push(l),
+    });
+    expect(seen).toEqual(["validate: planning a-data, a-keys, b-keys in one Terraform run..."]);
     const line = Object.fromEntries(results.map((r) => [r.stack, [r.ok, r.summary]]));
     expect(line).toEqual({
       "a-keys": [true, "validate ok, plan ok: 1 to add, 0 to change, 0 to destroy"],
