@@ -12,8 +12,8 @@ export type AlarmSpec = Omit<
 >;
 
 /**
- * A CloudWatch alarm named `<topic prefix><name>` (the topic and key policies admit only alarms
- * named so) that notifies the topic when it fires and when it recovers.
+ * A CloudWatch alarm named `<topic prefix><name>`, registered with the topic (whose policies admit
+ * exactly the registered alarms), that notifies the topic when it fires and when it recovers.
  */
 export function topicAlarm(
   scope: Construct,
@@ -22,9 +22,12 @@ export function topicAlarm(
   description: string,
   spec: AlarmSpec,
 ): CloudwatchMetricAlarm {
+  const alarmName = `${topic.alarmNamePrefix}${name}`;
+  // The topic's policies admit this alarm by its exact ARN (modules/alarms/alarm-topic.ts).
+  topic.admitAlarm?.(alarmName);
   return new CloudwatchMetricAlarm(scope, name, {
     ...spec,
-    alarmName: `${topic.alarmNamePrefix}${name}`,
+    alarmName,
     alarmDescription: description,
     alarmActions: [topic.topicArn],
     okActions: [topic.topicArn],

@@ -235,10 +235,13 @@ export class ImportedKey extends Construct implements ICustomerKey {
       // Minimum is the statistic AWS recommends for this metric; the alarm fires while re-importing
       // (same material, new ValidTo) still avoids an outage.
       // https://docs.aws.amazon.com/kms/latest/developerguide/monitoring-cloudwatch.html#key-material-expiration
+      const alarmName = props.alarmTopic
+        ? `${props.alarmTopic.alarmNamePrefix}key-${props.name}-material-expiry`
+        : `${env.name}-key-${props.name}-material-expiry`;
+      // The topic's policies admit this alarm by its exact ARN.
+      props.alarmTopic?.admitAlarm?.(alarmName);
       this.expiryAlarm = new CloudwatchMetricAlarm(this, "material-expiry", {
-        alarmName: props.alarmTopic
-          ? `${props.alarmTopic.alarmNamePrefix}key-${props.name}-material-expiry`
-          : `${env.name}-key-${props.name}-material-expiry`,
+        alarmName,
         alarmDescription: `Imported key material of ${props.alias} expires in less than ${Math.round((warningSeconds / DAY_SECONDS) * 10) / 10} days: re-import it (docs/byok.md)`,
         namespace: "AWS/KMS",
         metricName: "SecondsUntilKeyMaterialExpiration",

@@ -96,6 +96,16 @@ export const XKS_PROXY_ERRORS_PER_MINUTE: Limit = {
   doc: "https://docs.aws.amazon.com/kms/latest/developerguide/xks-alarms.html",
 };
 
+/**
+ * Largest SNS topic policy: 30 KB (SetTopicAttributes Policy; IAM Access Analyzer's SnsTopicConfiguration
+ * gives 30,720 characters). The alarm topic lists its alarms' ARNs while they fit.
+ */
+export const SNS_TOPIC_POLICY_MAX_BYTES: Limit = {
+  value: 30720,
+  unit: "bytes",
+  doc: "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html#sns-policy-quotas",
+};
+
 /** Period of XksProxyCredentialAge (published about hourly): one hour. */
 export const XKS_CREDENTIAL_AGE_PERIOD_SECONDS: Limit = {
   value: 3600,

@@ -203,6 +203,13 @@ export const DEFAULT_ROTATION_PERIOD_DAYS: Default<number> = {
   doc: `${API}/API_EnableKeyRotation.html`,
 };
 
+/** Largest key policy document KMS accepts: 32,768 bytes (the alarm topic key lists its alarms' ARNs while they fit). */
+export const KEY_POLICY_MAX_BYTES: Limit = {
+  value: 32768,
+  unit: "bytes",
+  doc: `${GUIDE}/key-policy-overview.html#key-policy-format`,
+};
+
 /** Where a key's material lives unless configured otherwise: AWS KMS itself (this project's default). */
 export const DEFAULT_KEY_STORE: Default<"aws-kms"> = {
   value: "aws-kms",

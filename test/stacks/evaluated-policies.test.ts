@@ -929,6 +929,20 @@ describe.each(alarmTopics)("alarm topic of $envName", (a) => {
     ).toBe("ImplicitlyDenied");
   });
 
+  test("exactly the alarms the stack creates publish and use the key; another alarm named with the prefix does not", async () => {
+    const names = Object.values(shipped[`${a.envName}-keys`].resource?.aws_cloudwatch_metric_alarm ?? {}).map(
+      (r) => r.alarm_name as string,
+    );
+    expect(names.length).toBeGreaterThan(1);
+    for (const name of names) {
+      expect(await cw("sns:Publish", topicArn, a.topicPolicy, alarm(a.account, name))).toBe("Allowed");
+      expect(await cw("kms:GenerateDataKey", a.keyArn, a.keyPolicy, alarm(a.account, name))).toBe("Allowed");
+    }
+    const forged = alarm(a.account, `${a.envName}-kms-forged-healthy`);
+    expect(await cw("sns:Publish", topicArn, a.topicPolicy, forged)).toBe("ImplicitlyDenied");
+    expect(await cw("kms:GenerateDataKey", a.keyArn, a.keyPolicy, forged)).toBe("ImplicitlyDenied");
+  });
+
   test("an administrator manages the key but neither decrypts with it nor publishes", async () => {
     expect(await admin("kms:PutKeyPolicy", a.keyArn, a.keyPolicy)).toBe("Allowed");
     expect(await admin("kms:Decrypt", a.keyArn, a.keyPolicy)).toBe("ImplicitlyDenied");

@@ -11,9 +11,14 @@ const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:test-kms-alarms`;
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const OWN_ALARM = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:test-kms-request-quota`;
 
-function synth(props: AlarmTopicProps = { subscriptions: [{ protocol: "email", endpoint: "oncall@example.com" }] }) {
+function synth(
+  props: AlarmTopicProps = { subscriptions: [{ protocol: "email", endpoint: "oncall@example.com" }] },
+  alarms: readonly string[] = ["request-quota"],
+) {
   const stack = new EnvironmentStack(Testing.app(), "test", { name: "test", account: ACCOUNT, region: REGION });
-  new AlarmTopic(stack, "alarms", props);
+  const topic = new AlarmTopic(stack, "alarms", props);
+  // The alarms that notify the topic (topicAlarm registers each so); registered after the topic, as in a stack.
+  for (const name of alarms) topic.admitAlarm(`${topic.alarmNamePrefix}${name}`);
   return JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, Record<string, unknown>>> };
 }
 const only = (json: ReturnType<typeof synth>, type: string) => Object.values(json.resource[type])[0];
@@ -146,13 +151,61 @@ describe("topic policy, evaluated", () => {
   });
 });
 
-test("a topic name sets the alarm name prefix the policies admit", () => {
-  const named = synth({ subscriptions: [{ protocol: "email", endpoint: "a@example.com" }], topicName: "kms-oncall" });
+test("a topic name sets the alarm name prefix of the alarms the policies admit", () => {
+  const named = synth({ subscriptions: [{ protocol: "email", endpoint: "a@example.com" }], topicName: "kms-oncall" }, [
+    "b",
+    "a",
+  ]);
   const policy = JSON.parse(only(named, "aws_sns_topic_policy").policy as string) as {
-    Statement: { Condition?: { ArnLike?: Record<string, string> } }[];
+    Statement: { Condition?: { ArnEquals?: Record<string, string[]> } }[];
   };
-  expect(policy.Statement[0].Condition?.ArnLike).toEqual({
-    "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:kms-oncall-*`,
+  expect(policy.Statement[0].Condition?.ArnEquals).toEqual({
+    "aws:SourceArn": [
+      `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:kms-oncall-a`,
+      `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:kms-oncall-b`,
+    ],
+  });
+});
+
+describe("only the alarms registered with the topic, by exact ARN", () => {
+  // Anyone in the account allowed cloudwatch:PutMetricAlarm could otherwise name an alarm with the
+  // prefix and publish a forged "healthy" (or flood the on-call) through CloudWatch.
+  const forged = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:test-kms-forged`;
+  test("an alarm of the account named with the prefix but not registered neither publishes nor uses the key", async () => {
+    expect(await cloudWatch("sns:Publish", TOPIC_ARN, topicPolicy, forged)).toBe("ImplicitlyDenied");
+    expect(await cloudWatch("kms:GenerateDataKey", KEY_ARN, keyPolicy, forged)).toBe("ImplicitlyDenied");
+    expect(await cloudWatch("kms:Decrypt", KEY_ARN, keyPolicy, forged)).toBe("ImplicitlyDenied");
+  });
+
+  test("no alarm registered: no CloudWatch statement at all (nothing publishes)", async () => {
+    const none = synth(undefined, []);
+    const topic = JSON.parse(only(none, "aws_sns_topic_policy").policy as string) as PolicyDocument;
+    const key = JSON.parse(only(none, "aws_kms_key").policy as string) as PolicyDocument;
+    expect(await cloudWatch("sns:Publish", TOPIC_ARN, topic)).toBe("ImplicitlyDenied");
+    expect(await cloudWatch("kms:GenerateDataKey", KEY_ARN, key)).toBe("ImplicitlyDenied");
+    expect(await role("sns:Publish", TOPIC_ARN, topic, [ADMINISTRATOR_ACCESS])).toBe("ExplicitlyDenied");
+  });
+
+  test("a list too long for a topic policy (30 KB) falls back to the prefix, within both size limits", async () => {
+    const many = Array.from({ length: 400 }, (_, i) => `key-imported-${i}-material-expiry`);
+    const big = synth(undefined, many);
+    const topicText = only(big, "aws_sns_topic_policy").policy as string;
+    const keyText = only(big, "aws_kms_key").policy as string;
+    expect(topicText).not.toContain("ArnEquals");
+    expect(Buffer.byteLength(topicText)).toBeLessThanOrEqual(30720);
+    expect(Buffer.byteLength(keyText)).toBeLessThanOrEqual(32768);
+    const topic = JSON.parse(topicText) as PolicyDocument;
+    expect(
+      await cloudWatch(
+        "sns:Publish",
+        TOPIC_ARN,
+        topic,
+        `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:test-kms-key-imported-7-material-expiry`,
+      ),
+    ).toBe("Allowed");
+    // 100 alarms still fit: exact ARNs.
+    const fits = synth(undefined, many.slice(0, 100));
+    expect(only(fits, "aws_sns_topic_policy").policy as string).toContain("ArnEquals");
   });
 });
 
