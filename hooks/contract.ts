@@ -96,17 +96,27 @@ export type AnyOfType =
   | "ec2:security-group-rule"
   | "ec2:vpc";
 
-/** What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, the resource an argument names, or every resource of a type in the account and Region. */
+/**
+ * What an IAM statement is scoped to: `*`, the AWS-RunShellScript document, the resource an argument
+ * names, every resource of a type in the account and Region, or the VPC of the cluster the step acts
+ * on (`cluster-vpc`: {@link StepScope.vpcId}).
+ */
 export type ResourceRef =
   | "*"
   | "run-shell-script-document"
+  | "cluster-vpc"
   | { readonly of: "cluster" | "parameter" | "secret" | "instance" | "key"; readonly arg: ArgName }
   | { readonly anyOf: AnyOfType };
+
+/** A condition value: a literal, an argument's value, or the ARN of the cluster's VPC ({@link StepScope.vpcId}). */
+export type ConditionValue = string | { readonly arg: ArgName } | { readonly ref: "cluster-vpc" };
 
 export interface StatementSpec {
   readonly actions: readonly string[];
   /** One resource (rendered as a string) or several (rendered as a list). */
   readonly resources: ResourceRef | readonly ResourceRef[];
+  /** Condition block (operator -> key -> value), values rendered for the step's scope. @default - none */
+  readonly condition?: Readonly<Record<string, Readonly<Record<string, ConditionValue>>>>;
   /** Why the statement is shaped this way (README). */
   readonly note?: string;
 }
@@ -181,13 +191,27 @@ const SCALE_WINDOW_ARGS = {
   },
 } as const satisfies Partial<Record<ArgName, ArgSpec>>;
 const CREATE_DELETE_HSM_NOTE = "CreateHsm on the cluster ARN only";
+/**
+ * Tag `restore-key-store` puts on the cluster it creates (value: the key store id), so a re-run finds
+ * it; its CreateCluster grant requires exactly this tag (aws:RequestTag, aws:TagKeys).
+ */
+export const RESTORED_FOR_TAG = "cmk-stacks:restored-for";
+/**
+ * Held to the cluster's VPC: `ec2:Vpc` is a condition key of the security-group, subnet and
+ * network-interface resources of these EC2 actions (Service Authorization Reference, Amazon EC2,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html); the resources
+ * being created (the new interface, group or rule) carry no such key, so each action also needs an
+ * existing resource of the VPC.
+ */
+const IN_CLUSTER_VPC = { ArnEquals: { "ec2:Vpc": { ref: "cluster-vpc" } } } as const;
 /** Service Authorization Reference, AWS CloudHSM: its "API operations" table lists the EC2 actions each operation authorizes as the caller. */
 const CLOUDHSM_SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudhsm.html";
 /** DeleteHsm deletes the HSM's network interface as the caller. */
 const DELETE_HSM_EC2: StatementSpec = {
   actions: ["ec2:DeleteNetworkInterface"],
   resources: { anyOf: "ec2:network-interface" },
-  note: `CloudHSM deletes (DeleteHsm) or replaces (CreateHsm) the HSM's network interface as the caller (${CLOUDHSM_SAR}, "API operations"); the account's and Region's interfaces only`,
+  condition: IN_CLUSTER_VPC,
+  note: `CloudHSM deletes (DeleteHsm) or replaces (CreateHsm) the HSM's network interface as the caller (${CLOUDHSM_SAR}, "API operations"); the interfaces of the cluster's VPC only (ec2:Vpc)`,
 };
 /**
  * What CreateHsm authorizes besides cloudhsm:CreateHsm (the same page): the HSM's network interface in the
@@ -197,18 +221,30 @@ const DELETE_HSM_EC2: StatementSpec = {
 const CREATE_HSM_EC2: readonly StatementSpec[] = [
   {
     actions: ["ec2:CreateNetworkInterface"],
-    resources: [{ anyOf: "ec2:network-interface" }, { anyOf: "ec2:subnet" }, { anyOf: "ec2:security-group" }],
-    note: `CreateHsm makes the HSM's network interface as the caller (${CLOUDHSM_SAR}, "API operations")`,
+    resources: { anyOf: "ec2:network-interface" },
+    note: `CreateHsm makes the HSM's network interface as the caller (${CLOUDHSM_SAR}, "API operations"): the new interface (no ec2:Vpc key on it; the next statement holds its subnet and security group to the cluster's VPC)`,
   },
   {
-    actions: [
-      "ec2:AuthorizeSecurityGroupEgress",
-      "ec2:AuthorizeSecurityGroupIngress",
-      "ec2:CreateSecurityGroup",
-      "ec2:RevokeSecurityGroupEgress",
-    ],
-    resources: [{ anyOf: "ec2:security-group" }, { anyOf: "ec2:security-group-rule" }, { anyOf: "ec2:vpc" }],
-    note: `the cluster's security group, which CreateHsm (and CreateCluster) set up as the caller (${CLOUDHSM_SAR}, "API operations")`,
+    actions: ["ec2:CreateNetworkInterface"],
+    resources: [{ anyOf: "ec2:subnet" }, { anyOf: "ec2:security-group" }],
+    condition: IN_CLUSTER_VPC,
+    note: "the interface's subnet and security group: the cluster's VPC only (ec2:Vpc)",
+  },
+  {
+    actions: ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"],
+    resources: { anyOf: "ec2:security-group" },
+    condition: IN_CLUSTER_VPC,
+    note: `the cluster's security group, which CreateHsm (and CreateCluster) set up as the caller (${CLOUDHSM_SAR}, "API operations"): groups of the cluster's VPC only (ec2:Vpc)`,
+  },
+  {
+    actions: ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"],
+    resources: { anyOf: "ec2:security-group-rule" },
+    note: "the new rules (no ec2:Vpc key on them; their group is held to the cluster's VPC above)",
+  },
+  {
+    actions: ["ec2:CreateSecurityGroup"],
+    resources: [{ anyOf: "ec2:security-group" }, "cluster-vpc"],
+    note: "the new group (no ec2:Vpc key on it) in the cluster's VPC only (the VPC's ARN)",
   },
   DELETE_HSM_EC2,
   {
@@ -491,14 +527,27 @@ export const STEP_CONTRACT = {
     },
     iam: [
       {
-        actions: [
-          "cloudhsm:DescribeClusters",
-          "cloudhsm:DescribeBackups",
-          "cloudhsm:CreateCluster",
-          "cloudhsm:TagResource",
-        ],
+        actions: ["cloudhsm:DescribeClusters", "cloudhsm:DescribeBackups"],
         resources: "*",
-        note: "these take no resource ARN, or name a cluster that does not exist yet; TagResource for the restored-for tag CreateCluster sets",
+        note: "these take no resource ARN",
+      },
+      {
+        actions: ["cloudhsm:CreateCluster"],
+        resources: { anyOf: "cloudhsm:backup" },
+        condition: {
+          StringEquals: { [`aws:RequestTag/${RESTORED_FOR_TAG}`]: { arg: "keyStoreId" } },
+          "ForAllValues:StringEquals": { "aws:TagKeys": RESTORED_FOR_TAG },
+        },
+        note: `from a backup of the account and Region (the backup resource type, ${CLOUDHSM_SAR}), tagged ${RESTORED_FOR_TAG}=<--key-store-id> and nothing else (aws:RequestTag, aws:TagKeys)`,
+      },
+      {
+        actions: ["cloudhsm:TagResource"],
+        resources: { anyOf: "cloudhsm:cluster" },
+        condition: {
+          StringEquals: { [`aws:RequestTag/${RESTORED_FOR_TAG}`]: { arg: "keyStoreId" } },
+          "ForAllValues:StringEquals": { "aws:TagKeys": RESTORED_FOR_TAG },
+        },
+        note: `the tag CreateCluster's TagList sets (CreateCluster authorizes TagResource, ${CLOUDHSM_SAR}, "API operations"): on the account's and Region's clusters, only ${RESTORED_FOR_TAG}=<--key-store-id>`,
       },
       {
         actions: ["cloudhsm:CreateHsm"],
@@ -747,6 +796,7 @@ export interface IamStatement {
   readonly Effect: "Allow";
   readonly Action: readonly string[];
   readonly Resource: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface StepScope {
@@ -755,10 +805,26 @@ export interface StepScope {
   readonly account: string;
   /** The step's CLI flags (kebab-case, without `--`) and values (ids, ARNs, parameter names). */
   readonly args: Readonly<Record<string, string>>;
+  /**
+   * The VPC of the cluster the step acts on: the steps that create or delete HSMs hold CloudHSM's EC2
+   * rights (network interfaces, security groups) to it. Required by those steps.
+   * @default - none
+   */
+  readonly vpcId?: string;
 }
 
-function arn(ref: ResourceRef, s: StepScope): string {
+/** The VPC ARN of a scope; throws when the scope has none (a wiring mistake). */
+function vpcArn(s: StepScope, step: string): string {
+  if (!s.vpcId)
+    throw new Error(
+      `no IAM permissions for ${step}: its EC2 statements are held to the cluster's VPC, and no VPC id was given (StepScope.vpcId, HookStepProps.vpcId)`,
+    );
+  return `arn:${s.partition}:ec2:${s.region}:${s.account}:vpc/${s.vpcId}`;
+}
+
+function arn(ref: ResourceRef, s: StepScope, step: string): string {
   if (ref === "*") return "*";
+  if (ref === "cluster-vpc") return vpcArn(s, step);
   if (ref === "run-shell-script-document") return `arn:${s.partition}:ssm:${s.region}::document/AWS-RunShellScript`;
   if ("anyOf" in ref) {
     const [service, type] = ref.anyOf.split(":");
@@ -783,13 +849,25 @@ function arn(ref: ResourceRef, s: StepScope): string {
 /** The statements of one step, scoped to its ids; throws for a step the contract does not define (a wiring mistake). */
 export function permissionsFor(step: string, scope: StepScope): IamStatement[] {
   if (!isStepName(step)) throw new Error(`no IAM permissions: ${unknownStep(step)} (hooks/contract.ts)`);
+  const value = (v: ConditionValue): string =>
+    typeof v === "string" ? v : "arg" in v ? scope.args[kebab(v.arg)] : vpcArn(scope, step);
   return STEP_CONTRACT[step].iam.map((st: StatementSpec) => ({
     Effect: "Allow",
     Action: [...st.actions],
     Resource:
       typeof st.resources === "string" || !Array.isArray(st.resources)
-        ? arn(st.resources as ResourceRef, scope)
-        : (st.resources as readonly ResourceRef[]).map((r) => arn(r, scope)),
+        ? arn(st.resources as ResourceRef, scope, step)
+        : (st.resources as readonly ResourceRef[]).map((r) => arn(r, scope, step)),
+    ...(st.condition
+      ? {
+          Condition: Object.fromEntries(
+            Object.entries(st.condition).map(([op, keys]) => [
+              op,
+              Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, value(v)])),
+            ]),
+          ),
+        }
+      : {}),
   }));
 }
 
@@ -823,6 +901,7 @@ export function renderStepsTable(): string {
 
 function describeResource(ref: ResourceRef): string {
   if (ref === "*") return "`*`";
+  if (ref === "cluster-vpc") return "`arn:<partition>:ec2:<region>:<account>:vpc/<the cluster's VPC>`";
   if (ref === "run-shell-script-document") return "`arn:<partition>:ssm:<region>::document/AWS-RunShellScript`";
   if ("anyOf" in ref) {
     const [service, type] = ref.anyOf.split(":");
@@ -843,7 +922,14 @@ export function renderIamTable(): string {
   const rows = STEP_NAMES.flatMap((step) =>
     STEP_CONTRACT[step].iam.map((st: StatementSpec) => {
       const resources = (Array.isArray(st.resources) ? st.resources : [st.resources]) as ResourceRef[];
-      return `| \`${step}\` | ${st.actions.map((a) => `\`${a}\``).join(", ")} | ${resources.map(describeResource).join(", ")} | ${st.note ?? ""} |`;
+      const shownValue = (v: ConditionValue) =>
+        typeof v === "string" ? v : "arg" in v ? `<--${kebab(v.arg)}>` : "<the cluster's VPC ARN>";
+      const condition = st.condition
+        ? ` when ${Object.entries(st.condition)
+            .flatMap(([op, keys]) => Object.entries(keys).map(([k, v]) => `\`${op} ${k} = ${shownValue(v)}\``))
+            .join(" and ")}`
+        : "";
+      return `| \`${step}\` | ${st.actions.map((a) => `\`${a}\``).join(", ")} | ${resources.map(describeResource).join(", ")}${condition} | ${st.note ?? ""} |`;
     }),
   );
   return ["| step | actions | resources | note |", "|---|---|---|---|", ...rows].join("\n");

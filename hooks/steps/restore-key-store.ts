@@ -23,6 +23,7 @@ import {
   type KeyMetadata,
   type ListKeysCommandOutput,
 } from "@aws-sdk/client-kms";
+import { RESTORED_FOR_TAG } from "../contract";
 import { pollFor, TYPICAL_MS } from "../lib/backoff";
 import { activeHsms, cloudHsmError, hsmSummary, type Cluster } from "../lib/cluster";
 import { awsErrorCode, errorMessage, HookError, guarded } from "../lib/errors";
@@ -43,7 +44,7 @@ import { resetKmsuserPassword } from "./reset-kmsuser-password";
  * Tag the step puts on the cluster it creates (value: the key store id), so a re-run (or the next
  * Lambda invocation) finds the cluster it already made instead of creating another one.
  */
-export const RESTORED_FOR_TAG = "cmk-stacks:restored-for";
+export { RESTORED_FOR_TAG };
 
 /** ConnectionErrorCodes that say the store's cluster is lost: what this step recovers from. */
 const LOST_CLUSTER_CODES = ["CLUSTER_NOT_FOUND", "SUBNET_NOT_FOUND", "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET"];

@@ -272,6 +272,7 @@ export class CloudHsm extends Construct {
         ...props.scaleToZero,
         clusterId,
         keyStoreId: this.keyStore.keyStoreId,
+        vpcId: props.network.vpcId,
         hsmAzs: props.hsmAzs,
         timeoutMinutes,
         after: this.keyStore.readyWhen,

@@ -186,6 +186,7 @@ export class HsmCluster extends Construct {
     return new HookStep(this, id, {
       step: "ensure-hsms",
       args: { "cluster-id": this.clusterId, "hsm-azs": azs.join(",") },
+      vpcId: this.props.network.vpcId,
       timeoutMinutes: this.props.hookTimeoutMinutes,
       dependsOn: after ? [...after] : undefined,
     }).resource;

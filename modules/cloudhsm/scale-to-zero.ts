@@ -24,6 +24,8 @@ import { HookRuntime } from "../hooks/hook-runtime";
 export interface ScaleToZeroScheduleProps extends ScaleToZeroTimes {
   readonly clusterId: string;
   readonly keyStoreId: string;
+  /** The cluster's VPC: the schedules' EC2 rights (HSM network interfaces, security groups) are held to it. */
+  readonly vpcId: string;
   /** AZ of each HSM the scale-up creates (`cloudHsm.hsmAzs`). */
   readonly hsmAzs: readonly string[];
   /** Budget of one scale run (`hooks.timeoutMinutes`), within {@link HOOKS.TIMEOUT_MINUTES}. */
@@ -75,8 +77,8 @@ export class ScaleToZeroSchedule extends Construct {
 
     const downArgs = { "cluster-id": props.clusterId, "key-store-id": props.keyStoreId };
     const upArgs = { ...downArgs, "hsm-azs": props.hsmAzs.join(",") };
-    runtime.grantStep("scale-down", downArgs);
-    runtime.grantStep("scale-up", upArgs);
+    runtime.grantStep("scale-down", downArgs, props.vpcId);
+    runtime.grantStep("scale-up", upArgs, props.vpcId);
     const fn = runtime.lambda();
     // Lambda retries a failed asynchronous invocation twice by default; a retried scale run would
     // overlap the schedule's next invocation (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).

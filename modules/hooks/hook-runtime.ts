@@ -123,10 +123,13 @@ export class HookRuntime extends Construct {
     return this.asset.path;
   }
 
-  /** Adds the permissions of one step (with its ids) to the function's role. */
-  grantStep(step: string, args: Readonly<Record<string, string>>): void {
+  /**
+   * Adds the permissions of one step (with its ids) to the function's role; `vpcId`: the VPC of the
+   * cluster a step that creates or deletes HSMs acts on (its EC2 rights are held to it).
+   */
+  grantStep(step: string, args: Readonly<Record<string, string>>, vpcId?: string): void {
     const { partition, region, account } = EnvironmentStack.of(this);
-    this.statements.push(...permissionsFor(step, { partition, region, account, args }));
+    this.statements.push(...permissionsFor(step, { partition, region, account, args, vpcId }));
   }
 
   /** The Lambda function (created on first use). */
@@ -216,8 +219,14 @@ function requireLambdaZip(): string {
 function mergeStatements(list: readonly IamStatement[]): IamStatement[] {
   const seen = new Map<string, IamStatement>();
   for (const s of list) {
-    const key = JSON.stringify([[...s.Action].sort(), s.Resource]);
-    if (!seen.has(key)) seen.set(key, { Effect: "Allow", Action: [...s.Action].sort(), Resource: s.Resource });
+    const key = JSON.stringify([[...s.Action].sort(), s.Resource, s.Condition ?? null]);
+    if (!seen.has(key))
+      seen.set(key, {
+        Effect: "Allow",
+        Action: [...s.Action].sort(),
+        Resource: s.Resource,
+        ...(s.Condition ? { Condition: s.Condition } : {}),
+      });
   }
   return [...seen.values()];
 }

@@ -33,6 +33,12 @@ export interface HookStepProps {
   readonly timeoutMinutes?: number;
   /** What must exist before the step runs. @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * The VPC of the cluster the step acts on: the lambda runner's role holds the EC2 rights of a step
+   * that creates HSMs (`ensure-hsms`) to it. Not a flag of the step.
+   * @default - none (required by such steps on the lambda runner)
+   */
+  readonly vpcId?: string;
 }
 
 /**
@@ -78,7 +84,7 @@ export class HookStep extends Construct {
       });
       return;
     }
-    runtime.grantStep(props.step, props.args);
+    runtime.grantStep(props.step, props.args, props.vpcId);
     const fn = runtime.lambda();
     const attempts = Math.max(1, Math.ceil(timeoutMinutes / MINUTES_PER_INVOCATION));
     const event = {

@@ -9,6 +9,7 @@ import {
   permissionsFor,
   renderIamTable,
   renderStepsTable,
+  RESTORED_FOR_TAG,
   STEP_CONTRACT,
   STEP_NAMES,
   type StepName,
@@ -209,7 +210,9 @@ describe("the hook wiring agrees with the contract", () => {
   const s = stack("lambda");
   // Every step a graph may wire (rotate-xks-credential is command-line only, refused below).
   const WIRABLE = STEP_NAMES.filter((step) => !(STEP_CONTRACT[step] as StepSpec).cliOnly);
-  for (const step of WIRABLE) new HookStep(s, step, { step, args: flagsOf(step), timeoutMinutes: 10 });
+  const VPC_ID = "vpc-0123456789abcdef0";
+  const VPC_ARN = `arn:aws:ec2:eu-west-1:${ACCOUNT}:vpc/${VPC_ID}`;
+  for (const step of WIRABLE) new HookStep(s, step, { step, args: flagsOf(step), timeoutMinutes: 10, vpcId: VPC_ID });
   const json = JSON.parse(Testing.synth(s)) as {
     resource: { aws_iam_role_policy: Record<string, { policy: string }> };
   };
@@ -224,13 +227,16 @@ describe("the hook wiring agrees with the contract", () => {
       { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
     ],
   };
-  const allowed = (action: string, resource: string) =>
+  // The EC2 actions CloudHSM takes as the caller carry ec2:Vpc for an existing subnet, group or interface.
+  const VPC_KEYED = /^arn:aws:ec2:[^:]*:[^:]*:(subnet|security-group|network-interface)\/(subnet|sg|eni)-/;
+  const allowed = (action: string, resource: string, vpc = VPC_ARN) =>
     decide({
       principal,
       action,
       resource,
       resourceAccount: ACCOUNT,
       identityPolicies: [policy],
+      ...(VPC_KEYED.test(resource) ? { context: { "ec2:Vpc": vpc } } : {}),
       ...(resource.includes(":kms:") && resource.includes(":key/") ? { resourcePolicy: keyPolicy } : {}),
     });
 
@@ -374,7 +380,15 @@ describe("the hook wiring agrees with the contract", () => {
 });
 
 describe("the command-line steps' documented statements (evaluated): what each calls, scoped where AWS allows", () => {
-  const scope = (step: StepName) => ({ partition: "aws", region: "eu-west-1", account: ACCOUNT, args: flagsOf(step) });
+  const VPC = "vpc-0123456789abcdef0";
+  const vpcArn = (id = VPC) => `arn:aws:ec2:eu-west-1:${ACCOUNT}:vpc/${id}`;
+  const scope = (step: StepName) => ({
+    partition: "aws",
+    region: "eu-west-1",
+    account: ACCOUNT,
+    args: flagsOf(step),
+    vpcId: VPC,
+  });
   const policyOf = (step: StepName): PolicyDocument => ({
     Version: "2012-10-17",
     Statement: permissionsFor(step, scope(step)).map((st) => ({ ...st, Action: [...st.Action] })) as never,
@@ -385,7 +399,9 @@ describe("the command-line steps' documented statements (evaluated): what each c
       { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" },
     ],
   });
-  const ask = (step: StepName, action: string, resource: string) => {
+  // An existing subnet, group or interface carries ec2:Vpc (the cluster's VPC unless a test says otherwise).
+  const VPC_KEYED = /^arn:aws:ec2:[^:]*:[^:]*:(subnet|security-group|network-interface)\/(subnet|sg|eni)-/;
+  const ask = (step: StepName, action: string, resource: string, context: Record<string, string | string[]> = {}) => {
     const account = resource.split(":")[4] || ACCOUNT;
     return decide({
       principal: `arn:aws:iam::${ACCOUNT}:role/Operator`,
@@ -393,6 +409,7 @@ describe("the command-line steps' documented statements (evaluated): what each c
       resource,
       resourceAccount: account,
       identityPolicies: [policyOf(step)],
+      context: { ...(VPC_KEYED.test(resource) ? { "ec2:Vpc": vpcArn() } : {}), ...context },
       ...(resource.includes(":kms:") ? { resourcePolicy: rootDelegates(ACCOUNT) } : {}),
     });
   };
@@ -425,6 +442,78 @@ describe("the command-line steps' documented statements (evaluated): what each c
     ["kms:ScheduleKeyDeletion", key(), "ImplicitlyDenied"],
   ])("restore-key-store: %s on %s -> %s", async (action, resource, expected) => {
     expect(await ask("restore-key-store", action, resource)).toBe(expected);
+  });
+
+  // CreateCluster and TagResource: CloudHSM supports the backup resource type for CreateCluster, the
+  // cluster and backup types for TagResource, and aws:RequestTag / aws:TagKeys on both (Service
+  // Authorization Reference, AWS CloudHSM: https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudhsm.html).
+  const backup = (region = "eu-west-1", account = ACCOUNT) =>
+    `arn:aws:cloudhsm:${region}:${account}:backup/backup-abcdefghijk`;
+  const restoredFor = (value: string, extra: Record<string, string> = {}) => ({
+    [`aws:RequestTag/${RESTORED_FOR_TAG}`]: value,
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+    "aws:TagKeys": [RESTORED_FOR_TAG, ...Object.keys(extra)],
+  });
+  test.each<[string, string, Record<string, string | string[]>, string]>([
+    ["cloudhsm:CreateCluster", backup(), restoredFor(IDS.keyStoreId), "Allowed"],
+    ["cloudhsm:CreateCluster", backup(), {}, "ImplicitlyDenied"],
+    ["cloudhsm:CreateCluster", backup(), restoredFor("cks-0000000000000000"), "ImplicitlyDenied"],
+    ["cloudhsm:CreateCluster", backup(), restoredFor(IDS.keyStoreId, { owner: "x" }), "ImplicitlyDenied"],
+    ["cloudhsm:CreateCluster", backup("us-east-1"), restoredFor(IDS.keyStoreId), "ImplicitlyDenied"],
+    ["cloudhsm:CreateCluster", backup("eu-west-1", "999999999999"), restoredFor(IDS.keyStoreId), "ImplicitlyDenied"],
+    ["cloudhsm:TagResource", cluster(), restoredFor(IDS.keyStoreId), "Allowed"],
+    ["cloudhsm:TagResource", cluster(), restoredFor("cks-0000000000000000"), "ImplicitlyDenied"],
+    ["cloudhsm:TagResource", cluster(), restoredFor(IDS.keyStoreId, { owner: "x" }), "ImplicitlyDenied"],
+    ["cloudhsm:TagResource", cluster("us-east-1"), restoredFor(IDS.keyStoreId), "ImplicitlyDenied"],
+    ["cloudhsm:TagResource", backup(), restoredFor(IDS.keyStoreId), "ImplicitlyDenied"],
+  ])("restore-key-store: %s on %s with %j -> %s", async (action, resource, context, expected) => {
+    expect(await ask("restore-key-store", action, resource, context)).toBe(expected);
+  });
+
+  // CloudHSM's EC2 rights as the caller, held to the cluster's VPC: ec2:Vpc on the subnet, security
+  // group and network interface of these actions; the VPC's ARN for CreateSecurityGroup (Service
+  // Authorization Reference, Amazon EC2: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+  const other = { "ec2:Vpc": vpcArn("vpc-0fedcba9876543210") };
+  const subnet = `arn:aws:ec2:eu-west-1:${ACCOUNT}:subnet/subnet-0123456789abcdef0`;
+  const eni = `arn:aws:ec2:eu-west-1:${ACCOUNT}:network-interface/eni-0123456789abcdef0`;
+  test.each(["restore-key-store", "ensure-hsms", "scale-up"] as const)(
+    "%s: the EC2 rights CreateHsm uses hold only in the cluster's VPC",
+    async (step) => {
+      expect(await ask(step, "ec2:CreateNetworkInterface", subnet)).toBe("Allowed");
+      expect(await ask(step, "ec2:CreateNetworkInterface", sg())).toBe("Allowed");
+      expect(await ask(step, "ec2:CreateNetworkInterface", subnet, other)).toBe("ImplicitlyDenied");
+      expect(await ask(step, "ec2:CreateNetworkInterface", sg(), other)).toBe("ImplicitlyDenied");
+      for (const action of [
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:RevokeSecurityGroupEgress",
+      ]) {
+        expect(await ask(step, action, sg())).toBe("Allowed");
+        expect(await ask(step, action, sg(), other)).toBe("ImplicitlyDenied");
+      }
+      expect(await ask(step, "ec2:DeleteNetworkInterface", eni)).toBe("Allowed");
+      expect(await ask(step, "ec2:DeleteNetworkInterface", eni, other)).toBe("ImplicitlyDenied");
+      expect(await ask(step, "ec2:CreateSecurityGroup", vpcArn())).toBe("Allowed");
+      expect(await ask(step, "ec2:CreateSecurityGroup", vpcArn("vpc-0fedcba9876543210"))).toBe("ImplicitlyDenied");
+    },
+  );
+
+  test("scale-down deletes network interfaces of the cluster's VPC only", async () => {
+    expect(await ask("scale-down", "ec2:DeleteNetworkInterface", eni)).toBe("Allowed");
+    expect(await ask("scale-down", "ec2:DeleteNetworkInterface", eni, other)).toBe("ImplicitlyDenied");
+  });
+
+  test("a step whose EC2 rights are held to the cluster's VPC refuses a scope without one", () => {
+    expect(() =>
+      permissionsFor("ensure-hsms", {
+        partition: "aws",
+        region: "eu-west-1",
+        account: ACCOUNT,
+        args: flagsOf("ensure-hsms"),
+      }),
+    ).toThrow(
+      "no IAM permissions for ensure-hsms: its EC2 statements are held to the cluster's VPC, and no VPC id was given (StepScope.vpcId, HookStepProps.vpcId)",
+    );
   });
 
   test.each<[string, string, string]>([

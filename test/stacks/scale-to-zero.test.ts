@@ -152,6 +152,42 @@ describe("the schedules", () => {
   });
 });
 
+test("the hook role's EC2 rights (CreateHsm and DeleteHsm as the caller) hold only in the cluster's VPC, evaluated", async () => {
+  const steps = Object.values(resources(keys, "aws_iam_role_policy")).find((p) => p.name === "hook-steps") as Draft;
+  // The VPC id is a reference in the synthesized JSON (the network's VPC); evaluate with it resolved.
+  const refs = [...new Set((steps.policy as string).match(/\$\{aws_vpc\.[^}]+\.id\}/g) ?? [])];
+  expect(refs).toHaveLength(1);
+  const vpc = "vpc-0123456789abcdef0";
+  const policy = JSON.parse((steps.policy as string).split(refs[0]).join(vpc)) as PolicyDocument;
+  const vpcArn = (id: string) => `arn:aws:ec2:eu-west-1:333333333333:vpc/${id}`;
+  const ask = (action: string, resource: string, inVpc?: string) =>
+    decide({
+      principal: "arn:aws:iam::333333333333:role/sandbox-hooks",
+      action,
+      resource,
+      resourceAccount: "333333333333",
+      identityPolicies: [policy],
+      context: inVpc ? { "ec2:Vpc": vpcArn(inVpc) } : {},
+    });
+  const sg = "arn:aws:ec2:eu-west-1:333333333333:security-group/sg-0123456789abcdef0";
+  const subnet = "arn:aws:ec2:eu-west-1:333333333333:subnet/subnet-0123456789abcdef0";
+  const eni = "arn:aws:ec2:eu-west-1:333333333333:network-interface/eni-0123456789abcdef0";
+  const elsewhere = "vpc-0fedcba9876543210";
+  for (const [action, resource] of [
+    ["ec2:CreateNetworkInterface", subnet],
+    ["ec2:CreateNetworkInterface", sg],
+    ["ec2:AuthorizeSecurityGroupIngress", sg],
+    ["ec2:AuthorizeSecurityGroupEgress", sg],
+    ["ec2:RevokeSecurityGroupEgress", sg],
+    ["ec2:DeleteNetworkInterface", eni],
+  ]) {
+    expect(await ask(action, resource, vpc)).toBe("Allowed");
+    expect(await ask(action, resource, elsewhere)).toBe("ImplicitlyDenied");
+  }
+  expect(await ask("ec2:CreateSecurityGroup", vpcArn(vpc))).toBe("Allowed");
+  expect(await ask("ec2:CreateSecurityGroup", vpcArn(elsewhere))).toBe("ImplicitlyDenied");
+});
+
 describe("the health check knows the window", () => {
   const target = Object.values(resources(keys, "aws_cloudwatch_event_target"))[0] as Draft;
 
