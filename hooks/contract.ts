@@ -204,6 +204,8 @@ export const RESTORED_FOR_TAG = "cmk-stacks:restored-for";
  * existing resource of the VPC.
  */
 const IN_CLUSTER_VPC = { ArnEquals: { "ec2:Vpc": { ref: "cluster-vpc" } } } as const;
+/** AWS KMS permissions: resources and condition keys per operation (custom key store actions: `*`, kms:CallerAccount only). */
+const KMS_PERMISSIONS = "https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html";
 /** Service Authorization Reference, AWS CloudHSM: its "API operations" table lists the EC2 actions each operation authorizes as the caller. */
 const CLOUDHSM_SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_cloudhsm.html";
 /** DeleteHsm deletes the HSM's network interface as the caller. */
@@ -391,7 +393,7 @@ export const STEP_CONTRACT = {
           "kms:ConnectCustomKeyStore",
         ],
         resources: "*",
-        note: "the *CustomKeyStore actions take no resource ARN",
+        note: `the *CustomKeyStore actions take no resource ARN, and kms:CallerAccount is their only condition key (${KMS_PERMISSIONS}), which holds them to the caller's own account, already the case: nothing narrower exists. On lambda-runner stacks the hook role holds UpdateCustomKeyStore on every key store of the account and Region so that an operator without Terraform's network path can invoke this recovery by hand; the step updates only the store --key-store-id names (docs/cloudhsm.md#the-kmsuser-password-invalid_credentials-user_locked_out)`,
       },
       {
         actions: ["secretsmanager:GetSecretValue"],

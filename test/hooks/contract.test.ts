@@ -503,6 +503,17 @@ describe("the command-line steps' documented statements (evaluated): what each c
     expect(await ask("scale-down", "ec2:DeleteNetworkInterface", eni, other)).toBe("ImplicitlyDenied");
   });
 
+  test("reset-kmsuser-password keeps UpdateCustomKeyStore on * (no resource type; kms:CallerAccount only) and the table says why", async () => {
+    const st = STEP_CONTRACT["reset-kmsuser-password"].iam.find((x) =>
+      (x.actions as readonly string[]).includes("kms:UpdateCustomKeyStore"),
+    );
+    expect(st?.resources).toBe("*");
+    expect(st?.note).toContain("kms:CallerAccount is their only condition key");
+    expect(renderIamTable()).toContain(st?.note as string);
+    expect(await ask("reset-kmsuser-password", "kms:UpdateCustomKeyStore", "*")).toBe("Allowed");
+    expect(await ask("reset-kmsuser-password", "kms:DeleteCustomKeyStore", "*")).toBe("ImplicitlyDenied");
+  });
+
   test("a step whose EC2 rights are held to the cluster's VPC refuses a scope without one", () => {
     expect(() =>
       permissionsFor("ensure-hsms", {
