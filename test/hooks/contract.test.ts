@@ -504,7 +504,7 @@ describe("the command-line steps' documented statements (evaluated): what each c
   });
 
   test("reset-kmsuser-password keeps UpdateCustomKeyStore on * (no resource type; kms:CallerAccount only) and the table says why", async () => {
-    const st = STEP_CONTRACT["reset-kmsuser-password"].iam.find((x) =>
+    const st = (STEP_CONTRACT["reset-kmsuser-password"].iam as readonly StepSpec["iam"][number][]).find((x) =>
       (x.actions as readonly string[]).includes("kms:UpdateCustomKeyStore"),
     );
     expect(st?.resources).toBe("*");

@@ -465,6 +465,18 @@ describe("the alarm topic's policy and its key", () => {
 
   test("the shipped topic policy and topic key policy pass", () => {
     expect(classifyPlans([topicPolicy(null, shipped)]).blocked).toEqual([]);
+    // The form with the alarms' exact ARNs (what AlarmTopic synthesizes while the list fits).
+    const names = ["dev-kms-request-quota", "dev-kms-xks-latency"];
+    expect(
+      classifyPlans([topicPolicy(null, JSON.stringify(alarmTopicPolicy(env, "dev-kms-", TOPIC_ARN, names)))]).blocked,
+    ).toEqual([]);
+    expect(
+      classifyPlans([
+        planOf([
+          rc("aws_kms_key.topic", ["create"], null, { policy: JSON.stringify(alarmKeyPolicy(env, "dev-kms-", names)) }),
+        ]),
+      ]).blocked,
+    ).toEqual([]);
     const keyPolicy = JSON.stringify(alarmKeyPolicy(env, "dev-kms-"));
     expect(classifyPlans([planOf([rc("aws_kms_key.topic", ["create"], null, { policy: keyPolicy })])]).blocked).toEqual(
       [],
