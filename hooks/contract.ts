@@ -544,12 +544,12 @@ export const STEP_CONTRACT = {
       },
       {
         actions: ["cloudhsm:TagResource"],
-        resources: { anyOf: "cloudhsm:cluster" },
+        resources: [{ anyOf: "cloudhsm:cluster" }, { anyOf: "cloudhsm:backup" }],
         condition: {
           StringEquals: { [`aws:RequestTag/${RESTORED_FOR_TAG}`]: { arg: "keyStoreId" } },
           "ForAllValues:StringEquals": { "aws:TagKeys": RESTORED_FOR_TAG },
         },
-        note: `the tag CreateCluster's TagList sets (CreateCluster authorizes TagResource, ${CLOUDHSM_SAR}, "API operations"): on the account's and Region's clusters, only ${RESTORED_FOR_TAG}=<--key-store-id>`,
+        note: `the tag CreateCluster's TagList sets (CreateCluster authorizes TagResource, ${CLOUDHSM_SAR}, "API operations"): on the account's and Region's clusters and backups (TagResource's resource types), only ${RESTORED_FOR_TAG}=<--key-store-id>`,
       },
       {
         actions: ["cloudhsm:CreateHsm"],

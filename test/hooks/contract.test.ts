@@ -465,7 +465,9 @@ describe("the command-line steps' documented statements (evaluated): what each c
     ["cloudhsm:TagResource", cluster(), restoredFor("cks-0000000000000000"), "ImplicitlyDenied"],
     ["cloudhsm:TagResource", cluster(), restoredFor(IDS.keyStoreId, { owner: "x" }), "ImplicitlyDenied"],
     ["cloudhsm:TagResource", cluster("us-east-1"), restoredFor(IDS.keyStoreId), "ImplicitlyDenied"],
-    ["cloudhsm:TagResource", backup(), restoredFor(IDS.keyStoreId), "ImplicitlyDenied"],
+    ["cloudhsm:TagResource", backup(), restoredFor(IDS.keyStoreId), "Allowed"],
+    ["cloudhsm:TagResource", backup(), restoredFor(IDS.keyStoreId, { owner: "x" }), "ImplicitlyDenied"],
+    ["cloudhsm:TagResource", backup("eu-west-1", "999999999999"), restoredFor(IDS.keyStoreId), "ImplicitlyDenied"],
   ])("restore-key-store: %s on %s with %j -> %s", async (action, resource, context, expected) => {
     expect(await ask("restore-key-store", action, resource, context)).toBe(expected);
   });
