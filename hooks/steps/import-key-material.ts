@@ -299,6 +299,15 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
             progress.note("the import token expired before the import: fetching a new wrapping key");
             continue;
           }
+          // With NEW_KEY_MATERIAL, KMS refuses material the key already holds with IncorrectKeyMaterialException
+          // (https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html#API_ImportKeyMaterial_Errors).
+          if (importType === "NEW_KEY_MATERIAL" && awsErrorCode(err) === "IncorrectKeyMaterialException")
+            throw new HookError(
+              label,
+              "IncorrectKeyMaterialException",
+              `ImportKeyMaterial failed: ${errorMessage(err)}`,
+              "--rotate needs material the key has never held: export the new version from the key manager (not one already imported), or drop --rotate",
+            );
           throw mapKmsError(label, "ImportKeyMaterial", err);
         }
       }
@@ -497,7 +506,7 @@ function describeExpiry(k: KeyMetadata): string {
 /** What the operator does next for each KMS error of this step. */
 const ACTIONS: Record<string, string> = {
   AccessDeniedException:
-    "run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key",
+    "run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key (with --rotate also kms:ListKeyRotations and kms:RotateKeyOnDemand)",
   NotFoundException: "check the key id and the Region (--region)",
   IncorrectKeyMaterialException:
     "this is not the material the key holds: re-import the same material, or pass --rotate to import new material",

@@ -292,6 +292,18 @@ describe("--rotate re-run after RotateKeyOnDemand failed: the material PENDING_R
     expect(world.current).toBe("m2");
   });
 
+  test("--rotate with material the key already holds: KMS's IncorrectKeyMaterialException says so, not 'pass --rotate'", async () => {
+    const rt = runtime();
+    rotatingKey(rt.clock);
+    kms
+      .on(ImportKeyMaterialCommand)
+      .rejects(awsError("IncorrectKeyMaterialException", "The key material is already associated with the key"));
+    expect((await thrown(() => importKeyMaterial(input(rt, { rotate: true })))).message).toBe(
+      `[import-key-material ${IDS.keyId}] IncorrectKeyMaterialException: ImportKeyMaterial failed: The key material is already associated with the key. Next: --rotate needs material the key has never held: export the new version from the key manager (not one already imported), or drop --rotate`,
+    );
+    expect(kms.commandCalls(RotateKeyOnDemandCommand)).toHaveLength(0);
+  });
+
   test("the rotation waits for the very material KMS named, not merely another one", async () => {
     const rt = runtime();
     const world = rotatingKey(rt.clock);
@@ -432,7 +444,7 @@ test("the round trip refused (the runner is not an importer) names the IAM fix",
   kms.on(EncryptCommand).rejects(awsError("AccessDeniedException", "not authorized to perform kms:Encrypt"));
   const err = await thrown(() => importKeyMaterial(input(rt)));
   expect(err.message).toBe(
-    `[import-key-material ${IDS.keyId}] AccessDeniedException: the Encrypt/Decrypt round trip failed: not authorized to perform kms:Encrypt. Next: run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key`,
+    `[import-key-material ${IDS.keyId}] AccessDeniedException: the Encrypt/Decrypt round trip failed: not authorized to perform kms:Encrypt. Next: run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key (with --rotate also kms:ListKeyRotations and kms:RotateKeyOnDemand)`,
   );
 });
 
