@@ -67,6 +67,9 @@ export type IdKind = keyof typeof ID_PATTERNS;
 const visible = (s: string): string =>
   s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
+/** Text written to a terminal (commander's own errors name the unknown option or step as typed): every control character but the line break escaped. */
+export const visibleText = (s: string): string => s.split("\n").map(visible).join("\n");
+
 /**
  * A received value as a problem line shows it (every argument kind: ids, integers, flags): control
  * and invisible characters escaped, cut after 80 characters with its length.

@@ -138,6 +138,14 @@ describe("the runners agree with the contract", () => {
     expect(kms.calls()).toHaveLength(0);
   });
 
+  test("CLI: commander's own errors show an unknown option or step escaped", async () => {
+    expect(await cli(["connect-key-store", "--key-store-id\u001b[2J", "x", "--region", IDS.region])).toEqual({
+      code: 2,
+      err: ["error: unknown option '--key-store-id\\u001b[2J'"],
+    });
+    expect(await cli(["format\u001b[2J"])).toEqual({ code: 2, err: ["error: unknown command 'format\\u001b[2J'"] });
+  });
+
   test("Lambda: an unknown step or field name is shown escaped too", async () => {
     await expect(lambda({ step: "format\u001b[2J", region: IDS.region })).rejects.toThrow(
       `[hooks] InvalidInput: unknown step 'format\\u001b[2J'; one of: ${STEP_NAMES.join(", ")}. Next: fix the aws_lambda_invocation input`,
