@@ -18,6 +18,7 @@ import { formatDuration, realClock, type Clock } from "./lib/clock";
 import { oneLineError } from "./lib/one-line";
 import { RedactingLogger } from "./lib/logger";
 import { RateLimiter, CUSTOM_KEY_STORE_RPS } from "./lib/rate-limiter";
+import { visibleText } from "./lib/validate";
 import { argsOf, kebab, parseStepInput, STEP_NAMES, type StepName } from "./contract";
 import { STEP_RUNNERS } from "./dispatch";
 
@@ -71,7 +72,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
   const program = new Command("hooks")
     .description("CMK bootstrap program: idempotent deploy-time steps Terraform cannot do")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => stdout(s.trimEnd()), writeErr: (s) => stderr(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => stdout(s.trimEnd()), writeErr: (s) => stderr(visibleText(s.trimEnd())) });
 
   // Options are declared from the contract and values left as strings: parseStepInput checks them
   // (and applies defaults) exactly as it does for a Lambda event.

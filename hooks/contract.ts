@@ -14,7 +14,7 @@
  * SDK-free on purpose (no `@aws-sdk`, no cdktf): the constructs import it at synth time.
  */
 import { CLOUDHSM, HOOKS, KMS } from "@cmk-stacks/aws-limits";
-import { checkIds, type IdKind } from "./lib/validate";
+import { checkIds, shownValue, type IdKind } from "./lib/validate";
 
 /** Validated arguments of a step, by camelCase name; the CLI flag is the kebab-case form (`clusterId` -> `--cluster-id`). */
 export interface StepArgs {
@@ -430,11 +430,12 @@ export const STEP_CONTRACT = {
           "kms:GetParametersForImport",
           "kms:ImportKeyMaterial",
           "kms:RotateKeyOnDemand",
+          "kms:ListKeyRotations",
           "kms:Encrypt",
           "kms:Decrypt",
         ],
         resources: { of: "key", arg: "keyId" },
-        note: "run by an importer of the key (its key policy names them); the KeyMaterialValidityDays tag must match --valid-days; Encrypt/Decrypt prove the import",
+        note: "run by an importer of the key (its key policy names them); the KeyMaterialValidityDays tag must match --valid-days; ListKeyRotations (--rotate) finds material an earlier run left PENDING_ROTATION; Encrypt/Decrypt prove the import",
       },
     ],
   },
@@ -724,7 +725,7 @@ export function argsOf(step: StepName): [string, ArgSpec][] {
   return [...Object.entries(COMMON_ARGS), ...(Object.entries(STEP_CONTRACT[step].args) as [string, ArgSpec][])];
 }
 
-const unknownStep = (step: unknown) => `unknown step '${String(step)}'; one of: ${STEP_NAMES.join(", ")}`;
+const unknownStep = (step: unknown) => `unknown step '${shownValue(step)}'; one of: ${STEP_NAMES.join(", ")}`;
 
 /**
  * Checks a runner's raw input for `step` (camelCase names; values as the CLI or a Lambda event
@@ -744,7 +745,7 @@ export function parseStepInput(
   for (const name of Object.keys(input)) {
     if (!specs.has(name) && input[name] !== undefined)
       problems.push(
-        `'--${kebab(name)}' is not an argument of ${step}; it takes ${[...specs.keys()].map((n) => `--${kebab(n)}`).join(", ")}`,
+        `'--${shownValue(kebab(name))}' is not an argument of ${step}; it takes ${[...specs.keys()].map((n) => `--${kebab(n)}`).join(", ")}`,
       );
   }
   for (const [name, spec] of specs) {
@@ -760,11 +761,11 @@ export function parseStepInput(
         value === undefined ? spec.default : typeof value === "string" && value.trim() !== "" ? Number(value) : value;
       const range = spec.max === undefined ? `at least ${spec.min}` : `${spec.min}-${spec.max}`;
       if (typeof n !== "number" || !Number.isInteger(n) || n < spec.min || (spec.max !== undefined && n > spec.max))
-        problems.push(`'--${kebab(name)}' must be an integer ${range}. Received: ${String(value).slice(0, 40)}`);
+        problems.push(`'--${kebab(name)}' must be an integer ${range}. Received: ${shownValue(value)}`);
       args[name] = n;
     } else {
       if (value !== undefined && typeof value !== "boolean" && value !== "true" && value !== "false")
-        problems.push(`'--${kebab(name)}' is an on/off flag. Received: ${String(value).slice(0, 40)}`);
+        problems.push(`'--${kebab(name)}' is an on/off flag. Received: ${shownValue(value)}`);
       args[name] = value === true || value === "true";
     }
   }

@@ -67,6 +67,19 @@ export type IdKind = keyof typeof ID_PATTERNS;
 const visible = (s: string): string =>
   s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
+/** Text written to a terminal (commander's own errors name the unknown option or step as typed): every control character but the line break escaped. */
+export const visibleText = (s: string): string => s.split("\n").map(visible).join("\n");
+
+/**
+ * A received value as a problem line shows it (every argument kind: ids, integers, flags): control
+ * and invisible characters escaped, cut after 80 characters with its length.
+ */
+export function shownValue(value: unknown): string {
+  // A Lambda event may carry a list or an object where a value belongs: shown as JSON, not [object Object].
+  const s = typeof value === "object" && value !== null ? (JSON.stringify(value) ?? "") : String(value);
+  return visible(s.length > 80 ? `${s.slice(0, 80)}... (${s.length} characters)` : s);
+}
+
 /** Problems with the given ids, one message per bad value (empty when all are valid). */
 export function checkIds(values: Partial<Record<IdKind, string | undefined>>): string[] {
   const problems: string[] = [];
@@ -74,12 +87,10 @@ export function checkIds(values: Partial<Record<IdKind, string | undefined>>): s
     if (value === undefined) continue;
     if (kind === "isoTime" && ID_PATTERNS.isoTime.test(value) && !isIsoTime(value))
       problems.push(
-        `'isoTime' value must be a time of a real calendar day (the month has no such day). Received: ${value}`,
+        `'isoTime' value must be a time of a real calendar day (the month has no such day). Received: ${shownValue(value)}`,
       );
     else if (!ID_PATTERNS[kind].test(value))
-      problems.push(
-        `'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${visible(value.length > 80 ? `${value.slice(0, 80)}... (${value.length} characters)` : value)}`,
-      );
+      problems.push(`'${kind}' value must match ${ID_PATTERNS[kind].source}. Received: ${shownValue(value)}`);
   }
   return problems;
 }

@@ -5,14 +5,18 @@ import {
   EncryptCommand,
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
+  ListKeyRotationsCommand,
   ListResourceTagsCommand,
   RotateKeyOnDemandCommand,
   type DecryptCommandOutput,
   type DescribeKeyCommandOutput,
   type EncryptCommandOutput,
   type GetParametersForImportCommandOutput,
+  type ImportKeyMaterialCommandOutput,
   type KeyMetadata,
+  type ListKeyRotationsCommandOutput,
   type ListResourceTagsCommandOutput,
+  type RotationsListEntry,
 } from "@aws-sdk/client-kms";
 import { inRange, KMS } from "@cmk-stacks/aws-limits";
 import { pollFor } from "../lib/backoff";
@@ -113,6 +117,9 @@ export function wrapMaterial(material: Buffer, publicKeyDer: Uint8Array): Buffer
  *    wrapping key and one more try (https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html).
  * 5. `rotate`: RotateKeyOnDemand, then wait until the new material is current
  *    (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-on-demand.html).
+ *    A re-run (RotateKeyOnDemand failed, or the wait ran out) first lists the key's materials
+ *    (ListKeyRotations, IncludeKeyMaterial ALL_KEY_MATERIAL): material already imported and
+ *    PENDING_ROTATION is not imported again; the step goes on with its rotation (see {@link pendingMaterial}).
  * 6. Encrypt then Decrypt 32 random bytes with an encryption context: the key works.
  */
 export function importKeyMaterial(input: ImportKeyMaterialInput): Promise<StepResult> {
@@ -192,105 +199,131 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   }
   if (!holdsMaterial && input.rotate)
     throw fail("NoMaterialYet", "the key has no material to rotate from", "import its first material without --rotate");
-  // The configured expiry (ImportedKey tags the key with it): an import with another one would
-  // either expire without an alarm or never expire against the configuration.
-  const tags = (await withRetry(
-    "ListResourceTags",
-    () => kms.send(new ListResourceTagsCommand({ KeyId: input.keyId })),
-    retry,
-  ).catch((err: unknown) => {
-    throw mapKmsError(label, "ListResourceTags", err);
-  })) as ListResourceTagsCommandOutput | undefined;
-  const configured = tags?.Tags?.find((t) => t.TagKey === VALIDITY_TAG)?.TagValue;
-  if (configured !== undefined && configured !== String(input.validDays)) {
-    throw fail(
-      "ValidityMismatch",
-      `--valid-days ${input.validDays} differs from the key's configured validity (tag ${VALIDITY_TAG} = ${configured}; 0: does not expire)`,
-      `pass --valid-days ${configured} (stack output key_<name>_import_command), or change keys.<name>.keyMaterialValidityDays and apply first`,
+  const pending = input.rotate ? await pendingMaterial(input, retry, label) : undefined;
+  if (pending)
+    progress.note(
+      `key material ${pending} is already imported and PENDING_ROTATION (an earlier run's import): not imported again; rotating to it (if it is not the material meant, delete it first: aws kms delete-imported-key-material --key-id ${input.keyId} --key-material-id ${pending})`,
     );
-  }
-
-  if (!input.readMaterial)
-    throw fail(
-      "NoMaterialSource",
-      "this step reads the key material from standard input, which this runner does not have",
-      "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)",
-    );
-  let material: Buffer;
-  const piped = await input.readMaterial();
-  try {
-    material = parseMaterial(piped);
-  } catch (err) {
-    throw fail(
-      "InvalidKeyMaterial",
-      errorMessage(err),
-      "pipe exactly one 256-bit key: 32 raw bytes, their base64, or a Vault transit export of one version",
-    );
-  } finally {
-    // The bytes read (raw, base64 or JSON) are a copy of the key too.
-    piped.fill(0);
-  }
-  // Any form of the material that could end up in a line is masked from here on (the unpadded
-  // base64 masks the padded form as well).
-  log.registerSecret(material.toString("base64").replace(/=+$/, ""));
-  log.registerSecret(material.toString("hex"));
-
-  const importType = input.rotate ? "NEW_KEY_MATERIAL" : input.reimport ? "EXISTING_KEY_MATERIAL" : undefined;
-  const expiry =
-    input.validDays > 0
-      ? { ExpirationModel: "KEY_MATERIAL_EXPIRES" as const, ValidTo: new Date(clock.now() + input.validDays * DAY_MS) }
-      : { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const };
   const previousMaterial = key.CurrentKeyMaterialId;
-  try {
-    for (let fetches = 1; ; fetches++) {
-      const params = await getParameters(input, limiter, retry, label);
-      const validTo = params.ParametersValidTo?.getTime() ?? clock.now() + DAY_MS;
-      if (validTo - clock.now() < TOKEN_MARGIN_MS) {
-        if (fetches >= MAX_PARAMETER_FETCHES)
-          throw fail(
-            "ExpiredImportTokenException",
-            `the import token is valid until ${new Date(validTo).toISOString()}, too close to now`,
-            "check this machine's clock and run the step again",
-          );
-        progress.note("import token too close to its end: fetching a new wrapping key");
-        continue;
-      }
-      progress.note(
-        `wrapping key ${KMS.IMPORT_WRAPPING_KEY_SPEC}, ${KMS.IMPORT_WRAPPING_ALGORITHM}; import token valid until ${new Date(validTo).toISOString()}`,
+  let newMaterial = pending;
+  if (!pending) {
+    // The configured expiry (ImportedKey tags the key with it): an import with another one would
+    // either expire without an alarm or never expire against the configuration.
+    const tags = (await withRetry(
+      "ListResourceTags",
+      () => kms.send(new ListResourceTagsCommand({ KeyId: input.keyId })),
+      retry,
+    ).catch((err: unknown) => {
+      throw mapKmsError(label, "ListResourceTags", err);
+    })) as ListResourceTagsCommandOutput | undefined;
+    const configured = tags?.Tags?.find((t) => t.TagKey === VALIDITY_TAG)?.TagValue;
+    if (configured !== undefined && configured !== String(input.validDays)) {
+      throw fail(
+        "ValidityMismatch",
+        `--valid-days ${input.validDays} differs from the key's configured validity (tag ${VALIDITY_TAG} = ${configured}; 0: does not expire)`,
+        `pass --valid-days ${configured} (stack output key_<name>_import_command), or change keys.<name>.keyMaterialValidityDays and apply first`,
       );
-      const wrapped = wrapMaterial(material, params.PublicKey as Uint8Array);
-      try {
-        await withRetry(
-          "ImportKeyMaterial",
-          () =>
-            kms.send(
-              new ImportKeyMaterialCommand({
-                KeyId: input.keyId,
-                ImportToken: params.ImportToken,
-                EncryptedKeyMaterial: wrapped,
-                ...expiry,
-                ...(importType ? { ImportType: importType } : {}),
-              }),
-            ),
-          retry,
-        );
-        break;
-      } catch (err) {
-        if (awsErrorCode(err) === "ExpiredImportTokenException" && fetches < MAX_PARAMETER_FETCHES) {
-          progress.note("the import token expired before the import: fetching a new wrapping key");
+    }
+
+    if (!input.readMaterial)
+      throw fail(
+        "NoMaterialSource",
+        "this step reads the key material from standard input, which this runner does not have",
+        "run it on an importer's machine: <export of the key> | npm run -s hook -- import-key-material --region <region> --key-id <id> (stack output key_<name>_import_command)",
+      );
+    let material: Buffer;
+    const piped = await input.readMaterial();
+    try {
+      material = parseMaterial(piped);
+    } catch (err) {
+      throw fail(
+        "InvalidKeyMaterial",
+        errorMessage(err),
+        "pipe exactly one 256-bit key: 32 raw bytes, their base64, or a Vault transit export of one version",
+      );
+    } finally {
+      // The bytes read (raw, base64 or JSON) are a copy of the key too.
+      piped.fill(0);
+    }
+    // Any form of the material that could end up in a line is masked from here on (the unpadded
+    // base64 masks the padded form as well).
+    log.registerSecret(material.toString("base64").replace(/=+$/, ""));
+    log.registerSecret(material.toString("hex"));
+
+    const importType = input.rotate ? "NEW_KEY_MATERIAL" : input.reimport ? "EXISTING_KEY_MATERIAL" : undefined;
+    const expiry =
+      input.validDays > 0
+        ? {
+            ExpirationModel: "KEY_MATERIAL_EXPIRES" as const,
+            ValidTo: new Date(clock.now() + input.validDays * DAY_MS),
+          }
+        : { ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" as const };
+    try {
+      for (let fetches = 1; ; fetches++) {
+        const params = await getParameters(input, limiter, retry, label);
+        const validTo = params.ParametersValidTo?.getTime() ?? clock.now() + DAY_MS;
+        if (validTo - clock.now() < TOKEN_MARGIN_MS) {
+          if (fetches >= MAX_PARAMETER_FETCHES)
+            throw fail(
+              "ExpiredImportTokenException",
+              `the import token is valid until ${new Date(validTo).toISOString()}, too close to now`,
+              "check this machine's clock and run the step again",
+            );
+          progress.note("import token too close to its end: fetching a new wrapping key");
           continue;
         }
-        throw mapKmsError(label, "ImportKeyMaterial", err);
+        progress.note(
+          `wrapping key ${KMS.IMPORT_WRAPPING_KEY_SPEC}, ${KMS.IMPORT_WRAPPING_ALGORITHM}; import token valid until ${new Date(validTo).toISOString()}`,
+        );
+        const wrapped = wrapMaterial(material, params.PublicKey as Uint8Array);
+        try {
+          const imported = (await withRetry(
+            "ImportKeyMaterial",
+            () =>
+              kms.send(
+                new ImportKeyMaterialCommand({
+                  KeyId: input.keyId,
+                  ImportToken: params.ImportToken,
+                  EncryptedKeyMaterial: wrapped,
+                  ...expiry,
+                  ...(importType ? { ImportType: importType } : {}),
+                }),
+              ),
+            retry,
+          )) as ImportKeyMaterialCommandOutput | undefined;
+          // KMS names the material it imported: the rotation waits for that one to be current.
+          if (importType === "NEW_KEY_MATERIAL") newMaterial = imported?.KeyMaterialId;
+          break;
+        } catch (err) {
+          if (awsErrorCode(err) === "ExpiredImportTokenException" && fetches < MAX_PARAMETER_FETCHES) {
+            progress.note("the import token expired before the import: fetching a new wrapping key");
+            continue;
+          }
+          // With NEW_KEY_MATERIAL, KMS refuses material the key already holds with IncorrectKeyMaterialException
+          // (https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html#API_ImportKeyMaterial_Errors).
+          if (importType === "NEW_KEY_MATERIAL" && awsErrorCode(err) === "IncorrectKeyMaterialException")
+            throw new HookError(
+              label,
+              "IncorrectKeyMaterialException",
+              `ImportKeyMaterial failed: ${errorMessage(err)}`,
+              "--rotate needs material the key has never held: export the new version from the key manager (not one already imported), or drop --rotate",
+            );
+          throw mapKmsError(label, "ImportKeyMaterial", err);
+        }
       }
+    } finally {
+      material.fill(0);
     }
-  } finally {
-    material.fill(0);
+    progress.note(
+      `imported (${importType ?? "first or same material"}; ${expiry.ExpirationModel}${"ValidTo" in expiry && expiry.ValidTo ? ` until ${expiry.ValidTo.toISOString()}` : ""})`,
+    );
   }
-  progress.note(
-    `imported (${importType ?? "first or same material"}; ${expiry.ExpirationModel}${"ValidTo" in expiry && expiry.ValidTo ? ` until ${expiry.ValidTo.toISOString()}` : ""})`,
-  );
 
   if (input.rotate) {
+    // The new material is current: the one KMS named (imported now or pending), else any but the old.
+    const rotated = (k: KeyMetadata) =>
+      !!k.CurrentKeyMaterialId &&
+      (newMaterial ? k.CurrentKeyMaterialId === newMaterial : k.CurrentKeyMaterialId !== previousMaterial);
     await withRetry(
       "RotateKeyOnDemand",
       () => kms.send(new RotateKeyOnDemandCommand({ KeyId: input.keyId })),
@@ -303,11 +336,8 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
       progress,
       target: "the new material to be current",
       describe,
-      stateOf: (k) =>
-        k.CurrentKeyMaterialId && k.CurrentKeyMaterialId !== previousMaterial
-          ? `${String(k.KeyState)}, rotated`
-          : `${String(k.KeyState)}, rotating`,
-      done: (k) => !!k.CurrentKeyMaterialId && k.CurrentKeyMaterialId !== previousMaterial,
+      stateOf: (k) => (rotated(k) ? `${String(k.KeyState)}, rotated` : `${String(k.KeyState)}, rotating`),
+      done: rotated,
       policy: pollFor(60_000, { initialMs: 5_000, maxMs: 30_000, factor: 1.5, jitter: 0.1 }),
       timeoutAction:
         "run the step again without --rotate to check the key; ListKeyRotations shows the rotation's progress",
@@ -319,6 +349,75 @@ async function importBody(input: ImportKeyMaterialInput): Promise<StepResult> {
   const after = await describe();
   progress.observe(String(after.KeyState));
   return { status: "DONE", state: String(after.KeyState), elapsedMs: progress.elapsed() };
+}
+
+/** ListKeyRotations pages read at most (a key holds the initial material and at most 25 on-demand rotations' materials). */
+const MAX_ROTATION_PAGES = 10;
+
+/**
+ * The key's imported material waiting for its rotation (KeyMaterialState PENDING_ROTATION), if
+ * any: RotateKeyOnDemand rotates an imported key to exactly that material, and ListKeyRotations
+ * with IncludeKeyMaterial ALL_KEY_MATERIAL lists it
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_RotateKeyOnDemand.html,
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html,
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_RotationsListEntry.html). Importing
+ * NEW_KEY_MATERIAL again while one is pending is not something AWS documents an outcome for, so
+ * the step never does it. Material of a multi-Region primary still missing from a replica
+ * (PENDING_MULTI_REGION_IMPORT_AND_ROTATION), or listed as not imported, stops the step.
+ */
+async function pendingMaterial(
+  input: ImportKeyMaterialInput,
+  retry: Parameters<typeof withRetry>[2],
+  label: string,
+): Promise<string | undefined> {
+  const entries: RotationsListEntry[] = [];
+  let marker: string | undefined;
+  for (let page = 0; page < MAX_ROTATION_PAGES; page++) {
+    const out = (await withRetry(
+      "ListKeyRotations",
+      () =>
+        input.clients.kms.send(
+          new ListKeyRotationsCommand({
+            KeyId: input.keyId,
+            IncludeKeyMaterial: "ALL_KEY_MATERIAL",
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        ),
+      retry,
+    ).catch((err: unknown) => {
+      throw mapKmsError(label, "ListKeyRotations", err);
+    })) as ListKeyRotationsCommandOutput | undefined;
+    entries.push(...(out?.Rotations ?? []));
+    marker = out?.Truncated ? out.NextMarker : undefined;
+    if (!marker) break;
+  }
+  const fail = (code: string, detail: string, action: string) => new HookError(label, code, detail, action);
+  const waiting = entries.filter(
+    (e) =>
+      e.KeyMaterialState === "PENDING_ROTATION" || e.KeyMaterialState === "PENDING_MULTI_REGION_IMPORT_AND_ROTATION",
+  );
+  if (waiting.length === 0) return undefined;
+  const id = waiting.map((e) => e.KeyMaterialId ?? "(no id)").join(", ");
+  if (waiting.length > 1)
+    throw fail(
+      "SeveralPendingMaterials",
+      `key materials ${id} are all waiting for a rotation`,
+      "check them with aws kms list-key-rotations --include-key-material ALL_KEY_MATERIAL and delete those not meant (aws kms delete-imported-key-material --key-material-id), then run again",
+    );
+  const [entry] = waiting;
+  if (entry.KeyMaterialState === "PENDING_MULTI_REGION_IMPORT_AND_ROTATION")
+    throw fail(
+      "ReplicasMissingMaterial",
+      `key material ${id} is imported into this primary key but not into every replica key (PENDING_MULTI_REGION_IMPORT_AND_ROTATION)`,
+      "import the same material into each replica key (ImportType EXISTING_KEY_MATERIAL), then run this step again with --rotate: it rotates without importing again",
+    );
+  if (entry.ImportState === "PENDING_IMPORT" || !entry.KeyMaterialId)
+    throw fail(
+      "PendingMaterialNotImported",
+      `key material ${id} waits for a rotation but is not imported (ImportState ${String(entry.ImportState)})`,
+      "delete it (aws kms delete-imported-key-material --key-material-id) and run the step again with --rotate",
+    );
+  return entry.KeyMaterialId;
 }
 
 async function getParameters(
@@ -407,7 +506,7 @@ function describeExpiry(k: KeyMetadata): string {
 /** What the operator does next for each KMS error of this step. */
 const ACTIONS: Record<string, string> = {
   AccessDeniedException:
-    "run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key",
+    "run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key (with --rotate also kms:ListKeyRotations and kms:RotateKeyOnDemand)",
   NotFoundException: "check the key id and the Region (--region)",
   IncorrectKeyMaterialException:
     "this is not the material the key holds: re-import the same material, or pass --rotate to import new material",

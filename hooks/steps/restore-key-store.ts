@@ -660,12 +660,28 @@ function cloudHsmStepError(label: string, what: string, err: unknown): HookError
       `CreateCluster failed: ${errorMessage(err)}`,
       "the HSM type and mode must be the backup's (--hsm-type, --mode), the subnets in one VPC, one per AZ, in the backup's Region; fix and re-run",
     );
-  if (code === "CloudHsmResourceLimitExceededException" || /limit/i.test(errorMessage(err)))
+  // Decided by the error's code, never by words of its free-text message (an access denial or a
+  // throttling message may well say "limit"). CloudHSM's one limit error is
+  // CloudHsmResourceLimitExceededException ("exceeds an CloudHSM limit"); the API reference lists
+  // for CreateCluster and CreateHsm only the generic CloudHsmServiceException ("an error occurred")
+  // besides access, request, not-found and internal errors, so that one may be a quota too:
+  // https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_CreateCluster.html#API_CreateCluster_Errors
+  // https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_CreateHsm.html#API_CreateHsm_Errors
+  // https://docs.aws.amazon.com/cloudhsm/latest/userguide/limits.html (clusters and HSMs per Region)
+  const quota = "raise the CloudHSM quota (clusters or HSMs per Region, Service Quotas) or delete an unused cluster";
+  if (code === "CloudHsmResourceLimitExceededException")
     return new HookError(
       label,
       code,
       `${what} failed: ${errorMessage(err)}`,
-      `raise the CloudHSM quota (clusters or HSMs per Region, Service Quotas) or delete an unused cluster, then re-run (the step resumes)`,
+      `${quota}, then re-run (the step resumes)`,
+    );
+  if (code === "CloudHsmServiceException" && (what === "CreateCluster" || what === "CreateHsm"))
+    return new HookError(
+      label,
+      code,
+      `${what} failed: ${errorMessage(err)}`,
+      `CloudHSM gives no more specific code: if the message above names a limit, ${quota}; otherwise re-run (the step resumes)`,
     );
   return cloudHsmError(label, what, err);
 }

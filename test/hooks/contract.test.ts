@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
+import { HOOKS } from "@cmk-stacks/aws-limits";
 import { renderConnectionErrorTable } from "../../hooks/lib/connection-errors";
 import {
   kebab,
@@ -122,6 +123,58 @@ describe("the runners agree with the contract", () => {
     expect(
       await cli(["set-backup-retention", "--region", IDS.region, "--cluster-id", IDS.clusterId, "--days", "400"]),
     ).toEqual({ code: 2, err: ["error: '--days' must be an integer 7-379. Received: 400"] });
+  });
+
+  test("CLI: a bad number is shown escaped and cut like every other value (no control character reaches the terminal)", async () => {
+    const base = ["set-backup-retention", "--region", IDS.region, "--cluster-id", IDS.clusterId, "--days"];
+    expect(await cli([...base, "\u001b[2J\u001b[31m9\u202e"])).toEqual({
+      code: 2,
+      err: ["error: '--days' must be an integer 7-379. Received: \\u001b[2J\\u001b[31m9\\u202e"],
+    });
+    const long = `\u0007${"9".repeat(3000)}`;
+    expect(await cli([...base, long])).toEqual({
+      code: 2,
+      err: [`error: '--days' must be an integer 7-379. Received: \\u0007${"9".repeat(79)}... (3001 characters)`],
+    });
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  test("CLI: commander's own errors show an unknown option or step escaped", async () => {
+    expect(await cli(["connect-key-store", "--key-store-id\u001b[2J", "x", "--region", IDS.region])).toEqual({
+      code: 2,
+      err: ["error: unknown option '--key-store-id\\u001b[2J'"],
+    });
+    expect(await cli(["format\u001b[2J"])).toEqual({ code: 2, err: ["error: unknown command 'format\\u001b[2J'"] });
+  });
+
+  test("Lambda: an unknown step or field name is shown escaped too", async () => {
+    await expect(lambda({ step: "format\u001b[2J", region: IDS.region })).rejects.toThrow(
+      `[hooks] InvalidInput: unknown step 'format\\u001b[2J'; one of: ${STEP_NAMES.join(", ")}. Next: fix the aws_lambda_invocation input`,
+    );
+    await expect(
+      lambda({ step: "connect-key-store", region: IDS.region, keyStoreId: IDS.keyStoreId, "x\u001b[2J": "1" }),
+    ).rejects.toThrow(
+      "[connect-key-store] InvalidInput: '--x\\u001b[2-j' is not an argument of connect-key-store; it takes --region, --timeout-minutes, --key-store-id. Next: fix the aws_lambda_invocation input",
+    );
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  test("Lambda: a bad on/off flag or number is shown escaped and cut too (a list shown as JSON)", async () => {
+    await expect(
+      lambda({
+        step: "create-kmsuser",
+        region: IDS.region,
+        clusterId: IDS.clusterId,
+        instanceId: IDS.instanceId,
+        adminSecretArn: IDS.adminSecretArn,
+        kmsuserSecretArn: IDS.kmsuserSecretArn,
+        trustAnchorParameter: IDS.trustAnchorParameter,
+        force: "yes\r\u001b[1A",
+        timeoutMinutes: ["1\n", 2],
+      }),
+    ).rejects.toThrow(
+      `[create-kmsuser] InvalidInput: '--timeout-minutes' must be an integer ${HOOKS.RUN_TIMEOUT_MINUTES.min}-${HOOKS.RUN_TIMEOUT_MINUTES.max}. Received: ["1\\n",2]; '--force' is an on/off flag. Received: yes\\u000d\\u001b[1A. Next: fix the aws_lambda_invocation input`,
+    );
   });
 
   const lambda = (event: Record<string, unknown>) =>

@@ -31,7 +31,11 @@ describe("teardown command line", () => {
     m.kms
       .on(DescribeKeyCommand)
       .callsFake((input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, KeyState: "Enabled" } }));
-    m.kms.on(GetKeyLastUsageCommand).resolves({});
+    // Not used since tracking began long ago (an empty answer would be "last use unknown", refused).
+    m.kms.on(GetKeyLastUsageCommand).resolves({
+      TrackingStartDate: new Date("2026-04-01T00:00:00Z"),
+      KeyCreationDate: new Date("2025-01-01T00:00:00Z"),
+    });
   });
 
   test("fails when flags are wrong, naming each flag, all at once, exit 64, nothing run", async () => {

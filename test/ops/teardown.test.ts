@@ -433,6 +433,38 @@ describe("keys", () => {
     expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
   });
 
+  test("an answer with neither a last use nor a tracking start date is last use unknown: refused like a failed read, untouched; --force deletes saying so", async () => {
+    m.kms
+      .on(DescribeKeyCommand)
+      .callsFake((input: { KeyId: string }) => ({ KeyMetadata: { KeyId: input.KeyId, KeyState: "Enabled" } }));
+    m.kms
+      .on(GetKeyLastUsageCommand, { KeyId: KEY_A })
+      .resolves({})
+      .on(GetKeyLastUsageCommand, { KeyId: KEY_B })
+      .resolves({ KeyCreationDate: new Date("2025-06-01T00:00:00Z") });
+    const why = "GetKeyLastUsage returned neither a last use nor a tracking start date";
+    const tf = devTf();
+    tf.states.set("dev-data", []);
+    const d = deps(tf);
+    const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
+    expect(r.outcome).toBe("refused");
+    expect(d.lines).toContain(`  key ${KEY_A}: last use unknown (${why})`);
+    expect(d.lines).toContain(`  key ${KEY_B}: last use unknown (${why})`);
+    expect(d.lines.at(-1)).toBe(
+      `REFUSED: key ${KEY_A}: its last use cannot be read (${why}): check CloudTrail for its use, then run again or pass --force\n  key ${KEY_B}: its last use cannot be read (${why}): check CloudTrail for its use, then run again or pass --force`,
+    );
+    expect(m.kms.commandCalls(DisableKeyCommand)).toHaveLength(0);
+    expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(0);
+
+    m.kms.on(ScheduleKeyDeletionCommand).resolves({ DeletionDate: new Date(NOW + 7 * DAY) });
+    const forced = deps(tf);
+    await runTeardown(devOptions({ execute: true, yes: true, force: true }), forced);
+    expect(forced.lines).toContain(
+      `  key ${KEY_A}: --force: deleting despite: key ${KEY_A}: its last use cannot be read (${why}): check CloudTrail for its use, then run again or pass --force`,
+    );
+    expect(m.kms.commandCalls(ScheduleKeyDeletionCommand)).toHaveLength(2);
+  });
+
   test("a key never used since its creation after tracking began says so", async () => {
     m.kms
       .on(DescribeKeyCommand)
@@ -722,7 +754,10 @@ describe("CloudHSM key store and cluster", () => {
   test("a key in a disconnected CloudHSM store is not scheduled", async () => {
     const tf = hsmEnv("Enabled");
     storeIs("DISCONNECTED");
-    m.kms.on(GetKeyLastUsageCommand).resolves({});
+    m.kms.on(GetKeyLastUsageCommand).resolves({
+      TrackingStartDate: new Date("2026-04-01T00:00:00Z"),
+      KeyCreationDate: new Date("2025-01-01T00:00:00Z"),
+    });
     const d = deps(tf);
     const r = await runTeardown(devOptions({ execute: true, yes: true }), d);
     expect(r.outcome).toBe("refused");

@@ -6,6 +6,7 @@ import {
   GetParametersForImportCommand,
   ImportKeyMaterialCommand,
   KMSClient,
+  ListKeyRotationsCommand,
   ListResourceTagsCommand,
   RotateKeyOnDemandCommand,
   type KeyMetadata,
@@ -224,6 +225,118 @@ test("--rotate imports NEW_KEY_MATERIAL, calls RotateKeyOnDemand and waits until
   expect(rt.lines.some((l) => /Enabled, rotating -> Enabled, rotated after \d/.test(l))).toBe(true);
 });
 
+describe("--rotate re-run after RotateKeyOnDemand failed: the material PENDING_ROTATION is rotated to, never imported again", () => {
+  /** A key holding m1 whose NEW_KEY_MATERIAL import leaves m2 PENDING_ROTATION until RotateKeyOnDemand. */
+  function rotatingKey(clock: VirtualClock): { current: string; pending?: string } {
+    const world: { current: string; pending?: string } = { current: "m1" };
+    kmsWorks(clock, "Enabled");
+    kms.on(DescribeKeyCommand).callsFake(() => meta("Enabled", { CurrentKeyMaterialId: world.current }));
+    kms.on(ImportKeyMaterialCommand).callsFake(() => {
+      world.pending = "m2";
+      return { KeyId: KEY_ARN, KeyMaterialId: "m2" };
+    });
+    kms.on(ListKeyRotationsCommand).callsFake(() => ({
+      Rotations: [
+        {
+          KeyId: KEY_ARN,
+          KeyMaterialId: "m1",
+          KeyMaterialState: world.current === "m1" ? "CURRENT" : "NON_CURRENT",
+          ImportState: "IMPORTED",
+        },
+        ...(world.pending
+          ? [
+              {
+                KeyId: KEY_ARN,
+                KeyMaterialId: world.pending,
+                KeyMaterialState: "PENDING_ROTATION",
+                ImportState: "IMPORTED",
+              },
+            ]
+          : []),
+      ],
+      Truncated: false,
+    }));
+    return world;
+  }
+
+  test("the first run imports m2 and fails at RotateKeyOnDemand; the re-run rotates to m2 without reading or importing material", async () => {
+    const rt = runtime();
+    const world = rotatingKey(rt.clock);
+    kms
+      .on(RotateKeyOnDemandCommand)
+      .rejectsOnce(awsError("AccessDeniedException", "not allowed to rotate"))
+      .callsFake(() => {
+        world.current = world.pending as string;
+        world.pending = undefined;
+        return { KeyId: KEY_ARN };
+      });
+    const first = input(rt, { rotate: true });
+    expect((await thrown(() => importKeyMaterial(first))).message).toContain(
+      "AccessDeniedException: RotateKeyOnDemand failed: not allowed to rotate.",
+    );
+    expect(importInputs()).toHaveLength(1);
+
+    const again = input(rt, { rotate: true });
+    expect(await importKeyMaterial(again)).toMatchObject({ status: "DONE", state: "Enabled" });
+    expect(again.reads()).toBe(0);
+    expect(importInputs()).toHaveLength(1);
+    expect(kms.commandCalls(GetParametersForImportCommand)).toHaveLength(1);
+    expect(kms.commandCalls(RotateKeyOnDemandCommand)).toHaveLength(2);
+    expect(kms.commandCalls(ListKeyRotationsCommand).map((c) => c.args[0].input)).toEqual([
+      { KeyId: IDS.keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL" },
+      { KeyId: IDS.keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL" },
+    ]);
+    expect(rt.lines).toContain(
+      `[import-key-material ${IDS.keyId}] key material m2 is already imported and PENDING_ROTATION (an earlier run's import): not imported again; rotating to it (if it is not the material meant, delete it first: aws kms delete-imported-key-material --key-id ${IDS.keyId} --key-material-id m2)`,
+    );
+    expect(world.current).toBe("m2");
+  });
+
+  test("--rotate with material the key already holds: KMS's IncorrectKeyMaterialException says so, not 'pass --rotate'", async () => {
+    const rt = runtime();
+    rotatingKey(rt.clock);
+    kms
+      .on(ImportKeyMaterialCommand)
+      .rejects(awsError("IncorrectKeyMaterialException", "The key material is already associated with the key"));
+    expect((await thrown(() => importKeyMaterial(input(rt, { rotate: true })))).message).toBe(
+      `[import-key-material ${IDS.keyId}] IncorrectKeyMaterialException: ImportKeyMaterial failed: The key material is already associated with the key. Next: --rotate needs material the key has never held: export the new version from the key manager (not one already imported), or drop --rotate`,
+    );
+    expect(kms.commandCalls(RotateKeyOnDemandCommand)).toHaveLength(0);
+  });
+
+  test("the rotation waits for the very material KMS named, not merely another one", async () => {
+    const rt = runtime();
+    const world = rotatingKey(rt.clock);
+    world.pending = "m2";
+    let describes = 0;
+    kms.on(DescribeKeyCommand).callsFake(() => {
+      describes++;
+      return meta("Enabled", { CurrentKeyMaterialId: describes < 3 ? "m1" : describes < 5 ? "m9" : "m2" });
+    });
+    kms.on(RotateKeyOnDemandCommand).resolves({ KeyId: KEY_ARN });
+    await importKeyMaterial(input(rt, { rotate: true }));
+    expect(describes).toBe(6); // the first, two answers naming m1, two naming m9, then m2 ends the wait; one after the round trip
+  });
+
+  test("material imported into a multi-Region primary but not its replicas is not rotated to nor imported again", async () => {
+    const rt = runtime();
+    rotatingKey(rt.clock);
+    kms.on(ListKeyRotationsCommand).resolves({
+      Rotations: [
+        { KeyMaterialId: "m1", KeyMaterialState: "CURRENT", ImportState: "IMPORTED" },
+        { KeyMaterialId: "m2", KeyMaterialState: "PENDING_MULTI_REGION_IMPORT_AND_ROTATION", ImportState: "IMPORTED" },
+      ],
+    });
+    const inp = input(rt, { rotate: true });
+    expect((await thrown(() => importKeyMaterial(inp))).message).toBe(
+      `[import-key-material ${IDS.keyId}] ReplicasMissingMaterial: key material m2 is imported into this primary key but not into every replica key (PENDING_MULTI_REGION_IMPORT_AND_ROTATION). Next: import the same material into each replica key (ImportType EXISTING_KEY_MATERIAL), then run this step again with --rotate: it rotates without importing again`,
+    );
+    expect(inp.reads()).toBe(0);
+    expect(importInputs()).toHaveLength(0);
+    expect(kms.commandCalls(RotateKeyOnDemandCommand)).toHaveLength(0);
+  });
+});
+
 test("--rotate on a key without material is refused before the material is read", async () => {
   const rt = runtime();
   kms.on(DescribeKeyCommand).resolves(meta("PendingImport"));
@@ -331,7 +444,7 @@ test("the round trip refused (the runner is not an importer) names the IAM fix",
   kms.on(EncryptCommand).rejects(awsError("AccessDeniedException", "not authorized to perform kms:Encrypt"));
   const err = await thrown(() => importKeyMaterial(input(rt)));
   expect(err.message).toBe(
-    `[import-key-material ${IDS.keyId}] AccessDeniedException: the Encrypt/Decrypt round trip failed: not authorized to perform kms:Encrypt. Next: run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key`,
+    `[import-key-material ${IDS.keyId}] AccessDeniedException: the Encrypt/Decrypt round trip failed: not authorized to perform kms:Encrypt. Next: run the step as one of the key's importers (keys.<name>.importers) with kms:GetParametersForImport, kms:ImportKeyMaterial, kms:Encrypt and kms:Decrypt on the key (with --rotate also kms:ListKeyRotations and kms:RotateKeyOnDemand)`,
   );
 });
 

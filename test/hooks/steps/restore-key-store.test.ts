@@ -405,6 +405,42 @@ test("CreateCluster refused (mode or type of the backup) is explained", async ()
   );
 });
 
+describe("a CloudHSM quota is told by the error's code, never by the word 'limit' in its message", () => {
+  const QUOTA = "raise the CloudHSM quota (clusters or HSMs per Region, Service Quotas) or delete an unused cluster";
+  test("CloudHsmResourceLimitExceededException from CreateCluster: raise the quota", async () => {
+    cloudhsm.on(CreateClusterCommand).rejects(awsError("CloudHsmResourceLimitExceededException", "too many clusters"));
+    const err = await thrown(() => restoreKeyStore(input()));
+    expect(err.message).toBe(
+      `${LABEL} CloudHsmResourceLimitExceededException: CreateCluster failed: too many clusters. Next: ${QUOTA}, then re-run (the step resumes)`,
+    );
+  });
+
+  test("CloudHsmServiceException from CreateHsm (no more specific code): the quota or a re-run, from its message", async () => {
+    world.creating = 0;
+    cloudhsm.on(CreateHsmCommand).rejects(awsError("CloudHsmServiceException", "HSM quota reached for the Region"));
+    const err = await thrown(() => restoreKeyStore(input()));
+    expect(err.message).toBe(
+      `${LABEL} CloudHsmServiceException: CreateHsm failed: HSM quota reached for the Region. Next: CloudHSM gives no more specific code: if the message above names a limit, ${QUOTA}; otherwise re-run (the step resumes)`,
+    );
+  });
+
+  test("an access denial or an invalid request whose message says 'limit' keeps its own next action", async () => {
+    world.creating = 0;
+    cloudhsm
+      .on(CreateHsmCommand)
+      .rejects(awsError("CloudHsmAccessDeniedException", "not authorized: the role's permissions limit CreateHsm"));
+    expect((await thrown(() => restoreKeyStore(input()))).message).toBe(
+      `${LABEL} CloudHsmAccessDeniedException: CreateHsm failed: not authorized: the role's permissions limit CreateHsm. Next: grant the hook role the cloudhsm action named above (see hooks/README.md, IAM per step)`,
+    );
+    cloudhsm
+      .on(CreateHsmCommand)
+      .rejects(awsError("CloudHsmInvalidRequestException", "IpAddress outside the subnet's limits"));
+    expect((await thrown(() => restoreKeyStore(input()))).message).toBe(
+      `${LABEL} CloudHsmInvalidRequestException: CreateHsm failed: IpAddress outside the subnet's limits. Next: read the message: usually the cluster is in the wrong state or the certificate does not match the CSR; fix and re-run`,
+    );
+  });
+});
+
 test("a backup whose answer names another mode or HSM type is refused before CreateCluster", async () => {
   cloudhsm.on(DescribeBackupsCommand).resolves({ Backups: [{ ...BACKUPS[1], Mode: "NON_FIPS" }] });
   const err = await thrown(() => restoreKeyStore(input()));

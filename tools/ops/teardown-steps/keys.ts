@@ -117,9 +117,9 @@ export interface LastUse {
 
 /**
  * Reads a key's last cryptographic use. A use within `unusedForDays` refuses the key; so does a
- * failure to read it (the operator checks CloudTrail and uses --force). The answer is honest about
- * tracking: with no recorded use, a key created before tracking began may still have been used
- * before that date.
+ * failure to read it, or an answer with neither a use nor a tracking start date (no evidence of
+ * disuse; the operator checks CloudTrail and uses --force). The answer is honest about tracking:
+ * with no recorded use, a key created before tracking began may still have been used before that date.
  */
 export async function lastUse(deps: TeardownDeps, keyId: string, unusedForDays: number): Promise<LastUse> {
   let res: {
@@ -135,10 +135,7 @@ export async function lastUse(deps: TeardownDeps, keyId: string, unusedForDays: 
       code === "ThrottlingException"
         ? "KMS throttled GetKeyLastUsage (5 requests/s per account and Region) after the SDK's retries; run again in a minute"
         : `GetKeyLastUsage failed with ${code}`;
-    return {
-      line: `last use unknown (${why})`,
-      refusal: `key ${keyId}: its last use cannot be read (${why}): check CloudTrail for its use, then run again or pass --force`,
-    };
+    return unknownUse(keyId, why);
   }
   const used = res.KeyLastUsage?.Timestamp ? new Date(res.KeyLastUsage.Timestamp) : undefined;
   if (used) {
@@ -169,7 +166,16 @@ export async function lastUse(deps: TeardownDeps, keyId: string, unusedForDays: 
   }
   if (tracking)
     return { line: `not used since tracking began on ${day(tracking)}; any earlier use is only in CloudTrail` };
-  return { line: "no recorded use (KMS gave no tracking start date)" };
+  // Neither a use nor a tracking start date: no evidence of disuse, so it is refused like a failed read.
+  return unknownUse(keyId, "GetKeyLastUsage returned neither a last use nor a tracking start date");
+}
+
+/** A key whose last use cannot be known: refused (the operator checks CloudTrail, then --force). */
+function unknownUse(keyId: string, why: string): LastUse {
+  return {
+    line: `last use unknown (${why})`,
+    refusal: `key ${keyId}: its last use cannot be read (${why}): check CloudTrail for its use, then run again or pass --force`,
+  };
 }
 
 /** The pending window for a key: the operator's, else the configured one, else KMS's default 30. */
