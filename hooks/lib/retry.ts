@@ -82,18 +82,41 @@ export interface RetryOptions {
  * Runs `fn`, retrying retryable errors with bounded backoff on the injected clock. Non-retryable
  * errors, and the last retryable one, are rethrown unchanged for the step to map.
  */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+export function withRetry<T>(what: string, fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  return retryLoop(what, fn, opts);
+}
+
+/**
+ * The one retry loop of {@link withRetry} and {@link withRetryUnlessDone}. With `alreadyDone`, an
+ * {@link AmbiguousCallError} is judged by the error it wraps, and after a retryable failure that is
+ * not throttling `alreadyDone` is asked (after the backoff) whether the call took effect all the
+ * same: what it finds is the result, and the call is not sent again.
+ */
+async function retryLoop<T>(
+  what: string,
+  fn: () => Promise<T>,
+  opts: RetryOptions,
+  alreadyDone?: () => Promise<T | undefined>,
+): Promise<T> {
   const maxAttempts = opts.maxAttempts ?? 5;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
-    } catch (err) {
+    } catch (raw) {
+      const err = alreadyDone && raw instanceof AmbiguousCallError ? raw.original : raw;
       if (!isRetryable(err) || attempt + 1 >= maxAttempts) throw err;
+      const check = alreadyDone !== undefined && !isThrottling(err);
       const delay = backoffDelay(opts.policy ?? RETRY_BACKOFF, attempt, opts.random);
       opts.log.warn(
-        `[${opts.label}] ${what} failed with ${awsErrorCode(err)} (${errorMessage(err)}); retry ${attempt + 1}/${maxAttempts - 1} in ${Math.round(delay / 1000)}s`,
+        `[${opts.label}] ${what} failed with ${awsErrorCode(err)} (${errorMessage(err)}); ${check ? "checking whether it took effect before retry" : "retry"} ${attempt + 1}/${maxAttempts - 1} in ${Math.round(delay / 1000)}s`,
       );
       await opts.clock.sleep(delay);
+      if (!check) continue;
+      const done = await alreadyDone();
+      if (done !== undefined) {
+        opts.log.warn(`[${opts.label}] ${what} had taken effect despite the error: not sent again`);
+        return done;
+      }
     }
   }
 }
@@ -147,30 +170,11 @@ export function noBlindRetry<C extends object>(command: C): C {
  * after the backoff, whether the call took effect all the same, and what it finds is the result
  * (the call is not sent again). Errors are rethrown as the service sent them.
  */
-export async function withRetryUnlessDone<T>(
+export function withRetryUnlessDone<T>(
   what: string,
   fn: () => Promise<T>,
   alreadyDone: () => Promise<T | undefined>,
   opts: RetryOptions,
 ): Promise<T> {
-  const maxAttempts = opts.maxAttempts ?? 5;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (raw) {
-      const err = raw instanceof AmbiguousCallError ? raw.original : raw;
-      if (!isRetryable(err) || attempt + 1 >= maxAttempts) throw err;
-      const delay = backoffDelay(opts.policy ?? RETRY_BACKOFF, attempt, opts.random);
-      opts.log.warn(
-        `[${opts.label}] ${what} failed with ${awsErrorCode(err)} (${errorMessage(err)}); ${isThrottling(err) ? "retry" : "checking whether it took effect before retry"} ${attempt + 1}/${maxAttempts - 1} in ${Math.round(delay / 1000)}s`,
-      );
-      await opts.clock.sleep(delay);
-      if (isThrottling(err)) continue;
-      const done = await alreadyDone();
-      if (done !== undefined) {
-        opts.log.warn(`[${opts.label}] ${what} had taken effect despite the error: not sent again`);
-        return done;
-      }
-    }
-  }
+  return retryLoop(what, fn, opts, alreadyDone);
 }
