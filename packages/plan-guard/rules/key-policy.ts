@@ -16,7 +16,7 @@
  * principals able to change it than before, `bypass_policy_lockout_safety_check = true`.
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
  */
-import { IAM } from "@cmk-stacks/aws-limits";
+import { IAM, KMS } from "@cmk-stacks/aws-limits";
 import type { ResourceChange } from "../plan-json";
 import type { Finding } from "../model";
 import {
@@ -134,12 +134,11 @@ function defaultStatements(account: string): PolicyStatement[] {
 }
 
 /**
- * KMS refuses a key policy over 32,768 bytes
- * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-format);
- * a larger document in a plan is no policy KMS would hold, and judging it is quadratic in its
- * statements (a crafted megabyte policy would stall the gate), so it is unreadable.
+ * KMS refuses a key policy over the rulebook's {@link KMS.KEY_POLICY_MAX_BYTES}; a larger document in a
+ * plan is no policy KMS would hold, and judging it is quadratic in its statements (a crafted megabyte
+ * policy would stall the gate), so it is unreadable.
  */
-const MAX_KEY_POLICY_BYTES = 32_768;
+const MAX_KEY_POLICY_BYTES = KMS.KEY_POLICY_MAX_BYTES.value;
 
 function statementsOf(
   side: Side,
