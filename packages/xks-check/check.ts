@@ -70,7 +70,7 @@ export async function runXksCheck(options: XksCheckOptions, deps: XksCheckDeps =
   const call = async (path: string, requestMetadata: Record<string, string>, timed = true): Promise<CallResult> => {
     const body = JSON.stringify({ requestMetadata });
     const signed = await signXksRequest(options.credential, options.region, host, options.uriPath + path, body, now());
-    const result = await xksPost(target, signed);
+    const result = await xksPost(target, signed, deps.elapsed);
     if (!timed) return result;
     if (result.timing.connectMs !== undefined) roundTrips.push(result.timing.connectMs);
     if (result.ok) durations.push(result.timing.totalMs);

@@ -62,6 +62,11 @@ export interface XksCheckDeps {
   readonly now?: () => Date;
   /** @default crypto.randomUUID */
   readonly requestId?: () => string;
+  /**
+   * A monotonic clock in milliseconds that times each call (connect, TLS, total): tests give one that
+   * does not depend on the machine's load. @default performance.now
+   */
+  readonly elapsed?: () => number;
 }
 
 /** PASS, WARN (works, but fix before it bites), FAIL (KMS would fail), SKIP (not reached). */

@@ -116,12 +116,19 @@ export type CallResult =
     }
   | { readonly ok: false; readonly failure: CallFailure; readonly timing: CallTiming; readonly tls?: TlsInfo };
 
-/** Sends one signed request and resolves with what happened; never rejects, never leaves a socket open. */
-export function xksPost(target: CallTarget, signed: SignedXksRequest): Promise<CallResult> {
+/**
+ * Sends one signed request and resolves with what happened, timed by `clock` (milliseconds, monotonic);
+ * never rejects, never leaves a socket open.
+ */
+export function xksPost(
+  target: CallTarget,
+  signed: SignedXksRequest,
+  clock: () => number = () => performance.now(),
+): Promise<CallResult> {
   const extraCas = target.extraCaPem.map((pem) => new X509Certificate(pem));
   return new Promise<CallResult>((resolve) => {
-    const t0 = performance.now();
-    const since = (): number => performance.now() - t0;
+    const t0 = clock();
+    const since = (): number => clock() - t0;
     let connectMs: number | undefined;
     let tlsMs: number | undefined;
     let tls: TlsInfo | undefined;

@@ -1,6 +1,6 @@
 /** The preflight's core against a local fake XKS proxy: each failure KMS would hit, with its exact fix line. */
 import { X509Certificate } from "node:crypto";
-import { runXksCheck, type XksCheckOptions, type XksCheckReport } from "@cmk-stacks/xks-check";
+import { runXksCheck, type XksCheckDeps, type XksCheckOptions, type XksCheckReport } from "@cmk-stacks/xks-check";
 import {
   AES_KEY,
   closedPort,
@@ -41,6 +41,15 @@ const opts = (port: number, extra: Partial<XksCheckOptions> = {}): XksCheckOptio
   ...extra,
 });
 
+/**
+ * runXksCheck with a clock that advances 10 ms each time a call reads it (a call takes ~30 ms), so no
+ * verdict but the latency tests' depends on how loaded the machine is; those two use the real clock.
+ */
+const run = (o: XksCheckOptions, deps: XksCheckDeps = {}) => {
+  let t = 0;
+  return runXksCheck(o, { elapsed: () => (t += 10), ...deps });
+};
+
 const verdicts = (r: XksCheckReport): Record<string, string> =>
   Object.fromEntries(r.rows.map((x) => [x.check, x.verdict]));
 const fixes = (r: XksCheckReport): string[] => r.rows.filter((x) => x.verdict === "FAIL").map((x) => x.fix ?? "");
@@ -48,7 +57,7 @@ const fixes = (r: XksCheckReport): string[] => r.rows.filter((x) => x.verdict ==
 describe("a healthy proxy", () => {
   test("passes every check (the test CA is a warning: KMS trusts public CAs only) and exits 0", async () => {
     const p = await proxy(certs.good, { keys: { "records-01": AES_KEY } });
-    const r = await runXksCheck(opts(p.port));
+    const r = await run(opts(p.port));
     expect(r.exitCode).toBe(0);
     expect(verdicts(r)).toEqual({
       connection: "PASS",
@@ -77,7 +86,7 @@ describe("a healthy proxy", () => {
   test("calls the proxy as KMS does: sequential signed POSTs with the spec's requestMetadata", async () => {
     const p = await proxy(certs.good, { keys: { "records-01": AES_KEY } });
     let n = 0;
-    await runXksCheck(opts(p.port, { samples: 2 }), { requestId: () => `req-${++n}` });
+    await run(opts(p.port, { samples: 2 }), { requestId: () => `req-${++n}` });
     // One untimed first call (certificate, warm-up), then the 2 timed samples, then each key.
     expect(p.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
       `POST ${URI_PATH}/health`,
@@ -103,7 +112,7 @@ describe("a healthy proxy", () => {
 
   test("DescribeKey and the principal are sent when asked for", async () => {
     const p = await proxy(certs.good, { keys: { "records-01": AES_KEY } });
-    await runXksCheck(
+    await run(
       opts(p.port, {
         samples: 1,
         metadataOperation: "DescribeKey",
@@ -123,7 +132,7 @@ describe("a healthy proxy", () => {
       list: [{ alias: "testca", subject: "CN=xks-check test CA", sha256: fingerprint }],
       roots: [certs.caPem],
     };
-    const r = await runXksCheck(opts(p.port, { extraCaPem: [], trust, samples: 1 }));
+    const r = await run(opts(p.port, { extraCaPem: [], trust, samples: 1 }));
     expect(r.exitCode).toBe(0);
     expect(r.rows.slice(0, 5).map((x) => [x.check, x.verdict])).toEqual([
       ["connection", "PASS"],
@@ -137,7 +146,7 @@ describe("a healthy proxy", () => {
 
   test("a wildcard certificate for the parent domain matches; its CN matching too keeps it a pass", async () => {
     const p = await proxy(certs.wildcard, { keys: { "records-01": AES_KEY } });
-    const r = await runXksCheck(opts(p.port, { samples: 1 }));
+    const r = await run(opts(p.port, { samples: 1 }));
     expect(r.rows.find((x) => x.check === "certificate names")).toEqual({
       check: "certificate names",
       verdict: "PASS",
@@ -152,7 +161,7 @@ describe("fails when", () => {
   test("the signature is rejected (wrong secret)", async () => {
     const p = await proxy(certs.good, { keys: { "records-01": AES_KEY } });
     const wrong = { ...CREDENTIAL, secretAccessKey: "WrongSecretValueForXksProxy/0123456789+abcdefgh=" };
-    const r = await runXksCheck(opts(p.port, { credential: wrong }));
+    const r = await run(opts(p.port, { credential: wrong }));
     expect(r.exitCode).toBe(1);
     expect(verdicts(r)).toMatchObject({ health: "FAIL", "key records (records-01)": "SKIP", latency: "SKIP" });
     expect(fixes(r)).toEqual([
@@ -163,7 +172,7 @@ describe("fails when", () => {
 
   test("the certificate is for another name", async () => {
     const p = await proxy(certs.wrongName);
-    const r = await runXksCheck(opts(p.port));
+    const r = await run(opts(p.port));
     expect(r.exitCode).toBe(1);
     expect(r.rows.find((x) => x.check === "certificate names")?.detail).toBe(
       "CN proxy.internal.example.net; SAN proxy.internal.example.net: does not match xks.example.com",
@@ -177,7 +186,7 @@ describe("fails when", () => {
 
   test("the certificate chain is not trusted (no --ca-file for a private CA)", async () => {
     const p = await proxy(certs.good);
-    const r = await runXksCheck(opts(p.port, { extraCaPem: [] }));
+    const r = await run(opts(p.port, { extraCaPem: [] }));
     expect(fixes(r)).toEqual([
       "the certificate chain does not verify (UNABLE_TO_VERIFY_LEAF_SIGNATURE): serve a certificate from a CA on AWS's XKS trusted list (https://github.com/aws/aws-kms-xksproxy-api-spec/blob/main/TrustedCertificateAuthorities) with its full chain (for a test CA, pass --ca-file) (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
     ]);
@@ -185,7 +194,7 @@ describe("fails when", () => {
 
   test("the proxy offers nothing newer than TLS 1.1", async () => {
     const p = await proxy(certs.good, {}, { maxVersion: "TLSv1.1" });
-    const r = await runXksCheck(opts(p.port));
+    const r = await run(opts(p.port));
     expect(r.exitCode).toBe(1);
     expect(fixes(r)).toEqual([
       "the proxy does not offer TLS 1.2 or later: enable TLS 1.2 or 1.3 on the proxy (KMS error XKS_PROXY_INVALID_TLS_CONFIGURATION)",
@@ -216,9 +225,7 @@ describe("fails when", () => {
 
   test("a key is unknown to the key manager", async () => {
     const p = await proxy(certs.good, { keys: { "records-01": AES_KEY } });
-    const r = await runXksCheck(
-      opts(p.port, { samples: 1, keys: [{ xksKeyId: "records-01" }, { xksKeyId: "missing-key" }] }),
-    );
+    const r = await run(opts(p.port, { samples: 1, keys: [{ xksKeyId: "records-01" }, { xksKeyId: "missing-key" }] }));
     expect(r.exitCode).toBe(1);
     expect(verdicts(r)).toMatchObject({ "key records-01": "PASS", "key missing-key": "FAIL" });
     expect(fixes(r)).toEqual([
@@ -228,7 +235,7 @@ describe("fails when", () => {
 
   test("the proxy is down (closed port)", async () => {
     const port = await closedPort();
-    const r = await runXksCheck(opts(port));
+    const r = await run(opts(port));
     expect(r.exitCode).toBe(1);
     expect(fixes(r)).toEqual([
       `nothing listens at 127.0.0.1:${port} (ECONNREFUSED): start the proxy and check it listens on TCP 443 (KMS error XKS_PROXY_NOT_REACHABLE)`,
@@ -247,7 +254,7 @@ describe("fails when", () => {
         bad: { status: 200, body: { keySpec: "RSA_2048", keyUsage: ["ENCRYPT", "SIGN"], keyStatus: "DISABLED" } },
       },
     });
-    const r = await runXksCheck(opts(p.port, { samples: 1, keys: [{ xksKeyId: "bad" }] }));
+    const r = await run(opts(p.port, { samples: 1, keys: [{ xksKeyId: "bad" }] }));
     expect(fixes(r)).toEqual([
       "key bad is RSA_2048, not AES_256, does not allow DECRYPT, is DISABLED: use a 256-bit AES key and allow ENCRYPT and DECRYPT on it and enable it in the key manager (KMS error XksKeyInvalidConfigurationException on CreateKey)",
     ]);
@@ -255,7 +262,7 @@ describe("fails when", () => {
 
   test("the URI path is not the proxy's", async () => {
     const p = await proxy(certs.good);
-    const r = await runXksCheck(opts(p.port, { uriPath: "/other/kms/xks/v1" }));
+    const r = await run(opts(p.port, { uriPath: "/other/kms/xks/v1" }));
     expect(fixes(r)).toEqual([
       "the proxy does not serve /other/kms/xks/v1 (InvalidUriPathException): set xks.uriPath (--uri-path) to the path configured in the proxy (KMS error XKS_PROXY_INVALID_CONFIGURATION)",
     ]);
@@ -265,7 +272,7 @@ describe("fails when", () => {
     const p = await proxy(certs.good, {
       keys: { "records-01": { status: 403, body: { errorName: "AccessDeniedException" } } },
     });
-    const r = await runXksCheck(opts(p.port, { samples: 1 }));
+    const r = await run(opts(p.port, { samples: 1 }));
     expect(fixes(r)).toEqual([
       "the proxy denied CreateKey on key records (records-01) for AWS Internal (AccessDeniedException): allow it in the proxy's authorization rules (KMS error XKS_PROXY_ACCESS_DENIED)",
     ]);
@@ -298,7 +305,7 @@ describe("fails when", () => {
     ],
   ])("the health check gets %s", async (_what, health, fix) => {
     const p = await proxy(certs.good, { health });
-    const r = await runXksCheck(opts(p.port));
+    const r = await run(opts(p.port));
     expect(fixes(r)).toEqual([fix]);
   });
 });
@@ -316,7 +323,7 @@ describe("warnings keep exit 0", () => {
       ],
     };
     const p = await proxy(certs.good, { health: { status: 200, body }, keys: { "records-01": AES_KEY } });
-    const r = await runXksCheck(opts(p.port, { samples: 1 }));
+    const r = await run(opts(p.port, { samples: 1 }));
     expect(r.exitCode).toBe(0);
     expect(r.rows.find((x) => x.check === "health")?.fix).toBe(
       "external key manager hsm-2 is DEGRADED: restore it while the others still serve (availability risk)",
@@ -327,7 +334,7 @@ describe("warnings keep exit 0", () => {
     const p = await proxy(certs.good, { keys: { "records-01": AES_KEY } });
     // The test certificate is valid for a year: look at it from 350 days ahead.
     const later = new Date(Date.now() + 350 * 86_400_000);
-    const r = await runXksCheck(opts(p.port, { samples: 1 }), { now: () => later });
+    const r = await run(opts(p.port, { samples: 1 }), { now: () => later });
     const row = r.rows.find((x) => x.check === "certificate expiry");
     expect(row?.verdict).toBe("WARN");
     expect(row?.fix).toMatch(
