@@ -49,11 +49,19 @@ async function leaf(
   return { key: pems.private, cert: pems.cert };
 }
 
-/** Makes the test CA and the server certificates. */
+/**
+ * Makes the test CA and the server certificates. The CA is valid for ten years, the leaves for one
+ * (selfsigned's default), as a real CA outlives what it signs: the expiry checks then always name the
+ * leaf. With both at one year the CA, made a moment earlier, expired first whenever its creation and
+ * the leaf's fell in different seconds, and a test that expects the leaf's expiry flaked.
+ */
 export async function makeCerts(): Promise<TestCerts> {
+  const notAfterDate = new Date();
+  notAfterDate.setFullYear(notAfterDate.getFullYear() + 10);
   const ca = await generate([{ name: "commonName", value: "xks-check test CA" }], {
     keyType: "ec",
     algorithm: "sha256",
+    notAfterDate,
     extensions: [
       { name: "basicConstraints", cA: true, critical: true },
       { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
